@@ -1,0 +1,151 @@
+"""Opening the one SQLite file: pragmas, sanity checks, migrations.
+
+Every failure a user can cause (missing, unreadable, read-only, locked,
+corrupt, not SQLite, newer schema) becomes one DatabaseFileError line.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import sqlite_utils
+
+from .errors import DatabaseFileError
+from .i18n import _
+from .schema import MIGRATIONS, SCHEMA_VERSION
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def explain(path: Path, exc: sqlite3.Error) -> DatabaseFileError:
+    """Turn a sqlite3 error about the file into a one-line message."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        msg = _("{path} is locked by another process; try again in a moment")
+    elif "readonly" in text or "read-only" in text:
+        msg = _("{path} is read-only; ask for write access or use a copy")
+    elif "not a database" in text or "file is encrypted" in text:
+        msg = _("{path} is not a Dispatch Console database (not SQLite)")
+    elif "malformed" in text or "corrupt" in text:
+        msg = _("{path} is corrupt ({detail}); restore it from a backup")
+    elif "unable to open" in text:
+        msg = _("{path} cannot be opened; check the folder exists and is writable")
+    else:
+        msg = _("{path}: database error: {detail}")
+    return DatabaseFileError(msg.format(path=path, detail=str(exc)))
+
+
+def _precheck(path: Path, create: bool) -> None:
+    if path.is_dir():
+        raise DatabaseFileError(_("{path} is a folder, not a database file").format(path=path))
+    if not path.exists():
+        if create:
+            parent = path.parent if str(path.parent) else Path(".")
+            if not parent.is_dir():
+                raise DatabaseFileError(
+                    _("{path}: folder {parent} does not exist").format(path=path, parent=parent)
+                )
+            return
+        raise DatabaseFileError(
+            _("{path} does not exist; create it with 'dispatch --db {path} init' or try 'dispatch demo'").format(path=path)
+        )
+    if not os.access(path, os.R_OK):
+        raise DatabaseFileError(_("{path} cannot be read: permission denied").format(path=path))
+    # Even root can write a file marked read-only, but the owner meant it.
+    if not os.access(path, os.W_OK) or not (path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)):
+        raise DatabaseFileError(
+            _("{path} is read-only; ask for write access or use a copy").format(path=path)
+        )
+    size = path.stat().st_size
+    if size == 0:
+        if create:
+            return
+        raise DatabaseFileError(
+            _("{path} is empty; create a database with 'dispatch --db {path} init'").format(path=path)
+        )
+    with path.open("rb") as fh:
+        if fh.read(16) != SQLITE_MAGIC:
+            raise DatabaseFileError(
+                _("{path} is not a Dispatch Console database (not SQLite)").format(path=path)
+            )
+
+
+def connect(path: Path, busy_timeout_ms: int = 5000) -> sqlite3.Connection:
+    # isolation_level=None: we issue BEGIN IMMEDIATE ourselves (sqlite-utils
+    # nests savepoints inside it); check_same_thread=False: the store guards
+    # the connection with a lock so console workers can share it.
+    conn = sqlite3.connect(
+        str(path), timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
+    )
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+def open_database(path: Path, *, create: bool = False, busy_timeout_ms: int = 5000) -> sqlite_utils.Database:
+    """Open (and with ``create``, initialise) the database, upgrading old schemas."""
+    path = Path(path)
+    _precheck(path, create)
+    conn: sqlite3.Connection | None = None
+    try:
+        conn = connect(path, busy_timeout_ms)
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if version > SCHEMA_VERSION:
+            raise DatabaseFileError(
+                _("{path} has schema version {found}, newer than this dispatch knows ({known}); upgrade dispatch").format(
+                    path=path, found=version, known=SCHEMA_VERSION
+                )
+            )
+        if version == 0 and tables:
+            raise DatabaseFileError(
+                _("{path} is an SQLite file but not a Dispatch Console database").format(path=path)
+            )
+        if version == 0 and not create:
+            raise DatabaseFileError(
+                _("{path} is not initialised; run 'dispatch --db {path} init'").format(path=path)
+            )
+        db = sqlite_utils.Database(conn, execute_plugins=False)
+        if version < SCHEMA_VERSION:
+            migrate(db, version)
+        else:
+            # Prove we can write now, so a lock or read-only file is reported
+            # at start-up rather than on the first save.
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+        return db
+    except DatabaseFileError:
+        if conn is not None:
+            conn.close()
+        raise
+    except sqlite3.Error as exc:
+        if conn is not None:
+            conn.close()
+        raise explain(path, exc) from None
+
+
+def migrate(db: sqlite_utils.Database, from_version: int) -> None:
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Re-read under the write lock: another process may have migrated.
+        current = conn.execute("PRAGMA user_version").fetchone()[0]
+        for number, step in enumerate(MIGRATIONS[current:], start=current + 1):
+            step(db)
+            conn.execute(f"PRAGMA user_version = {number}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def quick_check(db: sqlite_utils.Database) -> list[str]:
+    rows = [r[0] for r in db.conn.execute("PRAGMA quick_check")]
+    return [] if rows == ["ok"] else rows

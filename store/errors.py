@@ -1,0 +1,55 @@
+"""The store's error types. Every message is one line a user can act on."""
+
+from __future__ import annotations
+
+from pendulum import DateTime
+
+from .i18n import _
+
+
+class StoreError(Exception):
+    """Base of everything the store raises on purpose."""
+
+
+class DatabaseFileError(StoreError):
+    """The file cannot be used: missing, unreadable, read-only, locked, corrupt, newer."""
+
+
+class ValidationFailed(StoreError):
+    """Bad input: one message per field, keyed by the field name."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
+class RuleViolation(StoreError):
+    """The lifecycle does not allow this action now (DOMAIN.md §3)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        self.field = field
+        super().__init__(message)
+
+
+class NotFound(StoreError):
+    pass
+
+
+class StaleTicket(StoreError):
+    """Optimistic concurrency: someone else changed the ticket first."""
+
+    def __init__(self, ticket_id: int, by: str, at: DateTime | None, version: int):
+        self.ticket_id = ticket_id
+        self.by = by
+        self.at = at
+        self.version = version
+        when = at.format("YYYY-MM-DD HH:mm:ss") + " UTC" if at else "?"
+        super().__init__(
+            _("Ticket #{id} was changed by {by} at {when}; it has been reloaded, check and try again.").format(
+                id=ticket_id, by=by, when=when
+            )
+        )
+
+
+class PermissionDenied(StoreError):
+    pass

@@ -1,0 +1,285 @@
+"""Pydantic models: what goes into the store (validated input) and what comes out."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from pendulum import DateTime
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ValidationFailed
+from .i18n import _
+
+Channel = Literal["phone", "online", "counter", "email", "other"]
+CHANNELS: tuple[str, ...] = ("phone", "online", "counter", "email", "other")
+Category = Literal[
+    "atm", "printer", "cash", "network", "ups", "access", "pc", "other"
+]
+CATEGORIES: tuple[str, ...] = ("atm", "printer", "cash", "network", "ups", "access", "pc", "other")
+PRIORITIES: tuple[int, ...] = (1, 2, 3, 4)
+PauseReason = Literal["customer", "parts"]
+ArrivalMode = Literal["onsite", "remote"]
+
+
+def channel_label(channel: str) -> str:
+    return {
+        "phone": _("phone hotline"), "online": _("online"), "counter": _("branch counter"),
+        "email": _("email"), "other": _("other"),
+    }.get(channel, channel)
+
+
+def category_label(category: str) -> str:
+    return {
+        "atm": _("ATM"), "printer": _("teller printer"), "cash": _("cash counter"),
+        "network": _("network"), "ups": _("UPS / power"), "access": _("access control"),
+        "pc": _("PC / terminal"), "other": _("other"),
+    }.get(category, category)
+
+
+def priority_label(priority: int) -> str:
+    return {1: _("P1 critical"), 2: _("P2 high"), 3: _("P3 medium"), 4: _("P4 low")}.get(
+        priority, f"P{priority}"
+    )
+
+
+# ---------------------------------------------------------------- input models
+
+class Input(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+
+def _nonblank(value: str) -> str:
+    if not value:
+        raise ValueError(_("required"))
+    return value
+
+
+class NewTicket(Input):
+    channel: Channel = "phone"
+    reporter: str = Field(max_length=80)
+    phone: str = Field(max_length=24)
+    site_id: int
+    equipment_id: int | None = None
+    category: Category = "other"
+    priority: int = Field(ge=1, le=4)
+    description: str = Field(max_length=4000)
+    reported_at: DateTime | None = None
+
+    model_config = ConfigDict(
+        str_strip_whitespace=True, extra="forbid", arbitrary_types_allowed=True
+    )
+
+    _reporter = field_validator("reporter", "description")(_nonblank)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        if not re.fullmatch(r"\+?[0-9][0-9 ()-]{2,22}", value):
+            raise ValueError(_("digits, spaces, + - ( ) only; at least 3 digits"))
+        return value
+
+
+class AssignInput(Input):
+    technician_id: int
+    reason: str = Field(default="", max_length=500)
+
+
+class RespondInput(Input):
+    note: str = Field(default="", max_length=1000)
+
+
+class ArriveInput(Input):
+    mode: ArrivalMode = "onsite"
+
+
+class PauseInput(Input):
+    reason: PauseReason
+    note: str = Field(default="", max_length=1000)
+
+
+class ResolveInput(Input):
+    symptom: str = Field(max_length=2000)
+    cause: str = Field(max_length=2000)
+    action: str = Field(max_length=2000)
+    parts: str = Field(max_length=1000)
+
+    _required = field_validator("symptom", "cause", "action", "parts")(_nonblank)
+
+
+class CloseInput(Input):
+    signoff: str = Field(max_length=80)
+    fee: Decimal | None = None
+
+    _required = field_validator("signoff")(_nonblank)
+
+    @field_validator("fee", mode="before")
+    @classmethod
+    def _fee(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            fee = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValueError(_("a number such as 120 or 85.50")) from None
+        if fee < 0 or fee != fee.quantize(Decimal("0.01")):
+            raise ValueError(_("zero or more, at most 2 decimals"))
+        return fee
+
+
+class CancelInput(Input):
+    reason: str = Field(max_length=1000)
+
+    _required = field_validator("reason")(_nonblank)
+
+
+def validate(model: type[BaseModel], data: dict[str, Any]) -> Any:
+    """Validate ``data`` or raise ValidationFailed with one message per field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors: dict[str, str] = {}
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "_"
+            msg = err["msg"]
+            if msg.startswith("Value error, "):
+                msg = msg[len("Value error, "):]
+            errors.setdefault(field, msg)
+        raise ValidationFailed(errors) from None
+
+
+# --------------------------------------------------------------- output models
+
+class Out(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+
+class Site(Out):
+    id: int
+    code: str
+    name: str
+    address: str
+
+
+class Equipment(Out):
+    id: int
+    site_id: int
+    asset_tag: str
+    category: str
+    model: str
+
+
+class Team(Out):
+    id: int
+    name: str
+    foreman_id: int | None
+
+
+class Technician(Out):
+    id: int
+    name: str
+    team_id: int
+    team_name: str
+    phone: str
+    skills: tuple[str, ...]
+    on_duty: bool
+    open_load: int = 0
+    current_ticket: int | None = None
+
+
+class Ticket(Out):
+    id: int
+    version: int
+    status: str
+    priority: int
+    channel: str
+    reporter: str
+    phone: str
+    site_id: int
+    site_name: str
+    equipment_id: int | None
+    equipment_tag: str | None
+    category: str
+    description: str
+    reported_at: DateTime
+    created_by: str
+    technician_id: int | None
+    technician_name: str | None
+    first_response_at: DateTime | None
+    assigned_at: DateTime | None
+    arrived_at: DateTime | None
+    arrival_mode: str | None
+    resolved_at: DateTime | None
+    closed_at: DateTime | None
+    cancelled_at: DateTime | None
+    wait_reason: str | None
+    symptom: str | None
+    cause: str | None
+    action: str | None
+    parts: str | None
+    signoff: str | None
+    fee: Decimal | None
+    cancel_reason: str | None
+    repeat_of: int | None
+    updated_at: DateTime
+    updated_by: str
+
+
+class QueueRow(Out):
+    """One row of the live queue; SLA state is derived at render time from
+    the absolute deadlines, so the tick needs no query."""
+
+    id: int
+    version: int
+    priority: int
+    status: str
+    arrival_mode: str | None
+    site_name: str
+    equipment_tag: str | None
+    description: str
+    technician_name: str | None
+    repeat_of: int | None
+    next_clock: str | None
+    due_at: DateTime | None
+    risk_at: DateTime | None
+    frozen_left_s: float | None
+    window_s: int | None
+
+
+class QueueCounts(Out):
+    open: int
+    at_risk: int
+    breached: int
+    unassigned: int
+
+
+class QueueFilter(Out):
+    statuses: tuple[str, ...] = ()
+    priorities: tuple[int, ...] = ()
+    team_id: int | None = None
+    unassigned: bool = False
+    text: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.statuses or self.priorities or self.team_id or self.unassigned or self.text)
+
+
+class Event(Out):
+    id: int
+    at: DateTime
+    actor: str
+    action: str
+    ticket_id: int | None
+    old: dict[str, Any]
+    new: dict[str, Any]
+
+
+class Crossing(Out):
+    """A ticket whose clock crossed into at risk or breached."""
+
+    ticket_id: int
+    clock: str
+    state: str
+    site_name: str

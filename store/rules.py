@@ -1,0 +1,109 @@
+"""Lifecycle guard rules (DOMAIN.md §3): pure functions, no I/O.
+
+Each guard raises RuleViolation with a message that says what to do instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+from pendulum import DateTime
+
+from .errors import RuleViolation
+from .i18n import _
+
+Status = Literal["new", "assigned", "onsite", "waiting", "resolved", "closed", "cancelled"]
+STATUSES: tuple[Status, ...] = (
+    "new", "assigned", "onsite", "waiting", "resolved", "closed", "cancelled",
+)
+OPEN_STATUSES: tuple[Status, ...] = ("new", "assigned", "onsite", "waiting", "resolved")
+ACTIVE_STATUSES: tuple[Status, ...] = ("new", "assigned", "onsite", "waiting")
+
+
+def status_label(status: str, arrival_mode: str | None = None) -> str:
+    if status == "onsite" and arrival_mode == "remote":
+        return _("remote")
+    return {
+        "new": _("new"),
+        "assigned": _("assigned"),
+        "onsite": _("on site"),
+        "waiting": _("waiting"),
+        "resolved": _("resolved"),
+        "closed": _("closed"),
+        "cancelled": _("cancelled"),
+    }.get(status, status)
+
+
+def _require(status: str, allowed: Iterable[str], message: str) -> None:
+    if status not in allowed:
+        raise RuleViolation(message.format(status=status_label(status)))
+
+
+def check_respond(status: str, first_response_at: DateTime | None) -> None:
+    _require(status, ACTIVE_STATUSES, _("A {status} ticket takes no first response."))
+    if first_response_at is not None:
+        raise RuleViolation(_("The first response is already logged."))
+
+
+def check_assign(status: str, current_tech: int | None, new_tech: int, reason: str) -> None:
+    _require(status, ACTIVE_STATUSES, _("A {status} ticket cannot be assigned."))
+    if current_tech is not None:
+        if new_tech == current_tech:
+            raise RuleViolation(_("The ticket is already assigned to this technician."), "technician_id")
+        if not reason.strip():
+            raise RuleViolation(_("A reassignment needs a reason."), "reason")
+
+
+def status_after_assign(status: str) -> str:
+    # A new technician has not arrived yet; a waiting ticket keeps waiting.
+    return "waiting" if status == "waiting" else "assigned"
+
+
+def check_arrive(status: str, technician_id: int | None) -> None:
+    if technician_id is None:
+        raise RuleViolation(_("Assign a technician before logging the arrival."))
+    _require(status, ("assigned",), _("A {status} ticket cannot be marked arrived."))
+
+
+def check_pause(status: str) -> None:
+    _require(status, ("new", "assigned", "onsite"), _("A {status} ticket cannot be put on hold."))
+
+
+def check_resume(status: str) -> None:
+    _require(status, ("waiting",), _("Only a waiting ticket can be resumed."))
+
+
+def check_resolve(status: str) -> None:
+    if status in ("new", "assigned"):
+        raise RuleViolation(_("Log the arrival (on site or remote) before resolving."))
+    _require(status, ("onsite",), _("A {status} ticket cannot be resolved."))
+
+
+def check_close(status: str) -> None:
+    if status in ACTIVE_STATUSES:
+        raise RuleViolation(_("Resolve the ticket before closing it."))
+    _require(status, ("resolved",), _("A {status} ticket cannot be closed."))
+
+
+def check_cancel(status: str, reason: str) -> None:
+    _require(status, ACTIVE_STATUSES, _("A {status} ticket cannot be cancelled."))
+    if not reason.strip():
+        raise RuleViolation(_("Cancelling needs a reason."), "reason")
+
+
+def find_repeat(
+    earlier: Iterable[tuple[int, DateTime | None]], reported_at: DateTime, window_days: int
+) -> int | None:
+    """Second repair (二次报修): the same equipment fails again within
+    ``window_days`` of an earlier repair being resolved. ``earlier`` holds
+    (ticket id, resolved_at) of that equipment's tickets; returns the most
+    recently resolved match."""
+    best: tuple[DateTime, int] | None = None
+    horizon = reported_at.subtract(days=window_days)
+    for ticket_id, resolved_at in earlier:
+        if resolved_at is None or not (horizon <= resolved_at <= reported_at):
+            continue
+        if best is None or resolved_at > best[0]:
+            best = (resolved_at, ticket_id)
+    return best[1] if best else None

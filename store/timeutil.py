@@ -1,0 +1,47 @@
+"""Time helpers: everything is pendulum, stored as UTC ISO-8601 text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pendulum
+from pendulum import DateTime
+
+Clock = Callable[[], DateTime]
+
+
+def system_clock() -> DateTime:
+    return pendulum.now("UTC")
+
+
+def fixed_clock(at: DateTime) -> Clock:
+    """A clock frozen at ``at`` (tests, snapshots)."""
+    frozen = at.in_timezone("UTC")
+    return lambda: frozen
+
+
+def to_db(dt: DateTime | None) -> str | None:
+    """UTC, second precision, fixed width so text order is time order."""
+    if dt is None:
+        return None
+    return dt.in_timezone("UTC").format("YYYY-MM-DDTHH:mm:ss") + "Z"
+
+
+def from_db(text: str | None) -> DateTime | None:
+    if not text:
+        return None
+    parsed = pendulum.parse(text)
+    assert isinstance(parsed, DateTime)
+    return parsed.in_timezone("UTC")
+
+
+def local(dt: DateTime, tz: str) -> DateTime:
+    return dt.in_timezone(tz)
+
+
+def valid_timezone(name: str) -> bool:
+    try:
+        pendulum.timezone(name)
+    except Exception:
+        return False
+    return True
