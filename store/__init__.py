@@ -4,7 +4,12 @@ Never imports textual (a test proves it), so every rule runs without a terminal.
 """
 
 from .errors import (
-    DatabaseFileError, NotFound, PermissionDenied, RuleViolation, StaleTicket, StoreError,
+    DatabaseFileError,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+    StaleTicket,
+    StoreError,
     ValidationFailed,
 )
 from .i18n import _

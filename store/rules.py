@@ -63,6 +63,8 @@ def status_after_assign(status: str) -> str:
 def check_arrive(status: str, technician_id: int | None) -> None:
     if technician_id is None:
         raise RuleViolation(_("Assign a technician before logging the arrival."))
+    if status == "onsite":
+        raise RuleViolation(_("The arrival is already logged."))
     _require(status, ("assigned",), _("A {status} ticket cannot be marked arrived."))
 
 

@@ -18,7 +18,7 @@ from pendulum import DateTime
 ClockName = Literal["response", "onsite", "resolve"]
 CLOCKS: tuple[ClockName, ...] = ("response", "onsite", "resolve")
 SlaState = Literal["ok", "at_risk", "breached"]
-AT_RISK_SHARE = 0.25  # at risk when less than this share of the window is left
+AT_RISK_SHARE = 0.25  # at risk once no more than this share of the window is left
 
 
 @dataclass(frozen=True)
@@ -212,7 +212,8 @@ def state_of(
         left = frozen_left_s or 0.0
         if left <= 0:
             return "breached"
-        return "at_risk" if left < window_s * AT_RISK_SHARE else "ok"
+        # <=, as a running clock is at risk from risk_at on: pausing must not change the state.
+        return "at_risk" if left <= window_s * AT_RISK_SHARE else "ok"
     if now >= due:
         return "breached"
     if risk_at is not None and now >= risk_at:

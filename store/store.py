@@ -22,12 +22,34 @@ from .db import explain, open_database, quick_check
 from .errors import NotFound, PermissionDenied, RuleViolation, StaleTicket, StoreError
 from .i18n import _
 from .models import (
-    ArriveInput, AssignInput, CancelInput, CloseInput, Crossing, Equipment, Event,
-    NewTicket, PauseInput, QueueCounts, QueueFilter, QueueRow, RespondInput,
-    ResolveInput, Site, Team, Technician, Ticket, validate,
+    ArriveInput,
+    AssignInput,
+    CancelInput,
+    CloseInput,
+    Crossing,
+    Equipment,
+    Event,
+    NewTicket,
+    PauseInput,
+    QueueCounts,
+    QueueFilter,
+    QueueRow,
+    ResolveInput,
+    RespondInput,
+    Site,
+    Team,
+    Technician,
+    Ticket,
+    validate,
 )
 from .sla import (
-    AlwaysOpen, BusinessHours, Calendar, ClockStatus, Pause, Policy, clock_statuses,
+    AlwaysOpen,
+    BusinessHours,
+    Calendar,
+    ClockStatus,
+    Pause,
+    Policy,
+    clock_statuses,
     next_unmet,
 )
 from .timeutil import Clock, from_db, system_clock, to_db, valid_timezone
@@ -137,7 +159,8 @@ class Store:
         self._lock = threading.RLock()
 
     # ------------------------------------------------------------ plumbing
-    def close(self) -> None:
+    def close_db(self) -> None:
+        """Close the connection. (``close`` is the ticket action: closing a ticket.)"""
         with self._lock:
             self.conn.close()
 
@@ -212,7 +235,7 @@ class Store:
         }
 
     def set_setting(self, key: str, value: Any) -> None:
-        known = {"center_name", "timezone", "repeat_window_days", "calendar"}
+        known = {"center_name", "timezone", "repeat_window_days", "calendar", "demo"}
         if key not in known:
             raise RuleViolation(_("Unknown setting {key}; known: {known}").format(key=key, known=", ".join(sorted(known))))
         if key == "timezone" and not valid_timezone(str(value)):
@@ -366,6 +389,20 @@ class Store:
         )
         return [_ticket(r) for r in rows]
 
+    def _repeat_of(self, equipment_id: int, reported: DateTime) -> int | None:
+        days = self.setting("repeat_window_days", 30)
+        earlier = self._q(
+            "SELECT id, resolved_at FROM tickets WHERE equipment_id = ? AND resolved_at IS NOT NULL "
+            "AND resolved_at >= ? AND status != 'cancelled'",
+            (equipment_id, to_db(reported.subtract(days=days))),
+        )
+        return rules.find_repeat(((r[0], from_db(r[1])) for r in earlier), reported, days)
+
+    def repeat_candidate(self, equipment_id: int) -> Ticket | None:
+        """The earlier repair a new fault on this equipment would repeat (二次报修)."""
+        found = self._repeat_of(equipment_id, self.now())
+        return self.ticket(found) if found else None
+
     def create_ticket(self, data: NewTicket | dict[str, Any]) -> Ticket:
         if isinstance(data, dict):
             data = validate(NewTicket, data)
@@ -383,14 +420,7 @@ class Store:
                     raise _field_error("equipment_id", _("no such equipment"))
                 if eq[0] != data.site_id:
                     raise _field_error("equipment_id", _("this equipment is at another site"))
-                earlier = conn.execute(
-                    "SELECT id, resolved_at FROM tickets WHERE equipment_id = ? AND resolved_at IS NOT NULL "
-                    "AND resolved_at >= ? AND status != 'cancelled'",
-                    (data.equipment_id, to_db(reported.subtract(days=self.setting("repeat_window_days", 30)))),
-                ).fetchall()
-                repeat_of = rules.find_repeat(
-                    ((r[0], from_db(r[1])) for r in earlier), reported, self.setting("repeat_window_days", 30)
-                )
+                repeat_of = self._repeat_of(data.equipment_id, reported)
             row: dict[str, Any] = {
                 "status": "new", "priority": data.priority, "channel": data.channel,
                 "reporter": data.reporter, "phone": data.phone, "site_id": data.site_id,
@@ -613,7 +643,7 @@ class Store:
             SELECT COUNT(*),
               COALESCE(SUM(due_at <= :now), 0) + COALESCE(SUM(due_at IS NULL AND next_clock IS NOT NULL AND frozen_left_s <= 0), 0),
               COALESCE(SUM(due_at > :now AND risk_at <= :now), 0)
-                + COALESCE(SUM(due_at IS NULL AND frozen_left_s > 0 AND frozen_left_s < window_s * 0.25), 0),
+                + COALESCE(SUM(due_at IS NULL AND frozen_left_s > 0 AND frozen_left_s <= window_s * 0.25), 0),
               COALESCE(SUM(technician_id IS NULL AND status != 'resolved'), 0)
             FROM tickets WHERE is_open = 1
             """,
@@ -655,7 +685,7 @@ class Store:
         transaction; tickets get their derived SLA fields here. Rows named
         'events' are audit history and are appended as they are."""
         policy, cal = self.policy(), self.calendar()
-        with self._write(action) as conn:
+        with self._write(action):
             for table in ("sites", "teams", "technicians", "equipment"):
                 if data.get(table):
                     self.db[table].insert_all(data[table], batch_size=2000)

@@ -1,0 +1,1 @@
+"""The Textual console of Dispatch Console."""

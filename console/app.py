@@ -1,0 +1,65 @@
+"""The Dispatch Console app. Kept small: screens live in console/screens/."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from store import Store
+from store.timeutil import Clock, system_clock
+
+from .i18n import _
+
+
+class DispatchApp(App[None]):
+    CSS_PATH = "dispatch.tcss"
+    TITLE = "Dispatch Console"
+    BINDINGS = [
+        Binding("question_mark", "help", _("Help"), key_display="?"),
+        Binding("ctrl+q", "quit", _("Quit"), show=False, priority=True),
+    ]
+
+    def __init__(self, store: Store, *, clock: Clock | None = None, poll_seconds: float = 1.0) -> None:
+        super().__init__()
+        self.store = store
+        self.clock: Clock = clock or store.clock or system_clock
+        self.poll_seconds = poll_seconds
+        self.tz = store.timezone
+        self.center = store.setting("center_name", "Repair Center")
+
+    def on_mount(self) -> None:
+        from .screens.main import MainScreen
+
+        self.push_screen(MainScreen())
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        # Every binding of the current screen is in the palette too.
+        seen = set()
+        for binding in getattr(screen, "BINDINGS", []):
+            if not isinstance(binding, Binding) or not binding.description or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            keys = binding.key_display or binding.key.split(",")[0]
+            yield SystemCommand(
+                binding.description,
+                _("Key: {key}").format(key=keys),
+                lambda action=binding.action: self.call_later(screen.run_action, action),
+            )
+
+
+def make_app(store: Store, *, clock: Clock | None = None, poll_seconds: float = 1.0) -> DispatchApp:
+    """The one factory used by the CLI, the demo and the tests."""
+    if os.environ.get("TEXTUAL_ANIMATIONS") is None:
+        os.environ["TEXTUAL_ANIMATIONS"] = "none"  # animations cost bytes over SSH
+    return DispatchApp(store, clock=clock, poll_seconds=poll_seconds)

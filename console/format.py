@@ -1,0 +1,60 @@
+"""Display formatting: countdowns, times, SLA symbols. Pure functions."""
+
+from __future__ import annotations
+
+from pendulum import DateTime
+
+from store.i18n import _
+from store.models import QueueRow
+from store.sla import SlaState, state_of
+
+# Colour never carries meaning alone: each state also has a symbol.
+STATE_SYMBOL: dict[str, str] = {"ok": " ", "at_risk": "!", "breached": "✗"}
+
+
+def clock_label(clock: str | None) -> str:
+    return {"response": _("resp"), "onsite": _("site"), "resolve": _("fix")}.get(clock or "", "")
+
+
+def clock_title(clock: str) -> str:
+    return {
+        "response": _("First response"), "onsite": _("On site / remote"), "resolve": _("Resolved"),
+    }.get(clock, clock)
+
+
+def state_label(state: str) -> str:
+    return {"ok": _("ok"), "at_risk": _("at risk"), "breached": _("breached")}.get(state, state)
+
+
+def duration(seconds: float) -> str:
+    """Seconds only under an hour, so most cells change once a minute."""
+    s = int(abs(seconds))
+    if s >= 86400:
+        return f"{s // 86400}d{(s % 86400) // 3600:02d}h"
+    if s >= 3600:
+        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+    return f"{s // 60:02d}:{s % 60:02d}"
+
+
+def row_state(row: QueueRow, now: DateTime) -> SlaState | None:
+    if row.next_clock is None:
+        return None
+    return state_of(now, row.due_at, row.risk_at, row.frozen_left_s, row.window_s or 0)
+
+
+def countdown(row: QueueRow, now: DateTime) -> str:
+    """Time left to the next unmet deadline; '+' means overdue, '=' frozen (waiting)."""
+    if row.next_clock is None:
+        return _("done")
+    if row.due_at is None:
+        return "=" + duration(row.frozen_left_s or 0)
+    left = (row.due_at - now).total_seconds()
+    if left < 0:
+        return "+" + duration(-left)
+    return duration(left)
+
+
+def local_time(dt: DateTime | None, tz: str, fmt: str = "YYYY-MM-DD HH:mm") -> str:
+    if dt is None:
+        return "—"
+    return dt.in_timezone(tz).format(fmt)

@@ -1,0 +1,126 @@
+"""Assign / reassign: on-duty technicians, best first (skill, then fewest open tickets)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from store.errors import RuleViolation, StaleTicket, StoreError, ValidationFailed
+from store.models import Technician, Ticket, category_label
+from store.text import clean
+
+from ..i18n import _
+
+
+class AssignScreen(ModalScreen[Ticket | None]):
+    BINDINGS = [
+        Binding("escape", "cancel", _("Cancel")),
+        Binding("ctrl+s", "submit", _("Save"), priority=True),
+    ]
+
+    def __init__(self, ticket_id: int, version: int, on_conflict: Callable[[], None] | None = None) -> None:
+        super().__init__()
+        self.ticket_id = ticket_id
+        self.version = version
+        self.on_conflict = on_conflict
+        self.ticket: Ticket | None = None
+        self.candidates: list[tuple[Technician, bool]] = []
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="form"):
+            yield Static("", classes="title", id="title")
+            yield Label(_("Technician (on duty, best first: skill match, then fewest open tickets)"), classes="label")
+            yield OptionList(id="f-technician_id")
+            yield Static("", classes="error", id="e-technician_id")
+            yield Label(_("Reason for reassignment"), classes="label", id="reason-label")
+            yield Input(id="f-reason", placeholder=_("e.g. technician stuck at another site"))
+            yield Static("", classes="error", id="e-reason")
+            yield Static("", classes="error", id="general-error")
+            with Horizontal(classes="buttons"):
+                yield Button(_("Assign (ctrl+s)"), variant="primary", id="save")
+                yield Button(_("Cancel (esc)"), id="cancel")
+
+    async def on_mount(self) -> None:
+        store = self.app.store  # type: ignore[attr-defined]
+        try:
+            self.ticket, self.candidates = await asyncio.to_thread(
+                lambda: (store.ticket(self.ticket_id), store.candidates(self.ticket_id)))
+        except StoreError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            self.dismiss(None)
+            return
+        t = self.ticket
+        reassign = t.technician_id is not None
+        title = _("Reassign #{id}") if reassign else _("Assign #{id}")
+        self.query_one("#title", Static).update(Content(
+            title.format(id=t.id) + f" — {category_label(t.category)}, {clean(t.site_name, single_line=True)}"
+            + (_(" (now: {name})").format(name=clean(t.technician_name or "", single_line=True)) if reassign else "")))
+        for w in ("#reason-label", "#f-reason", "#e-reason"):
+            self.query_one(w).display = reassign
+        options = self.query_one(OptionList)
+        for tech, skilled in self.candidates:
+            mark = "✓" if skilled else " "
+            current = "  ← " + _("current") if tech.id == t.technician_id else ""
+            options.add_option(Option(Content(
+                f"{mark} {clean(tech.name, single_line=True):<14} {clean(tech.team_name, single_line=True):<12} "
+                + _("open {n}").format(n=tech.open_load) + current), id=str(tech.id)))
+        if not self.candidates:
+            self.query_one("#general-error", Static).update(_("No technician is on duty."))
+        options.highlighted = 0 if self.candidates else None
+        options.focus()
+
+    @on(OptionList.OptionSelected)
+    async def _picked(self) -> None:
+        if self.query_one("#f-reason").display:
+            self.query_one("#f-reason").focus()
+        else:
+            await self.action_submit()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#save")
+    async def _save(self) -> None:
+        await self.action_submit()
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def _errors(self, errors: dict[str, str], general: str = "") -> None:
+        for name in ("technician_id", "reason"):
+            self.query_one(f"#e-{name}", Static).update(Content(errors.get(name, "")))
+        self.query_one("#general-error", Static).update(Content(general))
+
+    async def action_submit(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is None or not self.candidates:
+            self._errors({"technician_id": _("pick a technician")})
+            return
+        tech_id = self.candidates[options.highlighted][0].id
+        reason = self.query_one("#f-reason", Input).value
+        store: Any = self.app.store  # type: ignore[attr-defined]
+        try:
+            result = await asyncio.to_thread(
+                store.assign, self.ticket_id, self.version, technician_id=tech_id, reason=reason)
+        except ValidationFailed as exc:
+            self._errors(exc.errors)
+        except StaleTicket as exc:
+            self.version = exc.version
+            self._errors({}, str(exc))
+            if self.on_conflict:
+                self.on_conflict()
+        except RuleViolation as exc:
+            self._errors({exc.field: str(exc)} if exc.field else {}, "" if exc.field else str(exc))
+        except StoreError as exc:
+            self._errors({}, str(exc))
+        else:
+            self.dismiss(result)

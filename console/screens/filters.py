@@ -1,0 +1,67 @@
+"""Queue filters: status, priority, team, unassigned only."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Label, SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from store.models import QueueFilter
+from store.rules import OPEN_STATUSES, status_label
+from store.text import clean
+
+from ..i18n import _
+
+
+class FilterScreen(ModalScreen[QueueFilter | None]):
+    BINDINGS = [
+        Binding("escape", "cancel", _("Cancel")),
+        Binding("ctrl+s", "apply", _("Apply"), priority=True),
+    ]
+
+    def __init__(self, current: QueueFilter) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        f = self.current
+        teams = self.app.store.teams()  # type: ignore[attr-defined]
+        with VerticalScroll(classes="form"):
+            yield Static(_("Filter the queue"), classes="title")
+            yield Label(_("Status (none ticked: all)"), classes="label")
+            yield SelectionList[str](
+                *[Selection(status_label(s), s, s in f.statuses) for s in OPEN_STATUSES], id="statuses")
+            yield Label(_("Priority (none ticked: all)"), classes="label")
+            yield SelectionList[int](
+                *[Selection(f"P{p}", p, p in f.priorities) for p in (1, 2, 3, 4)], id="priorities")
+            yield Label(_("Team (none ticked: all)"), classes="label")
+            yield SelectionList[int](
+                *[Selection(clean(t.name, single_line=True), t.id, t.id == f.team_id) for t in teams], id="team")
+            yield Checkbox(_("Unassigned only"), f.unassigned, id="unassigned")
+            with Horizontal(classes="buttons"):
+                yield Button(_("Apply (ctrl+s)"), variant="primary", id="apply")
+                yield Button(_("Clear"), id="clear")
+                yield Button(_("Cancel (esc)"), id="cancel")
+
+    @on(Button.Pressed, "#apply")
+    def action_apply(self) -> None:
+        teams = self.query_one("#team", SelectionList).selected
+        self.dismiss(QueueFilter(
+            statuses=tuple(self.query_one("#statuses", SelectionList).selected),
+            priorities=tuple(self.query_one("#priorities", SelectionList).selected),
+            team_id=teams[-1] if teams else None,
+            unassigned=self.query_one("#unassigned", Checkbox).value,
+            text=self.current.text,
+        ))
+
+    @on(Button.Pressed, "#clear")
+    def _clear(self) -> None:
+        self.dismiss(QueueFilter())
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,129 @@
+"""A generic modal form for one ticket action: validates in the store and
+shows each error beside its field, keeping everything typed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static, TextArea
+
+from store.errors import RuleViolation, StaleTicket, StoreError, ValidationFailed
+
+from ..i18n import _
+
+
+@dataclass
+class Field:
+    name: str
+    label: str
+    kind: Literal["input", "select", "text"] = "input"
+    options: list[tuple[str, Any]] = field(default_factory=list)
+    value: Any = None
+    placeholder: str = ""
+
+
+class ActionForm(ModalScreen[Any]):
+    """``submit(values, version)`` runs in a thread; it returns the result or raises."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", _("Cancel")),
+        Binding("ctrl+s", "submit", _("Save"), priority=True),
+    ]
+
+    def __init__(
+        self, title: str, fields: list[Field], submit: Callable[[dict[str, Any], int], Any],
+        version: int, *, hint: str = "", on_conflict: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.form_title = title
+        self.fields = fields
+        self.submit_fn = submit
+        self.version = version
+        self.hint = hint
+        self.on_conflict = on_conflict
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="form"):
+            yield Static(Content(self.form_title), classes="title")
+            if self.hint:
+                yield Static(Content(self.hint), classes="hint")
+            for f in self.fields:
+                yield Label(Content(f.label), classes="label")
+                if f.kind == "select":
+                    yield Select(f.options, value=f.value if f.value is not None else Select.NULL,
+                                 allow_blank=f.value is None, id=f"f-{f.name}")
+                elif f.kind == "text":
+                    yield TextArea(f.value or "", id=f"f-{f.name}", soft_wrap=True)
+                else:
+                    yield Input(f.value or "", placeholder=f.placeholder, id=f"f-{f.name}")
+                yield Static("", classes="error", id=f"e-{f.name}")
+            yield Static("", classes="error", id="general-error")
+            with Horizontal(classes="buttons"):
+                yield Button(_("Save (ctrl+s)"), variant="primary", id="save")
+                yield Button(_("Cancel (esc)"), id="cancel")
+
+    def on_mount(self) -> None:
+        if self.fields:
+            self.query_one(f"#f-{self.fields[0].name}").focus()
+        else:
+            self.query_one("#save").focus()
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in self.fields:
+            w = self.query_one(f"#f-{f.name}")
+            if isinstance(w, Select):
+                out[f.name] = None if w.value is Select.NULL else w.value
+            elif isinstance(w, TextArea):
+                out[f.name] = w.text
+            elif isinstance(w, Input):
+                out[f.name] = w.value
+        return out
+
+    def show_errors(self, errors: dict[str, str], general: str = "") -> None:
+        names = {f.name for f in self.fields}
+        extra = [f"{k}: {v}" for k, v in errors.items() if k not in names]
+        for f in self.fields:
+            msg = errors.get(f.name, "")
+            self.query_one(f"#e-{f.name}", Static).update(Content(msg))
+            self.query_one(f"#f-{f.name}").set_class(bool(msg), "-invalid")
+        self.query_one("#general-error", Static).update(Content(" ".join([general, *extra]).strip()))
+
+    @on(Input.Submitted)
+    async def _enter(self) -> None:
+        await self.action_submit()
+
+    @on(Button.Pressed, "#save")
+    async def _save(self) -> None:
+        await self.action_submit()
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    async def action_submit(self) -> None:
+        values = self.values()
+        try:
+            result = await asyncio.to_thread(self.submit_fn, values, self.version)
+        except ValidationFailed as exc:
+            self.show_errors(exc.errors)
+        except StaleTicket as exc:
+            self.version = exc.version  # the next save applies to what is there now
+            self.show_errors({}, str(exc))
+            if self.on_conflict:
+                self.on_conflict()
+        except RuleViolation as exc:
+            self.show_errors({exc.field: str(exc)} if exc.field else {}, "" if exc.field else str(exc))
+        except StoreError as exc:
+            self.show_errors({}, str(exc))
+        else:
+            self.dismiss(result)

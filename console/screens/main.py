@@ -1,0 +1,303 @@
+"""The main screen: live queue, technician board, counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pendulum import DateTime
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+
+from store.errors import StoreError
+from store.models import Crossing, QueueCounts, QueueFilter, QueueRow, Technician
+from store.text import clean
+
+from ..actions import ACTION_BINDINGS, TicketActions
+from ..format import clock_label, state_label
+from ..i18n import _
+from ..widgets.board import TechBoard
+from ..widgets.queue import QueueTable
+from ..widgets.status import StatusBar
+
+BOARD_MIN_WIDTH = 110  # below this the board starts hidden; 'b' shows it
+
+
+@dataclass
+class Snapshot:
+    version: int
+    total: int
+    offset: int
+    rows: list[QueueRow]
+    cursor: int | None
+    scroll: int | None
+    counts: QueueCounts
+    techs: list[Technician]
+    crossings: list[Crossing]
+
+
+class MainScreen(TicketActions):
+    BINDINGS = [
+        Binding("n", "new_ticket", _("New")),
+        *ACTION_BINDINGS,
+        Binding("slash", "search", _("Search"), key_display="/"),
+        Binding("f", "filters", _("Filter")),
+        Binding("escape", "clear_filters", _("Clear filter"), show=False),
+        Binding("b", "toggle_board", _("Board"), show=False),
+        Binding("p", "toggle_live", _("Pause live"), show=False),
+        Binding("ctrl+r", "refresh_now", _("Refresh now"), show=False),
+        Binding("colon", "jump", _("Go to ticket"), key_display=":", show=False),
+        Binding("q", "quit_app", _("Quit")),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filter = QueueFilter()
+        self.live = True
+        self._data_version = -1
+        self._last_check: DateTime | None = None
+        self._poll_timer: Timer | None = None
+        self._failures = 0
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(self.app.center, id="status")  # type: ignore[attr-defined]
+        yield Static("", id="filterline")
+        with Horizontal(id="body"):
+            yield QueueTable(self.app.clock, id="queue")  # type: ignore[attr-defined]
+            yield TechBoard(id="board")
+        yield Input(placeholder=_("Search: text, site, asset tag, technician or #number  (esc clears)"), id="search")
+        yield Footer()
+
+    @property
+    def table(self) -> QueueTable:
+        return self.query_one(QueueTable)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        self.query_one(TechBoard).display = self.app.size.width >= BOARD_MIN_WIDTH
+        self._last_check = self.app.clock()  # type: ignore[attr-defined]
+        self._tick_clock()
+        self.set_interval(1.0, self._tick_clock, name="clock")
+        self.poll(force=True)
+
+    def _tick_clock(self) -> None:
+        self.query_one(StatusBar).set_clock(self.app.clock(), self.app.tz)  # type: ignore[attr-defined]
+
+    # -------------------------------------------------------------- polling
+    def _view_state(self) -> tuple[int | None, int, int]:
+        table = self.table
+        current = table.current
+        return (current.id if current else None, table.cursor, table.cursor - int(table.scroll_offset.y))
+
+    def request_refresh(self) -> None:
+        self.poll(force=True)
+
+    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
+    def poll(self, force: bool = False) -> None:
+        """Two clocks: this one reads the database (PRAGMA data_version first,
+        a query only on change); the queue's 1-second tick never queries."""
+        store = self.app.store  # type: ignore[attr-defined]
+        try:
+            version = store.data_version()
+            now = self.app.clock()  # type: ignore[attr-defined]
+            since = self._last_check or now
+            crossings = store.crossings(since, now) if now > since else []
+            self._last_check = now
+            if not force and version == self._data_version and not crossings:
+                self.app.call_from_thread(self._poll_ok, None)
+                return
+            cursor_id, cursor_index, screen_line = self.app.call_from_thread(self._view_state)
+            f = self.filter
+            total = store.queue_count(f)
+            position = store.queue_position(cursor_id, f) if cursor_id is not None else None
+            if position is None:
+                position = min(cursor_index, max(0, total - 1))
+            scroll = max(0, position - max(0, screen_line))
+            window = self.table.window
+            offset = max(0, scroll - window // 3)
+            snap = Snapshot(
+                version=version, total=total, offset=offset, rows=store.queue(f, offset, window),
+                cursor=position, scroll=scroll, counts=store.counts(now), techs=store.technicians(),
+                crossings=crossings,
+            )
+        except StoreError as exc:
+            self.app.call_from_thread(self._poll_failed, str(exc))
+            return
+        self.app.call_from_thread(self._poll_ok, snap)
+
+    def _poll_ok(self, snap: Snapshot | None) -> None:
+        self._failures = 0
+        if snap is not None:
+            self._data_version = snap.version
+            table = self.table
+            table.set_rows(snap.total, snap.offset, snap.rows, cursor=snap.cursor)
+            if snap.scroll is not None:
+                table.scroll_to(y=snap.scroll, animate=False, immediate=True)
+            self.query_one(StatusBar).set_counts(snap.counts)
+            self.query_one(TechBoard).show(snap.techs)
+            self._notify_crossings(snap.crossings)
+            read = self.app.clock().in_timezone(self.app.tz).format("HH:mm:ss")  # type: ignore[attr-defined]
+            self.query_one(StatusBar).set_live(_("live · read {t}").format(t=read) if self.live else _("PAUSED"))
+        self._schedule_poll(self.app.poll_seconds)  # type: ignore[attr-defined]
+
+    def _poll_failed(self, message: str) -> None:
+        # Keep showing the last data, say it is stale, and back off.
+        self._failures += 1
+        self.query_one(StatusBar).set_live(_("STALE: {msg}").format(msg=message[:60]))
+        self._schedule_poll(min(30.0, 2.0 * self._failures))
+
+    def _schedule_poll(self, delay: float) -> None:
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+        self._poll_timer = self.set_timer(delay, self.poll) if self.live else None
+
+    def _notify_crossings(self, crossings: list[Crossing]) -> None:
+        if len(crossings) > 3:
+            self.notify(_("{n} tickets crossed into at risk or breached.").format(n=len(crossings)),
+                        severity="warning", markup=False)
+            return
+        for c in crossings:
+            self.notify(
+                _("#{id} {site}: {clock} {state}").format(
+                    id=c.ticket_id, site=clean(c.site_name, single_line=True),
+                    clock=clock_label(c.clock), state=state_label(c.state)),
+                severity="error" if c.state == "breached" else "warning", markup=False,
+            )
+
+    @on(QueueTable.WindowNeeded)
+    def _window(self, message: QueueTable.WindowNeeded) -> None:
+        self.fetch_window(message.offset)
+
+    @work(thread=True, exclusive=True, group="window", exit_on_error=False)
+    def fetch_window(self, offset: int) -> None:
+        try:
+            rows = self.app.store.queue(self.filter, offset, self.table.window)  # type: ignore[attr-defined]
+        except StoreError as exc:
+            self.app.call_from_thread(self._poll_failed, str(exc))
+            return
+        self.app.call_from_thread(lambda: self.table.set_rows(self.table.total, offset, rows))
+
+    # ------------------------------------------------------------- actions
+    def selected(self) -> tuple[int, int] | None:
+        row = self.table.current
+        return (row.id, row.version) if row else None
+
+    def after_change(self) -> None:
+        # Our own commits do not move PRAGMA data_version: refresh explicitly.
+        self.poll(force=True)
+
+    @on(QueueTable.Selected)
+    def _open(self, message: QueueTable.Selected) -> None:
+        self.open_detail(message.ticket_id)
+
+    def open_detail(self, ticket_id: int) -> None:
+        from .detail import DetailScreen
+
+        self.app.push_screen(DetailScreen(ticket_id), lambda _r: self.after_change())
+
+    def action_new_ticket(self) -> None:
+        from .new_ticket import NewTicketScreen
+
+        def created(ticket: object) -> None:
+            if ticket is None:
+                return
+            tid = getattr(ticket, "id", None)
+            note = _("Ticket #{id} created.").format(id=tid)
+            if getattr(ticket, "repeat_of", None):
+                note += " " + _("Second repair: linked to #{prev}.").format(prev=ticket.repeat_of)  # type: ignore[attr-defined]
+            self.notify(note, markup=False)
+            self.after_change()
+
+        self.app.push_screen(NewTicketScreen(), created)
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.add_class("visible")
+        search.focus()
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self._set_filter(self.filter.model_copy(update={"text": event.value}))
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self) -> None:
+        self.table.focus()
+
+    def action_clear_filters(self) -> None:
+        search = self.query_one("#search", Input)
+        search.remove_class("visible")
+        if search.value:
+            search.value = ""
+        self._set_filter(QueueFilter())
+        self.table.focus()
+
+    def action_filters(self) -> None:
+        from .filters import FilterScreen
+
+        self.app.push_screen(FilterScreen(self.filter), lambda f: f is not None and self._set_filter(f))
+
+    def _set_filter(self, f: QueueFilter) -> None:
+        if f == self.filter:
+            return
+        self.filter = f
+        line = self.query_one("#filterline", Static)
+        line.set_class(f.active, "visible")
+        line.update(Content(describe_filter(f, self.app.store)))  # type: ignore[attr-defined]
+        self.table.empty_text = _("No open tickets match the filter (esc clears it).") if f.active else _("No open tickets.")
+        self.poll(force=True)
+
+    def action_toggle_board(self) -> None:
+        board = self.query_one(TechBoard)
+        board.display = not board.display
+
+    def action_toggle_live(self) -> None:
+        self.live = not self.live
+        self.query_one(StatusBar).set_live(_("live") if self.live else _("PAUSED"))
+        if self.live:
+            self.poll(force=True)
+        elif self._poll_timer is not None:
+            self._poll_timer.stop()
+
+    def action_refresh_now(self) -> None:
+        self.poll(force=True)
+
+    def action_jump(self) -> None:
+        from .form import ActionForm, Field
+
+        def find(values: dict[str, str], _version: int) -> int:
+            text = (values.get("number") or "").strip().lstrip("#")
+            if not text.isdigit():
+                from store.errors import ValidationFailed
+
+                raise ValidationFailed({"number": _("a ticket number, e.g. 1234")})
+            return self.app.store.ticket(int(text)).id  # type: ignore[attr-defined]
+
+        self.app.push_screen(
+            ActionForm(_("Go to ticket"), [Field("number", _("Ticket number"))], find, 0),
+            lambda tid: tid is not None and self.open_detail(tid),
+        )
+
+    def action_quit_app(self) -> None:
+        self.app.exit()
+
+
+def describe_filter(f: QueueFilter, store: object) -> str:
+    from store.rules import status_label
+
+    parts = []
+    if f.statuses:
+        parts.append(_("status: {v}").format(v=", ".join(status_label(s) for s in f.statuses)))
+    if f.priorities:
+        parts.append(_("priority: {v}").format(v=", ".join(f"P{p}" for p in f.priorities)))
+    if f.team_id is not None:
+        names = {t.id: t.name for t in store.teams()}  # type: ignore[attr-defined]
+        parts.append(_("team: {v}").format(v=clean(names.get(f.team_id, "?"), single_line=True)))
+    if f.unassigned:
+        parts.append(_("unassigned only"))
+    if f.text:
+        parts.append(_("search: {v}").format(v=clean(f.text, single_line=True)))
+    return _("Filter") + " — " + " · ".join(parts) + "   " + _("(esc clears)")

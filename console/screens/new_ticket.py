@@ -1,0 +1,134 @@
+"""New ticket form: pick lists for site and equipment that search as you type;
+a repeat fault on the same equipment is flagged before saving."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static, TextArea
+
+from store.errors import StoreError, ValidationFailed
+from store.models import CATEGORIES, CHANNELS, Ticket, category_label, channel_label, priority_label
+from store.text import clean
+
+from ..format import local_time
+from ..i18n import _
+from ..widgets.picker import Picker
+
+FIELDS = ("channel", "reporter", "phone", "site_id", "equipment_id", "category", "priority", "description")
+
+
+class NewTicketScreen(ModalScreen[Ticket | None]):
+    BINDINGS = [
+        Binding("escape", "cancel", _("Cancel")),
+        Binding("ctrl+s", "submit", _("Save"), priority=True),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.site_id: int | None = None
+
+    def _search_sites(self, text: str) -> list[tuple[int, str]]:
+        return [(s.id, f"{s.code} {s.name}") for s in self.app.store.sites(text, limit=8)]  # type: ignore[attr-defined]
+
+    def _search_equipment(self, text: str) -> list[tuple[int, str]]:
+        store = self.app.store  # type: ignore[attr-defined]
+        return [(e.id, f"{e.asset_tag}  {category_label(e.category)}  {e.model}")
+                for e in store.equipment(self.site_id, text, limit=8)]
+
+    def compose(self) -> ComposeResult:
+        def field(name: str, label: str, widget: Any) -> ComposeResult:
+            yield Label(label, classes="label")
+            yield widget
+            yield Static("", classes="error", id=f"e-{name}")
+
+        with VerticalScroll(classes="form"):
+            yield Static(_("New ticket"), classes="title")
+            yield from field("channel", _("Channel"), Select(
+                [(channel_label(c), c) for c in CHANNELS], value="phone", allow_blank=False, id="f-channel"))
+            yield from field("reporter", _("Reporter"), Input(id="f-reporter"))
+            yield from field("phone", _("Phone"), Input(id="f-phone"))
+            yield from field("site_id", _("Site (type to search)"), Picker(self._search_sites, id="f-site_id"))
+            yield from field("equipment_id", _("Equipment (type to search; optional)"),
+                             Picker(self._search_equipment, id="f-equipment_id"))
+            yield Static("", id="repeat", classes="hint")
+            yield from field("category", _("Category"), Select(
+                [(category_label(c), c) for c in CATEGORIES], value="other", allow_blank=False, id="f-category"))
+            yield from field("priority", _("Priority"), Select(
+                [(priority_label(p), p) for p in (1, 2, 3, 4)], value=3, allow_blank=False, id="f-priority"))
+            yield from field("description", _("Fault description"), TextArea(id="f-description", soft_wrap=True))
+            yield Static("", classes="error", id="general-error")
+            with Horizontal(classes="buttons"):
+                yield Button(_("Save (ctrl+s)"), variant="primary", id="save")
+                yield Button(_("Cancel (esc)"), id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#f-reporter").focus()
+
+    @on(Picker.Picked, "#f-site_id")
+    def _site(self, event: Picker.Picked) -> None:
+        self.site_id = event.value
+        equipment = self.query_one("#f-equipment_id", Picker)
+        if equipment.value is not None:
+            equipment.value = None
+            equipment.input.value = ""
+
+    @on(Picker.Picked, "#f-equipment_id")
+    async def _equipment(self, event: Picker.Picked) -> None:
+        note = self.query_one("#repeat", Static)
+        if event.value is None:
+            note.update("")
+            return
+        store = self.app.store  # type: ignore[attr-defined]
+        equipment = [e for e in await asyncio.to_thread(store.equipment, self.site_id, "", 500) if e.id == event.value]
+        if equipment:
+            self.query_one("#f-category", Select).value = equipment[0].category
+        earlier = await asyncio.to_thread(store.repeat_candidate, event.value)
+        if earlier is not None:
+            note.update(Content(_("↻ Repeat fault: #{id} on this equipment was resolved {at}; "
+                                  "this ticket will be linked as a second repair.").format(
+                id=earlier.id, at=local_time(earlier.resolved_at, self.app.tz))))  # type: ignore[attr-defined]
+        else:
+            note.update("")
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "channel": self.query_one("#f-channel", Select).value,
+            "reporter": self.query_one("#f-reporter", Input).value,
+            "phone": self.query_one("#f-phone", Input).value,
+            "site_id": self.query_one("#f-site_id", Picker).value,
+            "equipment_id": self.query_one("#f-equipment_id", Picker).value,
+            "category": self.query_one("#f-category", Select).value,
+            "priority": self.query_one("#f-priority", Select).value,
+            "description": self.query_one("#f-description", TextArea).text,
+        }
+
+    def show_errors(self, errors: dict[str, str], general: str = "") -> None:
+        if "site_id" in errors and self.query_one("#f-site_id", Picker).value is None:
+            errors["site_id"] = _("pick a site from the list")
+        for name in FIELDS:
+            self.query_one(f"#e-{name}", Static).update(Content(errors.get(name, "")))
+        self.query_one("#general-error", Static).update(Content(general))
+
+    @on(Button.Pressed, "#save")
+    async def action_submit(self) -> None:
+        store = self.app.store  # type: ignore[attr-defined]
+        try:
+            ticket = await asyncio.to_thread(store.create_ticket, self.values())
+        except ValidationFailed as exc:
+            self.show_errors(dict(exc.errors))
+        except StoreError as exc:
+            self.show_errors({}, clean(str(exc)))
+        else:
+            self.dismiss(ticket)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

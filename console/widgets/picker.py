@@ -1,0 +1,110 @@
+"""A search-as-you-type picker: an Input with a short list of matches below."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Input, OptionList
+from textual.widgets.option_list import Option
+
+from store.text import clean
+
+
+class Picker(Vertical):
+    DEFAULT_CSS = """
+    Picker { height: auto; }
+    Picker OptionList { height: auto; max-height: 6; display: none; }
+    Picker.open OptionList { display: block; }
+    """
+
+    class Picked(Message):
+        def __init__(self, picker: Picker, value: int | None) -> None:
+            self.picker = picker
+            self.value = value
+            super().__init__()
+
+        @property
+        def control(self) -> Picker:
+            return self.picker
+
+    def __init__(self, search: Callable[[str], list[tuple[int, str]]], placeholder: str = "", **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.search = search
+        self.placeholder = placeholder
+        self.value: int | None = None
+        self._label = ""
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder=self.placeholder)
+        yield OptionList()
+
+    @property
+    def input(self) -> Input:
+        return self.query_one(Input)
+
+    async def refresh_matches(self, text: str | None = None) -> None:
+        text = self.input.value if text is None else text
+        matches = await asyncio.to_thread(self.search, text)
+        options = self.query_one(OptionList)
+        options.clear_options()
+        for value, label in matches:
+            options.add_option(Option(Content(clean(label, single_line=True)), id=str(value)))
+        self.set_class(bool(matches) and self.input.has_focus, "open")
+        options.highlighted = 0 if matches else None
+
+    @on(Input.Changed)
+    async def _typed(self, event: Input.Changed) -> None:
+        event.stop()
+        if event.value == self._label and self.value is not None:
+            return
+        if self.value is not None:
+            self.value = None
+            self.post_message(self.Picked(self, None))
+        await self.refresh_matches(event.value)
+
+    def on_descendant_focus(self) -> None:
+        if self.value is None:
+            self.run_worker(self.refresh_matches(), exclusive=True, group="picker")
+
+    def on_descendant_blur(self) -> None:
+        self.call_after_refresh(lambda: self.set_class(self.has_focus_within, "open"))
+
+    def on_key(self, event: object) -> None:
+        key = getattr(event, "key", "")
+        options = self.query_one(OptionList)
+        if not self.has_class("open") or not self.input.has_focus:
+            return
+        if key == "down":
+            options.action_cursor_down()
+        elif key == "up":
+            options.action_cursor_up()
+        else:
+            return
+        event.stop()  # type: ignore[attr-defined]
+        event.prevent_default()  # type: ignore[attr-defined]
+
+    @on(Input.Submitted)
+    def _enter(self, event: Input.Submitted) -> None:
+        options = self.query_one(OptionList)
+        if self.has_class("open") and options.highlighted is not None:
+            event.stop()
+            self._choose(options.get_option_at_index(options.highlighted))
+
+    @on(OptionList.OptionSelected)
+    def _clicked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._choose(event.option)
+
+    def _choose(self, option: Option) -> None:
+        self.value = int(option.id or 0)
+        self._label = str(option.prompt)
+        self.input.value = self._label
+        self.remove_class("open")
+        self.post_message(self.Picked(self, self.value))
+        self.screen.focus_next()

@@ -1,0 +1,294 @@
+"""The live queue: a Line API widget fed by a windowed query.
+
+Only the rows near the viewport are held; the screen fetches windows from the
+store in a worker. The 1-second tick recomputes countdown text from absolute
+deadlines and repaints only the cells whose text changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pendulum import DateTime
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from store.models import QueueRow
+from store.rules import status_label
+from store.text import clean
+
+from ..format import STATE_SYMBOL, clock_label, countdown, row_state
+from ..i18n import _
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    width: int
+    drop: int  # dropped first when narrow: higher goes first; 0 never
+    flex: bool = False
+
+
+def columns() -> list[Column]:
+    return [
+        Column("sym", "", 1, 0),
+        Column("id", _("No."), 7, 0),
+        Column("prio", _("P"), 2, 0),
+        Column("status", _("Status"), 8, 3),
+        Column("site", _("Site"), 14, 4),
+        Column("equip", _("Equipment"), 9, 6),
+        Column("fault", _("Fault"), 12, 5, flex=True),
+        Column("tech", _("Technician"), 10, 2),
+        Column("clock", _("Next"), 4, 1),
+        Column("left", _("Left"), 7, 0),
+    ]
+
+
+def layout(width: int) -> list[tuple[Column, int, int]]:
+    """(column, x, width) that fit in ``width`` cells, dropping columns by rank."""
+    cols = columns()
+    def need(cs: list[Column]) -> int:
+        return sum(c.width for c in cs) + len(cs) - 1
+    while need(cols) > width and any(c.drop for c in cols):
+        cols.remove(max(cols, key=lambda c: c.drop))
+    spare = max(0, width - need(cols))
+    out, x = [], 0
+    for c in cols:
+        w = c.width + (spare if c.flex else 0)
+        out.append((c, x, w))
+        x += w + 1
+    if out and not any(c.flex for c, _x, _w in out) and spare:
+        c, x0, w = out[-1]
+        out[-1] = (c, x0, w + spare)
+    return out
+
+
+def fit(text: str, width: int, right: bool = False) -> str:
+    """Pad or cut to ``width`` terminal cells (CJK-aware)."""
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
+    pad = " " * (width - cell_len(text))
+    return pad + text if right else text + pad
+
+
+class QueueTable(ScrollView, can_focus=True):
+    """Header line plus one line per ticket in queue order."""
+
+    COMPONENT_CLASSES = {
+        "queue--header", "queue--cursor", "queue--at-risk", "queue--breached",
+        "queue--waiting", "queue--done", "queue--loading",
+    }
+    DEFAULT_CSS = """
+    QueueTable { height: 1fr; }
+    QueueTable > .queue--header { text-style: bold; background: $panel; }
+    QueueTable > .queue--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
+    QueueTable:blur > .queue--cursor { background: $block-cursor-blurred-background; text-style: none; }
+    QueueTable > .queue--at-risk { color: $warning; text-style: bold; }
+    QueueTable > .queue--breached { color: $error; text-style: bold reverse; }
+    QueueTable > .queue--waiting { color: $text-muted; }
+    QueueTable > .queue--done { color: $text-muted; text-style: italic; }
+    QueueTable > .queue--loading { color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("down,j", "cursor(1)", _("Down"), show=False),
+        Binding("up,k", "cursor(-1)", _("Up"), show=False),
+        Binding("pagedown", "page(1)", _("Page down"), show=False),
+        Binding("pageup", "page(-1)", _("Page up"), show=False),
+        Binding("home,g", "first", _("First"), show=False),
+        Binding("end,G", "last", _("Last"), show=False),
+        Binding("enter", "select", _("Open"), show=True),
+    ]
+
+    cursor: reactive[int] = reactive(0, repaint=False)
+
+    class Selected(Message):
+        def __init__(self, ticket_id: int) -> None:
+            self.ticket_id = ticket_id
+            super().__init__()
+
+    class WindowNeeded(Message):
+        """Rows around ``offset`` are not loaded: the screen should fetch them."""
+
+        def __init__(self, offset: int) -> None:
+            self.offset = offset
+            super().__init__()
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, QueueTable.WindowNeeded)
+
+    def __init__(self, clock: Callable[[], DateTime], **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.clock = clock
+        self.total = 0
+        self.start = 0
+        self.rows: list[QueueRow] = []
+        self._drawn: dict[int, tuple[str, str | None]] = {}  # screen line -> (countdown, state)
+        self._wanted: int | None = None
+        self.empty_text = _("No open tickets.")
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self.tick, name="countdown")
+
+    # ---------------------------------------------------------------- data
+    @property
+    def window(self) -> int:
+        return max(10, self.scrollable_content_region.height) * 3
+
+    def set_rows(self, total: int, offset: int, rows: list[QueueRow], cursor: int | None = None) -> None:
+        self.total, self.start, self.rows = total, offset, rows
+        self._wanted = None
+        self.virtual_size = Size(self.scrollable_content_region.width, total + 1)
+        if cursor is not None:
+            self.cursor = max(0, min(cursor, total - 1))
+        else:
+            self.cursor = max(0, min(self.cursor, total - 1))
+        self._drawn.clear()
+        self.refresh()
+
+    def row_at(self, index: int) -> QueueRow | None:
+        i = index - self.start
+        return self.rows[i] if 0 <= i < len(self.rows) else None
+
+    @property
+    def current(self) -> QueueRow | None:
+        return self.row_at(self.cursor) if self.total else None
+
+    def wanted_offset(self) -> int:
+        """The window start that keeps the viewport in the middle of the cache."""
+        return max(0, int(self.scroll_offset.y) - self.window // 3)
+
+    def _ensure_loaded(self) -> None:
+        top = int(self.scroll_offset.y)
+        bottom = min(self.total, top + self.scrollable_content_region.height)
+        loaded = self.start <= top and bottom <= self.start + len(self.rows)
+        if not loaded and self.total and self._wanted != self.wanted_offset():
+            self._wanted = self.wanted_offset()
+            self.post_message(self.WindowNeeded(self._wanted))
+
+    # -------------------------------------------------------------- cursor
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._scroll_to_cursor()
+        for idx in (old, new):
+            y = idx - int(self.scroll_offset.y) + 1
+            if 0 < y < self.scrollable_content_region.height:
+                self.refresh(Region(0, y, self.scrollable_content_region.width, 1))
+
+    def _scroll_to_cursor(self) -> None:
+        visible = max(1, self.scrollable_content_region.height - 1)
+        top = int(self.scroll_offset.y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= top + visible:
+            self.scroll_to(y=self.cursor - visible + 1, animate=False)
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self._drawn.clear()
+        self._ensure_loaded()
+
+    def action_cursor(self, delta: int) -> None:
+        if self.total:
+            self.cursor = max(0, min(self.total - 1, self.cursor + delta))
+
+    def action_page(self, direction: int) -> None:
+        self.action_cursor(direction * max(1, self.scrollable_content_region.height - 2))
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = max(0, self.total - 1)
+
+    def action_select(self) -> None:
+        row = self.current
+        if row is not None:
+            self.post_message(self.Selected(row.id))
+
+    def on_click(self, event: object) -> None:
+        y = getattr(event, "y", 0)
+        if y >= 1:
+            index = int(self.scroll_offset.y) + y - 1
+            if index < self.total:
+                if index == self.cursor and getattr(event, "chain", 1) >= 2:
+                    self.action_select()
+                self.cursor = index
+
+    # --------------------------------------------------------------- paint
+    def tick(self) -> None:
+        """Repaint only the countdown cells whose text changed (whole line if the state did)."""
+        now = self.clock()
+        width = self.scrollable_content_region.width
+        cols = {c.key: (x, w) for c, x, w in layout(width)}
+        x, w = cols["left"]
+        top = int(self.scroll_offset.y)
+        for y in range(1, self.scrollable_content_region.height):
+            row = self.row_at(top + y - 1)
+            if row is None:
+                continue
+            text, state = countdown(row, now), row_state(row, now)
+            drawn = self._drawn.get(y)
+            if drawn is None or drawn == (text, state):
+                continue
+            if drawn[1] != state:
+                self.refresh(Region(0, y, width, 1))
+            else:
+                self.refresh(Region(x, y, w, 1))
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(name)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        cols = layout(width)
+        base = self.rich_style
+        if y == 0:
+            style = base + self._style("queue--header")
+            text = " ".join(fit(c.title, w, right=c.key == "left") for c, _x, w in cols)
+            return Strip([Segment(fit(text, width), style)], width)
+        index = int(self.scroll_offset.y) + y - 1
+        if index >= self.total:
+            if self.total == 0 and y == 1:
+                return Strip([Segment(fit(" " + self.empty_text, width), base + self._style("queue--loading"))], width)
+            return Strip.blank(width, base)
+        row = self.row_at(index)
+        if row is None:
+            self._ensure_loaded()
+            return Strip([Segment(fit(" …", width), base + self._style("queue--loading"))], width)
+        now = self.clock()
+        state = row_state(row, now)
+        left = countdown(row, now)
+        self._drawn[y] = (left, state)
+        style = base
+        if row.next_clock is None:
+            style += self._style("queue--done")
+        elif row.status == "waiting":
+            style += self._style("queue--waiting")
+        if state == "at_risk":
+            style += self._style("queue--at-risk")
+        elif state == "breached":
+            style += self._style("queue--breached")
+        if index == self.cursor:
+            style += self._style("queue--cursor")
+        values = {
+            "sym": STATE_SYMBOL.get(state or "ok", " "),
+            "id": f"#{row.id}",
+            "prio": f"P{row.priority}",
+            "status": status_label(row.status, row.arrival_mode),
+            "site": clean(row.site_name, single_line=True),
+            "equip": clean(row.equipment_tag, single_line=True),
+            "fault": ("↻ " if row.repeat_of else "") + clean(row.description, single_line=True),
+            "tech": clean(row.technician_name, single_line=True) or "—",
+            "clock": clock_label(row.next_clock),
+            "left": left,
+        }
+        text = " ".join(fit(values[c.key], w, right=c.key == "left") for c, _x, w in cols)
+        return Strip([Segment(fit(text, width), style)], width)

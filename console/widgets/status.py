@@ -1,0 +1,56 @@
+"""The top line: counts, site clock, and whether the data is live."""
+
+from __future__ import annotations
+
+from pendulum import DateTime
+from textual.content import Content
+from textual.widgets import Static
+
+from store.models import QueueCounts
+from store.text import clean
+
+from ..i18n import _
+
+
+class StatusBar(Static):
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; padding: 0 1; }
+    """
+
+    def __init__(self, center: str, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.center = center
+        self.counts: QueueCounts | None = None
+        self.clock_text = ""
+        self.live = _("live")
+        self.filter_text = ""
+
+    def set_counts(self, counts: QueueCounts) -> None:
+        self.counts = counts
+        self._render_bar()
+
+    def set_clock(self, now: DateTime, tz: str) -> None:
+        # Minute resolution: the bar repaints once a minute, not every second.
+        text = now.in_timezone(tz).format("HH:mm")
+        if text != self.clock_text:
+            self.clock_text = text
+            self._render_bar()
+
+    def set_live(self, text: str) -> None:
+        if text != self.live:
+            self.live = text
+            self._render_bar()
+
+    def _render_bar(self) -> None:
+        c = self.counts
+        parts = [Content.styled(clean(self.center, single_line=True), "bold")]
+        if c is not None:
+            parts += [
+                Content(" " + _("open {n}").format(n=c.open)),
+                Content(" " + _("at risk {n}").format(n=c.at_risk)).stylize("$warning bold" if c.at_risk else ""),
+                Content(" " + _("breached {n}").format(n=c.breached)).stylize("$error bold" if c.breached else ""),
+                Content(" " + _("unassigned {n}").format(n=c.unassigned)),
+            ]
+        parts.append(Content(f"  {self.clock_text}  "))
+        parts.append(Content(self.live).stylize("reverse" if self.live != _("live") else "dim"))
+        self.update(Content("").join(parts))
