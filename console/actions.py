@@ -6,12 +6,14 @@ None, and ``after_change()`` to reload once a write has landed."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from textual.binding import Binding
 from textual.screen import Screen
 
-from store.errors import StaleTicket, StoreError
+from store import rules
+from store.errors import RuleViolation, StaleTicket, StoreError
 from store.models import Ticket
 
 from .i18n import _
@@ -30,7 +32,8 @@ ACTION_BINDINGS = [
 
 
 class TicketActions(Screen[Any]):
-    def selected(self) -> tuple[int, int] | None:
+    def selected(self) -> tuple[int, int, str] | None:
+        """(ticket id, version the user sees, status)."""
         raise NotImplementedError
 
     def after_change(self) -> None:
@@ -40,19 +43,30 @@ class TicketActions(Screen[Any]):
     def store(self) -> Any:
         return self.app.store  # type: ignore[attr-defined]
 
-    def _target(self) -> tuple[int, int] | None:
+    def _target(self, precheck: Callable[[str], None] | None = None) -> tuple[int, int] | None:
         target = self.selected()
         if target is None:
             self.notify(_("No ticket selected."), severity="warning", markup=False)
-        return target
+            return None
+        if precheck is not None:
+            # Say so before the user fills in a form the lifecycle will refuse.
+            try:
+                precheck(target[2])
+            except RuleViolation as exc:
+                self.notify(str(exc), severity="warning", markup=False)
+                return None
+        return target[0], target[1]
 
     def _done(self, result: Ticket | None, message: str) -> None:
         if result is not None:
             self.notify(message.format(id=result.id), markup=False)
             self.after_change()
 
-    def _form(self, title: str, fields: list[Field], call: Any, message: str, hint: str = "") -> None:
-        target = self._target()
+    def _form(
+        self, title: str, fields: list[Field], call: Any, message: str, hint: str = "",
+        precheck: Callable[[str], None] | None = None,
+    ) -> None:
+        target = self._target(precheck)
         if target is None:
             return
         tid, version = target
@@ -66,7 +80,7 @@ class TicketActions(Screen[Any]):
     def action_assign(self) -> None:
         from .screens.assign import AssignScreen
 
-        target = self._target()
+        target = self._target(lambda status: rules.check_assign(status, None, 0, ""))
         if target is not None:
             self.app.push_screen(
                 AssignScreen(*target, on_conflict=self.after_change),
@@ -87,6 +101,7 @@ class TicketActions(Screen[Any]):
             [Field("mode", _("Where the work starts"), "select",
                    [(_("on site"), "onsite"), (_("remote"), "remote")], "onsite")],
             self.store.arrive, _("Arrival logged on #{id}."),
+            precheck=lambda status: rules.check_arrive(status, 0),
         )
 
     def action_hold(self) -> None:
@@ -96,10 +111,11 @@ class TicketActions(Screen[Any]):
                    [(_("customer"), "customer"), (_("parts"), "parts")], "customer"),
              Field("note", _("Note (optional)"))],
             self.store.pause, _("Ticket #{id} is waiting; its SLA clock is stopped."),
+            precheck=rules.check_pause,
         )
 
     async def action_resume(self) -> None:
-        target = self._target()
+        target = self._target(rules.check_resume)
         if target is None:
             return
         try:
@@ -120,6 +136,7 @@ class TicketActions(Screen[Any]):
              Field("action", _("Action taken"), "text"),
              Field("parts", _("Parts used (write 'none' if none)"))],
             self.store.resolve, _("Ticket #{id} resolved."),
+            precheck=rules.check_resolve,
         )
 
     def action_close_ticket(self) -> None:
@@ -128,6 +145,7 @@ class TicketActions(Screen[Any]):
             [Field("signoff", _("Signed off by")),
              Field("fee", _("Fee (optional)"), placeholder="0.00")],
             self.store.close, _("Ticket #{id} closed."),
+            precheck=rules.check_close,
         )
 
     def action_cancel_ticket(self) -> None:
@@ -135,4 +153,5 @@ class TicketActions(Screen[Any]):
             _("Cancel #{id}"),
             [Field("reason", _("Reason"))],
             self.store.cancel, _("Ticket #{id} cancelled."),
+            precheck=lambda status: rules.check_cancel(status, "-"),
         )

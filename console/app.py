@@ -13,6 +13,7 @@ from store import Store
 from store.timeutil import Clock, system_clock
 
 from .i18n import _
+from .settings import ConsoleSettings
 
 
 class DispatchApp(App[None]):
@@ -23,11 +24,12 @@ class DispatchApp(App[None]):
         Binding("ctrl+q", "quit", _("Quit"), show=False, priority=True),
     ]
 
-    def __init__(self, store: Store, *, clock: Clock | None = None, poll_seconds: float = 1.0) -> None:
+    def __init__(self, store: Store, *, clock: Clock | None = None, settings: ConsoleSettings | None = None) -> None:
         super().__init__()
         self.store = store
         self.clock: Clock = clock or store.clock or system_clock
-        self.poll_seconds = poll_seconds
+        self.settings = settings or ConsoleSettings()
+        self.poll_seconds = self.settings.poll_seconds
         self.tz = store.timezone
         self.center = store.setting("center_name", "Repair Center")
 
@@ -58,8 +60,8 @@ class DispatchApp(App[None]):
             )
 
 
-def make_app(store: Store, *, clock: Clock | None = None, poll_seconds: float = 1.0) -> DispatchApp:
+def make_app(store: Store, *, clock: Clock | None = None, settings: ConsoleSettings | None = None) -> DispatchApp:
     """The one factory used by the CLI, the demo and the tests."""
     if os.environ.get("TEXTUAL_ANIMATIONS") is None:
         os.environ["TEXTUAL_ANIMATIONS"] = "none"  # animations cost bytes over SSH
-    return DispatchApp(store, clock=clock, poll_seconds=poll_seconds)
+    return DispatchApp(store, clock=clock, settings=settings)

@@ -43,8 +43,10 @@ class Ctx:
 
 def run_console(store: Store) -> None:
     from console.app import make_app
+    from console.settings import ConsoleSettings
 
-    make_app(store).run(mouse=os.environ.get("DISPATCH_MOUSE", "1") != "0")
+    settings = ConsoleSettings.from_env()
+    make_app(store, settings=settings).run(mouse=settings.mouse)
 
 
 class DispatchGroup(click.Group):
@@ -113,7 +115,7 @@ def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -
     if path.exists() and not keep:
         check = Store(path, actor=obj.actor)
         is_demo = check.setting("demo", False)
-        check.close()
+        check.close_db()
         if not is_demo:
             fail(_("{path} is not a demo database; refusing to overwrite it").format(path=path))
         for suffix in ("", "-wal", "-shm"):

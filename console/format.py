@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pendulum import DateTime
+from rich.cells import cell_len, set_cell_size
 
 from store.i18n import _
 from store.models import QueueRow
@@ -58,3 +59,11 @@ def local_time(dt: DateTime | None, tz: str, fmt: str = "YYYY-MM-DD HH:mm") -> s
     if dt is None:
         return "—"
     return dt.in_timezone(tz).format(fmt)
+
+
+def fit(text: str, width: int, right: bool = False) -> str:
+    """Pad or cut to ``width`` terminal cells (CJK-aware)."""
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
+    pad = " " * (width - cell_len(text))
+    return pad + text if right else text + pad

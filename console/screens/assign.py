@@ -19,7 +19,9 @@ from store.errors import RuleViolation, StaleTicket, StoreError, ValidationFaile
 from store.models import Technician, Ticket, category_label
 from store.text import clean
 
+from ..format import fit
 from ..i18n import _
+from ..settings import apply_blink
 
 
 class AssignScreen(ModalScreen[Ticket | None]):
@@ -51,6 +53,7 @@ class AssignScreen(ModalScreen[Ticket | None]):
                 yield Button(_("Cancel (esc)"), id="cancel")
 
     async def on_mount(self) -> None:
+        apply_blink(self)
         store = self.app.store  # type: ignore[attr-defined]
         try:
             self.ticket, self.candidates = await asyncio.to_thread(
@@ -72,7 +75,7 @@ class AssignScreen(ModalScreen[Ticket | None]):
             mark = "✓" if skilled else " "
             current = "  ← " + _("current") if tech.id == t.technician_id else ""
             options.add_option(Option(Content(
-                f"{mark} {clean(tech.name, single_line=True):<14} {clean(tech.team_name, single_line=True):<12} "
+                f"{mark} {fit(clean(tech.name, single_line=True), 14)} {fit(clean(tech.team_name, single_line=True), 12)} "
                 + _("open {n}").format(n=tech.open_load) + current), id=str(tech.id)))
         if not self.candidates:
             self.query_one("#general-error", Static).update(_("No technician is on duty."))

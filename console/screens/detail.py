@@ -53,8 +53,8 @@ class DetailScreen(TicketActions):
         self.query_one("#detail").focus()
         self.load()
 
-    def selected(self) -> tuple[int, int] | None:
-        return (self.ticket.id, self.ticket.version) if self.ticket else None
+    def selected(self) -> tuple[int, int, str] | None:
+        return (self.ticket.id, self.ticket.version, self.ticket.status) if self.ticket else None
 
     def after_change(self) -> None:
         self.load()

@@ -19,6 +19,7 @@ from textual.widgets import Button, Input, Label, Select, Static, TextArea
 from store.errors import RuleViolation, StaleTicket, StoreError, ValidationFailed
 
 from ..i18n import _
+from ..settings import apply_blink
 
 
 @dataclass
@@ -72,6 +73,7 @@ class ActionForm(ModalScreen[Any]):
                 yield Button(_("Cancel (esc)"), id="cancel")
 
     def on_mount(self) -> None:
+        apply_blink(self)
         if self.fields:
             self.query_one(f"#f-{self.fields[0].name}").focus()
         else:

@@ -20,6 +20,7 @@ from store.text import clean
 from ..actions import ACTION_BINDINGS, TicketActions
 from ..format import clock_label, state_label
 from ..i18n import _
+from ..settings import apply_blink
 from ..widgets.board import TechBoard
 from ..widgets.queue import QueueTable
 from ..widgets.status import StatusBar
@@ -62,6 +63,9 @@ class MainScreen(TicketActions):
         self._last_check: DateTime | None = None
         self._poll_timer: Timer | None = None
         self._failures = 0
+        # A refresh asked for (own write, filter change) survives a poll being
+        # superseded by a newer one in the exclusive worker group.
+        self._dirty = True
 
     def compose(self) -> ComposeResult:
         yield StatusBar(self.app.center, id="status")  # type: ignore[attr-defined]
@@ -77,12 +81,13 @@ class MainScreen(TicketActions):
         return self.query_one(QueueTable)
 
     def on_mount(self) -> None:
+        apply_blink(self)
         self.table.focus()
         self.query_one(TechBoard).display = self.app.size.width >= BOARD_MIN_WIDTH
         self._last_check = self.app.clock()  # type: ignore[attr-defined]
         self._tick_clock()
         self.set_interval(1.0, self._tick_clock, name="clock")
-        self.poll(force=True)
+        self.request_refresh()
 
     def _tick_clock(self) -> None:
         self.query_one(StatusBar).set_clock(self.app.clock(), self.app.tz)  # type: ignore[attr-defined]
@@ -94,10 +99,11 @@ class MainScreen(TicketActions):
         return (current.id if current else None, table.cursor, table.cursor - int(table.scroll_offset.y))
 
     def request_refresh(self) -> None:
-        self.poll(force=True)
+        self._dirty = True
+        self.poll()
 
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
-    def poll(self, force: bool = False) -> None:
+    def poll(self) -> None:
         """Two clocks: this one reads the database (PRAGMA data_version first,
         a query only on change); the queue's 1-second tick never queries."""
         store = self.app.store  # type: ignore[attr-defined]
@@ -107,6 +113,7 @@ class MainScreen(TicketActions):
             since = self._last_check or now
             crossings = store.crossings(since, now) if now > since else []
             self._last_check = now
+            force, self._dirty = self._dirty, False
             if not force and version == self._data_version and not crossings:
                 self.app.call_from_thread(self._poll_ok, None)
                 return
@@ -125,6 +132,7 @@ class MainScreen(TicketActions):
                 crossings=crossings,
             )
         except StoreError as exc:
+            self._dirty = True
             self.app.call_from_thread(self._poll_failed, str(exc))
             return
         self.app.call_from_thread(self._poll_ok, snap)
@@ -141,13 +149,13 @@ class MainScreen(TicketActions):
             self.query_one(TechBoard).show(snap.techs)
             self._notify_crossings(snap.crossings)
             read = self.app.clock().in_timezone(self.app.tz).format("HH:mm:ss")  # type: ignore[attr-defined]
-            self.query_one(StatusBar).set_live(_("live · read {t}").format(t=read) if self.live else _("PAUSED"))
+            self.query_one(StatusBar).set_live(_("● read {t}").format(t=read) if self.live else _("PAUSED"), not self.live)
         self._schedule_poll(self.app.poll_seconds)  # type: ignore[attr-defined]
 
     def _poll_failed(self, message: str) -> None:
         # Keep showing the last data, say it is stale, and back off.
         self._failures += 1
-        self.query_one(StatusBar).set_live(_("STALE: {msg}").format(msg=message[:60]))
+        self.query_one(StatusBar).set_live(_("STALE: {msg}").format(msg=message[:60]), True)
         self._schedule_poll(min(30.0, 2.0 * self._failures))
 
     def _schedule_poll(self, delay: float) -> None:
@@ -182,13 +190,13 @@ class MainScreen(TicketActions):
         self.app.call_from_thread(lambda: self.table.set_rows(self.table.total, offset, rows))
 
     # ------------------------------------------------------------- actions
-    def selected(self) -> tuple[int, int] | None:
+    def selected(self) -> tuple[int, int, str] | None:
         row = self.table.current
-        return (row.id, row.version) if row else None
+        return (row.id, row.version, row.status) if row else None
 
     def after_change(self) -> None:
         # Our own commits do not move PRAGMA data_version: refresh explicitly.
-        self.poll(force=True)
+        self.request_refresh()
 
     @on(QueueTable.Selected)
     def _open(self, message: QueueTable.Selected) -> None:
@@ -248,7 +256,7 @@ class MainScreen(TicketActions):
         line.set_class(f.active, "visible")
         line.update(Content(describe_filter(f, self.app.store)))  # type: ignore[attr-defined]
         self.table.empty_text = _("No open tickets match the filter (esc clears it).") if f.active else _("No open tickets.")
-        self.poll(force=True)
+        self.request_refresh()
 
     def action_toggle_board(self) -> None:
         board = self.query_one(TechBoard)
@@ -256,14 +264,14 @@ class MainScreen(TicketActions):
 
     def action_toggle_live(self) -> None:
         self.live = not self.live
-        self.query_one(StatusBar).set_live(_("live") if self.live else _("PAUSED"))
+        self.query_one(StatusBar).set_live(_("live") if self.live else _("PAUSED"), not self.live)
         if self.live:
-            self.poll(force=True)
+            self.request_refresh()
         elif self._poll_timer is not None:
             self._poll_timer.stop()
 
     def action_refresh_now(self) -> None:
-        self.poll(force=True)
+        self.request_refresh()
 
     def action_jump(self) -> None:
         from .form import ActionForm, Field

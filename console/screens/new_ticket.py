@@ -20,6 +20,7 @@ from store.text import clean
 
 from ..format import local_time
 from ..i18n import _
+from ..settings import apply_blink
 from ..widgets.picker import Picker
 
 FIELDS = ("channel", "reporter", "phone", "site_id", "equipment_id", "category", "priority", "description")
@@ -70,6 +71,7 @@ class NewTicketScreen(ModalScreen[Ticket | None]):
                 yield Button(_("Cancel (esc)"), id="cancel")
 
     def on_mount(self) -> None:
+        apply_blink(self)
         self.query_one("#f-reporter").focus()
 
     @on(Picker.Picked, "#f-site_id")

@@ -8,6 +8,7 @@ from textual.widgets import Static
 from store.models import Technician
 from store.text import clean
 
+from ..format import fit
 from ..i18n import _
 
 
@@ -29,7 +30,7 @@ class TechBoard(Static):
                 parts += [Content("\n"), Content.styled(clean(team, single_line=True), "underline"), Content("\n")]
             load = f"{t.open_load:>2}"
             current = f" #{t.current_ticket}" if t.current_ticket else ""
-            line = Content(f"{clean(t.name, single_line=True)[:12]:<12} {load}{current}\n")
+            line = Content(f"{fit(clean(t.name, single_line=True), 12)} {load}{current}\n")
             parts.append(line.stylize("dim") if t.open_load == 0 else line)
         if off:
             parts += [Content("\n"), Content.styled(_("{n} off duty").format(n=off), "dim")]

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pendulum import DateTime
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -25,7 +24,7 @@ from store.models import QueueRow
 from store.rules import status_label
 from store.text import clean
 
-from ..format import STATE_SYMBOL, clock_label, countdown, row_state
+from ..format import STATE_SYMBOL, clock_label, countdown, fit, row_state
 from ..i18n import _
 
 
@@ -70,14 +69,6 @@ def layout(width: int) -> list[tuple[Column, int, int]]:
         c, x0, w = out[-1]
         out[-1] = (c, x0, w + spare)
     return out
-
-
-def fit(text: str, width: int, right: bool = False) -> str:
-    """Pad or cut to ``width`` terminal cells (CJK-aware)."""
-    if cell_len(text) > width:
-        return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
-    pad = " " * (width - cell_len(text))
-    return pad + text if right else text + pad
 
 
 class QueueTable(ScrollView, can_focus=True):

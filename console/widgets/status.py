@@ -22,8 +22,8 @@ class StatusBar(Static):
         self.center = center
         self.counts: QueueCounts | None = None
         self.clock_text = ""
-        self.live = _("live")
-        self.filter_text = ""
+        self.live = ""
+        self.alert = False
 
     def set_counts(self, counts: QueueCounts) -> None:
         self.counts = counts
@@ -36,21 +36,27 @@ class StatusBar(Static):
             self.clock_text = text
             self._render_bar()
 
-    def set_live(self, text: str) -> None:
-        if text != self.live:
-            self.live = text
+    def set_live(self, text: str, alert: bool = False) -> None:
+        if (text, alert) != (self.live, self.alert):
+            self.live, self.alert = text, alert
             self._render_bar()
+
+    def on_resize(self) -> None:
+        self._render_bar()
 
     def _render_bar(self) -> None:
         c = self.counts
-        parts = [Content.styled(clean(self.center, single_line=True), "bold")]
+        parts: list[Content] = []
+        if self.size.width >= 100:
+            parts.append(Content.styled(clean(self.center, single_line=True) + "  ", "bold"))
         if c is not None:
             parts += [
-                Content(" " + _("open {n}").format(n=c.open)),
-                Content(" " + _("at risk {n}").format(n=c.at_risk)).stylize("$warning bold" if c.at_risk else ""),
-                Content(" " + _("breached {n}").format(n=c.breached)).stylize("$error bold" if c.breached else ""),
-                Content(" " + _("unassigned {n}").format(n=c.unassigned)),
+                Content(_("open {n}").format(n=c.open) + " · "),
+                Content.styled(_("at risk {n}").format(n=c.at_risk), "$warning bold" if c.at_risk else "not bold"),
+                Content(" · "),
+                Content.styled(_("breached {n}").format(n=c.breached), "$error bold" if c.breached else "not bold"),
+                Content(" · " + _("unassigned {n}").format(n=c.unassigned)),
             ]
-        parts.append(Content(f"  {self.clock_text}  "))
-        parts.append(Content(self.live).stylize("reverse" if self.live != _("live") else "dim"))
+        parts.append(Content(f"  {self.clock_text} "))
+        parts.append(Content.styled(self.live, "reverse bold" if self.alert else "dim"))
         self.update(Content("").join(parts))

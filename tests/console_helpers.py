@@ -1,0 +1,55 @@
+"""Helpers for driving the real console against a real temp database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from textual.pilot import Pilot
+
+from console.app import DispatchApp, make_app
+from console.settings import ConsoleSettings
+from console.widgets.queue import QueueTable
+from store import Store
+
+FAST = ConsoleSettings(poll_seconds=0.05, cursor_blink=False)
+
+
+def app_for(store: Store, **kw: Any) -> DispatchApp:
+    return make_app(store, clock=store.clock, settings=kw.pop("settings", FAST), **kw)
+
+
+async def settle(pilot: Pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def until(pilot: Pilot, cond: Callable[[], bool], tries: int = 200) -> None:
+    """Wait for a condition by yielding to the app (bounded by count, not by time)."""
+    for _ in range(tries):
+        if cond():
+            return
+        await pilot.pause()
+        await asyncio.sleep(0.01)
+    assert cond(), "condition never became true"
+
+
+def queue(app: DispatchApp) -> QueueTable:
+    return app.screen.query_one(QueueTable)
+
+
+def queue_ids(app: DispatchApp) -> list[int]:
+    return [r.id for r in queue(app).rows]
+
+
+def line_text(table: QueueTable, y: int) -> str:
+    return "".join(seg.text for seg in table.render_line(y))
+
+
+def make_ticket(store: Store, **kw: Any):
+    data = {"reporter": "Wang", "phone": "138 0000 0000", "site_id": 1, "equipment_id": 1,
+            "category": "atm", "priority": 2, "description": "ATM swallows cards"}
+    data.update(kw)
+    return store.create_ticket(data)
