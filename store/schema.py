@@ -102,7 +102,7 @@ def m0001_initial(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX tickets_queue ON tickets(queue_key) WHERE is_open = 1")
     db.execute("CREATE INDEX tickets_due ON tickets(due_at) WHERE is_open = 1")
     db.execute("CREATE INDEX tickets_risk ON tickets(risk_at) WHERE is_open = 1")
-    db.execute("CREATE INDEX tickets_tech_open ON tickets(technician_id) WHERE is_open = 1")
+    db.execute("CREATE INDEX tickets_tech_open ON tickets(technician_id, status) WHERE is_open = 1")
     db.execute("CREATE INDEX tickets_equipment ON tickets(equipment_id, resolved_at)")
     db.execute("CREATE INDEX tickets_repeat ON tickets(repeat_of) WHERE repeat_of IS NOT NULL")
     db["pauses"].create(

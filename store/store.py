@@ -67,12 +67,12 @@ e.asset_tag AS equipment_tag, substr(t.description, 1, 160) AS description,
 tech.name AS technician_name, t.repeat_of, t.next_clock, t.due_at, t.risk_at,
 t.frozen_left_s, t.window_s
 """
-QUEUE_FROM = """
-FROM tickets t
+QUEUE_JOINS = """
 JOIN sites s ON s.id = t.site_id
 LEFT JOIN equipment e ON e.id = t.equipment_id
 LEFT JOIN technicians tech ON tech.id = t.technician_id
 """
+QUEUE_FROM = "FROM tickets t" + QUEUE_JOINS
 DERIVED = ("is_open", "next_clock", "due_at", "risk_at", "frozen_left_s", "window_s", "queue_key")
 TIME_FIELDS = (
     "reported_at", "first_response_at", "assigned_at", "arrived_at", "resolved_at",
@@ -252,7 +252,8 @@ class Store:
                 (key, json.dumps(value, ensure_ascii=False)),
             )
             self._event("settings.set", "setting", None, None, {key: old}, {key: value})
-            if key in ("calendar", "timezone"):
+            # Deadlines depend on the zone only through a business-hours calendar.
+            if key == "calendar" or (key == "timezone" and self.setting("calendar", {}).get("kind") == "business"):
                 self._recompute_open()
 
     def set_policy(self, priority: int, response_min: int, onsite_min: int, resolve_min: int) -> None:
@@ -314,16 +315,19 @@ class Store:
         return [Team(**dict(r)) for r in self._q("SELECT * FROM teams ORDER BY name")]
 
     def technicians(self) -> list[Technician]:
+        # Correlated counts use the (technician_id, status) index: no scan of open tickets.
         rows = self._q(
             """
             SELECT tech.*, teams.name AS team_name,
-                   COUNT(t.id) AS open_load,
-                   COALESCE(MIN(CASE WHEN t.status = 'onsite' THEN t.id END), MIN(t.id)) AS current_ticket
+              (SELECT COUNT(*) FROM tickets t WHERE t.is_open = 1 AND t.technician_id = tech.id
+                 AND t.status IN ('assigned', 'onsite', 'waiting')) AS open_load,
+              COALESCE(
+                (SELECT MIN(t.id) FROM tickets t WHERE t.is_open = 1 AND t.technician_id = tech.id
+                   AND t.status = 'onsite'),
+                (SELECT MIN(t.id) FROM tickets t WHERE t.is_open = 1 AND t.technician_id = tech.id
+                   AND t.status IN ('assigned', 'waiting'))) AS current_ticket
             FROM technicians tech
             JOIN teams ON teams.id = tech.team_id
-            LEFT JOIN tickets t ON t.technician_id = tech.id AND t.is_open = 1
-                 AND t.status IN ('assigned', 'onsite', 'waiting')
-            GROUP BY tech.id
             ORDER BY teams.name, tech.name
             """
         )
@@ -610,11 +614,21 @@ class Store:
         return " WHERE " + " AND ".join(where), params
 
     def queue(self, f: QueueFilter | None = None, offset: int = 0, limit: int = 100) -> list[QueueRow]:
-        where, params = self._filter_sql(f or QueueFilter())
-        rows = self._q(
-            f"SELECT {QUEUE_COLUMNS} {QUEUE_FROM} {where} ORDER BY t.queue_key LIMIT ? OFFSET ?",
-            [*params, limit, offset],
-        )
+        f = f or QueueFilter()
+        if not f.active:
+            # Skip through the covering index first, then join only the window.
+            rows = self._q(
+                f"SELECT {QUEUE_COLUMNS} FROM (SELECT id FROM tickets WHERE is_open = 1 ORDER BY queue_key"
+                f" LIMIT ? OFFSET ?) w JOIN tickets t ON t.id = w.id {QUEUE_JOINS}"
+                " ORDER BY t.queue_key",
+                [limit, offset],
+            )
+        else:
+            where, params = self._filter_sql(f)
+            rows = self._q(
+                f"SELECT {QUEUE_COLUMNS} {QUEUE_FROM} {where} ORDER BY t.queue_key LIMIT ? OFFSET ?",
+                [*params, limit, offset],
+            )
         return [_queue_row(r) for r in rows]
 
     def queue_count(self, f: QueueFilter | None = None) -> int:
@@ -637,33 +651,43 @@ class Store:
         return self._q(f"SELECT COUNT(*) {joins} {where} AND t.queue_key < ?", [*params, key[0][0]])[0][0]
 
     def counts(self, now: DateTime | None = None) -> QueueCounts:
-        now_s = to_db(now or self.now())
-        r = self._q(
-            """
-            SELECT COUNT(*),
-              COALESCE(SUM(due_at <= :now), 0) + COALESCE(SUM(due_at IS NULL AND next_clock IS NOT NULL AND frozen_left_s <= 0), 0),
-              COALESCE(SUM(due_at > :now AND risk_at <= :now), 0)
-                + COALESCE(SUM(due_at IS NULL AND frozen_left_s > 0 AND frozen_left_s <= window_s * 0.25), 0),
-              COALESCE(SUM(technician_id IS NULL AND status != 'resolved'), 0)
-            FROM tickets WHERE is_open = 1
-            """,
-            {"now": now_s},
-        )[0]
-        return QueueCounts(open=r[0], breached=r[1], at_risk=r[2], unassigned=r[3])
+        """Header counts as index range counts, so they stay cheap at 100k open.
+        risk_at < due_at always, so the running at-risk count is a difference."""
+        p = {"now": to_db(now or self.now())}
+        one = lambda sql: self._q(sql, p)[0][0]  # noqa: E731
+        total = one("SELECT COUNT(*) FROM tickets WHERE is_open = 1")
+        breached = one("SELECT COUNT(*) FROM tickets WHERE is_open = 1 AND due_at <= :now")
+        risky = one("SELECT COUNT(*) FROM tickets WHERE is_open = 1 AND risk_at <= :now")
+        # Clocks stopped while waiting: few rows, found through the NULL end of tickets_due.
+        held = self._q(
+            "SELECT COALESCE(SUM(frozen_left_s <= 0), 0),"
+            " COALESCE(SUM(frozen_left_s > 0 AND frozen_left_s <= window_s * 0.25), 0)"
+            " FROM tickets WHERE is_open = 1 AND due_at IS NULL AND next_clock IS NOT NULL", p)[0]
+        unassigned = one(
+            "SELECT COUNT(*) FROM tickets WHERE is_open = 1 AND technician_id IS NULL AND status != 'resolved'")
+        return QueueCounts(open=total, breached=breached + held[0], at_risk=risky - breached + held[1],
+                           unassigned=unassigned)
 
     def crossings(self, since: DateTime, until: DateTime) -> list[Crossing]:
-        """Tickets whose clock crossed into at risk or breached in (since, until]."""
-        a, b = to_db(since), to_db(until)
+        """Tickets whose clock crossed into at risk or breached in (since, until]:
+        two index range searches, not a scan."""
+        p = {"a": to_db(since), "b": to_db(until)}
         rows = self._q(
             """
-            SELECT t.id, t.next_clock, CASE WHEN t.due_at <= :b THEN 'breached' ELSE 'at_risk' END, s.name
-            FROM tickets t JOIN sites s ON s.id = t.site_id
-            WHERE t.is_open = 1 AND ((t.due_at > :a AND t.due_at <= :b) OR (t.risk_at > :a AND t.risk_at <= :b))
-            ORDER BY t.queue_key LIMIT 50
+            SELECT t.id, t.next_clock, 'breached', s.name FROM tickets t JOIN sites s ON s.id = t.site_id
+            WHERE t.is_open = 1 AND t.due_at > :a AND t.due_at <= :b
+            UNION ALL
+            SELECT t.id, t.next_clock, 'at_risk', s.name FROM tickets t JOIN sites s ON s.id = t.site_id
+            WHERE t.is_open = 1 AND t.risk_at > :a AND t.risk_at <= :b
+            LIMIT 200
             """,
-            {"a": a, "b": b},
+            p,
         )
-        return [Crossing(ticket_id=r[0], clock=r[1], state=r[2], site_name=r[3]) for r in rows]
+        seen: dict[int, Crossing] = {}
+        for r in rows:  # a ticket that crossed both in one poll is reported as breached
+            if r[0] not in seen or r[2] == "breached":
+                seen[r[0]] = Crossing(ticket_id=r[0], clock=r[1], state=r[2], site_name=r[3])
+        return sorted(seen.values(), key=lambda c: c.ticket_id)
 
     # ---------------------------------------------------------- bulk/admin
     def check(self) -> list[str]:

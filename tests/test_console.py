@@ -229,7 +229,7 @@ async def test_conflict_is_reported_and_nothing_is_lost(store: Store, db_path, c
         await settle(pilot)
         form = app.screen
         assert isinstance(form, ActionForm)
-        message = str(form.query_one("#general-error", Static).render())
+        message = str(form.query_one("#e-general", Static).render())
         assert "bob" in message and "changed" in message
         assert form.query_one("#f-reason", Input).value == "customer withdrew"
         assert store.ticket(t.id).status == "assigned"

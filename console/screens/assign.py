@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store.errors import RuleViolation, StaleTicket, StoreError, ValidationFailed
@@ -22,6 +22,7 @@ from store.text import clean
 from ..format import fit
 from ..i18n import _
 from ..settings import apply_blink
+from ..widgets.form import field_row, show_error
 
 
 class AssignScreen(ModalScreen[Ticket | None]):
@@ -41,16 +42,15 @@ class AssignScreen(ModalScreen[Ticket | None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="form"):
             yield Static("", classes="title", id="title")
-            yield Label(_("Technician (on duty, best first: skill match, then fewest open tickets)"), classes="label")
-            yield OptionList(id="f-technician_id")
+            yield Static(_("On duty, best first: skill match (✓), then fewest open tickets."), classes="hint")
+            yield OptionList(id="f-technician_id", compact=True)
             yield Static("", classes="error", id="e-technician_id")
-            yield Label(_("Reason for reassignment"), classes="label", id="reason-label")
-            yield Input(id="f-reason", placeholder=_("e.g. technician stuck at another site"))
-            yield Static("", classes="error", id="e-reason")
-            yield Static("", classes="error", id="general-error")
+            yield from field_row("reason", _("Reason"), Input(
+                id="f-reason", placeholder=_("why reassign, e.g. stuck at another site"), compact=True))
+            yield Static("", classes="error", id="e-general")
             with Horizontal(classes="buttons"):
-                yield Button(_("Assign (ctrl+s)"), variant="primary", id="save")
-                yield Button(_("Cancel (esc)"), id="cancel")
+                yield Button(_("Assign (ctrl+s)"), variant="primary", id="save", compact=True)
+                yield Button(_("Cancel (esc)"), id="cancel", compact=True)
 
     async def on_mount(self) -> None:
         apply_blink(self)
@@ -68,23 +68,22 @@ class AssignScreen(ModalScreen[Ticket | None]):
         self.query_one("#title", Static).update(Content(
             title.format(id=t.id) + f" — {category_label(t.category)}, {clean(t.site_name, single_line=True)}"
             + (_(" (now: {name})").format(name=clean(t.technician_name or "", single_line=True)) if reassign else "")))
-        for w in ("#reason-label", "#f-reason", "#e-reason"):
-            self.query_one(w).display = reassign
+        self.query_one("#row-reason").display = reassign
         options = self.query_one(OptionList)
         for tech, skilled in self.candidates:
-            mark = "✓" if skilled else " "
+            mark = "✓" if skilled else "·"
             current = "  ← " + _("current") if tech.id == t.technician_id else ""
             options.add_option(Option(Content(
                 f"{mark} {fit(clean(tech.name, single_line=True), 14)} {fit(clean(tech.team_name, single_line=True), 12)} "
                 + _("open {n}").format(n=tech.open_load) + current), id=str(tech.id)))
         if not self.candidates:
-            self.query_one("#general-error", Static).update(_("No technician is on duty."))
+            show_error(self, "general", _("No technician is on duty."))
         options.highlighted = 0 if self.candidates else None
         options.focus()
 
     @on(OptionList.OptionSelected)
     async def _picked(self) -> None:
-        if self.query_one("#f-reason").display:
+        if self.query_one("#row-reason").display:
             self.query_one("#f-reason").focus()
         else:
             await self.action_submit()
@@ -100,8 +99,8 @@ class AssignScreen(ModalScreen[Ticket | None]):
 
     def _errors(self, errors: dict[str, str], general: str = "") -> None:
         for name in ("technician_id", "reason"):
-            self.query_one(f"#e-{name}", Static).update(Content(errors.get(name, "")))
-        self.query_one("#general-error", Static).update(Content(general))
+            show_error(self, name, errors.get(name, ""))
+        show_error(self, "general", general)
 
     async def action_submit(self) -> None:
         options = self.query_one(OptionList)

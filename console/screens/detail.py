@@ -141,10 +141,13 @@ class DetailScreen(TicketActions):
 
         timeline = []
         for e in events:
-            changes = ", ".join(
-                f"{k}: {clean(str(e.old.get(k)), single_line=True)[:30]} → {clean(str(v), single_line=True)[:40]}"
-                for k, v in e.new.items() if k not in ("id",)
-            )
+            if e.action == "ticket.create":
+                changes = f"P{e.new.get('priority')} {clean(str(e.new.get('description', '')), single_line=True)[:60]}"
+            else:
+                changes = ", ".join(
+                    f"{k}: {clean(str(e.old.get(k, '')), single_line=True)[:30]} → {clean(str(v), single_line=True)[:40]}"
+                    for k, v in e.new.items()
+                )
             timeline.append(Content(
                 f"{local_time(e.at, tz, 'MM-DD HH:mm:ss')}  {clean(e.actor, single_line=True):<10} "
                 f"{e.action.removeprefix('ticket.'):<9} {changes}\n"

@@ -14,12 +14,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static, TextArea
+from textual.widget import Widget
+from textual.widgets import Button, Input, Select, Static, TextArea
 
 from store.errors import RuleViolation, StaleTicket, StoreError, ValidationFailed
 
 from ..i18n import _
 from ..settings import apply_blink
+from ..widgets.form import field_row, show_error
 
 
 @dataclass
@@ -58,19 +60,19 @@ class ActionForm(ModalScreen[Any]):
             if self.hint:
                 yield Static(Content(self.hint), classes="hint")
             for f in self.fields:
-                yield Label(Content(f.label), classes="label")
+                widget: Widget
                 if f.kind == "select":
-                    yield Select(f.options, value=f.value if f.value is not None else Select.NULL,
-                                 allow_blank=f.value is None, id=f"f-{f.name}")
+                    widget = Select(f.options, value=f.value if f.value is not None else Select.NULL,
+                                    allow_blank=f.value is None, id=f"f-{f.name}", compact=True)
                 elif f.kind == "text":
-                    yield TextArea(f.value or "", id=f"f-{f.name}", soft_wrap=True)
+                    widget = TextArea(f.value or "", id=f"f-{f.name}", soft_wrap=True, compact=True)
                 else:
-                    yield Input(f.value or "", placeholder=f.placeholder, id=f"f-{f.name}")
-                yield Static("", classes="error", id=f"e-{f.name}")
-            yield Static("", classes="error", id="general-error")
+                    widget = Input(f.value or "", placeholder=f.placeholder, id=f"f-{f.name}", compact=True)
+                yield from field_row(f.name, f.label, widget)
+            yield Static("", classes="error", id="e-general")
             with Horizontal(classes="buttons"):
-                yield Button(_("Save (ctrl+s)"), variant="primary", id="save")
-                yield Button(_("Cancel (esc)"), id="cancel")
+                yield Button(_("Save (ctrl+s)"), variant="primary", id="save", compact=True)
+                yield Button(_("Cancel (esc)"), id="cancel", compact=True)
 
     def on_mount(self) -> None:
         apply_blink(self)
@@ -95,10 +97,8 @@ class ActionForm(ModalScreen[Any]):
         names = {f.name for f in self.fields}
         extra = [f"{k}: {v}" for k, v in errors.items() if k not in names]
         for f in self.fields:
-            msg = errors.get(f.name, "")
-            self.query_one(f"#e-{f.name}", Static).update(Content(msg))
-            self.query_one(f"#f-{f.name}").set_class(bool(msg), "-invalid")
-        self.query_one("#general-error", Static).update(Content(" ".join([general, *extra]).strip()))
+            show_error(self, f.name, errors.get(f.name, ""))
+        show_error(self, "general", " ".join([general, *extra]).strip())
 
     @on(Input.Submitted)
     async def _enter(self) -> None:

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Input, Select, Static, TextArea
 
 from store.errors import StoreError, ValidationFailed
 from store.models import CATEGORIES, CHANNELS, Ticket, category_label, channel_label, priority_label
@@ -21,6 +21,7 @@ from store.text import clean
 from ..format import local_time
 from ..i18n import _
 from ..settings import apply_blink
+from ..widgets.form import field_row, show_error
 from ..widgets.picker import Picker
 
 FIELDS = ("channel", "reporter", "phone", "site_id", "equipment_id", "category", "priority", "description")
@@ -45,30 +46,28 @@ class NewTicketScreen(ModalScreen[Ticket | None]):
                 for e in store.equipment(self.site_id, text, limit=8)]
 
     def compose(self) -> ComposeResult:
-        def field(name: str, label: str, widget: Any) -> ComposeResult:
-            yield Label(label, classes="label")
-            yield widget
-            yield Static("", classes="error", id=f"e-{name}")
+        def field(name: str, label: str, widget: Any) -> list[Any]:
+            return field_row(name, label, widget)
 
         with VerticalScroll(classes="form"):
             yield Static(_("New ticket"), classes="title")
             yield from field("channel", _("Channel"), Select(
-                [(channel_label(c), c) for c in CHANNELS], value="phone", allow_blank=False, id="f-channel"))
-            yield from field("reporter", _("Reporter"), Input(id="f-reporter"))
-            yield from field("phone", _("Phone"), Input(id="f-phone"))
-            yield from field("site_id", _("Site (type to search)"), Picker(self._search_sites, id="f-site_id"))
-            yield from field("equipment_id", _("Equipment (type to search; optional)"),
-                             Picker(self._search_equipment, id="f-equipment_id"))
+                [(channel_label(c), c) for c in CHANNELS], value="phone", allow_blank=False, id="f-channel", compact=True))
+            yield from field("reporter", _("Reporter"), Input(id="f-reporter", compact=True))
+            yield from field("phone", _("Phone"), Input(id="f-phone", compact=True))
+            yield from field("site_id", _("Site (type to search)"), Picker(self._search_sites, _("branch name or code"), id="f-site_id"))
+            yield from field("equipment_id", _("Equipment (optional)"),
+                             Picker(self._search_equipment, _("asset tag, model or category"), id="f-equipment_id"))
             yield Static("", id="repeat", classes="hint")
             yield from field("category", _("Category"), Select(
-                [(category_label(c), c) for c in CATEGORIES], value="other", allow_blank=False, id="f-category"))
+                [(category_label(c), c) for c in CATEGORIES], value="other", allow_blank=False, id="f-category", compact=True))
             yield from field("priority", _("Priority"), Select(
-                [(priority_label(p), p) for p in (1, 2, 3, 4)], value=3, allow_blank=False, id="f-priority"))
-            yield from field("description", _("Fault description"), TextArea(id="f-description", soft_wrap=True))
-            yield Static("", classes="error", id="general-error")
+                [(priority_label(p), p) for p in (1, 2, 3, 4)], value=3, allow_blank=False, id="f-priority", compact=True))
+            yield from field("description", _("Fault description"), TextArea(id="f-description", soft_wrap=True, compact=True))
+            yield Static("", classes="error", id="e-general")
             with Horizontal(classes="buttons"):
-                yield Button(_("Save (ctrl+s)"), variant="primary", id="save")
-                yield Button(_("Cancel (esc)"), id="cancel")
+                yield Button(_("Save (ctrl+s)"), variant="primary", id="save", compact=True)
+                yield Button(_("Cancel (esc)"), id="cancel", compact=True)
 
     def on_mount(self) -> None:
         apply_blink(self)
@@ -116,8 +115,8 @@ class NewTicketScreen(ModalScreen[Ticket | None]):
         if "site_id" in errors and self.query_one("#f-site_id", Picker).value is None:
             errors["site_id"] = _("pick a site from the list")
         for name in FIELDS:
-            self.query_one(f"#e-{name}", Static).update(Content(errors.get(name, "")))
-        self.query_one("#general-error", Static).update(Content(general))
+            show_error(self, name, errors.get(name, ""))
+        show_error(self, "general", general)
 
     @on(Button.Pressed, "#save")
     async def action_submit(self) -> None:

@@ -18,7 +18,7 @@ from store.text import clean
 
 class Picker(Vertical):
     DEFAULT_CSS = """
-    Picker { height: auto; }
+    Picker { height: auto; width: 1fr; }
     Picker OptionList { height: auto; max-height: 6; display: none; }
     Picker.open OptionList { display: block; }
     """
@@ -41,8 +41,8 @@ class Picker(Vertical):
         self._label = ""
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder=self.placeholder)
-        yield OptionList()
+        yield Input(placeholder=self.placeholder, compact=True)
+        yield OptionList(compact=True)
 
     @property
     def input(self) -> Input:

@@ -1,0 +1,91 @@
+"""Shared fixtures: a fixed instant, a clock tests move by hand, a seeded store.
+
+No test reads the real time: the store gets ``clock``, which only moves when a
+test calls ``clock.advance(...)``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pendulum
+import pytest
+from pendulum import DateTime
+
+from store import Store
+
+NOW = pendulum.datetime(2026, 11, 25, 9, 0, tz="UTC")
+
+# Names, sites and asset tags hold no digits, so a '#<id>' search only matches ids.
+SEED: dict[str, list[dict[str, Any]]] = {
+    "sites": [
+        {"id": 1, "code": "HQ", "name": "Head Office", "address": "Main Street"},
+        {"id": 2, "code": "NB", "name": "North Branch", "address": "River Road"},
+    ],
+    "teams": [
+        {"id": 1, "name": "Alpha Team", "foreman_id": 1},
+        {"id": 2, "name": "Bravo Team", "foreman_id": 3},
+    ],
+    "technicians": [
+        {"id": 1, "name": "Li Wei", "team_id": 1, "phone": "13800000001",
+         "skills": json.dumps(["atm", "cash"]), "on_duty": 1},
+        {"id": 2, "name": "Zhang Min", "team_id": 1, "phone": "13800000002",
+         "skills": json.dumps(["printer", "pc"]), "on_duty": 1},
+        {"id": 3, "name": "Wang Fang", "team_id": 2, "phone": "13800000003",
+         "skills": json.dumps(["atm", "network"]), "on_duty": 1},
+        {"id": 4, "name": "Chen Jie", "team_id": 2, "phone": "13800000004",
+         "skills": json.dumps(["ups", "atm"]), "on_duty": 0},
+    ],
+    "equipment": [
+        {"id": 1, "site_id": 1, "asset_tag": "HQ-ATM-A", "category": "atm", "model": "Hyosung"},
+        {"id": 2, "site_id": 1, "asset_tag": "HQ-PRN-A", "category": "printer", "model": "Olivetti"},
+        {"id": 3, "site_id": 2, "asset_tag": "NB-ATM-A", "category": "atm", "model": "Diebold"},
+        {"id": 4, "site_id": 2, "asset_tag": "NB-NET-A", "category": "network", "model": "Cisco"},
+    ],
+}
+
+
+class MutableClock:
+    """A clock for tests: returns ``now`` until a test moves it."""
+
+    def __init__(self, now: DateTime):
+        self.now = now.in_timezone("UTC")
+
+    def __call__(self) -> DateTime:
+        return self.now
+
+    def advance(self, **kw: Any) -> DateTime:
+        """Move forward by pendulum units, e.g. ``advance(minutes=5)``."""
+        self.now = self.now.add(**kw)
+        return self.now
+
+    def set(self, at: DateTime) -> DateTime:
+        self.now = at.in_timezone("UTC")
+        return self.now
+
+
+@pytest.fixture
+def now() -> DateTime:
+    return NOW
+
+
+@pytest.fixture
+def clock(now: DateTime) -> MutableClock:
+    return MutableClock(now)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "t.db"
+
+
+@pytest.fixture
+def store(db_path: Path, clock: MutableClock) -> Iterator[Store]:
+    s = Store(db_path, create=True, clock=clock, actor="ann")
+    s.load("test.seed", SEED, {"seed": "tests"})
+    yield s
+    s.close_db()
+

@@ -1,0 +1,484 @@
+"""SLA clocks (store/sla.py): deadlines, pauses, business hours, states.
+
+The 24×7 deadline is checked against a minute-stepping reference written here
+independently of the implementation; business hours are checked by their
+algebra (add and between are inverse, add is monotone, deadlines fall inside
+working hours) over date ranges that cross the DST changes.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, time
+
+import pendulum
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pendulum import DateTime
+
+from store.sla import (
+    AT_RISK_SHARE,
+    CLOCKS,
+    DEFAULT_POLICY,
+    AlwaysOpen,
+    BusinessHours,
+    ClockStatus,
+    Pause,
+    Policy,
+    clock_statuses,
+    deadline,
+    merge_pauses,
+    next_unmet,
+    state_of,
+)
+
+BASE = pendulum.datetime(2026, 11, 25, 9, 0, tz="UTC")
+SETTINGS = settings(max_examples=200, deadline=None)
+
+
+def at(minutes: float) -> DateTime:
+    return BASE.add(seconds=minutes * 60)
+
+
+# ------------------------------------------------------------ strategies
+
+pause_specs = st.lists(
+    st.tuples(st.integers(0, 600), st.one_of(st.none(), st.integers(0, 120))),
+    max_size=5,
+)  # (start minute, length in minutes or None = still open)
+
+
+def to_pauses(specs: list[tuple[int, int | None]]) -> list[Pause]:
+    return [Pause(at(s), None if n is None else at(s + n)) for s, n in specs]
+
+
+def closed_only(specs: list[tuple[int, int | None]]) -> list[tuple[int, int | None]]:
+    return [(s, 0 if n is None else n) for s, n in specs]
+
+
+# ------------------------------------------------------- reference model
+
+def brute_deadline(start: int, window: int, specs: list[tuple[int, int | None]]) -> tuple[int | None, int | None]:
+    """Step minute by minute: a minute counts unless a pause covers it.
+    Returns (deadline minute, None) or (None, seconds left) once an open pause
+    stops the clock."""
+    t, worked = start, 0
+    while worked < window:
+        covering = [n for s, n in specs if s <= t and (n is None or t < s + n)]
+        if covering and None in covering:
+            return None, (window - worked) * 60
+        if not covering:
+            worked += 1
+        t += 1
+    return t, None
+
+
+def paused_overlap(pauses: list[Pause], a: DateTime, b: DateTime) -> float:
+    """Seconds of [a, b) covered by the union of closed pauses."""
+    total = 0.0
+    for p in merge_pauses(pauses):
+        assert p.end is not None
+        lo, hi = max(p.start, a), min(p.end, b)
+        if hi > lo:
+            total += (hi - lo).total_seconds()
+    return total
+
+
+# ------------------------------------------------------------------ 24×7
+
+@SETTINGS
+@given(start=st.integers(0, 10_000), window=st.integers(0, 10_000))
+def test_24x7_deadline_is_start_plus_window(start: int, window: int) -> None:
+    due, frozen = deadline(at(start), window * 60)
+    assert due == at(start + window)
+    assert frozen is None
+
+
+def test_24x7_ignores_dst() -> None:
+    # 01:30 CET + 1 h of absolute time is 03:30 CEST on the spring-forward night.
+    start = pendulum.datetime(2026, 3, 29, 1, 30, tz="Europe/Berlin")
+    due, _ = deadline(start, 3600)
+    assert due is not None
+    assert due.in_timezone("Europe/Berlin").format("HH:mm Z") == "03:30 +02:00"
+    assert (due - start).total_seconds() == 3600
+
+
+@SETTINGS
+@given(start=st.integers(0, 200), window=st.integers(1, 300), specs=pause_specs)
+def test_deadline_matches_minute_stepping_reference(start: int, window: int, specs: list) -> None:
+    due, frozen = deadline(at(start), window * 60, to_pauses(specs))
+    ref_due, ref_frozen = brute_deadline(start, window, specs)
+    if ref_due is None:
+        assert due is None
+        assert frozen == pytest.approx(ref_frozen)
+    else:
+        assert due == at(ref_due)
+        assert frozen is None
+
+
+@SETTINGS
+@given(
+    start=st.integers(0, 200 * 60),
+    window=st.integers(1, 300 * 60),
+    specs=st.lists(st.tuples(st.integers(0, 600 * 60), st.integers(0, 120 * 60)), max_size=6),
+)
+def test_closed_pauses_push_deadline_by_their_overlap(start: int, window: int, specs: list) -> None:
+    """Seconds precision: due = start + window + paused time inside [start, due)."""
+    s = BASE.add(seconds=start)
+    pauses = [Pause(BASE.add(seconds=a), BASE.add(seconds=a + n)) for a, n in specs]
+    due, frozen = deadline(s, window, pauses)
+    assert frozen is None and due is not None
+    assert (due - s).total_seconds() == pytest.approx(window + paused_overlap(pauses, s, due))
+    # Paused time from the deadline on does not count.
+    assert due >= s.add(seconds=window)
+
+
+@SETTINGS
+@given(start=st.integers(0, 200), window=st.integers(1, 300), specs=pause_specs)
+def test_pauses_never_bring_a_deadline_forward(start: int, window: int, specs: list) -> None:
+    plain, _ = deadline(at(start), window * 60)
+    assert plain is not None
+    due, frozen = deadline(at(start), window * 60, to_pauses(closed_only(specs)))
+    assert due is not None and frozen is None
+    assert due >= plain
+
+
+@SETTINGS
+@given(
+    start=st.integers(0, 200), window=st.integers(1, 300),
+    specs=st.lists(st.tuples(st.integers(0, 600), st.integers(0, 120)), max_size=4),
+    open_at=st.integers(0, 600),
+)
+def test_open_pause_freezes_the_time_left_at_its_start(start: int, window: int, specs: list, open_at: int) -> None:
+    closed = to_pauses(specs)
+    due_before, _ = deadline(at(start), window * 60, closed)
+    assert due_before is not None
+    due, frozen = deadline(at(start), window * 60, [*closed, Pause(at(open_at))])
+    stop = max(at(open_at), at(start))
+    if stop >= due_before:
+        # The clock ran out before the pause: the deadline stands.
+        assert (due, frozen) == (due_before, None)
+        return
+    assert due is None
+    # The pause may start inside a closed pause: the clock stopped at that one's start.
+    worked = (stop - at(start)).total_seconds() - paused_overlap(closed, at(start), stop)
+    assert frozen == pytest.approx(window * 60 - worked)
+    assert 0 < frozen <= window * 60
+
+
+def test_open_pause_examples() -> None:
+    # Reported 09:00, 60-minute window, paused at 09:20 → 40 minutes left, no deadline.
+    assert deadline(at(0), 3600, [Pause(at(20))]) == (None, 2400.0)
+    # A pause from before the report stops the clock at once.
+    assert deadline(at(10), 3600, [Pause(at(0))]) == (None, 3600.0)
+    # Paused 09:20–09:50 then from 10:00: 30 minutes of the second hour left.
+    assert deadline(at(0), 3600, [Pause(at(20), at(50)), Pause(at(60))]) == (None, 1800.0)
+    # A pause starting at the deadline does not stop a clock that has run out.
+    assert deadline(at(0), 3600, [Pause(at(60))]) == (at(60), None)
+
+
+# ------------------------------------------------------------ merge_pauses
+
+@SETTINGS
+@given(specs=pause_specs)
+def test_merge_pauses_properties(specs: list) -> None:
+    raw = to_pauses(specs)
+    merged = merge_pauses(raw)
+    # Sorted, disjoint and separated (touching pauses are joined), no empty ones.
+    for p in merged:
+        assert p.end is None or p.end > p.start
+    for a, b in itertools.pairwise(merged):
+        assert a.end is not None
+        assert a.end < b.start
+    # At most one open pause, and it is last.
+    assert all(p.end is not None for p in merged[:-1])
+    # Same coverage: it can only change at an end point, so check every one.
+    def covered(ps: list[Pause], t: DateTime) -> bool:
+        return any(p.start <= t and (p.end is None or t < p.end) for p in ps)
+    points = {-1} | {s for s, _ in specs} | {s + n for s, n in specs if n is not None}
+    for t in map(at, points):
+        assert covered(raw, t) == covered(merged, t)
+    # Idempotent.
+    assert merge_pauses(merged) == merged
+
+
+def test_merge_pauses_examples() -> None:
+    assert merge_pauses([]) == []
+    assert merge_pauses([Pause(at(5), at(5))]) == []
+    assert merge_pauses([Pause(at(10), at(20)), Pause(at(0), at(10))]) == [Pause(at(0), at(20))]
+    assert merge_pauses([Pause(at(0), at(30)), Pause(at(10), at(20))]) == [Pause(at(0), at(30))]
+    assert merge_pauses([Pause(at(0)), Pause(at(10), at(20)), Pause(at(40), at(50))]) == [Pause(at(0))]
+    assert merge_pauses([Pause(at(0), at(10)), Pause(at(5))]) == [Pause(at(0))]
+    assert merge_pauses([Pause(at(0), at(10)), Pause(at(11), at(12))]) == [
+        Pause(at(0), at(10)), Pause(at(11), at(12)),
+    ]
+
+
+# ---------------------------------------------------------- business hours
+
+ZONES = ["Europe/Berlin", "America/New_York", "Asia/Shanghai", "UTC"]
+# Date ranges around the 2026 DST changes: Berlin 29 Mar / 25 Oct, New York 8 Mar / 1 Nov.
+dst_instants = st.one_of(
+    st.datetimes(min_value=datetime(2026, 2, 25), max_value=datetime(2026, 4, 5)),
+    st.datetimes(min_value=datetime(2026, 10, 18), max_value=datetime(2026, 11, 10)),
+).map(lambda d: pendulum.instance(d, tz="UTC"))
+
+
+@st.composite
+def hours_and_start(draw: st.DrawFn) -> tuple[BusinessHours, DateTime]:
+    """A calendar and an instant near the DST changes; half the instants are
+    drawn as local wall times, so they often fall inside (or at the edges of)
+    working hours, including windows that cross midnight UTC."""
+    opens = draw(st.integers(0, 22 * 60))
+    closes = draw(st.integers(opens + 30, 24 * 60 - 1))
+    bh = BusinessHours(
+        tz=draw(st.sampled_from(ZONES)),
+        opens=time(opens // 60, opens % 60),
+        closes=time(closes // 60, closes % 60),
+        weekdays=draw(st.frozensets(st.integers(1, 7), min_size=1)),
+    )
+    if draw(st.booleans()):
+        return bh, draw(dst_instants)
+    day = draw(dst_instants).date()
+    minute = draw(st.one_of(st.sampled_from([opens, closes, opens - 1, closes + 1]), st.integers(0, 1439)))
+    minute = min(max(minute, 0), 1439)
+    return bh, pendulum.datetime(day.year, day.month, day.day, minute // 60, minute % 60, tz=bh.tz)
+
+
+def windows_near(bh: BusinessHours, t: DateTime) -> list[tuple[DateTime, DateTime]]:
+    day = t.in_timezone(bh.tz).date()
+    return [w for d in (day.subtract(days=1), day, day.add(days=1)) if (w := bh._window(d))]
+
+
+def in_working_hours(bh: BusinessHours, t: DateTime) -> bool:
+    return any(lo <= t <= hi for lo, hi in windows_near(bh, t))
+
+
+working_seconds = st.one_of(
+    st.integers(0, 40 * 3600),
+    st.floats(0, 40 * 3600, allow_nan=False, allow_infinity=False),
+)
+
+
+@SETTINGS
+@given(ha=hours_and_start(), s=working_seconds)
+def test_between_inverts_add(ha: tuple[BusinessHours, DateTime], s: float) -> None:
+    bh, a = ha
+    b = bh.add(a, s)
+    assert b >= a
+    assert abs(bh.between(a, b) - s) < 1e-6
+
+
+@SETTINGS
+@given(ha=hours_and_start(), s1=working_seconds, s2=working_seconds)
+def test_add_is_monotone(ha: tuple[BusinessHours, DateTime], s1: float, s2: float) -> None:
+    bh, a = ha
+    lo, hi = sorted((s1, s2))
+    assert bh.add(a, lo) <= bh.add(a, hi)
+
+
+@SETTINGS
+@given(ha=hours_and_start(), s=working_seconds)
+def test_deadlines_fall_inside_working_hours(ha: tuple[BusinessHours, DateTime], s: float) -> None:
+    bh, a = ha
+    due = bh.add(a, s)
+    assert in_working_hours(bh, due)
+    if s >= 1e-6:  # (below a microsecond, the instant rounds to the start)
+        # Never exactly at an opening: a positive amount of work ends after it.
+        assert any(lo < due <= hi for lo, hi in windows_near(bh, due))
+
+
+@SETTINGS
+@given(ha=hours_and_start(), d1=st.integers(0, 10 * 86400), d2=st.integers(0, 10 * 86400))
+def test_between_is_additive_and_bounded(ha: tuple[BusinessHours, DateTime], d1: int, d2: int) -> None:
+    bh, a = ha
+    b, c = a.add(seconds=d1), a.add(seconds=d1 + d2)
+    assert bh.between(a, c) == pytest.approx(bh.between(a, b) + bh.between(b, c))
+    assert 0 <= bh.between(a, b) <= d1
+    assert bh.between(b, a) == 0
+
+
+@SETTINGS
+@given(
+    tz=st.sampled_from(["Europe/Berlin", "America/New_York"]),
+    day=st.one_of(
+        st.dates(min_value=datetime(2026, 3, 1).date(), max_value=datetime(2026, 4, 5).date()),
+        st.dates(min_value=datetime(2026, 10, 20).date(), max_value=datetime(2026, 11, 8).date()),
+    ),
+    worked=st.integers(0, 9 * 3600),
+)
+def test_local_office_hours_hold_across_dst(tz: str, day, worked: int) -> None:
+    """08:30–17:30 local every day, whatever the UTC offset that day."""
+    bh = BusinessHours(tz=tz, weekdays=frozenset(range(1, 8)))
+    opens = pendulum.datetime(day.year, day.month, day.day, 8, 30, tz=tz)
+    closes = pendulum.datetime(day.year, day.month, day.day, 17, 30, tz=tz)
+    assert bh.between(opens, closes) == 9 * 3600
+    due = bh.add(opens, worked)
+    assert due.in_timezone(tz).date() == day
+    assert due.in_timezone(tz).naive() == opens.naive().add(seconds=worked)
+
+
+@pytest.mark.parametrize(
+    ("tz", "friday", "utc_before", "utc_after"),
+    [
+        ("Europe/Berlin", (2026, 3, 27), "+01:00", "+02:00"),  # spring forward on Sunday 29
+        ("America/New_York", (2026, 3, 6), "-05:00", "-04:00"),  # spring forward on Sunday 8
+        ("Europe/Berlin", (2026, 10, 23), "+02:00", "+01:00"),  # fall back on Sunday 25
+        ("America/New_York", (2026, 10, 30), "-04:00", "-05:00"),  # fall back on Sunday 1 Nov
+    ],
+)
+def test_weekend_with_dst_change(tz: str, friday: tuple[int, int, int], utc_before: str, utc_after: str) -> None:
+    bh = BusinessHours(tz=tz)
+    start = pendulum.datetime(*friday, 17, 0, tz=tz)
+    assert start.format("Z") == utc_before
+    due = bh.add(start, 3600)  # 30 min on Friday, 30 min on Monday
+    local = due.in_timezone(tz)
+    assert local.format("ddd HH:mm Z") == f"Mon 09:00 {utc_after}"
+    assert bh.between(start, due) == 3600
+
+
+@pytest.mark.parametrize(
+    ("tz", "day", "hours"),
+    [
+        ("Europe/Berlin", (2026, 3, 29), 2),  # 01:00–04:00 loses the hour 02:00–03:00
+        ("Europe/Berlin", (2026, 10, 25), 4),  # ... and gains one on the way back
+        ("America/New_York", (2026, 3, 8), 2),
+        # 01:00 happens twice that night; the window opens at the second one.
+        ("America/New_York", (2026, 11, 1), 3),
+        ("Europe/Berlin", (2026, 3, 28), 3),
+    ],
+)
+def test_night_hours_on_dst_days(tz: str, day: tuple[int, int, int], hours: int) -> None:
+    bh = BusinessHours(tz=tz, opens=time(1, 0), closes=time(4, 0), weekdays=frozenset(range(1, 8)))
+    midnight = pendulum.datetime(*day, tz=tz)
+    assert bh.between(midnight, midnight.add(days=1)) == hours * 3600
+    due = bh.add(midnight, hours * 3600)
+    assert due.in_timezone(tz).format("HH:mm") == "04:00"
+
+
+def test_business_hours_edges() -> None:
+    bh = BusinessHours(tz="UTC")  # Mon–Fri 08:30–17:30
+    wed_0700 = pendulum.datetime(2026, 11, 25, 7, 0)
+    # Outside hours the clock waits for the opening.
+    assert bh.add(wed_0700, 0) == pendulum.datetime(2026, 11, 25, 8, 30)
+    assert bh.add(wed_0700, 60) == pendulum.datetime(2026, 11, 25, 8, 31)
+    # Work that exactly fills the day ends at the close, not the next opening.
+    assert bh.add(pendulum.datetime(2026, 11, 25, 8, 30), 9 * 3600) == pendulum.datetime(2026, 11, 25, 17, 30)
+    # Friday evening to Monday morning counts nothing.
+    assert bh.between(pendulum.datetime(2026, 11, 27, 17, 30), pendulum.datetime(2026, 11, 30, 8, 30)) == 0
+    with pytest.raises(ValueError, match="working day"):
+        BusinessHours(tz="UTC", weekdays=frozenset()).add(wed_0700, 60)
+
+
+@SETTINGS
+@given(
+    ha=hours_and_start(), window=st.integers(1, 20 * 3600),
+    specs=st.lists(st.tuples(st.integers(0, 5 * 86400), st.integers(0, 86400)), max_size=3),
+)
+def test_business_deadline_counts_working_time_outside_pauses(
+    ha: tuple[BusinessHours, DateTime], window: int, specs: list,
+) -> None:
+    bh, a = ha
+    pauses = [Pause(a.add(seconds=s), a.add(seconds=s + n)) for s, n in specs]
+    due, frozen = deadline(a, window, pauses, bh)
+    assert frozen is None and due is not None
+    assert due >= bh.add(a, window)
+    worked = bh.between(a, due) - sum(
+        bh.between(max(p.start, a), min(p.end, due)) for p in merge_pauses(pauses) if p.end is not None
+    )
+    assert worked == pytest.approx(window, abs=1e-6)
+
+
+# ------------------------------------------------------------------ state
+
+def status(window_s: int = 3600, due: DateTime | None = None, risk_at: DateTime | None = None,
+           frozen: float | None = None, met: DateTime | None = None) -> ClockStatus:
+    return ClockStatus("response", window_s, due, risk_at, frozen, met)
+
+
+def test_state_of_running_clock_boundaries() -> None:
+    # 60-minute window from 09:00: at risk from 09:45 (a quarter left), breached from 10:00.
+    due, risk = at(60), at(45)
+    assert state_of(at(0), due, risk, None, 3600) == "ok"
+    assert state_of(at(45).subtract(seconds=1), due, risk, None, 3600) == "ok"
+    assert state_of(at(45), due, risk, None, 3600) == "at_risk"
+    assert state_of(at(60).subtract(seconds=1), due, risk, None, 3600) == "at_risk"
+    assert state_of(at(60), due, risk, None, 3600) == "breached"
+    assert state_of(at(600), due, risk, None, 3600) == "breached"
+
+
+def test_state_of_paused_clock_boundaries() -> None:
+    assert state_of(at(0), None, None, 3600.0, 3600) == "ok"
+    assert state_of(at(0), None, None, 901.0, 3600) == "ok"
+    assert state_of(at(0), None, None, 900.0, 3600) == "at_risk"  # a quarter left, as when running
+    assert state_of(at(0), None, None, 899.0, 3600) == "at_risk"
+    assert state_of(at(0), None, None, 0.5, 3600) == "at_risk"
+    assert state_of(at(0), None, None, 0.0, 3600) == "breached"
+    assert state_of(at(0), None, None, None, 3600) == "breached"
+
+
+@SETTINGS
+@given(window_min=st.integers(1, 600), elapsed=st.integers(0, 800 * 60))
+def test_pausing_does_not_change_the_state(window_min: int, elapsed: int) -> None:
+    """At any instant, a clock shows the same state running or just paused."""
+    start = BASE
+    policy = Policy(window_min, window_min, window_min)
+    now = start.add(seconds=elapsed)
+    running = clock_statuses(start, policy, {}, [])[0]
+    paused = clock_statuses(start, policy, {}, [Pause(now)])[0]
+    assert running.state(now) == paused.state(now)
+    left = window_min * 60 - elapsed
+    expected = "breached" if left <= 0 else "at_risk" if left <= window_min * 60 * AT_RISK_SHARE else "ok"
+    assert running.state(now) == expected
+    assert running.seconds_left(now) == left
+    if left > 0:  # (a pause from the deadline on does not stop the clock)
+        assert paused.seconds_left(now.add(hours=5)) == left
+
+
+def test_clock_statuses_and_met_on_time() -> None:
+    policy = DEFAULT_POLICY[1]  # 15 / 60 / 240 minutes
+    statuses = clock_statuses(BASE, policy, {"response": at(10), "onsite": at(70)})
+    assert [s.clock for s in statuses] == list(CLOCKS)
+    response, onsite, resolve = statuses
+    assert (response.due, response.risk_at) == (at(15), at(11.25))
+    assert response.met_on_time is True and response.state(at(500)) == "ok"
+    assert onsite.met_on_time is False and onsite.state(at(0)) == "breached"
+    assert resolve.met_on_time is None
+    assert resolve.due == at(240) and resolve.window_s == 240 * 60
+    # Met exactly at the deadline is on time.
+    assert clock_statuses(BASE, policy, {"response": at(15)})[0].met_on_time is True
+    # Met while the clock was stopped: on time.
+    assert status(due=None, frozen=100.0, met=at(999)).met_on_time is True
+
+
+def test_pause_after_a_clock_was_met_does_not_move_it() -> None:
+    policy = DEFAULT_POLICY[2]  # 30 / 120 / 480
+    pauses = [Pause(at(20), at(80))]
+    response, onsite, _ = clock_statuses(BASE, policy, {"response": at(10)}, pauses)
+    assert response.due == at(30)  # met before the pause
+    assert onsite.due == at(180)  # still running: pushed by the hour paused
+
+
+def test_next_unmet_follows_the_clock_order() -> None:
+    policy = DEFAULT_POLICY[3]
+
+    def racing(met: dict) -> str | None:
+        found = next_unmet(clock_statuses(BASE, policy, met))
+        return found.clock if found else None
+
+    assert racing({}) == "response"
+    assert racing({"response": at(1)}) == "onsite"
+    assert racing({"response": at(1), "onsite": at(2)}) == "resolve"
+    # An unmet earlier clock comes first, whatever was met after it.
+    assert racing({"onsite": at(2)}) == "response"
+    assert racing({"response": at(1), "resolve": at(3)}) == "onsite"
+    assert racing({"response": at(1), "onsite": at(2), "resolve": at(3)}) is None
+    assert next_unmet([]) is None
+
+
+def test_policy_windows() -> None:
+    p = Policy(15, 60, 240)
+    assert [p.window_s(c) for c in CLOCKS] == [900, 3600, 14400]
+    assert AlwaysOpen() == AlwaysOpen() and hash(AlwaysOpen()) == hash(AlwaysOpen())
+    assert AlwaysOpen().between(at(10), at(0)) == 0
