@@ -23,6 +23,11 @@ def default_db() -> Path:
     return DATA_HOME / "dispatch.db"
 
 
+def busy_timeout_ms() -> int:
+    """How long a write waits for another dispatcher's transaction (DISPATCH_BUSY_TIMEOUT_MS)."""
+    return int(os.environ.get("DISPATCH_BUSY_TIMEOUT_MS", "5000"))
+
+
 def fail(message: str) -> None:
     click.echo(f"dispatch: error: {message}", err=True)
     sys.exit(2)
@@ -38,7 +43,7 @@ class Ctx:
         return self.db_given or default_db()
 
     def open(self, **kwargs: Any) -> Store:
-        return Store(self.db, actor=self.actor, **kwargs)
+        return Store(self.db, actor=self.actor, busy_timeout_ms=busy_timeout_ms(), **kwargs)
 
 
 def run_console(store: Store) -> None:
@@ -113,7 +118,7 @@ def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -
     path = obj.db_given or DATA_HOME / "demo.db"
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and not keep:
-        check = Store(path, actor=obj.actor)
+        check = Store(path, actor=obj.actor, busy_timeout_ms=busy_timeout_ms())
         is_demo = check.setting("demo", False)
         check.close_db()
         if not is_demo:
@@ -121,7 +126,7 @@ def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     started = time.perf_counter()
-    store = Store(path, actor=obj.actor, create=True)
+    store = Store(path, actor=obj.actor, create=True, busy_timeout_ms=busy_timeout_ms())
     if not store.setting("demo", False):
         counts = generate_demo(store, seed=seed)
         store.set_setting("demo", True)
@@ -155,7 +160,7 @@ def check(obj: Ctx) -> None:
 @click.pass_obj
 def queue(obj: Ctx, limit: int) -> None:
     """Print the top of the live queue as plain text."""
-    from console.format import countdown, row_state
+    from console.format import countdown, fit, row_state
 
     store = obj.open()
     now = store.now()
@@ -166,7 +171,7 @@ def queue(obj: Ctx, limit: int) -> None:
         state = row_state(row, now) or ""
         click.echo(
             f"#{row.id:<7} P{row.priority} {row.status:<9} {countdown(row, now):>8} {state:<9} "
-            f"{clean(row.site_name, single_line=True)[:20]:<20} {clean(row.description, single_line=True)[:40]}"
+            f"{fit(clean(row.site_name, single_line=True), 20)} {fit(clean(row.description, single_line=True), 40)}"
         )
 
 

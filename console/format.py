@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pendulum import DateTime
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 
 from store.i18n import _
 from store.models import QueueRow
@@ -62,8 +62,12 @@ def local_time(dt: DateTime | None, tz: str, fmt: str = "YYYY-MM-DD HH:mm") -> s
 
 
 def fit(text: str, width: int, right: bool = False) -> str:
-    """Pad or cut to ``width`` terminal cells (CJK-aware)."""
+    """Pad or cut to ``width`` terminal cells (CJK-aware, '…' marks a cut)."""
+    if width <= 0:
+        return ""
     if cell_len(text) > width:
-        return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
+        while text and cell_len(text) > width - 1:
+            text = text[:-1]
+        text += "…"
     pad = " " * (width - cell_len(text))
     return pad + text if right else text + pad

@@ -346,3 +346,23 @@ async def test_assign_picker_ranks_skill_then_load(store: Store) -> None:
         assert names[:2] == ["Wang Fang", "Li Wei"]  # both atm; fewer open first
         assert "Chen Jie" not in names  # off duty
         assert app.screen.query_one(OptionList).option_count == len(names)
+
+
+async def test_filter_screen_by_priority_and_unassigned(store: Store) -> None:
+    p1 = make_ticket(store, priority=1)
+    p3 = make_ticket(store, priority=3)
+    taken = make_ticket(store, priority=1)
+    store.assign(taken.id, 1, technician_id=1)
+    app = app_for(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await pilot.pause()
+        await pilot.press("tab", "space")  # Priority list: tick P1
+        await pilot.press("tab", "tab", "space")  # Unassigned only
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: queue_ids(app) == [p1.id])
+        line = str(app.screen.query_one("#filterline", Static).render())
+        assert "P1" in line and "unassigned" in line
+        await pilot.press("escape")
+        await until(pilot, lambda: sorted(queue_ids(app)) == sorted([p1.id, p3.id, taken.id]))

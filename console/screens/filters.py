@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
@@ -31,21 +31,31 @@ class FilterScreen(ModalScreen[QueueFilter | None]):
         f = self.current
         teams = self.app.store.teams()  # type: ignore[attr-defined]
         with VerticalScroll(classes="form"):
-            yield Static(_("Filter the queue"), classes="title")
-            yield Label(_("Status (none ticked: all)"), classes="label")
-            yield SelectionList[str](
-                *[Selection(status_label(s), s, s in f.statuses) for s in OPEN_STATUSES], id="statuses")
-            yield Label(_("Priority (none ticked: all)"), classes="label")
-            yield SelectionList[int](
-                *[Selection(f"P{p}", p, p in f.priorities) for p in (1, 2, 3, 4)], id="priorities")
-            yield Label(_("Team (none ticked: all)"), classes="label")
-            yield SelectionList[int](
-                *[Selection(clean(t.name, single_line=True), t.id, t.id == f.team_id) for t in teams], id="team")
-            yield Checkbox(_("Unassigned only"), f.unassigned, id="unassigned")
+            yield Static(_("Filter the queue (none ticked: all); space ticks"), classes="title")
+            with Horizontal(classes="columns"):
+                with Vertical():
+                    yield Label(_("Status"))
+                    yield SelectionList[str](
+                        *[Selection(status_label(s), s, s in f.statuses) for s in OPEN_STATUSES],
+                        id="statuses", compact=True)
+                with Vertical():
+                    yield Label(_("Priority"))
+                    yield SelectionList[int](
+                        *[Selection(f"P{p}", p, p in f.priorities) for p in (1, 2, 3, 4)],
+                        id="priorities", compact=True)
+                with Vertical():
+                    yield Label(_("Team"))
+                    yield SelectionList[int](
+                        *[Selection(clean(t.name, single_line=True), t.id, t.id == f.team_id) for t in teams],
+                        id="team", compact=True)
+            yield Checkbox(_("Unassigned only"), f.unassigned, id="unassigned", compact=True)
             with Horizontal(classes="buttons"):
-                yield Button(_("Apply (ctrl+s)"), variant="primary", id="apply")
-                yield Button(_("Clear"), id="clear")
-                yield Button(_("Cancel (esc)"), id="cancel")
+                yield Button(_("Apply (ctrl+s)"), variant="primary", id="apply", compact=True)
+                yield Button(_("Clear"), id="clear", compact=True)
+                yield Button(_("Cancel (esc)"), id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#statuses").focus()
 
     @on(Button.Pressed, "#apply")
     def action_apply(self) -> None:
