@@ -240,7 +240,7 @@ class Store:
             raise RuleViolation(_("Unknown setting {key}; known: {known}").format(key=key, known=", ".join(sorted(known))))
         if key == "timezone" and not valid_timezone(str(value)):
             raise RuleViolation(_("Unknown time zone {tz}").format(tz=value))
-        if key == "repeat_window_days" and (not isinstance(value, int) or value < 1):
+        if key == "repeat_window_days" and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             raise RuleViolation(_("repeat_window_days must be a whole number of days, 1 or more"))
         if key == "calendar":
             calendar_from(value, "UTC")  # raises on a bad shape

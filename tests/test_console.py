@@ -366,3 +366,11 @@ async def test_filter_screen_by_priority_and_unassigned(store: Store) -> None:
         assert "P1" in line and "unassigned" in line
         await pilot.press("escape")
         await until(pilot, lambda: sorted(queue_ids(app)) == sorted([p1.id, p3.id, taken.id]))
+
+
+async def test_too_small_terminal_says_so(store: Store) -> None:
+    app = app_for(store)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        assert "need 80×24" in str(app.screen.query_one("#too-small", Static).render())
+        assert app.screen.query_one("#too-small").display

@@ -30,15 +30,17 @@ BOARD_MIN_WIDTH = 110  # below this the board starts hidden; 'b' shows it
 
 @dataclass
 class Snapshot:
+    """What one poll read. Without a data change only counts and crossings."""
+
     version: int
-    total: int
-    offset: int
-    rows: list[QueueRow]
-    cursor: int | None
-    scroll: int | None
     counts: QueueCounts
-    techs: list[Technician]
     crossings: list[Crossing]
+    total: int = 0
+    offset: int = 0
+    rows: list[QueueRow] | None = None
+    cursor: int | None = None
+    scroll: int | None = None
+    techs: list[Technician] | None = None
 
 
 class MainScreen(TicketActions):
@@ -66,10 +68,13 @@ class MainScreen(TicketActions):
         # A refresh asked for (own write, filter change) survives a poll being
         # superseded by a newer one in the exclusive worker group.
         self._dirty = True
+        self._burst = 0
+        self._last_burst: DateTime | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar(self.app.center, id="status")  # type: ignore[attr-defined]
         yield Static("", id="filterline")
+        yield Static("", id="too-small")
         with Horizontal(id="body"):
             yield QueueTable(self.app.clock, id="queue")  # type: ignore[attr-defined]
             yield TechBoard(id="board")
@@ -88,6 +93,14 @@ class MainScreen(TicketActions):
         self._tick_clock()
         self.set_interval(1.0, self._tick_clock, name="clock")
         self.request_refresh()
+
+    def on_resize(self) -> None:
+        width, height = self.app.size
+        small = width < 80 or height < 24
+        self.set_class(small, "-too-small")
+        if small:
+            self.query_one("#too-small", Static).update(
+                _("Terminal too small: need 80×24, have {w}×{h}.").format(w=width, h=height))
 
     def _tick_clock(self) -> None:
         self.query_one(StatusBar).set_clock(self.app.clock(), self.app.tz)  # type: ignore[attr-defined]
@@ -114,8 +127,11 @@ class MainScreen(TicketActions):
             crossings = store.crossings(since, now) if now > since else []
             self._last_check = now
             force, self._dirty = self._dirty, False
-            if not force and version == self._data_version and not crossings:
-                self.app.call_from_thread(self._poll_ok, None)
+            if not force and version == self._data_version:
+                # Nothing written: rows repaint themselves on the tick; only the
+                # counts move when a clock crosses a threshold.
+                snap = Snapshot(version, store.counts(now), crossings) if crossings else None
+                self.app.call_from_thread(self._poll_ok, snap)
                 return
             cursor_id, cursor_index, screen_line = self.app.call_from_thread(self._view_state)
             f = self.filter
@@ -127,9 +143,8 @@ class MainScreen(TicketActions):
             window = self.table.window
             offset = max(0, scroll - window // 3)
             snap = Snapshot(
-                version=version, total=total, offset=offset, rows=store.queue(f, offset, window),
-                cursor=position, scroll=scroll, counts=store.counts(now), techs=store.technicians(),
-                crossings=crossings,
+                version=version, counts=store.counts(now), crossings=crossings, total=total, offset=offset,
+                rows=store.queue(f, offset, window), cursor=position, scroll=scroll, techs=store.technicians(),
             )
         except StoreError as exc:
             self._dirty = True
@@ -140,14 +155,15 @@ class MainScreen(TicketActions):
     def _poll_ok(self, snap: Snapshot | None) -> None:
         self._failures = 0
         if snap is not None:
+            self.query_one(StatusBar).set_counts(snap.counts)
+            self._notify_crossings(snap.crossings)
+        if snap is not None and snap.rows is not None:
             self._data_version = snap.version
             table = self.table
             table.set_rows(snap.total, snap.offset, snap.rows, cursor=snap.cursor)
             if snap.scroll is not None:
                 table.scroll_to(y=snap.scroll, animate=False, immediate=True)
-            self.query_one(StatusBar).set_counts(snap.counts)
-            self.query_one(TechBoard).show(snap.techs)
-            self._notify_crossings(snap.crossings)
+            self.query_one(TechBoard).show(snap.techs or [])
             read = self.app.clock().in_timezone(self.app.tz).format("HH:mm:ss")  # type: ignore[attr-defined]
             self.query_one(StatusBar).set_live(_("● read {t}").format(t=read) if self.live else _("PAUSED"), not self.live)
         self._schedule_poll(self.app.poll_seconds)  # type: ignore[attr-defined]
@@ -165,8 +181,13 @@ class MainScreen(TicketActions):
 
     def _notify_crossings(self, crossings: list[Crossing]) -> None:
         if len(crossings) > 3:
-            self.notify(_("{n} tickets crossed into at risk or breached.").format(n=len(crossings)),
-                        severity="warning", markup=False)
+            # A burst is one summary toast, and at most one a minute.
+            self._burst += len(crossings)
+            now = self.app.clock()  # type: ignore[attr-defined]
+            if self._last_burst is None or (now - self._last_burst).total_seconds() >= 60:
+                self.notify(_("{n} tickets crossed into at risk or breached.").format(n=self._burst),
+                            severity="warning", markup=False)
+                self._last_burst, self._burst = now, 0
             return
         for c in crossings:
             self.notify(

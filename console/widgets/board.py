@@ -17,7 +17,12 @@ class TechBoard(Static):
     TechBoard { width: 30; height: 1fr; border-left: vkey $panel; padding: 0 1; overflow-y: auto; }
     """
 
+    _shown: list[Technician] | None = None
+
     def show(self, techs: list[Technician]) -> None:
+        if techs == self._shown:
+            return
+        self._shown = techs
         parts: list[Content] = [Content.styled(_("Technicians on duty"), "bold"), Content("\n")]
         team = None
         off = 0

@@ -135,13 +135,15 @@ class QueueTable(ScrollView, can_focus=True):
         return max(10, self.scrollable_content_region.height) * 3
 
     def set_rows(self, total: int, offset: int, rows: list[QueueRow], cursor: int | None = None) -> None:
-        self.total, self.start, self.rows = total, offset, rows
         self._wanted = None
+        target = self.cursor if cursor is None else cursor
+        target = max(0, min(target, total - 1))
+        if (total, offset, rows) == (self.total, self.start, self.rows):
+            self.cursor = target  # same data: repaint nothing (bytes over SSH)
+            return
+        self.total, self.start, self.rows = total, offset, rows
         self.virtual_size = Size(self.scrollable_content_region.width, total + 1)
-        if cursor is not None:
-            self.cursor = max(0, min(cursor, total - 1))
-        else:
-            self.cursor = max(0, min(self.cursor, total - 1))
+        self.cursor = target
         self._drawn.clear()
         self.refresh()
 

@@ -26,8 +26,9 @@ class StatusBar(Static):
         self.alert = False
 
     def set_counts(self, counts: QueueCounts) -> None:
-        self.counts = counts
-        self._render_bar()
+        if counts != self.counts:
+            self.counts = counts
+            self._render_bar()
 
     def set_clock(self, now: DateTime, tz: str) -> None:
         # Minute resolution: the bar repaints once a minute, not every second.
