@@ -64,27 +64,24 @@ class DispatchGroup(click.Group):
             fail(str(exc))
 
 
-@click.group(cls=DispatchGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=DispatchGroup, invoke_without_command=True,
+             help=_("Dispatch Console: a live repair-dispatch queue on one SQLite file. "
+                    "Without a command, opens the console on --db."), context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", type=click.Path(path_type=Path), envvar="DISPATCH_DB",
-              help="The database file (env DISPATCH_DB; default ~/.local/share/dispatch-console/dispatch.db).")
-@click.option("--actor", envvar="DISPATCH_ACTOR", help="Name written to the audit log (default: your OS user).")
+              help=_("The database file (env DISPATCH_DB; default ~/.local/share/dispatch-console/dispatch.db)."))
+@click.option("--actor", envvar="DISPATCH_ACTOR", help=_("Name written to the audit log (default: your OS user)."))
 @click.pass_context
 def cli(ctx: click.Context, db: Path | None, actor: str | None) -> None:
-    """Dispatch Console: a live repair-dispatch queue on one SQLite file.
-
-    Without a command, opens the console on --db.
-    """
     ctx.obj = Ctx(db, actor)
     if ctx.invoked_subcommand is None:
         run_console(ctx.obj.open())
 
 
-@cli.command()
-@click.option("--timezone", "tz", default=None, help="The site's time zone, e.g. Asia/Shanghai (default: this machine's).")
-@click.option("--center", default=None, help="Name of the repair center shown in the console.")
+@cli.command(help=_("Create a new, empty database (or upgrade an old one in place)."))
+@click.option("--timezone", "tz", default=None, help=_("The site's time zone, e.g. Asia/Shanghai (default: this machine's)."))
+@click.option("--center", default=None, help=_("Name of the repair center shown in the console."))
 @click.pass_obj
 def init(obj: Ctx, tz: str | None, center: str | None) -> None:
-    """Create a new, empty database (or upgrade an old one in place)."""
     path = obj.db
     path.parent.mkdir(parents=True, exist_ok=True)
     existed = path.exists() and path.stat().st_size > 0
@@ -101,18 +98,15 @@ def init(obj: Ctx, tz: str | None, center: str | None) -> None:
     click.echo(_("{path}: schema {v}, ready.").format(path=path, v=store.schema_version()))
 
 
-@cli.command()
-@click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same data).")
-@click.option("--scale", type=int, default=None, help="Write N extra tickets fast (benchmarks), e.g. 1000000.")
-@click.option("--keep", is_flag=True, help="Keep an existing demo database instead of rebuilding it.")
-@click.option("--no-console", is_flag=True, help="Only build the file; do not open the console.")
+@cli.command(help=_(
+    "Create (or rebuild) a demo database and open the console on it. Its open tickets are placed relative to now,"
+    " so it is rebuilt each time unless --keep. Without --db it lives at ~/.local/share/dispatch-console/demo.db."))
+@click.option("--seed", default=7, show_default=True, help=_("Random seed (same seed, same data)."))
+@click.option("--scale", type=int, default=None, help=_("Write N extra tickets fast (benchmarks), e.g. 1000000."))
+@click.option("--keep", is_flag=True, help=_("Keep an existing demo database instead of rebuilding it."))
+@click.option("--no-console", is_flag=True, help=_("Only build the file; do not open the console."))
 @click.pass_obj
 def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -> None:
-    """Create (or rebuild) a demo database and open the console on it.
-
-    Its open tickets are placed relative to now, so it is rebuilt each time
-    unless --keep. Without --db it lives at ~/.local/share/dispatch-console/demo.db.
-    """
     from demo_data.generate import generate_demo, generate_scale
 
     path = obj.db_given or DATA_HOME / "demo.db"
@@ -142,10 +136,9 @@ def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -
         run_console(store)
 
 
-@cli.command()
+@cli.command(help=_("Check the file: integrity and schema version."))
 @click.pass_obj
 def check(obj: Ctx) -> None:
-    """Check the file: integrity and schema version."""
     store = obj.open()
     problems = store.check()
     if problems:
@@ -155,11 +148,10 @@ def check(obj: Ctx) -> None:
         path=obj.db, v=store.schema_version(), t=stats["tickets"], e=stats["events"]))
 
 
-@cli.command()
-@click.option("--limit", default=20, show_default=True, help="How many tickets to list.")
+@cli.command(help=_("Print the top of the live queue as plain text."))
+@click.option("--limit", default=20, show_default=True, help=_("How many tickets to list."))
 @click.pass_obj
 def queue(obj: Ctx, limit: int) -> None:
-    """Print the top of the live queue as plain text."""
     from console.format import countdown, fit, row_state
 
     store = obj.open()
@@ -175,12 +167,11 @@ def queue(obj: Ctx, limit: int) -> None:
         )
 
 
-@cli.command("set")
+@cli.command("set", help=_("Change a setting: timezone, center_name, repeat_window_days, calendar (JSON)."))
 @click.argument("key")
 @click.argument("value")
 @click.pass_obj
 def set_(obj: Ctx, key: str, value: str) -> None:
-    """Change a setting: timezone, center_name, repeat_window_days, calendar (JSON)."""
     import json
 
     try:

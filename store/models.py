@@ -38,6 +38,10 @@ def category_label(category: str) -> str:
     }.get(category, category)
 
 
+def wait_reason_label(reason: str) -> str:
+    return {"customer": _("customer"), "parts": _("parts")}.get(reason, reason)
+
+
 def priority_label(priority: int) -> str:
     return {1: _("P1 critical"), 2: _("P2 high"), 3: _("P3 medium"), 4: _("P4 low")}.get(
         priority, f"P{priority}"

@@ -374,3 +374,21 @@ async def test_too_small_terminal_says_so(store: Store) -> None:
         await settle(pilot)
         assert "need 80×24" in str(app.screen.query_one("#too-small", Static).render())
         assert app.screen.query_one("#too-small").display
+
+
+async def test_detail_screen_is_live_and_ticks(store: Store, db_path, clock) -> None:
+    t = make_ticket(store, priority=1)
+    app = app_for(store)
+    other = Store(db_path, actor="bob", clock=clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        clocks = app.screen.query_one("#clocks", Static)
+        assert "15:00 left" in str(clocks.render())
+        clock.advance(seconds=30)
+        await until(pilot, lambda: "14:30 left" in str(clocks.render()))
+        other.assign(t.id, 1, technician_id=3)
+        await until(pilot, lambda: "Wang Fang" in str(app.screen.query_one("#fields", Static).render()))
+        assert "bob" in str(app.screen.query_one("#timeline", Static).render())
+    other.close_db()

@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.widgets import Footer, Static
 
 from store.errors import StoreError
-from store.models import Event, Ticket, category_label, channel_label, priority_label
+from store.models import Event, Ticket, category_label, channel_label, priority_label, wait_reason_label
 from store.rules import status_label
 from store.sla import ClockStatus
 from store.text import clean
@@ -37,6 +37,9 @@ class DetailScreen(TicketActions):
         super().__init__()
         self.ticket_id = ticket_id
         self.ticket: Ticket | None = None
+        self._version = -1
+        self._clocks: list[ClockStatus] = []
+        self._clocks_text: Content | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail"):
@@ -52,6 +55,21 @@ class DetailScreen(TicketActions):
     def on_mount(self) -> None:
         self.query_one("#detail").focus()
         self.load()
+        self.set_interval(1.0, self._render_clocks, name="clocks")
+        self.set_interval(self.app.poll_seconds, self.watch_file, name="poll")  # type: ignore[attr-defined]
+
+    @work(thread=True, exclusive=True, group="detail-poll", exit_on_error=False)
+    def watch_file(self) -> None:
+        """Live like the queue: reload when another process wrote to the file."""
+        try:
+            version = self.app.store.data_version()  # type: ignore[attr-defined]
+        except StoreError:
+            return
+        if version != self._version:
+            first = self._version == -1
+            self._version = version
+            if not first:
+                self.app.call_from_thread(self.load)
 
     def selected(self) -> tuple[int, int, str] | None:
         return (self.ticket.id, self.ticket.version, self.ticket.status) if self.ticket else None
@@ -76,10 +94,38 @@ class DetailScreen(TicketActions):
             return
         self.app.call_from_thread(self.show, *data)
 
+    def _render_clocks(self) -> None:
+        """Countdowns tick; the Static is updated only when its text changes."""
+        if self.ticket is None:
+            return
+        t, tz = self.ticket, self.app.tz  # type: ignore[attr-defined]
+        now = self.app.clock()  # type: ignore[attr-defined]
+        rows = []
+        for c in self._clocks:
+            state = c.state(now)
+            if c.met_at is not None:
+                when = _("met {at}").format(at=local_time(c.met_at, tz))
+                if not c.met_on_time:
+                    when += " " + _("(late)")
+            elif c.due is None:
+                when = _("stopped, {left} left").format(left=duration(c.frozen_left_s or 0))
+            else:
+                left = c.seconds_left(now)
+                when = (_("{d} overdue") if left < 0 else _("{d} left")).format(d=duration(left))
+            open_ticket = t.status not in ("closed", "cancelled")
+            shown = state_label(state) if (open_ticket or c.met_at) else "—"
+            rows.append(Content(
+                f"{STATE_SYMBOL.get(state, ' ')} {clock_title(c.clock):<18} "
+                f"{_('due')} {local_time(c.due, tz) if c.due else '—':<17} {shown:<9} {when}\n"
+            ).stylize("$error bold" if state == "breached" else ("$warning" if state == "at_risk" else "")))
+        text = Content("").join(rows)
+        if text != self._clocks_text:
+            self._clocks_text = text
+            self.query_one("#clocks", Static).update(text)
+
     def show(self, t: Ticket, clocks: list[ClockStatus], linked: list[Ticket], events: list[Event]) -> None:
         self.ticket = t
         tz = self.app.tz  # type: ignore[attr-defined]
-        now = self.app.clock()  # type: ignore[attr-defined]
 
         def line(label: str, value: Any) -> Content:
             text = clean(str(value) if value not in (None, "") else "—")
@@ -99,7 +145,7 @@ class DetailScreen(TicketActions):
             line(_("Logged by"), t.created_by),
         ]
         if t.wait_reason:
-            fields.append(line(_("Waiting on"), _(t.wait_reason)))
+            fields.append(line(_("Waiting on"), wait_reason_label(t.wait_reason)))
         if t.resolved_at:
             fields += [line(_("Symptom"), t.symptom), line(_("Cause"), t.cause),
                        line(_("Action"), t.action), line(_("Parts"), t.parts)]
@@ -111,25 +157,9 @@ class DetailScreen(TicketActions):
             v=t.version, by=t.updated_by, at=local_time(t.updated_at, tz, "YYYY-MM-DD HH:mm:ss"))))
         self.query_one("#fields", Static).update(Content("").join(fields))
 
-        rows = []
-        for c in clocks:
-            state = c.state(now)
-            if c.met_at is not None:
-                when = _("met {at}").format(at=local_time(c.met_at, tz))
-                if not c.met_on_time:
-                    when += " " + _("(late)")
-            elif c.due is None:
-                when = _("stopped, {left} left").format(left=duration(c.frozen_left_s or 0))
-            else:
-                left = c.seconds_left(now)
-                when = (_("{d} overdue") if left < 0 else _("{d} left")).format(d=duration(left))
-            open_ticket = t.status not in ("closed", "cancelled")
-            shown = state_label(state) if (open_ticket or c.met_at) else "—"
-            rows.append(Content(
-                f"{STATE_SYMBOL.get(state, ' ')} {clock_title(c.clock):<18} "
-                f"{_('due')} {local_time(c.due, tz) if c.due else '—':<17} {shown:<9} {when}\n"
-            ).stylize("$error bold" if state == "breached" else ("$warning" if state == "at_risk" else "")))
-        self.query_one("#clocks", Static).update(Content("").join(rows))
+        self._clocks = clocks
+        self._clocks_text = None
+        self._render_clocks()
 
         links = [
             Content(f"#{o.id}  {local_time(o.reported_at, tz)}  {status_label(o.status)}  "

@@ -18,7 +18,7 @@ from store.models import Crossing, QueueCounts, QueueFilter, QueueRow, Technicia
 from store.text import clean
 
 from ..actions import ACTION_BINDINGS, TicketActions
-from ..format import clock_label, state_label
+from ..format import clock_title, state_label
 from ..i18n import _
 from ..settings import apply_blink
 from ..widgets.board import TechBoard
@@ -193,7 +193,7 @@ class MainScreen(TicketActions):
             self.notify(
                 _("#{id} {site}: {clock} {state}").format(
                     id=c.ticket_id, site=clean(c.site_name, single_line=True),
-                    clock=clock_label(c.clock), state=state_label(c.state)),
+                    clock=clock_title(c.clock), state=state_label(c.state)),
                 severity="error" if c.state == "breached" else "warning", markup=False,
             )
 
