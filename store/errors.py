@@ -22,6 +22,10 @@ class ValidationFailed(StoreError):
         self.errors = errors
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
 
+    @classmethod
+    def one(cls, field: str, message: str) -> ValidationFailed:
+        return cls({field: message})
+
 
 class RuleViolation(StoreError):
     """The lifecycle does not allow this action now (DOMAIN.md §3)."""

@@ -12,6 +12,7 @@ from pendulum import DateTime
 
 from .errors import RuleViolation
 from .i18n import _
+from .models import Technician
 
 Status = Literal["new", "assigned", "onsite", "waiting", "resolved", "closed", "cancelled"]
 STATUSES: tuple[Status, ...] = (
@@ -109,3 +110,10 @@ def find_repeat(
         if best is None or resolved_at > best[0]:
             best = (resolved_at, ticket_id)
     return best[1] if best else None
+
+
+def rank_technicians(techs: Iterable[Technician], category: str) -> list[tuple[Technician, bool]]:
+    """On-duty technicians, best first: skill match, then fewest open tickets (DOMAIN.md §4)."""
+    ranked = [(t, category in t.skills) for t in techs if t.on_duty]
+    ranked.sort(key=lambda pair: (not pair[1], pair[0].open_load, pair[0].name))
+    return ranked

@@ -19,7 +19,7 @@ from pendulum import DateTime
 
 from . import rules
 from .db import explain, open_database, quick_check
-from .errors import NotFound, PermissionDenied, RuleViolation, StaleTicket, StoreError
+from .errors import NotFound, PermissionDenied, RuleViolation, StaleTicket, ValidationFailed
 from .i18n import _
 from .models import (
     ArriveInput,
@@ -336,7 +336,7 @@ class Store:
     def candidates(self, ticket_id: int) -> list[tuple[Technician, bool]]:
         """On-duty technicians, best first: skill match, then fewest open tickets."""
         ticket = self.ticket(ticket_id)
-        return rules_rank(self.technicians(), ticket.category)
+        return rules.rank_technicians(self.technicians(), ticket.category)
 
     def set_on_duty(self, technician_id: int, on_duty: bool) -> None:
         with self._write("technician.duty") as conn:
@@ -416,14 +416,14 @@ class Store:
         with self._write("ticket.create") as conn:
             site = conn.execute("SELECT id FROM sites WHERE id = ?", (data.site_id,)).fetchone()
             if site is None:
-                raise _field_error("site_id", _("no such site"))
+                raise ValidationFailed.one("site_id", _("no such site"))
             repeat_of = None
             if data.equipment_id is not None:
                 eq = conn.execute("SELECT site_id FROM equipment WHERE id = ?", (data.equipment_id,)).fetchone()
                 if eq is None:
-                    raise _field_error("equipment_id", _("no such equipment"))
+                    raise ValidationFailed.one("equipment_id", _("no such equipment"))
                 if eq[0] != data.site_id:
-                    raise _field_error("equipment_id", _("this equipment is at another site"))
+                    raise ValidationFailed.one("equipment_id", _("this equipment is at another site"))
                 repeat_of = self._repeat_of(data.equipment_id, reported)
             row: dict[str, Any] = {
                 "status": "new", "priority": data.priority, "channel": data.channel,
@@ -498,7 +498,7 @@ class Store:
         def apply(conn: sqlite3.Connection, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
             tech = conn.execute("SELECT on_duty FROM technicians WHERE id = ?", (inp.technician_id,)).fetchone()
             if tech is None:
-                raise _field_error("technician_id", _("no such technician"))
+                raise ValidationFailed.one("technician_id", _("no such technician"))
             rules.check_assign(row["status"], row["technician_id"], inp.technician_id, inp.reason)
             out = {
                 "technician_id": inp.technician_id,
@@ -734,18 +734,6 @@ class Store:
 # ------------------------------------------------------------------ helpers
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _field_error(field: str, message: str) -> StoreError:
-    from .errors import ValidationFailed
-
-    return ValidationFailed({field: message})
-
-
-def rules_rank(techs: list[Technician], category: str) -> list[tuple[Technician, bool]]:
-    ranked = [(t, category in t.skills) for t in techs if t.on_duty]
-    ranked.sort(key=lambda pair: (not pair[1], pair[0].open_load, pair[0].name))
-    return ranked
 
 
 def _technician(r: sqlite3.Row) -> Technician:

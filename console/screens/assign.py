@@ -9,20 +9,20 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from store.errors import RuleViolation, StaleTicket, StoreError, ValidationFailed
+from store.errors import StaleTicket, StoreError
 from store.models import Technician, Ticket, category_label
 from store.text import clean
 
 from ..format import fit
 from ..i18n import _
 from ..settings import apply_blink
-from ..widgets.form import field_row, show_error
+from ..widgets.form import field_row, form_footer, run_write, show_error
 
 
 class AssignScreen(ModalScreen[Ticket | None]):
@@ -47,10 +47,7 @@ class AssignScreen(ModalScreen[Ticket | None]):
             yield Static("", classes="error", id="e-technician_id")
             yield from field_row("reason", _("Reason"), Input(
                 id="f-reason", placeholder=_("why reassign, e.g. stuck at another site"), compact=True))
-            yield Static("", classes="error", id="e-general")
-            with Horizontal(classes="buttons"):
-                yield Button(_("Assign (ctrl+s)"), variant="primary", id="save", compact=True)
-                yield Button(_("Cancel (esc)"), id="cancel", compact=True)
+            yield from form_footer(_("Assign (ctrl+s)"))
 
     async def on_mount(self) -> None:
         apply_blink(self)
@@ -110,19 +107,13 @@ class AssignScreen(ModalScreen[Ticket | None]):
         tech_id = self.candidates[options.highlighted][0].id
         reason = self.query_one("#f-reason", Input).value
         store: Any = self.app.store  # type: ignore[attr-defined]
-        try:
-            result = await asyncio.to_thread(
-                store.assign, self.ticket_id, self.version, technician_id=tech_id, reason=reason)
-        except ValidationFailed as exc:
-            self._errors(exc.errors)
-        except StaleTicket as exc:
-            self.version = exc.version
-            self._errors({}, str(exc))
-            if self.on_conflict:
-                self.on_conflict()
-        except RuleViolation as exc:
-            self._errors({exc.field: str(exc)} if exc.field else {}, "" if exc.field else str(exc))
-        except StoreError as exc:
-            self._errors({}, str(exc))
-        else:
+        ok, result = await run_write(
+            lambda: store.assign(self.ticket_id, self.version, technician_id=tech_id, reason=reason),
+            self._errors, self._stale)
+        if ok:
             self.dismiss(result)
+
+    def _stale(self, exc: StaleTicket) -> None:
+        self.version = exc.version
+        if self.on_conflict:
+            self.on_conflict()

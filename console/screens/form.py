@@ -3,7 +3,6 @@ shows each error beside its field, keeping everything typed."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -11,17 +10,17 @@ from typing import Any, Literal
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Select, Static, TextArea
 
-from store.errors import RuleViolation, StaleTicket, StoreError, ValidationFailed
+from store.errors import StaleTicket
 
 from ..i18n import _
 from ..settings import apply_blink
-from ..widgets.form import field_row, show_error
+from ..widgets.form import field_row, form_footer, run_write, show_error
 
 
 @dataclass
@@ -69,10 +68,7 @@ class ActionForm(ModalScreen[Any]):
                 else:
                     widget = Input(f.value or "", placeholder=f.placeholder, id=f"f-{f.name}", compact=True)
                 yield from field_row(f.name, f.label, widget)
-            yield Static("", classes="error", id="e-general")
-            with Horizontal(classes="buttons"):
-                yield Button(_("Save (ctrl+s)"), variant="primary", id="save", compact=True)
-                yield Button(_("Cancel (esc)"), id="cancel", compact=True)
+            yield from form_footer(_("Save (ctrl+s)"))
 
     def on_mount(self) -> None:
         apply_blink(self)
@@ -114,18 +110,11 @@ class ActionForm(ModalScreen[Any]):
 
     async def action_submit(self) -> None:
         values = self.values()
-        try:
-            result = await asyncio.to_thread(self.submit_fn, values, self.version)
-        except ValidationFailed as exc:
-            self.show_errors(exc.errors)
-        except StaleTicket as exc:
-            self.version = exc.version  # the next save applies to what is there now
-            self.show_errors({}, str(exc))
-            if self.on_conflict:
-                self.on_conflict()
-        except RuleViolation as exc:
-            self.show_errors({exc.field: str(exc)} if exc.field else {}, "" if exc.field else str(exc))
-        except StoreError as exc:
-            self.show_errors({}, str(exc))
-        else:
+        ok, result = await run_write(lambda: self.submit_fn(values, self.version), self.show_errors, self._stale)
+        if ok:
             self.dismiss(result)
+
+    def _stale(self, exc: StaleTicket) -> None:
+        self.version = exc.version  # the next save applies to what is there now
+        if self.on_conflict:
+            self.on_conflict()

@@ -9,19 +9,17 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select, Static, TextArea
 
-from store.errors import StoreError, ValidationFailed
 from store.models import CATEGORIES, CHANNELS, Ticket, category_label, channel_label, priority_label
-from store.text import clean
 
 from ..format import local_time
 from ..i18n import _
 from ..settings import apply_blink
-from ..widgets.form import field_row, show_error
+from ..widgets.form import field_row, form_footer, run_write, show_error
 from ..widgets.picker import Picker
 
 FIELDS = ("channel", "reporter", "phone", "site_id", "equipment_id", "category", "priority", "description")
@@ -64,10 +62,7 @@ class NewTicketScreen(ModalScreen[Ticket | None]):
             yield from field("priority", _("Priority"), Select(
                 [(priority_label(p), p) for p in (1, 2, 3, 4)], value=3, allow_blank=False, id="f-priority", compact=True))
             yield from field("description", _("Fault description"), TextArea(id="f-description", soft_wrap=True, compact=True))
-            yield Static("", classes="error", id="e-general")
-            with Horizontal(classes="buttons"):
-                yield Button(_("Save (ctrl+s)"), variant="primary", id="save", compact=True)
-                yield Button(_("Cancel (esc)"), id="cancel", compact=True)
+            yield from form_footer(_("Save (ctrl+s)"))
 
     def on_mount(self) -> None:
         apply_blink(self)
@@ -112,6 +107,7 @@ class NewTicketScreen(ModalScreen[Ticket | None]):
         }
 
     def show_errors(self, errors: dict[str, str], general: str = "") -> None:
+        errors = dict(errors)
         if "site_id" in errors and self.query_one("#f-site_id", Picker).value is None:
             errors["site_id"] = _("pick a site from the list")
         for name in FIELDS:
@@ -121,13 +117,9 @@ class NewTicketScreen(ModalScreen[Ticket | None]):
     @on(Button.Pressed, "#save")
     async def action_submit(self) -> None:
         store = self.app.store  # type: ignore[attr-defined]
-        try:
-            ticket = await asyncio.to_thread(store.create_ticket, self.values())
-        except ValidationFailed as exc:
-            self.show_errors(dict(exc.errors))
-        except StoreError as exc:
-            self.show_errors({}, clean(str(exc)))
-        else:
+        values = self.values()
+        ok, ticket = await run_write(lambda: store.create_ticket(values), self.show_errors)
+        if ok:
             self.dismiss(ticket)
 
     @on(Button.Pressed, "#cancel")

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.dom import DOMNode
 from textual.widget import Widget
-from textual.widgets import Label, Static
+from textual.widgets import Button, Label, Static
+
+from store.errors import RuleViolation, StaleTicket, StoreError, ValidationFailed
+
+from ..i18n import _
 
 
 def field_row(name: str, label: str, widget: Widget) -> list[Widget]:
@@ -23,3 +31,37 @@ def show_error(node: DOMNode, name: str, message: str) -> None:
     error.set_class(bool(message), "-shown")
     for widget in node.query(f"#f-{name}"):
         widget.set_class(bool(message), "-invalid")
+
+
+def form_footer(save_label: str) -> list[Widget]:
+    """The general error line and the Save / Cancel buttons."""
+    return [
+        Static("", classes="error", id="e-general"),
+        Horizontal(
+            Button(save_label, variant="primary", id="save", compact=True),
+            Button(_("Cancel (esc)"), id="cancel", compact=True),
+            classes="buttons",
+        ),
+    ]
+
+
+async def run_write(
+    call: Callable[[], Any],
+    show: Callable[[dict[str, str], str], None],
+    on_stale: Callable[[StaleTicket], None] | None = None,
+) -> tuple[bool, Any]:
+    """Run a store write off the UI thread; map each refusal to the field it
+    concerns (or the general line). The form keeps everything typed."""
+    try:
+        return True, await asyncio.to_thread(call)
+    except ValidationFailed as exc:
+        show(exc.errors, "")
+    except StaleTicket as exc:
+        show({}, str(exc))
+        if on_stale is not None:
+            on_stale(exc)
+    except RuleViolation as exc:
+        show({exc.field: str(exc)} if exc.field else {}, "" if exc.field else str(exc))
+    except StoreError as exc:
+        show({}, str(exc))
+    return False, None
