@@ -38,8 +38,14 @@ class Column:
 
 
 def columns() -> list[Column]:
+    # The countdown sits at the left edge on purpose: Textual 8.2.8 sends a
+    # partial update from the widget's left edge to the dirty cell's end
+    # (ChopsUpdate.render_segments crops only on the right), so the tick costs
+    # about a dozen cells per row instead of a whole line.
     return [
         Column("sym", "", 1, 0),
+        Column("left", _("Left"), 7, 0),
+        Column("clock", _("Next"), 4, 1),
         Column("id", _("No."), 7, 0),
         Column("prio", _("P"), 2, 0),
         Column("status", _("Status"), 8, 3),
@@ -47,8 +53,6 @@ def columns() -> list[Column]:
         Column("equip", _("Equipment"), 9, 6),
         Column("fault", _("Fault"), 12, 5, flex=True),
         Column("tech", _("Technician"), 10, 2),
-        Column("clock", _("Next"), 4, 1),
-        Column("left", _("Left"), 7, 0),
     ]
 
 
