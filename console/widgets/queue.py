@@ -129,9 +129,18 @@ class QueueTable(ScrollView, can_focus=True):
         self._drawn: dict[int, tuple[str, str | None]] = {}  # screen line -> (countdown, state)
         self._wanted: int | None = None
         self.empty_text = _("No open tickets.")
+        self._styles: dict[str, Style] = {}
+        self._cols: tuple[int, list[tuple[Column, int, int]]] | None = None
+        self._tails: dict[int, tuple[int, str]] = {}
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.tick, name="countdown")
+
+    def on_focus(self) -> None:
+        self._styles.clear()
+
+    def on_blur(self) -> None:
+        self._styles.clear()
 
     # ---------------------------------------------------------------- data
     @property
@@ -224,7 +233,7 @@ class QueueTable(ScrollView, can_focus=True):
         """Repaint only the countdown cells whose text changed (whole line if the state did)."""
         now = self.clock()
         width = self.scrollable_content_region.width
-        cols = {c.key: (x, w) for c, x, w in layout(width)}
+        cols = {c.key: (x, w) for c, x, w in self._layout(width)}
         x, w = cols["left"]
         top = int(self.scroll_offset.y)
         for y in range(1, self.scrollable_content_region.height):
@@ -240,43 +249,30 @@ class QueueTable(ScrollView, can_focus=True):
             else:
                 self.refresh(Region(x, y, w, 1))
 
-    def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(name)
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
 
-    def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        cols = layout(width)
-        base = self.rich_style
-        if y == 0:
-            style = base + self._style("queue--header")
-            text = " ".join(fit(c.title, w, right=c.key == "left") for c, _x, w in cols)
-            return Strip([Segment(fit(text, width), style)], width)
-        index = int(self.scroll_offset.y) + y - 1
-        if index >= self.total:
-            if self.total == 0 and y == 1:
-                return Strip([Segment(fit(" " + self.empty_text, width), base + self._style("queue--loading"))], width)
-            return Strip.blank(width, base)
-        row = self.row_at(index)
-        if row is None:
-            self._ensure_loaded()
-            return Strip([Segment(fit(" …", width), base + self._style("queue--loading"))], width)
-        now = self.clock()
-        state = row_state(row, now)
-        left = countdown(row, now)
-        self._drawn[y] = (left, state)
-        style = base
-        if row.next_clock is None:
-            style += self._style("queue--done")
-        elif row.status == "waiting":
-            style += self._style("queue--waiting")
-        if state == "at_risk":
-            style += self._style("queue--at-risk")
-        elif state == "breached":
-            style += self._style("queue--breached")
-        if index == self.cursor:
-            style += self._style("queue--cursor")
+    def _style(self, name: str) -> Style:
+        # Cached here: Widget.refresh() empties Textual's own style cache on
+        # every partial repaint, which the tick does each second.
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = self.rich_style + self.get_component_rich_style(name)
+        return style
+
+    def _layout(self, width: int) -> list[tuple[Column, int, int]]:
+        if self._cols is None or self._cols[0] != width:
+            self._cols = (width, layout(width))
+            self._tails.clear()
+        return self._cols[1]
+
+    def _tail(self, row: QueueRow, cols: list[tuple[Column, int, int]]) -> str:
+        """The columns that do not change with time, built once per row version."""
+        cached = self._tails.get(row.id)
+        if cached is not None and cached[0] == row.version:
+            return cached[1]
         values = {
-            "sym": STATE_SYMBOL.get(state or "ok", " "),
             "id": f"#{row.id}",
             "prio": f"P{row.priority}",
             "status": status_label(row.status, row.arrival_mode),
@@ -284,8 +280,49 @@ class QueueTable(ScrollView, can_focus=True):
             "equip": clean(row.equipment_tag, single_line=True),
             "fault": ("↻ " if row.repeat_of else "") + clean(row.description, single_line=True),
             "tech": clean(row.technician_name, single_line=True) or "—",
-            "clock": clock_label(row.next_clock),
-            "left": left,
         }
-        text = " ".join(fit(values[c.key], w, right=c.key == "left") for c, _x, w in cols)
+        tail = " ".join(fit(values[c.key], w) for c, _x, w in cols if c.key in values)
+        self._tails[row.id] = (row.version, tail)
+        return tail
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        cols = self._layout(width)
+        if y == 0:
+            text = " ".join(fit(c.title, w, right=c.key == "left") for c, _x, w in cols)
+            return Strip([Segment(fit(text, width), self._style("queue--header"))], width)
+        index = int(self.scroll_offset.y) + y - 1
+        if index >= self.total:
+            if self.total == 0 and y == 1:
+                return Strip([Segment(fit(" " + self.empty_text, width), self._style("queue--loading"))], width)
+            return Strip.blank(width, self.rich_style)
+        row = self.row_at(index)
+        if row is None:
+            self._ensure_loaded()
+            return Strip([Segment(fit(" …", width), self._style("queue--loading"))], width)
+        now = self.clock()
+        state = row_state(row, now)
+        left = countdown(row, now)
+        self._drawn[y] = (left, state)
+        kind = "done" if row.next_clock is None else ("waiting" if row.status == "waiting" else "")
+        style = self._row_style(kind, state, index == self.cursor)
+        head = {"sym": STATE_SYMBOL.get(state or "ok", " "), "left": left, "clock": clock_label(row.next_clock)}
+        text = " ".join(fit(head[c.key], w, right=c.key == "left") for c, _x, w in cols if c.key in head)
+        text += " " + self._tail(row, cols)
         return Strip([Segment(fit(text, width), style)], width)
+
+    def _row_style(self, kind: str, state: str | None, cursor: bool) -> Style:
+        key = f"row:{kind}:{state}:{cursor}"
+        style = self._styles.get(key)
+        if style is None:
+            style = self.rich_style
+            if kind:
+                style += self.get_component_rich_style(f"queue--{kind}")
+            if state == "at_risk":
+                style += self.get_component_rich_style("queue--at-risk")
+            elif state == "breached":
+                style += self.get_component_rich_style("queue--breached")
+            if cursor:
+                style += self.get_component_rich_style("queue--cursor")
+            self._styles[key] = style
+        return style
