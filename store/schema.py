@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from .sla import DEFAULT_POLICY
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 def m0001_initial(db: sqlite_utils.Database) -> None:

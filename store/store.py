@@ -18,7 +18,7 @@ from typing import Any
 from pendulum import DateTime
 
 from . import rules
-from .db import explain, open_database, quick_check
+from .db import explain, open_database, quick_check, wrap
 from .errors import NotFound, PermissionDenied, RuleViolation, StaleTicket, ValidationFailed
 from .i18n import _
 from .models import (
@@ -152,8 +152,7 @@ class Store:
         self.path = Path(path)
         self.actor = actor or default_actor()
         self.clock: Clock = clock or system_clock
-        self.db = open_database(self.path, create=create, busy_timeout_ms=busy_timeout_ms)
-        self.conn = self.db.conn
+        self.conn = open_database(self.path, create=create, busy_timeout_ms=busy_timeout_ms)
         self.conn.row_factory = sqlite3.Row
         # One connection shared by the console's worker threads: serialise it.
         self._lock = threading.RLock()
@@ -693,7 +692,7 @@ class Store:
     def check(self) -> list[str]:
         with self._lock:
             try:
-                return quick_check(self.db)
+                return quick_check(self.conn)
             except sqlite3.DatabaseError as exc:
                 raise explain(self.path, exc) from None
 
@@ -709,10 +708,11 @@ class Store:
         transaction; tickets get their derived SLA fields here. Rows named
         'events' are audit history and are appended as they are."""
         policy, cal = self.policy(), self.calendar()
+        db = wrap(self.conn)
         with self._write(action):
             for table in ("sites", "teams", "technicians", "equipment"):
                 if data.get(table):
-                    self.db[table].insert_all(data[table], batch_size=2000)
+                    db[table].insert_all(data[table], batch_size=2000)
             pauses: dict[int, list[Pause]] = {}
             for p in data.get("pauses", []):
                 pauses.setdefault(p["ticket_id"], []).append(Pause(from_db(p["started_at"]), from_db(p["ended_at"])))  # type: ignore[arg-type]
@@ -720,11 +720,11 @@ class Store:
                 def rows() -> Iterator[dict[str, Any]]:
                     for t in data["tickets"]:
                         yield {**t, **derive(t, pauses.get(t["id"], []), policy, cal)}
-                self.db["tickets"].insert_all(rows(), batch_size=2000)
+                db["tickets"].insert_all(rows(), batch_size=2000)
             if data.get("pauses"):
-                self.db["pauses"].insert_all(data["pauses"], batch_size=2000)
+                db["pauses"].insert_all(data["pauses"], batch_size=2000)
             if data.get("events"):
-                self.db["events"].insert_all(data["events"], batch_size=2000)
+                db["events"].insert_all(data["events"], batch_size=2000)
             self._event(action, "database", None, None, {}, note)
 
     def max_ticket_id(self) -> int:
