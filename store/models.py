@@ -257,6 +257,18 @@ class QueueCounts(Out):
     breached: int
     unassigned: int
 
+    def after(self, crossings: list[Crossing]) -> QueueCounts:
+        """The counts once these crossings happened, without a query: what
+        changes with time alone moves only by crossing a threshold."""
+        at_risk, breached = self.at_risk, self.breached
+        for c in crossings:
+            if c.state == "breached":
+                breached += 1
+                at_risk -= c.was_at_risk
+            else:
+                at_risk += 1
+        return self.model_copy(update={"at_risk": at_risk, "breached": breached})
+
 
 class QueueFilter(Out):
     statuses: tuple[str, ...] = ()
@@ -287,3 +299,4 @@ class Crossing(Out):
     clock: str
     state: str
     site_name: str
+    was_at_risk: bool = False  # for a breach: whether it had been counted at risk

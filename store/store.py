@@ -74,6 +74,7 @@ LEFT JOIN technicians tech ON tech.id = t.technician_id
 """
 QUEUE_FROM = "FROM tickets t" + QUEUE_JOINS
 DERIVED = ("is_open", "next_clock", "due_at", "risk_at", "frozen_left_s", "window_s", "queue_key")
+CROSSINGS_LIMIT = 1000  # more than this in one poll (after a suspend): recount instead
 TIME_FIELDS = (
     "reported_at", "first_response_at", "assigned_at", "arrived_at", "resolved_at",
     "closed_at", "cancelled_at", "updated_at",
@@ -670,22 +671,23 @@ class Store:
     def crossings(self, since: DateTime, until: DateTime) -> list[Crossing]:
         """Tickets whose clock crossed into at risk or breached in (since, until]:
         two index range searches, not a scan."""
-        p = {"a": to_db(since), "b": to_db(until)}
+        p = {"a": to_db(since), "b": to_db(until), "limit": CROSSINGS_LIMIT}
         rows = self._q(
             """
-            SELECT t.id, t.next_clock, 'breached', s.name FROM tickets t JOIN sites s ON s.id = t.site_id
+            SELECT t.id, t.next_clock, 'breached', s.name, t.risk_at <= :a FROM tickets t
+            JOIN sites s ON s.id = t.site_id
             WHERE t.is_open = 1 AND t.due_at > :a AND t.due_at <= :b
             UNION ALL
-            SELECT t.id, t.next_clock, 'at_risk', s.name FROM tickets t JOIN sites s ON s.id = t.site_id
+            SELECT t.id, t.next_clock, 'at_risk', s.name, 0 FROM tickets t JOIN sites s ON s.id = t.site_id
             WHERE t.is_open = 1 AND t.risk_at > :a AND t.risk_at <= :b
-            LIMIT 200
+            LIMIT :limit
             """,
             p,
         )
         seen: dict[int, Crossing] = {}
         for r in rows:  # a ticket that crossed both in one poll is reported as breached
             if r[0] not in seen or r[2] == "breached":
-                seen[r[0]] = Crossing(ticket_id=r[0], clock=r[1], state=r[2], site_name=r[3])
+                seen[r[0]] = Crossing(ticket_id=r[0], clock=r[1], state=r[2], site_name=r[3], was_at_risk=bool(r[4]))
         return sorted(seen.values(), key=lambda c: c.ticket_id)
 
     # ---------------------------------------------------------- bulk/admin

@@ -689,3 +689,19 @@ def test_store_reads_its_reference_data(store: Store) -> None:
     assert store.schema_version() == 1
     assert store.check() == []
     assert store.max_ticket_id() == 0
+
+
+def test_counts_after_crossings_match_a_recount(store, clock) -> None:
+    """The console moves the header counts by crossings instead of a query each second."""
+    base = {"reporter": "R", "phone": "123", "site_id": 1, "category": "atm", "description": "d"}
+    for priority in (1, 2, 3, 4, 1, 2):
+        store.create_ticket({**base, "priority": priority})
+        clock.advance(minutes=3)
+    before_time = clock()
+    counts = store.counts(before_time)
+    for step in range(40):
+        since = clock()
+        now = clock.advance(minutes=7)
+        counts = counts.after(store.crossings(since, now))
+        assert counts == store.counts(now), step
+    assert before_time < clock()

@@ -14,6 +14,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from store.errors import StoreError
+from store.store import CROSSINGS_LIMIT
 from store.models import Crossing, QueueCounts, QueueFilter, QueueRow, Technician
 from store.text import clean
 
@@ -69,6 +70,7 @@ class MainScreen(TicketActions):
         # superseded by a newer one in the exclusive worker group.
         self._dirty = True
         self._burst = 0
+        self._counts: QueueCounts | None = None
         self._last_burst: DateTime | None = None
 
     def compose(self) -> ComposeResult:
@@ -130,7 +132,13 @@ class MainScreen(TicketActions):
             if not force and version == self._data_version:
                 # Nothing written: rows repaint themselves on the tick; only the
                 # counts move when a clock crosses a threshold.
-                snap = Snapshot(version, store.counts(now), crossings) if crossings else None
+                counts = self._counts
+                if crossings and counts is not None and len(crossings) < CROSSINGS_LIMIT:
+                    snap = Snapshot(version, counts.after(crossings), crossings)
+                elif crossings:
+                    snap = Snapshot(version, store.counts(now), crossings)
+                else:
+                    snap = None
                 self.app.call_from_thread(self._poll_ok, snap)
                 return
             cursor_id, cursor_index, screen_line = self.app.call_from_thread(self._view_state)
@@ -155,6 +163,7 @@ class MainScreen(TicketActions):
     def _poll_ok(self, snap: Snapshot | None) -> None:
         self._failures = 0
         if snap is not None:
+            self._counts = snap.counts
             self.query_one(StatusBar).set_counts(snap.counts)
             self._notify_crossings(snap.crossings)
         if snap is not None and snap.rows is not None:
