@@ -127,6 +127,7 @@ def refresh_bench(db: str, runs: int, window: int, visible: int, positions: dict
 
 async def console_steady(db: str, jump: int, seconds: float) -> dict:
     import textual.screen
+
     from console.app import make_app
     from console.screens.main import MainScreen
     from console.settings import ConsoleSettings
@@ -136,11 +137,12 @@ async def console_steady(db: str, jump: int, seconds: float) -> dict:
     tick = Timed(QueueTable, "tick")
     lines = Timed(QueueTable, "render_line")
     update = Timed(textual.screen.Screen, "_on_timer_update")
-    polls = {"full": 0, "noop": 0}
+    polls = {"full": 0, "counts": 0, "noop": 0}
     orig_ok = MainScreen._poll_ok
 
     def poll_ok(self, snap):
-        polls["full" if snap is not None else "noop"] += 1
+        kind = "noop" if snap is None else ("counts" if getattr(snap, "rows", 0) is None else "full")
+        polls[kind] += 1
         return orig_ok(self, snap)
 
     MainScreen._poll_ok = poll_ok
@@ -148,23 +150,28 @@ async def console_steady(db: str, jump: int, seconds: float) -> dict:
     app = make_app(Store(db, actor="bench"), settings=ConsoleSettings(cursor_blink=False))
     res: dict = {}
     async with app.run_test(size=SIZE) as pilot:
-        table = app.query_one(QueueTable)
+        while not isinstance(app.screen, MainScreen) and time.perf_counter() - t_start < 30:
+            await pilot.pause(0.01)
+        table = app.screen.query_one(QueueTable)
         while table.total == 0 and time.perf_counter() - t_start < 30:
             await pilot.pause(0.02)
         res["first_rows_inproc_s"] = time.perf_counter() - t_start
+        await pilot.pause(1.0)  # the first layout passes change the region (scrollbars)
         region = table.scrollable_content_region
         res["geometry"] = {"table_width": region.width, "table_height": region.height,
                            "visible_rows": region.height - 1, "page": max(1, region.height - 2),
                            "window": table.window, "board_shown": app.screen.query_one("#board").display}
         visible = region.height - 1
+        if seconds <= 0:
+            return res
         table.cursor = min(table.total - 1, jump + visible - 1)  # view top = jump, as after paging down
         await pilot.pause(2.5)
         top = int(table.scroll_offset.y)
         res["view_top"] = top
-        from console.format import countdown
+        from console.format import row_clock
 
-        now = app.clock()
-        texts = [countdown(r, now) for r in (table.row_at(top + i) for i in range(visible)) if r is not None]
+        now = app.clock().timestamp()
+        texts = [row_clock(r, now)[0] for r in (table.row_at(top + i) for i in range(visible)) if r is not None]
         res["visible_ticking"] = sum(1 for t in texts if t and ("h" not in t and "d" not in t and "=" not in t))
         for label, paused in (("live", False), ("paused", True)):
             if paused:
@@ -172,7 +179,7 @@ async def console_steady(db: str, jump: int, seconds: float) -> dict:
                 await pilot.pause(1.2)
             for t in (tick, lines, update):
                 t.reset()
-            polls.update(full=0, noop=0)
+            polls.update(full=0, counts=0, noop=0)
             c0, w0 = time.process_time(), time.perf_counter()
             await pilot.pause(seconds)
             cpu, wall = time.process_time() - c0, time.perf_counter() - w0
@@ -183,7 +190,7 @@ async def console_steady(db: str, jump: int, seconds: float) -> dict:
                 "tick_ms_median": med_ms(tick.samples), "tick_ms_max": max(tick.samples, default=0) * 1000,
                 "render_lines_per_tick": lines.calls / ticks, "render_line_ms_per_tick": lines.total / ticks * 1000,
                 "screen_update_ms_per_tick": update.total / ticks * 1000,
-                "polls_full_refresh": polls["full"], "polls_noop": polls["noop"],
+                "polls_full_refresh": polls["full"], "polls_counts_only": polls["counts"], "polls_noop": polls["noop"],
             }
         res["open"] = table.total
     return res
@@ -255,7 +262,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.mode == "console":
         res = asyncio.run(console_steady(args.db, args.jump, args.seconds))
-        if not args.no_refresh:
+        if not args.no_refresh and args.seconds > 0:
             g = res["geometry"]
             positions = {"ticking": args.jump + g["visible_rows"] - 1}
             for item in filter(None, args.positions.split(",")):

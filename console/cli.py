@@ -152,7 +152,7 @@ def check(obj: Ctx) -> None:
 @click.option("--limit", default=20, show_default=True, help=_("How many tickets to list."))
 @click.pass_obj
 def queue(obj: Ctx, limit: int) -> None:
-    from console.format import countdown, fit, row_state
+    from console.format import fit, row_clock
 
     store = obj.open()
     now = store.now()
@@ -160,9 +160,9 @@ def queue(obj: Ctx, limit: int) -> None:
     click.echo(_("open {o} · at risk {r} · breached {b} · unassigned {u}").format(
         o=c.open, r=c.at_risk, b=c.breached, u=c.unassigned))
     for row in store.queue(limit=limit):
-        state = row_state(row, now) or ""
+        left, state = row_clock(row, now.timestamp())
         click.echo(
-            f"#{row.id:<7} P{row.priority} {row.status:<9} {countdown(row, now):>8} {state:<9} "
+            f"#{row.id:<7} P{row.priority} {row.status:<9} {left:>8} {state or '':<9} "
             f"{fit(clean(row.site_name, single_line=True), 20)} {fit(clean(row.description, single_line=True), 40)}"
         )
 

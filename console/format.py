@@ -37,22 +37,19 @@ def duration(seconds: float) -> str:
     return f"{s // 60:02d}:{s % 60:02d}"
 
 
-def row_state(row: QueueRow, now: DateTime) -> SlaState | None:
+def row_clock(row: QueueRow, now_ts: float) -> tuple[str, SlaState | None]:
+    """(countdown, state) at epoch second ``now_ts``: the tick's hot path, so
+    plain floats, no date arithmetic. '+' overdue, '=' stopped while waiting."""
     if row.next_clock is None:
-        return None
-    return state_of(now, row.due_at, row.risk_at, row.frozen_left_s, row.window_s or 0)
-
-
-def countdown(row: QueueRow, now: DateTime) -> str:
-    """Time left to the next unmet deadline; '+' means overdue, '=' frozen (waiting)."""
-    if row.next_clock is None:
-        return _("done")
-    if row.due_at is None:
-        return "=" + duration(row.frozen_left_s or 0)
-    left = (row.due_at - now).total_seconds()
-    if left < 0:
-        return "+" + duration(-left)
-    return duration(left)
+        return _("done"), None
+    if row.due_ts is None:
+        left = row.frozen_left_s or 0.0
+        return "=" + duration(left), state_of(None, None, None, left, row.window_s or 0)  # type: ignore[arg-type]
+    left = row.due_ts - now_ts
+    if left <= 0:
+        return ("+" + duration(-left) if left < 0 else duration(0)), "breached"
+    at_risk = row.risk_ts is not None and now_ts >= row.risk_ts
+    return duration(left), "at_risk" if at_risk else "ok"
 
 
 def local_time(dt: DateTime | None, tz: str, fmt: str = "YYYY-MM-DD HH:mm") -> str:

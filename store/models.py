@@ -249,6 +249,8 @@ class QueueRow(Out):
     risk_at: DateTime | None
     frozen_left_s: float | None
     window_s: int | None
+    due_ts: float | None = None  # the deadlines as epoch seconds, for the tick
+    risk_ts: float | None = None
 
 
 class QueueCounts(Out):

@@ -662,7 +662,8 @@ class Store:
         held = self._q(
             "SELECT COALESCE(SUM(frozen_left_s <= 0), 0),"
             " COALESCE(SUM(frozen_left_s > 0 AND frozen_left_s <= window_s * 0.25), 0)"
-            " FROM tickets WHERE is_open = 1 AND due_at IS NULL AND next_clock IS NOT NULL", p)[0]
+            " FROM tickets INDEXED BY tickets_held WHERE is_open = 1 AND due_at IS NULL AND next_clock IS NOT NULL",
+            p)[0]
         unassigned = one(
             "SELECT COUNT(*) FROM tickets WHERE is_open = 1 AND technician_id IS NULL AND status != 'resolved'")
         return QueueCounts(open=total, breached=breached + held[0], at_risk=risky - breached + held[1],
@@ -756,8 +757,9 @@ def _ticket(r: sqlite3.Row) -> Ticket:
 
 def _queue_row(r: sqlite3.Row) -> QueueRow:
     d = dict(r)
-    d["due_at"] = from_db(d["due_at"])
-    d["risk_at"] = from_db(d["risk_at"])
+    due, risk = from_db(d["due_at"]), from_db(d["risk_at"])
+    d.update(due_at=due, risk_at=risk, due_ts=due.timestamp() if due else None,
+             risk_ts=risk.timestamp() if risk else None)
     return QueueRow.model_construct(**d)
 
 

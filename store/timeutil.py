@@ -30,6 +30,11 @@ def to_db(dt: DateTime | None) -> str | None:
 def from_db(text: str | None) -> DateTime | None:
     if not text:
         return None
+    if len(text) == 20 and text[-1] == "Z":
+        # Our own fixed format: slicing is ~20x faster than pendulum.parse,
+        # which matters for every row of every queue window.
+        return DateTime(int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]),
+                        int(text[14:16]), int(text[17:19]), tzinfo=pendulum.UTC)
     parsed = pendulum.parse(text)
     assert isinstance(parsed, DateTime)
     return parsed.in_timezone("UTC")

@@ -392,3 +392,17 @@ async def test_detail_screen_is_live_and_ticks(store: Store, db_path, clock) -> 
         await until(pilot, lambda: "Wang Fang" in str(app.screen.query_one("#fields", Static).render()))
         assert "bob" in str(app.screen.query_one("#timeline", Static).render())
     other.close_db()
+
+
+async def test_new_urgent_ticket_shows_at_the_top(store: Store, db_path, clock) -> None:
+    first = make_ticket(store, priority=3)
+    app = app_for(store)
+    other = Store(db_path, actor="bob", clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        urgent = make_ticket(other, priority=1)
+        await until(pilot, lambda: queue_ids(app)[:1] == [urgent.id])
+        assert queue(app).scroll_offset.y == 0
+        assert queue(app).current.id == first.id  # the cursor stays on its ticket
+        assert f"#{urgent.id}" in line_text(queue(app), 1)
+    other.close_db()

@@ -14,8 +14,8 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from store.errors import StoreError
-from store.store import CROSSINGS_LIMIT
 from store.models import Crossing, QueueCounts, QueueFilter, QueueRow, Technician
+from store.store import CROSSINGS_LIMIT
 from store.text import clean
 
 from ..actions import ACTION_BINDINGS, TicketActions
@@ -108,10 +108,12 @@ class MainScreen(TicketActions):
         self.query_one(StatusBar).set_clock(self.app.clock(), self.app.tz)  # type: ignore[attr-defined]
 
     # -------------------------------------------------------------- polling
-    def _view_state(self) -> tuple[int | None, int, int]:
+    def _view_state(self) -> tuple[int | None, int, int, int]:
         table = self.table
         current = table.current
-        return (current.id if current else None, table.cursor, table.cursor - int(table.scroll_offset.y))
+        top = int(table.scroll_offset.y)
+        return (current.id if current else None, table.cursor, table.cursor - top,
+                table.scrollable_content_region.height - 1 if top == 0 else 0)
 
     def request_refresh(self) -> None:
         self._dirty = True
@@ -141,18 +143,24 @@ class MainScreen(TicketActions):
                     snap = None
                 self.app.call_from_thread(self._poll_ok, snap)
                 return
-            cursor_id, cursor_index, screen_line = self.app.call_from_thread(self._view_state)
+            cursor_id, cursor_index, screen_line, top_rows = self.app.call_from_thread(self._view_state)
             f = self.filter
             total = store.queue_count(f)
             position = store.queue_position(cursor_id, f) if cursor_id is not None else None
             if position is None:
                 position = min(cursor_index, max(0, total - 1))
-            scroll = max(0, position - max(0, screen_line))
+            # Keep the selected ticket on its screen line, but a view at the top
+            # stays at the top, so a new urgent ticket is seen, not scrolled past.
+            scroll = 0 if position < top_rows else max(0, position - max(0, screen_line))
             window = self.table.window
             offset = max(0, scroll - window // 3)
+            rows = store.queue(f, offset, window)
+            if self._counts is None:
+                # First paint: show the rows before the slower counts are in.
+                self.app.call_from_thread(self._show_rows, total, offset, rows, position, scroll)
             snap = Snapshot(
                 version=version, counts=store.counts(now), crossings=crossings, total=total, offset=offset,
-                rows=store.queue(f, offset, window), cursor=position, scroll=scroll, techs=store.technicians(),
+                rows=rows, cursor=position, scroll=scroll, techs=store.technicians(),
             )
         except StoreError as exc:
             self._dirty = True
@@ -168,14 +176,17 @@ class MainScreen(TicketActions):
             self._notify_crossings(snap.crossings)
         if snap is not None and snap.rows is not None:
             self._data_version = snap.version
-            table = self.table
-            table.set_rows(snap.total, snap.offset, snap.rows, cursor=snap.cursor)
-            if snap.scroll is not None:
-                table.scroll_to(y=snap.scroll, animate=False, immediate=True)
+            self._show_rows(snap.total, snap.offset, snap.rows, snap.cursor, snap.scroll)
             self.query_one(TechBoard).show(snap.techs or [])
             read = self.app.clock().in_timezone(self.app.tz).format("HH:mm:ss")  # type: ignore[attr-defined]
             self.query_one(StatusBar).set_live(_("● read {t}").format(t=read) if self.live else _("PAUSED"), not self.live)
         self._schedule_poll(self.app.poll_seconds)  # type: ignore[attr-defined]
+
+    def _show_rows(self, total: int, offset: int, rows: list[QueueRow], cursor: int | None, scroll: int | None) -> None:
+        table = self.table
+        table.set_rows(total, offset, rows, cursor=cursor)
+        if scroll is not None:
+            table.scroll_to(y=scroll, animate=False, immediate=True)
 
     def _poll_failed(self, message: str) -> None:
         # Keep showing the last data, say it is stale, and back off.

@@ -24,7 +24,7 @@ from store.models import QueueRow
 from store.rules import status_label
 from store.text import clean
 
-from ..format import STATE_SYMBOL, clock_label, countdown, fit, row_state
+from ..format import STATE_SYMBOL, clock_label, fit, row_clock
 from ..i18n import _
 
 
@@ -83,7 +83,7 @@ class QueueTable(ScrollView, can_focus=True):
         "queue--waiting", "queue--done", "queue--loading",
     }
     DEFAULT_CSS = """
-    QueueTable { height: 1fr; }
+    QueueTable { height: 1fr; overflow-x: hidden; }
     QueueTable > .queue--header { text-style: bold; background: $panel; }
     QueueTable > .queue--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
     QueueTable:blur > .queue--cursor { background: $block-cursor-blurred-background; text-style: none; }
@@ -155,7 +155,7 @@ class QueueTable(ScrollView, can_focus=True):
             self.cursor = target  # same data: repaint nothing (bytes over SSH)
             return
         self.total, self.start, self.rows = total, offset, rows
-        self.virtual_size = Size(self.scrollable_content_region.width, total + 1)
+        self.virtual_size = Size(0, total + 1)  # never wider than the view
         self.cursor = target
         self._drawn.clear()
         self.refresh()
@@ -231,7 +231,7 @@ class QueueTable(ScrollView, can_focus=True):
     # --------------------------------------------------------------- paint
     def tick(self) -> None:
         """Repaint only the countdown cells whose text changed (whole line if the state did)."""
-        now = self.clock()
+        now = self.clock().timestamp()
         width = self.scrollable_content_region.width
         cols = {c.key: (x, w) for c, x, w in self._layout(width)}
         x, w = cols["left"]
@@ -240,7 +240,7 @@ class QueueTable(ScrollView, can_focus=True):
             row = self.row_at(top + y - 1)
             if row is None:
                 continue
-            text, state = countdown(row, now), row_state(row, now)
+            text, state = row_clock(row, now)
             drawn = self._drawn.get(y)
             if drawn is None or drawn == (text, state):
                 continue
@@ -267,7 +267,7 @@ class QueueTable(ScrollView, can_focus=True):
             self._tails.clear()
         return self._cols[1]
 
-    def _tail(self, row: QueueRow, cols: list[tuple[Column, int, int]]) -> str:
+    def _tail(self, row: QueueRow, cols: list[tuple[Column, int, int]], width: int) -> str:
         """The columns that do not change with time, built once per row version."""
         cached = self._tails.get(row.id)
         if cached is not None and cached[0] == row.version:
@@ -281,7 +281,8 @@ class QueueTable(ScrollView, can_focus=True):
             "fault": ("↻ " if row.repeat_of else "") + clean(row.description, single_line=True),
             "tech": clean(row.technician_name, single_line=True) or "—",
         }
-        tail = " ".join(fit(values[c.key], w) for c, _x, w in cols if c.key in values)
+        first = next(x for c, x, _w in cols if c.key in values)
+        tail = fit(" ".join(fit(values[c.key], w) for c, _x, w in cols if c.key in values), width - first)
         self._tails[row.id] = (row.version, tail)
         return tail
 
@@ -300,16 +301,14 @@ class QueueTable(ScrollView, can_focus=True):
         if row is None:
             self._ensure_loaded()
             return Strip([Segment(fit(" …", width), self._style("queue--loading"))], width)
-        now = self.clock()
-        state = row_state(row, now)
-        left = countdown(row, now)
+        left, state = row_clock(row, self.clock().timestamp())
         self._drawn[y] = (left, state)
         kind = "done" if row.next_clock is None else ("waiting" if row.status == "waiting" else "")
         style = self._row_style(kind, state, index == self.cursor)
         head = {"sym": STATE_SYMBOL.get(state or "ok", " "), "left": left, "clock": clock_label(row.next_clock)}
+        # Cells of known width: no need to measure the whole line again.
         text = " ".join(fit(head[c.key], w, right=c.key == "left") for c, _x, w in cols if c.key in head)
-        text += " " + self._tail(row, cols)
-        return Strip([Segment(fit(text, width), style)], width)
+        return Strip([Segment(text + " " + self._tail(row, cols, width), style)], width)
 
     def _row_style(self, kind: str, state: str | None, cursor: bool) -> Style:
         key = f"row:{kind}:{state}:{cursor}"

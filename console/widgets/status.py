@@ -60,4 +60,4 @@ class StatusBar(Static):
             ]
         parts.append(Content(f"  {self.clock_text} "))
         parts.append(Content.styled(self.live, "reverse bold" if self.alert else "dim"))
-        self.update(Content("").join(parts))
+        self.update(Content("").join(parts), layout=False)  # one line: no layout pass
