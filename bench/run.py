@@ -35,7 +35,6 @@ from ptyrun import PtyProc  # noqa: E402
 COLS, ROWS = 160, 50
 ROW_RX = re.compile(r"#\d+(?:\s|\x1b\[[0-9;]*m)+P\d")
 PAGE_DOWN, DOWN, UP, HOME = b"\x1b[6~", b"\x1b[B", b"\x1b[A", b"\x1b[H"
-TECH_OPEN_SQL = "CREATE INDEX tickets_tech_open ON tickets(technician_id, status) WHERE is_open = 1"
 
 
 def log(msg: str) -> None:
@@ -53,18 +52,6 @@ def copy_db(src: Path, dst: Path) -> None:
     with sqlite3.connect(src) as c:  # fold a WAL into the main file before copying
         c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     shutil.copyfile(src, dst)
-
-
-def fix_schema(db: Path) -> None:
-    """Old generated files have tickets_tech_open(technician_id): match the current schema."""
-    c = sqlite3.connect(db)
-    sql = (c.execute("SELECT sql FROM sqlite_master WHERE name = 'tickets_tech_open'").fetchone() or [""])[0]
-    if "status" not in (sql or ""):
-        log("recreating index tickets_tech_open with the current definition")
-        c.execute("DROP INDEX IF EXISTS tickets_tech_open")
-        c.execute(TECH_OPEN_SQL)
-        c.commit()
-    c.close()
 
 
 def build(n: int, path: Path) -> float:
@@ -358,7 +345,6 @@ def main() -> None:
         log(f"built in {info['build_s']:.0f} s")
         work = built
         info["source"] = f"fresh build of {args.tickets:,} tickets"
-    fix_schema(work)
     total, n_open = open_count(work)
     info.update(tickets=total, open=n_open)
     log(f"{total:,} tickets, {n_open:,} open")

@@ -37,6 +37,15 @@ def duration(seconds: float) -> str:
     return f"{s // 60:02d}:{s % 60:02d}"
 
 
+def overdue(seconds: float) -> str:
+    """Time past a deadline: minutes at most, since seconds no longer matter
+    (and a screen of breached rows then repaints once a minute, not each second)."""
+    s = int(seconds)
+    if s >= 3600:
+        return "+" + duration(s)
+    return f"+{-(-s // 60)}m"  # started minutes: 1 s late is "+1m"
+
+
 def row_clock(row: QueueRow, now_ts: float) -> tuple[str, SlaState | None]:
     """(countdown, state) at epoch second ``now_ts``: the tick's hot path, so
     plain floats, no date arithmetic. '+' overdue, '=' stopped while waiting."""
@@ -47,7 +56,7 @@ def row_clock(row: QueueRow, now_ts: float) -> tuple[str, SlaState | None]:
         return "=" + duration(left), state_of(None, None, None, left, row.window_s or 0)  # type: ignore[arg-type]
     left = row.due_ts - now_ts
     if left <= 0:
-        return ("+" + duration(-left) if left < 0 else duration(0)), "breached"
+        return (overdue(-left) if left < 0 else duration(0)), "breached"
     at_risk = row.risk_ts is not None and now_ts >= row.risk_ts
     return duration(left), "at_risk" if at_risk else "ok"
 

@@ -171,9 +171,7 @@ class Store:
         with self._lock:
             try:
                 return self.conn.execute(sql, params).fetchall()
-            except sqlite3.OperationalError as exc:
-                raise explain(self.path, exc) from None
-            except sqlite3.DatabaseError as exc:
+            except sqlite3.DatabaseError as exc:  # locked, corrupt, vanished: one line
                 raise explain(self.path, exc) from None
 
     def data_version(self) -> int:

@@ -39,7 +39,7 @@ class HelpScreen(ModalScreen[None]):
             lines.append(Content(f"{key:<18} {binding.description}\n"))
         lines.append(Content("\n"))
         lines += [Content(f"{k:<18} {d}\n") for k, d in NAV_KEYS]
-        lines += [Content("\n"), Content.styled(_("Countdown: '+' overdue, '=' stopped (waiting); "
+        lines += [Content("\n"), Content.styled(_("Countdown: seconds under an hour left, '+' overdue, '=' stopped (waiting); "
                                                    "'!' at risk, '✗' breached, '↻' second repair."), "dim")]
         with VerticalScroll(classes="form"):
             yield Static(Content("").join(lines))

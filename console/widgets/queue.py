@@ -38,13 +38,13 @@ class Column:
 
 
 def columns() -> list[Column]:
-    # The countdown sits at the left edge on purpose: Textual 8.2.8 sends a
-    # partial update from the widget's left edge to the dirty cell's end
-    # (ChopsUpdate.render_segments crops only on the right), so the tick costs
-    # about a dozen cells per row instead of a whole line.
+    # The countdown is the first cell on purpose: Textual 8.2.8 sends a partial
+    # update from the widget's left edge to the dirty cell's end
+    # (ChopsUpdate.render_segments crops only on the right), so a tick sends
+    # seven cells per row instead of a whole line.
     return [
-        Column("sym", "", 1, 0),
         Column("left", _("Left"), 7, 0),
+        Column("sym", "", 1, 0),
         Column("clock", _("Next"), 4, 1),
         Column("id", _("No."), 7, 0),
         Column("prio", _("P"), 2, 0),

@@ -1,8 +1,13 @@
-"""The top line: counts, site clock, and whether the data is live."""
+"""The top line: counts, site clock, and whether the data is live.
+
+Two widgets, because a repaint is sent from a widget's left edge: counts
+change often at scale and should not resend the rest of the line."""
 
 from __future__ import annotations
 
 from pendulum import DateTime
+from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Static
 
@@ -12,9 +17,11 @@ from store.text import clean
 from ..i18n import _
 
 
-class StatusBar(Static):
+class StatusBar(Horizontal):
     DEFAULT_CSS = """
     StatusBar { height: 1; background: $panel; padding: 0 1; }
+    StatusBar > #counts { width: auto; }
+    StatusBar > #info { width: 1fr; text-align: right; }
     """
 
     def __init__(self, center: str, **kwargs: object) -> None:
@@ -25,39 +32,41 @@ class StatusBar(Static):
         self.live = ""
         self.alert = False
 
+    def compose(self) -> ComposeResult:
+        yield Static("", id="counts")
+        yield Static("", id="info")
+
     def set_counts(self, counts: QueueCounts) -> None:
-        if counts != self.counts:
-            self.counts = counts
-            self._render_bar()
+        if counts == self.counts:
+            return
+        self.counts = c = counts
+        self.query_one("#counts", Static).update(Content("").join([
+            Content(_("open {n}").format(n=c.open) + " · "),
+            Content.styled(_("at risk {n}").format(n=c.at_risk), "$warning bold" if c.at_risk else "not bold"),
+            Content(" · "),
+            Content.styled(_("breached {n}").format(n=c.breached), "$error bold" if c.breached else "not bold"),
+            Content(" · " + _("unassigned {n}").format(n=c.unassigned)),
+        ]))
 
     def set_clock(self, now: DateTime, tz: str) -> None:
         # Minute resolution: the bar repaints once a minute, not every second.
         text = now.in_timezone(tz).format("HH:mm")
         if text != self.clock_text:
             self.clock_text = text
-            self._render_bar()
+            self._render_info()
 
     def set_live(self, text: str, alert: bool = False) -> None:
         if (text, alert) != (self.live, self.alert):
             self.live, self.alert = text, alert
-            self._render_bar()
+            self._render_info()
 
     def on_resize(self) -> None:
-        self._render_bar()
+        self._render_info()
 
-    def _render_bar(self) -> None:
-        c = self.counts
+    def _render_info(self) -> None:
         parts: list[Content] = []
         if self.size.width >= 100:
             parts.append(Content.styled(clean(self.center, single_line=True) + "  ", "bold"))
-        if c is not None:
-            parts += [
-                Content(_("open {n}").format(n=c.open) + " · "),
-                Content.styled(_("at risk {n}").format(n=c.at_risk), "$warning bold" if c.at_risk else "not bold"),
-                Content(" · "),
-                Content.styled(_("breached {n}").format(n=c.breached), "$error bold" if c.breached else "not bold"),
-                Content(" · " + _("unassigned {n}").format(n=c.unassigned)),
-            ]
-        parts.append(Content(f"  {self.clock_text} "))
+        parts.append(Content(f"{self.clock_text} "))
         parts.append(Content.styled(self.live, "reverse bold" if self.alert else "dim"))
-        self.update(Content("").join(parts), layout=False)  # one line: no layout pass
+        self.query_one("#info", Static).update(Content("").join(parts), layout=False)
