@@ -16,9 +16,10 @@ from store.models import Event, Ticket, category_label, channel_label, priority_
 from store.rules import status_label
 from store.sla import ClockStatus
 from store.text import clean
+from store.timeutil import from_db
 
 from ..actions import ACTION_BINDINGS, TicketActions
-from ..format import STATE_SYMBOL, clock_title, duration, local_time, state_label
+from ..format import STATE_SYMBOL, clock_title, duration, fit, local_time, state_label
 from ..i18n import _
 
 
@@ -88,7 +89,8 @@ class DetailScreen(TicketActions):
         store = self.app.store  # type: ignore[attr-defined]
         try:
             data = (store.ticket(self.ticket_id), store.clocks(self.ticket_id),
-                    store.linked(self.ticket_id), store.timeline(self.ticket_id))
+                    store.linked(self.ticket_id), store.timeline(self.ticket_id),
+                    {tech.id: tech.name for tech in store.technicians()})
         except StoreError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
             return
@@ -123,7 +125,9 @@ class DetailScreen(TicketActions):
             self._clocks_text = text
             self.query_one("#clocks", Static).update(text)
 
-    def show(self, t: Ticket, clocks: list[ClockStatus], linked: list[Ticket], events: list[Event]) -> None:
+    def show(
+        self, t: Ticket, clocks: list[ClockStatus], linked: list[Ticket], events: list[Event], names: dict[int, str],
+    ) -> None:
         self.ticket = t
         tz = self.app.tz  # type: ignore[attr-defined]
 
@@ -169,17 +173,26 @@ class DetailScreen(TicketActions):
         ]
         self.query_one("#linked", Static).update(Content("").join(links) if links else Content(_("none")))
 
+        def value(key: str, v: object) -> str:
+            if key == "technician_id" and isinstance(v, int):
+                v = names.get(v, v)
+            elif key.endswith("_at") and isinstance(v, str):
+                v = local_time(from_db(v), tz, "MM-DD HH:mm")
+            return clean("—" if v in (None, "") else str(v), single_line=True)[:40]
+
         timeline = []
         for e in events:
             if e.action == "ticket.create":
                 changes = f"P{e.new.get('priority')} {clean(str(e.new.get('description', '')), single_line=True)[:60]}"
             else:
+                # The audit row as recorded: field, old → new (names for ids, local times).
                 changes = ", ".join(
-                    f"{k}: {clean(str(e.old.get(k, '')), single_line=True)[:30]} → {clean(str(v), single_line=True)[:40]}"
+                    f"{k.removesuffix('_id')}: {value(k, e.old[k])} → {value(k, v)}" if k in e.old
+                    else f"{k}: {value(k, v)}"
                     for k, v in e.new.items()
                 )
             timeline.append(Content(
-                f"{local_time(e.at, tz, 'MM-DD HH:mm:ss')}  {clean(e.actor, single_line=True):<10} "
+                f"{local_time(e.at, tz, 'MM-DD HH:mm:ss')}  {fit(clean(e.actor, single_line=True), 10)} "
                 f"{e.action.removeprefix('ticket.'):<9} {changes}\n"
             ))
         self.query_one("#timeline", Static).update(Content("").join(timeline))

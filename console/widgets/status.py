@@ -31,6 +31,7 @@ class StatusBar(Horizontal):
         self.clock_text = ""
         self.live = ""
         self.alert = False
+        self._counts_width = -1
 
     def compose(self) -> ComposeResult:
         yield Static("", id="counts")
@@ -40,13 +41,18 @@ class StatusBar(Horizontal):
         if counts == self.counts:
             return
         self.counts = c = counts
-        self.query_one("#counts", Static).update(Content("").join([
+        text = Content("").join([
             Content(_("open {n}").format(n=c.open) + " · "),
             Content.styled(_("at risk {n}").format(n=c.at_risk), "$warning bold" if c.at_risk else "not bold"),
             Content(" · "),
             Content.styled(_("breached {n}").format(n=c.breached), "$error bold" if c.breached else "not bold"),
             Content(" · " + _("unassigned {n}").format(n=c.unassigned)),
-        ]))
+        ])
+        # A layout pass repaints the whole screen region around it: only when
+        # the width changed (a count gained a digit), not on every crossing.
+        width_changed = text.cell_length != self._counts_width
+        self._counts_width = text.cell_length
+        self.query_one("#counts", Static).update(text, layout=width_changed)
 
     def set_clock(self, now: DateTime, tz: str) -> None:
         # Minute resolution: the bar repaints once a minute, not every second.
