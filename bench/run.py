@@ -73,13 +73,15 @@ def open_count(db: Path) -> tuple[int, int]:
 
 
 def ticking_region(db: Path, visible: int) -> dict:
-    """Where in the queue the countdowns tick every second: running clocks of
-    one priority due within ±50 min of now are contiguous in queue_key order."""
+    """Where in the queue every countdown ticks each second: clocks with under an
+    hour left (overdue times show minutes). Running clocks of one priority due
+    10-55 min from now are contiguous in queue_key order, and stay under an hour
+    left and not yet overdue for the whole run."""
     c = sqlite3.connect(db)
     now = time.time()
     best = None
     for p in (1, 2, 3, 4):
-        lo, hi = f"{p}0{iso(now - 50 * 60)}", f"{p}0{iso(now + 50 * 60)}"
+        lo, hi = f"{p}0{iso(now + 10 * 60)}", f"{p}0{iso(now + 55 * 60)}"
         before = c.execute("SELECT COUNT(*) FROM tickets WHERE is_open = 1 AND queue_key < ?", (lo,)).fetchone()[0]
         inside = c.execute("SELECT COUNT(*) FROM tickets WHERE is_open = 1 AND queue_key >= ? AND queue_key < ?",
                            (lo, hi)).fetchone()[0]
@@ -476,7 +478,7 @@ def main() -> None:
             f"{fmt(pty_con.get('new_first_row_visible_s'), '.2f')} s (— = not within 4 s); "
             f"navigated to ticking rows: {pty_con.get('navigated')}; CPU at queue top {fmt(pty_con.get('top_cpu_ms_per_s'), '.1f')} ms/s")
     notes.append(f"ticking region: P{region['priority']} rows from queue index {region['start']} "
-                 f"({region['rows']} rows due within ±50 min)")
+                 f"({region['rows']} rows due 10-55 min from now: every countdown ticks each second)")
     notes.append(f"startup: bare python {boot['bare']:.3f} s; first paint samples console "
                  + ", ".join(fmt(x, ".2f") for x in con_fp) + "; floor " + ", ".join(fmt(x, ".3f") for x in flo_fp))
     if "build_s" in info:
