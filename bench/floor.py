@@ -23,7 +23,8 @@ import sys
 import termios
 import time
 import tty
-from datetime import datetime
+
+from fmt import countdown, epoch
 
 SQL = """
 SELECT t.id, t.priority, t.status, s.name, substr(t.description, 1, 160), t.next_clock, t.due_at, t.frozen_left_s
@@ -32,30 +33,6 @@ WHERE t.is_open = 1 ORDER BY t.queue_key LIMIT ? OFFSET ?
 """
 LEFT_X = 100  # 1-based column of the countdown cell
 LEFT_W = 8
-
-
-def epoch(text: str | None) -> float | None:
-    if not text:
-        return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-
-
-def duration(seconds: float) -> str:
-    s = int(abs(seconds))
-    if s >= 86400:
-        return f"{s // 86400}d{(s % 86400) // 3600:02d}h"
-    if s >= 3600:
-        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
-    return f"{s // 60:02d}:{s % 60:02d}"
-
-
-def countdown(next_clock: str | None, due: float | None, frozen: float | None, now: float) -> str:
-    if next_clock is None:
-        return "done"
-    if due is None:
-        return "=" + duration(frozen or 0)
-    left = due - now
-    return "+" + duration(-left) if left < 0 else duration(left)
 
 
 def fetch(conn: sqlite3.Connection, n: int, offset: int) -> list[tuple]:

@@ -20,8 +20,8 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import time
-from datetime import datetime
 
+from fmt import countdown, epoch
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable
@@ -39,30 +39,6 @@ ORDER BY t.queue_key
 COLUMNS = [("No.", "id"), ("P", "prio"), ("Status", "status"), ("Site", "site"), ("Equipment", "equip"),
            ("Fault", "fault"), ("Technician", "tech"), ("Next", "clock"), ("Left", "left")]
 CLOCK = {"response": "resp", "onsite": "site", "resolve": "fix"}
-
-
-def epoch(text: str | None) -> float | None:
-    if not text:
-        return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-
-
-def duration(seconds: float) -> str:
-    s = int(abs(seconds))
-    if s >= 86400:
-        return f"{s // 86400}d{(s % 86400) // 3600:02d}h"
-    if s >= 3600:
-        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
-    return f"{s // 60:02d}:{s % 60:02d}"
-
-
-def countdown(next_clock: str | None, due: float | None, frozen: float | None, now: float) -> str:
-    if next_clock is None:
-        return "done"
-    if due is None:
-        return "=" + duration(frozen or 0)
-    left = due - now
-    return "+" + duration(-left) if left < 0 else duration(left)
 
 
 class NaiveApp(App[None]):

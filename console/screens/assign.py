@@ -8,11 +8,9 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
-from textual.widgets import Button, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store.errors import StaleTicket, StoreError
@@ -22,15 +20,10 @@ from store.text import clean
 from ..format import fit
 from ..i18n import _
 from ..settings import apply_blink
-from ..widgets.form import field_row, form_footer, run_write, show_error
+from ..widgets.form import FormModal, field_row, form_footer, run_write, show_error
 
 
-class AssignScreen(ModalScreen[Ticket | None]):
-    BINDINGS = [
-        Binding("escape", "cancel", _("Cancel")),
-        Binding("ctrl+s", "submit", _("Save"), priority=True),
-    ]
-
+class AssignScreen(FormModal[Ticket | None]):
     def __init__(self, ticket_id: int, version: int, on_conflict: Callable[[], None] | None = None) -> None:
         super().__init__()
         self.ticket_id = ticket_id
@@ -86,13 +79,8 @@ class AssignScreen(ModalScreen[Ticket | None]):
             await self.action_submit()
 
     @on(Input.Submitted)
-    @on(Button.Pressed, "#save")
-    async def _save(self) -> None:
+    async def _enter(self) -> None:
         await self.action_submit()
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     def _errors(self, errors: dict[str, str], general: str = "") -> None:
         for name in ("technician_id", "reason"):

@@ -9,18 +9,16 @@ from typing import Any, Literal
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Input, Select, Static, TextArea
+from textual.widgets import Input, Select, Static, TextArea
 
 from store.errors import StaleTicket
 
 from ..i18n import _
 from ..settings import apply_blink
-from ..widgets.form import field_row, form_footer, run_write, show_error
+from ..widgets.form import FormModal, field_row, form_footer, run_write, show_error
 
 
 @dataclass
@@ -33,13 +31,8 @@ class Field:
     placeholder: str = ""
 
 
-class ActionForm(ModalScreen[Any]):
+class ActionForm(FormModal[Any]):
     """``submit(values, version)`` runs in a thread; it returns the result or raises."""
-
-    BINDINGS = [
-        Binding("escape", "cancel", _("Cancel")),
-        Binding("ctrl+s", "submit", _("Save"), priority=True),
-    ]
 
     def __init__(
         self, title: str, fields: list[Field], submit: Callable[[dict[str, Any], int], Any],
@@ -99,14 +92,6 @@ class ActionForm(ModalScreen[Any]):
     @on(Input.Submitted)
     async def _enter(self) -> None:
         await self.action_submit()
-
-    @on(Button.Pressed, "#save")
-    async def _save(self) -> None:
-        await self.action_submit()
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     async def action_submit(self) -> None:
         values = self.values()

@@ -8,10 +8,8 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select, Static, TextArea
 
 from store.models import CATEGORIES, CHANNELS, Ticket, category_label, channel_label, priority_label
@@ -19,18 +17,13 @@ from store.models import CATEGORIES, CHANNELS, Ticket, category_label, channel_l
 from ..format import local_time
 from ..i18n import _
 from ..settings import apply_blink
-from ..widgets.form import field_row, form_footer, run_write, show_error
+from ..widgets.form import FormModal, field_row, form_footer, run_write, show_error
 from ..widgets.picker import Picker
 
 FIELDS = ("channel", "reporter", "phone", "site_id", "equipment_id", "category", "priority", "description")
 
 
-class NewTicketScreen(ModalScreen[Ticket | None]):
-    BINDINGS = [
-        Binding("escape", "cancel", _("Cancel")),
-        Binding("ctrl+s", "submit", _("Save"), priority=True),
-    ]
-
+class NewTicketScreen(FormModal[Ticket | None]):
     def __init__(self) -> None:
         super().__init__()
         self.site_id: int | None = None
@@ -114,7 +107,6 @@ class NewTicketScreen(ModalScreen[Ticket | None]):
             show_error(self, name, errors.get(name, ""))
         show_error(self, "general", general)
 
-    @on(Button.Pressed, "#save")
     async def action_submit(self) -> None:
         store = self.app.store  # type: ignore[attr-defined]
         values = self.values()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
+from textual import on
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.dom import DOMNode
+from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Label, Static
 
@@ -65,3 +68,26 @@ async def run_write(
     except StoreError as exc:
         show({}, str(exc))
     return False, None
+
+
+ResultT = TypeVar("ResultT")
+
+
+class FormModal(ModalScreen[ResultT]):
+    """A form: esc or Cancel closes it with no result, ctrl+s or Save submits."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", _("Cancel")),
+        Binding("ctrl+s", "submit", _("Save"), priority=True),
+    ]
+
+    async def action_submit(self) -> None:
+        raise NotImplementedError
+
+    @on(Button.Pressed, "#save")
+    async def _save_pressed(self) -> None:
+        await self.action_submit()
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
