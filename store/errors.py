@@ -5,6 +5,7 @@ from __future__ import annotations
 from pendulum import DateTime
 
 from .i18n import _
+from .text import clean
 
 
 class StoreError(Exception):
@@ -50,7 +51,7 @@ class StaleTicket(StoreError):
         when = at.format("YYYY-MM-DD HH:mm:ss") + " UTC" if at else "?"
         super().__init__(
             _("Ticket #{id} was changed by {by} at {when}; it has been reloaded, check and try again.").format(
-                id=ticket_id, by=by, when=when
+                id=ticket_id, by=clean(by, single_line=True), when=when
             )
         )
 

@@ -125,10 +125,12 @@ class CloseInput(Input):
             return None
         try:
             fee = Decimal(str(value).strip())
-        except InvalidOperation:
+            if not fee.is_finite():
+                raise InvalidOperation
+        except (InvalidOperation, ArithmeticError):
             raise ValueError(_("a number such as 120 or 85.50")) from None
-        if fee < 0 or fee != fee.quantize(Decimal("0.01")):
-            raise ValueError(_("zero or more, at most 2 decimals"))
+        if fee < 0 or fee > 10**9 or fee != fee.quantize(Decimal("0.01")):
+            raise ValueError(_("from 0 to 1,000,000,000, at most 2 decimals"))
         return fee
 
 

@@ -19,9 +19,10 @@ from pendulum import DateTime
 
 from . import rules
 from .db import explain, open_database, quick_check, wrap
-from .errors import NotFound, PermissionDenied, RuleViolation, StaleTicket, ValidationFailed
+from .errors import DatabaseFileError, NotFound, PermissionDenied, RuleViolation, StaleTicket, ValidationFailed
 from .i18n import _
 from .models import (
+    PRIORITIES,
     ArriveInput,
     AssignInput,
     CancelInput,
@@ -157,6 +158,25 @@ class Store:
         self.conn.row_factory = sqlite3.Row
         # One connection shared by the console's worker threads: serialise it.
         self._lock = threading.RLock()
+        self._check_settings()
+
+    def _check_settings(self) -> None:
+        """Settings and SLA policy are read everywhere: a bad value is reported
+        now, as a damaged file, not as a traceback later."""
+        try:
+            tz = self.timezone
+            if not valid_timezone(str(tz)):
+                raise ValueError(f"unknown time zone {tz!r}")
+            calendar_from(self.setting("calendar", {"kind": "24x7"}), tz)
+            missing = set(PRIORITIES) - set(self.policy())
+            if missing:
+                raise ValueError(f"no SLA policy for priority {sorted(missing)}")
+            int(self.setting("repeat_window_days", 30))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            self.conn.close()
+            raise DatabaseFileError(
+                _("{path} has a damaged setting ({detail}); fix it with 'dispatch set' or restore a backup").format(
+                    path=self.path, detail=exc)) from None
 
     # ------------------------------------------------------------ plumbing
     def close_db(self) -> None:

@@ -228,3 +228,24 @@ def test_lock_taken_after_opening(tmp_path: Path) -> None:
     finally:
         holder.close()
         s.close_db()
+
+
+@pytest.mark.parametrize(
+    ("sql", "words"),
+    [
+        ("UPDATE settings SET value = 'not json' WHERE key = 'timezone'", "damaged setting"),
+        ("UPDATE settings SET value = '\"Mars/Base\"' WHERE key = 'timezone'", "Mars/Base"),
+        ("DELETE FROM sla_policy WHERE priority = 2", "priority"),
+        ("UPDATE settings SET value = '{\"kind\": \"business\", \"opens\": \"25:99\"}' WHERE key = 'calendar'",
+         "damaged setting"),
+    ],
+    ids=["not-json", "bad-zone", "no-policy", "bad-calendar"],
+)
+def test_damaged_settings_are_one_line(tmp_path: Path, sql: str, words: str) -> None:
+    path = tmp_path / "bad.db"
+    make_db(path)
+    raw = sqlite3.connect(path)
+    raw.execute(sql)
+    raw.commit()
+    raw.close()
+    assert words in refused(path)

@@ -705,3 +705,24 @@ def test_counts_after_crossings_match_a_recount(store, clock) -> None:
         counts = counts.after(store.crossings(since, now))
         assert counts == store.counts(now), step
     assert before_time < clock()
+
+
+@pytest.mark.parametrize("fee", ["nan", "Infinity", "-1", "1e30", "100000000000000000000", "1.234"])
+def test_bad_fees_are_field_errors(store, fee) -> None:
+    t = store.create_ticket({"reporter": "R", "phone": "123", "site_id": 1, "priority": 3, "description": "d"})
+    store.assign(t.id, 1, technician_id=1)
+    store.arrive(t.id, 2)
+    store.resolve(t.id, 3, symptom="s", cause="c", action="a", parts="none")
+    with pytest.raises(ValidationFailed) as info:
+        store.close(t.id, 4, signoff="Li", fee=fee)
+    assert set(info.value.errors) == {"fee"}
+
+
+def test_conflict_message_strips_escapes_from_the_other_actor(store, db_path, clock) -> None:
+    t = store.create_ticket({"reporter": "R", "phone": "123", "site_id": 1, "priority": 3, "description": "d"})
+    evil = Store(db_path, actor="eve\x1b]52;c;aGk=\x07\x1b[31m", clock=clock)
+    evil.respond(t.id, 1)
+    evil.close_db()
+    with pytest.raises(StaleTicket) as info:
+        store.respond(t.id, 1)
+    assert "\x1b" not in str(info.value) and "eve" in str(info.value)

@@ -11,7 +11,6 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Footer, Static
 
-from store.errors import StoreError
 from store.models import Event, Ticket, category_label, channel_label, priority_label, wait_reason_label
 from store.rules import status_label
 from store.sla import ClockStatus
@@ -64,7 +63,7 @@ class DetailScreen(TicketActions):
         """Live like the queue: reload when another process wrote to the file."""
         try:
             version = self.app.store.data_version()  # type: ignore[attr-defined]
-        except StoreError:
+        except Exception:
             return
         if version != self._version:
             first = self._version == -1
@@ -91,8 +90,8 @@ class DetailScreen(TicketActions):
             data = (store.ticket(self.ticket_id), store.clocks(self.ticket_id),
                     store.linked(self.ticket_id), store.timeline(self.ticket_id),
                     {tech.id: tech.name for tech in store.technicians()})
-        except StoreError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+        except Exception as exc:
+            self.app.call_from_thread(self.notify, clean(str(exc), single_line=True), severity="error", markup=False)
             return
         self.app.call_from_thread(self.show, *data)
 

@@ -23,13 +23,13 @@ class FilterScreen(ModalScreen[QueueFilter | None]):
         Binding("ctrl+s", "apply", _("Apply"), priority=True),
     ]
 
-    def __init__(self, current: QueueFilter) -> None:
+    def __init__(self, current: QueueFilter, teams: dict[int, str]) -> None:
         super().__init__()
         self.current = current
+        self.teams = teams
 
     def compose(self) -> ComposeResult:
         f = self.current
-        teams = self.app.store.teams()  # type: ignore[attr-defined]
         with VerticalScroll(classes="form"):
             yield Static(_("Filter the queue (none ticked: all); space ticks"), classes="title")
             with Horizontal(classes="columns"):
@@ -46,7 +46,8 @@ class FilterScreen(ModalScreen[QueueFilter | None]):
                 with Vertical():
                     yield Label(_("Team"))
                     yield SelectionList[int](
-                        *[Selection(clean(t.name, single_line=True), t.id, t.id == f.team_id) for t in teams],
+                        *[Selection(clean(name, single_line=True), tid, tid == f.team_id)
+                          for tid, name in sorted(self.teams.items(), key=lambda kv: kv[1])],
                         id="team", compact=True)
             yield Checkbox(_("Unassigned only"), f.unassigned, id="unassigned", compact=True)
             with Horizontal(classes="buttons"):

@@ -13,7 +13,6 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
-from store.errors import StoreError
 from store.models import Crossing, QueueCounts, QueueFilter, QueueRow, Technician
 from store.store import CROSSINGS_LIMIT
 from store.text import clean
@@ -42,6 +41,7 @@ class Snapshot:
     cursor: int | None = None
     scroll: int | None = None
     techs: list[Technician] | None = None
+    filter: QueueFilter | None = None  # rows read for another filter are dropped
 
 
 class MainScreen(TicketActions):
@@ -71,6 +71,7 @@ class MainScreen(TicketActions):
         self._dirty = True
         self._burst = 0
         self._counts: QueueCounts | None = None
+        self._techs: list[Technician] = []
         self._last_burst: DateTime | None = None
 
     def compose(self) -> ComposeResult:
@@ -160,9 +161,9 @@ class MainScreen(TicketActions):
                 self.app.call_from_thread(self._show_rows, total, offset, rows, position, scroll)
             snap = Snapshot(
                 version=version, counts=store.counts(now), crossings=crossings, total=total, offset=offset,
-                rows=rows, cursor=position, scroll=scroll, techs=store.technicians(),
+                rows=rows, cursor=position, scroll=scroll, techs=store.technicians(), filter=f,
             )
-        except StoreError as exc:
+        except Exception as exc:  # any failure: say STALE and keep polling, never stop silently
             self._dirty = True
             self.app.call_from_thread(self._poll_failed, str(exc))
             return
@@ -174,10 +175,14 @@ class MainScreen(TicketActions):
             self._counts = snap.counts
             self.query_one(StatusBar).set_counts(snap.counts)
             self._notify_crossings(snap.crossings)
+        if snap is not None and snap.rows is not None and snap.filter != self.filter:
+            self.request_refresh()  # an older poll finished after the filter changed
+            return
         if snap is not None and snap.rows is not None:
             self._data_version = snap.version
             self._show_rows(snap.total, snap.offset, snap.rows, snap.cursor, snap.scroll)
-            self.query_one(TechBoard).show(snap.techs or [])
+            self._techs = snap.techs or []
+            self.query_one(TechBoard).show(self._techs)
             read = self.app.clock().in_timezone(self.app.tz).format("HH:mm:ss")  # type: ignore[attr-defined]
             self.query_one(StatusBar).set_live(_("● read {t}").format(t=read) if self.live else _("PAUSED"), not self.live)
         self._schedule_poll(self.app.poll_seconds)  # type: ignore[attr-defined]
@@ -191,7 +196,7 @@ class MainScreen(TicketActions):
     def _poll_failed(self, message: str) -> None:
         # Keep showing the last data, say it is stale, and back off.
         self._failures += 1
-        self.query_one(StatusBar).set_live(_("STALE: {msg}").format(msg=message[:60]), True)
+        self.query_one(StatusBar).set_live(_("STALE: {msg}").format(msg=clean(message, single_line=True)[:60]), True)
         self._schedule_poll(min(30.0, 2.0 * self._failures))
 
     def _schedule_poll(self, delay: float) -> None:
@@ -223,12 +228,14 @@ class MainScreen(TicketActions):
 
     @work(thread=True, exclusive=True, group="window", exit_on_error=False)
     def fetch_window(self, offset: int) -> None:
+        f = self.filter
         try:
-            rows = self.app.store.queue(self.filter, offset, self.table.window)  # type: ignore[attr-defined]
-        except StoreError as exc:
+            rows = self.app.store.queue(f, offset, self.table.window)  # type: ignore[attr-defined]
+        except Exception as exc:
             self.app.call_from_thread(self._poll_failed, str(exc))
             return
-        self.app.call_from_thread(lambda: self.table.set_rows(self.table.total, offset, rows))
+        if f == self.filter:
+            self.app.call_from_thread(lambda: self.table.set_rows(self.table.total, offset, rows))
 
     # ------------------------------------------------------------- actions
     def selected(self) -> tuple[int, int, str] | None:
@@ -287,7 +294,7 @@ class MainScreen(TicketActions):
     def action_filters(self) -> None:
         from .filters import FilterScreen
 
-        self.app.push_screen(FilterScreen(self.filter), lambda f: f is not None and self._set_filter(f))
+        self.app.push_screen(FilterScreen(self.filter, self._teams()), lambda f: f is not None and self._set_filter(f))
 
     def _set_filter(self, f: QueueFilter) -> None:
         if f == self.filter:
@@ -295,9 +302,13 @@ class MainScreen(TicketActions):
         self.filter = f
         line = self.query_one("#filterline", Static)
         line.set_class(f.active, "visible")
-        line.update(Content(describe_filter(f, self.app.store)))  # type: ignore[attr-defined]
+        line.update(Content(describe_filter(f, self._teams())))
         self.table.empty_text = _("No open tickets match the filter (esc clears it).") if f.active else _("No open tickets.")
         self.request_refresh()
+
+    def _teams(self) -> dict[int, str]:
+        """Team names from the technicians the last poll read: no query on the UI thread."""
+        return {t.team_id: t.team_name for t in self._techs}
 
     def action_toggle_board(self) -> None:
         board = self.query_one(TechBoard)
@@ -334,7 +345,7 @@ class MainScreen(TicketActions):
         self.app.exit()
 
 
-def describe_filter(f: QueueFilter, store: object) -> str:
+def describe_filter(f: QueueFilter, teams: dict[int, str]) -> str:
     from store.rules import status_label
 
     parts = []
@@ -343,8 +354,7 @@ def describe_filter(f: QueueFilter, store: object) -> str:
     if f.priorities:
         parts.append(_("priority: {v}").format(v=", ".join(f"P{p}" for p in f.priorities)))
     if f.team_id is not None:
-        names = {t.id: t.name for t in store.teams()}  # type: ignore[attr-defined]
-        parts.append(_("team: {v}").format(v=clean(names.get(f.team_id, "?"), single_line=True)))
+        parts.append(_("team: {v}").format(v=clean(teams.get(f.team_id, "?"), single_line=True)))
     if f.unassigned:
         parts.append(_("unassigned only"))
     if f.text:

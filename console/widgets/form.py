@@ -16,6 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Label, Static
 
 from store.errors import RuleViolation, StaleTicket, StoreError, ValidationFailed
+from store.text import clean
 
 from ..i18n import _
 
@@ -67,6 +68,8 @@ async def run_write(
         show({exc.field: str(exc)} if exc.field else {}, "" if exc.field else str(exc))
     except StoreError as exc:
         show({}, str(exc))
+    except Exception as exc:  # never let a surprise close the form and lose what was typed
+        show({}, _("Not saved: {error}").format(error=clean(f"{type(exc).__name__}: {exc}", single_line=True)))
     return False, None
 
 
