@@ -25,7 +25,17 @@ def default_db() -> Path:
 
 def busy_timeout_ms() -> int:
     """How long a write waits for another dispatcher's transaction (DISPATCH_BUSY_TIMEOUT_MS)."""
-    return int(os.environ.get("DISPATCH_BUSY_TIMEOUT_MS", "5000"))
+    value = os.environ.get("DISPATCH_BUSY_TIMEOUT_MS", "5000")
+    if not value.isdigit():
+        fail(_("DISPATCH_BUSY_TIMEOUT_MS must be a whole number of milliseconds, not {v!r}").format(v=value))
+    return int(value)
+
+
+def make_parent(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(_("{path}: cannot create its folder ({e})").format(path=path, e=exc.strerror or exc))
 
 
 def fail(message: str) -> None:
@@ -50,7 +60,10 @@ def run_console(store: Store) -> None:
     from console.app import make_app
     from console.settings import ConsoleSettings
 
-    settings = ConsoleSettings.from_env()
+    try:
+        settings = ConsoleSettings.from_env()
+    except ValueError:
+        fail(_("DISPATCH_POLL_SECONDS must be a number of seconds above 0"))
     make_app(store, settings=settings).run(mouse=settings.mouse)
 
 
@@ -83,7 +96,7 @@ def cli(ctx: click.Context, db: Path | None, actor: str | None) -> None:
 @click.pass_obj
 def init(obj: Ctx, tz: str | None, center: str | None) -> None:
     path = obj.db
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_parent(path)
     existed = path.exists() and path.stat().st_size > 0
     store = obj.open(create=True)
     if not existed:
@@ -110,7 +123,7 @@ def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -
     from demo_data.generate import generate_demo, generate_scale
 
     path = obj.db_given or DATA_HOME / "demo.db"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_parent(path)
     if path.exists() and not keep:
         check = Store(path, actor=obj.actor, busy_timeout_ms=busy_timeout_ms())
         is_demo = check.setting("demo", False)

@@ -129,3 +129,13 @@ def test_demo_builds_and_refuses_to_overwrite_a_real_database(tmp_path: Path, go
     store.close_db()
     refused = runner.invoke(cli, ["--db", str(good_db), "demo", "--no-console"])
     assert refused.exit_code == 2 and "not a demo database" in refused.output
+
+
+def test_bad_folder_and_bad_environment_are_one_line(tmp_path: Path, good_db: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    inside = blocker / "d.db"
+    result = run("--db", str(inside), "init")
+    assert result.returncode == 2 and "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    result = run("--db", str(good_db), "check", env={"DISPATCH_BUSY_TIMEOUT_MS": "soon"})
+    assert result.returncode == 2 and "DISPATCH_BUSY_TIMEOUT_MS" in result.stderr and "Traceback" not in result.stderr
