@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
@@ -13,10 +13,11 @@ from store import Store
 from store.timeutil import Clock, system_clock
 
 from .i18n import _
+from .keys import OrderedKeys
 from .settings import ConsoleSettings
 
 
-class DispatchApp(App[None]):
+class DispatchApp(OrderedKeys):
     CSS_PATH = "dispatch.tcss"
     TITLE = "Dispatch Console"
     BINDINGS = [

@@ -53,3 +53,27 @@ def make_ticket(store: Store, **kw: Any):
             "category": "atm", "priority": 2, "description": "ATM swallows cards"}
     data.update(kw)
     return store.create_ticket(data)
+
+
+async def burst(pilot: Pilot, *keys: str) -> None:
+    """Send keys the way SSH delivers a burst: all at once, no pause between them."""
+    from textual import events
+
+    driver = pilot.app._driver
+    assert driver is not None
+    for key in keys:
+        char = key if len(key) == 1 else {"enter": "\r", "tab": "\t", "space": " "}.get(key)
+        name = {":": "colon", "#": "number_sign", "/": "slash", " ": "space", "?": "question_mark"}.get(key, key)
+        driver.send_message(events.Key(name, char))
+    await settle(pilot)
+    await until(pilot, lambda: not getattr(pilot.app, "_pending_input", None) and getattr(pilot.app, "_input_task", None) is None)
+    await settle(pilot)
+
+
+async def paste(pilot: Pilot, text: str) -> None:
+    from textual import events
+
+    driver = pilot.app._driver
+    assert driver is not None
+    driver.send_message(events.Paste(text))
+    await settle(pilot)
