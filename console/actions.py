@@ -1,39 +1,67 @@
 """Ticket actions shared by the queue and the detail screen.
 
-A screen using this mixin provides ``selected()`` -> (ticket id, version) or
-None, and ``after_change()`` to reload once a write has landed."""
+A screen using this mixin provides ``selected()`` -> the ticket's state (or
+None) and ``after_change()`` to reload once a write has landed. Which actions
+the ticket's state allows comes from the one transition table in the rules:
+the footer shows only those, and a key for any other says why at once."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from textual import events
 from textual.binding import Binding
 from textual.screen import Screen
 
 from store import rules
-from store.errors import RuleViolation, StaleTicket, StoreError
+from store.errors import StaleTicket, StoreError
 from store.models import Ticket
+from store.text import clean
 
 from .i18n import _
 from .screens.form import ActionForm, Field
 
+# action name in the bindings -> action in the rules' transition table
+ACTION_OF = {
+    "assign": "assign", "respond": "respond", "arrive": "arrive", "hold": "hold",
+    "resume": "resume", "resolve": "resolve", "close_ticket": "close", "cancel_ticket": "cancel",
+}
 ACTION_BINDINGS = [
     Binding("a", "assign", _("Assign")),
     Binding("r", "respond", _("Responded")),
     Binding("o", "arrive", _("Arrived")),
     Binding("w", "hold", _("Hold")),
-    Binding("u", "resume", _("Resume"), show=False),
+    Binding("u", "resume", _("Resume")),
     Binding("v", "resolve", _("Resolve")),
-    Binding("c", "close_ticket", _("Close"), show=False),
-    Binding("x", "cancel_ticket", _("Cancel ticket"), show=False),
+    Binding("c", "close_ticket", _("Close")),
+    Binding("x", "cancel_ticket", _("Cancel ticket")),
 ]
+KEY_OF = {b.key: b.action for b in ACTION_BINDINGS}
+HELP_BINDING = Binding("question_mark", "app.help", _("Help"), key_display="?")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the actions need to know of the selected ticket."""
+
+    id: int
+    version: int
+    status: str
+    technician_id: int | None
+    responded: bool
+    site: str = ""
+    fault: str = ""
+    reporter: str = ""
+
+    def refusal(self, action: str) -> str | None:
+        return rules.refusal(action, self.status, self.technician_id, self.responded)
 
 
 class TicketActions(Screen[Any]):
-    def selected(self) -> tuple[int, int, str] | None:
-        """(ticket id, version the user sees, status)."""
+    def selected(self) -> Target | None:
         raise NotImplementedError
 
     def after_change(self) -> None:
@@ -43,83 +71,108 @@ class TicketActions(Screen[Any]):
     def store(self) -> Any:
         return self.app.store  # type: ignore[attr-defined]
 
-    def _target(self, precheck: Callable[[str], None] | None = None) -> tuple[int, int] | None:
+    # ------------------------------------------------ what the state allows
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide from the footer what the selected ticket's state does not allow."""
+        rule = ACTION_OF.get(action)
+        if rule is None:
+            return True
+        target = self.selected()
+        return target is not None and target.refusal(rule) is None
+
+    def on_key(self, event: events.Key) -> None:
+        """A hidden action's key says why at once instead of doing nothing."""
+        action = KEY_OF.get(event.key)
+        if action is None:
+            return
+        target = self.selected()
+        why = _("No ticket selected.") if target is None else target.refusal(ACTION_OF[action])
+        if why:
+            event.stop()
+            event.prevent_default()
+            self.notify(why, severity="warning", markup=False)
+
+    def _target(self, action: str) -> Target | None:
         target = self.selected()
         if target is None:
             self.notify(_("No ticket selected."), severity="warning", markup=False)
             return None
-        if precheck is not None:
-            # Say so before the user fills in a form the lifecycle will refuse.
-            try:
-                precheck(target[2])
-            except RuleViolation as exc:
-                self.notify(str(exc), severity="warning", markup=False)
-                return None
-        return target[0], target[1]
+        # Say so before the user fills in a form the lifecycle will refuse.
+        why = target.refusal(action)
+        if why:
+            self.notify(why, severity="warning", markup=False)
+            return None
+        return target
 
     def _done(self, result: Ticket | None, message: str) -> None:
         if result is not None:
             self.notify(message.format(id=result.id), markup=False)
             self.after_change()
 
+    def _recheck(self, action: str, ticket_id: int) -> Callable[[], str | None]:
+        def check() -> str | None:
+            t = self.store.ticket(ticket_id)
+            return rules.refusal(action, t.status, t.technician_id, t.first_response_at is not None)
+        return check
+
     def _form(
-        self, title: str, fields: list[Field], call: Any, message: str, hint: str = "",
-        precheck: Callable[[str], None] | None = None,
+        self, action: str, title: str, fields: list[Field] | Callable[[Target], list[Field]], call: Any,
+        message: str, save_label: str, hint: str = "",
     ) -> None:
-        target = self._target(precheck)
+        target = self._target(action)
         if target is None:
             return
-        tid, version = target
+        tid, version = target.id, target.version
         form = ActionForm(
-            title.format(id=tid), fields,
+            title.format(id=tid), fields(target) if callable(fields) else fields,
             lambda values, ver: call(tid, ver, **values),
-            version, hint=hint, on_conflict=self.after_change,
+            version, hint=hint, on_conflict=self.after_change, save_label=save_label,
+            draft_key=(action, tid), recheck=self._recheck(action, tid),
         )
         self.app.push_screen(form, lambda r: self._done(r, message))
 
+    # ------------------------------------------------------------ actions
     def action_assign(self) -> None:
         from .screens.assign import AssignScreen
 
-        target = self._target(lambda status: rules.check_assign(status, None, 0, ""))
+        target = self._target("assign")
         if target is not None:
             self.app.push_screen(
-                AssignScreen(*target, on_conflict=self.after_change),
+                AssignScreen(target.id, target.version, on_conflict=self.after_change),
                 lambda r: self._done(r, _("Ticket #{id} assigned.")),
             )
 
     def action_respond(self) -> None:
         self._form(
-            _("First response for #{id}"),
+            "respond", _("First response for #{id}"),
             [Field("note", _("What was confirmed with the reporter (optional)"))],
-            self.store.respond, _("First response logged on #{id}."),
+            self.store.respond, _("First response logged on #{id}."), _("Log response (ctrl+s)"),
             hint=_("The reporter was contacted and the fault confirmed."),
         )
 
     def action_arrive(self) -> None:
         self._form(
-            _("Arrival for #{id}"),
+            "arrive", _("Arrival for #{id}"),
             [Field("mode", _("Where the work starts"), "select",
                    [(_("on site"), "onsite"), (_("remote"), "remote")], "onsite")],
-            self.store.arrive, _("Arrival logged on #{id}."),
-            precheck=lambda status: rules.check_arrive(status, 0),
+            self.store.arrive, _("Arrival logged on #{id}."), _("Log arrival (ctrl+s)"),
         )
 
     def action_hold(self) -> None:
         self._form(
-            _("Put #{id} on hold"),
+            "hold", _("Put #{id} on hold"),
             [Field("reason", _("Waiting on"), "select",
                    [(_("customer"), "customer"), (_("parts"), "parts")], "customer"),
              Field("note", _("Note (optional)"))],
-            self.store.pause, _("Ticket #{id} is waiting; its SLA clock is stopped."),
-            precheck=rules.check_pause,
+            self.store.pause, _("Ticket #{id} is waiting; its SLA clock is stopped."), _("Put on hold (ctrl+s)"),
         )
 
     async def action_resume(self) -> None:
-        target = self._target(rules.check_resume)
+        target = self._target("resume")
         if target is None:
             return
         try:
-            result = await asyncio.to_thread(self.store.resume, *target)
+            result = await asyncio.to_thread(self.store.resume, target.id, target.version)
         except StaleTicket as exc:
             self.notify(str(exc), severity="warning", markup=False)
             self.after_change()
@@ -130,28 +183,37 @@ class TicketActions(Screen[Any]):
 
     def action_resolve(self) -> None:
         self._form(
-            _("Resolve #{id}: repair record"),
-            [Field("symptom", _("Symptom (fault seen)"), "text"),
-             Field("cause", _("Cause"), "text"),
-             Field("action", _("Action taken"), "text"),
-             Field("parts", _("Parts used (write 'none' if none)"))],
-            self.store.resolve, _("Ticket #{id} resolved."),
-            precheck=rules.check_resolve,
+            "resolve", _("Resolve #{id}: repair record"),
+            # The symptom starts as the reported fault: usually what the technician saw too.
+            lambda t: [Field("symptom", _("Symptom (fault seen)"), "text", value=t.fault),
+                       Field("cause", _("Cause"), "text"),
+                       Field("action", _("Action taken"), "text"),
+                       Field("parts", _("Parts used (write 'none' if none)"))],
+            self.store.resolve, _("Ticket #{id} resolved."), _("Resolve (ctrl+s)"),
         )
 
     def action_close_ticket(self) -> None:
         self._form(
-            _("Close #{id}: customer sign-off"),
-            [Field("signoff", _("Signed off by")),
-             Field("fee", _("Fee (optional)"), placeholder="0.00")],
-            self.store.close, _("Ticket #{id} closed."),
-            precheck=rules.check_close,
+            "close", _("Close #{id}: customer sign-off"),
+            # The reporter usually signs off: prefilled, and editable.
+            lambda t: [Field("signoff", _("Signed off by"), value=t.reporter),
+                       Field("fee", _("Fee (optional)"), placeholder="0.00")],
+            self.store.close, _("Ticket #{id} closed."), _("Close ticket (ctrl+s)"),
         )
 
     def action_cancel_ticket(self) -> None:
+        target = self.selected()
         self._form(
-            _("Cancel #{id}"),
+            "cancel", _("Cancel #{id}") + (
+                f" — {clean(target.site, single_line=True)}: {clean(target.fault, single_line=True)[:60]}"
+                if target else ""),
             [Field("reason", _("Reason"))],
-            self.store.cancel, _("Ticket #{id} cancelled."),
-            precheck=lambda status: rules.check_cancel(status, "-"),
+            self.store.cancel, _("Ticket #{id} cancelled."), _("Cancel ticket (ctrl+s)"),
+            hint=_("The ticket leaves the queue; its history is kept."),
         )
+
+
+def target_of(t: Ticket) -> Target:
+    return Target(t.id, t.version, t.status, t.technician_id, t.first_response_at is not None,
+                  t.site_name, t.description, t.reporter)
+

@@ -33,6 +33,8 @@ class DispatchApp(OrderedKeys):
         self.poll_seconds = self.settings.poll_seconds
         self.tz = store.timezone
         self.center = store.setting("center_name", "Repair Center")
+        # What was typed in forms closed without saving, by (form, ticket id): kept for this session.
+        self.drafts: dict[tuple[str, int], dict[str, object]] = {}
 
     def on_mount(self) -> None:
         from .screens.main import MainScreen

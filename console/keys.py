@@ -77,12 +77,16 @@ class OrderedKeys(App[None]):
             busy = any(not node._message_queue.empty() for node in nodes)
             if not busy and self.screen is screen and self.focused is focused and screen.is_mounted:
                 return
-            done = [asyncio.Event() for _n in nodes]
-            waiting = [ev.wait() for node, ev in zip(nodes, done, strict=True) if node.call_later(ev.set)]
-            if waiting:
-                try:
-                    await asyncio.wait_for(asyncio.gather(*waiting), max(0.01, deadline - loop.time()))
-                except TimeoutError:
-                    return
-            else:
+            events_ = [asyncio.Event() for _n in nodes]
+            waiting = [asyncio.ensure_future(ev.wait()) for node, ev in zip(nodes, events_, strict=True)
+                       if node.call_later(ev.set)]
+            if not waiting:
                 await asyncio.sleep(0)
+                continue
+            try:
+                _done, pending = await asyncio.wait(waiting, timeout=max(0.01, deadline - loop.time()))
+            finally:
+                for task in waiting:
+                    task.cancel()
+            if pending:
+                return

@@ -41,17 +41,23 @@ class NotFound(StoreError):
 
 
 class StaleTicket(StoreError):
-    """Optimistic concurrency: someone else changed the ticket first."""
+    """Optimistic concurrency: someone else changed the ticket first.
 
-    def __init__(self, ticket_id: int, by: str, at: DateTime | None, version: int):
+    ``changes`` are the other writes, already in words ("status: assigned →
+    waiting"); ``at`` is shown in the site's time zone ``tz``."""
+
+    def __init__(self, ticket_id: int, by: str, at: DateTime | None, version: int,
+                 changes: list[str] | None = None, tz: str = "UTC"):
         self.ticket_id = ticket_id
         self.by = by
         self.at = at
         self.version = version
-        when = at.format("YYYY-MM-DD HH:mm:ss") + " UTC" if at else "?"
+        self.changes = changes or []
+        when = at.in_timezone(tz).format("YYYY-MM-DD HH:mm:ss") if at else "?"
+        what = " (" + "; ".join(self.changes) + ")" if self.changes else ""
         super().__init__(
-            _("Ticket #{id} was changed by {by} at {when}; it has been reloaded, check and try again.").format(
-                id=ticket_id, by=clean(by, single_line=True), when=when
+            _("Ticket #{id} was changed by {by} at {when}{what}; it has been reloaded, check and try again.").format(
+                id=ticket_id, by=clean(by, single_line=True), when=when, what=clean(what, single_line=True)
             )
         )
 

@@ -251,6 +251,9 @@ class QueueRow(Out):
     risk_at: DateTime | None
     frozen_left_s: float | None
     window_s: int | None
+    technician_id: int | None = None
+    responded: bool = False  # first response logged: what the allowed actions depend on
+    reporter: str = ""
     due_ts: float | None = None  # the deadlines as epoch seconds, for the tick
     risk_ts: float | None = None
 

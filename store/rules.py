@@ -41,14 +41,19 @@ def _require(status: str, allowed: Iterable[str], message: str) -> None:
         raise RuleViolation(message.format(status=status_label(status)))
 
 
-def check_respond(status: str, first_response_at: DateTime | None) -> None:
+def check_respond(status: str, first_response_at: object) -> None:
+    """``first_response_at``: when it was logged, or None (only its presence matters)."""
     _require(status, ACTIVE_STATUSES, _("A {status} ticket takes no first response."))
-    if first_response_at is not None:
+    if first_response_at is not None and first_response_at is not False:
         raise RuleViolation(_("The first response is already logged."))
 
 
-def check_assign(status: str, current_tech: int | None, new_tech: int, reason: str) -> None:
+def check_assignable(status: str) -> None:
     _require(status, ACTIVE_STATUSES, _("A {status} ticket cannot be assigned."))
+
+
+def check_assign(status: str, current_tech: int | None, new_tech: int, reason: str) -> None:
+    check_assignable(status)
     if current_tech is not None:
         if new_tech == current_tech:
             raise RuleViolation(_("The ticket is already assigned to this technician."), "technician_id")
@@ -89,10 +94,46 @@ def check_close(status: str) -> None:
     _require(status, ("resolved",), _("A {status} ticket cannot be closed."))
 
 
-def check_cancel(status: str, reason: str) -> None:
+def check_cancellable(status: str) -> None:
     _require(status, ACTIVE_STATUSES, _("A {status} ticket cannot be cancelled."))
+
+
+def check_cancel(status: str, reason: str) -> None:
+    check_cancellable(status)
     if not reason.strip():
         raise RuleViolation(_("Cancelling needs a reason."), "reason")
+
+
+# The ticket actions a dispatcher can take, in the order screens offer them.
+TICKET_ACTIONS: tuple[str, ...] = ("assign", "respond", "arrive", "hold", "resume", "resolve", "close", "cancel")
+
+
+def refusal(action: str, status: str, technician_id: int | None, responded: bool) -> str | None:
+    """Why ``action`` is not allowed on a ticket in this state now, or None.
+
+    The one transition table the console and the CLI ask ("which actions, and
+    why not"), so no caller invents arguments to probe a guard. What depends on
+    the user's input (a reassignment's reason, the chosen technician) is still
+    checked by the guards when the action is saved."""
+    guards = {
+        "assign": lambda: check_assignable(status),
+        "respond": lambda: check_respond(status, responded or None),
+        "arrive": lambda: check_arrive(status, technician_id),
+        "hold": lambda: check_pause(status),
+        "resume": lambda: check_resume(status),
+        "resolve": lambda: check_resolve(status),
+        "close": lambda: check_close(status),
+        "cancel": lambda: check_cancellable(status),
+    }
+    try:
+        guards[action]()
+    except RuleViolation as exc:
+        return str(exc)
+    return None
+
+
+def allowed_actions(status: str, technician_id: int | None, responded: bool) -> tuple[str, ...]:
+    return tuple(a for a in TICKET_ACTIONS if refusal(a, status, technician_id, responded) is None)
 
 
 def find_repeat(

@@ -66,7 +66,7 @@ QUEUE_COLUMNS = """
 t.id, t.version, t.priority, t.status, t.arrival_mode, s.name AS site_name,
 e.asset_tag AS equipment_tag, substr(t.description, 1, 160) AS description,
 tech.name AS technician_name, t.repeat_of, t.next_clock, t.due_at, t.risk_at,
-t.frozen_left_s, t.window_s
+t.frozen_left_s, t.window_s, t.technician_id, t.first_response_at IS NOT NULL AS responded, t.reporter
 """
 QUEUE_JOINS = """
 JOIN sites s ON s.id = t.site_id
@@ -479,7 +479,8 @@ class Store:
                 raise NotFound(_("No ticket #{id}").format(id=ticket_id))
             row = dict(found)
             if row["version"] != version:
-                raise StaleTicket(ticket_id, row["updated_by"], from_db(row["updated_at"]), row["version"])
+                raise StaleTicket(ticket_id, row["updated_by"], from_db(row["updated_at"]), row["version"],
+                                  self._changes_since(conn, ticket_id, row["version"] - version), self.timezone)
             changes = apply(conn, row, now)
             merged = {**row, **changes}
             pauses = [
@@ -501,11 +502,26 @@ class Store:
             self._event(action, "ticket", ticket_id, ticket_id, old, new, now)
         return self.ticket(ticket_id)
 
+    def _changes_since(self, conn: sqlite3.Connection, ticket_id: int, count: int) -> list[str]:
+        """The last ``count`` changes of a ticket in words (each write bumps the version once)."""
+        from .labels import change_text, field_label, value_text
+
+        rows = conn.execute(
+            "SELECT old, new FROM events WHERE ticket_id = ? AND entity = 'ticket' AND action != 'ticket.create'"
+            " ORDER BY id DESC LIMIT ?", (ticket_id, max(1, min(count, 5)))).fetchall()
+        names = dict(conn.execute("SELECT id, name FROM technicians").fetchall())
+        tz, out = self.timezone, []
+        for r in reversed(rows):
+            old, new = json.loads(r[0] or "{}"), json.loads(r[1] or "{}")
+            out += [change_text(k, old[k], v, tz, names, 24) if k in old
+                    else f"{field_label(k)}: {value_text(k, v, tz, names)[:24]}" for k, v in new.items()]
+        return out
+
     def respond(self, ticket_id: int, version: int, **data: Any) -> Ticket:
         inp: RespondInput = validate(RespondInput, data)
 
         def apply(conn: sqlite3.Connection, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
-            rules.check_respond(row["status"], from_db(row["first_response_at"]))
+            rules.check_respond(row["status"], row["first_response_at"])
             return {"first_response_at": to_db(now)}
 
         return self._change("ticket.respond", ticket_id, version, apply, {"note": inp.note})

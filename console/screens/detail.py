@@ -17,13 +17,14 @@ from store.sla import ClockStatus
 from store.text import clean
 from store.timeutil import from_db
 
-from ..actions import ACTION_BINDINGS, TicketActions
+from ..actions import ACTION_BINDINGS, HELP_BINDING, Target, TicketActions, target_of
 from ..format import STATE_SYMBOL, clock_title, duration, fit, local_time, state_label
 from ..i18n import _
 
 
 class DetailScreen(TicketActions):
     BINDINGS = [
+        HELP_BINDING,
         Binding("escape,q", "back", _("Back")),
         *ACTION_BINDINGS,
         Binding("ctrl+r", "reload", _("Reload"), show=False),
@@ -71,8 +72,8 @@ class DetailScreen(TicketActions):
             if not first:
                 self.app.call_from_thread(self.load)
 
-    def selected(self) -> tuple[int, int, str] | None:
-        return (self.ticket.id, self.ticket.version, self.ticket.status) if self.ticket else None
+    def selected(self) -> Target | None:
+        return target_of(self.ticket) if self.ticket else None
 
     def after_change(self) -> None:
         self.load()
@@ -128,6 +129,7 @@ class DetailScreen(TicketActions):
         self, t: Ticket, clocks: list[ClockStatus], linked: list[Ticket], events: list[Event], names: dict[int, str],
     ) -> None:
         self.ticket = t
+        self.refresh_bindings()  # the footer offers what this state allows
         tz = self.app.tz  # type: ignore[attr-defined]
 
         def line(label: str, value: Any) -> Content:

@@ -3,6 +3,7 @@ shows each error beside its field, keeping everything typed."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -14,7 +15,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Input, Select, Static, TextArea
 
-from store.errors import StaleTicket
+from store.errors import StaleTicket, StoreError
 
 from ..i18n import _
 from ..settings import apply_blink
@@ -37,7 +38,11 @@ class ActionForm(FormModal[Any]):
     def __init__(
         self, title: str, fields: list[Field], submit: Callable[[dict[str, Any], int], Any],
         version: int, *, hint: str = "", on_conflict: Callable[[], None] | None = None,
+        save_label: str | None = None, draft_key: tuple[str, int] | None = None,
+        recheck: Callable[[], str | None] | None = None,
     ) -> None:
+        """``recheck`` (run in a thread after a conflict) says why the action is
+        no longer allowed in the ticket's new state, or None."""
         super().__init__()
         self.form_title = title
         self.fields = fields
@@ -45,6 +50,9 @@ class ActionForm(FormModal[Any]):
         self.version = version
         self.hint = hint
         self.on_conflict = on_conflict
+        self.save_label = save_label or _("Save (ctrl+s)")
+        self.draft_key = draft_key
+        self.recheck = recheck
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="form"):
@@ -61,14 +69,18 @@ class ActionForm(FormModal[Any]):
                 else:
                     widget = Input(f.value or "", placeholder=f.placeholder, id=f"f-{f.name}", compact=True)
                 yield from field_row(f.name, f.label, widget)
-            yield from form_footer(_("Save (ctrl+s)"))
+            yield from form_footer(self.save_label)
 
     def on_mount(self) -> None:
         apply_blink(self)
         if self.fields:
-            self.query_one(f"#f-{self.fields[0].name}").focus()
+            first = self.query_one(f"#f-{self.fields[0].name}")
+            first.focus()
+            if isinstance(first, TextArea) and first.text:
+                first.select_all()  # a prefilled text is replaced by typing, kept by moving
         else:
             self.query_one("#save").focus()
+        self.remember_initial()
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -97,9 +109,21 @@ class ActionForm(FormModal[Any]):
         values = self.values()
         ok, result = await run_write(lambda: self.submit_fn(values, self.version), self.show_errors, self._stale)
         if ok:
-            self.dismiss(result)
+            self.finish(result)
 
     def _stale(self, exc: StaleTicket) -> None:
         self.version = exc.version  # the next save applies to what is there now
         if self.on_conflict:
             self.on_conflict()
+        if self.recheck is not None:
+            self.run_worker(self._recheck(str(exc)), group="recheck")
+
+    async def _recheck(self, message: str) -> None:
+        """The form stays open with what was typed; say if the new state refuses it."""
+        assert self.recheck is not None
+        try:
+            refused = await asyncio.to_thread(self.recheck)
+        except StoreError as exc:
+            refused = str(exc)
+        if refused:
+            show_error(self, "general", message + " " + _("Now: {why}").format(why=refused))

@@ -17,7 +17,7 @@ from store.models import Crossing, QueueCounts, QueueFilter, QueueRow, Technicia
 from store.store import CROSSINGS_LIMIT
 from store.text import clean
 
-from ..actions import ACTION_BINDINGS, TicketActions
+from ..actions import ACTION_BINDINGS, HELP_BINDING, Target, TicketActions
 from ..format import clock_title, state_label
 from ..i18n import _
 from ..settings import apply_blink
@@ -46,6 +46,7 @@ class Snapshot:
 
 class MainScreen(TicketActions):
     BINDINGS = [
+        HELP_BINDING,
         Binding("n", "new_ticket", _("New")),
         *ACTION_BINDINGS,
         Binding("slash", "search", _("Search"), key_display="/"),
@@ -73,6 +74,8 @@ class MainScreen(TicketActions):
         self._counts: QueueCounts | None = None
         self._techs: list[Technician] = []
         self._last_burst: DateTime | None = None
+        self._goto: int | None = None  # a ticket the cursor should land on at the next refresh (a new one)
+        self._allowed: tuple[str, ...] | None = None  # actions the footer shows now
 
     def compose(self) -> ComposeResult:
         yield StatusBar(self.app.center, id="status")  # type: ignore[attr-defined]
@@ -95,7 +98,19 @@ class MainScreen(TicketActions):
         self._last_check = self.app.clock()  # type: ignore[attr-defined]
         self._tick_clock()
         self.set_interval(1.0, self._tick_clock, name="clock")
+        self.watch(self.table, "cursor", lambda: self._selection_changed(), init=False)
         self.request_refresh()
+
+    def _selection_changed(self) -> None:
+        """The footer offers what the selected ticket's state allows: recomposed
+        only when that set changes, not on every move (bytes over SSH)."""
+        target = self.selected()
+        allowed = None if target is None else tuple(
+            a for a in ("assign", "respond", "arrive", "hold", "resume", "resolve", "close", "cancel")
+            if target.refusal(a) is None)
+        if allowed != self._allowed:
+            self._allowed = allowed
+            self.refresh_bindings()
 
     def on_resize(self) -> None:
         width, height = self.app.size
@@ -145,6 +160,8 @@ class MainScreen(TicketActions):
                 self.app.call_from_thread(self._poll_ok, snap)
                 return
             cursor_id, cursor_index, screen_line, top_rows = self.app.call_from_thread(self._view_state)
+            goto, self._goto = self._goto, None
+            cursor_id = goto or cursor_id
             f = self.filter
             total = store.queue_count(f)
             position = store.queue_position(cursor_id, f) if cursor_id is not None else None
@@ -192,6 +209,7 @@ class MainScreen(TicketActions):
         table.set_rows(total, offset, rows, cursor=cursor)
         if scroll is not None:
             table.scroll_to(y=scroll, animate=False, immediate=True)
+        self._selection_changed()
 
     def _poll_failed(self, message: str) -> None:
         # Keep showing the last data, say it is stale, and back off.
@@ -238,9 +256,12 @@ class MainScreen(TicketActions):
             self.app.call_from_thread(lambda: self.table.set_rows(self.table.total, offset, rows))
 
     # ------------------------------------------------------------- actions
-    def selected(self) -> tuple[int, int, str] | None:
+    def selected(self) -> Target | None:
         row = self.table.current
-        return (row.id, row.version, row.status) if row else None
+        if row is None:
+            return None
+        return Target(row.id, row.version, row.status, row.technician_id, bool(row.responded),
+                      row.site_name, row.description, row.reporter)
 
     def after_change(self) -> None:
         # Our own commits do not move PRAGMA data_version: refresh explicitly.
@@ -263,6 +284,7 @@ class MainScreen(TicketActions):
                 return
             tid = getattr(ticket, "id", None)
             note = _("Ticket #{id} created.").format(id=tid)
+            self._goto = tid  # the cursor goes to the new ticket
             if getattr(ticket, "repeat_of", None):
                 note += " " + _("Second repair: linked to #{prev}.").format(prev=ticket.repeat_of)  # type: ignore[attr-defined]
             self.notify(note, markup=False)
@@ -337,7 +359,8 @@ class MainScreen(TicketActions):
             return self.app.store.ticket(int(text)).id  # type: ignore[attr-defined]
 
         self.app.push_screen(
-            ActionForm(_("Go to ticket"), [Field("number", _("Ticket number"))], find, 0),
+            ActionForm(_("Go to ticket"), [Field("number", _("Ticket number"), placeholder=_("e.g. 1234"))], find, 0,
+                       save_label=_("Go (enter)")),
             lambda tid: tid is not None and self.open_detail(tid),
         )
 

@@ -11,9 +11,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.dom import DOMNode
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Input, Label, OptionList, Select, Static, TextArea
 
 from store.errors import RuleViolation, StaleTicket, StoreError, ValidationFailed
 from store.text import clean
@@ -37,13 +38,13 @@ def show_error(node: DOMNode, name: str, message: str) -> None:
         widget.set_class(bool(message), "-invalid")
 
 
-def form_footer(save_label: str) -> list[Widget]:
-    """The general error line and the Save / Cancel buttons."""
+def form_footer(save_label: str, back_label: str | None = None) -> list[Widget]:
+    """The general error line and the buttons, named by what they do."""
     return [
         Static("", classes="error", id="e-general"),
         Horizontal(
             Button(save_label, variant="primary", id="save", compact=True),
-            Button(_("Cancel (esc)"), id="cancel", compact=True),
+            Button(back_label or _("Back (esc)"), id="cancel", compact=True),
             classes="buttons",
         ),
     ]
@@ -74,23 +75,129 @@ async def run_write(
 
 
 ResultT = TypeVar("ResultT")
+Draft = dict[str, Any]
+
+
+def fields(node: DOMNode) -> list[Widget]:
+    """The form's fields: the widgets whose id is ``f-<name>``."""
+    return [w for w in node.query("*") if (w.id or "").startswith("f-")]
+
+
+def read_fields(node: DOMNode) -> Draft:
+    """What the user has typed or picked, by field name (widgets with id ``f-<name>``)."""
+    out: Draft = {}
+    for widget in fields(node):
+        name = (widget.id or "")[2:]
+        if isinstance(widget, Input):
+            out[name] = widget.value
+        elif isinstance(widget, TextArea):
+            out[name] = widget.text
+        elif isinstance(widget, Select):
+            out[name] = widget.value
+        elif isinstance(widget, OptionList):
+            out[name] = widget.highlighted
+        elif hasattr(widget, "picked"):  # a Picker: the choice and the text shown
+            out[name] = widget.picked  # type: ignore[attr-defined]
+    return out
+
+
+def write_fields(node: DOMNode, values: Draft) -> None:
+    for widget in fields(node):
+        name = (widget.id or "")[2:]
+        if name not in values:
+            continue
+        value = values[name]
+        if isinstance(widget, Input):
+            widget.value = value
+        elif isinstance(widget, TextArea):
+            widget.text = value
+        elif isinstance(widget, Select):
+            widget.value = value
+        elif isinstance(widget, OptionList):
+            if value is not None and value < widget.option_count:
+                widget.highlighted = value
+        elif hasattr(widget, "picked"):
+            widget.picked = value  # type: ignore[attr-defined]
 
 
 class FormModal(ModalScreen[ResultT]):
-    """A form: esc or Cancel closes it with no result, ctrl+s or Save submits."""
+    """A form: ctrl+s or the first button submits; esc or Back closes it.
+
+    Nothing typed is lost: closing a changed form asks first, and what was
+    typed can stay as a draft that comes back when the same form is opened on
+    the same ticket again in this session (after a conflict or a refusal the
+    form itself stays open with its contents)."""
 
     BINDINGS = [
-        Binding("escape", "cancel", _("Cancel")),
+        Binding("escape", "cancel", _("Back")),
         Binding("ctrl+s", "submit", _("Save"), priority=True),
     ]
+    draft_key: tuple[str, int] | None = None  # (form, ticket id): where its draft is kept
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._initial: Draft | None = None
+
+    @property
+    def drafts(self) -> dict[tuple[str, int], Draft]:
+        return self.app.drafts  # type: ignore[attr-defined,no-any-return]
+
+    def remember_initial(self) -> None:
+        """Call once the fields hold their starting values; restores a draft if one was kept."""
+        self._initial = read_fields(self)
+        draft = self.drafts.get(self.draft_key) if self.draft_key else None
+        if draft:
+            write_fields(self, draft)
+            self.notify(_("Your draft for this ticket was restored."), markup=False)
+
+    def changed(self) -> bool:
+        return self._initial is not None and read_fields(self) != self._initial
 
     async def action_submit(self) -> None:
         raise NotImplementedError
+
+    def finish(self, result: ResultT) -> None:
+        """Saved: the draft is spent."""
+        if self.draft_key:
+            self.drafts.pop(self.draft_key, None)
+        self.dismiss(result)
 
     @on(Button.Pressed, "#save")
     async def _save_pressed(self) -> None:
         await self.action_submit()
 
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Select.Changed)
+    def _corrected(self, event: Message) -> None:
+        """An error goes away as soon as its field is changed."""
+        widget = getattr(event, "control", None) or getattr(event, "text_area", None)
+        name = (getattr(widget, "id", None) or "")[2:]
+        if name and self.query(f"#e-{name}"):
+            show_error(self, name, "")
+
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.changed():
+            self.dismiss(None)
+            return
+        from ..screens.confirm import ConfirmScreen
+
+        choices = [("discard", _("Discard"), "d")]
+        if self.draft_key:
+            choices.insert(0, ("keep", _("Close, keep draft"), "k"))
+        question = _("Close without saving?") + " " + (
+            _("A draft keeps what you typed until the console is closed.") if self.draft_key else
+            _("What you typed will be lost."))
+
+        def answer(choice: str | None) -> None:
+            if choice is None:
+                return  # back to the form, nothing changed
+            if self.draft_key:
+                if choice == "keep":
+                    self.drafts[self.draft_key] = read_fields(self)
+                else:
+                    self.drafts.pop(self.draft_key, None)
+            self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen(question, choices), answer)
