@@ -54,10 +54,10 @@ class StaleTicket(StoreError):
         self.version = version
         self.changes = changes or []
         when = at.in_timezone(tz).format("YYYY-MM-DD HH:mm:ss") if at else "?"
-        what = " (" + "; ".join(self.changes) + ")" if self.changes else ""
+        what = " (" + clean("; ".join(self.changes), single_line=True) + ")" if self.changes else ""
         super().__init__(
             _("Ticket #{id} was changed by {by} at {when}{what}; it has been reloaded, check and try again.").format(
-                id=ticket_id, by=clean(by, single_line=True), when=when, what=clean(what, single_line=True)
+                id=ticket_id, by=clean(by, single_line=True), when=when, what=what
             )
         )
 

@@ -14,6 +14,9 @@ from .rules import status_label
 from .text import clean
 from .timeutil import from_db
 
+# Bookkeeping columns a person does not need to see in a change.
+INTERNAL_FIELDS = frozenset({"paused_from"})
+
 
 def field_label(key: str) -> str:
     return {

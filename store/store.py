@@ -504,7 +504,7 @@ class Store:
 
     def _changes_since(self, conn: sqlite3.Connection, ticket_id: int, count: int) -> list[str]:
         """The last ``count`` changes of a ticket in words (each write bumps the version once)."""
-        from .labels import change_text, field_label, value_text
+        from .labels import INTERNAL_FIELDS, change_text, field_label, value_text
 
         rows = conn.execute(
             "SELECT old, new FROM events WHERE ticket_id = ? AND entity = 'ticket' AND action != 'ticket.create'"
@@ -514,7 +514,8 @@ class Store:
         for r in reversed(rows):
             old, new = json.loads(r[0] or "{}"), json.loads(r[1] or "{}")
             out += [change_text(k, old[k], v, tz, names, 24) if k in old
-                    else f"{field_label(k)}: {value_text(k, v, tz, names)[:24]}" for k, v in new.items()]
+                    else f"{field_label(k)}: {value_text(k, v, tz, names)[:24]}"
+                    for k, v in new.items() if k not in INTERNAL_FIELDS]
         return out
 
     def respond(self, ticket_id: int, version: int, **data: Any) -> Ticket:

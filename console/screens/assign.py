@@ -10,9 +10,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from store import rules
 from store.errors import StaleTicket, StoreError
 from store.models import Technician, Ticket, category_label
 from store.text import clean
@@ -44,14 +45,25 @@ class AssignScreen(FormModal[Ticket | None]):
 
     async def on_mount(self) -> None:
         apply_blink(self)
+        self.draft_key = ("assign", self.ticket_id)
+        if await self._load():
+            self.query_one(OptionList).focus()
+            self.remember_initial()
+
+    async def _load(self) -> bool:
+        """Read the ticket and the candidates, then show them for the ticket's
+        state now (assign or reassign); the highlighted technician and the
+        reason typed survive a reload."""
         store = self.app.store  # type: ignore[attr-defined]
+        options = self.query_one(OptionList)
+        keep = self.candidates[options.highlighted][0].id if options.highlighted is not None and self.candidates else None
         try:
             self.ticket, self.candidates = await asyncio.to_thread(
                 lambda: (store.ticket(self.ticket_id), store.candidates(self.ticket_id)))
         except StoreError as exc:
             self.notify(str(exc), severity="error", markup=False)
             self.dismiss(None)
-            return
+            return False
         t = self.ticket
         reassign = t.technician_id is not None
         title = _("Reassign #{id}") if reassign else _("Assign #{id}")
@@ -59,7 +71,8 @@ class AssignScreen(FormModal[Ticket | None]):
             title.format(id=t.id) + f" — {category_label(t.category)}, {clean(t.site_name, single_line=True)}"
             + (_(" (now: {name})").format(name=clean(t.technician_name or "", single_line=True)) if reassign else "")))
         self.query_one("#row-reason").display = reassign
-        options = self.query_one(OptionList)
+        self.query_one("#save", Button).label = _("Reassign (ctrl+s)") if reassign else _("Assign (ctrl+s)")
+        options.clear_options()
         for tech, skilled in self.candidates:
             mark = "✓" if skilled else "·"
             current = "  ← " + _("current") if tech.id == t.technician_id else ""
@@ -68,8 +81,9 @@ class AssignScreen(FormModal[Ticket | None]):
                 + _("open {n}").format(n=tech.open_load) + current), id=str(tech.id)))
         if not self.candidates:
             show_error(self, "general", _("No technician is on duty."))
-        options.highlighted = 0 if self.candidates else None
-        options.focus()
+        ids = [tech.id for tech, _skilled in self.candidates]
+        options.highlighted = ids.index(keep) if keep in ids else (0 if self.candidates else None)
+        return True
 
     @on(OptionList.OptionSelected)
     async def _picked(self) -> None:
@@ -99,9 +113,19 @@ class AssignScreen(FormModal[Ticket | None]):
             lambda: store.assign(self.ticket_id, self.version, technician_id=tech_id, reason=reason),
             self._errors, self._stale)
         if ok:
-            self.dismiss(result)
+            self.finish(result)
 
     def _stale(self, exc: StaleTicket) -> None:
         self.version = exc.version
         if self.on_conflict:
             self.on_conflict()
+        # The ticket changed: show the form for its new state (assign may now be reassign).
+        self.run_worker(self._reload_after_conflict(str(exc)), group="reload")
+
+    async def _reload_after_conflict(self, message: str) -> None:
+        if not await self._load():
+            return
+        t = self.ticket
+        assert t is not None
+        why = rules.refusal("assign", t.status, t.technician_id, t.first_response_at is not None)
+        show_error(self, "general", message + (" " + _("Now: {why}").format(why=why) if why else ""))

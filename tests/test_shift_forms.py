@@ -1,0 +1,188 @@
+"""A real shift's form defects: nothing typed is lost, conflicts re-render,
+the footer follows the ticket's state, buttons say what they do."""
+
+from __future__ import annotations
+
+from console_helpers import app_for, burst, make_ticket, queue, settle, until
+from textual.widgets import Button, Input, Static, TextArea
+
+from console.screens.assign import AssignScreen
+from console.screens.confirm import ConfirmScreen
+from console.screens.detail import DetailScreen
+from console.screens.form import ActionForm
+from console.screens.main import MainScreen
+from store import Store
+
+
+def footer_actions(app) -> set[str]:
+    return {b.binding.action for b in app.screen.active_bindings.values() if b.binding.show}
+
+
+def general_error(app) -> str:
+    return str(app.screen.query_one("#e-general", Static).render())
+
+
+async def test_esc_on_a_changed_form_asks_and_a_kept_draft_comes_back(store: Store) -> None:
+    t = make_ticket(store)
+    store.assign(t.id, 1, technician_id=1)
+    app = app_for(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "x", *"duplicate of #9", "escape")
+        assert isinstance(app.screen, ConfirmScreen)
+        await burst(pilot, "escape")  # back to the form: nothing lost
+        assert isinstance(app.screen, ActionForm)
+        assert app.screen.query_one("#f-reason", Input).value == "duplicate of #9"
+        await burst(pilot, "escape", "k")  # close, keep the draft
+        assert isinstance(app.screen, MainScreen)
+        await burst(pilot, "x")
+        assert app.screen.query_one("#f-reason", Input).value == "duplicate of #9"
+        await burst(pilot, "escape", "d")  # discard: the next form starts empty
+        await burst(pilot, "x")
+        assert app.screen.query_one("#f-reason", Input).value == ""
+        await burst(pilot, "escape")  # unchanged: closes without asking
+        assert isinstance(app.screen, MainScreen)
+    assert store.ticket(t.id).status == "assigned"
+
+
+async def test_refused_after_a_state_change_keeps_the_form_and_says_why(store: Store, db_path, clock) -> None:
+    t = make_ticket(store)
+    store.assign(t.id, 1, technician_id=1)
+    store.arrive(t.id, 2)
+    other = Store(db_path, actor="bob", clock=clock)
+    app = app_for(store)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "v", *"no cash", "tab", *"worn belt", "tab", *"new belt", "tab", *"belt x1")
+        other.pause(t.id, 3, reason="parts")  # put on hold underneath
+        await burst(pilot, "ctrl+s")
+        assert isinstance(app.screen, ActionForm)
+        await until(pilot, lambda: "Now:" in general_error(app))
+        message = general_error(app)
+        assert "bob" in message and "status: on site → waiting" in message
+        assert "waiting ticket cannot be resolved" in message
+        assert app.screen.query_one("#f-cause", TextArea).text == "worn belt"
+    other.close_db()
+
+
+async def test_assign_conflict_rerenders_as_reassign_with_reason(store: Store, db_path, clock) -> None:
+    t = make_ticket(store)
+    other = Store(db_path, actor="alice", clock=clock)
+    app = app_for(store)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "a")
+        assert isinstance(app.screen, AssignScreen)
+        assert not app.screen.query_one("#row-reason").display
+        other.assign(t.id, 1, technician_id=3)
+        await burst(pilot, "ctrl+s")
+        await until(pilot, lambda: app.screen.query_one("#row-reason").display)
+        message = general_error(app)
+        assert "alice" in message and "technician: — → Wang Fang" in message
+        assert "Reassign" in str(app.screen.query_one("#title", Static).render())
+        assert "Reassign" in str(app.screen.query_one("#save", Button).label)
+        await burst(pilot, "tab", *"closer to the branch", "ctrl+s")
+        assert not isinstance(app.screen, AssignScreen)
+    assert store.ticket(t.id).technician_id != 3
+    other.close_db()
+
+
+async def test_conflict_time_is_in_the_site_zone(store: Store, db_path, clock) -> None:
+    store.set_setting("timezone", "Asia/Shanghai")  # 09:00 UTC is 17:00 there
+    t = make_ticket(store)
+    other = Store(db_path, actor="alice", clock=clock)
+    other.respond(t.id, 1)
+    from store.errors import StaleTicket
+
+    try:
+        store.cancel(t.id, 1, reason="dup")
+    except StaleTicket as exc:
+        assert "17:00:00" in str(exc) and "UTC" not in str(exc)
+    else:
+        raise AssertionError("a stale write went through")
+    other.close_db()
+
+
+async def test_footer_shows_only_what_the_state_allows(store: Store) -> None:
+    t = make_ticket(store)
+    store.assign(t.id, 1, technician_id=1)
+    store.arrive(t.id, 2)
+    store.resolve(t.id, 3, symptom="s", cause="c", action="a", parts="none")
+    store.close(t.id, 4, signoff="Wang")
+    app = app_for(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.screen.open_detail(t.id)
+        await settle(pilot)
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen.ticket is not None)
+        shown = footer_actions(app)
+        assert not shown & {"assign", "resolve", "respond", "close_ticket", "cancel_ticket"}
+        assert "app.help" in shown
+        await burst(pilot, "a")  # says why at once, opens nothing
+        assert isinstance(app.screen, DetailScreen)
+        assert "closed ticket cannot be assigned" in list(app._notifications)[-1].message
+
+
+async def test_waiting_ticket_offers_resume_and_responded_says_why_at_once(store: Store) -> None:
+    t = make_ticket(store)
+    store.respond(t.id, 1)
+    store.pause(t.id, 2, reason="customer")
+    app = app_for(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        shown = footer_actions(app)
+        assert {"resume", "cancel_ticket", "assign"} <= shown and "respond" not in shown
+        await burst(pilot, "r")
+        assert isinstance(app.screen, MainScreen)
+        assert "already logged" in list(app._notifications)[-1].message
+
+
+async def test_buttons_say_what_they_do(store: Store) -> None:
+    make_ticket(store, description="ATM swallows cards")
+    app = app_for(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "x")
+        labels = [str(b.label) for b in app.screen.query(Button)]
+        assert labels == ["Cancel ticket (ctrl+s)", "Back (esc)"]
+        title = str(app.screen.query_one(".title", Static).render())
+        assert "Head Office" in title and "ATM swallows cards" in title
+        await burst(pilot, "escape", ":")
+        assert next(str(b.label) for b in app.screen.query(Button)) == "Go (enter)"
+
+
+async def test_new_ticket_gets_the_cursor_and_forms_are_prefilled(store: Store, db_path, clock) -> None:
+    for i in range(3):
+        make_ticket(store, priority=1, description=f"urgent {i}")
+    app = app_for(store)
+    async with app.run_test(size=(100, 50)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "n", *"Zhao", "tab", *"138 0000 1111", "tab", *"North")
+        await settle(pilot)
+        await burst(pilot, "enter")
+        app.screen.query_one("#f-description", TextArea).text = "printer jam"
+        await burst(pilot, "ctrl+s")
+        new_id = store.max_ticket_id()
+        await until(pilot, lambda: queue(app).current is not None and queue(app).current.id == new_id)
+        assert queue(app).cursor == 3  # P3 below the three P1 tickets
+        other = Store(db_path, actor="bob", clock=clock)
+        other.assign(new_id, 1, technician_id=1)
+        other.arrive(new_id, 2)
+        other.close_db()
+        await until(pilot, lambda: queue(app).current.status == "onsite")
+        await burst(pilot, "v")
+        assert app.screen.query_one("#f-symptom", TextArea).text == "printer jam"
+        await burst(pilot, "escape")
+        if isinstance(app.screen, ConfirmScreen):
+            await burst(pilot, "d")
+
+
+async def test_errors_clear_as_fields_are_corrected(store: Store) -> None:
+    make_ticket(store)
+    app = app_for(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "x", "ctrl+s")
+        assert "required" in str(app.screen.query_one("#e-reason", Static).render())
+        await burst(pilot, "d")
+        assert str(app.screen.query_one("#e-reason", Static).render()) == ""
