@@ -26,6 +26,7 @@ from ..widgets.queue import QueueTable
 from ..widgets.status import StatusBar
 
 BOARD_MIN_WIDTH = 110  # below this the board starts hidden; 'b' shows it
+SEARCH_DEBOUNCE = 0.25  # seconds of quiet typing before the queue is searched: a burst is one query
 
 
 @dataclass
@@ -76,6 +77,7 @@ class MainScreen(TicketActions):
         self._last_burst: DateTime | None = None
         self._goto: int | None = None  # a ticket the cursor should land on at the next refresh (a new one)
         self._allowed: tuple[str, ...] | None = None  # actions the footer shows now
+        self._search_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar(self.app.center, id="status")  # type: ignore[attr-defined]
@@ -84,7 +86,9 @@ class MainScreen(TicketActions):
         with Horizontal(id="body"):
             yield QueueTable(self.app.clock, id="queue")  # type: ignore[attr-defined]
             yield TechBoard(id="board")
-        yield Input(placeholder=_("Search: text, site, asset tag, technician or #number  (esc clears)"), id="search")
+        # Compact: a one-line bar shows the text itself, not the top of a boxed input.
+        yield Input(placeholder=_("Search: text, site, asset tag, technician or #number  (enter keeps, esc clears)"),
+                    id="search", compact=True)
         yield Footer()
 
     @property
@@ -299,17 +303,37 @@ class MainScreen(TicketActions):
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
-        self._set_filter(self.filter.model_copy(update={"text": event.value}))
+        # Debounced: each key restarts the timer, so a burst of typing is one
+        # query by the poll worker, not one per key.
+        self._stop_search_timer()
+        self._search_timer = self.set_timer(SEARCH_DEBOUNCE, self._apply_search, name="search")
+
+    def _apply_search(self) -> None:
+        self._search_timer = None
+        text = self.query_one("#search", Input).value
+        self._set_filter(self.filter.model_copy(update={"text": text}))
+
+    def _stop_search_timer(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
 
     @on(Input.Submitted, "#search")
     def _search_done(self) -> None:
+        # Enter applies at once and closes the bar; the filter line keeps
+        # showing what is searched, and '/' opens the bar again to edit it.
+        self._stop_search_timer()
+        self._apply_search()
+        self.query_one("#search", Input).remove_class("visible")
         self.table.focus()
 
     def action_clear_filters(self) -> None:
+        self._stop_search_timer()  # a pending search must not come back after esc
         search = self.query_one("#search", Input)
         search.remove_class("visible")
         if search.value:
-            search.value = ""
+            with search.prevent(Input.Changed):
+                search.value = ""
         self._set_filter(QueueFilter())
         self.table.focus()
 

@@ -22,20 +22,69 @@ from store.text import clean
 from ..i18n import _
 
 
+class FieldLabel(Label):
+    """A field's label after two marker cells, so neither state relies on
+    colour alone: "▶" while the field has the focus, "✗" while it is refused."""
+
+    def __init__(self, text: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.text = text
+        self.focused = False
+        self.invalid = False
+        self._show()
+
+    def set_marks(self, *, focused: bool | None = None, invalid: bool | None = None) -> None:
+        if focused is not None:
+            self.focused = focused
+        if invalid is not None:
+            self.invalid = invalid
+        self._show()
+
+    def _show(self) -> None:
+        marks = ("▶" if self.focused else " ") + ("✗" if self.invalid else " ") + " "
+        self.update(Content(marks + self.text))
+
+
+class FieldRow(Horizontal):
+    """One label and its field; ``-focused`` while the focus is anywhere in it
+    (a picker's input or its list), ``-has-error`` while the field is refused."""
+
+    @property
+    def label(self) -> FieldLabel:
+        return self.query_one(FieldLabel)
+
+    def on_descendant_focus(self) -> None:
+        self._sync_focus()
+
+    def on_descendant_blur(self) -> None:
+        self._sync_focus()
+
+    def _sync_focus(self) -> None:
+        # The screen's focus is already moved when these events arrive.
+        focused = self.has_focus_within
+        self.set_class(focused, "-focused")
+        self.label.set_marks(focused=focused)
+
+
 def field_row(name: str, label: str, widget: Widget) -> list[Widget]:
     return [
-        Horizontal(Label(Content(label), classes="label"), widget, classes="row", id=f"row-{name}"),
+        FieldRow(FieldLabel(label, classes="label"), widget, classes="row", id=f"row-{name}"),
         Static("", classes="error", id=f"e-{name}"),
     ]
 
 
 def show_error(node: DOMNode, name: str, message: str) -> None:
-    """The message goes beside its field; an empty one hides the line."""
+    """The message goes beside its field; an empty one hides the line. The
+    field and its label are marked too (✗), not only coloured."""
     error = node.query_one(f"#e-{name}", Static)
     error.update(Content(message))
     error.set_class(bool(message), "-shown")
     for widget in node.query(f"#f-{name}"):
         widget.set_class(bool(message), "-invalid")
+    for row in node.query(f"#row-{name}"):
+        row.set_class(bool(message), "-has-error")
+        if isinstance(row, FieldRow):
+            row.label.set_marks(invalid=bool(message))
 
 
 def form_footer(save_label: str, back_label: str | None = None) -> list[Widget]:
