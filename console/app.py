@@ -33,6 +33,12 @@ class DispatchApp(App[None]):
         self.tz = store.timezone
         self.center = store.setting("center_name", "Repair Center")
 
+    def use_store(self, store: Store) -> None:
+        """Switch to another Store (the file reopened): what the app read from it goes too."""
+        self.store = store
+        self.tz = store.timezone
+        self.center = store.setting("center_name", "Repair Center")
+
     def on_mount(self) -> None:
         from .screens.main import MainScreen
 

@@ -164,6 +164,10 @@ class Store:
         # The file this connection holds: if the path later names another file
         # (or none), our reads and writes would go to a file no one else sees.
         self._identity = file_identity(self.path)
+        # And its WAL journal and index: while this connection is open SQLite
+        # keeps them (and their inodes), so a journal with these ids at the path
+        # after a replace is the old database's, not the new file's.
+        self._journal = {sfx: file_identity(Path(f"{self.path}{sfx}")) for sfx in ("-wal", "-shm")}
         self.conn.row_factory = sqlite3.Row
         # One connection shared by the console's worker threads: serialise it.
         self._lock = threading.RLock()
@@ -785,8 +789,22 @@ class Store:
     def reopen(self) -> Store:
         """A fresh Store on the same path (same actor and clock): the file that
         is there now. Raises DatabaseFileError if it is gone or unusable; this
-        store stays open, so the caller closes it once the new one works."""
+        store stays open, so the caller closes it once the new one works
+        (SQLite neither checkpoints nor deletes anything when closing a moved file)."""
+        if self.file_state() is not None and file_identity(self.path) is not None:
+            self._drop_old_journal()
         return Store(self.path, actor=self.actor, clock=self.clock, busy_timeout_ms=self.busy_timeout_ms)
+
+    def _drop_old_journal(self) -> None:
+        """A file put in place with os.replace leaves the old database's -wal and
+        -shm beside it, and SQLite would read the old pages from them into the
+        new file. Remove only those this connection still holds open (same
+        device and inode), which no other file can be using."""
+        with self._lock:
+            for sfx, ident in self._journal.items():
+                journal = Path(f"{self.path}{sfx}")
+                if ident is not None and file_identity(journal) == ident:
+                    journal.unlink(missing_ok=True)
 
     # ------------------------------------------------------------- money
     def _check_money_settings(self) -> None:

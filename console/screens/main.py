@@ -13,6 +13,7 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
+from store.errors import DatabaseFileError, FileReplaced
 from store.models import Crossing, QueueCounts, QueueFilter, QueueRow, Technician
 from store.store import CROSSINGS_LIMIT
 from store.text import clean
@@ -55,6 +56,7 @@ class MainScreen(TicketActions):
         Binding("p", "toggle_live", _("Pause live"), show=False),
         Binding("ctrl+r", "refresh_now", _("Refresh now"), show=False),
         Binding("colon", "jump", _("Go to ticket"), key_display=":", show=False),
+        Binding("ctrl+o", "reopen_file", _("Reopen file"), show=False),
         Binding("q", "quit_app", _("Quit")),
     ]
 
@@ -73,6 +75,7 @@ class MainScreen(TicketActions):
         self._counts: QueueCounts | None = None
         self._techs: list[Technician] = []
         self._last_burst: DateTime | None = None
+        self._orphan_told = False  # the replaced-file toast is said once, not every poll
 
     def compose(self) -> ComposeResult:
         yield StatusBar(self.app.center, id="status")  # type: ignore[attr-defined]
@@ -142,7 +145,7 @@ class MainScreen(TicketActions):
                     snap = Snapshot(version, store.counts(now), crossings)
                 else:
                     snap = None
-                self.app.call_from_thread(self._poll_ok, snap)
+                self.app.call_from_thread(self._poll_ok, snap, store)
                 return
             cursor_id, cursor_index, screen_line, top_rows = self.app.call_from_thread(self._view_state)
             f = self.filter
@@ -165,11 +168,13 @@ class MainScreen(TicketActions):
             )
         except Exception as exc:  # any failure: say STALE and keep polling, never stop silently
             self._dirty = True
-            self.app.call_from_thread(self._poll_failed, str(exc))
+            self.app.call_from_thread(self._poll_failed, exc, store)
             return
-        self.app.call_from_thread(self._poll_ok, snap)
+        self.app.call_from_thread(self._poll_ok, snap, store)
 
-    def _poll_ok(self, snap: Snapshot | None) -> None:
+    def _poll_ok(self, snap: Snapshot | None, store: object = None) -> None:
+        if store is not None and store is not self.app.store:  # type: ignore[attr-defined]
+            return  # read from a file since reopened: the poll on the new one decides
         self._failures = 0
         if snap is not None:
             self._counts = snap.counts
@@ -193,11 +198,49 @@ class MainScreen(TicketActions):
         if scroll is not None:
             table.scroll_to(y=scroll, animate=False, immediate=True)
 
-    def _poll_failed(self, message: str) -> None:
+    def _poll_failed(self, error: Exception | str, store: object = None) -> None:
         # Keep showing the last data, say it is stale, and back off.
+        if store is not None and store is not self.app.store:  # type: ignore[attr-defined]
+            return  # the old file's connection, closed by a reopen
         self._failures += 1
-        self.query_one(StatusBar).set_live(_("STALE: {msg}").format(msg=clean(message, single_line=True)[:60]), True)
+        if isinstance(error, FileReplaced):
+            # Short enough for the bar at 80 columns; the toast says the rest once.
+            line = _("STALE: file deleted · ctrl+o reopens") if error.deleted else _(
+                "STALE: file replaced · ctrl+o reopens")
+            if not self._orphan_told:
+                self._orphan_told = True
+                self.notify(_("{error} Press ctrl+o to reopen it.").format(error=clean(str(error), single_line=True)),
+                            severity="error", timeout=30, markup=False)
+        else:
+            line = _("STALE: {msg}").format(msg=clean(str(error), single_line=True)[:60])
+        self.query_one(StatusBar).set_live(line, True)
         self._schedule_poll(min(30.0, 2.0 * self._failures))
+
+    def action_reopen_file(self) -> None:
+        self.reopen_file()
+
+    @work(thread=True, exclusive=True, group="reopen", exit_on_error=False)
+    def reopen_file(self) -> None:
+        """Open the path afresh (off the UI thread: a locked file waits), then
+        switch to it; if the path is gone or unusable, say so and keep the old one."""
+        old = self.app.store  # type: ignore[attr-defined]
+        try:
+            new = old.reopen()
+        except DatabaseFileError as exc:
+            self.app.call_from_thread(self.notify, clean(str(exc), single_line=True), severity="error",
+                                      timeout=15, markup=False)
+            return
+        self.app.call_from_thread(self._switch_store, old, new)
+
+    def _switch_store(self, old: object, new: object) -> None:
+        self.app.use_store(new)  # type: ignore[attr-defined]
+        self.query_one(StatusBar).center = self.app.center  # type: ignore[attr-defined]
+        self._data_version, self._counts, self._failures, self._orphan_told = -1, None, 0, False
+        self._last_check = self.app.clock()  # type: ignore[attr-defined]
+        old.close_db()  # type: ignore[attr-defined]
+        self.notify(_("Reopened {path}.").format(path=clean(str(getattr(new, "path", "")), single_line=True)),
+                    markup=False)
+        self.request_refresh()
 
     def _schedule_poll(self, delay: float) -> None:
         if self._poll_timer is not None:
