@@ -47,6 +47,8 @@ class Snapshot:
 
 class MainScreen(TicketActions):
     BINDINGS = [
+        # First, so the footer shows it even at 80 columns; only while the file is replaced or gone.
+        Binding("ctrl+o", "reopen_file", _("Reopen file")),
         Binding("n", "new_ticket", _("New")),
         *ACTION_BINDINGS,
         Binding("slash", "search", _("Search"), key_display="/"),
@@ -56,7 +58,6 @@ class MainScreen(TicketActions):
         Binding("p", "toggle_live", _("Pause live"), show=False),
         Binding("ctrl+r", "refresh_now", _("Refresh now"), show=False),
         Binding("colon", "jump", _("Go to ticket"), key_display=":", show=False),
-        Binding("ctrl+o", "reopen_file", _("Reopen file"), show=False),
         Binding("q", "quit_app", _("Quit")),
     ]
 
@@ -75,7 +76,8 @@ class MainScreen(TicketActions):
         self._counts: QueueCounts | None = None
         self._techs: list[Technician] = []
         self._last_burst: DateTime | None = None
-        self._orphan_told = False  # the replaced-file toast is said once, not every poll
+        # "replaced"/"deleted" while the path no longer names the file read here.
+        self._orphan: str | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar(self.app.center, id="status")  # type: ignore[attr-defined]
@@ -176,6 +178,9 @@ class MainScreen(TicketActions):
         if store is not None and store is not self.app.store:  # type: ignore[attr-defined]
             return  # read from a file since reopened: the poll on the new one decides
         self._failures = 0
+        if self._orphan is not None:  # the file came back (moved back in place)
+            self._orphan = None
+            self.refresh_bindings()
         if snap is not None:
             self._counts = snap.counts
             self.query_one(StatusBar).set_counts(snap.counts)
@@ -204,17 +209,31 @@ class MainScreen(TicketActions):
             return  # the old file's connection, closed by a reopen
         self._failures += 1
         if isinstance(error, FileReplaced):
-            # Short enough for the bar at 80 columns; the toast says the rest once.
+            # The bar may be cut at 80 columns: the footer shows the key and
+            # the toast (once per change, not every poll) says the rest.
             line = _("STALE: file deleted · ctrl+o reopens") if error.deleted else _(
                 "STALE: file replaced · ctrl+o reopens")
-            if not self._orphan_told:
-                self._orphan_told = True
-                self.notify(_("{error} Press ctrl+o to reopen it.").format(error=clean(str(error), single_line=True)),
-                            severity="error", timeout=30, markup=False)
+            state = "deleted" if error.deleted else "replaced"
+            if state != self._orphan:
+                self._orphan = state
+                self.refresh_bindings()
+                path = clean(str(error.path), single_line=True)
+                self.notify(
+                    _("{path} was deleted or moved. This console still shows the old data and will not save it; "
+                      "press ctrl+o to reopen the path once the file is back.").format(path=path)
+                    if error.deleted else
+                    _("{path} was replaced by another file. This console still shows the old one and will not "
+                      "save to it; press ctrl+o to open the new file.").format(path=path),
+                    severity="error", timeout=30, markup=False)
         else:
             line = _("STALE: {msg}").format(msg=clean(str(error), single_line=True)[:60])
         self.query_one(StatusBar).set_live(line, True)
         self._schedule_poll(min(30.0, 2.0 * self._failures))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reopen_file":
+            return self._orphan is not None
+        return True
 
     def action_reopen_file(self) -> None:
         self.reopen_file()
@@ -226,8 +245,10 @@ class MainScreen(TicketActions):
         old = self.app.store  # type: ignore[attr-defined]
         try:
             new = old.reopen()
-        except DatabaseFileError as exc:
-            self.app.call_from_thread(self.notify, clean(str(exc), single_line=True), severity="error",
+        except Exception as exc:  # gone, locked, not a database: say so, keep showing the old data
+            message = str(exc) if isinstance(exc, DatabaseFileError) else _("Could not reopen {path}: {error}").format(
+                path=old.path, error=exc)
+            self.app.call_from_thread(self.notify, clean(message, single_line=True), severity="error",
                                       timeout=15, markup=False)
             return
         self.app.call_from_thread(self._switch_store, old, new)
@@ -235,9 +256,11 @@ class MainScreen(TicketActions):
     def _switch_store(self, old: object, new: object) -> None:
         self.app.use_store(new)  # type: ignore[attr-defined]
         self.query_one(StatusBar).center = self.app.center  # type: ignore[attr-defined]
-        self._data_version, self._counts, self._failures, self._orphan_told = -1, None, 0, False
+        self._data_version, self._counts, self._failures, self._orphan = -1, None, 0, None
+        self.refresh_bindings()
         self._last_check = self.app.clock()  # type: ignore[attr-defined]
         old.close_db()  # type: ignore[attr-defined]
+        self.app.clear_notifications()  # they were about the old file
         self.notify(_("Reopened {path}.").format(path=clean(str(getattr(new, "path", "")), single_line=True)),
                     markup=False)
         self.request_refresh()
