@@ -198,7 +198,7 @@ def _choices(model: type[BaseModel], field: str) -> list[str]:
     args = get_args(info.annotation) if info is not None else ()
     # ``Literal[...] | None`` nests the literal one level down.
     flat = [a for arg in args for a in (get_args(arg) or (arg,))]
-    return [str(a) for a in flat if isinstance(a, str | int) and a is not type(None)]
+    return [str(a) for a in flat if isinstance(a, str | int)]
 
 
 # ------------------------------------------------------------------- money
