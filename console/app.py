@@ -36,6 +36,12 @@ class DispatchApp(OrderedKeys):
         # What was typed in forms closed without saving, by (form, ticket id): kept for this session.
         self.drafts: dict[tuple[str, int], dict[str, object]] = {}
 
+    def use_store(self, store: Store) -> None:
+        """Switch to another Store (the file reopened): what the app read from it goes too."""
+        self.store = store
+        self.tz = store.timezone
+        self.center = store.setting("center_name", "Repair Center")
+
     def on_mount(self) -> None:
         from .screens.main import MainScreen
 

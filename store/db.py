@@ -75,6 +75,17 @@ def _precheck(path: Path, create: bool) -> None:
             )
 
 
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of what the path names now, None if nothing: a file
+    replaced by os.replace, rebuilt, moved or deleted has another (or none)
+    while an open connection keeps the old one."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 def connect(path: Path, busy_timeout_ms: int = 5000) -> sqlite3.Connection:
     # isolation_level=None: we issue BEGIN IMMEDIATE ourselves (sqlite-utils
     # nests savepoints inside it); check_same_thread=False: the store guards

@@ -16,6 +16,20 @@ class DatabaseFileError(StoreError):
     """The file cannot be used: missing, unreadable, read-only, locked, corrupt, newer."""
 
 
+class FileReplaced(DatabaseFileError):
+    """The path now names another file (or none): this connection holds the
+    old one, which no one else sees any more, so writes to it are refused."""
+
+    def __init__(self, path: object, deleted: bool):
+        self.path = path
+        self.deleted = deleted
+        if deleted:
+            msg = _("{path} was deleted or moved after it was opened; nothing was saved. Reopen the file to continue.")
+        else:
+            msg = _("{path} was replaced by another file after it was opened; nothing was saved. Reopen the file to continue.")
+        super().__init__(msg.format(path=path))
+
+
 class ValidationFailed(StoreError):
     """Bad input: one message per field, keyed by the field name."""
 

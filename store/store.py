@@ -18,10 +18,12 @@ from typing import Any
 from pendulum import DateTime
 
 from . import rules
-from .db import explain, open_database, quick_check, wrap
-from .errors import DatabaseFileError, NotFound, PermissionDenied, RuleViolation, StaleTicket, ValidationFailed
+from .db import explain, file_identity, open_database, quick_check, wrap
+from .errors import DatabaseFileError, FileReplaced, NotFound, PermissionDenied, RuleViolation, StaleTicket, ValidationFailed
 from .i18n import _
 from .models import (
+    DEFAULT_CURRENCY,
+    DEFAULT_FEE_CONFIRM_ABOVE,
     PRIORITIES,
     ArriveInput,
     AssignInput,
@@ -41,6 +43,9 @@ from .models import (
     Team,
     Technician,
     Ticket,
+    check_currency,
+    check_fee_confirm_above,
+    parse_fee,
     validate,
 )
 from .sla import (
@@ -154,11 +159,20 @@ class Store:
         self.path = Path(path)
         self.actor = actor or default_actor()
         self.clock: Clock = clock or system_clock
+        self.busy_timeout_ms = busy_timeout_ms
         self.conn = open_database(self.path, create=create, busy_timeout_ms=busy_timeout_ms)
+        # The file this connection holds: if the path later names another file
+        # (or none), our reads and writes would go to a file no one else sees.
+        self._identity = file_identity(self.path)
+        # And its WAL journal and index: while this connection is open SQLite
+        # keeps them (and their inodes), so a journal with these ids at the path
+        # after a replace is the old database's, not the new file's.
+        self._journal = {sfx: file_identity(Path(f"{self.path}{sfx}")) for sfx in ("-wal", "-shm")}
         self.conn.row_factory = sqlite3.Row
         # One connection shared by the console's worker threads: serialise it.
         self._lock = threading.RLock()
         self._check_settings()
+        self._check_money_settings()
 
     def _check_settings(self) -> None:
         """Settings and SLA policy are read everywhere: a bad value is reported
@@ -195,7 +209,10 @@ class Store:
                 raise explain(self.path, exc) from None
 
     def data_version(self) -> int:
-        """Changes when another connection commits: a microsecond poll."""
+        """Changes when another connection commits: a microsecond poll. Raises
+        FileReplaced once the path names another file, which no commit to it
+        would ever show here."""
+        self.check_file()
         return self._q("PRAGMA data_version")[0][0]
 
     def _authorize(self, action: str) -> None:
@@ -207,6 +224,7 @@ class Store:
     def _write(self, action: str) -> Iterator[sqlite3.Connection]:
         """The single write path: authorise, BEGIN IMMEDIATE, commit or roll back."""
         self._authorize(action)
+        self.check_file()
         with self._lock:
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
@@ -214,6 +232,9 @@ class Store:
                 raise explain(self.path, exc) from None
             try:
                 yield self.conn
+                # Again at the last moment: a file swapped during the write
+                # must not receive it (the rollback below undoes it all).
+                self.check_file()
                 self.conn.execute("COMMIT")
             except BaseException as exc:
                 if self.conn.in_transaction:
@@ -767,6 +788,82 @@ class Store:
 
     def max_ticket_id(self) -> int:
         return self._q("SELECT COALESCE(MAX(id), 0) FROM tickets")[0][0]
+
+    # ------------------------------------------------------ the file itself
+    def file_state(self) -> str | None:
+        """None while the path still names the file we opened; "replaced" when
+        it names another file, "deleted" when it names none. One stat() call."""
+        now = file_identity(self.path)
+        if now == self._identity:
+            return None
+        return "deleted" if now is None else "replaced"
+
+    def check_file(self) -> None:
+        state = self.file_state()
+        if state is not None:
+            raise FileReplaced(self.path, deleted=state == "deleted")
+
+    def reopen(self) -> Store:
+        """A fresh Store on the same path (same actor and clock): the file that
+        is there now. Raises DatabaseFileError if it is gone or unusable; this
+        store stays open, so the caller closes it once the new one works
+        (SQLite neither checkpoints nor deletes anything when closing a moved file)."""
+        if self.file_state() is not None and file_identity(self.path) is not None:
+            self._drop_old_journal()
+        return Store(self.path, actor=self.actor, clock=self.clock, busy_timeout_ms=self.busy_timeout_ms)
+
+    def _drop_old_journal(self) -> None:
+        """A file put in place with os.replace leaves the old database's -wal and
+        -shm beside it, and SQLite would read the old pages from them into the
+        new file. Remove only those this connection still holds open (same
+        device and inode), which no other file can be using."""
+        with self._lock:
+            for sfx, ident in self._journal.items():
+                journal = Path(f"{self.path}{sfx}")
+                if ident is not None and file_identity(journal) == ident:
+                    journal.unlink(missing_ok=True)
+
+    # ------------------------------------------------------------- money
+    def _check_money_settings(self) -> None:
+        """Like _check_settings: a damaged value is a one-line file error now."""
+        try:
+            check_currency(self.setting("currency", DEFAULT_CURRENCY))
+            check_fee_confirm_above(self.setting("fee_confirm_above", DEFAULT_FEE_CONFIRM_ABOVE))
+        except ValueError as exc:
+            self.conn.close()
+            raise DatabaseFileError(
+                _("{path} has a damaged setting ({detail}); fix it with 'dispatch set' or restore a backup").format(
+                    path=self.path, detail=exc)) from None
+
+    @property
+    def currency(self) -> str:
+        """The symbol written before amounts (setting ``currency``, default ¥)."""
+        return check_currency(self.setting("currency", DEFAULT_CURRENCY))
+
+    def format_money(self, amount: Decimal) -> str:
+        """An amount for display: the currency symbol, digits grouped, two decimals ("¥1,200.50")."""
+        sign = "-" if amount < 0 else ""
+        return f"{sign}{self.currency}{abs(amount):,.2f}"
+
+    @property
+    def fee_confirm_above(self) -> Decimal:
+        """Fees above this ask the user to confirm (setting ``fee_confirm_above``, default 5000)."""
+        return check_fee_confirm_above(self.setting("fee_confirm_above", DEFAULT_FEE_CONFIRM_ABOVE))
+
+    def parse_fee(self, value: Any) -> Decimal | None:
+        """A fee as the close form would save it, or ValidationFailed on "fee"."""
+        try:
+            return parse_fee(value)
+        except ValueError as exc:
+            raise ValidationFailed.one("fee", str(exc)) from None
+
+    def fee_needs_confirm(self, fee: Decimal | str | None) -> bool:
+        """Whether this fee is above ``fee_confirm_above`` (blank or bad: no)."""
+        try:
+            amount = parse_fee(fee)
+        except ValueError:
+            return False
+        return amount is not None and amount > self.fee_confirm_above
 
 
 # ------------------------------------------------------------------ helpers

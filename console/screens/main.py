@@ -13,6 +13,7 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
+from store.errors import DatabaseFileError, FileReplaced
 from store.models import Crossing, QueueCounts, QueueFilter, QueueRow, Technician
 from store.store import CROSSINGS_LIMIT
 from store.text import clean
@@ -47,6 +48,8 @@ class Snapshot:
 
 class MainScreen(TicketActions):
     BINDINGS = [
+        # First, so the footer shows it even at 80 columns; only while the file is replaced or gone.
+        Binding("ctrl+o", "reopen_file", _("Reopen file")),
         HELP_BINDING,
         Binding("n", "new_ticket", _("New")),
         *ACTION_BINDINGS,
@@ -78,6 +81,8 @@ class MainScreen(TicketActions):
         self._goto: int | None = None  # a ticket the cursor should land on at the next refresh (a new one)
         self._allowed: tuple[str, ...] | None = None  # actions the footer shows now
         self._search_timer: Timer | None = None
+        # "replaced"/"deleted" while the path no longer names the file read here.
+        self._orphan: str | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar(self.app.center, id="status")  # type: ignore[attr-defined]
@@ -161,7 +166,7 @@ class MainScreen(TicketActions):
                     snap = Snapshot(version, store.counts(now), crossings)
                 else:
                     snap = None
-                self.app.call_from_thread(self._poll_ok, snap)
+                self.app.call_from_thread(self._poll_ok, snap, store)
                 return
             cursor_id, cursor_index, screen_line, top_rows = self.app.call_from_thread(self._view_state)
             goto, self._goto = self._goto, None
@@ -186,12 +191,17 @@ class MainScreen(TicketActions):
             )
         except Exception as exc:  # any failure: say STALE and keep polling, never stop silently
             self._dirty = True
-            self.app.call_from_thread(self._poll_failed, str(exc))
+            self.app.call_from_thread(self._poll_failed, exc, store)
             return
-        self.app.call_from_thread(self._poll_ok, snap)
+        self.app.call_from_thread(self._poll_ok, snap, store)
 
-    def _poll_ok(self, snap: Snapshot | None) -> None:
+    def _poll_ok(self, snap: Snapshot | None, store: object = None) -> None:
+        if store is not None and store is not self.app.store:  # type: ignore[attr-defined]
+            return  # read from a file since reopened: the poll on the new one decides
         self._failures = 0
+        if self._orphan is not None:  # the file came back (moved back in place)
+            self._orphan = None
+            self.refresh_bindings()
         if snap is not None:
             self._counts = snap.counts
             self.query_one(StatusBar).set_counts(snap.counts)
@@ -215,11 +225,67 @@ class MainScreen(TicketActions):
             table.scroll_to(y=scroll, animate=False, immediate=True)
         self._selection_changed()
 
-    def _poll_failed(self, message: str) -> None:
+    def _poll_failed(self, error: Exception | str, store: object = None) -> None:
         # Keep showing the last data, say it is stale, and back off.
+        if store is not None and store is not self.app.store:  # type: ignore[attr-defined]
+            return  # the old file's connection, closed by a reopen
         self._failures += 1
-        self.query_one(StatusBar).set_live(_("STALE: {msg}").format(msg=clean(message, single_line=True)[:60]), True)
+        if isinstance(error, FileReplaced):
+            # The bar may be cut at 80 columns: the footer shows the key and
+            # the toast (once per change, not every poll) says the rest.
+            line = _("STALE: file deleted · ctrl+o reopens") if error.deleted else _(
+                "STALE: file replaced · ctrl+o reopens")
+            state = "deleted" if error.deleted else "replaced"
+            if state != self._orphan:
+                self._orphan = state
+                self.refresh_bindings()
+                path = clean(str(error.path), single_line=True)
+                self.notify(
+                    _("{path} was deleted or moved. This console still shows the old data and will not save it; "
+                      "press ctrl+o to reopen the path once the file is back.").format(path=path)
+                    if error.deleted else
+                    _("{path} was replaced by another file. This console still shows the old one and will not "
+                      "save to it; press ctrl+o to open the new file.").format(path=path),
+                    severity="error", timeout=30, markup=False)
+        else:
+            line = _("STALE: {msg}").format(msg=clean(str(error), single_line=True)[:60])
+        self.query_one(StatusBar).set_live(line, True)
         self._schedule_poll(min(30.0, 2.0 * self._failures))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reopen_file":
+            return self._orphan is not None
+        return super().check_action(action, parameters)
+
+    def action_reopen_file(self) -> None:
+        self.reopen_file()
+
+    @work(thread=True, exclusive=True, group="reopen", exit_on_error=False)
+    def reopen_file(self) -> None:
+        """Open the path afresh (off the UI thread: a locked file waits), then
+        switch to it; if the path is gone or unusable, say so and keep the old one."""
+        old = self.app.store  # type: ignore[attr-defined]
+        try:
+            new = old.reopen()
+        except Exception as exc:  # gone, locked, not a database: say so, keep showing the old data
+            message = str(exc) if isinstance(exc, DatabaseFileError) else _("Could not reopen {path}: {error}").format(
+                path=old.path, error=exc)
+            self.app.call_from_thread(self.notify, clean(message, single_line=True), severity="error",
+                                      timeout=15, markup=False)
+            return
+        self.app.call_from_thread(self._switch_store, old, new)
+
+    def _switch_store(self, old: object, new: object) -> None:
+        self.app.use_store(new)  # type: ignore[attr-defined]
+        self.query_one(StatusBar).center = self.app.center  # type: ignore[attr-defined]
+        self._data_version, self._counts, self._failures, self._orphan = -1, None, 0, None
+        self.refresh_bindings()
+        self._last_check = self.app.clock()  # type: ignore[attr-defined]
+        old.close_db()  # type: ignore[attr-defined]
+        self.app.clear_notifications()  # they were about the old file
+        self.notify(_("Reopened {path}.").format(path=clean(str(getattr(new, "path", "")), single_line=True)),
+                    markup=False)
+        self.request_refresh()
 
     def _schedule_poll(self, delay: float) -> None:
         if self._poll_timer is not None:
