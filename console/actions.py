@@ -118,6 +118,7 @@ class TicketActions(Screen[Any]):
     def _form(
         self, action: str, title: str, fields: list[Field] | Callable[[Target], list[Field]], call: Any,
         message: str, save_label: str, hint: str = "",
+        confirm: Callable[[dict[str, Any]], str | None] | None = None,
     ) -> None:
         target = self._target(action)
         if target is None:
@@ -127,7 +128,7 @@ class TicketActions(Screen[Any]):
             title.format(id=tid), fields(target) if callable(fields) else fields,
             lambda values, ver: call(tid, ver, **values),
             version, hint=hint, on_conflict=self.after_change, save_label=save_label,
-            draft_key=(action, tid), recheck=self._recheck(action, tid),
+            draft_key=(action, tid), recheck=self._recheck(action, tid), confirm=confirm,
         )
         self.app.push_screen(form, lambda r: self._done(r, message))
 
@@ -193,12 +194,22 @@ class TicketActions(Screen[Any]):
         )
 
     def action_close_ticket(self) -> None:
+        store = self.store
+
+        def big_fee(values: dict[str, Any]) -> str | None:
+            """A fee above the ceiling (setting fee_confirm_above) is asked about once more."""
+            if not store.fee_needs_confirm(values.get("fee")):
+                return None
+            return _("A fee of {fee} is above {limit}. Save it?").format(
+                fee=store.format_money(store.parse_fee(values["fee"])), limit=store.format_money(store.fee_confirm_above))
+
         self._form(
             "close", _("Close #{id}: customer sign-off"),
             # The reporter usually signs off: prefilled, and editable.
             lambda t: [Field("signoff", _("Signed off by"), value=t.reporter),
-                       Field("fee", _("Fee (optional)"), placeholder="0.00")],
-            self.store.close, _("Ticket #{id} closed."), _("Close ticket (ctrl+s)"),
+                       Field("fee", _("Fee in {currency} (optional)").format(currency=store.currency),
+                             placeholder=_("e.g. 1,200.50"))],
+            store.close, _("Ticket #{id} closed."), _("Close ticket (ctrl+s)"), confirm=big_fee,
         )
 
     def action_cancel_ticket(self) -> None:

@@ -186,3 +186,24 @@ async def test_errors_clear_as_fields_are_corrected(store: Store) -> None:
         assert "required" in str(app.screen.query_one("#e-reason", Static).render())
         await burst(pilot, "d")
         assert str(app.screen.query_one("#e-reason", Static).render()) == ""
+
+
+async def test_a_fee_above_the_ceiling_asks_before_saving(store: Store) -> None:
+    t = make_ticket(store, reporter="Wang")
+    store.assign(t.id, 1, technician_id=1)
+    store.arrive(t.id, 2)
+    store.resolve(t.id, 3, symptom="s", cause="c", action="a", parts="none")
+    app = app_for(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "c")
+        assert app.screen.query_one("#f-signoff", Input).value == "Wang"  # prefilled with the reporter
+        await burst(pilot, "tab", *"6,000", "ctrl+s")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "¥6,000.00" in str(app.screen.query_one(".title", Static).render())
+        await burst(pilot, "escape")  # back: nothing saved, the form keeps the fee
+        assert isinstance(app.screen, ActionForm) and store.ticket(t.id).status == "resolved"
+        assert app.screen.query_one("#f-fee", Input).value == "6,000"
+        await burst(pilot, "ctrl+s", "y")
+        await until(pilot, lambda: store.ticket(t.id).status == "closed")
+    assert str(store.ticket(t.id).fee) == "6000"

@@ -40,9 +40,12 @@ class ActionForm(FormModal[Any]):
         version: int, *, hint: str = "", on_conflict: Callable[[], None] | None = None,
         save_label: str | None = None, draft_key: tuple[str, int] | None = None,
         recheck: Callable[[], str | None] | None = None,
+        confirm: Callable[[dict[str, Any]], str | None] | None = None,
     ) -> None:
         """``recheck`` (run in a thread after a conflict) says why the action is
-        no longer allowed in the ticket's new state, or None."""
+        no longer allowed in the ticket's new state, or None. ``confirm`` (in a
+        thread, before saving) returns a question the user must answer yes to
+        (a fee above the ceiling), or None."""
         super().__init__()
         self.form_title = title
         self.fields = fields
@@ -53,6 +56,7 @@ class ActionForm(FormModal[Any]):
         self.save_label = save_label or _("Save (ctrl+s)")
         self.draft_key = draft_key
         self.recheck = recheck
+        self.confirm = confirm
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="form"):
@@ -107,6 +111,19 @@ class ActionForm(FormModal[Any]):
 
     async def action_submit(self) -> None:
         values = self.values()
+        question = await asyncio.to_thread(self.confirm, values) if self.confirm else None
+        if question:
+            from .confirm import ConfirmScreen
+
+            async def answered(choice: str | None) -> None:
+                if choice == "save":
+                    await self._save(values)
+
+            self.app.push_screen(ConfirmScreen(question, [("save", _("Save"), "y")]), answered)
+            return
+        await self._save(values)
+
+    async def _save(self, values: dict[str, Any]) -> None:
         ok, result = await run_write(lambda: self.submit_fn(values, self.version), self.show_errors, self._stale)
         if ok:
             self.finish(result)
