@@ -43,7 +43,7 @@ def _remove_new_file(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-@cli.command(help=_(
+@cli.command(short_help=_("Create a database, or upgrade one and change its settings."), help=_(
     "Create a new database, or upgrade an existing one in place. On an existing file, --timezone and"
     " --center change its settings (and say what changed)."))
 @click.option("--timezone", "tz", default=None, help=_("The site's time zone, e.g. Asia/Shanghai (default: this machine's)."))
@@ -109,10 +109,11 @@ def _parse_value(key: str, text: str) -> Any:
     return text
 
 
-@cli.command("set", context_settings={"ignore_unknown_options": True}, help=_(
+@cli.command("set", context_settings={"ignore_unknown_options": True},
+             short_help=_("Change a setting (timezone, center_name, repeat_window_days, calendar)."), help=_(
     "Change a setting: timezone (e.g. Asia/Shanghai), center_name, repeat_window_days (1–365), calendar"
     " (24x7, or JSON such as '{\"kind\": \"business\", \"opens\": \"08:30\", \"closes\": \"17:30\","
-    " \"weekdays\": [1,2,3,4,5]}')."))
+    " \"weekdays\": [1,2,3,4,5]}'; business hours close later the same day: overnight hours are not supported yet)."))
 @click.argument("key")
 @click.argument("value")
 @file_options

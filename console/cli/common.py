@@ -6,7 +6,6 @@ Headless commands (everything but the console itself) never import textual:
 
 from __future__ import annotations
 
-import errno
 import os
 import sys
 from collections.abc import Callable
@@ -132,13 +131,8 @@ class DispatchGroup(click.Group):
             sys.exit(130)
         except StoreError as exc:
             fail(str(exc))
-        except OSError as exc:
-            if exc.errno != errno.EPIPE:
-                fail(str(exc))
-            # The reader went away (`dispatch queue | head`): not an error. Point
-            # stdout at /dev/null so the interpreter's final flush stays quiet.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(0)
+        except OSError as exc:  # a full disk, say (click itself ends a broken pipe quietly, status 1)
+            fail(str(exc))
         except Exception as exc:
             if os.environ.get("DISPATCH_DEBUG"):
                 raise

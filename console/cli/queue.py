@@ -168,7 +168,8 @@ def _table(lines: list[dict[str, Any]]) -> list[str]:
     return out
 
 
-@cli.command(help=_("Print the live queue (priority, then time left) as a table, CSV or JSON."))
+@cli.command(short_help=_("Print the live queue as a table, CSV or JSON."),
+             help=_("Print the live queue (priority, then time left) as a table, CSV or JSON."))
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help=_("How many tickets to list."))
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help=_("Output format."))
 @click.option("--status", multiple=True, metavar="STATUS",
@@ -295,7 +296,8 @@ def _change_text(e_old: dict[str, Any], e_new: dict[str, Any], names: dict[int, 
     )
 
 
-@cli.command(help=_("Print one ticket: its fields, SLA clocks, second-repair links and timeline."))
+@cli.command(short_help=_("Print one ticket with its clocks and timeline."),
+             help=_("Print one ticket: its fields, SLA clocks, second-repair links and timeline, in the site's time zone."))
 @click.argument("number", metavar="N")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"], case_sensitive=False), default="text",
               show_default=True, help=_("Output format."))
