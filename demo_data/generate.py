@@ -1,15 +1,16 @@
 """A believable bank-branch repair center, generated deterministically.
 
 ``generate_demo`` fills an empty store: three teams, a dozen technicians,
-forty branches with about two hundred machines, thirty days of finished
+forty branches with about two hundred machines, four weeks of finished
 tickets with their audit history, and about forty open tickets placed
 relative to *now* so that every open status and every SLA state (ok, at
 risk, breached) shows in the live queue.
 
 ``generate_scale`` appends many tickets fast, for benchmarks.
 
-The same seed and the same ``now`` give the same rows: only
-``random.Random(seed)`` is used, never the global generator or the real time.
+The same seed and the same ``now`` (to the second) give the same rows:
+only ``random.Random(seed)`` is used, never the global generator or the real
+time, and the number of tickets depends on the seed alone.
 Times are handled as integer epoch seconds and written in ``to_db`` format.
 """
 
@@ -30,7 +31,7 @@ MIN = 60
 HOUR = 3600
 DAY = 86400
 LOCAL_OFFSET = 8 * HOUR  # Asia/Shanghai, no DST
-HISTORY_DAYS = 30
+HISTORY_DAYS = 28  # four whole weeks: see _report_times
 DISPATCHERS = ("dispatch1", "dispatch2", "dispatch3")
 CENTER_NAME = "京城银行设备维修中心 Jingcheng Bank Repair Center"
 
@@ -667,20 +668,28 @@ class _Builder:
 # ---------------------------------------------------------------- demo
 
 def _report_times(rng: random.Random, now: int) -> list[int]:
-    """Reported instants of ~30 days of tickets: busy weekdays, office hours (local)."""
-    local_now = now + LOCAL_OFFSET
-    today = local_now - local_now % DAY  # local midnight, as if local were UTC
+    """Reported instants of four weeks of tickets: busy weekdays, office hours (local).
+
+    The history is 28 slices of 24 h ending two hours before ``now``, not
+    calendar days cut at ``now``: cutting days at the build instant made the
+    number of tickets depend on the time of day (one build had 1,516 tickets,
+    another minutes later 1,515). Four whole weeks hold each weekday four
+    times, and every day's count is drawn before any ticket, from ranges of
+    the same size, so the total depends on the seed alone."""
+    end = now - 2 * HOUR
     hours = [1, 1, 1, 1, 1, 1, 2, 4, 9, 12, 12, 11, 8, 10, 11, 11, 10, 8, 5, 3, 2, 2, 1, 1]
+    draws = [rng.randint(0, 8) for _ in range(HISTORY_DAYS)]
     out = []
-    for back in range(HISTORY_DAYS, -1, -1):
-        day = today - back * DAY
-        weekday = (day // DAY + 3) % 7  # 0 = Monday
-        n = rng.randint(26, 34) if weekday >= 5 else rng.randint(52, 60)
+    for back in range(HISTORY_DAYS, 0, -1):
+        start = end - back * DAY
+        midday = start + DAY // 2 + LOCAL_OFFSET
+        weekday = (midday // DAY + 3) % 7  # 0 = Monday, of the slice's middle (local)
+        n = draws[back - 1] + (26 if weekday >= 5 else 58)
+        start_tod = (start + LOCAL_OFFSET) % DAY
         for _ in range(n):
             hour = rng.choices(range(24), weights=hours)[0]
-            s = day + hour * HOUR + rng.randrange(HOUR) - LOCAL_OFFSET
-            if now - HISTORY_DAYS * DAY <= s <= now - 2 * HOUR:
-                out.append(s)
+            tod = hour * HOUR + rng.randrange(HOUR)
+            out.append(start + (tod - start_tod) % DAY)  # that local time of day, within the slice
     out.sort()
     return out
 
@@ -832,10 +841,12 @@ def _shift(plan: Plan, delta: int) -> Plan:
 # ---------------------------------------------------------------- scale
 
 def generate_scale(store: Store, n: int, *, seed: int = 7, now: DateTime | None = None,
-                   open_share: float = 0.1, chunk: int = 50_000) -> dict[str, int]:
+                   open_share: float = 0.1, chunk: int = 50_000,
+                   progress: Callable[[int], None] | None = None) -> dict[str, int]:
     """Append ``n`` tickets fast (benchmarks): the last ~365 days, ``open_share``
     of them open with deadlines near now, the rest closed or cancelled. Adds
-    the reference data first if the store is empty. No per-ticket events."""
+    the reference data first if the store is empty. No per-ticket events.
+    ``progress`` is called with the number of tickets written after each chunk."""
     rng = random.Random(seed)
     now_dt = (now or store.now()).in_timezone("UTC")
     now_s = now_dt.int_timestamp
@@ -885,6 +896,8 @@ def generate_scale(store: Store, n: int, *, seed: int = 7, now: DateTime | None 
                        {"scale": True, "seed": seed, "first": batch[0]["id"], "last": batch[-1]["id"]})
             counts["tickets"] += len(batch)
             counts["pauses"] += len(pauses)
+            if progress is not None:
+                progress(len(batch))
             batch.clear()
             pauses.clear()
 

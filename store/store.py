@@ -273,16 +273,73 @@ class Store:
             for r in self._q("SELECT * FROM sla_policy")
         }
 
+    # Settings a user may change (``dispatch set``); internal keys such as the
+    # demo marker are written only by their own methods, never through here.
+    SETTABLE = ("calendar", "center_name", "repeat_window_days", "timezone")
+
+    @staticmethod
+    def check_setting(key: str, value: Any) -> Any:
+        """The value to store for ``key``, normalised; RuleViolation with one
+        line saying what is wrong otherwise. Touches no file, so callers can
+        validate before creating one."""
+        if key not in Store.SETTABLE:
+            raise RuleViolation(_("Unknown setting {key}; known: {known}").format(
+                key=key, known=", ".join(Store.SETTABLE)))
+        if key == "timezone":
+            if not isinstance(value, str) or not valid_timezone(value):
+                raise RuleViolation(_("Unknown time zone {tz}").format(tz=value))
+            return value
+        if key == "center_name":
+            name = value.strip() if isinstance(value, str) else ""
+            if not name or len(name) > 120:
+                raise RuleViolation(_("center_name must be 1 to 120 characters"))
+            return name
+        if key == "repeat_window_days":
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 365:
+                raise RuleViolation(_("repeat_window_days must be a whole number of days from 1 to 365"))
+            return value
+        return Store._check_calendar(value)
+
+    @staticmethod
+    def _check_calendar(value: Any) -> dict[str, Any]:
+        """A calendar setting, normalised, or RuleViolation: never a traceback
+        later when deadlines are computed with it."""
+        example = '{"kind": "business", "opens": "08:30", "closes": "17:30", "weekdays": [1, 2, 3, 4, 5]}'
+        if not isinstance(value, dict):
+            raise RuleViolation(_("calendar must be a JSON object, e.g. {example}").format(example=example))
+        extra = sorted(set(value) - {"kind", "opens", "closes", "weekdays"})
+        if extra:
+            raise RuleViolation(_("calendar has unknown fields {f}; use kind, opens, closes, weekdays").format(
+                f=", ".join(map(str, extra))))
+        kind = value.get("kind", "24x7")
+        if kind == "24x7":
+            return {"kind": "24x7"}
+        if kind != "business":
+            raise RuleViolation(_("calendar kind must be 24x7 or business, not {k}").format(k=kind))
+        hours: dict[str, time] = {}
+        for field, default in (("opens", "08:30"), ("closes", "17:30")):
+            text = value.get(field, default)
+            try:
+                hh, mm = str(text).split(":") if isinstance(text, str) else ("", "")
+                if not (hh.isdigit() and len(hh) <= 2 and mm.isdigit() and len(mm) == 2):
+                    raise ValueError(text)
+                hours[field] = time(int(hh), int(mm))
+            except ValueError:
+                raise RuleViolation(_("calendar {field} must be a time like 08:30, not {v}").format(
+                    field=field, v=json.dumps(text, ensure_ascii=False))) from None
+        if hours["closes"] <= hours["opens"]:
+            # Overnight shifts (opens 18:30, closes 07:30) are a later feature.
+            raise RuleViolation(_("calendar closes ({c}) must be after opens ({o}) on the same day").format(
+                c=hours["closes"].strftime("%H:%M"), o=hours["opens"].strftime("%H:%M")))
+        days = value.get("weekdays", [1, 2, 3, 4, 5])
+        if (not isinstance(days, list) or not days
+                or any(isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= 7 for d in days)):
+            raise RuleViolation(_("calendar weekdays must list at least one day, 1 (Monday) to 7 (Sunday)"))
+        return {"kind": "business", "opens": hours["opens"].strftime("%H:%M"),
+                "closes": hours["closes"].strftime("%H:%M"), "weekdays": sorted(set(days))}
+
     def set_setting(self, key: str, value: Any) -> None:
-        known = {"center_name", "timezone", "repeat_window_days", "calendar", "demo"}
-        if key not in known:
-            raise RuleViolation(_("Unknown setting {key}; known: {known}").format(key=key, known=", ".join(sorted(known))))
-        if key == "timezone" and not valid_timezone(str(value)):
-            raise RuleViolation(_("Unknown time zone {tz}").format(tz=value))
-        if key == "repeat_window_days" and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise RuleViolation(_("repeat_window_days must be a whole number of days, 1 or more"))
-        if key == "calendar":
-            calendar_from(value, "UTC")  # raises on a bad shape
+        value = self.check_setting(key, value)
         with self._write("settings.set") as conn:
             old = self.setting(key)
             conn.execute(
@@ -293,7 +350,19 @@ class Store:
             self._event("settings.set", "setting", None, None, {key: old}, {key: value})
             # Deadlines depend on the zone only through a business-hours calendar.
             if key == "calendar" or (key == "timezone" and self.setting("calendar", {}).get("kind") == "business"):
-                self._recompute_open()
+                try:
+                    self._recompute_open()
+                except ValueError as exc:  # e.g. one short window a week: deadlines decades away
+                    raise RuleViolation(_("This calendar cannot place the open tickets' deadlines ({e})").format(
+                        e=exc)) from None
+
+    def mark_demo(self, seed: int) -> None:
+        """Mark the file as a demo, which ``dispatch demo`` may delete and rebuild.
+        Not a settable key: 'dispatch set' cannot turn a live file into a demo."""
+        with self._write("settings.demo") as conn:
+            conn.execute("INSERT INTO settings (key, value) VALUES ('demo', 'true') "
+                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+            self._event("settings.demo", "setting", None, None, {}, {"demo": True, "seed": seed})
 
     def set_policy(self, priority: int, response_min: int, onsite_min: int, resolve_min: int) -> None:
         if not (0 < response_min <= onsite_min <= resolve_min):

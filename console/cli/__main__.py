@@ -1,0 +1,5 @@
+"""``python -m console.cli`` is ``dispatch``."""
+
+from console.cli import main
+
+main()

@@ -1,0 +1,141 @@
+"""Setting up a file: ``init``, ``set``, ``check``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from store.errors import RuleViolation
+from store.i18n import _
+from store.store import Store
+from store.text import clean
+
+from .common import Ctx, cli, fail, file_options, make_parent
+
+
+def _local_timezone() -> str:
+    """This machine's zone, or UTC when it has none that pendulum knows."""
+    try:
+        import pendulum
+
+        name = pendulum.local_timezone().name
+    except Exception:  # no /etc/localtime, an odd TZ value: a container, say
+        return "UTC"
+    try:
+        Store.check_setting("timezone", name)
+    except RuleViolation:
+        return "UTC"
+    return name
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "—"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return clean(text, single_line=True)
+
+
+def _remove_new_file(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+@cli.command(short_help=_("Create a database, or upgrade one and change its settings."), help=_(
+    "Create a new database, or upgrade an existing one in place. On an existing file, --timezone and"
+    " --center change its settings (and say what changed)."))
+@click.option("--timezone", "tz", default=None, help=_("The site's time zone, e.g. Asia/Shanghai (default: this machine's)."))
+@click.option("--center", default=None, help=_("Name of the repair center shown in the console."))
+@file_options
+@click.pass_obj
+def init(obj: Ctx, tz: str | None, center: str | None) -> None:
+    path = obj.db
+    # Validate everything before a file exists: a bad option leaves nothing behind.
+    wanted: dict[str, Any] = {}
+    if tz is not None:
+        wanted["timezone"] = Store.check_setting("timezone", tz)
+    if center is not None:
+        wanted["center_name"] = Store.check_setting("center_name", center)
+    was_there = path.exists()
+    if was_there and path.stat().st_size > 0:
+        store = obj.open(create=True)  # opening upgrades an older schema in place
+        changes = []
+        for key, value in wanted.items():
+            old = store.setting(key)
+            if old == value:
+                changes.append(_("{key} unchanged ({value})").format(key=key, value=_shown(value)))
+            else:
+                store.set_setting(key, value)
+                changes.append(_("{key}: {old} → {new}").format(key=key, old=_shown(old), new=_shown(value)))
+        click.echo(_("{path}: schema {v}, ready.").format(path=path, v=store.schema_version()))
+        for line in changes:
+            click.echo("  " + line)
+        store.close_db()
+        return
+    wanted.setdefault("timezone", _local_timezone())
+    make_parent(path)
+    try:
+        store = obj.open(create=True)
+        for key, value in wanted.items():
+            store.set_setting(key, value)
+    except BaseException:
+        if not was_there:
+            _remove_new_file(path)
+        raise
+    click.echo(_("{path}: created, schema {v}, time zone {tz}{center}.").format(
+        path=path, v=store.schema_version(), tz=wanted["timezone"],
+        center=(", " + _("center {name}").format(name=_shown(wanted["center_name"]))) if "center_name" in wanted else ""))
+    store.close_db()
+
+
+def _parse_value(key: str, text: str) -> Any:
+    """The command-line text of a setting as the value the store checks."""
+    if key == "repeat_window_days":
+        try:
+            return int(text.strip())
+        except ValueError:
+            fail(_("repeat_window_days must be a whole number of days from 1 to 365, not {v}").format(v=text))
+    if key == "calendar":
+        if text.strip() in ("24x7", "business"):
+            return {"kind": text.strip()}
+        try:
+            return json.loads(text)
+        except ValueError:
+            fail(_("calendar must be JSON, e.g. '{example}' or 24x7, not {v}").format(
+                example='{"kind": "business", "opens": "08:30", "closes": "17:30", "weekdays": [1,2,3,4,5]}',
+                v=text))
+    return text
+
+
+@cli.command("set", context_settings={"ignore_unknown_options": True},
+             short_help=_("Change a setting (timezone, center_name, repeat_window_days, calendar)."), help=_(
+    "Change a setting: timezone (e.g. Asia/Shanghai), center_name, repeat_window_days (1–365), calendar"
+    " (24x7, or JSON such as '{\"kind\": \"business\", \"opens\": \"08:30\", \"closes\": \"17:30\","
+    " \"weekdays\": [1,2,3,4,5]}'; business hours close later the same day: overnight hours are not supported yet)."))
+@click.argument("key")
+@click.argument("value")
+@file_options
+@click.pass_obj
+def set_(obj: Ctx, key: str, value: str) -> None:
+    # ignore_unknown_options: a negative number is a value ("set repeat_window_days -5"), not an option.
+    parsed = Store.check_setting(key, _parse_value(key, value))
+    store = obj.open()
+    old = store.setting(key)
+    store.set_setting(key, parsed)
+    store.close_db()
+    click.echo(_("{key}: {old} → {new}").format(key=key, old=_shown(old), new=_shown(parsed)))
+
+
+@cli.command(help=_("Check the file: integrity and schema version."))
+@file_options
+@click.pass_obj
+def check(obj: Ctx) -> None:
+    store = obj.open()
+    problems = store.check()
+    if problems:
+        fail(_("{path} failed the integrity check: {p}").format(path=obj.db, p="; ".join(problems[:3])))
+    stats = store.stats()
+    click.echo(_("{path}: ok, schema {v}, {t} tickets, {e} audit events").format(
+        path=obj.db, v=store.schema_version(), t=stats["tickets"], e=stats["events"]))

@@ -1,0 +1,162 @@
+"""What every ``dispatch`` command shares: the group, where the file is, and
+the one way an error leaves (one line on stderr, exit status 2).
+
+Headless commands (everything but the console itself) never import textual:
+``run_console`` imports it when the console is opened."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from store.errors import StoreError
+from store.i18n import _
+from store.store import Store
+from store.text import clean
+
+DATA_HOME = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "dispatch-console"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def default_db() -> Path:
+    return DATA_HOME / "dispatch.db"
+
+
+def fail(message: str) -> NoReturn:
+    # The message may carry a path or a name someone typed: one line, no escapes.
+    click.echo(f"dispatch: error: {clean(message, single_line=True)}", err=True)
+    sys.exit(2)
+
+
+def busy_timeout_ms() -> int:
+    """How long a write waits for another dispatcher's transaction (DISPATCH_BUSY_TIMEOUT_MS)."""
+    value = os.environ.get("DISPATCH_BUSY_TIMEOUT_MS", "5000")
+    if not value.isdigit():
+        fail(_("DISPATCH_BUSY_TIMEOUT_MS must be a whole number of milliseconds, not {v!r}").format(v=value))
+    return int(value)
+
+
+def make_parent(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(_("{path}: cannot create its folder ({e})").format(path=path, e=exc.strerror or exc))
+
+
+def stdout_is_tty() -> bool:
+    """A terminal gets fitted columns and a progress bar; a pipe gets everything, plainly."""
+    return sys.stdout.isatty()
+
+
+def package_version() -> str:
+    try:
+        return version("dispatch-console")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "0+unknown"
+
+
+class Ctx:
+    def __init__(self, db: Path | None, actor: str | None):
+        self.db_given = db
+        self.actor = actor
+
+    @property
+    def db(self) -> Path:
+        return self.db_given or default_db()
+
+    def open(self, **kwargs: Any) -> Store:
+        return Store(self.db, actor=self.actor, busy_timeout_ms=busy_timeout_ms(), **kwargs)
+
+
+def _db_after(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.ensure_object(Ctx).db_given = value
+
+
+def _actor_after(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(Ctx).actor = value
+
+
+def file_options(f: F) -> F:
+    """--db and --actor after the sub-command too (``dispatch queue --db x.db``);
+    there they win over the ones given before it and over the environment."""
+    f = click.option("--actor", expose_value=False, callback=_actor_after,
+                     help=_("Name written to the audit log (default: your OS user)."))(f)
+    f = click.option("--db", type=click.Path(path_type=Path), expose_value=False, callback=_db_after,
+                     help=_("The database file (as before the command)."))(f)
+    return f
+
+
+def run_console(store: Store) -> None:
+    from console.app import make_app
+    from console.settings import ConsoleSettings
+
+    try:
+        settings = ConsoleSettings.from_env()
+    except ValueError:
+        fail(_("DISPATCH_POLL_SECONDS must be a number of seconds above 0"))
+    make_app(store, settings=settings).run(mouse=settings.mouse)
+
+
+class DispatchGroup(click.Group):
+    """Every error is one line ``dispatch: error: …`` and exit status 2: a
+    StoreError, a usage error from click, or a bug (DISPATCH_DEBUG=1 shows
+    its traceback)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StoreError as exc:
+            fail(str(exc))
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            rv = super().main(args, prog_name or "dispatch", complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "dispatch"
+            fail(_("{message} (see '{command} --help')").format(message=exc.format_message(), command=where))
+        except click.ClickException as exc:
+            fail(exc.format_message())
+        except (click.Abort, KeyboardInterrupt):
+            click.echo("", err=True)
+            sys.exit(130)
+        except StoreError as exc:
+            fail(str(exc))
+        except OSError as exc:  # a full disk, say (click itself ends a broken pipe quietly, status 1)
+            fail(str(exc))
+        except Exception as exc:
+            if os.environ.get("DISPATCH_DEBUG"):
+                raise
+            fail(_("internal error ({kind}: {e}); DISPATCH_DEBUG=1 shows the details").format(
+                kind=type(exc).__name__, e=exc))
+        if not standalone_mode:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+@click.group(cls=DispatchGroup, invoke_without_command=True,
+             help=_("Dispatch Console: a live repair-dispatch queue on one SQLite file. "
+                    "Without a command, opens the console on --db."), context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", type=click.Path(path_type=Path), envvar="DISPATCH_DB",
+              help=_("The database file (env DISPATCH_DB; default ~/.local/share/dispatch-console/dispatch.db)."))
+@click.option("--actor", envvar="DISPATCH_ACTOR", help=_("Name written to the audit log (default: your OS user)."))
+@click.version_option(package_version(), "--version", prog_name="dispatch", message=_("%(prog)s %(version)s"),
+                      help=_("Show the version and exit."))
+@click.pass_context
+def cli(ctx: click.Context, db: Path | None, actor: str | None) -> None:
+    ctx.obj = Ctx(db, actor)
+    if ctx.invoked_subcommand is None:
+        run_console(ctx.obj.open())
+
+
+def main() -> None:
+    cli.main(prog_name="dispatch")

@@ -1,0 +1,382 @@
+"""Reading the queue from a shell: ``queue`` (the live queue as a table, CSV or
+JSON) and ``ticket`` (one ticket with its clocks and timeline).
+
+Untrusted text (descriptions, names, notes) is cleaned of control characters
+before it is printed, in every format; times are in the site's time zone."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import click
+from pendulum import DateTime
+from rich.cells import cell_len
+
+from console.format import clock_label, clock_title, duration, fit, local_time, row_clock, state_label
+from store.i18n import _
+from store.models import QueueFilter, QueueRow, Ticket, category_label, channel_label, priority_label, wait_reason_label
+from store.rules import OPEN_STATUSES, status_label
+from store.sla import ClockStatus
+from store.store import Store
+from store.text import clean
+from store.timeutil import from_db
+
+from .common import Ctx, cli, fail, file_options, stdout_is_tty
+
+FORMATS = click.Choice(["table", "csv", "json"], case_sensitive=False)
+PAGE = 1000
+CSV_FIELDS = ("id", "priority", "status", "status_label", "technician", "site", "equipment", "description",
+              "repeat_of", "next_clock", "due", "deadline", "seconds_left", "countdown", "state", "state_label")
+SYMBOL = {"at_risk": "!", "breached": "✗"}  # colour never carries meaning alone, and a pipe has none
+
+
+def _key(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def _statuses(values: Iterable[str]) -> tuple[str, ...]:
+    known = {}
+    for s in OPEN_STATUSES:
+        known[_key(s)] = s
+        known[_key(status_label(s))] = s
+    out = []
+    for part in (p for v in values for p in v.split(",") if p.strip()):
+        if _key(part) not in known:
+            fail(_("unknown status {s}; use {known}").format(
+                s=part, known=", ".join(status_label(s) for s in OPEN_STATUSES)))
+        out.append(known[_key(part)])
+    return tuple(dict.fromkeys(out))
+
+
+def _priorities(values: Iterable[str]) -> tuple[int, ...]:
+    out = []
+    for part in (p.strip() for v in values for p in v.split(",") if p.strip()):
+        digits = part[1:] if part[:1] in "pP" else part
+        if digits not in ("1", "2", "3", "4"):
+            fail(_("unknown priority {p}; use 1 to 4 (or P1 to P4)").format(p=part))
+        out.append(int(digits))
+    return tuple(dict.fromkeys(out))
+
+
+def _pick(kind: str, query: str, items: list[tuple[int, str]]) -> tuple[int, str]:
+    """By id, by whole name, or by a part of a name that only one has (any case)."""
+    q = query.strip().lstrip("#")
+    if q.isdigit():
+        found = [i for i in items if i[0] == int(q)]
+    else:
+        found = [i for i in items if i[1].casefold() == q.casefold()]
+        found = found or [i for i in items if q.casefold() in i[1].casefold()]
+    if len(found) == 1:
+        return found[0]
+    names = ", ".join(clean(n, single_line=True) for _, n in items[:12])
+    if found:
+        fail(_("{q} matches several: {names}; give more of the name").format(
+            q=query, names=", ".join(clean(n, single_line=True) for _, n in found)))
+    fail(_("no {kind} matches {q}; there are: {names}").format(kind=kind, q=query, names=names or "—"))
+
+
+def _fetch(store: Store, f: QueueFilter, technician: str | None, limit: int) -> tuple[list[QueueRow], int]:
+    """The first ``limit`` rows and how many match in all. The store filters by
+    team, not by technician: narrow by the name in SQL, keep exact matches."""
+    if technician is None:
+        return store.queue(f, limit=limit), store.queue_count(f)
+    narrowed = f.model_copy(update={"text": technician})
+    rows: list[QueueRow] = []
+    total, offset = 0, 0
+    while True:
+        page = store.queue(narrowed, offset=offset, limit=PAGE)
+        for r in page:
+            if r.technician_name == technician:
+                total += 1
+                if len(rows) < limit:
+                    rows.append(r)
+        if len(page) < PAGE:
+            return rows, total
+        offset += PAGE
+
+
+def _iso(dt: DateTime, tz: str) -> str:
+    return dt.in_timezone(tz).replace(microsecond=0).isoformat()
+
+
+def _when(dt: DateTime, tz: str, today: date) -> str:
+    local = dt.in_timezone(tz)
+    return local.format("HH:mm") if local.date() == today else local.format("MM-DD HH:mm")
+
+
+def _line(row: QueueRow, now: DateTime, tz: str) -> dict[str, Any]:
+    left, state = row_clock(row, now.timestamp())
+    if row.next_clock is None:
+        deadline, seconds = "—", None
+    elif row.due_at is None:
+        deadline, seconds = f"{clock_label(row.next_clock)} {_('on hold')}", row.frozen_left_s
+    else:
+        deadline = f"{clock_label(row.next_clock)} {_when(row.due_at, tz, now.in_timezone(tz).date())}"
+        seconds = round(row.due_at.timestamp() - now.timestamp())
+    return {
+        "id": row.id,
+        "priority": row.priority,
+        "status": row.status,
+        "status_label": status_label(row.status, row.arrival_mode),
+        "technician": clean(row.technician_name, single_line=True) or None,
+        "site": clean(row.site_name, single_line=True),
+        "equipment": clean(row.equipment_tag, single_line=True) or None,
+        "description": clean(row.description, single_line=True),
+        "repeat_of": row.repeat_of,
+        "next_clock": row.next_clock,
+        "due": row.due_at.in_timezone(tz).isoformat() if row.due_at else None,
+        "deadline": deadline,
+        "seconds_left": seconds,
+        "countdown": left,
+        "state": state,
+        "state_label": state_label(state) if state else "",
+    }
+
+
+def _table(lines: list[dict[str, Any]]) -> list[str]:
+    heads = [_("#"), _("P"), _("status"), _("technician"), _("next deadline"), _("left"), _("state"),
+             _("site"), _("description")]
+    cells = [[
+        f"#{d['id']}", f"P{d['priority']}", d["status_label"] + (" ↻" if d["repeat_of"] else ""),
+        d["technician"] or "—", d["deadline"], d["countdown"],
+        f"{SYMBOL.get(d['state'] or '', ' ')} {d['state_label']}".rstrip(), d["site"], d["description"],
+    ] for d in lines]
+    widths = [max(cell_len(c) for c in col) for col in zip(heads, *cells, strict=True)]
+    if stdout_is_tty():
+        # A terminal: the description takes what is left of the line, after
+        # the site and the technician give up width down to a floor.
+        columns = shutil.get_terminal_size().columns
+        widths[3], widths[7] = min(widths[3], 12), min(widths[7], 24)
+        for i, floor in ((7, 8), (3, 6)):
+            over = sum(widths[:8]) + 8 + 10 - columns
+            if over > 0:
+                widths[i] = max(floor, widths[i] - over)
+        widths[8] = max(10, columns - sum(widths[:8]) - 8)
+    out = []
+    for row in [heads, *cells]:
+        parts = [fit(c, w, right=(i == 5)) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+        if not stdout_is_tty():
+            parts[-1] = row[-1]  # a pipe gets the whole description, unpadded
+        out.append(" ".join(parts).rstrip())
+    return out
+
+
+@cli.command(short_help=_("Print the live queue as a table, CSV or JSON."),
+             help=_("Print the live queue (priority, then time left) as a table, CSV or JSON."))
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help=_("How many tickets to list."))
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help=_("Output format."))
+@click.option("--status", multiple=True, metavar="STATUS",
+              help=_("Only this status: new, assigned, on site, waiting, resolved (repeat or comma-separate)."))
+@click.option("--priority", multiple=True, metavar="P", help=_("Only this priority, 1–4 or P1–P4 (repeat or comma-separate)."))
+@click.option("--team", metavar="NAME|ID", help=_("Only tickets of this team's technicians."))
+@click.option("--technician", metavar="NAME|ID", help=_("Only tickets assigned to this technician."))
+@click.option("--unassigned", is_flag=True, help=_("Only tickets with no technician."))
+@file_options
+@click.pass_obj
+def queue(obj: Ctx, limit: int, fmt: str, status: tuple[str, ...], priority: tuple[str, ...], team: str | None,
+          technician: str | None, unassigned: bool) -> None:
+    if technician and unassigned:
+        fail(_("--technician and --unassigned exclude each other"))
+    store = obj.open()
+    f = QueueFilter(statuses=_statuses(status), priorities=_priorities(priority), unassigned=unassigned)
+    if team:
+        f = f.model_copy(update={"team_id": _pick(_("team"), team, [(t.id, t.name) for t in store.teams()])[0]})
+    tech_name = None
+    if technician:
+        tech_name = _pick(_("technician"), technician, [(t.id, t.name) for t in store.technicians()])[1]
+    now, tz = store.now(), store.timezone
+    rows, total = _fetch(store, f, tech_name, limit)
+    lines = [_line(r, now, tz) for r in rows]
+    c = store.counts(now)
+    fmt = fmt.lower()
+    if fmt == "json":
+        click.echo(json.dumps({
+            "at": _iso(now, tz), "timezone": tz,
+            "counts": {"open": c.open, "at_risk": c.at_risk, "breached": c.breached, "unassigned": c.unassigned},
+            "matching": total, "tickets": lines,
+        }, ensure_ascii=False, indent=2))
+        return
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(lines)
+        click.echo(buf.getvalue(), nl=False)
+        return
+    summary = _("open {o} · at risk {r} · breached {b} · unassigned {u} · {at} {tz}").format(
+        o=c.open, r=c.at_risk, b=c.breached, u=c.unassigned, at=local_time(now, tz, "YYYY-MM-DD HH:mm"), tz=tz)
+    if stdout_is_tty():
+        summary = fit(summary, shutil.get_terminal_size().columns).rstrip()
+    click.echo(summary)
+    if f.active or tech_name:
+        click.echo(_("{n} match, {shown} shown").format(n=total, shown=len(lines)))
+    if lines:
+        for text in _table(lines):
+            click.echo(text)
+    else:
+        click.echo(_("no tickets"))
+
+
+# ---------------------------------------------------------------- ticket
+
+ACTIONS = {
+    "ticket.create": lambda: _("created"), "ticket.assign": lambda: _("assigned"),
+    "ticket.reassign": lambda: _("reassigned"), "ticket.respond": lambda: _("responded"),
+    "ticket.arrive": lambda: _("arrived"), "ticket.pause": lambda: _("on hold"),
+    "ticket.resume": lambda: _("resumed"), "ticket.resolve": lambda: _("resolved"),
+    "ticket.close": lambda: _("closed"), "ticket.cancel": lambda: _("cancelled"),
+}
+
+
+def _action(action: str) -> str:
+    label = ACTIONS.get(action)
+    return label() if label else clean(action, single_line=True)
+
+
+def _plain(value: Any, tz: str) -> Any:
+    """JSON-ready and terminal-safe: local ISO times, cleaned text."""
+    if isinstance(value, DateTime):
+        return value.in_timezone(tz).isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {clean(str(k), single_line=True): _plain(v, tz) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v, tz) for v in value]
+    return value
+
+
+def _clock(c: ClockStatus, t: Ticket, now: DateTime, tz: str) -> dict[str, Any]:
+    state = c.state(now)
+    if c.met_at is not None:
+        when = _("met {at}").format(at=local_time(c.met_at, tz)) + ("" if c.met_on_time else " " + _("(late)"))
+        seconds = None
+    elif c.due is None:
+        seconds = c.frozen_left_s or 0.0
+        when = _("stopped, {left} left").format(left=duration(seconds))
+    else:
+        seconds = c.seconds_left(now)
+        when = (_("{d} overdue") if seconds < 0 else _("{d} left")).format(d=duration(seconds))
+    open_ticket = t.status not in ("closed", "cancelled")
+    counts = open_ticket or c.met_at is not None  # a cancelled ticket's unmet clocks mean nothing
+    return {
+        "clock": c.clock, "title": clock_title(c.clock), "due": c.due.in_timezone(tz).isoformat() if c.due else None,
+        "met_at": c.met_at.in_timezone(tz).isoformat() if c.met_at else None,
+        "met_on_time": c.met_on_time, "seconds_left": None if seconds is None else round(seconds),
+        "state": state if counts else None, "state_label": state_label(state) if counts else "—",
+        "text": when if counts else "",
+        "_due_text": local_time(c.due, tz) if c.due else "—",
+    }
+
+
+def _change_text(e_old: dict[str, Any], e_new: dict[str, Any], names: dict[int, str], tz: str) -> str:
+    def value(key: str, v: object) -> str:
+        if key == "technician_id" and isinstance(v, int):
+            v = names.get(v, v)
+        elif key == "status" and isinstance(v, str):
+            v = status_label(v)
+        elif key.endswith("_at") and isinstance(v, str):
+            parsed = from_db(v) if len(v) == 20 else None
+            v = local_time(parsed, tz, "MM-DD HH:mm") if parsed else v
+        return clean("—" if v in (None, "") else str(v), single_line=True)
+
+    return ", ".join(
+        f"{k.removesuffix('_id')}: {value(k, e_old[k])} → {value(k, v)}" if k in e_old
+        else f"{k.removesuffix('_id')}: {value(k, v)}"
+        for k, v in e_new.items()
+    )
+
+
+@cli.command(short_help=_("Print one ticket with its clocks and timeline."),
+             help=_("Print one ticket: its fields, SLA clocks, second-repair links and timeline, in the site's time zone."))
+@click.argument("number", metavar="N")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"], case_sensitive=False), default="text",
+              show_default=True, help=_("Output format."))
+@file_options
+@click.pass_obj
+def ticket(obj: Ctx, number: str, fmt: str) -> None:
+    digits = number.strip().lstrip("#")
+    if not digits.isdigit():
+        fail(_("not a ticket number: {n}").format(n=number))
+    store = obj.open()
+    tid = int(digits)
+    t = store.ticket(tid)
+    now, tz = store.now(), store.timezone
+    clocks = [_clock(c, t, now, tz) for c in store.clocks(tid)]
+    linked = store.linked(tid)
+    events = store.timeline(tid)
+    names = {tech.id: tech.name for tech in store.technicians()}
+    if fmt.lower() == "json":
+        data = _plain(t.model_dump(), tz)
+        data.update(
+            status_label=status_label(t.status, t.arrival_mode), priority_label=priority_label(t.priority),
+            timezone=tz, at=_iso(now, tz),
+            clocks=[{k: v for k, v in c.items() if not k.startswith("_")} for c in clocks],
+            linked=[{"id": o.id, "relation": "repeated_by" if o.repeat_of == t.id else "repeats",
+                     "status": o.status, "reported_at": o.reported_at.in_timezone(tz).isoformat()} for o in linked],
+            timeline=[{"at": e.at.in_timezone(tz).isoformat(), "actor": clean(e.actor, single_line=True),
+                       "action": e.action, "old": _plain(e.old, tz), "new": _plain(e.new, tz)} for e in events],
+        )
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+
+    out: list[str] = []
+
+    def field(label: str, value: Any) -> None:
+        text = clean(str(value)) if value not in (None, "") else "—"
+        first, *rest = text.split("\n")
+        out.append(f"{fit(label, 15)} {first}")
+        out.extend(" " * 16 + more for more in rest)  # a multi-line description stays readable
+
+    out.append(f"{_('Ticket #{id}').format(id=t.id)}  {priority_label(t.priority)}  {status_label(t.status, t.arrival_mode)}"
+               + ("  ↻" if t.repeat_of else ""))
+    field(_("Reported"), f"{local_time(t.reported_at, tz)}  ({channel_label(t.channel)})")
+    field(_("Reporter"), f"{t.reporter}  {t.phone}")
+    field(_("Site"), t.site_name)
+    field(_("Equipment"), t.equipment_tag)
+    field(_("Category"), category_label(t.category))
+    field(_("Description"), t.description)
+    field(_("Technician"), t.technician_name)
+    field(_("Logged by"), t.created_by)
+    if t.wait_reason:
+        field(_("Waiting on"), wait_reason_label(t.wait_reason))
+    if t.resolved_at:
+        for label, value in ((_("Symptom"), t.symptom), (_("Cause"), t.cause), (_("Action"), t.action),
+                             (_("Parts"), t.parts)):
+            field(label, value)
+    if t.closed_at:
+        field(_("Signed off by"), t.signoff)
+        field(_("Fee"), t.fee)
+    if t.cancelled_at:
+        field(_("Cancelled"), t.cancel_reason)
+    field(_("Version"), _("{v}, last change by {by} at {at}").format(
+        v=t.version, by=clean(t.updated_by, single_line=True), at=local_time(t.updated_at, tz, "YYYY-MM-DD HH:mm:ss")))
+    out += ["", _("SLA clocks (times in {tz})").format(tz=tz)]
+    for c in clocks:
+        out.append(f"{SYMBOL.get(c['state'] or '', ' ')} {fit(c['title'], 18)} {_('due')} {fit(c['_due_text'], 17)}"
+                   f" {fit(c['state_label'], 9)} {c['text']}".rstrip())
+    out += ["", _("Second-repair links")]
+    for o in linked:
+        relation = _("repeats this ticket") if o.repeat_of == t.id else _("earlier repair")
+        out.append(f"  #{o.id}  {local_time(o.reported_at, tz)}  {status_label(o.status)}  {relation}  "
+                   f"{clean(o.description, single_line=True)}")
+    if not linked:
+        out.append("  " + _("none"))
+    out += ["", _("Timeline")]
+    for e in events:
+        if e.action == "ticket.create":
+            changes = f"P{e.new.get('priority')} {clean(str(e.new.get('description', '')), single_line=True)}"
+        else:
+            changes = _change_text(e.old, e.new, names, tz)
+        out.append(f"  {local_time(e.at, tz, 'YYYY-MM-DD HH:mm:ss')}  {fit(clean(e.actor, single_line=True), 10)} "
+                   f"{fit(_action(e.action), 11)} {changes}".rstrip())
+    click.echo("\n".join(out))
