@@ -275,7 +275,7 @@ class Store:
 
     # Settings a user may change (``dispatch set``); internal keys such as the
     # demo marker are written only by their own methods, never through here.
-    SETTABLE = ("calendar", "center_name", "repeat_window_days", "timezone")
+    SETTABLE = ("calendar", "center_name", "currency", "fee_confirm_above", "repeat_window_days", "timezone")
 
     @staticmethod
     def check_setting(key: str, value: Any) -> Any:
@@ -294,6 +294,11 @@ class Store:
             if not name or len(name) > 120:
                 raise RuleViolation(_("center_name must be 1 to 120 characters"))
             return name
+        if key in ("currency", "fee_confirm_above"):
+            try:
+                return check_currency(value) if key == "currency" else str(check_fee_confirm_above(value))
+            except ValueError as exc:
+                raise RuleViolation(str(exc)) from None
         if key == "repeat_window_days":
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 365:
                 raise RuleViolation(_("repeat_window_days must be a whole number of days from 1 to 365"))

@@ -147,7 +147,7 @@ async def test_console_shows_replaced_refuses_save_and_reopens(
         assert isinstance(app.screen, ActionForm)
         assert "nothing was saved" in str(app.screen.query_one("#e-general", Static).render())
         assert store.stats() == old and digest(db_path) == new_bytes
-        await pilot.press("escape")
+        await pilot.press("escape", "d")  # a changed form asks first: discard
         await pilot.pause()
         # ctrl+o: the new file's tickets, live again
         await pilot.press("ctrl+o")

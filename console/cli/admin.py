@@ -110,8 +110,9 @@ def _parse_value(key: str, text: str) -> Any:
 
 
 @cli.command("set", context_settings={"ignore_unknown_options": True},
-             short_help=_("Change a setting (timezone, center_name, repeat_window_days, calendar)."), help=_(
-    "Change a setting: timezone (e.g. Asia/Shanghai), center_name, repeat_window_days (1–365), calendar"
+             short_help=_("Change a setting (timezone, center_name, currency, repeat_window_days, calendar, …)."), help=_(
+    "Change a setting: timezone (e.g. Asia/Shanghai), center_name, currency (the symbol before amounts, e.g. ¥),"
+    " fee_confirm_above (fees above it ask to confirm, default 5000), repeat_window_days (1–365), calendar"
     " (24x7, or JSON such as '{\"kind\": \"business\", \"opens\": \"08:30\", \"closes\": \"17:30\","
     " \"weekdays\": [1,2,3,4,5]}'; business hours close later the same day: overnight hours are not supported yet)."))
 @click.argument("key")
