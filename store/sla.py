@@ -48,7 +48,8 @@ DEFAULT_POLICY: dict[int, Policy] = {
 
 class Calendar(Protocol):
     def add(self, start: DateTime, seconds: float) -> DateTime:
-        """The instant after ``seconds`` of working time counted from ``start``."""
+        """The instant after ``seconds`` of working time counted from ``start``
+        (negative: the latest instant that much working time before it)."""
         ...
 
     def between(self, a: DateTime, b: DateTime) -> float:
@@ -112,6 +113,8 @@ class BusinessHours:
     def add(self, start: DateTime, seconds: float) -> DateTime:
         if not self.weekdays:
             raise ValueError("a business-hours calendar needs at least one working day")
+        if seconds < 0:
+            return self._back(start, -seconds)
         day = start.in_timezone(self.tz).date().subtract(days=1)
         left = seconds
         for _ in range(366 * 20):
@@ -124,6 +127,23 @@ class BusinessHours:
                 left -= avail
             day = day.add(days=1)
         raise ValueError("deadline too far in the future")
+
+    def _back(self, end: DateTime, seconds: float) -> DateTime:
+        """The latest instant ``seconds`` of working time before ``end``: an
+        overdue clock held over a weekend is, on Monday, as overdue as when it
+        was held (not by the weekend's wall time too)."""
+        day = end.in_timezone(self.tz).date().add(days=1)
+        left = seconds
+        for _ in range(366 * 20):
+            window = self._window(day)
+            if window and window[0] < end:
+                hi = min(window[1], end)
+                avail = (hi - window[0]).total_seconds()
+                if left <= avail:
+                    return hi.subtract(seconds=left)
+                left -= avail
+            day = day.subtract(days=1)
+        raise ValueError("deadline too far in the past")
 
 
 @dataclass(frozen=True)
@@ -156,16 +176,20 @@ def deadline(
     calendar: Calendar | None = None,
 ) -> tuple[DateTime | None, float | None]:
     """(due, frozen_left): due is None while an open pause stops the clock,
-    and then frozen_left is the working time that was left when it stopped."""
+    and then frozen_left is the working time that was left when it stopped
+    (negative: it stopped that long overdue).
+
+    The clock stops on hold whether or not the deadline has passed (DOMAIN.md
+    §2): a pause from the deadline on freezes the overdue time, and once it
+    ends the overdue time resumes from there."""
     cal = calendar or AlwaysOpen()
     due = cal.add(start, window_s)
     for p in merge_pauses(pauses):
         ps = max(p.start, start)
         if p.end is not None and p.end <= ps:
             continue
-        if ps >= due:
-            break
-        left = cal.between(ps, due)
+        # Working time left when the clock stopped; negative: overdue.
+        left = cal.between(ps, due) if ps < due else 0.0 - cal.between(due, ps)  # (never -0.0)
         if p.end is None:
             return None, left
         due = cal.add(p.end, left)
@@ -232,11 +256,16 @@ def clock_statuses(
     for clock in CLOCKS:
         window = policy.window_s(clock)
         met_at = met.get(clock)
-        # A pause that starts after the clock was met cannot move its deadline.
-        relevant = [p for p in pauses if met_at is None or p.start < met_at]
+        # Time after the clock was met cannot move its deadline: a pause that
+        # starts then is dropped, one that spans the meeting ends there (met
+        # while waiting overdue is late, and the deadline is known, not frozen).
+        relevant = pauses if met_at is None else [
+            Pause(p.start, met_at if p.end is None else min(p.end, met_at)) for p in pauses if p.start < met_at
+        ]
         due, frozen = deadline(reported_at, window, relevant, calendar)
         risk_due, _ = deadline(reported_at, window * (1 - AT_RISK_SHARE), relevant, calendar)
-        out.append(ClockStatus(clock, window, due, risk_due if due else None, frozen, met_at))
+        # (An open pause stops both clocks, so risk_due is None while due is.)
+        out.append(ClockStatus(clock, window, due, risk_due, frozen, met_at))
     return out
 
 

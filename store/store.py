@@ -109,8 +109,9 @@ def derive(row: dict[str, Any], pauses: list[Pause], policy: dict[int, Policy], 
     """The SLA fields stored with a ticket so the queue sorts by an index.
 
     queue_key orders by priority, then: running clocks by absolute deadline,
-    clocks stopped while waiting by the frozen time left, resolved tickets
-    (no clock) last. The deadline order does not change as time passes."""
+    clocks stopped while waiting by the frozen time left (overdue ones first,
+    most overdue first), resolved tickets (no clock) last. The deadline order
+    does not change as time passes."""
     status = row["status"]
     is_open = status in rules.OPEN_STATUSES
     out: dict[str, Any] = dict.fromkeys(DERIVED)
@@ -131,7 +132,12 @@ def derive(row: dict[str, Any], pauses: list[Pause], policy: dict[int, Policy], 
         out["queue_key"] = f"{prio}0{out['due_at']}{tid}"
     else:
         out["frozen_left_s"] = nxt.frozen_left_s
-        out["queue_key"] = f"{prio}1{max(0, int(nxt.frozen_left_s or 0)):012d}{tid}"
+        left = nxt.frozen_left_s or 0.0
+        # 12 characters that sort as the time left does. Stopped overdue
+        # (negative) starts with '-', before every digit, then a complement so
+        # the most overdue comes first; time left keeps the form keys had before.
+        frozen = f"{int(left):012d}" if left >= 0 else f"-{max(0, 10**11 + int(left // 1)):011d}"
+        out["queue_key"] = f"{prio}1{frozen}{tid}"
     return out
 
 

@@ -60,18 +60,22 @@ def closed_only(specs: list[tuple[int, int | None]]) -> list[tuple[int, int | No
 # ------------------------------------------------------- reference model
 
 def brute_deadline(start: int, window: int, specs: list[tuple[int, int | None]]) -> tuple[int | None, int | None]:
-    """Step minute by minute: a minute counts unless a pause covers it.
-    Returns (deadline minute, None) or (None, seconds left) once an open pause
-    stops the clock."""
+    """Step minute by minute: a minute counts unless a pause covers it, before
+    the deadline and after it alike (DOMAIN.md §2: overdue time stops on hold
+    too). Counting runs on past every pause; the deadline is the minute at
+    which the count reached ``window`` had it gone on from there unpaused.
+    Returns (deadline minute, None) or (None, seconds left, negative when
+    overdue) once an open pause stops the clock."""
+    horizon = max([start] + [s + (n or 0) for s, n in specs]) + window
     t, worked = start, 0
-    while worked < window:
+    while t < horizon:
         covering = [n for s, n in specs if s <= t and (n is None or t < s + n)]
         if covering and None in covering:
             return None, (window - worked) * 60
         if not covering:
             worked += 1
         t += 1
-    return t, None
+    return t - (worked - window), None
 
 
 def paused_overlap(pauses: list[Pause], a: DateTime, b: DateTime) -> float:
@@ -124,13 +128,14 @@ def test_deadline_matches_minute_stepping_reference(start: int, window: int, spe
     specs=st.lists(st.tuples(st.integers(0, 600 * 60), st.integers(0, 120 * 60)), max_size=6),
 )
 def test_closed_pauses_push_deadline_by_their_overlap(start: int, window: int, specs: list) -> None:
-    """Seconds precision: due = start + window + paused time inside [start, due)."""
+    """Seconds precision: due = start + window + paused time from the start on."""
     s = BASE.add(seconds=start)
     pauses = [Pause(BASE.add(seconds=a), BASE.add(seconds=a + n)) for a, n in specs]
     due, frozen = deadline(s, window, pauses)
     assert frozen is None and due is not None
-    assert (due - s).total_seconds() == pytest.approx(window + paused_overlap(pauses, s, due))
-    # Paused time from the deadline on does not count.
+    # Paused time after the deadline counts too: the overdue time stops on hold.
+    forever = BASE.add(days=365)
+    assert (due - s).total_seconds() == pytest.approx(window + paused_overlap(pauses, s, forever))
     assert due >= s.add(seconds=window)
 
 
@@ -156,15 +161,15 @@ def test_open_pause_freezes_the_time_left_at_its_start(start: int, window: int, 
     assert due_before is not None
     due, frozen = deadline(at(start), window * 60, [*closed, Pause(at(open_at))])
     stop = max(at(open_at), at(start))
-    if stop >= due_before:
-        # The clock ran out before the pause: the deadline stands.
-        assert (due, frozen) == (due_before, None)
-        return
-    assert due is None
+    # The clock stops even when it ran out before the pause: then what is
+    # frozen is negative, the time it was overdue.
+    assert due is None and frozen is not None
     # The pause may start inside a closed pause: the clock stopped at that one's start.
     worked = (stop - at(start)).total_seconds() - paused_overlap(closed, at(start), stop)
     assert frozen == pytest.approx(window * 60 - worked)
-    assert 0 < frozen <= window * 60
+    assert frozen <= window * 60
+    if stop >= due_before:
+        assert frozen <= 0
 
 
 def test_open_pause_examples() -> None:
@@ -174,8 +179,12 @@ def test_open_pause_examples() -> None:
     assert deadline(at(10), 3600, [Pause(at(0))]) == (None, 3600.0)
     # Paused 09:20–09:50 then from 10:00: 30 minutes of the second hour left.
     assert deadline(at(0), 3600, [Pause(at(20), at(50)), Pause(at(60))]) == (None, 1800.0)
-    # A pause starting at the deadline does not stop a clock that has run out.
-    assert deadline(at(0), 3600, [Pause(at(60))]) == (at(60), None)
+    # A pause starting at the deadline stops the clock with nothing left ...
+    assert deadline(at(0), 3600, [Pause(at(60))]) == (None, 0.0)
+    # ... and one starting 30 minutes overdue keeps it 30 minutes overdue.
+    assert deadline(at(0), 3600, [Pause(at(90))]) == (None, -1800.0)
+    # Once it ends, the overdue time resumes from there: the deadline moved out by the pause.
+    assert deadline(at(0), 3600, [Pause(at(90), at(150))]) == (at(120), None)
 
 
 # ------------------------------------------------------------ merge_pauses
@@ -384,10 +393,10 @@ def test_business_deadline_counts_working_time_outside_pauses(
     due, frozen = deadline(a, window, pauses, bh)
     assert frozen is None and due is not None
     assert due >= bh.add(a, window)
-    worked = bh.between(a, due) - sum(
-        bh.between(max(p.start, a), min(p.end, due)) for p in merge_pauses(pauses) if p.end is not None
-    )
-    assert worked == pytest.approx(window, abs=1e-6)
+    # The deadline is the window plus every paused working second from the
+    # report on, including those after it (overdue time stops on hold too).
+    paused = sum(bh.between(max(p.start, a), p.end) for p in merge_pauses(pauses) if p.end is not None)
+    assert bh.between(a, due) == pytest.approx(window + paused, abs=1e-6)
 
 
 # ------------------------------------------------------------------ state
@@ -432,8 +441,8 @@ def test_pausing_does_not_change_the_state(window_min: int, elapsed: int) -> Non
     expected = "breached" if left <= 0 else "at_risk" if left <= window_min * 60 * AT_RISK_SHARE else "ok"
     assert running.state(now) == expected
     assert running.seconds_left(now) == left
-    if left > 0:  # (a pause from the deadline on does not stop the clock)
-        assert paused.seconds_left(now.add(hours=5)) == left
+    # Frozen, overdue or not (DOMAIN.md §2).
+    assert paused.seconds_left(now.add(hours=5)) == left
 
 
 def test_clock_statuses_and_met_on_time() -> None:
