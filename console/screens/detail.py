@@ -186,7 +186,7 @@ class DetailScreen(TicketActions):
         if self.ticket is None or not self._clocks:
             return
         clocks = self.query_one("#clocks", Static)
-        text = Content("").join(self._clock_lines(self.app.clock(), clocks.content_size.width))  # type: ignore[attr-defined]
+        text = Content("").join(self._clock_lines(self.app.clock(), clocks.content_size.width)).rstrip()  # type: ignore[attr-defined]
         if text != self._clocks_text:
             self._clocks_text = text
             clocks.update(text)
@@ -228,7 +228,7 @@ class DetailScreen(TicketActions):
             fields.append(line(_("Cancelled"), t.cancel_reason))
         fields.append(line(_("Version"), _("{v}, last change by {by} at {at}").format(
             v=t.version, by=t.updated_by, at=local_time(t.updated_at, tz, "YYYY-MM-DD HH:mm:ss"))))
-        self.query_one("#fields", Static).update(Content("").join(fields))
+        self.query_one("#fields", Static).update(Content("").join(fields).rstrip())
 
         self._clocks = clocks
         self._clocks_text = None
