@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -73,12 +74,7 @@ class AssignScreen(FormModal[Ticket | None]):
         self.query_one("#row-reason").display = reassign
         self.query_one("#save", Button).label = _("Reassign (ctrl+s)") if reassign else _("Assign (ctrl+s)")
         options.clear_options()
-        for tech, skilled in self.candidates:
-            mark = "✓" if skilled else "·"
-            current = "  ← " + _("current") if tech.id == t.technician_id else ""
-            options.add_option(Option(Content(
-                f"{mark} {fit(clean(tech.name, single_line=True), 14)} {fit(clean(tech.team_name, single_line=True), 12)} "
-                + _("open {n}").format(n=tech.open_load) + current), id=str(tech.id)))
+        options.add_options(candidate_options(self.candidates, t.technician_id))
         if not self.candidates:
             show_error(self, "general", _("No technician is on duty."))
         ids = [tech.id for tech, _skilled in self.candidates]
@@ -129,3 +125,21 @@ class AssignScreen(FormModal[Ticket | None]):
         assert t is not None
         why = rules.refusal("assign", t.status, t.technician_id, t.first_response_at is not None)
         show_error(self, "general", message + (" " + _("Now: {why}").format(why=why) if why else ""))
+
+
+def candidate_options(candidates: list[tuple[Technician, bool]], current_id: int | None) -> list[Option]:
+    """One row per technician. Name and team columns are as wide as the
+    longest shown (within limits), so a team name is not cut while the form
+    has room to spare."""
+    names = [clean(tech.name, single_line=True) for tech, _skilled in candidates]
+    teams = [clean(tech.team_name, single_line=True) for tech, _skilled in candidates]
+    name_w = min(24, max(map(cell_len, names), default=0))
+    team_w = min(28, max(map(cell_len, teams), default=0))
+    load_w = max((len(str(tech.open_load)) for tech, _skilled in candidates), default=1)
+    rows = []
+    for (tech, skilled), name, team in zip(candidates, names, teams, strict=True):
+        mark = "✓" if skilled else "·"
+        current = "  ← " + _("current") if tech.id == current_id else ""
+        load = _("open {n}").format(n=f"{tech.open_load:>{load_w}}")
+        rows.append(Option(Content(f"{mark} {fit(name, name_w)}  {fit(team, team_w)}  {load}{current}"), id=str(tech.id)))
+    return rows

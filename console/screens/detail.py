@@ -4,34 +4,65 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import work
+from pendulum import DateTime
+from rich.cells import cell_len
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
 
 from store.models import Event, Ticket, category_label, channel_label, priority_label, wait_reason_label
 from store.rules import status_label
 from store.sla import ClockStatus
 from store.text import clean
-from store.timeutil import from_db
 
 from ..actions import ACTION_BINDINGS, HELP_BINDING, Target, TicketActions, target_of
 from ..format import STATE_SYMBOL, clock_title, duration, fit, local_time, state_label
 from ..i18n import _
+from ..timeline import Names, entries, short_time
+
+
+class DetailBody(VerticalScroll):
+    """The scrolling page: j/k/g/G like the queue, on top of the arrows,
+    PgUp/PgDn and Home/End a VerticalScroll already has. None of these keys
+    is a ticket action (a r o w u v c x)."""
+
+    BINDINGS = [
+        Binding("j", "scroll_down", _("Scroll down"), show=False),
+        Binding("k", "scroll_up", _("Scroll up"), show=False),
+        Binding("g", "scroll_home", _("Top"), show=False),
+        Binding("G", "scroll_end", _("Bottom"), show=False),
+    ]
+
+
+class LinkList(OptionList):
+    """Linked repairs: pick one and Enter opens its detail."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", _("Down"), show=False),
+        Binding("k", "cursor_up", _("Up"), show=False),
+        Binding("g", "first", _("First"), show=False),
+        Binding("G", "last", _("Last"), show=False),
+    ]
 
 
 class DetailScreen(TicketActions):
     BINDINGS = [
         HELP_BINDING,
         Binding("escape,q", "back", _("Back")),
+        Binding("enter", "linked", _("Linked")),
         *ACTION_BINDINGS,
         Binding("ctrl+r", "reload", _("Reload"), show=False),
     ]
     DEFAULT_CSS = """
     DetailScreen #detail { padding: 0 1; }
     DetailScreen .section { text-style: bold; margin-top: 1; color: $accent; }
+    DetailScreen #linked { height: auto; border: none; padding: 0; }
+    DetailScreen #timeline { height: auto; }
+    DetailScreen #timeline .changes { padding-left: 4; }
     """
 
     def __init__(self, ticket_id: int) -> None:
@@ -41,19 +72,23 @@ class DetailScreen(TicketActions):
         self._version = -1
         self._clocks: list[ClockStatus] = []
         self._clocks_text: Content | None = None
+        self._shown: tuple[Any, ...] | None = None
+        self._links: list[int] = []
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="detail"):
+        with DetailBody(id="detail"):
             yield Static(_("Loading…"), id="fields")
             yield Static(_("SLA clocks"), classes="section")
             yield Static("", id="clocks")
-            yield Static(_("Second-repair links"), classes="section")
-            yield Static("", id="linked")
+            yield Static(_("Second-repair links"), classes="section", id="linked-title")
+            yield Static(_("none"), id="no-links")
+            yield LinkList(id="linked", compact=True)
             yield Static(_("Timeline"), classes="section")
-            yield Static("", id="timeline")
+            yield Vertical(id="timeline")
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#linked").display = False
         self.query_one("#detail").focus()
         self.load()
         self.set_interval(1.0, self._render_clocks, name="clocks")
@@ -84,6 +119,23 @@ class DetailScreen(TicketActions):
     def action_back(self) -> None:
         self.dismiss(None)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "linked":
+            return bool(self._links)  # shown only when there is something to open
+        return super().check_action(action, parameters)
+
+    def action_linked(self) -> None:
+        """Enter on the page moves to the linked repairs; Enter there opens one."""
+        links = self.query_one(LinkList)
+        if self._links:
+            links.focus()
+            links.scroll_visible(animate=False)
+
+    @on(OptionList.OptionSelected, "#linked")
+    def _open_linked(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is not None:
+            self.app.push_screen(DetailScreen(int(event.option.id)))
+
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def load(self) -> None:
         store = self.app.store  # type: ignore[attr-defined]
@@ -96,17 +148,19 @@ class DetailScreen(TicketActions):
             return
         self.app.call_from_thread(self.show, *data)
 
-    def _render_clocks(self) -> None:
-        """Countdowns tick; the Static is updated only when its text changes."""
-        if self.ticket is None:
-            return
+    def _clock_lines(self, now: DateTime, width: int) -> list[Content]:
+        """One line per clock, columns sized from the labels (translations
+        differ in width); when a line would not fit, its status goes on a
+        line of its own instead of wrapping mid-phrase."""
+        assert self.ticket is not None
         t, tz = self.ticket, self.app.tz  # type: ignore[attr-defined]
-        now = self.app.clock()  # type: ignore[attr-defined]
-        rows = []
+        title_w = max(cell_len(clock_title(c.clock)) for c in self._clocks)
+        state_w = max(cell_len(state_label(s)) for s in ("ok", "at_risk", "breached"))
+        cells = []
         for c in self._clocks:
             state = c.state(now)
             if c.met_at is not None:
-                when = _("met {at}").format(at=local_time(c.met_at, tz))
+                when = _("met {at}").format(at=short_time(c.met_at, tz, c.due or now))
                 if not c.met_on_time:
                     when += " " + _("(late)")
             elif c.due is None:
@@ -116,14 +170,30 @@ class DetailScreen(TicketActions):
                 when = (_("{d} overdue") if left < 0 else _("{d} left")).format(d=duration(left))
             open_ticket = t.status not in ("closed", "cancelled")
             shown = state_label(state) if (open_ticket or c.met_at) else "—"
-            rows.append(Content(
-                f"{STATE_SYMBOL.get(state, ' ')} {clock_title(c.clock):<18} "
-                f"{_('due')} {local_time(c.due, tz) if c.due else '—':<17} {shown:<9} {when}\n"
-            ).stylize("$error bold" if state == "breached" else ("$warning" if state == "at_risk" else "")))
-        text = Content("").join(rows)
+            cells.append((c, state, short_time(c.due, tz, now) if c.due else "—", shown, when))
+        due_w = max(cell_len(due) for _c, _s, due, _sh, _w in cells)
+        rows = []
+        for c, state, due, shown, when in cells:
+            head = (f"{STATE_SYMBOL.get(state, ' ')} {fit(clock_title(c.clock), title_w)}  "
+                    f"{_('due')} {fit(due, due_w)}  {fit(shown, state_w)}")
+            line = f"{head}  {when}" if not width or cell_len(head) + 2 + cell_len(when) <= width \
+                else f"{head}\n{' ' * (title_w + 4)}{when}"
+            rows.append(Content(line + "\n").stylize(
+                "$error bold" if state == "breached" else ("$warning" if state == "at_risk" else "")))
+        return rows
+
+    def _render_clocks(self) -> None:
+        """Countdowns tick; the Static is updated only when its text changes."""
+        if self.ticket is None or not self._clocks:
+            return
+        clocks = self.query_one("#clocks", Static)
+        text = Content("").join(self._clock_lines(self.app.clock(), clocks.content_size.width)).rstrip()  # type: ignore[attr-defined]
         if text != self._clocks_text:
             self._clocks_text = text
-            self.query_one("#clocks", Static).update(text)
+            clocks.update(text)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._render_clocks)
 
     def show(
         self, t: Ticket, clocks: list[ClockStatus], linked: list[Ticket], events: list[Event], names: dict[int, str],
@@ -155,45 +225,54 @@ class DetailScreen(TicketActions):
             fields += [line(_("Symptom"), t.symptom), line(_("Cause"), t.cause),
                        line(_("Action"), t.action), line(_("Parts"), t.parts)]
         if t.closed_at:
-            fields += [line(_("Signed off by"), t.signoff), line(_("Fee"), t.fee)]
+            fields += [line(_("Signed off by"), t.signoff), line(_("Fee"), None if t.fee is None else f"{t.fee:.2f}")]
         if t.cancelled_at:
             fields.append(line(_("Cancelled"), t.cancel_reason))
         fields.append(line(_("Version"), _("{v}, last change by {by} at {at}").format(
             v=t.version, by=t.updated_by, at=local_time(t.updated_at, tz, "YYYY-MM-DD HH:mm:ss"))))
-        self.query_one("#fields", Static).update(Content("").join(fields))
+        self.query_one("#fields", Static).update(Content("").join(fields).rstrip())
 
         self._clocks = clocks
         self._clocks_text = None
         self._render_clocks()
 
-        links = [
-            Content(f"#{o.id}  {local_time(o.reported_at, tz)}  {status_label(o.status)}  "
-                    + (_("repeats this ticket") if o.repeat_of == t.id else _("earlier repair"))
-                    + f"  {clean(o.description, single_line=True)[:50]}\n")
+        # The lists below are rebuilt only when they changed: a live reload
+        # must not move the highlighted link or repaint the whole history.
+        shown = (linked, events, names, tz)
+        if shown == self._shown:
+            return
+        self._shown = shown
+        self._show_links(t, linked, tz)
+        self._show_timeline(t, events, names, tz)
+
+    def _show_links(self, t: Ticket, linked: list[Ticket], tz: str) -> None:
+        links = self.query_one(LinkList)
+        was = links.highlighted
+        links.clear_options()
+        links.add_options(
+            Option(Content(
+                f"#{o.id}  {local_time(o.reported_at, tz)}  {status_label(o.status, o.arrival_mode)}  "
+                + (_("repeats this ticket") if o.repeat_of == t.id else _("earlier repair"))
+                + f"  {clean(o.description, single_line=True)}"), id=str(o.id))
             for o in linked
-        ]
-        self.query_one("#linked", Static).update(Content("").join(links) if links else Content(_("none")))
+        )
+        self._links = [o.id for o in linked]
+        links.display = bool(linked)
+        self.query_one("#no-links").display = not linked
+        if linked:
+            links.highlighted = min(was or 0, len(linked) - 1)
+        self.refresh_bindings()
 
-        def value(key: str, v: object) -> str:
-            if key == "technician_id" and isinstance(v, int):
-                v = names.get(v, v)
-            elif key.endswith("_at") and isinstance(v, str):
-                v = local_time(from_db(v), tz, "MM-DD HH:mm")
-            return clean("—" if v in (None, "") else str(v), single_line=True)[:40]
-
-        timeline = []
-        for e in events:
-            if e.action == "ticket.create":
-                changes = f"P{e.new.get('priority')} {clean(str(e.new.get('description', '')), single_line=True)[:60]}"
-            else:
-                # The audit row as recorded: field, old → new (names for ids, local times).
-                changes = ", ".join(
-                    f"{k.removesuffix('_id')}: {value(k, e.old[k])} → {value(k, v)}" if k in e.old
-                    else f"{k}: {value(k, v)}"
-                    for k, v in e.new.items()
-                )
-            timeline.append(Content(
-                f"{local_time(e.at, tz, 'MM-DD HH:mm:ss')}  {fit(clean(e.actor, single_line=True), 10)} "
-                f"{e.action.removeprefix('ticket.'):<9} {changes}\n"
-            ))
-        self.query_one("#timeline", Static).update(Content("").join(timeline))
+    def _show_timeline(self, t: Ticket, events: list[Event], names: dict[int, str], tz: str) -> None:
+        lookup = Names(names, {t.site_id: t.site_name},
+                       {t.equipment_id: t.equipment_tag} if t.equipment_id and t.equipment_tag else {})
+        widgets: list[Static] = []
+        for entry in entries(events, lookup, tz):
+            widgets.append(Static(Content.assemble(
+                f"{local_time(entry.at, tz, 'MM-DD HH:mm:ss')}  {fit(entry.actor, 10)}  ", (entry.verb, "bold"))))
+            if entry.changes:
+                widgets.append(Static(Content(" · ".join(entry.changes)), classes="changes"))
+        timeline = self.query_one("#timeline")
+        with self.app.batch_update():
+            timeline.remove_children()
+            timeline.mount_all(widgets)

@@ -7,10 +7,12 @@ deadlines and repaints only the cells whose text changed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from pendulum import DateTime
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -32,9 +34,15 @@ from ..i18n import _
 class Column:
     key: str
     title: str
-    width: int
+    width: int  # the width without rows; for sized columns the floor when names are long
     drop: int  # dropped first when narrow: higher goes first; 0 never
     flex: bool = False
+    most: int = 0  # sized by the names loaded, up to this many cells (0: fixed)
+
+
+# The fault text is what a dispatcher reads first: it gets this much before
+# the name columns grow past their floor.
+FAULT_COMFORT = 20
 
 
 def columns() -> list[Column]:
@@ -49,30 +57,106 @@ def columns() -> list[Column]:
         Column("id", _("No."), 7, 0),
         Column("prio", _("P"), 2, 0),
         Column("status", _("Status"), 8, 3),
-        Column("site", _("Site"), 14, 4),
-        Column("equip", _("Equipment"), 9, 6),
+        Column("site", _("Site"), 14, 4, most=30),
+        Column("equip", _("Equipment"), 9, 6, most=14),
         Column("fault", _("Fault"), 12, 5, flex=True),
-        Column("tech", _("Technician"), 10, 2),
+        Column("tech", _("Technician"), 10, 2, most=16),
     ]
 
 
-def layout(width: int) -> list[tuple[Column, int, int]]:
-    """(column, x, width) that fit in ``width`` cells, dropping columns by rank."""
+def layout(width: int, wants: Mapping[str, int] | None = None) -> list[tuple[Column, int, int]]:
+    """(column, x, width) that fit in ``width`` cells, dropping columns by rank.
+
+    ``wants`` holds the widest name per sized column in the rows loaded: a
+    column of short names shrinks (never below its title), one of long names
+    grows up to ``most`` once the fault text has FAULT_COMFORT cells."""
+    wants = wants or {}
     cols = columns()
+    size = {
+        c.key: max(cell_len(c.title), min(c.width, wants[c.key])) if c.most and c.key in wants else c.width
+        for c in cols
+    }
+
     def need(cs: list[Column]) -> int:
-        return sum(c.width for c in cs) + len(cs) - 1
+        return sum(size[c.key] for c in cs) + len(cs) - 1
     while need(cols) > width and any(c.drop for c in cols):
         cols.remove(max(cols, key=lambda c: c.drop))
     spare = max(0, width - need(cols))
+    flex = next((c for c in cols if c.flex), None)
+    if flex is not None:
+        give = min(spare, max(0, FAULT_COMFORT - size[flex.key]))
+        size[flex.key] += give
+        spare -= give
+    for c in cols:
+        if c.most and c.key in wants:
+            give = min(spare, max(0, min(c.most, wants[c.key]) - size[c.key]))
+            size[c.key] += give
+            spare -= give
+    last = flex or (cols[-1] if cols else None)
+    if last is not None:
+        size[last.key] += spare
     out, x = [], 0
     for c in cols:
-        w = c.width + (spare if c.flex else 0)
-        out.append((c, x, w))
-        x += w + 1
-    if out and not any(c.flex for c, _x, _w in out) and spare:
-        c, x0, w = out[-1]
-        out[-1] = (c, x0, w + spare)
+        out.append((c, x, size[c.key]))
+        x += size[c.key] + 1
     return out
+
+
+def _cut_left(text: str, width: int) -> str:
+    """Keep the end of ``text`` in ``width`` cells, '…' marking the cut; start
+    at a word if that still fills half the cell ("…Zhongguancun", not "…k Zhongguancun")."""
+    if cell_len(text) <= width:
+        return text
+    while text and cell_len(text) > width - 1:
+        text = text[1:]
+    space = text.find(" ")
+    if 0 <= space < len(text) - 1 and cell_len(text[space + 1:]) >= width // 2:
+        text = text[space + 1:]
+    return "…" + text
+
+
+def _shared_start(a: str, b: str) -> str:
+    """The start two strings share (of sorted names, the first and last share
+    what all do)."""
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+@dataclass(frozen=True)
+class SiteNames:
+    """What tells the sites in view apart, learnt from the names loaded.
+
+    Site names run from the general to the particular ("建设银行 亚运村支行",
+    "Hang Seng Bank Zhongguancun Sub-branch"): when one does not fit, drop
+    the prefix every site shares, then a designation word several sites end
+    with ("Branch"), then cut from the left so the branch part stays."""
+
+    prefix: str = ""
+    designations: frozenset[str] = frozenset()
+
+    @classmethod
+    def learn(cls, names: Iterable[str]) -> SiteNames:
+        distinct = sorted(set(names))
+        prefix = _shared_start(distinct[0], distinct[-1]) if len(distinct) > 1 else ""
+        if " " in prefix:
+            prefix = prefix[:prefix.rindex(" ") + 1]  # whole words only
+        elif len(prefix) < 2 or any(cell_len(ch) < 2 for ch in prefix):
+            prefix = ""  # unspaced scripts (工商银行北京…) may share characters; Latin text only words
+        # "Bank Place Branch": a last word several three-word names end with
+        # says what kind of site it is, not which. Two-word names ("建设银行
+        # 朝阳支行") keep theirs: there the last word is the branch itself.
+        ends = Counter(words[-1].casefold() for words in (n.split() for n in distinct) if len(words) >= 3)
+        return cls(prefix, frozenset(w for w, n in ends.items() if n > 1))
+
+    def fit(self, name: str, width: int) -> str:
+        if cell_len(name) > width and self.prefix and name.startswith(self.prefix) and name != self.prefix:
+            name = name[len(self.prefix):]
+        words = name.split()
+        if cell_len(name) > width and len(words) >= 3 and words[-1].casefold() in self.designations:
+            name = " ".join(words[:-1])
+        return fit(_cut_left(name, width), width)
 
 
 class QueueTable(ScrollView, can_focus=True):
@@ -132,6 +216,10 @@ class QueueTable(ScrollView, can_focus=True):
         self._styles: dict[str, Style] = {}
         self._cols: tuple[int, list[tuple[Column, int, int]]] | None = None
         self._tails: dict[int, tuple[int, str]] = {}
+        # Column widths and site shortening follow the names loaded; both
+        # change only in set_rows, never on the tick.
+        self._wants: dict[str, int] = {}
+        self._sites = SiteNames()
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.tick, name="countdown")
@@ -155,10 +243,28 @@ class QueueTable(ScrollView, can_focus=True):
             self.cursor = target  # same data: repaint nothing (bytes over SSH)
             return
         self.total, self.start, self.rows = total, offset, rows
+        self._size_columns(rows)
         self.virtual_size = Size(0, total + 1)  # never wider than the view
         self.cursor = target
         self._drawn.clear()
         self.refresh()
+
+    def _size_columns(self, rows: list[QueueRow]) -> None:
+        """Widths from the rows loaded (a few hundred at most, only when data
+        changed); a change drops the cached layout and tails."""
+        if not rows:
+            return  # keep the last sizes: an empty filter result should not reshuffle
+        sites = [clean(r.site_name, single_line=True) for r in rows]
+        wants = {
+            "site": max(map(cell_len, sites)),
+            "equip": max(cell_len(clean(r.equipment_tag, single_line=True)) for r in rows),
+            "tech": max(cell_len(clean(r.technician_name, single_line=True) or "—") for r in rows),
+        }
+        learnt = SiteNames.learn(sites)
+        if (wants, learnt) != (self._wants, self._sites):
+            self._wants, self._sites = wants, learnt
+            self._cols = None
+            self._tails.clear()
 
     def row_at(self, index: int) -> QueueRow | None:
         i = index - self.start
@@ -263,7 +369,7 @@ class QueueTable(ScrollView, can_focus=True):
 
     def _layout(self, width: int) -> list[tuple[Column, int, int]]:
         if self._cols is None or self._cols[0] != width:
-            self._cols = (width, layout(width))
+            self._cols = (width, layout(width, self._wants))
             self._tails.clear()
         return self._cols[1]
 
@@ -272,11 +378,12 @@ class QueueTable(ScrollView, can_focus=True):
         cached = self._tails.get(row.id)
         if cached is not None and cached[0] == row.version:
             return cached[1]
+        w_site = next((w for c, _x, w in cols if c.key == "site"), 0)
         values = {
             "id": f"#{row.id}",
             "prio": f"P{row.priority}",
             "status": status_label(row.status, row.arrival_mode),
-            "site": clean(row.site_name, single_line=True),
+            "site": self._sites.fit(clean(row.site_name, single_line=True), w_site),
             "equip": clean(row.equipment_tag, single_line=True),
             "fault": ("↻ " if row.repeat_of else "") + clean(row.description, single_line=True),
             "tech": clean(row.technician_name, single_line=True) or "—",

@@ -1,0 +1,155 @@
+"""The ticket history in words: audit events as a dispatcher reads them.
+
+Events keep raw column names and values (``first_response_at``, ``fee_cents``,
+``technician_id``): the audit stays exact, and this module turns them into
+labels, local times, money and names for display. Pure functions, no widgets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from pendulum import DateTime
+
+from store.models import Event, category_label, channel_label, priority_label, wait_reason_label
+from store.rules import status_label
+from store.text import clean
+from store.timeutil import from_db
+
+from .i18n import _
+
+
+def verb(action: str, new: Mapping[str, Any]) -> str:
+    """What happened, as a word: ticket.assign -> "assigned"."""
+    if action == "ticket.arrive" and new.get("arrival_mode") == "remote":
+        return _("started remote work")
+    return {
+        "ticket.create": _("logged"),
+        "ticket.assign": _("assigned"),
+        "ticket.reassign": _("reassigned"),
+        "ticket.respond": _("responded"),
+        "ticket.arrive": _("arrived"),
+        "ticket.pause": _("put on hold"),
+        "ticket.resume": _("resumed"),
+        "ticket.resolve": _("resolved"),
+        "ticket.close": _("closed"),
+        "ticket.cancel": _("cancelled"),
+    }.get(action, action)
+
+
+def field_label(key: str) -> str:
+    return {
+        "status": _("Status"), "priority": _("Priority"), "channel": _("Channel"),
+        "reporter": _("Reporter"), "phone": _("Phone"), "site_id": _("Site"),
+        "equipment_id": _("Equipment"), "category": _("Category"), "description": _("Description"),
+        "reported_at": _("Reported"), "created_by": _("Logged by"), "repeat_of": _("Repeats"),
+        "technician_id": _("Technician"), "assigned_at": _("Assigned"),
+        "first_response_at": _("First response"), "arrived_at": _("Arrived"),
+        "arrival_mode": _("Where"), "wait_reason": _("Waiting on"), "resolved_at": _("Resolved"),
+        "symptom": _("Symptom"), "cause": _("Cause"), "action": _("Action"), "parts": _("Parts"),
+        "closed_at": _("Closed"), "signoff": _("Signed off by"), "fee_cents": _("Fee"),
+        "cancelled_at": _("Cancelled"), "cancel_reason": _("Reason"), "reason": _("Reason"),
+        "note": _("Note"),
+    }.get(key, key)
+
+
+def money(cents: int | Decimal) -> str:
+    """Whole cents as money with two decimals: 12050 -> 120.50."""
+    return f"{Decimal(cents) / 100:.2f}"
+
+
+def short_time(at: DateTime, tz: str, ref: DateTime) -> str:
+    """Local time, as short as stays unambiguous next to ``ref``: the clock
+    alone on the same local day, month and day in the same year."""
+    local, ref = at.in_timezone(tz), ref.in_timezone(tz)
+    if local.date() == ref.date():
+        return local.format("HH:mm")
+    return local.format("MM-DD HH:mm" if local.year == ref.year else "YYYY-MM-DD HH:mm")
+
+
+@dataclass(frozen=True)
+class Names:
+    """Id -> name lookups for the values an event holds as ids."""
+
+    technicians: Mapping[int, str]
+    sites: Mapping[int, str]
+    equipment: Mapping[int, str]
+
+
+# Fields that repeat what another field of the same event already says:
+# ``paused_from`` is the status a resume returns to (the status change shows
+# it), and the arrival mode is in the status label ("remote").
+_HIDDEN = {"paused_from"}
+# What a new ticket's first entry shows: the rest is in the fields above.
+_CREATE_FIELDS = ("priority", "category", "channel", "repeat_of", "description")
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: DateTime
+    actor: str
+    verb: str
+    changes: list[str]
+
+
+def entries(events: list[Event], names: Names, tz: str) -> list[Entry]:
+    """The timeline in order. Walks the events so that a status is labelled
+    with the arrival mode in force at that moment ("remote", not "on site")."""
+    out: list[Entry] = []
+    mode: str | None = None
+    for e in events:
+        new_mode = e.new.get("arrival_mode", mode)
+
+        def show(key: str, v: Any, arrival: str | None, at: DateTime = e.at) -> str:
+            if v is None or v == "":
+                return "—"
+            if key == "status":
+                return status_label(str(v), arrival)
+            if key == "priority" and isinstance(v, int):
+                return priority_label(v)
+            if key == "category":
+                return category_label(str(v))
+            if key == "channel":
+                return channel_label(str(v))
+            if key == "wait_reason":
+                return wait_reason_label(str(v))
+            if key == "arrival_mode":
+                return status_label("onsite", str(v))
+            if key == "fee_cents" and isinstance(v, int | Decimal) and not isinstance(v, bool):
+                return money(v)
+            if key == "repeat_of":
+                return f"#{v}"
+            lookup = {"technician_id": names.technicians, "site_id": names.sites,
+                      "equipment_id": names.equipment}.get(key)
+            if lookup is not None and isinstance(v, int):
+                return clean(lookup.get(v, f"#{v}"), single_line=True)
+            if key.endswith("_at") and isinstance(v, str):
+                when = from_db(v)
+                if when is not None:
+                    return short_time(when, tz, at)
+            if isinstance(v, bool):
+                return _("yes") if v else _("no")
+            return clean(str(v), single_line=True)
+
+        if e.action == "ticket.create":
+            keys = [k for k in _CREATE_FIELDS if e.new.get(k) not in (None, "")]
+        else:
+            keys = [k for k in e.new if k not in _HIDDEN]
+            if "status" in keys and "arrival_mode" in keys:
+                keys.remove("arrival_mode")
+        changes = []
+        for k in keys:
+            v = e.new[k]
+            if v in (None, "") and e.old.get(k) in (None, ""):
+                continue  # nothing set, nothing cleared: an empty optional field
+            label = field_label(k)
+            if e.old.get(k) not in (None, ""):
+                changes.append(f"{label}: {show(k, e.old[k], mode)} → {show(k, v, new_mode)}")
+            else:
+                changes.append(f"{label}: {show(k, v, new_mode)}")
+        out.append(Entry(e.at, clean(e.actor, single_line=True), verb(e.action, e.new), changes))
+        mode = new_mode
+    return out
