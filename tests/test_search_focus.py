@@ -191,9 +191,14 @@ async def test_invalid_field_is_marked_not_only_tinted(store: Store) -> None:
         assert screen.query_one("#row-number").has_class("-has-error")
         field = screen.query_one("#f-number", Input)
         assert any(s.style and s.style.bold and s.style.underline for s in segments(field) if s.text.strip())
-        await pilot.press("backspace", *"abc", "tab")  # still wrong; focus moves on
+        await pilot.press("enter", "tab")  # refused again; focus moves on, the mark stays
+        await until(pilot, lambda: screen.query_one("#e-number").has_class("-shown"))
         await pilot.pause()
         assert label_text(app, "number").startswith(" ✗")
+        await pilot.press("shift+tab", "backspace", "1")  # corrected: the error goes at once
+        await pilot.pause()
+        assert not screen.query_one("#e-number").has_class("-shown")
+        assert " ✗" not in label_text(app, "number") and "✗" not in label_text(app, "number")
 
 
 async def test_filter_screen_heading_follows_focus(store: Store) -> None:
