@@ -605,18 +605,16 @@ class Store:
 
     def _changes_since(self, conn: sqlite3.Connection, ticket_id: int, count: int) -> list[str]:
         """The last ``count`` changes of a ticket in words (each write bumps the version once)."""
-        from .labels import INTERNAL_FIELDS, change_text, field_label, value_text
+        from .history import HIDDEN, Names, change_text
 
         rows = conn.execute(
             "SELECT old, new FROM events WHERE ticket_id = ? AND entity = 'ticket' AND action != 'ticket.create'"
             " ORDER BY id DESC LIMIT ?", (ticket_id, max(1, min(count, 5)))).fetchall()
-        names = dict(conn.execute("SELECT id, name FROM technicians").fetchall())
-        tz, out = self.timezone, []
+        names = Names(dict(conn.execute("SELECT id, name FROM technicians").fetchall()), {}, {})
+        now, out = self.now(), []
         for r in reversed(rows):
             old, new = json.loads(r[0] or "{}"), json.loads(r[1] or "{}")
-            out += [change_text(k, old[k], v, tz, names, 24) if k in old
-                    else f"{field_label(k)}: {value_text(k, v, tz, names)[:24]}"
-                    for k, v in new.items() if k not in INTERNAL_FIELDS]
+            out += [change_text(k, old.get(k), v, names, self.timezone, now, 24) for k, v in new.items() if k not in HIDDEN]
         return out
 
     def respond(self, ticket_id: int, version: int, **data: Any) -> Ticket:

@@ -294,7 +294,7 @@ def test_ticket_text(cli_db: dict[str, Any]) -> None:
     out = result.output
     assert out.startswith(f"Ticket #{cli_db['onsite']}  P2 high  on site")
     assert "2026-11-25 17:50" in out  # reported 09:50 UTC, shown in Shanghai
-    for words in ("First response", "On site / remote", "Resolved", "Timeline", "created", "assigned", "Li Wei",
+    for words in ("First response", "On site / remote", "Resolved", "Timeline", "logged", "assigned", "Li Wei",
                   "arrived", LONG):
         assert words in out, words
     hostile = invoke("--db", cli_db["db"], "ticket", f"#{cli_db['hostile']}")

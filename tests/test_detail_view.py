@@ -11,9 +11,9 @@ from textual.widgets import OptionList, Static
 
 from console.screens.assign import AssignScreen
 from console.screens.detail import DetailBody, DetailScreen, LinkList
-from console.timeline import Names, entries, money
 from console.widgets.queue import SiteNames, layout
 from store import Store
+from store.history import Names, entries, money
 
 
 def timeline_text(screen: Any) -> str:

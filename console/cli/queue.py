@@ -20,13 +20,13 @@ from pendulum import DateTime
 from rich.cells import cell_len
 
 from console.format import clock_label, clock_title, duration, fit, local_time, row_clock, state_label
+from store.history import Names, entries
 from store.i18n import _
 from store.models import QueueFilter, QueueRow, Ticket, category_label, channel_label, priority_label, wait_reason_label
 from store.rules import OPEN_STATUSES, status_label
 from store.sla import ClockStatus
 from store.store import Store
 from store.text import clean
-from store.timeutil import from_db
 
 from .common import Ctx, cli, fail, file_options, stdout_is_tty
 
@@ -226,20 +226,6 @@ def queue(obj: Ctx, limit: int, fmt: str, status: tuple[str, ...], priority: tup
 
 # ---------------------------------------------------------------- ticket
 
-ACTIONS = {
-    "ticket.create": lambda: _("created"), "ticket.assign": lambda: _("assigned"),
-    "ticket.reassign": lambda: _("reassigned"), "ticket.respond": lambda: _("responded"),
-    "ticket.arrive": lambda: _("arrived"), "ticket.pause": lambda: _("on hold"),
-    "ticket.resume": lambda: _("resumed"), "ticket.resolve": lambda: _("resolved"),
-    "ticket.close": lambda: _("closed"), "ticket.cancel": lambda: _("cancelled"),
-}
-
-
-def _action(action: str) -> str:
-    label = ACTIONS.get(action)
-    return label() if label else clean(action, single_line=True)
-
-
 def _plain(value: Any, tz: str) -> Any:
     """JSON-ready and terminal-safe: local ISO times, cleaned text."""
     if isinstance(value, DateTime):
@@ -276,24 +262,6 @@ def _clock(c: ClockStatus, t: Ticket, now: DateTime, tz: str) -> dict[str, Any]:
         "text": when if counts else "",
         "_due_text": local_time(c.due, tz) if c.due else "—",
     }
-
-
-def _change_text(e_old: dict[str, Any], e_new: dict[str, Any], names: dict[int, str], tz: str) -> str:
-    def value(key: str, v: object) -> str:
-        if key == "technician_id" and isinstance(v, int):
-            v = names.get(v, v)
-        elif key == "status" and isinstance(v, str):
-            v = status_label(v)
-        elif key.endswith("_at") and isinstance(v, str):
-            parsed = from_db(v) if len(v) == 20 else None
-            v = local_time(parsed, tz, "MM-DD HH:mm") if parsed else v
-        return clean("—" if v in (None, "") else str(v), single_line=True)
-
-    return ", ".join(
-        f"{k.removesuffix('_id')}: {value(k, e_old[k])} → {value(k, v)}" if k in e_old
-        else f"{k.removesuffix('_id')}: {value(k, v)}"
-        for k, v in e_new.items()
-    )
 
 
 @cli.command(short_help=_("Print one ticket with its clocks and timeline."),
@@ -372,11 +340,9 @@ def ticket(obj: Ctx, number: str, fmt: str) -> None:
     if not linked:
         out.append("  " + _("none"))
     out += ["", _("Timeline")]
-    for e in events:
-        if e.action == "ticket.create":
-            changes = f"P{e.new.get('priority')} {clean(str(e.new.get('description', '')), single_line=True)}"
-        else:
-            changes = _change_text(e.old, e.new, names, tz)
-        out.append(f"  {local_time(e.at, tz, 'YYYY-MM-DD HH:mm:ss')}  {fit(clean(e.actor, single_line=True), 10)} "
-                   f"{fit(_action(e.action), 11)} {changes}".rstrip())
+    lookup = Names(names, {t.site_id: t.site_name},
+                   {t.equipment_id: t.equipment_tag} if t.equipment_id and t.equipment_tag else {})
+    for entry in entries(events, lookup, tz):
+        out.append(f"  {local_time(entry.at, tz, 'YYYY-MM-DD HH:mm:ss')}  {fit(entry.actor, 10)} "
+                   f"{fit(entry.verb, 11)} {'; '.join(entry.changes)}".rstrip())
     click.echo("\n".join(out))

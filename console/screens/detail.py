@@ -14,6 +14,7 @@ from textual.content import Content
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from store.history import Names, entries, short_time
 from store.models import Event, Ticket, category_label, channel_label, priority_label, wait_reason_label
 from store.rules import status_label
 from store.sla import ClockStatus
@@ -22,7 +23,6 @@ from store.text import clean
 from ..actions import ACTION_BINDINGS, HELP_BINDING, Target, TicketActions, target_of
 from ..format import STATE_SYMBOL, clock_title, duration, fit, local_time, state_label
 from ..i18n import _
-from ..timeline import Names, entries, short_time
 
 
 class DetailBody(VerticalScroll):

@@ -2,7 +2,8 @@
 
 Events keep raw column names and values (``first_response_at``, ``fee_cents``,
 ``technician_id``): the audit stays exact, and this module turns them into
-labels, local times, money and names for display. Pure functions, no widgets.
+labels, local times, money and names for display. Pure functions, used by the
+detail screen, ``dispatch ticket`` and the conflict message alike.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ from typing import Any
 
 from pendulum import DateTime
 
-from store.models import Event, category_label, channel_label, priority_label, wait_reason_label
-from store.rules import status_label
-from store.text import clean
-from store.timeutil import from_db
-
 from .i18n import _
+from .models import Event, category_label, channel_label, priority_label, wait_reason_label
+from .rules import status_label
+from .text import clean
+from .timeutil import from_db
 
 
 def verb(action: str, new: Mapping[str, Any]) -> str:
@@ -79,10 +79,44 @@ class Names:
     equipment: Mapping[int, str]
 
 
+def value_text(key: str, v: Any, names: Names, tz: str, at: DateTime, arrival: str | None = None) -> str:
+    """One recorded value in words, one line, safe for a terminal; times relative to ``at``."""
+    if v is None or v == "":
+        return "—"
+    if key == "status":
+        return status_label(str(v), arrival)
+    if key == "priority" and isinstance(v, int):
+        return priority_label(v)
+    if key == "category":
+        return category_label(str(v))
+    if key == "channel":
+        return channel_label(str(v))
+    if key == "wait_reason":
+        return wait_reason_label(str(v))
+    if key == "arrival_mode":
+        return status_label("onsite", str(v))
+    if key == "fee_cents" and isinstance(v, int | Decimal) and not isinstance(v, bool):
+        return money(v)
+    if key == "repeat_of":
+        return f"#{v}"
+    lookup = {"technician_id": names.technicians, "site_id": names.sites,
+              "equipment_id": names.equipment}.get(key)
+    if lookup is not None and isinstance(v, int):
+        return clean(lookup.get(v, f"#{v}"), single_line=True)
+    if key.endswith("_at") and isinstance(v, str):
+        when = from_db(v)
+        if when is not None:
+            return short_time(when, tz, at)
+    if isinstance(v, bool):
+        return _("yes") if v else _("no")
+    return clean(str(v), single_line=True)
+
+
+
 # Fields that repeat what another field of the same event already says:
 # ``paused_from`` is the status a resume returns to (the status change shows
 # it), and the arrival mode is in the status label ("remote").
-_HIDDEN = {"paused_from"}
+HIDDEN = frozenset({"paused_from"})
 # What a new ticket's first entry shows: the rest is in the fields above.
 _CREATE_FIELDS = ("priority", "category", "channel", "repeat_of", "description")
 
@@ -103,41 +137,10 @@ def entries(events: list[Event], names: Names, tz: str) -> list[Entry]:
     for e in events:
         new_mode = e.new.get("arrival_mode", mode)
 
-        def show(key: str, v: Any, arrival: str | None, at: DateTime = e.at) -> str:
-            if v is None or v == "":
-                return "—"
-            if key == "status":
-                return status_label(str(v), arrival)
-            if key == "priority" and isinstance(v, int):
-                return priority_label(v)
-            if key == "category":
-                return category_label(str(v))
-            if key == "channel":
-                return channel_label(str(v))
-            if key == "wait_reason":
-                return wait_reason_label(str(v))
-            if key == "arrival_mode":
-                return status_label("onsite", str(v))
-            if key == "fee_cents" and isinstance(v, int | Decimal) and not isinstance(v, bool):
-                return money(v)
-            if key == "repeat_of":
-                return f"#{v}"
-            lookup = {"technician_id": names.technicians, "site_id": names.sites,
-                      "equipment_id": names.equipment}.get(key)
-            if lookup is not None and isinstance(v, int):
-                return clean(lookup.get(v, f"#{v}"), single_line=True)
-            if key.endswith("_at") and isinstance(v, str):
-                when = from_db(v)
-                if when is not None:
-                    return short_time(when, tz, at)
-            if isinstance(v, bool):
-                return _("yes") if v else _("no")
-            return clean(str(v), single_line=True)
-
         if e.action == "ticket.create":
             keys = [k for k in _CREATE_FIELDS if e.new.get(k) not in (None, "")]
         else:
-            keys = [k for k in e.new if k not in _HIDDEN]
+            keys = [k for k in e.new if k not in HIDDEN]
             if "status" in keys and "arrival_mode" in keys:
                 keys.remove("arrival_mode")
         changes = []
@@ -147,9 +150,16 @@ def entries(events: list[Event], names: Names, tz: str) -> list[Entry]:
                 continue  # nothing set, nothing cleared: an empty optional field
             label = field_label(k)
             if e.old.get(k) not in (None, ""):
-                changes.append(f"{label}: {show(k, e.old[k], mode)} → {show(k, v, new_mode)}")
+                changes.append(f"{label}: {value_text(k, e.old[k], names, tz, e.at, mode)} → {value_text(k, v, names, tz, e.at, new_mode)}")
             else:
-                changes.append(f"{label}: {show(k, v, new_mode)}")
+                changes.append(f"{label}: {value_text(k, v, names, tz, e.at, new_mode)}")
         out.append(Entry(e.at, clean(e.actor, single_line=True), verb(e.action, e.new), changes))
         mode = new_mode
     return out
+
+
+def change_text(key: str, old: Any, new: Any, names: Names, tz: str, at: DateTime, width: int = 40) -> str:
+    """``Field: old → new`` (or ``Field: new``), each value cut to ``width`` characters."""
+    if old in (None, ""):
+        return f"{field_label(key)}: {value_text(key, new, names, tz, at)[:width]}"
+    return f"{field_label(key)}: {value_text(key, old, names, tz, at)[:width]} → {value_text(key, new, names, tz, at)[:width]}"
