@@ -1,90 +1,21 @@
-"""Display formatting: countdowns, times, SLA symbols. Pure functions."""
+"""Display formatting for terminals: cell widths and local times. The
+countdown rules live in store/countdown.py (re-exported here)."""
 
 from __future__ import annotations
 
 from pendulum import DateTime
 from rich.cells import cell_len
 
-from store.i18n import _
-from store.models import QueueRow
-from store.sla import SlaState, state_of
-
-# Colour never carries meaning alone: each state also has a symbol.
-STATE_SYMBOL: dict[str, str] = {"ok": " ", "at_risk": "!", "breached": "✗"}
-
-
-def clock_label(clock: str | None) -> str:
-    return {"response": _("resp"), "onsite": _("site"), "resolve": _("fix")}.get(clock or "", "")
-
-
-def clock_title(clock: str) -> str:
-    return {
-        "response": _("First response"), "onsite": _("On site / remote"), "resolve": _("Resolved"),
-    }.get(clock, clock)
-
-
-def state_label(state: str) -> str:
-    return {"ok": _("ok"), "at_risk": _("at risk"), "breached": _("breached")}.get(state, state)
-
-
-COUNTDOWN_WIDTH = 7  # the queue's first column
-
-
-def _units(seconds: float) -> tuple[str, str]:
-    """The two largest units of a duration, e.g. ('1h', '31m')."""
-    s = int(abs(seconds))
-    if s >= 86400:
-        return f"{s // 86400}d", f"{(s % 86400) // 3600:02d}h"
-    if s >= 3600:
-        return f"{s // 3600}h", f"{(s % 3600) // 60:02d}m"
-    if s >= 60:
-        return f"{s // 60}m", f"{s % 60:02d}s"
-    return f"{s}s", ""
-
-
-def duration(seconds: float) -> str:
-    """Units on every part (13m10s, 1h31m, 2d04h), so a countdown cannot be
-    read as a time of day. Seconds only under an hour, so most cells change
-    once a minute."""
-    big, small = _units(seconds)
-    return big + small
-
-
-def overdue(seconds: float) -> str:
-    """Time past a deadline: minutes at most, since seconds no longer matter
-    (and a screen of breached rows then repaints once a minute, not each second)."""
-    s = int(seconds)
-    if s >= 3600:
-        return "+" + duration(s)
-    return f"+{-(-s // 60)}m"  # started minutes: 1 s late is "+1m"
-
-
-def _cell(mark: str, seconds: float) -> str:
-    """``mark`` + duration in the countdown column: the larger unit alone when
-    both do not fit (=+12h38m is 8 cells: =+12h)."""
-    big, small = _units(seconds)
-    text = mark + big + small
-    return text if len(text) <= COUNTDOWN_WIDTH else mark + big
-
-
-def row_clock(row: QueueRow, now_ts: float) -> tuple[str, SlaState | None]:
-    """(countdown, state) at epoch second ``now_ts``: the tick's hot path, so
-    plain floats, no date arithmetic. '+' overdue, '=' stopped while waiting
-    ('=+' stopped overdue). At most COUNTDOWN_WIDTH cells."""
-    if row.next_clock is None:
-        return _("done"), None
-    if row.due_ts is None:
-        left = row.frozen_left_s or 0.0
-        state = state_of(None, None, None, left, row.window_s or 0)  # type: ignore[arg-type]
-        if left < 0:
-            late = -left
-            return ("=" + overdue(late) if late < 3600 else _cell("=+", late)), state
-        return _cell("=", left), state
-    left = row.due_ts - now_ts
-    if left <= 0:
-        return (_cell("+", -left) if left <= -3600 else overdue(-left) if left < 0 else duration(0)), "breached"
-    at_risk = row.risk_ts is not None and now_ts >= row.risk_ts
-    return _cell("", left), "at_risk" if at_risk else "ok"
+from store.countdown import (  # noqa: F401  (re-exported for the screens)
+    COUNTDOWN_WIDTH,
+    STATE_SYMBOL,
+    clock_label,
+    clock_title,
+    duration,
+    overdue,
+    row_clock,
+    state_label,
+)
 
 
 def local_time(dt: DateTime | None, tz: str, fmt: str = "YYYY-MM-DD HH:mm") -> str:

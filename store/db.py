@@ -101,6 +101,16 @@ def connect(path: Path, busy_timeout_ms: int = 5000) -> sqlite3.Connection:
     return conn
 
 
+def connect_reader(path: Path, busy_timeout_ms: int = 5000) -> sqlite3.Connection:
+    """A read connection: the file is already open (and in WAL) through the
+    write connection, so no pragmas that write; query_only guards against a
+    stray write going around the one write path."""
+    conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    conn.execute("PRAGMA query_only = 1")
+    return conn
+
+
 def wrap(conn: sqlite3.Connection) -> sqlite_utils.Database:
     """sqlite-utils on our connection, imported only when needed: it loads its
     plugin entry points on import, a tenth of a second the console's start-up
@@ -159,8 +169,14 @@ def migrate(conn: sqlite3.Connection) -> None:
     try:
         # Re-read under the write lock: another process may have migrated.
         current = conn.execute("PRAGMA user_version").fetchone()[0]
-        for number, step in enumerate(MIGRATIONS[current:], start=current + 1):
+        conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+        # Steps that ran before the log existed are recorded without a time.
+        conn.executemany("INSERT OR IGNORE INTO migrations (name, applied_at) VALUES (?, NULL)",
+                         [(name,) for name, _step in MIGRATIONS[:current]])
+        for number, (name, step) in enumerate(MIGRATIONS[current:], start=current + 1):
             step(db)
+            conn.execute("INSERT OR REPLACE INTO migrations (name, applied_at) VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+                         (name,))
             conn.execute(f"PRAGMA user_version = {number}")
         conn.execute("COMMIT")
     except BaseException:

@@ -164,5 +164,14 @@ def m0001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m0001_initial]
+def m0002_migration_log(db: sqlite_utils.Database) -> None:
+    """Nothing new in the data: the log itself (created by ``migrate``) starts here."""
+
+
+# Named steps, in order; ``PRAGMA user_version`` is how many have run, and the
+# ``migrations`` table records each step's name and when it ran.
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("0001_initial", m0001_initial),
+    ("0002_migration_log", m0002_migration_log),
+]
 SCHEMA_VERSION = len(MIGRATIONS)

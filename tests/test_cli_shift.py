@@ -49,7 +49,7 @@ def one_line_error(result: Result, *words: str) -> str:
 def cli_db(store: Store, db_path: Path, clock: MutableClock, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """The seeded store with four open tickets in Asia/Shanghai; the command
     reads the same hand-moved clock as the test."""
-    monkeypatch.setattr("store.store.system_clock", clock)
+    monkeypatch.setattr("store.base.system_clock", clock)
     store.set_setting("timezone", "Asia/Shanghai")
     base = {"channel": "phone", "reporter": "Zhao Lei", "phone": "13900000000", "site_id": 1, "category": "atm"}
     at_risk = store.create_ticket({**base, "priority": 3, "description": "Teller PC will not boot"})
@@ -238,7 +238,7 @@ def test_version() -> None:
 # ------------------------------------------------------------- 22: demo
 
 def test_demo_shows_progress_and_the_real_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("store.store.system_clock", fixed_clock(pendulum.datetime(2026, 11, 25, 9, 0)))
+    monkeypatch.setattr("store.base.system_clock", fixed_clock(pendulum.datetime(2026, 11, 25, 9, 0)))
     path = tmp_path / "demo.db"
     result = invoke("--db", str(path), "demo", "--no-console", "--scale", "3000")
     assert result.exit_code == 0, result.output
@@ -265,7 +265,7 @@ def test_demo_count_depends_on_the_seed_alone(tmp_path: Path) -> None:
 
 
 def test_same_seed_and_clock_give_the_same_tickets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("store.store.system_clock", fixed_clock(pendulum.datetime(2026, 11, 25, 9, 0, 12)))
+    monkeypatch.setattr("store.base.system_clock", fixed_clock(pendulum.datetime(2026, 11, 25, 9, 0, 12)))
     rows = []
     for name in ("a.db", "b.db"):
         result = invoke("--db", str(tmp_path / name), "demo", "--no-console", "--seed", "3", "--scale", "500")

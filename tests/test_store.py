@@ -25,6 +25,7 @@ from store import (
     Ticket,
     ValidationFailed,
 )
+from store.schema import SCHEMA_VERSION
 
 RECORD = {"symptom": "card reader jams", "cause": "worn roller", "action": "replaced roller", "parts": "roller x1"}
 
@@ -686,7 +687,7 @@ def test_store_reads_its_reference_data(store: Store) -> None:
     assert [e.asset_tag for e in store.equipment(site_id=2)] == ["NB-ATM-A", "NB-NET-A"]
     assert [e.asset_tag for e in store.equipment(query="atm")] == ["HQ-ATM-A", "NB-ATM-A"]
     assert [t.name for t in store.teams()] == ["Alpha Team", "Bravo Team"]
-    assert store.schema_version() == 1
+    assert store.schema_version() == SCHEMA_VERSION
     assert store.check() == []
     assert store.max_ticket_id() == 0
 

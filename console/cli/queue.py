@@ -19,7 +19,8 @@ import click
 from pendulum import DateTime
 from rich.cells import cell_len
 
-from console.format import clock_label, clock_title, duration, fit, local_time, row_clock, state_label
+from console.format import fit, local_time
+from store.countdown import clock_label, clock_title, duration, row_clock, state_label
 from store.history import Names, entries
 from store.i18n import _
 from store.models import QueueFilter, QueueRow, Ticket, category_label, channel_label, priority_label, wait_reason_label

@@ -1,0 +1,1 @@
+"""The only SQL: one module per topic, each a mixin of the Store front."""

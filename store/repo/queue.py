@@ -1,0 +1,129 @@
+"""The live queue: windowed reads through the queue_key index, counts, crossings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pendulum import DateTime
+
+from ..base import StoreBase
+from ..models import (
+    Crossing,
+    QueueCounts,
+    QueueFilter,
+    QueueRow,
+)
+from ..rows import (
+    QUEUE_COLUMNS,
+    QUEUE_FROM,
+    QUEUE_JOINS,
+    _escape_like,
+    _queue_row,
+)
+from ..sla import AT_RISK_SHARE
+from ..timeutil import to_db
+
+CROSSINGS_LIMIT = 1000  # more than this in one poll (after a suspend): recount instead
+
+class QueueRepo(StoreBase):
+    # --------------------------------------------------------------- queue
+    def _filter_sql(self, f: QueueFilter) -> tuple[str, list[Any]]:
+        where, params = ["t.is_open = 1"], []
+        if f.statuses:
+            where.append(f"t.status IN ({', '.join('?' for _ in f.statuses)})")
+            params += list(f.statuses)
+        if f.priorities:
+            where.append(f"t.priority IN ({', '.join('?' for _ in f.priorities)})")
+            params += list(f.priorities)
+        if f.team_id is not None:
+            where.append("t.technician_id IN (SELECT id FROM technicians WHERE team_id = ?)")
+            params.append(f.team_id)
+        if f.unassigned:
+            where.append("t.technician_id IS NULL")
+        if f.text.strip():
+            text = f.text.strip().lstrip("#")
+            like = f"%{_escape_like(text)}%"
+            where.append(
+                "(t.description LIKE ? ESCAPE '\\' OR t.reporter LIKE ? ESCAPE '\\' OR s.name LIKE ? ESCAPE '\\'"
+                " OR e.asset_tag LIKE ? ESCAPE '\\' OR tech.name LIKE ? ESCAPE '\\' OR CAST(t.id AS TEXT) = ?)"
+            )
+            params += [like] * 5 + [text]
+        return " WHERE " + " AND ".join(where), params
+
+    def queue(self, f: QueueFilter | None = None, offset: int = 0, limit: int = 100) -> list[QueueRow]:
+        f = f or QueueFilter()
+        if not f.active:
+            # Skip through the covering index first, then join only the window.
+            rows = self._q(
+                f"SELECT {QUEUE_COLUMNS} FROM (SELECT id FROM tickets WHERE is_open = 1 ORDER BY queue_key"
+                f" LIMIT ? OFFSET ?) w JOIN tickets t ON t.id = w.id {QUEUE_JOINS}"
+                " ORDER BY t.queue_key",
+                [limit, offset],
+            )
+        else:
+            where, params = self._filter_sql(f)
+            rows = self._q(
+                f"SELECT {QUEUE_COLUMNS} {QUEUE_FROM} {where} ORDER BY t.queue_key LIMIT ? OFFSET ?",
+                [*params, limit, offset],
+            )
+        return [_queue_row(r) for r in rows]
+
+    def queue_count(self, f: QueueFilter | None = None) -> int:
+        f = f or QueueFilter()
+        where, params = self._filter_sql(f)
+        joins = QUEUE_FROM if f.text.strip() else "FROM tickets t"
+        return self._q(f"SELECT COUNT(*) {joins} {where}", params)[0][0]
+
+    def queue_position(self, ticket_id: int, f: QueueFilter | None = None) -> int | None:
+        """Index of a ticket in the filtered queue (None if it is not in it)."""
+        f = f or QueueFilter()
+        where, params = self._filter_sql(f)
+        key = self._q("SELECT queue_key FROM tickets WHERE id = ? AND is_open = 1", (ticket_id,))
+        if not key:
+            return None
+        found = self._q(f"SELECT 1 {QUEUE_FROM} {where} AND t.id = ?", [*params, ticket_id])
+        if not found:
+            return None
+        joins = QUEUE_FROM if f.text.strip() else "FROM tickets t"
+        return self._q(f"SELECT COUNT(*) {joins} {where} AND t.queue_key < ?", [*params, key[0][0]])[0][0]
+
+    def counts(self, now: DateTime | None = None) -> QueueCounts:
+        """Header counts as index range counts, so they stay cheap at 100k open.
+        risk_at < due_at always, so the running at-risk count is a difference."""
+        p = {"now": to_db(now or self.now())}
+        one = lambda sql: self._q(sql, p)[0][0]  # noqa: E731
+        total = one("SELECT COUNT(*) FROM tickets WHERE is_open = 1")
+        breached = one("SELECT COUNT(*) FROM tickets WHERE is_open = 1 AND due_at <= :now")
+        risky = one("SELECT COUNT(*) FROM tickets WHERE is_open = 1 AND risk_at <= :now")
+        # Clocks stopped while waiting: few rows, found through the NULL end of tickets_due.
+        held = self._q(
+            "SELECT COALESCE(SUM(frozen_left_s <= 0), 0),"
+            f" COALESCE(SUM(frozen_left_s > 0 AND frozen_left_s <= window_s * {AT_RISK_SHARE}), 0)"
+            " FROM tickets INDEXED BY tickets_held WHERE is_open = 1 AND due_at IS NULL AND next_clock IS NOT NULL",
+            p)[0]
+        unassigned = one(
+            "SELECT COUNT(*) FROM tickets WHERE is_open = 1 AND technician_id IS NULL AND status != 'resolved'")
+        return QueueCounts(open=total, breached=breached + held[0], at_risk=risky - breached + held[1],
+                           unassigned=unassigned)
+
+    def crossings(self, since: DateTime, until: DateTime) -> list[Crossing]:
+        """Tickets whose clock crossed into at risk or breached in (since, until]:
+        two index range searches, not a scan."""
+        p = {"a": to_db(since), "b": to_db(until), "limit": CROSSINGS_LIMIT}
+        rows = self._q(
+            """
+            SELECT t.id, t.next_clock, 'breached', s.name, t.risk_at <= :a FROM tickets t
+            JOIN sites s ON s.id = t.site_id
+            WHERE t.is_open = 1 AND t.due_at > :a AND t.due_at <= :b
+            UNION ALL
+            SELECT t.id, t.next_clock, 'at_risk', s.name, 0 FROM tickets t JOIN sites s ON s.id = t.site_id
+            WHERE t.is_open = 1 AND t.risk_at > :a AND t.risk_at <= :b
+            LIMIT :limit
+            """,
+            p,
+        )
+        seen: dict[int, Crossing] = {}
+        for r in rows:  # a ticket that crossed both in one poll is reported as breached
+            if r[0] not in seen or r[2] == "breached":
+                seen[r[0]] = Crossing(ticket_id=r[0], clock=r[1], state=r[2], site_name=r[3], was_at_risk=bool(r[4]))
+        return sorted(seen.values(), key=lambda c: c.ticket_id)

@@ -1,0 +1,218 @@
+"""Settings, the SLA policy and money: read everywhere, changed by managers."""
+
+from __future__ import annotations
+
+import json
+from datetime import time
+from decimal import Decimal
+from typing import Any
+
+from ..base import StoreBase
+from ..derive import derive
+from ..errors import DatabaseFileError, RuleViolation, ValidationFailed
+from ..i18n import _
+from ..models import (
+    DEFAULT_CURRENCY,
+    DEFAULT_FEE_CONFIRM_ABOVE,
+    check_currency,
+    check_fee_confirm_above,
+    parse_fee,
+)
+from ..sla import AlwaysOpen, BusinessHours, Calendar, Policy
+from ..timeutil import valid_timezone
+
+
+def calendar_from(setting: dict[str, Any], tz: str) -> Calendar:
+    if setting.get("kind") == "business":
+        return BusinessHours(
+            tz=tz,
+            opens=time.fromisoformat(setting.get("opens", "08:30")),
+            closes=time.fromisoformat(setting.get("closes", "17:30")),
+            weekdays=frozenset(setting.get("weekdays", [1, 2, 3, 4, 5])),
+        )
+    return AlwaysOpen()
+
+class SettingsRepo(StoreBase):
+    # ------------------------------------------------------------ settings
+    def setting(self, key: str, default: Any = None) -> Any:
+        rows = self._q("SELECT value FROM settings WHERE key = ?", (key,))
+        return json.loads(rows[0][0]) if rows else default
+
+    @property
+    def timezone(self) -> str:
+        return self.setting("timezone", "UTC")
+
+    def calendar(self) -> Calendar:
+        return calendar_from(self.setting("calendar", {"kind": "24x7"}), self.timezone)
+
+    def policy(self) -> dict[int, Policy]:
+        return {
+            r["priority"]: Policy(r["response_min"], r["onsite_min"], r["resolve_min"])
+            for r in self._q("SELECT * FROM sla_policy")
+        }
+
+    # Settings a user may change (``dispatch set``); internal keys such as the
+    # demo marker are written only by their own methods, never through here.
+    SETTABLE = ("calendar", "center_name", "currency", "fee_confirm_above", "repeat_window_days", "timezone")
+
+    @staticmethod
+    def check_setting(key: str, value: Any) -> Any:
+        """The value to store for ``key``, normalised; RuleViolation with one
+        line saying what is wrong otherwise. Touches no file, so callers can
+        validate before creating one."""
+        if key not in SettingsRepo.SETTABLE:
+            raise RuleViolation(_("Unknown setting {key}; known: {known}").format(
+                key=key, known=", ".join(SettingsRepo.SETTABLE)))
+        if key == "timezone":
+            if not isinstance(value, str) or not valid_timezone(value):
+                raise RuleViolation(_("Unknown time zone {tz}").format(tz=value))
+            return value
+        if key == "center_name":
+            name = value.strip() if isinstance(value, str) else ""
+            if not name or len(name) > 120:
+                raise RuleViolation(_("center_name must be 1 to 120 characters"))
+            return name
+        if key in ("currency", "fee_confirm_above"):
+            try:
+                return check_currency(value) if key == "currency" else str(check_fee_confirm_above(value))
+            except ValueError as exc:
+                raise RuleViolation(str(exc)) from None
+        if key == "repeat_window_days":
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 365:
+                raise RuleViolation(_("repeat_window_days must be a whole number of days from 1 to 365"))
+            return value
+        return SettingsRepo._check_calendar(value)
+
+    @staticmethod
+    def _check_calendar(value: Any) -> dict[str, Any]:
+        """A calendar setting, normalised, or RuleViolation: never a traceback
+        later when deadlines are computed with it."""
+        example = '{"kind": "business", "opens": "08:30", "closes": "17:30", "weekdays": [1, 2, 3, 4, 5]}'
+        if not isinstance(value, dict):
+            raise RuleViolation(_("calendar must be a JSON object, e.g. {example}").format(example=example))
+        extra = sorted(set(value) - {"kind", "opens", "closes", "weekdays"})
+        if extra:
+            raise RuleViolation(_("calendar has unknown fields {f}; use kind, opens, closes, weekdays").format(
+                f=", ".join(map(str, extra))))
+        kind = value.get("kind", "24x7")
+        if kind == "24x7":
+            return {"kind": "24x7"}
+        if kind != "business":
+            raise RuleViolation(_("calendar kind must be 24x7 or business, not {k}").format(k=kind))
+        hours: dict[str, time] = {}
+        for field, default in (("opens", "08:30"), ("closes", "17:30")):
+            text = value.get(field, default)
+            try:
+                hh, mm = str(text).split(":") if isinstance(text, str) else ("", "")
+                if not (hh.isdigit() and len(hh) <= 2 and mm.isdigit() and len(mm) == 2):
+                    raise ValueError(text)
+                hours[field] = time(int(hh), int(mm))
+            except ValueError:
+                raise RuleViolation(_("calendar {field} must be a time like 08:30, not {v}").format(
+                    field=field, v=json.dumps(text, ensure_ascii=False))) from None
+        if hours["closes"] <= hours["opens"]:
+            # Overnight shifts (opens 18:30, closes 07:30) are a later feature.
+            raise RuleViolation(_("calendar closes ({c}) must be after opens ({o}) on the same day").format(
+                c=hours["closes"].strftime("%H:%M"), o=hours["opens"].strftime("%H:%M")))
+        days = value.get("weekdays", [1, 2, 3, 4, 5])
+        if (not isinstance(days, list) or not days
+                or any(isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= 7 for d in days)):
+            raise RuleViolation(_("calendar weekdays must list at least one day, 1 (Monday) to 7 (Sunday)"))
+        return {"kind": "business", "opens": hours["opens"].strftime("%H:%M"),
+                "closes": hours["closes"].strftime("%H:%M"), "weekdays": sorted(set(days))}
+
+    def set_setting(self, key: str, value: Any) -> None:
+        value = self.check_setting(key, value)
+        with self._write("settings.set") as conn:
+            old = self.setting(key)
+            conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, json.dumps(value, ensure_ascii=False)),
+            )
+            self._event("settings.set", "setting", None, None, {key: old}, {key: value})
+            # Deadlines depend on the zone only through a business-hours calendar.
+            if key == "calendar" or (key == "timezone" and self.setting("calendar", {}).get("kind") == "business"):
+                try:
+                    self._recompute_open()
+                except ValueError as exc:  # e.g. one short window a week: deadlines decades away
+                    raise RuleViolation(_("This calendar cannot place the open tickets' deadlines ({e})").format(
+                        e=exc)) from None
+
+    def mark_demo(self, seed: int) -> None:
+        """Mark the file as a demo, which ``dispatch demo`` may delete and rebuild.
+        Not a settable key: 'dispatch set' cannot turn a live file into a demo."""
+        with self._write("settings.demo") as conn:
+            conn.execute("INSERT INTO settings (key, value) VALUES ('demo', 'true') "
+                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+            self._event("settings.demo", "setting", None, None, {}, {"demo": True, "seed": seed})
+
+    def set_policy(self, priority: int, response_min: int, onsite_min: int, resolve_min: int) -> None:
+        if not (0 < response_min <= onsite_min <= resolve_min):
+            raise RuleViolation(_("Windows must be positive and response ≤ on site ≤ resolved"))
+        with self._write("sla_policy.set") as conn:
+            old = self.policy().get(priority)
+            conn.execute(
+                "INSERT INTO sla_policy VALUES (?, ?, ?, ?) ON CONFLICT(priority) DO UPDATE SET "
+                "response_min = excluded.response_min, onsite_min = excluded.onsite_min, "
+                "resolve_min = excluded.resolve_min",
+                (priority, response_min, onsite_min, resolve_min),
+            )
+            self._event("sla_policy.set", "sla_policy", priority, None,
+                        {"policy": old.__dict__ if old else None},
+                        {"policy": [response_min, onsite_min, resolve_min]})
+            self._recompute_open()
+
+    def _recompute_open(self) -> None:
+        """New SLA rules apply to open tickets at once (inside the caller's write)."""
+        policy, cal = self.policy(), self.calendar()
+        pauses = self._pauses_by_ticket()
+        rows = self.conn.execute("SELECT * FROM tickets WHERE is_open = 1").fetchall()
+        for r in rows:
+            row = dict(r)
+            d = derive(row, pauses.get(row["id"], []), policy, cal)
+            self.conn.execute(
+                "UPDATE tickets SET " + ", ".join(f"{k} = ?" for k in d) + " WHERE id = ?",
+                [*d.values(), row["id"]],
+            )
+
+    # ------------------------------------------------------------- money
+    def _check_money_settings(self) -> None:
+        """Like _check_settings: a damaged value is a one-line file error now."""
+        try:
+            check_currency(self.setting("currency", DEFAULT_CURRENCY))
+            check_fee_confirm_above(self.setting("fee_confirm_above", DEFAULT_FEE_CONFIRM_ABOVE))
+        except ValueError as exc:
+            raise DatabaseFileError(
+                _("{path} has a damaged setting ({detail}); fix it with 'dispatch set' or restore a backup").format(
+                    path=self.path, detail=exc)) from None
+
+    @property
+    def currency(self) -> str:
+        """The symbol written before amounts (setting ``currency``, default ¥)."""
+        return check_currency(self.setting("currency", DEFAULT_CURRENCY))
+
+    def format_money(self, amount: Decimal) -> str:
+        """An amount for display: the currency symbol, digits grouped, two decimals ("¥1,200.50")."""
+        sign = "-" if amount < 0 else ""
+        return f"{sign}{self.currency}{abs(amount):,.2f}"
+
+    @property
+    def fee_confirm_above(self) -> Decimal:
+        """Fees above this ask the user to confirm (setting ``fee_confirm_above``, default 5000)."""
+        return check_fee_confirm_above(self.setting("fee_confirm_above", DEFAULT_FEE_CONFIRM_ABOVE))
+
+    def parse_fee(self, value: Any) -> Decimal | None:
+        """A fee as the close form would save it, or ValidationFailed on "fee"."""
+        try:
+            return parse_fee(value)
+        except ValueError as exc:
+            raise ValidationFailed.one("fee", str(exc)) from None
+
+    def fee_needs_confirm(self, fee: Decimal | str | None) -> bool:
+        """Whether this fee is above ``fee_confirm_above`` (blank or bad: no)."""
+        try:
+            amount = parse_fee(fee)
+        except ValueError:
+            return False
+        return amount is not None and amount > self.fee_confirm_above

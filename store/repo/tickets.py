@@ -1,0 +1,295 @@
+"""Tickets and their lifecycle: every change is optimistic (versions) and audited."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+from pendulum import DateTime
+
+from .. import rules
+from ..base import StoreBase
+from ..derive import DERIVED, derive, ticket_clocks
+from ..errors import NotFound, StaleTicket, ValidationFailed
+from ..i18n import _
+from ..models import (
+    ArriveInput,
+    AssignInput,
+    CancelInput,
+    CloseInput,
+    Event,
+    NewTicket,
+    PauseInput,
+    ResolveInput,
+    RespondInput,
+    Ticket,
+    validate,
+)
+from ..rows import (
+    TICKET_SELECT,
+    _event_model,
+    _ticket,
+)
+from ..sla import ClockStatus, Pause
+from ..timeutil import from_db, to_db
+
+
+class TicketRepo(StoreBase):
+    # ------------------------------------------------------------- tickets
+    def ticket(self, ticket_id: int) -> Ticket:
+        rows = self._q(TICKET_SELECT + " WHERE t.id = ?", (ticket_id,))
+        if not rows:
+            raise NotFound(_("No ticket #{id}").format(id=ticket_id))
+        return _ticket(rows[0])
+
+    def pauses(self, ticket_id: int) -> list[Pause]:
+        return self._pauses_by_ticket(ticket_id).get(ticket_id, [])
+
+    def _pauses_by_ticket(self, ticket_id: int | None = None) -> dict[int, list[Pause]]:
+        sql = "SELECT ticket_id, started_at, ended_at FROM pauses"
+        params: tuple[Any, ...] = ()
+        if ticket_id is not None:
+            sql += " WHERE ticket_id = ?"
+            params = (ticket_id,)
+        else:
+            sql += " WHERE ticket_id IN (SELECT id FROM tickets WHERE is_open = 1)"
+        out: dict[int, list[Pause]] = {}
+        for r in self._q(sql + " ORDER BY started_at", params):
+            out.setdefault(r[0], []).append(Pause(from_db(r[1]), from_db(r[2])))  # type: ignore[arg-type]
+        return out
+
+    def clocks(self, ticket_id: int) -> list[ClockStatus]:
+        row = self._q("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
+        if not row:
+            raise NotFound(_("No ticket #{id}").format(id=ticket_id))
+        return ticket_clocks(dict(row[0]), self.pauses(ticket_id), self.policy(), self.calendar())
+
+    def timeline(self, ticket_id: int) -> list[Event]:
+        rows = self._q("SELECT * FROM events WHERE ticket_id = ? ORDER BY id", (ticket_id,))
+        return [_event_model(r) for r in rows]
+
+    def events(self, limit: int = 100) -> list[Event]:
+        rows = self._q("SELECT * FROM events ORDER BY id DESC LIMIT ?", (limit,))
+        return [_event_model(r) for r in rows]
+
+    def linked(self, ticket_id: int) -> list[Ticket]:
+        """Second-repair links both ways: what this repeats, and what repeats it."""
+        rows = self._q(
+            TICKET_SELECT + " WHERE t.id = (SELECT repeat_of FROM tickets WHERE id = ?)"
+            " OR t.repeat_of = ? ORDER BY t.id",
+            (ticket_id, ticket_id),
+        )
+        return [_ticket(r) for r in rows]
+
+    def _repeat_of(self, equipment_id: int, reported: DateTime) -> int | None:
+        days = self.setting("repeat_window_days", 30)
+        earlier = self._q(
+            "SELECT id, resolved_at FROM tickets WHERE equipment_id = ? AND resolved_at IS NOT NULL "
+            "AND resolved_at >= ? AND status != 'cancelled'",
+            (equipment_id, to_db(reported.subtract(days=days))),
+        )
+        return rules.find_repeat(((r[0], from_db(r[1])) for r in earlier), reported, days)
+
+    def repeat_candidate(self, equipment_id: int) -> Ticket | None:
+        """The earlier repair a new fault on this equipment would repeat (二次报修)."""
+        found = self._repeat_of(equipment_id, self.now())
+        return self.ticket(found) if found else None
+
+    def create_ticket(self, data: NewTicket | dict[str, Any]) -> Ticket:
+        if isinstance(data, dict):
+            data = validate(NewTicket, data)
+        assert isinstance(data, NewTicket)
+        now = self.now()
+        reported = (data.reported_at or now).in_timezone("UTC")
+        with self._write("ticket.create") as conn:
+            site = conn.execute("SELECT id FROM sites WHERE id = ?", (data.site_id,)).fetchone()
+            if site is None:
+                raise ValidationFailed.one("site_id", _("no such site"))
+            repeat_of = None
+            if data.equipment_id is not None:
+                eq = conn.execute("SELECT site_id FROM equipment WHERE id = ?", (data.equipment_id,)).fetchone()
+                if eq is None:
+                    raise ValidationFailed.one("equipment_id", _("no such equipment"))
+                if eq[0] != data.site_id:
+                    raise ValidationFailed.one("equipment_id", _("this equipment is at another site"))
+                repeat_of = self._repeat_of(data.equipment_id, reported)
+            row: dict[str, Any] = {
+                "status": "new", "priority": data.priority, "channel": data.channel,
+                "reporter": data.reporter, "phone": data.phone, "site_id": data.site_id,
+                "equipment_id": data.equipment_id, "category": data.category,
+                "description": data.description, "reported_at": to_db(reported),
+                "created_by": self.actor, "repeat_of": repeat_of, "version": 1,
+                "updated_at": to_db(now), "updated_by": self.actor, "is_open": 1,
+            }
+            cur = conn.execute(
+                f"INSERT INTO tickets ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
+                list(row.values()),
+            )
+            row["id"] = cur.lastrowid
+            d = derive(row, [], self.policy(), self.calendar())
+            conn.execute(
+                "UPDATE tickets SET " + ", ".join(f"{k} = ?" for k in d) + " WHERE id = ?",
+                [*d.values(), row["id"]],
+            )
+            public = {k: v for k, v in row.items() if k not in DERIVED and k not in ("version", "updated_at", "updated_by", "is_open")}
+            self._event("ticket.create", "ticket", row["id"], row["id"], {}, public, now)
+        return self.ticket(row["id"])
+
+    def _change(
+        self, action: str, ticket_id: int, version: int,
+        apply: Callable[[sqlite3.Connection, dict[str, Any], DateTime], dict[str, Any]],
+        note: dict[str, Any] | None = None,
+    ) -> Ticket:
+        """Optimistic concurrency: the write only happens on the version the
+        user saw; otherwise StaleTicket says who changed it and when."""
+        now = self.now()
+        with self._write(action) as conn:
+            found = conn.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+            if found is None:
+                raise NotFound(_("No ticket #{id}").format(id=ticket_id))
+            row = dict(found)
+            if row["version"] != version:
+                raise StaleTicket(ticket_id, row["updated_by"], from_db(row["updated_at"]), row["version"],
+                                  self._changes_since(conn, ticket_id, row["version"] - version), self.timezone)
+            changes = apply(conn, row, now)
+            merged = {**row, **changes}
+            pauses = [
+                Pause(from_db(p[0]), from_db(p[1]))  # type: ignore[arg-type]
+                for p in conn.execute(
+                    "SELECT started_at, ended_at FROM pauses WHERE ticket_id = ? ORDER BY started_at", (ticket_id,)
+                )
+            ]
+            derived = derive(merged, pauses, self.policy(), self.calendar())
+            old = {k: row[k] for k in changes if row[k] != changes[k]}
+            new = {k: changes[k] for k in old}
+            # Reasons and notes live in the audit event, not in ticket columns.
+            new.update({k: v for k, v in (note or {}).items() if v})
+            changes.update(derived, version=version + 1, updated_at=to_db(now), updated_by=self.actor)
+            conn.execute(
+                "UPDATE tickets SET " + ", ".join(f"{k} = ?" for k in changes) + " WHERE id = ? AND version = ?",
+                [*changes.values(), ticket_id, version],
+            )
+            self._event(action, "ticket", ticket_id, ticket_id, old, new, now)
+        return self.ticket(ticket_id)
+
+    def _changes_since(self, conn: sqlite3.Connection, ticket_id: int, count: int) -> list[str]:
+        """The last ``count`` changes of a ticket in words (each write bumps the version once)."""
+        from ..history import HIDDEN, Names, change_text
+
+        rows = conn.execute(
+            "SELECT old, new FROM events WHERE ticket_id = ? AND entity = 'ticket' AND action != 'ticket.create'"
+            " ORDER BY id DESC LIMIT ?", (ticket_id, max(1, min(count, 5)))).fetchall()
+        names = Names(dict(conn.execute("SELECT id, name FROM technicians").fetchall()), {}, {})
+        now, out = self.now(), []
+        for r in reversed(rows):
+            old, new = json.loads(r[0] or "{}"), json.loads(r[1] or "{}")
+            out += [change_text(k, old.get(k), v, names, self.timezone, now, 24) for k, v in new.items() if k not in HIDDEN]
+        return out
+
+    def respond(self, ticket_id: int, version: int, **data: Any) -> Ticket:
+        inp: RespondInput = validate(RespondInput, data)
+
+        def apply(conn: sqlite3.Connection, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
+            rules.check_respond(row["status"], row["first_response_at"])
+            return {"first_response_at": to_db(now)}
+
+        return self._change("ticket.respond", ticket_id, version, apply, {"note": inp.note})
+
+    def assign(self, ticket_id: int, version: int, **data: Any) -> Ticket:
+        inp: AssignInput = validate(AssignInput, data)
+
+        def apply(conn: sqlite3.Connection, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
+            tech = conn.execute("SELECT on_duty FROM technicians WHERE id = ?", (inp.technician_id,)).fetchone()
+            if tech is None:
+                raise ValidationFailed.one("technician_id", _("no such technician"))
+            rules.check_assign(row["status"], row["technician_id"], inp.technician_id, inp.reason)
+            out = {
+                "technician_id": inp.technician_id,
+                "status": rules.status_after_assign(row["status"]),
+                "assigned_at": to_db(now),
+            }
+            if row["status"] == "waiting":
+                out["paused_from"] = "assigned"
+            return out
+
+        return self._change(
+            "ticket.reassign" if self._tech_of(ticket_id) else "ticket.assign",
+            ticket_id, version, apply, {"reason": inp.reason},
+        )
+
+    def _tech_of(self, ticket_id: int) -> int | None:
+        rows = self._q("SELECT technician_id FROM tickets WHERE id = ?", (ticket_id,))
+        return rows[0][0] if rows else None
+
+    def arrive(self, ticket_id: int, version: int, **data: Any) -> Ticket:
+        inp: ArriveInput = validate(ArriveInput, data)
+
+        def apply(conn: sqlite3.Connection, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
+            rules.check_arrive(row["status"], row["technician_id"])
+            out = {"status": "onsite", "arrived_at": to_db(now), "arrival_mode": inp.mode}
+            if row["first_response_at"] is None:
+                out["first_response_at"] = to_db(now)  # reaching the site confirms the fault
+            return out
+
+        return self._change("ticket.arrive", ticket_id, version, apply)
+
+    def pause(self, ticket_id: int, version: int, **data: Any) -> Ticket:
+        inp: PauseInput = validate(PauseInput, data)
+
+        def apply(conn: sqlite3.Connection, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
+            rules.check_pause(row["status"])
+            conn.execute(
+                "INSERT INTO pauses (ticket_id, reason, note, started_at) VALUES (?, ?, ?, ?)",
+                (ticket_id, inp.reason, inp.note, to_db(now)),
+            )
+            return {"status": "waiting", "paused_from": row["status"], "wait_reason": inp.reason}
+
+        return self._change("ticket.pause", ticket_id, version, apply, {"note": inp.note})
+
+    def resume(self, ticket_id: int, version: int) -> Ticket:
+        def apply(conn: sqlite3.Connection, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
+            rules.check_resume(row["status"])
+            conn.execute(
+                "UPDATE pauses SET ended_at = ? WHERE ticket_id = ? AND ended_at IS NULL",
+                (to_db(now), ticket_id),
+            )
+            return {"status": row["paused_from"] or "assigned", "wait_reason": None}
+
+        return self._change("ticket.resume", ticket_id, version, apply)
+
+    def resolve(self, ticket_id: int, version: int, **data: Any) -> Ticket:
+        inp: ResolveInput = validate(ResolveInput, data)
+
+        def apply(conn: sqlite3.Connection, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
+            rules.check_resolve(row["status"])
+            return {
+                "status": "resolved", "resolved_at": to_db(now), "symptom": inp.symptom,
+                "cause": inp.cause, "action": inp.action, "parts": inp.parts,
+            }
+
+        return self._change("ticket.resolve", ticket_id, version, apply)
+
+    def close(self, ticket_id: int, version: int, **data: Any) -> Ticket:
+        inp: CloseInput = validate(CloseInput, data)
+
+        def apply(conn: sqlite3.Connection, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
+            rules.check_close(row["status"])
+            fee = None if inp.fee is None else int(inp.fee * 100)
+            return {"status": "closed", "closed_at": to_db(now), "signoff": inp.signoff, "fee_cents": fee}
+
+        return self._change("ticket.close", ticket_id, version, apply)
+
+    def cancel(self, ticket_id: int, version: int, **data: Any) -> Ticket:
+        inp: CancelInput = validate(CancelInput, data)
+
+        def apply(conn: sqlite3.Connection, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
+            rules.check_cancel(row["status"], inp.reason)
+            conn.execute(
+                "UPDATE pauses SET ended_at = ? WHERE ticket_id = ? AND ended_at IS NULL",
+                (to_db(now), ticket_id),
+            )
+            return {"status": "cancelled", "cancelled_at": to_db(now), "cancel_reason": inp.reason}
+
+        return self._change("ticket.cancel", ticket_id, version, apply)

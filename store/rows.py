@@ -1,0 +1,70 @@
+"""SQL fragments shared by the repositories, and rows turned into models."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from decimal import Decimal
+
+from .models import Event, QueueRow, Technician, Ticket
+from .timeutil import from_db
+
+TICKET_SELECT = """
+SELECT t.*, s.name AS site_name, e.asset_tag AS equipment_tag, tech.name AS technician_name
+FROM tickets t
+JOIN sites s ON s.id = t.site_id
+LEFT JOIN equipment e ON e.id = t.equipment_id
+LEFT JOIN technicians tech ON tech.id = t.technician_id
+"""
+QUEUE_COLUMNS = """
+t.id, t.version, t.priority, t.status, t.arrival_mode, s.name AS site_name,
+e.asset_tag AS equipment_tag, substr(t.description, 1, 160) AS description,
+tech.name AS technician_name, t.repeat_of, t.next_clock, t.due_at, t.risk_at,
+t.frozen_left_s, t.window_s, t.technician_id, t.first_response_at IS NOT NULL AS responded, t.reporter
+"""
+QUEUE_JOINS = """
+JOIN sites s ON s.id = t.site_id
+LEFT JOIN equipment e ON e.id = t.equipment_id
+LEFT JOIN technicians tech ON tech.id = t.technician_id
+"""
+QUEUE_FROM = "FROM tickets t" + QUEUE_JOINS
+TIME_FIELDS = (
+    "reported_at", "first_response_at", "assigned_at", "arrived_at", "resolved_at",
+    "closed_at", "cancelled_at", "updated_at",
+)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _technician(r: sqlite3.Row) -> Technician:
+    d = dict(r)
+    d["skills"] = tuple(json.loads(d.get("skills") or "[]"))
+    d["on_duty"] = bool(d["on_duty"])
+    return Technician(**d)
+
+
+def _ticket(r: sqlite3.Row) -> Ticket:
+    d = dict(r)
+    for k in TIME_FIELDS:
+        d[k] = from_db(d.get(k))
+    fee = d.pop("fee_cents", None)
+    d["fee"] = None if fee is None else Decimal(fee) / 100
+    return Ticket(**{k: v for k, v in d.items() if k in Ticket.model_fields})
+
+
+def _queue_row(r: sqlite3.Row) -> QueueRow:
+    d = dict(r)
+    due, risk = from_db(d["due_at"]), from_db(d["risk_at"])
+    d.update(due_at=due, risk_at=risk, due_ts=due.timestamp() if due else None,
+             risk_ts=risk.timestamp() if risk else None)
+    return QueueRow.model_construct(**d)
+
+
+def _event_model(r: sqlite3.Row) -> Event:
+    d = dict(r)
+    return Event(
+        id=d["id"], at=from_db(d["at"]), actor=d["actor"], action=d["action"],  # type: ignore[arg-type]
+        ticket_id=d["ticket_id"], old=json.loads(d["old"] or "{}"), new=json.loads(d["new"] or "{}"),
+    )
