@@ -1,5 +1,6 @@
 """The top line (console/widgets/status.py): what survives narrowing, and the
-read time that says the view is live even when nothing changed."""
+read time that says the view is live even when nothing changed. Help: it
+scrolls with the queue's keys and explains the queue's marks."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import sqlite3
 import pytest
 from conftest import MutableClock
 from console_helpers import app_for, settle, until
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from console.app import DispatchApp
+from console.screens.help import HelpScreen
 from console.widgets.status import StatusBar
 from store import QueueCounts, Store
 
@@ -108,3 +111,49 @@ async def test_read_time_follows_every_poll_even_without_changes(store: Store, c
         await until(pilot, lambda: "● read 09:00:00" in header(app))
         clock.advance(seconds=7)  # no write: data_version is unchanged
         await until(pilot, lambda: "● read 09:00:07" in header(app))
+
+
+# ------------------------------------------------------------------- help
+
+async def test_help_scrolls_with_the_queue_keys_and_explains_the_marks(store: Store) -> None:
+    app = app_for(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        view = app.screen.query_one("#help", VerticalScroll)
+        text = str(app.screen.query_one(Static).render())
+        for mark in ("resp", "site", "fix", "!", "✗", "=47m10s", "=+47m", "+44m", "↻", "PAUSED / STALE", "done"):
+            assert f"\n{mark}" in text, mark
+        assert view.max_scroll_y > 5  # more than a screen: it must scroll
+        await pilot.press("G")
+        await pilot.pause()
+        assert view.scroll_y == view.max_scroll_y
+        await pilot.press("k", "k")
+        await pilot.pause()
+        assert view.scroll_y == view.max_scroll_y - 2
+        await pilot.press("g")
+        await pilot.pause()
+        assert view.scroll_y == 0
+        await pilot.press("j")
+        await pilot.pause()
+        assert view.scroll_y == 1
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert view.scroll_y > 5
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert view.scroll_y == 1
+        await pilot.press("down")
+        await pilot.pause()
+        assert view.scroll_y == 2
+        await pilot.press("end", "up", "home")
+        await pilot.pause()
+        assert view.scroll_y == 0
+        await pilot.press("G", "g", "j")  # typed fast: each key starts where the last ended
+        await pilot.pause()
+        assert view.scroll_y == 1
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
