@@ -54,14 +54,18 @@ async def test_stale_and_paused_outlast_everything(store: Store, monkeypatch: py
     app = app_for(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        bar = app.screen.query_one(StatusBar)
-        bar.set_counts(QueueCounts(open=123456, at_risk=23456, breached=34567, unassigned=45678))
+        await pilot.press("p")
+        await until(pilot, lambda: header(app).rstrip().endswith("09:00 PAUSED"))
 
         def locked() -> int:
             raise sqlite3.OperationalError("database is locked by another process holding a long transaction")
 
         monkeypatch.setattr(store, "data_version", locked)
+        await pilot.press("p")  # live again: the next read fails
         await until(pilot, lambda: "STALE" in header(app))
+        bar = app.screen.query_one(StatusBar)
+        bar.set_counts(QueueCounts(open=123456, at_risk=23456, breached=34567, unassigned=45678))
+        await pilot.pause()
         line = header(app)
         # The counts whole, the clock, the state; no room for the reason or the center.
         assert "open 123456 · at risk 23456 · breached 34567 · unassigned 45678" in line
@@ -69,9 +73,6 @@ async def test_stale_and_paused_outlast_everything(store: Store, monkeypatch: py
         # Narrower than the app allows, the counts take their short form first.
         counts, info = bar.layout_parts(70)
         assert (counts.plain, info.plain) == ("open 123456 · ! 23456 · ✗ 34567 · unassigned 45678", "09:00 STALE")
-        monkeypatch.undo()
-        await pilot.press("p")
-        await until(pilot, lambda: header(app).rstrip().endswith("09:00 PAUSED"))
 
 
 def test_layout_gives_way_in_order() -> None:
@@ -95,6 +96,12 @@ def test_layout_gives_way_in_order() -> None:
                 "Jingcheng" in i,  # the center
             )
             assert has[0], (width, i)
+            # The state in full as soon as there is room for it beside the rest.
+            if width >= len("open 40 · at risk 7 · breached 12 · unassigned 10") + 1 + len("21:10 ") + len(live):
+                assert i.endswith(live), (width, i)
+            # A center name is never cut to a stub: 8 cells at least.
+            center = i.partition("21:10 ")[0].strip() if "21:10 " in i else ""
+            assert not center or len(center) >= 8, (width, i)
             # What is shown at one width stays shown when wider.
             if previous is not None:
                 assert all(now or not before for before, now in zip(previous, has, strict=True)), width
