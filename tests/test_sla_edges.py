@@ -269,8 +269,8 @@ TIME_OF_DAY = re.compile(r"^\D?\d{1,2}:\d{2}$")
 
 
 def test_countdown_forms() -> None:
-    assert [duration(s) for s in (0, 42, 790, 3599, 3600, 5460, 86399, 86400, 190000)] == [
-        "0s", "42s", "13m10s", "59m59s", "1h00m", "1h31m", "23h59m", "1d00h", "2d04h"]
+    assert [duration(s) for s in (0, 42, 59, 60, 790, 3599, 3600, 5460, 86399, 86400, 190000)] == [
+        "0s", "42s", "59s", "1m00s", "13m10s", "59m59s", "1h00m", "1h31m", "23h59m", "1d00h", "2d04h"]
     assert [overdue(s) for s in (1, 60, 61, 44 * 60, 3600, 45480)] == [
         "+1m", "+1m", "+2m", "+44m", "+1h00m", "+12h38m"]
 
@@ -291,7 +291,10 @@ def test_row_clock_examples() -> None:
     due = lambda minutes: clock_row(due_at=at(minutes), risk_at=at(minutes - 15))  # noqa: E731
     assert row_clock(due(13 + 10 / 60), now) == ("13m10s", "at_risk")
     assert row_clock(due(91), now) == ("1h31m", "ok")
+    assert row_clock(due(15), now) == ("15m00s", "at_risk")  # at risk from risk_at on
+    assert row_clock(due(15).model_copy(update={"risk_ts": now + 1}), now) == ("15m00s", "ok")
     assert row_clock(due(0), now) == ("0s", "breached")
+    assert row_clock(clock_row(frozen_left_s=0.0), now) == ("=0s", "breached")  # held at the deadline
     assert row_clock(due(-44), now) == ("+44m", "breached")
     assert row_clock(due(-12 * 60 - 38), now) == ("+12h38m", "breached")
     assert row_clock(clock_row(frozen_left_s=47 * 60.0), now) == ("=47m00s", "ok")

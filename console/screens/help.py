@@ -1,4 +1,5 @@
-"""Help: every key of the screen underneath and of the app."""
+"""Help: every key of the screen underneath and of the app, and what the
+queue's columns and marks mean. Scrolls with the keys the queue uses."""
 
 from __future__ import annotations
 
@@ -21,8 +22,37 @@ NAV_KEYS = [
 ]
 
 
+def legend() -> list[tuple[str, str]]:
+    """(mark, meaning) for the queue's columns and the top line."""
+    # Each meaning fits beside its mark in an 80-column terminal.
+    return [
+        ("13m10s  1h31m", _("Left: time to the next deadline (s under an hour)")),
+        ("2d04h", _("Days and hours, a day or more left")),
+        ("+44m  +1h31m", _("Overdue by that long")),
+        ("=47m10s", _("Stopped while waiting (customer, parts): time left")),
+        ("=+47m", _("Stopped while waiting, overdue: resumes from there")),
+        ("!", _("At risk: under a quarter of the clock's window left")),
+        ("✗", _("Breached: the deadline has passed")),
+        ("resp", _("Next clock: first response")),
+        ("site", _("Next clock: on site / remote start")),
+        ("fix", _("Next clock: resolved")),
+        ("done", _("Resolved: no clock runs until it is closed")),
+        ("↻", _("Second repair of the same equipment")),
+        ("● read 14:02:31", _("Top line: when the data was last read")),
+        ("PAUSED / STALE", _("Top line: view paused (p) / file unreadable")),
+    ]
+
+
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "close", _("Close"))]
+    BINDINGS = [
+        Binding("escape,q,question_mark", "close", _("Close")),
+        Binding("j,down", "scroll('down')", _("Scroll down"), show=False),
+        Binding("k,up", "scroll('up')", _("Scroll up"), show=False),
+        Binding("g,home", "scroll('home')", _("Top"), show=False),
+        Binding("G,end", "scroll('end')", _("Bottom"), show=False),
+        Binding("pagedown", "scroll('page_down')", _("Page down"), show=False),
+        Binding("pageup", "scroll('page_up')", _("Page up"), show=False),
+    ]
 
     def __init__(self, under: Screen) -> None:
         super().__init__()
@@ -39,10 +69,25 @@ class HelpScreen(ModalScreen[None]):
             lines.append(Content(f"{key:<18} {binding.description}\n"))
         lines.append(Content("\n"))
         lines += [Content(f"{k:<18} {d}\n") for k, d in NAV_KEYS]
-        lines += [Content("\n"), Content.styled(_("Countdown: seconds under an hour left, '+' overdue, '=' stopped (waiting); "
-                                                   "'!' at risk, '✗' breached, '↻' second repair."), "dim")]
-        with VerticalScroll(classes="form"):
-            yield Static(Content("").join(lines))
+        lines += [Content("\n"), Content.styled(_("What the queue shows"), "bold"), Content("\n\n")]
+        lines += [Content(f"{mark:<18} {meaning}\n") for mark, meaning in legend()]
+        with VerticalScroll(classes="form", id="help"):
+            yield Static(Content("").join(lines).rstrip())
+
+    def on_mount(self) -> None:
+        self.query_one("#help").focus()
+
+    def action_scroll(self, where: str) -> None:
+        view = self.query_one("#help", VerticalScroll)
+        page = view.scrollable_content_region.height
+        y = {
+            "down": view.scroll_y + 1, "up": view.scroll_y - 1,
+            "page_down": view.scroll_y + page, "page_up": view.scroll_y - page,
+            "home": 0, "end": view.max_scroll_y,
+        }[where]
+        # Immediate and not animated: Textual defers scroll_end to the next
+        # refresh, so "G g" typed fast would end at the bottom.
+        view.scroll_to(y=max(0, min(y, view.max_scroll_y)), animate=False, immediate=True)
 
     def action_close(self) -> None:
         self.dismiss(None)

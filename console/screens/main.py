@@ -214,8 +214,9 @@ class MainScreen(TicketActions):
             self._show_rows(snap.total, snap.offset, snap.rows, snap.cursor, snap.scroll)
             self._techs = snap.techs or []
             self.query_one(TechBoard).show(self._techs)
-            read = self.app.clock().in_timezone(self.app.tz).format("HH:mm:ss")  # type: ignore[attr-defined]
-            self.query_one(StatusBar).set_live(_("● read {t}").format(t=read) if self.live else _("PAUSED"), not self.live)
+        # Every successful poll, changed or not: the time says the view is live.
+        read = self.app.clock().in_timezone(self.app.tz).format("HH:mm:ss")  # type: ignore[attr-defined]
+        self.query_one(StatusBar).set_live(_("● read {t}").format(t=read) if self.live else _("PAUSED"), not self.live)
         self._schedule_poll(self.app.poll_seconds)  # type: ignore[attr-defined]
 
     def _show_rows(self, total: int, offset: int, rows: list[QueueRow], cursor: int | None, scroll: int | None) -> None:

@@ -1,11 +1,15 @@
 """The top line: counts, site clock, and whether the data is live.
 
 Two widgets, because a repaint is sent from a widget's left edge: counts
-change often at scale and should not resend the rest of the line."""
+change often at scale and should not resend the rest of the line.
+
+When the line is narrow, what matters survives longest: the live state
+(STALE / PAUSED / read time), then the counts, the clock, the center name."""
 
 from __future__ import annotations
 
 from pendulum import DateTime
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
@@ -31,48 +35,101 @@ class StatusBar(Horizontal):
         self.clock_text = ""
         self.live = ""
         self.alert = False
-        self._counts_width = -1
+        self._shown: tuple[Content, Content] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="counts")
         yield Static("", id="info")
 
     def set_counts(self, counts: QueueCounts) -> None:
-        if counts == self.counts:
-            return
-        self.counts = c = counts
-        text = Content("").join([
-            Content(_("open {n}").format(n=c.open) + " · "),
-            Content.styled(_("at risk {n}").format(n=c.at_risk), "$warning bold" if c.at_risk else "not bold"),
-            Content(" · "),
-            Content.styled(_("breached {n}").format(n=c.breached), "$error bold" if c.breached else "not bold"),
-            Content(" · " + _("unassigned {n}").format(n=c.unassigned)),
-        ])
-        # A layout pass repaints the whole screen region around it: only when
-        # the width changed (a count gained a digit), not on every crossing.
-        width_changed = text.cell_length != self._counts_width
-        self._counts_width = text.cell_length
-        self.query_one("#counts", Static).update(text, layout=width_changed)
+        if counts != self.counts:
+            self.counts = counts
+            self._show_parts()
 
     def set_clock(self, now: DateTime, tz: str) -> None:
         # Minute resolution: the bar repaints once a minute, not every second.
         text = now.in_timezone(tz).format("HH:mm")
         if text != self.clock_text:
             self.clock_text = text
-            self._render_info()
+            self._show_parts()
 
     def set_live(self, text: str, alert: bool = False) -> None:
         if (text, alert) != (self.live, self.alert):
             self.live, self.alert = text, alert
-            self._render_info()
+            self._show_parts()
 
     def on_resize(self) -> None:
-        self._render_info()
+        self._show_parts()
 
-    def _render_info(self) -> None:
+    def _counts_forms(self) -> list[Content]:
+        """The counts, long then short (the queue's own '!' and '✗' symbols)."""
+        c = self.counts
+        if c is None:
+            return [Content("")]
+        risk = "$warning bold" if c.at_risk else "not bold"
+        breached = "$error bold" if c.breached else "not bold"
+        sep = Content(" · ")
+        return [
+            sep.join([
+                Content(_("open {n}").format(n=c.open)),
+                Content.styled(_("at risk {n}").format(n=c.at_risk), risk),
+                Content.styled(_("breached {n}").format(n=c.breached), breached),
+                Content(_("unassigned {n}").format(n=c.unassigned)),
+            ]),
+            sep.join([
+                Content(_("open {n}").format(n=c.open)),
+                Content.styled(f"! {c.at_risk}", risk),
+                Content.styled(f"✗ {c.breached}", breached),
+                Content(_("unassigned {n}").format(n=c.unassigned)),
+            ]),
+        ]
+
+    def layout_parts(self, width: int) -> tuple[Content, Content]:
+        """(counts, info) in ``width`` cells, giving room in this order: the
+        live state's first word (STALE, PAUSED, or the whole read time),
+        the counts, the clock, the rest of the state (the STALE reason), the
+        center name."""
+        live = self.live
+        head = live.partition(": ")[0] if ": " in live else live
+        room = width - cell_len(head)
+        forms = self._counts_forms()
+        clock = f"{self.clock_text} " if self.clock_text else ""
+        # The counts in full if the clock fits beside them, else in short;
+        # the clock goes only when even the short form needs its room.
+        fitting = [f for f in forms if f.cell_length + 1 + len(clock) <= room]
+        if not fitting:
+            clock = ""
+            fitting = [f for f in forms if f.cell_length + 1 <= room]
+        counts = fitting[0] if fitting else forms[-1].truncate(max(0, room - 1), ellipsis=True)
+        room -= (counts.cell_length + 1 if counts.cell_length else 0) + len(clock)
+        rest = cell_len(live) - cell_len(head)
+        state = Content.styled(live, "reverse bold" if self.alert else "dim")
+        if rest <= room:
+            room -= rest
+        elif room >= 10:  # part of the reason, marked as cut
+            state, room = state.truncate(cell_len(head) + room, ellipsis=True), 0
+        else:
+            state = Content.styled(head, "reverse bold" if self.alert else "dim")
         parts: list[Content] = []
-        if self.size.width >= 100:
-            parts.append(Content.styled(clean(self.center, single_line=True) + "  ", "bold"))
-        parts.append(Content(f"{self.clock_text} "))
-        parts.append(Content.styled(self.live, "reverse bold" if self.alert else "dim"))
-        self.query_one("#info", Static).update(Content("").join(parts), layout=False)
+        center = clean(self.center, single_line=True)
+        # Set off by two spaces on each side; shown only if 8 cells (or all of it) fit.
+        if center and room >= min(cell_len(center), 8) + 4:
+            name = Content.styled(center, "bold").truncate(room - 4, ellipsis=True)
+            parts.append(Content("  ") + name + Content("  "))
+        parts += [Content(clock), state]
+        return counts, Content("").join(parts)
+
+    def _show_parts(self) -> None:
+        width = self.size.width
+        if not width or not self.is_mounted:
+            return
+        counts, info = self.layout_parts(width)
+        old = self._shown
+        self._shown = (counts, info)
+        if old is None or counts != old[0]:
+            # A layout pass repaints the whole screen region around it: only
+            # when the width changed (a count gained a digit), not on every crossing.
+            width_changed = old is None or counts.cell_length != old[0].cell_length
+            self.query_one("#counts", Static).update(counts, layout=width_changed)
+        if old is None or info != old[1]:
+            self.query_one("#info", Static).update(info, layout=False)
