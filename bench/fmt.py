@@ -1,6 +1,7 @@
 """Countdown text for the floor and naive apps: standard library only (so the
-floor pays no import cost), same rules as console/format.py: seconds only with
-under an hour left, overdue time in started minutes, '=' while stopped."""
+floor pays no import cost), same text as store/countdown.py for the cases the
+bench shows: units on every part (13m10s, 1h31m), seconds only with under an
+hour left, overdue time in started minutes, '=' while stopped."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ def duration(seconds: float) -> str:
         return f"{s // 86400}d{(s % 86400) // 3600:02d}h"
     if s >= 3600:
         return f"{s // 3600}h{(s % 3600) // 60:02d}m"
-    return f"{s // 60:02d}:{s % 60:02d}"
+    if s >= 60:
+        return f"{s // 60}m{s % 60:02d}s"
+    return f"{s}s"
 
 
 def countdown(next_clock: str | None, due: float | None, frozen: float | None, now: float) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .i18n import _
 from .models import QueueRow
-from .sla import SlaState, state_of
+from .sla import ClockStatus, SlaState, state_of
 
 # Colour never carries meaning alone: each state also has a symbol.
 STATE_SYMBOL: dict[str, str] = {"ok": " ", "at_risk": "!", "breached": "✗"}
@@ -84,3 +84,18 @@ def row_clock(row: QueueRow, now_ts: float) -> tuple[str, SlaState | None]:
         return (_cell("+", -left) if left <= -3600 else overdue(-left) if left < 0 else duration(0)), "breached"
     at_risk = row.risk_ts is not None and now_ts >= row.risk_ts
     return _cell("", left), "at_risk" if at_risk else "ok"
+
+
+def clock_words(c: ClockStatus, now_seconds_left: float | None, met_text: str) -> str:
+    """What one clock says beside its deadline: "met 14:05 (late)", "13m10s
+    left", "1h02m overdue", "stopped, 47m00s left", "stopped, 12m overdue".
+    ``met_text`` is the time it was met, already formatted for the screen;
+    ``now_seconds_left`` the running clock's seconds left (ignored otherwise)."""
+    if c.met_at is not None:
+        return _("met {at}").format(at=met_text) + ("" if c.met_on_time else " " + _("(late)"))
+    if c.due is None:
+        left = c.frozen_left_s or 0.0
+        # Stopped overdue (a hold that began past the deadline) stays overdue.
+        return (_("stopped, {d} overdue") if left < 0 else _("stopped, {d} left")).format(d=duration(left))
+    left = now_seconds_left or 0.0
+    return (_("{d} overdue") if left < 0 else _("{d} left")).format(d=duration(left))

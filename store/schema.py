@@ -164,14 +164,37 @@ def m0001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
-def m0002_migration_log(db: sqlite_utils.Database) -> None:
-    """Nothing new in the data: the log itself (created by ``migrate``) starts here."""
+def m0002_hold_freezes_overdue(db: sqlite_utils.Database) -> None:
+    """A hold now stops a clock even past its deadline (the overdue time is
+    frozen): open tickets' stored SLA fields are derived again under that rule.
+    (The migrations log, created by ``migrate``, starts with this step.)"""
+    from .derive import derive
+    from .sla import Pause, Policy
+    from .store import calendar_from
+    from .timeutil import from_db
+
+    conn = db.conn
+    settings = {k: json.loads(v) for k, v in conn.execute("SELECT key, value FROM settings")}
+    policy = {r[0]: Policy(r[1], r[2], r[3])
+              for r in conn.execute("SELECT priority, response_min, onsite_min, resolve_min FROM sla_policy")}
+    calendar = calendar_from(settings.get("calendar", {"kind": "24x7"}), settings.get("timezone", "UTC"))
+    pauses: dict[int, list[Pause]] = {}
+    for tid, start, end in conn.execute(
+            "SELECT ticket_id, started_at, ended_at FROM pauses WHERE ticket_id IN"
+            " (SELECT id FROM tickets WHERE is_open = 1) ORDER BY started_at"):
+        pauses.setdefault(tid, []).append(Pause(from_db(start), from_db(end)))  # type: ignore[arg-type]
+    cur = conn.execute("SELECT * FROM tickets WHERE is_open = 1")
+    names = [d[0] for d in cur.description]
+    for values in cur.fetchall():
+        row = dict(zip(names, values, strict=True))
+        d = derive(row, pauses.get(row["id"], []), policy, calendar)
+        conn.execute("UPDATE tickets SET " + ", ".join(f"{k} = ?" for k in d) + " WHERE id = ?", [*d.values(), row["id"]])
 
 
 # Named steps, in order; ``PRAGMA user_version`` is how many have run, and the
 # ``migrations`` table records each step's name and when it ran.
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", m0001_initial),
-    ("0002_migration_log", m0002_migration_log),
+    ("0002_hold_freezes_overdue", m0002_hold_freezes_overdue),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

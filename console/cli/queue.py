@@ -20,7 +20,7 @@ from pendulum import DateTime
 from rich.cells import cell_len
 
 from console.format import fit, local_time
-from store.countdown import clock_label, clock_title, duration, row_clock, state_label
+from store.countdown import clock_label, clock_title, clock_words, row_clock, state_label
 from store.history import Names, entries
 from store.i18n import _
 from store.models import QueueFilter, QueueRow, Ticket, category_label, channel_label, priority_label, wait_reason_label
@@ -244,15 +244,8 @@ def _plain(value: Any, tz: str) -> Any:
 
 def _clock(c: ClockStatus, t: Ticket, now: DateTime, tz: str) -> dict[str, Any]:
     state = c.state(now)
-    if c.met_at is not None:
-        when = _("met {at}").format(at=local_time(c.met_at, tz)) + ("" if c.met_on_time else " " + _("(late)"))
-        seconds = None
-    elif c.due is None:
-        seconds = c.frozen_left_s or 0.0
-        when = _("stopped, {left} left").format(left=duration(seconds))
-    else:
-        seconds = c.seconds_left(now)
-        when = (_("{d} overdue") if seconds < 0 else _("{d} left")).format(d=duration(seconds))
+    seconds = None if c.met_at is not None else c.seconds_left(now)
+    when = clock_words(c, seconds, local_time(c.met_at, tz) if c.met_at else "")
     open_ticket = t.status not in ("closed", "cancelled")
     counts = open_ticket or c.met_at is not None  # a cancelled ticket's unmet clocks mean nothing
     return {

@@ -14,6 +14,7 @@ from textual.content import Content
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from store.countdown import clock_words
 from store.history import Names, entries, short_time
 from store.models import Event, Ticket, category_label, channel_label, priority_label, wait_reason_label
 from store.rules import status_label
@@ -21,7 +22,7 @@ from store.sla import ClockStatus
 from store.text import clean
 
 from ..actions import ACTION_BINDINGS, HELP_BINDING, Target, TicketActions, target_of
-from ..format import STATE_SYMBOL, clock_title, duration, fit, local_time, state_label
+from ..format import STATE_SYMBOL, clock_title, fit, local_time, state_label
 from ..i18n import _
 
 
@@ -159,15 +160,8 @@ class DetailScreen(TicketActions):
         cells = []
         for c in self._clocks:
             state = c.state(now)
-            if c.met_at is not None:
-                when = _("met {at}").format(at=short_time(c.met_at, tz, c.due or now))
-                if not c.met_on_time:
-                    when += " " + _("(late)")
-            elif c.due is None:
-                when = _("stopped, {left} left").format(left=duration(c.frozen_left_s or 0))
-            else:
-                left = c.seconds_left(now)
-                when = (_("{d} overdue") if left < 0 else _("{d} left")).format(d=duration(left))
+            met = short_time(c.met_at, tz, c.due or now) if c.met_at else ""
+            when = clock_words(c, c.seconds_left(now), met)
             open_ticket = t.status not in ("closed", "cancelled")
             shown = state_label(state) if (open_ticket or c.met_at) else "—"
             cells.append((c, state, short_time(c.due, tz, now) if c.due else "—", shown, when))
