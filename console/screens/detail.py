@@ -86,7 +86,8 @@ class DetailScreen(TicketActions):
             yield LinkList(id="linked", compact=True)
             yield Static(_("Timeline"), classes="section")
             yield Vertical(id="timeline")
-        yield Footer()
+        # Compact, and no palette hint (ctrl+p is in help): more keys fit at 80 columns.
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#linked").display = False

@@ -94,7 +94,8 @@ class MainScreen(TicketActions):
         # Compact: a one-line bar shows the text itself, not the top of a boxed input.
         yield Input(placeholder=_("Search: text, site, asset tag, technician or #number  (enter keeps, esc clears)"),
                     id="search", compact=True)
-        yield Footer()
+        # Compact, and no palette hint (ctrl+p is in help): more keys fit at 80 columns.
+        yield Footer(compact=True, show_command_palette=False)
 
     @property
     def table(self) -> QueueTable:
