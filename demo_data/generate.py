@@ -2,16 +2,22 @@
 
 ``generate_demo`` fills an empty store: three teams, a dozen technicians,
 forty branches with about two hundred machines, four weeks of finished
-tickets with their audit history, and about forty open tickets placed
-relative to *now* so that every open status and every SLA state (ok, at
-risk, breached) shows in the live queue.
+tickets, and about forty open tickets placed relative to *now* so that every
+open status and every SLA state (ok, at risk, breached, stopped while
+waiting, stopped overdue) shows in the live queue. The generator only plans:
+each ticket is then created and taken through its lifecycle by the Store's
+public methods, on a clock the build moves, as the dispatcher who took each
+step, so the audit log is the store's own and replays into the tickets.
+Second-repair links are the store's too (machines are chosen so that its rule
+links the tickets meant to repeat).
 
-``generate_scale`` appends many tickets fast, for benchmarks.
+``generate_scale`` appends many tickets fast, for benchmarks, in bulk
+through ``Store.load`` (no per-ticket history).
 
 The same seed and the same ``now`` (to the second) give the same rows:
 only ``random.Random(seed)`` is used, never the global generator or the real
 time, and the number of tickets depends on the seed alone.
-Times are handled as integer epoch seconds and written in ``to_db`` format.
+Plans hold times as integer epoch seconds.
 """
 
 from __future__ import annotations
@@ -20,11 +26,13 @@ import json
 import random
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
+import pendulum
 from pendulum import DateTime
 
-from store import Store
+from store import Store, Ticket
 from store.sla import AT_RISK_SHARE, Policy
 
 MIN = 60
@@ -560,110 +568,137 @@ def _plan_open(rng: random.Random, now: int, pol: Policy, category: str, status:
     return plan
 
 
-# ---------------------------------------------------------------- rows and events
+# ---------------------------------------------------------------- history through the store
 
-class _Builder:
-    """Turns plans into ticket rows, pause rows and audit events."""
+# One lifecycle step of one ticket, played through the Store's public methods:
+# (at, plan index, rank, sequence, actor, method, arguments). Sorting by the
+# first four plays the whole history in time order; at one instant the earlier
+# ticket goes first (so a repair resolved at the very second a new fault on the
+# same machine is reported counts for it), and within a ticket ``rank`` keeps
+# the lifecycle order.
+Step = tuple[int, int, int, int, str, str, dict[str, Any]]
+RANK = {"create_ticket": 0, "assign": 1, "reassign": 2, "respond": 3, "arrive": 4, "pause": 5, "resume": 6,
+        "resolve": 7, "close": 8, "cancel": 9}
 
-    def __init__(self, rng: random.Random, iso: Callable[[int], str], with_events: bool):
+
+class _Clock:
+    """The build's clock: the store reads it for every write, the build moves it
+    to each step's instant, so events, ticket times and pauses are the store's own."""
+
+    def __init__(self, at: int):
+        self.at = pendulum.from_timestamp(at)
+
+    def __call__(self) -> DateTime:
+        return self.at
+
+    def to(self, at: int) -> None:
+        self.at = pendulum.from_timestamp(at)
+
+
+def _steps(rng: random.Random, k: int, plan: Plan, info: dict[str, Any]) -> list[Step]:
+    """The calls that take ticket ``k`` through ``plan``, each by a dispatcher."""
+    out: list[Step] = []
+
+    def add(at: int, method: str, args: dict[str, Any], rank: str | None = None) -> None:
+        out.append((at, k, RANK[rank or method], len(out), rng.choice(DISPATCHERS), method, args))
+
+    add(plan["rep"], "create_ticket", {
+        key: info[key] for key in ("priority", "channel", "reporter", "phone", "site_id", "equipment_id",
+                                   "category", "description")})
+    tech = info.get("technician_id")
+    if plan["assigned"] is not None and tech is not None:
+        first = info.get("first_technician_id") or tech
+        add(plan["assigned"], "assign", {"technician_id": first})
+        if plan["reassign"] is not None and first != tech:
+            add(plan["reassign"], "assign", {"technician_id": tech, "reason": rng.choice(REASSIGN_REASONS)},
+                "reassign")
+    if plan["fr"] is not None:
+        add(plan["fr"], "respond", {"note": rng.choice(RESPOND_NOTES)})
+    if plan["arrived"] is not None:
+        add(plan["arrived"], "arrive", {"mode": plan["mode"]})
+    for reason, _from, start, end in plan["pauses"]:
+        note = rng.choice(PAUSE_NOTES[reason]).format(part=info["parts"])
+        add(start, "pause", {"reason": reason, "note": note})
+        if end is not None:
+            add(end, "resume", {})
+    if plan["resolved"] is not None:
+        symptom, cause, action, parts = info["resolution"]
+        add(plan["resolved"], "resolve", {"symptom": symptom, "cause": cause, "action": action, "parts": parts})
+    if plan["closed"] is not None:
+        fee = rng.choice(FEES) if rng.random() < 0.2 else None
+        add(plan["closed"], "close", {"signoff": info["signoff"], "fee": None if fee is None else Decimal(fee) / 100})
+    if plan["cancelled"] is not None:
+        add(plan["cancelled"], "cancel", {"reason": rng.choice(CANCEL_REASONS)})
+    return out
+
+
+def _play(store: Store, clock: _Clock, steps: list[Step]) -> None:
+    """Every step through the store, in time order, as the dispatcher who took it."""
+    tickets: dict[int, Ticket] = {}
+    for at, k, _rank, _seq, actor, method, args in sorted(steps, key=lambda s: s[:4]):
+        clock.to(at)
+        store.actor = actor
+        if method == "create_ticket":
+            tickets[k] = store.create_ticket(args)
+        else:
+            t = tickets[k]
+            tickets[k] = getattr(store, method)(t.id, t.version, **args)
+
+
+def _load_reference(store: Store, ref: dict[str, list[dict[str, Any]]], note: dict[str, Any]) -> None:
+    """Sites, teams, technicians and equipment in one bulk write (until the
+    store has methods to add reference data one by one)."""
+    store.load("demo.reference", ref, note)
+
+
+# ---------------------------------------------------------------- rows (scale)
+
+class _Rows:
+    """Turns open-ticket plans into ticket and pause rows for ``Store.load``:
+    the --scale path, where a million tickets cannot each take half a dozen
+    writes (its closed tickets are built inline in ``generate_scale``). No
+    per-ticket events: the load records one event for the whole batch."""
+
+    def __init__(self, rng: random.Random, iso: Callable[[int], str]):
         self.rng = rng
         self.iso = iso
-        self.with_events = with_events
-        self.events: list[tuple[int, int, int, str, str, dict[str, Any], dict[str, Any]]] = []
         self.pauses: list[dict[str, Any]] = []
-
-    def _event(self, at: int, tid: int, action: str, actor: str, old: dict[str, Any], new: dict[str, Any]) -> None:
-        if self.with_events:
-            self.events.append((at, tid, len(self.events), action, actor, old, new))
 
     def ticket(self, tid: int, plan: Plan, info: dict[str, Any]) -> dict[str, Any]:
         rng, iso = self.rng, self.iso
         status = plan["status"]
-        created_by = rng.choice(DISPATCHERS)
         row: dict[str, Any] = dict.fromkeys(TICKET_COLUMNS)
         row.update(
             id=tid, status=status, priority=info["priority"], channel=info["channel"],
             reporter=info["reporter"], phone=info["phone"], site_id=info["site_id"],
             equipment_id=info["equipment_id"], category=info["category"], description=info["description"],
-            reported_at=iso(plan["rep"]), created_by=created_by, repeat_of=info["repeat_of"],
+            reported_at=iso(plan["rep"]), created_by=rng.choice(DISPATCHERS), repeat_of=info["repeat_of"],
             is_open=int(status not in ("closed", "cancelled")),
         )
-        public = {k: row[k] for k in (
-            "status", "priority", "channel", "reporter", "phone", "site_id", "equipment_id", "category",
-            "description", "reported_at", "created_by", "repeat_of")}
-        public["status"] = "new"
-        self._event(plan["rep"], tid, "ticket.create", created_by, {}, public)
-        steps: list[tuple[int, str, dict[str, Any], dict[str, Any]]] = []
-        tech = info.get("technician_id")
-        if plan["assigned"] is not None and tech is not None:
-            first = info.get("first_technician_id") or tech
-            row.update(technician_id=tech, assigned_at=iso(plan["assigned"]))
-            steps.append((plan["assigned"], "ticket.assign",
-                          {"status": "new", "technician_id": None, "assigned_at": None},
-                          {"status": "assigned", "technician_id": first, "assigned_at": iso(plan["assigned"])}))
-            if plan["reassign"] is not None and first != tech:
-                row["assigned_at"] = iso(plan["reassign"])
-                steps.append((plan["reassign"], "ticket.reassign",
-                              {"technician_id": first, "assigned_at": iso(plan["assigned"])},
-                              {"technician_id": tech, "assigned_at": iso(plan["reassign"]),
-                               "reason": rng.choice(REASSIGN_REASONS)}))
+        times = [plan["rep"]]
+        if plan["assigned"] is not None and info.get("technician_id") is not None:
+            row.update(technician_id=info["technician_id"], assigned_at=iso(plan["assigned"]))
+            times.append(plan["assigned"])
         if plan["fr"] is not None:
             row["first_response_at"] = iso(plan["fr"])
-            note = rng.choice(RESPOND_NOTES)
-            steps.append((plan["fr"], "ticket.respond", {"first_response_at": None},
-                          {"first_response_at": row["first_response_at"], **({"note": note} if note else {})}))
+            times.append(plan["fr"])
         if plan["arrived"] is not None:
             row.update(arrived_at=iso(plan["arrived"]), arrival_mode=plan["mode"])
-            steps.append((plan["arrived"], "ticket.arrive",
-                          {"status": "assigned", "arrived_at": None, "arrival_mode": None},
-                          {"status": "onsite", "arrived_at": row["arrived_at"], "arrival_mode": plan["mode"]}))
+            times.append(plan["arrived"])
         for reason, paused_from, start, end in plan["pauses"]:
             note = rng.choice(PAUSE_NOTES[reason]).format(part=info["parts"])
             self.pauses.append({"ticket_id": tid, "reason": reason, "note": note,
                                 "started_at": iso(start), "ended_at": None if end is None else iso(end)})
             row["paused_from"] = paused_from
-            steps.append((start, "ticket.pause", {"status": paused_from, "wait_reason": None},
-                          {"status": "waiting", "paused_from": paused_from, "wait_reason": reason, "note": note}))
-            if end is not None:
-                steps.append((end, "ticket.resume", {"status": "waiting", "wait_reason": reason},
-                              {"status": paused_from, "wait_reason": None}))
+            times += [start] if end is None else [start, end]
         if status == "waiting":
             row["wait_reason"] = plan["wait_reason"]
         if plan["resolved"] is not None:
             symptom, cause, action, parts = info["resolution"]
             row.update(resolved_at=iso(plan["resolved"]), symptom=symptom, cause=cause, action=action, parts=parts)
-            steps.append((plan["resolved"], "ticket.resolve", {"status": "onsite", "resolved_at": None},
-                          {"status": "resolved", "resolved_at": row["resolved_at"], "symptom": symptom,
-                           "cause": cause, "action": action, "parts": parts}))
-        if plan["closed"] is not None:
-            fee = rng.choice(FEES) if rng.random() < 0.2 else None
-            row.update(closed_at=iso(plan["closed"]), signoff=info["signoff"], fee_cents=fee)
-            steps.append((plan["closed"], "ticket.close", {"status": "resolved", "closed_at": None},
-                          {"status": "closed", "closed_at": row["closed_at"], "signoff": info["signoff"],
-                           "fee_cents": fee}))
-        if plan["cancelled"] is not None:
-            reason = rng.choice(CANCEL_REASONS)
-            before = "assigned" if plan["assigned"] is not None else "new"
-            row.update(cancelled_at=iso(plan["cancelled"]), cancel_reason=reason)
-            steps.append((plan["cancelled"], "ticket.cancel", {"status": before, "cancelled_at": None},
-                          {"status": "cancelled", "cancelled_at": row["cancelled_at"], "cancel_reason": reason}))
-        steps.sort(key=lambda s: s[0])
-        actor, last = created_by, plan["rep"]
-        for at, action, old, new in steps:
-            actor = rng.choice(DISPATCHERS)
-            last = at
-            self._event(at, tid, action, actor, old, new)
-        row.update(version=1 + len(steps), updated_at=iso(last), updated_by=actor)
+            times.append(plan["resolved"])
+        row.update(version=len(times), updated_at=iso(max(times)), updated_by=rng.choice(DISPATCHERS))
         return row
-
-    def event_rows(self) -> list[dict[str, Any]]:
-        self.events.sort(key=lambda e: (e[0], e[1], e[2]))
-        return [
-            {"at": self.iso(at), "actor": actor, "action": action, "entity": "ticket", "entity_id": tid,
-             "ticket_id": tid, "old": json.dumps(old, ensure_ascii=False), "new": json.dumps(new, ensure_ascii=False)}
-            for at, tid, _, action, actor, old, new in self.events
-        ]
-
 
 # ---------------------------------------------------------------- demo
 
@@ -750,14 +785,17 @@ class _Devices:
 def generate_demo(store: Store, *, seed: int = 7, now: DateTime | None = None) -> dict[str, int]:
     """Fill an empty, initialised store with a believable repair center.
 
-    Returns the number of rows per table afterwards."""
+    Every ticket is created and moved through its lifecycle by the store's own
+    methods, on a clock the build moves and as the dispatcher who took each
+    step: the audit log is the store's, and replays into the tickets exactly.
+    The store's clock and actor are put back afterwards.
+
+    Returns the number of rows per table afterwards (and ``pauses``)."""
     if not _empty(store) or store.max_ticket_id():
         raise ValueError("generate_demo needs an empty database")
     rng = random.Random(seed)
     now_dt = (now or store.now()).in_timezone("UTC")
     now_s = now_dt.int_timestamp
-    store.set_setting("timezone", "Asia/Shanghai")
-    store.set_setting("center_name", CENTER_NAME)
     policy = store.policy()
     window_s = int(store.setting("repeat_window_days", 30)) * DAY
 
@@ -765,9 +803,8 @@ def generate_demo(store: Store, *, seed: int = 7, now: DateTime | None = None) -
     contacts = _contacts(rng, ref["sites"])
     crew = _Crew(ref)
     devices = _Devices(ref["equipment"], window_s)
-    iso = _IsoTable(now_s - 60 * DAY, now_s + 5 * DAY)
 
-    # Plans: (reported, kind order, plan, info) — sorted by reported time for the ids.
+    # Plans: (reported, kind order, plan, info) — sorted by reported time, the order the store numbers them.
     plans: list[tuple[int, int, Plan, dict[str, Any]]] = []
     for i, (status, prio, state, variant) in enumerate(OPEN_SPECS):
         category = _weighted(rng, CATEGORY_WEIGHTS)
@@ -793,39 +830,49 @@ def generate_demo(store: Store, *, seed: int = 7, now: DateTime | None = None) -
         plans.append((plan["rep"], 1000 + n, plan, info))
     plans.sort(key=lambda p: (p[0], p[1]))
 
-    builder = _Builder(rng, iso, with_events=True)
-    tickets = []
-    for tid, (rep, _, plan, info) in enumerate(plans, start=1):
+    steps: list[Step] = []
+    for k, (rep, _, plan, info) in enumerate(plans):
         category = info["category"]
         device, repeat_of = None, None
         if info["reserved"] is not None or info["repeat"] or info.get("wants_device", True):
+            # Chosen so that the store's own second-repair rule links the
+            # tickets meant to repeat (and only those): see _Devices.
             device, repeat_of = devices.choose(rng, category, rep, info["repeat"], info["reserved"])
         site_id = device["site_id"] if device else rng.randint(1, len(ref["sites"]))
         if device:
-            devices.record(device["id"], rep, plan, tid)
+            devices.record(device["id"], rep, plan, k)
         reporter, phone = rng.choice(contacts[site_id])
         resolution = rng.choice(RESOLUTIONS[category])
         description = info.get("description") or _describe(rng, category)
-        if repeat_of and rng.random() < 0.6:
+        if repeat_of is not None and rng.random() < 0.6:
             description = rng.choice(("二次报修：", "Again: ", "上周刚修过，")) + description
         tech = first = None
         if plan["assigned"] is not None:
             tech = crew.pick(rng, site_id, category, info["on_duty"])
             if plan["reassign"] is not None:
                 first = crew.pick(rng, site_id, category, False, not_id=tech)
-        tickets.append(builder.ticket(tid, plan, {
+        steps += _steps(rng, k, plan, {
             "priority": info["priority"], "channel": _weighted(rng, CHANNEL_WEIGHTS),
             "reporter": reporter, "phone": phone, "site_id": site_id,
             "equipment_id": device["id"] if device else None, "category": category,
-            "description": description, "repeat_of": repeat_of, "technician_id": tech,
-            "first_technician_id": first, "resolution": resolution, "parts": resolution[3],
+            "description": description, "technician_id": tech, "first_technician_id": first,
+            "resolution": resolution, "parts": resolution[3],
             "signoff": reporter if rng.random() < 0.7 else contacts[site_id][-1][0],
-        }))
+        })
 
-    data = {**ref, "tickets": tickets, "pauses": builder.pauses, "events": builder.event_rows()}
-    store.load("demo.load", data, {"demo": True, "seed": seed, "tickets": len(tickets), "now": _iso(now_s)})
+    actor, store_clock = store.actor, store.clock
+    clock = _Clock(min(s[0] for s in steps) - HOUR)  # the center is set up before its first ticket
+    store.clock = clock
+    try:
+        store.actor = DISPATCHERS[0]
+        store.set_setting("timezone", "Asia/Shanghai")
+        store.set_setting("center_name", CENTER_NAME)
+        _load_reference(store, ref, {"demo": True, "seed": seed, "now": _iso(now_s)})
+        _play(store, clock, steps)
+    finally:
+        store.actor, store.clock = actor, store_clock
     counts = store.stats()
-    counts["pauses"] = len(builder.pauses)
+    counts["pauses"] = sum(1 for s in steps if s[5] == "pause")
     return counts
 
 
@@ -886,7 +933,7 @@ def generate_scale(store: Store, n: int, *, seed: int = 7, now: DateTime | None 
     start = now_s - 365 * DAY
     step = (365 * DAY - 3 * DAY) / max(1, n_closed)
     last_on_device: dict[int, int] = {}
-    builder = _Builder(rng, iso, with_events=False)
+    builder = _Rows(rng, iso)
     batch: list[dict[str, Any]] = []
     pauses = builder.pauses  # open waiting tickets add their open pause here
 
