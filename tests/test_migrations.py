@@ -36,23 +36,25 @@ def test_a_version_1_file_upgrades_and_logs_what_ran(tmp_path: Path) -> None:
 
 
 def test_upgrade_freezes_a_ticket_held_past_its_deadline(tmp_path: Path, clock) -> None:
-    """A file written under the old rule (a hold past the deadline did not stop
-    the clock) gets the frozen overdue time when it is upgraded."""
-    from conftest import SEED
-    from console_helpers import make_ticket
-
+    """A version-1 file written under the old rule (a hold past the deadline
+    did not stop the clock) gets the frozen overdue time when it is upgraded."""
     path = tmp_path / "held.db"
-    s = Store(path, create=True, clock=clock, actor="ann")
-    s.load("seed", SEED, {})
-    t = make_ticket(s, priority=1)  # response due in 15 min
-    clock.advance(minutes=45)
-    s.pause(t.id, 1, reason="parts")  # 30 min overdue, then held
-    # What the old rule stored: the running (past) deadline.
-    s.conn.execute("UPDATE tickets SET due_at = '2026-11-25T09:15:00Z', frozen_left_s = NULL WHERE id = ?", (t.id,))
-    s.conn.execute("PRAGMA user_version = 1")
-    s.conn.execute("DELETE FROM migrations")
-    s.close_db()
-    again = Store(path, clock=clock, actor="ann")
-    row = again.queue()[0]
+    raw = sqlite3.connect(path)
+    m0001_initial(sqlite_utils.Database(raw))
+    raw.execute("INSERT INTO sites (id, code, name, address) VALUES (1, 'HQ', 'Head Office', '')")
+    # P1 reported 09:00 (response due 09:15), put on hold at 09:45: 30 min overdue.
+    raw.execute(
+        "INSERT INTO tickets (id, version, status, priority, channel, reporter, phone, site_id, category,"
+        " description, reported_at, created_by, paused_from, wait_reason, is_open, next_clock, due_at, risk_at,"
+        " window_s, queue_key, updated_at, updated_by) VALUES (1, 2, 'waiting', 1, 'phone', 'Wang', '138', 1,"
+        " 'atm', 'x', '2026-11-25T09:00:00Z', 'ann', 'new', 'parts', 1, 'response', '2026-11-25T09:15:00Z',"
+        " '2026-11-25T09:11:15Z', 900, '10x', '2026-11-25T09:45:00Z', 'ann')")
+    raw.execute("INSERT INTO pauses (ticket_id, reason, started_at) VALUES (1, 'parts', '2026-11-25T09:45:00Z')")
+    raw.execute("PRAGMA user_version = 1")
+    raw.commit()
+    raw.close()
+    clock.advance(hours=2)
+    s = Store(path, clock=clock, actor="ann")
+    row = s.queue()[0]
     assert row.due_at is None and row.frozen_left_s == -30 * 60
-    again.close_db()
+    s.close_db()
