@@ -61,6 +61,10 @@ def roles_for(action: str) -> list[str]:
 
 def action_words(action: str) -> str:
     """What an action does, in words, for a refusal."""
+    verbs = {"ticket.create": _("create tickets"), "ticket.assign": _("assign tickets"),
+             "ticket.close": _("close tickets"), "ticket.cancel": _("cancel tickets")}
+    if action in verbs:
+        return verbs[action]
     topic = action.split(".", 1)[0]
     return {
         "ticket": _("work on tickets"),
