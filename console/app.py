@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from store import Store
+from store.text import clean
 from store.timeutil import Clock, system_clock
 
 from .i18n import _
@@ -23,6 +24,8 @@ class DispatchApp(OrderedKeys):
     BINDINGS = [
         Binding("question_mark", "help", _("Help"), key_display="?"),
         Binding("ctrl+q", "quit", _("Quit"), show=False, priority=True),
+        # Shown only when the file asks who is at the keyboard (setting sign_in).
+        Binding("ctrl+u", "switch_user", _("Switch user")),
     ]
 
     def __init__(self, store: Store, *, clock: Clock | None = None, settings: ConsoleSettings | None = None) -> None:
@@ -46,6 +49,29 @@ class DispatchApp(OrderedKeys):
         from .screens.main import MainScreen
 
         self.push_screen(MainScreen())
+        self.sign_in = self.store.sign_in_required()
+        if self.sign_in:
+            self.action_switch_user(first=True)
+
+    def action_switch_user(self, first: bool = False) -> None:
+        """A shared desk: whoever signs in makes the writes from now on."""
+        from .screens.sign_in import SignInScreen
+
+        if isinstance(self.screen, SignInScreen):
+            return
+
+        def signed_in(login: str | None) -> None:
+            if login is not None:
+                name = clean(self.store.user(login).name, single_line=True)
+                self.sub_title = name
+                self.notify(_("Signed in: {name}").format(name=name), markup=False)
+
+        self.push_screen(SignInScreen(can_cancel=not first), signed_in)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "switch_user":
+            return getattr(self, "sign_in", False)
+        return True
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

@@ -21,10 +21,12 @@ from typing import Any
 
 from pendulum import DateTime
 
+from . import auth
 from .db import connect_reader, explain, file_identity, open_database
 from .errors import DatabaseFileError, FileReplaced, PermissionDenied
 from .i18n import _
 from .models import PRIORITIES
+from .text import clean
 from .timeutil import Clock, system_clock, to_db, valid_timezone
 
 
@@ -35,18 +37,28 @@ def default_actor() -> str:
         return "unknown"
 
 
+def _one(text: str) -> str:
+    """A name for a one-line message: no control characters, no line breaks."""
+    return clean(text, single_line=True)
+
+
 class StoreBase:
     def __init__(
         self,
         path: str | Path,
         *,
         actor: str | None = None,
+        by: str | None = None,
         clock: Clock | None = None,
         create: bool = False,
         busy_timeout_ms: int = 5000,
     ):
         self.path = Path(path)
+        # ``actor``: the person each write is for (the audit's actor). ``by``:
+        # the OS login typing, when it is someone else (a manager using --actor
+        # or DISPATCH_ACTOR); only a manager may, and events record it.
         self.actor = actor or default_actor()
+        self.by = by if by and by != self.actor else None
         self.clock: Clock = clock or system_clock
         self.busy_timeout_ms = busy_timeout_ms
         self.conn = open_database(self.path, create=create, busy_timeout_ms=busy_timeout_ms)
@@ -147,15 +159,79 @@ class StoreBase:
             except sqlite3.DatabaseError as exc:
                 raise explain(self.path, exc) from None
 
-    def _authorize(self, action: str) -> None:
-        # The one place a permission check lives; roles come in a later migration.
+    def _authorize(self, action: str, ticket_id: int | None = None, team_id: int | None = None) -> None:
+        """The one place a permission check lives (roles: store/auth.py). Runs
+        inside the write transaction, so the roles and the ticket it reads are
+        the ones the write sees. ``ticket_id``/``team_id``: what a team-bound
+        role (a foreman) must own. A file with no users yet is being set up:
+        whoever opens it acts as its manager (README "People, roles and the file")."""
         if not self.actor.strip():
             raise PermissionDenied(_("No user name: set --actor or DISPATCH_ACTOR."))
+        users = {r["login"]: r for r in self._q(
+            "SELECT u.login, u.name, u.role, u.team_id, u.disabled, teams.name AS team_name"
+            " FROM users u LEFT JOIN teams ON teams.id = u.team_id")}
+        if not users:
+            return
+        ask = self._ask_managers(users.values())
+        if self.by is not None:
+            typist = users.get(self.by)
+            if typist is None or typist["disabled"] or typist["role"] != "manager":
+                raise PermissionDenied(_(
+                    "Only a manager may act for someone else (--actor or DISPATCH_ACTOR={actor}), and {by} is not one:"
+                    " work as yourself, or ask a manager: {managers}").format(
+                    actor=_one(self.actor), by=_one(self.by), managers=ask))
+            return  # managers do everything; the event records who typed it
+        me = users.get(self.actor)
+        if me is None:
+            raise PermissionDenied(_(
+                "{login} is not a user of this file; ask a manager to add you (dispatch user add {login}): {managers}").format(
+                login=_one(self.actor), managers=ask))
+        if me["disabled"]:
+            raise PermissionDenied(_("{login} is disabled in this file; ask a manager: {managers}").format(
+                login=_one(self.actor), managers=ask))
+        role = me["role"]
+        if not auth.allows(role, action):
+            raise PermissionDenied(_("{login} is a {role} and may not {what} (that is for: {roles}); ask a manager: {managers}").format(
+                login=_one(self.actor), role=auth.role_name(role), what=auth.action_words(action),
+                roles=", ".join(auth.role_name(r) for r in auth.roles_for(action)), managers=ask))
+        if role in auth.TEAM_SCOPED:
+            self._authorize_team(me, ticket_id, team_id, ask)
+
+    def _authorize_team(self, me: Any, ticket_id: int | None, team_id: int | None, ask: str) -> None:
+        own = _one(me["team_name"] or _("no team"))
+        if ticket_id is None and team_id is None:
+            raise PermissionDenied(_("A foreman works their own team's tickets; this is not one. Ask a manager: {managers}").format(
+                managers=ask))
+        if ticket_id is not None:
+            rows = self._q(
+                "SELECT tech.team_id, teams.name FROM tickets t LEFT JOIN technicians tech ON tech.id = t.technician_id"
+                " LEFT JOIN teams ON teams.id = tech.team_id WHERE t.id = ?", (ticket_id,))
+            if rows and rows[0][0] is None:
+                raise PermissionDenied(_(
+                    "Ticket #{id} is not assigned yet, so it is the dispatch desk's; a foreman works their own team's"
+                    " tickets ({team}). Ask a dispatcher, or a manager: {managers}").format(id=ticket_id, team=own, managers=ask))
+            if rows and rows[0][0] != me["team_id"]:
+                raise PermissionDenied(_(
+                    "Ticket #{id} is {other}'s, not {team}'s; a foreman works their own team's tickets."
+                    " Ask a dispatcher, or a manager: {managers}").format(
+                    id=ticket_id, other=_one(rows[0][1] or "?"), team=own, managers=ask))
+        if team_id is not None and team_id != me["team_id"]:
+            raise PermissionDenied(_(
+                "That is another team's, not {team}'s; moving work between teams is the dispatch desk's."
+                " Ask a dispatcher, or a manager: {managers}").format(team=own, managers=ask))
+
+    @staticmethod
+    def _ask_managers(users: Iterable[Any]) -> str:
+        names = [f"{_one(u['name'])} ({_one(u['login'])})" for u in users
+                 if u["role"] == "manager" and not u["disabled"]]
+        return ", ".join(sorted(names)) or _("no manager is set up; ask whoever looks after this file")
 
     @contextmanager
-    def _write(self, action: str) -> Iterator[sqlite3.Connection]:
-        """The single write path: authorise, BEGIN IMMEDIATE, commit or roll back."""
-        self._authorize(action)
+    def _write(self, action: str, ticket_id: int | None = None,
+               team_id: int | None = None) -> Iterator[sqlite3.Connection]:
+        """The single write path: BEGIN IMMEDIATE, authorise, commit or roll back."""
+        if not self.actor.strip():  # before taking the write lock: nothing to look up
+            raise PermissionDenied(_("No user name: set --actor or DISPATCH_ACTOR."))
         self.check_file()
         with self._lock:
             try:
@@ -164,6 +240,7 @@ class StoreBase:
                 raise explain(self.path, exc) from None
             self._local.writing = True
             try:
+                self._authorize(action, ticket_id, team_id)
                 yield self.conn
                 # Again at the last moment: a file swapped during the write
                 # must not receive it (the rollback below undoes it all).
@@ -183,11 +260,11 @@ class StoreBase:
         old: dict[str, Any], new: dict[str, Any], at: DateTime | None = None,
     ) -> None:
         self.conn.execute(
-            "INSERT INTO events (at, actor, action, entity, entity_id, ticket_id, old, new)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO events (at, actor, action, entity, entity_id, ticket_id, old, new, entered_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (to_db(at or self.now()), self.actor, action, entity, entity_id, ticket_id,
              json.dumps(old, ensure_ascii=False, default=str),
-             json.dumps(new, ensure_ascii=False, default=str)),
+             json.dumps(new, ensure_ascii=False, default=str), self.by),
         )
 
     # ------------------------------------------------------ the file itself
@@ -211,7 +288,8 @@ class StoreBase:
         (SQLite neither checkpoints nor deletes anything when closing a moved file)."""
         if self.file_state() is not None and file_identity(self.path) is not None:
             self._drop_old_journal()
-        return type(self)(self.path, actor=self.actor, clock=self.clock, busy_timeout_ms=self.busy_timeout_ms)
+        return type(self)(self.path, actor=self.actor, by=self.by, clock=self.clock,
+                          busy_timeout_ms=self.busy_timeout_ms)
 
     def _drop_old_journal(self) -> None:
         """A file put in place with os.replace leaves the old database's -wal and

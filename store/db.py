@@ -75,6 +75,36 @@ def _precheck(path: Path, create: bool) -> None:
             )
 
 
+FILE_MODE = 0o660
+
+
+def _create_file(path: Path) -> None:
+    """A new file is for its group (the center's staff) and no one else: mode
+    660 whatever the umask (SQLite gives its -wal and -shm the same mode).
+    README "People, roles and the file" says why."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    except FileExistsError:  # another process was quicker: theirs stands
+        return
+    except OSError as exc:
+        raise DatabaseFileError(_("{path} cannot be created ({e})").format(path=path, e=exc.strerror or exc)) from None
+    os.close(fd)
+    os.chmod(path, FILE_MODE)
+
+
+def open_to_others(path: Path) -> str | None:
+    """"readable" or "writable" when anyone on the machine may read or write the file, else None."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if mode & stat.S_IWOTH:
+        return "writable"
+    if mode & stat.S_IROTH:
+        return "readable"
+    return None
+
+
 def file_identity(path: Path) -> tuple[int, int] | None:
     """(device, inode) of what the path names now, None if nothing: a file
     replaced by os.replace, rebuilt, moved or deleted has another (or none)
@@ -124,6 +154,8 @@ def open_database(path: Path, *, create: bool = False, busy_timeout_ms: int = 50
     """Open (and with ``create``, initialise) the database, upgrading old schemas."""
     path = Path(path)
     _precheck(path, create)
+    if create and not path.exists():
+        _create_file(path)
     conn: sqlite3.Connection | None = None
     try:
         conn = connect(path, busy_timeout_ms)

@@ -508,6 +508,8 @@ class Event(Out):
     ticket_id: int | None
     old: dict[str, Any]
     new: dict[str, Any]
+    # The OS login that typed it when a manager acted for ``actor``; else None.
+    entered_by: str | None = None
 
 
 class Crossing(Out):
@@ -518,3 +520,15 @@ class Crossing(Out):
     state: str
     site_name: str
     was_at_risk: bool = False  # for a breach: whether it had been counted at risk
+
+
+class User(Out):
+    """A person who may use the file: an OS login with a role (store/auth.py)."""
+
+    login: str
+    name: str
+    role: str
+    team_id: int | None = None
+    team_name: str | None = None
+    disabled: bool = False
+    has_pin: bool = False

@@ -67,4 +67,5 @@ def _event_model(r: sqlite3.Row) -> Event:
     return Event(
         id=d["id"], at=from_db(d["at"]), actor=d["actor"], action=d["action"],  # type: ignore[arg-type]
         ticket_id=d["ticket_id"], old=json.loads(d["old"] or "{}"), new=json.loads(d["new"] or "{}"),
+        entered_by=d.get("entered_by"),
     )

@@ -207,11 +207,31 @@ def m0003_reference(db: sqlite_utils.Database) -> None:
         db.execute(sql)
 
 
+def m0004_users(db: sqlite_utils.Database) -> None:
+    """People and roles (README "People, roles and the file"). An upgraded file
+    starts with no users: until the first is added, whoever opens it acts as
+    its manager, so nothing that worked before stops working."""
+    db.execute(
+        "CREATE TABLE users ("
+        " login TEXT PRIMARY KEY,"
+        " name TEXT NOT NULL,"
+        " role TEXT NOT NULL CHECK (role IN ('dispatcher', 'foreman', 'manager', 'viewer')),"
+        " team_id INTEGER REFERENCES teams(id),"
+        " disabled INTEGER NOT NULL DEFAULT 0,"
+        " pin_hash TEXT,"
+        " created_at TEXT NOT NULL)"
+    )
+    # Who typed a write made for someone else (a manager using --actor): the
+    # event's actor is the person the write is for, entered_by the OS login.
+    db.execute("ALTER TABLE events ADD COLUMN entered_by TEXT")
+
+
 # Named steps, in order; ``PRAGMA user_version`` is how many have run, and the
 # ``migrations`` table records each step's name and when it ran.
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", m0001_initial),
     ("0002_hold_freezes_overdue", m0002_hold_freezes_overdue),
     ("0003_reference", m0003_reference),
+    ("0004_users", m0004_users),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -16,6 +16,7 @@ import pytest
 from pendulum import DateTime
 
 from store import Store
+from store.base import default_actor
 
 NOW = pendulum.datetime(2026, 11, 25, 9, 0, tz="UTC")
 
@@ -46,6 +47,9 @@ SEED: dict[str, list[dict[str, Any]]] = {
         {"id": 4, "site_id": 2, "asset_tag": "NB-NET-A", "category": "network", "model": "Cisco"},
     ],
 }
+
+
+TEST_USERS = [("ann", "Ann Lee", "manager"), ("bob", "Bob Ma", "dispatcher"), ("alice", "Alice Wu", "dispatcher")]
 
 
 class MutableClock:
@@ -86,6 +90,14 @@ def db_path(tmp_path: Path) -> Path:
 def store(db_path: Path, clock: MutableClock) -> Iterator[Store]:
     s = Store(db_path, create=True, clock=clock, actor="ann")
     s.load("test.seed", SEED, {"seed": "tests"})
+    # Roles are enforced from here on: ann runs the file, the others tests
+    # write as are dispatchers (tests/test_roles.py tries the other roles).
+    for login, name, role in TEST_USERS:
+        s.add_user(login, name, role)
+    # Whoever runs the tests is a manager too, as 'dispatch init' would make
+    # them: the CLI tests run commands on this file as the OS login.
+    if default_actor() not in {u[0] for u in TEST_USERS}:
+        s.add_user(default_actor(), "Test runner", "manager")
     yield s
     s.close_db()
 

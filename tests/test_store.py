@@ -626,7 +626,7 @@ def test_events_are_append_only(store: Store, db_path: Path) -> None:
     finally:
         raw.close()
     assert {e.actor for e in store.events()} == {"ann"}
-    assert event_count(store) == 2  # the seed and the ticket
+    assert event_count(store) == 2 + len(store.users())  # the seed, the users added (conftest) and the ticket
 
 
 # --------------------------------------------------- concurrency, polling
@@ -721,9 +721,11 @@ def test_bad_fees_are_field_errors(store, fee) -> None:
 
 def test_conflict_message_strips_escapes_from_the_other_actor(store, db_path, clock) -> None:
     t = store.create_ticket({"reporter": "R", "phone": "123", "site_id": 1, "priority": 3, "description": "d"})
-    evil = Store(db_path, actor="eve\x1b]52;c;aGk=\x07\x1b[31m", clock=clock)
-    evil.respond(t.id, 1)
-    evil.close_db()
+    # Only a raw write to the file can stamp such a name now (no user has it).
+    raw = sqlite3.connect(db_path)
+    raw.execute("UPDATE tickets SET version = 2, updated_by = ? WHERE id = ?", ("eve\x1b]52;c;aGk=\x07\x1b[31m", t.id))
+    raw.commit()
+    raw.close()
     with pytest.raises(StaleTicket) as info:
         store.respond(t.id, 1)
     assert "\x1b" not in str(info.value) and "eve" in str(info.value)

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from store.db import open_to_others
 from store.errors import RuleViolation
 from store.i18n import _
 from store.store import Store
@@ -69,6 +70,7 @@ def init(obj: Ctx, tz: str | None, center: str | None) -> None:
             else:
                 store.set_setting(key, value)
                 changes.append(_("{key}: {old} → {new}").format(key=key, old=_shown(old), new=_shown(value)))
+        _first_manager(obj, store, changes)
         click.echo(_("{path}: schema {v}, ready.").format(path=path, v=store.schema_version()))
         for line in changes:
             click.echo("  " + line)
@@ -80,6 +82,7 @@ def init(obj: Ctx, tz: str | None, center: str | None) -> None:
         store = obj.open(create=True)
         for key, value in wanted.items():
             store.set_setting(key, value)
+        manager = _first_manager(obj, store, [])
     except BaseException:
         if not was_there:
             _remove_new_file(path)
@@ -87,11 +90,31 @@ def init(obj: Ctx, tz: str | None, center: str | None) -> None:
     click.echo(_("{path}: created, schema {v}, time zone {tz}{center}.").format(
         path=path, v=store.schema_version(), tz=wanted["timezone"],
         center=(", " + _("center {name}").format(name=_shown(wanted["center_name"]))) if "center_name" in wanted else ""))
+    for line in manager:
+        click.echo("  " + line)
     store.close_db()
+
+
+def _first_manager(obj: Ctx, store: Store, said: list[str]) -> list[str]:
+    """The first user of a file is its manager: whoever runs init on a file
+    without users (a new one, or one from before roles) becomes it."""
+    if store.users(include_disabled=True):
+        return said
+    login = obj.who()["by"] or store.actor
+    store.add_user(login, login, "manager")
+    said.append(_("{login} is its manager (dispatch user add … for the others)").format(login=_shown(login)))
+    return said
 
 
 def _parse_value(key: str, text: str) -> Any:
     """The command-line text of a setting as the value the store checks."""
+    if key == "sign_in":
+        word = text.strip().lower()
+        if word in ("true", "on", "yes", "1"):
+            return True
+        if word in ("false", "off", "no", "0"):
+            return False
+        fail(_("sign_in must be true or false, not {v}").format(v=text))
     if key == "repeat_window_days":
         try:
             return int(text.strip())
@@ -112,7 +135,8 @@ def _parse_value(key: str, text: str) -> Any:
 @cli.command("set", context_settings={"ignore_unknown_options": True},
              short_help=_("Change a setting (timezone, center_name, currency, repeat_window_days, calendar, …)."), help=_(
     "Change a setting: timezone (e.g. Asia/Shanghai), center_name, currency (the symbol before amounts, e.g. ¥),"
-    " fee_confirm_above (fees above it ask to confirm, default 5000), repeat_window_days (1–365), calendar"
+    " fee_confirm_above (fees above it ask to confirm, default 5000), repeat_window_days (1–365),"
+    " sign_in (true: the console asks who is at the keyboard, for a shared desk PC), calendar"
     " (24x7, or JSON such as '{\"kind\": \"business\", \"opens\": \"08:30\", \"closes\": \"17:30\","
     " \"weekdays\": [1,2,3,4,5]}'; business hours close later the same day: overnight hours are not supported yet)."))
 @click.argument("key")
@@ -140,3 +164,11 @@ def check(obj: Ctx) -> None:
     stats = store.stats()
     click.echo(_("{path}: ok, schema {v}, {t} tickets, {e} audit events").format(
         path=obj.db, v=store.schema_version(), t=stats["tickets"], e=stats["events"]))
+    # Anyone who can write the file can bypass the app (README "People, roles and the file").
+    exposed = open_to_others(obj.db)
+    if exposed == "writable":
+        click.echo(_("warning: {path} is world-writable: anyone on this machine can change it;"
+                     " chmod 660 and chgrp it to your staff group").format(path=obj.db))
+    elif exposed == "readable":
+        click.echo(_("warning: {path} is world-readable: anyone on this machine can read it;"
+                     " chmod 660 and chgrp it to your staff group").format(path=obj.db))

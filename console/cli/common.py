@@ -17,7 +17,7 @@ import click
 
 from store.errors import StoreError
 from store.i18n import _
-from store.store import Store
+from store.store import Store, default_actor
 from store.text import clean
 
 DATA_HOME = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "dispatch-console"
@@ -71,8 +71,15 @@ class Ctx:
     def db(self) -> Path:
         return self.db_given or default_db()
 
+    def who(self) -> dict[str, str | None]:
+        """The writes are the OS login's; --actor/DISPATCH_ACTOR names someone
+        else, which the store allows only a manager and records (entered_by)."""
+        login = default_actor()
+        actor = self.actor.strip() if self.actor and self.actor.strip() else login
+        return {"actor": actor, "by": login if actor != login else None}
+
     def open(self, **kwargs: Any) -> Store:
-        return Store(self.db, actor=self.actor, busy_timeout_ms=busy_timeout_ms(), **kwargs)
+        return Store(self.db, **self.who(), busy_timeout_ms=busy_timeout_ms(), **kwargs)
 
 
 def _db_after(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
@@ -89,7 +96,7 @@ def file_options(f: F) -> F:
     """--db and --actor after the sub-command too (``dispatch queue --db x.db``);
     there they win over the ones given before it and over the environment."""
     f = click.option("--actor", expose_value=False, callback=_actor_after,
-                     help=_("Name written to the audit log (default: your OS user)."))(f)
+                     help=_("Act for another user (managers only; the audit log records both)."))(f)
     f = click.option("--db", type=click.Path(path_type=Path), expose_value=False, callback=_db_after,
                      help=_("The database file (as before the command)."))(f)
     return f
@@ -148,7 +155,8 @@ class DispatchGroup(click.Group):
                     "Without a command, opens the console on --db."), context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", type=click.Path(path_type=Path), envvar="DISPATCH_DB",
               help=_("The database file (env DISPATCH_DB; default ~/.local/share/dispatch-console/dispatch.db)."))
-@click.option("--actor", envvar="DISPATCH_ACTOR", help=_("Name written to the audit log (default: your OS user)."))
+@click.option("--actor", envvar="DISPATCH_ACTOR",
+              help=_("Act for another user (env DISPATCH_ACTOR; managers only; the audit log records both)."))
 @click.version_option(package_version(), "--version", prog_name="dispatch", message=_("%(prog)s %(version)s"),
                       help=_("Show the version and exit."))
 @click.pass_context

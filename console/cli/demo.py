@@ -68,12 +68,13 @@ def _remove(path: Path) -> None:
 @click.pass_obj
 def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -> None:
     from demo_data.generate import generate_demo, generate_scale
+    from demo_data.users import add_demo_users
 
     path = obj.db_given or DATA_HOME / "demo.db"
     make_parent(path)
     if path.exists() and path.stat().st_size > 0:
         # Checked with --keep too: --keep --scale must not add a million tickets to a live file.
-        check = Store(path, actor=obj.actor, busy_timeout_ms=busy_timeout_ms())
+        check = Store(path, **obj.who(), busy_timeout_ms=busy_timeout_ms())
         is_demo = check.setting("demo", False)
         check.close_db()
         if not is_demo:
@@ -82,7 +83,7 @@ def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -
             _remove(path)
     started = time.perf_counter()
     fresh = not path.exists()
-    store = Store(path, actor=obj.actor, create=True, busy_timeout_ms=busy_timeout_ms())
+    store = Store(path, **obj.who(), create=True, busy_timeout_ms=busy_timeout_ms())
     # One reading of the clock for the whole build: the demo and the --scale
     # tickets share one instant, and nothing else in the build reads the time.
     now = store.now()
@@ -91,6 +92,7 @@ def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -
         _say(_("{path}: building the demo (seed {seed})…").format(path=path, seed=seed))
         try:
             generate_demo(store, seed=seed, now=now)
+            add_demo_users(store, obj.who()["by"] or store.actor)
             store.mark_demo(seed)
         except BaseException:
             # A half-built file without the demo mark would be refused next time.

@@ -53,7 +53,8 @@ class SettingsRepo(StoreBase):
 
     # Settings a user may change (``dispatch set``); internal keys such as the
     # demo marker are written only by their own methods, never through here.
-    SETTABLE = ("calendar", "center_name", "currency", "fee_confirm_above", "repeat_window_days", "timezone")
+    SETTABLE = ("calendar", "center_name", "currency", "fee_confirm_above", "repeat_window_days", "sign_in",
+                "timezone")
 
     @staticmethod
     def check_setting(key: str, value: Any) -> Any:
@@ -77,6 +78,10 @@ class SettingsRepo(StoreBase):
                 return check_currency(value) if key == "currency" else str(check_fee_confirm_above(value))
             except ValueError as exc:
                 raise RuleViolation(str(exc)) from None
+        if key == "sign_in":  # a shared desk PC: ask who is at the keyboard (README "People, roles and the file")
+            if not isinstance(value, bool):
+                raise RuleViolation(_("sign_in must be true or false"))
+            return value
         if key == "repeat_window_days":
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 365:
                 raise RuleViolation(_("repeat_window_days must be a whole number of days from 1 to 365"))

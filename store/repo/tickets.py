@@ -145,7 +145,7 @@ class TicketRepo(StoreBase):
         """Optimistic concurrency: the write only happens on the version the
         user saw; otherwise StaleTicket says who changed it and when."""
         now = self.now()
-        with self._write(action) as conn:
+        with self._write(action, ticket_id) as conn:
             found = conn.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
             if found is None:
                 raise NotFound(_("No ticket #{id}").format(id=ticket_id))
@@ -201,9 +201,11 @@ class TicketRepo(StoreBase):
         inp: AssignInput = validate(AssignInput, data)
 
         def apply(conn: sqlite3.Connection, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
-            tech = conn.execute("SELECT on_duty FROM technicians WHERE id = ?", (inp.technician_id,)).fetchone()
+            tech = conn.execute("SELECT on_duty, team_id FROM technicians WHERE id = ?", (inp.technician_id,)).fetchone()
             if tech is None:
                 raise ValidationFailed.one("technician_id", _("no such technician"))
+            # A foreman may hand work only to their own team (store/auth.py).
+            self._authorize("ticket.reassign" if row["technician_id"] else "ticket.assign", ticket_id, tech[1])
             rules.check_assign(row["status"], row["technician_id"], inp.technician_id, inp.reason)
             out = {
                 "technician_id": inp.technician_id,

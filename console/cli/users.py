@@ -1,0 +1,144 @@
+"""``dispatch user …``: who may use the file, in which role (managers only;
+the store refuses anyone else and says whom to ask)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import click
+
+from store.auth import ROLES, role_name
+from store.i18n import _
+from store.models import User
+from store.store import Store
+from store.text import clean
+
+from .common import Ctx, cli, fail, file_options
+
+FORMATS = click.Choice(["table", "csv", "json"], case_sensitive=False)
+FIELDS = ["login", "name", "role", "team", "disabled", "pin"]
+
+
+def _team_id(store: Store, team: str | None) -> int | None:
+    """A team by id or by (part of) its name."""
+    if team is None:
+        return None
+    teams = store.teams()
+    if team.isdigit() and any(t.id == int(team) for t in teams):
+        return int(team)
+    found = [t for t in teams if team.casefold() in t.name.casefold()]
+    if len(found) == 1:
+        return found[0].id
+    names = ", ".join(clean(t.name, single_line=True) for t in teams) or "—"
+    fail((_("{q} matches several teams: {names}") if found else _("no team matches {q}; there are: {names}")).format(
+        q=team, names=names))
+
+
+def _ask_pin() -> str:
+    return click.prompt(_("PIN"), hide_input=True, confirmation_prompt=_("PIN again"), err=True)
+
+
+def _row(u: User) -> dict[str, object]:
+    return {"login": u.login, "name": u.name, "role": u.role, "team": u.team_name or "",
+            "disabled": u.disabled, "pin": u.has_pin}
+
+
+@cli.group(help=_("People who may use the file, and their roles (managers only)."))
+def user() -> None:
+    pass
+
+
+@user.command("add", help=_("Add a person: their OS login, name and role (dispatcher, foreman, manager, viewer)."))
+@click.argument("login")
+@click.option("--name", required=True, help=_("The name shown in the console."))
+@click.option("--role", required=True, type=click.Choice(ROLES), help=_("What they may do."))
+@click.option("--team", default=None, help=_("Their team (id or name); a foreman needs one."))
+@click.option("--pin", "with_pin", is_flag=True, help=_("Ask for a PIN (for sign-in at a shared desk)."))
+@file_options
+@click.pass_obj
+def add(obj: Ctx, login: str, name: str, role: str, team: str | None, with_pin: bool) -> None:
+    store = obj.open()
+    try:
+        u = store.add_user(login, name, role, team_id=_team_id(store, team), pin=_ask_pin() if with_pin else None)
+    finally:
+        store.close_db()
+    click.echo(_("added {login} ({name}), {role}").format(
+        login=clean(u.login, single_line=True), name=clean(u.name, single_line=True), role=role_name(u.role)))
+
+
+@user.command("list", help=_("List the people of this file."))
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help=_("Output format."))
+@click.option("--all", "everyone", is_flag=True, help=_("Include disabled users."))
+@file_options
+@click.pass_obj
+def list_(obj: Ctx, fmt: str, everyone: bool) -> None:
+    store = obj.open()
+    rows = [_row(u) for u in store.users(include_disabled=everyone)]
+    store.close_db()
+    fmt = fmt.lower()
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        click.echo(buf.getvalue(), nl=False)
+        return
+    if not rows:
+        click.echo(_("No users yet: whoever opens the file acts as its manager. Add one with 'dispatch user add'."))
+        return
+    table = [[clean(str(r["login"]), single_line=True), clean(str(r["name"]), single_line=True),
+              role_name(str(r["role"])), clean(str(r["team"]), single_line=True),
+              _("disabled") if r["disabled"] else "", _("PIN") if r["pin"] else ""] for r in rows]
+    head = [_("login"), _("name"), _("role"), _("team"), "", ""]
+    widths = [max(len(c) for c in col) for col in zip(head, *table, strict=True)]
+    for line in [head, *table]:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
+
+
+@user.command("set-role", help=_("Change a person's role (and, with --team, their team)."))
+@click.argument("login")
+@click.argument("role", type=click.Choice(ROLES))
+@click.option("--team", default=None, help=_("Their team (id or name); a foreman needs one."))
+@file_options
+@click.pass_obj
+def set_role(obj: Ctx, login: str, role: str, team: str | None) -> None:
+    store = obj.open()
+    try:
+        u = store.set_role(login, role, team_id=_team_id(store, team))
+    finally:
+        store.close_db()
+    click.echo(_("{login} is now a {role}").format(login=clean(u.login, single_line=True), role=role_name(u.role)))
+
+
+@user.command("disable", help=_("Stop a person from using the file (their history stays)."))
+@click.argument("login")
+@click.option("--enable", is_flag=True, help=_("Let them use it again."))
+@file_options
+@click.pass_obj
+def disable(obj: Ctx, login: str, enable: bool) -> None:
+    store = obj.open()
+    try:
+        u = store.disable_user(login, not enable)
+    finally:
+        store.close_db()
+    click.echo((_("{login} enabled") if enable else _("{login} disabled")).format(login=clean(u.login, single_line=True)))
+
+
+@user.command("pin", help=_("Set a person's sign-in PIN (asked twice, never shown); --clear removes it."))
+@click.argument("login")
+@click.option("--clear", is_flag=True, help=_("Remove the PIN."))
+@file_options
+@click.pass_obj
+def pin(obj: Ctx, login: str, clear: bool) -> None:
+    store = obj.open()
+    try:
+        store.user(login)  # say "no such user" before asking for a PIN
+        store.set_pin(login, None if clear else _ask_pin())
+    finally:
+        store.close_db()
+    click.echo((_("PIN of {login} removed") if clear else _("PIN of {login} set")).format(login=clean(login, single_line=True)))

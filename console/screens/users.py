@@ -1,0 +1,145 @@
+"""The people of the file (managers only): list, add, change role, disable.
+The store refuses anyone else; the screen says so before showing a form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from store.auth import ROLES, role_name
+from store.models import User
+from store.text import clean
+
+from ..i18n import _
+from .form import ActionForm, Field
+
+
+def refusal(store: Any) -> str | None:
+    """Why this user may not manage people, or None. A file with no users yet
+    is being set up: whoever opens it may."""
+    everyone = store.users(include_disabled=True)
+    if not everyone:
+        return None
+    me = store.me()
+    if me is not None and me.role == "manager" and not me.disabled:
+        return None
+    names = ", ".join(f"{clean(u.name, single_line=True)} ({u.login})" for u in store.managers())
+    return _("Only managers manage users; ask a manager: {managers}").format(managers=names or "—")
+
+
+class UsersScreen(Screen[None]):
+    BINDINGS = [
+        Binding("a", "add", _("Add")),
+        Binding("r", "role", _("Change role")),
+        Binding("d", "disable", _("Disable/enable")),
+        Binding("escape", "back", _("Back")),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.people: list[User] = []
+
+    @property
+    def store(self) -> Any:
+        return self.app.store  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content(_("People of this file")), classes="title")
+        yield DataTable(id="users", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(_("Login"), _("Name"), _("Role"), _("Team"), _("State"), _("PIN"))
+        why = refusal(self.store)
+        if why:
+            self.notify(why, severity="warning", markup=False)
+        self.reload()
+        table.focus()
+
+    def reload(self) -> None:
+        table = self.query_one(DataTable)
+        at = table.cursor_row
+        table.clear()
+        self.people = self.store.users(include_disabled=True)
+        for u in self.people:
+            # Text, not str: a DataTable parses plain strings as markup.
+            table.add_row(*(Text(clean(v, single_line=True)) for v in (
+                u.login, u.name, role_name(u.role), u.team_name or "",
+                _("disabled") if u.disabled else _("active"), _("set") if u.has_pin else "")), key=u.login)
+        if self.people:
+            table.move_cursor(row=min(at, len(self.people) - 1))
+
+    def selected(self) -> User | None:
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        return self.people[row] if self.people and 0 <= row < len(self.people) else None
+
+    def _allowed(self) -> bool:
+        why = refusal(self.store)
+        if why:
+            self.notify(why, severity="warning", markup=False)
+        return why is None
+
+    def _team_options(self) -> list[tuple[str, Any]]:
+        return [(clean(t.name, single_line=True), t.id) for t in self.store.teams()]
+
+    def _done(self, result: Any) -> None:
+        if result is not None:
+            self.notify(_("Saved."), markup=False)
+            self.reload()
+
+    def action_add(self) -> None:
+        if not self._allowed():
+            return
+        fields = [
+            Field("login", _("Login (OS user)")),
+            Field("name", _("Name")),
+            Field("role", _("Role"), "select", [(role_name(r), r) for r in ROLES], "dispatcher"),
+            Field("team_id", _("Team (foremen)"), "select", self._team_options()),
+        ]
+
+        def submit(values: dict[str, Any], version: int) -> User:
+            return self.store.add_user(values["login"] or "", values["name"] or "", values["role"], values["team_id"])
+
+        self.app.push_screen(ActionForm(_("Add a user"), fields, submit, 0,
+                                        hint=_("Set a PIN for sign-in with 'dispatch user pin LOGIN'.")), self._done)
+
+    def action_role(self) -> None:
+        user = self.selected()
+        if user is None or not self._allowed():
+            return
+        fields = [
+            Field("role", _("Role"), "select", [(role_name(r), r) for r in ROLES], user.role),
+            Field("team_id", _("Team (foremen)"), "select", self._team_options(), user.team_id),
+        ]
+
+        def submit(values: dict[str, Any], version: int) -> User:
+            return self.store.set_role(user.login, values["role"], team_id=values["team_id"])
+
+        title = _("Role of {name}").format(name=clean(user.name, single_line=True))
+        self.app.push_screen(ActionForm(title, fields, submit, 0), self._done)
+
+    def action_disable(self) -> None:
+        user = self.selected()
+        if user is None or not self._allowed():
+            return
+        from store.errors import StoreError
+
+        try:
+            self.store.disable_user(user.login, not user.disabled)
+        except StoreError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.notify((_("{login} enabled") if user.disabled else _("{login} disabled")).format(login=user.login),
+                    markup=False)
+        self.reload()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,116 @@
+"""Who may do what: the role → action table, and PIN hashing. Pure (no SQL):
+``StoreBase._authorize`` asks it before every write, and tests ask it directly.
+
+Actions are the names every write passes to ``_write``: "ticket.assign",
+"settings.set", "user.add", … A pattern "ticket.*" covers every ticket action.
+An action no role lists (a bulk load's "demo.load", say) is for managers only:
+new writes are closed until someone opens them here.
+
+The foreman rule: a foreman works the tickets of their own team, meaning the
+ticket's technician is in the foreman's team. An unassigned ticket belongs to
+the dispatch desk until a dispatcher assigns it; a foreman may move a ticket
+only to a technician of their own team (handing it to another team is the
+desk's call)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from fnmatch import fnmatchcase
+
+from .i18n import _
+
+ROLES = ("manager", "dispatcher", "foreman", "viewer")
+
+
+def role_name(role: str) -> str:
+    return {"manager": _("manager"), "dispatcher": _("dispatcher"), "foreman": _("foreman"),
+            "viewer": _("viewer")}.get(role, role)
+
+
+# What a foreman may do to their own team's tickets: the field work. Creating,
+# assigning an unassigned ticket, closing (the customer's sign-off and fee) and
+# cancelling stay with the dispatch desk.
+FOREMAN_TICKET_ACTIONS = (
+    "ticket.respond", "ticket.reassign", "ticket.arrive", "ticket.pause", "ticket.resume",
+    "ticket.resolve", "ticket.edit", "ticket.note",
+)
+
+# "self.pin": changing one's own PIN, which everyone may.
+ALLOWED: dict[str, tuple[str, ...]] = {
+    "manager": ("*",),
+    "dispatcher": ("ticket.*", "technician.duty", "callback.*", "self.pin"),
+    "foreman": (*FOREMAN_TICKET_ACTIONS, "item.*", "self.pin"),
+    "viewer": ("self.pin",),
+}
+
+# Roles whose rights stop at their own team (the ticket's technician's team,
+# or the team an action names).
+TEAM_SCOPED = frozenset({"foreman"})
+
+
+def allows(role: str, action: str) -> bool:
+    return any(fnmatchcase(action, pattern) for pattern in ALLOWED.get(role, ()))
+
+
+def roles_for(action: str) -> list[str]:
+    """The roles that may take this action, for "ask …" in a refusal."""
+    return [role for role in ROLES if allows(role, action)]
+
+
+def action_words(action: str) -> str:
+    """What an action does, in words, for a refusal."""
+    verbs = {"ticket.create": _("create tickets"), "ticket.assign": _("assign tickets"),
+             "ticket.close": _("close tickets"), "ticket.cancel": _("cancel tickets")}
+    if action in verbs:
+        return verbs[action]
+    topic = action.split(".", 1)[0]
+    return {
+        "ticket": _("work on tickets"),
+        "site": _("change sites"),
+        "equipment": _("change equipment"),
+        "team": _("change teams"),
+        "technician": _("change technicians"),
+        "sla_policy": _("change the SLA policy"),
+        "settings": _("change settings"),
+        "calendar": _("change the calendar"),
+        "user": _("manage users"),
+        "callback": _("record callbacks"),
+        "item": _("work on improvement items"),
+    }.get(topic, _("load or change the database ({action})").format(action=action))
+
+
+# ------------------------------------------------------------------ PINs
+# scrypt with a random salt, all in one string: "scrypt$n$r$p$salt$hash".
+# n=2**14, r=8 costs about 16 MB and a few tens of milliseconds per try:
+# cheap for a sign-in, slow for guessing a short PIN from a stolen file.
+_N, _R, _P = 2**14, 8, 1
+PIN_MIN, PIN_MAX = 4, 32
+
+
+def check_pin_text(pin: str) -> str | None:
+    """Why this PIN cannot be used, or None."""
+    if not isinstance(pin, str) or not PIN_MIN <= len(pin) <= PIN_MAX or any(c.isspace() for c in pin):
+        return _("A PIN is {lo} to {hi} characters without spaces").format(lo=PIN_MIN, hi=PIN_MAX)
+    return None
+
+
+def hash_pin(pin: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
+
+
+def verify_pin(pin: str, stored: str | None) -> bool:
+    if not stored:
+        return False
+    try:
+        kind, n, r, p, salt, digest = stored.split("$")
+        if kind != "scrypt":
+            return False
+        got = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
+                             dklen=len(digest) // 2)
+    except (ValueError, MemoryError):  # a damaged hash never signs anyone in
+        return False
+    return hmac.compare_digest(got.hex(), digest)

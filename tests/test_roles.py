@@ -1,0 +1,292 @@
+"""People and roles: each role tried on each kind of action through the store,
+the messages a refused person sees, acting for someone, PINs, the sign-in
+screen, the ``dispatch user`` commands and the file's mode."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from conftest import MutableClock
+from console_helpers import app_for, make_ticket, settle, until
+from textual.widgets import Input, OptionList
+
+from console.cli import cli
+from console.screens.sign_in import SignInScreen
+from demo_data.users import DEMO_PIN, add_demo_users
+from store import PermissionDenied, Store
+from store.auth import ALLOWED, ROLES, allows, hash_pin, verify_pin
+from store.errors import RuleViolation, ValidationFailed
+
+# Extra people on the seeded file (conftest: ann manager, bob and alice dispatchers).
+# fay is the foreman of Alpha Team (technicians 1 and 2); Bravo Team has 3 and 4.
+PEOPLE = {"manager": "ann", "dispatcher": "bob", "foreman": "fay", "viewer": "vic"}
+
+
+@pytest.fixture
+def people(store: Store) -> Store:
+    store.add_user("fay", "Fay Foreman", "foreman", team_id=1)
+    store.add_user("vic", "Vic Viewer", "viewer")
+    return store
+
+
+@pytest.fixture
+def as_role(people: Store, db_path: Path, clock: MutableClock) -> Iterator[Callable[[str], Store]]:
+    opened: list[Store] = []
+
+    def open_as(login: str) -> Store:
+        s = Store(db_path, actor=login, clock=clock)
+        opened.append(s)
+        return s
+
+    yield open_as
+    for s in opened:
+        s.close_db()
+
+
+def _assigned(store: Store, tech: int) -> Any:
+    t = make_ticket(store)
+    return store.assign(t.id, t.version, technician_id=tech)
+
+
+# Each kind of write, run by the given store; ``ann`` sets up what it needs.
+ACTIONS: dict[str, Callable[[Store, Store], Any]] = {
+    "ticket.create": lambda s, ann: make_ticket(s),
+    "ticket.assign (unassigned)": lambda s, ann: (lambda t: s.assign(t.id, t.version, technician_id=1))(make_ticket(ann)),
+    "ticket.respond (own team)": lambda s, ann: (lambda t: s.respond(t.id, t.version))(_assigned(ann, 1)),
+    "ticket.respond (other team)": lambda s, ann: (lambda t: s.respond(t.id, t.version))(_assigned(ann, 3)),
+    "ticket.reassign (within team)": lambda s, ann: (lambda t: s.assign(t.id, t.version, technician_id=2, reason="busy"))(
+        _assigned(ann, 1)),
+    "ticket.reassign (to other team)": lambda s, ann: (lambda t: s.assign(t.id, t.version, technician_id=3, reason="busy"))(
+        _assigned(ann, 1)),
+    "ticket.cancel (own team)": lambda s, ann: (lambda t: s.cancel(t.id, t.version, reason="duplicate"))(_assigned(ann, 1)),
+    "technician.duty": lambda s, ann: s.set_on_duty(2, False),
+    "settings.set": lambda s, ann: s.set_setting("center_name", "East"),
+    "sla_policy.set": lambda s, ann: s.set_policy(4, 60, 480, 2880),
+    "user.add": lambda s, ann: s.add_user("newbie", "New Bie", "viewer"),
+    "database load": lambda s, ann: s.load("import.sites", {"sites": [
+        {"id": 9, "code": "SB", "name": "South Branch", "address": ""}]}, {}),
+}
+EXPECTED: dict[str, set[str]] = {  # the roles that may; every other role is refused
+    "ticket.create": {"manager", "dispatcher"},
+    "ticket.assign (unassigned)": {"manager", "dispatcher"},
+    "ticket.respond (own team)": {"manager", "dispatcher", "foreman"},
+    "ticket.respond (other team)": {"manager", "dispatcher"},
+    "ticket.reassign (within team)": {"manager", "dispatcher", "foreman"},
+    "ticket.reassign (to other team)": {"manager", "dispatcher"},
+    "ticket.cancel (own team)": {"manager", "dispatcher"},
+    "technician.duty": {"manager", "dispatcher"},
+    "settings.set": {"manager"},
+    "sla_policy.set": {"manager"},
+    "user.add": {"manager"},
+    "database load": {"manager"},
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("kind", list(ACTIONS))
+def test_each_role_on_each_kind_of_action(people: Store, as_role: Callable[[str], Store], role: str, kind: str) -> None:
+    me = as_role(PEOPLE[role])
+    if role in EXPECTED[kind]:
+        ACTIONS[kind](me, people)
+        assert people.events(1)[0].actor == PEOPLE[role]
+        return
+    with pytest.raises(PermissionDenied) as refused:
+        ACTIONS[kind](me, people)
+    # Says why (the role or the team) and whom to ask (the managers by name).
+    message = str(refused.value)
+    assert "Ann Lee (ann)" in message, message
+    assert role in message or "team" in message, message
+    assert not [e for e in people.events(10_000) if e.actor == PEOPLE[role]]  # nothing written
+
+
+def test_the_role_table_is_closed_by_default() -> None:
+    assert allows("manager", "anything.new") and not allows("dispatcher", "anything.new")
+    assert not any(allows(r, "settings.set") for r in ROLES if r != "manager")
+    assert ALLOWED["viewer"] == ("self.pin",)
+    assert allows("dispatcher", "ticket.edit") and allows("foreman", "ticket.note") and not allows("foreman", "ticket.close")
+
+
+def test_a_login_not_in_the_table_is_told_whom_to_ask(people: Store, as_role: Callable[[str], Store]) -> None:
+    stranger = as_role("zed")
+    with pytest.raises(PermissionDenied, match=r"zed is not a user of this file.*Ann Lee \(ann\)"):
+        make_ticket(stranger)
+    people.disable_user("bob")
+    with pytest.raises(PermissionDenied, match=r"bob is disabled.*Ann Lee \(ann\)"):
+        make_ticket(as_role("bob"))
+    people.disable_user("bob", False)
+    make_ticket(as_role("bob"))
+
+
+def test_a_manager_may_act_for_someone_and_it_is_recorded(people: Store, db_path: Path, clock: MutableClock) -> None:
+    for_bob = Store(db_path, actor="bob", by="ann", clock=clock)
+    try:
+        t = make_ticket(for_bob)
+        event = for_bob.timeline(t.id)[0]
+        assert (event.actor, event.entered_by) == ("bob", "ann")
+        assert t.created_by == "bob"
+    finally:
+        for_bob.close_db()
+    not_a_manager = Store(db_path, actor="ann", by="bob", clock=clock)
+    try:
+        with pytest.raises(PermissionDenied, match="Only a manager may act for someone else"):
+            make_ticket(not_a_manager)
+    finally:
+        not_a_manager.close_db()
+    assert make_ticket(people).id and people.events(1)[0].entered_by is None
+
+
+def test_the_last_manager_stays_and_the_first_user_is_manager(people: Store, tmp_path: Path, clock: MutableClock) -> None:
+    from store.base import default_actor
+
+    people.set_role(default_actor(), "viewer")  # the test runner: ann remains
+    with pytest.raises(RuleViolation, match="last manager"):
+        people.set_role("ann", "dispatcher")
+    with pytest.raises(RuleViolation, match="last manager"):
+        people.disable_user("ann")
+    with pytest.raises(ValidationFailed, match="team"):
+        people.set_role("bob", "foreman")
+    # A new file: anyone may set it up; the first user added makes its setter manager.
+    fresh = Store(tmp_path / "new.db", create=True, actor="ann", clock=clock)
+    try:
+        fresh.set_setting("center_name", "Setup")  # no users yet: open
+        with pytest.raises(RuleViolation, match="first user"):
+            fresh.add_user("ann", "Ann", "dispatcher")
+        fresh.add_user("bob", "Bob", "dispatcher")
+        assert {(u.login, u.role) for u in fresh.users()} == {("ann", "manager"), ("bob", "dispatcher")}
+    finally:
+        fresh.close_db()
+
+
+def test_pins_are_hashed_and_checked(people: Store, as_role: Callable[[str], Store]) -> None:
+    stored = hash_pin("4821")
+    assert stored.startswith("scrypt$") and "4821" not in stored
+    assert verify_pin("4821", stored) and not verify_pin("4822", stored)
+    assert hash_pin("4821") != stored  # salted
+    assert not verify_pin("4821", None) and not verify_pin("4821", "garbage")
+    with pytest.raises(ValidationFailed):
+        people.set_pin("bob", "12")
+    people.set_pin("bob", "4821")
+    assert people.check_pin("bob", "4821") and not people.check_pin("bob", "0000")
+    assert people.user("bob").has_pin
+    assert "4821" not in json.dumps([e.new for e in people.events(5)])
+    # Everyone may change their own PIN, nobody else's.
+    vic = as_role("vic")
+    vic.set_pin("vic", "5555")
+    with pytest.raises(PermissionDenied):
+        vic.set_pin("bob", "5555")
+    people.disable_user("bob")
+    assert not people.check_pin("bob", "4821")
+
+
+async def test_sign_in_screen_picks_a_person_and_their_writes_carry_them(people: Store) -> None:
+    people.set_pin("bob", "4821")
+    people.set_pin("fay", "1111")
+    people.set_setting("sign_in", True)
+    app = app_for(people)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, SignInScreen))
+        names = app.screen.query_one("#people", OptionList)
+        logins = [names.get_option_at_index(i).id for i in range(names.option_count)]
+        assert logins == ["bob", "fay"]  # only those with a PIN
+        await pilot.press("escape")  # at start someone must sign in
+        assert isinstance(app.screen, SignInScreen)
+        await pilot.press("enter")  # bob, the first
+        assert app.screen.query_one("#pin", Input).has_focus
+        await pilot.press(*"0000", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen)
+        assert "Wrong PIN" in str(app.screen.query_one("#sign-in-message").render())
+        await pilot.press(*"4821", "enter")
+        await until(pilot, lambda: not isinstance(app.screen, SignInScreen))
+        assert people.actor == "bob"
+        t = make_ticket(people)
+        assert t.created_by == "bob" and people.timeline(t.id)[0].actor == "bob"
+        # One key switches user.
+        await pilot.press("ctrl+u")
+        await until(pilot, lambda: isinstance(app.screen, SignInScreen))
+        await pilot.press("down", "enter", *"1111", "enter")
+        await until(pilot, lambda: not isinstance(app.screen, SignInScreen))
+        assert people.actor == "fay"
+
+
+def run(*args: str, input: str | None = None) -> Any:
+    return CliRunner().invoke(cli, list(args), input=input)
+
+
+def test_user_commands(people: Store, db_path: Path) -> None:
+    db = str(db_path)
+    added = run("--db", db, "user", "add", "gus", "--name", "Gus", "--role", "foreman", "--team", "Bravo", "--pin",
+                input="2468\n2468\n")
+    assert added.exit_code == 0, added.output
+    gus = people.user("gus")
+    assert (gus.role, gus.team_name, gus.has_pin) == ("foreman", "Bravo Team", True)
+    assert people.check_pin("gus", "2468")
+    listed = json.loads(run("--db", db, "user", "list", "--format", "json").output)
+    assert {"login": "gus", "name": "Gus", "role": "foreman", "team": "Bravo Team", "disabled": False, "pin": True} in listed
+    assert "login,name,role" in run("--db", db, "user", "list", "--format", "csv").output
+    assert run("--db", db, "user", "set-role", "gus", "dispatcher").exit_code == 0
+    assert people.user("gus").role == "dispatcher"
+    assert run("--db", db, "user", "disable", "gus").exit_code == 0
+    assert people.user("gus").disabled
+    assert "gus" not in run("--db", db, "user", "list").output
+    assert run("--db", db, "user", "pin", "bob", input="1357\n1357\n").exit_code == 0
+    assert people.check_pin("bob", "1357")
+    missing = run("--db", db, "user", "set-role", "nobody", "viewer")
+    assert missing.exit_code == 2 and "No user nobody" in missing.output
+
+
+def test_only_a_manager_login_may_use_actor(people: Store, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import console.cli.common as common
+
+    monkeypatch.setattr(common, "default_actor", lambda: "bob")  # bob is at the keyboard
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "set", "center_name", "East"], env={"DISPATCH_ACTOR": "ann"})
+    assert result.exit_code == 2 and "Only a manager may act for someone else" in result.output
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "set", "center_name", "East"])
+    assert result.exit_code == 2 and "dispatcher" in result.output and "Ann Lee (ann)" in result.output
+    monkeypatch.setattr(common, "default_actor", lambda: "ann")
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "--actor", "bob", "set", "center_name", "East"])
+    assert result.exit_code == 0, result.output
+    event = people.events(1)[0]
+    assert (event.actor, event.entered_by, event.action) == ("bob", "ann", "settings.set")
+
+
+def test_init_makes_a_manager_and_check_warns_on_an_open_file(tmp_path: Path) -> None:
+    from store.base import default_actor
+
+    path = tmp_path / "f.db"
+    created = run("--db", str(path), "init", "--timezone", "UTC")
+    assert created.exit_code == 0 and "is its manager" in created.output
+    assert stat.S_IMODE(path.stat().st_mode) == 0o660
+    s = Store(path)
+    assert [(u.login, u.role) for u in s.users()] == [(default_actor(), "manager")]
+    s.close_db()
+    quiet = run("--db", str(path), "check")
+    assert quiet.exit_code == 0 and "warning" not in quiet.output
+    os.chmod(path, 0o666)
+    warned = run("--db", str(path), "check")
+    assert warned.exit_code == 0 and "world-writable" in warned.output
+    os.chmod(path, 0o644)
+    assert "world-readable" in run("--db", str(path), "check").output
+
+
+def test_sign_in_is_a_setting(people: Store, db_path: Path) -> None:
+    assert not people.sign_in_required()
+    assert run("--db", str(db_path), "set", "sign_in", "on").exit_code == 0
+    assert people.sign_in_required()
+    assert run("--db", str(db_path), "set", "sign_in", "maybe").exit_code == 2
+
+
+def test_demo_users_cover_every_role(people: Store) -> None:
+    add_demo_users(people, "ann")
+    roles = {u.role for u in people.users()}
+    assert roles == set(ROLES)
+    foremen = [u for u in people.users() if u.role == "foreman" and u.login != "fay"]
+    assert {u.team_id for u in foremen} == {t.id for t in people.teams()}
+    assert people.check_pin("mei.lin", DEMO_PIN)
