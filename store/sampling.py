@@ -17,14 +17,17 @@ evaluators on shift; :func:`plan_day` splits them:
   list, so with the same technicians and the same count, day D+1 starts where
   day D stopped: consecutive days pick other technicians while there are
   technicians not picked yet.
-- **Manager picks are spread over managers**: dealt in turn (counts differ by
-  at most one), the deal also starting at a day-dependent manager.
+- **Manager picks are spread over managers**: dealt in turn over the managers
+  sorted by login (counts differ by at most one), starting at position
+  ``ordinal(D) × picks`` too, so the same manager does not always get the
+  day's only call.
 - **Dispatchers take the rest**, dealt in turn over the dispatchers sorted by
-  login, the tickets taken technician by technician (technicians by id, each
-  one's tickets by closing then id). Dealing a list in turn gives every
-  dispatcher the same number of tickets, give or take one; dealing each
-  technician's tickets as one run in turn gives each dispatcher the same
-  number of that technician's tickets, give or take one.
+  login, starting at position ``ordinal(D)`` (the odd ticket goes to another
+  dispatcher each day), the tickets taken technician by technician
+  (technicians by id, each one's tickets by closing then id). Dealing a list
+  in turn gives every dispatcher the same number of tickets, give or take
+  one; dealing each technician's tickets as one run in turn gives each
+  dispatcher the same number of that technician's tickets, give or take one.
 
 Decisions:
 
@@ -85,8 +88,8 @@ def manager_count(tickets: int, share: Decimal | float = DEFAULT_MANAGER_SHARE) 
 
 
 def _share(share: Decimal | float) -> Decimal:
-    # str() first: Decimal(0.1) is 0.1000000000000000055..., the setting means 0.1.
-    value = share if isinstance(share, Decimal) else Decimal(str(share))
+    # Through str(): Decimal(0.1) is 0.1000000000000000055..., the setting means 0.1.
+    value = Decimal(str(share))
     if not Decimal(0) <= value <= Decimal(1):
         raise ValueError(f"manager share must be between 0 and 1, not {share}")
     return value

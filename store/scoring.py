@@ -35,7 +35,8 @@ caller selects them).
   divided to 28 significant digits, and the ranking compares exact fractions,
   so rounding never decides a place. Round only to show: :func:`show`.
 - **Daily totals**: :func:`daily` sums the ticket scores per technician per
-  day the ticket was closed, in the site's zone (a day is the smallest unit).
+  day the ticket was closed, in the site's zone ``tz`` (a day is the smallest
+  unit; the zone has no default, so a caller cannot forget it).
 """
 
 from __future__ import annotations
@@ -157,7 +158,7 @@ def _rank(items: list[Evaluated], key_of: Callable[[Evaluated], int]) -> list[Ro
     ]
 
 
-def daily(tickets: Iterable[Evaluated], tz: str = "UTC") -> dict[tuple[int, pendulum.Date], int]:
+def daily(tickets: Iterable[Evaluated], tz: str) -> dict[tuple[int, pendulum.Date], int]:
     """Sum of ticket scores per (technician, day closed in ``tz``), sorted by technician then day."""
     totals: dict[tuple[int, pendulum.Date], int] = {}
     for t in tickets:

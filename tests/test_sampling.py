@@ -114,11 +114,13 @@ def test_a_share_outside_zero_to_one_is_refused(share: object) -> None:
         plan_day(tickets_of([1]), ["ann"], ["max"], DAY, manager_share=share)  # type: ignore[arg-type]
 
 
-@settings(max_examples=150, deadline=None)
-@given(days())
-def test_manager_picks_are_spread_over_technicians(case: tuple) -> None:
+@settings(max_examples=200, deadline=None)
+@given(days(), st.sampled_from([Decimal("0.1"), Decimal("0.3"), Decimal("0.5"), Decimal("0.8"), Decimal(1)]))
+def test_manager_picks_are_spread_over_technicians(case: tuple, share: Decimal) -> None:
+    # larger shares than 10 % too: several rounds over the technicians, some of them run out of tickets
     tickets, dispatchers, managers, day = case
-    plan = plan_day(tickets, dispatchers, managers, day)
+    plan = plan_day(tickets, dispatchers, managers, day, manager_share=share)
+    assert len(plan.manager_tickets) == half_up(len(tickets), Fraction(share))
     have = Counter(t.technician_id for t in tickets)
     picked = Counter(t.technician_id for t in tickets if t.id in plan.manager_tickets)
     for a in have:
@@ -199,6 +201,26 @@ def test_rotation_by_example() -> None:
         plan = plan_day(tickets, ["ann", "bob"], ["max", "mia"], start.add(days=k))
         got.append(sorted(tech_of[i] for i in plan.manager_tickets))
     assert got == [[1, 2], [3, 4], [1, 2], [3, 4]]
+
+
+def test_picks_take_a_round_over_the_technicians_before_a_second_ticket() -> None:
+    # technician 1 has one ticket, 2 has 24, 3 has 5: 30 tickets, 3 manager calls; then with a share of 1/2, 15
+    tickets = tickets_of([1] + [2] * 24 + [3] * 5)
+    tech_of = {t.id: t.technician_id for t in tickets}
+    for k in range(3):
+        plan = plan_day(tickets, ["ann"], ["max"], DAY.add(days=k))
+        assert sorted(tech_of[i] for i in plan.manager_tickets) == [1, 2, 3]
+    plan = plan_day(tickets, ["ann"], ["max"], DAY, manager_share=Decimal("0.5"))
+    assert Counter(tech_of[i] for i in plan.manager_tickets) == {1: 1, 2: 9, 3: 5}
+    assert plan.manager_tickets == (1, *range(2, 11), *range(26, 31))
+
+
+def test_manager_picks_are_dealt_over_managers_in_turn() -> None:
+    tickets = tickets_of([1, 2, 3, 4, 5] * 5)  # 25 tickets: 3 manager calls
+    day = pendulum.date(1, 1, 1).add(days=2)  # ordinal 3: the round starts at technician 3 × 3 ≡ 4 (mod 5), manager 9 ≡ 0 (mod 3)
+    plan = plan_day(tickets, ["ann"], ["mo", "max", "mia"], day)
+    # technicians 5, 1, 2 give their first tickets: 5, 1, 2 -> max, mia, mo
+    assert {i: plan.assignments[i] for i in plan.manager_tickets} == {5: "max", 1: "mia", 2: "mo"}
 
 
 def test_manager_calls_rotate_over_managers() -> None:

@@ -134,6 +134,14 @@ def test_ties_go_to_more_tickets() -> None:
     assert ranking.winner.key == 2 and ranking.winner.winner and ranking.winner.bonus == 0
 
 
+def test_a_small_difference_in_score_beats_more_tickets() -> None:
+    # 20 + 0.15 = 20.15 against 186 / 10 + 1.5 = 20.10 (with 0.16 per ticket it would be 20.16 against 20.20)
+    items = [ev(1, 1, (10, 10))] + [ev(i, 2, (10, 10)) for i in range(2, 8)] + [ev(i, 2, (10, 8)) for i in range(8, 11)]
+    items.append(ev(11, 2, (6, 6)))
+    ranking = monthly(items)
+    assert [(r.key, r.score) for r in ranking.technicians] == [(1, Decimal("20.15")), (2, Decimal("20.10"))]
+
+
 def test_then_a_higher_share_satisfied() -> None:
     items = [ev(1, 1, (10, 8), satisfied=1, last=0), ev(2, 2, (8, 10), satisfied=2, last=5)]
     assert [r.key for r in monthly(items).technicians] == [2, 1]
@@ -201,8 +209,8 @@ def test_daily_totals_use_the_site_day() -> None:
     assert daily(items, "Asia/Shanghai") == {
         (1, pendulum.date(2026, 3, 1)): 6, (1, pendulum.date(2026, 3, 2)): 18, (2, pendulum.date(2026, 3, 2)): 20,
     }
-    assert daily(items) == {(1, pendulum.date(2026, 3, 1)): 24, (2, pendulum.date(2026, 3, 1)): 20}
-    assert daily([]) == {}
+    assert daily(items, "UTC") == {(1, pendulum.date(2026, 3, 1)): 24, (2, pendulum.date(2026, 3, 1)): 20}
+    assert daily([], "UTC") == {}
 
 
 @settings(max_examples=100, deadline=None)
