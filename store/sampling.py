@@ -122,14 +122,11 @@ def plan_day(
     techs = sorted(per_tech)
     start = day.toordinal() * picks
 
-    chosen: list[int] = []
-    round_ = 0
-    while len(chosen) < picks:
-        for i in range(len(techs)):
-            own = per_tech[techs[(start + i) % len(techs)]]
-            if round_ < len(own) and len(chosen) < picks:
-                chosen.append(own[round_].id)
-        round_ += 1
+    # Rounds over the technicians from the day's starting one: every technician's
+    # first ticket, then every second ticket, ...; the first `picks` are taken.
+    order = [per_tech[techs[(start + i) % len(techs)]] for i in range(len(techs))]
+    depth = max((len(own) for own in order), default=0)
+    chosen = [own[r].id for r in range(depth) for own in order if r < len(own)][:picks]
 
     assignments: dict[int, str] = {}
     for i, ticket_id in enumerate(chosen):
