@@ -27,6 +27,8 @@ from datetime import date
 from itertools import pairwise
 from typing import Any, Literal
 
+from pendulum import DateTime
+
 from .errors import RuleViolation
 from .i18n import _
 from .sla import AlwaysOpen, BusinessHours, Calendar, Holiday, Period, WorkingHours
@@ -64,6 +66,33 @@ def holiday_text(h: Holiday) -> str:
     def one(d: date) -> str:
         return f"--{d.month:02d}-{d.day:02d}" if h.yearly else d.isoformat()
     return one(h.first) if h.first == h.last else f"{one(h.first)}..{one(h.last)}"
+
+
+def day_text(periods: tuple[Period, ...]) -> str:
+    """One weekday's hours as shown: "08:30-12:00, 13:00-17:30", "closed"."""
+    if not periods:
+        return _("closed")
+    if periods == (Period(0, 1440),):
+        return _("24 hours")
+    return ", ".join(period_text(p) + (" " + _("(to the next day)") if p.overnight else "") for p in periods)
+
+
+def holiday_label(h: Holiday) -> str:
+    """The dates as shown: 2026-12-24..2026-12-26, every year 10-01."""
+    text = holiday_text(h)
+    return _("every year {dates}").format(dates=text.replace("--", "")) if h.yearly else text
+
+
+def open_now(calendar: Calendar, now: DateTime, tz: str) -> str:
+    """ "open until 17:30", "closed until Mon 08:30", "open round the clock"."""
+    if not isinstance(calendar, WorkingHours):
+        return _("open round the clock")
+    start, end = calendar.stretch(now)
+    near = "HH:mm" if end.in_timezone(tz).date() == now.in_timezone(tz).date() else "ddd YYYY-MM-DD HH:mm"
+    if start == now:
+        return _("open until {t}").format(t=end.in_timezone(tz).format(near))
+    when = "HH:mm" if start.in_timezone(tz).date() == now.in_timezone(tz).date() else "ddd YYYY-MM-DD HH:mm"
+    return _("closed until {t}").format(t=start.in_timezone(tz).format(when))
 
 
 @dataclass(frozen=True)
@@ -226,8 +255,7 @@ def parse_holiday(value: Any) -> Holiday:
         last_text = last_text or first_text
     else:
         first_text = last_text = None
-    if not isinstance(name, str) or len(name.strip()) > 80:
-        raise RuleViolation(_("calendar holiday name must be text of at most 80 characters"))
+    name = holiday_name(name)
     first, last = _date(first_text), _date(last_text)
     if first is None or last is None or first[1] != last[1]:
         raise RuleViolation(_(
@@ -237,7 +265,14 @@ def parse_holiday(value: Any) -> Holiday:
     if not yearly and last[0] < first[0]:
         raise RuleViolation(_("calendar holiday {a}..{b} ends before it starts").format(
             a=first[0].isoformat(), b=last[0].isoformat()))
-    return Holiday(first[0], last[0], yearly, " ".join(name.split()))
+    return Holiday(first[0], last[0], yearly, name)
+
+
+def holiday_name(name: Any) -> str:
+    """A holiday's name, spaces collapsed; RuleViolation when too long."""
+    if not isinstance(name, str) or len(name.strip()) > 80:
+        raise RuleViolation(_("calendar holiday name must be text of at most 80 characters"))
+    return " ".join(name.split())
 
 
 def _date(text: Any) -> tuple[date, bool] | None:

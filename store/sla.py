@@ -220,6 +220,26 @@ class WorkingHours:
                     left -= hi - begin
         raise ValueError("deadline too far in the future")
 
+    def stretch(self, t: DateTime) -> tuple[DateTime, DateTime]:
+        """The working time from ``t`` on without a break: (start, end), and
+        start == t when it is working time now. For "open until 17:30"."""
+        at = _micros(t)
+        first = self._day_of(at) - 1
+        begin: int | None = None
+        end = at
+        for ordinal in range(first, first + _SEARCH_DAYS):
+            for lo, hi in self._segments(ordinal):
+                if hi <= at or (begin is not None and lo > end):
+                    if begin is not None and lo > end:
+                        return _instant(begin), _instant(end)
+                    continue
+                if begin is None:
+                    begin = max(lo, at)
+                end = hi
+        if begin is None:
+            raise ValueError("no working time within twenty years")
+        return _instant(begin), _instant(end)
+
     def _back(self, end: int, left: int) -> DateTime:
         """The latest instant ``left`` µs of working time before ``end``: an
         overdue clock held over a weekend is, on Monday, as overdue as when it
