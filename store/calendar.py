@@ -265,6 +265,9 @@ def parse_holiday(value: Any) -> Holiday:
     if not yearly and last[0] < first[0]:
         raise RuleViolation(_("calendar holiday {a}..{b} ends before it starts").format(
             a=first[0].isoformat(), b=last[0].isoformat()))
+    if not yearly and (last[0] - first[0]).days >= 366:
+        raise RuleViolation(_("calendar holiday {a}..{b} is longer than a year").format(
+            a=first[0].isoformat(), b=last[0].isoformat()))
     return Holiday(first[0], last[0], yearly, name)
 
 
@@ -339,6 +342,10 @@ def parse_calendar(value: Any) -> CalendarSetting:
     if not isinstance(raw, list) or len(raw) > MAX_HOLIDAYS:
         raise RuleViolation(_("calendar holidays must be a list of at most {n} dates").format(n=MAX_HOLIDAYS))
     holidays = _sorted(tuple(parse_holiday(h) for h in raw))
+    yearly = [h for h in holidays if h.yearly]
+    jan1 = date(YEARLY_YEAR, 1, 1).toordinal()
+    if yearly and all(any(h.covers(date.fromordinal(jan1 + i)) for h in yearly) for i in range(366)):
+        raise RuleViolation(_("calendar holidays every year cover the whole year: no day is left to work"))
     kind = value.get("kind", "24x7")
     if kind == "24x7":
         hours = sorted(set(value) & {"opens", "closes", "weekdays", "hours"})
