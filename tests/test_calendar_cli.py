@@ -11,12 +11,11 @@ from typing import Any
 
 import pendulum
 import pytest
+from calendar_switch import use_store_calendar
 from click.testing import CliRunner, Result
 from conftest import MutableClock
 
-import store.store as store_module
 from store import Store
-from store.calendar import calendar_from, check_calendar
 
 REPORT = {"channel": "phone", "reporter": "Zhao Lei", "phone": "13900000000", "site_id": 1, "category": "atm",
           "priority": 3, "description": "Teller PC will not boot"}
@@ -24,12 +23,7 @@ REPORT = {"channel": "phone", "reporter": "Zhao Lei", "phone": "13900000000", "s
 
 @pytest.fixture(autouse=True)
 def calendar_rules(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Route the store's calendar checks to store.calendar while store.py
-    still has its own (the lead wires store.calendar in; then this is a no-op)."""
-    if hasattr(store_module.Store, "_check_calendar"):
-        monkeypatch.setattr(store_module.Store, "_check_calendar", staticmethod(check_calendar))
-    if getattr(store_module, "calendar_from", calendar_from) is not calendar_from:
-        monkeypatch.setattr(store_module, "calendar_from", calendar_from)
+    use_store_calendar(monkeypatch)
 
 
 @pytest.fixture

@@ -5,26 +5,20 @@ from __future__ import annotations
 
 import pendulum
 import pytest
+from calendar_switch import use_store_calendar
 from conftest import MutableClock
 from console_helpers import app_for, settle, until
 from textual.widgets import Input, OptionList, Static
 
-import store.store as store_module
 from console.screens.calendar import CalendarScreen
 from store import Store
-from store.calendar import calendar_from, check_calendar
 
 HOSTILE = "Xmas [@click=app.quit]q[/] \x1b]0;pwned\x07"
 
 
 @pytest.fixture(autouse=True)
 def calendar_rules(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Route the store's calendar checks to store.calendar while store.py
-    still has its own (the lead wires store.calendar in; then this is a no-op)."""
-    if hasattr(store_module.Store, "_check_calendar"):
-        monkeypatch.setattr(store_module.Store, "_check_calendar", staticmethod(check_calendar))
-    if getattr(store_module, "calendar_from", calendar_from) is not calendar_from:
-        monkeypatch.setattr(store_module, "calendar_from", calendar_from)
+    use_store_calendar(monkeypatch)
 
 
 def options(screen: CalendarScreen, list_id: str) -> list[str]:
