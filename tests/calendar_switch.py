@@ -24,3 +24,14 @@ def use_store_calendar(monkeypatch: pytest.MonkeyPatch) -> None:
             cls = getattr(module, cls_name, None)
             if cls is not None and "_check_calendar" in vars(cls):
                 monkeypatch.setattr(cls, "_check_calendar", staticmethod(check_calendar))
+
+
+def use_clock(monkeypatch: pytest.MonkeyPatch, clock: object) -> None:
+    """The CLI's Store reads the test's clock, wherever the store keeps its default."""
+    for name in ("store.store", "store.base"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        if hasattr(module, "system_clock"):
+            monkeypatch.setattr(module, "system_clock", clock)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pendulum
 import pytest
-from calendar_switch import use_store_calendar
+from calendar_switch import use_clock, use_store_calendar
 from click.testing import CliRunner, Result
 from conftest import MutableClock
 
@@ -28,7 +28,7 @@ def calendar_rules(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def db(store: Store, db_path: Path, clock: MutableClock, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setattr("store.store.system_clock", clock)
+    use_clock(monkeypatch, clock)
     store.set_setting("timezone", "Europe/Berlin")
     return str(db_path)
 
