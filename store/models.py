@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 from typing import Any, Literal, get_args
 
@@ -132,6 +133,84 @@ class CancelInput(Input):
     _required = field_validator("reason")(_nonblank)
 
 
+# ------------------------------------------------------------ reference data
+
+CODE_MAX, NAME_MAX, ADDRESS_MAX, CONTACT_MAX = 16, 120, 200, 120
+ASSET_TAG_MAX, MODEL_MAX, PERSON_MAX, PHONE_MAX = 40, 80, 80, 24
+
+
+def _blank_none(value: Any) -> Any:
+    """A blank cell or field is "no date", not a bad one."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+class SiteInput(Input):
+    code: str = Field(max_length=CODE_MAX)
+    name: str = Field(max_length=NAME_MAX)
+    address: str = Field(default="", max_length=ADDRESS_MAX)
+    contact: str = Field(default="", max_length=CONTACT_MAX)
+
+    _required = field_validator("code", "name")(_nonblank)
+
+
+class EquipmentInput(Input):
+    asset_tag: str = Field(max_length=ASSET_TAG_MAX)
+    category: Category = "other"
+    model: str = Field(default="", max_length=MODEL_MAX)
+    site_id: int
+    installed: date | None = None
+    warranty_until: date | None = None
+
+    _required = field_validator("asset_tag")(_nonblank)
+    _dates = field_validator("installed", "warranty_until", mode="before")(_blank_none)
+
+    @field_validator("warranty_until")
+    @classmethod
+    def _after_install(cls, value: date | None, info: Any) -> date | None:
+        installed = info.data.get("installed")
+        if value is not None and installed is not None and value < installed:
+            raise ValueError(_("not before the installation date ({d})").format(d=installed.isoformat()))
+        return value
+
+
+class TeamInput(Input):
+    name: str = Field(max_length=PERSON_MAX)
+    foreman_id: int | None = None
+
+    _required = field_validator("name")(_nonblank)
+
+
+class TechnicianInput(Input):
+    name: str = Field(max_length=PERSON_MAX)
+    team_id: int
+    phone: str = Field(default="", max_length=PHONE_MAX)
+    skills: tuple[str, ...] = ()
+    on_duty: bool = True
+
+    _required = field_validator("name")(_nonblank)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        if value and not re.fullmatch(r"\+?[0-9][0-9 ()-]{2,22}", value):
+            raise ValueError(_("digits, spaces, + - ( ) only; at least 3 digits"))
+        return value
+
+    @field_validator("skills", mode="before")
+    @classmethod
+    def _skills(cls, value: Any) -> Any:
+        if isinstance(value, str):  # "atm;cash" or "atm|cash", as typed or in a CSV cell
+            value = [s for s in re.split(r"[;|,]", value)]
+        if not isinstance(value, list | tuple):
+            return value
+        skills = [str(s).strip().lower() for s in value if str(s).strip()]
+        bad = [s for s in skills if s not in CATEGORIES]
+        if bad:
+            raise ValueError(_("unknown skill {s}; one of: {choices}").format(
+                s=bad[0], choices=", ".join(CATEGORIES)))
+        return tuple(dict.fromkeys(skills))
+
+
 def validate(model: type[BaseModel], data: dict[str, Any]) -> Any:
     """Validate ``data`` or raise ValidationFailed with one message per field,
     every message ours (translated, naming the limit), never pydantic's."""
@@ -176,6 +255,8 @@ def _message(model: type[BaseModel], field: str, kind: str, ctx: dict[str, Any])
         return _("one of: {choices}").format(choices=", ".join(_choices(model, field)))
     if kind in ("is_instance_of", "datetime_type", "datetime_parsing", "datetime_from_date_parsing"):
         return _("a date and time")
+    if kind.startswith("date_"):
+        return _("a date like 2026-03-31")
     if kind.startswith("bool_"):
         return _("yes or no")
     if kind in ("model_type", "dict_type", "model_attributes_type"):
@@ -274,6 +355,8 @@ class Site(Out):
     code: str
     name: str
     address: str
+    contact: str = ""
+    retired: bool = False
 
 
 class Equipment(Out):
@@ -282,12 +365,16 @@ class Equipment(Out):
     asset_tag: str
     category: str
     model: str
+    installed: date | None = None
+    warranty_until: date | None = None
+    retired: bool = False
 
 
 class Team(Out):
     id: int
     name: str
     foreman_id: int | None
+    retired: bool = False
 
 
 class Technician(Out):
@@ -300,6 +387,22 @@ class Technician(Out):
     on_duty: bool
     open_load: int = 0
     current_ticket: int | None = None
+    retired: bool = False
+
+
+class ImportReport(Out):
+    """What an import did: all rows saved (created + updated), or none and
+    the reasons, one per bad field: (line in the file, column, reason)."""
+
+    table: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: tuple[tuple[int, str, str], ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
 
 
 class Ticket(Out):

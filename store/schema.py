@@ -168,10 +168,27 @@ def m0002_migration_log(db: sqlite_utils.Database) -> None:
     """Nothing new in the data: the log itself (created by ``migrate``) starts here."""
 
 
+def m0004_reference(db: sqlite_utils.Database) -> None:
+    """Reference data a center sets up itself: a site's contact, an asset's
+    dates, and ``retired`` everywhere (records a ticket refers to are never
+    deleted, only retired: hidden from pickers, still named on tickets)."""
+    for sql in (
+        "ALTER TABLE sites ADD COLUMN contact TEXT DEFAULT ''",
+        "ALTER TABLE sites ADD COLUMN retired INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE equipment ADD COLUMN installed TEXT",
+        "ALTER TABLE equipment ADD COLUMN warranty_until TEXT",
+        "ALTER TABLE equipment ADD COLUMN retired INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE teams ADD COLUMN retired INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE technicians ADD COLUMN retired INTEGER NOT NULL DEFAULT 0",
+    ):
+        db.execute(sql)
+
+
 # Named steps, in order; ``PRAGMA user_version`` is how many have run, and the
 # ``migrations`` table records each step's name and when it ran.
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", m0001_initial),
     ("0002_migration_log", m0002_migration_log),
+    ("0004_reference", m0004_reference),  # 0003 is reserved for users (the lead renumbers on merge)
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

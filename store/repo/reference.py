@@ -1,84 +1,119 @@
-"""Reference data: sites, equipment, teams, technicians."""
+"""Reference data: sites and equipment here, teams and technicians in
+people.py. Nothing a ticket refers to is deleted: it is retired, hidden from
+pickers and the assign list, and tickets keep showing its name."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from .. import rules
-from ..base import StoreBase
-from ..errors import NotFound
+from ..errors import ValidationFailed
 from ..i18n import _
-from ..models import (
-    Equipment,
-    Site,
-    Team,
-    Technician,
-)
-from ..rows import (
-    _escape_like,
-    _technician,
-)
+from ..models import Equipment, EquipmentInput, Site, SiteInput, Technician, validate
+from ..rows import _escape_like
+from .people import PeopleRepo
 
 
-class ReferenceRepo(StoreBase):
-    # ------------------------------------------------------ reference data
-    def sites(self, query: str = "", limit: int = 50) -> list[Site]:
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+class ReferenceRepo(PeopleRepo):
+    # ---------------------------------------------------------------- sites
+    def sites(self, query: str = "", limit: int = 50, include_retired: bool = False) -> list[Site]:
         like = f"%{_escape_like(query)}%"
         rows = self._q(
-            "SELECT * FROM sites WHERE name LIKE ? ESCAPE '\\' OR code LIKE ? ESCAPE '\\' "
-            "OR address LIKE ? ESCAPE '\\' ORDER BY code LIMIT ?",
+            "SELECT * FROM sites WHERE (name LIKE ? ESCAPE '\\' OR code LIKE ? ESCAPE '\\' "
+            "OR address LIKE ? ESCAPE '\\')" + ("" if include_retired else " AND retired = 0")
+            + " ORDER BY code LIMIT ?",
             (like, like, like, limit),
         )
         return [Site(**dict(r)) for r in rows]
 
     def site(self, site_id: int) -> Site:
-        rows = self._q("SELECT * FROM sites WHERE id = ?", (site_id,))
-        if not rows:
-            raise NotFound(_("No site {id}").format(id=site_id))
-        return Site(**dict(rows[0]))
+        return Site(**self._row("sites", site_id, _("No site {id}")))
 
-    def equipment(self, site_id: int | None = None, query: str = "", limit: int = 50) -> list[Equipment]:
+    def site_by_code(self, code: str) -> Site | None:
+        rows = self._q("SELECT * FROM sites WHERE code = ?", (code.strip(),))
+        return Site(**dict(rows[0])) if rows else None
+
+    def _site_values(self, fields: dict[str, Any], site_id: int | None) -> dict[str, Any]:
+        data = validate(SiteInput, fields)
+        clash = self._q("SELECT name FROM sites WHERE code = ? AND id IS NOT ?", (data.code, site_id))
+        if clash:
+            raise ValidationFailed.one("code", _("already the code of {name}").format(name=clash[0][0]))
+        return data.model_dump()
+
+    def add_site(self, **fields: Any) -> Site:
+        with self._write("site.add"):
+            site_id, _how = self._save("site", "sites", None, None, self._site_values(fields, None))
+        return self.site(site_id)
+
+    def edit_site(self, site_id: int, **changes: Any) -> Site:
+        with self._write("site.edit"):
+            old = self._row("sites", site_id, _("No site {id}"))
+            fields = {k: old[k] if old[k] is not None else "" for k in SiteInput.model_fields} | changes
+            self._save("site", "sites", site_id, old, self._site_values(fields, site_id))
+        return self.site(site_id)
+
+    def retire_site(self, site_id: int, retired: bool = True) -> Site:
+        self._retire("site", "sites", site_id, retired, _("No site {id}"))
+        return self.site(site_id)
+
+    # ------------------------------------------------------------ equipment
+    def equipment(self, site_id: int | None = None, query: str = "", limit: int = 50,
+                  include_retired: bool = False) -> list[Equipment]:
         like = f"%{_escape_like(query)}%"
-        sql = "SELECT * FROM equipment WHERE (asset_tag LIKE ? ESCAPE '\\' OR model LIKE ? ESCAPE '\\' OR category LIKE ? ESCAPE '\\')"
+        sql = ("SELECT * FROM equipment WHERE (asset_tag LIKE ? ESCAPE '\\' OR model LIKE ? ESCAPE '\\' "
+               "OR category LIKE ? ESCAPE '\\')")
         params: list[Any] = [like, like, like]
         if site_id is not None:
             sql += " AND site_id = ?"
             params.append(site_id)
+        if not include_retired:
+            sql += " AND retired = 0"
         rows = self._q(sql + " ORDER BY asset_tag LIMIT ?", [*params, limit])
         return [Equipment(**dict(r)) for r in rows]
 
-    def teams(self) -> list[Team]:
-        return [Team(**dict(r)) for r in self._q("SELECT * FROM teams ORDER BY name")]
+    def equipment_item(self, equipment_id: int) -> Equipment:
+        return Equipment(**self._row("equipment", equipment_id, _("No equipment {id}")))
 
-    def technicians(self) -> list[Technician]:
-        # Correlated counts use the (technician_id, status) index: no scan of open tickets.
-        rows = self._q(
-            """
-            SELECT tech.*, teams.name AS team_name,
-              (SELECT COUNT(*) FROM tickets t WHERE t.is_open = 1 AND t.technician_id = tech.id
-                 AND t.status IN ('assigned', 'onsite', 'waiting')) AS open_load,
-              COALESCE(
-                (SELECT MIN(t.id) FROM tickets t WHERE t.is_open = 1 AND t.technician_id = tech.id
-                   AND t.status = 'onsite'),
-                (SELECT MIN(t.id) FROM tickets t WHERE t.is_open = 1 AND t.technician_id = tech.id
-                   AND t.status IN ('assigned', 'waiting'))) AS current_ticket
-            FROM technicians tech
-            JOIN teams ON teams.id = tech.team_id
-            ORDER BY teams.name, tech.name
-            """
-        )
-        return [_technician(r) for r in rows]
+    def equipment_by_tag(self, asset_tag: str) -> Equipment | None:
+        rows = self._q("SELECT * FROM equipment WHERE asset_tag = ?", (asset_tag.strip(),))
+        return Equipment(**dict(rows[0])) if rows else None
 
+    def _equipment_values(self, fields: dict[str, Any], equipment_id: int | None,
+                          old: dict[str, Any] | None) -> dict[str, Any]:
+        data = validate(EquipmentInput, fields)
+        clash = self._q("SELECT 1 FROM equipment WHERE asset_tag = ? AND id IS NOT ?", (data.asset_tag, equipment_id))
+        if clash:
+            raise ValidationFailed.one("asset_tag", _("another asset has this tag"))
+        self._usable("sites", data.site_id, (old or {}).get("site_id"), "site_id", _("no such site"))
+        values = data.model_dump()
+        values.update(installed=_iso(data.installed), warranty_until=_iso(data.warranty_until))
+        return values
+
+    def add_equipment(self, **fields: Any) -> Equipment:
+        with self._write("equipment.add"):
+            new_id, _how = self._save("equipment", "equipment", None, None,
+                                      self._equipment_values(fields, None, None))
+        return self.equipment_item(new_id)
+
+    def edit_equipment(self, equipment_id: int, **changes: Any) -> Equipment:
+        with self._write("equipment.edit"):
+            old = self._row("equipment", equipment_id, _("No equipment {id}"))
+            fields = {k: old[k] for k in EquipmentInput.model_fields} | changes
+            self._save("equipment", "equipment", equipment_id, old,
+                       self._equipment_values(fields, equipment_id, old))
+        return self.equipment_item(equipment_id)
+
+    def retire_equipment(self, equipment_id: int, retired: bool = True) -> Equipment:
+        self._retire("equipment", "equipment", equipment_id, retired, _("No equipment {id}"))
+        return self.equipment_item(equipment_id)
+
+    # ------------------------------------------------------------ assigning
     def candidates(self, ticket_id: int) -> list[tuple[Technician, bool]]:
-        """On-duty technicians, best first: skill match, then fewest open tickets."""
-        ticket = self.ticket(ticket_id)
+        """On-duty technicians in service, best first: skill match, then fewest open tickets."""
+        ticket = self.ticket(ticket_id)  # type: ignore[attr-defined]
         return rules.rank_technicians(self.technicians(), ticket.category)
-
-    def set_on_duty(self, technician_id: int, on_duty: bool) -> None:
-        with self._write("technician.duty") as conn:
-            rows = conn.execute("SELECT on_duty FROM technicians WHERE id = ?", (technician_id,)).fetchall()
-            if not rows:
-                raise NotFound(_("No technician {id}").format(id=technician_id))
-            conn.execute("UPDATE technicians SET on_duty = ? WHERE id = ?", (int(on_duty), technician_id))
-            self._event("technician.duty", "technician", technician_id, None,
-                        {"on_duty": bool(rows[0][0])}, {"on_duty": on_duty})
