@@ -27,6 +27,11 @@ REPORT_LINES = 200  # bad rows listed on screen; the count says how many more
 
 
 class _CsvModal(ModalScreen[Any]):
+    DEFAULT_CSS = """
+    _CsvModal #progress { margin-bottom: 1; }
+    _CsvModal .report { height: auto; max-height: 12; }
+    _CsvModal .report.-error { color: $text-error; }
+    """
     BINDINGS = [Binding("escape", "close", _("Close"))]
 
     def __init__(self, table: str, title: str) -> None:

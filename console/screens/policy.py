@@ -27,6 +27,10 @@ def clock_header(clock: str) -> str:
 
 
 class PolicyScreen(FormModal[bool | None]):
+    DEFAULT_CSS = """
+    PolicyScreen .policy-head { width: 1fr; text-style: bold; }
+    PolicyScreen .row > .policy-cell { width: 1fr; margin-right: 2; }
+    """
     def __init__(self) -> None:
         super().__init__()
         self.current: dict[int, Policy] = {}

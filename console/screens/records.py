@@ -35,6 +35,12 @@ WATCH_SECONDS = 2.0  # how often the list checks whether another console changed
 
 
 class RecordsScreen(Screen[None]):
+    DEFAULT_CSS = """
+    RecordsScreen .records-title { text-style: bold; padding: 0 1; }
+    RecordsScreen #records-search { height: 1; margin: 0 1; background: $boost; text-style: underline; }
+    RecordsScreen #records { height: 1fr; }
+    RecordsScreen .records-hint { color: $text-muted; padding: 0 1; }
+    """
     BINDINGS = [
         Binding("escape", "back", _("Back")),
         Binding("n,plus", "add", _("Add"), key_display="n"),
@@ -226,9 +232,6 @@ class RecordsScreen(Screen[None]):
         from .confirm import ConfirmScreen
 
         retired = bool(getattr(record, "retired", False))
-        if retired and not self.spec.restorable:
-            self.notify(_("A retired {noun} cannot be restored here.").format(noun=self.spec.noun), markup=False)
-            return
         name = self.spec.describe(record)
         if retired:
             question = _("Restore {noun} {name}? It comes back in lists and pickers.").format(

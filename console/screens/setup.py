@@ -35,6 +35,11 @@ ELSEWHERE = {"users": ("console.screens.users", "UsersScreen"),
 
 
 class SetupScreen(Screen[None]):
+    DEFAULT_CSS = """
+    SetupScreen .records-title { text-style: bold; padding: 0 1; }
+    SetupScreen .records-hint { color: $text-muted; padding: 0 1 1 1; }
+    SetupScreen #setup-menu { height: 1fr; }
+    """
     BINDINGS = [
         Binding("escape,q", "back", _("Back")),
         *[Binding(key, f"open('{eid}')", label, show=False) for eid, key, label, _what in ENTRIES],

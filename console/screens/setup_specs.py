@@ -7,7 +7,7 @@ thread; the screen only formats what they return."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from store.models import CATEGORIES, category_label
@@ -49,9 +49,7 @@ class TableSpec:
     edit: Callable[..., Any]
     retire: Callable[[Any, int, bool], Any]
     describe: Callable[[Any], str]
-    restorable: bool = True
     hint: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _text(value: Any) -> str:
@@ -164,9 +162,8 @@ TEAMS = TableSpec(
     rows=_team_rows,
     add=lambda store, **f: store.add_team(**f),
     edit=lambda store, rid, **c: store.edit_team(rid, **c),
-    retire=lambda store, rid, retired: store.retire_team(rid) if retired else store.edit_team(rid, retired=False),
+    retire=lambda store, rid, retired: store.retire_team(rid, retired=retired),
     describe=lambda t: _text(t.name),
-    hint=_("A team with technicians on it cannot be retired: move or retire them first."),
 )
 
 
@@ -205,8 +202,7 @@ TECHNICIANS = TableSpec(
     rows=_tech_rows,
     add=lambda store, **f: store.add_technician(**f),
     edit=lambda store, rid, **c: store.edit_technician(rid, **c),
-    retire=lambda store, rid, retired: (store.retire_technician(rid) if retired
-                                        else store.edit_technician(rid, retired=False)),
+    retire=lambda store, rid, retired: store.retire_technician(rid, retired=retired),
     describe=lambda t: f"{_text(t.name)} ({_text(t.team_name)})",
     hint=_("Skills: categories separated by commas ({all}).").format(all=", ".join(CATEGORIES)),
 )
