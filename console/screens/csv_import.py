@@ -26,11 +26,11 @@ from ..widgets.form import field_row, show_error
 REPORT_LINES = 200  # bad rows listed on screen; the count says how many more
 
 
-class _CsvModal(ModalScreen[Any]):
+class CsvModal(ModalScreen[Any]):
     DEFAULT_CSS = """
-    _CsvModal #progress { margin-bottom: 1; }
-    _CsvModal .report { height: auto; max-height: 12; }
-    _CsvModal .report.-error { color: $text-error; }
+    CsvModal #progress { margin-bottom: 1; }
+    CsvModal .report { height: auto; max-height: 12; }
+    CsvModal .report.-error { color: $text-error; }
     """
     BINDINGS = [Binding("escape", "close", _("Close"))]
 
@@ -59,7 +59,7 @@ class _CsvModal(ModalScreen[Any]):
         report.set_class(error, "-error")
 
 
-class ImportScreen(_CsvModal):
+class ImportScreen(CsvModal):
     """Path in, report out. Runs in a worker; the bar follows the rows checked."""
 
     def compose(self) -> ComposeResult:
@@ -144,7 +144,7 @@ class ImportScreen(_CsvModal):
             table=self.table_title, created=report.created, updated=report.updated), markup=False)
 
 
-class ExportScreen(_CsvModal):
+class ExportScreen(CsvModal):
     """Write the table (retired records too when they are shown) to a CSV file."""
 
     def __init__(self, table: str, title: str, include_retired: bool) -> None:

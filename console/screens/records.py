@@ -284,7 +284,7 @@ class RecordForm(FormModal[Any]):
         self.labels = labels
         self._start: dict[str, Any] = {}
 
-    def _initial(self, f: FormField) -> Any:
+    def _value_of(self, f: FormField) -> Any:
         if self.record is None:
             return f.default
         return getattr(self.record, f.name, None)
@@ -299,7 +299,7 @@ class RecordForm(FormModal[Any]):
             if self.spec.hint:
                 yield Static(Content(self.spec.hint), classes="hint")
             for f in self.spec.fields:
-                value = self._initial(f)
+                value = self._value_of(f)
                 widget: Widget
                 if f.kind == "select":
                     options = self.choices.get(f.name, [])
@@ -321,7 +321,7 @@ class RecordForm(FormModal[Any]):
         for f in self.spec.fields:
             if f.kind == "picker":
                 picker = self.query_one(f"#f-{f.name}", Picker)
-                value = self._initial(f)
+                value = self._value_of(f)
                 if value is not None:
                     label = self.labels.get(f.name, str(value))
                     picker.value, picker._label = value, label  # shown as chosen, not searched again
