@@ -54,12 +54,16 @@ class PolicyScreen(FormModal[bool | None]):
 
     async def on_mount(self) -> None:
         apply_blink(self)
+        # Focus first: digits typed while the policy is read land in the field
+        # and are kept (a cell already typed into is not overwritten).
+        self.query_one(f"#f-p{PRIORITIES[0]}_response").focus()
         store = self.app.store  # type: ignore[attr-defined]
         self.current = await asyncio.to_thread(store.policy)
         for p, pol in self.current.items():
             for c in CLOCKS:
-                self.query_one(f"#f-p{p}_{c}", Input).value = str(getattr(pol, f"{c}_min"))
-        self.query_one(f"#f-p{PRIORITIES[0]}_response").focus()
+                cell = self.query_one(f"#f-p{p}_{c}", Input)
+                if not cell.value:
+                    cell.value = str(getattr(pol, f"{c}_min"))
         self.remember_initial()
 
     def show_errors(self, errors: dict[str, str], general: str = "") -> None:

@@ -7,7 +7,6 @@ Records are retired, never deleted: a ticket may refer to them."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from rich.text import Text
@@ -60,6 +59,9 @@ class RecordsScreen(Screen[None]):
         self.spec = spec
         self.include_retired = False
         self.records: list[Any] = []
+        # Form choices and picker labels, read with the list (see setup_specs).
+        self.choices: dict[str, Any] = {}
+        self.labels: dict[str, dict[Any, str]] = {}
         self._version = -1
         self._search_timer: Timer | None = None
         self._goto: int | None = None  # the record the cursor lands on at the next load
@@ -98,10 +100,12 @@ class RecordsScreen(Screen[None]):
         try:
             version = store.data_version()
             rows = self.spec.rows(store, query, self.include_retired)
+            choices = {f.name: f.choices(store) for f in self.spec.fields if f.choices is not None}
+            labels = {f.name: f.labels(store) for f in self.spec.fields if f.labels is not None}
         except StoreError as exc:
             self.app.call_from_thread(self.notify, clean(str(exc), single_line=True), severity="error", markup=False)
             return
-        self.app.call_from_thread(self._show, version, rows)
+        self.app.call_from_thread(self._show, version, rows, choices, labels)
 
     def _watch(self) -> None:
         self._check_version()
@@ -115,8 +119,10 @@ class RecordsScreen(Screen[None]):
         if version != self._version:
             self.app.call_from_thread(self.load)
 
-    def _show(self, version: int, rows: list[tuple[Any, list[str]]]) -> None:
+    def _show(self, version: int, rows: list[tuple[Any, list[str]]], choices: dict[str, Any],
+              labels: dict[str, dict[Any, str]]) -> None:
         self._version = version
+        self.choices, self.labels = choices, labels
         table = self.table
         current = self.current()
         keep = self._goto or (current.id if current is not None else None)
@@ -203,27 +209,7 @@ class RecordsScreen(Screen[None]):
         self.action_edit()
 
     def _open_form(self, record: Any | None) -> None:
-        self.run_worker(self._prepare_form(record), exclusive=True, group="records-form")
-
-    async def _prepare_form(self, record: Any | None) -> None:
-        """Choices and picker labels are read off the UI thread before the form opens."""
-        store = self.app.store  # type: ignore[attr-defined]
-
-        def read() -> tuple[dict[str, Any], dict[str, str]]:
-            choices = {f.name: f.choices(store) for f in self.spec.fields if f.choices is not None}
-            labels = {}
-            for f in self.spec.fields:
-                value = getattr(record, f.name, None) if record is not None else None
-                if f.kind == "picker" and f.label_of is not None and value is not None:
-                    labels[f.name] = f.label_of(store, value)
-            return choices, labels
-
-        try:
-            choices, labels = await asyncio.to_thread(read)
-        except StoreError as exc:
-            self.notify(clean(str(exc), single_line=True), severity="error", markup=False)
-            return
-        self.app.push_screen(RecordForm(self.spec, record, choices, labels), self._saved)
+        self.app.push_screen(RecordForm(self.spec, record, self.choices, self.labels), self._saved)
 
     def action_retire(self) -> None:
         record = self.current()
@@ -276,7 +262,8 @@ class RecordsScreen(Screen[None]):
 class RecordForm(FormModal[Any]):
     """Add (``record`` None) or edit one record; an edit sends only what changed."""
 
-    def __init__(self, spec: TableSpec, record: Any | None, choices: dict[str, Any], labels: dict[str, str]) -> None:
+    def __init__(self, spec: TableSpec, record: Any | None, choices: dict[str, Any],
+                 labels: dict[str, dict[Any, str]]) -> None:
         super().__init__()
         self.spec = spec
         self.record = record
@@ -323,7 +310,7 @@ class RecordForm(FormModal[Any]):
                 picker = self.query_one(f"#f-{f.name}", Picker)
                 value = self._value_of(f)
                 if value is not None:
-                    label = self.labels.get(f.name, str(value))
+                    label = self.labels.get(f.name, {}).get(value, str(value))
                     picker.value, picker._label = value, label  # shown as chosen, not searched again
                     picker.input.value = label
         first = self.query_one(f"#f-{self.spec.fields[0].name}")

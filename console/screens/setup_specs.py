@@ -2,7 +2,9 @@
 its columns, its form fields and which store calls list, add, edit and retire.
 
 Every callable taking a ``store`` runs in a worker thread, never on the UI
-thread; the screen only formats what they return."""
+thread; the screen only formats what they return. Choices and picker labels
+are read with the list, so a form opens at once: keys typed right after 'n'
+land in it, not in the list behind it."""
 
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ class FormField:
     placeholder: str = ""
     choices: Callable[[Any], Choices] | None = None
     search: Callable[[Any, str], list[tuple[int, str]]] | None = None
-    label_of: Callable[[Any, Any], str] | None = None  # picker: the text of a value already set
+    labels: Callable[[Any], dict[Any, str]] | None = None  # picker: the text of each value that may be set
     shown: Callable[[Any], Any] = lambda v: "" if v is None else str(v)
     stored: Callable[[Any], Any] = lambda v: v
     optional_choice: bool = False  # a select that may stay blank
@@ -107,9 +109,8 @@ def _site_choices(store: Any, text: str) -> list[tuple[int, str]]:
     return [(s.id, f"{s.code} {s.name}") for s in store.sites(text, limit=8)]
 
 
-def _site_label(store: Any, site_id: Any) -> str:
-    site = store.site(site_id)
-    return f"{site.code} {site.name}"
+def _site_labels(store: Any) -> dict[Any, str]:
+    return {s.id: f"{s.code} {s.name}" for s in store.sites("", limit=100_000, include_retired=True)}
 
 
 EQUIPMENT = TableSpec(
@@ -119,7 +120,7 @@ EQUIPMENT = TableSpec(
     fields=[
         FormField("asset_tag", _("Asset tag"), placeholder=_("unique, e.g. NB01-ATM-1")),
         FormField("site_id", _("Site (type to search)"), kind="picker", placeholder=_("branch name or code"),
-                  search=_site_choices, label_of=_site_label),
+                  search=_site_choices, labels=_site_labels),
         FormField("category", _("Category"), kind="select", default="atm",
                   choices=lambda _store: [(category_label(c), c) for c in CATEGORIES]),
         FormField("model", _("Model")),
