@@ -290,6 +290,8 @@ class RecordForm(FormModal[Any]):
                 widget: Widget
                 if f.kind == "select":
                     options = self.choices.get(f.name, [])
+                    if value is None and not f.optional_choice and len(options) == 1:
+                        value = options[0][1]  # one team so far: that is the one
                     known = value in [v for _label, v in options]
                     widget = Select(options, value=value if known else Select.NULL,
                                     allow_blank=f.optional_choice or not known, id=f"f-{f.name}", compact=True)
