@@ -8,13 +8,14 @@ from __future__ import annotations
 from .base import default_actor
 from .derive import DERIVED, derive, ticket_clocks
 from .repo.admin import AdminRepo
+from .repo.imports import ImportRepo
 from .repo.queue import CROSSINGS_LIMIT, QueueRepo
 from .repo.reference import ReferenceRepo
 from .repo.settings import SettingsRepo, calendar_from
 from .repo.tickets import TicketRepo
 
 
-class Store(SettingsRepo, ReferenceRepo, TicketRepo, QueueRepo, AdminRepo):
+class Store(SettingsRepo, ReferenceRepo, TicketRepo, QueueRepo, AdminRepo, ImportRepo):
     """Everything the console and the command line ask of the file."""
 
 

@@ -283,7 +283,7 @@ def ticket(obj: Ctx, number: str, fmt: str) -> None:
     clocks = [_clock(c, t, now, tz) for c in store.clocks(tid)]
     linked = store.linked(tid)
     events = store.timeline(tid)
-    names = {tech.id: tech.name for tech in store.technicians()}
+    names = {tech.id: tech.name for tech in store.technicians(include_retired=True)}
     if fmt.lower() == "json":
         data = _plain(t.model_dump(), tz)
         data.update(

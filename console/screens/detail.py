@@ -142,7 +142,7 @@ class DetailScreen(TicketActions):
         try:
             data = (store.ticket(self.ticket_id), store.clocks(self.ticket_id),
                     store.linked(self.ticket_id), store.timeline(self.ticket_id),
-                    {tech.id: tech.name for tech in store.technicians()})
+                    {tech.id: tech.name for tech in store.technicians(include_retired=True)})
         except Exception as exc:
             self.app.call_from_thread(self.notify, clean(str(exc), single_line=True), severity="error", markup=False)
             return

@@ -1,0 +1,1 @@
+"""Moving reference data in and out of the file: CSV import and export."""
