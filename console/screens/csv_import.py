@@ -145,16 +145,13 @@ class ImportScreen(CsvModal):
 
 
 class ExportScreen(CsvModal):
-    """Write the table (retired records too when they are shown) to a CSV file."""
-
-    def __init__(self, table: str, title: str, include_retired: bool) -> None:
-        super().__init__(table, title)
-        self.include_retired = include_retired
+    """Write the table's records in service to a CSV file."""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="form csv"):
             yield Static(Content(_("Export {table} to a CSV file").format(table=self.table_title)), classes="title")
-            yield Static(Content(_("The same columns the import reads, so the file can be edited and imported back.")),
+            yield Static(Content(_("The records in service, in the columns the import reads: the file can be edited and "
+                                   "imported back (UTF-8, opens in Excel).")),
                          classes="hint")
             yield from field_row("path", _("CSV file"), Input(
                 str(Path("~").expanduser() / f"{self.table}.csv"), id="f-path", compact=True))
@@ -187,10 +184,10 @@ class ExportScreen(CsvModal):
 
     @work(thread=True, exclusive=True, group="csv-export", exit_on_error=False)
     def run_export(self, path: Path) -> None:
-        from store.transfer.csv_io import write_csv
+        from store.transfer.csv_io import export_csv
 
         try:
-            count = write_csv(self.app.store, self.table, path, include_retired=self.include_retired)  # type: ignore[attr-defined]
+            count = export_csv(self.app.store, self.table, path)  # type: ignore[attr-defined]
         except Exception as exc:  # a folder not writable, a full disk: say it
             self.app.call_from_thread(self._failed, exc)
             return

@@ -256,7 +256,12 @@ class RecordsScreen(Screen[None]):
     def action_export_csv(self) -> None:
         from .csv_import import ExportScreen
 
-        self.app.push_screen(ExportScreen(self.spec.table, self.spec.title, self.include_retired))
+        self.app.push_screen(ExportScreen(self.spec.table, self.spec.title))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("import_csv", "export_csv") and not self.spec.csv:
+            return False  # this table has no CSV form: the footer does not offer it
+        return True
 
 
 class RecordForm(FormModal[Any]):

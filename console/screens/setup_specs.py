@@ -52,6 +52,7 @@ class TableSpec:
     retire: Callable[[Any, int, bool], Any]
     describe: Callable[[Any], str]
     hint: str = ""
+    csv: bool = True  # importable and exportable (store/transfer/csv_io)
 
 
 def _text(value: Any) -> str:
@@ -165,6 +166,7 @@ TEAMS = TableSpec(
     edit=lambda store, rid, **c: store.edit_team(rid, **c),
     retire=lambda store, rid, retired: store.retire_team(rid, retired=retired),
     describe=lambda t: _text(t.name),
+    csv=False,
 )
 
 
