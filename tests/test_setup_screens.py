@@ -208,3 +208,27 @@ async def test_sla_policy_screen_checks_the_order_and_recomputes(store: Store) -
         assert store.policy()[1].response_min == old.response_min * 2
         after = store.queue(QueueFilter(), 0, 5)[0]
         assert after.due_at == before.due_at.add(minutes=old.response_min)  # open tickets follow the new window
+
+
+async def test_csv_import_with_a_bad_row_imports_nothing_and_export_writes_back(store: Store, tmp_path: Path) -> None:
+    bad = tmp_path / "equipment.csv"
+    bad.write_text("asset_tag,category,model,site_code\nNB-UPS-A,ups,APC,NB\nXX-1,atm,Hyosung,NOPE\n",
+                   encoding="utf-8")
+    out = tmp_path / "sites-out.csv"
+    app = app_for(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await open_table(pilot, "e")
+        await burst(pilot, "i", *str(bad), "enter")
+        screen = app.screen
+        assert isinstance(screen, ImportScreen)
+        await until(pilot, lambda: not screen.busy and "Nothing imported" in text_of(screen.query_one("#report", Static)))
+        report = text_of(screen.query_one("#report", Static))
+        assert "line 3, site_code" in report and "NOPE" in report
+        assert store.equipment_by_tag("NB-UPS-A") is None  # the good row was not saved either
+        await burst(pilot, "escape")
+        await back_to_main(pilot)
+        assert (await open_table(pilot, "s")).spec.table == "sites"
+        await burst(pilot, "E", "ctrl+u", *str(out), "enter")
+        await until(pilot, lambda: "2 rows written" in text_of(app.screen.query_one("#report", Static)))
+    assert out.read_text(encoding="utf-8-sig").splitlines()[1:] == ["HQ,Head Office,Main Street,", "NB,North Branch,River Road,"]
