@@ -39,8 +39,9 @@ class PolicyScreen(FormModal[bool | None]):
         with VerticalScroll(classes="form policy"):
             yield Static(_("SLA policy (minutes)"), classes="title")
             yield Static(Content(_(
-                "Each window counts from when the ticket was reported; the rule is response ≤ on site ≤ resolved. "
-                "Saving recomputes the deadlines of every open ticket at once.")), classes="hint")
+                "Minutes of SLA time from the report (the calendar's hours; waiting stops the clock); "
+                "response ≤ on site ≤ resolved. Saving recomputes every open ticket's deadlines at once.")),
+                classes="hint")
             yield Horizontal(Label("", classes="label"),
                              *[Label(clock_header(c), classes="policy-head") for c in CLOCKS], classes="row")
             for p in PRIORITIES:

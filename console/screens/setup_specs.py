@@ -83,7 +83,7 @@ def _site_rows(store: Any, query: str, retired: bool) -> list[tuple[Any, list[st
 
 SITES = TableSpec(
     table="sites", title=_("Sites"), noun=_("site"),
-    columns=[(_("Code"), 8), (_("Name"), 24), (_("Address"), 24), (_("Contact"), 16), (_("State"), 8)],
+    columns=[(_("Code"), 8), (_("Name"), 22), (_("Address"), 20), (_("Contact"), 12), (_("State"), 7)],
     fields=[
         FormField("code", _("Code"), placeholder=_("short and unique, e.g. NB01")),
         FormField("name", _("Name"), placeholder=_("e.g. North Branch")),
@@ -116,8 +116,8 @@ def _site_labels(store: Any) -> dict[Any, str]:
 
 EQUIPMENT = TableSpec(
     table="equipment", title=_("Equipment"), noun=_("equipment"),
-    columns=[(_("Asset tag"), 14), (_("Site"), 8), (_("Category"), 14), (_("Model"), 16),
-             (_("Installed"), 10), (_("Warranty"), 10), (_("State"), 8)],
+    columns=[(_("Asset tag"), 12), (_("Site"), 6), (_("Category"), 10), (_("Model"), 10),
+             (_("Installed"), 10), (_("Warranty"), 10), (_("State"), 7)],
     fields=[
         FormField("asset_tag", _("Asset tag"), placeholder=_("unique, e.g. NB01-ATM-1")),
         FormField("site_id", _("Site (type to search)"), kind="picker", placeholder=_("branch name or code"),
@@ -155,7 +155,7 @@ def _foreman_choices(store: Any) -> Choices:
 
 TEAMS = TableSpec(
     table="teams", title=_("Teams"), noun=_("team"),
-    columns=[(_("Name"), 24), (_("Foreman"), 20), (_("Technicians"), 11), (_("State"), 8)],
+    columns=[(_("Name"), 24), (_("Foreman"), 20), (_("Technicians"), 11), (_("State"), 7)],
     fields=[
         FormField("name", _("Name"), placeholder=_("e.g. North Team")),
         FormField("foreman_id", _("Foreman (optional)"), kind="select", choices=_foreman_choices,
@@ -191,7 +191,7 @@ def _tech_rows(store: Any, query: str, retired: bool) -> list[tuple[Any, list[st
 
 TECHNICIANS = TableSpec(
     table="technicians", title=_("Technicians"), noun=_("technician"),
-    columns=[(_("Name"), 20), (_("Team"), 18), (_("Phone"), 14), (_("Skills"), 20), (_("Duty"), 8), (_("State"), 8)],
+    columns=[(_("Name"), 16), (_("Team"), 12), (_("Phone"), 13), (_("Skills"), 11), (_("Duty"), 8), (_("State"), 7)],
     fields=[
         FormField("name", _("Name")),
         FormField("team_id", _("Team"), kind="select",
