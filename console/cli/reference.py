@@ -408,7 +408,7 @@ def import_(obj: Ctx, table: str, file: Path) -> None:
         for line, field, reason in report.errors:
             click.echo(_("line {line}, {field}: {reason}").format(
                 line=line, field=field, reason=clean(reason, single_line=True)), err=True)
-        fail(_("{file}: nothing imported, {n} bad rows").format(
+        fail(_("{file}: nothing imported, bad rows: {n}").format(
             file=file, n=len({line for line, _f, _r in report.errors})))
     click.echo(_("{t}: {c} created, {u} updated, {s} unchanged").format(
         t=table, c=report.created, u=report.updated, s=report.unchanged))
