@@ -32,9 +32,11 @@ class DutyScreen(ModalScreen[bool]):
         Binding("k", "move('up')", _("Up"), show=False),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, techs: list[Technician] | None = None) -> None:
+        """``techs``: what the board shows now, listed at once (a burst "d⏎"
+        toggles the first one, not nothing); then read afresh."""
         super().__init__()
-        self.techs: list[Technician] = []
+        self.techs: list[Technician] = list(techs or [])
         self.changed = False
 
     def compose(self) -> ComposeResult:
@@ -46,7 +48,10 @@ class DutyScreen(ModalScreen[bool]):
 
     async def on_mount(self) -> None:
         self.query_one(OptionList).focus()
-        await self._load()
+        if self.techs:
+            self._show()
+        else:
+            await self._load()
 
     async def _load(self, keep: int | None = None) -> None:
         try:
@@ -54,6 +59,9 @@ class DutyScreen(ModalScreen[bool]):
         except StoreError as exc:
             self._error(str(exc))
             return
+        self._show(keep)
+
+    def _show(self, keep: int | None = None) -> None:
         options = self.query_one(OptionList)
         options.clear_options()
         name_w = min(24, max((cell_len(clean(t.name, single_line=True)) for t in self.techs), default=0))

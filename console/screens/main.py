@@ -431,7 +431,7 @@ class MainScreen(TicketActions):
     def action_duty(self) -> None:
         from .duty import DutyScreen
 
-        self.app.push_screen(DutyScreen(), lambda changed: changed and self.request_refresh())
+        self.app.push_screen(DutyScreen(self._techs), lambda changed: changed and self.request_refresh())
 
     def action_setup(self) -> None:
         from .setup import SetupScreen
