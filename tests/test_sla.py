@@ -353,8 +353,9 @@ def test_weekend_with_dst_change(tz: str, friday: tuple[int, int, int], utc_befo
         ("Europe/Berlin", (2026, 3, 29), 2),  # 01:00–04:00 loses the hour 02:00–03:00
         ("Europe/Berlin", (2026, 10, 25), 4),  # ... and gains one on the way back
         ("America/New_York", (2026, 3, 8), 2),
-        # 01:00 happens twice that night; the window opens at the second one.
-        ("America/New_York", (2026, 11, 1), 3),
+        # 01:00 happens twice that night; the window opens at the first one
+        # (issue 11 §5, as RFC 5545 and zoneinfo read it): 01:00 EDT to 04:00 EST.
+        ("America/New_York", (2026, 11, 1), 4),
         ("Europe/Berlin", (2026, 3, 28), 3),
     ],
 )

@@ -138,7 +138,7 @@ def _parse_value(key: str, text: str) -> Any:
     " fee_confirm_above (fees above it ask to confirm, default 5000), repeat_window_days (1–365),"
     " sign_in (true: the console asks who is at the keyboard, for a shared desk PC), calendar"
     " (24x7, or JSON such as '{\"kind\": \"business\", \"opens\": \"08:30\", \"closes\": \"17:30\","
-    " \"weekdays\": [1,2,3,4,5]}'; business hours close later the same day: overnight hours are not supported yet)."))
+    " \"weekdays\": [1,2,3,4,5]}'; 'dispatch calendar' shows and changes it piece by piece)."))
 @click.argument("key")
 @click.argument("value")
 @file_options

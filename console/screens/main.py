@@ -57,6 +57,8 @@ class MainScreen(TicketActions):
         Binding("f", "filters", _("Filter")),
         Binding("escape", "clear_filters", _("Clear filter"), show=False),
         Binding("b", "toggle_board", _("Board"), show=False),
+        Binding("d", "duty", _("Duty"), show=False),
+        Binding("S", "setup", _("Setup")),
         Binding("p", "toggle_live", _("Pause live"), show=False),
         Binding("ctrl+r", "refresh_now", _("Refresh now"), show=False),
         Binding("colon", "jump", _("Go to ticket"), key_display=":", show=False),
@@ -427,6 +429,16 @@ class MainScreen(TicketActions):
     def action_toggle_board(self) -> None:
         board = self.query_one(TechBoard)
         board.display = not board.display
+
+    def action_duty(self) -> None:
+        from .duty import DutyScreen
+
+        self.app.push_screen(DutyScreen(self._techs), lambda changed: changed and self.request_refresh())
+
+    def action_setup(self) -> None:
+        from .setup import SetupScreen
+
+        self.app.push_screen(SetupScreen(), lambda _r: self.request_refresh())
 
     def action_toggle_live(self) -> None:
         self.live = not self.live

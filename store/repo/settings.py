@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import time
 from decimal import Decimal
 from typing import Any
 
 from ..base import StoreBase
+from ..calendar import calendar_from, check_calendar
 from ..derive import derive
 from ..errors import DatabaseFileError, RuleViolation, ValidationFailed
 from ..i18n import _
@@ -18,19 +18,9 @@ from ..models import (
     check_fee_confirm_above,
     parse_fee,
 )
-from ..sla import AlwaysOpen, BusinessHours, Calendar, Policy
+from ..sla import Calendar, Policy
 from ..timeutil import valid_timezone
 
-
-def calendar_from(setting: dict[str, Any], tz: str) -> Calendar:
-    if setting.get("kind") == "business":
-        return BusinessHours(
-            tz=tz,
-            opens=time.fromisoformat(setting.get("opens", "08:30")),
-            closes=time.fromisoformat(setting.get("closes", "17:30")),
-            weekdays=frozenset(setting.get("weekdays", [1, 2, 3, 4, 5])),
-        )
-    return AlwaysOpen()
 
 class SettingsRepo(StoreBase):
     # ------------------------------------------------------------ settings
@@ -86,45 +76,7 @@ class SettingsRepo(StoreBase):
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 365:
                 raise RuleViolation(_("repeat_window_days must be a whole number of days from 1 to 365"))
             return value
-        return SettingsRepo._check_calendar(value)
-
-    @staticmethod
-    def _check_calendar(value: Any) -> dict[str, Any]:
-        """A calendar setting, normalised, or RuleViolation: never a traceback
-        later when deadlines are computed with it."""
-        example = '{"kind": "business", "opens": "08:30", "closes": "17:30", "weekdays": [1, 2, 3, 4, 5]}'
-        if not isinstance(value, dict):
-            raise RuleViolation(_("calendar must be a JSON object, e.g. {example}").format(example=example))
-        extra = sorted(set(value) - {"kind", "opens", "closes", "weekdays"})
-        if extra:
-            raise RuleViolation(_("calendar has unknown fields {f}; use kind, opens, closes, weekdays").format(
-                f=", ".join(map(str, extra))))
-        kind = value.get("kind", "24x7")
-        if kind == "24x7":
-            return {"kind": "24x7"}
-        if kind != "business":
-            raise RuleViolation(_("calendar kind must be 24x7 or business, not {k}").format(k=kind))
-        hours: dict[str, time] = {}
-        for field, default in (("opens", "08:30"), ("closes", "17:30")):
-            text = value.get(field, default)
-            try:
-                hh, mm = str(text).split(":") if isinstance(text, str) else ("", "")
-                if not (hh.isdigit() and len(hh) <= 2 and mm.isdigit() and len(mm) == 2):
-                    raise ValueError(text)
-                hours[field] = time(int(hh), int(mm))
-            except ValueError:
-                raise RuleViolation(_("calendar {field} must be a time like 08:30, not {v}").format(
-                    field=field, v=json.dumps(text, ensure_ascii=False))) from None
-        if hours["closes"] <= hours["opens"]:
-            # Overnight shifts (opens 18:30, closes 07:30) are a later feature.
-            raise RuleViolation(_("calendar closes ({c}) must be after opens ({o}) on the same day").format(
-                c=hours["closes"].strftime("%H:%M"), o=hours["opens"].strftime("%H:%M")))
-        days = value.get("weekdays", [1, 2, 3, 4, 5])
-        if (not isinstance(days, list) or not days
-                or any(isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= 7 for d in days)):
-            raise RuleViolation(_("calendar weekdays must list at least one day, 1 (Monday) to 7 (Sunday)"))
-        return {"kind": "business", "opens": hours["opens"].strftime("%H:%M"),
-                "closes": hours["closes"].strftime("%H:%M"), "weekdays": sorted(set(days))}
+        return check_calendar(value)
 
     def set_setting(self, key: str, value: Any) -> None:
         value = self.check_setting(key, value)
@@ -136,8 +88,8 @@ class SettingsRepo(StoreBase):
                 (key, json.dumps(value, ensure_ascii=False)),
             )
             self._event("settings.set", "setting", None, None, {key: old}, {key: value})
-            # Deadlines depend on the zone only through a business-hours calendar.
-            if key == "calendar" or (key == "timezone" and self.setting("calendar", {}).get("kind") == "business"):
+            # Deadlines depend on the zone only through a calendar with local hours or holidays.
+            if key == "calendar" or (key == "timezone" and self.setting("calendar", {}) != {"kind": "24x7"}):
                 try:
                     self._recompute_open()
                 except ValueError as exc:  # e.g. one short window a week: deadlines decades away

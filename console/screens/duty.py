@@ -1,0 +1,101 @@
+"""On or off duty: every technician in service with their state; enter
+toggles the highlighted one and the list stays open for the next."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.cells import cell_len
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from store.errors import StoreError
+from store.models import Technician
+from store.text import clean
+
+from ..format import fit
+from ..i18n import _
+
+
+class DutyScreen(ModalScreen[bool]):
+    """Dismisses True when something changed, so the board reloads at once."""
+
+    BINDINGS = [
+        Binding("escape,q", "close", _("Close")),
+        Binding("j", "move('down')", _("Down"), show=False),
+        Binding("k", "move('up')", _("Up"), show=False),
+    ]
+
+    def __init__(self, techs: list[Technician] | None = None) -> None:
+        """``techs``: what the board shows now, listed at once (a burst "d⏎"
+        toggles the first one, not nothing); then read afresh."""
+        super().__init__()
+        self.techs: list[Technician] = list(techs or [])
+        self.changed = False
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="form duty"):
+            yield Static(_("Technicians: on or off duty"), classes="title")
+            yield Static(Content(_("enter toggles the highlighted technician · esc closes")), classes="hint")
+            yield OptionList(id="duty", compact=True)
+            yield Static("", classes="error", id="e-general")
+
+    async def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+        if self.techs:
+            self._show()
+        else:
+            await self._load()
+
+    async def _load(self, keep: int | None = None) -> None:
+        try:
+            self.techs = await asyncio.to_thread(self.app.store.technicians)  # type: ignore[attr-defined]
+        except StoreError as exc:
+            self._error(str(exc))
+            return
+        self._show(keep)
+
+    def _show(self, keep: int | None = None) -> None:
+        options = self.query_one(OptionList)
+        options.clear_options()
+        name_w = min(24, max((cell_len(clean(t.name, single_line=True)) for t in self.techs), default=0))
+        team_w = min(24, max((cell_len(clean(t.team_name, single_line=True)) for t in self.techs), default=0))
+        for t in self.techs:
+            state = "● " + _("on duty") if t.on_duty else "○ " + _("off duty")
+            options.add_option(Option(Content(
+                f"{fit(clean(t.name, single_line=True), name_w)}  {fit(clean(t.team_name, single_line=True), team_w)}"
+                f"  {state}"), id=str(t.id)))
+        if not self.techs:
+            self._error(_("No technicians yet: add them in Setup (S)."))
+        ids = [t.id for t in self.techs]
+        options.highlighted = ids.index(keep) if keep in ids else (0 if ids else None)
+
+    def _error(self, message: str) -> None:
+        error = self.query_one("#e-general", Static)
+        error.update(Content(clean(message, single_line=True)))
+        error.set_class(bool(message), "-shown")
+
+    @on(OptionList.OptionSelected, "#duty")
+    async def _toggle(self, event: OptionList.OptionSelected) -> None:
+        tech = self.techs[event.option_index]
+        try:
+            await asyncio.to_thread(self.app.store.set_on_duty, tech.id, not tech.on_duty)  # type: ignore[attr-defined]
+        except StoreError as exc:
+            self._error(str(exc))
+            return
+        self.changed = True
+        self._error("")
+        await self._load(keep=tech.id)
+
+    def action_move(self, where: str) -> None:
+        options = self.query_one(OptionList)
+        options.action_cursor_down() if where == "down" else options.action_cursor_up()
+
+    def action_close(self) -> None:
+        self.dismiss(self.changed)

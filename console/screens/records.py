@@ -1,0 +1,378 @@
+"""One screen for every reference table (sites, equipment, teams,
+technicians): a list that searches as you type, add, edit, retire or restore,
+show retired, CSV import and export. What differs per table is its spec
+(setup_specs.py); nothing here names a table.
+
+Records are retired, never deleted: a ticket may refer to them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import DataTable, Footer, Input, Select, Static
+
+from store.errors import StoreError
+from store.text import clean
+
+from ..i18n import _
+from ..settings import apply_blink
+from ..widgets.form import FormModal, field_row, form_footer, run_write, show_error
+from ..widgets.picker import Picker
+from .setup_specs import FormField, TableSpec
+
+SEARCH_DEBOUNCE = 0.2  # seconds of quiet typing before the list is read again
+WATCH_SECONDS = 2.0  # how often the list checks whether another console changed the file
+
+
+class RecordsScreen(Screen[None]):
+    DEFAULT_CSS = """
+    RecordsScreen .records-title { text-style: bold; padding: 0 1; }
+    RecordsScreen #records-search { height: 1; margin: 0 1; background: $boost; text-style: underline; }
+    RecordsScreen #records { height: 1fr; }
+    RecordsScreen .records-hint { color: $text-muted; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("escape", "back", _("Back")),
+        Binding("n,plus", "add", _("Add"), key_display="n"),
+        Binding("e", "edit", _("Edit")),
+        Binding("d,x", "retire", _("Retire"), key_display="d"),
+        Binding("t", "toggle_retired", _("Retired")),
+        Binding("slash", "search", _("Search"), key_display="/"),
+        Binding("i", "import_csv", _("Import")),
+        Binding("E", "export_csv", _("Export")),
+        Binding("j", "cursor('down')", _("Down"), show=False),
+        Binding("k", "cursor('up')", _("Up"), show=False),
+        Binding("ctrl+r", "reload", _("Reload"), show=False),
+    ]
+
+    def __init__(self, spec: TableSpec) -> None:
+        super().__init__()
+        self.spec = spec
+        self.include_retired = False
+        self.records: list[Any] = []
+        # Form choices and picker labels, read with the list (see setup_specs).
+        self.choices: dict[str, Any] = {}
+        self.labels: dict[str, dict[Any, str]] = {}
+        self._version = -1
+        self._search_timer: Timer | None = None
+        self._goto: int | None = None  # the record the cursor lands on at the next load
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="records-title", classes="records-title")
+        yield Input(placeholder=_("Search {what} (type to filter, enter to list, esc clears)").format(
+            what=self.spec.title.lower()), id="records-search", compact=True)
+        table: DataTable[Any] = DataTable(id="records", cursor_type="row", zebra_stripes=True)
+        yield table
+        if self.spec.hint:
+            yield Static(Content(self.spec.hint), classes="records-hint")
+        yield Footer()
+
+    @property
+    def table(self) -> DataTable[Any]:
+        return self.query_one("#records", DataTable)
+
+    @property
+    def search(self) -> Input:
+        return self.query_one("#records-search", Input)
+
+    def on_mount(self) -> None:
+        apply_blink(self)
+        for title, width in self.spec.columns:
+            self.table.add_column(Text(title), width=width)
+        self.table.focus()
+        self.load()
+        self.set_interval(WATCH_SECONDS, self._watch, name="records-watch")
+
+    # ----------------------------------------------------------------- load
+    @work(thread=True, exclusive=True, group="records", exit_on_error=False)
+    def load(self) -> None:
+        store = self.app.store  # type: ignore[attr-defined]
+        query = self.app.call_from_thread(lambda: self.search.value)
+        try:
+            version = store.data_version()
+            rows = self.spec.rows(store, query, self.include_retired)
+            choices = {f.name: f.choices(store) for f in self.spec.fields if f.choices is not None}
+            labels = {f.name: f.labels(store) for f in self.spec.fields if f.labels is not None}
+        except StoreError as exc:
+            self.app.call_from_thread(self.notify, clean(str(exc), single_line=True), severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._show, version, rows, choices, labels)
+
+    def _watch(self) -> None:
+        self._check_version()
+
+    @work(thread=True, exclusive=True, group="records-watch", exit_on_error=False)
+    def _check_version(self) -> None:
+        try:
+            version = self.app.store.data_version()  # type: ignore[attr-defined]
+        except StoreError:
+            return
+        if version != self._version:
+            self.app.call_from_thread(self.load)
+
+    def _show(self, version: int, rows: list[tuple[Any, list[str]]], choices: dict[str, Any],
+              labels: dict[str, dict[Any, str]]) -> None:
+        self._version = version
+        self.choices, self.labels = choices, labels
+        table = self.table
+        current = self.current()
+        keep = self._goto or (current.id if current is not None else None)
+        self._goto = None
+        self.records = [record for record, _cells in rows]
+        table.clear()
+        for record, cells in rows:
+            retired = bool(getattr(record, "retired", False))
+            table.add_row(*(Text(clean(str(c), single_line=True), style="dim" if retired else "") for c in cells),
+                          key=str(record.id))
+        ids = [r.id for r in self.records]
+        if keep in ids:
+            table.move_cursor(row=ids.index(keep))
+        shown = len(rows)
+        retired_note = _("retired shown") if self.include_retired else _("retired hidden (t shows them)")
+        self.query_one("#records-title", Static).update(Content(
+            f"{self.spec.title} — " + _("{n} shown").format(n=shown) + f" · {retired_note}"))
+
+    def current(self) -> Any | None:
+        row = self.table.cursor_row
+        if not self.records or row is None or not 0 <= row < len(self.records):
+            return None
+        return self.records[row]
+
+    # --------------------------------------------------------------- search
+    def action_search(self) -> None:
+        self.search.focus()
+
+    @on(Input.Changed, "#records-search")
+    def _typed(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_DEBOUNCE, self.load, name="records-search")
+
+    @on(Input.Submitted, "#records-search")
+    def _search_done(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self.load()
+        self.table.focus()
+
+    def action_back(self) -> None:
+        if self.search.has_focus or self.search.value:
+            if self.search.value:
+                self.search.value = ""  # Changed reloads the full list
+            self.table.focus()
+            return
+        self.dismiss(None)
+
+    def action_cursor(self, where: str) -> None:
+        if where == "down":
+            self.table.action_cursor_down()
+        else:
+            self.table.action_cursor_up()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_toggle_retired(self) -> None:
+        self.include_retired = not self.include_retired
+        self.load()
+
+    # --------------------------------------------------------------- writes
+    def _saved(self, record: Any) -> None:
+        if record is None:
+            return
+        rid = getattr(record, "id", None)
+        if isinstance(rid, int):
+            self._goto = rid
+        self.load()
+
+    def action_add(self) -> None:
+        self._open_form(None)
+
+    def action_edit(self) -> None:
+        record = self.current()
+        if record is None:
+            self.notify(_("Nothing to edit: the list is empty."), markup=False)
+            return
+        self._open_form(record)
+
+    @on(DataTable.RowSelected, "#records")
+    def _enter(self) -> None:
+        self.action_edit()
+
+    def _open_form(self, record: Any | None) -> None:
+        self.app.push_screen(RecordForm(self.spec, record, self.choices, self.labels), self._saved)
+
+    def action_retire(self) -> None:
+        record = self.current()
+        if record is None:
+            return
+        from .confirm import ConfirmScreen
+
+        retired = bool(getattr(record, "retired", False))
+        name = self.spec.describe(record)
+        if retired:
+            question = _("Restore {noun} {name}? It comes back in lists and pickers.").format(
+                noun=self.spec.noun, name=name)
+            choices = [("yes", _("Restore"), "y")]
+        else:
+            question = _("Retire {noun} {name}? It leaves lists and pickers; tickets that refer to it keep it. "
+                         "Nothing is deleted: 't' shows retired records, 'd' restores one.").format(
+                noun=self.spec.noun, name=name)
+            choices = [("yes", _("Retire"), "y")]
+
+        async def answered(choice: str | None) -> None:
+            if choice != "yes":
+                return
+            store = self.app.store  # type: ignore[attr-defined]
+
+            def said(errors: dict[str, str], general: str) -> None:
+                text = " ".join([general, *errors.values()]).strip()
+                self.notify(clean(text, single_line=True), severity="error", markup=False, timeout=10)
+
+            ok, _result = await run_write(lambda: self.spec.retire(store, record.id, not retired), said)
+            if ok:
+                done = _("Restored {name}.") if retired else _("Retired {name}.")
+                self.notify(done.format(name=name), markup=False)
+                self._goto = record.id
+                self.load()
+
+        self.app.push_screen(ConfirmScreen(question, choices), answered)
+
+    # ------------------------------------------------------------------ CSV
+    def action_import_csv(self) -> None:
+        from .csv_import import ImportScreen
+
+        self.app.push_screen(ImportScreen(self.spec.table, self.spec.title), lambda _r: self.load())
+
+    def action_export_csv(self) -> None:
+        from .csv_import import ExportScreen
+
+        self.app.push_screen(ExportScreen(self.spec.table, self.spec.title))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("import_csv", "export_csv") and not self.spec.csv:
+            return False  # this table has no CSV form: the footer does not offer it
+        return True
+
+
+class RecordForm(FormModal[Any]):
+    """Add (``record`` None) or edit one record; an edit sends only what changed."""
+
+    def __init__(self, spec: TableSpec, record: Any | None, choices: dict[str, Any],
+                 labels: dict[str, dict[Any, str]]) -> None:
+        super().__init__()
+        self.spec = spec
+        self.record = record
+        self.choices = choices
+        self.labels = labels
+        self._start: dict[str, Any] = {}
+
+    def _value_of(self, f: FormField) -> Any:
+        if self.record is None:
+            return f.default
+        return getattr(self.record, f.name, None)
+
+    def compose(self) -> ComposeResult:
+        if self.record is None:
+            title = _("New {noun}").format(noun=self.spec.noun)
+        else:
+            title = _("Edit {noun} {name}").format(noun=self.spec.noun, name=self.spec.describe(self.record))
+        with VerticalScroll(classes="form"):
+            yield Static(Content(title), classes="title")
+            if self.spec.hint:
+                yield Static(Content(self.spec.hint), classes="hint")
+            for f in self.spec.fields:
+                value = self._value_of(f)
+                widget: Widget
+                if f.kind == "select":
+                    options = self.choices.get(f.name, [])
+                    if value is None and not f.optional_choice and len(options) == 1:
+                        value = options[0][1]  # one team so far: that is the one
+                    known = value in [v for _label, v in options]
+                    widget = Select(options, value=value if known else Select.NULL,
+                                    allow_blank=f.optional_choice or not known, id=f"f-{f.name}", compact=True)
+                elif f.kind == "picker":
+                    assert f.search is not None
+                    search = f.search
+                    widget = Picker(lambda text, s=search: s(self.app.store, text),  # type: ignore[attr-defined]
+                                    f.placeholder, id=f"f-{f.name}")
+                else:
+                    widget = Input(f.shown(value), placeholder=f.placeholder, id=f"f-{f.name}", compact=True)
+                yield from field_row(f.name, f.label, widget)
+            yield from form_footer(_("Save (ctrl+s)"))
+
+    def on_mount(self) -> None:
+        apply_blink(self)
+        for f in self.spec.fields:
+            if f.kind == "picker":
+                picker = self.query_one(f"#f-{f.name}", Picker)
+                value = self._value_of(f)
+                if value is not None:
+                    label = self.labels.get(f.name, {}).get(value, str(value))
+                    picker.value, picker._label = value, label  # shown as chosen, not searched again
+                    picker.input.value = label
+        first = self.query_one(f"#f-{self.spec.fields[0].name}")
+        (first.input if isinstance(first, Picker) else first).focus()
+        self._start = self.values()
+        self.remember_initial()
+
+    def changed(self) -> bool:
+        return super().changed() or self.values() != self._start
+
+    def values(self) -> dict[str, Any]:
+        """What the form holds now, as the store takes it."""
+        out: dict[str, Any] = {}
+        for f in self.spec.fields:
+            widget = self.query_one(f"#f-{f.name}")
+            if isinstance(widget, Select):
+                out[f.name] = None if widget.value is Select.NULL else widget.value
+            elif isinstance(widget, Picker):
+                out[f.name] = widget.value
+            elif isinstance(widget, Input):
+                out[f.name] = f.stored(widget.value)
+        return out
+
+    def show_errors(self, errors: dict[str, str], general: str = "") -> None:
+        names = {f.name for f in self.spec.fields}
+        extra = [f"{k}: {v}" for k, v in errors.items() if k not in names]
+        for f in self.spec.fields:
+            show_error(self, f.name, errors.get(f.name, ""))
+        show_error(self, "general", " ".join([general, *extra]).strip())
+
+    @on(Input.Submitted)
+    async def _enter(self, event: Input.Submitted) -> None:
+        if isinstance(event.input.parent, Picker):
+            return  # the picker's own enter chooses a match
+        await self.action_submit()
+
+    async def action_submit(self) -> None:
+        store = self.app.store  # type: ignore[attr-defined]
+        values = self.values()
+        pickers = {f.name for f in self.spec.fields if f.kind == "picker"}
+        for name in pickers:
+            typed = self.query_one(f"#f-{name}", Picker).input.value.strip()
+            if values[name] is None and typed:
+                self.show_errors({name: _("pick one from the list")})
+                return
+        if self.record is None:
+            ok, result = await run_write(lambda: self.spec.add(store, **values), self.show_errors)
+        else:
+            changes = {k: v for k, v in values.items() if v != self._start.get(k)}
+            if not changes:
+                self.dismiss(None)
+                return
+            rid = self.record.id
+            ok, result = await run_write(lambda: self.spec.edit(store, rid, **changes), self.show_errors)
+            if ok and result is None:
+                result = self.record  # the list reloads and keeps the cursor on it
+        if ok:
+            self.finish(result)

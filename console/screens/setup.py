@@ -1,0 +1,97 @@
+"""Setup: the menu of a center's reference data, opened from the main screen
+with 'S'. Each entry opens its own screen; esc comes back here."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ..i18n import _
+from .setup_specs import SPECS
+
+# (id, key, label, what it holds). Users and calendar are built by their own
+# modules; the menu opens them when they are there.
+ENTRIES: list[tuple[str, str, str, str]] = [
+    ("sites", "s", _("Sites"), _("branches and other places equipment stands")),
+    ("equipment", "e", _("Equipment"), _("asset tags, category, model, warranty")),
+    ("teams", "t", _("Teams"), _("teams and their foremen")),
+    ("technicians", "c", _("Technicians"), _("names, team, phone, skills, duty")),
+    ("policy", "p", _("SLA policy"), _("response, on-site and resolve windows per priority")),
+    ("users", "u", _("Users"), _("who may log in, and their roles")),
+    ("calendar", "l", _("Calendar"), _("business hours and holidays")),
+]
+
+# Screens other modules provide: (module, class), opened without arguments.
+ELSEWHERE = {"users": ("console.screens.users", "UsersScreen"),
+             "calendar": ("console.screens.calendar", "CalendarScreen")}
+
+
+class SetupScreen(Screen[None]):
+    DEFAULT_CSS = """
+    SetupScreen .records-title { text-style: bold; padding: 0 1; }
+    SetupScreen .records-hint { color: $text-muted; padding: 0 1 1 1; }
+    SetupScreen #setup-menu { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("escape,q", "back", _("Back")),
+        *[Binding(key, f"open('{eid}')", label, show=False) for eid, key, label, _what in ENTRIES],
+        Binding("j", "move('down')", _("Down"), show=False),
+        Binding("k", "move('up')", _("Up"), show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content(_("Setup — the center's reference data")), classes="records-title")
+        yield Static(Content(_("Enter or the letter opens a table. Records are retired, never deleted; "
+                               "every change is in the audit log.")), classes="records-hint")
+        options = OptionList(id="setup-menu")
+        for eid, key, label, what in ENTRIES:
+            options.add_option(Option(Content(f"{key}  {label:<14} {what}"), id=eid))
+        yield options
+        yield Footer()
+
+    def on_mount(self) -> None:
+        menu = self.query_one(OptionList)
+        menu.highlighted = 0
+        menu.focus()
+
+    @on(OptionList.OptionSelected, "#setup-menu")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.action_open(event.option.id or "")
+
+    def action_move(self, where: str) -> None:
+        menu = self.query_one(OptionList)
+        menu.action_cursor_down() if where == "down" else menu.action_cursor_up()
+
+    def action_open(self, entry: str) -> None:
+        if entry in SPECS:
+            from .records import RecordsScreen
+
+            self.app.push_screen(RecordsScreen(SPECS[entry]))
+        elif entry == "policy":
+            from .policy import PolicyScreen
+
+            self.app.push_screen(PolicyScreen())
+        elif entry in ELSEWHERE:
+            opener = _screen_from(*ELSEWHERE[entry])
+            if opener is None:
+                self.notify(_("Not in this version yet."), markup=False)
+            else:
+                self.app.push_screen(opener())
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+def _screen_from(module: str, name: str) -> Callable[[], Screen[object]] | None:
+    try:
+        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+    except (ImportError, AttributeError):
+        return None

@@ -1,0 +1,213 @@
+"""What the one records screen needs to know about each reference table:
+its columns, its form fields and which store calls list, add, edit and retire.
+
+Every callable taking a ``store`` runs in a worker thread, never on the UI
+thread; the screen only formats what they return. Choices and picker labels
+are read with the list, so a form opens at once: keys typed right after 'n'
+land in it, not in the list behind it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from store.models import CATEGORIES, category_label
+from store.text import clean
+
+from ..i18n import _
+
+Choices = list[tuple[str, Any]]
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One form line. ``choices`` (select) and ``search`` (picker) read the
+    store in a thread; ``shown`` turns a record's value into what the widget
+    holds, ``stored`` turns what was typed back into the store's value."""
+
+    name: str
+    label: str
+    kind: Literal["input", "select", "picker"] = "input"
+    placeholder: str = ""
+    choices: Callable[[Any], Choices] | None = None
+    search: Callable[[Any, str], list[tuple[int, str]]] | None = None
+    labels: Callable[[Any], dict[Any, str]] | None = None  # picker: the text of each value that may be set
+    shown: Callable[[Any], Any] = lambda v: "" if v is None else str(v)
+    stored: Callable[[Any], Any] = lambda v: v
+    optional_choice: bool = False  # a select that may stay blank
+    default: Any = None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    table: str  # also the CSV table name
+    title: str
+    noun: str  # "site": confirm questions and notes
+    columns: Sequence[tuple[str, int]]  # header, width
+    fields: Sequence[FormField]
+    rows: Callable[[Any, str, bool], list[tuple[Any, list[str]]]]  # (store, query, retired) -> (record, cells)
+    add: Callable[..., Any]
+    edit: Callable[..., Any]
+    retire: Callable[[Any, int, bool], Any]
+    describe: Callable[[Any], str]
+    hint: str = ""
+    csv: bool = True  # importable and exportable (store/transfer/csv_io)
+
+
+def _text(value: Any) -> str:
+    return clean("" if value is None else str(value), single_line=True)
+
+
+def _retired(record: Any) -> str:
+    return _("retired") if getattr(record, "retired", False) else ""
+
+
+def _matches(query: str, *values: Any) -> bool:
+    q = query.strip().casefold()
+    return not q or any(q in _text(v).casefold() for v in values)
+
+
+def _optional(value: Any) -> Any:
+    """Blank means none: an empty date or a blank optional choice."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return value
+
+
+# ------------------------------------------------------------------ sites
+def _site_rows(store: Any, query: str, retired: bool) -> list[tuple[Any, list[str]]]:
+    return [(s, [s.code, s.name, s.address, s.contact, _retired(s)])
+            for s in store.sites(query, limit=500, include_retired=retired)]
+
+
+SITES = TableSpec(
+    table="sites", title=_("Sites"), noun=_("site"),
+    columns=[(_("Code"), 8), (_("Name"), 22), (_("Address"), 20), (_("Contact"), 12), (_("State"), 7)],
+    fields=[
+        FormField("code", _("Code"), placeholder=_("short and unique, e.g. NB01")),
+        FormField("name", _("Name"), placeholder=_("e.g. North Branch")),
+        FormField("address", _("Address")),
+        FormField("contact", _("Contact"), placeholder=_("name and phone on site")),
+    ],
+    rows=_site_rows,
+    add=lambda store, **f: store.add_site(**f),
+    edit=lambda store, rid, **c: store.edit_site(rid, **c),
+    retire=lambda store, rid, retired: store.retire_site(rid, retired=retired),
+    describe=lambda s: f"{_text(s.code)} {_text(s.name)}",
+)
+
+
+# -------------------------------------------------------------- equipment
+def _equipment_rows(store: Any, query: str, retired: bool) -> list[tuple[Any, list[str]]]:
+    codes = {s.id: s.code for s in store.sites("", limit=100_000, include_retired=True)}
+    return [(e, [e.asset_tag, codes.get(e.site_id, "?"), category_label(e.category), e.model,
+                 _text(e.installed or ""), _text(e.warranty_until or ""), _retired(e)])
+            for e in store.equipment(None, query, limit=500, include_retired=retired)]
+
+
+def _site_choices(store: Any, text: str) -> list[tuple[int, str]]:
+    return [(s.id, f"{s.code} {s.name}") for s in store.sites(text, limit=8)]
+
+
+def _site_labels(store: Any) -> dict[Any, str]:
+    return {s.id: f"{s.code} {s.name}" for s in store.sites("", limit=100_000, include_retired=True)}
+
+
+EQUIPMENT = TableSpec(
+    table="equipment", title=_("Equipment"), noun=_("equipment"),
+    columns=[(_("Asset tag"), 12), (_("Site"), 6), (_("Category"), 10), (_("Model"), 10),
+             (_("Installed"), 10), (_("Warranty"), 10), (_("State"), 7)],
+    fields=[
+        FormField("asset_tag", _("Asset tag"), placeholder=_("unique, e.g. NB01-ATM-1")),
+        FormField("site_id", _("Site (type to search)"), kind="picker", placeholder=_("branch name or code"),
+                  search=_site_choices, labels=_site_labels),
+        FormField("category", _("Category"), kind="select", default="atm",
+                  choices=lambda _store: [(category_label(c), c) for c in CATEGORIES]),
+        FormField("model", _("Model")),
+        FormField("installed", _("Installed"), placeholder=_("YYYY-MM-DD (optional)"), stored=_optional),
+        FormField("warranty_until", _("Warranty until"), placeholder=_("YYYY-MM-DD (optional)"), stored=_optional),
+    ],
+    rows=_equipment_rows,
+    add=lambda store, **f: store.add_equipment(**f),
+    edit=lambda store, rid, **c: store.edit_equipment(rid, **c),
+    retire=lambda store, rid, retired: store.retire_equipment(rid, retired=retired),
+    describe=lambda e: f"{_text(e.asset_tag)} ({category_label(e.category)} {_text(e.model)})",
+)
+
+
+# ------------------------------------------------------------------ teams
+def _team_rows(store: Any, query: str, retired: bool) -> list[tuple[Any, list[str]]]:
+    techs = store.technicians(include_retired=True)
+    names = {t.id: t.name for t in techs}
+    members: dict[int, int] = {}
+    for t in techs:
+        if not getattr(t, "retired", False):
+            members[t.team_id] = members.get(t.team_id, 0) + 1
+    return [(t, [t.name, names.get(t.foreman_id, "") if t.foreman_id else "", str(members.get(t.id, 0)), _retired(t)])
+            for t in store.teams(include_retired=retired)
+            if _matches(query, t.name, names.get(t.foreman_id, ""))]
+
+
+def _foreman_choices(store: Any) -> Choices:
+    return [(f"{t.name} ({t.team_name})", t.id) for t in store.technicians()]
+
+
+TEAMS = TableSpec(
+    table="teams", title=_("Teams"), noun=_("team"),
+    columns=[(_("Name"), 24), (_("Foreman"), 20), (_("Technicians"), 11), (_("State"), 7)],
+    fields=[
+        FormField("name", _("Name"), placeholder=_("e.g. North Team")),
+        FormField("foreman_id", _("Foreman (optional)"), kind="select", choices=_foreman_choices,
+                  optional_choice=True),
+    ],
+    rows=_team_rows,
+    add=lambda store, **f: store.add_team(**f),
+    edit=lambda store, rid, **c: store.edit_team(rid, **c),
+    retire=lambda store, rid, retired: store.retire_team(rid, retired=retired),
+    describe=lambda t: _text(t.name),
+    csv=False,
+)
+
+
+# ------------------------------------------------------------ technicians
+def _skills_shown(value: Any) -> str:
+    return ", ".join(value or ())
+
+
+def _skills_stored(value: Any) -> tuple[str, ...]:
+    return tuple(s.strip() for s in str(value or "").replace(";", ",").split(",") if s.strip())
+
+
+def _duty_label(on: bool) -> str:
+    return _("on duty") if on else _("off duty")
+
+
+def _tech_rows(store: Any, query: str, retired: bool) -> list[tuple[Any, list[str]]]:
+    return [(t, [t.name, t.team_name, t.phone, _skills_shown(t.skills), _duty_label(t.on_duty), _retired(t)])
+            for t in store.technicians(include_retired=retired)
+            if _matches(query, t.name, t.team_name, t.phone, *t.skills)]
+
+
+TECHNICIANS = TableSpec(
+    table="technicians", title=_("Technicians"), noun=_("technician"),
+    columns=[(_("Name"), 16), (_("Team"), 12), (_("Phone"), 13), (_("Skills"), 11), (_("Duty"), 8), (_("State"), 7)],
+    fields=[
+        FormField("name", _("Name")),
+        FormField("team_id", _("Team"), kind="select",
+                  choices=lambda store: [(t.name, t.id) for t in store.teams()]),
+        FormField("phone", _("Phone")),
+        FormField("skills", _("Skills"), placeholder=", ".join(CATEGORIES), shown=_skills_shown,
+                  stored=_skills_stored),
+        FormField("on_duty", _("Duty"), kind="select", default=True,
+                  choices=lambda _store: [(_duty_label(True), True), (_duty_label(False), False)]),
+    ],
+    rows=_tech_rows,
+    add=lambda store, **f: store.add_technician(**f),
+    edit=lambda store, rid, **c: store.edit_technician(rid, **c),
+    retire=lambda store, rid, retired: store.retire_technician(rid, retired=retired),
+    describe=lambda t: f"{_text(t.name)} ({_text(t.team_name)})",
+    hint=_("Skills: categories separated by commas ({all}).").format(all=", ".join(CATEGORIES)),
+)
+
+SPECS: dict[str, TableSpec] = {s.table: s for s in (SITES, EQUIPMENT, TEAMS, TECHNICIANS)}
