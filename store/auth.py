@@ -40,8 +40,9 @@ FOREMAN_TICKET_ACTIONS = (
 # "self.pin": changing one's own PIN, which everyone may.
 ALLOWED: dict[str, tuple[str, ...]] = {
     "manager": ("*",),
-    "dispatcher": ("ticket.*", "technician.duty", "callback.*", "self.pin"),
-    "foreman": (*FOREMAN_TICKET_ACTIONS, "item.*", "self.pin"),
+    # Planning the day's callbacks ("callback.plan") is the managers'.
+    "dispatcher": ("ticket.*", "technician.duty", "callback.log", "callback.attempt", "callback.carry", "self.pin"),
+    "foreman": (*FOREMAN_TICKET_ACTIONS, "item.*", "evaluation.self", "self.pin"),
     "viewer": ("self.pin",),
 }
 
@@ -62,7 +63,8 @@ def roles_for(action: str) -> list[str]:
 def action_words(action: str) -> str:
     """What an action does, in words, for a refusal."""
     verbs = {"ticket.create": _("create tickets"), "ticket.assign": _("assign tickets"),
-             "ticket.close": _("close tickets"), "ticket.cancel": _("cancel tickets")}
+             "ticket.close": _("close tickets"), "ticket.cancel": _("cancel tickets"),
+             "callback.plan": _("plan the day's callbacks")}
     if action in verbs:
         return verbs[action]
     topic = action.split(".", 1)[0]
@@ -77,6 +79,7 @@ def action_words(action: str) -> str:
         "calendar": _("change the calendar"),
         "user": _("manage users"),
         "callback": _("record callbacks"),
+        "evaluation": _("self-evaluate the team's tickets"),
         "item": _("work on improvement items"),
     }.get(topic, _("load or change the database ({action})").format(action=action))
 

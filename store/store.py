@@ -8,16 +8,19 @@ from __future__ import annotations
 from .base import default_actor
 from .derive import DERIVED, derive, ticket_clocks
 from .repo.admin import AdminRepo
+from .repo.callbacks import CallbacksRepo
 from .repo.imports import ImportRepo
 from .repo.people import PeopleRepo
 from .repo.queue import CROSSINGS_LIMIT, QueueRepo
 from .repo.reference import ReferenceRepo
+from .repo.scores import ScoresRepo
 from .repo.settings import SettingsRepo, calendar_from
 from .repo.tickets import TicketRepo
 from .repo.users import UsersRepo
 
 
-class Store(SettingsRepo, ReferenceRepo, PeopleRepo, UsersRepo, TicketRepo, QueueRepo, AdminRepo, ImportRepo):
+class Store(SettingsRepo, ReferenceRepo, PeopleRepo, UsersRepo, TicketRepo, QueueRepo, AdminRepo, ImportRepo,
+            CallbacksRepo, ScoresRepo):
     """Everything the console and the command line ask of the file."""
 
 

@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from .. import evaluations
 from ..base import StoreBase
 from ..calendar import calendar_from, check_calendar
 from ..derive import derive
@@ -44,7 +45,7 @@ class SettingsRepo(StoreBase):
     # Settings a user may change (``dispatch set``); internal keys such as the
     # demo marker are written only by their own methods, never through here.
     SETTABLE = ("calendar", "center_name", "currency", "fee_confirm_above", "repeat_window_days", "sign_in",
-                "timezone")
+                "timezone", *evaluations.SETTINGS)
 
     @staticmethod
     def check_setting(key: str, value: Any) -> Any:
@@ -54,6 +55,8 @@ class SettingsRepo(StoreBase):
         if key not in SettingsRepo.SETTABLE:
             raise RuleViolation(_("Unknown setting {key}; known: {known}").format(
                 key=key, known=", ".join(SettingsRepo.SETTABLE)))
+        if key in evaluations.SETTINGS:  # the callbacks' share, points and attempts
+            return evaluations.check_setting(key, value)
         if key == "timezone":
             if not isinstance(value, str) or not valid_timezone(value):
                 raise RuleViolation(_("Unknown time zone {tz}").format(tz=value))

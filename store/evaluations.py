@@ -1,0 +1,235 @@
+"""Callbacks and self-evaluations (DOMAIN.md §5): the words, the inputs, the
+outputs and the due rules. Pure (no SQL): store/repo/callbacks.py and
+store/repo/scores.py use it, the console and the CLI show its labels.
+
+- A callback is *due* on the day after its tickets closed (``due_day``). One
+  more day is allowed with a reason ("carried over"); after its last allowed
+  day it is *overdue*, and stays open until it is logged.
+- "Could not reach" is an attempt, not a rating: after ``callback_attempts``
+  attempts (a setting, 3) the callback is closed as *unreachable*.
+- The points of an answer are settings read when the answer is logged, and
+  recorded with it: changing the setting later does not rewrite history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+import pendulum
+from pendulum import DateTime
+from pydantic import Field, model_validator
+
+from .errors import RuleViolation
+from .i18n import _
+from .models import Input, Out
+from .sampling import Plan
+
+Rating = Literal["satisfied", "basic", "unsatisfied"]
+RATINGS: tuple[str, ...] = ("satisfied", "basic", "unsatisfied")
+
+# Settings of the loop, with their defaults (docs/rules.md "Settings").
+SETTINGS: dict[str, Any] = {
+    "callback_manager_share": 0.10,
+    "score_satisfied": 10,
+    "score_basic": 8,
+    "score_unsatisfied": 6,
+    "callback_attempts": 3,
+}
+SCORE_KEYS = {"satisfied": "score_satisfied", "basic": "score_basic", "unsatisfied": "score_unsatisfied"}
+# The foreman's pending self-evaluations: the team's tickets closed in this many
+# recent days (older ones are still accepted, but no longer listed as due).
+SELF_EVAL_DAYS = 45
+
+
+def rating_label(rating: str | None) -> str:
+    return {"satisfied": _("satisfied"), "basic": _("basically satisfied"),
+            "unsatisfied": _("unsatisfied")}.get(rating or "", rating or "")
+
+
+def state_label(state: str) -> str:
+    return {"due": _("due"), "carried": _("carried over"), "overdue": _("OVERDUE"), "done": _("done"),
+            "unreachable": _("unreachable")}.get(state, state)
+
+
+def role_label(role: str) -> str:
+    return {"dispatcher": _("dispatcher"), "manager": _("manager"), "foreman": _("foreman")}.get(role, role)
+
+
+def check_setting(key: str, value: Any) -> Any:
+    """The value to store for one of the loop's settings, or RuleViolation."""
+    if key == "callback_manager_share":
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise RuleViolation(_("callback_manager_share must be a share from 0 to 1, e.g. 0.1"))
+        return float(value)
+    if key == "callback_attempts":
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10:
+            raise RuleViolation(_("callback_attempts must be a whole number from 1 to 10"))
+        return value
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+        raise RuleViolation(_("{key} must be a whole number of points from 0 to 100").format(key=key))
+    return value
+
+
+# ------------------------------------------------------------------ inputs
+
+class CallbackAnswers(Input):
+    """The phone script, in order (DOMAIN.md §5)."""
+
+    contacted_within_hour: bool
+    polite: bool  # satisfied with the attitude, nothing impolite said
+    impolite_note: str = Field(default="", max_length=500)
+    working: bool  # the equipment works now
+
+    @model_validator(mode="after")
+    def _note_when_impolite(self) -> CallbackAnswers:
+        if not self.polite and not self.impolite_note:
+            raise ValueError(_("say what was impolite (a note is required when the answer is no)"))
+        return self
+
+
+class CallbackLog(Input):
+    rating: Rating
+    answers: CallbackAnswers
+    notes: str = Field(default="", max_length=2000)
+
+
+class AttemptInput(Input):
+    note: str = Field(default="", max_length=500)
+
+
+class CarryInput(Input):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class SelfEvalInput(Input):
+    record_complete: bool  # the fault and its cause are analysed in the record
+    measures_right: bool
+    efficiency: bool  # the work was efficient
+    rating: Rating
+    comment: str = Field(default="", max_length=2000)
+    suggestion: str = Field(default="", max_length=2000)
+
+    @model_validator(mode="after")
+    def _suggestion_when_unsatisfied(self) -> SelfEvalInput:
+        if self.rating == "unsatisfied" and not self.suggestion:
+            raise ValueError(_("an unsatisfied self-evaluation needs a corrective suggestion"))
+        return self
+
+
+# ----------------------------------------------------------------- outputs
+
+class Callback(Out):
+    id: int
+    ticket_id: int
+    role: str
+    evaluator: str
+    evaluator_name: str
+    closed_day: date
+    due_day: date
+    closed_at: DateTime
+    technician_id: int
+    technician_name: str
+    team_id: int
+    team_name: str
+    site_name: str = ""
+    reporter: str = ""
+    phone: str = ""
+    description: str = ""
+    status: str  # open, done, unreachable
+    state: str  # due, carried, overdue, done, unreachable (open ones: as of today)
+    attempts: int = 0
+    carry_reason: str | None = None
+    rating: str | None = None
+    score: int | None = None
+    contacted_within_hour: bool | None = None
+    polite: bool | None = None
+    impolite_note: str = ""
+    working: bool | None = None
+    notes: str = ""
+    logged_by: str | None = None
+    logged_at: DateTime | None = None
+    item_id: int | None = None  # the improvement item an unsatisfied answer opened
+
+    @property
+    def overdue(self) -> bool:
+        return self.state == "overdue"
+
+
+class SelfEvaluation(Out):
+    ticket_id: int
+    foreman: str
+    technician_id: int
+    team_id: int
+    record_complete: bool
+    measures_right: bool
+    efficiency: bool
+    rating: str
+    score: int
+    comment: str = ""
+    suggestion: str = ""
+    at: DateTime
+
+
+class PendingSelfEval(Out):
+    """A closed ticket of the foreman's team still waiting for the self-evaluation."""
+
+    ticket_id: int
+    closed_at: DateTime
+    technician_name: str
+    site_name: str
+    description: str
+
+
+def open_state(due_day: date, carried: bool, today: date) -> str:
+    """due / carried / overdue for an open callback on ``today``."""
+    last = pendulum.Date(due_day.year, due_day.month, due_day.day).add(days=1 if carried else 0)
+    if today > last:
+        return "overdue"
+    return "carried" if carried else "due"
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """A day's plan as the console and the CLI show it: ``call_day`` is when
+    the calls are made, ``plan.day`` the day the tickets closed."""
+
+    call_day: pendulum.Date
+    plan: Plan
+    saved: bool
+    replanned: bool = False
+    planned_by: str | None = None
+    planned_at: DateTime | None = None
+    names: dict[str, str] = field(default_factory=dict)  # login -> name
+    technicians: dict[int, str] = field(default_factory=dict)  # id -> name
+    managers: frozenset[str] = frozenset()
+
+    @property
+    def total(self) -> int:
+        return len(self.plan.assignments)
+
+    def share_text(self, share: Decimal | float) -> str:
+        return _("{n} tickets closed on {day}: {m} for managers ({pct:g} %), {d} for dispatchers").format(
+            n=self.total, day=self.plan.day.isoformat(), m=len(self.plan.manager_tickets),
+            pct=float(share) * 100, d=self.total - len(self.plan.manager_tickets))
+
+
+def month_bounds(month: str, tz: str) -> tuple[pendulum.Date, pendulum.Date]:
+    """The first day of ``month`` ("YYYY-MM") and of the month after, or RuleViolation."""
+    try:
+        year, mon = (int(p) for p in month.split("-"))
+        first = pendulum.Date(year, mon, 1)
+    except (ValueError, TypeError):
+        raise RuleViolation(_("A month is written YYYY-MM, e.g. 2026-11, not {m}").format(m=month)) from None
+    return first, first.add(months=1)
+
+
+def today_in(now: DateTime, tz: str) -> pendulum.Date:
+    local = now.in_timezone(tz)
+    return pendulum.Date(local.year, local.month, local.day)
+
+
+def day_start_utc(day: date, tz: str) -> DateTime:
+    return pendulum.datetime(day.year, day.month, day.day, tz=tz).in_timezone("UTC")

@@ -1,0 +1,311 @@
+"""The daily callback plan and the phone callbacks (DOMAIN.md §5; rules in
+store/sampling.py and store/evaluations.py). Managers plan a day; the
+dispatchers and managers it names call the reporters and log the answers."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pendulum
+
+from .. import sampling
+from ..base import StoreBase, _one
+from ..errors import NotFound, PermissionDenied, RuleViolation
+from ..evaluations import (
+    SCORE_KEYS,
+    SETTINGS,
+    AttemptInput,
+    Callback,
+    CallbackLog,
+    CarryInput,
+    DayPlan,
+    day_start_utc,
+    open_state,
+    rating_label,
+    role_label,
+    today_in,
+)
+from ..i18n import _
+from ..models import validate
+from ..timeutil import from_db, to_db
+
+CALLBACK_SELECT = """
+SELECT c.*, COALESCE(u.name, c.evaluator) AS evaluator_name, COALESCE(tech.name, '?') AS technician_name,
+  COALESCE(teams.name, '?') AS team_name, s.name AS site_name, t.reporter, t.phone,
+  substr(t.description, 1, 300) AS description
+FROM callbacks c
+JOIN tickets t ON t.id = c.ticket_id
+JOIN sites s ON s.id = t.site_id
+LEFT JOIN users u ON u.login = c.evaluator
+LEFT JOIN technicians tech ON tech.id = c.technician_id
+LEFT JOIN teams ON teams.id = c.team_id
+"""
+
+
+def _day(value: date | str | None) -> pendulum.Date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            raise RuleViolation(_("A day is written YYYY-MM-DD, e.g. 2026-11-24, not {d}").format(d=value)) from None
+    return pendulum.Date(value.year, value.month, value.day)
+
+
+def _bool(v: Any) -> bool | None:
+    return None if v is None else bool(v)
+
+
+class CallbacksRepo(StoreBase):
+    # ------------------------------------------------------------ settings
+    def loop_setting(self, key: str) -> Any:
+        return self.setting(key, SETTINGS[key])  # type: ignore[attr-defined]
+
+    def points(self, rating: str) -> int:
+        """The points of an answer now (settings score_satisfied, _basic, _unsatisfied)."""
+        return int(self.loop_setting(SCORE_KEYS[rating]))
+
+    def today(self) -> pendulum.Date:
+        """Today in the site's time zone."""
+        return today_in(self.now(), self.timezone)  # type: ignore[attr-defined]
+
+    # ---------------------------------------------------------------- plan
+    def plan_callbacks(self, day: date | str | None = None, save: bool = True) -> DayPlan:
+        """Plan the calls of ``day`` (default today, site zone): the tickets
+        closed the day before. ``save=False`` previews without writing. A day
+        may be planned again until its first callback is logged."""
+        call_day = _day(day) or self.today()
+        if call_day > self.today():
+            raise RuleViolation(_("{day} has not come yet: its callbacks are planned on the day, once the tickets of"
+                                  " the day before have all closed").format(day=call_day.isoformat()))
+        closed_day = call_day.subtract(days=1)
+        if not save:
+            self._check_replannable(closed_day)
+            return self._plan_view(call_day, self._compute_plan(closed_day), saved=False)
+        with self._write("callback.plan") as conn:
+            old = conn.execute("SELECT * FROM callback_plans WHERE closed_day = ?", (closed_day.isoformat(),)).fetchone()
+            self._check_replannable(closed_day)
+            plan = self._compute_plan(closed_day)
+            old_calls: dict[str, list[int]] = {}
+            if old is not None:
+                for r in conn.execute("SELECT evaluator, ticket_id FROM callbacks WHERE plan_id = ? ORDER BY ticket_id",
+                                      (old["id"],)):
+                    old_calls.setdefault(r[0], []).append(r[1])
+                conn.execute("DELETE FROM callbacks WHERE plan_id = ?", (old["id"],))
+                conn.execute("DELETE FROM callback_plans WHERE id = ?", (old["id"],))
+            now = self.now()
+            cur = conn.execute(
+                "INSERT INTO callback_plans (closed_day, call_day, planned_by, planned_at, tickets, manager_share)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (closed_day.isoformat(), call_day.isoformat(), self.actor, to_db(now), len(plan.assignments),
+                 float(self.loop_setting("callback_manager_share"))))
+            plan_id = int(cur.lastrowid or 0)
+            facts = self._closed_facts(closed_day)
+            managers = set(plan.manager_tickets)
+            conn.executemany(
+                "INSERT INTO callbacks (plan_id, ticket_id, role, evaluator, technician_id, team_id, closed_at,"
+                " closed_day, due_day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(plan_id, tid, "manager" if tid in managers else "dispatcher", login, facts[tid][0], facts[tid][1],
+                  facts[tid][2], closed_day.isoformat(), call_day.isoformat()) for tid, login in plan.assignments.items()])
+            self._event("callback.plan", "callback_plan", plan_id, None, {"by_evaluator": old_calls} if old else {}, {
+                "closed_day": closed_day.isoformat(), "call_day": call_day.isoformat(),
+                "tickets": len(plan.assignments), "manager_tickets": list(plan.manager_tickets),
+                "by_evaluator": {k: list(v) for k, v in plan.by_evaluator.items() if v}}, at=now)
+        return self._plan_view(call_day, plan, saved=True, replanned=old is not None, planned_by=self.actor,
+                               planned_at=now)
+
+    def _closed_facts(self, closed_day: pendulum.Date) -> dict[int, tuple[int, int, str]]:
+        """ticket -> (technician, team, closed_at) of the tickets closed on that day."""
+        tz = self.timezone  # type: ignore[attr-defined]
+        rows = self._q(
+            "SELECT t.id, t.technician_id, tech.team_id, t.closed_at FROM tickets t"
+            " JOIN technicians tech ON tech.id = t.technician_id"
+            " WHERE t.closed_at >= ? AND t.closed_at < ? AND t.status = 'closed'",
+            (to_db(day_start_utc(closed_day, tz)), to_db(day_start_utc(closed_day.add(days=1), tz))))
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    def _compute_plan(self, closed_day: pendulum.Date) -> sampling.Plan:
+        facts = self._closed_facts(closed_day)
+        tickets = [sampling.ClosedTicket(tid, tech, from_db(at)) for tid, (tech, _team, at) in facts.items()]  # type: ignore[arg-type]
+        people = self._q("SELECT login, role FROM users WHERE disabled = 0 AND role IN ('dispatcher', 'manager')")
+        share = Decimal(str(self.loop_setting("callback_manager_share")))
+        return sampling.plan_day(tickets, [r[0] for r in people if r[1] == "dispatcher"],
+                                 [r[0] for r in people if r[1] == "manager"], closed_day, share)
+
+    def _check_replannable(self, closed_day: pendulum.Date) -> None:
+        first = self._q(
+            "SELECT c.logged_by, c.logged_at, c.ticket_id, c.attempts, c.carry_reason FROM callbacks c"
+            " JOIN callback_plans p ON p.id = c.plan_id WHERE p.closed_day = ?"
+            " AND (c.status != 'open' OR c.attempts > 0 OR c.carry_reason IS NOT NULL) LIMIT 1",
+            (closed_day.isoformat(),))
+        if first:
+            raise RuleViolation(_(
+                "The callbacks of {day} are under way (ticket #{id} already logged): the plan can no longer change;"
+                " carry over what cannot be called today").format(day=closed_day.add(days=1).isoformat(),
+                                                                   id=first[0]["ticket_id"]))
+
+    def _plan_view(self, call_day: pendulum.Date, plan: sampling.Plan, **kw: Any) -> DayPlan:
+        names = {r[0]: r[1] for r in self._q("SELECT login, name FROM users")}
+        techs = {r[0]: r[1] for r in self._q("SELECT id, name FROM technicians")}
+        mgrs = frozenset(plan.assignments[t] for t in plan.manager_tickets)
+        return DayPlan(call_day=call_day, plan=plan, names=names, technicians=techs, managers=mgrs, **kw)
+
+    def saved_plan(self, day: date | str | None = None) -> dict[str, Any] | None:
+        """Who planned ``day``'s calls and when, or None if not planned yet."""
+        call_day = _day(day) or self.today()
+        rows = self._q("SELECT * FROM callback_plans WHERE call_day = ?", (call_day.isoformat(),))
+        return dict(rows[0]) if rows else None
+
+    # --------------------------------------------------------------- reads
+    def _callback(self, r: sqlite3.Row, today: pendulum.Date) -> Callback:
+        d = dict(r)
+        due = date.fromisoformat(d["due_day"])
+        state = d["status"] if d["status"] != "open" else open_state(due, d["carry_reason"] is not None, today)
+        return Callback(
+            id=d["id"], ticket_id=d["ticket_id"], role=d["role"], evaluator=d["evaluator"],
+            evaluator_name=d["evaluator_name"], closed_day=date.fromisoformat(d["closed_day"]), due_day=due,
+            closed_at=from_db(d["closed_at"]), technician_id=d["technician_id"], technician_name=d["technician_name"],
+            team_id=d["team_id"], team_name=d["team_name"], site_name=d["site_name"], reporter=d["reporter"],
+            phone=d["phone"] or "", description=d["description"], status=d["status"], state=state,
+            attempts=d["attempts"], carry_reason=d["carry_reason"], rating=d["rating"], score=d["score"],
+            contacted_within_hour=_bool(d["contacted_within_hour"]), polite=_bool(d["polite"]),
+            impolite_note=d["impolite_note"], working=_bool(d["working"]), notes=d["notes"],
+            logged_by=d["logged_by"], logged_at=from_db(d["logged_at"]), item_id=d["item_id"])
+
+    def callback(self, callback_id: int) -> Callback:
+        rows = self._q(CALLBACK_SELECT + " WHERE c.id = ?", (callback_id,))
+        if not rows:
+            raise NotFound(_("No callback {id}").format(id=callback_id))
+        return self._callback(rows[0], self.today())
+
+    def callbacks(self, day: date | str | None = None, evaluator: str | None = None,
+                  status: str | None = None) -> list[Callback]:
+        """Callbacks of a call ``day`` (any day if None), of one evaluator,
+        in one status ("open", "done", "unreachable"), by ticket."""
+        where, params = [], []
+        if (d := _day(day)) is not None:
+            where.append("c.due_day = ?")
+            params.append(d.isoformat())
+        if evaluator:
+            where.append("c.evaluator = ?")
+            params.append(evaluator)
+        if status:
+            where.append("c.status = ?")
+            params.append(status)
+        sql = CALLBACK_SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY c.due_day, c.ticket_id"
+        today = self.today()
+        return [self._callback(r, today) for r in self._q(sql, params)]
+
+    def my_callbacks(self, login: str | None = None) -> list[Callback]:
+        """The open callbacks of ``login`` (default: the actor) due by today, overdue first."""
+        today = self.today()
+        rows = self._q(CALLBACK_SELECT + " WHERE c.evaluator = ? AND c.status = 'open' AND c.due_day <= ?",
+                       (login or self.actor, today.isoformat()))
+        calls = [self._callback(r, today) for r in rows]
+        return sorted(calls, key=lambda c: (not c.overdue, c.due_day, c.ticket_id))
+
+    def due_callbacks_count(self, login: str | None = None) -> int:
+        """What ``login`` has to do today: open callbacks due by today, and for
+        a foreman the team's closed tickets waiting for a self-evaluation."""
+        login = login or self.actor
+        n = self._q("SELECT COUNT(*) FROM callbacks WHERE evaluator = ? AND status = 'open' AND due_day <= ?",
+                    (login, self.today().isoformat()))[0][0]
+        return int(n) + len(self.pending_self_evaluations(login))  # type: ignore[attr-defined]
+
+    def team_foreman_name(self, team_id: int) -> str:
+        """Who an improvement item of this team goes to: its foreman user, else the team's foreman technician."""
+        rows = self._q("SELECT name FROM users WHERE role = 'foreman' AND team_id = ? AND disabled = 0"
+                       " ORDER BY login LIMIT 1", (team_id,))
+        if not rows:
+            rows = self._q("SELECT tech.name FROM teams JOIN technicians tech ON tech.id = teams.foreman_id"
+                           " WHERE teams.id = ?", (team_id,))
+        return rows[0][0] if rows else _("the team's foreman (none set up)")
+
+    # -------------------------------------------------------------- writes
+    def _open_call(self, conn: sqlite3.Connection, callback_id: int) -> dict[str, Any]:
+        """The callback, if still open and in the actor's lane (a dispatcher
+        logs the dispatchers' calls, a manager the managers')."""
+        row = conn.execute("SELECT * FROM callbacks WHERE id = ?", (callback_id,)).fetchone()
+        if row is None:
+            raise NotFound(_("No callback {id}").format(id=callback_id))
+        me = conn.execute("SELECT role FROM users WHERE login = ?", (self.actor,)).fetchone()
+        if me is not None and me[0] != row["role"]:
+            raise PermissionDenied(_(
+                "Ticket #{id}'s callback is a {lane}'s call (planned for {who}); {login} is a {role} and logs the"
+                " {role}s' calls").format(id=row["ticket_id"], lane=role_label(row["role"]), who=_one(row["evaluator"]),
+                                          login=_one(self.actor), role=role_label(me[0])))
+        if row["status"] != "open":
+            raise RuleViolation(_("Ticket #{id}'s callback is already closed ({what}, by {who})").format(
+                id=row["ticket_id"], what=rating_label(row["rating"]) if row["status"] == "done" else _("unreachable"),
+                who=_one(row["logged_by"] or "?")))
+        return dict(row)
+
+    def _ticket_of(self, callback_id: int) -> int | None:
+        rows = self._q("SELECT ticket_id FROM callbacks WHERE id = ?", (callback_id,))
+        return rows[0][0] if rows else None
+
+    def log_callback(self, callback_id: int, *, rating: str, answers: dict[str, Any] | Any,
+                     notes: str = "") -> Callback:
+        """Record the call's answers and overall rating. An unsatisfied answer
+        opens an improvement item for the team's foreman, in the same write."""
+        if hasattr(answers, "model_dump"):
+            answers = answers.model_dump()
+        inp: CallbackLog = validate(CallbackLog, {"rating": rating, "answers": answers, "notes": notes})
+        with self._write("callback.log", ticket_id=self._ticket_of(callback_id)) as conn:
+            row = self._open_call(conn, callback_id)
+            now = self.now()
+            a = inp.answers
+            conn.execute(
+                "UPDATE callbacks SET status = 'done', rating = ?, score = ?, contacted_within_hour = ?, polite = ?,"
+                " impolite_note = ?, working = ?, notes = ?, logged_by = ?, logged_at = ? WHERE id = ?",
+                (inp.rating, self.points(inp.rating), int(a.contacted_within_hour), int(a.polite), a.impolite_note,
+                 int(a.working), inp.notes, self.actor, to_db(now), callback_id))
+            self._event("callback.log", "callback", callback_id, row["ticket_id"], {"status": "open"}, {
+                "status": "done", "rating": inp.rating, "score": self.points(inp.rating), **a.model_dump(),
+                "notes": inp.notes}, at=now)
+            if inp.rating == "unsatisfied" and hasattr(self, "_open_item"):
+                item = self._open_item(conn, ticket_id=row["ticket_id"], team_id=row["team_id"], source="callback",
+                                       source_id=callback_id, opened_at=now)
+                conn.execute("UPDATE callbacks SET item_id = ? WHERE id = ?", (item, callback_id))
+        return self.callback(callback_id)
+
+    def log_unreachable(self, callback_id: int, note: str = "") -> Callback:
+        """One "could not reach" attempt; the last allowed one (setting
+        callback_attempts) closes the callback as unreachable."""
+        inp: AttemptInput = validate(AttemptInput, {"note": note})
+        with self._write("callback.attempt", ticket_id=self._ticket_of(callback_id)) as conn:
+            row = self._open_call(conn, callback_id)
+            now = self.now()
+            attempts = row["attempts"] + 1
+            done = attempts >= int(self.loop_setting("callback_attempts"))
+            local = now.in_timezone(self.timezone).format("MM-DD HH:mm")  # type: ignore[attr-defined]
+            line = _("{at} could not reach ({n})").format(at=local, n=attempts) + (f": {inp.note}" if inp.note else "")
+            notes = (row["notes"] + "\n" if row["notes"] else "") + line
+            conn.execute("UPDATE callbacks SET attempts = ?, notes = ?, status = ?, logged_by = ?, logged_at = ?"
+                         " WHERE id = ?", (attempts, notes, "unreachable" if done else "open",
+                                           self.actor if done else None, to_db(now) if done else None, callback_id))
+            self._event("callback.attempt", "callback", callback_id, row["ticket_id"],
+                        {"attempts": row["attempts"], "status": "open"},
+                        {"attempts": attempts, "status": "unreachable" if done else "open", "note": inp.note}, at=now)
+        return self.callback(callback_id)
+
+    def carry_over(self, callback_id: int, reason: str) -> Callback:
+        """Allow one more day, with a reason; after it the callback is overdue."""
+        inp: CarryInput = validate(CarryInput, {"reason": reason})
+        with self._write("callback.carry", ticket_id=self._ticket_of(callback_id)) as conn:
+            row = self._open_call(conn, callback_id)
+            if row["carry_reason"] is not None:
+                raise RuleViolation(_("Ticket #{id}'s callback was carried over once already ({why}); log it now").format(
+                    id=row["ticket_id"], why=_one(row["carry_reason"])))
+            due = pendulum.Date.fromisoformat(row["due_day"])
+            if self.today() > due.add(days=1):
+                raise RuleViolation(_("Ticket #{id}'s callback was due on {day}: too late to carry over; log it now"
+                                      ).format(id=row["ticket_id"], day=due.isoformat()))
+            conn.execute("UPDATE callbacks SET carry_reason = ? WHERE id = ?", (inp.reason, callback_id))
+            self._event("callback.carry", "callback", callback_id, row["ticket_id"], {},
+                        {"carry_reason": inp.reason, "until": due.add(days=1).isoformat()})
+        return self.callback(callback_id)

@@ -1,0 +1,50 @@
+"""Shared by the callback and score tests: closed tickets on given days, the
+foremen of the seed's two teams, and acting as someone for one step."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from pendulum import DateTime
+
+from store import Store
+
+FOREMEN = [("fay", "Fay Zhou", 1), ("gus", "Gus Liu", 2)]
+RECORD = {"symptom": "Card stuck", "cause": "Worn roller", "action": "Replaced roller", "parts": "roller"}
+SATISFIED = {"contacted_within_hour": True, "polite": True, "working": True}
+
+
+@contextmanager
+def acting(store: Store, login: str) -> Iterator[Store]:
+    before = store.actor
+    store.actor = login
+    try:
+        yield store
+    finally:
+        store.actor = before
+
+
+def add_foremen(store: Store) -> None:
+    with acting(store, "ann"):
+        for login, name, team in FOREMEN:
+            store.add_user(login, name, "foreman", team_id=team)
+
+
+def close_ticket(store: Store, clock: Any, technician_id: int, closed_at: DateTime, **kw: Any) -> int:
+    """A ticket reported an hour before ``closed_at`` and closed then (the clock is put back)."""
+    back = clock.now
+    clock.set(closed_at.subtract(hours=1))
+    with acting(store, "ann"):
+        data = {"reporter": "Wang", "phone": "138 0000 0000", "site_id": 1, "equipment_id": None,
+                "category": "atm", "priority": 2, "description": "ATM swallows cards", **kw}
+        t = store.create_ticket(data)
+        t = store.assign(t.id, t.version, technician_id=technician_id)
+        t = store.respond(t.id, t.version)
+        t = store.arrive(t.id, t.version)
+        t = store.resolve(t.id, t.version, **RECORD)
+        clock.set(closed_at)
+        t = store.close(t.id, t.version, signoff="Wang")
+    clock.set(back)
+    return t.id
