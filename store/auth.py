@@ -37,11 +37,15 @@ FOREMAN_TICKET_ACTIONS = (
     "ticket.resolve", "ticket.edit", "ticket.note",
 )
 
+# What a foreman does to their own team's improvement items; confirming or
+# sending one back is the manager's, at the fault-analysis meeting.
+FOREMAN_ITEM_ACTIONS = ("item.follow_up", "item.propose", "item.submit")
+
 # "self.pin": changing one's own PIN, which everyone may.
 ALLOWED: dict[str, tuple[str, ...]] = {
     "manager": ("*",),
-    "dispatcher": ("ticket.*", "technician.duty", "callback.*", "self.pin"),
-    "foreman": (*FOREMAN_TICKET_ACTIONS, "item.*", "self.pin"),
+    "dispatcher": ("ticket.*", "technician.duty", "callback.*", "complaint.*", "self.pin"),
+    "foreman": (*FOREMAN_TICKET_ACTIONS, *FOREMAN_ITEM_ACTIONS, "self.pin"),
     "viewer": ("self.pin",),
 }
 
@@ -62,7 +66,8 @@ def roles_for(action: str) -> list[str]:
 def action_words(action: str) -> str:
     """What an action does, in words, for a refusal."""
     verbs = {"ticket.create": _("create tickets"), "ticket.assign": _("assign tickets"),
-             "ticket.close": _("close tickets"), "ticket.cancel": _("cancel tickets")}
+             "ticket.close": _("close tickets"), "ticket.cancel": _("cancel tickets"),
+             "item.confirm": _("confirm improvement items"), "item.send_back": _("send improvement items back")}
     if action in verbs:
         return verbs[action]
     topic = action.split(".", 1)[0]
@@ -78,6 +83,7 @@ def action_words(action: str) -> str:
         "user": _("manage users"),
         "callback": _("record callbacks"),
         "item": _("work on improvement items"),
+        "complaint": _("handle complaints"),
     }.get(topic, _("load or change the database ({action})").format(action=action))
 
 

@@ -9,6 +9,7 @@ from .base import default_actor
 from .derive import DERIVED, derive, ticket_clocks
 from .repo.admin import AdminRepo
 from .repo.imports import ImportRepo
+from .repo.items import ItemsRepo
 from .repo.people import PeopleRepo
 from .repo.queue import CROSSINGS_LIMIT, QueueRepo
 from .repo.reference import ReferenceRepo
@@ -17,7 +18,8 @@ from .repo.tickets import TicketRepo
 from .repo.users import UsersRepo
 
 
-class Store(SettingsRepo, ReferenceRepo, PeopleRepo, UsersRepo, TicketRepo, QueueRepo, AdminRepo, ImportRepo):
+class Store(SettingsRepo, ReferenceRepo, PeopleRepo, UsersRepo, TicketRepo, QueueRepo, AdminRepo, ImportRepo,
+            ItemsRepo):
     """Everything the console and the command line ask of the file."""
 
 

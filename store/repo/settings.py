@@ -7,6 +7,7 @@ from datetime import time
 from decimal import Decimal
 from typing import Any
 
+from .. import improve
 from ..base import StoreBase
 from ..derive import derive
 from ..errors import DatabaseFileError, RuleViolation, ValidationFailed
@@ -53,8 +54,8 @@ class SettingsRepo(StoreBase):
 
     # Settings a user may change (``dispatch set``); internal keys such as the
     # demo marker are written only by their own methods, never through here.
-    SETTABLE = ("calendar", "center_name", "currency", "fee_confirm_above", "repeat_window_days", "sign_in",
-                "timezone")
+    SETTABLE = ("calendar", "center_name", "complaint_step_hours", "currency", "fee_confirm_above",
+                "meeting_day", "repeat_window_days", "sign_in", "timezone")
 
     @staticmethod
     def check_setting(key: str, value: Any) -> Any:
@@ -82,6 +83,10 @@ class SettingsRepo(StoreBase):
             if not isinstance(value, bool):
                 raise RuleViolation(_("sign_in must be true or false"))
             return value
+        if key == "meeting_day":  # the fault-analysis meeting: improvement items fall due on it
+            return improve.check_meeting_day(value)
+        if key == "complaint_step_hours":
+            return improve.check_step_hours(value)
         if key == "repeat_window_days":
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 365:
                 raise RuleViolation(_("repeat_window_days must be a whole number of days from 1 to 365"))
