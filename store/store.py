@@ -8,6 +8,7 @@ from __future__ import annotations
 from .base import default_actor
 from .derive import DERIVED, derive, ticket_clocks
 from .repo.admin import AdminRepo
+from .repo.complaints import ComplaintsRepo
 from .repo.imports import ImportRepo
 from .repo.items import ItemsRepo
 from .repo.people import PeopleRepo
@@ -19,7 +20,7 @@ from .repo.users import UsersRepo
 
 
 class Store(SettingsRepo, ReferenceRepo, PeopleRepo, UsersRepo, TicketRepo, QueueRepo, AdminRepo, ImportRepo,
-            ItemsRepo):
+            ItemsRepo, ComplaintsRepo):
     """Everything the console and the command line ask of the file."""
 
 
