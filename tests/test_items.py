@@ -146,8 +146,7 @@ def test_cli_items_list(people: Store, db_path: Path, clock: MutableClock) -> No
     open_item(people, closed_ticket(people).id)
     clock.set(pendulum.datetime(2026, 12, 11, tz="UTC"))
     runner = CliRunner()
-    out = runner.invoke(cli, ["--db", str(db_path), "items", "list", "--format", "json"],
-                        env={"DISPATCH_NOW": "2026-12-11T00:00:00Z"})
+    out = runner.invoke(cli, ["--db", str(db_path), "items", "list", "--format", "json"])
     assert out.exit_code == 0, out.output
     rows = json.loads(out.output)
     assert rows[0]["state"] == "open" and rows[0]["team"] == "Alpha Team" and rows[0]["due"] == "2026-12-10"
