@@ -20,7 +20,7 @@ from typing import Any
 import pendulum
 from pendulum import Date, DateTime
 
-from .errors import RuleViolation, StoreError
+from .errors import RuleViolation, StaleTicket, StoreError
 from .i18n import _
 from .models import Out
 from .text import clean
@@ -144,13 +144,15 @@ def month_bounds(month: str) -> tuple[str, str]:
     return start.isoformat(), start.add(months=1).isoformat()
 
 
-class StaleRecord(StoreError):
-    """Optimistic concurrency for items and complaints: someone else changed it first."""
+class StaleRecord(StaleTicket):
+    """Optimistic concurrency for items and complaints: someone else changed it
+    first. A StaleTicket, so the console's forms take the new version the same way."""
 
-    def __init__(self, what: str, record_id: int, by: str, at: DateTime | None, tz: str = "UTC"):
-        self.record_id = record_id
+    def __init__(self, what: str, record_id: int, by: str, at: DateTime | None, version: int, tz: str = "UTC"):
+        self.ticket_id = self.record_id = record_id
+        self.by, self.at, self.version, self.changes = by, at, version, []
         when = at.in_timezone(tz).format("YYYY-MM-DD HH:mm:ss") if at else "?"
-        super().__init__(_("{what} #{id} was changed by {by} at {when}; it has been reloaded, check and try again.").format(
+        StoreError.__init__(self, _("{what} #{id} was changed by {by} at {when}; it has been reloaded, check and try again.").format(
             what=what, id=record_id, by=clean(by, single_line=True), when=when))
 
 

@@ -127,7 +127,7 @@ class ComplaintsRepo(StoreBase):
             last = conn.execute("SELECT actor, at FROM events WHERE entity = 'complaint' AND entity_id = ?"
                                 " ORDER BY id DESC LIMIT 1", (complaint_id,)).fetchone()
             raise StaleRecord(_("Complaint"), complaint_id, last[0] if last else "?",
-                              from_db(last[1]) if last else None, self.timezone)  # type: ignore[attr-defined]
+                              from_db(last[1]) if last else None, row["version"], self.timezone)  # type: ignore[attr-defined]
         return row
 
     def accept_complaint(self, complaint_id: int, version: int) -> Complaint:

@@ -165,7 +165,7 @@ class ItemsRepo(StoreBase):
                 last = conn.execute("SELECT actor, at FROM events WHERE entity = 'item' AND entity_id = ?"
                                     " ORDER BY id DESC LIMIT 1", (item_id,)).fetchone()
                 raise StaleRecord(_("Improvement item"), item_id, last[0] if last else "?",
-                                  from_db(last[1]) if last else None, self.timezone)  # type: ignore[attr-defined]
+                                  from_db(last[1]) if last else None, row["version"], self.timezone)  # type: ignore[attr-defined]
             new = {"state": improve.check_item_move(action, row["state"]), **fields}
             sets = ", ".join(f"{k} = ?" for k in new)
             conn.execute(f"UPDATE improvement_items SET {sets}, version = version + 1 WHERE id = ?",
