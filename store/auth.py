@@ -37,12 +37,17 @@ FOREMAN_TICKET_ACTIONS = (
     "ticket.resolve", "ticket.edit", "ticket.note",
 )
 
+# What a foreman does to their own team's improvement items; confirming or
+# sending one back is the manager's, at the fault-analysis meeting.
+FOREMAN_ITEM_ACTIONS = ("item.follow_up", "item.propose", "item.submit")
+
 # "self.pin": changing one's own PIN, which everyone may.
 ALLOWED: dict[str, tuple[str, ...]] = {
     "manager": ("*",),
     # Planning the day's callbacks ("callback.plan") is the managers'.
-    "dispatcher": ("ticket.*", "technician.duty", "callback.log", "callback.attempt", "callback.carry", "self.pin"),
-    "foreman": (*FOREMAN_TICKET_ACTIONS, "item.*", "evaluation.self", "self.pin"),
+    "dispatcher": ("ticket.*", "technician.duty", "callback.log", "callback.attempt", "callback.carry", "complaint.*",
+                   "self.pin"),
+    "foreman": (*FOREMAN_TICKET_ACTIONS, *FOREMAN_ITEM_ACTIONS, "evaluation.self", "self.pin"),
     "viewer": ("self.pin",),
 }
 
@@ -64,7 +69,8 @@ def action_words(action: str) -> str:
     """What an action does, in words, for a refusal."""
     verbs = {"ticket.create": _("create tickets"), "ticket.assign": _("assign tickets"),
              "ticket.close": _("close tickets"), "ticket.cancel": _("cancel tickets"),
-             "callback.plan": _("plan the day's callbacks")}
+             "callback.plan": _("plan the day's callbacks"),
+             "item.confirm": _("confirm improvement items"), "item.send_back": _("send improvement items back")}
     if action in verbs:
         return verbs[action]
     topic = action.split(".", 1)[0]
@@ -81,6 +87,7 @@ def action_words(action: str) -> str:
         "callback": _("record callbacks"),
         "evaluation": _("self-evaluate the team's tickets"),
         "item": _("work on improvement items"),
+        "complaint": _("handle complaints"),
     }.get(topic, _("load or change the database ({action})").format(action=action))
 
 

@@ -297,6 +297,54 @@ def m0006_callbacks(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX self_evaluations_day ON self_evaluations(closed_day)")
     # The day's closed tickets, for the plan (no scan of every ticket ever closed).
     db.execute("CREATE INDEX tickets_closed ON tickets(closed_at) WHERE closed_at IS NOT NULL")
+def m0007_items(db: sqlite_utils.Database) -> None:
+    """Improvement items (DOMAIN.md §6) and complaints (§7). An item comes from
+    an unsatisfied callback or a complaint, at most one per source; states and
+    steps are the words in store/improve.py. ``due_date`` is the site's local
+    date of the fault-analysis meeting (setting meeting_day)."""
+    db.execute(
+        "CREATE TABLE improvement_items ("
+        " id INTEGER PRIMARY KEY,"
+        " ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+        " team_id INTEGER NOT NULL REFERENCES teams(id),"
+        " foreman TEXT,"
+        " source TEXT NOT NULL CHECK (source IN ('callback', 'complaint')),"
+        " source_id INTEGER NOT NULL,"
+        " opened_at TEXT NOT NULL,"
+        " due_date TEXT NOT NULL,"
+        " state TEXT NOT NULL DEFAULT 'open'"
+        "  CHECK (state IN ('open', 'followed_up', 'proposed', 'submitted', 'confirmed')),"
+        " weak_points TEXT,"
+        " measures TEXT,"
+        " sent_back_reason TEXT,"
+        " confirmed_by TEXT,"
+        " confirmed_at TEXT,"
+        " version INTEGER NOT NULL DEFAULT 1,"
+        " UNIQUE (source, source_id))"
+    )
+    db.execute("CREATE INDEX improvement_items_team ON improvement_items (team_id, state)")
+    db.execute("CREATE INDEX improvement_items_due ON improvement_items (state, due_date)")
+    db.execute(
+        "CREATE TABLE complaints ("
+        " id INTEGER PRIMARY KEY,"
+        " ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+        " received_at TEXT NOT NULL,"
+        " registered_by TEXT NOT NULL,"
+        " complainant TEXT NOT NULL,"
+        " matter TEXT NOT NULL,"
+        " state TEXT NOT NULL DEFAULT 'registered'"
+        "  CHECK (state IN ('registered', 'accepted', 'investigated', 'handled', 'followed_up', 'closed')),"
+        " accepted_at TEXT, investigated_at TEXT, handled_at TEXT, followed_up_at TEXT, closed_at TEXT,"
+        " findings TEXT,"
+        " plan TEXT,"
+        " informed INTEGER NOT NULL DEFAULT 0,"
+        " follow_up TEXT,"
+        " analysis TEXT,"
+        " item_id INTEGER REFERENCES improvement_items(id),"
+        " version INTEGER NOT NULL DEFAULT 1)"
+    )
+    db.execute("CREATE INDEX complaints_state ON complaints (state, received_at)")
+    db.execute("CREATE INDEX complaints_ticket ON complaints (ticket_id)")
 
 
 # Named steps, in order; ``PRAGMA user_version`` is how many have run, and the
@@ -307,5 +355,6 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0003_reference", m0003_reference),
     ("0004_users", m0004_users),
     ("0006_callbacks", m0006_callbacks),
+    ("0007_items", m0007_items),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -9,7 +9,9 @@ from .base import default_actor
 from .derive import DERIVED, derive, ticket_clocks
 from .repo.admin import AdminRepo
 from .repo.callbacks import CallbacksRepo
+from .repo.complaints import ComplaintsRepo
 from .repo.imports import ImportRepo
+from .repo.items import ItemsRepo
 from .repo.people import PeopleRepo
 from .repo.queue import CROSSINGS_LIMIT, QueueRepo
 from .repo.reference import ReferenceRepo
@@ -20,7 +22,7 @@ from .repo.users import UsersRepo
 
 
 class Store(SettingsRepo, ReferenceRepo, PeopleRepo, UsersRepo, TicketRepo, QueueRepo, AdminRepo, ImportRepo,
-            CallbacksRepo, ScoresRepo):
+            CallbacksRepo, ScoresRepo, ItemsRepo, ComplaintsRepo):
     """Everything the console and the command line ask of the file."""
 
 

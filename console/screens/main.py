@@ -63,6 +63,8 @@ class MainScreen(TicketActions):
         Binding("ctrl+r", "refresh_now", _("Refresh now"), show=False),
         Binding("colon", "jump", _("Go to ticket"), key_display=":", show=False),
         Binding("q", "quit_app", _("Quit")),
+        Binding("I", "items", _("Improvement items"), show=False),
+        Binding("C", "complaints", _("Complaints"), show=False),
     ]
 
     def __init__(self) -> None:
@@ -467,6 +469,14 @@ class MainScreen(TicketActions):
                        save_label=_("Go (enter)")),
             lambda tid: tid is not None and self.open_detail(tid),
         )
+
+    def action_items(self) -> None:
+        from .items import ItemsScreen
+        self.app.push_screen(ItemsScreen(), lambda _r: self.after_change())
+
+    def action_complaints(self) -> None:
+        from .complaints import ComplaintsScreen
+        self.app.push_screen(ComplaintsScreen(), lambda _r: self.after_change())
 
     def action_quit_app(self) -> None:
         self.app.exit()

@@ -267,8 +267,9 @@ class CallbacksRepo(StoreBase):
             self._event("callback.log", "callback", callback_id, row["ticket_id"], {"status": "open"}, {
                 "status": "done", "rating": inp.rating, "score": self.points(inp.rating), **a.model_dump(),
                 "notes": inp.notes}, at=now)
-            if inp.rating == "unsatisfied" and hasattr(self, "_open_item"):
-                item = self._open_item(conn, ticket_id=row["ticket_id"], team_id=row["team_id"], source="callback",
+            if inp.rating == "unsatisfied":
+                item = self._open_item(conn,  # type: ignore[attr-defined]
+                                       ticket_id=row["ticket_id"], team_id=row["team_id"], source="callback",
                                        source_id=callback_id, opened_at=now)
                 conn.execute("UPDATE callbacks SET item_id = ? WHERE id = ?", (item, callback_id))
         return self.callback(callback_id)

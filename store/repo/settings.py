@@ -6,7 +6,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from .. import evaluations
+from .. import evaluations, improve
 from ..base import StoreBase
 from ..calendar import calendar_from, check_calendar
 from ..derive import derive
@@ -44,8 +44,8 @@ class SettingsRepo(StoreBase):
 
     # Settings a user may change (``dispatch set``); internal keys such as the
     # demo marker are written only by their own methods, never through here.
-    SETTABLE = ("calendar", "center_name", "currency", "fee_confirm_above", "repeat_window_days", "sign_in",
-                "timezone", *evaluations.SETTINGS)
+    SETTABLE = ("calendar", "center_name", "complaint_step_hours", "currency", "fee_confirm_above",
+                "meeting_day", "repeat_window_days", "sign_in", "timezone", *evaluations.SETTINGS)
 
     @staticmethod
     def check_setting(key: str, value: Any) -> Any:
@@ -75,6 +75,10 @@ class SettingsRepo(StoreBase):
             if not isinstance(value, bool):
                 raise RuleViolation(_("sign_in must be true or false"))
             return value
+        if key == "meeting_day":  # the fault-analysis meeting: improvement items fall due on it
+            return improve.check_meeting_day(value)
+        if key == "complaint_step_hours":
+            return improve.check_step_hours(value)
         if key == "repeat_window_days":
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 365:
                 raise RuleViolation(_("repeat_window_days must be a whole number of days from 1 to 365"))

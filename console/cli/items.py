@@ -1,0 +1,149 @@
+"""``dispatch items …`` and ``dispatch complaints …``: improvement items and
+complaints as plain text, CSV or JSON; registering a complaint. Overdue rows
+carry a "!" (and an ``overdue`` field), never colour alone."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+import click
+import pendulum
+
+from store import improve
+from store.i18n import _
+from store.improve import Complaint, Item
+from store.store import Store
+from store.text import clean
+
+from .common import Ctx, cli, fail, file_options
+from .users import _team_id
+
+FORMATS = click.Choice(["table", "csv", "json"], case_sensitive=False)
+ITEM_FIELDS = ["id", "overdue", "state", "ticket", "team", "technician", "foreman", "source", "opened", "due",
+               "weak_points", "measures", "sent_back_reason", "confirmed_by"]
+COMPLAINT_FIELDS = ["id", "overdue", "state", "ticket", "received", "complainant", "matter", "next_step", "due",
+                    "item"]
+
+
+def _local(store: Store, at: pendulum.DateTime | None) -> str:
+    return at.in_timezone(store.timezone).format("YYYY-MM-DD HH:mm") if at else ""
+
+
+def _item_row(store: Store, i: Item) -> dict[str, Any]:
+    return {"id": i.id, "overdue": i.overdue, "state": i.state_label, "ticket": i.ticket_id, "team": i.team_name,
+            "technician": i.technician_name, "foreman": i.foreman or "", "source": f"{i.source} #{i.source_id}",
+            "opened": _local(store, i.opened_at), "due": i.due_date.isoformat(), "weak_points": i.weak_points or "",
+            "measures": i.measures or "", "sent_back_reason": i.sent_back_reason or "",
+            "confirmed_by": i.confirmed_by or ""}
+
+
+def _complaint_row(store: Store, c: Complaint) -> dict[str, Any]:
+    return {"id": c.id, "overdue": c.overdue, "state": improve.complaint_state_label(c.state), "ticket": c.ticket_id,
+            "received": _local(store, c.received_at), "complainant": c.complainant, "matter": c.matter,
+            "next_step": improve.complaint_step_label(c.next_step) if c.next_step else "",
+            "due": _local(store, c.due_at), "item": c.item_id or ""}
+
+
+def _emit(rows: list[dict[str, Any]], fields: list[str], fmt: str, table: list[str], empty: str) -> None:
+    fmt = fmt.lower()
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        click.echo(buf.getvalue(), nl=False)
+        return
+    if not rows:
+        click.echo(empty)
+        return
+    head = ["", *[_(c) for c in table]]
+    body = [[improve.OVERDUE_MARK if r["overdue"] else "",
+             *[clean(str(r[c]), single_line=True)[:40] for c in table]] for r in rows]
+    widths = [max(len(c) for c in col) for col in zip(head, *body, strict=True)]
+    for line in [head, *body]:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
+
+
+def _month(month: str | None) -> str | None:
+    if month is not None:
+        improve.month_bounds(month)  # a one-line error for a bad month
+    return month
+
+
+@cli.group(help=_("Improvement items from unsatisfied callbacks and complaints."))
+def items() -> None:
+    pass
+
+
+@items.command("list", help=_("List improvement items, overdue first (marked !)."))
+@click.option("--team", default=None, help=_("Only this team (id or name)."))
+@click.option("--state", type=click.Choice([*improve.ITEM_STATES, "sent_back"]), default=None, help=_("Only this state."))
+@click.option("--month", default=None, metavar="YYYY-MM", help=_("Only items due at that month's meeting."))
+@click.option("--overdue", is_flag=True, help=_("Only overdue items."))
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help=_("Output format."))
+@file_options
+@click.pass_obj
+def items_list(obj: Ctx, team: str | None, state: str | None, month: str | None, overdue: bool, fmt: str) -> None:
+    store = obj.open()
+    try:
+        found = store.items(team_id=_team_id(store, team), state=state, month=_month(month), overdue=overdue or None)
+        rows = [_item_row(store, i) for i in found]
+    finally:
+        store.close_db()
+    _emit(rows, ITEM_FIELDS, fmt, ["id", "state", "ticket", "team", "foreman", "due", "source"],
+          _("No improvement items match."))
+
+
+@cli.group(help=_("Complaints against tickets: accept, investigate, handle, follow up, close."))
+def complaints() -> None:
+    pass
+
+
+@complaints.command("list", help=_("List complaints, overdue steps first (marked !)."))
+@click.option("--state", type=click.Choice(improve.COMPLAINT_STATES), default=None, help=_("Only this state."))
+@click.option("--month", default=None, metavar="YYYY-MM", help=_("Only complaints received that month."))
+@click.option("--overdue", is_flag=True, help=_("Only complaints with an overdue step."))
+@click.option("--ticket", type=int, default=None, help=_("Only complaints about this ticket."))
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help=_("Output format."))
+@file_options
+@click.pass_obj
+def complaints_list(obj: Ctx, state: str | None, month: str | None, overdue: bool, ticket: int | None,
+                    fmt: str) -> None:
+    store = obj.open()
+    try:
+        rows = [_complaint_row(store, c) for c in store.complaints(
+            state=state, month=_month(month), overdue=overdue or None, ticket_id=ticket)]
+    finally:
+        store.close_db()
+    _emit(rows, COMPLAINT_FIELDS, fmt, ["id", "state", "ticket", "received", "complainant", "next_step", "due"],
+          _("No complaints match."))
+
+
+@complaints.command("add", help=_("Register a complaint against a ticket."))
+@click.argument("ticket", type=int)
+@click.option("--complainant", required=True, help=_("Who complains."))
+@click.option("--matter", required=True, help=_("What about."))
+@click.option("--received", default=None, metavar="'YYYY-MM-DD HH:mm'",
+              help=_("When it came in (site time; default now)."))
+@file_options
+@click.pass_obj
+def complaints_add(obj: Ctx, ticket: int, complainant: str, matter: str, received: str | None) -> None:
+    store = obj.open()
+    try:
+        at = None
+        if received:
+            try:
+                at = pendulum.from_format(received, "YYYY-MM-DD HH:mm", tz=store.timezone)
+            except ValueError:
+                fail(_("--received is written 'YYYY-MM-DD HH:mm', not {v}").format(v=received))
+        c = store.add_complaint(ticket, complainant, matter, received_at=at)
+    finally:
+        store.close_db()
+    click.echo(_("complaint #{id} registered against ticket #{ticket}; accept it by {due}").format(
+        id=c.id, ticket=c.ticket_id, due=_local(store, c.due_at)))

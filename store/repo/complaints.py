@@ -1,0 +1,185 @@
+"""Complaints (DOMAIN.md §7): registered against a ticket, then accepted,
+investigated, handled, followed up and closed with an analysis; each step is
+due some hours after the complaint was received (setting
+complaint_step_hours). Dispatchers and managers move them; a complaint can
+open an improvement item for the foreman of the ticket's technician's team.
+Optimistic (versions) and audited like every other write."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+import pendulum
+from pendulum import DateTime
+
+from .. import improve
+from ..base import StoreBase
+from ..errors import NotFound, RuleViolation, ValidationFailed
+from ..i18n import _
+from ..improve import Complaint, HistoryLine, StaleRecord
+from ..text import clean
+from ..timeutil import from_db, to_db
+from .items import _text
+
+_STEP_FIELDS = {"investigate": "findings", "handle": "plan", "follow_up": "follow_up", "close": "analysis"}
+
+
+class ComplaintsRepo(StoreBase):
+    # ------------------------------------------------------------ reading
+    def complaint_step_hours(self) -> dict[str, int]:
+        return dict(self.setting("complaint_step_hours", improve.DEFAULT_STEP_HOURS))  # type: ignore[attr-defined]
+
+    def _complaint(self, r: sqlite3.Row, hours: dict[str, int], now: DateTime) -> Complaint:
+        d = dict(r)
+        received = from_db(d["received_at"])
+        assert received is not None
+        due = {s: received.add(hours=h) for s, h in hours.items()}
+        done = {s: at for s, col in improve.STEP_DONE_AT.items() if (at := from_db(d[col])) is not None}
+        nxt = improve.complaint_next_step(d["state"])
+        return Complaint(
+            id=d["id"], ticket_id=d["ticket_id"], received_at=received, registered_by=d["registered_by"],
+            complainant=d["complainant"], matter=d["matter"], state=d["state"], step_done=done, step_due=due,
+            findings=d["findings"], plan=d["plan"], informed=bool(d["informed"]), follow_up=d["follow_up"],
+            analysis=d["analysis"], item_id=d["item_id"], version=d["version"], next_step=nxt,
+            due_at=due[nxt] if nxt else None, overdue=bool(nxt and now > due[nxt]))
+
+    def complaints(self, state: str | None = None, month: str | None = None, overdue: bool | None = None,
+                   ticket_id: int | None = None) -> list[Complaint]:
+        """Complaints, overdue first, then open before closed, oldest first.
+        ``month`` ('YYYY-MM'): received that month (site time)."""
+        where, params = [], []  # type: ignore[var-annotated]
+        if state is not None:
+            where.append("c.state = ?")
+            params.append(state)
+        if ticket_id is not None:
+            where.append("c.ticket_id = ?")
+            params.append(ticket_id)
+        if month:
+            start, end = improve.month_bounds(month)
+            tz = self.timezone  # type: ignore[attr-defined]
+            params += [to_db(pendulum.parse(start, tz=tz)), to_db(pendulum.parse(end, tz=tz))]  # type: ignore[arg-type]
+            where.append("c.received_at >= ? AND c.received_at < ?")
+        sql = "SELECT c.* FROM complaints c" + (" WHERE " + " AND ".join(where) if where else "")
+        hours, now = self.complaint_step_hours(), self.now()
+        out = [self._complaint(r, hours, now) for r in self._q(sql + " ORDER BY c.received_at, c.id", params)]
+        if overdue is not None:
+            out = [c for c in out if c.overdue == overdue]
+        return sorted(out, key=lambda c: (not c.overdue, c.state == "closed"))
+
+    def complaint(self, complaint_id: int) -> Complaint:
+        rows = self._q("SELECT * FROM complaints WHERE id = ?", (complaint_id,))
+        if not rows:
+            raise NotFound(_("No complaint #{id}").format(id=complaint_id))
+        return self._complaint(rows[0], self.complaint_step_hours(), self.now())
+
+    def overdue_complaints_count(self) -> int:
+        return sum(1 for c in self.complaints(overdue=True))
+
+    def complaint_history(self, complaint_id: int) -> list[HistoryLine]:
+        self.complaint(complaint_id)
+        rows = self._q("SELECT at, actor, action, new FROM events WHERE entity = 'complaint' AND entity_id = ?"
+                       " ORDER BY id", (complaint_id,))
+        return [HistoryLine(at=from_db(r["at"]), actor=r["actor"],
+                            text=_complaint_words(r["action"], json.loads(r["new"] or "{}"))) for r in rows]
+
+    # ------------------------------------------------------------ writing
+    def add_complaint(self, ticket_id: int, complainant: str, matter: str,
+                      received_at: DateTime | None = None) -> Complaint:
+        """Register a complaint against a ticket (time, complainant, matter)."""
+        who, what = _text("complainant", complainant), _text("matter", matter)
+        if len(who) > 120:
+            raise ValidationFailed.one("complainant", _("at most {n} characters").format(n=120))
+        now = self.now()
+        received = (received_at or now).in_timezone("UTC")
+        if received > now:
+            raise ValidationFailed.one("received_at", _("cannot be in the future"))
+        with self._write("complaint.add") as conn:
+            if conn.execute("SELECT 1 FROM tickets WHERE id = ?", (ticket_id,)).fetchone() is None:
+                raise ValidationFailed.one("ticket_id", _("No ticket #{id}").format(id=ticket_id))
+            cur = conn.execute(
+                "INSERT INTO complaints (ticket_id, received_at, registered_by, complainant, matter)"
+                " VALUES (?, ?, ?, ?, ?)", (ticket_id, to_db(received), self.actor, who, what))
+            cid = int(cur.lastrowid)  # type: ignore[arg-type]
+            self._event("complaint.add", "complaint", cid, ticket_id, {}, {
+                "state": "registered", "received_at": to_db(received), "complainant": who, "matter": what})
+        return self.complaint(cid)
+
+    def _step(self, step: str, complaint_id: int, version: int, fields: dict[str, Any]) -> Complaint:
+        with self._write(f"complaint.{step}") as conn:
+            row = self._locked_complaint(conn, complaint_id, version)
+            new = {"state": improve.check_complaint_step(step, row["state"]),
+                   improve.STEP_DONE_AT[step]: to_db(self.now()), **fields}
+            sets = ", ".join(f"{k} = ?" for k in new)
+            conn.execute(f"UPDATE complaints SET {sets}, version = version + 1 WHERE id = ?",
+                         [*new.values(), complaint_id])
+            self._event(f"complaint.{step}", "complaint", complaint_id, row["ticket_id"],
+                        {k: row[k] for k in new}, new)
+        return self.complaint(complaint_id)
+
+    def _locked_complaint(self, conn: sqlite3.Connection, complaint_id: int, version: int) -> dict[str, Any]:
+        found = conn.execute("SELECT * FROM complaints WHERE id = ?", (complaint_id,)).fetchone()
+        if found is None:
+            raise NotFound(_("No complaint #{id}").format(id=complaint_id))
+        row = dict(found)
+        if row["version"] != version:
+            last = conn.execute("SELECT actor, at FROM events WHERE entity = 'complaint' AND entity_id = ?"
+                                " ORDER BY id DESC LIMIT 1", (complaint_id,)).fetchone()
+            raise StaleRecord(_("Complaint"), complaint_id, last[0] if last else "?",
+                              from_db(last[1]) if last else None, row["version"], self.timezone)  # type: ignore[attr-defined]
+        return row
+
+    def accept_complaint(self, complaint_id: int, version: int) -> Complaint:
+        return self._step("accept", complaint_id, version, {})
+
+    def investigate_complaint(self, complaint_id: int, version: int, findings: str) -> Complaint:
+        """Work records, feedback, photos: what was found."""
+        return self._step("investigate", complaint_id, version, {"findings": _text("findings", findings)})
+
+    def handle_complaint(self, complaint_id: int, version: int, plan: str, informed: bool) -> Complaint:
+        """The plan, and whether the complainant has been told (they must be)."""
+        if not informed:
+            raise ValidationFailed.one("informed", _("inform the complainant of the plan before handling is recorded"))
+        return self._step("handle", complaint_id, version, {"plan": _text("plan", plan), "informed": 1})
+
+    def follow_up_complaint(self, complaint_id: int, version: int, note: str) -> Complaint:
+        """The follow-up callback to the complainant."""
+        return self._step("follow_up", complaint_id, version, {"follow_up": _text("note", note)})
+
+    def close_complaint(self, complaint_id: int, version: int, analysis: str) -> Complaint:
+        """Closed with an analysis of the cause, so it does not recur."""
+        return self._step("close", complaint_id, version, {"analysis": _text("analysis", analysis)})
+
+    def open_item_from_complaint(self, complaint_id: int, version: int) -> Complaint:
+        """An improvement item for the foreman of the ticket's technician's team."""
+        with self._write("complaint.open_item") as conn:
+            row = self._locked_complaint(conn, complaint_id, version)
+            if row["item_id"] is not None:
+                raise RuleViolation(_("Complaint #{id} already has improvement item #{item}").format(
+                    id=complaint_id, item=row["item_id"]))
+            team = conn.execute("SELECT tech.team_id FROM tickets t JOIN technicians tech ON tech.id = t.technician_id"
+                                " WHERE t.id = ?", (row["ticket_id"],)).fetchone()
+            if team is None:
+                raise RuleViolation(_("Ticket #{id} has no technician, so no team to own an improvement item").format(
+                    id=row["ticket_id"]))
+            item_id = self._open_item(  # type: ignore[attr-defined]
+                conn, ticket_id=row["ticket_id"], team_id=team[0], source="complaint", source_id=complaint_id,
+                opened_at=self.now())
+            conn.execute("UPDATE complaints SET item_id = ?, version = version + 1 WHERE id = ?", (item_id, complaint_id))
+            self._event("complaint.open_item", "complaint", complaint_id, row["ticket_id"], {"item_id": None},
+                        {"item_id": item_id})
+        return self.complaint(complaint_id)
+
+
+def _complaint_words(action: str, new: dict[str, Any]) -> str:
+    one = lambda key: clean(str(new.get(key) or ""), single_line=True)  # noqa: E731
+    return {
+        "complaint.add": lambda: _("registered: {who}: {matter}").format(who=one("complainant"), matter=one("matter")),
+        "complaint.accept": lambda: _("accepted"),
+        "complaint.investigate": lambda: _("investigated; findings: {text}").format(text=one("findings")),
+        "complaint.handle": lambda: _("handled; plan: {text} (complainant informed)").format(text=one("plan")),
+        "complaint.follow_up": lambda: _("follow-up callback: {text}").format(text=one("follow_up")),
+        "complaint.close": lambda: _("closed; analysis: {text}").format(text=one("analysis")),
+        "complaint.open_item": lambda: _("opened improvement item #{id}").format(id=new.get("item_id")),
+    }.get(action, lambda: action)()
