@@ -204,7 +204,7 @@ class DayPlan:
     planned_at: DateTime | None = None
     names: dict[str, str] = field(default_factory=dict)  # login -> name
     technicians: dict[int, str] = field(default_factory=dict)  # id -> name
-    managers: frozenset[str] = frozenset()
+    roles: dict[str, str] = field(default_factory=dict)  # login -> role
 
     @property
     def total(self) -> int:

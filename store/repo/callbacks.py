@@ -149,10 +149,10 @@ class CallbacksRepo(StoreBase):
                                                                    id=first[0]["ticket_id"]))
 
     def _plan_view(self, call_day: pendulum.Date, plan: sampling.Plan, **kw: Any) -> DayPlan:
-        names = {r[0]: r[1] for r in self._q("SELECT login, name FROM users")}
+        people = self._q("SELECT login, name, role FROM users")
         techs = {r[0]: r[1] for r in self._q("SELECT id, name FROM technicians")}
-        mgrs = frozenset(plan.assignments[t] for t in plan.manager_tickets)
-        return DayPlan(call_day=call_day, plan=plan, names=names, technicians=techs, managers=mgrs, **kw)
+        return DayPlan(call_day=call_day, plan=plan, names={r[0]: r[1] for r in people}, technicians=techs,
+                       roles={r[0]: r[2] for r in people}, **kw)
 
     def saved_plan(self, day: date | str | None = None) -> dict[str, Any] | None:
         """Who planned ``day``'s calls and when, or None if not planned yet."""

@@ -1,0 +1,162 @@
+"""``dispatch callbacks plan|list`` and ``dispatch scores``: the satisfaction
+loop from the command line (docs/rules.md "Callbacks and scores"). Names and
+notes are cleaned before printing; days are the site's."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+import click
+
+from store.evaluations import DayPlan, rating_label, role_label, state_label
+from store.i18n import _
+from store.scoring import show
+from store.text import clean
+
+from .common import Ctx, cli, file_options
+
+FORMATS = click.Choice(["table", "csv", "json"], case_sensitive=False)
+
+
+def _c(value: object) -> str:
+    return clean(str(value), single_line=True)
+
+
+def _emit(rows: list[dict[str, Any]], fmt: str, head: list[str], empty: str) -> None:
+    """Rows as JSON, CSV (keys as header) or an aligned table (``head`` as column titles)."""
+    fmt = fmt.lower()
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else head, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        click.echo(buf.getvalue(), nl=False)
+        return
+    if not rows:
+        click.echo(empty)
+        return
+    table = [[_c(v) for v in r.values()] for r in rows]
+    widths = [max(len(c) for c in col) for col in zip(head, *table, strict=True)]
+    for line in [head, *table]:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
+
+
+def plan_lines(view: DayPlan) -> list[str]:
+    """The plan in words: per evaluator, then per technician (the screen shows the same)."""
+    plan = view.plan
+    lines = [_("Calls on {day} for the tickets closed on {closed}: {n} in all, {m} for managers").format(
+        day=view.call_day.isoformat(), closed=plan.day.isoformat(), n=view.total, m=len(plan.manager_tickets))]
+    lines.append(_("Per evaluator:"))
+    for login, ids in plan.by_evaluator.items():
+        role = role_label(view.roles.get(login, ""))
+        lines.append("  " + _("{name} ({login}, {role}): {n}").format(
+            name=_c(view.names.get(login, login)), login=_c(login), role=role, n=len(ids)))
+    lines.append(_("Per technician:"))
+    for tech, counts in plan.by_technician.items():
+        parts = ", ".join(f"{_c(view.names.get(k, k))} {v}" for k, v in counts.items())
+        lines.append("  " + f"{_c(view.technicians.get(tech, tech))}: {parts}")
+    return lines
+
+
+@cli.group(help=_("The daily callbacks: plan a day, list the calls."))
+def callbacks() -> None:
+    pass
+
+
+@callbacks.command("plan", help=_(
+    "Plan the callbacks of DAY (default today, site time zone): the tickets closed the day before, 10 % to managers,"
+    " the rest shared among the dispatchers. Managers only. May be run again until the first call of the day is logged."))
+@click.option("--day", default=None, help=_("The day of the calls, YYYY-MM-DD (default today)."))
+@click.option("--dry-run", is_flag=True, help=_("Show the plan without saving it."))
+@file_options
+@click.pass_obj
+def plan(obj: Ctx, day: str | None, dry_run: bool) -> None:
+    store = obj.open()
+    try:
+        view = store.plan_callbacks(day, save=not dry_run)
+    finally:
+        store.close_db()
+    for line in plan_lines(view):
+        click.echo(line)
+    if dry_run:
+        click.echo(_("Not saved (--dry-run)."))
+    else:
+        click.echo((_("Planned again by {who}.") if view.replanned else _("Planned by {who}.")).format(who=_c(view.planned_by)))
+
+
+@callbacks.command("list", help=_("List callbacks: of a call day, or your own open ones (--mine), overdue first."))
+@click.option("--day", default=None, help=_("The day of the calls, YYYY-MM-DD."))
+@click.option("--mine", is_flag=True, help=_("Only my open callbacks due by today."))
+@click.option("--status", type=click.Choice(["open", "done", "unreachable"]), default=None)
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help=_("Output format."))
+@file_options
+@click.pass_obj
+def list_(obj: Ctx, day: str | None, mine: bool, status: str | None, fmt: str) -> None:
+    store = obj.open()
+    try:
+        calls = store.my_callbacks() if mine else store.callbacks(day=day, status=status)
+    finally:
+        store.close_db()
+    rows = [{"ticket": c.ticket_id, "due": c.due_day.isoformat(), "state": state_label(c.state),
+             "role": role_label(c.role), "evaluator": c.evaluator, "technician": c.technician_name,
+             "team": c.team_name, "attempts": c.attempts, "rating": rating_label(c.rating),
+             "score": "" if c.score is None else c.score} for c in calls]
+    if fmt.lower() != "table":
+        for r, c in zip(rows, calls, strict=True):
+            r.update({"id": c.id, "state": c.state, "rating": c.rating or "", "notes": c.notes,
+                      "carry_reason": c.carry_reason or ""})
+    _emit(rows, fmt, [_("ticket"), _("due"), _("state"), _("role"), _("evaluator"), _("technician"), _("team"),
+                      _("tries"), _("answer"), _("points")], _("No callbacks."))
+
+
+@cli.command("scores", help=_(
+    "A month's ranking of technicians and teams: sum, count, mean, 0.15 × count and the score; * marks the star"
+    " technician and the winning team. --daily lists each technician's points per day."))
+@click.option("--month", default=None, help=_("YYYY-MM (default this month)."))
+@click.option("--daily", is_flag=True, help=_("Points per technician per day instead of the ranking."))
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help=_("Output format."))
+@file_options
+@click.pass_obj
+def scores(obj: Ctx, month: str | None, daily: bool, fmt: str) -> None:
+    store = obj.open()
+    try:
+        month = month or store.this_month()
+        if daily:
+            days = store.daily_scores(month)
+        else:
+            ranking = store.month_scores(month)
+    finally:
+        store.close_db()
+    if daily:
+        _emit([{"technician": d.name, "day": d.day.isoformat(), "tickets": d.count, "points": d.total} for d in days],
+              fmt, [_("technician"), _("day"), _("tickets"), _("points")], _("No evaluated tickets in {m}.").format(m=month))
+        return
+    table = fmt.lower() == "table"
+    everything: list[dict[str, Any]] = []
+    for kind, rows in ((_("Technicians"), ranking.technicians), (_("Teams"), ranking.teams)):
+        techs = rows is ranking.technicians
+        out = [{"rank": r.rank, "mark": "*" if r.star or r.winner else "", "name": r.name,
+                **({"team": r.team_name} if techs or not table else {}),
+                "sum": r.total, "count": r.count, "mean": show(r.mean), "per_ticket": show(r.bonus_count),
+                "score": show(r.score), "bonus": show(r.bonus) if r.bonus else "",
+                "satisfied": f"{r.satisfied_share * 100:.0f} %"} for r in rows]
+        if not table:  # one list: technicians then teams, told apart by "kind"
+            everything += [{"month": month, "kind": "technician" if techs else "team", **o} for o in out]
+            continue
+        click.echo(f"{kind} — {month}")
+        head = [_("#"), "", _("name"), *([_("team")] if rows is ranking.technicians else []), _("sum"), _("count"),
+                _("mean"), _("0.15×n"), _("score"), _("bonus"), _("satisfied")]
+        _emit(out, fmt, head, _("No evaluated tickets in {m}.").format(m=month))
+        click.echo("")
+    if not table:
+        _emit(everything, fmt, ["month", "kind", "rank", "mark", "name", "team", "sum", "count", "mean", "per_ticket",
+                                "score", "bonus", "satisfied"], "")
+    else:
+        click.echo(_("{n} tickets evaluated, {w} waiting for their evaluations. * star technician (+0.5 on record),"
+                     " winning team.").format(n=ranking.evaluated, w=ranking.waiting))
