@@ -178,6 +178,7 @@ class PendingSelfEval(Out):
 
     ticket_id: int
     closed_at: DateTime
+    technician_id: int
     technician_name: str
     site_name: str
     description: str
@@ -214,6 +215,29 @@ class DayPlan:
         return _("{n} tickets closed on {day}: {m} for managers ({pct:g} %), {d} for dispatchers").format(
             n=self.total, day=self.plan.day.isoformat(), m=len(self.plan.manager_tickets),
             pct=float(share) * 100, d=self.total - len(self.plan.manager_tickets))
+
+
+def plan_lines(view: DayPlan) -> list[str]:
+    """The plan in words, per evaluator then per technician (the CLI and the
+    console's preview show the same). Names are cleaned: they are typed by people."""
+    from .text import clean
+
+    def c(value: object) -> str:
+        return clean(str(value), single_line=True)
+
+    plan = view.plan
+    lines = [_("Calls on {day} for the tickets closed on {closed}: {n} in all, {m} for managers").format(
+        day=view.call_day.isoformat(), closed=plan.day.isoformat(), n=view.total, m=len(plan.manager_tickets))]
+    lines.append(_("Per evaluator:"))
+    for login, ids in plan.by_evaluator.items():
+        lines.append("  " + _("{name} ({login}, {role}): {n}").format(
+            name=c(view.names.get(login, login)), login=c(login), role=role_label(view.roles.get(login, "")),
+            n=len(ids)))
+    lines.append(_("Per technician:"))
+    for tech, counts in plan.by_technician.items():
+        parts = ", ".join(f"{c(view.names.get(k, k))} {v}" for k, v in counts.items())
+        lines.append(f"  {c(view.technicians.get(tech, tech))}: {parts}")
+    return lines
 
 
 def month_bounds(month: str, tz: str) -> tuple[pendulum.Date, pendulum.Date]:

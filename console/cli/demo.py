@@ -67,6 +67,7 @@ def _remove(path: Path) -> None:
 @file_options
 @click.pass_obj
 def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -> None:
+    from demo_data.callbacks import add_demo_evaluations
     from demo_data.generate import generate_demo, generate_scale
     from demo_data.users import add_demo_users
 
@@ -93,6 +94,7 @@ def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -
         try:
             generate_demo(store, seed=seed, now=now)
             add_demo_users(store, obj.who()["by"] or store.actor)
+            add_demo_evaluations(store, now)
             store.mark_demo(seed)
         except BaseException:
             # A half-built file without the demo mark would be refused next time.

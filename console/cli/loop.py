@@ -10,8 +10,9 @@ import json
 from typing import Any
 
 import click
+from rich.cells import cell_len
 
-from store.evaluations import DayPlan, rating_label, role_label, state_label
+from store.evaluations import plan_lines, rating_label, role_label, state_label
 from store.i18n import _
 from store.scoring import show
 from store.text import clean
@@ -42,26 +43,10 @@ def _emit(rows: list[dict[str, Any]], fmt: str, head: list[str], empty: str) -> 
         click.echo(empty)
         return
     table = [[_c(v) for v in r.values()] for r in rows]
-    widths = [max(len(c) for c in col) for col in zip(head, *table, strict=True)]
+    # Widths in terminal cells: a Chinese name takes two per character.
+    widths = [max(cell_len(c) for c in col) for col in zip(head, *table, strict=True)]
     for line in [head, *table]:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
-
-
-def plan_lines(view: DayPlan) -> list[str]:
-    """The plan in words: per evaluator, then per technician (the screen shows the same)."""
-    plan = view.plan
-    lines = [_("Calls on {day} for the tickets closed on {closed}: {n} in all, {m} for managers").format(
-        day=view.call_day.isoformat(), closed=plan.day.isoformat(), n=view.total, m=len(plan.manager_tickets))]
-    lines.append(_("Per evaluator:"))
-    for login, ids in plan.by_evaluator.items():
-        role = role_label(view.roles.get(login, ""))
-        lines.append("  " + _("{name} ({login}, {role}): {n}").format(
-            name=_c(view.names.get(login, login)), login=_c(login), role=role, n=len(ids)))
-    lines.append(_("Per technician:"))
-    for tech, counts in plan.by_technician.items():
-        parts = ", ".join(f"{_c(view.names.get(k, k))} {v}" for k, v in counts.items())
-        lines.append("  " + f"{_c(view.technicians.get(tech, tech))}: {parts}")
-    return lines
+        click.echo("  ".join(c + " " * (w - cell_len(c)) for c, w in zip(line, widths, strict=True)).rstrip())
 
 
 @cli.group(help=_("The daily callbacks: plan a day, list the calls."))

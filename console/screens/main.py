@@ -44,6 +44,7 @@ class Snapshot:
     scroll: int | None = None
     techs: list[Technician] | None = None
     filter: QueueFilter | None = None  # rows read for another filter are dropped
+    due: tuple[int, int] | None = None  # my due callbacks, my overdue improvement items
 
 
 class MainScreen(TicketActions):
@@ -65,6 +66,8 @@ class MainScreen(TicketActions):
         Binding("q", "quit_app", _("Quit")),
         Binding("I", "items", _("Improvement items"), show=False),
         Binding("C", "complaints", _("Complaints"), show=False),
+        Binding("K", "callbacks", _("Callbacks"), show=False),
+        Binding("Y", "scores", _("Scores"), show=False),
     ]
 
     def __init__(self) -> None:
@@ -193,6 +196,7 @@ class MainScreen(TicketActions):
             snap = Snapshot(
                 version=version, counts=store.counts(now), crossings=crossings, total=total, offset=offset,
                 rows=rows, cursor=position, scroll=scroll, techs=store.technicians(), filter=f,
+                due=(store.due_callbacks_count(store.actor), store.overdue_items_count(store.actor)),
             )
         except Exception as exc:  # any failure: say STALE and keep polling, never stop silently
             self._dirty = True
@@ -210,6 +214,8 @@ class MainScreen(TicketActions):
         if snap is not None:
             self._counts = snap.counts
             self.query_one(StatusBar).set_counts(snap.counts)
+            if snap.due is not None:
+                self.query_one(StatusBar).set_due(*snap.due)
             self._notify_crossings(snap.crossings)
         if snap is not None and snap.rows is not None and snap.filter != self.filter:
             self.request_refresh()  # an older poll finished after the filter changed
@@ -477,6 +483,14 @@ class MainScreen(TicketActions):
     def action_complaints(self) -> None:
         from .complaints import ComplaintsScreen
         self.app.push_screen(ComplaintsScreen(), lambda _r: self.after_change())
+
+    def action_callbacks(self) -> None:
+        from .callbacks import CallbacksScreen
+        self.app.push_screen(CallbacksScreen(), lambda _r: self.after_change())
+
+    def action_scores(self) -> None:
+        from .scores import ScoresScreen
+        self.app.push_screen(ScoresScreen())
 
     def action_quit_app(self) -> None:
         self.app.exit()

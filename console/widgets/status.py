@@ -36,6 +36,7 @@ class StatusBar(Horizontal):
         self.live = ""
         self.alert = False
         self._shown: tuple[Content, Content] | None = None
+        self.due = (0, 0)  # my due callbacks, my overdue improvement items
 
     def compose(self) -> ComposeResult:
         yield Static("", id="counts")
@@ -45,6 +46,21 @@ class StatusBar(Horizontal):
         if counts != self.counts:
             self.counts = counts
             self._show_parts()
+
+    def set_due(self, calls: int, items: int) -> None:
+        if (calls, items) != self.due:
+            self.due = (calls, items)
+            self._show_parts()
+
+    def _due_parts(self, short: bool) -> list[Content]:
+        """My own work, as symbols with words (☎ callbacks due, ⚑ items overdue); nothing when none."""
+        calls, items = self.due
+        out = []
+        if calls:
+            out.append(Content.styled(f"☎ {calls}" if short else _("☎ {n} due").format(n=calls), "bold"))
+        if items:
+            out.append(Content.styled(f"⚑ {items}" if short else _("⚑ {n} overdue").format(n=items), "$error bold"))
+        return out
 
     def set_clock(self, now: DateTime, tz: str) -> None:
         # Minute resolution: the bar repaints once a minute, not every second.
@@ -71,12 +87,14 @@ class StatusBar(Horizontal):
         sep = Content(" · ")
         return [
             sep.join([
+                *self._due_parts(False),
                 Content(_("open {n}").format(n=c.open)),
                 Content.styled(_("at risk {n}").format(n=c.at_risk), risk),
                 Content.styled(_("breached {n}").format(n=c.breached), breached),
                 Content(_("unassigned {n}").format(n=c.unassigned)),
             ]),
             sep.join([
+                *self._due_parts(True),
                 Content(_("open {n}").format(n=c.open)),
                 Content.styled(f"! {c.at_risk}", risk),
                 Content.styled(f"✗ {c.breached}", breached),

@@ -123,13 +123,13 @@ class ScoresRepo(StoreBase):
         since = day_start_utc(self.today().subtract(  # type: ignore[attr-defined]
             days=SELF_EVAL_DAYS), self.timezone)  # type: ignore[attr-defined]
         found = self._q(
-            "SELECT t.id, t.closed_at, tech.name AS tech, s.name AS site, substr(t.description, 1, 200) AS d"
+            "SELECT t.id, t.closed_at, tech.name AS tech, t.technician_id, s.name AS site, substr(t.description, 1, 200) AS d"
             " FROM tickets t JOIN technicians tech ON tech.id = t.technician_id JOIN sites s ON s.id = t.site_id"
             " WHERE t.closed_at >= ? AND t.status = 'closed' AND tech.team_id = ?"
             " AND NOT EXISTS (SELECT 1 FROM self_evaluations e WHERE e.ticket_id = t.id) ORDER BY t.closed_at, t.id",
             (to_db(since), rows[0][1]))
-        return [PendingSelfEval(ticket_id=r[0], closed_at=from_db(r[1]), technician_name=r[2], site_name=r[3],
-                                description=r[4]) for r in found]
+        return [PendingSelfEval(ticket_id=r[0], closed_at=from_db(r[1]), technician_name=r[2], technician_id=r[3],
+                                site_name=r[4], description=r[5]) for r in found]
 
     # -------------------------------------------------------------- scores
     def _evaluated(self, month: str, technician_id: int | None = None) -> tuple[list[scoring.Evaluated], int]:
