@@ -36,6 +36,7 @@ def questions() -> list[str]:
 
 
 class CallbackLogScreen(ModalScreen[Any]):
+    AUTO_FOCUS = None  # the keys answer the script; the note box takes focus only when asked for
     BINDINGS = [
         Binding("y", "answer(True)", _("Yes"), show=False),
         Binding("n", "answer(False)", _("No"), show=False),
@@ -67,8 +68,8 @@ class CallbackLogScreen(ModalScreen[Any]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#note", Input).display = False
         self._show()
+        self.set_focus(None)
 
     # --------------------------------------------------------------- view
     def _answer_text(self, i: int) -> str:
@@ -104,6 +105,7 @@ class CallbackLogScreen(ModalScreen[Any]):
         note = self.query_one("#note", Input)
         typing = self.asking_note or self.step == 4
         note.display = typing
+        note.can_focus = typing  # hidden, it must not take the y/n keys
         if typing:
             note.placeholder = _("What was impolite? (enter)") if self.asking_note else _("Notes, then enter to save")
             note.focus()
@@ -157,13 +159,10 @@ class CallbackLogScreen(ModalScreen[Any]):
             event.input.value = ""
             self.step = 2
             self.query_one("#note", Input).display = False
+            self.set_focus(None)  # the keys answer the script again
             self._show()
             return
         self._save(event.value)
-
-    def on_descendant_blur(self) -> None:  # keep the keys working once the note is hidden
-        if not self.query_one("#note", Input).display:
-            self.focus()
 
     # -------------------------------------------------------------- saves
     @work(thread=True, exclusive=True, group="callback-log", exit_on_error=False)
@@ -190,6 +189,7 @@ class CallbackLogScreen(ModalScreen[Any]):
         if self.asking_note:
             self.asking_note = False
             self.query_one("#note", Input).display = False
+            self.set_focus(None)
             self._show()
             return
         self.dismiss(None)
