@@ -59,7 +59,14 @@ def role_label(role: str) -> str:
 
 
 def check_setting(key: str, value: Any) -> Any:
-    """The value to store for one of the loop's settings, or RuleViolation."""
+    """The value to store for one of the loop's settings, or RuleViolation.
+    Text as typed after 'dispatch set' is read as a number first."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = float(text) if key == "callback_manager_share" else int(text)
+        except ValueError:
+            pass  # refused below, with the setting's own message
     if key == "callback_manager_share":
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
             raise RuleViolation(_("callback_manager_share must be a share from 0 to 1, e.g. 0.1"))

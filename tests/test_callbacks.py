@@ -209,6 +209,8 @@ def test_self_evaluation_by_the_teams_foreman_once(store: Store, day: list[int])
 def test_settings_of_the_loop_are_checked(store: Store) -> None:
     store.set_setting("callback_manager_share", 0.2)
     assert store.loop_setting("callback_manager_share") == 0.2
+    store.set_setting("callback_attempts", " 4 ")  # as typed after 'dispatch set'
+    assert store.loop_setting("callback_attempts") == 4
     for key, bad in (("callback_manager_share", 1.5), ("callback_attempts", 0), ("score_basic", "eight")):
         with pytest.raises(RuleViolation, match=key):
             store.set_setting(key, bad)
