@@ -57,7 +57,8 @@ class PlanPreview(ModalScreen[bool]):
 
 class CallbacksScreen(Screen[None]):
     BINDINGS = [
-        Binding("enter", "log", _("Log")),
+        Binding("enter", "log", _("Log"), show=False),
+        Binding("l", "log", _("Log")),
         Binding("c", "carry", _("Carry over")),
         Binding("p", "plan", _("Plan the day")),
         Binding("r", "reload", _("Reload"), show=False),
@@ -102,7 +103,8 @@ class CallbacksScreen(Screen[None]):
         table.clear(columns=True)
         if self.role == "foreman":
             self.pending = self.store.pending_self_evaluations()
-            table.add_columns(_("Ticket"), _("Closed"), _("Technician"), _("Site"))
+            for label, width in ((_("Ticket"), 7), (_("Closed"), 11), (_("Technician"), 12), (_("Site"), 16)):
+                table.add_column(label, width=width)
             tz = self.app.tz  # type: ignore[attr-defined]
             for p in self.pending:
                 table.add_row(Text(f"#{p.ticket_id}"), Text(p.closed_at.in_timezone(tz).format("MM-DD HH:mm")),
@@ -111,7 +113,9 @@ class CallbacksScreen(Screen[None]):
             rows = len(self.pending)
         else:
             self.calls = self.store.my_callbacks()
-            table.add_columns(_("Ticket"), _("Due"), _("State"), _("Technician"), _("Tries"))
+            for label, width in ((_("Ticket"), 6), (_("Due"), 5), (_("State"), 12), (_("Technician"), 12),
+                                 (_("Tries"), 5)):
+                table.add_column(label, width=width)
             for c in self.calls:
                 # The state in words (and reversed when overdue), not only in colour.
                 state = Text(state_label(c.state), style="reverse bold" if c.overdue else "")

@@ -84,7 +84,7 @@ class ScoresScreen(Screen[None]):
     def on_mount(self) -> None:
         self.month = self.month or self.store.this_month()
         techs, teams = self.query_one("#techs", DataTable), self.query_one("#teams", DataTable)
-        parts = (_("Sum"), _("Count"), _("Mean"), _("0.15×n"), _("Score"))
+        parts = (_("Sum"), _("n"), _("Mean"), _("0.15n"), _("Score"))
         techs.add_columns(_("#"), "", _("Technician"), _("Team"), *parts)
         teams.add_columns(_("#"), "", _("Team"), *parts)
         techs.focus()
@@ -112,7 +112,7 @@ class ScoresScreen(Screen[None]):
                                                       show(r.score))]
 
         for r in scores.technicians:
-            mark = Text("★ " + _("star") + f" +{show(r.bonus)}", style="bold") if r.star else Text("")
+            mark = Text("★ " + _("star"), style="bold") if r.star else Text("")
             techs.add_row(Text(str(r.rank)), mark, Text(_c(r.name), style="bold" if r.star else ""),
                           Text(_c(r.team_name)), *parts(r))
         for r in scores.teams:
