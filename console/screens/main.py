@@ -60,7 +60,6 @@ class MainScreen(TicketActions):
         Binding("b", "toggle_board", _("Board"), show=False),
         Binding("d", "duty", _("Duty"), show=False),
         Binding("S", "setup", _("Setup")),
-        Binding("U", "users", _("Users"), show=False),
         Binding("h", "calendar", _("Hours & holidays"), show=False),
         Binding("p", "toggle_live", _("Pause live"), show=False),
         Binding("ctrl+r", "refresh_now", _("Refresh now"), show=False),
@@ -448,11 +447,6 @@ class MainScreen(TicketActions):
         from .setup import SetupScreen
 
         self.app.push_screen(SetupScreen(), lambda _r: self.request_refresh())
-
-    def action_users(self) -> None:
-        from .users import UsersScreen
-
-        self.app.push_screen(UsersScreen())
 
     def action_calendar(self) -> None:
         from .calendar import CalendarScreen
