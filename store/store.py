@@ -10,11 +10,12 @@ from .derive import DERIVED, derive, ticket_clocks
 from .repo.admin import AdminRepo
 from .repo.queue import CROSSINGS_LIMIT, QueueRepo
 from .repo.reference import ReferenceRepo
+from .repo.search import SearchRepo
 from .repo.settings import SettingsRepo, calendar_from
 from .repo.tickets import TicketRepo
 
 
-class Store(SettingsRepo, ReferenceRepo, TicketRepo, QueueRepo, AdminRepo):
+class Store(SettingsRepo, ReferenceRepo, TicketRepo, QueueRepo, AdminRepo, SearchRepo):
     """Everything the console and the command line ask of the file."""
 
 
