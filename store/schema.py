@@ -189,28 +189,34 @@ def m0005_search(db: sqlite_utils.Database) -> None:
     """A trigram full-text index over what a dispatcher searches a ticket by:
     substrings in any script (CJK has no spaces), >= 3 characters. It keeps its
     own copy of the text (not external content): the site name and asset tag
-    live in other tables, and a row is then removed by rowid alone."""
+    live in other tables, and a row is then removed by rowid alone. ``state``
+    holds "open" while the ticket is open, so the live queue's search reads
+    only open matches, not every match in the history."""
     conn = db.conn
     conn.execute(
         "CREATE VIRTUAL TABLE ticket_search USING fts5("
-        "description, reporter, site, asset, phone, tokenize = 'trigram')"
+        "description, reporter, site, asset, phone, state, tokenize = 'trigram')"
     )
     row = (
         "{t}.id, {t}.description, {t}.reporter,"
         " (SELECT name FROM sites WHERE id = {t}.site_id),"
         " COALESCE((SELECT asset_tag FROM equipment WHERE id = {t}.equipment_id), ''),"
-        " " + digits_sql("COALESCE({t}.phone, '')")
+        " " + digits_sql("COALESCE({t}.phone, '')") + ","
+        " CASE WHEN {t}.is_open THEN 'open' ELSE '' END"
     )
-    insert = "INSERT INTO ticket_search (rowid, description, reporter, site, asset, phone) SELECT "
-    # Triggers keep it in step inside the writing transaction; a status change
-    # (most writes) does not touch the columns searched, so it costs nothing here.
+    insert = "INSERT INTO ticket_search (rowid, description, reporter, site, asset, phone, state) SELECT "
+    # Triggers keep it in step inside the writing transaction. Every write sets
+    # is_open (a derived field), so WHEN skips the writes that change nothing
+    # here: most steps (respond, assign, arrive…) cost the index nothing.
     conn.execute(
         "CREATE TRIGGER tickets_search_insert AFTER INSERT ON tickets BEGIN "
         + insert + row.format(t="new") + "; END"
     )
     conn.execute(
-        "CREATE TRIGGER tickets_search_update AFTER UPDATE OF description, reporter, phone, site_id, equipment_id"
-        " ON tickets BEGIN DELETE FROM ticket_search WHERE rowid = old.id; "
+        "CREATE TRIGGER tickets_search_update AFTER UPDATE OF description, reporter, phone, site_id, equipment_id,"
+        " is_open ON tickets WHEN old.description IS NOT new.description OR old.reporter IS NOT new.reporter"
+        " OR old.phone IS NOT new.phone OR old.site_id IS NOT new.site_id OR old.equipment_id IS NOT new.equipment_id"
+        " OR old.is_open IS NOT new.is_open BEGIN DELETE FROM ticket_search WHERE rowid = old.id; "
         + insert + row.format(t="new") + "; END"
     )
     conn.execute(

@@ -45,7 +45,7 @@ class QueueRepo(StoreBase):
             text = f.text.strip()
             if len(text) >= TRIGRAM or text.startswith("#"):
                 # Through the trigram index (see repo/search.py); '#123' is that ticket only.
-                sql, p = text_condition(text, technician=True)
+                sql, p = text_condition(text)
             else:
                 # Too short for the index: LIKE over the open tickets only (joined by the caller).
                 like = f"%{_escape_like(text)}%"
