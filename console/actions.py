@@ -50,7 +50,7 @@ HELP_BINDING = Binding("question_mark", "app.help", _("Help"), key_display="?")
 
 def time_field() -> Field:
     """When the step happened, if phoned in late; blank is now."""
-    return Field("at", _("Time (optional, e.g. 14:05 or 11-25 14:05, site time)"), placeholder=_("now"))
+    return Field("at", _("Time (optional)"), placeholder=_("now; or e.g. 14:05 or 11-25 14:05, site time"))
 
 
 @dataclass(frozen=True)

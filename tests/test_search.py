@@ -143,3 +143,62 @@ def test_migration_back_fills_existing_tickets(tmp_path, clock) -> None:
     assert ids(s.search("旧的描")) == [1]
     assert s._q("SELECT name FROM migrations WHERE name = '0005_search'")
     s.close_db()
+
+
+# ------------------------------------------------------------------ console
+async def test_search_screen_finds_closed_tickets_as_you_type_and_opens_one(store: Store) -> None:
+    from console_helpers import app_for, burst, settle, until
+    from textual.widgets import OptionList
+
+    from console.screens.detail import DetailScreen
+    from console.screens.search import SearchScreen
+
+    t = make_ticket(store, description="自助取款机吞卡")
+    store.cancel(t.id, t.version, reason="duplicate")
+    make_ticket(store, description="printer jam")
+    app = app_for(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "ctrl+f")
+        assert isinstance(app.screen, SearchScreen)
+        await burst(pilot, *"取款机")
+        results = app.screen.query_one("#results", OptionList)
+        await until(pilot, lambda: results.option_count == 1)
+        assert results.get_option_at_index(0).id == str(t.id)
+        await burst(pilot, "enter")
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen))
+        assert app.screen.ticket_id == t.id
+
+
+async def test_earlier_tickets_from_the_detail_and_the_new_ticket_form(store: Store) -> None:
+    from console_helpers import app_for, burst, settle, until
+    from textual.widgets import Input, OptionList
+
+    from console.screens.detail import DetailScreen
+    from console.screens.new_ticket import NewTicketScreen
+    from console.screens.search import EarlierScreen
+
+    old = make_ticket(store, phone="138 0011 2233", equipment_id=2, description="old printer fault")
+    store.cancel(old.id, old.version, reason="fixed by phone")
+    other = make_ticket(store, phone="13900000000", equipment_id=1, description="other")
+    now = make_ticket(store, phone="13800112233", equipment_id=1, description="new fault")
+    app = app_for(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.screen.open_detail(now.id)
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen.ticket is not None)
+        await burst(pilot, "h")
+        await until(pilot, lambda: isinstance(app.screen, EarlierScreen))
+        listing = app.screen.query_one(OptionList)
+        await until(pilot, lambda: listing.option_count == 2)
+        assert [listing.get_option_at_index(i).id for i in range(2)] == [str(other.id), str(old.id)]
+        await burst(pilot, "escape", "escape")
+        await burst(pilot, "n")
+        assert isinstance(app.screen, NewTicketScreen)
+        await burst(pilot, "tab", *"138-0011-2233")
+        assert app.screen.query_one("#f-phone", Input).value == "138-0011-2233"
+        await burst(pilot, "ctrl+e")
+        await until(pilot, lambda: isinstance(app.screen, EarlierScreen))
+        listing = app.screen.query_one(OptionList)
+        await until(pilot, lambda: listing.option_count == 2)
+        assert [listing.get_option_at_index(i).id for i in range(2)] == [str(now.id), str(old.id)]

@@ -147,3 +147,74 @@ def test_a_step_is_never_before_the_step_before_it(store: Store, clock) -> None:
     with pytest.raises(ValidationFailed, match="before the end of the hold"):
         store.resolve(t.id, t.version, at="09:55", symptom="s", cause="c", action="a", parts="none")
     assert "stated_at" not in last_event(store, t.id).new
+
+
+# ------------------------------------------------------------------ console
+async def test_edit_form_prefilled_reason_required_then_saved(store: Store) -> None:
+    from console_helpers import app_for, burst, settle, until
+    from textual.widgets import Input, Select, Static
+
+    from console.screens.edit_ticket import EditTicketScreen
+    from console.screens.main import MainScreen
+
+    t = make_ticket(store, priority=3, reporter="Wang")
+    app = app_for(store)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "e")
+        await until(pilot, lambda: isinstance(app.screen, EditTicketScreen))
+        screen = app.screen
+        assert screen.query_one("#f-reporter", Input).value == "Wang"
+        assert screen.query_one("#f-site_id").input.value == "Head Office"
+        assert "recomputes the deadlines from the report time" in str(screen.query_one(".hint", Static).render())
+        screen.query_one("#f-priority", Select).value = 1
+        await burst(pilot, "ctrl+s")
+        await until(pilot, lambda: "needs a reason" in str(screen.query_one("#e-reason", Static).render()))
+        screen.query_one("#f-reason", Input).focus()
+        await burst(pilot, *"whole branch down", "ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, MainScreen))
+    t2 = store.ticket(t.id)
+    assert t2.priority == 1
+    e = store.timeline(t.id)[-1]
+    assert e.old == {"priority": 3} and e.new == {"priority": 1, "reason": "whole branch down"}
+
+
+async def test_note_key_adds_a_note_shown_in_the_detail_timeline(store: Store) -> None:
+    from console_helpers import app_for, burst, settle, until
+
+    from console.screens.detail import DetailScreen
+
+    t = make_ticket(store)
+    app = app_for(store)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "m", *"caller away until 3pm", "ctrl+s")
+        await settle(pilot)
+        assert store.timeline(t.id)[-1].new == {"note": "caller away until 3pm"}
+        await burst(pilot, "enter")
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen.ticket is not None)
+        await settle(pilot)
+        text = " ".join(str(w.render()) for w in app.screen.query("#timeline Static"))
+        assert "note" in text and "caller away until 3pm" in text
+
+
+async def test_step_form_takes_a_stated_time_and_refuses_a_future_one(store: Store, clock) -> None:
+    from console_helpers import app_for, burst, settle, until
+    from textual.widgets import Static
+
+    from console.screens.form import ActionForm
+
+    t = make_ticket(store)
+    clock.advance(hours=1)  # 10:00; reported 09:00 (UTC site)
+    app = app_for(store)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "r", "tab", *"11-25 10:30", "ctrl+s")
+        assert isinstance(app.screen, ActionForm)
+        await until(pilot, lambda: "in the future" in str(app.screen.query_one("#e-at", Static).render()))
+        await burst(pilot, *["backspace"] * 11, *"09:20", "ctrl+s")
+        await settle(pilot)
+    t2 = store.ticket(t.id)
+    assert t2.first_response_at == clock.now.set(hour=9, minute=20)
+    e = store.timeline(t.id)[-1]
+    assert e.new["stated_at"] == "2026-11-25T09:20:00Z" and e.at == clock.now

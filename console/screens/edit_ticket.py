@@ -53,7 +53,7 @@ class EditTicketScreen(FormModal[Ticket | None]):
             yield from field_row("priority", _("Priority"), Select(
                 [(priority_label(p), p) for p in (1, 2, 3, 4)], value=t.priority, allow_blank=False,
                 id="f-priority", compact=True))
-            yield from field_row("reason", _("Reason for a priority change"), Input(id="f-reason", compact=True))
+            yield from field_row("reason", _("Priority reason"), Input(id="f-reason", compact=True))
             yield from field_row("category", _("Category"), Select(
                 [(category_label(c), c) for c in CATEGORIES], value=t.category, allow_blank=False,
                 id="f-category", compact=True))

@@ -60,6 +60,7 @@ class SearchScreen(Screen[None]):
     SearchScreen #q { margin: 0 1; }
     SearchScreen #summary { padding: 0 1; color: $text-muted; }
     SearchScreen #results { height: 1fr; border: none; }
+    Results { text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self, text: str = "") -> None:
@@ -114,8 +115,8 @@ class SearchScreen(Screen[None]):
         elif not found:
             self._summary(_("No ticket matches."))
         else:
-            more = _(" (the newest {n}; type more to narrow)").format(n=LIMIT) if len(found) >= LIMIT else ""
-            self._summary(_("{n} tickets, newest first; Enter opens one.").format(n=len(found)) + more)
+            self._summary((_("The newest {n}: type more to narrow. Enter opens one.") if len(found) >= LIMIT
+                           else _("{n} tickets, newest first. Enter opens one.")).format(n=len(found)))
 
     @on(Input.Submitted, "#q")
     def _enter(self) -> None:
