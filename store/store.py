@@ -12,12 +12,14 @@ from .repo.imports import ImportRepo
 from .repo.people import PeopleRepo
 from .repo.queue import CROSSINGS_LIMIT, QueueRepo
 from .repo.reference import ReferenceRepo
+from .repo.search import SearchRepo
 from .repo.settings import SettingsRepo, calendar_from
 from .repo.tickets import TicketRepo
 from .repo.users import UsersRepo
 
 
-class Store(SettingsRepo, ReferenceRepo, PeopleRepo, UsersRepo, TicketRepo, QueueRepo, AdminRepo, ImportRepo):
+class Store(SettingsRepo, ReferenceRepo, PeopleRepo, UsersRepo, TicketRepo, SearchRepo, QueueRepo, AdminRepo,
+            ImportRepo):
     """Everything the console and the command line ask of the file."""
 
 

@@ -55,6 +55,7 @@ class MainScreen(TicketActions):
         Binding("n", "new_ticket", _("New")),
         *ACTION_BINDINGS,
         Binding("slash", "search", _("Search"), key_display="/"),
+        Binding("ctrl+f", "search_history", _("Search all tickets"), show=False),
         Binding("f", "filters", _("Filter")),
         Binding("escape", "clear_filters", _("Clear filter"), show=False),
         Binding("b", "toggle_board", _("Board"), show=False),
@@ -373,6 +374,11 @@ class MainScreen(TicketActions):
             self.after_change()
 
         self.app.push_screen(NewTicketScreen(), created)
+
+    def action_search_history(self) -> None:
+        from .search import SearchScreen
+
+        self.app.push_screen(SearchScreen(), lambda _r: self.after_change())
 
     def action_search(self) -> None:
         search = self.query_one("#search", Input)
