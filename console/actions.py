@@ -27,7 +27,8 @@ from .screens.form import ActionForm, Field
 # action name in the bindings -> action in the rules' transition table
 ACTION_OF = {
     "assign": "assign", "respond": "respond", "arrive": "arrive", "hold": "hold",
-    "resume": "resume", "resolve": "resolve", "close_ticket": "close", "cancel_ticket": "cancel",
+    "resume": "resume", "resume_at": "resume", "resolve": "resolve", "close_ticket": "close",
+    "cancel_ticket": "cancel", "edit": "edit", "note": "note",
 }
 ACTION_BINDINGS = [
     Binding("a", "assign", _("Assign")),
@@ -38,9 +39,18 @@ ACTION_BINDINGS = [
     Binding("v", "resolve", _("Resolve")),
     Binding("c", "close_ticket", _("Close")),
     Binding("x", "cancel_ticket", _("Cancel ticket")),
+    Binding("e", "edit", _("Edit")),
+    # 'm' (memo): 'n' is already New ticket.
+    Binding("m", "note", _("Note")),
+    Binding("U", "resume_at", _("Resume at a stated time"), show=False),
 ]
 KEY_OF = {b.key: b.action for b in ACTION_BINDINGS}
 HELP_BINDING = Binding("question_mark", "app.help", _("Help"), key_display="?")
+
+
+def time_field() -> Field:
+    """When the step happened, if phoned in late; blank is now."""
+    return Field("at", _("Time (optional)"), placeholder=_("now; or e.g. 14:05 or 11-25 14:05, site time"))
 
 
 @dataclass(frozen=True)
@@ -146,7 +156,7 @@ class TicketActions(Screen[Any]):
     def action_respond(self) -> None:
         self._form(
             "respond", _("First response for #{id}"),
-            [Field("note", _("What was confirmed with the reporter (optional)"))],
+            [Field("note", _("What was confirmed with the reporter (optional)")), time_field()],
             self.store.respond, _("First response logged on #{id}."), _("Log response (ctrl+s)"),
             hint=_("The reporter was contacted and the fault confirmed."),
         )
@@ -155,7 +165,7 @@ class TicketActions(Screen[Any]):
         self._form(
             "arrive", _("Arrival for #{id}"),
             [Field("mode", _("Where the work starts"), "select",
-                   [(_("on site"), "onsite"), (_("remote"), "remote")], "onsite")],
+                   [(_("on site"), "onsite"), (_("remote"), "remote")], "onsite"), time_field()],
             self.store.arrive, _("Arrival logged on #{id}."), _("Log arrival (ctrl+s)"),
         )
 
@@ -164,7 +174,7 @@ class TicketActions(Screen[Any]):
             "hold", _("Put #{id} on hold"),
             [Field("reason", _("Waiting on"), "select",
                    [(_("customer"), "customer"), (_("parts"), "parts")], "customer"),
-             Field("note", _("Note (optional)"))],
+             Field("note", _("Note (optional)")), time_field()],
             self.store.pause, _("Ticket #{id} is waiting; its SLA clock is stopped."), _("Put on hold (ctrl+s)"),
         )
 
@@ -182,6 +192,40 @@ class TicketActions(Screen[Any]):
         else:
             self._done(result, _("Ticket #{id} resumed; its SLA clock runs again."))
 
+    def action_resume_at(self) -> None:
+        self._form(
+            "resume", _("Resume #{id}"), [time_field()],
+            self.store.resume, _("Ticket #{id} resumed; its SLA clock runs again."), _("Resume (ctrl+s)"),
+            hint=_("The hold ends at the time given (blank: now)."),
+        )
+
+    def action_note(self) -> None:
+        store = self.store
+
+        def add(tid: int, _version: int, text: str) -> Ticket:
+            store.add_note(tid, text)
+            return store.ticket(tid)
+
+        self._form(
+            "note", _("Work note on #{id}"), [Field("text", _("Note"), "text")],
+            add, _("Note added to #{id}."), _("Add note (ctrl+s)"),
+            hint=_("Notes are kept in the ticket's timeline with your name and the time; they cannot be changed."),
+        )
+
+    async def action_edit(self) -> None:
+        from .screens.edit_ticket import EditTicketScreen
+
+        target = self._target("edit")
+        if target is None:
+            return
+        try:
+            ticket = await asyncio.to_thread(self.store.ticket, target.id)
+        except StoreError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.app.push_screen(EditTicketScreen(ticket, on_conflict=self.after_change),
+                             lambda r: self._done(r, _("Ticket #{id} updated.")))
+
     def action_resolve(self) -> None:
         self._form(
             "resolve", _("Resolve #{id}: repair record"),
@@ -189,7 +233,7 @@ class TicketActions(Screen[Any]):
             lambda t: [Field("symptom", _("Symptom (fault seen)"), "text", value=t.fault),
                        Field("cause", _("Cause"), "text"),
                        Field("action", _("Action taken"), "text"),
-                       Field("parts", _("Parts used (write 'none' if none)"))],
+                       Field("parts", _("Parts used (write 'none' if none)")), time_field()],
             self.store.resolve, _("Ticket #{id} resolved."), _("Resolve (ctrl+s)"),
         )
 

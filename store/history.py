@@ -37,6 +37,8 @@ def verb(action: str, new: Mapping[str, Any]) -> str:
         "ticket.resolve": _("resolved"),
         "ticket.close": _("closed"),
         "ticket.cancel": _("cancelled"),
+        "ticket.edit": _("edited"),
+        "ticket.note": _("note"),
     }.get(action, action)
 
 
@@ -52,7 +54,7 @@ def field_label(key: str) -> str:
         "symptom": _("Symptom"), "cause": _("Cause"), "action": _("Action"), "parts": _("Parts"),
         "closed_at": _("Closed"), "signoff": _("Signed off by"), "fee_cents": _("Fee"),
         "cancelled_at": _("Cancelled"), "cancel_reason": _("Reason"), "reason": _("Reason"),
-        "note": _("Note"),
+        "note": _("Note"), "stated_at": _("Time stated"),
     }.get(key, key)
 
 

@@ -5,13 +5,21 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from pendulum import DateTime
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .errors import ValidationFailed
 from .i18n import _
+from .money import (  # noqa: F401  (re-exported: callers import them from here)
+    DEFAULT_CURRENCY,
+    DEFAULT_FEE_CONFIRM_ABOVE,
+    FEE_MAX,
+    check_currency,
+    check_fee_confirm_above,
+    parse_fee,
+)
+from .validation import validate  # noqa: F401  (re-exported)
 
 Channel = Literal["phone", "online", "counter", "email", "other"]
 CHANNELS: tuple[str, ...] = ("phone", "online", "counter", "email", "other")
@@ -209,139 +217,6 @@ class TechnicianInput(Input):
             raise ValueError(_("unknown skill {s}; one of: {choices}").format(
                 s=bad[0], choices=", ".join(CATEGORIES)))
         return tuple(dict.fromkeys(skills))
-
-
-def validate(model: type[BaseModel], data: dict[str, Any]) -> Any:
-    """Validate ``data`` or raise ValidationFailed with one message per field,
-    every message ours (translated, naming the limit), never pydantic's."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        errors: dict[str, str] = {}
-        for err in exc.errors():
-            field = str(err["loc"][0]) if err["loc"] else "_"
-            errors.setdefault(field, _message(model, field, err["type"], err.get("ctx") or {}))
-        raise ValidationFailed(errors) from None
-
-
-def _message(model: type[BaseModel], field: str, kind: str, ctx: dict[str, Any]) -> str:
-    """Our wording for each pydantic error type the input models can produce."""
-    if kind in ("value_error", "assertion_error") and "error" in ctx:
-        return str(ctx["error"])  # raised by our own validators, already translated
-    if kind == "missing":
-        return _("required")
-    if kind == "extra_forbidden":
-        return _("not a field of this form")
-    if kind == "string_too_long":
-        return _("at most {n} characters").format(n=ctx.get("max_length"))
-    if kind == "string_too_short":
-        return _("at least {n} characters").format(n=ctx.get("min_length"))
-    if kind.startswith("string_"):
-        return _("text expected")
-    if kind.startswith("int_") or kind in ("float_parsing", "float_type"):
-        return _("a whole number, e.g. 3")
-    if kind.startswith("decimal_"):
-        return _("a number such as 120, 85.50 or 1,200.50")
-    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        bounds = _bounds(model, field)
-        if bounds is not None:
-            return _("a whole number from {lo} to {hi}").format(lo=bounds[0], hi=bounds[1])
-        limit = next((ctx[k] for k in ("ge", "gt", "le", "lt") if k in ctx), "?")
-        return {
-            "greater_than_equal": _("at least {n}"), "greater_than": _("more than {n}"),
-            "less_than_equal": _("at most {n}"), "less_than": _("less than {n}"),
-        }[kind].format(n=limit)
-    if kind in ("literal_error", "enum"):
-        return _("one of: {choices}").format(choices=", ".join(_choices(model, field)))
-    if kind in ("is_instance_of", "datetime_type", "datetime_parsing", "datetime_from_date_parsing"):
-        return _("a date and time")
-    if kind.startswith("date_"):
-        return _("a date like 2026-03-31")
-    if kind.startswith("bool_"):
-        return _("yes or no")
-    if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return _("the form data is not a set of fields")
-    return _("not a valid value")
-
-
-def _bounds(model: type[BaseModel], field: str) -> tuple[Any, Any] | None:
-    """Both ends of a range, so a too-low and a too-high value read the same."""
-    info = model.model_fields.get(field)
-    if info is None:
-        return None
-    lo = next((m.ge for m in info.metadata if getattr(m, "ge", None) is not None), None)
-    hi = next((m.le for m in info.metadata if getattr(m, "le", None) is not None), None)
-    return (lo, hi) if lo is not None and hi is not None else None
-
-
-def _choices(model: type[BaseModel], field: str) -> list[str]:
-    info = model.model_fields.get(field)
-    args = get_args(info.annotation) if info is not None else ()
-    # ``Literal[...] | None`` nests the literal one level down.
-    flat = [a for arg in args for a in (get_args(arg) or (arg,))]
-    return [str(a) for a in flat if isinstance(a, str | int)]
-
-
-# ------------------------------------------------------------------- money
-
-FEE_MAX = Decimal(10**9)
-_PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
-_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
-_EXPONENT = re.compile(r"[+-]?[\d.,]*\d[\d.,]*[eE][+-]?\d+")
-
-
-def parse_fee(value: Any) -> Decimal | None:
-    """A fee as typed: digits with an optional point, commas only between
-    thousands ("1,200.50"); no exponent ("1e3"). Blank is no fee."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, int | Decimal) and not isinstance(value, bool):
-        fee = Decimal(value)  # from code, not typed: no text rules to apply
-        if not fee.is_finite():
-            raise ValueError(_("a number such as 120, 85.50 or 1,200.50"))
-    elif isinstance(value, str | float) and not isinstance(value, bool):
-        fee = _fee_text(str(value).strip())
-    else:
-        raise ValueError(_("a number such as 120, 85.50 or 1,200.50"))
-    if fee < 0 or fee > FEE_MAX:
-        raise ValueError(_("from 0 to {max}").format(max=f"{FEE_MAX:,}"))
-    if fee != fee.quantize(Decimal("0.01")):
-        raise ValueError(_("at most 2 decimals"))
-    return fee
-
-
-def _fee_text(text: str) -> Decimal:
-    if _EXPONENT.fullmatch(text):
-        raise ValueError(_("write the amount in full, without an exponent (1000, not 1e3)"))
-    if "," in text and not _GROUPED.fullmatch(text):
-        raise ValueError(_("commas only between thousands, a point for decimals: 1,200.50"))
-    if not (_PLAIN.fullmatch(text) or _GROUPED.fullmatch(text)):
-        raise ValueError(_("a number such as 120, 85.50 or 1,200.50"))
-    return Decimal(text.replace(",", ""))
-
-
-DEFAULT_CURRENCY = "¥"
-DEFAULT_FEE_CONFIRM_ABOVE = 5000
-
-
-def check_currency(value: Any) -> str:
-    """The ``currency`` setting: the symbol written before amounts ("¥", "$", "CHF ")."""
-    if not isinstance(value, str) or not value.strip() or len(value) > 8 or not value.isprintable():
-        raise ValueError(_("currency must be a symbol of 1 to 8 characters, e.g. ¥ or $"))
-    return value
-
-
-def check_fee_confirm_above(value: Any) -> Decimal:
-    """The ``fee_confirm_above`` setting: fees above it ask for confirmation."""
-    try:
-        if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-            raise ValueError
-        amount = parse_fee(value)
-    except ValueError:
-        amount = None
-    if amount is None:
-        raise ValueError(_("fee_confirm_above must be an amount from 0 to {max}").format(max=f"{FEE_MAX:,}"))
-    return amount
 
 
 # --------------------------------------------------------------- output models

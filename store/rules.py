@@ -104,6 +104,11 @@ def check_cancel(status: str, reason: str) -> None:
         raise RuleViolation(_("Cancelling needs a reason."), "reason")
 
 
+def check_edit(status: str) -> None:
+    # A closed or cancelled ticket is history: what it says is what was signed off.
+    _require(status, OPEN_STATUSES, _("A {status} ticket cannot be edited."))
+
+
 # The ticket actions a dispatcher can take, in the order screens offer them.
 TICKET_ACTIONS: tuple[str, ...] = ("assign", "respond", "arrive", "hold", "resume", "resolve", "close", "cancel")
 
@@ -124,6 +129,8 @@ def refusal(action: str, status: str, technician_id: int | None, responded: bool
         "resolve": lambda: check_resolve(status),
         "close": lambda: check_close(status),
         "cancel": lambda: check_cancellable(status),
+        "edit": lambda: check_edit(status),
+        "note": lambda: None,  # a work note can always be added, closed tickets included
     }
     try:
         guards[action]()

@@ -16,13 +16,14 @@ from .repo.people import PeopleRepo
 from .repo.queue import CROSSINGS_LIMIT, QueueRepo
 from .repo.reference import ReferenceRepo
 from .repo.scores import ScoresRepo
+from .repo.search import SearchRepo
 from .repo.settings import SettingsRepo, calendar_from
 from .repo.tickets import TicketRepo
 from .repo.users import UsersRepo
 
 
-class Store(SettingsRepo, ReferenceRepo, PeopleRepo, UsersRepo, TicketRepo, QueueRepo, AdminRepo, ImportRepo,
-            CallbacksRepo, ScoresRepo, ItemsRepo, ComplaintsRepo):
+class Store(SettingsRepo, ReferenceRepo, PeopleRepo, UsersRepo, TicketRepo, SearchRepo, QueueRepo, AdminRepo,
+            ImportRepo, CallbacksRepo, ScoresRepo, ItemsRepo, ComplaintsRepo):
     """Everything the console and the command line ask of the file."""
 
 

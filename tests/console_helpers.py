@@ -26,7 +26,7 @@ async def settle(pilot: Pilot) -> None:
     await pilot.pause()
 
 
-async def until(pilot: Pilot, cond: Callable[[], bool], tries: int = 200) -> None:
+async def until(pilot: Pilot, cond: Callable[[], bool], tries: int = 1000) -> None:
     """Wait for a condition by yielding to the app (bounded by count, not by time)."""
     for _ in range(tries):
         if cond():

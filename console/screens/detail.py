@@ -56,6 +56,7 @@ class DetailScreen(TicketActions):
         Binding("escape,q", "back", _("Back")),
         Binding("enter", "linked", _("Linked")),
         *ACTION_BINDINGS,
+        Binding("h", "earlier", _("Earlier tickets")),
         Binding("ctrl+r", "reload", _("Reload"), show=False),
     ]
     DEFAULT_CSS = """
@@ -120,6 +121,15 @@ class DetailScreen(TicketActions):
 
     def action_back(self) -> None:
         self.dismiss(None)
+
+    def action_earlier(self) -> None:
+        """The caller's and the asset's other tickets, open and closed."""
+        from .search import EarlierScreen
+
+        t = self.ticket
+        if t is not None:
+            what = "  ".join(x for x in (t.reporter, t.phone, t.equipment_tag or "") if x)
+            self.app.push_screen(EarlierScreen(t.phone, t.equipment_id, exclude=t.id, what=what))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "linked":

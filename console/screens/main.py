@@ -44,6 +44,7 @@ class Snapshot:
     scroll: int | None = None
     techs: list[Technician] | None = None
     filter: QueueFilter | None = None  # rows read for another filter are dropped
+    goto: int | None = None  # the ticket the cursor was asked to land on
     due: tuple[int, int] | None = None  # my due callbacks, my overdue improvement items
 
 
@@ -55,11 +56,13 @@ class MainScreen(TicketActions):
         Binding("n", "new_ticket", _("New")),
         *ACTION_BINDINGS,
         Binding("slash", "search", _("Search"), key_display="/"),
+        Binding("ctrl+f", "search_history", _("Search all tickets"), show=False),
         Binding("f", "filters", _("Filter")),
         Binding("escape", "clear_filters", _("Clear filter"), show=False),
         Binding("b", "toggle_board", _("Board"), show=False),
         Binding("d", "duty", _("Duty"), show=False),
         Binding("S", "setup", _("Setup")),
+        Binding("h", "calendar", _("Hours & holidays"), show=False),
         Binding("p", "toggle_live", _("Pause live"), show=False),
         Binding("ctrl+r", "refresh_now", _("Refresh now"), show=False),
         Binding("colon", "jump", _("Go to ticket"), key_display=":", show=False),
@@ -177,7 +180,9 @@ class MainScreen(TicketActions):
                 self.app.call_from_thread(self._poll_ok, snap, store)
                 return
             cursor_id, cursor_index, screen_line, top_rows = self.app.call_from_thread(self._view_state)
-            goto, self._goto = self._goto, None
+            # Kept until a snapshot made with it is shown: an older poll that
+            # finishes late must not swallow it.
+            goto = self._goto
             cursor_id = goto or cursor_id
             f = self.filter
             total = store.queue_count(f)
@@ -195,7 +200,7 @@ class MainScreen(TicketActions):
                 self.app.call_from_thread(self._show_rows, total, offset, rows, position, scroll)
             snap = Snapshot(
                 version=version, counts=store.counts(now), crossings=crossings, total=total, offset=offset,
-                rows=rows, cursor=position, scroll=scroll, techs=store.technicians(), filter=f,
+                rows=rows, cursor=position, scroll=scroll, techs=store.technicians(), filter=f, goto=goto,
                 due=(store.due_callbacks_count(store.actor), store.overdue_items_count(store.actor)),
             )
         except Exception as exc:  # any failure: say STALE and keep polling, never stop silently
@@ -208,6 +213,8 @@ class MainScreen(TicketActions):
         if store is not None and store is not self.app.store:  # type: ignore[attr-defined]
             return  # read from a file since reopened: the poll on the new one decides
         self._failures = 0
+        if snap is not None and snap.rows is not None and snap.version < self._data_version:
+            snap = None  # an older poll finished after a newer one was shown: drop what it read
         if self._orphan is not None:  # the file came back (moved back in place)
             self._orphan = None
             self.refresh_bindings()
@@ -221,6 +228,8 @@ class MainScreen(TicketActions):
             self.request_refresh()  # an older poll finished after the filter changed
             return
         if snap is not None and snap.rows is not None:
+            if snap.goto is not None and snap.goto == self._goto:
+                self._goto = None
             self._data_version = snap.version
             self._show_rows(snap.total, snap.offset, snap.rows, snap.cursor, snap.scroll)
             self._techs = snap.techs or []
@@ -374,6 +383,11 @@ class MainScreen(TicketActions):
 
         self.app.push_screen(NewTicketScreen(), created)
 
+    def action_search_history(self) -> None:
+        from .search import SearchScreen
+
+        self.app.push_screen(SearchScreen(), lambda _r: self.after_change())
+
     def action_search(self) -> None:
         search = self.query_one("#search", Input)
         search.add_class("visible")
@@ -447,6 +461,11 @@ class MainScreen(TicketActions):
         from .setup import SetupScreen
 
         self.app.push_screen(SetupScreen(), lambda _r: self.request_refresh())
+
+    def action_calendar(self) -> None:
+        from .calendar import CalendarScreen
+
+        self.app.push_screen(CalendarScreen(), lambda _r: self.request_refresh())
 
     def action_toggle_live(self) -> None:
         self.live = not self.live

@@ -8,6 +8,7 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Input, Select, Static, TextArea
@@ -24,6 +25,9 @@ FIELDS = ("channel", "reporter", "phone", "site_id", "equipment_id", "category",
 
 
 class NewTicketScreen(FormModal[Ticket | None]):
+    # priority: ctrl+e is also "end of line" in Input and TextArea (End still is).
+    BINDINGS = [Binding("ctrl+e", "earlier", _("Earlier tickets"), priority=True)]
+
     def __init__(self) -> None:
         super().__init__()
         self.site_id: int | None = None
@@ -42,6 +46,7 @@ class NewTicketScreen(FormModal[Ticket | None]):
 
         with VerticalScroll(classes="form"):
             yield Static(_("New ticket"), classes="title")
+            yield Static(_("ctrl+e: the caller's and the equipment's earlier tickets"), classes="hint")
             yield from field("channel", _("Channel"), Select(
                 [(channel_label(c), c) for c in CHANNELS], value="phone", allow_blank=False, id="f-channel", compact=True))
             yield from field("reporter", _("Reporter"), Input(id="f-reporter", compact=True))
@@ -117,3 +122,15 @@ class NewTicketScreen(FormModal[Ticket | None]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_earlier(self) -> None:
+        """Has this caller or this asset reported before? (ctrl+e)"""
+        from .search import EarlierScreen
+
+        phone = self.query_one("#f-phone", Input).value
+        equipment = self.query_one("#f-equipment_id", Picker)
+        if not phone.strip() and equipment.value is None:
+            self.notify(_("Type the phone or pick the equipment first."), severity="warning", markup=False)
+            return
+        what = "  ".join(x for x in (phone.strip(), equipment.input.value if equipment.value else "") if x)
+        self.app.push_screen(EarlierScreen(phone, equipment.value, what=what))

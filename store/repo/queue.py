@@ -22,6 +22,7 @@ from ..rows import (
 )
 from ..sla import AT_RISK_SHARE
 from ..timeutil import to_db
+from .search import TRIGRAM, text_condition
 
 CROSSINGS_LIMIT = 1000  # more than this in one poll (after a suspend): recount instead
 
@@ -41,13 +42,18 @@ class QueueRepo(StoreBase):
         if f.unassigned:
             where.append("t.technician_id IS NULL")
         if f.text.strip():
-            text = f.text.strip().lstrip("#")
-            like = f"%{_escape_like(text)}%"
-            where.append(
-                "(t.description LIKE ? ESCAPE '\\' OR t.reporter LIKE ? ESCAPE '\\' OR s.name LIKE ? ESCAPE '\\'"
-                " OR e.asset_tag LIKE ? ESCAPE '\\' OR tech.name LIKE ? ESCAPE '\\' OR CAST(t.id AS TEXT) = ?)"
-            )
-            params += [like] * 5 + [text]
+            text = f.text.strip()
+            if len(text) >= TRIGRAM or text.startswith("#"):
+                # Through the trigram index (see repo/search.py); '#123' is that ticket only.
+                sql, p = text_condition(text)
+            else:
+                # Too short for the index: LIKE over the open tickets only (joined by the caller).
+                like = f"%{_escape_like(text)}%"
+                sql = ("(t.description LIKE ? ESCAPE '\\' OR t.reporter LIKE ? ESCAPE '\\' OR s.name LIKE ? ESCAPE '\\'"
+                       " OR e.asset_tag LIKE ? ESCAPE '\\' OR tech.name LIKE ? ESCAPE '\\' OR t.id = ?)")
+                p = [like] * 5 + [int(text) if text.isdigit() else -1]
+            where.append(sql)
+            params += p
         return " WHERE " + " AND ".join(where), params
 
     def queue(self, f: QueueFilter | None = None, offset: int = 0, limit: int = 100) -> list[QueueRow]:

@@ -12,7 +12,7 @@ from pendulum import DateTime
 from .. import rules
 from ..base import StoreBase
 from ..derive import DERIVED, derive, ticket_clocks
-from ..errors import NotFound, StaleTicket, ValidationFailed
+from ..errors import NotFound, RuleViolation, StaleTicket, ValidationFailed
 from ..i18n import _
 from ..models import (
     ArriveInput,
@@ -33,7 +33,11 @@ from ..rows import (
     _ticket,
 )
 from ..sla import ClockStatus, Pause
+from ..stated import check_stated, parse_stated
 from ..timeutil import from_db, to_db
+
+# What an edit may change (the rest is the lifecycle's, through its own actions).
+EDITABLE = ("priority", "category", "description", "reporter", "phone", "site_id", "equipment_id")
 
 
 class TicketRepo(StoreBase):
@@ -188,14 +192,40 @@ class TicketRepo(StoreBase):
             out += [change_text(k, old.get(k), v, names, self.timezone, now, 24) for k, v in new.items() if k not in HIDDEN]
         return out
 
-    def respond(self, ticket_id: int, version: int, **data: Any) -> Ticket:
+    def respond(self, ticket_id: int, version: int, at: str | DateTime | None = None, **data: Any) -> Ticket:
+        """``at``: when it happened, if phoned in late (here and in arrive, pause, resume, resolve)."""
         inp: RespondInput = validate(RespondInput, data)
+        note: dict[str, Any] = {"note": inp.note}
 
         def apply(conn: sqlite3.Connection, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
             rules.check_respond(row["status"], row["first_response_at"])
-            return {"first_response_at": to_db(now)}
+            when = self._stated(conn, row, at, now, "respond", note)
+            return {"first_response_at": to_db(when)}
 
-        return self._change("ticket.respond", ticket_id, version, apply, {"note": inp.note})
+        return self._change("ticket.respond", ticket_id, version, apply, note)
+
+    def _stated(self, conn: sqlite3.Connection, row: dict[str, Any], at: str | DateTime | None,
+                now: DateTime, step: str, note: dict[str, Any]) -> DateTime:
+        """The time a step happened: now, or the stated time once checked
+        against the steps before it. The audit event keeps its own time (when
+        it was entered) and gets ``stated_at``."""
+        when = parse_stated(at, self.timezone, now)
+        if when is None:
+            return now
+        ended, started = conn.execute(
+            "SELECT MAX(ended_at), MAX(CASE WHEN ended_at IS NULL THEN started_at END) FROM pauses WHERE ticket_id = ?",
+            (row["id"],)).fetchone()
+        t = lambda key: from_db(row[key])  # noqa: E731
+        after = [(_("the report"), t("reported_at"))]
+        if step in ("arrive", "pause", "resolve"):
+            after += [(_("the assignment"), t("assigned_at")), (_("the end of the hold"), from_db(ended))]
+        if step in ("pause", "resolve"):
+            after.append((_("the arrival"), t("arrived_at")))
+        if step == "resume":
+            after.append((_("the start of the hold"), from_db(started)))
+        check_stated(when, now, after, self.timezone)
+        note["stated_at"] = to_db(when)
+        return when
 
     def assign(self, ticket_id: int, version: int, **data: Any) -> Ticket:
         inp: AssignInput = validate(AssignInput, data)
@@ -225,53 +255,96 @@ class TicketRepo(StoreBase):
         rows = self._q("SELECT technician_id FROM tickets WHERE id = ?", (ticket_id,))
         return rows[0][0] if rows else None
 
-    def arrive(self, ticket_id: int, version: int, **data: Any) -> Ticket:
+    def arrive(self, ticket_id: int, version: int, at: str | DateTime | None = None, **data: Any) -> Ticket:
         inp: ArriveInput = validate(ArriveInput, data)
+        note: dict[str, Any] = {}
 
         def apply(conn: sqlite3.Connection, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
             rules.check_arrive(row["status"], row["technician_id"])
-            out = {"status": "onsite", "arrived_at": to_db(now), "arrival_mode": inp.mode}
+            when = self._stated(conn, row, at, now, "arrive", note)
+            out = {"status": "onsite", "arrived_at": to_db(when), "arrival_mode": inp.mode}
             if row["first_response_at"] is None:
-                out["first_response_at"] = to_db(now)  # reaching the site confirms the fault
+                out["first_response_at"] = to_db(when)  # reaching the site confirms the fault
             return out
 
-        return self._change("ticket.arrive", ticket_id, version, apply)
+        return self._change("ticket.arrive", ticket_id, version, apply, note)
 
-    def pause(self, ticket_id: int, version: int, **data: Any) -> Ticket:
+    def pause(self, ticket_id: int, version: int, at: str | DateTime | None = None, **data: Any) -> Ticket:
         inp: PauseInput = validate(PauseInput, data)
+        note: dict[str, Any] = {"note": inp.note}
 
         def apply(conn: sqlite3.Connection, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
             rules.check_pause(row["status"])
+            when = self._stated(conn, row, at, now, "pause", note)
             conn.execute(
                 "INSERT INTO pauses (ticket_id, reason, note, started_at) VALUES (?, ?, ?, ?)",
-                (ticket_id, inp.reason, inp.note, to_db(now)),
+                (ticket_id, inp.reason, inp.note, to_db(when)),
             )
             return {"status": "waiting", "paused_from": row["status"], "wait_reason": inp.reason}
 
-        return self._change("ticket.pause", ticket_id, version, apply, {"note": inp.note})
+        return self._change("ticket.pause", ticket_id, version, apply, note)
 
-    def resume(self, ticket_id: int, version: int) -> Ticket:
+    def resume(self, ticket_id: int, version: int, at: str | DateTime | None = None) -> Ticket:
+        note: dict[str, Any] = {}
+
         def apply(conn: sqlite3.Connection, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
             rules.check_resume(row["status"])
+            when = self._stated(conn, row, at, now, "resume", note)
             conn.execute(
                 "UPDATE pauses SET ended_at = ? WHERE ticket_id = ? AND ended_at IS NULL",
-                (to_db(now), ticket_id),
+                (to_db(when), ticket_id),
             )
             return {"status": row["paused_from"] or "assigned", "wait_reason": None}
 
-        return self._change("ticket.resume", ticket_id, version, apply)
+        return self._change("ticket.resume", ticket_id, version, apply, note)
 
-    def resolve(self, ticket_id: int, version: int, **data: Any) -> Ticket:
+    def resolve(self, ticket_id: int, version: int, at: str | DateTime | None = None, **data: Any) -> Ticket:
         inp: ResolveInput = validate(ResolveInput, data)
+        note: dict[str, Any] = {}
 
         def apply(conn: sqlite3.Connection, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
             rules.check_resolve(row["status"])
+            when = self._stated(conn, row, at, now, "resolve", note)
             return {
-                "status": "resolved", "resolved_at": to_db(now), "symptom": inp.symptom,
+                "status": "resolved", "resolved_at": to_db(when), "symptom": inp.symptom,
                 "cause": inp.cause, "action": inp.action, "parts": inp.parts,
             }
 
-        return self._change("ticket.resolve", ticket_id, version, apply)
+        return self._change("ticket.resolve", ticket_id, version, apply, note)
+
+    def edit_ticket(self, ticket_id: int, version: int, reason: str = "", **changes: Any) -> Ticket:
+        """Correct what was taken down at intake. A priority change needs a
+        reason and recomputes the deadlines from the report time under the new
+        priority (``_change`` derives them again); each change is audited old → new."""
+        unknown = set(changes) - set(EDITABLE)
+        if unknown:
+            raise ValidationFailed({k: _("cannot be edited") for k in sorted(unknown)})
+
+        def apply(conn: sqlite3.Connection, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
+            rules.check_edit(row["status"])
+            merged = {k: row[k] for k in ("channel", *EDITABLE)} | changes
+            inp: NewTicket = validate(NewTicket, merged)  # the intake rules, field by field
+            out = {k: getattr(inp, k) for k in EDITABLE if k in changes and getattr(inp, k) != row[k]}
+            if not out:
+                raise RuleViolation(_("Nothing to save: no field was changed."))
+            if "priority" in out and not reason.strip():
+                raise ValidationFailed.one("reason", _("a priority change needs a reason"))
+            if not ({"site_id", "equipment_id"} & set(out)):
+                return out
+            if conn.execute("SELECT 1 FROM sites WHERE id = ?", (inp.site_id,)).fetchone() is None:
+                raise ValidationFailed.one("site_id", _("no such site"))
+            if inp.equipment_id is not None:
+                eq = conn.execute("SELECT site_id FROM equipment WHERE id = ?", (inp.equipment_id,)).fetchone()
+                if eq is None:
+                    raise ValidationFailed.one("equipment_id", _("no such equipment"))
+                if eq[0] != inp.site_id:
+                    raise ValidationFailed.one("equipment_id", _("this equipment is at another site"))
+            if "equipment_id" in out:  # a second repair follows the equipment
+                found = None if inp.equipment_id is None else self._repeat_of(inp.equipment_id, from_db(row["reported_at"]))  # type: ignore[arg-type]
+                out["repeat_of"] = None if found == ticket_id else found
+            return out
+
+        return self._change("ticket.edit", ticket_id, version, apply, {"reason": reason.strip()})
 
     def close(self, ticket_id: int, version: int, **data: Any) -> Ticket:
         inp: CloseInput = validate(CloseInput, data)

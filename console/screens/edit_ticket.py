@@ -1,0 +1,132 @@
+"""Edit a ticket: correct what was taken down at intake. Every field starts
+with what the ticket says; only what was changed is sent, and each change is
+audited old → new. A priority change needs a reason and moves the deadlines."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Input, Select, Static, TextArea
+
+from store.errors import StaleTicket
+from store.models import CATEGORIES, Ticket, category_label, priority_label
+from store.text import clean
+
+from ..i18n import _
+from ..settings import apply_blink
+from ..widgets.form import FormModal, field_row, form_footer, run_write, show_error
+from ..widgets.picker import Picker
+
+FIELDS = ("priority", "reason", "category", "reporter", "phone", "site_id", "equipment_id", "description")
+
+
+class EditTicketScreen(FormModal[Ticket | None]):
+    def __init__(self, ticket: Ticket, on_conflict: Callable[[], None] | None = None) -> None:
+        super().__init__()
+        self.ticket = ticket
+        self.version = ticket.version
+        self.site_id: int | None = ticket.site_id
+        self.on_conflict = on_conflict
+        self.draft_key = ("edit", ticket.id)
+
+    @property
+    def store(self) -> Any:
+        return self.app.store  # type: ignore[attr-defined]
+
+    def _search_sites(self, text: str) -> list[tuple[int, str]]:
+        return [(s.id, f"{s.code} {s.name}") for s in self.store.sites(text, limit=8)]
+
+    def _search_equipment(self, text: str) -> list[tuple[int, str]]:
+        return [(e.id, f"{e.asset_tag}  {category_label(e.category)}  {e.model}")
+                for e in self.store.equipment(self.site_id, text, limit=8)]
+
+    def compose(self) -> ComposeResult:
+        t = self.ticket
+        with VerticalScroll(classes="form"):
+            yield Static(Content(_("Edit #{id}").format(id=t.id)), classes="title")
+            yield Static(Content(_("A priority change recomputes the deadlines from the report time "
+                                   "and needs a reason.")), classes="hint")
+            yield from field_row("priority", _("Priority"), Select(
+                [(priority_label(p), p) for p in (1, 2, 3, 4)], value=t.priority, allow_blank=False,
+                id="f-priority", compact=True))
+            yield from field_row("reason", _("Priority reason"), Input(id="f-reason", compact=True))
+            yield from field_row("category", _("Category"), Select(
+                [(category_label(c), c) for c in CATEGORIES], value=t.category, allow_blank=False,
+                id="f-category", compact=True))
+            yield from field_row("reporter", _("Reporter"), Input(t.reporter, id="f-reporter", compact=True))
+            yield from field_row("phone", _("Phone"), Input(t.phone, id="f-phone", compact=True))
+            yield from field_row("site_id", _("Site (type to search)"),
+                                 Picker(self._search_sites, _("branch name or code"), id="f-site_id"))
+            yield from field_row("equipment_id", _("Equipment (optional)"),
+                                 Picker(self._search_equipment, _("asset tag, model or category"), id="f-equipment_id"))
+            yield from field_row("description", _("Fault description"),
+                                 TextArea(t.description, id="f-description", soft_wrap=True, compact=True))
+            yield from form_footer(_("Save changes (ctrl+s)"))
+
+    def on_mount(self) -> None:
+        apply_blink(self)
+        t = self.ticket
+        _preset(self.query_one("#f-site_id", Picker), t.site_id, t.site_name)
+        _preset(self.query_one("#f-equipment_id", Picker), t.equipment_id, t.equipment_tag or "")
+        self.query_one("#f-priority").focus()
+        self.remember_initial()
+
+    def on_picker_picked(self, event: Picker.Picked) -> None:
+        if event.picker.id != "f-site_id":
+            return
+        self.site_id = event.value
+        equipment = self.query_one("#f-equipment_id", Picker)
+        if event.value != self.ticket.site_id and equipment.value is not None:
+            equipment.value = None  # the old site's equipment is not at the new one
+            equipment.input.value = ""
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "priority": self.query_one("#f-priority", Select).value,
+            "category": self.query_one("#f-category", Select).value,
+            "reporter": self.query_one("#f-reporter", Input).value,
+            "phone": self.query_one("#f-phone", Input).value,
+            "site_id": self.query_one("#f-site_id", Picker).value,
+            "equipment_id": self.query_one("#f-equipment_id", Picker).value,
+            "description": self.query_one("#f-description", TextArea).text,
+        }
+
+    def changes(self) -> dict[str, Any]:
+        """Only what differs from the ticket: an untouched field is not re-validated or audited."""
+        t = self.ticket
+        return {k: v for k, v in self.values().items()
+                if v != getattr(t, k) and not (isinstance(v, str) and v.strip() == str(getattr(t, k) or "").strip())}
+
+    def show_errors(self, errors: dict[str, str], general: str = "") -> None:
+        extra = [f"{k}: {v}" for k, v in errors.items() if k not in FIELDS]
+        for name in FIELDS:
+            show_error(self, name, errors.get(name, ""))
+        show_error(self, "general", " ".join([general, *extra]).strip())
+
+    async def action_submit(self) -> None:
+        changes = self.changes()
+        reason = self.query_one("#f-reason", Input).value
+        tid = self.ticket.id
+        ok, result = await run_write(lambda: self.store.edit_ticket(tid, self.version, reason=reason, **changes),
+                                     self.show_errors, self._stale)
+        if ok:
+            self.finish(result)
+
+    def _stale(self, exc: StaleTicket) -> None:
+        self.version = exc.version  # the next save applies to what is there now
+        if self.on_conflict:
+            self.on_conflict()
+
+
+def _preset(picker: Picker, value: int | None, label: str) -> None:
+    """A picker showing the ticket's current choice (not a search to pick from)."""
+    if value is None:
+        return
+    picker.value = value
+    picker._label = clean(label, single_line=True)  # what the input shows for a made choice
+    with picker.input.prevent(Input.Changed):
+        picker.input.value = picker._label

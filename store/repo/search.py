@@ -1,0 +1,158 @@
+"""The whole history, searched: the trigram index (migration 0005_search),
+a caller's and an asset's earlier tickets, and work notes.
+
+The index holds, per ticket, the description, reporter, site name, asset tag
+and the phone's digits, kept in step by triggers in the writing transaction.
+A trigram index finds substrings of >= 3 characters in any script; shorter
+terms are checked with LIKE on the rows the index found (or, with no longer
+term, on the index's own copy of the text, newest first)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..base import StoreBase
+from ..errors import NotFound, ValidationFailed
+from ..i18n import _
+from ..models import Ticket
+from ..rows import TICKET_SELECT, _escape_like, _ticket
+
+TRIGRAM = 3  # the shortest text the index can look up
+NOTE_MAX = 2000
+_ID = re.compile(r"#\s*(\d+)")
+_PHONE = re.compile(r"\+?[\d\s().\-/]+")
+_COLUMNS = ("description", "reporter", "site", "asset", "phone")
+_TEXT = "{" + " ".join(_COLUMNS) + "} : "  # the text columns (not ``state``)
+OPEN = 'state : "open"'  # the ticket is open (kept by the triggers)
+
+
+def digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def _quote(term: str) -> str:
+    """One FTS5 string: the trigram tokenizer matches it as a substring."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _like_any(term: str, prefix: str = "") -> tuple[str, list[str]]:
+    like = f"%{_escape_like(term)}%"
+    cols = " OR ".join(f"{prefix}{c} LIKE ? ESCAPE '\\'" for c in _COLUMNS)
+    return f"({cols})", [like] * len(_COLUMNS)
+
+
+def search_ids(text: str, open_only: bool = False) -> tuple[str, list[Any]] | None:
+    """A subquery for the ids of tickets matching ``text`` (in the index), or
+    None when ``text`` is a ``#number`` (an exact id, nothing else) or empty.
+    ``open_only`` asks the index for open tickets only (the live queue)."""
+    text = text.strip()
+    if not text or _ID.fullmatch(text):
+        return None
+    both = f" AND {OPEN}" if open_only else ""
+    if _PHONE.fullmatch(text) and len(digits(text)) >= TRIGRAM:
+        # A phone typed with any spacing: its digits, wherever they are.
+        return "SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?", [
+            f"{_TEXT}{_quote(digits(text))}{both}"]
+    terms = text.split()
+    long = [t for t in terms if len(t) >= TRIGRAM]
+    short = [t for t in terms if len(t) < TRIGRAM]
+    where: list[str] = []
+    params: list[Any] = []
+    if long:
+        where.append("ticket_search MATCH ?")
+        params.append(f"{_TEXT}({' AND '.join(_quote(t) for t in long)}){both}")
+    for t in short:
+        sql, p = _like_any(t)
+        where.append(sql)
+        params += p
+    return "SELECT rowid FROM ticket_search WHERE " + " AND ".join(where), params
+
+
+def exact_id(text: str) -> int | None:
+    """``#123`` (or ``123``) -> 123: a ticket number."""
+    text = text.strip()
+    found = _ID.fullmatch(text)
+    if found:
+        return int(found.group(1))
+    return int(text) if text.isdigit() else None
+
+
+def text_condition(text: str) -> tuple[str, list[Any]]:
+    """The WHERE part for the live queue's search over tickets ``t``:
+    ``#123`` is that ticket only; digits alone are also that ticket number;
+    anything else goes through the index, open tickets only; the
+    technician's name matches too (the queue shows it)."""
+    text = text.strip()
+    if _ID.fullmatch(text):
+        return "t.id = ?", [exact_id(text)]
+    parts: list[str] = []
+    params: list[Any] = []
+    sub = search_ids(text, open_only=True)
+    if sub is not None:
+        parts.append(sub[0])
+        params += sub[1]
+    parts.append("SELECT id FROM tickets WHERE is_open = 1 AND technician_id IN"
+                 " (SELECT id FROM technicians WHERE name LIKE ? ESCAPE '\\')")
+    params.append(f"%{_escape_like(text)}%")
+    if text.isdigit():
+        parts.append("SELECT ?")
+        params.append(int(text))
+    # One id list (a UNION, not ORs): the matches drive the read, by rowid,
+    # instead of every open ticket being tested against each alternative.
+    return f"t.id IN ({' UNION '.join(parts)})", params
+
+
+class SearchRepo(StoreBase):
+    def search(self, text: str, limit: int = 50, offset: int = 0) -> list[Ticket]:
+        """Open and closed tickets matching ``text``, newest first."""
+        text = text.strip()
+        if not text:
+            return []
+        if _ID.fullmatch(text):
+            rows = self._q(TICKET_SELECT + " WHERE t.id = ?", (exact_id(text),))
+            return [_ticket(r) for r in rows][offset:offset + limit]
+        sub = search_ids(text)
+        assert sub is not None
+        # The window is taken in the index (rowid order, newest first), so only
+        # ``limit`` tickets are read whatever the number of matches.
+        sql = f"{sub[0]} ORDER BY rowid DESC LIMIT ? OFFSET ?"
+        where, params = f"t.id IN ({sql})", [*sub[1], limit, offset]
+        if text.isdigit() and offset == 0:
+            where, params = f"({where} OR t.id = ?)", [*params, int(text)]
+        rows = self._q(TICKET_SELECT + f" WHERE {where} ORDER BY t.id DESC", params)
+        return [_ticket(r) for r in rows]
+
+    def earlier_tickets(self, phone: str | None = None, equipment_id: int | None = None,
+                        limit: int = 20) -> list[Ticket]:
+        """The caller's (same phone digits, however typed) and the asset's
+        tickets, open and closed, newest first."""
+        parts: list[str] = []
+        params: list[Any] = []
+        number = digits(phone or "")
+        if len(number) >= TRIGRAM:
+            parts.append("SELECT rowid FROM ticket_search WHERE ticket_search MATCH ? AND phone = ?")
+            params += [f"phone : {_quote(number)}", number]
+        if equipment_id is not None:
+            parts.append("SELECT id FROM tickets WHERE equipment_id = ?")
+            params.append(equipment_id)
+        if not parts:
+            return []
+        rows = self._q(TICKET_SELECT + f" WHERE t.id IN ({' UNION '.join(parts)}) ORDER BY t.id DESC LIMIT ?",
+                       [*params, limit])
+        return [_ticket(r) for r in rows]
+
+    def add_note(self, ticket_id: int, text: str) -> None:
+        """A work note: appended to the ticket's audit events (append-only by
+        the database's own triggers), so it shows in the timeline with who and
+        when. It changes no ticket field, so it needs no version."""
+        text = (text or "").strip()
+        if not text:
+            raise ValidationFailed.one("text", _("required"))
+        if len(text) > NOTE_MAX:
+            raise ValidationFailed.one("text", _("at most {n} characters").format(n=NOTE_MAX))
+        with self._write("ticket.note", ticket_id) as conn:
+            if conn.execute("SELECT 1 FROM tickets WHERE id = ?", (ticket_id,)).fetchone() is None:
+                raise NotFound(_("No ticket #{id}").format(id=ticket_id))
+            # entity 'note', not 'ticket': a conflict message lists ticket changes only.
+            self._event("ticket.note", "note", None, ticket_id, {}, {"note": text})
