@@ -90,7 +90,7 @@ class ComplaintsScreen(Screen[None]):
             style = "bold red" if c.overdue else ""
             table.add_row(Text(improve.OVERDUE_MARK if c.overdue else "", style=style), str(c.id),
                           improve.complaint_state_label(c.state), f"#{c.ticket_id}", self._local(c.received_at),
-                          Text(one(c.complainant)[:24]),
+                          Text(one(c.complainant)[:16]),
                           Text(improve.complaint_step_label(c.next_step) if c.next_step else "", style=style),
                           Text(self._local(c.due_at), style=style), key=str(c.id))
         if keep is not None:
