@@ -115,6 +115,11 @@ def _parse_value(key: str, text: str) -> Any:
         if word in ("false", "off", "no", "0"):
             return False
         fail(_("sign_in must be true or false, not {v}").format(v=text))
+    if key in ("meeting_day", "complaint_step_hours"):  # a number, a JSON object: the store checks them
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
     if key == "repeat_window_days":
         try:
             return int(text.strip())

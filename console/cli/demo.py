@@ -69,6 +69,7 @@ def _remove(path: Path) -> None:
 def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -> None:
     from demo_data.callbacks import add_demo_evaluations
     from demo_data.generate import generate_demo, generate_scale
+    from demo_data.items import add_demo_items
     from demo_data.users import add_demo_users
 
     path = obj.db_given or DATA_HOME / "demo.db"
@@ -95,6 +96,7 @@ def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -
             generate_demo(store, seed=seed, now=now)
             add_demo_users(store, obj.who()["by"] or store.actor)
             add_demo_evaluations(store, now)
+            add_demo_items(store, now)
             store.mark_demo(seed)
         except BaseException:
             # A half-built file without the demo mark would be refused next time.

@@ -143,7 +143,8 @@ def complaints_add(obj: Ctx, ticket: int, complainant: str, matter: str, receive
             except ValueError:
                 fail(_("--received is written 'YYYY-MM-DD HH:mm', not {v}").format(v=received))
         c = store.add_complaint(ticket, complainant, matter, received_at=at)
+        done = _("complaint #{id} registered against ticket #{ticket}; accept it by {due}").format(
+            id=c.id, ticket=c.ticket_id, due=_local(store, c.due_at))
     finally:
         store.close_db()
-    click.echo(_("complaint #{id} registered against ticket #{ticket}; accept it by {due}").format(
-        id=c.id, ticket=c.ticket_id, due=_local(store, c.due_at)))
+    click.echo(done)

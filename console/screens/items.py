@@ -117,7 +117,7 @@ class ItemsScreen(Screen[None]):
             table.add_row(Text(improve.OVERDUE_MARK if i.overdue else "", style=style), str(i.id),
                           Text(i.state_label, style=style), f"#{i.ticket_id}", Text(one(i.team_name)),
                           Text(one(i.foreman or "—")), Text(i.due_date.isoformat(), style=style),
-                          improve.source_label(i.source), key=str(i.id))
+                          _("callback") if i.source == "callback" else _("complaint"), key=str(i.id))
         if keep is not None:
             at = next((n for n, i in enumerate(self.shown) if i.id == keep), at)
         if self.shown:

@@ -126,6 +126,14 @@ class ItemsRepo(StoreBase):
         return [HistoryLine(at=from_db(r["at"]), actor=r["actor"], text=_item_words(r["action"], json.loads(r["new"] or "{}")))
                 for r in rows]
 
+    def closed_tickets_with_team(self, limit: int = 20) -> list[tuple[int, int, DateTime]]:
+        """The earliest closed tickets whose technician has a team: (ticket, team, closed at).
+        For the demo, which opens items and complaints on them."""
+        rows = self._q("SELECT t.id, tech.team_id, t.closed_at FROM tickets t JOIN technicians tech"
+                       " ON tech.id = t.technician_id WHERE t.status = 'closed' ORDER BY t.closed_at, t.id LIMIT ?",
+                       (limit,))
+        return [(r[0], r[1], from_db(r[2])) for r in rows]  # type: ignore[misc]
+
     # ------------------------------------------------------------ opening
     def _open_item(self, conn: sqlite3.Connection, *, ticket_id: int, team_id: int, source: str,
                    source_id: int, opened_at: DateTime) -> int:

@@ -1,0 +1,238 @@
+"""Complaints (DOMAIN.md §7): filter by state, month and overdue; register one
+against a ticket number; the selected complaint's steps (each with its due
+time, "!" when late) and whole history; its next step as a small form, and
+opening an improvement item for the ticket's team. Dispatchers and managers
+move complaints; the store refuses anyone else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Select, Static
+
+from store import improve
+from store.errors import StoreError, ValidationFailed
+from store.improve import Complaint
+
+from ..i18n import _
+from .form import ActionForm, Field
+from .items import FilterBar, my_role, one
+
+MOVERS = (None, "manager", "dispatcher")  # the roles that move complaints (store/auth.py)
+
+
+class ComplaintsScreen(Screen[None]):
+    BINDINGS = [
+        Binding("n", "add", _("Register")),
+        Binding("s", "step", _("Next step")),
+        Binding("m", "open_item", _("Open item")),
+        Binding("o", "toggle_overdue", _("Overdue only")),
+        Binding("escape", "back", _("Back")),
+    ]
+    DEFAULT_CSS = """
+    ComplaintsScreen #complaints { height: 1fr; }
+    ComplaintsScreen #complaint-detail { height: 1fr; border-top: solid $primary; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown: list[Complaint] = []
+        self.overdue_only = False
+        self.role: str | None = None
+
+    @property
+    def store(self) -> Any:
+        return self.app.store  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content(_("Complaints")), classes="title")
+        with FilterBar():
+            yield Select([(improve.complaint_state_label(s), s) for s in improve.COMPLAINT_STATES],
+                         prompt=_("All states"), id="state", compact=True)
+            yield Input(placeholder=_("YYYY-MM"), id="month", compact=True)
+            yield Static(Content(""), id="overdue-flag")
+        yield DataTable(id="complaints", cursor_type="row", zebra_stripes=True)
+        with VerticalScroll(id="complaint-detail"):
+            yield Static(Content(""), id="complaint-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("!", "#", _("State"), _("Ticket"), _("Received"), _("Complainant"), _("Next step"), _("Due"))
+        self.role = my_role(self.store)
+        self.reload()
+        table.focus()
+
+    def _local(self, at: Any) -> str:
+        return at.in_timezone(self.store.timezone).format("MM-DD HH:mm") if at else ""
+
+    def reload(self, keep: int | None = None) -> None:
+        table = self.query_one(DataTable)
+        at = table.cursor_row
+        state = self.query_one("#state", Select).value
+        month = self.query_one("#month", Input).value.strip()
+        try:
+            self.shown = self.store.complaints(state=None if state is Select.NULL else state,
+                                               month=month if len(month) == 7 else None,
+                                               overdue=True if self.overdue_only else None)
+        except StoreError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return
+        table.clear()
+        for c in self.shown:
+            style = "bold red" if c.overdue else ""
+            table.add_row(Text(improve.OVERDUE_MARK if c.overdue else "", style=style), str(c.id),
+                          improve.complaint_state_label(c.state), f"#{c.ticket_id}", self._local(c.received_at),
+                          Text(one(c.complainant)[:16]),
+                          Text(improve.complaint_step_label(c.next_step) if c.next_step else "", style=style),
+                          Text(self._local(c.due_at), style=style), key=str(c.id))
+        if keep is not None:
+            at = next((n for n, c in enumerate(self.shown) if c.id == keep), at)
+        if self.shown:
+            table.move_cursor(row=min(max(at, 0), len(self.shown) - 1))
+        self.query_one("#overdue-flag", Static).update(Content(_("overdue only") if self.overdue_only else ""))
+        self.show_detail()
+
+    def selected(self) -> Complaint | None:
+        row = self.query_one(DataTable).cursor_row
+        return self.shown[row] if self.shown and 0 <= row < len(self.shown) else None
+
+    def show_detail(self) -> None:
+        c = self.selected()
+        self.refresh_bindings()
+        out = Text()
+        if c is None:
+            out.append(_("No complaints match. Register one with n."))
+            self.query_one("#complaint-text", Static).update(out)
+            return
+        tz, now = self.store.timezone, self.store.now()
+        out.append(_("Complaint #{id} on ticket #{ticket}").format(id=c.id, ticket=c.ticket_id), style="bold")
+        if c.item_id:
+            out.append("  " + _("improvement item #{id}").format(id=c.item_id))
+        out.append(f"\n{_('From')}: ", style="bold")
+        out.append(one(c.complainant))
+        out.append(f"\n{_('Matter')}: ", style="bold")
+        out.append(one(c.matter))
+        out.append("\n\n" + _("Steps") + "\n", style="bold")
+        late = set(c.late_steps(now))
+        for step, due in c.step_due.items():
+            done = c.step_done.get(step)
+            mark = improve.OVERDUE_MARK if step in late else " "
+            when = _("done {at}").format(at=self._local(done)) if done else (
+                _("next") if step == c.next_step else "")
+            out.append(f"{mark} {improve.complaint_step_label(step):<20} {_('due')} {self._local(due)}  {when}\n",
+                       style="bold red" if step in late and not done else "")
+        for label, value in ((_("Findings"), c.findings), (_("Plan"), c.plan), (_("Follow-up"), c.follow_up),
+                             (_("Analysis"), c.analysis)):
+            if value:
+                out.append(f"{label}: ", style="bold")
+                out.append(one(value) + "\n")
+        out.append("\n" + _("History") + "\n", style="bold")
+        for h in self.store.complaint_history(c.id):
+            out.append(f"{h.at.in_timezone(tz).format('YYYY-MM-DD HH:mm')}  {one(h.actor)}  {h.text}\n")
+        self.query_one("#complaint-text", Static).update(out)
+
+    @on(DataTable.RowHighlighted)
+    def _moved(self) -> None:
+        self.show_detail()
+
+    @on(Select.Changed)
+    def _filtered(self) -> None:
+        self.reload()
+
+    @on(Input.Changed, "#month")
+    def _month(self, event: Input.Changed) -> None:
+        if len(event.value.strip()) in (0, 7):
+            self.reload()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("add", "step", "open_item") and self.role not in MOVERS:
+            return False
+        c = self.selected()
+        if action == "step":
+            return c is not None and c.next_step is not None
+        if action == "open_item":
+            return c is not None and c.item_id is None
+        return True
+
+    def action_toggle_overdue(self) -> None:
+        self.overdue_only = not self.overdue_only
+        self.reload()
+
+    def action_add(self) -> None:
+        store = self.store
+        fields = [Field("ticket_id", _("Ticket number")), Field("complainant", _("Complainant")),
+                  Field("matter", _("Matter"), "text")]
+
+        def submit(values: dict[str, Any], version: int) -> Complaint:
+            number = (values["ticket_id"] or "").strip().lstrip("#")
+            if not number.isdigit():
+                raise ValidationFailed.one("ticket_id", _("a ticket number, e.g. 1500"))
+            return store.add_complaint(int(number), values["complainant"] or "", values["matter"] or "")
+
+        self.app.push_screen(ActionForm(_("Register a complaint"), fields, submit, 0, save_label=_("Register")),
+                             lambda c: c is not None and self._done(c.id))
+
+    def action_step(self) -> None:
+        c = self.selected()
+        if c is not None and c.next_step:
+            self.app.run_worker(self.open_step(c.id))
+
+    async def open_step(self, complaint_id: int) -> None:
+        """The form of the complaint's next step (also what tests drive)."""
+        store, c = self.store, self.store.complaint(complaint_id)
+        step = c.next_step
+        if step is None:
+            return
+        label = {"investigate": _("Findings (work records, feedback, photos)"),
+                 "handle": _("Plan"), "follow_up": _("Follow-up callback note"),
+                 "close": _("Analysis of the cause")}.get(step)
+        fields = [Field("text", label, "text")] if label else []
+        if step == "handle":
+            fields.append(Field("informed", _("Complainant informed"), "select", [(_("yes"), True), (_("no"), False)]))
+
+        def submit(values: dict[str, Any], version: int) -> Complaint:
+            text = values.get("text") or ""
+            calls = {"accept": lambda: store.accept_complaint(complaint_id, version),
+                     "investigate": lambda: store.investigate_complaint(complaint_id, version, text),
+                     "handle": lambda: store.handle_complaint(complaint_id, version, text, bool(values.get("informed"))),
+                     "follow_up": lambda: store.follow_up_complaint(complaint_id, version, text),
+                     "close": lambda: store.close_complaint(complaint_id, version, text)}
+            try:
+                return calls[step]()
+            except ValidationFailed as exc:  # the store names its own fields; map them to the form's
+                raise ValidationFailed({"informed" if k == "informed" else "text": v
+                                        for k, v in exc.errors.items()}) from None
+
+        title = _("{step}: complaint #{id}").format(step=improve.complaint_step_label(step), id=complaint_id)
+        self.app.push_screen(ActionForm(title, fields, submit, c.version, save_label=improve.complaint_step_label(step),
+                                        hint=_("Due {at}").format(at=self._local(c.due_at)),
+                                        on_conflict=lambda: self.reload(keep=complaint_id)),
+                             lambda r: r is not None and self._done(complaint_id))
+
+    def action_open_item(self) -> None:
+        c = self.selected()
+        if c is None:
+            return
+        try:
+            c = self.store.open_item_from_complaint(c.id, c.version)
+        except StoreError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            self.reload(keep=c.id)
+            return
+        self.notify(_("Improvement item #{id} opened for the team's foreman.").format(id=c.item_id), markup=False)
+        self.reload(keep=c.id)
+
+    def _done(self, complaint_id: int) -> None:
+        self.notify(_("Saved."), markup=False)
+        self.reload(keep=complaint_id)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
