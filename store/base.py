@@ -52,8 +52,12 @@ class StoreBase:
         clock: Clock | None = None,
         create: bool = False,
         busy_timeout_ms: int = 5000,
+        read_only: bool = False,
     ):
         self.path = Path(path)
+        # A console no one signed into (browser mode without --as): it may look,
+        # never write, whatever the actor's role or a file with no users yet.
+        self.read_only = read_only
         # ``actor``: the person each write is for (the audit's actor). ``by``:
         # the OS login typing, when it is someone else (a manager using --actor
         # or DISPATCH_ACTOR); only a manager may, and events record it.
@@ -232,6 +236,10 @@ class StoreBase:
         """The single write path: BEGIN IMMEDIATE, authorise, commit or roll back."""
         if not self.actor.strip():  # before taking the write lock: nothing to look up
             raise PermissionDenied(_("No user name: set --actor or DISPATCH_ACTOR."))
+        if self.read_only:
+            raise PermissionDenied(_(
+                "This console is read-only: no one is signed in to it (a browser console without --as)."
+                " Use the terminal console, or ask whoever runs 'dispatch serve' to start it for you"))
         self.check_file()
         with self._lock:
             try:
@@ -289,7 +297,7 @@ class StoreBase:
         if self.file_state() is not None and file_identity(self.path) is not None:
             self._drop_old_journal()
         return type(self)(self.path, actor=self.actor, by=self.by, clock=self.clock,
-                          busy_timeout_ms=self.busy_timeout_ms)
+                          busy_timeout_ms=self.busy_timeout_ms, read_only=self.read_only)
 
     def _drop_old_journal(self) -> None:
         """A file put in place with os.replace leaves the old database's -wal and

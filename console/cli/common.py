@@ -79,6 +79,8 @@ class Ctx:
         return {"actor": actor, "by": login if actor != login else None}
 
     def open(self, **kwargs: Any) -> Store:
+        # DISPATCH_READ_ONLY=1: look, never write (what 'dispatch serve' gives a browser tab no one signed into).
+        kwargs.setdefault("read_only", os.environ.get("DISPATCH_READ_ONLY") == "1")
         return Store(self.db, **self.who(), busy_timeout_ms=busy_timeout_ms(), **kwargs)
 
 

@@ -1,0 +1,129 @@
+"""``dispatch serve``: the console in a browser, through textual-serve.
+
+textual-serve starts one app process per browser tab, each running the
+ordinary console (``dispatch --db PATH``) on the same file, so everything that
+holds for many dispatchers on one file holds here.
+
+Who is acting: textual-serve (1.1.x) has no login, and it cannot hand an
+identity from an authenticating proxy to the app: its websocket handler starts
+the fixed command with the server's own environment and passes on nothing of
+the request but the terminal size (no header such as ``Remote-User``, no
+cookie). So a browser tab is read-only (DISPATCH_READ_ONLY=1, under a name no
+user can have) unless the server is started for one named user with ``--as``
+(a laptop demo): every tab then writes as that user."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from store.errors import NotFound
+from store.i18n import _
+from store.text import clean
+
+from .common import Ctx, _db_after, busy_timeout_ms, cli, fail
+
+# The page textual-serve would serve, minus its web font from a public CDN:
+# ours loads the Roboto Mono textual-serve ships, from this host.
+TEMPLATES = Path(__file__).parent / "templates"
+
+# The actor of a read-only tab: a login holds no spaces (store/repo/users.py),
+# so no user can ever be this one, whatever is added to the file later.
+BROWSER_VIEWER = "browser viewer"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False
+
+
+def app_environment(base: dict[str, str], login: str | None) -> dict[str, str]:
+    """The environment every tab's console starts with. The console's actor is
+    the OS login (getpass reads LOGNAME, then USER): ``--as`` sets both, so the
+    writes are that user's own (not a manager acting for them); without it the
+    tab is read-only under a name that is no user's."""
+    env = dict(base)
+    env.pop("DISPATCH_ACTOR", None)  # acting-for is a terminal manager's, never a browser tab's
+    env.pop("DISPATCH_READ_ONLY", None)
+    env["LOGNAME"] = env["USER"] = login or BROWSER_VIEWER
+    if login is None:
+        env["DISPATCH_READ_ONLY"] = "1"
+    return env
+
+
+def app_command(db: Path) -> str:
+    # This interpreter and this package, whatever is on PATH; textual-serve runs it through a shell.
+    return shlex.join([sys.executable, "-m", "console.cli", "--db", str(db.resolve())])
+
+
+def check_login(obj: Ctx, login: str) -> str:
+    """``--as`` names an active user of the file (a browser tab must write as a real one)."""
+    from store.store import Store
+
+    store = Store(obj.db, actor=login, busy_timeout_ms=busy_timeout_ms())
+    try:
+        try:
+            user = store.user(login)
+        except NotFound:
+            fail(_("{login} is not a user of {path}; add them first (dispatch user add {login})").format(
+                login=login, path=obj.db))
+        if user.disabled:
+            fail(_("{login} is disabled in {path}").format(login=login, path=obj.db))
+        return user.login
+    finally:
+        store.close_db()
+
+
+@cli.command(help=_("Serve the console to web browsers (one console per tab, on the same file). "
+                    "Read-only unless started for one user with --as."))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help=_("Address to listen on; anything but loopback needs --public-host-ok."))
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help=_("Port to listen on."))
+@click.option("--as", "login", metavar="LOGIN",
+              help=_("Every tab writes as this user (an active user of the file): for a demo on one laptop."))
+@click.option("--public-host-ok", is_flag=True,
+              help=_("Allow a non-loopback --host (put an authenticating proxy in front instead if you can)."))
+# --db after the command too; no --actor: a tab never acts for someone (see app_environment).
+@click.option("--db", type=click.Path(path_type=Path), expose_value=False, callback=_db_after,
+              help=_("The database file (as before the command)."))
+@click.pass_obj
+def serve(obj: Ctx, host: str, port: int, login: str | None, public_host_ok: bool) -> None:
+    if not is_loopback(host):
+        if not public_host_ok:
+            fail(_("{host} is not a loopback address: anyone who reaches it gets the console."
+                   " Keep 127.0.0.1 behind an authenticating proxy, or add --public-host-ok").format(host=host))
+        click.echo(_("dispatch: warning: serving on {host}:{port} without any login of its own;"
+                     " anyone who can reach it sees the queue{writes}").format(
+            host=clean(host, single_line=True), port=port,
+            writes=_(" and writes as {login}").format(login=login) if login else ""), err=True)
+    if not obj.db.exists():
+        fail(_("{path} does not exist; create it with 'dispatch init'").format(path=obj.db))
+    if login is not None:
+        login = check_login(obj, login.strip())
+    # Opened once here so a damaged or newer file is one error now, not one per tab.
+    obj.open(read_only=True).close_db()
+    run_server(obj.db, host, port, login)
+
+
+def run_server(db: Path, host: str, port: int, login: str | None) -> None:
+    from textual_serve.server import Server
+
+    # textual-serve copies the server's environment into every tab's process.
+    env = app_environment(dict(os.environ), login)
+    for gone in set(os.environ) - set(env):
+        del os.environ[gone]
+    os.environ.update(env)
+    who = login or _("read-only")
+    server: Any = Server(app_command(db), host=host, port=port, title=_("Dispatch Console ({who})").format(who=who),
+                         templates_path=TEMPLATES)
+    server.serve()
