@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from pendulum import DateTime
@@ -45,6 +46,7 @@ class Snapshot:
     techs: list[Technician] | None = None
     filter: QueueFilter | None = None  # rows read for another filter are dropped
     goto: int | None = None  # the ticket the cursor was asked to land on
+    seq: int = 0  # which poll read it: an older poll's rows never replace a newer one's
     due: tuple[int, int] | None = None  # my due callbacks, my overdue improvement items
 
 
@@ -91,6 +93,8 @@ class MainScreen(TicketActions):
         self._goto: int | None = None  # a ticket the cursor should land on at the next refresh (a new one)
         self._allowed: tuple[str, ...] | None = None  # actions the footer shows now
         self._search_timer: Timer | None = None
+        self._poll_numbers = itertools.count(1)
+        self._shown_seq = 0
         # "replaced"/"deleted" while the path no longer names the file read here.
         self._orphan: str | None = None
 
@@ -144,11 +148,14 @@ class MainScreen(TicketActions):
         self.query_one(StatusBar).set_clock(self.app.clock(), self.app.tz)  # type: ignore[attr-defined]
 
     # -------------------------------------------------------------- polling
-    def _view_state(self) -> tuple[int | None, int, int, int]:
+    def _view_state(self) -> tuple[int | None, int | None, int, int, int]:
+        """(ticket to keep the cursor on, ticket asked for, cursor index, its
+        screen line, rows at the top): read together on the UI thread, so a
+        poll never pairs an old cursor with a cleared request."""
         table = self.table
         current = table.current
         top = int(table.scroll_offset.y)
-        return (current.id if current else None, table.cursor, table.cursor - top,
+        return (current.id if current else None, self._goto, table.cursor, table.cursor - top,
                 table.scrollable_content_region.height - 1 if top == 0 else 0)
 
     def request_refresh(self) -> None:
@@ -160,6 +167,9 @@ class MainScreen(TicketActions):
         """Two clocks: this one reads the database (PRAGMA data_version first,
         a query only on change); the queue's 1-second tick never queries."""
         store = self.app.store  # type: ignore[attr-defined]
+        # Polls may overlap (a refresh asked for while one runs): number them,
+        # so rows read from an older view state never land after newer ones.
+        seq = next(self._poll_numbers)
         try:
             version = store.data_version()
             now = self.app.clock()  # type: ignore[attr-defined]
@@ -179,10 +189,9 @@ class MainScreen(TicketActions):
                     snap = None
                 self.app.call_from_thread(self._poll_ok, snap, store)
                 return
-            cursor_id, cursor_index, screen_line, top_rows = self.app.call_from_thread(self._view_state)
-            # Kept until a snapshot made with it is shown: an older poll that
-            # finishes late must not swallow it.
-            goto = self._goto
+            # The goto is kept until a snapshot made with it is shown: an older
+            # poll that finishes late must not swallow it.
+            cursor_id, goto, cursor_index, screen_line, top_rows = self.app.call_from_thread(self._view_state)
             cursor_id = goto or cursor_id
             f = self.filter
             total = store.queue_count(f)
@@ -200,7 +209,7 @@ class MainScreen(TicketActions):
                 self.app.call_from_thread(self._show_rows, total, offset, rows, position, scroll)
             snap = Snapshot(
                 version=version, counts=store.counts(now), crossings=crossings, total=total, offset=offset,
-                rows=rows, cursor=position, scroll=scroll, techs=store.technicians(), filter=f, goto=goto,
+                rows=rows, cursor=position, scroll=scroll, techs=store.technicians(), filter=f, goto=goto, seq=seq,
                 due=(store.due_callbacks_count(store.actor), store.overdue_items_count(store.actor)),
             )
         except Exception as exc:  # any failure: say STALE and keep polling, never stop silently
@@ -213,8 +222,11 @@ class MainScreen(TicketActions):
         if store is not None and store is not self.app.store:  # type: ignore[attr-defined]
             return  # read from a file since reopened: the poll on the new one decides
         self._failures = 0
-        if snap is not None and snap.rows is not None and snap.version < self._data_version:
-            snap = None  # an older poll finished after a newer one was shown: drop what it read
+        if snap is not None and snap.rows is not None:
+            if snap.seq < self._shown_seq:
+                snap = None  # an older poll finished after a newer one was shown: drop what it read
+            else:
+                self._shown_seq = snap.seq
         if self._orphan is not None:  # the file came back (moved back in place)
             self._orphan = None
             self.refresh_bindings()
