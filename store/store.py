@@ -8,6 +8,7 @@ from __future__ import annotations
 from .base import default_actor
 from .derive import DERIVED, derive, ticket_clocks
 from .repo.admin import AdminRepo
+from .repo.audit import AuditRepo
 from .repo.imports import ImportRepo
 from .repo.people import PeopleRepo
 from .repo.queue import CROSSINGS_LIMIT, QueueRepo
@@ -19,7 +20,7 @@ from .repo.users import UsersRepo
 
 
 class Store(SettingsRepo, ReferenceRepo, PeopleRepo, UsersRepo, TicketRepo, SearchRepo, QueueRepo, AdminRepo,
-            ImportRepo):
+            ImportRepo, AuditRepo):
     """Everything the console and the command line ask of the file."""
 
 
