@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
+from pathlib import Path
 from typing import Any
 
 from .. import audit
@@ -98,23 +99,29 @@ class _Load:
         self.digest = audit.RowDigest(note["columns"])
 
 
+def verify_connection(conn: sqlite3.Connection, progress: Progress | None = None) -> AuditReport:
+    """Triggers, chain and replay, on one consistent snapshot of the file (a
+    read transaction: others keep writing meanwhile). ``conn`` may be any
+    connection to a file of the current schema (a backup being checked)."""
+    report = AuditReport()
+    conn.execute("BEGIN")
+    try:
+        AuditRepo._check_triggers(conn, report)
+        AuditRepo._check_chain(conn, report, progress)
+        AuditRepo._check_tickets(conn, report, progress)
+    finally:
+        conn.execute("ROLLBACK")
+    return report
+
+
 class AuditRepo(StoreBase):
     def verify_audit(self, progress: Progress | None = None) -> AuditReport:
-        """Triggers, chain and replay, on one consistent snapshot of the file
-        (a read transaction: others keep writing meanwhile)."""
-        report = AuditReport()
+        """Is the history intact? (module docstring)."""
         with self._reader() as conn:
             try:
-                conn.execute("BEGIN")
-                try:
-                    self._check_triggers(conn, report)
-                    self._check_chain(conn, report, progress)
-                    self._check_tickets(conn, report, progress)
-                finally:
-                    conn.execute("ROLLBACK")
+                return verify_connection(conn, progress)
             except sqlite3.DatabaseError as exc:
                 raise explain(self.path, exc) from None
-        return report
 
     @staticmethod
     def _check_triggers(conn: sqlite3.Connection, report: AuditReport) -> None:
@@ -151,7 +158,8 @@ class AuditRepo(StoreBase):
         if progress is not None:
             progress("chain", n, total)
 
-    def _check_tickets(self, conn: sqlite3.Connection, report: AuditReport, progress: Progress | None) -> None:
+    @staticmethod
+    def _check_tickets(conn: sqlite3.Connection, report: AuditReport, progress: Progress | None) -> None:
         loads: list[_Load] = []
         for eid, action, new in conn.execute("SELECT id, action, new FROM events WHERE entity = 'database' ORDER BY id"):
             try:
@@ -161,11 +169,13 @@ class AuditRepo(StoreBase):
             except (ValueError, AttributeError, KeyError, TypeError):
                 continue  # a damaged event is the chain's finding, not this one's
         total = conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
-        history = self._histories(conn)
+        history = AuditRepo._histories(conn)
         pending = next(history, None)
         n = 0
-        for r in conn.execute("SELECT * FROM tickets ORDER BY id"):
-            row = dict(r)
+        cur = conn.execute("SELECT * FROM tickets ORDER BY id")
+        names = [d[0] for d in cur.description]
+        for r in cur:
+            row = dict(zip(names, r, strict=True))
             tid = row["id"]
             while pending is not None and pending[0] < tid:
                 report.problems.append(_("ticket #{id} has audit events but no row (deleted around the app)").format(
@@ -175,7 +185,7 @@ class AuditRepo(StoreBase):
             if pending is not None and pending[0] == tid:
                 events = pending[1]
                 pending = next(history, None)
-            self._check_ticket(row, events, loads, report)
+            AuditRepo._check_ticket(row, events, loads, report)
             n += 1
             if progress is not None and n % PROGRESS_EVERY == 0:
                 progress("tickets", n, total)
@@ -233,3 +243,11 @@ class AuditRepo(StoreBase):
             more = _(" (and {n} more fields)").format(n=len(diffs) - 1) if len(diffs) > 1 else ""
             report.problems.append(_("ticket #{id} differs from its history: {field} is {has}, its events say {want}{more}")
                                    .format(id=tid, field=name, has=_shown(has), want=_shown(want), more=more))
+
+    def backup(self, dest: Path, progress: Progress | None = None) -> Any:
+        """A checked copy of this file at ``dest`` (store/backup.py), made from
+        one read snapshot while others keep writing."""
+        from ..backup import backup
+
+        with self._reader() as conn:
+            return backup(conn, dest, progress)
