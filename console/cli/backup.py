@@ -45,7 +45,7 @@ def problems_and_exit(problems: list[str], header: str) -> None:
 
 
 def audit_ok_line(report: AuditReport) -> str:
-    return _("ok, audit chain intact ({n:,} events, {t:,} tickets replayed; head {head})").format(
+    return _("ok, audit chain intact ({n:,} events, {t:,} tickets; head {head})").format(
         n=report.events, t=report.tickets, head=report.head[:16])
 
 
