@@ -422,6 +422,49 @@ def m0007_items(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX complaints_ticket ON complaints (ticket_id)")
 
 
+EVENTS_NO_UPDATE = ("CREATE TRIGGER events_no_update BEFORE UPDATE ON events "
+                    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END")
+EVENTS_NO_DELETE = ("CREATE TRIGGER events_no_delete BEFORE DELETE ON events "
+                    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END")
+AUDIT_BACKFILL_BATCH = 5000
+
+
+def m0008_audit_chain(db: sqlite_utils.Database) -> None:
+    """Tamper-evident history (store/audit.py): every event gets ``prev`` (the
+    hash of the event before it) and ``hash`` (over ``prev`` and its content),
+    chained in id order from the first event. The append-only triggers come
+    off only for the back-fill, inside this migration's transaction, and go
+    back exactly as they were. Tickets already there with no history of their
+    own (bulk loads before this step) are recorded as one baseline event, so
+    the check can tell them from tickets slipped in later."""
+    from .audit import FIELDS, GENESIS, link
+
+    conn = db.conn
+    conn.execute("ALTER TABLE events ADD COLUMN prev TEXT")
+    conn.execute("ALTER TABLE events ADD COLUMN hash TEXT")
+    conn.execute("DROP TRIGGER IF EXISTS events_no_update")
+    conn.execute("DROP TRIGGER IF EXISTS events_no_delete")
+    prev, last_id = GENESIS, 0
+    cols = ", ".join(FIELDS)
+    while True:
+        rows = conn.execute(f"SELECT id, {cols} FROM events WHERE id > ? ORDER BY id LIMIT ?",
+                            (last_id, AUDIT_BACKFILL_BATCH)).fetchall()
+        if not rows:
+            break
+        updates = []
+        for r in rows:
+            h = link(prev, tuple(r[1:]))
+            updates.append((prev, h, r[0]))
+            prev = h
+        conn.executemany("UPDATE events SET prev = ?, hash = ? WHERE id = ?", updates)
+        last_id = rows[-1][0]
+    conn.execute(EVENTS_NO_UPDATE)
+    conn.execute(EVENTS_NO_DELETE)
+    from .repo.audit import baseline_event
+
+    baseline_event(conn)
+
+
 # Named steps, in order; ``PRAGMA user_version`` is how many have run, and the
 # ``migrations`` table records each step's name and when it ran.
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
@@ -432,5 +475,6 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0005_search", m0005_search),
     ("0006_callbacks", m0006_callbacks),
     ("0007_items", m0007_items),
+    ("0008_audit_chain", m0008_audit_chain),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

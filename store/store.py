@@ -8,6 +8,7 @@ from __future__ import annotations
 from .base import default_actor
 from .derive import DERIVED, derive, ticket_clocks
 from .repo.admin import AdminRepo
+from .repo.audit import AuditRepo
 from .repo.callbacks import CallbacksRepo
 from .repo.complaints import ComplaintsRepo
 from .repo.imports import ImportRepo
@@ -23,7 +24,7 @@ from .repo.users import UsersRepo
 
 
 class Store(SettingsRepo, ReferenceRepo, PeopleRepo, UsersRepo, TicketRepo, SearchRepo, QueueRepo, AdminRepo,
-            ImportRepo, CallbacksRepo, ScoresRepo, ItemsRepo, ComplaintsRepo):
+            ImportRepo, CallbacksRepo, ScoresRepo, ItemsRepo, ComplaintsRepo, AuditRepo):
     """Everything the console and the command line ask of the file."""
 
 

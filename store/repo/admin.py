@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
-from ..base import StoreBase
+from ..base import StoreBase, append_events
 from ..db import explain, quick_check, wrap
 from ..derive import derive
 from ..sla import Pause
 from ..timeutil import from_db
+from .audit import loaded_note
 
 
 class AdminRepo(StoreBase):
@@ -50,7 +52,14 @@ class AdminRepo(StoreBase):
             if data.get("pauses"):
                 db["pauses"].insert_all(data["pauses"], batch_size=2000)
             if data.get("events"):
-                db["events"].insert_all(data["events"], batch_size=2000)
+                # Chained like any other event (store/audit.py); old/new as the JSON text stored.
+                append_events(self.conn, [
+                    {**e, **{k: e[k] if isinstance(e.get(k), str | None) else json.dumps(e[k], ensure_ascii=False, default=str)
+                             for k in ("old", "new")}} for e in data["events"]])
+            if data.get("tickets"):
+                # Loaded tickets have no ticket.create of their own: the load's
+                # event records them as loaded, for the audit check.
+                note = {**note, "tickets_loaded": loaded_note(self.conn, (t["id"] for t in data["tickets"]))}
             self._event(action, "database", None, None, {}, note)
 
     def max_ticket_id(self) -> int:

@@ -1,0 +1,113 @@
+"""``backup`` and ``restore`` (README "Backups"), and the audit report that
+``check`` shares with them."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from store.backup import FileReport, restore, verify_file
+from store.i18n import _
+from store.repo.audit import AuditReport
+from store.text import clean
+
+from .common import Ctx, cli, file_options, make_parent, stdout_is_tty
+
+MAX_LINES = 10
+STAGES = {"chain": _("checking the audit chain"), "tickets": _("replaying the tickets")}
+
+
+def progress_line() -> Callable[[str, int, int], None] | None:
+    """One line redrawn in place on a terminal; nothing on a pipe (a cron job's mail stays short)."""
+    if not stdout_is_tty():
+        return None
+
+    def show(stage: str, done: int, total: int) -> None:
+        line = _("{what}: {done:,} of {total:,}").format(what=STAGES.get(stage, stage), done=done, total=total)
+        click.echo("\r" + line.ljust(60), nl=False)
+        if done >= total and stage == "tickets":
+            click.echo("\r" + " " * 60 + "\r", nl=False)
+
+    return show
+
+
+def problems_and_exit(problems: list[str], header: str) -> None:
+    """One line per problem on stderr, at most MAX_LINES of them, and exit 2."""
+    click.echo(f"dispatch: error: {clean(header, single_line=True)}", err=True)
+    for line in problems[:MAX_LINES]:
+        click.echo("  " + clean(line, single_line=True), err=True)
+    if len(problems) > MAX_LINES:
+        click.echo("  " + _("… and {n} more").format(n=len(problems) - MAX_LINES), err=True)
+    sys.exit(2)
+
+
+def audit_ok_line(report: AuditReport) -> str:
+    return _("ok, audit chain intact ({n:,} events, {t:,} tickets; head {head})").format(
+        n=report.events, t=report.tickets, head=report.head[:16])
+
+
+def report_audit(report: AuditReport, path: Path) -> None:
+    """What ``check`` says about the history: ok in one line, or each problem."""
+    if report.ok:
+        click.echo(audit_ok_line(report))
+        return
+    problems_and_exit(report.problems, _("{path}: the audit history does not hold ({n} problems):").format(
+        path=path, n=len(report.problems)))
+
+
+def _said(report: FileReport) -> str:
+    events = report.audit.events if report.audit else 0
+    chain = (_("audit chain intact, head {head}").format(head=report.audit.head[:16]) if report.audit
+             else _("made before the audit chain: integrity only"))
+    return _("{size:,} bytes, schema {v}, {t:,} tickets, {e:,} audit events, integrity ok, {chain}").format(
+        size=report.size, v=report.schema, t=report.tickets, e=events, chain=chain)
+
+
+@cli.command("backup", short_help=_("Copy the file safely while others work, and check the copy."), help=_(
+    "Make a consistent copy of the database while others keep working (SQLite's online backup), check it"
+    " (integrity and the audit chain) and only then put it at DEST. DEST may be a folder: the copy is then"
+    " named after the file and the time (UTC), e.g. dispatch-20261125T090000Z.db. See README \"Backups\"."))
+@click.argument("dest", type=click.Path(path_type=Path))
+@file_options
+@click.pass_obj
+def backup_cmd(obj: Ctx, dest: Path) -> None:
+    store = obj.open()
+    try:
+        if dest.is_dir() or str(dest).endswith("/"):
+            stamp = store.now().format("YYYYMMDD[T]HHmmss[Z]")
+            dest = dest / f"{obj.db.stem}-{stamp}.db"
+        make_parent(dest)
+        if dest.resolve() == obj.db.resolve():
+            problems_and_exit([], _("{dest} is the database itself; back up to another file").format(dest=dest))
+        report = store.backup(dest, progress_line())
+    finally:
+        store.close_db()
+    click.echo(_("{dest}: backup of {src}: {what}").format(dest=dest, src=obj.db, what=_said(report)))
+
+
+@cli.command("restore", short_help=_("Put a checked backup in place of the file."), help=_(
+    "Check the backup SRC (integrity and the audit chain) and put a copy of it in place of the database"
+    " (--db) in one atomic rename. The current contents are replaced: back them up first if you may want"
+    " them. Consoles that have the file open say it was replaced and offer to reopen it (ctrl+o)."))
+@click.argument("src", type=click.Path(path_type=Path))
+@click.option("--yes", is_flag=True, help=_("Do not ask before replacing the file (a terminal asks)."))
+@file_options
+@click.pass_obj
+def restore_cmd(obj: Ctx, src: Path, yes: bool) -> None:
+    target = obj.db
+    if src.exists() and target.exists() and src.resolve() == target.resolve():
+        problems_and_exit([], _("{src} is the database itself").format(src=src))
+    first = verify_file(src, progress_line()) if src.is_file() else None
+    if first is not None and not first.ok:
+        problems_and_exit(first.problems, _("{src} failed its check; {target} left as it was:").format(
+            src=src, target=target))
+    if target.exists() and not yes and sys.stdin.isatty() and not click.confirm(
+            _("Replace {target} with {src}? Its current contents are discarded.").format(target=target, src=src)):
+        click.echo(_("nothing changed"))
+        return
+    make_parent(target)
+    report = restore(src, target, progress_line())
+    click.echo(_("{target}: restored from {src}: {what}").format(target=target, src=src, what=_said(report)))
