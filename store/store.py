@@ -15,6 +15,7 @@ from .repo.items import ItemsRepo
 from .repo.people import PeopleRepo
 from .repo.queue import CROSSINGS_LIMIT, QueueRepo
 from .repo.reference import ReferenceRepo
+from .repo.reports import ReportsRepo
 from .repo.scores import ScoresRepo
 from .repo.settings import SettingsRepo, calendar_from
 from .repo.tickets import TicketRepo
@@ -22,7 +23,7 @@ from .repo.users import UsersRepo
 
 
 class Store(SettingsRepo, ReferenceRepo, PeopleRepo, UsersRepo, TicketRepo, QueueRepo, AdminRepo, ImportRepo,
-            CallbacksRepo, ScoresRepo, ItemsRepo, ComplaintsRepo):
+            CallbacksRepo, ScoresRepo, ItemsRepo, ComplaintsRepo, ReportsRepo):
     """Everything the console and the command line ask of the file."""
 
 
