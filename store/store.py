@@ -10,6 +10,7 @@ from .derive import DERIVED, derive, ticket_clocks
 from .repo.admin import AdminRepo
 from .repo.callbacks import CallbacksRepo
 from .repo.complaints import ComplaintsRepo
+from .repo.exports import ExportsRepo
 from .repo.imports import ImportRepo
 from .repo.items import ItemsRepo
 from .repo.people import PeopleRepo
@@ -23,7 +24,8 @@ from .repo.users import UsersRepo
 
 
 class Store(SettingsRepo, ReferenceRepo, PeopleRepo, UsersRepo, TicketRepo, QueueRepo, AdminRepo, ImportRepo,
-            CallbacksRepo, ScoresRepo, ItemsRepo, ComplaintsRepo, ReportsRepo):
+            CallbacksRepo, ScoresRepo, ItemsRepo, ComplaintsRepo, ReportsRepo,
+            ExportsRepo):
     """Everything the console and the command line ask of the file."""
 
 
