@@ -293,10 +293,13 @@ def fmt(value: float | None, unit: Unit) -> str:
     return f"{round(value):,}"
 
 
-def target_text(f: Figure) -> str:
+def target_text(f: Figure, *, short: bool = False) -> str:
+    """"≥ 98.0 % ✗ missed" (``short``: "≥98.0 % ✗", for narrow screens; ✓/✗ are shapes, not colours)."""
     if f.target is None or f.better is None:
         return ""
     sign = "≥" if f.better == "higher" else "≤"
+    if short:
+        return f"{sign}{fmt(f.target, f.unit)} {'' if f.on_target is None else '✓' if f.on_target else '✗'}".rstrip()
     mark = {True: "✓ " + _("met"), False: "✗ " + _("missed"), None: ""}[f.on_target]
     return f"{sign} {fmt(f.target, f.unit)} {mark}".rstrip()
 

@@ -219,6 +219,7 @@ class ReportsRepo(StoreBase):
                 if repeat_of is not None:
                     raw.repeats += 1
                     add("repeats", tid)
+            missed_any = False
             for clock, at in (("response", 8), ("onsite", 11), ("resolve", 14)):
                 happened, active, window = row[at], row[at + 1], row[at + 2]
                 if happened:
@@ -238,6 +239,10 @@ class ReportsRepo(StoreBase):
                 elif not cx and active > window:
                     met[clock][1] += 1
                     add(f"missed_{clock}", tid)
+                if active > window and (happened or not cx):
+                    missed_any = True
+            if missed_any:
+                add("breached", tid)
         raw.sla = {c: (m, d) for c, (m, d) in met.items()}
         self._check(cancel)
         for tid, active, window, refailed in self._rows(conn, _RESOLVED.format(scope=where), p):
