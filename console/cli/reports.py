@@ -125,7 +125,23 @@ def report(obj: Ctx, month: str | None, week: str | None, day: str | None, first
         click.echo("  ".join(c + " " * (w - cell_len(c)) for c, w in zip(line, widths, strict=True)).rstrip())
 
 
-@cli.group(help=_("Workbooks (.xlsx) and ticket exports (CSV, JSON) for meetings and cron."))
+class ExportGroup(click.Group):
+    """``dispatch export TABLE`` (sites, equipment, technicians, users: the
+    reference CSV that ``import`` reads, console/cli/reference.py) keeps
+    working beside the reports' ``export tickets|daily|month|form``."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        from .reference import TABLES
+        from .reference import export as export_table
+
+        if args and args[0].lower() in TABLES.choices:
+            return "table", export_table, args  # the table name is that command's argument
+        return super().resolve_command(ctx, args)
+
+
+@cli.group(cls=ExportGroup, help=_(
+    "Workbooks (.xlsx) and ticket exports (CSV, JSON) for meetings and cron; 'dispatch export sites|equipment|"
+    "technicians|users' writes a reference table as the CSV import reads."))
 def export() -> None:
     pass
 
