@@ -465,6 +465,19 @@ def m0008_audit_chain(db: sqlite_utils.Database) -> None:
     baseline_event(conn)
 
 
+def m0009_report_indexes(db: sqlite_utils.Database) -> None:
+    """The managers' figures read a period's tickets by when they were
+    reported, resolved and cancelled, and the backlog at a period's end by the
+    open tickets' report time (store/repo/reports.py): index ranges, not a scan
+    of every ticket ever reported."""
+    db.execute("CREATE INDEX IF NOT EXISTS tickets_reported ON tickets(reported_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS tickets_resolved ON tickets(resolved_at) WHERE resolved_at IS NOT NULL")
+    db.execute("CREATE INDEX IF NOT EXISTS tickets_cancelled ON tickets(cancelled_at) WHERE cancelled_at IS NOT NULL")
+    db.execute("CREATE INDEX IF NOT EXISTS tickets_open_reported ON tickets(reported_at) WHERE is_open = 1")
+    db.execute("CREATE INDEX IF NOT EXISTS complaints_received ON complaints(received_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS improvement_items_due_date ON improvement_items(due_date)")
+
+
 # Named steps, in order; ``PRAGMA user_version`` is how many have run, and the
 # ``migrations`` table records each step's name and when it ran.
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
@@ -476,5 +489,6 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0006_callbacks", m0006_callbacks),
     ("0007_items", m0007_items),
     ("0008_audit_chain", m0008_audit_chain),
+    ("0009_report_indexes", m0009_report_indexes),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

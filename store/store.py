@@ -11,11 +11,13 @@ from .repo.admin import AdminRepo
 from .repo.audit import AuditRepo
 from .repo.callbacks import CallbacksRepo
 from .repo.complaints import ComplaintsRepo
+from .repo.exports import ExportsRepo
 from .repo.imports import ImportRepo
 from .repo.items import ItemsRepo
 from .repo.people import PeopleRepo
 from .repo.queue import CROSSINGS_LIMIT, QueueRepo
 from .repo.reference import ReferenceRepo
+from .repo.reports import ReportsRepo
 from .repo.scores import ScoresRepo
 from .repo.search import SearchRepo
 from .repo.settings import SettingsRepo, calendar_from
@@ -24,7 +26,7 @@ from .repo.users import UsersRepo
 
 
 class Store(SettingsRepo, ReferenceRepo, PeopleRepo, UsersRepo, TicketRepo, SearchRepo, QueueRepo, AdminRepo,
-            ImportRepo, CallbacksRepo, ScoresRepo, ItemsRepo, ComplaintsRepo, AuditRepo):
+            ImportRepo, CallbacksRepo, ScoresRepo, ItemsRepo, ComplaintsRepo, AuditRepo, ReportsRepo, ExportsRepo):
     """Everything the console and the command line ask of the file."""
 
 

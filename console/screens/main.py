@@ -73,6 +73,7 @@ class MainScreen(TicketActions):
         Binding("C", "complaints", _("Complaints"), show=False),
         Binding("K", "callbacks", _("Callbacks"), show=False),
         Binding("Y", "scores", _("Scores"), show=False),
+        Binding("R", "reports", _("Reports"), show=False),
     ]
 
     def __init__(self) -> None:
@@ -522,6 +523,10 @@ class MainScreen(TicketActions):
     def action_scores(self) -> None:
         from .scores import ScoresScreen
         self.app.push_screen(ScoresScreen())
+
+    def action_reports(self) -> None:
+        from .reports import ReportsScreen
+        self.app.push_screen(ReportsScreen())
 
     def action_quit_app(self) -> None:
         self.app.exit()

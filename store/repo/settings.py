@@ -6,7 +6,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from .. import evaluations, improve
+from .. import evaluations, figures, improve
 from ..base import StoreBase
 from ..calendar import calendar_from, check_calendar
 from ..derive import derive
@@ -45,7 +45,7 @@ class SettingsRepo(StoreBase):
     # Settings a user may change (``dispatch set``); internal keys such as the
     # demo marker are written only by their own methods, never through here.
     SETTABLE = ("calendar", "center_name", "complaint_step_hours", "currency", "fee_confirm_above",
-                "meeting_day", "repeat_window_days", "sign_in", "timezone", *evaluations.SETTINGS)
+                "meeting_day", "repeat_window_days", "report_targets", "sign_in", "timezone", *evaluations.SETTINGS)
 
     @staticmethod
     def check_setting(key: str, value: Any) -> Any:
@@ -77,6 +77,8 @@ class SettingsRepo(StoreBase):
             return value
         if key == "meeting_day":  # the fault-analysis meeting: improvement items fall due on it
             return improve.check_meeting_day(value)
+        if key == "report_targets":  # the figures' targets (store/figures.py DEFAULT_TARGETS)
+            return figures.check_targets(value)
         if key == "complaint_step_hours":
             return improve.check_step_hours(value)
         if key == "repeat_window_days":

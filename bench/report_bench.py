@@ -1,0 +1,73 @@
+"""The managers' figures and the monthly workbook at scale: the month report
+(the month and the one before, all figures) over a 1,000,000-ticket file
+(target about 1 s), its charts, and the time to write the month's workbook.
+
+Run: .venv/bin/python bench/report_bench.py [--db PATH] [--scale N]
+The file is built once with ``dispatch demo --scale N --no-console`` (default
+1,000,000 tickets over the last year, about 80,000 a month) and kept."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from store import Store
+from store.base import default_actor
+from store.figures import Period
+from store.transfer.workbooks import write_month
+
+
+def build(path: Path, scale: int) -> None:
+    started = time.perf_counter()
+    exe = Path(sys.executable).with_name("dispatch")
+    subprocess.run([str(exe), "--db", str(path), "demo", "--scale", str(scale), "--no-console"], check=True,
+                   stdout=subprocess.DEVNULL, env={**os.environ, "DISPATCH_BUSY_TIMEOUT_MS": "60000"})
+    print(f"built {path} ({scale:,} extra tickets) in {time.perf_counter() - started:.0f} s")
+
+
+def timed(fn, runs: int = 3) -> tuple[float, object]:  # type: ignore[no-untyped-def]
+    times, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", type=Path, default=Path("/tmp/report_bench.db"))
+    parser.add_argument("--scale", type=int, default=1_000_000)
+    args = parser.parse_args()
+    if not args.db.exists():
+        build(args.db, args.scale)
+    started = time.perf_counter()
+    store = Store(args.db, actor=default_actor())  # the first open adds the report indexes (migration)
+    print(f"opened in {time.perf_counter() - started:.1f} s; {store.stats()['tickets']:,} tickets")
+    month = store.previous_month(store.this_month())
+    period = Period.parse_month(month)
+    median, report = timed(lambda: store.report(period))
+    print(f"month report {month} (+ {report.previous.label()}), {report.figure('opened').value:,.0f} tickets opened: "  # type: ignore[attr-defined]
+          f"median {median * 1000:.0f} ms of 3 (target about 1000 ms)")
+    median, _charts = timed(lambda: store.report_charts(period))
+    print(f"charts {month}: median {median * 1000:.0f} ms of 3")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "month.xlsx"
+        started = time.perf_counter()
+        done = write_month(store, month, out)
+        took = time.perf_counter() - started
+        print(f"month workbook {month}: {done['tickets']:,} tickets in {took:.1f} s "
+              f"({took / done['tickets'] * 50_000:.1f} s per 50,000 tickets), {out.stat().st_size / 1e6:.1f} MB")
+    store.close_db()
+
+
+if __name__ == "__main__":
+    main()

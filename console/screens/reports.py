@@ -1,0 +1,324 @@
+"""The reports screen (`R` on the main screen): the managers' figures beside
+the previous period (or the same period a year before) and the targets, and
+charts where looking beats reading. Period, scope and comparison come from the
+keyboard; Enter on a figure, or on a row of a chart's legend, lists the tickets
+behind it, and Enter there opens a ticket.
+
+Every read runs in a worker on the store's own read connections; a newer
+request sets the older one's cancel flag, which stops its SQL. plotext 5
+counts a CJK character as one column, so axes carry short codes (#1…, MM-DD)
+and the names stand in the legend table beside the chart."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Static
+from textual_plotext import PlotextPlot
+
+from store.errors import StoreError
+from store.figures import SCOPE_KINDS, Period, Scope, fmt, scope_word, target_text
+from store.repo.reports import ReportCancelled
+from store.scoring import show
+from store.text import clean
+
+from ..i18n import _
+
+VIEWS = ("figures", "per_day", "sla", "ranking", "breaches")
+KINDS = ("month", "week", "day")
+
+
+def _c(value: object) -> str:
+    return clean(str(value or ""), single_line=True)
+
+
+def _name(value: object, cells: int = 14) -> Text:
+    """A name cut to ``cells`` terminal columns (a CJK character takes two), so the legend keeps its numbers."""
+    text = Text(_c(value))
+    text.truncate(cells, overflow="ellipsis")
+    return text
+
+
+class DrillScreen(ModalScreen[None]):
+    """The tickets behind a figure or a bar; Enter opens one."""
+
+    BINDINGS = [Binding("escape,q", "back", _("Back"))]
+    DEFAULT_CSS = "DrillScreen > Vertical { width: 90%; height: 80%; border: round $accent; background: $surface; }"
+
+    def __init__(self, title: str, total: int, rows: list[Any]) -> None:
+        super().__init__()
+        self.heading, self.total, self.rows = title, total, rows
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            shown = _("{n} tickets").format(n=self.total) if self.total <= len(self.rows) else _(
+                "{n} tickets, the first {m} shown").format(n=self.total, m=len(self.rows))
+            yield Static(Content(f"{self.heading} · {shown}"), classes="title")
+            yield DataTable(id="drill", cursor_type="row", zebra_stripes=True)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(_("Ticket"), _("P"), _("Status"), _("Reported"), _("Site"), _("Technician"), _("Fault"))
+        tz = self.app.store.timezone  # type: ignore[attr-defined]
+        for r in self.rows:
+            table.add_row(Text(f"#{r.id}"), Text(f"P{r.priority}"), Text(r.status),
+                          Text(r.reported_at.in_timezone(tz).format("MM-DD HH:mm")), Text(_c(r.site)),
+                          Text(_c(r.technician)), Text(_c(r.description)[:60]), key=str(r.id))
+        if not self.rows:
+            table.add_row(Text(_("No tickets.")), *[Text("")] * 6)
+        table.focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value and event.row_key.value.isdigit():
+            from .detail import DetailScreen
+
+            self.app.push_screen(DetailScreen(int(event.row_key.value)))
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+class ReportsScreen(Screen[None]):
+    BINDINGS = [
+        Binding("left_square_bracket", "shift(-1)", _("Earlier"), key_display="["),
+        Binding("right_square_bracket", "shift(1)", _("Later"), key_display="]"),
+        Binding("p", "period", _("Month/week/day")),
+        Binding("s", "scope", _("Scope")),
+        Binding("n", "scope_next", _("Next in scope"), show=False),
+        Binding("c", "compare", _("Compare")),
+        Binding("v", "view", _("Chart")),
+        Binding("escape,q", "back", _("Back")),
+    ]
+    DEFAULT_CSS = """
+    ReportsScreen #rp-title { height: 1; text-style: bold; padding: 0 1; }
+    ReportsScreen #rp-status { height: 1; padding: 0 1; color: $text-muted; }
+    ReportsScreen #figures { height: 1fr; }
+    ReportsScreen #charts { height: 1fr; display: none; }
+    ReportsScreen #plot { width: 1fr; }
+    ReportsScreen #legend { width: 34; }
+    """
+
+    def __init__(self, period: Period | None = None) -> None:
+        super().__init__()
+        self.period: Period | None = period
+        self.scope = Scope()
+        self.scope_values: list[tuple[Any, str]] = []
+        self.year_before = False
+        self.view = "figures"
+        self.report: Any = None
+        self.charts: Any = None
+        self.ranking: Any = None
+        self.cancel = threading.Event()
+
+    @property
+    def store(self) -> Any:
+        return self.app.store  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="rp-title")
+        yield DataTable(id="figures", cursor_type="row", zebra_stripes=True)
+        with Horizontal(id="charts"):
+            yield PlotextPlot(id="plot")
+            yield DataTable(id="legend", cursor_type="row")
+        yield Static("", id="rp-status")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        if self.period is None:
+            self.period = Period.month(self.store.today())
+        table = self.query_one("#figures", DataTable)
+        table.add_columns(_("Figure"), _("Now"), _("Before"), _("Change"), _("Target"))
+        table.focus()
+        self.load()
+
+    # ------------------------------------------------------------ loading
+    def _previous(self) -> Period:
+        assert self.period is not None
+        if not self.year_before:
+            return self.period.previous()
+        p = self.period
+        back = lambda d: date(d.year - 1, d.month, min(d.day, 28)) if (d.month, d.day) == (2, 29) else date(d.year - 1, d.month, d.day)  # noqa: E731
+        return Period(p.kind, back(p.start), back(p.end))
+
+    def load(self) -> None:
+        self.cancel.set()  # the report still running for the last choice stops
+        self.cancel = threading.Event()
+        self._title()
+        self.query_one("#rp-status", Static).update(Content(_("reading…")))
+        self._read(self.period, self.scope, self._previous(), self.cancel)
+
+    @work(thread=True, exclusive=True, group="report", exit_on_error=False)
+    def _read(self, period: Period, scope: Scope, previous: Period, cancel: threading.Event) -> None:
+        try:
+            report = self.store.report(period, scope, previous=previous, cancel=cancel)
+            charts = self.store.report_charts(period, scope, cancel=cancel)
+            ranking = self.store.month_scores(period.start.strftime("%Y-%m"))
+        except ReportCancelled:
+            return
+        except StoreError as exc:
+            self.app.call_from_thread(self.notify, _c(exc), severity="error", markup=False)
+            return
+        if not cancel.is_set():
+            self.app.call_from_thread(self._show, report, charts, ranking)
+
+    def _title(self) -> None:
+        assert self.period is not None
+        self.query_one("#rp-title", Static).update(Content(_("Reports · {period} · {scope} · compared with {before}").format(
+            period=self.period.label(), scope=_c(self.scope.label()), before=self._previous().label())))
+
+    def _show(self, report: Any, charts: Any, ranking: Any) -> None:
+        self.report, self.charts, self.ranking = report, charts, ranking
+        table = self.query_one("#figures", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for f in report.figures:
+            table.add_row(Text(f.label), Text(fmt(f.value, f.unit), justify="right"),
+                          Text(fmt(f.previous, f.unit), justify="right"), Text(f.arrow), Text(target_text(f, short=True)),
+                          key=f.key)
+        if row:
+            table.move_cursor(row=min(row, table.row_count - 1))
+        self.query_one("#rp-status", Static).update(Content(
+            _("[ ] move · p day/week/month · s n scope · c compare · v charts · ⏎ tickets")))
+        self._draw()
+
+    # ------------------------------------------------------------- charts
+    def _draw(self) -> None:
+        figures, charts = self.query_one("#figures", DataTable), self.query_one("#charts")
+        figures.display = self.view == "figures"
+        charts.display = self.view != "figures"
+        if self.view == "figures" or self.charts is None:
+            figures.focus()
+            return
+        plot = self.query_one("#plot", PlotextPlot)
+        legend = self.query_one("#legend", DataTable)
+        legend.clear(columns=True)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.theme("pro")  # plain: no colour carries meaning, the legend names each series
+        c = self.charts
+        ticks = list(range(1, len(c.days) + 1))
+        every = max(1, len(ticks) // 6)
+        labels = [d.strftime("%m-%d") for d in c.days]
+        if self.view == "per_day":
+            series = [c.per_priority[p] for p in (1, 2, 3, 4)]
+            plt.stacked_bar(ticks, series, labels=["P1", "P2", "P3", "P4"])
+            plt.xticks(ticks[::every], labels[::every])
+            plt.title(_("Tickets opened per day by priority"))
+            legend.add_columns(_("Priority"), _("Tickets"))
+            for p, s in zip((1, 2, 3, 4), series, strict=True):
+                legend.add_row(Text(f"P{p}"), Text(str(sum(s)), justify="right"))
+        elif self.view == "sla":
+            pts = [(x, 100 * v) for x, v in zip(ticks, c.sla_trend, strict=True) if v is not None]
+            if pts:
+                plt.plot([x for x, _y in pts], [y for _x, y in pts], marker="braille")
+            plt.ylim(0, 100)
+            plt.xticks(ticks[::every], labels[::every])
+            plt.title(_("SLA met per day reported (%)"))
+            legend.add_columns(_("Day"), _("Met"))
+            for d, v in zip(c.days, c.sla_trend, strict=True):
+                legend.add_row(Text(d.strftime("%m-%d")), Text(fmt(v, "share"), justify="right"))
+        elif self.view == "ranking":
+            techs = (self.ranking.technicians if self.ranking else [])[:10]
+            plt.title(_("Technician ranking {month}").format(month=self.period.start.strftime("%Y-%m")))  # type: ignore[union-attr]
+            if techs:
+                # Horizontal bars draw bottom-up: reversed, so #1 is on top.
+                plt.bar([f"#{r.rank}" for r in reversed(techs)], [float(r.score) for r in reversed(techs)],
+                        orientation="horizontal")
+            legend.add_columns(_("#"), _("Technician"), _("Score"))
+            for r in techs:
+                legend.add_row(Text(f"#{r.rank}"), _name(r.name), Text(show(r.score), justify="right"),
+                               key=f"tech:{r.key}")
+        else:
+            sites = c.breaches_site[:10]
+            plt.title(_("Tickets with a missed clock, by site"))
+            if sites:
+                plt.bar([f"#{i}" for i in range(len(sites), 0, -1)], [n for *_x, n in reversed(sites)],
+                        orientation="horizontal")
+            legend.add_columns(_("#"), _("Site"), _("Missed"))
+            for i, (sid, name, n) in enumerate(sites, 1):
+                legend.add_row(Text(f"#{i}"), _name(name), Text(str(n), justify="right"), key=f"site:{sid}")
+            for cat, n in c.breaches_category[:5]:
+                legend.add_row(Text("·"), _name(cat), Text(str(n), justify="right"), key=f"category:{cat}")
+        plot.refresh()
+        legend.focus()
+
+    # ---------------------------------------------------------- drill down
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        key = event.row_key.value or ""
+        if event.data_table.id == "figures" and self.report is not None:
+            f = self.report.figure(key)
+            if f.drill:
+                self._drill(f.label, self.scope, f.drill)
+        elif event.data_table.id == "legend" and ":" in key:
+            kind, value = key.split(":", 1)
+            if kind == "tech":
+                self._drill(_("Closed"), Scope("technician", int(value)), "closed")
+            else:
+                scope = Scope(kind, int(value) if kind == "site" else value)  # type: ignore[arg-type]
+                self._drill(_("Missed a clock"), scope, "breached")
+
+    @work(thread=True, exclusive=True, group="drill", exit_on_error=False)
+    def _drill(self, title: str, scope: Scope, drill: str) -> None:
+        try:
+            total, rows = self.store.report_tickets(self.period, scope, drill)
+        except StoreError as exc:
+            self.app.call_from_thread(self.notify, _c(exc), severity="error", markup=False)
+            return
+        self.app.call_from_thread(self.app.push_screen, DrillScreen(_c(title), total, rows))
+
+    # -------------------------------------------------------------- keys
+    def action_shift(self, step: int) -> None:
+        assert self.period is not None
+        if self.period.kind == "month":
+            self.period = self.period.following() if step > 0 else self.period.previous()
+        else:
+            self.period = Period(self.period.kind, self.period.start + timedelta(days=step * self.period.days),
+                                 self.period.end + timedelta(days=step * self.period.days))
+        self.load()
+
+    def action_period(self) -> None:
+        assert self.period is not None
+        kind = KINDS[(KINDS.index(self.period.kind) + 1) % len(KINDS)] if self.period.kind in KINDS else "month"
+        anchor = self.period.start
+        self.period = {"month": Period.month, "week": Period.week, "day": Period.day}[kind](anchor)
+        self.load()
+
+    def action_scope(self) -> None:
+        kind = SCOPE_KINDS[(SCOPE_KINDS.index(self.scope.kind) + 1) % len(SCOPE_KINDS)]
+        self.scope_values = self.store.scope_choices(kind)
+        if kind != "center" and not self.scope_values:
+            self.notify(_("No {kind} to choose").format(kind=scope_word(kind)), markup=False)
+            return
+        self.scope = Scope(kind, *self.scope_values[0]) if kind != "center" else Scope()
+        self.load()
+
+    def action_scope_next(self) -> None:
+        if self.scope.kind == "center" or not self.scope_values:
+            return
+        keys = [v for v, _n in self.scope_values]
+        i = (keys.index(self.scope.value) + 1) % len(keys) if self.scope.value in keys else 0
+        self.scope = Scope(self.scope.kind, *self.scope_values[i])
+        self.load()
+
+    def action_compare(self) -> None:
+        self.year_before = not self.year_before
+        self.load()
+
+    def action_view(self) -> None:
+        self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
+        self._draw()
+
+    def action_back(self) -> None:
+        self.cancel.set()
+        self.app.pop_screen()

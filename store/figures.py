@@ -1,0 +1,379 @@
+"""The arithmetic of the managers' figures (DOMAIN.md §8): periods, scopes,
+percentiles, shares, targets and the comparison with the previous period.
+Pure: no SQL, no I/O (store/repo/reports.py reads the rows).
+
+Percentiles are nearest-rank: the p-th percentile of n sorted values is the
+value at rank ceil(p/100 × n) (1-based), so it is always one of the values
+(the median of 1, 2, 3, 4 is 2; its 80th percentile is 4). A figure with
+nothing to measure is None and shows as "–", never 0."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from .errors import RuleViolation
+from .i18n import _
+
+PeriodKind = Literal["day", "week", "month", "custom"]
+ScopeKind = Literal["center", "team", "technician", "site", "category"]
+Unit = Literal["seconds", "share", "count", "score"]
+Better = Literal["higher", "lower"]
+SCOPE_KINDS: tuple[ScopeKind, ...] = ("center", "team", "technician", "site", "category")
+
+
+# ------------------------------------------------------------------ periods
+@dataclass(frozen=True)
+class Period:
+    """Local days ``start`` .. ``end`` (exclusive) in the site's zone."""
+
+    kind: PeriodKind
+    start: date
+    end: date
+
+    @classmethod
+    def day(cls, d: date) -> Period:
+        return cls("day", d, d + timedelta(days=1))
+
+    @classmethod
+    def week(cls, d: date) -> Period:
+        """The ISO week (Monday first) holding ``d``."""
+        monday = d - timedelta(days=d.weekday())
+        return cls("week", monday, monday + timedelta(days=7))
+
+    @classmethod
+    def month(cls, d: date) -> Period:
+        first = date(d.year, d.month, 1)
+        nxt = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+        return cls("month", first, nxt)
+
+    @classmethod
+    def custom(cls, start: date, last: date) -> Period:
+        """``start`` to ``last`` inclusive."""
+        if last < start:
+            raise RuleViolation(_("The period ends ({last}) before it starts ({start})").format(last=last, start=start))
+        return cls("custom", start, last + timedelta(days=1))
+
+    @classmethod
+    def parse_month(cls, text: str) -> Period:
+        try:
+            year, mon = (int(p) for p in text.strip().split("-"))
+            return cls.month(date(year, mon, 1))
+        except (ValueError, TypeError):
+            raise RuleViolation(_("A month is written YYYY-MM, e.g. 2026-11, not {m}").format(m=text)) from None
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    def previous(self) -> Period:
+        """The period just before: the day, week or calendar month before; a
+        custom range the same number of days before."""
+        if self.kind == "month":
+            return Period.month(self.start - timedelta(days=1))
+        return Period(self.kind, self.start - timedelta(days=self.days), self.start)
+
+    def following(self) -> Period:
+        if self.kind == "month":
+            return Period.month(self.end)
+        return Period(self.kind, self.end, self.end + timedelta(days=self.days))
+
+    def label(self) -> str:
+        if self.kind == "month":
+            return self.start.strftime("%Y-%m")
+        if self.kind == "day":
+            return self.start.isoformat()
+        if self.kind == "week":
+            year, week, _day = self.start.isocalendar()
+            return f"{year}-W{week:02d} ({self.start.isoformat()})"
+        return f"{self.start.isoformat()} – {(self.end - timedelta(days=1)).isoformat()}"
+
+    def each_day(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range(self.days)]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose tickets: the whole center, or one team, technician, site or
+    equipment type (``value``: the id, or the category text)."""
+
+    kind: ScopeKind = "center"
+    value: int | str | None = None
+    name: str = ""
+
+    def label(self) -> str:
+        if self.kind == "center":
+            return _("whole center")
+        return f"{scope_word(self.kind)}: {self.name or self.value}"
+
+
+def scope_word(kind: str) -> str:
+    return {"center": _("center"), "team": _("team"), "technician": _("technician"), "site": _("site"),
+            "category": _("equipment type")}.get(kind, kind)
+
+
+# ------------------------------------------------------------- arithmetic
+def mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def percentile(values: Sequence[float], p: float, *, ordered: bool = False) -> float | None:
+    """Nearest-rank percentile (``ordered``: ``values`` are sorted already)."""
+    if not values:
+        return None
+    ordered_values = values if ordered else sorted(values)
+    rank = max(1, math.ceil(p / 100 * len(ordered_values)))
+    return ordered_values[rank - 1]
+
+
+def share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+# ------------------------------------------------------------------ targets
+@dataclass(frozen=True)
+class Target:
+    value: float
+    better: Better
+
+
+# DOMAIN.md §8's reference figures. A manager changes them with
+# `dispatch set report_targets '{"completion": 0.95}'` (only the keys given change).
+DEFAULT_TARGETS: dict[str, Target] = {
+    "completion": Target(0.98, "higher"),  # 98 % completion (000)
+    "within_4h": Target(0.80, "higher"),  # 80 % of repairs within 4 h (000)
+    "response_online_mean": Target(300.0, "lower"),  # first response under 5 min for online requests (002)
+    "mttr_mean": Target(48 * 3600.0, "lower"),  # MTTR under 48 h (002)
+    "score_mean": Target(8.2, "higher"),  # satisfaction 8.2–8.7 / 10 (002)
+    "sla_response": Target(0.95, "higher"),  # 95 % within target (000)
+    "sla_onsite": Target(0.95, "higher"),
+    "sla_resolve": Target(0.95, "higher"),
+}
+
+
+def check_targets(value: Any) -> dict[str, float]:
+    """The setting ``report_targets``: a mapping of figure key → number."""
+    if not isinstance(value, dict):
+        raise RuleViolation(_("report_targets is a mapping such as {example}").format(example='{"completion": 0.95}'))
+    out: dict[str, float] = {}
+    for key, v in value.items():
+        if key not in DEFAULT_TARGETS:
+            raise RuleViolation(_("report_targets: unknown figure {key}; known: {known}").format(
+                key=key, known=", ".join(DEFAULT_TARGETS)))
+        if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
+            raise RuleViolation(_("report_targets: {key} must be a number ≥ 0").format(key=key))
+        out[key] = float(v)
+    return out
+
+
+def targets_from(setting: dict[str, Any] | None) -> dict[str, Target]:
+    out = dict(DEFAULT_TARGETS)
+    for key, v in (setting or {}).items():
+        if key in out and isinstance(v, int | float):
+            out[key] = Target(float(v), out[key].better)
+    return out
+
+
+# ------------------------------------------------------------------ figures
+@dataclass(frozen=True)
+class FigureDef:
+    key: str
+    label: str
+    unit: Unit
+    better: Better | None  # None: neither way is better (opened, closed, …)
+    drill: str | None = None  # which tickets stand behind it (reports.drill)
+
+
+def figure_defs() -> list[FigureDef]:
+    """Every figure, in the order a report shows them (labels translated now)."""
+    return [
+        FigureDef("response_mean", _("First response, mean"), "seconds", "lower", "responded"),
+        FigureDef("response_median", _("First response, median"), "seconds", "lower", "responded"),
+        FigureDef("response_p80", _("First response, 80th percentile"), "seconds", "lower", "responded"),
+        FigureDef("response_online_mean", _("First response, online requests, mean"), "seconds", "lower", "responded"),
+        FigureDef("arrive_mean", _("Time to arrive, mean"), "seconds", "lower", "arrived"),
+        FigureDef("arrive_median", _("Time to arrive, median"), "seconds", "lower", "arrived"),
+        FigureDef("mttr_mean", _("Time to resolve (MTTR), mean"), "seconds", "lower", "resolved"),
+        FigureDef("mttr_median", _("Time to resolve, median"), "seconds", "lower", "resolved"),
+        FigureDef("mttr_p80", _("Time to resolve, 80th percentile"), "seconds", "lower", "resolved"),
+        FigureDef("sla_response", _("SLA met: first response"), "share", "higher", "missed_response"),
+        FigureDef("sla_onsite", _("SLA met: on site / remote"), "share", "higher", "missed_onsite"),
+        FigureDef("sla_resolve", _("SLA met: resolved"), "share", "higher", "missed_resolve"),
+        FigureDef("completion", _("Completed within the time limit"), "share", "higher", "late"),
+        FigureDef("within_4h", _("Resolved within 4 h"), "share", "higher", "resolved"),
+        FigureDef("first_time_fix", _("First-time fix"), "share", "higher", "refailed"),
+        FigureDef("repeat_fault", _("Repeat faults (second repairs)"), "share", "lower", "repeats"),
+        FigureDef("satisfied_share", _("Callbacks satisfied"), "share", "higher", "called"),
+        FigureDef("score_mean", _("Mean callback score"), "score", "higher", "called"),
+        FigureDef("unsatisfied", _("Unsatisfied callbacks"), "count", "lower", "unsatisfied"),
+        FigureDef("unreachable", _("Callbacks unreachable"), "count", "lower", "unreachable"),
+        FigureDef("complaints_resolved", _("Complaints resolved"), "share", "higher", "complaints"),
+        FigureDef("items_on_time", _("Improvement items done on time"), "share", "higher", "items"),
+        FigureDef("opened", _("Tickets opened"), "count", None, "opened"),
+        FigureDef("closed", _("Tickets closed"), "count", None, "closed"),
+        FigureDef("cancelled", _("Tickets cancelled"), "count", None, "cancelled"),
+        FigureDef("backlog", _("Backlog at the end"), "count", "lower", "backlog"),
+    ]
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    unit: Unit
+    value: float | None
+    previous: float | None
+    target: float | None
+    better: Better | None
+    base: int | None = None  # how many tickets (calls, items…) it is measured over
+    drill: str | None = None
+
+    @property
+    def change(self) -> str:
+        """'better', 'worse', 'same', 'up', 'down' (no better side) or '' (nothing to compare)."""
+        return compare(self.value, self.previous, self.better)
+
+    @property
+    def arrow(self) -> str:
+        """▲/▼/= and a word, so the comparison never rests on colour alone."""
+        return arrow(self.value, self.previous, self.better)
+
+    @property
+    def on_target(self) -> bool | None:
+        if self.value is None or self.target is None or self.better is None:
+            return None
+        return self.value >= self.target if self.better == "higher" else self.value <= self.target
+
+
+def compare(value: float | None, previous: float | None, better: Better | None) -> str:
+    if value is None or previous is None:
+        return ""
+    if math.isclose(value, previous, rel_tol=1e-9, abs_tol=1e-9):
+        return "same"
+    up = value > previous
+    if better is None:
+        return "up" if up else "down"
+    return "better" if up == (better == "higher") else "worse"
+
+
+def arrow(value: float | None, previous: float | None, better: Better | None) -> str:
+    word = compare(value, previous, better)
+    if not word:
+        return ""
+    if word == "same":
+        return "= " + _("same")
+    mark = "▲" if value > previous else "▼"  # type: ignore[operator]
+    return f"{mark} " + {"better": _("better"), "worse": _("worse"), "up": _("up"), "down": _("down")}[word]
+
+
+def fmt_seconds(s: float) -> str:
+    """A duration as the console writes them: 45s, 4m05s, 1h31m, 2d04h."""
+    s = round(s)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    if s < 86400:
+        return f"{s // 3600}h{s % 3600 // 60:02d}m"
+    return f"{s // 86400}d{s % 86400 // 3600:02d}h"
+
+
+def fmt(value: float | None, unit: Unit) -> str:
+    if value is None:
+        return "–"
+    if unit == "seconds":
+        return fmt_seconds(value)
+    if unit == "share":
+        return f"{value * 100:.1f} %"
+    if unit == "score":
+        return f"{value:.2f}"
+    return f"{round(value):,}"
+
+
+def target_text(f: Figure, *, short: bool = False) -> str:
+    """"≥ 98.0 % ✗ missed" (``short``: "≥98.0 % ✗", for narrow screens; ✓/✗ are shapes, not colours)."""
+    if f.target is None or f.better is None:
+        return ""
+    sign = "≥" if f.better == "higher" else "≤"
+    if short:
+        return f"{sign}{fmt(f.target, f.unit)} {'' if f.on_target is None else '✓' if f.on_target else '✗'}".rstrip()
+    mark = {True: "✓ " + _("met"), False: "✗ " + _("missed"), None: ""}[f.on_target]
+    return f"{sign} {fmt(f.target, f.unit)} {mark}".rstrip()
+
+
+@dataclass
+class Raw:
+    """What the SQL hands over for one period: lists of durations and counts."""
+
+    response: list[float] = field(default_factory=list)
+    response_online: list[float] = field(default_factory=list)
+    arrive: list[float] = field(default_factory=list)
+    resolve: list[float] = field(default_factory=list)  # tickets resolved in the period
+    sla: dict[str, tuple[int, int]] = field(default_factory=dict)  # clock -> (met, decided)
+    completed_in_time: int = 0
+    within_4h: int = 0
+    refailed: int = 0  # resolved in the period, a second repair of it came later
+    repeats: int = 0  # opened in the period as a second repair
+    opened_not_cancelled: int = 0
+    calls_reached: int = 0
+    calls_satisfied: int = 0
+    score_sum: int = 0
+    unsatisfied: int = 0
+    unreachable: int = 0
+    complaints: int = 0
+    complaints_closed: int = 0
+    items_due: int = 0
+    items_on_time: int = 0
+    opened: int = 0
+    closed: int = 0
+    cancelled: int = 0
+    backlog: int = 0
+
+
+def values(raw: Raw) -> dict[str, tuple[float | None, int | None]]:
+    """Each figure's value and the count it is measured over."""
+    n_res = len(raw.resolve)
+    for values_ in (raw.response, raw.arrive, raw.resolve):
+        values_.sort()  # once, for both percentiles
+    out: dict[str, tuple[float | None, int | None]] = {
+        "response_mean": (mean(raw.response), len(raw.response)),
+        "response_median": (percentile(raw.response, 50, ordered=True), len(raw.response)),
+        "response_p80": (percentile(raw.response, 80, ordered=True), len(raw.response)),
+        "response_online_mean": (mean(raw.response_online), len(raw.response_online)),
+        "arrive_mean": (mean(raw.arrive), len(raw.arrive)),
+        "arrive_median": (percentile(raw.arrive, 50, ordered=True), len(raw.arrive)),
+        "mttr_mean": (mean(raw.resolve), n_res),
+        "mttr_median": (percentile(raw.resolve, 50, ordered=True), n_res),
+        "mttr_p80": (percentile(raw.resolve, 80, ordered=True), n_res),
+        "completion": (share(raw.completed_in_time, n_res), n_res),
+        "within_4h": (share(raw.within_4h, n_res), n_res),
+        "first_time_fix": (share(n_res - raw.refailed, n_res), n_res),
+        "repeat_fault": (share(raw.repeats, raw.opened_not_cancelled), raw.opened_not_cancelled),
+        "satisfied_share": (share(raw.calls_satisfied, raw.calls_reached), raw.calls_reached),
+        "score_mean": (raw.score_sum / raw.calls_reached if raw.calls_reached else None, raw.calls_reached),
+        "unsatisfied": (float(raw.unsatisfied), None),
+        "unreachable": (float(raw.unreachable), None),
+        "complaints_resolved": (share(raw.complaints_closed, raw.complaints), raw.complaints),
+        "items_on_time": (share(raw.items_on_time, raw.items_due), raw.items_due),
+        "opened": (float(raw.opened), None),
+        "closed": (float(raw.closed), None),
+        "cancelled": (float(raw.cancelled), None),
+        "backlog": (float(raw.backlog), None),
+    }
+    for clock in ("response", "onsite", "resolve"):
+        met, decided = raw.sla.get(clock, (0, 0))
+        out[f"sla_{clock}"] = (share(met, decided), decided)
+    return out
+
+
+def build(now: Raw, before: Raw, targets: dict[str, Target]) -> list[Figure]:
+    cur, prev = values(now), values(before)
+    figures = []
+    for d in figure_defs():
+        t = targets.get(d.key)
+        figures.append(Figure(key=d.key, label=d.label, unit=d.unit, value=cur[d.key][0], previous=prev[d.key][0],
+                              target=t.value if t else None, better=d.better, base=cur[d.key][1], drill=d.drill))
+    return figures

@@ -1,0 +1,289 @@
+"""The spreadsheets managers take to the meetings (DOMAIN.md §5, §8), written
+with XlsxWriter, and the ticket export as CSV or JSON.
+
+- ``strings_to_formulas`` is off: a note starting with "=" stays text.
+- Times are real Excel dates in the site's zone; widths count a CJK
+  character as two columns; the header row is bold and frozen.
+- The daily fault-statistics workbook: one row per ticket closed that day
+  with the evaluations, and a summary sheet per technician and team.
+- The monthly workbook: the figures, the rankings with the formula's parts,
+  the improvement tracking table and the complaints.
+- The unsatisfied-callback form for one ticket, one A4 page portrait.
+No textual here: the command line and cron use it."""
+
+from __future__ import annotations
+
+import csv
+import json
+import unicodedata
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+import xlsxwriter
+
+from ..figures import Period, fmt, target_text
+from ..i18n import _
+from ..text import clean
+from ..timeutil import from_db
+from .csv_io import inert
+
+Progress = Callable[[int], None]
+OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "constant_memory": False}
+MAX_WIDTH = 60
+
+
+def text_width(text: str) -> int:
+    """Columns a spreadsheet needs for ``text``: wide (CJK) characters take two."""
+    longest = max((line for line in str(text).split("\n")), key=len, default="")
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in longest)
+
+
+class Sheet:
+    """One worksheet: a bold frozen header, typed cells, widths fitted to the contents."""
+
+    def __init__(self, book: Any, name: str, headers: Sequence[str], formats: dict[str, Any], tz: str):
+        self.ws = book.add_worksheet(name[:31])
+        self.f, self.tz = formats, tz
+        self.widths = [text_width(h) + 2 for h in headers]
+        self.row = 1
+        for col, h in enumerate(headers):
+            self.ws.write_string(0, col, h, self.f["head"])
+        self.ws.freeze_panes(1, 0)
+
+    def add(self, values: Sequence[Any]) -> None:
+        for col, v in enumerate(values):
+            self.put(self.row, col, v)
+        self.row += 1
+
+    def put(self, row: int, col: int, v: Any) -> None:
+        if v is None or v == "":
+            self.ws.write_blank(row, col, None)
+            return
+        if isinstance(v, bool):
+            v = _("yes") if v else _("no")
+        if isinstance(v, datetime):
+            local = v.astimezone(_zone(self.tz)).replace(tzinfo=None)
+            self.ws.write_datetime(row, col, local, self.f["time"])
+            width = 17
+        elif isinstance(v, date):
+            self.ws.write_datetime(row, col, datetime(v.year, v.month, v.day), self.f["date"])
+            width = 11
+        elif isinstance(v, int | float) or type(v).__name__ == "Decimal":
+            self.ws.write_number(row, col, float(v))
+            width = len(f"{v}")
+        else:
+            text = clean(str(v))
+            self.ws.write_string(row, col, text, self.f["wrap"] if "\n" in text else None)
+            width = text_width(text)
+        if col < len(self.widths):
+            self.widths[col] = max(self.widths[col], min(MAX_WIDTH, width + 2))
+        else:
+            self.widths.append(min(MAX_WIDTH, width + 2))
+
+    def close(self) -> None:
+        for col, w in enumerate(self.widths):
+            self.ws.set_column(col, col, w)
+        if self.row > 1:
+            self.ws.autofilter(0, 0, self.row - 1, max(0, len(self.widths) - 1))
+
+
+def _zone(tz: str) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(tz)
+
+
+def _book(path: Path) -> tuple[Any, dict[str, Any]]:
+    book = xlsxwriter.Workbook(str(path), OPTIONS)
+    formats = {
+        "head": book.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"}),
+        "time": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+        "date": book.add_format({"num_format": "yyyy-mm-dd"}),
+        "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
+        "title": book.add_format({"bold": True, "font_size": 14}),
+        "label": book.add_format({"bold": True, "valign": "top", "border": 1, "text_wrap": True}),
+        "box": book.add_format({"valign": "top", "border": 1, "text_wrap": True}),
+    }
+    return book, formats
+
+
+def _t(text: str | None) -> datetime | None:
+    return from_db(text) if text else None
+
+
+# -------------------------------------------------------------- daily
+def write_daily(store: Any, day: date, path: Path, progress: Progress | None = None) -> int:
+    """The daily fault-statistics workbook of the tickets closed on ``day``
+    (site zone). Returns how many tickets it lists."""
+    tz = store.timezone
+    rows = store.daily_rows(day, day + timedelta(days=1))
+    book, f = _book(path)
+    heads = [_("Ticket"), _("Priority"), _("Reported"), _("Closed"), _("Site"), _("Asset"), _("Category"), _("Team"),
+             _("Technician"), _("Symptom"), _("Cause"), _("Action taken"), _("Parts used"), _("Foreman score"),
+             _("Foreman comment"), _("Dispatcher score"), _("Dispatcher callback notes"), _("Manager"),
+             _("Manager score"), _("Manager callback notes"), _("Total"), _("Unsatisfied: problems"), _("Suggestions")]
+    sheet = Sheet(book, _("Fault statistics {day}").format(day=day.isoformat()), heads, f, tz)
+    summary: dict[tuple[str, str], list[int]] = {}
+    for n, r in enumerate(rows, 1):
+        problems = _problems(r)
+        suggestions = "\n".join(x for x in (r["foreman_suggestion"], r["measures"]) if x)
+        sheet.add([r["id"], f"P{r['priority']}", _t(r["reported_at"]), _t(r["closed_at"]), r["site"], r["asset"],
+                   r["category"], r["team"], r["technician"], r["symptom"], r["cause"], r["action"], r["parts"],
+                   r["foreman_score"], r["foreman_comment"], r["dispatcher_score"], r["dispatcher_notes"], r["manager"],
+                   r["manager_score"], r["manager_notes"], r["total"], problems, suggestions])
+        for key in ((_("technician"), r["technician"]), (_("team"), r["team"])):
+            s = summary.setdefault(key, [0, 0, 0, 0])
+            s[0] += 1
+            s[1] += r["total"] or 0
+            s[2] += r["call_rating"] == "unsatisfied" or r["foreman_rating"] == "unsatisfied"
+            s[3] += r["call_status"] == "unreachable"
+        if progress and n % 500 == 0:
+            progress(500)
+    sheet.close()
+    summ = Sheet(book, _("Summary"), [_("Kind"), _("Name"), _("Tickets"), _("Points"), _("Unsatisfied"),
+                                      _("Unreachable")], f, tz)
+    for (kind, name), (count, points, unsat, unreach) in sorted(summary.items(), key=lambda kv: (kv[0][0] != _("team"), kv[0][1])):
+        summ.add([kind, name, count, points, unsat, unreach])
+    summ.close()
+    book.close()
+    return len(rows)
+
+
+def _problems(r: dict[str, Any]) -> str:
+    parts = []
+    if r["call_rating"] == "unsatisfied" or r["foreman_rating"] == "unsatisfied":
+        parts += [x for x in (r["impolite_note"], r["weak_points"]) if x]
+        if not parts:
+            parts.append(r["dispatcher_notes"] or r["manager_notes"] or _("unsatisfied"))
+    return "\n".join(parts)
+
+
+# -------------------------------------------------------------- month
+def write_month(store: Any, month: str, path: Path, progress: Progress | None = None) -> dict[str, int]:
+    """The monthly workbook: figures, rankings, improvement items, complaints, and the month's tickets."""
+    tz = store.timezone
+    period = Period.parse_month(month)
+    book, f = _book(path)
+    report = store.report(period)
+    figs = Sheet(book, _("Figures"), [_("Figure"), month, report.previous.label(), _("Change"), _("Target"),
+                                      _("Measured over")], f, tz)
+    for x in report.figures:
+        figs.add([x.label, fmt(x.value, x.unit), fmt(x.previous, x.unit), x.arrow, target_text(x), x.base])
+    figs.close()
+    scores = store.month_scores(month)
+    heads = [_("Rank"), _("Name"), _("Team"), _("Evaluated tickets"), _("Points"), _("Mean (points ÷ tickets)"),
+             _("0.15 × tickets"), _("Score"), _("Satisfied share"), _("Star / winner"), _("Bonus")]
+    for title, rows, star in ((_("Technicians"), scores.technicians, _("star")), (_("Teams"), scores.teams, _("winner"))):
+        sheet = Sheet(book, title, heads, f, tz)
+        for r in rows:
+            sheet.add([r.rank, r.name, r.team_name, r.count, r.total, round(float(r.mean), 4), float(r.bonus_count),
+                       round(float(r.score), 4), round(r.satisfied_share, 4), star if (r.star or r.winner) else "",
+                       float(r.bonus) or None])
+        sheet.close()
+    items = Sheet(book, _("Improvement items"), [_("Item"), _("Ticket"), _("Team"), _("Foreman"), _("Source"),
+                                                  _("Opened"), _("Due"), _("State"), _("Weak points"), _("Measures"),
+                                                  _("Sent back"), _("Confirmed by"), _("Confirmed"), _("Overdue")], f, tz)
+    for i in store.items(month=month):
+        items.add([i.id, i.ticket_id, i.team_name, i.foreman, i.source, i.opened_at, i.due_date, i.state, i.weak_points,
+                   i.measures, i.sent_back_reason, i.confirmed_by, i.confirmed_at, i.overdue])
+    items.close()
+    comps = Sheet(book, _("Complaints"), [_("Complaint"), _("Ticket"), _("Received"), _("Complainant"), _("Matter"),
+                                          _("State"), _("Findings"), _("Plan"), _("Follow-up"), _("Analysis"),
+                                          _("Item"), _("Overdue")], f, tz)
+    for c in store.complaints(month=month):
+        comps.add([c.id, c.ticket_id, c.received_at, c.complainant, c.matter, c.state, c.findings, c.plan,
+                   c.follow_up, c.analysis, c.item_id, c.overdue])
+    comps.close()
+    tickets = _ticket_sheet(store, book, f, period.start, period.end, progress)
+    book.close()
+    return {"figures": len(report.figures), "technicians": len(scores.technicians), "tickets": tickets}
+
+
+def _ticket_sheet(store: Any, book: Any, f: dict[str, Any], first: date, end: date, progress: Progress | None) -> int:
+    from ..repo.exports import TICKET_COLUMNS
+
+    sheet = Sheet(book, _("Tickets"), list(TICKET_COLUMNS), f, store.timezone)
+    n = 0
+    for page in store.ticket_rows(first, end):
+        for r in page:
+            sheet.add([_t(r[k]) if k.endswith("_at") else r[k] for k in TICKET_COLUMNS])
+        n += len(page)
+        if progress:
+            progress(len(page))
+    sheet.close()
+    return n
+
+
+# ------------------------------------------------------- callback form
+def write_callback_form(store: Any, ticket_id: int, path: Path) -> None:
+    """The form the foreman takes to the reporter after an unsatisfied callback:
+    one A4 page, portrait, boxes to write the findings in by hand."""
+    d = store.callback_form(ticket_id)
+    book, f = _book(path)
+    ws = book.add_worksheet(_("Unsatisfied callback"))
+    ws.set_paper(9)  # A4
+    ws.set_portrait()
+    ws.fit_to_pages(1, 1)
+    ws.set_margins(left=0.6, right=0.6, top=0.7, bottom=0.7)
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, 3, 24)
+    ws.merge_range(0, 0, 0, 3, _("Unsatisfied callback form — ticket #{id}").format(id=ticket_id), f["title"])
+    tz = store.timezone
+    local = lambda s: from_db(s).in_timezone(tz).format("YYYY-MM-DD HH:mm") if s else ""  # type: ignore[union-attr]  # noqa: E731
+    lines = [
+        (_("Reporter"), d["reporter"]), (_("Phone"), d["phone"]), (_("Site"), d["site"]),
+        (_("Equipment"), f"{d['asset']} {d['category']}".strip()), (_("Reported"), local(d["reported_at"])),
+        (_("Closed"), local(d["closed_at"])), (_("Technician / team"), f"{d['technician']} / {d['team']}"),
+        (_("Fault"), d["description"]),
+        (_("Repair record"), "\n".join(x for x in (d["symptom"], d["cause"], d["action"], d["parts"]) if x)),
+        (_("Callback"), f"{local(d['called_at'])} {d['called_by']}".strip()), (_("Callback notes"), d["call_notes"]),
+        (_("Foreman"), d["foreman"]),
+    ]
+    row = 2
+    for label, value in lines:
+        ws.write_string(row, 0, label, f["label"])
+        ws.merge_range(row, 1, row, 3, clean(str(value or "")), f["box"])
+        if "\n" in str(value or "") or len(str(value or "")) > 60:
+            ws.set_row(row, 45)
+        row += 1
+    for label in (_("Weak points found at the visit"), _("Corrective measures proposed"), _("Reporter's opinion")):
+        ws.write_string(row, 0, label, f["label"])
+        ws.merge_range(row, 1, row, 3, "", f["box"])
+        ws.set_row(row, 110)
+        row += 1
+    for label in (_("Reporter's signature"), _("Foreman's signature"), _("Date")):
+        ws.write_string(row, 0, label, f["label"])
+        ws.merge_range(row, 1, row, 3, "", f["box"])
+        ws.set_row(row, 30)
+        row += 1
+    ws.print_area(0, 0, row - 1, 3)
+    book.close()
+
+
+# ------------------------------------------------------------ tickets
+def export_tickets(store: Any, first: date, end: date, kind: str, out: IO[str], progress: Progress | None = None) -> int:
+    """Tickets reported on local days ``first`` ≤ day < ``end`` as CSV (cells a
+    spreadsheet would run are made inert) or JSON (one array)."""
+    from ..repo.exports import TICKET_COLUMNS
+
+    n = 0
+    if kind == "csv":
+        w = csv.writer(out)
+        w.writerow(TICKET_COLUMNS)
+        for page in store.ticket_rows(first, end):
+            w.writerows([inert(r[k]) for k in TICKET_COLUMNS] for r in page)
+            n += len(page)
+            if progress:
+                progress(len(page))
+        return n
+    out.write("[")
+    for page in store.ticket_rows(first, end):
+        for r in page:
+            out.write(("," if n else "") + "\n" + json.dumps(r, ensure_ascii=False))
+            n += 1
+        if progress:
+            progress(len(page))
+    out.write("\n]\n")
+    return n
