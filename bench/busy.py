@@ -17,7 +17,9 @@ what the console wrote is saved to bench/out/pty-busy.out.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
+import signal
 import statistics
 import sys
 import time
@@ -138,6 +140,7 @@ def report(res: dict) -> str:
 
 
 def main() -> None:
+    faulthandler.register(signal.SIGUSR1)  # kill -USR1: where a long run is
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--db", type=Path, required=True, help="the file (copied to bench/out/busy.db first)")
     ap.add_argument("--in-place", action="store_true", help="write to --db itself, no copy")
