@@ -54,9 +54,13 @@ class Writer:
         self.n = 0
 
     def change(self) -> bool:
-        rows = [r for r in self.store.queue(limit=40) if r.technician_id is not None
-                and r.status in ("assigned", "in_progress", "waiting", "en_route", "on_site")]
+        # The rows on screen (the top of the queue) that have a technician.
+        rows = [r for r in self.store.queue(limit=45) if r.technician_id is not None
+                and r.status in ("assigned", "onsite", "waiting")]
         if not rows or len(self.techs) < 2:
+            if self.n == 0:
+                log("  writer: no assigned ticket among the first 45 rows")
+            self.n += 1
             return False
         row = rows[self.n % len(rows)]
         self.n += 1
