@@ -131,11 +131,18 @@ class Entry:
     changes: list[str]
 
 
-def entries(events: list[Event], names: Names, tz: str) -> list[Entry]:
+def mode_before(events: list[Event], mode: str | None = None) -> str | None:
+    """The arrival mode in force after ``events`` (cheap: no words built)."""
+    for e in events:
+        mode = e.new.get("arrival_mode", mode)
+    return mode
+
+
+def entries(events: list[Event], names: Names, tz: str, mode: str | None = None) -> list[Entry]:
     """The timeline in order. Walks the events so that a status is labelled
-    with the arrival mode in force at that moment ("remote", not "on site")."""
+    with the arrival mode in force at that moment ("remote", not "on site");
+    ``mode``: the one in force before the first (a later page of a long history)."""
     out: list[Entry] = []
-    mode: str | None = None
     for e in events:
         new_mode = e.new.get("arrival_mode", mode)
 

@@ -15,7 +15,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store.countdown import clock_words
-from store.history import Names, entries, short_time
+from store.history import Names, entries, mode_before, short_time
 from store.models import Event, Ticket, category_label, channel_label, priority_label, wait_reason_label
 from store.rules import status_label
 from store.sla import ClockStatus
@@ -24,6 +24,11 @@ from store.text import clean
 from ..actions import ACTION_BINDINGS, HELP_BINDING, Target, TicketActions, target_of
 from ..format import STATE_SYMBOL, clock_title, fit, local_time, state_label
 from ..i18n import _
+
+# Timeline entries mounted at a time: a ticket with thousands of audit events
+# paints its first screen at once; the next page is mounted when the page
+# is scrolled near its end (a widget per line is what costs, not the query).
+TIMELINE_PAGE = 25
 
 
 class DetailBody(VerticalScroll):
@@ -37,6 +42,13 @@ class DetailBody(VerticalScroll):
         Binding("g", "scroll_home", _("Top"), show=False),
         Binding("G", "scroll_end", _("Bottom"), show=False),
     ]
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if new >= self.max_scroll_y - self.size.height:
+            more = getattr(self.screen, "more_timeline", None)
+            if more is not None:
+                more()
 
 
 class LinkList(OptionList):
@@ -76,6 +88,11 @@ class DetailScreen(TicketActions):
         self._clocks_text: Content | None = None
         self._shown: tuple[Any, ...] | None = None
         self._links: list[int] = []
+        # The timeline, put into words and mounted a page at a time.
+        self._events: list[Event] = []
+        self._names: Names | None = None
+        self._mounted = 0
+        self._tz = ""
 
     def compose(self) -> ComposeResult:
         with DetailBody(id="detail"):
@@ -87,6 +104,7 @@ class DetailScreen(TicketActions):
             yield LinkList(id="linked", compact=True)
             yield Static(_("Timeline"), classes="section")
             yield Vertical(id="timeline")
+            yield Static("", id="timeline-more")
         # Compact, and no palette hint (ctrl+p is in help): more keys fit at 80 columns.
         yield Footer(compact=True, show_command_palette=False)
 
@@ -271,13 +289,32 @@ class DetailScreen(TicketActions):
     def _show_timeline(self, t: Ticket, events: list[Event], names: dict[int, str], tz: str) -> None:
         lookup = Names(names, {t.site_id: t.site_name},
                        {t.equipment_id: t.equipment_tag} if t.equipment_id and t.equipment_tag else {})
+        # A live reload keeps as many entries mounted as the reader had scrolled to.
+        keep = max(TIMELINE_PAGE, self._mounted)
+        self._events, self._names, self._tz, self._mounted = events, lookup, tz, 0
+        with self.app.batch_update():
+            self.query_one("#timeline").remove_children()
+            self.more_timeline(keep)
+
+    def more_timeline(self, count: int = TIMELINE_PAGE) -> None:
+        """Mount the next ``count`` timeline entries (none left: nothing)."""
+        start = self._mounted
+        events = self._events[start:start + count]
+        left = len(self._events) - start - len(events)
+        more = self.query_one("#timeline-more", Static)
+        more.display = left > 0
+        if left > 0:
+            more.update(Content.styled(_("… {n} more events: scroll down to show them").format(n=left), "dim"))
+        if not events or self._names is None:
+            return
+        self._mounted += len(events)
+        tz = self._tz
+        # Words for this page only (5,000 events take ~300 ms to put into words).
+        page = entries(events, self._names, tz, mode_before(self._events[:start]))
         widgets: list[Static] = []
-        for entry in entries(events, lookup, tz):
+        for entry in page:
             widgets.append(Static(Content.assemble(
                 f"{local_time(entry.at, tz, 'MM-DD HH:mm:ss')}  {fit(entry.actor, 10)}  ", (entry.verb, "bold"))))
             if entry.changes:
                 widgets.append(Static(Content(" · ".join(entry.changes)), classes="changes"))
-        timeline = self.query_one("#timeline")
-        with self.app.batch_update():
-            timeline.remove_children()
-            timeline.mount_all(widgets)
+        self.query_one("#timeline").mount_all(widgets)

@@ -242,18 +242,39 @@ class QueueTable(ScrollView, can_focus=True):
         if (total, offset, rows) == (self.total, self.start, self.rows):
             self.cursor = target  # same data: repaint nothing (bytes over SSH)
             return
+        top = int(self.scroll_offset.y)
+        height = self.scrollable_content_region.height
+        before = [self._line_content(top + y - 1) for y in range(1, height)]
         self.total, self.start, self.rows = total, offset, rows
-        self._size_columns(rows)
+        sized = self._size_columns(rows)
         self.virtual_size = Size(0, total + 1)  # never wider than the view
         self.cursor = target
-        self._drawn.clear()
-        self.refresh()
+        if sized or not self.total or not before or before[0] is None:
+            self._drawn.clear()
+            self.refresh()
+            return
+        # Repaint only the lines whose row changed (another console's one
+        # reassignment is one line, not the whole view: bytes over SSH).
+        width = self.scrollable_content_region.width
+        for y, was in enumerate(before, start=1):
+            now = self._line_content(top + y - 1)
+            if now != was:
+                self._drawn.pop(y, None)
+                if isinstance(now, QueueRow):
+                    self._tails.pop(now.id, None)
+                self.refresh(Region(0, y, width, 1))
 
-    def _size_columns(self, rows: list[QueueRow]) -> None:
+    def _line_content(self, index: int) -> QueueRow | str | None:
+        """What decides a queue line's text: its row, or past the end / not loaded."""
+        if index >= self.total:
+            return "end"
+        return self.row_at(index)
+
+    def _size_columns(self, rows: list[QueueRow]) -> bool:
         """Widths from the rows loaded (a few hundred at most, only when data
-        changed); a change drops the cached layout and tails."""
+        changed); a change drops the cached layout and tails (and says so)."""
         if not rows:
-            return  # keep the last sizes: an empty filter result should not reshuffle
+            return False  # keep the last sizes: an empty filter result should not reshuffle
         sites = [clean(r.site_name, single_line=True) for r in rows]
         wants = {
             "site": max(map(cell_len, sites)),
@@ -265,6 +286,8 @@ class QueueTable(ScrollView, can_focus=True):
             self._wants, self._sites = wants, learnt
             self._cols = None
             self._tails.clear()
+            return True
+        return False
 
     def row_at(self, index: int) -> QueueRow | None:
         i = index - self.start

@@ -1,7 +1,8 @@
 """The top line: counts, site clock, and whether the data is live.
 
-Two widgets, because a repaint is sent from a widget's left edge: counts
-change often at scale and should not resend the rest of the line.
+Three widgets, because a repaint is sent from a widget's left edge: counts
+change often at scale and should not resend the rest of the line, and the
+read time (every poll, each second) goes out as its own ~15 cells.
 
 When the line is narrow, what matters survives longest: the live state
 (STALE / PAUSED / read time), then the counts, the clock, the center name."""
@@ -26,6 +27,7 @@ class StatusBar(Horizontal):
     StatusBar { height: 1; background: $panel; padding: 0 1; }
     StatusBar > #counts { width: auto; }
     StatusBar > #info { width: 1fr; text-align: right; }
+    StatusBar > #live { width: auto; }
     """
 
     def __init__(self, center: str, **kwargs: object) -> None:
@@ -35,12 +37,13 @@ class StatusBar(Horizontal):
         self.clock_text = ""
         self.live = ""
         self.alert = False
-        self._shown: tuple[Content, Content] | None = None
+        self._shown: tuple[Content, Content, Content] | None = None
         self.due = (0, 0)  # my due callbacks, my overdue improvement items
 
     def compose(self) -> ComposeResult:
         yield Static("", id="counts")
         yield Static("", id="info")
+        yield Static("", id="live")
 
     def set_counts(self, counts: QueueCounts) -> None:
         if counts != self.counts:
@@ -103,7 +106,12 @@ class StatusBar(Horizontal):
         ]
 
     def layout_parts(self, width: int) -> tuple[Content, Content]:
-        """(counts, info) in ``width`` cells, giving room in this order: the
+        """(counts, info) in ``width`` cells; info ends with the live state."""
+        counts, rest, state = self._layout_parts(width)
+        return counts, rest + state
+
+    def _layout_parts(self, width: int) -> tuple[Content, Content, Content]:
+        """(counts, center and clock, live state) in ``width`` cells, giving room in this order: the
         live state's first word (STALE, PAUSED, or the whole read time),
         the counts, the clock, the rest of the state (the STALE reason), the
         center name."""
@@ -134,16 +142,16 @@ class StatusBar(Horizontal):
         if center and room >= min(cell_len(center), 8) + 4:
             name = Content.styled(center, "bold").truncate(room - 4, ellipsis=True)
             parts.append(Content("  ") + name + Content("  "))
-        parts += [Content(clock), state]
-        return counts, Content("").join(parts)
+        parts.append(Content(clock))
+        return counts, Content("").join(parts), state
 
     def _show_parts(self) -> None:
         width = self.size.width
         if not width or not self.is_mounted:
             return
-        counts, info = self.layout_parts(width)
+        counts, info, live = self._layout_parts(width)
         old = self._shown
-        self._shown = (counts, info)
+        self._shown = (counts, info, live)
         if old is None or counts != old[0]:
             # A layout pass repaints the whole screen region around it: only
             # when the width changed (a count gained a digit), not on every crossing.
@@ -151,3 +159,6 @@ class StatusBar(Horizontal):
             self.query_one("#counts", Static).update(counts, layout=width_changed)
         if old is None or info != old[1]:
             self.query_one("#info", Static).update(info, layout=False)
+        if old is None or live != old[2]:
+            # Same width (the next read time): only these cells are sent.
+            self.query_one("#live", Static).update(live, layout=old is None or live.cell_length != old[2].cell_length)

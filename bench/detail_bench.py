@@ -1,0 +1,90 @@
+"""The detail screen of a ticket with a long history (issue 16: ≤ 0.3 s to
+paint whatever the history).
+
+    .venv/bin/python bench/detail_bench.py --db /tmp/demo.db --events 5000
+
+Copies the file, gives one open ticket ``--events`` audit events (copies of
+its own events, so the timeline has real steps to put into words), then, in
+process at 160×50, times from pushing DetailScreen to the first screen
+update after its timeline is mounted. Median of --runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH.parent))
+sys.path.insert(0, str(BENCH))
+
+from run import OUT, copy_db  # noqa: E402
+
+
+def grow_history(db: Path, events: int) -> int:
+    import sqlite3
+
+    c = sqlite3.connect(db)
+    tid = c.execute("SELECT t.id FROM tickets t WHERE t.is_open = 1 ORDER BY"
+                    " (SELECT COUNT(*) FROM events e WHERE e.ticket_id = t.id) DESC LIMIT 1").fetchone()[0]
+    have = c.execute("SELECT COUNT(*) FROM events WHERE ticket_id = ?", (tid,)).fetchone()[0]
+    cols = "at, actor, action, entity, entity_id, ticket_id, old, new, entered_by"
+    while have < events:
+        # Copies of its own steps after the first (create stays the first event).
+        c.execute(f"INSERT INTO events ({cols}) SELECT {cols} FROM events WHERE ticket_id = ?"
+                  " AND action != 'ticket.create' ORDER BY id LIMIT ?", (tid, events - have))
+        have = c.execute("SELECT COUNT(*) FROM events WHERE ticket_id = ?", (tid,)).fetchone()[0]
+    c.commit()
+    c.close()
+    return tid
+
+
+async def once(db: Path, tid: int) -> tuple[float, int]:
+    from console.app import make_app
+    from console.screens.detail import DetailScreen
+    from console.settings import ConsoleSettings
+    from store import Store
+
+    store = Store(db)
+    app = make_app(store, settings=ConsoleSettings(cursor_blink=False))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause(0.5)
+        await app.workers.wait_for_complete()
+        screen = DetailScreen(tid)
+        t0 = time.perf_counter()
+        await app.push_screen(screen)
+        timeline = screen.query_one("#timeline")
+        while not timeline.children and time.perf_counter() - t0 < 60:
+            await pilot.pause(0.002)
+        await pilot.pause()  # the update that paints it
+        took = time.perf_counter() - t0
+        mounted = len(timeline.children)
+    store.close_db()
+    return took, mounted
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", type=Path, required=True)
+    ap.add_argument("--events", type=int, default=5000)
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    OUT.mkdir(exist_ok=True)
+    db = OUT / "detail.db"
+    copy_db(args.db, db)
+    tid = grow_history(db, args.events)
+    times = []
+    for _ in range(args.runs):
+        took, mounted = asyncio.run(once(db, tid))
+        times.append(took)
+        print(f"  ticket #{tid}: {took * 1000:.0f} ms, {mounted} timeline widgets mounted", file=sys.stderr)
+    print(f"detail screen, {args.events:,} events: {statistics.median(times) * 1000:.0f} ms median"
+          f" (goal ≤ 300 ms)")
+
+
+if __name__ == "__main__":
+    main()

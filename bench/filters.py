@@ -1,0 +1,92 @@
+"""Filters, counts and one poll's refresh on a big file (issue 16 goals:
+each filter ≤ 50 ms, counts + technicians of a poll ≤ 10 ms).
+
+    .venv/bin/python bench/filters.py /tmp/scale1m.db
+
+A filter's cost is what the console's poll does when it is applied:
+queue_count, queue_position of the ticket under the cursor, and one window
+of rows (3 screens at 160×50). Median of RUNS, in ms; with --plan, SQLite's
+query plan of the window query.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from store import Store
+from store.models import QueueFilter
+
+RUNS = 9
+WINDOW = 150
+
+
+def median_ms(fn: Callable[[], object]) -> float:
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main(path: str, plan: bool = False) -> None:
+    store = Store(Path(path), actor="bench")
+    opened = store._q("SELECT COUNT(*) FROM tickets WHERE is_open = 1")[0][0]
+    team = store._q("SELECT team_id FROM technicians ORDER BY id LIMIT 1")[0][0]
+    filters = {
+        "none": QueueFilter(),
+        "priority 4": QueueFilter(priorities=(4,)),
+        "priority 1": QueueFilter(priorities=(1,)),
+        "priority 2+3": QueueFilter(priorities=(2, 3)),
+        "unassigned": QueueFilter(unassigned=True),
+        f"team {team}": QueueFilter(team_id=team),
+        "status new": QueueFilter(statuses=("new",)),
+        "status waiting+onsite": QueueFilter(statuses=("waiting", "onsite")),
+    }
+    print(f"{path}: {opened:,} open")
+    print(f"{'filter':<24}{'count':>9}{'position':>10}{'window':>9}{'total ms':>10}   goal ≤ 50")
+    for name, f in filters.items():
+        first = store.queue(f, 0, 1)
+        # The cursor's ticket: a row a few screens down, as after some scrolling.
+        rows = store.queue(f, 100, 1) or first
+        tid = rows[0].id if rows else None
+        c = median_ms(lambda f=f: store.queue_count(f))
+        p = median_ms(lambda f=f, tid=tid: store.queue_position(tid, f)) if tid else 0.0
+        w = median_ms(lambda f=f: store.queue(f, 0, WINDOW))
+        print(f"{name:<24}{c:>9.1f}{p:>10.1f}{w:>9.1f}{c + p + w:>10.1f}")
+        if plan:
+            from store.repo.queue import QueueRepo  # noqa: F401  (the SQL lives in the store)
+
+            where, params = store._filter_sql(f)
+            sql = f"SELECT t.id FROM tickets t {where} ORDER BY t.queue_key LIMIT 150"
+            for row in store._q("EXPLAIN QUERY PLAN " + sql, params):
+                print("      ", row[3])
+    def poll() -> None:  # what one poll that read a change costs (console/screens/main.py poll)
+        store.data_version()
+        store.crossings(store.now().subtract(seconds=1), store.now())
+        f = QueueFilter()
+        store.queue_count(f)
+        store.queue_position(store.queue(f, 0, 1)[0].id, f)
+        store.queue(f, 0, WINDOW)
+        store.counts()
+        store.technicians()
+
+    counts = median_ms(lambda: store.counts())
+    techs = median_ms(lambda: store.technicians())
+    dv = median_ms(lambda: store.data_version())
+    print(f"{'counts':<24}{counts:>9.1f} ms   goal ≤ 10 (with technicians)")
+    print(f"{'technicians':<24}{techs:>9.1f} ms")
+    print(f"{'counts + technicians':<24}{counts + techs:>9.1f} ms")
+    print(f"{'data_version':<24}{dv:>9.2f} ms")
+    print(f"{'one poll with a change':<24}{median_ms(poll):>9.1f} ms   goal ≤ 10")
+    store.close_db()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], "--plan" in sys.argv)

@@ -1,0 +1,45 @@
+"""Issue 16: a ticket with thousands of audit events paints its detail screen
+at once: the timeline mounts a page, and the next page when the reader
+scrolls near its end, until the last event is shown."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from console.screens.detail import TIMELINE_PAGE, DetailBody, DetailScreen
+from store import Store
+from tests.console_helpers import app_for, make_ticket, settle, until
+
+
+def entries_mounted(screen: DetailScreen) -> int:
+    return len(screen.query("#timeline Static").exclude(".changes"))
+
+
+async def test_long_timeline_mounts_a_page_then_more_on_scroll(store: Store, db_path) -> None:
+    t = make_ticket(store)
+    t = store.respond(t.id, t.version, note="first call")
+    events = 400
+    with sqlite3.connect(db_path) as conn:  # 400 copies of the response: a long history
+        cols = "at, actor, action, entity, entity_id, ticket_id, old, new, entered_by"
+        for _ in range(events - 2):
+            conn.execute(f"INSERT INTO events ({cols}) SELECT {cols} FROM events WHERE ticket_id = ?"
+                         " AND action = 'ticket.respond' LIMIT 1", (t.id,))
+    app = app_for(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.push_screen(DetailScreen(t.id))
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DetailScreen)
+        await until(pilot, lambda: entries_mounted(screen) > 0)
+        assert entries_mounted(screen) == TIMELINE_PAGE
+        more = screen.query_one("#timeline-more")
+        assert more.display and f"{events - TIMELINE_PAGE} more" in str(more.render())
+        body = screen.query_one(DetailBody)
+        for _ in range(events // TIMELINE_PAGE + 2):  # G: to the end of what is mounted; the next page comes
+            await pilot.press("G")
+            await settle(pilot)
+        await until(pilot, lambda: entries_mounted(screen) == events)
+        await settle(pilot)
+        assert not more.display
+        assert body.scroll_y <= body.max_scroll_y
