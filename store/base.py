@@ -22,7 +22,7 @@ from typing import Any
 from pendulum import DateTime
 
 from . import auth
-from .db import connect_reader, explain, file_identity, open_database
+from .db import connect_reader, explain, file_identity, open_database, writable
 from .errors import DatabaseFileError, FileReplaced, PermissionDenied
 from .i18n import _
 from .models import PRIORITIES
@@ -52,6 +52,7 @@ class StoreBase:
         clock: Clock | None = None,
         create: bool = False,
         busy_timeout_ms: int = 5000,
+        read_only: bool = False,
     ):
         self.path = Path(path)
         # ``actor``: the person each write is for (the audit's actor). ``by``:
@@ -61,7 +62,10 @@ class StoreBase:
         self.by = by if by and by != self.actor else None
         self.clock: Clock = clock or system_clock
         self.busy_timeout_ms = busy_timeout_ms
-        self.conn = open_database(self.path, create=create, busy_timeout_ms=busy_timeout_ms)
+        self.conn = open_database(self.path, create=create, busy_timeout_ms=busy_timeout_ms, read_only=read_only)
+        # Opened so that nothing can be written: asked for, or a file we may not write.
+        self.file_read_only = read_only or not writable(self.path)
+        self._asked_read_only = read_only
         # The file this connection holds: if the path later names another file
         # (or none), our reads and writes would go to a file no one else sees.
         self._identity = file_identity(self.path)
@@ -78,6 +82,7 @@ class StoreBase:
         self._watch: sqlite3.Connection | None = None
         try:
             self._check_settings()
+            self.read_only = self.file_read_only or self._is_viewer()
         except DatabaseFileError:
             self.close_db()
             raise
@@ -99,6 +104,12 @@ class StoreBase:
             raise DatabaseFileError(
                 _("{path} has a damaged setting ({detail}); fix it with 'dispatch set' or restore a backup").format(
                     path=self.path, detail=exc)) from None
+
+    def _is_viewer(self) -> bool:
+        """A viewer opens the file read-only (the console says READ-ONLY); the
+        role check refuses their writes, as it would anyway."""
+        rows = self._q("SELECT role FROM users WHERE login = ? AND NOT disabled", (self.by or self.actor,))
+        return bool(rows) and rows[0][0] == "viewer"
 
     # ------------------------------------------------------------ plumbing
     def close_db(self) -> None:
@@ -232,6 +243,9 @@ class StoreBase:
         """The single write path: BEGIN IMMEDIATE, authorise, commit or roll back."""
         if not self.actor.strip():  # before taking the write lock: nothing to look up
             raise PermissionDenied(_("No user name: set --actor or DISPATCH_ACTOR."))
+        if self.file_read_only:
+            raise DatabaseFileError(_("{path} is open read-only; nothing was saved (ask for write access, or use a copy)").format(
+                path=self.path))
         self.check_file()
         with self._lock:
             try:
@@ -289,7 +303,7 @@ class StoreBase:
         if self.file_state() is not None and file_identity(self.path) is not None:
             self._drop_old_journal()
         return type(self)(self.path, actor=self.actor, by=self.by, clock=self.clock,
-                          busy_timeout_ms=self.busy_timeout_ms)
+                          busy_timeout_ms=self.busy_timeout_ms, read_only=self._asked_read_only)
 
     def _drop_old_journal(self) -> None:
         """A file put in place with os.replace leaves the old database's -wal and

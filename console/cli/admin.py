@@ -157,7 +157,7 @@ def set_(obj: Ctx, key: str, value: str) -> None:
 @file_options
 @click.pass_obj
 def check(obj: Ctx) -> None:
-    store = obj.open()
+    store = obj.open(read_only=True)  # works on a read-only file and during a long write
     problems = store.check()
     if problems:
         fail(_("{path} failed the integrity check: {p}").format(path=obj.db, p="; ".join(problems[:3])))
