@@ -3,7 +3,7 @@ command group. Only opening the console imports textual."""
 
 from __future__ import annotations
 
-from . import admin, calendar, demo, queue, reference, users  # noqa: F401  (each registers its commands on the group)
+from . import admin, calendar, demo, queue, recompute, reference, users  # noqa: F401  (each registers its commands on the group)
 from .common import DATA_HOME, cli, default_db, main
 
 __all__ = ["DATA_HOME", "cli", "default_db", "main"]
