@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -135,6 +136,10 @@ class SettingsRepo(StoreBase):
     # its own short transaction; the marker keeps the last id done, so an
     # interrupted recompute is finished by the next change or 'dispatch recompute'.
     RECOMPUTE_BATCH = 2000
+    # Between batches the lock is left free this long: SQLite's busy handler is
+    # not a queue, a waiting writer looks again every 100 ms at most, and a
+    # loop taking the lock straight back would starve it into "locked".
+    RECOMPUTE_PAUSE_S = 0.11
 
     def _start_recompute(self) -> None:
         """Inside the setting's write: check the new rules can place deadlines
@@ -185,6 +190,7 @@ class SettingsRepo(StoreBase):
                 progress(done, max(total, done))
             if len(rows) < batch:
                 break
+            time.sleep(self.RECOMPUTE_PAUSE_S)
         return done
 
     def _recompute_rows(self, rows: list[dict[str, Any]]) -> None:
