@@ -103,9 +103,12 @@ def test_full_tmpfs_is_called_disk_full(tmp_path: Path) -> None:
                     fh.write(b"\0" * 1024)
             except OSError:
                 break
+        opened: list[Store] = []
         with pytest.raises(DatabaseFileError) as info:
-            s = Store(path, actor="ann", clock=lambda: NOW)
-            s.set_setting("center_name", "X")
+            opened.append(Store(path, actor="ann", clock=lambda: NOW))
+            opened[0].set_setting("center_name", "X")
+        for s in opened:
+            s.close_db()
         assert "disk full" in str(info.value) and "I/O" in str(info.value), str(info.value)
     finally:
-        subprocess.run(["umount", str(mnt)], capture_output=True)
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)  # -l: never left mounted
