@@ -12,8 +12,10 @@ from __future__ import annotations
 import getpass
 import json
 import queue
+import random
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +24,7 @@ from typing import Any
 from pendulum import DateTime
 
 from . import audit, auth
-from .db import connect_reader, explain, file_identity, open_database
+from .db import connect_reader, explain, file_identity, open_database, writable
 from .errors import DatabaseFileError, FileReplaced, PermissionDenied
 from .i18n import _
 from .models import PRIORITIES
@@ -81,8 +83,8 @@ class StoreBase:
         read_only: bool = False,
     ):
         self.path = Path(path)
-        # A console no one signed into (browser mode without --as): it may look,
-        # never write, whatever the actor's role or a file with no users yet.
+        # read_only: open the file so that nothing can be written (the queue,
+        # check and ticket commands; a browser console no one signed into).
         self.read_only = read_only
         # ``actor``: the person each write is for (the audit's actor). ``by``:
         # the OS login typing, when it is someone else (a manager using --actor
@@ -91,7 +93,10 @@ class StoreBase:
         self.by = by if by and by != self.actor else None
         self.clock: Clock = clock or system_clock
         self.busy_timeout_ms = busy_timeout_ms
-        self.conn = open_database(self.path, create=create, busy_timeout_ms=busy_timeout_ms)
+        self.conn = open_database(self.path, create=create, busy_timeout_ms=busy_timeout_ms, read_only=read_only)
+        # Opened so that nothing can be written: asked for, or a file we may not write.
+        self.file_read_only = read_only or not writable(self.path)
+        self._asked_read_only = read_only
         # The file this connection holds: if the path later names another file
         # (or none), our reads and writes would go to a file no one else sees.
         self._identity = file_identity(self.path)
@@ -108,6 +113,7 @@ class StoreBase:
         self._watch: sqlite3.Connection | None = None
         try:
             self._check_settings()
+            self.read_only = self.file_read_only or self._is_viewer()
         except DatabaseFileError:
             self.close_db()
             raise
@@ -129,6 +135,12 @@ class StoreBase:
             raise DatabaseFileError(
                 _("{path} has a damaged setting ({detail}); fix it with 'dispatch set' or restore a backup").format(
                     path=self.path, detail=exc)) from None
+
+    def _is_viewer(self) -> bool:
+        """A viewer opens the file read-only (the console says READ-ONLY); the
+        role check refuses their writes, as it would anyway."""
+        rows = self._q("SELECT role FROM users WHERE login = ? AND NOT disabled", (self.by or self.actor,))
+        return bool(rows) and rows[0][0] == "viewer"
 
     # ------------------------------------------------------------ plumbing
     def close_db(self) -> None:
@@ -256,20 +268,44 @@ class StoreBase:
                  if u["role"] == "manager" and not u["disabled"]]
         return ", ".join(sorted(names)) or _("no manager is set up; ask whoever looks after this file")
 
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE, waiting up to the busy timeout for other writers.
+        SQLite's own busy handler looks again only every 100 ms after a while,
+        so with many writers a waiter kept missing the moments the lock was
+        free and got "locked" after 5 s (1 in 12,000 writes with 20 writers);
+        asking every millisecond or two it gets its turn."""
+        deadline = time.monotonic() + self.busy_timeout_ms / 1000
+        self.conn.execute("PRAGMA busy_timeout = 2")
+        try:
+            while True:
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    left = deadline - time.monotonic()
+                    if "locked" not in str(exc).lower() or left <= 0:
+                        raise
+                    time.sleep(min(left, random.uniform(0.0005, 0.002)))
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+
     @contextmanager
     def _write(self, action: str, ticket_id: int | None = None,
                team_id: int | None = None) -> Iterator[sqlite3.Connection]:
         """The single write path: BEGIN IMMEDIATE, authorise, commit or roll back."""
         if not self.actor.strip():  # before taking the write lock: nothing to look up
             raise PermissionDenied(_("No user name: set --actor or DISPATCH_ACTOR."))
-        if self.read_only:
-            raise PermissionDenied(_(
-                "This console is read-only: no one is signed in to it (a browser console without --as)."
-                " Use the terminal console, or ask whoever runs 'dispatch serve' to start it for you"))
+        if self.file_read_only:
+            if self._asked_read_only:  # a console no one signed into (browser mode without --as)
+                raise PermissionDenied(_(
+                    "This console is read-only: no one is signed in to it (a browser console without --as)."
+                    " Use the terminal console, or ask whoever runs 'dispatch serve' to start it for you"))
+            raise DatabaseFileError(_("{path} is open read-only; nothing was saved (ask for write access, or use a copy)").format(
+                path=self.path))
         self.check_file()
         with self._lock:
             try:
-                self.conn.execute("BEGIN IMMEDIATE")
+                self._begin()
             except sqlite3.Error as exc:
                 raise explain(self.path, exc) from None
             self._local.writing = True
@@ -322,7 +358,7 @@ class StoreBase:
         if self.file_state() is not None and file_identity(self.path) is not None:
             self._drop_old_journal()
         return type(self)(self.path, actor=self.actor, by=self.by, clock=self.clock,
-                          busy_timeout_ms=self.busy_timeout_ms, read_only=self.read_only)
+                          busy_timeout_ms=self.busy_timeout_ms, read_only=self._asked_read_only)
 
     def _drop_old_journal(self) -> None:
         """A file put in place with os.replace leaves the old database's -wal and

@@ -7,6 +7,7 @@ corrupt, not SQLite, newer schema) becomes one DatabaseFileError line.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import stat
 from pathlib import Path
@@ -25,7 +26,9 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 def explain(path: Path, exc: sqlite3.Error) -> DatabaseFileError:
     """Turn a sqlite3 error about the file into a one-line message."""
     text = str(exc).lower()
-    if "locked" in text or "busy" in text:
+    if "disk is full" in text or "database or disk is full" in text or _no_room(path, exc):
+        msg = _("{path}: disk full ({detail}); free some space on its disk and try again")
+    elif "locked" in text or "busy" in text:
         msg = _("{path} is locked by another process; try again in a moment")
     elif "readonly" in text or "read-only" in text:
         msg = _("{path} is read-only; ask for write access or use a copy")
@@ -38,6 +41,27 @@ def explain(path: Path, exc: sqlite3.Error) -> DatabaseFileError:
     else:
         msg = _("{path}: database error: {detail}")
     return DatabaseFileError(msg.format(path=path, detail=str(exc)))
+
+
+def _no_room(path: Path, exc: sqlite3.Error) -> bool:
+    """A "disk I/O error" that is really a full disk: SQLite says I/O error
+    when it cannot grow the -shm (SQLITE_IOERR_SHMSIZE) or write the -wal;
+    the extended code, or failing that the free space left, tells."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code in (13, 4874):  # SQLITE_FULL, SQLITE_IOERR_SHMSIZE
+        return True
+    if "disk i/o error" not in str(exc).lower():
+        return False
+    try:
+        return shutil.disk_usage(Path(path).absolute().parent).free < 64 * 1024
+    except OSError:
+        return False
+
+
+def writable(path: Path) -> bool:
+    """Whether we may write the file (and so open it for writing)."""
+    # Even root can write a file marked read-only, but the owner meant it.
+    return os.access(path, os.W_OK) and bool(path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
 
 
 def _precheck(path: Path, create: bool) -> None:
@@ -56,8 +80,7 @@ def _precheck(path: Path, create: bool) -> None:
         )
     if not os.access(path, os.R_OK):
         raise DatabaseFileError(_("{path} cannot be read: permission denied").format(path=path))
-    # Even root can write a file marked read-only, but the owner meant it.
-    if not os.access(path, os.W_OK) or not (path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)):
+    if create and not writable(path):
         raise DatabaseFileError(
             _("{path} is read-only; ask for write access or use a copy").format(path=path)
         )
@@ -127,7 +150,23 @@ def connect(path: Path, busy_timeout_ms: int = 5000) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys = ON")
     if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
         conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
+    # FULL: a commit is on disk before it returns, so a power cut keeps it
+    # (NORMAL may lose the last commits); README "Durability" has the cost.
+    conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+def _ro_uri(path: Path) -> str:
+    return Path(path).resolve().as_uri() + "?mode=ro"
+
+
+def connect_readonly(path: Path, busy_timeout_ms: int = 5000) -> sqlite3.Connection:
+    """A connection that cannot write the file at all (SQLite's mode=ro): for a
+    read-only file or a viewer, and to look at a file before trusting it."""
+    conn = sqlite3.connect(_ro_uri(path), uri=True, timeout=busy_timeout_ms / 1000, isolation_level=None,
+                           check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    conn.execute("PRAGMA query_only = 1")
     return conn
 
 
@@ -150,17 +189,35 @@ def wrap(conn: sqlite3.Connection) -> sqlite_utils.Database:
     return sqlite_utils.Database(conn, execute_plugins=False)
 
 
-def open_database(path: Path, *, create: bool = False, busy_timeout_ms: int = 5000) -> sqlite3.Connection:
-    """Open (and with ``create``, initialise) the database, upgrading old schemas."""
+def _look(path: Path, busy_timeout_ms: int) -> tuple[int, set[str]]:
+    """user_version and tables, read without changing a byte: a file we go on
+    to refuse (foreign, newer, corrupt) is left exactly as it was."""
+    if not path.exists() or path.stat().st_size == 0:
+        return 0, set()
+    conn = connect_readonly(path, busy_timeout_ms)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        return version, tables
+    finally:
+        conn.close()
+
+
+def open_database(path: Path, *, create: bool = False, busy_timeout_ms: int = 5000,
+                  read_only: bool = False) -> sqlite3.Connection:
+    """Open (and with ``create``, initialise) the database, upgrading old
+    schemas. Never takes the write lock unless it migrates, so opening works
+    during another process's long write; ``read_only`` (or a file we may not
+    write) opens it so that nothing can be written."""
     path = Path(path)
     _precheck(path, create)
     if create and not path.exists():
         _create_file(path)
+    may_write = not path.exists() or writable(path)
+    read_only = read_only or not may_write
     conn: sqlite3.Connection | None = None
     try:
-        conn = connect(path, busy_timeout_ms)
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        version, tables = _look(path, busy_timeout_ms)
         if version > SCHEMA_VERSION:
             raise DatabaseFileError(
                 _("{path} has schema version {found}, newer than this dispatch knows ({known}); upgrade dispatch").format(
@@ -176,12 +233,16 @@ def open_database(path: Path, *, create: bool = False, busy_timeout_ms: int = 50
                 _("{path} is not initialised; run 'dispatch --db {path} init'").format(path=path)
             )
         if version < SCHEMA_VERSION:
-            migrate(conn)
-        else:
-            # Prove we can write now, so a lock or read-only file is reported
-            # at start-up rather than on the first save.
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("ROLLBACK")
+            if not may_write:
+                raise DatabaseFileError(_(
+                    "{path} needs an upgrade to schema {known}, which needs write access; open it once with write access"
+                ).format(path=path, known=SCHEMA_VERSION))
+            conn = connect(path, busy_timeout_ms)
+            migrate(conn)  # the one time opening takes the write lock
+            if not read_only:
+                return conn
+            conn.close()
+        conn = connect_readonly(path, busy_timeout_ms) if read_only else connect(path, busy_timeout_ms)
         return conn
     except DatabaseFileError:
         if conn is not None:

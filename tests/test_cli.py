@@ -65,7 +65,8 @@ def test_bad_files_through_the_real_command(tmp_path: Path, good_db: Path) -> No
     ro.write_bytes(good_db.read_bytes())
     ro.chmod(0o444)
     try:
-        one_line_error(run("--db", str(ro), "queue"), ro, "read-only")
+        assert run("--db", str(ro), "queue").returncode == 0  # reading a read-only file works
+        one_line_error(run("--db", str(ro), "set", "center_name", "X"), ro, "read-only")
     finally:
         ro.chmod(0o644)
 
@@ -76,7 +77,9 @@ def test_locked_file_through_the_real_command(good_db: Path) -> None:
     holder = sqlite3.connect(good_db, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
-        result = run("--db", str(good_db), "queue", env={"DISPATCH_BUSY_TIMEOUT_MS": "200"})
+        # Reading never waits for a writer; writing does, and says so.
+        assert run("--db", str(good_db), "queue", env={"DISPATCH_BUSY_TIMEOUT_MS": "200"}).returncode == 0
+        result = run("--db", str(good_db), "set", "center_name", "X", env={"DISPATCH_BUSY_TIMEOUT_MS": "200"})
         one_line_error(result, good_db, "locked")
     finally:
         holder.execute("ROLLBACK")

@@ -185,17 +185,24 @@ def test_old_schema_is_migrated(tmp_path: Path) -> None:
 
 
 def test_read_only_file(tmp_path: Path) -> None:
+    """A file we may not write opens read-only; a write says so in one line."""
     path = tmp_path / "ro.db"
     make_db(path)
     path.chmod(0o444)
     try:
-        assert "read-only" in refused(path)
+        s = Store(path, actor="ann")
+        assert s.read_only and s.setting("timezone") is not None
+        with pytest.raises(DatabaseFileError) as info:
+            s.set_setting("center_name", "X")
+        assert "read-only" in str(info.value) and str(path) in str(info.value)
+        s.close_db()
     finally:
         path.chmod(0o644)
 
 
 @pytest.mark.parametrize("begin", ["BEGIN IMMEDIATE", "BEGIN EXCLUSIVE"])
 def test_locked_file(tmp_path: Path, begin: str) -> None:
+    """Opening never waits for another process's write (WAL readers don't); the write itself does."""
     path = tmp_path / "busy.db"
     make_db(path)
     holder = sqlite3.connect(path, isolation_level=None)
@@ -203,7 +210,11 @@ def test_locked_file(tmp_path: Path, begin: str) -> None:
         assert holder.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         holder.execute(begin)
         holder.execute("INSERT INTO settings VALUES ('held', '1')")
-        assert "is locked by another process" in refused(path, busy_timeout_ms=100)
+        s = Store(path, actor="ann", busy_timeout_ms=100)
+        with pytest.raises(DatabaseFileError) as info:
+            s.set_setting("center_name", "X")
+        assert "is locked by another process" in str(info.value)
+        s.close_db()
     finally:
         holder.execute("ROLLBACK")
         holder.close()

@@ -98,3 +98,13 @@ def test_pauses_are_the_hold_and_resume_steps(demo: Store) -> None:
     pauses = [tuple(r) for r in demo.conn.execute(
         "SELECT ticket_id, reason, started_at, ended_at FROM pauses ORDER BY ticket_id, started_at")]
     assert pauses == sorted(expected) and len(pauses) > 50
+
+
+def assert_tickets_replay(store: Store) -> int:
+    """Every ticket row equals the replay of its audit events, and the audit
+    chain is intact (the store's own check, as `dispatch check` runs it; also
+    used by tests/test_stress.py on a file many killed processes wrote).
+    Returns how many tickets it checked."""
+    report = store.verify_audit()
+    assert report.ok, report.problems[:10]
+    return report.tickets

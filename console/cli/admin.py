@@ -154,7 +154,9 @@ def set_(obj: Ctx, key: str, value: str) -> None:
     parsed = Store.check_setting(key, _parse_value(key, value))
     store = obj.open()
     old = store.setting(key)
-    store.set_setting(key, parsed)
+    from .recompute import recompute_progress
+
+    store.set_setting(key, parsed, recompute_progress())
     store.close_db()
     click.echo(_("{key}: {old} → {new}").format(key=key, old=_shown(old), new=_shown(parsed)))
 
@@ -164,10 +166,14 @@ def set_(obj: Ctx, key: str, value: str) -> None:
 @file_options
 @click.pass_obj
 def check(obj: Ctx) -> None:
-    store = obj.open()
+    store = obj.open(read_only=True)  # works on a read-only file and during a long write
     problems = store.check()
     if problems:
         fail(_("{path} failed the integrity check: {p}").format(path=obj.db, p="; ".join(problems[:3])))
+    pending = store.recompute_pending()
+    if pending:
+        click.echo(_("warning: {path}: {n:,} open tickets wait for new deadlines (a change was interrupted);"
+                     " run 'dispatch recompute'").format(path=obj.db, n=pending))
     stats = store.stats()
     click.echo(_("{path}: ok, schema {v}, {t} tickets, {e} audit events").format(
         path=obj.db, v=store.schema_version(), t=stats["tickets"], e=stats["events"]))

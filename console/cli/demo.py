@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
 from types import TracebackType
 
 import click
+from pendulum import DateTime
 
 from store.i18n import _
 from store.store import Store
@@ -55,6 +57,39 @@ def _remove(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+def _remove_journal(path: Path) -> None:
+    """Right after the rename: a -wal/-shm at the path is the replaced file's
+    (the new one was closed cleanly and has none), and SQLite would read the
+    old pages from it into the new file. Consoles still on the old file keep
+    theirs open; they notice the replacement and reopen."""
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _clear_dead_builds(path: Path) -> None:
+    """Temp files of builds whose process is gone (killed, disk full)."""
+    for temp in path.parent.glob(f".{path.name}.building-*"):
+        pid = temp.name.rsplit("-", 1)[-1]
+        if not pid.isdigit():
+            continue  # its -wal/-shm: removed with it
+        try:
+            os.kill(int(pid), 0)
+            continue  # still building
+        except ProcessLookupError:
+            _remove(temp)
+        except PermissionError:
+            continue
+
+
+def _scale(store: Store, scale: int, seed: int, now: DateTime) -> None:
+    from demo_data.generate import generate_scale
+
+    with Progress(scale, _("adding tickets")) as progress:
+        # Smaller chunks for a big build: the bar moves every 2–3 % (same rows either way).
+        chunk = max(5_000, min(50_000, scale // 40))
+        generate_scale(store, scale, seed=seed, now=now, chunk=chunk, progress=progress.update)
+
+
 @cli.command(short_help=_("Build (or rebuild) the demo database and open it."), help=_(
     "Create (or rebuild) a demo database and open the console on it. Its open tickets are placed relative to now,"
     " so it is rebuilt each time unless --keep. Without --db it lives at ~/.local/share/dispatch-console/demo.db."
@@ -68,48 +103,54 @@ def _remove(path: Path) -> None:
 @click.pass_obj
 def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -> None:
     from demo_data.callbacks import add_demo_evaluations
-    from demo_data.generate import generate_demo, generate_scale
+    from demo_data.generate import generate_demo
     from demo_data.items import add_demo_items
     from demo_data.users import add_demo_users
 
     path = obj.db_given or DATA_HOME / "demo.db"
     make_parent(path)
-    if path.exists() and path.stat().st_size > 0:
+    exists = path.exists() and path.stat().st_size > 0
+    if exists:
         # Checked with --keep too: --keep --scale must not add a million tickets to a live file.
-        check = Store(path, **obj.who(), busy_timeout_ms=busy_timeout_ms())
+        check = Store(path, **obj.who(), busy_timeout_ms=busy_timeout_ms(), read_only=True)
         is_demo = check.setting("demo", False)
         check.close_db()
         if not is_demo:
             fail(_("{path} is not a demo database; refusing to overwrite it").format(path=path))
-        if not keep:
-            _remove(path)
     started = time.perf_counter()
-    fresh = not path.exists()
-    store = Store(path, **obj.who(), create=True, busy_timeout_ms=busy_timeout_ms())
-    # One reading of the clock for the whole build: the demo and the --scale
-    # tickets share one instant, and nothing else in the build reads the time.
-    now = store.now()
-    built = False
-    if not store.setting("demo", False):
-        _say(_("{path}: building the demo (seed {seed})…").format(path=path, seed=seed))
+    built = not (exists and keep)
+    if built:
+        # Built beside it and renamed into place: consoles on the old file see
+        # a replaced file and reopen; a build that dies leaves only its own
+        # temp file, which the next 'dispatch demo' clears.
+        _clear_dead_builds(path)
+        temp = path.with_name(f".{path.name}.building-{os.getpid()}")
+        store = Store(temp, **obj.who(), create=True, busy_timeout_ms=busy_timeout_ms())
+        now = store.now()
         try:
+            _say(_("{path}: building the demo (seed {seed})…").format(path=path, seed=seed))
             generate_demo(store, seed=seed, now=now)
             add_demo_users(store, obj.who()["by"] or store.actor)
             add_demo_evaluations(store, now)
             add_demo_items(store, now)
             store.mark_demo(seed)
-        except BaseException:
-            # A half-built file without the demo mark would be refused next time.
+            if scale:
+                _scale(store, scale, seed, now)
             store.close_db()
-            if fresh:
-                _remove(path)
+            os.replace(temp, path)
+            _remove_journal(path)
+        except BaseException:
+            store.close_db()
+            _remove(temp)
             raise
-        built = True
-    if scale:
-        with Progress(scale, _("adding tickets")) as progress:
-            # Smaller chunks for a big build: the bar moves every 2–3 % (same rows either way).
-            chunk = max(5_000, min(50_000, scale // 40))
-            generate_scale(store, scale, seed=seed, now=now, chunk=chunk, progress=progress.update)
+        store = Store(path, **obj.who(), busy_timeout_ms=busy_timeout_ms())
+    else:
+        store = Store(path, **obj.who(), busy_timeout_ms=busy_timeout_ms())
+        # One reading of the clock for the whole build: the demo and the --scale
+        # tickets share one instant, and nothing else in the build reads the time.
+        now = store.now()
+        if scale:
+            _scale(store, scale, seed, now)
     stats, counts = store.stats(), store.counts(now)
     size = sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists()) / 1e6
     _say((_("{path}: ready in {s:.1f} s: {n:,} tickets, {o:,} open, file {mb:.1f} MB") if built or scale else

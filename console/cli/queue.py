@@ -185,7 +185,7 @@ def queue(obj: Ctx, limit: int, fmt: str, status: tuple[str, ...], priority: tup
           technician: str | None, unassigned: bool) -> None:
     if technician and unassigned:
         fail(_("--technician and --unassigned exclude each other"))
-    store = obj.open()
+    store = obj.open(read_only=True)  # reading never takes the write lock
     f = QueueFilter(statuses=_statuses(status), priorities=_priorities(priority), unassigned=unassigned)
     if team:
         f = f.model_copy(update={"team_id": _pick(_("team"), team, [(t.id, t.name) for t in store.teams()])[0]})
@@ -269,7 +269,7 @@ def ticket(obj: Ctx, number: str, fmt: str) -> None:
     digits = number.strip().lstrip("#")
     if not digits.isdigit():
         fail(_("not a ticket number: {n}").format(n=number))
-    store = obj.open()
+    store = obj.open(read_only=True)
     tid = int(digits)
     t = store.ticket(tid)
     now, tz = store.now(), store.timezone

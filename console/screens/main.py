@@ -100,7 +100,8 @@ class MainScreen(TicketActions):
         self._orphan: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield StatusBar(self.app.center, id="status")  # type: ignore[attr-defined]
+        yield StatusBar(self.app.center, id="status",  # type: ignore[attr-defined]
+                        read_only=getattr(self.app.store, "read_only", False))  # type: ignore[attr-defined]
         yield Static("", id="filterline")
         yield Static("", id="too-small")
         with Horizontal(id="body"):
@@ -312,6 +313,7 @@ class MainScreen(TicketActions):
     def _switch_store(self, old: object, new: object) -> None:
         self.app.use_store(new)  # type: ignore[attr-defined]
         self.query_one(StatusBar).center = self.app.center  # type: ignore[attr-defined]
+        self.query_one(StatusBar).read_only = getattr(new, "read_only", False)
         self._data_version, self._counts, self._failures, self._orphan = -1, None, 0, None
         self.refresh_bindings()
         self._last_check = self.app.clock()  # type: ignore[attr-defined]

@@ -30,9 +30,11 @@ class StatusBar(Horizontal):
     StatusBar > #live { width: auto; }
     """
 
-    def __init__(self, center: str, **kwargs: object) -> None:
+    def __init__(self, center: str, read_only: bool = False, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.center = center
+        # A read-only file or a viewer: said first, and kept longest.
+        self.read_only = read_only
         self.counts: QueueCounts | None = None
         self.clock_text = ""
         self.live = ""
@@ -115,7 +117,7 @@ class StatusBar(Horizontal):
         live state's first word (STALE, PAUSED, or the whole read time),
         the counts, the clock, the rest of the state (the STALE reason), the
         center name."""
-        live = self.live
+        live = f"{_('READ-ONLY')} · {self.live}" if self.read_only else self.live
         head = live.partition(": ")[0] if ": " in live else live
         room = width - cell_len(head)
         forms = self._counts_forms()

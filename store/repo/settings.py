@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -19,8 +21,11 @@ from ..models import (
     check_fee_confirm_above,
     parse_fee,
 )
-from ..sla import Calendar, Policy
-from ..timeutil import valid_timezone
+from ..sla import Calendar, Pause, Policy
+from ..timeutil import from_db, valid_timezone
+
+# progress(done, total): a recompute's batches as they commit.
+Progress = Callable[[int, int], None]
 
 
 class SettingsRepo(StoreBase):
@@ -87,7 +92,9 @@ class SettingsRepo(StoreBase):
             return value
         return check_calendar(value)
 
-    def set_setting(self, key: str, value: Any) -> None:
+    def set_setting(self, key: str, value: Any, progress: Progress | None = None) -> None:
+        """Saved at once; a change that moves deadlines (calendar, time zone)
+        then recomputes the open tickets in batches (``recompute``)."""
         value = self.check_setting(key, value)
         with self._write("settings.set") as conn:
             old = self.setting(key)
@@ -98,12 +105,11 @@ class SettingsRepo(StoreBase):
             )
             self._event("settings.set", "setting", None, None, {key: old}, {key: value})
             # Deadlines depend on the zone only through a calendar with local hours or holidays.
-            if key == "calendar" or (key == "timezone" and self.setting("calendar", {}) != {"kind": "24x7"}):
-                try:
-                    self._recompute_open()
-                except ValueError as exc:  # e.g. one short window a week: deadlines decades away
-                    raise RuleViolation(_("This calendar cannot place the open tickets' deadlines ({e})").format(
-                        e=exc)) from None
+            again = key == "calendar" or (key == "timezone" and self.setting("calendar", {}) != {"kind": "24x7"})
+            if again:
+                self._start_recompute()
+        if again:
+            self.recompute(progress)
 
     def mark_demo(self, seed: int) -> None:
         """Mark the file as a demo, which ``dispatch demo`` may delete and rebuild.
@@ -113,7 +119,8 @@ class SettingsRepo(StoreBase):
                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
             self._event("settings.demo", "setting", None, None, {}, {"demo": True, "seed": seed})
 
-    def set_policy(self, priority: int, response_min: int, onsite_min: int, resolve_min: int) -> None:
+    def set_policy(self, priority: int, response_min: int, onsite_min: int, resolve_min: int,
+                   progress: Progress | None = None) -> None:
         if not (0 < response_min <= onsite_min <= resolve_min):
             raise RuleViolation(_("Windows must be positive and response ≤ on site ≤ resolved"))
         with self._write("sla_policy.set") as conn:
@@ -127,20 +134,87 @@ class SettingsRepo(StoreBase):
             self._event("sla_policy.set", "sla_policy", priority, None,
                         {"policy": old.__dict__ if old else None},
                         {"policy": [response_min, onsite_min, resolve_min]})
-            self._recompute_open()
+            self._start_recompute()
+        self.recompute(progress)
 
-    def _recompute_open(self) -> None:
-        """New SLA rules apply to open tickets at once (inside the caller's write)."""
+    # ------------------------------------------------------ batched recompute
+    # A change of calendar, time zone or SLA policy moves every open ticket's
+    # deadlines. Done in one transaction it held the write lock for 43–52 s on
+    # 300,000 tickets: everyone else's writes failed "locked". So the setting
+    # is committed with a marker, and the open tickets follow in batches, each
+    # its own short transaction; the marker keeps the last id done, so an
+    # interrupted recompute is finished by the next change or 'dispatch recompute'.
+    RECOMPUTE_BATCH = 2000
+    # Between batches the lock is left free this long: SQLite's busy handler is
+    # not a queue, a waiting writer looks again every 100 ms at most, and a
+    # loop taking the lock straight back would starve it into "locked".
+    RECOMPUTE_PAUSE_S = 0.11
+
+    def _start_recompute(self) -> None:
+        """Inside the setting's write: check the new rules can place deadlines
+        (one open ticket per priority, the rest follow), then mark the open
+        tickets for recomputing from the first."""
         policy, cal = self.policy(), self.calendar()
-        pauses = self._pauses_by_ticket()
-        rows = self.conn.execute("SELECT * FROM tickets WHERE is_open = 1").fetchall()
-        for r in rows:
-            row = dict(r)
+        sample = self.conn.execute(
+            "SELECT * FROM tickets WHERE id IN (SELECT MIN(id) FROM tickets WHERE is_open = 1 GROUP BY priority)").fetchall()
+        try:
+            for r in sample:
+                derive(dict(r), self.pauses(r["id"]), policy, cal)  # type: ignore[attr-defined]
+        except ValueError as exc:  # e.g. one short window a week: deadlines decades away
+            raise RuleViolation(_("This calendar cannot place the open tickets' deadlines ({e})").format(e=exc)) from None
+        self.conn.execute("INSERT INTO settings (key, value) VALUES ('recompute_pending', ?) "
+                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (json.dumps({"after_id": 0}),))
+
+    def recompute_pending(self) -> int:
+        """How many open tickets still wait for new deadlines (0: none)."""
+        mark = self.setting("recompute_pending")
+        if mark is None:
+            return 0
+        return int(self._q("SELECT COUNT(*) FROM tickets WHERE is_open = 1 AND id > ?",
+                           (int(mark.get("after_id", 0)),))[0][0])
+
+    def recompute(self, progress: Progress | None = None, batch: int | None = None) -> int:
+        """Recompute the marked open tickets, ``batch`` at a time, each batch
+        one BEGIN IMMEDIATE … COMMIT (well under the busy timeout, so a writer
+        waiting behind it gets in). ``progress(done, total)`` after each.
+        Returns how many tickets were recomputed."""
+        batch = batch or self.RECOMPUTE_BATCH
+        total, done = self.recompute_pending(), 0
+        while True:
+            with self._write("settings.recompute") as conn:
+                mark = self.setting("recompute_pending")
+                if mark is None:
+                    break
+                after = int(mark.get("after_id", 0))
+                rows = [dict(r) for r in conn.execute(
+                    "SELECT * FROM tickets WHERE is_open = 1 AND id > ? ORDER BY id LIMIT ?", (after, batch))]
+                self._recompute_rows(rows)
+                if len(rows) < batch:
+                    conn.execute("DELETE FROM settings WHERE key = 'recompute_pending'")
+                else:
+                    conn.execute("UPDATE settings SET value = ? WHERE key = 'recompute_pending'",
+                                 (json.dumps({"after_id": rows[-1]["id"]}),))
+            done += len(rows)
+            if progress is not None:
+                progress(done, max(total, done))
+            if len(rows) < batch:
+                break
+            time.sleep(self.RECOMPUTE_PAUSE_S)
+        return done
+
+    def _recompute_rows(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        policy, cal = self.policy(), self.calendar()
+        pauses: dict[int, list[Pause]] = {}
+        for p in self.conn.execute(
+                "SELECT ticket_id, started_at, ended_at FROM pauses WHERE ticket_id BETWEEN ? AND ? ORDER BY started_at",
+                (rows[0]["id"], rows[-1]["id"])):
+            pauses.setdefault(p[0], []).append(Pause(from_db(p[1]), from_db(p[2])))  # type: ignore[arg-type]
+        for row in rows:
             d = derive(row, pauses.get(row["id"], []), policy, cal)
-            self.conn.execute(
-                "UPDATE tickets SET " + ", ".join(f"{k} = ?" for k in d) + " WHERE id = ?",
-                [*d.values(), row["id"]],
-            )
+            self.conn.execute("UPDATE tickets SET " + ", ".join(f"{k} = ?" for k in d) + " WHERE id = ?",
+                              [*d.values(), row["id"]])
 
     # ------------------------------------------------------------- money
     def _check_money_settings(self) -> None:

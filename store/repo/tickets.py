@@ -139,7 +139,9 @@ class TicketRepo(StoreBase):
             )
             public = {k: v for k, v in row.items() if k not in DERIVED and k not in ("version", "updated_at", "updated_by", "is_open")}
             self._event("ticket.create", "ticket", row["id"], row["id"], {}, public, now)
-        return self.ticket(row["id"])
+            # Read inside the transaction: after COMMIT another dispatcher may already have changed it.
+            created = self.ticket(row["id"])
+        return created
 
     def _change(
         self, action: str, ticket_id: int, version: int,
@@ -176,7 +178,9 @@ class TicketRepo(StoreBase):
                 [*changes.values(), ticket_id, version],
             )
             self._event(action, "ticket", ticket_id, ticket_id, old, new, now)
-        return self.ticket(ticket_id)
+            # The ticket as this write left it, not as it is after COMMIT (someone may be next).
+            changed = self.ticket(ticket_id)
+        return changed
 
     def _changes_since(self, conn: sqlite3.Connection, ticket_id: int, count: int) -> list[str]:
         """The last ``count`` changes of a ticket in words (each write bumps the version once)."""

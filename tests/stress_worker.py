@@ -1,0 +1,178 @@
+"""One writer process of the stress test (tests/test_stress.py) and of
+bench/writers.py: random workflow operations through the Store on one file
+until its time is up.
+
+    python -m tests.stress_worker DB LOG NAME SEED SECONDS [normal|full]
+
+After each call returns (the transaction committed), one JSON line goes to
+LOG and is fsynced: what was done, to which ticket, the version the call
+returned, and how long it took. So a line in the log is a promise that the
+operation is in the file, whenever the process is killed. Only StaleTicket
+is retried (another writer was first, as in the console); a refused step
+(a rule, a bad value) is simply not logged; any other error, "database is
+locked" first of all, is logged as a failure."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from store import Store
+from store.errors import DatabaseFileError, NotFound, RuleViolation, StaleTicket, ValidationFailed
+from store.rules import OPEN_STATUSES, allowed_actions
+
+TECHS = (1, 2, 3)  # on duty in tests/conftest.py's SEED
+
+
+def create(store: Store, rng: random.Random) -> Any:
+    site = rng.choice((1, 2))
+    return store.create_ticket({
+        "site_id": site, "equipment_id": rng.choice((None, 1 if site == 1 else 3)),
+        "priority": rng.randint(1, 4), "category": rng.choice(("atm", "printer", "network")),
+        "description": f"fault {rng.random():.6f}", "reporter": "Ms Sun", "phone": "13900000000"})
+
+
+def step(store: Store, rng: random.Random, op: str, t: Any) -> Any:
+    tid, v = t.id, t.version
+    if op == "assign":
+        tech = rng.choice([x for x in TECHS if x != t.technician_id])
+        return store.assign(tid, v, technician_id=tech, reason="stress" if t.technician_id else "")
+    if op == "respond":
+        return store.respond(tid, v, note="on it")
+    if op == "arrive":
+        return store.arrive(tid, v, mode=rng.choice(("onsite", "remote")))
+    if op == "hold":
+        return store.pause(tid, v, reason=rng.choice(("customer", "parts")), note="waiting")
+    if op == "resume":
+        return store.resume(tid, v)
+    if op == "resolve":
+        return store.resolve(tid, v, symptom="s", cause="c", action="a", parts="p")
+    if op == "close":
+        return store.close(tid, v, signoff="Ms Sun", fee=rng.choice((None, "120.50")))
+    if op == "cancel":
+        return store.cancel(tid, v, reason="duplicate")
+    if op == "edit":
+        return store.edit_ticket(tid, v, description=f"edited {rng.random():.6f}")
+    raise ValueError(op)
+
+
+def one_op(store: Store, rng: random.Random, name: str, seq: int) -> dict[str, Any] | None:
+    top = store.stats()["tickets"]
+    if top < 5 or rng.random() < 0.15:
+        t = create(store, rng)
+        return {"op": "create", "ticket": t.id, "version": t.version}
+    tid = rng.randint(1, top)
+    for _attempt in range(20):
+        t = store.ticket(tid)
+        if rng.random() < 0.1:
+            token = f"{name}#{seq}"
+            store.add_note(tid, token)
+            return {"op": "note", "ticket": tid, "token": token}
+        ops = list(allowed_actions(t.status, t.technician_id, t.first_response_at is not None))
+        if t.status in OPEN_STATUSES:
+            ops.append("edit")
+        if not ops:
+            return None
+        op = rng.choice(ops)
+        try:
+            done = step(store, rng, op, t)
+        except StaleTicket:
+            continue  # someone else was first: read it again and choose again
+        return {"op": op, "ticket": done.id, "version": done.version}
+    return None
+
+
+# ----------------------------------------------- the fleet (test and bench)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def spawn(db: Path, log: Path, name: str, seed: int, seconds: float, sync: str | None = None) -> subprocess.Popen[bytes]:
+    args = [sys.executable, "-m", "tests.stress_worker", str(db), str(log), name, str(seed), f"{seconds:.2f}"]
+    return subprocess.Popen([*args, *([sync] if sync else [])], cwd=ROOT, stderr=subprocess.PIPE)
+
+
+def run_fleet(db: Path, logs: Path, writers: int, seconds: float, *, kills: int = 0, sync: str | None = None,
+              seed: int = 0) -> tuple[list[dict[str, Any]], int, list[str]]:
+    """``writers`` processes for ``seconds``; ``kills`` times a random one is
+    SIGKILLed at a random moment and started again (a new log) for the time
+    left. Returns every logged entry, how many were killed, and the stderr of
+    any process that ended with an error."""
+    rng = random.Random(seed)
+    logs.mkdir(parents=True, exist_ok=True)
+    start = time.monotonic()
+    procs = {f"w{i}": spawn(db, logs / f"w{i}.0.log", f"w{i}", seed * 1000 + i, seconds, sync) for i in range(writers)}
+    moments = sorted(rng.uniform(0.2 * seconds, 0.8 * seconds) for _ in range(kills))
+    killed, errors = 0, []
+    for n, at in enumerate(moments, start=1):
+        time.sleep(max(0.0, start + at - time.monotonic()))
+        name = rng.choice(sorted(procs))
+        proc = procs[name]
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            killed += 1
+        proc.wait()
+        left = seconds - (time.monotonic() - start)
+        procs[name] = spawn(db, logs / f"{name}.{n}.log", name, seed * 1000 + 100 * n, max(1.0, left), sync)
+    for proc in procs.values():
+        _out, err = proc.communicate()
+        if proc.returncode not in (0, -signal.SIGKILL):
+            errors.append(err.decode(errors="replace")[-2000:])
+    return read_logs(logs), killed, errors
+
+
+def read_logs(logs: Path) -> list[dict[str, Any]]:
+    """Every entry; a killed process's last line may be torn (killed while
+    writing it): its operation committed but was never promised."""
+    out = []
+    for log in sorted(logs.glob("*.log")):
+        for line in log.read_text().splitlines():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                pass
+    return out
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
+def main(argv: list[str]) -> int:
+    db, log, name, seed, seconds = argv[0], argv[1], argv[2], int(argv[3]), float(argv[4])
+    store = Store(db, actor=name, busy_timeout_ms=int(os.environ.get("DISPATCH_BUSY_TIMEOUT_MS", "5000")))
+    if len(argv) > 5:  # bench/writers.py compares the cost of synchronous=FULL with NORMAL
+        store.conn.execute(f"PRAGMA synchronous = {argv[5].upper()}")
+    rng = random.Random(seed)
+    fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + seconds
+    seq = 0
+    while time.monotonic() < deadline:
+        seq += 1
+        started = time.perf_counter()
+        entry: dict[str, Any] | None
+        try:
+            entry = one_op(store, rng, name, seq)
+        except (RuleViolation, ValidationFailed, NotFound):
+            entry = None  # a step the rules refuse: nothing was written
+        except DatabaseFileError as exc:  # "locked" must never reach a caller
+            entry = {"fail": str(exc)}
+        if entry is None:
+            continue
+        entry |= {"w": name, "ms": round((time.perf_counter() - started) * 1000, 3)}
+        os.write(fd, (json.dumps(entry) + "\n").encode())
+        os.fsync(fd)  # after the commit returned: logged means committed
+    os.close(fd)
+    store.close_db()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,181 @@
+"""Long writes never lock everyone out, and reading never takes the write lock.
+
+A calendar change on many open tickets recomputes them in batches, each
+its own short transaction, so a writer in another process never waits
+longer than its busy timeout; an interrupted recompute is finished later.
+Opening a file to read (queue, check, the console) works during another
+process's write and on a read-only file; a viewer opens read-only."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from console.cli import cli
+from console.widgets.status import StatusBar
+from demo_data.generate import generate_scale
+from store import DatabaseFileError, PermissionDenied, Store
+from store.derive import derive
+from tests.conftest import MutableClock
+from tests.console_helpers import app_for, make_ticket, settle
+
+ROOT = Path(__file__).resolve().parent.parent
+BUSINESS = {"kind": "business", "opens": "08:30", "closes": "17:30", "weekdays": [1, 2, 3, 4, 5]}
+WRITER_TIMEOUT_MS = 2000
+
+# Another process adds a note to ticket 1 again and again until STOP exists,
+# then writes how long each write took, and any error, to OUT.
+WRITER = """
+import json, sys, time, pathlib
+from store import Store
+from store.errors import StoreError
+db, stop, out = sys.argv[1:4]
+s = Store(db, actor="ann", busy_timeout_ms=int(sys.argv[4]))
+waits, errors = [], []
+pathlib.Path(out + ".ready").touch()
+while not pathlib.Path(stop).exists():
+    t0 = time.time()
+    try:
+        s.add_note(1, "still here")
+    except StoreError as exc:
+        errors.append(str(exc))
+    waits.append((t0, time.time() - t0))
+    time.sleep(0.02)
+pathlib.Path(out).write_text(json.dumps({"waits": waits, "errors": errors}))
+"""
+
+
+def test_recompute_of_20000_tickets_never_locks_a_writer_out(tmp_path: Path) -> None:
+    db = tmp_path / "big.db"
+    store = Store(db, create=True, actor="ann")
+    generate_scale(store, 20_000, open_share=1.0, chunk=10_000)
+    opened = store.counts(store.now()).open
+    assert opened >= 18_000
+    stop, out = tmp_path / "stop", tmp_path / "writer.json"
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(db), str(stop), str(out), str(WRITER_TIMEOUT_MS)],
+                              cwd=ROOT)
+    try:
+        for _ in range(3000):
+            if Path(f"{out}.ready").exists():
+                break
+            time.sleep(0.01)
+        time.sleep(0.2)
+        seen: list[tuple[int, int]] = []
+        began = time.time()
+        store.set_setting("calendar", BUSINESS, lambda done, total: seen.append((done, total)))
+        ended = time.time()
+    finally:
+        stop.touch()
+        writer.wait(timeout=60)
+    result = json.loads(out.read_text())
+    assert result["errors"] == []  # no "locked": every write got in
+    during = [w for t0, w in result["waits"] if began <= t0 <= ended]
+    assert during and max(w for _t0, w in result["waits"]) < WRITER_TIMEOUT_MS / 1000
+    # Batches of 2,000, the progress callback after each.
+    assert len(seen) >= opened // 2000 and seen[-1][0] == seen[-1][1] >= opened
+    assert store.recompute_pending() == 0
+    row = dict(store.conn.execute("SELECT * FROM tickets WHERE is_open = 1 ORDER BY id DESC LIMIT 1").fetchone())
+    assert {k: row[k] for k in derive(row, store.pauses(row["id"]), store.policy(), store.calendar())} == \
+        derive(row, store.pauses(row["id"]), store.policy(), store.calendar())
+    store.close_db()
+
+
+def _stale(store: Store) -> list[int]:
+    """Open tickets whose stored deadlines differ from the current rules'."""
+    policy, cal, out = store.policy(), store.calendar(), []
+    for r in store.conn.execute("SELECT * FROM tickets WHERE is_open = 1 ORDER BY id"):
+        row = dict(r)
+        d = derive(row, store.pauses(row["id"]), policy, cal)
+        if any(row[k] != v for k, v in d.items()):
+            out.append(row["id"])
+    return out
+
+
+def test_interrupted_recompute_is_finished_later(store: Store, clock: MutableClock,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    clock.advance(hours=11)  # reported at 20:00: business hours move every deadline
+    for _ in range(7):
+        make_ticket(store, priority=3)
+    store.RECOMPUTE_BATCH = 2  # type: ignore[misc]
+    real, calls = store._recompute_rows, []
+
+    def dies_on_the_second(rows: list) -> None:  # type: ignore[type-arg]
+        calls.append(len(rows))
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # killed in the middle of the second batch
+        real(rows)
+
+    monkeypatch.setattr(store, "_recompute_rows", dies_on_the_second)
+    with pytest.raises(KeyboardInterrupt):
+        store.set_setting("calendar", BUSINESS)
+    assert store.setting("calendar")["kind"] == "business"  # the setting was committed first
+    assert store.recompute_pending() == 5 and len(_stale(store)) == 5
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--db", str(store.path), "check"])
+    assert result.exit_code == 0 and "dispatch recompute" in result.output
+    result = runner.invoke(cli, ["--db", str(store.path), "recompute"])
+    assert result.exit_code == 0, result.output
+    assert "recomputing deadlines: 5 of 5 open tickets" in result.output
+    assert store.recompute_pending() == 0 and _stale(store) == []
+    assert runner.invoke(cli, ["--db", str(store.path), "recompute"]).output.endswith("no recompute pending\n")
+
+
+def test_reading_works_during_another_process_write(store: Store) -> None:
+    make_ticket(store)
+    holder = sqlite3.connect(store.path, isolation_level=None, timeout=0.1)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        env = {"DISPATCH_BUSY_TIMEOUT_MS": "200"}
+        runner = CliRunner()
+        for args in (["queue"], ["check"], ["ticket", "1"]):
+            result = runner.invoke(cli, ["--db", str(store.path), *args], env=env)
+            assert result.exit_code == 0, (args, result.output)
+        reader = Store(store.path, actor="bob", busy_timeout_ms=200)  # what the console's start does
+        assert [t.id for t in reader.queue()] == [1]
+        with pytest.raises(DatabaseFileError, match="locked"):
+            reader.add_note(1, "waits, then says so")
+        reader.close_db()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+async def test_read_only_file_opens_read_only_with_a_banner(store: Store) -> None:
+    make_ticket(store)
+    path = store.path
+    store.close_db()
+    before = path.read_bytes()
+    path.chmod(0o440)
+    try:
+        ro = Store(path, actor="bob")
+        assert ro.read_only and [t.id for t in ro.queue()] == [1]
+        with pytest.raises(DatabaseFileError, match="read-only; nothing was saved"):
+            ro.add_note(1, "no")
+        app = app_for(ro)
+        async with app.run_test(size=(100, 24)) as pilot:
+            await settle(pilot)
+            bar = app.screen.query_one(StatusBar)
+            assert "READ-ONLY" in str(bar.layout_parts(100)[1])
+            assert "READ-ONLY" in str(bar.layout_parts(30)[1])  # kept longest
+        ro.close_db()
+        assert CliRunner().invoke(cli, ["--db", str(path), "queue"]).exit_code == 0
+    finally:
+        path.chmod(0o660)
+    assert path.read_bytes() == before
+
+
+def test_a_viewer_opens_read_only(store: Store) -> None:
+    store.add_user("vic", "Vic Viewer", "viewer")
+    assert not store.read_only and not Store(store.path, actor="bob").read_only
+    viewer = Store(store.path, actor="vic")
+    assert viewer.read_only and not viewer.file_read_only
+    with pytest.raises(PermissionDenied):
+        viewer.create_ticket({"site_id": 1, "priority": 2, "description": "x", "reporter": "y", "phone": "138 0000 0000"})
+    viewer.close_db()
