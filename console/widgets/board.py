@@ -6,7 +6,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from store.models import Technician
-from store.text import clean
+from store.text import LINE_LIMIT, clean
 
 from ..format import fit
 from ..i18n import _
@@ -32,10 +32,10 @@ class TechBoard(Static):
                 continue
             if t.team_name != team:
                 team = t.team_name
-                parts += [Content("\n"), Content.styled(clean(team, single_line=True), "underline"), Content("\n")]
+                parts += [Content("\n"), Content.styled(clean(team, single_line=True, limit=LINE_LIMIT), "underline"), Content("\n")]
             load = f"{t.open_load:>2}"
             current = f" #{t.current_ticket}" if t.current_ticket else ""
-            line = Content(f"{fit(clean(t.name, single_line=True), 12)} {load}{current}\n")
+            line = Content(f"{fit(clean(t.name, single_line=True, limit=LINE_LIMIT), 12)} {load}{current}\n")
             parts.append(line.stylize("dim") if t.open_load == 0 else line)
         if off:
             parts += [Content("\n"), Content.styled(_("{n} off duty").format(n=off), "dim")]
