@@ -25,9 +25,8 @@ from . import auth
 from .db import connect_reader, explain, file_identity, open_database
 from .errors import DatabaseFileError, FileReplaced, PermissionDenied
 from .i18n import _
-from .models import PRIORITIES
 from .text import clean
-from .timeutil import Clock, system_clock, to_db, valid_timezone
+from .timeutil import Clock, system_clock, to_db
 
 
 def default_actor() -> str:
@@ -52,6 +51,7 @@ class StoreBase:
         clock: Clock | None = None,
         create: bool = False,
         busy_timeout_ms: int = 5000,
+        repair: bool = False,
     ):
         self.path = Path(path)
         # ``actor``: the person each write is for (the audit's actor). ``by``:
@@ -77,28 +77,20 @@ class StoreBase:
         self._watch_lock = threading.Lock()
         self._watch: sqlite3.Connection | None = None
         try:
-            self._check_settings()
+            # ``repair``: 'dispatch set' opens a file whose settings are damaged
+            # to mend one (it checks the new value itself); nothing else may.
+            if not repair:
+                self._check_settings()
         except DatabaseFileError:
             self.close_db()
             raise
 
     def _check_settings(self) -> None:
         """Settings and SLA policy are read everywhere: a bad value is reported
-        now, as a damaged file, not as a traceback later."""
-        try:
-            tz = self.timezone  # type: ignore[attr-defined]
-            if not valid_timezone(str(tz)):
-                raise ValueError(f"unknown time zone {tz!r}")
-            self.calendar()  # type: ignore[attr-defined]
-            missing = set(PRIORITIES) - set(self.policy())  # type: ignore[attr-defined]
-            if missing:
-                raise ValueError(f"no SLA policy for priority {sorted(missing)}")
-            int(self.setting("repeat_window_days", 30))  # type: ignore[attr-defined]
-            self._check_money_settings()  # type: ignore[attr-defined]
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise DatabaseFileError(
-                _("{path} has a damaged setting ({detail}); fix it with 'dispatch set' or restore a backup").format(
-                    path=self.path, detail=exc)) from None
+        now, as a damaged file naming the fix, not as a traceback later."""
+        problem = self.settings_problem()  # type: ignore[attr-defined]
+        if problem is not None:
+            raise DatabaseFileError(problem)
 
     # ------------------------------------------------------------ plumbing
     def close_db(self) -> None:
