@@ -152,10 +152,13 @@ class SiteNames:
         return cls(prefix, frozenset(w for w, n in ends.items() if n > 1))
 
     def fit(self, name: str, width: int) -> str:
-        if cell_len(name) > width and self.prefix and name.startswith(self.prefix) and name != self.prefix:
+        def wider(text: str) -> bool:  # measured on a bounded window only (a name may be a megabyte)
+            return len(text) > fit_window(width) or cell_len(text) > width
+
+        if wider(name) and self.prefix and name.startswith(self.prefix) and name != self.prefix:
             name = name[len(self.prefix):]
         words = name.split()
-        if cell_len(name) > width and len(words) >= 3 and words[-1].casefold() in self.designations:
+        if wider(name) and len(words) >= 3 and words[-1].casefold() in self.designations:
             name = " ".join(words[:-1])
         return fit(_cut_left(name, width), width)
 
