@@ -24,13 +24,35 @@ def local_time(dt: DateTime | None, tz: str, fmt: str = "YYYY-MM-DD HH:mm") -> s
     return dt.in_timezone(tz).format(fmt)
 
 
+# A terminal cell holds at most one character of cleaned text plus its
+# combining marks: this many characters always cover ``width`` cells, so a
+# name of a million characters is measured only as far as what can show.
+def fit_window(width: int) -> int:
+    return width * 4 + 16
+
+
+def cells_prefix(text: str, cells: int) -> str:
+    """The longest start of ``text`` (at most ``fit_window`` characters of it)
+    within ``cells`` cells: a bisection on the prefix length, since a prefix
+    never measures wider than a longer one. O(width · log width)."""
+    head = text[:fit_window(cells)]
+    lo, hi = 0, len(head)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if cell_len(head[:mid]) <= cells:
+            lo = mid
+        else:
+            hi = mid - 1
+    return head[:lo]
+
+
 def fit(text: str, width: int, right: bool = False) -> str:
-    """Pad or cut to ``width`` terminal cells (CJK-aware, '…' marks a cut)."""
+    """Pad or cut to ``width`` terminal cells (CJK-aware, '…' marks a cut).
+    Looks at no more than ``fit_window(width)`` characters of ``text``."""
     if width <= 0:
         return ""
-    if cell_len(text) > width:
-        while text and cell_len(text) > width - 1:
-            text = text[:-1]
-        text += "…"
+    head = text[:fit_window(width)]
+    if len(head) < len(text) or cell_len(head) > width:
+        text = cells_prefix(head, width - 1) + "…"
     pad = " " * (width - cell_len(text))
     return pad + text if right else text + pad

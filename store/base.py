@@ -27,9 +27,8 @@ from . import audit, auth
 from .db import connect_reader, explain, file_identity, open_database, writable
 from .errors import DatabaseFileError, FileReplaced, PermissionDenied
 from .i18n import _
-from .models import PRIORITIES
 from .text import clean
-from .timeutil import Clock, system_clock, to_db, valid_timezone
+from .timeutil import Clock, system_clock, to_db
 
 
 def default_actor() -> str:
@@ -81,6 +80,7 @@ class StoreBase:
         create: bool = False,
         busy_timeout_ms: int = 5000,
         read_only: bool = False,
+        repair: bool = False,
     ):
         self.path = Path(path)
         # read_only: open the file so that nothing can be written (the queue,
@@ -112,7 +112,10 @@ class StoreBase:
         self._watch_lock = threading.Lock()
         self._watch: sqlite3.Connection | None = None
         try:
-            self._check_settings()
+            # ``repair``: 'dispatch set' opens a file whose settings are damaged
+            # to mend one (it checks the new value itself); nothing else may.
+            if not repair:
+                self._check_settings()
             self.read_only = self.file_read_only or self._is_viewer()
         except DatabaseFileError:
             self.close_db()
@@ -120,21 +123,10 @@ class StoreBase:
 
     def _check_settings(self) -> None:
         """Settings and SLA policy are read everywhere: a bad value is reported
-        now, as a damaged file, not as a traceback later."""
-        try:
-            tz = self.timezone  # type: ignore[attr-defined]
-            if not valid_timezone(str(tz)):
-                raise ValueError(f"unknown time zone {tz!r}")
-            self.calendar()  # type: ignore[attr-defined]
-            missing = set(PRIORITIES) - set(self.policy())  # type: ignore[attr-defined]
-            if missing:
-                raise ValueError(f"no SLA policy for priority {sorted(missing)}")
-            int(self.setting("repeat_window_days", 30))  # type: ignore[attr-defined]
-            self._check_money_settings()  # type: ignore[attr-defined]
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise DatabaseFileError(
-                _("{path} has a damaged setting ({detail}); fix it with 'dispatch set' or restore a backup").format(
-                    path=self.path, detail=exc)) from None
+        now, as a damaged file naming the fix, not as a traceback later."""
+        problem = self.settings_problem()  # type: ignore[attr-defined]
+        if problem is not None:
+            raise DatabaseFileError(problem)
 
     def _is_viewer(self) -> bool:
         """A viewer opens the file read-only (the console says READ-ONLY); the

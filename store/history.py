@@ -18,7 +18,7 @@ from pendulum import DateTime
 from .i18n import _
 from .models import Event, category_label, channel_label, priority_label, wait_reason_label
 from .rules import status_label
-from .text import clean
+from .text import BLOCK_LIMIT, LINE_LIMIT, clean
 from .timeutil import from_db
 
 
@@ -104,14 +104,14 @@ def value_text(key: str, v: Any, names: Names, tz: str, at: DateTime, arrival: s
     lookup = {"technician_id": names.technicians, "site_id": names.sites,
               "equipment_id": names.equipment}.get(key)
     if lookup is not None and isinstance(v, int):
-        return clean(lookup.get(v, f"#{v}"), single_line=True)
+        return clean(lookup.get(v, f"#{v}"), single_line=True, limit=BLOCK_LIMIT)
     if key.endswith("_at") and isinstance(v, str):
         when = from_db(v)
         if when is not None:
             return short_time(when, tz, at)
     if isinstance(v, bool):
         return _("yes") if v else _("no")
-    return clean(str(v), single_line=True)
+    return clean(str(v), single_line=True, limit=BLOCK_LIMIT)
 
 
 
@@ -162,7 +162,7 @@ def entries(events: list[Event], names: Names, tz: str, mode: str | None = None)
                 changes.append(f"{label}: {value_text(k, e.old[k], names, tz, e.at, mode)} → {value_text(k, v, names, tz, e.at, new_mode)}")
             else:
                 changes.append(f"{label}: {value_text(k, v, names, tz, e.at, new_mode)}")
-        out.append(Entry(e.at, clean(e.actor, single_line=True), verb(e.action, e.new), changes))
+        out.append(Entry(e.at, clean(e.actor, single_line=True, limit=LINE_LIMIT), verb(e.action, e.new), changes))
         mode = new_mode
     return out
 

@@ -18,7 +18,7 @@ from store.text import clean
         ("ding\x07dong", "dingdong"),  # bell
         ("del\x7fete", "delete"),  # DEL
         ("c1\x9b31m csi \x9d osc \x85 nel", "c131m csi  osc  nel"),  # C1 controls
-        ("nul\x00 bs\x08 vt\x0b ff\x0c cr\r", "nul bs vt ff cr"),
+        ("nul\x00 bs\x08 vt\x0b ff\x0c cr\r", "nul␀ bs vt ff cr"),  # NUL shown: nothing after it hides
         ("a\tb\nc", "a\tb\nc"),  # tab and newline stay
         ("自动柜员机吞卡，网点：北京分行", "自动柜员机吞卡，网点：北京分行"),  # CJK untouched
         ("Café – naïve ≥ 5 € ✓ 🙂", "Café – naïve ≥ 5 € ✓ 🙂"),
@@ -40,6 +40,8 @@ def test_clean_single_line() -> None:
 
 
 CONTROLS = {chr(c) for c in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]}
+INVISIBLE = {chr(c) for c in [0xAD, 0x61C, 0x180E, *range(0x200B, 0x2010), *range(0x202A, 0x202F),
+                              *range(0x2060, 0x206A), *range(0xFE00, 0xFE10), 0xFEFF, *range(0xE0100, 0xE01F0)]}
 
 
 @settings(max_examples=200, deadline=None)
@@ -47,6 +49,7 @@ CONTROLS = {chr(c) for c in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F
 def test_clean_never_leaves_a_control(text: str) -> None:
     out = clean(text)
     assert not CONTROLS & set(out)
-    # Only controls are removed: everything else survives in order.
-    assert out == "".join(ch for ch in text if ch not in CONTROLS)
+    # Only controls and invisible characters are removed (NUL is shown): everything else survives in order.
+    kept = {"\x00": "␀", "\u2028": "\n", "\u2029": "\n"}
+    assert out == "".join(kept.get(ch, ch) for ch in text if ch not in (CONTROLS | INVISIBLE) - {"\x00"})
     assert clean(out) == out

@@ -37,7 +37,7 @@ def _shown(value: Any) -> str:
     if value is None:
         return "—"
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return clean(text, single_line=True)
+    return clean(text, single_line=True, limit=200)  # a damaged old value may be any size
 
 
 def _remove_new_file(path: Path) -> None:
@@ -109,13 +109,13 @@ def _first_manager(obj: Ctx, store: Store, said: list[str]) -> list[str]:
 
 def _parse_value(key: str, text: str) -> Any:
     """The command-line text of a setting as the value the store checks."""
-    if key == "sign_in":
+    if key in ("sign_in", "demo"):  # demo: only to clear a damaged marker (the store takes only false)
         word = text.strip().lower()
         if word in ("true", "on", "yes", "1"):
             return True
         if word in ("false", "off", "no", "0"):
             return False
-        fail(_("sign_in must be true or false, not {v}").format(v=text))
+        fail(_("{key} must be true or false, not {v}").format(key=key, v=text))
     if key in ("meeting_day", "complaint_step_hours"):  # a number, a JSON object: the store checks them
         try:
             return json.loads(text)
@@ -152,8 +152,10 @@ def _parse_value(key: str, text: str) -> Any:
 def set_(obj: Ctx, key: str, value: str) -> None:
     # ignore_unknown_options: a negative number is a value ("set repeat_window_days -5"), not an option.
     parsed = Store.check_setting(key, _parse_value(key, value))
-    store = obj.open()
-    old = store.setting(key)
+    # Repair mode: the file may hold a damaged setting (this one, or another),
+    # which would refuse every other open; the new value is checked above.
+    store = obj.open(repair=True)
+    old = store.setting_as_stored(key)
     from .recompute import recompute_progress
 
     store.set_setting(key, parsed, recompute_progress())

@@ -128,6 +128,14 @@ class DispatchGroup(click.Group):
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
+        # Bytes that are not UTF-8 reach Python as lone surrogates, which no
+        # file can store: refuse them here, not as an internal error later.
+        for n, arg in enumerate(sys.argv[1:] if args is None else args, 1):
+            if isinstance(arg, str) and not arg.isascii():
+                try:
+                    arg.encode("utf-8")
+                except UnicodeEncodeError:
+                    fail(_("argument {n} is not UTF-8 text (set a UTF-8 locale or fix its bytes)").format(n=n))
         try:
             rv = super().main(args, prog_name or "dispatch", complete_var, standalone_mode=False, **extra)
         except click.UsageError as exc:

@@ -19,7 +19,7 @@ from store.history import Names, entries, mode_before, short_time
 from store.models import Event, Ticket, category_label, channel_label, priority_label, wait_reason_label
 from store.rules import status_label
 from store.sla import ClockStatus
-from store.text import clean
+from store.text import BLOCK_LIMIT, LINE_LIMIT, clean, indented
 
 from ..actions import ACTION_BINDINGS, HELP_BINDING, Target, TicketActions, target_of
 from ..format import STATE_SYMBOL, clock_title, fit, local_time, state_label
@@ -226,7 +226,9 @@ class DetailScreen(TicketActions):
         tz = self.app.tz  # type: ignore[attr-defined]
 
         def line(label: str, value: Any) -> Content:
-            text = clean(str(value) if value not in (None, "") else "—")
+            # Continuation lines indented past the labels: a line "Technician  X"
+            # in a description cannot pass for a field of its own.
+            text = indented(clean(str(value) if value not in (None, "") else "—", limit=BLOCK_LIMIT), 16)
             return Content.assemble((f"{label:<16}", "bold"), text, "\n")
 
         fields = [
@@ -276,7 +278,7 @@ class DetailScreen(TicketActions):
             Option(Content(
                 f"#{o.id}  {local_time(o.reported_at, tz)}  {status_label(o.status, o.arrival_mode)}  "
                 + (_("repeats this ticket") if o.repeat_of == t.id else _("earlier repair"))
-                + f"  {clean(o.description, single_line=True)}"), id=str(o.id))
+                + f"  {clean(o.description, single_line=True, limit=LINE_LIMIT)}"), id=str(o.id))
             for o in linked
         )
         self._links = [o.id for o in linked]

@@ -15,7 +15,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from store.models import Technician
-from store.text import clean
+from store.text import LINE_LIMIT, clean
 
 from ..format import fit
 from ..i18n import _
@@ -43,9 +43,9 @@ def board_lines(techs: list[Technician]) -> list[Line]:
             if team is not None:
                 lines.append(("", ""))
             team = t.team_name
-            lines.append((clean(team, single_line=True), "team"))
+            lines.append((clean(team, single_line=True, limit=LINE_LIMIT), "team"))
         current = f" #{t.current_ticket}" if t.current_ticket else ""
-        text = f"{fit(clean(t.name, single_line=True), 12)} {t.open_load:>2}{current}"
+        text = f"{fit(clean(t.name, single_line=True, limit=LINE_LIMIT), 12)} {t.open_load:>2}{current}"
         lines.append((text, "idle" if t.open_load == 0 else ""))
     if off:
         lines += [("", ""), (_("{n} off duty").format(n=off), "off")]

@@ -24,9 +24,9 @@ from textual.strip import Strip
 
 from store.models import QueueRow
 from store.rules import status_label
-from store.text import clean
+from store.text import LINE_LIMIT, clean
 
-from ..format import STATE_SYMBOL, clock_label, fit, row_clock
+from ..format import STATE_SYMBOL, cells_prefix, clock_label, fit, fit_window, row_clock
 from ..i18n import _
 
 
@@ -105,10 +105,11 @@ def layout(width: int, wants: Mapping[str, int] | None = None) -> list[tuple[Col
 def _cut_left(text: str, width: int) -> str:
     """Keep the end of ``text`` in ``width`` cells, '…' marking the cut; start
     at a word if that still fills half the cell ("…Zhongguancun", not "…k Zhongguancun")."""
-    if cell_len(text) <= width:
+    if len(text) <= fit_window(width) and cell_len(text) <= width:
         return text
-    while text and cell_len(text) > width - 1:
-        text = text[1:]
+    # The end that fits, found on at most fit_window(width) characters (the
+    # old one-character-at-a-time trim was quadratic in the name's length).
+    text = cells_prefix(text[-fit_window(width):][::-1], width - 1)[::-1]
     space = text.find(" ")
     if 0 <= space < len(text) - 1 and cell_len(text[space + 1:]) >= width // 2:
         text = text[space + 1:]
@@ -151,10 +152,13 @@ class SiteNames:
         return cls(prefix, frozenset(w for w, n in ends.items() if n > 1))
 
     def fit(self, name: str, width: int) -> str:
-        if cell_len(name) > width and self.prefix and name.startswith(self.prefix) and name != self.prefix:
+        def wider(text: str) -> bool:  # measured on a bounded window only (a name may be a megabyte)
+            return len(text) > fit_window(width) or cell_len(text) > width
+
+        if wider(name) and self.prefix and name.startswith(self.prefix) and name != self.prefix:
             name = name[len(self.prefix):]
         words = name.split()
-        if cell_len(name) > width and len(words) >= 3 and words[-1].casefold() in self.designations:
+        if wider(name) and len(words) >= 3 and words[-1].casefold() in self.designations:
             name = " ".join(words[:-1])
         return fit(_cut_left(name, width), width)
 
@@ -275,11 +279,11 @@ class QueueTable(ScrollView, can_focus=True):
         changed); a change drops the cached layout and tails (and says so)."""
         if not rows:
             return False  # keep the last sizes: an empty filter result should not reshuffle
-        sites = [clean(r.site_name, single_line=True) for r in rows]
+        sites = [clean(r.site_name, single_line=True, limit=LINE_LIMIT) for r in rows]
         wants = {
             "site": max(map(cell_len, sites)),
-            "equip": max(cell_len(clean(r.equipment_tag, single_line=True)) for r in rows),
-            "tech": max(cell_len(clean(r.technician_name, single_line=True) or "—") for r in rows),
+            "equip": max(cell_len(clean(r.equipment_tag, single_line=True, limit=LINE_LIMIT)) for r in rows),
+            "tech": max(cell_len(clean(r.technician_name, single_line=True, limit=LINE_LIMIT) or "—") for r in rows),
         }
         learnt = SiteNames.learn(sites)
         if (wants, learnt) != (self._wants, self._sites):
@@ -406,10 +410,10 @@ class QueueTable(ScrollView, can_focus=True):
             "id": f"#{row.id}",
             "prio": f"P{row.priority}",
             "status": status_label(row.status, row.arrival_mode),
-            "site": self._sites.fit(clean(row.site_name, single_line=True), w_site),
-            "equip": clean(row.equipment_tag, single_line=True),
-            "fault": ("↻ " if row.repeat_of else "") + clean(row.description, single_line=True),
-            "tech": clean(row.technician_name, single_line=True) or "—",
+            "site": self._sites.fit(clean(row.site_name, single_line=True, limit=LINE_LIMIT), w_site),
+            "equip": clean(row.equipment_tag, single_line=True, limit=LINE_LIMIT),
+            "fault": ("↻ " if row.repeat_of else "") + clean(row.description, single_line=True, limit=LINE_LIMIT),
+            "tech": clean(row.technician_name, single_line=True, limit=LINE_LIMIT) or "—",
         }
         first = next(x for c, x, _w in cols if c.key in values)
         tail = fit(" ".join(fit(values[c.key], w) for c, _x, w in cols if c.key in values), width - first)

@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from store.models import QueueCounts
-from store.text import clean
+from store.text import LINE_LIMIT, clean
 
 from ..i18n import _
 
@@ -139,7 +139,7 @@ class StatusBar(Horizontal):
         else:
             state = Content.styled(head, "reverse bold" if self.alert else "dim")
         parts: list[Content] = []
-        center = clean(self.center, single_line=True)
+        center = clean(self.center, single_line=True, limit=LINE_LIMIT)
         # Set off by two spaces on each side; shown only if 8 cells (or all of it) fit.
         if center and room >= min(cell_len(center), 8) + 4:
             name = Content.styled(center, "bold").truncate(room - 4, ellipsis=True)

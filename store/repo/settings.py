@@ -12,16 +12,18 @@ from .. import evaluations, figures, improve
 from ..base import StoreBase
 from ..calendar import calendar_from, check_calendar
 from ..derive import derive
-from ..errors import DatabaseFileError, RuleViolation, ValidationFailed
+from ..errors import RuleViolation, ValidationFailed
 from ..i18n import _
 from ..models import (
     DEFAULT_CURRENCY,
     DEFAULT_FEE_CONFIRM_ABOVE,
+    PRIORITIES,
     check_currency,
     check_fee_confirm_above,
     parse_fee,
 )
 from ..sla import Calendar, Pause, Policy
+from ..text import clean
 from ..timeutil import from_db, valid_timezone
 
 # progress(done, total): a recompute's batches as they commit.
@@ -57,6 +59,12 @@ class SettingsRepo(StoreBase):
         """The value to store for ``key``, normalised; RuleViolation with one
         line saying what is wrong otherwise. Touches no file, so callers can
         validate before creating one."""
+        if key == "demo":
+            # Only clearing a damaged marker: 'dispatch demo' alone marks a
+            # file as a demo it may delete (a live file must never become one).
+            if value is not False:
+                raise RuleViolation(_("dispatch set demo takes only false (dispatch demo marks its own files)"))
+            return value
         if key not in SettingsRepo.SETTABLE:
             raise RuleViolation(_("Unknown setting {key}; known: {known}").format(
                 key=key, known=", ".join(SettingsRepo.SETTABLE)))
@@ -92,12 +100,55 @@ class SettingsRepo(StoreBase):
             return value
         return check_calendar(value)
 
+    def settings_problem(self) -> str | None:
+        """One line naming the first damaged setting and the command that
+        mends it, or None. A file written by a bug, a hand edit or another
+        tool may hold anything: bad JSON, a center name of a megabyte, a
+        repeat window of 10^9 days (ticket creation would overflow)."""
+        def damaged(key: str, detail: Any, fix: str | None = None) -> str:
+            return _("{path} has a damaged setting {key} ({detail}); fix it with '{fix}' or restore a backup").format(
+                path=self.path, key=clean(key, single_line=True, limit=40),
+                detail=clean(str(detail), single_line=True, limit=200),
+                fix=fix or f"dispatch set {clean(key, single_line=True, limit=40)} VALUE")
+
+        for key, raw in self._q("SELECT key, value FROM settings ORDER BY key"):
+            try:
+                value = json.loads(raw)
+            except (ValueError, TypeError):
+                return damaged(key, _("not JSON"), "dispatch set demo false" if key == "demo" else None)
+            if key == "demo":
+                if not isinstance(value, bool):
+                    return damaged(key, _("the demo marker must be true or false"), "dispatch set demo false")
+            elif key in self.SETTABLE:
+                try:
+                    self.check_setting(key, value)
+                except RuleViolation as exc:
+                    return damaged(key, exc)
+        try:
+            self.calendar()  # the calendar with this zone (holidays, hours)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            return damaged("calendar", exc)
+        missing = set(PRIORITIES) - set(self.policy())
+        if missing:
+            return damaged("sla_policy", f"no SLA policy for priority {sorted(missing)}", "dispatch init")
+        return None
+
+    def setting_as_stored(self, key: str) -> Any:
+        """The current value for the audit's "old", even when it is not JSON (a repair)."""
+        rows = self._q("SELECT value FROM settings WHERE key = ?", (key,))
+        if not rows:
+            return None
+        try:
+            return json.loads(rows[0][0])
+        except (ValueError, TypeError):
+            return rows[0][0]
+
     def set_setting(self, key: str, value: Any, progress: Progress | None = None) -> None:
         """Saved at once; a change that moves deadlines (calendar, time zone)
         then recomputes the open tickets in batches (``recompute``)."""
         value = self.check_setting(key, value)
         with self._write("settings.set") as conn:
-            old = self.setting(key)
+            old = self.setting_as_stored(key)
             conn.execute(
                 "INSERT INTO settings (key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -217,16 +268,6 @@ class SettingsRepo(StoreBase):
                               [*d.values(), row["id"]])
 
     # ------------------------------------------------------------- money
-    def _check_money_settings(self) -> None:
-        """Like _check_settings: a damaged value is a one-line file error now."""
-        try:
-            check_currency(self.setting("currency", DEFAULT_CURRENCY))
-            check_fee_confirm_above(self.setting("fee_confirm_above", DEFAULT_FEE_CONFIRM_ABOVE))
-        except ValueError as exc:
-            raise DatabaseFileError(
-                _("{path} has a damaged setting ({detail}); fix it with 'dispatch set' or restore a backup").format(
-                    path=self.path, detail=exc)) from None
-
     @property
     def currency(self) -> str:
         """The symbol written before amounts (setting ``currency``, default ¥)."""
