@@ -178,3 +178,27 @@ def cli(ctx: click.Context, db: Path | None, actor: str | None) -> None:
 
 def main() -> None:
     cli.main(prog_name="dispatch")
+
+
+def emit_data(rows: list[dict[str, Any]], fields: list[str], fmt: str) -> bool:
+    """Rows for scripts: JSON, or CSV with formula cells made inert (a cell
+    starting = + - @ would run in a spreadsheet). False for 'table': the
+    caller prints its own aligned table."""
+    import csv
+    import io
+    import json
+
+    from store.transfer.csv_io import inert
+
+    fmt = fmt.lower()
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return True
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(fields)
+        writer.writerows([inert("" if r.get(f) is None else r.get(f)) for f in fields] for r in rows)
+        click.echo(buf.getvalue(), nl=False)
+        return True
+    return False

@@ -4,9 +4,6 @@ carry a "!" (and an ``overdue`` field), never colour alone."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from typing import Any
 
 import click
@@ -18,7 +15,7 @@ from store.improve import Complaint, Item
 from store.store import Store
 from store.text import clean
 
-from .common import Ctx, cli, fail, file_options
+from .common import Ctx, cli, emit_data, fail, file_options
 from .users import _team_id
 
 FORMATS = click.Choice(["table", "csv", "json"], case_sensitive=False)
@@ -48,16 +45,7 @@ def _complaint_row(store: Store, c: Complaint) -> dict[str, Any]:
 
 
 def _emit(rows: list[dict[str, Any]], fields: list[str], fmt: str, table: list[str], empty: str) -> None:
-    fmt = fmt.lower()
-    if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        click.echo(buf.getvalue(), nl=False)
+    if emit_data(rows, fields, fmt):
         return
     if not rows:
         click.echo(empty)

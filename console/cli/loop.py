@@ -4,9 +4,6 @@ notes are cleaned before printing; days are the site's."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from typing import Any
 
 import click
@@ -17,7 +14,7 @@ from store.i18n import _
 from store.scoring import show
 from store.text import clean
 
-from .common import Ctx, cli, file_options
+from .common import Ctx, cli, emit_data, file_options
 
 FORMATS = click.Choice(["table", "csv", "json"], case_sensitive=False)
 
@@ -28,16 +25,7 @@ def _c(value: object) -> str:
 
 def _emit(rows: list[dict[str, Any]], fmt: str, head: list[str], empty: str) -> None:
     """Rows as JSON, CSV (keys as header) or an aligned table (``head`` as column titles)."""
-    fmt = fmt.lower()
-    if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
-        return
-    if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else head, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        click.echo(buf.getvalue(), nl=False)
+    if emit_data(rows, list(rows[0]) if rows else head, fmt):
         return
     if not rows:
         click.echo(empty)

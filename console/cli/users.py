@@ -3,10 +3,6 @@ the store refuses anyone else and says whom to ask)."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-
 import click
 
 from store.auth import ROLES, role_name
@@ -15,7 +11,7 @@ from store.models import User
 from store.store import Store
 from store.text import clean
 
-from .common import Ctx, cli, fail, file_options
+from .common import Ctx, cli, emit_data, fail, file_options
 
 FORMATS = click.Choice(["table", "csv", "json"], case_sensitive=False)
 FIELDS = ["login", "name", "role", "team", "disabled", "pin"]
@@ -77,16 +73,7 @@ def list_(obj: Ctx, fmt: str, everyone: bool) -> None:
     store = obj.open()
     rows = [_row(u) for u in store.users(include_disabled=everyone)]
     store.close_db()
-    fmt = fmt.lower()
-    if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        click.echo(buf.getvalue(), nl=False)
+    if emit_data(rows, list(FIELDS), fmt):
         return
     if not rows:
         click.echo(_("No users yet: whoever opens the file acts as its manager. Add one with 'dispatch user add'."))
