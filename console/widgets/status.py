@@ -143,8 +143,9 @@ class StatusBar(Horizontal):
         # Set off by two spaces on each side; shown only if 8 cells (or all of it) fit.
         if center and room >= min(cell_len(center), 8) + 4:
             name = Content.styled(center, "bold").truncate(room - 4, ellipsis=True)
-            parts.append(Content("  ") + name + Content("  "))
-        parts.append(Content(clock))
+            # Trailing spaces vanish in a right-aligned line: the gap goes before the clock.
+            parts.append(Content("  ") + name + Content("  " if not clock else ""))
+        parts.append(Content(("  " if clock and parts else "") + clock))
         return counts, Content("").join(parts), state
 
     def _show_parts(self) -> None:
