@@ -24,7 +24,7 @@ from ..base import StoreBase, append_events
 from ..db import explain
 from ..i18n import _
 from ..replay import BOOKKEEPING, differences, undo
-from ..schema import EVENTS_NO_DELETE, EVENTS_NO_UPDATE
+from ..schema_later import EVENTS_NO_DELETE, EVENTS_NO_UPDATE
 from ..text import clean
 
 Progress = Callable[[str, int, int], None]
