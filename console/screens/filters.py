@@ -76,3 +76,20 @@ class FilterScreen(ModalScreen[QueueFilter | None]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def describe_filter(f: QueueFilter, teams: dict[int, str]) -> str:
+    from store.rules import status_label
+
+    parts = []
+    if f.statuses:
+        parts.append(_("status: {v}").format(v=", ".join(status_label(s) for s in f.statuses)))
+    if f.priorities:
+        parts.append(_("priority: {v}").format(v=", ".join(f"P{p}" for p in f.priorities)))
+    if f.team_id is not None:
+        parts.append(_("team: {v}").format(v=clean(teams.get(f.team_id, "?"), single_line=True)))
+    if f.unassigned:
+        parts.append(_("unassigned only"))
+    if f.text:
+        parts.append(_("search: {v}").format(v=clean(f.text, single_line=True)))
+    return _("Filter") + " — " + " · ".join(parts) + "   " + _("(esc clears)")

@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
-from store.errors import DatabaseFileError, FileReplaced
+from store.errors import FileReplaced
 from store.models import Crossing, QueueCounts, QueueFilter, QueueRow, Technician
 from store.store import CROSSINGS_LIMIT
 from store.text import clean
@@ -26,6 +26,8 @@ from ..settings import apply_blink
 from ..widgets.board import TechBoard
 from ..widgets.queue import QueueTable
 from ..widgets.status import StatusBar
+from .links import ScreenLinks
+from .reopen import ReopenFile
 
 BOARD_MIN_WIDTH = 110  # below this the board starts hidden; 'b' shows it
 SEARCH_DEBOUNCE = 0.25  # seconds of quiet typing before the queue is searched: a burst is one query
@@ -50,7 +52,7 @@ class Snapshot:
     due: tuple[int, int] | None = None  # my due callbacks, my overdue improvement items
 
 
-class MainScreen(TicketActions):
+class MainScreen(ReopenFile, ScreenLinks, TicketActions):
     BINDINGS = [
         # First, so the footer shows it even at 80 columns; only while the file is replaced or gone.
         Binding("ctrl+o", "reopen_file", _("Reopen file")),
@@ -287,42 +289,6 @@ class MainScreen(TicketActions):
         self.query_one(StatusBar).set_live(line, True)
         self._schedule_poll(min(30.0, 2.0 * self._failures))
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "reopen_file":
-            return self._orphan is not None
-        return super().check_action(action, parameters)
-
-    def action_reopen_file(self) -> None:
-        self.reopen_file()
-
-    @work(thread=True, exclusive=True, group="reopen", exit_on_error=False)
-    def reopen_file(self) -> None:
-        """Open the path afresh (off the UI thread: a locked file waits), then
-        switch to it; if the path is gone or unusable, say so and keep the old one."""
-        old = self.app.store  # type: ignore[attr-defined]
-        try:
-            new = old.reopen()
-        except Exception as exc:  # gone, locked, not a database: say so, keep showing the old data
-            message = str(exc) if isinstance(exc, DatabaseFileError) else _("Could not reopen {path}: {error}").format(
-                path=old.path, error=exc)
-            self.app.call_from_thread(self.notify, clean(message, single_line=True), severity="error",
-                                      timeout=15, markup=False)
-            return
-        self.app.call_from_thread(self._switch_store, old, new)
-
-    def _switch_store(self, old: object, new: object) -> None:
-        self.app.use_store(new)  # type: ignore[attr-defined]
-        self.query_one(StatusBar).center = self.app.center  # type: ignore[attr-defined]
-        self.query_one(StatusBar).read_only = getattr(new, "read_only", False)
-        self._data_version, self._counts, self._failures, self._orphan = -1, None, 0, None
-        self.refresh_bindings()
-        self._last_check = self.app.clock()  # type: ignore[attr-defined]
-        old.close_db()  # type: ignore[attr-defined]
-        self.app.clear_notifications()  # they were about the old file
-        self.notify(_("Reopened {path}.").format(path=clean(str(getattr(new, "path", "")), single_line=True)),
-                    markup=False)
-        self.request_refresh()
-
     def _schedule_poll(self, delay: float) -> None:
         if self._poll_timer is not None:
             self._poll_timer.stop()
@@ -398,11 +364,6 @@ class MainScreen(TicketActions):
 
         self.app.push_screen(NewTicketScreen(), created)
 
-    def action_search_history(self) -> None:
-        from .search import SearchScreen
-
-        self.app.push_screen(SearchScreen(), lambda _r: self.after_change())
-
     def action_search(self) -> None:
         search = self.query_one("#search", Input)
         search.add_class("visible")
@@ -455,6 +416,8 @@ class MainScreen(TicketActions):
         self.filter = f
         line = self.query_one("#filterline", Static)
         line.set_class(f.active, "visible")
+        from .filters import describe_filter  # the filter screen's module loads when first used
+
         line.update(Content(describe_filter(f, self._teams())))
         self.table.empty_text = _("No open tickets match the filter (esc clears it).") if f.active else _("No open tickets.")
         self.request_refresh()
@@ -467,21 +430,6 @@ class MainScreen(TicketActions):
         board = self.query_one(TechBoard)
         board.display = not board.display
 
-    def action_duty(self) -> None:
-        from .duty import DutyScreen
-
-        self.app.push_screen(DutyScreen(self._techs), lambda changed: changed and self.request_refresh())
-
-    def action_setup(self) -> None:
-        from .setup import SetupScreen
-
-        self.app.push_screen(SetupScreen(), lambda _r: self.request_refresh())
-
-    def action_calendar(self) -> None:
-        from .calendar import CalendarScreen
-
-        self.app.push_screen(CalendarScreen(), lambda _r: self.request_refresh())
-
     def action_toggle_live(self) -> None:
         self.live = not self.live
         self.query_one(StatusBar).set_live(_("live") if self.live else _("PAUSED"), not self.live)
@@ -493,59 +441,5 @@ class MainScreen(TicketActions):
     def action_refresh_now(self) -> None:
         self.request_refresh()
 
-    def action_jump(self) -> None:
-        from .form import ActionForm, Field
-
-        def find(values: dict[str, str], _version: int) -> int:
-            text = (values.get("number") or "").strip().lstrip("#")
-            if not text.isdigit():
-                from store.errors import ValidationFailed
-
-                raise ValidationFailed({"number": _("a ticket number, e.g. 1234")})
-            return self.app.store.ticket(int(text)).id  # type: ignore[attr-defined]
-
-        self.app.push_screen(
-            ActionForm(_("Go to ticket"), [Field("number", _("Ticket number"), placeholder=_("e.g. 1234"))], find, 0,
-                       save_label=_("Go (enter)")),
-            lambda tid: tid is not None and self.open_detail(tid),
-        )
-
-    def action_items(self) -> None:
-        from .items import ItemsScreen
-        self.app.push_screen(ItemsScreen(), lambda _r: self.after_change())
-
-    def action_complaints(self) -> None:
-        from .complaints import ComplaintsScreen
-        self.app.push_screen(ComplaintsScreen(), lambda _r: self.after_change())
-
-    def action_callbacks(self) -> None:
-        from .callbacks import CallbacksScreen
-        self.app.push_screen(CallbacksScreen(), lambda _r: self.after_change())
-
-    def action_scores(self) -> None:
-        from .scores import ScoresScreen
-        self.app.push_screen(ScoresScreen())
-
-    def action_reports(self) -> None:
-        from .reports import ReportsScreen
-        self.app.push_screen(ReportsScreen())
-
     def action_quit_app(self) -> None:
         self.app.exit()
-
-
-def describe_filter(f: QueueFilter, teams: dict[int, str]) -> str:
-    from store.rules import status_label
-
-    parts = []
-    if f.statuses:
-        parts.append(_("status: {v}").format(v=", ".join(status_label(s) for s in f.statuses)))
-    if f.priorities:
-        parts.append(_("priority: {v}").format(v=", ".join(f"P{p}" for p in f.priorities)))
-    if f.team_id is not None:
-        parts.append(_("team: {v}").format(v=clean(teams.get(f.team_id, "?"), single_line=True)))
-    if f.unassigned:
-        parts.append(_("unassigned only"))
-    if f.text:
-        parts.append(_("search: {v}").format(v=clean(f.text, single_line=True)))
-    return _("Filter") + " — " + " · ".join(parts) + "   " + _("(esc clears)")

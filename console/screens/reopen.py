@@ -1,0 +1,56 @@
+"""Reopening the database path after the file under the console was replaced
+or deleted (the store detects it; the main screen shows STALE and offers ctrl+o)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import work
+from textual.screen import Screen
+
+from store.errors import DatabaseFileError
+from store.text import clean
+
+from ..i18n import _
+from ..widgets.status import StatusBar
+
+
+class ReopenFile(Screen[Any]):
+    """Mixin for the main screen, which keeps ``_orphan`` (why the file is gone),
+    the poll state reset here, and ``request_refresh``."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reopen_file":
+            return self._orphan is not None  # type: ignore[attr-defined]
+        return super().check_action(action, parameters)
+
+    def action_reopen_file(self) -> None:
+        self.reopen_file()
+
+    @work(thread=True, exclusive=True, group="reopen", exit_on_error=False)
+    def reopen_file(self) -> None:
+        """Open the path afresh (off the UI thread: a locked file waits), then
+        switch to it; if the path is gone or unusable, say so and keep the old one."""
+        old = self.app.store  # type: ignore[attr-defined]
+        try:
+            new = old.reopen()
+        except Exception as exc:  # gone, locked, not a database: say so, keep showing the old data
+            message = str(exc) if isinstance(exc, DatabaseFileError) else _("Could not reopen {path}: {error}").format(
+                path=old.path, error=exc)
+            self.app.call_from_thread(self.notify, clean(message, single_line=True), severity="error",
+                                      timeout=15, markup=False)
+            return
+        self.app.call_from_thread(self._switch_store, old, new)
+
+    def _switch_store(self, old: object, new: object) -> None:
+        self.app.use_store(new)  # type: ignore[attr-defined]
+        self.query_one(StatusBar).center = self.app.center  # type: ignore[attr-defined]
+        self.query_one(StatusBar).read_only = getattr(new, "read_only", False)
+        self._data_version, self._counts, self._failures, self._orphan = -1, None, 0, None
+        self.refresh_bindings()
+        self._last_check = self.app.clock()  # type: ignore[attr-defined]
+        old.close_db()  # type: ignore[attr-defined]
+        self.app.clear_notifications()  # they were about the old file
+        self.notify(_("Reopened {path}.").format(path=clean(str(getattr(new, "path", "")), single_line=True)),
+                    markup=False)
+        self.request_refresh()
