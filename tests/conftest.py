@@ -6,7 +6,9 @@ test calls ``clock.advance(...)``.
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,26 @@ from pendulum import DateTime
 
 from store import Store
 from store.base import default_actor
+from store.i18n import set_language
+
+# The suite speaks English whatever the machine's locale (LANG=zh_CN.UTF-8 would
+# otherwise pick Chinese), subprocesses included; Chinese tests ask for it themselves.
+os.environ["DISPATCH_LANG"] = "en"
+set_language("en")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _compile_catalogues() -> None:
+    """The .mo files from the .po ones, as an install does (setup.py), so an edited
+    catalogue is what the tests read without reinstalling."""
+    spec = importlib.util.spec_from_file_location("dispatch_setup", ROOT / "setup.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.compile_catalogues()
+
+
+_compile_catalogues()
 
 NOW = pendulum.datetime(2026, 11, 25, 9, 0, tz="UTC")
 
