@@ -43,7 +43,7 @@ class ValidationFailed(StoreError):
 
 
 class RuleViolation(StoreError):
-    """The lifecycle does not allow this action now (DOMAIN.md §3)."""
+    """The lifecycle does not allow this action now (docs/rules.md §3)."""
 
     def __init__(self, message: str, field: str | None = None):
         self.field = field

@@ -1,4 +1,4 @@
-"""Callbacks and self-evaluations (DOMAIN.md §5): the words, the inputs, the
+"""Callbacks and self-evaluations (docs/rules.md §5): the words, the inputs, the
 outputs and the due rules. Pure (no SQL): store/repo/callbacks.py and
 store/repo/scores.py use it, the console and the CLI show its labels.
 
@@ -83,7 +83,7 @@ def check_setting(key: str, value: Any) -> Any:
 # ------------------------------------------------------------------ inputs
 
 class CallbackAnswers(Input):
-    """The phone script, in order (DOMAIN.md §5)."""
+    """The phone script, in order (docs/rules.md §5)."""
 
     contacted_within_hour: bool
     polite: bool  # satisfied with the attitude, nothing impolite said

@@ -1,4 +1,4 @@
-"""The arithmetic of the managers' figures (DOMAIN.md §8): periods, scopes,
+"""The arithmetic of the managers' figures (docs/rules.md §8): periods, scopes,
 percentiles, shares, targets and the comparison with the previous period.
 Pure: no SQL, no I/O (store/repo/reports.py reads the rows).
 
@@ -140,7 +140,7 @@ class Target:
     better: Better
 
 
-# DOMAIN.md §8's reference figures. A manager changes them with
+# docs/rules.md §8's reference figures. A manager changes them with
 # `dispatch set report_targets '{"completion": 0.95}'` (only the keys given change).
 DEFAULT_TARGETS: dict[str, Target] = {
     "completion": Target(0.98, "higher"),  # 98 % completion (000)

@@ -1,4 +1,4 @@
-"""Improvement items (DOMAIN.md §6) and complaints (§7): their states, the
+"""Improvement items (docs/rules.md §6) and complaints (§7): their states, the
 action each state allows, due times, and the models the store hands out.
 Pure: no SQL, no UI; store/repo/items.py and store/repo/complaints.py use it.
 

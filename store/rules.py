@@ -1,4 +1,4 @@
-"""Lifecycle guard rules (DOMAIN.md §3): pure functions, no I/O.
+"""Lifecycle guard rules (docs/rules.md §3): pure functions, no I/O.
 
 Each guard raises RuleViolation with a message that says what to do instead.
 """
@@ -161,7 +161,7 @@ def find_repeat(
 
 
 def rank_technicians(techs: Iterable[Technician], category: str) -> list[tuple[Technician, bool]]:
-    """On-duty technicians, best first: skill match, then fewest open tickets (DOMAIN.md §4)."""
+    """On-duty technicians, best first: skill match, then fewest open tickets (docs/rules.md §4)."""
     ranked = [(t, category in t.skills) for t in techs if t.on_duty]
     ranked.sort(key=lambda pair: (not pair[1], pair[0].open_load, pair[0].name))
     return ranked

@@ -1,4 +1,4 @@
-"""The daily callback plan (DOMAIN.md §5): who phones which closed ticket. Pure rules, no I/O.
+"""The daily callback plan (docs/rules.md §5): who phones which closed ticket. Pure rules, no I/O.
 
 Every ticket closed on day D (in the site's zone) gets exactly one phone
 callback, made on D+1. The caller selects the tickets closed on D and the

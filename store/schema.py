@@ -84,7 +84,7 @@ def m0001_initial(db: sqlite_utils.Database) -> None:
             "cancel_reason": str,
             "repeat_of": int,
             # Derived SLA fields, recomputed on every write so the queue can be
-            # sorted and windowed by an index (DOMAIN.md §2).
+            # sorted and windowed by an index (docs/rules.md §2).
             "is_open": int,
             "next_clock": str,
             "due_at": str,

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 def m0006_callbacks(db: sqlite_utils.Database) -> None:
-    """The satisfaction loop (DOMAIN.md §5): the daily callback plans, the
+    """The satisfaction loop (docs/rules.md §5): the daily callback plans, the
     phone callbacks (one per closed ticket, a dispatcher's or a manager's) and
     the foremen's self-evaluations (one per closed ticket). The technician,
     team and closing day are copied in when planned or evaluated: a ticket
@@ -85,7 +85,7 @@ def m0006_callbacks(db: sqlite_utils.Database) -> None:
 
 
 def m0007_items(db: sqlite_utils.Database) -> None:
-    """Improvement items (DOMAIN.md §6) and complaints (§7). An item comes from
+    """Improvement items (docs/rules.md §6) and complaints (§7). An item comes from
     an unsatisfied callback or a complaint, at most one per source; states and
     steps are the words in store/improve.py. ``due_date`` is the site's local
     date of the fault-analysis meeting (setting meeting_day)."""

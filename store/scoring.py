@@ -1,4 +1,4 @@
-"""Monthly and daily scores from callbacks (DOMAIN.md §5). Pure rules, no I/O.
+"""Monthly and daily scores from callbacks (docs/rules.md §5). Pure rules, no I/O.
 
 The caller hands one :class:`Evaluated` per ticket whose evaluations are
 complete: the foreman's evaluation and the phone callback, or the foreman's

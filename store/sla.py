@@ -1,4 +1,4 @@
-"""SLA clocks (DOMAIN.md §2): pure functions, no I/O.
+"""SLA clocks (docs/rules.md §2): pure functions, no I/O.
 
 Three clocks start when a ticket is reported: first response, on site/remote
 start, resolved. Paused time (waiting on customer or parts) pushes a deadline
@@ -307,7 +307,7 @@ def deadline(
     and then frozen_left is the working time that was left when it stopped
     (negative: it stopped that long overdue).
 
-    The clock stops on hold whether or not the deadline has passed (DOMAIN.md
+    The clock stops on hold whether or not the deadline has passed (docs/rules.md
     §2): a pause from the deadline on freezes the overdue time, and once it
     ends the overdue time resumes from there."""
     cal = calendar or AlwaysOpen()

@@ -1,4 +1,4 @@
-"""Callbacks (DOMAIN.md §5): the daily plan, logging each kind of answer,
+"""Callbacks (docs/rules.md §5): the daily plan, logging each kind of answer,
 "could not reach", carrying over, overdue, the foremen's self-evaluations,
 each role kept to its lane by the store, the CLI, and the console screens
 driven with Pilot."""

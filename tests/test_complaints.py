@@ -1,4 +1,4 @@
-"""Complaints (DOMAIN.md §7): registered against a ticket, moved through their
+"""Complaints (docs/rules.md §7): registered against a ticket, moved through their
 steps by dispatchers and managers, each step due some hours after receipt,
 an improvement item opened for the ticket's team; versions, audit, roles,
 ``dispatch complaints`` and the complaints screen."""

@@ -1,4 +1,4 @@
-"""Improvement items (DOMAIN.md §6): opened inside another write
+"""Improvement items (docs/rules.md §6): opened inside another write
 (``_open_item``), due at the meeting of the month after, moved by the team's
 foreman, confirmed or sent back by a manager; versions, audit, roles, the
 ``dispatch items`` command and the items screen."""

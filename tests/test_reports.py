@@ -1,4 +1,4 @@
-"""Every figure of DOMAIN.md §8 on a hand-built October (tests/report_data.py),
+"""Every figure of docs/rules.md §8 on a hand-built October (tests/report_data.py),
 with the answers worked out here; an empty September beside it."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Monthly and daily scores from the store's own evaluations (DOMAIN.md §5):
+"""Monthly and daily scores from the store's own evaluations (docs/rules.md §5):
 which tickets count (complete evaluations, the closing month), the formula's
 parts, the star and the winning team, ``dispatch scores`` and the scores
 screen driven with Pilot."""

@@ -61,7 +61,7 @@ def closed_only(specs: list[tuple[int, int | None]]) -> list[tuple[int, int | No
 
 def brute_deadline(start: int, window: int, specs: list[tuple[int, int | None]]) -> tuple[int | None, int | None]:
     """Step minute by minute: a minute counts unless a pause covers it, before
-    the deadline and after it alike (DOMAIN.md §2: overdue time stops on hold
+    the deadline and after it alike (docs/rules.md §2: overdue time stops on hold
     too). Counting runs on past every pause; the deadline is the minute at
     which the count reached ``window`` had it gone on from there unpaused.
     Returns (deadline minute, None) or (None, seconds left, negative when
@@ -442,7 +442,7 @@ def test_pausing_does_not_change_the_state(window_min: int, elapsed: int) -> Non
     expected = "breached" if left <= 0 else "at_risk" if left <= window_min * 60 * AT_RISK_SHARE else "ok"
     assert running.state(now) == expected
     assert running.seconds_left(now) == left
-    # Frozen, overdue or not (DOMAIN.md §2).
+    # Frozen, overdue or not (docs/rules.md §2).
     assert paused.seconds_left(now.add(hours=5)) == left
 
 

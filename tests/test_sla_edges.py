@@ -1,5 +1,5 @@
 """SLA edges a mutation run found untested, the hold that freezes overdue
-time (DOMAIN.md §2), and the countdown text that cannot be read as a time.
+time (docs/rules.md §2), and the countdown text that cannot be read as a time.
 
 Each example pins a boundary (<= against <, the at-risk share, where a pause
 starts or ends) so that a changed operator or constant fails a test."""
@@ -146,7 +146,7 @@ def test_at_risk_under_business_hours() -> None:
 
 
 def test_at_risk_share_is_a_quarter() -> None:
-    assert AT_RISK_SHARE == 0.25  # DOMAIN.md §2: less than 25 % of the window left
+    assert AT_RISK_SHARE == 0.25  # docs/rules.md §2: less than 25 % of the window left
     response = clock_statuses(BASE, Policy(100, 200, 400), {})[0]
     assert response.risk_at == at(75)
 

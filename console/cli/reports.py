@@ -89,7 +89,7 @@ def _c(value: object) -> str:
 
 
 @cli.command("report", help=_(
-    "The managers' figures (DOMAIN.md §8) for a month (default this one), a week, a day or a range, beside the"
+    "The managers' figures for a month (default this one), a week, a day or a range, beside the"
     " period before and the targets. ▲/▼ say which way a figure moved, and the word whether that is better."))
 @click.option("--month", default=None, help=_("YYYY-MM."))
 @click.option("--week", default=None, help=_("Any day of the week, YYYY-MM-DD."))

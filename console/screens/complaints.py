@@ -1,4 +1,4 @@
-"""Complaints (DOMAIN.md §7): filter by state, month and overdue; register one
+"""Complaints (docs/rules.md §7): filter by state, month and overdue; register one
 against a ticket number; the selected complaint's steps (each with its due
 time, "!" when late) and whole history; its next step as a small form, and
 opening an improvement item for the ticket's team. Dispatchers and managers

@@ -1,4 +1,4 @@
-"""Improvement items (DOMAIN.md §6): filter by team, state, month and overdue;
+"""Improvement items (docs/rules.md §6): filter by team, state, month and overdue;
 the selected item's details and whole history; the actions of its state for
 the user's role (foreman: follow-up, measures, submit; manager: also confirm
 or send back at the meeting), each a small form. Overdue items carry "!"."""

@@ -1,4 +1,4 @@
-"""The daily callback plan and the phone callbacks (DOMAIN.md §5; rules in
+"""The daily callback plan and the phone callbacks (docs/rules.md §5; rules in
 store/sampling.py and store/evaluations.py). Managers plan a day; the
 dispatchers and managers it names call the reporters and log the answers."""
 

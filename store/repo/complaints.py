@@ -1,4 +1,4 @@
-"""Complaints (DOMAIN.md §7): registered against a ticket, then accepted,
+"""Complaints (docs/rules.md §7): registered against a ticket, then accepted,
 investigated, handled, followed up and closed with an analysis; each step is
 due some hours after the complaint was received (setting
 complaint_step_hours). Dispatchers and managers move them; a complaint can

@@ -1,5 +1,5 @@
 """The rows the workbooks and the CSV/JSON exports write (store/transfer/
-workbooks.py lays them out): the day's fault statistics (DOMAIN.md §5), the
+workbooks.py lays them out): the day's fault statistics (docs/rules.md §5), the
 tickets of a range, and one unsatisfied callback's form. Plain dicts of
 plain values, read on the read connections in pages so a long export can
 show its progress."""

@@ -1,4 +1,4 @@
-"""Improvement items (DOMAIN.md §6): opened by an unsatisfied phone callback
+"""Improvement items (docs/rules.md §6): opened by an unsatisfied phone callback
 (the callbacks repo calls ``_open_item`` inside its own write) or by a
 complaint; worked by the team's foreman, confirmed or sent back by a manager
 at the fault-analysis meeting. Every change is optimistic (versions) and

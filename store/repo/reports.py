@@ -1,4 +1,4 @@
-"""The managers' figures (DOMAIN.md §8) for a period and a scope, the data of
+"""The managers' figures (docs/rules.md §8) for a period and a scope, the data of
 the report charts, and the tickets behind a figure (drill down). The
 arithmetic is store/figures.py's; here is the SQL.
 

@@ -1,4 +1,4 @@
-"""Foremen's self-evaluations and the monthly scores (DOMAIN.md §5; the
+"""Foremen's self-evaluations and the monthly scores (docs/rules.md §5; the
 formula and the ranking are store/scoring.py's). A ticket counts in the month
 it closed once both its evaluations are in: the foreman's, and the phone
 callback logged or closed as unreachable."""

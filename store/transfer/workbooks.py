@@ -1,4 +1,4 @@
-"""The spreadsheets managers take to the meetings (DOMAIN.md §5, §8), written
+"""The spreadsheets managers take to the meetings (docs/rules.md §5, §8), written
 with XlsxWriter, and the ticket export as CSV or JSON.
 
 - ``strings_to_formulas`` is off: a note starting with "=" stays text.
