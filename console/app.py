@@ -13,7 +13,7 @@ from store import Store
 from store.text import clean
 from store.timeutil import Clock, system_clock
 
-from .i18n import _
+from .i18n import N_, _
 from .keys import OrderedKeys
 from .settings import ConsoleSettings
 
@@ -22,10 +22,10 @@ class DispatchApp(OrderedKeys):
     CSS_PATH = "dispatch.tcss"
     TITLE = "Dispatch Console"
     BINDINGS = [
-        Binding("question_mark", "help", _("Help"), key_display="?"),
-        Binding("ctrl+q", "quit", _("Quit"), show=False, priority=True),
+        Binding("question_mark", "help", N_("Help"), key_display="?"),
+        Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True),
         # Shown only when the file asks who is at the keyboard (setting sign_in).
-        Binding("ctrl+u", "switch_user", _("Switch user")),
+        Binding("ctrl+u", "switch_user", N_("Switch user")),
     ]
 
     def __init__(self, store: Store, *, clock: Clock | None = None, settings: ConsoleSettings | None = None) -> None:
@@ -89,7 +89,7 @@ class DispatchApp(OrderedKeys):
             seen.add(binding.action)
             keys = binding.key_display or binding.key.split(",")[0]
             yield SystemCommand(
-                binding.description,
+                _(binding.description),  # a msgid (N_): translated now
                 _("Key: {key}").format(key=keys),
                 lambda action=binding.action: self.call_later(screen.run_action, action),
             )

@@ -10,14 +10,14 @@ from pathlib import Path
 import click
 
 from store.backup import FileReport, restore, verify_file
-from store.i18n import _
+from store.i18n import N_, _
 from store.repo.audit import AuditReport
 from store.text import clean
 
 from .common import Ctx, cli, file_options, make_parent, stdout_is_tty
 
 MAX_LINES = 10
-STAGES = {"chain": _("checking the audit chain"), "tickets": _("replaying the tickets")}
+STAGES = {"chain": N_("checking the audit chain"), "tickets": N_("replaying the tickets")}
 
 
 def progress_line() -> Callable[[str, int, int], None] | None:
@@ -26,7 +26,7 @@ def progress_line() -> Callable[[str, int, int], None] | None:
         return None
 
     def show(stage: str, done: int, total: int) -> None:
-        line = _("{what}: {done:,} of {total:,}").format(what=STAGES.get(stage, stage), done=done, total=total)
+        line = _("{what}: {done:,} of {total:,}").format(what=_(STAGES[stage]) if stage in STAGES else stage, done=done, total=total)
         click.echo("\r" + line.ljust(60), nl=False)
         if done >= total and stage == "tickets":
             click.echo("\r" + " " * 60 + "\r", nl=False)

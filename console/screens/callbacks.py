@@ -16,13 +16,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from store.errors import StoreError
 from store.evaluations import RATINGS, Callback, DayPlan, PendingSelfEval, plan_lines, rating_label, state_label
 from store.text import clean
 
-from ..i18n import _
+from ..i18n import N_, _
+from ..widgets.footer import Footer
 from .form import ActionForm, Field
 
 
@@ -33,7 +34,7 @@ def _c(value: object) -> str:
 class PlanPreview(ModalScreen[bool]):
     """The day's plan before it is saved: enter saves, esc goes back."""
 
-    BINDINGS = [Binding("enter", "save", _("Save the plan")), Binding("escape", "back", _("Back"))]
+    BINDINGS = [Binding("enter", "save", N_("Save the plan")), Binding("escape", "back", N_("Back"))]
 
     def __init__(self, view: DayPlan) -> None:
         super().__init__()
@@ -57,12 +58,12 @@ class PlanPreview(ModalScreen[bool]):
 
 class CallbacksScreen(Screen[None]):
     BINDINGS = [
-        Binding("enter", "log", _("Log"), show=False),
-        Binding("l", "log", _("Log")),
-        Binding("c", "carry", _("Carry over")),
-        Binding("p", "plan", _("Plan the day")),
-        Binding("r", "reload", _("Reload"), show=False),
-        Binding("escape", "back", _("Back")),
+        Binding("enter", "log", N_("Log"), show=False),
+        Binding("l", "log", N_("Log")),
+        Binding("c", "carry", N_("Carry over")),
+        Binding("p", "plan", N_("Plan the day")),
+        Binding("r", "reload", N_("Reload"), show=False),
+        Binding("escape", "back", N_("Back")),
     ]
 
     def __init__(self) -> None:

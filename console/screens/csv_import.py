@@ -19,7 +19,7 @@ from textual.widgets import Button, Input, ProgressBar, Static
 
 from store.text import clean
 
-from ..i18n import _
+from ..i18n import N_, _
 from ..settings import apply_blink
 from ..widgets.form import field_row, show_error
 
@@ -32,7 +32,7 @@ class CsvModal(ModalScreen[Any]):
     CsvModal .report { height: auto; max-height: 12; }
     CsvModal .report.-error { color: $text-error; }
     """
-    BINDINGS = [Binding("escape", "close", _("Close"))]
+    BINDINGS = [Binding("escape", "close", N_("Close"))]
 
     def __init__(self, table: str, title: str) -> None:
         super().__init__()

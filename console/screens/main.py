@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from store.errors import FileReplaced
 from store.models import Crossing, QueueCounts, QueueFilter, QueueRow, Technician
@@ -21,9 +21,10 @@ from store.text import clean
 
 from ..actions import ACTION_BINDINGS, HELP_BINDING, Target, TicketActions
 from ..format import clock_title, state_label
-from ..i18n import _
+from ..i18n import N_, _
 from ..settings import apply_blink
 from ..widgets.board import TechBoard
+from ..widgets.footer import Footer
 from ..widgets.queue import QueueTable
 from ..widgets.status import StatusBar
 from .links import ScreenLinks
@@ -55,27 +56,27 @@ class Snapshot:
 class MainScreen(ReopenFile, ScreenLinks, TicketActions):
     BINDINGS = [
         # First, so the footer shows it even at 80 columns; only while the file is replaced or gone.
-        Binding("ctrl+o", "reopen_file", _("Reopen file")),
+        Binding("ctrl+o", "reopen_file", N_("Reopen file")),
         HELP_BINDING,
-        Binding("n", "new_ticket", _("New")),
+        Binding("n", "new_ticket", N_("New")),
         *ACTION_BINDINGS,
-        Binding("slash", "search", _("Search"), key_display="/"),
-        Binding("ctrl+f", "search_history", _("Search all tickets"), show=False),
-        Binding("f", "filters", _("Filter")),
-        Binding("escape", "clear_filters", _("Clear filter"), show=False),
-        Binding("b", "toggle_board", _("Board"), show=False),
-        Binding("d", "duty", _("Duty"), show=False),
-        Binding("S", "setup", _("Setup")),
-        Binding("h", "calendar", _("Hours & holidays"), show=False),
-        Binding("p", "toggle_live", _("Pause live"), show=False),
-        Binding("ctrl+r", "refresh_now", _("Refresh now"), show=False),
-        Binding("colon", "jump", _("Go to ticket"), key_display=":", show=False),
-        Binding("q", "quit_app", _("Quit")),
-        Binding("I", "items", _("Improvement items"), show=False),
-        Binding("C", "complaints", _("Complaints"), show=False),
-        Binding("K", "callbacks", _("Callbacks"), show=False),
-        Binding("Y", "scores", _("Scores"), show=False),
-        Binding("R", "reports", _("Reports"), show=False),
+        Binding("slash", "search", N_("Search"), key_display="/"),
+        Binding("ctrl+f", "search_history", N_("Search all tickets"), show=False),
+        Binding("f", "filters", N_("Filter")),
+        Binding("escape", "clear_filters", N_("Clear filter"), show=False),
+        Binding("b", "toggle_board", N_("Board"), show=False),
+        Binding("d", "duty", N_("Duty"), show=False),
+        Binding("S", "setup", N_("Setup")),
+        Binding("h", "calendar", N_("Hours & holidays"), show=False),
+        Binding("p", "toggle_live", N_("Pause live"), show=False),
+        Binding("ctrl+r", "refresh_now", N_("Refresh now"), show=False),
+        Binding("colon", "jump", N_("Go to ticket"), key_display=":", show=False),
+        Binding("q", "quit_app", N_("Quit")),
+        Binding("I", "items", N_("Improvement items"), show=False),
+        Binding("C", "complaints", N_("Complaints"), show=False),
+        Binding("K", "callbacks", N_("Callbacks"), show=False),
+        Binding("Y", "scores", N_("Scores"), show=False),
+        Binding("R", "reports", N_("Reports"), show=False),
     ]
 
     def __init__(self) -> None:

@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from store.auth import ROLES, role_name
 from store.models import User
 from store.text import clean
 
-from ..i18n import _
+from ..i18n import N_, _
+from ..widgets.footer import Footer
 from .form import ActionForm, Field
 
 
@@ -35,10 +36,10 @@ def refusal(store: Any) -> str | None:
 
 class UsersScreen(Screen[None]):
     BINDINGS = [
-        Binding("a", "add", _("Add")),
-        Binding("r", "role", _("Change role")),
-        Binding("d", "disable", _("Disable/enable")),
-        Binding("escape", "back", _("Back")),
+        Binding("a", "add", N_("Add")),
+        Binding("r", "role", N_("Change role")),
+        Binding("d", "disable", N_("Disable/enable")),
+        Binding("escape", "back", N_("Back")),
     ]
 
     def __init__(self) -> None:
