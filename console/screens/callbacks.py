@@ -22,7 +22,7 @@ from store.errors import StoreError
 from store.evaluations import RATINGS, Callback, DayPlan, PendingSelfEval, plan_lines, rating_label, state_label
 from store.text import clean
 
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
 from .form import ActionForm, Field
 
@@ -110,7 +110,9 @@ class CallbacksScreen(Screen[None]):
             for p in self.pending:
                 table.add_row(Text(f"#{p.ticket_id}"), Text(p.closed_at.in_timezone(tz).format("MM-DD HH:mm")),
                               Text(_c(p.technician_name)), Text(_c(p.site_name)))
-            title = _("Self-evaluations: {n} closed tickets of your team wait for yours").format(n=len(self.pending))
+            title = ngettext("Self-evaluations: {n} closed ticket of your team waits for yours",
+                             "Self-evaluations: {n} closed tickets of your team wait for yours",
+                             len(self.pending)).format(n=len(self.pending))
             rows = len(self.pending)
         else:
             self.calls = self.store.my_callbacks()
@@ -255,7 +257,8 @@ class CallbacksScreen(Screen[None]):
         except StoreError as exc:
             self.app.call_from_thread(self.notify, _c(exc), severity="error", markup=False)
             return
-        self.app.call_from_thread(self.notify, _("Plan saved: {n} callbacks for {day}.").format(
+        self.app.call_from_thread(self.notify, ngettext("Plan saved: {n} callback for {day}.",
+                                                        "Plan saved: {n} callbacks for {day}.", view.total).format(
             n=view.total, day=view.call_day.isoformat()), markup=False)
         self.app.call_from_thread(self.reload)
 

@@ -23,7 +23,7 @@ from store.text import BLOCK_LIMIT, LINE_LIMIT, clean, indented
 
 from ..actions import ACTION_BINDINGS, HELP_BINDING, Target, TicketActions, target_of
 from ..format import STATE_SYMBOL, clock_title, fit, local_time, state_label
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
 
 # Timeline entries mounted at a time: a ticket with thousands of audit events
@@ -307,7 +307,8 @@ class DetailScreen(TicketActions):
         more = self.query_one("#timeline-more", Static)
         more.display = left > 0
         if left > 0:
-            more.update(Content.styled(_("… {n} more events: scroll down to show them").format(n=left), "dim"))
+            more.update(Content.styled(ngettext("… {n} more event: scroll down to show it",
+                                                "… {n} more events: scroll down to show them", left).format(n=left), "dim"))
         if not events or self._names is None:
             return
         self._mounted += len(events)

@@ -21,7 +21,7 @@ from store.text import clean
 
 from ..actions import ACTION_BINDINGS, HELP_BINDING, Target, TicketActions
 from ..format import clock_title, state_label
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
 from ..settings import apply_blink
 from ..widgets.board import TechBoard
 from ..widgets.footer import Footer
@@ -301,7 +301,8 @@ class MainScreen(ReopenFile, ScreenLinks, TicketActions):
             self._burst += len(crossings)
             now = self.app.clock()  # type: ignore[attr-defined]
             if self._last_burst is None or (now - self._last_burst).total_seconds() >= 60:
-                self.notify(_("{n} tickets crossed into at risk or breached.").format(n=self._burst),
+                self.notify(ngettext("{n} ticket crossed into at risk or breached.",
+                                     "{n} tickets crossed into at risk or breached.", self._burst).format(n=self._burst),
                             severity="warning", markup=False)
                 self._last_burst, self._burst = now, 0
             return

@@ -31,7 +31,7 @@ from store.repo.reports import ReportCancelled
 from store.scoring import show
 from store.text import clean
 
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
 
 VIEWS = ("figures", "per_day", "sla", "ranking", "breaches")
@@ -61,8 +61,8 @@ class DrillScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            shown = _("{n} tickets").format(n=self.total) if self.total <= len(self.rows) else _(
-                "{n} tickets, the first {m} shown").format(n=self.total, m=len(self.rows))
+            shown = ngettext("{n} ticket", "{n} tickets", self.total).format(n=self.total) if (
+                self.total <= len(self.rows)) else _("{n} tickets, the first {m} shown").format(n=self.total, m=len(self.rows))
             yield Static(Content(f"{self.heading} · {shown}"), classes="title")
             yield DataTable(id="drill", cursor_type="row", zebra_stripes=True)
         yield Footer(compact=True)

@@ -21,7 +21,7 @@ from store.errors import StoreError
 from store.scoring import show
 from store.text import clean
 
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
 
 
@@ -102,7 +102,8 @@ class ScoresScreen(Screen[None]):
 
     def _show(self, scores: Any) -> None:
         self.scores = scores
-        self.query_one("#sc-title", Static).update(Content(_("Scores of {month}: {n} tickets evaluated, {w} waiting").format(
+        self.query_one("#sc-title", Static).update(Content(ngettext("Scores of {month}: {n} ticket evaluated, {w} waiting",
+                                                  "Scores of {month}: {n} tickets evaluated, {w} waiting", scores.evaluated).format(
             month=scores.month, n=scores.evaluated, w=scores.waiting)))
         techs, teams = self.query_one("#techs", DataTable), self.query_one("#teams", DataTable)
         techs.clear()

@@ -20,7 +20,7 @@ from store.rules import status_label
 from store.text import clean
 
 from ..format import fit, local_time
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
 
 DEBOUNCE = 0.25  # seconds of quiet typing before the file is searched: a burst is one query
@@ -117,7 +117,8 @@ class SearchScreen(Screen[None]):
             self._summary(_("No ticket matches."))
         else:
             self._summary((_("The newest {n}: type more to narrow. Enter opens one.") if len(found) >= LIMIT
-                           else _("{n} tickets, newest first. Enter opens one.")).format(n=len(found)))
+                           else ngettext("{n} ticket, newest first. Enter opens one.",
+                                         "{n} tickets, newest first. Enter opens one.", len(found))).format(n=len(found)))
 
     @on(Input.Submitted, "#q")
     def _enter(self) -> None:
@@ -204,7 +205,8 @@ class EarlierScreen(ModalScreen[None]):
         results.add_options(Option(ticket_line(t, tz, mark(t)), id=str(t.id)) for t in found)
         if found:
             results.highlighted = 0
-            self._summary(_("{n} tickets, newest first (C: same caller, A: same asset); Enter opens one.").format(
+            self._summary(ngettext("{n} ticket, newest first (C: same caller, A: same asset); Enter opens one.",
+                                   "{n} tickets, newest first (C: same caller, A: same asset); Enter opens one.", len(found)).format(
                 n=len(found)))
         else:
             self._summary(_("No earlier tickets for this caller or asset."))
