@@ -17,12 +17,19 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-_LOCALE_DIR = Path(__file__).with_name("locale")
+LOCALE_DIR = Path(__file__).with_name("locale")
+_localedir: Path = LOCALE_DIR
 _translation: gettext.NullTranslations = gettext.NullTranslations()
 _language = "en"
 
 # The languages there are catalogues for; "en" is the msgids themselves.
 LANGUAGES = ("en", "zh_Hans")
+
+
+def language_name(code: str | None) -> str:
+    """A language as its speakers write it (the same in every catalogue, so
+    someone lost in the wrong language finds their own); None: the default."""
+    return {"en": "English", "zh_Hans": "简体中文"}.get(code or "", _("default (from the environment)"))
 
 
 def N_(message: str) -> str:
@@ -62,11 +69,14 @@ def pick_language(env: Mapping[str, str] = os.environ) -> str | None:
 
 def set_language(lang: str | None, localedir: str | Path | None = None) -> None:
     """Switch the catalogue; unknown languages (and None) are English.
-    ``localedir`` points at another catalogue folder (tests)."""
-    global _translation, _language
+    ``localedir`` points at another catalogue folder (tests) and stays in use
+    for later switches until another is given (``LOCALE_DIR``: the package's)."""
+    global _translation, _language, _localedir
+    if localedir is not None:
+        _localedir = Path(localedir)
     code = normalize(lang)
     _translation = gettext.translation(
-        "dispatch", localedir=localedir or _LOCALE_DIR, languages=[code] if code else ["en"], fallback=True
+        "dispatch", localedir=_localedir, languages=[code] if code else ["en"], fallback=True
     )
     _language = code or "en"
 

@@ -53,6 +53,10 @@ class Snapshot:
     due: tuple[int, int] | None = None  # my due callbacks, my overdue improvement items
 
 
+def search_placeholder() -> str:
+    return _("Search: text, site, asset tag, technician or #number  (enter keeps, esc clears)")
+
+
 class MainScreen(ReopenFile, ScreenLinks, TicketActions):
     BINDINGS = [
         # First, so the footer shows it even at 80 columns; only while the file is replaced or gone.
@@ -111,8 +115,7 @@ class MainScreen(ReopenFile, ScreenLinks, TicketActions):
             yield QueueTable(self.app.clock, id="queue")  # type: ignore[attr-defined]
             yield TechBoard(id="board")
         # Compact: a one-line bar shows the text itself, not the top of a boxed input.
-        yield Input(placeholder=_("Search: text, site, asset tag, technician or #number  (enter keeps, esc clears)"),
-                    id="search", compact=True)
+        yield Input(placeholder=search_placeholder(), id="search", compact=True)
         # Compact, and no palette hint (ctrl+p is in help): more keys fit at 80 columns.
         yield Footer(compact=True, show_command_palette=False)
 
@@ -423,6 +426,22 @@ class MainScreen(ReopenFile, ScreenLinks, TicketActions):
         line.update(Content(describe_filter(f, self._teams())))
         self.table.empty_text = _("No open tickets match the filter (esc clears it).") if f.active else _("No open tickets.")
         self.request_refresh()
+
+    def language_changed(self) -> None:
+        """Another language (a user signed in with their own): every word
+        drawn here is drawn again; the footer follows its bindings."""
+        self.query_one("#search", Input).placeholder = search_placeholder()
+        f = self.filter
+        if f.active:
+            from .filters import describe_filter
+
+            self.query_one("#filterline", Static).update(Content(describe_filter(f, self._teams())))
+        self.table.empty_text = _("No open tickets match the filter (esc clears it).") if f.active else _("No open tickets.")
+        self.table.language_changed()
+        self.query_one(TechBoard).redraw()
+        self.query_one(StatusBar).redraw()
+        self.on_resize()
+        self.request_refresh()  # the status line's "read" time and counts, in words of the new language
 
     def _teams(self) -> dict[int, str]:
         """Team names from the technicians the last poll read: no query on the UI thread."""

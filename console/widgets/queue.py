@@ -293,6 +293,13 @@ class QueueTable(ScrollView, can_focus=True):
             return True
         return False
 
+    def language_changed(self) -> None:
+        """Headers and status words are translated when a layout or a row's
+        cells are built: build them again in the language now in use."""
+        self._cols = None
+        self._tails.clear()
+        self.refresh()
+
     def row_at(self, index: int) -> QueueRow | None:
         i = index - self.start
         return self.rows[i] if 0 <= i < len(self.rows) else None
