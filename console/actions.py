@@ -21,7 +21,7 @@ from store.errors import StaleTicket, StoreError
 from store.models import Ticket
 from store.text import clean
 
-from .i18n import _
+from .i18n import N_, _
 from .screens.form import ActionForm, Field
 
 # action name in the bindings -> action in the rules' transition table
@@ -31,21 +31,21 @@ ACTION_OF = {
     "cancel_ticket": "cancel", "edit": "edit", "note": "note",
 }
 ACTION_BINDINGS = [
-    Binding("a", "assign", _("Assign")),
-    Binding("r", "respond", _("Responded")),
-    Binding("o", "arrive", _("Arrived")),
-    Binding("w", "hold", _("Hold")),
-    Binding("u", "resume", _("Resume")),
-    Binding("v", "resolve", _("Resolve")),
-    Binding("c", "close_ticket", _("Close")),
-    Binding("x", "cancel_ticket", _("Cancel ticket")),
-    Binding("e", "edit", _("Edit")),
+    Binding("a", "assign", N_("Assign")),
+    Binding("r", "respond", N_("Responded")),
+    Binding("o", "arrive", N_("Arrived")),
+    Binding("w", "hold", N_("Hold")),
+    Binding("u", "resume", N_("Resume")),
+    Binding("v", "resolve", N_("Resolve")),
+    Binding("c", "close_ticket", N_("Close")),
+    Binding("x", "cancel_ticket", N_("Cancel ticket")),
+    Binding("e", "edit", N_("Edit")),
     # 'm' (memo): 'n' is already New ticket.
-    Binding("m", "note", _("Note")),
-    Binding("U", "resume_at", _("Resume at a stated time"), show=False),
+    Binding("m", "note", N_("Note")),
+    Binding("U", "resume_at", N_("Resume at a stated time"), show=False),
 ]
 KEY_OF = {b.key: b.action for b in ACTION_BINDINGS}
-HELP_BINDING = Binding("question_mark", "app.help", _("Help"), key_display="?")
+HELP_BINDING = Binding("question_mark", "app.help", N_("Help"), key_display="?")
 
 
 def time_field() -> Field:

@@ -13,19 +13,26 @@ from store import Store
 from store.text import clean
 from store.timeutil import Clock, system_clock
 
-from .i18n import _
+from .i18n import N_, _, pick_language, set_language
 from .keys import OrderedKeys
 from .settings import ConsoleSettings
+
+
+def language_for(store: Store) -> str | None:
+    """The acting user's own language if they chose one (users.language),
+    else the environment's (DISPATCH_LANG, then LC_ALL/LC_MESSAGES/LANG)."""
+    me = store.me()
+    return me.language if me is not None and me.language else pick_language()
 
 
 class DispatchApp(OrderedKeys):
     CSS_PATH = "dispatch.tcss"
     TITLE = "Dispatch Console"
     BINDINGS = [
-        Binding("question_mark", "help", _("Help"), key_display="?"),
-        Binding("ctrl+q", "quit", _("Quit"), show=False, priority=True),
+        Binding("question_mark", "help", N_("Help"), key_display="?"),
+        Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True),
         # Shown only when the file asks who is at the keyboard (setting sign_in).
-        Binding("ctrl+u", "switch_user", _("Switch user")),
+        Binding("ctrl+u", "switch_user", N_("Switch user")),
     ]
 
     def __init__(self, store: Store, *, clock: Clock | None = None, settings: ConsoleSettings | None = None) -> None:
@@ -48,6 +55,8 @@ class DispatchApp(OrderedKeys):
     def on_mount(self) -> None:
         from .screens.main import MainScreen
 
+        # Before the first screen composes: it is drawn in the user's language.
+        set_language(language_for(self.store))
         self.push_screen(MainScreen())
         self.sign_in = self.store.sign_in_required()
         if self.sign_in:
@@ -64,9 +73,22 @@ class DispatchApp(OrderedKeys):
             if login is not None:
                 name = clean(self.store.user(login).name, single_line=True)
                 self.sub_title = name
+                self.apply_language(language_for(self.store))
                 self.notify(_("Signed in: {name}").format(name=name), markup=False)
 
         self.push_screen(SignInScreen(can_cancel=not first), signed_in)
+
+    def apply_language(self, lang: str | None) -> None:
+        """Switch the language while running: every screen's footer (its
+        bindings are msgids, translated as the footer composes) and what the
+        screens that know how (``language_changed``) draw. Other screens in
+        the stack keep their words until they are opened again."""
+        set_language(lang)
+        for screen in self.screen_stack:
+            redraw = getattr(screen, "language_changed", None)
+            if callable(redraw):
+                redraw()
+            screen.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "switch_user":
@@ -89,7 +111,7 @@ class DispatchApp(OrderedKeys):
             seen.add(binding.action)
             keys = binding.key_display or binding.key.split(",")[0]
             yield SystemCommand(
-                binding.description,
+                _(binding.description),  # a msgid (N_): translated now
                 _("Key: {key}").format(key=keys),
                 lambda action=binding.action: self.call_later(screen.run_action, action),
             )

@@ -41,14 +41,14 @@ FOREMAN_TICKET_ACTIONS = (
 # sending one back is the manager's, at the fault-analysis meeting.
 FOREMAN_ITEM_ACTIONS = ("item.follow_up", "item.propose", "item.submit")
 
-# "self.pin": changing one's own PIN, which everyone may.
+# "self.pin", "self.language": changing one's own PIN or console language, which everyone may.
 ALLOWED: dict[str, tuple[str, ...]] = {
     "manager": ("*",),
     # Planning the day's callbacks ("callback.plan") is the managers'.
     "dispatcher": ("ticket.*", "technician.duty", "callback.log", "callback.attempt", "callback.carry", "complaint.*",
-                   "self.pin"),
-    "foreman": (*FOREMAN_TICKET_ACTIONS, *FOREMAN_ITEM_ACTIONS, "evaluation.self", "self.pin"),
-    "viewer": ("self.pin",),
+                   "self.pin", "self.language"),
+    "foreman": (*FOREMAN_TICKET_ACTIONS, *FOREMAN_ITEM_ACTIONS, "evaluation.self", "self.pin", "self.language"),
+    "viewer": ("self.pin", "self.language"),
 }
 
 # Roles whose rights stop at their own team (the ticket's technician's team,

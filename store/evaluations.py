@@ -23,7 +23,7 @@ from pendulum import DateTime
 from pydantic import Field, model_validator
 
 from .errors import RuleViolation
-from .i18n import _
+from .i18n import _, ngettext
 from .models import Input, Out
 from .sampling import Plan
 
@@ -219,7 +219,8 @@ class DayPlan:
         return len(self.plan.assignments)
 
     def share_text(self, share: Decimal | float) -> str:
-        return _("{n} tickets closed on {day}: {m} for managers ({pct:g} %), {d} for dispatchers").format(
+        return ngettext("{n} ticket closed on {day}: {m} for managers ({pct:g} %), {d} for dispatchers",
+                        "{n} tickets closed on {day}: {m} for managers ({pct:g} %), {d} for dispatchers", self.total).format(
             n=self.total, day=self.plan.day.isoformat(), m=len(self.plan.manager_tickets),
             pct=float(share) * 100, d=self.total - len(self.plan.manager_tickets))
 

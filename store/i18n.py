@@ -2,25 +2,88 @@
 
 Lives in ``store`` because store error messages are shown to users too; the
 console re-exports it. Catalogues go in ``store/locale/<lang>/LC_MESSAGES/dispatch.mo``.
+
+``_()`` and ``ngettext()`` read the current catalogue each time they are
+called, so the language can change while the console runs. Text defined at
+import time (class-level BINDINGS, module-level tables of labels) is marked
+with ``N_()`` instead: it stays the English msgid and is translated with
+``_()`` where it is shown.
 """
 
 from __future__ import annotations
 
 import gettext
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
-_LOCALE_DIR = Path(__file__).with_name("locale")
+LOCALE_DIR = Path(__file__).with_name("locale")
+_localedir: Path = LOCALE_DIR
 _translation: gettext.NullTranslations = gettext.NullTranslations()
+_language = "en"
+
+# The languages there are catalogues for; "en" is the msgids themselves.
+LANGUAGES = ("en", "zh_Hans")
 
 
-def set_language(lang: str | None) -> None:
-    """Switch the catalogue; unknown languages fall back to English."""
-    global _translation
-    langs = [lang] if lang else None
+def language_name(code: str | None) -> str:
+    """A language as its speakers write it (the same in every catalogue, so
+    someone lost in the wrong language finds their own); None: the default."""
+    return {"en": "English", "zh_Hans": "简体中文"}.get(code or "", _("default (from the environment)"))
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction without translating it (yet)."""
+    return message
+
+
+def normalize(tag: str | None) -> str | None:
+    """A locale name or language tag -> one of LANGUAGES, or None (unknown).
+
+    By hand, not Babel's negotiate_locale: Babel is a build-time tool here, and
+    gettext alone finds no ``zh_Hans`` catalogue for ``zh_CN``."""
+    if not tag:
+        return None
+    # "zh_CN.UTF-8", "en_US@euro", "zh-Hans-CN": drop the codeset and modifier.
+    tag = tag.split(".", 1)[0].split("@", 1)[0].strip().replace("-", "_")
+    low = tag.lower()
+    if low in ("c", "posix") or low == "en" or low.startswith("en_"):
+        return "en"
+    if low in ("zh", "zh_cn", "zh_sg") or low == "zh_hans" or low.startswith("zh_hans_"):
+        return "zh_Hans"
+    return None
+
+
+def pick_language(env: Mapping[str, str] = os.environ) -> str | None:
+    """The language the environment asks for: DISPATCH_LANG, else the first
+    non-empty of LC_ALL, LC_MESSAGES, LANG (as POSIX reads them). None: English."""
+    explicit = env.get("DISPATCH_LANG", "").strip()
+    if explicit:
+        return normalize(explicit)
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name, "").strip()
+        if value:
+            return normalize(value)
+    return None
+
+
+def set_language(lang: str | None, localedir: str | Path | None = None) -> None:
+    """Switch the catalogue; unknown languages (and None) are English.
+    ``localedir`` points at another catalogue folder (tests) and stays in use
+    for later switches until another is given (``LOCALE_DIR``: the package's)."""
+    global _translation, _language, _localedir
+    if localedir is not None:
+        _localedir = Path(localedir)
+    code = normalize(lang)
     _translation = gettext.translation(
-        "dispatch", localedir=_LOCALE_DIR, languages=langs, fallback=True
+        "dispatch", localedir=_localedir, languages=[code] if code else ["en"], fallback=True
     )
+    _language = code or "en"
+
+
+def current_language() -> str:
+    """The language set last: "en" or "zh_Hans"."""
+    return _language
 
 
 def _(message: str) -> str:
@@ -31,4 +94,4 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translation.ngettext(singular, plural, n)
 
 
-set_language(os.environ.get("DISPATCH_LANG"))
+set_language(pick_language())

@@ -407,3 +407,4 @@ class User(Out):
     team_name: str | None = None
     disabled: bool = False
     has_pin: bool = False
+    language: str | None = None  # "en", "zh_Hans"; None follows the environment

@@ -242,3 +242,10 @@ def m0010_filter_indexes(db: sqlite_utils.Database) -> None:
         "INSERT INTO queue_totals (id, open, unassigned) SELECT 1,"
         f" COALESCE(SUM({is_open.format(t='t')}), 0), COALESCE(SUM({unassigned.format(t='t')}), 0) FROM tickets t"
     )
+
+
+def m0011_user_language(db: sqlite_utils.Database) -> None:
+    """Each person's console language (issue 15): NULL follows the
+    environment (DISPATCH_LANG, then LC_ALL/LC_MESSAGES/LANG); a value wins
+    over it, so a shared desk PC shows each dispatcher their own."""
+    db.execute("ALTER TABLE users ADD COLUMN language TEXT CHECK (language IN ('en', 'zh_Hans'))")

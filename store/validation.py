@@ -8,7 +8,7 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 
 from .errors import ValidationFailed
-from .i18n import _
+from .i18n import _, ngettext
 
 
 def validate(model: type[BaseModel], data: dict[str, Any]) -> Any:
@@ -33,9 +33,11 @@ def _message(model: type[BaseModel], field: str, kind: str, ctx: dict[str, Any])
     if kind == "extra_forbidden":
         return _("not a field of this form")
     if kind == "string_too_long":
-        return _("at most {n} characters").format(n=ctx.get("max_length"))
+        return ngettext("at most {n} character", "at most {n} characters", ctx.get("max_length") or 0).format(
+            n=ctx.get("max_length"))
     if kind == "string_too_short":
-        return _("at least {n} characters").format(n=ctx.get("min_length"))
+        return ngettext("at least {n} character", "at least {n} characters", ctx.get("min_length") or 0).format(
+            n=ctx.get("min_length"))
     if kind.startswith("string_"):
         return _("text expected")
     if kind.startswith("int_") or kind in ("float_parsing", "float_type"):

@@ -109,7 +109,7 @@ def test_each_role_on_each_kind_of_action(people: Store, as_role: Callable[[str]
 def test_the_role_table_is_closed_by_default() -> None:
     assert allows("manager", "anything.new") and not allows("dispatcher", "anything.new")
     assert not any(allows(r, "settings.set") for r in ROLES if r != "manager")
-    assert ALLOWED["viewer"] == ("self.pin",)
+    assert ALLOWED["viewer"] == ("self.pin", "self.language")  # one's own PIN and console language
     assert allows("dispatcher", "ticket.edit") and allows("foreman", "ticket.note") and not allows("foreman", "ticket.close")
 
 

@@ -10,7 +10,7 @@ import click
 
 from store.db import open_to_others
 from store.errors import RuleViolation
-from store.i18n import _
+from store.i18n import _, ngettext
 from store.store import Store
 from store.text import clean
 
@@ -174,11 +174,15 @@ def check(obj: Ctx) -> None:
         fail(_("{path} failed the integrity check: {p}").format(path=obj.db, p="; ".join(problems[:3])))
     pending = store.recompute_pending()
     if pending:
-        click.echo(_("warning: {path}: {n:,} open tickets wait for new deadlines (a change was interrupted);"
-                     " run 'dispatch recompute'").format(path=obj.db, n=pending))
+        click.echo(ngettext("warning: {path}: {n:,} open ticket waits for a new deadline (a change was interrupted);"
+                              " run 'dispatch recompute'",
+                              "warning: {path}: {n:,} open tickets wait for new deadlines (a change was interrupted);"
+                              " run 'dispatch recompute'", pending).format(path=obj.db, n=pending))
     stats = store.stats()
-    click.echo(_("{path}: ok, schema {v}, {t} tickets, {e} audit events").format(
-        path=obj.db, v=store.schema_version(), t=stats["tickets"], e=stats["events"]))
+    click.echo(_("{path}: ok, schema {v}, {tickets}, {events}").format(
+        path=obj.db, v=store.schema_version(),
+        tickets=ngettext("{n} ticket", "{n} tickets", stats["tickets"]).format(n=stats["tickets"]),
+        events=ngettext("{n} audit event", "{n} audit events", stats["events"]).format(n=stats["events"])))
     # Tamper evidence: triggers, hash chain, tickets equal to their history (README "A history nobody can quietly rewrite").
     report_audit(store.verify_audit(progress_line()), obj.db)
     # Anyone who can write the file can bypass the app (README "People, roles and the file").

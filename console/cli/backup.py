@@ -10,14 +10,14 @@ from pathlib import Path
 import click
 
 from store.backup import FileReport, restore, verify_file
-from store.i18n import _
+from store.i18n import N_, _, ngettext
 from store.repo.audit import AuditReport
 from store.text import clean
 
 from .common import Ctx, cli, file_options, make_parent, stdout_is_tty
 
 MAX_LINES = 10
-STAGES = {"chain": _("checking the audit chain"), "tickets": _("replaying the tickets")}
+STAGES = {"chain": N_("checking the audit chain"), "tickets": N_("replaying the tickets")}
 
 
 def progress_line() -> Callable[[str, int, int], None] | None:
@@ -26,7 +26,7 @@ def progress_line() -> Callable[[str, int, int], None] | None:
         return None
 
     def show(stage: str, done: int, total: int) -> None:
-        line = _("{what}: {done:,} of {total:,}").format(what=STAGES.get(stage, stage), done=done, total=total)
+        line = _("{what}: {done:,} of {total:,}").format(what=_(STAGES[stage]) if stage in STAGES else stage, done=done, total=total)
         click.echo("\r" + line.ljust(60), nl=False)
         if done >= total and stage == "tickets":
             click.echo("\r" + " " * 60 + "\r", nl=False)
@@ -45,8 +45,9 @@ def problems_and_exit(problems: list[str], header: str) -> None:
 
 
 def audit_ok_line(report: AuditReport) -> str:
-    return _("ok, audit chain intact ({n:,} events, {t:,} tickets; head {head})").format(
-        n=report.events, t=report.tickets, head=report.head[:16])
+    return _("ok, audit chain intact ({events}, {tickets}; head {head})").format(
+        events=ngettext("{n:,} event", "{n:,} events", report.events).format(n=report.events),
+        tickets=ngettext("{n:,} ticket", "{n:,} tickets", report.tickets).format(n=report.tickets), head=report.head[:16])
 
 
 def report_audit(report: AuditReport, path: Path) -> None:
@@ -54,7 +55,8 @@ def report_audit(report: AuditReport, path: Path) -> None:
     if report.ok:
         click.echo(audit_ok_line(report))
         return
-    problems_and_exit(report.problems, _("{path}: the audit history does not hold ({n} problems):").format(
+    problems_and_exit(report.problems, ngettext("{path}: the audit history does not hold ({n} problem):",
+                  "{path}: the audit history does not hold ({n} problems):", len(report.problems)).format(
         path=path, n=len(report.problems)))
 
 
@@ -62,8 +64,10 @@ def _said(report: FileReport) -> str:
     events = report.audit.events if report.audit else 0
     chain = (_("audit chain intact, head {head}").format(head=report.audit.head[:16]) if report.audit
              else _("made before the audit chain: integrity only"))
-    return _("{size:,} bytes, schema {v}, {t:,} tickets, {e:,} audit events, integrity ok, {chain}").format(
-        size=report.size, v=report.schema, t=report.tickets, e=events, chain=chain)
+    return _("{size:,} bytes, schema {v}, {tickets}, {events}, integrity ok, {chain}").format(
+        size=report.size, v=report.schema, chain=chain,
+        tickets=ngettext("{n:,} ticket", "{n:,} tickets", report.tickets).format(n=report.tickets),
+        events=ngettext("{n:,} audit event", "{n:,} audit events", events).format(n=events))
 
 
 @cli.command("backup", short_help=_("Copy the file safely while others work, and check the copy."), help=_(

@@ -16,9 +16,55 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from store.errors import StoreError
-from store.i18n import _
+from store.i18n import _, ngettext
 from store.store import Store, default_actor
 from store.text import clean
+
+
+def _click_gettext(message: str) -> str:
+    return _(message)
+
+
+def _click_ngettext(singular: str, plural: str, n: int) -> str:
+    return ngettext(singular, plural, n)
+
+
+def route_click_words() -> None:
+    """Click's own words ("Usage:", "Options", "Show this message and exit.",
+    "Error: …", "No such option …") come from a module-level ``_`` (and
+    ``ngettext``) in each click module, bound to the standard library's
+    gettext with its "messages" domain, which has no catalogue for us. Point
+    them at ours instead: functions, so the language is read at each call.
+    Their msgids are listed for extraction in console/cli/click_words.py."""
+    import click.core
+    import click.decorators
+    import click.exceptions
+    import click.formatting
+    import click.parser
+    import click.shell_completion
+    import click.termui
+    import click.types
+    import click.utils
+
+    for module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser,
+                   click.shell_completion, click.termui, click.types, click.utils):
+        if hasattr(module, "_"):
+            module._ = _click_gettext  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = _click_ngettext  # type: ignore[attr-defined]
+
+
+def forget_help_options(command: click.Command) -> None:
+    """Click (8.1.8+) builds each command's --help option once and keeps it,
+    its help text in the language of that first call: forget them, so the
+    next call builds them in the language in use then."""
+    if getattr(command, "_help_option", None) is not None:
+        command._help_option = None  # type: ignore[attr-defined]
+    for sub in getattr(command, "commands", {}).values():
+        forget_help_options(sub)
+
+
+route_click_words()
 
 DATA_HOME = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "dispatch-console"
 
@@ -136,6 +182,7 @@ class DispatchGroup(click.Group):
                     arg.encode("utf-8")
                 except UnicodeEncodeError:
                     fail(_("argument {n} is not UTF-8 text (set a UTF-8 locale or fix its bytes)").format(n=n))
+        forget_help_options(self)
         try:
             rv = super().main(args, prog_name or "dispatch", complete_var, standalone_mode=False, **extra)
         except click.UsageError as exc:

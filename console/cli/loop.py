@@ -10,7 +10,7 @@ import click
 from rich.cells import cell_len
 
 from store.evaluations import plan_lines, rating_label, role_label, state_label
-from store.i18n import _
+from store.i18n import _, ngettext
 from store.scoring import show
 from store.text import clean
 
@@ -131,5 +131,7 @@ def scores(obj: Ctx, month: str | None, daily: bool, fmt: str) -> None:
         _emit(everything, fmt, ["month", "kind", "rank", "mark", "name", "team", "sum", "count", "mean", "per_ticket",
                                 "score", "bonus", "satisfied"], "")
     else:
-        click.echo(_("{n} tickets evaluated, {w} waiting for their evaluations. * star technician (+0.5 on record),"
-                     " winning team.").format(n=ranking.evaluated, w=ranking.waiting))
+        click.echo(ngettext("{n} ticket evaluated, {w} waiting for their evaluations. * star technician (+0.5 on record),"
+                              " winning team.",
+                              "{n} tickets evaluated, {w} waiting for their evaluations. * star technician (+0.5 on record),"
+                              " winning team.", ranking.evaluated).format(n=ranking.evaluated, w=ranking.waiting))

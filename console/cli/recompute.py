@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import click
 
-from store.i18n import _
+from store.i18n import _, ngettext
 
 from .common import Ctx, cli, file_options, stdout_is_tty
 
@@ -48,4 +48,4 @@ def recompute(obj: Ctx) -> None:
         return
     done = store.recompute(recompute_progress())
     store.close_db()
-    click.echo(_("{path}: {n:,} open tickets recomputed").format(path=obj.db, n=done))
+    click.echo(ngettext("{path}: {n:,} open ticket recomputed", "{path}: {n:,} open tickets recomputed", done).format(path=obj.db, n=done))

@@ -19,7 +19,7 @@ import click
 from rich.cells import cell_len
 
 from store.errors import NotFound
-from store.i18n import _
+from store.i18n import _, ngettext
 from store.models import CATEGORIES, priority_label
 from store.repo.imports import COLUMNS
 from store.store import Store
@@ -402,7 +402,7 @@ def import_(obj: Ctx, table: str, file: Path) -> None:
     else:
         def plain(n: int, total: int) -> None:
             if n % 1000 == 0 and n < total:
-                click.echo(_("{n}/{total} rows checked").format(n=n, total=total))
+                click.echo(ngettext("{n}/{total} row checked", "{n}/{total} rows checked", total).format(n=n, total=total))
         report = import_rows(store, table, rows, progress=plain)
     if report.errors:
         for line, field, reason in report.errors:
@@ -426,4 +426,4 @@ def export(obj: Ctx, table: str, output: Path | None) -> None:
         export_csv(store, table.lower(), sys.stdout)
         return
     n = export_csv(store, table.lower(), output)
-    click.echo(_("{path}: {n} rows").format(path=output, n=n), err=True)
+    click.echo(ngettext("{path}: {n} row", "{path}: {n} rows", n).format(path=output, n=n), err=True)

@@ -17,7 +17,7 @@ from rich.cells import cell_len
 
 from store.errors import RuleViolation
 from store.figures import SCOPE_KINDS, Period, Scope, fmt, scope_word, target_text
-from store.i18n import _
+from store.i18n import _, ngettext
 from store.store import Store
 from store.text import clean
 
@@ -170,7 +170,8 @@ def export_daily(obj: Ctx, day: str | None, output: Path) -> None:
         n = write_daily(store, when, _out(output))
     finally:
         store.close_db()
-    click.echo(_("{path}: {n:,} tickets closed on {day}").format(path=output, n=n, day=when.isoformat()))
+    click.echo(ngettext("{path}: {n:,} ticket closed on {day}",
+                        "{path}: {n:,} tickets closed on {day}", n).format(path=output, n=n, day=when.isoformat()))
 
 
 @export.command("month", help=_(
@@ -192,8 +193,11 @@ def export_month(obj: Ctx, month: str | None, output: Path) -> None:
         progress.end()
     finally:
         store.close_db()
-    click.echo(_("{path}: {month}, {n:,} tickets, {t} technicians ranked").format(
-        path=output, month=month, n=done["tickets"], t=done["technicians"]))
+    click.echo(_("{path}: {month}, {tickets}, {ranked}").format(
+        path=output, month=month,
+        tickets=ngettext("{n:,} ticket", "{n:,} tickets", done["tickets"]).format(n=done["tickets"]),
+        ranked=ngettext("{n} technician ranked", "{n} technicians ranked", done["technicians"]).format(
+            n=done["technicians"])))
 
 
 @export.command("form", help=_("The unsatisfied-callback form of one ticket, one A4 page to print."))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from store.auth import ROLES, role_name
-from store.i18n import _
+from store.i18n import _, language_name
 from store.models import User
 from store.store import Store
 from store.text import clean
@@ -129,3 +129,20 @@ def pin(obj: Ctx, login: str, clear: bool) -> None:
     finally:
         store.close_db()
     click.echo((_("PIN of {login} removed") if clear else _("PIN of {login} set")).format(login=clean(login, single_line=True)))
+
+
+@user.command("language", help=_("Set the language of a person's console: zh_Hans, en, or default "
+                                 "(follow DISPATCH_LANG / LANG). Managers set anyone's; everyone their own."))
+@click.argument("login")
+@click.argument("language", type=click.Choice(["zh_Hans", "en", "default"]))
+@file_options
+@click.pass_obj
+def language(obj: Ctx, login: str, language: str) -> None:
+    store = obj.open()
+    try:
+        store.set_user_language(login, None if language == "default" else language)
+    finally:
+        store.close_db()
+    click.echo((_("{login} follows the environment's language") if language == "default"
+                else _("{login} sees the console in {language}")).format(
+        login=clean(login, single_line=True), language=language_name(language)))

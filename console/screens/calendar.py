@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store.calendar import (
@@ -31,13 +31,14 @@ from store.calendar import (
 from store.errors import RuleViolation, StoreError
 from store.text import clean
 
-from ..i18n import _
+from ..i18n import N_, _
+from ..widgets.footer import Footer
 
 
 class CalendarList(OptionList):
     BINDINGS = [
-        Binding("j", "cursor_down", _("Down"), show=False),
-        Binding("k", "cursor_up", _("Up"), show=False),
+        Binding("j", "cursor_down", N_("Down"), show=False),
+        Binding("k", "cursor_up", N_("Up"), show=False),
     ]
 
 
@@ -46,11 +47,11 @@ class CalendarScreen(Screen[None]):
     (a adds one, d removes the highlighted one); Esc goes back."""
 
     BINDINGS = [
-        Binding("escape,q", "back", _("Back")),
-        Binding("e", "edit_day", _("Edit day")),
-        Binding("a", "add_holiday", _("Add holiday")),
-        Binding("d,delete", "remove_holiday", _("Remove holiday"), key_display="d"),
-        Binding("ctrl+r", "reload", _("Reload"), show=False),
+        Binding("escape,q", "back", N_("Back")),
+        Binding("e", "edit_day", N_("Edit day")),
+        Binding("a", "add_holiday", N_("Add holiday")),
+        Binding("d,delete", "remove_holiday", N_("Remove holiday"), key_display="d"),
+        Binding("ctrl+r", "reload", N_("Reload"), show=False),
     ]
     DEFAULT_CSS = """
     CalendarScreen #calendar { padding: 0 1; }

@@ -14,13 +14,14 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.events import Key
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from store.errors import StoreError
 from store.evaluations import Callback, rating_label
 from store.text import clean
 
-from ..i18n import _
+from ..i18n import N_, _
+from ..widgets.footer import Footer
 
 RATING_KEYS = {"1": "satisfied", "2": "basic", "3": "unsatisfied"}
 
@@ -38,11 +39,11 @@ def questions() -> list[str]:
 class CallbackLogScreen(ModalScreen[Any]):
     AUTO_FOCUS = None  # the keys answer the script; the note box takes focus only when asked for
     BINDINGS = [
-        Binding("y", "answer(True)", _("Yes"), show=False),
-        Binding("n", "answer(False)", _("No"), show=False),
-        Binding("u", "unreachable", _("Could not reach")),
-        Binding("b", "step_back", _("Back a question")),
-        Binding("escape", "cancel", _("Cancel")),
+        Binding("y", "answer(True)", N_("Yes"), show=False),
+        Binding("n", "answer(False)", N_("No"), show=False),
+        Binding("u", "unreachable", N_("Could not reach")),
+        Binding("b", "step_back", N_("Back a question")),
+        Binding("escape", "cancel", N_("Cancel")),
     ]
 
     def __init__(self, call: Callback, foreman: str, points: dict[str, int]) -> None:

@@ -16,13 +16,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from store.errors import StoreError
 from store.evaluations import RATINGS, Callback, DayPlan, PendingSelfEval, plan_lines, rating_label, state_label
 from store.text import clean
 
-from ..i18n import _
+from ..i18n import N_, _, ngettext
+from ..widgets.footer import Footer
 from .form import ActionForm, Field
 
 
@@ -33,7 +34,7 @@ def _c(value: object) -> str:
 class PlanPreview(ModalScreen[bool]):
     """The day's plan before it is saved: enter saves, esc goes back."""
 
-    BINDINGS = [Binding("enter", "save", _("Save the plan")), Binding("escape", "back", _("Back"))]
+    BINDINGS = [Binding("enter", "save", N_("Save the plan")), Binding("escape", "back", N_("Back"))]
 
     def __init__(self, view: DayPlan) -> None:
         super().__init__()
@@ -57,12 +58,12 @@ class PlanPreview(ModalScreen[bool]):
 
 class CallbacksScreen(Screen[None]):
     BINDINGS = [
-        Binding("enter", "log", _("Log"), show=False),
-        Binding("l", "log", _("Log")),
-        Binding("c", "carry", _("Carry over")),
-        Binding("p", "plan", _("Plan the day")),
-        Binding("r", "reload", _("Reload"), show=False),
-        Binding("escape", "back", _("Back")),
+        Binding("enter", "log", N_("Log"), show=False),
+        Binding("l", "log", N_("Log")),
+        Binding("c", "carry", N_("Carry over")),
+        Binding("p", "plan", N_("Plan the day")),
+        Binding("r", "reload", N_("Reload"), show=False),
+        Binding("escape", "back", N_("Back")),
     ]
 
     def __init__(self) -> None:
@@ -109,7 +110,9 @@ class CallbacksScreen(Screen[None]):
             for p in self.pending:
                 table.add_row(Text(f"#{p.ticket_id}"), Text(p.closed_at.in_timezone(tz).format("MM-DD HH:mm")),
                               Text(_c(p.technician_name)), Text(_c(p.site_name)))
-            title = _("Self-evaluations: {n} closed tickets of your team wait for yours").format(n=len(self.pending))
+            title = ngettext("Self-evaluations: {n} closed ticket of your team waits for yours",
+                             "Self-evaluations: {n} closed tickets of your team wait for yours",
+                             len(self.pending)).format(n=len(self.pending))
             rows = len(self.pending)
         else:
             self.calls = self.store.my_callbacks()
@@ -254,7 +257,8 @@ class CallbacksScreen(Screen[None]):
         except StoreError as exc:
             self.app.call_from_thread(self.notify, _c(exc), severity="error", markup=False)
             return
-        self.app.call_from_thread(self.notify, _("Plan saved: {n} callbacks for {day}.").format(
+        self.app.call_from_thread(self.notify, ngettext("Plan saved: {n} callback for {day}.",
+                                                        "Plan saved: {n} callbacks for {day}.", view.total).format(
             n=view.total, day=view.call_day.isoformat()), markup=False)
         self.app.call_from_thread(self.reload)
 

@@ -15,13 +15,14 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from store import improve
 from store.errors import StoreError, ValidationFailed
 from store.improve import Complaint
 
-from ..i18n import _
+from ..i18n import N_, _
+from ..widgets.footer import Footer
 from .form import ActionForm, Field
 from .items import FilterBar, my_role, one
 
@@ -30,11 +31,11 @@ MOVERS = (None, "manager", "dispatcher")  # the roles that move complaints (stor
 
 class ComplaintsScreen(Screen[None]):
     BINDINGS = [
-        Binding("n", "add", _("Register")),
-        Binding("s", "step", _("Next step")),
-        Binding("m", "open_item", _("Open item")),
-        Binding("o", "toggle_overdue", _("Overdue only")),
-        Binding("escape", "back", _("Back")),
+        Binding("n", "add", N_("Register")),
+        Binding("s", "step", N_("Next step")),
+        Binding("m", "open_item", N_("Open item")),
+        Binding("o", "toggle_overdue", N_("Overdue only")),
+        Binding("escape", "back", N_("Back")),
     ]
     DEFAULT_CSS = """
     ComplaintsScreen #complaints { height: 1fr; }

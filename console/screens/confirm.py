@@ -11,13 +11,13 @@ from textual.events import Key
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from ..i18n import _
+from ..i18n import N_, _
 
 
 class ConfirmScreen(ModalScreen[str | None]):
     """``choices``: (answer, button label, key). Esc answers None (go back)."""
 
-    BINDINGS = [Binding("escape", "back", _("Back"))]
+    BINDINGS = [Binding("escape", "back", N_("Back"))]
 
     def __init__(self, question: str, choices: list[tuple[str, str, str]]) -> None:
         super().__init__()

@@ -19,7 +19,7 @@ from textual.widgets import Button, Input, ProgressBar, Static
 
 from store.text import clean
 
-from ..i18n import _
+from ..i18n import N_, _, ngettext
 from ..settings import apply_blink
 from ..widgets.form import field_row, show_error
 
@@ -32,7 +32,7 @@ class CsvModal(ModalScreen[Any]):
     CsvModal .report { height: auto; max-height: 12; }
     CsvModal .report.-error { color: $text-error; }
     """
-    BINDINGS = [Binding("escape", "close", _("Close"))]
+    BINDINGS = [Binding("escape", "close", N_("Close"))]
 
     def __init__(self, table: str, title: str) -> None:
         super().__init__()
@@ -128,8 +128,9 @@ class ImportScreen(CsvModal):
         bar.update(total=max(1, total), progress=max(1, total))
         errors = list(getattr(report, "errors", []) or [])
         if errors:
-            lines = [_("Nothing imported: {n} bad rows of {total}. Fix the file and import it again.").format(
-                n=len({e[0] for e in errors}), total=total)]
+            lines = [ngettext("Nothing imported: {n} bad row of {total}. Fix the file and import it again.",
+                              "Nothing imported: {n} bad rows of {total}. Fix the file and import it again.",
+                              len({e[0] for e in errors})).format(n=len({e[0] for e in errors}), total=total)]
             for line, field, reason in errors[:REPORT_LINES]:
                 lines.append(_("line {line}, {field}: {reason}").format(
                     line=line, field=clean(str(field or "—"), single_line=True),
@@ -199,4 +200,5 @@ class ExportScreen(CsvModal):
 
     def _done(self, path: Path, count: int) -> None:
         self.busy = False
-        self.say(_("{n} rows written to {path}.").format(n=count, path=clean(str(path), single_line=True)))
+        self.say(ngettext("{n} row written to {path}.",
+                          "{n} rows written to {path}.", count).format(n=count, path=clean(str(path), single_line=True)))

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from store.countdown import clock_words
@@ -23,7 +23,8 @@ from store.text import BLOCK_LIMIT, LINE_LIMIT, clean, indented
 
 from ..actions import ACTION_BINDINGS, HELP_BINDING, Target, TicketActions, target_of
 from ..format import STATE_SYMBOL, clock_title, fit, local_time, state_label
-from ..i18n import _
+from ..i18n import N_, _, ngettext
+from ..widgets.footer import Footer
 
 # Timeline entries mounted at a time: a ticket with thousands of audit events
 # paints its first screen at once; the next page is mounted when the page
@@ -37,10 +38,10 @@ class DetailBody(VerticalScroll):
     is a ticket action (a r o w u v c x)."""
 
     BINDINGS = [
-        Binding("j", "scroll_down", _("Scroll down"), show=False),
-        Binding("k", "scroll_up", _("Scroll up"), show=False),
-        Binding("g", "scroll_home", _("Top"), show=False),
-        Binding("G", "scroll_end", _("Bottom"), show=False),
+        Binding("j", "scroll_down", N_("Scroll down"), show=False),
+        Binding("k", "scroll_up", N_("Scroll up"), show=False),
+        Binding("g", "scroll_home", N_("Top"), show=False),
+        Binding("G", "scroll_end", N_("Bottom"), show=False),
     ]
 
     def watch_scroll_y(self, old: float, new: float) -> None:
@@ -55,21 +56,21 @@ class LinkList(OptionList):
     """Linked repairs: pick one and Enter opens its detail."""
 
     BINDINGS = [
-        Binding("j", "cursor_down", _("Down"), show=False),
-        Binding("k", "cursor_up", _("Up"), show=False),
-        Binding("g", "first", _("First"), show=False),
-        Binding("G", "last", _("Last"), show=False),
+        Binding("j", "cursor_down", N_("Down"), show=False),
+        Binding("k", "cursor_up", N_("Up"), show=False),
+        Binding("g", "first", N_("First"), show=False),
+        Binding("G", "last", N_("Last"), show=False),
     ]
 
 
 class DetailScreen(TicketActions):
     BINDINGS = [
         HELP_BINDING,
-        Binding("escape,q", "back", _("Back")),
-        Binding("enter", "linked", _("Linked")),
+        Binding("escape,q", "back", N_("Back")),
+        Binding("enter", "linked", N_("Linked")),
         *ACTION_BINDINGS,
-        Binding("h", "earlier", _("Earlier tickets")),
-        Binding("ctrl+r", "reload", _("Reload"), show=False),
+        Binding("h", "earlier", N_("Earlier tickets")),
+        Binding("ctrl+r", "reload", N_("Reload"), show=False),
     ]
     DEFAULT_CSS = """
     DetailScreen #detail { padding: 0 1; }
@@ -306,7 +307,8 @@ class DetailScreen(TicketActions):
         more = self.query_one("#timeline-more", Static)
         more.display = left > 0
         if left > 0:
-            more.update(Content.styled(_("… {n} more events: scroll down to show them").format(n=left), "dim"))
+            more.update(Content.styled(ngettext("… {n} more event: scroll down to show it",
+                                                "… {n} more events: scroll down to show them", left).format(n=left), "dim"))
         if not events or self._names is None:
             return
         self._mounted += len(events)

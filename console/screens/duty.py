@@ -20,16 +20,16 @@ from store.models import Technician
 from store.text import clean
 
 from ..format import fit
-from ..i18n import _
+from ..i18n import N_, _
 
 
 class DutyScreen(ModalScreen[bool]):
     """Dismisses True when something changed, so the board reloads at once."""
 
     BINDINGS = [
-        Binding("escape,q", "close", _("Close")),
-        Binding("j", "move('down')", _("Down"), show=False),
-        Binding("k", "move('up')", _("Up"), show=False),
+        Binding("escape,q", "close", N_("Close")),
+        Binding("j", "move('down')", N_("Down"), show=False),
+        Binding("k", "move('up')", N_("Up"), show=False),
     ]
 
     def __init__(self, techs: list[Technician] | None = None) -> None:

@@ -14,13 +14,13 @@ from store.models import QueueFilter
 from store.rules import OPEN_STATUSES, status_label
 from store.text import clean
 
-from ..i18n import _
+from ..i18n import N_, _
 
 
 class FilterScreen(ModalScreen[QueueFilter | None]):
     BINDINGS = [
-        Binding("escape", "cancel", _("Cancel")),
-        Binding("ctrl+s", "apply", _("Apply"), priority=True),
+        Binding("escape", "cancel", N_("Cancel")),
+        Binding("ctrl+s", "apply", N_("Apply"), priority=True),
     ]
 
     def __init__(self, current: QueueFilter, teams: dict[int, str]) -> None:

@@ -10,15 +10,15 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from ..i18n import _
+from ..i18n import N_, _
 
 NAV_KEYS = [
-    ("j / ↓, k / ↑", _("Move down / up")),
-    ("g / Home, G / End", _("First / last ticket")),
-    ("PgDn / PgUp", _("Page down / up")),
-    ("enter", _("Open the ticket")),
-    ("ctrl+p", _("Command palette: every action by name")),
-    ("tab / shift+tab", _("Next / previous field in forms")),
+    ("j / ↓, k / ↑", N_("Move down / up")),
+    ("g / Home, G / End", N_("First / last ticket")),
+    ("PgDn / PgUp", N_("Page down / up")),
+    ("enter", N_("Open the ticket")),
+    ("ctrl+p", N_("Command palette: every action by name")),
+    ("tab / shift+tab", N_("Next / previous field in forms")),
 ]
 
 
@@ -45,13 +45,13 @@ def legend() -> list[tuple[str, str]]:
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [
-        Binding("escape,q,question_mark", "close", _("Close")),
-        Binding("j,down", "scroll('down')", _("Scroll down"), show=False),
-        Binding("k,up", "scroll('up')", _("Scroll up"), show=False),
-        Binding("g,home", "scroll('home')", _("Top"), show=False),
-        Binding("G,end", "scroll('end')", _("Bottom"), show=False),
-        Binding("pagedown", "scroll('page_down')", _("Page down"), show=False),
-        Binding("pageup", "scroll('page_up')", _("Page up"), show=False),
+        Binding("escape,q,question_mark", "close", N_("Close")),
+        Binding("j,down", "scroll('down')", N_("Scroll down"), show=False),
+        Binding("k,up", "scroll('up')", N_("Scroll up"), show=False),
+        Binding("g,home", "scroll('home')", N_("Top"), show=False),
+        Binding("G,end", "scroll('end')", N_("Bottom"), show=False),
+        Binding("pagedown", "scroll('page_down')", N_("Page down"), show=False),
+        Binding("pageup", "scroll('page_up')", N_("Page up"), show=False),
     ]
 
     def __init__(self, under: Screen) -> None:
@@ -66,9 +66,10 @@ class HelpScreen(ModalScreen[None]):
                 continue
             seen.add(binding.action)
             key = binding.key_display or binding.key.replace(",", " / ")
-            lines.append(Content(f"{key:<18} {binding.description}\n"))
+            # Descriptions are msgids (N_): translated now, in the language in use.
+            lines.append(Content(f"{key:<18} {_(binding.description)}\n"))
         lines.append(Content("\n"))
-        lines += [Content(f"{k:<18} {d}\n") for k, d in NAV_KEYS]
+        lines += [Content(f"{k:<18} {_(d)}\n") for k, d in NAV_KEYS]
         lines += [Content("\n"), Content.styled(_("What the queue shows"), "bold"), Content("\n\n")]
         lines += [Content(f"{mark:<18} {meaning}\n") for mark, meaning in legend()]
         with VerticalScroll(classes="form", id="help"):

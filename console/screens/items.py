@@ -14,14 +14,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from store import improve
 from store.errors import StoreError, ValidationFailed
 from store.improve import Item
 from store.text import clean
 
-from ..i18n import _
+from ..i18n import N_, _
+from ..widgets.footer import Footer
 from .form import ActionForm, Field
 
 # key → item action; the footer shows only those the selected item's state allows the user.
@@ -52,13 +53,13 @@ class FilterBar(Horizontal):
 
 class ItemsScreen(Screen[None]):
     BINDINGS = [
-        Binding("w", "follow_up", _("Follow-up")),
-        Binding("m", "propose", _("Measures")),
-        Binding("s", "submit", _("Submit")),
-        Binding("y", "confirm", _("Confirm")),
-        Binding("x", "send_back", _("Send back")),
-        Binding("o", "toggle_overdue", _("Overdue only")),
-        Binding("escape", "back", _("Back")),
+        Binding("w", "follow_up", N_("Follow-up")),
+        Binding("m", "propose", N_("Measures")),
+        Binding("s", "submit", N_("Submit")),
+        Binding("y", "confirm", N_("Confirm")),
+        Binding("x", "send_back", N_("Send back")),
+        Binding("o", "toggle_overdue", N_("Overdue only")),
+        Binding("escape", "back", N_("Back")),
     ]
     DEFAULT_CSS = """
     ItemsScreen #items { height: 1fr; }

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from store.errors import FileReplaced
 from store.models import Crossing, QueueCounts, QueueFilter, QueueRow, Technician
@@ -21,9 +21,10 @@ from store.text import clean
 
 from ..actions import ACTION_BINDINGS, HELP_BINDING, Target, TicketActions
 from ..format import clock_title, state_label
-from ..i18n import _
+from ..i18n import N_, _, ngettext
 from ..settings import apply_blink
 from ..widgets.board import TechBoard
+from ..widgets.footer import Footer
 from ..widgets.queue import QueueTable
 from ..widgets.status import StatusBar
 from .links import ScreenLinks
@@ -52,30 +53,34 @@ class Snapshot:
     due: tuple[int, int] | None = None  # my due callbacks, my overdue improvement items
 
 
+def search_placeholder() -> str:
+    return _("Search: text, site, asset tag, technician or #number  (enter keeps, esc clears)")
+
+
 class MainScreen(ReopenFile, ScreenLinks, TicketActions):
     BINDINGS = [
         # First, so the footer shows it even at 80 columns; only while the file is replaced or gone.
-        Binding("ctrl+o", "reopen_file", _("Reopen file")),
+        Binding("ctrl+o", "reopen_file", N_("Reopen file")),
         HELP_BINDING,
-        Binding("n", "new_ticket", _("New")),
+        Binding("n", "new_ticket", N_("New")),
         *ACTION_BINDINGS,
-        Binding("slash", "search", _("Search"), key_display="/"),
-        Binding("ctrl+f", "search_history", _("Search all tickets"), show=False),
-        Binding("f", "filters", _("Filter")),
-        Binding("escape", "clear_filters", _("Clear filter"), show=False),
-        Binding("b", "toggle_board", _("Board"), show=False),
-        Binding("d", "duty", _("Duty"), show=False),
-        Binding("S", "setup", _("Setup")),
-        Binding("h", "calendar", _("Hours & holidays"), show=False),
-        Binding("p", "toggle_live", _("Pause live"), show=False),
-        Binding("ctrl+r", "refresh_now", _("Refresh now"), show=False),
-        Binding("colon", "jump", _("Go to ticket"), key_display=":", show=False),
-        Binding("q", "quit_app", _("Quit")),
-        Binding("I", "items", _("Improvement items"), show=False),
-        Binding("C", "complaints", _("Complaints"), show=False),
-        Binding("K", "callbacks", _("Callbacks"), show=False),
-        Binding("Y", "scores", _("Scores"), show=False),
-        Binding("R", "reports", _("Reports"), show=False),
+        Binding("slash", "search", N_("Search"), key_display="/"),
+        Binding("ctrl+f", "search_history", N_("Search all tickets"), show=False),
+        Binding("f", "filters", N_("Filter")),
+        Binding("escape", "clear_filters", N_("Clear filter"), show=False),
+        Binding("b", "toggle_board", N_("Board"), show=False),
+        Binding("d", "duty", N_("Duty"), show=False),
+        Binding("S", "setup", N_("Setup")),
+        Binding("h", "calendar", N_("Hours & holidays"), show=False),
+        Binding("p", "toggle_live", N_("Pause live"), show=False),
+        Binding("ctrl+r", "refresh_now", N_("Refresh now"), show=False),
+        Binding("colon", "jump", N_("Go to ticket"), key_display=":", show=False),
+        Binding("q", "quit_app", N_("Quit")),
+        Binding("I", "items", N_("Improvement items"), show=False),
+        Binding("C", "complaints", N_("Complaints"), show=False),
+        Binding("K", "callbacks", N_("Callbacks"), show=False),
+        Binding("Y", "scores", N_("Scores"), show=False),
+        Binding("R", "reports", N_("Reports"), show=False),
     ]
 
     def __init__(self) -> None:
@@ -110,8 +115,7 @@ class MainScreen(ReopenFile, ScreenLinks, TicketActions):
             yield QueueTable(self.app.clock, id="queue")  # type: ignore[attr-defined]
             yield TechBoard(id="board")
         # Compact: a one-line bar shows the text itself, not the top of a boxed input.
-        yield Input(placeholder=_("Search: text, site, asset tag, technician or #number  (enter keeps, esc clears)"),
-                    id="search", compact=True)
+        yield Input(placeholder=search_placeholder(), id="search", compact=True)
         # Compact, and no palette hint (ctrl+p is in help): more keys fit at 80 columns.
         yield Footer(compact=True, show_command_palette=False)
 
@@ -300,7 +304,8 @@ class MainScreen(ReopenFile, ScreenLinks, TicketActions):
             self._burst += len(crossings)
             now = self.app.clock()  # type: ignore[attr-defined]
             if self._last_burst is None or (now - self._last_burst).total_seconds() >= 60:
-                self.notify(_("{n} tickets crossed into at risk or breached.").format(n=self._burst),
+                self.notify(ngettext("{n} ticket crossed into at risk or breached.",
+                                     "{n} tickets crossed into at risk or breached.", self._burst).format(n=self._burst),
                             severity="warning", markup=False)
                 self._last_burst, self._burst = now, 0
             return
@@ -421,6 +426,22 @@ class MainScreen(ReopenFile, ScreenLinks, TicketActions):
         line.update(Content(describe_filter(f, self._teams())))
         self.table.empty_text = _("No open tickets match the filter (esc clears it).") if f.active else _("No open tickets.")
         self.request_refresh()
+
+    def language_changed(self) -> None:
+        """Another language (a user signed in with their own): every word
+        drawn here is drawn again; the footer follows its bindings."""
+        self.query_one("#search", Input).placeholder = search_placeholder()
+        f = self.filter
+        if f.active:
+            from .filters import describe_filter
+
+            self.query_one("#filterline", Static).update(Content(describe_filter(f, self._teams())))
+        self.table.empty_text = _("No open tickets match the filter (esc clears it).") if f.active else _("No open tickets.")
+        self.table.language_changed()
+        self.query_one(TechBoard).redraw()
+        self.query_one(StatusBar).redraw()
+        self.on_resize()
+        self.request_refresh()  # the status line's "read" time and counts, in words of the new language
 
     def _teams(self) -> dict[int, str]:
         """Team names from the technicians the last poll read: no query on the UI thread."""

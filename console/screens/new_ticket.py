@@ -16,7 +16,7 @@ from textual.widgets import Button, Input, Select, Static, TextArea
 from store.models import CATEGORIES, CHANNELS, Ticket, category_label, channel_label, priority_label
 
 from ..format import local_time
-from ..i18n import _
+from ..i18n import N_, _
 from ..settings import apply_blink
 from ..widgets.form import FormModal, field_row, form_footer, run_write, show_error
 from ..widgets.picker import Picker
@@ -26,7 +26,7 @@ FIELDS = ("channel", "reporter", "phone", "site_id", "equipment_id", "category",
 
 class NewTicketScreen(FormModal[Ticket | None]):
     # priority: ctrl+e is also "end of line" in Input and TextArea (End still is).
-    BINDINGS = [Binding("ctrl+e", "earlier", _("Earlier tickets"), priority=True)]
+    BINDINGS = [Binding("ctrl+e", "earlier", N_("Earlier tickets"), priority=True)]
 
     def __init__(self) -> None:
         super().__init__()

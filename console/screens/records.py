@@ -18,13 +18,14 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from store.errors import StoreError
 from store.text import clean
 
-from ..i18n import _
+from ..i18n import N_, _
 from ..settings import apply_blink
+from ..widgets.footer import Footer
 from ..widgets.form import FormModal, field_row, form_footer, run_write, show_error
 from ..widgets.picker import Picker
 from .setup_specs import FormField, TableSpec
@@ -41,17 +42,17 @@ class RecordsScreen(Screen[None]):
     RecordsScreen .records-hint { color: $text-muted; padding: 0 1; }
     """
     BINDINGS = [
-        Binding("escape", "back", _("Back")),
-        Binding("n,plus", "add", _("Add"), key_display="n"),
-        Binding("e", "edit", _("Edit")),
-        Binding("d,x", "retire", _("Retire"), key_display="d"),
-        Binding("t", "toggle_retired", _("Retired")),
-        Binding("slash", "search", _("Search"), key_display="/"),
-        Binding("i", "import_csv", _("Import")),
-        Binding("E", "export_csv", _("Export")),
-        Binding("j", "cursor('down')", _("Down"), show=False),
-        Binding("k", "cursor('up')", _("Up"), show=False),
-        Binding("ctrl+r", "reload", _("Reload"), show=False),
+        Binding("escape", "back", N_("Back")),
+        Binding("n,plus", "add", N_("Add"), key_display="n"),
+        Binding("e", "edit", N_("Edit")),
+        Binding("d,x", "retire", N_("Retire"), key_display="d"),
+        Binding("t", "toggle_retired", N_("Retired")),
+        Binding("slash", "search", N_("Search"), key_display="/"),
+        Binding("i", "import_csv", N_("Import")),
+        Binding("E", "export_csv", N_("Export")),
+        Binding("j", "cursor('down')", N_("Down"), show=False),
+        Binding("k", "cursor('up')", N_("Up"), show=False),
+        Binding("ctrl+r", "reload", N_("Reload"), show=False),
     ]
 
     def __init__(self, spec: TableSpec) -> None:
@@ -69,11 +70,11 @@ class RecordsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("", id="records-title", classes="records-title")
         yield Input(placeholder=_("Search {what} (type to filter, enter to list, esc clears)").format(
-            what=self.spec.title.lower()), id="records-search", compact=True)
+            what=_(self.spec.title).lower()), id="records-search", compact=True)
         table: DataTable[Any] = DataTable(id="records", cursor_type="row", zebra_stripes=True)
         yield table
         if self.spec.hint:
-            yield Static(Content(self.spec.hint), classes="records-hint")
+            yield Static(Content(self.spec.hint_text()), classes="records-hint")
         yield Footer()
 
     @property
@@ -87,7 +88,7 @@ class RecordsScreen(Screen[None]):
     def on_mount(self) -> None:
         apply_blink(self)
         for title, width in self.spec.columns:
-            self.table.add_column(Text(title), width=width)
+            self.table.add_column(Text(_(title)), width=width)
         self.table.focus()
         self.load()
         self.set_interval(WATCH_SECONDS, self._watch, name="records-watch")
@@ -139,7 +140,7 @@ class RecordsScreen(Screen[None]):
         shown = len(rows)
         retired_note = _("retired shown") if self.include_retired else _("retired hidden (t shows them)")
         self.query_one("#records-title", Static).update(Content(
-            f"{self.spec.title} — " + _("{n} shown").format(n=shown) + f" · {retired_note}"))
+            f"{_(self.spec.title)} — " + _("{n} shown").format(n=shown) + f" · {retired_note}"))
 
     def current(self) -> Any | None:
         row = self.table.cursor_row
@@ -221,12 +222,12 @@ class RecordsScreen(Screen[None]):
         name = self.spec.describe(record)
         if retired:
             question = _("Restore {noun} {name}? It comes back in lists and pickers.").format(
-                noun=self.spec.noun, name=name)
+                noun=_(self.spec.noun), name=name)
             choices = [("yes", _("Restore"), "y")]
         else:
             question = _("Retire {noun} {name}? It leaves lists and pickers; tickets that refer to it keep it. "
                          "Nothing is deleted: 't' shows retired records, 'd' restores one.").format(
-                noun=self.spec.noun, name=name)
+                noun=_(self.spec.noun), name=name)
             choices = [("yes", _("Retire"), "y")]
 
         async def answered(choice: str | None) -> None:
@@ -251,12 +252,12 @@ class RecordsScreen(Screen[None]):
     def action_import_csv(self) -> None:
         from .csv_import import ImportScreen
 
-        self.app.push_screen(ImportScreen(self.spec.table, self.spec.title), lambda _r: self.load())
+        self.app.push_screen(ImportScreen(self.spec.table, _(self.spec.title)), lambda _r: self.load())
 
     def action_export_csv(self) -> None:
         from .csv_import import ExportScreen
 
-        self.app.push_screen(ExportScreen(self.spec.table, self.spec.title))
+        self.app.push_screen(ExportScreen(self.spec.table, _(self.spec.title)))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("import_csv", "export_csv") and not self.spec.csv:
@@ -283,13 +284,13 @@ class RecordForm(FormModal[Any]):
 
     def compose(self) -> ComposeResult:
         if self.record is None:
-            title = _("New {noun}").format(noun=self.spec.noun)
+            title = _("New {noun}").format(noun=_(self.spec.noun))
         else:
-            title = _("Edit {noun} {name}").format(noun=self.spec.noun, name=self.spec.describe(self.record))
+            title = _("Edit {noun} {name}").format(noun=_(self.spec.noun), name=self.spec.describe(self.record))
         with VerticalScroll(classes="form"):
             yield Static(Content(title), classes="title")
             if self.spec.hint:
-                yield Static(Content(self.spec.hint), classes="hint")
+                yield Static(Content(self.spec.hint_text()), classes="hint")
             for f in self.spec.fields:
                 value = self._value_of(f)
                 widget: Widget
@@ -304,10 +305,10 @@ class RecordForm(FormModal[Any]):
                     assert f.search is not None
                     search = f.search
                     widget = Picker(lambda text, s=search: s(self.app.store, text),  # type: ignore[attr-defined]
-                                    f.placeholder, id=f"f-{f.name}")
+                                    _(f.placeholder) if f.placeholder else "", id=f"f-{f.name}")
                 else:
-                    widget = Input(f.shown(value), placeholder=f.placeholder, id=f"f-{f.name}", compact=True)
-                yield from field_row(f.name, f.label, widget)
+                    widget = Input(f.shown(value), placeholder=_(f.placeholder) if f.placeholder else "", id=f"f-{f.name}", compact=True)
+                yield from field_row(f.name, _(f.label), widget)
             yield from form_footer(_("Save (ctrl+s)"))
 
     def on_mount(self) -> None:

@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
 from store.errors import StoreError
@@ -31,7 +31,8 @@ from store.repo.reports import ReportCancelled
 from store.scoring import show
 from store.text import clean
 
-from ..i18n import _
+from ..i18n import N_, _, ngettext
+from ..widgets.footer import Footer
 
 VIEWS = ("figures", "per_day", "sla", "ranking", "breaches")
 KINDS = ("month", "week", "day")
@@ -51,7 +52,7 @@ def _name(value: object, cells: int = 14) -> Text:
 class DrillScreen(ModalScreen[None]):
     """The tickets behind a figure or a bar; Enter opens one."""
 
-    BINDINGS = [Binding("escape,q", "back", _("Back"))]
+    BINDINGS = [Binding("escape,q", "back", N_("Back"))]
     DEFAULT_CSS = "DrillScreen > Vertical { width: 90%; height: 80%; border: round $accent; background: $surface; }"
 
     def __init__(self, title: str, total: int, rows: list[Any]) -> None:
@@ -60,8 +61,8 @@ class DrillScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            shown = _("{n} tickets").format(n=self.total) if self.total <= len(self.rows) else _(
-                "{n} tickets, the first {m} shown").format(n=self.total, m=len(self.rows))
+            shown = ngettext("{n} ticket", "{n} tickets", self.total).format(n=self.total) if (
+                self.total <= len(self.rows)) else _("{n} tickets, the first {m} shown").format(n=self.total, m=len(self.rows))
             yield Static(Content(f"{self.heading} · {shown}"), classes="title")
             yield DataTable(id="drill", cursor_type="row", zebra_stripes=True)
         yield Footer(compact=True)
@@ -90,14 +91,14 @@ class DrillScreen(ModalScreen[None]):
 
 class ReportsScreen(Screen[None]):
     BINDINGS = [
-        Binding("left_square_bracket", "shift(-1)", _("Earlier"), key_display="["),
-        Binding("right_square_bracket", "shift(1)", _("Later"), key_display="]"),
-        Binding("p", "period", _("Month/week/day")),
-        Binding("s", "scope", _("Scope")),
-        Binding("n", "scope_next", _("Next in scope"), show=False),
-        Binding("c", "compare", _("Compare")),
-        Binding("v", "view", _("Chart")),
-        Binding("escape,q", "back", _("Back")),
+        Binding("left_square_bracket", "shift(-1)", N_("Earlier"), key_display="["),
+        Binding("right_square_bracket", "shift(1)", N_("Later"), key_display="]"),
+        Binding("p", "period", N_("Month/week/day")),
+        Binding("s", "scope", N_("Scope")),
+        Binding("n", "scope_next", N_("Next in scope"), show=False),
+        Binding("c", "compare", N_("Compare")),
+        Binding("v", "view", N_("Chart")),
+        Binding("escape,q", "back", N_("Back")),
     ]
     DEFAULT_CSS = """
     ReportsScreen #rp-title { height: 1; text-style: bold; padding: 0 1; }

@@ -15,13 +15,14 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from store.errors import StoreError
 from store.scoring import show
 from store.text import clean
 
-from ..i18n import _
+from ..i18n import N_, _, ngettext
+from ..widgets.footer import Footer
 
 
 def _c(value: object) -> str:
@@ -29,7 +30,7 @@ def _c(value: object) -> str:
 
 
 class DailyScoresScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape", "back", _("Back"))]
+    BINDINGS = [Binding("escape", "back", N_("Back"))]
 
     def __init__(self, name: str, days: list[Any]) -> None:
         super().__init__()
@@ -58,10 +59,10 @@ class DailyScoresScreen(ModalScreen[None]):
 
 class ScoresScreen(Screen[None]):
     BINDINGS = [
-        Binding("left_square_bracket", "month(-1)", _("Prev month"), key_display="["),
-        Binding("right_square_bracket", "month(1)", _("Next month"), key_display="]"),
-        Binding("tab", "switch", _("Techs/teams"), show=False),
-        Binding("escape", "back", _("Back")),
+        Binding("left_square_bracket", "month(-1)", N_("Prev month"), key_display="["),
+        Binding("right_square_bracket", "month(1)", N_("Next month"), key_display="]"),
+        Binding("tab", "switch", N_("Techs/teams"), show=False),
+        Binding("escape", "back", N_("Back")),
     ]
 
     def __init__(self, month: str | None = None) -> None:
@@ -101,7 +102,8 @@ class ScoresScreen(Screen[None]):
 
     def _show(self, scores: Any) -> None:
         self.scores = scores
-        self.query_one("#sc-title", Static).update(Content(_("Scores of {month}: {n} tickets evaluated, {w} waiting").format(
+        self.query_one("#sc-title", Static).update(Content(ngettext("Scores of {month}: {n} ticket evaluated, {w} waiting",
+                                                  "Scores of {month}: {n} tickets evaluated, {w} waiting", scores.evaluated).format(
             month=scores.month, n=scores.evaluated, w=scores.waiting)))
         techs, teams = self.query_one("#techs", DataTable), self.query_one("#teams", DataTable)
         techs.clear()

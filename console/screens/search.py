@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store.models import Ticket, priority_label
@@ -20,7 +20,8 @@ from store.rules import status_label
 from store.text import clean
 
 from ..format import fit, local_time
-from ..i18n import _
+from ..i18n import N_, _, ngettext
+from ..widgets.footer import Footer
 
 DEBOUNCE = 0.25  # seconds of quiet typing before the file is searched: a burst is one query
 LIMIT = 50
@@ -44,8 +45,8 @@ def open_detail(screen: Screen[object], ticket_id: int) -> None:
 
 class Results(OptionList):
     BINDINGS = [
-        Binding("j", "cursor_down", _("Down"), show=False),
-        Binding("k", "cursor_up", _("Up"), show=False),
+        Binding("j", "cursor_down", N_("Down"), show=False),
+        Binding("k", "cursor_up", N_("Up"), show=False),
     ]
 
 
@@ -53,8 +54,8 @@ class SearchScreen(Screen[None]):
     """Type: results (newest first) follow, debounced; Enter opens the ticket."""
 
     BINDINGS = [
-        Binding("escape", "back", _("Back")),
-        Binding("down", "to_results", _("Results"), show=False),
+        Binding("escape", "back", N_("Back")),
+        Binding("down", "to_results", N_("Results"), show=False),
     ]
     DEFAULT_CSS = """
     SearchScreen #q { margin: 0 1; }
@@ -116,7 +117,8 @@ class SearchScreen(Screen[None]):
             self._summary(_("No ticket matches."))
         else:
             self._summary((_("The newest {n}: type more to narrow. Enter opens one.") if len(found) >= LIMIT
-                           else _("{n} tickets, newest first. Enter opens one.")).format(n=len(found)))
+                           else ngettext("{n} ticket, newest first. Enter opens one.",
+                                         "{n} tickets, newest first. Enter opens one.", len(found))).format(n=len(found)))
 
     @on(Input.Submitted, "#q")
     def _enter(self) -> None:
@@ -149,7 +151,7 @@ class SearchScreen(Screen[None]):
 class EarlierScreen(ModalScreen[None]):
     """A caller's (same phone) and an asset's earlier tickets: was this reported before?"""
 
-    BINDINGS = [Binding("escape,q", "back", _("Back"))]
+    BINDINGS = [Binding("escape,q", "back", N_("Back"))]
     DEFAULT_CSS = """
     EarlierScreen #earlier { height: 1fr; border: none; }
     EarlierScreen .form { height: 80%; }
@@ -203,7 +205,8 @@ class EarlierScreen(ModalScreen[None]):
         results.add_options(Option(ticket_line(t, tz, mark(t)), id=str(t.id)) for t in found)
         if found:
             results.highlighted = 0
-            self._summary(_("{n} tickets, newest first (C: same caller, A: same asset); Enter opens one.").format(
+            self._summary(ngettext("{n} ticket, newest first (C: same caller, A: same asset); Enter opens one.",
+                                   "{n} tickets, newest first (C: same caller, A: same asset); Enter opens one.", len(found)).format(
                 n=len(found)))
         else:
             self._summary(_("No earlier tickets for this caller or asset."))

@@ -11,22 +11,24 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..i18n import _
+from ..i18n import N_, _
+from ..widgets.footer import Footer
 from .setup_specs import SPECS
 
-# (id, key, label, what it holds). Users and calendar are built by their own
+# (id, key, label, what it holds); the texts are msgids, translated when the
+# menu is composed. Users and calendar are built by their own
 # modules; the menu opens them when they are there.
 ENTRIES: list[tuple[str, str, str, str]] = [
-    ("sites", "s", _("Sites"), _("branches and other places equipment stands")),
-    ("equipment", "e", _("Equipment"), _("asset tags, category, model, warranty")),
-    ("teams", "t", _("Teams"), _("teams and their foremen")),
-    ("technicians", "c", _("Technicians"), _("names, team, phone, skills, duty")),
-    ("policy", "p", _("SLA policy"), _("response, on-site and resolve windows per priority")),
-    ("users", "u", _("Users"), _("who may log in, and their roles")),
-    ("calendar", "l", _("Calendar"), _("business hours and holidays")),
+    ("sites", "s", N_("Sites"), N_("branches and other places equipment stands")),
+    ("equipment", "e", N_("Equipment"), N_("asset tags, category, model, warranty")),
+    ("teams", "t", N_("Teams"), N_("teams and their foremen")),
+    ("technicians", "c", N_("Technicians"), N_("names, team, phone, skills, duty")),
+    ("policy", "p", N_("SLA policy"), N_("response, on-site and resolve windows per priority")),
+    ("users", "u", N_("Users"), N_("who may log in, and their roles")),
+    ("calendar", "l", N_("Calendar"), N_("business hours and holidays")),
 ]
 
 # Screens other modules provide: (module, class), opened without arguments.
@@ -41,10 +43,10 @@ class SetupScreen(Screen[None]):
     SetupScreen #setup-menu { height: 1fr; }
     """
     BINDINGS = [
-        Binding("escape,q", "back", _("Back")),
+        Binding("escape,q", "back", N_("Back")),
         *[Binding(key, f"open('{eid}')", label, show=False) for eid, key, label, _what in ENTRIES],
-        Binding("j", "move('down')", _("Down"), show=False),
-        Binding("k", "move('up')", _("Up"), show=False),
+        Binding("j", "move('down')", N_("Down"), show=False),
+        Binding("k", "move('up')", N_("Up"), show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -53,7 +55,7 @@ class SetupScreen(Screen[None]):
                                "every change is in the audit log.")), classes="records-hint")
         options = OptionList(id="setup-menu")
         for eid, key, label, what in ENTRIES:
-            options.add_option(Option(Content(f"{key}  {label:<14} {what}"), id=eid))
+            options.add_option(Option(Content(f"{key}  {_(label):<14} {_(what)}"), id=eid))
         yield options
         yield Footer()
 

@@ -8,14 +8,14 @@ land in it, not in the list behind it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from store.models import CATEGORIES, category_label
 from store.text import clean
 
-from ..i18n import _
+from ..i18n import N_, _
 
 Choices = list[tuple[str, Any]]
 
@@ -52,7 +52,13 @@ class TableSpec:
     retire: Callable[[Any, int, bool], Any]
     describe: Callable[[Any], str]
     hint: str = ""
+    hint_values: Mapping[str, str] = field(default_factory=dict)  # what the hint's {placeholders} stand for
     csv: bool = True  # importable and exportable (store/transfer/csv_io)
+
+    # Labels here are English msgids (N_): the specs are built at import, so
+    # they are translated when shown, in the language in use then.
+    def hint_text(self) -> str:
+        return _(self.hint).format(**self.hint_values) if self.hint else ""
 
 
 def _text(value: Any) -> str:
@@ -82,13 +88,13 @@ def _site_rows(store: Any, query: str, retired: bool) -> list[tuple[Any, list[st
 
 
 SITES = TableSpec(
-    table="sites", title=_("Sites"), noun=_("site"),
-    columns=[(_("Code"), 8), (_("Name"), 22), (_("Address"), 20), (_("Contact"), 12), (_("State"), 7)],
+    table="sites", title=N_("Sites"), noun=N_("site"),
+    columns=[(N_("Code"), 8), (N_("Name"), 22), (N_("Address"), 20), (N_("Contact"), 12), (N_("State"), 7)],
     fields=[
-        FormField("code", _("Code"), placeholder=_("short and unique, e.g. NB01")),
-        FormField("name", _("Name"), placeholder=_("e.g. North Branch")),
-        FormField("address", _("Address")),
-        FormField("contact", _("Contact"), placeholder=_("name and phone on site")),
+        FormField("code", N_("Code"), placeholder=N_("short and unique, e.g. NB01")),
+        FormField("name", N_("Name"), placeholder=N_("e.g. North Branch")),
+        FormField("address", N_("Address")),
+        FormField("contact", N_("Contact"), placeholder=N_("name and phone on site")),
     ],
     rows=_site_rows,
     add=lambda store, **f: store.add_site(**f),
@@ -115,18 +121,18 @@ def _site_labels(store: Any) -> dict[Any, str]:
 
 
 EQUIPMENT = TableSpec(
-    table="equipment", title=_("Equipment"), noun=_("equipment"),
-    columns=[(_("Asset tag"), 12), (_("Site"), 6), (_("Category"), 10), (_("Model"), 10),
-             (_("Installed"), 10), (_("Warranty"), 10), (_("State"), 7)],
+    table="equipment", title=N_("Equipment"), noun=N_("equipment"),
+    columns=[(N_("Asset tag"), 12), (N_("Site"), 6), (N_("Category"), 10), (N_("Model"), 10),
+             (N_("Installed"), 10), (N_("Warranty"), 10), (N_("State"), 7)],
     fields=[
-        FormField("asset_tag", _("Asset tag"), placeholder=_("unique, e.g. NB01-ATM-1")),
-        FormField("site_id", _("Site (type to search)"), kind="picker", placeholder=_("branch name or code"),
+        FormField("asset_tag", N_("Asset tag"), placeholder=N_("unique, e.g. NB01-ATM-1")),
+        FormField("site_id", N_("Site (type to search)"), kind="picker", placeholder=N_("branch name or code"),
                   search=_site_choices, labels=_site_labels),
-        FormField("category", _("Category"), kind="select", default="atm",
+        FormField("category", N_("Category"), kind="select", default="atm",
                   choices=lambda _store: [(category_label(c), c) for c in CATEGORIES]),
-        FormField("model", _("Model")),
-        FormField("installed", _("Installed"), placeholder=_("YYYY-MM-DD (optional)"), stored=_optional),
-        FormField("warranty_until", _("Warranty until"), placeholder=_("YYYY-MM-DD (optional)"), stored=_optional),
+        FormField("model", N_("Model")),
+        FormField("installed", N_("Installed"), placeholder=N_("YYYY-MM-DD (optional)"), stored=_optional),
+        FormField("warranty_until", N_("Warranty until"), placeholder=N_("YYYY-MM-DD (optional)"), stored=_optional),
     ],
     rows=_equipment_rows,
     add=lambda store, **f: store.add_equipment(**f),
@@ -154,11 +160,11 @@ def _foreman_choices(store: Any) -> Choices:
 
 
 TEAMS = TableSpec(
-    table="teams", title=_("Teams"), noun=_("team"),
-    columns=[(_("Name"), 24), (_("Foreman"), 20), (_("Technicians"), 11), (_("State"), 7)],
+    table="teams", title=N_("Teams"), noun=N_("team"),
+    columns=[(N_("Name"), 24), (N_("Foreman"), 20), (N_("Technicians"), 11), (N_("State"), 7)],
     fields=[
-        FormField("name", _("Name"), placeholder=_("e.g. North Team")),
-        FormField("foreman_id", _("Foreman (optional)"), kind="select", choices=_foreman_choices,
+        FormField("name", N_("Name"), placeholder=N_("e.g. North Team")),
+        FormField("foreman_id", N_("Foreman (optional)"), kind="select", choices=_foreman_choices,
                   optional_choice=True),
     ],
     rows=_team_rows,
@@ -190,16 +196,16 @@ def _tech_rows(store: Any, query: str, retired: bool) -> list[tuple[Any, list[st
 
 
 TECHNICIANS = TableSpec(
-    table="technicians", title=_("Technicians"), noun=_("technician"),
-    columns=[(_("Name"), 16), (_("Team"), 12), (_("Phone"), 13), (_("Skills"), 11), (_("Duty"), 8), (_("State"), 7)],
+    table="technicians", title=N_("Technicians"), noun=N_("technician"),
+    columns=[(N_("Name"), 16), (N_("Team"), 12), (N_("Phone"), 13), (N_("Skills"), 11), (N_("Duty"), 8), (N_("State"), 7)],
     fields=[
-        FormField("name", _("Name")),
-        FormField("team_id", _("Team"), kind="select",
+        FormField("name", N_("Name")),
+        FormField("team_id", N_("Team"), kind="select",
                   choices=lambda store: [(t.name, t.id) for t in store.teams()]),
-        FormField("phone", _("Phone")),
-        FormField("skills", _("Skills"), placeholder=", ".join(CATEGORIES), shown=_skills_shown,
+        FormField("phone", N_("Phone")),
+        FormField("skills", N_("Skills"), placeholder=", ".join(CATEGORIES), shown=_skills_shown,
                   stored=_skills_stored),
-        FormField("on_duty", _("Duty"), kind="select", default=True,
+        FormField("on_duty", N_("Duty"), kind="select", default=True,
                   choices=lambda _store: [(_duty_label(True), True), (_duty_label(False), False)]),
     ],
     rows=_tech_rows,
@@ -207,7 +213,7 @@ TECHNICIANS = TableSpec(
     edit=lambda store, rid, **c: store.edit_technician(rid, **c),
     retire=lambda store, rid, retired: store.retire_technician(rid, retired=retired),
     describe=lambda t: f"{_text(t.name)} ({_text(t.team_name)})",
-    hint=_("Skills: categories separated by commas ({all}).").format(all=", ".join(CATEGORIES)),
+    hint=N_("Skills: categories separated by commas ({all})."), hint_values={"all": ", ".join(CATEGORIES)},
 )
 
 SPECS: dict[str, TableSpec] = {s.table: s for s in (SITES, EQUIPMENT, TEAMS, TECHNICIANS)}

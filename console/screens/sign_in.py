@@ -18,11 +18,11 @@ from store.auth import role_name
 from store.models import User
 from store.text import clean
 
-from ..i18n import _
+from ..i18n import N_, _
 
 
 class SignInScreen(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "back", _("Back"))]
+    BINDINGS = [Binding("escape", "back", N_("Back"))]
 
     def __init__(self, *, can_cancel: bool = False) -> None:
         super().__init__()

@@ -10,13 +10,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from store.auth import ROLES, role_name
+from store.i18n import LANGUAGES, language_name
 from store.models import User
 from store.text import clean
 
-from ..i18n import _
+from ..i18n import N_, _
+from ..widgets.footer import Footer
 from .form import ActionForm, Field
 
 
@@ -35,10 +37,11 @@ def refusal(store: Any) -> str | None:
 
 class UsersScreen(Screen[None]):
     BINDINGS = [
-        Binding("a", "add", _("Add")),
-        Binding("r", "role", _("Change role")),
-        Binding("d", "disable", _("Disable/enable")),
-        Binding("escape", "back", _("Back")),
+        Binding("a", "add", N_("Add")),
+        Binding("r", "role", N_("Change role")),
+        Binding("d", "disable", N_("Disable/enable")),
+        Binding("l", "language", N_("Language")),
+        Binding("escape", "back", N_("Back")),
     ]
 
     def __init__(self) -> None:
@@ -56,12 +59,16 @@ class UsersScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns(_("Login"), _("Name"), _("Role"), _("Team"), _("State"), _("PIN"))
+        table.add_columns(*self._headers())
         why = refusal(self.store)
         if why:
             self.notify(why, severity="warning", markup=False)
         self.reload()
         table.focus()
+
+    @staticmethod
+    def _headers() -> list[str]:
+        return [_("Login"), _("Name"), _("Role"), _("Team"), _("State"), _("PIN"), _("Language")]
 
     def reload(self) -> None:
         table = self.query_one(DataTable)
@@ -72,7 +79,8 @@ class UsersScreen(Screen[None]):
             # Text, not str: a DataTable parses plain strings as markup.
             table.add_row(*(Text(clean(v, single_line=True)) for v in (
                 u.login, u.name, role_name(u.role), u.team_name or "",
-                _("disabled") if u.disabled else _("active"), _("set") if u.has_pin else "")), key=u.login)
+                _("disabled") if u.disabled else _("active"), _("set") if u.has_pin else "",
+                language_name(u.language) if u.language else "")), key=u.login)
         if self.people:
             table.move_cursor(row=min(at, len(self.people) - 1))
 
@@ -139,6 +147,39 @@ class UsersScreen(Screen[None]):
             return
         self.notify((_("{login} enabled") if user.disabled else _("{login} disabled")).format(login=user.login),
                     markup=False)
+        self.reload()
+
+    def action_language(self) -> None:
+        """Everyone may set their own language here; a manager anyone's."""
+        user = self.selected()
+        if user is None:
+            return
+        me = self.store.me()
+        if (me is None or me.login != user.login) and not self._allowed():
+            return
+        choices = [(language_name(None), "default"), *((language_name(code), code) for code in LANGUAGES)]
+        fields = [Field("language", _("Language"), "select", choices, user.language or "default")]
+
+        def submit(values: dict[str, Any], version: int) -> User:
+            chosen = values["language"]
+            return self.store.set_user_language(user.login, None if chosen in (None, "default") else chosen)
+
+        def saved(result: Any) -> None:
+            if result is not None and me is not None and result.login == me.login:
+                from ..app import language_for
+
+                self.app.apply_language(language_for(self.store))  # type: ignore[attr-defined]
+            self._done(result)
+
+        title = _("Language of {name}").format(name=clean(user.name, single_line=True))
+        self.app.push_screen(ActionForm(title, fields, submit, 0), saved)
+
+    def language_changed(self) -> None:
+        """Another language: the column headers and the rows' words again."""
+        self.query_one(".title", Static).update(Content(_("People of this file")))
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        table.add_columns(*self._headers())
         self.reload()
 
     def action_back(self) -> None:

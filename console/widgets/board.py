@@ -63,6 +63,12 @@ class TechBoard(ScrollView):
         self.lines: list[Line] = []
         self._styles: dict[str, Style] = {}
 
+    def redraw(self) -> None:
+        """Build the lines again (the language changed: the words are new)."""
+        techs, self._shown = self._shown, None
+        if techs is not None:
+            self.show(techs)
+
     def show(self, techs: list[Technician]) -> None:
         if techs == self._shown:
             return

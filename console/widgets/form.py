@@ -19,7 +19,7 @@ from textual.widgets import Button, Input, Label, OptionList, Select, Static, Te
 from store.errors import RuleViolation, StaleTicket, StoreError, ValidationFailed
 from store.text import clean
 
-from ..i18n import _
+from ..i18n import N_, _
 
 
 class FieldLabel(Label):
@@ -178,8 +178,8 @@ class FormModal(ModalScreen[ResultT]):
     form itself stays open with its contents)."""
 
     BINDINGS = [
-        Binding("escape", "cancel", _("Back")),
-        Binding("ctrl+s", "submit", _("Save"), priority=True),
+        Binding("escape", "cancel", N_("Back")),
+        Binding("ctrl+s", "submit", N_("Save"), priority=True),
     ]
     draft_key: tuple[str, int] | None = None  # (form, ticket id): where its draft is kept
 

@@ -27,7 +27,7 @@ from store.rules import status_label
 from store.text import LINE_LIMIT, clean
 
 from ..format import STATE_SYMBOL, cells_prefix, clock_label, fit, fit_window, row_clock
-from ..i18n import _
+from ..i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -182,13 +182,13 @@ class QueueTable(ScrollView, can_focus=True):
     QueueTable > .queue--loading { color: $text-muted; }
     """
     BINDINGS = [
-        Binding("down,j", "cursor(1)", _("Down"), show=False),
-        Binding("up,k", "cursor(-1)", _("Up"), show=False),
-        Binding("pagedown", "page(1)", _("Page down"), show=False),
-        Binding("pageup", "page(-1)", _("Page up"), show=False),
-        Binding("home,g", "first", _("First"), show=False),
-        Binding("end,G", "last", _("Last"), show=False),
-        Binding("enter", "select", _("Open"), show=True),
+        Binding("down,j", "cursor(1)", N_("Down"), show=False),
+        Binding("up,k", "cursor(-1)", N_("Up"), show=False),
+        Binding("pagedown", "page(1)", N_("Page down"), show=False),
+        Binding("pageup", "page(-1)", N_("Page up"), show=False),
+        Binding("home,g", "first", N_("First"), show=False),
+        Binding("end,G", "last", N_("Last"), show=False),
+        Binding("enter", "select", N_("Open"), show=True),
     ]
 
     cursor: reactive[int] = reactive(0, repaint=False)
@@ -292,6 +292,13 @@ class QueueTable(ScrollView, can_focus=True):
             self._tails.clear()
             return True
         return False
+
+    def language_changed(self) -> None:
+        """Headers and status words are translated when a layout or a row's
+        cells are built: build them again in the language now in use."""
+        self._cols = None
+        self._tails.clear()
+        self.refresh()
 
     def row_at(self, index: int) -> QueueRow | None:
         i = index - self.start

@@ -82,6 +82,10 @@ class StatusBar(Horizontal):
     def on_resize(self) -> None:
         self._show_parts()
 
+    def redraw(self) -> None:
+        """Build the line again (the language changed: the words are new)."""
+        self._show_parts()
+
     def _counts_forms(self) -> list[Content]:
         """The counts, long then short (the queue's own '!' and '✗' symbols)."""
         c = self.counts

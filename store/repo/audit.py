@@ -22,7 +22,7 @@ from typing import Any
 from .. import audit
 from ..base import StoreBase, append_events
 from ..db import explain
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..replay import BOOKKEEPING, differences, undo
 from ..schema_later import EVENTS_NO_DELETE, EVENTS_NO_UPDATE
 from ..text import clean
@@ -240,7 +240,8 @@ class AuditRepo(StoreBase):
                           if row.get(f) != want]
         if diffs:
             name, has, want = diffs[0]
-            more = _(" (and {n} more fields)").format(n=len(diffs) - 1) if len(diffs) > 1 else ""
+            more = ngettext(" (and {n} more field)",
+                            " (and {n} more fields)", len(diffs) - 1).format(n=len(diffs) - 1) if len(diffs) > 1 else ""
             report.problems.append(_("ticket #{id} differs from its history: {field} is {has}, its events say {want}{more}")
                                    .format(id=tid, field=name, has=_shown(has), want=_shown(want), more=more))
 

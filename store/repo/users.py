@@ -11,7 +11,7 @@ from typing import Any
 from .. import auth
 from ..base import StoreBase
 from ..errors import NotFound, RuleViolation, ValidationFailed
-from ..i18n import _
+from ..i18n import LANGUAGES, _
 from ..models import User
 from ..timeutil import to_db
 
@@ -26,7 +26,8 @@ _USER_SELECT = (
 def _user(r: sqlite3.Row) -> User:
     d = dict(r)
     return User(login=d["login"], name=d["name"], role=d["role"], team_id=d["team_id"],
-                team_name=d["team_name"], disabled=bool(d["disabled"]), has_pin=bool(d["pin_hash"]))
+                team_name=d["team_name"], disabled=bool(d["disabled"]), has_pin=bool(d["pin_hash"]),
+                language=d.get("language"))
 
 
 class UsersRepo(StoreBase):
@@ -161,6 +162,21 @@ class UsersRepo(StoreBase):
             conn.execute("UPDATE users SET pin_hash = ? WHERE login = ?", (auth.hash_pin(pin) if pin else None, login))
             # Never the hash itself: the audit log is readable by more people than the PINs.
             self._event(action, "user", None, None, {"login": login}, {"login": login, "pin": "set" if pin else "cleared"})
+        return self.user(login)
+
+    def set_user_language(self, login: str, language: str | None) -> User:
+        """Set (or with None, clear: follow the environment) a person's console
+        language. Managers set anyone's; everyone their own."""
+        if language is not None and language not in LANGUAGES:
+            raise ValidationFailed.one("language", _("language must be one of {langs}, or default; not {lang}").format(
+                langs=", ".join(LANGUAGES), lang=language))
+        action = "self.language" if login == self.actor else "user.language"
+        with self._write(action) as conn:
+            row = self._user_row(conn, login)
+            if row.get("language") != language:
+                conn.execute("UPDATE users SET language = ? WHERE login = ?", (language, login))
+                self._event(action, "user", None, None, {"login": login, "language": row.get("language")},
+                            {"login": login, "language": language})
         return self.user(login)
 
     def check_pin(self, login: str, pin: str) -> bool:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import StoreError
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..models import ImportReport
 from ..repo.imports import COLUMNS, KEYS, Progress
 
@@ -83,7 +83,8 @@ def parse_csv(text: str, table: str) -> list[dict[str, Any]]:
             if not any(c.strip() for c in cells):
                 continue  # blank lines, and the empty rows Excel leaves at the end
             if len(cells) > len(names):
-                raise ImportFileError(_("line {n}: {k} cells for {c} columns").format(
+                raise ImportFileError(ngettext("line {n}: {k} cell for {c} columns",
+                                               "line {n}: {k} cells for {c} columns", len(cells)).format(
                     n=start, k=len(cells), c=len(names)))
             row: dict[str, Any] = {n: _uninert(c) for n, c in zip(names, cells, strict=False)}
             row.update({n: "" for n in names[len(cells):]})  # short rows: trailing cells blank
