@@ -4,7 +4,7 @@ Pure functions on epoch floats (the queue's 1-second tick is the hot path)."""
 
 from __future__ import annotations
 
-from .i18n import _
+from .i18n import _, pgettext
 from .models import QueueRow
 from .sla import ClockStatus, SlaState, state_of
 
@@ -13,7 +13,7 @@ STATE_SYMBOL: dict[str, str] = {"ok": " ", "at_risk": "!", "breached": "✗"}
 
 
 def clock_label(clock: str | None) -> str:
-    return {"response": _("resp"), "onsite": _("site"), "resolve": _("fix")}.get(clock or "", "")
+    return {"response": _("resp"), "onsite": pgettext("clock", "site"), "resolve": _("fix")}.get(clock or "", "")
 
 
 def clock_title(clock: str) -> str:

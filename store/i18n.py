@@ -94,4 +94,10 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translation.ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` in ``context``, for one English word with two meanings
+    ("site": a bank branch, and the on-site clock in the countdown)."""
+    return _translation.pgettext(context, message)
+
+
 set_language(pick_language())
