@@ -46,6 +46,12 @@ def cells_prefix(text: str, cells: int) -> str:
     return head[:lo]
 
 
+def pad(text: str, width: int) -> str:
+    """``text`` then spaces up to ``width`` terminal cells, never cut: labels
+    in a column (a Chinese label is two cells a character, so ``:<16`` is not)."""
+    return text + " " * max(0, width - cell_len(text))
+
+
 def fit(text: str, width: int, right: bool = False) -> str:
     """Pad or cut to ``width`` terminal cells (CJK-aware, '…' marks a cut).
     Looks at no more than ``fit_window(width)`` characters of ``text``."""

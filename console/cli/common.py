@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
+from rich.cells import cell_len
 
 from store.errors import StoreError
 from store.i18n import _, ngettext
@@ -249,3 +250,13 @@ def emit_data(rows: list[dict[str, Any]], fields: list[str], fmt: str) -> bool:
         click.echo(buf.getvalue(), nl=False)
         return True
     return False
+
+
+def echo_table(lines: list[list[str]]) -> None:
+    """Rows of cells in columns sized in terminal cells (a Chinese name or a
+    translated header takes two per character), the first row the header."""
+    if not lines:
+        return
+    widths = [max(cell_len(c) for c in col) for col in zip(*lines, strict=True)]
+    for line in lines:
+        click.echo("  ".join(c + " " * (w - cell_len(c)) for c, w in zip(line, widths, strict=True)).rstrip())

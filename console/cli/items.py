@@ -15,7 +15,7 @@ from store.improve import Complaint, Item
 from store.store import Store
 from store.text import clean
 
-from .common import Ctx, cli, emit_data, fail, file_options
+from .common import Ctx, cli, echo_table, emit_data, fail, file_options
 from .users import _team_id
 
 FORMATS = click.Choice(["table", "csv", "json"], case_sensitive=False)
@@ -53,9 +53,7 @@ def _emit(rows: list[dict[str, Any]], fields: list[str], fmt: str, table: list[s
     head = ["", *[_(c) for c in table]]
     body = [[improve.OVERDUE_MARK if r["overdue"] else "",
              *[clean(str(r[c]), single_line=True)[:40] for c in table]] for r in rows]
-    widths = [max(len(c) for c in col) for col in zip(head, *body, strict=True)]
-    for line in [head, *body]:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
+    echo_table([head, *body])
 
 
 def _month(month: str | None) -> str | None:

@@ -7,14 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from rich.cells import cell_len
 
 from store.evaluations import plan_lines, rating_label, role_label, state_label
 from store.i18n import _, ngettext
 from store.scoring import show
 from store.text import clean
 
-from .common import Ctx, cli, emit_data, file_options
+from .common import Ctx, cli, echo_table, emit_data, file_options
 
 FORMATS = click.Choice(["table", "csv", "json"], case_sensitive=False)
 
@@ -31,10 +30,7 @@ def _emit(rows: list[dict[str, Any]], fmt: str, head: list[str], empty: str) -> 
         click.echo(empty)
         return
     table = [[_c(v) for v in r.values()] for r in rows]
-    # Widths in terminal cells: a Chinese name takes two per character.
-    widths = [max(cell_len(c) for c in col) for col in zip(head, *table, strict=True)]
-    for line in [head, *table]:
-        click.echo("  ".join(c + " " * (w - cell_len(c)) for c, w in zip(line, widths, strict=True)).rstrip())
+    echo_table([head, *table])
 
 
 @cli.group(help=_("The daily callbacks: plan a day, list the calls."))

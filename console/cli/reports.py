@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.cells import cell_len
 
 from store.errors import RuleViolation
 from store.figures import SCOPE_KINDS, Period, Scope, fmt, scope_word, target_text
@@ -21,7 +20,7 @@ from store.i18n import _, ngettext
 from store.store import Store
 from store.text import clean
 
-from .common import Ctx, cli, fail, file_options
+from .common import Ctx, cli, echo_table, fail, file_options
 
 
 class ProgressLine:
@@ -120,9 +119,7 @@ def report(obj: Ctx, month: str | None, week: str | None, day: str | None, first
     click.echo(f"{period.label()} · {_c(r.scope.label())} · {_('compared with')} {r.previous.label()}")
     head = [_("figure"), period.label(), r.previous.label(), _("change"), _("target")]
     rows = [[f.label, fmt(f.value, f.unit), fmt(f.previous, f.unit), f.arrow, target_text(f)] for f in r.figures]
-    widths = [max(cell_len(c) for c in col) for col in zip(head, *rows, strict=True)]
-    for line in [head, *rows]:
-        click.echo("  ".join(c + " " * (w - cell_len(c)) for c, w in zip(line, widths, strict=True)).rstrip())
+    echo_table([head, *rows])
 
 
 class ExportGroup(click.Group):

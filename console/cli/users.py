@@ -11,7 +11,7 @@ from store.models import User
 from store.store import Store
 from store.text import clean
 
-from .common import Ctx, cli, emit_data, fail, file_options
+from .common import Ctx, cli, echo_table, emit_data, fail, file_options
 
 FORMATS = click.Choice(["table", "csv", "json"], case_sensitive=False)
 FIELDS = ["login", "name", "role", "team", "disabled", "pin"]
@@ -82,9 +82,7 @@ def list_(obj: Ctx, fmt: str, everyone: bool) -> None:
               role_name(str(r["role"])), clean(str(r["team"]), single_line=True),
               _("disabled") if r["disabled"] else "", _("PIN") if r["pin"] else ""] for r in rows]
     head = [_("login"), _("name"), _("role"), _("team"), "", ""]
-    widths = [max(len(c) for c in col) for col in zip(head, *table, strict=True)]
-    for line in [head, *table]:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
+    echo_table([head, *table])
 
 
 @user.command("set-role", help=_("Change a person's role (and, with --team, their team)."))

@@ -31,6 +31,7 @@ from store.calendar import (
 from store.errors import RuleViolation, StoreError
 from store.text import clean
 
+from ..format import pad
 from ..i18n import N_, _
 from ..widgets.footer import Footer
 
@@ -109,13 +110,13 @@ class CalendarScreen(Screen[None]):
         week.clear_options()
         for i, name in enumerate(day_names()):
             text = _("round the clock") if setting.kind == "24x7" else day_text(setting.week[i])
-            week.add_option(Option(Content(f"{name:<5}{text}"), id=str(i)))
+            week.add_option(Option(Content(pad(name, 5) + text), id=str(i)))
         week.highlighted = highlighted if highlighted is not None else 0
         holidays = self.query_one("#holidays", CalendarList)
         highlighted = holidays.highlighted
         holidays.clear_options()
         for i, h in enumerate(setting.holidays):
-            holidays.add_option(Option(Content(f"{holiday_label(h):<24}{clean(h.name, single_line=True)}"), id=str(i)))
+            holidays.add_option(Option(Content(pad(holiday_label(h), 24) + clean(h.name, single_line=True)), id=str(i)))
         if not setting.holidays:
             holidays.add_option(Option(Content(_("none (a adds one)")), id="none", disabled=True))
         else:

@@ -21,6 +21,7 @@ from store import improve
 from store.errors import StoreError, ValidationFailed
 from store.improve import Complaint
 
+from ..format import pad
 from ..i18n import N_, _
 from ..widgets.footer import Footer
 from .form import ActionForm, Field
@@ -128,7 +129,7 @@ class ComplaintsScreen(Screen[None]):
             mark = improve.OVERDUE_MARK if step in late else " "
             when = _("done {at}").format(at=self._local(done)) if done else (
                 _("next") if step == c.next_step else "")
-            out.append(f"{mark} {improve.complaint_step_label(step):<20} {_('due')} {self._local(due)}  {when}\n",
+            out.append(f"{mark} {pad(improve.complaint_step_label(step), 20)} {_('due')} {self._local(due)}  {when}\n",
                        style="bold red" if step in late and not done else "")
         for label, value in ((_("Findings"), c.findings), (_("Plan"), c.plan), (_("Follow-up"), c.follow_up),
                              (_("Analysis"), c.analysis)):

@@ -22,7 +22,7 @@ from store.sla import ClockStatus
 from store.text import BLOCK_LIMIT, LINE_LIMIT, clean, indented
 
 from ..actions import ACTION_BINDINGS, HELP_BINDING, Target, TicketActions, target_of
-from ..format import STATE_SYMBOL, clock_title, fit, local_time, state_label
+from ..format import STATE_SYMBOL, clock_title, fit, local_time, pad, state_label
 from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
 
@@ -230,7 +230,7 @@ class DetailScreen(TicketActions):
             # Continuation lines indented past the labels: a line "Technician  X"
             # in a description cannot pass for a field of its own.
             text = indented(clean(str(value) if value not in (None, "") else "—", limit=BLOCK_LIMIT), 16)
-            return Content.assemble((f"{label:<16}", "bold"), text, "\n")
+            return Content.assemble((pad(label, 16), "bold"), text, "\n")
 
         fields = [
             Content.styled(_("Ticket #{id}").format(id=t.id) + f"  {priority_label(t.priority)}  "

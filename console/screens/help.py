@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from ..format import pad
 from ..i18n import N_, _
 
 NAV_KEYS = [
@@ -67,11 +68,11 @@ class HelpScreen(ModalScreen[None]):
             seen.add(binding.action)
             key = binding.key_display or binding.key.replace(",", " / ")
             # Descriptions are msgids (N_): translated now, in the language in use.
-            lines.append(Content(f"{key:<18} {_(binding.description)}\n"))
+            lines.append(Content(f"{pad(key, 18)} {_(binding.description)}\n"))
         lines.append(Content("\n"))
-        lines += [Content(f"{k:<18} {_(d)}\n") for k, d in NAV_KEYS]
+        lines += [Content(f"{pad(k, 18)} {_(d)}\n") for k, d in NAV_KEYS]
         lines += [Content("\n"), Content.styled(_("What the queue shows"), "bold"), Content("\n\n")]
-        lines += [Content(f"{mark:<18} {meaning}\n") for mark, meaning in legend()]
+        lines += [Content(f"{pad(mark, 18)} {meaning}\n") for mark, meaning in legend()]
         with VerticalScroll(classes="form", id="help"):
             yield Static(Content("").join(lines).rstrip())
 

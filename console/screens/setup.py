@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..format import pad
 from ..i18n import N_, _
 from ..widgets.footer import Footer
 from .setup_specs import SPECS
@@ -55,7 +56,7 @@ class SetupScreen(Screen[None]):
                                "every change is in the audit log.")), classes="records-hint")
         options = OptionList(id="setup-menu")
         for eid, key, label, what in ENTRIES:
-            options.add_option(Option(Content(f"{key}  {_(label):<14} {_(what)}"), id=eid))
+            options.add_option(Option(Content(f"{key}  {pad(_(label), 14)} {_(what)}"), id=eid))
         yield options
         yield Footer()
 

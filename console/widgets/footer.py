@@ -10,8 +10,11 @@ that), so a language switched while the console runs reaches the footer."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Footer as TextualFooter
 from textual.widgets._footer import FooterKey, FooterLabel
 
@@ -24,6 +27,11 @@ def _tr(text: str) -> str:
 
 
 class Footer(TextualFooter):
+    def __init__(self, *children: Widget, show_command_palette: bool = False, **kwargs: Any) -> None:
+        # Textual's palette and its "palette" key are English only and cannot
+        # be translated; ctrl+p still opens it, the help screen (?) lists our keys.
+        super().__init__(*children, show_command_palette=show_command_palette, **kwargs)
+
     def compose(self) -> ComposeResult:
         # Textual yields the keys (inside `with KeyGroup(...)` blocks for
         # grouped bindings, which the compose machinery collects as we pass
