@@ -56,6 +56,8 @@ CLICK_WORDS = [
     N_("{name} {filename!r} is not readable."),
     N_("{name} {filename!r} is not writable."),
     N_("{name} {filename!r} is not executable."),
+    # TRANSLATORS: click upper-cases these as the metavar in --help (PATH, like TEXT and INTEGER, which click never
+    # translates): keep them Latin capitals, a Chinese word would misalign the option column.
     N_("file"),
     N_("directory"),
     N_("path"),
