@@ -97,6 +97,7 @@ class ReportsScreen(Screen[None]):
         Binding("n", "scope_next", _("Next in scope"), show=False),
         Binding("c", "compare", _("Compare")),
         Binding("v", "view", _("Chart")),
+        Binding("x", "export", _("Export…")),
         Binding("escape,q", "back", _("Back")),
     ]
     DEFAULT_CSS = """
@@ -188,7 +189,7 @@ class ReportsScreen(Screen[None]):
         if row:
             table.move_cursor(row=min(row, table.row_count - 1))
         self.query_one("#rp-status", Static).update(Content(
-            _("[ ] move · p day/week/month · s n scope · c compare · v charts · ⏎ tickets")))
+            _("[ ] move · p period · s n scope · c compare · v charts · ⏎ tickets · x export")))
         self._draw()
 
     # ------------------------------------------------------------- charts
@@ -318,6 +319,13 @@ class ReportsScreen(Screen[None]):
     def action_view(self) -> None:
         self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
         self._draw()
+
+    def action_export(self) -> None:
+        """The workbooks and data exports of what is shown (console/screens/export_form.py)."""
+        from .export_form import ExportScreen
+
+        assert self.period is not None
+        self.app.push_screen(ExportScreen(self.period, self.scope))
 
     def action_back(self) -> None:
         self.cancel.set()

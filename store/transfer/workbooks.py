@@ -24,7 +24,7 @@ import contextlib
 import csv
 import json
 import os
-import tempfile
+import secrets
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, timedelta
@@ -130,9 +130,14 @@ def replace_when_done(path: Path) -> Iterator[Path]:
     """A temporary name beside ``path`` to write to; renamed to ``path`` when
     the block ends well, removed when it raises (a refusal, a full disk, a
     cancel), so ``path`` is either the whole new file or what it was before."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
+    # Made with mode 0o666 less the umask, as open() would (mkstemp's 0o600
+    # would hide a shared export folder's files from the others); a file
+    # replaced keeps its own mode.
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.part"
+    os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
     try:
+        if path.is_file():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
         yield Path(tmp)
         os.replace(tmp, path)
     except BaseException:
