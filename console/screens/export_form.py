@@ -178,13 +178,13 @@ class ExportScreen(ModalScreen[Path | None]):
             return _("the path of the file to write")
         path = Path(text.strip()).expanduser()
         shown = clean(str(path), single_line=True)
+        if path.is_dir():
+            return _("{path} is a folder: add a file name").format(path=shown)
         suffix = path.suffix.lower()
         if choice.workbook and suffix != ".xlsx":
             return _("a workbook's name ends in .xlsx")
         if not choice.workbook and suffix not in (".csv", ".json"):
             return _("the name ends in .csv or .json")
-        if path.is_dir():
-            return _("{path} is a folder: add a file name").format(path=shown)
         folder = path.parent
         if not folder.exists() and folder == export_dir():
             try:
