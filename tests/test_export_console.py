@@ -92,6 +92,7 @@ async def test_daily_and_data_exports_follow_the_screen(october: Store, tmp_path
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, ExportScreen)
+        assert screen.query_one("#f-kind", Select).value == "daily"  # the last one chosen comes first
         screen.query_one("#f-kind", Select).value = "tickets"
         await pilot.pause()
         path = screen.query_one("#f-path", Input)

@@ -112,9 +112,9 @@ class ExportScreen(ModalScreen[Path | None]):
     """
     BINDINGS = [Binding("escape", "close", _("Close / stop"))]
 
-    def __init__(self, period: Period, scope: Scope) -> None:
+    def __init__(self, period: Period, scope: Scope, kind: str = "month") -> None:
         super().__init__()
-        self.period, self.scope = period, scope
+        self.period, self.scope, self.kind = period, scope, kind
         self.choices: list[Choice] = []
         self.busy = False
         self.cancel = threading.Event()
@@ -131,7 +131,7 @@ class ExportScreen(ModalScreen[Path | None]):
             yield Static(Content(_("A file name ending in .json writes JSON, in .csv CSV (for the data exports).")),
                          classes="hint")
             yield from field_row("kind", _("What"), Select(
-                [(c.label, c.key) for c in self.choices], value="month", allow_blank=False, id="f-kind",
+                [(c.label, c.key) for c in self.choices], value=self.kind, allow_blank=False, id="f-kind",
                 compact=True))
             yield from field_row("path", _("File"), Input("", id="f-path", compact=True))
             yield ProgressBar(id="progress", show_eta=False)
@@ -144,7 +144,7 @@ class ExportScreen(ModalScreen[Path | None]):
         apply_blink(self)
         self.query_one(ProgressBar).display = False  # shown while an export runs
         self._suggest()
-        self.query_one("#f-path", Input).focus()
+        self.query_one("#f-kind", Select).focus()
 
     # ------------------------------------------------------------ the form
     def choice(self) -> Choice:
@@ -160,12 +160,15 @@ class ExportScreen(ModalScreen[Path | None]):
 
     @on(Select.Changed, "#f-kind")
     def _kind_changed(self) -> None:
+        self.kind = self.choice().key  # the reports screen offers it again next time
         show_error(self, "path", "")
         self._suggest()
 
     @on(Input.Changed, "#f-path")
     def _path_changed(self) -> None:
         show_error(self, "path", "")
+        if not self.busy:
+            self.say("")
 
     def say(self, text: str, error: bool = False) -> None:
         report = self.query_one("#report", Static)

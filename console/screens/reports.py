@@ -120,6 +120,7 @@ class ReportsScreen(Screen[None]):
         self.charts: Any = None
         self.ranking: Any = None
         self.cancel = threading.Event()
+        self.export_kind = "month"  # what the export form offers first: the last one chosen
 
     @property
     def store(self) -> Any:
@@ -325,7 +326,12 @@ class ReportsScreen(Screen[None]):
         from .export_form import ExportScreen
 
         assert self.period is not None
-        self.app.push_screen(ExportScreen(self.period, self.scope))
+        form = ExportScreen(self.period, self.scope, self.export_kind)
+
+        def closed(_path: object) -> None:
+            self.export_kind = form.kind
+
+        self.app.push_screen(form, closed)
 
     def action_back(self) -> None:
         self.cancel.set()
