@@ -32,13 +32,13 @@ def october(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> St
     return store
 
 
-async def _form(pilot: Pilot, *keys: str) -> ExportScreen:
-    """Reports on October 2026 (after ``keys``), then the export form."""
+async def _form(pilot: Pilot) -> ExportScreen:
+    """Reports on October 2026, then the export form."""
     await settle(pilot)
     await pilot.press("R")
     await settle(pilot)
     assert isinstance(pilot.app.screen, ReportsScreen)
-    await pilot.press("left_square_bracket", *keys)  # November → October
+    await pilot.press("left_square_bracket")  # November → October
     await settle(pilot)
     await pilot.press("x")
     await pilot.pause()
@@ -63,7 +63,7 @@ async def test_month_workbook_to_the_default_folder(october: Store, tmp_path: Pa
         want = tmp_path / "home" / "dispatch-exports" / "month-2026-10.xlsx"
         assert path.value == str(want)
         bar = screen.query_one(ProgressBar)
-        await pilot.press("enter")
+        await pilot.press("tab", "enter")  # from the choice to the path, and go
         await until(pilot, lambda: not isinstance(app.screen, ExportScreen))
         assert bar.percentage == 1.0  # the bar reached 100 %
         assert any(str(want) in t for t in _toasts(app))
@@ -82,7 +82,7 @@ async def test_daily_and_data_exports_follow_the_screen(october: Store, tmp_path
         path = screen.query_one("#f-path", Input)
         assert path.value.endswith("daily-2026-10-31.xlsx")  # the month's last day that is over
         path.value = str(tmp_path / "d.xlsx")
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await until(pilot, lambda: not isinstance(app.screen, ExportScreen))
         assert openpyxl.load_workbook(tmp_path / "d.xlsx").sheetnames[0] == "Fault statistics 2026-10-31"
 
@@ -98,7 +98,7 @@ async def test_daily_and_data_exports_follow_the_screen(october: Store, tmp_path
         path = screen.query_one("#f-path", Input)
         assert path.value.endswith("tickets-2026-10-team-1.csv")
         path.value = str(tmp_path / "t.json")  # .json: JSON
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await until(pilot, lambda: not isinstance(app.screen, ExportScreen))
         rows = json.loads((tmp_path / "t.json").read_text(encoding="utf-8"))
         assert [r["id"] for r in rows] == [1, 2, 4]
@@ -113,7 +113,7 @@ async def test_refused_paths_keep_the_form(october: Store, tmp_path: Path) -> No
                              (str(tmp_path / "no" / "m.xlsx"), "no such folder"),
                              (str(tmp_path), "is a folder"), ("  ", "the path of the file")]:
             path.value = typed
-            await pilot.press("enter")
+            await pilot.press("ctrl+s")
             await settle(pilot)
             assert app.screen is screen and path.value == typed  # kept as typed
             assert words in _error(screen)
@@ -121,7 +121,7 @@ async def test_refused_paths_keep_the_form(october: Store, tmp_path: Path) -> No
         screen.query_one("#f-kind", Select).value = "items"
         await pilot.pause()
         path.value = str(tmp_path / "items.xlsx")
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await settle(pilot)
         assert "ends in .csv or .json" in _error(screen)
         assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("t.db")) == ["home"]
@@ -130,14 +130,14 @@ async def test_refused_paths_keep_the_form(october: Store, tmp_path: Path) -> No
         old = tmp_path / "old.csv"
         old.write_text("keep me")
         path.value = str(old)
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is screen and old.read_text() == "keep me"
         assert "is kept" in str(screen.query_one("#report", Static).render())
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await pilot.pause()
         await pilot.press("r")
         await until(pilot, lambda: not isinstance(app.screen, ExportScreen))
@@ -159,7 +159,7 @@ async def test_esc_stops_a_running_export(october: Store, tmp_path: Path, monkey
         screen = await _form(pilot)
         out = tmp_path / "m.xlsx"
         screen.query_one("#f-path", Input).value = str(out)
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await until(pilot, started.is_set)
         await pilot.press("escape")
         assert app.screen is screen  # the first Esc stops the export, it does not close the form

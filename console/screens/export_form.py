@@ -110,7 +110,8 @@ class ExportScreen(ModalScreen[Path | None]):
     ExportScreen #report { height: auto; max-height: 4; }
     ExportScreen #report.-error { color: $text-error; text-style: bold; }
     """
-    BINDINGS = [Binding("escape", "close", _("Close / stop"))]
+    BINDINGS = [Binding("escape", "close", _("Close / stop")),
+                Binding("ctrl+s", "start", _("Export"), priority=True)]
 
     def __init__(self, period: Period, scope: Scope, kind: str = "month") -> None:
         super().__init__()
@@ -137,7 +138,7 @@ class ExportScreen(ModalScreen[Path | None]):
             yield ProgressBar(id="progress", show_eta=False)
             yield Static("", id="report")
             with Horizontal(classes="buttons"):
-                yield Button(_("Export (enter)"), variant="primary", id="save", compact=True)
+                yield Button(_("Export (ctrl+s)"), variant="primary", id="save", compact=True)
                 yield Button(_("Close (esc)"), id="cancel", compact=True)
 
     def on_mount(self) -> None:
