@@ -87,7 +87,7 @@ def choices(period: Period, scope: Scope, today: date) -> list[Choice]:
     return [
         Choice("daily", _("Daily workbook, {day}").format(day=day.isoformat()), f"daily-{day.isoformat()}", True),
         Choice("month", _("Month workbook, {month}").format(month=month), f"month-{month}", True),
-        *(Choice(k, _("{what}, {shown} (CSV or JSON)").format(what=words[k], shown=shown), f"{k}-{span}{where}",
+        *(Choice(k, _("{what}, {shown}").format(what=words[k], shown=shown), f"{k}-{span}{where}",
                  False) for k in DATA_KINDS),
     ]
 
@@ -129,7 +129,8 @@ class ExportScreen(ModalScreen[Path | None]):
         self.choices = choices(self.period, self.scope, self.store.today())
         with VerticalScroll(classes="form export"):
             yield Static(Content(_("Export")), classes="title")
-            yield Static(Content(_("A file name ending in .json writes JSON, in .csv CSV (for the data exports).")),
+            yield Static(Content(_("Workbooks for the whole center; the other exports for the scope shown, as CSV, or JSON when the"
+                           " name ends in .json.")),
                          classes="hint")
             yield from field_row("kind", _("What"), Select(
                 [(c.label, c.key) for c in self.choices], value=self.kind, allow_blank=False, id="f-kind",
