@@ -1,9 +1,9 @@
 """The rows the workbooks and the CSV/JSON exports write (store/transfer/
 workbooks.py lays them out): the day's fault statistics (DOMAIN.md §5), the
 data exports of a period (tickets, technicians, evaluations, improvement
-items; their SQL in export_rows.py), and one unsatisfied callback's form. Plain dicts of
-plain values, read on the read connections in pages so a long export can
-show its progress."""
+items; their SQL in export_rows.py), and one unsatisfied callback's form.
+Plain dicts of plain values, read on the read connections in pages so a
+long export can show its progress."""
 
 from __future__ import annotations
 
