@@ -23,21 +23,29 @@ from store.text import clean
 from .common import Ctx, cli, echo_table, fail, file_options
 
 
-class ProgressLine:
-    """``label: 12,000 of 50,000 (24 %)`` rewritten in place on a terminal's stderr; silent otherwise."""
+def stage_word(stage: str) -> str:
+    """What a progress stage of store/transfer/workbooks.py is called on screen."""
+    return {"daily": _("tickets closed"), "figures": _("figures"), "tickets": _("tickets"),
+            "technicians": _("technicians"), "evaluations": _("evaluations"),
+            "items": _("improvement items")}.get(stage, stage)
 
-    def __init__(self, total: int, label: str):
-        self.total, self.label, self.done = total, label, 0
+
+class ProgressLine:
+    """``tickets: 12,000 / 50,000 (24 %)`` rewritten in place on a terminal's
+    stderr, as ``progress(stage, done, total)`` is called; silent otherwise."""
+
+    def __init__(self) -> None:
         self.on = sys.stderr.isatty()
         self.last = 0.0
+        self.done = 0
 
-    def __call__(self, n: int) -> None:
-        self.done += n
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        self.done = done
         now = time.monotonic()
-        if self.on and (now - self.last > 0.2 or self.done >= self.total):
+        if self.on and (now - self.last > 0.2 or done >= total):
             self.last = now
-            pct = 100 * self.done / max(1, self.total)
-            sys.stderr.write(f"\r{self.label}: {self.done:,} / {self.total:,} ({pct:.0f} %)")
+            pct = 100 * done / max(1, total)
+            sys.stderr.write(f"\r{stage_word(stage)}: {done:,} / {total:,} ({pct:.0f} %)".ljust(50))
             sys.stderr.flush()
 
     def end(self) -> None:
@@ -131,14 +139,20 @@ class ExportGroup(click.Group):
         from .reference import TABLES
         from .reference import export as export_table
 
+        if args and args[0].lower() == "technicians" and any(a.split("=")[0] in DATA_OPTIONS for a in args[1:]):
+            # With a period (or a filter, a format) it is the technicians' figures
+            # of the data exports; alone, the reference table as before.
+            return "technicians", export_technicians_cmd, args[1:]
         if args and args[0].lower() in TABLES.choices:
             return "table", export_table, args  # the table name is that command's argument
         return super().resolve_command(ctx, args)
 
 
 @cli.group(cls=ExportGroup, help=_(
-    "Workbooks (.xlsx) and ticket exports (CSV, JSON) for meetings and cron; 'dispatch export sites|equipment|"
-    "technicians|users' writes a reference table as the CSV import reads."))
+    "Workbooks (.xlsx) and data exports (CSV, JSON: tickets, technicians, evaluations, items, all with --from/--to"
+    " and the same filters) for meetings and cron. 'dispatch export sites|equipment|technicians|users' without a"
+    " period writes a reference table as the CSV import reads; 'dispatch export technicians --from … --to …' the"
+    " technicians' figures for the period."))
 def export() -> None:
     pass
 
@@ -164,7 +178,9 @@ def export_daily(obj: Ctx, day: str | None, output: Path) -> None:
     store = obj.open()
     try:
         when = _day(day, _("--day")) if day else store.today() - timedelta(days=1)
-        n = write_daily(store, when, _out(output))
+        progress = ProgressLine()
+        n = write_daily(store, when, _out(output), progress)
+        progress.end()
     finally:
         store.close_db()
     click.echo(ngettext("{path}: {n:,} ticket closed on {day}",
@@ -184,8 +200,8 @@ def export_month(obj: Ctx, month: str | None, output: Path) -> None:
     store = obj.open()
     try:
         month = month or store.previous_month(store.this_month())
-        period = parse_period(month, None, None, None, None, store.today())
-        progress = ProgressLine(store.count_tickets(period.start, period.end), _("tickets"))
+        parse_period(month, None, None, None, None, store.today())  # a bad month: one line, before any file
+        progress = ProgressLine()
         done: dict[str, Any] = write_month(store, month, _out(output), progress)
         progress.end()
     finally:
@@ -213,28 +229,120 @@ def export_form(obj: Ctx, ticket: int, output: Path) -> None:
     click.echo(str(output))
 
 
-@export.command("tickets", help=_(
-    "Tickets reported from --from to --to (days inclusive, site time zone) as CSV or JSON, to a file or stdout."
-    " CSV cells starting with = + - @ get a leading ' so a spreadsheet shows them as text."))
-@click.option("--from", "first", required=True, help=_("YYYY-MM-DD."))
-@click.option("--to", "last", required=True, help=_("YYYY-MM-DD."))
-@click.option("--format", "kind", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
-@click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None, help=_("Default: stdout."))
-@file_options
-@click.pass_obj
-def export_tickets_cmd(obj: Ctx, first: str, last: str, kind: str, output: Path | None) -> None:
-    from store.transfer.workbooks import export_tickets
+# ---------------------------------------------------------- data exports
+DATA_OPTIONS = ("--from", "--to", "--team", "--technician", "--site", "--equipment-type", "--format")
 
-    start, end = _day(first, _("--from")), _day(last, _("--to")) + timedelta(days=1)
+
+def _data_options(f: Any) -> Any:
+    """The filters every data export takes (tickets, technicians, evaluations, items)."""
+    for opt in reversed((
+        click.option("--from", "first", required=True, help=_("First day, YYYY-MM-DD (site time zone).")),
+        click.option("--to", "last", required=True, help=_("Last day, YYYY-MM-DD (inclusive).")),
+        click.option("--team", default=None, help=_("Only this team (name or id).")),
+        click.option("--technician", default=None, help=_("Only this technician (name or id).")),
+        click.option("--site", default=None, help=_("Only tickets of this site (code, name or id).")),
+        click.option("--equipment-type", "category", default=None, help=_("Only tickets of this equipment type.")),
+        click.option("--format", "kind", type=click.Choice(["csv", "json"]), default="csv", show_default=True),
+        click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+                     help=_("Default: stdout.")),
+    )):
+        f = opt(f)
+    return f
+
+
+def _pick(store: Store, kind: str, text: str) -> int | str:
+    """A team, technician, site (or equipment type) named by id, name or (a site) code, any case."""
+    value = text.strip()
+    choices = list(store.scope_choices(kind))
+    if kind == "site":
+        choices += [(s.id, s.code) for s in store.sites(limit=-1, include_retired=True)]
+    if kind == "category":
+        from store.models import CATEGORIES
+
+        choices += [(c, c) for c in CATEGORIES]
+    found = {key for key, name in choices if str(name).casefold() == value.casefold()}
+    if not found and value.lstrip("#").isdigit() and kind != "category":
+        found = {key for key, _n in choices if str(key) == value.lstrip("#")}
+    if len(found) == 1:
+        return found.pop()
+    if found:
+        fail(_("several {kind}s are named {value}: give the id").format(kind=scope_word(kind), value=value))
+    fail(_("No {kind} {value}").format(kind=scope_word(kind), value=value))
+
+
+def data_filter(store: Store, first: str, last: str, team: str | None, technician: str | None, site: str | None,
+                category: str | None) -> Any:
+    from store.repo.export_rows import ExportFilter
+
+    start, end = _day(first, _("--from")), _day(last, _("--to"))
+    if end < start:
+        fail(_("The period ends ({last}) before it starts ({start})").format(last=end, start=start))
+    return ExportFilter(
+        start, end + timedelta(days=1),
+        team_id=int(_pick(store, "team", team)) if team else None,
+        technician_id=int(_pick(store, "technician", technician)) if technician else None,
+        site_id=int(_pick(store, "site", site)) if site else None,
+        category=str(_pick(store, "category", category)) if category else None)
+
+
+def _export_data(obj: Ctx, what: str, kind: str, output: Path | None, **filters: Any) -> None:
+    from store.transfer.workbooks import export_data, replace_when_done
+
     store = obj.open()
     try:
-        progress = ProgressLine(store.count_tickets(start, end), _("tickets"))
+        f = data_filter(store, **filters)
+        if output is not None and not output.parent.is_dir():
+            fail(_("{path}: no such folder").format(path=output.parent))
+        progress = ProgressLine()
         if output is None:
-            export_tickets(store, start, end, kind, sys.stdout, progress)
+            export_data(store, what, f, kind, sys.stdout, progress)
         else:
+            # Written beside and renamed into place: a failure leaves no half file.
             # UTF-8 with a BOM for CSV, so Excel reads the Chinese right.
-            with output.open("w", encoding="utf-8-sig" if kind == "csv" else "utf-8", newline="") as fh:
-                export_tickets(store, start, end, kind, fh, progress)
+            with replace_when_done(output) as tmp, tmp.open(
+                    "w", encoding="utf-8-sig" if kind == "csv" else "utf-8", newline="") as fh:
+                export_data(store, what, f, kind, fh, progress)
         progress.end()
     finally:
         store.close_db()
+
+
+@export.command("tickets", help=_(
+    "Tickets reported from --from to --to (days inclusive, site time zone) as CSV or JSON, to a file or stdout."
+    " CSV cells starting with = + - @ get a leading ' so a spreadsheet shows them as text."))
+@_data_options
+@file_options
+@click.pass_obj
+def export_tickets_cmd(obj: Ctx, kind: str, output: Path | None, **filters: Any) -> None:
+    _export_data(obj, "tickets", kind, output, **filters)
+
+
+@export.command("technicians-figures", hidden=True, help=_(
+    "One row per technician: tickets reported and closed from --from to --to, second repairs, callbacks"
+    " (done, open, unreachable, each answer), points and mean score, self-evaluations. Reached as"
+    " 'dispatch export technicians --from … --to …' (without a period that command writes the reference table)."))
+@_data_options
+@file_options
+@click.pass_obj
+def export_technicians_cmd(obj: Ctx, kind: str, output: Path | None, **filters: Any) -> None:
+    _export_data(obj, "technicians", kind, output, **filters)
+
+
+@export.command("evaluations", help=_(
+    "The evaluations of the tickets closed from --from to --to: the foreman's self-evaluation and the phone"
+    " callback (who, answer, score, the script's answers, notes), one row each, as CSV or JSON."))
+@_data_options
+@file_options
+@click.pass_obj
+def export_evaluations_cmd(obj: Ctx, kind: str, output: Path | None, **filters: Any) -> None:
+    _export_data(obj, "evaluations", kind, output, **filters)
+
+
+@export.command("items", help=_(
+    "The improvement items opened from --from to --to (state, due date, overdue, weak points, measures,"
+    " confirmation) as CSV or JSON."))
+@_data_options
+@file_options
+@click.pass_obj
+def export_items_cmd(obj: Ctx, kind: str, output: Path | None, **filters: Any) -> None:
+    _export_data(obj, "items", kind, output, **filters)

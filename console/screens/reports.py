@@ -98,6 +98,7 @@ class ReportsScreen(Screen[None]):
         Binding("n", "scope_next", N_("Next in scope"), show=False),
         Binding("c", "compare", N_("Compare")),
         Binding("v", "view", N_("Chart")),
+        Binding("x", "export", N_("Export…")),
         Binding("escape,q", "back", N_("Back")),
     ]
     DEFAULT_CSS = """
@@ -120,6 +121,7 @@ class ReportsScreen(Screen[None]):
         self.charts: Any = None
         self.ranking: Any = None
         self.cancel = threading.Event()
+        self.export_kind = "month"  # what the export form offers first: the last one chosen
 
     @property
     def store(self) -> Any:
@@ -189,7 +191,7 @@ class ReportsScreen(Screen[None]):
         if row:
             table.move_cursor(row=min(row, table.row_count - 1))
         self.query_one("#rp-status", Static).update(Content(
-            _("[ ] move · p day/week/month · s n scope · c compare · v charts · ⏎ tickets")))
+            _("[ ] move · p period · s n scope · c compare · v charts · ⏎ tickets · x export")))
         self._draw()
 
     # ------------------------------------------------------------- charts
@@ -319,6 +321,18 @@ class ReportsScreen(Screen[None]):
     def action_view(self) -> None:
         self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
         self._draw()
+
+    def action_export(self) -> None:
+        """The workbooks and data exports of what is shown (console/screens/export_form.py)."""
+        from .export_form import ExportScreen
+
+        assert self.period is not None
+        form = ExportScreen(self.period, self.scope, self.export_kind)
+
+        def closed(_path: object) -> None:
+            self.export_kind = form.kind
+
+        self.app.push_screen(form, closed)
 
     def action_back(self) -> None:
         self.cancel.set()

@@ -1,8 +1,9 @@
 """The rows the workbooks and the CSV/JSON exports write (store/transfer/
 workbooks.py lays them out): the day's fault statistics (docs/rules.md §5), the
-tickets of a range, and one unsatisfied callback's form. Plain dicts of
-plain values, read on the read connections in pages so a long export can
-show its progress."""
+data exports of a period (tickets, technicians, evaluations, improvement
+items; their SQL in export_rows.py), and one unsatisfied callback's form.
+Plain dicts of plain values, read on the read connections in pages so a
+long export can show its progress."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ..errors import NotFound
 from ..evaluations import day_start_utc
 from ..i18n import _
 from ..timeutil import to_db
+from .export_rows import COLUMNS, SQL, ExportFilter, finish
 
 DAILY_SELECT = """
 SELECT t.id, t.priority, t.reported_at, t.closed_at, s.name AS site, COALESCE(e.asset_tag, '') AS asset,
@@ -42,9 +44,7 @@ LEFT JOIN users u ON u.login = c.evaluator
 LEFT JOIN improvement_items i ON i.source = 'callback' AND i.source_id = c.id
 """
 
-TICKET_COLUMNS = ("id", "status", "priority", "channel", "reported_at", "reporter", "phone", "site", "asset",
-                  "category", "description", "technician", "team", "first_response_at", "arrived_at", "resolved_at",
-                  "closed_at", "cancelled_at", "symptom", "cause", "action", "parts", "repeat_of")
+TICKET_COLUMNS = COLUMNS["tickets"]
 
 
 class ExportsRepo(StoreBase):
@@ -67,27 +67,36 @@ class ExportsRepo(StoreBase):
         return out
 
     def count_tickets(self, first: date, end: date) -> int:
-        s, e = self._utc_range(first, end)
-        return int(self._q("SELECT count(*) FROM tickets WHERE reported_at >= ? AND reported_at < ?", (s, e))[0][0])
+        return self.export_count("tickets", ExportFilter(first, end))
 
     def ticket_rows(self, first: date, end: date, page: int = 5000) -> Iterator[list[dict[str, Any]]]:
         """Tickets reported on the local days ``first`` ≤ day < ``end``, by id, a page at a time."""
-        s, e = self._utc_range(first, end)
-        after = 0
+        return self.export_pages("tickets", ExportFilter(first, end), page)
+
+    def _export_params(self, f: ExportFilter) -> dict[str, Any]:
+        s, e = self._utc_range(f.first, f.end)
+        today = self.now().in_timezone(self.timezone).date().isoformat()  # type: ignore[attr-defined]
+        return {**f.params(), "s": s, "e": e, "today": today}
+
+    def export_count(self, kind: str, f: ExportFilter) -> int:
+        """How many rows ``export_pages`` gives (for the progress bar)."""
+        return int(self._q(SQL[kind][1], self._export_params(f))[0][0])
+
+    def export_pages(self, kind: str, f: ExportFilter, page: int = 5000) -> Iterator[list[dict[str, Any]]]:
+        """The rows of one export kind (store/repo/export_rows.py), ``page`` at a
+        time: plain values, times as stored (UTC text)."""
+        if kind not in SQL:
+            raise ValueError(kind)
+        p = {**self._export_params(f), "after": 0, "after_ord": -1, "page": page}
         while True:
-            rows = self._q(
-                "SELECT t.id, t.status, t.priority, t.channel, t.reported_at, t.reporter, t.phone, s.name AS site,"
-                " COALESCE(e.asset_tag, '') AS asset, t.category, t.description, COALESCE(tech.name, '') AS technician,"
-                " COALESCE(teams.name, '') AS team, t.first_response_at, t.arrived_at, t.resolved_at, t.closed_at,"
-                " t.cancelled_at, t.symptom, t.cause, t.action, t.parts, t.repeat_of"
-                " FROM tickets t JOIN sites s ON s.id = t.site_id LEFT JOIN equipment e ON e.id = t.equipment_id"
-                " LEFT JOIN technicians tech ON tech.id = t.technician_id LEFT JOIN teams ON teams.id = tech.team_id"
-                " WHERE t.reported_at >= ? AND t.reported_at < ? AND t.id > ? ORDER BY t.id LIMIT ?",
-                (s, e, after, page))
+            rows = self._q(SQL[kind][0], p)
             if not rows:
                 return
-            yield [dict(r) for r in rows]
-            after = rows[-1][0]
+            last = dict(rows[-1])
+            p["after"], p["after_ord"] = last.get("ticket_id" if kind == "evaluations" else "id"), last.get("ord", -1)
+            yield [finish(kind, dict(r)) for r in rows]
+            if len(rows) < page:
+                return
 
     def callback_form(self, ticket_id: int) -> dict[str, Any]:
         """What the unsatisfied-callback form shows for one ticket."""

@@ -9,14 +9,24 @@ with XlsxWriter, and the ticket export as CSV or JSON.
 - The monthly workbook: the figures, the rankings with the formula's parts,
   the improvement tracking table and the complaints.
 - The unsatisfied-callback form for one ticket, one A4 page portrait.
+- The data exports (tickets, technicians, evaluations, improvement items) as
+  CSV (cells a spreadsheet would run made inert) or JSON (the raw values);
+  times in ISO 8601 in the site's zone, with its offset.
+Every file is written beside its name and renamed into place when complete,
+so a failed or cancelled export leaves nothing behind (and an existing file
+stays whole until the new one is ready). ``progress(stage, done, total)`` is
+called as rows are written; it may raise to stop the export.
 No textual here: the command line and cron use it."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import os
+import secrets
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -25,11 +35,13 @@ import xlsxwriter
 
 from ..figures import Period, fmt, target_text
 from ..i18n import _
+from ..repo.export_rows import COLUMNS, ExportFilter
 from ..text import clean
 from ..timeutil import from_db
 from .csv_io import inert
 
-Progress = Callable[[int], None]
+Progress = Callable[[str, int, int], None]  # (stage, rows done, rows in all)
+STEP = 500  # rows between two progress calls
 OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "constant_memory": False}
 MAX_WIDTH = 60
 
@@ -113,12 +125,40 @@ def _t(text: str | None) -> datetime | None:
     return from_db(text) if text else None
 
 
+@contextlib.contextmanager
+def replace_when_done(path: Path) -> Iterator[Path]:
+    """A temporary name beside ``path`` to write to; renamed to ``path`` when
+    the block ends well, removed when it raises (a refusal, a full disk, a
+    cancel), so ``path`` is either the whole new file or what it was before."""
+    # Made with mode 0o666 less the umask, as open() would (mkstemp's 0o600
+    # would hide a shared export folder's files from the others); a file
+    # replaced keeps its own mode.
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.part"
+    os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+    try:
+        if path.is_file():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 # -------------------------------------------------------------- daily
 def write_daily(store: Any, day: date, path: Path, progress: Progress | None = None) -> int:
     """The daily fault-statistics workbook of the tickets closed on ``day``
     (site zone). Returns how many tickets it lists."""
+    with replace_when_done(path) as tmp:
+        return _write_daily(store, day, tmp, progress)
+
+
+def _write_daily(store: Any, day: date, path: Path, progress: Progress | None) -> int:
     tz = store.timezone
     rows = store.daily_rows(day, day + timedelta(days=1))
+    if progress:
+        progress("daily", 0, len(rows))
     book, f = _book(path)
     heads = [_("Ticket"), _("Priority"), _("Reported"), _("Closed"), _("Site"), _("Asset"), _("Category"), _("Team"),
              _("Technician"), _("Symptom"), _("Cause"), _("Action taken"), _("Parts used"), _("Foreman score"),
@@ -139,8 +179,10 @@ def write_daily(store: Any, day: date, path: Path, progress: Progress | None = N
             s[1] += r["total"] or 0
             s[2] += r["call_rating"] == "unsatisfied" or r["foreman_rating"] == "unsatisfied"
             s[3] += r["call_status"] == "unreachable"
-        if progress and n % 500 == 0:
-            progress(500)
+        if progress and n % STEP == 0:
+            progress("daily", n, len(rows))
+    if progress:
+        progress("daily", len(rows), len(rows))
     sheet.close()
     summ = Sheet(book, _("Summary"), [_("Kind"), _("Name"), _("Tickets"), _("Points"), _("Unsatisfied"),
                                       _("Unreachable")], f, tz)
@@ -163,8 +205,16 @@ def _problems(r: dict[str, Any]) -> str:
 # -------------------------------------------------------------- month
 def write_month(store: Any, month: str, path: Path, progress: Progress | None = None) -> dict[str, int]:
     """The monthly workbook: figures, rankings, improvement items, complaints, and the month's tickets."""
+    period = Period.parse_month(month)  # refused before any file is made
+    with replace_when_done(path) as tmp:
+        return _write_month(store, month, period, tmp, progress)
+
+
+def _write_month(store: Any, month: str, period: Period, path: Path, progress: Progress | None) -> dict[str, int]:
     tz = store.timezone
-    period = Period.parse_month(month)
+    total = store.count_tickets(period.start, period.end) if progress else 0
+    if progress:
+        progress("figures", 0, total)
     book, f = _book(path)
     report = store.report(period)
     figs = Sheet(book, _("Figures"), [_("Figure"), month, report.previous.label(), _("Change"), _("Target"),
@@ -196,22 +246,24 @@ def write_month(store: Any, month: str, path: Path, progress: Progress | None = 
         comps.add([c.id, c.ticket_id, c.received_at, c.complainant, c.matter, c.state, c.findings, c.plan,
                    c.follow_up, c.analysis, c.item_id, c.overdue])
     comps.close()
-    tickets = _ticket_sheet(store, book, f, period.start, period.end, progress)
+    tickets = _ticket_sheet(store, book, f, period.start, period.end, progress, total)
     book.close()
     return {"figures": len(report.figures), "technicians": len(scores.technicians), "tickets": tickets}
 
 
-def _ticket_sheet(store: Any, book: Any, f: dict[str, Any], first: date, end: date, progress: Progress | None) -> int:
-    from ..repo.exports import TICKET_COLUMNS
-
-    sheet = Sheet(book, _("Tickets"), list(TICKET_COLUMNS), f, store.timezone)
+def _ticket_sheet(store: Any, book: Any, f: dict[str, Any], first: date, end: date, progress: Progress | None,
+                  total: int) -> int:
+    columns = COLUMNS["tickets"]
+    sheet = Sheet(book, _("Tickets"), list(columns), f, store.timezone)
     n = 0
     for page in store.ticket_rows(first, end):
         for r in page:
-            sheet.add([_t(r[k]) if k.endswith("_at") else r[k] for k in TICKET_COLUMNS])
+            sheet.add([_t(r[k]) if k.endswith("_at") else r[k] for k in columns])
         n += len(page)
         if progress:
-            progress(len(page))
+            progress("tickets", n, max(n, total))
+    if progress:
+        progress("tickets", n, n)
     sheet.close()
     return n
 
@@ -220,7 +272,12 @@ def _ticket_sheet(store: Any, book: Any, f: dict[str, Any], first: date, end: da
 def write_callback_form(store: Any, ticket_id: int, path: Path) -> None:
     """The form the foreman takes to the reporter after an unsatisfied callback:
     one A4 page, portrait, boxes to write the findings in by hand."""
-    d = store.callback_form(ticket_id)
+    d = store.callback_form(ticket_id)  # a ticket that is not there: refused before any file is made
+    with replace_when_done(path) as tmp:
+        _write_form(store, ticket_id, d, tmp)
+
+
+def _write_form(store: Any, ticket_id: int, d: dict[str, Any], path: Path) -> None:
     book, f = _book(path)
     ws = book.add_worksheet(_("Unsatisfied callback"))
     ws.set_paper(9)  # A4
@@ -262,28 +319,55 @@ def write_callback_form(store: Any, ticket_id: int, path: Path) -> None:
     book.close()
 
 
-# ------------------------------------------------------------ tickets
-def export_tickets(store: Any, first: date, end: date, kind: str, out: IO[str], progress: Progress | None = None) -> int:
-    """Tickets reported on local days ``first`` ≤ day < ``end`` as CSV (cells a
-    spreadsheet would run are made inert) or JSON (one array)."""
-    from ..repo.exports import TICKET_COLUMNS
+# --------------------------------------------------------- data exports
+def local_iso(text: str | None, tz: str) -> str | None:
+    """A stored UTC time as ISO 8601 in the site's zone, with its offset."""
+    return from_db(text).in_timezone(tz).isoformat() if text else None  # type: ignore[union-attr]
 
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as JSON writes them: scripts read both the same way
+    return inert(value)
+
+
+def export_data(store: Any, kind: str, f: ExportFilter, fmt: str, out: IO[str],
+                progress: Progress | None = None) -> int:
+    """One export kind (store/repo/export_rows.py) under filter ``f`` as CSV
+    (formula cells inert) or JSON (one array of objects, the raw values).
+    Returns the rows written."""
+    tz = store.timezone
+    columns = COLUMNS[kind]
+    times = [k for k in columns if k.endswith("_at")]
+    total = store.export_count(kind, f) if progress else 0
+    if progress:
+        progress(kind, 0, total)
+    writer = csv.writer(out) if fmt == "csv" else None
+    if writer:
+        writer.writerow(columns)
+    else:
+        out.write("[")
     n = 0
-    if kind == "csv":
-        w = csv.writer(out)
-        w.writerow(TICKET_COLUMNS)
-        for page in store.ticket_rows(first, end):
-            w.writerows([inert(r[k]) for k in TICKET_COLUMNS] for r in page)
-            n += len(page)
-            if progress:
-                progress(len(page))
-        return n
-    out.write("[")
-    for page in store.ticket_rows(first, end):
+    for page in store.export_pages(kind, f):
         for r in page:
-            out.write(("," if n else "") + "\n" + json.dumps(r, ensure_ascii=False))
+            for k in times:
+                r[k] = local_iso(r[k], tz)
+            if writer:
+                writer.writerow([_csv_cell(r[k]) for k in columns])
+            else:
+                out.write(("," if n else "") + "\n" + json.dumps(r, ensure_ascii=False))
             n += 1
         if progress:
-            progress(len(page))
-    out.write("\n]\n")
+            progress(kind, n, max(n, total))
+    if not writer:
+        out.write("\n]\n" if n else "]\n")
+    if progress:
+        progress(kind, n, n)
     return n
+
+
+def export_tickets(store: Any, first: date, end: date, kind: str, out: IO[str], progress: Progress | None = None) -> int:
+    """Tickets reported on local days ``first`` ≤ day < ``end`` as CSV or JSON."""
+    return export_data(store, "tickets", ExportFilter(first, end), kind, out, progress)

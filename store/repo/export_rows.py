@@ -1,0 +1,177 @@
+"""The SQL of the data exports (tickets, technicians, evaluations, improvement
+items as CSV or JSON), all under one filter: a period of local days and,
+optionally, a team, a technician, a site and an equipment type. The methods
+that run it are in store/repo/exports.py; this module only builds text.
+
+What the period means for each kind (README "Reports"):
+- tickets: reported in the period;
+- technicians: one row per technician, counting the tickets reported and
+  closed in the period and the evaluations of tickets closed in it;
+- evaluations: the foreman's self-evaluations and the phone callbacks of the
+  tickets closed in the period (``closed_day``, a local day);
+- items: improvement items opened in the period.
+
+Each query pages with a key (``after``) so a long export reads in slices and
+can report its progress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+KINDS = ("tickets", "technicians", "evaluations", "items")
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    """Local days ``first`` ≤ day < ``end`` (site zone), and who or where."""
+
+    first: date
+    end: date
+    team_id: int | None = None
+    technician_id: int | None = None
+    site_id: int | None = None
+    category: str | None = None
+
+    def params(self) -> dict[str, Any]:
+        return {"d1": self.first.isoformat(), "d2": self.end.isoformat(), "team": self.team_id,
+                "tech": self.technician_id, "site": self.site_id, "cat": self.category}
+
+
+# The optional filters on a ticket ``t`` (and the technician/team credited with it).
+def _where(team: str = "t.technician_id IN (SELECT id FROM technicians WHERE team_id = :team)",
+           tech: str = "t.technician_id = :tech", who: bool = True) -> str:
+    parts = ["(:site IS NULL OR t.site_id = :site)", "(:cat IS NULL OR t.category = :cat)"]
+    if who:
+        parts += [f"(:team IS NULL OR {team})", f"(:tech IS NULL OR {tech})"]
+    return " AND ".join(parts)
+
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "tickets": ("id", "status", "priority", "channel", "reported_at", "reporter", "phone", "site", "asset",
+                "category", "description", "technician", "team", "first_response_at", "arrived_at", "resolved_at",
+                "closed_at", "cancelled_at", "symptom", "cause", "action", "parts", "repeat_of"),
+    "technicians": ("id", "name", "team", "retired", "reported", "closed", "repeat_faults", "callbacks_done",
+                    "callbacks_open", "unreachable", "satisfied", "basic", "unsatisfied", "callback_points",
+                    "callback_mean", "self_evaluations", "self_points", "total_points"),
+    "evaluations": ("ticket_id", "kind", "role", "evaluator", "evaluator_name", "technician", "team", "site",
+                    "category", "closed_at", "closed_day", "due_day", "status", "attempts", "carry_reason", "rating",
+                    "score", "contacted_within_hour", "polite", "impolite_note", "working", "record_complete",
+                    "measures_right", "efficiency", "notes", "suggestion", "logged_by", "logged_at", "item_id"),
+    "items": ("id", "ticket_id", "team", "technician", "site", "category", "foreman", "source", "source_id",
+              "opened_at", "due_date", "state", "overdue", "weak_points", "measures", "sent_back_reason",
+              "confirmed_by", "confirmed_at"),
+}
+# Columns holding 0/1 that the exports give as true/false.
+FLAGS = {"retired", "contacted_within_hour", "polite", "working", "record_complete", "measures_right", "efficiency",
+         "overdue"}
+
+TICKETS = f"""
+SELECT t.id, t.status, t.priority, t.channel, t.reported_at, t.reporter, t.phone, s.name AS site,
+  COALESCE(e.asset_tag, '') AS asset, t.category, t.description, COALESCE(tech.name, '') AS technician,
+  COALESCE(teams.name, '') AS team, t.first_response_at, t.arrived_at, t.resolved_at, t.closed_at,
+  t.cancelled_at, t.symptom, t.cause, t.action, t.parts, t.repeat_of
+FROM tickets t JOIN sites s ON s.id = t.site_id LEFT JOIN equipment e ON e.id = t.equipment_id
+LEFT JOIN technicians tech ON tech.id = t.technician_id LEFT JOIN teams ON teams.id = tech.team_id
+WHERE t.reported_at >= :s AND t.reported_at < :e AND {_where()} AND t.id > :after ORDER BY t.id LIMIT :page
+"""
+TICKETS_COUNT = f"SELECT count(*) FROM tickets t WHERE t.reported_at >= :s AND t.reported_at < :e AND {_where()}"
+
+# One row per technician: the period's figures are grouped once each, not
+# counted per technician (a month holds ~50,000 tickets).
+TECHNICIANS = f"""
+WITH rep AS (SELECT t.technician_id AS id, count(*) AS n FROM tickets t
+             WHERE t.reported_at >= :s AND t.reported_at < :e AND {_where(who=False)} GROUP BY 1),
+clo AS (SELECT t.technician_id AS id, count(*) AS n,
+          sum(EXISTS (SELECT 1 FROM tickets r WHERE r.repeat_of = t.id)) AS again
+        FROM tickets t WHERE t.closed_at >= :s AND t.closed_at < :e AND t.status = 'closed' AND {_where(who=False)}
+        GROUP BY 1),
+cb AS (SELECT c.technician_id AS id, sum(c.status = 'done') AS done, sum(c.status = 'open') AS open_,
+         sum(c.status = 'unreachable') AS unreach, sum(c.rating = 'satisfied') AS sat, sum(c.rating = 'basic') AS basic,
+         sum(c.rating = 'unsatisfied') AS unsat, sum(c.score) AS pts
+       FROM callbacks c JOIN tickets t ON t.id = c.ticket_id
+       WHERE c.closed_day >= :d1 AND c.closed_day < :d2 AND {_where(who=False)} GROUP BY 1),
+se AS (SELECT e.technician_id AS id, count(*) AS n, sum(e.score) AS pts
+       FROM self_evaluations e JOIN tickets t ON t.id = e.ticket_id
+       WHERE e.closed_day >= :d1 AND e.closed_day < :d2 AND {_where(who=False)} GROUP BY 1)
+SELECT tech.id, tech.name, COALESCE(teams.name, '') AS team, tech.retired,
+  COALESCE(rep.n, 0) AS reported, COALESCE(clo.n, 0) AS closed, COALESCE(clo.again, 0) AS repeat_faults,
+  COALESCE(cb.done, 0) AS callbacks_done, COALESCE(cb.open_, 0) AS callbacks_open,
+  COALESCE(cb.unreach, 0) AS unreachable, COALESCE(cb.sat, 0) AS satisfied, COALESCE(cb.basic, 0) AS basic,
+  COALESCE(cb.unsat, 0) AS unsatisfied, COALESCE(cb.pts, 0) AS callback_points,
+  COALESCE(se.n, 0) AS self_evaluations, COALESCE(se.pts, 0) AS self_points
+FROM technicians tech LEFT JOIN teams ON teams.id = tech.team_id
+LEFT JOIN rep ON rep.id = tech.id LEFT JOIN clo ON clo.id = tech.id
+LEFT JOIN cb ON cb.id = tech.id LEFT JOIN se ON se.id = tech.id
+WHERE (:team IS NULL OR tech.team_id = :team) AND (:tech IS NULL OR tech.id = :tech)
+  -- a retired technician with nothing in the period is left out
+  AND (tech.retired = 0 OR rep.n IS NOT NULL OR clo.n IS NOT NULL OR cb.id IS NOT NULL OR se.id IS NOT NULL)
+  AND tech.id > :after
+ORDER BY tech.id LIMIT :page
+"""
+TECHNICIANS_COUNT = ("SELECT count(*) FROM technicians tech WHERE (:team IS NULL OR tech.team_id = :team)"
+                     " AND (:tech IS NULL OR tech.id = :tech)")
+
+# Both kinds of evaluation of a ticket, the foreman's first (ord 0), then the
+# phone callback (ord 1); a callback credits the technician and team recorded
+# on it when the ticket closed.
+_CB_WHERE = _where(team="c.team_id = :team", tech="c.technician_id = :tech")
+_SE_WHERE = _where(team="e.team_id = :team", tech="e.technician_id = :tech")
+_EVALUATIONS = f"""
+SELECT e.ticket_id, 0 AS ord, 'self' AS kind, 'foreman' AS role, e.foreman AS evaluator,
+  COALESCE(u.name, e.foreman) AS evaluator_name, COALESCE(tech.name, '') AS technician,
+  COALESCE(teams.name, '') AS team, s.name AS site, t.category, e.closed_at, e.closed_day, NULL AS due_day,
+  'done' AS status, NULL AS attempts, NULL AS carry_reason, e.rating, e.score, NULL AS contacted_within_hour,
+  NULL AS polite, '' AS impolite_note, NULL AS working, e.record_complete, e.measures_right, e.efficiency,
+  e.comment AS notes, e.suggestion, e.foreman AS logged_by, e.at AS logged_at, NULL AS item_id
+FROM self_evaluations e JOIN tickets t ON t.id = e.ticket_id JOIN sites s ON s.id = t.site_id
+LEFT JOIN users u ON u.login = e.foreman LEFT JOIN technicians tech ON tech.id = e.technician_id
+LEFT JOIN teams ON teams.id = e.team_id
+WHERE e.closed_day >= :d1 AND e.closed_day < :d2 AND {_SE_WHERE}
+UNION ALL
+SELECT c.ticket_id, 1, 'callback', c.role, c.evaluator, COALESCE(u.name, c.evaluator), COALESCE(tech.name, ''),
+  COALESCE(teams.name, ''), s.name, t.category, c.closed_at, c.closed_day, c.due_day, c.status, c.attempts,
+  c.carry_reason, c.rating, c.score, c.contacted_within_hour, c.polite, c.impolite_note, c.working, NULL, NULL, NULL,
+  c.notes, '', c.logged_by, c.logged_at, c.item_id
+FROM callbacks c JOIN tickets t ON t.id = c.ticket_id JOIN sites s ON s.id = t.site_id
+LEFT JOIN users u ON u.login = c.evaluator LEFT JOIN technicians tech ON tech.id = c.technician_id
+LEFT JOIN teams ON teams.id = c.team_id
+WHERE c.closed_day >= :d1 AND c.closed_day < :d2 AND {_CB_WHERE}
+"""
+EVALUATIONS = (f"SELECT * FROM ({_EVALUATIONS}) WHERE (ticket_id, ord) > (:after, :after_ord)"
+               " ORDER BY ticket_id, ord LIMIT :page")
+EVALUATIONS_COUNT = (
+    f"SELECT (SELECT count(*) FROM self_evaluations e JOIN tickets t ON t.id = e.ticket_id"
+    f" WHERE e.closed_day >= :d1 AND e.closed_day < :d2 AND {_SE_WHERE})"
+    f" + (SELECT count(*) FROM callbacks c JOIN tickets t ON t.id = c.ticket_id"
+    f" WHERE c.closed_day >= :d1 AND c.closed_day < :d2 AND {_CB_WHERE})")
+
+_ITEM_WHERE = _where(team="i.team_id = :team")
+ITEMS = f"""
+SELECT i.id, i.ticket_id, COALESCE(teams.name, '') AS team, COALESCE(tech.name, '') AS technician, s.name AS site,
+  t.category, i.foreman, i.source, i.source_id, i.opened_at, i.due_date, i.state,
+  i.state != 'confirmed' AND i.due_date < :today AS overdue, i.weak_points, i.measures, i.sent_back_reason,
+  i.confirmed_by, i.confirmed_at
+FROM improvement_items i JOIN tickets t ON t.id = i.ticket_id JOIN sites s ON s.id = t.site_id
+LEFT JOIN teams ON teams.id = i.team_id LEFT JOIN technicians tech ON tech.id = t.technician_id
+WHERE i.opened_at >= :s AND i.opened_at < :e AND {_ITEM_WHERE} AND i.id > :after ORDER BY i.id LIMIT :page
+"""
+ITEMS_COUNT = (f"SELECT count(*) FROM improvement_items i JOIN tickets t ON t.id = i.ticket_id"
+               f" WHERE i.opened_at >= :s AND i.opened_at < :e AND {_ITEM_WHERE}")
+
+SQL = {"tickets": (TICKETS, TICKETS_COUNT), "technicians": (TECHNICIANS, TECHNICIANS_COUNT),
+       "evaluations": (EVALUATIONS, EVALUATIONS_COUNT), "items": (ITEMS, ITEMS_COUNT)}
+
+
+def finish(kind: str, d: dict[str, Any]) -> dict[str, Any]:
+    """A row as the exports give it: flags as booleans, the technicians' means worked out."""
+    d.pop("ord", None)
+    for k in FLAGS & d.keys():
+        if d[k] is not None:
+            d[k] = bool(d[k])
+    if kind == "technicians":
+        done = d["callbacks_done"]
+        d["callback_mean"] = round(d["callback_points"] / done, 2) if done else None
+        d["total_points"] = d["callback_points"] + d["self_points"]
+    return {k: d.get(k) for k in COLUMNS[kind]}
