@@ -104,13 +104,14 @@ _CLOCKS = ("response", "onsite", "resolve")
 
 
 def _missed(clock: str) -> str:
-    """Late, or not met and run out before the end of the period (or now); never a cancelled ticket's unmet clock."""
+    """Late, or not met and run out by the end of the period (or now: breached from its deadline on, as the
+    countdown shows it); never a cancelled ticket's unmet clock."""
     return (f"(t.f_{clock}_ok = 0 OR (t.f_{clock}_ok IS NULL AND t.cancelled_at IS NULL"
-            f" AND t.f_{clock}_late < :capt))")
+            f" AND t.f_{clock}_late <= :capt))")
 
 
 def _decided(clock: str) -> str:
-    return f"(t.f_{clock}_ok IS NOT NULL OR (t.cancelled_at IS NULL AND t.f_{clock}_late < :capt))"
+    return f"(t.f_{clock}_ok IS NOT NULL OR (t.cancelled_at IS NULL AND t.f_{clock}_late <= :capt))"
 
 
 _BREACHED = "(" + " OR ".join(_missed(c) for c in _CLOCKS) + ")"
