@@ -2,16 +2,22 @@
 the report charts, and the tickets behind a figure (drill down). The
 arithmetic is store/figures.py's; here is the SQL.
 
+Each ticket carries its facts, worked out when it is written (store/derive.py
+FACTS, under the SLA policy and calendar of the live countdown), so a figure is
+a SUM, a COUNT or a ranked read (row_number() over the index range, nearest
+rank) over the tickets of a period: no ticket passes through Python.
+
 Definitions (README "Reports"):
-- Times exclude paused time: the seconds from the report to the event, less
-  the seconds of the ticket's pauses (waiting on customer or parts) that fall
-  in between, wall clock. Response and arrival are measured over the tickets
-  *reported* in the period, resolution (MTTR) over those *resolved* in it.
+- Times exclude paused time: the working time (all of it under 24x7, the
+  calendar's hours under business hours) from the report to the event, less
+  that of the ticket's pauses (waiting on customer or parts) in between.
+  Response and arrival are measured over the tickets *reported* in the period,
+  resolution (MTTR) over those *resolved* in it.
 - SLA met per clock, over the tickets reported in the period: met when the
-  event came within the priority's window (pauses excluded); missed when it
-  came later, or has not come and the window had run out by the end of the
-  period (or now, for the current one). Tickets still inside their window, and
-  cancelled ones that never met the clock, are not counted.
+  event came by its deadline (the countdown's: pauses and calendar included);
+  missed when it came later, or has not come and the deadline had passed by
+  the end of the period (or now, for the current one). Tickets still inside
+  their window, and cancelled ones that never met the clock, are not counted.
 - Completed within the time limit: of the tickets resolved in the period, the
   share resolved within their resolve window; resolved within 4 h likewise.
 - First-time fix: of the tickets resolved in the period, the share no second
