@@ -15,6 +15,7 @@ import threading
 from datetime import date, timedelta
 from typing import Any
 
+from plotext import _utility as plotext_utility
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -32,6 +33,18 @@ from store.scoring import show
 from store.text import clean
 
 from ..i18n import _
+
+
+def _in_order(data: Any) -> list[Any]:
+    return list(dict.fromkeys(data))
+
+
+# plotext 5 drops repeated ticks and points with list(set(...)): the order it
+# then places axis labels in (a label that no longer fits is left out) and
+# draws overlapping points in followed the string hashes, i.e. PYTHONHASHSEED,
+# so a chart came out different from one run to the next. Keeping the first of
+# each in order makes every chart the same picture (tests/test_report_charts_stable.py).
+plotext_utility.no_duplicates = _in_order
 
 VIEWS = ("figures", "per_day", "sla", "ranking", "breaches")
 KINDS = ("month", "week", "day")
