@@ -49,8 +49,9 @@ def main() -> None:
     args = parser.parse_args()
     if not args.db.exists():
         build(args.db, args.scale)
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f} on {} cores".format(*os.getloadavg(), os.cpu_count()))
     started = time.perf_counter()
-    store = Store(args.db, actor=default_actor())  # the first open adds the report indexes (migration)
+    store = Store(args.db, actor=default_actor())  # the first open adds the report facts and indexes (migrations)
     print(f"opened in {time.perf_counter() - started:.1f} s; {store.stats()['tickets']:,} tickets")
     month = store.previous_month(store.this_month())
     period = Period.parse_month(month)
@@ -66,6 +67,7 @@ def main() -> None:
         took = time.perf_counter() - started
         print(f"month workbook {month}: {done['tickets']:,} tickets in {took:.1f} s "
               f"({took / done['tickets'] * 50_000:.1f} s per 50,000 tickets), {out.stat().st_size / 1e6:.1f} MB")
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     store.close_db()
 
 
