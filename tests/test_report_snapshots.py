@@ -35,8 +35,9 @@ def test_report_chart_snapshot(october: Store, snap_compare, size, view) -> None
         await settle(pilot)
         screen = pilot.app.screen
         assert isinstance(screen, ReportsScreen)
-        while screen.view != view:
+        while screen.view != view:  # one key at a time, as a person switches charts
             await pilot.press("v")
+            await settle(pilot)
         # The chart lays itself out after the legend beside it has its width:
         # let a few refreshes pass, so the picture is the settled one.
         for _ in range(5):

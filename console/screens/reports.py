@@ -47,6 +47,14 @@ def _in_order(data: Any) -> list[Any]:
 plotext_utility.no_duplicates = _in_order
 
 VIEWS = ("figures", "per_day", "sla", "ranking", "breaches")
+
+
+def _counts_axis(top: int) -> tuple[list[int], list[str]]:
+    """Whole-number ticks for an axis of counts (plotext's own would read 0.50,
+    0.75 … tickets), at most six of them."""
+    step = max(1, -(-top // 5))
+    marks = list(range(0, top + step, step)) if top else [0, 1]
+    return marks, [str(m) for m in marks]
 KINDS = ("month", "week", "day")
 
 
@@ -227,6 +235,7 @@ class ReportsScreen(Screen[None]):
             series = [c.per_priority[p] for p in (1, 2, 3, 4)]
             plt.stacked_bar(ticks, series, labels=["P1", "P2", "P3", "P4"])
             plt.xticks(ticks[::every], labels[::every])
+            plt.yticks(*_counts_axis(max(map(sum, zip(*series, strict=True)), default=0)))
             plt.title(_("Tickets opened per day by priority"))
             legend.add_columns(_("Priority"), _("Tickets"))
             for p, s in zip((1, 2, 3, 4), series, strict=True):
@@ -236,6 +245,7 @@ class ReportsScreen(Screen[None]):
             if pts:
                 plt.plot([x for x, _y in pts], [y for _x, y in pts], marker="braille")
             plt.ylim(0, 100)
+            plt.yticks([0, 25, 50, 75, 100], ["0", "25", "50", "75", "100"])
             plt.xticks(ticks[::every], labels[::every])
             plt.title(_("SLA met per day reported (%)"))
             legend.add_columns(_("Day"), _("Met"))
@@ -258,6 +268,7 @@ class ReportsScreen(Screen[None]):
             if sites:
                 plt.bar([f"#{i}" for i in range(len(sites), 0, -1)], [n for *_x, n in reversed(sites)],
                         orientation="horizontal")
+                plt.xticks(*_counts_axis(max(n for *_x, n in sites)))
             legend.add_columns(_("#"), _("Site"), _("Missed"))
             for i, (sid, name, n) in enumerate(sites, 1):
                 legend.add_row(Text(f"#{i}"), _name(name), Text(str(n), justify="right"), key=f"site:{sid}")
