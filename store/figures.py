@@ -1,6 +1,6 @@
 """The arithmetic of the managers' figures (DOMAIN.md §8): periods, scopes,
 percentiles, shares, targets and the comparison with the previous period.
-Pure: no SQL, no I/O (store/repo/reports.py reads the rows).
+Pure: no SQL, no I/O (store/repo/reports.py sums the rows up in SQL).
 
 Percentiles are nearest-rank: the p-th percentile of n sorted values is the
 value at rank ceil(p/100 × n) (1-based), so it is always one of the values
@@ -125,8 +125,7 @@ def percentile(values: Sequence[float], p: float, *, ordered: bool = False) -> f
     if not values:
         return None
     ordered_values = values if ordered else sorted(values)
-    rank = max(1, math.ceil(p / 100 * len(ordered_values)))
-    return ordered_values[rank - 1]
+    return ordered_values[rank(p, len(ordered_values)) - 1]
 
 
 def share(part: int, whole: int) -> float | None:
