@@ -86,6 +86,7 @@ def facts(row: dict[str, Any], pauses: list[Pause], policy: dict[int, Policy], c
     came by the deadline ``clock_statuses`` gives, so compliance is exact under
     a business-hours calendar too, and times are working time, holds excluded."""
     pol = policy[row["priority"]]
+    calendar = calendar or AlwaysOpen()  # (as deadline(): no calendar is 24×7)
     if not pauses and isinstance(calendar, AlwaysOpen):
         return _facts_24x7(row, pol)
     reported = _when(row["reported_at"])
