@@ -6,10 +6,10 @@ Measured on the shared 2-core machine (the load average is printed beside
 the figures), month 2026-10 of the 1,000,000-ticket file, 77,222 tickets:
 
                            before (rows in Python)   after (facts in columns)
-  load average (1 min)     1.6–2.9                    0.8–1.0
-  month report + previous  1,427 ms                   464 ms
-  charts of the month      314 ms                     131 ms
-  month workbook           20.1 s (13.0 s / 50,000)   11.6 s (7.5 s / 50,000)
+  load average (1 min)     1.6–2.9                    0.5–1.0
+  month report + previous  1,427 ms                   354–464 ms
+  charts of the month      314 ms                     131–137 ms
+  month workbook           20.1 s (13.0 s / 50,000)   11.6–12.1 s (7.5–7.8 s / 50,000)
   first open (migrations)  14.9 s (0008–0010)         18.8 s (0008–0010, 0013)
 
 (The issue quoted 2.0–2.8 s a month report and ~21 s per 50,000 tickets under
