@@ -1,17 +1,27 @@
-"""The SLA fields stored with each open ticket, so the queue sorts by an index.
-Pure: no SQL, no I/O."""
+"""The SLA fields stored with each open ticket, so the queue sorts by an index,
+and the facts stored with every ticket, so the managers' figures are sums and
+counts over columns (store/repo/reports.py). Pure: no SQL, no I/O."""
 
 from __future__ import annotations
 
+from calendar import timegm
+from time import gmtime, strftime
 from typing import Any
 
 from pendulum import DateTime
 
 from . import rules
-from .sla import Calendar, ClockStatus, Pause, Policy, clock_statuses, next_unmet
+from .sla import CLOCKS, AlwaysOpen, Calendar, ClockStatus, Pause, Policy, clock_statuses, deadline, merge_pauses, next_unmet
 from .timeutil import from_db, to_db
 
-DERIVED = ("is_open", "next_clock", "due_at", "risk_at", "frozen_left_s", "window_s", "queue_key")
+SLA_FIELDS = ("is_open", "next_clock", "due_at", "risk_at", "frozen_left_s", "window_s", "queue_key")
+# Per clock (response, onsite, resolve): f_<clock>_s the working seconds from
+# the report to the event, paused time excluded (NULL: not yet); f_<clock>_ok
+# 1 met on time / 0 late (NULL: not met yet); f_<clock>_late, for a clock not
+# met, the instant it ran out (NULL: met, or stopped by a hold with time left).
+FACTS = tuple(f"f_{c}_{k}" for c in CLOCKS for k in ("s", "ok", "late"))
+DERIVED = SLA_FIELDS + FACTS
+_MET_AT = {"response": "first_response_at", "onsite": "arrived_at", "resolve": "resolved_at"}
 
 
 def derive(row: dict[str, Any], pauses: list[Pause], policy: dict[int, Policy], calendar: Calendar) -> dict[str, Any]:
@@ -23,7 +33,8 @@ def derive(row: dict[str, Any], pauses: list[Pause], policy: dict[int, Policy], 
     does not change as time passes."""
     status = row["status"]
     is_open = status in rules.OPEN_STATUSES
-    out: dict[str, Any] = dict.fromkeys(DERIVED)
+    out: dict[str, Any] = dict.fromkeys(SLA_FIELDS)
+    out.update(facts(row, pauses, policy, calendar))
     out["is_open"] = int(is_open)
     if not is_open:
         return out
@@ -59,3 +70,97 @@ def ticket_clocks(row: dict[str, Any], pauses: list[Pause], policy: dict[int, Po
     assert reported is not None
     met = {"response": t("first_response_at"), "onsite": t("arrived_at"), "resolve": t("resolved_at")}
     return clock_statuses(reported, policy[row["priority"]], met, pauses, calendar)  # type: ignore[arg-type]
+
+
+def _when(value: Any) -> DateTime | None:
+    return value if isinstance(value, DateTime) or value is None else from_db(value)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) or value is None else to_db(value)
+
+
+def facts(row: dict[str, Any], pauses: list[Pause], policy: dict[int, Policy], calendar: Calendar) -> dict[str, Any]:
+    """The figures' facts of one ticket (FACTS), under the same SLA rules as
+    the live countdown (store/sla.py): a clock is met on time when its event
+    came by the deadline ``clock_statuses`` gives, so compliance is exact under
+    a business-hours calendar too, and times are working time, holds excluded."""
+    pol = policy[row["priority"]]
+    calendar = calendar or AlwaysOpen()  # (as deadline(): no calendar is 24×7)
+    if not pauses and isinstance(calendar, AlwaysOpen):
+        return _facts_24x7(row, pol)
+    reported = _when(row["reported_at"])
+    assert reported is not None
+    merged = merge_pauses(pauses)
+    out: dict[str, Any] = {}
+    for clock in CLOCKS:
+        window = pol.window_s(clock)
+        met_at = _when(row.get(_MET_AT[clock]))
+        if met_at is None:
+            out.update({f"f_{clock}_s": None, f"f_{clock}_ok": None,
+                        f"f_{clock}_late": to_db(ran_out(reported, window, merged, calendar))})
+            continue
+        # As clock_statuses: time after the event cannot move its deadline.
+        relevant = [Pause(p.start, met_at if p.end is None else min(p.end, met_at)) for p in merged if p.start < met_at]
+        due, _frozen = deadline(reported, window, relevant, calendar)
+        out.update({f"f_{clock}_s": active_seconds(reported, met_at, merged, calendar),
+                    f"f_{clock}_ok": int(due is None or met_at <= due), f"f_{clock}_late": None})
+    return out
+
+
+def _facts_24x7(row: dict[str, Any], pol: Policy) -> dict[str, Any]:
+    """facts() without holds under 24×7, in whole seconds: most tickets, and
+    the backfill of a million of them (migration 0013) takes this path."""
+    reported_text = _text(row["reported_at"])
+    assert reported_text is not None
+    reported = _epoch(reported_text)
+    out: dict[str, Any] = {}
+    for clock in CLOCKS:
+        window = pol.window_s(clock)
+        met_text = _text(row.get(_MET_AT[clock]))
+        if met_text is None:
+            out.update({f"f_{clock}_s": None, f"f_{clock}_ok": None, f"f_{clock}_late": _db_text(reported + window)})
+        else:
+            took = max(0, _epoch(met_text) - reported)
+            out.update({f"f_{clock}_s": float(took), f"f_{clock}_ok": int(took <= window), f"f_{clock}_late": None})
+    return out
+
+
+def _epoch(text: str) -> int:
+    if len(text) == 20 and text[-1] == "Z":
+        return timegm((int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]), int(text[14:16]),
+                       int(text[17:19])))
+    parsed = from_db(text)
+    assert parsed is not None
+    return int(parsed.timestamp())
+
+
+def _db_text(epoch: int) -> str:
+    return strftime("%Y-%m-%dT%H:%M:%SZ", gmtime(epoch))  # to_db's form
+
+
+def active_seconds(start: DateTime, end: DateTime, merged: list[Pause], calendar: Calendar) -> float:
+    """Working seconds from ``start`` to ``end`` less those of the (merged) holds between."""
+    total = calendar.between(start, end)
+    for p in merged:
+        a, b = max(p.start, start), min(p.end or end, end)
+        if b > a:
+            total -= calendar.between(a, b)
+    return max(0.0, total)
+
+
+def ran_out(start: DateTime, window_s: int, merged: list[Pause], calendar: Calendar) -> DateTime | None:
+    """When ``window_s`` of working time, holds excluded, was used up: the
+    first instant the clock was overdue (``deadline`` before any hold that
+    starts after it). None: a hold stopped the clock with time left."""
+    due = calendar.add(start, window_s)
+    for p in merged:
+        ps = max(p.start, start)
+        if p.end is not None and p.end <= ps:
+            continue
+        if ps >= due:
+            return due
+        if p.end is None:
+            return None
+        due = calendar.add(p.end, calendar.between(ps, due))
+    return due

@@ -1,6 +1,6 @@
 """The arithmetic of the managers' figures (docs/rules.md §8): periods, scopes,
 percentiles, shares, targets and the comparison with the previous period.
-Pure: no SQL, no I/O (store/repo/reports.py reads the rows).
+Pure: no SQL, no I/O (store/repo/reports.py sums the rows up in SQL).
 
 Percentiles are nearest-rank: the p-th percentile of n sorted values is the
 value at rank ceil(p/100 × n) (1-based), so it is always one of the values
@@ -125,8 +125,7 @@ def percentile(values: Sequence[float], p: float, *, ordered: bool = False) -> f
     if not values:
         return None
     ordered_values = values if ordered else sorted(values)
-    rank = max(1, math.ceil(p / 100 * len(ordered_values)))
-    return ordered_values[rank - 1]
+    return ordered_values[rank(p, len(ordered_values)) - 1]
 
 
 def share(part: int, whole: int) -> float | None:
@@ -304,14 +303,41 @@ def target_text(f: Figure, *, short: bool = False) -> str:
     return f"{sign} {fmt(f.target, f.unit)} {mark}".rstrip()
 
 
+def rank(p: float, n: int) -> int:
+    """The 1-based nearest rank of the p-th percentile among ``n`` values (n ≥ 1)."""
+    return max(1, math.ceil(p / 100 * n))
+
+
+@dataclass(frozen=True)
+class Dist:
+    """Durations as the SQL sums them up: how many, their total, and the
+    nearest-rank median and 80th percentile (None when there are none)."""
+
+    n: int = 0
+    total: float = 0.0
+    median: float | None = None
+    p80: float | None = None
+
+    @property
+    def mean(self) -> float | None:
+        return self.total / self.n if self.n else None
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Dist:
+        """From the values themselves (tests, small sets)."""
+        ordered = sorted(values)
+        return cls(len(ordered), float(sum(ordered)), percentile(ordered, 50, ordered=True),
+                   percentile(ordered, 80, ordered=True))
+
+
 @dataclass
 class Raw:
-    """What the SQL hands over for one period: lists of durations and counts."""
+    """What the SQL hands over for one period: durations summed up, and counts."""
 
-    response: list[float] = field(default_factory=list)
-    response_online: list[float] = field(default_factory=list)
-    arrive: list[float] = field(default_factory=list)
-    resolve: list[float] = field(default_factory=list)  # tickets resolved in the period
+    response: Dist = field(default_factory=Dist)
+    response_online: Dist = field(default_factory=Dist)
+    arrive: Dist = field(default_factory=Dist)
+    resolve: Dist = field(default_factory=Dist)  # tickets resolved in the period
     sla: dict[str, tuple[int, int]] = field(default_factory=dict)  # clock -> (met, decided)
     completed_in_time: int = 0
     within_4h: int = 0
@@ -335,19 +361,17 @@ class Raw:
 
 def values(raw: Raw) -> dict[str, tuple[float | None, int | None]]:
     """Each figure's value and the count it is measured over."""
-    n_res = len(raw.resolve)
-    for values_ in (raw.response, raw.arrive, raw.resolve):
-        values_.sort()  # once, for both percentiles
+    n_res = raw.resolve.n
     out: dict[str, tuple[float | None, int | None]] = {
-        "response_mean": (mean(raw.response), len(raw.response)),
-        "response_median": (percentile(raw.response, 50, ordered=True), len(raw.response)),
-        "response_p80": (percentile(raw.response, 80, ordered=True), len(raw.response)),
-        "response_online_mean": (mean(raw.response_online), len(raw.response_online)),
-        "arrive_mean": (mean(raw.arrive), len(raw.arrive)),
-        "arrive_median": (percentile(raw.arrive, 50, ordered=True), len(raw.arrive)),
-        "mttr_mean": (mean(raw.resolve), n_res),
-        "mttr_median": (percentile(raw.resolve, 50, ordered=True), n_res),
-        "mttr_p80": (percentile(raw.resolve, 80, ordered=True), n_res),
+        "response_mean": (raw.response.mean, raw.response.n),
+        "response_median": (raw.response.median, raw.response.n),
+        "response_p80": (raw.response.p80, raw.response.n),
+        "response_online_mean": (raw.response_online.mean, raw.response_online.n),
+        "arrive_mean": (raw.arrive.mean, raw.arrive.n),
+        "arrive_median": (raw.arrive.median, raw.arrive.n),
+        "mttr_mean": (raw.resolve.mean, n_res),
+        "mttr_median": (raw.resolve.median, n_res),
+        "mttr_p80": (raw.resolve.p80, n_res),
         "completion": (share(raw.completed_in_time, n_res), n_res),
         "within_4h": (share(raw.within_4h, n_res), n_res),
         "first_time_fix": (share(n_res - raw.refailed, n_res), n_res),

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .schema_facts import m0013_report_facts
 from .schema_later import (  # the steps from 0006 on
     m0006_callbacks,
     m0007_items,
@@ -176,7 +177,7 @@ def m0002_hold_freezes_overdue(db: sqlite_utils.Database) -> None:
     """A hold now stops a clock even past its deadline (the overdue time is
     frozen): open tickets' stored SLA fields are derived again under that rule.
     (The migrations log, created by ``migrate``, starts with this step.)"""
-    from .derive import derive
+    from .derive import SLA_FIELDS, derive
     from .sla import Pause, Policy
     from .store import calendar_from
     from .timeutil import from_db
@@ -196,6 +197,7 @@ def m0002_hold_freezes_overdue(db: sqlite_utils.Database) -> None:
     for values in cur.fetchall():
         row = dict(zip(names, values, strict=True))
         d = derive(row, pauses.get(row["id"], []), policy, calendar)
+        d = {k: d[k] for k in SLA_FIELDS}  # (the report facts' columns come with 0013)
         conn.execute("UPDATE tickets SET " + ", ".join(f"{k} = ?" for k in d) + " WHERE id = ?", [*d.values(), row["id"]])
 
 
@@ -321,5 +323,6 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0009_report_indexes", m0009_report_indexes),
     ("0010_filter_indexes", m0010_filter_indexes),
     ("0011_user_language", m0011_user_language),
+    ("0013_report_facts", m0013_report_facts),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

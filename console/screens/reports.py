@@ -15,6 +15,7 @@ import threading
 from datetime import date, timedelta
 from typing import Any
 
+from plotext import _utility as plotext_utility
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -34,7 +35,27 @@ from store.text import clean
 from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
 
+
+def _in_order(data: Any) -> list[Any]:
+    return list(dict.fromkeys(data))
+
+
+# plotext 5 drops repeated ticks and points with list(set(...)): the order it
+# then places axis labels in (a label that no longer fits is left out) and
+# draws overlapping points in followed the string hashes, i.e. PYTHONHASHSEED,
+# so a chart came out different from one run to the next. Keeping the first of
+# each in order makes every chart the same picture (tests/test_report_charts_stable.py).
+plotext_utility.no_duplicates = _in_order
+
 VIEWS = ("figures", "per_day", "sla", "ranking", "breaches")
+
+
+def _counts_axis(top: int) -> tuple[list[int], list[str]]:
+    """Whole-number ticks for an axis of counts (plotext's own would read 0.50,
+    0.75 … tickets), at most six of them."""
+    step = max(1, -(-top // 5))
+    marks = list(range(0, top + step, step)) if top else [0, 1]
+    return marks, [str(m) for m in marks]
 KINDS = ("month", "week", "day")
 
 
@@ -217,6 +238,7 @@ class ReportsScreen(Screen[None]):
             series = [c.per_priority[p] for p in (1, 2, 3, 4)]
             plt.stacked_bar(ticks, series, labels=["P1", "P2", "P3", "P4"])
             plt.xticks(ticks[::every], labels[::every])
+            plt.yticks(*_counts_axis(max(map(sum, zip(*series, strict=True)), default=0)))
             plt.title(_("Tickets opened per day by priority"))
             legend.add_columns(_("Priority"), _("Tickets"))
             for p, s in zip((1, 2, 3, 4), series, strict=True):
@@ -226,6 +248,7 @@ class ReportsScreen(Screen[None]):
             if pts:
                 plt.plot([x for x, _y in pts], [y for _x, y in pts], marker="braille")
             plt.ylim(0, 100)
+            plt.yticks([0, 25, 50, 75, 100], ["0", "25", "50", "75", "100"])
             plt.xticks(ticks[::every], labels[::every])
             plt.title(_("SLA met per day reported (%)"))
             legend.add_columns(_("Day"), _("Met"))
@@ -248,6 +271,7 @@ class ReportsScreen(Screen[None]):
             if sites:
                 plt.bar([f"#{i}" for i in range(len(sites), 0, -1)], [n for *_x, n in reversed(sites)],
                         orientation="horizontal")
+                plt.xticks(*_counts_axis(max(n for *_x, n in sites)))
             legend.add_columns(_("#"), _("Site"), _("Missed"))
             for i, (sid, name, n) in enumerate(sites, 1):
                 legend.add_row(Text(f"#{i}"), _name(name), Text(str(n), justify="right"), key=f"site:{sid}")

@@ -2,16 +2,22 @@
 the report charts, and the tickets behind a figure (drill down). The
 arithmetic is store/figures.py's; here is the SQL.
 
+Each ticket carries its facts, worked out when it is written (store/derive.py
+FACTS, under the SLA policy and calendar of the live countdown), so a figure is
+a SUM, a COUNT or a ranked read (row_number() over the index range, nearest
+rank) over the tickets of a period: no ticket passes through Python.
+
 Definitions (README "Reports"):
-- Times exclude paused time: the seconds from the report to the event, less
-  the seconds of the ticket's pauses (waiting on customer or parts) that fall
-  in between, wall clock. Response and arrival are measured over the tickets
-  *reported* in the period, resolution (MTTR) over those *resolved* in it.
+- Times exclude paused time: the working time (all of it under 24x7, the
+  calendar's hours under business hours) from the report to the event, less
+  that of the ticket's pauses (waiting on customer or parts) in between.
+  Response and arrival are measured over the tickets *reported* in the period,
+  resolution (MTTR) over those *resolved* in it.
 - SLA met per clock, over the tickets reported in the period: met when the
-  event came within the priority's window (pauses excluded); missed when it
-  came later, or has not come and the window had run out by the end of the
-  period (or now, for the current one). Tickets still inside their window, and
-  cancelled ones that never met the clock, are not counted.
+  event came by its deadline (the countdown's: pauses and calendar included);
+  missed when it came later, or has not come and the deadline had passed by
+  the end of the period (or now, for the current one). Tickets still inside
+  their window, and cancelled ones that never met the clock, are not counted.
 - Completed within the time limit: of the tickets resolved in the period, the
   share resolved within their resolve window; resolved within 4 h likewise.
 - First-time fix: of the tickets resolved in the period, the share no second
@@ -32,10 +38,8 @@ report raises ReportCancelled."""
 
 from __future__ import annotations
 
-import bisect
 import sqlite3
 import threading
-from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -100,43 +104,76 @@ _SCOPE_SQL = {
 }
 
 
-def _paused(a: str, b: str) -> str:
-    """Paused seconds of ticket ``c.id`` between epochs ``a`` and ``b`` (an open pause runs to :cap)."""
-    # Most tickets never wait: c.held (one index probe) spares them the sum.
-    return (f"(CASE WHEN c.held THEN (SELECT COALESCE(SUM(MAX(0, MIN(unixepoch(COALESCE(p.ended_at, :capt)), {b})"
-            f" - MAX(unixepoch(p.started_at), {a}))), 0) FROM pauses p WHERE p.ticket_id = c.id) ELSE 0 END)")
+_REPORTED = "t.reported_at >= :s AND t.reported_at < :e AND {scope}"
+_RESOLVED = "t.resolved_at >= :s AND t.resolved_at < :e AND {scope}"
+_CLOCKS = ("response", "onsite", "resolve")
 
 
-def _active(event: str) -> str:
-    """Seconds from the report to ``event`` (or to :cap when it has not happened), pauses excluded."""
-    x = f"COALESCE({event}, :cap)"
-    return f"({x} - c.r - {_paused('c.r', x)})"
+def _missed(clock: str) -> str:
+    """Late, or not met and run out by the end of the period (or now: breached from its deadline on, as the
+    countdown shows it); never a cancelled ticket's unmet clock."""
+    return (f"(t.f_{clock}_ok = 0 OR (t.f_{clock}_ok IS NULL AND t.cancelled_at IS NULL"
+            f" AND t.f_{clock}_late <= :capt))")
 
 
-_REPORTED = f"""
-WITH c AS (
-  SELECT t.id, t.priority, t.channel, t.status, t.site_id, t.category, t.repeat_of,
-    unixepoch(t.reported_at) AS r, unixepoch(t.first_response_at) AS fr, unixepoch(t.arrived_at) AS ar,
-    unixepoch(t.resolved_at) AS rv, t.cancelled_at IS NOT NULL AS cx,
-    p.response_min * 60 AS wr, p.onsite_min * 60 AS wo, p.resolve_min * 60 AS wv,
-    EXISTS (SELECT 1 FROM pauses q WHERE q.ticket_id = t.id) AS held
-  FROM tickets t JOIN sla_policy p ON p.priority = t.priority
-  WHERE t.reported_at >= :s AND t.reported_at < :e AND {{scope}})
-SELECT id, priority, channel, site_id, category, repeat_of, cx, r,
-  fr IS NOT NULL, {_active('c.fr')}, wr,
-  ar IS NOT NULL, {_active('c.ar')}, wo,
-  rv IS NOT NULL, {_active('c.rv')}, wv
-FROM c
-"""
+def _decided(clock: str) -> str:
+    return f"(t.f_{clock}_ok IS NOT NULL OR (t.cancelled_at IS NULL AND t.f_{clock}_late <= :capt))"
 
-_RESOLVED = f"""
-WITH c AS (
-  SELECT t.id, unixepoch(t.reported_at) AS r, unixepoch(t.resolved_at) AS rv, p.resolve_min * 60 AS wv,
-    EXISTS (SELECT 1 FROM pauses q WHERE q.ticket_id = t.id) AS held
-  FROM tickets t JOIN sla_policy p ON p.priority = t.priority
-  WHERE t.resolved_at >= :s AND t.resolved_at < :e AND {{scope}})
-SELECT id, {_active('c.rv')}, wv, EXISTS (SELECT 1 FROM tickets n WHERE n.repeat_of = c.id) FROM c
-"""
+
+_BREACHED = "(" + " OR ".join(_missed(c) for c in _CLOCKS) + ")"
+_REFAILED = "EXISTS (SELECT 1 FROM tickets n WHERE n.repeat_of = t.id)"
+
+# One pass over the tickets reported in the period (the tickets_reported index range).
+_REPORTED_SUMS = (
+    "SELECT COUNT(*), TOTAL(t.cancelled_at IS NULL), TOTAL(t.cancelled_at IS NULL AND t.repeat_of IS NOT NULL),"
+    " COUNT(t.f_response_s), TOTAL(t.f_response_s),"
+    " COUNT(CASE WHEN t.channel = 'online' THEN t.f_response_s END),"
+    " TOTAL(CASE WHEN t.channel = 'online' THEN t.f_response_s END),"
+    " COUNT(t.f_onsite_s), TOTAL(t.f_onsite_s), "
+    + ", ".join(f"TOTAL(t.f_{c}_ok IS 1), TOTAL({_decided(c)})" for c in _CLOCKS)
+    + f" FROM tickets t WHERE {_REPORTED}")
+_RESOLVED_SUMS = (
+    "SELECT COUNT(*), TOTAL(t.f_resolve_s), TOTAL(t.f_resolve_ok IS 1), TOTAL(t.f_resolve_s <= 14400),"
+    f" TOTAL({_REFAILED}) FROM tickets t WHERE {_RESOLVED}")
+# Backlog at the end: open now and reported before it, or closed / cancelled after it
+# (three index ranges instead of a scan of every ticket ever reported).
+_BACKLOG = (
+    "SELECT t.id FROM tickets t WHERE t.is_open = 1 AND t.reported_at < :e AND {scope}"
+    " UNION SELECT t.id FROM tickets t WHERE t.closed_at >= :e AND t.reported_at < :e AND {scope}"
+    " UNION SELECT t.id FROM tickets t WHERE t.cancelled_at >= :e AND t.reported_at < :e AND {scope}")
+# The same count without the UNION's temporary b-tree: the three sets do not
+# overlap (a closed or cancelled ticket is no longer open).
+_BACKLOG_COUNT = (
+    "SELECT (SELECT COUNT(*) FROM tickets t WHERE t.is_open = 1 AND t.reported_at < :e AND {scope})"
+    " + (SELECT COUNT(*) FROM tickets t WHERE t.closed_at >= :e AND t.reported_at < :e AND t.is_open = 0 AND {scope})"
+    " + (SELECT COUNT(*) FROM tickets t WHERE t.cancelled_at >= :e AND t.reported_at < :e AND t.is_open = 0"
+    " AND (t.closed_at IS NULL OR t.closed_at < :e) AND {scope})")
+_CALLS = ("FROM callbacks c JOIN tickets t ON t.id = c.ticket_id"
+          " WHERE c.closed_day >= :sd AND c.closed_day < :ed AND {scope}")
+_COMPLAINTS = "FROM complaints k JOIN tickets t ON t.id = k.ticket_id WHERE k.received_at >= :s AND k.received_at < :e AND {scope}"
+_ITEMS = ("FROM improvement_items i JOIN tickets t ON t.id = i.ticket_id"
+          " WHERE i.due_date >= :sd AND i.due_date < :ed AND {scope}")
+
+# The tickets behind each figure (FigureDef.drill), as the figure counts them.
+_DRILL = {
+    "opened": f"SELECT t.id FROM tickets t WHERE {_REPORTED}",
+    "repeats": f"SELECT t.id FROM tickets t WHERE {_REPORTED} AND t.cancelled_at IS NULL AND t.repeat_of IS NOT NULL",
+    "responded": f"SELECT t.id FROM tickets t WHERE {_REPORTED} AND t.f_response_s IS NOT NULL",
+    "arrived": f"SELECT t.id FROM tickets t WHERE {_REPORTED} AND t.f_onsite_s IS NOT NULL",
+    **{f"missed_{c}": f"SELECT t.id FROM tickets t WHERE {_REPORTED} AND {_missed(c)}" for c in _CLOCKS},
+    "breached": f"SELECT t.id FROM tickets t WHERE {_REPORTED} AND {_BREACHED}",
+    "resolved": f"SELECT t.id FROM tickets t WHERE {_RESOLVED}",
+    "late": f"SELECT t.id FROM tickets t WHERE {_RESOLVED} AND t.f_resolve_ok = 0",
+    "refailed": f"SELECT t.id FROM tickets t WHERE {_RESOLVED} AND {_REFAILED}",
+    "closed": "SELECT t.id FROM tickets t WHERE t.closed_at >= :s AND t.closed_at < :e AND {scope}",
+    "cancelled": "SELECT t.id FROM tickets t WHERE t.cancelled_at >= :s AND t.cancelled_at < :e AND {scope}",
+    "backlog": _BACKLOG,
+    "called": f"SELECT c.ticket_id {_CALLS} AND c.status = 'done'",
+    "unsatisfied": f"SELECT c.ticket_id {_CALLS} AND c.status = 'done' AND c.rating = 'unsatisfied'",
+    "unreachable": f"SELECT c.ticket_id {_CALLS} AND c.status = 'unreachable'",
+    "complaints": f"SELECT k.ticket_id {_COMPLAINTS}",
+    "items": f"SELECT i.ticket_id {_ITEMS}",
+}
 
 
 class ReportsRepo(StoreBase):
@@ -196,113 +233,60 @@ class ReportsRepo(StoreBase):
         with self._report_conn(cancel) as conn:
             return self._raw(conn, period, scope, cancel)
 
-    def _rows(self, conn: sqlite3.Connection, sql: str, params: dict[str, Any]) -> list[Any]:
-        cur = conn.cursor()
-        cur.row_factory = None  # plain tuples: tens of thousands of rows
-        return cur.execute(sql, params).fetchall()
+    def _dist(self, conn: sqlite3.Connection, col: str, where: str, p: dict[str, Any], n: int, total: float,
+              extra: str = "") -> fig.Dist:
+        """``n`` durations of ``col`` summing to ``total``, and their nearest-rank
+        median and 80th percentile read by rank in SQL (one sort, no rows fetched)."""
+        if not n:
+            return fig.Dist()
+        k50, k80 = fig.rank(50, n), fig.rank(80, n)
+        at = dict(conn.execute(
+            f"SELECT rn, v FROM (SELECT t.{col} AS v, row_number() OVER (ORDER BY t.{col}) AS rn FROM tickets t"
+            f" WHERE {where} AND t.{col} IS NOT NULL{extra}) WHERE rn IN (:k50, :k80)",
+            {**p, "k50": k50, "k80": k80}).fetchall())
+        return fig.Dist(n, total, at.get(k50), at.get(k80))
 
-    def _raw(self, conn: sqlite3.Connection, period: Period, scope: Scope, cancel: threading.Event | None,
-             ids: dict[str, list[int]] | None = None) -> Raw:
-        """One period's measurements; with ``ids``, also the tickets behind each figure."""
+    def _raw(self, conn: sqlite3.Connection, period: Period, scope: Scope, cancel: threading.Event | None) -> Raw:
+        """One period's measurements: sums and counts over the stored facts (store/derive.py)."""
         p = {**self._bounds(period), "sv": scope.value}
         where = _SCOPE_SQL[scope.kind]
+        rep = _REPORTED.format(scope=where)
         raw = Raw()
-        keep = ids if ids is not None else {}
-        add = (lambda k, i: keep.setdefault(k, []).append(i)) if ids is not None else (lambda k, i: None)
-        met = {c: [0, 0] for c in ("response", "onsite", "resolve")}
-        for row in self._rows(conn, _REPORTED.format(scope=where), p):
-            tid, _prio, channel, _site, _cat, repeat_of, cx = row[:7]
-            raw.opened += 1
-            add("opened", tid)
-            if not cx:
-                raw.opened_not_cancelled += 1
-                if repeat_of is not None:
-                    raw.repeats += 1
-                    add("repeats", tid)
-            missed_any = False
-            for clock, at in (("response", 8), ("onsite", 11), ("resolve", 14)):
-                happened, active, window = row[at], row[at + 1], row[at + 2]
-                if happened:
-                    met[clock][1] += 1
-                    if active <= window:
-                        met[clock][0] += 1
-                    else:
-                        add(f"missed_{clock}", tid)
-                    if clock == "response":
-                        raw.response.append(active)
-                        add("responded", tid)
-                        if channel == "online":
-                            raw.response_online.append(active)
-                    elif clock == "onsite":
-                        raw.arrive.append(active)
-                        add("arrived", tid)
-                elif not cx and active > window:
-                    met[clock][1] += 1
-                    add(f"missed_{clock}", tid)
-                if active > window and (happened or not cx):
-                    missed_any = True
-            if missed_any:
-                add("breached", tid)
-        raw.sla = {c: (m, d) for c, (m, d) in met.items()}
+        row = conn.execute(_REPORTED_SUMS.format(scope=where), p).fetchone()
+        (raw.opened, raw.opened_not_cancelled, raw.repeats, n_resp, s_resp, n_online, s_online, n_arr, s_arr,
+         *sla) = (int(v) if i not in (4, 6, 8) else v for i, v in enumerate(row))
+        raw.sla = {c: (sla[2 * i], sla[2 * i + 1]) for i, c in enumerate(_CLOCKS)}
+        raw.response = self._dist(conn, "f_response_s", rep, p, n_resp, s_resp)
+        raw.response_online = fig.Dist(n_online, s_online)
+        raw.arrive = self._dist(conn, "f_onsite_s", rep, p, n_arr, s_arr)
         self._check(cancel)
-        for tid, active, window, refailed in self._rows(conn, _RESOLVED.format(scope=where), p):
-            raw.resolve.append(active)
-            add("resolved", tid)
-            raw.completed_in_time += active <= window
-            raw.within_4h += active <= 4 * 3600
-            if active > window:
-                add("late", tid)
-            if refailed:
-                raw.refailed += 1
-                add("refailed", tid)
+        n_res, s_res, raw.completed_in_time, raw.within_4h, raw.refailed = (
+            int(v) if i != 1 else v for i, v in enumerate(conn.execute(_RESOLVED_SUMS.format(scope=where), p).fetchone()))
+        raw.resolve = self._dist(conn, "f_resolve_s", _RESOLVED.format(scope=where), p, n_res, s_res)
         self._check(cancel)
-        self._counts(conn, p, where, raw, add)
+        self._counts(conn, p, where, raw)
         return raw
 
-    def _counts(self, conn: sqlite3.Connection, p: dict[str, Any], where: str, raw: Raw, add: Any) -> None:
-        for key, col in (("closed", "closed_at"), ("cancelled", "cancelled_at")):
-            rows = conn.execute(f"SELECT t.id FROM tickets t WHERE t.{col} >= :s AND t.{col} < :e AND {where}", p).fetchall()
-            setattr(raw, key, len(rows))
-            for (tid,) in rows:
-                add(key, tid)
-        # Backlog at the end: open now and reported before it, or closed / cancelled after it
-        # (three index ranges instead of a scan of every ticket ever reported).
-        backlog = conn.execute(
-            f"SELECT t.id FROM tickets t WHERE t.is_open = 1 AND t.reported_at < :e AND {where}"
-            f" UNION SELECT t.id FROM tickets t WHERE t.closed_at >= :e AND t.reported_at < :e AND {where}"
-            f" UNION SELECT t.id FROM tickets t WHERE t.cancelled_at >= :e AND t.reported_at < :e AND {where}",
-            p).fetchall()
-        raw.backlog = len(backlog)
-        for (tid,) in backlog:
-            add("backlog", tid)
-        calls = conn.execute(
-            "SELECT c.ticket_id, c.status, c.rating, c.score FROM callbacks c JOIN tickets t ON t.id = c.ticket_id"
-            f" WHERE c.closed_day >= :sd AND c.closed_day < :ed AND {where}", p).fetchall()
-        for tid, status, rating, score in calls:
-            if status == "done":
-                raw.calls_reached += 1
-                raw.score_sum += score or 0
-                raw.calls_satisfied += rating == "satisfied"
-                add("called", tid)
-                if rating == "unsatisfied":
-                    raw.unsatisfied += 1
-                    add("unsatisfied", tid)
-            elif status == "unreachable":
-                raw.unreachable += 1
-                add("unreachable", tid)
-        for tid, closed_at in conn.execute(
-                "SELECT k.ticket_id, k.closed_at FROM complaints k JOIN tickets t ON t.id = k.ticket_id"
-                f" WHERE k.received_at >= :s AND k.received_at < :e AND {where}", p).fetchall():
-            raw.complaints += 1
-            raw.complaints_closed += closed_at is not None and closed_at < p["e"]
-            add("complaints", tid)
+    def _counts(self, conn: sqlite3.Connection, p: dict[str, Any], where: str, raw: Raw) -> None:
+        count = lambda sql: conn.execute(f"SELECT COUNT(*) FROM ({sql.format(scope=where)})", p).fetchone()[0]  # noqa: E731
+        raw.closed, raw.cancelled = count(_DRILL["closed"]), count(_DRILL["cancelled"])
+        raw.backlog = conn.execute(_BACKLOG_COUNT.format(scope=where), p).fetchone()[0]
+        reached, score, satisfied, unsatisfied, unreachable = conn.execute(
+            "SELECT TOTAL(c.status = 'done'), TOTAL(CASE WHEN c.status = 'done' THEN COALESCE(c.score, 0) END),"
+            " TOTAL(c.status = 'done' AND c.rating = 'satisfied'), TOTAL(c.status = 'done' AND c.rating = 'unsatisfied'),"
+            f" TOTAL(c.status = 'unreachable') {_CALLS.format(scope=where)}", p).fetchone()
+        raw.calls_reached, raw.score_sum, raw.calls_satisfied = int(reached), int(score), int(satisfied)
+        raw.unsatisfied, raw.unreachable = int(unsatisfied), int(unreachable)
+        received, closed = conn.execute(
+            f"SELECT COUNT(*), TOTAL(k.closed_at IS NOT NULL AND k.closed_at < :e) {_COMPLAINTS.format(scope=where)}",
+            p).fetchone()
+        raw.complaints, raw.complaints_closed = int(received), int(closed)
+        # Items are few (a handful a day): on time is the confirming day in the
+        # site's zone, which SQLite cannot work out.
         tz = self.timezone  # type: ignore[attr-defined]
-        for tid, due, state, confirmed_at in conn.execute(
-                "SELECT i.ticket_id, i.due_date, i.state, i.confirmed_at FROM improvement_items i"
-                f" JOIN tickets t ON t.id = i.ticket_id WHERE i.due_date >= :sd AND i.due_date < :ed AND {where}",
-                p).fetchall():
+        for due, state, confirmed_at in conn.execute(
+                f"SELECT i.due_date, i.state, i.confirmed_at {_ITEMS.format(scope=where)}", p).fetchall():
             raw.items_due += 1
-            add("items", tid)
             if state == "confirmed" and confirmed_at:
                 local = from_db(confirmed_at).in_timezone(tz).date().isoformat()  # type: ignore[union-attr]
                 raw.items_on_time += local <= due
@@ -313,11 +297,12 @@ class ReportsRepo(StoreBase):
         """The tickets behind a figure (``drill``: a FigureDef.drill word): how
         many in all, and the first ``limit`` of them by id."""
         scope = scope or Scope()
-        ids: dict[str, list[int]] = {}
+        sql = _DRILL[drill].format(scope=_SCOPE_SQL[scope.kind])
+        p = {**self._bounds(period), "sv": scope.value, "limit": limit}
         with self._report_conn(cancel) as conn:
-            self._raw(conn, period, scope, cancel, ids)
-        wanted = sorted(set(ids.get(drill, [])))
-        return len(wanted), self.drill_rows(wanted[:limit])
+            total = conn.execute(f"SELECT COUNT(*) FROM (SELECT DISTINCT * FROM ({sql}))", p).fetchone()[0]
+            wanted = [r[0] for r in conn.execute(f"SELECT DISTINCT * FROM ({sql}) ORDER BY 1 LIMIT :limit", p).fetchall()]
+        return total, self.drill_rows(wanted)
 
     def drill_rows(self, ids: list[int]) -> list[DrillRow]:
         if not ids:
@@ -332,35 +317,40 @@ class ReportsRepo(StoreBase):
     # --------------------------------------------------------------- charts
     def report_charts(self, period: Period, scope: Scope | None = None, *,
                       cancel: threading.Event | None = None) -> Charts:
+        """Per local day of the period: tickets opened by priority and the
+        share of decided clocks met; breaches by site and equipment type. Each
+        day is its own index range of tickets_reported (a day's bounds in the
+        site's zone are not a fixed offset across a DST change)."""
         scope = scope or Scope()
         tz = self.timezone  # type: ignore[attr-defined]
         days = period.each_day()
-        starts = [int(day_start_utc(d, tz).timestamp()) for d in days]
+        bounds = [to_db(day_start_utc(d, tz)) for d in [*days, period.end]]
         per_priority = {p: [0] * len(days) for p in (1, 2, 3, 4)}
         met = [[0, 0] for _ in days]
-        by_site: Counter[int] = Counter()
-        by_cat: Counter[str] = Counter()
+        where = _SCOPE_SQL[scope.kind]
+        p = {**self._bounds(period), "sv": scope.value}
+        values = ", ".join(f"({i}, :d{i}, :d{i + 1})" for i in range(len(days)))
+        p.update({f"d{i}": b for i, b in enumerate(bounds)})
         with self._report_conn(cancel) as conn:
-            p = {**self._bounds(period), "sv": scope.value}
-            for row in self._rows(conn, _REPORTED.format(scope=_SCOPE_SQL[scope.kind]), p):
-                i = max(0, bisect.bisect_right(starts, row[7]) - 1)
-                per_priority[row[1]][i] += 1
-                missed = False
-                for at in (8, 11, 14):
-                    happened, active, window = row[at], row[at + 1], row[at + 2]
-                    if happened or (not row[6] and active > window):
-                        met[i][1] += 1
-                        met[i][0] += bool(happened and active <= window)
-                        missed = missed or active > window
-                if missed:
-                    by_site[row[3]] += 1
-                    by_cat[row[4]] += 1
+            for i, prio, n, ok, decided in conn.execute(
+                    f"WITH d(i, s, e) AS (VALUES {values})"
+                    f" SELECT d.i, t.priority, COUNT(*), {' + '.join(f'TOTAL(t.f_{c}_ok IS 1)' for c in _CLOCKS)},"
+                    f" {' + '.join(f'TOTAL({_decided(c)})' for c in _CLOCKS)}"
+                    f" FROM d JOIN tickets t ON t.reported_at >= d.s AND t.reported_at < d.e WHERE {where}"
+                    " GROUP BY d.i, t.priority", p):
+                per_priority.setdefault(prio, [0] * len(days))[i] += n
+                met[i][0] += int(ok)
+                met[i][1] += int(decided)
             self._check(cancel)
-            names = dict(conn.execute("SELECT id, name FROM sites").fetchall())
+            breached = f"WHERE {_REPORTED.format(scope=where)} AND {_BREACHED}"
+            by_site = conn.execute(
+                "SELECT t.site_id, COALESCE(s.name, '?'), COUNT(*) FROM tickets t LEFT JOIN sites s ON s.id = t.site_id"
+                f" {breached} GROUP BY t.site_id ORDER BY COUNT(*) DESC, t.site_id", p).fetchall()
+            by_cat = conn.execute(f"SELECT t.category, COUNT(*) FROM tickets t {breached}"
+                                  " GROUP BY t.category ORDER BY COUNT(*) DESC, t.category", p).fetchall()
         return Charts(
             days=days, per_priority=per_priority, sla_trend=[fig.share(m, d) for m, d in met],
-            breaches_site=[(k, names.get(k, "?"), n) for k, n in by_site.most_common()],
-            breaches_category=by_cat.most_common())
+            breaches_site=[(k, name, n) for k, name, n in by_site], breaches_category=[(c, n) for c, n in by_cat])
 
     # ---------------------------------------------------------- scope lists
     def scope_choices(self, kind: str) -> list[tuple[int | str, str]]:

@@ -26,6 +26,7 @@ import json
 import os
 import secrets
 import unicodedata
+from calendar import timegm
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -42,7 +43,10 @@ from .csv_io import inert
 
 Progress = Callable[[str, int, int], None]  # (stage, rows done, rows in all)
 STEP = 500  # rows between two progress calls
-OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "constant_memory": False}
+OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False}
+# Sheets written row after row (every list here): each row goes to disk as it
+# is finished instead of the whole book being held and assembled at the end.
+STREAMED = {**OPTIONS, "constant_memory": True}
 MAX_WIDTH = 60
 
 
@@ -58,6 +62,7 @@ class Sheet:
     def __init__(self, book: Any, name: str, headers: Sequence[str], formats: dict[str, Any], tz: str):
         self.ws = book.add_worksheet(name[:31])
         self.f, self.tz = formats, tz
+        self._offsets: dict[int, float] = {}
         self.widths = [text_width(h) + 2 for h in headers]
         self.row = 1
         for col, h in enumerate(headers):
@@ -68,6 +73,41 @@ class Sheet:
         for col, v in enumerate(values):
             self.put(self.row, col, v)
         self.row += 1
+
+    def add_typed(self, values: Sequence[Any], kinds: Sequence[str]) -> None:
+        """A row whose column types are known (the ticket list, tens of
+        thousands of rows): "time" UTC text from the store written as an Excel
+        serial with the time format, "number", "code" (our own words: no
+        cleaning) or "text" (typed by people: cleaned)."""
+        row, ws, widths = self.row, self.ws, self.widths
+        for col, (v, kind) in enumerate(zip(values, kinds, strict=True)):
+            if v is None or v == "":
+                continue
+            if kind == "time":
+                ws.write_number(row, col, self._serial(v), self.f["time"])
+                width = 17
+            elif kind == "number":
+                ws.write_number(row, col, v)
+                width = len(str(v))
+            else:
+                text = v if kind == "code" else clean(str(v))
+                ws.write_string(row, col, text, self.f["wrap"] if "\n" in text else None)
+                if widths[col] >= MAX_WIDTH or 2 * len(text) + 2 <= widths[col]:
+                    continue  # cannot widen the column (a character takes two columns at most)
+                width = len(text) if text.isascii() and "\n" not in text else text_width(text)
+            widths[col] = max(widths[col], min(MAX_WIDTH, width + 2))
+        self.row += 1
+
+    def _serial(self, text: str) -> float:
+        """Excel's day number of a stored UTC time, in the site's zone (what
+        write_datetime writes, without a datetime object per cell)."""
+        epoch = _epoch(text)
+        offset = self._offsets.get(epoch // 3600)
+        if offset is None:  # zones change offset on the hour at the finest: one lookup an hour
+            hour = epoch // 3600 * 3600
+            offset = datetime.fromtimestamp(hour, _zone(self.tz)).utcoffset().total_seconds()  # type: ignore[union-attr]
+            self._offsets[epoch // 3600] = offset
+        return (epoch + offset) / 86400 + 25569  # 25569: 1970-01-01 in Excel's count
 
     def put(self, row: int, col: int, v: Any) -> None:
         if v is None or v == "":
@@ -101,14 +141,27 @@ class Sheet:
             self.ws.autofilter(0, 0, self.row - 1, max(0, len(self.widths) - 1))
 
 
+# The ticket list's columns that are not people's text (the *_at ones are times).
+TICKET_KINDS = {"id": "number", "priority": "number", "repeat_of": "number", "status": "code", "channel": "code"}
+
+
+def _epoch(text: str) -> int:
+    """Seconds since 1970 of a stored UTC time (store/timeutil.py's fixed form)."""
+    if len(text) == 20 and text[-1] == "Z":
+        return timegm((int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]), int(text[14:16]),
+                       int(text[17:19])))
+    return int(from_db(text).timestamp())  # type: ignore[union-attr]
+
+
 def _zone(tz: str) -> Any:
     from zoneinfo import ZoneInfo
 
     return ZoneInfo(tz)
 
 
-def _book(path: Path) -> tuple[Any, dict[str, Any]]:
-    book = xlsxwriter.Workbook(str(path), OPTIONS)
+def _book(path: Path, *, streamed: bool = True) -> tuple[Any, dict[str, Any]]:
+    """``streamed``: rows strictly in order (no merged cells; the callback form has them)."""
+    book = xlsxwriter.Workbook(str(path), STREAMED if streamed else OPTIONS)
     formats = {
         "head": book.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"}),
         "time": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
@@ -255,10 +308,11 @@ def _ticket_sheet(store: Any, book: Any, f: dict[str, Any], first: date, end: da
                   total: int) -> int:
     columns = COLUMNS["tickets"]
     sheet = Sheet(book, _("Tickets"), list(columns), f, store.timezone)
+    kinds = [TICKET_KINDS.get(k, "time" if k.endswith("_at") else "text") for k in columns]
     n = 0
     for page in store.ticket_rows(first, end):
         for r in page:
-            sheet.add([_t(r[k]) if k.endswith("_at") else r[k] for k in columns])
+            sheet.add_typed([r[k] for k in columns], kinds)
         n += len(page)
         if progress:
             progress("tickets", n, max(n, total))
@@ -278,7 +332,7 @@ def write_callback_form(store: Any, ticket_id: int, path: Path) -> None:
 
 
 def _write_form(store: Any, ticket_id: int, d: dict[str, Any], path: Path) -> None:
-    book, f = _book(path)
+    book, f = _book(path, streamed=False)  # merged cells need the whole sheet in memory
     ws = book.add_worksheet(_("Unsatisfied callback"))
     ws.set_paper(9)  # A4
     ws.set_portrait()
