@@ -247,6 +247,8 @@ class ReportsScreen(Screen[None]):
             pts = [(x, 100 * v) for x, v in zip(ticks, c.sla_trend, strict=True) if v is not None]
             if pts:
                 plt.plot([x for x, _y in pts], [y for _x, y in pts], marker="braille")
+                # The days measured stand out from the line drawn across days without tickets.
+                plt.scatter([x for x, _y in pts], [y for _x, y in pts], marker="●")
             plt.ylim(0, 100)
             plt.yticks([0, 25, 50, 75, 100], ["0", "25", "50", "75", "100"])
             plt.xticks(ticks[::every], labels[::every])
@@ -265,6 +267,8 @@ class ReportsScreen(Screen[None]):
             for r in techs:
                 legend.add_row(Text(f"#{r.rank}"), _name(r.name), Text(show(r.score), justify="right"),
                                key=f"tech:{r.key}")
+            if not techs:  # an empty frame alone reads as broken
+                legend.add_row(Text("–"), Text(_("No evaluated tickets in this month")), Text(""))
         else:
             sites = c.breaches_site[:10]
             plt.title(_("Tickets with a missed clock, by site"))
@@ -277,6 +281,8 @@ class ReportsScreen(Screen[None]):
                 legend.add_row(Text(f"#{i}"), _name(name), Text(str(n), justify="right"), key=f"site:{sid}")
             for cat, n in c.breaches_category[:5]:
                 legend.add_row(Text("·"), _name(cat), Text(str(n), justify="right"), key=f"category:{cat}")
+            if not sites:
+                legend.add_row(Text("–"), Text(_("No missed clocks in this period")), Text(""))
         plot.refresh()
         legend.focus()
 
