@@ -16,6 +16,7 @@ from .schema_later import (  # the steps from 0006 on
     m0008_audit_chain,
     m0009_report_indexes,
     m0010_filter_indexes,
+    m0012_held_totals,
 )
 from .sla import DEFAULT_POLICY
 
@@ -319,5 +320,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0008_audit_chain", m0008_audit_chain),
     ("0009_report_indexes", m0009_report_indexes),
     ("0010_filter_indexes", m0010_filter_indexes),
+    # 0012 (0011 is another branch's step; the order is set when they merge)
+    ("0012_held_totals", m0012_held_totals),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
