@@ -171,20 +171,19 @@ class DispatchGroup(click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list from the map, without importing every command module."""
-        from click.utils import make_default_short_help
-
         lines = command_modules()
         rows = []
         for name in self.list_commands(ctx):
             cmd = self.commands.get(name)
             if cmd is not None and cmd.hidden:
                 continue
-            text = lines[name][1] if name in lines else (cmd.get_short_help_str() if cmd else "")
-            rows.append((name, text))
+            # A stand-in command cuts the line as click cuts a real one's.
+            rows.append((name, cmd if cmd is not None and name not in lines
+                         else click.Command(name, short_help=lines[name][1])))
         if rows:
-            limit = formatter.width - 6 - max(len(name) for name, _text in rows)
+            limit = formatter.width - 6 - max(len(name) for name, _cmd in rows)
             with formatter.section(_("Commands")):
-                formatter.write_dl([(name, make_default_short_help(text, limit)) for name, text in rows])
+                formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in rows])
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
