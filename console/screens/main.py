@@ -268,11 +268,15 @@ class MainScreen(ReopenFile, ScreenLinks, TicketActions):
             self._techs = snap.techs or []
             self.query_one(TechBoard).show(self._techs)
         # Every successful poll, changed or not: the time says the view is live.
-        # Shown with the next clock tick, so a quiet second is one screen update, not two.
+        # After a poll that read no write it is shown with the next clock tick
+        # (a quiet second is one screen update, not two); the first one, one
+        # that read rows, and one after STALE are shown at once.
         read = self.app.clock().in_timezone(self.app.tz).format("HH:mm:ss")  # type: ignore[attr-defined]
         self._live_line = (_("● read {t}").format(t=read) if self.live else _("PAUSED"), not self.live)
-        if self.query_one(StatusBar).alert:  # recovering from STALE: say so at once
-            self._tick_clock()
+        bar = self.query_one(StatusBar)
+        if not bar.live or bar.alert or (snap is not None and snap.rows is not None):
+            bar.set_live(*self._live_line)
+            self._live_line = None
         self._schedule_poll(self.app.poll_seconds)  # type: ignore[attr-defined]
 
     def _show_rows(self, total: int, offset: int, rows: list[QueueRow], cursor: int | None, scroll: int | None) -> None:
