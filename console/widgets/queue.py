@@ -386,14 +386,16 @@ class QueueTable(ScrollView, can_focus=True):
                 self.refresh(Region(0, y, width, 1))
             else:
                 cells.append(y)
-        if len(cells) > 1:
-            # One rectangle over the column instead of a region per line: the
-            # compositor's cost is per region (worst case, every visible
-            # countdown changing each second: ~45 regions a tick), and the few
-            # unchanged cells it repaints with it are a handful of bytes.
-            self.refresh(Region(x, cells[0], w, cells[-1] - cells[0] + 1))
-        elif cells:
-            self.refresh(Region(x, cells[0], w, 1))
+        # One rectangle per run of adjacent changed cells, not a region per
+        # line (worst case, every visible countdown changing each second, is
+        # one region instead of ~45); cells that did not change are not sent.
+        start = None
+        for n, y in enumerate(cells):
+            if start is None:
+                start = y
+            if n + 1 == len(cells) or cells[n + 1] != y + 1:
+                self.refresh(Region(x, start, w, y - start + 1))
+                start = None
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
