@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import faulthandler
 import json
+import os
 import signal
 import statistics
 import sys
@@ -77,9 +78,13 @@ class Writer:
         self.store.close_db()
 
 
-def run(db: Path, seconds: int, quiet: int, settle: float) -> dict:
-    res: dict = {"db": str(db), "seconds": seconds}
-    p = PtyProc([DISPATCH, "--db", str(db)], COLS, ROWS, cwd=str(ROOT))
+def run(db: Path, seconds: int, quiet: int, settle: float, profile: Path | None = None) -> dict:
+    res: dict = {"db": str(db), "seconds": seconds, "load_before": os.getloadavg()}
+    # --profile: the console under cProfile (its main thread: ticks, repaint,
+    # terminal output; the poll runs in worker threads), written when it quits.
+    argv = ([sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "console.cli", "--db", str(db)]
+            if profile else [DISPATCH, "--db", str(db)])
+    p = PtyProc(argv, COLS, ROWS, cwd=str(ROOT))
     writer = Writer(db)
     try:
         t = p.wait_for(ROW_RX, 60)
@@ -97,6 +102,7 @@ def run(db: Path, seconds: int, quiet: int, settle: float) -> dict:
         per_s: list[int] = []
         cpu: list[float] = []
         rss: dict[int, float] = {}
+        marks: dict[int, dict[str, float]] = {}  # the figures so far, at 1, 5 and 10 minutes
         writes = 0
         start = time.perf_counter()
         cpu_prev = p.cpu_seconds()
@@ -110,13 +116,16 @@ def run(db: Path, seconds: int, quiet: int, settle: float) -> dict:
             cpu_prev = now_cpu
             if i + 1 in MARKS or i + 1 == seconds:
                 rss[i + 1] = (p.rss_kb() or 0) / 1024
+                marks[i + 1] = {"bytes_median": statistics.median(per_s), "bytes_worst": max(per_s),
+                                "cpu_ms_per_s": statistics.mean(cpu), "rss_mb": rss[i + 1],
+                                "load": os.getloadavg()[0]}
                 log(f"  {i + 1:4d} s: median {statistics.median(per_s):.0f} B/s, worst {max(per_s)}, "
-                    f"CPU {statistics.mean(cpu):.1f} ms/s, RSS {rss[i + 1]:.1f} MB")
+                    f"CPU {statistics.mean(cpu):.1f} ms/s, RSS {rss[i + 1]:.1f} MB, load {os.getloadavg()[0]:.2f}")
             if p.proc.poll() is not None:
                 raise SystemExit("the console exited:\n" + p.text()[-2000:])
         res.update(writes=writes, bytes_median=statistics.median(per_s), bytes_worst=max(per_s),
                    bytes_mean=statistics.mean(per_s), cpu_ms_per_s=statistics.mean(cpu), rss_mb=rss,
-                   per_second=per_s)
+                   marks=marks, per_second=per_s, load_after=os.getloadavg())
         return res
     finally:
         writer.close()
@@ -126,19 +135,28 @@ def run(db: Path, seconds: int, quiet: int, settle: float) -> dict:
 
 
 def report(res: dict) -> str:
-    rss = res["rss_mb"]
-    marks = ", ".join(f"{s // 60 if s % 60 == 0 else s}{' min' if s % 60 == 0 else ' s'}: {mb:.1f} MB"
-                      for s, mb in sorted(rss.items()))
+    """One column per mark (1, 5, 10 minutes: the figures over the run so far)."""
+    marks = {int(k): v for k, v in res["marks"].items()}
+    heads = [f"{k // 60} min" if k % 60 == 0 else f"{k} s" for k in sorted(marks)]
+    cols = [marks[k] for k in sorted(marks)]
+
+    def row(name: str, key: str, fmt: str, floor: str, goal: str) -> str:
+        return (f"{name:<24}" + "".join(f"{format(c[key], fmt):>10}" for c in cols)
+                + f"{floor:>12}{goal:>10}")
+
+    load = lambda xs: "/".join(f"{x:.2f}" for x in xs)  # noqa: E731
     lines = [
         f"busy center: {res['db']} at {COLS}×{ROWS}, {res['writes']} changes in {res['seconds']} s",
-        f"{'figure':<28}{'console':>26}{'floor':>14}{'goal':>10}",
-        f"{'bytes/s median':<28}{res['bytes_median']:>26,.0f}{FLOOR_BYTES:>14}{'≤ 2,048':>10}",
-        f"{'bytes/s worst second':<28}{res['bytes_worst']:>26,.0f}{'':>14}{'':>10}",
-        f"{'bytes/s quiet (no writes)':<28}{res['quiet_bytes_per_s']:>26,.0f}{'':>14}{'':>10}",
-        f"{'CPU ms/s':<28}{res['cpu_ms_per_s']:>26.1f}{'—':>14}{'≤ 20':>10}",
-        f"{'CPU ms/s quiet':<28}{res['quiet_cpu_ms_per_s']:>26.1f}{'':>14}{'':>10}",
-        f"{'RSS':<28}{marks:>26}{'—':>14}{'≤ 80 MB':>10}",
-        f"{'first paint':<28}{res['first_paint_s']:>25.2f}s{'':>14}{'':>10}",
+        f"load average (1/5/15 min) before {load(res['load_before'])}, after {load(res['load_after'])}"
+        " (2 cores, shared)",
+        f"{'figure':<24}" + "".join(f"{h:>10}" for h in heads) + f"{'floor':>12}{'goal':>10}",
+        row("bytes/s median", "bytes_median", ",.0f", FLOOR_BYTES, "≤ 2,048"),
+        row("bytes/s worst second", "bytes_worst", ",.0f", "", ""),
+        row("CPU ms/s", "cpu_ms_per_s", ".1f", "—", "≤ 20"),
+        row("RSS MB", "rss_mb", ".1f", "—", "≤ 80"),
+        row("load (1 min)", "load", ".2f", "", ""),
+        f"quiet (no writes, {res.get('quiet_s', '')} s first): {res['quiet_bytes_per_s']:,.0f} B/s,"
+        f" {res['quiet_cpu_ms_per_s']:.1f} ms/s CPU; first paint {res['first_paint_s']:.2f} s",
     ]
     return "\n".join(lines)
 
@@ -151,6 +169,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=600, help="the busy window (default 600: 10 minutes)")
     ap.add_argument("--quiet", type=int, default=15, help="seconds without writes first (default 15)")
     ap.add_argument("--settle", type=float, default=3.0)
+    ap.add_argument("--profile", type=Path, help="run the console under cProfile, stats written to this file")
     args = ap.parse_args()
     db = args.db
     if not args.in_place:
@@ -158,7 +177,8 @@ def main() -> None:
         db = OUT / "busy.db"
         log(f"copying {args.db} to {db}")
         copy_db(args.db, db)
-    res = run(db, args.seconds, args.quiet, args.settle)
+    res = run(db, args.seconds, args.quiet, args.settle, args.profile)
+    res["quiet_s"] = args.quiet
     text = report(res)
     print(text)
     (OUT / "busy.txt").write_text(text + "\n")

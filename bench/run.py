@@ -135,7 +135,7 @@ def create_ticket(db: Path, at: str = "second") -> tuple[str, int | None]:
 
     from store import Store
 
-    store = Store(db, actor="bench-writer")
+    store = Store(db)  # as the OS login: roles are enforced, and the file's builder is its manager
     token = "BNCH" + uuid.uuid4().hex[:6].upper()
     top = store.queue(limit=1)
     response = store.policy()[1].response_min

@@ -18,6 +18,7 @@ from .schema_later import (  # the steps from 0006 on
     m0009_report_indexes,
     m0010_filter_indexes,
     m0011_user_language,
+    m0012_held_totals,
 )
 from .sla import DEFAULT_POLICY
 
@@ -323,6 +324,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0009_report_indexes", m0009_report_indexes),
     ("0010_filter_indexes", m0010_filter_indexes),
     ("0011_user_language", m0011_user_language),
+    ("0012_held_totals", m0012_held_totals),
     ("0013_report_facts", m0013_report_facts),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -162,10 +162,75 @@ def run_console(store: Store) -> None:
     make_app(store, settings=settings).run(mouse=settings.mouse)
 
 
+def command_modules() -> dict[str, tuple[str, str]]:
+    """Each command -> (its module in console.cli, its line in ``dispatch --help``).
+
+    Opening the console imports none of these modules (the command groups
+    cost ~190 ms of start-up); a command's module is imported when it is run
+    or its own help is asked for, and registers its commands on ``cli``.
+    A function, so the help lines are translated in the language in force
+    when the list is shown. tests/test_lazy_cli.py checks this against the
+    modules' own commands."""
+    return {
+        "backup": ("backup", _("Copy the file safely while others work, and check the copy.")),
+        "calendar": ("calendar", _("Show or change the business-hours calendar and holidays.")),
+        "callbacks": ("loop", _("The daily callbacks: plan a day, list the calls.")),
+        "check": ("admin", _("Check the file: integrity, schema version and the audit history.")),
+        "complaints": ("items", _("Complaints against tickets: accept, investigate, handle, follow up, close.")),
+        "demo": ("demo", _("Build (or rebuild) the demo database and open it.")),
+        "equipment": ("reference", _("Equipment (assets by tag): add, list, edit, retire.")),
+        "export": ("reports", _("Workbooks (.xlsx) and ticket exports (CSV, JSON).")),
+        "import": ("reference", _("Import a CSV file into a table (sites, equipment, technicians, users).")),
+        "init": ("admin", _("Create a database, or upgrade one and change its settings.")),
+        "items": ("items", _("Improvement items from unsatisfied callbacks and complaints.")),
+        "queue": ("queue", _("Print the live queue as a table, CSV or JSON.")),
+        "recompute": ("recompute", _("Finish recomputing deadlines after a calendar or SLA change.")),
+        "report": ("reports", _("The managers' figures for a month, a week, a day or a range.")),
+        "restore": ("backup", _("Put a checked backup in place of the file.")),
+        "scores": ("loop", _("A month's ranking of technicians and teams.")),
+        "serve": ("serve", _("Serve the console to web browsers (one console per tab, on the same file).")),
+        "set": ("admin", _("Change a setting (timezone, center_name, currency, repeat_window_days, calendar, …).")),
+        "site": ("reference", _("Sites (branches): add, list, edit, retire.")),
+        "sla": ("reference", _("The SLA policy: minutes to respond, be on site and resolve, per priority.")),
+        "team": ("reference", _("Teams: add, list, edit, retire.")),
+        "tech": ("reference", _("Technicians: add, list, edit, retire, and on/off duty.")),
+        "ticket": ("queue", _("Print one ticket with its clocks and timeline.")),
+        "user": ("users", _("People who may use the file, and their roles (managers only).")),
+    }
+
+
 class DispatchGroup(click.Group):
     """Every error is one line ``dispatch: error: …`` and exit status 2: a
     StoreError, a usage error from click, or a bug (DISPATCH_DEBUG=1 shows
-    its traceback)."""
+    its traceback). Commands are loaded on first use (``command_modules``)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(command_modules()))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            where = command_modules().get(cmd_name)
+            if where is not None:
+                import importlib
+
+                importlib.import_module(f"{__package__}.{where[0]}")  # registers its commands on cli
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from the map, without importing every command module."""
+        lines = command_modules()
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.commands.get(name)
+            if cmd is not None and cmd.hidden:
+                continue
+            # A stand-in command cuts the line as click cuts a real one's.
+            rows.append((name, cmd if cmd is not None and name not in lines
+                         else click.Command(name, short_help=lines[name][1])))
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _cmd in rows)
+            with formatter.section(_("Commands")):
+                formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in rows])
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

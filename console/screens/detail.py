@@ -26,9 +26,9 @@ from ..format import STATE_SYMBOL, clock_title, fit, local_time, pad, state_labe
 from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
 
-# Timeline entries mounted at a time: a ticket with thousands of audit events
-# paints its first screen at once; the next page is mounted when the page
-# is scrolled near its end (a widget per line is what costs, not the query).
+# Timeline entries read and mounted at a time: a ticket with thousands of
+# audit events paints its first screen at once; the next page is read from
+# the store and mounted when the page is scrolled near its end.
 TIMELINE_PAGE = 25
 
 
@@ -89,10 +89,13 @@ class DetailScreen(TicketActions):
         self._clocks_text: Content | None = None
         self._shown: tuple[Any, ...] | None = None
         self._links: list[int] = []
-        # The timeline, put into words and mounted a page at a time.
-        self._events: list[Event] = []
+        # The timeline, read, put into words and mounted a page at a time.
         self._names: Names | None = None
-        self._mounted = 0
+        self._mounted = 0  # entries shown
+        self._total = 0  # events the ticket has
+        self._last_id = 0  # the last shown event's id: the next page starts after it
+        self._mode: str | None = None  # the arrival mode in force after the last shown event
+        self._fetching = False
         self._tz = ""
 
     def compose(self) -> ComposeResult:
@@ -171,8 +174,12 @@ class DetailScreen(TicketActions):
     def load(self) -> None:
         store = self.app.store  # type: ignore[attr-defined]
         try:
+            # A reload reads as many events as the reader had scrolled to (and,
+            # when all were shown, the new ones too).
+            keep = max(TIMELINE_PAGE, self._mounted + (TIMELINE_PAGE if self._mounted >= self._total else 0))
             data = (store.ticket(self.ticket_id), store.clocks(self.ticket_id),
-                    store.linked(self.ticket_id), store.timeline(self.ticket_id),
+                    store.linked(self.ticket_id),
+                    (store.timeline_page(self.ticket_id, 0, keep), store.timeline_count(self.ticket_id)),
                     {tech.id: tech.name for tech in store.technicians(include_retired=True)})
         except Exception as exc:
             self.app.call_from_thread(self.notify, clean(str(exc), single_line=True), severity="error", markup=False)
@@ -220,7 +227,8 @@ class DetailScreen(TicketActions):
         self.call_after_refresh(self._render_clocks)
 
     def show(
-        self, t: Ticket, clocks: list[ClockStatus], linked: list[Ticket], events: list[Event], names: dict[int, str],
+        self, t: Ticket, clocks: list[ClockStatus], linked: list[Ticket], timeline: tuple[list[Event], int],
+        names: dict[int, str],
     ) -> None:
         self.ticket = t
         self.refresh_bindings()  # the footer offers what this state allows
@@ -264,12 +272,12 @@ class DetailScreen(TicketActions):
 
         # The lists below are rebuilt only when they changed: a live reload
         # must not move the highlighted link or repaint the whole history.
-        shown = (linked, events, names, tz)
+        shown = (linked, timeline, names, tz)
         if shown == self._shown:
             return
         self._shown = shown
         self._show_links(t, linked, tz)
-        self._show_timeline(t, events, names, tz)
+        self._show_timeline(t, *timeline, names, tz)
 
     def _show_links(self, t: Ticket, linked: list[Ticket], tz: str) -> None:
         links = self.query_one(LinkList)
@@ -289,36 +297,57 @@ class DetailScreen(TicketActions):
             links.highlighted = min(was or 0, len(linked) - 1)
         self.refresh_bindings()
 
-    def _show_timeline(self, t: Ticket, events: list[Event], names: dict[int, str], tz: str) -> None:
-        lookup = Names(names, {t.site_id: t.site_name},
-                       {t.equipment_id: t.equipment_tag} if t.equipment_id and t.equipment_tag else {})
-        # A live reload keeps as many entries mounted as the reader had scrolled to.
-        keep = max(TIMELINE_PAGE, self._mounted)
-        self._events, self._names, self._tz, self._mounted = events, lookup, tz, 0
+    def _show_timeline(self, t: Ticket, events: list[Event], total: int, names: dict[int, str], tz: str) -> None:
+        """The first page(s) of the timeline, ``events`` of ``total``."""
+        self._names = Names(names, {t.site_id: t.site_name},
+                            {t.equipment_id: t.equipment_tag} if t.equipment_id and t.equipment_tag else {})
+        self._tz, self._total, self._mounted, self._last_id, self._mode = tz, total, 0, 0, None
         with self.app.batch_update():
             self.query_one("#timeline").remove_children()
-            self.more_timeline(keep)
+            self._mount_events(events)
 
     def more_timeline(self, count: int = TIMELINE_PAGE) -> None:
-        """Mount the next ``count`` timeline entries (none left: nothing)."""
-        start = self._mounted
-        events = self._events[start:start + count]
-        left = len(self._events) - start - len(events)
+        """Read and mount the next ``count`` timeline entries (none left, or a
+        page already on its way: nothing)."""
+        if self._fetching or self._names is None or self._mounted >= self._total:
+            return
+        self._fetching = True
+        self._read_more(self._last_id, count)
+
+    @work(thread=True, group="timeline", exit_on_error=False)
+    def _read_more(self, after_id: int, count: int) -> None:
+        try:
+            events = self.app.store.timeline_page(self.ticket_id, after_id, count)  # type: ignore[attr-defined]
+        except Exception as exc:
+            events = []
+            self.app.call_from_thread(self.notify, clean(str(exc), single_line=True), severity="error", markup=False)
+        self.app.call_from_thread(self._more_read, after_id, events)
+
+    def _more_read(self, after_id: int, events: list[Event]) -> None:
+        self._fetching = False
+        if after_id == self._last_id:  # else a reload rebuilt the timeline meanwhile
+            self._mount_events(events)
+
+    def _mount_events(self, events: list[Event]) -> None:
+        """Put a page of events into words (that page only) and mount it after the others."""
+        tz, names = self._tz, self._names
+        if events and names is not None:
+            page = entries(events, names, tz, self._mode)
+            self._mode = mode_before(events, self._mode)
+            self._mounted += len(events)
+            self._last_id = events[-1].id
+            widgets: list[Static] = []
+            for entry in page:
+                widgets.append(Static(Content.assemble(
+                    f"{local_time(entry.at, tz, 'MM-DD HH:mm:ss')}  {fit(entry.actor, 10)}  ", (entry.verb, "bold"))))
+                if entry.changes:
+                    widgets.append(Static(Content(" · ".join(entry.changes)), classes="changes"))
+            self.query_one("#timeline").mount_all(widgets)
+        elif not events:  # nothing more after all (the count was read before): stop asking
+            self._total = self._mounted
+        left = self._total - self._mounted
         more = self.query_one("#timeline-more", Static)
         more.display = left > 0
         if left > 0:
             more.update(Content.styled(ngettext("… {n} more event: scroll down to show it",
                                                 "… {n} more events: scroll down to show them", left).format(n=left), "dim"))
-        if not events or self._names is None:
-            return
-        self._mounted += len(events)
-        tz = self._tz
-        # Words for this page only (5,000 events take ~300 ms to put into words).
-        page = entries(events, self._names, tz, mode_before(self._events[:start]))
-        widgets: list[Static] = []
-        for entry in page:
-            widgets.append(Static(Content.assemble(
-                f"{local_time(entry.at, tz, 'MM-DD HH:mm:ss')}  {fit(entry.actor, 10)}  ", (entry.verb, "bold"))))
-            if entry.changes:
-                widgets.append(Static(Content(" · ".join(entry.changes)), classes="changes"))
-        self.query_one("#timeline").mount_all(widgets)

@@ -90,6 +90,9 @@ class MainScreen(ReopenFile, ScreenLinks, TicketActions):
         self._data_version = -1
         self._last_check: DateTime | None = None
         self._poll_timer: Timer | None = None
+        # The read time, and counts moved only by clocks crossing: shown with the next clock tick.
+        self._live_line: tuple[str, bool] | None = None
+        self._live_counts: QueueCounts | None = None
         self._failures = 0
         # A refresh asked for (own write, filter change) survives a poll being
         # superseded by a newer one in the exclusive worker group.
@@ -112,7 +115,7 @@ class MainScreen(ReopenFile, ScreenLinks, TicketActions):
         yield Static("", id="filterline")
         yield Static("", id="too-small")
         with Horizontal(id="body"):
-            yield QueueTable(self.app.clock, id="queue")  # type: ignore[attr-defined]
+            yield QueueTable(self.app.clock, own_tick=False, id="queue")  # type: ignore[attr-defined]
             yield TechBoard(id="board")
         # Compact: a one-line bar shows the text itself, not the top of a boxed input.
         yield Input(placeholder=search_placeholder(), id="search", compact=True)
@@ -153,7 +156,17 @@ class MainScreen(ReopenFile, ScreenLinks, TicketActions):
                 _("Terminal too small: need 80×24, have {w}×{h}.").format(w=width, h=height))
 
     def _tick_clock(self) -> None:
-        self.query_one(StatusBar).set_clock(self.app.clock(), self.app.tz)  # type: ignore[attr-defined]
+        """Each second: the countdowns, the clock and what the last poll read,
+        together (one screen update a second when nothing was written)."""
+        self.table.tick()
+        bar = self.query_one(StatusBar)
+        if self._live_line is not None:
+            bar.set_live(*self._live_line)
+            self._live_line = None
+        if self._live_counts is not None:
+            bar.set_counts(self._live_counts)
+            self._live_counts = None
+        bar.set_clock(self.app.clock(), self.app.tz)  # type: ignore[attr-defined]
 
     # -------------------------------------------------------------- polling
     def _view_state(self) -> tuple[int | None, int | None, int, int, int]:
@@ -240,7 +253,11 @@ class MainScreen(ReopenFile, ScreenLinks, TicketActions):
             self.refresh_bindings()
         if snap is not None:
             self._counts = snap.counts
-            self.query_one(StatusBar).set_counts(snap.counts)
+            if snap.rows is None:  # only clocks crossed: shown with the next clock tick (one update a second)
+                self._live_counts = snap.counts
+            else:
+                self._live_counts = None
+                self.query_one(StatusBar).set_counts(snap.counts)
             if snap.due is not None:
                 self.query_one(StatusBar).set_due(*snap.due)
             self._notify_crossings(snap.crossings)
@@ -255,8 +272,15 @@ class MainScreen(ReopenFile, ScreenLinks, TicketActions):
             self._techs = snap.techs or []
             self.query_one(TechBoard).show(self._techs)
         # Every successful poll, changed or not: the time says the view is live.
+        # After a poll that read no write it is shown with the next clock tick
+        # (a quiet second is one screen update, not two); the first one, one
+        # that read rows, and one after STALE are shown at once.
         read = self.app.clock().in_timezone(self.app.tz).format("HH:mm:ss")  # type: ignore[attr-defined]
-        self.query_one(StatusBar).set_live(_("● read {t}").format(t=read) if self.live else _("PAUSED"), not self.live)
+        self._live_line = (_("● read {t}").format(t=read) if self.live else _("PAUSED"), not self.live)
+        bar = self.query_one(StatusBar)
+        if not bar.live or bar.alert or (snap is not None and snap.rows is not None):
+            bar.set_live(*self._live_line)
+            self._live_line = None
         self._schedule_poll(self.app.poll_seconds)  # type: ignore[attr-defined]
 
     def _show_rows(self, total: int, offset: int, rows: list[QueueRow], cursor: int | None, scroll: int | None) -> None:

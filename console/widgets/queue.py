@@ -208,9 +208,12 @@ class QueueTable(ScrollView, can_focus=True):
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, QueueTable.WindowNeeded)
 
-    def __init__(self, clock: Callable[[], DateTime], **kwargs: object) -> None:
+    def __init__(self, clock: Callable[[], DateTime], own_tick: bool = True, **kwargs: object) -> None:
+        """``own_tick=False``: the screen calls tick() from its own 1-second
+        clock, so the countdowns and the clock repaint in one screen update."""
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.clock = clock
+        self.own_tick = own_tick
         self.total = 0
         self.start = 0
         self.rows: list[QueueRow] = []
@@ -226,7 +229,8 @@ class QueueTable(ScrollView, can_focus=True):
         self._sites = SiteNames()
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, self.tick, name="countdown")
+        if self.own_tick:
+            self.set_interval(1.0, self.tick, name="countdown")
 
     def on_focus(self) -> None:
         self._styles.clear()
@@ -376,6 +380,7 @@ class QueueTable(ScrollView, can_focus=True):
         cols = {c.key: (x, w) for c, x, w in self._layout(width)}
         x, w = cols["left"]
         top = int(self.scroll_offset.y)
+        cells: list[int] = []  # lines whose countdown cell changed
         for y in range(1, self.scrollable_content_region.height):
             row = self.row_at(top + y - 1)
             if row is None:
@@ -387,7 +392,17 @@ class QueueTable(ScrollView, can_focus=True):
             if drawn[1] != state:
                 self.refresh(Region(0, y, width, 1))
             else:
-                self.refresh(Region(x, y, w, 1))
+                cells.append(y)
+        # One rectangle per run of adjacent changed cells, not a region per
+        # line (worst case, every visible countdown changing each second, is
+        # one region instead of ~45); cells that did not change are not sent.
+        start = None
+        for n, y in enumerate(cells):
+            if start is None:
+                start = y
+            if n + 1 == len(cells) or cells[n + 1] != y + 1:
+                self.refresh(Region(x, start, w, y - start + 1))
+                start = None
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -449,7 +464,9 @@ class QueueTable(ScrollView, can_focus=True):
         head = {"sym": STATE_SYMBOL.get(state or "ok", " "), "left": left, "clock": clock_label(row.next_clock)}
         # Cells of known width: no need to measure the whole line again.
         text = " ".join(fit(head[c.key], w, right=c.key == "left") for c, _x, w in cols if c.key in head)
-        return Strip([Segment(text + " " + self._tail(row, cols, width), style)], width)
+        # Two segments: cropping the line to the countdown cell (the tick's
+        # repaint) measures each one, and the tail's width is cached by text.
+        return Strip([Segment(text + " ", style), Segment(self._tail(row, cols, width), style)], width)
 
     def _row_style(self, kind: str, state: str | None, cursor: bool) -> Style:
         key = f"row:{kind}:{state}:{cursor}"

@@ -15,8 +15,7 @@ from ..rows import _technician
 
 TECHNICIAN_SELECT = """
 SELECT tech.*, teams.name AS team_name,
-  (SELECT COUNT(*) FROM tickets t WHERE t.is_open = 1 AND t.technician_id = tech.id
-     AND t.status IN ('assigned', 'onsite', 'waiting')) AS open_load,
+  COALESCE((SELECT l.open_load FROM technician_load l WHERE l.technician_id = tech.id), 0) AS open_load,
   COALESCE(
     (SELECT MIN(t.id) FROM tickets t WHERE t.is_open = 1 AND t.technician_id = tech.id
        AND t.status = 'onsite'),
@@ -111,7 +110,8 @@ class PeopleRepo(StoreBase):
 
     # ---------------------------------------------------------- technicians
     def technicians(self, include_retired: bool = False) -> list[Technician]:
-        # Correlated counts use the (technician_id, status) index: no scan of open tickets.
+        # The load is kept by triggers (technician_load, migration held_totals); the
+        # current ticket is a MIN through the (technician_id, status) index.
         where = "" if include_retired else " WHERE tech.retired = 0"
         return [_technician(r) for r in self._q(TECHNICIAN_SELECT + where + " ORDER BY teams.name, tech.name")]
 

@@ -20,7 +20,6 @@ from ..rows import (
     _escape_like,
     _queue_row,
 )
-from ..sla import AT_RISK_SHARE
 from ..timeutil import to_db
 from .search import TRIGRAM, text_condition
 
@@ -123,17 +122,15 @@ class QueueRepo(StoreBase):
         risk_at < due_at always, so the running at-risk count is a difference."""
         p = {"now": to_db(now or self.now())}
         one = lambda sql: self._q(sql, p)[0][0]  # noqa: E731
-        # Kept by triggers (migration filter_indexes): one row, not 100,000 index entries.
-        total, unassigned = self._q("SELECT open, unassigned FROM queue_totals")[0]
+        # Kept by triggers (migrations filter_indexes, held_totals): one row,
+        # not 100,000 index entries. Held clocks do not move, so their counts
+        # need no time; running ones are two index range counts.
+        total, unassigned, held_breached, held_at_risk = self._q(
+            "SELECT open, unassigned, held_breached, held_at_risk FROM queue_totals")[0]
         breached = one("SELECT COUNT(*) FROM tickets WHERE is_open = 1 AND due_at <= :now")
         risky = one("SELECT COUNT(*) FROM tickets WHERE is_open = 1 AND risk_at <= :now")
-        # Clocks stopped while waiting: few rows, found through the NULL end of tickets_due.
-        held = self._q(
-            "SELECT COALESCE(SUM(frozen_left_s <= 0), 0),"
-            f" COALESCE(SUM(frozen_left_s > 0 AND frozen_left_s <= window_s * {AT_RISK_SHARE}), 0)"
-            " FROM tickets INDEXED BY tickets_held WHERE is_open = 1 AND due_at IS NULL AND next_clock IS NOT NULL",
-            p)[0]
-        return QueueCounts(open=total, breached=breached + held[0], at_risk=risky - breached + held[1],
+        return QueueCounts(open=total, breached=breached + held_breached,
+                           at_risk=risky - breached + held_at_risk,
                            unassigned=unassigned)
 
     def crossings(self, since: DateTime, until: DateTime) -> list[Crossing]:

@@ -74,6 +74,16 @@ class TicketRepo(StoreBase):
         rows = self._q("SELECT * FROM events WHERE ticket_id = ? ORDER BY id", (ticket_id,))
         return [_event_model(r) for r in rows]
 
+    def timeline_page(self, ticket_id: int, after_id: int = 0, limit: int = 50) -> list[Event]:
+        """The next ``limit`` events after event ``after_id``, in order: a long
+        history is read a page at a time (the index on ticket_id holds the id)."""
+        rows = self._q("SELECT * FROM events WHERE ticket_id = ? AND id > ? ORDER BY id LIMIT ?",
+                       (ticket_id, after_id, limit))
+        return [_event_model(r) for r in rows]
+
+    def timeline_count(self, ticket_id: int) -> int:
+        return self._q("SELECT COUNT(*) FROM events WHERE ticket_id = ?", (ticket_id,))[0][0]
+
     def events(self, limit: int = 100) -> list[Event]:
         rows = self._q("SELECT * FROM events ORDER BY id DESC LIMIT ?", (limit,))
         return [_event_model(r) for r in rows]
