@@ -7,6 +7,7 @@ Headless commands (everything but the console itself) never import textual:
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
@@ -65,7 +66,41 @@ def forget_help_options(command: click.Command) -> None:
         forget_help_options(sub)
 
 
+# Characters a terminal draws two cells wide, and where a line of them may break.
+_WIDE_RUN = re.compile(r"([\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef])")
+
+
+def wrap_in_cells() -> None:
+    """Click wraps help text by counting characters, and breaks lines only at
+    spaces: a Chinese sentence (no spaces, two cells a character) ran past the
+    terminal's edge. Its wrapper measures through one function (``term_len``)
+    and splits words in one method: measure in cells, and let a line break
+    between any two wide characters. Click internals: if they move, help text
+    is still right, only wrapped as before."""
+    try:
+        import click._textwrap as textwrap_mod
+        import click.formatting
+        from click._compat import _ansi_re
+    except ImportError:
+        return
+    if not hasattr(textwrap_mod, "term_len") or not hasattr(click.formatting, "term_len"):
+        return
+
+    def cells(text: str) -> int:
+        return cell_len(_ansi_re.sub("", text))
+
+    split = textwrap_mod.TextWrapper._split
+
+    def split_wide(self: Any, text: str) -> list[str]:
+        return [piece for chunk in split(self, text) for piece in _WIDE_RUN.split(chunk) if piece]
+
+    textwrap_mod.term_len = cells
+    click.formatting.term_len = cells
+    textwrap_mod.TextWrapper._split = split_wide  # type: ignore[method-assign]
+
+
 route_click_words()
+wrap_in_cells()
 
 DATA_HOME = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "dispatch-console"
 
@@ -179,7 +214,7 @@ def command_modules() -> dict[str, tuple[str, str]]:
         "complaints": ("items", _("Complaints against tickets: accept, investigate, handle, follow up, close.")),
         "demo": ("demo", _("Build (or rebuild) the demo database and open it.")),
         "equipment": ("reference", _("Equipment (assets by tag): add, list, edit, retire.")),
-        "export": ("reports", _("Workbooks (.xlsx) and ticket exports (CSV, JSON).")),
+        "export": ("reports", _("Workbooks (.xlsx) and data exports (CSV, JSON).")),
         "import": ("reference", _("Import a CSV file into a table (sites, equipment, technicians, users).")),
         "init": ("admin", _("Create a database, or upgrade one and change its settings.")),
         "items": ("items", _("Improvement items from unsatisfied callbacks and complaints.")),
