@@ -67,7 +67,8 @@ class ActionForm(FormModal[Any]):
                 widget: Widget
                 if f.kind == "select":
                     widget = Select(f.options, value=f.value if f.value is not None else Select.NULL,
-                                    allow_blank=f.value is None, id=f"f-{f.name}", compact=True)
+                                    allow_blank=f.value is None, id=f"f-{f.name}", compact=True,
+                                    prompt=_("Choose…"))  # Textual's own prompt is English
                 elif f.kind == "text":
                     widget = TextArea(f.value or "", id=f"f-{f.name}", soft_wrap=True, compact=True)
                 else:

@@ -300,7 +300,8 @@ class RecordForm(FormModal[Any]):
                         value = options[0][1]  # one team so far: that is the one
                     known = value in [v for _label, v in options]
                     widget = Select(options, value=value if known else Select.NULL,
-                                    allow_blank=f.optional_choice or not known, id=f"f-{f.name}", compact=True)
+                                    allow_blank=f.optional_choice or not known, id=f"f-{f.name}", compact=True,
+                                    prompt=_("Choose…"))  # Textual's own prompt is English
                 elif f.kind == "picker":
                     assert f.search is not None
                     search = f.search
