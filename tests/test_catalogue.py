@@ -79,3 +79,22 @@ def test_placeholder_check_catches_a_lost_placeholder() -> None:
     assert placeholders("{n} tickets for {name}") == sorted(["{n}", "{name}"])
     assert placeholders("{n} 张工单") != placeholders("{n} tickets for {name}")
     assert placeholders("100%% done {x:,}") == ["{x:,}"]
+
+
+def test_no_marked_string_hides_inside_an_f_string() -> None:
+    """Babel's extractor does not look inside f-strings, so ``f"{_('due')} …"``
+    would never reach the catalogue (and would show in English for ever)."""
+    import ast
+
+    hidden = []
+    for package in ("console", "store", "demo_data"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.JoinedStr):
+                    continue
+                for inner in ast.walk(node):
+                    if (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name)
+                            and inner.func.id in ("_", "N_", "ngettext", "pgettext")
+                            and inner.args and isinstance(inner.args[0], ast.Constant)):
+                        hidden.append(f"{path.relative_to(ROOT)}:{inner.lineno}")
+    assert not hidden, hidden

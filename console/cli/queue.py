@@ -117,7 +117,7 @@ def _line(row: QueueRow, now: DateTime, tz: str) -> dict[str, Any]:
     if row.next_clock is None:
         deadline, seconds = "—", None
     elif row.due_at is None:
-        deadline, seconds = f"{clock_label(row.next_clock)} {_('on hold')}", row.frozen_left_s
+        deadline, seconds = clock_label(row.next_clock) + " " + _("on hold"), row.frozen_left_s
     else:
         deadline = f"{clock_label(row.next_clock)} {_when(row.due_at, tz, now.in_timezone(tz).date())}"
         seconds = round(row.due_at.timestamp() - now.timestamp())
@@ -299,7 +299,7 @@ def ticket(obj: Ctx, number: str, fmt: str) -> None:
         out.append(f"{fit(label, 15)} {first}")
         out.extend(" " * 16 + more for more in rest)  # a multi-line description stays readable
 
-    out.append(f"{_('Ticket #{id}').format(id=t.id)}  {priority_label(t.priority)}  {status_label(t.status, t.arrival_mode)}"
+    out.append(_("Ticket #{id}").format(id=t.id) + f"  {priority_label(t.priority)}  {status_label(t.status, t.arrival_mode)}"
                + ("  ↻" if t.repeat_of else ""))
     field(_("Reported"), f"{local_time(t.reported_at, tz)}  ({channel_label(t.channel)})")
     field(_("Reporter"), f"{t.reporter}  {t.phone}")
@@ -323,8 +323,9 @@ def ticket(obj: Ctx, number: str, fmt: str) -> None:
     field(_("Version"), _("{v}, last change by {by} at {at}").format(
         v=t.version, by=clean(t.updated_by, single_line=True), at=local_time(t.updated_at, tz, "YYYY-MM-DD HH:mm:ss")))
     out += ["", _("SLA clocks (times in {tz})").format(tz=tz)]
+    due_word = _("due")
     for c in clocks:
-        out.append(f"{SYMBOL.get(c['state'] or '', ' ')} {fit(c['title'], 18)} {_('due')} {fit(c['_due_text'], 17)}"
+        out.append(f"{SYMBOL.get(c['state'] or '', ' ')} {fit(c['title'], 18)} {due_word} {fit(c['_due_text'], 17)}"
                    f" {fit(c['state_label'], 9)} {c['text']}".rstrip())
     out += ["", _("Second-repair links")]
     for o in linked:

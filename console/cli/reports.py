@@ -124,7 +124,7 @@ def report(obj: Ctx, month: str | None, week: str | None, day: str | None, first
                          "target": f.target, "on_target": f.on_target, "change": f.change, "base": f.base}
                         for f in r.figures]}, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{period.label()} · {_c(r.scope.label())} · {_('compared with')} {r.previous.label()}")
+    click.echo(f"{period.label()} · {_c(r.scope.label())} · " + _("compared with") + f" {r.previous.label()}")
     head = [_("figure"), period.label(), r.previous.label(), _("change"), _("target")]
     rows = [[f.label, fmt(f.value, f.unit), fmt(f.previous, f.unit), f.arrow, target_text(f)] for f in r.figures]
     echo_table([head, *rows])

@@ -118,18 +118,19 @@ class ComplaintsScreen(Screen[None]):
         out.append(_("Complaint #{id} on ticket #{ticket}").format(id=c.id, ticket=c.ticket_id), style="bold")
         if c.item_id:
             out.append("  " + _("improvement item #{id}").format(id=c.item_id))
-        out.append(f"\n{_('From')}: ", style="bold")
+        out.append("\n" + _("From") + ": ", style="bold")
         out.append(one(c.complainant))
-        out.append(f"\n{_('Matter')}: ", style="bold")
+        out.append("\n" + _("Matter") + ": ", style="bold")
         out.append(one(c.matter))
         out.append("\n\n" + _("Steps") + "\n", style="bold")
         late = set(c.late_steps(now))
+        due_word = _("due")
         for step, due in c.step_due.items():
             done = c.step_done.get(step)
             mark = improve.OVERDUE_MARK if step in late else " "
             when = _("done {at}").format(at=self._local(done)) if done else (
                 _("next") if step == c.next_step else "")
-            out.append(f"{mark} {pad(improve.complaint_step_label(step), 20)} {_('due')} {self._local(due)}  {when}\n",
+            out.append(f"{mark} {pad(improve.complaint_step_label(step), 20)} {due_word} {self._local(due)}  {when}\n",
                        style="bold red" if step in late and not done else "")
         for label, value in ((_("Findings"), c.findings), (_("Plan"), c.plan), (_("Follow-up"), c.follow_up),
                              (_("Analysis"), c.analysis)):

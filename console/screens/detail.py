@@ -203,10 +203,10 @@ class DetailScreen(TicketActions):
             shown = state_label(state) if (open_ticket or c.met_at) else "—"
             cells.append((c, state, short_time(c.due, tz, now) if c.due else "—", shown, when))
         due_w = max(cell_len(due) for _c, _s, due, _sh, _w in cells)
-        rows = []
+        rows, due_word = [], _("due")
         for c, state, due, shown, when in cells:
             head = (f"{STATE_SYMBOL.get(state, ' ')} {fit(clock_title(c.clock), title_w)}  "
-                    f"{_('due')} {fit(due, due_w)}  {fit(shown, state_w)}")
+                    f"{due_word} {fit(due, due_w)}  {fit(shown, state_w)}")
             line = f"{head}  {when}" if not width or cell_len(head) + 2 + cell_len(when) <= width \
                 else f"{head}\n{' ' * (title_w + 4)}{when}"
             rows.append(Content(line + "\n").stylize(

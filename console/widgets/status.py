@@ -121,7 +121,7 @@ class StatusBar(Horizontal):
         live state's first word (STALE, PAUSED, or the whole read time),
         the counts, the clock, the rest of the state (the STALE reason), the
         center name."""
-        live = f"{_('READ-ONLY')} · {self.live}" if self.read_only else self.live
+        live = _("READ-ONLY") + f" · {self.live}" if self.read_only else self.live
         head = live.partition(": ")[0] if ": " in live else live
         room = width - cell_len(head)
         forms = self._counts_forms()
