@@ -116,7 +116,7 @@ def _parse_value(key: str, text: str) -> Any:
         if word in ("false", "off", "no", "0"):
             return False
         fail(_("{key} must be true or false, not {v}").format(key=key, v=text))
-    if key in ("meeting_day", "complaint_step_hours"):  # a number, a JSON object: the store checks them
+    if key in ("meeting_day", "complaint_step_hours", "report_targets"):  # a number, a JSON object: the store checks them
         try:
             return json.loads(text)
         except ValueError:
@@ -159,8 +159,9 @@ def set_(obj: Ctx, key: str, value: str) -> None:
     from .recompute import recompute_progress
 
     store.set_setting(key, parsed, recompute_progress())
+    new = store.setting_as_stored(key)  # as stored: report_targets merges the keys given into the current ones
     store.close_db()
-    click.echo(_("{key}: {old} → {new}").format(key=key, old=_shown(old), new=_shown(parsed)))
+    click.echo(_("{key}: {old} → {new}").format(key=key, old=_shown(old), new=_shown(new)))
 
 
 @cli.command(help=_("Check the file: integrity, schema version, and the audit history (triggers, hash chain,"

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from plotext import _utility as plotext_utility
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -68,6 +69,21 @@ def _name(value: object, cells: int = 14) -> Text:
     text = Text(_c(value))
     text.truncate(cells, overflow="ellipsis")
     return text
+
+
+def _fill_legend(table: DataTable, heads: list[str], rows: list[tuple[list[Text], str | None]]) -> None:
+    """Put a chart's legend in ``table``, its columns as wide as their widest
+    cell from the start. Left to the table, auto widths are measured on its
+    next idle, and a paint before that is cached under a key the measuring
+    does not change (Textual 8.2's DataTable): with `v` pressed fast, the
+    header could keep widths that no longer matched the rows shown."""
+    widths = [max([cell_len(h), *(cell_len(cells[i].plain) for cells, _k in rows)]) for i, h in enumerate(heads)]
+    table.clear(columns=True)
+    for head, width in zip(heads, widths, strict=True):
+        table.add_column(Text(head), width=width)
+    for cells, key in rows:
+        table.add_row(*cells, key=key)
+    table.refresh()
 
 
 class DrillScreen(ModalScreen[None]):
@@ -225,7 +241,8 @@ class ReportsScreen(Screen[None]):
             return
         plot = self.query_one("#plot", PlotextPlot)
         legend = self.query_one("#legend", DataTable)
-        legend.clear(columns=True)
+        heads: list[str] = []
+        rows: list[tuple[list[Text], str | None]] = []  # cells, row key
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
@@ -240,9 +257,9 @@ class ReportsScreen(Screen[None]):
             plt.xticks(ticks[::every], labels[::every])
             plt.yticks(*_counts_axis(max(map(sum, zip(*series, strict=True)), default=0)))
             plt.title(_("Tickets opened per day by priority"))
-            legend.add_columns(_("Priority"), _("Tickets"))
-            for p, s in zip((1, 2, 3, 4), series, strict=True):
-                legend.add_row(Text(f"P{p}"), Text(str(sum(s)), justify="right"))
+            heads = [_("Priority"), _("Tickets")]
+            rows = [([Text(f"P{p}"), Text(str(sum(s)), justify="right")], None)
+                    for p, s in zip((1, 2, 3, 4), series, strict=True)]
         elif self.view == "sla":
             pts = [(x, 100 * v) for x, v in zip(ticks, c.sla_trend, strict=True) if v is not None]
             if pts:
@@ -253,9 +270,9 @@ class ReportsScreen(Screen[None]):
             plt.yticks([0, 25, 50, 75, 100], ["0", "25", "50", "75", "100"])
             plt.xticks(ticks[::every], labels[::every])
             plt.title(_("SLA met per day reported (%)"))
-            legend.add_columns(_("Day"), _("Met"))
-            for d, v in zip(c.days, c.sla_trend, strict=True):
-                legend.add_row(Text(d.strftime("%m-%d")), Text(fmt(v, "share"), justify="right"))
+            heads = [_("Day"), _("Met")]
+            rows = [([Text(d.strftime("%m-%d")), Text(fmt(v, "share"), justify="right")], None)
+                    for d, v in zip(c.days, c.sla_trend, strict=True)]
         elif self.view == "ranking":
             techs = (self.ranking.technicians if self.ranking else [])[:10]
             plt.title(_("Technician ranking {month}").format(month=self.period.start.strftime("%Y-%m")))  # type: ignore[union-attr]
@@ -263,12 +280,11 @@ class ReportsScreen(Screen[None]):
                 # Horizontal bars draw bottom-up: reversed, so #1 is on top.
                 plt.bar([f"#{r.rank}" for r in reversed(techs)], [float(r.score) for r in reversed(techs)],
                         orientation="horizontal")
-            legend.add_columns(_("#"), _("Technician"), _("Score"))
-            for r in techs:
-                legend.add_row(Text(f"#{r.rank}"), _name(r.name), Text(show(r.score), justify="right"),
-                               key=f"tech:{r.key}")
+            heads = [_("#"), _("Technician"), _("Score")]
+            rows = [([Text(f"#{r.rank}"), _name(r.name), Text(show(r.score), justify="right")], f"tech:{r.key}")
+                    for r in techs]
             if not techs:  # an empty frame alone reads as broken
-                legend.add_row(Text("–"), Text(_("No evaluated tickets in this month")), Text(""))
+                rows.append(([Text("–"), Text(_("No evaluated tickets in this month")), Text("")], None))
         else:
             sites = c.breaches_site[:10]
             plt.title(_("Tickets with a missed clock, by site"))
@@ -276,14 +292,15 @@ class ReportsScreen(Screen[None]):
                 plt.bar([f"#{i}" for i in range(len(sites), 0, -1)], [n for *_x, n in reversed(sites)],
                         orientation="horizontal")
                 plt.xticks(*_counts_axis(max(n for *_x, n in sites)))
-            legend.add_columns(_("#"), _("Site"), _("Missed"))
-            for i, (sid, name, n) in enumerate(sites, 1):
-                legend.add_row(Text(f"#{i}"), _name(name), Text(str(n), justify="right"), key=f"site:{sid}")
-            for cat, n in c.breaches_category[:5]:
-                legend.add_row(Text("·"), _name(cat), Text(str(n), justify="right"), key=f"category:{cat}")
+            heads = [_("#"), _("Site"), _("Missed")]
+            rows = [([Text(f"#{i}"), _name(name), Text(str(n), justify="right")], f"site:{sid}")
+                    for i, (sid, name, n) in enumerate(sites, 1)]
+            rows += [([Text("·"), _name(cat), Text(str(n), justify="right")], f"category:{cat}")
+                     for cat, n in c.breaches_category[:5]]
             if not sites:
-                legend.add_row(Text("–"), Text(_("No missed clocks in this period")), Text(""))
+                rows.append(([Text("–"), Text(_("No missed clocks in this period")), Text("")], None))
         plot.refresh()
+        _fill_legend(legend, heads, rows)
         legend.focus()
 
     # ---------------------------------------------------------- drill down

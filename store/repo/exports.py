@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from ..base import StoreBase
-from ..errors import NotFound
+from ..errors import NotFound, RuleViolation
 from ..evaluations import day_start_utc
 from ..i18n import _
 from ..timeutil import to_db
@@ -104,9 +104,15 @@ class ExportsRepo(StoreBase):
         if not rows:
             raise NotFound(_("No ticket #{id}").format(id=ticket_id))
         d = dict(rows[0])
+        # The form is for the foreman's visit after an unsatisfied answer: a
+        # ticket without one has nothing to take to the reporter.
         extra = self._q("SELECT c.notes, c.logged_at, COALESCE(u.name, c.evaluator) FROM callbacks c"
-                        " LEFT JOIN users u ON u.login = c.evaluator WHERE c.ticket_id = ?", (ticket_id,))
-        d["call_notes"], d["called_at"], d["called_by"] = tuple(extra[0]) if extra else ("", None, "")
+                        " LEFT JOIN users u ON u.login = c.evaluator WHERE c.ticket_id = ? AND c.status = 'done'"
+                        " AND c.rating = 'unsatisfied' ORDER BY c.logged_at, c.id LIMIT 1", (ticket_id,))
+        if not extra:
+            raise RuleViolation(_("Ticket #{id} has no unsatisfied callback answer; the form is only for those").format(
+                id=ticket_id))
+        d["call_notes"], d["called_at"], d["called_by"] = tuple(extra[0])
         foreman = self._q("SELECT u.name FROM users u WHERE u.role = 'foreman' AND u.team_id = ? AND u.disabled = 0"
                           " ORDER BY u.login LIMIT 1", (d["team_id"],))
         d["foreman"] = foreman[0][0] if foreman else ""

@@ -28,7 +28,9 @@ Definitions (README "Reports"):
   satisfied share and mean score over the calls that reached the reporter;
   unsatisfied and unreachable counts.
 - Complaints received in the period: the share closed by its end.
-  Improvement items due in the period: the share confirmed by their due day.
+  Improvement items due in the period: the share confirmed by their due day,
+  over those confirmed or whose due day is over (by the end of the period, or
+  today for the current one).
 - Opened, closed, cancelled: by the time of each; backlog: tickets reported
   before the end of the period and neither closed nor cancelled by then.
 
@@ -151,8 +153,11 @@ _BACKLOG_COUNT = (
 _CALLS = ("FROM callbacks c JOIN tickets t ON t.id = c.ticket_id"
           " WHERE c.closed_day >= :sd AND c.closed_day < :ed AND {scope}")
 _COMPLAINTS = "FROM complaints k JOIN tickets t ON t.id = k.ticket_id WHERE k.received_at >= :s AND k.received_at < :e AND {scope}"
+# Improvement items due in the period and decided: confirmed, or their due day
+# over by the end of the period (or today, for the current one); an item still
+# to be confirmed on a day to come is not late yet.
 _ITEMS = ("FROM improvement_items i JOIN tickets t ON t.id = i.ticket_id"
-          " WHERE i.due_date >= :sd AND i.due_date < :ed AND {scope}")
+          " WHERE i.due_date >= :sd AND i.due_date < :ed AND (i.state = 'confirmed' OR i.due_date < :capd) AND {scope}")
 
 # The tickets behind each figure (FigureDef.drill), as the figure counts them.
 _DRILL = {
@@ -204,7 +209,7 @@ class ReportsRepo(StoreBase):
         s, e = day_start_utc(period.start, tz), day_start_utc(period.end, tz)
         cap = min(e, self.now())
         return {"s": to_db(s), "e": to_db(e), "sd": period.start.isoformat(), "ed": period.end.isoformat(),
-                "cap": int(cap.timestamp()), "capt": to_db(cap)}
+                "cap": int(cap.timestamp()), "capt": to_db(cap), "capd": cap.in_timezone(tz).date().isoformat()}
 
     def report_targets(self) -> dict[str, fig.Target]:
         return fig.targets_from(self.setting("report_targets", {}))  # type: ignore[attr-defined]

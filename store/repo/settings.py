@@ -149,6 +149,8 @@ class SettingsRepo(StoreBase):
         value = self.check_setting(key, value)
         with self._write("settings.set") as conn:
             old = self.setting_as_stored(key)
+            if key == "report_targets":  # only the keys given change (read in the write: no lost update)
+                value = figures.merge_targets(old, value)
             conn.execute(
                 "INSERT INTO settings (key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
