@@ -414,7 +414,9 @@ def import_(obj: Ctx, table: str, file: Path) -> None:
         t=table, c=report.created, u=report.updated, s=report.unchanged))
 
 
-@cli.command("export", help=_("Export a table (sites, equipment, technicians, users) as CSV, the columns import reads."))
+# Not registered on `cli`: the reports' `export` group (console/cli/reports.py) owns the name and
+# hands `export sites|equipment|technicians|users` to this command.
+@click.command("export", help=_("Export a table (sites, equipment, technicians, users) as CSV, the columns import reads."))
 @click.argument("table", type=TABLES)
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
               help=_("Write to this file (UTF-8 with BOM, for Excel) instead of the screen."))
