@@ -28,6 +28,7 @@ from textual_plotext import PlotextPlot
 
 from store.errors import StoreError
 from store.figures import SCOPE_KINDS, Period, Scope, fmt, scope_word, target_text
+from store.models import category_label
 from store.repo.reports import ReportCancelled
 from store.scoring import show
 from store.text import clean
@@ -280,7 +281,7 @@ class ReportsScreen(Screen[None]):
             for i, (sid, name, n) in enumerate(sites, 1):
                 legend.add_row(Text(f"#{i}"), _name(name), Text(str(n), justify="right"), key=f"site:{sid}")
             for cat, n in c.breaches_category[:5]:
-                legend.add_row(Text("·"), _name(cat), Text(str(n), justify="right"), key=f"category:{cat}")
+                legend.add_row(Text("·"), _name(category_label(cat)), Text(str(n), justify="right"), key=f"category:{cat}")
             if not sites:
                 legend.add_row(Text("–"), Text(_("No missed clocks in this period")), Text(""))
         plot.refresh()
