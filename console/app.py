@@ -25,6 +25,16 @@ def language_for(store: Store) -> str | None:
     return me.language if me is not None and me.language else pick_language()
 
 
+# The titles and help lines of Textual's own palette commands (App.get_system_commands),
+# as Textual 8 writes them: marked here so they are extracted and translated.
+SYSTEM_COMMANDS = (
+    N_("Theme"), N_("Change the current theme"),
+    N_("Quit"), N_("Quit the application as soon as possible"),
+    N_("Minimize"), N_("Minimize the widget and restore to normal size"),
+    N_("Maximize"), N_("Maximize the focused widget"),
+)
+
+
 class DispatchApp(OrderedKeys):
     CSS_PATH = "dispatch.tcss"
     TITLE = "Dispatch Console"
@@ -101,8 +111,27 @@ class DispatchApp(OrderedKeys):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        from .screens.palette import Palette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(Palette())
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title == "Keys":
+                # Textual's key panel lists the bindings' msgids untranslated:
+                # our help screen shows every key in the language in use.
+                yield SystemCommand(_("Keys"), _("Every key of this screen and what the queue shows"), self.action_help)
+            elif command.title == "Screenshot":
+                # Textual's own notice after saving is English only.
+                yield SystemCommand(_("Screenshot"), _("Save an SVG picture of the screen"),
+                                    lambda: self.set_timer(0.1, self.screenshot))
+            else:
+                # Textual's own words: English in its source, ours in SYSTEM_COMMANDS.
+                yield SystemCommand(_(command.title), _(command.help), command.callback, command.discover)
         # Every binding of the current screen is in the palette too.
         seen = set()
         for binding in getattr(screen, "BINDINGS", []):
@@ -115,6 +144,16 @@ class DispatchApp(OrderedKeys):
                 _("Key: {key}").format(key=keys),
                 lambda action=binding.action: self.call_later(screen.run_action, action),
             )
+
+
+    def screenshot(self) -> None:
+        try:
+            path = self.save_screenshot()
+        except OSError as error:
+            self.notify(_("Could not save the screenshot: {error}").format(error=error.strerror or error),
+                        severity="error", markup=False)
+            return
+        self.notify(_("Screenshot saved: {path}").format(path=path), markup=False)
 
 
 def make_app(store: Store, *, clock: Clock | None = None, settings: ConsoleSettings | None = None) -> DispatchApp:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from .errors import RuleViolation
 from .i18n import _
+from .models import category_label
 
 PeriodKind = Literal["day", "week", "month", "custom"]
 ScopeKind = Literal["center", "team", "technician", "site", "category"]
@@ -107,7 +108,9 @@ class Scope:
     def label(self) -> str:
         if self.kind == "center":
             return _("whole center")
-        return f"{scope_word(self.kind)}: {self.name or self.value}"
+        # An equipment type picked without a name (a drill from the legend) shows its name, not its code.
+        name = self.name or (category_label(str(self.value)) if self.kind == "category" else self.value)
+        return _("{kind}: {name}").format(kind=scope_word(self.kind), name=name)
 
 
 def scope_word(kind: str) -> str:

@@ -14,6 +14,7 @@ from store.i18n import N_, _, ngettext
 from store.repo.audit import AuditReport
 from store.text import clean
 
+from ..format import pad
 from .common import Ctx, cli, file_options, make_parent, stdout_is_tty
 
 MAX_LINES = 10
@@ -27,7 +28,7 @@ def progress_line() -> Callable[[str, int, int], None] | None:
 
     def show(stage: str, done: int, total: int) -> None:
         line = _("{what}: {done:,} of {total:,}").format(what=_(STAGES[stage]) if stage in STAGES else stage, done=done, total=total)
-        click.echo("\r" + line.ljust(60), nl=False)
+        click.echo("\r" + pad(line, 60), nl=False)  # cells, not characters: CJK is two wide
         if done >= total and stage == "tickets":
             click.echo("\r" + " " * 60 + "\r", nl=False)
 
@@ -36,7 +37,7 @@ def progress_line() -> Callable[[str, int, int], None] | None:
 
 def problems_and_exit(problems: list[str], header: str) -> None:
     """One line per problem on stderr, at most MAX_LINES of them, and exit 2."""
-    click.echo(f"dispatch: error: {clean(header, single_line=True)}", err=True)
+    click.echo(_("dispatch: error: {message}").format(message=clean(header, single_line=True)), err=True)
     for line in problems[:MAX_LINES]:
         click.echo("  " + clean(line, single_line=True), err=True)
     if len(problems) > MAX_LINES:

@@ -113,7 +113,7 @@ def default_db() -> Path:
 
 def fail(message: str) -> NoReturn:
     # The message may carry a path or a name someone typed: one line, no escapes.
-    click.echo(f"dispatch: error: {clean(message, single_line=True)}", err=True)
+    click.echo(_("dispatch: error: {message}").format(message=clean(message, single_line=True)), err=True)
     sys.exit(2)
 
 

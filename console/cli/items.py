@@ -10,7 +10,7 @@ import click
 import pendulum
 
 from store import improve
-from store.i18n import _
+from store.i18n import N_, _
 from store.improve import Complaint, Item
 from store.store import Store
 from store.text import clean
@@ -23,6 +23,21 @@ ITEM_FIELDS = ["id", "overdue", "state", "ticket", "team", "technician", "forema
                "weak_points", "measures", "sent_back_reason", "confirmed_by"]
 COMPLAINT_FIELDS = ["id", "overdue", "state", "ticket", "received", "complainant", "matter", "next_step", "due",
                     "item"]
+
+
+# The headings of the table format (CSV and JSON keep the field names, for scripts).
+HEADINGS = {
+    "id": N_("#"), "state": N_("State"), "ticket": N_("Ticket"), "team": N_("Team"), "foreman": N_("Foreman"),
+    "due": N_("Due"), "source": N_("Source"), "received": N_("Received"), "complainant": N_("Complainant"),
+    "next_step": N_("Next step"),
+}
+
+
+def _table_cell(column: str, value: Any) -> str:
+    if column == "source":  # "callback #8": the kind by its name in the language in use
+        kind, sep, number = str(value).partition(" #")
+        return f"{improve.source_label(kind)}{sep}{number}"
+    return str(value)
 
 
 def _local(store: Store, at: pendulum.DateTime | None) -> str:
@@ -50,9 +65,9 @@ def _emit(rows: list[dict[str, Any]], fields: list[str], fmt: str, table: list[s
     if not rows:
         click.echo(empty)
         return
-    head = ["", *[_(c) for c in table]]
+    head = ["", *[_(HEADINGS[c]) for c in table]]
     body = [[improve.OVERDUE_MARK if r["overdue"] else "",
-             *[clean(str(r[c]), single_line=True)[:40] for c in table]] for r in rows]
+             *[clean(_table_cell(c, r[c]), single_line=True)[:40] for c in table]] for r in rows]
     echo_table([head, *body])
 
 

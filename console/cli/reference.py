@@ -19,8 +19,8 @@ import click
 from rich.cells import cell_len
 
 from store.errors import NotFound
-from store.i18n import _, ngettext
-from store.models import CATEGORIES, priority_label
+from store.i18n import N_, _, ngettext
+from store.models import CATEGORIES, category_label, priority_label
 from store.repo.imports import COLUMNS
 from store.store import Store
 from store.text import clean
@@ -30,6 +30,17 @@ from .common import Ctx, cli, fail, file_options, stdout_is_tty
 
 FORMATS = click.Choice(["table", "csv", "json"], case_sensitive=False)
 TABLES = click.Choice(list(COLUMNS), case_sensitive=False)
+
+# The headings of the table format (CSV and JSON keep the field names: scripts and
+# 'import' read them); a field not listed here is shown by its name.
+HEADINGS = {
+    "code": N_("Code"), "name": N_("Name"), "address": N_("Address"), "contact": N_("Contact"),
+    "retired": N_("Retired"), "foreman": N_("Foreman"), "asset_tag": N_("Asset tag"), "category": N_("Category"),
+    "model": N_("Model"), "site_code": N_("Site"), "installed": N_("Installed"), "warranty_until": N_("Warranty"),
+    "phone": N_("Phone"), "team": N_("Team"), "skills": N_("Skills"), "on_duty": N_("On duty"),
+    "open_load": N_("Open tickets"), "priority": N_("Priority"), "label": N_("Label"),
+    "response_min": N_("Response (min)"), "onsite_min": N_("On site (min)"), "resolve_min": N_("Resolved (min)"),
+}
 
 
 def _show(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> None:
@@ -42,10 +53,20 @@ def _show(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> N
         writer.writerow(columns)
         writer.writerows([inert(_cell(r[c])) for c in columns] for r in rows)
         return
-    cells = [[_cell(r[c]) for c in columns] for r in rows]
-    widths = [max([cell_len(c), *(cell_len(row[i]) for row in cells)]) for i, c in enumerate(columns)]
-    for line in [list(columns), *cells]:
+    cells = [[_shown(c, r[c]) for c in columns] for r in rows]
+    heads = [_(HEADINGS[c]) if c in HEADINGS else c for c in columns]
+    widths = [max([cell_len(h), *(cell_len(row[i]) for row in cells)]) for i, h in enumerate(heads)]
+    for line in [heads, *cells]:
         click.echo("  ".join(v + " " * (w - cell_len(v)) for v, w in zip(line, widths, strict=True)).rstrip())
+
+
+def _shown(column: str, value: Any) -> str:
+    """A cell of the table format: equipment types by their names, not their codes."""
+    if column == "category" and isinstance(value, str):
+        return category_label(value)
+    if column == "skills" and isinstance(value, tuple | list):
+        return ", ".join(category_label(str(v)) for v in value)
+    return _cell(value)
 
 
 def _cell(value: Any) -> str:

@@ -20,6 +20,7 @@ from store.i18n import _, ngettext
 from store.store import Store
 from store.text import clean
 
+from ..format import pad
 from .common import Ctx, cli, echo_table, fail, file_options
 
 
@@ -45,7 +46,7 @@ class ProgressLine:
         if self.on and (now - self.last > 0.2 or done >= total):
             self.last = now
             pct = 100 * done / max(1, total)
-            sys.stderr.write(f"\r{stage_word(stage)}: {done:,} / {total:,} ({pct:.0f} %)".ljust(50))
+            sys.stderr.write("\r" + pad(f"{stage_word(stage)}: {done:,} / {total:,} ({pct:.0f} %)", 50))
             sys.stderr.flush()
 
     def end(self) -> None:

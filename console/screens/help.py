@@ -10,7 +10,7 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from ..format import pad
+from ..format import clock_label, pad
 from ..i18n import N_, _
 
 NAV_KEYS = [
@@ -34,13 +34,14 @@ def legend() -> list[tuple[str, str]]:
         ("=+47m", _("Stopped while waiting, overdue: resumes from there")),
         ("!", _("At risk: under a quarter of the clock's window left")),
         ("✗", _("Breached: the deadline has passed")),
-        ("resp", _("Next clock: first response")),
-        ("site", _("Next clock: on site / remote start")),
-        ("fix", _("Next clock: resolved")),
-        ("done", _("Resolved: no clock runs until it is closed")),
+        # The marks as the queue shows them, in the language in use.
+        (clock_label("response"), _("Next clock: first response")),
+        (clock_label("onsite"), _("Next clock: on site / remote start")),
+        (clock_label("resolve"), _("Next clock: resolved")),
+        (_("done"), _("Resolved: no clock runs until it is closed")),
         ("↻", _("Second repair of the same equipment")),
-        ("● read 14:02:31", _("Top line: when the data was last read")),
-        ("PAUSED / STALE", _("Top line: view paused (p) / file unreadable")),
+        (_("● read {t}").format(t="14:02:31"), _("Top line: when the data was last read")),
+        (" / ".join((_("PAUSED"), _("STALE"))), _("Top line: view paused (p) / file unreadable")),
     ]
 
 

@@ -29,6 +29,7 @@ from textual_plotext import PlotextPlot
 
 from store.errors import StoreError
 from store.figures import SCOPE_KINDS, Period, Scope, fmt, scope_word, target_text
+from store.models import category_label
 from store.repo.reports import ReportCancelled
 from store.scoring import show
 from store.text import clean
@@ -295,7 +296,7 @@ class ReportsScreen(Screen[None]):
             heads = [_("#"), _("Site"), _("Missed")]
             rows = [([Text(f"#{i}"), _name(name), Text(str(n), justify="right")], f"site:{sid}")
                     for i, (sid, name, n) in enumerate(sites, 1)]
-            rows += [([Text("·"), _name(cat), Text(str(n), justify="right")], f"category:{cat}")
+            rows += [([Text("·"), _name(category_label(cat)), Text(str(n), justify="right")], f"category:{cat}")
                      for cat, n in c.breaches_category[:5]]
             if not sites:
                 rows.append(([Text("–"), Text(_("No missed clocks in this period")), Text("")], None))

@@ -181,8 +181,19 @@ def _skills_shown(value: Any) -> str:
     return ", ".join(value or ())
 
 
+def _skills_listed(value: Any) -> str:
+    """Skills in the table: category names in the language in use, not the codes."""
+    return ", ".join(category_label(s) for s in value or ())
+
+
 def _skills_stored(value: Any) -> tuple[str, ...]:
-    return tuple(s.strip() for s in str(value or "").replace(";", ",").split(",") if s.strip())
+    # Codes as the hint shows them, or the category names as the table shows them;
+    # Chinese commas (，、) and semicolons separate too.
+    names = {category_label(c).casefold(): c for c in CATEGORIES}
+    text = str(value or "")
+    for sep in (";", "；", "，", "、"):
+        text = text.replace(sep, ",")
+    return tuple(names.get(s.strip().casefold(), s.strip()) for s in text.split(",") if s.strip())
 
 
 def _duty_label(on: bool) -> str:
@@ -190,9 +201,9 @@ def _duty_label(on: bool) -> str:
 
 
 def _tech_rows(store: Any, query: str, retired: bool) -> list[tuple[Any, list[str]]]:
-    return [(t, [t.name, t.team_name, t.phone, _skills_shown(t.skills), _duty_label(t.on_duty), _retired(t)])
+    return [(t, [t.name, t.team_name, t.phone, _skills_listed(t.skills), _duty_label(t.on_duty), _retired(t)])
             for t in store.technicians(include_retired=retired)
-            if _matches(query, t.name, t.team_name, t.phone, *t.skills)]
+            if _matches(query, t.name, t.team_name, t.phone, *t.skills, _skills_listed(t.skills))]
 
 
 TECHNICIANS = TableSpec(

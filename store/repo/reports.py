@@ -56,6 +56,7 @@ from ..errors import StoreError
 from ..evaluations import day_start_utc
 from ..figures import Figure, Period, Raw, Scope
 from ..i18n import _
+from ..models import category_label
 from ..timeutil import from_db, to_db
 
 
@@ -367,5 +368,7 @@ class ReportsRepo(StoreBase):
         if kind == "site":
             return [(r[0], r[1]) for r in self._q("SELECT id, name FROM sites ORDER BY name")]
         if kind == "category":
-            return [(r[0], r[0]) for r in self._q("SELECT DISTINCT category FROM equipment ORDER BY category")]
+            # The code is the key; the name shown is the category's, in the language in use.
+            return [(r[0], category_label(r[0]))
+                    for r in self._q("SELECT DISTINCT category FROM equipment ORDER BY category")]
         return []

@@ -35,7 +35,9 @@ from typing import IO, Any
 import xlsxwriter
 
 from ..figures import Period, fmt, target_text
-from ..i18n import _
+from ..i18n import _, pgettext
+from ..improve import complaint_state_label, source_label
+from ..models import category_label
 from ..repo.export_rows import COLUMNS, ExportFilter
 from ..text import clean
 from ..timeutil import from_db
@@ -223,7 +225,7 @@ def _write_daily(store: Any, day: date, path: Path, progress: Progress | None) -
         problems = _problems(r)
         suggestions = "\n".join(x for x in (r["foreman_suggestion"], r["measures"]) if x)
         sheet.add([r["id"], f"P{r['priority']}", _t(r["reported_at"]), _t(r["closed_at"]), r["site"], r["asset"],
-                   r["category"], r["team"], r["technician"], r["symptom"], r["cause"], r["action"], r["parts"],
+                   category_label(r["category"]), r["team"], r["technician"], r["symptom"], r["cause"], r["action"], r["parts"],
                    r["foreman_score"], r["foreman_comment"], r["dispatcher_score"], r["dispatcher_notes"], r["manager"],
                    r["manager_score"], r["manager_notes"], r["total"], problems, suggestions])
         for key in ((_("technician"), r["technician"]), (_("team"), r["team"])):
@@ -289,14 +291,16 @@ def _write_month(store: Any, month: str, period: Period, path: Path, progress: P
                                                   _("Opened"), _("Due"), _("State"), _("Weak points"), _("Measures"),
                                                   _("Sent back"), _("Confirmed by"), _("Confirmed"), _("Overdue")], f, tz)
     for i in store.items(month=month):
-        items.add([i.id, i.ticket_id, i.team_name, i.foreman, i.source, i.opened_at, i.due_date, i.state, i.weak_points,
+        items.add([i.id, i.ticket_id, i.team_name, i.foreman, source_label(i.source), i.opened_at, i.due_date,
+                   i.state_label, i.weak_points,
                    i.measures, i.sent_back_reason, i.confirmed_by, i.confirmed_at, i.overdue])
     items.close()
     comps = Sheet(book, _("Complaints"), [_("Complaint"), _("Ticket"), _("Received"), _("Complainant"), _("Matter"),
                                           _("State"), _("Findings"), _("Plan"), _("Follow-up"), _("Analysis"),
                                           _("Item"), _("Overdue")], f, tz)
     for c in store.complaints(month=month):
-        comps.add([c.id, c.ticket_id, c.received_at, c.complainant, c.matter, c.state, c.findings, c.plan,
+        comps.add([c.id, c.ticket_id, c.received_at, c.complainant, c.matter, complaint_state_label(c.state),
+                   c.findings, c.plan,
                    c.follow_up, c.analysis, c.item_id, c.overdue])
     comps.close()
     tickets = _ticket_sheet(store, book, f, period.start, period.end, progress, total)
@@ -304,10 +308,41 @@ def _write_month(store: Any, month: str, period: Period, path: Path, progress: P
     return {"figures": len(report.figures), "technicians": len(scores.technicians), "tickets": tickets}
 
 
+def ticket_heading(column: str) -> str:
+    """A column of the workbook's ticket list: the field name of 'dispatch export tickets'
+    (English, as scripts read it), with a translation for the people who read the workbook.
+    Each is written out so extraction finds it (the context tells translators what it is)."""
+    return {
+        "id": pgettext("tickets sheet column", "id"),
+        "status": pgettext("tickets sheet column", "status"),
+        "priority": pgettext("tickets sheet column", "priority"),
+        "channel": pgettext("tickets sheet column", "channel"),
+        "reported_at": pgettext("tickets sheet column", "reported_at"),
+        "reporter": pgettext("tickets sheet column", "reporter"),
+        "phone": pgettext("tickets sheet column", "phone"),
+        "site": pgettext("tickets sheet column", "site"),
+        "asset": pgettext("tickets sheet column", "asset"),
+        "category": pgettext("tickets sheet column", "category"),
+        "description": pgettext("tickets sheet column", "description"),
+        "technician": pgettext("tickets sheet column", "technician"),
+        "team": pgettext("tickets sheet column", "team"),
+        "first_response_at": pgettext("tickets sheet column", "first_response_at"),
+        "arrived_at": pgettext("tickets sheet column", "arrived_at"),
+        "resolved_at": pgettext("tickets sheet column", "resolved_at"),
+        "closed_at": pgettext("tickets sheet column", "closed_at"),
+        "cancelled_at": pgettext("tickets sheet column", "cancelled_at"),
+        "symptom": pgettext("tickets sheet column", "symptom"),
+        "cause": pgettext("tickets sheet column", "cause"),
+        "action": pgettext("tickets sheet column", "action"),
+        "parts": pgettext("tickets sheet column", "parts"),
+        "repeat_of": pgettext("tickets sheet column", "repeat_of"),
+    }.get(column, column)
+
+
 def _ticket_sheet(store: Any, book: Any, f: dict[str, Any], first: date, end: date, progress: Progress | None,
                   total: int) -> int:
     columns = COLUMNS["tickets"]
-    sheet = Sheet(book, _("Tickets"), list(columns), f, store.timezone)
+    sheet = Sheet(book, _("Tickets"), [ticket_heading(c) for c in columns], f, store.timezone)
     kinds = [TICKET_KINDS.get(k, "time" if k.endswith("_at") else "text") for k in columns]
     n = 0
     for page in store.ticket_rows(first, end):
@@ -345,7 +380,7 @@ def _write_form(store: Any, ticket_id: int, d: dict[str, Any], path: Path) -> No
     local = lambda s: from_db(s).in_timezone(tz).format("YYYY-MM-DD HH:mm") if s else ""  # type: ignore[union-attr]  # noqa: E731
     lines = [
         (_("Reporter"), d["reporter"]), (_("Phone"), d["phone"]), (_("Site"), d["site"]),
-        (_("Equipment"), f"{d['asset']} {d['category']}".strip()), (_("Reported"), local(d["reported_at"])),
+        (_("Equipment"), f"{d['asset'] or ''} {category_label(d['category'])}".strip()), (_("Reported"), local(d["reported_at"])),
         (_("Closed"), local(d["closed_at"])), (_("Technician / team"), f"{d['technician']} / {d['team']}"),
         (_("Fault"), d["description"]),
         (_("Repair record"), "\n".join(x for x in (d["symptom"], d["cause"], d["action"], d["parts"]) if x)),
