@@ -19,11 +19,12 @@ LOCALE = ROOT / "store" / "locale"
 PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\([a-z_]+\)[sdr]|%[sdr]")
 
 
-def source_msgids() -> set[str | tuple[str, ...]]:
-    ids: set[str | tuple[str, ...]] = set()
+def source_msgids() -> set[tuple[str | tuple[str, ...], str | None]]:
+    """(message, context) pairs: pgettext's context makes a separate entry."""
+    ids: set[tuple[str | tuple[str, ...], str | None]] = set()
     for package in ("console", "store", "demo_data"):
-        for _file, _line, message, _comments, _context in extract_from_dir(ROOT / package):
-            ids.add(message)
+        for _file, _line, message, _comments, context in extract_from_dir(ROOT / package):
+            ids.add((message, context))
     return ids
 
 
@@ -39,9 +40,9 @@ def placeholders(text: str) -> list[str]:
 def test_every_marked_string_has_a_chinese_translation() -> None:
     zh = catalogue("zh_Hans")
     missing = []
-    for msgid in source_msgids():
+    for msgid, context in source_msgids():
         key = msgid[0] if isinstance(msgid, tuple) else msgid
-        found = zh.get(key)
+        found = zh.get(key, context)
         strings = found.string if found is not None else ""
         if isinstance(strings, tuple | list):
             ok = all(s.strip() for s in strings)
@@ -69,9 +70,9 @@ def test_no_translation_loses_or_changes_a_placeholder() -> None:
 
 def test_the_committed_catalogues_carry_every_source_msgid() -> None:
     """The .pot and both .po files are in step with the code (pybabel update was run)."""
-    ids = {m[0] if isinstance(m, tuple) else m for m in source_msgids()}
+    ids = {(m[0] if isinstance(m, tuple) else m, ctx) for m, ctx in source_msgids()}
     for lang in ("en", "zh_Hans"):
-        have = {m.id[0] if isinstance(m.id, tuple) else m.id for m in catalogue(lang) if m.id}
+        have = {(m.id[0] if isinstance(m.id, tuple) else m.id, m.context) for m in catalogue(lang) if m.id}
         assert ids <= have, (lang, sorted(ids - have)[:10])
 
 

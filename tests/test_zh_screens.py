@@ -99,7 +99,6 @@ async def test_reports_legend_names_equipment_types(store: Store, clock, now) ->
         assert not english(lines, {"network"}), [line for line in lines if "network" in line]
 
 
-@pytest.mark.xfail(strict=False, reason="awaiting translations")
 async def test_new_messages_are_chinese(store: Store) -> None:
     """New msgids from this review (English until the lead translates them):
     the command palette's prompt, "No matches found" and Textual's own
