@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.binding import Binding
@@ -22,7 +22,12 @@ from store.models import Ticket
 from store.text import clean
 
 from .i18n import N_, _
-from .screens.form import ActionForm, Field
+
+if TYPE_CHECKING:
+    from .screens.form import Field
+
+# The form screens (and the widgets they use) are imported by the action that
+# opens one, not with the main screen: opening the console does not need them.
 
 # action name in the bindings -> action in the rules' transition table
 ACTION_OF = {
@@ -50,6 +55,8 @@ HELP_BINDING = Binding("question_mark", "app.help", N_("Help"), key_display="?")
 
 def time_field() -> Field:
     """When the step happened, if phoned in late; blank is now."""
+    from .screens.form import Field
+
     return Field("at", _("Time (optional)"), placeholder=_("now; or e.g. 14:05 or 11-25 14:05, site time"))
 
 
@@ -130,6 +137,8 @@ class TicketActions(Screen[Any]):
         message: str, save_label: str, hint: str = "",
         confirm: Callable[[dict[str, Any]], str | None] | None = None,
     ) -> None:
+        from .screens.form import ActionForm
+
         target = self._target(action)
         if target is None:
             return
@@ -154,6 +163,8 @@ class TicketActions(Screen[Any]):
             )
 
     def action_respond(self) -> None:
+        from .screens.form import Field
+
         self._form(
             "respond", _("First response for #{id}"),
             [Field("note", _("What was confirmed with the reporter (optional)")), time_field()],
@@ -162,6 +173,8 @@ class TicketActions(Screen[Any]):
         )
 
     def action_arrive(self) -> None:
+        from .screens.form import Field
+
         self._form(
             "arrive", _("Arrival for #{id}"),
             [Field("mode", _("Where the work starts"), "select",
@@ -170,6 +183,8 @@ class TicketActions(Screen[Any]):
         )
 
     def action_hold(self) -> None:
+        from .screens.form import Field
+
         self._form(
             "hold", _("Put #{id} on hold"),
             [Field("reason", _("Waiting on"), "select",
@@ -200,6 +215,8 @@ class TicketActions(Screen[Any]):
         )
 
     def action_note(self) -> None:
+        from .screens.form import Field
+
         store = self.store
 
         def add(tid: int, _version: int, text: str) -> Ticket:
@@ -227,6 +244,8 @@ class TicketActions(Screen[Any]):
                              lambda r: self._done(r, _("Ticket #{id} updated.")))
 
     def action_resolve(self) -> None:
+        from .screens.form import Field
+
         self._form(
             "resolve", _("Resolve #{id}: repair record"),
             # The symptom starts as the reported fault: usually what the technician saw too.
@@ -238,6 +257,8 @@ class TicketActions(Screen[Any]):
         )
 
     def action_close_ticket(self) -> None:
+        from .screens.form import Field
+
         store = self.store
 
         def big_fee(values: dict[str, Any]) -> str | None:
@@ -257,6 +278,8 @@ class TicketActions(Screen[Any]):
         )
 
     def action_cancel_ticket(self) -> None:
+        from .screens.form import Field
+
         target = self.selected()
         self._form(
             "cancel", _("Cancel #{id}") + (

@@ -10,7 +10,6 @@ import os
 import re
 import sys
 from collections.abc import Callable
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -138,10 +137,20 @@ def stdout_is_tty() -> bool:
 
 
 def package_version() -> str:
+    # importlib.metadata costs ~20 ms: imported only when the version is asked for.
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("dispatch-console")
     except PackageNotFoundError:  # run from a source tree that was never installed
         return "0+unknown"
+
+
+def show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--version``: the installed version is read only when asked for."""
+    if value and not ctx.resilient_parsing:
+        click.echo(_("%(prog)s %(version)s") % {"prog": "dispatch", "version": package_version()})
+        ctx.exit()
 
 
 class Ctx:
@@ -315,8 +324,8 @@ class DispatchGroup(click.Group):
               help=_("The database file (env DISPATCH_DB; default ~/.local/share/dispatch-console/dispatch.db)."))
 @click.option("--actor", envvar="DISPATCH_ACTOR",
               help=_("Act for another user (env DISPATCH_ACTOR; managers only; the audit log records both)."))
-@click.version_option(package_version(), "--version", prog_name="dispatch", message=_("%(prog)s %(version)s"),
-                      help=_("Show the version and exit."))
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=show_version,
+              help=_("Show the version and exit."))
 @click.pass_context
 def cli(ctx: click.Context, db: Path | None, actor: str | None) -> None:
     ctx.obj = Ctx(db, actor)

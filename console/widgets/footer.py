@@ -14,11 +14,12 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.content import Content
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer as TextualFooter
 from textual.widgets._footer import FooterKey, FooterLabel
 
-from ..i18n import _
+from ..i18n import _, current_language
 
 
 def _tr(text: str) -> str:
@@ -31,6 +32,37 @@ class Footer(TextualFooter):
         # Textual's palette and its "palette" key are English only and cannot
         # be translated; ctrl+p still opens it, the help screen (?) lists our keys.
         super().__init__(*children, show_command_palette=show_command_palette, **kwargs)
+        self._recompose_booked = False
+        self._shown: tuple[object, ...] | None = None  # what the keys drawn now were composed from
+
+    def bindings_changed(self, screen: Screen) -> None:
+        """Textual books a recompose (every key widget removed and mounted
+        again) each time the screen's bindings signal fires; opening the
+        console fires it five times before the first frame (mount, focus, the
+        first rows…). One recompose for a burst, and none when the keys shown
+        are the same (a cursor move within one ticket state): CPU and bytes."""
+        self._bindings_ready = True
+        if not screen.app.app_focus or not (self.is_attached and screen is self.screen):
+            return
+        if not self._recompose_booked:
+            self._recompose_booked = True
+            self.call_after_refresh(self._recompose_if_changed)
+
+    async def _recompose_if_changed(self) -> None:
+        self._recompose_booked = False
+        if not self.is_attached:
+            return
+        shown = self._keys_shown()
+        if shown != self._shown:
+            self._shown = shown
+            await self.recompose()
+
+    def _keys_shown(self) -> tuple[object, ...]:
+        """Everything a compose reads: each key's binding, whether it is enabled
+        and its tooltip, and the language its description is drawn in."""
+        return (current_language(), self.show_command_palette, tuple(
+            (binding, enabled, tooltip) for _node, binding, enabled, tooltip in self.screen.active_bindings.values()
+            if binding.show or binding.action == "command_palette"))
 
     def compose(self) -> ComposeResult:
         # Textual yields the keys (inside `with KeyGroup(...)` blocks for

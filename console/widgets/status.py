@@ -14,12 +14,45 @@ from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.geometry import Region
 from textual.widgets import Static
 
 from store.models import QueueCounts
 from store.text import LINE_LIMIT, clean
 
 from ..i18n import _
+
+
+class Part(Static):
+    """One part of the bar whose text changes often (the counts, the read
+    time): a new text of the same width and styles repaints only the cells
+    that changed, not the whole part (at 100,000 open the counts change every
+    second: ~290 bytes a second for the line, a few for the digits)."""
+
+    def __init__(self, id: str) -> None:
+        super().__init__(id=id)
+        self.text = Content("")
+
+    def render(self) -> Content:
+        return self.text
+
+    def show(self, content: Content, layout: bool) -> None:
+        old, self.text = self.text, content
+        if layout or old.cell_length != content.cell_length or old.spans != content.spans:
+            self.refresh(layout=layout)
+            return
+        a, b = old.plain, content.plain
+        if len(a) != len(b):  # same width in other characters (wide ones): all of it
+            self.refresh()
+            return
+        first = next((i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y), None)
+        if first is None:
+            return
+        last = len(b)
+        while a[last - 1] == b[last - 1]:
+            last -= 1
+        x = cell_len(b[:first])
+        self.refresh(Region(x, 0, cell_len(b[first:last]) or 1, 1))
 
 
 class StatusBar(Horizontal):
@@ -43,9 +76,9 @@ class StatusBar(Horizontal):
         self.due = (0, 0)  # my due callbacks, my overdue improvement items
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="counts")
+        yield Part(id="counts")
         yield Static("", id="info")
-        yield Static("", id="live")
+        yield Part(id="live")
 
     def set_counts(self, counts: QueueCounts) -> None:
         if counts != self.counts:
@@ -163,9 +196,9 @@ class StatusBar(Horizontal):
             # A layout pass repaints the whole screen region around it: only
             # when the width changed (a count gained a digit), not on every crossing.
             width_changed = old is None or counts.cell_length != old[0].cell_length
-            self.query_one("#counts", Static).update(counts, layout=width_changed)
+            self.query_one("#counts", Part).show(counts, layout=width_changed)
         if old is None or info != old[1]:
             self.query_one("#info", Static).update(info, layout=False)
         if old is None or live != old[2]:
             # Same width (the next read time): only these cells are sent.
-            self.query_one("#live", Static).update(live, layout=old is None or live.cell_length != old[2].cell_length)
+            self.query_one("#live", Part).show(live, layout=old is None or live.cell_length != old[2].cell_length)
