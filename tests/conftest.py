@@ -9,9 +9,11 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-from collections.abc import Iterator
+import shutil
+import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pendulum
 import pytest
@@ -26,6 +28,25 @@ from store.i18n import set_language
 os.environ["DISPATCH_LANG"] = "en"
 set_language("en")
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _memory_temp_root() -> None:
+    """Test files in memory (/dev/shm) where there is room, unless a temp root
+    or --basetemp was chosen. Every write transaction here ends with an fsync
+    (synchronous = FULL), and on a disk those waits were a large share of the
+    suite's time (a demo build: 13 s on /tmp, 7 s in memory). No test checks
+    what survives a power cut, only what survives a killed process, which the
+    page cache keeps either way. Small /dev/shm (Docker's 64 MB) is left alone.
+    pytest reads PYTEST_DEBUG_TEMPROOT when it first makes a tmp_path; the
+    usual pytest-of-<user>/pytest-N folders are made there and pruned as ever."""
+    shm = Path("/dev/shm")
+    if os.environ.get("PYTEST_DEBUG_TEMPROOT") or not shm.is_dir() or not os.access(shm, os.W_OK):
+        return
+    if shutil.disk_usage(shm).free >= 4 * 1024**3:
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = str(shm)
+
+
+_memory_temp_root()
 
 
 def _compile_catalogues() -> None:
@@ -123,3 +144,40 @@ def store(db_path: Path, clock: MutableClock) -> Iterator[Store]:
     yield s
     s.close_db()
 
+
+
+class DemoBuild(NamedTuple):
+    path: Path  # the closed, checkpointed file: copy it, never open it
+    counts: dict[str, int]  # what generate_demo returned
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
+    """The demo of seed 7 built at NOW, once per session: a build is seconds of
+    real writes (every ticket through the Store's methods), and several test
+    files read the same one. Tests get their own copy (``demo_copy``)."""
+    from demo_data.generate import generate_demo
+    from store.timeutil import fixed_clock
+
+    path = tmp_path_factory.mktemp("demo-build") / "demo.db"
+    s = Store(path, create=True, clock=fixed_clock(NOW), actor="demo")
+    counts = generate_demo(s, seed=7)
+    s.close_db()
+    # Everything in the one file, so a plain file copy is the whole database.
+    raw = sqlite3.connect(path)
+    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw.close()
+    assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").stat().st_size == 0
+    return DemoBuild(path, counts)
+
+
+@pytest.fixture
+def demo_copy(demo_build: DemoBuild, tmp_path: Path) -> Callable[[str], Path]:
+    """A fresh copy of the session's demo file in this test's tmp dir, per call."""
+
+    def copy(name: str = "demo.db") -> Path:
+        dest = tmp_path / name
+        shutil.copy(demo_build.path, dest)
+        return dest
+
+    return copy

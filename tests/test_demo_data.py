@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pendulum
 import pytest
+from conftest import NOW as BUILT_AT
+from conftest import DemoBuild
 
 from demo_data.generate import generate_demo, generate_scale
 from store import Store
@@ -16,17 +18,19 @@ from store.sla import state_of
 from store.timeutil import fixed_clock
 
 NOW = pendulum.datetime(2026, 11, 25, 9, 0, tz="UTC")
+assert NOW == BUILT_AT  # the session demo is built at this instant
 
 
 def _open(path: Path) -> Store:
     return Store(path, create=True, clock=fixed_clock(NOW), actor="demo")
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, dict[str, int]]]:
-    store = _open(tmp_path_factory.mktemp("demo") / "demo.db")
-    counts = generate_demo(store, seed=7)
-    yield store, counts
+@pytest.fixture
+def demo(demo_build: DemoBuild, demo_copy: Callable[[], Path]) -> Iterator[tuple[Store, dict[str, int]]]:
+    """A copy of the session's demo (seed 7 at NOW, built by conftest's
+    ``demo_build`` with ``generate_demo`` exactly as here before) and its counts."""
+    store = Store(demo_copy(), clock=fixed_clock(NOW), actor="demo")
+    yield store, dict(demo_build.counts)
     store.close_db()
 
 

@@ -9,28 +9,31 @@ the ``new`` values from ``ticket.create`` on gives the row."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pendulum
 import pytest
+from conftest import NOW as BUILT_AT
 
-from demo_data.generate import DISPATCHERS, generate_demo
+from demo_data.generate import DISPATCHERS
 from store import Store
 from store.replay import REMARKS, differences, public, replay
 from store.rules import allowed_actions
 from store.timeutil import fixed_clock
 
 NOW = pendulum.datetime(2026, 11, 25, 9, 0, tz="UTC")
+assert NOW == BUILT_AT  # the session demo is built at this instant
 ACTION = {"ticket.assign": "assign", "ticket.reassign": "assign", "ticket.respond": "respond",
           "ticket.arrive": "arrive", "ticket.pause": "hold", "ticket.resume": "resume",
           "ticket.resolve": "resolve", "ticket.close": "close", "ticket.cancel": "cancel"}
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    store = Store(tmp_path_factory.mktemp("replay") / "demo.db", create=True, clock=fixed_clock(NOW), actor="demo")
-    generate_demo(store, seed=7)
+@pytest.fixture
+def demo(demo_copy: Callable[[], Path]) -> Iterator[Store]:
+    """A copy of the session's demo: seed 7 built at NOW by ``generate_demo`` (conftest's ``demo_build``)."""
+    store = Store(demo_copy(), clock=fixed_clock(NOW), actor="demo")
     yield store
     store.close_db()
 

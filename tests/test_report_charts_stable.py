@@ -7,8 +7,11 @@ the points of overlapping series on the canvas, and which one shows where they
 meet, followed the string hashes of the colours and markers. The chart module
 keeps the first of each point in order instead (console/screens/reports.py).
 
-Run as a script (``python tests/test_report_charts_stable.py DB W H``) it
-prints the SVG of each chart view of the hand-built October in DB."""
+Each seed is one process that renders every view at every size (a process
+each for size and seed cost two more Python and Textual start-ups, the bulk
+of the test's time). Run as a script (``python tests/test_report_charts_stable.py
+DB W H [W H ...]``) it prints the SVG of each chart view of the hand-built
+October in DB, for each size in turn."""
 
 from __future__ import annotations
 
@@ -68,31 +71,54 @@ async def render(path: Path, size: tuple[int, int]) -> list[str]:
 
 
 SPLIT = "\n<!-- next view -->\n"
+SIZES = [(80, 24), (160, 50)]
 
 
-def _svgs(db: Path, size: tuple[int, int], seed: str) -> list[str]:
+def _svgs(db: Path, seed: str) -> dict[tuple[int, int], list[str]]:
+    """The SVGs of every view at every size, rendered by one process under ``seed``."""
     env = {**os.environ, "PYTHONHASHSEED": seed}
-    done = subprocess.run([sys.executable, __file__, str(db), str(size[0]), str(size[1])], env=env,
-                          capture_output=True, text=True, timeout=180, check=True)
-    return done.stdout.split(SPLIT)
+    sizes = [str(n) for size in SIZES for n in size]
+    done = subprocess.run([sys.executable, __file__, str(db), *sizes], env=env,
+                          capture_output=True, text=True, timeout=240, check=True)
+    pictures = done.stdout.split(SPLIT)
+    assert len(pictures) == len(SIZES) * len(VIEWS), done.stderr
+    return {size: pictures[i * len(VIEWS):(i + 1) * len(VIEWS)] for i, size in enumerate(SIZES)}
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
-def test_charts_do_not_depend_on_the_hash_seed(tmp_path: Path, size: tuple[int, int]) -> None:
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> list[dict[tuple[int, int], list[str]]]:
+    """Every view at every size, once per hash seed (each seed its own process)."""
+    tmp_path = tmp_path_factory.mktemp("charts")
     db = tmp_path / "october.db"
     build(db)
-    runs = []
+    out = []
     for seed in ("1", "2"):  # (before the fix, any two seeds differed in the per-day chart's labels)
         copy = tmp_path / f"seed{seed}.db"  # a file each: opening may write (WAL)
         shutil.copy(db, copy)
-        runs.append(_svgs(copy, size, seed))
-    assert len(runs[0]) == len(VIEWS) and all("<svg" in svg for svg in runs[0])
-    for view, first, second in zip(VIEWS, *runs, strict=True):
+        out.append(_svgs(copy, seed))
+    return out
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_charts_do_not_depend_on_the_hash_seed(runs: list[dict[tuple[int, int], list[str]]], size: tuple[int, int]) -> None:
+    first_run, second_run = (run[size] for run in runs)
+    assert len(first_run) == len(VIEWS) and all("<svg" in svg for svg in first_run)
+    for view, first, second in zip(VIEWS, first_run, second_run, strict=True):
         assert first == second, f"{view} at {size} differs between hash seeds"
+
+
+async def _render_all(db: Path, sizes: list[tuple[int, int]]) -> list[str]:
+    pictures = []
+    for w, h in sizes:  # one app run per size, each on its own copy (as before, when each had its process)
+        copy = db.with_name(f"{db.stem}-{w}x{h}.db")
+        shutil.copy(db, copy)
+        pictures.extend(await render(copy, (w, h)))
+    return pictures
 
 
 if __name__ == "__main__":
     sys.path.insert(0, str(HERE))
     sys.path.insert(0, str(HERE.parent))
-    db_arg, w, h = sys.argv[1:4]
-    sys.stdout.write(SPLIT.join(asyncio.run(render(Path(db_arg), (int(w), int(h))))))
+    db_arg, *numbers = sys.argv[1:]
+    wanted = [(int(w), int(h)) for w, h in zip(numbers[::2], numbers[1::2], strict=True)]
+    sys.stdout.write(SPLIT.join(asyncio.run(_render_all(Path(db_arg), wanted))))
