@@ -5,6 +5,7 @@ at run time are made here (also for ``pip install -e``) and never committed,
 so a fresh clone gets both languages from one ``pip install``.
 """
 
+import os
 from pathlib import Path
 
 from setuptools import setup
@@ -20,8 +21,13 @@ def compile_catalogues() -> None:
     for po in sorted(LOCALE.glob("*/LC_MESSAGES/dispatch.po")):
         with po.open("rb") as f:
             catalog = read_po(f)
-        with po.with_suffix(".mo").open("wb") as f:
+        # Written aside, then renamed over: test workers compile at the same
+        # time and one must never read another's half-written file.
+        mo = po.with_suffix(".mo")
+        part = mo.with_name(f"{mo.name}.{os.getpid()}.part")
+        with part.open("wb") as f:
             write_mo(f, catalog)
+        os.replace(part, mo)
 
 
 class BuildPyWithCatalogues(build_py):
