@@ -105,7 +105,7 @@ def refresh_bench(db: str, runs: int, window: int, visible: int, positions: dict
         out[label] = {k: med_ms(v) for k, v in timings.items()}
         out[label]["cursor_index"] = cursor_index
     # The queue() call split into SQL and row conversion (at the ticking position).
-    from store import store as store_mod
+    from store import rows as store_mod
 
     label = next(iter(positions))
     offset = max(0, positions[label] - (visible - 1) - window // 3)
@@ -140,10 +140,10 @@ async def console_steady(db: str, jump: int, seconds: float) -> dict:
     polls = {"full": 0, "counts": 0, "noop": 0}
     orig_ok = MainScreen._poll_ok
 
-    def poll_ok(self, snap):
+    def poll_ok(self, snap, *args):
         kind = "noop" if snap is None else ("counts" if getattr(snap, "rows", 0) is None else "full")
         polls[kind] += 1
-        return orig_ok(self, snap)
+        return orig_ok(self, snap, *args)
 
     MainScreen._poll_ok = poll_ok
     t_start = time.perf_counter()

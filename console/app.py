@@ -13,6 +13,7 @@ from store import Store
 from store.text import clean
 from store.timeutil import Clock, system_clock
 
+from . import output
 from .i18n import N_, _, pick_language, set_language
 from .keys import OrderedKeys
 from .settings import ConsoleSettings
@@ -160,4 +161,5 @@ def make_app(store: Store, *, clock: Clock | None = None, settings: ConsoleSetti
     """The one factory used by the CLI, the demo and the tests."""
     if os.environ.get("TEXTUAL_ANIMATIONS") is None:
         os.environ["TEXTUAL_ANIMATIONS"] = "none"  # animations cost bytes over SSH
+    output.install()  # partial repaints send only the cells asked for (bytes over SSH)
     return DispatchApp(store, clock=clock, settings=settings)

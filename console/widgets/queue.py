@@ -163,6 +163,18 @@ class SiteNames:
         return fit(_cut_left(name, width), width)
 
 
+def _changed_cells(old: str, new: str) -> tuple[int, int]:
+    """(first, end) of the cells where two countdown texts of the same cell
+    width differ; the whole cell when either is not one cell a character."""
+    if len(old) != len(new) or cell_len(new) != len(new) or cell_len(old) != len(old):
+        return 0, cell_len(new)
+    first = next((i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b), 0)
+    end = len(new)
+    while end > first + 1 and old[end - 1] == new[end - 1]:
+        end -= 1
+    return first, end
+
+
 class QueueTable(ScrollView, can_focus=True):
     """Header line plus one line per ticket in queue order."""
 
@@ -380,7 +392,7 @@ class QueueTable(ScrollView, can_focus=True):
         cols = {c.key: (x, w) for c, x, w in self._layout(width)}
         x, w = cols["left"]
         top = int(self.scroll_offset.y)
-        cells: list[int] = []  # lines whose countdown cell changed
+        cells: list[tuple[int, int, int]] = []  # (line, first, end) of the changed cells
         for y in range(1, self.scrollable_content_region.height):
             row = self.row_at(top + y - 1)
             if row is None:
@@ -392,17 +404,16 @@ class QueueTable(ScrollView, can_focus=True):
             if drawn[1] != state:
                 self.refresh(Region(0, y, width, 1))
             else:
-                cells.append(y)
-        # One rectangle per run of adjacent changed cells, not a region per
-        # line (worst case, every visible countdown changing each second, is
-        # one region instead of ~45); cells that did not change are not sent.
-        start = None
-        for n, y in enumerate(cells):
-            if start is None:
-                start = y
-            if n + 1 == len(cells) or cells[n + 1] != y + 1:
-                self.refresh(Region(x, start, w, y - start + 1))
-                start = None
+                cells.append((y, *_changed_cells(fit(drawn[0], w, right=True), fit(text, w, right=True))))
+        # One rectangle per run of adjacent lines whose changed cells are the
+        # same (worst case, every visible countdown changing each second, is
+        # one region of one cell's width most seconds: the last digit).
+        start = 0
+        for n, (y, first, end) in enumerate(cells):
+            following = cells[n + 1] if n + 1 < len(cells) else None
+            if following is None or following != (y + 1, first, end):
+                self.refresh(Region(x + first, cells[start][0], end - first, y - cells[start][0] + 1))
+                start = n + 1
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
