@@ -18,6 +18,7 @@ from store.errors import FileReplaced, StoreError
 from store.models import Crossing, QueueCounts, QueueFilter, QueueRow, Technician
 from store.store import CROSSINGS_LIMIT
 from store.text import clean
+from store.timeutil import zone
 
 from ..actions import ACTION_BINDINGS, HELP_BINDING, Target, TicketActions
 from ..format import clock_title, state_label
@@ -292,7 +293,7 @@ class MainScreen(ReopenFile, ScreenLinks, TicketActions):
         # After a poll that read no write it is shown with the next clock tick
         # (a quiet second is one screen update, not two); the first one, one
         # that read rows, and one after STALE are shown at once.
-        read = self.app.clock().in_timezone(self.app.tz).format("HH:mm:ss")  # type: ignore[attr-defined]
+        read = self.app.clock().in_timezone(zone(self.app.tz)).format("HH:mm:ss")  # type: ignore[attr-defined]
         self._live_line = (_("● read {t}").format(t=read) if self.live else _("PAUSED"), not self.live)
         bar = self.query_one(StatusBar)
         if not bar.live or bar.alert or (snap is not None and snap.rows is not None):

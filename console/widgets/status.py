@@ -19,6 +19,7 @@ from textual.widgets import Static
 
 from store.models import QueueCounts
 from store.text import LINE_LIMIT, clean
+from store.timeutil import zone
 
 from ..i18n import _
 
@@ -102,7 +103,7 @@ class StatusBar(Horizontal):
 
     def set_clock(self, now: DateTime, tz: str) -> None:
         # Minute resolution: the bar repaints once a minute, not every second.
-        text = now.in_timezone(tz).format("HH:mm")
+        text = now.in_timezone(zone(tz)).format("HH:mm")
         if text != self.clock_text:
             self.clock_text = text
             self._show_parts()
