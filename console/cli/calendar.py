@@ -123,10 +123,12 @@ def _hours_option(values: tuple[str, ...], keep: CalendarSetting) -> CalendarSet
     " 'closed' none. --24x7 counts round the clock. Both keep the holidays. --file FILE (- for stdin)"
     " replaces everything with a JSON setting, as 'calendar show --format json' prints it."
     "\n\nExamples:\n\n\b\n"
-    "  dispatch calendar set --hours mon-fri=08:30-12:00,13:00-17:30 --hours sat=09:00-13:00\n"
+    "  dispatch calendar set --hours mon-fri=08:30-12:00,13:00-17:30 \\\n"
+    "      --hours sat=09:00-13:00\n"
     "  dispatch calendar set --hours mon-fri=18:30-07:30 --hours sun=00:00-24:00\n"
     "  dispatch calendar set --24x7\n"
-    "  dispatch calendar show --format json > cal.json; dispatch calendar set --file cal.json"))
+    "  dispatch calendar show --format json > cal.json\n"
+    "  dispatch calendar set --file cal.json"))
 @click.option("--hours", "hours", multiple=True, metavar="DAYS=PERIODS", help=_("Weekdays and their periods."))
 @click.option("--24x7", "always", is_flag=True, help=_("Round the clock (holidays kept)."))
 @click.option("--file", "file", type=click.File("r", encoding="utf-8"), default=None,

@@ -7,7 +7,6 @@ Headless commands (everything but the console itself) never import textual:
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,89 +16,14 @@ import click
 from rich.cells import cell_len
 
 from store.errors import StoreError
-from store.i18n import _, ngettext
+from store.i18n import _
 from store.store import Store, default_actor
 from store.text import clean
 
+from .help_format import forget_help_options, shape_click_help
 
-def _click_gettext(message: str) -> str:
-    return _(message)
+shape_click_help()
 
-
-def _click_ngettext(singular: str, plural: str, n: int) -> str:
-    return ngettext(singular, plural, n)
-
-
-def route_click_words() -> None:
-    """Click's own words ("Usage:", "Options", "Show this message and exit.",
-    "Error: …", "No such option …") come from a module-level ``_`` (and
-    ``ngettext``) in each click module, bound to the standard library's
-    gettext with its "messages" domain, which has no catalogue for us. Point
-    them at ours instead: functions, so the language is read at each call.
-    Their msgids are listed for extraction in console/cli/click_words.py."""
-    import click.core
-    import click.decorators
-    import click.exceptions
-    import click.formatting
-    import click.parser
-    import click.shell_completion
-    import click.termui
-    import click.types
-    import click.utils
-
-    for module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser,
-                   click.shell_completion, click.termui, click.types, click.utils):
-        if hasattr(module, "_"):
-            module._ = _click_gettext  # type: ignore[attr-defined]
-        if hasattr(module, "ngettext"):
-            module.ngettext = _click_ngettext  # type: ignore[attr-defined]
-
-
-def forget_help_options(command: click.Command) -> None:
-    """Click (8.1.8+) builds each command's --help option once and keeps it,
-    its help text in the language of that first call: forget them, so the
-    next call builds them in the language in use then."""
-    if getattr(command, "_help_option", None) is not None:
-        command._help_option = None  # type: ignore[attr-defined]
-    for sub in getattr(command, "commands", {}).values():
-        forget_help_options(sub)
-
-
-# Characters a terminal draws two cells wide, and where a line of them may break.
-_WIDE_RUN = re.compile(r"([\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef])")
-
-
-def wrap_in_cells() -> None:
-    """Click wraps help text by counting characters, and breaks lines only at
-    spaces: a Chinese sentence (no spaces, two cells a character) ran past the
-    terminal's edge. Its wrapper measures through one function (``term_len``)
-    and splits words in one method: measure in cells, and let a line break
-    between any two wide characters. Click internals: if they move, help text
-    is still right, only wrapped as before."""
-    try:
-        import click._textwrap as textwrap_mod
-        import click.formatting
-        from click._compat import _ansi_re
-    except ImportError:
-        return
-    if not hasattr(textwrap_mod, "term_len") or not hasattr(click.formatting, "term_len"):
-        return
-
-    def cells(text: str) -> int:
-        return cell_len(_ansi_re.sub("", text))
-
-    split = textwrap_mod.TextWrapper._split
-
-    def split_wide(self: Any, text: str) -> list[str]:
-        return [piece for chunk in split(self, text) for piece in _WIDE_RUN.split(chunk) if piece]
-
-    textwrap_mod.term_len = cells
-    click.formatting.term_len = cells
-    textwrap_mod.TextWrapper._split = split_wide  # type: ignore[method-assign]
-
-
-route_click_words()
-wrap_in_cells()
 
 DATA_HOME = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "dispatch-console"
 

@@ -435,18 +435,12 @@ def import_(obj: Ctx, table: str, file: Path) -> None:
         t=table, c=report.created, u=report.updated, s=report.unchanged))
 
 
-# Not registered on `cli`: the reports' `export` group (console/cli/reports.py) owns the name and
-# hands `export sites|equipment|technicians|users` to this command.
-@click.command("export", help=_("Export a table (sites, equipment, technicians, users) as CSV, the columns import reads."))
-@click.argument("table", type=TABLES)
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
-              help=_("Write to this file (UTF-8 with BOM, for Excel) instead of the screen."))
-@file_options
-@click.pass_obj
-def export(obj: Ctx, table: str, output: Path | None) -> None:
+def export_table(obj: Ctx, table: str, output: Path | None) -> None:
+    """``dispatch export sites|equipment|technicians|users`` (the commands are the
+    reports' ``export`` group's, console/cli/reports.py): the columns import reads."""
     store = obj.open()
     if output is None:
-        export_csv(store, table.lower(), sys.stdout)
+        export_csv(store, table, sys.stdout)
         return
-    n = export_csv(store, table.lower(), output)
+    n = export_csv(store, table, output)
     click.echo(ngettext("{path}: {n} row", "{path}: {n} rows", n).format(path=output, n=n), err=True)
