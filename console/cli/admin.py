@@ -165,7 +165,9 @@ def set_(obj: Ctx, key: str, value: str) -> None:
 
 
 @cli.command(help=_("Check the file: integrity, schema version, and the audit history (triggers, hash chain,"
-                    " each ticket equal to its events replayed)."))
+                    " each ticket equal to its events replayed). A problem is one line, and the exit status is 2."
+                    " Only reads: it works on a read-only file and during another's long write, and says when a"
+                    " recompute is pending."))
 @file_options
 @click.pass_obj
 def check(obj: Ctx) -> None:

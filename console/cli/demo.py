@@ -94,8 +94,8 @@ def _scale(store: Store, scale: int, seed: int, now: DateTime) -> None:
     "Create (or rebuild) a demo database and open the console on it. Its open tickets are placed relative to now,"
     " so it is rebuilt each time unless --keep. Without --db it lives at ~/.local/share/dispatch-console/demo.db."
     " It never overwrites a file that is not a demo database."))
-@click.option("--seed", default=7, show_default=True, help=_("Random seed (same seed, same data)."))
-@click.option("--scale", type=click.IntRange(min=1), default=None,
+@click.option("--seed", default=7, show_default=True, metavar="N", help=_("Random seed (same seed, same data)."))
+@click.option("--scale", type=click.IntRange(min=1), default=None, metavar="N",
               help=_("Also write N extra tickets fast (benchmarks), e.g. 1000000."))
 @click.option("--keep", is_flag=True, help=_("Keep an existing demo database instead of rebuilding it."))
 @click.option("--no-console", is_flag=True, help=_("Only build the file; do not open the console."))

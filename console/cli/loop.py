@@ -39,7 +39,7 @@ def callbacks() -> None:
 
 
 @callbacks.command("plan", help=_(
-    "Plan the callbacks of DAY (default today, site time zone): the tickets closed the day before, 10 % to managers,"
+    "Plan the callbacks of DAY (default today, site time zone): the tickets closed the day before, a tenth to managers,"
     " the rest shared among the dispatchers. Managers only. May be run again until the first call of the day is logged."))
 @click.option("--day", default=None, help=_("The day of the calls, YYYY-MM-DD (default today)."))
 @click.option("--dry-run", is_flag=True, help=_("Show the plan without saving it."))

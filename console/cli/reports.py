@@ -105,8 +105,8 @@ def _c(value: object) -> str:
 @click.option("--month", default=None, help=_("YYYY-MM."))
 @click.option("--week", default=None, help=_("Any day of the week, YYYY-MM-DD."))
 @click.option("--day", default=None, help=_("YYYY-MM-DD."))
-@click.option("--from", "first", default=None, help=_("First day of a range, YYYY-MM-DD."))
-@click.option("--to", "last", default=None, help=_("Last day of a range, YYYY-MM-DD."))
+@click.option("--from", "first", default=None, metavar="DAY", help=_("First day of a range, YYYY-MM-DD."))
+@click.option("--to", "last", default=None, metavar="DAY", help=_("Last day of a range, YYYY-MM-DD."))
 @click.option("--scope", default=None, help=_("center (default), team:NAME, technician:NAME, site:NAME or category:NAME."))
 @click.option("--format", "fmt_", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @file_options
@@ -176,7 +176,7 @@ def _out(path: Path) -> Path:
     "The daily fault-statistics workbook of the tickets closed on DAY (default yesterday): evaluations, scores,"
     " notes, and a summary per technician and team."))
 @click.option("--day", default=None, help=_("YYYY-MM-DD (default yesterday, site time zone)."))
-@click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True)
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True, metavar="FILE.xlsx")
 @file_options
 @click.pass_obj
 def export_daily(obj: Ctx, day: str | None, output: Path) -> None:
@@ -198,7 +198,7 @@ def export_daily(obj: Ctx, day: str | None, output: Path) -> None:
     "The monthly workbook: the figures, the technician and team ranking with the formula's parts, the star and the"
     " winning team, the improvement items, the complaints and the month's tickets."))
 @click.option("--month", default=None, help=_("YYYY-MM (default last month)."))
-@click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True)
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True, metavar="FILE.xlsx")
 @file_options
 @click.pass_obj
 def export_month(obj: Ctx, month: str | None, output: Path) -> None:
@@ -221,8 +221,8 @@ def export_month(obj: Ctx, month: str | None, output: Path) -> None:
 
 
 @export.command("form", help=_("The unsatisfied-callback form of one ticket, one A4 page to print."))
-@click.option("--ticket", type=int, required=True)
-@click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True)
+@click.option("--ticket", type=int, required=True, metavar="N")
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True, metavar="FILE.xlsx")
 @file_options
 @click.pass_obj
 def export_form(obj: Ctx, ticket: int, output: Path) -> None:
@@ -248,12 +248,12 @@ def _data_options(required: bool) -> Callable[[Any], Any]:
     def add(f: Any) -> Any:
         f = _output_option(f)  # listed last
         for opt in reversed((
-            click.option("--from", "first", required=required, help=_("First day, YYYY-MM-DD (site time zone).")),
-            click.option("--to", "last", required=required, help=_("Last day, YYYY-MM-DD (inclusive).")),
+            click.option("--from", "first", required=required, metavar="DAY", help=_("First day, YYYY-MM-DD (site time zone).")),
+            click.option("--to", "last", required=required, metavar="DAY", help=_("Last day, YYYY-MM-DD (inclusive).")),
             click.option("--team", default=None, help=_("Only this team (name or id).")),
             click.option("--technician", default=None, help=_("Only this technician (name or id).")),
             click.option("--site", default=None, help=_("Only tickets of this site (code, name or id).")),
-            click.option("--equipment-type", "category", default=None, help=_("Only tickets of this equipment type.")),
+            click.option("--equipment-type", "category", default=None, metavar="TYPE", help=_("Only tickets of this equipment type.")),
             click.option("--format", "kind", type=click.Choice(["csv", "json"]), default="csv", show_default=True),
         )):
             f = opt(f)
