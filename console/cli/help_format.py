@@ -82,7 +82,7 @@ def translate_usage() -> None:
 # Characters a terminal draws two cells wide, and where a line of them may break.
 _WIDE_RUN = re.compile(r"([\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef])")
 # Never at the start of a line (closing punctuation), never at the end (opening).
-_CLOSING = set("。，、）：；！？」』》】〕）％")
+_CLOSING = set("。，、）：；！？」』》】〕％")
 _OPENING = set("（「『《【〔")
 
 
@@ -133,7 +133,9 @@ def wrap_in_cells() -> None:
 def _pauses(text: str) -> tuple[list[int], list[int]]:
     """Where a shortened summary may end: after a Chinese pause mark or before
     an opening bracket, else at a space; never inside brackets."""
-    depth, marks, spaces = 0, [], []
+    depth = 0
+    marks: list[int] = []
+    spaces: list[int] = []
     for i, ch in enumerate(text):
         if ch in "（(":
             if depth == 0:
@@ -148,24 +150,24 @@ def _pauses(text: str) -> tuple[list[int], list[int]]:
     return marks, spaces
 
 
-def short_help_in_cells(help: str, limit: int = 45) -> str | None:
+def short_help_in_cells(help_text: str, limit: int = 45) -> str | None:
     """A command's line in its group's list, for Chinese help: click ends the
     first sentence only at an ASCII ".", counts characters and cuts at spaces,
     so a Chinese summary came out as "--from 至 --to...". The first sentence
     (up to "。"), else cut at the last pause that fits ``limit`` cells.
     None for text with no wide characters: click's own rule."""
-    if not _WIDE_RUN.search(help):
+    if not _WIDE_RUN.search(help_text):
         return None
-    text = " ".join(help.partition("\n\n")[0].split()).removeprefix("\b").strip()
+    text = " ".join(help_text.partition("\n\n")[0].split()).removeprefix("\b").strip()
     first, stop, _rest = text.partition("。")
     text = first + stop
     if cell_len(text) <= limit:
         return text
-    fits = ""
-    for ch in text:
-        if cell_len(fits + ch) > limit - 3:
-            break
-        fits += ch
+    width = end = 0
+    while width + cell_len(text[end]) <= limit - 3:  # the longest start that leaves room for "..."
+        width += cell_len(text[end])
+        end += 1
+    fits = text[:end]
     marks, spaces = _pauses(fits + text[len(fits):len(fits) + 1])
     pauses = [i for i in marks if len(fits) // 3 <= i <= len(fits)] or [
         i for i in spaces if len(fits) // 3 <= i <= len(fits)]
@@ -174,20 +176,22 @@ def short_help_in_cells(help: str, limit: int = 45) -> str | None:
 
 
 def shorten_in_cells() -> None:
+    """A group's command list takes each summary from ``_make_default_short_help``."""
     import click.core
 
     original = getattr(click.core, "_make_default_short_help", None)
     if original is None:
         return
 
-    def make_short_help(help: str, max_length: int = 45) -> str:
-        short = short_help_in_cells(help, max_length)
-        return original(help, max_length) if short is None else short
+    def make_short_help(help_text: str, max_length: int = 45) -> str:
+        short = short_help_in_cells(help_text, max_length)
+        return original(help_text, max_length) if short is None else short
 
     click.core._make_default_short_help = make_short_help  # type: ignore[attr-defined]
 
 
 def shape_click_help() -> None:
+    """All of the above, once, when the ``dispatch`` group is defined."""
     route_click_words()
     translate_usage()
     wrap_in_cells()
