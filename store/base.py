@@ -9,8 +9,9 @@ always asked on the same one."""
 
 from __future__ import annotations
 
-import getpass
 import json
+import os
+import pwd
 import queue
 import random
 import sqlite3
@@ -32,10 +33,16 @@ from .timeutil import Clock, system_clock, to_db
 
 
 def default_actor() -> str:
+    """Who is at the keyboard: the process's effective OS user, from the
+    passwd database. Never LOGNAME/USER or any environment variable (what
+    getpass reads): anyone can set those, and a dispatcher's account passed
+    for the manager's with ``LOGNAME=root`` (issue 21). A uid with no passwd
+    entry (a container run with ``--user 1234``) gets the fixed name "uid1234"."""
+    uid = os.geteuid()
     try:
-        return getpass.getuser()
-    except Exception:  # no login name (e.g. a container without passwd entry)
-        return "unknown"
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid{uid}"
 
 
 def _one(text: str) -> str:
