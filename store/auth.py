@@ -51,6 +51,9 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "viewer": ("self.pin", "self.language"),
 }
 
+# Actions anyone at the keyboard may cause, whoever they are (see store/permissions.py).
+OPEN_TO_ANYONE: frozenset[str] = frozenset()
+
 # Roles whose rights stop at their own team (the ticket's technician's team,
 # or the team an action names).
 TEAM_SCOPED = frozenset({"foreman"})

@@ -18,8 +18,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from console_helpers import make_ticket
 
-from store import Store
+from console.cli import cli
+from store import PermissionDenied, Store
 from store.base import default_actor
 
 ME = pwd.getpwuid(os.geteuid()).pw_name  # the OS user running the tests, read the way the store must
@@ -190,3 +193,74 @@ def test_a_real_second_os_user_cannot_pass_for_the_manager(
             s.close_db()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# ------------------------------------------------- acting for someone
+@pytest.fixture
+def crew(store: Store) -> Store:
+    """conftest's file (ann manager, bob and alice dispatchers, the runner a
+    manager) plus fay, foreman of Alpha Team (technicians 1, 2), and vic, a viewer."""
+    store.add_user("fay", "Fay Foreman", "foreman", team_id=1)
+    store.add_user("vic", "Vic Viewer", "viewer")
+    return store
+
+
+def acting(store: Store, actor: str, by: str = "ann") -> Store:
+    return Store(store.path, actor=actor, by=by, clock=store.clock)
+
+
+def test_acting_for_someone_uses_their_role_not_yours(crew: Store) -> None:
+    before = dump(crew.path)
+    for_bob = acting(crew, "bob")
+    try:
+        with pytest.raises(PermissionDenied) as refused:
+            for_bob.set_policy(1, 10, 50, 200)
+        assert str(refused.value).startswith(
+            "bob is a dispatcher and may not change the SLA policy; acting for someone does not lend them your rights")
+        with pytest.raises(PermissionDenied, match="bob is a dispatcher and may not manage users"):
+            for_bob.add_user("evil", "Evil", "manager")
+        assert dump(crew.path) == before
+        t = make_ticket(for_bob)  # a dispatcher's own work: allowed, and recorded as entered by ann
+        event = crew.events(1)[0]
+        assert (event.action, event.actor, event.entered_by) == ("ticket.create", "bob", "ann") and t.created_by == "bob"
+    finally:
+        for_bob.close_db()
+
+
+def test_acting_for_a_foreman_keeps_to_their_team(crew: Store) -> None:
+    own = crew.assign(make_ticket(crew).id, 1, technician_id=1)  # Alpha Team's
+    other = crew.assign(make_ticket(crew).id, 1, technician_id=3)  # Bravo Team's
+    for_fay = acting(crew, "fay")
+    try:
+        with pytest.raises(PermissionDenied, match=r"Ticket #\d+ is Bravo Team's, not Alpha Team's"):
+            for_fay.respond(other.id, other.version)
+        with pytest.raises(PermissionDenied, match="fay is a foreman and may not create tickets"):
+            make_ticket(for_fay)
+        for_fay.respond(own.id, own.version)
+        assert (crew.events(1)[0].actor, crew.events(1)[0].entered_by) == ("fay", "ann")
+    finally:
+        for_fay.close_db()
+
+
+@pytest.mark.parametrize("who,why", [("vic", "vic is a viewer and may not"), ("zed", "zed is not a user of this file"),
+                                     ("alice", "alice is disabled")])
+def test_acting_for_a_viewer_a_stranger_or_a_disabled_user_is_refused(crew: Store, who: str, why: str) -> None:
+    crew.disable_user("alice")
+    stand_in = acting(crew, who)
+    try:
+        with pytest.raises(PermissionDenied, match=why):
+            make_ticket(stand_in)
+    finally:
+        stand_in.close_db()
+
+
+def test_the_cli_acting_for_a_dispatcher_may_not_change_the_sla(crew: Store) -> None:
+    """The issue's probe: DISPATCH_ACTOR=<dispatcher> dispatch sla set 1 10 50 200 from a manager's login."""
+    before = dump(crew.path)
+    result = CliRunner().invoke(cli, ["--db", str(crew.path), "sla", "set", "1", "10", "50", "200"],
+                                env={"DISPATCH_ACTOR": "bob"})
+    assert result.exit_code == 2 and "acting for someone does not lend them your rights" in result.output, result.output
+    assert dump(crew.path) == before
+    done = CliRunner().invoke(cli, ["--db", str(crew.path), "tech", "duty", "Li Wei", "off"], env={"DISPATCH_ACTOR": "bob"})
+    assert done.exit_code == 0, done.output
+    assert (crew.events(1)[0].actor, crew.events(1)[0].entered_by) == ("bob", ME)

@@ -252,10 +252,13 @@ def test_only_a_manager_login_may_use_actor(people: Store, db_path: Path, monkey
     result = CliRunner().invoke(cli, ["--db", str(db_path), "set", "center_name", "East"])
     assert result.exit_code == 2 and "dispatcher" in result.output and "Ann Lee (ann)" in result.output
     monkeypatch.setattr(common, "default_actor", lambda: "ann")
+    # A manager acting for bob has bob's rights, not her own (tests/test_identity.py has the rest).
     result = CliRunner().invoke(cli, ["--db", str(db_path), "--actor", "bob", "set", "center_name", "East"])
+    assert result.exit_code == 2 and "acting for someone does not lend them your rights" in result.output
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "--actor", "bob", "tech", "duty", "Zhang Min", "off"])
     assert result.exit_code == 0, result.output
     event = people.events(1)[0]
-    assert (event.actor, event.entered_by, event.action) == ("bob", "ann", "settings.set")
+    assert (event.actor, event.entered_by, event.action) == ("bob", "ann", "technician.duty")
 
 
 def test_init_makes_a_manager_and_check_warns_on_an_open_file(tmp_path: Path) -> None:
