@@ -77,6 +77,7 @@ class StoreBase:
         *,
         actor: str | None = None,
         by: str | None = None,
+        os_login: str | None = None,
         clock: Clock | None = None,
         create: bool = False,
         busy_timeout_ms: int = 5000,
@@ -92,6 +93,9 @@ class StoreBase:
         # or DISPATCH_ACTOR); only a manager may, and events record it.
         self.actor = actor or default_actor()
         self.by = by if by and by != self.actor else None
+        # ``os_login``: the OS login at the keyboard, which a PIN sign-in at a
+        # shared desk does not change (its failed tries are recorded as its own).
+        self.os_login = os_login or self.by or self.actor
         self.clock: Clock = clock or system_clock
         self.busy_timeout_ms = busy_timeout_ms
         self.conn = open_database(self.path, create=create, busy_timeout_ms=busy_timeout_ms, read_only=read_only)
@@ -259,10 +263,13 @@ class StoreBase:
 
     def _event(
         self, action: str, entity: str, entity_id: int | None, ticket_id: int | None,
-        old: dict[str, Any], new: dict[str, Any], at: DateTime | None = None,
+        old: dict[str, Any], new: dict[str, Any], at: DateTime | None = None, actor: str | None = None,
     ) -> None:
+        """``actor``: someone other than the store's actor made this happen on
+        their own (the OS login at the keyboard, for a PIN try); no one entered it for them."""
         append_events(self.conn, [{
-            "at": to_db(at or self.now()), "actor": self.actor, "entered_by": self.by, "action": action,
+            "at": to_db(at or self.now()), "actor": actor or self.actor, "entered_by": None if actor else self.by,
+            "action": action,
             "entity": entity, "entity_id": entity_id, "ticket_id": ticket_id,
             "old": json.dumps(old, ensure_ascii=False, default=str),
             "new": json.dumps(new, ensure_ascii=False, default=str),
@@ -289,7 +296,7 @@ class StoreBase:
         (SQLite neither checkpoints nor deletes anything when closing a moved file)."""
         if self.file_state() is not None and file_identity(self.path) is not None:
             self._drop_old_journal()
-        return type(self)(self.path, actor=self.actor, by=self.by, clock=self.clock,
+        return type(self)(self.path, actor=self.actor, by=self.by, os_login=self.os_login, clock=self.clock,
                           busy_timeout_ms=self.busy_timeout_ms, read_only=self._asked_read_only)
 
     def _drop_old_journal(self) -> None:
