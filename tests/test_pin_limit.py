@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import pytest
 from click.testing import CliRunner
 from conftest import MutableClock
-from console_helpers import app_for, settle, until
+from console_helpers import app_for, burst, settle, until
 from textual.widgets import DataTable, Input, Static
 
 from console.cli import cli
@@ -321,3 +321,17 @@ async def settle_briefly(pilot) -> None:  # type: ignore[no-untyped-def]
     """Let the app process what was sent, without waiting for workers (one is blocked on purpose)."""
     for _ in range(3):
         await pilot.pause()
+
+
+async def test_pins_typed_in_one_burst_are_each_tried_in_order(desk: Store, store: Store) -> None:
+    """Over SSH a burst arrives at once: every PIN typed is tried (and counted), in order;
+    the first right one signs in and what came after it is dropped."""
+    store.set_pin("alice", PIN)
+    app = app_for(desk)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, SignInScreen))
+        await burst(pilot, "enter", *"111111", "enter", *"222222", "enter", *PIN, "enter", *"333333", "enter")
+        await until(pilot, lambda: not isinstance(app.screen, SignInScreen))
+        await settle(pilot)
+    assert desk.actor == "alice"  # alice comes before bob (by name)
+    assert [e.action for e in pin_events(store)] == ["sign_in.failed", "sign_in.failed", "sign_in.ok"]

@@ -5,6 +5,8 @@ switching was called off (at start it cannot be: someone must sign in)."""
 
 from __future__ import annotations
 
+from collections import deque
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -53,6 +55,7 @@ class SignInScreen(ModalScreen[str | None]):
         self.can_cancel = can_cancel
         self.people: list[User] = []
         self.checking = False  # a try is running in a worker
+        self.tries: deque[tuple[User, str]] = deque()  # typed while one ran: checked in order
 
     @property
     def store(self):  # type: ignore[no-untyped-def]
@@ -97,11 +100,17 @@ class SignInScreen(ModalScreen[str | None]):
             self.say(_("Pick your name first."))
             self.query_one("#people", OptionList).focus()
             return
-        if self.checking:  # one try at a time: Enter pressed again while it runs counts for nothing
-            return
+        # Keys land where they were typed (console/keys.py): the PIN is taken now and the
+        # field emptied for the next one; a try typed while one runs waits its turn.
+        self.tries.append((user, pin.value))
+        pin.value = ""
+        if not self.checking:
+            self._next_try()
+
+    def _next_try(self) -> None:
         self.checking = True
         self.say(_("Checking…"))
-        self._try(user, pin.value)
+        self._try(*self.tries.popleft())
 
     @work(thread=True, exit_on_error=False, group="sign-in")
     def _try(self, user: User, pin: str) -> None:
@@ -120,10 +129,12 @@ class SignInScreen(ModalScreen[str | None]):
     def _answer(self, user: User, outcome: PinOutcome | None, error: str) -> None:
         self.checking = False
         if outcome is not None and outcome.ok:
+            self.tries.clear()
             self.dismiss(user.login)
             return
-        self.query_one("#pin", Input).value = ""
         self.say(error or words(user, outcome or PinOutcome(checked=False)))
+        if self.tries:
+            self._next_try()
 
     def action_back(self) -> None:
         if self.can_cancel:

@@ -42,7 +42,7 @@ class UsersScreen(Screen[None]):
         Binding("r", "role", N_("Change role")),
         Binding("d", "disable", N_("Disable/enable")),
         Binding("l", "language", N_("Language")),
-        Binding("u", "unlock", N_("Unlock PIN")),
+        Binding("u", "unlock", N_("Unlock")),
         Binding("escape", "back", N_("Back")),
     ]
 
