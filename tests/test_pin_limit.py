@@ -24,6 +24,7 @@ from console.screens.users import UsersScreen
 from store import PermissionDenied, Store
 from store.auth import FREE_TRIES, LOCK_AFTER, hash_pin, pin_wait_s
 from store.errors import ValidationFailed
+from store.models import PinOutcome
 
 PIN = "482913"
 WRONG = "000000"
@@ -335,3 +336,34 @@ async def test_pins_typed_in_one_burst_are_each_tried_in_order(desk: Store, stor
         await settle(pilot)
     assert desk.actor == "alice"  # alice comes before bob (by name)
     assert [e.action for e in pin_events(store)] == ["sign_in.failed", "sign_in.failed", "sign_in.ok"]
+
+
+def test_a_try_from_another_console_meanwhile_is_never_lost(
+        desk: Store, store: Store, clock: MutableClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The slow hash runs outside the write lock; if another console's try lands
+    meanwhile, this one starts over and sees the wait that try began (so two
+    consoles never share one free try, and no count is overwritten)."""
+    import store.repo.pins as pins
+
+    for _ in range(FREE_TRIES - 1):
+        desk.sign_in("bob", WRONG)
+    other = Store(store.path, actor="backoffice", clock=clock)
+    real = pins.auth.verify_pin
+    cut_in: list[PinOutcome] = []
+    started = []
+
+    def slow_hash(pin: str, stored: str | None) -> bool:
+        if not started:  # while this console hashes, the other one tries (and fails) first
+            started.append(True)
+            cut_in.append(other.sign_in("bob", "999999"))
+        return real(pin, stored)
+
+    monkeypatch.setattr(pins.auth, "verify_pin", slow_hash)
+    try:
+        mine = desk.sign_in("bob", WRONG)
+    finally:
+        other.close_db()
+    assert cut_in[0].checked and cut_in[0].failures == FREE_TRIES
+    assert (mine.checked, mine.wait_s) == (False, 2)  # the third free try was the other console's
+    assert user_row(store, "bob")["pin_failures"] == FREE_TRIES
+    assert [e.actor for e in pin_events(store)] == [DESK] * (FREE_TRIES - 1) + ["backoffice"]
