@@ -69,7 +69,9 @@ class DispatchApp(OrderedKeys):
         # Before the first screen composes: it is drawn in the user's language.
         set_language(language_for(self.store))
         self.push_screen(MainScreen())
-        self.sign_in = self.store.sign_in_required()
+        # A console that cannot write cannot record a PIN try, so checks none (store/repo/pins.py);
+        # nor does it need to know who is at the keyboard: nothing it does is anyone's write.
+        self.sign_in = self.store.sign_in_required() and not self.store.file_read_only
         if self.sign_in:
             self.action_switch_user(first=True)
 

@@ -9,8 +9,9 @@ always asked on the same one."""
 
 from __future__ import annotations
 
-import getpass
 import json
+import os
+import pwd
 import queue
 import random
 import sqlite3
@@ -23,24 +24,24 @@ from typing import Any
 
 from pendulum import DateTime
 
-from . import audit, auth
+from . import audit, permissions
 from .db import connect_reader, explain, file_identity, open_database, writable
 from .errors import DatabaseFileError, FileReplaced, PermissionDenied
 from .i18n import _
-from .text import clean
 from .timeutil import Clock, system_clock, to_db
 
 
 def default_actor() -> str:
+    """Who is at the keyboard: the process's effective OS user, from the
+    passwd database. Never LOGNAME/USER or any environment variable (what
+    getpass reads): anyone can set those, and a dispatcher's account passed
+    for the manager's with ``LOGNAME=root`` (issue 21). A uid with no passwd
+    entry (a container run with ``--user 1234``) gets the fixed name "uid1234"."""
+    uid = os.geteuid()
     try:
-        return getpass.getuser()
-    except Exception:  # no login name (e.g. a container without passwd entry)
-        return "unknown"
-
-
-def _one(text: str) -> str:
-    """A name for a one-line message: no control characters, no line breaks."""
-    return clean(text, single_line=True)
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid{uid}"
 
 
 def append_events(conn: sqlite3.Connection, events: list[dict[str, Any]]) -> None:
@@ -76,6 +77,7 @@ class StoreBase:
         *,
         actor: str | None = None,
         by: str | None = None,
+        os_login: str | None = None,
         clock: Clock | None = None,
         create: bool = False,
         busy_timeout_ms: int = 5000,
@@ -91,6 +93,9 @@ class StoreBase:
         # or DISPATCH_ACTOR); only a manager may, and events record it.
         self.actor = actor or default_actor()
         self.by = by if by and by != self.actor else None
+        # ``os_login``: the OS login at the keyboard, which a PIN sign-in at a
+        # shared desk does not change (its failed tries are recorded as its own).
+        self.os_login = os_login or self.by or self.actor
         self.clock: Clock = clock or system_clock
         self.busy_timeout_ms = busy_timeout_ms
         self.conn = open_database(self.path, create=create, busy_timeout_ms=busy_timeout_ms, read_only=read_only)
@@ -194,71 +199,10 @@ class StoreBase:
                 raise explain(self.path, exc) from None
 
     def _authorize(self, action: str, ticket_id: int | None = None, team_id: int | None = None) -> None:
-        """The one place a permission check lives (roles: store/auth.py). Runs
-        inside the write transaction, so the roles and the ticket it reads are
-        the ones the write sees. ``ticket_id``/``team_id``: what a team-bound
-        role (a foreman) must own. A file with no users yet is being set up:
-        whoever opens it acts as its manager (README "People, roles and the file")."""
-        if not self.actor.strip():
-            raise PermissionDenied(_("No user name: set --actor or DISPATCH_ACTOR."))
-        users = {r["login"]: r for r in self._q(
-            "SELECT u.login, u.name, u.role, u.team_id, u.disabled, teams.name AS team_name"
-            " FROM users u LEFT JOIN teams ON teams.id = u.team_id")}
-        if not users:
-            return
-        ask = self._ask_managers(users.values())
-        if self.by is not None:
-            typist = users.get(self.by)
-            if typist is None or typist["disabled"] or typist["role"] != "manager":
-                raise PermissionDenied(_(
-                    "Only a manager may act for someone else (--actor or DISPATCH_ACTOR={actor}), and {by} is not one:"
-                    " work as yourself, or ask a manager: {managers}").format(
-                    actor=_one(self.actor), by=_one(self.by), managers=ask))
-            return  # managers do everything; the event records who typed it
-        me = users.get(self.actor)
-        if me is None:
-            raise PermissionDenied(_(
-                "{login} is not a user of this file; ask a manager to add you (dispatch user add {login}): {managers}").format(
-                login=_one(self.actor), managers=ask))
-        if me["disabled"]:
-            raise PermissionDenied(_("{login} is disabled in this file; ask a manager: {managers}").format(
-                login=_one(self.actor), managers=ask))
-        role = me["role"]
-        if not auth.allows(role, action):
-            raise PermissionDenied(_("{login} is a {role} and may not {what} (that is for: {roles}); ask a manager: {managers}").format(
-                login=_one(self.actor), role=auth.role_name(role), what=auth.action_words(action),
-                roles=", ".join(auth.role_name(r) for r in auth.roles_for(action)), managers=ask))
-        if role in auth.TEAM_SCOPED:
-            self._authorize_team(me, ticket_id, team_id, ask)
-
-    def _authorize_team(self, me: Any, ticket_id: int | None, team_id: int | None, ask: str) -> None:
-        own = _one(me["team_name"] or _("no team"))
-        if ticket_id is None and team_id is None:
-            raise PermissionDenied(_("A foreman works their own team's tickets; this is not one. Ask a manager: {managers}").format(
-                managers=ask))
-        if ticket_id is not None:
-            rows = self._q(
-                "SELECT tech.team_id, teams.name FROM tickets t LEFT JOIN technicians tech ON tech.id = t.technician_id"
-                " LEFT JOIN teams ON teams.id = tech.team_id WHERE t.id = ?", (ticket_id,))
-            if rows and rows[0][0] is None:
-                raise PermissionDenied(_(
-                    "Ticket #{id} is not assigned yet, so it is the dispatch desk's; a foreman works their own team's"
-                    " tickets ({team}). Ask a dispatcher, or a manager: {managers}").format(id=ticket_id, team=own, managers=ask))
-            if rows and rows[0][0] != me["team_id"]:
-                raise PermissionDenied(_(
-                    "Ticket #{id} is {other}'s, not {team}'s; a foreman works their own team's tickets."
-                    " Ask a dispatcher, or a manager: {managers}").format(
-                    id=ticket_id, other=_one(rows[0][1] or "?"), team=own, managers=ask))
-        if team_id is not None and team_id != me["team_id"]:
-            raise PermissionDenied(_(
-                "That is another team's, not {team}'s; moving work between teams is the dispatch desk's."
-                " Ask a dispatcher, or a manager: {managers}").format(team=own, managers=ask))
-
-    @staticmethod
-    def _ask_managers(users: Iterable[Any]) -> str:
-        names = [f"{_one(u['name'])} ({_one(u['login'])})" for u in users
-                 if u["role"] == "manager" and not u["disabled"]]
-        return ", ".join(sorted(names)) or _("no manager is set up; ask whoever looks after this file")
+        """The one place a permission check is asked (store/permissions.py).
+        Runs inside the write transaction, so the roles and the ticket it reads
+        are the ones the write sees."""
+        permissions.authorize(self._q, self.actor, self.by, action, ticket_id, team_id)
 
     def _begin(self) -> None:
         """BEGIN IMMEDIATE, waiting up to the busy timeout for other writers.
@@ -319,10 +263,13 @@ class StoreBase:
 
     def _event(
         self, action: str, entity: str, entity_id: int | None, ticket_id: int | None,
-        old: dict[str, Any], new: dict[str, Any], at: DateTime | None = None,
+        old: dict[str, Any], new: dict[str, Any], at: DateTime | None = None, actor: str | None = None,
     ) -> None:
+        """``actor``: someone other than the store's actor made this happen on
+        their own (the OS login at the keyboard, for a PIN try); no one entered it for them."""
         append_events(self.conn, [{
-            "at": to_db(at or self.now()), "actor": self.actor, "entered_by": self.by, "action": action,
+            "at": to_db(at or self.now()), "actor": actor or self.actor, "entered_by": None if actor else self.by,
+            "action": action,
             "entity": entity, "entity_id": entity_id, "ticket_id": ticket_id,
             "old": json.dumps(old, ensure_ascii=False, default=str),
             "new": json.dumps(new, ensure_ascii=False, default=str),
@@ -349,7 +296,7 @@ class StoreBase:
         (SQLite neither checkpoints nor deletes anything when closing a moved file)."""
         if self.file_state() is not None and file_identity(self.path) is not None:
             self._drop_old_journal()
-        return type(self)(self.path, actor=self.actor, by=self.by, clock=self.clock,
+        return type(self)(self.path, actor=self.actor, by=self.by, os_login=self.os_login, clock=self.clock,
                           busy_timeout_ms=self.busy_timeout_ms, read_only=self._asked_read_only)
 
     def _drop_old_journal(self) -> None:

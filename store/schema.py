@@ -19,6 +19,7 @@ from .schema_later import (  # the steps from 0006 on
     m0010_filter_indexes,
     m0011_user_language,
     m0012_held_totals,
+    m0014_sign_in_attempts,
 )
 from .sla import DEFAULT_POLICY
 
@@ -326,5 +327,6 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0011_user_language", m0011_user_language),
     ("0012_held_totals", m0012_held_totals),
     ("0013_report_facts", m0013_report_facts),
+    ("0014_sign_in_attempts", m0014_sign_in_attempts),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -324,3 +324,16 @@ def m0012_held_totals(db: sqlite_utils.Database) -> None:
         " WHERE is_open = 1 AND technician_id IS NOT NULL AND status IN ('assigned', 'onsite', 'waiting')"
         " GROUP BY technician_id"
     )
+
+
+def m0014_sign_in_attempts(db: sqlite_utils.Database) -> None:
+    """PIN sign-in has a limit (issue 21, store/auth.py): wrong PINs in a row,
+    the moment the next try may be looked at (UTC, NULL: now), and whether the
+    person is locked until a manager unlocks them. An upgraded file starts
+    everyone at no failures, unlocked."""
+    for sql in (
+        "ALTER TABLE users ADD COLUMN pin_failures INTEGER NOT NULL DEFAULT 0 CHECK (pin_failures >= 0)",
+        "ALTER TABLE users ADD COLUMN pin_retry_at TEXT",
+        "ALTER TABLE users ADD COLUMN pin_locked INTEGER NOT NULL DEFAULT 0 CHECK (pin_locked IN (0, 1))",
+    ):
+        db.execute(sql)

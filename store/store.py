@@ -15,6 +15,7 @@ from .repo.exports import ExportsRepo
 from .repo.imports import ImportRepo
 from .repo.items import ItemsRepo
 from .repo.people import PeopleRepo
+from .repo.pins import PinsRepo
 from .repo.queue import CROSSINGS_LIMIT, QueueRepo
 from .repo.reference import ReferenceRepo
 from .repo.reports import ReportsRepo
@@ -25,7 +26,7 @@ from .repo.tickets import TicketRepo
 from .repo.users import UsersRepo
 
 
-class Store(SettingsRepo, ReferenceRepo, PeopleRepo, UsersRepo, TicketRepo, SearchRepo, QueueRepo, AdminRepo,
+class Store(SettingsRepo, ReferenceRepo, PeopleRepo, UsersRepo, PinsRepo, TicketRepo, SearchRepo, QueueRepo, AdminRepo,
             ImportRepo, CallbacksRepo, ScoresRepo, ItemsRepo, ComplaintsRepo, AuditRepo, ReportsRepo, ExportsRepo):
     """Everything the console and the command line ask of the file."""
 

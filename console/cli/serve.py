@@ -8,9 +8,13 @@ Who is acting: textual-serve (1.1.x) has no login, and it cannot hand an
 identity from an authenticating proxy to the app: its websocket handler starts
 the fixed command with the server's own environment and passes on nothing of
 the request but the terminal size (no header such as ``Remote-User``, no
-cookie). So a browser tab is read-only (DISPATCH_READ_ONLY=1, under a name no
-user can have) unless the server is started for one named user with ``--as``
-(a laptop demo): every tab then writes as that user."""
+cookie). Every tab's console runs as the server's OS user (store/base.py
+``default_actor``; no environment variable changes that). So a browser tab is
+read-only (DISPATCH_READ_ONLY=1: a variable may only ever take rights away)
+unless the server is started for one named user with ``--as`` (a laptop
+demo): every tab then acts for that user (DISPATCH_ACTOR, as a manager's
+``--actor``), which only a manager's login may start, with that user's rights
+and the server's login recorded as ``entered_by``."""
 
 from __future__ import annotations
 
@@ -27,16 +31,11 @@ from store.errors import NotFound
 from store.i18n import _
 from store.text import clean
 
-from .common import Ctx, _db_after, busy_timeout_ms, cli, fail
+from .common import Ctx, _db_after, busy_timeout_ms, cli, default_actor, fail
 
 # The page textual-serve would serve, minus its web font from a public CDN:
 # ours loads the Roboto Mono textual-serve ships, from this host.
 TEMPLATES = Path(__file__).parent / "templates"
-
-# The actor of a read-only tab: a login holds no spaces (store/repo/users.py),
-# so no user can ever be this one, whatever is added to the file later.
-BROWSER_VIEWER = "browser viewer"
-
 
 def is_loopback(host: str) -> bool:
     if host == "localhost":
@@ -47,17 +46,18 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def app_environment(base: dict[str, str], login: str | None) -> dict[str, str]:
-    """The environment every tab's console starts with. The console's actor is
-    the OS login (getpass reads LOGNAME, then USER): ``--as`` sets both, so the
-    writes are that user's own (not a manager acting for them); without it the
-    tab is read-only under a name that is no user's."""
+def app_environment(base: dict[str, str], login: str | None, server_login: str) -> dict[str, str]:
+    """The environment every tab's console starts with. Its identity is the
+    server's OS login, whatever the environment says; ``--as`` someone else
+    makes the tab act for them (DISPATCH_ACTOR: their role's rights, entered
+    by the server's login); without ``--as`` the tab is read-only."""
     env = dict(base)
-    env.pop("DISPATCH_ACTOR", None)  # acting-for is a terminal manager's, never a browser tab's
+    env.pop("DISPATCH_ACTOR", None)  # only --as may make a tab act for someone
     env.pop("DISPATCH_READ_ONLY", None)
-    env["LOGNAME"] = env["USER"] = login or BROWSER_VIEWER
     if login is None:
         env["DISPATCH_READ_ONLY"] = "1"
+    elif login != server_login:
+        env["DISPATCH_ACTOR"] = login
     return env
 
 
@@ -66,11 +66,13 @@ def app_command(db: Path) -> str:
     return shlex.join([sys.executable, "-m", "console.cli", "--db", str(db.resolve())])
 
 
-def check_login(obj: Ctx, login: str) -> str:
-    """``--as`` names an active user of the file (a browser tab must write as a real one)."""
+def check_login(obj: Ctx, login: str, server_login: str) -> str:
+    """``--as`` names an active user of the file (a browser tab must write as a
+    real one); for anyone but the server's own login, the server's login must
+    be an active manager, as for --actor (acting for someone lends no rights)."""
     from store.store import Store
 
-    store = Store(obj.db, actor=login, busy_timeout_ms=busy_timeout_ms())
+    store = Store(obj.db, actor=server_login, busy_timeout_ms=busy_timeout_ms(), read_only=True)
     try:
         try:
             user = store.user(login)
@@ -79,6 +81,12 @@ def check_login(obj: Ctx, login: str) -> str:
                 login=login, path=obj.db))
         if user.disabled:
             fail(_("{login} is disabled in {path}").format(login=login, path=obj.db))
+        if user.login != server_login:
+            mine = next((u for u in store.users() if u.login == server_login), None)
+            if mine is None or mine.role != "manager":
+                fail(_("--as {login}: {me} is not an active manager of {path}, and only a manager may serve the"
+                       " console for someone else; start it as {login}'s own OS user, or ask a manager").format(
+                    login=clean(login, single_line=True), me=clean(server_login, single_line=True), path=obj.db))
         return user.login
     finally:
         store.close_db()
@@ -90,7 +98,8 @@ def check_login(obj: Ctx, login: str) -> str:
               help=_("Address to listen on; anything but loopback needs --public-host-ok."))
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help=_("Port to listen on."))
 @click.option("--as", "login", metavar="LOGIN",
-              help=_("Every tab writes as this user (an active user of the file): for a demo on one laptop."))
+              help=_("Every tab acts for this user (an active user of the file; for anyone but yourself,"
+                     " only a manager may): for a demo on one laptop."))
 @click.option("--public-host-ok", is_flag=True,
               help=_("Allow a non-loopback --host (put an authenticating proxy in front instead if you can)."))
 # --db after the command too; no --actor: a tab never acts for someone (see app_environment).
@@ -108,18 +117,19 @@ def serve(obj: Ctx, host: str, port: int, login: str | None, public_host_ok: boo
             writes=_(" and writes as {login}").format(login=login) if login else ""), err=True)
     if not obj.db.exists():
         fail(_("{path} does not exist; create it with 'dispatch init'").format(path=obj.db))
+    server_login = default_actor()
     if login is not None:
-        login = check_login(obj, login.strip())
+        login = check_login(obj, login.strip(), server_login)
     # Opened once here so a damaged or newer file is one error now, not one per tab.
     obj.open(read_only=True).close_db()
-    run_server(obj.db, host, port, login)
+    run_server(obj.db, host, port, login, server_login)
 
 
-def run_server(db: Path, host: str, port: int, login: str | None) -> None:
+def run_server(db: Path, host: str, port: int, login: str | None, server_login: str) -> None:
     from textual_serve.server import Server
 
     # textual-serve copies the server's environment into every tab's process.
-    env = app_environment(dict(os.environ), login)
+    env = app_environment(dict(os.environ), login, server_login)
     for gone in set(os.environ) - set(env):
         del os.environ[gone]
     os.environ.update(env)

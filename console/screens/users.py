@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -41,6 +42,7 @@ class UsersScreen(Screen[None]):
         Binding("r", "role", N_("Change role")),
         Binding("d", "disable", N_("Disable/enable")),
         Binding("l", "language", N_("Language")),
+        Binding("u", "unlock", N_("Unlock")),
         Binding("escape", "back", N_("Back")),
     ]
 
@@ -79,7 +81,8 @@ class UsersScreen(Screen[None]):
             # Text, not str: a DataTable parses plain strings as markup.
             table.add_row(*(Text(clean(v, single_line=True)) for v in (
                 u.login, u.name, role_name(u.role), u.team_name or "",
-                _("disabled") if u.disabled else _("active"), _("set") if u.has_pin else "",
+                _("disabled") if u.disabled else _("active"),
+                _("locked") if u.pin_locked else _("set") if u.has_pin else "",
                 language_name(u.language) if u.language else "")), key=u.login)
         if self.people:
             table.move_cursor(row=min(at, len(self.people) - 1))
@@ -146,6 +149,33 @@ class UsersScreen(Screen[None]):
             self.notify(str(exc), severity="error", markup=False)
             return
         self.notify((_("{login} enabled") if user.disabled else _("{login} disabled")).format(login=user.login),
+                    markup=False)
+        self.reload()
+
+    def action_unlock(self) -> None:
+        """After too many wrong PINs: let the person sign in again (managers only)."""
+        user = self.selected()
+        if user is None or not self._allowed():
+            return
+        if not user.pin_locked and not user.pin_failures:
+            self.notify(_("{login} is not locked").format(login=clean(user.login, single_line=True)), markup=False)
+            return
+        self._unlock(user.login)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="users-unlock")
+    def _unlock(self, login: str) -> None:
+        """A write: off the UI thread (it may wait for another dispatcher's)."""
+        from store.errors import StoreError
+
+        try:
+            self.store.unlock_user(login)
+        except StoreError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._unlocked, login)
+
+    def _unlocked(self, login: str) -> None:
+        self.notify(_("{login} unlocked: their PIN signs in again").format(login=clean(login, single_line=True)),
                     markup=False)
         self.reload()
 

@@ -12,7 +12,7 @@ from typing import Any
 import pendulum
 
 from .. import sampling
-from ..base import StoreBase, _one
+from ..base import StoreBase
 from ..errors import NotFound, PermissionDenied, RuleViolation
 from ..evaluations import (
     SCORE_KEYS,
@@ -30,6 +30,7 @@ from ..evaluations import (
 )
 from ..i18n import _
 from ..models import validate
+from ..permissions import _one
 from ..timeutil import from_db, to_db
 
 CALLBACK_SELECT = """

@@ -27,7 +27,7 @@ def _user(r: sqlite3.Row) -> User:
     d = dict(r)
     return User(login=d["login"], name=d["name"], role=d["role"], team_id=d["team_id"],
                 team_name=d["team_name"], disabled=bool(d["disabled"]), has_pin=bool(d["pin_hash"]),
-                language=d.get("language"))
+                language=d.get("language"), pin_failures=d.get("pin_failures") or 0, pin_locked=bool(d.get("pin_locked")))
 
 
 class UsersRepo(StoreBase):
@@ -178,15 +178,3 @@ class UsersRepo(StoreBase):
                 self._event(action, "user", None, None, {"login": login, "language": row.get("language")},
                             {"login": login, "language": language})
         return self.user(login)
-
-    def check_pin(self, login: str, pin: str) -> bool:
-        """Whether this is the active user's PIN (a user without one cannot sign in)."""
-        rows = self._q("SELECT pin_hash FROM users WHERE login = ? AND disabled = 0", (login,))
-        return bool(rows) and auth.verify_pin(pin, rows[0][0])
-
-    def sign_in(self, login: str, pin: str) -> bool:
-        """At a shared desk: on the right PIN, writes from now on are this person's."""
-        if not self.check_pin(login, pin):
-            return False
-        self.actor, self.by = login, None
-        return True
