@@ -15,8 +15,11 @@ BOOKKEEPING = frozenset({"version", "updated_at", "updated_by", "is_open", "next
                          "frozen_left_s", "window_s", "queue_key"}
                         # the report facts (store/derive.py FACTS)
                         | {f"f_{c}_{k}" for c in ("response", "onsite", "resolve") for k in ("s", "ok", "late")})
-# What an event carries besides ticket fields: the reason of a reassignment or an edit, a note.
-REMARKS = frozenset({"note", "reason"})
+# What an event carries besides ticket fields: the reason of a reassignment or an
+# edit, a note, and the time a step was phoned in (``stated_at``: the field it
+# sets, e.g. first_response_at, carries the same time; files written before this
+# was a remark hold such events, so it is one for replay, not for the write path).
+REMARKS = frozenset({"note", "reason", "stated_at"})
 
 Event = Mapping[str, Any]
 
