@@ -13,6 +13,7 @@ from ..derive import derive
 from ..sla import Pause
 from ..timeutil import from_db
 from .audit import loaded_note
+from .audit_tables import rows_loaded
 
 
 class AdminRepo(StoreBase):
@@ -58,8 +59,13 @@ class AdminRepo(StoreBase):
                              for k in ("old", "new")}} for e in data["events"]])
             if data.get("tickets"):
                 # Loaded tickets have no ticket.create of their own: the load's
-                # event records them as loaded, for the audit check.
-                note = {**note, "tickets_loaded": loaded_note(self.conn, (t["id"] for t in data["tickets"]))}
+                # event records them (and their holds) as loaded, for the audit check.
+                note = {**note, "tickets_loaded": loaded_note(self.conn, (t["id"] for t in data["tickets"]), holds=True)}
+            # So do the reference rows loaded (store/ledger.py replays them from here).
+            loaded = rows_loaded(self.conn, {t: [r["id"] for r in data[t]] for t in ("sites", "teams", "technicians",
+                                                                                     "equipment") if data.get(t)})
+            if loaded:
+                note = {**note, "rows_loaded": loaded}
             self._event(action, "database", None, None, {}, note)
 
     def max_ticket_id(self) -> int:
