@@ -224,3 +224,98 @@ def test_a_restore_is_recorded_so_the_next_backup_works(store: Store, clock, db_
     clock.advance(hours=1)
     code, _out, err = dispatch("--db", str(db_path), "backup", str(folder))
     assert code == 0, err  # the history went back on purpose: the heads after the restored one no longer count
+
+
+# ------------------------------------------- tables outside tickets
+
+@pytest.fixture(scope="module")
+def worked(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A file with every table in use, written through the store: the
+    property test's tour (tests/audit_driver.py) on the seed."""
+    from audit_driver import Driver
+    from conftest import NOW, SEED, MutableClock
+
+    path = tmp_path_factory.mktemp("worked") / "w.db"
+    clock = MutableClock(NOW)
+    s = Store(path, create=True, clock=clock, actor="ann")
+    s.load("test.seed", SEED, {"seed": "tests"})
+    for login, name, role, team in (("bob", "Bob Ma", "dispatcher", None), ("alice", "Alice Wu", "dispatcher", None),
+                                    ("fay", "Fay Zhou", "foreman", 1), ("gus", "Gus Liu", "foreman", 2)):
+        s.add_user(login, name, role, team_id=team)
+    s.set_pin("ann", "482193")
+    driver = Driver(s, clock, 5)
+    for _name in driver.tour():
+        pass
+    for table in ("callbacks", "improvement_items", "complaints", "self_evaluations", "pauses", "callback_plans"):
+        assert s._q(f"SELECT COUNT(*) FROM {table}")[0][0], f"the tour left {table} empty"
+    assert s.verify_audit().ok
+    s.close_db()
+    return path
+
+
+@pytest.fixture
+def copy(worked: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "w.db"
+    out.write_bytes(worked.read_bytes())
+    return out
+
+
+ATTACKS = {
+    "users.role": ("UPDATE users SET role = 'manager' WHERE login = 'bob'",
+                   "users row bob differs from its history: role is manager, its events say dispatcher"),
+    "users.pin_hash": ("UPDATE users SET pin_hash = 'scrypt$16384$8$1$00$00' WHERE login = 'ann'",
+                       "users row ann differs from its history: pin_hash is b32:"),
+    "a callback's rating": ("UPDATE callbacks SET rating = 'unsatisfied', score = 6 WHERE id = (SELECT MIN(id) FROM callbacks"
+                            " WHERE rating IN ('satisfied', 'basic'))", "callbacks row"),
+    "a pause's times": ("UPDATE pauses SET started_at = '2026-11-25T08:00:00Z' WHERE id = (SELECT MIN(id) FROM pauses)",
+                        "hold 1 differs from its history: started_at is 2026-11-25T08:00:00Z"),
+    "sla_policy": ("UPDATE sla_policy SET resolve_min = 9999 WHERE priority = 4", "sla_policy row 4"),
+    "a stored report fact": ("UPDATE tickets SET f_response_ok = 1 - f_response_ok WHERE id = (SELECT MIN(id) FROM tickets"
+                             " WHERE f_response_ok IS NOT NULL)", "stored f_response_ok is"),
+    "a queue key": ("UPDATE tickets SET queue_key = '0' || queue_key WHERE id = (SELECT MIN(id) FROM tickets"
+                    " WHERE queue_key IS NOT NULL)", "stored queue_key is"),
+    "the calendar's holidays": ("UPDATE settings SET value = '{\"kind\": \"24x7\", \"holidays\": [{\"date\": \"2026-11-25\"}]}'"
+                                " WHERE key = 'calendar'", "settings row calendar"),
+    "a setting": ("INSERT INTO settings (key, value) VALUES ('sign_in', 'true') ON CONFLICT (key) DO UPDATE SET value ="
+                  " CASE WHEN value = 'true' THEN 'false' ELSE 'true' END", "settings row sign_in"),
+    "a technician": ("UPDATE technicians SET team_id = 3 - team_id WHERE id = 2", "technicians row 2"),
+    "a site": ("UPDATE sites SET name = 'Elsewhere' WHERE id = 1", "sites row 1"),
+    "an asset": ("UPDATE equipment SET asset_tag = 'FORGED' WHERE id = 1", "equipment row 1"),
+    "a team": ("UPDATE teams SET foreman_id = NULL WHERE id = 2", "teams row 2"),
+    "a self-evaluation": ("UPDATE self_evaluations SET score = score + 1", "self_evaluations row"),
+    "an improvement item": ("UPDATE improvement_items SET measures = 'forged measures'",
+                            "improvement_items row"),
+    "a complaint": ("UPDATE complaints SET matter = 'nothing happened'", "complaints row"),
+    "a callback plan": ("UPDATE callback_plans SET planned_by = 'alice'", "callback_plans row"),
+    "a complaint removed": ("DELETE FROM complaints WHERE id = 1",
+                            "complaints row 1 has audit events but no row (deleted around the app)"),
+    "a site slipped in": ("INSERT INTO sites (code, name, address) VALUES ('ZZ', 'Ghost', '')",
+                          "has no history: it was added around the app"),
+    "a hold removed": ("DELETE FROM pauses WHERE id = (SELECT MAX(id) FROM pauses)", "holds, its events say"),
+    "the queue totals": ("UPDATE queue_totals SET unassigned = unassigned + 3",
+                         "queue_totals differs from the tickets: unassigned is"),
+    "a technician's load": ("INSERT INTO technician_load (technician_id, open_load) VALUES (4, 7) ON CONFLICT"
+                            " (technician_id) DO UPDATE SET open_load = open_load + 7", "technician_load of technician 4 is"),
+}
+
+
+@pytest.mark.parametrize("what", sorted(ATTACKS))
+def test_a_hand_edit_of_any_audited_table_is_named(copy: Path, what: str) -> None:
+    sql, said = ATTACKS[what]
+    conn = raw(copy)
+    assert conn.execute(sql).rowcount != 0, "the attack changed nothing"
+    conn.close()
+    code, _out, err = dispatch("--db", str(copy), "check")
+    assert code == 2, f"{what}: check said ok"
+    assert said in err, err
+
+
+def test_the_months_sla_figure_rests_on_facts_check_works_out_again(copy: Path) -> None:
+    """Every first response made late on paper: the month's compliance drops
+    to nothing in the report, and check names the tickets."""
+    conn = raw(copy)
+    n = conn.execute("UPDATE tickets SET f_response_ok = 0 WHERE f_response_ok = 1").rowcount
+    conn.close()
+    assert n > 0
+    code, _out, err = dispatch("--db", str(copy), "check")
+    assert code == 2 and f"({n} problem" in err and "stored f_response_ok is 0; worked out again from the ticket it is 1" in err
