@@ -11,7 +11,7 @@ from typing import Any
 from pendulum import DateTime
 
 from . import rules
-from .sla import CLOCKS, AlwaysOpen, Calendar, ClockStatus, Pause, Policy, clock_statuses, deadline, merge_pauses, next_unmet
+from .sla import AT_RISK_SHARE, CLOCKS, AlwaysOpen, Calendar, ClockStatus, Pause, Policy, clock_statuses, deadline, merge_pauses, next_unmet
 from .timeutil import from_db, to_db
 
 SLA_FIELDS = ("is_open", "next_clock", "due_at", "risk_at", "frozen_left_s", "window_s", "queue_key")
@@ -41,6 +41,9 @@ def derive(row: dict[str, Any], pauses: list[Pause], policy: dict[int, Policy], 
     tid = f"{row['id']:012d}"
     prio = str(row["priority"])
     nxt = None
+    if status in rules.ACTIVE_STATUSES and not pauses and (calendar is None or isinstance(calendar, AlwaysOpen)):
+        _open_24x7(row, policy[row["priority"]], out, prio, tid)
+        return out
     if status in rules.ACTIVE_STATUSES:
         nxt = next_unmet(ticket_clocks(row, pauses, policy, calendar))
     if nxt is None:
@@ -59,6 +62,24 @@ def derive(row: dict[str, Any], pauses: list[Pause], policy: dict[int, Policy], 
         frozen = f"{int(left):012d}" if left >= 0 else f"-{max(0, 10**11 + int(left // 1)):011d}"
         out["queue_key"] = f"{prio}1{frozen}{tid}"
     return out
+
+
+def _open_24x7(row: dict[str, Any], pol: Policy, out: dict[str, Any], prio: str, tid: str) -> None:
+    """derive()'s clock for an active ticket with no holds under 24×7, in
+    whole seconds (as _facts_24x7): the next unmet clock is due its window
+    after the report, at risk once AT_RISK_SHARE of it is left. Most open
+    tickets take this path (a recompute, the audit check), about ten times
+    faster than the clocks worked out in full (tests/test_derive_fast.py)."""
+    for clock in CLOCKS:
+        if row.get(_MET_AT[clock]) is None:
+            reported_text = _text(row["reported_at"])
+            assert reported_text is not None
+            reported, window = _epoch(reported_text), pol.window_s(clock)
+            due = _db_text(reported + window)
+            out.update(next_clock=clock, window_s=window, due_at=due,
+                       risk_at=_db_text(int(reported + window * (1 - AT_RISK_SHARE))), queue_key=f"{prio}0{due}{tid}")
+            return
+    out["queue_key"] = f"{prio}2{row.get('resolved_at') or row['reported_at']}{tid}"
 
 
 def ticket_clocks(row: dict[str, Any], pauses: list[Pause], policy: dict[int, Policy], calendar: Calendar) -> list[ClockStatus]:

@@ -29,9 +29,10 @@ from ..calendar import calendar_from
 from ..derive import DERIVED, derive
 from ..i18n import _, ngettext
 from ..rules import OPEN_STATUSES
-from ..sla import AT_RISK_SHARE, Calendar, Pause, Policy
+from ..sla import AT_RISK_SHARE, AlwaysOpen, Calendar, Pause, Policy
 from ..text import clean
-from .audit_tables import History
+from ..timeutil import from_db
+from .audit_tables import History, read_history
 
 FACT_COLUMNS = ["id", *DERIVED]
 _DEFAULTS = {"timezone": "UTC", "calendar": {"kind": "24x7"}}
@@ -127,8 +128,68 @@ def _worked_out(row: dict[str, Any], pauses: list[Pause], config: Config) -> dic
         return None
 
 
+def _differs(row: dict[str, Any], pauses: list[Pause], configs: Sequence[Config]) -> list[tuple[str, Any, Any]] | None:
+    """Where the row's facts are not what any of ``configs`` gives (the first
+    config's differences), [] when one gives them, None when none is known."""
+    first = None
+    for config in configs:
+        want = _worked_out(row, pauses, config)
+        if want is None:
+            return None  # rules not recorded (or damaged: the settings check says so)
+        diffs = [(k, row.get(k), want[k]) for k in DERIVED if row.get(k) != want[k]]
+        if not diffs:
+            return []
+        first = first or diffs
+    return first or []
+
+
+def _problem(tid: int, diffs: list[tuple[str, Any, Any]]) -> str:
+    name, has, want = diffs[0]
+    more = ngettext(" (and {n} more field)", " (and {n} more fields)", len(diffs) - 1).format(n=len(diffs) - 1) \
+        if len(diffs) > 1 else ""
+    return _("ticket #{id}'s stored {field} is {has}; worked out again from the ticket it is {want}{more}").format(
+        id=tid, field=name, has=_shown(has), want=_shown(want), more=more)
+
+
+def _fact_sql(clock: str, met: str) -> str:
+    """SQL true when a closed ticket's facts of ``clock`` are derive.py's
+    _facts_24x7 (no holds, 24x7) under the SLA policy joined as ``p``."""
+    window = f"p.{clock}_min * 60"
+    took = f"max(0, unixepoch(t.{met}) - unixepoch(t.reported_at))"
+    return (f"CASE WHEN t.{met} IS NULL THEN t.f_{clock}_s IS NULL AND t.f_{clock}_ok IS NULL AND t.f_{clock}_late IS"
+            f" strftime('%Y-%m-%dT%H:%M:%SZ', unixepoch(t.reported_at) + {window}, 'unixepoch')"
+            f" ELSE t.f_{clock}_late IS NULL AND t.f_{clock}_s IS {took} * 1.0 AND t.f_{clock}_ok IS ({took} <= {window}) END")
+
+
+# Closed tickets with no holds whose stored facts are not what 24x7 and the
+# current SLA policy give: the few to work out in Python (a million checked in
+# one scan instead of a million derive() calls; tests/test_audit_facts.py
+# holds it to derive()).
+CLOSED_24X7_MISMATCHES = (
+    "SELECT t.id FROM tickets t JOIN sla_policy p ON p.priority = t.priority"
+    " WHERE t.status IN ('closed', 'cancelled') AND NOT EXISTS (SELECT 1 FROM pauses WHERE ticket_id = t.id)"
+    " AND NOT (t.is_open IS 0 AND t.next_clock IS NULL AND t.due_at IS NULL AND t.risk_at IS NULL"
+    " AND t.frozen_left_s IS NULL AND t.window_s IS NULL AND t.queue_key IS NULL"
+    f" AND {_fact_sql('response', 'first_response_at')} AND {_fact_sql('onsite', 'arrived_at')}"
+    f" AND {_fact_sql('resolve', 'resolved_at')}) ORDER BY t.id")
+
+
+def _in(ids: array[int], tid: int) -> bool:
+    """Whether ``tid`` is in ``ids`` (kept in id order)."""
+    i = bisect.bisect_left(ids, tid)
+    return i < len(ids) and ids[i] == tid
+
+
 class FactsCheck:
-    """Fed one ticket at a time (store/repo/audit_tickets.py), in id order."""
+    """Fed one ticket at a time (store/repo/audit_tickets.py), in id order.
+
+    A closed ticket's facts are those of the rules in force when it was last
+    written; one closed before the upgrade (migration 0015) those of any rules
+    the file has had, or, for the few that match none (older versions' ways),
+    as the upgrade recorded them. An open ticket's are those of the rules in
+    force now (or, while a recompute is pending, of any since its last write).
+    Closed tickets with no holds under 24x7 rules are checked in one SQL scan
+    at the end (CLOSED_24X7_MISMATCHES)."""
 
     def __init__(self, conn: sqlite3.Connection, history: History, note: dict[str, Any] | None):
         self.configs = Configs(conn, history)
@@ -138,40 +199,34 @@ class FactsCheck:
         except (ValueError, AttributeError, TypeError):
             self.pending_after = 0
         self.baseline, self.note = history.baseline, note or {}
-        self.digest = audit.RowDigest(self.note.get("columns", FACT_COLUMNS))
-        self.held_ids, self.held_written = array("q"), array("q")
+        self.kept = self.note.get("kept") or {"ranges": [], "count": 0, "sha256": audit.RowDigest(FACT_COLUMNS).hexdigest()}
+        self.digest = audit.RowDigest(FACT_COLUMNS)
+        rules = self.configs.current.rules()
+        self.fast = rules is not None and isinstance(rules[1], AlwaysOpen)
+        self.deferred, self.deferred_old = array("q"), array("q")  # for the SQL scan: written under the current rules / before the upgrade
         self.totals: Counter[str] = Counter()
         self.load: Counter[int] = Counter()
 
     def ticket(self, row: dict[str, Any], pauses: list[Pause], written: int, problems: list[str]) -> None:
         self._count(row)
-        is_open = row["status"] in OPEN_STATUSES
-        if not is_open and self.baseline is not None and written < self.baseline and row["id"] <= self.note.get("last_id", 0):
-            self.digest.add(row)  # closed before the upgrade: as it recorded them
-            self.held_ids.append(row["id"])
-            self.held_written.append(written)
-            return
-        if not is_open:
-            candidates = [self.configs.at(written)]
-        elif self.pending_after is not None and row["id"] > self.pending_after:
+        tid = row["id"]
+        if row["status"] not in OPEN_STATUSES:
+            old = self.baseline is not None and written < self.baseline and tid <= self.note.get("last_id", 0)
+            if old and ledger.in_ranges(tid, self.kept["ranges"]):
+                self.digest.add(row)  # as the upgrade recorded it
+                return
+            config = self.configs.at(written)
+            if not pauses and self.fast and (old or config is self.configs.current):
+                (self.deferred_old if old else self.deferred).append(tid)
+                return
+            candidates = self.configs.configs if old else [config]
+        elif self.pending_after is not None and tid > self.pending_after:
             candidates = self.configs.from_(written)  # not yet moved to the newest rules
         else:
             candidates = [self.configs.current]
-        first = None
-        for config in candidates:
-            want = _worked_out(row, pauses, config)
-            if want is None:
-                return  # rules not recorded (or damaged: the settings check says so)
-            diffs = [(k, row.get(k), want[k]) for k in DERIVED if row.get(k) != want[k]]
-            if not diffs:
-                return
-            first = first or diffs
-        assert first is not None
-        name, has, want_value = first[0]
-        more = ngettext(" (and {n} more field)", " (and {n} more fields)", len(first) - 1).format(n=len(first) - 1) \
-            if len(first) > 1 else ""
-        problems.append(_("ticket #{id}'s stored {field} is {has}; worked out again from the ticket it is {want}{more}")
-                        .format(id=row["id"], field=name, has=_shown(has), want=_shown(want_value), more=more))
+        diffs = _differs(row, pauses, candidates)
+        if diffs:
+            problems.append(_problem(tid, diffs))
 
     def _count(self, row: dict[str, Any]) -> None:
         """What the triggers add up for this ticket (migrations 0010, 0012)."""
@@ -188,8 +243,22 @@ class FactsCheck:
             self.load[row["technician_id"]] += 1
 
     def finish(self, conn: sqlite3.Connection, problems: list[str]) -> None:
-        if self.note and (self.digest.count != self.note.get("count") or self.digest.hexdigest() != self.note.get("sha256")):
-            self._named(conn, problems)
+        if self.deferred or self.deferred_old:
+            for tid, in conn.execute(CLOSED_24X7_MISMATCHES):
+                old = _in(self.deferred_old, tid)
+                if not old and not _in(self.deferred, tid):
+                    continue  # worked out in the pass (other rules, or kept)
+                cur = conn.execute("SELECT * FROM tickets WHERE id = ?", (tid,))
+                row = dict(zip([d[0] for d in cur.description], cur.fetchone(), strict=True))
+                diffs = _differs(row, [], self.configs.configs if old else [self.configs.current])
+                if diffs:
+                    problems.append(_problem(tid, diffs))
+        if self.digest.count != self.kept["count"] or self.digest.hexdigest() != self.kept["sha256"]:
+            problems.append(ngettext(
+                "the stored facts of the {n} ticket the upgrade (event {id}) recorded as older versions left them are"
+                " not as it recorded them", "the stored facts of the {n} tickets the upgrade (event {id}) recorded as"
+                " older versions left them are not as it recorded them", self.kept["count"]).format(
+                n=self.kept["count"], id=self.baseline))
         cols = {r[1] for r in conn.execute("PRAGMA table_info(queue_totals)")}
         row = conn.execute(f"SELECT {', '.join(sorted(cols - {'id'}))} FROM queue_totals").fetchone() if cols else None
         if row is not None:
@@ -204,60 +273,40 @@ class FactsCheck:
                     problems.append(_("technician_load of technician {id} is {has}, the tickets say {want}").format(
                         id=_shown(tid), has=stored.get(tid, 0), want=self.load.get(tid, 0)))
 
-    def _named(self, conn: sqlite3.Connection, problems: list[str]) -> None:
-        """The digest of the tickets closed before the upgrade does not match:
-        work each out again under every policy and calendar the file has had,
-        and name those no rules give."""
-        before = len(problems)
-        ids, written = self.held_ids, self.held_written
-        for start in range(0, len(ids), 5000):
-            chunk = {ids[i]: written[i] for i in range(start, min(start + 5000, len(ids)))}
-            lo, hi = min(chunk), max(chunk)
-            holds: dict[int, list[Pause]] = {}
-            from ..timeutil import from_db
-
-            for tid, a, b in conn.execute("SELECT ticket_id, started_at, ended_at FROM pauses WHERE ticket_id BETWEEN ? AND ?"
-                                          " ORDER BY ticket_id, id", (lo, hi)):
-                holds.setdefault(tid, []).append(Pause(from_db(a), from_db(b)))  # type: ignore[arg-type]
-            cur = conn.execute("SELECT * FROM tickets WHERE id BETWEEN ? AND ? ORDER BY id", (lo, hi))
-            names = [d[0] for d in cur.description]
-            for r in cur:
-                row = dict(zip(names, r, strict=True))
-                if row["id"] not in chunk:
-                    continue
-                matches = False
-                for config in self.configs.configs:
-                    want = _worked_out(row, holds.get(row["id"], []), config)
-                    if want is None or all(row.get(k) == want[k] for k in DERIVED):
-                        matches = True
-                        break
-                if not matches:
-                    want = _worked_out(row, holds.get(row["id"], []), self.configs.at(chunk[row["id"]])) or {}
-                    name = next((k for k in DERIVED if row.get(k) != want.get(k)), DERIVED[0])
-                    problems.append(_("ticket #{id}'s stored {field} is {has}; worked out again from the ticket it is"
-                                      " {want}").format(id=row["id"], field=name, has=_shown(row.get(name)),
-                                                        want=_shown(want.get(name))))
-        if len(problems) == before:
-            problems.append(ngettext(
-                "the stored facts of the {n} ticket closed before the upgrade (event {id}) are not as it recorded them",
-                "the stored facts of the {n} tickets closed before the upgrade (event {id}) are not as it recorded them",
-                self.note.get("count", 0)).format(n=self.note.get("count", 0), id=self.baseline))
-
 
 def facts_note(conn: sqlite3.Connection) -> dict[str, Any]:
-    """At the upgrade (migration 0015): a digest of the facts of the tickets
-    closed then, whose facts older steps worked out (module docstring)."""
-    digest = audit.RowDigest(FACT_COLUMNS)
-    last = conn.execute("SELECT COALESCE(MAX(id), 0) FROM tickets").fetchone()[0]
+    """At the upgrade (migration 0015): the closed tickets whose stored facts no
+    rules the file has had give (older versions worked some out their own
+    way), recorded with a digest; the check holds the rest to derive()."""
+    history = read_history(conn)
+    configs = Configs(conn, history)
+    rules = configs.current.rules()
     marks = ", ".join("?" * len(OPEN_STATUSES))
-    cur = conn.execute(f"SELECT {', '.join(FACT_COLUMNS)} FROM tickets WHERE status NOT IN ({marks}) ORDER BY id",
-                       OPEN_STATUSES)
+    suspects: set[int] = set()
+    if rules is not None and isinstance(rules[1], AlwaysOpen):
+        suspects |= {r[0] for r in conn.execute(CLOSED_24X7_MISMATCHES)}
+        suspects |= {r[0] for r in conn.execute(
+            f"SELECT DISTINCT p.ticket_id FROM pauses p JOIN tickets t ON t.id = p.ticket_id WHERE t.status NOT IN ({marks})",
+            OPEN_STATUSES)}
+        where, params = "id IN (SELECT value FROM json_each(?))", [json.dumps(sorted(suspects))]
+    else:
+        where, params = f"status NOT IN ({marks})", list(OPEN_STATUSES)
+    kept = []
+    digest = audit.RowDigest(FACT_COLUMNS)
+    cur = conn.execute(f"SELECT * FROM tickets WHERE {where} ORDER BY id", params)
+    names = [d[0] for d in cur.description]
     for r in cur:
-        digest.add(dict(zip(FACT_COLUMNS, r, strict=True)))
-    return {"last_id": last, "count": digest.count, "sha256": digest.hexdigest(), "columns": FACT_COLUMNS}
+        row = dict(zip(names, r, strict=True))
+        holds = [Pause(from_db(a), from_db(b)) for a, b in conn.execute(  # type: ignore[arg-type]
+            "SELECT started_at, ended_at FROM pauses WHERE ticket_id = ? ORDER BY started_at", (row["id"],))]
+        if _differs(row, holds, configs.configs):
+            kept.append(row["id"])
+            digest.add(row)
+    last = conn.execute("SELECT COALESCE(MAX(id), 0) FROM tickets").fetchone()[0]
+    return {"last_id": last, "kept": {"ranges": ledger.ranges(kept), "count": digest.count, "sha256": digest.hexdigest()}}
 
 
 def pauses_as(rows: Sequence[Any]) -> list[Pause]:
-    from ..timeutil import from_db
-
+    if not rows:
+        return []
     return [Pause(from_db(p["started_at"]), from_db(p["ended_at"])) for p in rows]  # type: ignore[arg-type]
