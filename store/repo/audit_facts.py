@@ -11,7 +11,8 @@ as they are now, taken back through their events.
 
 Tickets closed before the upgrade that brought this check (migration 0015)
 were given their facts by older steps (0013 filled them in under the policy of
-that day): their facts are held to a digest the upgrade recorded instead."""
+that day): theirs must be what some rules the file has had give, and the few
+that no rules give are held to a digest the upgrade recorded (FactsCheck)."""
 
 from __future__ import annotations
 
