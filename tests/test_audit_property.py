@@ -21,8 +21,8 @@ from conftest import SEED, MutableClock
 
 from store import Store
 
-SEEDS = int(os.environ.get("DISPATCH_AUDIT_SEEDS", "3"))
-STEPS = int(os.environ.get("DISPATCH_AUDIT_STEPS", "80"))
+SEEDS = int(os.environ.get("DISPATCH_AUDIT_SEEDS", "2"))
+STEPS = int(os.environ.get("DISPATCH_AUDIT_STEPS", "60"))
 PEOPLE = [("bob", "Bob Ma", "dispatcher", None), ("alice", "Alice Wu", "dispatcher", None),
           ("fay", "Fay Zhou", "foreman", 1), ("gus", "Gus Liu", "foreman", 2)]
 

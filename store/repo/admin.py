@@ -38,10 +38,11 @@ class AdminRepo(StoreBase):
         'events' are audit history and are appended as they are."""
         policy, cal = self.policy(), self.calendar()
         db = wrap(self.conn)
+        reference = [t for t in ("sites", "teams", "technicians", "equipment") if data.get(t)]
         with self._write(action):
-            for table in ("sites", "teams", "technicians", "equipment"):
-                if data.get(table):
-                    db[table].insert_all(data[table], batch_size=2000)
+            top = {t: self.conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {t}").fetchone()[0] for t in reference}
+            for table in reference:
+                db[table].insert_all(data[table], batch_size=2000)
             pauses: dict[int, list[Pause]] = {}
             for p in data.get("pauses", []):
                 pauses.setdefault(p["ticket_id"], []).append(Pause(from_db(p["started_at"]), from_db(p["ended_at"])))  # type: ignore[arg-type]
@@ -62,8 +63,10 @@ class AdminRepo(StoreBase):
                 # event records them (and their holds) as loaded, for the audit check.
                 note = {**note, "tickets_loaded": loaded_note(self.conn, (t["id"] for t in data["tickets"]), holds=True)}
             # So do the reference rows loaded (store/ledger.py replays them from here).
-            loaded = rows_loaded(self.conn, {t: [r["id"] for r in data[t]] for t in ("sites", "teams", "technicians",
-                                                                                     "equipment") if data.get(t)})
+            # (the ids given, and those SQLite gave rows that came without one)
+            loaded = rows_loaded(self.conn, {t: {r["id"] for r in data[t] if r.get("id") is not None}
+                                             | {r[0] for r in self.conn.execute(f"SELECT id FROM {t} WHERE id > ?", (top[t],))}
+                                             for t in reference})
             if loaded:
                 note = {**note, "rows_loaded": loaded}
             self._event(action, "database", None, None, {}, note)

@@ -27,9 +27,9 @@ from ..replay import BOOKKEEPING
 from ..schema import MIGRATIONS
 from ..schema_audit import TRIGGERS as WHOLE_TRIGGERS
 from ..schema_later import EVENTS_NO_DELETE, EVENTS_NO_UPDATE
-from ..text import clean
 from .audit_facts import FactsCheck
 from .audit_tables import check_tables, read_history
+from .audit_tables import shown as _shown
 from .audit_tickets import check_tickets, pauses_note
 
 Progress = Callable[[str, int, int], None]
@@ -50,12 +50,6 @@ class AuditReport:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def _shown(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    text = clean(text, single_line=True)
-    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _norm(sql: str | None) -> str:

@@ -31,18 +31,12 @@ from ..derive import DERIVED, derive
 from ..i18n import _, ngettext
 from ..rules import OPEN_STATUSES
 from ..sla import AT_RISK_SHARE, AlwaysOpen, Calendar, Pause, Policy
-from ..text import clean
 from ..timeutil import from_db
 from .audit_tables import History, read_history
+from .audit_tables import shown as _shown
 
 FACT_COLUMNS = ["id", *DERIVED]
 _DEFAULTS = {"timezone": "UTC", "calendar": {"kind": "24x7"}}
-
-
-def _shown(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    text = clean(text, single_line=True)
-    return text if len(text) <= 40 else text[:39] + "…"
 
 
 @dataclass

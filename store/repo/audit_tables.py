@@ -26,7 +26,8 @@ from ..text import clean
 ENTITIES = tuple(sorted({*ledger.ENTITY_TABLE, "database"}))
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
+    """A value in a one-line problem: no control characters, at most 40 cells' worth."""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     text = clean(text, single_line=True)
     return text if len(text) <= 40 else text[:39] + "…"
@@ -212,7 +213,7 @@ def check_tables(conn: sqlite3.Connection, history: History, problems: list[str]
                 problems.append(_(
                     "the {count} {table} rows recorded by event {id} ({action}) are not as recorded ({now} found):"
                     " a row among them was changed without an event").format(
-                    count=rec.count, table=table, id=rec.event, action=_shown(rec.action), now=rec.digest.count))
+                    count=rec.count, table=table, id=rec.event, action=shown(rec.action), now=rec.digest.count))
 
 
 def _more(diffs: list[Any]) -> str:
@@ -227,7 +228,7 @@ def _check_row(table: str, key: Any, row: dict[str, Any] | None, effects: list[E
     since = rec.event if rec is not None else baseline
     later = [ef for ef in effects if ef.event > since]
     unw = ledger.unwind(row, later)
-    what = {"table": table, "key": _shown(key)}
+    what = {"table": table, "key": shown(key)}
     if unw.missing is not None:
         problems.append(_("{table} row {key} has audit events but no row (deleted around the app)").format(**what))
         return
@@ -238,7 +239,7 @@ def _check_row(table: str, key: Any, row: dict[str, Any] | None, effects: list[E
     if unw.diffs:
         name, has, want = unw.diffs[0]
         problems.append(_("{table} row {key} differs from its history: {field} is {has}, its events say {want}{more}")
-                        .format(**what, field=name, has=_shown(has), want=_shown(want), more=_more(unw.diffs)))
+                        .format(**what, field=name, has=shown(has), want=shown(want), more=_more(unw.diffs)))
         return
     before = unw.before
     if rec is not None and rec.rows is not None:
@@ -251,7 +252,7 @@ def _check_row(table: str, key: Any, row: dict[str, Any] | None, effects: list[E
             name, has, was = diffs[0]
             problems.append(_("{table} row {key} is not as event {id} ({action}) recorded it: {field} is {has},"
                               " it recorded {want}{more}").format(
-                **what, id=rec.event, action=_shown(rec.action), field=name, has=_shown(has), want=_shown(was),
+                **what, id=rec.event, action=shown(rec.action), field=name, has=shown(has), want=shown(was),
                 more=_more(diffs)))
         return
     if rec is not None:
@@ -264,7 +265,7 @@ def _check_row(table: str, key: Any, row: dict[str, Any] | None, effects: list[E
         if before is None or diffs:
             name, has, was = diffs[0] if diffs else ("row", None, "")
             problems.append(_("{table} row {key} is not as a new file starts: {field} is {has}, it starts {want}")
-                            .format(**what, field=name, has=_shown(has), want=_shown(was)))
+                            .format(**what, field=name, has=shown(has), want=shown(was)))
         return
     if before is not None:
         problems.append(_("{table} row {key} has no history: it was added around the app").format(**what))

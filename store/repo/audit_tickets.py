@@ -20,16 +20,11 @@ from .. import audit
 from ..i18n import _, ngettext
 from ..replay import differences, hold_differences, holds, undo, unhold
 from .audit_facts import FactsCheck, pauses_as
+from .audit_tables import shown as _shown
 
 Progress = Callable[[str, int, int], None]
 PROGRESS_EVERY = 5000
 PAUSE_COLUMNS = ["id", "ticket_id", "reason", "note", "started_at", "ended_at"]
-
-
-def _shown(value: Any) -> str:
-    from .audit_tables import _shown as shown
-
-    return shown(value)
 
 
 class _Load:
