@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from console.cli import cli
 from store import Store
+from store.errors import DatabaseFileError
 
 
 def dispatch(*args: str) -> tuple[int, str, str]:
@@ -91,6 +92,11 @@ def test_deleting_the_newest_notes_is_caught(store: Store, db_path: Path) -> Non
     code, _out, err = dispatch("--db", str(db_path), "check")
     assert code == 2
     assert "its head record says event" in err and "events were removed" in err, err
+    # The ids of the events cut off are not given out again: the next write is refused, nothing saved.
+    events = conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    with pytest.raises(DatabaseFileError, match="its audit log was cut back or edited by hand"):
+        store.add_note(tid, "a new note")
+    assert conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] == events
 
 
 def test_deleting_the_newest_ticket_with_its_events_is_caught(store: Store, db_path: Path) -> None:
