@@ -171,6 +171,11 @@ def check_anchors(conn: sqlite3.Connection, anchors: Sequence[Anchor], problems:
                 where=where, id=a.event, hash=a.hash[:16], now=(row[0] or "-")[:16]))
 
 
+def _event_words(eid: int, values: tuple[Any, ...]) -> str:
+    """An event named in a problem (only then: a million events are checked)."""
+    return _("event {id} ({action}, {at})").format(id=eid, action=_shown(values[3]), at=_shown(values[0]))
+
+
 class AuditRepo(StoreBase):
     def verify_audit(self, progress: Progress | None = None, anchors: Sequence[Anchor] = ()) -> AuditReport:
         """Is the history intact? (module docstring); ``anchors``: heads kept elsewhere, still in it?"""
@@ -199,15 +204,16 @@ class AuditRepo(StoreBase):
         cur = conn.execute(f"SELECT id, {', '.join(audit.FIELDS)}, prev, hash FROM events ORDER BY id")
         for r in cur:
             eid, values, stored_prev, stored = r[0], tuple(r[1:-2]), r[-2], r[-1]
-            what = _("event {id} ({action}, {at})").format(id=eid, action=_shown(values[3]), at=_shown(values[0]))
             if stored is None:
-                report.problems.append(_("{event} has no hash: it was written around the app").format(event=what))
+                report.problems.append(_("{event} has no hash: it was written around the app").format(
+                    event=_event_words(eid, values)))
             elif stored_prev != prev:
                 report.problems.append(_("{event} does not follow the event before it:"
-                                         " an event was removed, inserted or rewritten there").format(event=what))
+                                         " an event was removed, inserted or rewritten there").format(
+                    event=_event_words(eid, values)))
             elif audit.link(stored_prev, values) != stored:
                 report.problems.append(_("{event} was changed after it was written: its content does not match its hash")
-                                       .format(event=what))
+                                       .format(event=_event_words(eid, values)))
             prev = stored or prev
             n += 1
             if progress is not None and n % PROGRESS_EVERY == 0:

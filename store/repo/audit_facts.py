@@ -207,7 +207,7 @@ class FactsCheck:
         tid = row["id"]
         if row["status"] not in OPEN_STATUSES:
             old = self.baseline is not None and written < self.baseline and tid <= self.note.get("last_id", 0)
-            if old and ledger.in_ranges(tid, self.kept["ranges"]):
+            if old and self.kept["ranges"] and ledger.in_ranges(tid, self.kept["ranges"]):
                 self.digest.add(row)  # as the upgrade recorded it
                 return
             config = self.configs.at(written)
