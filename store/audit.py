@@ -7,9 +7,11 @@ Pure: no SQL here. The hash is over the values as they are stored (``old`` and
 byte shows, and verifying needs no JSON parsing.
 
 What a chain cannot do: anyone who can write the file can also recompute every
-hash after an edit. The head hash (printed by ``dispatch check`` and
-``dispatch backup``) kept somewhere else, or an older backup, shows that: the
-history in a later file must start with the same chain."""
+hash after an edit, or append an event of their own with a correct hash. A
+head (the last event's ``ID:HASH``) kept somewhere else shows the first: the
+history in a later file must still hold it (store/anchors.py: the heads log of
+``dispatch backup``, ``dispatch check --head`` and ``--anchor``). Nothing shows
+the second for what came after the last head kept."""
 
 from __future__ import annotations
 
