@@ -1,6 +1,7 @@
-"""derive()'s short ways (no holds, 24×7: most tickets) give exactly what
-the clocks worked out in full give: the audit check holds every stored fact
-to derive(), and a recompute writes them."""
+"""derive()'s short ways under 24×7 (no holds: epoch arithmetic; holds: the
+same rules on plain numbers) give exactly what the clocks worked out in full
+on pendulum times give: the audit check holds every stored fact to
+derive(), and a recompute writes them."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 import pendulum
 
 from store.derive import derive
-from store.sla import Policy
+from store.sla import Pause, Policy
 from store.timeutil import to_db
 
 POLICY = {1: Policy(15, 60, 240), 2: Policy(30, 120, 480), 3: Policy(60, 240, 1440), 4: Policy(60, 480, 2880)}
@@ -43,3 +44,22 @@ def test_the_short_way_is_the_long_way() -> None:
     for tid in range(1, 5001):
         row = _row(r, tid)
         assert derive(row, [], POLICY, None) == derive(row, [], POLICY, WallClock()), row  # type: ignore[arg-type]
+
+
+def _holds(r: random.Random, row: dict[str, Any]) -> list[Pause]:
+    start = pendulum.parse(row["reported_at"])
+    out = []
+    for _ in range(r.choice([1, 1, 2, 3])):
+        start = start.add(seconds=r.choice([-600, 0, 1, 300, 900, 5000, 40000]))
+        end = None if r.random() < 0.3 else start.add(seconds=r.choice([0, 1, 60, 899, 3600, 100000]))
+        out.append(Pause(start, end))  # type: ignore[arg-type]
+        start = end or start
+    return out
+
+
+def test_the_short_way_with_holds_is_the_long_way() -> None:
+    r = random.Random(22)
+    for tid in range(1, 3001):
+        row = _row(r, tid)
+        holds = _holds(r, row)
+        assert derive(row, holds, POLICY, None) == derive(row, holds, POLICY, WallClock()), (row, holds)  # type: ignore[arg-type]
