@@ -297,6 +297,9 @@ ATTACKS = {
                             "complaints row 1 has audit events but no row (deleted around the app)"),
     "a site slipped in": ("INSERT INTO sites (code, name, address) VALUES ('ZZ', 'Ghost', '')",
                           "has no history: it was added around the app"),
+    "a loaded asset removed": ("DELETE FROM equipment WHERE id = (SELECT MIN(id) FROM equipment WHERE id <= 4 AND id NOT IN"
+                               " (SELECT entity_id FROM events WHERE entity = 'equipment'))",
+                               ", recorded by event 1 (test.seed), is gone (deleted around the app)"),
     "a hold removed": ("DELETE FROM pauses WHERE id = (SELECT MAX(id) FROM pauses)", "holds, its events say"),
     "the queue totals": ("UPDATE queue_totals SET unassigned = unassigned + 3",
                          "queue_totals differs from the tickets: unassigned is"),

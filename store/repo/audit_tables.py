@@ -245,7 +245,8 @@ def _check_row(table: str, key: Any, row: dict[str, Any] | None, effects: list[E
     if rec is not None and rec.rows is not None:
         want = rec.rows.get(key)
         if before is None:
-            problems.append(_("{table} row {key} has audit events but no row (deleted around the app)").format(**what))
+            problems.append(_("{table} row {key}, recorded by event {id} ({action}), is gone (deleted around the app)")
+                            .format(**what, id=rec.event, action=shown(rec.action)))
             return
         diffs = ledger.differences(before, want or {}, rec.columns)
         if diffs:
