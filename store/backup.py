@@ -16,9 +16,11 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .anchors import RESTORED, Anchor, append_head, head_line, read_anchors
 from .db import FILE_MODE, SQLITE_MAGIC, explain
 from .errors import DatabaseFileError
 from .i18n import _
@@ -76,9 +78,10 @@ def _copy(source: sqlite3.Connection, dest: Path) -> None:
         os.fsync(fh.fileno())
 
 
-def verify_file(path: Path, progress: Progress | None = None) -> FileReport:
+def verify_file(path: Path, progress: Progress | None = None, anchors: Sequence[Anchor] = ()) -> FileReport:
     """Integrity, schema and the audit chain of a file nobody writes to (a
-    backup, a copy about to be restored). Opened read-only: nothing changes."""
+    backup, a copy about to be restored). Opened read-only: nothing changes.
+    ``anchors``: heads kept elsewhere that must still be in its history."""
     report = FileReport(path)
     try:
         report.size = path.stat().st_size
@@ -106,7 +109,7 @@ def verify_file(path: Path, progress: Progress | None = None) -> FileReport:
             return report
         report.tickets = conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
         if report.schema >= CHAIN_SINCE:
-            report.audit = verify_connection(conn, progress)
+            report.audit = verify_connection(conn, progress, anchors)
             report.problems += report.audit.problems
     except sqlite3.DatabaseError as exc:
         report.problems.append(str(explain(path, exc)))
@@ -115,14 +118,18 @@ def verify_file(path: Path, progress: Progress | None = None) -> FileReport:
     return report
 
 
-def backup(source: sqlite3.Connection, dest: Path, progress: Progress | None = None) -> FileReport:
+def backup(source: sqlite3.Connection, dest: Path, progress: Progress | None = None, heads: Path | None = None,
+           at: str = "") -> FileReport:
     """Copy the database ``source`` is connected to into ``dest`` and check
     the copy; ``dest`` is only written when the copy is good. Raises
-    DatabaseFileError (the copy removed) when it is not."""
+    DatabaseFileError (the copy removed) when it is not. ``heads``: the
+    heads log beside the backups (store/anchors.py): every head recorded there
+    must still be in the copy's history, and the copy's head is added to it."""
+    anchors = read_anchors(heads) if heads is not None and heads.exists() else []
     staging = _staging(dest, "partial")
     try:
         _copy(source, staging)
-        report = verify_file(staging, progress)
+        report = verify_file(staging, progress, anchors)
         if not report.ok:
             raise DatabaseFileError(_("the backup failed its check, nothing written to {dest}: {p}").format(
                 dest=dest, p=report.problems[0]))
@@ -134,12 +141,16 @@ def backup(source: sqlite3.Connection, dest: Path, progress: Progress | None = N
     finally:
         staging.unlink(missing_ok=True)
     report.path = dest
+    if heads is not None and report.audit is not None:
+        append_head(heads, head_line(at, report.audit.head_id, report.audit.head, dest.name))
     return report
 
 
-def restore(src: Path, target: Path, progress: Progress | None = None) -> FileReport:
+def restore(src: Path, target: Path, progress: Progress | None = None, heads: Path | None = None,
+            at: str = "") -> FileReport:
     """Put the backup ``src`` in place of ``target``, checked first: a bad
-    backup leaves ``target`` exactly as it was."""
+    backup leaves ``target`` exactly as it was. ``heads``: a heads log that
+    records the restore (the heads after it are void: the history goes back)."""
     if not src.is_file():
         raise DatabaseFileError(_("{path} does not exist or is not a file").format(path=src))
     staging = _staging(target, "restore")
@@ -169,6 +180,8 @@ def restore(src: Path, target: Path, progress: Progress | None = None) -> FileRe
     finally:
         staging.unlink(missing_ok=True)
     report.path = target
+    if heads is not None and heads.exists() and report.audit is not None:
+        append_head(heads, head_line(at, report.audit.head_id, report.audit.head, f"{RESTORED} {src.name}"))
     return report
 
 

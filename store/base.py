@@ -255,6 +255,11 @@ class StoreBase:
             except BaseException as exc:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.IntegrityError) and "audit" in str(exc):
+                    # The audit triggers (migration 0015): events were cut from the log's end by hand.
+                    raise DatabaseFileError(_(
+                        "{path}: its audit log was cut back or edited by hand, so nothing more can be added to it;"
+                        " nothing was saved. Run 'dispatch check' and restore a backup").format(path=self.path)) from None
                 if isinstance(exc, sqlite3.Error) and not isinstance(exc, sqlite3.IntegrityError):
                     raise explain(self.path, exc) from None
                 raise

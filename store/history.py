@@ -117,8 +117,9 @@ def value_text(key: str, v: Any, names: Names, tz: str, at: DateTime, arrival: s
 
 # Fields that repeat what another field of the same event already says:
 # ``paused_from`` is the status a resume returns to (the status change shows
-# it), and the arrival mode is in the status label ("remote").
-HIDDEN = frozenset({"paused_from"})
+# it), and the arrival mode is in the status label ("remote"). ``row``: the
+# columns an event records only for the audit check (store/ledger.py).
+HIDDEN = frozenset({"paused_from", "row"})
 # What a new ticket's first entry shows: the rest is in the fields above.
 _CREATE_FIELDS = ("priority", "category", "channel", "repeat_of", "description")
 

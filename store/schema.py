@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .schema_audit import m0015_audit_whole
 from .schema_facts import m0013_report_facts
 from .schema_later import (  # the steps from 0006 on
     m0006_callbacks,
@@ -328,5 +329,6 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0012_held_totals", m0012_held_totals),
     ("0013_report_facts", m0013_report_facts),
     ("0014_sign_in_attempts", m0014_sign_in_attempts),
+    ("0015_audit_whole", m0015_audit_whole),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -76,7 +76,8 @@ def test_an_edited_event_is_the_first_broken_link(store: Store, clock, db_path: 
     conn = raw(db_path)
     target = conn.execute("SELECT id FROM events WHERE action = 'ticket.assign' ORDER BY id LIMIT 1").fetchone()[0]
     # A careful forger: triggers off, one actor changed, triggers back exactly as they were.
-    triggers = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'").fetchall()
+    triggers = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'"
+                            " AND name IN ('events_no_update', 'events_no_delete')").fetchall()
     conn.execute("DROP TRIGGER events_no_update")
     conn.execute("DROP TRIGGER events_no_delete")
     conn.execute("UPDATE events SET actor = 'mallory' WHERE id = ?", (target,))
@@ -173,7 +174,7 @@ def test_an_older_file_gets_its_chain_on_upgrade(tmp_path: Path) -> None:
     s = Store(path, actor="ann")
     report = s.verify_audit()
     assert report.ok, report.problems
-    assert report.events == 4  # three old ones and the baseline
+    assert report.events == 5  # three old ones, the chain's baseline and the whole file's (migration 0015)
     assert s.events(1)[0].action == "audit.baseline"
     raw(path).execute("UPDATE tickets SET reporter = 'B' WHERE id = 1")
     assert "loaded in bulk by event 4 (audit.baseline)" in s.verify_audit().problems[0]

@@ -86,8 +86,9 @@ def test_backup_into_a_folder_is_named_by_time(store: Store, db_path: Path, tmp_
     folder.mkdir()
     code, out, _err = dispatch("--db", str(db_path), "backup", str(folder))
     assert code == 0
-    (made,) = folder.iterdir()
+    made, heads = sorted(folder.iterdir(), key=lambda p: p.suffix)  # the backup, and the heads log beside it
     assert re.fullmatch(r"t-\d{8}T\d{6}Z\.db", made.name), made.name
+    assert heads.name == "t.heads" and made.name in heads.read_text()
     assert out.startswith(f"{made}: backup of")
 
 

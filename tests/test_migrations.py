@@ -5,9 +5,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 import sqlite_utils
 
 from store import Store
+from store.repo.audit import WHOLE_SINCE
 from store.schema import MIGRATIONS, SCHEMA_VERSION, m0001_initial
 
 
@@ -57,4 +59,72 @@ def test_upgrade_freezes_a_ticket_held_past_its_deadline(tmp_path: Path, clock) 
     s = Store(path, clock=clock, actor="ann")
     row = s.queue()[0]
     assert row.due_at is None and row.frozen_left_s == -30 * 60
+    s.close_db()
+
+
+def _file_at(path: Path, version: int) -> sqlite3.Connection:
+    """A file as the steps up to ``version`` made it, with rows in every table
+    it has, written around today's store (as an older release wrote them)."""
+    from store.base import append_events
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    conn.execute("BEGIN")
+    for _name, step in MIGRATIONS[:version]:
+        step(db)
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.execute("COMMIT")
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    conn.execute("INSERT INTO sites (id, code, name, address) VALUES (1, 'HQ', 'Head Office', '')")
+    conn.execute("INSERT INTO teams (id, name) VALUES (1, 'Alpha')")
+    conn.execute("INSERT INTO technicians (id, name, team_id, phone) VALUES (1, 'Li Wei', 1, '138')")
+    conn.execute("INSERT INTO equipment (id, site_id, asset_tag, category) VALUES (1, 1, 'HQ-ATM', 'atm')")
+    conn.execute("UPDATE settings SET value = '\"Asia/Shanghai\"' WHERE key = 'timezone'")
+    conn.execute("UPDATE sla_policy SET resolve_min = 300 WHERE priority = 1")
+    if "users" in tables:
+        conn.execute("INSERT INTO users (login, name, role, created_at) VALUES ('ann', 'Ann', 'manager', '2026-01-01T00:00:00Z')")
+    if version < 8:  # before the chain: its upgrade records history-less tickets as its baseline
+        conn.execute("INSERT INTO tickets (id, status, priority, channel, reporter, site_id, category, description,"
+                     " reported_at, created_by, updated_at, updated_by, wait_reason, paused_from) VALUES (1, 'waiting', 1,"
+                     " 'phone', 'A', 1, 'atm', 'old', '2026-01-01T00:00:00Z', 'x', '2026-01-01T00:00:00Z', 'x', 'parts', 'new')")
+        conn.execute("INSERT INTO pauses (ticket_id, reason, note, started_at) VALUES (1, 'parts', '', '2026-01-01T00:10:00Z')")
+    if "complaints" in tables and version < 8:
+        conn.execute("INSERT INTO complaints (ticket_id, received_at, registered_by, complainant, matter)"
+                     " VALUES (1, '2026-01-02T00:00:00Z', 'ann', 'Zhao', 'late')")
+    event = {"at": "2026-01-01T00:00:00Z", "actor": "ann", "action": "settings.set", "entity": "setting",
+             "old": '{"timezone": "UTC"}', "new": '{"timezone": "Asia/Shanghai"}'}
+    if version < 8:  # no chain yet: its upgrade back-fills it
+        conn.execute(f"INSERT INTO events ({', '.join(event)}) VALUES ({', '.join('?' * len(event))})", list(event.values()))
+    else:
+        conn.execute("BEGIN")
+        append_events(conn, [{**event, "entered_by": None, "entity_id": None, "ticket_id": None}])
+        conn.execute("COMMIT")
+    return conn
+
+
+@pytest.mark.parametrize("version", range(1, WHOLE_SINCE))
+def test_a_file_of_every_earlier_version_upgrades_unchanged_and_checks(tmp_path: Path, version: int, clock) -> None:
+    """Upgraded, the whole file passes the audit check; what it held then is
+    recorded (migration 0015), so a hand edit afterwards is named."""
+    path = tmp_path / f"v{version}.db"
+    conn = _file_at(path, version)
+    before = {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in ("sites", "technicians", "settings")}
+    conn.close()
+    s = Store(path, actor="ann", clock=clock)
+    assert s.schema_version() == SCHEMA_VERSION
+    report = s.verify_audit()
+    assert report.ok, report.problems
+    # (later steps add columns at the end: the ones there before hold what they held)
+    after = {t: [tuple(r)[:len(before[t][0])] for r in s._q(f"SELECT * FROM {t} ORDER BY 1")] for t in before}
+    assert after == before
+    s.edit_technician(1, phone="139")  # the store's writes replay from the upgrade on
+    assert s.verify_audit().ok, s.verify_audit().problems
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("UPDATE technicians SET name = 'Someone' WHERE id = 1")
+    raw.execute("UPDATE sla_policy SET onsite_min = 1 WHERE priority = 2")
+    raw.close()
+    problems = s.verify_audit().problems
+    assert any(p.startswith("technicians row 1 is not as event") and "(audit.baseline) recorded it: name is Someone,"
+               " it recorded Li Wei" in p for p in problems), problems
+    assert any(p.startswith("sla_policy row 2 is not as event") for p in problems), problems
     s.close_db()

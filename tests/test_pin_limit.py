@@ -198,20 +198,26 @@ def test_a_read_only_console_checks_no_pin(store: Store, clock: MutableClock) ->
         ro.close_db()
 
 
-def test_an_old_file_gets_the_counters(store: Store, db_path: Path) -> None:
-    """Migration 0014 on a file from before it: every user starts with no failures, unlocked."""
-    store.close_db()
-    raw = sqlite3.connect(db_path)
-    for column in ("pin_failures", "pin_retry_at", "pin_locked"):
-        raw.execute(f"ALTER TABLE users DROP COLUMN {column}")
-    raw.execute("DELETE FROM migrations WHERE name = '0014_sign_in_attempts'")
+def test_an_old_file_gets_the_counters(tmp_path: Path) -> None:
+    """Migration 0014 on a file from before it (made by the steps up to 0013,
+    with people in it): every user starts with no failures, unlocked."""
+    import sqlite_utils
+
+    from store.schema import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("BEGIN")
+    for _name, step in MIGRATIONS[:13]:
+        step(sqlite_utils.Database(raw))
     raw.execute("PRAGMA user_version = 13")
-    raw.commit()
+    raw.execute("INSERT INTO users (login, name, role, created_at) VALUES"
+                " ('ann', 'Ann', 'manager', '2026-11-01T00:00:00Z'), ('bob', 'Bob', 'dispatcher', '2026-11-01T00:00:00Z')")
+    raw.execute("COMMIT")
     raw.close()
-    again = Store(db_path, actor="ann")
+    again = Store(path, actor="ann")
     try:
-        assert {u.login: (u.pin_failures, u.pin_locked) for u in again.users()} == {
-            u.login: (0, False) for u in again.users()}
+        assert {u.login: (u.pin_failures, u.pin_locked) for u in again.users()} == {"ann": (0, False), "bob": (0, False)}
         assert again._q("SELECT name FROM migrations WHERE name = '0014_sign_in_attempts'")
     finally:
         again.close_db()

@@ -8,11 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
+import pendulum
 
+from store.anchors import heads_log
 from store.backup import FileReport, restore, verify_file
 from store.i18n import N_, _, ngettext
 from store.repo.audit import AuditReport
 from store.text import clean
+from store.timeutil import to_db
 
 from ..format import pad
 from .common import Ctx, cli, file_options, make_parent, stdout_is_tty
@@ -45,16 +48,20 @@ def problems_and_exit(problems: list[str], header: str) -> None:
     sys.exit(2)
 
 
-def audit_ok_line(report: AuditReport) -> str:
-    return _("ok, audit chain intact ({events}, {tickets}; head {head})").format(
+def audit_ok_line(report: AuditReport, anchors: int = 0) -> str:
+    line = _("ok, audit chain intact ({events}, {tickets}; head {head})").format(
         events=ngettext("{n:,} event", "{n:,} events", report.events).format(n=report.events),
         tickets=ngettext("{n:,} ticket", "{n:,} tickets", report.tickets).format(n=report.tickets), head=report.head[:16])
+    if anchors:
+        line += ngettext("; the {n} kept head is in it", "; all {n} kept heads are in it", anchors).format(n=anchors)
+    return line
 
 
-def report_audit(report: AuditReport, path: Path) -> None:
+def report_audit(report: AuditReport, path: Path, anchors: int = 0, quiet: bool = False) -> None:
     """What ``check`` says about the history: ok in one line, or each problem."""
     if report.ok:
-        click.echo(audit_ok_line(report))
+        if not quiet:
+            click.echo(audit_ok_line(report, anchors))
         return
     problems_and_exit(report.problems, ngettext("{path}: the audit history does not hold ({n} problem):",
                   "{path}: the audit history does not hold ({n} problems):", len(report.problems)).format(
@@ -91,6 +98,8 @@ def backup_cmd(obj: Ctx, dest: Path) -> None:
     finally:
         store.close_db()
     click.echo(_("{dest}: backup of {src}: {what}").format(dest=dest, src=obj.db, what=_said(report)))
+    click.echo(_("head {head} recorded in {log}").format(
+        head=f"{report.audit.head_id}:{report.audit.head[:16]}" if report.audit else "-", log=heads_log(dest.parent, obj.db)))
 
 
 @cli.command("restore", short_help=_("Put a checked backup in place of the file."), help=_(
@@ -114,5 +123,7 @@ def restore_cmd(obj: Ctx, src: Path, yes: bool) -> None:
         click.echo(_("nothing changed"))
         return
     make_parent(target)
-    report = restore(src, target, progress_line())
+    # A restore takes the history back: the heads log beside the backup says so,
+    # or the next backup would find its newer heads gone (store/anchors.py).
+    report = restore(src, target, progress_line(), heads_log(src.parent, target), to_db(pendulum.now("UTC")))
     click.echo(_("{target}: restored from {src}: {what}").format(target=target, src=src, what=_said(report)))

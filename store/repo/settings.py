@@ -168,9 +168,10 @@ class SettingsRepo(StoreBase):
         """Mark the file as a demo, which ``dispatch demo`` may delete and rebuild.
         Not a settable key: 'dispatch set' cannot turn a live file into a demo."""
         with self._write("settings.demo") as conn:
+            old = self.setting_as_stored("demo")
             conn.execute("INSERT INTO settings (key, value) VALUES ('demo', 'true') "
                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-            self._event("settings.demo", "setting", None, None, {}, {"demo": True, "seed": seed})
+            self._event("settings.demo", "setting", None, None, {"demo": old}, {"demo": True, "seed": seed})
 
     def set_policy(self, priority: int, response_min: int, onsite_min: int, resolve_min: int,
                    progress: Progress | None = None) -> None:
