@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 from rich.cells import cell_len
@@ -22,16 +22,13 @@ from store.text import clean
 
 from .help_format import forget_help_options, shape_click_help
 
+if TYPE_CHECKING:
+    from console.settings import EnvSettings
+
 shape_click_help()
 
 
-DATA_HOME = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "dispatch-console"
-
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def default_db() -> Path:
-    return DATA_HOME / "dispatch.db"
 
 
 def fail(message: str) -> NoReturn:
@@ -40,12 +37,30 @@ def fail(message: str) -> NoReturn:
     sys.exit(2)
 
 
-def busy_timeout_ms() -> int:
-    """How long a write waits for another dispatcher's transaction (DISPATCH_BUSY_TIMEOUT_MS)."""
-    value = os.environ.get("DISPATCH_BUSY_TIMEOUT_MS", "5000")
-    if not value.isdigit():
-        fail(_("DISPATCH_BUSY_TIMEOUT_MS must be a whole number of milliseconds, not {v!r}").format(v=value))
-    return int(value)
+def environment() -> EnvSettings:
+    """The environment (console/settings.py); a bad variable is one line and
+    exit status 2. Imported here, not at the top: ``dispatch --help`` never
+    pays for pydantic-settings."""
+    from console.settings import SettingsRefused, read_environment
+
+    try:
+        return read_environment()
+    except SettingsRefused as exc:
+        fail(str(exc))
+
+
+def data_home(env: EnvSettings | None = None) -> Path:
+    """The folder of the default database and the demo (console/settings.py ``data_home``)."""
+    from console.settings import SettingsRefused
+
+    try:
+        return (env or environment()).data_home()
+    except SettingsRefused as exc:
+        fail(str(exc))
+
+
+def default_db() -> Path:
+    return data_home() / "dispatch.db"
 
 
 def make_parent(path: Path) -> None:
@@ -81,22 +96,36 @@ class Ctx:
     def __init__(self, db: Path | None, actor: str | None):
         self.db_given = db
         self.actor = actor
+        self._env: EnvSettings | None = None
+
+    @property
+    def env(self) -> EnvSettings:
+        """The environment, read when a command first needs it (once per invocation)."""
+        if self._env is None:
+            self._env = environment()
+        return self._env
 
     @property
     def db(self) -> Path:
-        return self.db_given or default_db()
+        """--db (after the command, else before it), else DISPATCH_DB, else the default file."""
+        return self.db_given or self.env.db or data_home(self.env) / "dispatch.db"
 
     def who(self) -> dict[str, str | None]:
         """The writes are the OS login's; --actor/DISPATCH_ACTOR names someone
         else, which the store allows only a manager and records (entered_by)."""
         login = default_actor()
-        actor = self.actor.strip() if self.actor and self.actor.strip() else login
+        given = self.actor if self.actor is not None else self.env.actor
+        actor = given.strip() if given and given.strip() else login
         return {"actor": actor, "by": login if actor != login else None}
+
+    def store(self, path: Path, **kwargs: Any) -> Store:
+        """A Store on ``path`` as this command's user, with the environment's busy timeout."""
+        return Store(path, **self.who(), busy_timeout_ms=self.env.busy_timeout_ms, **kwargs)
 
     def open(self, **kwargs: Any) -> Store:
         # DISPATCH_READ_ONLY=1: look, never write (what 'dispatch serve' gives a browser tab no one signed into).
-        kwargs.setdefault("read_only", os.environ.get("DISPATCH_READ_ONLY") == "1")
-        return Store(self.db, **self.who(), busy_timeout_ms=busy_timeout_ms(), **kwargs)
+        kwargs.setdefault("read_only", self.env.read_only)
+        return self.store(self.db, **kwargs)
 
 
 def _db_after(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
@@ -119,14 +148,11 @@ def file_options(f: F) -> F:
     return f
 
 
-def run_console(store: Store) -> None:
+def run_console(store: Store, env: EnvSettings) -> None:
     from console.app import make_app
     from console.settings import ConsoleSettings
 
-    try:
-        settings = ConsoleSettings.from_env()
-    except ValueError:
-        fail(_("DISPATCH_POLL_SECONDS must be a number of seconds above 0"))
+    settings = ConsoleSettings.from_env(env)
     make_app(store, settings=settings).run(mouse=settings.mouse)
 
 
@@ -244,9 +270,9 @@ class DispatchGroup(click.Group):
 @click.group(cls=DispatchGroup, invoke_without_command=True,
              help=_("Dispatch Console: a live repair-dispatch queue on one SQLite file. "
                     "Without a command, opens the console on --db."), context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", type=click.Path(path_type=Path), envvar="DISPATCH_DB",
+@click.option("--db", type=click.Path(path_type=Path),
               help=_("The database file (env DISPATCH_DB; default ~/.local/share/dispatch-console/dispatch.db)."))
-@click.option("--actor", envvar="DISPATCH_ACTOR",
+@click.option("--actor",
               help=_("Act for another user (env DISPATCH_ACTOR; managers only; the audit log records both)."))
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=show_version,
               help=_("Show the version and exit."))
@@ -254,7 +280,7 @@ class DispatchGroup(click.Group):
 def cli(ctx: click.Context, db: Path | None, actor: str | None) -> None:
     ctx.obj = Ctx(db, actor)
     if ctx.invoked_subcommand is None:
-        run_console(ctx.obj.open())
+        run_console(ctx.obj.open(), ctx.obj.env)
 
 
 def main() -> None:

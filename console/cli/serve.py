@@ -27,7 +27,7 @@ from store.errors import NotFound
 from store.i18n import _
 from store.text import clean
 
-from .common import Ctx, _db_after, busy_timeout_ms, cli, fail
+from .common import Ctx, _db_after, cli, fail
 
 # The page textual-serve would serve, minus its web font from a public CDN:
 # ours loads the Roboto Mono textual-serve ships, from this host.
@@ -70,7 +70,7 @@ def check_login(obj: Ctx, login: str) -> str:
     """``--as`` names an active user of the file (a browser tab must write as a real one)."""
     from store.store import Store
 
-    store = Store(obj.db, actor=login, busy_timeout_ms=busy_timeout_ms())
+    store = Store(obj.db, actor=login, busy_timeout_ms=obj.env.busy_timeout_ms)
     try:
         try:
             user = store.user(login)
