@@ -185,7 +185,7 @@ def test_queue_table_has_technician_deadline_and_human_labels(cli_db: dict[str, 
 
 
 def test_queue_fits_a_terminal(cli_db: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("console.cli.queue.stdout_is_tty", lambda: True)
+    monkeypatch.setattr("console.cli.output.stdout_is_tty", lambda: True)
     monkeypatch.setenv("COLUMNS", "80")
     result = invoke("--db", cli_db["db"], "queue")
     assert result.exit_code == 0, result.output

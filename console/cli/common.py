@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
-from rich.cells import cell_len
 
 from store.errors import StoreError
 from store.i18n import _
@@ -172,9 +171,9 @@ def command_modules() -> dict[str, tuple[str, str]]:
         "check": ("admin", _("Check the file: integrity, schema version and the audit history.")),
         "complaints": ("items", _("Complaints against tickets: accept, investigate, handle, follow up, close.")),
         "demo": ("demo", _("Build (or rebuild) the demo database and open it.")),
-        "equipment": ("reference", _("Equipment (assets by tag): add, list, edit, retire.")),
+        "equipment": ("equipment", _("Equipment (assets by tag): add, list, edit, retire.")),
         "export": ("reports", _("Workbooks (.xlsx) and data exports (CSV, JSON).")),
-        "import": ("reference", _("Import a CSV file into a table (sites, equipment, technicians, users).")),
+        "import": ("imports", _("Import a CSV file into a table (sites, equipment, technicians, users).")),
         "init": ("admin", _("Create a database, or upgrade one and change its settings.")),
         "items": ("items", _("Improvement items from unsatisfied callbacks and complaints.")),
         "queue": ("queue", _("Print the live queue as a table, CSV or JSON.")),
@@ -184,10 +183,10 @@ def command_modules() -> dict[str, tuple[str, str]]:
         "scores": ("loop", _("A month's ranking of technicians and teams.")),
         "serve": ("serve", _("Serve the console to web browsers (one console per tab, on the same file).")),
         "set": ("admin", _("Change a setting (timezone, center_name, currency, repeat_window_days, calendar, …).")),
-        "site": ("reference", _("Sites (branches): add, list, edit, retire.")),
-        "sla": ("reference", _("The SLA policy: minutes to respond, be on site and resolve, per priority.")),
-        "team": ("reference", _("Teams: add, list, edit, retire.")),
-        "tech": ("reference", _("Technicians: add, list, edit, retire, and on/off duty.")),
+        "site": ("site", _("Sites (branches): add, list, edit, retire.")),
+        "sla": ("sla", _("The SLA policy: minutes to respond, be on site and resolve, per priority.")),
+        "team": ("team", _("Teams: add, list, edit, retire.")),
+        "tech": ("tech", _("Technicians: add, list, edit, retire, and on/off duty.")),
         "ticket": ("queue", _("Print one ticket with its clocks and timeline.")),
         "user": ("users", _("People who may use the file, and their roles (managers only).")),
     }
@@ -285,37 +284,3 @@ def cli(ctx: click.Context, db: Path | None, actor: str | None) -> None:
 
 def main() -> None:
     cli.main(prog_name="dispatch")
-
-
-def emit_data(rows: list[dict[str, Any]], fields: list[str], fmt: str) -> bool:
-    """Rows for scripts: JSON, or CSV with formula cells made inert (a cell
-    starting = + - @ would run in a spreadsheet). False for 'table': the
-    caller prints its own aligned table."""
-    import csv
-    import io
-    import json
-
-    from store.transfer.csv_io import inert
-
-    fmt = fmt.lower()
-    if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
-        return True
-    if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(fields)
-        writer.writerows([inert("" if r.get(f) is None else r.get(f)) for f in fields] for r in rows)
-        click.echo(buf.getvalue(), nl=False)
-        return True
-    return False
-
-
-def echo_table(lines: list[list[str]]) -> None:
-    """Rows of cells in columns sized in terminal cells (a Chinese name or a
-    translated header takes two per character), the first row the header."""
-    if not lines:
-        return
-    widths = [max(cell_len(c) for c in col) for col in zip(*lines, strict=True)]
-    for line in lines:
-        click.echo("  ".join(c + " " * (w - cell_len(c)) for c, w in zip(line, widths, strict=True)).rstrip())
