@@ -82,7 +82,7 @@ def _clear_dead_builds(path: Path) -> None:
 
 
 def _scale(store: Store, scale: int, seed: int, now: DateTime) -> None:
-    from demo_data.generate import generate_scale
+    from demo_data.scale import generate_scale
 
     with Progress(scale, _("adding tickets")) as progress:
         # Smaller chunks for a big build: the bar moves every 2–3 % (same rows either way).
@@ -103,7 +103,7 @@ def _scale(store: Store, scale: int, seed: int, now: DateTime) -> None:
 @click.pass_obj
 def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -> None:
     from demo_data.callbacks import add_demo_evaluations
-    from demo_data.generate import generate_demo
+    from demo_data.demo import generate_demo
     from demo_data.items import add_demo_items
     from demo_data.users import add_demo_users
 
