@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from demo_data.generate import generate_scale
+from demo_data.scale import generate_scale
 from store import Store
 from tests.stress_worker import percentile, run_fleet
 from tests.test_stress import make_file

@@ -31,6 +31,7 @@ from store.store import Store
 from store.text import clean
 
 from .common import Ctx, cli, fail, file_options
+from .output import write_json
 
 DATE_SHAPE = re.compile(r"^(\d{4}|-)-\d{2}-\d{2}$")  # 2026-12-25 or --12-25; the store checks the rest
 SHOWN_WITH = 11  # columns of the weekday and holiday-date labels
@@ -89,7 +90,7 @@ def _echo_calendar(store: Store) -> None:
 def show(obj: Ctx, fmt: str) -> None:
     store = obj.open()
     if fmt == "json":
-        click.echo(json.dumps(_current(store).to_json(), ensure_ascii=False, indent=2))
+        write_json(_current(store).to_json())
     else:
         _echo_calendar(store)
     store.close_db()

@@ -10,10 +10,9 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
-from rich.cells import cell_len
 
 from store.errors import StoreError
 from store.i18n import _
@@ -22,16 +21,13 @@ from store.text import clean
 
 from .help_format import forget_help_options, shape_click_help
 
+if TYPE_CHECKING:
+    from console.settings import EnvSettings
+
 shape_click_help()
 
 
-DATA_HOME = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "dispatch-console"
-
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def default_db() -> Path:
-    return DATA_HOME / "dispatch.db"
 
 
 def fail(message: str) -> NoReturn:
@@ -40,12 +36,30 @@ def fail(message: str) -> NoReturn:
     sys.exit(2)
 
 
-def busy_timeout_ms() -> int:
-    """How long a write waits for another dispatcher's transaction (DISPATCH_BUSY_TIMEOUT_MS)."""
-    value = os.environ.get("DISPATCH_BUSY_TIMEOUT_MS", "5000")
-    if not value.isdigit():
-        fail(_("DISPATCH_BUSY_TIMEOUT_MS must be a whole number of milliseconds, not {v!r}").format(v=value))
-    return int(value)
+def environment() -> EnvSettings:
+    """The environment (console/settings.py); a bad variable is one line and
+    exit status 2. Imported here, not at the top: ``dispatch --help`` never
+    pays for pydantic-settings."""
+    from console.settings import SettingsRefused, read_environment
+
+    try:
+        return read_environment()
+    except SettingsRefused as exc:
+        fail(str(exc))
+
+
+def data_home(env: EnvSettings | None = None) -> Path:
+    """The folder of the default database and the demo (console/settings.py ``data_home``)."""
+    from console.settings import SettingsRefused
+
+    try:
+        return (env or environment()).data_home()
+    except SettingsRefused as exc:
+        fail(str(exc))
+
+
+def default_db() -> Path:
+    return data_home() / "dispatch.db"
 
 
 def make_parent(path: Path) -> None:
@@ -81,22 +95,36 @@ class Ctx:
     def __init__(self, db: Path | None, actor: str | None):
         self.db_given = db
         self.actor = actor
+        self._env: EnvSettings | None = None
+
+    @property
+    def env(self) -> EnvSettings:
+        """The environment, read when a command first needs it (once per invocation)."""
+        if self._env is None:
+            self._env = environment()
+        return self._env
 
     @property
     def db(self) -> Path:
-        return self.db_given or default_db()
+        """--db (after the command, else before it), else DISPATCH_DB, else the default file."""
+        return self.db_given or self.env.db or data_home(self.env) / "dispatch.db"
 
     def who(self) -> dict[str, str | None]:
         """The writes are the OS login's; --actor/DISPATCH_ACTOR names someone
         else, which the store allows only a manager and records (entered_by)."""
         login = default_actor()
-        actor = self.actor.strip() if self.actor and self.actor.strip() else login
+        given = self.actor if self.actor is not None else self.env.actor
+        actor = given.strip() if given and given.strip() else login
         return {"actor": actor, "by": login if actor != login else None}
+
+    def store(self, path: Path, **kwargs: Any) -> Store:
+        """A Store on ``path`` as this command's user, with the environment's busy timeout."""
+        return Store(path, **self.who(), busy_timeout_ms=self.env.busy_timeout_ms, **kwargs)
 
     def open(self, **kwargs: Any) -> Store:
         # DISPATCH_READ_ONLY=1: look, never write (what 'dispatch serve' gives a browser tab no one signed into).
-        kwargs.setdefault("read_only", os.environ.get("DISPATCH_READ_ONLY") == "1")
-        return Store(self.db, **self.who(), busy_timeout_ms=busy_timeout_ms(), **kwargs)
+        kwargs.setdefault("read_only", self.env.read_only)
+        return self.store(self.db, **kwargs)
 
 
 def _db_after(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
@@ -119,14 +147,11 @@ def file_options(f: F) -> F:
     return f
 
 
-def run_console(store: Store) -> None:
+def run_console(store: Store, env: EnvSettings) -> None:
     from console.app import make_app
     from console.settings import ConsoleSettings
 
-    try:
-        settings = ConsoleSettings.from_env()
-    except ValueError:
-        fail(_("DISPATCH_POLL_SECONDS must be a number of seconds above 0"))
+    settings = ConsoleSettings.from_env(env)
     make_app(store, settings=settings).run(mouse=settings.mouse)
 
 
@@ -146,9 +171,9 @@ def command_modules() -> dict[str, tuple[str, str]]:
         "check": ("admin", _("Check the file: integrity, schema version and the audit history.")),
         "complaints": ("items", _("Complaints against tickets: accept, investigate, handle, follow up, close.")),
         "demo": ("demo", _("Build (or rebuild) the demo database and open it.")),
-        "equipment": ("reference", _("Equipment (assets by tag): add, list, edit, retire.")),
+        "equipment": ("equipment", _("Equipment (assets by tag): add, list, edit, retire.")),
         "export": ("reports", _("Workbooks (.xlsx) and data exports (CSV, JSON).")),
-        "import": ("reference", _("Import a CSV file into a table (sites, equipment, technicians, users).")),
+        "import": ("imports", _("Import a CSV file into a table (sites, equipment, technicians, users).")),
         "init": ("admin", _("Create a database, or upgrade one and change its settings.")),
         "items": ("items", _("Improvement items from unsatisfied callbacks and complaints.")),
         "queue": ("queue", _("Print the live queue as a table, CSV or JSON.")),
@@ -158,10 +183,10 @@ def command_modules() -> dict[str, tuple[str, str]]:
         "scores": ("loop", _("A month's ranking of technicians and teams.")),
         "serve": ("serve", _("Serve the console to web browsers (one console per tab, on the same file).")),
         "set": ("admin", _("Change a setting (timezone, center_name, currency, repeat_window_days, calendar, …).")),
-        "site": ("reference", _("Sites (branches): add, list, edit, retire.")),
-        "sla": ("reference", _("The SLA policy: minutes to respond, be on site and resolve, per priority.")),
-        "team": ("reference", _("Teams: add, list, edit, retire.")),
-        "tech": ("reference", _("Technicians: add, list, edit, retire, and on/off duty.")),
+        "site": ("site", _("Sites (branches): add, list, edit, retire.")),
+        "sla": ("sla", _("The SLA policy: minutes to respond, be on site and resolve, per priority.")),
+        "team": ("team", _("Teams: add, list, edit, retire.")),
+        "tech": ("tech", _("Technicians: add, list, edit, retire, and on/off duty.")),
         "ticket": ("queue", _("Print one ticket with its clocks and timeline.")),
         "user": ("users", _("People who may use the file, and their roles (managers only).")),
     }
@@ -244,9 +269,9 @@ class DispatchGroup(click.Group):
 @click.group(cls=DispatchGroup, invoke_without_command=True,
              help=_("Dispatch Console: a live repair-dispatch queue on one SQLite file. "
                     "Without a command, opens the console on --db."), context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", type=click.Path(path_type=Path), envvar="DISPATCH_DB",
+@click.option("--db", type=click.Path(path_type=Path),
               help=_("The database file (env DISPATCH_DB; default ~/.local/share/dispatch-console/dispatch.db)."))
-@click.option("--actor", envvar="DISPATCH_ACTOR",
+@click.option("--actor",
               help=_("Act for another user (env DISPATCH_ACTOR; managers only; the audit log records both)."))
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=show_version,
               help=_("Show the version and exit."))
@@ -254,42 +279,8 @@ class DispatchGroup(click.Group):
 def cli(ctx: click.Context, db: Path | None, actor: str | None) -> None:
     ctx.obj = Ctx(db, actor)
     if ctx.invoked_subcommand is None:
-        run_console(ctx.obj.open())
+        run_console(ctx.obj.open(), ctx.obj.env)
 
 
 def main() -> None:
     cli.main(prog_name="dispatch")
-
-
-def emit_data(rows: list[dict[str, Any]], fields: list[str], fmt: str) -> bool:
-    """Rows for scripts: JSON, or CSV with formula cells made inert (a cell
-    starting = + - @ would run in a spreadsheet). False for 'table': the
-    caller prints its own aligned table."""
-    import csv
-    import io
-    import json
-
-    from store.transfer.csv_io import inert
-
-    fmt = fmt.lower()
-    if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
-        return True
-    if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(fields)
-        writer.writerows([inert("" if r.get(f) is None else r.get(f)) for f in fields] for r in rows)
-        click.echo(buf.getvalue(), nl=False)
-        return True
-    return False
-
-
-def echo_table(lines: list[list[str]]) -> None:
-    """Rows of cells in columns sized in terminal cells (a Chinese name or a
-    translated header takes two per character), the first row the header."""
-    if not lines:
-        return
-    widths = [max(cell_len(c) for c in col) for col in zip(*lines, strict=True)]
-    for line in lines:
-        click.echo("  ".join(c + " " * (w - cell_len(c)) for c, w in zip(line, widths, strict=True)).rstrip())

@@ -12,7 +12,6 @@ import re
 from typing import Any
 
 import click
-from rich.cells import cell_len
 
 from store.i18n import _, ngettext
 
@@ -118,6 +117,8 @@ def wrap_in_cells() -> None:
         return
 
     def cells(text: str) -> int:
+        from rich.cells import cell_len  # only when help is laid out: a command's run never loads rich
+
         return cell_len(_ansi_re.sub("", text))
 
     split = textwrap_mod.TextWrapper._split
@@ -158,6 +159,8 @@ def short_help_in_cells(help_text: str, limit: int = 45) -> str | None:
     None for text with no wide characters: click's own rule."""
     if not _WIDE_RUN.search(help_text):
         return None
+    from rich.cells import cell_len
+
     text = " ".join(help_text.partition("\n\n")[0].split()).removeprefix("\b").strip()
     first, stop, _rest = text.partition("。")
     text = first + stop

@@ -5,7 +5,6 @@ textual. A long export shows a progress line on stderr when it is a terminal
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Callable
@@ -24,7 +23,8 @@ from store.store import Store
 from store.text import clean
 
 from ..format import pad
-from .common import Ctx, cli, echo_table, fail, file_options
+from .common import Ctx, cli, fail, file_options
+from .output import write_json, write_table
 
 
 def stage_word(stage: str) -> str:
@@ -120,18 +120,18 @@ def report(obj: Ctx, month: str | None, week: str | None, day: str | None, first
     finally:
         store.close_db()
     if fmt_ == "json":
-        click.echo(json.dumps({
-            "period": {"kind": period.kind, "start": period.start.isoformat(), "end": period.end.isoformat()},
-            "previous": {"start": r.previous.start.isoformat(), "end": r.previous.end.isoformat()},
-            "scope": {"kind": r.scope.kind, "value": r.scope.value, "name": r.scope.name},
+        write_json({
+            "period": {"kind": period.kind, "start": period.start, "end": period.end},
+            "previous": {"start": r.previous.start, "end": r.previous.end},
+            "scope": {"kind": r.scope.kind, "value": r.scope.value, "name": r.scope.name or None},
             "figures": [{"key": f.key, "label": f.label, "unit": f.unit, "value": f.value, "previous": f.previous,
-                         "target": f.target, "on_target": f.on_target, "change": f.change, "base": f.base}
-                        for f in r.figures]}, ensure_ascii=False, indent=2))
+                         "target": f.target, "on_target": f.on_target, "change": f.change or None, "base": f.base}
+                        for f in r.figures]})
         return
     click.echo(f"{period.label()} · {_c(r.scope.label())} · " + _("compared with") + f" {r.previous.label()}")
     head = [_("figure"), period.label(), r.previous.label(), _("change"), _("target")]
     rows = [[f.label, fmt(f.value, f.unit), fmt(f.previous, f.unit), f.arrow, target_text(f)] for f in r.figures]
-    echo_table([head, *rows])
+    write_table(head, rows)
 
 
 class ExportGroup(click.Group):
@@ -159,7 +159,7 @@ def _table_command(table: str) -> None:
     @file_options
     @click.pass_obj
     def export_table_cmd(obj: Ctx, output: Path | None) -> None:
-        from .reference import export_table
+        from .imports import export_table
 
         export_table(obj, table, output)
 
@@ -339,7 +339,7 @@ def export_technicians_cmd(ctx: click.Context, kind: str, output: Path | None, *
     given = [name for name in ("first", "last", "team", "technician", "site", "category", "kind")
              if ctx.get_parameter_source(name) is not ParameterSource.DEFAULT]
     if not given:
-        from .reference import export_table
+        from .imports import export_table
 
         export_table(ctx.obj, "technicians", output)
         return

@@ -31,7 +31,7 @@ from store.errors import NotFound
 from store.i18n import _
 from store.text import clean
 
-from .common import Ctx, _db_after, busy_timeout_ms, cli, default_actor, fail
+from .common import Ctx, _db_after, cli, default_actor, fail
 
 # The page textual-serve would serve, minus its web font from a public CDN:
 # ours loads the Roboto Mono textual-serve ships, from this host.
@@ -72,7 +72,7 @@ def check_login(obj: Ctx, login: str, server_login: str) -> str:
     be an active manager, as for --actor (acting for someone lends no rights)."""
     from store.store import Store
 
-    store = Store(obj.db, actor=server_login, busy_timeout_ms=busy_timeout_ms(), read_only=True)
+    store = Store(obj.db, actor=server_login, busy_timeout_ms=obj.env.busy_timeout_ms, read_only=True)
     try:
         try:
             user = store.user(login)

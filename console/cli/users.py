@@ -11,9 +11,9 @@ from store.models import User
 from store.store import Store
 from store.text import clean
 
-from .common import Ctx, cli, echo_table, emit_data, fail, file_options
+from .common import Ctx, cli, fail, file_options
+from .output import FORMATS, write_csv, write_json, write_table
 
-FORMATS = click.Choice(["table", "csv", "json"], case_sensitive=False)
 FIELDS = ["login", "name", "role", "team", "disabled", "pin", "locked"]
 
 
@@ -73,17 +73,19 @@ def list_(obj: Ctx, fmt: str, everyone: bool) -> None:
     store = obj.open()
     rows = [_row(u) for u in store.users(include_disabled=everyone)]
     store.close_db()
-    if emit_data(rows, list(FIELDS), fmt):
+    if fmt.lower() == "json":  # no team: null
+        write_json([r | {"team": r["team"] or None} for r in rows])
+        return
+    if fmt.lower() == "csv":
+        write_csv(rows, FIELDS)
         return
     if not rows:
         click.echo(_("No users yet: whoever opens the file acts as its manager. Add one with 'dispatch user add'."))
         return
-    table = [[clean(str(r["login"]), single_line=True), clean(str(r["name"]), single_line=True),
-              role_name(str(r["role"])), clean(str(r["team"]), single_line=True),
+    table = [[str(r["login"]), str(r["name"]), role_name(str(r["role"])), str(r["team"]),
               _("disabled") if r["disabled"] else "",
               _("PIN locked") if r["locked"] else _("PIN") if r["pin"] else ""] for r in rows]
-    head = [_("login"), _("name"), _("role"), _("team"), "", ""]
-    echo_table([head, *table])
+    write_table([_("login"), _("name"), _("role"), _("team"), "", ""], table)
 
 
 @user.command("set-role", help=_("Change a person's role (and, with --team, their team)."))
