@@ -148,6 +148,13 @@ class DispatchApp(OrderedKeys):
 
 
     def screenshot(self) -> None:
+        from . import downloads
+
+        if downloads.in_browser(self):  # a browser tab: to its downloads, not the server's disk
+            name = "dispatch-" + self.clock().in_timezone(self.tz).format("YYYYMMDD-HHmmss") + ".svg"
+            downloads.send(self, self.export_screenshot().encode("utf-8"), name)
+            self.notify(downloads.sent_notice(name), markup=False)
+            return
         try:
             path = self.save_screenshot()
         except OSError as error:
