@@ -151,6 +151,30 @@ def test_a_bad_origin_option_is_one_line(db_path: Path, store: Store) -> None:
 
 
 # ------------------------------------------------ 1. no file of the server
+def _cells(book: Any) -> dict[str, list[tuple[Any, ...]]]:
+    return {ws.title: list(ws.iter_rows(values_only=True)) for ws in book.worksheets}
+
+
+def test_a_workbook_made_in_memory_is_the_one_written_to_a_file(store: Store, tmp_path: Path) -> None:
+    """What a browser tab downloads is what a terminal writes (same sheets, same cells)."""
+    from datetime import date
+
+    from openpyxl import load_workbook
+    from report_data import build_october
+
+    from store.transfer.workbooks import daily_bytes, month_bytes, write_daily, write_month
+
+    build_october(store)
+    written = write_month(store, "2026-10", tmp_path / "m.xlsx")
+    data, counts = month_bytes(store, "2026-10")
+    assert counts == written and counts["tickets"] > 0
+    assert _cells(load_workbook(io.BytesIO(data))) == _cells(load_workbook(tmp_path / "m.xlsx"))
+    n = write_daily(store, date(2026, 10, 2), tmp_path / "d.xlsx")
+    data, m = daily_bytes(store, date(2026, 10, 2))
+    assert n == m == 1 and _cells(load_workbook(io.BytesIO(data))) == _cells(load_workbook(tmp_path / "d.xlsx"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.xlsx", "m.xlsx", "t.db", "t.db-shm", "t.db-wal"]
+
+
 @needs_chromium
 def test_a_read_only_tab_exports_a_download_and_writes_nothing_on_the_server(
         db_path: Path, store: Store, tmp_path: Path) -> None:
@@ -277,6 +301,45 @@ def terminal_size(sent: list[str]) -> tuple[int, int]:
             size = (int(data["width"]), int(data["height"]))
     assert size != (0, 0), sent
     return size
+
+
+def test_serve_font_option_takes_only_a_font(db_path: Path, store: Store, tmp_path: Path) -> None:
+    not_a_font = tmp_path / "notes.ttf"
+    not_a_font.write_bytes(b"\x00\x01\x00\x00 not really a font")
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "serve", "--font", str(not_a_font)])
+    assert result.exit_code == 2 and result.output.startswith("dispatch: error:") and "not a TrueType" in result.output
+    missing = CliRunner().invoke(cli, ["--db", str(db_path), "serve", "--font", str(tmp_path / "gone.ttf")])
+    assert missing.exit_code == 2 and "cannot read the font" in missing.output
+    assert not_a_font.read_bytes() == b"\x00\x01\x00\x00 not really a font"
+
+
+def test_a_font_collection_becomes_one_plain_font() -> None:
+    """A face copied out of a .ttc: a plain sfnt, every table 4-byte aligned
+    and its bytes unchanged (what Chromium's font checker refused in wqy's)."""
+    import struct
+
+    from console.cli.web_font import FontError, candidates, single_face
+
+    collections = [(path, index) for path, index in candidates() if path.suffix == ".ttc"]
+    if not collections:
+        pytest.skip("no font collection on this host: apt-get install fonts-wqy-zenhei")
+    path, index = collections[0]
+    data = path.read_bytes()
+    face = single_face(data, index)
+    count = struct.unpack_from(">H", face, 4)[0]
+    start = struct.unpack_from(">I", data, 12 + 4 * index)[0]
+    original = {struct.unpack_from(">4s", data, start + 12 + 16 * i)[0]: struct.unpack_from(">4sIII", data, start + 12 + 16 * i)
+                for i in range(struct.unpack_from(">H", data, start + 4)[0])}
+    for i in range(count):
+        tag, checksum, offset, length = struct.unpack_from(">4sIII", face, 12 + 16 * i)
+        assert offset % 4 == 0
+        _tag, _sum, at, size = original[tag]
+        assert (checksum, length) == (_sum, size) and face[offset:offset + length] == data[at:at + size]
+    assert count == len(original)
+    with pytest.raises(FontError):
+        single_face(data, 99)
+    with pytest.raises(FontError):
+        single_face(b"not a font at all")
 
 
 def _no_cjk_font_on_host() -> str | None:
