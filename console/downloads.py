@@ -16,7 +16,7 @@ from typing import Any
 
 from store.text import clean
 
-from .i18n import _
+from .i18n import _, ngettext
 
 MIME = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -49,8 +49,12 @@ def send(app: Any, data: bytes, name: str) -> None:
                        name=DELIVERY)
 
 
-def sent_notice(name: str) -> str:
-    return _("Sent to your browser: {name} (see its downloads)").format(name=clean(name, single_line=True))
+def sent_notice(name: str, rows: int | None = None) -> str:
+    shown = clean(name, single_line=True)
+    if rows is None:
+        return _("Sent to your browser: {name} (see its downloads)").format(name=shown)
+    return ngettext("Sent to your browser: {name}, {n:,} row (see its downloads)",
+                    "Sent to your browser: {name}, {n:,} rows (see its downloads)", rows).format(name=shown, n=rows)
 
 
 def import_refusal(table: str) -> str:

@@ -230,7 +230,7 @@ class ExportScreen(CsvModal):
     def _deliver(self, name: str, data: bytes, count: int) -> None:
         self.busy = False
         downloads.send(self.app, data, name)
-        self.say(downloads.sent_notice(name) + " " + ngettext("({n} row)", "({n} rows)", count).format(n=count))
+        self.say(downloads.sent_notice(name, count))
 
     def _failed(self, exc: Exception) -> None:
         self.busy = False

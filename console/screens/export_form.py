@@ -39,7 +39,7 @@ from store.repo.export_rows import ExportFilter
 from store.text import clean
 
 from .. import downloads
-from ..i18n import N_, _, ngettext
+from ..i18n import N_, _
 from ..settings import apply_blink
 from ..widgets.form import field_row, show_error
 
@@ -323,8 +323,7 @@ class ExportScreen(ModalScreen[Path | None]):
     def _deliver(self, name: str, data: bytes, n: int) -> None:
         self.busy = False
         downloads.send(self.app, data, name)
-        self.notify(downloads.sent_notice(name) + " " + ngettext("({n:,} row)", "({n:,} rows)", n).format(n=n),
-                    title=_("Export"), markup=False)
+        self.notify(downloads.sent_notice(name, n), title=_("Export"), markup=False)
         self.dismiss(None)
 
     def _stopped(self) -> None:
