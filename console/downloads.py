@@ -12,6 +12,7 @@ saying how to do it there. A console in a terminal writes to the path typed."""
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from store.text import clean
@@ -42,8 +43,16 @@ def name_refusal(text: str) -> str | None:
     return None
 
 
+def download_name(text: str) -> str:
+    """``text`` as the name the browser gets: textual-serve puts it unquoted
+    in the Content-Disposition header, where ``;`` and ``"`` would cut it
+    short and a control character would break the header."""
+    return re.sub(r'[;"\x00-\x1f\x7f]', "_", clean(text.strip(), single_line=True))
+
+
 def send(app: Any, data: bytes, name: str) -> None:
-    """Offer ``data`` to the browser as the download ``name`` (call on the UI thread)."""
+    """Offer ``data`` to the browser as the download ``name`` (a download_name;
+    call on the UI thread)."""
     suffix = name[name.rfind("."):].lower() if "." in name else ""
     app.deliver_binary(io.BytesIO(data), save_filename=name, mime_type=MIME.get(suffix, "application/octet-stream"),
                        name=DELIVERY)

@@ -218,6 +218,16 @@ def test_a_read_only_tab_exports_a_download_and_writes_nothing_on_the_server(
     assert {u.split("/")[2] for u in requested} == {url.split("/")[2]}  # the download came from the page's host
 
 
+def test_a_download_is_named_by_its_name_only() -> None:
+    from console.downloads import download_name, name_refusal
+
+    assert name_refusal("月报 十二月.xlsx") is None and download_name(" 月报 十二月.xlsx ") == "月报 十二月.xlsx"
+    for path in ("/etc/x.xlsx", "../x.xlsx", "a\\b.xlsx", "..", ""):
+        assert name_refusal(path), path
+    # What the Content-Disposition header would cut short or break.
+    assert download_name('a;b="c".csv') == "a_b=_c_.csv" and download_name("x\x1b[2Jy.csv") == "x[2Jy.csv"
+
+
 def test_a_read_only_tab_sends_csv_and_screenshots_and_refuses_an_import(
         db_path: Path, store: Store, tmp_path: Path) -> None:
     """The other ways the console made files: a table's CSV export (setup, E),

@@ -190,7 +190,7 @@ class ExportScreen(CsvModal):
                 show_error(self, "path", why)
                 return
             self.busy = True
-            self.run_download(name)
+            self.run_download(downloads.download_name(name))
             return
         if not self.query_one("#f-path", Input).value.strip():
             show_error(self, "path", _("the path of the file to write"))

@@ -256,7 +256,7 @@ class ExportScreen(ModalScreen[Path | None]):
         bar.update(total=None, progress=0)
         if self.web:
             self.say(_("Making {name} for your browser… (esc stops)").format(name=clean(path.name, single_line=True)))
-            self.export_download(choice, path.name, self.cancel)
+            self.export_download(choice, downloads.download_name(path.name), self.cancel)
         else:
             self.say(_("Writing {path}… (esc stops)").format(path=clean(str(path), single_line=True)))
             self.export(choice, path, self.cancel)
