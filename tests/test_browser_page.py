@@ -323,6 +323,17 @@ def test_serve_font_option_takes_only_a_font(db_path: Path, store: Store, tmp_pa
     assert not_a_font.read_bytes() == b"\x00\x01\x00\x00 not really a font"
 
 
+def test_serve_names_the_package_when_the_host_has_no_cjk_font(monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from console.cli import serve, web_font
+
+    monkeypatch.setattr(web_font, "candidates", lambda: [])
+    monkeypatch.setattr(serve, "find_cjk_font", web_font.find_cjk_font)
+    assert serve.web_font(None) is None
+    err = capsys.readouterr().err
+    assert err.startswith("dispatch: warning:") and "fonts-noto-cjk" in err and len(err.strip().splitlines()) == 1
+
+
 def test_a_font_collection_becomes_one_plain_font() -> None:
     """A face copied out of a .ttc: a plain sfnt, every table 4-byte aligned
     and its bytes unchanged (what Chromium's font checker refused in wqy's)."""
