@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
+from textual import events, on
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -150,6 +151,13 @@ class DispatchApp(OrderedKeys):
 
 
     def screenshot(self) -> None:
+        from . import downloads
+
+        if downloads.in_browser(self):  # a browser tab: to its downloads, not the server's disk
+            name = "dispatch-" + self.clock().in_timezone(self.tz).format("YYYYMMDD-HHmmss") + ".svg"
+            downloads.send(self, self.export_screenshot().encode("utf-8"), name)
+            self.notify(downloads.sent_notice(name), markup=False)
+            return
         try:
             path = self.save_screenshot()
         except OSError as error:
@@ -157,6 +165,15 @@ class DispatchApp(OrderedKeys):
                         severity="error", markup=False)
             return
         self.notify(_("Screenshot saved: {path}").format(path=path), markup=False)
+
+    @on(events.DeliveryFailed)
+    def _download_failed(self, event: events.DeliveryFailed) -> None:
+        from . import downloads
+
+        if event.name == downloads.DELIVERY:
+            self.notify(_("The download did not reach the browser: {error}").format(
+                error=clean(str(event.exception) or type(event.exception).__name__, single_line=True)),
+                severity="error", markup=False)
 
 
 def make_app(store: Store, *, clock: Clock | None = None, settings: ConsoleSettings | None = None) -> DispatchApp:

@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from browser_helpers import fresh, needs_chromium, open_console, serving, until_true
 from click.testing import CliRunner
 from console_helpers import make_ticket
 
@@ -31,104 +27,6 @@ from console.cli import cli
 from console.cli.serve import app_environment, is_loopback
 from store import PermissionDenied, Store
 from store.base import default_actor
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
-
-
-def _browser_missing() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed: pip install -e '.[test]'"
-    if not os.access(CHROMIUM, os.X_OK):
-        return ("no chromium: install Debian's (sudo apt-get install -y chromium); "
-                "never 'playwright install', which downloads a browser of its own")
-    return None
-
-
-needs_chromium = pytest.mark.skipif(_browser_missing() is not None, reason=_browser_missing() or "")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def serving(db: Path, *args: str) -> Iterator[str]:
-    """``dispatch serve`` in a subprocess on a free loopback port; yields its URL
-    once the page answers. Ends it (and every tab's console, its process
-    group) afterwards."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DISPATCH_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "console.cli", "--db", str(db), "serve", "--port", str(port), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-                pytest.fail(f"dispatch serve did not come up: {out}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
-
-
-def until_true(cond, seconds: float) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.2)
-    return cond()
-
-
-def fresh(db: Path) -> Store:
-    """A second connection to read what the served consoles wrote."""
-    return Store(db, actor="ann")
-
-
-@contextmanager
-def open_console(url: str, shot: Path) -> Iterator[tuple[object, list[str]]]:
-    """Chromium on the page, once the console has drawn into the canvas;
-    yields the page and every URL it requested; screenshots at the end."""
-    from playwright.sync_api import sync_playwright
-
-    requested: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.on("request", lambda request: requested.append(request.url))
-            page.goto(url)
-            page.wait_for_selector(".textual-terminal canvas", state="attached", timeout=15_000)
-            # textual.js marks the body when the console's first bytes arrive.
-            page.wait_for_selector("body.-first-byte", state="attached", timeout=15_000)
-            page.click(".textual-terminal")
-            time.sleep(1.5)  # the queue's first read, in a worker
-            yield page, requested
-            time.sleep(0.5)
-            page.screenshot(path=str(shot))
-        finally:
-            browser.close()
 
 
 # ---------------------------------------------------------------- the page
@@ -187,7 +85,7 @@ def test_serve_as_someone_else_needs_a_manager_to_start_it(
         db_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch, login: str) -> None:
     started: list[tuple[str | None, str]] = []
     monkeypatch.setattr(serve_module, "run_server",
-                        lambda db, host, port, login, server_login: started.append((login, server_login)))
+                        lambda db, host, port, login, server_login, *rest: started.append((login, server_login)))
     ok = CliRunner().invoke(cli, ["--db", str(db_path), "serve", "--as", login])  # the runner is a manager
     assert ok.exit_code == 0, ok.output
     assert started == [(login, default_actor())]

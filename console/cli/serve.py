@@ -32,6 +32,8 @@ from store.i18n import _
 from store.text import clean
 
 from .common import Ctx, _db_after, cli, default_actor, fail
+from .web_font import FontError, WebFont, find_cjk_font, load_font
+from .web_origin import Origin, OriginPolicy, parse_origin
 
 # The page textual-serve would serve, minus its web font from a public CDN:
 # ours loads the Roboto Mono textual-serve ships, from this host.
@@ -92,6 +94,18 @@ def check_login(obj: Ctx, login: str, server_login: str) -> str:
         store.close_db()
 
 
+def _origins(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[Origin, ...]:
+    parsed = []
+    for value in values:
+        origin = parse_origin(value)
+        if origin is None:
+            raise click.BadParameter(_("{value} is not a page address such as https://dispatch.example.org"
+                                       " (http or https, a host, an optional port, nothing after)").format(
+                value=clean(value, single_line=True)))
+        parsed.append(origin)
+    return tuple(parsed)
+
+
 @cli.command(help=_("Serve the console to web browsers (one console per tab, on the same file). "
                     "Read-only unless started for one user with --as."))
 @click.option("--host", default="127.0.0.1", show_default=True,
@@ -102,11 +116,18 @@ def check_login(obj: Ctx, login: str, server_login: str) -> str:
                      " only a manager may): for a demo on one laptop."))
 @click.option("--public-host-ok", is_flag=True,
               help=_("Allow a non-loopback --host (put an authenticating proxy in front instead if you can)."))
+@click.option("--origin", "origins", multiple=True, metavar="URL", callback=_origins,
+              help=_("Also accept pages from this address (a proxy in front, e.g. https://dispatch.example.org);"
+                     " repeatable. The page's own address is always accepted."))
+@click.option("--font", "font_path", type=click.Path(path_type=Path), metavar="FILE",
+              help=_("A font file with Chinese glyphs to send to browsers that have none"
+                     " (default: one installed on this host, e.g. by fonts-noto-cjk or fonts-wqy-zenhei)."))
 # --db after the command too; no --actor: a tab never acts for someone (see app_environment).
 @click.option("--db", type=click.Path(path_type=Path), expose_value=False, callback=_db_after,
               help=_("The database file (as before the command)."))
 @click.pass_obj
-def serve(obj: Ctx, host: str, port: int, login: str | None, public_host_ok: bool) -> None:
+def serve(obj: Ctx, host: str, port: int, login: str | None, public_host_ok: bool,
+          origins: tuple[Origin, ...], font_path: Path | None) -> None:
     if not is_loopback(host):
         if not public_host_ok:
             fail(_("{host} is not a loopback address: anyone who reaches it gets the console."
@@ -120,13 +141,34 @@ def serve(obj: Ctx, host: str, port: int, login: str | None, public_host_ok: boo
     server_login = default_actor()
     if login is not None:
         login = check_login(obj, login.strip(), server_login)
+    font = web_font(font_path)
     # Opened once here so a damaged or newer file is one error now, not one per tab.
     obj.open(read_only=True).close_db()
-    run_server(obj.db, host, port, login, server_login)
+    run_server(obj.db, host, port, login, server_login, OriginPolicy(host, frozenset(origins)), font)
 
 
-def run_server(db: Path, host: str, port: int, login: str | None, server_login: str) -> None:
-    from textual_serve.server import Server
+def web_font(path: Path | None) -> WebFont | None:
+    """The font named with --font (refused with one line if it is not one), or
+    one of this host's; without any, a warning naming the package to install."""
+    if path is not None:
+        try:
+            return load_font(path)
+        except OSError as exc:
+            fail(_("cannot read the font {path}: {error}").format(
+                path=clean(str(path), single_line=True), error=exc.strerror or exc))
+        except FontError:
+            fail(_("{path} is not a TrueType or OpenType font (.ttf, .otf, .ttc)").format(
+                path=clean(str(path), single_line=True)))
+    font = find_cjk_font()
+    if font is None:
+        click.echo(_("dispatch: warning: no font with Chinese glyphs on this host: browsers without one show"
+                     " Chinese names as boxes (install fonts-noto-cjk or fonts-wqy-zenhei, or use --font)"), err=True)
+    return font
+
+
+def run_server(db: Path, host: str, port: int, login: str | None, server_login: str, policy: OriginPolicy,
+               font: WebFont | None) -> None:
+    from .web import DispatchServer
 
     # textual-serve copies the server's environment into every tab's process.
     env = app_environment(dict(os.environ), login, server_login)
@@ -134,6 +176,6 @@ def run_server(db: Path, host: str, port: int, login: str | None, server_login: 
         del os.environ[gone]
     os.environ.update(env)
     who = login or _("read-only")
-    server: Any = Server(app_command(db), host=host, port=port, title=_("Dispatch Console ({who})").format(who=who),
-                         templates_path=TEMPLATES)
+    server: Any = DispatchServer(app_command(db), policy=policy, font=font, host=host, port=port,
+                                 title=_("Dispatch Console ({who})").format(who=who), templates_path=TEMPLATES)
     server.serve()

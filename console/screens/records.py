@@ -250,7 +250,12 @@ class RecordsScreen(Screen[None]):
 
     # ------------------------------------------------------------------ CSV
     def action_import_csv(self) -> None:
+        from .. import downloads
         from .csv_import import ImportScreen
+
+        if downloads.in_browser(self.app):  # the path would be the server's, not the browser's
+            self.notify(downloads.import_refusal(self.spec.table), severity="error", markup=False, timeout=10)
+            return
 
         self.app.push_screen(ImportScreen(self.spec.table, _(self.spec.title)), lambda _r: self.load())
 

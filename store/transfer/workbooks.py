@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import json
 import os
 import secrets
@@ -161,9 +162,14 @@ def _zone(tz: str) -> Any:
     return ZoneInfo(tz)
 
 
-def _book(path: Path, *, streamed: bool = True) -> tuple[Any, dict[str, Any]]:
-    """``streamed``: rows strictly in order (no merged cells; the callback form has them)."""
-    book = xlsxwriter.Workbook(str(path), STREAMED if streamed else OPTIONS)
+def _book(path: Path | IO[bytes], *, streamed: bool = True) -> tuple[Any, dict[str, Any]]:
+    """``streamed``: rows strictly in order (no merged cells; the callback form has them).
+    ``path`` an open buffer: the workbook is made in memory only (no temporary files;
+    a console in a browser tab writes nothing on the server: console/downloads.py)."""
+    if isinstance(path, Path):
+        book = xlsxwriter.Workbook(str(path), STREAMED if streamed else OPTIONS)
+    else:
+        book = xlsxwriter.Workbook(path, {**OPTIONS, "in_memory": True})
     formats = {
         "head": book.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"}),
         "time": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
@@ -209,7 +215,14 @@ def write_daily(store: Any, day: date, path: Path, progress: Progress | None = N
         return _write_daily(store, day, tmp, progress)
 
 
-def _write_daily(store: Any, day: date, path: Path, progress: Progress | None) -> int:
+def daily_bytes(store: Any, day: date, progress: Progress | None = None) -> tuple[bytes, int]:
+    """The daily workbook made in memory, and how many tickets it lists."""
+    buffer = io.BytesIO()
+    n = _write_daily(store, day, buffer, progress)
+    return buffer.getvalue(), n
+
+
+def _write_daily(store: Any, day: date, path: Path | IO[bytes], progress: Progress | None) -> int:
     tz = store.timezone
     rows = store.daily_rows(day, day + timedelta(days=1))
     if progress:
@@ -265,7 +278,16 @@ def write_month(store: Any, month: str, path: Path, progress: Progress | None = 
         return _write_month(store, month, period, tmp, progress)
 
 
-def _write_month(store: Any, month: str, period: Period, path: Path, progress: Progress | None) -> dict[str, int]:
+def month_bytes(store: Any, month: str, progress: Progress | None = None) -> tuple[bytes, dict[str, int]]:
+    """The monthly workbook made in memory, and its counts (as write_month)."""
+    period = Period.parse_month(month)
+    buffer = io.BytesIO()
+    counts = _write_month(store, month, period, buffer, progress)
+    return buffer.getvalue(), counts
+
+
+def _write_month(store: Any, month: str, period: Period, path: Path | IO[bytes],
+                 progress: Progress | None) -> dict[str, int]:
     tz = store.timezone
     total = store.count_tickets(period.start, period.end) if progress else 0
     if progress:
