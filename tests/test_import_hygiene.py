@@ -13,7 +13,7 @@ MODULES = [
     "store", "store.store", "store.sla", "store.rules", "store.models", "store.db", "store.schema",
     "store.errors", "store.text", "store.timeutil", "store.i18n", "store.countdown", "store.history", "store.base",
     "store.derive", "store.rows", "store.repo.tickets", "store.repo.queue", "store.repo.reference", "store.repo.settings",
-    "store.repo.admin",
+    "store.repo.admin", "store.money", "store.stock", "store.fees", "store.inspections", "store.inspection_figures",
 ]
 
 
