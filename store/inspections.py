@@ -315,16 +315,14 @@ class Finding:
     def text(self) -> str:
         """ "Battery voltage: 11.2 V, outside 12–14 V; terminals corroded"."""
         r, item = self.result, self.result.item
-        parts = [item.label]
-        if r.value is not None:
-            measured = f"{r.value} {item.unit}".strip()
-            if r.out_of_bounds:
-                measured = _("{value}, outside {bounds}").format(value=measured, bounds=bounds_text(item))
-            parts.append(measured)
+        if r.value is None:
+            what = _("failed")
         else:
-            parts.append(_("failed"))
-        text = ": ".join(parts)
-        return f"{text}; {r.note}" if r.note else text
+            what = f"{r.value} {item.unit}".strip()
+            if r.out_of_bounds:
+                what = _("{value}, outside {bounds}").format(value=what, bounds=bounds_text(item))
+        text = _("{item}: {result}").format(item=item.label, result=what)
+        return _("{finding}; {note}").format(finding=text, note=r.note) if r.note else text
 
 
 def bounds_text(item: ChecklistItem) -> str:

@@ -24,6 +24,7 @@ from store.fees import (
     propose,
     schedule_from,
 )
+from store.i18n import set_language
 from store.sla import Pause
 
 D = Decimal
@@ -175,3 +176,17 @@ def test_the_fee_charged_is_the_proposal_unless_changed_with_a_reason() -> None:
 def test_no_fee_is_proposed_before_the_ticket_is_resolved() -> None:
     with pytest.raises(RuleViolation, match="once the ticket is resolved"):
         propose(Work(1, T0, None, None), FeeSchedule())
+
+
+def test_the_items_are_named_in_chinese_too() -> None:
+    schedule = parse_schedule({"labour": "hourly", "hourly_rate": "100", "call_out": "30"})
+    set_language("zh_Hans")
+    try:
+        fee = propose(work(61, parts=(PartUsed("传动皮带", 2, D("20.00"), "warranty"),)), schedule)
+        shown = [(i.label, item_text(i)) for i in fee.items]
+        with pytest.raises(ValidationFailed) as caught:
+            charge(fee, "100")
+    finally:
+        set_language("en")
+    assert shown == [("人工费", "工作 1h01m，计费 1h30m"), ("上门费", ""), ("传动皮带", "2 件，保修内免费")]
+    assert caught.value.errors == {"reason": "必填：费用与建议费用 ¥180.00 不同，请说明原因"}

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from store import ValidationFailed
 from store.figures import Period
+from store.i18n import set_language
 from store.inspection_figures import FaultReport, Inspected, VisitRecord, done_on_time, findings_per_category, missed
 from store.inspections import (
     Finding,
@@ -255,3 +256,18 @@ def test_findings_per_category_and_faults_soon_after_an_inspection() -> None:
     assert [(x.equipment_id, tickets) for x, tickets in missed(inspected, faults, march, TZ)] == [(100, (1,))]
     february = Period.month(date(2027, 2, 1))
     assert [(x.equipment_id, t) for x, t in missed(inspected, faults, february, TZ)] == [(103, (5,))]
+
+
+def test_findings_and_refusals_read_in_chinese_too() -> None:
+    items = plan().checklists["atm"]
+    set_language("zh_Hans")
+    try:
+        results = check_results(items, {"fan": {"outcome": "fail"}, "battery": {"value": "11.2"},
+                                        "temp": {"value": "30", "outcome": "pass"}})
+        texts = [f.text() for f in findings("atm", results)]
+        with pytest.raises(ValidationFailed) as caught:
+            check_results(items, {"fan": {"outcome": "pass"}, "temp": {"outcome": "pass"}})
+    finally:
+        set_language("en")
+    assert texts == ["Fan noise：不合格", "Battery voltage：11.2 V，超出 12–14 V"]
+    assert caught.value.errors == {"battery": "必填", "temp": "必填：测量值 (°C)"}

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from store import RuleViolation, ValidationFailed
+from store.i18n import set_language
 from store.stock import (
     Lot,
     Shortage,
@@ -253,3 +254,14 @@ def _runs(items: list[Item]) -> list[tuple[tuple[pendulum.DateTime, int], int]]:
         else:
             out.append((key, 1))
     return out
+
+
+def test_a_shortage_is_said_in_chinese_too() -> None:
+    lots = book(receive(1, BELT, VAN, T0, 2, "10.00"))
+    set_language("zh_Hans")
+    try:
+        with pytest.raises(Shortage) as caught:
+            use(lots, BELT, VAN, 5, names=("传动皮带", "王伟的车"))
+    finally:
+        set_language("en")
+    assert str(caught.value) == "王伟的车的传动皮带不足：需要 5，库存 2，缺 3"
