@@ -3,7 +3,9 @@ fee item by item with exact Decimals, and the fee charged with a reason."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from pathlib import Path
 
 import pendulum
 import pytest
@@ -190,3 +192,10 @@ def test_the_items_are_named_in_chinese_too() -> None:
         set_language("en")
     assert shown == [("人工费", "工作 1h01m，计费 1h30m"), ("上门费", ""), ("传动皮带", "2 件，保修内免费")]
     assert caught.value.errors == {"reason": "必填：费用与建议费用 ¥180.00 不同，请说明原因"}
+
+
+def test_the_schedule_written_in_docs_rules_is_one_the_store_takes() -> None:
+    text = (Path(__file__).resolve().parent.parent / "docs" / "rules.md").read_text(encoding="utf-8")
+    section = text[text.index("\n## Fees\n"):text.index("\n## Inspections\n")]
+    example = json.loads(section.split("```json\n", 1)[1].split("```", 1)[0])
+    assert check_fee_schedule(example) == example
