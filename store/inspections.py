@@ -215,13 +215,21 @@ def site_day(now: DateTime, tz: str) -> date:
     return date(d.year, d.month, d.day)
 
 
-def run(plans: Iterable[Plan], made: Iterable[str], now: DateTime, tz: str) -> list[Visit]:
+def run(plans: Iterable[Plan], made: Iterable[str], now: DateTime, tz: str,
+        last: Mapping[int, date] | None = None) -> list[Visit]:
     """The visits a scheduler run at ``now`` makes: every visit of every plan
-    whose notice day has come, but none whose key is in ``made``."""
+    whose notice day has come, but none whose key is in ``made``.
+
+    ``last``: per plan id, the latest due date already made; the walk starts
+    there instead of at the plan's first visit (a run makes every visit up to
+    its day, so what is made is always the series up to that date), and a
+    years-old weekly plan costs what a new one does. ``made`` need then only
+    hold the keys from those dates on."""
     today, seen = site_day(now, tz), set(made)
     out: list[Visit] = []
     for plan in plans:
-        for v in visits_between(plan, plan.starts, today + timedelta(days=plan.notice_days + 1)):
+        first = max(plan.starts, (last or {}).get(plan.id, plan.starts))
+        for v in visits_between(plan, first, today + timedelta(days=plan.notice_days + 1)):
             if v.key not in seen:
                 seen.add(v.key)
                 out.append(v)
