@@ -4,7 +4,7 @@ between thousands), the currency symbol and the confirm ceiling settings."""
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .i18n import _
@@ -67,3 +67,24 @@ def check_fee_confirm_above(value: Any) -> Decimal:
     if amount is None:
         raise ValueError(_("fee_confirm_above must be an amount from 0 to {max}").format(max=f"{FEE_MAX:,}"))
     return amount
+
+
+# Amounts are Decimal, never float (DOMAIN.md §11), and rounded half up only
+# where they are shown or become a line of a fee: these two are the one way to
+# do either.
+FEN = Decimal("0.01")
+
+
+def round_money(amount: Decimal, step: Decimal = FEN) -> Decimal:
+    """``amount`` rounded half up to a multiple of ``step`` (0.01, 0.1, 1):
+    2.675 -> 2.68, -2.675 -> -2.68 (half away from zero, as on a receipt)."""
+    return (amount / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step
+
+
+def format_money(amount: Decimal, currency: str = DEFAULT_CURRENCY) -> str:
+    """An amount as shown everywhere: the currency symbol, digits grouped, two
+    decimals rounded half up ("¥1,200.50", "-¥0.13"). Python's own format
+    rounds half to even (2.675 -> 2.67), hence the explicit rounding."""
+    shown = round_money(amount).quantize(FEN)
+    sign = "-" if shown < 0 else ""
+    return f"{sign}{currency}{abs(shown):,.2f}"

@@ -13,7 +13,7 @@ MODULES = [
     "store", "store.store", "store.sla", "store.rules", "store.models", "store.db", "store.schema",
     "store.errors", "store.text", "store.timeutil", "store.i18n", "store.countdown", "store.history", "store.base",
     "store.derive", "store.rows", "store.repo.tickets", "store.repo.queue", "store.repo.reference", "store.repo.settings",
-    "store.repo.admin",
+    "store.repo.admin", "store.money", "store.stock", "store.fees", "store.inspections", "store.inspection_figures",
 ]
 
 
@@ -30,3 +30,44 @@ def test_store_does_not_import_textual() -> None:
     )
     loaded = json.loads(done.stdout.strip().splitlines()[-1])
     assert not loaded, loaded  # neither textual nor rich: the store runs without a terminal
+
+
+# Rule modules that stay free of the database, so the store's restructure can
+# move them into store/rules/ as they are (issue 25's parts, fees, inspections).
+PURE = ["store.money", "store.stock", "store.fees", "store.inspections", "store.inspection_figures"]
+DATABASE = ("sqlite3", "sqlite_utils", "store.db", "store.base", "store.store", "store.schema", "store.repo",
+            "store.transfer", "store.backup", "store.ledger", "store.audit", "store.anchors")
+
+
+def _imports(module: str, root: Path) -> set[str]:
+    """What ``module`` imports (absolute names), read from its source, not run."""
+    import ast
+
+    path = root / (module.replace(".", "/") + ".py")
+    package = module.rsplit(".", 1)[0]
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+            out.add(base)
+            out |= {f"{base}.{a.name}" for a in node.names if (root / base.replace(".", "/") / f"{a.name}.py").exists()}
+    return out
+
+
+def test_the_pure_rule_modules_import_nothing_of_the_database() -> None:
+    root = Path(store.__file__).resolve().parent.parent
+    seen: set[str] = set()
+    todo = list(PURE)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        todo += [m for m in _imports(name, root) if m.startswith("store.") and (root / (m.replace(".", "/") + ".py")).exists()]
+        bad = sorted(m for m in _imports(name, root) if any(m == d or m.startswith(d + ".") for d in DATABASE))
+        assert not bad, f"{name} imports {bad}"
+    assert {"store.sla", "store.derive", "store.validation"} <= seen  # (the walk follows the imports)
