@@ -15,6 +15,7 @@ from .repo.exports import ExportsRepo
 from .repo.imports import ImportRepo
 from .repo.items import ItemsRepo
 from .repo.people import PeopleRepo
+from .repo.permits import PermitsRepo
 from .repo.queue import CROSSINGS_LIMIT, QueueRepo
 from .repo.reference import ReferenceRepo
 from .repo.reports import ReportsRepo
@@ -26,7 +27,8 @@ from .repo.users import UsersRepo
 
 
 class Store(SettingsRepo, ReferenceRepo, PeopleRepo, UsersRepo, TicketRepo, SearchRepo, QueueRepo, AdminRepo,
-            ImportRepo, CallbacksRepo, ScoresRepo, ItemsRepo, ComplaintsRepo, AuditRepo, ReportsRepo, ExportsRepo):
+            ImportRepo, CallbacksRepo, ScoresRepo, ItemsRepo, ComplaintsRepo, AuditRepo, ReportsRepo, ExportsRepo,
+            PermitsRepo):
     """Everything the console and the command line ask of the file."""
 
 

@@ -69,8 +69,9 @@ class DetailScreen(TicketActions):
         Binding("escape,q", "back", N_("Back")),
         Binding("enter", "linked", N_("Linked")),
         *ACTION_BINDINGS,
-        Binding("h", "earlier", N_("Earlier tickets")),
-        Binding("ctrl+r", "reload", N_("Reload"), show=False),
+        # ctrl+e as on the new-ticket form; h is Hours & holidays on the queue: one meaning per key.
+        Binding("ctrl+e", "earlier", N_("Earlier tickets")),
+        Binding("ctrl+r", "refresh_now", N_("Refresh now"), show=False),
     ]
     DEFAULT_CSS = """
     DetailScreen #detail { padding: 0 1; }
@@ -138,7 +139,7 @@ class DetailScreen(TicketActions):
     def after_change(self) -> None:
         self.load()
 
-    def action_reload(self) -> None:
+    def action_refresh_now(self) -> None:
         self.load()
 
     def action_back(self) -> None:

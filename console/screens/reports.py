@@ -36,6 +36,7 @@ from store.text import clean
 
 from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
+from ..widgets.lists import ListTable
 
 
 def _in_order(data: Any) -> list[Any]:
@@ -102,7 +103,7 @@ class DrillScreen(ModalScreen[None]):
             shown = ngettext("{n} ticket", "{n} tickets", self.total).format(n=self.total) if (
                 self.total <= len(self.rows)) else _("{n} tickets, the first {m} shown").format(n=self.total, m=len(self.rows))
             yield Static(Content(f"{self.heading} · {shown}"), classes="title")
-            yield DataTable(id="drill", cursor_type="row", zebra_stripes=True)
+            yield ListTable(id="drill")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -22,6 +22,7 @@ from store.text import clean
 from ..format import fit, local_time
 from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
+from ..widgets.lists import ListOptions
 
 DEBOUNCE = 0.25  # seconds of quiet typing before the file is searched: a burst is one query
 LIMIT = 50
@@ -43,11 +44,8 @@ def open_detail(screen: Screen[object], ticket_id: int) -> None:
     screen.app.push_screen(DetailScreen(ticket_id))
 
 
-class Results(OptionList):
-    BINDINGS = [
-        Binding("j", "cursor_down", N_("Down"), show=False),
-        Binding("k", "cursor_up", N_("Up"), show=False),
-    ]
+class Results(ListOptions):
+    pass
 
 
 class SearchScreen(Screen[None]):
@@ -139,7 +137,7 @@ class SearchScreen(Screen[None]):
     def on_key(self, event: events.Key) -> None:
         # Typing while the list has the focus goes back to the search text.
         q = self.query_one("#q", Input)
-        if event.is_printable and event.character and not q.has_focus and event.key not in ("j", "k"):
+        if event.is_printable and event.character and not q.has_focus and event.key not in ("j", "k", "g", "G"):
             q.focus()
             q.insert_text_at_cursor(event.character)
             event.stop()
