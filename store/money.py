@@ -1,10 +1,12 @@
 """Money as typed and shown: fees parsed strictly (no exponent, commas only
-between thousands), the currency symbol and the confirm ceiling settings."""
+between thousands), one way of writing an amount everywhere (``format_money``:
+the screens, the commands, the timeline), the currency symbol and the confirm
+ceiling settings."""
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .i18n import _
@@ -47,6 +49,20 @@ def _fee_text(text: str) -> Decimal:
 
 DEFAULT_CURRENCY = "¥"
 DEFAULT_FEE_CONFIRM_ABOVE = 5000
+
+
+def format_money(amount: Decimal | int, currency: str = DEFAULT_CURRENCY) -> str:
+    """An amount as it is shown everywhere: the currency symbol, digits
+    grouped, two decimals, rounded half up only here ("¥6,800.50")."""
+    shown = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    sign = "-" if shown < 0 else ""
+    return f"{sign}{currency}{abs(shown):,.2f}"
+
+
+def money_cell_format(currency: str) -> str:
+    """The spreadsheet number format that shows an amount as ``format_money``
+    does (the cell keeps the number)."""
+    return '"' + currency.replace('"', "") + '"#,##0.00'
 
 
 def check_currency(value: Any) -> str:

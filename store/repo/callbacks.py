@@ -308,6 +308,6 @@ class CallbacksRepo(StoreBase):
             until = due.add(days=1).isoformat()
             conn.execute("UPDATE callbacks SET carry_reason = ?, due_day = ? WHERE id = ?",
                          (inp.reason, until, callback_id))
-            self._event("callback.carry", "callback", callback_id, row["ticket_id"], {"due_day": row["due_day"]},
+            self._event("callback.carry", "callback", callback_id, row["ticket_id"], {"carry_reason": None, "due_day": row["due_day"]},
                         {"carry_reason": inp.reason, "due_day": until, "until": until})
         return self.callback(callback_id)
