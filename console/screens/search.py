@@ -31,7 +31,7 @@ LIMIT = 50
 def ticket_line(t: Ticket, tz: str, mark: str = "") -> Content:
     """One ticket on one line, untrusted text cleaned and never markup."""
     reported = t.reported_at.in_timezone(tz) if isinstance(t.reported_at, DateTime) else None
-    when = local_time(reported, tz, "YY-MM-DD HH:mm") if reported else "—"
+    when = local_time(reported, tz, "YYYY-MM-DD HH:mm") if reported else "—"  # as dates are written everywhere
     head = f"#{t.id:<7} {when}  {fit(priority_label(t.priority)[:2], 2)} {fit(status_label(t.status, t.arrival_mode), 9)} "
     text = "  ".join(clean(x, single_line=True) for x in
                      (t.site_name, t.equipment_tag or "", t.reporter, t.description) if x)
