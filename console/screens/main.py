@@ -114,7 +114,9 @@ class MainScreen(ReopenFile, ScreenLinks, TicketActions):
 
     def compose(self) -> ComposeResult:
         yield StatusBar(self.app.center, id="status",  # type: ignore[attr-defined]
-                        read_only=getattr(self.app.store, "read_only", False))  # type: ignore[attr-defined]
+                        read_only=getattr(self.app.store, "read_only", False),  # type: ignore[attr-defined]
+                        # store.by: the manager typing for store.actor, whom the writes are for.
+                        acting_for=self.app.store.actor if getattr(self.app.store, "by", None) else "")  # type: ignore[attr-defined]
         yield Static("", id="filterline")
         yield Static("", id="too-small")
         with Horizontal(id="body"):
