@@ -118,7 +118,8 @@ class ComplaintsScreen(ListScreen):
         self.refresh_bindings()
         out = Text()
         if c is None:
-            out.append(_("No complaints match. Register one with n."))
+            out.append(_("No complaints match. Register one with n.") if self.refusal("add") is None
+                       else _("No complaints match."))
             self.query_one("#complaint-text", Static).update(out)
             return
         tz, now = self.store.timezone, self.store.now()
