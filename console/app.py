@@ -17,6 +17,7 @@ from store.timeutil import Clock, system_clock
 from . import output
 from .i18n import N_, _, pick_language, set_language
 from .keys import OrderedKeys
+from .permits import Permits
 from .settings import ConsoleSettings
 
 
@@ -55,6 +56,7 @@ class DispatchApp(OrderedKeys):
         self.poll_seconds = self.settings.poll_seconds
         self.tz = store.timezone
         self.center = store.setting("center_name", "Repair Center")
+        self.permits = Permits(store)  # what the acting user may do, asked of the store
         # What was typed in forms closed without saving, by (form, ticket id): kept for this session.
         self.drafts: dict[tuple[str, int], dict[str, object]] = {}
 
@@ -63,6 +65,7 @@ class DispatchApp(OrderedKeys):
         self.store = store
         self.tz = store.timezone
         self.center = store.setting("center_name", "Repair Center")
+        self.permits = Permits(store)
 
     def on_mount(self) -> None:
         from .screens.main import MainScreen
@@ -98,6 +101,7 @@ class DispatchApp(OrderedKeys):
         screens that know how (``language_changed``) draw. Other screens in
         the stack keep their words until they are opened again."""
         set_language(lang)
+        self.permits.forget()  # the refusals are words: in the new language next time
         for screen in self.screen_stack:
             redraw = getattr(screen, "language_changed", None)
             if callable(redraw):

@@ -15,6 +15,7 @@ from .repo.exports import ExportsRepo
 from .repo.imports import ImportRepo
 from .repo.items import ItemsRepo
 from .repo.people import PeopleRepo
+from .repo.permits import PermitsRepo
 from .repo.pins import PinsRepo
 from .repo.queue import CROSSINGS_LIMIT, QueueRepo
 from .repo.reference import ReferenceRepo
@@ -27,7 +28,8 @@ from .repo.users import UsersRepo
 
 
 class Store(SettingsRepo, ReferenceRepo, PeopleRepo, UsersRepo, PinsRepo, TicketRepo, SearchRepo, QueueRepo, AdminRepo,
-            ImportRepo, CallbacksRepo, ScoresRepo, ItemsRepo, ComplaintsRepo, AuditRepo, ReportsRepo, ExportsRepo):
+            ImportRepo, CallbacksRepo, ScoresRepo, ItemsRepo, ComplaintsRepo, AuditRepo, ReportsRepo, ExportsRepo,
+            PermitsRepo):
     """Everything the console and the command line ask of the file."""
 
 

@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
+import pendulum
+
 from store import Store
 from store.errors import NotFound, PermissionDenied, RuleViolation, StaleTicket, ValidationFailed
 from store.improve import COMPLAINT_STEPS, ITEM_MOVES, StaleRecord
@@ -113,7 +115,7 @@ class Driver:
         try:
             done = OPS[name](self)
         except REFUSED as exc:
-            self.log.append(f"{self.n} {name}: refused ({type(exc).__name__})")
+            self.log.append(f"{self.n} {name}: refused ({type(exc).__name__}: {exc})")
             return name
         if done is not False:
             self.ran[name] = self.ran.get(name, 0) + 1
@@ -309,6 +311,14 @@ def _login(d: Driver) -> str:
     return d.pick("SELECT login FROM users")[0]
 
 
+def _someone_added(d: Driver) -> str:
+    """A person the steps added (u<N>), so role changes never take the
+    fixture's foremen and dispatchers away from the steps that need them;
+    any login when none was added yet."""
+    row = d.pick("SELECT login FROM users WHERE login LIKE 'u%'")
+    return row[0] if row else _login(d)
+
+
 def _add_user(d: Driver) -> Any:
     d._as("ann")
     role = d.r.choice(["dispatcher", "foreman", "manager", "viewer"])
@@ -327,19 +337,19 @@ def _edit_user(d: Driver) -> Any:
         changes["role"] = d.r.choice(["dispatcher", "viewer", "manager"])
     if d.r.random() < 0.3:
         changes["team_id"] = d.r.choice([None, d.pick("SELECT id FROM teams")[0]])
-    return d.s.edit_user(_login(d), **(changes or {"name": "Same"}))
+    return d.s.edit_user(_someone_added(d), **(changes or {"name": "Same"}))
 
 
 def _set_role(d: Driver) -> Any:
     d._as("ann")
     role = d.r.choice(["dispatcher", "foreman", "manager", "viewer"])
     team = d.pick("SELECT id FROM teams")
-    return d.s.set_role(_login(d), role, team_id=team[0] if role == "foreman" else None)
+    return d.s.set_role(_someone_added(d), role, team_id=team[0] if role == "foreman" else None)
 
 
 def _disable(d: Driver) -> Any:
     d._as("ann")
-    login = d.pick("SELECT login FROM users WHERE login NOT IN ('ann', 'bob', 'alice')")
+    login = d.pick("SELECT login FROM users WHERE login NOT IN ('ann', 'bob', 'alice', 'fay', 'gus')")
     return False if login is None else d.s.disable_user(login[0], d.r.random() < 0.6)
 
 
@@ -355,7 +365,21 @@ def _pin_try(method: str) -> Callable[[Driver], Any]:
     def run(d: Driver) -> Any:
         d._as(d.r.choice(["ann", "bob", "desk"]))  # 'desk': a shared OS account that is no user
         login = d.r.choice(["ann", "bob", _login(d)])
-        return getattr(d.s, method)(login, d.r.choice(["482193", "000000", "1"]))
+        getattr(d.s, method)(login, d.r.choice(["482193", "000000", "1"]))
+        return True  # a wrong PIN (False) is a try that went through all the same
+    return run
+
+
+def _ask(method: str) -> Callable[[Driver], Any]:
+    """The console's questions before a key (store/repo/permits.py): they go
+    through the write path's checks, and must never write."""
+    def run(d: Driver) -> Any:
+        ticket = d.pick("SELECT id FROM tickets")
+        if method == "ticket_refusal":
+            step = d.r.choice(["assign", "respond", "close", "cancel", "edit", "note", "create"])
+            return d.s.ticket_refusal(step, ticket[0] if ticket else None)
+        return d.s.refusal(d.r.choice(["ticket.close", "settings.set", "user.add", "item.confirm"]),
+                           ticket_id=ticket[0] if ticket else None)
     return run
 
 
@@ -425,7 +449,14 @@ def _plan(d: Driver) -> Any:
     d._as("ann")
     if d.r.random() < 0.5:  # a new day: yesterday's closed tickets are today's calls
         d.clock.advance(days=1)
-    return d.s.plan_callbacks(save=d.r.random() < 0.9)
+    day = None
+    row = d.pick("SELECT closed_at FROM tickets WHERE status = 'closed'"
+                 " AND id NOT IN (SELECT ticket_id FROM callbacks)")
+    idle = d.pick("SELECT id FROM callbacks WHERE status = 'open'") is None
+    if row is not None and (idle or d.r.random() < 0.7):  # the day after one that has calls to make
+        day = pendulum.parse(row[0]).in_timezone(d.s.timezone).date().add(days=1)
+        day = day if day <= d.s.today() else None
+    return d.s.plan_callbacks(day, save=d.r.random() < 0.9)
 
 
 def _call(method: str) -> Callable[[Driver], Any]:
@@ -526,7 +557,7 @@ OPS: dict[str, Callable[[Driver], Any]] = {
     "add_user": _add_user, "edit_user": _edit_user, "set_role": _set_role, "disable_user": _disable,
     "set_pin": _pin, "set_user_language": _language,
     "try_pin": _pin_try("try_pin"), "check_pin": _pin_try("check_pin"), "sign_in": _pin_try("sign_in"),
-    "unlock_user": _unlock,
+    "unlock_user": _unlock, "refusal": _ask("refusal"), "ticket_refusal": _ask("ticket_refusal"),
     "load": _load, "import_records": _import, "load_evaluations": _load_evaluations,
     "plan_callbacks": _plan, "log_callback": _call("log_callback"), "log_unreachable": _call("log_unreachable"),
     "carry_over": _call("carry_over"),
@@ -544,10 +575,11 @@ OPS: dict[str, Callable[[Driver], Any]] = {
 }
 TICKET = ["create_ticket", "assign", "respond", "arrive", "resolve", "close"]
 TOUR = [*TICKET, "create_ticket", "assign", "arrive", "pause", "resume", "resolve", "close", *TICKET, "add_note",
-        "edit_ticket", "create_ticket", "cancel", "set_setting", "set_policy", "recompute", "mark_demo",
+        "create_ticket", "edit_ticket", "cancel", "set_setting", "set_policy", "recompute", "mark_demo",
         "add_site", "edit_site", "retire_site", "add_equipment", "edit_equipment", "retire_equipment", "add_team",
         "edit_team", "retire_team", "add_technician", "edit_technician", "retire_technician", "set_on_duty",
         "add_user", "edit_user", "set_role", "disable_user", "set_pin", "try_pin", "check_pin", "sign_in", "unlock_user",
+        "refusal", "ticket_refusal",
         "set_user_language",
         "load", "import_records",
         "self_evaluate", "plan_callbacks", "log_unreachable", "carry_over", "log_callback", "log_callback",

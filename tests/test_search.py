@@ -192,7 +192,7 @@ async def test_earlier_tickets_from_the_detail_and_the_new_ticket_form(store: St
         await settle(pilot)
         app.screen.open_detail(now.id)
         await until(pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen.ticket is not None)
-        await burst(pilot, "h")
+        await burst(pilot, "ctrl+e")
         await until(pilot, lambda: isinstance(app.screen, EarlierScreen))
         listing = app.screen.query_one(OptionList)
         await until(pilot, lambda: listing.option_count == 2)

@@ -278,7 +278,7 @@ def ticket(obj: Ctx, number: str, fmt: str) -> None:
             field(label, value)
     if t.closed_at:
         field(_("Signed off by"), t.signoff)
-        field(_("Fee"), t.fee)
+        field(_("Fee"), None if t.fee is None else store.format_money(t.fee))
     if t.cancelled_at:
         field(_("Cancelled"), t.cancel_reason)
     field(_("Version"), _("{v}, last change by {by} at {at}").format(
@@ -297,7 +297,7 @@ def ticket(obj: Ctx, number: str, fmt: str) -> None:
         out.append("  " + _("none"))
     out += ["", _("Timeline")]
     lookup = Names(names, {t.site_id: t.site_name},
-                   {t.equipment_id: t.equipment_tag} if t.equipment_id and t.equipment_tag else {})
+                   {t.equipment_id: t.equipment_tag} if t.equipment_id and t.equipment_tag else {}, store.currency)
     for entry in entries(events, lookup, tz):
         out.append(f"  {local_time(entry.at, tz, 'YYYY-MM-DD HH:mm:ss')}  {fit(entry.actor, 10)} "
                    f"{fit(entry.verb, 11)} {'; '.join(entry.changes)}".rstrip())

@@ -20,7 +20,7 @@ from store.errors import StoreError
 from store.evaluations import Callback, rating_label
 from store.text import clean
 
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
 
 RATING_KEYS = {"1": "satisfied", "2": "basic", "3": "unsatisfied"}
@@ -83,7 +83,8 @@ class CallbackLogScreen(ModalScreen[Any]):
         if i == 2 and "working" in a:
             return yes_no[a["working"]]
         if i == 3 and self.rating:
-            return f"{rating_label(self.rating)} ({self.points[self.rating]})"
+            n = self.points[self.rating]  # what the answer is worth: points, said so
+            return f"{rating_label(self.rating)} (" + ngettext("{n} point", "{n} points", n).format(n=n) + ")"
         return ""
 
     def _show(self) -> None:

@@ -1,5 +1,6 @@
-"""The people of the file (managers only): list, add, change role, disable.
-The store refuses anyone else; the screen says so before showing a form."""
+"""The people of the file (managers only): list, add, change role, disable;
+everyone may set their own language. What the user may not do is left out of
+the footer and its key says why (the store's answer, console/permits.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from store.auth import ROLES, role_name
@@ -20,53 +20,50 @@ from store.text import clean
 
 from ..i18n import N_, _
 from ..widgets.footer import Footer
+from ..widgets.lists import ListTable
 from .form import ActionForm, Field
+from .listing import BACK, ListScreen
+
+# action → the write it makes (store/repo/users.py)
+WRITES = {"add": "user.add", "role": "user.set_role", "disable": "user.disable", "unlock": "user.unlock"}
 
 
-def refusal(store: Any) -> str | None:
-    """Why this user may not manage people, or None. A file with no users yet
-    is being set up: whoever opens it may."""
-    everyone = store.users(include_disabled=True)
-    if not everyone:
-        return None
-    me = store.me()
-    if me is not None and me.role == "manager" and not me.disabled:
-        return None
-    names = ", ".join(f"{clean(u.name, single_line=True)} ({u.login})" for u in store.managers())
-    return _("Only managers manage users; ask a manager: {managers}").format(managers=names or "—")
-
-
-class UsersScreen(Screen[None]):
+class UsersScreen(ListScreen):
     BINDINGS = [
         Binding("a", "add", N_("Add")),
         Binding("r", "role", N_("Change role")),
         Binding("d", "disable", N_("Disable/enable")),
         Binding("l", "language", N_("Language")),
         Binding("u", "unlock", N_("Unlock")),
-        Binding("escape", "back", N_("Back")),
+        BACK,
     ]
+    GUARDED = frozenset({"add", "role", "disable", "language", "unlock"})
 
     def __init__(self) -> None:
         super().__init__()
         self.people: list[User] = []
 
-    @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
-
     def compose(self) -> ComposeResult:
         yield Static(Content(_("People of this file")), classes="title")
-        yield DataTable(id="users", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="users")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns(*self._headers())
-        why = refusal(self.store)
-        if why:
-            self.notify(why, severity="warning", markup=False)
+        self.query_one(DataTable).add_columns(*self._headers())
         self.reload()
-        table.focus()
+
+    def data_changed(self) -> None:
+        self.reload()
+
+    def refusal(self, action: str) -> str | None:
+        user = self.selected()
+        if action != "add" and user is None:
+            return _("No user selected.")
+        if action == "language":
+            # Everyone may set their own; another's is a manager's.
+            mine = user is not None and user.login == self.store.actor
+            return self.permits.refusal("self.language" if mine else "user.language")  # type: ignore[no-any-return]
+        return self.permits.refusal(WRITES[action])  # type: ignore[no-any-return]
 
     @staticmethod
     def _headers() -> list[str]:
@@ -92,12 +89,6 @@ class UsersScreen(Screen[None]):
         row = table.cursor_row
         return self.people[row] if self.people and 0 <= row < len(self.people) else None
 
-    def _allowed(self) -> bool:
-        why = refusal(self.store)
-        if why:
-            self.notify(why, severity="warning", markup=False)
-        return why is None
-
     def _team_options(self) -> list[tuple[str, Any]]:
         return [(clean(t.name, single_line=True), t.id) for t in self.store.teams()]
 
@@ -107,7 +98,7 @@ class UsersScreen(Screen[None]):
             self.reload()
 
     def action_add(self) -> None:
-        if not self._allowed():
+        if self.refusal("add"):
             return
         fields = [
             Field("login", _("Login (OS user)")),
@@ -124,7 +115,7 @@ class UsersScreen(Screen[None]):
 
     def action_role(self) -> None:
         user = self.selected()
-        if user is None or not self._allowed():
+        if user is None or self.refusal("role"):
             return
         fields = [
             Field("role", _("Role"), "select", [(role_name(r), r) for r in ROLES], user.role),
@@ -139,7 +130,7 @@ class UsersScreen(Screen[None]):
 
     def action_disable(self) -> None:
         user = self.selected()
-        if user is None or not self._allowed():
+        if user is None or self.refusal("disable"):
             return
         from store.errors import StoreError
 
@@ -155,7 +146,7 @@ class UsersScreen(Screen[None]):
     def action_unlock(self) -> None:
         """After too many wrong PINs: let the person sign in again (managers only)."""
         user = self.selected()
-        if user is None or not self._allowed():
+        if user is None:
             return
         if not user.pin_locked and not user.pin_failures:
             self.notify(_("{login} is not locked").format(login=clean(user.login, single_line=True)), markup=False)
@@ -182,11 +173,9 @@ class UsersScreen(Screen[None]):
     def action_language(self) -> None:
         """Everyone may set their own language here; a manager anyone's."""
         user = self.selected()
-        if user is None:
+        if user is None or self.refusal("language"):
             return
         me = self.store.me()
-        if (me is None or me.login != user.login) and not self._allowed():
-            return
         choices = [(language_name(None), "default"), *((language_name(code), code) for code in LANGUAGES)]
         fields = [Field("language", _("Language"), "select", choices, user.language or "default")]
 
@@ -211,6 +200,3 @@ class UsersScreen(Screen[None]):
         table.clear(columns=True)
         table.add_columns(*self._headers())
         self.reload()
-
-    def action_back(self) -> None:
-        self.app.pop_screen()

@@ -22,6 +22,7 @@ from ..evaluations import (
     CallbackLog,
     CarryInput,
     DayPlan,
+    carry_refusal,
     day_start_utc,
     open_state,
     rating_label,
@@ -315,14 +316,15 @@ class CallbacksRepo(StoreBase):
         inp: CarryInput = validate(CarryInput, {"reason": reason})
         with self._write("callback.carry", ticket_id=self._ticket_of(callback_id)) as conn:
             row = self._open_call(conn, callback_id)
-            if row["carry_reason"] is not None:
-                raise RuleViolation(_("Ticket #{id}'s callback was carried over once already ({why}); log it now").format(
-                    id=row["ticket_id"], why=_one(row["carry_reason"])))
             due = pendulum.Date.fromisoformat(row["due_day"])
-            if self.today() > due.add(days=1):
-                raise RuleViolation(_("Ticket #{id}'s callback was due on {day}: too late to carry over; log it now"
-                                      ).format(id=row["ticket_id"], day=due.isoformat()))
-            conn.execute("UPDATE callbacks SET carry_reason = ? WHERE id = ?", (inp.reason, callback_id))
-            self._event("callback.carry", "callback", callback_id, row["ticket_id"], {"carry_reason": None},
-                        {"carry_reason": inp.reason, "until": due.add(days=1).isoformat()})
+            why = carry_refusal(row["ticket_id"], row["carry_reason"], due, self.today())
+            if why:
+                raise RuleViolation(why)
+            # Due the next day everywhere: the lists, the counts and --day all read due_day.
+            until = due.add(days=1).isoformat()
+            conn.execute("UPDATE callbacks SET carry_reason = ?, due_day = ? WHERE id = ?",
+                         (inp.reason, until, callback_id))
+            self._event("callback.carry", "callback", callback_id, row["ticket_id"],
+                        {"carry_reason": None, "due_day": row["due_day"]},
+                        {"carry_reason": inp.reason, "due_day": until, "until": until})
         return self.callback(callback_id)

@@ -22,6 +22,7 @@ from ..models import (
     check_fee_confirm_above,
     parse_fee,
 )
+from ..money import format_money
 from ..sla import Calendar, Pause, Policy
 from ..text import clean
 from ..timeutil import from_db, valid_timezone
@@ -278,8 +279,7 @@ class SettingsRepo(StoreBase):
 
     def format_money(self, amount: Decimal) -> str:
         """An amount for display: the currency symbol, digits grouped, two decimals ("¥1,200.50")."""
-        sign = "-" if amount < 0 else ""
-        return f"{sign}{self.currency}{abs(amount):,.2f}"
+        return format_money(amount, self.currency)
 
     @property
     def fee_confirm_above(self) -> Decimal:

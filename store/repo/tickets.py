@@ -199,7 +199,8 @@ class TicketRepo(StoreBase):
         rows = conn.execute(
             "SELECT old, new FROM events WHERE ticket_id = ? AND entity = 'ticket' AND action != 'ticket.create'"
             " ORDER BY id DESC LIMIT ?", (ticket_id, max(1, min(count, 5)))).fetchall()
-        names = Names(dict(conn.execute("SELECT id, name FROM technicians").fetchall()), {}, {})
+        names = Names(dict(conn.execute("SELECT id, name FROM technicians").fetchall()), {}, {},
+                      self.currency)  # type: ignore[attr-defined]
         now, out = self.now(), []
         for r in reversed(rows):
             old, new = json.loads(r[0] or "{}"), json.loads(r[1] or "{}")

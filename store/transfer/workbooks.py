@@ -39,6 +39,7 @@ from ..figures import Period, fmt, target_text
 from ..i18n import _, pgettext
 from ..improve import complaint_state_label, source_label
 from ..models import category_label
+from ..money import money_cell_format
 from ..repo.export_rows import COLUMNS, ExportFilter
 from ..text import clean
 from ..timeutil import from_db
@@ -92,6 +93,9 @@ class Sheet:
             elif kind == "number":
                 ws.write_number(row, col, v)
                 width = len(str(v))
+            elif kind == "money":  # exact text from the store ("6800.50"): a number shown as money
+                ws.write_number(row, col, float(v), self.f["money"])
+                width = len(v) + 4
             else:
                 text = v if kind == "code" else clean(str(v))
                 ws.write_string(row, col, text, self.f["wrap"] if "\n" in text else None)
@@ -145,7 +149,8 @@ class Sheet:
 
 
 # The ticket list's columns that are not people's text (the *_at ones are times).
-TICKET_KINDS = {"id": "number", "priority": "number", "repeat_of": "number", "status": "code", "channel": "code"}
+TICKET_KINDS = {"id": "number", "priority": "number", "repeat_of": "number", "status": "code", "channel": "code",
+                "fee": "money"}
 
 
 def _epoch(text: str) -> int:
@@ -229,18 +234,24 @@ def _write_daily(store: Any, day: date, path: Path | IO[bytes], progress: Progre
         progress("daily", 0, len(rows))
     book, f = _book(path)
     heads = [_("Ticket"), _("Priority"), _("Reported"), _("Closed"), _("Site"), _("Asset"), _("Category"), _("Team"),
-             _("Technician"), _("Symptom"), _("Cause"), _("Action taken"), _("Parts used"), _("Foreman score"),
+             _("Technician"), _("Symptom"), _("Cause"), _("Action taken"), _("Parts used"), _("Signed off by"),
+             _("Fee"), _("Foreman score"),
              _("Foreman comment"), _("Dispatcher score"), _("Dispatcher callback notes"), _("Manager"),
              _("Manager score"), _("Manager callback notes"), _("Total"), _("Unsatisfied: problems"), _("Suggestions")]
     sheet = Sheet(book, _("Fault statistics {day}").format(day=day.isoformat()), heads, f, tz)
+    money = book.add_format({"num_format": money_cell_format(store.currency)})
+    fee_col = heads.index(_("Fee"))
     summary: dict[tuple[str, str], list[int]] = {}
     for n, r in enumerate(rows, 1):
         problems = _problems(r)
         suggestions = "\n".join(x for x in (r["foreman_suggestion"], r["measures"]) if x)
         sheet.add([r["id"], f"P{r['priority']}", _t(r["reported_at"]), _t(r["closed_at"]), r["site"], r["asset"],
                    category_label(r["category"]), r["team"], r["technician"], r["symptom"], r["cause"], r["action"], r["parts"],
-                   r["foreman_score"], r["foreman_comment"], r["dispatcher_score"], r["dispatcher_notes"], r["manager"],
+                   r["signoff"], None, r["foreman_score"], r["foreman_comment"], r["dispatcher_score"], r["dispatcher_notes"], r["manager"],
                    r["manager_score"], r["manager_notes"], r["total"], problems, suggestions])
+        if r["fee_cents"] is not None:  # a number the sheet shows as the console does (¥6,800.50)
+            sheet.ws.write_number(sheet.row - 1, fee_col, r["fee_cents"] / 100, money)
+            sheet.widths[fee_col] = max(sheet.widths[fee_col], len(f"{r['fee_cents'] / 100:,.2f}") + 4)
         for key in ((_("technician"), r["technician"]), (_("team"), r["team"])):
             s = summary.setdefault(key, [0, 0, 0, 0])
             s[0] += 1
@@ -309,10 +320,11 @@ def _write_month(store: Any, month: str, period: Period, path: Path | IO[bytes],
                        round(float(r.score), 4), round(r.satisfied_share, 4), star if (r.star or r.winner) else "",
                        float(r.bonus) or None])
         sheet.close()
-    items = Sheet(book, _("Improvement items"), [_("Item"), _("Ticket"), _("Team"), _("Foreman"), _("Source"),
+    # The period rule of 'dispatch export items' too: opened in the month (and so due at the next month's meeting).
+    items = Sheet(book, items_sheet_name(month), [_("Item"), _("Ticket"), _("Team"), _("Foreman"), _("Source"),
                                                   _("Opened"), _("Due"), _("State"), _("Weak points"), _("Measures"),
                                                   _("Sent back"), _("Confirmed by"), _("Confirmed"), _("Overdue")], f, tz)
-    for i in store.items(month=month):
+    for i in store.items(opened=(period.start, period.end)):
         items.add([i.id, i.ticket_id, i.team_name, i.foreman, source_label(i.source), i.opened_at, i.due_date,
                    i.state_label, i.weak_points,
                    i.measures, i.sent_back_reason, i.confirmed_by, i.confirmed_at, i.overdue])
@@ -328,6 +340,11 @@ def _write_month(store: Any, month: str, period: Period, path: Path | IO[bytes],
     tickets = _ticket_sheet(store, book, f, period.start, period.end, progress, total)
     book.close()
     return {"figures": len(report.figures), "technicians": len(scores.technicians), "tickets": tickets}
+
+
+def items_sheet_name(month: str) -> str:
+    """The improvement items sheet of a month's workbook, named by its rule."""
+    return _("Items opened {month}").format(month=month)
 
 
 def ticket_heading(column: str) -> str:
@@ -352,6 +369,8 @@ def ticket_heading(column: str) -> str:
         "arrived_at": pgettext("tickets sheet column", "arrived_at"),
         "resolved_at": pgettext("tickets sheet column", "resolved_at"),
         "closed_at": pgettext("tickets sheet column", "closed_at"),
+        "signoff": pgettext("tickets sheet column", "signoff"),
+        "fee": pgettext("tickets sheet column", "fee"),
         "cancelled_at": pgettext("tickets sheet column", "cancelled_at"),
         "symptom": pgettext("tickets sheet column", "symptom"),
         "cause": pgettext("tickets sheet column", "cause"),
@@ -364,6 +383,7 @@ def ticket_heading(column: str) -> str:
 def _ticket_sheet(store: Any, book: Any, f: dict[str, Any], first: date, end: date, progress: Progress | None,
                   total: int) -> int:
     columns = COLUMNS["tickets"]
+    f = {**f, "money": book.add_format({"num_format": money_cell_format(store.currency)})}
     sheet = Sheet(book, _("Tickets"), [ticket_heading(c) for c in columns], f, store.timezone)
     kinds = [TICKET_KINDS.get(k, "time" if k.endswith("_at") else "text") for k in columns]
     n = 0
