@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import DatabaseFileError
+from .files import create_private
 from .i18n import _
 from .schema import SCHEMA_VERSION
 
@@ -98,21 +99,16 @@ def _precheck(path: Path, create: bool) -> None:
             )
 
 
-FILE_MODE = 0o660
-
-
 def _create_file(path: Path) -> None:
     """A new file is for its group (the center's staff) and no one else: mode
     660 whatever the umask (SQLite gives its -wal and -shm the same mode).
     README "People, roles and the file" says why."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        create_private(path)
     except FileExistsError:  # another process was quicker: theirs stands
         return
     except OSError as exc:
         raise DatabaseFileError(_("{path} cannot be created ({e})").format(path=path, e=exc.strerror or exc)) from None
-    os.close(fd)
-    os.chmod(path, FILE_MODE)
 
 
 def open_to_others(path: Path) -> str | None:

@@ -253,7 +253,8 @@ class ExportScreen(ModalScreen[Path | None]):
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def export(self, choice: Choice, path: Path, cancel: threading.Event) -> None:
-        from store.transfer.workbooks import export_data, replace_when_done, write_daily, write_month
+        from store.files import replace_when_done
+        from store.transfer.workbooks import export_data, write_daily, write_month
 
         store, progress = self.store, self._progress(cancel)
         try:
