@@ -20,6 +20,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from .errors import StoreError
 from .i18n import _
@@ -52,6 +53,9 @@ def no_room(exc: BaseException) -> bool:
 
 def cannot_write(path: Path | str | None, exc: OSError) -> OutputFileError:
     """One line for a file that could not be written (``path`` None: standard output)."""
+    if path is None and no_room(exc):
+        return OutputFileError(_("standard output: disk full; what was written is incomplete"
+                                 " (free some space on its disk and try again)"))
     where = clean(str(path), single_line=True) if path is not None else _("standard output")
     if no_room(exc):
         return OutputFileError(_("{path}: disk full; nothing was written (free some space on its disk and try again)")
@@ -89,6 +93,47 @@ def replace_when_done(path: Path) -> Iterator[Path]:
         if isinstance(inner, OSError):
             raise cannot_write(path, inner) from None
         raise
+
+
+class FailOnce:
+    """A file for a writer that cleans up after itself too eagerly: the first
+    failed write or flush raises (a full disk), and after it, or once the file
+    is closed, every write, flush and seek does nothing. XlsxWriter's zip
+    writer, left half-done by an error (its own scratch file could not be
+    written, or this one), finishes the archive again when it is collected,
+    and an error raised there would be printed with a traceback no one can catch."""
+
+    def __init__(self, fh: BinaryIO):
+        self._fh = fh
+        self.failed = False
+
+    @property
+    def _dead(self) -> bool:
+        return self.failed or self._fh.closed
+
+    def _do(self, method: str, *args: Any) -> Any:
+        if self._dead:
+            return 0
+        try:
+            return getattr(self._fh, method)(*args)
+        except OSError:
+            self.failed = True
+            raise
+
+    def write(self, data: bytes) -> int:
+        return len(data) if self._dead else self._do("write", data)
+
+    def flush(self) -> None:
+        self._do("flush")
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._do("seek", offset, whence)
+
+    def tell(self) -> int:
+        return self._do("tell")
+
+    def __getattr__(self, name: str) -> Any:  # seekable…: the file's own
+        return getattr(self._fh, name)
 
 
 @contextlib.contextmanager

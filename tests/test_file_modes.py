@@ -53,7 +53,7 @@ class Watcher:
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _look(self) -> None:
-        for root, dirs, files in os.walk(self.folder):
+        for root, _dirs, files in os.walk(self.folder):
             for name in files:
                 p = Path(root) / name
                 try:

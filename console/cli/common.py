@@ -295,6 +295,9 @@ class DispatchGroup(click.Group):
         forget_help_options(self)
         try:
             rv = super().main(args, prog_name or "dispatch", complete_var, standalone_mode=False, **extra)
+            # What is still buffered goes now, where a full disk is caught below,
+            # not at exit, where Python would print its own lines about it.
+            sys.stdout.flush()
         except click.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx is not None else "dispatch"
             fail(_("{message} (see '{command} --help')").format(message=exc.format_message(), command=where))
@@ -306,7 +309,9 @@ class DispatchGroup(click.Group):
         except StoreError as exc:
             fail(str(exc))
         except OSError as exc:  # a full disk, say (click itself ends a broken pipe quietly, status 1)
-            fail(str(exc))
+            from store.files import cannot_write, no_room
+
+            fail(str(cannot_write(exc.filename, exc)) if no_room(exc) else str(exc))
         except Exception as exc:
             if os.environ.get("DISPATCH_DEBUG"):
                 raise

@@ -32,7 +32,7 @@ from typing import IO, Any
 import xlsxwriter
 
 from ..figures import Period, fmt, target_text
-from ..files import replace_when_done, scratch_beside
+from ..files import FailOnce, replace_when_done, scratch_beside
 from ..i18n import _, pgettext
 from ..improve import complaint_state_label, source_label
 from ..models import category_label
@@ -159,10 +159,11 @@ def _zone(tz: str) -> Any:
     return ZoneInfo(tz)
 
 
-def _book(path: Path, scratch: Path, *, streamed: bool = True) -> tuple[Any, dict[str, Any]]:
+def _book(out: FailOnce, scratch: Path, *, streamed: bool = True) -> tuple[Any, dict[str, Any]]:
     """``streamed``: rows strictly in order (no merged cells; the callback form has them).
-    ``scratch``: where XlsxWriter keeps its temporary files (store/files.py)."""
-    book = xlsxwriter.Workbook(str(path), {**(STREAMED if streamed else OPTIONS), "tmpdir": str(scratch)})
+    ``out``: the file the workbook goes to; ``scratch``: where XlsxWriter keeps
+    its temporary files (store/files.py)."""
+    book = xlsxwriter.Workbook(out, {**(STREAMED if streamed else OPTIONS), "tmpdir": str(scratch)})
     formats = {
         "head": book.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"}),
         "time": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
@@ -183,16 +184,16 @@ def _t(text: str | None) -> datetime | None:
 def write_daily(store: Any, day: date, path: Path, progress: Progress | None = None) -> int:
     """The daily fault-statistics workbook of the tickets closed on ``day``
     (site zone). Returns how many tickets it lists."""
-    with replace_when_done(path) as tmp, scratch_beside(path) as scratch:
-        return _write_daily(store, day, tmp, scratch, progress)
+    with replace_when_done(path) as tmp, scratch_beside(path) as scratch, tmp.open("wb") as fh:
+        return _write_daily(store, day, FailOnce(fh), scratch, progress)
 
 
-def _write_daily(store: Any, day: date, path: Path, scratch: Path, progress: Progress | None) -> int:
+def _write_daily(store: Any, day: date, out: FailOnce, scratch: Path, progress: Progress | None) -> int:
     tz = store.timezone
     rows = store.daily_rows(day, day + timedelta(days=1))
     if progress:
         progress("daily", 0, len(rows))
-    book, f = _book(path, scratch)
+    book, f = _book(out, scratch)
     heads = [_("Ticket"), _("Priority"), _("Reported"), _("Closed"), _("Site"), _("Asset"), _("Category"), _("Team"),
              _("Technician"), _("Symptom"), _("Cause"), _("Action taken"), _("Parts used"), _("Foreman score"),
              _("Foreman comment"), _("Dispatcher score"), _("Dispatcher callback notes"), _("Manager"),
@@ -239,17 +240,17 @@ def _problems(r: dict[str, Any]) -> str:
 def write_month(store: Any, month: str, path: Path, progress: Progress | None = None) -> dict[str, int]:
     """The monthly workbook: figures, rankings, improvement items, complaints, and the month's tickets."""
     period = Period.parse_month(month)  # refused before any file is made
-    with replace_when_done(path) as tmp, scratch_beside(path) as scratch:
-        return _write_month(store, month, period, tmp, scratch, progress)
+    with replace_when_done(path) as tmp, scratch_beside(path) as scratch, tmp.open("wb") as fh:
+        return _write_month(store, month, period, FailOnce(fh), scratch, progress)
 
 
-def _write_month(store: Any, month: str, period: Period, path: Path, scratch: Path,
+def _write_month(store: Any, month: str, period: Period, out: FailOnce, scratch: Path,
                  progress: Progress | None) -> dict[str, int]:
     tz = store.timezone
     total = store.count_tickets(period.start, period.end) if progress else 0
     if progress:
         progress("figures", 0, total)
-    book, f = _book(path, scratch)
+    book, f = _book(out, scratch)
     report = store.report(period)
     figs = Sheet(book, _("Figures"), [_("Figure"), month, report.previous.label(), _("Change"), _("Target"),
                                       _("Measured over")], f, tz)
@@ -341,12 +342,12 @@ def write_callback_form(store: Any, ticket_id: int, path: Path) -> None:
     """The form the foreman takes to the reporter after an unsatisfied callback:
     one A4 page, portrait, boxes to write the findings in by hand."""
     d = store.callback_form(ticket_id)  # a ticket that is not there: refused before any file is made
-    with replace_when_done(path) as tmp, scratch_beside(path) as scratch:
-        _write_form(store, ticket_id, d, tmp, scratch)
+    with replace_when_done(path) as tmp, scratch_beside(path) as scratch, tmp.open("wb") as fh:
+        _write_form(store, ticket_id, d, FailOnce(fh), scratch)
 
 
-def _write_form(store: Any, ticket_id: int, d: dict[str, Any], path: Path, scratch: Path) -> None:
-    book, f = _book(path, scratch, streamed=False)  # merged cells need the whole sheet in memory
+def _write_form(store: Any, ticket_id: int, d: dict[str, Any], out: FailOnce, scratch: Path) -> None:
+    book, f = _book(out, scratch, streamed=False)  # merged cells need the whole sheet in memory
     ws = book.add_worksheet(_("Unsatisfied callback"))
     ws.set_paper(9)  # A4
     ws.set_portrait()
