@@ -19,7 +19,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .db import SQLITE_MAGIC, explain
+from .db import SQLITE_MAGIC, connect_look, explain
 from .errors import DatabaseFileError
 from .files import FILE_MODE, cannot_write, create_private
 from .i18n import _
@@ -108,7 +108,7 @@ def verify_file(path: Path, progress: Progress | None = None) -> FileReport:
         report.problems.append(_("{path} cannot be read ({e})").format(path=path, e=exc.strerror or exc))
         return report
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+        conn = connect_look(path)  # nothing written, nothing left beside it
     except sqlite3.Error as exc:
         report.problems.append(str(explain(path, exc)))
         return report
@@ -164,7 +164,7 @@ def restore(src: Path, target: Path, progress: Progress | None = None) -> FileRe
     staging = _staging(target, "restore")
     try:
         try:
-            conn = sqlite3.connect(f"{src.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+            conn = connect_look(src)
             try:
                 _copy(conn, staging, like=target)
             finally:

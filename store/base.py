@@ -93,7 +93,28 @@ class StoreBase:
         self.by = by if by and by != self.actor else None
         self.clock: Clock = clock or system_clock
         self.busy_timeout_ms = busy_timeout_ms
-        self.conn = open_database(self.path, create=create, busy_timeout_ms=busy_timeout_ms, read_only=read_only)
+        self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._opened: list[sqlite3.Connection] = []
+        self._local = threading.local()  # .writing: this thread is inside _write
+        vetted: list[bool] = []
+
+        def vet(look: sqlite3.Connection) -> None:
+            """The settings checked through the connection that looked at the
+            file: a file refused for a damaged setting is left as it was, with
+            nothing beside it (store/db.py ``connect_look``)."""
+            look.row_factory = sqlite3.Row
+            self._readers.put(look)
+            try:
+                self._check_settings()
+            finally:
+                while not self._readers.empty():
+                    self._readers.get_nowait()
+            vetted.append(True)
+
+        # ``repair``: 'dispatch set' opens a file whose settings are damaged
+        # to mend one (it checks the new value itself); nothing else may.
+        self.conn = open_database(self.path, create=create, busy_timeout_ms=busy_timeout_ms, read_only=read_only,
+                                  vet=None if repair else vet)
         # Opened so that nothing can be written: asked for, or a file we may not write.
         self.file_read_only = read_only or not writable(self.path)
         self._asked_read_only = read_only
@@ -106,15 +127,10 @@ class StoreBase:
         self._journal = {sfx: file_identity(Path(f"{self.path}{sfx}")) for sfx in ("-wal", "-shm")}
         self.conn.row_factory = sqlite3.Row
         self._lock = threading.RLock()  # the write connection, one transaction at a time
-        self._local = threading.local()  # .writing: this thread is inside _write
-        self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
-        self._opened: list[sqlite3.Connection] = []
         self._watch_lock = threading.Lock()
         self._watch: sqlite3.Connection | None = None
         try:
-            # ``repair``: 'dispatch set' opens a file whose settings are damaged
-            # to mend one (it checks the new value itself); nothing else may.
-            if not repair:
+            if not repair and not vetted:  # a file just created or upgraded
                 self._check_settings()
             self.read_only = self.file_read_only or self._is_viewer()
         except DatabaseFileError:

@@ -10,6 +10,7 @@ import os
 import shutil
 import sqlite3
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -185,12 +186,47 @@ def wrap(conn: sqlite3.Connection) -> sqlite_utils.Database:
     return sqlite_utils.Database(conn, execute_plugins=False)
 
 
+JOURNALS = ("-wal", "-shm", "-journal")
+
+
+def journals(path: Path) -> set[str]:
+    """Which of the file's -wal, -shm and -journal are there now."""
+    return {sfx for sfx in JOURNALS if os.path.lexists(f"{path}{sfx}")}
+
+
+def _in_wal_mode(path: Path) -> bool:
+    """The header says WAL (read and write versions 2, bytes 18 and 19)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(20)
+    except OSError:
+        return False
+    return len(head) == 20 and head[18:20] == b"\x02\x02"
+
+
+def connect_look(path: Path, busy_timeout_ms: int = 5000) -> sqlite3.Connection:
+    """A connection to look at a file before trusting it, that leaves nothing
+    beside it. SQLite opens even a read-only connection to a WAL file by
+    making its -wal and -shm, and a read-only connection cannot remove them
+    again: refusing a newer or damaged file left them behind. A WAL file with
+    neither is in use by no one (every connection keeps both open), so it is
+    read as it is on disk (immutable: no locks, no journal files). Otherwise
+    SQLite's read-only mode, with the locks that let others keep working."""
+    if _in_wal_mode(path) and not journals(path) & {"-wal", "-shm"}:
+        conn = sqlite3.connect(_ro_uri(path).replace("?mode=ro", "?immutable=1"), uri=True, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute("PRAGMA query_only = 1")
+        return conn
+    return connect_readonly(path, busy_timeout_ms)
+
+
 def _look(path: Path, busy_timeout_ms: int) -> tuple[int, set[str]]:
-    """user_version and tables, read without changing a byte: a file we go on
-    to refuse (foreign, newer, corrupt) is left exactly as it was."""
+    """user_version and tables, read without changing a byte or leaving a
+    file beside it: a file we go on to refuse (foreign, newer, corrupt) is
+    left exactly as it was."""
     if not path.exists() or path.stat().st_size == 0:
         return 0, set()
-    conn = connect_readonly(path, busy_timeout_ms)
+    conn = connect_look(path, busy_timeout_ms)
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -200,11 +236,14 @@ def _look(path: Path, busy_timeout_ms: int) -> tuple[int, set[str]]:
 
 
 def open_database(path: Path, *, create: bool = False, busy_timeout_ms: int = 5000,
-                  read_only: bool = False) -> sqlite3.Connection:
+                  read_only: bool = False, vet: Callable[[sqlite3.Connection], None] | None = None) -> sqlite3.Connection:
     """Open (and with ``create``, initialise) the database, upgrading old
     schemas. Never takes the write lock unless it migrates, so opening works
     during another process's long write; ``read_only`` (or a file we may not
-    write) opens it so that nothing can be written."""
+    write) opens it so that nothing can be written. ``vet`` looks at a file of
+    the current schema through the look connection, before anything that may
+    write is opened (a write connection turns a file into WAL mode), and may
+    raise DatabaseFileError to refuse it."""
     path = Path(path)
     _precheck(path, create)
     if create and not path.exists():
@@ -228,6 +267,12 @@ def open_database(path: Path, *, create: bool = False, busy_timeout_ms: int = 50
             raise DatabaseFileError(
                 _("{path} is not initialised; run 'dispatch --db {path} init'").format(path=path)
             )
+        if version == SCHEMA_VERSION and vet is not None:
+            look = connect_look(path, busy_timeout_ms)
+            try:
+                vet(look)
+            finally:
+                look.close()
         if version < SCHEMA_VERSION:
             if not may_write:
                 raise DatabaseFileError(_(
