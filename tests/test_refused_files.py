@@ -172,6 +172,8 @@ def leftover_case(tmp_path: Path, kind: str, wal: bool) -> Path:
         return path
     if kind == "damaged-setting":
         return _good(tmp_path, wal, "UPDATE settings SET value = 'not json' WHERE key = 'timezone'")
+    if kind == "damaged-policy":
+        return _good(tmp_path, wal, "UPDATE sla_policy SET resolve_min = 99999999999999 WHERE priority = 2")
     if kind == "not-sqlite":
         path = tmp_path / "x.db"
         path.write_bytes(b"ticket,site\n1,HQ\n" * 100)
@@ -185,7 +187,8 @@ def beside(path: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize("wal", [True, False], ids=["wal", "rollback"])
 @pytest.mark.parametrize("kind", ["newer", "foreign", "uninitialised", "truncated-1page", "truncated-half",
-                                  "truncated-last", "corrupt", "damaged-setting", "not-sqlite"])
+                                  "truncated-last", "corrupt", "damaged-setting", "damaged-policy",
+                                  "not-sqlite"])
 def test_a_refused_file_leaves_nothing_beside_it(tmp_path: Path, kind: str, wal: bool) -> None:
     """No new file of any kind beside it (-wal, -shm, -journal), and the file
     byte for byte as it was, whether opened to write, to read, or checked."""
