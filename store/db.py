@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .durable import WalSync
 from .errors import DatabaseFileError
 from .files import create_private
 from .i18n import _
@@ -145,11 +146,14 @@ def connect(path: Path, busy_timeout_ms: int = 5000) -> sqlite3.Connection:
     )
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     conn.execute("PRAGMA foreign_keys = ON")
-    if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-        conn.execute("PRAGMA journal_mode = WAL")
-    # FULL: a commit is on disk before it returns, so a power cut keeps it
-    # (NORMAL may lose the last commits); README "Durability" has the cost.
-    conn.execute("PRAGMA synchronous = FULL")
+    mode = conn.execute("PRAGMA journal_mode").fetchone()[0].lower()
+    if mode != "wal":
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower()
+    # In WAL mode NORMAL, and the write path fsyncs the WAL after COMMIT, once
+    # the lock is free, before a write is reported done (store/durable.py):
+    # durable as FULL, without every writer waiting on everyone's fsync.
+    # Where WAL cannot be had, FULL: SQLite's own fsync at each commit.
+    conn.execute(f"PRAGMA synchronous = {'NORMAL' if mode == 'wal' else 'FULL'}")
     return conn
 
 
@@ -317,6 +321,11 @@ def migrate(conn: sqlite3.Connection) -> None:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+    try:  # the upgrade on disk, as any write (store/durable.py)
+        WalSync(Path(conn.execute("PRAGMA database_list").fetchone()[2]))()
+    except OSError as exc:
+        raise DatabaseFileError(_("{path} cannot be created ({e})").format(
+            path=conn.execute("PRAGMA database_list").fetchone()[2], e=exc.strerror or exc)) from None
 
 
 def quick_check(conn: sqlite3.Connection) -> list[str]:

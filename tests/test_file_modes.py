@@ -200,4 +200,5 @@ def test_demo_build_and_new_database_are_660(tmp_path: Path, umask: int, monkeyp
     assert list(folder.iterdir()) == []
     got = CliRunner().invoke(cli, ["--db", str(folder / "new.db"), "init"])
     assert got.exit_code == 0, got.output
-    assert {p.name: oct(mode(p)) for p in folder.iterdir()} == {"new.db": oct(0o660)}
+    # init writes its settings: the writers' queue file is there too (store/turns.py), 660 as well
+    assert {p.name: oct(mode(p)) for p in folder.iterdir()} == {"new.db": oct(0o660), "new.db-queue": oct(0o660)}
