@@ -40,7 +40,7 @@ VARIANTS = ("as shipped", "full+noqueue", "full", "noqueue", "normal")
 
 
 def fleet(work: Path, writers: int, seconds: float, variant: str | None = None) -> dict[str, float]:
-    name = (variant or "default").replace("+", "-").replace(" ", "-")
+    name = f"{(variant or 'default').replace('+', '-').replace(' ', '-')}-{len(list(work.glob('*.db')))}"
     db = work / f"w{writers}-{name}.db"
     make_file(db, writers)
     load = os.getloadavg()[0]

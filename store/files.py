@@ -27,6 +27,7 @@ from .i18n import _
 from .text import clean
 
 FILE_MODE = 0o660
+FOLDER_MODE = 0o770  # a folder made for such files: the group may make its -wal/-shm there, others nothing
 # A full disk, or the user's quota: either way, "disk full".
 NO_ROOM = (errno.ENOSPC, errno.EDQUOT)
 

@@ -202,3 +202,12 @@ def test_demo_build_and_new_database_are_660(tmp_path: Path, umask: int, monkeyp
     assert got.exit_code == 0, got.output
     # init writes its settings: the writers' queue file is there too (store/turns.py), 660 as well
     assert {p.name: oct(mode(p)) for p in folder.iterdir()} == {"new.db": oct(0o660), "new.db-queue": oct(0o660)}
+
+
+def test_a_folder_made_for_the_database_is_not_open_to_everyone(tmp_path: Path, umask: int) -> None:
+    """`--db` in a folder that does not exist yet: made for the owner and the
+    group (who make the -wal/-shm in it), never for everyone, whatever the umask."""
+    db = tmp_path / "new" / "x.db"
+    got = CliRunner().invoke(cli, ["--db", str(db), "init"])
+    assert got.exit_code == 0, got.output
+    assert mode(db.parent) & 0o007 == 0, oct(mode(db.parent))

@@ -125,8 +125,10 @@ def busy_timeout_ms() -> int:
 
 
 def make_parent(path: Path) -> None:
+    from store.files import FOLDER_MODE
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(FOLDER_MODE, parents=True, exist_ok=True)  # not open to everyone, whatever the umask
     except OSError as exc:
         fail(_("{path}: cannot create its folder ({e})").format(path=path, e=exc.strerror or exc))
 

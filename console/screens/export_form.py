@@ -32,6 +32,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, ProgressBar, Select, Static
 
 from store.figures import Period, Scope
+from store.files import FOLDER_MODE
 from store.repo.export_rows import ExportFilter
 from store.text import clean
 
@@ -193,7 +194,7 @@ class ExportScreen(ModalScreen[Path | None]):
         folder = path.parent
         if not folder.exists() and folder == export_dir():
             try:
-                folder.mkdir(parents=True)
+                folder.mkdir(FOLDER_MODE, parents=True)  # not open to everyone, whatever the umask
             except OSError as exc:
                 return _("cannot make the folder {path} ({e})").format(
                     path=clean(str(folder), single_line=True), e=exc.strerror or exc)
