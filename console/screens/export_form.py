@@ -282,7 +282,12 @@ class ExportScreen(ModalScreen[Path | None]):
         self.say(_("Stopped: nothing written."))
 
     def _failed(self, exc: Exception) -> None:
+        from store.files import OutputFileError
+
         self.busy = False
+        if isinstance(exc, OutputFileError):  # says itself that nothing was written (a full disk, say)
+            self.say(clean(str(exc)), error=True)
+            return
         self.say(_("Nothing written: {error}").format(error=clean(str(exc) or type(exc).__name__)), error=True)
 
     def _done(self, path: Path, n: int) -> None:
