@@ -12,10 +12,8 @@ from __future__ import annotations
 import getpass
 import json
 import queue
-import random
 import sqlite3
 import threading
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,7 +28,7 @@ from .errors import DatabaseFileError, FileReplaced, PermissionDenied
 from .i18n import _
 from .text import clean
 from .timeutil import Clock, system_clock, to_db
-from .turns import TURN_PAUSE_S, Turns
+from .turns import Turns
 
 
 def default_actor() -> str:
@@ -118,8 +116,7 @@ class StoreBase:
         self.conn = open_database(self.path, create=create, busy_timeout_ms=busy_timeout_ms, read_only=read_only,
                                   vet=None if repair else vet)
         self._sync = WalSync(self.path)
-        self._turns = Turns(self.path)
-        self._busy_ms = busy_timeout_ms  # the write connection's busy_timeout now (_begin)
+        self._turns = Turns(self.path, busy_timeout_ms)
         # Opened so that nothing can be written: asked for, or a file we may not write.
         self.file_read_only = read_only or not writable(self.path)
         self._asked_read_only = read_only
@@ -283,34 +280,8 @@ class StoreBase:
         return ", ".join(sorted(names)) or _("no manager is set up; ask whoever looks after this file")
 
     def _begin(self) -> None:
-        """BEGIN IMMEDIATE, waiting up to the busy timeout for other writers:
-        first for this writer's turn (store/turns.py), then asking SQLite
-        until the writer before it commits. SQLite's own busy handler looks
-        again only every 100 ms after a while, so with many writers a waiter
-        kept missing the moments the lock was free and got "locked" after 5 s;
-        the writer whose turn it is asks every 0.1 ms, and without a turn (no
-        queue here) every millisecond or two, as before the queue."""
-        deadline = time.monotonic() + self.busy_timeout_ms / 1000
-        turn = self._turns.take(self.busy_timeout_ms / 1000)
-        # SQLite's own wait on the write connection, which is used for nothing
-        # else: none with a turn (we ask again ourselves), 2 ms without.
-        busy = 0 if turn else 2
-        if busy != self._busy_ms:
-            self.conn.execute(f"PRAGMA busy_timeout = {busy}")
-            self._busy_ms = busy
-        try:
-            while True:
-                try:
-                    self.conn.execute("BEGIN IMMEDIATE")
-                    return
-                except sqlite3.OperationalError as exc:
-                    left = deadline - time.monotonic()
-                    if "locked" not in str(exc).lower() or left <= 0:
-                        raise
-                    time.sleep(min(left, TURN_PAUSE_S if turn else random.uniform(0.0005, 0.002)))
-        finally:
-            # Begun (or given up): the next writer in the queue may start asking.
-            self._turns.give()
+        """BEGIN IMMEDIATE on the write connection, in this writer's turn (store/turns.py)."""
+        self._turns.begin(self.conn)
 
     @contextmanager
     def _write(self, action: str, ticket_id: int | None = None,

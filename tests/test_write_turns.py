@@ -103,7 +103,12 @@ def test_waiting_writers_wait_in_line_and_only_the_next_one_asks_sqlite(tmp_path
     holder.join()
     for w in writers:
         w.thread.join()
-    assert order == ["w0", "w1", "w2", "w3"]  # first come, first served
+    # First come, first served: the order the notes were written in (the
+    # audit log's), not the order the calls returned (each fsyncs after).
+    written = [r[0] for r in s.conn.execute(
+        "SELECT json_extract(new, '$.note') FROM events WHERE action = 'ticket.note' ORDER BY id")]
+    assert written[-4:] == [f"note by w{i}" for i in range(4)], written
+    assert sorted(order) == ["w0", "w1", "w2", "w3"]
     for w in writers:
         w.store.close_db()
     s.close_db()
