@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .anchors import RESTORED, Anchor, append_head, head_line, read_anchors
-from .db import FILE_MODE, SQLITE_MAGIC, explain
+from .db import SQLITE_MAGIC, connect_look, explain
 from .errors import DatabaseFileError
+from .files import FILE_MODE, cannot_write, create_private
 from .i18n import _
 from .repo.audit import AuditReport, Progress, verify_connection
 from .schema import MIGRATIONS, SCHEMA_VERSION
@@ -50,6 +51,13 @@ def _staging(target: Path, what: str) -> Path:
     return target.parent / f".{target.name}.{what}-{os.getpid()}"
 
 
+def _remove_staging(staging: Path) -> None:
+    """The staging copy and any journal SQLite left beside it (a copy that
+    failed half-way, a full disk): nothing of a failed run stays behind."""
+    for sfx in ("", "-journal", "-wal", "-shm"):
+        Path(f"{staging}{sfx}").unlink(missing_ok=True)
+
+
 def _fsync_dir(folder: Path) -> None:
     """The rename itself survives a power cut only once its folder is synced."""
     try:
@@ -64,10 +72,20 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _copy(source: sqlite3.Connection, dest: Path) -> None:
+def _copy(source: sqlite3.Connection, dest: Path, like: Path | None = None) -> None:
     """Online backup into a new single file (rollback journal, not WAL: a
-    backup is one file that can be copied off the host as is)."""
+    backup is one file that can be copied off the host as is). The file is
+    made mode 660 before SQLite opens it (store/files.py), so it and the
+    -journal SQLite makes beside it are never readable by anyone else; with
+    ``like``, it takes that file's group, and its mode if stricter, before a
+    byte is written."""
     dest.unlink(missing_ok=True)
+    create_private(dest)
+    if like is not None and like.exists():
+        with contextlib.suppress(OSError):  # keep the file's group and mode (README "People, roles and the file")
+            st = like.stat()
+            os.chown(dest, -1, st.st_gid)
+            os.chmod(dest, st.st_mode & FILE_MODE)
     out = sqlite3.connect(str(dest), isolation_level=None)
     try:
         source.backup(out)
@@ -93,7 +111,7 @@ def verify_file(path: Path, progress: Progress | None = None, anchors: Sequence[
         report.problems.append(_("{path} cannot be read ({e})").format(path=path, e=exc.strerror or exc))
         return report
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+        conn = connect_look(path)  # nothing written, nothing left beside it
     except sqlite3.Error as exc:
         report.problems.append(str(explain(path, exc)))
         return report
@@ -133,13 +151,14 @@ def backup(source: sqlite3.Connection, dest: Path, progress: Progress | None = N
         if not report.ok:
             raise DatabaseFileError(_("the backup failed its check, nothing written to {dest}: {p}").format(
                 dest=dest, p=report.problems[0]))
-        os.chmod(staging, FILE_MODE)
         os.replace(staging, dest)
         _fsync_dir(dest.parent)
     except sqlite3.Error as exc:
         raise explain(dest, exc) from None
+    except OSError as exc:  # the staging file could not be made or renamed
+        raise cannot_write(dest, exc) from None
     finally:
-        staging.unlink(missing_ok=True)
+        _remove_staging(staging)
     report.path = dest
     if heads is not None and report.audit is not None:
         append_head(heads, head_line(at, report.audit.head_id, report.audit.head, dest.name))
@@ -156,9 +175,9 @@ def restore(src: Path, target: Path, progress: Progress | None = None, heads: Pa
     staging = _staging(target, "restore")
     try:
         try:
-            conn = sqlite3.connect(f"{src.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+            conn = connect_look(src)
             try:
-                _copy(conn, staging)
+                _copy(conn, staging, like=target)
             finally:
                 conn.close()
         except sqlite3.Error as exc:
@@ -168,17 +187,14 @@ def restore(src: Path, target: Path, progress: Progress | None = None, heads: Pa
             raise DatabaseFileError(_("{src} failed its check, {target} left as it was: {p}").format(
                 src=src, target=target, p=report.problems[0]))
         if target.exists():
-            with contextlib.suppress(OSError):  # keep the file's group and mode (README "People, roles and the file")
-                st = target.stat()
-                os.chmod(staging, st.st_mode & 0o7777)
-                os.chown(staging, -1, st.st_gid)
             _replace_in_use(staging, target)
         else:
-            os.chmod(staging, FILE_MODE)
             os.replace(staging, target)
         _fsync_dir(target.parent)
+    except OSError as exc:
+        raise cannot_write(target, exc) from None
     finally:
-        staging.unlink(missing_ok=True)
+        _remove_staging(staging)
     report.path = target
     if heads is not None and heads.exists() and report.audit is not None:
         append_head(heads, head_line(at, report.audit.head_id, report.audit.head, f"{RESTORED} {src.name}"))

@@ -13,10 +13,8 @@ import json
 import os
 import pwd
 import queue
-import random
 import sqlite3
 import threading
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,9 +24,11 @@ from pendulum import DateTime
 
 from . import audit, permissions
 from .db import connect_reader, explain, file_identity, open_database, writable
+from .durable import WalSync
 from .errors import DatabaseFileError, FileReplaced, PermissionDenied
 from .i18n import _
 from .timeutil import Clock, system_clock, to_db
+from .turns import Turns
 
 
 def default_actor() -> str:
@@ -98,7 +98,30 @@ class StoreBase:
         self.os_login = os_login or self.by or self.actor
         self.clock: Clock = clock or system_clock
         self.busy_timeout_ms = busy_timeout_ms
-        self.conn = open_database(self.path, create=create, busy_timeout_ms=busy_timeout_ms, read_only=read_only)
+        self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._opened: list[sqlite3.Connection] = []
+        self._local = threading.local()  # .writing: this thread is inside _write
+        vetted: list[bool] = []
+
+        def vet(look: sqlite3.Connection) -> None:
+            """The settings checked through the connection that looked at the
+            file: a file refused for a damaged setting is left as it was, with
+            nothing beside it (store/db.py ``connect_look``)."""
+            look.row_factory = sqlite3.Row
+            self._readers.put(look)
+            try:
+                self._check_settings()
+            finally:
+                while not self._readers.empty():
+                    self._readers.get_nowait()
+            vetted.append(True)
+
+        # ``repair``: 'dispatch set' opens a file whose settings are damaged
+        # to mend one (it checks the new value itself); nothing else may.
+        self.conn = open_database(self.path, create=create, busy_timeout_ms=busy_timeout_ms, read_only=read_only,
+                                  vet=None if repair else vet)
+        self._sync = WalSync(self.path)
+        self._turns = Turns(self.path, busy_timeout_ms)
         # Opened so that nothing can be written: asked for, or a file we may not write.
         self.file_read_only = read_only or not writable(self.path)
         self._asked_read_only = read_only
@@ -111,15 +134,10 @@ class StoreBase:
         self._journal = {sfx: file_identity(Path(f"{self.path}{sfx}")) for sfx in ("-wal", "-shm")}
         self.conn.row_factory = sqlite3.Row
         self._lock = threading.RLock()  # the write connection, one transaction at a time
-        self._local = threading.local()  # .writing: this thread is inside _write
-        self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
-        self._opened: list[sqlite3.Connection] = []
         self._watch_lock = threading.Lock()
         self._watch: sqlite3.Connection | None = None
         try:
-            # ``repair``: 'dispatch set' opens a file whose settings are damaged
-            # to mend one (it checks the new value itself); nothing else may.
-            if not repair:
+            if not repair and not vetted:  # a file just created or upgraded
                 self._check_settings()
             self.read_only = self.file_read_only or self._is_viewer()
         except DatabaseFileError:
@@ -144,6 +162,7 @@ class StoreBase:
         """Close every connection. (``close`` is the ticket action: closing a ticket.)"""
         with self._lock:
             self.conn.close()
+            self._turns.close()
         for conn in self._opened:
             conn.close()
         self._opened.clear()
@@ -205,25 +224,8 @@ class StoreBase:
         permissions.authorize(self._q, self.actor, self.by, action, ticket_id, team_id)
 
     def _begin(self) -> None:
-        """BEGIN IMMEDIATE, waiting up to the busy timeout for other writers.
-        SQLite's own busy handler looks again only every 100 ms after a while,
-        so with many writers a waiter kept missing the moments the lock was
-        free and got "locked" after 5 s (1 in 12,000 writes with 20 writers);
-        asking every millisecond or two it gets its turn."""
-        deadline = time.monotonic() + self.busy_timeout_ms / 1000
-        self.conn.execute("PRAGMA busy_timeout = 2")
-        try:
-            while True:
-                try:
-                    self.conn.execute("BEGIN IMMEDIATE")
-                    return
-                except sqlite3.OperationalError as exc:
-                    left = deadline - time.monotonic()
-                    if "locked" not in str(exc).lower() or left <= 0:
-                        raise
-                    time.sleep(min(left, random.uniform(0.0005, 0.002)))
-        finally:
-            self.conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+        """BEGIN IMMEDIATE on the write connection, in this writer's turn (store/turns.py)."""
+        self._turns.begin(self.conn)
 
     @contextmanager
     def _write(self, action: str, ticket_id: int | None = None,
@@ -265,6 +267,14 @@ class StoreBase:
                 raise
             finally:
                 self._local.writing = False
+        # Committed, and the lock is free for the next writer: now to disk,
+        # before the caller hears it is done (store/durable.py).
+        try:
+            self._sync()
+        except OSError as exc:
+            raise DatabaseFileError(_("{path}: the change was written but could not be flushed to disk ({e});"
+                                      " check the disk, then the file ('dispatch check')").format(
+                path=self.path, e=exc.strerror or exc)) from None
 
     def _event(
         self, action: str, entity: str, entity_id: int | None, ticket_id: int | None,

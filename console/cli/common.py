@@ -63,8 +63,10 @@ def default_db() -> Path:
 
 
 def make_parent(path: Path) -> None:
+    from store.files import FOLDER_MODE
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(FOLDER_MODE, parents=True, exist_ok=True)  # not open to everyone, whatever the umask
     except OSError as exc:
         fail(_("{path}: cannot create its folder ({e})").format(path=path, e=exc.strerror or exc))
 
@@ -244,6 +246,9 @@ class DispatchGroup(click.Group):
         forget_help_options(self)
         try:
             rv = super().main(args, prog_name or "dispatch", complete_var, standalone_mode=False, **extra)
+            # What is still buffered goes now, where a full disk is caught below,
+            # not at exit, where Python would print its own lines about it.
+            sys.stdout.flush()
         except click.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx is not None else "dispatch"
             fail(_("{message} (see '{command} --help')").format(message=exc.format_message(), command=where))
@@ -255,7 +260,9 @@ class DispatchGroup(click.Group):
         except StoreError as exc:
             fail(str(exc))
         except OSError as exc:  # a full disk, say (click itself ends a broken pipe quietly, status 1)
-            fail(str(exc))
+            from store.files import cannot_write, no_room
+
+            fail(str(cannot_write(exc.filename, exc)) if no_room(exc) else str(exc))
         except Exception as exc:
             if os.environ.get("DISPATCH_DEBUG"):
                 raise

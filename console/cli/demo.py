@@ -53,7 +53,7 @@ def _say(text: str) -> None:
 
 
 def _remove(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-wal", "-shm", "-queue"):  # -queue: the writers' turns (store/turns.py)
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
@@ -71,7 +71,7 @@ def _clear_dead_builds(path: Path) -> None:
     for temp in path.parent.glob(f".{path.name}.building-*"):
         pid = temp.name.rsplit("-", 1)[-1]
         if not pid.isdigit():
-            continue  # its -wal/-shm: removed with it
+            continue  # its -wal/-shm/-queue: removed with it
         try:
             os.kill(int(pid), 0)
             continue  # still building
@@ -139,6 +139,7 @@ def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -
             store.close_db()
             os.replace(temp, path)
             _remove_journal(path)
+            Path(f"{temp}-queue").unlink(missing_ok=True)  # the build's own turns: no one else wrote to it
         except BaseException:
             store.close_db()
             _remove(temp)

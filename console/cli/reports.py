@@ -298,7 +298,8 @@ def data_filter(store: Store, first: str, last: str, team: str | None, technicia
 
 
 def _export_data(obj: Ctx, what: str, kind: str, output: Path | None, **filters: Any) -> None:
-    from store.transfer.workbooks import export_data, replace_when_done
+    from store.files import replace_when_done
+    from store.transfer.workbooks import export_data
 
     store = obj.open()
     try:

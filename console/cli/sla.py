@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 
 from store.i18n import _
 from store.models import priority_label
 
-from .common import Ctx, cli, file_options
+from .common import Ctx, cli, fail, file_options
 from .output import FORMATS
 from .records import show_records
 
@@ -28,14 +30,27 @@ def sla_show(obj: Ctx, fmt: str) -> None:
     show_records(rows, ["priority", "label", "response_min", "onsite_min", "resolve_min"], fmt)
 
 
-@sla.command("set", help=_("Set a priority's windows in minutes: respond, on site, resolved."))
+@sla.command("set", context_settings={"ignore_unknown_options": True},
+             help=_("Set a priority's windows in minutes: respond, on site, resolved."))
 @click.argument("priority", type=click.IntRange(1, 4))
-@click.argument("response_min", type=click.IntRange(1))
-@click.argument("onsite_min", type=click.IntRange(1))
-@click.argument("resolve_min", type=click.IntRange(1))
+@click.argument("response_min")
+@click.argument("onsite_min")
+@click.argument("resolve_min")
 @file_options
 @click.pass_obj
-def sla_set(obj: Ctx, priority: int, response_min: int, onsite_min: int, resolve_min: int) -> None:
-    obj.open().set_policy(priority, response_min, onsite_min, resolve_min)
+def sla_set(obj: Ctx, priority: int, response_min: str, onsite_min: str, resolve_min: str) -> None:
+    # Whole numbers, read here so that a wrong one ("-5", "1.5", "2e9") gets
+    # the store's message about windows, as in the console's policy screen.
+    windows = [int(v) if re.fullmatch(r"[+-]?[0-9]+", v.strip()) else v for v in (response_min, onsite_min, resolve_min)]
+    # Repair mode: this is how damaged stored windows are mended (the new ones
+    # are checked by set_policy); any other damage is named, with its own fix.
+    store = obj.open(repair=True)
+    try:
+        other = store.settings_problem(windows=False)
+        if other is not None:
+            fail(other)
+        store.set_policy(priority, *windows)
+    finally:
+        store.close_db()
     click.echo(_("{p}: respond {r} min, on site {o} min, resolved {x} min").format(
-        p=priority_label(priority), r=response_min, o=onsite_min, x=resolve_min))
+        p=priority_label(priority), r=windows[0], o=windows[1], x=windows[2]))

@@ -233,7 +233,12 @@ class ExportScreen(CsvModal):
         self.say(downloads.sent_notice(name, count))
 
     def _failed(self, exc: Exception) -> None:
+        from store.files import OutputFileError
+
         self.busy = False
+        if isinstance(exc, OutputFileError):  # says itself that nothing was written (a full disk, say)
+            self.say(clean(str(exc)), error=True)
+            return
         self.say(_("Not exported: {error}").format(error=clean(str(exc) or type(exc).__name__)), error=True)
 
     def _done(self, path: Path, count: int) -> None:

@@ -35,6 +35,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, ProgressBar, Select, Static
 
 from store.figures import Period, Scope
+from store.files import FOLDER_MODE
 from store.repo.export_rows import ExportFilter
 from store.text import clean
 
@@ -210,7 +211,7 @@ class ExportScreen(ModalScreen[Path | None]):
         folder = path.parent
         if not folder.exists() and folder == export_dir():
             try:
-                folder.mkdir(parents=True)
+                folder.mkdir(FOLDER_MODE, parents=True)  # not open to everyone, whatever the umask
             except OSError as exc:
                 return _("cannot make the folder {path} ({e})").format(
                     path=clean(str(folder), single_line=True), e=exc.strerror or exc)
@@ -274,7 +275,8 @@ class ExportScreen(ModalScreen[Path | None]):
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def export(self, choice: Choice, path: Path, cancel: threading.Event) -> None:
-        from store.transfer.workbooks import export_data, replace_when_done, write_daily, write_month
+        from store.files import replace_when_done
+        from store.transfer.workbooks import export_data, write_daily, write_month
 
         store, progress = self.store, self._progress(cancel)
         try:
@@ -332,7 +334,12 @@ class ExportScreen(ModalScreen[Path | None]):
         self.say(_("Stopped: nothing written."))
 
     def _failed(self, exc: Exception) -> None:
+        from store.files import OutputFileError
+
         self.busy = False
+        if isinstance(exc, OutputFileError):  # says itself that nothing was written (a full disk, say)
+            self.say(clean(str(exc)), error=True)
+            return
         self.say(_("Nothing written: {error}").format(error=clean(str(exc) or type(exc).__name__)), error=True)
 
     def _done(self, path: Path, n: int) -> None:

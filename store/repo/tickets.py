@@ -43,10 +43,16 @@ EDITABLE = ("priority", "category", "description", "reporter", "phone", "site_id
 class TicketRepo(StoreBase):
     # ------------------------------------------------------------- tickets
     def ticket(self, ticket_id: int) -> Ticket:
+        return _ticket(self._ticket_row(ticket_id))
+
+    def _ticket_row(self, ticket_id: int) -> sqlite3.Row:
+        """The ticket's row as read now. Inside a write, the write reads it
+        (what its own transaction left) and turns it into a Ticket after
+        COMMIT: the lock is held only for the SQL (store/turns.py)."""
         rows = self._q(TICKET_SELECT + " WHERE t.id = ?", (ticket_id,))
         if not rows:
             raise NotFound(_("No ticket #{id}").format(id=ticket_id))
-        return _ticket(rows[0])
+        return rows[0]
 
     def pauses(self, ticket_id: int) -> list[Pause]:
         return self._pauses_by_ticket(ticket_id).get(ticket_id, [])
@@ -150,8 +156,8 @@ class TicketRepo(StoreBase):
             public = {k: v for k, v in row.items() if k not in DERIVED and k not in ("version", "updated_at", "updated_by", "is_open")}
             self._event("ticket.create", "ticket", row["id"], row["id"], {}, public, now)
             # Read inside the transaction: after COMMIT another dispatcher may already have changed it.
-            created = self.ticket(row["id"])
-        return created
+            created = self._ticket_row(row["id"])
+        return _ticket(created)
 
     def _change(
         self, action: str, ticket_id: int, version: int,
@@ -189,8 +195,8 @@ class TicketRepo(StoreBase):
             )
             self._event(action, "ticket", ticket_id, ticket_id, old, new, now)
             # The ticket as this write left it, not as it is after COMMIT (someone may be next).
-            changed = self.ticket(ticket_id)
-        return changed
+            changed = self._ticket_row(ticket_id)
+        return _ticket(changed)
 
     def _changes_since(self, conn: sqlite3.Connection, ticket_id: int, count: int) -> list[str]:
         """The last ``count`` changes of a ticket in words (each write bumps the version once)."""

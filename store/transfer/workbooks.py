@@ -20,15 +20,12 @@ No textual here: the command line and cron use it."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
-import os
-import secrets
 import unicodedata
 from calendar import timegm
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -36,6 +33,7 @@ from typing import IO, Any
 import xlsxwriter
 
 from ..figures import Period, fmt, target_text
+from ..files import FailOnce, replace_when_done, scratch_beside
 from ..i18n import _, pgettext
 from ..improve import complaint_state_label, source_label
 from ..models import category_label
@@ -167,14 +165,16 @@ def _zone(tz: str) -> Any:
     return ZoneInfo(tz)
 
 
-def _book(path: Path | IO[bytes], *, streamed: bool = True) -> tuple[Any, dict[str, Any]]:
+def _book(out: FailOnce | IO[bytes], scratch: Path | None, *, streamed: bool = True) -> tuple[Any, dict[str, Any]]:
     """``streamed``: rows strictly in order (no merged cells; the callback form has them).
-    ``path`` an open buffer: the workbook is made in memory only (no temporary files;
-    a console in a browser tab writes nothing on the server: console/downloads.py)."""
-    if isinstance(path, Path):
-        book = xlsxwriter.Workbook(str(path), STREAMED if streamed else OPTIONS)
+    ``out``: the file the workbook goes to; ``scratch``: where XlsxWriter keeps
+    its temporary files (store/files.py), or None for a workbook made in memory
+    only (no temporary files; a console in a browser tab writes nothing on the
+    server: console/downloads.py)."""
+    if scratch is None:
+        book = xlsxwriter.Workbook(out, {**OPTIONS, "in_memory": True})
     else:
-        book = xlsxwriter.Workbook(path, {**OPTIONS, "in_memory": True})
+        book = xlsxwriter.Workbook(out, {**(STREAMED if streamed else OPTIONS), "tmpdir": str(scratch)})
     formats = {
         "head": book.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"}),
         "time": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
@@ -191,48 +191,28 @@ def _t(text: str | None) -> datetime | None:
     return from_db(text) if text else None
 
 
-@contextlib.contextmanager
-def replace_when_done(path: Path) -> Iterator[Path]:
-    """A temporary name beside ``path`` to write to; renamed to ``path`` when
-    the block ends well, removed when it raises (a refusal, a full disk, a
-    cancel), so ``path`` is either the whole new file or what it was before."""
-    # Made with mode 0o666 less the umask, as open() would (mkstemp's 0o600
-    # would hide a shared export folder's files from the others); a file
-    # replaced keeps its own mode.
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.part"
-    os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
-    try:
-        if path.is_file():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        yield Path(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 # -------------------------------------------------------------- daily
 def write_daily(store: Any, day: date, path: Path, progress: Progress | None = None) -> int:
     """The daily fault-statistics workbook of the tickets closed on ``day``
     (site zone). Returns how many tickets it lists."""
-    with replace_when_done(path) as tmp:
-        return _write_daily(store, day, tmp, progress)
+    with replace_when_done(path) as tmp, scratch_beside(path) as scratch, tmp.open("wb") as fh:
+        return _write_daily(store, day, FailOnce(fh), scratch, progress)
 
 
 def daily_bytes(store: Any, day: date, progress: Progress | None = None) -> tuple[bytes, int]:
     """The daily workbook made in memory, and how many tickets it lists."""
     buffer = io.BytesIO()
-    n = _write_daily(store, day, buffer, progress)
+    n = _write_daily(store, day, buffer, None, progress)
     return buffer.getvalue(), n
 
 
-def _write_daily(store: Any, day: date, path: Path | IO[bytes], progress: Progress | None) -> int:
+def _write_daily(store: Any, day: date, out: FailOnce | IO[bytes], scratch: Path | None,
+                 progress: Progress | None) -> int:
     tz = store.timezone
     rows = store.daily_rows(day, day + timedelta(days=1))
     if progress:
         progress("daily", 0, len(rows))
-    book, f = _book(path)
+    book, f = _book(out, scratch)
     heads = [_("Ticket"), _("Priority"), _("Reported"), _("Closed"), _("Site"), _("Asset"), _("Category"), _("Team"),
              _("Technician"), _("Symptom"), _("Cause"), _("Action taken"), _("Parts used"), _("Signed off by"),
              _("Fee"), _("Foreman score"),
@@ -285,25 +265,25 @@ def _problems(r: dict[str, Any]) -> str:
 def write_month(store: Any, month: str, path: Path, progress: Progress | None = None) -> dict[str, int]:
     """The monthly workbook: figures, rankings, improvement items, complaints, and the month's tickets."""
     period = Period.parse_month(month)  # refused before any file is made
-    with replace_when_done(path) as tmp:
-        return _write_month(store, month, period, tmp, progress)
+    with replace_when_done(path) as tmp, scratch_beside(path) as scratch, tmp.open("wb") as fh:
+        return _write_month(store, month, period, FailOnce(fh), scratch, progress)
 
 
 def month_bytes(store: Any, month: str, progress: Progress | None = None) -> tuple[bytes, dict[str, int]]:
     """The monthly workbook made in memory, and its counts (as write_month)."""
     period = Period.parse_month(month)
     buffer = io.BytesIO()
-    counts = _write_month(store, month, period, buffer, progress)
+    counts = _write_month(store, month, period, buffer, None, progress)
     return buffer.getvalue(), counts
 
 
-def _write_month(store: Any, month: str, period: Period, path: Path | IO[bytes],
+def _write_month(store: Any, month: str, period: Period, out: FailOnce | IO[bytes], scratch: Path | None,
                  progress: Progress | None) -> dict[str, int]:
     tz = store.timezone
     total = store.count_tickets(period.start, period.end) if progress else 0
     if progress:
         progress("figures", 0, total)
-    book, f = _book(path)
+    book, f = _book(out, scratch)
     report = store.report(period)
     figs = Sheet(book, _("Figures"), [_("Figure"), month, report.previous.label(), _("Change"), _("Target"),
                                       _("Measured over")], f, tz)
@@ -404,12 +384,12 @@ def write_callback_form(store: Any, ticket_id: int, path: Path) -> None:
     """The form the foreman takes to the reporter after an unsatisfied callback:
     one A4 page, portrait, boxes to write the findings in by hand."""
     d = store.callback_form(ticket_id)  # a ticket that is not there: refused before any file is made
-    with replace_when_done(path) as tmp:
-        _write_form(store, ticket_id, d, tmp)
+    with replace_when_done(path) as tmp, scratch_beside(path) as scratch, tmp.open("wb") as fh:
+        _write_form(store, ticket_id, d, FailOnce(fh), scratch)
 
 
-def _write_form(store: Any, ticket_id: int, d: dict[str, Any], path: Path) -> None:
-    book, f = _book(path, streamed=False)  # merged cells need the whole sheet in memory
+def _write_form(store: Any, ticket_id: int, d: dict[str, Any], out: FailOnce, scratch: Path) -> None:
+    book, f = _book(out, scratch, streamed=False)  # merged cells need the whole sheet in memory
     ws = book.add_worksheet(_("Unsatisfied callback"))
     ws.set_paper(9)  # A4
     ws.set_portrait()
