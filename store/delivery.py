@@ -196,7 +196,7 @@ class Retry:
 
     def delay_s(self, done: int) -> int:
         """Seconds from the ``done``-th failed attempt to the next."""
-        return min(self.max_s, self.first_s * 2 ** max(0, done - 1))
+        return min(self.max_s, self.first_s << max(0, done - 1))
 
     def gives_up(self, done: int) -> bool:
         return done >= self.attempts

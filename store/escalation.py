@@ -45,6 +45,7 @@ from .derive import ran_out
 from .errors import RuleViolation
 from .i18n import _, pgettext
 from .models import PRIORITIES
+from .rules import ACTIVE_STATUSES
 from .sla import AT_RISK_SHARE, CLOCKS, Calendar, ClockName, Pause, Policy, deadline, merge_pauses
 
 Role = Literal["foreman", "duty_manager", "managers"]
@@ -267,10 +268,12 @@ class Fire:
 
 
 def running_clocks(reported_at: DateTime, policy: Policy, met: Mapping[ClockName, DateTime | None],
-                   pauses: Iterable[Pause] = ()) -> list[ClockRun]:
-    """The clocks that can escalate: those not met, of a ticket that is open
-    and not resolved (the caller passes none for a resolved, closed or
-    cancelled ticket). ``policy`` is the ticket's current priority's."""
+                   pauses: Iterable[Pause] = (), *, status: str) -> list[ClockRun]:
+    """The clocks that can escalate: those not met, of a ticket that is new,
+    assigned, on site or waiting (``status``; a waiting one's open hold
+    stops them). ``policy`` is the ticket's current priority's."""
+    if status not in ACTIVE_STATUSES:
+        return []  # resolved, closed, cancelled: nothing runs any more
     held = tuple(pauses)
     return [ClockRun(c, policy.window_s(c), reported_at, held) for c in CLOCKS if met.get(c) is None]
 

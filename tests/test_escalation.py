@@ -52,7 +52,7 @@ def sh(text: str) -> DateTime:
 
 
 def response(priority: int, reported: DateTime, pauses: tuple[Pause, ...] = ()) -> ClockRun:
-    run = running_clocks(reported, DEFAULT_POLICY[priority], {}, pauses)[0]
+    run = running_clocks(reported, DEFAULT_POLICY[priority], {}, pauses, status="assigned")[0]
     assert run.clock == "response"
     return run
 
@@ -155,8 +155,10 @@ def test_a_process_that_looks_late_fires_only_the_highest_level_passed() -> None
 
 def test_every_unmet_clock_escalates_on_its_own_and_a_met_one_never() -> None:
     reported = utc("2026-11-25T09:00:00")
-    runs = running_clocks(reported, DEFAULT_POLICY[1], {"response": utc("2026-11-25T09:05:00")})
+    runs = running_clocks(reported, DEFAULT_POLICY[1], {"response": utc("2026-11-25T09:05:00")}, status="onsite")
     assert [r.clock for r in runs] == ["onsite", "resolve"]
+    for status in ("resolved", "closed", "cancelled"):  # nothing runs any more
+        assert running_clocks(reported, DEFAULT_POLICY[1], {}, status=status) == []
     now = utc("2026-11-25T10:00:00")  # on site (1 h) breached; resolve (4 h) not yet at risk
     assert [(f.clock, f.level) for f in to_fire(now, runs, DEFAULT_SETTING, 1, ALWAYS, {})] == [("onsite", 2)]
     assert next_due(now, runs, DEFAULT_SETTING, 1, ALWAYS, {"onsite": 1.0}) == utc("2026-11-25T10:30:00")

@@ -282,14 +282,16 @@ def store_run(case: Case) -> list[tuple[int, str, int, float, DateTime]]:
     out = []
     for t in case.looks:
         now = instant(case, t)
-        if case.closed_at is not None and t >= case.closed_at:
-            continue
         cal = calendars[1 if case.switch_at is not None and t >= case.switch_at else 0]
         p = [p for m, p in case.priorities if m <= t][-1]
         pauses = [Pause(instant(case, s), None if e is None or e > t else instant(case, e))
                   for s, e in case.holds if s <= t]
         met = {c: instant(case, m) if m is not None and m <= t else None for c, m in case.met.items()}
-        runs = running_clocks(reported, case.policy[p], met, pauses)  # type: ignore[arg-type]
+        if case.closed_at is not None and t >= case.closed_at:
+            status = "resolved" if case.met["resolve"] is not None else "cancelled"
+        else:
+            status = "waiting" if any(h.end is None for h in pauses) else "assigned"
+        runs = running_clocks(reported, case.policy[p], met, pauses, status=status)  # type: ignore[arg-type]
         # The ladder's breached and at-risk points are the queue's own (checked
         # at some of the looks: the time goes to the rule).
         for status in clock_statuses(reported, case.policy[p], met, pauses, cal) if t % 7 == 0 else ():  # type: ignore[arg-type]
