@@ -219,7 +219,7 @@ def active_seconds(start: DateTime, end: DateTime, merged: list[Pause], calendar
     return max(0.0, total)
 
 
-def ran_out(start: DateTime, window_s: int, merged: list[Pause], calendar: Calendar) -> DateTime | None:
+def ran_out(start: DateTime, window_s: float, merged: list[Pause], calendar: Calendar) -> DateTime | None:
     """When ``window_s`` of working time, holds excluded, was used up: the
     first instant the clock was overdue (``deadline`` before any hold that
     starts after it). None: a hold stopped the clock with time left."""
