@@ -294,3 +294,35 @@ def test_two_processes_opening_an_old_file_at_once_run_each_step_once(tmp_path: 
     report = s.verify_audit()
     assert report.ok, report.problems
     s.close_db()
+
+
+
+# The released steps, frozen byte for byte: a change to the schema is a new step, never an edit of one of these.
+RELEASED = {
+    "0001_initial": "d52d690a69b7c5f1",
+    "0002_hold_freezes_overdue": "fa29dbdecd260aed",
+    "0003_reference": "1accef852be94d2f",
+    "0004_users": "d147d3cd794685c4",
+    "0005_search": "f418ada9167254cd",
+    "0006_callbacks": "a87cb0eaae9ec5eb",
+    "0007_items": "02b27c09eede9bba",
+    "0008_audit_chain": "c5ac173d9202e19d",
+    "0009_report_indexes": "555aa380d476b1d2",
+    "0010_filter_indexes": "91f71593d435b2b2",
+    "0011_user_language": "9299c4a1f9073e4c",
+    "0012_held_totals": "4fdb21e3fe0a6fb7",
+    "0013_report_facts": "1ecfec283d9fcd06",
+    "0014_sign_in_attempts": "ac4b9ac0e91ac124",
+    "0015_audit_whole": "0bdfd371bfd717ba",
+}
+
+
+def test_released_steps_are_not_edited() -> None:
+    import hashlib
+
+    from store import migrations
+
+    folder = Path(migrations.__file__).parent
+    now = {name: hashlib.sha256((folder / f"{name}.py").read_bytes()).hexdigest()[:16] for name in RELEASED}
+    assert now == RELEASED, "a released migration step was edited: put the change in a new step instead"
+    assert list(RELEASED) == list(NAMES[:len(RELEASED)])
