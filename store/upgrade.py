@@ -78,8 +78,10 @@ def _waiting(conn: sqlite3.Connection, work: str) -> dict[str, dict[str, Any]]:
     return {name: left for name, left in migrations.unfinished(conn) if work in left.get("todo", ())}
 
 
-def _done(conn: sqlite3.Connection, steps: dict[str, dict[str, Any]], work: str, after: int | None) -> None:
-    """Move ``work``'s cursor to ``after`` in each of ``steps`` (None: that work is finished)."""
+def _done(conn: sqlite3.Connection, steps: dict[str, dict[str, Any]], work: str, after: int | None,
+          **keep: Any) -> None:
+    """Move ``work``'s cursor to ``after`` in each of ``steps`` (None: that work
+    is finished); ``keep``: more to remember with it until it is."""
     for name, left in steps.items():
         cursors = dict(left.get("after", {}))
         if after is None:
@@ -87,7 +89,8 @@ def _done(conn: sqlite3.Connection, steps: dict[str, dict[str, Any]], work: str,
             cursors.pop(work, None)
         else:
             todo, cursors[work] = left["todo"], after
-        migrations.leave(conn, name, {"todo": todo, **({"after": cursors} if cursors else {})} if todo else None)
+        rest = {k: v for k, v in left.items() if k not in ("todo", "after")} | keep
+        migrations.leave(conn, name, {"todo": todo, **({"after": cursors} if cursors else {}), **rest} if todo else None)
 
 
 def _batches(conn: sqlite3.Connection, work: str, progress: Progress | None, batch: int) -> None:
@@ -105,12 +108,18 @@ def _batches(conn: sqlite3.Connection, work: str, progress: Progress | None, bat
             cur = conn.execute(f"SELECT * FROM tickets WHERE {where}id > ? ORDER BY id LIMIT ?", (after, batch))
             names = [d[0] for d in cur.description]
             rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+            # The last event when this work began: a change of the rules after it
+            # starts a recompute of its own, which must not be cut short here.
+            since = next((left["since_event"] for left in steps.values() if "since_event" in left), None)
+            if since is None:
+                since = conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
             _work_out(conn, rows, work)
-            last = len(rows) == batch
-            if not last and work == "open_deadlines":
+            more = len(rows) == batch
+            if not more and work == "open_deadlines" and not _rules_changed(conn, since):
                 # Every open ticket now follows the rules in force: a recompute pending is done with.
                 conn.execute("DELETE FROM settings WHERE key = 'recompute_pending'")
-            _done(conn, steps, work, rows[-1]["id"] if last else None)
+            _done(conn, steps, work, rows[-1]["id"] if more else None,
+                  **({"since_event": since} if work == "open_deadlines" else {}))
             return len(rows)
 
         n = _in_write(conn, one)
@@ -122,6 +131,12 @@ def _batches(conn: sqlite3.Connection, work: str, progress: Progress | None, bat
         if n < batch:
             return
         time.sleep(PAUSE_S)
+
+
+def _rules_changed(conn: sqlite3.Connection, since: int) -> bool:
+    """Whether the SLA policy or the settings changed after event ``since`` (a write of them is audited)."""
+    return conn.execute("SELECT 1 FROM events WHERE id > ? AND entity IN ('setting', 'sla_policy') LIMIT 1",
+                        (since,)).fetchone() is not None
 
 
 def _rules(conn: sqlite3.Connection) -> tuple[dict[int, Policy], Any]:

@@ -297,6 +297,36 @@ def test_two_processes_opening_an_old_file_at_once_run_each_step_once(tmp_path: 
 
 
 
+
+@pytest.mark.parametrize("changed", [False, True])
+def test_a_recompute_pending_is_done_with_unless_the_rules_changed_meanwhile(tmp_path: Path, changed: bool) -> None:
+    """The upgrade moves every open ticket to the rules in force, so a recompute
+    that was pending is done with (as migration 0015 did), unless someone
+    changed the calendar while the work went on: their recompute is theirs."""
+    from store import db, upgrade
+    from store.base import append_events
+
+    path = tmp_path / "old.db"
+    _old_with_tickets(path, 9)
+    conn = db.connect(path)
+    conn.execute("INSERT INTO settings (key, value) VALUES ('recompute_pending', '{\"after_id\": 0}')")
+    db.migrate(conn, path)
+
+    def meanwhile(work: str, done: int, total: int) -> None:
+        if changed and work == "open_deadlines" and done == 2:  # another dispatcher, between two batches
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("UPDATE settings SET value = '\"Asia/Tokyo\"' WHERE key = 'timezone'")
+            conn.execute("UPDATE settings SET value = '{\"after_id\": 0}' WHERE key = 'recompute_pending'")
+            append_events(conn, [{"at": "2026-01-05T00:00:00Z", "actor": "ann", "action": "settings.set",
+                                  "entity": "setting", "old": "{}", "new": "{}"}])
+            conn.execute("COMMIT")
+
+    upgrade.finish(conn, meanwhile, batch=2)
+    mark = conn.execute("SELECT value FROM settings WHERE key = 'recompute_pending'").fetchone()
+    conn.close()
+    assert (mark is not None) == changed
+
+
 # The released steps, frozen byte for byte: a change to the schema is a new step, never an edit of one of these.
 RELEASED = {
     "0001_initial": "d52d690a69b7c5f1",
