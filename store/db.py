@@ -308,7 +308,13 @@ def open_database(path: Path, *, create: bool = False, busy_timeout_ms: int = 50
             conn = connect(path, busy_timeout_ms)
             migrate(conn, path)  # the one time opening takes the write lock
             if finish is not None:
-                finish(conn)
+                try:
+                    finish(conn)
+                except ValueError:
+                    # A damaged calendar or policy: no rule can be applied. The
+                    # store names the setting next (it checks an upgraded file's
+                    # settings); the work waits, recorded, until it is mended.
+                    pass
             if not read_only:
                 return conn
             conn.close()

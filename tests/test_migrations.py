@@ -327,6 +327,31 @@ def test_a_recompute_pending_is_done_with_unless_the_rules_changed_meanwhile(tmp
     assert (mark is not None) == changed
 
 
+
+def test_an_old_file_with_a_damaged_calendar_names_it_and_keeps_the_work(tmp_path: Path, clock) -> None:
+    """No rule can be applied under a damaged calendar: opening names the
+    setting in one line (not a traceback), the work stays recorded, and the
+    first opening after it is mended does it."""
+    from store import DatabaseFileError
+
+    path = tmp_path / "old.db"
+    _old_with_tickets(path, 4)
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("UPDATE settings SET value = '{\"kind\": \"hours\"}' WHERE key = 'calendar'")
+    raw.close()
+    with pytest.raises(DatabaseFileError, match="damaged setting calendar"):
+        Store(path, actor="ann", clock=clock)
+    raw = sqlite3.connect(path, isolation_level=None)
+    assert raw.execute("SELECT COUNT(*) FROM migrations WHERE pending IS NOT NULL").fetchone()[0] == 2
+    raw.execute("UPDATE settings SET value = '{\"kind\": \"24x7\"}' WHERE key = 'calendar'")
+    raw.close()
+    s = Store(path, actor="ann", clock=clock)
+    assert s._q("SELECT COUNT(*) FROM migrations WHERE pending IS NOT NULL")[0][0] == 0
+    report = s.verify_audit()
+    assert report.ok, report.problems
+    s.close_db()
+
+
 # The released steps, frozen byte for byte: a change to the schema is a new step, never an edit of one of these.
 RELEASED = {
     "0001_initial": "d52d690a69b7c5f1",
