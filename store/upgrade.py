@@ -30,7 +30,7 @@ from typing import Any
 from . import audit, migrations
 from .base import append_events
 from .calendar import calendar_from
-from .derive import FACTS, derive, facts
+from .derive import DERIVED, FACTS, derive, facts
 from .durable import WalSync
 from .ledger import TABLES
 from .repo.audit_facts import facts_note
@@ -156,13 +156,13 @@ def _work_out(conn: sqlite3.Connection, rows: list[dict[str, Any]], work: str) -
     for tid, start, end in conn.execute("SELECT ticket_id, started_at, ended_at FROM pauses WHERE ticket_id BETWEEN ? AND ?"
                                         " ORDER BY started_at", (rows[0]["id"], rows[-1]["id"])):
         pauses.setdefault(tid, []).append(Pause(from_db(start), from_db(end)))  # type: ignore[arg-type]
-    rule = facts if work == "report_facts" else derive
+    rule, fields = (facts, FACTS) if work == "report_facts" else (derive, DERIVED)
+    changed = []
     for row in rows:
         d = rule(row, pauses.get(row["id"], []), policy, calendar)
-        if work == "report_facts":
-            d = {k: d[k] for k in FACTS}
-        if any(row[k] != v for k, v in d.items()):
-            conn.execute("UPDATE tickets SET " + ", ".join(f"{k} = ?" for k in d) + " WHERE id = ?", [*d.values(), row["id"]])
+        if any(row[k] != d[k] for k in fields):
+            changed.append([*(d[k] for k in fields), row["id"]])
+    conn.executemany(f"UPDATE tickets SET {', '.join(f'{k} = ?' for k in fields)} WHERE id = ?", changed)
 
 
 def _baseline(conn: sqlite3.Connection) -> None:
