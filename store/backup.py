@@ -25,11 +25,11 @@ from .db import SQLITE_MAGIC, connect_look, explain
 from .errors import DatabaseFileError
 from .files import FILE_MODE, cannot_write, create_private
 from .i18n import _
+from .migrations import NAMES, SCHEMA_VERSION
 from .repo.audit import AuditReport, Progress, verify_connection
-from .schema import MIGRATIONS, SCHEMA_VERSION
 
 # The schema step from which events carry hashes: older files are checked for integrity only.
-CHAIN_SINCE = next(i for i, (name, _step) in enumerate(MIGRATIONS, start=1) if name.endswith("_audit_chain"))
+CHAIN_SINCE = NAMES.index("0008_audit_chain") + 1
 
 
 @dataclass

@@ -122,10 +122,10 @@ def _rewind(conn: sqlite3.Connection, keep: int) -> None:
     conn.execute("DELETE FROM events WHERE id > ?", (keep,))
     conn.execute("UPDATE audit_head SET event_id = ?, hash = (SELECT hash FROM events WHERE id = ?),"
                  " events = (SELECT COUNT(*) FROM events)", (keep, keep))
-    from store.schema_audit import AUDIT_HEAD_FORWARD, AUDIT_HEAD_KEEP
-    from store.schema_later import EVENTS_NO_DELETE, EVENTS_NO_UPDATE
+    from store.migrations import load
 
-    for sql in (EVENTS_NO_UPDATE, EVENTS_NO_DELETE, AUDIT_HEAD_FORWARD, AUDIT_HEAD_KEEP):
+    chain, whole = load("0008_audit_chain"), load("0015_audit_whole")
+    for sql in (chain.EVENTS_NO_UPDATE, chain.EVENTS_NO_DELETE, whole.AUDIT_HEAD_FORWARD, whole.AUDIT_HEAD_KEEP):
         conn.execute(sql)
 
 
@@ -196,10 +196,10 @@ def _rechain(conn: sqlite3.Connection) -> None:
         prev = h
     conn.execute("DROP TRIGGER audit_head_forward")
     conn.execute("UPDATE audit_head SET hash = ?", (prev,))
-    from store.schema_audit import AUDIT_HEAD_FORWARD
-    from store.schema_later import EVENTS_NO_DELETE, EVENTS_NO_UPDATE
+    from store.migrations import load
 
-    for sql in (EVENTS_NO_UPDATE, EVENTS_NO_DELETE, AUDIT_HEAD_FORWARD):
+    chain, whole = load("0008_audit_chain"), load("0015_audit_whole")
+    for sql in (chain.EVENTS_NO_UPDATE, chain.EVENTS_NO_DELETE, whole.AUDIT_HEAD_FORWARD):
         conn.execute(sql)
 
 
