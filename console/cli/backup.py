@@ -93,7 +93,12 @@ def backup_cmd(obj: Ctx, dest: Path) -> None:
     try:
         if dest.is_dir() or str(dest).endswith("/"):
             stamp = store.now().format("YYYYMMDD[T]HHmmss[Z]")
-            dest = dest / f"{obj.db.stem}-{stamp}.db"
+            named = dest / f"{obj.db.stem}-{stamp}.db"
+            n = 1
+            while named.exists():  # two backups in one second: never replace the earlier one
+                n += 1
+                named = dest / f"{obj.db.stem}-{stamp}-{n}.db"
+            dest = named
         make_parent(dest)
         if dest.resolve() == obj.db.resolve():
             problems_and_exit([], _("{dest} is the database itself; back up to another file").format(dest=dest))
