@@ -151,16 +151,30 @@ class WorkingHours:
             day, minute = day + timedelta(days=1), minute - 1440
         return _micros(datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=self._zone))
 
+    def _skipped(self, day: date, minute: int) -> bool:
+        """Whether the spring change skips this local wall time (it does not
+        exist: the offset after the change is larger than the one before)."""
+        if minute >= 1440:
+            day, minute = day + timedelta(days=1), minute - 1440
+        t = datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=self._zone)
+        return t.utcoffset() < t.replace(fold=1).utcoffset()  # type: ignore[operator]
+
     def is_holiday(self, day: date) -> bool:
         return any(h.covers(day) for h in self.holidays)
 
     def _spans(self, day: date) -> list[tuple[int, int]]:
-        """The windows of the periods that open on ``day``."""
+        """The windows of the periods that open on ``day``. A period wholly
+        inside the skipped hour has none that night (docs/rules.md "Calendar"):
+        its two ends, each read with the offset before the change, would make
+        working time of an hour the wall clock never shows."""
         if self.is_holiday(day):
             return []
-        nxt = day + timedelta(days=1)
-        return [(self._at(day, p.opens), self._at(nxt if p.overnight else day, p.closes))
-                for p in self.week[day.weekday()]]
+        out = []
+        for p in self.week[day.weekday()]:
+            close_day = day + timedelta(days=1) if p.overnight else day
+            if not (self._skipped(day, p.opens) and self._skipped(close_day, p.closes)):
+                out.append((self._at(day, p.opens), self._at(close_day, p.closes)))
+        return out
 
     def _segments(self, ordinal: int) -> tuple[tuple[int, int], ...]:
         """Working time between this local day's midnight and the next, in

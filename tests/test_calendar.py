@@ -6,7 +6,8 @@ store.calendar) is checked against a reference written here that walks the
 timeline minute by minute. The reference reads a local wall time by looking
 it up among the minutes it has walked: a time that occurs twice is its first
 occurrence, one that does not exist is read with the offset in force before
-the gap (RFC 5545 §3.3.5); it never asks zoneinfo to resolve a wall time.
+the gap (RFC 5545 §3.3.5), and a period whose two ends do not exist has no
+working time; it never asks zoneinfo to resolve a wall time.
 """
 
 from __future__ import annotations
@@ -63,6 +64,11 @@ class Reference:
             i = before[-1]
             return i + int((wall - walls[i]).total_seconds() // 60)
 
+        def skipped(day: date, minute: int) -> bool:
+            """A wall time the walk never met: the spring change skips it."""
+            wall = datetime(day.year, day.month, day.day) + timedelta(minutes=minute)
+            return walls[0] < wall < walls[-1] and wall not in first
+
         cal = setting.get("hours") or {}
         if setting["kind"] == "24x7":
             cal = {key: ["00:00-24:00"] for key in DAYS}
@@ -75,9 +81,10 @@ class Reference:
                 continue
             for text in cal.get(DAYS[day.weekday()], []):
                 a, b = (int(x[:2]) * 60 + int(x[3:]) for x in text.split("-"))
-                lo, hi = at(day, a), at(day + timedelta(days=1 if b <= a else 0), b)
-                if lo is None or hi is None:
-                    continue
+                close_day = day + timedelta(days=1 if b <= a else 0)
+                lo, hi = at(day, a), at(close_day, b)
+                if lo is None or hi is None or (skipped(day, a) and skipped(close_day, b)):
+                    continue  # (wholly inside a skipped hour: no working time that night)
                 for i in range(max(lo, 0), min(hi, self.n)):
                     self.working[i] = True
 
@@ -270,6 +277,26 @@ def test_an_opening_in_the_skipped_hour_reads_with_the_winter_offset(tz: str, su
     gap = hours(tz, sun=["02:00-03:00"])
     midnight = pendulum.datetime(sunday.year, sunday.month, sunday.day, tz=tz)
     assert gap.between(midnight, midnight.add(days=1)) == 0
+
+
+@pytest.mark.parametrize(("tz", "sunday", "period", "minutes"), [
+    ("Europe/Berlin", date(2026, 3, 29), "02:00-03:00", 60),  # the skipped hour is 02:00-03:00
+    ("Europe/Berlin", date(2026, 3, 29), "02:10-02:50", 40),
+    ("Europe/Berlin", date(2026, 3, 29), "02:00-02:30", 30),
+    ("America/New_York", date(2026, 3, 8), "02:15-02:45", 30),
+    ("Australia/Lord_Howe", date(2026, 10, 4), "02:05-02:25", 20),  # a half-hour change: 02:00 becomes 02:30
+])
+def test_a_period_wholly_inside_the_skipped_hour_has_no_working_time(
+        tz: str, sunday: date, period: str, minutes: int) -> None:
+    cal = hours(tz, sun=[period])
+    midnight = pendulum.datetime(sunday.year, sunday.month, sunday.day, tz=tz)
+    assert cal.window(sunday) == []
+    assert cal.between(midnight.subtract(days=1), midnight.add(days=2)) == 0
+    # The work waits for the next Sunday, where the period exists.
+    assert local(cal.add(midnight, 60), tz)[:16] == (sunday + timedelta(days=7)).isoformat() + " " + period[:2] + ":" + (
+        f"{int(period[3:5]) + 1:02d}")
+    week_after = midnight.add(days=7)
+    assert cal.between(week_after, week_after.add(days=1)) == minutes * 60
 
 
 @pytest.mark.parametrize(("tz", "sunday", "length_h"), [
