@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 import pendulum
 from pendulum import DateTime
 
+from .i18n import _
+
 ClockName = Literal["response", "onsite", "resolve"]
 CLOCKS: tuple[ClockName, ...] = ("response", "onsite", "resolve")
 SlaState = Literal["ok", "at_risk", "breached"]
@@ -220,7 +222,7 @@ class WorkingHours:
 
     def add(self, start: DateTime, seconds: float) -> DateTime:
         if not any(self.week):
-            raise ValueError("a business-hours calendar needs at least one working day")
+            raise ValueError(_("a business-hours calendar needs at least one working day"))
         t, left = _micros(start), round(seconds * 1_000_000)
         if left < 0:
             return self._back(t, -left)
@@ -232,7 +234,7 @@ class WorkingHours:
                     if left <= hi - begin:  # (<=: work that fills a period ends at its close)
                         return _instant(begin + left)
                     left -= hi - begin
-        raise ValueError("deadline too far in the future")
+        raise ValueError(_("the deadline is more than twenty years away"))
 
     def stretch(self, t: DateTime) -> tuple[DateTime, DateTime]:
         """The working time from ``t`` on without a break: (start, end), and
@@ -251,7 +253,7 @@ class WorkingHours:
                     begin = max(lo, at)
                 end = hi
         if begin is None:
-            raise ValueError("no working time within twenty years")
+            raise ValueError(_("no working time within twenty years"))
         return _instant(begin), _instant(end)
 
     def _back(self, end: int, left: int) -> DateTime:
@@ -266,7 +268,7 @@ class WorkingHours:
                     if left <= top - lo:
                         return _instant(top - left)
                     left -= top - lo
-        raise ValueError("deadline too far in the past")
+        raise ValueError(_("the deadline is more than twenty years back"))
 
 
 class BusinessHours(WorkingHours):
@@ -278,14 +280,6 @@ class BusinessHours(WorkingHours):
                  weekdays: frozenset[int] = frozenset({1, 2, 3, 4, 5}), holidays: tuple[Holiday, ...] = ()) -> None:
         period = Period(opens.hour * 60 + opens.minute, closes.hour * 60 + closes.minute)
         super().__init__(tz, tuple((period,) if d in weekdays else () for d in range(1, 8)), tuple(holidays))
-        object.__setattr__(self, "opens", opens)
-        object.__setattr__(self, "closes", closes)
-        object.__setattr__(self, "weekdays", frozenset(weekdays))
-
-    def _window(self, day: pendulum.Date | date) -> tuple[DateTime, DateTime] | None:
-        """The window that opens on ``day``, or None (closed, a holiday)."""
-        windows = self.window(date(day.year, day.month, day.day))
-        return windows[0] if windows else None
 
 
 @dataclass(frozen=True)
