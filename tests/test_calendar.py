@@ -292,7 +292,11 @@ def test_a_period_wholly_inside_the_skipped_hour_has_no_working_time(
     midnight = pendulum.datetime(sunday.year, sunday.month, sunday.day, tz=tz)
     assert cal.window(sunday) == []
     assert cal.between(midnight.subtract(days=1), midnight.add(days=2)) == 0
-    # The work waits for the next Sunday, where the period exists.
+    # The work waits for the next Sunday, where the period exists, and so does the next opening.
+    next_sunday = sunday + timedelta(days=7)
+    opening = pendulum.datetime(next_sunday.year, next_sunday.month, next_sunday.day, int(period[:2]), int(period[3:5]), tz=tz)
+    assert cal.add(midnight, 0) == opening
+    assert cal.stretch(midnight)[0] == opening
     assert local(cal.add(midnight, 60), tz)[:16] == (sunday + timedelta(days=7)).isoformat() + " " + period[:2] + ":" + (
         f"{int(period[3:5]) + 1:02d}")
     week_after = midnight.add(days=7)

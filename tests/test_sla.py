@@ -449,6 +449,17 @@ def test_pausing_does_not_change_the_state(window_min: int, elapsed: int) -> Non
     assert paused.seconds_left(now.add(hours=5)) == left
 
 
+def test_seconds_left() -> None:
+    assert status(due=at(60)).seconds_left(at(15)) == 2700
+    assert status(due=at(60)).seconds_left(at(61)) == -60
+    assert status(frozen=600.0).seconds_left(at(999)) == 600  # stopped: the same whenever asked
+    assert status(frozen=-60.0).seconds_left(at(999)) == -60
+    # Held exactly at its deadline: nothing left (not a second), and breached.
+    held = clock_statuses(BASE, Policy(60, 60, 60), {}, [Pause(at(60))])[0]
+    assert (held.due, held.frozen_left_s, held.seconds_left(at(999)), held.state(at(999))) == (None, 0.0, 0.0, "breached")
+    assert status(frozen=None).seconds_left(at(0)) == 0.0
+
+
 def test_clock_statuses_and_met_on_time() -> None:
     policy = DEFAULT_POLICY[1]  # 15 / 60 / 240 minutes
     statuses = clock_statuses(BASE, policy, {"response": at(10), "onsite": at(70)})
