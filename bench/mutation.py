@@ -72,6 +72,9 @@ def prepare(work: Path, module: str, tests: tuple[str, ...]) -> None:
         "pytest_add_cli_args_test_selection =",
         *(f"    {t}" for t in tests),
         "use_git_change_detection = false",
+        # A mutant that loops is stopped after 5 × its tests' CPU time (mutmut's default 15 lets
+        # one hypothesis-heavy mutant run for a quarter of an hour).
+        "timeout_multiplier = 5",
     ]
     (work / "setup.cfg").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
