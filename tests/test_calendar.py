@@ -12,7 +12,6 @@ working time; it never asks zoneinfo to resolve a wall time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,7 +39,6 @@ from store.calendar import (
     weekday_index,
 )
 from store.errors import RuleViolation
-from store.i18n import LOCALE_DIR, set_language
 from store.sla import AlwaysOpen, BusinessHours, Period, WorkingHours, deadline
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -53,13 +51,6 @@ NEAR_CHANGES = [
 ]
 SPAN_DAYS = 12  # the reference walks this many days from one before the base date
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-@pytest.fixture
-def chinese() -> Iterator[None]:
-    set_language("zh_Hans", localedir=LOCALE_DIR)
-    yield
-    set_language("en", localedir=LOCALE_DIR)
 
 
 # ------------------------------------------------------- reference model

@@ -7,11 +7,9 @@ the first one that is not zero."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pendulum
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pendulum import DateTime
@@ -27,19 +25,11 @@ from store.countdown import (
     row_clock,
     state_label,
 )
-from store.i18n import LOCALE_DIR, set_language
 from store.models import QueueRow
 from store.sla import ClockStatus
 
 NOW = pendulum.datetime(2026, 11, 25, 9, 0, tz="UTC")
 TS = NOW.timestamp()
-
-
-@pytest.fixture
-def chinese() -> Iterator[None]:
-    set_language("zh_Hans", localedir=LOCALE_DIR)
-    yield
-    set_language("en", localedir=LOCALE_DIR)
 
 
 # ------------------------------------------------------------------ labels

@@ -4,14 +4,12 @@ every label, in English and in Chinese."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pendulum
 import pytest
 
 from store.errors import RuleViolation, StaleTicket
-from store.i18n import LOCALE_DIR, set_language
 from store.improve import (
     COMPLAINT_STATES,
     COMPLAINT_STEPS,
@@ -41,13 +39,6 @@ from store.improve import (
 )
 
 T0 = pendulum.datetime(2026, 11, 25, 9, 0, tz="UTC")
-
-
-@pytest.fixture
-def chinese() -> Iterator[None]:
-    set_language("zh_Hans", localedir=LOCALE_DIR)
-    yield
-    set_language("en", localedir=LOCALE_DIR)
 
 
 def refused(call: Any, *args: Any) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from itertools import permutations
 from typing import Any
 
@@ -10,7 +10,6 @@ import pendulum
 import pytest
 
 from store import RuleViolation
-from store.i18n import LOCALE_DIR, set_language
 from store.models import Technician
 from store.rules import (
     ACTIVE_STATUSES,
@@ -49,13 +48,6 @@ def refused(call: Callable[..., None], *args: Any) -> RuleViolation:
 def test_status_sets() -> None:
     assert set(ACTIVE_STATUSES) < set(OPEN_STATUSES) < set(STATUSES)
     assert set(OPEN_STATUSES) - set(ACTIVE_STATUSES) == {"resolved"}
-
-
-@pytest.fixture
-def chinese() -> Iterator[None]:
-    set_language("zh_Hans", localedir=LOCALE_DIR)
-    yield
-    set_language("en", localedir=LOCALE_DIR)
 
 
 # Every status as shown. In English most labels equal the status itself, so a

@@ -3,14 +3,11 @@ times a step refuses."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pendulum
 import pytest
 from pendulum import DateTime
 
 from store.errors import ValidationFailed
-from store.i18n import LOCALE_DIR, set_language
 from store.stated import FIELD, check_stated, parse_stated
 
 TZ = "Asia/Shanghai"  # UTC+8, no clock changes
@@ -26,13 +23,6 @@ def refused(call: object, *args: object) -> str:
         call(*args)  # type: ignore[operator]
     assert list(info.value.errors) == [FIELD] == ["at"]
     return info.value.errors[FIELD]
-
-
-@pytest.fixture
-def chinese() -> Iterator[None]:
-    set_language("zh_Hans", localedir=LOCALE_DIR)
-    yield
-    set_language("en", localedir=LOCALE_DIR)
 
 
 # ------------------------------------------------------------------ parsing
