@@ -147,18 +147,20 @@ class WorkingHours:
     def _zone(self) -> ZoneInfo:
         return ZoneInfo(self.tz)  # (zoneinfo caches zones by name)
 
-    def _at(self, day: date, minute: int) -> int:
-        """Microseconds since the epoch of a local wall time (fold=0, see above)."""
+    def _local(self, day: date, minute: int) -> datetime:
+        """A local wall time (fold=0, see above); minute 1440 is the next midnight."""
         if minute >= 1440:
             day, minute = day + timedelta(days=1), minute - 1440
-        return _micros(datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=self._zone))
+        return datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=self._zone)
+
+    def _at(self, day: date, minute: int) -> int:
+        """Microseconds since the epoch of a local wall time."""
+        return _micros(self._local(day, minute))
 
     def _skipped(self, day: date, minute: int) -> bool:
         """Whether the spring change skips this local wall time (it does not
         exist: the offset after the change is larger than the one before)."""
-        if minute >= 1440:
-            day, minute = day + timedelta(days=1), minute - 1440
-        t = datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=self._zone)
+        t = self._local(day, minute)
         return t.utcoffset() < t.replace(fold=1).utcoffset()  # type: ignore[operator]
 
     def is_holiday(self, day: date) -> bool:
