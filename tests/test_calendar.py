@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from pendulum import DateTime
 
 from store.calendar import (
+    CalendarSetting,
     calendar_from,
     check_calendar,
     day_names,
@@ -467,6 +468,7 @@ BAD = [
     ([1, 2], "calendar must be a JSON object, e.g. " + ONE_WINDOW),
     ({"kind": "shifts"}, "calendar kind must be 24x7 or business, not shifts"),
     ({"kind": 7}, "calendar kind must be 24x7 or business, not 7"),
+    ({"kind": ["班"]}, 'calendar kind must be 24x7 or business, not ["班"]'),
     ({"kind": "business", "open": "08:00", "days": 1},
      "calendar has unknown fields days, open; use kind, opens, closes, weekdays, hours, holidays"),
     ({"kind": "business", "opens": "25:00"}, 'calendar opens must be a time like 08:30, not "25:00"'),
@@ -643,3 +645,24 @@ def test_edits_keep_the_rest() -> None:
     # A 24x7 calendar edited on one day becomes 24-hour days but that one.
     sunday_off = parse_calendar({"kind": "24x7"}).with_day(6, ())
     assert sunday_off.to_json() == {"kind": "business", "hours": {key: ["00:00-24:00"] for key in DAYS[:6]}}
+
+
+def test_edits_by_the_whole_setting() -> None:
+    christmas, new_year = parse_holiday("2026-12-25"), parse_holiday("--01-01")
+    setting = parse_calendar({"kind": "business", "opens": "08:30", "closes": "17:30", "holidays": ["2026-12-25"]})
+    assert setting.simple is True
+    sat = setting.with_day(5, (Period(540, 780),))
+    assert sat == CalendarSetting("business", (*setting.week[:5], (Period(540, 780),), ()), (christmas,), simple=False)
+    # Adding keeps the others (yearly first); adding the same dates renames; removing keeps the rest.
+    both = setting.with_holiday(new_year)
+    assert both.holidays == (new_year, christmas)
+    renamed = both.with_holiday(parse_holiday({"date": "2026-12-25", "name": "Christmas"}))
+    assert [h.name for h in renamed.holidays] == ["", "Christmas"]
+    assert both.without_holiday(christmas) == CalendarSetting("business", setting.week, (new_year,), simple=True)
+    with pytest.raises(RuleViolation) as info:
+        both.without_holiday(parse_holiday("2026-12-24..2026-12-26"))
+    assert str(info.value) == "There is no holiday 2026-12-24..2026-12-26 in the calendar"
+    # The calendars a setting builds.
+    assert parse_calendar({"holidays": ["2026-12-25"]}).calendar("UTC") == WorkingHours(
+        "UTC", ((Period(0, 1440),),) * 7, (christmas,))
+    assert setting.calendar("UTC") == WorkingHours("UTC", setting.week, (christmas,))
