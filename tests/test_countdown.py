@@ -141,6 +141,7 @@ def test_a_stopped_clock() -> None:
     assert row_clock(row(frozen_left_s=120 * 86400 + 4 * 3600.0, window_s=10**8), TS) == ("=120d", "at_risk")
     # A row without its window is judged on a window of 0: any time left is ok.
     assert row_clock(row(frozen_left_s=60.0, window_s=None), TS) == ("=1m00s", "ok")
+    assert row_clock(row(frozen_left_s=0.2, window_s=None), TS) == ("=0s", "ok")
 
 
 def test_no_clock_left() -> None:
