@@ -5,6 +5,7 @@ Run by hand, never in CI (bench/README.md "Mutation scores"):
     .venv/bin/pip install mutmut          # into the venv only: not a project dependency
     .venv/bin/python bench/mutation.py sla
     .venv/bin/python bench/mutation.py rules --tests tests/test_rules.py   # another test set
+    .venv/bin/python bench/mutation.py rules --score-only   # count the last run again
 
 mutmut works in a copy of the project under bench/out/mutmut/<module>/ (git ignores
 bench/out/), with one worker (``--max-children 1``: the machine is shared). The
@@ -25,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 EQUIVALENT = ROOT / "bench" / "equivalent_mutants.txt"
+KILLED = {1, 3}
+TIMEOUT = {36, -24, 24, 152, 255}
 
 # Each module's own topic: the unit test files that state its rules.
 TOPIC_TESTS: dict[str, tuple[str, ...]] = {
@@ -79,7 +82,7 @@ def prepare(work: Path, module: str, tests: tuple[str, ...]) -> None:
     (work / "setup.cfg").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def run(module: str, tests: tuple[str, ...]) -> int:
+def run(module: str, tests: tuple[str, ...], score_only: bool = False) -> int:
     missing = [t for t in tests if not (ROOT / t).exists()]
     if missing:
         print(f"mutation: no such test file: {', '.join(missing)}", file=sys.stderr)
@@ -89,19 +92,24 @@ def run(module: str, tests: tuple[str, ...]) -> int:
         print("mutation: mutmut is not installed in this venv (.venv/bin/pip install mutmut)", file=sys.stderr)
         return 2
     work = ROOT / "bench" / "out" / "mutmut" / module
-    prepare(work, module, tests)
-    log = work / "mutmut.log"
-    print(f"mutmut run --max-children 1 in {work} (output in {log.name}) ...", flush=True)
-    with log.open("w", encoding="utf-8") as out:
-        subprocess.run([str(mutmut), "run", "--max-children", "1"], cwd=work, stdout=out, stderr=subprocess.STDOUT, check=False)
+    if not score_only:
+        prepare(work, module, tests)
+        log = work / "mutmut.log"
+        print(f"mutmut run --max-children 1 in {work} (output in {log.name}) ...", flush=True)
+        with log.open("w", encoding="utf-8") as out:
+            subprocess.run([str(mutmut), "run", "--max-children", "1"], cwd=work, stdout=out, stderr=subprocess.STDOUT,
+                           check=False)
     meta = json.loads((work / "mutants" / "store" / f"{module}.py.meta").read_text(encoding="utf-8"))
     codes: dict[str, int | None] = meta["exit_code_by_key"]
     equivalent = equivalent_names(module)
     stale = sorted(set(equivalent) - set(codes))
-    killed = [n for n, c in codes.items() if c == 1]
-    survived = [n for n, c in codes.items() if c != 1 and n not in equivalent]
-    excluded = [n for n in equivalent if n in codes and codes[n] != 1]
-    caught_anyway = [n for n in equivalent if codes.get(n) == 1]
+    # mutmut's exit codes (mutmut/stats.py): a failed test kills; a mutant that makes
+    # the tests run out of CPU time is caught too (counted as killed, shown apart).
+    timed_out = [n for n, c in codes.items() if c in TIMEOUT]
+    killed = [n for n, c in codes.items() if c in KILLED or c in TIMEOUT]
+    survived = [n for n in codes if n not in killed and n not in equivalent]
+    excluded = [n for n in equivalent if n in codes and n not in killed]
+    caught_anyway = [n for n in equivalent if n in killed]
     with (work / "survivors.diff").open("w", encoding="utf-8") as out:
         for name in sorted(survived, key=_natural):
             diff = subprocess.run([str(mutmut), "show", name], cwd=work, capture_output=True, text=True).stdout
@@ -109,7 +117,7 @@ def run(module: str, tests: tuple[str, ...]) -> int:
     counted = len(codes) - len(excluded)
     score = 100.0 * len(killed) / counted if counted else 100.0
     print(f"store/{module}.py with {' '.join(tests)}")
-    print(f"mutants {len(codes)}, killed {len(killed)}, survived {len(survived)}, "
+    print(f"mutants {len(codes)}, killed {len(killed)} ({len(timed_out)} by timeout), survived {len(survived)}, "
           f"equivalent excluded {len(excluded)}: score {score:.1f} %")
     if survived:
         print(f"survivors: {work / 'survivors.diff'}")
@@ -129,8 +137,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("module", choices=sorted(TOPIC_TESTS))
     parser.add_argument("--tests", nargs="+", help="test files instead of the module's topic")
+    parser.add_argument("--score-only", action="store_true",
+                        help="count the last run again (after editing bench/equivalent_mutants.txt), without running mutmut")
     args = parser.parse_args()
-    return run(args.module, tuple(args.tests) if args.tests else TOPIC_TESTS[args.module])
+    return run(args.module, tuple(args.tests) if args.tests else TOPIC_TESTS[args.module], args.score_only)
 
 
 if __name__ == "__main__":

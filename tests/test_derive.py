@@ -220,3 +220,46 @@ def test_active_seconds_and_ran_out_directly() -> None:
     assert ran_out(at(0), 1800, [Pause(at(30))], AlwaysOpen()) == at(30)  # held at the deadline: it had run out
     assert ran_out(at(0), 1800, [Pause(at(29))], AlwaysOpen()) is None
     assert ran_out(at(0), 1800, [Pause(at(-20), at(-10))], AlwaysOpen()) == at(30)  # ended before the report
+
+
+def test_facts_of_instants_or_text_alike() -> None:
+    """The row may hold instants (a write in progress) or stored text, in any
+    ISO form; whole seconds count on both paths."""
+    reported = BASE.add(seconds=37)
+    times = {"reported_at": reported, "first_response_at": reported.add(minutes=29, seconds=59),
+             "arrived_at": reported.add(minutes=121)}
+    as_instants = {"id": 1, "status": "onsite", "priority": 2, **times}
+    as_text = {**as_instants, **{k: to_db(v) for k, v in times.items()}}
+    basic = {**as_text, "reported_at": "20261125T170037+0800"}  # 20 characters, not our own form
+    for calendar, pauses in ((AlwaysOpen(), []), (ROUND_THE_CLOCK, []), (AlwaysOpen(), [Pause(at(300), at(301))])):
+        expected = facts(as_text, pauses, POLICY, calendar)
+        assert facts(as_instants, pauses, POLICY, calendar) == expected
+        assert facts(basic, pauses, POLICY, calendar) == expected
+        assert (expected["f_response_s"], expected["f_response_ok"]) == (1799.0, 1)
+        assert (expected["f_onsite_s"], expected["f_onsite_ok"]) == (7260.0, 0)
+        assert expected["f_resolve_late"] == ("2026-11-25T17:01:37Z" if pauses else "2026-11-25T17:00:37Z")
+
+
+def test_met_at_the_deadline_is_on_time_on_both_paths() -> None:
+    for calendar in (AlwaysOpen(), ROUND_THE_CLOCK):
+        on_time = facts(ticket(first_response_at=30), [], POLICY, calendar)
+        assert (on_time["f_response_s"], on_time["f_response_ok"]) == (1800.0, 1)
+        late = facts({**ticket(), "first_response_at": to_db(at(30).add(seconds=1))}, [], POLICY, calendar)
+        assert (late["f_response_s"], late["f_response_ok"]) == (1801.0, 0)
+        # Logged before the report (a stated time): it took nothing.
+        early = facts(ticket(first_response_at=-5), [], POLICY, calendar)
+        assert (early["f_response_s"], early["f_response_ok"]) == (0.0, 1)
+
+
+def test_derive_uses_the_holds_and_the_calendar_it_is_given() -> None:
+    bh = BusinessHours(tz="UTC")  # Mon–Fri 08:30–17:30
+    fri = pendulum.datetime(2026, 11, 27, 17, 0)
+    row = {"id": 3, "status": "assigned", "priority": 3, "reported_at": to_db(fri)}
+    out = derive(row, [], POLICY, bh)
+    # P3 response: 30 working minutes on Friday, 30 on Monday.
+    assert (out["due_at"], out["risk_at"]) == ("2026-11-30T09:00:00Z", "2026-11-30T08:45:00Z")
+    assert out["f_response_late"] == "2026-11-30T09:00:00Z"
+    held = derive(row, [Pause(fri.add(minutes=10), pendulum.datetime(2026, 11, 30, 9, 0))], POLICY, bh)
+    assert held["due_at"] == "2026-11-30T09:50:00Z" and held["f_response_late"] == "2026-11-30T09:50:00Z"
+    assert {k: held[k] for k in FACTS} == facts(row, [Pause(fri.add(minutes=10), pendulum.datetime(2026, 11, 30, 9, 0))],
+                                              POLICY, bh)
