@@ -242,6 +242,7 @@ def test_month_bounds() -> None:
     for bad in ("2026-13", "2026/11", "november", "2026-11-05"):
         assert refused(month_bounds, bad) == f"A month is written YYYY-MM, e.g. 2026-11, not {bad}"
     assert refused(month_bounds, "20\x1b[2J26") == "A month is written YYYY-MM, e.g. 2026-11, not 20[2J26"
+    assert refused(month_bounds, "2026\n11") == "A month is written YYYY-MM, e.g. 2026-11, not 2026 11"  # one line
 
 
 def test_a_stale_record_says_who_and_when() -> None:
