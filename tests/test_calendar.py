@@ -473,6 +473,7 @@ BAD = [
      "calendar has unknown fields days, open; use kind, opens, closes, weekdays, hours, holidays"),
     ({"kind": "business", "opens": "25:00"}, 'calendar opens must be a time like 08:30, not "25:00"'),
     ({"kind": "business", "opens": 830}, "calendar opens must be a time like 08:30, not 830"),
+    ({"kind": "business", "opens": "八点"}, 'calendar opens must be a time like 08:30, not "八点"'),
     ({"kind": "business", "closes": "24:30"}, 'calendar closes must be a time like 08:30, not "24:30"'),
     ({"kind": "business", "opens": "24:00"}, 'calendar opens must be a time like 08:30, not "24:00"'),
     ({"kind": "business", "opens": "08:60"}, 'calendar opens must be a time like 08:30, not "08:60"'),
@@ -507,6 +508,9 @@ BAD = [
      "calendar takes hours or opens/closes/weekdays, not both (opens, weekdays)"),
     ({"kind": "24x7", "opens": "08:00", "hours": {}}, "a 24x7 calendar has no hours, opens; use kind business for opening hours"),
     ({"opens": "08:00"}, "a 24x7 calendar has no opens; use kind business for opening hours"),
+    ({"closes": "17:00", "weekdays": [1]}, "a 24x7 calendar has no closes, weekdays; use kind business for opening hours"),
+    ({"kind": "business", "hours": {"mon": ["08:00-12:00"]}, "closes": "12:00"},
+     "calendar takes hours or opens/closes/weekdays, not both (closes)"),
     ({"kind": "business", "holidays": "2026-12-25"}, "calendar holidays must be a list of at most 1000 dates"),
     ({"kind": "business", "holidays": ["2026-12-25"] * 1001}, "calendar holidays must be a list of at most 1000 dates"),
     ({"kind": "business", "holidays": ["2026-02-30"]}, "calendar holiday 2026-02-30" + NOT_A_DATE),
@@ -621,6 +625,11 @@ def test_open_now() -> None:
     nights = calendar_from({"kind": "business", "hours": {"wed": ["18:30-07:30"]}}, SHANGHAI)
     assert open_now(nights, wed.replace(hour=20), SHANGHAI) == "open until Thu 2026-11-26 07:30"
     assert open_now(AlwaysOpen(), wed, SHANGHAI) == "open round the clock"
+    # After lunch, in 24-hour time; and "today" is the site's day, not UTC's (Shanghai's morning is UTC's evening before).
+    lunch = calendar_from({"kind": "business", "hours": {"wed": ["07:00-12:00", "13:00-17:30"]}}, SHANGHAI)
+    assert open_now(lunch, wed.replace(hour=12, minute=30), SHANGHAI) == "closed until 13:00"
+    assert open_now(lunch, wed.replace(hour=6), SHANGHAI) == "closed until 07:00"
+    assert open_now(lunch, wed.replace(hour=7, minute=30), SHANGHAI) == "open until 12:00"
 
 
 def test_open_now_in_chinese(chinese: None) -> None:
@@ -651,6 +660,7 @@ def test_edits_by_the_whole_setting() -> None:
     christmas, new_year = parse_holiday("2026-12-25"), parse_holiday("--01-01")
     setting = parse_calendar({"kind": "business", "opens": "08:30", "closes": "17:30", "holidays": ["2026-12-25"]})
     assert setting.simple is True
+    assert len(parse_calendar({"kind": "business", "hours": {"sun": ["08:00-12:00"]}}).week) == 7
     sat = setting.with_day(5, (Period(540, 780),))
     assert sat == CalendarSetting("business", (*setting.week[:5], (Period(540, 780),), ()), (christmas,), simple=False)
     # Adding keeps the others (yearly first); adding the same dates renames; removing keeps the rest.
