@@ -9,6 +9,7 @@ working hours) over date ranges that cross the DST changes.
 from __future__ import annotations
 
 import itertools
+import time as time_module
 from datetime import date, datetime, time, timedelta
 
 import pendulum
@@ -556,6 +557,48 @@ def test_stretch_is_the_working_time_from_now_without_a_break() -> None:
     nights = WorkingHours("UTC", ((Period(1080, 480),), (Period(480, 720),), (), (), (), (), ()))
     assert nights.stretch(_utc(2026, 11, 23, 12, 0)) == (_utc(2026, 11, 23, 18, 0), _utc(2026, 11, 24, 12, 0))
     assert nights.stretch(_utc(2026, 11, 24, 2, 0)) == (_utc(2026, 11, 24, 2, 0), _utc(2026, 11, 24, 12, 0))
+
+
+
+def test_business_hours_is_the_week_of_its_one_window() -> None:
+    # The calendar of earlier versions is a week like any other: seven days, Monday first.
+    assert BusinessHours(tz="UTC").week == ((Period(510, 1050),),) * 5 + ((), ())
+    weekend_nights = BusinessHours(tz="Asia/Shanghai", opens=time(22, 0), closes=time(6, 0), weekdays=frozenset({6, 7}))
+    assert weekend_nights.week == ((),) * 5 + ((Period(1320, 360),),) * 2
+    assert weekend_nights.tz == "Asia/Shanghai"
+
+
+@pytest.fixture
+def machine_zone(monkeypatch: pytest.MonkeyPatch):
+    """Set the machine's own zone (TZ) for one test; put it back after."""
+    def set_zone(name: str) -> None:
+        monkeypatch.setenv("TZ", name)
+        time_module.tzset()
+    yield set_zone
+    monkeypatch.undo()
+    time_module.tzset()
+
+
+def test_the_site_day_counts_not_the_machine_day(machine_zone) -> None:
+    # The server may run 26 hours behind the site: at 01:00 on Thursday in Kiritimati
+    # (UTC+14) the machine's clock (UTC-12) still reads Tuesday 23:00.
+    machine_zone("Etc/GMT+12")
+    cal = WorkingHours("Pacific/Kiritimati", ((Period(0, 1440),),) * 7)
+    wed_2300 = pendulum.datetime(2026, 11, 25, 23, 0, tz="Pacific/Kiritimati")
+    thu_0100 = pendulum.datetime(2026, 11, 26, 1, 0, tz="Pacific/Kiritimati")
+    assert cal.between(wed_2300, thu_0100) == 7200
+    assert cal.add(thu_0100, -7200) == wed_2300
+    assert cal.add(wed_2300, 7200) == thu_0100
+
+
+def test_working_time_is_exact_to_the_microsecond_on_any_date() -> None:
+    # Instants are counted in whole microseconds: past 2255 (2**53 µs) a float count would drop them.
+    cal = WorkingHours("UTC", ((Period(0, 1440),),) * 7)
+    t = pendulum.datetime(2300, 1, 1, 12, 0, 0)
+    for us in range(4):
+        a = t.add(microseconds=us)
+        assert cal.between(a, a.add(microseconds=1)) == 1e-6
+        assert cal.add(a, 1e-6) == a.add(microseconds=1)
 
 
 # ------------------------------------------------ the twenty-year limits
