@@ -559,6 +559,13 @@ def test_stretch_is_the_working_time_from_now_without_a_break() -> None:
     assert nights.stretch(_utc(2026, 11, 24, 2, 0)) == (_utc(2026, 11, 24, 2, 0), _utc(2026, 11, 24, 12, 0))
 
 
+def test_stretch_stops_at_the_first_break() -> None:
+    # It looks at the days it spans (and the one before, for a night shift), not twenty years of them.
+    bh = BusinessHours(tz="UTC")
+    assert bh.stretch(_utc(2026, 11, 25, 10, 0)) == (_utc(2026, 11, 25, 10, 0), _utc(2026, 11, 25, 17, 30))
+    assert sorted(date.fromordinal(d) for d in bh._days) == [date(2026, 11, d) for d in (24, 25, 26)]
+
+
 
 def test_business_hours_is_the_week_of_its_one_window() -> None:
     # The calendar of earlier versions is a week like any other: seven days, Monday first.
