@@ -183,3 +183,5 @@ def test_calendar(run: Any) -> None:
 def test_data_export(run: Any) -> None:
     rows = run("export", "tickets", "--from", "2026-11-01", "--to", "2026-11-25")
     assert rows and all(ISO_TIME.match(r["reported_at"]) and isinstance(r["priority"], int) for r in rows)
+    fees = every(rows, "fee")  # a number, as in 'ticket N' (the CSV keeps its text, "280.00")
+    assert any(isinstance(f, float) for f in fees) and all(f is None or isinstance(f, float) for f in fees)

@@ -64,7 +64,7 @@ def test_the_ticket_export_and_sheet_have_the_fee_and_sign_off(store: Store, tmp
     buf = io.StringIO()
     export_tickets(store, date(2026, 10, 1), date(2026, 11, 1), "json", buf)
     two = next(t for t in json.loads(buf.getvalue()) if t["id"] == 2)
-    assert (two["signoff"], two["fee"]) == ("Ms Wang", "6800.50")
+    assert (two["signoff"], two["fee"]) == ("Ms Wang", 6800.5)  # JSON carries a number (issue 23)
     out = tmp_path / "m.xlsx"
     write_month(store, "2026-10", out)
     ws = openpyxl.load_workbook(out)["Tickets"]

@@ -11,12 +11,13 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from conftest import MutableClock
 from console_helpers import app_for, burst, settle, until
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from console.cli import cli
 from console.screens.sign_in import SignInScreen
@@ -336,6 +337,31 @@ async def test_pins_typed_in_one_burst_are_each_tried_in_order(desk: Store, stor
         await settle(pilot)
     assert desk.actor == "alice"  # alice comes before bob (by name)
     assert [e.action for e in pin_events(store)] == ["sign_in.failed", "sign_in.failed", "sign_in.ok"]
+
+
+async def test_an_enter_that_arrives_after_the_right_pin_tries_nothing(
+        desk: Store, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a loaded machine the burst's last Enter can reach the screen after the
+    right PIN's answer, while the screen is being closed (seen: a fourth try,
+    counted against alice after she had signed in). It is dropped as well."""
+    store.set_pin("alice", PIN)
+    real = SignInScreen.dismiss
+
+    def late_enter(screen: SignInScreen, result: str | None = None) -> Any:
+        pin = screen.query_one("#pin", Input)
+        pin.value = "333333"
+        screen.post_message(Input.Submitted(pin, "333333"))  # queued before the screen goes
+        return real(screen, result)
+
+    monkeypatch.setattr(SignInScreen, "dismiss", late_enter)
+    app = app_for(desk)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, SignInScreen))
+        await burst(pilot, "enter", *WRONG, "enter", *PIN, "enter")
+        await until(pilot, lambda: not isinstance(app.screen, SignInScreen))
+        await settle(pilot)
+    assert desk.actor == "alice"
+    assert [e.action for e in pin_events(store)] == ["sign_in.failed", "sign_in.ok"]
 
 
 def test_a_try_from_another_console_meanwhile_is_never_lost(

@@ -1,7 +1,8 @@
 """SLA windows are whole minutes from 1 to a year, response ≤ on site ≤
 resolved, wherever they are set (`dispatch sla set`, the policy screen, the
 store), and a stored policy that is not (written by hand with sqlite3) is one
-line from `check` and from opening the file, naming the command that mends it.
+line from `check` and from opening the file, naming the command that mends it;
+once mended the file works again and `check` goes on naming the hand edit.
 
 Before: `sla set 1 10 50 99999999999999` was taken and every later write
 said "internal error (OverflowError)"; negative minutes passed `check`."""
@@ -108,11 +109,18 @@ def test_a_damaged_stored_policy_is_one_line_and_mended_with_sla_set(store: Stor
             Store(db_path, actor="ann", read_only=read_only)
     code, out = sla_set(db_path, "2", "30", "120", "480")
     assert code == 0, out
-    got = CliRunner().invoke(cli, ["--db", str(db_path), "check"])
-    assert got.exit_code == 0, got.output
+    for args in (["queue"], ["sla", "show"]):  # the file works again
+        got = CliRunner().invoke(cli, ["--db", str(db_path), *args])
+        assert got.exit_code == 0, (args, got.output)
     s = Store(db_path, actor="ann")
     assert s.policy()[2] == DEFAULT_POLICY[2]
+    make_ticket(s, priority=2)  # and takes writes
     s.close_db()
+    # The hand edit itself stays in the record: check names it (README "A
+    # history nobody can quietly rewrite"), no longer as a damaged setting.
+    got = CliRunner().invoke(cli, ["--db", str(db_path), "check"])
+    assert got.exit_code == 2 and "sla_policy row 2 is not as a new file starts" in got.output, got.output
+    assert "damaged setting" not in got.output and "internal error" not in got.output, got.output
 
 
 def test_two_damaged_priorities_are_mended_one_after_the_other(store: Store, db_path: Path) -> None:
@@ -128,8 +136,11 @@ def test_two_damaged_priorities_are_mended_one_after_the_other(store: Store, db_
     assert got.exit_code == 2 and "P3" in got.output and "dispatch sla set 3" in got.output, got.output
     code, out = sla_set(db_path, "3", "90", "240", "1440")
     assert code == 0, out
+    # Both mended: check names the two hand edits (the record keeps them), nothing
+    # damaged any more and no recompute left pending.
     got = CliRunner().invoke(cli, ["--db", str(db_path), "check"])
-    assert got.exit_code == 0 and "recompute" not in got.output, got.output
+    assert got.exit_code == 2 and "recompute" not in got.output and "damaged setting" not in got.output, got.output
+    assert "sla_policy row 2 is not" in got.output and "sla_policy row 3 is not" in got.output, got.output
     s = Store(db_path, actor="ann")
     rows = {r.id: r for r in s.queue(QueueFilter(), 0, 10)}
     for p, minutes in ((2, 45), (3, 90)):

@@ -56,6 +56,7 @@ class SignInScreen(ModalScreen[str | None]):
         self.people: list[User] = []
         self.checking = False  # a try is running in a worker
         self.tries: deque[tuple[User, str]] = deque()  # typed while one ran: checked in order
+        self.signed_in = False  # the right PIN came: what was typed after it is dropped
 
     @property
     def store(self):  # type: ignore[no-untyped-def]
@@ -95,6 +96,9 @@ class SignInScreen(ModalScreen[str | None]):
     @on(Input.Submitted, "#pin")
     def _submitted(self) -> None:
         pin = self.query_one("#pin", Input)
+        if self.signed_in:  # an Enter of the same burst, handled after the right PIN's answer
+            pin.value = ""
+            return
         user = self.chosen()
         if user is None:
             self.say(_("Pick your name first."))
@@ -129,6 +133,7 @@ class SignInScreen(ModalScreen[str | None]):
     def _answer(self, user: User, outcome: PinOutcome | None, error: str) -> None:
         self.checking = False
         if outcome is not None and outcome.ok:
+            self.signed_in = True
             self.tries.clear()
             self.dismiss(user.login)
             return

@@ -165,17 +165,18 @@ SQL = {"tickets": (TICKETS, TICKETS_COUNT), "technicians": (TECHNICIANS, TECHNIC
        "evaluations": (EVALUATIONS, EVALUATIONS_COUNT), "items": (ITEMS, ITEMS_COUNT)}
 
 
-def fee_text(cents: int | None) -> str | None:
-    """A fee as the data exports give it: the exact amount, two decimals, no
-    symbol or grouping, so a script or a spreadsheet reads it as a number ("6800.50")."""
-    return None if cents is None else f"{Decimal(cents) / 100:.2f}"
+def fee_amount(cents: int | None) -> Decimal | None:
+    """A fee as the data exports give it: the exact amount with two decimals
+    (680050 -> Decimal("6800.50")): CSV writes its text ("6800.50", no symbol
+    or grouping), JSON a number (6800.5), as for every typed value."""
+    return None if cents is None else Decimal(cents).scaleb(-2)
 
 
 def finish(kind: str, d: dict[str, Any]) -> dict[str, Any]:
     """A row as the exports give it: flags as booleans, the technicians' means worked out."""
     d.pop("ord", None)
     if kind == "tickets":
-        d["fee"] = fee_text(d.pop("fee_cents", None))
+        d["fee"] = fee_amount(d.pop("fee_cents", None))
     for k in FLAGS & d.keys():
         if d[k] is not None:
             d[k] = bool(d[k])

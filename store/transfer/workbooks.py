@@ -27,6 +27,7 @@ import unicodedata
 from calendar import timegm
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -91,9 +92,9 @@ class Sheet:
             elif kind == "number":
                 ws.write_number(row, col, v)
                 width = len(str(v))
-            elif kind == "money":  # exact text from the store ("6800.50"): a number shown as money
+            elif kind == "money":  # the exact amount from the store (Decimal("6800.50")): a number shown as money
                 ws.write_number(row, col, float(v), self.f["money"])
-                width = len(v) + 4
+                width = len(str(v)) + 4
             else:
                 text = v if kind == "code" else clean(str(v))
                 ws.write_string(row, col, text, self.f["wrap"] if "\n" in text else None)
@@ -444,6 +445,13 @@ def _csv_cell(value: Any) -> Any:
     return inert(value)
 
 
+def _json_number(value: Any) -> float:
+    """An amount (Decimal) as a JSON number: JSON carries typed values (issue 23)."""
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
 def export_data(store: Any, kind: str, f: ExportFilter, fmt: str, out: IO[str],
                 progress: Progress | None = None) -> int:
     """One export kind (store/repo/export_rows.py) under filter ``f`` as CSV
@@ -468,7 +476,7 @@ def export_data(store: Any, kind: str, f: ExportFilter, fmt: str, out: IO[str],
             if writer:
                 writer.writerow([_csv_cell(r[k]) for k in columns])
             else:
-                out.write(("," if n else "") + "\n" + json.dumps(r, ensure_ascii=False))
+                out.write(("," if n else "") + "\n" + json.dumps(r, ensure_ascii=False, default=_json_number))
             n += 1
         if progress:
             progress(kind, n, max(n, total))
