@@ -34,6 +34,7 @@ from store.text import clean
 from ..format import pad
 from ..i18n import N_, _
 from ..widgets.footer import Footer
+from ..widgets.form import Draft, KeepsDrafts
 
 
 class CalendarList(OptionList):
@@ -43,7 +44,7 @@ class CalendarList(OptionList):
     ]
 
 
-class CalendarScreen(Screen[None]):
+class CalendarScreen(KeepsDrafts, Screen[None]):
     """Week on top (Enter or e edits the highlighted day), holidays below
     (a adds one, d removes the highlighted one); Esc goes back."""
 
@@ -140,6 +141,17 @@ class CalendarScreen(Screen[None]):
         self.add_class("-editing")
         edit.focus()
         self.refresh_bindings()
+        # The line being edited is a form of its own: esc asks before dropping
+        # what was typed, and a kept draft comes back when the same day (or a
+        # new holiday) is edited again.
+        self.draft_key = (f"calendar-{what[0]}", what[1])
+        self.remember_initial()
+
+    def read_draft(self) -> Draft:
+        return {"text": self.query_one("#edit", Input).value}
+
+    def write_draft(self, draft: Draft) -> None:
+        self.query_one("#edit", Input).value = draft["text"]
 
     def _end_edit(self) -> None:
         self._editing = None
@@ -222,6 +234,7 @@ class CalendarScreen(Screen[None]):
     def _saved(self, done: str) -> None:
         self._clear_error()
         if self._editing is not None:
+            self.spend_draft()
             self._end_edit()
         self.notify(clean(done, single_line=True), markup=False)
         self.load()
@@ -231,8 +244,10 @@ class CalendarScreen(Screen[None]):
 
     def action_back(self) -> None:
         if self._editing is not None:
-            self._clear_error()
-            self._end_edit()
+            def close() -> None:
+                self._clear_error()
+                self._end_edit()
+            self.close_asking(close)
             return
         self.dismiss(None)
 

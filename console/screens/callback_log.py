@@ -22,6 +22,7 @@ from store.text import clean
 
 from ..i18n import N_, _
 from ..widgets.footer import Footer
+from ..widgets.form import Draft, KeepsDrafts
 
 RATING_KEYS = {"1": "satisfied", "2": "basic", "3": "unsatisfied"}
 
@@ -36,7 +37,7 @@ def questions() -> list[str]:
     ]
 
 
-class CallbackLogScreen(ModalScreen[Any]):
+class CallbackLogScreen(KeepsDrafts, ModalScreen[Any]):
     AUTO_FOCUS = None  # the keys answer the script; the note box takes focus only when asked for
     BINDINGS = [
         Binding("y", "answer(True)", N_("Yes"), show=False),
@@ -55,6 +56,7 @@ class CallbackLogScreen(ModalScreen[Any]):
         self.answers: dict[str, Any] = {}
         self.rating: str | None = None
         self.asking_note = False  # the impolite note is being typed
+        self.draft_key = ("callback", call.id)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="form callback-log"):
@@ -71,6 +73,18 @@ class CallbackLogScreen(ModalScreen[Any]):
     def on_mount(self) -> None:
         self._show()
         self.set_focus(None)
+        self.remember_initial()
+
+    # A call half logged (answers given, notes typed) is kept like a form's draft.
+    def read_draft(self) -> Draft:
+        return {"step": self.step, "answers": dict(self.answers), "rating": self.rating,
+                "asking_note": self.asking_note, "note": self.query_one("#note", Input).value}
+
+    def write_draft(self, draft: Draft) -> None:
+        self.step, self.answers, self.rating = draft["step"], dict(draft["answers"]), draft["rating"]
+        self.asking_note = draft["asking_note"]
+        self.query_one("#note", Input).value = draft["note"]
+        self._show()
 
     # --------------------------------------------------------------- view
     def _answer_text(self, i: int) -> str:
@@ -174,7 +188,7 @@ class CallbackLogScreen(ModalScreen[Any]):
         except StoreError as exc:
             self.app.call_from_thread(self.notify, clean(str(exc), single_line=True), severity="error", markup=False)
             return
-        self.app.call_from_thread(self.dismiss, saved)
+        self.app.call_from_thread(self._finish, saved)
 
     @work(thread=True, exclusive=True, group="callback-log", exit_on_error=False)
     def action_unreachable(self) -> None:
@@ -184,7 +198,11 @@ class CallbackLogScreen(ModalScreen[Any]):
         except StoreError as exc:
             self.app.call_from_thread(self.notify, clean(str(exc), single_line=True), severity="error", markup=False)
             return
-        self.app.call_from_thread(self.dismiss, saved)
+        self.app.call_from_thread(self._finish, saved)
+
+    def _finish(self, saved: Any) -> None:
+        self.spend_draft()
+        self.dismiss(saved)
 
     def action_cancel(self) -> None:
         if self.asking_note:
@@ -193,4 +211,4 @@ class CallbackLogScreen(ModalScreen[Any]):
             self.set_focus(None)
             self._show()
             return
-        self.dismiss(None)
+        self.close_asking(lambda: self.dismiss(None))

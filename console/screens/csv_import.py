@@ -21,12 +21,12 @@ from store.text import clean
 
 from ..i18n import N_, _, ngettext
 from ..settings import apply_blink
-from ..widgets.form import field_row, show_error
+from ..widgets.form import KeepsDrafts, field_row, show_error
 
 REPORT_LINES = 200  # bad rows listed on screen; the count says how many more
 
 
-class CsvModal(ModalScreen[Any]):
+class CsvModal(KeepsDrafts, ModalScreen[Any]):
     DEFAULT_CSS = """
     CsvModal #progress { margin-bottom: 1; }
     CsvModal .report { height: auto; max-height: 12; }
@@ -39,12 +39,13 @@ class CsvModal(ModalScreen[Any]):
         self.table = table
         self.table_title = title
         self.busy = False
+        self.draft_key = (f"csv-{type(self).__name__}", table)
 
     def action_close(self) -> None:
         if self.busy:
             self.notify(_("Still working: wait for the report."), markup=False)
             return
-        self.dismiss(None)
+        self.close_asking(lambda: self.dismiss(None))
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
@@ -80,6 +81,7 @@ class ImportScreen(CsvModal):
     def on_mount(self) -> None:
         apply_blink(self)
         self.query_one("#f-path").focus()
+        self.remember_initial()
 
     @on(Input.Submitted, "#f-path")
     @on(Button.Pressed, "#save")
@@ -139,6 +141,7 @@ class ImportScreen(CsvModal):
                 lines.append(_("… and {n} more").format(n=len(errors) - REPORT_LINES))
             self.say("\n".join(lines), error=True)
             return
+        self.done_as_is()
         self.say(_("Imported: {created} added, {updated} updated.").format(
             created=report.created, updated=report.updated))
         self.notify(_("{table}: {created} added, {updated} updated from CSV.").format(
@@ -165,6 +168,7 @@ class ExportScreen(CsvModal):
     def on_mount(self) -> None:
         apply_blink(self)
         self.query_one("#f-path").focus()
+        self.remember_initial()
 
     @on(Input.Submitted, "#f-path")
     @on(Button.Pressed, "#save")
@@ -200,5 +204,6 @@ class ExportScreen(CsvModal):
 
     def _done(self, path: Path, count: int) -> None:
         self.busy = False
+        self.done_as_is()
         self.say(ngettext("{n} row written to {path}.",
                           "{n} rows written to {path}.", count).format(n=count, path=clean(str(path), single_line=True)))

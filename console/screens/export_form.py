@@ -37,7 +37,7 @@ from store.text import clean
 
 from ..i18n import N_, _
 from ..settings import apply_blink
-from ..widgets.form import field_row, show_error
+from ..widgets.form import KeepsDrafts, field_row, show_error
 
 DATA_KINDS = ("tickets", "technicians", "evaluations", "items")
 
@@ -102,7 +102,7 @@ def scope_filter(period: Period, scope: Scope) -> ExportFilter:
         category=str(value) if scope.kind == "category" and value is not None else None)
 
 
-class ExportScreen(ModalScreen[Path | None]):
+class ExportScreen(KeepsDrafts, ModalScreen[Path | None]):
     """Dismissed with the path written, or None."""
 
     DEFAULT_CSS = """
@@ -120,6 +120,7 @@ class ExportScreen(ModalScreen[Path | None]):
         self.busy = False
         self.cancel = threading.Event()
         self.suggested = ""  # the path the form last proposed: replaced when the choice changes, unless edited
+        self.draft_key = ("export", 0)
 
     @property
     def store(self) -> Any:
@@ -147,6 +148,7 @@ class ExportScreen(ModalScreen[Path | None]):
         self.query_one(ProgressBar).display = False  # shown while an export runs
         self._suggest()
         self.query_one("#f-kind", Select).focus()
+        self.remember_initial()
 
     # ------------------------------------------------------------ the form
     def choice(self) -> Choice:
@@ -289,6 +291,7 @@ class ExportScreen(ModalScreen[Path | None]):
         bar.update(total=bar.total or 1, progress=bar.total or 1)
         self.notify(_("Written: {path} ({n:,} rows)").format(path=clean(str(path), single_line=True), n=n),
                     title=_("Export"), markup=False)
+        self.spend_draft()
         self.dismiss(path)
 
     # ------------------------------------------------------------- closing
@@ -297,7 +300,7 @@ class ExportScreen(ModalScreen[Path | None]):
             self.cancel.set()
             self.say(_("Stopping…"))
             return
-        self.dismiss(None)
+        self.close_asking(lambda: self.dismiss(None))
 
     @on(Button.Pressed, "#cancel")
     def _close_pressed(self) -> None:

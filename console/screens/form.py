@@ -19,7 +19,7 @@ from store.errors import StaleTicket, StoreError
 
 from ..i18n import _
 from ..settings import apply_blink
-from ..widgets.form import FormModal, field_row, form_footer, run_write, show_error
+from ..widgets.form import DraftKey, FormModal, field_row, form_footer, run_write, show_error
 
 
 @dataclass
@@ -38,14 +38,18 @@ class ActionForm(FormModal[Any]):
     def __init__(
         self, title: str, fields: list[Field], submit: Callable[[dict[str, Any], int], Any],
         version: int, *, hint: str = "", on_conflict: Callable[[], None] | None = None,
-        save_label: str | None = None, draft_key: tuple[str, int] | None = None,
+        save_label: str | None = None, draft_key: DraftKey | None = None,
         recheck: Callable[[], str | None] | None = None,
         confirm: Callable[[dict[str, Any]], str | None] | None = None,
+        keep_draft: bool = True,
     ) -> None:
         """``recheck`` (run in a thread after a conflict) says why the action is
         no longer allowed in the ticket's new state, or None. ``confirm`` (in a
         thread, before saving) returns a question the user must answer yes to
-        (a fee above the ceiling), or None."""
+        (a fee above the ceiling), or None. A draft is kept under ``draft_key``,
+        by default the title (it names the form and its record, "Carry over
+        ticket #12's callback"); ``keep_draft=False`` is for a one-line prompt
+        (go to ticket) that esc simply closes."""
         super().__init__()
         self.form_title = title
         self.fields = fields
@@ -54,7 +58,8 @@ class ActionForm(FormModal[Any]):
         self.hint = hint
         self.on_conflict = on_conflict
         self.save_label = save_label or _("Save (ctrl+s)")
-        self.draft_key = draft_key
+        self.draft_key = (draft_key or ("form", title)) if keep_draft else None
+        self.keep_draft = keep_draft
         self.recheck = recheck
         self.confirm = confirm
 
@@ -86,6 +91,9 @@ class ActionForm(FormModal[Any]):
         else:
             self.query_one("#save").focus()
         self.remember_initial()
+
+    def changed(self) -> bool:
+        return self.keep_draft and super().changed()
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -78,6 +78,6 @@ class ScreenLinks(Screen[Any]):
 
         self.app.push_screen(
             ActionForm(_("Go to ticket"), [Field("number", _("Ticket number"), placeholder=_("e.g. 1234"))], find, 0,
-                       save_label=_("Go (enter)")),
+                       save_label=_("Go (enter)"), keep_draft=False),
             lambda tid: tid is not None and self.open_detail(tid),  # type: ignore[attr-defined]
         )

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Button, Input, Select, Static, TextArea
+from textual.widgets import Input, Select, Static, TextArea
 
 from store.models import CATEGORIES, CHANNELS, Ticket, category_label, channel_label, priority_label
 
@@ -27,6 +27,8 @@ FIELDS = ("channel", "reporter", "phone", "site_id", "equipment_id", "category",
 class NewTicketScreen(FormModal[Ticket | None]):
     # priority: ctrl+e is also "end of line" in Input and TextArea (End still is).
     BINDINGS = [Binding("ctrl+e", "earlier", N_("Earlier tickets"), priority=True)]
+
+    draft_key = ("new", 0)  # one new ticket at a time: its draft comes back on the next 'n'
 
     def __init__(self) -> None:
         super().__init__()
@@ -65,6 +67,16 @@ class NewTicketScreen(FormModal[Ticket | None]):
     def on_mount(self) -> None:
         apply_blink(self)
         self.query_one("#f-reporter").focus()
+        self.remember_initial()
+
+    def write_draft(self, draft: dict[str, Any]) -> None:
+        """A kept draft back in the fields: the site it names scopes the
+        equipment search again, and its equipment is checked for a repeat fault."""
+        super().write_draft(draft)
+        self.site_id = self.query_one("#f-site_id", Picker).value
+        equipment = self.query_one("#f-equipment_id", Picker).value
+        if equipment is not None:
+            self.run_worker(self._repeat_check(equipment, set_category=False), group="repeat")
 
     @on(Picker.Picked, "#f-site_id")
     def _site(self, event: Picker.Picked) -> None:
@@ -76,15 +88,20 @@ class NewTicketScreen(FormModal[Ticket | None]):
 
     @on(Picker.Picked, "#f-equipment_id")
     async def _equipment(self, event: Picker.Picked) -> None:
+        await self._repeat_check(event.value)
+
+    async def _repeat_check(self, equipment_id: int | None, set_category: bool = True) -> None:
         note = self.query_one("#repeat", Static)
-        if event.value is None:
+        if equipment_id is None:
             note.update("")
             return
         store = self.app.store  # type: ignore[attr-defined]
-        equipment = [e for e in await asyncio.to_thread(store.equipment, self.site_id, "", 500) if e.id == event.value]
-        if equipment:
-            self.query_one("#f-category", Select).value = equipment[0].category
-        earlier = await asyncio.to_thread(store.repeat_candidate, event.value)
+        if set_category:
+            equipment = [e for e in await asyncio.to_thread(store.equipment, self.site_id, "", 500)
+                         if e.id == equipment_id]
+            if equipment:
+                self.query_one("#f-category", Select).value = equipment[0].category
+        earlier = await asyncio.to_thread(store.repeat_candidate, equipment_id)
         if earlier is not None:
             note.update(Content(_("↻ Repeat fault: #{id} on this equipment was resolved {at}; "
                                   "this ticket will be linked as a second repair.").format(
@@ -117,11 +134,7 @@ class NewTicketScreen(FormModal[Ticket | None]):
         values = self.values()
         ok, ticket = await run_write(lambda: store.create_ticket(values), self.show_errors)
         if ok:
-            self.dismiss(ticket)
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+            self.finish(ticket)
 
     def action_earlier(self) -> None:
         """Has this caller or this asset reported before? (ctrl+e)"""

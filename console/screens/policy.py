@@ -31,6 +31,8 @@ class PolicyScreen(FormModal[bool | None]):
     PolicyScreen .policy-head { width: 1fr; text-style: bold; }
     PolicyScreen .row > .policy-cell { width: 1fr; margin-right: 2; }
     """
+    draft_key = ("policy", 0)
+
     def __init__(self) -> None:
         super().__init__()
         self.current: dict[int, Policy] = {}
@@ -114,7 +116,7 @@ class PolicyScreen(FormModal[bool | None]):
                    if p not in self.current or w != (self.current[p].response_min, self.current[p].onsite_min,
                                                      self.current[p].resolve_min)}
         if not changed:
-            self.dismiss(None)
+            self.finish(None)  # nothing to save: no draft to keep either
             return
         store = self.app.store  # type: ignore[attr-defined]
 

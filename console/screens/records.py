@@ -276,6 +276,7 @@ class RecordForm(FormModal[Any]):
         self.choices = choices
         self.labels = labels
         self._start: dict[str, Any] = {}
+        self.draft_key = (f"record-{spec.table}", record.id if record is not None else 0)
 
     def _value_of(self, f: FormField) -> Any:
         if self.record is None:
@@ -370,7 +371,7 @@ class RecordForm(FormModal[Any]):
         else:
             changes = {k: v for k, v in values.items() if v != self._start.get(k)}
             if not changes:
-                self.dismiss(None)
+                self.finish(None)  # nothing to save: no draft to keep either
                 return
             rid = self.record.id
             ok, result = await run_write(lambda: self.spec.edit(store, rid, **changes), self.show_errors)

@@ -76,6 +76,11 @@ class Picker(Vertical):
         self.call_after_refresh(lambda: self.set_class(self.has_focus_within, "open"))
 
     def on_key(self, event: object) -> None:
+        """Up/down move the highlight; tab on a highlighted match takes it and
+        moves on, as enter does (the keys typed next go to the next field).
+        A key reaches here after the searches of the text typed before it
+        (this widget's messages are handled in order), so a tab sent in the
+        same burst as the text still finds the list it should pick from."""
         key = getattr(event, "key", "")
         options = self.query_one(OptionList)
         if not self.has_class("open") or not self.input.has_focus:
