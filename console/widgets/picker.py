@@ -42,11 +42,28 @@ class Picker(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder=self.placeholder, compact=True)
-        yield OptionList(compact=True)
+        # The list never takes the focus: the input keeps it (up/down move the
+        # highlight from there), so tab goes on to the next field, never into
+        # the list where typing would be lost.
+        matches = OptionList(compact=True)
+        matches.can_focus = False
+        yield matches
 
     @property
     def input(self) -> Input:
         return self.query_one(Input)
+
+    @property
+    def picked(self) -> tuple[int | None, str, str]:
+        """What a form's draft keeps: the choice, its label, and the text in the field."""
+        return self.value, self._label, self.input.value
+
+    @picked.setter
+    def picked(self, state: tuple[int | None, str, str]) -> None:
+        """Shown as it was (a choice made, or text typed), without searching again."""
+        self.value, self._label, text = state
+        with self.input.prevent(Input.Changed):
+            self.input.value = text
 
     async def refresh_matches(self, text: str | None = None) -> None:
         text = self.input.value if text is None else text
@@ -89,6 +106,8 @@ class Picker(Vertical):
             options.action_cursor_down()
         elif key == "up":
             options.action_cursor_up()
+        elif key == "tab" and options.highlighted is not None:
+            self._choose(options.get_option_at_index(options.highlighted))
         else:
             return
         event.stop()  # type: ignore[attr-defined]
