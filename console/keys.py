@@ -15,11 +15,14 @@ mounted and focused its first field), and only then forwards the next one.
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections import deque
 
 from textual import events
 from textual.app import App
 from textual.message_pump import MessagePump
+from textual.widget import Widget
+from textual.widgets import Input
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 # While the terminal is too small nothing acts on the hidden screen but these.
@@ -58,12 +61,36 @@ class OrderedKeys(App[None]):
                 if self.too_small:
                     self.exit()
                     continue
-                await super().on_event(event)
+                for forward in self._text_run(event):
+                    await super().on_event(forward)
                 await self._settle()
         except Exception as exc:  # the same as an error in a handler: Textual shows it and exits
             self._handle_exception(exc)
         finally:
             self._input_task = None
+
+    def _text_run(self, first: events.Event) -> list[events.Event]:
+        """What to hand on before settling: the event, or a run of characters
+        typed into a text field together with it.
+
+        A character typed into a field stays in that field: it moves no focus
+        and opens no screen, so there is nothing to wait for between two of
+        them. Settling after each one let the screen lay itself out and
+        repaint once per character (tens of milliseconds each): a long burst
+        kept the console deaf for minutes. An Input still takes them one by
+        one (its own rules, such as digits only, apply to each); a text box
+        takes the run as one insertion, which is what typing it does, since
+        Textual's TextArea re-wraps the whole line on every edit."""
+        target = self.focused
+        box = _is_text_box(target)
+        if not _is_char(first) or not (box or isinstance(target, Input)) or getattr(target, "read_only", False):
+            return [first]  # (a read-only box does not take the character: a binding may)
+        run = [first]
+        while self._pending_input and _is_char(self._pending_input[0]):
+            run.append(self._pending_input.popleft())
+        if box and len(run) > 1:
+            return [events.Paste("".join(key.character or "" for key in run))]  # type: ignore[attr-defined]
+        return run
 
     async def _settle(self) -> None:
         """Wait until the screen has processed everything the last key caused."""
@@ -90,3 +117,16 @@ class OrderedKeys(App[None]):
                     task.cancel()
             if pending:
                 return
+
+
+def _is_char(event: events.Event) -> bool:
+    """A key that types one character (not enter, tab or a control key)."""
+    return isinstance(event, events.Key) and event.is_printable and len(event.character or "") == 1
+
+
+def _is_text_box(widget: Widget | None) -> bool:
+    """A TextArea, without importing it: the console opens without loading the
+    forms' widgets (tests/test_lazy_console.py), and none can have the focus
+    before its module is loaded."""
+    module = sys.modules.get("textual.widgets._text_area")
+    return module is not None and isinstance(widget, module.TextArea)

@@ -29,12 +29,14 @@ from store.calendar import (
     period_text,
 )
 from store.errors import RuleViolation, StoreError
+from store.limits import CALENDAR_LINE_MAX
 from store.text import clean
 
 from ..format import pad
 from ..i18n import N_, _
 from ..widgets.footer import Footer
 from ..widgets.form import Draft, KeepsDrafts
+from ..widgets.textfield import TextInput
 
 
 class CalendarList(OptionList):
@@ -80,7 +82,7 @@ class CalendarScreen(KeepsDrafts, Screen[None]):
             yield Static(_("Holidays"), classes="section")
             yield CalendarList(id="holidays", compact=True)
             yield Static("", id="edit-hint")
-            yield Input(id="edit", compact=True)
+            yield TextInput(id="edit", compact=True, max_length=CALENDAR_LINE_MAX)
             yield Static("", id="error")
         yield Footer()
 

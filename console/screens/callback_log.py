@@ -17,12 +17,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from store.errors import StoreError
-from store.evaluations import Callback, rating_label
+from store.evaluations import Callback, CallbackAnswers, CallbackLog, rating_label
+from store.limits import max_length
 from store.text import clean
 
 from ..i18n import N_, _
 from ..widgets.footer import Footer
 from ..widgets.form import Draft, KeepsDrafts
+from ..widgets.textfield import TextInput
 
 RATING_KEYS = {"1": "satisfied", "2": "basic", "3": "unsatisfied"}
 
@@ -67,7 +69,7 @@ class CallbackLogScreen(KeepsDrafts, ModalScreen[Any]):
                 classes="title")
             yield Static("", id="script")
             yield Static("", id="consequence")
-            yield Input(id="note", compact=True)
+            yield TextInput(id="note", compact=True, max_length=max_length(CallbackLog, "notes"))
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -122,6 +124,9 @@ class CallbackLogScreen(KeepsDrafts, ModalScreen[Any]):
         note.display = typing
         note.can_focus = typing  # hidden, it must not take the y/n keys
         if typing:
+            # The impolite note is kept with the answers (shorter), the notes with the call.
+            note.limit.limit = max_length(CallbackAnswers, "impolite_note") if self.asking_note else max_length(
+                CallbackLog, "notes")
             note.placeholder = _("What was impolite? (enter)") if self.asking_note else _("Notes, then enter to save")
             note.focus()
 

@@ -17,11 +17,13 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, ProgressBar, Static
 
+from store.limits import PATH_MAX
 from store.text import clean
 
 from ..i18n import N_, _, ngettext
 from ..settings import apply_blink
 from ..widgets.form import KeepsDrafts, field_row, show_error
+from ..widgets.textfield import TextInput
 
 REPORT_LINES = 200  # bad rows listed on screen; the count says how many more
 
@@ -69,8 +71,8 @@ class ImportScreen(CsvModal):
             yield Static(Content(_("The first line names the columns. Rows with an existing key are updated, "
                                    "the others are added. Nothing is imported unless every row is good.")),
                          classes="hint")
-            yield from field_row("path", _("CSV file"), Input(placeholder=_("path, e.g. ~/sites.csv"),
-                                                              id="f-path", compact=True))
+            yield from field_row("path", _("CSV file"), TextInput(
+                placeholder=_("path, e.g. ~/sites.csv"), id="f-path", compact=True, max_length=PATH_MAX))
             yield ProgressBar(id="progress", show_eta=False)
             yield Static("", id="report", classes="report")
             yield Static("", classes="error", id="e-general")
@@ -157,8 +159,8 @@ class ExportScreen(CsvModal):
             yield Static(Content(_("The records in service, in the columns the import reads: the file can be edited and "
                                    "imported back (UTF-8, opens in Excel).")),
                          classes="hint")
-            yield from field_row("path", _("CSV file"), Input(
-                str(Path("~").expanduser() / f"{self.table}.csv"), id="f-path", compact=True))
+            yield from field_row("path", _("CSV file"), TextInput(
+                str(Path("~").expanduser() / f"{self.table}.csv"), id="f-path", compact=True, max_length=PATH_MAX))
             yield Static("", id="report", classes="report")
             yield Static("", classes="error", id="e-general")
             with Horizontal(classes="buttons"):

@@ -13,13 +13,15 @@ from textual.content import Content
 from textual.widgets import Input, Select, Static, TextArea
 
 from store.errors import StaleTicket
-from store.models import CATEGORIES, Ticket, category_label, priority_label
+from store.limits import EDIT_REASON_MAX, max_length
+from store.models import CATEGORIES, NewTicket, Ticket, category_label, priority_label
 from store.text import clean
 
 from ..i18n import _
 from ..settings import apply_blink
 from ..widgets.form import FormModal, field_row, form_footer, run_write, show_error
 from ..widgets.picker import Picker
+from ..widgets.textfield import TextBox, TextInput
 
 FIELDS = ("priority", "reason", "category", "reporter", "phone", "site_id", "equipment_id", "description")
 
@@ -53,18 +55,22 @@ class EditTicketScreen(FormModal[Ticket | None]):
             yield from field_row("priority", _("Priority"), Select(
                 [(priority_label(p), p) for p in (1, 2, 3, 4)], value=t.priority, allow_blank=False,
                 id="f-priority", compact=True))
-            yield from field_row("reason", _("Priority reason"), Input(id="f-reason", compact=True))
+            yield from field_row("reason", _("Priority reason"), TextInput(
+                id="f-reason", compact=True, max_length=EDIT_REASON_MAX))
             yield from field_row("category", _("Category"), Select(
                 [(category_label(c), c) for c in CATEGORIES], value=t.category, allow_blank=False,
                 id="f-category", compact=True))
-            yield from field_row("reporter", _("Reporter"), Input(t.reporter, id="f-reporter", compact=True))
-            yield from field_row("phone", _("Phone"), Input(t.phone, id="f-phone", compact=True))
+            yield from field_row("reporter", _("Reporter"), TextInput(
+                t.reporter, id="f-reporter", compact=True, max_length=max_length(NewTicket, "reporter")))
+            yield from field_row("phone", _("Phone"), TextInput(
+                t.phone, id="f-phone", compact=True, max_length=max_length(NewTicket, "phone")))
             yield from field_row("site_id", _("Site (type to search)"),
                                  Picker(self._search_sites, _("branch name or code"), id="f-site_id"))
             yield from field_row("equipment_id", _("Equipment (optional)"),
                                  Picker(self._search_equipment, _("asset tag, model or category"), id="f-equipment_id"))
             yield from field_row("description", _("Fault description"),
-                                 TextArea(t.description, id="f-description", soft_wrap=True, compact=True))
+                                 TextBox(t.description, id="f-description", soft_wrap=True, compact=True,
+                                         max_length=max_length(NewTicket, "description")))
             yield from form_footer(_("Save changes (ctrl+s)"))
 
     def on_mount(self) -> None:

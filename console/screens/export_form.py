@@ -32,12 +32,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, ProgressBar, Select, Static
 
 from store.figures import Period, Scope
+from store.limits import PATH_MAX
 from store.repo.export_rows import ExportFilter
 from store.text import clean
 
 from ..i18n import N_, _
 from ..settings import apply_blink
 from ..widgets.form import KeepsDrafts, field_row, show_error
+from ..widgets.textfield import TextInput
 
 DATA_KINDS = ("tickets", "technicians", "evaluations", "items")
 
@@ -136,7 +138,7 @@ class ExportScreen(KeepsDrafts, ModalScreen[Path | None]):
             yield from field_row("kind", _("What"), Select(
                 [(c.label, c.key) for c in self.choices], value=self.kind, allow_blank=False, id="f-kind",
                 compact=True))
-            yield from field_row("path", _("File"), Input("", id="f-path", compact=True))
+            yield from field_row("path", _("File"), TextInput("", id="f-path", compact=True, max_length=PATH_MAX))
             yield ProgressBar(id="progress", show_eta=False)
             yield Static("", id="report")
             with Horizontal(classes="buttons"):

@@ -20,6 +20,7 @@ from store.errors import StaleTicket, StoreError
 from ..i18n import _
 from ..settings import apply_blink
 from ..widgets.form import DraftKey, FormModal, field_row, form_footer, run_write, show_error
+from ..widgets.textfield import TextBox, TextInput
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Field:
     options: list[tuple[str, Any]] = field(default_factory=list)
     value: Any = None
     placeholder: str = ""
+    max_length: int = 0  # the store's limit (store/limits.py): the field takes no more
 
 
 class ActionForm(FormModal[Any]):
@@ -75,9 +77,11 @@ class ActionForm(FormModal[Any]):
                                     allow_blank=f.value is None, id=f"f-{f.name}", compact=True,
                                     prompt=_("Choose…"))  # Textual's own prompt is English
                 elif f.kind == "text":
-                    widget = TextArea(f.value or "", id=f"f-{f.name}", soft_wrap=True, compact=True)
+                    widget = TextBox(f.value or "", max_length=f.max_length, id=f"f-{f.name}", soft_wrap=True,
+                                     compact=True)
                 else:
-                    widget = Input(f.value or "", placeholder=f.placeholder, id=f"f-{f.name}", compact=True)
+                    widget = TextInput(f.value or "", max_length=f.max_length, placeholder=f.placeholder,
+                                       id=f"f-{f.name}", compact=True)
                 yield from field_row(f.name, f.label, widget)
             yield from form_footer(self.save_label)
 

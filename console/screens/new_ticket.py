@@ -13,13 +13,15 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Input, Select, Static, TextArea
 
-from store.models import CATEGORIES, CHANNELS, Ticket, category_label, channel_label, priority_label
+from store.limits import max_length
+from store.models import CATEGORIES, CHANNELS, NewTicket, Ticket, category_label, channel_label, priority_label
 
 from ..format import local_time
 from ..i18n import N_, _
 from ..settings import apply_blink
 from ..widgets.form import FormModal, field_row, form_footer, run_write, show_error
 from ..widgets.picker import Picker
+from ..widgets.textfield import TextBox, TextInput
 
 FIELDS = ("channel", "reporter", "phone", "site_id", "equipment_id", "category", "priority", "description")
 
@@ -51,8 +53,10 @@ class NewTicketScreen(FormModal[Ticket | None]):
             yield Static(_("ctrl+e: the caller's and the equipment's earlier tickets"), classes="hint")
             yield from field("channel", _("Channel"), Select(
                 [(channel_label(c), c) for c in CHANNELS], value="phone", allow_blank=False, id="f-channel", compact=True))
-            yield from field("reporter", _("Reporter"), Input(id="f-reporter", compact=True))
-            yield from field("phone", _("Phone"), Input(id="f-phone", compact=True))
+            yield from field("reporter", _("Reporter"), TextInput(
+                id="f-reporter", compact=True, max_length=max_length(NewTicket, "reporter")))
+            yield from field("phone", _("Phone"), TextInput(
+                id="f-phone", compact=True, max_length=max_length(NewTicket, "phone")))
             yield from field("site_id", _("Site (type to search)"), Picker(self._search_sites, _("branch name or code"), id="f-site_id"))
             yield from field("equipment_id", _("Equipment (optional)"),
                              Picker(self._search_equipment, _("asset tag, model or category"), id="f-equipment_id"))
@@ -61,7 +65,8 @@ class NewTicketScreen(FormModal[Ticket | None]):
                 [(category_label(c), c) for c in CATEGORIES], value="other", allow_blank=False, id="f-category", compact=True))
             yield from field("priority", _("Priority"), Select(
                 [(priority_label(p), p) for p in (1, 2, 3, 4)], value=3, allow_blank=False, id="f-priority", compact=True))
-            yield from field("description", _("Fault description"), TextArea(id="f-description", soft_wrap=True, compact=True))
+            yield from field("description", _("Fault description"), TextBox(
+                id="f-description", soft_wrap=True, compact=True, max_length=max_length(NewTicket, "description")))
             yield from form_footer(_("Save (ctrl+s)"))
 
     def on_mount(self) -> None:

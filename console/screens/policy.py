@@ -17,6 +17,7 @@ from store.sla import Policy
 from ..i18n import _
 from ..settings import apply_blink
 from ..widgets.form import FieldLabel, FieldRow, FormModal, form_footer, run_write, show_error
+from ..widgets.textfield import TextInput
 
 CLOCKS = ("response", "onsite", "resolve")
 MAX_MINUTES = 365 * 24 * 60  # a year: anything longer is a typing slip
@@ -49,7 +50,8 @@ class PolicyScreen(FormModal[bool | None]):
             for p in PRIORITIES:
                 yield FieldRow(
                     FieldLabel(priority_label(p), classes="label"),
-                    *[Input(id=f"f-p{p}_{c}", compact=True, restrict=r"[0-9]*", classes="policy-cell")
+                    *[TextInput(id=f"f-p{p}_{c}", compact=True, restrict=r"[0-9]*", classes="policy-cell",
+                                max_length=len(str(MAX_MINUTES)))
                       for c in CLOCKS],
                     classes="row", id=f"row-p{p}")
                 yield Static("", classes="error", id=f"e-p{p}")

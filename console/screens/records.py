@@ -28,6 +28,7 @@ from ..settings import apply_blink
 from ..widgets.footer import Footer
 from ..widgets.form import FormModal, field_row, form_footer, run_write, show_error
 from ..widgets.picker import Picker
+from ..widgets.textfield import TextInput
 from .setup_specs import FormField, TableSpec
 
 SEARCH_DEBOUNCE = 0.2  # seconds of quiet typing before the list is read again
@@ -309,7 +310,8 @@ class RecordForm(FormModal[Any]):
                     widget = Picker(lambda text, s=search: s(self.app.store, text),  # type: ignore[attr-defined]
                                     _(f.placeholder) if f.placeholder else "", id=f"f-{f.name}")
                 else:
-                    widget = Input(f.shown(value), placeholder=_(f.placeholder) if f.placeholder else "", id=f"f-{f.name}", compact=True)
+                    widget = TextInput(f.shown(value), placeholder=_(f.placeholder) if f.placeholder else "",
+                                       id=f"f-{f.name}", compact=True, max_length=f.max_length)
                 yield from field_row(f.name, _(f.label), widget)
             yield from form_footer(_("Save (ctrl+s)"))
 

@@ -10,6 +10,7 @@ from textual import on
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -19,7 +20,8 @@ from textual.widgets import Button, Input, Label, OptionList, Select, Static, Te
 from store.errors import RuleViolation, StaleTicket, StoreError, ValidationFailed
 from store.text import clean
 
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
+from .textfield import FieldFull
 
 
 class FieldLabel(Label):
@@ -34,11 +36,13 @@ class FieldLabel(Label):
         self._show()
 
     def set_marks(self, *, focused: bool | None = None, invalid: bool | None = None) -> None:
+        before = (self.focused, self.invalid)
         if focused is not None:
             self.focused = focused
         if invalid is not None:
             self.invalid = invalid
-        self._show()
+        if (self.focused, self.invalid) != before:
+            self._show()  # a repaint (and a layout) only when a mark changes, not on every key
 
     def _show(self) -> None:
         marks = ("▶" if self.focused else " ") + ("✗" if self.invalid else " ") + " "
@@ -73,10 +77,23 @@ def field_row(name: str, label: str, widget: Widget) -> list[Widget]:
     ]
 
 
+def has_error_line(node: DOMNode, name: str) -> bool:
+    """Whether the form has an error line for this field. By id, which Textual
+    caches: called on every key typed, where a ``query()`` walks the whole form."""
+    try:
+        node.query_one(f"#e-{name}", Static)
+    except NoMatches:
+        return False
+    return True
+
+
 def show_error(node: DOMNode, name: str, message: str) -> None:
     """The message goes beside its field; an empty one hides the line. The
-    field and its label are marked too (✗), not only coloured."""
+    field and its label are marked too (✗), not only coloured. Clearing a line
+    that is already clear costs nothing: it is called on every key typed."""
     error = node.query_one(f"#e-{name}", Static)
+    if not message and not error.has_class("-shown"):
+        return
     error.update(Content(message))
     error.set_class(bool(message), "-shown")
     for widget in node.query(f"#f-{name}"):
@@ -213,6 +230,18 @@ class KeepsDrafts:
     def changed(self) -> bool:
         return self._initial is not None and self.read_draft() != self._initial
 
+    def on_field_full(self, event: FieldFull) -> None:
+        """A field stopped taking text at its limit: say so beside it (or in a note)."""
+        event.stop()
+        text = ngettext("at most {n} character: the rest was not taken",
+                        "at most {n} characters: the rest was not taken", event.limit).format(n=event.limit)
+        name = next(((w.id or "")[2:] for w in (event.field, *event.field.ancestors)
+                     if (getattr(w, "id", None) or "").startswith("f-")), "")
+        if name and has_error_line(self, name):  # type: ignore[arg-type]
+            show_error(self, name, text)  # type: ignore[arg-type]
+        else:
+            self.app.notify(text, severity="warning", markup=False)
+
     def spend_draft(self) -> None:
         """Saved: the draft is spent."""
         slot = self._slot()
@@ -281,7 +310,7 @@ class FormModal(KeepsDrafts, ModalScreen[ResultT]):
         """An error goes away as soon as its field is changed."""
         widget = getattr(event, "control", None) or getattr(event, "text_area", None)
         name = (getattr(widget, "id", None) or "")[2:]
-        if name and self.query(f"#e-{name}"):
+        if name and has_error_line(self, name):
             show_error(self, name, "")
 
     @on(Button.Pressed, "#cancel")

@@ -13,7 +13,10 @@ from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
+from store.limits import SEARCH_MAX
 from store.text import clean
+
+from .textfield import TextInput
 
 
 class Picker(Vertical):
@@ -41,7 +44,7 @@ class Picker(Vertical):
         self._label = ""
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder=self.placeholder, compact=True)
+        yield TextInput(placeholder=self.placeholder, compact=True, max_length=SEARCH_MAX)
         # The list never takes the focus: the input keeps it (up/down move the
         # highlight from there), so tab goes on to the next field, never into
         # the list where typing would be lost.
@@ -83,6 +86,8 @@ class Picker(Vertical):
         if self.value is not None:
             self.value = None
             self.post_message(self.Picked(self, None))
+        if event.value != self.input.value:
+            return  # more was typed since (a burst): search once, for the latest text
         await self.refresh_matches(event.value)
 
     def on_descendant_focus(self) -> None:
