@@ -87,8 +87,7 @@ class EditTicketScreen(FormModal[Ticket | None]):
         self.site_id = event.value
         equipment = self.query_one("#f-equipment_id", Picker)
         if event.value != self.ticket.site_id and equipment.value is not None:
-            equipment.value = None  # the old site's equipment is not at the new one
-            equipment.input.value = ""
+            equipment.clear()  # the old site's equipment is not at the new one
 
     def values(self) -> dict[str, Any]:
         return {

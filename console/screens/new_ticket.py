@@ -88,8 +88,7 @@ class NewTicketScreen(FormModal[Ticket | None]):
         self.site_id = event.value
         equipment = self.query_one("#f-equipment_id", Picker)
         if equipment.value is not None:
-            equipment.value = None
-            equipment.input.value = ""
+            equipment.clear()  # the old site's equipment is not at the new one
 
     @on(Picker.Picked, "#f-equipment_id")
     async def _equipment(self, event: Picker.Picked) -> None:
@@ -107,6 +106,8 @@ class NewTicketScreen(FormModal[Ticket | None]):
             if equipment:
                 self.query_one("#f-category", Select).value = equipment[0].category
         earlier = await asyncio.to_thread(store.repeat_candidate, equipment_id)
+        if self.query_one("#f-equipment_id", Picker).value != equipment_id:
+            return  # cleared or changed while this was looked up: the banner is not about it
         if earlier is not None:
             note.update(Content(_("↻ Repeat fault: #{id} on this equipment was resolved {at}; "
                                   "this ticket will be linked as a second repair.").format(

@@ -21,6 +21,7 @@ from store.errors import RuleViolation, StaleTicket, StoreError, ValidationFaile
 from store.text import clean
 
 from ..i18n import N_, _, ngettext
+from .picker import Picker
 from .textfield import FieldFull
 
 
@@ -310,6 +311,14 @@ class FormModal(KeepsDrafts, ModalScreen[ResultT]):
         """An error goes away as soon as its field is changed."""
         widget = getattr(event, "control", None) or getattr(event, "text_area", None)
         name = (getattr(widget, "id", None) or "")[2:]
+        if name and has_error_line(self, name):
+            show_error(self, name, "")
+
+    @on(Picker.Picked)
+    def _picked(self, event: Picker.Picked) -> None:
+        """A pick list keeps its typing to itself (no Input.Changed reaches the
+        form): a choice made or undone clears its error ("pick a site") too."""
+        name = (event.picker.id or "")[2:]
         if name and has_error_line(self, name):
             show_error(self, name, "")
 

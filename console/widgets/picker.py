@@ -56,6 +56,17 @@ class Picker(Vertical):
     def input(self) -> Input:
         return self.query_one(Input)
 
+    def clear(self) -> None:
+        """No choice and no text (another site was picked: its equipment goes).
+        Says so with ``Picked(None)`` if there was a choice, so what depended on
+        it (the repeat fault banner) goes too."""
+        had = self.value is not None
+        self.value, self._label = None, ""
+        with self.input.prevent(Input.Changed):
+            self.input.value = ""
+        if had:
+            self.post_message(self.Picked(self, None))
+
     @property
     def picked(self) -> tuple[int | None, str, str]:
         """What a form's draft keeps: the choice, its label, and the text in the field."""

@@ -1,0 +1,70 @@
+"""Messages on the New ticket form go when what they say stops being true
+(issue 22): "pick a site from the list" once a site is picked, the repeat
+fault banner once its equipment is no longer chosen."""
+
+from __future__ import annotations
+
+from console_helpers import app_for, burst, make_ticket, settle, until
+from textual.widgets import Static
+
+from console.screens.new_ticket import NewTicketScreen
+from console.widgets.picker import Picker
+from store import Store
+
+
+def shown(app, selector: str) -> str:  # type: ignore[no-untyped-def]
+    return str(app.screen.query_one(selector, Static).render())
+
+
+def resolved_on_hq_atm(store: Store) -> int:
+    t = make_ticket(store, equipment_id=1)
+    t = store.assign(t.id, t.version, technician_id=1)
+    t = store.arrive(t.id, t.version)
+    return store.resolve(t.id, t.version, symptom="s", cause="c", action="a", parts="none").id
+
+
+async def test_pick_a_site_goes_once_a_site_is_picked(store: Store) -> None:
+    app = app_for(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "n", *"Zhang", "tab", *"13800001111", "tab", *"Nor", "ctrl+s")
+        assert "pick a site from the list" in shown(app, "#e-site_id")
+        await burst(pilot, "enter")  # the highlighted match: North Branch
+        assert app.screen.query_one("#f-site_id", Picker).value == 2
+        assert shown(app, "#e-site_id") == ""
+        assert "✗" not in str(app.screen.query_one("#row-site_id .label", Static).render())
+
+
+async def test_repeat_banner_goes_when_the_equipment_is_cleared(store: Store) -> None:
+    earlier = resolved_on_hq_atm(store)
+    app = app_for(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "n", "tab", "tab", *"Head", "tab", *"HQ-ATM", "tab")
+        assert isinstance(app.screen, NewTicketScreen)
+        await until(pilot, lambda: f"#{earlier}" in shown(app, "#repeat"))
+        # Cleared by hand: the banner goes.
+        app.screen.query_one("#f-equipment_id", Picker).input.focus()
+        await burst(pilot, "ctrl+u")
+        await until(pilot, lambda: shown(app, "#repeat") == "")
+        # Picked again, then another site: the equipment goes with the site, and the banner too.
+        await burst(pilot, *"HQ-ATM", "enter")
+        await until(pilot, lambda: f"#{earlier}" in shown(app, "#repeat"))
+        app.screen.query_one("#f-site_id", Picker).input.focus()
+        await burst(pilot, "ctrl+u", *"North", "enter")
+        await settle(pilot)
+        assert app.screen.query_one("#f-equipment_id", Picker).value is None
+        assert shown(app, "#repeat") == ""
+
+
+async def test_a_late_repeat_check_does_not_bring_the_banner_back(store: Store) -> None:
+    """Picked and cleared in one burst: the check of the pick, answered after
+    the clear, must not show a banner for equipment no longer chosen."""
+    resolved_on_hq_atm(store)
+    app = app_for(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "n", "tab", "tab", *"Head", "tab", *"HQ-ATM", "tab", "shift+tab", "ctrl+u")
+        await settle(pilot)
+        assert app.screen.query_one("#f-equipment_id", Picker).value is None
+        assert shown(app, "#repeat") == ""
