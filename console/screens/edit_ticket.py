@@ -4,6 +4,7 @@ audited old → new. A priority change needs a reason and moves the deadlines.""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Input, Select, Static, TextArea
 
-from store.errors import StaleTicket
+from store.errors import StaleTicket, StoreError
 from store.limits import EDIT_REASON_MAX, max_length
 from store.models import CATEGORIES, NewTicket, Ticket, category_label, priority_label
 from store.text import clean
@@ -125,6 +126,35 @@ class EditTicketScreen(FormModal[Ticket | None]):
         self.version = exc.version  # the next save applies to what is there now
         if self.on_conflict:
             self.on_conflict()
+        self.run_worker(self._reload(), group="reload", exclusive=True)
+
+    async def _reload(self) -> None:
+        """The message says the ticket was reloaded: the fields say so too.
+        Each field the user left as it was shows the ticket as it is now;
+        what was typed or picked stays. A save then sends only what differs
+        from the reloaded ticket, so another dispatcher's change is kept."""
+        try:
+            fresh = await asyncio.to_thread(self.store.ticket, self.ticket.id)
+        except StoreError:
+            return  # the message already says what happened
+        before, now = shown_as(self.ticket), self.read_draft()
+        typed = {k: v for k, v in now.items() if v != before.get(k)}
+        self.ticket, self.version = fresh, fresh.version
+        reloaded = shown_as(fresh)
+        self.write_draft(reloaded | typed)
+        self.site_id = self.query_one("#f-site_id", Picker).value
+        self._initial = reloaded  # esc still asks about what was typed
+
+
+def shown_as(t: Ticket) -> dict[str, Any]:
+    """What the form's fields hold for a ticket, field by field, as read_fields reads them."""
+    def picked(value: int | None, label: str) -> tuple[int | None, str, str]:
+        text = clean(label, single_line=True) if value is not None else ""
+        return value, text, text
+
+    return {"priority": t.priority, "reason": "", "category": t.category, "reporter": t.reporter,
+            "phone": t.phone, "site_id": picked(t.site_id, t.site_name),
+            "equipment_id": picked(t.equipment_id, t.equipment_tag or ""), "description": t.description}
 
 
 def _preset(picker: Picker, value: int | None, label: str) -> None:

@@ -97,6 +97,10 @@ def show_error(node: DOMNode, name: str, message: str) -> None:
         return
     error.update(Content(message))
     error.set_class(bool(message), "-shown")
+    if message and name == "general":
+        # Below the fields: on a short terminal the form scrolls, and a
+        # conflict or refusal said out of sight is not said at all.
+        error.call_after_refresh(error.scroll_visible, animate=False)
     for widget in node.query(f"#f-{name}"):
         widget.set_class(bool(message), "-invalid")
     for row in node.query(f"#row-{name}"):
