@@ -58,8 +58,8 @@ def time_field() -> Field:
     """When the step happened, if phoned in late; blank is now."""
     from .screens.form import Field
 
-    return Field("at", _("Time (optional)"), placeholder=_("now; or e.g. 14:05 or 11-25 14:05, site time"),
-                 max_length=STATED_TIME_MAX)
+    return Field("at", _("Time (optional)"), placeholder=_("now; or 14:05, yesterday 21:00, 11-25 14:05 (site time)"),
+                 max_length=STATED_TIME_MAX, stated_time=True)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Select, Static, TextArea
 
 from store.errors import StaleTicket, StoreError
+from store.stated import later_today
 
 from ..i18n import _
 from ..settings import apply_blink
@@ -32,6 +33,7 @@ class Field:
     value: Any = None
     placeholder: str = ""
     max_length: int = 0  # the store's limit (store/limits.py): the field takes no more
+    stated_time: bool = False  # when a step happened (store/stated.py): a time not come yet today is asked about
 
 
 class ActionForm(FormModal[Any]):
@@ -124,6 +126,39 @@ class ActionForm(FormModal[Any]):
 
     async def action_submit(self) -> None:
         values = self.values()
+        for f in self.fields:
+            if f.stated_time and await self._ask_yesterday(f.name, values):
+                return  # asked: the answer goes on (or back to the form)
+        await self._confirm_and_save(values)
+
+    async def _ask_yesterday(self, name: str, values: dict[str, Any]) -> bool:
+        """A time of day later than now ("21:00" at 19:04) is not taken as
+        yesterday's silently: the form asks, and on yes writes yesterday's
+        date into the field (what is saved is what is shown)."""
+        store = self.app.store  # type: ignore[attr-defined]
+        text = values.get(name) or ""
+        found = await asyncio.to_thread(lambda: (later_today(text, store.timezone, store.now()), store.timezone,
+                                                 store.now()))
+        yesterday, tz, now = found
+        if yesterday is None:
+            return False
+        from .confirm import ConfirmScreen
+
+        explicit = yesterday.format("YYYY-MM-DD HH:mm")
+        question = _("{time} has not come yet today (it is {now}). Yesterday, {day}?").format(
+            time=yesterday.format("HH:mm"), now=now.in_timezone(tz).format("HH:mm"), day=explicit)
+
+        async def answered(choice: str | None) -> None:
+            if choice == "yes":
+                field = self.query_one(f"#f-{name}", Input)
+                with field.prevent(Input.Changed):  # its Changed would clear the answer to this save
+                    field.value = explicit
+                await self._confirm_and_save({**values, name: explicit})
+
+        self.app.push_screen(ConfirmScreen(question, [("yes", _("Yes, yesterday"), "y")]), answered)
+        return True
+
+    async def _confirm_and_save(self, values: dict[str, Any]) -> None:
         question = await asyncio.to_thread(self.confirm, values) if self.confirm else None
         if question:
             from .confirm import ConfirmScreen
