@@ -20,7 +20,7 @@ from rich.cells import cell_len
 
 from store.errors import NotFound
 from store.i18n import N_, _, ngettext
-from store.models import CATEGORIES, category_label, priority_label
+from store.models import CATEGORIES, SKILLS_SEPARATOR, category_label, priority_label
 from store.repo.imports import COLUMNS
 from store.store import Store
 from store.text import clean
@@ -75,7 +75,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, tuple | list):
-        return ";".join(map(str, value))
+        return SKILLS_SEPARATOR.join(map(str, value))
     return clean(str(value), single_line=True)
 
 
@@ -314,7 +314,7 @@ def tech() -> None:
 @click.argument("name")
 @click.option("--team", "team_name", required=True, help=_("The team's name."))
 @click.option("--phone", default="")
-@click.option("--skills", default="", help=_("Categories separated by ; e.g. atm;cash"))
+@click.option("--skills", default="", help=_("Categories separated by commas, e.g. atm,cash"))
 @click.option("--off-duty", is_flag=True, help=_("Starts off duty."))
 @file_options
 @click.pass_obj
@@ -339,7 +339,7 @@ def tech_list(obj: Ctx, include_retired: bool, fmt: str) -> None:
 @click.option("--name")
 @click.option("--team", "team_name")
 @click.option("--phone")
-@click.option("--skills", help=_("Categories separated by ; e.g. atm;cash"))
+@click.option("--skills", help=_("Categories separated by commas, e.g. atm,cash"))
 @file_options
 @click.pass_obj
 def tech_edit(obj: Ctx, tech_ref: str, team_name: str | None, **options: Any) -> None:

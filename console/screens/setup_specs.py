@@ -22,7 +22,9 @@ from store.models import (
     NAME_MAX,
     PERSON_MAX,
     PHONE_MAX,
+    SKILLS_SEPARATOR,
     category_label,
+    split_skills,
 )
 from store.text import clean
 
@@ -194,22 +196,19 @@ TEAMS = TableSpec(
 
 # ------------------------------------------------------------ technicians
 def _skills_shown(value: Any) -> str:
-    return ", ".join(value or ())
+    return SKILLS_SEPARATOR.join(value or ())
 
 
 def _skills_listed(value: Any) -> str:
     """Skills in the table: category names in the language in use, not the codes."""
-    return ", ".join(category_label(s) for s in value or ())
+    return SKILLS_SEPARATOR.join(category_label(s) for s in value or ())
 
 
 def _skills_stored(value: Any) -> tuple[str, ...]:
-    # Codes as the hint shows them, or the category names as the table shows them;
-    # Chinese commas (，、) and semicolons separate too.
+    # Codes as the hint shows them, or the category names as the table shows
+    # them; separated as anywhere else (store/models.py split_skills).
     names = {category_label(c).casefold(): c for c in CATEGORIES}
-    text = str(value or "")
-    for sep in (";", "；", "，", "、"):
-        text = text.replace(sep, ",")
-    return tuple(names.get(s.strip().casefold(), s.strip()) for s in text.split(",") if s.strip())
+    return tuple(names.get(s.casefold(), s) for s in split_skills(str(value or "")))
 
 
 def _duty_label(on: bool) -> str:
@@ -230,7 +229,8 @@ TECHNICIANS = TableSpec(
         FormField("team_id", N_("Team"), kind="select",
                   choices=lambda store: [(t.name, t.id) for t in store.teams()]),
         FormField("phone", N_("Phone"), max_length=PHONE_MAX),
-        FormField("skills", N_("Skills"), placeholder=", ".join(CATEGORIES), shown=_skills_shown,
+        # The hint above the form lists every category; the field shows an example, not the list again.
+        FormField("skills", N_("Skills"), placeholder=N_("e.g. atm, cash"), shown=_skills_shown,
                   stored=_skills_stored, max_length=SKILLS_MAX),
         FormField("on_duty", N_("Duty"), kind="select", default=True,
                   choices=lambda _store: [(_duty_label(True), True), (_duty_label(False), False)]),
@@ -240,7 +240,7 @@ TECHNICIANS = TableSpec(
     edit=lambda store, rid, **c: store.edit_technician(rid, **c),
     retire=lambda store, rid, retired: store.retire_technician(rid, retired=retired),
     describe=lambda t: f"{_text(t.name)} ({_text(t.team_name)})",
-    hint=N_("Skills: categories separated by commas ({all})."), hint_values={"all": ", ".join(CATEGORIES)},
+    hint=N_("Skills: categories separated by commas ({all})."), hint_values={"all": SKILLS_SEPARATOR.join(CATEGORIES)},
 )
 
 SPECS: dict[str, TableSpec] = {s.table: s for s in (SITES, EQUIPMENT, TEAMS, TECHNICIANS)}
