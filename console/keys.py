@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import unicodedata
 from collections import deque
 
 from textual import events
@@ -83,14 +84,19 @@ class OrderedKeys(App[None]):
         Textual's TextArea re-wraps the whole line on every edit."""
         target = self.focused
         box = _is_text_box(target)
-        if not _is_char(first) or not (box or isinstance(target, Input)) or getattr(target, "read_only", False):
+        if not types_text(first) or not (box or isinstance(target, Input)) or getattr(target, "read_only", False):
             return [first]  # (a read-only box does not take the character: a binding may)
         run = [first]
-        while self._pending_input and _is_char(self._pending_input[0]):
+        while self._pending_input and types_text(self._pending_input[0]):
             run.append(self._pending_input.popleft())
         if box and len(run) > 1:
             return [events.Paste("".join(key.character or "" for key in run))]  # type: ignore[attr-defined]
-        return run
+        # Textual's fields take only what str.isprintable() accepts: a joiner
+        # or an ideographic space typed as a key would be dropped. As a
+        # paste of that one character it goes in through the field's own
+        # rules (limit, digits only) like any other character.
+        return [key if key.is_printable else events.Paste(key.character or "")  # type: ignore[attr-defined]
+                for key in run]
 
     async def _settle(self) -> None:
         """Wait until the screen has processed everything the last key caused."""
@@ -119,9 +125,18 @@ class OrderedKeys(App[None]):
                 return
 
 
-def _is_char(event: events.Event) -> bool:
-    """A key that types one character (not enter, tab or a control key)."""
-    return isinstance(event, events.Key) and event.is_printable and len(event.character or "") == 1
+def types_text(event: events.Event) -> bool:
+    """A key that types one character (not enter, tab or a control key).
+
+    Text is more than what Python calls printable: format characters (the
+    zero-width joiner inside "👩\u200d👩\u200d👧", direction marks), spaces
+    other than ' ' (U+3000, the ideographic space of Chinese input; U+00A0)
+    and characters newer than this Python's Unicode tables are typed too, and
+    are stored as typed (they are cleaned only for display: store/text.py).
+    Controls (escape, tab, enter, ctrl+…) are not text."""
+    if not isinstance(event, events.Key) or len(event.character or "") != 1:
+        return False
+    return event.is_printable or unicodedata.category(event.character or "") not in ("Cc", "Cs")
 
 
 def _is_text_box(widget: Widget | None) -> bool:

@@ -70,7 +70,7 @@ class RecordsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="records-title", classes="records-title")
-        yield Input(placeholder=_("Search {what} (type to filter, enter to list, esc clears)").format(
+        yield TextInput(placeholder=_("Search {what} (type to filter, enter to list, esc clears)").format(
             what=_(self.spec.title).lower()), id="records-search", compact=True)
         table: DataTable[Any] = DataTable(id="records", cursor_type="row", zebra_stripes=True)
         yield table
