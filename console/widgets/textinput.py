@@ -11,8 +11,9 @@ whole value on every key, so a field that grows without end makes each key
 slower than the last (a 5,000-character burst took minutes).
 
 A field keeps exactly what was typed (a zero-width joiner, a direction mark)
-and shows it cleaned (store/text.py ``in_place``): what is dropped takes no
-cell, so the cursor and the selection stay where Textual puts them.
+and shows it cleaned (store/text.py ``in_place``), each grapheme in the cells
+rich measured it in (``in_cells``), so the cursor and the selection stay
+where Textual puts them.
 
 This module loads no TextArea (the console's first screen has a search
 field but no text box: tests/test_lazy_console.py); the box is in textfield.py."""
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len, set_cell_size, split_graphemes
 from rich.segment import Segment
 from textual.message import Message
 from textual.strip import Strip
@@ -71,7 +73,26 @@ def shown(strip: Strip) -> Strip:
     segments = list(strip)
     if all(in_place(seg.text) is seg.text for seg in segments):
         return strip  # (the usual case: nothing to drop, nothing copied)
-    return Strip([Segment(in_place(seg.text), seg.style, seg.control) for seg in segments], strip.cell_length)
+    return Strip([Segment(in_cells(seg.text), seg.style, seg.control) for seg in segments], strip.cell_length)
+
+
+def in_cells(text: str) -> str:
+    """``text`` cleaned (store/text.py ``in_place``), each grapheme in the
+    cells rich measured it in, since the cursor and the line's width were
+    placed by rich: "❤\ufe0f" is two cells, shown "❤ "; a joined
+    "👩\u200d👩\u200d👧" is two, shown as its first emoji (terminals disagree
+    on joined sequences, none on one emoji)."""
+    spans, _width = split_graphemes(text)
+    out = []
+    for start, end, width in spans:
+        grapheme = in_place(text[start:end])
+        if cell_len(grapheme) != width:
+            grapheme = set_cell_size(grapheme, width) if cell_len(grapheme[:1]) <= width else " " * width
+        out.append(grapheme)
+    shown = "".join(out)
+    if cell_len(shown) != cell_len(text):  # a stray joiner can make rich's two counts differ
+        shown = set_cell_size(in_place(text), cell_len(text))
+    return shown
 
 
 class TextInput(Input):
