@@ -169,7 +169,9 @@ class TicketActions(Screen[Any]):
 
         self._form(
             "respond", _("First response for #{id}"),
-            [Field("note", _("What was confirmed with the reporter (optional)"),
+            # Labels fit their column (22 cells after the marks) in both languages:
+            # what a field wants is said in its placeholder.
+            [Field("note", _("Confirmed (optional)"), placeholder=_("what was confirmed with the reporter"),
                    max_length=max_length(RespondInput, "note")), time_field()],
             self.store.respond, _("First response logged on #{id}."), _("Log response (ctrl+s)"),
             hint=_("The reporter was contacted and the fault confirmed."),
@@ -256,7 +258,7 @@ class TicketActions(Screen[Any]):
                              max_length=max_length(ResolveInput, "symptom")),
                        Field("cause", _("Cause"), "text", max_length=max_length(ResolveInput, "cause")),
                        Field("action", _("Action taken"), "text", max_length=max_length(ResolveInput, "action")),
-                       Field("parts", _("Parts used (write 'none' if none)"),
+                       Field("parts", _("Parts used"), placeholder=_("write 'none' if none"),
                              max_length=max_length(ResolveInput, "parts")), time_field()],
             self.store.resolve, _("Ticket #{id} resolved."), _("Resolve (ctrl+s)"),
         )

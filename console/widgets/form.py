@@ -72,6 +72,12 @@ class FieldRow(Horizontal):
 
 
 def field_row(name: str, label: str, widget: Widget) -> list[Widget]:
+    """A label and its field, and the field's error line below them. An empty
+    text field shows a placeholder: its tint and underline alone are not seen
+    in every terminal (NO_COLOR, 16 colours), and a box that shows nothing
+    reads as a label with no field."""
+    if isinstance(widget, Input | TextArea) and not widget.placeholder:
+        widget.placeholder = _("type here")
     return [
         FieldRow(FieldLabel(label, classes="label"), widget, classes="row", id=f"row-{name}"),
         Static("", classes="error", id=f"e-{name}"),
