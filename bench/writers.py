@@ -1,39 +1,60 @@
-"""Writers × latency, the cost of synchronous=FULL, and a batched recompute.
+"""Writers × latency (where the time goes, and the variants of the write
+path side by side), and a batched recompute.
 
-    .venv/bin/python bench/writers.py                   # 1, 4, 20 writers × 60 s, FULL vs NORMAL, 300,000 tickets
-    .venv/bin/python bench/writers.py --seconds 10 --recompute 50000   # a quick look
+    .venv/bin/python bench/writers.py                   # 1, 4, 20 writers × 60 s; the variants at 20 writers, 3 rounds
+    .venv/bin/python bench/writers.py --seconds 20 --writers 20 --rounds 2 --recompute 0   # a quicker look
 
 Each writer is tests/stress_worker.py (the stress test's own): random
 workflow operations through the Store on one file, each logged (fsynced)
 after it committed. An operation's latency includes its reads and any
 retry after another writer was first (StaleTicket), as a dispatcher feels it.
-The FULL/NORMAL rows run one writer each, so the difference is the fsync."""
+
+The variants (tests/stress_worker.py VARIANT) run the same fleet with the
+write path changed, one after the other and again in the next round, so that
+each figure is beside the others taken under the same load: ``as shipped``
+(the queue of turns and the fsync after COMMIT, store/turns.py and
+store/durable.py), ``full+noqueue`` (how writes were made before: SQLite's
+fsync inside COMMIT, every waiting writer asking SQLite), ``full`` and
+``noqueue`` (one change each), ``normal`` (no fsync at all: not durable; the
+floor). The machine's load average is printed beside each run."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # tests/test_stress.py imports its neighbours as the suite does
 
-from demo_data.generate import generate_scale
-from store import Store
-from tests.stress_worker import percentile, run_fleet
-from tests.test_stress import make_file
+from demo_data.scale import generate_scale  # noqa: E402
+from store import Store  # noqa: E402
+from tests.stress_worker import percentile, run_fleet  # noqa: E402
+from tests.test_stress import make_file  # noqa: E402
+
+VARIANTS = ("as shipped", "full+noqueue", "full", "noqueue", "normal")
 
 
-def fleet(work: Path, writers: int, seconds: float, sync: str | None = None) -> dict[str, float]:
-    db = work / f"w{writers}-{sync or 'default'}.db"
+def fleet(work: Path, writers: int, seconds: float, variant: str | None = None) -> dict[str, float]:
+    name = f"{(variant or 'default').replace('+', '-').replace(' ', '-')}-{len(list(work.glob('*.db')))}"
+    db = work / f"w{writers}-{name}.db"
     make_file(db, writers)
-    entries, _killed, errors = run_fleet(db, work / f"logs-{writers}-{sync}", writers, seconds, sync=sync)
+    load = os.getloadavg()[0]
+    entries, _killed, errors = run_fleet(db, work / f"logs-{writers}-{name}", writers, seconds,
+                                         variant=None if variant in (None, "as shipped") else variant)
     done = [e["ms"] for e in entries if "op" in e]
     fails = [e for e in entries if "fail" in e]
     return {"writers": writers, "ops": len(done), "ops_s": len(done) / seconds, "p50": percentile(done, 0.5),
-            "p99": percentile(done, 0.99), "fails": len(fails) + len(errors)}
+            "p99": percentile(done, 0.99), "fails": len(fails) + len(errors), "load": load}
+
+
+def line(label: str, r: dict[str, float]) -> str:
+    return (f"{label:>13} {r['writers']:>7.0f} {r['ops']:>7.0f} {r['ops_s']:>7.1f} {r['p50']:>7.1f} {r['p99']:>7.1f}"
+            f" {r['fails']:>5.0f} {r['load']:>5.1f}")
 
 
 def recompute(work: Path, tickets: int) -> tuple[int, float, float]:
@@ -61,19 +82,20 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--writers", default="1,4,20")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of the variants at the most writers (0: skip)")
+    ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--recompute", type=int, default=300_000, help="open tickets to recompute (0: skip)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="dispatch-writers-"))
+    head = f"{'variant':>13} {'writers':>7} {'ops':>7} {'ops/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'fails':>5} {'load':>5}"
     try:
-        print(f"{'writers':>7} {'ops':>7} {'ops/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'fails':>5}")
-        for n in (int(x) for x in args.writers.split(",")):
-            r = fleet(work, n, args.seconds)
-            print(f"{n:>7} {r['ops']:>7.0f} {r['ops_s']:>7.1f} {r['p50']:>7.1f} {r['p99']:>7.1f} {r['fails']:>5.0f}",
-                  flush=True)
-        full, normal = fleet(work, 1, args.seconds, "full"), fleet(work, 1, args.seconds, "normal")
-        per_full, per_normal = 1000 / max(full["ops_s"], 1e-9), 1000 / max(normal["ops_s"], 1e-9)
-        print(f"synchronous=FULL: {full['ops_s']:.1f} ops/s (p50 {full['p50']:.1f} ms); NORMAL: {normal['ops_s']:.1f}"
-              f" ops/s (p50 {normal['p50']:.1f} ms); FULL costs {per_full - per_normal:+.1f} ms per write", flush=True)
+        print(head)
+        counts = [int(x) for x in args.writers.split(",")]
+        for n in counts:
+            print(line("as shipped", fleet(work, n, args.seconds)), flush=True)
+        for _round in range(args.rounds):
+            for variant in args.variants.split(","):
+                print(line(variant, fleet(work, max(counts), args.seconds, variant)), flush=True)
         if args.recompute:
             opened, took, worst = recompute(work, args.recompute)
             print(f"recompute {opened:,} open tickets in batches: {took:.1f} s, longest batch (write lock held)"

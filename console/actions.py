@@ -2,8 +2,10 @@
 
 A screen using this mixin provides ``selected()`` -> the ticket's state (or
 None) and ``after_change()`` to reload once a write has landed. Which actions
-the ticket's state allows comes from the one transition table in the rules:
-the footer shows only those, and a key for any other says why at once."""
+the user's role allows on that ticket comes from the store (the write path's
+own check, console/permits.py), which ones the ticket's state allows from the
+one transition table in the rules: the footer shows only those, and a key
+for any other says why at once (the role first: it does not pass with time)."""
 
 from __future__ import annotations
 
@@ -90,22 +92,29 @@ class TicketActions(Screen[Any]):
     def store(self) -> Any:
         return self.app.store  # type: ignore[attr-defined]
 
-    # ------------------------------------------------ what the state allows
+    # --------------------------------------- what the role and state allow
+    def why_not(self, step: str, target: Target | None) -> str | None:
+        """Why the ticket ``step`` ("assign", … as in store/rules.py) cannot be
+        taken on ``target`` now: the user's role there, then the ticket's state."""
+        if target is None:
+            return _("No ticket selected.")
+        why = self.app.permits.ticket(step, target.id, target.technician_id is not None)  # type: ignore[attr-defined]
+        return why or target.refusal(step)  # type: ignore[no-any-return]
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide from the footer what the selected ticket's state does not allow."""
+        """Hide from the footer what the user's role or the selected ticket's state does not allow."""
         rule = ACTION_OF.get(action)
         if rule is None:
             return True
         target = self.selected()
-        return target is not None and target.refusal(rule) is None
+        return target is not None and self.why_not(rule, target) is None
 
     def on_key(self, event: events.Key) -> None:
         """A hidden action's key says why at once instead of doing nothing."""
         action = KEY_OF.get(event.key)
         if action is None:
             return
-        target = self.selected()
-        why = _("No ticket selected.") if target is None else target.refusal(ACTION_OF[action])
+        why = self.why_not(ACTION_OF[action], self.selected())
         if why:
             event.stop()
             event.prevent_default()
@@ -116,8 +125,8 @@ class TicketActions(Screen[Any]):
         if target is None:
             self.notify(_("No ticket selected."), severity="warning", markup=False)
             return None
-        # Say so before the user fills in a form the lifecycle will refuse.
-        why = target.refusal(action)
+        # Say so before the user fills in a form the role or the lifecycle will refuse.
+        why = self.why_not(action, target)
         if why:
             self.notify(why, severity="warning", markup=False)
             return None

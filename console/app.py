@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
+from textual import events, on
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -16,6 +17,7 @@ from store.timeutil import Clock, system_clock
 from . import output
 from .i18n import N_, _, pick_language, set_language
 from .keys import OrderedKeys
+from .permits import Permits
 from .settings import ConsoleSettings
 
 
@@ -54,6 +56,7 @@ class DispatchApp(OrderedKeys):
         self.poll_seconds = self.settings.poll_seconds
         self.tz = store.timezone
         self.center = store.setting("center_name", "Repair Center")
+        self.permits = Permits(store)  # what the acting user may do, asked of the store
         # What was typed in forms closed without saving, by (person, (form, record)): kept for this session.
         self.drafts: dict[tuple[str, object], dict[str, object]] = {}
 
@@ -62,6 +65,7 @@ class DispatchApp(OrderedKeys):
         self.store = store
         self.tz = store.timezone
         self.center = store.setting("center_name", "Repair Center")
+        self.permits = Permits(store)
 
     def on_mount(self) -> None:
         from .screens.main import MainScreen
@@ -69,7 +73,9 @@ class DispatchApp(OrderedKeys):
         # Before the first screen composes: it is drawn in the user's language.
         set_language(language_for(self.store))
         self.push_screen(MainScreen())
-        self.sign_in = self.store.sign_in_required()
+        # A console that cannot write cannot record a PIN try, so checks none (store/repo/pins.py);
+        # nor does it need to know who is at the keyboard: nothing it does is anyone's write.
+        self.sign_in = self.store.sign_in_required() and not self.store.file_read_only
         if self.sign_in:
             self.action_switch_user(first=True)
 
@@ -95,6 +101,7 @@ class DispatchApp(OrderedKeys):
         screens that know how (``language_changed``) draw. Other screens in
         the stack keep their words until they are opened again."""
         set_language(lang)
+        self.permits.forget()  # the refusals are words: in the new language next time
         for screen in self.screen_stack:
             redraw = getattr(screen, "language_changed", None)
             if callable(redraw):
@@ -148,6 +155,13 @@ class DispatchApp(OrderedKeys):
 
 
     def screenshot(self) -> None:
+        from . import downloads
+
+        if downloads.in_browser(self):  # a browser tab: to its downloads, not the server's disk
+            name = "dispatch-" + self.clock().in_timezone(self.tz).format("YYYYMMDD-HHmmss") + ".svg"
+            downloads.send(self, self.export_screenshot().encode("utf-8"), name)
+            self.notify(downloads.sent_notice(name), markup=False)
+            return
         try:
             path = self.save_screenshot()
         except OSError as error:
@@ -155,6 +169,15 @@ class DispatchApp(OrderedKeys):
                         severity="error", markup=False)
             return
         self.notify(_("Screenshot saved: {path}").format(path=path), markup=False)
+
+    @on(events.DeliveryFailed)
+    def _download_failed(self, event: events.DeliveryFailed) -> None:
+        from . import downloads
+
+        if event.name == downloads.DELIVERY:
+            self.notify(_("The download did not reach the browser: {error}").format(
+                error=clean(str(event.exception) or type(event.exception).__name__, single_line=True)),
+                severity="error", markup=False)
 
 
 def make_app(store: Store, *, clock: Clock | None = None, settings: ConsoleSettings | None = None) -> DispatchApp:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from store.store import Store
 
-DEMO_PIN = "1234"
+DEMO_PIN = "123456"
 DISPATCHERS = [("mei.lin", "Lin Mei"), ("hao.chen", "Chen Hao")]
 FOREMEN = [("gang.zhou", "Zhou Gang"), ("yang.liu", "Liu Yang"), ("li.sun", "Sun Li")]
 VIEWERS = [("qa.wu", "Wu Qing (QA)")]

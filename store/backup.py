@@ -16,17 +16,20 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .db import FILE_MODE, SQLITE_MAGIC, explain
+from .anchors import RESTORED, Anchor, append_head, head_line, read_anchors
+from .db import SQLITE_MAGIC, connect_look, explain
 from .errors import DatabaseFileError
+from .files import FILE_MODE, cannot_write, create_private
 from .i18n import _
+from .migrations import NAMES, SCHEMA_VERSION
 from .repo.audit import AuditReport, Progress, verify_connection
-from .schema import MIGRATIONS, SCHEMA_VERSION
 
 # The schema step from which events carry hashes: older files are checked for integrity only.
-CHAIN_SINCE = next(i for i, (name, _step) in enumerate(MIGRATIONS, start=1) if name.endswith("_audit_chain"))
+CHAIN_SINCE = NAMES.index("0008_audit_chain") + 1
 
 
 @dataclass
@@ -35,8 +38,13 @@ class FileReport:
     size: int = 0
     schema: int = 0
     tickets: int = 0
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # not a sound copy of a Dispatch Console file
     audit: AuditReport | None = None
+    # What ``dispatch check`` finds in the history (a row edited around the
+    # app, events cut): a faithful copy carries them as the file does. They
+    # never stop a backup (a hand edit would stop every backup after it),
+    # and a restore takes such a file only when told to.
+    history: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -46,6 +54,13 @@ class FileReport:
 def _staging(target: Path, what: str) -> Path:
     """A file beside ``target`` (same folder, so same file system: os.replace is atomic)."""
     return target.parent / f".{target.name}.{what}-{os.getpid()}"
+
+
+def _remove_staging(staging: Path) -> None:
+    """The staging copy and any journal SQLite left beside it (a copy that
+    failed half-way, a full disk): nothing of a failed run stays behind."""
+    for sfx in ("", "-journal", "-wal", "-shm"):
+        Path(f"{staging}{sfx}").unlink(missing_ok=True)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -62,10 +77,20 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _copy(source: sqlite3.Connection, dest: Path) -> None:
+def _copy(source: sqlite3.Connection, dest: Path, like: Path | None = None) -> None:
     """Online backup into a new single file (rollback journal, not WAL: a
-    backup is one file that can be copied off the host as is)."""
+    backup is one file that can be copied off the host as is). The file is
+    made mode 660 before SQLite opens it (store/files.py), so it and the
+    -journal SQLite makes beside it are never readable by anyone else; with
+    ``like``, it takes that file's group, and its mode if stricter, before a
+    byte is written."""
     dest.unlink(missing_ok=True)
+    create_private(dest)
+    if like is not None and like.exists():
+        with contextlib.suppress(OSError):  # keep the file's group and mode (README "People, roles and the file")
+            st = like.stat()
+            os.chown(dest, -1, st.st_gid)
+            os.chmod(dest, st.st_mode & FILE_MODE)
     out = sqlite3.connect(str(dest), isolation_level=None)
     try:
         source.backup(out)
@@ -76,9 +101,10 @@ def _copy(source: sqlite3.Connection, dest: Path) -> None:
         os.fsync(fh.fileno())
 
 
-def verify_file(path: Path, progress: Progress | None = None) -> FileReport:
+def verify_file(path: Path, progress: Progress | None = None, anchors: Sequence[Anchor] = ()) -> FileReport:
     """Integrity, schema and the audit chain of a file nobody writes to (a
-    backup, a copy about to be restored). Opened read-only: nothing changes."""
+    backup, a copy about to be restored). Opened read-only: nothing changes.
+    ``anchors``: heads kept elsewhere that must still be in its history."""
     report = FileReport(path)
     try:
         report.size = path.stat().st_size
@@ -90,7 +116,7 @@ def verify_file(path: Path, progress: Progress | None = None) -> FileReport:
         report.problems.append(_("{path} cannot be read ({e})").format(path=path, e=exc.strerror or exc))
         return report
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+        conn = connect_look(path)  # nothing written, nothing left beside it
     except sqlite3.Error as exc:
         report.problems.append(str(explain(path, exc)))
         return report
@@ -106,8 +132,8 @@ def verify_file(path: Path, progress: Progress | None = None) -> FileReport:
             return report
         report.tickets = conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
         if report.schema >= CHAIN_SINCE:
-            report.audit = verify_connection(conn, progress)
-            report.problems += report.audit.problems
+            report.audit = verify_connection(conn, progress, anchors)
+            report.history = list(report.audit.problems)
     except sqlite3.DatabaseError as exc:
         report.problems.append(str(explain(path, exc)))
     finally:
@@ -115,60 +141,68 @@ def verify_file(path: Path, progress: Progress | None = None) -> FileReport:
     return report
 
 
-def backup(source: sqlite3.Connection, dest: Path, progress: Progress | None = None) -> FileReport:
+def backup(source: sqlite3.Connection, dest: Path, progress: Progress | None = None, heads: Path | None = None,
+           at: str = "") -> FileReport:
     """Copy the database ``source`` is connected to into ``dest`` and check
     the copy; ``dest`` is only written when the copy is good. Raises
-    DatabaseFileError (the copy removed) when it is not."""
+    DatabaseFileError (the copy removed) when it is not. ``heads``: the
+    heads log beside the backups (store/anchors.py): every head recorded there
+    must still be in the copy's history, and the copy's head is added to it."""
+    anchors = read_anchors(heads) if heads is not None and heads.exists() else []
     staging = _staging(dest, "partial")
     try:
         _copy(source, staging)
-        report = verify_file(staging, progress)
+        report = verify_file(staging, progress, anchors)
         if not report.ok:
             raise DatabaseFileError(_("the backup failed its check, nothing written to {dest}: {p}").format(
                 dest=dest, p=report.problems[0]))
-        os.chmod(staging, FILE_MODE)
         os.replace(staging, dest)
         _fsync_dir(dest.parent)
     except sqlite3.Error as exc:
         raise explain(dest, exc) from None
+    except OSError as exc:  # the staging file could not be made or renamed
+        raise cannot_write(dest, exc) from None
     finally:
-        staging.unlink(missing_ok=True)
+        _remove_staging(staging)
     report.path = dest
+    if heads is not None and report.audit is not None:
+        append_head(heads, head_line(at, report.audit.head_id, report.audit.head, dest.name))
     return report
 
 
-def restore(src: Path, target: Path, progress: Progress | None = None) -> FileReport:
+def restore(src: Path, target: Path, progress: Progress | None = None, heads: Path | None = None,
+            at: str = "", despite_history: bool = False) -> FileReport:
     """Put the backup ``src`` in place of ``target``, checked first: a bad
-    backup leaves ``target`` exactly as it was."""
+    backup leaves ``target`` exactly as it was. ``heads``: a heads log that
+    records the restore (the heads after it are void: the history goes back)."""
     if not src.is_file():
         raise DatabaseFileError(_("{path} does not exist or is not a file").format(path=src))
     staging = _staging(target, "restore")
     try:
         try:
-            conn = sqlite3.connect(f"{src.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+            conn = connect_look(src)
             try:
-                _copy(conn, staging)
+                _copy(conn, staging, like=target)
             finally:
                 conn.close()
         except sqlite3.Error as exc:
             raise DatabaseFileError(_("{path} cannot be restored: {e}").format(path=src, e=explain(src, exc))) from None
         report = verify_file(staging, progress)
-        if not report.ok:
+        if not report.ok or (report.history and not despite_history):
             raise DatabaseFileError(_("{src} failed its check, {target} left as it was: {p}").format(
-                src=src, target=target, p=report.problems[0]))
+                src=src, target=target, p=(report.problems or report.history)[0]))
         if target.exists():
-            with contextlib.suppress(OSError):  # keep the file's group and mode (README "People, roles and the file")
-                st = target.stat()
-                os.chmod(staging, st.st_mode & 0o7777)
-                os.chown(staging, -1, st.st_gid)
             _replace_in_use(staging, target)
         else:
-            os.chmod(staging, FILE_MODE)
             os.replace(staging, target)
         _fsync_dir(target.parent)
+    except OSError as exc:
+        raise cannot_write(target, exc) from None
     finally:
-        staging.unlink(missing_ok=True)
+        _remove_staging(staging)
     report.path = target
+    if heads is not None and heads.exists() and report.audit is not None:
+        append_head(heads, head_line(at, report.audit.head_id, report.audit.head, f"{RESTORED} {src.name}"))
     return report
 
 

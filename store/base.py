@@ -9,38 +9,39 @@ always asked on the same one."""
 
 from __future__ import annotations
 
-import getpass
 import json
+import os
+import pwd
 import queue
-import random
 import sqlite3
 import threading
-import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from pendulum import DateTime
 
-from . import audit, auth
+from . import audit, permissions
 from .db import connect_reader, explain, file_identity, open_database, writable
+from .durable import WalSync
 from .errors import DatabaseFileError, FileReplaced, PermissionDenied
 from .i18n import _
-from .text import clean
 from .timeutil import Clock, system_clock, to_db
+from .turns import Turns
 
 
 def default_actor() -> str:
+    """Who is at the keyboard: the process's effective OS user, from the
+    passwd database. Never LOGNAME/USER or any environment variable (what
+    getpass reads): anyone can set those, and a dispatcher's account passed
+    for the manager's with ``LOGNAME=root`` (issue 21). A uid with no passwd
+    entry (a container run with ``--user 1234``) gets the fixed name "uid1234"."""
+    uid = os.geteuid()
     try:
-        return getpass.getuser()
-    except Exception:  # no login name (e.g. a container without passwd entry)
-        return "unknown"
-
-
-def _one(text: str) -> str:
-    """A name for a one-line message: no control characters, no line breaks."""
-    return clean(text, single_line=True)
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid{uid}"
 
 
 def append_events(conn: sqlite3.Connection, events: list[dict[str, Any]]) -> None:
@@ -70,12 +71,17 @@ def append_events(conn: sqlite3.Connection, events: list[dict[str, Any]]) -> Non
 
 
 class StoreBase:
+    # Does the work the migrations leave to today's rules (store/upgrade.py),
+    # on opening: set by the Store front, which stands above the rules it uses.
+    finish_upgrade: Callable[[sqlite3.Connection], None] | None = None
+
     def __init__(
         self,
         path: str | Path,
         *,
         actor: str | None = None,
         by: str | None = None,
+        os_login: str | None = None,
         clock: Clock | None = None,
         create: bool = False,
         busy_timeout_ms: int = 5000,
@@ -91,9 +97,35 @@ class StoreBase:
         # or DISPATCH_ACTOR); only a manager may, and events record it.
         self.actor = actor or default_actor()
         self.by = by if by and by != self.actor else None
+        # ``os_login``: the OS login at the keyboard, which a PIN sign-in at a
+        # shared desk does not change (its failed tries are recorded as its own).
+        self.os_login = os_login or self.by or self.actor
         self.clock: Clock = clock or system_clock
         self.busy_timeout_ms = busy_timeout_ms
-        self.conn = open_database(self.path, create=create, busy_timeout_ms=busy_timeout_ms, read_only=read_only)
+        self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._opened: list[sqlite3.Connection] = []
+        self._local = threading.local()  # .writing: this thread is inside _write
+        vetted: list[bool] = []
+
+        def vet(look: sqlite3.Connection) -> None:
+            """The settings checked through the connection that looked at the
+            file: a file refused for a damaged setting is left as it was, with
+            nothing beside it (store/db.py ``connect_look``)."""
+            look.row_factory = sqlite3.Row
+            self._readers.put(look)
+            try:
+                self._check_settings()
+            finally:
+                while not self._readers.empty():
+                    self._readers.get_nowait()
+            vetted.append(True)
+
+        # ``repair``: 'dispatch set' opens a file whose settings are damaged
+        # to mend one (it checks the new value itself); nothing else may.
+        self.conn = open_database(self.path, create=create, busy_timeout_ms=busy_timeout_ms, read_only=read_only,
+                                  vet=None if repair else vet, finish=self.finish_upgrade)
+        self._sync = WalSync(self.path)
+        self._turns = Turns(self.path, busy_timeout_ms)
         # Opened so that nothing can be written: asked for, or a file we may not write.
         self.file_read_only = read_only or not writable(self.path)
         self._asked_read_only = read_only
@@ -106,15 +138,10 @@ class StoreBase:
         self._journal = {sfx: file_identity(Path(f"{self.path}{sfx}")) for sfx in ("-wal", "-shm")}
         self.conn.row_factory = sqlite3.Row
         self._lock = threading.RLock()  # the write connection, one transaction at a time
-        self._local = threading.local()  # .writing: this thread is inside _write
-        self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
-        self._opened: list[sqlite3.Connection] = []
         self._watch_lock = threading.Lock()
         self._watch: sqlite3.Connection | None = None
         try:
-            # ``repair``: 'dispatch set' opens a file whose settings are damaged
-            # to mend one (it checks the new value itself); nothing else may.
-            if not repair:
+            if not repair and not vetted:  # a file just created or upgraded
                 self._check_settings()
             self.read_only = self.file_read_only or self._is_viewer()
         except DatabaseFileError:
@@ -139,6 +166,7 @@ class StoreBase:
         """Close every connection. (``close`` is the ticket action: closing a ticket.)"""
         with self._lock:
             self.conn.close()
+            self._turns.close()
         for conn in self._opened:
             conn.close()
         self._opened.clear()
@@ -194,92 +222,14 @@ class StoreBase:
                 raise explain(self.path, exc) from None
 
     def _authorize(self, action: str, ticket_id: int | None = None, team_id: int | None = None) -> None:
-        """The one place a permission check lives (roles: store/auth.py). Runs
-        inside the write transaction, so the roles and the ticket it reads are
-        the ones the write sees. ``ticket_id``/``team_id``: what a team-bound
-        role (a foreman) must own. A file with no users yet is being set up:
-        whoever opens it acts as its manager (README "People, roles and the file")."""
-        if not self.actor.strip():
-            raise PermissionDenied(_("No user name: set --actor or DISPATCH_ACTOR."))
-        users = {r["login"]: r for r in self._q(
-            "SELECT u.login, u.name, u.role, u.team_id, u.disabled, teams.name AS team_name"
-            " FROM users u LEFT JOIN teams ON teams.id = u.team_id")}
-        if not users:
-            return
-        ask = self._ask_managers(users.values())
-        if self.by is not None:
-            typist = users.get(self.by)
-            if typist is None or typist["disabled"] or typist["role"] != "manager":
-                raise PermissionDenied(_(
-                    "Only a manager may act for someone else (--actor or DISPATCH_ACTOR={actor}), and {by} is not one:"
-                    " work as yourself, or ask a manager: {managers}").format(
-                    actor=_one(self.actor), by=_one(self.by), managers=ask))
-            return  # managers do everything; the event records who typed it
-        me = users.get(self.actor)
-        if me is None:
-            raise PermissionDenied(_(
-                "{login} is not a user of this file; ask a manager to add you (dispatch user add {login}): {managers}").format(
-                login=_one(self.actor), managers=ask))
-        if me["disabled"]:
-            raise PermissionDenied(_("{login} is disabled in this file; ask a manager: {managers}").format(
-                login=_one(self.actor), managers=ask))
-        role = me["role"]
-        if not auth.allows(role, action):
-            raise PermissionDenied(_("{login} is a {role} and may not {what} (that is for: {roles}); ask a manager: {managers}").format(
-                login=_one(self.actor), role=auth.role_name(role), what=auth.action_words(action),
-                roles=", ".join(auth.role_name(r) for r in auth.roles_for(action)), managers=ask))
-        if role in auth.TEAM_SCOPED:
-            self._authorize_team(me, ticket_id, team_id, ask)
-
-    def _authorize_team(self, me: Any, ticket_id: int | None, team_id: int | None, ask: str) -> None:
-        own = _one(me["team_name"] or _("no team"))
-        if ticket_id is None and team_id is None:
-            raise PermissionDenied(_("A foreman works their own team's tickets; this is not one. Ask a manager: {managers}").format(
-                managers=ask))
-        if ticket_id is not None:
-            rows = self._q(
-                "SELECT tech.team_id, teams.name FROM tickets t LEFT JOIN technicians tech ON tech.id = t.technician_id"
-                " LEFT JOIN teams ON teams.id = tech.team_id WHERE t.id = ?", (ticket_id,))
-            if rows and rows[0][0] is None:
-                raise PermissionDenied(_(
-                    "Ticket #{id} is not assigned yet, so it is the dispatch desk's; a foreman works their own team's"
-                    " tickets ({team}). Ask a dispatcher, or a manager: {managers}").format(id=ticket_id, team=own, managers=ask))
-            if rows and rows[0][0] != me["team_id"]:
-                raise PermissionDenied(_(
-                    "Ticket #{id} is {other}'s, not {team}'s; a foreman works their own team's tickets."
-                    " Ask a dispatcher, or a manager: {managers}").format(
-                    id=ticket_id, other=_one(rows[0][1] or "?"), team=own, managers=ask))
-        if team_id is not None and team_id != me["team_id"]:
-            raise PermissionDenied(_(
-                "That is another team's, not {team}'s; moving work between teams is the dispatch desk's."
-                " Ask a dispatcher, or a manager: {managers}").format(team=own, managers=ask))
-
-    @staticmethod
-    def _ask_managers(users: Iterable[Any]) -> str:
-        names = [f"{_one(u['name'])} ({_one(u['login'])})" for u in users
-                 if u["role"] == "manager" and not u["disabled"]]
-        return ", ".join(sorted(names)) or _("no manager is set up; ask whoever looks after this file")
+        """The one place a permission check is asked (store/permissions.py).
+        Runs inside the write transaction, so the roles and the ticket it reads
+        are the ones the write sees."""
+        permissions.authorize(self._q, self.actor, self.by, action, ticket_id, team_id)
 
     def _begin(self) -> None:
-        """BEGIN IMMEDIATE, waiting up to the busy timeout for other writers.
-        SQLite's own busy handler looks again only every 100 ms after a while,
-        so with many writers a waiter kept missing the moments the lock was
-        free and got "locked" after 5 s (1 in 12,000 writes with 20 writers);
-        asking every millisecond or two it gets its turn."""
-        deadline = time.monotonic() + self.busy_timeout_ms / 1000
-        self.conn.execute("PRAGMA busy_timeout = 2")
-        try:
-            while True:
-                try:
-                    self.conn.execute("BEGIN IMMEDIATE")
-                    return
-                except sqlite3.OperationalError as exc:
-                    left = deadline - time.monotonic()
-                    if "locked" not in str(exc).lower() or left <= 0:
-                        raise
-                    time.sleep(min(left, random.uniform(0.0005, 0.002)))
-        finally:
-            self.conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+        """BEGIN IMMEDIATE on the write connection, in this writer's turn (store/turns.py)."""
+        self._turns.begin(self.conn)
 
     @contextmanager
     def _write(self, action: str, ticket_id: int | None = None,
@@ -311,18 +261,34 @@ class StoreBase:
             except BaseException as exc:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.IntegrityError) and "audit" in str(exc):
+                    # The audit triggers (migration 0015): events were cut from the log's end by hand.
+                    raise DatabaseFileError(_(
+                        "{path}: its audit log was cut back or edited by hand, so nothing more can be added to it;"
+                        " nothing was saved. Run 'dispatch check' and restore a backup").format(path=self.path)) from None
                 if isinstance(exc, sqlite3.Error) and not isinstance(exc, sqlite3.IntegrityError):
                     raise explain(self.path, exc) from None
                 raise
             finally:
                 self._local.writing = False
+        # Committed, and the lock is free for the next writer: now to disk,
+        # before the caller hears it is done (store/durable.py).
+        try:
+            self._sync()
+        except OSError as exc:
+            raise DatabaseFileError(_("{path}: the change was written but could not be flushed to disk ({e});"
+                                      " check the disk, then the file ('dispatch check')").format(
+                path=self.path, e=exc.strerror or exc)) from None
 
     def _event(
         self, action: str, entity: str, entity_id: int | None, ticket_id: int | None,
-        old: dict[str, Any], new: dict[str, Any], at: DateTime | None = None,
+        old: dict[str, Any], new: dict[str, Any], at: DateTime | None = None, actor: str | None = None,
     ) -> None:
+        """``actor``: someone other than the store's actor made this happen on
+        their own (the OS login at the keyboard, for a PIN try); no one entered it for them."""
         append_events(self.conn, [{
-            "at": to_db(at or self.now()), "actor": self.actor, "entered_by": self.by, "action": action,
+            "at": to_db(at or self.now()), "actor": actor or self.actor, "entered_by": None if actor else self.by,
+            "action": action,
             "entity": entity, "entity_id": entity_id, "ticket_id": ticket_id,
             "old": json.dumps(old, ensure_ascii=False, default=str),
             "new": json.dumps(new, ensure_ascii=False, default=str),
@@ -349,7 +315,7 @@ class StoreBase:
         (SQLite neither checkpoints nor deletes anything when closing a moved file)."""
         if self.file_state() is not None and file_identity(self.path) is not None:
             self._drop_old_journal()
-        return type(self)(self.path, actor=self.actor, by=self.by, clock=self.clock,
+        return type(self)(self.path, actor=self.actor, by=self.by, os_login=self.os_login, clock=self.clock,
                           busy_timeout_ms=self.busy_timeout_ms, read_only=self._asked_read_only)
 
     def _drop_old_journal(self) -> None:

@@ -1,4 +1,6 @@
-"""Opening the one SQLite file: pragmas, sanity checks, migrations.
+"""Opening the one SQLite file: pragmas, sanity checks, migrations (the
+runner's steps are store/migrations/; what they leave to today's rules is
+done by the ``finish`` the store passes in, store/upgrade.py).
 
 Every failure a user can cause (missing, unreadable, read-only, locked,
 corrupt, not SQLite, newer schema) becomes one DatabaseFileError line.
@@ -10,12 +12,17 @@ import os
 import shutil
 import sqlite3
 import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .durable import WalSync
 from .errors import DatabaseFileError
+from .files import create_private
 from .i18n import _
-from .schema import SCHEMA_VERSION
+from .migrations import SCHEMA_VERSION, NewerFile, newer, unfinished
+from .migrations import migrate as run_steps
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -98,21 +105,16 @@ def _precheck(path: Path, create: bool) -> None:
             )
 
 
-FILE_MODE = 0o660
-
-
 def _create_file(path: Path) -> None:
     """A new file is for its group (the center's staff) and no one else: mode
     660 whatever the umask (SQLite gives its -wal and -shm the same mode).
     README "People, roles and the file" says why."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        create_private(path)
     except FileExistsError:  # another process was quicker: theirs stands
         return
     except OSError as exc:
         raise DatabaseFileError(_("{path} cannot be created ({e})").format(path=path, e=exc.strerror or exc)) from None
-    os.close(fd)
-    os.chmod(path, FILE_MODE)
 
 
 def open_to_others(path: Path) -> str | None:
@@ -148,11 +150,14 @@ def connect(path: Path, busy_timeout_ms: int = 5000) -> sqlite3.Connection:
     )
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     conn.execute("PRAGMA foreign_keys = ON")
-    if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-        conn.execute("PRAGMA journal_mode = WAL")
-    # FULL: a commit is on disk before it returns, so a power cut keeps it
-    # (NORMAL may lose the last commits); README "Durability" has the cost.
-    conn.execute("PRAGMA synchronous = FULL")
+    mode = conn.execute("PRAGMA journal_mode").fetchone()[0].lower()
+    if mode != "wal":
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower()
+    # In WAL mode NORMAL, and the write path fsyncs the WAL after COMMIT, once
+    # the lock is free, before a write is reported done (store/durable.py):
+    # durable as FULL, without every writer waiting on everyone's fsync.
+    # Where WAL cannot be had, FULL: SQLite's own fsync at each commit.
+    conn.execute(f"PRAGMA synchronous = {'NORMAL' if mode == 'wal' else 'FULL'}")
     return conn
 
 
@@ -189,26 +194,86 @@ def wrap(conn: sqlite3.Connection) -> sqlite_utils.Database:
     return sqlite_utils.Database(conn, execute_plugins=False)
 
 
-def _look(path: Path, busy_timeout_ms: int) -> tuple[int, set[str]]:
-    """user_version and tables, read without changing a byte: a file we go on
-    to refuse (foreign, newer, corrupt) is left exactly as it was."""
+JOURNALS = ("-wal", "-shm", "-journal")
+
+
+def journals(path: Path) -> set[str]:
+    """Which of the file's -wal, -shm and -journal are there now."""
+    return {sfx for sfx in JOURNALS if os.path.lexists(f"{path}{sfx}")}
+
+
+def _in_wal_mode(path: Path) -> bool:
+    """The header says WAL (read and write versions 2, bytes 18 and 19)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(20)
+    except OSError:
+        return False
+    return len(head) == 20 and head[18:20] == b"\x02\x02"
+
+
+def connect_look(path: Path, busy_timeout_ms: int = 5000) -> sqlite3.Connection:
+    """A connection to look at a file before trusting it, that leaves nothing
+    beside it. SQLite opens even a read-only connection to a WAL file by
+    making its -wal and -shm, and a read-only connection cannot remove them
+    again: refusing a newer or damaged file left them behind. A WAL file with
+    neither is in use by no one (every connection keeps both open), so it is
+    read as it is on disk (immutable: no locks, no journal files). Otherwise
+    SQLite's read-only mode, with the locks that let others keep working."""
+    if _in_wal_mode(path) and not journals(path) & {"-wal", "-shm"}:
+        conn = sqlite3.connect(_ro_uri(path).replace("?mode=ro", "?immutable=1"), uri=True, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute("PRAGMA query_only = 1")
+        return conn
+    return connect_readonly(path, busy_timeout_ms)
+
+
+@dataclass
+class _Seen:
+    version: int = 0
+    tables: set[str] = field(default_factory=set)
+    newer: NewerFile | None = None  # a newer dispatch upgraded it
+    unfinished: bool = False  # the migrations left work for today's rules (store/upgrade.py)
+
+
+def _look(path: Path, busy_timeout_ms: int) -> _Seen:
+    """user_version, tables and the migrations log, read without changing a
+    byte or leaving a file beside it: a file we go on to refuse (foreign,
+    newer, corrupt) is left exactly as it was."""
     if not path.exists() or path.stat().st_size == 0:
-        return 0, set()
-    conn = connect_readonly(path, busy_timeout_ms)
+        return _Seen()
+    conn = connect_look(path, busy_timeout_ms)
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        return version, tables
+        if version == 0:
+            return _Seen(version, tables)
+        return _Seen(version, tables, newer(conn), bool(unfinished(conn)))
     finally:
         conn.close()
 
 
+def _newer_error(path: Path, problem: NewerFile) -> DatabaseFileError:
+    found = f"{problem.version} ({', '.join(problem.unknown)})" if problem.unknown else problem.version
+    return DatabaseFileError(
+        _("{path} has schema version {found}, newer than this dispatch knows ({known}); upgrade dispatch").format(
+            path=path, found=found, known=SCHEMA_VERSION
+        )
+    )
+
+
 def open_database(path: Path, *, create: bool = False, busy_timeout_ms: int = 5000,
-                  read_only: bool = False) -> sqlite3.Connection:
+                  read_only: bool = False, vet: Callable[[sqlite3.Connection], None] | None = None,
+                  finish: Callable[[sqlite3.Connection], None] | None = None) -> sqlite3.Connection:
     """Open (and with ``create``, initialise) the database, upgrading old
     schemas. Never takes the write lock unless it migrates, so opening works
     during another process's long write; ``read_only`` (or a file we may not
-    write) opens it so that nothing can be written."""
+    write) opens it so that nothing can be written. ``vet`` looks at a file of
+    the current schema through the look connection, before anything that may
+    write is opened (a write connection turns a file into WAL mode), and may
+    raise DatabaseFileError to refuse it. ``finish`` does, on the write
+    connection, the work the migrations left to today's rules (store/upgrade.py):
+    after they run, and on a file an earlier opening left it unfinished in."""
     path = Path(path)
     _precheck(path, create)
     if create and not path.exists():
@@ -217,13 +282,10 @@ def open_database(path: Path, *, create: bool = False, busy_timeout_ms: int = 50
     read_only = read_only or not may_write
     conn: sqlite3.Connection | None = None
     try:
-        version, tables = _look(path, busy_timeout_ms)
-        if version > SCHEMA_VERSION:
-            raise DatabaseFileError(
-                _("{path} has schema version {found}, newer than this dispatch knows ({known}); upgrade dispatch").format(
-                    path=path, found=version, known=SCHEMA_VERSION
-                )
-            )
+        seen = _look(path, busy_timeout_ms)
+        version, tables = seen.version, seen.tables
+        if seen.newer is not None:
+            raise _newer_error(path, seen.newer)
         if version == 0 and tables:
             raise DatabaseFileError(
                 _("{path} is an SQLite file but not a Dispatch Console database").format(path=path)
@@ -232,13 +294,27 @@ def open_database(path: Path, *, create: bool = False, busy_timeout_ms: int = 50
             raise DatabaseFileError(
                 _("{path} is not initialised; run 'dispatch --db {path} init'").format(path=path)
             )
-        if version < SCHEMA_VERSION:
+        if version == SCHEMA_VERSION and vet is not None:
+            look = connect_look(path, busy_timeout_ms)
+            try:
+                vet(look)
+            finally:
+                look.close()
+        if version < SCHEMA_VERSION or (seen.unfinished and finish is not None):
             if not may_write:
                 raise DatabaseFileError(_(
                     "{path} needs an upgrade to schema {known}, which needs write access; open it once with write access"
                 ).format(path=path, known=SCHEMA_VERSION))
             conn = connect(path, busy_timeout_ms)
-            migrate(conn)  # the one time opening takes the write lock
+            migrate(conn, path)  # the one time opening takes the write lock
+            if finish is not None:
+                try:
+                    finish(conn)
+                except ValueError:
+                    # A damaged calendar or policy: no rule can be applied. The
+                    # store names the setting next (it checks an upgraded file's
+                    # settings); the work waits, recorded, until it is mended.
+                    pass
             if not read_only:
                 return conn
             conn.close()
@@ -254,28 +330,16 @@ def open_database(path: Path, *, create: bool = False, busy_timeout_ms: int = 50
         raise explain(path, exc) from None
 
 
-def migrate(conn: sqlite3.Connection) -> None:
-    from .schema import MIGRATIONS
-
-    db = wrap(conn)
-    conn.execute("BEGIN IMMEDIATE")
+def migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Run the steps the file lacks (store/migrations/), then put the upgrade on disk as any write."""
     try:
-        # Re-read under the write lock: another process may have migrated.
-        current = conn.execute("PRAGMA user_version").fetchone()[0]
-        conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-        # Steps that ran before the log existed are recorded without a time.
-        conn.executemany("INSERT OR IGNORE INTO migrations (name, applied_at) VALUES (?, NULL)",
-                         [(name,) for name, _step in MIGRATIONS[:current]])
-        for number, (name, step) in enumerate(MIGRATIONS[current:], start=current + 1):
-            step(db)
-            conn.execute("INSERT OR REPLACE INTO migrations (name, applied_at) VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
-                         (name,))
-            conn.execute(f"PRAGMA user_version = {number}")
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
+        run_steps(conn)
+    except NewerFile as problem:  # a newer dispatch upgraded it since we looked
+        raise _newer_error(path, problem) from None
+    try:  # the upgrade on disk, as any write (store/durable.py)
+        WalSync(path)()
+    except OSError as exc:
+        raise DatabaseFileError(_("{path} cannot be created ({e})").format(path=path, e=exc.strerror or exc)) from None
 
 
 def quick_check(conn: sqlite3.Connection) -> list[str]:

@@ -3,8 +3,9 @@ outputs and the due rules. Pure (no SQL): store/repo/callbacks.py and
 store/repo/scores.py use it, the console and the CLI show its labels.
 
 - A callback is *due* on the day after its tickets closed (``due_day``). One
-  more day is allowed with a reason ("carried over"); after its last allowed
-  day it is *overdue*, and stays open until it is logged.
+  more day is allowed with a reason ("carried over"): its ``due_day`` moves
+  to the next day, so it is due then everywhere (lists, counts, --day);
+  after its due day it is *overdue*, and stays open until it is logged.
 - "Could not reach" is an attempt, not a rating: after ``callback_attempts``
   attempts (a setting, 3) the callback is closed as *unreachable*.
 - The points of an answer are settings read when the answer is logged, and
@@ -26,6 +27,7 @@ from .errors import RuleViolation
 from .i18n import _, ngettext
 from .models import Input, Out
 from .sampling import Plan
+from .text import clean
 
 Rating = Literal["satisfied", "basic", "unsatisfied"]
 RATINGS: tuple[str, ...] = ("satisfied", "basic", "unsatisfied")
@@ -192,11 +194,23 @@ class PendingSelfEval(Out):
 
 
 def open_state(due_day: date, carried: bool, today: date) -> str:
-    """due / carried / overdue for an open callback on ``today``."""
-    last = pendulum.Date(due_day.year, due_day.month, due_day.day).add(days=1 if carried else 0)
-    if today > last:
+    """due / carried / overdue for an open callback on ``today``. A carried
+    call's ``due_day`` is already the day it was carried to."""
+    if today > due_day:
         return "overdue"
     return "carried" if carried else "due"
+
+
+def carry_refusal(ticket_id: int, carry_reason: str | None, due_day: date, today: date) -> str | None:
+    """Why an open call cannot be carried over now, or None: once only, and
+    at the latest on the day after it was due (the day it would move to)."""
+    if carry_reason is not None:
+        return _("Ticket #{id}'s callback was carried over once already ({why}); log it now").format(
+            id=ticket_id, why=clean(carry_reason, single_line=True))
+    if today > pendulum.Date(due_day.year, due_day.month, due_day.day).add(days=1):
+        return _("Ticket #{id}'s callback was due on {day}: too late to carry over; log it now").format(
+            id=ticket_id, day=due_day.isoformat())
+    return None
 
 
 @dataclass(frozen=True)

@@ -268,12 +268,12 @@ class Figure:
     @property
     def change(self) -> str:
         """'better', 'worse', 'same', 'up', 'down' (no better side) or '' (nothing to compare)."""
-        return compare(self.value, self.previous, self.better)
+        return compare(self.value, self.previous, self.better, self.unit)
 
     @property
     def arrow(self) -> str:
         """▲/▼/= and a word, so the comparison never rests on colour alone."""
-        return arrow(self.value, self.previous, self.better)
+        return arrow(self.value, self.previous, self.better, self.unit)
 
     @property
     def on_target(self) -> bool | None:
@@ -282,10 +282,13 @@ class Figure:
         return self.value >= self.target if self.better == "higher" else self.value <= self.target
 
 
-def compare(value: float | None, previous: float | None, better: Better | None) -> str:
+def compare(value: float | None, previous: float | None, better: Better | None, unit: Unit | None = None) -> str:
+    """How ``value`` moved from ``previous``. With ``unit``, as they are shown:
+    two figures written the same ("1h55m" and "1h55m") are the same, never "▲ worse"."""
     if value is None or previous is None:
         return ""
-    if math.isclose(value, previous, rel_tol=1e-9, abs_tol=1e-9):
+    if math.isclose(value, previous, rel_tol=1e-9, abs_tol=1e-9) or (
+            unit is not None and fmt(value, unit) == fmt(previous, unit)):
         return "same"
     up = value > previous
     if better is None:
@@ -293,8 +296,8 @@ def compare(value: float | None, previous: float | None, better: Better | None) 
     return "better" if up == (better == "higher") else "worse"
 
 
-def arrow(value: float | None, previous: float | None, better: Better | None) -> str:
-    word = compare(value, previous, better)
+def arrow(value: float | None, previous: float | None, better: Better | None, unit: Unit | None = None) -> str:
+    word = compare(value, previous, better, unit)
     if not word:
         return ""
     if word == "same":

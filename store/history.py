@@ -17,6 +17,7 @@ from pendulum import DateTime
 
 from .i18n import _
 from .models import Event, category_label, channel_label, priority_label, wait_reason_label
+from .money import DEFAULT_CURRENCY, format_money
 from .rules import status_label
 from .text import BLOCK_LIMIT, LINE_LIMIT, clean
 from .timeutil import from_db
@@ -58,9 +59,9 @@ def field_label(key: str) -> str:
     }.get(key, key)
 
 
-def money(cents: int | Decimal) -> str:
-    """Whole cents as money with two decimals: 12050 -> 120.50."""
-    return f"{Decimal(cents) / 100:.2f}"
+def money(cents: int | Decimal, currency: str = DEFAULT_CURRENCY) -> str:
+    """Whole cents as money, written as everywhere (store/money.py): 12050 -> ¥120.50."""
+    return format_money(Decimal(cents) / 100, currency)
 
 
 def short_time(at: DateTime, tz: str, ref: DateTime) -> str:
@@ -79,6 +80,7 @@ class Names:
     technicians: Mapping[int, str]
     sites: Mapping[int, str]
     equipment: Mapping[int, str]
+    currency: str = DEFAULT_CURRENCY  # the setting, for a fee
 
 
 def value_text(key: str, v: Any, names: Names, tz: str, at: DateTime, arrival: str | None = None) -> str:
@@ -98,7 +100,7 @@ def value_text(key: str, v: Any, names: Names, tz: str, at: DateTime, arrival: s
     if key == "arrival_mode":
         return status_label("onsite", str(v))
     if key == "fee_cents" and isinstance(v, int | Decimal) and not isinstance(v, bool):
-        return money(v)
+        return money(v, names.currency)
     if key == "repeat_of":
         return f"#{v}"
     lookup = {"technician_id": names.technicians, "site_id": names.sites,
@@ -117,8 +119,9 @@ def value_text(key: str, v: Any, names: Names, tz: str, at: DateTime, arrival: s
 
 # Fields that repeat what another field of the same event already says:
 # ``paused_from`` is the status a resume returns to (the status change shows
-# it), and the arrival mode is in the status label ("remote").
-HIDDEN = frozenset({"paused_from"})
+# it), and the arrival mode is in the status label ("remote"). ``row``: the
+# columns an event records only for the audit check (store/ledger.py).
+HIDDEN = frozenset({"paused_from", "row"})
 # What a new ticket's first entry shows: the rest is in the fields above.
 _CREATE_FIELDS = ("priority", "category", "channel", "repeat_of", "description")
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import gettext
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 LOCALE_DIR = Path(__file__).with_name("locale")
@@ -24,6 +26,11 @@ _language = "en"
 
 # The languages there are catalogues for; "en" is the msgids themselves.
 LANGUAGES = ("en", "zh_Hans")
+# in_language(): another language for this thread (or task) only, e.g. a
+# message in its recipient's language rendered in a worker while the console
+# goes on in its user's. (A new thread starts without it.)
+_override: ContextVar[tuple[str, gettext.NullTranslations] | None] = ContextVar("dispatch_language", default=None)
+_catalogues: dict[tuple[Path, str], gettext.NullTranslations] = {}
 
 
 def language_name(code: str | None) -> str:
@@ -82,22 +89,45 @@ def set_language(lang: str | None, localedir: str | Path | None = None) -> None:
 
 
 def current_language() -> str:
-    """The language set last: "en" or "zh_Hans"."""
-    return _language
+    """The language in use here: in_language's, else the one set last ("en" or "zh_Hans")."""
+    override = _override.get()
+    return _language if override is None else override[0]
+
+
+@contextmanager
+def in_language(lang: str | None) -> Iterator[str]:
+    """Text in ``lang`` (unknown: English) inside the block, in this thread
+    only: every ``_()`` below, the labels of other modules included. Yields
+    the language used."""
+    code = normalize(lang) or "en"
+    key = (_localedir, code)
+    if key not in _catalogues:
+        _catalogues[key] = gettext.translation("dispatch", localedir=_localedir, languages=[code], fallback=True)
+    token = _override.set((code, _catalogues[key]))
+    try:
+        yield code
+    finally:
+        _override.reset(token)
+
+
+def _now() -> gettext.NullTranslations:
+    override = _override.get()
+    return _translation if override is None else override[1]
 
 
 def _(message: str) -> str:
-    return _translation.gettext(message)
+    override = _override.get()  # (inline, not _now(): this is called for every word on screen)
+    return (_translation if override is None else override[1]).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _translation.ngettext(singular, plural, n)
+    return _now().ngettext(singular, plural, n)
 
 
 def pgettext(context: str, message: str) -> str:
     """``message`` in ``context``, for one English word with two meanings
     ("site": a bank branch, and the on-site clock in the countdown)."""
-    return _translation.pgettext(context, message)
+    return _now().pgettext(context, message)
 
 
 set_language(pick_language())

@@ -421,3 +421,16 @@ class User(Out):
     disabled: bool = False
     has_pin: bool = False
     language: str | None = None  # "en", "zh_Hans"; None follows the environment
+    pin_failures: int = 0  # wrong PINs in a row (store/auth.py FREE_TRIES, LOCK_AFTER)
+    pin_locked: bool = False  # PIN sign-in refused until a manager unlocks
+
+
+class PinOutcome(Out):
+    """What one PIN try came to (store/repo/pins.py). ``checked`` False: the
+    PIN was not looked at (the person is locked, must wait, or cannot sign in)."""
+
+    ok: bool = False
+    checked: bool = True
+    failures: int = 0  # wrong PINs in a row, this try included
+    wait_s: int = 0  # seconds until the next try will be looked at
+    locked: bool = False

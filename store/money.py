@@ -1,10 +1,12 @@
 """Money as typed and shown: fees parsed strictly (no exponent, commas only
-between thousands), the currency symbol and the confirm ceiling settings."""
+between thousands), one way of writing an amount everywhere (``format_money``:
+the screens, the commands, the timeline), the currency symbol and the confirm
+ceiling settings."""
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .i18n import _
@@ -49,6 +51,20 @@ DEFAULT_CURRENCY = "¥"
 DEFAULT_FEE_CONFIRM_ABOVE = 5000
 
 
+def format_money(amount: Decimal | int, currency: str = DEFAULT_CURRENCY) -> str:
+    """An amount as it is shown everywhere: the currency symbol, digits
+    grouped, two decimals, rounded half up only here ("¥6,800.50")."""
+    shown = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    sign = "-" if shown < 0 else ""
+    return f"{sign}{currency}{abs(shown):,.2f}"
+
+
+def money_cell_format(currency: str) -> str:
+    """The spreadsheet number format that shows an amount as ``format_money``
+    does (the cell keeps the number)."""
+    return '"' + currency.replace('"', "") + '"#,##0.00'
+
+
 def check_currency(value: Any) -> str:
     """The ``currency`` setting: the symbol written before amounts ("¥", "$", "CHF ")."""
     if not isinstance(value, str) or not value.strip() or len(value) > 8 or not value.isprintable():
@@ -67,3 +83,15 @@ def check_fee_confirm_above(value: Any) -> Decimal:
     if amount is None:
         raise ValueError(_("fee_confirm_above must be an amount from 0 to {max}").format(max=f"{FEE_MAX:,}"))
     return amount
+
+
+# Amounts are Decimal, never float (DOMAIN.md §11), and rounded half up only
+# where they are shown or become a line of a fee: these two are the one way to
+# do either.
+FEN = Decimal("0.01")
+
+
+def round_money(amount: Decimal, step: Decimal = FEN) -> Decimal:
+    """``amount`` rounded half up to a multiple of ``step`` (0.01, 0.1, 1):
+    2.675 -> 2.68, -2.675 -> -2.68 (half away from zero, as on a receipt)."""
+    return (amount / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step

@@ -20,6 +20,9 @@ ClockName = Literal["response", "onsite", "resolve"]
 CLOCKS: tuple[ClockName, ...] = ("response", "onsite", "resolve")
 SlaState = Literal["ok", "at_risk", "breached"]
 AT_RISK_SHARE = 0.25  # at risk once no more than this share of the window is left
+# The longest window a policy may give: a year. Anything longer is a typing
+# slip, and a deadline 10^14 minutes away overflows every date type there is.
+MAX_WINDOW_MIN = 365 * 24 * 60
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from .repo.exports import ExportsRepo
 from .repo.imports import ImportRepo
 from .repo.items import ItemsRepo
 from .repo.people import PeopleRepo
+from .repo.permits import PermitsRepo
+from .repo.pins import PinsRepo
 from .repo.queue import CROSSINGS_LIMIT, QueueRepo
 from .repo.reference import ReferenceRepo
 from .repo.reports import ReportsRepo
@@ -23,11 +25,15 @@ from .repo.search import SearchRepo
 from .repo.settings import SettingsRepo, calendar_from
 from .repo.tickets import TicketRepo
 from .repo.users import UsersRepo
+from .upgrade import finish
 
 
-class Store(SettingsRepo, ReferenceRepo, PeopleRepo, UsersRepo, TicketRepo, SearchRepo, QueueRepo, AdminRepo,
-            ImportRepo, CallbacksRepo, ScoresRepo, ItemsRepo, ComplaintsRepo, AuditRepo, ReportsRepo, ExportsRepo):
+class Store(SettingsRepo, ReferenceRepo, PeopleRepo, UsersRepo, PinsRepo, TicketRepo, SearchRepo, QueueRepo, AdminRepo,
+            ImportRepo, CallbacksRepo, ScoresRepo, ItemsRepo, ComplaintsRepo, AuditRepo, ReportsRepo, ExportsRepo,
+            PermitsRepo):
     """Everything the console and the command line ask of the file."""
+
+    finish_upgrade = staticmethod(finish)
 
 
 __all__ = ["CROSSINGS_LIMIT", "DERIVED", "Store", "calendar_from", "default_actor", "derive", "ticket_clocks"]

@@ -156,7 +156,7 @@ def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
     """The demo of seed 7 built at NOW, once per session: a build is seconds of
     real writes (every ticket through the Store's methods), and several test
     files read the same one. Tests get their own copy (``demo_copy``)."""
-    from demo_data.generate import generate_demo
+    from demo_data.demo import generate_demo
     from store.timeutil import fixed_clock
 
     path = tmp_path_factory.mktemp("demo-build") / "demo.db"

@@ -2,7 +2,13 @@
 bench/writers.py: random workflow operations through the Store on one file
 until its time is up.
 
-    python -m tests.stress_worker DB LOG NAME SEED SECONDS [normal|full]
+    python -m tests.stress_worker DB LOG NAME SEED SECONDS [VARIANT]
+
+VARIANT (bench/writers.py compares them; default: as the Store writes) is
+``full`` (SQLite's fsync inside COMMIT, while the write lock is held, instead
+of the Store's after it), ``normal`` (no fsync at all: not durable, the
+floor), ``noqueue`` (no turns: every waiting writer asks SQLite), or
+``full+noqueue`` (both: how writes were made before the queue).
 
 After each call returns (the transaction committed), one JSON line goes to
 LOG and is fsynced: what was done, to which ticket, the version the call
@@ -93,12 +99,13 @@ def one_op(store: Store, rng: random.Random, name: str, seq: int) -> dict[str, A
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def spawn(db: Path, log: Path, name: str, seed: int, seconds: float, sync: str | None = None) -> subprocess.Popen[bytes]:
+def spawn(db: Path, log: Path, name: str, seed: int, seconds: float,
+          variant: str | None = None) -> subprocess.Popen[bytes]:
     args = [sys.executable, "-m", "tests.stress_worker", str(db), str(log), name, str(seed), f"{seconds:.2f}"]
-    return subprocess.Popen([*args, *([sync] if sync else [])], cwd=ROOT, stderr=subprocess.PIPE)
+    return subprocess.Popen([*args, *([variant] if variant else [])], cwd=ROOT, stderr=subprocess.PIPE)
 
 
-def run_fleet(db: Path, logs: Path, writers: int, seconds: float, *, kills: int = 0, sync: str | None = None,
+def run_fleet(db: Path, logs: Path, writers: int, seconds: float, *, kills: int = 0, variant: str | None = None,
               seed: int = 0) -> tuple[list[dict[str, Any]], int, list[str]]:
     """``writers`` processes for ``seconds``; ``kills`` times a random one is
     SIGKILLed at a random moment and started again (a new log) for the time
@@ -107,7 +114,8 @@ def run_fleet(db: Path, logs: Path, writers: int, seconds: float, *, kills: int 
     rng = random.Random(seed)
     logs.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
-    procs = {f"w{i}": spawn(db, logs / f"w{i}.0.log", f"w{i}", seed * 1000 + i, seconds, sync) for i in range(writers)}
+    procs = {f"w{i}": spawn(db, logs / f"w{i}.0.log", f"w{i}", seed * 1000 + i, seconds, variant)
+             for i in range(writers)}
     moments = sorted(rng.uniform(0.2 * seconds, 0.8 * seconds) for _ in range(kills))
     killed, errors = 0, []
     for n, at in enumerate(moments, start=1):
@@ -119,7 +127,7 @@ def run_fleet(db: Path, logs: Path, writers: int, seconds: float, *, kills: int 
             killed += 1
         proc.wait()
         left = seconds - (time.monotonic() - start)
-        procs[name] = spawn(db, logs / f"{name}.{n}.log", name, seed * 1000 + 100 * n, max(1.0, left), sync)
+        procs[name] = spawn(db, logs / f"{name}.{n}.log", name, seed * 1000 + 100 * n, max(1.0, left), variant)
     for proc in procs.values():
         _out, err = proc.communicate()
         if proc.returncode not in (0, -signal.SIGKILL):
@@ -148,8 +156,12 @@ def percentile(values: list[float], q: float) -> float:
 def main(argv: list[str]) -> int:
     db, log, name, seed, seconds = argv[0], argv[1], argv[2], int(argv[3]), float(argv[4])
     store = Store(db, actor=name, busy_timeout_ms=int(os.environ.get("DISPATCH_BUSY_TIMEOUT_MS", "5000")))
-    if len(argv) > 5:  # bench/writers.py compares the cost of synchronous=FULL with NORMAL
-        store.conn.execute(f"PRAGMA synchronous = {argv[5].upper()}")
+    variant = set(argv[5].split("+")) if len(argv) > 5 else set()
+    if variant & {"full", "normal"}:  # bench/writers.py: SQLite's fsync in COMMIT, or none at all
+        store.conn.execute(f"PRAGMA synchronous = {'FULL' if 'full' in variant else 'NORMAL'}")
+        store._sync = lambda: None  # type: ignore[method-assign]
+    if "noqueue" in variant:
+        store._turns._usable = False
     rng = random.Random(seed)
     fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     deadline = time.monotonic() + seconds

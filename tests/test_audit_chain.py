@@ -8,14 +8,14 @@ import json
 import sqlite3
 from pathlib import Path
 
-import sqlite_utils
 from click.testing import CliRunner
 
 from console.cli import cli
 from store import Store
 from store.audit import GENESIS, link
-from store.schema import MIGRATIONS
+from store.migrations import NAMES
 from store.timeutil import to_db
+from tests.old_files import build
 
 
 def _work(store: Store, clock) -> None:
@@ -76,7 +76,8 @@ def test_an_edited_event_is_the_first_broken_link(store: Store, clock, db_path: 
     conn = raw(db_path)
     target = conn.execute("SELECT id FROM events WHERE action = 'ticket.assign' ORDER BY id LIMIT 1").fetchone()[0]
     # A careful forger: triggers off, one actor changed, triggers back exactly as they were.
-    triggers = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'").fetchall()
+    triggers = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'"
+                            " AND name IN ('events_no_update', 'events_no_delete')").fetchall()
     conn.execute("DROP TRIGGER events_no_update")
     conn.execute("DROP TRIGGER events_no_delete")
     conn.execute("UPDATE events SET actor = 'mallory' WHERE id = ?", (target,))
@@ -155,13 +156,7 @@ def test_an_older_file_gets_its_chain_on_upgrade(tmp_path: Path) -> None:
     had no history of their own (an old bulk load) as its baseline."""
     path = tmp_path / "old.db"
     conn = raw(path)
-    db = sqlite_utils.Database(conn)
-    before = next(i for i, (name, _s) in enumerate(MIGRATIONS) if name.endswith("_audit_chain"))
-    conn.execute("BEGIN")
-    for _name, step in MIGRATIONS[:before]:
-        step(db)
-    conn.execute(f"PRAGMA user_version = {before}")
-    conn.execute("COMMIT")
+    build(conn, NAMES.index("0008_audit_chain"))
     conn.execute("INSERT INTO sites (id, code, name, address) VALUES (1, 'HQ', 'Head Office', '')")
     conn.execute("INSERT INTO tickets (id, status, priority, channel, reporter, site_id, category, description,"
                  " reported_at, created_by, updated_at, updated_by) VALUES"
@@ -173,7 +168,7 @@ def test_an_older_file_gets_its_chain_on_upgrade(tmp_path: Path) -> None:
     s = Store(path, actor="ann")
     report = s.verify_audit()
     assert report.ok, report.problems
-    assert report.events == 4  # three old ones and the baseline
+    assert report.events == 5  # three old ones, the chain's baseline and the whole file's (migration 0015)
     assert s.events(1)[0].action == "audit.baseline"
     raw(path).execute("UPDATE tickets SET reporter = 'B' WHERE id = 1")
     assert "loaded in bulk by event 4 (audit.baseline)" in s.verify_audit().problems[0]

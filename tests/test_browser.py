@@ -10,123 +10,23 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from browser_helpers import fresh, needs_chromium, open_console, serving, until_true
 from click.testing import CliRunner
 from console_helpers import make_ticket
 
+import console.cli.serve as serve_module
 from console.cli import cli
-from console.cli.serve import BROWSER_VIEWER, app_environment, is_loopback
+from console.cli.serve import app_environment, is_loopback
 from store import PermissionDenied, Store
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
-
-
-def _browser_missing() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed: pip install -e '.[test]'"
-    if not os.access(CHROMIUM, os.X_OK):
-        return ("no chromium: install Debian's (sudo apt-get install -y chromium); "
-                "never 'playwright install', which downloads a browser of its own")
-    return None
-
-
-needs_chromium = pytest.mark.skipif(_browser_missing() is not None, reason=_browser_missing() or "")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def serving(db: Path, *args: str) -> Iterator[str]:
-    """``dispatch serve`` in a subprocess on a free loopback port; yields its URL
-    once the page answers. Ends it (and every tab's console, its process
-    group) afterwards."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DISPATCH_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "console.cli", "--db", str(db), "serve", "--port", str(port), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-                pytest.fail(f"dispatch serve did not come up: {out}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
-
-
-def until_true(cond, seconds: float) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.2)
-    return cond()
-
-
-def fresh(db: Path) -> Store:
-    """A second connection to read what the served consoles wrote."""
-    return Store(db, actor="ann")
-
-
-@contextmanager
-def open_console(url: str, shot: Path) -> Iterator[tuple[object, list[str]]]:
-    """Chromium on the page, once the console has drawn into the canvas;
-    yields the page and every URL it requested; screenshots at the end."""
-    from playwright.sync_api import sync_playwright
-
-    requested: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.on("request", lambda request: requested.append(request.url))
-            page.goto(url)
-            page.wait_for_selector(".textual-terminal canvas", state="attached", timeout=15_000)
-            # textual.js marks the body when the console's first bytes arrive.
-            page.wait_for_selector("body.-first-byte", state="attached", timeout=15_000)
-            page.click(".textual-terminal")
-            time.sleep(1.5)  # the queue's first read, in a worker
-            yield page, requested
-            time.sleep(0.5)
-            page.screenshot(path=str(shot))
-        finally:
-            browser.close()
+from store.base import default_actor
 
 
 # ---------------------------------------------------------------- the page
@@ -146,12 +46,55 @@ def test_served_page_loads_nothing_from_outside_the_host(db_path: Path, store: S
 
 # ---------------------------------------------------------------- who acts
 def test_a_browser_tab_is_read_only_unless_started_for_a_user() -> None:
-    base = {"USER": "root", "LOGNAME": "root", "DISPATCH_ACTOR": "li.wei", "DISPATCH_DB": "x.db"}
-    viewer = app_environment(base, None)
-    assert viewer["DISPATCH_READ_ONLY"] == "1" and viewer["USER"] == viewer["LOGNAME"] == BROWSER_VIEWER
-    assert "DISPATCH_ACTOR" not in viewer  # a tab never acts for someone else
-    ann = app_environment({**base, "DISPATCH_READ_ONLY": "1"}, "ann")
-    assert "DISPATCH_READ_ONLY" not in ann and ann["USER"] == ann["LOGNAME"] == "ann" and "DISPATCH_ACTOR" not in ann
+    """The identity is the server's OS user (no variable changes it): --as someone
+    else is acting for them (DISPATCH_ACTOR), and a tab without --as is read-only
+    (DISPATCH_READ_ONLY=1, which only ever takes rights away)."""
+    base = {"USER": "mallory", "LOGNAME": "mallory", "DISPATCH_ACTOR": "li.wei", "DISPATCH_DB": "x.db"}
+    viewer = app_environment(base, None, "root")
+    assert viewer["DISPATCH_READ_ONLY"] == "1" and "DISPATCH_ACTOR" not in viewer  # no acting-for without --as
+    ann = app_environment({**base, "DISPATCH_READ_ONLY": "1"}, "ann", "root")
+    assert "DISPATCH_READ_ONLY" not in ann and ann["DISPATCH_ACTOR"] == "ann"
+    own = app_environment({**base, "DISPATCH_READ_ONLY": "1"}, "root", "root")
+    assert "DISPATCH_READ_ONLY" not in own and "DISPATCH_ACTOR" not in own  # the server's own login: itself
+    assert viewer["USER"] == ann["LOGNAME"] == "mallory"  # left as they were: they name no one now
+
+
+def test_a_tab_started_for_someone_acts_for_them_with_their_rights(db_path: Path, store: Store) -> None:
+    """What a tab's console does with the environment serve gives it (the real CLI,
+    in its own process): --as bob (a dispatcher) writes bob's work, entered by the
+    server's login, and only bob's; without --as nothing is written."""
+    me = default_actor()
+
+    def tab(login: str | None, *args: str) -> subprocess.CompletedProcess[str]:
+        env = app_environment({k: v for k, v in os.environ.items() if not k.startswith("DISPATCH_")}, login, me)
+        return subprocess.run([sys.executable, "-m", "console.cli", "--db", str(db_path), *args],
+                              env=env, capture_output=True, text=True, timeout=60)
+
+    assert tab("bob", "tech", "duty", "Zhang Min", "off").returncode == 0
+    event = store.events(1)[0]
+    assert (event.action, event.actor, event.entered_by) == ("technician.duty", "bob", me)
+    refused = tab("bob", "set", "center_name", "Elsewhere")
+    assert refused.returncode == 2 and "bob is a dispatcher" in refused.stderr, refused.stderr
+    read_only = tab(None, "tech", "duty", "Zhang Min", "on")
+    assert read_only.returncode == 2 and "read-only" in read_only.stderr, read_only.stderr
+    assert store.events(1)[0].id == event.id and store.setting("center_name") != "Elsewhere"
+
+
+@pytest.mark.parametrize("login", ["bob", "ann"])
+def test_serve_as_someone_else_needs_a_manager_to_start_it(
+        db_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch, login: str) -> None:
+    started: list[tuple[str | None, str]] = []
+    monkeypatch.setattr(serve_module, "run_server",
+                        lambda db, host, port, login, server_login, *rest: started.append((login, server_login)))
+    ok = CliRunner().invoke(cli, ["--db", str(db_path), "serve", "--as", login])  # the runner is a manager
+    assert ok.exit_code == 0, ok.output
+    assert started == [(login, default_actor())]
+    store.set_role(default_actor(), "dispatcher")  # ann is still a manager
+    refused = CliRunner().invoke(cli, ["--db", str(db_path), "serve", "--as", login])
+    assert refused.exit_code == 2 and refused.output.count("\n") == 1, refused.output
+    assert refused.output.startswith("dispatch: error:") and "not an active manager" in refused.output
+    own = CliRunner().invoke(cli, ["--db", str(db_path), "serve", "--as", default_actor()])  # one's own login: fine
+    assert own.exit_code == 0 and started[-1] == (default_actor(), default_actor()), own.output
 
 
 def test_a_read_only_store_refuses_every_write_even_a_managers(db_path: Path, store: Store) -> None:
@@ -201,6 +144,9 @@ def test_assign_a_ticket_from_the_browser(db_path: Path, store: Store, tmp_path:
     assert assigned, "the assignment typed in the browser did not reach the file"
     after = fresh(db_path)
     assert after.ticket(t.id).status == "assigned"
+    # --as ann: the tab acted for ann, entered by the server's own OS login.
+    assigned_event = next(e for e in after.events(20) if e.action == "ticket.assign")
+    assert (assigned_event.actor, assigned_event.entered_by) == ("ann", default_actor())
     assert shot.stat().st_size > 10_000  # a drawn console, not a blank page
     # Every request went to this host: no CDN font, no outside script.
     assert requested and {urlsplit(u).hostname for u in requested} == {"127.0.0.1"}, requested

@@ -301,3 +301,35 @@ async def test_console_foreman_self_evaluates(store: Store, day: list[int]) -> N
         await pilot.press("ctrl+s")
         await until(pilot, lambda: store.self_evaluation(ticket) is not None)
         assert store.self_evaluation(ticket).rating == "satisfied"  # type: ignore[union-attr]
+
+
+def test_a_carried_call_is_due_the_next_day_everywhere(store: Store, day: list[int], clock, db_path,
+                                                        monkeypatch) -> None:
+    """Issue 22: 'c' marked the call carried over but left it due today: --day
+    tomorrow listed nothing, --mine still today, the header count unchanged."""
+    from cli_clock import use_clock
+
+    use_clock(monkeypatch, clock)
+    plan(store)
+    mine = store.my_callbacks("bob")
+    count = store.due_callbacks_count("bob")
+    with acting(store, "bob"):
+        carried = store.carry_over(mine[0].id, "reporter away")
+    assert carried.due_day.isoformat() == "2026-11-26" and carried.state == "carried"
+    assert carried.id not in {c.id for c in store.my_callbacks("bob")}
+    assert store.due_callbacks_count("bob") == count - 1
+    assert [c.id for c in store.callbacks(day="2026-11-26")] == [carried.id]
+    runner = CliRunner()
+    tomorrow = runner.invoke(cli, ["--db", str(db_path), "callbacks", "list", "--day", "2026-11-26", "--format", "json"])
+    assert tomorrow.exit_code == 0, tomorrow.output
+    assert [r["ticket"] for r in json.loads(tomorrow.output)] == [carried.ticket_id]
+    today = runner.invoke(cli, ["--db", str(db_path), "--actor", "bob", "callbacks", "list", "--mine", "--format", "json"])
+    assert carried.ticket_id not in [r["ticket"] for r in json.loads(today.output)]
+    event = store.events(1)[0]
+    assert (event.action, event.old["due_day"], event.new["due_day"]) == (
+        "callback.carry", "2026-11-25", "2026-11-26")
+    clock.advance(days=1)  # the next day: due then, first among the carried
+    assert {c.id: c.state for c in store.my_callbacks("bob")}[carried.id] == "carried"
+    assert store.due_callbacks_count("bob") >= 1
+    clock.advance(days=1)
+    assert store.callback(carried.id).state == "overdue"

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import MutableClock
 
-from demo_data.generate import generate_demo
+from demo_data.demo import generate_demo
 from store import RuleViolation, Store
 from store.timeutil import fixed_clock
 
@@ -185,7 +185,7 @@ def test_queue_table_has_technician_deadline_and_human_labels(cli_db: dict[str, 
 
 
 def test_queue_fits_a_terminal(cli_db: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("console.cli.queue.stdout_is_tty", lambda: True)
+    monkeypatch.setattr("console.cli.output.stdout_is_tty", lambda: True)
     monkeypatch.setenv("COLUMNS", "80")
     result = invoke("--db", cli_db["db"], "queue")
     assert result.exit_code == 0, result.output
@@ -281,7 +281,7 @@ def test_an_interrupted_demo_build_leaves_no_file(tmp_path: Path, monkeypatch: p
     def interrupted(*args: Any, **kwargs: Any) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("demo_data.generate.generate_demo", interrupted)
+    monkeypatch.setattr("demo_data.demo.generate_demo", interrupted)
     path = tmp_path / "demo.db"
     result = invoke("--db", str(path), "demo", "--no-console")
     assert result.exit_code == 130 and not path.exists()

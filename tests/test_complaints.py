@@ -121,7 +121,7 @@ def test_cli_complaints_add_and_list(people: Store, db_path: Path) -> None:
     assert out.exit_code == 0 and "complaint #1 registered" in out.output, out.output
     out = runner.invoke(cli, ["--db", str(db_path), "complaints", "list", "--format", "json"])
     rows = json.loads(out.output)
-    assert rows[0]["complainant"] == "Mr Zhao" and rows[0]["next_step"] == "Accept"
+    assert rows[0]["complainant"] == "Mr Zhao" and rows[0]["next_step"] == "accept"  # JSON: the step, not its words
     out = runner.invoke(cli, ["--db", str(db_path), "complaints", "list", "--month", "nope"])
     assert out.exit_code == 2 and "YYYY-MM" in out.output
 

@@ -11,7 +11,8 @@ import pytest
 from conftest import NOW as BUILT_AT
 from conftest import DemoBuild
 
-from demo_data.generate import generate_demo, generate_scale
+from demo_data.demo import generate_demo
+from demo_data.scale import generate_scale
 from store import Store
 from store.rules import OPEN_STATUSES
 from store.sla import state_of

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import demo_data.generate
+import demo_data.demo
 from console.cli import cli
 from store import Store
 from store.base import default_actor
@@ -43,7 +43,7 @@ def test_rebuild_replaces_the_file_under_an_open_console(tmp_path: Path, monkeyp
     def dies(*args: object, **kw: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(demo_data.generate, "generate_demo", dies)
+    monkeypatch.setattr(demo_data.demo, "generate_demo", dies)
     result = CliRunner().invoke(cli, ["--db", str(path), "demo", "--no-console"])
     assert result.exit_code != 0
     assert hashlib.sha256(path.read_bytes()).digest() == before

@@ -17,7 +17,7 @@ import pendulum
 import pytest
 from conftest import NOW as BUILT_AT
 
-from demo_data.generate import DISPATCHERS
+from demo_data.tables import DISPATCHERS
 from store import Store
 from store.replay import REMARKS, differences, public, replay
 from store.rules import allowed_actions

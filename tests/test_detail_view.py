@@ -169,8 +169,8 @@ def test_timeline_labels_status_with_the_arrival_mode_of_its_time(now) -> None:
     assert out[0].changes == ["Status: assigned → remote"]
     assert out[1].verb == "put on hold"
     assert out[1].changes == ["Status: remote → waiting", "Waiting on: customer"]
-    assert out[2].changes == ["Status: resolved → closed", "Fee: 0.05"]
-    assert money(12050) == "120.50"
+    assert out[2].changes == ["Status: resolved → closed", "Fee: ¥0.05"]
+    assert money(12050) == "¥120.50" and money(680050, "$") == "$6,800.50"
 
 
 # ------------------------------------------------------------- item 14

@@ -167,8 +167,8 @@ async def test_a_users_own_language_wins_over_dispatch_lang(
 
 async def test_signing_in_switches_to_that_persons_language(
         zh: Path, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    store.set_pin("bob", "4821")
-    store.set_pin("alice", "1111")
+    store.set_pin("bob", "482100")
+    store.set_pin("alice", "111111")
     store.set_user_language("bob", "zh_Hans")
     store.set_setting("sign_in", True)
     make_ticket(store)
@@ -176,14 +176,14 @@ async def test_signing_in_switches_to_that_persons_language(
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, SignInScreen))
         people = [u.login for u in app.screen.people]
-        await pilot.press(*["down"] * people.index("bob"), "enter", *"4821", "enter")
+        await pilot.press(*["down"] * people.index("bob"), "enter", *"482100", "enter")
         await until(pilot, lambda: not isinstance(app.screen, SignInScreen))
         await until(pilot, lambda: "XIN-New" in footer_words(app))
         await until(pilot, lambda: " XS " in line_text(queue(app), 0))
         # alice has no language of her own: the environment's (English here).
         await pilot.press("ctrl+u")
         await until(pilot, lambda: isinstance(app.screen, SignInScreen))
-        await pilot.press(*["down"] * people.index("alice"), "enter", *"1111", "enter")
+        await pilot.press(*["down"] * people.index("alice"), "enter", *"111111", "enter")
         await until(pilot, lambda: not isinstance(app.screen, SignInScreen))
         await until(pilot, lambda: "New" in footer_words(app))
         await until(pilot, lambda: "Status" in line_text(queue(app), 0))

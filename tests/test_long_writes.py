@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from console.cli import cli
 from console.widgets.status import StatusBar
-from demo_data.generate import generate_scale
+from demo_data.scale import generate_scale
 from store import DatabaseFileError, PermissionDenied, Store
 from store.derive import derive
 from tests.conftest import MutableClock

@@ -18,6 +18,7 @@ import pytest
 
 from store import DatabaseFileError, Store
 from store.db import explain
+from store.models import QueueFilter
 from tests.conftest import NOW
 from tests.console_helpers import make_ticket
 
@@ -112,3 +113,121 @@ def test_full_tmpfs_is_called_disk_full(tmp_path: Path) -> None:
         assert "disk full" in str(info.value) and "I/O" in str(info.value), str(info.value)
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)  # -l: never left mounted
+
+
+# ------------------------------------------- nothing left beside a refused file
+def _good(tmp_path: Path, wal: bool, damage: str | None = None) -> Path:
+    """A real file of ours with some tickets, in WAL mode (as ours are) or not,
+    closed cleanly (so nothing beside it), damaged afterwards as asked."""
+    good = tmp_path / "src" / "good.db"
+    if not good.exists():
+        good.parent.mkdir(exist_ok=True)
+        s = Store(good, create=True, actor="ann")
+        s.load("test.seed", {"sites": [{"id": 1, "code": "HQ", "name": "Head Office", "address": ""}]}, {})
+        for _n in range(40):
+            make_ticket(s, equipment_id=None)
+        s.close_db()
+    path = tmp_path / "x.db"
+    shutil.copyfile(good, path)
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute(f"PRAGMA journal_mode = {'WAL' if wal else 'DELETE'}")
+    if damage:
+        raw.execute(damage)
+    raw.close()
+    return path
+
+
+def leftover_case(tmp_path: Path, kind: str, wal: bool) -> Path:
+    """A file of each kind we refuse, in WAL mode or not where that means anything."""
+    mode = "WAL" if wal else "DELETE"
+    if kind == "newer":
+        return _good(tmp_path, wal, "PRAGMA user_version = 999")
+    if kind == "foreign":
+        path = tmp_path / "x.db"
+        raw = sqlite3.connect(path, isolation_level=None)
+        raw.execute(f"PRAGMA journal_mode = {mode}")
+        raw.execute("CREATE TABLE notes (x TEXT)")
+        raw.execute("INSERT INTO notes VALUES ('mine')")
+        raw.close()
+        return path
+    if kind == "uninitialised":
+        path = tmp_path / "x.db"
+        raw = sqlite3.connect(path, isolation_level=None)
+        raw.execute(f"PRAGMA journal_mode = {mode}")
+        raw.execute("CREATE TABLE t (x)")
+        raw.execute("DROP TABLE t")
+        raw.close()
+        return path
+    if kind.startswith("truncated"):
+        path = _good(tmp_path, wal)
+        size = path.stat().st_size
+        keep = {"truncated-1page": 4096 + 100, "truncated-half": size // 2, "truncated-last": size - 4096}[kind]
+        os.truncate(path, keep)
+        return path
+    if kind == "corrupt":
+        path = _good(tmp_path, wal)
+        data = bytearray(path.read_bytes())
+        data[100:3000] = b"\xa5" * 2900
+        path.write_bytes(bytes(data))
+        return path
+    if kind == "damaged-setting":
+        return _good(tmp_path, wal, "UPDATE settings SET value = 'not json' WHERE key = 'timezone'")
+    if kind == "damaged-policy":
+        return _good(tmp_path, wal, "UPDATE sla_policy SET resolve_min = 99999999999999 WHERE priority = 2")
+    if kind == "not-sqlite":
+        path = tmp_path / "x.db"
+        path.write_bytes(b"ticket,site\n1,HQ\n" * 100)
+        return path
+    raise ValueError(kind)
+
+
+def beside(path: Path) -> dict[str, str]:
+    return {p.name: digest(p) for p in path.parent.iterdir() if p.is_file()}
+
+
+@pytest.mark.parametrize("wal", [True, False], ids=["wal", "rollback"])
+@pytest.mark.parametrize("kind", ["newer", "foreign", "uninitialised", "truncated-1page", "truncated-half",
+                                  "truncated-last", "corrupt", "damaged-setting", "damaged-policy",
+                                  "not-sqlite"])
+def test_a_refused_file_leaves_nothing_beside_it(tmp_path: Path, kind: str, wal: bool) -> None:
+    """No new file of any kind beside it (-wal, -shm, -journal), and the file
+    byte for byte as it was, whether opened to write, to read, or checked."""
+    from click.testing import CliRunner
+
+    from console.cli import cli
+
+    path = leftover_case(tmp_path, kind, wal)
+    before = beside(path)
+    assert list(before) == ["x.db"]
+    for read_only in (False, True):
+        with pytest.raises(DatabaseFileError) as info:
+            s = Store(path, actor="ann", read_only=read_only)
+            try:  # a truncated file may only show when its tables are read
+                s.queue(QueueFilter(), 0, 50)
+                s.check()
+            finally:
+                s.close_db()
+        assert "\n" not in str(info.value)
+        assert beside(path) == before, (read_only, str(info.value))
+    for args in (["check"], ["queue"]):
+        got = CliRunner().invoke(cli, ["--db", str(path), *args])
+        assert got.exit_code == 2 and got.output.startswith("dispatch: error: "), got.output
+        assert beside(path) == before, (args, got.output)
+
+
+@pytest.mark.parametrize("kind", ["good", "newer", "truncated-half"])
+def test_restoring_from_a_file_leaves_nothing_beside_it(tmp_path: Path, kind: str) -> None:
+    """`dispatch restore SRC` checks SRC and copies it through connections that
+    leave nothing beside it, whether it is taken or refused."""
+    from click.testing import CliRunner
+
+    from console.cli import cli
+
+    src = _good(tmp_path, wal=True) if kind == "good" else leftover_case(tmp_path, kind, wal=True)
+    before = beside(src)
+    target = tmp_path / "live" / "t.db"
+    target.parent.mkdir()
+    Store(target, create=True, actor="ann").close_db()
+    got = CliRunner().invoke(cli, ["--db", str(target), "restore", str(src), "--yes"])
+    assert got.exit_code == (0 if kind == "good" else 2), got.output
+    assert beside(src) == before

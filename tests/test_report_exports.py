@@ -51,8 +51,8 @@ def test_month_workbook(store: Store, tmp_path: Path) -> None:
     figures = {r[0]: r for r in _sheet(out, "Figures")}
     assert figures["Tickets opened"][1:4] == ("8", "0", "▲ up")
     assert figures["Completed within the time limit"][4] == "≥ 98.0 % ✗ missed"
-    items = _sheet(out, "Improvement items")
-    assert len(items) == 4  # header + 3 due in October
+    items = _sheet(out, "Items opened 2026-10")
+    assert len(items) == 4  # header + 3 opened in October
     complaints = _sheet(out, "Complaints")
     assert {r[4] for r in complaints[1:]} == {"slow", "rude"}
     tickets = _sheet(out, "Tickets")

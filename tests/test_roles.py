@@ -165,30 +165,30 @@ def test_the_last_manager_stays_and_the_first_user_is_manager(people: Store, tmp
 
 
 def test_pins_are_hashed_and_checked(people: Store, as_role: Callable[[str], Store]) -> None:
-    stored = hash_pin("4821")
-    # The PIN itself is nowhere in what is stored (the random hex could hold "4821" by chance).
-    assert stored.startswith("scrypt$") and "$4821$" not in stored and not stored.endswith("4821")
-    assert verify_pin("4821", stored) and not verify_pin("4822", stored)
-    assert hash_pin("4821") != stored  # salted
-    assert not verify_pin("4821", None) and not verify_pin("4821", "garbage")
+    stored = hash_pin("482100")
+    # The PIN itself is nowhere in what is stored (the random hex could hold "482100" by chance).
+    assert stored.startswith("scrypt$") and "$482100$" not in stored and not stored.endswith("482100")
+    assert verify_pin("482100", stored) and not verify_pin("482200", stored)
+    assert hash_pin("482100") != stored  # salted
+    assert not verify_pin("482100", None) and not verify_pin("482100", "garbage")
     with pytest.raises(ValidationFailed):
         people.set_pin("bob", "12")
-    people.set_pin("bob", "4821")
-    assert people.check_pin("bob", "4821") and not people.check_pin("bob", "0000")
+    people.set_pin("bob", "482100")
+    assert people.check_pin("bob", "482100") and not people.check_pin("bob", "000000")
     assert people.user("bob").has_pin
-    assert "4821" not in json.dumps([e.new for e in people.events(5)])
+    assert "482100" not in json.dumps([e.new for e in people.events(5)])
     # Everyone may change their own PIN, nobody else's.
     vic = as_role("vic")
-    vic.set_pin("vic", "5555")
+    vic.set_pin("vic", "555555")
     with pytest.raises(PermissionDenied):
-        vic.set_pin("bob", "5555")
+        vic.set_pin("bob", "555555")
     people.disable_user("bob")
-    assert not people.check_pin("bob", "4821")
+    assert not people.check_pin("bob", "482100")
 
 
 async def test_sign_in_screen_picks_a_person_and_their_writes_carry_them(people: Store) -> None:
-    people.set_pin("bob", "4821")
-    people.set_pin("fay", "1111")
+    people.set_pin("bob", "482100")
+    people.set_pin("fay", "111111")
     people.set_setting("sign_in", True)
     app = app_for(people)
     async with app.run_test(size=(100, 40)) as pilot:
@@ -200,11 +200,11 @@ async def test_sign_in_screen_picks_a_person_and_their_writes_carry_them(people:
         assert isinstance(app.screen, SignInScreen)
         await pilot.press("enter")  # bob, the first
         assert app.screen.query_one("#pin", Input).has_focus
-        await pilot.press(*"0000", "enter")
+        await pilot.press(*"000000", "enter")
         await settle(pilot)
         assert isinstance(app.screen, SignInScreen)
         assert "Wrong PIN" in str(app.screen.query_one("#sign-in-message").render())
-        await pilot.press(*"4821", "enter")
+        await pilot.press(*"482100", "enter")
         await until(pilot, lambda: not isinstance(app.screen, SignInScreen))
         assert people.actor == "bob"
         t = make_ticket(people)
@@ -212,7 +212,7 @@ async def test_sign_in_screen_picks_a_person_and_their_writes_carry_them(people:
         # One key switches user.
         await pilot.press("ctrl+u")
         await until(pilot, lambda: isinstance(app.screen, SignInScreen))
-        await pilot.press("down", "enter", *"1111", "enter")
+        await pilot.press("down", "enter", *"111111", "enter")
         await until(pilot, lambda: not isinstance(app.screen, SignInScreen))
         assert people.actor == "fay"
 
@@ -224,21 +224,22 @@ def run(*args: str, input: str | None = None) -> Any:
 def test_user_commands(people: Store, db_path: Path) -> None:
     db = str(db_path)
     added = run("--db", db, "user", "add", "gus", "--name", "Gus", "--role", "foreman", "--team", "Bravo", "--pin",
-                input="2468\n2468\n")
+                input="246800\n246800\n")
     assert added.exit_code == 0, added.output
     gus = people.user("gus")
     assert (gus.role, gus.team_name, gus.has_pin) == ("foreman", "Bravo Team", True)
-    assert people.check_pin("gus", "2468")
+    assert people.check_pin("gus", "246800")
     listed = json.loads(run("--db", db, "user", "list", "--format", "json").output)
-    assert {"login": "gus", "name": "Gus", "role": "foreman", "team": "Bravo Team", "disabled": False, "pin": True} in listed
+    assert {"login": "gus", "name": "Gus", "role": "foreman", "team": "Bravo Team", "disabled": False, "pin": True,
+            "locked": False} in listed
     assert "login,name,role" in run("--db", db, "user", "list", "--format", "csv").output
     assert run("--db", db, "user", "set-role", "gus", "dispatcher").exit_code == 0
     assert people.user("gus").role == "dispatcher"
     assert run("--db", db, "user", "disable", "gus").exit_code == 0
     assert people.user("gus").disabled
     assert "gus" not in run("--db", db, "user", "list").output
-    assert run("--db", db, "user", "pin", "bob", input="1357\n1357\n").exit_code == 0
-    assert people.check_pin("bob", "1357")
+    assert run("--db", db, "user", "pin", "bob", input="135700\n135700\n").exit_code == 0
+    assert people.check_pin("bob", "135700")
     missing = run("--db", db, "user", "set-role", "nobody", "viewer")
     assert missing.exit_code == 2 and "No user nobody" in missing.output
 
@@ -252,10 +253,13 @@ def test_only_a_manager_login_may_use_actor(people: Store, db_path: Path, monkey
     result = CliRunner().invoke(cli, ["--db", str(db_path), "set", "center_name", "East"])
     assert result.exit_code == 2 and "dispatcher" in result.output and "Ann Lee (ann)" in result.output
     monkeypatch.setattr(common, "default_actor", lambda: "ann")
+    # A manager acting for bob has bob's rights, not her own (tests/test_identity.py has the rest).
     result = CliRunner().invoke(cli, ["--db", str(db_path), "--actor", "bob", "set", "center_name", "East"])
+    assert result.exit_code == 2 and "acting for someone does not lend them your rights" in result.output
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "--actor", "bob", "tech", "duty", "Zhang Min", "off"])
     assert result.exit_code == 0, result.output
     event = people.events(1)[0]
-    assert (event.actor, event.entered_by, event.action) == ("bob", "ann", "settings.set")
+    assert (event.actor, event.entered_by, event.action) == ("bob", "ann", "technician.duty")
 
 
 def test_init_makes_a_manager_and_check_warns_on_an_open_file(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from store import (
     Ticket,
     ValidationFailed,
 )
-from store.schema import SCHEMA_VERSION
+from store.migrations import SCHEMA_VERSION
 
 RECORD = {"symptom": "card reader jams", "cause": "worn roller", "action": "replaced roller", "parts": "roller x1"}
 
@@ -554,7 +554,7 @@ def test_set_policy_recomputes_open_tickets(store: Store, now: DateTime) -> None
     assert row(store, other.id).due_at == now.add(minutes=30)  # other priorities untouched
     assert store.clocks(open_.id)[2].due == now.add(minutes=30)
     for bad in [(0, 10, 20), (30, 20, 40), (10, 20, 15)]:
-        with pytest.raises(RuleViolation, match="Windows"):
+        with pytest.raises(RuleViolation, match="SLA windows"):
             store.set_policy(3, *bad)
 
 

@@ -5,6 +5,6 @@ console imports textual."""
 
 from __future__ import annotations
 
-from .common import DATA_HOME, cli, default_db, main
+from .common import cli, default_db, main
 
-__all__ = ["DATA_HOME", "cli", "default_db", "main"]
+__all__ = ["cli", "default_db", "main"]

@@ -8,11 +8,13 @@ from typing import Any
 
 import click
 
+from store.anchors import head_line, parse_anchor, read_anchors
 from store.db import open_to_others
 from store.errors import RuleViolation
 from store.i18n import _, ngettext
 from store.store import Store
 from store.text import clean
+from store.timeutil import to_db
 
 from .backup import progress_line, report_audit
 from .common import Ctx, cli, fail, file_options, make_parent
@@ -164,33 +166,55 @@ def set_(obj: Ctx, key: str, value: str) -> None:
     click.echo(_("{key}: {old} → {new}").format(key=key, old=_shown(old), new=_shown(new)))
 
 
-@cli.command(help=_("Check the file: integrity, schema version, and the audit history (triggers, hash chain,"
-                    " each ticket equal to its events replayed)."))
+@cli.command(help=_("Check the file: integrity, schema version, and the audit history (triggers, hash chain and"
+                    " head, every table equal to its events replayed, the tickets' stored facts worked out again)."
+                    " See README \"A history nobody can quietly rewrite\"."))
+@click.option("--head", "show_head", is_flag=True,
+              help=_("Once the check passes, print only the head (the last event as ID:HASH, with the time) to keep"
+                     " off this host; warnings go to stderr."))
+@click.option("--anchor", "anchor_texts", multiple=True, metavar="ID:HASH",
+              help=_("A head kept earlier: it must still be in the history (may be given more than once)."))
+@click.option("--anchors", "anchor_files", multiple=True, type=click.Path(path_type=Path), metavar="FILE",
+              help=_("A file of kept heads: a backup folder's heads log, or lines saved from --head."))
 @file_options
 @click.pass_obj
-def check(obj: Ctx) -> None:
+def check(obj: Ctx, show_head: bool, anchor_texts: tuple[str, ...], anchor_files: tuple[Path, ...]) -> None:
+    # Kept heads first: a mistyped one is said before any work.
+    anchors = [parse_anchor(text, _("--anchor {head}").format(head=text.strip()[:20])) for text in anchor_texts]
+    for path in anchor_files:
+        kept = read_anchors(path)
+        if not kept:
+            fail(_("{path} holds no head (ID:HASH): nothing to check against").format(path=path))
+        anchors += kept
     store = obj.open(read_only=True)  # works on a read-only file and during a long write
     problems = store.check()
     if problems:
         fail(_("{path} failed the integrity check: {p}").format(path=obj.db, p="; ".join(problems[:3])))
+    say = (lambda text: click.echo(text, err=True)) if show_head else click.echo
     pending = store.recompute_pending()
     if pending:
-        click.echo(ngettext("warning: {path}: {n:,} open ticket waits for a new deadline (a change was interrupted);"
-                              " run 'dispatch recompute'",
-                              "warning: {path}: {n:,} open tickets wait for new deadlines (a change was interrupted);"
-                              " run 'dispatch recompute'", pending).format(path=obj.db, n=pending))
+        say(ngettext("warning: {path}: {n:,} open ticket waits for a new deadline (a change was interrupted);"
+                     " run 'dispatch recompute'",
+                     "warning: {path}: {n:,} open tickets wait for new deadlines (a change was interrupted);"
+                     " run 'dispatch recompute'", pending).format(path=obj.db, n=pending))
     stats = store.stats()
-    click.echo(_("{path}: ok, schema {v}, {tickets}, {events}").format(
-        path=obj.db, v=store.schema_version(),
-        tickets=ngettext("{n} ticket", "{n} tickets", stats["tickets"]).format(n=stats["tickets"]),
-        events=ngettext("{n} audit event", "{n} audit events", stats["events"]).format(n=stats["events"])))
-    # Tamper evidence: triggers, hash chain, tickets equal to their history (README "A history nobody can quietly rewrite").
-    report_audit(store.verify_audit(progress_line()), obj.db)
+    if not show_head:
+        click.echo(_("{path}: ok, schema {v}, {tickets}, {events}").format(
+            path=obj.db, v=store.schema_version(),
+            tickets=ngettext("{n} ticket", "{n} tickets", stats["tickets"]).format(n=stats["tickets"]),
+            events=ngettext("{n} audit event", "{n} audit events", stats["events"]).format(n=stats["events"])))
+    # Tamper evidence: triggers, hash chain, every table equal to its history
+    # (README "A history nobody can quietly rewrite").
+    report = store.verify_audit(None if show_head else progress_line(), anchors)
+    report_audit(report, obj.db, len(anchors), quiet=show_head)
+    if show_head:
+        click.echo(head_line(to_db(store.now()), report.head_id, report.head, _("check of {path}").format(path=obj.db)),
+                   nl=False)
     # Anyone who can write the file can bypass the app (README "People, roles and the file").
     exposed = open_to_others(obj.db)
     if exposed == "writable":
-        click.echo(_("warning: {path} is world-writable: anyone on this machine can change it;"
-                     " chmod 660 and chgrp it to your staff group").format(path=obj.db))
+        say(_("warning: {path} is world-writable: anyone on this machine can change it;"
+              " chmod 660 and chgrp it to your staff group").format(path=obj.db))
     elif exposed == "readable":
-        click.echo(_("warning: {path} is world-readable: anyone on this machine can read it;"
-                     " chmod 660 and chgrp it to your staff group").format(path=obj.db))
+        say(_("warning: {path} is world-readable: anyone on this machine can read it;"
+              " chmod 660 and chgrp it to your staff group").format(path=obj.db))

@@ -31,6 +31,7 @@ from store.store import Store
 from store.text import clean
 
 from .common import Ctx, cli, fail, file_options
+from .output import write_json
 
 DATE_SHAPE = re.compile(r"^(\d{4}|-)-\d{2}-\d{2}$")  # 2026-12-25 or --12-25; the store checks the rest
 SHOWN_WITH = 11  # columns of the weekday and holiday-date labels
@@ -89,7 +90,7 @@ def _echo_calendar(store: Store) -> None:
 def show(obj: Ctx, fmt: str) -> None:
     store = obj.open()
     if fmt == "json":
-        click.echo(json.dumps(_current(store).to_json(), ensure_ascii=False, indent=2))
+        write_json(_current(store).to_json())
     else:
         _echo_calendar(store)
     store.close_db()
@@ -123,10 +124,12 @@ def _hours_option(values: tuple[str, ...], keep: CalendarSetting) -> CalendarSet
     " 'closed' none. --24x7 counts round the clock. Both keep the holidays. --file FILE (- for stdin)"
     " replaces everything with a JSON setting, as 'calendar show --format json' prints it."
     "\n\nExamples:\n\n\b\n"
-    "  dispatch calendar set --hours mon-fri=08:30-12:00,13:00-17:30 --hours sat=09:00-13:00\n"
+    "  dispatch calendar set --hours mon-fri=08:30-12:00,13:00-17:30 \\\n"
+    "      --hours sat=09:00-13:00\n"
     "  dispatch calendar set --hours mon-fri=18:30-07:30 --hours sun=00:00-24:00\n"
     "  dispatch calendar set --24x7\n"
-    "  dispatch calendar show --format json > cal.json; dispatch calendar set --file cal.json"))
+    "  dispatch calendar show --format json > cal.json\n"
+    "  dispatch calendar set --file cal.json"))
 @click.option("--hours", "hours", multiple=True, metavar="DAYS=PERIODS", help=_("Weekdays and their periods."))
 @click.option("--24x7", "always", is_flag=True, help=_("Round the clock (holidays kept)."))
 @click.option("--file", "file", type=click.File("r", encoding="utf-8"), default=None,

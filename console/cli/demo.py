@@ -14,7 +14,7 @@ from pendulum import DateTime
 from store.i18n import _
 from store.store import Store
 
-from .common import DATA_HOME, Ctx, busy_timeout_ms, cli, fail, file_options, make_parent, run_console, stdout_is_tty
+from .common import Ctx, cli, data_home, fail, file_options, make_parent, run_console, stdout_is_tty
 
 
 class Progress:
@@ -53,7 +53,7 @@ def _say(text: str) -> None:
 
 
 def _remove(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-wal", "-shm", "-queue"):  # -queue: the writers' turns (store/turns.py)
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
@@ -71,7 +71,7 @@ def _clear_dead_builds(path: Path) -> None:
     for temp in path.parent.glob(f".{path.name}.building-*"):
         pid = temp.name.rsplit("-", 1)[-1]
         if not pid.isdigit():
-            continue  # its -wal/-shm: removed with it
+            continue  # its -wal/-shm/-queue: removed with it
         try:
             os.kill(int(pid), 0)
             continue  # still building
@@ -82,7 +82,7 @@ def _clear_dead_builds(path: Path) -> None:
 
 
 def _scale(store: Store, scale: int, seed: int, now: DateTime) -> None:
-    from demo_data.generate import generate_scale
+    from demo_data.scale import generate_scale
 
     with Progress(scale, _("adding tickets")) as progress:
         # Smaller chunks for a big build: the bar moves every 2–3 % (same rows either way).
@@ -94,8 +94,8 @@ def _scale(store: Store, scale: int, seed: int, now: DateTime) -> None:
     "Create (or rebuild) a demo database and open the console on it. Its open tickets are placed relative to now,"
     " so it is rebuilt each time unless --keep. Without --db it lives at ~/.local/share/dispatch-console/demo.db."
     " It never overwrites a file that is not a demo database."))
-@click.option("--seed", default=7, show_default=True, help=_("Random seed (same seed, same data)."))
-@click.option("--scale", type=click.IntRange(min=1), default=None,
+@click.option("--seed", default=7, show_default=True, metavar="N", help=_("Random seed (same seed, same data)."))
+@click.option("--scale", type=click.IntRange(min=1), default=None, metavar="N",
               help=_("Also write N extra tickets fast (benchmarks), e.g. 1000000."))
 @click.option("--keep", is_flag=True, help=_("Keep an existing demo database instead of rebuilding it."))
 @click.option("--no-console", is_flag=True, help=_("Only build the file; do not open the console."))
@@ -103,16 +103,16 @@ def _scale(store: Store, scale: int, seed: int, now: DateTime) -> None:
 @click.pass_obj
 def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -> None:
     from demo_data.callbacks import add_demo_evaluations
-    from demo_data.generate import generate_demo
+    from demo_data.demo import generate_demo
     from demo_data.items import add_demo_items
     from demo_data.users import add_demo_users
 
-    path = obj.db_given or DATA_HOME / "demo.db"
+    path = obj.db_given or data_home(obj.env) / "demo.db"
     make_parent(path)
     exists = path.exists() and path.stat().st_size > 0
     if exists:
         # Checked with --keep too: --keep --scale must not add a million tickets to a live file.
-        check = Store(path, **obj.who(), busy_timeout_ms=busy_timeout_ms(), read_only=True)
+        check = obj.store(path, read_only=True)
         is_demo = check.setting("demo", False)
         check.close_db()
         if not is_demo:
@@ -125,7 +125,7 @@ def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -
         # temp file, which the next 'dispatch demo' clears.
         _clear_dead_builds(path)
         temp = path.with_name(f".{path.name}.building-{os.getpid()}")
-        store = Store(temp, **obj.who(), create=True, busy_timeout_ms=busy_timeout_ms())
+        store = obj.store(temp, create=True)
         now = store.now()
         try:
             _say(_("{path}: building the demo (seed {seed})…").format(path=path, seed=seed))
@@ -139,13 +139,14 @@ def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -
             store.close_db()
             os.replace(temp, path)
             _remove_journal(path)
+            Path(f"{temp}-queue").unlink(missing_ok=True)  # the build's own turns: no one else wrote to it
         except BaseException:
             store.close_db()
             _remove(temp)
             raise
-        store = Store(path, **obj.who(), busy_timeout_ms=busy_timeout_ms())
+        store = obj.store(path)
     else:
-        store = Store(path, **obj.who(), busy_timeout_ms=busy_timeout_ms())
+        store = obj.store(path)
         # One reading of the clock for the whole build: the demo and the --scale
         # tickets share one instant, and nothing else in the build reads the time.
         now = store.now()
@@ -157,4 +158,4 @@ def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -
           _("{path}: kept the demo: {n:,} tickets, {o:,} open, file {mb:.1f} MB")).format(
         path=path, s=time.perf_counter() - started, n=stats["tickets"], o=counts.open, mb=size))
     if not no_console:
-        run_console(store)
+        run_console(store, obj.env)

@@ -15,10 +15,10 @@ from store.improve import Complaint, Item
 from store.store import Store
 from store.text import clean
 
-from .common import Ctx, cli, echo_table, emit_data, fail, file_options
+from .common import Ctx, cli, fail, file_options
+from .output import FORMATS, write_csv, write_json, write_table
 from .users import _team_id
 
-FORMATS = click.Choice(["table", "csv", "json"], case_sensitive=False)
 ITEM_FIELDS = ["id", "overdue", "state", "ticket", "team", "technician", "foreman", "source", "opened", "due",
                "weak_points", "measures", "sent_back_reason", "confirmed_by"]
 COMPLAINT_FIELDS = ["id", "overdue", "state", "ticket", "received", "complainant", "matter", "next_step", "due",
@@ -52,6 +52,21 @@ def _item_row(store: Store, i: Item) -> dict[str, Any]:
             "confirmed_by": i.confirmed_by or ""}
 
 
+def _item_json(i: Item, tz: str) -> dict[str, Any]:
+    """JSON: codes and typed values (a table shows their words)."""
+    return {"id": i.id, "overdue": i.overdue, "state": i.state, "ticket": i.ticket_id, "team": i.team_name or None,
+            "technician": i.technician_name or None, "foreman": i.foreman, "source": i.source, "source_id": i.source_id,
+            "opened": i.opened_at.in_timezone(tz), "due": i.due_date, "weak_points": i.weak_points,
+            "measures": i.measures, "sent_back_reason": i.sent_back_reason, "confirmed_by": i.confirmed_by,
+            "confirmed_at": i.confirmed_at.in_timezone(tz) if i.confirmed_at else None}
+
+
+def _complaint_json(c: Complaint, tz: str) -> dict[str, Any]:
+    return {"id": c.id, "overdue": c.overdue, "state": c.state, "ticket": c.ticket_id,
+            "received": c.received_at.in_timezone(tz), "complainant": c.complainant, "matter": c.matter,
+            "next_step": c.next_step, "due": c.due_at.in_timezone(tz) if c.due_at else None, "item": c.item_id}
+
+
 def _complaint_row(store: Store, c: Complaint) -> dict[str, Any]:
     return {"id": c.id, "overdue": c.overdue, "state": improve.complaint_state_label(c.state), "ticket": c.ticket_id,
             "received": _local(store, c.received_at), "complainant": c.complainant, "matter": c.matter,
@@ -59,8 +74,14 @@ def _complaint_row(store: Store, c: Complaint) -> dict[str, Any]:
             "due": _local(store, c.due_at), "item": c.item_id or ""}
 
 
-def _emit(rows: list[dict[str, Any]], fields: list[str], fmt: str, table: list[str], empty: str) -> None:
-    if emit_data(rows, fields, fmt):
+def _emit(rows: list[dict[str, Any]], fields: list[str], fmt: str, table: list[str], empty: str,
+          typed: list[dict[str, Any]]) -> None:
+    fmt = fmt.lower()
+    if fmt == "json":
+        write_json(typed)
+        return
+    if fmt == "csv":
+        write_csv(rows, fields)
         return
     if not rows:
         click.echo(empty)
@@ -68,7 +89,7 @@ def _emit(rows: list[dict[str, Any]], fields: list[str], fmt: str, table: list[s
     head = ["", *[_(HEADINGS[c]) for c in table]]
     body = [[improve.OVERDUE_MARK if r["overdue"] else "",
              *[clean(_table_cell(c, r[c]), single_line=True)[:40] for c in table]] for r in rows]
-    echo_table([head, *body])
+    write_table(head, body)
 
 
 def _month(month: str | None) -> str | None:
@@ -95,10 +116,11 @@ def items_list(obj: Ctx, team: str | None, state: str | None, month: str | None,
     try:
         found = store.items(team_id=_team_id(store, team), state=state, month=_month(month), overdue=overdue or None)
         rows = [_item_row(store, i) for i in found]
+        typed = [_item_json(i, store.timezone) for i in found]
     finally:
         store.close_db()
     _emit(rows, ITEM_FIELDS, fmt, ["id", "state", "ticket", "team", "foreman", "due", "source"],
-          _("No improvement items match."))
+          _("No improvement items match."), typed)
 
 
 @cli.group(help=_("Complaints against tickets: accept, investigate, handle, follow up, close."))
@@ -118,12 +140,13 @@ def complaints_list(obj: Ctx, state: str | None, month: str | None, overdue: boo
                     fmt: str) -> None:
     store = obj.open()
     try:
-        rows = [_complaint_row(store, c) for c in store.complaints(
-            state=state, month=_month(month), overdue=overdue or None, ticket_id=ticket)]
+        found = store.complaints(state=state, month=_month(month), overdue=overdue or None, ticket_id=ticket)
+        rows = [_complaint_row(store, c) for c in found]
+        typed = [_complaint_json(c, store.timezone) for c in found]
     finally:
         store.close_db()
     _emit(rows, COMPLAINT_FIELDS, fmt, ["id", "state", "ticket", "received", "complainant", "next_step", "due"],
-          _("No complaints match."))
+          _("No complaints match."), typed)
 
 
 @complaints.command("add", help=_("Register a complaint against a ticket."))

@@ -13,24 +13,27 @@ from store.i18n import _, ngettext
 from store.scoring import show
 from store.text import clean
 
-from .common import Ctx, cli, echo_table, emit_data, file_options
-
-FORMATS = click.Choice(["table", "csv", "json"], case_sensitive=False)
+from .common import Ctx, cli, file_options
+from .output import FORMATS, Column, write_csv, write_json, write_table
 
 
 def _c(value: object) -> str:
     return clean(str(value), single_line=True)
 
 
-def _emit(rows: list[dict[str, Any]], fmt: str, head: list[str], empty: str) -> None:
-    """Rows as JSON, CSV (keys as header) or an aligned table (``head`` as column titles)."""
-    if emit_data(rows, list(rows[0]) if rows else head, fmt):
-        return
-    if not rows:
+def _emit(rows: list[dict[str, Any]], fmt: str, head: list[str | Column], empty: str,
+          typed: list[dict[str, Any]] | None = None) -> None:
+    """Rows as JSON (``typed`` when given: the values the rows display), CSV
+    (keys as header) or an aligned table (``head`` as column titles)."""
+    fmt = fmt.lower()
+    if fmt == "json":
+        write_json(rows if typed is None else typed)
+    elif fmt == "csv":
+        write_csv(rows, list(rows[0]) if rows else [c.head if isinstance(c, Column) else c for c in head])
+    elif not rows:
         click.echo(empty)
-        return
-    table = [[_c(v) for v in r.values()] for r in rows]
-    echo_table([head, *table])
+    else:
+        write_table(head, [[str(v) for v in r.values()] for r in rows])
 
 
 @cli.group(help=_("The daily callbacks: plan a day, list the calls."))
@@ -39,7 +42,7 @@ def callbacks() -> None:
 
 
 @callbacks.command("plan", help=_(
-    "Plan the callbacks of DAY (default today, site time zone): the tickets closed the day before, 10 % to managers,"
+    "Plan the callbacks of DAY (default today, site time zone): the tickets closed the day before, a tenth to managers,"
     " the rest shared among the dispatchers. Managers only. May be run again until the first call of the day is logged."))
 @click.option("--day", default=None, help=_("The day of the calls, YYYY-MM-DD (default today)."))
 @click.option("--dry-run", is_flag=True, help=_("Show the plan without saving it."))
@@ -80,8 +83,12 @@ def list_(obj: Ctx, day: str | None, mine: bool, status: str | None, fmt: str) -
         for r, c in zip(rows, calls, strict=True):
             r.update({"id": c.id, "state": c.state, "rating": c.rating or "", "notes": c.notes,
                       "carry_reason": c.carry_reason or ""})
+    typed = [{"id": c.id, "ticket": c.ticket_id, "due": c.due_day, "state": c.state, "role": c.role,
+              "evaluator": c.evaluator, "technician": c.technician_name, "team": c.team_name, "attempts": c.attempts,
+              "rating": c.rating, "score": c.score, "notes": c.notes or None, "carry_reason": c.carry_reason}
+             for c in calls]
     _emit(rows, fmt, [_("ticket"), _("due"), _("state"), _("role"), _("evaluator"), _("technician"), _("team"),
-                      _("tries"), _("answer"), _("points")], _("No callbacks."))
+                      _("tries"), _("answer"), _("points")], _("No callbacks."), typed)
 
 
 @cli.command("scores", help=_(
@@ -108,6 +115,7 @@ def scores(obj: Ctx, month: str | None, daily: bool, fmt: str) -> None:
         return
     table = fmt.lower() == "table"
     everything: list[dict[str, Any]] = []
+    typed: list[dict[str, Any]] = []
     for kind, rows in ((_("Technicians"), ranking.technicians), (_("Teams"), ranking.teams)):
         techs = rows is ranking.technicians
         out = [{"rank": r.rank, "mark": "*" if r.star or r.winner else "", "name": r.name,
@@ -117,15 +125,20 @@ def scores(obj: Ctx, month: str | None, daily: bool, fmt: str) -> None:
                 "satisfied": f"{r.satisfied_share * 100:.0f} %"} for r in rows]
         if not table:  # one list: technicians then teams, told apart by "kind"
             everything += [{"month": month, "kind": "technician" if techs else "team", **o} for o in out]
+            # JSON: the values the table shows, exact (the table rounds to two places).
+            typed += [{"month": month, "kind": "technician" if techs else "team", "rank": r.rank, "star": r.star,
+                       "winner": r.winner, "name": r.name, "team": r.team_name if techs else None, "sum": r.total,
+                       "count": r.count, "mean": r.mean, "per_ticket": r.bonus_count, "score": r.score,
+                       "bonus": r.bonus, "satisfied_share": r.satisfied_share} for r in rows]
             continue
         click.echo(f"{kind} — {month}")
-        head = [_("#"), "", _("name"), *([_("team")] if rows is ranking.technicians else []), _("sum"), _("count"),
-                _("mean"), _("0.15×n"), _("score"), _("bonus"), _("satisfied")]
+        head: list[str | Column] = [_("#"), "", _("name"), *([_("team")] if techs else []), _("sum"), _("count"),
+                                    _("mean"), _("0.15×n"), _("score"), _("bonus"), _("satisfied")]
         _emit(out, fmt, head, _("No evaluated tickets in {m}.").format(m=month))
         click.echo("")
     if not table:
         _emit(everything, fmt, ["month", "kind", "rank", "mark", "name", "team", "sum", "count", "mean", "per_ticket",
-                                "score", "bonus", "satisfied"], "")
+                                "score", "bonus", "satisfied"], "", typed)
     else:
         click.echo(ngettext("{n} ticket evaluated, {w} waiting for their evaluations. * star technician (+0.5 on record),"
                               " winning team.",

@@ -6,18 +6,12 @@ before it is printed, in every format; times are in the site's time zone."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import shutil
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import click
 from pendulum import DateTime
-from rich.cells import cell_len
 
 from console.format import fit, local_time
 from store.countdown import clock_label, clock_title, clock_words, row_clock, state_label
@@ -29,12 +23,13 @@ from store.sla import ClockStatus
 from store.store import Store
 from store.text import clean
 
-from .common import Ctx, cli, fail, file_options, stdout_is_tty
+from .common import Ctx, cli, fail, file_options
+from .output import FORMATS, Column, terminal_width, write_csv, write_json, write_table
 
-FORMATS = click.Choice(["table", "csv", "json"], case_sensitive=False)
 PAGE = 1000
 CSV_FIELDS = ("id", "priority", "status", "status_label", "technician", "site", "equipment", "description",
               "repeat_of", "next_clock", "due", "deadline", "seconds_left", "countdown", "state", "state_label")
+DISPLAY_ONLY = {"deadline", "countdown"}  # the table's words for next_clock + due and seconds_left: not in JSON
 SYMBOL = {"at_risk": "!", "breached": "✗"}  # colour never carries meaning alone, and a pipe has none
 
 
@@ -103,10 +98,6 @@ def _fetch(store: Store, f: QueueFilter, technician: str | None, limit: int) -> 
         offset += PAGE
 
 
-def _iso(dt: DateTime, tz: str) -> str:
-    return dt.in_timezone(tz).replace(microsecond=0).isoformat()
-
-
 def _when(dt: DateTime, tz: str, today: date) -> str:
     local = dt.in_timezone(tz)
     return local.format("HH:mm") if local.date() == today else local.format("MM-DD HH:mm")
@@ -117,7 +108,8 @@ def _line(row: QueueRow, now: DateTime, tz: str) -> dict[str, Any]:
     if row.next_clock is None:
         deadline, seconds = "—", None
     elif row.due_at is None:
-        deadline, seconds = clock_label(row.next_clock) + " " + _("on hold"), row.frozen_left_s
+        deadline = clock_label(row.next_clock) + " " + _("on hold")
+        seconds = None if row.frozen_left_s is None else round(row.frozen_left_s)
     else:
         deadline = f"{clock_label(row.next_clock)} {_when(row.due_at, tz, now.in_timezone(tz).date())}"
         seconds = round(row.due_at.timestamp() - now.timestamp())
@@ -136,41 +128,30 @@ def _line(row: QueueRow, now: DateTime, tz: str) -> dict[str, Any]:
         "deadline": deadline,
         "seconds_left": seconds,
         "countdown": left,
-        "state": state,
-        "state_label": state_label(state) if state else "",
+        "state": state or None,
+        "state_label": state_label(state) if state else None,
     }
 
 
-def _table(lines: list[dict[str, Any]]) -> list[str]:
-    heads = [_("#"), _("P"), _("status"), _("technician"), _("next deadline"), _("left"), _("state"),
-             _("site"), _("description")]
-    cells = [[
+def _table(lines: list[dict[str, Any]]) -> None:
+    """On a terminal the description takes what is left of the line, after the
+    technician (at most 12 cells) and the site (at most 24) give way down to 6
+    and 8; piped, every cell is whole."""
+    columns = [Column(_("#"), least=None), Column(_("P"), least=None), Column(_("status"), least=None),
+               Column(_("technician"), most=12, least=6), Column(_("next deadline"), least=None),
+               Column(_("left"), right=True, least=None), Column(_("state"), least=None),
+               Column(_("site"), most=24, least=8), Column(_("description"), rest=True, least=10)]
+    write_table(columns, [[
         f"#{d['id']}", f"P{d['priority']}", d["status_label"] + (" ↻" if d["repeat_of"] else ""),
         d["technician"] or "—", d["deadline"], d["countdown"],
-        f"{SYMBOL.get(d['state'] or '', ' ')} {d['state_label']}".rstrip(), d["site"], d["description"],
-    ] for d in lines]
-    widths = [max(cell_len(c) for c in col) for col in zip(heads, *cells, strict=True)]
-    if stdout_is_tty():
-        # A terminal: the description takes what is left of the line, after
-        # the site and the technician give up width down to a floor.
-        columns = shutil.get_terminal_size().columns
-        widths[3], widths[7] = min(widths[3], 12), min(widths[7], 24)
-        for i, floor in ((7, 8), (3, 6)):
-            over = sum(widths[:8]) + 8 + 10 - columns
-            if over > 0:
-                widths[i] = max(floor, widths[i] - over)
-        widths[8] = max(10, columns - sum(widths[:8]) - 8)
-    out = []
-    for row in [heads, *cells]:
-        parts = [fit(c, w, right=(i == 5)) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
-        if not stdout_is_tty():
-            parts[-1] = row[-1]  # a pipe gets the whole description, unpadded
-        out.append(" ".join(parts).rstrip())
-    return out
+        f"{SYMBOL.get(d['state'] or '', ' ')} {d['state_label'] or ''}".rstrip(), d["site"], d["description"],
+    ] for d in lines], gap=1)
 
 
 @cli.command(short_help=_("Print the live queue as a table, CSV or JSON."),
-             help=_("Print the live queue (priority, then time left) as a table, CSV or JSON."))
+             help=_("Print the live queue (priority, then time left) as a table, CSV or JSON: each ticket's"
+                    " technician, next deadline (site time), time left and state. A table is fitted to the"
+                    " terminal's width, and whole when piped."))
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help=_("How many tickets to list."))
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help=_("Output format."))
 @click.option("--status", multiple=True, metavar="STATUS",
@@ -197,50 +178,31 @@ def queue(obj: Ctx, limit: int, fmt: str, status: tuple[str, ...], priority: tup
     lines = [_line(r, now, tz) for r in rows]
     c = store.counts(now)
     fmt = fmt.lower()
-    if fmt == "json":
-        click.echo(json.dumps({
-            "at": _iso(now, tz), "timezone": tz,
+    if fmt == "json":  # the values; the table's deadline and countdown are their display
+        write_json({
+            "at": now.replace(microsecond=0), "timezone": tz,
             "counts": {"open": c.open, "at_risk": c.at_risk, "breached": c.breached, "unassigned": c.unassigned},
-            "matching": total, "tickets": lines,
-        }, ensure_ascii=False, indent=2))
+            "matching": total, "tickets": [{k: v for k, v in d.items() if k not in DISPLAY_ONLY} for d in lines],
+        }, tz)
         return
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(lines)
-        click.echo(buf.getvalue(), nl=False)
+        write_csv(lines, CSV_FIELDS)
         return
     summary = _("open {o} · at risk {r} · breached {b} · unassigned {u} · {at} {tz}").format(
         o=c.open, r=c.at_risk, b=c.breached, u=c.unassigned, at=local_time(now, tz, "YYYY-MM-DD HH:mm"), tz=tz)
-    if stdout_is_tty():
-        summary = fit(summary, shutil.get_terminal_size().columns).rstrip()
+    width = terminal_width()
+    if width is not None:
+        summary = fit(summary, width).rstrip()
     click.echo(summary)
     if f.active or tech_name:
         click.echo(_("{n} match, {shown} shown").format(n=total, shown=len(lines)))
     if lines:
-        for text in _table(lines):
-            click.echo(text)
+        _table(lines)
     else:
         click.echo(_("no tickets"))
 
 
 # ---------------------------------------------------------------- ticket
-
-def _plain(value: Any, tz: str) -> Any:
-    """JSON-ready and terminal-safe: local ISO times, cleaned text."""
-    if isinstance(value, DateTime):
-        return value.in_timezone(tz).isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, str):
-        return clean(value)
-    if isinstance(value, dict):
-        return {clean(str(k), single_line=True): _plain(v, tz) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v, tz) for v in value]
-    return value
-
 
 def _clock(c: ClockStatus, t: Ticket, now: DateTime, tz: str) -> dict[str, Any]:
     state = c.state(now)
@@ -249,10 +211,9 @@ def _clock(c: ClockStatus, t: Ticket, now: DateTime, tz: str) -> dict[str, Any]:
     open_ticket = t.status not in ("closed", "cancelled")
     counts = open_ticket or c.met_at is not None  # a cancelled ticket's unmet clocks mean nothing
     return {
-        "clock": c.clock, "title": clock_title(c.clock), "due": c.due.in_timezone(tz).isoformat() if c.due else None,
-        "met_at": c.met_at.in_timezone(tz).isoformat() if c.met_at else None,
+        "clock": c.clock, "title": clock_title(c.clock), "due": c.due, "met_at": c.met_at,
         "met_on_time": c.met_on_time, "seconds_left": None if seconds is None else round(seconds),
-        "state": state if counts else None, "state_label": state_label(state) if counts else "—",
+        "state": state if counts else None, "state_label": state_label(state) if counts else None,
         "text": when if counts else "",
         "_due_text": local_time(c.due, tz) if c.due else "—",
     }
@@ -277,19 +238,19 @@ def ticket(obj: Ctx, number: str, fmt: str) -> None:
     linked = store.linked(tid)
     events = store.timeline(tid)
     names = {tech.id: tech.name for tech in store.technicians(include_retired=True)}
-    if fmt.lower() == "json":
-        data = _plain(t.model_dump(), tz)
+    if fmt.lower() == "json":  # the values: the clocks' words ("text") are the text format's
+        data = t.model_dump()
         data.update(
             status_label=status_label(t.status, t.arrival_mode), priority_label=priority_label(t.priority),
-            timezone=tz, at=_iso(now, tz),
-            clocks=[{k: v for k, v in c.items() if not k.startswith("_")} for c in clocks],
+            timezone=tz, at=now.replace(microsecond=0),
+            clocks=[{k: v for k, v in c.items() if not k.startswith("_") and k != "text"} for c in clocks],
             linked=[{"id": o.id, "relation": "repeated_by" if o.repeat_of == t.id else "repeats",
-                     "status": o.status, "reported_at": o.reported_at.in_timezone(tz).isoformat()} for o in linked],
-            timeline=[{"at": e.at.in_timezone(tz).isoformat(), "actor": clean(e.actor, single_line=True),
-                       "action": e.action, "old": _plain(e.old, tz), "new": _plain(e.new, tz)} for e in events],
+                     "status": o.status, "reported_at": o.reported_at} for o in linked],
+            timeline=[{"at": e.at, "actor": e.actor, "action": e.action, "old": e.old, "new": e.new} for e in events],
         )
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        write_json(data, tz)
         return
+
 
     out: list[str] = []
 
@@ -317,7 +278,7 @@ def ticket(obj: Ctx, number: str, fmt: str) -> None:
             field(label, value)
     if t.closed_at:
         field(_("Signed off by"), t.signoff)
-        field(_("Fee"), t.fee)
+        field(_("Fee"), None if t.fee is None else store.format_money(t.fee))
     if t.cancelled_at:
         field(_("Cancelled"), t.cancel_reason)
     field(_("Version"), _("{v}, last change by {by} at {at}").format(
@@ -326,7 +287,7 @@ def ticket(obj: Ctx, number: str, fmt: str) -> None:
     due_word = _("due")
     for c in clocks:
         out.append(f"{SYMBOL.get(c['state'] or '', ' ')} {fit(c['title'], 18)} {due_word} {fit(c['_due_text'], 17)}"
-                   f" {fit(c['state_label'], 9)} {c['text']}".rstrip())
+                   f" {fit(c['state_label'] or '—', 9)} {c['text']}".rstrip())
     out += ["", _("Second-repair links")]
     for o in linked:
         relation = _("repeats this ticket") if o.repeat_of == t.id else _("earlier repair")
@@ -336,7 +297,7 @@ def ticket(obj: Ctx, number: str, fmt: str) -> None:
         out.append("  " + _("none"))
     out += ["", _("Timeline")]
     lookup = Names(names, {t.site_id: t.site_name},
-                   {t.equipment_id: t.equipment_tag} if t.equipment_id and t.equipment_tag else {})
+                   {t.equipment_id: t.equipment_tag} if t.equipment_id and t.equipment_tag else {}, store.currency)
     for entry in entries(events, lookup, tz):
         out.append(f"  {local_time(entry.at, tz, 'YYYY-MM-DD HH:mm:ss')}  {fit(entry.actor, 10)} "
                    f"{fit(entry.verb, 11)} {'; '.join(entry.changes)}".rstrip())

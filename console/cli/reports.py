@@ -5,23 +5,26 @@ textual. A long export shows a progress line on stderr when it is a terminal
 
 from __future__ import annotations
 
-import json
 import sys
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from store.errors import RuleViolation
 from store.figures import SCOPE_KINDS, Period, Scope, fmt, scope_word, target_text
 from store.i18n import _, ngettext
+from store.repo.imports import COLUMNS as REFERENCE_COLUMNS
 from store.store import Store
 from store.text import clean
 
 from ..format import pad
-from .common import Ctx, cli, echo_table, fail, file_options
+from .common import Ctx, cli, fail, file_options
+from .output import write_json, write_table
 
 
 def stage_word(stage: str) -> str:
@@ -102,8 +105,8 @@ def _c(value: object) -> str:
 @click.option("--month", default=None, help=_("YYYY-MM."))
 @click.option("--week", default=None, help=_("Any day of the week, YYYY-MM-DD."))
 @click.option("--day", default=None, help=_("YYYY-MM-DD."))
-@click.option("--from", "first", default=None, help=_("First day of a range, YYYY-MM-DD."))
-@click.option("--to", "last", default=None, help=_("Last day of a range, YYYY-MM-DD."))
+@click.option("--from", "first", default=None, metavar="DAY", help=_("First day of a range, YYYY-MM-DD."))
+@click.option("--to", "last", default=None, metavar="DAY", help=_("Last day of a range, YYYY-MM-DD."))
 @click.option("--scope", default=None, help=_("center (default), team:NAME, technician:NAME, site:NAME or category:NAME."))
 @click.option("--format", "fmt_", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @file_options
@@ -117,45 +120,48 @@ def report(obj: Ctx, month: str | None, week: str | None, day: str | None, first
     finally:
         store.close_db()
     if fmt_ == "json":
-        click.echo(json.dumps({
-            "period": {"kind": period.kind, "start": period.start.isoformat(), "end": period.end.isoformat()},
-            "previous": {"start": r.previous.start.isoformat(), "end": r.previous.end.isoformat()},
-            "scope": {"kind": r.scope.kind, "value": r.scope.value, "name": r.scope.name},
+        write_json({
+            "period": {"kind": period.kind, "start": period.start, "end": period.end},
+            "previous": {"start": r.previous.start, "end": r.previous.end},
+            "scope": {"kind": r.scope.kind, "value": r.scope.value, "name": r.scope.name or None},
             "figures": [{"key": f.key, "label": f.label, "unit": f.unit, "value": f.value, "previous": f.previous,
-                         "target": f.target, "on_target": f.on_target, "change": f.change, "base": f.base}
-                        for f in r.figures]}, ensure_ascii=False, indent=2))
+                         "target": f.target, "on_target": f.on_target, "change": f.change or None, "base": f.base}
+                        for f in r.figures]})
         return
     click.echo(f"{period.label()} · {_c(r.scope.label())} · " + _("compared with") + f" {r.previous.label()}")
     head = [_("figure"), period.label(), r.previous.label(), _("change"), _("target")]
     rows = [[f.label, fmt(f.value, f.unit), fmt(f.previous, f.unit), f.arrow, target_text(f)] for f in r.figures]
-    echo_table([head, *rows])
+    write_table(head, rows)
 
 
 class ExportGroup(click.Group):
-    """``dispatch export TABLE`` (sites, equipment, technicians, users: the
-    reference CSV that ``import`` reads, console/cli/reference.py) keeps
-    working beside the reports' ``export tickets|daily|month|form``."""
+    """The reports' exports and the reference tables that ``import`` reads,
+    listed together; a table's name in any case (``export SITES``)."""
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
-        from .reference import TABLES
-        from .reference import export as export_table
-
-        if args and args[0].lower() == "technicians" and any(a.split("=")[0] in DATA_OPTIONS for a in args[1:]):
-            # With a period (or a filter, a format) it is the technicians' figures
-            # of the data exports; alone, the reference table as before.
-            return "technicians", export_technicians_cmd, args[1:]
-        if args and args[0].lower() in TABLES.choices:
-            return "table", export_table, args  # the table name is that command's argument
+        if args and args[0].lower() in REFERENCE_TABLES:
+            args = [args[0].lower(), *args[1:]]
         return super().resolve_command(ctx, args)
 
 
 @cli.group(cls=ExportGroup, help=_(
     "Workbooks (.xlsx) and data exports (CSV, JSON: tickets, technicians, evaluations, items, all with --from/--to"
-    " and the same filters) for meetings and cron. 'dispatch export sites|equipment|technicians|users' without a"
-    " period writes a reference table as the CSV import reads; 'dispatch export technicians --from … --to …' the"
-    " technicians' figures for the period."))
+    " and the same filters) for meetings and cron, and the reference tables (sites, equipment, technicians, users)"
+    " in the columns 'dispatch import' reads."))
 def export() -> None:
     pass
+
+
+def _table_command(table: str) -> None:
+    @export.command(table, help=_("The {table} table as CSV, in the columns 'dispatch import {table}' reads.").format(
+        table=table))
+    @_output_option
+    @file_options
+    @click.pass_obj
+    def export_table_cmd(obj: Ctx, output: Path | None) -> None:
+        from .imports import export_table
+
+        export_table(obj, table, output)
 
 
 def _out(path: Path) -> Path:
@@ -170,7 +176,7 @@ def _out(path: Path) -> Path:
     "The daily fault-statistics workbook of the tickets closed on DAY (default yesterday): evaluations, scores,"
     " notes, and a summary per technician and team."))
 @click.option("--day", default=None, help=_("YYYY-MM-DD (default yesterday, site time zone)."))
-@click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True)
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True, metavar="FILE.xlsx")
 @file_options
 @click.pass_obj
 def export_daily(obj: Ctx, day: str | None, output: Path) -> None:
@@ -190,9 +196,10 @@ def export_daily(obj: Ctx, day: str | None, output: Path) -> None:
 
 @export.command("month", help=_(
     "The monthly workbook: the figures, the technician and team ranking with the formula's parts, the star and the"
-    " winning team, the improvement items, the complaints and the month's tickets."))
+    " winning team, the improvement items opened that month (as 'export items'), the complaints received that month"
+    " and the month's tickets."))
 @click.option("--month", default=None, help=_("YYYY-MM (default last month)."))
-@click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True)
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True, metavar="FILE.xlsx")
 @file_options
 @click.pass_obj
 def export_month(obj: Ctx, month: str | None, output: Path) -> None:
@@ -215,8 +222,8 @@ def export_month(obj: Ctx, month: str | None, output: Path) -> None:
 
 
 @export.command("form", help=_("The unsatisfied-callback form of one ticket, one A4 page to print."))
-@click.option("--ticket", type=int, required=True)
-@click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True)
+@click.option("--ticket", type=int, required=True, metavar="N")
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True, metavar="FILE.xlsx")
 @file_options
 @click.pass_obj
 def export_form(obj: Ctx, ticket: int, output: Path) -> None:
@@ -231,24 +238,28 @@ def export_form(obj: Ctx, ticket: int, output: Path) -> None:
 
 
 # ---------------------------------------------------------- data exports
-DATA_OPTIONS = ("--from", "--to", "--team", "--technician", "--site", "--equipment-type", "--format")
+def _output_option(f: Any) -> Any:
+    return click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+                        help=_("Default: stdout."))(f)
 
 
-def _data_options(f: Any) -> Any:
-    """The filters every data export takes (tickets, technicians, evaluations, items)."""
-    for opt in reversed((
-        click.option("--from", "first", required=True, help=_("First day, YYYY-MM-DD (site time zone).")),
-        click.option("--to", "last", required=True, help=_("Last day, YYYY-MM-DD (inclusive).")),
-        click.option("--team", default=None, help=_("Only this team (name or id).")),
-        click.option("--technician", default=None, help=_("Only this technician (name or id).")),
-        click.option("--site", default=None, help=_("Only tickets of this site (code, name or id).")),
-        click.option("--equipment-type", "category", default=None, help=_("Only tickets of this equipment type.")),
-        click.option("--format", "kind", type=click.Choice(["csv", "json"]), default="csv", show_default=True),
-        click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False), default=None,
-                     help=_("Default: stdout.")),
-    )):
-        f = opt(f)
-    return f
+def _data_options(required: bool) -> Callable[[Any], Any]:
+    """The filters every data export takes (tickets, technicians, evaluations, items);
+    the period is optional only where leaving it out means the reference table."""
+    def add(f: Any) -> Any:
+        f = _output_option(f)  # listed last
+        for opt in reversed((
+            click.option("--from", "first", required=required, metavar="DAY", help=_("First day, YYYY-MM-DD (site time zone).")),
+            click.option("--to", "last", required=required, metavar="DAY", help=_("Last day, YYYY-MM-DD (inclusive).")),
+            click.option("--team", default=None, help=_("Only this team (name or id).")),
+            click.option("--technician", default=None, help=_("Only this technician (name or id).")),
+            click.option("--site", default=None, help=_("Only tickets of this site (code, name or id).")),
+            click.option("--equipment-type", "category", default=None, metavar="TYPE", help=_("Only tickets of this equipment type.")),
+            click.option("--format", "kind", type=click.Choice(["csv", "json"]), default="csv", show_default=True),
+        )):
+            f = opt(f)
+        return f
+    return add
 
 
 def _pick(store: Store, kind: str, text: str) -> int | str:
@@ -287,7 +298,8 @@ def data_filter(store: Store, first: str, last: str, team: str | None, technicia
 
 
 def _export_data(obj: Ctx, what: str, kind: str, output: Path | None, **filters: Any) -> None:
-    from store.transfer.workbooks import export_data, replace_when_done
+    from store.files import replace_when_done
+    from store.transfer.workbooks import export_data
 
     store = obj.open()
     try:
@@ -311,28 +323,38 @@ def _export_data(obj: Ctx, what: str, kind: str, output: Path | None, **filters:
 @export.command("tickets", help=_(
     "Tickets reported from --from to --to (days inclusive, site time zone) as CSV or JSON, to a file or stdout."
     " CSV cells starting with = + - @ get a leading ' so a spreadsheet shows them as text."))
-@_data_options
+@_data_options(required=True)
 @file_options
 @click.pass_obj
 def export_tickets_cmd(obj: Ctx, kind: str, output: Path | None, **filters: Any) -> None:
     _export_data(obj, "tickets", kind, output, **filters)
 
 
-@export.command("technicians-figures", hidden=True, help=_(
-    "One row per technician: tickets reported and closed from --from to --to, second repairs, callbacks"
-    " (done, open, unreachable, each answer), points and mean score, self-evaluations. Reached as"
-    " 'dispatch export technicians --from … --to …' (without a period that command writes the reference table)."))
-@_data_options
+@export.command("technicians", help=_(
+    "Without --from and --to, the technicians table as CSV, in the columns 'dispatch import technicians' reads."
+    " With them, one row per technician: tickets reported and closed in the period, second repairs, callbacks"
+    " (done, open, unreachable, each answer), points and mean score, self-evaluations, as CSV or JSON."))
+@_data_options(required=False)
 @file_options
-@click.pass_obj
-def export_technicians_cmd(obj: Ctx, kind: str, output: Path | None, **filters: Any) -> None:
-    _export_data(obj, "technicians", kind, output, **filters)
+@click.pass_context
+def export_technicians_cmd(ctx: click.Context, kind: str, output: Path | None, **filters: Any) -> None:
+    given = [name for name in ("first", "last", "team", "technician", "site", "category", "kind")
+             if ctx.get_parameter_source(name) is not ParameterSource.DEFAULT]
+    if not given:
+        from .imports import export_table
+
+        export_table(ctx.obj, "technicians", output)
+        return
+    if not (filters["first"] and filters["last"]):
+        fail(_("The technicians' figures need --from and --to (without a period or a filter it is the"
+               " reference table)"))
+    _export_data(ctx.obj, "technicians", kind, output, **filters)
 
 
 @export.command("evaluations", help=_(
     "The evaluations of the tickets closed from --from to --to: the foreman's self-evaluation and the phone"
     " callback (who, answer, score, the script's answers, notes), one row each, as CSV or JSON."))
-@_data_options
+@_data_options(required=True)
 @file_options
 @click.pass_obj
 def export_evaluations_cmd(obj: Ctx, kind: str, output: Path | None, **filters: Any) -> None:
@@ -342,8 +364,15 @@ def export_evaluations_cmd(obj: Ctx, kind: str, output: Path | None, **filters: 
 @export.command("items", help=_(
     "The improvement items opened from --from to --to (state, due date, overdue, weak points, measures,"
     " confirmation) as CSV or JSON."))
-@_data_options
+@_data_options(required=True)
 @file_options
 @click.pass_obj
 def export_items_cmd(obj: Ctx, kind: str, output: Path | None, **filters: Any) -> None:
     _export_data(obj, "items", kind, output, **filters)
+
+
+# After the data exports: 'technicians' is one of them, with its reference-table form.
+REFERENCE_TABLES = tuple(REFERENCE_COLUMNS)
+for _table in REFERENCE_TABLES:
+    if _table != "technicians":
+        _table_command(_table)

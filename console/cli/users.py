@@ -11,10 +11,10 @@ from store.models import User
 from store.store import Store
 from store.text import clean
 
-from .common import Ctx, cli, echo_table, emit_data, fail, file_options
+from .common import Ctx, cli, fail, file_options
+from .output import FORMATS, write_csv, write_json, write_table
 
-FORMATS = click.Choice(["table", "csv", "json"], case_sensitive=False)
-FIELDS = ["login", "name", "role", "team", "disabled", "pin"]
+FIELDS = ["login", "name", "role", "team", "disabled", "pin", "locked"]
 
 
 def _team_id(store: Store, team: str | None) -> int | None:
@@ -38,7 +38,7 @@ def _ask_pin() -> str:
 
 def _row(u: User) -> dict[str, object]:
     return {"login": u.login, "name": u.name, "role": u.role, "team": u.team_name or "",
-            "disabled": u.disabled, "pin": u.has_pin}
+            "disabled": u.disabled, "pin": u.has_pin, "locked": u.pin_locked}
 
 
 @cli.group(help=_("People who may use the file, and their roles (managers only)."))
@@ -73,16 +73,19 @@ def list_(obj: Ctx, fmt: str, everyone: bool) -> None:
     store = obj.open()
     rows = [_row(u) for u in store.users(include_disabled=everyone)]
     store.close_db()
-    if emit_data(rows, list(FIELDS), fmt):
+    if fmt.lower() == "json":  # no team: null
+        write_json([r | {"team": r["team"] or None} for r in rows])
+        return
+    if fmt.lower() == "csv":
+        write_csv(rows, FIELDS)
         return
     if not rows:
         click.echo(_("No users yet: whoever opens the file acts as its manager. Add one with 'dispatch user add'."))
         return
-    table = [[clean(str(r["login"]), single_line=True), clean(str(r["name"]), single_line=True),
-              role_name(str(r["role"])), clean(str(r["team"]), single_line=True),
-              _("disabled") if r["disabled"] else "", _("PIN") if r["pin"] else ""] for r in rows]
-    head = [_("login"), _("name"), _("role"), _("team"), "", ""]
-    echo_table([head, *table])
+    table = [[str(r["login"]), str(r["name"]), role_name(str(r["role"])), str(r["team"]),
+              _("disabled") if r["disabled"] else "",
+              _("PIN locked") if r["locked"] else _("PIN") if r["pin"] else ""] for r in rows]
+    write_table([_("login"), _("name"), _("role"), _("team"), "", ""], table)
 
 
 @user.command("set-role", help=_("Change a person's role (and, with --team, their team)."))
@@ -127,6 +130,26 @@ def pin(obj: Ctx, login: str, clear: bool) -> None:
     finally:
         store.close_db()
     click.echo((_("PIN of {login} removed") if clear else _("PIN of {login} set")).format(login=clean(login, single_line=True)))
+
+
+@user.command("unlock", help=_("Let a person sign in with their PIN again after too many wrong ones (managers only)."))
+@click.argument("login")
+@file_options
+@click.pass_obj
+def unlock(obj: Ctx, login: str) -> None:
+    store = obj.open()
+    try:
+        was = store.user(login)
+        store.unlock_user(login)
+    finally:
+        store.close_db()
+    name = clean(login, single_line=True)
+    if was.pin_locked:
+        click.echo(_("{login} unlocked: their PIN signs in again").format(login=name))
+    elif was.pin_failures:
+        click.echo(_("{login} was not locked; their count of wrong PINs starts again").format(login=name))
+    else:
+        click.echo(_("{login} was not locked; nothing to do").format(login=name))
 
 
 @user.command("language", help=_("Set the language of a person's console: zh_Hans, en, or default "

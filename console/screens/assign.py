@@ -35,12 +35,14 @@ class AssignScreen(FormModal[Ticket | None]):
         self.on_conflict = on_conflict
         self.ticket: Ticket | None = None
         self.candidates: list[tuple[Technician, bool]] = []
+        self.refused: dict[int, str | None] = {}  # team id → why this user may not hand the ticket there
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="form"):
             yield Static("", classes="title", id="title")
             yield Static(_("On duty, best first: skill match (✓), then fewest open tickets."), classes="hint")
             yield OptionList(id="f-technician_id", compact=True)
+            yield Static("", classes="hint", id="refused")
             yield Static("", classes="error", id="e-technician_id")
             yield from field_row("reason", _("Reason"), TextInput(
                 id="f-reason", placeholder=_("why reassign, e.g. stuck at another site"), compact=True,
@@ -61,9 +63,16 @@ class AssignScreen(FormModal[Ticket | None]):
         store = self.app.store  # type: ignore[attr-defined]
         options = self.query_one(OptionList)
         keep = self.candidates[options.highlighted][0].id if options.highlighted is not None and self.candidates else None
+        def read() -> tuple[Ticket, list[tuple[Technician, bool]], dict[int, str | None]]:
+            ticket, candidates = store.ticket(self.ticket_id), store.candidates(self.ticket_id)
+            # Whom this user may hand it to: the store's own check per team (a
+            # foreman keeps their team's tickets within the team).
+            action = store.ticket_action("assign", ticket.technician_id is not None)
+            teams = {tech.team_id for tech, _skilled in candidates}
+            return ticket, candidates, {team: store.refusal(action, ticket_id=ticket.id, team_id=team) for team in teams}
+
         try:
-            self.ticket, self.candidates = await asyncio.to_thread(
-                lambda: (store.ticket(self.ticket_id), store.candidates(self.ticket_id)))
+            self.ticket, self.candidates, self.refused = await asyncio.to_thread(read)
         except StoreError as exc:
             self.notify(str(exc), severity="error", markup=False)
             self.dismiss(None)
@@ -77,11 +86,16 @@ class AssignScreen(FormModal[Ticket | None]):
         self.query_one("#row-reason").display = reassign
         self.query_one("#save", Button).label = _("Reassign (ctrl+s)") if reassign else _("Assign (ctrl+s)")
         options.clear_options()
-        options.add_options(candidate_options(self.candidates, t.technician_id))
+        options.add_options(candidate_options(self.candidates, t.technician_id, self.refused))
         if not self.candidates:
             show_error(self, "general", _("No technician is on duty."))
-        ids = [tech.id for tech, _skilled in self.candidates]
-        options.highlighted = ids.index(keep) if keep in ids else (0 if self.candidates else None)
+        why = next((w for w in self.refused.values() if w), None)
+        barred = self.query_one("#refused", Static)
+        barred.update(Content("✗ " + clean(why, single_line=True) if why else ""))
+        barred.display = bool(why)
+        ids = [tech.id for tech, _skilled in self.candidates if not self.refused.get(tech.team_id)]
+        options.highlighted = next((i for i, (tech, _s) in enumerate(self.candidates) if tech.id == keep), None) \
+            if keep in ids else next((i for i, (tech, _s) in enumerate(self.candidates) if tech.id in ids), None)
         return True
 
     @on(OptionList.OptionSelected)
@@ -130,10 +144,13 @@ class AssignScreen(FormModal[Ticket | None]):
         show_error(self, "general", message + (" " + _("Now: {why}").format(why=why) if why else ""))
 
 
-def candidate_options(candidates: list[tuple[Technician, bool]], current_id: int | None) -> list[Option]:
+def candidate_options(candidates: list[tuple[Technician, bool]], current_id: int | None,
+                      refused: dict[int, str | None] | None = None) -> list[Option]:
     """One row per technician. Name and team columns are as wide as the
     longest shown (within limits), so a team name is not cut while the form
-    has room to spare."""
+    has room to spare. A technician this user may not hand the ticket to
+    (``refused``: by team) is marked ✗ and cannot be picked."""
+    refused = refused or {}
     names = [clean(tech.name, single_line=True) for tech, _skilled in candidates]
     teams = [clean(tech.team_name, single_line=True) for tech, _skilled in candidates]
     name_w = min(24, max(map(cell_len, names), default=0))
@@ -144,5 +161,8 @@ def candidate_options(candidates: list[tuple[Technician, bool]], current_id: int
         mark = "✓" if skilled else "·"
         current = "  ← " + _("current") if tech.id == current_id else ""
         load = _("open {n}").format(n=f"{tech.open_load:>{load_w}}")
-        rows.append(Option(Content(f"{mark} {fit(name, name_w)}  {fit(team, team_w)}  {load}{current}"), id=str(tech.id)))
+        barred = bool(refused.get(tech.team_id))
+        mark = "✗" if barred else mark
+        rows.append(Option(Content(f"{mark} {fit(name, name_w)}  {fit(team, team_w)}  {load}{current}"), id=str(tech.id),
+                           disabled=barred))
     return rows

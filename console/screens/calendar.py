@@ -1,7 +1,8 @@
 """The calendar: the week's working periods and the holidays, changed from
 the keyboard (issue 11 §5). Every change is one ``set_setting("calendar")``
 in a worker: the store records it and recomputes the open tickets' deadlines,
-and the queue sees it at its next poll."""
+and the queue sees it at its next poll. A change made elsewhere (another
+console, ``dispatch calendar``) shows here as the queue's poll sees it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -36,17 +36,16 @@ from ..format import pad
 from ..i18n import N_, _
 from ..widgets.footer import Footer
 from ..widgets.form import Draft, KeepsDrafts
+from ..widgets.lists import ListOptions
 from ..widgets.textfield import TextInput
+from .listing import ListScreen
 
 
-class CalendarList(OptionList):
-    BINDINGS = [
-        Binding("j", "cursor_down", N_("Down"), show=False),
-        Binding("k", "cursor_up", N_("Up"), show=False),
-    ]
+class CalendarList(ListOptions):
+    pass
 
 
-class CalendarScreen(KeepsDrafts, Screen[None]):
+class CalendarScreen(KeepsDrafts, ListScreen):
     """Week on top (Enter or e edits the highlighted day), holidays below
     (a adds one, d removes the highlighted one); Esc goes back."""
 
@@ -57,6 +56,7 @@ class CalendarScreen(KeepsDrafts, Screen[None]):
         Binding("d,delete", "remove_holiday", N_("Remove holiday"), key_display="d"),
         Binding("ctrl+r", "reload", N_("Reload"), show=False),
     ]
+    GUARDED = frozenset({"edit_day", "add_holiday", "remove_holiday"})
     DEFAULT_CSS = """
     CalendarScreen #calendar { padding: 0 1; }
     CalendarScreen .section { text-style: bold; margin-top: 1; color: $accent; }
@@ -87,7 +87,12 @@ class CalendarScreen(KeepsDrafts, Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.load()
+
+    def focus_list(self) -> None:
         self.query_one("#week").focus()
+
+    def data_changed(self) -> None:
         self.load()
 
     # ------------------------------------------------------------ reading
@@ -126,12 +131,14 @@ class CalendarScreen(KeepsDrafts, Screen[None]):
             holidays.highlighted = min(highlighted or 0, len(setting.holidays) - 1)
         self.refresh_bindings()
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "remove_holiday":
-            return bool(self.setting and self.setting.holidays) and self._editing is None
-        if action in ("edit_day", "add_holiday"):
-            return self.setting is not None and self._editing is None
-        return True
+    def refusal(self, action: str) -> str | None:
+        if self.setting is None:
+            return _("The calendar is still being read.")
+        if self._editing is not None:
+            return _("Finish the change being typed first: enter saves, esc cancels.")
+        if action == "remove_holiday" and not self.setting.holidays:
+            return _("There are no holidays to remove.")
+        return self.permits.refusal("settings.set")  # type: ignore[no-any-return]
 
     # ------------------------------------------------------------ editing
     def _start_edit(self, what: tuple[str, int], hint: str, value: str, placeholder: str = "") -> None:

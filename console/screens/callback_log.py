@@ -21,7 +21,7 @@ from store.evaluations import Callback, CallbackAnswers, CallbackLog, rating_lab
 from store.limits import max_length
 from store.text import clean
 
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
 from ..widgets.form import Draft, KeepsDrafts
 from ..widgets.textfield import TextInput
@@ -99,7 +99,8 @@ class CallbackLogScreen(KeepsDrafts, ModalScreen[Any]):
         if i == 2 and "working" in a:
             return yes_no[a["working"]]
         if i == 3 and self.rating:
-            return f"{rating_label(self.rating)} ({self.points[self.rating]})"
+            n = self.points[self.rating]  # what the answer is worth: points, said so
+            return f"{rating_label(self.rating)} (" + ngettext("{n} point", "{n} points", n).format(n=n) + ")"
         return ""
 
     def _show(self) -> None:

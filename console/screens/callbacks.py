@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from store.errors import StoreError
@@ -26,6 +26,7 @@ from store.evaluations import (
     DayPlan,
     PendingSelfEval,
     SelfEvalInput,
+    carry_refusal,
     plan_lines,
     rating_label,
     state_label,
@@ -35,7 +36,9 @@ from store.text import clean
 
 from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
+from ..widgets.lists import ListTable
 from .form import ActionForm, Field
+from .listing import BACK, ListScreen
 
 
 def _c(value: object) -> str:
@@ -67,15 +70,16 @@ class PlanPreview(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class CallbacksScreen(Screen[None]):
+class CallbacksScreen(ListScreen):
     BINDINGS = [
         Binding("enter", "log", N_("Log"), show=False),
         Binding("l", "log", N_("Log")),
         Binding("c", "carry", N_("Carry over")),
         Binding("p", "plan", N_("Plan the day")),
         Binding("r", "reload", N_("Reload"), show=False),
-        Binding("escape", "back", N_("Back")),
+        BACK,
     ]
+    GUARDED = frozenset({"log", "carry", "plan"})
 
     def __init__(self) -> None:
         super().__init__()
@@ -83,30 +87,40 @@ class CallbacksScreen(Screen[None]):
         self.pending: list[PendingSelfEval] = []
         self.role: str | None = None
 
-    @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
-
     def compose(self) -> ComposeResult:
         yield Static("", id="cb-title", classes="title")
         with Horizontal(id="cb-body"):
-            yield DataTable(id="calls", cursor_type="row", zebra_stripes=True)
+            yield ListTable(id="calls")
             with VerticalScroll(id="cb-record"):
                 yield Static("", id="record")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         me = self.store.me()
+        # Which list: a foreman's is the team's self-evaluations; everyone else's, their calls.
         self.role = me.role if me else "manager"  # a file with no users: whoever opens it runs it
-        self.query_one(DataTable).focus()
         self.reload()
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+    def refusal(self, action: str) -> str | None:
+        """The user's role (the store's answer) first, then the call's state."""
         if action == "plan":
-            return self.role == "manager"
-        if action == "carry":
-            return self.role != "foreman"
-        return True
+            return self.permits.refusal("callback.plan")  # type: ignore[no-any-return]
+        i = self._current()
+        if action == "carry" and self.role == "foreman":
+            return self.permits.refusal("callback.carry") or _(
+                "Self-evaluations are not carried over: they have no call day.")  # type: ignore[no-any-return]
+        if i is None:
+            return _("Nothing selected: the list is empty.")
+        if self.role == "foreman":
+            return self.permits.refusal("evaluation.self", ticket_id=self.pending[i].ticket_id)  # type: ignore[no-any-return]
+        call = self.calls[i]
+        why = self.permits.refusal("callback.carry" if action == "carry" else "callback.log", ticket_id=call.ticket_id)
+        if why is None and action == "carry":
+            why = carry_refusal(call.ticket_id, call.carry_reason, call.due_day, self.store.today())
+        return why  # type: ignore[no-any-return]
+
+    def data_changed(self) -> None:
+        self.reload()
 
     # --------------------------------------------------------------- list
     def reload(self) -> None:
@@ -147,6 +161,10 @@ class CallbacksScreen(Screen[None]):
         self._show_record()
 
     def on_data_table_row_selected(self) -> None:  # the table takes enter itself
+        why = self.refusal("log")
+        if why:
+            self.notify(why, severity="warning", markup=False)
+            return
         self.action_log()
 
     def _current(self) -> int | None:
@@ -185,7 +203,7 @@ class CallbacksScreen(Screen[None]):
     # ------------------------------------------------------------ actions
     def action_log(self) -> None:
         i = self._current()
-        if i is None:
+        if i is None or self.refusal("log") is not None:
             return
         if self.role == "foreman":
             self._self_evaluate(self.pending[i])
@@ -238,17 +256,22 @@ class CallbacksScreen(Screen[None]):
 
     def action_carry(self) -> None:
         i = self._current()
-        if i is None or self.role == "foreman":
+        if i is None or self.role == "foreman" or self.refusal("carry") is not None:
             return
         call = self.calls[i]
 
         def submit(values: dict[str, Any], version: int) -> Any:
             return self.store.carry_over(call.id, values.get("reason") or "")
 
+        def carried(result: Callback | None) -> None:
+            if result is not None:
+                self.notify(_("Ticket #{id}'s callback is carried over: due {day}.").format(
+                    id=result.ticket_id, day=result.due_day.isoformat()), markup=False)
+                self.reload()
+
         self.app.push_screen(ActionForm(_("Carry over ticket #{id}'s callback one day").format(id=call.ticket_id),
                                         [Field("reason", _("Reason"), max_length=max_length(CarryInput, "reason"))],
-                                        submit, 0),
-                             lambda r: r is not None and self.reload())
+                                        submit, 0), carried)
 
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
     def action_plan(self) -> None:
@@ -277,6 +300,3 @@ class CallbacksScreen(Screen[None]):
 
     def action_reload(self) -> None:
         self.reload()
-
-    def action_back(self) -> None:
-        self.app.pop_screen()

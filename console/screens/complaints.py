@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Input, Select, Static
 
 from store import improve
@@ -22,23 +22,26 @@ from store.errors import StoreError, ValidationFailed
 from store.improve import Complaint
 from store.limits import COMPLAINANT_MAX, ITEM_TEXT_MAX, NUMBER_MAX
 
-from ..format import pad
+from ..format import fit, pad
 from ..i18n import N_, _
 from ..widgets.footer import Footer
+from ..widgets.lists import ListTable, room_left
 from .form import ActionForm, Field
-from .items import FilterBar, my_role, one
+from .items import FilterBar, one
+from .listing import BACK, ListScreen
 
-MOVERS = (None, "manager", "dispatcher")  # the roles that move complaints (store/auth.py)
+NAME_LEAST = 12  # the complainant's cells at 80 columns; more as the terminal widens
 
 
-class ComplaintsScreen(Screen[None]):
+class ComplaintsScreen(ListScreen):
     BINDINGS = [
         Binding("n", "add", N_("Register")),
         Binding("s", "step", N_("Next step")),
         Binding("m", "open_item", N_("Open item")),
         Binding("o", "toggle_overdue", N_("Overdue only")),
-        Binding("escape", "back", N_("Back")),
+        BACK,
     ]
+    GUARDED = frozenset({"add", "step", "open_item"})
     DEFAULT_CSS = """
     ComplaintsScreen #complaints { height: 1fr; }
     ComplaintsScreen #complaint-detail { height: 1fr; border-top: solid $primary; }
@@ -48,11 +51,6 @@ class ComplaintsScreen(Screen[None]):
         super().__init__()
         self.shown: list[Complaint] = []
         self.overdue_only = False
-        self.role: str | None = None
-
-    @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         yield Static(Content(_("Complaints")), classes="title")
@@ -61,17 +59,16 @@ class ComplaintsScreen(Screen[None]):
                          prompt=_("All states"), id="state", compact=True)
             yield Input(placeholder=_("YYYY-MM"), id="month", compact=True)
             yield Static(Content(""), id="overdue-flag")
-        yield DataTable(id="complaints", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="complaints")
         with VerticalScroll(id="complaint-detail"):
             yield Static(Content(""), id="complaint-text")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("!", "#", _("State"), _("Ticket"), _("Received"), _("Complainant"), _("Next step"), _("Due"))
-        self.role = my_role(self.store)
         self.reload()
-        table.focus()
+
+    def on_resize(self) -> None:
+        self.reload()  # the complainant's column follows the terminal's width
 
     def _local(self, at: Any) -> str:
         return at.in_timezone(self.store.timezone).format("MM-DD HH:mm") if at else ""
@@ -88,14 +85,24 @@ class ComplaintsScreen(Screen[None]):
         except StoreError as exc:
             self.notify(str(exc), severity="warning", markup=False)
             return
-        table.clear()
-        for c in self.shown:
-            style = "bold red" if c.overdue else ""
-            table.add_row(Text(improve.OVERDUE_MARK if c.overdue else "", style=style), str(c.id),
-                          improve.complaint_state_label(c.state), f"#{c.ticket_id}", self._local(c.received_at),
-                          Text(one(c.complainant)[:16]),
-                          Text(improve.complaint_step_label(c.next_step) if c.next_step else "", style=style),
-                          Text(self._local(c.due_at), style=style), key=str(c.id))
+        rows = [[Text(improve.OVERDUE_MARK if c.overdue else "", style="bold red" if c.overdue else ""),
+                 Text(str(c.id)), Text(improve.complaint_state_label(c.state)), Text(f"#{c.ticket_id}"),
+                 Text(self._local(c.received_at)), one(c.complainant),
+                 Text(improve.complaint_step_label(c.next_step) if c.next_step else "",
+                      style="bold red" if c.overdue else ""),
+                 Text(self._local(c.due_at), style="bold red" if c.overdue else "")] for c in self.shown]
+        heads = ["!", "#", _("State"), _("Ticket"), _("Received"), _("Complainant"), _("Next step"), _("Due")]
+        widths = [max([cell_len(h), *(r[i].cell_len for r in rows if isinstance(r[i], Text))]) for i, h in enumerate(heads)]
+        # The complainant takes what the other columns leave (at least NAME_LEAST cells).
+        names = [str(r[5]) for r in rows]
+        widths[5] = min(max([cell_len(heads[5]), *map(cell_len, names)]),
+                        room_left(table, [w for i, w in enumerate(widths) if i != 5], NAME_LEAST))
+        table.clear(columns=True)
+        for head, width in zip(heads, widths, strict=True):
+            table.add_column(head, width=width)
+        for c, r in zip(self.shown, rows, strict=True):
+            r[5] = Text(fit(str(r[5]), widths[5]).rstrip())
+            table.add_row(*r, key=str(c.id))
         if keep is not None:
             at = next((n for n, c in enumerate(self.shown) if c.id == keep), at)
         if self.shown:
@@ -112,7 +119,8 @@ class ComplaintsScreen(Screen[None]):
         self.refresh_bindings()
         out = Text()
         if c is None:
-            out.append(_("No complaints match. Register one with n."))
+            out.append(_("No complaints match. Register one with n.") if self.refusal("add") is None
+                       else _("No complaints match."))
             self.query_one("#complaint-text", Static).update(out)
             return
         tz, now = self.store.timezone, self.store.now()
@@ -156,15 +164,25 @@ class ComplaintsScreen(Screen[None]):
         if len(event.value.strip()) in (0, 7):
             self.reload()
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("add", "step", "open_item") and self.role not in MOVERS:
-            return False
+    def data_changed(self) -> None:
         c = self.selected()
+        self.reload(keep=c.id if c else None)
+
+    def refusal(self, action: str) -> str | None:
+        """The user's role (the store's answer) first, then the complaint's state."""
+        if action == "add":
+            return self.permits.refusal("complaint.add")  # type: ignore[no-any-return]
+        c = self.selected()
+        if c is None:
+            return _("No complaint selected.")
         if action == "step":
-            return c is not None and c.next_step is not None
-        if action == "open_item":
-            return c is not None and c.item_id is None
-        return True
+            if c.next_step is None:
+                return _("Complaint #{id} is closed: it takes no more steps.").format(id=c.id)
+            return self.permits.refusal(f"complaint.{c.next_step}")  # type: ignore[no-any-return]
+        why = self.permits.refusal("complaint.open_item")
+        if why is None and c.item_id is not None:
+            why = _("Complaint #{id} already has improvement item #{item}.").format(id=c.id, item=c.item_id)
+        return why  # type: ignore[no-any-return]
 
     def action_toggle_overdue(self) -> None:
         self.overdue_only = not self.overdue_only
@@ -187,7 +205,7 @@ class ComplaintsScreen(Screen[None]):
 
     def action_step(self) -> None:
         c = self.selected()
-        if c is not None and c.next_step:
+        if c is not None and c.next_step and self.refusal("step") is None:
             self.app.run_worker(self.open_step(c.id))
 
     async def open_step(self, complaint_id: int) -> None:
@@ -224,7 +242,7 @@ class ComplaintsScreen(Screen[None]):
 
     def action_open_item(self) -> None:
         c = self.selected()
-        if c is None:
+        if c is None or self.refusal("open_item") is not None:
             return
         try:
             c = self.store.open_item_from_complaint(c.id, c.version)
@@ -238,6 +256,3 @@ class ComplaintsScreen(Screen[None]):
     def _done(self, complaint_id: int) -> None:
         self.notify(_("Saved."), markup=False)
         self.reload(keep=complaint_id)
-
-    def action_back(self) -> None:
-        self.app.pop_screen()

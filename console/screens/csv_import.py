@@ -2,10 +2,15 @@
 
 Import reads and checks the file in a worker thread with a progress bar; the
 store imports nothing unless every row is good, and the bad rows are listed
-(line, field, reason) so the file can be fixed and imported again."""
+(line, field, reason) so the file can be fixed and imported again.
+
+In a browser tab (``dispatch serve``) the file would be the server's: import
+is refused there (records.py), and export sends a download instead of writing
+a file (console/downloads.py)."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +25,7 @@ from textual.widgets import Button, Input, ProgressBar, Static
 from store.limits import PATH_MAX
 from store.text import clean
 
+from .. import downloads
 from ..i18n import N_, _, ngettext
 from ..settings import apply_blink
 from ..widgets.form import KeepsDrafts, field_row, show_error
@@ -151,7 +157,11 @@ class ImportScreen(CsvModal):
 
 
 class ExportScreen(CsvModal):
-    """Write the table's records in service to a CSV file."""
+    """Write the table's records in service to a CSV file (in a browser tab: a download)."""
+
+    @property
+    def web(self) -> bool:
+        return downloads.in_browser(self.app)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="form csv"):
@@ -159,8 +169,9 @@ class ExportScreen(CsvModal):
             yield Static(Content(_("The records in service, in the columns the import reads: the file can be edited and "
                                    "imported back (UTF-8, opens in Excel).")),
                          classes="hint")
-            yield from field_row("path", _("CSV file"), TextInput(
-                str(Path("~").expanduser() / f"{self.table}.csv"), id="f-path", compact=True, max_length=PATH_MAX))
+            default = f"{self.table}.csv" if self.web else str(Path("~").expanduser() / f"{self.table}.csv")
+            yield from field_row("path", _("Download as") if self.web else _("CSV file"),
+                                 TextInput(default, id="f-path", compact=True, max_length=PATH_MAX))
             yield Static("", id="report", classes="report")
             yield Static("", classes="error", id="e-general")
             with Horizontal(classes="buttons"):
@@ -178,6 +189,15 @@ class ExportScreen(CsvModal):
         if self.busy:
             return
         show_error(self, "path", "")
+        if self.web:
+            name = self.query_one("#f-path", Input).value.strip()
+            why = downloads.name_refusal(name)
+            if why:
+                show_error(self, "path", why)
+                return
+            self.busy = True
+            self.run_download(downloads.download_name(name))
+            return
         if not self.query_one("#f-path", Input).value.strip():
             show_error(self, "path", _("the path of the file to write"))
             return
@@ -200,8 +220,32 @@ class ExportScreen(CsvModal):
             return
         self.app.call_from_thread(self._done, path, count)
 
-    def _failed(self, exc: Exception) -> None:
+    @work(thread=True, exclusive=True, group="csv-export", exit_on_error=False)
+    def run_download(self, name: str) -> None:
+        """The same CSV made in memory, for the browser to download."""
+        from store.transfer.csv_io import export_csv
+
+        text = io.StringIO(newline="")
+        try:
+            count = export_csv(self.app.store, self.table, text)  # type: ignore[attr-defined]
+        except Exception as exc:  # a refused read: say it
+            self.app.call_from_thread(self._failed, exc)
+            return
+        self.app.call_from_thread(self._deliver, name, text.getvalue().encode("utf-8-sig"), count)
+
+    def _deliver(self, name: str, data: bytes, count: int) -> None:
         self.busy = False
+        self.done_as_is()
+        downloads.send(self.app, data, name)
+        self.say(downloads.sent_notice(name, count))
+
+    def _failed(self, exc: Exception) -> None:
+        from store.files import OutputFileError
+
+        self.busy = False
+        if isinstance(exc, OutputFileError):  # says itself that nothing was written (a full disk, say)
+            self.say(clean(str(exc)), error=True)
+            return
         self.say(_("Not exported: {error}").format(error=clean(str(exc) or type(exc).__name__)), error=True)
 
     def _done(self, path: Path, count: int) -> None:

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from store.countdown import clock_words
 from store.history import Names, entries, mode_before, short_time
 from store.models import Event, Ticket, category_label, channel_label, priority_label, wait_reason_label
+from store.money import DEFAULT_CURRENCY, format_money
 from store.rules import status_label
 from store.sla import ClockStatus
 from store.text import BLOCK_LIMIT, LINE_LIMIT, clean, indented
@@ -69,8 +70,9 @@ class DetailScreen(TicketActions):
         Binding("escape,q", "back", N_("Back")),
         Binding("enter", "linked", N_("Linked")),
         *ACTION_BINDINGS,
-        Binding("h", "earlier", N_("Earlier tickets")),
-        Binding("ctrl+r", "reload", N_("Reload"), show=False),
+        # ctrl+e as on the new-ticket form; h is Hours & holidays on the queue: one meaning per key.
+        Binding("ctrl+e", "earlier", N_("Earlier tickets")),
+        Binding("ctrl+r", "refresh_now", N_("Refresh now"), show=False),
     ]
     DEFAULT_CSS = """
     DetailScreen #detail { padding: 0 1; }
@@ -97,6 +99,7 @@ class DetailScreen(TicketActions):
         self._mode: str | None = None  # the arrival mode in force after the last shown event
         self._fetching = False
         self._tz = ""
+        self._currency = DEFAULT_CURRENCY
 
     def compose(self) -> ComposeResult:
         with DetailBody(id="detail"):
@@ -138,7 +141,7 @@ class DetailScreen(TicketActions):
     def after_change(self) -> None:
         self.load()
 
-    def action_reload(self) -> None:
+    def action_refresh_now(self) -> None:
         self.load()
 
     def action_back(self) -> None:
@@ -180,7 +183,7 @@ class DetailScreen(TicketActions):
             data = (store.ticket(self.ticket_id), store.clocks(self.ticket_id),
                     store.linked(self.ticket_id),
                     (store.timeline_page(self.ticket_id, 0, keep), store.timeline_count(self.ticket_id)),
-                    {tech.id: tech.name for tech in store.technicians(include_retired=True)})
+                    {tech.id: tech.name for tech in store.technicians(include_retired=True)}, store.currency)
         except Exception as exc:
             self.app.call_from_thread(self.notify, clean(str(exc), single_line=True), severity="error", markup=False)
             return
@@ -228,9 +231,10 @@ class DetailScreen(TicketActions):
 
     def show(
         self, t: Ticket, clocks: list[ClockStatus], linked: list[Ticket], timeline: tuple[list[Event], int],
-        names: dict[int, str],
+        names: dict[int, str], currency: str = DEFAULT_CURRENCY,
     ) -> None:
         self.ticket = t
+        self._currency = currency
         self.refresh_bindings()  # the footer offers what this state allows
         tz = self.app.tz  # type: ignore[attr-defined]
 
@@ -259,7 +263,7 @@ class DetailScreen(TicketActions):
             fields += [line(_("Symptom"), t.symptom), line(_("Cause"), t.cause),
                        line(_("Action"), t.action), line(_("Parts"), t.parts)]
         if t.closed_at:
-            fields += [line(_("Signed off by"), t.signoff), line(_("Fee"), None if t.fee is None else f"{t.fee:.2f}")]
+            fields += [line(_("Signed off by"), t.signoff), line(_("Fee"), None if t.fee is None else format_money(t.fee, currency))]
         if t.cancelled_at:
             fields.append(line(_("Cancelled"), t.cancel_reason))
         fields.append(line(_("Version"), _("{v}, last change by {by} at {at}").format(
@@ -300,7 +304,8 @@ class DetailScreen(TicketActions):
     def _show_timeline(self, t: Ticket, events: list[Event], total: int, names: dict[int, str], tz: str) -> None:
         """The first page(s) of the timeline, ``events`` of ``total``."""
         self._names = Names(names, {t.site_id: t.site_name},
-                            {t.equipment_id: t.equipment_tag} if t.equipment_id and t.equipment_tag else {})
+                            {t.equipment_id: t.equipment_tag} if t.equipment_id and t.equipment_tag else {},
+                            self._currency)
         self._tz, self._total, self._mounted, self._last_id, self._mode = tz, total, 0, 0, None
         with self.app.batch_update():
             self.query_one("#timeline").remove_children()

@@ -21,6 +21,7 @@ from store.text import clean
 
 from ..format import fit
 from ..i18n import N_, _
+from ..widgets.lists import ListOptions
 
 
 class DutyScreen(ModalScreen[bool]):
@@ -28,8 +29,6 @@ class DutyScreen(ModalScreen[bool]):
 
     BINDINGS = [
         Binding("escape,q", "close", N_("Close")),
-        Binding("j", "move('down')", N_("Down"), show=False),
-        Binding("k", "move('up')", N_("Up"), show=False),
     ]
 
     def __init__(self, techs: list[Technician] | None = None) -> None:
@@ -43,7 +42,7 @@ class DutyScreen(ModalScreen[bool]):
         with VerticalScroll(classes="form duty"):
             yield Static(_("Technicians: on or off duty"), classes="title")
             yield Static(Content(_("enter toggles the highlighted technician · esc closes")), classes="hint")
-            yield OptionList(id="duty", compact=True)
+            yield ListOptions(id="duty", compact=True)
             yield Static("", classes="error", id="e-general")
 
     async def on_mount(self) -> None:
@@ -93,9 +92,11 @@ class DutyScreen(ModalScreen[bool]):
         self._error("")
         await self._load(keep=tech.id)
 
-    def action_move(self, where: str) -> None:
+    async def data_changed(self) -> None:
+        """Another console turned someone on or off duty: shown here too."""
         options = self.query_one(OptionList)
-        options.action_cursor_down() if where == "down" else options.action_cursor_up()
+        at = options.highlighted
+        await self._load(keep=self.techs[at].id if at is not None and at < len(self.techs) else None)
 
     def action_close(self) -> None:
         self.dismiss(self.changed)

@@ -10,10 +10,13 @@ rows written. Esc stops it, and nothing is left behind: the file is written
 beside its name and renamed into place only when whole
 (store/transfer/workbooks.py). A path that cannot be used is refused before
 anything runs, beside the field, keeping what was typed; an existing file is
-replaced only after asking."""
+replaced only after asking. In a browser tab the field is the download's name:
+the export is made in memory and sent to the browser (console/downloads.py),
+nothing is written on the server."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import threading
@@ -32,10 +35,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, ProgressBar, Select, Static
 
 from store.figures import Period, Scope
+from store.files import FOLDER_MODE
 from store.limits import PATH_MAX
 from store.repo.export_rows import ExportFilter
 from store.text import clean
 
+from .. import downloads
 from ..i18n import N_, _
 from ..settings import apply_blink
 from ..widgets.form import KeepsDrafts, field_row, show_error
@@ -128,6 +133,11 @@ class ExportScreen(KeepsDrafts, ModalScreen[Path | None]):
     def store(self) -> Any:
         return self.app.store  # type: ignore[attr-defined]
 
+    @property
+    def web(self) -> bool:
+        """A browser tab: a download, never a file of the server."""
+        return downloads.in_browser(self.app)
+
     def compose(self) -> ComposeResult:
         self.choices = choices(self.period, self.scope, self.store.today())
         with VerticalScroll(classes="form export"):
@@ -138,7 +148,8 @@ class ExportScreen(KeepsDrafts, ModalScreen[Path | None]):
             yield from field_row("kind", _("What"), Select(
                 [(c.label, c.key) for c in self.choices], value=self.kind, allow_blank=False, id="f-kind",
                 compact=True))
-            yield from field_row("path", _("File"), TextInput("", id="f-path", compact=True, max_length=PATH_MAX))
+            yield from field_row("path", _("Download as") if self.web else _("File"),
+                                 TextInput("", id="f-path", compact=True, max_length=PATH_MAX))
             yield ProgressBar(id="progress", show_eta=False)
             yield Static("", id="report")
             with Horizontal(classes="buttons"):
@@ -161,7 +172,8 @@ class ExportScreen(KeepsDrafts, ModalScreen[Path | None]):
         field = self.query_one("#f-path", Input)
         if field.value.strip() and field.value != self.suggested:
             return  # typed by hand: kept
-        self.suggested = str(export_dir() / self.choice().default_name)
+        name = self.choice().default_name
+        self.suggested = name if self.web else str(export_dir() / name)
         field.value = self.suggested
 
     @on(Select.Changed, "#f-kind")
@@ -183,21 +195,27 @@ class ExportScreen(KeepsDrafts, ModalScreen[Path | None]):
 
     def refusal(self, text: str, choice: Choice) -> str | None:
         """Why the path typed cannot be written, or None."""
-        if not text.strip():
+        if self.web:  # only a name: nothing of the server's disk is looked at
+            why = downloads.name_refusal(text)
+            if why:
+                return why
+        elif not text.strip():
             return _("the path of the file to write")
-        path = Path(text.strip()).expanduser()
+        path = Path(text.strip()) if self.web else Path(text.strip()).expanduser()
         shown = clean(str(path), single_line=True)
-        if path.is_dir():
+        if not self.web and path.is_dir():
             return _("{path} is a folder: add a file name").format(path=shown)
         suffix = path.suffix.lower()
         if choice.workbook and suffix != ".xlsx":
             return _("a workbook's name ends in .xlsx")
         if not choice.workbook and suffix not in (".csv", ".json"):
             return _("the name ends in .csv or .json")
+        if self.web:
+            return None
         folder = path.parent
         if not folder.exists() and folder == export_dir():
             try:
-                folder.mkdir(parents=True)
+                folder.mkdir(FOLDER_MODE, parents=True)  # not open to everyone, whatever the umask
             except OSError as exc:
                 return _("cannot make the folder {path} ({e})").format(
                     path=clean(str(folder), single_line=True), e=exc.strerror or exc)
@@ -220,8 +238,8 @@ class ExportScreen(KeepsDrafts, ModalScreen[Path | None]):
             show_error(self, "path", why)
             self.say(_("Nothing written."), error=True)
             return
-        path = Path(text.strip()).expanduser()
-        if path.exists():
+        path = Path(text.strip()) if self.web else Path(text.strip()).expanduser()
+        if not self.web and path.exists():
             from .confirm import ConfirmScreen
 
             def answer(yes: str | None) -> None:
@@ -241,8 +259,12 @@ class ExportScreen(KeepsDrafts, ModalScreen[Path | None]):
         bar = self.query_one(ProgressBar)
         bar.display = True
         bar.update(total=None, progress=0)
-        self.say(_("Writing {path}… (esc stops)").format(path=clean(str(path), single_line=True)))
-        self.export(choice, path, self.cancel)
+        if self.web:
+            self.say(_("Making {name} for your browser… (esc stops)").format(name=clean(path.name, single_line=True)))
+            self.export_download(choice, downloads.download_name(path.name), self.cancel)
+        else:
+            self.say(_("Writing {path}… (esc stops)").format(path=clean(str(path), single_line=True)))
+            self.export(choice, path, self.cancel)
 
     # ------------------------------------------------------------ the work
     def _progress(self, cancel: threading.Event) -> Callable[[str, int, int], None]:
@@ -257,7 +279,8 @@ class ExportScreen(KeepsDrafts, ModalScreen[Path | None]):
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def export(self, choice: Choice, path: Path, cancel: threading.Event) -> None:
-        from store.transfer.workbooks import export_data, replace_when_done, write_daily, write_month
+        from store.files import replace_when_done
+        from store.transfer.workbooks import export_data, write_daily, write_month
 
         store, progress = self.store, self._progress(cancel)
         try:
@@ -278,13 +301,50 @@ class ExportScreen(KeepsDrafts, ModalScreen[Path | None]):
             return
         self.app.call_from_thread(self._done, path, n)
 
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    def export_download(self, choice: Choice, name: str, cancel: threading.Event) -> None:
+        """The same export made in memory, for the browser to download."""
+        from store.transfer.workbooks import daily_bytes, export_data, month_bytes
+
+        store, progress = self.store, self._progress(cancel)
+        try:
+            if choice.key == "daily":
+                data, n = daily_bytes(store, daily_day(self.period, store.today()), progress)
+            elif choice.key == "month":
+                data, counts = month_bytes(store, self.period.start.strftime("%Y-%m"), progress)
+                n = counts["tickets"]
+            else:
+                fmt = "json" if name.lower().endswith(".json") else "csv"
+                text = io.StringIO(newline="")
+                n = export_data(store, choice.key, scope_filter(self.period, self.scope), fmt, text, progress)
+                data = text.getvalue().encode("utf-8-sig" if fmt == "csv" else "utf-8")
+        except ExportCancelled:
+            self.app.call_from_thread(self._stopped)
+            return
+        except Exception as exc:  # a refused read, memory: say it, keep the form
+            self.app.call_from_thread(self._failed, exc)
+            return
+        self.app.call_from_thread(self._deliver, name, data, n)
+
+    def _deliver(self, name: str, data: bytes, n: int) -> None:
+        self.busy = False
+        self.spend_draft()
+        downloads.send(self.app, data, name)
+        self.notify(downloads.sent_notice(name, n), title=_("Export"), markup=False)
+        self.dismiss(None)
+
     def _stopped(self) -> None:
         self.busy = False
         self.query_one(ProgressBar).update(total=None, progress=0)
         self.say(_("Stopped: nothing written."))
 
     def _failed(self, exc: Exception) -> None:
+        from store.files import OutputFileError
+
         self.busy = False
+        if isinstance(exc, OutputFileError):  # says itself that nothing was written (a full disk, say)
+            self.say(clean(str(exc)), error=True)
+            return
         self.say(_("Nothing written: {error}").format(error=clean(str(exc) or type(exc).__name__)), error=True)
 
     def _done(self, path: Path, n: int) -> None:

@@ -15,6 +15,7 @@ from store.rules import OPEN_STATUSES, status_label
 from store.text import clean
 
 from ..i18n import N_, _
+from ..widgets.lists import TickBox, TickList
 
 
 class FilterScreen(ModalScreen[QueueFilter | None]):
@@ -35,21 +36,21 @@ class FilterScreen(ModalScreen[QueueFilter | None]):
             with Horizontal(classes="columns"):
                 with Vertical():
                     yield Label(_("Status"))
-                    yield SelectionList[str](
+                    yield TickList(
                         *[Selection(status_label(s), s, s in f.statuses) for s in OPEN_STATUSES],
                         id="statuses", compact=True)
                 with Vertical():
                     yield Label(_("Priority"))
-                    yield SelectionList[int](
+                    yield TickList(
                         *[Selection(f"P{p}", p, p in f.priorities) for p in (1, 2, 3, 4)],
                         id="priorities", compact=True)
                 with Vertical():
                     yield Label(_("Team"))
-                    yield SelectionList[int](
+                    yield TickList(
                         *[Selection(clean(name, single_line=True), tid, tid == f.team_id)
                           for tid, name in sorted(self.teams.items(), key=lambda kv: kv[1])],
                         id="team", compact=True)
-            yield Checkbox(_("Unassigned only"), f.unassigned, id="unassigned", compact=True)
+            yield TickBox(_("Unassigned only"), f.unassigned, id="unassigned", compact=True)
             with Horizontal(classes="buttons"):
                 yield Button(_("Apply (ctrl+s)"), variant="primary", id="apply", compact=True)
                 yield Button(_("Clear"), id="clear", compact=True)

@@ -64,9 +64,11 @@ class HelpScreen(ModalScreen[None]):
         lines = [Content.styled(_("Keys"), "bold"), Content("\n\n")]
         seen: set[str] = set()
         for binding in [*getattr(self.under, "BINDINGS", []), *self.app.BINDINGS]:
-            if not isinstance(binding, Binding) or not binding.description or binding.action in seen:
+            # Once per action and once per key: the screen's "?" (app.help) and the app's are one key.
+            action = binding.action.removeprefix("app.") if isinstance(binding, Binding) else ""
+            if not isinstance(binding, Binding) or not binding.description or action in seen or binding.key in seen:
                 continue
-            seen.add(binding.action)
+            seen.update((action, binding.key))
             key = binding.key_display or binding.key.replace(",", " / ")
             # Descriptions are msgids (N_): translated now, in the language in use.
             lines.append(Content(f"{pad(key, 18)} {_(binding.description)}\n"))

@@ -13,34 +13,23 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Input, Select, Static
 
 from store import improve
-from store.errors import StoreError, ValidationFailed
+from store.errors import RuleViolation, StoreError, ValidationFailed
 from store.improve import Item
 from store.limits import ITEM_TEXT_MAX
 from store.text import clean
 
 from ..i18n import N_, _
 from ..widgets.footer import Footer
+from ..widgets.lists import ListTable
 from .form import ActionForm, Field
-
-# key → item action; the footer shows only those the selected item's state allows the user.
-ACTION_KEYS = {"action_follow_up": "follow_up", "action_propose": "propose", "action_submit": "submit",
-               "action_confirm": "confirm", "action_send_back": "send_back"}
+from .listing import BACK, ListScreen
 
 
 def one(text: str | None) -> str:
     return clean(text, single_line=True)
-
-
-def my_role(store: Any) -> str | None:
-    """The user's role; None while the file has no users (whoever opens it is its manager)."""
-    if not store.users(include_disabled=True):
-        return None
-    me = store.me()
-    return me.role if me is not None and not me.disabled else "nobody"
 
 
 class FilterBar(Horizontal):
@@ -52,7 +41,7 @@ class FilterBar(Horizontal):
     """
 
 
-class ItemsScreen(Screen[None]):
+class ItemsScreen(ListScreen):
     BINDINGS = [
         Binding("w", "follow_up", N_("Follow-up")),
         Binding("m", "propose", N_("Measures")),
@@ -60,8 +49,10 @@ class ItemsScreen(Screen[None]):
         Binding("y", "confirm", N_("Confirm")),
         Binding("x", "send_back", N_("Send back")),
         Binding("o", "toggle_overdue", N_("Overdue only")),
-        Binding("escape", "back", N_("Back")),
+        BACK,
     ]
+    # The footer shows only the moves the selected item's state and the user's role allow.
+    GUARDED = frozenset(improve.ITEM_MOVES)
     DEFAULT_CSS = """
     ItemsScreen #items { height: 1fr; }
     ItemsScreen #item-detail { height: 1fr; border-top: solid $primary; }
@@ -71,11 +62,6 @@ class ItemsScreen(Screen[None]):
         super().__init__()
         self.shown: list[Item] = []
         self.overdue_only = False
-        self.role: str | None = None
-
-    @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         yield Static(Content(_("Improvement items")), classes="title")
@@ -86,7 +72,7 @@ class ItemsScreen(Screen[None]):
                          prompt=_("All states"), id="state", compact=True)
             yield Input(placeholder=_("YYYY-MM"), id="month", compact=True)
             yield Static(Content(""), id="overdue-flag")
-        yield DataTable(id="items", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="items")
         with VerticalScroll(id="item-detail"):
             yield Static(Content(""), id="item-text")
         yield Footer()
@@ -94,9 +80,7 @@ class ItemsScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns("!", "#", _("State"), _("Ticket"), _("Team"), _("Foreman"), _("Due"), _("From"))
-        self.role = my_role(self.store)
         self.reload()
-        table.focus()
 
     # ------------------------------------------------------------ data
     def _filters(self) -> dict[str, Any]:
@@ -169,13 +153,24 @@ class ItemsScreen(Screen[None]):
         if event.value.strip() in ("",) or len(event.value.strip()) == 7:
             self.reload()
 
-    # ------------------------------------------------------------ actions
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        which = ACTION_KEYS.get(f"action_{action}")
-        if which is None:
-            return True
+    def data_changed(self) -> None:
         item = self.selected()
-        return item is not None and which in improve.item_actions(item.state, self.role)
+        self.reload(keep=item.id if item else None)
+
+    # ------------------------------------------------------------ actions
+    def refusal(self, action: str) -> str | None:
+        """The user's role first (the store's answer), then the item's state."""
+        item = self.selected()
+        if item is None:
+            return _("No improvement item selected.")
+        why = self.permits.refusal(f"item.{action}", team_id=item.team_id)
+        if why:
+            return str(why)
+        try:
+            improve.check_item_move(action, item.state)
+        except RuleViolation as exc:
+            return str(exc)
+        return None
 
     def action_toggle_overdue(self) -> None:
         self.overdue_only = not self.overdue_only
@@ -198,7 +193,7 @@ class ItemsScreen(Screen[None]):
 
     def _start(self, action: str) -> None:
         item = self.selected()
-        if item is not None:
+        if item is not None and self.refusal(action) is None:
             self.app.run_worker(self.open_action(item.id, action))
 
     async def open_action(self, item_id: int, action: str) -> None:
@@ -240,6 +235,3 @@ class ItemsScreen(Screen[None]):
     def _done(self, item_id: int) -> None:
         self.notify(_("Saved."), markup=False)
         self.reload(keep=item_id)
-
-    def action_back(self) -> None:
-        self.app.pop_screen()

@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass
 
 from pendulum import DateTime
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -115,7 +115,9 @@ class MainScreen(ReopenFile, ScreenLinks, TicketActions):
 
     def compose(self) -> ComposeResult:
         yield StatusBar(self.app.center, id="status",  # type: ignore[attr-defined]
-                        read_only=getattr(self.app.store, "read_only", False))  # type: ignore[attr-defined]
+                        read_only=getattr(self.app.store, "read_only", False),  # type: ignore[attr-defined]
+                        # store.by: the manager typing for store.actor, whom the writes are for.
+                        acting_for=self.app.store.actor if getattr(self.app.store, "by", None) else "")  # type: ignore[attr-defined]
         yield Static("", id="filterline")
         yield Static("", id="too-small")
         with Horizontal(id="body"):
@@ -160,11 +162,35 @@ class MainScreen(ReopenFile, ScreenLinks, TicketActions):
         only when that set changes, not on every move (bytes over SSH)."""
         target = self.selected()
         allowed = None if target is None else tuple(
-            a for a in ("assign", "respond", "arrive", "hold", "resume", "resolve", "close", "cancel")
-            if target.refusal(a) is None)
+            a for a in ("assign", "respond", "arrive", "hold", "resume", "resolve", "close", "cancel", "edit", "note")
+            if self.why_not(a, target) is None)
         if allowed != self._allowed:
             self._allowed = allowed
             self.refresh_bindings()
+
+    # What the user's role allows besides the ticket steps (console/actions.py): the store's answer.
+    def _refusal(self, action: str) -> str | None:
+        permits = self.app.permits  # type: ignore[attr-defined]
+        if action == "new_ticket":
+            return permits.ticket("create", None, False)  # type: ignore[no-any-return]
+        if action == "duty":
+            return permits.refusal("technician.duty")  # type: ignore[no-any-return]
+        return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("new_ticket", "duty"):
+            return self._refusal(action) is None
+        return super().check_action(action, parameters)
+
+    def on_key(self, event: events.Key) -> None:
+        action = {"n": "new_ticket", "d": "duty"}.get(event.key)
+        why = self._refusal(action) if action else None
+        if why:
+            event.stop()
+            event.prevent_default()
+            self.notify(why, severity="warning", markup=False)
+            return
+        super().on_key(event)
 
     def on_resize(self) -> None:
         width, height = self.app.size
@@ -286,6 +312,8 @@ class MainScreen(ReopenFile, ScreenLinks, TicketActions):
         if snap is not None and snap.rows is not None:
             if snap.goto is not None and snap.goto == self._goto:
                 self._goto = None
+            if snap.version != self._data_version:
+                self.app.permits.forget()  # type: ignore[attr-defined]  # a role or a ticket's team may have changed
             self._data_version = snap.version
             self._show_rows(snap.total, snap.offset, snap.rows, snap.cursor, snap.scroll)
             self._techs = snap.techs or []
@@ -294,6 +322,7 @@ class MainScreen(ReopenFile, ScreenLinks, TicketActions):
         # After a poll that read no write it is shown with the next clock tick
         # (a quiet second is one screen update, not two); the first one, one
         # that read rows, and one after STALE are shown at once.
+        self._tell_screens()
         read = self.app.clock().in_timezone(zone(self.app.tz)).format("HH:mm:ss")  # type: ignore[attr-defined]
         self._live_line = (_("● read {t}").format(t=read) if self.live else _("PAUSED"), not self.live)
         bar = self.query_one(StatusBar)
@@ -301,6 +330,27 @@ class MainScreen(ReopenFile, ScreenLinks, TicketActions):
             bar.set_live(*self._live_line)
             self._live_line = None
         self._schedule_poll(self.app.poll_seconds)  # type: ignore[attr-defined]
+
+    @property
+    def data_version(self) -> int:
+        """The file's data_version the queue last read rows at (-1: not yet)."""
+        return self._data_version
+
+    def _tell_screens(self) -> None:
+        """The screens open above the queue that show stored data follow the
+        file with this poll (it keeps running under them: one poller for all).
+        Each reads again once the file changed since it last did, and not
+        while it is still reading: a read cancelled by the next is wasted."""
+        version = self._data_version
+        busy = {worker.node for worker in self.app.workers if worker.is_running}
+        for screen in self.app.screen_stack:
+            changed = getattr(screen, "data_changed", None)
+            if screen is self or not callable(changed) or screen in busy:
+                continue
+            seen = getattr(screen, "seen_version", None)
+            screen.seen_version = version  # type: ignore[attr-defined]
+            if seen is not None and seen != version:  # None: just opened, it read what it shows itself
+                screen.call_later(changed)
 
     def _show_rows(self, total: int, offset: int, rows: list[QueueRow], cursor: int | None, scroll: int | None) -> None:
         table = self.table

@@ -12,7 +12,8 @@ from textual.content import Content
 from textual.widgets import Input, Label, Static
 
 from store.models import PRIORITIES, priority_label
-from store.sla import Policy
+from store.sla import MAX_WINDOW_MIN, Policy
+from store.store import Store
 
 from ..i18n import _
 from ..settings import apply_blink
@@ -20,7 +21,6 @@ from ..widgets.form import FieldLabel, FieldRow, FormModal, form_footer, run_wri
 from ..widgets.textfield import TextInput
 
 CLOCKS = ("response", "onsite", "resolve")
-MAX_MINUTES = 365 * 24 * 60  # a year: anything longer is a typing slip
 
 
 def clock_header(clock: str) -> str:
@@ -51,7 +51,7 @@ class PolicyScreen(FormModal[bool | None]):
                 yield FieldRow(
                     FieldLabel(priority_label(p), classes="label"),
                     *[TextInput(id=f"f-p{p}_{c}", compact=True, restrict=r"[0-9]*", classes="policy-cell",
-                                max_length=len(str(MAX_MINUTES)))
+                                max_length=len(str(MAX_WINDOW_MIN)))
                       for c in CLOCKS],
                     classes="row", id=f"row-p{p}")
                 yield Static("", classes="error", id=f"e-p{p}")
@@ -93,14 +93,13 @@ class PolicyScreen(FormModal[bool | None]):
         errors: dict[str, str] = {}
         for p in PRIORITIES:
             texts = [self.query_one(f"#f-p{p}_{c}", Input).value.strip() for c in CLOCKS]
-            if not all(t.isdigit() for t in texts):
+            if not all(t.isascii() and t.isdigit() for t in texts):
                 errors[f"p{p}"] = _("three whole numbers of minutes")
                 continue
             response, onsite, resolve = (int(t) for t in texts)
-            if not 0 < response <= onsite <= resolve:
-                errors[f"p{p}"] = _("more than 0, and response ≤ on site ≤ resolved")
-            elif resolve > MAX_MINUTES:
-                errors[f"p{p}"] = _("at most {n} minutes (a year)").format(n=MAX_MINUTES)
+            problem = Store.window_problem(response, onsite, resolve)  # the store's own rule (set_policy)
+            if problem is not None:
+                errors[f"p{p}"] = problem
             else:
                 wanted[p] = (response, onsite, resolve)
         return wanted, errors

@@ -15,7 +15,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Select, Static
@@ -27,15 +26,16 @@ from ..i18n import N_, _
 from ..settings import apply_blink
 from ..widgets.footer import Footer
 from ..widgets.form import FormModal, field_row, form_footer, run_write, show_error
+from ..widgets.lists import ListTable
 from ..widgets.picker import Picker
 from ..widgets.textfield import TextInput
+from .listing import ListScreen
 from .setup_specs import FormField, TableSpec
 
 SEARCH_DEBOUNCE = 0.2  # seconds of quiet typing before the list is read again
-WATCH_SECONDS = 2.0  # how often the list checks whether another console changed the file
 
 
-class RecordsScreen(Screen[None]):
+class RecordsScreen(ListScreen):
     DEFAULT_CSS = """
     RecordsScreen .records-title { text-style: bold; padding: 0 1; }
     RecordsScreen #records-search { height: 1; margin: 0 1; background: $boost; text-style: underline; }
@@ -43,7 +43,8 @@ class RecordsScreen(Screen[None]):
     RecordsScreen .records-hint { color: $text-muted; padding: 0 1; }
     """
     BINDINGS = [
-        Binding("escape", "back", N_("Back")),
+        # First here, as before the shared keys: esc also clears the search (action_back).
+        Binding("escape,q", "back", N_("Back")),
         Binding("n,plus", "add", N_("Add"), key_display="n"),
         Binding("e", "edit", N_("Edit")),
         Binding("d,x", "retire", N_("Retire"), key_display="d"),
@@ -51,10 +52,9 @@ class RecordsScreen(Screen[None]):
         Binding("slash", "search", N_("Search"), key_display="/"),
         Binding("i", "import_csv", N_("Import")),
         Binding("E", "export_csv", N_("Export")),
-        Binding("j", "cursor('down')", N_("Down"), show=False),
-        Binding("k", "cursor('up')", N_("Up"), show=False),
         Binding("ctrl+r", "reload", N_("Reload"), show=False),
     ]
+    GUARDED = frozenset({"add", "edit", "retire", "import_csv", "export_csv"})
 
     def __init__(self, spec: TableSpec) -> None:
         super().__init__()
@@ -72,8 +72,7 @@ class RecordsScreen(Screen[None]):
         yield Static("", id="records-title", classes="records-title")
         yield TextInput(placeholder=_("Search {what} (type to filter, enter to list, esc clears)").format(
             what=_(self.spec.title).lower()), id="records-search", compact=True)
-        table: DataTable[Any] = DataTable(id="records", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield ListTable(id="records")
         if self.spec.hint:
             yield Static(Content(self.spec.hint_text()), classes="records-hint")
         yield Footer()
@@ -90,9 +89,7 @@ class RecordsScreen(Screen[None]):
         apply_blink(self)
         for title, width in self.spec.columns:
             self.table.add_column(Text(_(title)), width=width)
-        self.table.focus()
         self.load()
-        self.set_interval(WATCH_SECONDS, self._watch, name="records-watch")
 
     # ----------------------------------------------------------------- load
     @work(thread=True, exclusive=True, group="records", exit_on_error=False)
@@ -109,17 +106,8 @@ class RecordsScreen(Screen[None]):
             return
         self.app.call_from_thread(self._show, version, rows, choices, labels)
 
-    def _watch(self) -> None:
-        self._check_version()
-
-    @work(thread=True, exclusive=True, group="records-watch", exit_on_error=False)
-    def _check_version(self) -> None:
-        try:
-            version = self.app.store.data_version()  # type: ignore[attr-defined]
-        except StoreError:
-            return
-        if version != self._version:
-            self.app.call_from_thread(self.load)
+    def data_changed(self) -> None:
+        self.load()
 
     def _show(self, version: int, rows: list[tuple[Any, list[str]]], choices: dict[str, Any],
               labels: dict[str, dict[Any, str]]) -> None:
@@ -174,12 +162,6 @@ class RecordsScreen(Screen[None]):
             return
         self.dismiss(None)
 
-    def action_cursor(self, where: str) -> None:
-        if where == "down":
-            self.table.action_cursor_down()
-        else:
-            self.table.action_cursor_up()
-
     def action_reload(self) -> None:
         self.load()
 
@@ -208,6 +190,10 @@ class RecordsScreen(Screen[None]):
 
     @on(DataTable.RowSelected, "#records")
     def _enter(self) -> None:
+        why = self.refusal("edit")
+        if why:
+            self.notify(why, severity="warning", markup=False)
+            return
         self.action_edit()
 
     def _open_form(self, record: Any | None) -> None:
@@ -251,7 +237,12 @@ class RecordsScreen(Screen[None]):
 
     # ------------------------------------------------------------------ CSV
     def action_import_csv(self) -> None:
+        from .. import downloads
         from .csv_import import ImportScreen
+
+        if downloads.in_browser(self.app):  # the path would be the server's, not the browser's
+            self.notify(downloads.import_refusal(self.spec.table), severity="error", markup=False, timeout=10)
+            return
 
         self.app.push_screen(ImportScreen(self.spec.table, _(self.spec.title)), lambda _r: self.load())
 
@@ -260,10 +251,16 @@ class RecordsScreen(Screen[None]):
 
         self.app.push_screen(ExportScreen(self.spec.table, _(self.spec.title)))
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+    def refusal(self, action: str) -> str | None:
+        """What this table has, then what the user's role allows (the store's answer)."""
         if action in ("import_csv", "export_csv") and not self.spec.csv:
-            return False  # this table has no CSV form: the footer does not offer it
-        return True
+            return _("{table} have no CSV form.").format(table=_(self.spec.title))
+        if action == "export_csv":
+            return None  # reading
+        if action in ("edit", "retire") and self.current() is None:
+            return _("Nothing to change: the list is empty.")
+        write = {"add": "add", "edit": "edit", "retire": "retire", "import_csv": "import"}[action]
+        return self.permits.refusal(f"{self.spec.entity}.{write}")  # type: ignore[no-any-return]
 
 
 class RecordForm(FormModal[Any]):

@@ -36,6 +36,7 @@ from store.text import clean
 
 from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
+from ..widgets.lists import ListTable
 
 
 def _in_order(data: Any) -> list[Any]:
@@ -50,6 +51,7 @@ def _in_order(data: Any) -> list[Any]:
 plotext_utility.no_duplicates = _in_order
 
 VIEWS = ("figures", "per_day", "sla", "ranking", "breaches")
+PRIORITY_FILLS = ("█", "▓", "▒", "░")  # P1 … P4 in the tickets-per-day bars: dense to light
 
 
 def _counts_axis(top: int) -> tuple[list[int], list[str]]:
@@ -102,7 +104,7 @@ class DrillScreen(ModalScreen[None]):
             shown = ngettext("{n} ticket", "{n} tickets", self.total).format(n=self.total) if (
                 self.total <= len(self.rows)) else _("{n} tickets, the first {m} shown").format(n=self.total, m=len(self.rows))
             yield Static(Content(f"{self.heading} · {shown}"), classes="title")
-            yield DataTable(id="drill", cursor_type="row", zebra_stripes=True)
+            yield ListTable(id="drill")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -254,13 +256,16 @@ class ReportsScreen(Screen[None]):
         labels = [d.strftime("%m-%d") for d in c.days]
         if self.view == "per_day":
             series = [c.per_priority[p] for p in (1, 2, 3, 4)]
-            plt.stacked_bar(ticks, series, labels=["P1", "P2", "P3", "P4"])
+            # Each priority its own fill, named in the legend table beside the
+            # chart: plotext's own legend would sit on the bars, and colour alone
+            # would carry the priority.
+            plt.stacked_bar(ticks, series, marker=list(PRIORITY_FILLS))
             plt.xticks(ticks[::every], labels[::every])
             plt.yticks(*_counts_axis(max(map(sum, zip(*series, strict=True)), default=0)))
             plt.title(_("Tickets opened per day by priority"))
             heads = [_("Priority"), _("Tickets")]
-            rows = [([Text(f"P{p}"), Text(str(sum(s)), justify="right")], None)
-                    for p, s in zip((1, 2, 3, 4), series, strict=True)]
+            rows = [([Text(f"{fill} P{p}"), Text(str(sum(s)), justify="right")], None)
+                    for fill, p, s in zip(PRIORITY_FILLS, (1, 2, 3, 4), series, strict=True)]
         elif self.view == "sla":
             pts = [(x, 100 * v) for x, v in zip(ticks, c.sla_trend, strict=True) if v is not None]
             if pts:

@@ -23,6 +23,7 @@ from ..format import fit, local_time
 from ..i18n import N_, _, ngettext
 from ..keys import types_text
 from ..widgets.footer import Footer
+from ..widgets.lists import ListOptions
 from ..widgets.textinput import TextInput
 
 DEBOUNCE = 0.25  # seconds of quiet typing before the file is searched: a burst is one query
@@ -32,7 +33,7 @@ LIMIT = 50
 def ticket_line(t: Ticket, tz: str, mark: str = "") -> Content:
     """One ticket on one line, untrusted text cleaned and never markup."""
     reported = t.reported_at.in_timezone(tz) if isinstance(t.reported_at, DateTime) else None
-    when = local_time(reported, tz, "YY-MM-DD HH:mm") if reported else "—"
+    when = local_time(reported, tz, "YYYY-MM-DD HH:mm") if reported else "—"  # as dates are written everywhere
     head = f"#{t.id:<7} {when}  {fit(priority_label(t.priority)[:2], 2)} {fit(status_label(t.status, t.arrival_mode), 9)} "
     text = "  ".join(clean(x, single_line=True) for x in
                      (t.site_name, t.equipment_tag or "", t.reporter, t.description) if x)
@@ -45,11 +46,8 @@ def open_detail(screen: Screen[object], ticket_id: int) -> None:
     screen.app.push_screen(DetailScreen(ticket_id))
 
 
-class Results(OptionList):
-    BINDINGS = [
-        Binding("j", "cursor_down", N_("Down"), show=False),
-        Binding("k", "cursor_up", N_("Up"), show=False),
-    ]
+class Results(ListOptions):
+    pass
 
 
 class SearchScreen(Screen[None]):
@@ -141,7 +139,7 @@ class SearchScreen(Screen[None]):
     def on_key(self, event: events.Key) -> None:
         # Typing while the list has the focus goes back to the search text.
         q = self.query_one("#q", Input)
-        if types_text(event) and event.character and not q.has_focus and event.key not in ("j", "k"):
+        if types_text(event) and event.character and not q.has_focus and event.key not in ("j", "k", "g", "G"):
             q.focus()
             q.insert_text_at_cursor(event.character)
             event.stop()

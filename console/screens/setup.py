@@ -17,6 +17,8 @@ from textual.widgets.option_list import Option
 from ..format import pad
 from ..i18n import N_, _
 from ..widgets.footer import Footer
+from ..widgets.lists import ListOptions
+from .listing import ListScreen
 from .setup_specs import SPECS
 
 # (id, key, label, what it holds); the texts are msgids, translated when the
@@ -37,7 +39,7 @@ ELSEWHERE = {"users": ("console.screens.users", "UsersScreen"),
              "calendar": ("console.screens.calendar", "CalendarScreen")}
 
 
-class SetupScreen(Screen[None]):
+class SetupScreen(ListScreen):
     DEFAULT_CSS = """
     SetupScreen .records-title { text-style: bold; padding: 0 1; }
     SetupScreen .records-hint { color: $text-muted; padding: 0 1 1 1; }
@@ -46,32 +48,24 @@ class SetupScreen(Screen[None]):
     BINDINGS = [
         Binding("escape,q", "back", N_("Back")),
         *[Binding(key, f"open('{eid}')", label, show=False) for eid, key, label, _what in ENTRIES],
-        Binding("j", "move('down')", N_("Down"), show=False),
-        Binding("k", "move('up')", N_("Up"), show=False),
     ]
 
     def compose(self) -> ComposeResult:
         yield Static(Content(_("Setup — the center's reference data")), classes="records-title")
         yield Static(Content(_("Enter or the letter opens a table. Records are retired, never deleted; "
                                "every change is in the audit log.")), classes="records-hint")
-        options = OptionList(id="setup-menu")
+        options = ListOptions(id="setup-menu")
         for eid, key, label, what in ENTRIES:
             options.add_option(Option(Content(f"{key}  {pad(_(label), 14)} {_(what)}"), id=eid))
         yield options
         yield Footer()
 
     def on_mount(self) -> None:
-        menu = self.query_one(OptionList)
-        menu.highlighted = 0
-        menu.focus()
+        self.query_one(OptionList).highlighted = 0
 
     @on(OptionList.OptionSelected, "#setup-menu")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         self.action_open(event.option.id or "")
-
-    def action_move(self, where: str) -> None:
-        menu = self.query_one(OptionList)
-        menu.action_cursor_down() if where == "down" else menu.action_cursor_up()
 
     def action_open(self, entry: str) -> None:
         if entry in SPECS:
@@ -88,9 +82,6 @@ class SetupScreen(Screen[None]):
                 self.notify(_("Not in this version yet."), markup=False)
             else:
                 self.app.push_screen(opener())
-
-    def action_back(self) -> None:
-        self.dismiss(None)
 
 
 def _screen_from(module: str, name: str) -> Callable[[], Screen[object]] | None:

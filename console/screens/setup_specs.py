@@ -58,6 +58,7 @@ class FormField:
 @dataclass(frozen=True)
 class TableSpec:
     table: str  # also the CSV table name
+    entity: str  # what its writes are named by ("site" in "site.add", store/repo/)
     title: str
     noun: str  # "site": confirm questions and notes
     columns: Sequence[tuple[str, int]]  # header, width
@@ -104,7 +105,7 @@ def _site_rows(store: Any, query: str, retired: bool) -> list[tuple[Any, list[st
 
 
 SITES = TableSpec(
-    table="sites", title=N_("Sites"), noun=N_("site"),
+    table="sites", entity="site", title=N_("Sites"), noun=N_("site"),
     columns=[(N_("Code"), 8), (N_("Name"), 22), (N_("Address"), 20), (N_("Contact"), 12), (N_("State"), 7)],
     fields=[
         FormField("code", N_("Code"), placeholder=N_("short and unique, e.g. NB01"), max_length=CODE_MAX),
@@ -137,7 +138,7 @@ def _site_labels(store: Any) -> dict[Any, str]:
 
 
 EQUIPMENT = TableSpec(
-    table="equipment", title=N_("Equipment"), noun=N_("equipment"),
+    table="equipment", entity="equipment", title=N_("Equipment"), noun=N_("equipment"),
     columns=[(N_("Asset tag"), 12), (N_("Site"), 6), (N_("Category"), 10), (N_("Model"), 10),
              (N_("Installed"), 10), (N_("Warranty"), 10), (N_("State"), 7)],
     fields=[
@@ -178,7 +179,7 @@ def _foreman_choices(store: Any) -> Choices:
 
 
 TEAMS = TableSpec(
-    table="teams", title=N_("Teams"), noun=N_("team"),
+    table="teams", entity="team", title=N_("Teams"), noun=N_("team"),
     columns=[(N_("Name"), 24), (N_("Foreman"), 20), (N_("Technicians"), 11), (N_("State"), 7)],
     fields=[
         FormField("name", N_("Name"), placeholder=N_("e.g. North Team"), max_length=PERSON_MAX),
@@ -222,7 +223,7 @@ def _tech_rows(store: Any, query: str, retired: bool) -> list[tuple[Any, list[st
 
 
 TECHNICIANS = TableSpec(
-    table="technicians", title=N_("Technicians"), noun=N_("technician"),
+    table="technicians", entity="technician", title=N_("Technicians"), noun=N_("technician"),
     columns=[(N_("Name"), 16), (N_("Team"), 12), (N_("Phone"), 13), (N_("Skills"), 11), (N_("Duty"), 8), (N_("State"), 7)],
     fields=[
         FormField("name", N_("Name"), max_length=PERSON_MAX),

@@ -5,7 +5,9 @@ switching was called off (at start it cannot be: someone must sign in)."""
 
 from __future__ import annotations
 
-from textual import on
+from collections import deque
+
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -14,11 +16,35 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from store.auth import role_name
-from store.models import User
+from store.auth import LOCK_AFTER, role_name
+from store.models import PinOutcome, User
 from store.text import clean
 
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
+
+
+def words(user: User, outcome: PinOutcome) -> str:
+    """A try that did not sign in, in words: wrong, wait, or locked (store/auth.py has the numbers)."""
+    name = clean(user.name, single_line=True)
+    unlock = _("a manager unlocks it (dispatch user unlock {login}, or u on the users screen)").format(
+        login=clean(user.login, single_line=True))
+    if outcome.locked:
+        if outcome.checked:
+            return _("Wrong PIN for {name}: {n} wrong in a row, so PIN sign-in is locked; {unlock}.").format(
+                name=name, n=outcome.failures, unlock=unlock)
+        return _("PIN sign-in for {name} is locked after too many wrong PINs; {unlock}.").format(name=name, unlock=unlock)
+    if not outcome.checked and outcome.wait_s:
+        return ngettext("Too many wrong PINs for {name}: wait {s} second before the next try (this one was not checked).",
+                        "Too many wrong PINs for {name}: wait {s} seconds before the next try (this one was not checked).",
+                        outcome.wait_s).format(name=name, s=outcome.wait_s)
+    if not outcome.checked:
+        return _("{name} cannot sign in with a PIN here; ask a manager.").format(name=name)
+    if not outcome.wait_s:
+        return _("Wrong PIN for {name}; try again.").format(name=name)
+    left = LOCK_AFTER - outcome.failures
+    return ngettext("Wrong PIN for {name}; wait {s} s before the next try ({n} more wrong PIN locks it).",
+                    "Wrong PIN for {name}; wait {s} s before the next try ({n} more wrong PINs lock it).",
+                    left).format(name=name, s=outcome.wait_s, n=left)
 
 
 class SignInScreen(ModalScreen[str | None]):
@@ -28,6 +54,8 @@ class SignInScreen(ModalScreen[str | None]):
         super().__init__()
         self.can_cancel = can_cancel
         self.people: list[User] = []
+        self.checking = False  # a try is running in a worker
+        self.tries: deque[tuple[User, str]] = deque()  # typed while one ran: checked in order
 
     @property
     def store(self):  # type: ignore[no-untyped-def]
@@ -72,11 +100,41 @@ class SignInScreen(ModalScreen[str | None]):
             self.say(_("Pick your name first."))
             self.query_one("#people", OptionList).focus()
             return
-        if not self.store.sign_in(user.login, pin.value):
-            pin.value = ""
-            self.say(_("Wrong PIN for {name}; try again.").format(name=clean(user.name, single_line=True)))
+        # Keys land where they were typed (console/keys.py): the PIN is taken now and the
+        # field emptied for the next one; a try typed while one runs waits its turn.
+        self.tries.append((user, pin.value))
+        pin.value = ""
+        if not self.checking:
+            self._next_try()
+
+    def _next_try(self) -> None:
+        self.checking = True
+        self.say(_("Checking…"))
+        self._try(*self.tries.popleft())
+
+    @work(thread=True, exit_on_error=False, group="sign-in")
+    def _try(self, user: User, pin: str) -> None:
+        """The try is a write (counted and recorded in the file) and a slow hash:
+        off the UI thread, so the screen keeps drawing while another dispatcher's
+        write holds the file."""
+        from store.errors import StoreError
+
+        try:
+            outcome = self.store.sign_in(user.login, pin)
+        except StoreError as exc:
+            self.app.call_from_thread(self._answer, user, None, str(exc))
             return
-        self.dismiss(user.login)
+        self.app.call_from_thread(self._answer, user, outcome, "")
+
+    def _answer(self, user: User, outcome: PinOutcome | None, error: str) -> None:
+        self.checking = False
+        if outcome is not None and outcome.ok:
+            self.tries.clear()
+            self.dismiss(user.login)
+            return
+        self.say(error or words(user, outcome or PinOutcome(checked=False)))
+        if self.tries:
+            self._next_try()
 
     def action_back(self) -> None:
         if self.can_cancel:

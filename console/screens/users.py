@@ -1,15 +1,16 @@
-"""The people of the file (managers only): list, add, change role, disable.
-The store refuses anyone else; the screen says so before showing a form."""
+"""The people of the file (managers only): list, add, change role, disable;
+everyone may set their own language. What the user may not do is left out of
+the footer and its key says why (the store's answer, console/permits.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from store.auth import ROLES, role_name
@@ -20,52 +21,50 @@ from store.text import clean
 
 from ..i18n import N_, _
 from ..widgets.footer import Footer
+from ..widgets.lists import ListTable
 from .form import ActionForm, Field
+from .listing import BACK, ListScreen
+
+# action → the write it makes (store/repo/users.py)
+WRITES = {"add": "user.add", "role": "user.set_role", "disable": "user.disable", "unlock": "user.unlock"}
 
 
-def refusal(store: Any) -> str | None:
-    """Why this user may not manage people, or None. A file with no users yet
-    is being set up: whoever opens it may."""
-    everyone = store.users(include_disabled=True)
-    if not everyone:
-        return None
-    me = store.me()
-    if me is not None and me.role == "manager" and not me.disabled:
-        return None
-    names = ", ".join(f"{clean(u.name, single_line=True)} ({u.login})" for u in store.managers())
-    return _("Only managers manage users; ask a manager: {managers}").format(managers=names or "—")
-
-
-class UsersScreen(Screen[None]):
+class UsersScreen(ListScreen):
     BINDINGS = [
         Binding("a", "add", N_("Add")),
         Binding("r", "role", N_("Change role")),
         Binding("d", "disable", N_("Disable/enable")),
         Binding("l", "language", N_("Language")),
-        Binding("escape", "back", N_("Back")),
+        Binding("u", "unlock", N_("Unlock")),
+        BACK,
     ]
+    GUARDED = frozenset({"add", "role", "disable", "language", "unlock"})
 
     def __init__(self) -> None:
         super().__init__()
         self.people: list[User] = []
 
-    @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
-
     def compose(self) -> ComposeResult:
         yield Static(Content(_("People of this file")), classes="title")
-        yield DataTable(id="users", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="users")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns(*self._headers())
-        why = refusal(self.store)
-        if why:
-            self.notify(why, severity="warning", markup=False)
+        self.query_one(DataTable).add_columns(*self._headers())
         self.reload()
-        table.focus()
+
+    def data_changed(self) -> None:
+        self.reload()
+
+    def refusal(self, action: str) -> str | None:
+        user = self.selected()
+        if action != "add" and user is None:
+            return _("No user selected.")
+        if action == "language":
+            # Everyone may set their own; another's is a manager's.
+            mine = user is not None and user.login == self.store.actor
+            return self.permits.refusal("self.language" if mine else "user.language")  # type: ignore[no-any-return]
+        return self.permits.refusal(WRITES[action])  # type: ignore[no-any-return]
 
     @staticmethod
     def _headers() -> list[str]:
@@ -80,7 +79,8 @@ class UsersScreen(Screen[None]):
             # Text, not str: a DataTable parses plain strings as markup.
             table.add_row(*(Text(clean(v, single_line=True)) for v in (
                 u.login, u.name, role_name(u.role), u.team_name or "",
-                _("disabled") if u.disabled else _("active"), _("set") if u.has_pin else "",
+                _("disabled") if u.disabled else _("active"),
+                _("locked") if u.pin_locked else _("set") if u.has_pin else "",
                 language_name(u.language) if u.language else "")), key=u.login)
         if self.people:
             table.move_cursor(row=min(at, len(self.people) - 1))
@@ -89,12 +89,6 @@ class UsersScreen(Screen[None]):
         table = self.query_one(DataTable)
         row = table.cursor_row
         return self.people[row] if self.people and 0 <= row < len(self.people) else None
-
-    def _allowed(self) -> bool:
-        why = refusal(self.store)
-        if why:
-            self.notify(why, severity="warning", markup=False)
-        return why is None
 
     def _team_options(self) -> list[tuple[str, Any]]:
         return [(clean(t.name, single_line=True), t.id) for t in self.store.teams()]
@@ -105,7 +99,7 @@ class UsersScreen(Screen[None]):
             self.reload()
 
     def action_add(self) -> None:
-        if not self._allowed():
+        if self.refusal("add"):
             return
         fields = [
             Field("login", _("Login (OS user)"), max_length=LOGIN_MAX),
@@ -122,7 +116,7 @@ class UsersScreen(Screen[None]):
 
     def action_role(self) -> None:
         user = self.selected()
-        if user is None or not self._allowed():
+        if user is None or self.refusal("role"):
             return
         fields = [
             Field("role", _("Role"), "select", [(role_name(r), r) for r in ROLES], user.role),
@@ -137,7 +131,7 @@ class UsersScreen(Screen[None]):
 
     def action_disable(self) -> None:
         user = self.selected()
-        if user is None or not self._allowed():
+        if user is None or self.refusal("disable"):
             return
         from store.errors import StoreError
 
@@ -150,14 +144,39 @@ class UsersScreen(Screen[None]):
                     markup=False)
         self.reload()
 
-    def action_language(self) -> None:
-        """Everyone may set their own language here; a manager anyone's."""
+    def action_unlock(self) -> None:
+        """After too many wrong PINs: let the person sign in again (managers only)."""
         user = self.selected()
         if user is None:
             return
-        me = self.store.me()
-        if (me is None or me.login != user.login) and not self._allowed():
+        if not user.pin_locked and not user.pin_failures:
+            self.notify(_("{login} is not locked").format(login=clean(user.login, single_line=True)), markup=False)
             return
+        self._unlock(user.login)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="users-unlock")
+    def _unlock(self, login: str) -> None:
+        """A write: off the UI thread (it may wait for another dispatcher's)."""
+        from store.errors import StoreError
+
+        try:
+            self.store.unlock_user(login)
+        except StoreError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._unlocked, login)
+
+    def _unlocked(self, login: str) -> None:
+        self.notify(_("{login} unlocked: their PIN signs in again").format(login=clean(login, single_line=True)),
+                    markup=False)
+        self.reload()
+
+    def action_language(self) -> None:
+        """Everyone may set their own language here; a manager anyone's."""
+        user = self.selected()
+        if user is None or self.refusal("language"):
+            return
+        me = self.store.me()
         choices = [(language_name(None), "default"), *((language_name(code), code) for code in LANGUAGES)]
         fields = [Field("language", _("Language"), "select", choices, user.language or "default")]
 
@@ -182,6 +201,3 @@ class UsersScreen(Screen[None]):
         table.clear(columns=True)
         table.add_columns(*self._headers())
         self.reload()
-
-    def action_back(self) -> None:
-        self.app.pop_screen()

@@ -4,8 +4,10 @@ Three widgets, because a repaint is sent from a widget's left edge: counts
 change often at scale and should not resend the rest of the line, and the
 read time (every poll, each second) goes out as its own ~15 cells.
 
-When the line is narrow, what matters survives longest: the live state
-(STALE / PAUSED / read time), then the counts, the clock, the center name."""
+When the line is narrow, what matters survives longest: READ-ONLY and whom
+the writes are for (a manager acting for someone: "acting for mei.lin"),
+the live state (STALE / PAUSED / read time), then the counts, the clock, the
+center name."""
 
 from __future__ import annotations
 
@@ -64,11 +66,13 @@ class StatusBar(Horizontal):
     StatusBar > #live { width: auto; }
     """
 
-    def __init__(self, center: str, read_only: bool = False, **kwargs: object) -> None:
+    def __init__(self, center: str, read_only: bool = False, acting_for: str = "", **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.center = center
         # A read-only file or a viewer: said first, and kept longest.
         self.read_only = read_only
+        # Whom the writes are for when a manager acts for someone (--actor, DISPATCH_ACTOR): kept as long.
+        self.acting_for = clean(acting_for, single_line=True, limit=LINE_LIMIT)
         self.counts: QueueCounts | None = None
         self.clock_text = ""
         self.live = ""
@@ -155,7 +159,10 @@ class StatusBar(Horizontal):
         live state's first word (STALE, PAUSED, or the whole read time),
         the counts, the clock, the rest of the state (the STALE reason), the
         center name."""
-        live = _("READ-ONLY") + f" · {self.live}" if self.read_only else self.live
+        first = [_("READ-ONLY")] if self.read_only else []
+        if self.acting_for:
+            first.append(_("acting for {login}").format(login=self.acting_for))
+        live = " · ".join([*first, self.live])
         head = live.partition(": ")[0] if ": " in live else live
         room = width - cell_len(head)
         forms = self._counts_forms()

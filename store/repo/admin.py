@@ -13,6 +13,7 @@ from ..derive import derive
 from ..sla import Pause
 from ..timeutil import from_db
 from .audit import loaded_note
+from .audit_tables import rows_loaded
 
 
 class AdminRepo(StoreBase):
@@ -37,10 +38,11 @@ class AdminRepo(StoreBase):
         'events' are audit history and are appended as they are."""
         policy, cal = self.policy(), self.calendar()
         db = wrap(self.conn)
+        reference = [t for t in ("sites", "teams", "technicians", "equipment") if data.get(t)]
         with self._write(action):
-            for table in ("sites", "teams", "technicians", "equipment"):
-                if data.get(table):
-                    db[table].insert_all(data[table], batch_size=2000)
+            top = {t: self.conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {t}").fetchone()[0] for t in reference}
+            for table in reference:
+                db[table].insert_all(data[table], batch_size=2000)
             pauses: dict[int, list[Pause]] = {}
             for p in data.get("pauses", []):
                 pauses.setdefault(p["ticket_id"], []).append(Pause(from_db(p["started_at"]), from_db(p["ended_at"])))  # type: ignore[arg-type]
@@ -58,8 +60,15 @@ class AdminRepo(StoreBase):
                              for k in ("old", "new")}} for e in data["events"]])
             if data.get("tickets"):
                 # Loaded tickets have no ticket.create of their own: the load's
-                # event records them as loaded, for the audit check.
-                note = {**note, "tickets_loaded": loaded_note(self.conn, (t["id"] for t in data["tickets"]))}
+                # event records them (and their holds) as loaded, for the audit check.
+                note = {**note, "tickets_loaded": loaded_note(self.conn, (t["id"] for t in data["tickets"]), holds=True)}
+            # So do the reference rows loaded (store/ledger.py replays them from here).
+            # (the ids given, and those SQLite gave rows that came without one)
+            loaded = rows_loaded(self.conn, {t: {r["id"] for r in data[t] if r.get("id") is not None}
+                                             | {r[0] for r in self.conn.execute(f"SELECT id FROM {t} WHERE id > ?", (top[t],))}
+                                             for t in reference})
+            if loaded:
+                note = {**note, "rows_loaded": loaded}
             self._event(action, "database", None, None, {}, note)
 
     def max_ticket_id(self) -> int:

@@ -1,35 +1,43 @@
 """Is the history intact? ``verify_audit`` checks what ``dispatch check`` and
-``dispatch backup`` report: the append-only triggers, the hash chain over the
-events (store/audit.py), and that each ticket row is its events replayed
-(store/replay.py).
+``dispatch backup`` report (README "A history nobody can quietly rewrite"):
 
-Tickets that came in a bulk load (the demo's --scale, benchmarks) have no
-``ticket.create`` of their own: the load's event records how many there were
-and a digest of them as loaded (``tickets_loaded``), and the check undoes their
-later events to compare. A ticket with no history and no load is one someone
-added around the app."""
+- the triggers that keep the audit log append-only and its head moving;
+- the hash chain over the events (store/audit.py), and the head record
+  (the last event's id and hash and the count: migration 0015);
+- every ticket row and its holds equal to their events replayed, and the
+  facts stored with it worked out again (audit_tickets.py, audit_facts.py);
+- every other audited table equal to its events replayed (audit_tables.py);
+- heads kept elsewhere (store/anchors.py) still in the chain."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import groupby
 from pathlib import Path
 from typing import Any
 
 from .. import audit
+from ..anchors import Anchor
 from ..base import StoreBase, append_events
 from ..db import explain
-from ..i18n import _, ngettext
-from ..replay import BOOKKEEPING, differences, undo
-from ..schema_later import EVENTS_NO_DELETE, EVENTS_NO_UPDATE
-from ..text import clean
+from ..i18n import _
+from ..migrations import NAMES, load
+from ..replay import BOOKKEEPING
+from .audit_facts import FactsCheck
+from .audit_tables import check_tables, read_history
+from .audit_tables import shown as _shown
+from .audit_tickets import check_tickets, pauses_note
 
 Progress = Callable[[str, int, int], None]
 PROGRESS_EVERY = 5000
-TRIGGERS = {"events_no_update": EVENTS_NO_UPDATE, "events_no_delete": EVENTS_NO_DELETE}
+# The triggers as the steps made them: the chain's (0008) and the whole file's (0015).
+_CHAIN, _WHOLE = load("0008_audit_chain"), load("0015_audit_whole")
+TRIGGERS = {"events_no_update": _CHAIN.EVENTS_NO_UPDATE, "events_no_delete": _CHAIN.EVENTS_NO_DELETE}
+WHOLE_TRIGGERS: dict[str, str] = _WHOLE.TRIGGERS
+# The schema version from which the whole file is under the check (migration 0015).
+WHOLE_SINCE = NAMES.index("0015_audit_whole") + 1
 
 
 @dataclass
@@ -37,17 +45,12 @@ class AuditReport:
     events: int = 0
     tickets: int = 0
     head: str = audit.GENESIS  # the last event's hash: keep it elsewhere to spot a recomputed chain
+    head_id: int = 0  # and its id: ``ID:HASH`` is the head to keep (store/anchors.py)
     problems: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def _shown(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    text = clean(text, single_line=True)
-    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _norm(sql: str | None) -> str:
@@ -60,9 +63,10 @@ def digest_columns(conn: sqlite3.Connection) -> list[str]:
     return sorted({c for c in cols if c not in BOOKKEEPING} | {"version"})
 
 
-def loaded_note(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[str, Any] | None:
+def loaded_note(conn: sqlite3.Connection, ids: Iterable[int], holds: bool = False) -> dict[str, Any] | None:
     """``tickets_loaded`` for the load event of tickets ``ids`` (inside the
-    loading transaction, read back as stored)."""
+    loading transaction, read back as stored); ``holds``: and their holds
+    (loads from migration 0015 on; the 0008 baseline records tickets only)."""
     ids = sorted(ids)
     if not ids:
         return None
@@ -74,7 +78,10 @@ def loaded_note(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[str, Any] 
         row = dict(zip(columns, r, strict=True))
         if row["id"] in wanted:
             d.add(row)
-    return {"first": ids[0], "last": ids[-1], "count": d.count, "sha256": d.hexdigest(), "columns": columns}
+    note = {"first": ids[0], "last": ids[-1], "count": d.count, "sha256": d.hexdigest(), "columns": columns}
+    if holds:
+        note["pauses"] = pauses_note(conn, ids[0], ids[-1], wanted)
+    return note
 
 
 def baseline_event(conn: sqlite3.Connection) -> None:
@@ -92,41 +99,98 @@ def baseline_event(conn: sqlite3.Connection) -> None:
                           "new": json.dumps({"tickets_loaded": note}, ensure_ascii=False)}])
 
 
-class _Load:
-    def __init__(self, event_id: int, action: str, note: dict[str, Any]):
-        self.id, self.action = event_id, action
-        self.first, self.last, self.count, self.sha = note["first"], note["last"], note["count"], note["sha256"]
-        self.digest = audit.RowDigest(note["columns"])
-
-
-def verify_connection(conn: sqlite3.Connection, progress: Progress | None = None) -> AuditReport:
-    """Triggers, chain and replay, on one consistent snapshot of the file (a
-    read transaction: others keep writing meanwhile). ``conn`` may be any
-    connection to a file of the current schema (a backup being checked)."""
+def verify_connection(conn: sqlite3.Connection, progress: Progress | None = None,
+                      anchors: Sequence[Anchor] = ()) -> AuditReport:
+    """Triggers, chain, head, every audited table replayed, the tickets'
+    facts, and kept heads (``anchors``), on one consistent snapshot of the
+    file (a read transaction: others keep writing meanwhile). ``conn`` may be
+    any connection to a file of this schema or an older one (a backup being
+    checked): what an older file cannot have is not asked of it."""
     report = AuditReport()
     conn.execute("BEGIN")
     try:
-        AuditRepo._check_triggers(conn, report)
+        whole = conn.execute("PRAGMA user_version").fetchone()[0] >= WHOLE_SINCE
+        AuditRepo._check_triggers(conn, report, whole)
         AuditRepo._check_chain(conn, report, progress)
-        AuditRepo._check_tickets(conn, report, progress)
+        if whole:
+            check_head(conn, report)
+        check_anchors(conn, anchors, report.problems)
+        history = read_history(conn) if whole else None
+        if history is not None:
+            check_tables(conn, history, report.problems)
+        baseline = _baseline_note(conn, history.baseline) if history is not None else {}
+        facts = FactsCheck(conn, history, baseline.get("facts")) if history is not None else None
+        check_tickets(conn, report, facts, baseline.get("pauses_loaded"), history.baseline if history else None, progress)
+        if facts is not None:
+            facts.finish(conn, report.problems)
     finally:
         conn.execute("ROLLBACK")
     return report
 
 
+def _baseline_note(conn: sqlite3.Connection, event: int | None) -> dict[str, Any]:
+    if event is None:
+        return {}
+    row = conn.execute("SELECT new FROM events WHERE id = ?", (event,)).fetchone()
+    try:
+        return json.loads(row[0]) if row else {}
+    except ValueError:
+        return {}
+
+
+def check_head(conn: sqlite3.Connection, report: AuditReport) -> None:
+    """The head record (migration 0015) moves with every append, in the same
+    statement (a trigger): events removed from the end leave it ahead of them."""
+    head = conn.execute("SELECT event_id, hash, events FROM audit_head").fetchone()
+    if head is None:
+        report.problems.append(_("the audit head record is missing (it was deleted): the newest events may have been"
+                                 " removed; compare with a kept head (dispatch check --anchors)"))
+        return
+    last = conn.execute("SELECT id FROM events ORDER BY id DESC LIMIT 1").fetchone()
+    last_id = last[0] if last else 0
+    if head[0] != last_id or head[2] != report.events:
+        report.problems.append(_(
+            "the audit log ends at event {last} with {n} events, but its head record says event {head} with {count}:"
+            " events were removed from it (or added around the app)").format(
+            last=last_id, n=report.events, head=head[0], count=head[2]))
+    elif (head[1] or audit.GENESIS) != report.head:
+        report.problems.append(_("the audit head record's hash is not the last event's: the newest event was rewritten"))
+
+
+def check_anchors(conn: sqlite3.Connection, anchors: Sequence[Anchor], problems: list[str]) -> None:
+    """Each kept head still in the chain: the event is there with that hash
+    (the chain check says whether everything up to it still links)."""
+    for a in anchors:
+        row = conn.execute("SELECT hash FROM events WHERE id = ?", (a.event,)).fetchone()
+        where = _shown(a.source)
+        if row is None:
+            problems.append(_("the head kept in {where} (event {id}, {hash}) is gone: the audit history was cut back"
+                              " before it").format(where=where, id=a.event, hash=a.hash[:16]))
+        elif row[0] != a.hash:
+            problems.append(_("the head kept in {where} (event {id}, {hash}) is not in the audit history: event {id}"
+                              " now has hash {now}, so the history up to it was rewritten").format(
+                where=where, id=a.event, hash=a.hash[:16], now=(row[0] or "-")[:16]))
+
+
+def _event_words(eid: int, values: tuple[Any, ...]) -> str:
+    """An event named in a problem (only then: a million events are checked)."""
+    return _("event {id} ({action}, {at})").format(id=eid, action=_shown(values[3]), at=_shown(values[0]))
+
+
 class AuditRepo(StoreBase):
-    def verify_audit(self, progress: Progress | None = None) -> AuditReport:
-        """Is the history intact? (module docstring)."""
+    def verify_audit(self, progress: Progress | None = None, anchors: Sequence[Anchor] = ()) -> AuditReport:
+        """Is the history intact? (module docstring); ``anchors``: heads kept elsewhere, still in it?"""
         with self._reader() as conn:
             try:
-                return verify_connection(conn, progress)
+                return verify_connection(conn, progress, anchors)
             except sqlite3.DatabaseError as exc:
                 raise explain(self.path, exc) from None
 
     @staticmethod
-    def _check_triggers(conn: sqlite3.Connection, report: AuditReport) -> None:
-        found = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"))
-        for name, sql in TRIGGERS.items():
+    def _check_triggers(conn: sqlite3.Connection, report: AuditReport, whole: bool = True) -> None:
+        found = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+                                  " AND tbl_name IN ('events', 'audit_head')"))
+        for name, sql in (TRIGGERS | WHOLE_TRIGGERS if whole else TRIGGERS).items():
             if name not in found:
                 report.problems.append(_("trigger {name} is missing: the audit log can be edited (it was dropped)").format(
                     name=name))
@@ -137,118 +201,35 @@ class AuditRepo(StoreBase):
     @staticmethod
     def _check_chain(conn: sqlite3.Connection, report: AuditReport, progress: Progress | None) -> None:
         total = conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
-        prev, n = audit.GENESIS, 0
+        prev, n, eid = audit.GENESIS, 0, 0
         cur = conn.execute(f"SELECT id, {', '.join(audit.FIELDS)}, prev, hash FROM events ORDER BY id")
         for r in cur:
             eid, values, stored_prev, stored = r[0], tuple(r[1:-2]), r[-2], r[-1]
-            what = _("event {id} ({action}, {at})").format(id=eid, action=_shown(values[3]), at=_shown(values[0]))
             if stored is None:
-                report.problems.append(_("{event} has no hash: it was written around the app").format(event=what))
+                report.problems.append(_("{event} has no hash: it was written around the app").format(
+                    event=_event_words(eid, values)))
             elif stored_prev != prev:
                 report.problems.append(_("{event} does not follow the event before it:"
-                                         " an event was removed, inserted or rewritten there").format(event=what))
+                                         " an event was removed, inserted or rewritten there").format(
+                    event=_event_words(eid, values)))
             elif audit.link(stored_prev, values) != stored:
                 report.problems.append(_("{event} was changed after it was written: its content does not match its hash")
-                                       .format(event=what))
+                                       .format(event=_event_words(eid, values)))
             prev = stored or prev
             n += 1
             if progress is not None and n % PROGRESS_EVERY == 0:
                 progress("chain", n, total)
-        report.events, report.head = n, prev
+        report.events, report.head, report.head_id = n, prev, eid
         if progress is not None:
             progress("chain", n, total)
 
-    @staticmethod
-    def _check_tickets(conn: sqlite3.Connection, report: AuditReport, progress: Progress | None) -> None:
-        loads: list[_Load] = []
-        for eid, action, new in conn.execute("SELECT id, action, new FROM events WHERE entity = 'database' ORDER BY id"):
-            try:
-                note = json.loads(new or "{}").get("tickets_loaded")
-                if note:
-                    loads.append(_Load(eid, action, note))
-            except (ValueError, AttributeError, KeyError, TypeError):
-                continue  # a damaged event is the chain's finding, not this one's
-        total = conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
-        history = AuditRepo._histories(conn)
-        pending = next(history, None)
-        n = 0
-        cur = conn.execute("SELECT * FROM tickets ORDER BY id")
-        names = [d[0] for d in cur.description]
-        for r in cur:
-            row = dict(zip(names, r, strict=True))
-            tid = row["id"]
-            while pending is not None and pending[0] < tid:
-                report.problems.append(_("ticket #{id} has audit events but no row (deleted around the app)").format(
-                    id=pending[0]))
-                pending = next(history, None)
-            events: list[dict[str, Any]] = []
-            if pending is not None and pending[0] == tid:
-                events = pending[1]
-                pending = next(history, None)
-            AuditRepo._check_ticket(row, events, loads, report)
-            n += 1
-            if progress is not None and n % PROGRESS_EVERY == 0:
-                progress("tickets", n, total)
-        while pending is not None:
-            report.problems.append(_("ticket #{id} has audit events but no row (deleted around the app)").format(id=pending[0]))
-            pending = next(history, None)
-        for load in loads:
-            if load.digest.count != load.count or load.digest.hexdigest() != load.sha:
-                report.problems.append(_(
-                    "the {count} tickets loaded in bulk by event {id} ({action}) are not as loaded"
-                    " ({now} found): a ticket among #{first}–#{last} was changed without an event").format(
-                    count=load.count, id=load.id, action=_shown(load.action), now=load.digest.count,
-                    first=load.first, last=load.last))
-        report.tickets = n
-        if progress is not None:
-            progress("tickets", n, total)
-
-    @staticmethod
-    def _histories(conn: sqlite3.Connection) -> Iterator[tuple[int, list[dict[str, Any]]]]:
-        cur = conn.execute("SELECT id, at, actor, action, ticket_id, old, new FROM events"
-                           " WHERE entity = 'ticket' AND ticket_id IS NOT NULL ORDER BY ticket_id, id")
-        names = ("id", "at", "actor", "action", "ticket_id", "old", "new")
-        for tid, rows in groupby(cur, key=lambda r: r[4]):
-            events = []
-            for r in rows:
-                e = dict(zip(names, r, strict=True))
-                try:
-                    e["old"], e["new"] = json.loads(e["old"] or "{}"), json.loads(e["new"] or "{}")
-                except ValueError:
-                    e["old"], e["new"] = {}, {}
-                events.append(e)
-            yield tid, events
-
-    @staticmethod
-    def _check_ticket(row: dict[str, Any], events: list[dict[str, Any]], loads: list[_Load], report: AuditReport) -> None:
-        tid = row["id"]
-        if events and events[0]["action"] == "ticket.create":
-            diffs = differences(row, events)
-        else:
-            load = next((ld for ld in reversed(loads) if ld.first <= tid <= ld.last), None)
-            if load is None:
-                report.problems.append(_("ticket #{id} has no history (no ticket.create event): it was added around the app")
-                                       .format(id=tid))
-                return
-            later = [e for e in events if e["id"] > load.id]
-            state, diffs = undo(row, later)
-            state["version"] = row["version"] - len(later)
-            load.digest.add(state)
-            if later:
-                last = later[-1]
-                diffs += [(f, row[f], want) for f, want in (("updated_at", last["at"]), ("updated_by", last["actor"]))
-                          if row.get(f) != want]
-        if diffs:
-            name, has, want = diffs[0]
-            more = ngettext(" (and {n} more field)",
-                            " (and {n} more fields)", len(diffs) - 1).format(n=len(diffs) - 1) if len(diffs) > 1 else ""
-            report.problems.append(_("ticket #{id} differs from its history: {field} is {has}, its events say {want}{more}")
-                                   .format(id=tid, field=name, has=_shown(has), want=_shown(want), more=more))
-
     def backup(self, dest: Path, progress: Progress | None = None) -> Any:
         """A checked copy of this file at ``dest`` (store/backup.py), made from
-        one read snapshot while others keep writing."""
+        one read snapshot while others keep writing; its head goes to the heads
+        log beside it (store/anchors.py), whose heads must all be in it."""
+        from ..anchors import heads_log
         from ..backup import backup
+        from ..timeutil import to_db
 
         with self._reader() as conn:
-            return backup(conn, dest, progress)
+            return backup(conn, dest, progress, heads_log(dest.parent, self.path), to_db(self.now()))

@@ -12,7 +12,7 @@ from typing import Any
 import pendulum
 
 from .. import sampling
-from ..base import StoreBase, _one
+from ..base import StoreBase
 from ..errors import NotFound, PermissionDenied, RuleViolation
 from ..evaluations import (
     SCORE_KEYS,
@@ -22,6 +22,7 @@ from ..evaluations import (
     CallbackLog,
     CarryInput,
     DayPlan,
+    carry_refusal,
     day_start_utc,
     open_state,
     rating_label,
@@ -30,6 +31,7 @@ from ..evaluations import (
 )
 from ..i18n import _
 from ..models import validate
+from ..permissions import _one
 from ..timeutil import from_db, to_db
 
 CALLBACK_SELECT = """
@@ -91,18 +93,21 @@ class CallbacksRepo(StoreBase):
             self._check_replannable(closed_day)
             plan = self._compute_plan(closed_day)
             old_calls: dict[str, list[int]] = {}
+            replaced: dict[str, Any] = {}
             if old is not None:
-                for r in conn.execute("SELECT evaluator, ticket_id FROM callbacks WHERE plan_id = ? ORDER BY ticket_id",
-                                      (old["id"],)):
-                    old_calls.setdefault(r[0], []).append(r[1])
+                # The plan and callbacks that go, whole: the audit check replays them (store/ledger.py).
+                gone = [dict(r) for r in conn.execute("SELECT * FROM callbacks WHERE plan_id = ? ORDER BY id", (old["id"],))]
+                for r in sorted(gone, key=lambda r: r["ticket_id"]):
+                    old_calls.setdefault(r["evaluator"], []).append(r["ticket_id"])
+                replaced = {"by_evaluator": old_calls, "plan": dict(old), "calls": gone}
                 conn.execute("DELETE FROM callbacks WHERE plan_id = ?", (old["id"],))
                 conn.execute("DELETE FROM callback_plans WHERE id = ?", (old["id"],))
             now = self.now()
+            share = float(self.loop_setting("callback_manager_share"))
             cur = conn.execute(
                 "INSERT INTO callback_plans (closed_day, call_day, planned_by, planned_at, tickets, manager_share)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (closed_day.isoformat(), call_day.isoformat(), self.actor, to_db(now), len(plan.assignments),
-                 float(self.loop_setting("callback_manager_share"))))
+                (closed_day.isoformat(), call_day.isoformat(), self.actor, to_db(now), len(plan.assignments), share))
             plan_id = int(cur.lastrowid or 0)
             facts = self._closed_facts(closed_day)
             managers = set(plan.manager_tickets)
@@ -111,10 +116,14 @@ class CallbacksRepo(StoreBase):
                 " closed_day, due_day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(plan_id, tid, "manager" if tid in managers else "dispatcher", login, facts[tid][0], facts[tid][1],
                   facts[tid][2], closed_day.isoformat(), call_day.isoformat()) for tid, login in plan.assignments.items()])
-            self._event("callback.plan", "callback_plan", plan_id, None, {"by_evaluator": old_calls} if old else {}, {
+            calls = [dict(r) for r in conn.execute(
+                "SELECT id, ticket_id, role, evaluator, technician_id, team_id, closed_at FROM callbacks"
+                " WHERE plan_id = ? ORDER BY id", (plan_id,))]
+            self._event("callback.plan", "callback_plan", plan_id, None, replaced, {
                 "closed_day": closed_day.isoformat(), "call_day": call_day.isoformat(),
                 "tickets": len(plan.assignments), "manager_tickets": list(plan.manager_tickets),
-                "by_evaluator": {k: list(v) for k, v in plan.by_evaluator.items() if v}}, at=now)
+                "by_evaluator": {k: list(v) for k, v in plan.by_evaluator.items() if v},
+                "manager_share": share, "calls": calls}, at=now)
         return self._plan_view(call_day, plan, saved=True, replanned=old is not None, planned_by=self.actor,
                                planned_at=now)
 
@@ -264,14 +273,19 @@ class CallbacksRepo(StoreBase):
                 " impolite_note = ?, working = ?, notes = ?, logged_by = ?, logged_at = ? WHERE id = ?",
                 (inp.rating, self.points(inp.rating), int(a.contacted_within_hour), int(a.polite), a.impolite_note,
                  int(a.working), inp.notes, self.actor, to_db(now), callback_id))
-            self._event("callback.log", "callback", callback_id, row["ticket_id"], {"status": "open"}, {
-                "status": "done", "rating": inp.rating, "score": self.points(inp.rating), **a.model_dump(),
-                "notes": inp.notes}, at=now)
+            item = None
             if inp.rating == "unsatisfied":
                 item = self._open_item(conn,  # type: ignore[attr-defined]
                                        ticket_id=row["ticket_id"], team_id=row["team_id"], source="callback",
                                        source_id=callback_id, opened_at=now)
                 conn.execute("UPDATE callbacks SET item_id = ? WHERE id = ?", (item, callback_id))
+            # ``row``: the columns the timeline does not show, before and after (store/ledger.py).
+            kept = ("rating", "score", "contacted_within_hour", "polite", "impolite_note", "working", "notes",
+                    "logged_by", "logged_at", "item_id")
+            self._event("callback.log", "callback", callback_id, row["ticket_id"],
+                        {"status": "open", "row": {k: row[k] for k in kept}}, {
+                "status": "done", "rating": inp.rating, "score": self.points(inp.rating), **a.model_dump(),
+                "notes": inp.notes, "row": {"logged_by": self.actor, "logged_at": to_db(now), "item_id": item}}, at=now)
         return self.callback(callback_id)
 
     def log_unreachable(self, callback_id: int, note: str = "") -> Callback:
@@ -290,8 +304,11 @@ class CallbacksRepo(StoreBase):
                          " WHERE id = ?", (attempts, notes, "unreachable" if done else "open",
                                            self.actor if done else None, to_db(now) if done else None, callback_id))
             self._event("callback.attempt", "callback", callback_id, row["ticket_id"],
-                        {"attempts": row["attempts"], "status": "open"},
-                        {"attempts": attempts, "status": "unreachable" if done else "open", "note": inp.note}, at=now)
+                        {"attempts": row["attempts"], "status": "open",
+                         "row": {"notes": row["notes"], "logged_by": row["logged_by"], "logged_at": row["logged_at"]}},
+                        {"attempts": attempts, "status": "unreachable" if done else "open", "note": inp.note,
+                         "row": {"notes": notes, "logged_by": self.actor if done else None,
+                                 "logged_at": to_db(now) if done else None}}, at=now)
         return self.callback(callback_id)
 
     def carry_over(self, callback_id: int, reason: str) -> Callback:
@@ -299,14 +316,15 @@ class CallbacksRepo(StoreBase):
         inp: CarryInput = validate(CarryInput, {"reason": reason})
         with self._write("callback.carry", ticket_id=self._ticket_of(callback_id)) as conn:
             row = self._open_call(conn, callback_id)
-            if row["carry_reason"] is not None:
-                raise RuleViolation(_("Ticket #{id}'s callback was carried over once already ({why}); log it now").format(
-                    id=row["ticket_id"], why=_one(row["carry_reason"])))
             due = pendulum.Date.fromisoformat(row["due_day"])
-            if self.today() > due.add(days=1):
-                raise RuleViolation(_("Ticket #{id}'s callback was due on {day}: too late to carry over; log it now"
-                                      ).format(id=row["ticket_id"], day=due.isoformat()))
-            conn.execute("UPDATE callbacks SET carry_reason = ? WHERE id = ?", (inp.reason, callback_id))
-            self._event("callback.carry", "callback", callback_id, row["ticket_id"], {},
-                        {"carry_reason": inp.reason, "until": due.add(days=1).isoformat()})
+            why = carry_refusal(row["ticket_id"], row["carry_reason"], due, self.today())
+            if why:
+                raise RuleViolation(why)
+            # Due the next day everywhere: the lists, the counts and --day all read due_day.
+            until = due.add(days=1).isoformat()
+            conn.execute("UPDATE callbacks SET carry_reason = ?, due_day = ? WHERE id = ?",
+                         (inp.reason, until, callback_id))
+            self._event("callback.carry", "callback", callback_id, row["ticket_id"],
+                        {"carry_reason": None, "due_day": row["due_day"]},
+                        {"carry_reason": inp.reason, "due_day": until, "until": until})
         return self.callback(callback_id)

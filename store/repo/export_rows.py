@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 KINDS = ("tickets", "technicians", "evaluations", "items")
@@ -51,7 +52,7 @@ def _where(team: str = "t.technician_id IN (SELECT id FROM technicians WHERE tea
 COLUMNS: dict[str, tuple[str, ...]] = {
     "tickets": ("id", "status", "priority", "channel", "reported_at", "reporter", "phone", "site", "asset",
                 "category", "description", "technician", "team", "first_response_at", "arrived_at", "resolved_at",
-                "closed_at", "cancelled_at", "symptom", "cause", "action", "parts", "repeat_of"),
+                "closed_at", "signoff", "fee", "cancelled_at", "symptom", "cause", "action", "parts", "repeat_of"),
     "technicians": ("id", "name", "team", "retired", "reported", "closed", "repeat_faults", "callbacks_done",
                     "callbacks_open", "unreachable", "satisfied", "basic", "unsatisfied", "callback_points",
                     "callback_mean", "self_evaluations", "self_points", "total_points"),
@@ -71,7 +72,7 @@ TICKETS = f"""
 SELECT t.id, t.status, t.priority, t.channel, t.reported_at, t.reporter, t.phone, s.name AS site,
   COALESCE(e.asset_tag, '') AS asset, t.category, t.description, COALESCE(tech.name, '') AS technician,
   COALESCE(teams.name, '') AS team, t.first_response_at, t.arrived_at, t.resolved_at, t.closed_at,
-  t.cancelled_at, t.symptom, t.cause, t.action, t.parts, t.repeat_of
+  t.signoff, t.fee_cents, t.cancelled_at, t.symptom, t.cause, t.action, t.parts, t.repeat_of
 FROM tickets t JOIN sites s ON s.id = t.site_id LEFT JOIN equipment e ON e.id = t.equipment_id
 LEFT JOIN technicians tech ON tech.id = t.technician_id LEFT JOIN teams ON teams.id = tech.team_id
 WHERE t.reported_at >= :s AND t.reported_at < :e AND {_where()} AND t.id > :after ORDER BY t.id LIMIT :page
@@ -164,9 +165,17 @@ SQL = {"tickets": (TICKETS, TICKETS_COUNT), "technicians": (TECHNICIANS, TECHNIC
        "evaluations": (EVALUATIONS, EVALUATIONS_COUNT), "items": (ITEMS, ITEMS_COUNT)}
 
 
+def fee_text(cents: int | None) -> str | None:
+    """A fee as the data exports give it: the exact amount, two decimals, no
+    symbol or grouping, so a script or a spreadsheet reads it as a number ("6800.50")."""
+    return None if cents is None else f"{Decimal(cents) / 100:.2f}"
+
+
 def finish(kind: str, d: dict[str, Any]) -> dict[str, Any]:
     """A row as the exports give it: flags as booleans, the technicians' means worked out."""
     d.pop("ord", None)
+    if kind == "tickets":
+        d["fee"] = fee_text(d.pop("fee_cents", None))
     for k in FLAGS & d.keys():
         if d[k] is not None:
             d[k] = bool(d[k])

@@ -23,7 +23,7 @@ SELECT t.id, t.priority, t.reported_at, t.closed_at, s.name AS site, COALESCE(e.
   t.category, t.reporter, t.phone, t.description, COALESCE(tech.name, '') AS technician,
   COALESCE(teams.name, '') AS team, tech.team_id, t.technician_id,
   COALESCE(t.symptom, '') AS symptom, COALESCE(t.cause, '') AS cause, COALESCE(t.action, '') AS action,
-  COALESCE(t.parts, '') AS parts,
+  COALESCE(t.parts, '') AS parts, COALESCE(t.signoff, '') AS signoff, t.fee_cents,
   se.score AS foreman_score, COALESCE(se.comment, '') AS foreman_comment, COALESCE(se.suggestion, '') AS foreman_suggestion,
   se.rating AS foreman_rating,
   CASE WHEN c.role = 'dispatcher' THEN c.score END AS dispatcher_score,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import date
 from typing import Any
 
 import pendulum
@@ -16,6 +17,7 @@ from pendulum import DateTime
 from .. import improve
 from ..base import StoreBase
 from ..errors import NotFound, ValidationFailed
+from ..evaluations import day_start_utc
 from ..i18n import _
 from ..improve import HistoryLine, Item, StaleRecord
 from ..text import clean
@@ -60,9 +62,12 @@ class ItemsRepo(StoreBase):
             overdue=d["state"] != "confirmed" and d["due_date"] < today)
 
     def items(self, team_id: int | None = None, state: str | None = None, month: str | None = None,
-              overdue: bool | None = None, login: str | None = None) -> list[Item]:
+              overdue: bool | None = None, login: str | None = None, opened: tuple[date, date] | None = None,
+              ) -> list[Item]:
         """Items, overdue first then by due date. ``month`` ('YYYY-MM'): due at
-        that month's meeting. ``login``: the items that user looks after (items_for)."""
+        that month's meeting. ``opened``: opened on the local days first ≤ day <
+        end (the period rule of the month workbook and ``dispatch export items``).
+        ``login``: the items that user looks after (items_for)."""
         where, params = [], []  # type: ignore[var-annotated]
         today = self._today()
         if team_id is not None:
@@ -78,6 +83,10 @@ class ItemsRepo(StoreBase):
             start, end = improve.month_bounds(month)
             where.append("i.due_date >= ? AND i.due_date < ?")
             params += [start, end]
+        if opened is not None:
+            tz = self.timezone  # type: ignore[attr-defined]
+            where.append("i.opened_at >= ? AND i.opened_at < ?")
+            params += [to_db(day_start_utc(opened[0], tz)), to_db(day_start_utc(opened[1], tz))]
         if overdue is not None:
             where.append("(i.state != 'confirmed' AND i.due_date < ?) = ?")
             params += [today, int(overdue)]

@@ -19,6 +19,7 @@ from ..evaluations import SELF_EVAL_DAYS, PendingSelfEval, SelfEvalInput, SelfEv
 from ..i18n import _
 from ..models import Out, validate
 from ..timeutil import from_db, to_db
+from .audit_tables import rows_loaded
 
 
 class ScoreRow(Out):
@@ -106,7 +107,8 @@ class ScoresRepo(StoreBase):
             cur = conn.execute(f"INSERT INTO self_evaluations ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
                                list(values.values()))
             self._event("evaluation.self", "self_evaluation", int(cur.lastrowid or 0), ticket_id, {},
-                        {k: v for k, v in values.items() if k not in ("ticket_id", "closed_at", "at")}, at=now)
+                        {**{k: v for k, v in values.items() if k not in ("ticket_id", "closed_at", "at")},
+                         "row": {"closed_at": t["closed_at"]}}, at=now)
         return self.self_evaluation(ticket_id)  # type: ignore[return-value]
 
     def self_evaluation(self, ticket_id: int) -> SelfEvaluation | None:
@@ -208,6 +210,8 @@ class ScoresRepo(StoreBase):
         tz = self.timezone  # type: ignore[attr-defined]
         ratings = ["satisfied"] * 7 + ["basic"] * 2 + ["unsatisfied"]
         with self._write("demo.evaluations") as conn:
+            before = {t: conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {t}").fetchone()[0]
+                      for t in ("callback_plans", "callbacks", "self_evaluations")}
             rows = conn.execute(
                 "SELECT t.id, t.technician_id, tech.team_id, t.closed_at FROM tickets t"
                 " JOIN technicians tech ON tech.id = t.technician_id WHERE t.closed_at >= ? AND t.closed_at < ?"
@@ -238,6 +242,10 @@ class ScoresRepo(StoreBase):
                 "INSERT OR IGNORE INTO self_evaluations (ticket_id, foreman, technician_id, team_id, closed_at,"
                 " closed_day, record_complete, measures_right, efficiency, rating, score, at)"
                 " VALUES (?, ?, ?, ?, ?, ?, 1, 1, 1, ?, ?, ?)", evals)
-            self._event("demo.evaluations", "callback_plan", None, None, {},
-                        {"month": month, "tickets": len(calls), "seed": seed})
+            # The rows as loaded, for the audit check (store/ledger.py): one event, no event per row.
+            new_ids = {t: [r[0] for r in conn.execute(f"SELECT id FROM {t} WHERE id > ?", (before[t],))]
+                       for t in before}
+            loaded = rows_loaded(conn, new_ids)
+            self._event("demo.evaluations", "database", None, None, {},
+                        {"month": month, "tickets": len(calls), "seed": seed, "rows_loaded": loaded})
         return len(calls)

@@ -22,7 +22,8 @@ from ..models import (
     check_fee_confirm_above,
     parse_fee,
 )
-from ..sla import Calendar, Pause, Policy
+from ..money import format_money
+from ..sla import MAX_WINDOW_MIN, Calendar, Pause, Policy
 from ..text import clean
 from ..timeutil import from_db, valid_timezone
 
@@ -100,11 +101,36 @@ class SettingsRepo(StoreBase):
             return value
         return check_calendar(value)
 
-    def settings_problem(self) -> str | None:
+    @staticmethod
+    def window_problem(response: Any, onsite: Any, resolve: Any) -> str | None:
+        """What is wrong with a priority's three windows (minutes), or None:
+        whole numbers, more than 0, response ≤ on site ≤ resolved, at most a
+        year. The same rule for what is typed and for what a file holds."""
+        values = (response, onsite, resolve)
+        if any(isinstance(v, bool) or not isinstance(v, int) for v in values):
+            return _("three whole numbers of minutes")
+        if not 0 < response <= onsite <= resolve:
+            return _("more than 0, and response ≤ on site ≤ resolved")
+        if resolve > MAX_WINDOW_MIN:
+            return _("at most {n} minutes (a year)").format(n=MAX_WINDOW_MIN)
+        return None
+
+    def policy_problem(self) -> tuple[int, str] | None:
+        """The first priority whose stored windows are damaged (written by
+        hand or by another tool), with what is wrong, or None."""
+        for row in self._q("SELECT priority, response_min, onsite_min, resolve_min FROM sla_policy ORDER BY priority"):
+            problem = self.window_problem(row[1], row[2], row[3])
+            if problem is not None:
+                return row[0], problem
+        return None
+
+    def settings_problem(self, windows: bool = True) -> str | None:
         """One line naming the first damaged setting and the command that
         mends it, or None. A file written by a bug, a hand edit or another
         tool may hold anything: bad JSON, a center name of a megabyte, a
-        repeat window of 10^9 days (ticket creation would overflow)."""
+        repeat window of 10^9 days (ticket creation would overflow), SLA
+        windows negative, of 10^14 minutes or not numbers (``windows``
+        False: all but those, for 'dispatch sla set', which mends them)."""
         def damaged(key: str, detail: Any, fix: str | None = None) -> str:
             return _("{path} has a damaged setting {key} ({detail}); fix it with '{fix}' or restore a backup").format(
                 path=self.path, key=clean(key, single_line=True, limit=40),
@@ -131,6 +157,13 @@ class SettingsRepo(StoreBase):
         missing = set(PRIORITIES) - set(self.policy())
         if missing:
             return damaged("sla_policy", f"no SLA policy for priority {sorted(missing)}", "dispatch init")
+        bad = self.policy_problem() if windows else None
+        if bad is not None:
+            p, problem = bad
+            shown = [clean(str(v), single_line=True, limit=30) for v in self._q(
+                "SELECT response_min, onsite_min, resolve_min FROM sla_policy WHERE priority = ?", (p,))[0]]
+            return damaged("sla_policy", f"P{clean(str(p), single_line=True, limit=20)} {' / '.join(shown)}: {problem}",
+                           f"dispatch sla set {clean(str(p), single_line=True, limit=20)} RESPOND ONSITE RESOLVE")
         return None
 
     def setting_as_stored(self, key: str) -> Any:
@@ -168,14 +201,16 @@ class SettingsRepo(StoreBase):
         """Mark the file as a demo, which ``dispatch demo`` may delete and rebuild.
         Not a settable key: 'dispatch set' cannot turn a live file into a demo."""
         with self._write("settings.demo") as conn:
+            old = self.setting_as_stored("demo")
             conn.execute("INSERT INTO settings (key, value) VALUES ('demo', 'true') "
                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-            self._event("settings.demo", "setting", None, None, {}, {"demo": True, "seed": seed})
+            self._event("settings.demo", "setting", None, None, {"demo": old}, {"demo": True, "seed": seed})
 
     def set_policy(self, priority: int, response_min: int, onsite_min: int, resolve_min: int,
                    progress: Progress | None = None) -> None:
-        if not (0 < response_min <= onsite_min <= resolve_min):
-            raise RuleViolation(_("Windows must be positive and response ≤ on site ≤ resolved"))
+        problem = self.window_problem(response_min, onsite_min, resolve_min)
+        if problem is not None:
+            raise RuleViolation(_("The SLA windows of P{p}: {problem}").format(p=priority, problem=problem))
         with self._write("sla_policy.set") as conn:
             old = self.policy().get(priority)
             conn.execute(
@@ -206,7 +241,13 @@ class SettingsRepo(StoreBase):
     def _start_recompute(self) -> None:
         """Inside the setting's write: check the new rules can place deadlines
         (one open ticket per priority, the rest follow), then mark the open
-        tickets for recomputing from the first."""
+        tickets for recomputing from the first. Not while another priority's
+        stored windows are damaged (a file being mended, 'dispatch sla set'
+        one priority at a time): no deadline can be placed with them, the
+        file is refused until they are mended, and mending the last one
+        recomputes every open ticket with all that changed meanwhile."""
+        if self.policy_problem() is not None:
+            return
         policy, cal = self.policy(), self.calendar()
         sample = self.conn.execute(
             "SELECT * FROM tickets WHERE id IN (SELECT MIN(id) FROM tickets WHERE is_open = 1 GROUP BY priority)").fetchall()
@@ -232,6 +273,8 @@ class SettingsRepo(StoreBase):
         waiting behind it gets in). ``progress(done, total)`` after each.
         Returns how many tickets were recomputed."""
         batch = batch or self.RECOMPUTE_BATCH
+        if self.policy_problem() is not None:  # no deadline can be placed; mending it recomputes (_start_recompute)
+            return 0
         total, done = self.recompute_pending(), 0
         while True:
             with self._write("settings.recompute") as conn:
@@ -277,8 +320,7 @@ class SettingsRepo(StoreBase):
 
     def format_money(self, amount: Decimal) -> str:
         """An amount for display: the currency symbol, digits grouped, two decimals ("¥1,200.50")."""
-        sign = "-" if amount < 0 else ""
-        return f"{sign}{self.currency}{abs(amount):,.2f}"
+        return format_money(amount, self.currency)
 
     @property
     def fee_confirm_above(self) -> Decimal:

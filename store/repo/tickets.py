@@ -44,10 +44,16 @@ EDIT_REASON_MAX = 1000  # a priority change's reason, as long as a cancel's
 class TicketRepo(StoreBase):
     # ------------------------------------------------------------- tickets
     def ticket(self, ticket_id: int) -> Ticket:
+        return _ticket(self._ticket_row(ticket_id))
+
+    def _ticket_row(self, ticket_id: int) -> sqlite3.Row:
+        """The ticket's row as read now. Inside a write, the write reads it
+        (what its own transaction left) and turns it into a Ticket after
+        COMMIT: the lock is held only for the SQL (store/turns.py)."""
         rows = self._q(TICKET_SELECT + " WHERE t.id = ?", (ticket_id,))
         if not rows:
             raise NotFound(_("No ticket #{id}").format(id=ticket_id))
-        return _ticket(rows[0])
+        return rows[0]
 
     def pauses(self, ticket_id: int) -> list[Pause]:
         return self._pauses_by_ticket(ticket_id).get(ticket_id, [])
@@ -151,8 +157,8 @@ class TicketRepo(StoreBase):
             public = {k: v for k, v in row.items() if k not in DERIVED and k not in ("version", "updated_at", "updated_by", "is_open")}
             self._event("ticket.create", "ticket", row["id"], row["id"], {}, public, now)
             # Read inside the transaction: after COMMIT another dispatcher may already have changed it.
-            created = self.ticket(row["id"])
-        return created
+            created = self._ticket_row(row["id"])
+        return _ticket(created)
 
     def _change(
         self, action: str, ticket_id: int, version: int,
@@ -190,8 +196,8 @@ class TicketRepo(StoreBase):
             )
             self._event(action, "ticket", ticket_id, ticket_id, old, new, now)
             # The ticket as this write left it, not as it is after COMMIT (someone may be next).
-            changed = self.ticket(ticket_id)
-        return changed
+            changed = self._ticket_row(ticket_id)
+        return _ticket(changed)
 
     def _changes_since(self, conn: sqlite3.Connection, ticket_id: int, count: int) -> list[str]:
         """The last ``count`` changes of a ticket in words (each write bumps the version once)."""
@@ -200,7 +206,8 @@ class TicketRepo(StoreBase):
         rows = conn.execute(
             "SELECT old, new FROM events WHERE ticket_id = ? AND entity = 'ticket' AND action != 'ticket.create'"
             " ORDER BY id DESC LIMIT ?", (ticket_id, max(1, min(count, 5)))).fetchall()
-        names = Names(dict(conn.execute("SELECT id, name FROM technicians").fetchall()), {}, {})
+        names = Names(dict(conn.execute("SELECT id, name FROM technicians").fetchall()), {}, {},
+                      self.currency)  # type: ignore[attr-defined]
         now, out = self.now(), []
         for r in reversed(rows):
             old, new = json.loads(r[0] or "{}"), json.loads(r[1] or "{}")

@@ -12,6 +12,7 @@ from .. import auth
 from ..base import StoreBase
 from ..errors import NotFound, RuleViolation, ValidationFailed
 from ..i18n import LANGUAGES, _
+from ..ledger import pin_mark
 from ..models import User
 from ..timeutil import to_db
 
@@ -27,7 +28,7 @@ def _user(r: sqlite3.Row) -> User:
     d = dict(r)
     return User(login=d["login"], name=d["name"], role=d["role"], team_id=d["team_id"],
                 team_name=d["team_name"], disabled=bool(d["disabled"]), has_pin=bool(d["pin_hash"]),
-                language=d.get("language"))
+                language=d.get("language"), pin_failures=d.get("pin_failures") or 0, pin_locked=bool(d.get("pin_locked")))
 
 
 class UsersRepo(StoreBase):
@@ -100,7 +101,8 @@ class UsersRepo(StoreBase):
             self._check_user(conn, role, team_id)
             if conn.execute("SELECT 1 FROM users WHERE login = ?", (login,)).fetchone() is not None:
                 raise ValidationFailed.one("login", _("{login} is already a user").format(login=login))
-            now = to_db(self.now())
+            at = self.now()  # created_at is the event's own time (the audit check replays it)
+            now = to_db(at)
             if conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 0:
                 if login == self.actor and role != "manager":
                     raise RuleViolation(_("The first user of a file is its manager: add yourself as manager"))
@@ -108,14 +110,16 @@ class UsersRepo(StoreBase):
                     conn.execute("INSERT INTO users (login, name, role, created_at) VALUES (?, ?, 'manager', ?)",
                                  (self.actor, self.actor, now))
                     self._event("user.add", "user", None, None, {},
-                                {"login": self.actor, "name": self.actor, "role": "manager", "first": True})
+                                {"login": self.actor, "name": self.actor, "role": "manager", "first": True}, at=at)
                 elif login != self.actor:
                     raise RuleViolation(_("The first user of a file is its manager: add a manager first"))
+            pin_hash = auth.hash_pin(pin) if pin else None
             conn.execute(
                 "INSERT INTO users (login, name, role, team_id, pin_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (login, name, role, team_id, auth.hash_pin(pin) if pin else None, now))
+                (login, name, role, team_id, pin_hash, now))
             self._event("user.add", "user", None, None, {},
-                        {"login": login, "name": name, "role": role, "team_id": team_id, "pin": bool(pin)})
+                        {"login": login, "name": name, "role": role, "team_id": team_id, "pin": bool(pin),
+                         "row": {"pin_hash": pin_mark(pin_hash)}}, at=at)
         return self.user(login)
 
     def edit_user(self, login: str, **changes: Any) -> User:
@@ -158,10 +162,13 @@ class UsersRepo(StoreBase):
             raise ValidationFailed.one("pin", why)
         action = "self.pin" if login == self.actor else "user.pin"
         with self._write(action) as conn:
-            self._user_row(conn, login)
-            conn.execute("UPDATE users SET pin_hash = ? WHERE login = ?", (auth.hash_pin(pin) if pin else None, login))
-            # Never the hash itself: the audit log is readable by more people than the PINs.
-            self._event(action, "user", None, None, {"login": login}, {"login": login, "pin": "set" if pin else "cleared"})
+            before = self._user_row(conn, login)["pin_hash"]
+            pin_hash = auth.hash_pin(pin) if pin else None
+            conn.execute("UPDATE users SET pin_hash = ? WHERE login = ?", (pin_hash, login))
+            # Never the hash itself: the audit log is readable by more people than the
+            # PINs. Its digest (store/ledger.py pin_mark) lets check see a hash swapped in.
+            self._event(action, "user", None, None, {"login": login, "row": {"pin_hash": pin_mark(before)}},
+                        {"login": login, "pin": "set" if pin else "cleared", "row": {"pin_hash": pin_mark(pin_hash)}})
         return self.user(login)
 
     def set_user_language(self, login: str, language: str | None) -> User:
@@ -178,15 +185,3 @@ class UsersRepo(StoreBase):
                 self._event(action, "user", None, None, {"login": login, "language": row.get("language")},
                             {"login": login, "language": language})
         return self.user(login)
-
-    def check_pin(self, login: str, pin: str) -> bool:
-        """Whether this is the active user's PIN (a user without one cannot sign in)."""
-        rows = self._q("SELECT pin_hash FROM users WHERE login = ? AND disabled = 0", (login,))
-        return bool(rows) and auth.verify_pin(pin, rows[0][0])
-
-    def sign_in(self, login: str, pin: str) -> bool:
-        """At a shared desk: on the right PIN, writes from now on are this person's."""
-        if not self.check_pin(login, pin):
-            return False
-        self.actor, self.by = login, None
-        return True

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import StoreError
+from ..files import replace_when_done
 from ..i18n import _, ngettext
 from ..models import SKILLS_SEPARATOR, ImportReport
 from ..repo.imports import COLUMNS, KEYS, Progress
@@ -135,10 +136,11 @@ def records(store: Any, table: str) -> Iterable[dict[str, Any]]:
 
 
 def export_csv(store: Any, table: str, out: IO[str] | str | Path) -> int:
-    """Write the table to ``out`` (a path: UTF-8 with BOM; an open text file:
-    as it is). Returns the number of rows written."""
+    """Write the table to ``out`` (a path: UTF-8 with BOM, written beside and
+    renamed into place, mode 660; an open text file: as it is). Returns the
+    number of rows written."""
     if isinstance(out, str | Path):
-        with open(out, "w", encoding="utf-8-sig", newline="") as fh:
+        with replace_when_done(Path(out)) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
             return export_csv(store, table, fh)
     if table not in COLUMNS:
         raise ImportFileError(_("unknown table {t}; one of: {known}").format(t=table, known=", ".join(COLUMNS)))

@@ -20,14 +20,12 @@ No textual here: the command line and cron use it."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
+import io
 import json
-import os
-import secrets
 import unicodedata
 from calendar import timegm
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -35,9 +33,11 @@ from typing import IO, Any
 import xlsxwriter
 
 from ..figures import Period, fmt, target_text
+from ..files import FailOnce, replace_when_done, scratch_beside
 from ..i18n import _, pgettext
 from ..improve import complaint_state_label, source_label
 from ..models import category_label
+from ..money import money_cell_format
 from ..repo.export_rows import COLUMNS, ExportFilter
 from ..text import clean
 from ..timeutil import from_db
@@ -91,6 +91,9 @@ class Sheet:
             elif kind == "number":
                 ws.write_number(row, col, v)
                 width = len(str(v))
+            elif kind == "money":  # exact text from the store ("6800.50"): a number shown as money
+                ws.write_number(row, col, float(v), self.f["money"])
+                width = len(v) + 4
             else:
                 text = v if kind == "code" else clean(str(v))
                 ws.write_string(row, col, text, self.f["wrap"] if "\n" in text else None)
@@ -144,7 +147,8 @@ class Sheet:
 
 
 # The ticket list's columns that are not people's text (the *_at ones are times).
-TICKET_KINDS = {"id": "number", "priority": "number", "repeat_of": "number", "status": "code", "channel": "code"}
+TICKET_KINDS = {"id": "number", "priority": "number", "repeat_of": "number", "status": "code", "channel": "code",
+                "fee": "money"}
 
 
 def _epoch(text: str) -> int:
@@ -161,9 +165,16 @@ def _zone(tz: str) -> Any:
     return ZoneInfo(tz)
 
 
-def _book(path: Path, *, streamed: bool = True) -> tuple[Any, dict[str, Any]]:
-    """``streamed``: rows strictly in order (no merged cells; the callback form has them)."""
-    book = xlsxwriter.Workbook(str(path), STREAMED if streamed else OPTIONS)
+def _book(out: FailOnce | IO[bytes], scratch: Path | None, *, streamed: bool = True) -> tuple[Any, dict[str, Any]]:
+    """``streamed``: rows strictly in order (no merged cells; the callback form has them).
+    ``out``: the file the workbook goes to; ``scratch``: where XlsxWriter keeps
+    its temporary files (store/files.py), or None for a workbook made in memory
+    only (no temporary files; a console in a browser tab writes nothing on the
+    server: console/downloads.py)."""
+    if scratch is None:
+        book = xlsxwriter.Workbook(out, {**OPTIONS, "in_memory": True})
+    else:
+        book = xlsxwriter.Workbook(out, {**(STREAMED if streamed else OPTIONS), "tmpdir": str(scratch)})
     formats = {
         "head": book.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"}),
         "time": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
@@ -180,54 +191,47 @@ def _t(text: str | None) -> datetime | None:
     return from_db(text) if text else None
 
 
-@contextlib.contextmanager
-def replace_when_done(path: Path) -> Iterator[Path]:
-    """A temporary name beside ``path`` to write to; renamed to ``path`` when
-    the block ends well, removed when it raises (a refusal, a full disk, a
-    cancel), so ``path`` is either the whole new file or what it was before."""
-    # Made with mode 0o666 less the umask, as open() would (mkstemp's 0o600
-    # would hide a shared export folder's files from the others); a file
-    # replaced keeps its own mode.
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.part"
-    os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
-    try:
-        if path.is_file():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        yield Path(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 # -------------------------------------------------------------- daily
 def write_daily(store: Any, day: date, path: Path, progress: Progress | None = None) -> int:
     """The daily fault-statistics workbook of the tickets closed on ``day``
     (site zone). Returns how many tickets it lists."""
-    with replace_when_done(path) as tmp:
-        return _write_daily(store, day, tmp, progress)
+    with replace_when_done(path) as tmp, scratch_beside(path) as scratch, tmp.open("wb") as fh:
+        return _write_daily(store, day, FailOnce(fh), scratch, progress)
 
 
-def _write_daily(store: Any, day: date, path: Path, progress: Progress | None) -> int:
+def daily_bytes(store: Any, day: date, progress: Progress | None = None) -> tuple[bytes, int]:
+    """The daily workbook made in memory, and how many tickets it lists."""
+    buffer = io.BytesIO()
+    n = _write_daily(store, day, buffer, None, progress)
+    return buffer.getvalue(), n
+
+
+def _write_daily(store: Any, day: date, out: FailOnce | IO[bytes], scratch: Path | None,
+                 progress: Progress | None) -> int:
     tz = store.timezone
     rows = store.daily_rows(day, day + timedelta(days=1))
     if progress:
         progress("daily", 0, len(rows))
-    book, f = _book(path)
+    book, f = _book(out, scratch)
     heads = [_("Ticket"), _("Priority"), _("Reported"), _("Closed"), _("Site"), _("Asset"), _("Category"), _("Team"),
-             _("Technician"), _("Symptom"), _("Cause"), _("Action taken"), _("Parts used"), _("Foreman score"),
+             _("Technician"), _("Symptom"), _("Cause"), _("Action taken"), _("Parts used"), _("Signed off by"),
+             _("Fee"), _("Foreman score"),
              _("Foreman comment"), _("Dispatcher score"), _("Dispatcher callback notes"), _("Manager"),
              _("Manager score"), _("Manager callback notes"), _("Total"), _("Unsatisfied: problems"), _("Suggestions")]
     sheet = Sheet(book, _("Fault statistics {day}").format(day=day.isoformat()), heads, f, tz)
+    money = book.add_format({"num_format": money_cell_format(store.currency)})
+    fee_col = heads.index(_("Fee"))
     summary: dict[tuple[str, str], list[int]] = {}
     for n, r in enumerate(rows, 1):
         problems = _problems(r)
         suggestions = "\n".join(x for x in (r["foreman_suggestion"], r["measures"]) if x)
         sheet.add([r["id"], f"P{r['priority']}", _t(r["reported_at"]), _t(r["closed_at"]), r["site"], r["asset"],
                    category_label(r["category"]), r["team"], r["technician"], r["symptom"], r["cause"], r["action"], r["parts"],
-                   r["foreman_score"], r["foreman_comment"], r["dispatcher_score"], r["dispatcher_notes"], r["manager"],
+                   r["signoff"], None, r["foreman_score"], r["foreman_comment"], r["dispatcher_score"], r["dispatcher_notes"], r["manager"],
                    r["manager_score"], r["manager_notes"], r["total"], problems, suggestions])
+        if r["fee_cents"] is not None:  # a number the sheet shows as the console does (¥6,800.50)
+            sheet.ws.write_number(sheet.row - 1, fee_col, r["fee_cents"] / 100, money)
+            sheet.widths[fee_col] = max(sheet.widths[fee_col], len(f"{r['fee_cents'] / 100:,.2f}") + 4)
         for key in ((_("technician"), r["technician"]), (_("team"), r["team"])):
             s = summary.setdefault(key, [0, 0, 0, 0])
             s[0] += 1
@@ -261,16 +265,25 @@ def _problems(r: dict[str, Any]) -> str:
 def write_month(store: Any, month: str, path: Path, progress: Progress | None = None) -> dict[str, int]:
     """The monthly workbook: figures, rankings, improvement items, complaints, and the month's tickets."""
     period = Period.parse_month(month)  # refused before any file is made
-    with replace_when_done(path) as tmp:
-        return _write_month(store, month, period, tmp, progress)
+    with replace_when_done(path) as tmp, scratch_beside(path) as scratch, tmp.open("wb") as fh:
+        return _write_month(store, month, period, FailOnce(fh), scratch, progress)
 
 
-def _write_month(store: Any, month: str, period: Period, path: Path, progress: Progress | None) -> dict[str, int]:
+def month_bytes(store: Any, month: str, progress: Progress | None = None) -> tuple[bytes, dict[str, int]]:
+    """The monthly workbook made in memory, and its counts (as write_month)."""
+    period = Period.parse_month(month)
+    buffer = io.BytesIO()
+    counts = _write_month(store, month, period, buffer, None, progress)
+    return buffer.getvalue(), counts
+
+
+def _write_month(store: Any, month: str, period: Period, out: FailOnce | IO[bytes], scratch: Path | None,
+                 progress: Progress | None) -> dict[str, int]:
     tz = store.timezone
     total = store.count_tickets(period.start, period.end) if progress else 0
     if progress:
         progress("figures", 0, total)
-    book, f = _book(path)
+    book, f = _book(out, scratch)
     report = store.report(period)
     figs = Sheet(book, _("Figures"), [_("Figure"), month, report.previous.label(), _("Change"), _("Target"),
                                       _("Measured over")], f, tz)
@@ -287,10 +300,11 @@ def _write_month(store: Any, month: str, period: Period, path: Path, progress: P
                        round(float(r.score), 4), round(r.satisfied_share, 4), star if (r.star or r.winner) else "",
                        float(r.bonus) or None])
         sheet.close()
-    items = Sheet(book, _("Improvement items"), [_("Item"), _("Ticket"), _("Team"), _("Foreman"), _("Source"),
+    # The period rule of 'dispatch export items' too: opened in the month (and so due at the next month's meeting).
+    items = Sheet(book, items_sheet_name(month), [_("Item"), _("Ticket"), _("Team"), _("Foreman"), _("Source"),
                                                   _("Opened"), _("Due"), _("State"), _("Weak points"), _("Measures"),
                                                   _("Sent back"), _("Confirmed by"), _("Confirmed"), _("Overdue")], f, tz)
-    for i in store.items(month=month):
+    for i in store.items(opened=(period.start, period.end)):
         items.add([i.id, i.ticket_id, i.team_name, i.foreman, source_label(i.source), i.opened_at, i.due_date,
                    i.state_label, i.weak_points,
                    i.measures, i.sent_back_reason, i.confirmed_by, i.confirmed_at, i.overdue])
@@ -306,6 +320,11 @@ def _write_month(store: Any, month: str, period: Period, path: Path, progress: P
     tickets = _ticket_sheet(store, book, f, period.start, period.end, progress, total)
     book.close()
     return {"figures": len(report.figures), "technicians": len(scores.technicians), "tickets": tickets}
+
+
+def items_sheet_name(month: str) -> str:
+    """The improvement items sheet of a month's workbook, named by its rule."""
+    return _("Items opened {month}").format(month=month)
 
 
 def ticket_heading(column: str) -> str:
@@ -330,6 +349,8 @@ def ticket_heading(column: str) -> str:
         "arrived_at": pgettext("tickets sheet column", "arrived_at"),
         "resolved_at": pgettext("tickets sheet column", "resolved_at"),
         "closed_at": pgettext("tickets sheet column", "closed_at"),
+        "signoff": pgettext("tickets sheet column", "signoff"),
+        "fee": pgettext("tickets sheet column", "fee"),
         "cancelled_at": pgettext("tickets sheet column", "cancelled_at"),
         "symptom": pgettext("tickets sheet column", "symptom"),
         "cause": pgettext("tickets sheet column", "cause"),
@@ -342,6 +363,7 @@ def ticket_heading(column: str) -> str:
 def _ticket_sheet(store: Any, book: Any, f: dict[str, Any], first: date, end: date, progress: Progress | None,
                   total: int) -> int:
     columns = COLUMNS["tickets"]
+    f = {**f, "money": book.add_format({"num_format": money_cell_format(store.currency)})}
     sheet = Sheet(book, _("Tickets"), [ticket_heading(c) for c in columns], f, store.timezone)
     kinds = [TICKET_KINDS.get(k, "time" if k.endswith("_at") else "text") for k in columns]
     n = 0
@@ -362,12 +384,12 @@ def write_callback_form(store: Any, ticket_id: int, path: Path) -> None:
     """The form the foreman takes to the reporter after an unsatisfied callback:
     one A4 page, portrait, boxes to write the findings in by hand."""
     d = store.callback_form(ticket_id)  # a ticket that is not there: refused before any file is made
-    with replace_when_done(path) as tmp:
-        _write_form(store, ticket_id, d, tmp)
+    with replace_when_done(path) as tmp, scratch_beside(path) as scratch, tmp.open("wb") as fh:
+        _write_form(store, ticket_id, d, FailOnce(fh), scratch)
 
 
-def _write_form(store: Any, ticket_id: int, d: dict[str, Any], path: Path) -> None:
-    book, f = _book(path, streamed=False)  # merged cells need the whole sheet in memory
+def _write_form(store: Any, ticket_id: int, d: dict[str, Any], out: FailOnce, scratch: Path) -> None:
+    book, f = _book(out, scratch, streamed=False)  # merged cells need the whole sheet in memory
     ws = book.add_worksheet(_("Unsatisfied callback"))
     ws.set_paper(9)  # A4
     ws.set_portrait()
