@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from console.app import DispatchApp, make_app
 from console.settings import ConsoleSettings
@@ -22,8 +23,19 @@ def app_for(store: Store, **kw: Any) -> DispatchApp:
 
 async def settle(pilot: Pilot) -> None:
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    await wait_for_workers(pilot.app)
     await pilot.pause()
+
+
+async def wait_for_workers(app: Any) -> None:
+    """Every worker the app has now, finished. One cancelled is not a failure
+    (an exclusive poll replaced by the next one, a screen's work when it
+    closes: Textual's ``wait_for_complete`` raises WorkerCancelled for it);
+    one that failed still fails the test."""
+    results = await asyncio.gather(*(w.wait() for w in list(app.workers)), return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, WorkerCancelled):
+            raise result
 
 
 async def until(pilot: Pilot, cond: Callable[[], bool], tries: int = 1000) -> None:
