@@ -57,8 +57,8 @@ class DispatchApp(OrderedKeys):
         self.tz = store.timezone
         self.center = store.setting("center_name", "Repair Center")
         self.permits = Permits(store)  # what the acting user may do, asked of the store
-        # What was typed in forms closed without saving, by (form, ticket id): kept for this session.
-        self.drafts: dict[tuple[str, int], dict[str, object]] = {}
+        # What was typed in forms closed without saving, by (person, (form, record)): kept for this session.
+        self.drafts: dict[tuple[str, object], dict[str, object]] = {}
 
     def use_store(self, store: Store) -> None:
         """Switch to another Store (the file reopened): what the app read from it goes too."""

@@ -38,18 +38,24 @@ def test_an_instant_is_taken_as_it_is() -> None:
     assert stated == NOW.subtract(minutes=5) and stated is not None and stated.timezone_name == "UTC"
 
 
-def test_a_time_of_day_is_the_latest_one_not_after_now() -> None:
+def test_a_time_of_day_is_today_and_one_not_come_yet_is_refused() -> None:
     assert parse_stated("14:05", TZ, NOW) == local(14, 5)
     assert parse_stated(" 9:05 ", TZ, NOW) == local(9, 5)
     assert parse_stated("14:30", TZ, NOW) == local(14, 30)  # now itself is today
-    assert parse_stated("14:31", TZ, NOW) == local(14, 31, day=24)  # a minute ahead: yesterday's
-    assert parse_stated("23:50", TZ, NOW) == local(23, 50, day=24)
+    # A minute ahead is never silently yesterday's (issue 22): the reason, and how to say yesterday.
+    assert refused(parse_stated, "14:31", TZ, NOW) == (
+        "14:31 has not come yet today (now 14:30); for yesterday's, type yesterday 14:31")
+    assert parse_stated("yesterday 14:31", TZ, NOW) == local(14, 31, day=24)
+    assert parse_stated("Yesterday  23:50", TZ, NOW) == local(23, 50, day=24)
+    assert parse_stated("昨天 23:50", TZ, NOW) == parse_stated("昨日23:50", TZ, NOW) == local(23, 50, day=24)
     just_after_midnight = pendulum.datetime(2026, 11, 25, 0, 10, tz=TZ)
-    assert parse_stated("23:50", TZ, just_after_midnight) == local(23, 50, day=24)
+    assert refused(parse_stated, "23:50", TZ, just_after_midnight) == (
+        "23:50 has not come yet today (now 00:10); for yesterday's, type yesterday 23:50")
+    assert parse_stated("yesterday 23:50", TZ, just_after_midnight) == local(23, 50, day=24)
     assert parse_stated("00:05", TZ, just_after_midnight) == local(0, 5)
     # On the 1st, last night is the last day of the month before.
     first = pendulum.datetime(2027, 1, 1, 0, 10, tz=TZ)
-    assert parse_stated("23:50", TZ, first) == local(23, 50, day=31, month=12)
+    assert parse_stated("yesterday 23:50", TZ, first) == local(23, 50, day=31, month=12)
 
 
 def test_a_day_and_time_is_this_year_and_a_date_is_exact() -> None:
@@ -64,13 +70,14 @@ def test_a_day_and_time_is_this_year_and_a_date_is_exact() -> None:
 
 
 @pytest.mark.parametrize("text", ["25:00", "14:60", "02-30 10:00", "2026-13-01 10:00", "14h05", "14:05:00",
-                                  "11-25", "now", "14:5", "2026-11-25T14:05"])
+                                  "11-25", "now", "14:5", "2026-11-25T14:05",
+                                  "yesterday 25:00", "yesterday", "tomorrow 10:00"])
 def test_anything_else_is_one_clear_message(text: str) -> None:
-    assert refused(parse_stated, text, TZ, NOW) == "a time like 14:05 or 11-25 14:05 (site time)"
+    assert refused(parse_stated, text, TZ, NOW) == "a time like 14:05, yesterday 21:00 or 11-25 14:05 (site time)"
 
 
 def test_the_message_in_chinese(chinese: None) -> None:
-    assert refused(parse_stated, "14h05", TZ, NOW) == "时间格式如 14:05 或 11-25 14:05（当地时间）"
+    assert refused(parse_stated, "14h05", TZ, NOW) == "时间格式如 14:05、昨天 21:00 或 11-25 14:05（当地时间）"
 
 
 # ------------------------------------------------------------------ checks
