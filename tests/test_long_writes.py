@@ -28,31 +28,39 @@ from tests.console_helpers import app_for, make_ticket, settle
 
 ROOT = Path(__file__).resolve().parent.parent
 BUSINESS = {"kind": "business", "opens": "08:30", "closes": "17:30", "weekdays": [1, 2, 3, 4, 5]}
-WRITER_TIMEOUT_MS = 2000
+# Long enough that a loaded machine never makes the writer give up: the test
+# proves it gets in between the batches; how long it waits there is a
+# measurement (bench/writers.py: the longest batch, the write lock held).
+WRITER_TIMEOUT_MS = 120_000
 
 # Another process adds a note to ticket 1 again and again until STOP exists,
-# then writes how long each write took, and any error, to OUT.
+# then writes how many notes it saved, and any error, to OUT.
 WRITER = """
 import json, sys, time, pathlib
 from store import Store
 from store.errors import StoreError
 db, stop, out = sys.argv[1:4]
 s = Store(db, actor="ann", busy_timeout_ms=int(sys.argv[4]))
-waits, errors = [], []
-pathlib.Path(out + ".ready").touch()
+saved, errors = 0, []
 while not pathlib.Path(stop).exists():
-    t0 = time.time()
     try:
         s.add_note(1, "still here")
+        saved += 1
     except StoreError as exc:
         errors.append(str(exc))
-    waits.append((t0, time.time() - t0))
     time.sleep(0.02)
-pathlib.Path(out).write_text(json.dumps({"waits": waits, "errors": errors}))
+pathlib.Path(out).write_text(json.dumps({"saved": saved, "errors": errors}))
 """
 
 
+def notes(store: Store) -> int:
+    return int(store._q("SELECT count(*) FROM events WHERE action = 'ticket.note'")[0][0])
+
+
 def test_recompute_of_20000_tickets_never_locks_a_writer_out(tmp_path: Path) -> None:
+    """The property, not a latency: the recompute goes in batches, and a writer
+    in another process gets in between them while it runs (each batch's
+    progress call sees the notes committed so far), and never fails."""
     db = tmp_path / "big.db"
     store = Store(db, create=True, actor="ann")
     generate_scale(store, 20_000, open_share=1.0, chunk=10_000)
@@ -62,24 +70,21 @@ def test_recompute_of_20000_tickets_never_locks_a_writer_out(tmp_path: Path) -> 
     writer = subprocess.Popen([sys.executable, "-c", WRITER, str(db), str(stop), str(out), str(WRITER_TIMEOUT_MS)],
                               cwd=ROOT)
     try:
-        for _ in range(3000):
-            if Path(f"{out}.ready").exists():
-                break
+        while notes(store) == 0:  # the writer is writing (its first note is in)
+            assert writer.poll() is None, "the writer stopped before it wrote"
             time.sleep(0.01)
-        time.sleep(0.2)
-        seen: list[tuple[int, int]] = []
-        began = time.time()
-        store.set_setting("calendar", BUSINESS, lambda done, total: seen.append((done, total)))
-        ended = time.time()
+        seen: list[tuple[int, int, int]] = []  # (done, total, notes committed by then), after each batch
+        store.set_setting("calendar", BUSINESS, lambda done, total: seen.append((done, total, notes(store))))
     finally:
         stop.touch()
-        writer.wait(timeout=60)
+        writer.wait(timeout=300)
     result = json.loads(out.read_text())
     assert result["errors"] == []  # no "locked": every write got in
-    during = [w for t0, w in result["waits"] if began <= t0 <= ended]
-    assert during and max(w for _t0, w in result["waits"]) < WRITER_TIMEOUT_MS / 1000
     # Batches of 2,000, the progress callback after each.
     assert len(seen) >= opened // 2000 and seen[-1][0] == seen[-1][1] >= opened
+    # Notes were committed between the first batch and the last: the lock was let go while it ran.
+    assert seen[-1][2] > seen[0][2], seen
+    assert result["saved"] == notes(store)
     assert store.recompute_pending() == 0
     row = dict(store.conn.execute("SELECT * FROM tickets WHERE is_open = 1 ORDER BY id DESC LIMIT 1").fetchone())
     assert {k: row[k] for k in derive(row, store.pauses(row["id"]), store.policy(), store.calendar())} == \
