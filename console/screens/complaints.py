@@ -111,6 +111,8 @@ class ComplaintsScreen(ListScreen):
         self.show_detail()
 
     def selected(self) -> Complaint | None:
+        if not self.shown:  # also before the table is built: keys of a burst ask this early
+            return None
         row = self.query_one(DataTable).cursor_row
         return self.shown[row] if self.shown and 0 <= row < len(self.shown) else None
 
