@@ -103,3 +103,31 @@ def test_a_time_before_the_latest_step_is_refused() -> None:
 def test_the_checks_in_chinese(chinese: None) -> None:
     assert refused(check_stated, local(16, 0), NOW, [], TZ) == "11-25 16:00 晚于当前时间（现在是 11-25 14:30）"
     assert refused(check_stated, local(10, 30), NOW, [("到场", local(11, 0))], TZ) == "11-25 10:30 早于到场时间（11-25 11:00）"
+
+
+# ------------------------------------------------- later_today (issue 22)
+def _sh(y: int, mo: int, d: int, h: int, mi: int, s: int = 0) -> pendulum.DateTime:
+    return pendulum.datetime(y, mo, d, h, mi, s, tz="Asia/Shanghai")
+
+
+def test_later_today_is_the_same_time_yesterday_in_the_sites_zone() -> None:
+    from store.stated import later_today
+    now = _sh(2026, 12, 6, 19, 4).in_timezone("UTC")  # the clock gives UTC; the site is in Shanghai
+    got = later_today(" 21:05 ", "Asia/Shanghai", now)
+    assert got is not None
+    assert got.in_timezone("UTC") == pendulum.datetime(2026, 12, 5, 13, 5, tz="UTC")
+    assert (got.in_timezone("Asia/Shanghai").hour, got.in_timezone("Asia/Shanghai").minute) == (21, 5)
+    # across a month end: yesterday of the 1st is the 30th of November
+    first = later_today("09:30", "Asia/Shanghai", _sh(2026, 12, 1, 8, 0))
+    assert first is not None and first.in_timezone("UTC") == _sh(2026, 11, 30, 9, 30).in_timezone("UTC")
+
+
+def test_later_today_is_none_for_a_time_already_come_or_not_a_bare_time() -> None:
+    from store.stated import later_today
+    now = _sh(2026, 12, 6, 19, 4)
+    assert later_today("19:04", "Asia/Shanghai", now) is None  # now itself has come
+    assert later_today("18:59", "Asia/Shanghai", now) is None
+    assert later_today("25:00", "Asia/Shanghai", now) is None  # parse_stated says what is wrong
+    assert later_today("yesterday 21:00", "Asia/Shanghai", now) is None
+    assert later_today(None, "Asia/Shanghai", now) is None
+    assert later_today("", "Asia/Shanghai", now) is None
