@@ -26,6 +26,7 @@ from ..actions import ACTION_BINDINGS, HELP_BINDING, Target, TicketActions, targ
 from ..format import STATE_SYMBOL, clock_title, fit, local_time, pad, state_label
 from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
+from ..widgets.lists import MOVE_KEYS
 
 # Timeline entries read and mounted at a time: a ticket with thousands of
 # audit events paints its first screen at once; the next page is read from
@@ -56,12 +57,7 @@ class DetailBody(VerticalScroll):
 class LinkList(OptionList):
     """Linked repairs: pick one and Enter opens its detail."""
 
-    BINDINGS = [
-        Binding("j", "cursor_down", N_("Down"), show=False),
-        Binding("k", "cursor_up", N_("Up"), show=False),
-        Binding("g", "first", N_("First"), show=False),
-        Binding("G", "last", N_("Last"), show=False),
-    ]
+    BINDINGS = MOVE_KEYS
 
 
 class DetailScreen(TicketActions):

@@ -128,14 +128,9 @@ def fill(table: DataTable[Any], heads: Sequence[str], rows: Sequence[tuple[Seque
 
 
 class ListOptions(OptionList):
-    """An OptionList with the list keys (its own Home/End already go to the ends) and the cursor mark."""
+    """An OptionList with the list keys and the cursor mark."""
 
-    BINDINGS = [
-        Binding("j", "cursor_down", N_("Down"), show=False),
-        Binding("k", "cursor_up", N_("Up"), show=False),
-        Binding("g", "first", N_("First"), show=False),
-        Binding("G", "last", N_("Last"), show=False),
-    ]
+    BINDINGS = MOVE_KEYS
 
     def _get_left_gutter_width(self) -> int:
         return GUTTER
