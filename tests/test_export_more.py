@@ -20,7 +20,8 @@ from report_data import build_october
 from console.cli import cli
 from store import Store
 from store.repo.export_rows import COLUMNS, ExportFilter
-from store.transfer.workbooks import export_data, write_month
+from store.transfer.data_exports import export_data
+from store.transfer.workbooks import write_month
 
 OCT = ["--from", "2026-10-01", "--to", "2026-10-31"]
 

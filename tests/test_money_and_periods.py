@@ -20,7 +20,8 @@ from textual.widgets import Static
 from console.cli import cli
 from store import Store
 from store.money import format_money
-from store.transfer.workbooks import export_tickets, write_daily, write_month
+from store.transfer.data_exports import export_tickets
+from store.transfer.workbooks import write_daily, write_month
 
 MONEY = '"¥"#,##0.00'
 

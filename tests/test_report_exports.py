@@ -15,7 +15,8 @@ from report_data import build_october
 
 from console.cli import cli
 from store import Store
-from store.transfer.workbooks import export_tickets, text_width, write_callback_form, write_daily, write_month
+from store.transfer.data_exports import export_tickets
+from store.transfer.workbooks import text_width, write_callback_form, write_daily, write_month
 
 
 def _sheet(path: Path, name: str) -> list[tuple]:

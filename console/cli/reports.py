@@ -299,7 +299,7 @@ def data_filter(store: Store, first: str, last: str, team: str | None, technicia
 
 def _export_data(obj: Ctx, what: str, kind: str, output: Path | None, **filters: Any) -> None:
     from store.files import replace_when_done
-    from store.transfer.workbooks import export_data
+    from store.transfer.data_exports import export_data
 
     store = obj.open()
     try:

@@ -8,7 +8,7 @@ and scope, as CSV or JSON (the file name's ending says which). The export
 runs in a worker thread on the store's read connections; the bar follows the
 rows written. Esc stops it, and nothing is left behind: the file is written
 beside its name and renamed into place only when whole
-(store/transfer/workbooks.py). A path that cannot be used is refused before
+(store/transfer/workbooks.py, data_exports.py). A path that cannot be used is refused before
 anything runs, beside the field, keeping what was typed; an existing file is
 replaced only after asking. In a browser tab the field is the download's name:
 the export is made in memory and sent to the browser (console/downloads.py),
@@ -280,7 +280,8 @@ class ExportScreen(KeepsDrafts, ModalScreen[Path | None]):
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def export(self, choice: Choice, path: Path, cancel: threading.Event) -> None:
         from store.files import replace_when_done
-        from store.transfer.workbooks import export_data, write_daily, write_month
+        from store.transfer.data_exports import export_data
+        from store.transfer.workbooks import write_daily, write_month
 
         store, progress = self.store, self._progress(cancel)
         try:
@@ -304,7 +305,8 @@ class ExportScreen(KeepsDrafts, ModalScreen[Path | None]):
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def export_download(self, choice: Choice, name: str, cancel: threading.Event) -> None:
         """The same export made in memory, for the browser to download."""
-        from store.transfer.workbooks import daily_bytes, export_data, month_bytes
+        from store.transfer.data_exports import export_data
+        from store.transfer.workbooks import daily_bytes, month_bytes
 
         store, progress = self.store, self._progress(cancel)
         try:

@@ -1,5 +1,5 @@
 """The spreadsheets managers take to the meetings (docs/rules.md §5, §8), written
-with XlsxWriter, and the ticket export as CSV or JSON.
+with XlsxWriter (the CSV and JSON data exports are store/transfer/data_exports.py).
 
 - ``strings_to_formulas`` is off: a note starting with "=" stays text.
 - Times are real Excel dates in the site's zone; widths count a CJK
@@ -9,9 +9,6 @@ with XlsxWriter, and the ticket export as CSV or JSON.
 - The monthly workbook: the figures, the rankings with the formula's parts,
   the improvement tracking table and the complaints.
 - The unsatisfied-callback form for one ticket, one A4 page portrait.
-- The data exports (tickets, technicians, evaluations, improvement items) as
-  CSV (cells a spreadsheet would run made inert) or JSON (the raw values);
-  times in ISO 8601 in the site's zone, with its offset.
 Every file is written beside its name and renamed into place when complete,
 so a failed or cancelled export leaves nothing behind (and an existing file
 stays whole until the new one is ready). ``progress(stage, done, total)`` is
@@ -20,14 +17,11 @@ No textual here: the command line and cron use it."""
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 import unicodedata
 from calendar import timegm
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -39,10 +33,9 @@ from ..i18n import _, pgettext
 from ..improve import complaint_state_label, source_label
 from ..models import category_label
 from ..money import money_cell_format
-from ..repo.export_rows import COLUMNS, ExportFilter
+from ..repo.export_rows import COLUMNS
 from ..text import clean
 from ..timeutil import from_db
-from .csv_io import inert
 
 Progress = Callable[[str, int, int], None]  # (stage, rows done, rows in all)
 STEP = 500  # rows between two progress calls
@@ -429,64 +422,3 @@ def _write_form(store: Any, ticket_id: int, d: dict[str, Any], out: FailOnce, sc
         row += 1
     ws.print_area(0, 0, row - 1, 3)
     book.close()
-
-
-# --------------------------------------------------------- data exports
-def local_iso(text: str | None, tz: str) -> str | None:
-    """A stored UTC time as ISO 8601 in the site's zone, with its offset."""
-    return from_db(text).in_timezone(tz).isoformat() if text else None  # type: ignore[union-attr]
-
-
-def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"  # as JSON writes them: scripts read both the same way
-    return inert(value)
-
-
-def _json_number(value: Any) -> float:
-    """An amount (Decimal) as a JSON number: JSON carries typed values (issue 23)."""
-    if isinstance(value, Decimal):
-        return float(value)
-    raise TypeError(f"{type(value).__name__} is not JSON")
-
-
-def export_data(store: Any, kind: str, f: ExportFilter, fmt: str, out: IO[str],
-                progress: Progress | None = None) -> int:
-    """One export kind (store/repo/export_rows.py) under filter ``f`` as CSV
-    (formula cells inert) or JSON (one array of objects, the raw values).
-    Returns the rows written."""
-    tz = store.timezone
-    columns = COLUMNS[kind]
-    times = [k for k in columns if k.endswith("_at")]
-    total = store.export_count(kind, f) if progress else 0
-    if progress:
-        progress(kind, 0, total)
-    writer = csv.writer(out) if fmt == "csv" else None
-    if writer:
-        writer.writerow(columns)
-    else:
-        out.write("[")
-    n = 0
-    for page in store.export_pages(kind, f):
-        for r in page:
-            for k in times:
-                r[k] = local_iso(r[k], tz)
-            if writer:
-                writer.writerow([_csv_cell(r[k]) for k in columns])
-            else:
-                out.write(("," if n else "") + "\n" + json.dumps(r, ensure_ascii=False, default=_json_number))
-            n += 1
-        if progress:
-            progress(kind, n, max(n, total))
-    if not writer:
-        out.write("\n]\n" if n else "]\n")
-    if progress:
-        progress(kind, n, n)
-    return n
-
-
-def export_tickets(store: Any, first: date, end: date, kind: str, out: IO[str], progress: Progress | None = None) -> int:
-    """Tickets reported on local days ``first`` ≤ day < ``end`` as CSV or JSON."""
-    return export_data(store, "tickets", ExportFilter(first, end), kind, out, progress)
