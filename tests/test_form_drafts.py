@@ -8,7 +8,7 @@ import pytest
 from console_helpers import app_for, burst, make_ticket, settle, until
 from loop_helpers import add_foremen, close_ticket
 from test_callbacks import YESTERDAY, plan
-from textual.widgets import Input, TextArea
+from textual.widgets import Input, Select, TextArea
 
 from console.screens.confirm import ConfirmScreen
 from console.screens.main import MainScreen
@@ -149,3 +149,21 @@ async def test_a_half_logged_callback_is_kept_as_a_draft(store: Store, day: list
         await burst(pilot, "enter")
         await until(pilot, lambda: store.callback(first.id).status == "done")
         assert store.callback(first.id).notes == "very kind"
+
+
+@pytest.mark.parametrize("gone", [Select.NULL, "no-such-category"])
+async def test_a_draft_whose_choice_is_gone_still_opens(store: Store, gone) -> None:
+    """CI once opened a form before its choices were read and kept a draft with
+    no choice; reopened with the choices there, the form failed to open."""
+    app = app_for(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "S", "e", "n")
+        await until(pilot, lambda: bool(app.screen.query("#f-asset_tag")))
+        await burst(pilot, *"ATM-9", "escape", "k")
+        (slot,) = [k for k in app.drafts if k[1][0] == "record-equipment"]
+        app.drafts[slot] = {**app.drafts[slot], "category": gone}
+        await burst(pilot, "n")
+        await until(pilot, lambda: bool(app.screen.query("#f-asset_tag")) and value(app, "f-asset_tag") == "ATM-9")
+        category = app.screen.query_one("#f-category", Select)
+        assert category.value is not gone  # the field keeps a choice it offers

@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, OptionList, Select, Static, TextArea
+from textual.widgets.select import InvalidSelectValueError
 
 from store.errors import RuleViolation, StaleTicket, StoreError, ValidationFailed
 from store.text import clean
@@ -190,7 +191,13 @@ def write_fields(node: DOMNode, values: Draft) -> None:
         elif isinstance(widget, TextArea):
             widget.text = value
         elif isinstance(widget, Select):
-            widget.value = value
+            try:
+                widget.value = value
+            except InvalidSelectValueError:
+                # The draft's choice is no longer offered (a team retired, or the
+                # form was first opened before its choices were read): the field
+                # keeps what it holds now rather than the form failing to open.
+                pass
         elif isinstance(widget, OptionList):
             if value is not None and value < widget.option_count:
                 widget.highlighted = value
