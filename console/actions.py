@@ -9,7 +9,6 @@ for any other says why at once (the role first: it does not pass with time)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -19,10 +18,11 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from store import rules
-from store.errors import StaleTicket, StoreError
+from store.errors import StaleTicket
 from store.models import Ticket
 from store.text import clean
 
+from .background import in_thread, write_refusal
 from .i18n import N_, _
 
 if TYPE_CHECKING:
@@ -202,19 +202,23 @@ class TicketActions(Screen[Any]):
             self.store.pause, _("Ticket #{id} is waiting; its SLA clock is stopped."), _("Put on hold (ctrl+s)"),
         )
 
-    async def action_resume(self) -> None:
+    def action_resume(self) -> None:
         target = self._target("resume")
         if target is None:
             return
-        try:
-            result = await asyncio.to_thread(self.store.resume, target.id, target.version)
-        except StaleTicket as exc:
-            self.notify(str(exc), severity="warning", markup=False)
-            self.after_change()
-        except StoreError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-        else:
-            self._done(result, _("Ticket #{id} resumed; its SLA clock runs again."))
+        store = self.store
+
+        def refused(exc: Exception) -> None:
+            if isinstance(exc, StaleTicket):
+                self.notify(str(exc), severity="warning", markup=False)
+                self.after_change()
+            else:
+                self.notify(write_refusal(exc), severity="error", markup=False)
+
+        # A write: in a thread, so a file busy with another dispatcher's change does not hold the keys.
+        in_thread(self, lambda: store.resume(target.id, target.version),
+                  lambda result: self._done(result, _("Ticket #{id} resumed; its SLA clock runs again.")),
+                  refused, group="resume")
 
     def action_resume_at(self) -> None:
         self._form(
@@ -238,19 +242,17 @@ class TicketActions(Screen[Any]):
             hint=_("Notes are kept in the ticket's timeline with your name and the time; they cannot be changed."),
         )
 
-    async def action_edit(self) -> None:
+    def action_edit(self) -> None:
         from .screens.edit_ticket import EditTicketScreen
 
         target = self._target("edit")
         if target is None:
             return
-        try:
-            ticket = await asyncio.to_thread(self.store.ticket, target.id)
-        except StoreError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
-        self.app.push_screen(EditTicketScreen(ticket, on_conflict=self.after_change),
-                             lambda r: self._done(r, _("Ticket #{id} updated.")))
+        store = self.store
+        in_thread(self, lambda: store.ticket(target.id),
+                  lambda ticket: self.app.push_screen(EditTicketScreen(ticket, on_conflict=self.after_change),
+                                                      lambda r: self._done(r, _("Ticket #{id} updated."))),
+                  group="open-form", exclusive=True)
 
     def action_resolve(self) -> None:
         from .screens.form import Field
@@ -266,6 +268,11 @@ class TicketActions(Screen[Any]):
         )
 
     def action_close_ticket(self) -> None:
+        store = self.store
+        # The form names the currency (a setting): read with the file, not on the UI thread.
+        in_thread(self, lambda: store.currency, self._close_form, group="open-form", exclusive=True)
+
+    def _close_form(self, currency: str) -> None:
         from .screens.form import Field
 
         store = self.store
@@ -281,7 +288,7 @@ class TicketActions(Screen[Any]):
             "close", _("Close #{id}: customer sign-off"),
             # The reporter usually signs off: prefilled, and editable.
             lambda t: [Field("signoff", _("Signed off by"), value=t.reporter),
-                       Field("fee", _("Fee in {currency} (optional)").format(currency=store.currency),
+                       Field("fee", _("Fee in {currency} (optional)").format(currency=currency),
                              placeholder=_("e.g. 1,200.50"))],
             store.close, _("Ticket #{id} closed."), _("Close ticket (ctrl+s)"), confirm=big_fee,
         )

@@ -7,6 +7,7 @@ self-evaluation instead, and Enter opens its form."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from rich.text import Text
@@ -29,8 +30,10 @@ from store.evaluations import (
     rating_label,
     state_label,
 )
+from store.models import Ticket
 from store.text import clean
 
+from ..background import in_thread
 from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
 from ..widgets.lists import ListTable
@@ -83,6 +86,7 @@ class CallbacksScreen(ListScreen):
         self.calls: list[Callback] = []
         self.pending: list[PendingSelfEval] = []
         self.role: str | None = None
+        self.today: date | None = None  # the site's today, read with the list
 
     def compose(self) -> ComposeResult:
         yield Static("", id="cb-title", classes="title")
@@ -93,9 +97,6 @@ class CallbacksScreen(ListScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        me = self.store.me()
-        # Which list: a foreman's is the team's self-evaluations; everyone else's, their calls.
-        self.role = me.role if me else "manager"  # a file with no users: whoever opens it runs it
         self.reload()
 
     def refusal(self, action: str) -> str | None:
@@ -113,7 +114,7 @@ class CallbacksScreen(ListScreen):
         call = self.calls[i]
         why = self.permits.refusal("callback.carry" if action == "carry" else "callback.log", ticket_id=call.ticket_id)
         if why is None and action == "carry":
-            why = carry_refusal(call.ticket_id, call.carry_reason, call.due_day, self.store.today())
+            why = carry_refusal(call.ticket_id, call.carry_reason, call.due_day, self.today or call.due_day)
         return why  # type: ignore[no-any-return]
 
     def data_changed(self) -> None:
@@ -121,11 +122,25 @@ class CallbacksScreen(ListScreen):
 
     # --------------------------------------------------------------- list
     def reload(self) -> None:
+        """Read the list in a thread (which list: the user's role), then show it."""
+        store = self.store
+
+        def read() -> tuple[str, Any, date]:
+            me = store.me()
+            # Which list: a foreman's is the team's self-evaluations; everyone else's, their calls.
+            role = me.role if me else "manager"  # a file with no users: whoever opens it runs it
+            rows = store.pending_self_evaluations() if role == "foreman" else store.my_callbacks()
+            return role, rows, store.today()
+
+        in_thread(self, read, self._show, group="reload", exclusive=True)
+
+    def _show(self, read: tuple[str, Any, date]) -> None:
+        self.role, rows, self.today = read
         table = self.query_one(DataTable)
         at = table.cursor_row
         table.clear(columns=True)
         if self.role == "foreman":
-            self.pending = self.store.pending_self_evaluations()
+            self.pending = rows
             for label, width in ((_("Ticket"), 7), (_("Closed"), 11), (_("Technician"), 12), (_("Site"), 16)):
                 table.add_column(label, width=width)
             tz = self.app.tz  # type: ignore[attr-defined]
@@ -137,7 +152,7 @@ class CallbacksScreen(ListScreen):
                              len(self.pending)).format(n=len(self.pending))
             rows = len(self.pending)
         else:
-            self.calls = self.store.my_callbacks()
+            self.calls = rows
             for label, width in ((_("Ticket"), 6), (_("Due"), 5), (_("State"), 12), (_("Technician"), 12),
                                  (_("Tries"), 5)):
                 table.add_column(label, width=width)
@@ -170,14 +185,22 @@ class CallbacksScreen(ListScreen):
         return row if items and 0 <= row < len(items) else None
 
     def _show_record(self) -> None:
+        """The selected call's ticket, read in a thread."""
+        self.refresh_bindings()
         i = self._current()
-        box = self.query_one("#record", Static)
         if i is None:
+            box = self.query_one("#record", Static)
             box.update(Content(_("Nothing due. Well done.") if self.role != "manager" else
                                _("Nothing due. p plans the day's callbacks.")))
             return
         ticket_id = self.pending[i].ticket_id if self.role == "foreman" else self.calls[i].ticket_id
-        t = self.store.ticket(ticket_id)
+        store = self.store
+        in_thread(self, lambda: store.ticket(ticket_id), lambda t: self._record(i, t), group="record", exclusive=True)
+
+    def _record(self, i: int, t: Ticket) -> None:
+        if self._current() != i:
+            return  # the cursor moved on meanwhile: its own read shows it
+        box = self.query_one("#record", Static)
         tz = self.app.tz  # type: ignore[attr-defined]
         lines = [
             _("Ticket #{id} · {site}").format(id=t.id, site=_c(t.site_name)),
@@ -207,9 +230,10 @@ class CallbacksScreen(ListScreen):
             return
         from .callback_log import CallbackLogScreen
 
-        call = self.calls[i]
-        points = {r: self.store.points(r) for r in RATINGS}
-        self.app.push_screen(CallbackLogScreen(call, self.store.team_foreman_name(call.team_id), points), self._logged)
+        call, store = self.calls[i], self.store
+        in_thread(self, lambda: ({r: store.points(r) for r in RATINGS}, store.team_foreman_name(call.team_id)),
+                  lambda read: self.app.push_screen(CallbackLogScreen(call, read[1], read[0]), self._logged),
+                  group="open-form", exclusive=True)
 
     def _logged(self, saved: Callback | None) -> None:
         if saved is None:

@@ -18,7 +18,7 @@ from store.text import clean
 
 from ..i18n import _
 from ..settings import apply_blink
-from ..widgets.form import FormModal, field_row, form_footer, run_write, show_error
+from ..widgets.form import FormModal, field_row, form_footer, show_error
 from ..widgets.picker import Picker
 
 FIELDS = ("priority", "reason", "category", "reporter", "phone", "site_id", "equipment_id", "description")
@@ -107,14 +107,14 @@ class EditTicketScreen(FormModal[Ticket | None]):
             show_error(self, name, errors.get(name, ""))
         show_error(self, "general", " ".join([general, *extra]).strip())
 
-    async def action_submit(self) -> None:
+    def action_submit(self) -> None:
+        if self.still_saving():
+            return
         changes = self.changes()
         reason = self.query_one("#f-reason", Input).value
-        tid = self.ticket.id
-        ok, result = await run_write(lambda: self.store.edit_ticket(tid, self.version, reason=reason, **changes),
-                                     self.show_errors, self._stale)
-        if ok:
-            self.finish(result)
+        tid, version = self.ticket.id, self.version
+        self.save(lambda: self.app.store.edit_ticket(tid, version, reason=reason, **changes),  # type: ignore[attr-defined]
+                  self.finish, self.show_errors, self._stale)
 
     def _stale(self, exc: StaleTicket) -> None:
         self.version = exc.version  # the next save applies to what is there now

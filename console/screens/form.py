@@ -3,7 +3,6 @@ shows each error beside its field, keeping everything typed."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -15,11 +14,12 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Input, Select, Static, TextArea
 
-from store.errors import StaleTicket, StoreError
+from store.errors import StaleTicket
 
+from ..background import in_thread, one_line
 from ..i18n import _
 from ..settings import apply_blink
-from ..widgets.form import FormModal, field_row, form_footer, run_write, show_error
+from ..widgets.form import FormModal, field_row, form_footer, show_error
 
 
 @dataclass
@@ -107,41 +107,45 @@ class ActionForm(FormModal[Any]):
         show_error(self, "general", " ".join([general, *extra]).strip())
 
     @on(Input.Submitted)
-    async def _enter(self) -> None:
-        await self.action_submit()
+    def _enter(self) -> None:
+        self.action_submit()
 
-    async def action_submit(self) -> None:
-        values = self.values()
-        question = await asyncio.to_thread(self.confirm, values) if self.confirm else None
-        if question:
-            from .confirm import ConfirmScreen
-
-            async def answered(choice: str | None) -> None:
-                if choice == "save":
-                    await self._save(values)
-
-            self.app.push_screen(ConfirmScreen(question, [("save", _("Save"), "y")]), answered)
+    def action_submit(self) -> None:
+        if self.still_saving():
             return
-        await self._save(values)
+        values = self.values()
+        if self.confirm is None:
+            self._save(values)
+            return
+        confirm = self.confirm
+        in_thread(self, lambda: confirm(values), lambda question: self._confirmed(question, values),
+                  lambda exc: show_error(self, "general", one_line(exc)), group="confirm", exclusive=True)
 
-    async def _save(self, values: dict[str, Any]) -> None:
-        ok, result = await run_write(lambda: self.submit_fn(values, self.version), self.show_errors, self._stale)
-        if ok:
-            self.finish(result)
+    def _confirmed(self, question: str | None, values: dict[str, Any]) -> None:
+        if not question:
+            self._save(values)
+            return
+        from .confirm import ConfirmScreen
+
+        def answered(choice: str | None) -> None:
+            if choice == "save":
+                self._save(values)
+
+        self.app.push_screen(ConfirmScreen(question, [("save", _("Save"), "y")]), answered)
+
+    def _save(self, values: dict[str, Any]) -> None:
+        self.save(lambda: self.submit_fn(values, self.version), self.finish, self.show_errors, self._stale)
 
     def _stale(self, exc: StaleTicket) -> None:
         self.version = exc.version  # the next save applies to what is there now
         if self.on_conflict:
             self.on_conflict()
         if self.recheck is not None:
-            self.run_worker(self._recheck(str(exc)), group="recheck")
+            message = str(exc)
 
-    async def _recheck(self, message: str) -> None:
-        """The form stays open with what was typed; say if the new state refuses it."""
-        assert self.recheck is not None
-        try:
-            refused = await asyncio.to_thread(self.recheck)
-        except StoreError as exc:
-            refused = str(exc)
-        if refused:
-            show_error(self, "general", message + " " + _("Now: {why}").format(why=refused))
+            def said(refused: str | None) -> None:
+                """The form stays open with what was typed; say if the new state refuses it."""
+                if refused:
+                    show_error(self, "general", message + " " + _("Now: {why}").format(why=refused))
+
+            in_thread(self, self.recheck, said, lambda error: said(one_line(error)), group="recheck")

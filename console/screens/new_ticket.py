@@ -18,7 +18,7 @@ from store.models import CATEGORIES, CHANNELS, Ticket, category_label, channel_l
 from ..format import local_time
 from ..i18n import N_, _
 from ..settings import apply_blink
-from ..widgets.form import FormModal, field_row, form_footer, run_write, show_error
+from ..widgets.form import FormModal, field_row, form_footer, show_error
 from ..widgets.picker import Picker
 
 FIELDS = ("channel", "reporter", "phone", "site_id", "equipment_id", "category", "priority", "description")
@@ -112,16 +112,17 @@ class NewTicketScreen(FormModal[Ticket | None]):
             show_error(self, name, errors.get(name, ""))
         show_error(self, "general", general)
 
-    async def action_submit(self) -> None:
+    def action_submit(self) -> None:
+        if self.still_saving():
+            return
         store = self.app.store  # type: ignore[attr-defined]
         values = self.values()
-        ok, ticket = await run_write(lambda: store.create_ticket(values), self.show_errors)
-        if ok:
-            self.dismiss(ticket)
+        self.save(lambda: store.create_ticket(values), self.dismiss, self.show_errors)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.still_saving():
+            self.dismiss(None)
 
     def action_earlier(self) -> None:
         """Has this caller or this asset reported before? (ctrl+e)"""

@@ -22,10 +22,11 @@ from textual.widgets import DataTable, Input, Select, Static
 from store.errors import StoreError
 from store.text import clean
 
+from ..background import in_thread, write_refusal
 from ..i18n import N_, _
 from ..settings import apply_blink
 from ..widgets.footer import Footer
-from ..widgets.form import FormModal, field_row, form_footer, run_write, show_error
+from ..widgets.form import FormModal, field_row, form_footer, show_error
 from ..widgets.lists import ListTable
 from ..widgets.picker import Picker
 from .listing import ListScreen
@@ -216,21 +217,20 @@ class RecordsScreen(ListScreen):
                 noun=_(self.spec.noun), name=name)
             choices = [("yes", _("Retire"), "y")]
 
-        async def answered(choice: str | None) -> None:
+        def answered(choice: str | None) -> None:
             if choice != "yes":
                 return
             store = self.app.store  # type: ignore[attr-defined]
 
-            def said(errors: dict[str, str], general: str) -> None:
-                text = " ".join([general, *errors.values()]).strip()
-                self.notify(clean(text, single_line=True), severity="error", markup=False, timeout=10)
+            def said(exc: Exception) -> None:
+                self.notify(write_refusal(exc), severity="error", markup=False, timeout=10)
 
-            ok, _result = await run_write(lambda: self.spec.retire(store, record.id, not retired), said)
-            if ok:
-                done = _("Restored {name}.") if retired else _("Retired {name}.")
-                self.notify(done.format(name=name), markup=False)
+            def done(_result: object) -> None:
+                self.notify((_("Restored {name}.") if retired else _("Retired {name}.")).format(name=name), markup=False)
                 self._goto = record.id
                 self.load()
+
+            in_thread(self, lambda: self.spec.retire(store, record.id, not retired), done, said, group="retire")
 
         self.app.push_screen(ConfirmScreen(question, choices), answered)
 
@@ -348,12 +348,14 @@ class RecordForm(FormModal[Any]):
         show_error(self, "general", " ".join([general, *extra]).strip())
 
     @on(Input.Submitted)
-    async def _enter(self, event: Input.Submitted) -> None:
+    def _enter(self, event: Input.Submitted) -> None:
         if isinstance(event.input.parent, Picker):
             return  # the picker's own enter chooses a match
-        await self.action_submit()
+        self.action_submit()
 
-    async def action_submit(self) -> None:
+    def action_submit(self) -> None:
+        if self.still_saving():
+            return
         store = self.app.store  # type: ignore[attr-defined]
         values = self.values()
         pickers = {f.name for f in self.spec.fields if f.kind == "picker"}
@@ -363,15 +365,12 @@ class RecordForm(FormModal[Any]):
                 self.show_errors({name: _("pick one from the list")})
                 return
         if self.record is None:
-            ok, result = await run_write(lambda: self.spec.add(store, **values), self.show_errors)
-        else:
-            changes = {k: v for k, v in values.items() if v != self._start.get(k)}
-            if not changes:
-                self.dismiss(None)
-                return
-            rid = self.record.id
-            ok, result = await run_write(lambda: self.spec.edit(store, rid, **changes), self.show_errors)
-            if ok and result is None:
-                result = self.record  # the list reloads and keeps the cursor on it
-        if ok:
-            self.finish(result)
+            self.save(lambda: self.spec.add(store, **values), self.finish)
+            return
+        changes = {k: v for k, v in values.items() if v != self._start.get(k)}
+        if not changes:
+            self.dismiss(None)
+            return
+        rid, record = self.record.id, self.record
+        # An edit that returns nothing: the list reloads and keeps the cursor on the record.
+        self.save(lambda: self.spec.edit(store, rid, **changes), lambda result: self.finish(result or record))

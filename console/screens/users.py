@@ -4,6 +4,7 @@ the footer and its key says why (the store's answer, console/permits.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -18,6 +19,7 @@ from store.i18n import LANGUAGES, language_name
 from store.models import User
 from store.text import clean
 
+from ..background import in_thread, write_refusal
 from ..i18n import N_, _
 from ..widgets.footer import Footer
 from ..widgets.lists import ListTable
@@ -70,10 +72,15 @@ class UsersScreen(ListScreen):
         return [_("Login"), _("Name"), _("Role"), _("Team"), _("State"), _("PIN"), _("Language")]
 
     def reload(self) -> None:
+        """Read the users in a thread, then show them (the cursor stays on its row)."""
+        store = self.store
+        in_thread(self, lambda: store.users(include_disabled=True), self._show, group="users", exclusive=True)
+
+    def _show(self, people: list[User]) -> None:
         table = self.query_one(DataTable)
         at = table.cursor_row
         table.clear()
-        self.people = self.store.users(include_disabled=True)
+        self.people = people
         for u in self.people:
             # Text, not str: a DataTable parses plain strings as markup.
             table.add_row(*(Text(clean(v, single_line=True)) for v in (
@@ -89,8 +96,11 @@ class UsersScreen(ListScreen):
         row = table.cursor_row
         return self.people[row] if self.people and 0 <= row < len(self.people) else None
 
-    def _team_options(self) -> list[tuple[str, Any]]:
-        return [(clean(t.name, single_line=True), t.id) for t in self.store.teams()]
+    def _with_teams(self, open_form: Callable[[list[tuple[str, Any]]], None]) -> None:
+        """Read the teams in a thread, then open the form that offers them."""
+        store = self.store
+        in_thread(self, lambda: [(clean(t.name, single_line=True), t.id) for t in store.teams()], open_form,
+                  group="open-form", exclusive=True)
 
     def _done(self, result: Any) -> None:
         if result is not None:
@@ -98,13 +108,15 @@ class UsersScreen(ListScreen):
             self.reload()
 
     def action_add(self) -> None:
-        if self.refusal("add"):
-            return
+        if not self.refusal("add"):
+            self._with_teams(self._add_form)
+
+    def _add_form(self, teams: list[tuple[str, Any]]) -> None:
         fields = [
             Field("login", _("Login (OS user)")),
             Field("name", _("Name")),
             Field("role", _("Role"), "select", [(role_name(r), r) for r in ROLES], "dispatcher"),
-            Field("team_id", _("Team (foremen)"), "select", self._team_options()),
+            Field("team_id", _("Team (foremen)"), "select", teams),
         ]
 
         def submit(values: dict[str, Any], version: int) -> User:
@@ -115,11 +127,13 @@ class UsersScreen(ListScreen):
 
     def action_role(self) -> None:
         user = self.selected()
-        if user is None or self.refusal("role"):
-            return
+        if user is not None and not self.refusal("role"):
+            self._with_teams(lambda teams: self._role_form(user, teams))
+
+    def _role_form(self, user: User, teams: list[tuple[str, Any]]) -> None:
         fields = [
             Field("role", _("Role"), "select", [(role_name(r), r) for r in ROLES], user.role),
-            Field("team_id", _("Team (foremen)"), "select", self._team_options(), user.team_id),
+            Field("team_id", _("Team (foremen)"), "select", teams, user.team_id),
         ]
 
         def submit(values: dict[str, Any], version: int) -> User:
@@ -132,16 +146,16 @@ class UsersScreen(ListScreen):
         user = self.selected()
         if user is None or self.refusal("disable"):
             return
-        from store.errors import StoreError
+        store = self.store
 
-        try:
-            self.store.disable_user(user.login, not user.disabled)
-        except StoreError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
-        self.notify((_("{login} enabled") if user.disabled else _("{login} disabled")).format(login=user.login),
-                    markup=False)
-        self.reload()
+        def done(_result: object) -> None:
+            self.notify((_("{login} enabled") if user.disabled else _("{login} disabled")).format(login=user.login),
+                        markup=False)
+            self.reload()
+
+        # A write: in a thread, so a file busy with another dispatcher's change does not hold the keys.
+        in_thread(self, lambda: store.disable_user(user.login, not user.disabled), done,
+                  lambda exc: self.notify(write_refusal(exc), severity="error", markup=False), group="disable")
 
     def action_unlock(self) -> None:
         """After too many wrong PINs: let the person sign in again (managers only)."""
@@ -175,7 +189,10 @@ class UsersScreen(ListScreen):
         user = self.selected()
         if user is None or self.refusal("language"):
             return
-        me = self.store.me()
+        store = self.store
+        in_thread(self, store.me, lambda me: self._language_form(user, me), group="open-form", exclusive=True)
+
+    def _language_form(self, user: User, me: User | None) -> None:
         choices = [(language_name(None), "default"), *((language_name(code), code) for code in LANGUAGES)]
         fields = [Field("language", _("Language"), "select", choices, user.language or "default")]
 
@@ -187,7 +204,9 @@ class UsersScreen(ListScreen):
             if result is not None and me is not None and result.login == me.login:
                 from ..app import language_for
 
-                self.app.apply_language(language_for(self.store))  # type: ignore[attr-defined]
+                store = self.store
+                in_thread(self, lambda: language_for(store), self.app.apply_language,  # type: ignore[attr-defined]
+                          group="language")
             self._done(result)
 
         title = _("Language of {name}").format(name=clean(user.name, single_line=True))

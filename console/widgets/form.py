@@ -88,15 +88,20 @@ def show_error(node: DOMNode, name: str, message: str) -> None:
 
 
 def form_footer(save_label: str, back_label: str | None = None) -> list[Widget]:
-    """The general error line and the buttons, named by what they do."""
+    """The general error line, the busy mark (shown while a save waits for
+    the file) and the buttons, named by what they do."""
     return [
         Static("", classes="error", id="e-general"),
+        Static(Content(BUSY_MARK + " " + _("Saving… waiting for the file (keys still work)")), classes="busy", id="busy"),
         Horizontal(
             Button(save_label, variant="primary", id="save", compact=True),
             Button(back_label or _("Back (esc)"), id="cancel", compact=True),
             classes="buttons",
         ),
     ]
+
+
+BUSY_MARK = "⧗"
 
 
 async def run_write(
@@ -181,11 +186,53 @@ class FormModal(ModalScreen[ResultT]):
         Binding("escape", "cancel", N_("Back")),
         Binding("ctrl+s", "submit", N_("Save"), priority=True),
     ]
+    DEFAULT_CSS = """
+    FormModal .busy { display: none; color: $warning; text-style: bold; }
+    FormModal.-saving .busy { display: block; }
+    """
     draft_key: tuple[str, int] | None = None  # (form, ticket id): where its draft is kept
 
     def __init__(self) -> None:
         super().__init__()
         self._initial: Draft | None = None
+        self.saving = False  # a write of this form is on its way to the file
+
+    def save(self, call: Callable[[], Any], done: Callable[[Any], None],
+             show: Callable[[dict[str, str], str], None] | None = None,
+             on_stale: Callable[[StaleTicket], None] | None = None) -> None:
+        """Write in a thread (console/background.py): the form shows the busy
+        mark and keeps answering keys while the write waits for another
+        dispatcher's; a second submit meanwhile is refused, not queued. The
+        outcome lands as with ``run_write``: ``done(result)`` once saved, each
+        refusal beside its field."""
+        if self.still_saving():
+            return
+        self._set_saving(True)
+
+        async def write() -> None:
+            try:
+                ok, result = await run_write(call, show or self.show_errors, on_stale)
+            finally:
+                self._set_saving(False)
+            if ok:
+                done(result)
+
+        self.run_worker(write(), group="save", exit_on_error=True)
+
+    def still_saving(self) -> bool:
+        """A save is on its way: say so (a second submit is refused, not queued)."""
+        if self.saving:
+            self.notify(_("Still saving: the file is busy with another dispatcher's change."),
+                        severity="warning", markup=False)
+        return self.saving
+
+    def _set_saving(self, on: bool) -> None:
+        self.saving = on
+        self.set_class(on, "-saving")
+
+    def show_errors(self, errors: dict[str, str], general: str = "") -> None:
+        """Each refusal beside its field; forms with fields of their own say which."""
+        show_error(self, "general", " ".join([general, *errors.values()]).strip())
 
     @property
     def drafts(self) -> dict[tuple[str, int], Draft]:
@@ -202,7 +249,7 @@ class FormModal(ModalScreen[ResultT]):
     def changed(self) -> bool:
         return self._initial is not None and read_fields(self) != self._initial
 
-    async def action_submit(self) -> None:
+    def action_submit(self) -> None:
         raise NotImplementedError
 
     def finish(self, result: ResultT) -> None:
@@ -212,8 +259,8 @@ class FormModal(ModalScreen[ResultT]):
         self.dismiss(result)
 
     @on(Button.Pressed, "#save")
-    async def _save_pressed(self) -> None:
-        await self.action_submit()
+    def _save_pressed(self) -> None:
+        self.action_submit()
 
     @on(Input.Changed)
     @on(TextArea.Changed)
@@ -227,6 +274,10 @@ class FormModal(ModalScreen[ResultT]):
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
+        if self.saving:  # the write may still land: the form stays until it says how it went
+            self.notify(_("Still saving: the form closes once the file has taken it."),
+                        severity="warning", markup=False)
+            return
         if not self.changed():
             self.dismiss(None)
             return
