@@ -109,7 +109,9 @@ class DispatchApp(OrderedKeys):
             self.apply_language(read[1])
             self.notify(_("Signed in: {name}").format(name=name), markup=False)
 
-        self.push_screen(SignInScreen(can_cancel=not first), signed_in)
+        store = self.store
+        in_thread(self, store.users, lambda people: self.push_screen(SignInScreen(people, can_cancel=not first), signed_in),
+                  group="sign-in", exclusive=True)
 
     def apply_language(self, lang: str | None) -> None:
         """Switch the language while running: every screen's footer (its

@@ -7,6 +7,7 @@ thread; the tour fails naming each place."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+
 import pytest
 from console_helpers import app_for, burst, make_ticket, settle, until
 from test_list_screens import world  # noqa: F401  (the fixture: scores, callbacks, items, complaints)
@@ -216,7 +217,7 @@ async def test_no_store_call_on_the_ui_thread(world: Store, ui_guard: UIThreadGu
     assert not ui_guard.sites, f"store calls on the UI thread:\n{ui_guard.report()}"
 
 
-def test_the_guard_sees_a_call_on_the_ui_thread(store: Store, ui_guard: UIThreadGuard) -> None:
+def test_the_guard_sees_a_call_on_the_ui_thread(store: Store, ui_guard: UIThreadGuard) -> None:  # noqa: F811
     """The watch itself: a call on this (the UI) thread is recorded, one from a worker thread is not."""
     import threading
 
