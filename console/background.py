@@ -14,8 +14,10 @@ waits for it in tests. Harlequin and Posting do their I/O the same way."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Callable
 from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
 from textual.dom import DOMNode
 from textual.worker import Worker
@@ -45,27 +47,42 @@ def write_refusal(exc: BaseException) -> str:
     return _("Not saved: {error}").format(error=clean(f"{type(exc).__name__}: {exc}", single_line=True))
 
 
+# The latest call of each exclusive group, by node: an older one's answer is dropped.
+_latest: WeakKeyDictionary[DOMNode, dict[str, int]] = WeakKeyDictionary()
+_numbers = itertools.count(1)
+
+
 def in_thread(node: DOMNode, call: Callable[[], T], done: Callable[[T], Any] | None = None,
               failed: Callable[[Exception], Any] | None = None, *, group: str = "store",
               exclusive: bool = False) -> Worker[None]:
     """Run ``call`` in a thread; ``done(result)`` or ``failed(error)`` then
     runs on the UI thread, while ``node`` is still mounted. ``exclusive``:
-    a newer call of the same group replaces one still running (its result is
-    dropped), as for a list read again while the user types a filter."""
+    only the newest call of the group is answered (a list read again while
+    the user types a filter); an older one runs to its end in its thread (a
+    thread cannot be stopped) and its answer is dropped."""
+    number = next(_numbers)
+    if exclusive:
+        _latest.setdefault(node, {})[group] = number
+
+    def current() -> bool:
+        return not exclusive or _latest.get(node, {}).get(group) == number
 
     async def run() -> None:
         try:
             result = await asyncio.to_thread(call)
         except Exception as exc:
+            if not current():
+                return
             if failed is not None:
                 failed(exc)
             else:
                 node.notify(one_line(exc), severity="error", markup=False)
             return
-        if done is not None:
+        if done is not None and current():
             done(result)
 
-    return node.run_worker(run(), group=group, exclusive=exclusive, exit_on_error=True)
+    # The function, not a coroutine object: a worker cancelled before it starts leaves nothing unawaited.
+    return node.run_worker(run, group=group, exit_on_error=True)
 
 
 async def read(call: Callable[[], T]) -> T:

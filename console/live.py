@@ -2,7 +2,8 @@
 
 Another dispatcher's commit moves SQLite's ``PRAGMA data_version`` (a
 microsecond read). One worker asks it every ``poll_seconds``; the next ask is
-booked when the last one has finished, so polls never pile up (Dolphie), and
+booked when the last one has finished, so polls never pile up or overlap
+(Dolphie; a refresh asked for while one runs follows it at once), and
 after a failure the wait grows to at most 30 s while the screens say STALE.
 
 What a poll gives the screens:
@@ -55,6 +56,8 @@ class LiveWatcher:
         self._timer: Timer | None = None
         self._failures = 0
         self._forced = True  # a full read asked for (a filter changed, an own write) and not yet made
+        self._running = False  # a poll is on its way: another asked meanwhile follows it at once
+        self._again = False
 
     # ------------------------------------------------------------- control
     def start(self, reader: LiveReader) -> None:
@@ -82,8 +85,12 @@ class LiveWatcher:
     # ---------------------------------------------------------------- poll
     def _poll(self) -> None:
         self._stop_timer()
+        if self._running:  # never two at once: the one running is followed by another
+            self._again = True
+            return
+        self._running, self._again = True, False
         # exit_on_error: a failure to read is caught (STALE); one in showing it is a bug, shown as any other.
-        self.app.run_worker(self._read, thread=True, exclusive=True, group="live", exit_on_error=True)
+        self.app.run_worker(self._read, thread=True, group="live", exit_on_error=True)
 
     def _read(self) -> None:
         store = self.app.store  # type: ignore[attr-defined]
@@ -101,14 +108,23 @@ class LiveWatcher:
         try:
             self.app.call_from_thread(fn, *args)
         except RuntimeError:  # the app has closed meanwhile
-            pass
+            self._running = False
 
     def _gone(self) -> bool:
         """The console is closing: nothing to show a poll on."""
         reader = self.reader
         return self.app._exit or self.app._closing or (reader is not None and not reader.is_attached)  # type: ignore[attr-defined]
 
+    def _finished(self) -> bool:
+        """A poll ended: True if another was asked for meanwhile (and is now started)."""
+        self._running = False
+        if self._again and not self._gone():
+            self._poll()
+            return True
+        return False
+
     def _done(self, version: int, result: Any, store: object) -> None:
+        again = self._finished()
         if store is not self.app.store or self._gone():  # type: ignore[attr-defined]
             return  # read from a file since reopened: the poll on the new one decides
         self._failures = 0
@@ -119,15 +135,18 @@ class LiveWatcher:
                 self.app.permits.forget()  # type: ignore[attr-defined]  # a role or a ticket's team may have changed
             self.version = version
         self._tell_screens()
-        self._book(self.seconds)
+        if not again:
+            self._book(self.seconds)
 
     def _failed(self, error: Exception, store: object) -> None:
+        again = self._finished()
         if store is not self.app.store or self._gone():  # type: ignore[attr-defined]
             return  # the old file's connection, closed by a reopen
         self._failures += 1
         if self.reader is not None:
             self.reader.live_failed(error, store)
-        self._book(min(FAILURE_BACKOFF_MAX, 2.0 * self._failures))
+        if not again:
+            self._book(min(FAILURE_BACKOFF_MAX, 2.0 * self._failures))
 
     def _tell_screens(self) -> None:
         version = self.version
