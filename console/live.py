@@ -113,7 +113,8 @@ class LiveWatcher:
     def _gone(self) -> bool:
         """The console is closing: nothing to show a poll on."""
         reader = self.reader
-        return self.app._exit or self.app._closing or (reader is not None and not reader.is_attached)  # type: ignore[attr-defined]
+        return (not self.app.is_running or self.app._exit or self.app._closing
+                or (reader is not None and not reader.is_attached))
 
     def _finished(self) -> bool:
         """A poll ended: True if another was asked for meanwhile (and is now started)."""
