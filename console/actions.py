@@ -18,11 +18,11 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from store import rules
-from store.errors import StaleTicket
+from store.errors import StaleTicket, StoreError
 from store.models import Ticket
 from store.text import clean
 
-from .background import in_thread, write_refusal
+from .background import in_thread, read, write_refusal
 from .i18n import N_, _
 
 if TYPE_CHECKING:
@@ -242,17 +242,22 @@ class TicketActions(Screen[Any]):
             hint=_("Notes are kept in the ticket's timeline with your name and the time; they cannot be changed."),
         )
 
-    def action_edit(self) -> None:
+    async def action_edit(self) -> None:
         from .screens.edit_ticket import EditTicketScreen
 
         target = self._target("edit")
         if target is None:
             return
         store = self.store
-        in_thread(self, lambda: store.ticket(target.id),
-                  lambda ticket: self.app.push_screen(EditTicketScreen(ticket, on_conflict=self.after_change),
-                                                      lambda r: self._done(r, _("Ticket #{id} updated."))),
-                  group="open-form", exclusive=True)
+        try:
+            # Awaited (a read never waits on another dispatcher's write): keys typed
+            # after 'e' wait for the form and land in it (console/keys.py).
+            ticket = await read(lambda: store.ticket(target.id))
+        except StoreError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.app.push_screen(EditTicketScreen(ticket, on_conflict=self.after_change),
+                             lambda r: self._done(r, _("Ticket #{id} updated.")))
 
     def action_resolve(self) -> None:
         from .screens.form import Field
@@ -267,10 +272,16 @@ class TicketActions(Screen[Any]):
             self.store.resolve, _("Ticket #{id} resolved."), _("Resolve (ctrl+s)"),
         )
 
-    def action_close_ticket(self) -> None:
+    async def action_close_ticket(self) -> None:
         store = self.store
-        # The form names the currency (a setting): read with the file, not on the UI thread.
-        in_thread(self, lambda: store.currency, self._close_form, group="open-form", exclusive=True)
+        # The form names the currency (a setting): read in a thread, awaited so that
+        # keys typed after 'c' land in the form.
+        try:
+            currency = await read(lambda: store.currency)
+        except StoreError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self._close_form(currency)
 
     def _close_form(self, currency: str) -> None:
         from .screens.form import Field

@@ -89,9 +89,9 @@ class DispatchApp(OrderedKeys):
         self.push_screen(MainScreen())
         self.sign_in = sign_in and not store.file_read_only
         if self.sign_in:
-            self.action_switch_user(first=True)
+            await self.action_switch_user(first=True)
 
-    def action_switch_user(self, first: bool = False) -> None:
+    async def action_switch_user(self, first: bool = False) -> None:
         """A shared desk: whoever signs in makes the writes from now on."""
         from .screens.sign_in import SignInScreen
 
@@ -110,8 +110,9 @@ class DispatchApp(OrderedKeys):
             self.notify(_("Signed in: {name}").format(name=name), markup=False)
 
         store = self.store
-        in_thread(self, store.users, lambda people: self.push_screen(SignInScreen(people, can_cancel=not first), signed_in),
-                  group="sign-in", exclusive=True)
+        # Awaited (a read): a PIN typed at once waits for the dialog (console/keys.py).
+        people = await read(store.users)
+        self.push_screen(SignInScreen(people, can_cancel=not first), signed_in)
 
     def apply_language(self, lang: str | None) -> None:
         """Switch the language while running: every screen's footer (its

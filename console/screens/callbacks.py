@@ -33,7 +33,7 @@ from store.evaluations import (
 from store.models import Ticket
 from store.text import clean
 
-from ..background import in_thread
+from ..background import in_thread, read
 from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
 from ..widgets.lists import ListTable
@@ -172,12 +172,12 @@ class CallbacksScreen(ListScreen):
     def on_data_table_row_highlighted(self) -> None:
         self._show_record()
 
-    def on_data_table_row_selected(self) -> None:  # the table takes enter itself
+    async def on_data_table_row_selected(self) -> None:  # the table takes enter itself
         why = self.refusal("log")
         if why:
             self.notify(why, severity="warning", markup=False)
             return
-        self.action_log()
+        await self.action_log()
 
     def _current(self) -> int | None:
         row = self.query_one(DataTable).cursor_row
@@ -221,7 +221,7 @@ class CallbacksScreen(ListScreen):
         box.update(Content("\n".join(lines)))
 
     # ------------------------------------------------------------ actions
-    def action_log(self) -> None:
+    async def action_log(self) -> None:
         i = self._current()
         if i is None or self.refusal("log") is not None:
             return
@@ -231,9 +231,10 @@ class CallbacksScreen(ListScreen):
         from .callback_log import CallbackLogScreen
 
         call, store = self.calls[i], self.store
-        in_thread(self, lambda: ({r: store.points(r) for r in RATINGS}, store.team_foreman_name(call.team_id)),
-                  lambda read: self.app.push_screen(CallbackLogScreen(call, read[1], read[0]), self._logged),
-                  group="open-form", exclusive=True)
+        # Awaited (a read): keys typed after 'l' wait for the dialog and land in it.
+        points, foreman = await read(lambda: ({r: store.points(r) for r in RATINGS},
+                                              store.team_foreman_name(call.team_id)))
+        self.app.push_screen(CallbackLogScreen(call, foreman, points), self._logged)
 
     def _logged(self, saved: Callback | None) -> None:
         if saved is None:

@@ -16,7 +16,7 @@ from textual.widgets import Input, Select, Static, TextArea
 
 from store.errors import StaleTicket
 
-from ..background import in_thread, one_line
+from ..background import in_thread, one_line, read
 from ..i18n import _
 from ..settings import apply_blink
 from ..widgets.form import FormModal, field_row, form_footer, show_error
@@ -107,21 +107,23 @@ class ActionForm(FormModal[Any]):
         show_error(self, "general", " ".join([general, *extra]).strip())
 
     @on(Input.Submitted)
-    def _enter(self) -> None:
-        self.action_submit()
+    async def _enter(self) -> None:
+        await self.run_action("submit")
 
-    def action_submit(self) -> None:
+    async def action_submit(self) -> None:  # type: ignore[override]
         if self.still_saving():
             return
         values = self.values()
-        if self.confirm is None:
+        confirm = self.confirm
+        if confirm is None:
             self._save(values)
             return
-        confirm = self.confirm
-        in_thread(self, lambda: confirm(values), lambda question: self._confirmed(question, values),
-                  lambda exc: show_error(self, "general", one_line(exc)), group="confirm", exclusive=True)
-
-    def _confirmed(self, question: str | None, values: dict[str, Any]) -> None:
+        # A read (a setting), awaited: a 'y' typed right after ctrl+s answers the question.
+        try:
+            question = await read(lambda: confirm(values))
+        except Exception as exc:
+            show_error(self, "general", one_line(exc))
+            return
         if not question:
             self._save(values)
             return

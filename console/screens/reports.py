@@ -34,7 +34,7 @@ from store.repo.reports import ReportCancelled
 from store.scoring import show
 from store.text import clean
 
-from ..background import in_thread, read
+from ..background import read
 from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
 from ..widgets.lists import ListTable
@@ -354,14 +354,11 @@ class ReportsScreen(Screen[None]):
         self.period = {"month": Period.month, "week": Period.week, "day": Period.day}[kind](anchor)
         self.load()
 
-    def action_scope(self) -> None:
+    async def action_scope(self) -> None:
         kind = SCOPE_KINDS[(SCOPE_KINDS.index(self.scope.kind) + 1) % len(SCOPE_KINDS)]
         store = self.store
-        in_thread(self, lambda: store.scope_choices(kind), lambda values: self._scoped(kind, values),
-                  group="scope", exclusive=True)
-
-    def _scoped(self, kind: str, values: Any) -> None:
-        self.scope_values = values
+        # Awaited (a read): an 'n' typed right after 's' moves in the new scope.
+        self.scope_values = await read(lambda: store.scope_choices(kind))
         if kind != "center" and not self.scope_values:
             self.notify(_("No {kind} to choose").format(kind=scope_word(kind)), markup=False)
             return

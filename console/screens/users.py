@@ -19,7 +19,7 @@ from store.i18n import LANGUAGES, language_name
 from store.models import User
 from store.text import clean
 
-from ..background import in_thread, write_refusal
+from ..background import in_thread, read, write_refusal
 from ..i18n import N_, _
 from ..widgets.footer import Footer
 from ..widgets.lists import ListTable
@@ -96,20 +96,19 @@ class UsersScreen(ListScreen):
         row = table.cursor_row
         return self.people[row] if self.people and 0 <= row < len(self.people) else None
 
-    def _with_teams(self, open_form: Callable[[list[tuple[str, Any]]], None]) -> None:
-        """Read the teams in a thread, then open the form that offers them."""
+    async def _with_teams(self, open_form: Callable[[list[tuple[str, Any]]], None]) -> None:
+        """Read the teams in a thread (awaited: keys typed meanwhile land in the form), then open the form."""
         store = self.store
-        in_thread(self, lambda: [(clean(t.name, single_line=True), t.id) for t in store.teams()], open_form,
-                  group="open-form", exclusive=True)
+        open_form(await read(lambda: [(clean(t.name, single_line=True), t.id) for t in store.teams()]))
 
     def _done(self, result: Any) -> None:
         if result is not None:
             self.notify(_("Saved."), markup=False)
             self.reload()
 
-    def action_add(self) -> None:
+    async def action_add(self) -> None:
         if not self.refusal("add"):
-            self._with_teams(self._add_form)
+            await self._with_teams(self._add_form)
 
     def _add_form(self, teams: list[tuple[str, Any]]) -> None:
         fields = [
@@ -125,10 +124,10 @@ class UsersScreen(ListScreen):
         self.app.push_screen(ActionForm(_("Add a user"), fields, submit, 0,
                                         hint=_("Set a PIN for sign-in with 'dispatch user pin LOGIN'.")), self._done)
 
-    def action_role(self) -> None:
+    async def action_role(self) -> None:
         user = self.selected()
         if user is not None and not self.refusal("role"):
-            self._with_teams(lambda teams: self._role_form(user, teams))
+            await self._with_teams(lambda teams: self._role_form(user, teams))
 
     def _role_form(self, user: User, teams: list[tuple[str, Any]]) -> None:
         fields = [
@@ -184,13 +183,13 @@ class UsersScreen(ListScreen):
                     markup=False)
         self.reload()
 
-    def action_language(self) -> None:
+    async def action_language(self) -> None:
         """Everyone may set their own language here; a manager anyone's."""
         user = self.selected()
         if user is None or self.refusal("language"):
             return
         store = self.store
-        in_thread(self, store.me, lambda me: self._language_form(user, me), group="open-form", exclusive=True)
+        self._language_form(user, await read(store.me))
 
     def _language_form(self, user: User, me: User | None) -> None:
         choices = [(language_name(None), "default"), *((language_name(code), code) for code in LANGUAGES)]

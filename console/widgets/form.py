@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from textual import on
@@ -249,7 +249,7 @@ class FormModal(ModalScreen[ResultT]):
     def changed(self) -> bool:
         return self._initial is not None and read_fields(self) != self._initial
 
-    def action_submit(self) -> None:
+    def action_submit(self) -> Awaitable[None] | None:
         raise NotImplementedError
 
     def finish(self, result: ResultT) -> None:
@@ -259,8 +259,8 @@ class FormModal(ModalScreen[ResultT]):
         self.dismiss(result)
 
     @on(Button.Pressed, "#save")
-    def _save_pressed(self) -> None:
-        self.action_submit()
+    async def _save_pressed(self) -> None:
+        await self.run_action("submit")  # a form's submit may be async (a question read first)
 
     @on(Input.Changed)
     @on(TextArea.Changed)
