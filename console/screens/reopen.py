@@ -33,10 +33,13 @@ class ReopenFile(Screen[Any]):
         """Open the path afresh (off the UI thread: a locked file waits), then
         switch to it; if the path is gone or unusable, say so and keep the old one."""
         old = self.app.store  # type: ignore[attr-defined]
+        new = None
         try:
             new = old.reopen()
             front = self.app.read_front(new)  # type: ignore[attr-defined]
-        except Exception as exc:  # gone, locked, not a database: say so, keep showing the old data
+        except Exception as exc:
+            if new is not None:  # opened, but its settings could not be read: not switched to
+                new.close_db()  # gone, locked, not a database: say so, keep showing the old data
             message = str(exc) if isinstance(exc, DatabaseFileError) else _("Could not reopen {path}: {error}").format(
                 path=old.path, error=exc)
             self.app.call_from_thread(self.notify, clean(message, single_line=True), severity="error",
