@@ -19,7 +19,8 @@ from textual.screen import Screen
 
 from store import rules
 from store.errors import StaleTicket, StoreError
-from store.models import Ticket
+from store.limits import FEE_MAX_CHARS, NOTE_MAX, STATED_TIME_MAX, max_length
+from store.models import CancelInput, CloseInput, PauseInput, ResolveInput, RespondInput, Ticket
 from store.text import clean
 
 from .background import in_thread, read, write_refusal
@@ -59,7 +60,8 @@ def time_field() -> Field:
     """When the step happened, if phoned in late; blank is now."""
     from .screens.form import Field
 
-    return Field("at", _("Time (optional)"), placeholder=_("now; or e.g. 14:05 or 11-25 14:05, site time"))
+    return Field("at", _("Time (optional)"), placeholder=_("now; or 14:05, yesterday 21:00, 11-25 14:05 (site time)"),
+                 max_length=STATED_TIME_MAX, stated_time=True)
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,10 @@ class TicketActions(Screen[Any]):
 
         self._form(
             "respond", _("First response for #{id}"),
-            [Field("note", _("What was confirmed with the reporter (optional)")), time_field()],
+            # Labels fit their column (22 cells after the marks) in both languages:
+            # what a field wants is said in its placeholder.
+            [Field("note", _("Confirmed (optional)"), placeholder=_("what was confirmed with the reporter"),
+                   max_length=max_length(RespondInput, "note")), time_field()],
             self.store.respond, _("First response logged on #{id}."), _("Log response (ctrl+s)"),
             hint=_("The reporter was contacted and the fault confirmed."),
         )
@@ -198,7 +203,7 @@ class TicketActions(Screen[Any]):
             "hold", _("Put #{id} on hold"),
             [Field("reason", _("Waiting on"), "select",
                    [(_("customer"), "customer"), (_("parts"), "parts")], "customer"),
-             Field("note", _("Note (optional)")), time_field()],
+             Field("note", _("Note (optional)"), max_length=max_length(PauseInput, "note")), time_field()],
             self.store.pause, _("Ticket #{id} is waiting; its SLA clock is stopped."), _("Put on hold (ctrl+s)"),
         )
 
@@ -237,7 +242,7 @@ class TicketActions(Screen[Any]):
             return store.ticket(tid)
 
         self._form(
-            "note", _("Work note on #{id}"), [Field("text", _("Note"), "text")],
+            "note", _("Work note on #{id}"), [Field("text", _("Note"), "text", max_length=NOTE_MAX)],
             add, _("Note added to #{id}."), _("Add note (ctrl+s)"),
             hint=_("Notes are kept in the ticket's timeline with your name and the time; they cannot be changed."),
         )
@@ -265,10 +270,12 @@ class TicketActions(Screen[Any]):
         self._form(
             "resolve", _("Resolve #{id}: repair record"),
             # The symptom starts as the reported fault: usually what the technician saw too.
-            lambda t: [Field("symptom", _("Symptom (fault seen)"), "text", value=t.fault),
-                       Field("cause", _("Cause"), "text"),
-                       Field("action", _("Action taken"), "text"),
-                       Field("parts", _("Parts used (write 'none' if none)")), time_field()],
+            lambda t: [Field("symptom", _("Symptom (fault seen)"), "text", value=t.fault,
+                             max_length=max_length(ResolveInput, "symptom")),
+                       Field("cause", _("Cause"), "text", max_length=max_length(ResolveInput, "cause")),
+                       Field("action", _("Action taken"), "text", max_length=max_length(ResolveInput, "action")),
+                       Field("parts", _("Parts used"), placeholder=_("write 'none' if none"),
+                             max_length=max_length(ResolveInput, "parts")), time_field()],
             self.store.resolve, _("Ticket #{id} resolved."), _("Resolve (ctrl+s)"),
         )
 
@@ -298,9 +305,10 @@ class TicketActions(Screen[Any]):
         self._form(
             "close", _("Close #{id}: customer sign-off"),
             # The reporter usually signs off: prefilled, and editable.
-            lambda t: [Field("signoff", _("Signed off by"), value=t.reporter),
+            lambda t: [Field("signoff", _("Signed off by"), value=t.reporter,
+                             max_length=max_length(CloseInput, "signoff")),
                        Field("fee", _("Fee in {currency} (optional)").format(currency=currency),
-                             placeholder=_("e.g. 1,200.50"))],
+                             placeholder=_("e.g. 1,200.50"), max_length=FEE_MAX_CHARS)],
             store.close, _("Ticket #{id} closed."), _("Close ticket (ctrl+s)"), confirm=big_fee,
         )
 
@@ -312,7 +320,7 @@ class TicketActions(Screen[Any]):
             "cancel", _("Cancel #{id}") + (
                 f" — {clean(target.site, single_line=True)}: {clean(target.fault, single_line=True)[:60]}"
                 if target else ""),
-            [Field("reason", _("Reason"))],
+            [Field("reason", _("Reason"), max_length=max_length(CancelInput, "reason"))],
             self.store.cancel, _("Ticket #{id} cancelled."), _("Cancel ticket (ctrl+s)"),
             hint=_("The ticket leaves the queue; its history is kept."),
         )

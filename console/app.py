@@ -60,8 +60,8 @@ class DispatchApp(OrderedKeys):
         self.tz = store.timezone
         self.center = store.setting("center_name", "Repair Center")
         self.permits = Permits(store, self)  # what the acting user may do, asked of the store
-        # What was typed in forms closed without saving, by (form, ticket id): kept for this session.
-        self.drafts: dict[tuple[str, int], dict[str, object]] = {}
+        # What was typed in forms closed without saving, by (person, (form, record)): kept for this session.
+        self.drafts: dict[tuple[str, object], dict[str, object]] = {}
 
     @staticmethod
     def read_front(store: Store) -> tuple[str, str]:

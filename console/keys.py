@@ -15,11 +15,15 @@ mounted and focused its first field), and only then forwards the next one.
 from __future__ import annotations
 
 import asyncio
+import sys
+import unicodedata
 from collections import deque
 
 from textual import events
 from textual.app import App
 from textual.message_pump import MessagePump
+from textual.widget import Widget
+from textual.widgets import Input
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 # While the terminal is too small nothing acts on the hidden screen but these.
@@ -61,12 +65,41 @@ class OrderedKeys(App[None]):
                 if self.too_small:
                     self.exit()
                     continue
-                await super().on_event(event)
+                for forward in self._text_run(event):
+                    await super().on_event(forward)
                 await self._settle()
         except Exception as exc:  # the same as an error in a handler: Textual shows it and exits
             self._handle_exception(exc)
         finally:
             self._input_task = None
+
+    def _text_run(self, first: events.Event) -> list[events.Event]:
+        """What to hand on before settling: the event, or a run of characters
+        typed into a text field together with it.
+
+        A character typed into a field stays in that field: it moves no focus
+        and opens no screen, so there is nothing to wait for between two of
+        them. Settling after each one let the screen lay itself out and
+        repaint once per character (tens of milliseconds each): a long burst
+        kept the console deaf for minutes. An Input still takes them one by
+        one (its own rules, such as digits only, apply to each); a text box
+        takes the run as one insertion, which is what typing it does, since
+        Textual's TextArea re-wraps the whole line on every edit."""
+        target = self.focused
+        box = _is_text_box(target)
+        if not types_text(first) or not (box or isinstance(target, Input)) or getattr(target, "read_only", False):
+            return [first]  # (a read-only box does not take the character: a binding may)
+        run = [first]
+        while self._pending_input and types_text(self._pending_input[0]):
+            run.append(self._pending_input.popleft())
+        if box and len(run) > 1:
+            return [events.Paste("".join(key.character or "" for key in run))]  # type: ignore[attr-defined]
+        # Textual's fields take only what str.isprintable() accepts: a joiner
+        # or an ideographic space typed as a key would be dropped. As a
+        # paste of that one character it goes in through the field's own
+        # rules (limit, digits only) like any other character.
+        return [key if key.is_printable else events.Paste(key.character or "")  # type: ignore[attr-defined]
+                for key in run]
 
     async def _settle(self) -> None:
         """Wait until the screen has processed everything the last key caused."""
@@ -93,3 +126,25 @@ class OrderedKeys(App[None]):
             finally:
                 for _node, task in waiting:
                     task.cancel()
+
+
+def types_text(event: events.Event) -> bool:
+    """A key that types one character (not enter, tab or a control key).
+
+    Text is more than what Python calls printable: format characters (the
+    zero-width joiner inside "👩\u200d👩\u200d👧", direction marks), spaces
+    other than ' ' (U+3000, the ideographic space of Chinese input; U+00A0)
+    and characters newer than this Python's Unicode tables are typed too, and
+    are stored as typed (they are cleaned only for display: store/text.py).
+    Controls (escape, tab, enter, ctrl+…) are not text."""
+    if not isinstance(event, events.Key) or len(event.character or "") != 1:
+        return False
+    return event.is_printable or unicodedata.category(event.character or "") not in ("Cc", "Cs")
+
+
+def _is_text_box(widget: Widget | None) -> bool:
+    """A TextArea, without importing it: the console opens without loading the
+    forms' widgets (tests/test_lazy_console.py), and none can have the focus
+    before its module is loaded."""
+    module = sys.modules.get("textual.widgets._text_area")
+    return module is not None and isinstance(widget, module.TextArea)

@@ -25,11 +25,11 @@ from .db import SQLITE_MAGIC, connect_look, explain
 from .errors import DatabaseFileError
 from .files import FILE_MODE, cannot_write, create_private
 from .i18n import _
+from .migrations import NAMES, SCHEMA_VERSION
 from .repo.audit import AuditReport, Progress, verify_connection
-from .schema import MIGRATIONS, SCHEMA_VERSION
 
 # The schema step from which events carry hashes: older files are checked for integrity only.
-CHAIN_SINCE = next(i for i, (name, _step) in enumerate(MIGRATIONS, start=1) if name.endswith("_audit_chain"))
+CHAIN_SINCE = NAMES.index("0008_audit_chain") + 1
 
 
 @dataclass
@@ -38,8 +38,13 @@ class FileReport:
     size: int = 0
     schema: int = 0
     tickets: int = 0
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # not a sound copy of a Dispatch Console file
     audit: AuditReport | None = None
+    # What ``dispatch check`` finds in the history (a row edited around the
+    # app, events cut): a faithful copy carries them as the file does. They
+    # never stop a backup (a hand edit would stop every backup after it),
+    # and a restore takes such a file only when told to.
+    history: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -128,7 +133,7 @@ def verify_file(path: Path, progress: Progress | None = None, anchors: Sequence[
         report.tickets = conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
         if report.schema >= CHAIN_SINCE:
             report.audit = verify_connection(conn, progress, anchors)
-            report.problems += report.audit.problems
+            report.history = list(report.audit.problems)
     except sqlite3.DatabaseError as exc:
         report.problems.append(str(explain(path, exc)))
     finally:
@@ -166,7 +171,7 @@ def backup(source: sqlite3.Connection, dest: Path, progress: Progress | None = N
 
 
 def restore(src: Path, target: Path, progress: Progress | None = None, heads: Path | None = None,
-            at: str = "") -> FileReport:
+            at: str = "", despite_history: bool = False) -> FileReport:
     """Put the backup ``src`` in place of ``target``, checked first: a bad
     backup leaves ``target`` exactly as it was. ``heads``: a heads log that
     records the restore (the heads after it are void: the history goes back)."""
@@ -183,9 +188,9 @@ def restore(src: Path, target: Path, progress: Progress | None = None, heads: Pa
         except sqlite3.Error as exc:
             raise DatabaseFileError(_("{path} cannot be restored: {e}").format(path=src, e=explain(src, exc))) from None
         report = verify_file(staging, progress)
-        if not report.ok:
+        if not report.ok or (report.history and not despite_history):
             raise DatabaseFileError(_("{src} failed its check, {target} left as it was: {p}").format(
-                src=src, target=target, p=report.problems[0]))
+                src=src, target=target, p=(report.problems or report.history)[0]))
         if target.exists():
             _replace_in_use(staging, target)
         else:

@@ -15,7 +15,7 @@ import pwd
 import queue
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -71,6 +71,10 @@ def append_events(conn: sqlite3.Connection, events: list[dict[str, Any]]) -> Non
 
 
 class StoreBase:
+    # Does the work the migrations leave to today's rules (store/upgrade.py),
+    # on opening: set by the Store front, which stands above the rules it uses.
+    finish_upgrade: Callable[[sqlite3.Connection], None] | None = None
+
     def __init__(
         self,
         path: str | Path,
@@ -119,7 +123,7 @@ class StoreBase:
         # ``repair``: 'dispatch set' opens a file whose settings are damaged
         # to mend one (it checks the new value itself); nothing else may.
         self.conn = open_database(self.path, create=create, busy_timeout_ms=busy_timeout_ms, read_only=read_only,
-                                  vet=None if repair else vet)
+                                  vet=None if repair else vet, finish=self.finish_upgrade)
         self._sync = WalSync(self.path)
         self._turns = Turns(self.path, busy_timeout_ms)
         # Opened so that nothing can be written: asked for, or a file we may not write.

@@ -4,6 +4,8 @@ Pure functions on epoch floats (the queue's 1-second tick is the hot path)."""
 
 from __future__ import annotations
 
+from math import ceil
+
 from .i18n import _, pgettext
 from .models import QueueRow
 from .sla import ClockStatus, SlaState, state_of
@@ -52,10 +54,11 @@ def duration(seconds: float) -> str:
 def overdue(seconds: float) -> str:
     """Time past a deadline: minutes at most, since seconds no longer matter
     (and a screen of breached rows then repaints once a minute, not each second)."""
-    s = int(seconds)
-    if s >= 3600:
-        return "+" + duration(s)
-    return f"+{-(-s // 60)}m"  # started minutes: 1 s late is "+1m"
+    if seconds >= 3600:
+        return "+" + duration(seconds)
+    # Started minutes: 1 s late is "+1m", and so is a fraction of a second
+    # (the console's clock has microseconds; whole seconds first read "+0m").
+    return f"+{ceil(seconds / 60)}m"
 
 
 def _cell(mark: str, seconds: float) -> str:

@@ -1,4 +1,6 @@
-"""Opening the one SQLite file: pragmas, sanity checks, migrations.
+"""Opening the one SQLite file: pragmas, sanity checks, migrations (the
+runner's steps are store/migrations/; what they leave to today's rules is
+done by the ``finish`` the store passes in, store/upgrade.py).
 
 Every failure a user can cause (missing, unreadable, read-only, locked,
 corrupt, not SQLite, newer schema) becomes one DatabaseFileError line.
@@ -11,6 +13,7 @@ import shutil
 import sqlite3
 import stat
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +21,8 @@ from .durable import WalSync
 from .errors import DatabaseFileError
 from .files import create_private
 from .i18n import _
-from .schema import SCHEMA_VERSION
+from .migrations import SCHEMA_VERSION, NewerFile, newer, unfinished
+from .migrations import migrate as run_steps
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -224,30 +228,52 @@ def connect_look(path: Path, busy_timeout_ms: int = 5000) -> sqlite3.Connection:
     return connect_readonly(path, busy_timeout_ms)
 
 
-def _look(path: Path, busy_timeout_ms: int) -> tuple[int, set[str]]:
-    """user_version and tables, read without changing a byte or leaving a
-    file beside it: a file we go on to refuse (foreign, newer, corrupt) is
-    left exactly as it was."""
+@dataclass
+class _Seen:
+    version: int = 0
+    tables: set[str] = field(default_factory=set)
+    newer: NewerFile | None = None  # a newer dispatch upgraded it
+    unfinished: bool = False  # the migrations left work for today's rules (store/upgrade.py)
+
+
+def _look(path: Path, busy_timeout_ms: int) -> _Seen:
+    """user_version, tables and the migrations log, read without changing a
+    byte or leaving a file beside it: a file we go on to refuse (foreign,
+    newer, corrupt) is left exactly as it was."""
     if not path.exists() or path.stat().st_size == 0:
-        return 0, set()
+        return _Seen()
     conn = connect_look(path, busy_timeout_ms)
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        return version, tables
+        if version == 0:
+            return _Seen(version, tables)
+        return _Seen(version, tables, newer(conn), bool(unfinished(conn)))
     finally:
         conn.close()
 
 
+def _newer_error(path: Path, problem: NewerFile) -> DatabaseFileError:
+    found = f"{problem.version} ({', '.join(problem.unknown)})" if problem.unknown else problem.version
+    return DatabaseFileError(
+        _("{path} has schema version {found}, newer than this dispatch knows ({known}); upgrade dispatch").format(
+            path=path, found=found, known=SCHEMA_VERSION
+        )
+    )
+
+
 def open_database(path: Path, *, create: bool = False, busy_timeout_ms: int = 5000,
-                  read_only: bool = False, vet: Callable[[sqlite3.Connection], None] | None = None) -> sqlite3.Connection:
+                  read_only: bool = False, vet: Callable[[sqlite3.Connection], None] | None = None,
+                  finish: Callable[[sqlite3.Connection], None] | None = None) -> sqlite3.Connection:
     """Open (and with ``create``, initialise) the database, upgrading old
     schemas. Never takes the write lock unless it migrates, so opening works
     during another process's long write; ``read_only`` (or a file we may not
     write) opens it so that nothing can be written. ``vet`` looks at a file of
     the current schema through the look connection, before anything that may
     write is opened (a write connection turns a file into WAL mode), and may
-    raise DatabaseFileError to refuse it."""
+    raise DatabaseFileError to refuse it. ``finish`` does, on the write
+    connection, the work the migrations left to today's rules (store/upgrade.py):
+    after they run, and on a file an earlier opening left it unfinished in."""
     path = Path(path)
     _precheck(path, create)
     if create and not path.exists():
@@ -256,13 +282,10 @@ def open_database(path: Path, *, create: bool = False, busy_timeout_ms: int = 50
     read_only = read_only or not may_write
     conn: sqlite3.Connection | None = None
     try:
-        version, tables = _look(path, busy_timeout_ms)
-        if version > SCHEMA_VERSION:
-            raise DatabaseFileError(
-                _("{path} has schema version {found}, newer than this dispatch knows ({known}); upgrade dispatch").format(
-                    path=path, found=version, known=SCHEMA_VERSION
-                )
-            )
+        seen = _look(path, busy_timeout_ms)
+        version, tables = seen.version, seen.tables
+        if seen.newer is not None:
+            raise _newer_error(path, seen.newer)
         if version == 0 and tables:
             raise DatabaseFileError(
                 _("{path} is an SQLite file but not a Dispatch Console database").format(path=path)
@@ -277,13 +300,21 @@ def open_database(path: Path, *, create: bool = False, busy_timeout_ms: int = 50
                 vet(look)
             finally:
                 look.close()
-        if version < SCHEMA_VERSION:
+        if version < SCHEMA_VERSION or (seen.unfinished and finish is not None):
             if not may_write:
                 raise DatabaseFileError(_(
                     "{path} needs an upgrade to schema {known}, which needs write access; open it once with write access"
                 ).format(path=path, known=SCHEMA_VERSION))
             conn = connect(path, busy_timeout_ms)
-            migrate(conn)  # the one time opening takes the write lock
+            migrate(conn, path)  # the one time opening takes the write lock
+            if finish is not None:
+                try:
+                    finish(conn)
+                except ValueError:
+                    # A damaged calendar or policy: no rule can be applied. The
+                    # store names the setting next (it checks an upgraded file's
+                    # settings); the work waits, recorded, until it is mended.
+                    pass
             if not read_only:
                 return conn
             conn.close()
@@ -299,33 +330,16 @@ def open_database(path: Path, *, create: bool = False, busy_timeout_ms: int = 50
         raise explain(path, exc) from None
 
 
-def migrate(conn: sqlite3.Connection) -> None:
-    from .schema import MIGRATIONS
-
-    db = wrap(conn)
-    conn.execute("BEGIN IMMEDIATE")
+def migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Run the steps the file lacks (store/migrations/), then put the upgrade on disk as any write."""
     try:
-        # Re-read under the write lock: another process may have migrated.
-        current = conn.execute("PRAGMA user_version").fetchone()[0]
-        conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-        # Steps that ran before the log existed are recorded without a time.
-        conn.executemany("INSERT OR IGNORE INTO migrations (name, applied_at) VALUES (?, NULL)",
-                         [(name,) for name, _step in MIGRATIONS[:current]])
-        for number, (name, step) in enumerate(MIGRATIONS[current:], start=current + 1):
-            step(db)
-            conn.execute("INSERT OR REPLACE INTO migrations (name, applied_at) VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
-                         (name,))
-            conn.execute(f"PRAGMA user_version = {number}")
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
+        run_steps(conn)
+    except NewerFile as problem:  # a newer dispatch upgraded it since we looked
+        raise _newer_error(path, problem) from None
     try:  # the upgrade on disk, as any write (store/durable.py)
-        WalSync(Path(conn.execute("PRAGMA database_list").fetchone()[2]))()
+        WalSync(path)()
     except OSError as exc:
-        raise DatabaseFileError(_("{path} cannot be created ({e})").format(
-            path=conn.execute("PRAGMA database_list").fetchone()[2], e=exc.strerror or exc)) from None
+        raise DatabaseFileError(_("{path} cannot be created ({e})").format(path=path, e=exc.strerror or exc)) from None
 
 
 def quick_check(conn: sqlite3.Connection) -> list[str]:

@@ -190,6 +190,17 @@ class TeamInput(Input):
     _required = field_validator("name")(_nonblank)
 
 
+# Skills are written with commas ("atm, cash") wherever they are shown; typed,
+# imported or given on the command line, any of these separate them too.
+SKILL_SEPARATORS = re.compile(r"[,;|，；、]")
+SKILLS_SEPARATOR = ", "
+
+
+def split_skills(text: str) -> list[str]:
+    """The skills in a text as typed: "atm, cash", "atm;cash", "atm、cash"."""
+    return [s.strip() for s in SKILL_SEPARATORS.split(text) if s.strip()]
+
+
 class TechnicianInput(Input):
     name: str = Field(max_length=PERSON_MAX)
     team_id: int
@@ -209,8 +220,8 @@ class TechnicianInput(Input):
     @field_validator("skills", mode="before")
     @classmethod
     def _skills(cls, value: Any) -> Any:
-        if isinstance(value, str):  # "atm;cash" or "atm|cash", as typed or in a CSV cell
-            value = [s for s in re.split(r"[;|,]", value)]
+        if isinstance(value, str):  # "atm, cash" or "atm;cash", as typed or in a CSV cell
+            value = split_skills(value)
         if not isinstance(value, list | tuple):
             return value
         skills = [str(s).strip().lower() for s in value if str(s).strip()]

@@ -148,14 +148,16 @@ def find_repeat(
 ) -> int | None:
     """Second repair (二次报修): the same equipment fails again within
     ``window_days`` of an earlier repair being resolved. ``earlier`` holds
-    (ticket id, resolved_at) of that equipment's tickets; returns the most
-    recently resolved match."""
+    (ticket id, resolved_at) of that equipment's tickets, in any order; returns
+    the most recently resolved match, and of several resolved at the same
+    instant the highest ticket number (the one logged last), so the link never
+    depends on the order the rows come in."""
     best: tuple[DateTime, int] | None = None
     horizon = reported_at.subtract(days=window_days)
     for ticket_id, resolved_at in earlier:
         if resolved_at is None or not (horizon <= resolved_at <= reported_at):
             continue
-        if best is None or resolved_at > best[0]:
+        if best is None or (resolved_at, ticket_id) > best:
             best = (resolved_at, ticket_id)
     return best[1] if best else None
 

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 import pendulum
 from pendulum import DateTime
 
+from .i18n import _
+
 ClockName = Literal["response", "onsite", "resolve"]
 CLOCKS: tuple[ClockName, ...] = ("response", "onsite", "resolve")
 SlaState = Literal["ok", "at_risk", "breached"]
@@ -148,22 +150,38 @@ class WorkingHours:
     def _zone(self) -> ZoneInfo:
         return ZoneInfo(self.tz)  # (zoneinfo caches zones by name)
 
-    def _at(self, day: date, minute: int) -> int:
-        """Microseconds since the epoch of a local wall time (fold=0, see above)."""
+    def _local(self, day: date, minute: int) -> datetime:
+        """A local wall time (fold=0, see above); minute 1440 is the next midnight."""
         if minute >= 1440:
             day, minute = day + timedelta(days=1), minute - 1440
-        return _micros(datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=self._zone))
+        return datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=self._zone)
+
+    def _at(self, day: date, minute: int) -> int:
+        """Microseconds since the epoch of a local wall time."""
+        return _micros(self._local(day, minute))
+
+    def _skipped(self, day: date, minute: int) -> bool:
+        """Whether the spring change skips this local wall time (it does not
+        exist: the offset after the change is larger than the one before)."""
+        t = self._local(day, minute)
+        return t.utcoffset() < t.replace(fold=1).utcoffset()  # type: ignore[operator]
 
     def is_holiday(self, day: date) -> bool:
         return any(h.covers(day) for h in self.holidays)
 
     def _spans(self, day: date) -> list[tuple[int, int]]:
-        """The windows of the periods that open on ``day``."""
+        """The windows of the periods that open on ``day``. A period wholly
+        inside the skipped hour has none that night (docs/rules.md "Calendar"):
+        its two ends, each read with the offset before the change, would make
+        working time of an hour the wall clock never shows."""
         if self.is_holiday(day):
             return []
-        nxt = day + timedelta(days=1)
-        return [(self._at(day, p.opens), self._at(nxt if p.overnight else day, p.closes))
-                for p in self.week[day.weekday()]]
+        out = []
+        for p in self.week[day.weekday()]:
+            close_day = day + timedelta(days=1) if p.overnight else day
+            if not (self._skipped(day, p.opens) and self._skipped(close_day, p.closes)):
+                out.append((self._at(day, p.opens), self._at(close_day, p.closes)))
+        return out
 
     def _segments(self, ordinal: int) -> tuple[tuple[int, int], ...]:
         """Working time between this local day's midnight and the next, in
@@ -209,7 +227,7 @@ class WorkingHours:
 
     def add(self, start: DateTime, seconds: float) -> DateTime:
         if not any(self.week):
-            raise ValueError("a business-hours calendar needs at least one working day")
+            raise ValueError(_("a business-hours calendar needs at least one working day"))
         t, left = _micros(start), round(seconds * 1_000_000)
         if left < 0:
             return self._back(t, -left)
@@ -221,7 +239,7 @@ class WorkingHours:
                     if left <= hi - begin:  # (<=: work that fills a period ends at its close)
                         return _instant(begin + left)
                     left -= hi - begin
-        raise ValueError("deadline too far in the future")
+        raise ValueError(_("the deadline is more than twenty years away"))
 
     def stretch(self, t: DateTime) -> tuple[DateTime, DateTime]:
         """The working time from ``t`` on without a break: (start, end), and
@@ -240,7 +258,7 @@ class WorkingHours:
                     begin = max(lo, at)
                 end = hi
         if begin is None:
-            raise ValueError("no working time within twenty years")
+            raise ValueError(_("no working time within twenty years"))
         return _instant(begin), _instant(end)
 
     def _back(self, end: int, left: int) -> DateTime:
@@ -255,7 +273,7 @@ class WorkingHours:
                     if left <= top - lo:
                         return _instant(top - left)
                     left -= top - lo
-        raise ValueError("deadline too far in the past")
+        raise ValueError(_("the deadline is more than twenty years back"))
 
 
 class BusinessHours(WorkingHours):
@@ -267,14 +285,6 @@ class BusinessHours(WorkingHours):
                  weekdays: frozenset[int] = frozenset({1, 2, 3, 4, 5}), holidays: tuple[Holiday, ...] = ()) -> None:
         period = Period(opens.hour * 60 + opens.minute, closes.hour * 60 + closes.minute)
         super().__init__(tz, tuple((period,) if d in weekdays else () for d in range(1, 8)), tuple(holidays))
-        object.__setattr__(self, "opens", opens)
-        object.__setattr__(self, "closes", closes)
-        object.__setattr__(self, "weekdays", frozenset(weekdays))
-
-    def _window(self, day: pendulum.Date | date) -> tuple[DateTime, DateTime] | None:
-        """The window that opens on ``day``, or None (closed, a holiday)."""
-        windows = self.window(date(day.year, day.month, day.day))
-        return windows[0] if windows else None
 
 
 @dataclass(frozen=True)

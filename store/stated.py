@@ -2,7 +2,11 @@
 
 A step (respond, arrive, hold, resume, resolve) may be given the time it
 happened, in the site's zone. It is never in the future, and never before
-the step it follows. Pure: no SQL, no I/O."""
+the step it follows. A time of day alone is today's: one later than now is
+refused with the reason, never silently read as yesterday's (at 19:04,
+"21:00" once became "12-05 21:00 is before the report"); yesterday's is
+"yesterday 21:00" (or 昨天 21:00), and the console asks before writing it.
+Pure: no SQL, no I/O."""
 
 from __future__ import annotations
 
@@ -18,15 +22,16 @@ from .i18n import _
 FIELD = "at"  # the form field an error goes beside
 _FORMS = (
     (re.compile(r"(\d{1,2}):(\d{2})"), "time"),
+    (re.compile(r"(?:yesterday|昨天|昨日)\s*(\d{1,2}):(\d{2})", re.IGNORECASE), "yesterday"),
     (re.compile(r"(\d{1,2})-(\d{1,2})\s+(\d{1,2}):(\d{2})"), "day"),
     (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})\s+(\d{1,2}):(\d{2})"), "date"),
 )
 
 
 def parse_stated(value: str | DateTime | None, tz: str, now: DateTime) -> DateTime | None:
-    """None (or blank) means now. ``14:05`` is the latest 14:05 not after now
-    (at 00:10, "23:50" is last night); ``11-25 14:05`` is this year;
-    ``2026-11-25 14:05`` is exact. Returned in UTC."""
+    """None (or blank) means now. ``14:05`` is today's 14:05, refused if it
+    has not come yet; ``yesterday 14:05`` is yesterday's; ``11-25 14:05`` is
+    this year; ``2026-11-25 14:05`` is exact. Returned in UTC."""
     if value is None:
         return None
     if isinstance(value, DateTime):
@@ -44,7 +49,12 @@ def parse_stated(value: str | DateTime | None, tz: str, now: DateTime) -> DateTi
             if kind == "time":
                 at = pendulum.datetime(today.year, today.month, today.day, n[0], n[1], tz=tz)
                 if at > now:
-                    at = at.subtract(days=1)
+                    raise ValidationFailed.one(FIELD, _(
+                        "{time} has not come yet today (now {now}); for yesterday's, type yesterday {time}").format(
+                        time=at.format("HH:mm"), now=today.format("HH:mm")))
+            elif kind == "yesterday":
+                day = today.subtract(days=1)
+                at = pendulum.datetime(day.year, day.month, day.day, n[0], n[1], tz=tz)
             elif kind == "day":
                 at = pendulum.datetime(today.year, n[0], n[1], n[2], n[3], tz=tz)
             else:
@@ -52,7 +62,24 @@ def parse_stated(value: str | DateTime | None, tz: str, now: DateTime) -> DateTi
             return at.in_timezone("UTC")
     except ValueError:
         pass  # 25:00, 02-30: not a time
-    raise ValidationFailed.one(FIELD, _("a time like 14:05 or 11-25 14:05 (site time)"))
+    raise ValidationFailed.one(FIELD, _("a time like 14:05, yesterday 21:00 or 11-25 14:05 (site time)"))
+
+
+def later_today(value: str | None, tz: str, now: DateTime) -> DateTime | None:
+    """A time of day alone that has not come yet today: the same time
+    yesterday, which is what the user probably meant (a form asks), else None."""
+    m = _FORMS[0][0].fullmatch(str(value or "").strip())
+    if m is None:
+        return None
+    today = now.in_timezone(tz)
+    try:
+        at = pendulum.datetime(today.year, today.month, today.day, int(m[1]), int(m[2]), tz=tz)
+    except ValueError:
+        return None  # 25:00: parse_stated says what is wrong
+    if at <= now:
+        return None
+    day = today.subtract(days=1)
+    return pendulum.datetime(day.year, day.month, day.day, at.hour, at.minute, tz=tz)
 
 
 def check_stated(at: DateTime, now: DateTime, after: Iterable[tuple[str, DateTime | None]], tz: str) -> None:

@@ -25,12 +25,15 @@ from .repo.search import SearchRepo
 from .repo.settings import SettingsRepo, calendar_from
 from .repo.tickets import TicketRepo
 from .repo.users import UsersRepo
+from .upgrade import finish
 
 
 class Store(SettingsRepo, ReferenceRepo, PeopleRepo, UsersRepo, PinsRepo, TicketRepo, SearchRepo, QueueRepo, AdminRepo,
             ImportRepo, CallbacksRepo, ScoresRepo, ItemsRepo, ComplaintsRepo, AuditRepo, ReportsRepo, ExportsRepo,
             PermitsRepo):
     """Everything the console and the command line ask of the file."""
+
+    finish_upgrade = staticmethod(finish)
 
 
 __all__ = ["CROSSINGS_LIMIT", "DERIVED", "Store", "calendar_from", "default_actor", "derive", "ticket_clocks"]

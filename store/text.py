@@ -57,6 +57,21 @@ def clean(text: str | None, *, single_line: bool = False, limit: int | None = No
     return text + CUT if cut else text
 
 
+# What ``in_place`` drops: all of it takes no cell (rich and terminals
+# agree), but the soft hyphen, which takes one and is shown as a space.
+_UNSEEN = re.compile(f"{_CONTROL.pattern}|{_INVISIBLE.pattern}|{_BREAKS.pattern}|\x00")
+
+
+def in_place(text: str) -> str:
+    """``text`` safe for a terminal, every other character left in its cell:
+    for a field being edited, whose cursor and selection are placed by
+    counting cells. What ``clean`` drops is dropped; nothing is replaced
+    by something wider (NUL is not shown as '␀', lines are not joined)."""
+    if not _UNSEEN.search(text):
+        return text
+    return _UNSEEN.sub(lambda m: " " if m.group() == "\u00ad" else "", text)
+
+
 def indented(text: str, indent: int) -> str:
     """Lines after the first start ``indent`` spaces in, so a multi-line value
     cannot pass for more fields (a line "Technician  Mallory" in a description)."""

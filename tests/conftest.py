@@ -21,7 +21,7 @@ from pendulum import DateTime
 
 from store import Store
 from store.base import default_actor
-from store.i18n import set_language
+from store.i18n import LOCALE_DIR, set_language
 
 # The suite speaks English whatever the machine's locale (LANG=zh_CN.UTF-8 would
 # otherwise pick Chinese), subprocesses included; Chinese tests ask for it themselves.
@@ -181,3 +181,11 @@ def demo_copy(demo_build: DemoBuild, tmp_path: Path) -> Callable[[str], Path]:
         return dest
 
     return copy
+
+
+@pytest.fixture
+def chinese() -> Iterator[None]:
+    """The catalogue switched to Simplified Chinese for one test, English after."""
+    set_language("zh_Hans", localedir=LOCALE_DIR)
+    yield
+    set_language("en", localedir=LOCALE_DIR)

@@ -8,14 +8,14 @@ import json
 import sqlite3
 from pathlib import Path
 
-import sqlite_utils
 from click.testing import CliRunner
 
 from console.cli import cli
 from store import Store
 from store.audit import GENESIS, link
-from store.schema import MIGRATIONS
+from store.migrations import NAMES
 from store.timeutil import to_db
+from tests.old_files import build
 
 
 def _work(store: Store, clock) -> None:
@@ -156,13 +156,7 @@ def test_an_older_file_gets_its_chain_on_upgrade(tmp_path: Path) -> None:
     had no history of their own (an old bulk load) as its baseline."""
     path = tmp_path / "old.db"
     conn = raw(path)
-    db = sqlite_utils.Database(conn)
-    before = next(i for i, (name, _s) in enumerate(MIGRATIONS) if name.endswith("_audit_chain"))
-    conn.execute("BEGIN")
-    for _name, step in MIGRATIONS[:before]:
-        step(db)
-    conn.execute(f"PRAGMA user_version = {before}")
-    conn.execute("COMMIT")
+    build(conn, NAMES.index("0008_audit_chain"))
     conn.execute("INSERT INTO sites (id, code, name, address) VALUES (1, 'HQ', 'Head Office', '')")
     conn.execute("INSERT INTO tickets (id, status, priority, channel, reporter, site_id, category, description,"
                  " reported_at, created_by, updated_at, updated_by) VALUES"

@@ -146,3 +146,32 @@ def test_backup_refuses_to_overwrite_the_file_itself(store: Store, db_path: Path
     code, _out, err = dispatch("--db", str(db_path), "backup", str(db_path))
     assert code == 2 and "the database itself" in err
     assert sha(db_path) == before
+
+
+def test_a_hand_edit_does_not_stop_backups_and_restores_only_when_told(store: Store, db_path: Path,
+                                                                        tmp_path: Path) -> None:
+    """A row changed around the app is named by check; it must not stop every
+    backup after it (the copy is faithful, warnings and exit 1 for cron), and
+    such a backup is restored only with --despite-history."""
+    store.close_db()
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE sites SET name = 'edited by hand' WHERE id = 1")
+    conn.commit()
+    conn.close()
+    folder = tmp_path / "nightly"
+    folder.mkdir()
+    for _night in range(2):
+        code, out, err = dispatch("--db", str(db_path), "backup", str(folder))
+        assert code == 1, err
+        assert "backup of" in out and "dispatch: warning:" in err and "sites row" in err, err
+    made = sorted(folder.glob("*.db"))
+    assert made
+    before = sha(db_path)
+    code, _out, err = dispatch("--db", str(db_path), "restore", str(made[-1]), "--yes")
+    assert code == 2 and "--despite-history" in err and "sites row" in err, err
+    assert sha(db_path) == before
+    code, out, err = dispatch("--db", str(db_path), "restore", str(made[-1]), "--yes", "--despite-history")
+    assert code == 0, err
+    assert "restored from" in out
+    code, _out, err = dispatch("--db", str(db_path), "check")
+    assert code == 2 and "sites row" in err

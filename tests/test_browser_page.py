@@ -172,7 +172,7 @@ def test_a_workbook_made_in_memory_is_the_one_written_to_a_file(store: Store, tm
     n = write_daily(store, date(2026, 10, 2), tmp_path / "d.xlsx")
     data, m = daily_bytes(store, date(2026, 10, 2))
     assert n == m == 1 and _cells(load_workbook(io.BytesIO(data))) == _cells(load_workbook(tmp_path / "d.xlsx"))
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.xlsx", "m.xlsx", "t.db", "t.db-shm", "t.db-wal"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.xlsx", "m.xlsx", "t.db", "t.db-queue", "t.db-shm", "t.db-wal"]
 
 
 @needs_chromium
@@ -248,9 +248,10 @@ def test_a_read_only_tab_sends_csv_and_screenshots_and_refuses_an_import(
             assert await console.until(lambda: len(console.deliveries) == 1), console.text()[-2000:]
             mark = len(console.output)
             await console.keys("\x1b")  # a lone ESC: the next key only once the form is gone (else alt+key)
-            assert await console.until(lambda: b"Import" in console.output[mark:])  # the table's footer again
-            await console.keys("i")  # import: refused, saying where it can be done
-            assert await console.until(lambda: "cannot import" in console.text()), console.text()[-2000:]
+            assert await console.until(lambda: b"Export" in console.output[mark:])  # the footer again (no Import: read-only)
+            await console.keys("i")  # import: refused (a read-only tab), saying where it can be done
+            assert await console.until(lambda: "read-only" in console.text() and "terminal console" in console.text()), \
+                console.text()[-2000:]
             await console.keys("\x10")  # ctrl+p: the palette
             assert await console.until(lambda: "Search for commands" in console.text())
             await console.keys("Screenshot", "\r")

@@ -70,7 +70,8 @@ async def test_edit_a_day_and_the_holidays_from_the_keyboard(store: Store, clock
         await pilot.press("enter")
         await settle(pilot)
         assert "overlap" in text_of(screen, "#error") and screen.has_class("-error")
-        await pilot.press("escape")  # cancels the edit, not the screen
+        await pilot.press("escape")  # asks first (a changed line), then discards the edit, not the screen
+        await pilot.press("d")
         assert app.screen is screen and not screen.has_class("-editing")
 
         # A holiday every year, and a hostile name shown as text.

@@ -11,7 +11,7 @@ import pytest
 
 from store import DatabaseFileError, Store
 from store.db import SQLITE_MAGIC
-from store.schema import SCHEMA_VERSION
+from store.migrations import SCHEMA_VERSION
 
 
 def refused(path: Path, *, create: bool = False, busy_timeout_ms: int = 5000) -> str:

@@ -209,8 +209,12 @@ def test_damaged_setting_is_one_line_naming_the_fix_and_set_repairs_it(tmp_path:
     code, out = run(path, "set", key, REPAIR[key])
     assert code == 0, out
     assert not forbidden(out) and len(out) < 600
-    code, out = run(path, "check")
+    code, out = run(path, "queue")  # the file works again
     assert code == 0, out
+    # The hand edit itself stays in the record: check names it (README "A
+    # history nobody can quietly rewrite"), and backups go on (tests/test_backup.py).
+    code, out = run(path, "check")
+    assert code == 2 and f"settings row {key}" in out, out
 
 
 def test_set_demo_true_is_refused(tmp_path: Path) -> None:

@@ -153,7 +153,7 @@ def test_cli_reference_commands(store: Store, db_path: Path) -> None:
                "--installed", "2025-01-01").exit_code == 0
     assert run(db_path, "tech", "duty", "Gao Yan", "off").exit_code == 0
     techs = run(db_path, "tech", "list", "--format", "csv").output
-    assert "Gao Yan,,Delta,atm;pc,no,0" in techs
+    assert 'Gao Yan,,Delta,"atm, pc",no,0' in techs  # one separator shown: commas
     dup = run(db_path, "site", "add", "WB", "Again")
     assert dup.exit_code == 2 and "code" in dup.output
     assert run(db_path, "site", "edit", "WB", "--address", "Hill Road").exit_code == 0

@@ -10,10 +10,11 @@ from pathlib import Path
 import store
 
 MODULES = [
-    "store", "store.store", "store.sla", "store.rules", "store.models", "store.db", "store.schema",
+    "store", "store.store", "store.sla", "store.rules", "store.models", "store.db", "store.migrations",
     "store.errors", "store.text", "store.timeutil", "store.i18n", "store.countdown", "store.history", "store.base",
     "store.derive", "store.rows", "store.repo.tickets", "store.repo.queue", "store.repo.reference", "store.repo.settings",
     "store.repo.admin", "store.money", "store.stock", "store.fees", "store.inspections", "store.inspection_figures",
+    "store.upgrade",
 ]
 
 
@@ -35,7 +36,7 @@ def test_store_does_not_import_textual() -> None:
 # Rule modules that stay free of the database, so the store's restructure can
 # move them into store/rules/ as they are (issue 25's parts, fees, inspections).
 PURE = ["store.money", "store.stock", "store.fees", "store.inspections", "store.inspection_figures"]
-DATABASE = ("sqlite3", "sqlite_utils", "store.db", "store.base", "store.store", "store.schema", "store.repo",
+DATABASE = ("sqlite3", "sqlite_utils", "store.db", "store.base", "store.store", "store.migrations", "store.upgrade", "store.repo",
             "store.transfer", "store.backup", "store.ledger", "store.audit", "store.anchors")
 
 
@@ -71,3 +72,48 @@ def test_the_pure_rule_modules_import_nothing_of_the_database() -> None:
         bad = sorted(m for m in _imports(name, root) if any(m == d or m.startswith(d + ".") for d in DATABASE))
         assert not bad, f"{name} imports {bad}"
     assert {"store.sla", "store.derive", "store.validation"} <= seen  # (the walk follows the imports)
+
+
+MIGRATIONS = Path(store.__file__).resolve().parent / "migrations"
+
+
+def test_the_migration_steps_import_nothing_else_of_store() -> None:
+    """Frozen steps (store/migrations/): nothing of today's code can change
+    what an old step does. Read from the source: every import is the standard
+    library, sqlite_utils, or the package itself (``store.migrations`` stands
+    below everything else in store/)."""
+    import ast
+
+    allowed = set(sys.stdlib_module_names) | {"sqlite_utils"}
+    files = sorted(MIGRATIONS.glob("*.py"))
+    assert len(files) >= 16
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                assert node.level <= 1, f"{path.name} reaches out of the package: {ast.unparse(node)}"
+                names = [] if node.level else [node.module or ""]
+            else:
+                continue
+            assert all(n.split(".")[0] in allowed for n in names), f"{path.name}: {ast.unparse(node)}"
+
+
+def test_every_step_runs_with_nothing_else_of_store_loaded() -> None:
+    """The package loaded on its own, under another name (``import
+    store.migrations`` would run store/__init__.py first), every step run on
+    a fresh file: no module of store (nor console) is loaded on the way."""
+    code = (
+        "import importlib.util, json, sqlite3, sys\n"
+        f"spec = importlib.util.spec_from_file_location('frozen', {str(MIGRATIONS / '__init__.py')!r},"
+        f" submodule_search_locations=[{str(MIGRATIONS)!r}])\n"
+        "pkg = importlib.util.module_from_spec(spec); sys.modules['frozen'] = pkg; spec.loader.exec_module(pkg)\n"
+        "conn = sqlite3.connect(':memory:', isolation_level=None)\n"
+        "ran = pkg.migrate(conn)\n"
+        "print(json.dumps([ran, sorted(m for m in sys.modules if m.split('.')[0] in ('store', 'console', 'demo_data'))]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd="/", capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    ran, loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert ran == sorted(p.stem for p in MIGRATIONS.glob("[0-9]*.py")) and len(ran) >= 15
+    assert loaded == [], loaded

@@ -201,16 +201,12 @@ def test_a_read_only_console_checks_no_pin(store: Store, clock: MutableClock) ->
 def test_an_old_file_gets_the_counters(tmp_path: Path) -> None:
     """Migration 0014 on a file from before it (made by the steps up to 0013,
     with people in it): every user starts with no failures, unlocked."""
-    import sqlite_utils
-
-    from store.schema import MIGRATIONS
+    from tests.old_files import build
 
     path = tmp_path / "old.db"
     raw = sqlite3.connect(path, isolation_level=None)
+    build(raw, 13)
     raw.execute("BEGIN")
-    for _name, step in MIGRATIONS[:13]:
-        step(sqlite_utils.Database(raw))
-    raw.execute("PRAGMA user_version = 13")
     raw.execute("INSERT INTO users (login, name, role, created_at) VALUES"
                 " ('ann', 'Ann', 'manager', '2026-11-01T00:00:00Z'), ('bob', 'Bob', 'dispatcher', '2026-11-01T00:00:00Z')")
     raw.execute("COMMIT")

@@ -12,7 +12,7 @@ import pytest
 
 from store import Store
 from store.errors import NotFound, ValidationFailed
-from store.schema import MIGRATIONS
+from store.migrations import NAMES
 
 
 def events(store: Store, entity: str) -> list[tuple[str, int, dict[str, Any], dict[str, Any]]]:
@@ -21,7 +21,7 @@ def events(store: Store, entity: str) -> list[tuple[str, int, dict[str, Any], di
 
 
 def test_migration_is_named_and_old_rows_get_defaults(store: Store) -> None:
-    assert "0003_reference" in [name for name, _step in MIGRATIONS]
+    assert "0003_reference" in NAMES
     hq = store.site(1)
     assert hq.contact == "" and hq.retired is False
     assert store.equipment_item(1).installed is None and store.team(1).retired is False

@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import permutations
 from typing import Any
 
 import pendulum
 import pytest
 
 from store import RuleViolation
+from store.models import Technician
 from store.rules import (
     ACTIVE_STATUSES,
     OPEN_STATUSES,
     STATUSES,
+    TICKET_ACTIONS,
+    allowed_actions,
     check_arrive,
     check_assign,
     check_cancel,
     check_close,
+    check_edit,
     check_pause,
     check_resolve,
     check_respond,
     check_resume,
     find_repeat,
+    rank_technicians,
+    refusal,
     status_after_assign,
     status_label,
 )
@@ -43,11 +50,28 @@ def test_status_sets() -> None:
     assert set(OPEN_STATUSES) - set(ACTIVE_STATUSES) == {"resolved"}
 
 
+# Every status as shown. In English most labels equal the status itself, so a
+# label missing from the table would still read right; the Chinese ones prove
+# each is translated (a missing one falls back to the English status).
+LABELS_EN = {"new": "new", "assigned": "assigned", "onsite": "on site", "waiting": "waiting",
+             "resolved": "resolved", "closed": "closed", "cancelled": "cancelled"}
+LABELS_ZH = {"new": "新建", "assigned": "已派工", "onsite": "在场", "waiting": "等待",
+             "resolved": "已修复", "closed": "已关闭", "cancelled": "已取消"}
+
+
 def test_status_labels() -> None:
-    assert status_label("onsite") == "on site"
+    assert {s: status_label(s) for s in STATUSES} == LABELS_EN
     assert status_label("onsite", "remote") == "remote"
     assert status_label("onsite", "onsite") == "on site"
-    assert status_label("waiting") == "waiting"
+    # Only an arrival is remote: the arrival mode of a later status is not its label.
+    assert {s: status_label(s, "remote") for s in STATUSES if s != "onsite"} == {
+        s: label for s, label in LABELS_EN.items() if s != "onsite"}
+    assert status_label("mystery") == "mystery"
+
+
+def test_status_labels_in_chinese(chinese: None) -> None:
+    assert {s: status_label(s) for s in STATUSES} == LABELS_ZH
+    assert status_label("onsite", "remote") == "远程"
     assert status_label("mystery") == "mystery"
 
 
@@ -66,6 +90,9 @@ def test_respond_refused_when_done(status: str) -> None:
 
 def test_respond_only_once() -> None:
     assert str(refused(check_respond, "assigned", T0)) == "The first response is already logged."
+    # Only its presence matters: True (as the transition table passes it) is logged, False is not.
+    assert str(refused(check_respond, "assigned", True)) == "The first response is already logged."
+    check_respond("assigned", False)
 
 
 # ------------------------------------------------------------------ assign
@@ -222,3 +249,122 @@ def test_find_repeat_ignores_unresolved_and_later_tickets() -> None:
     assert find_repeat([(1, T0.add(minutes=1))], T0, 30) is None
     assert find_repeat([(1, T0)], T0, 30) == 1
     assert find_repeat([], T0, 30) is None
+
+
+def test_find_repeat_tie_takes_the_later_ticket() -> None:
+    """Two repairs of the equipment resolved at the same instant (a batch
+    sign-off): the one with the higher number, whatever order they come in
+    (the store's query has no order)."""
+    at = T0.subtract(days=3)
+    rows = [(4, at), (9, at), (6, at), (2, T0.subtract(days=4))]
+    for order in permutations(rows):
+        assert find_repeat(order, T0, 30) == 9
+
+
+# ------------------------------------------------------------------- edit
+
+@pytest.mark.parametrize("status", OPEN_STATUSES)
+def test_edit_allowed_while_open(status: str) -> None:
+    check_edit(status)
+
+
+@pytest.mark.parametrize("status", ["closed", "cancelled"])
+def test_edit_refused_when_final(status: str) -> None:
+    assert str(refused(check_edit, status)) == f"A {status} ticket cannot be edited."
+
+
+# ------------------------------------------------------ the transition table
+# docs/rules.md "Lifecycle": for each action, what every status answers (None:
+# allowed), for a ticket with a technician whose first response is not logged.
+# The wording names the status as shown ("on site").
+def _msg(text: str) -> dict[str, str | None]:
+    return {s: text.format(status=LABELS_EN[s]) for s in STATUSES}
+
+
+TABLE: dict[str, dict[str, str | None]] = {
+    "assign": _msg("A {status} ticket cannot be assigned.") | dict.fromkeys(ACTIVE_STATUSES),
+    "respond": _msg("A {status} ticket takes no first response.") | dict.fromkeys(ACTIVE_STATUSES),
+    "arrive": _msg("A {status} ticket cannot be marked arrived.") | {
+        "assigned": None, "onsite": "The arrival is already logged."},
+    "hold": _msg("A {status} ticket cannot be put on hold.") | dict.fromkeys(("new", "assigned", "onsite")),
+    "resume": dict.fromkeys(STATUSES, "Only a waiting ticket can be resumed.") | {"waiting": None},
+    "resolve": _msg("A {status} ticket cannot be resolved.") | dict.fromkeys(
+        ("new", "assigned"), "Log the arrival (on site or remote) before resolving.") | {"onsite": None},
+    "close": _msg("A {status} ticket cannot be closed.") | dict.fromkeys(
+        ACTIVE_STATUSES, "Resolve the ticket before closing it.") | {"resolved": None},
+    "cancel": _msg("A {status} ticket cannot be cancelled.") | dict.fromkeys(ACTIVE_STATUSES),
+    "edit": _msg("A {status} ticket cannot be edited.") | dict.fromkeys(OPEN_STATUSES),
+    "note": dict.fromkeys(STATUSES),  # a work note can always be added, closed tickets included
+}
+
+
+def expected(action: str, status: str, technician_id: int | None, responded: bool) -> str | None:
+    if action == "arrive" and technician_id is None:
+        return "Assign a technician before logging the arrival."
+    if action == "respond" and responded and status in ACTIVE_STATUSES:
+        return "The first response is already logged."
+    return TABLE[action][status]
+
+
+def test_the_table_covers_every_action() -> None:
+    assert set(TABLE) == {*TICKET_ACTIONS, "edit", "note"}
+    assert TICKET_ACTIONS == ("assign", "respond", "arrive", "hold", "resume", "resolve", "close", "cancel")
+
+
+@pytest.mark.parametrize("status", STATUSES)
+@pytest.mark.parametrize("technician_id", [None, 3])
+@pytest.mark.parametrize("responded", [False, True])
+def test_refusal_answers_the_table(status: str, technician_id: int | None, responded: bool) -> None:
+    for action in TABLE:
+        assert refusal(action, status, technician_id, responded) == expected(action, status, technician_id, responded), action
+
+
+@pytest.mark.parametrize("status", STATUSES)
+@pytest.mark.parametrize("technician_id", [None, 3])
+@pytest.mark.parametrize("responded", [False, True])
+def test_allowed_actions_are_those_without_a_refusal(status: str, technician_id: int | None, responded: bool) -> None:
+    assert allowed_actions(status, technician_id, responded) == tuple(
+        a for a in TICKET_ACTIONS if expected(a, status, technician_id, responded) is None)
+
+
+def test_allowed_actions_along_the_lifecycle() -> None:
+    assert allowed_actions("new", None, False) == ("assign", "respond", "hold", "cancel")
+    assert allowed_actions("assigned", 3, False) == ("assign", "respond", "arrive", "hold", "cancel")
+    assert allowed_actions("assigned", 3, True) == ("assign", "arrive", "hold", "cancel")
+    assert allowed_actions("onsite", 3, True) == ("assign", "hold", "resolve", "cancel")
+    assert allowed_actions("waiting", 3, True) == ("assign", "resume", "cancel")
+    assert allowed_actions("resolved", 3, True) == ("close",)
+    assert allowed_actions("closed", 3, True) == ()
+    assert allowed_actions("cancelled", None, False) == ()
+
+
+def test_refusals_in_chinese(chinese: None) -> None:
+    assert refusal("assign", "closed", 3, True) == "状态为“已关闭”的工单不能派工。"
+    assert refusal("edit", "cancelled", 3, True) == "状态为“已取消”的工单不能编辑。"
+    assert refusal("respond", "onsite", 3, True) == "首次响应已记录。"
+    assert refusal("hold", "waiting", 3, True) == "状态为“等待”的工单不能挂起。"
+    assert refusal("resume", "new", None, False) == "只有状态为“等待”的工单才能恢复。"
+
+
+# -------------------------------------------------------- rank_technicians
+
+def _tech(id: int, name: str, skills: tuple[str, ...], load: int, on_duty: bool = True) -> Technician:
+    return Technician(id=id, name=name, team_id=1, team_name="Alpha", phone="", skills=skills,
+                      on_duty=on_duty, open_load=load)
+
+
+def test_rank_technicians_skill_first_then_fewest_open_then_name() -> None:
+    techs = [
+        _tech(1, "Zhao", ("atm",), 3),
+        _tech(2, "Qian", ("printer",), 0),
+        _tech(3, "Sun", ("atm", "cash"), 1),
+        _tech(4, "Li", ("atm",), 1),
+        _tech(5, "Zhou", ("atm",), 0, on_duty=False),  # off duty: not offered
+        _tech(6, "Wu", (), 2),
+    ]
+    ranked = rank_technicians(techs, "atm")
+    assert [(t.id, match) for t, match in ranked] == [(4, True), (3, True), (1, True), (2, False), (6, False)]
+    # The same whatever order the store hands them in.
+    assert rank_technicians(list(reversed(techs)), "atm") == ranked
+    assert [t.id for t, _m in rank_technicians(techs, "ups")] == [2, 4, 3, 6, 1]
+    assert rank_technicians([techs[4]], "atm") == []

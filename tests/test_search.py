@@ -114,35 +114,27 @@ def test_earlier_tickets_of_a_caller_and_an_asset(store: Store) -> None:
     assert store.earlier_tickets() == []
 
 
-def test_migration_back_fills_existing_tickets(tmp_path, clock) -> None:
+def test_migration_back_fills_existing_tickets(tmp_path, clock, monkeypatch) -> None:
     """A file made before 0005 gets every ticket indexed when it is opened."""
     import sqlite3
 
     from conftest import SEED
 
-    from store import schema
+    import store.db as dbmod
+    import store.derive as derive_mod
+    from store import migrations
 
     path = tmp_path / "old.db"
-    steps = schema.MIGRATIONS
-    cut = next(i for i, (name, _f) in enumerate(steps) if name == "0005_search")
-    import store.derive as derive_mod
-
-    real_facts = derive_mod.facts
-    try:
-        derive_mod.facts = lambda *_a: {}  # (the report facts' columns come with 0013, after this old file)
-        schema.MIGRATIONS = steps[:cut]
-        import store.db as dbmod
-
-        old_version = dbmod.SCHEMA_VERSION
-        dbmod.SCHEMA_VERSION = cut
+    cut = migrations.NAMES.index("0005_search")
+    with monkeypatch.context() as m:  # a dispatch that knew the steps before 0005
+        m.setattr(derive_mod, "facts", lambda *_a: {})  # (the report facts' columns come with 0013, after this old file)
+        m.setattr(migrations, "NAMES", migrations.NAMES[:cut])
+        m.setattr(migrations, "SCHEMA_VERSION", cut)
+        m.setattr(dbmod, "SCHEMA_VERSION", cut)
         s = Store(path, create=True, clock=clock, actor="ann")
         s.load("seed", SEED, {})
         make_ticket(s, description="old ticket 旧的描述")
         s.close_db()
-    finally:
-        derive_mod.facts = real_facts
-        schema.MIGRATIONS = steps
-        dbmod.SCHEMA_VERSION = old_version
     assert "ticket_search" not in {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")}
     s = Store(path, clock=clock, actor="ann")
     assert ids(s.search("旧的描")) == [1]

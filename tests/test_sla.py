@@ -9,7 +9,8 @@ working hours) over date ranges that cross the DST changes.
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, time
+import time as time_module
+from datetime import date, datetime, time, timedelta
 
 import pendulum
 import pytest
@@ -24,8 +25,11 @@ from store.sla import (
     AlwaysOpen,
     BusinessHours,
     ClockStatus,
+    Holiday,
     Pause,
+    Period,
     Policy,
+    WorkingHours,
     clock_statuses,
     deadline,
     merge_pauses,
@@ -257,7 +261,7 @@ def hours_and_start(draw: st.DrawFn) -> tuple[BusinessHours, DateTime]:
 
 def windows_near(bh: BusinessHours, t: DateTime) -> list[tuple[DateTime, DateTime]]:
     day = t.in_timezone(bh.tz).date()
-    return [w for d in (day.subtract(days=1), day, day.add(days=1)) if (w := bh._window(d))]
+    return [w for d in (day.subtract(days=1), day, day.add(days=1)) for w in bh.window(date(d.year, d.month, d.day))]
 
 
 def in_working_hours(bh: BusinessHours, t: DateTime) -> bool:
@@ -446,6 +450,17 @@ def test_pausing_does_not_change_the_state(window_min: int, elapsed: int) -> Non
     assert paused.seconds_left(now.add(hours=5)) == left
 
 
+def test_seconds_left() -> None:
+    assert status(due=at(60)).seconds_left(at(15)) == 2700
+    assert status(due=at(60)).seconds_left(at(61)) == -60
+    assert status(frozen=600.0).seconds_left(at(999)) == 600  # stopped: the same whenever asked
+    assert status(frozen=-60.0).seconds_left(at(999)) == -60
+    # Held exactly at its deadline: nothing left (not a second), and breached.
+    held = clock_statuses(BASE, Policy(60, 60, 60), {}, [Pause(at(60))])[0]
+    assert (held.due, held.frozen_left_s, held.seconds_left(at(999)), held.state(at(999))) == (None, 0.0, 0.0, "breached")
+    assert status(frozen=None).seconds_left(at(0)) == 0.0
+
+
 def test_clock_statuses_and_met_on_time() -> None:
     policy = DEFAULT_POLICY[1]  # 15 / 60 / 240 minutes
     statuses = clock_statuses(BASE, policy, {"response": at(10), "onsite": at(70)})
@@ -492,3 +507,156 @@ def test_policy_windows() -> None:
     assert [p.window_s(c) for c in CLOCKS] == [900, 3600, 14400]
     assert AlwaysOpen() == AlwaysOpen() and hash(AlwaysOpen()) == hash(AlwaysOpen())
     assert AlwaysOpen().between(at(10), at(0)) == 0
+
+
+# ------------------------------------------------------- holidays and stretch
+
+def test_business_hours_take_holidays() -> None:
+    christmas = Holiday(date(2026, 12, 25), date(2026, 12, 25), name="Christmas")
+    bh = BusinessHours(tz="UTC", holidays=(christmas,))
+    thu = pendulum.datetime(2026, 12, 24, 16, 30)  # Friday 25 is Christmas
+    assert BusinessHours(tz="UTC").add(thu, 2 * 3600) == pendulum.datetime(2026, 12, 25, 9, 30)
+    assert bh.add(thu, 2 * 3600) == pendulum.datetime(2026, 12, 28, 9, 30)
+    assert bh.holidays == (christmas,)
+    assert bh.window(date(2026, 12, 25)) == []
+    assert bh.window(date(2026, 12, 24)) == [(pendulum.datetime(2026, 12, 24, 8, 30), pendulum.datetime(2026, 12, 24, 17, 30))]
+
+
+def test_holiday_covers_its_days_inclusive() -> None:
+    dated = Holiday(date(2026, 12, 24), date(2026, 12, 26))
+    assert [dated.covers(date(2026, 12, d)) for d in (23, 24, 25, 26, 27)] == [False, True, True, True, False]
+    assert not dated.covers(date(2027, 12, 25))  # a dated holiday is that year only
+    golden = Holiday(date(2000, 10, 1), date(2000, 10, 7), yearly=True)
+    assert [golden.covers(date(2031, 10, d)) for d in (1, 4, 7, 8)] == [True, True, True, False]
+    assert not golden.covers(date(2031, 9, 30)) and not golden.covers(date(2031, 11, 3))
+    # A yearly range across the new year: 31 Dec and 1 Jan, every year.
+    new_year = Holiday(date(2000, 12, 31), date(2000, 1, 1), yearly=True)
+    assert [new_year.covers(d) for d in (date(2030, 12, 30), date(2030, 12, 31), date(2031, 1, 1), date(2031, 1, 2))] == [
+        False, True, True, False]
+
+
+def _utc(*args: int) -> DateTime:
+    return pendulum.datetime(*args)
+
+
+def test_stretch_is_the_working_time_from_now_without_a_break() -> None:
+    bh = BusinessHours(tz="UTC")  # Mon–Fri 08:30–17:30; 25 Nov 2026 is a Wednesday
+    assert bh.stretch(_utc(2026, 11, 25, 10, 0)) == (_utc(2026, 11, 25, 10, 0), _utc(2026, 11, 25, 17, 30))
+    assert bh.stretch(_utc(2026, 11, 25, 8, 30)) == (_utc(2026, 11, 25, 8, 30), _utc(2026, 11, 25, 17, 30))
+    # Closed now: the next stretch. At the closing instant it is closed.
+    assert bh.stretch(_utc(2026, 11, 25, 7, 0)) == (_utc(2026, 11, 25, 8, 30), _utc(2026, 11, 25, 17, 30))
+    assert bh.stretch(_utc(2026, 11, 25, 17, 30)) == (_utc(2026, 11, 26, 8, 30), _utc(2026, 11, 26, 17, 30))
+    assert bh.stretch(_utc(2026, 11, 27, 18, 0)) == (_utc(2026, 11, 30, 8, 30), _utc(2026, 11, 30, 17, 30))
+    # A lunch break ends it.
+    lunch = WorkingHours("UTC", ((Period(510, 720), Period(780, 1050)),) * 5 + ((), ()))
+    assert lunch.stretch(_utc(2026, 11, 25, 11, 0)) == (_utc(2026, 11, 25, 11, 0), _utc(2026, 11, 25, 12, 0))
+    assert lunch.stretch(_utc(2026, 11, 25, 12, 30)) == (_utc(2026, 11, 25, 13, 0), _utc(2026, 11, 25, 17, 30))
+    # Whole days in a row, and a night shift into the next morning's period, run on without a break.
+    days = WorkingHours("UTC", ((Period(0, 1440),),) * 3 + ((), (), (), ()))
+    assert days.stretch(_utc(2026, 11, 23, 10, 0)) == (_utc(2026, 11, 23, 10, 0), _utc(2026, 11, 26, 0, 0))
+    nights = WorkingHours("UTC", ((Period(1080, 480),), (Period(480, 720),), (), (), (), (), ()))
+    assert nights.stretch(_utc(2026, 11, 23, 12, 0)) == (_utc(2026, 11, 23, 18, 0), _utc(2026, 11, 24, 12, 0))
+    assert nights.stretch(_utc(2026, 11, 24, 2, 0)) == (_utc(2026, 11, 24, 2, 0), _utc(2026, 11, 24, 12, 0))
+
+
+def test_stretch_stops_at_the_first_break() -> None:
+    # It looks at the days it spans (and the one before, for a night shift), not twenty years of them.
+    bh = BusinessHours(tz="UTC")
+    assert bh.stretch(_utc(2026, 11, 25, 10, 0)) == (_utc(2026, 11, 25, 10, 0), _utc(2026, 11, 25, 17, 30))
+    assert sorted(date.fromordinal(d) for d in bh._days) == [date(2026, 11, d) for d in (24, 25, 26)]
+
+
+
+def test_business_hours_is_the_week_of_its_one_window() -> None:
+    # The calendar of earlier versions is a week like any other: seven days, Monday first.
+    assert BusinessHours(tz="UTC").week == ((Period(510, 1050),),) * 5 + ((), ())
+    weekend_nights = BusinessHours(tz="Asia/Shanghai", opens=time(22, 0), closes=time(6, 0), weekdays=frozenset({6, 7}))
+    assert weekend_nights.week == ((),) * 5 + ((Period(1320, 360),),) * 2
+    assert weekend_nights.tz == "Asia/Shanghai"
+
+
+@pytest.fixture
+def machine_zone(monkeypatch: pytest.MonkeyPatch):
+    """Set the machine's own zone (TZ) for one test; put it back after."""
+    def set_zone(name: str) -> None:
+        monkeypatch.setenv("TZ", name)
+        time_module.tzset()
+    yield set_zone
+    monkeypatch.undo()
+    time_module.tzset()
+
+
+def test_the_site_day_counts_not_the_machine_day(machine_zone) -> None:
+    # The server may run 26 hours behind the site: at 01:00 on Thursday in Kiritimati
+    # (UTC+14) the machine's clock (UTC-12) still reads Tuesday 23:00.
+    machine_zone("Etc/GMT+12")
+    cal = WorkingHours("Pacific/Kiritimati", ((Period(0, 1440),),) * 7)
+    wed_2300 = pendulum.datetime(2026, 11, 25, 23, 0, tz="Pacific/Kiritimati")
+    thu_0100 = pendulum.datetime(2026, 11, 26, 1, 0, tz="Pacific/Kiritimati")
+    assert cal.between(wed_2300, thu_0100) == 7200
+    assert cal.add(thu_0100, -7200) == wed_2300
+    assert cal.add(wed_2300, 7200) == thu_0100
+
+
+def test_working_time_is_exact_to_the_microsecond_on_any_date() -> None:
+    # Instants are counted in whole microseconds: past 2255 (2**53 µs) a float count would drop them.
+    cal = WorkingHours("UTC", ((Period(0, 1440),),) * 7)
+    t = pendulum.datetime(2300, 1, 1, 12, 0, 0)
+    for us in range(4):
+        a = t.add(microseconds=us)
+        assert cal.between(a, a.add(microseconds=1)) == 1e-6
+        assert cal.add(a, 1e-6) == a.add(microseconds=1)
+
+
+# ------------------------------------------------ the twenty-year limits
+# The engine looks for working time over 366 × 20 days from the day before
+# the start (or the day after the end, counting back), then gives up: a
+# calendar that puts a deadline further out is a mistake, not a date.
+
+START = _utc(2026, 11, 25, 12, 0)
+LAST_DAY = START.date() + timedelta(days=366 * 20 - 2)  # the last day the search looks at, forward
+FIRST_DAY = START.date() - timedelta(days=366 * 20 - 2)  # and back
+
+
+def round_the_clock_but(first: date, last: date) -> WorkingHours:
+    return WorkingHours("UTC", ((Period(0, 1440),),) * 7, (Holiday(first, last),))
+
+
+def test_the_search_forward_stops_after_twenty_years() -> None:
+    cal = round_the_clock_but(date(2026, 1, 1), LAST_DAY - timedelta(days=1))
+    found = _utc(LAST_DAY.year, LAST_DAY.month, LAST_DAY.day)
+    assert cal.add(START, 60) == found.add(minutes=1)
+    assert cal.stretch(START) == (found, found.add(days=1))
+    beyond = round_the_clock_but(date(2026, 1, 1), LAST_DAY)
+    with pytest.raises(ValueError) as err:
+        beyond.add(START, 60)
+    assert str(err.value) == "the deadline is more than twenty years away"
+    with pytest.raises(ValueError) as err:
+        beyond.stretch(START)
+    assert str(err.value) == "no working time within twenty years"
+
+
+def test_the_search_back_stops_after_twenty_years() -> None:
+    cal = round_the_clock_but(FIRST_DAY + timedelta(days=1), date(2050, 1, 1))
+    assert cal.add(START, -60) == _utc(FIRST_DAY.year, FIRST_DAY.month, FIRST_DAY.day).add(days=1, minutes=-1)
+    with pytest.raises(ValueError) as err:
+        round_the_clock_but(FIRST_DAY, date(2050, 1, 1)).add(START, -60)
+    assert str(err.value) == "the deadline is more than twenty years back"
+
+
+def test_a_week_without_working_time_is_refused() -> None:
+    with pytest.raises(ValueError) as err:
+        WorkingHours("UTC", ((),) * 7).add(START, 60)
+    assert str(err.value) == "a business-hours calendar needs at least one working day"
+
+
+# ----------------------------------------------- pauses and the met clock
+
+def test_a_pause_that_ended_before_the_clock_was_met_counts_whole() -> None:
+    policy = Policy(30, 120, 480)
+    pauses = [Pause(at(5), at(15))]  # ten minutes on hold, then the response at 09:40
+    response, onsite, _resolve = clock_statuses(BASE, policy, {"response": at(40)}, pauses)
+    assert response.due == at(40) and response.met_on_time is True
+    assert onsite.due == at(130)
+    late = clock_statuses(BASE, policy, {"response": at(40).add(seconds=1)}, pauses)[0]
+    assert late.due == at(40) and late.met_on_time is False

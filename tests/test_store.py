@@ -25,7 +25,7 @@ from store import (
     Ticket,
     ValidationFailed,
 )
-from store.schema import SCHEMA_VERSION
+from store.migrations import SCHEMA_VERSION
 
 RECORD = {"symptom": "card reader jams", "cause": "worn roller", "action": "replaced roller", "parts": "roller x1"}
 

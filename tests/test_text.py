@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rich.cells import cell_len
 
-from store.text import clean
+from store.text import clean, in_place
 
 
 @pytest.mark.parametrize(
@@ -53,3 +54,14 @@ def test_clean_never_leaves_a_control(text: str) -> None:
     kept = {"\x00": "␀", "\u2028": "\n", "\u2029": "\n"}
     assert out == "".join(kept.get(ch, ch) for ch in text if ch not in (CONTROLS | INVISIBLE) - {"\x00"})
     assert clean(out) == out
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8")))
+def test_in_place_keeps_every_other_character_in_its_cell(text: str) -> None:
+    # A field being edited places its cursor by counting cells: what is dropped took none.
+    out = in_place(text)
+    assert not (CONTROLS | INVISIBLE | {"\u2028", "\u2029"}) & set(out)
+    assert cell_len(out) == cell_len(text)
+    assert out == "".join(" " if ch == "\u00ad" else ch for ch in text
+                          if ch not in CONTROLS | INVISIBLE | {"\u2028", "\u2029"} or ch == "\u00ad")

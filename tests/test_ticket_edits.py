@@ -115,7 +115,8 @@ def test_times_phoned_in_late_are_accepted_and_audited_with_the_entry_time(store
 
 
 @pytest.mark.parametrize(("at", "message"), [
-    ("10:30", "is before the report"),          # today 10:30 is after now: read as yesterday 10:30
+    ("10:30", "has not come yet today (now 10:00); for yesterday's, type yesterday 10:30"),
+    ("yesterday 10:30", "is before the report"),
     ("11-25 11:00", "is in the future"),
     ("08:59", "is before the report"),
     ("25:00", "a time like 14:05"),

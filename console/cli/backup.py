@@ -38,14 +38,17 @@ def progress_line() -> Callable[[str, int, int], None] | None:
     return show
 
 
-def problems_and_exit(problems: list[str], header: str) -> None:
-    """One line per problem on stderr, at most MAX_LINES of them, and exit 2."""
-    click.echo(_("dispatch: error: {message}").format(message=clean(header, single_line=True)), err=True)
+def problems_and_exit(problems: list[str], header: str, code: int = 2, error: bool = True) -> None:
+    """One line per problem on stderr, at most MAX_LINES of them, and exit
+    ``code``. ``error``: said as an error (else as a warning: the work was done)."""
+    head = clean(header, single_line=True)
+    click.echo(_("dispatch: error: {message}").format(message=head) if error
+               else _("dispatch: warning: {message}").format(message=head), err=True)
     for line in problems[:MAX_LINES]:
         click.echo("  " + clean(line, single_line=True), err=True)
     if len(problems) > MAX_LINES:
         click.echo("  " + _("… and {n} more").format(n=len(problems) - MAX_LINES), err=True)
-    sys.exit(2)
+    sys.exit(code)
 
 
 def audit_ok_line(report: AuditReport, anchors: int = 0) -> str:
@@ -90,7 +93,12 @@ def backup_cmd(obj: Ctx, dest: Path) -> None:
     try:
         if dest.is_dir() or str(dest).endswith("/"):
             stamp = store.now().format("YYYYMMDD[T]HHmmss[Z]")
-            dest = dest / f"{obj.db.stem}-{stamp}.db"
+            named = dest / f"{obj.db.stem}-{stamp}.db"
+            n = 1
+            while named.exists():  # two backups in one second: never replace the earlier one
+                n += 1
+                named = dest / f"{obj.db.stem}-{stamp}-{n}.db"
+            dest = named
         make_parent(dest)
         if dest.resolve() == obj.db.resolve():
             problems_and_exit([], _("{dest} is the database itself; back up to another file").format(dest=dest))
@@ -100,6 +108,13 @@ def backup_cmd(obj: Ctx, dest: Path) -> None:
     click.echo(_("{dest}: backup of {src}: {what}").format(dest=dest, src=obj.db, what=_said(report)))
     click.echo(_("head {head} recorded in {log}").format(
         head=f"{report.audit.head_id}:{report.audit.head[:16]}" if report.audit else "-", log=heads_log(dest.parent, obj.db)))
+    if report.history:
+        # Written all the same: the copy is faithful, and refusing would stop
+        # every backup after one hand edit. Exit 1 so cron mails it.
+        problems_and_exit(report.history, ngettext(
+            "{path}: backed up, but its audit history does not hold ({n} problem; see dispatch check):",
+            "{path}: backed up, but its audit history does not hold ({n} problems; see dispatch check):",
+            len(report.history)).format(path=obj.db, n=len(report.history)), code=1, error=False)
 
 
 @cli.command("restore", short_help=_("Put a checked backup in place of the file."), help=_(
@@ -108,15 +123,22 @@ def backup_cmd(obj: Ctx, dest: Path) -> None:
     " them. Consoles that have the file open say it was replaced and offer to reopen it (ctrl+o)."))
 @click.argument("src", type=click.Path(path_type=Path))
 @click.option("--yes", is_flag=True, help=_("Do not ask before replacing the file (a terminal asks)."))
+@click.option("--despite-history", is_flag=True, help=_(
+    "Restore even though the backup's audit history does not hold (a change made around the app before it was"
+    " taken); the file stays sound, and dispatch check keeps naming the problem."))
 @file_options
 @click.pass_obj
-def restore_cmd(obj: Ctx, src: Path, yes: bool) -> None:
+def restore_cmd(obj: Ctx, src: Path, yes: bool, despite_history: bool) -> None:
     target = obj.db
     if src.exists() and target.exists() and src.resolve() == target.resolve():
         problems_and_exit([], _("{src} is the database itself").format(src=src))
     first = verify_file(src, progress_line()) if src.is_file() else None
     if first is not None and not first.ok:
         problems_and_exit(first.problems, _("{src} failed its check; {target} left as it was:").format(
+            src=src, target=target))
+    if first is not None and first.history and not despite_history:
+        problems_and_exit(first.history, _("{src}: its audit history does not hold; {target} left as it was"
+                                           " (--despite-history restores it all the same):").format(
             src=src, target=target))
     if target.exists() and not yes and sys.stdin.isatty() and not click.confirm(
             _("Replace {target} with {src}? Its current contents are discarded.").format(target=target, src=src)):
@@ -125,5 +147,6 @@ def restore_cmd(obj: Ctx, src: Path, yes: bool) -> None:
     make_parent(target)
     # A restore takes the history back: the heads log beside the backup says so,
     # or the next backup would find its newer heads gone (store/anchors.py).
-    report = restore(src, target, progress_line(), heads_log(src.parent, target), to_db(pendulum.now("UTC")))
+    report = restore(src, target, progress_line(), heads_log(src.parent, target), to_db(pendulum.now("UTC")),
+                     despite_history=despite_history)
     click.echo(_("{target}: restored from {src}: {what}").format(target=target, src=src, what=_said(report)))

@@ -15,7 +15,7 @@ import click
 
 from store.errors import NotFound
 from store.i18n import N_, _
-from store.models import category_label
+from store.models import SKILLS_SEPARATOR, category_label
 from store.store import Store
 from store.text import clean
 
@@ -65,7 +65,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, tuple | list):
-        return ";".join(map(str, value))
+        return SKILLS_SEPARATOR.join(map(str, value))
     return clean(str(value), single_line=True)
 
 

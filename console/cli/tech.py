@@ -22,7 +22,7 @@ def tech() -> None:
 @click.argument("name")
 @click.option("--team", "team_name", required=True, help=_("The team's name."))
 @click.option("--phone", default="")
-@click.option("--skills", default="", help=_("Categories separated by ; e.g. atm;cash"))
+@click.option("--skills", default="", help=_("Categories separated by commas, e.g. atm,cash"))
 @click.option("--off-duty", is_flag=True, help=_("Starts off duty."))
 @file_options
 @click.pass_obj
@@ -47,7 +47,7 @@ def tech_list(obj: Ctx, include_retired: bool, fmt: str) -> None:
 @click.option("--name")
 @click.option("--team", "team_name")
 @click.option("--phone")
-@click.option("--skills", help=_("Categories separated by ; e.g. atm;cash"))
+@click.option("--skills", help=_("Categories separated by commas, e.g. atm,cash"))
 @file_options
 @click.pass_obj
 def tech_edit(obj: Ctx, tech_ref: str, team_name: str | None, **options: Any) -> None:

@@ -16,13 +16,15 @@ from textual.widgets.option_list import Option
 
 from store import rules
 from store.errors import StaleTicket, StoreError
-from store.models import Technician, Ticket, category_label
+from store.limits import max_length
+from store.models import AssignInput, Technician, Ticket, category_label
 from store.text import clean
 
 from ..format import fit
 from ..i18n import _
 from ..settings import apply_blink
 from ..widgets.form import FormModal, field_row, form_footer, show_error
+from ..widgets.textfield import TextInput
 
 
 class AssignScreen(FormModal[Ticket | None]):
@@ -42,8 +44,9 @@ class AssignScreen(FormModal[Ticket | None]):
             yield OptionList(id="f-technician_id", compact=True)
             yield Static("", classes="hint", id="refused")
             yield Static("", classes="error", id="e-technician_id")
-            yield from field_row("reason", _("Reason"), Input(
-                id="f-reason", placeholder=_("why reassign, e.g. stuck at another site"), compact=True))
+            yield from field_row("reason", _("Reason"), TextInput(
+                id="f-reason", placeholder=_("why reassign, e.g. stuck at another site"), compact=True,
+                max_length=max_length(AssignInput, "reason")))
             yield from form_footer(_("Assign (ctrl+s)"))
 
     async def on_mount(self) -> None:

@@ -29,12 +29,15 @@ from store.calendar import (
     period_text,
 )
 from store.errors import RuleViolation, StoreError
+from store.limits import CALENDAR_LINE_MAX
 from store.text import clean
 
 from ..format import pad
 from ..i18n import N_, _
 from ..widgets.footer import Footer
+from ..widgets.form import Draft, KeepsDrafts
 from ..widgets.lists import ListOptions
+from ..widgets.textfield import TextInput
 from .listing import ListScreen
 
 
@@ -42,7 +45,7 @@ class CalendarList(ListOptions):
     pass
 
 
-class CalendarScreen(ListScreen):
+class CalendarScreen(KeepsDrafts, ListScreen):
     """Week on top (Enter or e edits the highlighted day), holidays below
     (a adds one, d removes the highlighted one); Esc goes back."""
 
@@ -79,7 +82,7 @@ class CalendarScreen(ListScreen):
             yield Static(_("Holidays"), classes="section")
             yield CalendarList(id="holidays", compact=True)
             yield Static("", id="edit-hint")
-            yield Input(id="edit", compact=True)
+            yield TextInput(id="edit", compact=True, max_length=CALENDAR_LINE_MAX)
             yield Static("", id="error")
         yield Footer()
 
@@ -147,6 +150,17 @@ class CalendarScreen(ListScreen):
         self.add_class("-editing")
         edit.focus()
         self.refresh_bindings()
+        # The line being edited is a form of its own: esc asks before dropping
+        # what was typed, and a kept draft comes back when the same day (or a
+        # new holiday) is edited again.
+        self.draft_key = (f"calendar-{what[0]}", what[1])
+        self.remember_initial()
+
+    def read_draft(self) -> Draft:
+        return {"text": self.query_one("#edit", Input).value}
+
+    def write_draft(self, draft: Draft) -> None:
+        self.query_one("#edit", Input).value = draft["text"]
 
     def _end_edit(self) -> None:
         self._editing = None
@@ -229,6 +243,7 @@ class CalendarScreen(ListScreen):
     def _saved(self, done: str) -> None:
         self._clear_error()
         if self._editing is not None:
+            self.spend_draft()
             self._end_edit()
         self.notify(clean(done, single_line=True), markup=False)
         self.load()
@@ -238,8 +253,10 @@ class CalendarScreen(ListScreen):
 
     def action_back(self) -> None:
         if self._editing is not None:
-            self._clear_error()
-            self._end_edit()
+            def close() -> None:
+                self._clear_error()
+                self._end_edit()
+            self.close_asking(close)
             return
         self.dismiss(None)
 

@@ -17,11 +17,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from store.errors import StoreError
-from store.evaluations import Callback, rating_label
+from store.evaluations import Callback, CallbackAnswers, CallbackLog, rating_label
+from store.limits import max_length
 from store.text import clean
 
 from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
+from ..widgets.form import Draft, KeepsDrafts
+from ..widgets.textfield import TextInput
 
 RATING_KEYS = {"1": "satisfied", "2": "basic", "3": "unsatisfied"}
 
@@ -36,7 +39,7 @@ def questions() -> list[str]:
     ]
 
 
-class CallbackLogScreen(ModalScreen[Any]):
+class CallbackLogScreen(KeepsDrafts, ModalScreen[Any]):
     AUTO_FOCUS = None  # the keys answer the script; the note box takes focus only when asked for
     BINDINGS = [
         Binding("y", "answer(True)", N_("Yes"), show=False),
@@ -55,6 +58,7 @@ class CallbackLogScreen(ModalScreen[Any]):
         self.answers: dict[str, Any] = {}
         self.rating: str | None = None
         self.asking_note = False  # the impolite note is being typed
+        self.draft_key = ("callback", call.id)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="form callback-log"):
@@ -65,12 +69,24 @@ class CallbackLogScreen(ModalScreen[Any]):
                 classes="title")
             yield Static("", id="script")
             yield Static("", id="consequence")
-            yield Input(id="note", compact=True)
+            yield TextInput(id="note", compact=True, max_length=max_length(CallbackLog, "notes"))
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._show()
         self.set_focus(None)
+        self.remember_initial()
+
+    # A call half logged (answers given, notes typed) is kept like a form's draft.
+    def read_draft(self) -> Draft:
+        return {"step": self.step, "answers": dict(self.answers), "rating": self.rating,
+                "asking_note": self.asking_note, "note": self.query_one("#note", Input).value}
+
+    def write_draft(self, draft: Draft) -> None:
+        self.step, self.answers, self.rating = draft["step"], dict(draft["answers"]), draft["rating"]
+        self.asking_note = draft["asking_note"]
+        self.query_one("#note", Input).value = draft["note"]
+        self._show()
 
     # --------------------------------------------------------------- view
     def _answer_text(self, i: int) -> str:
@@ -109,6 +125,9 @@ class CallbackLogScreen(ModalScreen[Any]):
         note.display = typing
         note.can_focus = typing  # hidden, it must not take the y/n keys
         if typing:
+            # The impolite note is kept with the answers (shorter), the notes with the call.
+            note.limit.limit = max_length(CallbackAnswers, "impolite_note") if self.asking_note else max_length(
+                CallbackLog, "notes")
             note.placeholder = _("What was impolite? (enter)") if self.asking_note else _("Notes, then enter to save")
             note.focus()
 
@@ -175,7 +194,7 @@ class CallbackLogScreen(ModalScreen[Any]):
         except StoreError as exc:
             self.app.call_from_thread(self.notify, clean(str(exc), single_line=True), severity="error", markup=False)
             return
-        self.app.call_from_thread(self.dismiss, saved)
+        self.app.call_from_thread(self._finish, saved)
 
     @work(thread=True, exclusive=True, group="callback-log", exit_on_error=False)
     def action_unreachable(self) -> None:
@@ -185,7 +204,11 @@ class CallbackLogScreen(ModalScreen[Any]):
         except StoreError as exc:
             self.app.call_from_thread(self.notify, clean(str(exc), single_line=True), severity="error", markup=False)
             return
-        self.app.call_from_thread(self.dismiss, saved)
+        self.app.call_from_thread(self._finish, saved)
+
+    def _finish(self, saved: Any) -> None:
+        self.spend_draft()
+        self.dismiss(saved)
 
     def action_cancel(self) -> None:
         if self.asking_note:
@@ -194,4 +217,4 @@ class CallbackLogScreen(ModalScreen[Any]):
             self.set_focus(None)
             self._show()
             return
-        self.dismiss(None)
+        self.close_asking(lambda: self.dismiss(None))

@@ -23,13 +23,16 @@ from store.errors import StoreError
 from store.evaluations import (
     RATINGS,
     Callback,
+    CarryInput,
     DayPlan,
     PendingSelfEval,
+    SelfEvalInput,
     carry_refusal,
     plan_lines,
     rating_label,
     state_label,
 )
+from store.limits import max_length
 from store.models import Ticket
 from store.text import clean
 
@@ -258,8 +261,9 @@ class CallbacksScreen(ListScreen):
             Field("measures_right", _("Measures right?"), "select", yes_no, True),
             Field("efficiency", _("Work efficient?"), "select", yes_no, True),
             Field("rating", _("Overall"), "select", [(rating_label(r), r) for r in RATINGS], "satisfied"),
-            Field("comment", _("Comment")),
-            Field("suggestion", _("Corrective suggestion (needed when unsatisfied)")),
+            Field("comment", _("Comment"), max_length=max_length(SelfEvalInput, "comment")),
+            Field("suggestion", _("Corrective suggestion (needed when unsatisfied)"),
+                  max_length=max_length(SelfEvalInput, "suggestion")),
         ]
 
         def submit(values: dict[str, Any], version: int) -> Any:
@@ -291,7 +295,8 @@ class CallbacksScreen(ListScreen):
                 self.reload()
 
         self.app.push_screen(ActionForm(_("Carry over ticket #{id}'s callback one day").format(id=call.ticket_id),
-                                        [Field("reason", _("Reason"))], submit, 0), carried)
+                                        [Field("reason", _("Reason"), max_length=max_length(CarryInput, "reason"))],
+                                        submit, 0), carried)
 
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
     def action_plan(self) -> None:

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Input, Select, Static
 from store import improve
 from store.errors import ValidationFailed
 from store.improve import Complaint
+from store.limits import COMPLAINANT_MAX, ITEM_TEXT_MAX, NUMBER_MAX
 
 from ..background import in_thread, read, write_refusal
 from ..format import fit, pad
@@ -155,8 +156,9 @@ class ComplaintsScreen(DetailListScreen):
 
     def action_add(self) -> None:
         store = self.store
-        fields = [Field("ticket_id", _("Ticket number")), Field("complainant", _("Complainant")),
-                  Field("matter", _("Matter"), "text")]
+        fields = [Field("ticket_id", _("Ticket number"), max_length=NUMBER_MAX),
+                  Field("complainant", _("Complainant"), max_length=COMPLAINANT_MAX),
+                  Field("matter", _("Matter"), "text", max_length=ITEM_TEXT_MAX)]
 
         def submit(values: dict[str, Any], version: int) -> Complaint:
             number = (values["ticket_id"] or "").strip().lstrip("#")
@@ -182,7 +184,7 @@ class ComplaintsScreen(DetailListScreen):
         label = {"investigate": _("Findings (work records, feedback, photos)"),
                  "handle": _("Plan"), "follow_up": _("Follow-up callback note"),
                  "close": _("Analysis of the cause")}.get(step)
-        fields = [Field("text", label, "text")] if label else []
+        fields = [Field("text", label, "text", max_length=ITEM_TEXT_MAX)] if label else []
         if step == "handle":
             fields.append(Field("informed", _("Complainant informed"), "select", [(_("yes"), True), (_("no"), False)]))
 

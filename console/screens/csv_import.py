@@ -22,17 +22,19 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, ProgressBar, Static
 
+from store.limits import PATH_MAX
 from store.text import clean
 
 from .. import downloads
 from ..i18n import N_, _, ngettext
 from ..settings import apply_blink
-from ..widgets.form import field_row, show_error
+from ..widgets.form import KeepsDrafts, field_row, show_error
+from ..widgets.textfield import TextInput
 
 REPORT_LINES = 200  # bad rows listed on screen; the count says how many more
 
 
-class CsvModal(ModalScreen[Any]):
+class CsvModal(KeepsDrafts, ModalScreen[Any]):
     DEFAULT_CSS = """
     CsvModal #progress { margin-bottom: 1; }
     CsvModal .report { height: auto; max-height: 12; }
@@ -45,12 +47,13 @@ class CsvModal(ModalScreen[Any]):
         self.table = table
         self.table_title = title
         self.busy = False
+        self.draft_key = (f"csv-{type(self).__name__}", table)
 
     def action_close(self) -> None:
         if self.busy:
             self.notify(_("Still working: wait for the report."), markup=False)
             return
-        self.dismiss(None)
+        self.close_asking(lambda: self.dismiss(None))
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
@@ -74,8 +77,8 @@ class ImportScreen(CsvModal):
             yield Static(Content(_("The first line names the columns. Rows with an existing key are updated, "
                                    "the others are added. Nothing is imported unless every row is good.")),
                          classes="hint")
-            yield from field_row("path", _("CSV file"), Input(placeholder=_("path, e.g. ~/sites.csv"),
-                                                              id="f-path", compact=True))
+            yield from field_row("path", _("CSV file"), TextInput(
+                placeholder=_("path, e.g. ~/sites.csv"), id="f-path", compact=True, max_length=PATH_MAX))
             yield ProgressBar(id="progress", show_eta=False)
             yield Static("", id="report", classes="report")
             yield Static("", classes="error", id="e-general")
@@ -86,6 +89,7 @@ class ImportScreen(CsvModal):
     def on_mount(self) -> None:
         apply_blink(self)
         self.query_one("#f-path").focus()
+        self.remember_initial()
 
     @on(Input.Submitted, "#f-path")
     @on(Button.Pressed, "#save")
@@ -145,6 +149,7 @@ class ImportScreen(CsvModal):
                 lines.append(_("… and {n} more").format(n=len(errors) - REPORT_LINES))
             self.say("\n".join(lines), error=True)
             return
+        self.done_as_is()
         self.say(_("Imported: {created} added, {updated} updated.").format(
             created=report.created, updated=report.updated))
         self.notify(_("{table}: {created} added, {updated} updated from CSV.").format(
@@ -166,7 +171,7 @@ class ExportScreen(CsvModal):
                          classes="hint")
             default = f"{self.table}.csv" if self.web else str(Path("~").expanduser() / f"{self.table}.csv")
             yield from field_row("path", _("Download as") if self.web else _("CSV file"),
-                                 Input(default, id="f-path", compact=True))
+                                 TextInput(default, id="f-path", compact=True, max_length=PATH_MAX))
             yield Static("", id="report", classes="report")
             yield Static("", classes="error", id="e-general")
             with Horizontal(classes="buttons"):
@@ -176,6 +181,7 @@ class ExportScreen(CsvModal):
     def on_mount(self) -> None:
         apply_blink(self)
         self.query_one("#f-path").focus()
+        self.remember_initial()
 
     @on(Input.Submitted, "#f-path")
     @on(Button.Pressed, "#save")
@@ -229,6 +235,7 @@ class ExportScreen(CsvModal):
 
     def _deliver(self, name: str, data: bytes, count: int) -> None:
         self.busy = False
+        self.done_as_is()
         downloads.send(self.app, data, name)
         self.say(downloads.sent_notice(name, count))
 
@@ -243,5 +250,6 @@ class ExportScreen(CsvModal):
 
     def _done(self, path: Path, count: int) -> None:
         self.busy = False
+        self.done_as_is()
         self.say(ngettext("{n} row written to {path}.",
                           "{n} rows written to {path}.", count).format(n=count, path=clean(str(path), single_line=True)))

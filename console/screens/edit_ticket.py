@@ -12,14 +12,17 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Input, Select, Static, TextArea
 
-from store.errors import StaleTicket
-from store.models import CATEGORIES, Ticket, category_label, priority_label
+from store.errors import StaleTicket, StoreError
+from store.limits import EDIT_REASON_MAX, max_length
+from store.models import CATEGORIES, NewTicket, Ticket, category_label, priority_label
 from store.text import clean
 
+from ..background import read
 from ..i18n import _
 from ..settings import apply_blink
 from ..widgets.form import FormModal, field_row, form_footer, show_error
 from ..widgets.picker import Picker
+from ..widgets.textfield import TextBox, TextInput
 
 FIELDS = ("priority", "reason", "category", "reporter", "phone", "site_id", "equipment_id", "description")
 
@@ -53,18 +56,22 @@ class EditTicketScreen(FormModal[Ticket | None]):
             yield from field_row("priority", _("Priority"), Select(
                 [(priority_label(p), p) for p in (1, 2, 3, 4)], value=t.priority, allow_blank=False,
                 id="f-priority", compact=True))
-            yield from field_row("reason", _("Priority reason"), Input(id="f-reason", compact=True))
+            yield from field_row("reason", _("Priority reason"), TextInput(
+                id="f-reason", compact=True, max_length=EDIT_REASON_MAX))
             yield from field_row("category", _("Category"), Select(
                 [(category_label(c), c) for c in CATEGORIES], value=t.category, allow_blank=False,
                 id="f-category", compact=True))
-            yield from field_row("reporter", _("Reporter"), Input(t.reporter, id="f-reporter", compact=True))
-            yield from field_row("phone", _("Phone"), Input(t.phone, id="f-phone", compact=True))
+            yield from field_row("reporter", _("Reporter"), TextInput(
+                t.reporter, id="f-reporter", compact=True, max_length=max_length(NewTicket, "reporter")))
+            yield from field_row("phone", _("Phone"), TextInput(
+                t.phone, id="f-phone", compact=True, max_length=max_length(NewTicket, "phone")))
             yield from field_row("site_id", _("Site (type to search)"),
                                  Picker(self._search_sites, _("branch name or code"), id="f-site_id"))
             yield from field_row("equipment_id", _("Equipment (optional)"),
                                  Picker(self._search_equipment, _("asset tag, model or category"), id="f-equipment_id"))
             yield from field_row("description", _("Fault description"),
-                                 TextArea(t.description, id="f-description", soft_wrap=True, compact=True))
+                                 TextBox(t.description, id="f-description", soft_wrap=True, compact=True,
+                                         max_length=max_length(NewTicket, "description")))
             yield from form_footer(_("Save changes (ctrl+s)"))
 
     def on_mount(self) -> None:
@@ -81,8 +88,7 @@ class EditTicketScreen(FormModal[Ticket | None]):
         self.site_id = event.value
         equipment = self.query_one("#f-equipment_id", Picker)
         if event.value != self.ticket.site_id and equipment.value is not None:
-            equipment.value = None  # the old site's equipment is not at the new one
-            equipment.input.value = ""
+            equipment.clear()  # the old site's equipment is not at the new one
 
     def values(self) -> dict[str, Any]:
         return {
@@ -120,6 +126,36 @@ class EditTicketScreen(FormModal[Ticket | None]):
         self.version = exc.version  # the next save applies to what is there now
         if self.on_conflict:
             self.on_conflict()
+        self.run_worker(self._reload(), group="reload", exclusive=True)
+
+    async def _reload(self) -> None:
+        """The message says the ticket was reloaded: the fields say so too.
+        Each field the user left as it was shows the ticket as it is now;
+        what was typed or picked stays. A save then sends only what differs
+        from the reloaded ticket, so another dispatcher's change is kept."""
+        store, tid = self.store, self.ticket.id
+        try:
+            fresh = await read(lambda: store.ticket(tid))
+        except StoreError:
+            return  # the message already says what happened
+        before, now = shown_as(self.ticket), self.read_draft()
+        typed = {k: v for k, v in now.items() if v != before.get(k)}
+        self.ticket, self.version = fresh, fresh.version
+        reloaded = shown_as(fresh)
+        self.write_draft(reloaded | typed)
+        self.site_id = self.query_one("#f-site_id", Picker).value
+        self._initial = reloaded  # esc still asks about what was typed
+
+
+def shown_as(t: Ticket) -> dict[str, Any]:
+    """What the form's fields hold for a ticket, field by field, as read_fields reads them."""
+    def picked(value: int | None, label: str) -> tuple[int | None, str, str]:
+        text = clean(label, single_line=True) if value is not None else ""
+        return value, text, text
+
+    return {"priority": t.priority, "reason": "", "category": t.category, "reporter": t.reporter,
+            "phone": t.phone, "site_id": picked(t.site_id, t.site_name),
+            "equipment_id": picked(t.equipment_id, t.equipment_tag or ""), "description": t.description}
 
 
 def _preset(picker: Picker, value: int | None, label: str) -> None:

@@ -36,13 +36,15 @@ from textual.widgets import Button, Input, ProgressBar, Select, Static
 
 from store.figures import Period, Scope
 from store.files import FOLDER_MODE
+from store.limits import PATH_MAX
 from store.repo.export_rows import ExportFilter
 from store.text import clean
 
 from .. import downloads
 from ..i18n import N_, _
 from ..settings import apply_blink
-from ..widgets.form import field_row, show_error
+from ..widgets.form import KeepsDrafts, field_row, show_error
+from ..widgets.textfield import TextInput
 
 DATA_KINDS = ("tickets", "technicians", "evaluations", "items")
 
@@ -107,7 +109,7 @@ def scope_filter(period: Period, scope: Scope) -> ExportFilter:
         category=str(value) if scope.kind == "category" and value is not None else None)
 
 
-class ExportScreen(ModalScreen[Path | None]):
+class ExportScreen(KeepsDrafts, ModalScreen[Path | None]):
     """Dismissed with the path written, or None."""
 
     DEFAULT_CSS = """
@@ -126,6 +128,7 @@ class ExportScreen(ModalScreen[Path | None]):
         self.busy = False
         self.cancel = threading.Event()
         self.suggested = ""  # the path the form last proposed: replaced when the choice changes, unless edited
+        self.draft_key = ("export", 0)
 
     @property
     def store(self) -> Any:
@@ -147,7 +150,7 @@ class ExportScreen(ModalScreen[Path | None]):
                 [(c.label, c.key) for c in self.choices], value=self.kind, allow_blank=False, id="f-kind",
                 compact=True))
             yield from field_row("path", _("Download as") if self.web else _("File"),
-                                 Input("", id="f-path", compact=True))
+                                 TextInput("", id="f-path", compact=True, max_length=PATH_MAX))
             yield ProgressBar(id="progress", show_eta=False)
             yield Static("", id="report")
             with Horizontal(classes="buttons"):
@@ -159,6 +162,7 @@ class ExportScreen(ModalScreen[Path | None]):
         self.query_one(ProgressBar).display = False  # shown while an export runs
         self._suggest()
         self.query_one("#f-kind", Select).focus()
+        self.remember_initial()
 
     # ------------------------------------------------------------ the form
     def choice(self) -> Choice:
@@ -325,6 +329,7 @@ class ExportScreen(ModalScreen[Path | None]):
 
     def _deliver(self, name: str, data: bytes, n: int) -> None:
         self.busy = False
+        self.spend_draft()
         downloads.send(self.app, data, name)
         self.notify(downloads.sent_notice(name, n), title=_("Export"), markup=False)
         self.dismiss(None)
@@ -349,6 +354,7 @@ class ExportScreen(ModalScreen[Path | None]):
         bar.update(total=bar.total or 1, progress=bar.total or 1)
         self.notify(_("Written: {path} ({n:,} rows)").format(path=clean(str(path), single_line=True), n=n),
                     title=_("Export"), markup=False)
+        self.spend_draft()
         self.dismiss(path)
 
     # ------------------------------------------------------------- closing
@@ -357,7 +363,7 @@ class ExportScreen(ModalScreen[Path | None]):
             self.cancel.set()
             self.say(_("Stopping…"))
             return
-        self.dismiss(None)
+        self.close_asking(lambda: self.dismiss(None))
 
     @on(Button.Pressed, "#cancel")
     def _close_pressed(self) -> None:

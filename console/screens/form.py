@@ -15,11 +15,13 @@ from textual.widget import Widget
 from textual.widgets import Input, Select, Static, TextArea
 
 from store.errors import StaleTicket
+from store.stated import later_today
 
 from ..background import in_thread, one_line, read
 from ..i18n import _
 from ..settings import apply_blink
-from ..widgets.form import FormModal, field_row, form_footer, show_error
+from ..widgets.form import DraftKey, FormModal, field_row, form_footer, show_error
+from ..widgets.textfield import TextBox, TextInput
 
 
 @dataclass
@@ -30,6 +32,8 @@ class Field:
     options: list[tuple[str, Any]] = field(default_factory=list)
     value: Any = None
     placeholder: str = ""
+    max_length: int = 0  # the store's limit (store/limits.py): the field takes no more
+    stated_time: bool = False  # when a step happened (store/stated.py): a time not come yet today is asked about
 
 
 class ActionForm(FormModal[Any]):
@@ -38,14 +42,18 @@ class ActionForm(FormModal[Any]):
     def __init__(
         self, title: str, fields: list[Field], submit: Callable[[dict[str, Any], int], Any],
         version: int, *, hint: str = "", on_conflict: Callable[[], None] | None = None,
-        save_label: str | None = None, draft_key: tuple[str, int] | None = None,
+        save_label: str | None = None, draft_key: DraftKey | None = None,
         recheck: Callable[[], str | None] | None = None,
         confirm: Callable[[dict[str, Any]], str | None] | None = None,
+        keep_draft: bool = True,
     ) -> None:
         """``recheck`` (run in a thread after a conflict) says why the action is
         no longer allowed in the ticket's new state, or None. ``confirm`` (in a
         thread, before saving) returns a question the user must answer yes to
-        (a fee above the ceiling), or None."""
+        (a fee above the ceiling), or None. A draft is kept under ``draft_key``,
+        by default the title (it names the form and its record, "Carry over
+        ticket #12's callback"); ``keep_draft=False`` is for a one-line prompt
+        (go to ticket) that esc simply closes."""
         super().__init__()
         self.form_title = title
         self.fields = fields
@@ -54,7 +62,8 @@ class ActionForm(FormModal[Any]):
         self.hint = hint
         self.on_conflict = on_conflict
         self.save_label = save_label or _("Save (ctrl+s)")
-        self.draft_key = draft_key
+        self.draft_key = (draft_key or ("form", title)) if keep_draft else None
+        self.keep_draft = keep_draft
         self.recheck = recheck
         self.confirm = confirm
 
@@ -70,9 +79,11 @@ class ActionForm(FormModal[Any]):
                                     allow_blank=f.value is None, id=f"f-{f.name}", compact=True,
                                     prompt=_("Choose…"))  # Textual's own prompt is English
                 elif f.kind == "text":
-                    widget = TextArea(f.value or "", id=f"f-{f.name}", soft_wrap=True, compact=True)
+                    widget = TextBox(f.value or "", max_length=f.max_length, id=f"f-{f.name}", soft_wrap=True,
+                                     compact=True)
                 else:
-                    widget = Input(f.value or "", placeholder=f.placeholder, id=f"f-{f.name}", compact=True)
+                    widget = TextInput(f.value or "", max_length=f.max_length, placeholder=f.placeholder,
+                                       id=f"f-{f.name}", compact=True)
                 yield from field_row(f.name, f.label, widget)
             yield from form_footer(self.save_label)
 
@@ -86,6 +97,9 @@ class ActionForm(FormModal[Any]):
         else:
             self.query_one("#save").focus()
         self.remember_initial()
+
+    def changed(self) -> bool:
+        return self.keep_draft and super().changed()
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -110,10 +124,47 @@ class ActionForm(FormModal[Any]):
     async def _enter(self) -> None:
         await self.run_action("submit")
 
-    async def action_submit(self) -> None:  # type: ignore[override]
+    async def action_submit(self) -> None:
         if self.still_saving():
             return
         values = self.values()
+        for f in self.fields:
+            if f.stated_time and await self._ask_yesterday(f.name, values):
+                return  # asked: the answer goes on (or back to the form)
+        await self._confirm_and_save(values)
+
+    async def _ask_yesterday(self, name: str, values: dict[str, Any]) -> bool:
+        """A time of day later than now ("21:00" at 19:04) is not taken as
+        yesterday's silently: the form asks, and on yes writes yesterday's
+        date into the field (what is saved is what is shown)."""
+        store = self.app.store  # type: ignore[attr-defined]
+        text = values.get(name) or ""
+        # A read (the site's zone and time), awaited: a 'y' typed right after ctrl+s answers the question.
+        try:
+            yesterday, tz, now = await read(
+                lambda: (later_today(text, store.timezone, store.now()), store.timezone, store.now()))
+        except Exception as exc:
+            show_error(self, "general", one_line(exc))
+            return True
+        if yesterday is None:
+            return False
+        from .confirm import ConfirmScreen
+
+        explicit = yesterday.format("YYYY-MM-DD HH:mm")
+        question = _("{time} has not come yet today (it is {now}). Yesterday, {day}?").format(
+            time=yesterday.format("HH:mm"), now=now.in_timezone(tz).format("HH:mm"), day=explicit)
+
+        async def answered(choice: str | None) -> None:
+            if choice == "yes":
+                field = self.query_one(f"#f-{name}", Input)
+                with field.prevent(Input.Changed):  # its Changed would clear the answer to this save
+                    field.value = explicit
+                await self._confirm_and_save({**values, name: explicit})
+
+        self.app.push_screen(ConfirmScreen(question, [("yes", _("Yes, yesterday"), "y")]), answered)
+        return True
+
+    async def _confirm_and_save(self, values: dict[str, Any]) -> None:
         confirm = self.confirm
         if confirm is None:
             self._save(values)

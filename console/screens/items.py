@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Input, Select, Static
 from store import improve
 from store.errors import RuleViolation, ValidationFailed
 from store.improve import Item
+from store.limits import ITEM_TEXT_MAX
 from store.text import clean
 
 from ..background import in_thread, read
@@ -167,13 +168,14 @@ class ItemsScreen(DetailListScreen):
         fields: list[Field] = []
         hint = ""
         if action == "follow_up":
-            fields = [Field("text", _("Weak points found at the visit"), "text", item.weak_points)]
+            fields = [Field("text", _("Weak points found at the visit"), "text", item.weak_points,
+                            max_length=ITEM_TEXT_MAX)]
         elif action == "propose":
-            fields = [Field("text", _("Corrective measures"), "text", item.measures)]
+            fields = [Field("text", _("Corrective measures"), "text", item.measures, max_length=ITEM_TEXT_MAX)]
             if item.sent_back_reason:
                 hint = _("Sent back: {reason}").format(reason=one(item.sent_back_reason))
         elif action == "send_back":
-            fields = [Field("text", _("Why it goes back"), "input")]
+            fields = [Field("text", _("Why it goes back"), "input", max_length=ITEM_TEXT_MAX)]
         else:
             hint = _("Measures: {m}").format(m=one(item.measures) or "—")
 

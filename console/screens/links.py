@@ -10,6 +10,8 @@ from typing import Any
 
 from textual.screen import Screen
 
+from store.limits import NUMBER_MAX
+
 from ..i18n import _
 
 # action -> (module under console.screens, class, reload the queue when it closes)
@@ -77,7 +79,8 @@ class ScreenLinks(Screen[Any]):
             return self.app.store.ticket(int(text)).id  # type: ignore[attr-defined]
 
         self.app.push_screen(
-            ActionForm(_("Go to ticket"), [Field("number", _("Ticket number"), placeholder=_("e.g. 1234"))], find, 0,
-                       save_label=_("Go (enter)")),
+            ActionForm(_("Go to ticket"), [Field("number", _("Ticket number"), placeholder=_("e.g. 1234"),
+                                                 max_length=NUMBER_MAX)], find, 0,
+                       save_label=_("Go (enter)"), keep_draft=False),
             lambda tid: tid is not None and self.open_detail(tid),  # type: ignore[attr-defined]
         )

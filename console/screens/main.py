@@ -22,6 +22,7 @@ from ..widgets.board import TechBoard
 from ..widgets.footer import Footer
 from ..widgets.queue import QueueTable
 from ..widgets.status import StatusBar
+from ..widgets.textinput import TextInput
 from .crossings import CROSSING_TOASTS_A_MINUTE, CrossingToasts
 from .links import ScreenLinks
 from .queue_poll import QueuePoll, Snapshot
@@ -81,7 +82,7 @@ class MainScreen(QueuePoll, CrossingToasts, SearchBar, ReopenFile, ScreenLinks, 
             yield QueueTable(self.app.clock, own_tick=False, id="queue")  # type: ignore[attr-defined]
             yield TechBoard(id="board")
         # Compact: a one-line bar shows the text itself, not the top of a boxed input.
-        yield Input(placeholder=search_placeholder(), id="search", compact=True)
+        yield TextInput(placeholder=search_placeholder(), id="search", compact=True)  # shown cleaned
         # Compact, and no palette hint (ctrl+p is in help): more keys fit at 80 columns.
         yield Footer(compact=True, show_command_palette=False)
 

@@ -11,15 +11,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Button, Input, Select, Static, TextArea
+from textual.widgets import Input, Select, Static, TextArea
 
-from store.models import CATEGORIES, CHANNELS, Ticket, category_label, channel_label, priority_label
+from store.limits import max_length
+from store.models import CATEGORIES, CHANNELS, NewTicket, Ticket, category_label, channel_label, priority_label
 
 from ..format import local_time
 from ..i18n import N_, _
 from ..settings import apply_blink
 from ..widgets.form import FormModal, field_row, form_footer, show_error
 from ..widgets.picker import Picker
+from ..widgets.textfield import TextBox, TextInput
 
 FIELDS = ("channel", "reporter", "phone", "site_id", "equipment_id", "category", "priority", "description")
 
@@ -27,6 +29,8 @@ FIELDS = ("channel", "reporter", "phone", "site_id", "equipment_id", "category",
 class NewTicketScreen(FormModal[Ticket | None]):
     # priority: ctrl+e is also "end of line" in Input and TextArea (End still is).
     BINDINGS = [Binding("ctrl+e", "earlier", N_("Earlier tickets"), priority=True)]
+
+    draft_key = ("new", 0)  # one new ticket at a time: its draft comes back on the next 'n'
 
     def __init__(self) -> None:
         super().__init__()
@@ -49,8 +53,10 @@ class NewTicketScreen(FormModal[Ticket | None]):
             yield Static(_("ctrl+e: the caller's and the equipment's earlier tickets"), classes="hint")
             yield from field("channel", _("Channel"), Select(
                 [(channel_label(c), c) for c in CHANNELS], value="phone", allow_blank=False, id="f-channel", compact=True))
-            yield from field("reporter", _("Reporter"), Input(id="f-reporter", compact=True))
-            yield from field("phone", _("Phone"), Input(id="f-phone", compact=True))
+            yield from field("reporter", _("Reporter"), TextInput(
+                id="f-reporter", compact=True, max_length=max_length(NewTicket, "reporter")))
+            yield from field("phone", _("Phone"), TextInput(
+                id="f-phone", compact=True, max_length=max_length(NewTicket, "phone")))
             yield from field("site_id", _("Site (type to search)"), Picker(self._search_sites, _("branch name or code"), id="f-site_id"))
             yield from field("equipment_id", _("Equipment (optional)"),
                              Picker(self._search_equipment, _("asset tag, model or category"), id="f-equipment_id"))
@@ -59,32 +65,49 @@ class NewTicketScreen(FormModal[Ticket | None]):
                 [(category_label(c), c) for c in CATEGORIES], value="other", allow_blank=False, id="f-category", compact=True))
             yield from field("priority", _("Priority"), Select(
                 [(priority_label(p), p) for p in (1, 2, 3, 4)], value=3, allow_blank=False, id="f-priority", compact=True))
-            yield from field("description", _("Fault description"), TextArea(id="f-description", soft_wrap=True, compact=True))
+            yield from field("description", _("Fault description"), TextBox(
+                id="f-description", soft_wrap=True, compact=True, max_length=max_length(NewTicket, "description")))
             yield from form_footer(_("Save (ctrl+s)"))
 
     def on_mount(self) -> None:
         apply_blink(self)
         self.query_one("#f-reporter").focus()
+        self.remember_initial()
+
+    def write_draft(self, draft: dict[str, Any]) -> None:
+        """A kept draft back in the fields: the site it names scopes the
+        equipment search again, and its equipment is checked for a repeat fault."""
+        super().write_draft(draft)
+        self.site_id = self.query_one("#f-site_id", Picker).value
+        equipment = self.query_one("#f-equipment_id", Picker).value
+        if equipment is not None:
+            self.run_worker(self._repeat_check(equipment, set_category=False), group="repeat")
 
     @on(Picker.Picked, "#f-site_id")
     def _site(self, event: Picker.Picked) -> None:
         self.site_id = event.value
         equipment = self.query_one("#f-equipment_id", Picker)
         if equipment.value is not None:
-            equipment.value = None
-            equipment.input.value = ""
+            equipment.clear()  # the old site's equipment is not at the new one
 
     @on(Picker.Picked, "#f-equipment_id")
     async def _equipment(self, event: Picker.Picked) -> None:
+        await self._repeat_check(event.value)
+
+    async def _repeat_check(self, equipment_id: int | None, set_category: bool = True) -> None:
         note = self.query_one("#repeat", Static)
-        if event.value is None:
+        if equipment_id is None:
             note.update("")
             return
         store = self.app.store  # type: ignore[attr-defined]
-        equipment = [e for e in await asyncio.to_thread(store.equipment, self.site_id, "", 500) if e.id == event.value]
-        if equipment:
-            self.query_one("#f-category", Select).value = equipment[0].category
-        earlier = await asyncio.to_thread(store.repeat_candidate, event.value)
+        if set_category:
+            equipment = [e for e in await asyncio.to_thread(store.equipment, self.site_id, "", 500)
+                         if e.id == equipment_id]
+            if equipment:
+                self.query_one("#f-category", Select).value = equipment[0].category
+        earlier = await asyncio.to_thread(store.repeat_candidate, equipment_id)
+        if self.query_one("#f-equipment_id", Picker).value != equipment_id:
+            return  # cleared or changed while this was looked up: the banner is not about it
         if earlier is not None:
             note.update(Content(_("↻ Repeat fault: #{id} on this equipment was resolved {at}; "
                                   "this ticket will be linked as a second repair.").format(
@@ -117,12 +140,7 @@ class NewTicketScreen(FormModal[Ticket | None]):
             return
         store = self.app.store  # type: ignore[attr-defined]
         values = self.values()
-        self.save(lambda: store.create_ticket(values), self.dismiss, self.show_errors)
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        if not self.still_saving():
-            self.dismiss(None)
+        self.save(lambda: store.create_ticket(values), self.finish, self.show_errors)
 
     def action_earlier(self) -> None:
         """Has this caller or this asset reported before? (ctrl+e)"""

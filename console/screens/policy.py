@@ -12,12 +12,13 @@ from textual.content import Content
 from textual.widgets import Input, Label, Static
 
 from store.models import PRIORITIES, priority_label
-from store.sla import Policy
+from store.sla import MAX_WINDOW_MIN, Policy
 from store.store import Store
 
 from ..i18n import _
 from ..settings import apply_blink
 from ..widgets.form import FieldLabel, FieldRow, FormModal, form_footer, show_error
+from ..widgets.textfield import TextInput
 
 CLOCKS = ("response", "onsite", "resolve")
 
@@ -31,6 +32,8 @@ class PolicyScreen(FormModal[bool | None]):
     PolicyScreen .policy-head { width: 1fr; text-style: bold; }
     PolicyScreen .row > .policy-cell { width: 1fr; margin-right: 2; }
     """
+    draft_key = ("policy", 0)
+
     def __init__(self) -> None:
         super().__init__()
         self.current: dict[int, Policy] = {}
@@ -47,7 +50,8 @@ class PolicyScreen(FormModal[bool | None]):
             for p in PRIORITIES:
                 yield FieldRow(
                     FieldLabel(priority_label(p), classes="label"),
-                    *[Input(id=f"f-p{p}_{c}", compact=True, restrict=r"[0-9]*", classes="policy-cell")
+                    *[TextInput(id=f"f-p{p}_{c}", compact=True, restrict=r"[0-9]*", classes="policy-cell",
+                                max_length=len(str(MAX_WINDOW_MIN)))
                       for c in CLOCKS],
                     classes="row", id=f"row-p{p}")
                 yield Static("", classes="error", id=f"e-p{p}")
@@ -115,7 +119,7 @@ class PolicyScreen(FormModal[bool | None]):
                    if p not in self.current or w != (self.current[p].response_min, self.current[p].onsite_min,
                                                      self.current[p].resolve_min)}
         if not changed:
-            self.dismiss(None)
+            self.finish(None)  # nothing to save: no draft to keep either
             return
         store = self.app.store  # type: ignore[attr-defined]
 

@@ -29,6 +29,7 @@ from ..widgets.footer import Footer
 from ..widgets.form import FormModal, field_row, form_footer, show_error
 from ..widgets.lists import ListTable
 from ..widgets.picker import Picker
+from ..widgets.textfield import TextInput
 from .listing import ListScreen
 from .setup_specs import FormField, TableSpec
 
@@ -70,7 +71,7 @@ class RecordsScreen(ListScreen):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="records-title", classes="records-title")
-        yield Input(placeholder=_("Search {what} (type to filter, enter to list, esc clears)").format(
+        yield TextInput(placeholder=_("Search {what} (type to filter, enter to list, esc clears)").format(
             what=_(self.spec.title).lower()), id="records-search", compact=True)
         yield ListTable(id="records")
         if self.spec.hint:
@@ -273,6 +274,7 @@ class RecordForm(FormModal[Any]):
         self.choices = choices
         self.labels = labels
         self._start: dict[str, Any] = {}
+        self.draft_key = (f"record-{spec.table}", record.id if record is not None else 0)
 
     def _value_of(self, f: FormField) -> Any:
         if self.record is None:
@@ -305,7 +307,8 @@ class RecordForm(FormModal[Any]):
                     widget = Picker(lambda text, s=search: s(self.app.store, text),  # type: ignore[attr-defined]
                                     _(f.placeholder) if f.placeholder else "", id=f"f-{f.name}")
                 else:
-                    widget = Input(f.shown(value), placeholder=_(f.placeholder) if f.placeholder else "", id=f"f-{f.name}", compact=True)
+                    widget = TextInput(f.shown(value), placeholder=_(f.placeholder) if f.placeholder else "",
+                                       id=f"f-{f.name}", compact=True, max_length=f.max_length)
                 yield from field_row(f.name, _(f.label), widget)
             yield from form_footer(_("Save (ctrl+s)"))
 
@@ -369,7 +372,7 @@ class RecordForm(FormModal[Any]):
             return
         changes = {k: v for k, v in values.items() if v != self._start.get(k)}
         if not changes:
-            self.dismiss(None)
+            self.finish(None)  # nothing to save: no draft to keep either
             return
         rid, record = self.record.id, self.record
         # An edit that returns nothing: the list reloads and keeps the cursor on the record.

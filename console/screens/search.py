@@ -21,8 +21,10 @@ from store.text import clean
 
 from ..format import fit, local_time
 from ..i18n import N_, _, ngettext
+from ..keys import types_text
 from ..widgets.footer import Footer
 from ..widgets.lists import ListOptions
+from ..widgets.textinput import TextInput
 
 DEBOUNCE = 0.25  # seconds of quiet typing before the file is searched: a burst is one query
 LIMIT = 50
@@ -70,8 +72,8 @@ class SearchScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(Content.styled(_("Search all tickets, open and closed"), "bold"), id="title")
-        yield Input(self.text, placeholder=_("#number, reporter, phone, asset tag, site or any text"),
-                    id="q", compact=True)
+        yield TextInput(self.text, placeholder=_("#number, reporter, phone, asset tag, site or any text"),
+                        id="q", compact=True)
         yield Static(_("Type to search: at least 3 characters use the index."), id="summary")
         yield Results(id="results", compact=True)
         yield Footer()
@@ -137,7 +139,7 @@ class SearchScreen(Screen[None]):
     def on_key(self, event: events.Key) -> None:
         # Typing while the list has the focus goes back to the search text.
         q = self.query_one("#q", Input)
-        if event.is_printable and event.character and not q.has_focus and event.key not in ("j", "k", "g", "G"):
+        if types_text(event) and event.character and not q.has_focus and event.key not in ("j", "k", "g", "G"):
             q.focus()
             q.insert_text_at_cursor(event.character)
             event.stop()

@@ -12,12 +12,27 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from store.models import CATEGORIES, category_label
+from store.models import (
+    ADDRESS_MAX,
+    ASSET_TAG_MAX,
+    CATEGORIES,
+    CODE_MAX,
+    CONTACT_MAX,
+    MODEL_MAX,
+    NAME_MAX,
+    PERSON_MAX,
+    PHONE_MAX,
+    SKILLS_SEPARATOR,
+    category_label,
+    split_skills,
+)
 from store.text import clean
 
 from ..i18n import N_, _
 
 Choices = list[tuple[str, Any]]
+DATE_MAX = 20  # "2026-03-31", with room for spaces around it
+SKILLS_MAX = 200  # every category, named, with separators
 
 
 @dataclass(frozen=True)
@@ -37,6 +52,7 @@ class FormField:
     stored: Callable[[Any], Any] = lambda v: v
     optional_choice: bool = False  # a select that may stay blank
     default: Any = None
+    max_length: int = 0  # an input's limit, the store's (store/models.py): the field takes no more
 
 
 @dataclass(frozen=True)
@@ -92,10 +108,10 @@ SITES = TableSpec(
     table="sites", entity="site", title=N_("Sites"), noun=N_("site"),
     columns=[(N_("Code"), 8), (N_("Name"), 22), (N_("Address"), 20), (N_("Contact"), 12), (N_("State"), 7)],
     fields=[
-        FormField("code", N_("Code"), placeholder=N_("short and unique, e.g. NB01")),
-        FormField("name", N_("Name"), placeholder=N_("e.g. North Branch")),
-        FormField("address", N_("Address")),
-        FormField("contact", N_("Contact"), placeholder=N_("name and phone on site")),
+        FormField("code", N_("Code"), placeholder=N_("short and unique, e.g. NB01"), max_length=CODE_MAX),
+        FormField("name", N_("Name"), placeholder=N_("e.g. North Branch"), max_length=NAME_MAX),
+        FormField("address", N_("Address"), max_length=ADDRESS_MAX),
+        FormField("contact", N_("Contact"), placeholder=N_("name and phone on site"), max_length=CONTACT_MAX),
     ],
     rows=_site_rows,
     add=lambda store, **f: store.add_site(**f),
@@ -126,14 +142,16 @@ EQUIPMENT = TableSpec(
     columns=[(N_("Asset tag"), 12), (N_("Site"), 6), (N_("Category"), 10), (N_("Model"), 10),
              (N_("Installed"), 10), (N_("Warranty"), 10), (N_("State"), 7)],
     fields=[
-        FormField("asset_tag", N_("Asset tag"), placeholder=N_("unique, e.g. NB01-ATM-1")),
+        FormField("asset_tag", N_("Asset tag"), placeholder=N_("unique, e.g. NB01-ATM-1"), max_length=ASSET_TAG_MAX),
         FormField("site_id", N_("Site (type to search)"), kind="picker", placeholder=N_("branch name or code"),
                   search=_site_choices, labels=_site_labels),
         FormField("category", N_("Category"), kind="select", default="atm",
                   choices=lambda _store: [(category_label(c), c) for c in CATEGORIES]),
-        FormField("model", N_("Model")),
-        FormField("installed", N_("Installed"), placeholder=N_("YYYY-MM-DD (optional)"), stored=_optional),
-        FormField("warranty_until", N_("Warranty until"), placeholder=N_("YYYY-MM-DD (optional)"), stored=_optional),
+        FormField("model", N_("Model"), max_length=MODEL_MAX),
+        FormField("installed", N_("Installed"), placeholder=N_("YYYY-MM-DD (optional)"), stored=_optional,
+                  max_length=DATE_MAX),
+        FormField("warranty_until", N_("Warranty until"), placeholder=N_("YYYY-MM-DD (optional)"), stored=_optional,
+                  max_length=DATE_MAX),
     ],
     rows=_equipment_rows,
     add=lambda store, **f: store.add_equipment(**f),
@@ -164,7 +182,7 @@ TEAMS = TableSpec(
     table="teams", entity="team", title=N_("Teams"), noun=N_("team"),
     columns=[(N_("Name"), 24), (N_("Foreman"), 20), (N_("Technicians"), 11), (N_("State"), 7)],
     fields=[
-        FormField("name", N_("Name"), placeholder=N_("e.g. North Team")),
+        FormField("name", N_("Name"), placeholder=N_("e.g. North Team"), max_length=PERSON_MAX),
         FormField("foreman_id", N_("Foreman (optional)"), kind="select", choices=_foreman_choices,
                   optional_choice=True),
     ],
@@ -179,22 +197,19 @@ TEAMS = TableSpec(
 
 # ------------------------------------------------------------ technicians
 def _skills_shown(value: Any) -> str:
-    return ", ".join(value or ())
+    return SKILLS_SEPARATOR.join(value or ())
 
 
 def _skills_listed(value: Any) -> str:
     """Skills in the table: category names in the language in use, not the codes."""
-    return ", ".join(category_label(s) for s in value or ())
+    return SKILLS_SEPARATOR.join(category_label(s) for s in value or ())
 
 
 def _skills_stored(value: Any) -> tuple[str, ...]:
-    # Codes as the hint shows them, or the category names as the table shows them;
-    # Chinese commas (，、) and semicolons separate too.
+    # Codes as the hint shows them, or the category names as the table shows
+    # them; separated as anywhere else (store/models.py split_skills).
     names = {category_label(c).casefold(): c for c in CATEGORIES}
-    text = str(value or "")
-    for sep in (";", "；", "，", "、"):
-        text = text.replace(sep, ",")
-    return tuple(names.get(s.strip().casefold(), s.strip()) for s in text.split(",") if s.strip())
+    return tuple(names.get(s.casefold(), s) for s in split_skills(str(value or "")))
 
 
 def _duty_label(on: bool) -> str:
@@ -211,12 +226,13 @@ TECHNICIANS = TableSpec(
     table="technicians", entity="technician", title=N_("Technicians"), noun=N_("technician"),
     columns=[(N_("Name"), 16), (N_("Team"), 12), (N_("Phone"), 13), (N_("Skills"), 11), (N_("Duty"), 8), (N_("State"), 7)],
     fields=[
-        FormField("name", N_("Name")),
+        FormField("name", N_("Name"), max_length=PERSON_MAX),
         FormField("team_id", N_("Team"), kind="select",
                   choices=lambda store: [(t.name, t.id) for t in store.teams()]),
-        FormField("phone", N_("Phone")),
-        FormField("skills", N_("Skills"), placeholder=", ".join(CATEGORIES), shown=_skills_shown,
-                  stored=_skills_stored),
+        FormField("phone", N_("Phone"), max_length=PHONE_MAX),
+        # The hint above the form lists every category; the field shows an example, not the list again.
+        FormField("skills", N_("Skills"), placeholder=N_("e.g. atm, cash"), shown=_skills_shown,
+                  stored=_skills_stored, max_length=SKILLS_MAX),
         FormField("on_duty", N_("Duty"), kind="select", default=True,
                   choices=lambda _store: [(_duty_label(True), True), (_duty_label(False), False)]),
     ],
@@ -225,7 +241,7 @@ TECHNICIANS = TableSpec(
     edit=lambda store, rid, **c: store.edit_technician(rid, **c),
     retire=lambda store, rid, retired: store.retire_technician(rid, retired=retired),
     describe=lambda t: f"{_text(t.name)} ({_text(t.team_name)})",
-    hint=N_("Skills: categories separated by commas ({all})."), hint_values={"all": ", ".join(CATEGORIES)},
+    hint=N_("Skills: categories separated by commas ({all})."), hint_values={"all": SKILLS_SEPARATOR.join(CATEGORIES)},
 )
 
 SPECS: dict[str, TableSpec] = {s.table: s for s in (SITES, EQUIPMENT, TEAMS, TECHNICIANS)}

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Static
 
 from store.auth import ROLES, role_name
 from store.i18n import LANGUAGES, language_name
+from store.limits import LOGIN_MAX, USER_NAME_MAX
 from store.models import User
 from store.text import clean
 
@@ -112,8 +113,8 @@ class UsersScreen(ListScreen):
 
     def _add_form(self, teams: list[tuple[str, Any]]) -> None:
         fields = [
-            Field("login", _("Login (OS user)")),
-            Field("name", _("Name")),
+            Field("login", _("Login (OS user)"), max_length=LOGIN_MAX),
+            Field("name", _("Name"), max_length=USER_NAME_MAX),
             Field("role", _("Role"), "select", [(role_name(r), r) for r in ROLES], "dispatcher"),
             Field("team_id", _("Team (foremen)"), "select", teams),
         ]

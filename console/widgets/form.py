@@ -10,6 +10,7 @@ from textual import on
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -19,7 +20,9 @@ from textual.widgets import Button, Input, Label, OptionList, Select, Static, Te
 from store.errors import RuleViolation, StaleTicket, StoreError, ValidationFailed
 from store.text import clean
 
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
+from .picker import Picker
+from .textfield import FieldFull
 
 
 class FieldLabel(Label):
@@ -34,11 +37,13 @@ class FieldLabel(Label):
         self._show()
 
     def set_marks(self, *, focused: bool | None = None, invalid: bool | None = None) -> None:
+        before = (self.focused, self.invalid)
         if focused is not None:
             self.focused = focused
         if invalid is not None:
             self.invalid = invalid
-        self._show()
+        if (self.focused, self.invalid) != before:
+            self._show()  # a repaint (and a layout) only when a mark changes, not on every key
 
     def _show(self) -> None:
         marks = ("▶" if self.focused else " ") + ("✗" if self.invalid else " ") + " "
@@ -67,18 +72,41 @@ class FieldRow(Horizontal):
 
 
 def field_row(name: str, label: str, widget: Widget) -> list[Widget]:
+    """A label and its field, and the field's error line below them. An empty
+    text field shows a placeholder: its tint and underline alone are not seen
+    in every terminal (NO_COLOR, 16 colours), and a box that shows nothing
+    reads as a label with no field."""
+    if isinstance(widget, Input | TextArea) and not widget.placeholder:
+        widget.placeholder = _("type here")
     return [
         FieldRow(FieldLabel(label, classes="label"), widget, classes="row", id=f"row-{name}"),
         Static("", classes="error", id=f"e-{name}"),
     ]
 
 
+def has_error_line(node: DOMNode, name: str) -> bool:
+    """Whether the form has an error line for this field. By id, which Textual
+    caches: called on every key typed, where a ``query()`` walks the whole form."""
+    try:
+        node.query_one(f"#e-{name}", Static)
+    except NoMatches:
+        return False
+    return True
+
+
 def show_error(node: DOMNode, name: str, message: str) -> None:
     """The message goes beside its field; an empty one hides the line. The
-    field and its label are marked too (✗), not only coloured."""
+    field and its label are marked too (✗), not only coloured. Clearing a line
+    that is already clear costs nothing: it is called on every key typed."""
     error = node.query_one(f"#e-{name}", Static)
+    if not message and not error.has_class("-shown"):
+        return
     error.update(Content(message))
     error.set_class(bool(message), "-shown")
+    if message and name == "general":
+        # Below the fields: on a short terminal the form scrolls, and a
+        # conflict or refusal said out of sight is not said at all.
+        error.call_after_refresh(error.scroll_visible, animate=False)
     for widget in node.query(f"#f-{name}"):
         widget.set_class(bool(message), "-invalid")
     for row in node.query(f"#row-{name}"):
@@ -130,6 +158,7 @@ async def run_write(
 
 ResultT = TypeVar("ResultT")
 Draft = dict[str, Any]
+DraftKey = tuple[str, int | str]  # (which form, which record): where a draft is kept
 
 
 def fields(node: DOMNode) -> list[Widget]:
@@ -174,13 +203,104 @@ def write_fields(node: DOMNode, values: Draft) -> None:
             widget.picked = value  # type: ignore[attr-defined]
 
 
-class FormModal(ModalScreen[ResultT]):
-    """A form: ctrl+s or the first button submits; esc or Back closes it.
+class KeepsDrafts:
+    """For any screen where text is typed: nothing typed is lost.
 
-    Nothing typed is lost: closing a changed form asks first, and what was
-    typed can stay as a draft that comes back when the same form is opened on
-    the same ticket again in this session (after a conflict or a refusal the
-    form itself stays open with its contents)."""
+    ``remember_initial()`` once the fields hold their starting values (it
+    brings back a draft kept for the same form); ``close_asking(close)`` where
+    the screen would close: a changed form asks first — close and keep a draft
+    (it comes back when the same form is opened on the same record again,
+    until the console closes), discard, or go back to the form. A screen whose
+    state is more than its fields overrides ``read_draft``/``write_draft``."""
+
+    draft_key: DraftKey | None = None
+    _initial: Draft | None = None
+
+    # Provided by the Screen this is mixed into.
+    app: Any
+
+    def read_draft(self) -> Draft:
+        return read_fields(self)  # type: ignore[arg-type]
+
+    def write_draft(self, draft: Draft) -> None:
+        write_fields(self, draft)  # type: ignore[arg-type]
+
+    @property
+    def _drafts(self) -> dict[tuple[str, DraftKey], Draft]:
+        return self.app.drafts  # type: ignore[no-any-return]
+
+    def _slot(self) -> tuple[str, DraftKey] | None:
+        # Per person: after ctrl+u at a shared desk, the next one does not get
+        # (and save under their name) what the last one typed.
+        return (self.app.store.actor, self.draft_key) if self.draft_key else None
+
+    def remember_initial(self) -> None:
+        """Call once the fields hold their starting values; restores a draft if one was kept."""
+        self._initial = self.read_draft()
+        slot = self._slot()
+        draft = self._drafts.get(slot) if slot else None
+        if draft:
+            self.write_draft(draft)
+            self.app.notify(_("Your draft of this form was restored."), markup=False)
+
+    def changed(self) -> bool:
+        return self._initial is not None and self.read_draft() != self._initial
+
+    def on_field_full(self, event: FieldFull) -> None:
+        """A field stopped taking text at its limit: say so beside it (or in a note)."""
+        event.stop()
+        text = ngettext("at most {n} character: the rest was not taken",
+                        "at most {n} characters: the rest was not taken", event.limit).format(n=event.limit)
+        name = next(((w.id or "")[2:] for w in (event.field, *event.field.ancestors)
+                     if (getattr(w, "id", None) or "").startswith("f-")), "")
+        if name and has_error_line(self, name):  # type: ignore[arg-type]
+            show_error(self, name, text)  # type: ignore[arg-type]
+        else:
+            self.app.notify(text, severity="warning", markup=False)
+
+    def spend_draft(self) -> None:
+        """Saved: the draft is spent."""
+        slot = self._slot()
+        if slot:
+            self._drafts.pop(slot, None)
+
+    def done_as_is(self) -> None:
+        """Done with what the form holds while it stays open (an import ran):
+        nothing left to keep, and esc closes at once."""
+        self.spend_draft()
+        self._initial = self.read_draft()
+
+    def close_asking(self, close: Callable[[], None]) -> None:
+        """Close at once if nothing was changed; otherwise ask what to do with the text."""
+        if not self.changed():
+            close()
+            return
+        from ..screens.confirm import ConfirmScreen
+
+        slot = self._slot()
+        choices = [("discard", _("Discard"), "d")]
+        if slot:
+            choices.insert(0, ("keep", _("Close, keep draft"), "k"))
+        question = _("Close without saving?") + " " + (
+            _("A draft keeps what you typed until the console is closed.") if slot else
+            _("What you typed will be lost."))
+
+        def answer(choice: str | None) -> None:
+            if choice is None:
+                return  # back to the form, nothing changed
+            if slot:
+                if choice == "keep":
+                    self._drafts[slot] = self.read_draft()
+                else:
+                    self._drafts.pop(slot, None)
+            close()
+
+        self.app.push_screen(ConfirmScreen(question, choices), answer)
+
+
+class FormModal(KeepsDrafts, ModalScreen[ResultT]):
+    """A form: ctrl+s or the first button submits; esc or Back closes it,
+    asking first when something was typed (see KeepsDrafts)."""
 
     BINDINGS = [
         Binding("escape", "cancel", N_("Back")),
@@ -190,11 +310,9 @@ class FormModal(ModalScreen[ResultT]):
     FormModal .busy { display: none; color: $warning; text-style: bold; }
     FormModal.-saving .busy { display: block; }
     """
-    draft_key: tuple[str, int] | None = None  # (form, ticket id): where its draft is kept
 
     def __init__(self) -> None:
         super().__init__()
-        self._initial: Draft | None = None
         self.saving = False  # a write of this form is on its way to the file
 
     def save(self, call: Callable[[], Any], done: Callable[[Any], None],
@@ -234,28 +352,12 @@ class FormModal(ModalScreen[ResultT]):
         """Each refusal beside its field; forms with fields of their own say which."""
         show_error(self, "general", " ".join([general, *errors.values()]).strip())
 
-    @property
-    def drafts(self) -> dict[tuple[str, int], Draft]:
-        return self.app.drafts  # type: ignore[attr-defined,no-any-return]
-
-    def remember_initial(self) -> None:
-        """Call once the fields hold their starting values; restores a draft if one was kept."""
-        self._initial = read_fields(self)
-        draft = self.drafts.get(self.draft_key) if self.draft_key else None
-        if draft:
-            write_fields(self, draft)
-            self.notify(_("Your draft for this ticket was restored."), markup=False)
-
-    def changed(self) -> bool:
-        return self._initial is not None and read_fields(self) != self._initial
-
     def action_submit(self) -> Awaitable[None] | None:
         raise NotImplementedError
 
     def finish(self, result: ResultT) -> None:
         """Saved: the draft is spent."""
-        if self.draft_key:
-            self.drafts.pop(self.draft_key, None)
+        self.spend_draft()
         self.dismiss(result)
 
     @on(Button.Pressed, "#save")
@@ -269,7 +371,15 @@ class FormModal(ModalScreen[ResultT]):
         """An error goes away as soon as its field is changed."""
         widget = getattr(event, "control", None) or getattr(event, "text_area", None)
         name = (getattr(widget, "id", None) or "")[2:]
-        if name and self.query(f"#e-{name}"):
+        if name and has_error_line(self, name):
+            show_error(self, name, "")
+
+    @on(Picker.Picked)
+    def _picked(self, event: Picker.Picked) -> None:
+        """A pick list keeps its typing to itself (no Input.Changed reaches the
+        form): a choice made or undone clears its error ("pick a site") too."""
+        name = (event.picker.id or "")[2:]
+        if name and has_error_line(self, name):
             show_error(self, name, "")
 
     @on(Button.Pressed, "#cancel")
@@ -278,26 +388,4 @@ class FormModal(ModalScreen[ResultT]):
             self.notify(_("Still saving: the form closes once the file has taken it."),
                         severity="warning", markup=False)
             return
-        if not self.changed():
-            self.dismiss(None)
-            return
-        from ..screens.confirm import ConfirmScreen
-
-        choices = [("discard", _("Discard"), "d")]
-        if self.draft_key:
-            choices.insert(0, ("keep", _("Close, keep draft"), "k"))
-        question = _("Close without saving?") + " " + (
-            _("A draft keeps what you typed until the console is closed.") if self.draft_key else
-            _("What you typed will be lost."))
-
-        def answer(choice: str | None) -> None:
-            if choice is None:
-                return  # back to the form, nothing changed
-            if self.draft_key:
-                if choice == "keep":
-                    self.drafts[self.draft_key] = read_fields(self)
-                else:
-                    self.drafts.pop(self.draft_key, None)
-            self.dismiss(None)
-
-        self.app.push_screen(ConfirmScreen(question, choices), answer)
+        self.close_asking(lambda: self.dismiss(None))

@@ -13,7 +13,10 @@ from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
+from store.limits import SEARCH_MAX
 from store.text import clean
+
+from .textfield import TextInput
 
 
 class Picker(Vertical):
@@ -41,12 +44,40 @@ class Picker(Vertical):
         self._label = ""
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder=self.placeholder, compact=True)
-        yield OptionList(compact=True)
+        yield TextInput(placeholder=self.placeholder, compact=True, max_length=SEARCH_MAX)
+        # The list never takes the focus: the input keeps it (up/down move the
+        # highlight from there), so tab goes on to the next field, never into
+        # the list where typing would be lost.
+        matches = OptionList(compact=True)
+        matches.can_focus = False
+        yield matches
 
     @property
     def input(self) -> Input:
         return self.query_one(Input)
+
+    def clear(self) -> None:
+        """No choice and no text (another site was picked: its equipment goes).
+        Says so with ``Picked(None)`` if there was a choice, so what depended on
+        it (the repeat fault banner) goes too."""
+        had = self.value is not None
+        self.value, self._label = None, ""
+        with self.input.prevent(Input.Changed):
+            self.input.value = ""
+        if had:
+            self.post_message(self.Picked(self, None))
+
+    @property
+    def picked(self) -> tuple[int | None, str, str]:
+        """What a form's draft keeps: the choice, its label, and the text in the field."""
+        return self.value, self._label, self.input.value
+
+    @picked.setter
+    def picked(self, state: tuple[int | None, str, str]) -> None:
+        """Shown as it was (a choice made, or text typed), without searching again."""
+        self.value, self._label, text = state
+        with self.input.prevent(Input.Changed):
+            self.input.value = text
 
     async def refresh_matches(self, text: str | None = None) -> None:
         text = self.input.value if text is None else text
@@ -66,6 +97,8 @@ class Picker(Vertical):
         if self.value is not None:
             self.value = None
             self.post_message(self.Picked(self, None))
+        if event.value != self.input.value:
+            return  # more was typed since (a burst): search once, for the latest text
         await self.refresh_matches(event.value)
 
     def on_descendant_focus(self) -> None:
@@ -76,6 +109,11 @@ class Picker(Vertical):
         self.call_after_refresh(lambda: self.set_class(self.has_focus_within, "open"))
 
     def on_key(self, event: object) -> None:
+        """Up/down move the highlight; tab on a highlighted match takes it and
+        moves on, as enter does (the keys typed next go to the next field).
+        A key reaches here after the searches of the text typed before it
+        (this widget's messages are handled in order), so a tab sent in the
+        same burst as the text still finds the list it should pick from."""
         key = getattr(event, "key", "")
         options = self.query_one(OptionList)
         if not self.has_class("open") or not self.input.has_focus:
@@ -84,6 +122,8 @@ class Picker(Vertical):
             options.action_cursor_down()
         elif key == "up":
             options.action_cursor_up()
+        elif key == "tab" and options.highlighted is not None:
+            self._choose(options.get_option_at_index(options.highlighted))
         else:
             return
         event.stop()  # type: ignore[attr-defined]

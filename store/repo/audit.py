@@ -23,10 +23,8 @@ from ..anchors import Anchor
 from ..base import StoreBase, append_events
 from ..db import explain
 from ..i18n import _
+from ..migrations import NAMES, load
 from ..replay import BOOKKEEPING
-from ..schema import MIGRATIONS
-from ..schema_audit import TRIGGERS as WHOLE_TRIGGERS
-from ..schema_later import EVENTS_NO_DELETE, EVENTS_NO_UPDATE
 from .audit_facts import FactsCheck
 from .audit_tables import check_tables, read_history
 from .audit_tables import shown as _shown
@@ -34,9 +32,12 @@ from .audit_tickets import check_tickets, pauses_note
 
 Progress = Callable[[str, int, int], None]
 PROGRESS_EVERY = 5000
-TRIGGERS = {"events_no_update": EVENTS_NO_UPDATE, "events_no_delete": EVENTS_NO_DELETE}
-# The schema step from which the whole file is under the check (migration 0015).
-WHOLE_SINCE = next(i for i, (name, _step) in enumerate(MIGRATIONS, start=1) if name.endswith("_audit_whole"))
+# The triggers as the steps made them: the chain's (0008) and the whole file's (0015).
+_CHAIN, _WHOLE = load("0008_audit_chain"), load("0015_audit_whole")
+TRIGGERS = {"events_no_update": _CHAIN.EVENTS_NO_UPDATE, "events_no_delete": _CHAIN.EVENTS_NO_DELETE}
+WHOLE_TRIGGERS: dict[str, str] = _WHOLE.TRIGGERS
+# The schema version from which the whole file is under the check (migration 0015).
+WHOLE_SINCE = NAMES.index("0015_audit_whole") + 1
 
 
 @dataclass

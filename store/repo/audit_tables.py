@@ -107,11 +107,11 @@ def genesis() -> dict[str, dict[Any, dict[str, Any]]]:
     database): the settings and SLA policy, before any event."""
     import sqlite_utils
 
-    from ..schema import m0001_initial
+    from ..migrations import load
 
     conn = sqlite3.connect(":memory:")
     try:
-        m0001_initial(sqlite_utils.Database(conn))
+        load("0001_initial").apply(sqlite_utils.Database(conn))
         out = {}
         for table in ("settings", "sla_policy"):
             cur = conn.execute(f"SELECT * FROM {table}")

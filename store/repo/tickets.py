@@ -13,7 +13,7 @@ from .. import rules
 from ..base import StoreBase
 from ..derive import DERIVED, derive, ticket_clocks
 from ..errors import NotFound, RuleViolation, StaleTicket, ValidationFailed
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..models import (
     ArriveInput,
     AssignInput,
@@ -38,6 +38,7 @@ from ..timeutil import from_db, to_db
 
 # What an edit may change (the rest is the lifecycle's, through its own actions).
 EDITABLE = ("priority", "category", "description", "reporter", "phone", "site_id", "equipment_id")
+EDIT_REASON_MAX = 1000  # a priority change's reason, as long as a cancel's
 
 
 class TicketRepo(StoreBase):
@@ -350,6 +351,9 @@ class TicketRepo(StoreBase):
                 raise RuleViolation(_("Nothing to save: no field was changed."))
             if "priority" in out and not reason.strip():
                 raise ValidationFailed.one("reason", _("a priority change needs a reason"))
+            if len(reason.strip()) > EDIT_REASON_MAX:
+                raise ValidationFailed.one("reason", ngettext(
+                    "at most {n} character", "at most {n} characters", EDIT_REASON_MAX).format(n=EDIT_REASON_MAX))
             if not ({"site_id", "equipment_id"} & set(out)):
                 return out
             if conn.execute("SELECT 1 FROM sites WHERE id = ?", (inp.site_id,)).fetchone() is None:

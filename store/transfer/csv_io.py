@@ -20,7 +20,7 @@ from typing import IO, Any
 from ..errors import StoreError
 from ..files import replace_when_done
 from ..i18n import _, ngettext
-from ..models import ImportReport
+from ..models import SKILLS_SEPARATOR, ImportReport
 from ..repo.imports import COLUMNS, KEYS, Progress
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -122,7 +122,7 @@ def records(store: Any, table: str) -> Iterable[dict[str, Any]]:
                    "warranty_until": e.warranty_until.isoformat() if e.warranty_until else ""}
     elif table == "technicians":
         for t in store.technicians():
-            yield {"name": t.name, "phone": t.phone, "team": t.team_name, "skills": ";".join(t.skills),
+            yield {"name": t.name, "phone": t.phone, "team": t.team_name, "skills": SKILLS_SEPARATOR.join(t.skills),
                    "on_duty": "yes" if t.on_duty else "no"}
     elif table == "users":
         users = getattr(store, "users", None)

@@ -1,0 +1,151 @@
+"""Nothing typed is lost (issue 22): esc on any form with typed text asks
+first, and "close, keep draft" brings the text back when the same form is
+opened again (until the console closes). Driven with keys sent as bursts."""
+
+from __future__ import annotations
+
+import pytest
+from console_helpers import app_for, burst, make_ticket, settle, until
+from loop_helpers import add_foremen, close_ticket
+from test_callbacks import YESTERDAY, plan
+from textual.widgets import Input, TextArea
+
+from console.screens.confirm import ConfirmScreen
+from console.screens.main import MainScreen
+from console.screens.new_ticket import NewTicketScreen
+from console.widgets.picker import Picker
+from store import Store
+
+
+def value(app, field: str) -> str:
+    widget = app.screen.query_one(f"#{field}")
+    return widget.text if isinstance(widget, TextArea) else app.screen.query_one(f"#{field}", Input).value
+
+
+async def test_new_ticket_esc_asks_and_the_kept_draft_comes_back(store: Store) -> None:
+    app = app_for(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "n", *"Zhang", "tab", *"13800001111", "tab", *"North", "enter", "escape")
+        assert isinstance(app.screen, ConfirmScreen)  # asked, not closed
+        await burst(pilot, "escape")  # back to the form: nothing lost
+        assert isinstance(app.screen, NewTicketScreen) and value(app, "f-reporter") == "Zhang"
+        await burst(pilot, "escape", "k")  # close, keep the draft
+        assert isinstance(app.screen, MainScreen)
+        await burst(pilot, "n")
+        assert isinstance(app.screen, NewTicketScreen)
+        assert (value(app, "f-reporter"), value(app, "f-phone")) == ("Zhang", "13800001111")
+        site = app.screen.query_one("#f-site_id", Picker)
+        assert site.value == 2 and "North Branch" in site.input.value  # the site picked, not only its text
+        assert "draft" in list(app._notifications)[-1].message
+        # The draft's site still scopes the equipment search: NB's equipment only.
+        app.screen.query_one("#f-equipment_id", Picker).input.focus()
+        await burst(pilot, *"ATM")
+        options = app.screen.query_one("#f-equipment_id OptionList")
+        assert options.option_count == 1 and "NB-ATM-A" in str(options.get_option_at_index(0).prompt)
+        await burst(pilot, "enter")
+        app.screen.query_one("#f-description").focus()
+        await burst(pilot, *"cash jam", "ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, MainScreen))
+        # Saved: the draft is spent, the next new ticket starts empty.
+        await burst(pilot, "n")
+        assert value(app, "f-reporter") == "" and app.screen.query_one("#f-site_id", Picker).value is None
+        await burst(pilot, "escape")  # unchanged: closes without asking
+        assert isinstance(app.screen, MainScreen)
+    t = store.ticket(store.max_ticket_id())
+    assert (t.reporter, t.phone, t.site_id, t.equipment_id, t.description) == (
+        "Zhang", "13800001111", 2, 3, "cash jam")
+
+
+async def test_discard_drops_the_draft(store: Store) -> None:
+    app = app_for(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "n", *"Zhang", "escape", "d")
+        assert isinstance(app.screen, MainScreen)
+        await burst(pilot, "n")
+        assert value(app, "f-reporter") == ""
+
+
+# Each form: the keys that open it from the queue, the field typed into, the text.
+FORMS = [
+    pytest.param(["S", "s", "n"], "f-code", "BJ09", id="site"),
+    pytest.param(["S", "e", "n"], "f-asset_tag", "ATM-9", id="equipment"),
+    pytest.param(["S", "t", "n"], "f-name", "Night crew", id="team"),
+    pytest.param(["S", "c", "n"], "f-name", "Sun Li", id="technician"),
+    pytest.param(["S", "u", "a"], "f-login", "sun.li", id="user"),
+    pytest.param(["S", "s", "i"], "f-path", "~/sites.csv", id="csv import"),
+    pytest.param(["C", "n"], "f-complainant", "Mr Zhou", id="complaint"),
+    pytest.param(["m"], "f-text", "called the branch", id="note"),
+    pytest.param(["r"], "f-note", "fault confirmed", id="first response"),
+    pytest.param(["w", "tab"], "f-note", "parts on order", id="hold"),
+]
+
+
+@pytest.mark.parametrize(("keys", "field", "text"), FORMS)
+async def test_every_form_keeps_a_draft(store: Store, keys: list[str], field: str, text: str) -> None:
+    make_ticket(store)
+    app = app_for(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, *keys)
+        form = app.screen
+        if field == "f-complainant":
+            await burst(pilot, "tab")
+        await burst(pilot, *text, "escape")
+        assert isinstance(app.screen, ConfirmScreen), f"{type(form).__name__} closed without asking"
+        await burst(pilot, "k")
+        assert app.screen is not form
+        await burst(pilot, *keys[-1:] if keys[-1] != "tab" else keys)
+        await until(pilot, lambda: bool(app.screen.query(f"#{field}")) and value(app, field) == text)
+
+
+async def test_edit_a_record_keeps_its_draft_per_record(store: Store) -> None:
+    app = app_for(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "S", "s", "e")  # the first site (HQ)
+        await burst(pilot, "tab", "ctrl+u", *"Main Office", "escape", "k")
+        await burst(pilot, "down", "e")  # another site: its own values, not the draft
+        assert value(app, "f-name") == "North Branch"
+        await burst(pilot, "escape", "up", "e")
+        assert value(app, "f-name") == "Main Office"
+
+
+async def test_calendar_line_keeps_its_draft(store: Store) -> None:
+    app = app_for(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "S", "l")
+        await settle(pilot)
+        await burst(pilot, "a", *"2026-12-25 Christmas", "escape")
+        assert isinstance(app.screen, ConfirmScreen)
+        await burst(pilot, "k", "a")
+        assert value(app, "edit") == "2026-12-25 Christmas"
+
+
+@pytest.fixture
+def day(store: Store, clock) -> list[int]:
+    add_foremen(store)
+    return [close_ticket(store, clock, 1 + i % 4, YESTERDAY.add(hours=8 + i)) for i in range(12)]
+
+
+async def test_a_half_logged_callback_is_kept_as_a_draft(store: Store, day: list[int]) -> None:
+    from console.screens.callback_log import CallbackLogScreen
+
+    plan(store)
+    store.actor = "bob"
+    app = app_for(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "K")
+        await settle(pilot)
+        first = store.my_callbacks("bob")[0]
+        await burst(pilot, "enter", "y", "y", "y", "1", *"very kind", "escape")
+        assert isinstance(app.screen, ConfirmScreen)
+        await burst(pilot, "k", "enter")
+        assert isinstance(app.screen, CallbackLogScreen)
+        assert app.screen.rating == "satisfied" and value(app, "note") == "very kind"
+        await burst(pilot, "enter")
+        await until(pilot, lambda: store.callback(first.id).status == "done")
+        assert store.callback(first.id).notes == "very kind"

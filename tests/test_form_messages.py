@@ -1,0 +1,107 @@
+"""Messages on the New ticket form go when what they say stops being true
+(issue 22): "pick a site from the list" once a site is picked, the repeat
+fault banner once its equipment is no longer chosen."""
+
+from __future__ import annotations
+
+from console_helpers import app_for, burst, make_ticket, settle, until
+from textual.widgets import Static
+
+from console.screens.new_ticket import NewTicketScreen
+from console.widgets.picker import Picker
+from store import Store
+
+
+def shown(app, selector: str) -> str:  # type: ignore[no-untyped-def]
+    return str(app.screen.query_one(selector, Static).render())
+
+
+def resolved_on_hq_atm(store: Store) -> int:
+    t = make_ticket(store, equipment_id=1)
+    t = store.assign(t.id, t.version, technician_id=1)
+    t = store.arrive(t.id, t.version)
+    return store.resolve(t.id, t.version, symptom="s", cause="c", action="a", parts="none").id
+
+
+async def test_pick_a_site_goes_once_a_site_is_picked(store: Store) -> None:
+    app = app_for(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "n", *"Zhang", "tab", *"13800001111", "tab", *"Nor", "ctrl+s")
+        assert "pick a site from the list" in shown(app, "#e-site_id")
+        await burst(pilot, "enter")  # the highlighted match: North Branch
+        assert app.screen.query_one("#f-site_id", Picker).value == 2
+        assert shown(app, "#e-site_id") == ""
+        assert "✗" not in str(app.screen.query_one("#row-site_id .label", Static).render())
+
+
+async def test_repeat_banner_goes_when_the_equipment_is_cleared(store: Store) -> None:
+    earlier = resolved_on_hq_atm(store)
+    app = app_for(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "n", "tab", "tab", *"Head", "tab", *"HQ-ATM", "tab")
+        assert isinstance(app.screen, NewTicketScreen)
+        await until(pilot, lambda: f"#{earlier}" in shown(app, "#repeat"))
+        # Cleared by hand: the banner goes.
+        app.screen.query_one("#f-equipment_id", Picker).input.focus()
+        await burst(pilot, "ctrl+u")
+        await until(pilot, lambda: shown(app, "#repeat") == "")
+        # Picked again, then another site: the equipment goes with the site, and the banner too.
+        await burst(pilot, *"HQ-ATM", "enter")
+        await until(pilot, lambda: f"#{earlier}" in shown(app, "#repeat"))
+        app.screen.query_one("#f-site_id", Picker).input.focus()
+        await burst(pilot, "ctrl+u", *"North", "enter")
+        await settle(pilot)
+        assert app.screen.query_one("#f-equipment_id", Picker).value is None
+        assert shown(app, "#repeat") == ""
+
+
+async def test_a_late_repeat_check_does_not_bring_the_banner_back(store: Store) -> None:
+    """Picked and cleared in one burst: the check of the pick, answered after
+    the clear, must not show a banner for equipment no longer chosen."""
+    resolved_on_hq_atm(store)
+    app = app_for(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "n", "tab", "tab", *"Head", "tab", *"HQ-ATM", "tab", "shift+tab", "ctrl+u")
+        await settle(pilot)
+        assert app.screen.query_one("#f-equipment_id", Picker).value is None
+        assert shown(app, "#repeat") == ""
+
+
+async def test_edit_conflict_shows_the_reloaded_values_and_keeps_what_was_typed(store: Store, db_path, clock) -> None:
+    from textual.containers import VerticalScroll
+    from textual.widgets import Input, Select, TextArea
+
+    from console.screens.edit_ticket import EditTicketScreen
+    from console.screens.main import MainScreen
+
+    t = make_ticket(store, priority=2, reporter="Wang", description="ATM swallows cards")
+    other = Store(db_path, actor="alice", clock=clock)
+    app = app_for(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "e")
+        await until(pilot, lambda: isinstance(app.screen, EditTicketScreen))
+        screen = app.screen
+        screen.query_one("#f-description", TextArea).focus()
+        await burst(pilot, *"Second visit: ")
+        other.edit_ticket(t.id, t.version, reason="not urgent after all", priority=4, reporter="Li")
+        await burst(pilot, "ctrl+s")
+        general = screen.query_one("#e-general", Static)
+        await until(pilot, lambda: "alice" in str(general.render()))
+        assert "Priority: P2 high → P4 low" in str(general.render())
+        # The fields not touched show the ticket as it is now; the one typed in is kept.
+        await until(pilot, lambda: screen.query_one("#f-priority", Select).value == 4)
+        assert screen.query_one("#f-reporter", Input).value == "Li"
+        assert screen.query_one("#f-description", TextArea).text == "Second visit: ATM swallows cards"
+        # At 80x24 the form is taller than the screen: the message is scrolled into view.
+        form = screen.query_one(VerticalScroll)
+        await until(pilot, lambda: form.scrollable_content_region.contains_region(general.region))
+        # Saving again sends only what was typed: the other dispatcher's priority stays.
+        await burst(pilot, "ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, MainScreen))
+    now = store.ticket(t.id)
+    assert (now.priority, now.reporter, now.description) == (4, "Li", "Second visit: ATM swallows cards")
+    other.close_db()

@@ -1,0 +1,105 @@
+"""Times phoned in late (store/stated.py): what "14:05" means, and which
+times a step refuses."""
+
+from __future__ import annotations
+
+import pendulum
+import pytest
+from pendulum import DateTime
+
+from store.errors import ValidationFailed
+from store.stated import FIELD, check_stated, parse_stated
+
+TZ = "Asia/Shanghai"  # UTC+8, no clock changes
+NOW = pendulum.datetime(2026, 11, 25, 14, 30, tz=TZ)  # 06:30 UTC
+
+
+def local(hour: int, minute: int, day: int = 25, month: int = 11, year: int = 2026) -> DateTime:
+    return pendulum.datetime(year, month, day, hour, minute, tz=TZ).in_timezone("UTC")
+
+
+def refused(call: object, *args: object) -> str:
+    with pytest.raises(ValidationFailed) as info:
+        call(*args)  # type: ignore[operator]
+    assert list(info.value.errors) == [FIELD] == ["at"]
+    return info.value.errors[FIELD]
+
+
+# ------------------------------------------------------------------ parsing
+
+def test_nothing_means_now() -> None:
+    assert parse_stated(None, TZ, NOW) is None
+    assert parse_stated("", TZ, NOW) is None
+    assert parse_stated("   ", TZ, NOW) is None
+
+
+def test_an_instant_is_taken_as_it_is() -> None:
+    stated = parse_stated(NOW.subtract(minutes=5), TZ, NOW)
+    assert stated == NOW.subtract(minutes=5) and stated is not None and stated.timezone_name == "UTC"
+
+
+def test_a_time_of_day_is_today_and_one_not_come_yet_is_refused() -> None:
+    assert parse_stated("14:05", TZ, NOW) == local(14, 5)
+    assert parse_stated(" 9:05 ", TZ, NOW) == local(9, 5)
+    assert parse_stated("14:30", TZ, NOW) == local(14, 30)  # now itself is today
+    # A minute ahead is never silently yesterday's (issue 22): the reason, and how to say yesterday.
+    assert refused(parse_stated, "14:31", TZ, NOW) == (
+        "14:31 has not come yet today (now 14:30); for yesterday's, type yesterday 14:31")
+    assert parse_stated("yesterday 14:31", TZ, NOW) == local(14, 31, day=24)
+    assert parse_stated("Yesterday  23:50", TZ, NOW) == local(23, 50, day=24)
+    assert parse_stated("昨天 23:50", TZ, NOW) == parse_stated("昨日23:50", TZ, NOW) == local(23, 50, day=24)
+    just_after_midnight = pendulum.datetime(2026, 11, 25, 0, 10, tz=TZ)
+    assert refused(parse_stated, "23:50", TZ, just_after_midnight) == (
+        "23:50 has not come yet today (now 00:10); for yesterday's, type yesterday 23:50")
+    assert parse_stated("yesterday 23:50", TZ, just_after_midnight) == local(23, 50, day=24)
+    assert parse_stated("00:05", TZ, just_after_midnight) == local(0, 5)
+    # On the 1st, last night is the last day of the month before.
+    first = pendulum.datetime(2027, 1, 1, 0, 10, tz=TZ)
+    assert parse_stated("yesterday 23:50", TZ, first) == local(23, 50, day=31, month=12)
+
+
+def test_a_day_and_time_is_this_year_and_a_date_is_exact() -> None:
+    assert parse_stated("11-24 18:00", TZ, NOW) == local(18, 0, day=24)
+    assert parse_stated("1-2 3:04", TZ, NOW) == local(3, 4, day=2, month=1)
+    assert parse_stated("2026-11-24 18:00", TZ, NOW) == local(18, 0, day=24)
+    assert parse_stated("2025-1-2 03:04", TZ, NOW) == local(3, 4, day=2, month=1, year=2025)
+    # In UTC, eight hours behind the site, whatever the machine's own zone.
+    stated = parse_stated("2026-11-25 07:00", TZ, NOW)
+    assert stated == pendulum.datetime(2026, 11, 24, 23, 0)
+    assert stated is not None and stated.timezone_name == "UTC"
+
+
+@pytest.mark.parametrize("text", ["25:00", "14:60", "02-30 10:00", "2026-13-01 10:00", "14h05", "14:05:00",
+                                  "11-25", "now", "14:5", "2026-11-25T14:05",
+                                  "yesterday 25:00", "yesterday", "tomorrow 10:00"])
+def test_anything_else_is_one_clear_message(text: str) -> None:
+    assert refused(parse_stated, text, TZ, NOW) == "a time like 14:05, yesterday 21:00 or 11-25 14:05 (site time)"
+
+
+def test_the_message_in_chinese(chinese: None) -> None:
+    assert refused(parse_stated, "14h05", TZ, NOW) == "时间格式如 14:05、昨天 21:00 或 11-25 14:05（当地时间）"
+
+
+# ------------------------------------------------------------------ checks
+
+def test_now_and_earlier_pass() -> None:
+    check_stated(NOW, NOW, [], TZ)
+    check_stated(local(10, 0), NOW, [("reported", local(9, 0)), ("assigned", None)], TZ)
+    check_stated(local(10, 0), NOW, [("assigned", local(10, 0))], TZ)  # at the same minute as the step before
+
+
+def test_a_time_in_the_future_is_refused() -> None:
+    assert refused(check_stated, NOW.add(seconds=1), NOW, [], TZ) == "11-25 14:30 is in the future (now 11-25 14:30)"
+    assert refused(check_stated, local(16, 0), NOW, [], TZ) == "11-25 16:00 is in the future (now 11-25 14:30)"
+
+
+def test_a_time_before_the_latest_step_is_refused() -> None:
+    steps = [("reported", local(9, 0)), ("assigned", local(11, 0)), ("responded", None), ("paused", local(10, 0))]
+    assert refused(check_stated, local(10, 30), NOW, steps, TZ) == "11-25 10:30 is before assigned (11-25 11:00)"
+    assert refused(check_stated, local(8, 0), NOW, steps, TZ) == "11-25 08:00 is before assigned (11-25 11:00)"
+    check_stated(local(11, 0), NOW, steps, TZ)
+
+
+def test_the_checks_in_chinese(chinese: None) -> None:
+    assert refused(check_stated, local(16, 0), NOW, [], TZ) == "11-25 16:00 晚于当前时间（现在是 11-25 14:30）"
+    assert refused(check_stated, local(10, 30), NOW, [("到场", local(11, 0))], TZ) == "11-25 10:30 早于到场时间（11-25 11:00）"
