@@ -6,6 +6,7 @@ thread; the tour fails naming each place."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -126,6 +127,45 @@ async def new_ticket_tour(pilot: Pilot, app: DispatchApp) -> None:
     await back_to_queue(pilot, app)
 
 
+async def form_paths_tour(pilot: Pilot, app: DispatchApp) -> None:
+    """The forms' own paths (issue 22) with saves in a worker: esc asks and a
+    kept draft comes back, a time not come yet today is asked about, the
+    picker takes a match on Tab, an edit conflict reloads the ticket."""
+    await open_screen(pilot, app, "m", name="ActionForm")
+    await type_into(pilot, "called the branch")
+    await burst(pilot, "escape")
+    await until(pilot, lambda: screen_name(app) == "ConfirmScreen")
+    await burst(pilot, "k")  # close, keep the draft
+    await until(pilot, lambda: screen_name(app) == "MainScreen")
+    await open_screen(pilot, app, "m", name="ActionForm")
+    assert isinstance(app.focused, TextArea) and app.focused.text == "called the branch"
+    await burst(pilot, "ctrl+s")
+    await saved(pilot, app)
+    await open_screen(pilot, app, "r", name="ActionForm")
+    await burst(pilot, "tab", *"23:59", "ctrl+s")
+    await until(pilot, lambda: screen_name(app) == "ConfirmScreen")  # yesterday, 23:59?
+    await burst(pilot, "y")
+    await until(pilot, lambda: screen_name(app) != "ConfirmScreen")
+    await settle(pilot)
+    await back_to_queue(pilot, app)
+    await open_screen(pilot, app, "n", name="NewTicketScreen")
+    await burst(pilot, *"Zhang", "tab", *"13800001111", "tab", *"Ea", "tab")  # tab takes the first site
+    await settle(pilot)
+    await back_to_queue(pilot, app)
+    store: Store = app.store
+    await open_screen(pilot, app, "e", name="EditTicketScreen")
+    screen = app.screen
+    screen.query_one("#f-description", TextArea).focus()
+    await burst(pilot, *"Again: ")
+    ticket = screen.ticket  # type: ignore[attr-defined]
+    # Another dispatcher's edit, from another thread (this one is the UI's, and watched).
+    await asyncio.to_thread(lambda: store.edit_ticket(ticket.id, ticket.version, reporter="Li"))
+    await burst(pilot, "ctrl+s")  # stale: the form reloads the ticket and keeps what was typed
+    await until(pilot, lambda: screen.query_one("#f-reporter", Input).value == "Li")
+    await burst(pilot, "ctrl+s")
+    await saved(pilot, app)
+
+
 async def lists_tour(pilot: Pilot, app: DispatchApp) -> None:
     for key, name, moves in (("I", "ItemsScreen", ["j", "o", "o"]), ("C", "ComplaintsScreen", ["j", "o", "o"]),
                              ("K", "CallbacksScreen", ["j", "r"]), ("Y", "ScoresScreen", ["j", "left_square_bracket"]),
@@ -199,6 +239,7 @@ async def reports_tour(pilot: Pilot, app: DispatchApp) -> None:
 
 TOURS: dict[str, Tour] = {
     "queue": queue_tour, "detail": detail_tour, "ticket_forms": ticket_forms_tour, "new_ticket": new_ticket_tour,
+    "form_paths": form_paths_tour,
     "lists": lists_tour, "list_forms": list_forms_tour, "setup": setup_tour, "reports": reports_tour,
 }
 
