@@ -89,7 +89,7 @@ async def test_timeline_speaks_in_words_and_local_time(store: Store, clock) -> N
         for words in ("logged", "assigned", "responded", "started remote work", "put on hold", "resumed",
                       "resolved", "closed", "Technician: Li Wei", "Priority: P1 critical",
                       "Status: assigned → remote", "Status: remote → waiting", "Status: waiting → remote",
-                      "Waiting on: parts", "Note: waiting for a card reader", "Fee: 120.50",
+                      "Waiting on: parts", "Note: waiting for a card reader", "Fee: ¥120.50",
                       "First response: 17:14", "11-25 17:07:00"):
             assert words in text, words
 
