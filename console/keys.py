@@ -18,6 +18,7 @@ import asyncio
 import sys
 import unicodedata
 from collections import deque
+from typing import Any
 
 from textual import events
 from textual.app import App
@@ -42,6 +43,7 @@ class OrderedKeys(App[None]):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._pending_input: deque[events.Event] = deque()
         self._input_task: asyncio.Task[None] | None = None
+        self._actions_running = 0  # bindings' actions under way (one may await a read before its form opens)
 
     @property
     def too_small(self) -> bool:
@@ -55,6 +57,17 @@ class OrderedKeys(App[None]):
                 self._input_task = asyncio.create_task(self._drain_input())
             return
         await super().on_event(event)
+
+    async def run_action(self, action: Any, default_namespace: Any = None, namespaces: Any = None) -> bool:
+        """Every binding's action runs through here: counted while it runs, so
+        settling waits for one that awaits a read before it opens a form ('n'
+        on a list, 'e' on the queue). Textual's queues are empty once the key
+        is taken off them, while its handler may still be awaiting."""
+        self._actions_running += 1
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        finally:
+            self._actions_running -= 1
 
     async def _drain_input(self) -> None:
         try:
@@ -108,7 +121,7 @@ class OrderedKeys(App[None]):
             nodes: list[MessagePump] = [self, *screen.walk_children(with_self=True)]
             # _message_queue is private, but it is the one place that says a
             # widget still has work queued (a key bubbling up, a mount).
-            busy = any(not node._message_queue.empty() for node in nodes)
+            busy = self._actions_running > 0 or any(not node._message_queue.empty() for node in nodes)
             if not busy and self.screen is screen and self.focused is focused and screen.is_mounted:
                 return
             events_ = [asyncio.Event() for _n in nodes]

@@ -20,7 +20,7 @@ from store.stated import later_today
 from ..background import in_thread, one_line, read
 from ..i18n import _
 from ..settings import apply_blink
-from ..widgets.form import DraftKey, FormModal, field_row, form_footer, show_error
+from ..widgets.form import DraftKey, FormModal, field_row, form_footer, run_write, show_error
 from ..widgets.textfield import TextBox, TextInput
 
 
@@ -46,6 +46,7 @@ class ActionForm(FormModal[Any]):
         recheck: Callable[[], str | None] | None = None,
         confirm: Callable[[dict[str, Any]], str | None] | None = None,
         keep_draft: bool = True,
+        reads: bool = False,
     ) -> None:
         """``recheck`` (run in a thread after a conflict) says why the action is
         no longer allowed in the ticket's new state, or None. ``confirm`` (in a
@@ -53,7 +54,9 @@ class ActionForm(FormModal[Any]):
         (a fee above the ceiling), or None. A draft is kept under ``draft_key``,
         by default the title (it names the form and its record, "Carry over
         ticket #12's callback"); ``keep_draft=False`` is for a one-line prompt
-        (go to ticket) that esc simply closes."""
+        (go to ticket) that esc simply closes. ``reads``: ``submit`` only reads
+        (go to ticket): awaited, with no busy mark (a read never waits on a
+        write), so keys typed after enter land where it leads."""
         super().__init__()
         self.form_title = title
         self.fields = fields
@@ -66,6 +69,7 @@ class ActionForm(FormModal[Any]):
         self.keep_draft = keep_draft
         self.recheck = recheck
         self.confirm = confirm
+        self.reads = reads
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="form"):
@@ -165,6 +169,11 @@ class ActionForm(FormModal[Any]):
         return True
 
     async def _confirm_and_save(self, values: dict[str, Any]) -> None:
+        if self.reads:
+            ok, result = await run_write(lambda: self.submit_fn(values, self.version), self.show_errors)
+            if ok:
+                self.finish(result)
+            return
         confirm = self.confirm
         if confirm is None:
             self._save(values)
