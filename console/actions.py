@@ -9,7 +9,6 @@ for any other says why at once (the role first: it does not pass with time)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ from store.limits import FEE_MAX_CHARS, NOTE_MAX, STATED_TIME_MAX, max_length
 from store.models import CancelInput, CloseInput, PauseInput, ResolveInput, RespondInput, Ticket
 from store.text import clean
 
+from .background import in_thread, read, write_refusal
 from .i18n import N_, _
 
 if TYPE_CHECKING:
@@ -207,19 +207,23 @@ class TicketActions(Screen[Any]):
             self.store.pause, _("Ticket #{id} is waiting; its SLA clock is stopped."), _("Put on hold (ctrl+s)"),
         )
 
-    async def action_resume(self) -> None:
+    def action_resume(self) -> None:
         target = self._target("resume")
         if target is None:
             return
-        try:
-            result = await asyncio.to_thread(self.store.resume, target.id, target.version)
-        except StaleTicket as exc:
-            self.notify(str(exc), severity="warning", markup=False)
-            self.after_change()
-        except StoreError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-        else:
-            self._done(result, _("Ticket #{id} resumed; its SLA clock runs again."))
+        store = self.store
+
+        def refused(exc: Exception) -> None:
+            if isinstance(exc, StaleTicket):
+                self.notify(str(exc), severity="warning", markup=False)
+                self.after_change()
+            else:
+                self.notify(write_refusal(exc), severity="error", markup=False)
+
+        # A write: in a thread, so a file busy with another dispatcher's change does not hold the keys.
+        in_thread(self, lambda: store.resume(target.id, target.version),
+                  lambda result: self._done(result, _("Ticket #{id} resumed; its SLA clock runs again.")),
+                  refused, group="resume")
 
     def action_resume_at(self) -> None:
         self._form(
@@ -249,8 +253,11 @@ class TicketActions(Screen[Any]):
         target = self._target("edit")
         if target is None:
             return
+        store = self.store
         try:
-            ticket = await asyncio.to_thread(self.store.ticket, target.id)
+            # Awaited (a read never waits on another dispatcher's write): keys typed
+            # after 'e' wait for the form and land in it (console/keys.py).
+            ticket = await read(lambda: store.ticket(target.id))
         except StoreError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
@@ -272,7 +279,18 @@ class TicketActions(Screen[Any]):
             self.store.resolve, _("Ticket #{id} resolved."), _("Resolve (ctrl+s)"),
         )
 
-    def action_close_ticket(self) -> None:
+    async def action_close_ticket(self) -> None:
+        store = self.store
+        # The form names the currency (a setting): read in a thread, awaited so that
+        # keys typed after 'c' land in the form.
+        try:
+            currency = await read(lambda: store.currency)
+        except StoreError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self._close_form(currency)
+
+    def _close_form(self, currency: str) -> None:
         from .screens.form import Field
 
         store = self.store
@@ -289,7 +307,7 @@ class TicketActions(Screen[Any]):
             # The reporter usually signs off: prefilled, and editable.
             lambda t: [Field("signoff", _("Signed off by"), value=t.reporter,
                              max_length=max_length(CloseInput, "signoff")),
-                       Field("fee", _("Fee in {currency} (optional)").format(currency=store.currency),
+                       Field("fee", _("Fee in {currency} (optional)").format(currency=currency),
                              placeholder=_("e.g. 1,200.50"), max_length=FEE_MAX_CHARS)],
             store.close, _("Ticket #{id} closed."), _("Close ticket (ctrl+s)"), confirm=big_fee,
         )

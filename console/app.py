@@ -15,8 +15,10 @@ from store.text import clean
 from store.timeutil import Clock, system_clock
 
 from . import output
+from .background import in_thread, read
 from .i18n import N_, _, pick_language, set_language
 from .keys import OrderedKeys
+from .live import LiveWatcher
 from .permits import Permits
 from .settings import ConsoleSettings
 
@@ -54,32 +56,42 @@ class DispatchApp(OrderedKeys):
         self.clock: Clock = clock or store.clock or system_clock
         self.settings = settings or ConsoleSettings()
         self.poll_seconds = self.settings.poll_seconds
+        self.live = LiveWatcher(self, self.poll_seconds)  # the one poller every screen follows
         self.tz = store.timezone
         self.center = store.setting("center_name", "Repair Center")
-        self.permits = Permits(store)  # what the acting user may do, asked of the store
+        self.permits = Permits(store, self)  # what the acting user may do, asked of the store
         # What was typed in forms closed without saving, by (person, (form, record)): kept for this session.
         self.drafts: dict[tuple[str, object], dict[str, object]] = {}
 
-    def use_store(self, store: Store) -> None:
+    @staticmethod
+    def read_front(store: Store) -> tuple[str, str]:
+        """What the app keeps of a file: its time zone and center name (read in a thread)."""
+        return store.timezone, store.setting("center_name", "Repair Center")
+
+    def use_store(self, store: Store, front: tuple[str, str]) -> None:
         """Switch to another Store (the file reopened): what the app read from it goes too."""
         self.store = store
-        self.tz = store.timezone
-        self.center = store.setting("center_name", "Repair Center")
-        self.permits = Permits(store)
+        self.tz, self.center = front
+        self.permits = Permits(store, self)
+        self.permits.warm()
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         from .screens.main import MainScreen
 
-        # Before the first screen composes: it is drawn in the user's language.
-        set_language(language_for(self.store))
-        self.push_screen(MainScreen())
-        # A console that cannot write cannot record a PIN try, so checks none (store/repo/pins.py);
+        store = self.store
+        # Read in a thread (console/background.py), before the first screen
+        # composes: it is drawn in the user's language. A console that cannot
+        # write cannot record a PIN try, so checks none (store/repo/pins.py);
         # nor does it need to know who is at the keyboard: nothing it does is anyone's write.
-        self.sign_in = self.store.sign_in_required() and not self.store.file_read_only
+        language, sign_in = await read(lambda: (language_for(store), store.sign_in_required()))
+        set_language(language)
+        self.permits.warm()
+        self.push_screen(MainScreen())
+        self.sign_in = sign_in and not store.file_read_only
         if self.sign_in:
-            self.action_switch_user(first=True)
+            await self.action_switch_user(first=True)
 
-    def action_switch_user(self, first: bool = False) -> None:
+    async def action_switch_user(self, first: bool = False) -> None:
         """A shared desk: whoever signs in makes the writes from now on."""
         from .screens.sign_in import SignInScreen
 
@@ -88,12 +100,19 @@ class DispatchApp(OrderedKeys):
 
         def signed_in(login: str | None) -> None:
             if login is not None:
-                name = clean(self.store.user(login).name, single_line=True)
-                self.sub_title = name
-                self.apply_language(language_for(self.store))
-                self.notify(_("Signed in: {name}").format(name=name), markup=False)
+                store = self.store
+                in_thread(self, lambda: (store.user(login).name, language_for(store)), welcome, group="sign-in")
 
-        self.push_screen(SignInScreen(can_cancel=not first), signed_in)
+        def welcome(read: tuple[str, str | None]) -> None:
+            name = clean(read[0], single_line=True)
+            self.sub_title = name
+            self.apply_language(read[1])
+            self.notify(_("Signed in: {name}").format(name=name), markup=False)
+
+        store = self.store
+        # Awaited (a read): a PIN typed at once waits for the dialog (console/keys.py).
+        people = await read(store.users)
+        self.push_screen(SignInScreen(people, can_cancel=not first), signed_in)
 
     def apply_language(self, lang: str | None) -> None:
         """Switch the language while running: every screen's footer (its

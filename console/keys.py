@@ -18,6 +18,7 @@ import asyncio
 import sys
 import unicodedata
 from collections import deque
+from typing import Any
 
 from textual import events
 from textual.app import App
@@ -29,7 +30,10 @@ MIN_WIDTH, MIN_HEIGHT = 80, 24
 # While the terminal is too small nothing acts on the hidden screen but these.
 QUIT_KEYS = frozenset({"ctrl+q", "q", "ctrl+c"})
 SETTLE_ROUNDS = 40  # a key bubbles through at most a few levels; dialogs mount in a few rounds
-SETTLE_TIMEOUT = 10.0  # a handler stuck on a locked file must not freeze the keyboard for good
+# No time limit on settling: no handler waits on the file (every store call
+# runs in a thread, console/background.py), so each round ends as soon as the
+# widgets have handled what they were sent.
+CLOSED_CHECK = 0.05  # how often a wait looks for nodes removed meanwhile (not a time limit)
 
 
 class OrderedKeys(App[None]):
@@ -39,6 +43,7 @@ class OrderedKeys(App[None]):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._pending_input: deque[events.Event] = deque()
         self._input_task: asyncio.Task[None] | None = None
+        self._actions_running = 0  # bindings' actions under way (one may await a read before its form opens)
 
     @property
     def too_small(self) -> bool:
@@ -52,6 +57,17 @@ class OrderedKeys(App[None]):
                 self._input_task = asyncio.create_task(self._drain_input())
             return
         await super().on_event(event)
+
+    async def run_action(self, action: Any, default_namespace: Any = None, namespaces: Any = None) -> bool:
+        """Every binding's action runs through here: counted while it runs, so
+        settling waits for one that awaits a read before it opens a form ('n'
+        on a list, 'e' on the queue). Textual's queues are empty once the key
+        is taken off them, while its handler may still be awaiting."""
+        self._actions_running += 1
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        finally:
+            self._actions_running -= 1
 
     async def _drain_input(self) -> None:
         try:
@@ -100,29 +116,29 @@ class OrderedKeys(App[None]):
 
     async def _settle(self) -> None:
         """Wait until the screen has processed everything the last key caused."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + SETTLE_TIMEOUT
         for _ in range(SETTLE_ROUNDS):
             screen, focused = self.screen, self.focused
             nodes: list[MessagePump] = [self, *screen.walk_children(with_self=True)]
             # _message_queue is private, but it is the one place that says a
             # widget still has work queued (a key bubbling up, a mount).
-            busy = any(not node._message_queue.empty() for node in nodes)
+            busy = self._actions_running > 0 or any(not node._message_queue.empty() for node in nodes)
             if not busy and self.screen is screen and self.focused is focused and screen.is_mounted:
                 return
             events_ = [asyncio.Event() for _n in nodes]
-            waiting = [asyncio.ensure_future(ev.wait()) for node, ev in zip(nodes, events_, strict=True)
+            waiting = [(node, asyncio.ensure_future(ev.wait())) for node, ev in zip(nodes, events_, strict=True)
                        if node.call_later(ev.set)]
             if not waiting:
                 await asyncio.sleep(0)
                 continue
             try:
-                _done, pending = await asyncio.wait(waiting, timeout=max(0.01, deadline - loop.time()))
+                while waiting:
+                    await asyncio.wait([task for _node, task in waiting], timeout=CLOSED_CHECK)
+                    # A node removed meanwhile (a dialog the key closed) never runs its callback.
+                    waiting = [(node, task) for node, task in waiting
+                               if not task.done() and not (node._closing or node._closed)]
             finally:
-                for task in waiting:
+                for _node, task in waiting:
                     task.cancel()
-            if pending:
-                return
 
 
 def types_text(event: events.Event) -> bool:

@@ -167,3 +167,70 @@ async def test_a_draft_whose_choice_is_gone_still_opens(store: Store, gone) -> N
         await until(pilot, lambda: bool(app.screen.query("#f-asset_tag")) and value(app, "f-asset_tag") == "ATM-9")
         category = app.screen.query_one("#f-category", Select)
         assert category.value is not gone  # the field keeps a choice it offers
+
+
+async def slow_list_keys(app, pilot, store: Store, monkeypatch, read: str, keys: str) -> None:
+    """Setup's list read (``store.<read>``) held while ``keys`` arrive in one
+    burst; let go once it has started and the keys have had their chance (the
+    app's loop turned a bounded number of times: with the list's first read
+    awaited the screen takes no message meanwhile, so no pilot.pause)."""
+    import asyncio
+    import threading
+
+    from textual import events
+
+    started, go = threading.Event(), threading.Event()
+    method = getattr(store, read)
+
+    def held(*args, **kwargs):
+        started.set()
+        go.wait(30)
+        return method(*args, **kwargs)
+
+    monkeypatch.setattr(store, read, held)
+    await burst(pilot, "S")
+    try:
+        for key in keys:
+            app._driver.send_message(events.Key(key, key))
+        await asyncio.to_thread(started.wait, 30)
+        for _ in range(5000):  # the keys after the list's: acted on now, or held for its rows
+            if len(app.screen_stack) > 3:  # (queue, setup, list) and a form above them
+                break
+            await asyncio.sleep(0)
+    finally:
+        go.set()
+
+
+async def test_a_form_opened_right_after_its_list_has_its_choices(store: Store, monkeypatch) -> None:
+    """'n' typed right after the list's key, while the list is read in its
+    thread: the form has its choices, its duty field holds 'on duty' (not a
+    blank field with no choices), and a kept draft comes back whole (a blank
+    kept for that field made the second form fail)."""
+    from textual.widgets import Select
+
+    from console.screens.records import RecordForm
+
+    app = app_for(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await slow_list_keys(app, pilot, store, monkeypatch, "technicians", "cn")
+        await until(pilot, lambda: isinstance(app.screen, RecordForm))
+        duty = app.screen.query_one("#f-on_duty", Select)
+        await until(pilot, lambda: duty.value is True)
+        await burst(pilot, *"Sun Li", "escape", "k")
+        await burst(pilot, "n")
+        await until(pilot, lambda: isinstance(app.screen, RecordForm) and value(app, "f-name") == "Sun Li")
+        assert app.screen.query_one("#f-on_duty", Select).value is True
+
+
+async def test_edit_right_after_the_list_edits_its_first_record(store: Store, monkeypatch) -> None:
+    """'e' typed right after the list's key acts on the list's rows (it was
+    refused: 'the list is empty', the rows not read yet)."""
+    from console.screens.records import RecordForm
+
+    app = app_for(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await slow_list_keys(app, pilot, store, monkeypatch, "sites", "se")
+        await until(pilot, lambda: isinstance(app.screen, RecordForm))
+        assert value(app, "f-name") == "Head Office"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from console_helpers import app_for, burst, make_ticket, paste, queue, settle
+from console_helpers import app_for, burst, make_ticket, paste, queue, settle, until
 from textual.widgets import Input
 
 from console.screens.detail import DetailScreen
@@ -53,3 +53,57 @@ async def test_too_small_terminal_ignores_every_key_but_quit(store: Store) -> No
         assert isinstance(app.screen, MainScreen)
         await burst(pilot, "q")
         assert app.return_code is not None or not app.is_running
+
+
+async def test_keys_after_a_form_that_reads_first_land_in_the_form(store: Store, monkeypatch) -> None:
+    """'e' reads the ticket (in a thread, awaited) before its form opens: the
+    keys typed right after it wait for the form and land in it, however long
+    the read takes (Textual's queue is empty while the action still awaits)."""
+    import asyncio
+    import threading
+
+    from textual import events
+
+    from console.screens.edit_ticket import EditTicketScreen
+
+    t = make_ticket(store)
+    app = app_for(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        started, go = threading.Event(), threading.Event()
+        ticket = store.ticket
+
+        def held(*args, **kwargs):
+            started.set()
+            go.wait(30)
+            return ticket(*args, **kwargs)
+
+        monkeypatch.setattr(store, "ticket", held)
+        try:
+            for key, char in (("e", "e"), ("tab", "\t"), ("z", "z"), ("z", "z")):
+                app._driver.send_message(events.Key(key, char))
+            await asyncio.to_thread(started.wait, 30)
+            for _ in range(5000):  # the keys after 'e': acted on now, or held for the form
+                if not app._pending_input:
+                    break
+                await asyncio.sleep(0)
+        finally:
+            go.set()
+            monkeypatch.setattr(store, "ticket", ticket)
+        await settle(pilot)
+        await until(pilot, lambda: isinstance(app.screen, EditTicketScreen) and not app._pending_input)
+        assert app.screen.query_one("#f-reason", Input).value == "zz"
+        assert app.screen.ticket.id == t.id
+
+
+async def test_esc_right_after_go_to_closes_the_ticket_it_opened(store: Store) -> None:
+    """Go to ticket only reads: awaited, so the esc typed after its enter
+    closes the ticket it opened (it was taken by the go-to form as 'still
+    saving', and the ticket stayed open)."""
+    t = make_ticket(store)
+    app = app_for(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, ":", *str(t.id), "enter", "escape")
+        assert isinstance(app.screen, MainScreen)
+        assert not any("Still saving" in str(n.message) for n in app._notifications)

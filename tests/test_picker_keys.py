@@ -68,3 +68,41 @@ async def test_the_issue_burst_lands_whole(store: Store) -> None:
         await until(pilot, lambda: equipment.query_one(OptionList).option_count == 1)
         await burst(pilot, "tab")  # and the equipment is taken the same way
         assert equipment.value is not None and equipment.input.value.startswith("ATM-001")
+
+
+async def test_a_slow_search_for_older_text_does_not_replace_the_matches(store: Store, monkeypatch) -> None:
+    """Tab into the site field searches its empty text (in a worker); the text
+    typed next searches again. The first search answering last (a loaded
+    machine) left every site listed, and tab took the first of them."""
+    import asyncio
+    import threading
+
+    add_wangjing(store)
+    empty_asked, go = threading.Event(), threading.Event()
+    sites = store.sites
+
+    def slow_when_empty(text: str = "", *args, **kwargs):
+        if not text and not go.is_set():
+            empty_asked.set()
+            go.wait(30)
+        return sites(text, *args, **kwargs)
+
+    monkeypatch.setattr(store, "sites", slow_when_empty)
+    app = app_for(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "n")
+        try:
+            app.screen.query_one("#f-phone", Input).focus()
+            await pilot.press("tab")  # into the site field: its empty text is searched, held
+            await asyncio.to_thread(empty_asked.wait, 30)
+            await pilot.press(*"望京")
+            options = picker(app, "site_id").query_one(OptionList)
+            await until(pilot, lambda: options.option_count == 1)
+        finally:
+            go.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert options.option_count == 1
+        await pilot.press("tab")
+        assert picker(app, "site_id").input.value == "BJ01 工商银行 望京支行"

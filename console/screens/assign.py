@@ -23,7 +23,7 @@ from store.text import clean
 from ..format import fit
 from ..i18n import _
 from ..settings import apply_blink
-from ..widgets.form import FormModal, field_row, form_footer, run_write, show_error
+from ..widgets.form import FormModal, field_row, form_footer, show_error
 from ..widgets.textfield import TextInput
 
 
@@ -99,22 +99,24 @@ class AssignScreen(FormModal[Ticket | None]):
         return True
 
     @on(OptionList.OptionSelected)
-    async def _picked(self) -> None:
+    def _picked(self) -> None:
         if self.query_one("#row-reason").display:
             self.query_one("#f-reason").focus()
         else:
-            await self.action_submit()
+            self.action_submit()
 
     @on(Input.Submitted)
-    async def _enter(self) -> None:
-        await self.action_submit()
+    def _enter(self) -> None:
+        self.action_submit()
 
     def _errors(self, errors: dict[str, str], general: str = "") -> None:
         for name in ("technician_id", "reason"):
             show_error(self, name, errors.get(name, ""))
         show_error(self, "general", general)
 
-    async def action_submit(self) -> None:
+    def action_submit(self) -> None:
+        if self.still_saving():
+            return
         options = self.query_one(OptionList)
         if options.highlighted is None or not self.candidates:
             self._errors({"technician_id": _("pick a technician")})
@@ -122,11 +124,9 @@ class AssignScreen(FormModal[Ticket | None]):
         tech_id = self.candidates[options.highlighted][0].id
         reason = self.query_one("#f-reason", Input).value
         store: Any = self.app.store  # type: ignore[attr-defined]
-        ok, result = await run_write(
-            lambda: store.assign(self.ticket_id, self.version, technician_id=tech_id, reason=reason),
-            self._errors, self._stale)
-        if ok:
-            self.finish(result)
+        version = self.version
+        self.save(lambda: store.assign(self.ticket_id, version, technician_id=tech_id, reason=reason),
+                  self.finish, self._errors, self._stale)
 
     def _stale(self, exc: StaleTicket) -> None:
         self.version = exc.version

@@ -7,6 +7,7 @@ self-evaluation instead, and Enter opens its form."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from rich.text import Text
@@ -32,8 +33,10 @@ from store.evaluations import (
     state_label,
 )
 from store.limits import max_length
+from store.models import Ticket
 from store.text import clean
 
+from ..background import in_thread, read
 from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
 from ..widgets.lists import ListTable
@@ -86,6 +89,7 @@ class CallbacksScreen(ListScreen):
         self.calls: list[Callback] = []
         self.pending: list[PendingSelfEval] = []
         self.role: str | None = None
+        self.today: date | None = None  # the site's today, read with the list
 
     def compose(self) -> ComposeResult:
         yield Static("", id="cb-title", classes="title")
@@ -96,9 +100,6 @@ class CallbacksScreen(ListScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        me = self.store.me()
-        # Which list: a foreman's is the team's self-evaluations; everyone else's, their calls.
-        self.role = me.role if me else "manager"  # a file with no users: whoever opens it runs it
         self.reload()
 
     def refusal(self, action: str) -> str | None:
@@ -116,7 +117,7 @@ class CallbacksScreen(ListScreen):
         call = self.calls[i]
         why = self.permits.refusal("callback.carry" if action == "carry" else "callback.log", ticket_id=call.ticket_id)
         if why is None and action == "carry":
-            why = carry_refusal(call.ticket_id, call.carry_reason, call.due_day, self.store.today())
+            why = carry_refusal(call.ticket_id, call.carry_reason, call.due_day, self.today or call.due_day)
         return why  # type: ignore[no-any-return]
 
     def data_changed(self) -> None:
@@ -124,11 +125,25 @@ class CallbacksScreen(ListScreen):
 
     # --------------------------------------------------------------- list
     def reload(self) -> None:
+        """Read the list in a thread (which list: the user's role), then show it."""
+        store = self.store
+
+        def read() -> tuple[str, Any, date]:
+            me = store.me()
+            # Which list: a foreman's is the team's self-evaluations; everyone else's, their calls.
+            role = me.role if me else "manager"  # a file with no users: whoever opens it runs it
+            rows = store.pending_self_evaluations() if role == "foreman" else store.my_callbacks()
+            return role, rows, store.today()
+
+        in_thread(self, read, self._show, group="reload", exclusive=True)
+
+    def _show(self, read: tuple[str, Any, date]) -> None:
+        self.role, rows, self.today = read
         table = self.query_one(DataTable)
         at = table.cursor_row
         table.clear(columns=True)
         if self.role == "foreman":
-            self.pending = self.store.pending_self_evaluations()
+            self.pending = rows
             for label, width in ((_("Ticket"), 7), (_("Closed"), 11), (_("Technician"), 12), (_("Site"), 16)):
                 table.add_column(label, width=width)
             tz = self.app.tz  # type: ignore[attr-defined]
@@ -140,7 +155,7 @@ class CallbacksScreen(ListScreen):
                              len(self.pending)).format(n=len(self.pending))
             rows = len(self.pending)
         else:
-            self.calls = self.store.my_callbacks()
+            self.calls = rows
             for label, width in ((_("Ticket"), 6), (_("Due"), 5), (_("State"), 12), (_("Technician"), 12),
                                  (_("Tries"), 5)):
                 table.add_column(label, width=width)
@@ -160,12 +175,12 @@ class CallbacksScreen(ListScreen):
     def on_data_table_row_highlighted(self) -> None:
         self._show_record()
 
-    def on_data_table_row_selected(self) -> None:  # the table takes enter itself
+    async def on_data_table_row_selected(self) -> None:  # the table takes enter itself
         why = self.refusal("log")
         if why:
             self.notify(why, severity="warning", markup=False)
             return
-        self.action_log()
+        await self.action_log()
 
     def _current(self) -> int | None:
         row = self.query_one(DataTable).cursor_row
@@ -173,14 +188,22 @@ class CallbacksScreen(ListScreen):
         return row if items and 0 <= row < len(items) else None
 
     def _show_record(self) -> None:
+        """The selected call's ticket, read in a thread."""
+        self.refresh_bindings()
         i = self._current()
-        box = self.query_one("#record", Static)
         if i is None:
+            box = self.query_one("#record", Static)
             box.update(Content(_("Nothing due. Well done.") if self.role != "manager" else
                                _("Nothing due. p plans the day's callbacks.")))
             return
         ticket_id = self.pending[i].ticket_id if self.role == "foreman" else self.calls[i].ticket_id
-        t = self.store.ticket(ticket_id)
+        store = self.store
+        in_thread(self, lambda: store.ticket(ticket_id), lambda t: self._record(i, t), group="record", exclusive=True)
+
+    def _record(self, i: int, t: Ticket) -> None:
+        if self._current() != i:
+            return  # the cursor moved on meanwhile: its own read shows it
+        box = self.query_one("#record", Static)
         tz = self.app.tz  # type: ignore[attr-defined]
         lines = [
             _("Ticket #{id} · {site}").format(id=t.id, site=_c(t.site_name)),
@@ -201,7 +224,7 @@ class CallbacksScreen(ListScreen):
         box.update(Content("\n".join(lines)))
 
     # ------------------------------------------------------------ actions
-    def action_log(self) -> None:
+    async def action_log(self) -> None:
         i = self._current()
         if i is None or self.refusal("log") is not None:
             return
@@ -210,9 +233,11 @@ class CallbacksScreen(ListScreen):
             return
         from .callback_log import CallbackLogScreen
 
-        call = self.calls[i]
-        points = {r: self.store.points(r) for r in RATINGS}
-        self.app.push_screen(CallbackLogScreen(call, self.store.team_foreman_name(call.team_id), points), self._logged)
+        call, store = self.calls[i], self.store
+        # Awaited (a read): keys typed after 'l' wait for the dialog and land in it.
+        points, foreman = await read(lambda: ({r: store.points(r) for r in RATINGS},
+                                              store.team_foreman_name(call.team_id)))
+        self.app.push_screen(CallbackLogScreen(call, foreman, points), self._logged)
 
     def _logged(self, saved: Callback | None) -> None:
         if saved is None:

@@ -6,11 +6,11 @@ move complaints; the store refuses anyone else."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -18,22 +18,23 @@ from textual.content import Content
 from textual.widgets import DataTable, Input, Select, Static
 
 from store import improve
-from store.errors import StoreError, ValidationFailed
+from store.errors import ValidationFailed
 from store.improve import Complaint
 from store.limits import COMPLAINANT_MAX, ITEM_TEXT_MAX, NUMBER_MAX
 
+from ..background import in_thread, read, write_refusal
 from ..format import fit, pad
 from ..i18n import N_, _
 from ..widgets.footer import Footer
 from ..widgets.lists import ListTable, room_left
 from .form import ActionForm, Field
 from .items import FilterBar, one
-from .listing import BACK, ListScreen
+from .listing import BACK, DetailListScreen
 
 NAME_LEAST = 12  # the complainant's cells at 80 columns; more as the terminal widens
 
 
-class ComplaintsScreen(ListScreen):
+class ComplaintsScreen(DetailListScreen):
     BINDINGS = [
         Binding("n", "add", N_("Register")),
         Binding("s", "step", N_("Next step")),
@@ -47,10 +48,7 @@ class ComplaintsScreen(ListScreen):
     ComplaintsScreen #complaint-detail { height: 1fr; border-top: solid $primary; }
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.shown: list[Complaint] = []
-        self.overdue_only = False
+    LIST_ID, TEXT_ID = "complaints", "complaint-text"
 
     def compose(self) -> ComposeResult:
         yield Static(Content(_("Complaints")), classes="title")
@@ -68,29 +66,26 @@ class ComplaintsScreen(ListScreen):
         self.reload()
 
     def on_resize(self) -> None:
-        self.reload()  # the complainant's column follows the terminal's width
+        if self.shown:
+            self._show_rows(self.shown, None)  # the complainant's column follows the terminal's width
 
     def _local(self, at: Any) -> str:
-        return at.in_timezone(self.store.timezone).format("MM-DD HH:mm") if at else ""
+        return at.in_timezone(self.app.tz).format("MM-DD HH:mm") if at else ""  # type: ignore[attr-defined]
 
-    def reload(self, keep: int | None = None) -> None:
-        table = self.query_one(DataTable)
-        at = table.cursor_row
+    def read_rows(self) -> Callable[[], list[Complaint]]:
         state = self.query_one("#state", Select).value
-        month = self.query_one("#month", Input).value.strip()
-        try:
-            self.shown = self.store.complaints(state=None if state is Select.NULL else state,
-                                               month=month if len(month) == 7 else None,
-                                               overdue=True if self.overdue_only else None)
-        except StoreError as exc:
-            self.notify(str(exc), severity="warning", markup=False)
-            return
+        filters = {"state": None if state is Select.NULL else state, "month": self.month(),
+                   "overdue": True if self.overdue_only else None}
+        store = self.store
+        return lambda: store.complaints(**filters)
+
+    def show_rows(self, table: DataTable[Any], shown: list[Complaint]) -> None:
         rows = [[Text(improve.OVERDUE_MARK if c.overdue else "", style="bold red" if c.overdue else ""),
                  Text(str(c.id)), Text(improve.complaint_state_label(c.state)), Text(f"#{c.ticket_id}"),
                  Text(self._local(c.received_at)), one(c.complainant),
                  Text(improve.complaint_step_label(c.next_step) if c.next_step else "",
                       style="bold red" if c.overdue else ""),
-                 Text(self._local(c.due_at), style="bold red" if c.overdue else "")] for c in self.shown]
+                 Text(self._local(c.due_at), style="bold red" if c.overdue else "")] for c in shown]
         heads = ["!", "#", _("State"), _("Ticket"), _("Received"), _("Complainant"), _("Next step"), _("Due")]
         widths = [max([cell_len(h), *(r[i].cell_len for r in rows if isinstance(r[i], Text))]) for i, h in enumerate(heads)]
         # The complainant takes what the other columns leave (at least NAME_LEAST cells).
@@ -100,32 +95,22 @@ class ComplaintsScreen(ListScreen):
         table.clear(columns=True)
         for head, width in zip(heads, widths, strict=True):
             table.add_column(head, width=width)
-        for c, r in zip(self.shown, rows, strict=True):
+        for c, r in zip(shown, rows, strict=True):
             r[5] = Text(fit(str(r[5]), widths[5]).rstrip())
             table.add_row(*r, key=str(c.id))
-        if keep is not None:
-            at = next((n for n, c in enumerate(self.shown) if c.id == keep), at)
-        if self.shown:
-            table.move_cursor(row=min(max(at, 0), len(self.shown) - 1))
-        self.query_one("#overdue-flag", Static).update(Content(_("overdue only") if self.overdue_only else ""))
-        self.show_detail()
 
-    def selected(self) -> Complaint | None:
-        if not self.shown:  # also before the table is built: keys of a burst ask this early
-            return None
-        row = self.query_one(DataTable).cursor_row
-        return self.shown[row] if self.shown and 0 <= row < len(self.shown) else None
+    def read_detail(self, record: Complaint) -> Callable[[], Any]:
+        store = self.store
+        return lambda: (store.now(), store.complaint_history(record.id))
 
-    def show_detail(self) -> None:
-        c = self.selected()
-        self.refresh_bindings()
+    def detail(self, c: Complaint | None, read: Any) -> Text:
         out = Text()
         if c is None:
             out.append(_("No complaints match. Register one with n.") if self.refusal("add") is None
                        else _("No complaints match."))
-            self.query_one("#complaint-text", Static).update(out)
-            return
-        tz, now = self.store.timezone, self.store.now()
+            return out
+        now, history = read
+        tz = self.app.tz  # type: ignore[attr-defined]
         out.append(_("Complaint #{id} on ticket #{ticket}").format(id=c.id, ticket=c.ticket_id), style="bold")
         if c.item_id:
             out.append("  " + _("improvement item #{id}").format(id=c.item_id))
@@ -149,26 +134,9 @@ class ComplaintsScreen(ListScreen):
                 out.append(f"{label}: ", style="bold")
                 out.append(one(value) + "\n")
         out.append("\n" + _("History") + "\n", style="bold")
-        for h in self.store.complaint_history(c.id):
+        for h in history:
             out.append(f"{h.at.in_timezone(tz).format('YYYY-MM-DD HH:mm')}  {one(h.actor)}  {h.text}\n")
-        self.query_one("#complaint-text", Static).update(out)
-
-    @on(DataTable.RowHighlighted)
-    def _moved(self) -> None:
-        self.show_detail()
-
-    @on(Select.Changed)
-    def _filtered(self) -> None:
-        self.reload()
-
-    @on(Input.Changed, "#month")
-    def _month(self, event: Input.Changed) -> None:
-        if len(event.value.strip()) in (0, 7):
-            self.reload()
-
-    def data_changed(self) -> None:
-        c = self.selected()
-        self.reload(keep=c.id if c else None)
+        return out
 
     def refusal(self, action: str) -> str | None:
         """The user's role (the store's answer) first, then the complaint's state."""
@@ -185,10 +153,6 @@ class ComplaintsScreen(ListScreen):
         if why is None and c.item_id is not None:
             why = _("Complaint #{id} already has improvement item #{item}.").format(id=c.id, item=c.item_id)
         return why  # type: ignore[no-any-return]
-
-    def action_toggle_overdue(self) -> None:
-        self.overdue_only = not self.overdue_only
-        self.reload()
 
     def action_add(self) -> None:
         store = self.store
@@ -212,7 +176,8 @@ class ComplaintsScreen(ListScreen):
 
     async def open_step(self, complaint_id: int) -> None:
         """The form of the complaint's next step (also what tests drive)."""
-        store, c = self.store, self.store.complaint(complaint_id)
+        store = self.store
+        c = await read(lambda: store.complaint(complaint_id))
         step = c.next_step
         if step is None:
             return
@@ -246,15 +211,15 @@ class ComplaintsScreen(ListScreen):
         c = self.selected()
         if c is None or self.refusal("open_item") is not None:
             return
-        try:
-            c = self.store.open_item_from_complaint(c.id, c.version)
-        except StoreError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            self.reload(keep=c.id)
-            return
-        self.notify(_("Improvement item #{id} opened for the team's foreman.").format(id=c.item_id), markup=False)
-        self.reload(keep=c.id)
+        store, cid, version = self.store, c.id, c.version
 
-    def _done(self, complaint_id: int) -> None:
-        self.notify(_("Saved."), markup=False)
-        self.reload(keep=complaint_id)
+        def opened(c: Complaint) -> None:
+            self.notify(_("Improvement item #{id} opened for the team's foreman.").format(id=c.item_id), markup=False)
+            self.reload(keep=c.id)
+
+        def refused(exc: Exception) -> None:
+            self.notify(write_refusal(exc), severity="error", markup=False)
+            self.reload(keep=cid)
+
+        # A write: in a thread, so a file busy with another dispatcher's change does not hold the keys.
+        in_thread(self, lambda: store.open_item_from_complaint(cid, version), opened, refused, group="open-item")

@@ -82,7 +82,6 @@ class DetailScreen(TicketActions):
         super().__init__()
         self.ticket_id = ticket_id
         self.ticket: Ticket | None = None
-        self._version = -1
         self._clocks: list[ClockStatus] = []
         self._clocks_text: Content | None = None
         self._shown: tuple[Any, ...] | None = None
@@ -116,20 +115,12 @@ class DetailScreen(TicketActions):
         self.query_one("#detail").focus()
         self.load()
         self.set_interval(1.0, self._render_clocks, name="clocks")
-        self.set_interval(self.app.poll_seconds, self.watch_file, name="poll")  # type: ignore[attr-defined]
+        # Live like the queue: the console's watcher (console/live.py) calls
+        # data_changed once another process wrote to the file after this read.
+        self.seen_version = self.app.live.version  # type: ignore[attr-defined]
 
-    @work(thread=True, exclusive=True, group="detail-poll", exit_on_error=False)
-    def watch_file(self) -> None:
-        """Live like the queue: reload when another process wrote to the file."""
-        try:
-            version = self.app.store.data_version()  # type: ignore[attr-defined]
-        except Exception:
-            return
-        if version != self._version:
-            first = self._version == -1
-            self._version = version
-            if not first:
-                self.app.call_from_thread(self.load)
+    def data_changed(self) -> None:
+        self.load()
 
     def selected(self) -> Target | None:
         return target_of(self.ticket) if self.ticket else None

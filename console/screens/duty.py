@@ -19,6 +19,7 @@ from store.errors import StoreError
 from store.models import Technician
 from store.text import clean
 
+from ..background import in_thread, write_refusal
 from ..format import fit
 from ..i18n import N_, _
 from ..widgets.lists import ListOptions
@@ -81,16 +82,17 @@ class DutyScreen(ModalScreen[bool]):
         error.set_class(bool(message), "-shown")
 
     @on(OptionList.OptionSelected, "#duty")
-    async def _toggle(self, event: OptionList.OptionSelected) -> None:
-        tech = self.techs[event.option_index]
-        try:
-            await asyncio.to_thread(self.app.store.set_on_duty, tech.id, not tech.on_duty)  # type: ignore[attr-defined]
-        except StoreError as exc:
-            self._error(str(exc))
-            return
-        self.changed = True
-        self._error("")
-        await self._load(keep=tech.id)
+    def _toggle(self, event: OptionList.OptionSelected) -> None:
+        tech, store = self.techs[event.option_index], self.app.store  # type: ignore[attr-defined]
+
+        def done(_result: object) -> None:
+            self.changed = True
+            self._error("")
+            self.run_worker(self._load(keep=tech.id), group="duty-load", exclusive=True)
+
+        # A write: in a thread, so a file busy with another dispatcher's change does not hold the keys.
+        in_thread(self, lambda: store.set_on_duty(tech.id, not tech.on_duty), done,
+                  lambda exc: self._error(write_refusal(exc)), group="duty")
 
     async def data_changed(self) -> None:
         """Another console turned someone on or off duty: shown here too."""

@@ -4,7 +4,6 @@ audited old → new. A priority change needs a reason and moves the deadlines.""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -18,9 +17,10 @@ from store.limits import EDIT_REASON_MAX, max_length
 from store.models import CATEGORIES, NewTicket, Ticket, category_label, priority_label
 from store.text import clean
 
+from ..background import read
 from ..i18n import _
 from ..settings import apply_blink
-from ..widgets.form import FormModal, field_row, form_footer, run_write, show_error
+from ..widgets.form import FormModal, field_row, form_footer, show_error
 from ..widgets.picker import Picker
 from ..widgets.textfield import TextBox, TextInput
 
@@ -113,14 +113,14 @@ class EditTicketScreen(FormModal[Ticket | None]):
             show_error(self, name, errors.get(name, ""))
         show_error(self, "general", " ".join([general, *extra]).strip())
 
-    async def action_submit(self) -> None:
+    def action_submit(self) -> None:
+        if self.still_saving():
+            return
         changes = self.changes()
         reason = self.query_one("#f-reason", Input).value
-        tid = self.ticket.id
-        ok, result = await run_write(lambda: self.store.edit_ticket(tid, self.version, reason=reason, **changes),
-                                     self.show_errors, self._stale)
-        if ok:
-            self.finish(result)
+        tid, version = self.ticket.id, self.version
+        self.save(lambda: self.app.store.edit_ticket(tid, version, reason=reason, **changes),  # type: ignore[attr-defined]
+                  self.finish, self.show_errors, self._stale)
 
     def _stale(self, exc: StaleTicket) -> None:
         self.version = exc.version  # the next save applies to what is there now
@@ -133,8 +133,9 @@ class EditTicketScreen(FormModal[Ticket | None]):
         Each field the user left as it was shows the ticket as it is now;
         what was typed or picked stays. A save then sends only what differs
         from the reloaded ticket, so another dispatcher's change is kept."""
+        store, tid = self.store, self.ticket.id
         try:
-            fresh = await asyncio.to_thread(self.store.ticket, self.ticket.id)
+            fresh = await read(lambda: store.ticket(tid))
         except StoreError:
             return  # the message already says what happened
         before, now = shown_as(self.ticket), self.read_draft()

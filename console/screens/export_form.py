@@ -120,9 +120,10 @@ class ExportScreen(KeepsDrafts, ModalScreen[Path | None]):
     BINDINGS = [Binding("escape", "close", N_("Close / stop")),
                 Binding("ctrl+s", "start", N_("Export"), priority=True)]
 
-    def __init__(self, period: Period, scope: Scope, kind: str = "month") -> None:
+    def __init__(self, period: Period, scope: Scope, kind: str = "month", *, today: date) -> None:
+        """``today``: the site's today, read by the reports screen (the daily workbook's default day)."""
         super().__init__()
-        self.period, self.scope, self.kind = period, scope, kind
+        self.period, self.scope, self.kind, self.today = period, scope, kind, today
         self.choices: list[Choice] = []
         self.busy = False
         self.cancel = threading.Event()
@@ -139,7 +140,7 @@ class ExportScreen(KeepsDrafts, ModalScreen[Path | None]):
         return downloads.in_browser(self.app)
 
     def compose(self) -> ComposeResult:
-        self.choices = choices(self.period, self.scope, self.store.today())
+        self.choices = choices(self.period, self.scope, self.today)
         with VerticalScroll(classes="form export"):
             yield Static(Content(_("Export")), classes="title")
             yield Static(Content(_("Workbooks for the whole center; the other exports for the scope shown, as CSV, or JSON when the"

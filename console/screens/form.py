@@ -3,7 +3,6 @@ shows each error beside its field, keeping everything typed."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -15,9 +14,10 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Input, Select, Static, TextArea
 
-from store.errors import StaleTicket, StoreError
+from store.errors import StaleTicket
 from store.stated import later_today
 
+from ..background import in_thread, one_line, read
 from ..i18n import _
 from ..settings import apply_blink
 from ..widgets.form import DraftKey, FormModal, field_row, form_footer, run_write, show_error
@@ -46,6 +46,7 @@ class ActionForm(FormModal[Any]):
         recheck: Callable[[], str | None] | None = None,
         confirm: Callable[[dict[str, Any]], str | None] | None = None,
         keep_draft: bool = True,
+        reads: bool = False,
     ) -> None:
         """``recheck`` (run in a thread after a conflict) says why the action is
         no longer allowed in the ticket's new state, or None. ``confirm`` (in a
@@ -53,7 +54,9 @@ class ActionForm(FormModal[Any]):
         (a fee above the ceiling), or None. A draft is kept under ``draft_key``,
         by default the title (it names the form and its record, "Carry over
         ticket #12's callback"); ``keep_draft=False`` is for a one-line prompt
-        (go to ticket) that esc simply closes."""
+        (go to ticket) that esc simply closes. ``reads``: ``submit`` only reads
+        (go to ticket): awaited, with no busy mark (a read never waits on a
+        write), so keys typed after enter land where it leads."""
         super().__init__()
         self.form_title = title
         self.fields = fields
@@ -66,6 +69,7 @@ class ActionForm(FormModal[Any]):
         self.keep_draft = keep_draft
         self.recheck = recheck
         self.confirm = confirm
+        self.reads = reads
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="form"):
@@ -122,9 +126,11 @@ class ActionForm(FormModal[Any]):
 
     @on(Input.Submitted)
     async def _enter(self) -> None:
-        await self.action_submit()
+        await self.run_action("submit")
 
     async def action_submit(self) -> None:
+        if self.still_saving():
+            return
         values = self.values()
         for f in self.fields:
             if f.stated_time and await self._ask_yesterday(f.name, values):
@@ -137,9 +143,13 @@ class ActionForm(FormModal[Any]):
         date into the field (what is saved is what is shown)."""
         store = self.app.store  # type: ignore[attr-defined]
         text = values.get(name) or ""
-        found = await asyncio.to_thread(lambda: (later_today(text, store.timezone, store.now()), store.timezone,
-                                                 store.now()))
-        yesterday, tz, now = found
+        # A read (the site's zone and time), awaited: a 'y' typed right after ctrl+s answers the question.
+        try:
+            yesterday, tz, now = await read(
+                lambda: (later_today(text, store.timezone, store.now()), store.timezone, store.now()))
+        except Exception as exc:
+            show_error(self, "general", one_line(exc))
+            return True
         if yesterday is None:
             return False
         from .confirm import ConfirmScreen
@@ -159,36 +169,45 @@ class ActionForm(FormModal[Any]):
         return True
 
     async def _confirm_and_save(self, values: dict[str, Any]) -> None:
-        question = await asyncio.to_thread(self.confirm, values) if self.confirm else None
-        if question:
-            from .confirm import ConfirmScreen
-
-            async def answered(choice: str | None) -> None:
-                if choice == "save":
-                    await self._save(values)
-
-            self.app.push_screen(ConfirmScreen(question, [("save", _("Save"), "y")]), answered)
+        if self.reads:
+            ok, result = await run_write(lambda: self.submit_fn(values, self.version), self.show_errors)
+            if ok:
+                self.finish(result)
             return
-        await self._save(values)
+        confirm = self.confirm
+        if confirm is None:
+            self._save(values)
+            return
+        # A read (a setting), awaited: a 'y' typed right after ctrl+s answers the question.
+        try:
+            question = await read(lambda: confirm(values))
+        except Exception as exc:
+            show_error(self, "general", one_line(exc))
+            return
+        if not question:
+            self._save(values)
+            return
+        from .confirm import ConfirmScreen
 
-    async def _save(self, values: dict[str, Any]) -> None:
-        ok, result = await run_write(lambda: self.submit_fn(values, self.version), self.show_errors, self._stale)
-        if ok:
-            self.finish(result)
+        def answered(choice: str | None) -> None:
+            if choice == "save":
+                self._save(values)
+
+        self.app.push_screen(ConfirmScreen(question, [("save", _("Save"), "y")]), answered)
+
+    def _save(self, values: dict[str, Any]) -> None:
+        self.save(lambda: self.submit_fn(values, self.version), self.finish, self.show_errors, self._stale)
 
     def _stale(self, exc: StaleTicket) -> None:
         self.version = exc.version  # the next save applies to what is there now
         if self.on_conflict:
             self.on_conflict()
         if self.recheck is not None:
-            self.run_worker(self._recheck(str(exc)), group="recheck")
+            message = str(exc)
 
-    async def _recheck(self, message: str) -> None:
-        """The form stays open with what was typed; say if the new state refuses it."""
-        assert self.recheck is not None
-        try:
-            refused = await asyncio.to_thread(self.recheck)
-        except StoreError as exc:
-            refused = str(exc)
-        if refused:
-            show_error(self, "general", message + " " + _("Now: {why}").format(why=refused))
+            def said(refused: str | None) -> None:
+                """The form stays open with what was typed; say if the new state refuses it."""
+                if refused:
+                    show_error(self, "general", message + " " + _("Now: {why}").format(why=refused))
+
+            in_thread(self, self.recheck, said, lambda error: said(one_line(error)), group="recheck")

@@ -5,10 +5,10 @@ or send back at the meeting), each a small form. Overdue items carry "!"."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -16,16 +16,17 @@ from textual.content import Content
 from textual.widgets import DataTable, Input, Select, Static
 
 from store import improve
-from store.errors import RuleViolation, StoreError, ValidationFailed
+from store.errors import RuleViolation, ValidationFailed
 from store.improve import Item
 from store.limits import ITEM_TEXT_MAX
 from store.text import clean
 
+from ..background import in_thread, read
 from ..i18n import N_, _
 from ..widgets.footer import Footer
 from ..widgets.lists import ListTable
 from .form import ActionForm, Field
-from .listing import BACK, ListScreen
+from .listing import BACK, DetailListScreen
 
 
 def one(text: str | None) -> str:
@@ -41,7 +42,7 @@ class FilterBar(Horizontal):
     """
 
 
-class ItemsScreen(ListScreen):
+class ItemsScreen(DetailListScreen):
     BINDINGS = [
         Binding("w", "follow_up", N_("Follow-up")),
         Binding("m", "propose", N_("Measures")),
@@ -58,16 +59,13 @@ class ItemsScreen(ListScreen):
     ItemsScreen #item-detail { height: 1fr; border-top: solid $primary; }
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.shown: list[Item] = []
-        self.overdue_only = False
+    LIST_ID, TEXT_ID = "items", "item-text"
 
     def compose(self) -> ComposeResult:
         yield Static(Content(_("Improvement items")), classes="title")
         with FilterBar():
-            yield Select([(one(t.name), t.id) for t in self.store.teams()], prompt=_("All teams"),
-                         id="team", compact=True)
+            # The teams are read with the list (in a thread) and put in when they come.
+            yield Select([], prompt=_("All teams"), id="team", compact=True)
             yield Select([(improve.item_state_label(s), s) for s in improve.ITEM_STATES] + [(_("sent back"), "sent_back")],
                          prompt=_("All states"), id="state", compact=True)
             yield Input(placeholder=_("YYYY-MM"), id="month", compact=True)
@@ -78,86 +76,55 @@ class ItemsScreen(ListScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("!", "#", _("State"), _("Ticket"), _("Team"), _("Foreman"), _("Due"), _("From"))
+        self.table.add_columns("!", "#", _("State"), _("Ticket"), _("Team"), _("Foreman"), _("Due"), _("From"))
+        store = self.store
+        in_thread(self, lambda: [(one(t.name), t.id) for t in store.teams()],
+                  lambda teams: self.query_one("#team", Select).set_options(teams), group="teams")
         self.reload()
 
     # ------------------------------------------------------------ data
-    def _filters(self) -> dict[str, Any]:
+    def read_rows(self) -> Callable[[], list[Item]]:
         team, state = self.query_one("#team", Select).value, self.query_one("#state", Select).value
-        month = self.query_one("#month", Input).value.strip()
-        return {"team_id": None if team is Select.NULL else team, "state": None if state is Select.NULL else state,
-                "month": month if len(month) == 7 else None, "overdue": True if self.overdue_only else None}
+        filters = {"team_id": None if team is Select.NULL else team, "state": None if state is Select.NULL else state,
+                   "month": self.month(), "overdue": True if self.overdue_only else None}
+        store = self.store
+        return lambda: store.items(**filters)
 
-    def reload(self, keep: int | None = None) -> None:
-        table = self.query_one(DataTable)
-        at = table.cursor_row
-        try:
-            self.shown = self.store.items(**self._filters())
-        except StoreError as exc:
-            self.notify(str(exc), severity="warning", markup=False)
-            return
+    def show_rows(self, table: DataTable[Any], rows: list[Item]) -> None:
         table.clear()
-        for i in self.shown:
+        for i in rows:
             style = "bold red" if i.overdue else ""
             table.add_row(Text(improve.OVERDUE_MARK if i.overdue else "", style=style), str(i.id),
                           Text(i.state_label, style=style), f"#{i.ticket_id}", Text(one(i.team_name)),
                           Text(one(i.foreman or "—")), Text(i.due_date.isoformat(), style=style),
                           _("callback") if i.source == "callback" else _("complaint"), key=str(i.id))
-        if keep is not None:
-            at = next((n for n, i in enumerate(self.shown) if i.id == keep), at)
-        if self.shown:
-            table.move_cursor(row=min(max(at, 0), len(self.shown) - 1))
-        self.query_one("#overdue-flag", Static).update(Content(_("overdue only") if self.overdue_only else ""))
-        self.show_detail()
 
-    def selected(self) -> Item | None:
-        if not self.shown:  # also before the table is built: keys of a burst ask this early
-            return None
-        row = self.query_one(DataTable).cursor_row
-        return self.shown[row] if self.shown and 0 <= row < len(self.shown) else None
+    def read_detail(self, record: Item) -> Callable[[], Any]:
+        store = self.store
+        return lambda: store.item_history(record.id)
 
-    def show_detail(self) -> None:
-        item = self.selected()
-        self.refresh_bindings()
+    def detail(self, item: Item | None, history: Any) -> Text:
         out = Text()
         if item is None:
             out.append(_("No improvement items match."))
-        else:
-            tz = self.store.timezone
-            out.append(_("Item #{id} on ticket #{ticket}").format(id=item.id, ticket=item.ticket_id), style="bold")
-            if item.overdue:
-                out.append("  " + improve.OVERDUE_MARK + " " + _("overdue: due {due}").format(due=item.due_date),
-                           style="bold red")
-            for label, value in ((_("Team"), item.team_name), (_("Technician"), item.technician_name),
-                                 (_("Foreman"), item.foreman or "—"), (_("State"), item.state_label),
-                                 (_("Due at the meeting"), item.due_date.isoformat()),
-                                 (_("Weak points"), item.weak_points), (_("Measures"), item.measures),
-                                 (_("Sent back"), item.sent_back_reason)):
-                if value:
-                    out.append(f"\n{label}: ", style="bold")
-                    out.append(clean(value))
-            out.append("\n\n" + _("History") + "\n", style="bold")
-            for h in self.store.item_history(item.id):
-                out.append(f"{h.at.in_timezone(tz).format('YYYY-MM-DD HH:mm')}  {one(h.actor)}  {h.text}\n")
-        self.query_one("#item-text", Static).update(out)
-
-    @on(DataTable.RowHighlighted)
-    def _moved(self) -> None:
-        self.show_detail()
-
-    @on(Select.Changed)
-    def _filtered(self) -> None:
-        self.reload()
-
-    @on(Input.Changed, "#month")
-    def _month(self, event: Input.Changed) -> None:
-        if event.value.strip() in ("",) or len(event.value.strip()) == 7:
-            self.reload()
-
-    def data_changed(self) -> None:
-        item = self.selected()
-        self.reload(keep=item.id if item else None)
+            return out
+        tz = self.app.tz  # type: ignore[attr-defined]
+        out.append(_("Item #{id} on ticket #{ticket}").format(id=item.id, ticket=item.ticket_id), style="bold")
+        if item.overdue:
+            out.append("  " + improve.OVERDUE_MARK + " " + _("overdue: due {due}").format(due=item.due_date),
+                       style="bold red")
+        for label, value in ((_("Team"), item.team_name), (_("Technician"), item.technician_name),
+                             (_("Foreman"), item.foreman or "—"), (_("State"), item.state_label),
+                             (_("Due at the meeting"), item.due_date.isoformat()),
+                             (_("Weak points"), item.weak_points), (_("Measures"), item.measures),
+                             (_("Sent back"), item.sent_back_reason)):
+            if value:
+                out.append(f"\n{label}: ", style="bold")
+                out.append(clean(value))
+        out.append("\n\n" + _("History") + "\n", style="bold")
+        for h in history:
+            out.append(f"{h.at.in_timezone(tz).format('YYYY-MM-DD HH:mm')}  {one(h.actor)}  {h.text}\n")
+        return out
 
     # ------------------------------------------------------------ actions
     def refusal(self, action: str) -> str | None:
@@ -173,10 +140,6 @@ class ItemsScreen(ListScreen):
         except RuleViolation as exc:
             return str(exc)
         return None
-
-    def action_toggle_overdue(self) -> None:
-        self.overdue_only = not self.overdue_only
-        self.reload()
 
     def action_follow_up(self) -> None:
         self._start("follow_up")
@@ -200,8 +163,8 @@ class ItemsScreen(ListScreen):
 
     async def open_action(self, item_id: int, action: str) -> None:
         """The form of one action on one item (also what tests drive)."""
-        item = self.store.item(item_id)
         store = self.store
+        item = await read(lambda: store.item(item_id))
         fields: list[Field] = []
         hint = ""
         if action == "follow_up":
@@ -233,7 +196,3 @@ class ItemsScreen(ListScreen):
                                         save_label=improve.item_action_label(action),
                                         on_conflict=lambda: self.reload(keep=item_id)),
                              lambda r: r is not None and self._done(item_id))
-
-    def _done(self, item_id: int) -> None:
-        self.notify(_("Saved."), markup=False)
-        self.reload(keep=item_id)

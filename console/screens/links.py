@@ -81,6 +81,6 @@ class ScreenLinks(Screen[Any]):
         self.app.push_screen(
             ActionForm(_("Go to ticket"), [Field("number", _("Ticket number"), placeholder=_("e.g. 1234"),
                                                  max_length=NUMBER_MAX)], find, 0,
-                       save_label=_("Go (enter)"), keep_draft=False),
+                       save_label=_("Go (enter)"), keep_draft=False, reads=True),
             lambda tid: tid is not None and self.open_detail(tid),  # type: ignore[attr-defined]
         )

@@ -19,7 +19,7 @@ from store.models import CATEGORIES, CHANNELS, NewTicket, Ticket, category_label
 from ..format import local_time
 from ..i18n import N_, _
 from ..settings import apply_blink
-from ..widgets.form import FormModal, field_row, form_footer, run_write, show_error
+from ..widgets.form import FormModal, field_row, form_footer, show_error
 from ..widgets.picker import Picker
 from ..widgets.textfield import TextBox, TextInput
 
@@ -135,12 +135,12 @@ class NewTicketScreen(FormModal[Ticket | None]):
             show_error(self, name, errors.get(name, ""))
         show_error(self, "general", general)
 
-    async def action_submit(self) -> None:
+    def action_submit(self) -> None:
+        if self.still_saving():
+            return
         store = self.app.store  # type: ignore[attr-defined]
         values = self.values()
-        ok, ticket = await run_write(lambda: store.create_ticket(values), self.show_errors)
-        if ok:
-            self.finish(ticket)
+        self.save(lambda: store.create_ticket(values), self.finish, self.show_errors)
 
     def action_earlier(self) -> None:
         """Has this caller or this asset reported before? (ctrl+e)"""

@@ -17,7 +17,7 @@ from store.store import Store
 
 from ..i18n import _
 from ..settings import apply_blink
-from ..widgets.form import FieldLabel, FieldRow, FormModal, form_footer, run_write, show_error
+from ..widgets.form import FieldLabel, FieldRow, FormModal, form_footer, show_error
 from ..widgets.textfield import TextInput
 
 CLOCKS = ("response", "onsite", "resolve")
@@ -105,10 +105,12 @@ class PolicyScreen(FormModal[bool | None]):
         return wanted, errors
 
     @on(Input.Submitted)
-    async def _enter(self) -> None:
-        await self.action_submit()
+    def _enter(self) -> None:
+        self.action_submit()
 
-    async def action_submit(self) -> None:
+    def action_submit(self) -> None:
+        if self.still_saving():
+            return
         wanted, errors = self.read()
         if errors:
             self.show_errors(errors)
@@ -125,8 +127,9 @@ class PolicyScreen(FormModal[bool | None]):
             for p, (response, onsite, resolve) in sorted(changed.items()):
                 store.set_policy(p, response, onsite, resolve)
 
-        ok, _result = await run_write(save, self.show_errors)
-        if ok:
+        def saved(_result: None) -> None:
             self.notify(_("SLA policy saved for {which}; open tickets' deadlines were recomputed.").format(
                 which=", ".join(f"P{p}" for p in sorted(changed))), markup=False)
             self.finish(True)
+
+        self.save(save, saved)

@@ -22,10 +22,11 @@ from textual.widgets import DataTable, Input, Select, Static
 from store.errors import StoreError
 from store.text import clean
 
+from ..background import in_thread, read, write_refusal
 from ..i18n import N_, _
 from ..settings import apply_blink
 from ..widgets.footer import Footer
-from ..widgets.form import FormModal, field_row, form_footer, run_write, show_error
+from ..widgets.form import FormModal, field_row, form_footer, show_error
 from ..widgets.lists import ListTable
 from ..widgets.picker import Picker
 from ..widgets.textfield import TextInput
@@ -61,9 +62,6 @@ class RecordsScreen(ListScreen):
         self.spec = spec
         self.include_retired = False
         self.records: list[Any] = []
-        # Form choices and picker labels, read with the list (see setup_specs).
-        self.choices: dict[str, Any] = {}
-        self.labels: dict[str, dict[Any, str]] = {}
         self._version = -1
         self._search_timer: Timer | None = None
         self._goto: int | None = None  # the record the cursor lands on at the next load
@@ -85,11 +83,23 @@ class RecordsScreen(ListScreen):
     def search(self) -> Input:
         return self.query_one("#records-search", Input)
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         apply_blink(self)
         for title, width in self.spec.columns:
             self.table.add_column(Text(_(title)), width=width)
-        self.load()
+        # The first read is awaited (a read never waits on a write): a key typed
+        # right after the one that opened the list ('e', enter) acts on its rows.
+        store, query = self.app.store, self.search.value  # type: ignore[attr-defined]
+        try:
+            version, rows = await read(lambda: self._read(store, query))
+        except StoreError as exc:
+            self.notify(clean(str(exc), single_line=True), severity="error", markup=False)
+            return
+        self._show(version, rows)
+
+    def _read(self, store: Any, query: str) -> tuple[int, list[tuple[Any, list[str]]]]:
+        """The file's change counter and the rows shown (in a thread)."""
+        return store.data_version(), self.spec.rows(store, query, self.include_retired)
 
     # ----------------------------------------------------------------- load
     @work(thread=True, exclusive=True, group="records", exit_on_error=False)
@@ -97,22 +107,17 @@ class RecordsScreen(ListScreen):
         store = self.app.store  # type: ignore[attr-defined]
         query = self.app.call_from_thread(lambda: self.search.value)
         try:
-            version = store.data_version()
-            rows = self.spec.rows(store, query, self.include_retired)
-            choices = {f.name: f.choices(store) for f in self.spec.fields if f.choices is not None}
-            labels = {f.name: f.labels(store) for f in self.spec.fields if f.labels is not None}
+            version, rows = self._read(store, query)
         except StoreError as exc:
             self.app.call_from_thread(self.notify, clean(str(exc), single_line=True), severity="error", markup=False)
             return
-        self.app.call_from_thread(self._show, version, rows, choices, labels)
+        self.app.call_from_thread(self._show, version, rows)
 
     def data_changed(self) -> None:
         self.load()
 
-    def _show(self, version: int, rows: list[tuple[Any, list[str]]], choices: dict[str, Any],
-              labels: dict[str, dict[Any, str]]) -> None:
+    def _show(self, version: int, rows: list[tuple[Any, list[str]]]) -> None:
         self._version = version
-        self.choices, self.labels = choices, labels
         table = self.table
         current = self.current()
         keep = self._goto or (current.id if current is not None else None)
@@ -178,26 +183,41 @@ class RecordsScreen(ListScreen):
             self._goto = rid
         self.load()
 
-    def action_add(self) -> None:
-        self._open_form(None)
+    async def action_add(self) -> None:
+        await self._open_form(None)
 
-    def action_edit(self) -> None:
+    async def action_edit(self) -> None:
         record = self.current()
         if record is None:
             self.notify(_("Nothing to edit: the list is empty."), markup=False)
             return
-        self._open_form(record)
+        await self._open_form(record)
 
     @on(DataTable.RowSelected, "#records")
-    def _enter(self) -> None:
+    async def _enter(self) -> None:
         why = self.refusal("edit")
         if why:
             self.notify(why, severity="warning", markup=False)
             return
-        self.action_edit()
+        await self.action_edit()
 
-    def _open_form(self, record: Any | None) -> None:
-        self.app.push_screen(RecordForm(self.spec, record, self.choices, self.labels), self._saved)
+    async def _open_form(self, record: Any | None) -> None:
+        """The form's choices (teams, categories…) are read as it opens, in a
+        thread and awaited (a read never waits on a write): a form opened
+        before the list has loaded (its key typed right after the list's) has
+        them too, and keys typed after it land in the form."""
+        store, fields = self.app.store, self.spec.fields  # type: ignore[attr-defined]
+
+        def choices() -> tuple[dict[str, Any], dict[str, dict[Any, str]]]:
+            return ({f.name: f.choices(store) for f in fields if f.choices is not None},
+                    {f.name: f.labels(store) for f in fields if f.labels is not None})
+
+        try:
+            options, labels = await read(choices)
+        except StoreError as exc:
+            self.notify(clean(str(exc), single_line=True), severity="error", markup=False)
+            return
+        self.app.push_screen(RecordForm(self.spec, record, options, labels), self._saved)
 
     def action_retire(self) -> None:
         record = self.current()
@@ -217,21 +237,20 @@ class RecordsScreen(ListScreen):
                 noun=_(self.spec.noun), name=name)
             choices = [("yes", _("Retire"), "y")]
 
-        async def answered(choice: str | None) -> None:
+        def answered(choice: str | None) -> None:
             if choice != "yes":
                 return
             store = self.app.store  # type: ignore[attr-defined]
 
-            def said(errors: dict[str, str], general: str) -> None:
-                text = " ".join([general, *errors.values()]).strip()
-                self.notify(clean(text, single_line=True), severity="error", markup=False, timeout=10)
+            def said(exc: Exception) -> None:
+                self.notify(write_refusal(exc), severity="error", markup=False, timeout=10)
 
-            ok, _result = await run_write(lambda: self.spec.retire(store, record.id, not retired), said)
-            if ok:
-                done = _("Restored {name}.") if retired else _("Retired {name}.")
-                self.notify(done.format(name=name), markup=False)
+            def done(_result: object) -> None:
+                self.notify((_("Restored {name}.") if retired else _("Retired {name}.")).format(name=name), markup=False)
                 self._goto = record.id
                 self.load()
+
+            in_thread(self, lambda: self.spec.retire(store, record.id, not retired), done, said, group="retire")
 
         self.app.push_screen(ConfirmScreen(question, choices), answered)
 
@@ -351,12 +370,14 @@ class RecordForm(FormModal[Any]):
         show_error(self, "general", " ".join([general, *extra]).strip())
 
     @on(Input.Submitted)
-    async def _enter(self, event: Input.Submitted) -> None:
+    def _enter(self, event: Input.Submitted) -> None:
         if isinstance(event.input.parent, Picker):
             return  # the picker's own enter chooses a match
-        await self.action_submit()
+        self.action_submit()
 
-    async def action_submit(self) -> None:
+    def action_submit(self) -> None:
+        if self.still_saving():
+            return
         store = self.app.store  # type: ignore[attr-defined]
         values = self.values()
         pickers = {f.name for f in self.spec.fields if f.kind == "picker"}
@@ -366,15 +387,12 @@ class RecordForm(FormModal[Any]):
                 self.show_errors({name: _("pick one from the list")})
                 return
         if self.record is None:
-            ok, result = await run_write(lambda: self.spec.add(store, **values), self.show_errors)
-        else:
-            changes = {k: v for k, v in values.items() if v != self._start.get(k)}
-            if not changes:
-                self.finish(None)  # nothing to save: no draft to keep either
-                return
-            rid = self.record.id
-            ok, result = await run_write(lambda: self.spec.edit(store, rid, **changes), self.show_errors)
-            if ok and result is None:
-                result = self.record  # the list reloads and keeps the cursor on it
-        if ok:
-            self.finish(result)
+            self.save(lambda: self.spec.add(store, **values), self.finish)
+            return
+        changes = {k: v for k, v in values.items() if v != self._start.get(k)}
+        if not changes:
+            self.finish(None)  # nothing to save: no draft to keep either
+            return
+        rid, record = self.record.id, self.record
+        # An edit that returns nothing: the list reloads and keeps the cursor on the record.
+        self.save(lambda: self.spec.edit(store, rid, **changes), lambda result: self.finish(result or record))

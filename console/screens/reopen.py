@@ -11,6 +11,7 @@ from textual.screen import Screen
 from store.errors import DatabaseFileError
 from store.text import clean
 
+from ..background import in_thread
 from ..i18n import _
 from ..widgets.status import StatusBar
 
@@ -32,25 +33,30 @@ class ReopenFile(Screen[Any]):
         """Open the path afresh (off the UI thread: a locked file waits), then
         switch to it; if the path is gone or unusable, say so and keep the old one."""
         old = self.app.store  # type: ignore[attr-defined]
+        new = None
         try:
             new = old.reopen()
-        except Exception as exc:  # gone, locked, not a database: say so, keep showing the old data
+            front = self.app.read_front(new)  # type: ignore[attr-defined]
+        except Exception as exc:
+            if new is not None:  # opened, but its settings could not be read: not switched to
+                new.close_db()  # gone, locked, not a database: say so, keep showing the old data
             message = str(exc) if isinstance(exc, DatabaseFileError) else _("Could not reopen {path}: {error}").format(
                 path=old.path, error=exc)
             self.app.call_from_thread(self.notify, clean(message, single_line=True), severity="error",
                                       timeout=15, markup=False)
             return
-        self.app.call_from_thread(self._switch_store, old, new)
+        self.app.call_from_thread(self._switch_store, old, new, front)
 
-    def _switch_store(self, old: object, new: object) -> None:
-        self.app.use_store(new)  # type: ignore[attr-defined]
+    def _switch_store(self, old: object, new: object, front: tuple[str, str]) -> None:
+        self.app.use_store(new, front)  # type: ignore[attr-defined]
         self.query_one(StatusBar).center = self.app.center  # type: ignore[attr-defined]
         self.query_one(StatusBar).read_only = getattr(new, "read_only", False)
-        self._data_version, self._counts, self._failures, self._orphan = -1, None, 0, None
+        self._data_version, self._counts, self._orphan = -1, None, None
         self.refresh_bindings()
         self._last_check = self.app.clock()  # type: ignore[attr-defined]
-        old.close_db()  # type: ignore[attr-defined]
+        # In a thread: closing waits for a write of the old store still under way.
+        in_thread(self.app, old.close_db, group="close-old")  # type: ignore[attr-defined]
         self.app.clear_notifications()  # they were about the old file
         self.notify(_("Reopened {path}.").format(path=clean(str(getattr(new, "path", "")), single_line=True)),
                     markup=False)
-        self.request_refresh()
+        self.app.live.reset()  # type: ignore[attr-defined]  # every screen reads the new file

@@ -34,6 +34,7 @@ from store.repo.reports import ReportCancelled
 from store.scoring import show
 from store.text import clean
 
+from ..background import read
 from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
 from ..widgets.lists import ListTable
@@ -110,7 +111,7 @@ class DrillScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns(_("Ticket"), _("P"), _("Status"), _("Reported"), _("Site"), _("Technician"), _("Fault"))
-        tz = self.app.store.timezone  # type: ignore[attr-defined]
+        tz = self.app.tz  # type: ignore[attr-defined]
         for r in self.rows:
             table.add_row(Text(f"#{r.id}"), Text(f"P{r.priority}"), Text(r.status),
                           Text(r.reported_at.in_timezone(tz).format("MM-DD HH:mm")), Text(_c(r.site)),
@@ -162,6 +163,7 @@ class ReportsScreen(Screen[None]):
         self.ranking: Any = None
         self.cancel = threading.Event()
         self.export_kind = "month"  # what the export form offers first: the last one chosen
+        self.today = date.today()  # the site's today, read when the screen opens
 
     @property
     def store(self) -> Any:
@@ -176,12 +178,14 @@ class ReportsScreen(Screen[None]):
         yield Static("", id="rp-status")
         yield Footer(compact=True)
 
-    def on_mount(self) -> None:
-        if self.period is None:
-            self.period = Period.month(self.store.today())
+    async def on_mount(self) -> None:
         table = self.query_one("#figures", DataTable)
         table.add_columns(_("Figure"), _("Now"), _("Before"), _("Change"), _("Target"))
         table.focus()
+        store = self.store
+        self.today = await read(store.today)  # the site's today: a read of its zone
+        if self.period is None:
+            self.period = Period.month(self.today)
         self.load()
 
     # ------------------------------------------------------------ loading
@@ -350,9 +354,11 @@ class ReportsScreen(Screen[None]):
         self.period = {"month": Period.month, "week": Period.week, "day": Period.day}[kind](anchor)
         self.load()
 
-    def action_scope(self) -> None:
+    async def action_scope(self) -> None:
         kind = SCOPE_KINDS[(SCOPE_KINDS.index(self.scope.kind) + 1) % len(SCOPE_KINDS)]
-        self.scope_values = self.store.scope_choices(kind)
+        store = self.store
+        # Awaited (a read): an 'n' typed right after 's' moves in the new scope.
+        self.scope_values = await read(lambda: store.scope_choices(kind))
         if kind != "center" and not self.scope_values:
             self.notify(_("No {kind} to choose").format(kind=scope_word(kind)), markup=False)
             return
@@ -380,7 +386,7 @@ class ReportsScreen(Screen[None]):
         from .export_form import ExportScreen
 
         assert self.period is not None
-        form = ExportScreen(self.period, self.scope, self.export_kind)
+        form = ExportScreen(self.period, self.scope, self.export_kind, today=self.today)
 
         def closed(_path: object) -> None:
             self.export_kind = form.kind

@@ -87,7 +87,6 @@ class ScoresScreen(ListScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.month = self.month or self.store.this_month()
         self.load()
 
     def data_changed(self) -> None:
@@ -100,6 +99,8 @@ class ScoresScreen(ListScreen):
     @work(thread=True, exclusive=True, group="scores", exit_on_error=False)
     def load(self) -> None:
         try:
+            # The month: asked for, or this one in the site's zone (a read of the setting).
+            self.month = self.month or self.store.this_month()
             scores = self.store.month_scores(self.month)
             points = {r: self.store.points(r) for r in RATINGS}
         except StoreError as exc:
@@ -139,6 +140,8 @@ class ScoresScreen(ListScreen):
             for r in scores.teams], names=(2,))
 
     def action_month(self, step: int) -> None:
+        if self.month is None:  # not read yet
+            return
         self.month = self.store.previous_month(self.month, step)
         self.load()
 

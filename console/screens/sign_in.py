@@ -50,10 +50,12 @@ def words(user: User, outcome: PinOutcome) -> str:
 class SignInScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "back", N_("Back"))]
 
-    def __init__(self, *, can_cancel: bool = False) -> None:
+    def __init__(self, people: list[User], *, can_cancel: bool = False) -> None:
+        """``people``: the file's active users (read in a thread by the app); those with a PIN are offered."""
         super().__init__()
         self.can_cancel = can_cancel
-        self.people: list[User] = []
+        # Only those who can sign in: active, with a PIN.
+        self.people = [u for u in people if u.has_pin]
         self.checking = False  # a try is running in a worker
         self.tries: deque[tuple[User, str]] = deque()  # typed while one ran: checked in order
         self.signed_in = False  # the right PIN came: what was typed after it is dropped
@@ -63,8 +65,6 @@ class SignInScreen(ModalScreen[str | None]):
         return self.app.store  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
-        # Only those who can sign in: active, with a PIN.
-        self.people = [u for u in self.store.users() if u.has_pin]
         with Vertical(classes="form sign-in"):
             yield Static(Content(_("Who is at the keyboard?")), classes="title")
             if not self.people:

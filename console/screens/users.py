@@ -4,6 +4,7 @@ the footer and its key says why (the store's answer, console/permits.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -19,6 +20,7 @@ from store.limits import LOGIN_MAX, USER_NAME_MAX
 from store.models import User
 from store.text import clean
 
+from ..background import in_thread, read, write_refusal
 from ..i18n import N_, _
 from ..widgets.footer import Footer
 from ..widgets.lists import ListTable
@@ -71,10 +73,15 @@ class UsersScreen(ListScreen):
         return [_("Login"), _("Name"), _("Role"), _("Team"), _("State"), _("PIN"), _("Language")]
 
     def reload(self) -> None:
+        """Read the users in a thread, then show them (the cursor stays on its row)."""
+        store = self.store
+        in_thread(self, lambda: store.users(include_disabled=True), self._show, group="users", exclusive=True)
+
+    def _show(self, people: list[User]) -> None:
         table = self.query_one(DataTable)
         at = table.cursor_row
         table.clear()
-        self.people = self.store.users(include_disabled=True)
+        self.people = people
         for u in self.people:
             # Text, not str: a DataTable parses plain strings as markup.
             table.add_row(*(Text(clean(v, single_line=True)) for v in (
@@ -90,22 +97,26 @@ class UsersScreen(ListScreen):
         row = table.cursor_row
         return self.people[row] if self.people and 0 <= row < len(self.people) else None
 
-    def _team_options(self) -> list[tuple[str, Any]]:
-        return [(clean(t.name, single_line=True), t.id) for t in self.store.teams()]
+    async def _with_teams(self, open_form: Callable[[list[tuple[str, Any]]], None]) -> None:
+        """Read the teams in a thread (awaited: keys typed meanwhile land in the form), then open the form."""
+        store = self.store
+        open_form(await read(lambda: [(clean(t.name, single_line=True), t.id) for t in store.teams()]))
 
     def _done(self, result: Any) -> None:
         if result is not None:
             self.notify(_("Saved."), markup=False)
             self.reload()
 
-    def action_add(self) -> None:
-        if self.refusal("add"):
-            return
+    async def action_add(self) -> None:
+        if not self.refusal("add"):
+            await self._with_teams(self._add_form)
+
+    def _add_form(self, teams: list[tuple[str, Any]]) -> None:
         fields = [
             Field("login", _("Login (OS user)"), max_length=LOGIN_MAX),
             Field("name", _("Name"), max_length=USER_NAME_MAX),
             Field("role", _("Role"), "select", [(role_name(r), r) for r in ROLES], "dispatcher"),
-            Field("team_id", _("Team (foremen)"), "select", self._team_options()),
+            Field("team_id", _("Team (foremen)"), "select", teams),
         ]
 
         def submit(values: dict[str, Any], version: int) -> User:
@@ -114,13 +125,15 @@ class UsersScreen(ListScreen):
         self.app.push_screen(ActionForm(_("Add a user"), fields, submit, 0,
                                         hint=_("Set a PIN for sign-in with 'dispatch user pin LOGIN'.")), self._done)
 
-    def action_role(self) -> None:
+    async def action_role(self) -> None:
         user = self.selected()
-        if user is None or self.refusal("role"):
-            return
+        if user is not None and not self.refusal("role"):
+            await self._with_teams(lambda teams: self._role_form(user, teams))
+
+    def _role_form(self, user: User, teams: list[tuple[str, Any]]) -> None:
         fields = [
             Field("role", _("Role"), "select", [(role_name(r), r) for r in ROLES], user.role),
-            Field("team_id", _("Team (foremen)"), "select", self._team_options(), user.team_id),
+            Field("team_id", _("Team (foremen)"), "select", teams, user.team_id),
         ]
 
         def submit(values: dict[str, Any], version: int) -> User:
@@ -133,16 +146,16 @@ class UsersScreen(ListScreen):
         user = self.selected()
         if user is None or self.refusal("disable"):
             return
-        from store.errors import StoreError
+        store = self.store
 
-        try:
-            self.store.disable_user(user.login, not user.disabled)
-        except StoreError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
-        self.notify((_("{login} enabled") if user.disabled else _("{login} disabled")).format(login=user.login),
-                    markup=False)
-        self.reload()
+        def done(_result: object) -> None:
+            self.notify((_("{login} enabled") if user.disabled else _("{login} disabled")).format(login=user.login),
+                        markup=False)
+            self.reload()
+
+        # A write: in a thread, so a file busy with another dispatcher's change does not hold the keys.
+        in_thread(self, lambda: store.disable_user(user.login, not user.disabled), done,
+                  lambda exc: self.notify(write_refusal(exc), severity="error", markup=False), group="disable")
 
     def action_unlock(self) -> None:
         """After too many wrong PINs: let the person sign in again (managers only)."""
@@ -171,12 +184,15 @@ class UsersScreen(ListScreen):
                     markup=False)
         self.reload()
 
-    def action_language(self) -> None:
+    async def action_language(self) -> None:
         """Everyone may set their own language here; a manager anyone's."""
         user = self.selected()
         if user is None or self.refusal("language"):
             return
-        me = self.store.me()
+        store = self.store
+        self._language_form(user, await read(store.me))
+
+    def _language_form(self, user: User, me: User | None) -> None:
         choices = [(language_name(None), "default"), *((language_name(code), code) for code in LANGUAGES)]
         fields = [Field("language", _("Language"), "select", choices, user.language or "default")]
 
@@ -188,7 +204,9 @@ class UsersScreen(ListScreen):
             if result is not None and me is not None and result.login == me.login:
                 from ..app import language_for
 
-                self.app.apply_language(language_for(self.store))  # type: ignore[attr-defined]
+                store = self.store
+                in_thread(self, lambda: language_for(store), self.app.apply_language,  # type: ignore[attr-defined]
+                          group="language")
             self._done(result)
 
         title = _("Language of {name}").format(name=clean(user.name, single_line=True))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from textual import on
@@ -117,15 +117,20 @@ def show_error(node: DOMNode, name: str, message: str) -> None:
 
 
 def form_footer(save_label: str, back_label: str | None = None) -> list[Widget]:
-    """The general error line and the buttons, named by what they do."""
+    """The general error line, the busy mark (shown while a save waits for
+    the file) and the buttons, named by what they do."""
     return [
         Static("", classes="error", id="e-general"),
+        Static(Content(BUSY_MARK + " " + _("Saving… waiting for the file (keys still work)")), classes="busy", id="busy"),
         Horizontal(
             Button(save_label, variant="primary", id="save", compact=True),
             Button(back_label or _("Back (esc)"), id="cancel", compact=True),
             classes="buttons",
         ),
     ]
+
+
+BUSY_MARK = "⧗"
 
 
 async def run_write(
@@ -308,8 +313,53 @@ class FormModal(KeepsDrafts, ModalScreen[ResultT]):
         Binding("escape", "cancel", N_("Back")),
         Binding("ctrl+s", "submit", N_("Save"), priority=True),
     ]
+    DEFAULT_CSS = """
+    FormModal .busy { display: none; color: $warning; text-style: bold; }
+    FormModal.-saving .busy { display: block; }
+    """
 
-    async def action_submit(self) -> None:
+    def __init__(self) -> None:
+        super().__init__()
+        self.saving = False  # a write of this form is on its way to the file
+
+    def save(self, call: Callable[[], Any], done: Callable[[Any], None],
+             show: Callable[[dict[str, str], str], None] | None = None,
+             on_stale: Callable[[StaleTicket], None] | None = None) -> None:
+        """Write in a thread (console/background.py): the form shows the busy
+        mark and keeps answering keys while the write waits for another
+        dispatcher's; a second submit meanwhile is refused, not queued. The
+        outcome lands as with ``run_write``: ``done(result)`` once saved, each
+        refusal beside its field."""
+        if self.still_saving():
+            return
+        self._set_saving(True)
+
+        async def write() -> None:
+            try:
+                ok, result = await run_write(call, show or self.show_errors, on_stale)
+            finally:
+                self._set_saving(False)
+            if ok:
+                done(result)
+
+        self.run_worker(write(), group="save", exit_on_error=True)
+
+    def still_saving(self) -> bool:
+        """A save is on its way: say so (a second submit is refused, not queued)."""
+        if self.saving:
+            self.notify(_("Still saving: the file is busy with another dispatcher's change."),
+                        severity="warning", markup=False)
+        return self.saving
+
+    def _set_saving(self, on: bool) -> None:
+        self.saving = on
+        self.set_class(on, "-saving")
+
+    def show_errors(self, errors: dict[str, str], general: str = "") -> None:
+        """Each refusal beside its field; forms with fields of their own say which."""
+        show_error(self, "general", " ".join([general, *errors.values()]).strip())
+
+    def action_submit(self) -> Awaitable[None] | None:
         raise NotImplementedError
 
     def finish(self, result: ResultT) -> None:
@@ -319,7 +369,7 @@ class FormModal(KeepsDrafts, ModalScreen[ResultT]):
 
     @on(Button.Pressed, "#save")
     async def _save_pressed(self) -> None:
-        await self.action_submit()
+        await self.run_action("submit")  # a form's submit may be async (a question read first)
 
     @on(Input.Changed)
     @on(TextArea.Changed)
@@ -341,4 +391,8 @@ class FormModal(KeepsDrafts, ModalScreen[ResultT]):
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
+        if self.saving:  # the write may still land: the form stays until it says how it went
+            self.notify(_("Still saving: the form closes once the file has taken it."),
+                        severity="warning", markup=False)
+            return
         self.close_asking(lambda: self.dismiss(None))

@@ -82,6 +82,8 @@ class Picker(Vertical):
     async def refresh_matches(self, text: str | None = None) -> None:
         text = self.input.value if text is None else text
         matches = await asyncio.to_thread(self.search, text)
+        if text != self.input.value:
+            return  # typed since: the search of the newer text shows its own matches, whichever answers last
         options = self.query_one(OptionList)
         options.clear_options()
         for value, label in matches:

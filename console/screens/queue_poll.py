@@ -1,0 +1,225 @@
+"""What the queue reads at each poll of the live watcher (console/live.py),
+and how it shows it: the rows around the cursor, the counts, the board,
+the clocks that crossed into at risk or breached, and STALE when the file
+cannot be read. Mixed into the main screen."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pendulum import DateTime
+from textual import on, work
+from textual.screen import Screen
+
+from store.errors import FileReplaced
+from store.models import Crossing, QueueCounts, QueueFilter, QueueRow, Technician
+from store.store import CROSSINGS_LIMIT
+from store.text import clean
+from store.timeutil import zone
+
+from ..i18n import _
+from ..widgets.board import TechBoard
+from ..widgets.queue import QueueTable
+from ..widgets.status import StatusBar
+
+
+@dataclass
+class Snapshot:
+    """What one poll read. Without a data change only counts and crossings."""
+
+    version: int
+    counts: QueueCounts
+    crossings: list[Crossing]
+    total: int = 0
+    offset: int = 0
+    rows: list[QueueRow] | None = None
+    cursor: int | None = None
+    scroll: int | None = None
+    techs: list[Technician] | None = None
+    filter: QueueFilter | None = None  # rows read for another filter are dropped
+    goto: int | None = None  # the ticket the cursor was asked to land on
+    seq: int = 0  # which poll read it: an older poll's rows never replace a newer one's
+    due: tuple[int, int] | None = None  # my due callbacks, my overdue improvement items
+
+
+class QueuePoll(Screen[Any]):
+    """The main screen's side of the live watcher. The screen provides
+    ``filter``, ``live``, ``table``, ``_goto``, ``_orphan``, ``_techs``,
+    ``_counts``, ``_selection_changed``, ``_notify_crossings`` and ``request_refresh``."""
+
+    filter: QueueFilter
+    live: bool
+    table: QueueTable
+    _goto: int | None
+    _orphan: str | None
+    _techs: list[Technician]
+    _counts: QueueCounts | None
+    # The read time, and counts moved only by clocks crossing: shown with the next clock tick.
+    _live_line: tuple[str, bool] | None = None
+    _live_counts: QueueCounts | None = None
+    _last_check: DateTime | None = None
+    _shown_seq = 0
+    _data_version = -1
+
+    if TYPE_CHECKING:  # the main screen's, and its other mixins' (crossings.py)
+        def _selection_changed(self) -> None: ...
+        def _notify_crossings(self, crossings: list[Crossing]) -> None: ...
+        def request_refresh(self) -> None: ...
+
+    def _view_state(self) -> tuple[int | None, int | None, int, int, int]:
+        """(ticket to keep the cursor on, ticket asked for, cursor index, its
+        screen line, rows at the top): read together on the UI thread, so a
+        poll never pairs an old cursor with a cleared request."""
+        table = self.table
+        current = table.current
+        top = int(table.scroll_offset.y)
+        return (current.id if current else None, self._goto, table.cursor, table.cursor - top,
+                table.scrollable_content_region.height - 1 if top == 0 else 0)
+
+    _poll_numbers = itertools.count(1)
+
+    def read_live(self, version: int, changed: bool) -> Snapshot | None:
+        """In the watcher's thread: the crossings since the last poll, and
+        when the file changed (or a full read was asked for) the rows too."""
+        store = self.app.store  # type: ignore[attr-defined]
+        # Polls may overlap (a refresh asked for while one runs): number them,
+        # so rows read from an older view state never land after newer ones.
+        seq = next(self._poll_numbers)
+        now = self.app.clock()  # type: ignore[attr-defined]
+        since = self._last_check or now
+        crossings = store.crossings(since, now) if now > since else []
+        self._last_check = now
+        if not changed:
+            # Nothing written: rows repaint themselves on the tick; only the
+            # counts move when a clock crosses a threshold.
+            counts = self._counts
+            if crossings and counts is not None and len(crossings) < CROSSINGS_LIMIT:
+                return Snapshot(version, counts.after(crossings), crossings)
+            if crossings:
+                return Snapshot(version, store.counts(now), crossings)
+            return None
+        # The goto is kept until a snapshot made with it is shown: an older
+        # poll that finishes late must not swallow it.
+        cursor_id, goto, cursor_index, screen_line, top_rows = self.app.call_from_thread(self._view_state)
+        cursor_id = goto or cursor_id
+        f = self.filter
+        total = store.queue_count(f)
+        position = store.queue_position(cursor_id, f) if cursor_id is not None else None
+        if position is None:
+            position = min(cursor_index, max(0, total - 1))
+        # Keep the selected ticket on its screen line, but a view at the top
+        # stays at the top, so a new urgent ticket is seen, not scrolled past.
+        scroll = 0 if position < top_rows else max(0, position - max(0, screen_line))
+        window = self.table.window
+        offset = max(0, scroll - window // 3)
+        rows = store.queue(f, offset, window)
+        if self._counts is None:
+            # First paint: show the rows before the slower counts are in.
+            self.app.call_from_thread(self._show_rows, total, offset, rows, position, scroll)
+        return Snapshot(
+            version=version, counts=store.counts(now), crossings=crossings, total=total, offset=offset,
+            rows=rows, cursor=position, scroll=scroll, techs=store.technicians(), filter=f, goto=goto, seq=seq,
+            due=(store.due_callbacks_count(store.actor), store.overdue_items_count(store.actor)),
+        )
+
+    def show_live(self, result: Any, store: object) -> None:
+        self._poll_ok(result, store)
+
+    def _poll_ok(self, snap: Snapshot | None, store: object = None) -> None:
+        if store is not None and store is not self.app.store:  # type: ignore[attr-defined]
+            return  # read from a file since reopened: the poll on the new one decides
+        if snap is not None and snap.rows is not None:
+            if snap.seq < self._shown_seq:
+                snap = None  # an older poll finished after a newer one was shown: drop what it read
+            else:
+                self._shown_seq = snap.seq
+        if self._orphan is not None:  # the file came back (moved back in place)
+            self._orphan = None
+            self.refresh_bindings()
+        bar = self.query_one(StatusBar)
+        if snap is not None:
+            self._counts = snap.counts
+            if snap.rows is None:  # only clocks crossed: shown with the next clock tick (one update a second)
+                self._live_counts = snap.counts
+            else:
+                self._live_counts = None
+                bar.set_counts(snap.counts)
+            if snap.due is not None:
+                bar.set_due(*snap.due)
+            self._notify_crossings(snap.crossings)
+        if snap is not None and snap.rows is not None and snap.filter != self.filter:
+            self.request_refresh()  # an older poll finished after the filter changed
+            return
+        if snap is not None and snap.rows is not None:
+            if snap.goto is not None and snap.goto == self._goto:
+                self._goto = None
+            self._data_version = snap.version
+            self._show_rows(snap.total, snap.offset, snap.rows, snap.cursor, snap.scroll)
+            self._techs = snap.techs or []
+            self.query_one(TechBoard).show(self._techs)
+        # Every successful poll, changed or not: the time says the view is live.
+        # After a poll that read no write it is shown with the next clock tick
+        # (a quiet second is one screen update, not two); the first one, one
+        # that read rows, and one after STALE are shown at once.
+        read = self.app.clock().in_timezone(zone(self.app.tz)).format("HH:mm:ss")  # type: ignore[attr-defined]
+        self._live_line = (_("● read {t}").format(t=read) if self.live else _("PAUSED"), not self.live)
+        if not bar.live or bar.alert or (snap is not None and snap.rows is not None):
+            bar.set_live(*self._live_line)
+            self._live_line = None
+
+    @property
+    def data_version(self) -> int:
+        """The file's data_version the queue last read rows at (-1: not yet)."""
+        return self._data_version
+
+    def _show_rows(self, total: int, offset: int, rows: list[QueueRow], cursor: int | None, scroll: int | None) -> None:
+        table = self.table
+        table.set_rows(total, offset, rows, cursor=cursor)
+        if scroll is not None:
+            table.scroll_to(y=scroll, animate=False, immediate=True)
+        self._selection_changed()
+
+    def live_failed(self, error: Exception, store: object) -> None:
+        self._poll_failed(error, store)
+
+    def _poll_failed(self, error: Exception | str, store: object = None) -> None:
+        """Keep showing the last data and say it is stale (the watcher backs off)."""
+        if store is not None and store is not self.app.store:  # type: ignore[attr-defined]
+            return  # the old file's connection, closed by a reopen
+        if isinstance(error, FileReplaced):
+            # The bar may be cut at 80 columns: the footer shows the key and
+            # the toast (once per change, not every poll) says the rest.
+            line = _("STALE: file deleted · ctrl+o reopens") if error.deleted else _(
+                "STALE: file replaced · ctrl+o reopens")
+            state = "deleted" if error.deleted else "replaced"
+            if state != self._orphan:
+                self._orphan = state
+                self.refresh_bindings()
+                path = clean(str(error.path), single_line=True)
+                self.notify(
+                    _("{path} was deleted or moved. This console still shows the old data and will not save it; "
+                      "press ctrl+o to reopen the path once the file is back.").format(path=path)
+                    if error.deleted else
+                    _("{path} was replaced by another file. This console still shows the old one and will not "
+                      "save to it; press ctrl+o to open the new file.").format(path=path),
+                    severity="error", timeout=30, markup=False)
+        else:
+            line = _("STALE: {msg}").format(msg=clean(str(error), single_line=True)[:60])
+        self.query_one(StatusBar).set_live(line, True)
+
+    @on(QueueTable.WindowNeeded)
+    def _window(self, message: QueueTable.WindowNeeded) -> None:
+        self.fetch_window(message.offset)
+
+    @work(thread=True, exclusive=True, group="window", exit_on_error=False)
+    def fetch_window(self, offset: int) -> None:
+        f = self.filter
+        try:
+            rows = self.app.store.queue(f, offset, self.table.window)  # type: ignore[attr-defined]
+        except Exception as exc:
+            self.app.call_from_thread(self._poll_failed, str(exc))
+            return
+        if f == self.filter:
+            self.app.call_from_thread(lambda: self.table.set_rows(self.table.total, offset, rows))
