@@ -137,7 +137,7 @@ class TicketActions(Screen[Any]):
 
     def _recheck(self, action: str, ticket_id: int) -> Callable[[], str | None]:
         def check() -> str | None:
-            t = self.store.ticket(ticket_id)
+            t = self.store.tickets.ticket(ticket_id)
             return rules.refusal(action, t.status, t.technician_id, t.first_response_at is not None)
         return check
 
@@ -177,7 +177,7 @@ class TicketActions(Screen[Any]):
         self._form(
             "respond", _("First response for #{id}"),
             [Field("note", _("What was confirmed with the reporter (optional)")), time_field()],
-            self.store.respond, _("First response logged on #{id}."), _("Log response (ctrl+s)"),
+            self.store.tickets.respond, _("First response logged on #{id}."), _("Log response (ctrl+s)"),
             hint=_("The reporter was contacted and the fault confirmed."),
         )
 
@@ -188,7 +188,7 @@ class TicketActions(Screen[Any]):
             "arrive", _("Arrival for #{id}"),
             [Field("mode", _("Where the work starts"), "select",
                    [(_("on site"), "onsite"), (_("remote"), "remote")], "onsite"), time_field()],
-            self.store.arrive, _("Arrival logged on #{id}."), _("Log arrival (ctrl+s)"),
+            self.store.tickets.arrive, _("Arrival logged on #{id}."), _("Log arrival (ctrl+s)"),
         )
 
     def action_hold(self) -> None:
@@ -199,7 +199,7 @@ class TicketActions(Screen[Any]):
             [Field("reason", _("Waiting on"), "select",
                    [(_("customer"), "customer"), (_("parts"), "parts")], "customer"),
              Field("note", _("Note (optional)")), time_field()],
-            self.store.pause, _("Ticket #{id} is waiting; its SLA clock is stopped."), _("Put on hold (ctrl+s)"),
+            self.store.tickets.pause, _("Ticket #{id} is waiting; its SLA clock is stopped."), _("Put on hold (ctrl+s)"),
         )
 
     async def action_resume(self) -> None:
@@ -207,7 +207,7 @@ class TicketActions(Screen[Any]):
         if target is None:
             return
         try:
-            result = await asyncio.to_thread(self.store.resume, target.id, target.version)
+            result = await asyncio.to_thread(self.store.tickets.resume, target.id, target.version)
         except StaleTicket as exc:
             self.notify(str(exc), severity="warning", markup=False)
             self.after_change()
@@ -219,7 +219,7 @@ class TicketActions(Screen[Any]):
     def action_resume_at(self) -> None:
         self._form(
             "resume", _("Resume #{id}"), [time_field()],
-            self.store.resume, _("Ticket #{id} resumed; its SLA clock runs again."), _("Resume (ctrl+s)"),
+            self.store.tickets.resume, _("Ticket #{id} resumed; its SLA clock runs again."), _("Resume (ctrl+s)"),
             hint=_("The hold ends at the time given (blank: now)."),
         )
 
@@ -229,8 +229,8 @@ class TicketActions(Screen[Any]):
         store = self.store
 
         def add(tid: int, _version: int, text: str) -> Ticket:
-            store.add_note(tid, text)
-            return store.ticket(tid)
+            store.tickets.add_note(tid, text)
+            return store.tickets.ticket(tid)
 
         self._form(
             "note", _("Work note on #{id}"), [Field("text", _("Note"), "text")],
@@ -245,7 +245,7 @@ class TicketActions(Screen[Any]):
         if target is None:
             return
         try:
-            ticket = await asyncio.to_thread(self.store.ticket, target.id)
+            ticket = await asyncio.to_thread(self.store.tickets.ticket, target.id)
         except StoreError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
@@ -262,7 +262,7 @@ class TicketActions(Screen[Any]):
                        Field("cause", _("Cause"), "text"),
                        Field("action", _("Action taken"), "text"),
                        Field("parts", _("Parts used (write 'none' if none)")), time_field()],
-            self.store.resolve, _("Ticket #{id} resolved."), _("Resolve (ctrl+s)"),
+            self.store.tickets.resolve, _("Ticket #{id} resolved."), _("Resolve (ctrl+s)"),
         )
 
     def action_close_ticket(self) -> None:
@@ -272,16 +272,17 @@ class TicketActions(Screen[Any]):
 
         def big_fee(values: dict[str, Any]) -> str | None:
             """A fee above the ceiling (setting fee_confirm_above) is asked about once more."""
-            if not store.fee_needs_confirm(values.get("fee")):
+            if not store.settings.fee_needs_confirm(values.get("fee")):
                 return None
+            money = store.settings
             return _("A fee of {fee} is above {limit}. Save it?").format(
-                fee=store.format_money(store.parse_fee(values["fee"])), limit=store.format_money(store.fee_confirm_above))
+                fee=money.format_money(money.parse_fee(values["fee"])), limit=money.format_money(money.fee_confirm_above))
 
         self._form(
             "close", _("Close #{id}: customer sign-off"),
             # The reporter usually signs off: prefilled, and editable.
             lambda t: [Field("signoff", _("Signed off by"), value=t.reporter),
-                       Field("fee", _("Fee in {currency} (optional)").format(currency=store.currency),
+                       Field("fee", _("Fee in {currency} (optional)").format(currency=store.settings.currency),
                              placeholder=_("e.g. 1,200.50"))],
             store.close, _("Ticket #{id} closed."), _("Close ticket (ctrl+s)"), confirm=big_fee,
         )
@@ -295,7 +296,7 @@ class TicketActions(Screen[Any]):
                 f" — {clean(target.site, single_line=True)}: {clean(target.fault, single_line=True)[:60]}"
                 if target else ""),
             [Field("reason", _("Reason"))],
-            self.store.cancel, _("Ticket #{id} cancelled."), _("Cancel ticket (ctrl+s)"),
+            self.store.tickets.cancel, _("Ticket #{id} cancelled."), _("Cancel ticket (ctrl+s)"),
             hint=_("The ticket leaves the queue; its history is kept."),
         )
 

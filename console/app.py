@@ -24,7 +24,7 @@ from .settings import ConsoleSettings
 def language_for(store: Store) -> str | None:
     """The acting user's own language if they chose one (users.language),
     else the environment's (DISPATCH_LANG, then LC_ALL/LC_MESSAGES/LANG)."""
-    me = store.me()
+    me = store.users.me()
     return me.language if me is not None and me.language else pick_language()
 
 
@@ -54,8 +54,8 @@ class DispatchApp(OrderedKeys):
         self.clock: Clock = clock or store.clock or system_clock
         self.settings = settings or ConsoleSettings()
         self.poll_seconds = self.settings.poll_seconds
-        self.tz = store.timezone
-        self.center = store.setting("center_name", "Repair Center")
+        self.tz = store.settings.timezone
+        self.center = store.settings.setting("center_name", "Repair Center")
         self.permits = Permits(store)  # what the acting user may do, asked of the store
         # What was typed in forms closed without saving, by (form, ticket id): kept for this session.
         self.drafts: dict[tuple[str, int], dict[str, object]] = {}
@@ -63,8 +63,8 @@ class DispatchApp(OrderedKeys):
     def use_store(self, store: Store) -> None:
         """Switch to another Store (the file reopened): what the app read from it goes too."""
         self.store = store
-        self.tz = store.timezone
-        self.center = store.setting("center_name", "Repair Center")
+        self.tz = store.settings.timezone
+        self.center = store.settings.setting("center_name", "Repair Center")
         self.permits = Permits(store)
 
     def on_mount(self) -> None:
@@ -75,7 +75,7 @@ class DispatchApp(OrderedKeys):
         self.push_screen(MainScreen())
         # A console that cannot write cannot record a PIN try, so checks none (store/repo/pins.py);
         # nor does it need to know who is at the keyboard: nothing it does is anyone's write.
-        self.sign_in = self.store.sign_in_required() and not self.store.file_read_only
+        self.sign_in = self.store.users.sign_in_required() and not self.store.file_read_only
         if self.sign_in:
             self.action_switch_user(first=True)
 
@@ -88,7 +88,7 @@ class DispatchApp(OrderedKeys):
 
         def signed_in(login: str | None) -> None:
             if login is not None:
-                name = clean(self.store.user(login).name, single_line=True)
+                name = clean(self.store.users.user(login).name, single_line=True)
                 self.sub_title = name
                 self.apply_language(language_for(self.store))
                 self.notify(_("Signed in: {name}").format(name=name), markup=False)

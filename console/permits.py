@@ -21,7 +21,7 @@ class Permits:
         """Why the acting user may not take ``action`` ("item.confirm", …), or None."""
         key = (action, ticket_id, team_id)
         if key not in self._known:
-            self._known[key] = self.store.refusal(action, ticket_id=ticket_id, team_id=team_id)
+            self._known[key] = self.store.permits.refusal(action, ticket_id=ticket_id, team_id=team_id)
         return self._known[key]
 
     def ticket(self, step: str, ticket_id: int | None, assigned: bool) -> str | None:
@@ -30,5 +30,5 @@ class Permits:
         without the ticket: a ticket only ever narrows what a role may do
         (a foreman's own team), so allowed there is allowed on every ticket,
         and moving through the queue asks the file once per action."""
-        action = self.store.ticket_action(step, assigned)
+        action = self.store.permits.ticket_action(step, assigned)
         return self.refusal(action) and self.refusal(action, ticket_id)

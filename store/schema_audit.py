@@ -40,7 +40,7 @@ TRIGGERS = {"events_no_replace": EVENTS_NO_REPLACE, "events_head": EVENTS_HEAD,
 
 def m0015_audit_whole(db: sqlite_utils.Database) -> None:
     from .audit import GENESIS
-    from .base import append_events
+    from .database import append_events
     from .ledger import TABLES
     from .repo.audit_facts import facts_note
     from .repo.audit_tables import rows_loaded

@@ -33,7 +33,7 @@ def header(app: DispatchApp) -> str:
 
 @pytest.mark.parametrize("width", [80, 100, 120, 160])
 async def test_read_time_and_clock_survive_a_long_center_name(store: Store, width: int) -> None:
-    store.set_setting("center_name", LONG_CENTER)
+    store.settings.set_setting("center_name", LONG_CENTER)
     app = app_for(store)
     async with app.run_test(size=(width, 30)) as pilot:
         await settle(pilot)
@@ -50,7 +50,7 @@ async def test_read_time_and_clock_survive_a_long_center_name(store: Store, widt
 
 
 async def test_stale_and_paused_outlast_everything(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    store.set_setting("center_name", LONG_CENTER)
+    store.settings.set_setting("center_name", LONG_CENTER)
     app = app_for(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -17,7 +17,7 @@ def entries_mounted(screen: DetailScreen) -> int:
 
 async def test_long_timeline_mounts_a_page_then_more_on_scroll(store: Store, db_path) -> None:
     t = make_ticket(store)
-    t = store.respond(t.id, t.version, note="first call")
+    t = store.tickets.respond(t.id, t.version, note="first call")
     events = 400
     with sqlite3.connect(db_path) as conn:  # 400 copies of the response: a long history
         cols = "at, actor, action, entity, entity_id, ticket_id, old, new, entered_by"

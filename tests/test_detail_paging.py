@@ -1,5 +1,5 @@
 """Issue 16: the detail screen reads a long history from the store a page at a
-time (store.timeline_page, keyset on the event id): opening it reads the
+time (store.tickets.timeline_page, keyset on the event id): opening it reads the
 first page only, and scrolling to the end reads the next ones, in order."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ EVENTS = 120
 
 def long_history(store: Store, db_path: Any) -> int:
     t = make_ticket(store)
-    t = store.respond(t.id, t.version, note="first call")
+    t = store.tickets.respond(t.id, t.version, note="first call")
     with sqlite3.connect(db_path) as conn:
         cols = "at, actor, action, entity, entity_id, ticket_id, old, new, entered_by"
         for _ in range(EVENTS - 2):
@@ -29,11 +29,11 @@ def long_history(store: Store, db_path: Any) -> int:
 
 def test_pages_are_the_timeline_in_order(store: Store, db_path: Any) -> None:
     tid = long_history(store, db_path)
-    whole = [e.id for e in store.timeline(tid)]
+    whole = [e.id for e in store.tickets.timeline(tid)]
     paged: list[int] = []
-    while page := store.timeline_page(tid, paged[-1] if paged else 0, 50):
+    while page := store.tickets.timeline_page(tid, paged[-1] if paged else 0, 50):
         paged += [e.id for e in page]
-    assert paged == whole and len(whole) == EVENTS == store.timeline_count(tid)
+    assert paged == whole and len(whole) == EVENTS == store.tickets.timeline_count(tid)
 
 
 async def test_the_detail_screen_reads_one_page_then_the_next_on_scroll(
@@ -41,7 +41,7 @@ async def test_the_detail_screen_reads_one_page_then_the_next_on_scroll(
 ) -> None:
     tid = long_history(store, db_path)
     read: list[int] = []
-    page = store.timeline_page
+    page = store.tickets.timeline_page
 
     def counting_page(ticket_id: int, after_id: int = 0, limit: int = 50) -> list[Any]:
         events = page(ticket_id, after_id, limit)

@@ -30,7 +30,7 @@ async def test_text_after_tab_goes_to_the_next_field(store: Store) -> None:
         assert isinstance(app.screen, ActionForm)
         assert app.screen.query_one("#f-note", Input).value == "parts on order"
         await burst(pilot, "ctrl+s")
-        assert store.ticket(t.id).status == "waiting"
+        assert store.tickets.ticket(t.id).status == "waiting"
 
 
 async def test_paste_lands_in_the_dialog_opened_before_it(store: Store) -> None:

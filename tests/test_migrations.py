@@ -15,11 +15,11 @@ from store.schema import MIGRATIONS, SCHEMA_VERSION, m0001_initial
 
 def test_new_file_records_every_step(tmp_path: Path) -> None:
     s = Store(tmp_path / "n.db", create=True, actor="ann")
-    rows = s._q("SELECT name, applied_at FROM migrations ORDER BY name")
+    rows = s.db.q("SELECT name, applied_at FROM migrations ORDER BY name")
     assert [r[0] for r in rows] == [name for name, _step in MIGRATIONS]
     assert all(r[1] for r in rows)
-    assert s.schema_version() == SCHEMA_VERSION == len(MIGRATIONS)
-    s.close_db()
+    assert s.admin.schema_version() == SCHEMA_VERSION == len(MIGRATIONS)
+    s.close()
 
 
 def test_a_version_1_file_upgrades_and_logs_what_ran(tmp_path: Path) -> None:
@@ -30,11 +30,11 @@ def test_a_version_1_file_upgrades_and_logs_what_ran(tmp_path: Path) -> None:
     raw.commit()
     raw.close()
     s = Store(path, actor="ann")
-    log = dict(s._q("SELECT name, applied_at FROM migrations"))
+    log = dict(s.db.q("SELECT name, applied_at FROM migrations"))
     assert log["0001_initial"] is None  # ran before the log existed
     assert log["0002_hold_freezes_overdue"]  # ran now, with its time
-    assert s.schema_version() == SCHEMA_VERSION
-    s.close_db()
+    assert s.admin.schema_version() == SCHEMA_VERSION
+    s.close()
 
 
 def test_upgrade_freezes_a_ticket_held_past_its_deadline(tmp_path: Path, clock) -> None:
@@ -57,15 +57,15 @@ def test_upgrade_freezes_a_ticket_held_past_its_deadline(tmp_path: Path, clock) 
     raw.close()
     clock.advance(hours=2)
     s = Store(path, clock=clock, actor="ann")
-    row = s.queue()[0]
+    row = s.queue.find()[0]
     assert row.due_at is None and row.frozen_left_s == -30 * 60
-    s.close_db()
+    s.close()
 
 
 def _file_at(path: Path, version: int) -> sqlite3.Connection:
     """A file as the steps up to ``version`` made it, with rows in every table
     it has, written around today's store (as an older release wrote them)."""
-    from store.base import append_events
+    from store.database import append_events
 
     conn = sqlite3.connect(path, isolation_level=None)
     db = sqlite_utils.Database(conn)
@@ -111,20 +111,20 @@ def test_a_file_of_every_earlier_version_upgrades_unchanged_and_checks(tmp_path:
     before = {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in ("sites", "technicians", "settings")}
     conn.close()
     s = Store(path, actor="ann", clock=clock)
-    assert s.schema_version() == SCHEMA_VERSION
-    report = s.verify_audit()
+    assert s.admin.schema_version() == SCHEMA_VERSION
+    report = s.audit.verify_audit()
     assert report.ok, report.problems
     # (later steps add columns at the end: the ones there before hold what they held)
-    after = {t: [tuple(r)[:len(before[t][0])] for r in s._q(f"SELECT * FROM {t} ORDER BY 1")] for t in before}
+    after = {t: [tuple(r)[:len(before[t][0])] for r in s.db.q(f"SELECT * FROM {t} ORDER BY 1")] for t in before}
     assert after == before
-    s.edit_technician(1, phone="139")  # the store's writes replay from the upgrade on
-    assert s.verify_audit().ok, s.verify_audit().problems
+    s.people.edit_technician(1, phone="139")  # the store's writes replay from the upgrade on
+    assert s.audit.verify_audit().ok, s.audit.verify_audit().problems
     raw = sqlite3.connect(path, isolation_level=None)
     raw.execute("UPDATE technicians SET name = 'Someone' WHERE id = 1")
     raw.execute("UPDATE sla_policy SET onsite_min = 1 WHERE priority = 2")
     raw.close()
-    problems = s.verify_audit().problems
+    problems = s.audit.verify_audit().problems
     assert any(p.startswith("technicians row 1 is not as event") and "(audit.baseline) recorded it: name is Someone,"
                " it recorded Li Wei" in p for p in problems), problems
     assert any(p.startswith("sla_policy row 2 is not as event") for p in problems), problems
-    s.close_db()
+    s.close()

@@ -93,7 +93,7 @@ class CallbacksScreen(ListScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        me = self.store.me()
+        me = self.store.users.me()
         # Which list: a foreman's is the team's self-evaluations; everyone else's, their calls.
         self.role = me.role if me else "manager"  # a file with no users: whoever opens it runs it
         self.reload()
@@ -113,7 +113,7 @@ class CallbacksScreen(ListScreen):
         call = self.calls[i]
         why = self.permits.refusal("callback.carry" if action == "carry" else "callback.log", ticket_id=call.ticket_id)
         if why is None and action == "carry":
-            why = carry_refusal(call.ticket_id, call.carry_reason, call.due_day, self.store.today())
+            why = carry_refusal(call.ticket_id, call.carry_reason, call.due_day, self.store.callbacks.today())
         return why  # type: ignore[no-any-return]
 
     def data_changed(self) -> None:
@@ -125,7 +125,7 @@ class CallbacksScreen(ListScreen):
         at = table.cursor_row
         table.clear(columns=True)
         if self.role == "foreman":
-            self.pending = self.store.pending_self_evaluations()
+            self.pending = self.store.scores.pending_self_evaluations()
             for label, width in ((_("Ticket"), 7), (_("Closed"), 11), (_("Technician"), 12), (_("Site"), 16)):
                 table.add_column(label, width=width)
             tz = self.app.tz  # type: ignore[attr-defined]
@@ -137,7 +137,7 @@ class CallbacksScreen(ListScreen):
                              len(self.pending)).format(n=len(self.pending))
             rows = len(self.pending)
         else:
-            self.calls = self.store.my_callbacks()
+            self.calls = self.store.callbacks.my_callbacks()
             for label, width in ((_("Ticket"), 6), (_("Due"), 5), (_("State"), 12), (_("Technician"), 12),
                                  (_("Tries"), 5)):
                 table.add_column(label, width=width)
@@ -177,7 +177,7 @@ class CallbacksScreen(ListScreen):
                                _("Nothing due. p plans the day's callbacks.")))
             return
         ticket_id = self.pending[i].ticket_id if self.role == "foreman" else self.calls[i].ticket_id
-        t = self.store.ticket(ticket_id)
+        t = self.store.tickets.ticket(ticket_id)
         tz = self.app.tz  # type: ignore[attr-defined]
         lines = [
             _("Ticket #{id} · {site}").format(id=t.id, site=_c(t.site_name)),
@@ -208,8 +208,8 @@ class CallbacksScreen(ListScreen):
         from .callback_log import CallbackLogScreen
 
         call = self.calls[i]
-        points = {r: self.store.points(r) for r in RATINGS}
-        self.app.push_screen(CallbackLogScreen(call, self.store.team_foreman_name(call.team_id), points), self._logged)
+        points = {r: self.store.callbacks.points(r) for r in RATINGS}
+        self.app.push_screen(CallbackLogScreen(call, self.store.callbacks.team_foreman_name(call.team_id), points), self._logged)
 
     def _logged(self, saved: Callback | None) -> None:
         if saved is None:
@@ -238,7 +238,7 @@ class CallbacksScreen(ListScreen):
         ]
 
         def submit(values: dict[str, Any], version: int) -> Any:
-            return self.store.self_evaluate(p.ticket_id, **{k: values[k] for k in (
+            return self.store.scores.self_evaluate(p.ticket_id, **{k: values[k] for k in (
                 "record_complete", "measures_right", "efficiency", "rating")},
                 comment=values.get("comment") or "", suggestion=values.get("suggestion") or "")
 
@@ -257,7 +257,7 @@ class CallbacksScreen(ListScreen):
         call = self.calls[i]
 
         def submit(values: dict[str, Any], version: int) -> Any:
-            return self.store.carry_over(call.id, values.get("reason") or "")
+            return self.store.callbacks.carry_over(call.id, values.get("reason") or "")
 
         def carried(result: Callback | None) -> None:
             if result is not None:
@@ -271,7 +271,7 @@ class CallbacksScreen(ListScreen):
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
     def action_plan(self) -> None:
         try:
-            view = self.store.plan_callbacks(save=False)
+            view = self.store.callbacks.plan_callbacks(save=False)
         except StoreError as exc:
             self.app.call_from_thread(self.notify, _c(exc), severity="error", markup=False)
             return
@@ -284,7 +284,7 @@ class CallbacksScreen(ListScreen):
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
     def _save_plan(self) -> None:
         try:
-            view = self.store.plan_callbacks(save=True)
+            view = self.store.callbacks.plan_callbacks(save=True)
         except StoreError as exc:
             self.app.call_from_thread(self.notify, _c(exc), severity="error", markup=False)
             return

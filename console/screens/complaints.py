@@ -70,7 +70,7 @@ class ComplaintsScreen(ListScreen):
         self.reload()  # the complainant's column follows the terminal's width
 
     def _local(self, at: Any) -> str:
-        return at.in_timezone(self.store.timezone).format("MM-DD HH:mm") if at else ""
+        return at.in_timezone(self.store.settings.timezone).format("MM-DD HH:mm") if at else ""
 
     def reload(self, keep: int | None = None) -> None:
         table = self.query_one(DataTable)
@@ -78,7 +78,7 @@ class ComplaintsScreen(ListScreen):
         state = self.query_one("#state", Select).value
         month = self.query_one("#month", Input).value.strip()
         try:
-            self.shown = self.store.complaints(state=None if state is Select.NULL else state,
+            self.shown = self.store.complaints.find(state=None if state is Select.NULL else state,
                                                month=month if len(month) == 7 else None,
                                                overdue=True if self.overdue_only else None)
         except StoreError as exc:
@@ -122,7 +122,7 @@ class ComplaintsScreen(ListScreen):
                        else _("No complaints match."))
             self.query_one("#complaint-text", Static).update(out)
             return
-        tz, now = self.store.timezone, self.store.now()
+        tz, now = self.store.settings.timezone, self.store.now()
         out.append(_("Complaint #{id} on ticket #{ticket}").format(id=c.id, ticket=c.ticket_id), style="bold")
         if c.item_id:
             out.append("  " + _("improvement item #{id}").format(id=c.item_id))
@@ -146,7 +146,7 @@ class ComplaintsScreen(ListScreen):
                 out.append(f"{label}: ", style="bold")
                 out.append(one(value) + "\n")
         out.append("\n" + _("History") + "\n", style="bold")
-        for h in self.store.complaint_history(c.id):
+        for h in self.store.complaints.complaint_history(c.id):
             out.append(f"{h.at.in_timezone(tz).format('YYYY-MM-DD HH:mm')}  {one(h.actor)}  {h.text}\n")
         self.query_one("#complaint-text", Static).update(out)
 
@@ -196,7 +196,7 @@ class ComplaintsScreen(ListScreen):
             number = (values["ticket_id"] or "").strip().lstrip("#")
             if not number.isdigit():
                 raise ValidationFailed.one("ticket_id", _("a ticket number, e.g. 1500"))
-            return store.add_complaint(int(number), values["complainant"] or "", values["matter"] or "")
+            return store.complaints.add_complaint(int(number), values["complainant"] or "", values["matter"] or "")
 
         self.app.push_screen(ActionForm(_("Register a complaint"), fields, submit, 0, save_label=_("Register")),
                              lambda c: c is not None and self._done(c.id))
@@ -208,7 +208,7 @@ class ComplaintsScreen(ListScreen):
 
     async def open_step(self, complaint_id: int) -> None:
         """The form of the complaint's next step (also what tests drive)."""
-        store, c = self.store, self.store.complaint(complaint_id)
+        store, c = self.store, self.store.complaints.complaint(complaint_id)
         step = c.next_step
         if step is None:
             return
@@ -221,11 +221,11 @@ class ComplaintsScreen(ListScreen):
 
         def submit(values: dict[str, Any], version: int) -> Complaint:
             text = values.get("text") or ""
-            calls = {"accept": lambda: store.accept_complaint(complaint_id, version),
-                     "investigate": lambda: store.investigate_complaint(complaint_id, version, text),
-                     "handle": lambda: store.handle_complaint(complaint_id, version, text, bool(values.get("informed"))),
-                     "follow_up": lambda: store.follow_up_complaint(complaint_id, version, text),
-                     "close": lambda: store.close_complaint(complaint_id, version, text)}
+            calls = {"accept": lambda: store.complaints.accept_complaint(complaint_id, version),
+                     "investigate": lambda: store.complaints.investigate_complaint(complaint_id, version, text),
+                     "handle": lambda: store.complaints.handle_complaint(complaint_id, version, text, bool(values.get("informed"))),
+                     "follow_up": lambda: store.complaints.follow_up_complaint(complaint_id, version, text),
+                     "close": lambda: store.complaints.close_complaint(complaint_id, version, text)}
             try:
                 return calls[step]()
             except ValidationFailed as exc:  # the store names its own fields; map them to the form's
@@ -243,7 +243,7 @@ class ComplaintsScreen(ListScreen):
         if c is None or self.refusal("open_item") is not None:
             return
         try:
-            c = self.store.open_item_from_complaint(c.id, c.version)
+            c = self.store.complaints.open_item_from_complaint(c.id, c.version)
         except StoreError as exc:
             self.notify(str(exc), severity="error", markup=False)
             self.reload(keep=c.id)

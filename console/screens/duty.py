@@ -54,7 +54,7 @@ class DutyScreen(ModalScreen[bool]):
 
     async def _load(self, keep: int | None = None) -> None:
         try:
-            self.techs = await asyncio.to_thread(self.app.store.technicians)  # type: ignore[attr-defined]
+            self.techs = await asyncio.to_thread(self.app.store.people.technicians)  # type: ignore[attr-defined]
         except StoreError as exc:
             self._error(str(exc))
             return
@@ -84,7 +84,7 @@ class DutyScreen(ModalScreen[bool]):
     async def _toggle(self, event: OptionList.OptionSelected) -> None:
         tech = self.techs[event.option_index]
         try:
-            await asyncio.to_thread(self.app.store.set_on_duty, tech.id, not tech.on_duty)  # type: ignore[attr-defined]
+            await asyncio.to_thread(self.app.store.people.set_on_duty, tech.id, not tech.on_duty)  # type: ignore[attr-defined]
         except StoreError as exc:
             self._error(str(exc))
             return

@@ -38,11 +38,11 @@ class EditTicketScreen(FormModal[Ticket | None]):
         return self.app.store  # type: ignore[attr-defined]
 
     def _search_sites(self, text: str) -> list[tuple[int, str]]:
-        return [(s.id, f"{s.code} {s.name}") for s in self.store.sites(text, limit=8)]
+        return [(s.id, f"{s.code} {s.name}") for s in self.store.reference.sites(text, limit=8)]
 
     def _search_equipment(self, text: str) -> list[tuple[int, str]]:
         return [(e.id, f"{e.asset_tag}  {category_label(e.category)}  {e.model}")
-                for e in self.store.equipment(self.site_id, text, limit=8)]
+                for e in self.store.reference.equipment(self.site_id, text, limit=8)]
 
     def compose(self) -> ComposeResult:
         t = self.ticket
@@ -111,7 +111,7 @@ class EditTicketScreen(FormModal[Ticket | None]):
         changes = self.changes()
         reason = self.query_one("#f-reason", Input).value
         tid = self.ticket.id
-        ok, result = await run_write(lambda: self.store.edit_ticket(tid, self.version, reason=reason, **changes),
+        ok, result = await run_write(lambda: self.store.tickets.edit_ticket(tid, self.version, reason=reason, **changes),
                                      self.show_errors, self._stale)
         if ok:
             self.finish(result)

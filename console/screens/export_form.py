@@ -136,7 +136,7 @@ class ExportScreen(ModalScreen[Path | None]):
         return downloads.in_browser(self.app)
 
     def compose(self) -> ComposeResult:
-        self.choices = choices(self.period, self.scope, self.store.today())
+        self.choices = choices(self.period, self.scope, self.store.callbacks.today())
         with VerticalScroll(classes="form export"):
             yield Static(Content(_("Export")), classes="title")
             yield Static(Content(_("Workbooks for the whole center; the other exports for the scope shown, as CSV, or JSON when the"
@@ -281,7 +281,7 @@ class ExportScreen(ModalScreen[Path | None]):
         store, progress = self.store, self._progress(cancel)
         try:
             if choice.key == "daily":
-                n = write_daily(store, daily_day(self.period, store.today()), path, progress)
+                n = write_daily(store, daily_day(self.period, store.callbacks.today()), path, progress)
             elif choice.key == "month":
                 n = write_month(store, self.period.start.strftime("%Y-%m"), path, progress)["tickets"]
             else:
@@ -305,7 +305,7 @@ class ExportScreen(ModalScreen[Path | None]):
         store, progress = self.store, self._progress(cancel)
         try:
             if choice.key == "daily":
-                data, n = daily_bytes(store, daily_day(self.period, store.today()), progress)
+                data, n = daily_bytes(store, daily_day(self.period, store.callbacks.today()), progress)
             elif choice.key == "month":
                 data, counts = month_bytes(store, self.period.start.strftime("%Y-%m"), progress)
                 n = counts["tickets"]

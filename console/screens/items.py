@@ -65,7 +65,7 @@ class ItemsScreen(ListScreen):
     def compose(self) -> ComposeResult:
         yield Static(Content(_("Improvement items")), classes="title")
         with FilterBar():
-            yield Select([(one(t.name), t.id) for t in self.store.teams()], prompt=_("All teams"),
+            yield Select([(one(t.name), t.id) for t in self.store.people.teams()], prompt=_("All teams"),
                          id="team", compact=True)
             yield Select([(improve.item_state_label(s), s) for s in improve.ITEM_STATES] + [(_("sent back"), "sent_back")],
                          prompt=_("All states"), id="state", compact=True)
@@ -92,7 +92,7 @@ class ItemsScreen(ListScreen):
         table = self.query_one(DataTable)
         at = table.cursor_row
         try:
-            self.shown = self.store.items(**self._filters())
+            self.shown = self.store.items.find(**self._filters())
         except StoreError as exc:
             self.notify(str(exc), severity="warning", markup=False)
             return
@@ -121,7 +121,7 @@ class ItemsScreen(ListScreen):
         if item is None:
             out.append(_("No improvement items match."))
         else:
-            tz = self.store.timezone
+            tz = self.store.settings.timezone
             out.append(_("Item #{id} on ticket #{ticket}").format(id=item.id, ticket=item.ticket_id), style="bold")
             if item.overdue:
                 out.append("  " + improve.OVERDUE_MARK + " " + _("overdue: due {due}").format(due=item.due_date),
@@ -135,7 +135,7 @@ class ItemsScreen(ListScreen):
                     out.append(f"\n{label}: ", style="bold")
                     out.append(clean(value))
             out.append("\n\n" + _("History") + "\n", style="bold")
-            for h in self.store.item_history(item.id):
+            for h in self.store.items.item_history(item.id):
                 out.append(f"{h.at.in_timezone(tz).format('YYYY-MM-DD HH:mm')}  {one(h.actor)}  {h.text}\n")
         self.query_one("#item-text", Static).update(out)
 
@@ -197,7 +197,7 @@ class ItemsScreen(ListScreen):
 
     async def open_action(self, item_id: int, action: str) -> None:
         """The form of one action on one item (also what tests drive)."""
-        item = self.store.item(item_id)
+        item = self.store.items.item(item_id)
         store = self.store
         fields: list[Field] = []
         hint = ""
@@ -214,11 +214,11 @@ class ItemsScreen(ListScreen):
 
         def submit(values: dict[str, Any], version: int) -> Item:
             text = values.get("text") or ""
-            calls = {"follow_up": lambda: store.item_follow_up(item_id, version, weak_points=text),
-                     "propose": lambda: store.item_propose(item_id, version, measures=text),
-                     "submit": lambda: store.item_submit(item_id, version),
-                     "confirm": lambda: store.item_confirm(item_id, version),
-                     "send_back": lambda: store.item_send_back(item_id, version, reason=text)}
+            calls = {"follow_up": lambda: store.items.item_follow_up(item_id, version, weak_points=text),
+                     "propose": lambda: store.items.item_propose(item_id, version, measures=text),
+                     "submit": lambda: store.items.item_submit(item_id, version),
+                     "confirm": lambda: store.items.item_confirm(item_id, version),
+                     "send_back": lambda: store.items.item_send_back(item_id, version, reason=text)}
             try:
                 return calls[action]()
             except ValidationFailed as exc:  # the store names its field; the form has one

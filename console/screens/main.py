@@ -149,9 +149,9 @@ class MainScreen(ReopenFile, ScreenLinks, TicketActions):
         (a few ms); the counts and the board come with the first poll."""
         store = self.app.store  # type: ignore[attr-defined]
         try:
-            total = store.queue_count(self.filter)
+            total = store.queue.queue_count(self.filter)
             # The table has no size before the first layout: a window for the whole screen.
-            rows = store.queue(self.filter, 0, max(self.table.window, 3 * self.app.size.height))
+            rows = store.queue.find(self.filter, 0, max(self.table.window, 3 * self.app.size.height))
         except StoreError:
             return  # the first poll says what is wrong (STALE) and keeps trying
         self._show_rows(total, 0, rows, 0, 0)
@@ -236,10 +236,10 @@ class MainScreen(ReopenFile, ScreenLinks, TicketActions):
         # so rows read from an older view state never land after newer ones.
         seq = next(self._poll_numbers)
         try:
-            version = store.data_version()
+            version = store.db.data_version()
             now = self.app.clock()  # type: ignore[attr-defined]
             since = self._last_check or now
-            crossings = store.crossings(since, now) if now > since else []
+            crossings = store.queue.crossings(since, now) if now > since else []
             self._last_check = now
             force, self._dirty = self._dirty, False
             if not force and version == self._data_version:
@@ -249,7 +249,7 @@ class MainScreen(ReopenFile, ScreenLinks, TicketActions):
                 if crossings and counts is not None and len(crossings) < CROSSINGS_LIMIT:
                     snap = Snapshot(version, counts.after(crossings), crossings)
                 elif crossings:
-                    snap = Snapshot(version, store.counts(now), crossings)
+                    snap = Snapshot(version, store.queue.counts(now), crossings)
                 else:
                     snap = None
                 self.app.call_from_thread(self._poll_ok, snap, store)
@@ -259,8 +259,8 @@ class MainScreen(ReopenFile, ScreenLinks, TicketActions):
             cursor_id, goto, cursor_index, screen_line, top_rows = self.app.call_from_thread(self._view_state)
             cursor_id = goto or cursor_id
             f = self.filter
-            total = store.queue_count(f)
-            position = store.queue_position(cursor_id, f) if cursor_id is not None else None
+            total = store.queue.queue_count(f)
+            position = store.queue.queue_position(cursor_id, f) if cursor_id is not None else None
             if position is None:
                 position = min(cursor_index, max(0, total - 1))
             # Keep the selected ticket on its screen line, but a view at the top
@@ -268,14 +268,14 @@ class MainScreen(ReopenFile, ScreenLinks, TicketActions):
             scroll = 0 if position < top_rows else max(0, position - max(0, screen_line))
             window = self.table.window
             offset = max(0, scroll - window // 3)
-            rows = store.queue(f, offset, window)
+            rows = store.queue.find(f, offset, window)
             if self._counts is None:
                 # First paint: show the rows before the slower counts are in.
                 self.app.call_from_thread(self._show_rows, total, offset, rows, position, scroll)
             snap = Snapshot(
-                version=version, counts=store.counts(now), crossings=crossings, total=total, offset=offset,
-                rows=rows, cursor=position, scroll=scroll, techs=store.technicians(), filter=f, goto=goto, seq=seq,
-                due=(store.due_callbacks_count(store.actor), store.overdue_items_count(store.actor)),
+                version=version, counts=store.queue.counts(now), crossings=crossings, total=total, offset=offset,
+                rows=rows, cursor=position, scroll=scroll, techs=store.people.technicians(), filter=f, goto=goto, seq=seq,
+                due=(store.scores.due_callbacks_count(store.actor), store.items.overdue_items_count(store.actor)),
             )
         except Exception as exc:  # any failure: say STALE and keep polling, never stop silently
             self._dirty = True
@@ -425,7 +425,7 @@ class MainScreen(ReopenFile, ScreenLinks, TicketActions):
     def fetch_window(self, offset: int) -> None:
         f = self.filter
         try:
-            rows = self.app.store.queue(f, offset, self.table.window)  # type: ignore[attr-defined]
+            rows = self.app.store.queue.find(f, offset, self.table.window)  # type: ignore[attr-defined]
         except Exception as exc:
             self.app.call_from_thread(self._poll_failed, str(exc))
             return

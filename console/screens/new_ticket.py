@@ -33,12 +33,12 @@ class NewTicketScreen(FormModal[Ticket | None]):
         self.site_id: int | None = None
 
     def _search_sites(self, text: str) -> list[tuple[int, str]]:
-        return [(s.id, f"{s.code} {s.name}") for s in self.app.store.sites(text, limit=8)]  # type: ignore[attr-defined]
+        return [(s.id, f"{s.code} {s.name}") for s in self.app.store.reference.sites(text, limit=8)]  # type: ignore[attr-defined]
 
     def _search_equipment(self, text: str) -> list[tuple[int, str]]:
         store = self.app.store  # type: ignore[attr-defined]
         return [(e.id, f"{e.asset_tag}  {category_label(e.category)}  {e.model}")
-                for e in store.equipment(self.site_id, text, limit=8)]
+                for e in store.reference.equipment(self.site_id, text, limit=8)]
 
     def compose(self) -> ComposeResult:
         def field(name: str, label: str, widget: Any) -> list[Any]:
@@ -81,10 +81,10 @@ class NewTicketScreen(FormModal[Ticket | None]):
             note.update("")
             return
         store = self.app.store  # type: ignore[attr-defined]
-        equipment = [e for e in await asyncio.to_thread(store.equipment, self.site_id, "", 500) if e.id == event.value]
+        equipment = [e for e in await asyncio.to_thread(store.reference.equipment, self.site_id, "", 500) if e.id == event.value]
         if equipment:
             self.query_one("#f-category", Select).value = equipment[0].category
-        earlier = await asyncio.to_thread(store.repeat_candidate, event.value)
+        earlier = await asyncio.to_thread(store.tickets.repeat_candidate, event.value)
         if earlier is not None:
             note.update(Content(_("↻ Repeat fault: #{id} on this equipment was resolved {at}; "
                                   "this ticket will be linked as a second repair.").format(
@@ -115,7 +115,7 @@ class NewTicketScreen(FormModal[Ticket | None]):
     async def action_submit(self) -> None:
         store = self.app.store  # type: ignore[attr-defined]
         values = self.values()
-        ok, ticket = await run_write(lambda: store.create_ticket(values), self.show_errors)
+        ok, ticket = await run_write(lambda: store.tickets.create_ticket(values), self.show_errors)
         if ok:
             self.dismiss(ticket)
 

@@ -12,8 +12,8 @@ from textual.content import Content
 from textual.widgets import Input, Label, Static
 
 from store.models import PRIORITIES, priority_label
+from store.repo.settings import SettingsRepo
 from store.sla import Policy
-from store.store import Store
 
 from ..i18n import _
 from ..settings import apply_blink
@@ -59,7 +59,7 @@ class PolicyScreen(FormModal[bool | None]):
         # and are kept (a cell already typed into is not overwritten).
         self.query_one(f"#f-p{PRIORITIES[0]}_response").focus()
         store = self.app.store  # type: ignore[attr-defined]
-        self.current = await asyncio.to_thread(store.policy)
+        self.current = await asyncio.to_thread(store.settings.policy)
         for p, pol in self.current.items():
             for c in CLOCKS:
                 cell = self.query_one(f"#f-p{p}_{c}", Input)
@@ -93,7 +93,7 @@ class PolicyScreen(FormModal[bool | None]):
                 errors[f"p{p}"] = _("three whole numbers of minutes")
                 continue
             response, onsite, resolve = (int(t) for t in texts)
-            problem = Store.window_problem(response, onsite, resolve)  # the store's own rule (set_policy)
+            problem = SettingsRepo.window_problem(response, onsite, resolve)  # the store's own rule (set_policy)
             if problem is not None:
                 errors[f"p{p}"] = problem
             else:
@@ -119,7 +119,7 @@ class PolicyScreen(FormModal[bool | None]):
 
         def save() -> None:
             for p, (response, onsite, resolve) in sorted(changed.items()):
-                store.set_policy(p, response, onsite, resolve)
+                store.settings.set_policy(p, response, onsite, resolve)
 
         ok, _result = await run_write(save, self.show_errors)
         if ok:

@@ -96,7 +96,7 @@ class RecordsScreen(ListScreen):
         store = self.app.store  # type: ignore[attr-defined]
         query = self.app.call_from_thread(lambda: self.search.value)
         try:
-            version = store.data_version()
+            version = store.db.data_version()
             rows = self.spec.rows(store, query, self.include_retired)
             choices = {f.name: f.choices(store) for f in self.spec.fields if f.choices is not None}
             labels = {f.name: f.labels(store) for f in self.spec.fields if f.labels is not None}

@@ -49,7 +49,7 @@ class ReopenFile(Screen[Any]):
         self._data_version, self._counts, self._failures, self._orphan = -1, None, 0, None
         self.refresh_bindings()
         self._last_check = self.app.clock()  # type: ignore[attr-defined]
-        old.close_db()  # type: ignore[attr-defined]
+        old.close()  # type: ignore[attr-defined]
         self.app.clear_notifications()  # they were about the old file
         self.notify(_("Reopened {path}.").format(path=clean(str(getattr(new, "path", "")), single_line=True)),
                     markup=False)

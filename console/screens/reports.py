@@ -110,7 +110,7 @@ class DrillScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns(_("Ticket"), _("P"), _("Status"), _("Reported"), _("Site"), _("Technician"), _("Fault"))
-        tz = self.app.store.timezone  # type: ignore[attr-defined]
+        tz = self.app.store.settings.timezone  # type: ignore[attr-defined]
         for r in self.rows:
             table.add_row(Text(f"#{r.id}"), Text(f"P{r.priority}"), Text(r.status),
                           Text(r.reported_at.in_timezone(tz).format("MM-DD HH:mm")), Text(_c(r.site)),
@@ -178,7 +178,7 @@ class ReportsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         if self.period is None:
-            self.period = Period.month(self.store.today())
+            self.period = Period.month(self.store.callbacks.today())
         table = self.query_one("#figures", DataTable)
         table.add_columns(_("Figure"), _("Now"), _("Before"), _("Change"), _("Target"))
         table.focus()
@@ -203,9 +203,9 @@ class ReportsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="report", exit_on_error=False)
     def _read(self, period: Period, scope: Scope, previous: Period, cancel: threading.Event) -> None:
         try:
-            report = self.store.report(period, scope, previous=previous, cancel=cancel)
-            charts = self.store.report_charts(period, scope, cancel=cancel)
-            ranking = self.store.month_scores(period.start.strftime("%Y-%m"))
+            report = self.store.reports.report(period, scope, previous=previous, cancel=cancel)
+            charts = self.store.reports.report_charts(period, scope, cancel=cancel)
+            ranking = self.store.scores.month_scores(period.start.strftime("%Y-%m"))
         except ReportCancelled:
             return
         except StoreError as exc:
@@ -327,7 +327,7 @@ class ReportsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="drill", exit_on_error=False)
     def _drill(self, title: str, scope: Scope, drill: str) -> None:
         try:
-            total, rows = self.store.report_tickets(self.period, scope, drill)
+            total, rows = self.store.reports.report_tickets(self.period, scope, drill)
         except StoreError as exc:
             self.app.call_from_thread(self.notify, _c(exc), severity="error", markup=False)
             return
@@ -352,7 +352,7 @@ class ReportsScreen(Screen[None]):
 
     def action_scope(self) -> None:
         kind = SCOPE_KINDS[(SCOPE_KINDS.index(self.scope.kind) + 1) % len(SCOPE_KINDS)]
-        self.scope_values = self.store.scope_choices(kind)
+        self.scope_values = self.store.reports.scope_choices(kind)
         if kind != "center" and not self.scope_values:
             self.notify(_("No {kind} to choose").format(kind=scope_word(kind)), markup=False)
             return

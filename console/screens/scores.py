@@ -87,7 +87,7 @@ class ScoresScreen(ListScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.month = self.month or self.store.this_month()
+        self.month = self.month or self.store.scores.this_month()
         self.load()
 
     def data_changed(self) -> None:
@@ -100,8 +100,8 @@ class ScoresScreen(ListScreen):
     @work(thread=True, exclusive=True, group="scores", exit_on_error=False)
     def load(self) -> None:
         try:
-            scores = self.store.month_scores(self.month)
-            points = {r: self.store.points(r) for r in RATINGS}
+            scores = self.store.scores.month_scores(self.month)
+            points = {r: self.store.callbacks.points(r) for r in RATINGS}
         except StoreError as exc:
             self.app.call_from_thread(self.notify, _c(exc), severity="error", markup=False)
             return
@@ -139,7 +139,7 @@ class ScoresScreen(ListScreen):
             for r in scores.teams], names=(2,))
 
     def action_month(self, step: int) -> None:
-        self.month = self.store.previous_month(self.month, step)
+        self.month = self.store.scores.previous_month(self.month, step)
         self.load()
 
     def action_switch(self) -> None:
@@ -158,7 +158,7 @@ class ScoresScreen(ListScreen):
 
     @work(thread=True, exclusive=True, group="daily", exit_on_error=False)
     def show_daily(self, technician_id: int, name: str) -> None:
-        days = self.store.daily_scores(self.month, technician_id)
+        days = self.store.scores.daily_scores(self.month, technician_id)
         self.app.call_from_thread(self.app.push_screen, DailyScoresScreen(name, days))
 
 

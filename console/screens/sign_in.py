@@ -63,7 +63,7 @@ class SignInScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         # Only those who can sign in: active, with a PIN.
-        self.people = [u for u in self.store.users() if u.has_pin]
+        self.people = [u for u in self.store.users.find() if u.has_pin]
         with Vertical(classes="form sign-in"):
             yield Static(Content(_("Who is at the keyboard?")), classes="title")
             if not self.people:
@@ -120,7 +120,7 @@ class SignInScreen(ModalScreen[str | None]):
         from store.errors import StoreError
 
         try:
-            outcome = self.store.sign_in(user.login, pin)
+            outcome = self.store.pins.sign_in(user.login, pin)
         except StoreError as exc:
             self.app.call_from_thread(self._answer, user, None, str(exc))
             return

@@ -73,7 +73,7 @@ class UsersScreen(ListScreen):
         table = self.query_one(DataTable)
         at = table.cursor_row
         table.clear()
-        self.people = self.store.users(include_disabled=True)
+        self.people = self.store.users.find(include_disabled=True)
         for u in self.people:
             # Text, not str: a DataTable parses plain strings as markup.
             table.add_row(*(Text(clean(v, single_line=True)) for v in (
@@ -90,7 +90,7 @@ class UsersScreen(ListScreen):
         return self.people[row] if self.people and 0 <= row < len(self.people) else None
 
     def _team_options(self) -> list[tuple[str, Any]]:
-        return [(clean(t.name, single_line=True), t.id) for t in self.store.teams()]
+        return [(clean(t.name, single_line=True), t.id) for t in self.store.people.teams()]
 
     def _done(self, result: Any) -> None:
         if result is not None:
@@ -108,7 +108,7 @@ class UsersScreen(ListScreen):
         ]
 
         def submit(values: dict[str, Any], version: int) -> User:
-            return self.store.add_user(values["login"] or "", values["name"] or "", values["role"], values["team_id"])
+            return self.store.users.add_user(values["login"] or "", values["name"] or "", values["role"], values["team_id"])
 
         self.app.push_screen(ActionForm(_("Add a user"), fields, submit, 0,
                                         hint=_("Set a PIN for sign-in with 'dispatch user pin LOGIN'.")), self._done)
@@ -123,7 +123,7 @@ class UsersScreen(ListScreen):
         ]
 
         def submit(values: dict[str, Any], version: int) -> User:
-            return self.store.set_role(user.login, values["role"], team_id=values["team_id"])
+            return self.store.users.set_role(user.login, values["role"], team_id=values["team_id"])
 
         title = _("Role of {name}").format(name=clean(user.name, single_line=True))
         self.app.push_screen(ActionForm(title, fields, submit, 0), self._done)
@@ -135,7 +135,7 @@ class UsersScreen(ListScreen):
         from store.errors import StoreError
 
         try:
-            self.store.disable_user(user.login, not user.disabled)
+            self.store.users.disable_user(user.login, not user.disabled)
         except StoreError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
@@ -159,7 +159,7 @@ class UsersScreen(ListScreen):
         from store.errors import StoreError
 
         try:
-            self.store.unlock_user(login)
+            self.store.pins.unlock_user(login)
         except StoreError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
             return
@@ -175,13 +175,13 @@ class UsersScreen(ListScreen):
         user = self.selected()
         if user is None or self.refusal("language"):
             return
-        me = self.store.me()
+        me = self.store.users.me()
         choices = [(language_name(None), "default"), *((language_name(code), code) for code in LANGUAGES)]
         fields = [Field("language", _("Language"), "select", choices, user.language or "default")]
 
         def submit(values: dict[str, Any], version: int) -> User:
             chosen = values["language"]
-            return self.store.set_user_language(user.login, None if chosen in (None, "default") else chosen)
+            return self.store.users.set_user_language(user.login, None if chosen in (None, "default") else chosen)
 
         def saved(result: Any) -> None:
             if result is not None and me is not None and result.login == me.login:
