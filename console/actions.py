@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import events
 from textual.binding import Binding
@@ -26,6 +26,9 @@ from store.text import clean
 from .i18n import N_, _
 
 if TYPE_CHECKING:
+    from console.app import DispatchApp
+    from store import Store
+
     from .screens.form import Field
 
 # The form screens (and the widgets they use) are imported by the action that
@@ -87,8 +90,8 @@ class TicketActions(Screen[Any]):
         raise NotImplementedError
 
     @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
+    def store(self) -> Store:
+        return cast("DispatchApp", self.app).store
 
     # --------------------------------------- what the role and state allow
     def why_not(self, step: str, target: Target | None) -> str | None:

@@ -18,7 +18,7 @@ import json
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,7 +34,7 @@ from .i18n import _
 from .timeutil import to_db
 from .turns import Turns
 
-Params = Iterable[Any] | Mapping[str, Any]
+Params = Sequence[Any] | Mapping[str, Any]
 
 
 class Executes(Protocol):
@@ -42,7 +42,7 @@ class Executes(Protocol):
 
     def execute(self, sql: str, params: Params = ..., /) -> sqlite3.Cursor: ...
 
-    def executemany(self, sql: str, rows: Iterable[Iterable[Any] | Mapping[str, Any]], /) -> sqlite3.Cursor: ...
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any] | Mapping[str, Any]], /) -> sqlite3.Cursor: ...
 
 
 def append_events(conn: Executes, events: list[dict[str, Any]]) -> None:
@@ -87,13 +87,13 @@ class Tx:
     def execute(self, sql: str, params: Params = (), /) -> sqlite3.Cursor:
         return self._live().execute(sql, params)
 
-    def executemany(self, sql: str, rows: Iterable[Iterable[Any] | Mapping[str, Any]], /) -> sqlite3.Cursor:
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any] | Mapping[str, Any]], /) -> sqlite3.Cursor:
         return self._live().executemany(sql, rows)
 
     def insert_all(self, table: str, rows: Iterable[dict[str, Any]], batch_size: int = 2000) -> None:
         """Rows of consistent columns, in batches (sqlite-utils, which nests
         savepoints inside this transaction)."""
-        wrap(self._live())[table].insert_all(rows, batch_size=batch_size)  # type: ignore[union-attr]  # a view has no insert
+        wrap(self._live()).table(table).insert_all(rows, batch_size=batch_size)
 
     def authorize(self, action: str, ticket_id: int | None = None, team_id: int | None = None) -> None:
         """A second check inside the transaction, once the write knows more

@@ -143,7 +143,7 @@ def ticket_clocks(row: dict[str, Any], pauses: list[Pause], policy: dict[int, Po
 
 
 def _when(value: Any) -> DateTime | None:
-    return value if isinstance(value, DateTime | float) or value is None else from_db(value)
+    return value if isinstance(value, DateTime) or value is None else from_db(value)
 
 
 def _text(value: Any) -> str | None:

@@ -194,7 +194,7 @@ def m0002_hold_freezes_overdue(db: sqlite_utils.Database) -> None:
     for tid, start, end in conn.execute(
             "SELECT ticket_id, started_at, ended_at FROM pauses WHERE ticket_id IN"
             " (SELECT id FROM tickets WHERE is_open = 1) ORDER BY started_at"):
-        pauses.setdefault(tid, []).append(Pause(from_db(start), from_db(end)))  # type: ignore[arg-type]
+        pauses.setdefault(tid, []).append(Pause(from_db(start), from_db(end)))
     cur = conn.execute("SELECT * FROM tickets WHERE is_open = 1")
     names = [d[0] for d in cur.description]
     for values in cur.fetchall():

@@ -99,7 +99,7 @@ def _current_open(conn: sqlite3.Connection) -> None:
         pauses: dict[int, list[Pause]] = {}
         for tid, start, end in conn.execute("SELECT ticket_id, started_at, ended_at FROM pauses WHERE ticket_id BETWEEN ? AND ?"
                                             " ORDER BY started_at", (rows[0]["id"], rows[-1]["id"])):
-            pauses.setdefault(tid, []).append(Pause(from_db(start), from_db(end)))  # type: ignore[arg-type]
+            pauses.setdefault(tid, []).append(Pause(from_db(start), from_db(end)))
         for row in rows:
             d = derive(row, pauses.get(row["id"], []), policy, calendar)
             if any(row[k] != v for k, v in d.items()):

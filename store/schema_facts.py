@@ -50,7 +50,7 @@ def m0013_report_facts(db: sqlite_utils.Database) -> None:
         for tid, start, end in conn.execute(
                 "SELECT ticket_id, started_at, ended_at FROM pauses WHERE ticket_id BETWEEN ? AND ?"
                 " ORDER BY started_at", (rows[0]["id"], rows[-1]["id"])):
-            pauses.setdefault(tid, []).append(Pause(from_db(start), from_db(end)))  # type: ignore[arg-type]
+            pauses.setdefault(tid, []).append(Pause(from_db(start), from_db(end)))
         conn.executemany(update, [[*facts(r, pauses.get(r["id"], []), policy, calendar).values(), r["id"]]
                                   for r in rows])
         after = rows[-1]["id"]

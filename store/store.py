@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pendulum import DateTime
 
+from .calendar import calendar_from
 from .context import Context, default_actor
 from .database import Database
 from .derive import DERIVED, derive, ticket_clocks
@@ -35,7 +36,7 @@ from .repo.reference import ReferenceRepo
 from .repo.reports import ReportsRepo
 from .repo.scores import ScoresRepo
 from .repo.search import SearchRepo
-from .repo.settings import SettingsRepo, calendar_from
+from .repo.settings import SettingsRepo
 from .repo.tickets import TicketsRepo
 from .repo.users import UsersRepo
 from .timeutil import Clock

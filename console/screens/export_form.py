@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -43,6 +43,10 @@ from .. import downloads
 from ..i18n import N_, _
 from ..settings import apply_blink
 from ..widgets.form import field_row, show_error
+
+if TYPE_CHECKING:
+    from console.app import DispatchApp
+    from store import Store
 
 DATA_KINDS = ("tickets", "technicians", "evaluations", "items")
 
@@ -127,8 +131,8 @@ class ExportScreen(ModalScreen[Path | None]):
         self.suggested = ""  # the path the form last proposed: replaced when the choice changes, unless edited
 
     @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
+    def store(self) -> Store:
+        return cast("DispatchApp", self.app).store
 
     @property
     def web(self) -> bool:

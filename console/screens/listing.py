@@ -13,13 +13,17 @@ the stack when another program (or this one) wrote to the file."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events
 from textual.binding import Binding
 from textual.screen import Screen
 
 from ..i18n import N_
+
+if TYPE_CHECKING:
+    from console.app import DispatchApp
+    from store import Store
 
 LISTS = "ListTable, ListOptions"
 # Every list screen ends its BINDINGS with it (last: the footer shows the screen's own keys first).
@@ -34,8 +38,8 @@ class ListScreen(Screen[None]):
     GUARDED: ClassVar[frozenset[str]] = frozenset()
 
     @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
+    def store(self) -> Store:
+        return cast("DispatchApp", self.app).store
 
     @property
     def permits(self) -> Any:

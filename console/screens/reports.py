@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from plotext import _utility as plotext_utility
 from rich.cells import cell_len
@@ -37,6 +37,10 @@ from store.text import clean
 from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
 from ..widgets.lists import ListTable
+
+if TYPE_CHECKING:
+    from console.app import DispatchApp
+    from store import Store
 
 
 def _in_order(data: Any) -> list[Any]:
@@ -164,8 +168,8 @@ class ReportsScreen(Screen[None]):
         self.export_kind = "month"  # what the export form offers first: the last one chosen
 
     @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
+    def store(self) -> Store:
+        return cast("DispatchApp", self.app).store
 
     def compose(self) -> ComposeResult:
         yield Static("", id="rp-title")

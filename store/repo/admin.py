@@ -31,7 +31,7 @@ class AdminRepo:
                 raise explain(self.db.path, exc) from None
 
     def schema_version(self) -> int:
-        return self.db.q("PRAGMA user_version")[0][0]
+        return int(self.db.value("PRAGMA user_version"))
 
     def stats(self) -> dict[str, int]:
         tables = ("sites", "equipment", "teams", "technicians", "tickets", "events")
@@ -49,7 +49,7 @@ class AdminRepo:
                 tx.insert_all(table, data[table])
             pauses: dict[int, list[Pause]] = {}
             for p in data.get("pauses", []):
-                pauses.setdefault(p["ticket_id"], []).append(Pause(from_db(p["started_at"]), from_db(p["ended_at"])))  # type: ignore[arg-type]
+                pauses.setdefault(p["ticket_id"], []).append(Pause(from_db(p["started_at"]), from_db(p["ended_at"])))
             if data.get("tickets"):
                 def rows() -> Iterator[dict[str, Any]]:
                     for t in data["tickets"]:
@@ -82,4 +82,4 @@ class AdminRepo:
                 for t in ("sites", "teams", "technicians", "equipment")}
 
     def max_ticket_id(self) -> int:
-        return self.db.q("SELECT COALESCE(MAX(id), 0) FROM tickets")[0][0]
+        return int(self.db.value("SELECT COALESCE(MAX(id), 0) FROM tickets"))

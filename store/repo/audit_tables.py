@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -92,7 +92,7 @@ def rows_record(conn: Executes, table: str, keys: Iterable[Any] | None = None) -
             "sha256": digest.hexdigest()}
 
 
-def rows_loaded(conn: Executes, keys: dict[str, Iterable[Any] | None]) -> dict[str, Any]:
+def rows_loaded(conn: Executes, keys: Mapping[str, Iterable[Any] | None]) -> dict[str, Any]:
     """``rows_loaded`` for a load event: per table, its rows ``keys`` (None: all)."""
     out = {}
     for table, wanted in keys.items():

@@ -73,7 +73,7 @@ def _next(it: Iterator[tuple[int, list[dict[str, Any]]]], tid: int, pending: lis
         gone(pending[0][0])
         pending[0] = next(it, None)
     if pending[0] is not None and pending[0][0] == tid:
-        out = pending[0][1]
+        out: list[dict[str, Any]] = pending[0][1]
         pending[0] = next(it, None)
         return out
     return []
@@ -168,7 +168,7 @@ def _check_ticket(row: dict[str, Any], events: list[dict[str, Any]], pauses: lis
     if events and events[0]["action"] == "ticket.create":
         diffs = differences(row, events)
         hold_diff = hold_differences(pauses, holds(events))
-        written = events[-1]["id"]
+        written: int | None = events[-1]["id"]
     else:
         load = loads.of(tid)
         if load is None:

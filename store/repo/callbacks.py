@@ -145,7 +145,7 @@ class CallbacksRepo:
 
     def _compute_plan(self, closed_day: pendulum.Date) -> sampling.Plan:
         facts = self._closed_facts(closed_day)
-        tickets = [sampling.ClosedTicket(tid, tech, from_db(at)) for tid, (tech, _team, at) in facts.items()]  # type: ignore[arg-type]
+        tickets = [sampling.ClosedTicket(tid, tech, from_db(at)) for tid, (tech, _team, at) in facts.items()]
         people = self.db.q("SELECT login, role FROM users WHERE disabled = 0 AND role IN ('dispatcher', 'manager')")
         share = Decimal(str(self.loop_setting("callback_manager_share")))
         return sampling.plan_day(tickets, [r[0] for r in people if r[1] == "dispatcher"],

@@ -54,7 +54,8 @@ class ComplaintsRepo:
                    ticket_id: int | None = None) -> list[Complaint]:
         """Complaints, overdue first, then open before closed, oldest first.
         ``month`` ('YYYY-MM'): received that month (site time)."""
-        where, params = [], []  # type: ignore[var-annotated]
+        where: list[str] = []
+        params: list[Any] = []
         if state is not None:
             where.append("c.state = ?")
             params.append(state)
@@ -64,7 +65,9 @@ class ComplaintsRepo:
         if month:
             start, end = improve.month_bounds(month)
             tz = self.settings.timezone
-            params += [to_db(pendulum.parse(start, tz=tz)), to_db(pendulum.parse(end, tz=tz))]  # type: ignore[arg-type]
+            for bound in (pendulum.parse(start, tz=tz), pendulum.parse(end, tz=tz)):
+                assert isinstance(bound, DateTime)  # 'YYYY-MM-DD' with a zone parses to a time
+                params.append(to_db(bound))
             where.append("c.received_at >= ? AND c.received_at < ?")
         sql = "SELECT c.* FROM complaints c" + (" WHERE " + " AND ".join(where) if where else "")
         hours, now = self.complaint_step_hours(), self.ctx.now()
@@ -178,7 +181,9 @@ class ComplaintsRepo:
 
 
 def _complaint_words(action: str, new: dict[str, Any]) -> str:
-    one = lambda key: clean(str(new.get(key) or ""), single_line=True)  # noqa: E731
+    def one(key: str) -> str:
+        return clean(str(new.get(key) or ""), single_line=True)
+
     return {
         "complaint.add": lambda: _("registered: {who}: {matter}").format(who=one("complainant"), matter=one("matter")),
         "complaint.accept": lambda: _("accepted"),

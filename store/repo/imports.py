@@ -7,7 +7,7 @@ duplicated; the columns a file leaves out keep their values."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..context import Context
@@ -55,7 +55,7 @@ class ImportsRepo:
     def __init__(self, db: Database, ctx: Context, people: PeopleRepo, reference: ReferenceRepo, users: UsersRepo):
         self.db, self.ctx, self.people, self.reference, self.users = db, ctx, people, reference, users
 
-    def import_records(self, table: str, rows: list[Mapping[str, Any]],
+    def import_records(self, table: str, rows: Sequence[Mapping[str, Any]],
                        progress: Progress | None = None) -> ImportReport:
         """Save ``rows`` (dicts keyed by COLUMNS[table]; an optional "_line" is
         the row's line in the file, for the report) all together, or none:
@@ -89,7 +89,8 @@ class ImportsRepo:
                     raise _Rejected
         except _Rejected:
             return ImportReport(table=table, errors=tuple(errors))
-        return ImportReport(table=table, **counts)
+        return ImportReport(table=table, created=counts["created"], updated=counts["updated"],
+                            unchanged=counts["unchanged"])
 
     def _import_site(self, tx: Tx, fields: dict[str, Any]) -> str:
         rows = self.db.q("SELECT * FROM sites WHERE code = ?", (str(fields.get("code", "")).strip(),))
@@ -151,7 +152,7 @@ class ImportsRepo:
         values = self.people.technician_values(base | fields, tech_id, old)
         return records.save(tx, "technician", "technicians", tech_id, old, values)[1]
 
-    def _import_users(self, rows: list[Mapping[str, Any]], progress: Progress | None) -> ImportReport:
+    def _import_users(self, rows: Sequence[Mapping[str, Any]], progress: Progress | None) -> ImportReport:
         """Users belong to the roles feature (``add_user``/``edit_user``, each
         its own audited write). Every row is checked first and nothing is
         saved unless all pass; the writes then go one by one."""
@@ -185,4 +186,4 @@ class ImportsRepo:
                 counts["updated"] += 1
             if progress is not None:
                 progress(n, len(todo))
-        return ImportReport(table="users", **counts)
+        return ImportReport(table="users", created=counts["created"], updated=counts["updated"])

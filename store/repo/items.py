@@ -73,7 +73,8 @@ class ItemsRepo:
         that month's meeting. ``opened``: opened on the local days first ≤ day <
         end (the period rule of the month workbook and ``dispatch export items``).
         ``login``: the items that user looks after (items_for)."""
-        where, params = [], []  # type: ignore[var-annotated]
+        where: list[str] = []
+        params: list[Any] = []
         today = self._today()
         if team_id is not None:
             where.append("i.team_id = ?")
@@ -146,7 +147,7 @@ class ItemsRepo:
         rows = self.db.q("SELECT t.id, tech.team_id, t.closed_at FROM tickets t JOIN technicians tech"
                        " ON tech.id = t.technician_id WHERE t.status = 'closed' ORDER BY t.closed_at, t.id LIMIT ?",
                        (limit,))
-        return [(r[0], r[1], from_db(r[2])) for r in rows]  # type: ignore[misc]
+        return [(r[0], r[1], from_db(r[2])) for r in rows]
 
     # ------------------------------------------------------------ opening
     def open_item(self, tx: Tx, *, ticket_id: int, team_id: int, source: str,
@@ -226,7 +227,9 @@ class ItemsRepo:
 
 def _item_words(action: str, new: dict[str, Any]) -> str:
     """One history line: what happened to the item, in words."""
-    one = lambda key: clean(str(new.get(key) or ""), single_line=True)  # noqa: E731
+    def one(key: str) -> str:
+        return clean(str(new.get(key) or ""), single_line=True)
+
     if action == "item.open":
         return _("opened from {source} #{id}, due {due}, owner {owner}").format(
             source=improve.source_label(new.get("source", "")), id=new.get("source_id"),

@@ -87,7 +87,7 @@ class PinsRepo:
             if before != after:
                 self._save_pin_state(tx, login, after)
                 tx.event("user.unlock", "user", None, None, *_changed(login, before, after))
-        return self.users.user(login)  # type: ignore[attr-defined,no-any-return]
+        return self.users.user(login)
 
     # ------------------------------------------------------------ inside
     def _pin_state(self, login: str) -> dict[str, Any] | None:

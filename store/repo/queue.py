@@ -46,7 +46,8 @@ class QueueRepo:
         """The WHERE clause of a filter. ``window``: for reading rows in queue
         order, where a team's matches are best found walking tickets_queue
         (a quarter of the rows match) than sorted from tickets_tech_queue."""
-        where, params = ["t.is_open = 1"], []
+        where = ["t.is_open = 1"]
+        params: list[Any] = []
         if f.statuses:
             # Rows in queue order walk tickets_queue (a status is about a fifth
             # of the queue); counts and positions use tickets_status_queue.
@@ -103,10 +104,10 @@ class QueueRepo:
     def queue_count(self, f: QueueFilter | None = None) -> int:
         f = f or QueueFilter()
         if not f.active:  # kept by triggers: one row, not 100,000 index entries
-            return self.db.q("SELECT open FROM queue_totals")[0][0]
+            return int(self.db.value("SELECT open FROM queue_totals"))
         where, params = self._filter_sql(f)
         joins = QUEUE_FROM if f.text.strip() else "FROM tickets t"
-        return self.db.q(f"SELECT COUNT(*) {joins} {where}", params)[0][0]
+        return int(self.db.value(f"SELECT COUNT(*) {joins} {where}", params))
 
     def queue_position(self, ticket_id: int, f: QueueFilter | None = None) -> int | None:
         """Index of a ticket in the filtered queue (None if it is not in it)."""
@@ -119,13 +120,15 @@ class QueueRepo:
         if not found:
             return None
         joins = QUEUE_FROM if f.text.strip() else "FROM tickets t"
-        return self.db.q(f"SELECT COUNT(*) {joins} {where} AND t.queue_key < ?", [*params, key[0][0]])[0][0]
+        return int(self.db.value(f"SELECT COUNT(*) {joins} {where} AND t.queue_key < ?", [*params, key[0][0]]))
 
     def counts(self, now: DateTime | None = None) -> QueueCounts:
         """Header counts as index range counts, so they stay cheap at 100k open.
         risk_at < due_at always, so the running at-risk count is a difference."""
         p = {"now": to_db(now or self.ctx.now())}
-        one = lambda sql: self.db.q(sql, p)[0][0]  # noqa: E731
+        def one(sql: str) -> int:
+            return int(self.db.value(sql, p))
+
         # Kept by triggers (migrations filter_indexes, held_totals): one row,
         # not 100,000 index entries. Held clocks do not move, so their counts
         # need no time; running ones are two index range counts.

@@ -279,7 +279,9 @@ class ReportsRepo:
         return raw
 
     def _counts(self, conn: sqlite3.Connection, p: dict[str, Any], where: str, raw: Raw) -> None:
-        count = lambda sql: conn.execute(f"SELECT COUNT(*) FROM ({sql.format(scope=where)})", p).fetchone()[0]  # noqa: E731
+        def count(sql: str) -> int:
+            return int(conn.execute(f"SELECT COUNT(*) FROM ({sql.format(scope=where)})", p).fetchone()[0])
+
         raw.closed, raw.cancelled = count(_DRILL["closed"]), count(_DRILL["cancelled"])
         raw.backlog = conn.execute(_BACKLOG_COUNT.format(scope=where), p).fetchone()[0]
         reached, score, satisfied, unsatisfied, unreachable = conn.execute(
@@ -299,7 +301,7 @@ class ReportsRepo:
                 f"SELECT i.due_date, i.state, i.confirmed_at {_ITEMS.format(scope=where)}", p).fetchall():
             raw.items_due += 1
             if state == "confirmed" and confirmed_at:
-                local = from_db(confirmed_at).in_timezone(tz).date().isoformat()  # type: ignore[union-attr]
+                local = from_db(confirmed_at).in_timezone(tz).date().isoformat()
                 raw.items_on_time += local <= due
 
     # --------------------------------------------------------- drill down

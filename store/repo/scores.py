@@ -234,7 +234,7 @@ class ScoresRepo:
             plans: dict[str, int] = {}
             calls, evals = [], []
             for tid, tech, team, closed in rows:
-                day = from_db(closed).in_timezone(tz).date().isoformat()  # type: ignore[union-attr]
+                day = from_db(closed).in_timezone(tz).date().isoformat()
                 if day not in plans:
                     call = pendulum.Date.fromisoformat(day).add(days=1).isoformat()
                     cur = tx.execute("INSERT OR IGNORE INTO callback_plans (closed_day, call_day, planned_by,"

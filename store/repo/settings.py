@@ -44,7 +44,7 @@ class SettingsRepo:
 
     @property
     def timezone(self) -> str:
-        return self.setting("timezone", "UTC")
+        return str(self.setting("timezone", "UTC"))
 
     def calendar(self) -> Calendar:
         return calendar_from(self.setting("calendar", {"kind": "24x7"}), self.timezone)
@@ -311,7 +311,7 @@ class SettingsRepo:
         for p in tx.execute(
                 "SELECT ticket_id, started_at, ended_at FROM pauses WHERE ticket_id BETWEEN ? AND ? ORDER BY started_at",
                 (rows[0]["id"], rows[-1]["id"])):
-            pauses.setdefault(p[0], []).append(Pause(from_db(p[1]), from_db(p[2])))  # type: ignore[arg-type]
+            pauses.setdefault(p[0], []).append(Pause(from_db(p[1]), from_db(p[2])))
         for row in rows:
             d = derive(row, pauses.get(row["id"], []), policy, cal)
             tx.execute("UPDATE tickets SET " + ", ".join(f"{k} = ?" for k in d) + " WHERE id = ?",

@@ -82,7 +82,7 @@ class TicketsRepo:
         return [_event_model(r) for r in rows]
 
     def timeline_count(self, ticket_id: int) -> int:
-        return self.db.q("SELECT COUNT(*) FROM events WHERE ticket_id = ?", (ticket_id,))[0][0]
+        return int(self.db.value("SELECT COUNT(*) FROM events WHERE ticket_id = ?", (ticket_id,)))
 
     def events(self, limit: int = 100) -> list[Event]:
         rows = self.db.q("SELECT * FROM events ORDER BY id DESC LIMIT ?", (limit,))
@@ -172,7 +172,7 @@ class TicketsRepo:
             changes = apply(tx, row, now)
             merged = {**row, **changes}
             pauses = [
-                Pause(from_db(p[0]), from_db(p[1]))  # type: ignore[arg-type]
+                Pause(from_db(p[0]), from_db(p[1]))
                 for p in tx.execute(
                     "SELECT started_at, ended_at FROM pauses WHERE ticket_id = ? ORDER BY started_at", (ticket_id,)
                 )
@@ -230,7 +230,10 @@ class TicketsRepo:
         ended, started = tx.execute(
             "SELECT MAX(ended_at), MAX(CASE WHEN ended_at IS NULL THEN started_at END) FROM pauses WHERE ticket_id = ?",
             (row["id"],)).fetchone()
-        t = lambda key: from_db(row[key])  # noqa: E731
+        def t(key: str) -> DateTime | None:
+            stored: str | None = row[key]
+            return from_db(stored)
+
         after = [(_("the report"), t("reported_at"))]
         if step in ("arrive", "pause", "resolve"):
             after += [(_("the assignment"), t("assigned_at")), (_("the end of the hold"), from_db(ended))]
@@ -355,7 +358,7 @@ class TicketsRepo:
                 if eq[0] != inp.site_id:
                     raise ValidationFailed.one("equipment_id", _("this equipment is at another site"))
             if "equipment_id" in out:  # a second repair follows the equipment
-                found = None if inp.equipment_id is None else self._repeat_of(inp.equipment_id, from_db(row["reported_at"]))  # type: ignore[arg-type]
+                found = None if inp.equipment_id is None else self._repeat_of(inp.equipment_id, from_db(row["reported_at"]))
                 out["repeat_of"] = None if found == ticket_id else found
             return out
 

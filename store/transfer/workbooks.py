@@ -156,7 +156,7 @@ def _epoch(text: str) -> int:
     if len(text) == 20 and text[-1] == "Z":
         return timegm((int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]), int(text[14:16]),
                        int(text[17:19])))
-    return int(from_db(text).timestamp())  # type: ignore[union-attr]
+    return int(from_db(text).timestamp())
 
 
 def _zone(tz: str) -> Any:
@@ -399,7 +399,9 @@ def _write_form(store: Any, ticket_id: int, d: dict[str, Any], out: FailOnce, sc
     ws.set_column(1, 3, 24)
     ws.merge_range(0, 0, 0, 3, _("Unsatisfied callback form — ticket #{id}").format(id=ticket_id), f["title"])
     tz = store.settings.timezone
-    local = lambda s: from_db(s).in_timezone(tz).format("YYYY-MM-DD HH:mm") if s else ""  # type: ignore[union-attr]  # noqa: E731
+    def local(stored: str | None) -> str:
+        return from_db(stored).in_timezone(tz).format("YYYY-MM-DD HH:mm") if stored else ""
+
     lines = [
         (_("Reporter"), d["reporter"]), (_("Phone"), d["phone"]), (_("Site"), d["site"]),
         (_("Equipment"), f"{d['asset'] or ''} {category_label(d['category'])}".strip()), (_("Reported"), local(d["reported_at"])),
@@ -433,7 +435,7 @@ def _write_form(store: Any, ticket_id: int, d: dict[str, Any], out: FailOnce, sc
 # --------------------------------------------------------- data exports
 def local_iso(text: str | None, tz: str) -> str | None:
     """A stored UTC time as ISO 8601 in the site's zone, with its offset."""
-    return from_db(text).in_timezone(tz).isoformat() if text else None  # type: ignore[union-attr]
+    return from_db(text).in_timezone(tz).isoformat() if text else None
 
 
 def _csv_cell(value: Any) -> Any:
