@@ -26,7 +26,7 @@ from store.text import clean
 from .i18n import N_, _
 
 if TYPE_CHECKING:
-    from console.app import DispatchApp
+    from console.has_store import HasStore
     from store import Store
 
     from .screens.form import Field
@@ -91,7 +91,7 @@ class TicketActions(Screen[Any]):
 
     @property
     def store(self) -> Store:
-        return cast("DispatchApp", self.app).store
+        return cast("HasStore", self.app).store
 
     # --------------------------------------- what the role and state allow
     def why_not(self, step: str, target: Target | None) -> str | None:

@@ -21,6 +21,7 @@ from conftest import MutableClock
 
 from demo_data.demo import generate_demo
 from store import RuleViolation, Store
+from store.repo.queue import QueueRepo
 from store.timeutil import fixed_clock
 
 DISPATCH = [sys.executable, "-c", "from console.cli import main; main()"]
@@ -326,7 +327,7 @@ def test_a_bug_is_one_line_too(cli_db: dict[str, Any], monkeypatch: pytest.Monke
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(Store, "counts", broken)
+    monkeypatch.setattr(QueueRepo, "counts", broken)
     one_line_error(invoke("--db", cli_db["db"], "queue"), "internal error", "boom")
 
 

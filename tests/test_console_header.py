@@ -60,7 +60,7 @@ async def test_stale_and_paused_outlast_everything(store: Store, monkeypatch: py
         def locked() -> int:
             raise sqlite3.OperationalError("database is locked by another process holding a long transaction")
 
-        monkeypatch.setattr(store, "data_version", locked)
+        monkeypatch.setattr(store.db, "data_version", locked)
         await pilot.press("p")  # live again: the next read fails
         await until(pilot, lambda: "STALE" in header(app))
         bar = app.screen.query_one(StatusBar)

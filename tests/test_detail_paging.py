@@ -52,8 +52,8 @@ async def test_the_detail_screen_reads_one_page_then_the_next_on_scroll(
     def whole(ticket_id: int) -> list[Any]:
         raise AssertionError("the detail screen read the whole timeline")
 
-    monkeypatch.setattr(store, "timeline_page", counting_page)
-    monkeypatch.setattr(store, "timeline", whole)
+    monkeypatch.setattr(store.tickets, "timeline_page", counting_page)
+    monkeypatch.setattr(store.tickets, "timeline", whole)
     app = app_for(store)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)

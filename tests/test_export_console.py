@@ -153,7 +153,7 @@ async def test_esc_stops_a_running_export(october: Store, tmp_path: Path, monkey
         gate.wait(10)
         return count(*args)
 
-    monkeypatch.setattr(october, "count_tickets", slow_count)
+    monkeypatch.setattr(october.exports, "count_tickets", slow_count)
     app = app_for(october)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _form(pilot)

@@ -35,6 +35,7 @@ WRITER_TIMEOUT_MS = 2000
 WRITER = """
 import json, sys, time, pathlib
 from store import Store
+from store.database import Tx
 from store.errors import StoreError
 db, stop, out = sys.argv[1:4]
 s = Store(db, actor="ann", busy_timeout_ms=int(sys.argv[4]))
@@ -106,13 +107,13 @@ def test_interrupted_recompute_is_finished_later(store: Store, clock: MutableClo
     store.settings.RECOMPUTE_BATCH = 2  # type: ignore[misc]
     real, calls = store.settings._recompute_rows, []
 
-    def dies_on_the_second(rows: list) -> None:  # type: ignore[type-arg]
+    def dies_on_the_second(tx: Tx, rows: list) -> None:  # type: ignore[type-arg]
         calls.append(len(rows))
         if len(calls) == 2:
             raise KeyboardInterrupt  # killed in the middle of the second batch
-        real(rows)
+        real(tx, rows)
 
-    monkeypatch.setattr(store, "_recompute_rows", dies_on_the_second)
+    monkeypatch.setattr(store.settings, "_recompute_rows", dies_on_the_second)
     with pytest.raises(KeyboardInterrupt):
         store.settings.set_setting("calendar", BUSINESS)
     assert store.settings.setting("calendar")["kind"] == "business"  # the setting was committed first

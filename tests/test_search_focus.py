@@ -45,7 +45,7 @@ def count_queries(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[str]:
         texts.append(f.text)
         return real(f)
 
-    monkeypatch.setattr(store, "queue_count", spy)
+    monkeypatch.setattr(store.queue, "queue_count", spy)
     return texts
 
 

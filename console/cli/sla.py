@@ -26,7 +26,7 @@ def sla() -> None:
 def sla_show(obj: Ctx, fmt: str) -> None:
     policy = obj.open().settings.policy()
     rows = [{"priority": p, "label": priority_label(p), "response_min": pol.response_min,
-             "onsite_min": pol.onsite_min, "resolve_min": pol.resolve_min} for p, pol in sorted(policy.items.find())]
+             "onsite_min": pol.onsite_min, "resolve_min": pol.resolve_min} for p, pol in sorted(policy.items())]
     show_records(rows, ["priority", "label", "response_min", "onsite_min", "resolve_min"], fmt)
 
 

@@ -22,7 +22,7 @@ from ..widgets.form import FormModal, field_row, form_footer, run_write, show_er
 from ..widgets.picker import Picker
 
 if TYPE_CHECKING:
-    from console.app import DispatchApp
+    from console.has_store import HasStore
     from store import Store
 
 FIELDS = ("priority", "reason", "category", "reporter", "phone", "site_id", "equipment_id", "description")
@@ -39,7 +39,7 @@ class EditTicketScreen(FormModal[Ticket | None]):
 
     @property
     def store(self) -> Store:
-        return cast("DispatchApp", self.app).store
+        return cast("HasStore", self.app).store
 
     def _search_sites(self, text: str) -> list[tuple[int, str]]:
         return [(s.id, f"{s.code} {s.name}") for s in self.store.reference.sites(text, limit=8)]

@@ -45,7 +45,7 @@ from ..settings import apply_blink
 from ..widgets.form import field_row, show_error
 
 if TYPE_CHECKING:
-    from console.app import DispatchApp
+    from console.has_store import HasStore
     from store import Store
 
 DATA_KINDS = ("tickets", "technicians", "evaluations", "items")
@@ -132,7 +132,7 @@ class ExportScreen(ModalScreen[Path | None]):
 
     @property
     def store(self) -> Store:
-        return cast("DispatchApp", self.app).store
+        return cast("HasStore", self.app).store
 
     @property
     def web(self) -> bool:

@@ -22,7 +22,7 @@ from textual.screen import Screen
 from ..i18n import N_
 
 if TYPE_CHECKING:
-    from console.app import DispatchApp
+    from console.has_store import HasStore
     from store import Store
 
 LISTS = "ListTable, ListOptions"
@@ -39,7 +39,7 @@ class ListScreen(Screen[None]):
 
     @property
     def store(self) -> Store:
-        return cast("DispatchApp", self.app).store
+        return cast("HasStore", self.app).store
 
     @property
     def permits(self) -> Any:

@@ -39,7 +39,7 @@ from ..widgets.footer import Footer
 from ..widgets.lists import ListTable
 
 if TYPE_CHECKING:
-    from console.app import DispatchApp
+    from console.has_store import HasStore
     from store import Store
 
 
@@ -169,7 +169,7 @@ class ReportsScreen(Screen[None]):
 
     @property
     def store(self) -> Store:
-        return cast("DispatchApp", self.app).store
+        return cast("HasStore", self.app).store
 
     def compose(self) -> ComposeResult:
         yield Static("", id="rp-title")
