@@ -22,6 +22,7 @@ from console.cli import cli
 from console.widgets.status import StatusBar
 from demo_data.scale import generate_scale
 from store import DatabaseFileError, PermissionDenied, Store
+from store.database import Tx
 from store.derive import derive
 from tests.conftest import MutableClock
 from tests.console_helpers import app_for, make_ticket, settle
