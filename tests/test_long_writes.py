@@ -36,7 +36,6 @@ WRITER_TIMEOUT_MS = 2000
 WRITER = """
 import json, sys, time, pathlib
 from store import Store
-from store.database import Tx
 from store.errors import StoreError
 db, stop, out = sys.argv[1:4]
 s = Store(db, actor="ann", busy_timeout_ms=int(sys.argv[4]))
