@@ -8,7 +8,7 @@ Who is acting: textual-serve (1.1.x) has no login, and it cannot hand an
 identity from an authenticating proxy to the app: its websocket handler starts
 the fixed command with the server's own environment and passes on nothing of
 the request but the terminal size (no header such as ``Remote-User``, no
-cookie). Every tab's console runs as the server's OS user (store/base.py
+cookie). Every tab's console runs as the server's OS user (store/context.py
 ``default_actor``; no environment variable changes that). So a browser tab is
 read-only (DISPATCH_READ_ONLY=1: a variable may only ever take rights away)
 unless the server is started for one named user with ``--as`` (a laptop

@@ -91,7 +91,7 @@ class PinsRepo:
 
     # ------------------------------------------------------------ inside
     def _pin_state(self, login: str) -> dict[str, Any] | None:
-        """Inside the write, read on the write connection (StoreBase._reader)."""
+        """Inside the write, read on the write connection (Database.reader)."""
         row = next(iter(self.db.q(_STATE, (login,))), None)
         if row is None or row["disabled"] or not row["pin_hash"]:
             return None
