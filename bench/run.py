@@ -143,7 +143,7 @@ def create_ticket(db: Path, at: str = "second") -> tuple[str, int | None]:
     if top and top[0].priority == 1 and top[0].due_at is not None:
         due = top[0].due_at if at == "second" else top[0].due_at.subtract(seconds=60)
         reported = due.subtract(minutes=response)
-    site = store.conn.execute("SELECT id FROM sites ORDER BY id LIMIT 1").fetchone()[0]
+    site = store.db.value("SELECT id FROM sites ORDER BY id LIMIT 1")
     t = store.tickets.create_ticket({
         "reporter": "Bench Writer", "phone": "010 1234 5678", "site_id": site, "category": "other",
         "priority": 1, "description": f"{token} bench change", "reported_at": reported or pendulum.now("UTC"),
