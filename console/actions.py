@@ -287,7 +287,7 @@ class TicketActions(Screen[Any]):
             lambda t: [Field("signoff", _("Signed off by"), value=t.reporter),
                        Field("fee", _("Fee in {currency} (optional)").format(currency=store.settings.currency),
                              placeholder=_("e.g. 1,200.50"))],
-            store.close, _("Ticket #{id} closed."), _("Close ticket (ctrl+s)"), confirm=big_fee,
+            store.tickets.close, _("Ticket #{id} closed."), _("Close ticket (ctrl+s)"), confirm=big_fee,
         )
 
     def action_cancel_ticket(self) -> None:

@@ -32,7 +32,7 @@ def long_history(store: Store, clock: Any) -> int:
         (store.tickets.resume, {}),
         (store.tickets.resolve, {"symptom": "cards stuck", "cause": "worn roller", "action": "replaced roller",
                          "parts": "roller"}),
-        (store.close, {"signoff": "Mrs Zhao", "fee": "120.5"}),
+        (store.tickets.close, {"signoff": "Mrs Zhao", "fee": "120.5"}),
     ]:
         clock.advance(minutes=7)
         call(t.id, v, **kw)
