@@ -50,13 +50,13 @@ class Writer:
         from store import Store
 
         self.store = Store(db, actor="root")
-        techs = [t for t in self.store.technicians() if t.on_duty]
+        techs = [t for t in self.store.people.technicians() if t.on_duty]
         self.techs = [t.id for t in techs]
         self.n = 0
 
     def change(self) -> bool:
         # The rows on screen (the top of the queue) that have a technician.
-        rows = [r for r in self.store.queue(limit=45) if r.technician_id is not None
+        rows = [r for r in self.store.queue.find(limit=45) if r.technician_id is not None
                 and r.status in ("assigned", "onsite", "waiting")]
         if not rows or len(self.techs) < 2:
             if self.n == 0:
@@ -68,14 +68,14 @@ class Writer:
         others = [t for t in self.techs if t != row.technician_id]
         tech = others[self.n % len(others)]
         try:
-            self.store.assign(row.id, row.version, technician_id=tech, reason="bench: busy center")
+            self.store.tickets.assign(row.id, row.version, technician_id=tech, reason="bench: busy center")
         except Exception as exc:  # a refusal (rule, role) is reported, the run goes on
             log(f"  writer: {type(exc).__name__}: {exc}")
             return False
         return True
 
     def close(self) -> None:
-        self.store.close_db()
+        self.store.close()
 
 
 def run(db: Path, seconds: int, quiet: int, settle: float, profile: Path | None = None) -> dict:

@@ -70,13 +70,13 @@ def main() -> None:
         from store.store import default_actor
 
         store = Store(Path(db), actor=default_actor())
-        site = store.add_site(code="HQ", name="Head office")
-        team = store.add_team("Alpha")
-        store.add_technician("Li Wei", team.id)
+        site = store.reference.add_site(code="HQ", name="Head office")
+        team = store.people.add_team("Alpha")
+        store.people.add_technician("Li Wei", team.id)
         for i in range(3):
-            store.create_ticket({"site_id": site.id, "reporter": "R", "phone": "13800138000", "description": f"fault {i}",
+            store.tickets.create_ticket({"site_id": site.id, "reporter": "R", "phone": "13800138000", "description": f"fault {i}",
                                  "priority": 2, "channel": "phone", "category": "atm"})
-        store.close_db()
+        store.close()
         cmds = commands(db)
         times: dict[str, list[float]] = {name: [] for name in cmds}
         for _ in range(opts.runs):

@@ -63,7 +63,7 @@ async def once(db: Path, tid: int) -> tuple[float, int]:
         await pilot.pause()  # the update that paints it
         took = time.perf_counter() - t0
         mounted = len(timeline.children)
-    store.close_db()
+    store.close()
     return took, mounted
 
 

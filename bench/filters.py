@@ -37,8 +37,8 @@ def median_ms(fn: Callable[[], object]) -> float:
 
 def main(path: str, plan: bool = False) -> None:
     store = Store(Path(path), actor="bench")
-    opened = store._q("SELECT COUNT(*) FROM tickets WHERE is_open = 1")[0][0]
-    team = store._q("SELECT team_id FROM technicians ORDER BY id LIMIT 1")[0][0]
+    opened = store.db.q("SELECT COUNT(*) FROM tickets WHERE is_open = 1")[0][0]
+    team = store.db.q("SELECT team_id FROM technicians ORDER BY id LIMIT 1")[0][0]
     filters = {
         "none": QueueFilter(),
         "priority 4": QueueFilter(priorities=(4,)),
@@ -52,40 +52,40 @@ def main(path: str, plan: bool = False) -> None:
     print(f"{path}: {opened:,} open")
     print(f"{'filter':<24}{'count':>9}{'position':>10}{'window':>9}{'total ms':>10}   goal ≤ 50")
     for name, f in filters.items():
-        first = store.queue(f, 0, 1)
+        first = store.queue.find(f, 0, 1)
         # The cursor's ticket: a row a few screens down, as after some scrolling.
-        rows = store.queue(f, 100, 1) or first
+        rows = store.queue.find(f, 100, 1) or first
         tid = rows[0].id if rows else None
-        c = median_ms(lambda f=f: store.queue_count(f))
-        p = median_ms(lambda f=f, tid=tid: store.queue_position(tid, f)) if tid else 0.0
-        w = median_ms(lambda f=f: store.queue(f, 0, WINDOW))
+        c = median_ms(lambda f=f: store.queue.queue_count(f))
+        p = median_ms(lambda f=f, tid=tid: store.queue.queue_position(tid, f)) if tid else 0.0
+        w = median_ms(lambda f=f: store.queue.find(f, 0, WINDOW))
         print(f"{name:<24}{c:>9.1f}{p:>10.1f}{w:>9.1f}{c + p + w:>10.1f}")
         if plan:
             from store.repo.queue import QueueRepo  # noqa: F401  (the SQL lives in the store)
 
-            where, params = store._filter_sql(f)
+            where, params = store.queue._filter_sql(f)
             sql = f"SELECT t.id FROM tickets t {where} ORDER BY t.queue_key LIMIT 150"
-            for row in store._q("EXPLAIN QUERY PLAN " + sql, params):
+            for row in store.db.q("EXPLAIN QUERY PLAN " + sql, params):
                 print("      ", row[3])
     def poll() -> None:  # what one poll that read a change costs (console/screens/main.py poll)
-        store.data_version()
-        store.crossings(store.now().subtract(seconds=1), store.now())
+        store.db.data_version()
+        store.queue.crossings(store.now().subtract(seconds=1), store.now())
         f = QueueFilter()
-        store.queue_count(f)
-        store.queue_position(store.queue(f, 0, 1)[0].id, f)
-        store.queue(f, 0, WINDOW)
-        store.counts()
-        store.technicians()
+        store.queue.queue_count(f)
+        store.queue.queue_position(store.queue.find(f, 0, 1)[0].id, f)
+        store.queue.find(f, 0, WINDOW)
+        store.queue.counts()
+        store.people.technicians()
 
-    counts = median_ms(lambda: store.counts())
-    techs = median_ms(lambda: store.technicians())
-    dv = median_ms(lambda: store.data_version())
+    counts = median_ms(lambda: store.queue.counts())
+    techs = median_ms(lambda: store.people.technicians())
+    dv = median_ms(lambda: store.db.data_version())
     print(f"{'counts':<24}{counts:>9.1f} ms   goal ≤ 10 (with technicians)")
     print(f"{'technicians':<24}{techs:>9.1f} ms")
     print(f"{'counts + technicians':<24}{counts + techs:>9.1f} ms")
     print(f"{'data_version':<24}{dv:>9.2f} ms")
     print(f"{'one poll with a change':<24}{median_ms(poll):>9.1f} ms   goal ≤ 10")
-    store.close_db()
+    store.close()
 
 
 if __name__ == "__main__":

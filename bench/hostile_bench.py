@@ -39,24 +39,24 @@ ROOT = Path(os.environ.get("DISPATCH_SRC") or Path(__file__).resolve().parent.pa
 sys.path.insert(0, str(ROOT))
 
 from store import Store  # noqa: E402
-from store.base import default_actor  # noqa: E402
+from store.context import default_actor  # noqa: E402
 
 
 def build(path: Path, n: int) -> Store:
     big = lambda c: (c * n)[:n]  # noqa: E731
     store = Store(path, create=True, actor=default_actor())
-    store.load("bench.seed", {
+    store.admin.load("bench.seed", {
         "sites": [{"id": 1, "code": "S1", "name": big("Site "), "address": "x"}],
         "teams": [{"id": 1, "name": big("Team "), "foreman_id": None}],
         "technicians": [{"id": 1, "name": big("Tech "), "team_id": 1, "phone": "1", "skills": json.dumps(["atm"]),
                          "on_duty": 1}],
         "equipment": [{"id": 1, "site_id": 1, "asset_tag": big("TAG-"), "category": "atm", "model": "m"}],
     }, {"seed": "bench"})
-    store.add_user(default_actor(), "Bench", "manager")
-    t = store.create_ticket({"reporter": "Wang", "phone": "138 0000", "site_id": 1, "equipment_id": 1,
+    store.users.add_user(default_actor(), "Bench", "manager")
+    t = store.tickets.create_ticket({"reporter": "Wang", "phone": "138 0000", "site_id": 1, "equipment_id": 1,
                              "category": "atm", "priority": 2, "description": "ATM swallows cards"})
-    store.assign(t.id, t.version, technician_id=1)
-    store.close_db()
+    store.tickets.assign(t.id, t.version, technician_id=1)
+    store.close()
     # A damaged or foreign-written file: a center name and an actor no form would take.
     import sqlite3
     conn = sqlite3.connect(path)
@@ -140,7 +140,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             store = build(Path(tmp) / "h.db", n)
             steps = asyncio.run(console_steps(store, args.budget))
-            store.close_db()
+            store.close()
         for k, v in steps.items():
             print(f"  {k:<34} {v if isinstance(v, str) else f'{v * 1000:10.0f} ms' if 'bytes' not in k else v}")
 

@@ -21,7 +21,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "bench.db", actor="bench", create=True)
         for i in range(20):
-            store.add_site(code=f"S{i:02d}", name=f"Site {i}")
+            store.reference.add_site(code=f"S{i:02d}", name=f"Site {i}")
         csv_path = Path(tmp) / "equipment.csv"
         csv_path.write_text("asset_tag,category,model,site_code,installed,warranty_until\n" + "".join(
             f"EQ-{i:05d},atm,NCR SelfServ {i % 7},S{i % 20:02d},2024-01-{1 + i % 28:02d},2028-12-31\n"
@@ -34,7 +34,7 @@ def main() -> None:
             assert report.ok, report.errors[:3]
             print(f"{label}: {ROWS:,} equipment rows in {took:.2f} s ({ROWS / took:,.0f} rows/s): "
                   f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged")
-        store.close_db()
+        store.close()
 
 
 if __name__ == "__main__":

@@ -74,17 +74,17 @@ def refresh_once(store, f, cursor_id: int | None, scroll: int, window: int, timi
         return out
 
     t0 = time.perf_counter()
-    timed("data_version", store.data_version)
+    timed("data_version", store.db.data_version)
     now = system_clock()
     since = now.subtract(seconds=1)
-    timed("crossings", store.crossings, since, now)
-    timed("queue_count", store.queue_count, f)
+    timed("crossings", store.queue.crossings, since, now)
+    timed("queue_count", store.queue.queue_count, f)
     if cursor_id is not None:
-        timed("queue_position", store.queue_position, cursor_id, f)
+        timed("queue_position", store.queue.queue_position, cursor_id, f)
     offset = max(0, scroll - window // 3)
-    timed(f"queue({window} rows)", store.queue, f, offset, window)
-    timed("counts", store.counts, now)
-    timed("technicians", store.technicians)
+    timed(f"queue({window} rows)", store.queue.find, f, offset, window)
+    timed("counts", store.queue.counts, now)
+    timed("technicians", store.people.technicians)
     timings.setdefault("TOTAL", []).append(time.perf_counter() - t0)
 
 
@@ -96,7 +96,7 @@ def refresh_bench(db: str, runs: int, window: int, visible: int, positions: dict
     f = QueueFilter()
     out = {}
     for label, cursor_index in positions.items():
-        rows = store.queue(f, cursor_index, 1)
+        rows = store.queue.find(f, cursor_index, 1)
         cursor_id = rows[0].id if rows else None
         scroll = max(0, cursor_index - (visible - 1))
         timings: dict[str, list[float]] = {}
@@ -114,14 +114,14 @@ def refresh_bench(db: str, runs: int, window: int, visible: int, positions: dict
     sq, conv = [], []
     for _ in range(runs):
         t0 = time.perf_counter()
-        raw = store._q(sql, [window, offset])
+        raw = store.db.q(sql, [window, offset])
         t1 = time.perf_counter()
         [store_mod._queue_row(r) for r in raw]
         t2 = time.perf_counter()
         sq.append(t1 - t0)
         conv.append(t2 - t1)
     out["queue_split"] = {"sql": med_ms(sq), "rows_to_models": med_ms(conv), "rows": window}
-    store.close_db()
+    store.close()
     return out
 
 

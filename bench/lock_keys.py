@@ -40,7 +40,7 @@ from textual import events  # noqa: E402
 from console.app import make_app  # noqa: E402
 from console.settings import ConsoleSettings  # noqa: E402
 from store import Store  # noqa: E402
-from store.base import default_actor  # noqa: E402
+from store.context import default_actor  # noqa: E402
 
 HOLDER = ROOT / "tests" / "lock_holder.py"
 KEYS = 20
@@ -50,22 +50,22 @@ GIVE_UP = 5.0  # a key unanswered this long counts as this long
 def build(path: Path) -> int:
     """A file with one waiting ticket (first in the queue) and two others."""
     store = Store(path, create=True, actor=default_actor())
-    store.load("bench.seed", {
+    store.admin.load("bench.seed", {
         "sites": [{"id": 1, "code": "S1", "name": "Site", "address": "x"}],
         "teams": [{"id": 1, "name": "Team", "foreman_id": None}],
         "technicians": [{"id": 1, "name": "Tech", "team_id": 1, "phone": "1", "skills": '["atm"]', "on_duty": 1}],
         "equipment": [{"id": 1, "site_id": 1, "asset_tag": "TAG-1", "category": "atm", "model": "m"}],
     }, {"seed": "bench"})
-    store.add_user(default_actor(), "Bench", "manager")
+    store.users.add_user(default_actor(), "Bench", "manager")
     data = {"reporter": "Wang", "phone": "138 0000", "site_id": 1, "equipment_id": 1, "category": "atm",
             "priority": 3, "description": "ATM swallows cards"}
     for _ in range(2):
-        store.create_ticket(data)
-    t = store.create_ticket({**data, "priority": 1})
-    t = store.assign(t.id, t.version, technician_id=1)
-    t = store.arrive(t.id, t.version)
-    store.pause(t.id, t.version, reason="parts")
-    store.close_db()
+        store.tickets.create_ticket(data)
+    t = store.tickets.create_ticket({**data, "priority": 1})
+    t = store.tickets.assign(t.id, t.version, technician_id=1)
+    t = store.tickets.arrive(t.id, t.version)
+    store.tickets.pause(t.id, t.version, reason="parts")
+    store.close()
     return t.id
 
 
@@ -124,7 +124,7 @@ async def one_run(db: Path, case: str, locked: bool, signals: Path) -> tuple[lis
             (signals / "release").write_text("go")
             holder.wait()
         await app.workers.wait_for_complete()
-    store.close_db()
+    store.close()
     return latencies, while_held
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from store import Store
-from store.base import default_actor
+from store.context import default_actor
 
 
 def build(path: Path, scale: int) -> None:
@@ -47,29 +47,29 @@ def main() -> None:
     if not args.db.exists():
         build(args.db, args.scale)
     store = Store(args.db, actor=default_actor())
-    month = store.previous_month(store.this_month())
+    month = store.scores.previous_month(store.scores.this_month())
     took = time.perf_counter()
-    added = store.load_evaluations(month)
+    added = store.scores.load_evaluations(month)
     print(f"evaluations for {month}: {added:,} tickets loaded in {time.perf_counter() - took:.1f} s (one write)")
 
-    median, scores = timed(lambda: store.month_scores(month))
+    median, scores = timed(lambda: store.scores.month_scores(month))
     print(f"month ranking {month}: {scores.evaluated:,} evaluated tickets, {len(scores.technicians)} technicians, "  # type: ignore[attr-defined]
           f"{len(scores.teams)} teams: median {median * 1000:.0f} ms of 3 (target ≤ 1000 ms)")  # type: ignore[attr-defined]
-    median, days = timed(lambda: store.daily_scores(month))
+    median, days = timed(lambda: store.scores.daily_scores(month))
     print(f"daily points {month}: {len(days):,} technician-days: median {median * 1000:.0f} ms")  # type: ignore[arg-type]
 
     # A day two months back: before the demo's evaluated history and the month
     # loaded above, so not planned yet (about 2,400 closed tickets a day at 1,000,000 a year).
-    day = store.today().subtract(months=2)
-    median, preview = timed(lambda: store.plan_callbacks(day, save=False))
+    day = store.callbacks.today().subtract(months=2)
+    median, preview = timed(lambda: store.callbacks.plan_callbacks(day, save=False))
     print(f"plan of {day} ({preview.total:,} tickets closed the day before): preview median {median * 1000:.0f} ms")  # type: ignore[attr-defined]
     started = time.perf_counter()
     try:
-        saved = store.plan_callbacks(day)
+        saved = store.callbacks.plan_callbacks(day)
         print(f"  saved in {(time.perf_counter() - started) * 1000:.0f} ms ({saved.total:,} callbacks)")
     except Exception as exc:  # planned before and under way: the preview figure stands
         print(f"  not saved: {exc}")
-    store.close_db()
+    store.close()
 
 
 if __name__ == "__main__":

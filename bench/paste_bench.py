@@ -37,19 +37,19 @@ ROOT = Path(os.environ.get("DISPATCH_SRC") or Path(__file__).resolve().parent.pa
 sys.path.insert(0, str(ROOT))
 
 from store import Store  # noqa: E402
-from store.base import default_actor  # noqa: E402
+from store.context import default_actor  # noqa: E402
 
 
 def build(path: Path) -> Store:
     store = Store(path, create=True, actor=default_actor())
-    store.load("bench.seed", {
+    store.admin.load("bench.seed", {
         "sites": [{"id": 1, "code": "S1", "name": "Head Office", "address": "x"}],
         "teams": [{"id": 1, "name": "North", "foreman_id": None}],
         "technicians": [{"id": 1, "name": "Li Wei", "team_id": 1, "phone": "1", "skills": json.dumps(["atm"]),
                          "on_duty": 1}],
         "equipment": [{"id": 1, "site_id": 1, "asset_tag": "ATM-1", "category": "atm", "model": "m"}],
     }, {"seed": "bench"})
-    store.add_user(default_actor(), "Bench", "manager")
+    store.users.add_user(default_actor(), "Bench", "manager")
     return store
 
 
@@ -121,7 +121,7 @@ def main() -> None:
                 with tempfile.TemporaryDirectory() as tmp:
                     store = build(Path(tmp) / "p.db")
                     steps = asyncio.run(run(store, n, how, args.budget, field_name))
-                    store.close_db()
+                    store.close()
                 print(f"\n{field_name} ({FIELDS[field_name][1]}): {n:,} characters as "
                       f"{'one paste' if how == 'paste' else 'key events in one burst'}")
                 for k, v in steps.items():

@@ -34,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from store import Store
-from store.base import default_actor
+from store.context import default_actor
 from store.figures import Period
 from store.transfer.workbooks import write_month
 
@@ -66,13 +66,13 @@ def main() -> None:
     print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f} on {} cores".format(*os.getloadavg(), os.cpu_count()))
     started = time.perf_counter()
     store = Store(args.db, actor=default_actor())  # the first open adds the report facts and indexes (migrations)
-    print(f"opened in {time.perf_counter() - started:.1f} s; {store.stats()['tickets']:,} tickets")
-    month = store.previous_month(store.this_month())
+    print(f"opened in {time.perf_counter() - started:.1f} s; {store.admin.stats()['tickets']:,} tickets")
+    month = store.scores.previous_month(store.scores.this_month())
     period = Period.parse_month(month)
-    median, report = timed(lambda: store.report(period))
+    median, report = timed(lambda: store.reports.report(period))
     print(f"month report {month} (+ {report.previous.label()}), {report.figure('opened').value:,.0f} tickets opened: "  # type: ignore[attr-defined]
           f"median {median * 1000:.0f} ms of 3 (target about 1000 ms)")
-    median, _charts = timed(lambda: store.report_charts(period))
+    median, _charts = timed(lambda: store.reports.report_charts(period))
     print(f"charts {month}: median {median * 1000:.0f} ms of 3")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "month.xlsx"
@@ -82,7 +82,7 @@ def main() -> None:
         print(f"month workbook {month}: {done['tickets']:,} tickets in {took:.1f} s "
               f"({took / done['tickets'] * 50_000:.1f} s per 50,000 tickets), {out.stat().st_size / 1e6:.1f} MB")
     print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-    store.close_db()
+    store.close()
 
 
 if __name__ == "__main__":

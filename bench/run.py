@@ -137,19 +137,19 @@ def create_ticket(db: Path, at: str = "second") -> tuple[str, int | None]:
 
     store = Store(db)  # as the OS login: roles are enforced, and the file's builder is its manager
     token = "BNCH" + uuid.uuid4().hex[:6].upper()
-    top = store.queue(limit=1)
-    response = store.policy()[1].response_min
+    top = store.queue.find(limit=1)
+    response = store.settings.policy()[1].response_min
     reported = None
     if top and top[0].priority == 1 and top[0].due_at is not None:
         due = top[0].due_at if at == "second" else top[0].due_at.subtract(seconds=60)
         reported = due.subtract(minutes=response)
-    site = store.conn.execute("SELECT id FROM sites ORDER BY id LIMIT 1").fetchone()[0]
-    t = store.create_ticket({
+    site = store.db.value("SELECT id FROM sites ORDER BY id LIMIT 1")
+    t = store.tickets.create_ticket({
         "reporter": "Bench Writer", "phone": "010 1234 5678", "site_id": site, "category": "other",
         "priority": 1, "description": f"{token} bench change", "reported_at": reported or pendulum.now("UTC"),
     })
-    pos = store.queue_position(t.id)
-    store.close_db()
+    pos = store.queue.queue_position(t.id)
+    store.close()
     return token, pos
 
 

@@ -30,9 +30,9 @@ def median_ms(fn: object) -> float:
 
 def main(path: str) -> None:
     store = Store(Path(path), actor="bench")
-    total = store._q("SELECT COUNT(*) FROM tickets")[0][0]
-    opened = store._q("SELECT COUNT(*) FROM tickets WHERE is_open = 1")[0][0]
-    sample = store.ticket(store._q("SELECT MAX(id) FROM tickets WHERE equipment_id IS NOT NULL AND id <= ?", (total // 2,))[0][0])
+    total = store.db.q("SELECT COUNT(*) FROM tickets")[0][0]
+    opened = store.db.q("SELECT COUNT(*) FROM tickets WHERE is_open = 1")[0][0]
+    sample = store.tickets.ticket(store.db.q("SELECT MAX(id) FROM tickets WHERE equipment_id IS NOT NULL AND id <= ?", (total // 2,))[0][0])
     phone = "".join(ch for ch in sample.phone if ch.isdigit())
     spaced = " ".join(phone[i:i + 4] for i in range(0, len(phone), 4))
     words = sample.description.split()
@@ -51,17 +51,17 @@ def main(path: str) -> None:
     print(f"{path}: {total:,} tickets, {opened:,} open; median of {RUNS} runs")
     print("Store.search (history, open and closed, 50 newest):")
     for label, q in queries.items():
-        n = len(store.search(q))
-        print(f"  {median_ms(lambda q=q: store.search(q)):8.1f} ms  {n:3} hits  {label}")
+        n = len(store.search.find(q))
+        print(f"  {median_ms(lambda q=q: store.search.find(q)):8.1f} ms  {n:3} hits  {label}")
     print("queue '/' filter (open tickets, first window of 100 + count):")
     for label, q in list(queries.items())[:7]:
         f = QueueFilter(text=q)
-        n = store.queue_count(f)
-        print(f"  {median_ms(lambda f=f: (store.queue(f, 0, 100), store.queue_count(f))):8.1f} ms  {n:6} open  {label}")
+        n = store.queue.queue_count(f)
+        print(f"  {median_ms(lambda f=f: (store.queue.find(f, 0, 100), store.queue.queue_count(f))):8.1f} ms  {n:6} open  {label}")
     print("earlier_tickets (caller's phone + asset):")
-    print(f"  {median_ms(lambda: store.earlier_tickets(phone=spaced, equipment_id=sample.equipment_id)):8.1f} ms  "
-          f"{len(store.earlier_tickets(phone=spaced, equipment_id=sample.equipment_id))} tickets")
-    store.close_db()
+    print(f"  {median_ms(lambda: store.search.earlier_tickets(phone=spaced, equipment_id=sample.equipment_id)):8.1f} ms  "
+          f"{len(store.search.earlier_tickets(phone=spaced, equipment_id=sample.equipment_id))} tickets")
+    store.close()
 
 
 if __name__ == "__main__":

@@ -61,7 +61,7 @@ def recompute(work: Path, tickets: int) -> tuple[int, float, float]:
     db = work / "recompute.db"
     store = Store(db, create=True, actor="bench")
     generate_scale(store, tickets, open_share=1.0, chunk=50_000)
-    opened = store.counts(store.now()).open
+    opened = store.queue.counts(store.now()).open
     batches: list[float] = []
     last = [time.perf_counter()]
 
@@ -71,10 +71,10 @@ def recompute(work: Path, tickets: int) -> tuple[int, float, float]:
         last[0] = now
 
     started = time.perf_counter()
-    store.set_setting("calendar", {"kind": "business", "opens": "08:30", "closes": "17:30", "weekdays": [1, 2, 3, 4, 5]},
+    store.settings.set_setting("calendar", {"kind": "business", "opens": "08:30", "closes": "17:30", "weekdays": [1, 2, 3, 4, 5]},
                       progress)
     took = time.perf_counter() - started
-    store.close_db()
+    store.close()
     return opened, took, max(batches)
 
 

@@ -139,7 +139,7 @@ class TicketActions(Screen[Any]):
 
     def _recheck(self, action: str, ticket_id: int) -> Callable[[], str | None]:
         def check() -> str | None:
-            t = self.store.ticket(ticket_id)
+            t = self.store.tickets.ticket(ticket_id)
             return rules.refusal(action, t.status, t.technician_id, t.first_response_at is not None)
         return check
 
@@ -182,7 +182,7 @@ class TicketActions(Screen[Any]):
             # what a field wants is said in its placeholder.
             [Field("note", _("Confirmed (optional)"), placeholder=_("what was confirmed with the reporter"),
                    max_length=max_length(RespondInput, "note")), time_field()],
-            self.store.respond, _("First response logged on #{id}."), _("Log response (ctrl+s)"),
+            self.store.tickets.respond, _("First response logged on #{id}."), _("Log response (ctrl+s)"),
             hint=_("The reporter was contacted and the fault confirmed."),
         )
 
@@ -193,7 +193,7 @@ class TicketActions(Screen[Any]):
             "arrive", _("Arrival for #{id}"),
             [Field("mode", _("Where the work starts"), "select",
                    [(_("on site"), "onsite"), (_("remote"), "remote")], "onsite"), time_field()],
-            self.store.arrive, _("Arrival logged on #{id}."), _("Log arrival (ctrl+s)"),
+            self.store.tickets.arrive, _("Arrival logged on #{id}."), _("Log arrival (ctrl+s)"),
         )
 
     def action_hold(self) -> None:
@@ -204,7 +204,7 @@ class TicketActions(Screen[Any]):
             [Field("reason", _("Waiting on"), "select",
                    [(_("customer"), "customer"), (_("parts"), "parts")], "customer"),
              Field("note", _("Note (optional)"), max_length=max_length(PauseInput, "note")), time_field()],
-            self.store.pause, _("Ticket #{id} is waiting; its SLA clock is stopped."), _("Put on hold (ctrl+s)"),
+            self.store.tickets.pause, _("Ticket #{id} is waiting; its SLA clock is stopped."), _("Put on hold (ctrl+s)"),
         )
 
     def action_resume(self) -> None:
@@ -221,14 +221,14 @@ class TicketActions(Screen[Any]):
                 self.notify(write_refusal(exc), severity="error", markup=False)
 
         # A write: in a thread, so a file busy with another dispatcher's change does not hold the keys.
-        in_thread(self, lambda: store.resume(target.id, target.version),
+        in_thread(self, lambda: store.tickets.resume(target.id, target.version),
                   lambda result: self._done(result, _("Ticket #{id} resumed; its SLA clock runs again.")),
                   refused, group="resume")
 
     def action_resume_at(self) -> None:
         self._form(
             "resume", _("Resume #{id}"), [time_field()],
-            self.store.resume, _("Ticket #{id} resumed; its SLA clock runs again."), _("Resume (ctrl+s)"),
+            self.store.tickets.resume, _("Ticket #{id} resumed; its SLA clock runs again."), _("Resume (ctrl+s)"),
             hint=_("The hold ends at the time given (blank: now)."),
         )
 
@@ -238,8 +238,8 @@ class TicketActions(Screen[Any]):
         store = self.store
 
         def add(tid: int, _version: int, text: str) -> Ticket:
-            store.add_note(tid, text)
-            return store.ticket(tid)
+            store.tickets.add_note(tid, text)
+            return store.tickets.ticket(tid)
 
         self._form(
             "note", _("Work note on #{id}"), [Field("text", _("Note"), "text", max_length=NOTE_MAX)],
@@ -257,7 +257,7 @@ class TicketActions(Screen[Any]):
         try:
             # Awaited (a read never waits on another dispatcher's write): keys typed
             # after 'e' wait for the form and land in it (console/keys.py).
-            ticket = await read(lambda: store.ticket(target.id))
+            ticket = await read(lambda: store.tickets.ticket(target.id))
         except StoreError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
@@ -276,7 +276,7 @@ class TicketActions(Screen[Any]):
                        Field("action", _("Action taken"), "text", max_length=max_length(ResolveInput, "action")),
                        Field("parts", _("Parts used"), placeholder=_("write 'none' if none"),
                              max_length=max_length(ResolveInput, "parts")), time_field()],
-            self.store.resolve, _("Ticket #{id} resolved."), _("Resolve (ctrl+s)"),
+            self.store.tickets.resolve, _("Ticket #{id} resolved."), _("Resolve (ctrl+s)"),
         )
 
     async def action_close_ticket(self) -> None:
@@ -284,7 +284,7 @@ class TicketActions(Screen[Any]):
         # The form names the currency (a setting): read in a thread, awaited so that
         # keys typed after 'c' land in the form.
         try:
-            currency = await read(lambda: store.currency)
+            currency = await read(lambda: store.settings.currency)
         except StoreError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
@@ -297,10 +297,11 @@ class TicketActions(Screen[Any]):
 
         def big_fee(values: dict[str, Any]) -> str | None:
             """A fee above the ceiling (setting fee_confirm_above) is asked about once more."""
-            if not store.fee_needs_confirm(values.get("fee")):
+            if not store.settings.fee_needs_confirm(values.get("fee")):
                 return None
             return _("A fee of {fee} is above {limit}. Save it?").format(
-                fee=store.format_money(store.parse_fee(values["fee"])), limit=store.format_money(store.fee_confirm_above))
+                fee=store.settings.format_money(store.settings.parse_fee(values["fee"])),
+                limit=store.settings.format_money(store.settings.fee_confirm_above))
 
         self._form(
             "close", _("Close #{id}: customer sign-off"),
@@ -309,7 +310,7 @@ class TicketActions(Screen[Any]):
                              max_length=max_length(CloseInput, "signoff")),
                        Field("fee", _("Fee in {currency} (optional)").format(currency=currency),
                              placeholder=_("e.g. 1,200.50"), max_length=FEE_MAX_CHARS)],
-            store.close, _("Ticket #{id} closed."), _("Close ticket (ctrl+s)"), confirm=big_fee,
+            store.tickets.close, _("Ticket #{id} closed."), _("Close ticket (ctrl+s)"), confirm=big_fee,
         )
 
     def action_cancel_ticket(self) -> None:
@@ -321,7 +322,7 @@ class TicketActions(Screen[Any]):
                 f" — {clean(target.site, single_line=True)}: {clean(target.fault, single_line=True)[:60]}"
                 if target else ""),
             [Field("reason", _("Reason"), max_length=max_length(CancelInput, "reason"))],
-            self.store.cancel, _("Ticket #{id} cancelled."), _("Cancel ticket (ctrl+s)"),
+            self.store.tickets.cancel, _("Ticket #{id} cancelled."), _("Cancel ticket (ctrl+s)"),
             hint=_("The ticket leaves the queue; its history is kept."),
         )
 

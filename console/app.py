@@ -26,7 +26,7 @@ from .settings import ConsoleSettings
 def language_for(store: Store) -> str | None:
     """The acting user's own language if they chose one (users.language),
     else the environment's (DISPATCH_LANG, then LC_ALL/LC_MESSAGES/LANG)."""
-    me = store.me()
+    me = store.users.me()
     return me.language if me is not None and me.language else pick_language()
 
 
@@ -57,8 +57,8 @@ class DispatchApp(OrderedKeys):
         self.settings = settings or ConsoleSettings()
         self.poll_seconds = self.settings.poll_seconds
         self.live = LiveWatcher(self, self.poll_seconds)  # the one poller every screen follows
-        self.tz = store.timezone
-        self.center = store.setting("center_name", "Repair Center")
+        self.tz = store.settings.timezone
+        self.center = store.settings.setting("center_name", "Repair Center")
         self.permits = Permits(store, self)  # what the acting user may do, asked of the store
         # What was typed in forms closed without saving, by (person, (form, record)): kept for this session.
         self.drafts: dict[tuple[str, object], dict[str, object]] = {}
@@ -66,7 +66,7 @@ class DispatchApp(OrderedKeys):
     @staticmethod
     def read_front(store: Store) -> tuple[str, str]:
         """What the app keeps of a file: its time zone and center name (read in a thread)."""
-        return store.timezone, store.setting("center_name", "Repair Center")
+        return store.settings.timezone, store.settings.setting("center_name", "Repair Center")
 
     def use_store(self, store: Store, front: tuple[str, str]) -> None:
         """Switch to another Store (the file reopened): what the app read from it goes too."""
@@ -83,7 +83,7 @@ class DispatchApp(OrderedKeys):
         # composes: it is drawn in the user's language. A console that cannot
         # write cannot record a PIN try, so checks none (store/repo/pins.py);
         # nor does it need to know who is at the keyboard: nothing it does is anyone's write.
-        language, sign_in = await read(lambda: (language_for(store), store.sign_in_required()))
+        language, sign_in = await read(lambda: (language_for(store), store.users.sign_in_required()))
         set_language(language)
         self.permits.warm()
         self.push_screen(MainScreen())
@@ -101,7 +101,7 @@ class DispatchApp(OrderedKeys):
         def signed_in(login: str | None) -> None:
             if login is not None:
                 store = self.store
-                in_thread(self, lambda: (store.user(login).name, language_for(store)), welcome, group="sign-in")
+                in_thread(self, lambda: (store.users.user(login).name, language_for(store)), welcome, group="sign-in")
 
         def welcome(read: tuple[str, str | None]) -> None:
             name = clean(read[0], single_line=True)

@@ -96,7 +96,7 @@ class LiveWatcher:
         store = self.app.store  # type: ignore[attr-defined]
         forced, self._forced = self._forced, False
         try:
-            version = store.data_version()
+            version = store.db.data_version()
             result = self.reader.read_live(version, forced or version != self.version) if self.reader else None
         except Exception as exc:  # any failure: say STALE and keep polling, never stop silently
             self._forced = True

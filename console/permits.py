@@ -73,12 +73,12 @@ class Permits:
         without the ticket: a ticket only ever narrows what a role may do
         (a foreman's own team), so allowed there is allowed on every ticket,
         and moving through the queue asks the file once per action."""
-        action = self.store.ticket_action(step, assigned)  # a name, not a read
+        action = self.store.permits.ticket_action(step, assigned)  # a name, not a read
         return self.refusal(action) and self.refusal(action, ticket_id)
 
     def read(self, keys: list[Key]) -> dict[Key, str | None]:
         """The store's answers (in the calling thread: a worker's)."""
-        return {key: self.store.refusal(key[0], ticket_id=key[1], team_id=key[2]) for key in keys}
+        return {key: self.store.permits.refusal(key[0], ticket_id=key[1], team_id=key[2]) for key in keys}
 
     def _ask(self, keys: list[Key]) -> None:
         with self._lock:

@@ -12,7 +12,7 @@ Second-repair links are the store's too (machines are chosen so that its rule
 links the tickets meant to repeat).
 
 ``generate_scale`` appends many tickets fast, for benchmarks, in bulk
-through ``Store.load`` (no per-ticket history).
+through ``store.admin.load`` (no per-ticket history).
 
 The same seed and the same ``now`` (to the second) give the same rows:
 only ``random.Random(seed)`` is used, never the global generator or the real
@@ -25,7 +25,7 @@ One module per topic: ``tables`` (the fixed data), ``helpers``, ``reference``
 (``generate_scale``); ``users``, ``callbacks`` and ``items`` add the people,
 the callbacks and the improvement items and complaints.
 
-Private access the store's restructure (issue 23) is to remove:
-``scale._reference_from`` reads ``store.conn``; ``items`` calls
-``store._write`` and ``store._open_item``.
+Only the public store is used: the bulk load (``store.admin.load``), the
+reference rows read back (``store.admin.reference_rows``) and the items
+opened on loaded callbacks (``store.items.open_seeded``) included.
 """

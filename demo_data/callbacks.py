@@ -46,14 +46,14 @@ def add_demo_evaluations(store: Store, now: DateTime, *, seed: int = 7) -> dict[
     """Plan and log the callbacks of every day of the demo's history up to
     ``now``; the store's clock and actor are put back afterwards."""
     rng = random.Random(seed)
-    tz = store.timezone
+    tz = store.settings.timezone
     today = today_in(now, tz)
-    manager = next((u.login for u in store.users() if u.role == "manager"), store.actor)
-    foremen = {u.team_id: u.login for u in store.users() if u.role == "foreman"}
+    manager = next((u.login for u in store.users.find() if u.role == "manager"), store.actor)
+    foremen = {u.team_id: u.login for u in store.users.find() if u.role == "foreman"}
     dispatchers = {login for login, _name in DISPATCHERS}
     start = today.subtract(days=HISTORY_DAYS)
-    team_of = {t.id: t.team_id for t in store.technicians(include_retired=True)}
-    best_team = store.teams()[0].id if store.teams() else None
+    team_of = {t.id: t.team_id for t in store.people.technicians(include_retired=True)}
+    best_team = store.people.teams()[0].id if store.people.teams() else None
     star: list[int] = []
 
     def good(tech: int) -> float:
@@ -67,11 +67,11 @@ def add_demo_evaluations(store: Store, now: DateTime, *, seed: int = 7) -> dict[
             store.clock = _Clock(pendulum.datetime(day.year, day.month, day.day, 8, 30, tz=tz).in_timezone("UTC"))
             store.actor = manager
             try:
-                counts["planned"] += store.plan_callbacks(day).total
+                counts["planned"] += store.callbacks.plan_callbacks(day).total
             except StoreError:  # nobody on shift: the demo has dispatchers and a manager, so never
                 continue
         # The star: the busiest technician of this month, rated best.
-        busy = Counter(c.technician_id for c in store.callbacks() if c.closed_day.month == today.month)
+        busy = Counter(c.technician_id for c in store.callbacks.find() if c.closed_day.month == today.month)
         star.extend(t for t, _n in busy.most_common(1))
         for day in days[:-1]:  # today's calls wait for the user
             at = pendulum.datetime(day.year, day.month, day.day, 9, 0, tz=tz)
@@ -84,7 +84,7 @@ def add_demo_evaluations(store: Store, now: DateTime, *, seed: int = 7) -> dict[
 
 def _log_day(store: Store, rng: random.Random, day: pendulum.Date, today: pendulum.Date, at: DateTime,
              good: Any, dispatchers: set[str], counts: Counter[str]) -> None:
-    calls = store.callbacks(day=day)
+    calls = store.callbacks.find(day=day)
     yesterday = day == today.subtract(days=1)
     for i, c in enumerate(calls):
         store.actor = c.evaluator
@@ -92,19 +92,19 @@ def _log_day(store: Store, rng: random.Random, day: pendulum.Date, today: pendul
         # Yesterday: a few dispatcher calls left open (overdue now), one carried over.
         if yesterday and c.evaluator in dispatchers and i % 5 == 0:
             if not counts["carried"]:
-                store.carry_over(c.id, "Reporter away until tomorrow")
+                store.callbacks.carry_over(c.id, "Reporter away until tomorrow")
                 counts["carried"] += 1
             continue
         if rng.random() < 0.04:
-            for _try in range(int(store.loop_setting("callback_attempts"))):
-                store.log_unreachable(c.id, "No answer")
+            for _try in range(int(store.callbacks.loop_setting("callback_attempts"))):
+                store.callbacks.log_unreachable(c.id, "No answer")
             counts["unreachable"] += 1
             continue
         rating = _rating(rng, good(c.technician_id))
         polite = rating != "unsatisfied" or rng.random() < 0.5
         answers = {"contacted_within_hour": rating == "satisfied" or rng.random() < 0.6, "polite": polite,
                    "impolite_note": "" if polite else rng.choice(IMPOLITE), "working": rating != "unsatisfied"}
-        store.log_callback(c.id, rating=rating, answers=answers, notes=rng.choice(NOTES[rating]))
+        store.callbacks.log_callback(c.id, rating=rating, answers=answers, notes=rng.choice(NOTES[rating]))
         counts[rating] += 1
 
 
@@ -114,13 +114,13 @@ def _self_evaluate(store: Store, rng: random.Random, foremen: dict[int | None, s
     last two days stay pending, so the foremen's list is not empty)."""
     for login in foremen.values():
         store.actor = login
-        for p in store.pending_self_evaluations(login):
+        for p in store.scores.pending_self_evaluations(login):
             closed = p.closed_at.in_timezone(tz)
             if today_in(closed, tz) >= today.subtract(days=1):
                 continue
             store.clock = _Clock(closed.add(hours=20).in_timezone("UTC"))
             rating = _rating(rng, min(0.98, good(p.technician_id) + 0.15))
-            store.self_evaluate(p.ticket_id, record_complete=rating != "unsatisfied", measures_right=True,
+            store.scores.self_evaluate(p.ticket_id, record_complete=rating != "unsatisfied", measures_right=True,
                                 efficiency=rating == "satisfied", rating=rating,
                                 comment="" if rating == "satisfied" else "Record thin on the cause",
                                 suggestion="Write the cause before closing" if rating == "unsatisfied" else "")

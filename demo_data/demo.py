@@ -123,13 +123,13 @@ def generate_demo(store: Store, *, seed: int = 7, now: DateTime | None = None) -
     The store's clock and actor are put back afterwards.
 
     Returns the number of rows per table afterwards (and ``pauses``)."""
-    if not _empty(store) or store.max_ticket_id():
+    if not _empty(store) or store.admin.max_ticket_id():
         raise ValueError("generate_demo needs an empty database")
     rng = random.Random(seed)
     now_dt = (now or store.now()).in_timezone("UTC")
     now_s = now_dt.int_timestamp
-    policy = store.policy()
-    window_s = int(store.setting("repeat_window_days", 30)) * DAY
+    policy = store.settings.policy()
+    window_s = int(store.settings.setting("repeat_window_days", 30)) * DAY
 
     ref = _reference(rng)
     contacts = _contacts(rng, ref["sites"])
@@ -197,12 +197,12 @@ def generate_demo(store: Store, *, seed: int = 7, now: DateTime | None = None) -
     store.clock = clock
     try:
         store.actor = DISPATCHERS[0]
-        store.set_setting("timezone", "Asia/Shanghai")
-        store.set_setting("center_name", CENTER_NAME)
+        store.settings.set_setting("timezone", "Asia/Shanghai")
+        store.settings.set_setting("center_name", CENTER_NAME)
         _load_reference(store, ref, {"demo": True, "seed": seed, "now": _iso(now_s)})
         _play(store, clock, steps)
     finally:
         store.actor, store.clock = actor, store_clock
-    counts = store.stats()
+    counts = store.admin.stats()
     counts["pauses"] = sum(1 for s in steps if s[5] == "pause")
     return counts

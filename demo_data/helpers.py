@@ -57,4 +57,4 @@ def _windows(pol: Policy) -> tuple[int, int, int]:
 
 
 def _empty(store: Store) -> bool:
-    return not store.sites(limit=1)
+    return not store.reference.sites(limit=1)

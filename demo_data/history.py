@@ -86,13 +86,13 @@ def _play(store: Store, clock: _Clock, steps: list[Step]) -> None:
         clock.to(at)
         store.actor = actor
         if method == "create_ticket":
-            tickets[k] = store.create_ticket(args)
+            tickets[k] = store.tickets.create_ticket(args)
         else:
             t = tickets[k]
-            tickets[k] = getattr(store, method)(t.id, t.version, **args)
+            tickets[k] = getattr(store.tickets, method)(t.id, t.version, **args)
 
 
 def _load_reference(store: Store, ref: dict[str, list[dict[str, Any]]], note: dict[str, Any]) -> None:
     """Sites, teams, technicians and equipment in one bulk write (until the
     store has methods to add reference data one by one)."""
-    store.load("demo.reference", ref, note)
+    store.admin.load("demo.reference", ref, note)

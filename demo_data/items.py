@@ -57,11 +57,11 @@ _NOW: list[DateTime] = []
 
 
 def _items(store: Store, now: DateTime, manager: str) -> None:
-    foremen_teams = {u.team_id for u in store.users() if u.role == "foreman"}
-    items = [i for i in store.items() if i.source == "callback" and i.state == "open" and i.team_id in foremen_teams]
+    foremen_teams = {u.team_id for u in store.users.find() if u.role == "foreman"}
+    items = [i for i in store.items.find() if i.source == "callback" and i.state == "open" and i.team_id in foremen_teams]
     if len(items) < len(ITEM_PLAN):
-        taken = {i.ticket_id for i in store.items()}
-        candidates = [c for c in store.closed_tickets_with_team(200)
+        taken = {i.ticket_id for i in store.items.find()}
+        candidates = [c for c in store.items.closed_tickets_with_team(200)
                       if c[0] not in taken and c[1] in foremen_teams]
         # Demo callbacks have ids of their own; these items name a source id
         # far above them so they never collide with a real callback's item.
@@ -70,36 +70,34 @@ def _items(store: Store, now: DateTime, manager: str) -> None:
             # last week: due at a meeting still to come, whatever today's date.
             opened = min(closed_at.add(days=1), now.subtract(months=2)) if n < 2 else max(
                 closed_at.add(days=1), now.subtract(days=6))
-            with store._write("demo.items") as conn:
-                store._open_item(conn, ticket_id=ticket_id, team_id=team_id, source="callback",
-                                 source_id=900_000 + n, opened_at=opened)
-        items = store.items()[:len(ITEM_PLAN)]
+            store.items.open_seeded(ticket_id, team_id, 900_000 + n, opened)
+        items = store.items.find()[:len(ITEM_PLAN)]
     items.sort(key=lambda i: i.opened_at)
     for (target, weak, measures), item in zip(ITEM_PLAN, items, strict=False):
         if target == "open":
             continue
         step = item.opened_at.add(days=2)
         owner = item.foreman or manager
-        item = _as(store, owner, step).item_follow_up(item.id, item.version, weak_points=weak)
+        item = _as(store, owner, step).items.item_follow_up(item.id, item.version, weak_points=weak)
         if target == "followed_up":
             continue
-        item = _as(store, owner, step.add(days=1)).item_propose(item.id, item.version, measures=measures)
+        item = _as(store, owner, step.add(days=1)).items.item_propose(item.id, item.version, measures=measures)
         if target == "proposed":
             continue
-        item = _as(store, owner, step.add(days=2)).item_submit(item.id, item.version)
+        item = _as(store, owner, step.add(days=2)).items.item_submit(item.id, item.version)
         if target == "submitted":
             continue
         if target == "confirmed":
-            _as(store, manager, step.add(days=3)).item_confirm(item.id, item.version)
+            _as(store, manager, step.add(days=3)).items.item_confirm(item.id, item.version)
         else:
-            _as(store, manager, step.add(days=3)).item_send_back(
+            _as(store, manager, step.add(days=3)).items.item_send_back(
                 item.id, item.version, reason="Say who talks to the technician and when")
 
 
 def _complaints(store: Store, now: DateTime, manager: str) -> None:
-    tickets = store.closed_tickets_with_team(60)[-len(COMPLAINTS):]
-    desk = DISPATCHERS[0][0] if any(u.login == DISPATCHERS[0][0] for u in store.users()) else manager
-    hours = store.complaint_step_hours()
+    tickets = store.items.closed_tickets_with_team(60)[-len(COMPLAINTS):]
+    desk = DISPATCHERS[0][0] if any(u.login == DISPATCHERS[0][0] for u in store.users.find()) else manager
+    hours = store.complaints.complaint_step_hours()
     steps = ["accept", "investigate", "handle", "follow_up", "close"]
     # complaint n takes its first n steps (the last takes them all and opens an item);
     # the registered one is 3 hours old: its accept step is overdue.
@@ -109,20 +107,20 @@ def _complaints(store: Store, now: DateTime, manager: str) -> None:
             received = now.subtract(hours=3) if n == 0 else now.subtract(hours=hours["close"] + 24 * n)
         else:  # its next step falls due in a few hours, except the handled one (overdue)
             received = now.subtract(hours=hours[steps[n]] + (5 if n == 3 else -4))
-        c = _as(store, desk, received).add_complaint(ticket_id, who, matter, received_at=received)
+        c = _as(store, desk, received).complaints.add_complaint(ticket_id, who, matter, received_at=received)
         for k, step in enumerate(steps[:taken]):
             at = received.add(hours=hours[step] - 1 if k != 2 or n != 3 else hours[step] + 5)  # one handled late
             s = _as(store, desk, at)
             if step == "accept":
-                c = s.accept_complaint(c.id, c.version)
+                c = s.complaints.accept_complaint(c.id, c.version)
             elif step == "investigate":
-                c = s.investigate_complaint(c.id, c.version, "Work record and the reporter's account agree")
+                c = s.complaints.investigate_complaint(c.id, c.version, "Work record and the reporter's account agree")
             elif step == "handle":
-                c = s.handle_complaint(c.id, c.version, "Apologise, revisit within a day", informed=True)
+                c = s.complaints.handle_complaint(c.id, c.version, "Apologise, revisit within a day", informed=True)
             elif step == "follow_up":
-                c = s.follow_up_complaint(c.id, c.version, "Reporter satisfied with the revisit")
+                c = s.complaints.follow_up_complaint(c.id, c.version, "Reporter satisfied with the revisit")
             else:
-                c = s.close_complaint(c.id, c.version, "Cause found; the team briefed at the morning meeting")
+                c = s.complaints.close_complaint(c.id, c.version, "Cause found; the team briefed at the morning meeting")
         if n >= len(steps):
-            _as(store, manager, now).open_item_from_complaint(c.id, c.version)
+            _as(store, manager, now).complaints.open_item_from_complaint(c.id, c.version)
 

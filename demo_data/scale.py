@@ -1,5 +1,5 @@
 """``generate_scale``: many tickets appended fast for benchmarks, in bulk
-through ``Store.load`` (no per-ticket history)."""
+through ``store.admin.load`` (no per-ticket history)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from .tables import (
 
 
 class _Rows:
-    """Turns open-ticket plans into ticket and pause rows for ``Store.load``:
+    """Turns open-ticket plans into ticket and pause rows for ``store.admin.load``:
     the --scale path, where a million tickets cannot each take half a dozen
     writes (its closed tickets are built inline in ``generate_scale``). No
     per-ticket events: the load records one event for the whole batch."""
@@ -93,15 +93,15 @@ def generate_scale(store: Store, n: int, *, seed: int = 7, now: DateTime | None 
     now_s = now_dt.int_timestamp
     counts = {"sites": 0, "teams": 0, "technicians": 0, "equipment": 0, "tickets": 0, "pauses": 0}
     if _empty(store):
-        store.set_setting("timezone", "Asia/Shanghai")
-        store.set_setting("center_name", CENTER_NAME)
+        store.settings.set_setting("timezone", "Asia/Shanghai")
+        store.settings.set_setting("center_name", CENTER_NAME)
         ref = _reference(random.Random(seed))
-        store.load("demo.scale.reference", ref, {"scale": True, "seed": seed})
+        store.admin.load("demo.scale.reference", ref, {"scale": True, "seed": seed})
         for table in ("sites", "teams", "technicians", "equipment"):
             counts[table] = len(ref[table])
     else:
         ref = _reference_from(store)
-    policy = store.policy()
+    policy = store.settings.policy()
     windows = {p: _windows(pol) for p, pol in policy.items()}
     iso = _IsoTable(now_s - 400 * DAY, now_s + 5 * DAY)
     crew = _Crew(ref)
@@ -123,7 +123,7 @@ def generate_scale(store: Store, n: int, *, seed: int = 7, now: DateTime | None 
     r = rng.random
     n_open = round(n * open_share)
     n_closed = n - n_open
-    next_id = store.max_ticket_id() + 1
+    next_id = store.admin.max_ticket_id() + 1
     start = now_s - 365 * DAY
     step = (365 * DAY - 3 * DAY) / max(1, n_closed)
     last_on_device: dict[int, int] = {}
@@ -133,7 +133,7 @@ def generate_scale(store: Store, n: int, *, seed: int = 7, now: DateTime | None 
 
     def flush() -> None:
         if batch:
-            store.load("demo.scale", {"tickets": batch, "pauses": pauses},
+            store.admin.load("demo.scale", {"tickets": batch, "pauses": pauses},
                        {"scale": True, "seed": seed, "first": batch[0]["id"], "last": batch[-1]["id"]})
             counts["tickets"] += len(batch)
             counts["pauses"] += len(pauses)
@@ -244,9 +244,4 @@ def generate_scale(store: Store, n: int, *, seed: int = 7, now: DateTime | None 
 
 def _reference_from(store: Store) -> dict[str, list[dict[str, Any]]]:
     """The reference data already in the store, in the shape ``_reference`` gives."""
-    conn = store.conn
-    sites = [dict(r) for r in conn.execute("SELECT * FROM sites ORDER BY id")]
-    techs = [dict(r) for r in conn.execute("SELECT * FROM technicians ORDER BY id")]
-    equipment = [dict(r) for r in conn.execute("SELECT * FROM equipment ORDER BY id")]
-    teams = [dict(r) for r in conn.execute("SELECT * FROM teams ORDER BY id")]
-    return {"sites": sites, "teams": teams, "technicians": techs, "equipment": equipment}
+    return store.admin.reference_rows()

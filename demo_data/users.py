@@ -15,17 +15,17 @@ VIEWERS = [("qa.wu", "Wu Qing (QA)")]
 def add_demo_users(store: Store, login: str) -> None:
     """``login`` (the current OS user) as manager, two dispatchers, a foreman
     for each of the first three teams, and a viewer. Logins already there stay."""
-    have = {u.login for u in store.users(include_disabled=True)}
+    have = {u.login for u in store.users.find(include_disabled=True)}
 
     def add(who: str, name: str, role: str, team_id: int | None = None) -> None:
         if who not in have:
-            store.add_user(who, name, role, team_id=team_id, pin=DEMO_PIN)
+            store.users.add_user(who, name, role, team_id=team_id, pin=DEMO_PIN)
             have.add(who)
 
     add(login, login, "manager")
     for who, name in DISPATCHERS:
         add(who, name, "dispatcher")
-    for (who, name), team in zip(FOREMEN, store.teams()[:len(FOREMEN)], strict=False):
+    for (who, name), team in zip(FOREMEN, store.people.teams()[:len(FOREMEN)], strict=False):
         add(who, name, "foreman", team.id)
     for who, name in VIEWERS:
         add(who, name, "viewer")

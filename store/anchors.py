@@ -52,7 +52,7 @@ def read_anchors(path: Path) -> list[Anchor]:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise DatabaseFileError(_("{path} cannot be read ({e})").format(path=path, e=exc.strerror or exc)) from None
-    out = []
+    out: list[Anchor] = []
     for n, line in enumerate(text.splitlines(), start=1):
         if line.lstrip().startswith("#"):
             continue

@@ -1,7 +1,7 @@
 """Who may do what: the role → action table, and PIN hashing. Pure (no SQL):
-``StoreBase._authorize`` asks it before every write, and tests ask it directly.
+``Database.authorize`` asks it before every write, and tests ask it directly.
 
-Actions are the names every write passes to ``_write``: "ticket.assign",
+Actions are the names every write passes to ``Database.write``: "ticket.assign",
 "settings.set", "user.add", … A pattern "ticket.*" covers every ticket action.
 An action no role lists (a bulk load's "demo.load", say) is for managers only:
 new writes are closed until someone opens them here.

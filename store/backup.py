@@ -9,7 +9,7 @@ a destination never holds half a backup.
 A restore copies the source beside the target, checks the copy, and renames
 it over the target (os.replace: atomic). Consoles that have the old file open
 see a replaced file and offer to reopen it (the replaced-file detection in
-store/base.py)."""
+store/database.py)."""
 
 from __future__ import annotations
 
@@ -211,7 +211,7 @@ def _replace_in_use(staging: Path, target: Path) -> None:
     -shm belong to the old file, and SQLite would read the old file's pages
     from them into the new one: they go too, but only while this holds the old
     file's write lock, so no one appends to them in between (a writer already
-    waiting finds the file replaced at its commit and rolls back, store/base.py).
+    waiting finds the file replaced at its commit and rolls back, store/database.py).
     Connections still open keep their own handles; the old file's commits are
     what the restore discards anyway. SQLite deletes nothing by path when a
     connection to a moved file closes (SQLITE_FCNTL_HAS_MOVED)."""

@@ -126,7 +126,7 @@ def parse_schedule(value: Any) -> FeeSchedule:
     if not isinstance(value, dict):
         raise RuleViolation(_("fee_schedule must be a JSON object, e.g. {example}").format(example=EXAMPLE))
     try:
-        return validate(FeeSchedule, value)  # type: ignore[no-any-return]
+        return validate(FeeSchedule, value)
     except ValidationFailed as exc:
         field, message = next(iter(exc.errors.items()))
         raise RuleViolation(_("fee_schedule {field}: {message}").format(field=field, message=message)) from None

@@ -128,10 +128,10 @@ class FailOnce:
         self._do("flush")
 
     def seek(self, offset: int, whence: int = 0) -> int:
-        return self._do("seek", offset, whence)
+        return int(self._do("seek", offset, whence))
 
     def tell(self) -> int:
-        return self._do("tell")
+        return int(self._do("tell"))
 
     def __getattr__(self, name: str) -> Any:  # seekable…: the file's own
         return getattr(self._fh, name)

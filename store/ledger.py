@@ -90,7 +90,7 @@ def same(has: Any, want: Any) -> bool:
         return True
     if want == "set" and isinstance(has, str) and has.startswith("b32:"):
         return True  # a PIN set before its digest was recorded
-    return normal(has) == normal(want)
+    return bool(normal(has) == normal(want))
 
 
 @dataclass

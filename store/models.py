@@ -11,15 +11,15 @@ from pendulum import DateTime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .i18n import _
-from .money import (  # noqa: F401  (re-exported: callers import them from here)
-    DEFAULT_CURRENCY,
-    DEFAULT_FEE_CONFIRM_ABOVE,
-    FEE_MAX,
-    check_currency,
-    check_fee_confirm_above,
-    parse_fee,
-)
-from .validation import validate  # noqa: F401  (re-exported)
+
+# Re-exported (``X as X``): callers import them from here.
+from .money import DEFAULT_CURRENCY as DEFAULT_CURRENCY
+from .money import DEFAULT_FEE_CONFIRM_ABOVE as DEFAULT_FEE_CONFIRM_ABOVE
+from .money import FEE_MAX as FEE_MAX
+from .money import check_currency as check_currency
+from .money import check_fee_confirm_above as check_fee_confirm_above
+from .money import parse_fee as parse_fee
+from .validation import validate as validate
 
 Channel = Literal["phone", "online", "counter", "email", "other"]
 CHANNELS: tuple[str, ...] = ("phone", "online", "counter", "email", "other")

@@ -1,5 +1,5 @@
 """The one permission check: may this write be made, by whom and for whom.
-``StoreBase._authorize`` calls it inside the write transaction, so the roles
+``Database.authorize`` calls it inside the write transaction, so the roles
 and the ticket it reads are the ones the write sees. The role table itself is
 store/auth.py; this module reads who is who from the file.
 

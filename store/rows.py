@@ -65,7 +65,7 @@ def _queue_row(r: sqlite3.Row) -> QueueRow:
 def _event_model(r: sqlite3.Row) -> Event:
     d = dict(r)
     return Event(
-        id=d["id"], at=from_db(d["at"]), actor=d["actor"], action=d["action"],  # type: ignore[arg-type]
+        id=d["id"], at=from_db(d["at"]), actor=d["actor"], action=d["action"],
         ticket_id=d["ticket_id"], old=json.loads(d["old"] or "{}"), new=json.loads(d["new"] or "{}"),
         entered_by=d.get("entered_by"),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from typing import overload
 
 import pendulum
 from pendulum import DateTime
@@ -16,7 +17,7 @@ Clock = Callable[[], DateTime]
 def zone(name: str) -> Timezone:
     """A site's zone, made once: pendulum reads the zone file again for every
     name it is given (~0.2 ms, twice a second in the console's clock)."""
-    return pendulum.timezone(name)  # type: ignore[return-value]
+    return pendulum.timezone(name)  # type: ignore[return-value,unused-ignore]  # pendulum's stub says Timezone | FixedTimezone
 
 
 def system_clock() -> DateTime:
@@ -29,6 +30,14 @@ def fixed_clock(at: DateTime) -> Clock:
     return lambda: frozen
 
 
+@overload
+def to_db(dt: DateTime) -> str: ...
+@overload
+def to_db(dt: None) -> None: ...
+@overload
+def to_db(dt: DateTime | None) -> str | None: ...
+
+
 def to_db(dt: DateTime | None) -> str | None:
     """UTC, second precision, fixed width so text order is time order."""
     if dt is None:
@@ -39,7 +48,16 @@ def to_db(dt: DateTime | None) -> str | None:
     return f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}Z"
 
 
+@overload
+def from_db(text: str) -> DateTime: ...
+@overload
+def from_db(text: None) -> None: ...
+@overload
+def from_db(text: str | None) -> DateTime | None: ...
+
+
 def from_db(text: str | None) -> DateTime | None:
+    """A stored time (None stays None; so does "", which no column holds)."""
     if not text:
         return None
     if len(text) == 20 and text[-1] == "Z":

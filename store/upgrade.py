@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from . import audit, migrations
-from .base import append_events
 from .calendar import calendar_from
+from .database import append_events
 from .derive import DERIVED, FACTS, derive, facts
 from .durable import WalSync
 from .ledger import TABLES
@@ -155,7 +155,7 @@ def _work_out(conn: sqlite3.Connection, rows: list[dict[str, Any]], work: str) -
     pauses: dict[int, list[Pause]] = {}
     for tid, start, end in conn.execute("SELECT ticket_id, started_at, ended_at FROM pauses WHERE ticket_id BETWEEN ? AND ?"
                                         " ORDER BY started_at", (rows[0]["id"], rows[-1]["id"])):
-        pauses.setdefault(tid, []).append(Pause(from_db(start), from_db(end)))  # type: ignore[arg-type]
+        pauses.setdefault(tid, []).append(Pause(from_db(start), from_db(end)))
     rule, fields = (facts, FACTS) if work == "report_facts" else (derive, DERIVED)
     changed = []
     for row in rows:

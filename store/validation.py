@@ -3,15 +3,17 @@ produce becomes one message per field, translated and naming the limit."""
 
 from __future__ import annotations
 
-from typing import Any, get_args
+from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 
 from .errors import ValidationFailed
 from .i18n import _, ngettext
 
+M = TypeVar("M", bound=BaseModel)
 
-def validate(model: type[BaseModel], data: dict[str, Any]) -> Any:
+
+def validate(model: type[M], data: dict[str, Any]) -> M:
     """Validate ``data`` or raise ValidationFailed with one message per field,
     every message ours (translated, naming the limit), never pydantic's."""
     try:

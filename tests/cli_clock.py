@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-import store.base
+import store.context
 
 
 def use_clock(monkeypatch: pytest.MonkeyPatch, clock: object) -> None:
-    monkeypatch.setattr(store.base, "system_clock", clock)
+    monkeypatch.setattr(store.context, "system_clock", clock)

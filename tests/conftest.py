@@ -20,7 +20,7 @@ import pytest
 from pendulum import DateTime
 
 from store import Store
-from store.base import default_actor
+from store.context import default_actor
 from store.i18n import LOCALE_DIR, set_language
 
 # The suite speaks English whatever the machine's locale (LANG=zh_CN.UTF-8 would
@@ -132,17 +132,17 @@ def db_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def store(db_path: Path, clock: MutableClock) -> Iterator[Store]:
     s = Store(db_path, create=True, clock=clock, actor="ann")
-    s.load("test.seed", SEED, {"seed": "tests"})
+    s.admin.load("test.seed", SEED, {"seed": "tests"})
     # Roles are enforced from here on: ann runs the file, the others tests
     # write as are dispatchers (tests/test_roles.py tries the other roles).
     for login, name, role in TEST_USERS:
-        s.add_user(login, name, role)
+        s.users.add_user(login, name, role)
     # Whoever runs the tests is a manager too, as 'dispatch init' would make
     # them: the CLI tests run commands on this file as the OS login.
     if default_actor() not in {u[0] for u in TEST_USERS}:
-        s.add_user(default_actor(), "Test runner", "manager")
+        s.users.add_user(default_actor(), "Test runner", "manager")
     yield s
-    s.close_db()
+    s.close()
 
 
 
@@ -162,7 +162,7 @@ def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
     path = tmp_path_factory.mktemp("demo-build") / "demo.db"
     s = Store(path, create=True, clock=fixed_clock(NOW), actor="demo")
     counts = generate_demo(s, seed=7)
-    s.close_db()
+    s.close()
     # Everything in the one file, so a plain file copy is the whole database.
     raw = sqlite3.connect(path)
     raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")

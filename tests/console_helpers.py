@@ -64,7 +64,7 @@ def make_ticket(store: Store, **kw: Any):
     data = {"reporter": "Wang", "phone": "138 0000 0000", "site_id": 1, "equipment_id": 1,
             "category": "atm", "priority": 2, "description": "ATM swallows cards"}
     data.update(kw)
-    return store.create_ticket(data)
+    return store.tickets.create_ticket(data)
 
 
 async def burst(pilot: Pilot, *keys: str) -> None:

@@ -29,7 +29,7 @@ def acting(store: Store, login: str) -> Iterator[Store]:
 def add_foremen(store: Store) -> None:
     with acting(store, "ann"):
         for login, name, team in FOREMEN:
-            store.add_user(login, name, "foreman", team_id=team)
+            store.users.add_user(login, name, "foreman", team_id=team)
 
 
 def close_ticket(store: Store, clock: Any, technician_id: int, closed_at: DateTime, **kw: Any) -> int:
@@ -39,12 +39,12 @@ def close_ticket(store: Store, clock: Any, technician_id: int, closed_at: DateTi
     with acting(store, "ann"):
         data = {"reporter": "Wang", "phone": "138 0000 0000", "site_id": 1, "equipment_id": None,
                 "category": "atm", "priority": 2, "description": "ATM swallows cards", **kw}
-        t = store.create_ticket(data)
-        t = store.assign(t.id, t.version, technician_id=technician_id)
-        t = store.respond(t.id, t.version)
-        t = store.arrive(t.id, t.version)
-        t = store.resolve(t.id, t.version, **RECORD)
+        t = store.tickets.create_ticket(data)
+        t = store.tickets.assign(t.id, t.version, technician_id=technician_id)
+        t = store.tickets.respond(t.id, t.version)
+        t = store.tickets.arrive(t.id, t.version)
+        t = store.tickets.resolve(t.id, t.version, **RECORD)
         clock.set(closed_at)
-        t = store.close(t.id, t.version, signoff="Wang")
+        t = store.tickets.close(t.id, t.version, signoff="Wang")
     clock.set(back)
     return t.id

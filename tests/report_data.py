@@ -51,7 +51,7 @@ PAUSES = [
 
 
 def build_october(store: Store) -> None:
-    store.load("test.report", {"tickets": TICKETS, "pauses": PAUSES}, {"seed": "report"})
+    store.admin.load("test.report", {"tickets": TICKETS, "pauses": PAUSES}, {"seed": "report"})
     # Evaluations, complaints and items as their own repositories store them
     # (the loop's own tests cover how they get there).
     raw = sqlite3.connect(store.path)

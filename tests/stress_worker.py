@@ -39,7 +39,7 @@ TECHS = (1, 2, 3)  # on duty in tests/conftest.py's SEED
 
 def create(store: Store, rng: random.Random) -> Any:
     site = rng.choice((1, 2))
-    return store.create_ticket({
+    return store.tickets.create_ticket({
         "site_id": site, "equipment_id": rng.choice((None, 1 if site == 1 else 3)),
         "priority": rng.randint(1, 4), "category": rng.choice(("atm", "printer", "network")),
         "description": f"fault {rng.random():.6f}", "reporter": "Ms Sun", "phone": "13900000000"})
@@ -49,37 +49,37 @@ def step(store: Store, rng: random.Random, op: str, t: Any) -> Any:
     tid, v = t.id, t.version
     if op == "assign":
         tech = rng.choice([x for x in TECHS if x != t.technician_id])
-        return store.assign(tid, v, technician_id=tech, reason="stress" if t.technician_id else "")
+        return store.tickets.assign(tid, v, technician_id=tech, reason="stress" if t.technician_id else "")
     if op == "respond":
-        return store.respond(tid, v, note="on it")
+        return store.tickets.respond(tid, v, note="on it")
     if op == "arrive":
-        return store.arrive(tid, v, mode=rng.choice(("onsite", "remote")))
+        return store.tickets.arrive(tid, v, mode=rng.choice(("onsite", "remote")))
     if op == "hold":
-        return store.pause(tid, v, reason=rng.choice(("customer", "parts")), note="waiting")
+        return store.tickets.pause(tid, v, reason=rng.choice(("customer", "parts")), note="waiting")
     if op == "resume":
-        return store.resume(tid, v)
+        return store.tickets.resume(tid, v)
     if op == "resolve":
-        return store.resolve(tid, v, symptom="s", cause="c", action="a", parts="p")
+        return store.tickets.resolve(tid, v, symptom="s", cause="c", action="a", parts="p")
     if op == "close":
-        return store.close(tid, v, signoff="Ms Sun", fee=rng.choice((None, "120.50")))
+        return store.tickets.close(tid, v, signoff="Ms Sun", fee=rng.choice((None, "120.50")))
     if op == "cancel":
-        return store.cancel(tid, v, reason="duplicate")
+        return store.tickets.cancel(tid, v, reason="duplicate")
     if op == "edit":
-        return store.edit_ticket(tid, v, description=f"edited {rng.random():.6f}")
+        return store.tickets.edit_ticket(tid, v, description=f"edited {rng.random():.6f}")
     raise ValueError(op)
 
 
 def one_op(store: Store, rng: random.Random, name: str, seq: int) -> dict[str, Any] | None:
-    top = store.stats()["tickets"]
+    top = store.admin.stats()["tickets"]
     if top < 5 or rng.random() < 0.15:
         t = create(store, rng)
         return {"op": "create", "ticket": t.id, "version": t.version}
     tid = rng.randint(1, top)
     for _attempt in range(20):
-        t = store.ticket(tid)
+        t = store.tickets.ticket(tid)
         if rng.random() < 0.1:
             token = f"{name}#{seq}"
-            store.add_note(tid, token)
+            store.tickets.add_note(tid, token)
             return {"op": "note", "ticket": tid, "token": token}
         ops = list(allowed_actions(t.status, t.technician_id, t.first_response_at is not None))
         if t.status in OPEN_STATUSES:
@@ -158,10 +158,10 @@ def main(argv: list[str]) -> int:
     store = Store(db, actor=name, busy_timeout_ms=int(os.environ.get("DISPATCH_BUSY_TIMEOUT_MS", "5000")))
     variant = set(argv[5].split("+")) if len(argv) > 5 else set()
     if variant & {"full", "normal"}:  # bench/writers.py: SQLite's fsync in COMMIT, or none at all
-        store.conn.execute(f"PRAGMA synchronous = {'FULL' if 'full' in variant else 'NORMAL'}")
-        store._sync = lambda: None  # type: ignore[method-assign]
+        store.db._writer.execute(f"PRAGMA synchronous = {'FULL' if 'full' in variant else 'NORMAL'}")
+        store.db._sync = lambda: None  # type: ignore[method-assign]
     if "noqueue" in variant:
-        store._turns._usable = False
+        store.db._turns._usable = False
     rng = random.Random(seed)
     fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     deadline = time.monotonic() + seconds
@@ -182,7 +182,7 @@ def main(argv: list[str]) -> int:
         os.write(fd, (json.dumps(entry) + "\n").encode())
         os.fsync(fd)  # after the commit returned: logged means committed
     os.close(fd)
-    store.close_db()
+    store.close()
     return 0
 
 

@@ -29,7 +29,7 @@ async def test_the_top_line_names_whom_the_writes_are_for(store: Store, db_path:
         await settle(pilot)
         await until(pilot, lambda: "read" in top_line(app))
         assert "acting for bob" in top_line(app)
-    acting.close_db()
+    acting.close()
     app = app_for(store)  # working as oneself: nothing said
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
@@ -48,6 +48,6 @@ async def test_in_chinese_too(store: Store, db_path: Path, clock: MutableClock,
             await settle(pilot)
             await until(pilot, lambda: "bob" in top_line(app))
             assert "acting for" not in top_line(app)  # translated
-        acting.close_db()
+        acting.close()
     finally:
         set_language("en", localedir=LOCALE_DIR)

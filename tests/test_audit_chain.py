@@ -22,12 +22,12 @@ def _work(store: Store, clock) -> None:
     """A few tickets through a few steps, by the dispatchers of the fixture."""
     store.actor = "bob"
     for i in range(3):
-        t = store.create_ticket({"priority": 2, "channel": "phone", "reporter": f"Reporter {i}", "phone": "555",
+        t = store.tickets.create_ticket({"priority": 2, "channel": "phone", "reporter": f"Reporter {i}", "phone": "555",
                                  "site_id": 1, "equipment_id": 1, "category": "atm", "description": f"fault {i}"})
         clock.advance(minutes=3)
-        t = store.assign(t.id, t.version, technician_id=1)
+        t = store.tickets.assign(t.id, t.version, technician_id=1)
         clock.advance(minutes=2)
-        store.respond(t.id, t.version)
+        store.tickets.respond(t.id, t.version)
 
 
 def check(path: Path) -> tuple[int, str, str]:
@@ -41,9 +41,9 @@ def raw(path: Path) -> sqlite3.Connection:
 
 def test_a_clean_file_says_ok(store: Store, clock, db_path: Path) -> None:
     _work(store, clock)
-    report = store.verify_audit()
+    report = store.audit.verify_audit()
     assert report.ok, report.problems
-    assert report.events == store.stats()["events"] and report.tickets == 3
+    assert report.events == store.admin.stats()["events"] and report.tickets == 3
     code, out, err = check(db_path)
     assert code == 0, err
     assert f"ok, audit chain intact ({report.events:,} events" in out
@@ -97,7 +97,7 @@ def test_a_removed_event_breaks_the_link_after_it(store: Store, clock, db_path: 
     conn.execute("DROP TRIGGER events_no_delete")
     gone = conn.execute("SELECT id FROM events WHERE action = 'ticket.respond' ORDER BY id LIMIT 1").fetchone()[0]
     conn.execute("DELETE FROM events WHERE id = ?", (gone,))
-    report = store.verify_audit()
+    report = store.audit.verify_audit()
     assert "trigger events_no_delete is missing" in report.problems[0]
     after = conn.execute("SELECT MIN(id) FROM events WHERE id > ?", (gone,)).fetchone()[0]
     assert report.problems[1].startswith(f"event {after} (") and "does not follow the event before it" in report.problems[1]
@@ -107,7 +107,7 @@ def test_a_removed_event_breaks_the_link_after_it(store: Store, clock, db_path: 
 
 def test_a_ticket_changed_without_an_event_is_named_with_the_field(store: Store, clock, db_path: Path) -> None:
     _work(store, clock)
-    tid = store.max_ticket_id()
+    tid = store.admin.max_ticket_id()
     raw(db_path).execute("UPDATE tickets SET priority = 1 WHERE id = ?", (tid,))
     code, _out, err = check(db_path)
     assert code == 2
@@ -141,13 +141,13 @@ def test_bulk_loaded_tickets_are_checked_against_their_load(store: Store, clock,
              "site_id": 1, "equipment_id": None, "category": "atm", "description": "loaded", "reported_at": at,
              "created_by": "bob", "version": 1, "updated_at": at, "updated_by": "bob", "is_open": 1}
             for i in range(5)]
-    store.load("test.bulk", {"tickets": rows}, {"bulk": True})
-    t = store.ticket(102)
+    store.admin.load("test.bulk", {"tickets": rows}, {"bulk": True})
+    t = store.tickets.ticket(102)
     store.actor = "bob"
-    store.assign(t.id, t.version, technician_id=1)
-    assert store.verify_audit().ok, store.verify_audit().problems
+    store.tickets.assign(t.id, t.version, technician_id=1)
+    assert store.audit.verify_audit().ok, store.audit.verify_audit().problems
     raw(db_path).execute("UPDATE tickets SET description = 'rewritten' WHERE id = 104")
-    problems = store.verify_audit().problems
+    problems = store.audit.verify_audit().problems
     assert len(problems) == 1 and "loaded in bulk by event" in problems[0] and "#100–#104" in problems[0]
 
 
@@ -166,10 +166,10 @@ def test_an_older_file_gets_its_chain_on_upgrade(tmp_path: Path) -> None:
                      (f"2026-01-0{i + 1}T00:00:00Z", json.dumps({"n": i})))
     conn.close()
     s = Store(path, actor="ann")
-    report = s.verify_audit()
+    report = s.audit.verify_audit()
     assert report.ok, report.problems
     assert report.events == 5  # three old ones, the chain's baseline and the whole file's (migration 0015)
-    assert s.events(1)[0].action == "audit.baseline"
+    assert s.tickets.events(1)[0].action == "audit.baseline"
     raw(path).execute("UPDATE tickets SET reporter = 'B' WHERE id = 1")
-    assert "loaded in bulk by event 4 (audit.baseline)" in s.verify_audit().problems[0]
-    s.close_db()
+    assert "loaded in bulk by event 4 (audit.baseline)" in s.audit.verify_audit().problems[0]
+    s.close()

@@ -35,7 +35,7 @@ def _closed(r: random.Random, tid: int) -> dict[str, Any]:
 @pytest.fixture
 def loaded(store: Store, db_path: Path) -> sqlite3.Connection:
     r = random.Random(7)
-    store.load("test.closed", {"tickets": [_closed(r, 100 + i) for i in range(400)]}, {"bulk": True})
+    store.admin.load("test.closed", {"tickets": [_closed(r, 100 + i) for i in range(400)]}, {"bulk": True})
     return sqlite3.connect(db_path, isolation_level=None)
 
 
@@ -53,5 +53,5 @@ def test_the_scan_finds_any_fact_changed(loaded: sqlite3.Connection, store: Stor
             1 - old if column.endswith("_ok") else old + 1 if isinstance(old, int | float) else None)
         loaded.execute(f"UPDATE tickets SET {column} = ? WHERE id = ?", (new, tid))
     assert sorted(r[0] for r in loaded.execute(CLOSED_24X7_MISMATCHES)) == sorted(ids)
-    problems = store.verify_audit().problems
+    problems = store.audit.verify_audit().problems
     assert sum(f"stored {column} is" in p for p in problems) == len(ids), problems[:3]

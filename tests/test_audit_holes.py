@@ -25,7 +25,7 @@ def raw(path: Path) -> sqlite3.Connection:
 
 
 def ticket(store: Store) -> int:
-    return store.create_ticket({"priority": 2, "channel": "phone", "reporter": "Wang", "phone": "555",
+    return store.tickets.create_ticket({"priority": 2, "channel": "phone", "reporter": "Wang", "phone": "555",
                                 "site_id": 1, "equipment_id": 1, "category": "atm", "description": "card stuck"}).id
 
 
@@ -36,12 +36,12 @@ def test_a_time_phoned_in_late_keeps_check_and_backup_working(store: Store, cloc
     """'r' or 'U' with a stated time made check fail ("stated_at is null, its
     events say …"), and every nightly backup refused from then on."""
     store.actor = "bob"
-    t = store.ticket(ticket(store))
-    t = store.assign(t.id, t.version, technician_id=1)
+    t = store.tickets.ticket(ticket(store))
+    t = store.tickets.assign(t.id, t.version, technician_id=1)
     clock.advance(minutes=30)
-    t = store.respond(t.id, t.version, at="09:10")
-    t = store.pause(t.id, t.version, at="09:20", reason="parts")
-    t = store.resume(t.id, t.version, at="09:25")
+    t = store.tickets.respond(t.id, t.version, at="09:10")
+    t = store.tickets.pause(t.id, t.version, at="09:20", reason="parts")
+    t = store.tickets.resume(t.id, t.version, at="09:25")
     code, out, err = dispatch("--db", str(db_path), "check")
     assert code == 0, err
     assert "ok, audit chain intact" in out
@@ -85,7 +85,7 @@ def test_deleting_the_newest_notes_is_caught(store: Store, db_path: Path) -> Non
     store.actor = "bob"
     tid = ticket(store)
     for text in ("called the branch", "parts ordered", "said he would pay cash"):
-        store.add_note(tid, text)
+        store.tickets.add_note(tid, text)
     conn = raw(db_path)
     _drop_guards(conn)  # a clumsy admin: the guards off, the embarrassing notes gone
     conn.execute("DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id DESC LIMIT 2)")
@@ -95,7 +95,7 @@ def test_deleting_the_newest_notes_is_caught(store: Store, db_path: Path) -> Non
     # The ids of the events cut off are not given out again: the next write is refused, nothing saved.
     events = conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
     with pytest.raises(DatabaseFileError, match="its audit log was cut back or edited by hand"):
-        store.add_note(tid, "a new note")
+        store.tickets.add_note(tid, "a new note")
     assert conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] == events
 
 
@@ -137,16 +137,16 @@ def test_a_careful_truncation_is_caught_by_the_backups_heads_log(store: Store, c
     folder.mkdir()
     store.actor = "bob"
     tid = ticket(store)
-    store.add_note(tid, "first note")
+    store.tickets.add_note(tid, "first note")
     keep = raw(db_path).execute("SELECT MAX(id) FROM events").fetchone()[0]
-    store.add_note(tid, "second note, in last night's backup")
+    store.tickets.add_note(tid, "second note, in last night's backup")
     code, _out, err = dispatch("--db", str(db_path), "backup", str(folder))
     assert code == 0, err
     log = folder / "t.heads"
     assert log.stat().st_mode & 0o777 == 0o660
     recorded = log.read_text().splitlines()
     assert len(recorded) == 1 and recorded[0].split("\t")[1].startswith(f"{keep + 1}:")
-    store.add_note(tid, "third note")
+    store.tickets.add_note(tid, "third note")
     _rewind(raw(db_path), keep)  # the second and third notes gone, the head record moved back
     assert dispatch("--db", str(db_path), "check")[0] == 0  # the file alone cannot tell (README says so)
     clock.advance(days=1)
@@ -163,7 +163,7 @@ def test_a_careful_truncation_is_caught_by_the_backups_heads_log(store: Store, c
 def test_check_head_is_a_line_to_keep_and_anchor_verifies_it(store: Store, db_path: Path, tmp_path: Path) -> None:
     store.actor = "bob"
     tid = ticket(store)
-    store.add_note(tid, "the customer asked for a discount")
+    store.tickets.add_note(tid, "the customer asked for a discount")
     code, out, err = dispatch("--db", str(db_path), "check", "--head")
     assert code == 0, err
     line = out.strip()
@@ -174,7 +174,7 @@ def test_check_head_is_a_line_to_keep_and_anchor_verifies_it(store: Store, db_pa
     assert (int(eid), digest) == raw(db_path).execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
     kept = tmp_path / "kept.txt"
     kept.write_text(out)
-    store.add_note(tid, "later")
+    store.tickets.add_note(tid, "later")
     code, out, err = dispatch("--db", str(db_path), "check", "--anchor", head, "--anchors", str(kept))
     assert code == 0, err
     assert "all 2 kept heads are in it" in out
@@ -246,18 +246,18 @@ def worked(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("worked") / "w.db"
     clock = MutableClock(NOW)
     s = Store(path, create=True, clock=clock, actor="ann")
-    s.load("test.seed", SEED, {"seed": "tests"})
+    s.admin.load("test.seed", SEED, {"seed": "tests"})
     for login, name, role, team in (("bob", "Bob Ma", "dispatcher", None), ("alice", "Alice Wu", "dispatcher", None),
                                     ("fay", "Fay Zhou", "foreman", 1), ("gus", "Gus Liu", "foreman", 2)):
-        s.add_user(login, name, role, team_id=team)
-    s.set_pin("ann", "482193")
+        s.users.add_user(login, name, role, team_id=team)
+    s.users.set_pin("ann", "482193")
     driver = Driver(s, clock, 5)
     for _name in driver.tour():
         pass
     for table in ("callbacks", "improvement_items", "complaints", "self_evaluations", "pauses", "callback_plans"):
-        assert s._q(f"SELECT COUNT(*) FROM {table}")[0][0], f"the tour left {table} empty"
-    assert s.verify_audit().ok
-    s.close_db()
+        assert s.db.q(f"SELECT COUNT(*) FROM {table}")[0][0], f"the tour left {table} empty"
+    assert s.audit.verify_audit().ok
+    s.close()
     return path
 
 

@@ -41,18 +41,18 @@ def test_check_passes_after_every_step_of_random_work(tmp_path: Path, now) -> No
         clock = MutableClock(now)
         store = Store(tmp_path / f"p{seed}.db", create=True, clock=clock, actor="ann")
         try:
-            store.load("test.seed", SEED, {"seed": "tests"})
+            store.admin.load("test.seed", SEED, {"seed": "tests"})
             for login, name, role, team in PEOPLE:
-                store.add_user(login, name, role, team_id=team)
+                store.users.add_user(login, name, role, team_id=team)
             driver = Driver(store, clock, seed)
             steps = chain(driver.tour(), (driver.step() for _ in range(STEPS)))
             for name in steps:
-                report = store.verify_audit()
+                report = store.audit.verify_audit()
                 assert report.ok, (f"seed {seed}, after step {driver.n} ({name}): {report.problems[:3]}\n"
                                    + "\n".join(driver.log[-15:]))
             for k, v in driver.ran.items():
                 ran[k] = ran.get(k, 0) + v
         finally:
-            store.close_db()
+            store.close()
     # Not all refusals: every kind of write went through at least once.
     assert not set(OPS) - set(ran), f"never went through: {sorted(set(OPS) - set(ran))}"

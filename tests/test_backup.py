@@ -28,9 +28,9 @@ s = Store(sys.argv[1], actor="bob", clock=fixed_clock(pendulum.datetime(2026, 11
 print("ready", flush=True)
 n = 0
 while n < int(sys.argv[2]):
-    t = s.create_ticket({"priority": 3, "channel": "phone", "reporter": f"R{n}", "phone": "555", "site_id": 1,
+    t = s.tickets.create_ticket({"priority": 3, "channel": "phone", "reporter": f"R{n}", "phone": "555", "site_id": 1,
                          "category": "atm", "description": f"written during a backup {n}"})
-    s.assign(t.id, t.version, technician_id=1)
+    s.tickets.assign(t.id, t.version, technician_id=1)
     n += 1
 print(n, flush=True)
 """
@@ -97,22 +97,22 @@ def test_restore_puts_the_backup_in_place_and_open_stores_notice(store: Store, d
     assert dispatch("--db", str(db_path), "backup", str(backup))[0] == 0
     tickets_then = count(backup, "tickets")
     store.actor = "bob"
-    store.create_ticket({"priority": 3, "channel": "phone", "reporter": "later", "phone": "555", "site_id": 1,
+    store.tickets.create_ticket({"priority": 3, "channel": "phone", "reporter": "later", "phone": "555", "site_id": 1,
                          "category": "atm", "description": "after the backup"})
-    assert store.file_state() is None
+    assert store.db.file_state() is None
     code, out, err = dispatch("--db", str(db_path), "restore", str(backup))
     assert code == 0, err
     assert "restored from" in out and "audit chain intact" in out
     # The store opened before the restore holds the old file: it says so.
-    assert store.file_state() == "replaced"
+    assert store.db.file_state() == "replaced"
     # The old file's journal went with it: the new file opens clean.
     assert not Path(f"{db_path}-wal").exists() or Path(f"{db_path}-wal").stat().st_size == 0
     fresh = store.reopen()
     try:
-        assert fresh.max_ticket_id() == tickets_then
-        assert fresh.verify_audit().ok
+        assert fresh.admin.max_ticket_id() == tickets_then
+        assert fresh.audit.verify_audit().ok
     finally:
-        fresh.close_db()
+        fresh.close()
 
 
 @pytest.mark.parametrize("damage", ["bytes", "event", "not sqlite"])
@@ -132,7 +132,7 @@ def test_a_bad_backup_leaves_the_target_untouched(store: Store, db_path: Path, t
         conn.close()
     else:
         backup.write_bytes(b"this is not a database\n" * 100)
-    store.close_db()
+    store.close()
     before = {p.name: sha(p) for p in tmp_path.iterdir() if p.name.startswith(db_path.name)}
     code, _out, err = dispatch("--db", str(db_path), "restore", str(backup), "--yes")
     assert code == 2
@@ -153,7 +153,7 @@ def test_a_hand_edit_does_not_stop_backups_and_restores_only_when_told(store: St
     """A row changed around the app is named by check; it must not stop every
     backup after it (the copy is faithful, warnings and exit 1 for cron), and
     such a backup is restored only with --despite-history."""
-    store.close_db()
+    store.close()
     conn = sqlite3.connect(db_path)
     conn.execute("UPDATE sites SET name = 'edited by hand' WHERE id = 1")
     conn.commit()

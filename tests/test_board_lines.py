@@ -22,7 +22,7 @@ async def test_a_load_change_re_renders_one_board_line(store: Store, db_path, cl
         await settle(pilot)
         board = app.screen.query_one(TechBoard)
         await until(pilot, lambda: len(board.lines) > 3)
-        tech = next(x for x in other.technicians() if x.on_duty)
+        tech = next(x for x in other.people.technicians() if x.on_duty)
         line = tech_line(board, tech.name[:12])
         load_before = board.lines[line][0]
         await settle(pilot)
@@ -35,20 +35,20 @@ async def test_a_load_change_re_renders_one_board_line(store: Store, db_path, cl
             return real(y)
 
         board.render_line = counting  # type: ignore[method-assign]
-        other.assign(t.id, t.version, technician_id=tech.id)  # another console: the next poll reads it
+        other.tickets.assign(t.id, t.version, technician_id=tech.id)  # another console: the next poll reads it
         await until(pilot, lambda: board.lines[line][0] != load_before)
         await settle(pilot)
         await pilot.pause()
         assert set(rendered) == {line}, (rendered, board.lines)
-    other.close_db()
+    other.close()
 
 
 async def test_a_row_change_re_renders_that_row_only(store: Store, db_path, clock) -> None:
     first = make_ticket(store, description="first ticket")
     second = make_ticket(store, description="second ticket")
-    techs = sorted((x for x in store.technicians() if x.on_duty), key=lambda x: -len(x.name))
+    techs = sorted((x for x in store.people.technicians() if x.on_duty), key=lambda x: -len(x.name))
     # The longest name already in the column: the assignment below changes no column width.
-    store.assign(first.id, first.version, technician_id=techs[0].id)
+    store.tickets.assign(first.id, first.version, technician_id=techs[0].id)
     other = Store(db_path, actor="bob", clock=clock)
     app = app_for(store)
     async with app.run_test(size=(160, 50)) as pilot:
@@ -67,7 +67,7 @@ async def test_a_row_change_re_renders_that_row_only(store: Store, db_path, cloc
 
         table.render_line = counting  # type: ignore[method-assign]
         tech = techs[-1]
-        other.assign(second.id, second.version, technician_id=tech.id)  # same order: only the technician cell
+        other.tickets.assign(second.id, second.version, technician_id=tech.id)  # same order: only the technician cell
         await until(pilot, lambda: any(r.id == second.id and r.technician_id == tech.id for r in table.rows))
         await settle(pilot)
         await pilot.pause()
@@ -75,4 +75,4 @@ async def test_a_row_change_re_renders_that_row_only(store: Store, db_path, cloc
         # selection), nothing else.
         assert set(rendered) <= {screen_line, table.cursor + 1}, rendered
         assert screen_line in rendered
-    other.close_db()
+    other.close()

@@ -26,7 +26,7 @@ import console.cli.serve as serve_module
 from console.cli import cli
 from console.cli.serve import app_environment, is_loopback
 from store import PermissionDenied, Store
-from store.base import default_actor
+from store.context import default_actor
 
 
 # ---------------------------------------------------------------- the page
@@ -71,13 +71,13 @@ def test_a_tab_started_for_someone_acts_for_them_with_their_rights(db_path: Path
                               env=env, capture_output=True, text=True, timeout=60)
 
     assert tab("bob", "tech", "duty", "Zhang Min", "off").returncode == 0
-    event = store.events(1)[0]
+    event = store.tickets.events(1)[0]
     assert (event.action, event.actor, event.entered_by) == ("technician.duty", "bob", me)
     refused = tab("bob", "set", "center_name", "Elsewhere")
     assert refused.returncode == 2 and "bob is a dispatcher" in refused.stderr, refused.stderr
     read_only = tab(None, "tech", "duty", "Zhang Min", "on")
     assert read_only.returncode == 2 and "read-only" in read_only.stderr, read_only.stderr
-    assert store.events(1)[0].id == event.id and store.setting("center_name") != "Elsewhere"
+    assert store.tickets.events(1)[0].id == event.id and store.settings.setting("center_name") != "Elsewhere"
 
 
 @pytest.mark.parametrize("login", ["bob", "ann"])
@@ -89,7 +89,7 @@ def test_serve_as_someone_else_needs_a_manager_to_start_it(
     ok = CliRunner().invoke(cli, ["--db", str(db_path), "serve", "--as", login])  # the runner is a manager
     assert ok.exit_code == 0, ok.output
     assert started == [(login, default_actor())]
-    store.set_role(default_actor(), "dispatcher")  # ann is still a manager
+    store.users.set_role(default_actor(), "dispatcher")  # ann is still a manager
     refused = CliRunner().invoke(cli, ["--db", str(db_path), "serve", "--as", login])
     assert refused.exit_code == 2 and refused.output.count("\n") == 1, refused.output
     assert refused.output.startswith("dispatch: error:") and "not an active manager" in refused.output
@@ -101,20 +101,20 @@ def test_a_read_only_store_refuses_every_write_even_a_managers(db_path: Path, st
     t = make_ticket(store)
     ro = Store(db_path, actor="ann", read_only=True)  # ann is a manager
     with pytest.raises(PermissionDenied, match="read-only"):
-        ro.assign(t.id, t.version, technician_id=1)
+        ro.tickets.assign(t.id, t.version, technician_id=1)
     again = ro.reopen()
     with pytest.raises(PermissionDenied, match="read-only"):
-        again.set_setting("center_name", "X")
-    assert ro.ticket(t.id).status == "new"  # reads work
-    ro.close_db()
-    again.close_db()
+        again.settings.set_setting("center_name", "X")
+    assert ro.tickets.ticket(t.id).status == "new"  # reads work
+    ro.close()
+    again.close()
 
 
 def test_the_cli_honours_dispatch_read_only(db_path: Path, store: Store) -> None:
     result = CliRunner().invoke(cli, ["--db", str(db_path), "set", "center_name", "Elsewhere"],
                                 env={"DISPATCH_READ_ONLY": "1"})
     assert result.exit_code == 2 and "read-only" in result.output
-    assert store.setting("center_name") != "Elsewhere"
+    assert store.settings.setting("center_name") != "Elsewhere"
 
 
 def test_serve_refuses_a_public_host_without_the_flag(db_path: Path, store: Store) -> None:
@@ -126,7 +126,7 @@ def test_serve_refuses_a_public_host_without_the_flag(db_path: Path, store: Stor
 
 @pytest.mark.parametrize("login,why", [("nobody", "not a user"), ("bob", "disabled")])
 def test_serve_as_needs_an_active_user(db_path: Path, store: Store, login: str, why: str) -> None:
-    store.disable_user("bob")
+    store.users.disable_user("bob")
     result = CliRunner().invoke(cli, ["--db", str(db_path), "serve", "--as", login])
     assert result.exit_code == 2 and why in result.output
 
@@ -140,12 +140,12 @@ def test_assign_a_ticket_from_the_browser(db_path: Path, store: Store, tmp_path:
         page.keyboard.press("a")  # type: ignore[attr-defined]
         time.sleep(0.8)
         page.keyboard.press("Enter")  # type: ignore[attr-defined]
-        assigned = until_true(lambda: fresh(db_path).ticket(t.id).technician_id is not None, 15)
+        assigned = until_true(lambda: fresh(db_path).tickets.ticket(t.id).technician_id is not None, 15)
     assert assigned, "the assignment typed in the browser did not reach the file"
     after = fresh(db_path)
-    assert after.ticket(t.id).status == "assigned"
+    assert after.tickets.ticket(t.id).status == "assigned"
     # --as ann: the tab acted for ann, entered by the server's own OS login.
-    assigned_event = next(e for e in after.events(20) if e.action == "ticket.assign")
+    assigned_event = next(e for e in after.tickets.events(20) if e.action == "ticket.assign")
     assert (assigned_event.actor, assigned_event.entered_by) == ("ann", default_actor())
     assert shot.stat().st_size > 10_000  # a drawn console, not a blank page
     # Every request went to this host: no CDN font, no outside script.
@@ -161,5 +161,5 @@ def test_a_browser_tab_without_as_cannot_write(db_path: Path, store: Store, tmp_
         time.sleep(0.8)
         page.keyboard.press("Enter")  # type: ignore[attr-defined]
         time.sleep(3)  # what the assign above took, with room to spare
-    assert fresh(db_path).ticket(t.id).technician_id is None
+    assert fresh(db_path).tickets.ticket(t.id).technician_id is None
     assert shot.stat().st_size > 10_000

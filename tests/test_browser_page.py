@@ -266,7 +266,7 @@ def test_a_read_only_tab_sends_csv_and_screenshots_and_refuses_an_import(
     assert svg_name.endswith('.svg"') or svg_name.endswith(".svg")
     assert svg_data.lstrip().startswith(b"<svg") and b"Head&#160;Office" in svg_data  # the sites table
     assert files_under(tmp_path) == before  # no CSV, no screenshot, nothing imported
-    assert [s.code for s in store.sites()] == ["HQ", "NB"]
+    assert [s.code for s in store.reference.sites()] == ["HQ", "NB"]
 
 
 # ------------------------------------------------------- 3. Chinese glyphs
@@ -376,7 +376,7 @@ def test_chinese_names_render_in_a_browser_without_a_cjk_font(db_path: Path, sto
     if missing:
         pytest.skip(missing)
     name = "东区维修中心"
-    store.set_setting("center_name", name)
+    store.settings.set_setting("center_name", name)
     frames: list[bytes] = []
     sent: list[str] = []
     shot = tmp_path / "chinese.png"

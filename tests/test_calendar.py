@@ -2,7 +2,7 @@
 several periods a day, overnight shifts, 24-hour days, DST.
 
 The engine (store.sla.WorkingHours, built from the setting by
-store.calendar) is checked against a reference written here that walks the
+store.settings.calendar) is checked against a reference written here that walks the
 timeline minute by minute. The reference reads a local wall time by looking
 it up among the minutes it has walked: a time that occurs twice is its first
 occurrence, one that does not exist is read with the offset in force before

@@ -24,7 +24,7 @@ REPORT = {"channel": "phone", "reporter": "Zhao Lei", "phone": "13900000000", "s
 @pytest.fixture
 def db(store: Store, db_path: Path, clock: MutableClock, monkeypatch: pytest.MonkeyPatch) -> str:
     use_clock(monkeypatch, clock)
-    store.set_setting("timezone", "Europe/Berlin")
+    store.settings.set_setting("timezone", "Europe/Berlin")
     return str(db_path)
 
 
@@ -53,21 +53,21 @@ def test_show_the_default_calendar(db: str) -> None:
 
 def test_set_hours_per_weekday_and_the_deadlines_follow(db: str, store: Store, clock: MutableClock) -> None:
     clock.set(pendulum.datetime(2026, 11, 25, 11, 30, tz="Europe/Berlin"))  # Wednesday, half an hour before lunch
-    t = store.create_ticket(REPORT)  # P3: first response within 1 working hour
-    assert store.clocks(t.id)[0].due == pendulum.datetime(2026, 11, 25, 12, 30, tz="Europe/Berlin")
+    t = store.tickets.create_ticket(REPORT)  # P3: first response within 1 working hour
+    assert store.tickets.clocks(t.id)[0].due == pendulum.datetime(2026, 11, 25, 12, 30, tz="Europe/Berlin")
     text = ok(invoke(db, "set", "--hours", "mon-fri=08:30-12:00,13:00-17:30", "--hours", "sat=18:30-07:30",
                      "--hours", "sun=00:00-24:00"))
     assert "Mon        08:30-12:00, 13:00-17:30" in text
     assert "18:30-07:30 (to the next day)" in text and "24 hours" in text
-    assert store.setting("calendar") == {"kind": "business", "hours": {
+    assert store.settings.setting("calendar") == {"kind": "business", "hours": {
         **{d: ["08:30-12:00", "13:00-17:30"] for d in ("mon", "tue", "wed", "thu", "fri")},
         "sat": ["18:30-07:30"], "sun": ["00:00-24:00"]}}
     # Recomputed at once: half an hour before lunch, half an hour after it.
-    assert store.clocks(t.id)[0].due == pendulum.datetime(2026, 11, 25, 13, 30, tz="Europe/Berlin")
+    assert store.tickets.clocks(t.id)[0].due == pendulum.datetime(2026, 11, 25, 13, 30, tz="Europe/Berlin")
     assert "Now: open until 12:00" in ok(invoke(db, "show"))
     # Back to round the clock; the change is in the audit log.
     ok(invoke(db, "set", "--24x7"))
-    assert store.setting("calendar") == {"kind": "24x7"}
+    assert store.settings.setting("calendar") == {"kind": "24x7"}
 
 
 def test_holidays_add_rename_remove(db: str, store: Store) -> None:
@@ -76,7 +76,7 @@ def test_holidays_add_rename_remove(db: str, store: Store) -> None:
     ok(invoke(db, "holiday", "add", "10-01..10-07", "--yearly", "--name", "Golden  Week"))
     ok(invoke(db, "holiday", "add", "2027-05-01", "--yearly", "--name", "Labour Day"))  # the year is dropped
     ok(invoke(db, "holiday", "add", "2026-12-24..2026-12-26", "--name", "Christmas"))  # the same dates: renamed
-    assert store.setting("calendar")["holidays"] == [
+    assert store.settings.setting("calendar")["holidays"] == [
         {"date": "--05-01", "name": "Labour Day"},
         {"date": "--10-01", "until": "--10-07", "name": "Golden Week"},
         {"date": "2026-12-24", "until": "2026-12-26", "name": "Christmas"},
@@ -85,7 +85,7 @@ def test_holidays_add_rename_remove(db: str, store: Store) -> None:
     assert "every year 10-01..10-07 Golden Week" in text and "2026-12-24..2026-12-26 Christmas" in text
     # Weekly hours set again: the holidays stay.
     ok(invoke(db, "set", "--hours", "daily=00:00-24:00"))
-    assert len(store.setting("calendar")["holidays"]) == 3
+    assert len(store.settings.setting("calendar")["holidays"]) == 3
     assert "Holiday removed" in ok(invoke(db, "holiday", "remove", "10-01..10-07", "--yearly"))
     one_line_error(invoke(db, "holiday", "remove", "10-01..10-07", "--yearly"), "no holiday --10-01..--10-07")
     one_line_error(invoke(db, "holiday", "remove", "2026-12-24"), "no holiday 2026-12-24")
@@ -109,22 +109,22 @@ BAD = [
 
 @pytest.mark.parametrize(("args", "words"), BAD)
 def test_mistakes_are_one_line_and_change_nothing(db: str, store: Store, args: tuple[str, ...], words: str) -> None:
-    before = store.setting("calendar")
+    before = store.settings.setting("calendar")
     one_line_error(invoke(db, *args), words)
-    assert store.setting("calendar") == before
+    assert store.settings.setting("calendar") == before
 
 
 def test_set_from_a_json_file_or_stdin(db: str, store: Store, tmp_path: Path) -> None:
     value: dict[str, Any] = {"kind": "business", "hours": {"sat": ["18:30-07:30"]}, "holidays": ["--10-01"]}
     ok(invoke(db, "set", "--file", "-", stdin=json.dumps(value)))
-    assert store.setting("calendar") == {"kind": "business", "hours": {"sat": ["18:30-07:30"]},
+    assert store.settings.setting("calendar") == {"kind": "business", "hours": {"sat": ["18:30-07:30"]},
                                          "holidays": [{"date": "--10-01"}]}
     # What show prints as JSON, set reads back.
     path = tmp_path / "cal.json"
     path.write_text(ok(invoke(db, "show", "--format", "json")), encoding="utf-8")
     ok(invoke(db, "set", "--24x7"))
     ok(invoke(db, "set", "--file", str(path)))
-    assert store.setting("calendar")["hours"] == {"sat": ["18:30-07:30"]}
+    assert store.settings.setting("calendar")["hours"] == {"sat": ["18:30-07:30"]}
     one_line_error(invoke(db, "set", "--file", "-", stdin="nope"), "is not JSON")
     one_line_error(invoke(db, "set", "--file", "-", stdin='{"kind": "business", "hours": {"mon": ["9-5"]}}'),
                    "9-5 is not a period")

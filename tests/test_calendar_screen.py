@@ -32,8 +32,8 @@ async def open_calendar(pilot, app) -> CalendarScreen:  # type: ignore[no-untype
 
 
 async def test_edit_a_day_and_the_holidays_from_the_keyboard(store: Store, clock: MutableClock) -> None:
-    store.set_setting("timezone", "Europe/Berlin")
-    store.set_setting("calendar", {"kind": "business", "opens": "08:30", "closes": "17:30",
+    store.settings.set_setting("timezone", "Europe/Berlin")
+    store.settings.set_setting("calendar", {"kind": "business", "opens": "08:30", "closes": "17:30",
                                    "weekdays": [1, 2, 3, 4, 5]})
     clock.set(pendulum.datetime(2026, 11, 25, 10, 0, tz="Europe/Berlin"))  # a Wednesday
     app = app_for(store)
@@ -51,8 +51,8 @@ async def test_edit_a_day_and_the_holidays_from_the_keyboard(store: Store, clock
         edit.value = "08:30-12:00, 13:00-17:30"
         await pilot.press("enter")
         await settle(pilot)
-        await until(pilot, lambda: store.setting("calendar").get("hours", {}).get("mon") == ["08:30-12:00", "13:00-17:30"])
-        assert store.setting("calendar")["hours"]["tue"] == ["08:30-17:30"]
+        await until(pilot, lambda: store.settings.setting("calendar").get("hours", {}).get("mon") == ["08:30-12:00", "13:00-17:30"])
+        assert store.settings.setting("calendar")["hours"]["tue"] == ["08:30-17:30"]
         await until(pilot, lambda: options(screen, "#week")[0].endswith("08:30-12:00, 13:00-17:30"))
 
         # Sunday: an overnight shift, chosen with j and enter.
@@ -62,7 +62,7 @@ async def test_edit_a_day_and_the_holidays_from_the_keyboard(store: Store, clock
         screen.query_one("#edit", Input).value = "18:30-07:30"
         await pilot.press("enter")
         await settle(pilot)
-        await until(pilot, lambda: store.setting("calendar")["hours"].get("sun") == ["18:30-07:30"])
+        await until(pilot, lambda: store.settings.setting("calendar")["hours"].get("sun") == ["18:30-07:30"])
 
         # A mistake stays on screen, one line, and changes nothing.
         await pilot.press("e")
@@ -79,12 +79,12 @@ async def test_edit_a_day_and_the_holidays_from_the_keyboard(store: Store, clock
         screen.query_one("#edit", Input).value = "--10-01..--10-07 Golden Week"
         await pilot.press("enter")
         await settle(pilot)
-        await until(pilot, lambda: len(store.setting("calendar").get("holidays", [])) == 1)
+        await until(pilot, lambda: len(store.settings.setting("calendar").get("holidays", [])) == 1)
         await pilot.press("a")
         screen.query_one("#edit", Input).value = f"2026-12-25 {HOSTILE}"
         await pilot.press("enter")
         await settle(pilot)
-        await until(pilot, lambda: len(store.setting("calendar").get("holidays", [])) == 2)
+        await until(pilot, lambda: len(store.settings.setting("calendar").get("holidays", [])) == 2)
         await until(pilot, lambda: len(options(screen, "#holidays")) == 2)
         shown = options(screen, "#holidays")
         assert shown[0].startswith("every year 10-01..10-07") and "Golden Week" in shown[0]
@@ -94,10 +94,10 @@ async def test_edit_a_day_and_the_holidays_from_the_keyboard(store: Store, clock
         await pilot.press("d")
         await settle(pilot)
         assert screen.query_one("#holidays", OptionList).has_focus
-        assert len(store.setting("calendar")["holidays"]) == 2
+        assert len(store.settings.setting("calendar")["holidays"]) == 2
         await pilot.press("d")
         await settle(pilot)
-        await until(pilot, lambda: [h["date"] for h in store.setting("calendar")["holidays"]] == ["2026-12-25"])
+        await until(pilot, lambda: [h["date"] for h in store.settings.setting("calendar")["holidays"]] == ["2026-12-25"])
 
         await pilot.press("escape")
         await settle(pilot)
@@ -117,5 +117,5 @@ async def test_a_24x7_calendar_edited_on_one_day(store: Store) -> None:
         screen.query_one("#edit", Input).value = ""  # Sunday closed
         await pilot.press("enter")
         await settle(pilot)
-        await until(pilot, lambda: store.setting("calendar")["kind"] == "business")
-        assert store.setting("calendar")["hours"] == {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat")}
+        await until(pilot, lambda: store.settings.setting("calendar")["kind"] == "business")
+        assert store.settings.setting("calendar")["hours"] == {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat")}

@@ -34,7 +34,7 @@ def one_line_error(result: subprocess.CompletedProcess[str], path: Path, words: 
 @pytest.fixture
 def good_db(tmp_path: Path) -> Path:
     path = tmp_path / "good.db"
-    Store(path, create=True, actor="ann").close_db()
+    Store(path, create=True, actor="ann").close()
     return path
 
 
@@ -103,16 +103,16 @@ def test_init_check_queue_and_set(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["--db", str(path), "init", "--timezone", "Asia/Shanghai", "--center", "East"])
     assert result.exit_code == 0, result.output
     store = Store(path, actor="t")
-    assert store.timezone == "Asia/Shanghai" and store.setting("center_name") == "East"
-    store.close_db()
+    assert store.settings.timezone == "Asia/Shanghai" and store.settings.setting("center_name") == "East"
+    store.close()
     assert runner.invoke(cli, ["--db", str(path), "check"]).exit_code == 0
     result = runner.invoke(cli, ["--db", str(path), "queue"])
     assert result.exit_code == 0 and "open 0" in result.output
     result = runner.invoke(cli, ["--db", str(path), "set", "repeat_window_days", "14"])
     assert result.exit_code == 0
     store = Store(path, actor="t")
-    assert store.setting("repeat_window_days") == 14
-    store.close_db()
+    assert store.settings.setting("repeat_window_days") == 14
+    store.close()
     bad = runner.invoke(cli, ["--db", str(path), "set", "timezone", "Mars/Olympus"])
     assert bad.exit_code == 2 and "Mars/Olympus" in bad.output
 
@@ -123,13 +123,13 @@ def test_demo_builds_and_refuses_to_overwrite_a_real_database(tmp_path: Path, go
     result = runner.invoke(cli, ["--db", str(demo), "demo", "--no-console"])
     assert result.exit_code == 0, result.output
     store = Store(demo, actor="t")
-    assert store.stats()["tickets"] > 1000 and store.counts().open > 30
-    store.close_db()
+    assert store.admin.stats()["tickets"] > 1000 and store.queue.counts().open > 30
+    store.close()
     again = runner.invoke(cli, ["--db", str(demo), "demo", "--no-console", "--scale", "2000"])
     assert again.exit_code == 0, again.output
     store = Store(demo, actor="t")
-    assert store.stats()["tickets"] > 3000
-    store.close_db()
+    assert store.admin.stats()["tickets"] > 3000
+    store.close()
     refused = runner.invoke(cli, ["--db", str(good_db), "demo", "--no-console"])
     assert refused.exit_code == 2 and "not a demo database" in refused.output
 

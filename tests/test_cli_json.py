@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from store import Store
-from store.base import default_actor
+from store.context import default_actor
 from store.timeutil import fixed_clock
 from tests.conftest import NOW, DemoBuild
 
@@ -42,14 +42,14 @@ def demo_full(demo_build: DemoBuild, tmp_path_factory: pytest.TempPathFactory) -
     add_demo_users(store, default_actor())
     add_demo_evaluations(store, NOW)
     add_demo_items(store, NOW)
-    store.add_team("Spare team")  # no foreman
-    store.close_db()
+    store.people.add_team("Spare team")  # no foreman
+    store.close()
     return path
 
 
 @pytest.fixture
 def run(demo_full: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setattr("store.base.system_clock", fixed_clock(NOW))
+    monkeypatch.setattr("store.context.system_clock", fixed_clock(NOW))
 
     def go(*args: str) -> Any:
         from console.cli import cli

@@ -19,7 +19,7 @@ from rich.cells import cell_len
 
 from console.cli.output import Column, table_lines
 from store import Store
-from store.base import default_actor
+from store.context import default_actor
 
 ROOT = Path(__file__).resolve().parent.parent
 LONG = "总行营业部 Head office of the Jingcheng Bank, main hall, counters 1 to 12"
@@ -35,10 +35,10 @@ def invoke(*args: str) -> Any:
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "o.db"
     store = Store(path, create=True, actor=default_actor())
-    store.add_user(default_actor(), "Me", "manager")
-    store.add_site(code="HQ", name=LONG, address="北京市东城区东长安街 1 号")
-    store.add_site(code="=B2", name="=HYPERLINK(\"http://x\")", address="")
-    store.close_db()
+    store.users.add_user(default_actor(), "Me", "manager")
+    store.reference.add_site(code="HQ", name=LONG, address="北京市东城区东长安街 1 号")
+    store.reference.add_site(code="=B2", name="=HYPERLINK(\"http://x\")", address="")
+    store.close()
     return path
 
 
@@ -84,10 +84,10 @@ def test_csv_cells_are_inert_in_every_command(db: Path) -> None:
     sites = list(csv.DictReader(io.StringIO(invoke("--db", str(db), "site", "list", "--format", "csv").output)))
     assert {s["code"] for s in sites} == {"HQ", "'=B2"} and "'=HYPERLINK(\"http://x\")" in {s["name"] for s in sites}
     store = Store(db, actor=default_actor())
-    site = next(s for s in store.sites() if s.code == "=B2")
-    store.create_ticket({"site_id": site.id, "reporter": "@someone", "phone": "13800138000", "channel": "phone",
+    site = next(s for s in store.reference.sites() if s.code == "=B2")
+    store.tickets.create_ticket({"site_id": site.id, "reporter": "@someone", "phone": "13800138000", "channel": "phone",
                          "category": "atm", "priority": 2, "description": "=cmd|' /C calc'!A0"})
-    store.close_db()
+    store.close()
     rows = list(csv.DictReader(io.StringIO(invoke("--db", str(db), "queue", "--format", "csv").output)))
     assert rows[0]["description"] == "'=cmd|' /C calc'!A0" and rows[0]["site"] == "'=HYPERLINK(\"http://x\")"
     assert int(rows[0]["seconds_left"]) > 0  # numbers stay numbers

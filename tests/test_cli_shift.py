@@ -21,6 +21,7 @@ from conftest import MutableClock
 
 from demo_data.demo import generate_demo
 from store import RuleViolation, Store
+from store.repo.queue import QueueRepo
 from store.timeutil import fixed_clock
 
 DISPATCH = [sys.executable, "-c", "from console.cli import main; main()"]
@@ -49,17 +50,17 @@ def one_line_error(result: Result, *words: str) -> str:
 def cli_db(store: Store, db_path: Path, clock: MutableClock, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """The seeded store with four open tickets in Asia/Shanghai; the command
     reads the same hand-moved clock as the test."""
-    monkeypatch.setattr("store.base.system_clock", clock)
-    store.set_setting("timezone", "Asia/Shanghai")
+    monkeypatch.setattr("store.context.system_clock", clock)
+    store.settings.set_setting("timezone", "Asia/Shanghai")
     base = {"channel": "phone", "reporter": "Zhao Lei", "phone": "13900000000", "site_id": 1, "category": "atm"}
-    at_risk = store.create_ticket({**base, "priority": 3, "description": "Teller PC will not boot"})
+    at_risk = store.tickets.create_ticket({**base, "priority": 3, "description": "Teller PC will not boot"})
     clock.advance(minutes=50)  # P3 first response is 1 h: 10 min left of it is at risk
-    hostile = store.create_ticket({**base, "priority": 1, "equipment_id": 1, "description": HOSTILE})
-    onsite = store.create_ticket({**base, "priority": 2, "site_id": 2, "equipment_id": 3, "description": LONG})
-    onsite = store.assign(onsite.id, onsite.version, technician_id=1)
-    onsite = store.arrive(onsite.id, onsite.version)
-    bravo = store.create_ticket({**base, "priority": 4, "description": "Queue display shows wrong numbers"})
-    store.assign(bravo.id, bravo.version, technician_id=3)
+    hostile = store.tickets.create_ticket({**base, "priority": 1, "equipment_id": 1, "description": HOSTILE})
+    onsite = store.tickets.create_ticket({**base, "priority": 2, "site_id": 2, "equipment_id": 3, "description": LONG})
+    onsite = store.tickets.assign(onsite.id, onsite.version, technician_id=1)
+    onsite = store.tickets.arrive(onsite.id, onsite.version)
+    bravo = store.tickets.create_ticket({**base, "priority": 4, "description": "Queue display shows wrong numbers"})
+    store.tickets.assign(bravo.id, bravo.version, technician_id=3)
     return {"db": str(db_path), "at_risk": at_risk.id, "hostile": hostile.id, "onsite": onsite.id, "bravo": bravo.id}
 
 
@@ -79,17 +80,17 @@ BAD_CALENDARS = [
 
 @pytest.mark.parametrize(("value", "words"), BAD_CALENDARS)
 def test_bad_calendar_is_one_line_and_changes_nothing(cli_db: dict[str, Any], store: Store, value: str, words: str) -> None:
-    before = store.setting("calendar")
+    before = store.settings.setting("calendar")
     one_line_error(invoke("--db", cli_db["db"], "set", "calendar", value), words)
-    assert store.setting("calendar") == before
+    assert store.settings.setting("calendar") == before
 
 
 def test_overnight_calendar_through_the_real_command(tmp_path: Path) -> None:
     path = tmp_path / "live.db"
     live = Store(path, create=True, actor="ann")
-    live.load("seed", {"sites": [{"id": 1, "code": "HQ", "name": "Head Office", "address": "x"}]}, {})
-    live.create_ticket({"reporter": "A", "phone": "139", "site_id": 1, "priority": 2, "description": "down"})
-    live.close_db()
+    live.admin.load("seed", {"sites": [{"id": 1, "code": "HQ", "name": "Head Office", "address": "x"}]}, {})
+    live.tickets.create_ticket({"reporter": "A", "phone": "139", "site_id": 1, "priority": 2, "description": "down"})
+    live.close()
     done = subprocess.run([*DISPATCH, "--db", str(path), "set", "calendar",
                            '{"kind": "business", "opens": "18:30", "closes": "07:30"}'],
                           capture_output=True, text=True, timeout=60)
@@ -101,9 +102,9 @@ def test_good_calendars_are_stored_normalised(cli_db: dict[str, Any], store: Sto
     result = invoke("--db", cli_db["db"], "set", "calendar",
                     '{"kind": "business", "opens": "8:30", "closes": "17:30", "weekdays": [5, 1, 1]}')
     assert result.exit_code == 0, result.output
-    assert store.setting("calendar") == {"kind": "business", "opens": "08:30", "closes": "17:30", "weekdays": [1, 5]}
+    assert store.settings.setting("calendar") == {"kind": "business", "opens": "08:30", "closes": "17:30", "weekdays": [1, 5]}
     assert invoke("--db", cli_db["db"], "set", "calendar", "24x7").exit_code == 0
-    assert store.setting("calendar") == {"kind": "24x7"}
+    assert store.settings.setting("calendar") == {"kind": "24x7"}
 
 
 # ------------------------------------------------- 19: set cannot wipe a file
@@ -112,13 +113,13 @@ def test_internal_keys_are_not_settable_and_a_live_file_stays(cli_db: dict[str, 
     line = one_line_error(invoke("--db", cli_db["db"], "set", "colour", "red"), "colour", "timezone")
     assert "demo" not in line  # the internal key is not advertised
     one_line_error(invoke("--db", cli_db["db"], "set", "demo", "1"), "set demo takes only false")  # clearing a damaged marker only
-    assert store.setting("demo") is None
-    before = store.stats()["tickets"]
+    assert store.settings.setting("demo") is None
+    before = store.admin.stats()["tickets"]
     one_line_error(invoke("--db", cli_db["db"], "demo", "--no-console"), "not a demo database")
     one_line_error(invoke("--db", cli_db["db"], "demo", "--no-console", "--keep", "--scale", "10"), "not a demo database")
-    assert Path(cli_db["db"]).exists() and store.stats()["tickets"] == before
+    assert Path(cli_db["db"]).exists() and store.admin.stats()["tickets"] == before
     with pytest.raises(RuleViolation):
-        store.set_setting("demo", True)
+        store.settings.set_setting("demo", True)
 
 
 @pytest.mark.parametrize(("key", "value", "words"), [
@@ -131,16 +132,16 @@ def test_internal_keys_are_not_settable_and_a_live_file_stays(cli_db: dict[str, 
     ("timezone", "Mars/Olympus", "Mars/Olympus"),
 ])
 def test_set_checks_bounds(cli_db: dict[str, Any], store: Store, key: str, value: str, words: str) -> None:
-    before = (store.setting("repeat_window_days"), store.setting("center_name"), store.timezone)
+    before = (store.settings.setting("repeat_window_days"), store.settings.setting("center_name"), store.settings.timezone)
     one_line_error(invoke("--db", cli_db["db"], "set", key, value), words)
-    assert (store.setting("repeat_window_days"), store.setting("center_name"), store.timezone) == before
+    assert (store.settings.setting("repeat_window_days"), store.settings.setting("center_name"), store.settings.timezone) == before
 
 
 def test_set_good_values(cli_db: dict[str, Any], store: Store) -> None:
     result = invoke("--db", cli_db["db"], "set", "repeat_window_days", "365")
     assert result.exit_code == 0 and "365" in result.output
     assert invoke("--db", cli_db["db"], "set", "center_name", "  East Center ").exit_code == 0
-    assert store.setting("repeat_window_days") == 365 and store.setting("center_name") == "East Center"
+    assert store.settings.setting("repeat_window_days") == 365 and store.settings.setting("center_name") == "East Center"
 
 
 # ------------------------------------------------------------- 20: init
@@ -160,8 +161,8 @@ def test_init_on_an_existing_file_applies_the_options(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "timezone: UTC → Asia/Shanghai" in result.output and "center_name: Repair Center → East" in result.output
     s = Store(path, actor="t")
-    assert s.timezone == "Asia/Shanghai" and s.setting("center_name") == "East"
-    s.close_db()
+    assert s.settings.timezone == "Asia/Shanghai" and s.settings.setting("center_name") == "East"
+    s.close()
     again = invoke("--db", str(path), "init", "--timezone", "Asia/Shanghai")
     assert again.exit_code == 0 and "timezone unchanged" in again.output
 
@@ -238,20 +239,20 @@ def test_version() -> None:
 # ------------------------------------------------------------- 22: demo
 
 def test_demo_shows_progress_and_the_real_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("store.base.system_clock", fixed_clock(pendulum.datetime(2026, 11, 25, 9, 0)))
+    monkeypatch.setattr("store.context.system_clock", fixed_clock(pendulum.datetime(2026, 11, 25, 9, 0)))
     path = tmp_path / "demo.db"
     result = invoke("--db", str(path), "demo", "--no-console", "--scale", "3000")
     assert result.exit_code == 0, result.output
     s = Store(path, actor="t")
-    total = s.stats()["tickets"]
-    s.close_db()
+    total = s.admin.stats()["tickets"]
+    s.close()
     assert "adding tickets: 3,000 of 3,000 (100 %)" in result.output
     assert f"{total:,} tickets" in result.output.splitlines()[-1]
     again = invoke("--db", str(path), "demo", "--no-console", "--scale", "3000")
     assert again.exit_code == 0, again.output
     rebuilt = Store(path, actor="t")
-    assert rebuilt.stats()["tickets"] == total  # rebuilt, not appended
-    rebuilt.close_db()
+    assert rebuilt.admin.stats()["tickets"] == total  # rebuilt, not appended
+    rebuilt.close()
 
 
 def test_demo_count_depends_on_the_seed_alone(tmp_path: Path) -> None:
@@ -261,19 +262,19 @@ def test_demo_count_depends_on_the_seed_alone(tmp_path: Path) -> None:
     for i, at in enumerate([pendulum.datetime(2026, 11, 25, 9, 7, 31), pendulum.datetime(2026, 11, 28, 23, 40)]):
         s = Store(tmp_path / f"d{i}.db", create=True, clock=fixed_clock(at), actor="demo")
         counts.add(generate_demo(s, seed=7)["tickets"])
-        s.close_db()
+        s.close()
     assert len(counts) == 1, counts
 
 
 def test_same_seed_and_clock_give_the_same_tickets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("store.base.system_clock", fixed_clock(pendulum.datetime(2026, 11, 25, 9, 0, 12)))
+    monkeypatch.setattr("store.context.system_clock", fixed_clock(pendulum.datetime(2026, 11, 25, 9, 0, 12)))
     rows = []
     for name in ("a.db", "b.db"):
         result = invoke("--db", str(tmp_path / name), "demo", "--no-console", "--seed", "3", "--scale", "500")
         assert result.exit_code == 0, result.output
         s = Store(tmp_path / name, actor="t")
-        rows.append([tuple(r) for r in s.conn.execute("SELECT * FROM tickets ORDER BY id")])
-        s.close_db()
+        rows.append([tuple(r) for r in s.db.q("SELECT * FROM tickets ORDER BY id")])
+        s.close()
     assert rows[0] == rows[1] and len(rows[0]) > 1500
 
 
@@ -326,7 +327,7 @@ def test_a_bug_is_one_line_too(cli_db: dict[str, Any], monkeypatch: pytest.Monke
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(Store, "counts", broken)
+    monkeypatch.setattr(QueueRepo, "counts", broken)
     one_line_error(invoke("--db", cli_db["db"], "queue"), "internal error", "boom")
 
 

@@ -23,8 +23,8 @@ from store.improve import StaleRecord
 
 @pytest.fixture
 def people(store: Store) -> Store:
-    store.add_user("fay", "Fay Foreman", "foreman", team_id=1)
-    store.add_user("vic", "Vic Viewer", "viewer")
+    store.users.add_user("fay", "Fay Foreman", "foreman", team_id=1)
+    store.users.add_user("vic", "Vic Viewer", "viewer")
     return store
 
 
@@ -39,78 +39,78 @@ def as_user(people: Store, db_path: Path, clock: MutableClock) -> Iterator[Calla
 
     yield open_as
     for s in opened:
-        s.close_db()
+        s.close()
 
 
 def test_complaint_through_its_steps(as_user: Callable[[str], Store], people: Store, clock: MutableClock) -> None:
     t = closed_ticket(people)
     bob = as_user("bob")
-    c = bob.add_complaint(t.id, "Mr Zhao", "technician was rude")
+    c = bob.complaints.add_complaint(t.id, "Mr Zhao", "technician was rude")
     assert (c.state, c.next_step, c.registered_by) == ("registered", "accept", "bob")
     assert c.due_at == clock.now.add(hours=2) and not c.overdue
-    c = bob.accept_complaint(c.id, c.version)
+    c = bob.complaints.accept_complaint(c.id, c.version)
     with pytest.raises(StaleRecord, match="Complaint #1 was changed by bob"):
-        bob.investigate_complaint(c.id, 1, "x")
+        bob.complaints.investigate_complaint(c.id, 1, "x")
     with pytest.raises(RuleViolation, match="next step is Investigate"):
-        bob.close_complaint(c.id, c.version, "x")
-    c = bob.investigate_complaint(c.id, c.version, "work record shows a raised voice")
+        bob.complaints.close_complaint(c.id, c.version, "x")
+    c = bob.complaints.investigate_complaint(c.id, c.version, "work record shows a raised voice")
     with pytest.raises(ValidationFailed, match="informed"):
-        bob.handle_complaint(c.id, c.version, "apologise", informed=False)
-    c = bob.handle_complaint(c.id, c.version, "apologise and retrain", informed=True)
-    c = bob.follow_up_complaint(c.id, c.version, "customer accepts the apology")
-    c = bob.close_complaint(c.id, c.version, "stress at month end; rota changed")
+        bob.complaints.handle_complaint(c.id, c.version, "apologise", informed=False)
+    c = bob.complaints.handle_complaint(c.id, c.version, "apologise and retrain", informed=True)
+    c = bob.complaints.follow_up_complaint(c.id, c.version, "customer accepts the apology")
+    c = bob.complaints.close_complaint(c.id, c.version, "stress at month end; rota changed")
     assert c.state == "closed" and c.informed and c.next_step is None and not c.overdue
-    words = [h.text for h in people.complaint_history(c.id)]
+    words = [h.text for h in people.complaints.complaint_history(c.id)]
     assert words[0] == "registered: Mr Zhao: technician was rude" and words[-1].startswith("closed; analysis")
     assert len(words) == 6
-    assert [e.action for e in people.timeline(t.id)][-6:] == [
+    assert [e.action for e in people.tickets.timeline(t.id)][-6:] == [
         "complaint.add", "complaint.accept", "complaint.investigate", "complaint.handle", "complaint.follow_up",
         "complaint.close"]
 
 
 def test_overdue_steps_stand_out(people: Store, clock: MutableClock) -> None:
-    c = people.add_complaint(closed_ticket(people).id, "Ms Qian", "slow", received_at=clock.now.subtract(hours=3))
+    c = people.complaints.add_complaint(closed_ticket(people).id, "Ms Qian", "slow", received_at=clock.now.subtract(hours=3))
     assert c.overdue and c.late_steps(clock.now) == ["accept"]
-    c = people.accept_complaint(c.id, c.version)
+    c = people.complaints.accept_complaint(c.id, c.version)
     assert not c.overdue and c.late_steps(clock.now) == ["accept"]  # done late: still shown
-    assert [x.id for x in people.complaints(overdue=True)] == []
+    assert [x.id for x in people.complaints.find(overdue=True)] == []
     clock.advance(hours=22)
-    assert people.overdue_complaints_count() == 1
-    people.set_setting("complaint_step_hours", {"accept": 2, "investigate": 48, "handle": 72, "follow_up": 96,
+    assert people.complaints.overdue_complaints_count() == 1
+    people.settings.set_setting("complaint_step_hours", {"accept": 2, "investigate": 48, "handle": 72, "follow_up": 96,
                                                 "close": 200})
-    assert not people.complaint(c.id).overdue
+    assert not people.complaints.complaint(c.id).overdue
     with pytest.raises(RuleViolation, match="step order"):
-        people.set_setting("complaint_step_hours", {"accept": 5, "investigate": 1, "handle": 72, "follow_up": 96,
+        people.settings.set_setting("complaint_step_hours", {"accept": 5, "investigate": 1, "handle": 72, "follow_up": 96,
                                                     "close": 200})
 
 
 def test_complaint_opens_item_for_the_ticket_team(as_user: Callable[[str], Store], people: Store) -> None:
     t = closed_ticket(people, tech=2)
     bob = as_user("bob")
-    c = bob.add_complaint(t.id, "Mr Sun", "fault came back")
-    c = bob.open_item_from_complaint(c.id, c.version)
-    item = people.item(c.item_id)
+    c = bob.complaints.add_complaint(t.id, "Mr Sun", "fault came back")
+    c = bob.complaints.open_item_from_complaint(c.id, c.version)
+    item = people.items.item(c.item_id)
     assert (item.source, item.source_id, item.foreman, item.team_id) == ("complaint", c.id, "fay", 1)
     with pytest.raises(RuleViolation, match="already has improvement item"):
-        bob.open_item_from_complaint(c.id, c.version)
-    unassigned = people.add_complaint(make_ticket(people).id, "Ms Li", "no one came")
+        bob.complaints.open_item_from_complaint(c.id, c.version)
+    unassigned = people.complaints.add_complaint(make_ticket(people).id, "Ms Li", "no one came")
     with pytest.raises(RuleViolation, match="no technician"):
-        people.open_item_from_complaint(unassigned.id, unassigned.version)
+        people.complaints.open_item_from_complaint(unassigned.id, unassigned.version)
 
 
 def test_roles_foremen_and_viewers_refused(as_user: Callable[[str], Store], people: Store) -> None:
     t = closed_ticket(people)
-    c = people.add_complaint(t.id, "Mr Zhao", "rude")
+    c = people.complaints.add_complaint(t.id, "Mr Zhao", "rude")
     for login in ("fay", "vic"):
         s = as_user(login)
         with pytest.raises(PermissionDenied, match="handle complaints"):
-            s.add_complaint(t.id, "x", "y")
+            s.complaints.add_complaint(t.id, "x", "y")
         with pytest.raises(PermissionDenied):
-            s.accept_complaint(c.id, c.version)
+            s.complaints.accept_complaint(c.id, c.version)
         with pytest.raises(PermissionDenied):
-            s.open_item_from_complaint(c.id, c.version)
+            s.complaints.open_item_from_complaint(c.id, c.version)
     with pytest.raises(ValidationFailed, match="No ticket #999"):
-        people.add_complaint(999, "x", "y")
+        people.complaints.add_complaint(999, "x", "y")
 
 
 def test_cli_complaints_add_and_list(people: Store, db_path: Path) -> None:
@@ -152,7 +152,7 @@ async def test_pilot_complaint_through_its_states(people: Store) -> None:
             if step == "handle":
                 app.screen.query_one("#f-informed").value = True  # type: ignore[attr-defined]
             await pilot.press("ctrl+s")
-            await until(pilot, lambda step=step: people.complaint(cid).step_done.get(step) is not None)
-        assert people.complaint(cid).state == "closed"
+            await until(pilot, lambda step=step: people.complaints.complaint(cid).step_done.get(step) is not None)
+        assert people.complaints.complaint(cid).state == "closed"
         await pilot.press("m")
-        await until(pilot, lambda: people.complaint(cid).item_id is not None)
+        await until(pilot, lambda: people.complaints.complaint(cid).item_id is not None)

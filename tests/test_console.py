@@ -47,7 +47,7 @@ async def test_whole_workflow_from_keyboard(store: Store) -> None:
         assert first[1] is True  # skill match on top
         await pilot.press("enter")
         await settle(pilot)
-        assert store.ticket(t.id).technician_id == first[0].id
+        assert store.tickets.ticket(t.id).technician_id == first[0].id
         await until(pilot, lambda: queue(app).current is not None and queue(app).current.status == "assigned")
         # first response, arrival, hold, resume
         await pilot.press("r")
@@ -55,23 +55,23 @@ async def test_whole_workflow_from_keyboard(store: Store) -> None:
         assert isinstance(app.screen, ActionForm)
         await pilot.press(*"called back", "enter")
         await settle(pilot)
-        assert store.ticket(t.id).first_response_at is not None
+        assert store.tickets.ticket(t.id).first_response_at is not None
         await until(pilot, lambda: queue(app).current.next_clock == "onsite")
         await pilot.press("o")
         await pilot.pause()
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert store.ticket(t.id).status == "onsite"
+        assert store.tickets.ticket(t.id).status == "onsite"
         await until(pilot, lambda: queue(app).current.status == "onsite")
         await pilot.press("w")
         await pilot.pause()
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert store.ticket(t.id).status == "waiting"
+        assert store.tickets.ticket(t.id).status == "waiting"
         await until(pilot, lambda: queue(app).current.status == "waiting")
         await pilot.press("u")
         await settle(pilot)
-        assert store.ticket(t.id).status == "onsite"
+        assert store.tickets.ticket(t.id).status == "onsite"
         await until(pilot, lambda: queue(app).current.status == "onsite")
         # resolve: the repair record
         await pilot.press("v")
@@ -80,7 +80,7 @@ async def test_whole_workflow_from_keyboard(store: Store) -> None:
             await pilot.press(*text, "tab")
         await pilot.press(*"Replaced roller", "tab", *"roller x1", "ctrl+s")
         await settle(pilot)
-        done = store.ticket(t.id)
+        done = store.tickets.ticket(t.id)
         assert (done.status, done.cause, done.parts) == ("resolved", "Worn roller", "roller x1")
         await until(pilot, lambda: queue(app).current.status == "resolved")
         # close with sign-off and a fee
@@ -88,9 +88,9 @@ async def test_whole_workflow_from_keyboard(store: Store) -> None:
         await pilot.pause()
         await pilot.press(*"Manager Liu", "tab", *"85.50", "ctrl+s")
         await settle(pilot)
-        closed = store.ticket(t.id)
+        closed = store.tickets.ticket(t.id)
         assert closed.status == "closed" and str(closed.fee) == "85.5"
-        actions = [e.action for e in store.timeline(t.id)]
+        actions = [e.action for e in store.tickets.timeline(t.id)]
         assert actions == ["ticket.create", "ticket.assign", "ticket.respond", "ticket.arrive",
                            "ticket.pause", "ticket.resume", "ticket.resolve", "ticket.close"]
         await until(pilot, lambda: t.id not in queue_ids(app))
@@ -112,13 +112,13 @@ async def test_cancel_needs_reason_and_error_keeps_input(store: Store) -> None:
         assert "required" in str(app.screen.query_one("#e-reason", Static).render())
         await pilot.press(*"duplicate report", "enter")
         await settle(pilot)
-        assert store.ticket(t.id).status == "cancelled"
+        assert store.tickets.ticket(t.id).status == "cancelled"
 
 
 async def test_resolve_validation_shows_errors_beside_fields(store: Store) -> None:
     t = make_ticket(store)
-    store.assign(t.id, 1, technician_id=1)
-    store.arrive(t.id, 2)
+    store.tickets.assign(t.id, 1, technician_id=1)
+    store.tickets.arrive(t.id, 2)
     app = app_for(store)
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
@@ -132,14 +132,14 @@ async def test_resolve_validation_shows_errors_beside_fields(store: Store) -> No
         for name in ("cause", "action", "parts"):
             assert "required" in str(form.query_one(f"#e-{name}", Static).render())
         assert form.query_one("#f-symptom", TextArea).text == "no cash dispensed"
-        assert store.ticket(t.id).status == "onsite"
+        assert store.tickets.ticket(t.id).status == "onsite"
 
 
 async def test_new_ticket_with_pickers_and_repeat_flag(store: Store, clock) -> None:
     old = make_ticket(store, equipment_id=3, site_id=2)
-    store.assign(old.id, 1, technician_id=3)
-    store.arrive(old.id, 2)
-    store.resolve(old.id, 3, symptom="s", cause="c", action="a", parts="none")
+    store.tickets.assign(old.id, 1, technician_id=3)
+    store.tickets.arrive(old.id, 2)
+    store.tickets.resolve(old.id, 3, symptom="s", cause="c", action="a", parts="none")
     clock.advance(days=3)
     app = app_for(store)
     async with app.run_test(size=(100, 50)) as pilot:
@@ -162,7 +162,7 @@ async def test_new_ticket_with_pickers_and_repeat_flag(store: Store, clock) -> N
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert not isinstance(app.screen, NewTicketScreen)
-        created = store.ticket(store.max_ticket_id())
+        created = store.tickets.ticket(store.admin.max_ticket_id())
         assert (created.reporter, created.site_id, created.repeat_of) == ("张伟", 2, old.id)
         await until(pilot, lambda: created.id in queue_ids(app))
 
@@ -182,7 +182,7 @@ async def test_new_ticket_validation_keeps_what_was_typed(store: Store) -> None:
         assert "required" in str(screen.query_one("#e-description", Static).render())
         assert screen.query_one("#f-reporter", Input).value == "Wang"
         assert screen.query_one("#f-phone", Input).value == "not a phone!"
-        assert store.max_ticket_id() == 0
+        assert store.admin.max_ticket_id() == 0
 
 
 async def test_change_in_another_process_appears_without_user_action(store: Store, db_path, clock) -> None:
@@ -193,9 +193,9 @@ async def test_change_in_another_process_appears_without_user_action(store: Stor
         assert queue_ids(app) == []
         t = make_ticket(other, description="from bob's console")
         await until(pilot, lambda: queue_ids(app) == [t.id])
-        other.assign(t.id, 1, technician_id=2)
+        other.tickets.assign(t.id, 1, technician_id=2)
         await until(pilot, lambda: queue(app).current.technician_name == "Zhang Min")
-    other.close_db()
+    other.close()
 
 
 async def test_two_consoles_on_one_file(store: Store, db_path, clock) -> None:
@@ -209,14 +209,14 @@ async def test_two_consoles_on_one_file(store: Store, db_path, clock) -> None:
         await settle(p2)
         await p2.press("enter")
         await settle(p2)
-        assert other_store.ticket(t.id).technician_id is not None
+        assert other_store.tickets.ticket(t.id).technician_id is not None
         await until(p1, lambda: queue(first).current is not None and queue(first).current.status == "assigned")
-    other_store.close_db()
+    other_store.close()
 
 
 async def test_conflict_is_reported_and_nothing_is_lost(store: Store, db_path, clock) -> None:
     t = make_ticket(store)
-    store.assign(t.id, 1, technician_id=1)
+    store.tickets.assign(t.id, 1, technician_id=1)
     app = app_for(store)
     other = Store(db_path, actor="bob", clock=clock)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -224,7 +224,7 @@ async def test_conflict_is_reported_and_nothing_is_lost(store: Store, db_path, c
         await pilot.press("x")
         await pilot.pause()
         await pilot.press(*"customer withdrew")
-        other.respond(t.id, 2, note="bob called")  # bob gets there first
+        other.tickets.respond(t.id, 2, note="bob called")  # bob gets there first
         await pilot.press("ctrl+s")
         await settle(pilot)
         form = app.screen
@@ -232,12 +232,12 @@ async def test_conflict_is_reported_and_nothing_is_lost(store: Store, db_path, c
         message = str(form.query_one("#e-general", Static).render())
         assert "bob" in message and "changed" in message
         assert form.query_one("#f-reason", Input).value == "customer withdrew"
-        assert store.ticket(t.id).status == "assigned"
+        assert store.tickets.ticket(t.id).status == "assigned"
         await pilot.press("ctrl+s")  # the form now holds bob's version: saving again works
         await settle(pilot)
-        final = store.ticket(t.id)
+        final = store.tickets.ticket(t.id)
         assert final.status == "cancelled" and final.first_response_at is not None
-    other.close_db()
+    other.close()
 
 
 HOSTILE = "[@click=app.quit] [b]bold[/b] [link=http://x]x[/link] \x1b[2J\x1b]52;c;aGk=\x07 \x9b bell\x07 ["
@@ -263,7 +263,7 @@ async def test_hostile_text_is_shown_literally(store: Store) -> None:
         await pilot.click("#fields")
         await pilot.pause()
         assert app.is_running
-    assert store.ticket(t.id).description == HOSTILE  # stored untouched
+    assert store.tickets.ticket(t.id).description == HOSTILE  # stored untouched
 
 
 async def test_search_filter_and_escape(store: Store) -> None:
@@ -291,7 +291,7 @@ async def test_cursor_stays_on_ticket_across_resort(store: Store, db_path, clock
         make_ticket(other, priority=1)  # sorts above both
         await until(pilot, lambda: len(queue_ids(app)) == 3)
         assert queue(app).current.id == t2.id and queue(app).cursor == 2
-    other.close_db()
+    other.close()
     assert t1
 
 
@@ -333,7 +333,7 @@ async def test_help_and_palette_list_actions(store: Store) -> None:
 
 async def test_assign_picker_ranks_skill_then_load(store: Store) -> None:
     busy = make_ticket(store, category="atm")
-    store.assign(busy.id, 1, technician_id=1)  # Li Wei (atm) now has 1 open
+    store.tickets.assign(busy.id, 1, technician_id=1)  # Li Wei (atm) now has 1 open
     t = make_ticket(store, category="atm")
     app = app_for(store)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -352,7 +352,7 @@ async def test_filter_screen_by_priority_and_unassigned(store: Store) -> None:
     p1 = make_ticket(store, priority=1)
     p3 = make_ticket(store, priority=3)
     taken = make_ticket(store, priority=1)
-    store.assign(taken.id, 1, technician_id=1)
+    store.tickets.assign(taken.id, 1, technician_id=1)
     app = app_for(store)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -388,10 +388,10 @@ async def test_detail_screen_is_live_and_ticks(store: Store, db_path, clock) -> 
         assert "15m00s left" in str(clocks.render())
         clock.advance(seconds=30)
         await until(pilot, lambda: "14m30s left" in str(clocks.render()))
-        other.assign(t.id, 1, technician_id=3)
+        other.tickets.assign(t.id, 1, technician_id=3)
         await until(pilot, lambda: "Wang Fang" in str(app.screen.query_one("#fields", Static).render()))
         assert "bob" in " ".join(str(s.render()) for s in app.screen.query("#timeline Static"))
-    other.close_db()
+    other.close()
 
 
 async def test_new_urgent_ticket_shows_at_the_top(store: Store, db_path, clock) -> None:
@@ -405,4 +405,4 @@ async def test_new_urgent_ticket_shows_at_the_top(store: Store, db_path, clock) 
         assert queue(app).scroll_offset.y == 0
         assert queue(app).current.id == first.id  # the cursor stays on its ticket
         assert f"#{urgent.id}" in line_text(queue(app), 1)
-    other.close_db()
+    other.close()

@@ -33,7 +33,7 @@ def header(app: DispatchApp) -> str:
 
 @pytest.mark.parametrize("width", [80, 100, 120, 160])
 async def test_read_time_and_clock_survive_a_long_center_name(store: Store, width: int) -> None:
-    store.set_setting("center_name", LONG_CENTER)
+    store.settings.set_setting("center_name", LONG_CENTER)
     app = app_for(store)
     async with app.run_test(size=(width, 30)) as pilot:
         await settle(pilot)
@@ -50,7 +50,7 @@ async def test_read_time_and_clock_survive_a_long_center_name(store: Store, widt
 
 
 async def test_stale_and_paused_outlast_everything(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    store.set_setting("center_name", LONG_CENTER)
+    store.settings.set_setting("center_name", LONG_CENTER)
     app = app_for(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -60,7 +60,7 @@ async def test_stale_and_paused_outlast_everything(store: Store, monkeypatch: py
         def locked() -> int:
             raise sqlite3.OperationalError("database is locked by another process holding a long transaction")
 
-        monkeypatch.setattr(store, "data_version", locked)
+        monkeypatch.setattr(store.db, "data_version", locked)
         await pilot.press("p")  # live again: the next read fails
         await until(pilot, lambda: "STALE" in header(app))
         bar = app.screen.query_one(StatusBar)

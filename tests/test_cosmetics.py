@@ -27,14 +27,14 @@ async def test_help_lists_question_mark_once(store: Store) -> None:
 
 def test_search_results_write_the_whole_date(store: Store) -> None:
     t = make_ticket(store)
-    line = ticket_line(store.ticket(t.id), "UTC").plain
+    line = ticket_line(store.tickets.ticket(t.id), "UTC").plain
     assert "2026-11-25 09:00" in line and " 26-11-25" not in line
     assert pendulum.now  # (the store's clock is the test's: 2026-11-25 09:00 UTC)
 
 
 async def test_the_complainant_follows_the_terminals_width(store: Store) -> None:
     t = make_ticket(store)
-    store.add_complaint(t.id, LONG, "Nobody called back")
+    store.complaints.add_complaint(t.id, LONG, "Nobody called back")
     for size, shown in (((160, 40), LONG), ((80, 24), "Mr Zhao Gua…")):  # 80: what the other columns leave
         app = app_for(store)
         async with app.run_test(size=size) as pilot:

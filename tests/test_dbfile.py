@@ -26,11 +26,11 @@ def refused(path: Path, *, create: bool = False, busy_timeout_ms: int = 5000) ->
 def make_db(path: Path, tickets: int = 0) -> None:
     s = Store(path, create=True, actor="ann")
     if tickets:
-        s.load("test.seed", {"sites": [{"id": 1, "code": "HQ", "name": "Head Office", "address": ""}]}, {})
+        s.admin.load("test.seed", {"sites": [{"id": 1, "code": "HQ", "name": "Head Office", "address": ""}]}, {})
         for n in range(tickets):
-            s.create_ticket({"reporter": "R", "phone": "123", "site_id": 1, "priority": 3,
+            s.tickets.create_ticket({"reporter": "R", "phone": "123", "site_id": 1, "priority": 3,
                              "description": f"fault number {n} " + "x" * 400})
-    s.close_db()
+    s.close()
 
 
 def test_missing_file(tmp_path: Path) -> None:
@@ -55,8 +55,8 @@ def test_empty_file(tmp_path: Path) -> None:
     assert "empty" in refused(path)
     # With create, an empty file becomes a database.
     s = Store(path, create=True, actor="ann")
-    assert s.schema_version() == SCHEMA_VERSION
-    s.close_db()
+    assert s.admin.schema_version() == SCHEMA_VERSION
+    s.close()
 
 
 @pytest.mark.parametrize(
@@ -115,13 +115,13 @@ def test_corrupt_table_found_when_read(tmp_path: Path) -> None:
     s = Store(path, actor="ann")
     try:
         new = {"reporter": "R", "phone": "123", "site_id": 1, "priority": 3, "description": "d"}
-        for use in (s.queue, lambda: s.ticket(1), lambda: s.create_ticket(new)):
+        for use in (s.queue.find, lambda: s.tickets.ticket(1), lambda: s.tickets.create_ticket(new)):
             with pytest.raises(DatabaseFileError) as info:
                 use()
             message = str(info.value)
             assert "corrupt" in message and str(path) in message and "\n" not in message
     finally:
-        s.close_db()
+        s.close()
 
 
 def test_newer_schema(tmp_path: Path) -> None:
@@ -171,17 +171,17 @@ def test_old_schema_is_migrated(tmp_path: Path) -> None:
     raw.close()
     s = Store(path, create=True, actor="ann")
     try:
-        assert s.schema_version() == SCHEMA_VERSION
-        assert s.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert s.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-        assert s.setting("repeat_window_days") == 30
-        assert sorted(s.policy()) == [1, 2, 3, 4]
+        assert s.admin.schema_version() == SCHEMA_VERSION
+        assert s.db._writer.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert s.db._writer.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert s.settings.setting("repeat_window_days") == 30
+        assert sorted(s.settings.policy()) == [1, 2, 3, 4]
     finally:
-        s.close_db()
+        s.close()
     # Reopening finds it current, without create.
     again = Store(path, actor="ann")
-    assert again.schema_version() == SCHEMA_VERSION
-    again.close_db()
+    assert again.admin.schema_version() == SCHEMA_VERSION
+    again.close()
 
 
 def test_read_only_file(tmp_path: Path) -> None:
@@ -191,11 +191,11 @@ def test_read_only_file(tmp_path: Path) -> None:
     path.chmod(0o444)
     try:
         s = Store(path, actor="ann")
-        assert s.read_only and s.setting("timezone") is not None
+        assert s.read_only and s.settings.setting("timezone") is not None
         with pytest.raises(DatabaseFileError) as info:
-            s.set_setting("center_name", "X")
+            s.settings.set_setting("center_name", "X")
         assert "read-only" in str(info.value) and str(path) in str(info.value)
-        s.close_db()
+        s.close()
     finally:
         path.chmod(0o644)
 
@@ -212,13 +212,13 @@ def test_locked_file(tmp_path: Path, begin: str) -> None:
         holder.execute("INSERT INTO settings VALUES ('held', '1')")
         s = Store(path, actor="ann", busy_timeout_ms=100)
         with pytest.raises(DatabaseFileError) as info:
-            s.set_setting("center_name", "X")
+            s.settings.set_setting("center_name", "X")
         assert "is locked by another process" in str(info.value)
-        s.close_db()
+        s.close()
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    Store(path, actor="ann", busy_timeout_ms=100).close_db()  # free again
+    Store(path, actor="ann", busy_timeout_ms=100).close()  # free again
 
 
 def test_lock_taken_after_opening(tmp_path: Path) -> None:
@@ -230,15 +230,15 @@ def test_lock_taken_after_opening(tmp_path: Path) -> None:
     try:
         holder.execute("BEGIN IMMEDIATE")
         with pytest.raises(DatabaseFileError) as info:
-            s.set_setting("center_name", "X")
+            s.settings.set_setting("center_name", "X")
         assert "is locked by another process" in str(info.value) and str(path) in str(info.value)
-        assert s.queue()  # reads still work in WAL mode
+        assert s.queue.find()  # reads still work in WAL mode
         holder.execute("ROLLBACK")
-        s.set_setting("center_name", "X")
-        assert s.setting("center_name") == "X"
+        s.settings.set_setting("center_name", "X")
+        assert s.settings.setting("center_name") == "X"
     finally:
         holder.close()
-        s.close_db()
+        s.close()
 
 
 @pytest.mark.parametrize(

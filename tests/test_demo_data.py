@@ -32,11 +32,11 @@ def demo(demo_build: DemoBuild, demo_copy: Callable[[], Path]) -> Iterator[tuple
     ``demo_build`` with ``generate_demo`` exactly as here before) and its counts."""
     store = Store(demo_copy(), clock=fixed_clock(NOW), actor="demo")
     yield store, dict(demo_build.counts)
-    store.close_db()
+    store.close()
 
 
 def _rows(store: Store, sql: str) -> list[tuple]:
-    return [tuple(r) for r in store.conn.execute(sql)]
+    return [tuple(r) for r in store.db.q(sql)]
 
 
 def test_counts_in_range(demo: tuple[Store, dict[str, int]]) -> None:
@@ -52,18 +52,18 @@ def test_counts_in_range(demo: tuple[Store, dict[str, int]]) -> None:
     assert 35 <= open_n <= 45
     statuses = dict(_rows(store, "SELECT status, COUNT(*) FROM tickets WHERE is_open = 0 GROUP BY status"))
     assert statuses["closed"] > 10 * statuses["cancelled"] > 0
-    assert store.setting("timezone") == "Asia/Shanghai"
+    assert store.settings.setting("timezone") == "Asia/Shanghai"
 
 
 def test_reference_data_is_consistent(demo: tuple[Store, dict[str, int]]) -> None:
     store, _ = demo
-    for team in store.teams():
-        members = [t for t in store.technicians() if t.team_id == team.id]
+    for team in store.people.teams():
+        members = [t for t in store.people.technicians() if t.team_id == team.id]
         assert team.foreman_id in {t.id for t in members}
-    techs = store.technicians()
+    techs = store.people.technicians()
     assert any(not t.on_duty for t in techs)
     assert all(t.skills for t in techs)
-    assert all(s.code.startswith("BR") for s in store.sites(limit=100))
+    assert all(s.code.startswith("BR") for s in store.reference.sites(limit=100))
 
 
 def test_lifecycle_columns(demo: tuple[Store, dict[str, int]]) -> None:
@@ -94,7 +94,7 @@ def test_lifecycle_columns(demo: tuple[Store, dict[str, int]]) -> None:
 
 def test_open_tickets_cover_every_status_and_sla_state(demo: tuple[Store, dict[str, int]]) -> None:
     store, _ = demo
-    rows = store.queue(limit=1000)
+    rows = store.queue.find(limit=1000)
     assert {r.status for r in rows} == set(OPEN_STATUSES)
     assert {r.priority for r in rows} == {1, 2, 3, 4}
     assert {r.arrival_mode for r in rows if r.status == "onsite"} == {"onsite", "remote"}
@@ -105,7 +105,7 @@ def test_open_tickets_cover_every_status_and_sla_state(demo: tuple[Store, dict[s
     for status in ("new", "assigned", "onsite", "waiting"):
         for state in ("ok", "at_risk", "breached"):
             assert (status, state) in states
-    counts = store.counts(NOW)
+    counts = store.queue.counts(NOW)
     assert counts.at_risk > 0 and counts.breached > 0 and counts.unassigned > 0
 
 
@@ -113,7 +113,7 @@ def test_repeats_follow_the_rule(demo: tuple[Store, dict[str, int]]) -> None:
     store, _ = demo
     assert _rows(store, "SELECT COUNT(*) FROM tickets WHERE repeat_of IS NOT NULL")[0][0] >= 1
     # repeat_of is the most recent resolution of the same machine within 30 days, and only then.
-    days = store.setting("repeat_window_days", 30)
+    days = store.settings.setting("repeat_window_days", 30)
     by_device: dict[int, list[tuple[int, str | None]]] = {}
     for tid, eid, reported, resolved, repeat_of in _rows(
         store, "SELECT id, equipment_id, reported_at, resolved_at, repeat_of FROM tickets "
@@ -133,7 +133,7 @@ def test_hostile_text_is_kept_verbatim(demo: tuple[Store, dict[str, int]]) -> No
 
 def test_integrity(demo: tuple[Store, dict[str, int]]) -> None:
     store, _ = demo
-    assert store.check() == []
+    assert store.admin.check() == []
     assert not _rows(store, "PRAGMA foreign_key_check")
 
 
@@ -144,11 +144,11 @@ def test_deterministic(tmp_path: Path, demo: tuple[Store, dict[str, int]]) -> No
     for sql in ("SELECT * FROM tickets ORDER BY id", "SELECT * FROM pauses ORDER BY id",
                 "SELECT * FROM events ORDER BY id", "SELECT * FROM equipment ORDER BY id"):
         assert _rows(other, sql) == _rows(store, sql)
-    other.close_db()
+    other.close()
     third = _open(tmp_path / "seed8.db")
     generate_demo(third, seed=8)
     assert _rows(third, "SELECT description FROM tickets") != _rows(store, "SELECT description FROM tickets")
-    third.close_db()
+    third.close()
 
 
 def test_refuses_a_database_with_data(tmp_path: Path) -> None:
@@ -156,7 +156,7 @@ def test_refuses_a_database_with_data(tmp_path: Path) -> None:
     generate_scale(store, 10)
     with pytest.raises(ValueError):
         generate_demo(store)
-    store.close_db()
+    store.close()
 
 
 def test_scale(tmp_path: Path) -> None:
@@ -171,14 +171,14 @@ def test_scale(tmp_path: Path) -> None:
     assert {r[0] for r in _rows(store, "SELECT status FROM tickets")} >= {*OPEN_STATUSES, "closed", "cancelled"}
     oldest = _rows(store, "SELECT MIN(reported_at) FROM tickets")[0][0]
     assert "2025-11-24" <= oldest[:10] <= "2025-12-05"
-    counts_now = store.counts(NOW)
+    counts_now = store.queue.counts(NOW)
     assert counts_now.at_risk > 0 and counts_now.breached > 0
     # A second call appends after the existing ids and reuses the reference data.
     more = generate_scale(store, 100, seed=4)
     assert more["tickets"] == 100 and more["sites"] == 0
     assert _rows(store, "SELECT MAX(id), COUNT(*) FROM tickets")[0] == (5100, 5100)
-    assert store.check() == []
+    assert store.admin.check() == []
     assert not _rows(store, "PRAGMA foreign_key_check")
-    store.close_db()
+    store.close()
     with sqlite3.connect(path) as conn:  # the file is usable from plain sqlite3 too
         assert conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0] == 5100

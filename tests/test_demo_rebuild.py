@@ -15,7 +15,7 @@ from click.testing import CliRunner
 import demo_data.demo
 from console.cli import cli
 from store import Store
-from store.base import default_actor
+from store.context import default_actor
 
 
 def build(path: Path) -> None:
@@ -27,14 +27,14 @@ def test_rebuild_replaces_the_file_under_an_open_console(tmp_path: Path, monkeyp
     path = tmp_path / "demo.db"
     build(path)
     console = Store(path, actor=default_actor())
-    console.add_note(1, "written while the demo is rebuilt")  # leaves a -wal behind while open
+    console.tickets.add_note(1, "written while the demo is rebuilt")  # leaves a -wal behind while open
     build(path)
-    assert console.file_state() == "replaced"
+    assert console.db.file_state() == "replaced"
     fresh = console.reopen()
-    console.close_db()
-    assert fresh.setting("demo") and fresh.check() == []
-    assert not [e for e in fresh.timeline(1) if e.action == "ticket.note"]  # the new file's own history
-    fresh.close_db()
+    console.close()
+    assert fresh.settings.setting("demo") and fresh.admin.check() == []
+    assert not [e for e in fresh.tickets.timeline(1) if e.action == "ticket.note"]  # the new file's own history
+    fresh.close()
     assert not list(tmp_path.glob(".demo.db.building-*"))
 
     # A build that dies half-way leaves the demo as it was, and nothing that blocks the next.

@@ -35,12 +35,12 @@ def demo(demo_copy: Callable[[], Path]) -> Iterator[Store]:
     """A copy of the session's demo: seed 7 built at NOW by ``generate_demo`` (conftest's ``demo_build``)."""
     store = Store(demo_copy(), clock=fixed_clock(NOW), actor="demo")
     yield store
-    store.close_db()
+    store.close()
 
 
 def _history(store: Store) -> dict[int, list[dict[str, Any]]]:
     out: dict[int, list[dict[str, Any]]] = {}
-    for r in store.conn.execute(
+    for r in store.db.q(
             "SELECT * FROM events WHERE entity = 'ticket' ORDER BY ticket_id, id"):
         e = dict(r)
         e["old"], e["new"] = json.loads(e["old"] or "{}"), json.loads(e["new"] or "{}")
@@ -50,7 +50,7 @@ def _history(store: Store) -> dict[int, list[dict[str, Any]]]:
 
 def test_every_ticket_row_is_its_history_replayed(demo: Store) -> None:
     history = _history(demo)
-    rows = [dict(r) for r in demo.conn.execute("SELECT * FROM tickets ORDER BY id")]
+    rows = [dict(r) for r in demo.db.q("SELECT * FROM tickets ORDER BY id")]
     assert len(rows) == len(history) > 1000
     for row in rows:
         events = history[row["id"]]
@@ -80,7 +80,7 @@ def test_every_ticket_row_is_its_history_replayed(demo: Store) -> None:
 
 
 def test_history_is_in_time_order_by_dispatchers(demo: Store) -> None:
-    events = [dict(r) for r in demo.conn.execute("SELECT id, at, actor, entity, action FROM events ORDER BY id")]
+    events = [dict(r) for r in demo.db.q("SELECT id, at, actor, entity, action FROM events ORDER BY id")]
     times = [e["at"] for e in events]
     assert times == sorted(times)  # the build's clock only moved forward
     assert max(times) <= "2026-11-25T09:00:00Z"
@@ -98,7 +98,7 @@ def test_pauses_are_the_hold_and_resume_steps(demo: Store) -> None:
                 expected.append((tid, e["new"]["wait_reason"], e["at"], None))
             elif e["action"] in ("ticket.resume", "ticket.cancel") and e["old"].get("status") == "waiting":
                 expected[-1] = (*expected[-1][:3], e["at"])
-    pauses = [tuple(r) for r in demo.conn.execute(
+    pauses = [tuple(r) for r in demo.db.q(
         "SELECT ticket_id, reason, started_at, ended_at FROM pauses ORDER BY ticket_id, started_at")]
     assert pauses == sorted(expected) and len(pauses) > 50
 
@@ -108,6 +108,6 @@ def assert_tickets_replay(store: Store) -> int:
     chain is intact (the store's own check, as `dispatch check` runs it; also
     used by tests/test_stress.py on a file many killed processes wrote).
     Returns how many tickets it checked."""
-    report = store.verify_audit()
+    report = store.audit.verify_audit()
     assert report.ok, report.problems[:10]
     return report.tickets

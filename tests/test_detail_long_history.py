@@ -15,10 +15,10 @@ def entries_mounted(screen: DetailScreen) -> int:
 
 async def test_long_timeline_mounts_a_page_then_more_on_scroll(store: Store, db_path) -> None:
     t = make_ticket(store)
-    t = store.respond(t.id, t.version, note="first call")
+    t = store.tickets.respond(t.id, t.version, note="first call")
     events = 400
     for i in range(events - 2):  # a long history, written as the app writes it (the audit chain holds)
-        store.add_note(t.id, f"call {i}")
+        store.tickets.add_note(t.id, f"call {i}")
     app = app_for(store)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)

@@ -1,5 +1,5 @@
 """Issue 16: the detail screen reads a long history from the store a page at a
-time (store.timeline_page, keyset on the event id): opening it reads the
+time (store.tickets.timeline_page, keyset on the event id): opening it reads the
 first page only, and scrolling to the end reads the next ones, in order."""
 
 from __future__ import annotations
@@ -17,19 +17,19 @@ EVENTS = 120
 
 def long_history(store: Store) -> int:
     t = make_ticket(store)
-    t = store.respond(t.id, t.version, note="first call")
+    t = store.tickets.respond(t.id, t.version, note="first call")
     for i in range(EVENTS - 2):  # written as the app writes it (the audit chain refuses hand inserts)
-        store.add_note(t.id, f"call {i}")
+        store.tickets.add_note(t.id, f"call {i}")
     return t.id
 
 
 def test_pages_are_the_timeline_in_order(store: Store) -> None:
     tid = long_history(store)
-    whole = [e.id for e in store.timeline(tid)]
+    whole = [e.id for e in store.tickets.timeline(tid)]
     paged: list[int] = []
-    while page := store.timeline_page(tid, paged[-1] if paged else 0, 50):
+    while page := store.tickets.timeline_page(tid, paged[-1] if paged else 0, 50):
         paged += [e.id for e in page]
-    assert paged == whole and len(whole) == EVENTS == store.timeline_count(tid)
+    assert paged == whole and len(whole) == EVENTS == store.tickets.timeline_count(tid)
 
 
 async def test_the_detail_screen_reads_one_page_then_the_next_on_scroll(
@@ -37,7 +37,7 @@ async def test_the_detail_screen_reads_one_page_then_the_next_on_scroll(
 ) -> None:
     tid = long_history(store)
     read: list[int] = []
-    page = store.timeline_page
+    page = store.tickets.timeline_page
 
     def counting_page(ticket_id: int, after_id: int = 0, limit: int = 50) -> list[Any]:
         events = page(ticket_id, after_id, limit)
@@ -48,8 +48,8 @@ async def test_the_detail_screen_reads_one_page_then_the_next_on_scroll(
     def whole(ticket_id: int) -> list[Any]:
         raise AssertionError("the detail screen read the whole timeline")
 
-    monkeypatch.setattr(store, "timeline_page", counting_page)
-    monkeypatch.setattr(store, "timeline", whole)
+    monkeypatch.setattr(store.tickets, "timeline_page", counting_page)
+    monkeypatch.setattr(store.tickets, "timeline", whole)
     app = app_for(store)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)

@@ -25,14 +25,14 @@ def long_history(store: Store, clock: Any) -> int:
     t = make_ticket(store, priority=1)
     v = 1
     for call, kw in [
-        (store.assign, {"technician_id": 1}),
-        (store.respond, {"note": "called the branch"}),
-        (store.arrive, {"mode": "remote"}),
-        (store.pause, {"reason": "parts", "note": "waiting for a card reader"}),
-        (store.resume, {}),
-        (store.resolve, {"symptom": "cards stuck", "cause": "worn roller", "action": "replaced roller",
+        (store.tickets.assign, {"technician_id": 1}),
+        (store.tickets.respond, {"note": "called the branch"}),
+        (store.tickets.arrive, {"mode": "remote"}),
+        (store.tickets.pause, {"reason": "parts", "note": "waiting for a card reader"}),
+        (store.tickets.resume, {}),
+        (store.tickets.resolve, {"symptom": "cards stuck", "cause": "worn roller", "action": "replaced roller",
                          "parts": "roller"}),
-        (store.close, {"signoff": "Mrs Zhao", "fee": "120.5"}),
+        (store.tickets.close, {"signoff": "Mrs Zhao", "fee": "120.5"}),
     ]:
         clock.advance(minutes=7)
         call(t.id, v, **kw)
@@ -77,7 +77,7 @@ async def test_detail_scrolls_with_j_k_g_G(store: Store, clock) -> None:
 
 # ------------------------------------------------------------- item 13
 async def test_timeline_speaks_in_words_and_local_time(store: Store, clock) -> None:
-    store.set_setting("timezone", "Asia/Shanghai")  # 09:00 UTC is 17:00 there
+    store.settings.set_setting("timezone", "Asia/Shanghai")  # 09:00 UTC is 17:00 there
     tid = long_history(store, clock)
     app = app_for(store)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -96,8 +96,8 @@ async def test_timeline_speaks_in_words_and_local_time(store: Store, clock) -> N
 
 async def test_reassign_shows_both_technicians_by_name(store: Store) -> None:
     t = make_ticket(store)
-    store.assign(t.id, 1, technician_id=1)
-    store.assign(t.id, 2, technician_id=3, reason="closer to the branch")
+    store.tickets.assign(t.id, 1, technician_id=1)
+    store.tickets.assign(t.id, 2, technician_id=3, reason="closer to the branch")
     app = app_for(store)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -110,7 +110,7 @@ async def test_reassign_shows_both_technicians_by_name(store: Store) -> None:
 async def test_clock_lines_fit_80_columns(store: Store, clock) -> None:
     t = make_ticket(store, priority=1)
     clock.advance(minutes=20)  # the 15-minute first response is met late
-    store.respond(t.id, 1)
+    store.tickets.respond(t.id, 1)
     app = app_for(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -126,9 +126,9 @@ async def test_clock_lines_fit_80_columns(store: Store, clock) -> None:
 
 async def test_linked_repair_opens_with_enter(store: Store, clock) -> None:
     first = make_ticket(store, description="first fault")
-    store.assign(first.id, 1, technician_id=1)
-    store.arrive(first.id, 2)
-    store.resolve(first.id, 3, symptom="s", cause="c", action="a", parts="none")
+    store.tickets.assign(first.id, 1, technician_id=1)
+    store.tickets.arrive(first.id, 2)
+    store.tickets.resolve(first.id, 3, symptom="s", cause="c", action="a", parts="none")
     clock.advance(days=2)
     again = make_ticket(store, description="same ATM again")
     assert again.repeat_of == first.id
@@ -183,7 +183,7 @@ BANK_SITES = [
 
 
 def add_sites(store: Store, sites: list[dict[str, Any]]) -> None:
-    store.load("test.sites", {"sites": sites}, {"sites": len(sites)})
+    store.admin.load("test.sites", {"sites": sites}, {"sites": len(sites)})
 
 
 async def test_queue_site_column_keeps_the_branch_at_80(store: Store) -> None:
@@ -241,7 +241,7 @@ def test_layout_sizes_name_columns_from_content() -> None:
 
 
 async def test_assign_list_shows_whole_team_names(store: Store) -> None:
-    store.load("test.teams", {
+    store.admin.load("test.teams", {
         "teams": [{"id": 3, "name": "东区工班 East District", "foreman_id": 5}],
         "technicians": [{"id": 5, "name": "Mike Chen", "team_id": 3, "phone": "13800000005",
                          "skills": '["atm"]', "on_duty": 1}],

@@ -89,7 +89,7 @@ def test_cli_exports_on_a_full_disk(store: Store, db_path: Path, full_disk: Path
 
 def test_an_export_to_stdout_on_a_full_disk(store: Store, db_path: Path, full_disk: Path) -> None:
     build_october(store)
-    store.close_db()
+    store.close()
     for args in (["export", "tickets", "--from", "2026-10-01", "--to", "2026-10-31"], ["export", "sites"],
                  ["queue", "--format", "json"]):
         with (full_disk / "out").open("wb") as out:

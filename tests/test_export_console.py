@@ -146,14 +146,14 @@ async def test_refused_paths_keep_the_form(october: Store, tmp_path: Path) -> No
 
 async def test_esc_stops_a_running_export(october: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     gate, started = threading.Event(), threading.Event()
-    count = october.count_tickets
+    count = october.exports.count_tickets
 
     def slow_count(*args: Any) -> int:  # holds the export until the test has pressed Esc
         started.set()
         gate.wait(10)
         return count(*args)
 
-    monkeypatch.setattr(october, "count_tickets", slow_count)
+    monkeypatch.setattr(october.exports, "count_tickets", slow_count)
     app = app_for(october)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _form(pilot)

@@ -133,7 +133,7 @@ def test_items(october: Store, db_path: Path) -> None:
 
 
 def test_site_zone(october: Store, db_path: Path) -> None:
-    october.set_setting("timezone", "Asia/Shanghai")
+    october.settings.set_setting("timezone", "Asia/Shanghai")
     rows = _json(db_path, "tickets", *OCT)
     # Local days: #6 (20:00 UTC) and #7 (23:00 UTC) on 31 October are 1 November in Beijing.
     assert [t["id"] for t in rows] == [1, 2, 3, 4, 5, 8]

@@ -45,8 +45,8 @@ def _ticket(store: Store, **kw: Any):  # type: ignore[no-untyped-def]
 
 def _onsite(store: Store):  # type: ignore[no-untyped-def]
     t = make_ticket(store)
-    store.assign(t.id, t.version, technician_id=1)
-    return store.arrive(t.id, t.version + 1)
+    store.tickets.assign(t.id, t.version, technician_id=1)
+    return store.tickets.arrive(t.id, t.version + 1)
 
 
 # What each limit guards: a store call that takes a text of that many characters.

@@ -147,7 +147,7 @@ def test_backup_staging_and_journal_are_660_from_the_start(store: Store, tmp_pat
             during[p.name] = mode(p)
 
     with watching(folder) as w:
-        store.backup(dest, progress)
+        store.audit.backup(dest, progress)
     assert during and all(m == 0o660 for m in during.values()), {k: oct(v) for k, v in during.items()}
     # The backup and the heads log it appends its head to (store/anchors.py), both 660.
     assert {p.name: oct(mode(p)) for p in folder.iterdir()} == {"b.db": oct(0o660), "t.heads": oct(0o660)}
@@ -156,8 +156,8 @@ def test_backup_staging_and_journal_are_660_from_the_start(store: Store, tmp_pat
 
 def test_restore_staging_is_660_from_the_start(store: Store, db_path: Path, tmp_path: Path, umask: int) -> None:
     backup = tmp_path / "b.db"
-    store.backup(backup)
-    store.close_db()
+    store.audit.backup(backup)
+    store.close()
     target = tmp_path / "live" / "t.db"
     target.parent.mkdir()
     during: dict[str, int] = {}
@@ -188,7 +188,7 @@ def test_demo_build_and_new_database_are_660(tmp_path: Path, umask: int, monkeyp
     during: dict[str, int] = {}
 
     def generate_demo(store: Store, **_kwargs: object) -> None:
-        store.set_setting("center_name", "Demo")  # a write: the -wal and -shm exist now
+        store.settings.set_setting("center_name", "Demo")  # a write: the -wal and -shm exist now
         for p in folder.iterdir():
             during[p.name] = mode(p)
         raise Seen

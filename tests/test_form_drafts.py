@@ -52,7 +52,7 @@ async def test_new_ticket_esc_asks_and_the_kept_draft_comes_back(store: Store) -
         assert value(app, "f-reporter") == "" and app.screen.query_one("#f-site_id", Picker).value is None
         await burst(pilot, "escape")  # unchanged: closes without asking
         assert isinstance(app.screen, MainScreen)
-    t = store.ticket(store.max_ticket_id())
+    t = store.tickets.ticket(store.admin.max_ticket_id())
     assert (t.reporter, t.phone, t.site_id, t.equipment_id, t.description) == (
         "Zhang", "13800001111", 2, 3, "cash jam")
 
@@ -140,15 +140,15 @@ async def test_a_half_logged_callback_is_kept_as_a_draft(store: Store, day: list
         await settle(pilot)
         await burst(pilot, "K")
         await settle(pilot)
-        first = store.my_callbacks("bob")[0]
+        first = store.callbacks.my_callbacks("bob")[0]
         await burst(pilot, "enter", "y", "y", "y", "1", *"very kind", "escape")
         assert isinstance(app.screen, ConfirmScreen)
         await burst(pilot, "k", "enter")
         assert isinstance(app.screen, CallbackLogScreen)
         assert app.screen.rating == "satisfied" and value(app, "note") == "very kind"
         await burst(pilot, "enter")
-        await until(pilot, lambda: store.callback(first.id).status == "done")
-        assert store.callback(first.id).notes == "very kind"
+        await until(pilot, lambda: store.callbacks.callback(first.id).status == "done")
+        assert store.callbacks.callback(first.id).notes == "very kind"
 
 
 @pytest.mark.parametrize("gone", [Select.NULL, "no-such-category"])
@@ -170,7 +170,7 @@ async def test_a_draft_whose_choice_is_gone_still_opens(store: Store, gone) -> N
 
 
 async def slow_list_keys(app, pilot, store: Store, monkeypatch, read: str, keys: str) -> None:
-    """Setup's list read (``store.<read>``) held while ``keys`` arrive in one
+    """Setup's list read (``store.<repo>.<name>``, as ``read`` names it) held while ``keys`` arrive in one
     burst; let go once it has started and the keys have had their chance (the
     app's loop turned a bounded number of times: with the list's first read
     awaited the screen takes no message meanwhile, so no pilot.pause)."""
@@ -180,14 +180,15 @@ async def slow_list_keys(app, pilot, store: Store, monkeypatch, read: str, keys:
     from textual import events
 
     started, go = threading.Event(), threading.Event()
-    method = getattr(store, read)
+    repo, name = read.split(".")
+    method = getattr(getattr(store, repo), name)
 
     def held(*args, **kwargs):
         started.set()
         go.wait(30)
         return method(*args, **kwargs)
 
-    monkeypatch.setattr(store, read, held)
+    monkeypatch.setattr(getattr(store, repo), name, held)
     await burst(pilot, "S")
     try:
         for key in keys:
@@ -213,7 +214,7 @@ async def test_a_form_opened_right_after_its_list_has_its_choices(store: Store, 
     app = app_for(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await slow_list_keys(app, pilot, store, monkeypatch, "technicians", "cn")
+        await slow_list_keys(app, pilot, store, monkeypatch, "people.technicians", "cn")
         await until(pilot, lambda: isinstance(app.screen, RecordForm))
         duty = app.screen.query_one("#f-on_duty", Select)
         await until(pilot, lambda: duty.value is True)
@@ -231,6 +232,6 @@ async def test_edit_right_after_the_list_edits_its_first_record(store: Store, mo
     app = app_for(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await slow_list_keys(app, pilot, store, monkeypatch, "sites", "se")
+        await slow_list_keys(app, pilot, store, monkeypatch, "reference.sites", "se")
         await until(pilot, lambda: isinstance(app.screen, RecordForm))
         assert value(app, "f-name") == "Head Office"

@@ -33,15 +33,15 @@ def ticket_at(store: Store, state: str) -> int:
     """A ticket walked to ``state``: the forms open only where the step fits."""
     t = make_ticket(store)
     if state != "new":
-        t = store.assign(t.id, t.version, technician_id=1)
+        t = store.tickets.assign(t.id, t.version, technician_id=1)
     if state in ("responded", "arrived", "held", "resolved"):
-        t = store.respond(t.id, t.version)
+        t = store.tickets.respond(t.id, t.version)
     if state in ("arrived", "held", "resolved"):
-        t = store.arrive(t.id, t.version, mode="onsite")
+        t = store.tickets.arrive(t.id, t.version, mode="onsite")
     if state == "held":
-        t = store.pause(t.id, t.version, reason="parts")
+        t = store.tickets.pause(t.id, t.version, reason="parts")
     if state == "resolved":
-        t = store.resolve(t.id, t.version, symptom="s", cause="c", action="a", parts="none")
+        t = store.tickets.resolve(t.id, t.version, symptom="s", cause="c", action="a", parts="none")
     return t.id
 
 

@@ -18,9 +18,9 @@ def shown(app, selector: str) -> str:  # type: ignore[no-untyped-def]
 
 def resolved_on_hq_atm(store: Store) -> int:
     t = make_ticket(store, equipment_id=1)
-    t = store.assign(t.id, t.version, technician_id=1)
-    t = store.arrive(t.id, t.version)
-    return store.resolve(t.id, t.version, symptom="s", cause="c", action="a", parts="none").id
+    t = store.tickets.assign(t.id, t.version, technician_id=1)
+    t = store.tickets.arrive(t.id, t.version)
+    return store.tickets.resolve(t.id, t.version, symptom="s", cause="c", action="a", parts="none").id
 
 
 async def test_pick_a_site_goes_once_a_site_is_picked(store: Store) -> None:
@@ -87,7 +87,7 @@ async def test_edit_conflict_shows_the_reloaded_values_and_keeps_what_was_typed(
         screen = app.screen
         screen.query_one("#f-description", TextArea).focus()
         await burst(pilot, *"Second visit: ")
-        other.edit_ticket(t.id, t.version, reason="not urgent after all", priority=4, reporter="Li")
+        other.tickets.edit_ticket(t.id, t.version, reason="not urgent after all", priority=4, reporter="Li")
         await burst(pilot, "ctrl+s")
         general = screen.query_one("#e-general", Static)
         await until(pilot, lambda: "alice" in str(general.render()))
@@ -102,6 +102,6 @@ async def test_edit_conflict_shows_the_reloaded_values_and_keeps_what_was_typed(
         # Saving again sends only what was typed: the other dispatcher's priority stays.
         await burst(pilot, "ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, MainScreen))
-    now = store.ticket(t.id)
+    now = store.tickets.ticket(t.id)
     assert (now.priority, now.reporter, now.description) == (4, "Li", "Second visit: ATM swallows cards")
-    other.close_db()
+    other.close()

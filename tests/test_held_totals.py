@@ -19,7 +19,7 @@ RECORD = {"symptom": "jams", "cause": "worn roller", "action": "replaced roller"
 
 def fresh(store: Store) -> tuple[tuple[int, int], dict[int, int]]:
     """The counts by the rule, from every ticket's row."""
-    rows = store._q("SELECT is_open, due_at, next_clock, frozen_left_s, window_s, technician_id, status FROM tickets")
+    rows = store.db.q("SELECT is_open, due_at, next_clock, frozen_left_s, window_s, technician_id, status FROM tickets")
     held = [r for r in rows if r[0] == 1 and r[1] is None and r[2] is not None]
     breached = sum(1 for r in held if r[3] is not None and r[3] <= 0)
     at_risk = sum(1 for r in held if r[3] is not None and 0 < r[3] <= r[4] * AT_RISK_SHARE)
@@ -31,22 +31,22 @@ def fresh(store: Store) -> tuple[tuple[int, int], dict[int, int]]:
 
 
 def kept(store: Store) -> tuple[tuple[int, int], dict[int, int]]:
-    held = tuple(store._q("SELECT held_breached, held_at_risk FROM queue_totals")[0])
-    load = {r[0]: r[1] for r in store._q("SELECT technician_id, open_load FROM technician_load") if r[1]}
+    held = tuple(store.db.q("SELECT held_breached, held_at_risk FROM queue_totals")[0])
+    load = {r[0]: r[1] for r in store.db.q("SELECT technician_id, open_load FROM technician_load") if r[1]}
     return (held[0], held[1]), load
 
 
 def assert_kept(store: Store) -> None:
     assert kept(store) == fresh(store)
-    board = {t.id: t.open_load for t in store.technicians(include_retired=True) if t.open_load}
+    board = {t.id: t.open_load for t in store.people.technicians(include_retired=True) if t.open_load}
     assert board == fresh(store)[1]
 
 
 def on_site(store: Store, tech: int, **kw: object):
     t = make_ticket(store, **kw)
-    t = store.respond(t.id, t.version, note="called")
-    t = store.assign(t.id, t.version, technician_id=tech)
-    return store.arrive(t.id, t.version, mode="remote")
+    t = store.tickets.respond(t.id, t.version, note="called")
+    t = store.tickets.assign(t.id, t.version, technician_id=tech)
+    return store.tickets.arrive(t.id, t.version, mode="remote")
 
 
 def test_holds_resumes_and_cancels_keep_the_counts(store: Store, clock: MutableClock) -> None:
@@ -56,25 +56,25 @@ def test_holds_resumes_and_cancels_keep_the_counts(store: Store, clock: MutableC
     # Held at different points of their 4-hour windows: fresh, nearly out (at risk), past due.
     for n, (t, step) in enumerate(zip(tickets, (0, 60, 130, 60, 60, 60), strict=True)):
         clock.advance(minutes=step)
-        tickets[n] = store.pause(t.id, t.version, reason="parts", note="roller")
+        tickets[n] = store.tickets.pause(t.id, t.version, reason="parts", note="roller")
         assert_kept(store)
     (breached, at_risk), _load = kept(store)
     assert breached and at_risk  # both kinds are there, so the check means something
-    counts = store.counts()
+    counts = store.queue.counts()
     assert counts.breached >= breached and counts.at_risk >= at_risk
     clock.advance(hours=3)  # a held clock does not move: the counts stay
     assert kept(store) == fresh(store)
     t0, t1, t2, t3 = tickets[:4]
-    t0 = store.resume(t0.id, t0.version)
+    t0 = store.tickets.resume(t0.id, t0.version)
     assert_kept(store)
-    store.assign(t1.id, t1.version, technician_id=3, reason="closer")
+    store.tickets.assign(t1.id, t1.version, technician_id=3, reason="closer")
     assert_kept(store)
-    store.cancel(t2.id, t2.version, reason="duplicate")
+    store.tickets.cancel(t2.id, t2.version, reason="duplicate")
     assert_kept(store)
-    t3 = store.resume(t3.id, t3.version)
-    store.resolve(t3.id, t3.version, **RECORD)
+    t3 = store.tickets.resume(t3.id, t3.version)
+    store.tickets.resolve(t3.id, t3.version, **RECORD)
     assert_kept(store)
-    t0 = store.pause(t0.id, t0.version, reason="customer", note="away")
+    t0 = store.tickets.pause(t0.id, t0.version, reason="customer", note="away")
     assert_kept(store)
 
 
@@ -82,7 +82,7 @@ def test_a_write_by_plain_sql_keeps_them(store: Store, clock: MutableClock, db_p
     for n in range(4):
         t = on_site(store, tech=1 + n % 3)
         clock.advance(minutes=90)
-        store.pause(t.id, t.version, reason="parts", note="roller")
+        store.tickets.pause(t.id, t.version, reason="parts", note="roller")
     assert_kept(store)
     with sqlite3.connect(db_path) as conn:  # as bench/run.py and old scripts do
         conn.execute("UPDATE tickets SET frozen_left_s = -1 WHERE frozen_left_s IS NOT NULL")

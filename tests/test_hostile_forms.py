@@ -58,7 +58,7 @@ async def save(pilot, done) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("hostile", CHUNKS, ids=[f"chunk{i}" for i in range(len(CHUNKS))])
 async def test_every_ticket_form_stores_exactly_and_shows_literally(store: Store, hostile: str) -> None:
     t = make_ticket(store, reporter="Wang")
-    store.assign(t.id, t.version, technician_id=1)
+    store.tickets.assign(t.id, t.version, technician_id=1)
     other = make_ticket(store, reporter="Li", priority=1)
     app = app_for(store)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -69,8 +69,8 @@ async def test_every_ticket_form_stores_exactly_and_shows_literally(store: Store
         await burst(pilot, "enter")
         put(app, "reporter", hostile)
         described = put(app, "description", hostile + "\n" + hostile)
-        await save(pilot, lambda: app.screen is main and store.max_ticket_id() > other.id)
-        new = store.ticket(store.max_ticket_id())
+        await save(pilot, lambda: app.screen is main and store.admin.max_ticket_id() > other.id)
+        new = store.tickets.ticket(store.admin.max_ticket_id())
         assert new.reporter == hostile and new.description == described
         # The rest on ticket t (cursor to it: the P1 first, then t).
         await until(pilot, lambda: main.query_one("QueueTable").rows != [])
@@ -81,37 +81,37 @@ async def test_every_ticket_form_stores_exactly_and_shows_literally(store: Store
         await until(pilot, lambda: isinstance(app.screen, AssignScreen) and bool(app.screen.candidates))
         app.screen.query_one(OptionList).highlighted = [c.id for c, _s in app.screen.candidates].index(2)
         put(app, "reason", hostile)
-        await save(pilot, lambda: store.ticket(t.id).technician_id == 2)
+        await save(pilot, lambda: store.tickets.ticket(t.id).technician_id == 2)
         await burst(pilot, "r")
         put(app, "note", hostile)
-        await save(pilot, lambda: store.ticket(t.id).first_response_at is not None)
+        await save(pilot, lambda: store.tickets.ticket(t.id).first_response_at is not None)
         await burst(pilot, "m")
         noted = put(app, "text", hostile)
         await save(pilot, lambda: any(noted in (e.new.get("note"), e.new.get("text"))
-                                      for e in store.timeline(t.id) if e.action.endswith("note")))
+                                      for e in store.tickets.timeline(t.id) if e.action.endswith("note")))
         await burst(pilot, "o", "ctrl+s")
-        await until(pilot, lambda: store.ticket(t.id).status == "onsite")
+        await until(pilot, lambda: store.tickets.ticket(t.id).status == "onsite")
         await burst(pilot, "w")
         put(app, "note", hostile)
-        await save(pilot, lambda: store.ticket(t.id).status == "waiting")
+        await save(pilot, lambda: store.tickets.ticket(t.id).status == "waiting")
         await burst(pilot, "u", "ctrl+s")
-        await until(pilot, lambda: store.ticket(t.id).status == "onsite")
+        await until(pilot, lambda: store.tickets.ticket(t.id).status == "onsite")
         await burst(pilot, "v")
         held = [put(app, f, hostile) for f in ("symptom", "cause", "action", "parts")]
-        await save(pilot, lambda: store.ticket(t.id).status == "resolved")
+        await save(pilot, lambda: store.tickets.ticket(t.id).status == "resolved")
         await burst(pilot, "c")
         put(app, "signoff", hostile)
-        await save(pilot, lambda: store.ticket(t.id).status == "closed")
+        await save(pilot, lambda: store.tickets.ticket(t.id).status == "closed")
         # Cancel the other with a hostile reason.
         table.cursor = [r.id for r in table.rows].index(other.id)
         await settle(pilot)
         await burst(pilot, "x")
         put(app, "reason", hostile)
-        await save(pilot, lambda: store.ticket(other.id).status == "cancelled")
-        done = store.ticket(t.id)
+        await save(pilot, lambda: store.tickets.ticket(other.id).status == "cancelled")
+        done = store.tickets.ticket(t.id)
         assert [done.symptom, done.cause, done.action, done.parts] == held and done.signoff == hostile
-        assert store.ticket(other.id).cancel_reason == hostile
-        notes = [e.new for e in store.timeline(t.id)]
+        assert store.tickets.ticket(other.id).cancel_reason == hostile
+        notes = [e.new for e in store.tickets.timeline(t.id)]
         assert sum(hostile in map(str, n.values()) for n in notes) >= 3  # reason, respond, hold (and the note)
         # Shown literally: the detail screens of both tickets.
         for tid in (t.id, new.id):

@@ -98,13 +98,14 @@ def test_screens_format_a_million_character_name_in_bounded_work(store: Store) -
         return real(text)
 
     t = make_ticket(store)
-    store.assign(t.id, t.version, technician_id=1)
-    store.conn.execute("UPDATE technicians SET name = ?", (LONG_1M,))
-    store.conn.execute("UPDATE sites SET name = ?", (LONG_1M,))
-    events = store.timeline(t.id)
+    store.tickets.assign(t.id, t.version, technician_id=1)
+    with sqlite3.connect(store.path) as raw:  # names written by another tool, not through the store
+        raw.execute("UPDATE technicians SET name = ?", (LONG_1M,))
+        raw.execute("UPDATE sites SET name = ?", (LONG_1M,))
+    events = store.tickets.timeline(t.id)
     shown = entries(events, Names({1: LONG_1M}, {1: LONG_1M}, {}), "UTC")
     assert all(len(c) < BLOCK_LIMIT + 100 for e in shown for c in e.changes)
-    row = store.queue()[0]
+    row = store.queue.find()[0]
     fmt.cell_len = counted  # type: ignore[assignment]
     try:
         cell = fmt.fit(clean(row.technician_name, single_line=True, limit=LINE_LIMIT), 12)
@@ -121,7 +122,7 @@ def test_set_center_name_echo_is_clean(store: Store) -> None:
     code, out = run(store.path, "set", "center_name", HOSTILE["osc0"] + HOSTILE["c1"] + HOSTILE["bidi"])
     assert code == 0, out
     assert not forbidden(out), forbidden(out)
-    assert store.setting("center_name") == (HOSTILE["osc0"] + HOSTILE["c1"] + HOSTILE["bidi"]).strip()
+    assert store.settings.setting("center_name") == (HOSTILE["osc0"] + HOSTILE["c1"] + HOSTILE["bidi"]).strip()
 
 
 def test_cli_ticket_shows_hostile_fields_literally_and_indented(store: Store) -> None:
@@ -143,7 +144,7 @@ def test_cli_ticket_shows_hostile_fields_literally_and_indented(store: Store) ->
 def test_cli_queue_and_site_add_are_clean(store: Store) -> None:
     code, out = run(store.path, "site", "add", "HX", HOSTILE["zwj_emoji"] + HOSTILE["osc0"])
     assert code == 0 and not forbidden(out), out
-    assert any(s.name == HOSTILE["zwj_emoji"] + HOSTILE["osc0"] for s in store.sites())
+    assert any(s.name == HOSTILE["zwj_emoji"] + HOSTILE["osc0"] for s in store.reference.sites())
     make_ticket(store, description=ALL[:3000])
     code, out = run(store.path, "queue")
     assert code == 0 and not forbidden(out), forbidden(out)
@@ -172,7 +173,7 @@ def test_csv_import_stores_hostile_text_exactly(store: Store, tmp_path: Path) ->
     code, out = run(store.path, "import", "sites", str(path))
     assert code == 0, out
     assert not forbidden(out)
-    stored = {s.code: s.name for s in store.sites()}
+    stored = {s.code: s.name for s in store.reference.sites()}
     for code_, name in names.items():
         assert stored[code_] == name.strip()
 

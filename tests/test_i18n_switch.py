@@ -154,23 +154,23 @@ async def test_english_console_is_unchanged(zh: Path, store: Store) -> None:
 async def test_a_users_own_language_wins_over_dispatch_lang(
         zh: Path, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISPATCH_LANG", "en")
-    store.set_user_language("ann", "zh_Hans")  # ann is the store's actor
-    assert store.user("ann").language == "zh_Hans"
+    store.users.set_user_language("ann", "zh_Hans")  # ann is the store's actor
+    assert store.users.user("ann").language == "zh_Hans"
     assert language_for(store) == "zh_Hans"
     app = app_for(store)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert "XIN-New" in footer_words(app)
-    store.set_user_language("ann", None)  # default: the environment again
+    store.users.set_user_language("ann", None)  # default: the environment again
     assert language_for(store) == "en"
 
 
 async def test_signing_in_switches_to_that_persons_language(
         zh: Path, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    store.set_pin("bob", "482100")
-    store.set_pin("alice", "111111")
-    store.set_user_language("bob", "zh_Hans")
-    store.set_setting("sign_in", True)
+    store.users.set_pin("bob", "482100")
+    store.users.set_pin("alice", "111111")
+    store.users.set_user_language("bob", "zh_Hans")
+    store.settings.set_setting("sign_in", True)
     make_ticket(store)
     app = app_for(store)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -194,18 +194,18 @@ def test_language_is_one_of_ours_and_audited(store: Store) -> None:
     from store.errors import StoreError
 
     with pytest.raises(StoreError):
-        store.set_user_language("bob", "fr")
-    store.set_user_language("bob", "zh_Hans")
-    assert store.user("bob").language == "zh_Hans"
+        store.users.set_user_language("bob", "fr")
+    store.users.set_user_language("bob", "zh_Hans")
+    assert store.users.user("bob").language == "zh_Hans"
     bob = Store(store.path, clock=store.clock, actor="bob")
     try:
-        bob.set_user_language("bob", "en")  # one's own: anyone
+        bob.users.set_user_language("bob", "en")  # one's own: anyone
         with pytest.raises(StoreError):
-            bob.set_user_language("alice", "en")  # someone else's: managers only
+            bob.users.set_user_language("alice", "en")  # someone else's: managers only
     finally:
-        bob.close_db()
-    assert store.user("bob").language == "en"
-    assert store.user("alice").language is None
+        bob.close()
+    assert store.users.user("bob").language == "en"
+    assert store.users.user("alice").language is None
 
 
 # -------------------------------------------------------------------- CLI
@@ -213,10 +213,10 @@ def test_cli_language_command_and_click_words(zh: Path, store: Store, monkeypatc
     db = str(store.path)
     done = CliRunner().invoke(cli, ["--db", db, "user", "language", "bob", "zh_Hans"])
     assert done.exit_code == 0, done.output
-    assert store.user("bob").language == "zh_Hans"
+    assert store.users.user("bob").language == "zh_Hans"
     done = CliRunner().invoke(cli, ["--db", db, "user", "language", "bob", "default"])
     assert done.exit_code == 0, done.output
-    assert store.user("bob").language is None
+    assert store.users.user("bob").language is None
     english = CliRunner().invoke(cli, ["user", "--help"])
     assert "Show this message and exit." in english.output and "Usage:" in english.output
     i18n.set_language("zh_Hans")

@@ -23,7 +23,7 @@ from console_helpers import make_ticket
 
 from console.cli import cli
 from store import PermissionDenied, Store
-from store.base import default_actor
+from store.context import default_actor
 
 ME = pwd.getpwuid(os.geteuid()).pw_name  # the OS user running the tests, read the way the store must
 BOSS = "boss" if ME != "boss" else "chief"
@@ -55,12 +55,12 @@ def dispatcher_file(path: Path, me: str) -> None:
     """A file whose manager is BOSS and where ``me`` (the OS login) is a dispatcher."""
     s = Store(path, create=True, actor=BOSS)
     try:
-        s.add_user(BOSS, "The Boss", "manager")
-        s.add_user(me, "Runner", "dispatcher")
-        s.add_team("Alpha")
-        s.add_technician("Li Wei", team_id=s.teams()[0].id)
+        s.users.add_user(BOSS, "The Boss", "manager")
+        s.users.add_user(me, "Runner", "dispatcher")
+        s.people.add_team("Alpha")
+        s.people.add_technician("Li Wei", team_id=s.people.teams()[0].id)
     finally:
-        s.close_db()
+        s.close()
 
 
 def test_the_identity_is_the_process_user_not_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -71,7 +71,7 @@ def test_the_identity_is_the_process_user_not_the_environment(monkeypatch: pytes
     try:
         assert s.actor == ME
     finally:
-        s.close_db()
+        s.close()
 
 
 def test_a_uid_without_a_passwd_entry_gets_a_fixed_name(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,10 +99,10 @@ def test_logname_and_user_do_not_make_a_dispatcher_a_manager(tmp_path: Path) -> 
     assert duty.returncode == 0, duty.stderr
     s = Store(db, actor=BOSS)
     try:
-        event = s.events(1)[0]
+        event = s.tickets.events(1)[0]
         assert (event.action, event.actor, event.entered_by) == ("technician.duty", ME, None)
     finally:
-        s.close_db()
+        s.close()
 
 
 # ------------------------------------------------- a real second OS user
@@ -187,10 +187,10 @@ def test_a_real_second_os_user_cannot_pass_for_the_manager(
         assert duty.returncode == 0, duty.stderr
         s = Store(db, actor=BOSS)
         try:
-            event = s.events(1)[0]
+            event = s.tickets.events(1)[0]
             assert (event.action, event.actor, event.entered_by) == ("technician.duty", name, None)
         finally:
-            s.close_db()
+            s.close()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -200,8 +200,8 @@ def test_a_real_second_os_user_cannot_pass_for_the_manager(
 def crew(store: Store) -> Store:
     """conftest's file (ann manager, bob and alice dispatchers, the runner a
     manager) plus fay, foreman of Alpha Team (technicians 1, 2), and vic, a viewer."""
-    store.add_user("fay", "Fay Foreman", "foreman", team_id=1)
-    store.add_user("vic", "Vic Viewer", "viewer")
+    store.users.add_user("fay", "Fay Foreman", "foreman", team_id=1)
+    store.users.add_user("vic", "Vic Viewer", "viewer")
     return store
 
 
@@ -214,44 +214,44 @@ def test_acting_for_someone_uses_their_role_not_yours(crew: Store) -> None:
     for_bob = acting(crew, "bob")
     try:
         with pytest.raises(PermissionDenied) as refused:
-            for_bob.set_policy(1, 10, 50, 200)
+            for_bob.settings.set_policy(1, 10, 50, 200)
         assert str(refused.value).startswith(
             "bob is a dispatcher and may not change the SLA policy; acting for someone does not lend them your rights")
         with pytest.raises(PermissionDenied, match="bob is a dispatcher and may not manage users"):
-            for_bob.add_user("evil", "Evil", "manager")
+            for_bob.users.add_user("evil", "Evil", "manager")
         assert dump(crew.path) == before
         t = make_ticket(for_bob)  # a dispatcher's own work: allowed, and recorded as entered by ann
-        event = crew.events(1)[0]
+        event = crew.tickets.events(1)[0]
         assert (event.action, event.actor, event.entered_by) == ("ticket.create", "bob", "ann") and t.created_by == "bob"
     finally:
-        for_bob.close_db()
+        for_bob.close()
 
 
 def test_acting_for_a_foreman_keeps_to_their_team(crew: Store) -> None:
-    own = crew.assign(make_ticket(crew).id, 1, technician_id=1)  # Alpha Team's
-    other = crew.assign(make_ticket(crew).id, 1, technician_id=3)  # Bravo Team's
+    own = crew.tickets.assign(make_ticket(crew).id, 1, technician_id=1)  # Alpha Team's
+    other = crew.tickets.assign(make_ticket(crew).id, 1, technician_id=3)  # Bravo Team's
     for_fay = acting(crew, "fay")
     try:
         with pytest.raises(PermissionDenied, match=r"Ticket #\d+ is Bravo Team's, not Alpha Team's"):
-            for_fay.respond(other.id, other.version)
+            for_fay.tickets.respond(other.id, other.version)
         with pytest.raises(PermissionDenied, match="fay is a foreman and may not create tickets"):
             make_ticket(for_fay)
-        for_fay.respond(own.id, own.version)
-        assert (crew.events(1)[0].actor, crew.events(1)[0].entered_by) == ("fay", "ann")
+        for_fay.tickets.respond(own.id, own.version)
+        assert (crew.tickets.events(1)[0].actor, crew.tickets.events(1)[0].entered_by) == ("fay", "ann")
     finally:
-        for_fay.close_db()
+        for_fay.close()
 
 
 @pytest.mark.parametrize("who,why", [("vic", "vic is a viewer and may not"), ("zed", "zed is not a user of this file"),
                                      ("alice", "alice is disabled")])
 def test_acting_for_a_viewer_a_stranger_or_a_disabled_user_is_refused(crew: Store, who: str, why: str) -> None:
-    crew.disable_user("alice")
+    crew.users.disable_user("alice")
     stand_in = acting(crew, who)
     try:
         with pytest.raises(PermissionDenied, match=why):
             make_ticket(stand_in)
     finally:
-        stand_in.close_db()
+        stand_in.close()
 
 
 def test_the_cli_acting_for_a_dispatcher_may_not_change_the_sla(crew: Store) -> None:
@@ -263,4 +263,4 @@ def test_the_cli_acting_for_a_dispatcher_may_not_change_the_sla(crew: Store) -> 
     assert dump(crew.path) == before
     done = CliRunner().invoke(cli, ["--db", str(crew.path), "tech", "duty", "Li Wei", "off"], env={"DISPATCH_ACTOR": "bob"})
     assert done.exit_code == 0, done.output
-    assert (crew.events(1)[0].actor, crew.events(1)[0].entered_by) == ("bob", ME)
+    assert (crew.tickets.events(1)[0].actor, crew.tickets.events(1)[0].entered_by) == ("bob", ME)

@@ -34,9 +34,9 @@ def load(store: Store, path: Path, table: str) -> ImportReport:
 def test_good_file(store: Store, tmp_path: Path) -> None:
     report = load(store, write(tmp_path, SITES), "sites")
     assert (report.created, report.updated, report.errors) == (2, 0, ())
-    west = store.site_by_code("WB")
+    west = store.reference.site_by_code("WB")
     assert west is not None and (west.name, west.address, west.contact) == ("West Branch", "Hill Road 3", "Mr Sun 6601")
-    actions = [r[0] for r in store._q("SELECT action FROM events WHERE entity = 'site'")]
+    actions = [r[0] for r in store.db.q("SELECT action FROM events WHERE entity = 'site'")]
     assert actions == ["site.add", "site.add"]
 
 
@@ -52,17 +52,17 @@ def test_bad_rows_import_nothing_and_each_is_reported(store: Store, tmp_path: Pa
     assert [(line, field) for line, field, _reason in report.errors] == [
         (3, "category"), (4, "site_code"), (5, "installed"), (6, "asset_tag")]
     assert "also on line 2" in report.errors[-1][2]
-    assert store.equipment_by_tag("WB-ATM-1") is None  # the good row was not kept either
-    assert store._q("SELECT COUNT(*) FROM events WHERE entity = 'equipment'")[0][0] == 0
+    assert store.reference.equipment_by_tag("WB-ATM-1") is None  # the good row was not kept either
+    assert store.db.q("SELECT COUNT(*) FROM events WHERE entity = 'equipment'")[0][0] == 0
 
 
 def test_gb18030_and_bom(store: Store, tmp_path: Path) -> None:
     text = "code,name,address,contact\nGZ,广州天河支行,天河路 385 号,李经理\n"
     load(store, write(tmp_path, text, "gb18030", "gb.csv"), "sites")
-    gz = store.site_by_code("GZ")
+    gz = store.reference.site_by_code("GZ")
     assert gz is not None and (gz.name, gz.contact) == ("广州天河支行", "李经理")
     load(store, write(tmp_path, text.replace("GZ", "SZ"), "utf-8-sig", "bom.csv"), "sites")
-    sz = store.site_by_code("SZ")  # the BOM is not part of the first column's name
+    sz = store.reference.site_by_code("SZ")  # the BOM is not part of the first column's name
     assert sz is not None and sz.address == "天河路 385 号"
 
 
@@ -70,15 +70,15 @@ def test_reimport_updates_instead_of_duplicating(store: Store, tmp_path: Path) -
     load(store, write(tmp_path, SITES), "sites")
     again = load(store, write(tmp_path, "code,contact\nWB,Ms Zhou 6602\nSB,\n", name="b.csv"), "sites")
     assert (again.created, again.updated, again.unchanged) == (0, 1, 1)
-    west = store.site_by_code("WB")
+    west = store.reference.site_by_code("WB")
     assert west is not None and west.contact == "Ms Zhou 6602" and west.name == "West Branch"  # name kept
-    assert len(store.sites(include_retired=True)) == 4
+    assert len(store.reference.sites(include_retired=True)) == 4
     text = "name,phone,team,skills,on_duty\nLi Wei,13900000009,Alpha Team,atm;ups,no\nNew Guy,,Bravo Team,pc,\n"
     report = load(store, write(tmp_path, text, name="t.csv"), "technicians")
     assert (report.created, report.updated) == (1, 1)
-    li = store.technician(1)
+    li = store.people.technician(1)
     assert (li.phone, li.skills, li.on_duty) == ("13900000009", ("atm", "ups"), False)
-    assert len(store.technicians(include_retired=True)) == 5
+    assert len(store.people.technicians(include_retired=True)) == 5
 
 
 def test_hostile_text_stored_untouched_and_exported_inert(store: Store, tmp_path: Path) -> None:
@@ -89,7 +89,7 @@ def test_hostile_text_stored_untouched_and_exported_inert(store: Store, tmp_path
     buf = io.StringIO()
     csv.writer(buf).writerows(rows)
     assert load(store, write(tmp_path, buf.getvalue()), "sites").ok
-    hx = store.site_by_code("HX")
+    hx = store.reference.site_by_code("HX")
     assert hx is not None and hx.name == hostile and hx.address.startswith("=HYPERLINK")
     out = io.StringIO()
     export_csv(store, "sites", out)
@@ -102,7 +102,7 @@ def test_hostile_text_stored_untouched_and_exported_inert(store: Store, tmp_path
     export_csv(store, "sites", path)
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     again = load(store, path, "sites")
-    assert again.ok and again.updated == 0 and store.site_by_code("HY").address == "-2+3"  # type: ignore[union-attr]
+    assert again.ok and again.updated == 0 and store.reference.site_by_code("HY").address == "-2+3"  # type: ignore[union-attr]
 
 
 def test_unknown_column_and_missing_key(store: Store, tmp_path: Path) -> None:
@@ -134,7 +134,7 @@ def test_cli_import_export_and_lists(store: Store, db_path: Path, tmp_path: Path
     bad = run(db_path, "import", "sites", str(write(tmp_path, "code,name\nQQ,Q\n,No code\nHQ2,\n", name="b.csv")))
     assert bad.exit_code == 2
     assert "line 3, code: required" in bad.output and "line 4, name: required" in bad.output
-    assert "nothing imported" in bad.output and store.site_by_code("QQ") is None
+    assert "nothing imported" in bad.output and store.reference.site_by_code("QQ") is None
     unknown = run(db_path, "import", "sites", str(write(tmp_path, "code,colour\n", name="c.csv")))
     assert unknown.exit_code == 2 and "unknown column colour" in unknown.output
     listed = run(db_path, "site", "list", "--format", "json")
@@ -165,7 +165,7 @@ def test_cli_reference_commands(store: Store, db_path: Path) -> None:
     assert shown[0] == {"priority": 1, "label": "P1 critical", "response_min": 10, "onsite_min": 45,
                         "resolve_min": 200}
     store2 = Store(db_path, actor="t")
-    actions = [r[0] for r in store2._q("SELECT action FROM events WHERE actor = 'ann' AND entity != 'ticket'")]
-    store2.close_db()
+    actions = [r[0] for r in store2.db.q("SELECT action FROM events WHERE actor = 'ann' AND entity != 'ticket'")]
+    store2.close()
     assert {"site.add", "team.add", "technician.add", "equipment.add", "technician.duty", "site.edit",
             "site.retire", "sla_policy.set"} <= set(actions)

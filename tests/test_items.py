@@ -24,24 +24,24 @@ from store.improve import StaleRecord, due_date, item_actions
 
 def closed_ticket(store: Store, tech: int = 1) -> Any:
     t = make_ticket(store)
-    t = store.assign(t.id, t.version, technician_id=tech)
-    t = store.arrive(t.id, t.version)
-    t = store.resolve(t.id, t.version, symptom="dead", cause="fuse", action="swapped", parts="fuse")
-    return store.close(t.id, t.version, signoff="Wang")
+    t = store.tickets.assign(t.id, t.version, technician_id=tech)
+    t = store.tickets.arrive(t.id, t.version)
+    t = store.tickets.resolve(t.id, t.version, symptom="dead", cause="fuse", action="swapped", parts="fuse")
+    return store.tickets.close(t.id, t.version, signoff="Wang")
 
 
 def open_item(store: Store, ticket_id: int, team_id: int = 1, source_id: int = 1) -> int:
     """What the callbacks repo does for an unsatisfied callback: inside its own write."""
-    with store._write("test.callback") as conn:
-        return store._open_item(conn, ticket_id=ticket_id, team_id=team_id, source="callback",
-                                source_id=source_id, opened_at=store.now())
+    with store.db.write("test.callback") as tx:
+        return store.items.open_item(tx, ticket_id=ticket_id, team_id=team_id, source="callback",
+                                     source_id=source_id, opened_at=store.now())
 
 
 @pytest.fixture
 def people(store: Store) -> Store:
-    store.add_user("fay", "Fay Foreman", "foreman", team_id=1)
-    store.add_user("gus", "Gus Foreman", "foreman", team_id=2)
-    store.add_user("vic", "Vic Viewer", "viewer")
+    store.users.add_user("fay", "Fay Foreman", "foreman", team_id=1)
+    store.users.add_user("gus", "Gus Foreman", "foreman", team_id=2)
+    store.users.add_user("vic", "Vic Viewer", "viewer")
     return store
 
 
@@ -56,7 +56,7 @@ def as_user(people: Store, db_path: Path, clock: MutableClock) -> Iterator[Calla
 
     yield open_as
     for s in opened:
-        s.close_db()
+        s.close()
 
 
 def test_due_date_is_meeting_day_of_next_month_in_site_zone() -> None:
@@ -71,32 +71,32 @@ def test_open_item_owner_due_and_event(people: Store) -> None:
     t = closed_ticket(people)
     item_id = open_item(people, t.id)
     assert open_item(people, t.id) == item_id  # one item per callback
-    item = people.item(item_id)
+    item = people.items.item(item_id)
     assert (item.state, item.foreman, item.team_name, item.technician_name) == ("open", "fay", "Alpha Team", "Li Wei")
     assert item.due_date == pendulum.date(2026, 12, 10) and not item.overdue
-    hist = people.item_history(item_id)
+    hist = people.items.item_history(item_id)
     assert len(hist) == 1 and "unsatisfied callback #1" in hist[0].text and "fay" in hist[0].text
 
 
 def test_item_through_its_states_sent_back_and_confirmed(as_user: Callable[[str], Store], people: Store) -> None:
     item_id = open_item(people, closed_ticket(people).id)
     fay, ann = as_user("fay"), as_user("ann")
-    i = fay.item_follow_up(item_id, 1, weak_points="did not call back within the hour")
+    i = fay.items.item_follow_up(item_id, 1, weak_points="did not call back within the hour")
     assert i.state == "followed_up" and i.version == 2
     with pytest.raises(StaleRecord, match="changed by fay"):
-        fay.item_propose(item_id, 1, measures="x")
+        fay.items.item_propose(item_id, 1, measures="x")
     with pytest.raises(ValidationFailed):
-        fay.item_propose(item_id, 2, measures="  ")
-    i = fay.item_propose(item_id, 2, measures="call within 30 minutes")
+        fay.items.item_propose(item_id, 2, measures="  ")
+    i = fay.items.item_propose(item_id, 2, measures="call within 30 minutes")
     with pytest.raises(RuleViolation, match="submitted"):
-        ann.item_confirm(item_id, i.version)
-    i = fay.item_submit(item_id, i.version)
-    i = ann.item_send_back(item_id, i.version, reason="name who calls")
+        ann.items.item_confirm(item_id, i.version)
+    i = fay.items.item_submit(item_id, i.version)
+    i = ann.items.item_send_back(item_id, i.version, reason="name who calls")
     assert i.state == "proposed" and i.state_label == "sent back" and i.sent_back_reason == "name who calls"
-    i = fay.item_propose(item_id, i.version, measures="Li Wei calls within 30 minutes")
-    i = ann.item_confirm(fay.item_submit(item_id, i.version).id, i.version + 1)
+    i = fay.items.item_propose(item_id, i.version, measures="Li Wei calls within 30 minutes")
+    i = ann.items.item_confirm(fay.items.item_submit(item_id, i.version).id, i.version + 1)
     assert (i.state, i.confirmed_by) == ("confirmed", "ann")
-    words = [h.text for h in people.item_history(item_id)]
+    words = [h.text for h in people.items.item_history(item_id)]
     assert words[0].startswith("opened") and "sent back: name who calls" in words and words[-1] == "confirmed at the meeting"
     assert len(words) == 8
 
@@ -104,14 +104,14 @@ def test_item_through_its_states_sent_back_and_confirmed(as_user: Callable[[str]
 def test_roles_each_refused_outside_its_lane(as_user: Callable[[str], Store], people: Store) -> None:
     item_id = open_item(people, closed_ticket(people).id)
     with pytest.raises(PermissionDenied, match="another team"):
-        as_user("gus").item_follow_up(item_id, 1, weak_points="x")
+        as_user("gus").items.item_follow_up(item_id, 1, weak_points="x")
     for login in ("bob", "vic"):
         with pytest.raises(PermissionDenied):
-            as_user(login).item_follow_up(item_id, 1, weak_points="x")
+            as_user(login).items.item_follow_up(item_id, 1, weak_points="x")
     fay = as_user("fay")
-    i = fay.item_submit(item_id, fay.item_propose(item_id, fay.item_follow_up(item_id, 1, weak_points="w").version,
+    i = fay.items.item_submit(item_id, fay.items.item_propose(item_id, fay.items.item_follow_up(item_id, 1, weak_points="w").version,
                                                   measures="m").version)
-    for act in (lambda s: s.item_confirm(item_id, i.version), lambda s: s.item_send_back(item_id, i.version, reason="r")):
+    for act in (lambda s: s.items.item_confirm(item_id, i.version), lambda s: s.items.item_send_back(item_id, i.version, reason="r")):
         with pytest.raises(PermissionDenied, match="manager"):
             act(fay)
     assert item_actions("submitted", "foreman") == [] and item_actions("submitted", "manager") == ["confirm", "send_back"]
@@ -123,23 +123,23 @@ def test_overdue_filters_and_counts(people: Store, clock: MutableClock) -> None:
     clock.advance(months=1)
     b = open_item(people, closed_ticket(people, tech=3).id, team_id=2, source_id=2)
     clock.set(pendulum.datetime(2026, 12, 11, 1, tz="UTC"))  # after December's meeting
-    assert [i.id for i in people.items(overdue=True)] == [a]
-    assert [i.id for i in people.items(overdue=False)] == [b]
-    assert [i.id for i in people.items(month="2027-01")] == [b]
-    assert [i.id for i in people.items(team_id=2, state="open")] == [b]
-    assert people.overdue_items_count("fay") == 1 and people.overdue_items_count("gus") == 0
-    assert people.overdue_items_count("ann") == 1 and people.overdue_items_count("bob") == 0
-    assert [i.id for i in people.items_for("gus")] == [b]
+    assert [i.id for i in people.items.find(overdue=True)] == [a]
+    assert [i.id for i in people.items.find(overdue=False)] == [b]
+    assert [i.id for i in people.items.find(month="2027-01")] == [b]
+    assert [i.id for i in people.items.find(team_id=2, state="open")] == [b]
+    assert people.items.overdue_items_count("fay") == 1 and people.items.overdue_items_count("gus") == 0
+    assert people.items.overdue_items_count("ann") == 1 and people.items.overdue_items_count("bob") == 0
+    assert [i.id for i in people.items.items_for("gus")] == [b]
     with pytest.raises(RuleViolation, match="YYYY-MM"):
-        people.items(month="12/2026")
+        people.items.find(month="12/2026")
 
 
 def test_meeting_day_setting(people: Store) -> None:
-    people.set_setting("meeting_day", 3)
-    item = people.item(open_item(people, closed_ticket(people).id))
+    people.settings.set_setting("meeting_day", 3)
+    item = people.items.item(open_item(people, closed_ticket(people).id))
     assert item.due_date == pendulum.date(2026, 12, 3)
     with pytest.raises(RuleViolation, match="1 to 28"):
-        people.set_setting("meeting_day", 31)
+        people.settings.set_setting("meeting_day", 31)
 
 
 def test_cli_items_list(people: Store, db_path: Path, clock: MutableClock) -> None:
@@ -160,8 +160,8 @@ async def test_pilot_item_confirmed_and_sent_back(people: Store) -> None:
     first = open_item(people, closed_ticket(people).id, source_id=1)
     second = open_item(people, closed_ticket(people).id, source_id=2)
     for item_id in (first, second):
-        v = people.item_follow_up(item_id, 1, weak_points="late").version
-        people.item_submit(item_id, people.item_propose(item_id, v, measures="faster").version)
+        v = people.items.item_follow_up(item_id, 1, weak_points="late").version
+        people.items.item_submit(item_id, people.items.item_propose(item_id, v, measures="faster").version)
     app = app_for(people)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -173,10 +173,10 @@ async def test_pilot_item_confirmed_and_sent_back(people: Store) -> None:
         await screen.open_action(first, "confirm")
         await settle(pilot)
         await pilot.press("enter")  # the confirm form's one button
-        await until(pilot, lambda: people.item(first).state == "confirmed")
+        await until(pilot, lambda: people.items.item(first).state == "confirmed")
         await screen.open_action(second, "send_back")
         await settle(pilot)
         await pilot.press(*"say who")
         await pilot.press("enter")
-        await until(pilot, lambda: people.item(second).state_label == "sent back")
-        assert people.item(second).sent_back_reason == "say who"
+        await until(pilot, lambda: people.items.item(second).state_label == "sent back")
+        assert people.items.item(second).sent_back_reason == "say who"

@@ -30,7 +30,7 @@ async def test_text_after_tab_goes_to_the_next_field(store: Store) -> None:
         assert isinstance(app.screen, ActionForm)
         assert app.screen.query_one("#f-note", Input).value == "parts on order"
         await burst(pilot, "ctrl+s")
-        assert store.ticket(t.id).status == "waiting"
+        assert store.tickets.ticket(t.id).status == "waiting"
 
 
 async def test_paste_lands_in_the_dialog_opened_before_it(store: Store) -> None:
@@ -71,14 +71,14 @@ async def test_keys_after_a_form_that_reads_first_land_in_the_form(store: Store,
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         started, go = threading.Event(), threading.Event()
-        ticket = store.ticket
+        ticket = store.tickets.ticket
 
         def held(*args, **kwargs):
             started.set()
             go.wait(30)
             return ticket(*args, **kwargs)
 
-        monkeypatch.setattr(store, "ticket", held)
+        monkeypatch.setattr(store.tickets, "ticket", held)
         try:
             for key, char in (("e", "e"), ("tab", "\t"), ("z", "z"), ("z", "z")):
                 app._driver.send_message(events.Key(key, char))
@@ -89,7 +89,7 @@ async def test_keys_after_a_form_that_reads_first_land_in_the_form(store: Store,
                 await asyncio.sleep(0)
         finally:
             go.set()
-            monkeypatch.setattr(store, "ticket", ticket)
+            monkeypatch.setattr(store.tickets, "ticket", ticket)
         await settle(pilot)
         await until(pilot, lambda: isinstance(app.screen, EditTicketScreen) and not app._pending_input)
         assert app.screen.query_one("#f-reason", Input).value == "zz"

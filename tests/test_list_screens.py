@@ -30,17 +30,17 @@ def world(month: Store, clock: Any) -> Store:  # noqa: F811
     all called back by the managers (ann has three calls left), two
     improvement items from unsatisfied answers, two complaints."""
     closed = [close_ticket(month, clock, 1 + i % 4, YESTERDAY.add(hours=8 + i)) for i in range(6)]
-    month.set_setting("callback_manager_share", 1)
+    month.settings.set_setting("callback_manager_share", 1)
     with acting(month, "ann"):
-        month.plan_callbacks()
-    root = [c for c in month.callbacks(day=month.today(), status="open") if c.evaluator != "ann"]
+        month.callbacks.plan_callbacks()
+    root = [c for c in month.callbacks.find(day=month.callbacks.today(), status="open") if c.evaluator != "ann"]
     for call in root[:2]:
         with acting(month, call.evaluator):
-            month.log_callback(call.id, rating="unsatisfied", answers=SATISFIED)
+            month.callbacks.log_callback(call.id, rating="unsatisfied", answers=SATISFIED)
     with acting(month, "ann"):
-        month.add_complaint(closed[0], "Mr Zhao", "Nobody called back")
-        month.add_complaint(closed[1], "Ms Qian", "Rude on the phone")
-    assert len(month.my_callbacks("ann")) >= 2 and len(month.items()) == 2
+        month.complaints.add_complaint(closed[0], "Mr Zhao", "Nobody called back")
+        month.complaints.add_complaint(closed[1], "Ms Qian", "Rude on the phone")
+    assert len(month.callbacks.my_callbacks("ann")) >= 2 and len(month.items.find()) == 2
     return month
 
 
@@ -145,11 +145,11 @@ async def test_the_calendar_follows_the_file(world: Store, db_path: Any, clock: 
         assert "Founding Day" not in str(holidays.get_option_at_index(0).prompt)
         other = Store(db_path, actor="ann", clock=clock)  # another shell
         try:
-            setting = parse_calendar(other.setting("calendar", {"kind": "24x7"}))
+            setting = parse_calendar(other.settings.setting("calendar", {"kind": "24x7"}))
             day = replace(parse_holiday("2026-12-24"), name=holiday_name("Founding Day"))
-            other.set_setting("calendar", setting.with_holiday(day).to_json())
+            other.settings.set_setting("calendar", setting.with_holiday(day).to_json())
         finally:
-            other.close_db()
+            other.close()
         await until(pilot, lambda: any("Founding Day" in str(holidays.get_option_at_index(i).prompt)
                                        for i in range(holidays.option_count)))
 
@@ -165,9 +165,9 @@ async def test_items_and_users_follow_the_file(world: Store, db_path: Any, clock
         assert item.state == "open"
         other = Store(db_path, actor="fay" if item.team_id == 1 else "gus", clock=clock)
         try:
-            other.item_follow_up(item.id, item.version, weak_points="no call within the hour")
+            other.items.item_follow_up(item.id, item.version, weak_points="no call within the hour")
         finally:
-            other.close_db()
+            other.close()
         await until(pilot, lambda: screen.shown[0].state == "followed_up")
         assert isinstance(app.screen.focused, ListTable)  # the cursor and focus stay
         await burst(pilot, "q", "S", "u")
@@ -175,9 +175,9 @@ async def test_items_and_users_follow_the_file(world: Store, db_path: Any, clock
         users = app.screen
         other = Store(db_path, actor="ann", clock=clock)
         try:
-            other.add_user("zoe", "Zoe Sun", "dispatcher")
+            other.users.add_user("zoe", "Zoe Sun", "dispatcher")
         finally:
-            other.close_db()
+            other.close()
         await until(pilot, lambda: "zoe" in [u.login for u in users.people])
 
 
@@ -207,7 +207,7 @@ async def test_h_on_the_ticket_is_not_earlier_tickets(world: Store) -> None:
     app = app_for(world)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        app.screen.open_detail(world.callbacks()[0].ticket_id)
+        app.screen.open_detail(world.callbacks.find()[0].ticket_id)
         await until(pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen.ticket is not None)
         await burst(pilot, "h")
         assert isinstance(app.screen, DetailScreen)

@@ -42,9 +42,9 @@ from store.timeutil import fixed_clock
 s = Store(sys.argv[1], actor="bob", clock=fixed_clock(pendulum.datetime(2026, 11, 25, 9, tz="UTC")))
 end, n = time.monotonic() + float(sys.argv[2]), 0
 while time.monotonic() < end:
-    t = s.create_ticket({"priority": 3, "channel": "phone", "reporter": f"R{n}", "phone": "555", "site_id": 1,
+    t = s.tickets.create_ticket({"priority": 3, "channel": "phone", "reporter": f"R{n}", "phone": "555", "site_id": 1,
                          "category": "atm", "description": f"replicated {n}"})
-    s.assign(t.id, t.version, technician_id=1)
+    s.tickets.assign(t.id, t.version, technician_id=1)
     n += 1
 print(n, flush=True)
 """
@@ -92,6 +92,6 @@ def test_replicate_while_writing_then_restore(store: Store, db_path: Path, tmp_p
     live = rows(db_path, "SELECT id, hash FROM events ORDER BY id")
     copy = rows(restored, "SELECT id, hash FROM events ORDER BY id")
     assert copy == live[:len(copy)] and len(copy) > len(live) // 2
-    assert rows(restored, "SELECT COUNT(*) FROM tickets")[0][0] == report.tickets <= store.max_ticket_id()
+    assert rows(restored, "SELECT COUNT(*) FROM tickets")[0][0] == report.tickets <= store.admin.max_ticket_id()
     assert report.tickets >= sum(written) // 2
     assert time.monotonic() - started < 30

@@ -16,14 +16,14 @@ from store import Store
 async def test_one_poller_whatever_the_screens(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     ticket = make_ticket(store)
     callers: list[str] = []
-    real = store.data_version
+    real = store.db.data_version
 
     def counted() -> int:
         frames = [f.filename for f in traceback.extract_stack()[:-1] if "/console/" in f.filename]
         callers.append(frames[-1].rsplit("/console/", 1)[1] if frames else "?")
         return real()
 
-    monkeypatch.setattr(store, "data_version", counted)
+    monkeypatch.setattr(store.db, "data_version", counted)
     app = app_for(store)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -48,7 +48,7 @@ async def test_the_detail_follows_another_store(store: Store, db_path: Any, cloc
         detail: Any = app.screen
         other = Store(db_path, actor="bob", clock=clock)  # another dispatcher's console
         try:
-            other.assign(ticket.id, ticket.version, technician_id=2)
+            other.tickets.assign(ticket.id, ticket.version, technician_id=2)
         finally:
-            other.close_db()
+            other.close()
         await until(pilot, lambda: detail.ticket.status == "assigned")

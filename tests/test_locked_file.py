@@ -49,7 +49,7 @@ def key(app: App[Any], name: str) -> None:
 
 
 def notes(store: Store, ticket_id: int) -> list[str]:
-    return [e.new.get("note", "") for e in store.timeline(ticket_id) if e.action == "ticket.note"]
+    return [e.new.get("note", "") for e in store.tickets.timeline(ticket_id) if e.action == "ticket.note"]
 
 
 async def test_a_held_write_lock_does_not_freeze_the_console(store: Store, db_path: Path, tmp_path: Path) -> None:
@@ -98,9 +98,9 @@ async def test_the_queue_answers_keys_while_a_write_waits(store: Store, db_path:
     thread: the queue still moves (j, k) and opens a form while the other
     process holds the lock, and the ticket is resumed once it lets go."""
     waiting = make_ticket(store, priority=1)  # first in the queue
-    t = store.assign(waiting.id, waiting.version, technician_id=1)
-    t = store.arrive(t.id, t.version)
-    store.pause(t.id, t.version, reason="parts")
+    t = store.tickets.assign(waiting.id, waiting.version, technician_id=1)
+    t = store.tickets.arrive(t.id, t.version)
+    store.tickets.pause(t.id, t.version, reason="parts")
     for _ in range(2):
         make_ticket(store, priority=3)
     app = app_for(store)
@@ -123,11 +123,11 @@ async def test_the_queue_answers_keys_while_a_write_waits(store: Store, db_path:
             key(app, "escape")
             await soon(lambda: isinstance(app.screen, MainScreen))
             assert not (signals / "released").exists(), "the keys were answered only after the lock was let go"
-            assert store.ticket(waiting.id).status == "waiting"
+            assert store.tickets.ticket(waiting.id).status == "waiting"
             (signals / "release").write_text("go")
             await until(pilot, lambda: any("resumed" in str(n.message) for n in app._notifications))
         finally:
             (signals / "release").write_text("go")
             holder.wait()
     assert not (signals / "timed-out").exists()
-    assert store.ticket(waiting.id).status != "waiting"
+    assert store.tickets.ticket(waiting.id).status != "waiting"

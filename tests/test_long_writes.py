@@ -44,7 +44,7 @@ s = Store(db, actor="ann", busy_timeout_ms=int(sys.argv[4]))
 saved, errors = 0, []
 while not pathlib.Path(stop).exists():
     try:
-        s.add_note(1, "still here")
+        s.tickets.add_note(1, "still here")
         saved += 1
     except StoreError as exc:
         errors.append(str(exc))
@@ -54,7 +54,7 @@ pathlib.Path(out).write_text(json.dumps({"saved": saved, "errors": errors}))
 
 
 def notes(store: Store) -> int:
-    return int(store._q("SELECT count(*) FROM events WHERE action = 'ticket.note'")[0][0])
+    return int(store.db.q("SELECT count(*) FROM events WHERE action = 'ticket.note'")[0][0])
 
 
 def test_recompute_of_20000_tickets_never_locks_a_writer_out(tmp_path: Path) -> None:
@@ -64,7 +64,7 @@ def test_recompute_of_20000_tickets_never_locks_a_writer_out(tmp_path: Path) -> 
     db = tmp_path / "big.db"
     store = Store(db, create=True, actor="ann")
     generate_scale(store, 20_000, open_share=1.0, chunk=10_000)
-    opened = store.counts(store.now()).open
+    opened = store.queue.counts(store.now()).open
     assert opened >= 18_000
     stop, out = tmp_path / "stop", tmp_path / "writer.json"
     writer = subprocess.Popen([sys.executable, "-c", WRITER, str(db), str(stop), str(out), str(WRITER_TIMEOUT_MS)],
@@ -74,7 +74,7 @@ def test_recompute_of_20000_tickets_never_locks_a_writer_out(tmp_path: Path) -> 
             assert writer.poll() is None, "the writer stopped before it wrote"
             time.sleep(0.01)
         seen: list[tuple[int, int, int]] = []  # (done, total, notes committed by then), after each batch
-        store.set_setting("calendar", BUSINESS, lambda done, total: seen.append((done, total, notes(store))))
+        store.settings.set_setting("calendar", BUSINESS, lambda done, total: seen.append((done, total, notes(store))))
     finally:
         stop.touch()
         writer.wait(timeout=300)
@@ -85,19 +85,19 @@ def test_recompute_of_20000_tickets_never_locks_a_writer_out(tmp_path: Path) -> 
     # Notes were committed between the first batch and the last: the lock was let go while it ran.
     assert seen[-1][2] > seen[0][2], seen
     assert result["saved"] == notes(store)
-    assert store.recompute_pending() == 0
-    row = dict(store.conn.execute("SELECT * FROM tickets WHERE is_open = 1 ORDER BY id DESC LIMIT 1").fetchone())
-    assert {k: row[k] for k in derive(row, store.pauses(row["id"]), store.policy(), store.calendar())} == \
-        derive(row, store.pauses(row["id"]), store.policy(), store.calendar())
-    store.close_db()
+    assert store.settings.recompute_pending() == 0
+    row = dict(store.db.q("SELECT * FROM tickets WHERE is_open = 1 ORDER BY id DESC LIMIT 1")[0])
+    assert {k: row[k] for k in derive(row, store.tickets.pauses(row["id"]), store.settings.policy(), store.settings.calendar())} == \
+        derive(row, store.tickets.pauses(row["id"]), store.settings.policy(), store.settings.calendar())
+    store.close()
 
 
 def _stale(store: Store) -> list[int]:
     """Open tickets whose stored deadlines differ from the current rules'."""
-    policy, cal, out = store.policy(), store.calendar(), []
-    for r in store.conn.execute("SELECT * FROM tickets WHERE is_open = 1 ORDER BY id"):
+    policy, cal, out = store.settings.policy(), store.settings.calendar(), []
+    for r in store.db.q("SELECT * FROM tickets WHERE is_open = 1 ORDER BY id"):
         row = dict(r)
-        d = derive(row, store.pauses(row["id"]), policy, cal)
+        d = derive(row, store.tickets.pauses(row["id"]), policy, cal)
         if any(row[k] != v for k, v in d.items()):
             out.append(row["id"])
     return out
@@ -108,8 +108,8 @@ def test_interrupted_recompute_is_finished_later(store: Store, clock: MutableClo
     clock.advance(hours=11)  # reported at 20:00: business hours move every deadline
     for _ in range(7):
         make_ticket(store, priority=3)
-    store.RECOMPUTE_BATCH = 2  # type: ignore[misc]
-    real, calls = store._recompute_rows, []
+    store.settings.RECOMPUTE_BATCH = 2  # type: ignore[misc]
+    real, calls = store.settings._recompute_rows, []
 
     def dies_on_the_second(rows: list) -> None:  # type: ignore[type-arg]
         calls.append(len(rows))
@@ -117,18 +117,18 @@ def test_interrupted_recompute_is_finished_later(store: Store, clock: MutableClo
             raise KeyboardInterrupt  # killed in the middle of the second batch
         real(rows)
 
-    monkeypatch.setattr(store, "_recompute_rows", dies_on_the_second)
+    monkeypatch.setattr(store.settings, "_recompute_rows", dies_on_the_second)
     with pytest.raises(KeyboardInterrupt):
-        store.set_setting("calendar", BUSINESS)
-    assert store.setting("calendar")["kind"] == "business"  # the setting was committed first
-    assert store.recompute_pending() == 5 and len(_stale(store)) == 5
+        store.settings.set_setting("calendar", BUSINESS)
+    assert store.settings.setting("calendar")["kind"] == "business"  # the setting was committed first
+    assert store.settings.recompute_pending() == 5 and len(_stale(store)) == 5
     runner = CliRunner()
     result = runner.invoke(cli, ["--db", str(store.path), "check"])
     assert result.exit_code == 0 and "dispatch recompute" in result.output
     result = runner.invoke(cli, ["--db", str(store.path), "recompute"])
     assert result.exit_code == 0, result.output
     assert "recomputing deadlines: 5 of 5 open tickets" in result.output
-    assert store.recompute_pending() == 0 and _stale(store) == []
+    assert store.settings.recompute_pending() == 0 and _stale(store) == []
     assert runner.invoke(cli, ["--db", str(store.path), "recompute"]).output.endswith("no recompute pending\n")
 
 
@@ -143,10 +143,10 @@ def test_reading_works_during_another_process_write(store: Store) -> None:
             result = runner.invoke(cli, ["--db", str(store.path), *args], env=env)
             assert result.exit_code == 0, (args, result.output)
         reader = Store(store.path, actor="bob", busy_timeout_ms=200)  # what the console's start does
-        assert [t.id for t in reader.queue()] == [1]
+        assert [t.id for t in reader.queue.find()] == [1]
         with pytest.raises(DatabaseFileError, match="locked"):
-            reader.add_note(1, "waits, then says so")
-        reader.close_db()
+            reader.tickets.add_note(1, "waits, then says so")
+        reader.close()
     finally:
         holder.execute("ROLLBACK")
         holder.close()
@@ -155,21 +155,21 @@ def test_reading_works_during_another_process_write(store: Store) -> None:
 async def test_read_only_file_opens_read_only_with_a_banner(store: Store) -> None:
     make_ticket(store)
     path = store.path
-    store.close_db()
+    store.close()
     before = path.read_bytes()
     path.chmod(0o440)
     try:
         ro = Store(path, actor="bob")
-        assert ro.read_only and [t.id for t in ro.queue()] == [1]
+        assert ro.read_only and [t.id for t in ro.queue.find()] == [1]
         with pytest.raises(DatabaseFileError, match="read-only; nothing was saved"):
-            ro.add_note(1, "no")
+            ro.tickets.add_note(1, "no")
         app = app_for(ro)
         async with app.run_test(size=(100, 24)) as pilot:
             await settle(pilot)
             bar = app.screen.query_one(StatusBar)
             assert "READ-ONLY" in str(bar.layout_parts(100)[1])
             assert "READ-ONLY" in str(bar.layout_parts(30)[1])  # kept longest
-        ro.close_db()
+        ro.close()
         assert CliRunner().invoke(cli, ["--db", str(path), "queue"]).exit_code == 0
     finally:
         path.chmod(0o660)
@@ -177,10 +177,10 @@ async def test_read_only_file_opens_read_only_with_a_banner(store: Store) -> Non
 
 
 def test_a_viewer_opens_read_only(store: Store) -> None:
-    store.add_user("vic", "Vic Viewer", "viewer")
+    store.users.add_user("vic", "Vic Viewer", "viewer")
     assert not store.read_only and not Store(store.path, actor="bob").read_only
     viewer = Store(store.path, actor="vic")
     assert viewer.read_only and not viewer.file_read_only
     with pytest.raises(PermissionDenied):
-        viewer.create_ticket({"site_id": 1, "priority": 2, "description": "x", "reporter": "y", "phone": "138 0000 0000"})
-    viewer.close_db()
+        viewer.tickets.create_ticket({"site_id": 1, "priority": 2, "description": "x", "reporter": "y", "phone": "138 0000 0000"})
+    viewer.close()

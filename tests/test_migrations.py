@@ -15,11 +15,11 @@ from tests.old_files import build
 
 def test_new_file_records_every_step(tmp_path: Path) -> None:
     s = Store(tmp_path / "n.db", create=True, actor="ann")
-    rows = s._q("SELECT name, applied_at FROM migrations ORDER BY name")
+    rows = s.db.q("SELECT name, applied_at FROM migrations ORDER BY name")
     assert [r[0] for r in rows] == list(NAMES)
     assert all(r[1] for r in rows)
-    assert s.schema_version() == SCHEMA_VERSION == len(NAMES)
-    s.close_db()
+    assert s.admin.schema_version() == SCHEMA_VERSION == len(NAMES)
+    s.close()
 
 
 def test_a_version_1_file_upgrades_and_logs_what_ran(tmp_path: Path) -> None:
@@ -28,11 +28,11 @@ def test_a_version_1_file_upgrades_and_logs_what_ran(tmp_path: Path) -> None:
     build(raw, 1)
     raw.close()
     s = Store(path, actor="ann")
-    log = dict(s._q("SELECT name, applied_at FROM migrations"))
+    log = dict(s.db.q("SELECT name, applied_at FROM migrations"))
     assert log["0001_initial"] is None  # ran before the log existed
     assert log["0002_hold_freezes_overdue"]  # ran now, with its time
-    assert s.schema_version() == SCHEMA_VERSION
-    s.close_db()
+    assert s.admin.schema_version() == SCHEMA_VERSION
+    s.close()
 
 
 def test_upgrade_freezes_a_ticket_held_past_its_deadline(tmp_path: Path, clock) -> None:
@@ -55,15 +55,15 @@ def test_upgrade_freezes_a_ticket_held_past_its_deadline(tmp_path: Path, clock) 
     raw.close()
     clock.advance(hours=2)
     s = Store(path, clock=clock, actor="ann")
-    row = s.queue()[0]
+    row = s.queue.find()[0]
     assert row.due_at is None and row.frozen_left_s == -30 * 60
-    s.close_db()
+    s.close()
 
 
 def _file_at(path: Path, version: int) -> sqlite3.Connection:
     """A file as the steps up to ``version`` made it, with rows in every table
     it has, written around today's store (as an older release wrote them)."""
-    from store.base import append_events
+    from store.database import append_events
 
     conn = sqlite3.connect(path, isolation_level=None)
     build(conn, version)
@@ -104,27 +104,27 @@ def test_a_file_of_every_earlier_version_upgrades_unchanged_and_checks(tmp_path:
     before = {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in ("sites", "technicians", "settings")}
     conn.close()
     s = Store(path, actor="ann", clock=clock)
-    assert s.schema_version() == SCHEMA_VERSION
+    assert s.admin.schema_version() == SCHEMA_VERSION
     # the position runner's log (version >= 2) kept, the steps after it added by name, nothing left to finish
-    log = dict(s._q("SELECT name, applied_at FROM migrations"))
+    log = dict(s.db.q("SELECT name, applied_at FROM migrations"))
     assert list(log) == list(NAMES) and all(log[n] == "2026-01-01T00:00:00Z" for n in NAMES[1:version])
-    assert s._q("SELECT COUNT(*) FROM migrations WHERE pending IS NOT NULL")[0][0] == 0
-    report = s.verify_audit()
+    assert s.db.q("SELECT COUNT(*) FROM migrations WHERE pending IS NOT NULL")[0][0] == 0
+    report = s.audit.verify_audit()
     assert report.ok, report.problems
     # (later steps add columns at the end: the ones there before hold what they held)
-    after = {t: [tuple(r)[:len(before[t][0])] for r in s._q(f"SELECT * FROM {t} ORDER BY 1")] for t in before}
+    after = {t: [tuple(r)[:len(before[t][0])] for r in s.db.q(f"SELECT * FROM {t} ORDER BY 1")] for t in before}
     assert after == before
-    s.edit_technician(1, phone="139")  # the store's writes replay from the upgrade on
-    assert s.verify_audit().ok, s.verify_audit().problems
+    s.people.edit_technician(1, phone="139")  # the store's writes replay from the upgrade on
+    assert s.audit.verify_audit().ok, s.audit.verify_audit().problems
     raw = sqlite3.connect(path, isolation_level=None)
     raw.execute("UPDATE technicians SET name = 'Someone' WHERE id = 1")
     raw.execute("UPDATE sla_policy SET onsite_min = 1 WHERE priority = 2")
     raw.close()
-    problems = s.verify_audit().problems
+    problems = s.audit.verify_audit().problems
     assert any(p.startswith("technicians row 1 is not as event") and "(audit.baseline) recorded it: name is Someone,"
                " it recorded Li Wei" in p for p in problems), problems
     assert any(p.startswith("sla_policy row 2 is not as event") for p in problems), problems
-    s.close_db()
+    s.close()
 
 
 # ------------------------------------------------- frozen steps, work left to today's rules
@@ -180,11 +180,11 @@ def test_no_step_runs_todays_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPat
                     ("0015_audit_whole", {"todo": ["open_deadlines", "audit_baseline"]})]
     assert not any(_filled(path))
     s = Store(path, actor="ann", clock=clock)  # the store finishes them
-    assert s._q("SELECT COUNT(*) FROM migrations WHERE pending IS NOT NULL")[0][0] == 0
+    assert s.db.q("SELECT COUNT(*) FROM migrations WHERE pending IS NOT NULL")[0][0] == 0
     assert all(_filled(path))
-    report = s.verify_audit()
+    report = s.audit.verify_audit()
     assert report.ok, report.problems
-    s.close_db()
+    s.close()
 
 
 def test_the_work_left_is_done_in_batches_with_progress_and_resumes(tmp_path: Path, clock) -> None:
@@ -215,9 +215,9 @@ def test_the_work_left_is_done_in_batches_with_progress_and_resumes(tmp_path: Pa
     assert migrations.unfinished(conn) == []
     conn.close()
     s = Store(path, actor="ann", clock=clock, read_only=True)
-    assert s.verify_audit().ok, s.verify_audit().problems
-    assert len(s._q("SELECT id FROM events WHERE action = 'audit.baseline'")) == 2  # 0008's and 0015's
-    s.close_db()
+    assert s.audit.verify_audit().ok, s.audit.verify_audit().problems
+    assert len(s.db.q("SELECT id FROM events WHERE action = 'audit.baseline'")) == 2  # 0008's and 0015's
+    s.close()
 
 
 def test_a_file_left_unfinished_that_we_may_not_write_is_refused_untouched(tmp_path: Path) -> None:
@@ -266,7 +266,7 @@ ready.touch()
 while not gate.exists():
     time.sleep(0.005)
 s = Store(path, actor="ann")
-s.close_db()
+s.close()
 """
 
 
@@ -289,11 +289,11 @@ def test_two_processes_opening_an_old_file_at_once_run_each_step_once(tmp_path: 
         for p in procs:
             p.kill()
     s = Store(path, actor="ann")
-    assert [r[0] for r in s._q("SELECT name FROM migrations ORDER BY name")] == list(NAMES)
-    assert len(s._q("SELECT id FROM events WHERE action = 'audit.baseline'")) == 2  # 0008's and 0015's, once each
-    report = s.verify_audit()
+    assert [r[0] for r in s.db.q("SELECT name FROM migrations ORDER BY name")] == list(NAMES)
+    assert len(s.db.q("SELECT id FROM events WHERE action = 'audit.baseline'")) == 2  # 0008's and 0015's, once each
+    report = s.audit.verify_audit()
     assert report.ok, report.problems
-    s.close_db()
+    s.close()
 
 
 
@@ -304,7 +304,7 @@ def test_a_recompute_pending_is_done_with_unless_the_rules_changed_meanwhile(tmp
     that was pending is done with (as migration 0015 did), unless someone
     changed the calendar while the work went on: their recompute is theirs."""
     from store import db, upgrade
-    from store.base import append_events
+    from store.database import append_events
 
     path = tmp_path / "old.db"
     _old_with_tickets(path, 9)
@@ -346,10 +346,10 @@ def test_an_old_file_with_a_damaged_calendar_names_it_and_keeps_the_work(tmp_pat
     raw.execute("UPDATE settings SET value = '{\"kind\": \"24x7\"}' WHERE key = 'calendar'")
     raw.close()
     s = Store(path, actor="ann", clock=clock)
-    assert s._q("SELECT COUNT(*) FROM migrations WHERE pending IS NOT NULL")[0][0] == 0
-    report = s.verify_audit()
+    assert s.db.q("SELECT COUNT(*) FROM migrations WHERE pending IS NOT NULL")[0][0] == 0
+    report = s.audit.verify_audit()
     assert report.ok, report.problems
-    s.close_db()
+    s.close()
 
 
 # The released steps, frozen byte for byte: a change to the schema is a new step, never an edit of one of these.

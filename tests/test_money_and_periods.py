@@ -77,10 +77,10 @@ def test_the_ticket_export_and_sheet_have_the_fee_and_sign_off(store: Store, tmp
 
 def _closed_with_fee(store: Store) -> int:
     t = make_ticket(store)
-    t = store.assign(t.id, t.version, technician_id=1)
-    t = store.arrive(t.id, t.version)
-    t = store.resolve(t.id, t.version, symptom="s", cause="c", action="a", parts="none")
-    return store.close(t.id, t.version, signoff="Ms Wang", fee="6800.5").id
+    t = store.tickets.assign(t.id, t.version, technician_id=1)
+    t = store.tickets.arrive(t.id, t.version)
+    t = store.tickets.resolve(t.id, t.version, symptom="s", cause="c", action="a", parts="none")
+    return store.tickets.close(t.id, t.version, signoff="Ms Wang", fee="6800.5").id
 
 
 def test_the_cli_shows_the_fee_as_money(store: Store, db_path: Path) -> None:
@@ -95,7 +95,7 @@ async def test_the_ticket_screen_shows_the_fee_as_money(store: Store) -> None:
     from console.screens.detail import DetailScreen
 
     tid = _closed_with_fee(store)
-    store.set_setting("currency", "$")
+    store.settings.set_setting("currency", "$")
     app = app_for(store)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

@@ -27,20 +27,20 @@ class BobAfterCommit:
         self.lock.__exit__(*exc)
         target, self.target = self.target, None
         if target is not None:
-            t = self.bob.ticket(target)
-            self.bob.edit_ticket(target, t.version, description=f"bob's edit {t.version}")
+            t = self.bob.tickets.ticket(target)
+            self.bob.tickets.edit_ticket(target, t.version, description=f"bob's edit {t.version}")
 
 
 def test_writes_return_their_own_version(store: Store, clock: MutableClock) -> None:
     bob = Store(store.path, clock=clock, actor="bob")
     store.actor = "alice"
-    store._lock = hook = BobAfterCommit(bob)  # type: ignore[assignment]
+    store.db._lock = hook = BobAfterCommit(bob)  # type: ignore[assignment]
     hook.target = 1
-    created = store.create_ticket({"site_id": 1, "priority": 3, "category": "atm",
+    created = store.tickets.create_ticket({"site_id": 1, "priority": 3, "category": "atm",
                                    "description": "cash jam", "reporter": "Ms Sun", "phone": "13900000000"})
     assert (created.id, created.version, created.description) == (1, 1, "cash jam")
     hook.target = 1
-    assigned = store.assign(1, 2, technician_id=1)  # bob's edit made it version 2
+    assigned = store.tickets.assign(1, 2, technician_id=1)  # bob's edit made it version 2
     assert (assigned.version, assigned.technician_id, assigned.description) == (3, 1, "bob's edit 1")
-    assert store.ticket(1).version == 4  # bob wrote again after alice's assignment
-    bob.close_db()
+    assert store.tickets.ticket(1).version == 4  # bob wrote again after alice's assignment
+    bob.close()

@@ -13,8 +13,8 @@ from store import Store
 
 
 def add_wangjing(store: Store) -> None:
-    site = store.add_site(code="BJ01", name="工商银行 望京支行")
-    store.add_equipment(asset_tag="ATM-001", category="atm", site_id=site.id)
+    site = store.reference.add_site(code="BJ01", name="工商银行 望京支行")
+    store.reference.add_equipment(asset_tag="ATM-001", category="atm", site_id=site.id)
 
 
 def picker(app, name: str) -> Picker:
@@ -79,7 +79,7 @@ async def test_a_slow_search_for_older_text_does_not_replace_the_matches(store: 
 
     add_wangjing(store)
     empty_asked, go = threading.Event(), threading.Event()
-    sites = store.sites
+    sites = store.reference.sites
 
     def slow_when_empty(text: str = "", *args, **kwargs):
         if not text and not go.is_set():
@@ -87,7 +87,7 @@ async def test_a_slow_search_for_older_text_does_not_replace_the_matches(store: 
             go.wait(30)
         return sites(text, *args, **kwargs)
 
-    monkeypatch.setattr(store, "sites", slow_when_empty)
+    monkeypatch.setattr(store.reference, "sites", slow_when_empty)
     app = app_for(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -35,22 +35,22 @@ DESK = "frontdesk"  # a shared OS account at the counter: not a user of the file
 @pytest.fixture
 def desk(store: Store, clock: MutableClock) -> Iterator[Store]:
     """bob has a PIN; the console at the shared desk runs as an OS login the file does not know."""
-    store.set_pin("bob", PIN)
-    store.set_setting("sign_in", True)
+    store.users.set_pin("bob", PIN)
+    store.settings.set_setting("sign_in", True)
     s = Store(store.path, actor=DESK, clock=clock)
     yield s
-    s.close_db()
+    s.close()
 
 
 def pin_events(store: Store) -> list[SimpleNamespace]:
     """The sign-in tries, locks and unlocks in the audit log, oldest first."""
-    rows = store._q("SELECT at, actor, entered_by, action, entity, old, new FROM events"
+    rows = store.db.q("SELECT at, actor, entered_by, action, entity, old, new FROM events"
                     " WHERE action LIKE 'sign_in.%' OR action IN ('user.lock', 'user.unlock') ORDER BY id")
     return [SimpleNamespace(**{**dict(r), "old": json.loads(r["old"]), "new": json.loads(r["new"])}) for r in rows]
 
 
 def user_row(store: Store, login: str) -> dict[str, object]:
-    row = store._q("SELECT pin_failures, pin_retry_at, pin_locked FROM users WHERE login = ?", (login,))[0]
+    row = store.db.q("SELECT pin_failures, pin_retry_at, pin_locked FROM users WHERE login = ?", (login,))[0]
     return dict(row)
 
 
@@ -58,25 +58,25 @@ def user_row(store: Store, login: str) -> dict[str, object]:
 @pytest.mark.parametrize("pin", ["1234", "12345", "12345a", "1234567890123", "１２３４５６", "12 3456", ""])
 def test_a_new_pin_is_6_to_12_digits(store: Store, pin: str) -> None:
     with pytest.raises(ValidationFailed, match="6 to 12 digits"):
-        store.set_pin("bob", pin)
-    assert not store.user("bob").has_pin
+        store.users.set_pin("bob", pin)
+    assert not store.users.user("bob").has_pin
 
 
 def test_six_and_twelve_digits_are_fine_and_an_old_short_pin_still_signs_in(store: Store, db_path: Path) -> None:
-    store.set_pin("bob", "123456")
-    store.set_pin("alice", "123456789012")
+    store.users.set_pin("bob", "123456")
+    store.users.set_pin("alice", "123456789012")
     # A file from before the rule: ann's 4-digit PIN keeps working for sign-in.
     raw = sqlite3.connect(db_path)
     raw.execute("UPDATE users SET pin_hash = ? WHERE login = 'ann'", (hash_pin("4821"),))
     raw.commit()
     raw.close()
-    assert store.check_pin("ann", "4821") and store.check_pin("bob", "123456") and store.check_pin("alice", "123456789012")
+    assert store.pins.check_pin("ann", "4821") and store.pins.check_pin("bob", "123456") and store.pins.check_pin("alice", "123456789012")
 
 
 def test_the_cli_refuses_a_short_pin_in_one_line(store: Store, db_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--db", str(db_path), "user", "pin", "bob"], input="4821\n4821\n")
     assert result.exit_code == 2 and "6 to 12 digits" in result.output and "Traceback" not in result.output
-    assert not store.user("bob").has_pin
+    assert not store.users.user("bob").has_pin
 
 
 # ------------------------------------------------------------- the limit
@@ -89,7 +89,7 @@ def test_300_wrong_pins_in_15_s_are_mostly_never_checked(desk: Store, store: Sto
     """The issue's probe: 300 wrong PINs in 15 s, then the right one."""
     checked = 0
     for _ in range(300):
-        checked += desk.sign_in("bob", WRONG).checked
+        checked += desk.pins.sign_in("bob", WRONG).checked
         clock.advance(microseconds=50_000)
     # Looked at: 0, 0.05, 0.10 s (free), 3 s (2 s later, rounded up to the second), 7 s (4 s later);
     # the next may be looked at from 15 s (8 s later). The other 295 were refused unread.
@@ -97,19 +97,19 @@ def test_300_wrong_pins_in_15_s_are_mostly_never_checked(desk: Store, store: Sto
     assert [e.new["pin_failures"] for e in pin_events(store)] == [1, 2, 3, 4, 5]
     assert desk.actor == DESK  # still nobody signed in
     clock.advance(microseconds=-50_000)  # 14.95 s
-    assert desk.sign_in("bob", PIN).wait_s == 1
+    assert desk.pins.sign_in("bob", PIN).wait_s == 1
     clock.advance(microseconds=50_000)  # 15 s: the wait is over, and the right PIN signs in
-    assert desk.sign_in("bob", PIN).ok and desk.actor == "bob"
+    assert desk.pins.sign_in("bob", PIN).ok and desk.actor == "bob"
 
 
 def test_300_patient_wrong_pins_lock_the_person(desk: Store, store: Store, clock: MutableClock) -> None:
     """Waiting out every delay does not help: the tenth wrong PIN in a row locks."""
     for _ in range(300):
-        desk.sign_in("bob", WRONG)
+        desk.pins.sign_in("bob", WRONG)
         clock.advance(seconds=300)
-    right = desk.sign_in("bob", PIN)
+    right = desk.pins.sign_in("bob", PIN)
     assert not right.ok and right.locked and not right.checked
-    assert store.user("bob").pin_locked
+    assert store.users.user("bob").pin_locked
     events = pin_events(store)
     assert [e.action for e in events] == ["sign_in.failed"] * LOCK_AFTER + ["user.lock"]
     # Who was tried, when, from which OS login, the count, locked or not.
@@ -121,19 +121,19 @@ def test_300_patient_wrong_pins_lock_the_person(desk: Store, store: Store, clock
 
 def test_a_try_during_the_wait_is_neither_checked_nor_counted(desk: Store, store: Store, clock: MutableClock) -> None:
     for _ in range(FREE_TRIES):
-        assert desk.sign_in("bob", WRONG).checked
+        assert desk.pins.sign_in("bob", WRONG).checked
     tried = len(pin_events(store))
     for waited, wait in zip(range(3), (2, 4, 8), strict=True):
-        early = desk.sign_in("bob", PIN)  # even the right PIN: not looked at
+        early = desk.pins.sign_in("bob", PIN)  # even the right PIN: not looked at
         assert (early.ok, early.checked, early.wait_s) == (False, False, wait)
         assert len(pin_events(store)) == tried + waited
         clock.advance(seconds=wait - 1)
-        assert desk.sign_in("bob", WRONG).wait_s == 1
+        assert desk.pins.sign_in("bob", WRONG).wait_s == 1
         clock.advance(seconds=1)
-        assert desk.sign_in("bob", WRONG).checked
+        assert desk.pins.sign_in("bob", WRONG).checked
     assert user_row(store, "bob")["pin_failures"] == FREE_TRIES + 3
     clock.advance(seconds=16)
-    right = desk.sign_in("bob", PIN)  # a success resets the count
+    right = desk.pins.sign_in("bob", PIN)  # a success resets the count
     assert right.ok and desk.actor == "bob"
     assert user_row(store, "bob") == {"pin_failures": 0, "pin_retry_at": None, "pin_locked": 0}
     reset = pin_events(store)[-1]
@@ -142,21 +142,21 @@ def test_a_try_during_the_wait_is_neither_checked_nor_counted(desk: Store, store
 
 def test_a_manager_unlocks_and_a_dispatcher_may_not(desk: Store, store: Store, clock: MutableClock) -> None:
     for _ in range(LOCK_AFTER):
-        desk.sign_in("bob", WRONG)
+        desk.pins.sign_in("bob", WRONG)
         clock.advance(seconds=300)
     alice = Store(store.path, actor="alice", clock=clock)  # a dispatcher
     try:
         with pytest.raises(PermissionDenied, match="alice is a dispatcher and may not manage users"):
-            alice.unlock_user("bob")
+            alice.pins.unlock_user("bob")
     finally:
-        alice.close_db()
-    assert store.user("bob").pin_locked
+        alice.close()
+    assert store.users.user("bob").pin_locked
     result = CliRunner().invoke(cli, ["--db", str(store.path), "user", "unlock", "bob"])
     assert result.exit_code == 0 and "bob" in result.output, result.output
     assert user_row(store, "bob") == {"pin_failures": 0, "pin_retry_at": None, "pin_locked": 0}
     unlock = pin_events(store)[-1]
     assert unlock.action == "user.unlock" and unlock.old == {"login": "bob", "pin_failures": LOCK_AFTER, "pin_locked": 1}
-    assert desk.sign_in("bob", PIN).ok
+    assert desk.pins.sign_in("bob", PIN).ok
     again = CliRunner().invoke(cli, ["--db", str(store.path), "user", "unlock", "bob"])
     assert again.exit_code == 0 and "not locked" in again.output
 
@@ -165,13 +165,13 @@ def test_user_events_replay_to_the_row(desk: Store, store: Store, clock: Mutable
     """The contract with `dispatch check`: every change to a users row is an
     event on entity "user" whose old/new name the login and the changed columns."""
     for n in range(LOCK_AFTER + 2):
-        desk.sign_in("bob", WRONG)
+        desk.pins.sign_in("bob", WRONG)
         clock.advance(seconds=200 if n % 2 else 1)
-    store.unlock_user("bob")
+    store.pins.unlock_user("bob")
     for _ in range(4):
-        desk.sign_in("bob", WRONG)
+        desk.pins.sign_in("bob", WRONG)
         clock.advance(seconds=3)
-    columns = {r[1] for r in store._q("PRAGMA table_info(users)")}
+    columns = {r[1] for r in store.db.q("PRAGMA table_info(users)")}
     row = {"pin_failures": 0, "pin_retry_at": None, "pin_locked": 0}
     for e in pin_events(store):
         assert e.entity == "user" and e.old["login"] == e.new["login"] == "bob"
@@ -182,21 +182,21 @@ def test_user_events_replay_to_the_row(desk: Store, store: Store, clock: Mutable
 
 
 def test_unknown_disabled_and_pinless_people_are_refused_without_a_record(desk: Store, store: Store) -> None:
-    store.disable_user("alice")
+    store.users.disable_user("alice")
     for login in ("nobody", "alice", "ann"):  # ann has no PIN
-        outcome = desk.sign_in(login, PIN)
+        outcome = desk.pins.sign_in(login, PIN)
         assert not outcome.ok and not outcome.checked
     assert pin_events(store) == []
 
 
 def test_a_read_only_console_checks_no_pin(store: Store, clock: MutableClock) -> None:
-    store.set_pin("bob", PIN)
+    store.users.set_pin("bob", PIN)
     ro = Store(store.path, actor=DESK, clock=clock, read_only=True)
     try:
         with pytest.raises(PermissionDenied, match="read-only"):
-            ro.sign_in("bob", PIN)
+            ro.pins.sign_in("bob", PIN)
     finally:
-        ro.close_db()
+        ro.close()
 
 
 def test_an_old_file_gets_the_counters(tmp_path: Path) -> None:
@@ -214,10 +214,10 @@ def test_an_old_file_gets_the_counters(tmp_path: Path) -> None:
     raw.close()
     again = Store(path, actor="ann")
     try:
-        assert {u.login: (u.pin_failures, u.pin_locked) for u in again.users()} == {"ann": (0, False), "bob": (0, False)}
-        assert again._q("SELECT name FROM migrations WHERE name = '0014_sign_in_attempts'")
+        assert {u.login: (u.pin_failures, u.pin_locked) for u in again.users.find()} == {"ann": (0, False), "bob": (0, False)}
+        assert again.db.q("SELECT name FROM migrations WHERE name = '0014_sign_in_attempts'")
     finally:
-        again.close_db()
+        again.close()
 
 
 # ------------------------------------------------------------- the screens
@@ -238,7 +238,7 @@ async def test_the_sign_in_screen_says_wait_and_locked_in_words(desk: Store, clo
         assert isinstance(app.screen, SignInScreen) and desk.actor == DESK
         for _ in range(LOCK_AFTER - FREE_TRIES - 1):  # more wrong PINs, straight through the store
             clock.advance(seconds=300)
-            assert desk.try_pin("bob", WRONG).checked
+            assert desk.pins.try_pin("bob", WRONG).checked
         clock.advance(seconds=300)
         await burst(pilot, *WRONG, "enter")  # the tenth, here
         await until(pilot, lambda: "locked" in message())
@@ -250,9 +250,9 @@ async def test_the_sign_in_screen_says_wait_and_locked_in_words(desk: Store, clo
 
 async def test_u_on_the_users_screen_unlocks(desk: Store, store: Store, clock: MutableClock) -> None:
     for _ in range(LOCK_AFTER):
-        desk.sign_in("bob", WRONG)
+        desk.pins.sign_in("bob", WRONG)
         clock.advance(seconds=300)
-    store.set_setting("sign_in", False)
+    store.settings.set_setting("sign_in", False)
     app = app_for(store)  # ann, a manager
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
@@ -265,15 +265,15 @@ async def test_u_on_the_users_screen_unlocks(desk: Store, store: Store, clock: M
         assert "Unlock" in " ".join(str(b.description) for b in app.screen.BINDINGS)
         table.move_cursor(row=row)
         await pilot.press("u")
-        await until(pilot, lambda: not store.user("bob").pin_locked)
+        await until(pilot, lambda: not store.users.user("bob").pin_locked)
         await settle(pilot)
         assert "locked" not in str(app.screen.query_one(DataTable).get_row_at(row))
     assert pin_events(store)[-1].actor == "ann"
 
 
 async def test_a_read_only_console_does_not_ask_who_is_at_the_keyboard(store: Store, clock: MutableClock) -> None:
-    store.set_pin("bob", PIN)
-    store.set_setting("sign_in", True)
+    store.users.set_pin("bob", PIN)
+    store.settings.set_setting("sign_in", True)
     ro = Store(store.path, actor=DESK, clock=clock, read_only=True)
     try:
         app = app_for(ro)
@@ -281,12 +281,12 @@ async def test_a_read_only_console_does_not_ask_who_is_at_the_keyboard(store: St
             await settle(pilot)
             assert not isinstance(app.screen, SignInScreen)
     finally:
-        ro.close_db()
+        ro.close()
 
 
 def test_the_user_list_shows_who_is_locked(desk: Store, store: Store, clock: MutableClock) -> None:
     for _ in range(LOCK_AFTER):
-        desk.sign_in("bob", WRONG)
+        desk.pins.sign_in("bob", WRONG)
         clock.advance(seconds=300)
     listed = json.loads(CliRunner().invoke(cli, ["--db", str(store.path), "user", "list", "--format", "json"]).output)
     assert {u["login"]: u["locked"] for u in listed}["bob"] is True
@@ -316,7 +316,7 @@ async def test_the_sign_in_screen_stays_live_while_a_try_waits_for_the_file(
             other.close()
         await until(pilot, lambda: "Wrong PIN" in str(app.screen.query_one("#sign-in-message", Static).render()))
         assert len(pin_events(desk)) == 1
-    patient.close_db()
+    patient.close()
 
 
 async def settle_briefly(pilot) -> None:  # type: ignore[no-untyped-def]
@@ -328,7 +328,7 @@ async def settle_briefly(pilot) -> None:  # type: ignore[no-untyped-def]
 async def test_pins_typed_in_one_burst_are_each_tried_in_order(desk: Store, store: Store) -> None:
     """Over SSH a burst arrives at once: every PIN typed is tried (and counted), in order;
     the first right one signs in and what came after it is dropped."""
-    store.set_pin("alice", PIN)
+    store.users.set_pin("alice", PIN)
     app = app_for(desk)
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, SignInScreen))
@@ -344,7 +344,7 @@ async def test_an_enter_that_arrives_after_the_right_pin_tries_nothing(
     """On a loaded machine the burst's last Enter can reach the screen after the
     right PIN's answer, while the screen is being closed (seen: a fourth try,
     counted against alice after she had signed in). It is dropped as well."""
-    store.set_pin("alice", PIN)
+    store.users.set_pin("alice", PIN)
     real = SignInScreen.dismiss
 
     def late_enter(screen: SignInScreen, result: str | None = None) -> Any:
@@ -372,7 +372,7 @@ def test_a_try_from_another_console_meanwhile_is_never_lost(
     import store.repo.pins as pins
 
     for _ in range(FREE_TRIES - 1):
-        desk.sign_in("bob", WRONG)
+        desk.pins.sign_in("bob", WRONG)
     other = Store(store.path, actor="backoffice", clock=clock)
     real = pins.auth.verify_pin
     cut_in: list[PinOutcome] = []
@@ -381,14 +381,14 @@ def test_a_try_from_another_console_meanwhile_is_never_lost(
     def slow_hash(pin: str, stored: str | None) -> bool:
         if not started:  # while this console hashes, the other one tries (and fails) first
             started.append(True)
-            cut_in.append(other.sign_in("bob", "999999"))
+            cut_in.append(other.pins.sign_in("bob", "999999"))
         return real(pin, stored)
 
     monkeypatch.setattr(pins.auth, "verify_pin", slow_hash)
     try:
-        mine = desk.sign_in("bob", WRONG)
+        mine = desk.pins.sign_in("bob", WRONG)
     finally:
-        other.close_db()
+        other.close()
     assert cut_in[0].checked and cut_in[0].failures == FREE_TRIES
     assert (mine.checked, mine.wait_s) == (False, 2)  # the third free try was the other console's
     assert user_row(store, "bob")["pin_failures"] == FREE_TRIES

@@ -16,13 +16,13 @@ RECORD = {"symptom": "jams", "cause": "worn roller", "action": "replaced roller"
 
 
 def counted(store: Store) -> tuple[int, int]:
-    rows = store._q("SELECT is_open, technician_id, status FROM tickets")
+    rows = store.db.q("SELECT is_open, technician_id, status FROM tickets")
     return (sum(1 for r in rows if r[0] == 1),
             sum(1 for r in rows if r[0] == 1 and r[1] is None and r[2] != "resolved"))
 
 
 def shown(store: Store) -> tuple[int, int]:
-    c = store.counts()
+    c = store.queue.counts()
     return c.open, c.unassigned
 
 
@@ -31,25 +31,25 @@ def test_totals_follow_every_step(store: Store, clock: MutableClock, db_path) ->
     t = make_ticket(store)
     other = make_ticket(store, priority=4)
     steps = [
-        lambda t: store.respond(t.id, t.version, note="called"),
-        lambda t: store.assign(t.id, t.version, technician_id=1),
-        lambda t: store.assign(t.id, t.version, technician_id=2, reason="closer"),
-        lambda t: store.arrive(t.id, t.version, mode="remote"),
-        lambda t: store.pause(t.id, t.version, reason="parts", note="roller"),
-        lambda t: store.resume(t.id, t.version),
-        lambda t: store.resolve(t.id, t.version, **RECORD),
-        lambda t: store.close(t.id, t.version, signoff="Mrs Zhao", fee="1"),
+        lambda t: store.tickets.respond(t.id, t.version, note="called"),
+        lambda t: store.tickets.assign(t.id, t.version, technician_id=1),
+        lambda t: store.tickets.assign(t.id, t.version, technician_id=2, reason="closer"),
+        lambda t: store.tickets.arrive(t.id, t.version, mode="remote"),
+        lambda t: store.tickets.pause(t.id, t.version, reason="parts", note="roller"),
+        lambda t: store.tickets.resume(t.id, t.version),
+        lambda t: store.tickets.resolve(t.id, t.version, **RECORD),
+        lambda t: store.tickets.close(t.id, t.version, signoff="Mrs Zhao", fee="1"),
     ]
     for step in steps:
         clock.advance(minutes=5)
         assert shown(store) == counted(store)
         t = step(t)
-    store.cancel(other.id, other.version, reason="duplicate")
-    assert shown(store) == counted(store) == (len(store.queue()), len(store.queue(QueueFilter(unassigned=True))))
+    store.tickets.cancel(other.id, other.version, reason="duplicate")
+    assert shown(store) == counted(store) == (len(store.queue.find()), len(store.queue.find(QueueFilter(unassigned=True))))
     with sqlite3.connect(db_path) as conn:  # a write by plain SQL, as bench/run.py does
         conn.execute("UPDATE tickets SET is_open = 0")
     assert shown(store) == counted(store) == (0, 0)
-    assert store.queue_count() == 0
+    assert store.queue.queue_count() == 0
 
 
 def test_priority_filters_are_queue_key_ranges(store: Store) -> None:
@@ -57,5 +57,5 @@ def test_priority_filters_are_queue_key_ranges(store: Store) -> None:
     for prios in [(4,), (1,), (2, 3), (1, 4), (1, 2, 4), (3,)]:
         f = QueueFilter(priorities=prios)
         want = [t.id for t in made if t.priority in prios]
-        got = [r.id for r in store.queue(f)]
-        assert sorted(got) == sorted(want) and store.queue_count(f) == len(want), prios
+        got = [r.id for r in store.queue.find(f)]
+        assert sorted(got) == sorted(want) and store.queue.queue_count(f) == len(want), prios

@@ -16,23 +16,23 @@ from store.migrations import NAMES
 
 
 def events(store: Store, entity: str) -> list[tuple[str, int, dict[str, Any], dict[str, Any]]]:
-    rows = store._q("SELECT action, entity_id, old, new FROM events WHERE entity = ? ORDER BY id", (entity,))
+    rows = store.db.q("SELECT action, entity_id, old, new FROM events WHERE entity = ? ORDER BY id", (entity,))
     return [(r[0], r[1], json.loads(r[2]), json.loads(r[3])) for r in rows]
 
 
 def test_migration_is_named_and_old_rows_get_defaults(store: Store) -> None:
     assert "0003_reference" in NAMES
-    hq = store.site(1)
+    hq = store.reference.site(1)
     assert hq.contact == "" and hq.retired is False
-    assert store.equipment_item(1).installed is None and store.team(1).retired is False
+    assert store.reference.equipment_item(1).installed is None and store.people.team(1).retired is False
 
 
 def test_site_add_edit_retire_audited(store: Store) -> None:
-    site = store.add_site(code="EB", name="East Branch", address="Dock Road", contact="Ms Qian 6612")
+    site = store.reference.add_site(code="EB", name="East Branch", address="Dock Road", contact="Ms Qian 6612")
     assert (site.code, site.contact, site.retired) == ("EB", "Ms Qian 6612", False)
-    edited = store.edit_site(site.id, name="East Branch (new)")
+    edited = store.reference.edit_site(site.id, name="East Branch (new)")
     assert edited.name == "East Branch (new)" and edited.address == "Dock Road"
-    store.retire_site(site.id)
+    store.reference.retire_site(site.id)
     assert [e[0] for e in events(store, "site")] == ["site.add", "site.edit", "site.retire"]
     _action, entity_id, old, new = events(store, "site")[1]
     assert entity_id == site.id and old == {"name": "East Branch"} and new == {"name": "East Branch (new)"}
@@ -41,86 +41,86 @@ def test_site_add_edit_retire_audited(store: Store) -> None:
 
 def test_duplicate_code_and_tag_are_field_errors(store: Store) -> None:
     with pytest.raises(ValidationFailed) as exc:
-        store.add_site(code="HQ", name="Another")
+        store.reference.add_site(code="HQ", name="Another")
     assert "code" in exc.value.errors
     with pytest.raises(ValidationFailed) as exc:
-        store.edit_site(2, code="HQ")
+        store.reference.edit_site(2, code="HQ")
     assert "code" in exc.value.errors
     with pytest.raises(ValidationFailed) as exc:
-        store.add_equipment(asset_tag="HQ-ATM-A", site_id=2, category="atm")
+        store.reference.add_equipment(asset_tag="HQ-ATM-A", site_id=2, category="atm")
     assert "asset_tag" in exc.value.errors
     with pytest.raises(ValidationFailed) as exc:
-        store.add_team("alpha team")
+        store.people.add_team("alpha team")
     assert "name" in exc.value.errors
-    assert len(store.sites(include_retired=True)) == 2  # nothing half-written
+    assert len(store.reference.sites(include_retired=True)) == 2  # nothing half-written
 
 
 def test_input_messages_name_the_limits(store: Store) -> None:
     with pytest.raises(ValidationFailed) as exc:
-        store.add_site(code="X" * 17, name="")
+        store.reference.add_site(code="X" * 17, name="")
     assert exc.value.errors == {"code": "at most 16 characters", "name": "required"}
     with pytest.raises(ValidationFailed) as exc:
-        store.add_equipment(asset_tag="T-1", site_id=1, installed="yesterday")
+        store.reference.add_equipment(asset_tag="T-1", site_id=1, installed="yesterday")
     assert exc.value.errors == {"installed": "a date like 2026-03-31"}
     with pytest.raises(ValidationFailed) as exc:
-        store.add_equipment(asset_tag="T-1", site_id=99)
+        store.reference.add_equipment(asset_tag="T-1", site_id=99)
     assert "site_id" in exc.value.errors
     with pytest.raises(ValidationFailed) as exc:
-        store.add_technician("New", 1, skills=("atm", "teleport"))
+        store.people.add_technician("New", 1, skills=("atm", "teleport"))
     assert "teleport" in exc.value.errors["skills"]
     with pytest.raises(NotFound):
-        store.edit_site(99, name="x")
+        store.reference.edit_site(99, name="x")
 
 
 def test_equipment_dates(store: Store) -> None:
-    e = store.add_equipment(asset_tag="NB-UPS-A", site_id=2, category="ups", model="APC",
+    e = store.reference.add_equipment(asset_tag="NB-UPS-A", site_id=2, category="ups", model="APC",
                             installed="2024-03-01", warranty_until="2027-02-28")
     assert e.installed == date(2024, 3, 1) and e.warranty_until == date(2027, 2, 28)
     with pytest.raises(ValidationFailed) as exc:
-        store.edit_equipment(e.id, warranty_until="2023-01-01")
+        store.reference.edit_equipment(e.id, warranty_until="2023-01-01")
     assert "warranty_until" in exc.value.errors
-    assert store.edit_equipment(e.id, warranty_until="").warranty_until is None
+    assert store.reference.edit_equipment(e.id, warranty_until="").warranty_until is None
     assert [a for a, *_rest in events(store, "equipment")] == ["equipment.add", "equipment.edit"]
 
 
 def test_teams_and_technicians(store: Store) -> None:
-    team = store.add_team("Charlie Team", foreman_id=2)
-    tech = store.add_technician("Zhao Lei", team.id, phone="139 0000 0001", skills="atm|ups")
+    team = store.people.add_team("Charlie Team", foreman_id=2)
+    tech = store.people.add_technician("Zhao Lei", team.id, phone="139 0000 0001", skills="atm|ups")
     assert tech.team_name == "Charlie Team" and tech.skills == ("atm", "ups") and tech.on_duty
-    assert store.edit_technician(tech.id, phone="139 0000 0002").phone == "139 0000 0002"
-    store.set_on_duty(tech.id, False)
-    assert store.technician(tech.id).on_duty is False
-    assert store.edit_team(team.id, name="Charlie").name == "Charlie"
+    assert store.people.edit_technician(tech.id, phone="139 0000 0002").phone == "139 0000 0002"
+    store.people.set_on_duty(tech.id, False)
+    assert store.people.technician(tech.id).on_duty is False
+    assert store.people.edit_team(team.id, name="Charlie").name == "Charlie"
     actions = [a for a, *_rest in events(store, "technician")]
     assert actions == ["technician.add", "technician.edit", "technician.duty"]
     assert [a for a, *_rest in events(store, "team")] == ["team.add", "team.edit"]
 
 
 def test_retired_hidden_from_pickers_but_named_on_tickets(store: Store) -> None:
-    ticket = store.create_ticket({
+    ticket = store.tickets.create_ticket({
         "channel": "phone", "reporter": "Mrs Zhao", "phone": "010 6666 8888", "site_id": 2,
         "equipment_id": 3, "category": "atm", "priority": 2, "description": "ATM swallows cards"})
-    ticket = store.assign(ticket.id, ticket.version, technician_id=3)
-    store.retire_site(2)
-    store.retire_equipment(3)
-    store.retire_technician(3)
-    store.retire_team(2)
-    assert [s.code for s in store.sites()] == ["HQ"]
-    assert "NB-ATM-A" not in [e.asset_tag for e in store.equipment()]
-    assert [e.asset_tag for e in store.equipment(2)] == ["NB-NET-A"]
-    assert 3 not in [t.id for t in store.technicians()]
-    assert 3 in [t.id for t in store.technicians(include_retired=True)]
-    assert [t.name for t in store.teams()] == ["Alpha Team"]
-    ticket2 = store.create_ticket({
+    ticket = store.tickets.assign(ticket.id, ticket.version, technician_id=3)
+    store.reference.retire_site(2)
+    store.reference.retire_equipment(3)
+    store.people.retire_technician(3)
+    store.people.retire_team(2)
+    assert [s.code for s in store.reference.sites()] == ["HQ"]
+    assert "NB-ATM-A" not in [e.asset_tag for e in store.reference.equipment()]
+    assert [e.asset_tag for e in store.reference.equipment(2)] == ["NB-NET-A"]
+    assert 3 not in [t.id for t in store.people.technicians()]
+    assert 3 in [t.id for t in store.people.technicians(include_retired=True)]
+    assert [t.name for t in store.people.teams()] == ["Alpha Team"]
+    ticket2 = store.tickets.create_ticket({
         "channel": "phone", "reporter": "Mr Li", "phone": "010 6666 8889", "site_id": 1,
         "category": "atm", "priority": 3, "description": "ATM slow"})
-    assert 3 not in [t.id for t, _match in store.candidates(ticket2.id)]
-    kept = store.ticket(ticket.id)
+    assert 3 not in [t.id for t, _match in store.reference.candidates(ticket2.id)]
+    kept = store.tickets.ticket(ticket.id)
     assert (kept.site_name, kept.equipment_tag, kept.technician_name) == ("North Branch", "NB-ATM-A", "Wang Fang")
     # A new record cannot point at a retired one; an old one may keep pointing.
     with pytest.raises(ValidationFailed) as exc:
-        store.add_equipment(asset_tag="NB-NEW", site_id=2)
+        store.reference.add_equipment(asset_tag="NB-NEW", site_id=2)
     assert "site_id" in exc.value.errors
-    assert store.edit_equipment(4, model="Cisco 2").site_id == 2
-    assert store.retire_site(2, retired=False).retired is False
+    assert store.reference.edit_equipment(4, model="Cisco 2").site_id == 2
+    assert store.reference.retire_site(2, retired=False).retired is False
     assert [a for a, *_rest in events(store, "site")] == ["site.retire", "site.retire"]

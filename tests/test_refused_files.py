@@ -41,9 +41,9 @@ def made(tmp_path: Path, kind: str) -> Path:
         return path
     good = tmp_path / "good.db"
     s = Store(good, create=True, actor="ann")
-    s.load("test.seed", {"sites": [{"id": 1, "code": "HQ", "name": "Head Office", "address": ""}]}, {})
+    s.admin.load("test.seed", {"sites": [{"id": 1, "code": "HQ", "name": "Head Office", "address": ""}]}, {})
     make_ticket(s, equipment_id=None)
-    s.close_db()
+    s.close()
     raw = sqlite3.connect(good)
     raw.execute("PRAGMA journal_mode = DELETE")  # so a switch back to WAL would show in the header
     if kind == "newer":
@@ -107,9 +107,9 @@ def test_full_tmpfs_is_called_disk_full(tmp_path: Path) -> None:
         opened: list[Store] = []
         with pytest.raises(DatabaseFileError) as info:
             opened.append(Store(path, actor="ann", clock=lambda: NOW))
-            opened[0].set_setting("center_name", "X")
+            opened[0].settings.set_setting("center_name", "X")
         for s in opened:
-            s.close_db()
+            s.close()
         assert "disk full" in str(info.value) and "I/O" in str(info.value), str(info.value)
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)  # -l: never left mounted
@@ -123,10 +123,10 @@ def _good(tmp_path: Path, wal: bool, damage: str | None = None) -> Path:
     if not good.exists():
         good.parent.mkdir(exist_ok=True)
         s = Store(good, create=True, actor="ann")
-        s.load("test.seed", {"sites": [{"id": 1, "code": "HQ", "name": "Head Office", "address": ""}]}, {})
+        s.admin.load("test.seed", {"sites": [{"id": 1, "code": "HQ", "name": "Head Office", "address": ""}]}, {})
         for _n in range(40):
             make_ticket(s, equipment_id=None)
-        s.close_db()
+        s.close()
     path = tmp_path / "x.db"
     shutil.copyfile(good, path)
     raw = sqlite3.connect(path, isolation_level=None)
@@ -203,10 +203,10 @@ def test_a_refused_file_leaves_nothing_beside_it(tmp_path: Path, kind: str, wal:
         with pytest.raises(DatabaseFileError) as info:
             s = Store(path, actor="ann", read_only=read_only)
             try:  # a truncated file may only show when its tables are read
-                s.queue(QueueFilter(), 0, 50)
-                s.check()
+                s.queue.find(QueueFilter(), 0, 50)
+                s.admin.check()
             finally:
-                s.close_db()
+                s.close()
         assert "\n" not in str(info.value)
         assert beside(path) == before, (read_only, str(info.value))
     for args in (["check"], ["queue"]):
@@ -227,7 +227,7 @@ def test_restoring_from_a_file_leaves_nothing_beside_it(tmp_path: Path, kind: st
     before = beside(src)
     target = tmp_path / "live" / "t.db"
     target.parent.mkdir()
-    Store(target, create=True, actor="ann").close_db()
+    Store(target, create=True, actor="ann").close()
     got = CliRunner().invoke(cli, ["--db", str(target), "restore", str(src), "--yes"])
     assert got.exit_code == (0 if kind == "good" else 2), got.output
     assert beside(src) == before

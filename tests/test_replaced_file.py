@@ -23,9 +23,9 @@ from store.errors import DatabaseFileError, FileReplaced
 def build_other(path: Path, clock: MutableClock, description: str) -> int:
     """A different database written beside the path (a restore, a rebuilt demo)."""
     other = Store(path, create=True, clock=clock, actor="bob")
-    other.load("test.seed", SEED, {"seed": "other"})
+    other.admin.load("test.seed", SEED, {"seed": "other"})
     tid = make_ticket(other, description=description).id
-    other.close_db()
+    other.close()
     return tid
 
 
@@ -53,59 +53,59 @@ def digest(path: Path) -> str:
 
 
 def test_open_file_is_not_reported(store: Store) -> None:
-    assert store.file_state() is None
-    store.data_version()  # no error
+    assert store.db.file_state() is None
+    store.db.data_version()  # no error
 
 
 def test_replaced_file_refuses_writes_and_reopens(store: Store, db_path: Path, clock: MutableClock) -> None:
     mine = make_ticket(store, description="in the old file")
-    old = store.stats()
+    old = store.admin.stats()
     new_id, new, new_bytes = replace_with_other(db_path, clock)
-    assert store.file_state() == "replaced"
+    assert store.db.file_state() == "replaced"
     with pytest.raises(FileReplaced, match=r"replaced by another file.*nothing was saved"):
-        store.data_version()
+        store.db.data_version()
     with pytest.raises(FileReplaced, match="nothing was saved"):
         make_ticket(store)
     with pytest.raises(FileReplaced):
-        store.cancel(mine.id, mine.version, reason="dup")
-    assert store.stats() == old  # the orphan got nothing
+        store.tickets.cancel(mine.id, mine.version, reason="dup")
+    assert store.admin.stats() == old  # the orphan got nothing
     assert digest(db_path) == new_bytes  # nor did the new file
     fresh = store.reopen()
     try:
-        assert fresh.file_state() is None
-        assert (fresh.stats()["tickets"], len(fresh.events(1000))) == new
-        assert [t.id for t in fresh.queue()] == [new_id]
-        assert fresh.ticket(new_id).description == "from the new file"  # not the old file's journal
-        fresh.cancel(new_id, 1, reason="duplicate")
-        assert fresh.ticket(new_id).status == "cancelled"
+        assert fresh.db.file_state() is None
+        assert (fresh.admin.stats()["tickets"], len(fresh.tickets.events(1000))) == new
+        assert [t.id for t in fresh.queue.find()] == [new_id]
+        assert fresh.tickets.ticket(new_id).description == "from the new file"  # not the old file's journal
+        fresh.tickets.cancel(new_id, 1, reason="duplicate")
+        assert fresh.tickets.ticket(new_id).status == "cancelled"
     finally:
-        store.close_db()
-        fresh.close_db()
+        store.close()
+        fresh.close()
     assert counts(db_path) == (new[0], new[1] + 1)
 
 
 def test_replaced_during_a_write_commits_nothing(store: Store, db_path: Path, clock: MutableClock) -> None:
-    before = store.stats()
+    before = store.admin.stats()
     tmp = db_path.with_name("incoming.db")
     build_other(tmp, clock, "swapped in mid-write")
     new = digest(tmp)
-    with pytest.raises(FileReplaced), store._write("test.write") as conn:
-        conn.execute("UPDATE technicians SET on_duty = 0")
-        store._event("test.write", "test", None, None, {}, {})
+    with pytest.raises(FileReplaced), store.db.write("test.write") as tx:
+        tx.execute("UPDATE technicians SET on_duty = 0")
+        tx.event("test.write", "test", None, None, {}, {})
         os.replace(tmp, db_path)
-    assert store.stats() == before
-    assert all(t.on_duty for t in store.technicians() if t.id != 4)
+    assert store.admin.stats() == before
+    assert all(t.on_duty for t in store.people.technicians() if t.id != 4)
     assert digest(db_path) == new
 
 
 def test_deleted_file_is_reported_and_reopen_says_it_is_gone(store: Store, db_path: Path) -> None:
-    before = store.stats()
+    before = store.admin.stats()
     for sfx in ("", "-wal", "-shm"):
         Path(f"{db_path}{sfx}").unlink(missing_ok=True)
-    assert store.file_state() == "deleted"
+    assert store.db.file_state() == "deleted"
     with pytest.raises(FileReplaced, match="deleted or moved"):
         make_ticket(store)
-    assert store.stats() == before
+    assert store.admin.stats() == before
     assert not db_path.exists()
     with pytest.raises(DatabaseFileError, match="does not exist"):
         store.reopen()
@@ -113,7 +113,7 @@ def test_deleted_file_is_reported_and_reopen_says_it_is_gone(store: Store, db_pa
 
 def test_moved_file_is_reported(store: Store, db_path: Path) -> None:
     os.rename(db_path, db_path.with_name("elsewhere.db"))
-    assert store.file_state() == "deleted"
+    assert store.db.file_state() == "deleted"
     with pytest.raises(FileReplaced):
         make_ticket(store)
 
@@ -133,7 +133,7 @@ async def test_console_shows_replaced_refuses_save_and_reopens(
         await settle(pilot)
         assert queue_ids(app) == [mine.id]
         assert status_text(app).startswith("●")
-        old = store.stats()
+        old = store.admin.stats()
         new_id, new, new_bytes = replace_with_other(db_path, clock)
         await until(pilot, lambda: "STALE" in status_text(app))
         assert status_text(app) == "STALE: file replaced · ctrl+o reopens"
@@ -146,17 +146,17 @@ async def test_console_shows_replaced_refuses_save_and_reopens(
         await settle(pilot)
         assert isinstance(app.screen, ActionForm)
         assert "nothing was saved" in str(app.screen.query_one("#e-general", Static).render())
-        assert store.stats() == old and digest(db_path) == new_bytes
+        assert store.admin.stats() == old and digest(db_path) == new_bytes
         await pilot.press("escape", "d")  # a changed form asks first: discard
         await pilot.pause()
         # ctrl+o: the new file's tickets, live again
         await pilot.press("ctrl+o")
         await until(pilot, lambda: [(r.id, r.description) for r in queue(app).rows] == [(new_id, "from the new file")])
         await until(pilot, lambda: status_text(app).startswith("●"))
-        assert app.store is not store and app.store.file_state() is None
-        assert app.store.stats()["tickets"] == new[0]
+        assert app.store is not store and app.store.db.file_state() is None
+        assert app.store.admin.stats()["tickets"] == new[0]
         with pytest.raises(DatabaseFileError, match="closed"):
-            store.stats()  # the orphan's connection was closed
+            store.admin.stats()  # the orphan's connection was closed
 
 
 async def test_console_shows_deleted_and_reopen_says_so(store: Store, db_path: Path) -> None:

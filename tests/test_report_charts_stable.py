@@ -35,11 +35,11 @@ def build(path: Path) -> None:
     from store import Store
 
     s = Store(path, create=True, clock=MutableClock(NOW), actor="ann")
-    s.load("test.seed", SEED, {"seed": "tests"})
+    s.admin.load("test.seed", SEED, {"seed": "tests"})
     for login, name, role in TEST_USERS:
-        s.add_user(login, name, role)
+        s.users.add_user(login, name, role)
     build_october(s)
-    s.close_db()
+    s.close()
 
 
 async def render(path: Path, size: tuple[int, int]) -> list[str]:
@@ -66,7 +66,7 @@ async def render(path: Path, size: tuple[int, int]) -> list[str]:
                 await settle(pilot)
             assert screen.view == view  # type: ignore[attr-defined]
             pictures.append(app.export_screenshot())
-    store.close_db()
+    store.close()
     return pictures
 
 

@@ -76,7 +76,7 @@ def test_callback_form_is_one_a4_page(store: Store, tmp_path: Path) -> None:
 
 def test_ticket_export_csv_is_inert_and_json_whole(store: Store) -> None:
     build_october(store)
-    store.load("t.more", {"tickets": [{**_ticket(9), "description": "=1+1", "reporter": "@cmd"}]}, {})
+    store.admin.load("t.more", {"tickets": [{**_ticket(9), "description": "=1+1", "reporter": "@cmd"}]}, {})
     buf = io.StringIO()
     assert export_tickets(store, date(2026, 10, 1), date(2026, 11, 1), "csv", buf) == 9
     rows = list(csv.DictReader(io.StringIO(buf.getvalue())))

@@ -26,7 +26,7 @@ def at(clock: MutableClock, day: int, hour: int, minute: int = 0) -> None:
 
 
 def facts(store: Store, tid: int) -> dict[str, object]:
-    with store._reader() as conn:  # the stored columns themselves
+    with store.db.reader() as conn:  # the stored columns themselves
         row = conn.execute("SELECT * FROM tickets WHERE id = ?", (tid,)).fetchone()
         return {k: row[k] for k in row.keys() if k.startswith("f_")}
 
@@ -34,33 +34,33 @@ def facts(store: Store, tid: int) -> dict[str, object]:
 @pytest.fixture
 def week(store: Store, clock: MutableClock) -> tuple[Store, int, int, int]:
     at(clock, 25, 9)
-    store.set_setting("calendar", {"kind": "business", "opens": "08:30", "closes": "17:30"})
+    store.settings.set_setting("calendar", {"kind": "business", "opens": "08:30", "closes": "17:30"})
     # A, P2 (30 min / 2 h / 8 h), reported Friday 17:20.
     at(clock, 27, 17, 20)
-    a = store.create_ticket(P2)
+    a = store.tickets.create_ticket(P2)
     at(clock, 30, 8, 35)  # Monday: 10 min on Friday + 5 min = 15 min of working time
-    a = store.respond(a.id, a.version)
-    a = store.assign(a.id, a.version, technician_id=1)
+    a = store.tickets.respond(a.id, a.version)
+    a = store.tickets.assign(a.id, a.version, technician_id=1)
     at(clock, 30, 9, 30)  # on site after 10 + 60 = 70 min
-    a = store.arrive(a.id, a.version)
+    a = store.tickets.arrive(a.id, a.version)
     at(clock, 30, 10)
-    a = store.pause(a.id, a.version, reason="parts")
+    a = store.tickets.pause(a.id, a.version, reason="parts")
     at(clock, 30, 11)
-    a = store.resume(a.id, a.version)
+    a = store.tickets.resume(a.id, a.version)
     at(clock, 30, 12, 20)  # 10 min + 3 h 50 less the hour's hold = 3 h
-    a = store.resolve(a.id, a.version, **RECORD)
+    a = store.tickets.resolve(a.id, a.version, **RECORD)
     # B, P1 (15 min / 1 h / 4 h), reported Monday 16:00, answered 16:10, on site Tuesday 09:00:
     # 1 h 30 on Monday + 30 min = 2 h > 1 h (missed either way).
     at(clock, 30, 16)
-    b = store.create_ticket({**P2, "priority": 1})
+    b = store.tickets.create_ticket({**P2, "priority": 1})
     at(clock, 30, 16, 10)
-    b = store.respond(b.id, b.version)
-    b = store.assign(b.id, b.version, technician_id=1)
+    b = store.tickets.respond(b.id, b.version)
+    b = store.tickets.assign(b.id, b.version, technician_id=1)
     # C, P2, reported Monday 17:20 and not answered yet.
     at(clock, 30, 17, 20)
-    c = store.create_ticket(P2)
+    c = store.tickets.create_ticket(P2)
     at(clock, 1, 9)
-    b = store.arrive(b.id, b.version)
+    b = store.tickets.arrive(b.id, b.version)
     at(clock, 1, 8, 40)  # back to Tuesday 08:40 for the report: C has used 10 + 10 = 20 of its 30 min
     return store, a.id, b.id, c.id
 
@@ -71,19 +71,19 @@ def test_facts_are_working_time_and_match_the_countdown(week: tuple[Store, int, 
     assert (fa["f_response_s"], fa["f_onsite_s"], fa["f_resolve_s"]) == (900, 4200, 3 * 3600)
     assert (fa["f_response_ok"], fa["f_onsite_ok"], fa["f_resolve_ok"]) == (1, 1, 1)
     # The live clocks of the detail view say the same.
-    assert [s.met_on_time for s in store.clocks(a)] == [True, True, True]
+    assert [s.met_on_time for s in store.tickets.clocks(a)] == [True, True, True]
     fb = facts(store, b)
     assert (fb["f_response_s"], fb["f_onsite_s"], fb["f_onsite_ok"]) == (600, 7200, 0)
-    assert [s.met_on_time for s in store.clocks(b)][:2] == [True, False]
+    assert [s.met_on_time for s in store.tickets.clocks(b)][:2] == [True, False]
     # B's resolve clock (4 h) runs out Tuesday 11:00: 1 h 30 on Monday, 2 h 30 on Tuesday.
-    assert fb["f_resolve_late"] == "2026-12-01T11:00:00Z" == store.clocks(b)[2].due.to_iso8601_string()
+    assert fb["f_resolve_late"] == "2026-12-01T11:00:00Z" == store.tickets.clocks(b)[2].due.to_iso8601_string()
     # C's response: 10 min on Monday, 20 on Tuesday from 08:30.
     assert facts(store, c)["f_response_late"] == "2026-12-01T08:50:00Z"
 
 
 def test_compliance_under_business_hours_is_exact(week: tuple[Store, int, int, int]) -> None:
     store, *_ = week
-    v = {f.key: f.value for f in store.report(WEEK).figures}
+    v = {f.key: f.value for f in store.reports.report(WEEK).figures}
     # Response: A 15 min met, B 10 min met, C still inside (20 of 30 min by Tuesday 08:40).
     # Wall time less holds would say A 63 h 15 (missed) and C 15 h 20 (missed): 1 of 3.
     assert v["sla_response"] == 1.0
@@ -93,7 +93,7 @@ def test_compliance_under_business_hours_is_exact(week: tuple[Store, int, int, i
     # Resolved: A 3 h met; B's runs to Tuesday 11:00, undecided (wall: A 66 h, missed).
     assert v["sla_resolve"] == 1.0
     assert v["mttr_mean"] == 3 * 3600 and v["within_4h"] == 1.0 and v["completion"] == 1.0
-    total, rows = store.report_tickets(WEEK, None, "missed_onsite")
+    total, rows = store.reports.report_tickets(WEEK, None, "missed_onsite")
     assert total == 1 and rows[0].id == week[2]
 
 
@@ -101,10 +101,10 @@ def test_an_unmet_clock_is_missed_once_its_working_time_is_used_up(week: tuple[S
                                                                    clock: MutableClock) -> None:
     store, *_ = week
     at(clock, 1, 8, 49)
-    assert store.report(WEEK).figure("sla_response").value == 1.0
+    assert store.reports.report(WEEK).figure("sla_response").value == 1.0
     at(clock, 1, 8, 50)  # C's 30 min used up: the countdown shows it breached from this instant on
-    assert store.clocks(week[3])[0].state(clock()) == "breached"
-    assert store.report(WEEK).figure("sla_response").value == pytest.approx(2 / 3)
+    assert store.tickets.clocks(week[3])[0].state(clock()) == "breached"
+    assert store.reports.report(WEEK).figure("sla_response").value == pytest.approx(2 / 3)
 
 
 def test_dist_is_nearest_rank() -> None:

@@ -59,39 +59,39 @@ def _add_items(store: Store) -> None:
 def test_items_due_later_in_the_current_period_are_not_late_yet(october: Store, clock) -> None:
     _add_items(october)
     # Now 25 November: counted #1 #2 #3 #6 (confirmed, or due day over); on time #1 #6 → 2 / 4.
-    items = october.report(NOV).figure("items_on_time")
+    items = october.reports.report(NOV).figure("items_on_time")
     assert (items.value, items.base) == (pytest.approx(2 / 4), 4)
-    assert [r.id for r in october.report_tickets(NOV, None, "items")[1]] == [1, 2, 3, 6]
+    assert [r.id for r in october.reports.report_tickets(NOV, None, "items")[1]] == [1, 2, 3, 6]
     # 26 November: #4's day (the 25th) is over, still not confirmed → 2 / 5.
     clock.set(pendulum.datetime(2026, 11, 26, 0, 0, 1, tz="UTC"))
-    assert october.report(NOV).figure("items_on_time").base == 5
+    assert october.reports.report(NOV).figure("items_on_time").base == 5
     # A past month counts every item due in it: October 1 / 3 (on the 9th; the 12th late; one open).
-    october_items = october.report(OCT).figure("items_on_time")
+    october_items = october.reports.report(OCT).figure("items_on_time")
     assert (october_items.value, october_items.base) == (pytest.approx(1 / 3), 3)
     # After the month: every November item is decided, #5 too → 2 / 6.
     clock.set(pendulum.datetime(2026, 12, 2, 9, 0, tz="UTC"))
-    assert october.report(NOV).figure("items_on_time").value == pytest.approx(2 / 6)
+    assert october.reports.report(NOV).figure("items_on_time").value == pytest.approx(2 / 6)
 
 
 # ----------------------------------------- b. report_targets merge the keys given
 def test_report_targets_change_only_the_keys_given(october: Store) -> None:
-    october.set_setting("report_targets", {"completion": 0.7})
-    october.set_setting("report_targets", {"mttr_mean": 86400})
-    r = october.report(OCT)
+    october.settings.set_setting("report_targets", {"completion": 0.7})
+    october.settings.set_setting("report_targets", {"mttr_mean": 86400})
+    r = october.reports.report(OCT)
     assert r.figure("completion").target == 0.7  # kept: not named the second time
     assert r.figure("mttr_mean").target == 86400
-    assert october.setting("report_targets") == {"completion": 0.7, "mttr_mean": 86400.0}
-    october.set_setting("report_targets", {"completion": None})  # null: back to the default
-    assert october.report(OCT).figure("completion").target == 0.98
-    assert october.setting("report_targets") == {"mttr_mean": 86400.0}
+    assert october.settings.setting("report_targets") == {"completion": 0.7, "mttr_mean": 86400.0}
+    october.settings.set_setting("report_targets", {"completion": None})  # null: back to the default
+    assert october.reports.report(OCT).figure("completion").target == 0.98
+    assert october.settings.setting("report_targets") == {"mttr_mean": 86400.0}
 
 
 def test_a_share_target_is_from_0_to_1(october: Store) -> None:
     with pytest.raises(RuleViolation, match="completion is a share from 0 to 1"):
-        october.set_setting("report_targets", {"completion": 95})
-    october.set_setting("report_targets", {"sla_response": 1})  # 100 %: allowed
-    october.set_setting("report_targets", {"mttr_mean": 100000})  # a time, not a share
-    assert october.report(OCT).figure("sla_response").target == 1.0
+        october.settings.set_setting("report_targets", {"completion": 95})
+    october.settings.set_setting("report_targets", {"sla_response": 1})  # 100 %: allowed
+    october.settings.set_setting("report_targets", {"mttr_mean": 100000})  # a time, not a share
+    assert october.reports.report(OCT).figure("sla_response").target == 1.0
 
 
 def test_cli_set_report_targets_merges(october: Store, db_path: Path) -> None:
@@ -109,16 +109,16 @@ def test_cli_set_report_targets_merges(october: Store, db_path: Path) -> None:
 # --------------------------------------------- c. satisfaction 8.2–8.7 read as ≥ 8.2
 def test_satisfaction_target_is_met_at_8_2_or_more(october: Store) -> None:
     # October's mean callback score is (10 + 6 + 8) / 3 = 8.00: below 8.2, missed.
-    score = october.report(OCT).figure("score_mean")
+    score = october.reports.report(OCT).figure("score_mean")
     assert (score.value, score.target, score.on_target) == (pytest.approx(8.0), 8.2, False)
     # One more satisfied answer: (10 + 6 + 8 + 10) / 4 = 8.50, met; above the trade's 8.7 it is met too.
     raw = sqlite3.connect(october.path)
     with raw:
         raw.execute("UPDATE callbacks SET status = 'done', rating = 'satisfied', score = 10 WHERE ticket_id = 3")
     raw.close()
-    assert october.report(OCT).figure("score_mean").on_target is True
-    october.set_setting("report_targets", {"score_mean": 8.6})
-    assert october.report(OCT).figure("score_mean").on_target is False
+    assert october.reports.report(OCT).figure("score_mean").on_target is True
+    october.settings.set_setting("report_targets", {"score_mean": 8.6})
+    assert october.reports.report(OCT).figure("score_mean").on_target is False
 
 
 # ------------------------------------ d. the form only after an unsatisfied answer

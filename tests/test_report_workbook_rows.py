@@ -16,7 +16,7 @@ from store.transfer.workbooks import write_month
 
 def test_ticket_rows_are_typed_cells_in_the_site_zone(store: Store, tmp_path: Path) -> None:
     build_october(store)
-    store.set_setting("timezone", "Europe/Berlin")  # CEST (+2) until 25 October 2026, then CET (+1)
+    store.settings.set_setting("timezone", "Europe/Berlin")  # CEST (+2) until 25 October 2026, then CET (+1)
     out = tmp_path / "m.xlsx"
     write_month(store, "2026-10", out)
     ws = openpyxl.load_workbook(out)["Tickets"]

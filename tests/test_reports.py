@@ -43,7 +43,7 @@ def test_periods() -> None:
 
 
 def test_every_figure_of_october(october: Store) -> None:
-    r = october.report(OCT)
+    r = october.reports.report(OCT)
     v = {f.key: f.value for f in r.figures}
     # First response (tickets reported in October that got one): #1 10 min, #2 40 min, #3 5 min,
     # #4 20 min, #7 70 min, #8 10 min → sorted 300 600 600 1200 2400 4200 s.
@@ -80,7 +80,7 @@ def test_every_figure_of_october(october: Store) -> None:
 
 
 def test_empty_september_and_the_comparison(october: Store) -> None:
-    r = october.report(OCT)
+    r = october.reports.report(OCT)
     sep = {f.key: f.previous for f in r.figures}
     assert r.previous == Period.parse_month("2026-09")
     assert sep["response_mean"] is None and sep["sla_resolve"] is None and sep["score_mean"] is None
@@ -90,38 +90,38 @@ def test_empty_september_and_the_comparison(october: Store) -> None:
     assert r.figure("backlog").arrow == "▲ worse"
     assert arrow(0.9, 0.8, "higher") == "▲ better" and arrow(100, 200, "lower") == "▼ better"
     assert arrow(5, 5, "lower") == "= same"
-    empty = october.report(Period.parse_month("2026-09"))
+    empty = october.reports.report(Period.parse_month("2026-09"))
     assert all(f.value in (None, 0) for f in empty.figures)
     assert fmt(None, "share") == "–"
 
 
 def test_targets_are_settings(october: Store) -> None:
-    r = october.report(OCT)
+    r = october.reports.report(OCT)
     completion = r.figure("completion")
     assert completion.target == 0.98 and completion.on_target is False
     assert r.figure("mttr_mean").on_target is True  # 3 h 50 ≤ 48 h
-    october.set_setting("report_targets", {"completion": 0.7})
-    assert october.report(OCT).figure("completion").on_target is True
+    october.settings.set_setting("report_targets", {"completion": 0.7})
+    assert october.reports.report(OCT).figure("completion").on_target is True
     with pytest.raises(RuleViolation):
-        october.set_setting("report_targets", {"nonsense": 1})
+        october.settings.set_setting("report_targets", {"nonsense": 1})
 
 
 def test_scopes(october: Store) -> None:
-    team = october.report(OCT, Scope("team", 1)).figure("opened").value
+    team = october.reports.report(OCT, Scope("team", 1)).figure("opened").value
     assert team == 3  # #1 #2 (Zhang Min) #4 — technicians of Alpha Team
-    tech3 = october.report(OCT, Scope("technician", 3))
+    tech3 = october.reports.report(OCT, Scope("technician", 3))
     assert tech3.figure("response_mean").value == 300 and tech3.figure("unreachable").value == 1
-    site2 = october.report(OCT, Scope("site", 2))
+    site2 = october.reports.report(OCT, Scope("site", 2))
     assert site2.figure("opened").value == 3  # #2 #7 #8
-    printers = october.report(OCT, Scope("category", "printer"))
+    printers = october.reports.report(OCT, Scope("category", "printer"))
     assert printers.figure("mttr_mean").value == 14400
 
 
 def test_drill_down_and_charts(october: Store) -> None:
-    total, rows = october.report_tickets(OCT, None, "missed_response")
+    total, rows = october.reports.report_tickets(OCT, None, "missed_response")
     assert total == 3 and [r.id for r in rows] == [2, 6, 7]
-    assert [r.id for r in october.report_tickets(OCT, None, "backlog")[1]] == [6, 7, 8]
-    charts = october.report_charts(OCT)
+    assert [r.id for r in october.reports.report_tickets(OCT, None, "backlog")[1]] == [6, 7, 8]
+    charts = october.reports.report_charts(OCT)
     assert len(charts.days) == 31
     assert charts.per_priority[2][0] == 1 and charts.per_priority[1][2] == 1 and sum(map(sum, charts.per_priority.values())) == 8
     assert charts.sla_trend[0] == 1.0  # #1 met all three
@@ -133,5 +133,5 @@ def test_a_report_can_be_cancelled(october: Store) -> None:
     stop = threading.Event()
     stop.set()
     with pytest.raises(ReportCancelled):
-        october.report(OCT, cancel=stop)
-    assert october.report(OCT).figure("opened").value == 8  # the connections are usable again
+        october.reports.report(OCT, cancel=stop)
+    assert october.reports.report(OCT).figure("opened").value == 8  # the connections are usable again

@@ -20,8 +20,8 @@ from store import PermissionDenied, Store
 
 @pytest.fixture
 def people(store: Store) -> Store:
-    store.add_user("fay", "Fay Foreman", "foreman", team_id=1)  # Alpha: technicians 1 and 2
-    store.add_user("vic", "Vic Viewer", "viewer")
+    store.users.add_user("fay", "Fay Foreman", "foreman", team_id=1)  # Alpha: technicians 1 and 2
+    store.users.add_user("vic", "Vic Viewer", "viewer")
     return store
 
 
@@ -39,32 +39,32 @@ def said(app: Any) -> list[str]:
 
 def test_the_store_answers_as_its_write_refuses(people: Store, db_path: Path, clock: MutableClock) -> None:
     bravo = make_ticket(people)
-    bravo = people.assign(bravo.id, bravo.version, technician_id=3)
+    bravo = people.tickets.assign(bravo.id, bravo.version, technician_id=3)
     fay = open_as(db_path, clock, "fay")
     try:
-        why = fay.refusal("ticket.pause", ticket_id=bravo.id)
+        why = fay.permits.refusal("ticket.pause", ticket_id=bravo.id)
         with pytest.raises(PermissionDenied) as refused:
-            fay.pause(bravo.id, bravo.version, reason="parts")
+            fay.tickets.pause(bravo.id, bravo.version, reason="parts")
         assert why == str(refused.value) and "Bravo Team's, not Alpha Team's" in why
-        assert fay.ticket_refusal("hold", bravo.id) == why
-        assert fay.refusal("ticket.pause") is not None  # no ticket: not the foreman's
-        own = people.assign(make_ticket(people).id, 1, technician_id=1)
-        assert fay.ticket_refusal("hold", own.id) is None and "may not close" in fay.ticket_refusal("close", own.id)
-        assert fay.refusal("ticket.reassign", ticket_id=own.id, team_id=2) is not None
-        assert fay.refusal("ticket.reassign", ticket_id=own.id, team_id=1) is None
+        assert fay.permits.ticket_refusal("hold", bravo.id) == why
+        assert fay.permits.refusal("ticket.pause") is not None  # no ticket: not the foreman's
+        own = people.tickets.assign(make_ticket(people).id, 1, technician_id=1)
+        assert fay.permits.ticket_refusal("hold", own.id) is None and "may not close" in fay.permits.ticket_refusal("close", own.id)
+        assert fay.permits.refusal("ticket.reassign", ticket_id=own.id, team_id=2) is not None
+        assert fay.permits.refusal("ticket.reassign", ticket_id=own.id, team_id=1) is None
     finally:
-        fay.close_db()
+        fay.close()
     ro = open_as(db_path, clock, "ann", read_only=True)
     try:
-        assert "read-only" in (ro.refusal("ticket.create") or "")
+        assert "read-only" in (ro.permits.refusal("ticket.create") or "")
     finally:
-        ro.close_db()
+        ro.close()
 
 
 async def test_a_foreman_on_another_teams_ticket_is_told_at_once(people: Store, db_path: Path,
                                                                   clock: MutableClock) -> None:
     bravo = make_ticket(people, priority=1)
-    people.assign(bravo.id, bravo.version, technician_id=3)
+    people.tickets.assign(bravo.id, bravo.version, technician_id=3)
     fay = open_as(db_path, clock, "fay")
     app = app_for(fay)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -86,13 +86,13 @@ async def test_a_foreman_on_another_teams_ticket_is_told_at_once(people: Store, 
         await burst(pilot, "w")
         assert type(app.screen).__name__ == "DetailScreen"
         assert any("Bravo Team's" in m for m in said(app))
-    fay.close_db()
+    fay.close()
 
 
 async def test_a_foremans_own_ticket_goes_only_to_the_own_team(people: Store, db_path: Path,
                                                                 clock: MutableClock) -> None:
     own = make_ticket(people, priority=1)
-    people.assign(own.id, own.version, technician_id=1)
+    people.tickets.assign(own.id, own.version, technician_id=1)
     fay = open_as(db_path, clock, "fay")
     app = app_for(fay)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -107,7 +107,7 @@ async def test_a_foremans_own_ticket_goes_only_to_the_own_team(people: Store, db
         assert barred == {"3"}  # Wang Fang (Bravo, on duty); Chen Jie is off duty
         assert "✗" in str(options.get_option(str(3)).prompt)
         assert "dispatch desk" in str(app.screen.query_one("#refused").render())
-    fay.close_db()
+    fay.close()
 
 
 async def test_a_read_only_console_offers_no_writes(people: Store, db_path: Path, clock: MutableClock) -> None:
@@ -123,7 +123,7 @@ async def test_a_read_only_console_offers_no_writes(people: Store, db_path: Path
             await burst(pilot, key)
             assert isinstance(app.screen, MainScreen), key
             assert any("read-only" in m for m in said(app)), (key, said(app))
-    ro.close_db()
+    ro.close()
 
 
 async def test_list_screens_ask_the_store_too(people: Store, db_path: Path, clock: MutableClock) -> None:
@@ -144,7 +144,7 @@ async def test_list_screens_ask_the_store_too(people: Store, db_path: Path, cloc
         await burst(pilot, "n")
         assert type(app.screen).__name__ == "RecordsScreen"
         assert any("may not change sites" in m for m in said(app)), said(app)
-    bob.close_db()
+    bob.close()
     fay = open_as(db_path, clock, "fay")
     app = app_for(fay)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -155,4 +155,4 @@ async def test_list_screens_ask_the_store_too(people: Store, db_path: Path, cloc
         await burst(pilot, "n")
         assert type(app.screen).__name__ == "ComplaintsScreen"
         assert any("may not handle complaints" in m for m in said(app)), said(app)
-    fay.close_db()
+    fay.close()

@@ -31,8 +31,8 @@ PEOPLE = {"manager": "ann", "dispatcher": "bob", "foreman": "fay", "viewer": "vi
 
 @pytest.fixture
 def people(store: Store) -> Store:
-    store.add_user("fay", "Fay Foreman", "foreman", team_id=1)
-    store.add_user("vic", "Vic Viewer", "viewer")
+    store.users.add_user("fay", "Fay Foreman", "foreman", team_id=1)
+    store.users.add_user("vic", "Vic Viewer", "viewer")
     return store
 
 
@@ -47,30 +47,30 @@ def as_role(people: Store, db_path: Path, clock: MutableClock) -> Iterator[Calla
 
     yield open_as
     for s in opened:
-        s.close_db()
+        s.close()
 
 
 def _assigned(store: Store, tech: int) -> Any:
     t = make_ticket(store)
-    return store.assign(t.id, t.version, technician_id=tech)
+    return store.tickets.assign(t.id, t.version, technician_id=tech)
 
 
 # Each kind of write, run by the given store; ``ann`` sets up what it needs.
 ACTIONS: dict[str, Callable[[Store, Store], Any]] = {
     "ticket.create": lambda s, ann: make_ticket(s),
-    "ticket.assign (unassigned)": lambda s, ann: (lambda t: s.assign(t.id, t.version, technician_id=1))(make_ticket(ann)),
-    "ticket.respond (own team)": lambda s, ann: (lambda t: s.respond(t.id, t.version))(_assigned(ann, 1)),
-    "ticket.respond (other team)": lambda s, ann: (lambda t: s.respond(t.id, t.version))(_assigned(ann, 3)),
-    "ticket.reassign (within team)": lambda s, ann: (lambda t: s.assign(t.id, t.version, technician_id=2, reason="busy"))(
+    "ticket.assign (unassigned)": lambda s, ann: (lambda t: s.tickets.assign(t.id, t.version, technician_id=1))(make_ticket(ann)),
+    "ticket.respond (own team)": lambda s, ann: (lambda t: s.tickets.respond(t.id, t.version))(_assigned(ann, 1)),
+    "ticket.respond (other team)": lambda s, ann: (lambda t: s.tickets.respond(t.id, t.version))(_assigned(ann, 3)),
+    "ticket.reassign (within team)": lambda s, ann: (lambda t: s.tickets.assign(t.id, t.version, technician_id=2, reason="busy"))(
         _assigned(ann, 1)),
-    "ticket.reassign (to other team)": lambda s, ann: (lambda t: s.assign(t.id, t.version, technician_id=3, reason="busy"))(
+    "ticket.reassign (to other team)": lambda s, ann: (lambda t: s.tickets.assign(t.id, t.version, technician_id=3, reason="busy"))(
         _assigned(ann, 1)),
-    "ticket.cancel (own team)": lambda s, ann: (lambda t: s.cancel(t.id, t.version, reason="duplicate"))(_assigned(ann, 1)),
-    "technician.duty": lambda s, ann: s.set_on_duty(2, False),
-    "settings.set": lambda s, ann: s.set_setting("center_name", "East"),
-    "sla_policy.set": lambda s, ann: s.set_policy(4, 60, 480, 2880),
-    "user.add": lambda s, ann: s.add_user("newbie", "New Bie", "viewer"),
-    "database load": lambda s, ann: s.load("import.sites", {"sites": [
+    "ticket.cancel (own team)": lambda s, ann: (lambda t: s.tickets.cancel(t.id, t.version, reason="duplicate"))(_assigned(ann, 1)),
+    "technician.duty": lambda s, ann: s.people.set_on_duty(2, False),
+    "settings.set": lambda s, ann: s.settings.set_setting("center_name", "East"),
+    "sla_policy.set": lambda s, ann: s.settings.set_policy(4, 60, 480, 2880),
+    "user.add": lambda s, ann: s.users.add_user("newbie", "New Bie", "viewer"),
+    "database load": lambda s, ann: s.admin.load("import.sites", {"sites": [
         {"id": 9, "code": "SB", "name": "South Branch", "address": ""}]}, {}),
 }
 EXPECTED: dict[str, set[str]] = {  # the roles that may; every other role is refused
@@ -95,7 +95,7 @@ def test_each_role_on_each_kind_of_action(people: Store, as_role: Callable[[str]
     me = as_role(PEOPLE[role])
     if role in EXPECTED[kind]:
         ACTIONS[kind](me, people)
-        assert people.events(1)[0].actor == PEOPLE[role]
+        assert people.tickets.events(1)[0].actor == PEOPLE[role]
         return
     with pytest.raises(PermissionDenied) as refused:
         ACTIONS[kind](me, people)
@@ -103,7 +103,7 @@ def test_each_role_on_each_kind_of_action(people: Store, as_role: Callable[[str]
     message = str(refused.value)
     assert "Ann Lee (ann)" in message, message
     assert role in message or "team" in message, message
-    assert not [e for e in people.events(10_000) if e.actor == PEOPLE[role]]  # nothing written
+    assert not [e for e in people.tickets.events(10_000) if e.actor == PEOPLE[role]]  # nothing written
 
 
 def test_the_role_table_is_closed_by_default() -> None:
@@ -117,10 +117,10 @@ def test_a_login_not_in_the_table_is_told_whom_to_ask(people: Store, as_role: Ca
     stranger = as_role("zed")
     with pytest.raises(PermissionDenied, match=r"zed is not a user of this file.*Ann Lee \(ann\)"):
         make_ticket(stranger)
-    people.disable_user("bob")
+    people.users.disable_user("bob")
     with pytest.raises(PermissionDenied, match=r"bob is disabled.*Ann Lee \(ann\)"):
         make_ticket(as_role("bob"))
-    people.disable_user("bob", False)
+    people.users.disable_user("bob", False)
     make_ticket(as_role("bob"))
 
 
@@ -128,40 +128,40 @@ def test_a_manager_may_act_for_someone_and_it_is_recorded(people: Store, db_path
     for_bob = Store(db_path, actor="bob", by="ann", clock=clock)
     try:
         t = make_ticket(for_bob)
-        event = for_bob.timeline(t.id)[0]
+        event = for_bob.tickets.timeline(t.id)[0]
         assert (event.actor, event.entered_by) == ("bob", "ann")
         assert t.created_by == "bob"
     finally:
-        for_bob.close_db()
+        for_bob.close()
     not_a_manager = Store(db_path, actor="ann", by="bob", clock=clock)
     try:
         with pytest.raises(PermissionDenied, match="Only a manager may act for someone else"):
             make_ticket(not_a_manager)
     finally:
-        not_a_manager.close_db()
-    assert make_ticket(people).id and people.events(1)[0].entered_by is None
+        not_a_manager.close()
+    assert make_ticket(people).id and people.tickets.events(1)[0].entered_by is None
 
 
 def test_the_last_manager_stays_and_the_first_user_is_manager(people: Store, tmp_path: Path, clock: MutableClock) -> None:
-    from store.base import default_actor
+    from store.context import default_actor
 
-    people.set_role(default_actor(), "viewer")  # the test runner: ann remains
+    people.users.set_role(default_actor(), "viewer")  # the test runner: ann remains
     with pytest.raises(RuleViolation, match="last manager"):
-        people.set_role("ann", "dispatcher")
+        people.users.set_role("ann", "dispatcher")
     with pytest.raises(RuleViolation, match="last manager"):
-        people.disable_user("ann")
+        people.users.disable_user("ann")
     with pytest.raises(ValidationFailed, match="team"):
-        people.set_role("bob", "foreman")
+        people.users.set_role("bob", "foreman")
     # A new file: anyone may set it up; the first user added makes its setter manager.
     fresh = Store(tmp_path / "new.db", create=True, actor="ann", clock=clock)
     try:
-        fresh.set_setting("center_name", "Setup")  # no users yet: open
+        fresh.settings.set_setting("center_name", "Setup")  # no users yet: open
         with pytest.raises(RuleViolation, match="first user"):
-            fresh.add_user("ann", "Ann", "dispatcher")
-        fresh.add_user("bob", "Bob", "dispatcher")
-        assert {(u.login, u.role) for u in fresh.users()} == {("ann", "manager"), ("bob", "dispatcher")}
+            fresh.users.add_user("ann", "Ann", "dispatcher")
+        fresh.users.add_user("bob", "Bob", "dispatcher")
+        assert {(u.login, u.role) for u in fresh.users.find()} == {("ann", "manager"), ("bob", "dispatcher")}
     finally:
-        fresh.close_db()
+        fresh.close()
 
 
 def test_pins_are_hashed_and_checked(people: Store, as_role: Callable[[str], Store]) -> None:
@@ -172,24 +172,24 @@ def test_pins_are_hashed_and_checked(people: Store, as_role: Callable[[str], Sto
     assert hash_pin("482100") != stored  # salted
     assert not verify_pin("482100", None) and not verify_pin("482100", "garbage")
     with pytest.raises(ValidationFailed):
-        people.set_pin("bob", "12")
-    people.set_pin("bob", "482100")
-    assert people.check_pin("bob", "482100") and not people.check_pin("bob", "000000")
-    assert people.user("bob").has_pin
-    assert "482100" not in json.dumps([e.new for e in people.events(5)])
+        people.users.set_pin("bob", "12")
+    people.users.set_pin("bob", "482100")
+    assert people.pins.check_pin("bob", "482100") and not people.pins.check_pin("bob", "000000")
+    assert people.users.user("bob").has_pin
+    assert "482100" not in json.dumps([e.new for e in people.tickets.events(5)])
     # Everyone may change their own PIN, nobody else's.
     vic = as_role("vic")
-    vic.set_pin("vic", "555555")
+    vic.users.set_pin("vic", "555555")
     with pytest.raises(PermissionDenied):
-        vic.set_pin("bob", "555555")
-    people.disable_user("bob")
-    assert not people.check_pin("bob", "482100")
+        vic.users.set_pin("bob", "555555")
+    people.users.disable_user("bob")
+    assert not people.pins.check_pin("bob", "482100")
 
 
 async def test_sign_in_screen_picks_a_person_and_their_writes_carry_them(people: Store) -> None:
-    people.set_pin("bob", "482100")
-    people.set_pin("fay", "111111")
-    people.set_setting("sign_in", True)
+    people.users.set_pin("bob", "482100")
+    people.users.set_pin("fay", "111111")
+    people.settings.set_setting("sign_in", True)
     app = app_for(people)
     async with app.run_test(size=(100, 40)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, SignInScreen))
@@ -208,7 +208,7 @@ async def test_sign_in_screen_picks_a_person_and_their_writes_carry_them(people:
         await until(pilot, lambda: not isinstance(app.screen, SignInScreen))
         assert people.actor == "bob"
         t = make_ticket(people)
-        assert t.created_by == "bob" and people.timeline(t.id)[0].actor == "bob"
+        assert t.created_by == "bob" and people.tickets.timeline(t.id)[0].actor == "bob"
         # One key switches user.
         await pilot.press("ctrl+u")
         await until(pilot, lambda: isinstance(app.screen, SignInScreen))
@@ -226,20 +226,20 @@ def test_user_commands(people: Store, db_path: Path) -> None:
     added = run("--db", db, "user", "add", "gus", "--name", "Gus", "--role", "foreman", "--team", "Bravo", "--pin",
                 input="246800\n246800\n")
     assert added.exit_code == 0, added.output
-    gus = people.user("gus")
+    gus = people.users.user("gus")
     assert (gus.role, gus.team_name, gus.has_pin) == ("foreman", "Bravo Team", True)
-    assert people.check_pin("gus", "246800")
+    assert people.pins.check_pin("gus", "246800")
     listed = json.loads(run("--db", db, "user", "list", "--format", "json").output)
     assert {"login": "gus", "name": "Gus", "role": "foreman", "team": "Bravo Team", "disabled": False, "pin": True,
             "locked": False} in listed
     assert "login,name,role" in run("--db", db, "user", "list", "--format", "csv").output
     assert run("--db", db, "user", "set-role", "gus", "dispatcher").exit_code == 0
-    assert people.user("gus").role == "dispatcher"
+    assert people.users.user("gus").role == "dispatcher"
     assert run("--db", db, "user", "disable", "gus").exit_code == 0
-    assert people.user("gus").disabled
+    assert people.users.user("gus").disabled
     assert "gus" not in run("--db", db, "user", "list").output
     assert run("--db", db, "user", "pin", "bob", input="135700\n135700\n").exit_code == 0
-    assert people.check_pin("bob", "135700")
+    assert people.pins.check_pin("bob", "135700")
     missing = run("--db", db, "user", "set-role", "nobody", "viewer")
     assert missing.exit_code == 2 and "No user nobody" in missing.output
 
@@ -258,20 +258,20 @@ def test_only_a_manager_login_may_use_actor(people: Store, db_path: Path, monkey
     assert result.exit_code == 2 and "acting for someone does not lend them your rights" in result.output
     result = CliRunner().invoke(cli, ["--db", str(db_path), "--actor", "bob", "tech", "duty", "Zhang Min", "off"])
     assert result.exit_code == 0, result.output
-    event = people.events(1)[0]
+    event = people.tickets.events(1)[0]
     assert (event.actor, event.entered_by, event.action) == ("bob", "ann", "technician.duty")
 
 
 def test_init_makes_a_manager_and_check_warns_on_an_open_file(tmp_path: Path) -> None:
-    from store.base import default_actor
+    from store.context import default_actor
 
     path = tmp_path / "f.db"
     created = run("--db", str(path), "init", "--timezone", "UTC")
     assert created.exit_code == 0 and "is its manager" in created.output
     assert stat.S_IMODE(path.stat().st_mode) == 0o660
     s = Store(path)
-    assert [(u.login, u.role) for u in s.users()] == [(default_actor(), "manager")]
-    s.close_db()
+    assert [(u.login, u.role) for u in s.users.find()] == [(default_actor(), "manager")]
+    s.close()
     quiet = run("--db", str(path), "check")
     assert quiet.exit_code == 0 and "warning" not in quiet.output
     os.chmod(path, 0o666)
@@ -282,16 +282,16 @@ def test_init_makes_a_manager_and_check_warns_on_an_open_file(tmp_path: Path) ->
 
 
 def test_sign_in_is_a_setting(people: Store, db_path: Path) -> None:
-    assert not people.sign_in_required()
+    assert not people.users.sign_in_required()
     assert run("--db", str(db_path), "set", "sign_in", "on").exit_code == 0
-    assert people.sign_in_required()
+    assert people.users.sign_in_required()
     assert run("--db", str(db_path), "set", "sign_in", "maybe").exit_code == 2
 
 
 def test_demo_users_cover_every_role(people: Store) -> None:
     add_demo_users(people, "ann")
-    roles = {u.role for u in people.users()}
+    roles = {u.role for u in people.users.find()}
     assert roles == set(ROLES)
-    foremen = [u for u in people.users() if u.role == "foreman" and u.login != "fay"]
-    assert {u.team_id for u in foremen} == {t.id for t in people.teams()}
-    assert people.check_pin("mei.lin", DEMO_PIN)
+    foremen = [u for u in people.users.find() if u.role == "foreman" and u.login != "fay"]
+    assert {u.team_id for u in foremen} == {t.id for t in people.people.teams()}
+    assert people.pins.check_pin("mei.lin", DEMO_PIN)

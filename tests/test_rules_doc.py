@@ -44,7 +44,7 @@ def test_acting_for_someone_is_written_as_the_managers_and_the_store_agrees(
         with pytest.raises(PermissionDenied, match="Only a manager may act for someone else"):
             make_ticket(as_bob_for_ann)
     finally:
-        as_bob_for_ann.close_db()
+        as_bob_for_ann.close()
 
 
 def test_the_settings_table_names_every_setting() -> None:

@@ -28,17 +28,17 @@ def evaluate(store: Store, clock, tech: int, closed: pendulum.DateTime, call: st
     ("unreachable": three tries; None: left open); the foreman's ``own`` answer."""
     tid = close_ticket(store, clock, tech, closed)
     with acting(store, "ann"):
-        store.plan_callbacks(closed.add(days=1).date())
-    c = next(c for c in store.callbacks() if c.ticket_id == tid)
+        store.callbacks.plan_callbacks(closed.add(days=1).date())
+    c = next(c for c in store.callbacks.find() if c.ticket_id == tid)
     with acting(store, c.evaluator):
         if call == "unreachable":
             for _ in range(3):
-                store.log_unreachable(c.id)
+                store.callbacks.log_unreachable(c.id)
         elif call is not None:
-            store.log_callback(c.id, rating=call, answers=SATISFIED)
+            store.callbacks.log_callback(c.id, rating=call, answers=SATISFIED)
     if own is not None:
         with acting(store, FOREMAN[tech]):
-            store.self_evaluate(tid, record_complete=True, measures_right=True, efficiency=True, rating=own,
+            store.scores.self_evaluate(tid, record_complete=True, measures_right=True, efficiency=True, rating=own,
                                 suggestion="fix it" if own == "unsatisfied" else "")
     return tid
 
@@ -61,7 +61,7 @@ def month(store: Store, clock) -> Store:
 
 
 def test_month_ranking_formula_star_and_winner(month: Store) -> None:
-    s = month.month_scores("2026-11")
+    s = month.scores.month_scores("2026-11")
     assert (s.evaluated, s.waiting) == (6, 1)  # Chen Jie's ticket waits for the foreman
     rows = {r.name: r for r in s.technicians}
     li, wang, zhang = rows["Li Wei"], rows["Wang Fang"], rows["Zhang Min"]
@@ -78,30 +78,30 @@ def test_month_ranking_formula_star_and_winner(month: Store) -> None:
 
 
 def test_a_ticket_counts_in_the_month_it_closed(month: Store) -> None:
-    october = month.month_scores("2026-10")
+    october = month.scores.month_scores("2026-10")
     assert [(r.name, r.count) for r in october.technicians] == [("Zhang Min", 1)]
-    assert month.month_scores("2026-09").technicians == []
+    assert month.scores.month_scores("2026-09").technicians == []
     with pytest.raises(RuleViolation, match="YYYY-MM"):
-        month.month_scores("November")
+        month.scores.month_scores("November")
 
 
 def test_daily_scores_per_technician(month: Store) -> None:
-    days = month.daily_scores("2026-11", technician_id=1)
+    days = month.scores.daily_scores("2026-11", technician_id=1)
     assert [(d.day.isoformat(), d.count, d.total) for d in days] == [
         ("2026-11-02", 1, 20), ("2026-11-03", 1, 20), ("2026-11-04", 1, 20)]
-    assert {d.name for d in month.daily_scores("2026-11")} == {"Li Wei", "Wang Fang", "Zhang Min"}
+    assert {d.name for d in month.scores.daily_scores("2026-11")} == {"Li Wei", "Wang Fang", "Zhang Min"}
 
 
 def test_points_are_the_settings_when_logged(store: Store, clock) -> None:
     add_foremen(store)
-    store.set_setting("score_basic", 7)
+    store.settings.set_setting("score_basic", 7)
     evaluate(store, clock, 1, pendulum.datetime(2026, 11, 2, 10, tz="UTC"), "basic")
-    store.set_setting("score_basic", 8)  # later changes do not rewrite what was recorded
+    store.settings.set_setting("score_basic", 8)  # later changes do not rewrite what was recorded
     assert month_total(store) == 17
 
 
 def month_total(store: Store) -> int:
-    return store.month_scores("2026-11").technicians[0].total
+    return store.scores.month_scores("2026-11").technicians[0].total
 
 
 def test_cli_scores_table_and_csv(month: Store, db_path) -> None:
@@ -122,9 +122,9 @@ def test_cli_scores_table_and_csv(month: Store, db_path) -> None:
 def test_bulk_load_for_benchmarks(store: Store, clock) -> None:
     close_ticket(store, clock, 1, pendulum.datetime(2026, 11, 3, 10, tz="UTC"))
     close_ticket(store, clock, 3, pendulum.datetime(2026, 11, 4, 10, tz="UTC"))
-    assert store.load_evaluations("2026-11") == 2
-    assert store.month_scores("2026-11").evaluated == 2
-    assert store.load_evaluations("2026-11") == 0  # already evaluated tickets are skipped
+    assert store.scores.load_evaluations("2026-11") == 2
+    assert store.scores.month_scores("2026-11").evaluated == 2
+    assert store.scores.load_evaluations("2026-11") == 0  # already evaluated tickets are skipped
 
 
 async def test_scores_screen_marks_star_and_winner_and_moves_months(month: Store) -> None:

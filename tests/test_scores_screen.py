@@ -34,12 +34,12 @@ async def _scores(app: object, pilot: object) -> object:
 @pytest.mark.usefixtures("chinese")
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)])
 async def test_every_score_is_whole_in_chinese(month: Store, size: tuple[int, int]) -> None:  # noqa: F811
-    month.edit_team(1, name="北区维修工班 North District")  # a long name: it gives way, the scores do not
+    month.people.edit_team(1, name="北区维修工班 North District")  # a long name: it gives way, the scores do not
     app = app_for(month)
     async with app.run_test(size=size) as pilot:
         screen = await _scores(app, pilot)
-        for table_id, rows in (("#techs", month.month_scores("2026-11").technicians),
-                               ("#teams", month.month_scores("2026-11").teams)):
+        for table_id, rows in (("#techs", month.scores.month_scores("2026-11").technicians),
+                               ("#teams", month.scores.month_scores("2026-11").teams)):
             table = screen.query_one(table_id)
             for y, r in enumerate(rows, start=1):
                 line = table.render_line(y).text
@@ -48,7 +48,7 @@ async def test_every_score_is_whole_in_chinese(month: Store, size: tuple[int, in
 
 
 async def test_the_screen_says_what_points_and_bonus_are(month: Store) -> None:  # noqa: F811
-    month.set_setting("score_unsatisfied", 5)
+    month.settings.set_setting("score_unsatisfied", 5)
     app = app_for(month)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _scores(app, pilot)

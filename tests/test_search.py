@@ -16,25 +16,25 @@ def ids(tickets) -> list[int]:
 def test_cjk_substring_is_found(store: Store) -> None:
     a = make_ticket(store, description="营业厅自助取款机吞卡，客户很着急")
     make_ticket(store, description="打印机卡纸")
-    assert ids(store.search("取款机吞")) == [a.id]
-    assert ids(store.search("机吞卡")) == [a.id]
+    assert ids(store.search.find("取款机吞")) == [a.id]
+    assert ids(store.search.find("机吞卡")) == [a.id]
 
 
 def test_phone_digits_with_any_spacing(store: Store) -> None:
     a = make_ticket(store, phone="138-1234 5678")
     make_ticket(store, phone="139 0000 0000")
     for q in ("13812345678", "138 1234 5678", "138-1234-5678", "(138) 12345678", "2345"):
-        assert ids(store.search(q)) == [a.id], q
+        assert ids(store.search.find(q)) == [a.id], q
 
 
 def test_asset_tag_site_and_reporter(store: Store) -> None:
     a = make_ticket(store, site_id=2, equipment_id=4, reporter="Zhou Xun", description="switch down")
     b = make_ticket(store, site_id=1, equipment_id=2, description="jam")
-    assert ids(store.search("NB-NET")) == [a.id]
-    assert ids(store.search("net-a")) == [a.id]  # case does not matter
-    assert ids(store.search("North Bra")) == [a.id]
-    assert ids(store.search("Zhou")) == [a.id]
-    assert ids(store.search("Head Office")) == [b.id]
+    assert ids(store.search.find("NB-NET")) == [a.id]
+    assert ids(store.search.find("net-a")) == [a.id]  # case does not matter
+    assert ids(store.search.find("North Bra")) == [a.id]
+    assert ids(store.search.find("Zhou")) == [a.id]
+    assert ids(store.search.find("Head Office")) == [b.id]
 
 
 def test_hash_number_is_that_ticket_only(store: Store) -> None:
@@ -43,63 +43,63 @@ def test_hash_number_is_that_ticket_only(store: Store) -> None:
         make_ticket(store)
     twelfth = make_ticket(store, description="error code 12 on screen", phone="138 1212 1200")
     assert twelfth.id == 13
-    assert ids(store.search("#1")) == [first.id]
-    assert ids(store.search(f"#{twelfth.id}")) == [twelfth.id]
-    assert ids(store.search("#12")) == [12]  # not the ticket whose text holds "12"
+    assert ids(store.search.find("#1")) == [first.id]
+    assert ids(store.search.find(f"#{twelfth.id}")) == [twelfth.id]
+    assert ids(store.search.find("#12")) == [12]  # not the ticket whose text holds "12"
     # The queue's '/' too: '#12' is ticket 12, not every text with 12 in it.
-    assert [r.id for r in store.queue(QueueFilter(text="#12"))] == [12]
-    assert store.queue_count(QueueFilter(text="#1")) == 1
+    assert [r.id for r in store.queue.find(QueueFilter(text="#12"))] == [12]
+    assert store.queue.queue_count(QueueFilter(text="#1")) == 1
 
 
 def test_closed_and_cancelled_tickets_are_found(store: Store) -> None:
     t = make_ticket(store, description="cash dispenser shutter stuck")
-    store.assign(t.id, 1, technician_id=1)
-    store.arrive(t.id, 2)
-    store.resolve(t.id, 3, symptom="s", cause="c", action="a", parts="none")
-    store.close(t.id, 4, signoff="Wang")
+    store.tickets.assign(t.id, 1, technician_id=1)
+    store.tickets.arrive(t.id, 2)
+    store.tickets.resolve(t.id, 3, symptom="s", cause="c", action="a", parts="none")
+    store.tickets.close(t.id, 4, signoff="Wang")
     c = make_ticket(store, description="shutter noise")
-    store.cancel(c.id, 1, reason="duplicate")
-    assert ids(store.search("shutter")) == [c.id, t.id]  # newest first
-    assert store.queue_count(QueueFilter(text="shutter")) == 0  # the live queue: open ones only
+    store.tickets.cancel(c.id, 1, reason="duplicate")
+    assert ids(store.search.find("shutter")) == [c.id, t.id]  # newest first
+    assert store.queue.queue_count(QueueFilter(text="shutter")) == 0  # the live queue: open ones only
 
 
 def test_triggers_keep_the_index_in_step_with_edits(store: Store) -> None:
     t = make_ticket(store, description="UPS beeping", reporter="Old Name", phone="13700001111")
-    t = store.edit_ticket(t.id, t.version, description="UPS battery swollen", reporter="New Name",
+    t = store.tickets.edit_ticket(t.id, t.version, description="UPS battery swollen", reporter="New Name",
                           phone="136 5555 6666", site_id=2, equipment_id=3)
-    assert store.search("beeping") == []
-    assert store.search("Old Name") == []
-    assert store.search("13700001111") == []
-    assert store.search("HQ-ATM") == []
-    assert ids(store.search("swollen")) == [t.id]
-    assert ids(store.search("New Name")) == [t.id]
-    assert ids(store.search("13655556666")) == [t.id]
-    assert ids(store.search("NB-ATM")) == [t.id]
-    assert ids(store.search("North")) == [t.id]
+    assert store.search.find("beeping") == []
+    assert store.search.find("Old Name") == []
+    assert store.search.find("13700001111") == []
+    assert store.search.find("HQ-ATM") == []
+    assert ids(store.search.find("swollen")) == [t.id]
+    assert ids(store.search.find("New Name")) == [t.id]
+    assert ids(store.search.find("13655556666")) == [t.id]
+    assert ids(store.search.find("NB-ATM")) == [t.id]
+    assert ids(store.search.find("North")) == [t.id]
     # Lifecycle steps do not touch the text; the index follows open -> closed.
-    store.cancel(t.id, t.version, reason="duplicate")
-    assert ids(store.search("swollen")) == [t.id]
-    assert store.queue_count(QueueFilter(text="swollen")) == 0
+    store.tickets.cancel(t.id, t.version, reason="duplicate")
+    assert ids(store.search.find("swollen")) == [t.id]
+    assert store.queue.queue_count(QueueFilter(text="swollen")) == 0
     # The index agrees with the tickets row for row.
-    rows = store._q("SELECT COUNT(*) FROM ticket_search")[0][0]
-    assert rows == store._q("SELECT COUNT(*) FROM tickets")[0][0]
+    rows = store.db.q("SELECT COUNT(*) FROM ticket_search")[0][0]
+    assert rows == store.db.q("SELECT COUNT(*) FROM tickets")[0][0]
 
 
 def test_short_text_falls_back_and_still_finds(store: Store) -> None:
     a = make_ticket(store, description="卡住了")
     make_ticket(store, description="no match here")
-    assert ids(store.search("卡")) == [a.id]
-    assert [r.id for r in store.queue(QueueFilter(text="卡"))] == [a.id]
+    assert ids(store.search.find("卡")) == [a.id]
+    assert [r.id for r in store.queue.find(QueueFilter(text="卡"))] == [a.id]
 
 
 def test_queue_search_uses_the_index_and_finds_technicians(store: Store) -> None:
     a = make_ticket(store, description="打印机卡纸了")
     b = make_ticket(store, description="network down")
-    store.assign(b.id, 1, technician_id=2)
-    assert [r.id for r in store.queue(QueueFilter(text="打印机"))] == [a.id]
-    assert [r.id for r in store.queue(QueueFilter(text="Zhang Min"))] == [b.id]
+    store.tickets.assign(b.id, 1, technician_id=2)
+    assert [r.id for r in store.queue.find(QueueFilter(text="打印机"))] == [a.id]
+    assert [r.id for r in store.queue.find(QueueFilter(text="Zhang Min"))] == [b.id]
     sql, params = text_condition("打印机")
-    plan = " ".join(r[3] for r in store._q("EXPLAIN QUERY PLAN SELECT t.id FROM tickets t WHERE " + sql, params))
+    plan = " ".join(r[3] for r in store.db.q("EXPLAIN QUERY PLAN SELECT t.id FROM tickets t WHERE " + sql, params))
     assert "ticket_search VIRTUAL TABLE" in plan
 
 
@@ -108,10 +108,10 @@ def test_earlier_tickets_of_a_caller_and_an_asset(store: Store) -> None:
     b = make_ticket(store, phone="13900005555", equipment_id=2)
     c = make_ticket(store, phone="+138-0000-1234", equipment_id=2)
     make_ticket(store, phone="13800001234 9", equipment_id=3, site_id=2)  # another number containing it
-    assert ids(store.earlier_tickets(phone="13800001234")) == [c.id, a.id]
-    assert ids(store.earlier_tickets(equipment_id=2)) == [c.id, b.id]
-    assert ids(store.earlier_tickets(phone="138 0000 1234", equipment_id=2)) == [c.id, b.id, a.id]
-    assert store.earlier_tickets() == []
+    assert ids(store.search.earlier_tickets(phone="13800001234")) == [c.id, a.id]
+    assert ids(store.search.earlier_tickets(equipment_id=2)) == [c.id, b.id]
+    assert ids(store.search.earlier_tickets(phone="138 0000 1234", equipment_id=2)) == [c.id, b.id, a.id]
+    assert store.search.earlier_tickets() == []
 
 
 def test_migration_back_fills_existing_tickets(tmp_path, clock, monkeypatch) -> None:
@@ -132,14 +132,14 @@ def test_migration_back_fills_existing_tickets(tmp_path, clock, monkeypatch) -> 
         m.setattr(migrations, "SCHEMA_VERSION", cut)
         m.setattr(dbmod, "SCHEMA_VERSION", cut)
         s = Store(path, create=True, clock=clock, actor="ann")
-        s.load("seed", SEED, {})
+        s.admin.load("seed", SEED, {})
         make_ticket(s, description="old ticket 旧的描述")
-        s.close_db()
+        s.close()
     assert "ticket_search" not in {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")}
     s = Store(path, clock=clock, actor="ann")
-    assert ids(s.search("旧的描")) == [1]
-    assert s._q("SELECT name FROM migrations WHERE name = '0005_search'")
-    s.close_db()
+    assert ids(s.search.find("旧的描")) == [1]
+    assert s.db.q("SELECT name FROM migrations WHERE name = '0005_search'")
+    s.close()
 
 
 # ------------------------------------------------------------------ console
@@ -151,7 +151,7 @@ async def test_search_screen_finds_closed_tickets_as_you_type_and_opens_one(stor
     from console.screens.search import SearchScreen
 
     t = make_ticket(store, description="自助取款机吞卡")
-    store.cancel(t.id, t.version, reason="duplicate")
+    store.tickets.cancel(t.id, t.version, reason="duplicate")
     make_ticket(store, description="printer jam")
     app = app_for(store)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -176,7 +176,7 @@ async def test_earlier_tickets_from_the_detail_and_the_new_ticket_form(store: St
     from console.screens.search import EarlierScreen
 
     old = make_ticket(store, phone="138 0011 2233", equipment_id=2, description="old printer fault")
-    store.cancel(old.id, old.version, reason="fixed by phone")
+    store.tickets.cancel(old.id, old.version, reason="fixed by phone")
     other = make_ticket(store, phone="13900000000", equipment_id=1, description="other")
     now = make_ticket(store, phone="13800112233", equipment_id=1, description="new fault")
     app = app_for(store)

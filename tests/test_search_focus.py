@@ -39,13 +39,13 @@ def label_text(app, name: str) -> str:
 def count_queries(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The search text of every queue query the poll worker runs."""
     texts: list[str] = []
-    real = store.queue_count
+    real = store.queue.queue_count
 
     def spy(f: QueueFilter) -> int:
         texts.append(f.text)
         return real(f)
 
-    monkeypatch.setattr(store, "queue_count", spy)
+    monkeypatch.setattr(store.queue, "queue_count", spy)
     return texts
 
 

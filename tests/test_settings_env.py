@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 
 from console.settings import REFUSALS, ConsoleSettings, EnvSettings, SettingsRefused, read_environment
 from store import Store
-from store.base import default_actor
+from store.context import default_actor
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,8 +47,8 @@ def own_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "d.db"
     store = Store(path, create=True, actor=default_actor())
-    store.add_user(default_actor(), "Me", "manager")
-    store.close_db()
+    store.users.add_user(default_actor(), "Me", "manager")
+    store.close()
     return path
 
 
@@ -115,8 +115,8 @@ def test_read_only_in_any_spelling_of_yes_never_writes(db: Path, value: str, mon
     result = invoke("--db", str(db), "site", "add", "HQ", "Head office")
     assert result.exit_code == 2 and "read-only" in result.stderr, result.output
     store = Store(db, actor="t")
-    assert store.sites() == []
-    store.close_db()
+    assert store.reference.sites() == []
+    store.close()
 
 
 @pytest.mark.parametrize("value", ["0", "false", "no", ""])
@@ -162,9 +162,9 @@ def test_db_and_actor_from_the_environment_and_the_options_win(db: Path, tmp_pat
     # DISPATCH_ACTOR: a manager entering a change for someone (who may make it
     # themselves: two more managers); --actor wins over it.
     people = Store(db, actor=default_actor())
-    people.add_user("mei.lin", "Mei Lin", "manager")
-    people.add_user("li.wei", "Li Wei", "manager")
-    people.close_db()
+    people.users.add_user("mei.lin", "Mei Lin", "manager")
+    people.users.add_user("li.wei", "Li Wei", "manager")
+    people.close()
     monkeypatch.setenv("DISPATCH_ACTOR", "mei.lin")
     assert invoke("site", "add", "B2", "Branch").exit_code == 0
     assert invoke("--actor", "li.wei", "site", "add", "B3", "Branch").exit_code == 0

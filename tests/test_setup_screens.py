@@ -45,8 +45,8 @@ async def back_to_main(pilot) -> None:  # type: ignore[no-untyped-def]
 async def test_fresh_center_set_up_from_console_then_a_ticket(tmp_path: Path, clock) -> None:  # type: ignore[no-untyped-def]
     # A fresh file, as `dispatch init --timezone Asia/Shanghai --center East` leaves it.
     store = Store(tmp_path / "center.db", create=True, clock=clock, actor="ann")
-    store.set_setting("timezone", "Asia/Shanghai")
-    store.set_setting("center_name", "East District")
+    store.settings.set_setting("timezone", "Asia/Shanghai")
+    store.settings.set_setting("center_name", "East District")
     sites_csv = tmp_path / "sites.csv"
     sites_csv.write_text("code,name,address,contact\nSB01,South Branch,2 Hill Street,\n"
                          "WB01,West Branch,3 Lake Road,Ms Zhou\n", encoding="utf-8")
@@ -59,14 +59,14 @@ async def test_fresh_center_set_up_from_console_then_a_ticket(tmp_path: Path, cl
         assert isinstance(app.screen, RecordForm)
         await burst(pilot, *"NB01", "tab", *"North Branch", "tab", *"1 River Road", "tab", *"Mr Li", "enter")
         assert not isinstance(app.screen, RecordForm)
-        assert [(s.code, s.name, s.contact) for s in store.sites()] == [("NB01", "North Branch", "Mr Li")]
+        assert [(s.code, s.name, s.contact) for s in store.reference.sites()] == [("NB01", "North Branch", "Mr Li")]
         await until(pilot, lambda: [r.code for r in sites.records] == ["NB01"])
         # --- two more from a CSV file, in a worker with a progress bar
         await burst(pilot, "i")
         assert isinstance(app.screen, ImportScreen)
         await burst(pilot, *str(sites_csv), "enter")
         await until(pilot, lambda: not app.screen.busy and "added" in text_of(app.screen.query_one("#report", Static)))
-        assert sorted(s.code for s in store.sites()) == ["NB01", "SB01", "WB01"]
+        assert sorted(s.code for s in store.reference.sites()) == ["NB01", "SB01", "WB01"]
         await burst(pilot, "escape")
         await until(pilot, lambda: len(sites.records) == 3)
         await burst(pilot, "escape")
@@ -79,20 +79,20 @@ async def test_fresh_center_set_up_from_console_then_a_ticket(tmp_path: Path, cl
         await burst(pilot, "enter")  # picks North Branch; the category (ATM) is next
         await burst(pilot, "tab", *"Hyosung", "tab", *"2024-01-10", "ctrl+s")
         assert not isinstance(app.screen, RecordForm)
-        [atm] = store.equipment()
+        [atm] = store.reference.equipment()
         assert (atm.asset_tag, atm.site_id, atm.category, atm.model, str(atm.installed)) == (
-            "NB01-ATM-1", store.sites("NB01")[0].id, "atm", "Hyosung", "2024-01-10")
+            "NB01-ATM-1", store.reference.sites("NB01")[0].id, "atm", "Hyosung", "2024-01-10")
         await until(pilot, lambda: len(equipment.records) == 1)
         await back_to_main(pilot)
         # --- a team and two technicians
         await open_table(pilot, "t")
         await burst(pilot, "n", *"North Team", "ctrl+s")
-        [team] = store.teams()
+        [team] = store.people.teams()
         await back_to_main(pilot)
         techs = await open_table(pilot, "c")
         await burst(pilot, "n", *"Li Wei", "tab", "tab", *"138 0000 0001", "tab", *"atm, cash", "ctrl+s")
         await burst(pilot, "n", *"Zhang Min", "tab", "tab", *"138 0000 0002", "tab", *"printer", "ctrl+s")
-        assert [(t.name, t.team_id, t.skills, t.on_duty) for t in store.technicians()] == [
+        assert [(t.name, t.team_id, t.skills, t.on_duty) for t in store.people.technicians()] == [
             ("Li Wei", team.id, ("atm", "cash"), True), ("Zhang Min", team.id, ("printer",), True)]
         await until(pilot, lambda: len(techs.records) == 2)
         await back_to_main(pilot)
@@ -100,7 +100,7 @@ async def test_fresh_center_set_up_from_console_then_a_ticket(tmp_path: Path, cl
         # --- Li Wei goes off duty from the board: the board shows it at once
         await burst(pilot, "d", "enter")  # a burst: the list is there at once
         assert isinstance(app.screen, DutyScreen)
-        await until(pilot, lambda: not store.technicians()[0].on_duty)
+        await until(pilot, lambda: not store.people.technicians()[0].on_duty)
         await burst(pilot, "escape")
         await until(pilot, lambda: "Li Wei" not in board_text(app) and "1 off duty" in board_text(app))
         # --- a dispatcher's ticket: create, assign, resolve
@@ -112,24 +112,24 @@ async def test_fresh_center_set_up_from_console_then_a_ticket(tmp_path: Path, cl
         await until(pilot, lambda: app.screen.query_one("#f-equipment_id", Picker).has_class("open"))
         await burst(pilot, "enter", "tab", "tab", *"Card stuck", "ctrl+s")
         assert not isinstance(app.screen, NewTicketScreen)
-        ticket = store.ticket(store.max_ticket_id())
+        ticket = store.tickets.ticket(store.admin.max_ticket_id())
         assert (ticket.site_id, ticket.equipment_id, ticket.category) == (atm.site_id, atm.id, "atm")
         await until(pilot, lambda: queue_ids(app) == [ticket.id])
         await burst(pilot, "a")
         await settle(pilot)
         await burst(pilot, "enter")  # the only one on duty: Zhang Min
-        assert store.ticket(ticket.id).technician_name == "Zhang Min"
+        assert store.tickets.ticket(ticket.id).technician_name == "Zhang Min"
         await until(pilot, lambda: queue(app).current is not None and queue(app).current.status == "assigned")
         await burst(pilot, "o", "ctrl+s")
         await until(pilot, lambda: queue(app).current.status == "onsite")
         await burst(pilot, "v", *"Card stuck", "tab", *"Worn roller", "tab", *"Replaced roller", "tab",
                     *"roller x1", "ctrl+s")
-        assert store.ticket(ticket.id).status == "resolved"
+        assert store.tickets.ticket(ticket.id).status == "resolved"
         # every change to the reference data is in the audit log
-        actions = [r["action"] for r in store._q("SELECT action FROM events WHERE ticket_id IS NULL")]
+        actions = [r["action"] for r in store.db.q("SELECT action FROM events WHERE ticket_id IS NULL")]
         for action in ("site.add", "equipment.add", "team.add", "technician.add", "technician.duty"):
             assert action in actions
-    store.close_db()
+    store.close()
 
 
 async def test_retired_records_leave_the_pickers_and_come_back(store: Store) -> None:
@@ -141,7 +141,7 @@ async def test_retired_records_leave_the_pickers_and_come_back(store: Store) -> 
         await burst(pilot, "d")  # the cursor is on HQ: the question names it
         assert "HQ Head Office" in text_of(app.screen.query_one(".title", Static))
         await burst(pilot, "y")
-        assert store.site(1).retired
+        assert store.reference.site(1).retired
         await until(pilot, lambda: [r.code for r in sites.records] == ["NB"])
         await back_to_main(pilot)
         await burst(pilot, "n", "tab", "tab", *"Head")
@@ -157,8 +157,8 @@ async def test_retired_records_leave_the_pickers_and_come_back(store: Store) -> 
         await burst(pilot, "k", "d")  # the cursor stayed on NB: up to HQ
         assert "Restore site HQ" in text_of(app.screen.query_one(".title", Static))
         await burst(pilot, "y")
-        assert not store.site(1).retired
-        assert [s.code for s in store.sites()] == ["HQ", "NB"]
+        assert not store.reference.site(1).retired
+        assert [s.code for s in store.reference.sites()] == ["HQ", "NB"]
 
 
 async def test_a_refused_record_keeps_what_was_typed(store: Store) -> None:
@@ -180,14 +180,14 @@ async def test_a_refused_record_keeps_what_was_typed(store: Store) -> None:
         assert str(row[2]) == "[b]Elm[/b] Street"
         # an edit sends only what changed
         await burst(pilot, "e", "tab", "ctrl+u", *"Second HQ", "enter")
-        assert store.sites("HQ2")[0].name == "Second HQ"
+        assert store.reference.sites("HQ2")[0].name == "Second HQ"
 
 
 async def test_sla_policy_screen_checks_the_order_and_recomputes(store: Store) -> None:
     from console_helpers import make_ticket
 
     ticket = make_ticket(store, priority=1)
-    before = store.queue(QueueFilter(), 0, 5)[0]
+    before = store.queue.find(QueueFilter(), 0, 5)[0]
     assert (before.id, before.next_clock) == (ticket.id, "response")
     app = app_for(store)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -196,14 +196,14 @@ async def test_sla_policy_screen_checks_the_order_and_recomputes(store: Store) -
         screen = app.screen
         assert isinstance(screen, PolicyScreen)
         await until(pilot, lambda: bool(screen.current))
-        old = store.policy()[1]
+        old = store.settings.policy()[1]
         await burst(pilot, "ctrl+u", *str(old.onsite_min + 1), "ctrl+s")  # response after on site: refused
         assert "response ≤ on site" in text_of(screen.query_one("#e-p1", Static))
-        assert store.policy()[1] == old
+        assert store.settings.policy()[1] == old
         await burst(pilot, "ctrl+u", *str(old.response_min * 2), "ctrl+s")
         assert not isinstance(app.screen, PolicyScreen)
-        assert store.policy()[1].response_min == old.response_min * 2
-        after = store.queue(QueueFilter(), 0, 5)[0]
+        assert store.settings.policy()[1].response_min == old.response_min * 2
+        after = store.queue.find(QueueFilter(), 0, 5)[0]
         assert after.due_at == before.due_at.add(minutes=old.response_min)  # open tickets follow the new window
 
 
@@ -222,7 +222,7 @@ async def test_csv_import_with_a_bad_row_imports_nothing_and_export_writes_back(
         await until(pilot, lambda: not screen.busy and "Nothing imported" in text_of(screen.query_one("#report", Static)))
         report = text_of(screen.query_one("#report", Static))
         assert "line 3, site_code" in report and "NOPE" in report
-        assert store.equipment_by_tag("NB-UPS-A") is None  # the good row was not saved either
+        assert store.reference.equipment_by_tag("NB-UPS-A") is None  # the good row was not saved either
         await burst(pilot, "escape", "d")  # the path typed: asked first (a draft could keep it)
         await back_to_main(pilot)
         assert (await open_table(pilot, "s")).spec.table == "sites"

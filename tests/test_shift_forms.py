@@ -24,7 +24,7 @@ def general_error(app) -> str:
 
 async def test_esc_on_a_changed_form_asks_and_a_kept_draft_comes_back(store: Store) -> None:
     t = make_ticket(store)
-    store.assign(t.id, 1, technician_id=1)
+    store.tickets.assign(t.id, 1, technician_id=1)
     app = app_for(store)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -42,19 +42,19 @@ async def test_esc_on_a_changed_form_asks_and_a_kept_draft_comes_back(store: Sto
         assert app.screen.query_one("#f-reason", Input).value == ""
         await burst(pilot, "escape")  # unchanged: closes without asking
         assert isinstance(app.screen, MainScreen)
-    assert store.ticket(t.id).status == "assigned"
+    assert store.tickets.ticket(t.id).status == "assigned"
 
 
 async def test_refused_after_a_state_change_keeps_the_form_and_says_why(store: Store, db_path, clock) -> None:
     t = make_ticket(store)
-    store.assign(t.id, 1, technician_id=1)
-    store.arrive(t.id, 2)
+    store.tickets.assign(t.id, 1, technician_id=1)
+    store.tickets.arrive(t.id, 2)
     other = Store(db_path, actor="bob", clock=clock)
     app = app_for(store)
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
         await burst(pilot, "v", *"no cash", "tab", *"worn belt", "tab", *"new belt", "tab", *"belt x1")
-        other.pause(t.id, 3, reason="parts")  # put on hold underneath
+        other.tickets.pause(t.id, 3, reason="parts")  # put on hold underneath
         await burst(pilot, "ctrl+s")
         assert isinstance(app.screen, ActionForm)
         await until(pilot, lambda: "Now:" in general_error(app))
@@ -62,7 +62,7 @@ async def test_refused_after_a_state_change_keeps_the_form_and_says_why(store: S
         assert "bob" in message and "Status: on site → waiting" in message
         assert "waiting ticket cannot be resolved" in message
         assert app.screen.query_one("#f-cause", TextArea).text == "worn belt"
-    other.close_db()
+    other.close()
 
 
 async def test_assign_conflict_rerenders_as_reassign_with_reason(store: Store, db_path, clock) -> None:
@@ -74,7 +74,7 @@ async def test_assign_conflict_rerenders_as_reassign_with_reason(store: Store, d
         await burst(pilot, "a")
         assert isinstance(app.screen, AssignScreen)
         assert not app.screen.query_one("#row-reason").display
-        other.assign(t.id, 1, technician_id=3)
+        other.tickets.assign(t.id, 1, technician_id=3)
         await burst(pilot, "ctrl+s")
         await until(pilot, lambda: app.screen.query_one("#row-reason").display)
         message = general_error(app)
@@ -83,32 +83,32 @@ async def test_assign_conflict_rerenders_as_reassign_with_reason(store: Store, d
         assert "Reassign" in str(app.screen.query_one("#save", Button).label)
         await burst(pilot, "tab", *"closer to the branch", "ctrl+s")
         assert not isinstance(app.screen, AssignScreen)
-    assert store.ticket(t.id).technician_id != 3
-    other.close_db()
+    assert store.tickets.ticket(t.id).technician_id != 3
+    other.close()
 
 
 async def test_conflict_time_is_in_the_site_zone(store: Store, db_path, clock) -> None:
-    store.set_setting("timezone", "Asia/Shanghai")  # 09:00 UTC is 17:00 there
+    store.settings.set_setting("timezone", "Asia/Shanghai")  # 09:00 UTC is 17:00 there
     t = make_ticket(store)
     other = Store(db_path, actor="alice", clock=clock)
-    other.respond(t.id, 1)
+    other.tickets.respond(t.id, 1)
     from store.errors import StaleTicket
 
     try:
-        store.cancel(t.id, 1, reason="dup")
+        store.tickets.cancel(t.id, 1, reason="dup")
     except StaleTicket as exc:
         assert "17:00:00" in str(exc) and "UTC" not in str(exc)
     else:
         raise AssertionError("a stale write went through")
-    other.close_db()
+    other.close()
 
 
 async def test_footer_shows_only_what_the_state_allows(store: Store) -> None:
     t = make_ticket(store)
-    store.assign(t.id, 1, technician_id=1)
-    store.arrive(t.id, 2)
-    store.resolve(t.id, 3, symptom="s", cause="c", action="a", parts="none")
-    store.close(t.id, 4, signoff="Wang")
+    store.tickets.assign(t.id, 1, technician_id=1)
+    store.tickets.arrive(t.id, 2)
+    store.tickets.resolve(t.id, 3, symptom="s", cause="c", action="a", parts="none")
+    store.tickets.close(t.id, 4, signoff="Wang")
     app = app_for(store)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -125,8 +125,8 @@ async def test_footer_shows_only_what_the_state_allows(store: Store) -> None:
 
 async def test_waiting_ticket_offers_resume_and_responded_says_why_at_once(store: Store) -> None:
     t = make_ticket(store)
-    store.respond(t.id, 1)
-    store.pause(t.id, 2, reason="customer")
+    store.tickets.respond(t.id, 1)
+    store.tickets.pause(t.id, 2, reason="customer")
     app = app_for(store)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -162,13 +162,13 @@ async def test_new_ticket_gets_the_cursor_and_forms_are_prefilled(store: Store, 
         await burst(pilot, "enter")
         app.screen.query_one("#f-description", TextArea).text = "printer jam"
         await burst(pilot, "ctrl+s")
-        new_id = store.max_ticket_id()
+        new_id = store.admin.max_ticket_id()
         await until(pilot, lambda: queue(app).current is not None and queue(app).current.id == new_id)
         assert queue(app).cursor == 3  # P3 below the three P1 tickets
         other = Store(db_path, actor="bob", clock=clock)
-        other.assign(new_id, 1, technician_id=1)
-        other.arrive(new_id, 2)
-        other.close_db()
+        other.tickets.assign(new_id, 1, technician_id=1)
+        other.tickets.arrive(new_id, 2)
+        other.close()
         await until(pilot, lambda: queue(app).current.status == "onsite")
         await burst(pilot, "v")
         assert app.screen.query_one("#f-symptom", TextArea).text == "printer jam"
@@ -190,9 +190,9 @@ async def test_errors_clear_as_fields_are_corrected(store: Store) -> None:
 
 async def test_a_fee_above_the_ceiling_asks_before_saving(store: Store) -> None:
     t = make_ticket(store, reporter="Wang")
-    store.assign(t.id, 1, technician_id=1)
-    store.arrive(t.id, 2)
-    store.resolve(t.id, 3, symptom="s", cause="c", action="a", parts="none")
+    store.tickets.assign(t.id, 1, technician_id=1)
+    store.tickets.arrive(t.id, 2)
+    store.tickets.resolve(t.id, 3, symptom="s", cause="c", action="a", parts="none")
     app = app_for(store)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -202,8 +202,8 @@ async def test_a_fee_above_the_ceiling_asks_before_saving(store: Store) -> None:
         assert isinstance(app.screen, ConfirmScreen)
         assert "¥6,000.00" in str(app.screen.query_one(".title", Static).render())
         await burst(pilot, "escape")  # back: nothing saved, the form keeps the fee
-        assert isinstance(app.screen, ActionForm) and store.ticket(t.id).status == "resolved"
+        assert isinstance(app.screen, ActionForm) and store.tickets.ticket(t.id).status == "resolved"
         assert app.screen.query_one("#f-fee", Input).value == "6,000"
         await burst(pilot, "ctrl+s", "y")
-        await until(pilot, lambda: store.ticket(t.id).status == "closed")
-    assert str(store.ticket(t.id).fee) == "6000"
+        await until(pilot, lambda: store.tickets.ticket(t.id).status == "closed")
+    assert str(store.tickets.ticket(t.id).fee) == "6000"

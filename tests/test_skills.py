@@ -18,7 +18,7 @@ from store.transfer.csv_io import export_csv, import_rows, read_csv
 @pytest.mark.parametrize("typed", ["atm,cash", "atm, cash", "atm;cash", "atm|cash", "atm，cash", "atm；cash",
                                    "atm、cash", " atm ;; cash "])
 def test_every_separator_is_taken_by_the_store(store: Store, typed: str) -> None:
-    assert store.add_technician("Sun Li", 1, skills=typed).skills == ("atm", "cash")
+    assert store.people.add_technician("Sun Li", 1, skills=typed).skills == ("atm", "cash")
 
 
 def run(db: Path, *args: str):  # type: ignore[no-untyped-def]
@@ -59,5 +59,5 @@ async def test_form_shows_the_list_once_and_takes_any_separator(store: Store) ->
         assert sum("printer" in t for t in texts) == 1, texts  # the categories are listed once, in the hint
         form.query_one("#f-team_id").value = 1  # two teams: no default
         await burst(pilot, *"Sun Li", "tab", "tab", "tab", *"ATM；cash counter", "ctrl+s")
-        await until(pilot, lambda: any(t.name == "Sun Li" for t in store.technicians()))
-    assert next(t for t in store.technicians() if t.name == "Sun Li").skills == ("atm", "cash")
+        await until(pilot, lambda: any(t.name == "Sun Li" for t in store.people.technicians()))
+    assert next(t for t in store.people.technicians() if t.name == "Sun Li").skills == ("atm", "cash")

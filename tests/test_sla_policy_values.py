@@ -45,7 +45,7 @@ def test_sla_set_refuses_windows_out_of_bounds(store: Store, db_path: Path, wind
     code, out = sla_set(db_path, "1", *windows)
     assert code == 2 and out.startswith("dispatch: error: ") and words in out and len(out.splitlines()) == 1, out
     assert "internal error" not in out
-    assert store.policy()[1] == DEFAULT_POLICY[1]
+    assert store.settings.policy()[1] == DEFAULT_POLICY[1]
     make_ticket(store, priority=1)  # the file still takes writes
 
 
@@ -53,11 +53,11 @@ def test_a_year_is_the_longest_window(store: Store, db_path: Path) -> None:
     make_ticket(store, priority=4)
     code, out = sla_set(db_path, "4", "60", "480", str(MAX_WINDOW_MIN))
     assert code == 0, out
-    assert store.policy()[4].resolve_min == MAX_WINDOW_MIN
+    assert store.settings.policy()[4].resolve_min == MAX_WINDOW_MIN
     with pytest.raises(RuleViolation, match="at most"):
-        store.set_policy(4, 60, 480, MAX_WINDOW_MIN + 1)
+        store.settings.set_policy(4, 60, 480, MAX_WINDOW_MIN + 1)
     with pytest.raises(RuleViolation, match="whole numbers"):
-        store.set_policy(4, True, 480, 600)  # type: ignore[arg-type]
+        store.settings.set_policy(4, True, 480, 600)  # type: ignore[arg-type]
 
 
 async def test_policy_screen_says_the_same(store: Store) -> None:
@@ -71,7 +71,7 @@ async def test_policy_screen_says_the_same(store: Store) -> None:
         screen.query_one("#f-p1_resolve", Input).value = str(MAX_WINDOW_MIN + 1)
         await burst(pilot, "ctrl+s")
         assert "at most 525600 minutes" in str(screen.query_one("#e-p1", Static).render())
-        assert app.screen is screen and store.policy()[1] == DEFAULT_POLICY[1]
+        assert app.screen is screen and store.settings.policy()[1] == DEFAULT_POLICY[1]
 
 
 DAMAGE = {
@@ -97,7 +97,7 @@ def damage(db: Path, *sql: str) -> None:
 def test_a_damaged_stored_policy_is_one_line_and_mended_with_sla_set(store: Store, db_path: Path, kind: str) -> None:
     for p in (1, 2, 3):
         make_ticket(store, priority=p)
-    store.close_db()
+    store.close()
     damage(db_path, DAMAGE[kind])
     for args in (["check"], ["queue"], ["sla", "show"]):
         got = CliRunner().invoke(cli, ["--db", str(db_path), *args])
@@ -113,9 +113,9 @@ def test_a_damaged_stored_policy_is_one_line_and_mended_with_sla_set(store: Stor
         got = CliRunner().invoke(cli, ["--db", str(db_path), *args])
         assert got.exit_code == 0, (args, got.output)
     s = Store(db_path, actor="ann")
-    assert s.policy()[2] == DEFAULT_POLICY[2]
+    assert s.settings.policy()[2] == DEFAULT_POLICY[2]
     make_ticket(s, priority=2)  # and takes writes
-    s.close_db()
+    s.close()
     # The hand edit itself stays in the record: check names it (README "A
     # history nobody can quietly rewrite"), no longer as a damaged setting.
     got = CliRunner().invoke(cli, ["--db", str(db_path), "check"])
@@ -128,7 +128,7 @@ def test_two_damaged_priorities_are_mended_one_after_the_other(store: Store, db_
     deadline can be placed with it); mending the last recomputes every open
     ticket, with the first mend's windows."""
     tickets = {p: make_ticket(store, priority=p).id for p in (1, 2, 3)}
-    store.close_db()
+    store.close()
     damage(db_path, DAMAGE["huge"], "UPDATE sla_policy SET response_min = -1 WHERE priority = 3")
     code, out = sla_set(db_path, "2", "45", "120", "480")
     assert code == 0, out
@@ -142,8 +142,8 @@ def test_two_damaged_priorities_are_mended_one_after_the_other(store: Store, db_
     assert got.exit_code == 2 and "recompute" not in got.output and "damaged setting" not in got.output, got.output
     assert "sla_policy row 2 is not" in got.output and "sla_policy row 3 is not" in got.output, got.output
     s = Store(db_path, actor="ann")
-    rows = {r.id: r for r in s.queue(QueueFilter(), 0, 10)}
+    rows = {r.id: r for r in s.queue.find(QueueFilter(), 0, 10)}
     for p, minutes in ((2, 45), (3, 90)):
         t = rows[tickets[p]]
-        assert t.next_clock == "response" and t.due_at == s.ticket(t.id).reported_at.add(minutes=minutes)
-    s.close_db()
+        assert t.next_clock == "response" and t.due_at == s.tickets.ticket(t.id).reported_at.add(minutes=minutes)
+    s.close()

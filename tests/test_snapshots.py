@@ -21,19 +21,19 @@ def scene(store: Store, clock, now) -> Store:
     clock.set(now.subtract(minutes=100))
     waiting = make_ticket(store, priority=2, site_id=2, equipment_id=4, category="network",
                           description="Branch network down [@click=app.quit]")
-    store.assign(waiting.id, 1, technician_id=3)
-    store.arrive(waiting.id, 2)
-    store.pause(waiting.id, 3, reason="parts")
+    store.tickets.assign(waiting.id, 1, technician_id=3)
+    store.tickets.arrive(waiting.id, 2)
+    store.tickets.pause(waiting.id, 3, reason="parts")
     clock.set(now.subtract(minutes=25))
     at_risk = make_ticket(store, priority=2, equipment_id=2, category="printer",
                           description="Passbook printer jams [b]every[/b] time")
-    store.assign(at_risk.id, 1, technician_id=2)
+    store.tickets.assign(at_risk.id, 1, technician_id=2)
     clock.set(now.subtract(minutes=10))
     ok = make_ticket(store, priority=3, description="Cash counter miscounts", reporter="王丽")
     done = make_ticket(store, priority=4, site_id=2, equipment_id=3, description="Receipt paper low")
-    store.assign(done.id, 1, technician_id=1)
-    store.arrive(done.id, 2, mode="remote")
-    store.resolve(done.id, 3, symptom="low paper", cause="use", action="refilled", parts="none")
+    store.tickets.assign(done.id, 1, technician_id=1)
+    store.tickets.arrive(done.id, 2, mode="remote")
+    store.tickets.resolve(done.id, 3, symptom="low paper", cause="use", action="refilled", parts="none")
     clock.set(now)
     assert breached and ok
     return store

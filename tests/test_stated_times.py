@@ -43,10 +43,10 @@ async def test_the_form_asks_yesterday_and_saves_the_date_it_shows(store: Store,
         question = str(app.screen.query_one(".title", Static).render())
         assert "21:00 has not come yet today (it is 09:00). Yesterday, 2026-11-25 21:00?" == question
         await burst(pilot, "escape")  # no: back to the form, nothing written
-        assert isinstance(app.screen, ActionForm) and store.ticket(t.id).first_response_at is None
+        assert isinstance(app.screen, ActionForm) and store.tickets.ticket(t.id).first_response_at is None
         await burst(pilot, "ctrl+s", "y")
-        await until(pilot, lambda: store.ticket(t.id).first_response_at is not None)
-    assert store.ticket(t.id).first_response_at == pendulum.datetime(2026, 11, 25, 21, 0, tz="UTC")
+        await until(pilot, lambda: store.tickets.ticket(t.id).first_response_at is not None)
+    assert store.tickets.ticket(t.id).first_response_at == pendulum.datetime(2026, 11, 25, 21, 0, tz="UTC")
 
 
 async def test_yesterday_before_the_report_says_so_beside_the_date(store: Store, clock) -> None:

@@ -25,12 +25,12 @@ ACTIONS = {"assign": ("ticket.assign", "ticket.reassign"), "hold": ("ticket.paus
 
 def make_file(path: Path, writers: int) -> None:
     s = Store(path, create=True, actor="ann")
-    s.load("test.seed", SEED, {"seed": "stress"})
+    s.admin.load("test.seed", SEED, {"seed": "stress"})
     for login, name, role in TEST_USERS[:1]:
-        s.add_user(login, name, role)
+        s.users.add_user(login, name, role)
     for i in range(writers):
-        s.add_user(f"w{i}", f"Writer {i}", "dispatcher")
-    s.close_db()
+        s.users.add_user(f"w{i}", f"Writer {i}", "dispatcher")
+    s.close()
 
 
 def test_writers_killed_midway_lose_nothing(tmp_path: Path) -> None:
@@ -67,6 +67,6 @@ def test_writers_killed_midway_lose_nothing(tmp_path: Path) -> None:
 
     store = Store(db, actor="ann")
     assert assert_tickets_replay(store) > 5
-    store.close_db()
+    store.close()
     print(f"\nstress: {len(done)} operations by {WRITERS} writers, {killed} killed, 0 lost,"
           f" p99 {percentile([e['ms'] for e in done], 0.99):.0f} ms")

@@ -12,7 +12,7 @@ from store.timeutil import from_db
 
 
 def last_event(store: Store, tid: int):
-    return store.timeline(tid)[-1]
+    return store.tickets.timeline(tid)[-1]
 
 
 def test_priority_change_needs_a_reason_and_recomputes_deadlines_from_the_report(store: Store, clock) -> None:
@@ -20,14 +20,14 @@ def test_priority_change_needs_a_reason_and_recomputes_deadlines_from_the_report
     reported = t.reported_at
     clock.advance(minutes=10)
     with pytest.raises(ValidationFailed) as err:
-        store.edit_ticket(t.id, t.version, priority=1)
+        store.tickets.edit_ticket(t.id, t.version, priority=1)
     assert "reason" in err.value.errors
-    t2 = store.edit_ticket(t.id, t.version, priority=1, reason="whole branch offline")
+    t2 = store.tickets.edit_ticket(t.id, t.version, priority=1, reason="whole branch offline")
     # P1: 15 min response, counted from the report time, not from the edit.
     assert t2.priority == 1 and t2.version == t.version + 1
-    response = next(c for c in store.clocks(t.id) if c.clock == "response")
+    response = next(c for c in store.tickets.clocks(t.id) if c.clock == "response")
     assert response.due == reported.add(minutes=15)
-    due = store._q("SELECT due_at FROM tickets WHERE id = ?", (t.id,))[0][0]
+    due = store.db.q("SELECT due_at FROM tickets WHERE id = ?", (t.id,))[0][0]
     assert from_db(due) == reported.add(minutes=15)
     e = last_event(store, t.id)
     assert e.action == "ticket.edit"
@@ -36,7 +36,7 @@ def test_priority_change_needs_a_reason_and_recomputes_deadlines_from_the_report
 
 def test_edit_audits_each_field_old_to_new(store: Store) -> None:
     t = make_ticket(store, reporter="Wang", phone="13800000000", description="ATM swallows cards")
-    t = store.edit_ticket(t.id, t.version, reporter="Wang Lei", phone="139 1111 2222", category="cash",
+    t = store.tickets.edit_ticket(t.id, t.version, reporter="Wang Lei", phone="139 1111 2222", category="cash",
                           description="ATM swallows cards at the lobby", site_id=2, equipment_id=3)
     e = last_event(store, t.id)
     assert e.old == {"reporter": "Wang", "phone": "13800000000", "category": "atm",
@@ -51,62 +51,63 @@ def test_edit_audits_each_field_old_to_new(store: Store) -> None:
 def test_edit_is_validated_refused_when_closed_and_stale_like_the_others(store: Store) -> None:
     t = make_ticket(store)
     with pytest.raises(ValidationFailed) as err:
-        store.edit_ticket(t.id, t.version, phone="call me")
+        store.tickets.edit_ticket(t.id, t.version, phone="call me")
     assert "phone" in err.value.errors
     with pytest.raises(ValidationFailed) as err:
-        store.edit_ticket(t.id, t.version, equipment_id=3)  # at North Branch, the ticket is at Head Office
+        store.tickets.edit_ticket(t.id, t.version, equipment_id=3)  # at North Branch, the ticket is at Head Office
     assert "equipment_id" in err.value.errors
     with pytest.raises(ValidationFailed):
-        store.edit_ticket(t.id, t.version, status="closed")
+        store.tickets.edit_ticket(t.id, t.version, status="closed")
     with pytest.raises(RuleViolation, match="Nothing to save"):
-        store.edit_ticket(t.id, t.version, reporter=t.reporter)
-    store.edit_ticket(t.id, t.version, reporter="Li")
+        store.tickets.edit_ticket(t.id, t.version, reporter=t.reporter)
+    store.tickets.edit_ticket(t.id, t.version, reporter="Li")
     with pytest.raises(StaleTicket):
-        store.edit_ticket(t.id, t.version, reporter="Zhao")
-    store.cancel(t.id, t.version + 1, reason="duplicate")
+        store.tickets.edit_ticket(t.id, t.version, reporter="Zhao")
+    store.tickets.cancel(t.id, t.version + 1, reason="duplicate")
     with pytest.raises(RuleViolation, match="cancelled ticket cannot be edited"):
-        store.edit_ticket(t.id, t.version + 2, reporter="Zhao")
+        store.tickets.edit_ticket(t.id, t.version + 2, reporter="Zhao")
 
 
 def test_notes_are_appended_and_shown_in_the_timeline(store: Store, clock) -> None:
     t = make_ticket(store)
     clock.advance(minutes=3)
-    store.add_note(t.id, "Caller says the branch closes at 17:00")
-    store.add_note(t.id, "second note")
-    assert store.ticket(t.id).version == t.version  # a note is not a change of the ticket
-    tl = store.timeline(t.id)
+    store.tickets.add_note(t.id, "Caller says the branch closes at 17:00")
+    store.tickets.add_note(t.id, "second note")
+    assert store.tickets.ticket(t.id).version == t.version  # a note is not a change of the ticket
+    tl = store.tickets.timeline(t.id)
     assert [e.action for e in tl] == ["ticket.create", "ticket.note", "ticket.note"]
     assert tl[1].actor == "ann" and tl[1].at == clock.now
     entry = entries(tl, Names({}, {}, {}), "UTC")[1]
     assert entry.verb == "note" and entry.changes == ["Note: Caller says the branch closes at 17:00"]
     with pytest.raises(ValidationFailed):
-        store.add_note(t.id, "   ")
+        store.tickets.add_note(t.id, "   ")
     # Append-only: the database refuses to change or remove one.
     import sqlite3
     with pytest.raises(sqlite3.IntegrityError):
-        store.conn.execute("DELETE FROM events WHERE action = 'ticket.note'")
+        with sqlite3.connect(store.path) as raw:
+            raw.execute("DELETE FROM events WHERE action = 'ticket.note'")
     # Closed tickets take notes too.
-    store.cancel(t.id, t.version, reason="dup")
-    store.add_note(t.id, "called back, all fine")
+    store.tickets.cancel(t.id, t.version, reason="dup")
+    store.tickets.add_note(t.id, "called back, all fine")
 
 
 def test_times_phoned_in_late_are_accepted_and_audited_with_the_entry_time(store: Store, clock) -> None:
     t = make_ticket(store)  # reported 09:00 UTC (site zone is UTC here)
     clock.advance(minutes=10)
-    t = store.assign(t.id, t.version, technician_id=1)  # 09:10
+    t = store.tickets.assign(t.id, t.version, technician_id=1)  # 09:10
     clock.advance(minutes=50)  # 10:00
-    t = store.respond(t.id, t.version, at="09:05", note="called back")
+    t = store.tickets.respond(t.id, t.version, at="09:05", note="called back")
     assert t.first_response_at == clock.now.set(hour=9, minute=5)
     e = last_event(store, t.id)
     assert e.at == clock.now  # entered at 10:00
     assert e.new["stated_at"] == "2026-11-25T09:05:00Z"
-    t = store.arrive(t.id, t.version, at="11-25 09:40")
+    t = store.tickets.arrive(t.id, t.version, at="11-25 09:40")
     assert t.arrived_at == clock.now.set(hour=9, minute=40)
-    t = store.pause(t.id, t.version, at="09:45", reason="parts")
-    t = store.resume(t.id, t.version, at="09:55")
-    p = store.pauses(t.id)[0]
+    t = store.tickets.pause(t.id, t.version, at="09:45", reason="parts")
+    t = store.tickets.resume(t.id, t.version, at="09:55")
+    p = store.tickets.pauses(t.id)[0]
     assert (p.start.minute, p.end.minute) == (45, 55)
-    t = store.resolve(t.id, t.version, at="2026-11-25 09:58", symptom="s", cause="c", action="a", parts="none")
+    t = store.tickets.resolve(t.id, t.version, at="2026-11-25 09:58", symptom="s", cause="c", action="a", parts="none")
     assert t.resolved_at == clock.now.set(hour=9, minute=58)
     assert last_event(store, t.id).new["stated_at"] == "2026-11-25T09:58:00Z"
     # In the timeline: the stated time beside the entry time.
@@ -126,27 +127,27 @@ def test_late_times_refused_with_a_message(store: Store, clock, at: str, message
     t = make_ticket(store)
     clock.advance(hours=1)  # 10:00
     with pytest.raises(ValidationFailed) as err:
-        store.respond(t.id, t.version, at=at)
+        store.tickets.respond(t.id, t.version, at=at)
     assert message in err.value.errors["at"]
-    assert store.ticket(t.id).version == t.version
+    assert store.tickets.ticket(t.id).version == t.version
 
 
 def test_a_step_is_never_before_the_step_before_it(store: Store, clock) -> None:
     t = make_ticket(store)
     clock.advance(minutes=30)
-    t = store.assign(t.id, t.version, technician_id=1)  # 09:30
+    t = store.tickets.assign(t.id, t.version, technician_id=1)  # 09:30
     clock.advance(minutes=30)
     with pytest.raises(ValidationFailed, match="before the assignment"):
-        store.arrive(t.id, t.version, at="09:20")
-    t = store.arrive(t.id, t.version, at="09:40")
+        store.tickets.arrive(t.id, t.version, at="09:20")
+    t = store.tickets.arrive(t.id, t.version, at="09:40")
     with pytest.raises(ValidationFailed, match="before the arrival"):
-        store.resolve(t.id, t.version, at="09:35", symptom="s", cause="c", action="a", parts="none")
-    t = store.pause(t.id, t.version, at="09:50", reason="customer")
+        store.tickets.resolve(t.id, t.version, at="09:35", symptom="s", cause="c", action="a", parts="none")
+    t = store.tickets.pause(t.id, t.version, at="09:50", reason="customer")
     with pytest.raises(ValidationFailed, match="before the start of the hold"):
-        store.resume(t.id, t.version, at="09:45")
-    t = store.resume(t.id, t.version)  # no time: now
+        store.tickets.resume(t.id, t.version, at="09:45")
+    t = store.tickets.resume(t.id, t.version)  # no time: now
     with pytest.raises(ValidationFailed, match="before the end of the hold"):
-        store.resolve(t.id, t.version, at="09:55", symptom="s", cause="c", action="a", parts="none")
+        store.tickets.resolve(t.id, t.version, at="09:55", symptom="s", cause="c", action="a", parts="none")
     assert "stated_at" not in last_event(store, t.id).new
 
 
@@ -174,9 +175,9 @@ async def test_edit_form_prefilled_reason_required_then_saved(store: Store) -> N
         screen.query_one("#f-reason", Input).focus()
         await burst(pilot, *"whole branch down", "ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, MainScreen))
-    t2 = store.ticket(t.id)
+    t2 = store.tickets.ticket(t.id)
     assert t2.priority == 1
-    e = store.timeline(t.id)[-1]
+    e = store.tickets.timeline(t.id)[-1]
     assert e.old == {"priority": 3} and e.new == {"priority": 1, "reason": "whole branch down"}
 
 
@@ -191,7 +192,7 @@ async def test_note_key_adds_a_note_shown_in_the_detail_timeline(store: Store) -
         await settle(pilot)
         await burst(pilot, "m", *"caller away until 3pm", "ctrl+s")
         await settle(pilot)
-        assert store.timeline(t.id)[-1].new == {"note": "caller away until 3pm"}
+        assert store.tickets.timeline(t.id)[-1].new == {"note": "caller away until 3pm"}
         await burst(pilot, "enter")
         await until(pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen.ticket is not None)
         await settle(pilot)
@@ -215,7 +216,7 @@ async def test_step_form_takes_a_stated_time_and_refuses_a_future_one(store: Sto
         await until(pilot, lambda: "in the future" in str(app.screen.query_one("#e-at", Static).render()))
         await burst(pilot, *["backspace"] * 11, *"09:20", "ctrl+s")
         await settle(pilot)
-    t2 = store.ticket(t.id)
+    t2 = store.tickets.ticket(t.id)
     assert t2.first_response_at == clock.now.set(hour=9, minute=20)
-    e = store.timeline(t.id)[-1]
+    e = store.tickets.timeline(t.id)[-1]
     assert e.new["stated_at"] == "2026-11-25T09:20:00Z" and e.at == clock.now

@@ -59,7 +59,7 @@ async def test_a_name_typed_with_joiners_is_saved_with_them(store: Store) -> Non
         assert "Li 👩 Wei" in shown(reporter)  # in the cells the cursor is placed by
         await burst(pilot, "ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, MainScreen))
-    t = store.ticket(store.max_ticket_id())
+    t = store.tickets.ticket(store.admin.max_ticket_id())
     assert (t.reporter, t.description) == (FAMILY, TYPED)
 
 
@@ -74,7 +74,7 @@ async def test_ideographic_and_no_break_spaces_are_typed(store: Store) -> None:
         assert app.screen.query_one("#f-description", TextArea).text == "吞卡\u3000x"
         await burst(pilot, "ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, MainScreen))
-    t = store.ticket(store.max_ticket_id())
+    t = store.tickets.ticket(store.admin.max_ticket_id())
     assert (t.reporter, t.description) == (CHINESE, "吞卡\u3000x")
 
 
@@ -85,7 +85,7 @@ async def test_setup_names_keep_their_joiners(store: Store) -> None:
         await burst(pilot, "S", "t")
         await settle(pilot)
         await burst(pilot, "n", *FAMILY, "ctrl+s")
-        await until(pilot, lambda: any(t.name == FAMILY for t in store.teams()))
+        await until(pilot, lambda: any(t.name == FAMILY for t in store.people.teams()))
 
 
 async def test_the_queue_search_takes_joiners_and_shows_them_cleaned(store: Store) -> None:

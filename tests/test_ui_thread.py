@@ -159,7 +159,7 @@ async def form_paths_tour(pilot: Pilot, app: DispatchApp) -> None:
     await burst(pilot, *"Again: ")
     ticket = screen.ticket  # type: ignore[attr-defined]
     # Another dispatcher's edit, from another thread (this one is the UI's, and watched).
-    await asyncio.to_thread(lambda: store.edit_ticket(ticket.id, ticket.version, reporter="Li"))
+    await asyncio.to_thread(lambda: store.tickets.edit_ticket(ticket.id, ticket.version, reporter="Li"))
     await burst(pilot, "ctrl+s")  # stale: the form reloads the ticket and keeps what was typed
     await until(pilot, lambda: screen.query_one("#f-reporter", Input).value == "Li")
     await burst(pilot, "ctrl+s")
@@ -263,9 +263,9 @@ def test_the_guard_sees_a_call_on_the_ui_thread(store: Store, ui_guard: UIThread
     import threading
 
     with ui_guard.watching():
-        worker = threading.Thread(target=lambda: store.timezone)
+        worker = threading.Thread(target=lambda: store.settings.timezone)
         worker.start()
         worker.join()
         assert not ui_guard.sites
-        store.users()
+        store.users.find()
     assert sum(ui_guard.sites.values()) >= 1

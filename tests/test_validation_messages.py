@@ -5,6 +5,7 @@ digit grouping but no exponent; currency and fee_confirm_above settings
 from __future__ import annotations
 
 import json
+import sqlite3
 from decimal import Decimal
 from typing import Any
 
@@ -107,7 +108,7 @@ def test_empty_phone_says_required(store: Store) -> None:
     assert messages(NewTicket, {**VALID[NewTicket], "phone": "   "}) == {"phone": "required"}
     assert "digits" in messages(NewTicket, {**VALID[NewTicket], "phone": "call me"})["phone"]
     with pytest.raises(ValidationFailed) as info:
-        store.create_ticket({**VALID[NewTicket], "phone": ""})
+        store.tickets.create_ticket({**VALID[NewTicket], "phone": ""})
     assert info.value.errors == {"phone": "required"}
 
 
@@ -116,7 +117,7 @@ def test_empty_phone_says_required(store: Store) -> None:
     (" 85.5 ", Decimal("85.5")), ("0.50", Decimal("0.5")), (".5", Decimal("0.5")),
 ])
 def test_fee_accepts_digit_grouping(store: Store, typed: str, fee: Decimal) -> None:
-    assert store.parse_fee(typed) == fee
+    assert store.settings.parse_fee(typed) == fee
     assert validate(CloseInput, {"signoff": "Li", "fee": typed}).fee == fee
 
 
@@ -128,7 +129,7 @@ def test_fee_accepts_digit_grouping(store: Store, typed: str, fee: Decimal) -> N
 ])
 def test_fee_refusals_say_why(store: Store, typed: str, says: str) -> None:
     with pytest.raises(ValidationFailed) as info:
-        store.parse_fee(typed)
+        store.settings.parse_fee(typed)
     assert set(info.value.errors) == {"fee"}
     assert says in info.value.errors["fee"]
     assert says in messages(CloseInput, {"signoff": "Li", "fee": typed})["fee"]
@@ -136,26 +137,27 @@ def test_fee_refusals_say_why(store: Store, typed: str, says: str) -> None:
 
 def put_setting(store: Store, key: str, value: Any) -> None:
     # set_setting belongs to the CLI work; write the row as a file would hold it.
-    store.conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, json.dumps(value)))
+    with sqlite3.connect(store.path) as raw:
+        raw.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, json.dumps(value)))
 
 
 def test_money_format_and_currency_setting(store: Store) -> None:
-    assert store.currency == "¥"
-    assert store.format_money(Decimal("1200.5")) == "¥1,200.50"
-    assert store.format_money(Decimal(0)) == "¥0.00"
-    assert store.format_money(Decimal("1234567.891")) == "¥1,234,567.89"
+    assert store.settings.currency == "¥"
+    assert store.settings.format_money(Decimal("1200.5")) == "¥1,200.50"
+    assert store.settings.format_money(Decimal(0)) == "¥0.00"
+    assert store.settings.format_money(Decimal("1234567.891")) == "¥1,234,567.89"
     put_setting(store, "currency", "$")
-    assert store.format_money(Decimal("85.5")) == "$85.50"
+    assert store.settings.format_money(Decimal("85.5")) == "$85.50"
 
 
 def test_fee_confirm_threshold(store: Store) -> None:
-    assert store.fee_confirm_above == Decimal(5000)
-    assert not store.fee_needs_confirm("5,000.00")
-    assert store.fee_needs_confirm("5,000.01")
-    assert store.fee_needs_confirm(Decimal(9000))
-    assert not store.fee_needs_confirm(None) and not store.fee_needs_confirm("") and not store.fee_needs_confirm("x")
+    assert store.settings.fee_confirm_above == Decimal(5000)
+    assert not store.settings.fee_needs_confirm("5,000.00")
+    assert store.settings.fee_needs_confirm("5,000.01")
+    assert store.settings.fee_needs_confirm(Decimal(9000))
+    assert not any(store.settings.fee_needs_confirm(v) for v in (None, "", "x"))
     put_setting(store, "fee_confirm_above", 100)
-    assert store.fee_needs_confirm("100.01") and not store.fee_needs_confirm("100")
+    assert store.settings.fee_needs_confirm("100.01") and not store.settings.fee_needs_confirm("100")
 
 
 @pytest.mark.parametrize(("key", "value"), [("currency", ""), ("currency", 5), ("currency", "dollars!!"),

@@ -37,10 +37,10 @@ def until(cond: Callable[[], bool], what: str) -> None:
 
 def fresh(path: Path) -> None:
     s = Store(path, create=True, actor="ann")
-    s.load("test.seed", SEED, {"seed": "turns"})
+    s.admin.load("test.seed", SEED, {"seed": "turns"})
     for login, name, role in TEST_USERS:
-        s.add_user(login, name, role)
-    s.close_db()
+        s.users.add_user(login, name, role)
+    s.close()
 
 
 class Writer:
@@ -53,14 +53,14 @@ class Writer:
         self.name, self.order = name, order
         self.begins = 0
         self.entered = threading.Event()
-        self.store.conn.set_trace_callback(self._trace)
-        began = self.store._begin
+        self.store.db._writer.set_trace_callback(self._trace)
+        began = self.store.db._begin
 
         def begin() -> None:
             self.entered.set()
             began()
 
-        self.store._begin = begin  # type: ignore[method-assign]
+        self.store.db._begin = begin  # type: ignore[method-assign]
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _trace(self, sql: str) -> None:
@@ -68,7 +68,7 @@ class Writer:
             self.begins += 1
 
     def _run(self) -> None:
-        self.store.add_note(1, f"note by {self.name}")
+        self.store.tickets.add_note(1, f"note by {self.name}")
         self.order.append(self.name)
 
     def start(self) -> Writer:
@@ -81,13 +81,13 @@ def test_waiting_writers_wait_in_line_and_only_the_next_one_asks_sqlite(tmp_path
     db = tmp_path / "t.db"
     fresh(db)
     s = Store(db, actor="ann")
-    ticket = s.create_ticket({"reporter": "R", "phone": "139 0000 0000", "site_id": 1, "priority": 3, "description": "d"})
+    ticket = s.tickets.create_ticket({"reporter": "R", "phone": "139 0000 0000", "site_id": 1, "priority": 3, "description": "d"})
     assert ticket.id == 1
     order: list[str] = []
     holding, release = threading.Event(), threading.Event()
 
     def hold() -> None:
-        with s._write("ticket.note", 1):
+        with s.db.write("ticket.note", 1):
             holding.set()
             release.wait()
 
@@ -105,13 +105,13 @@ def test_waiting_writers_wait_in_line_and_only_the_next_one_asks_sqlite(tmp_path
         w.thread.join()
     # First come, first served: the order the notes were written in (the
     # audit log's), not the order the calls returned (each fsyncs after).
-    written = [r[0] for r in s.conn.execute(
+    written = [r[0] for r in s.db.q(
         "SELECT json_extract(new, '$.note') FROM events WHERE action = 'ticket.note' ORDER BY id")]
     assert written[-4:] == [f"note by w{i}" for i in range(4)], written
     assert sorted(order) == ["w0", "w1", "w2", "w3"]
     for w in writers:
-        w.store.close_db()
-    s.close_db()
+        w.store.close()
+    s.close()
 
 
 def test_a_write_is_fsynced_after_the_lock_is_free_and_before_it_returns(tmp_path: Path,
@@ -122,7 +122,7 @@ def test_a_write_is_fsynced_after_the_lock_is_free_and_before_it_returns(tmp_pat
     db = tmp_path / "t.db"
     fresh(db)
     s = Store(db, actor="ann")
-    assert s.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL: no fsync inside COMMIT
+    assert s.db._writer.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL: no fsync inside COMMIT
     synced: list[tuple[str, bool]] = []
     real = os.fdatasync
 
@@ -140,12 +140,12 @@ def test_a_write_is_fsynced_after_the_lock_is_free_and_before_it_returns(tmp_pat
         synced.append((os.readlink(f"/proc/self/fd/{fd}"), free))
 
     monkeypatch.setattr(os, "fdatasync", fdatasync)
-    t = s.create_ticket({"reporter": "R", "phone": "139 0000 0000", "site_id": 1, "priority": 3, "description": "d"})
+    t = s.tickets.create_ticket({"reporter": "R", "phone": "139 0000 0000", "site_id": 1, "priority": 3, "description": "d"})
     assert synced and synced[-1] == (str(db.resolve()) + "-wal", True)
     synced.clear()
-    s.add_note(t.id, "on disk before this returns")
+    s.tickets.add_note(t.id, "on disk before this returns")
     assert synced == [(str(db.resolve()) + "-wal", True)]
-    s.close_db()
+    s.close()
 
 
 def test_a_writer_killed_in_its_turn_lets_the_next_one_in(tmp_path: Path) -> None:
@@ -157,24 +157,24 @@ def test_a_writer_killed_in_its_turn_lets_the_next_one_in(tmp_path: Path) -> Non
         "import sys\n"
         "from store import Store\n"
         "s = Store(sys.argv[1], actor='ann')\n"
-        "assert s._turns.take(5)\n"  # its turn, and it keeps it
+        "assert s.db._turns.take(5)\n"  # its turn, and it keeps it
         "print('holding', flush=True)\n"
         "sys.stdin.read()\n"), str(db)], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert child.stdout is not None and child.stdout.readline().strip() == "holding"
     s = Store(db, actor="ann")
     got: list[bool] = []
-    waiting = threading.Thread(target=lambda: got.append(s._turns.take(600)), daemon=True)
+    waiting = threading.Thread(target=lambda: got.append(s.db._turns.take(600)), daemon=True)
     waiting.start()
-    until(lambda: s._turns._mine is not None and s._turns._waiter is not None, "waiting behind the child")
+    until(lambda: s.db._turns._mine is not None and s.db._turns._waiter is not None, "waiting behind the child")
     assert not got  # its turn has not come: the child holds it
     child.send_signal(signal.SIGKILL)
     child.wait()
     waiting.join()
     assert got == [True]  # granted when the child died, not at the end of the wait
-    s._turns.give()
-    s.create_ticket({"reporter": "R", "phone": "139 0000 0000", "site_id": 1, "priority": 3, "description": "d"})
-    assert len(s.queue(QueueFilter(), 0, 5)) == 1
-    s.close_db()
+    s.db._turns.give()
+    s.tickets.create_ticket({"reporter": "R", "phone": "139 0000 0000", "site_id": 1, "priority": 3, "description": "d"})
+    assert len(s.queue.find(QueueFilter(), 0, 5)) == 1
+    s.close()
 
 
 def test_writers_behind_one_that_gave_up_do_not_wait_for_what_it_waited_for(tmp_path: Path) -> None:
@@ -185,12 +185,12 @@ def test_writers_behind_one_that_gave_up_do_not_wait_for_what_it_waited_for(tmp_
     db = tmp_path / "t.db"
     fresh(db)
     stuck, second, third = (Store(db, actor="ann") for _ in range(3))
-    assert stuck._turns.take(5)
-    assert second._turns.take(0.05) is False  # gave up behind the stuck one
-    assert third._turns.take(600) is True  # at once, though the stuck one still holds its turn
+    assert stuck.db._turns.take(5)
+    assert second.db._turns.take(0.05) is False  # gave up behind the stuck one
+    assert third.db._turns.take(600) is True  # at once, though the stuck one still holds its turn
     for s in (stuck, second, third):
-        s._turns.give()
-        s.close_db()
+        s.db._turns.give()
+        s.close()
 
 
 def test_no_queue_where_its_file_cannot_be_opened_and_writes_still_work(tmp_path: Path) -> None:
@@ -201,7 +201,7 @@ def test_no_queue_where_its_file_cannot_be_opened_and_writes_still_work(tmp_path
     Path(f"{db}-queue").unlink(missing_ok=True)
     Path(f"{db}-queue").mkdir()
     s = Store(db, actor="ann")
-    s.create_ticket({"reporter": "R", "phone": "139 0000 0000", "site_id": 1, "priority": 3, "description": "d"})
-    s.add_note(1, "still")
-    assert s._turns._usable is False and len(s.queue(QueueFilter(), 0, 5)) == 1
-    s.close_db()
+    s.tickets.create_ticket({"reporter": "R", "phone": "139 0000 0000", "site_id": 1, "priority": 3, "description": "d"})
+    s.tickets.add_note(1, "still")
+    assert s.db._turns._usable is False and len(s.queue.find(QueueFilter(), 0, 5)) == 1
+    s.close()

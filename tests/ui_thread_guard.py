@@ -1,9 +1,9 @@
 """A watch on the Store for tests: records every time the file is touched from
 the UI thread (the thread the app's event loop runs on) while armed.
 
-It wraps the Store's three ways into the file, whatever the method: a read
-connection (``_reader``, under every query), the write path (``_write``) and
-the change counter (``data_version``). A call from a worker thread passes;
+It wraps the Database's three ways into the file, whatever the repository: a
+read connection (``reader``, under every query), the write path (``write``)
+and the change counter (``data_version``). A call from a worker thread passes;
 one on the event loop is recorded with the console's line that made it, so a
 failing test names each place."""
 
@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from store.base import StoreBase
+from store.database import Database
 
 CONSOLE = str(Path(__file__).resolve().parent.parent / "console")
-WATCHED = ("_reader", "_write", "data_version")
+WATCHED = ("reader", "write", "data_version")
 
 
 class UIThreadGuard:
@@ -65,5 +65,5 @@ def _wrap(guard: UIThreadGuard, method: Callable[..., Any]) -> Callable[..., Any
 def ui_guard(monkeypatch: pytest.MonkeyPatch) -> UIThreadGuard:
     guard = UIThreadGuard()
     for name in WATCHED:
-        monkeypatch.setattr(StoreBase, name, _wrap(guard, getattr(StoreBase, name)))
+        monkeypatch.setattr(Database, name, _wrap(guard, getattr(Database, name)))
     return guard

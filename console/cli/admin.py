@@ -12,6 +12,7 @@ from store.anchors import head_line, parse_anchor, read_anchors
 from store.db import open_to_others
 from store.errors import RuleViolation
 from store.i18n import _, ngettext
+from store.repo.settings import SettingsRepo
 from store.store import Store
 from store.text import clean
 from store.timeutil import to_db
@@ -29,7 +30,7 @@ def _local_timezone() -> str:
     except Exception:  # no /etc/localtime, an odd TZ value: a container, say
         return "UTC"
     try:
-        Store.check_setting("timezone", name)
+        SettingsRepo.check_setting("timezone", name)
     except RuleViolation:
         return "UTC"
     return name
@@ -59,52 +60,52 @@ def init(obj: Ctx, tz: str | None, center: str | None) -> None:
     # Validate everything before a file exists: a bad option leaves nothing behind.
     wanted: dict[str, Any] = {}
     if tz is not None:
-        wanted["timezone"] = Store.check_setting("timezone", tz)
+        wanted["timezone"] = SettingsRepo.check_setting("timezone", tz)
     if center is not None:
-        wanted["center_name"] = Store.check_setting("center_name", center)
+        wanted["center_name"] = SettingsRepo.check_setting("center_name", center)
     was_there = path.exists()
     if was_there and path.stat().st_size > 0:
         store = obj.open(create=True)  # opening upgrades an older schema in place
         changes = []
         for key, value in wanted.items():
-            old = store.setting(key)
+            old = store.settings.setting(key)
             if old == value:
                 changes.append(_("{key} unchanged ({value})").format(key=key, value=_shown(value)))
             else:
-                store.set_setting(key, value)
+                store.settings.set_setting(key, value)
                 changes.append(_("{key}: {old} → {new}").format(key=key, old=_shown(old), new=_shown(value)))
         _first_manager(obj, store, changes)
-        click.echo(_("{path}: schema {v}, ready.").format(path=path, v=store.schema_version()))
+        click.echo(_("{path}: schema {v}, ready.").format(path=path, v=store.admin.schema_version()))
         for line in changes:
             click.echo("  " + line)
-        store.close_db()
+        store.close()
         return
     wanted.setdefault("timezone", _local_timezone())
     make_parent(path)
     try:
         store = obj.open(create=True)
         for key, value in wanted.items():
-            store.set_setting(key, value)
+            store.settings.set_setting(key, value)
         manager = _first_manager(obj, store, [])
     except BaseException:
         if not was_there:
             _remove_new_file(path)
         raise
     click.echo(_("{path}: created, schema {v}, time zone {tz}{center}.").format(
-        path=path, v=store.schema_version(), tz=wanted["timezone"],
+        path=path, v=store.admin.schema_version(), tz=wanted["timezone"],
         center=(", " + _("center {name}").format(name=_shown(wanted["center_name"]))) if "center_name" in wanted else ""))
     for line in manager:
         click.echo("  " + line)
-    store.close_db()
+    store.close()
 
 
 def _first_manager(obj: Ctx, store: Store, said: list[str]) -> list[str]:
     """The first user of a file is its manager: whoever runs init on a file
     without users (a new one, or one from before roles) becomes it."""
-    if store.users(include_disabled=True):
+    if store.users.find(include_disabled=True):
         return said
     login = obj.who()["by"] or store.actor
-    store.add_user(login, login, "manager")
+    store.users.add_user(login, login, "manager")
     said.append(_("{login} is its manager (dispatch user add … for the others)").format(login=_shown(login)))
     return said
 
@@ -153,16 +154,16 @@ def _parse_value(key: str, text: str) -> Any:
 @click.pass_obj
 def set_(obj: Ctx, key: str, value: str) -> None:
     # ignore_unknown_options: a negative number is a value ("set repeat_window_days -5"), not an option.
-    parsed = Store.check_setting(key, _parse_value(key, value))
+    parsed = SettingsRepo.check_setting(key, _parse_value(key, value))
     # Repair mode: the file may hold a damaged setting (this one, or another),
     # which would refuse every other open; the new value is checked above.
     store = obj.open(repair=True)
-    old = store.setting_as_stored(key)
+    old = store.settings.setting_as_stored(key)
     from .recompute import recompute_progress
 
-    store.set_setting(key, parsed, recompute_progress())
-    new = store.setting_as_stored(key)  # as stored: report_targets merges the keys given into the current ones
-    store.close_db()
+    store.settings.set_setting(key, parsed, recompute_progress())
+    new = store.settings.setting_as_stored(key)  # as stored: report_targets merges the keys given into the current ones
+    store.close()
     click.echo(_("{key}: {old} → {new}").format(key=key, old=_shown(old), new=_shown(new)))
 
 
@@ -187,25 +188,25 @@ def check(obj: Ctx, show_head: bool, anchor_texts: tuple[str, ...], anchor_files
             fail(_("{path} holds no head (ID:HASH): nothing to check against").format(path=path))
         anchors += kept
     store = obj.open(read_only=True)  # works on a read-only file and during a long write
-    problems = store.check()
+    problems = store.admin.check()
     if problems:
         fail(_("{path} failed the integrity check: {p}").format(path=obj.db, p="; ".join(problems[:3])))
     say = (lambda text: click.echo(text, err=True)) if show_head else click.echo
-    pending = store.recompute_pending()
+    pending = store.settings.recompute_pending()
     if pending:
         say(ngettext("warning: {path}: {n:,} open ticket waits for a new deadline (a change was interrupted);"
                      " run 'dispatch recompute'",
                      "warning: {path}: {n:,} open tickets wait for new deadlines (a change was interrupted);"
                      " run 'dispatch recompute'", pending).format(path=obj.db, n=pending))
-    stats = store.stats()
+    stats = store.admin.stats()
     if not show_head:
         click.echo(_("{path}: ok, schema {v}, {tickets}, {events}").format(
-            path=obj.db, v=store.schema_version(),
+            path=obj.db, v=store.admin.schema_version(),
             tickets=ngettext("{n} ticket", "{n} tickets", stats["tickets"]).format(n=stats["tickets"]),
             events=ngettext("{n} audit event", "{n} audit events", stats["events"]).format(n=stats["events"])))
     # Tamper evidence: triggers, hash chain, every table equal to its history
     # (README "A history nobody can quietly rewrite").
-    report = store.verify_audit(None if show_head else progress_line(), anchors)
+    report = store.audit.verify_audit(None if show_head else progress_line(), anchors)
     report_audit(report, obj.db, len(anchors), quiet=show_head)
     if show_head:
         click.echo(head_line(to_db(store.now()), report.head_id, report.head, _("check of {path}").format(path=obj.db)),

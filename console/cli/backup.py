@@ -102,9 +102,9 @@ def backup_cmd(obj: Ctx, dest: Path) -> None:
         make_parent(dest)
         if dest.resolve() == obj.db.resolve():
             problems_and_exit([], _("{dest} is the database itself; back up to another file").format(dest=dest))
-        report = store.backup(dest, progress_line())
+        report = store.audit.backup(dest, progress_line())
     finally:
-        store.close_db()
+        store.close()
     click.echo(_("{dest}: backup of {src}: {what}").format(dest=dest, src=obj.db, what=_said(report)))
     click.echo(_("head {head} recorded in {log}").format(
         head=f"{report.audit.head_id}:{report.audit.head[:16]}" if report.audit else "-", log=heads_log(dest.parent, obj.db)))

@@ -65,18 +65,18 @@ def describe(setting: CalendarSetting, tz: str, now_text: str | None = None) -> 
 
 def _current(store: Store) -> CalendarSetting:
     try:
-        return parse_calendar(store.setting("calendar", {"kind": "24x7"}))
+        return parse_calendar(store.settings.setting("calendar", {"kind": "24x7"}))
     except RuleViolation as exc:
         fail(_("the stored calendar is damaged ({e}); replace it with 'dispatch calendar set'").format(e=exc))
 
 
 def _write(store: Store, setting: CalendarSetting) -> None:
-    store.set_setting("calendar", setting.to_json())
+    store.settings.set_setting("calendar", setting.to_json())
 
 
 def _echo_calendar(store: Store) -> None:
     setting = _current(store)
-    tz = store.timezone
+    tz = store.settings.timezone
     now = open_now(setting.calendar(tz), store.now(), tz)
     for line in describe(setting, tz, now):
         click.echo(line)
@@ -93,7 +93,7 @@ def show(obj: Ctx, fmt: str) -> None:
         write_json(_current(store).to_json())
     else:
         _echo_calendar(store)
-    store.close_db()
+    store.close()
 
 
 def _hours_option(values: tuple[str, ...], keep: CalendarSetting) -> CalendarSetting:
@@ -155,7 +155,7 @@ def set_calendar(obj: Ctx, hours: tuple[str, ...], always: bool, file: Any) -> N
         new = _hours_option(hours, current)
     _write(store, new)
     _echo_calendar(store)
-    store.close_db()
+    store.close()
 
 
 @calendar.group(help=_("Add or remove holidays: days without working time."))
@@ -192,7 +192,7 @@ def holiday_add(obj: Ctx, dates: str, yearly: bool, name: str) -> None:
     store = obj.open()
     _write(store, _current(store).with_holiday(h))
     click.echo(_("Holiday added: {dates} {name}").format(dates=holiday_label(h), name=clean(h.name, single_line=True)).rstrip())
-    store.close_db()
+    store.close()
 
 
 @holiday.command("remove", help=_("Remove a holiday, given by the same dates it was added with (and --yearly)."))
@@ -205,7 +205,7 @@ def holiday_remove(obj: Ctx, dates: str, yearly: bool) -> None:
     store = obj.open()
     _write(store, _current(store).without_holiday(h))
     click.echo(_("Holiday removed: {dates}").format(dates=holiday_label(h)))
-    store.close_db()
+    store.close()
 
 
 __all__ = ["calendar", "describe"]

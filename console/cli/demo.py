@@ -113,8 +113,8 @@ def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -
     if exists:
         # Checked with --keep too: --keep --scale must not add a million tickets to a live file.
         check = obj.store(path, read_only=True)
-        is_demo = check.setting("demo", False)
-        check.close_db()
+        is_demo = check.settings.setting("demo", False)
+        check.close()
         if not is_demo:
             fail(_("{path} is not a demo database; refusing to overwrite it").format(path=path))
     started = time.perf_counter()
@@ -133,15 +133,15 @@ def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -
             add_demo_users(store, obj.who()["by"] or store.actor)
             add_demo_evaluations(store, now)
             add_demo_items(store, now)
-            store.mark_demo(seed)
+            store.settings.mark_demo(seed)
             if scale:
                 _scale(store, scale, seed, now)
-            store.close_db()
+            store.close()
             os.replace(temp, path)
             _remove_journal(path)
             Path(f"{temp}-queue").unlink(missing_ok=True)  # the build's own turns: no one else wrote to it
         except BaseException:
-            store.close_db()
+            store.close()
             _remove(temp)
             raise
         store = obj.store(path)
@@ -152,7 +152,7 @@ def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -
         now = store.now()
         if scale:
             _scale(store, scale, seed, now)
-    stats, counts = store.stats(), store.counts(now)
+    stats, counts = store.admin.stats(), store.queue.counts(now)
     size = sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists()) / 1e6
     _say((_("{path}: ready in {s:.1f} s: {n:,} tickets, {o:,} open, file {mb:.1f} MB") if built or scale else
           _("{path}: kept the demo: {n:,} tickets, {o:,} open, file {mb:.1f} MB")).format(

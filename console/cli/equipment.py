@@ -39,7 +39,7 @@ def _equipment_options(f: Callable[..., Any]) -> Callable[..., Any]:
 @click.pass_obj
 def equipment_add(obj: Ctx, asset_tag: str, site_code: str, **options: Any) -> None:
     store = obj.open()
-    e = store.add_equipment(asset_tag=asset_tag, site_id=site_id(store, site_code), **given(**options))
+    e = store.reference.add_equipment(asset_tag=asset_tag, site_id=site_id(store, site_code), **given(**options))
     done(_("added equipment"), e.asset_tag)
 
 
@@ -51,10 +51,10 @@ def equipment_add(obj: Ctx, asset_tag: str, site_code: str, **options: Any) -> N
 @click.pass_obj
 def equipment_list(obj: Ctx, query: str, site_code: str | None, include_retired: bool, fmt: str) -> None:
     store = obj.open()
-    codes = {s.id: s.code for s in store.sites(limit=-1, include_retired=True)}
+    codes = {s.id: s.code for s in store.reference.sites(limit=-1, include_retired=True)}
     at = site_id(store, site_code) if site_code else None
     rows = [e.model_dump() | {"site_code": codes.get(e.site_id, "")}
-            for e in store.equipment(at, query, limit=-1, include_retired=include_retired)]
+            for e in store.reference.equipment(at, query, limit=-1, include_retired=include_retired)]
     show_records(rows, [*COLUMNS["equipment"], *(["retired"] if include_retired else [])], fmt)
 
 
@@ -70,7 +70,7 @@ def equipment_edit(obj: Ctx, tag: str, site_code: str | None, **options: Any) ->
     changes = given(**options)
     if site_code:
         changes["site_id"] = site_id(store, site_code)
-    e = store.edit_equipment(equipment_id(store, tag), **changes)
+    e = store.reference.edit_equipment(equipment_id(store, tag), **changes)
     done(_("saved equipment"), e.asset_tag)
 
 
@@ -81,5 +81,5 @@ def equipment_edit(obj: Ctx, tag: str, site_code: str | None, **options: Any) ->
 @click.pass_obj
 def equipment_retire(obj: Ctx, tag: str, undo: bool) -> None:
     store = obj.open()
-    e = store.retire_equipment(equipment_id(store, tag), retired=not undo)
+    e = store.reference.retire_equipment(equipment_id(store, tag), retired=not undo)
     done(_("equipment"), e.asset_tag, _("back in service") if undo else _("retired"))

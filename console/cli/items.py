@@ -41,7 +41,7 @@ def _table_cell(column: str, value: Any) -> str:
 
 
 def _local(store: Store, at: pendulum.DateTime | None) -> str:
-    return at.in_timezone(store.timezone).format("YYYY-MM-DD HH:mm") if at else ""
+    return at.in_timezone(store.settings.timezone).format("YYYY-MM-DD HH:mm") if at else ""
 
 
 def _item_row(store: Store, i: Item) -> dict[str, Any]:
@@ -114,11 +114,11 @@ def items() -> None:
 def items_list(obj: Ctx, team: str | None, state: str | None, month: str | None, overdue: bool, fmt: str) -> None:
     store = obj.open()
     try:
-        found = store.items(team_id=_team_id(store, team), state=state, month=_month(month), overdue=overdue or None)
+        found = store.items.find(team_id=_team_id(store, team), state=state, month=_month(month), overdue=overdue or None)
         rows = [_item_row(store, i) for i in found]
-        typed = [_item_json(i, store.timezone) for i in found]
+        typed = [_item_json(i, store.settings.timezone) for i in found]
     finally:
-        store.close_db()
+        store.close()
     _emit(rows, ITEM_FIELDS, fmt, ["id", "state", "ticket", "team", "foreman", "due", "source"],
           _("No improvement items match."), typed)
 
@@ -140,11 +140,11 @@ def complaints_list(obj: Ctx, state: str | None, month: str | None, overdue: boo
                     fmt: str) -> None:
     store = obj.open()
     try:
-        found = store.complaints(state=state, month=_month(month), overdue=overdue or None, ticket_id=ticket)
+        found = store.complaints.find(state=state, month=_month(month), overdue=overdue or None, ticket_id=ticket)
         rows = [_complaint_row(store, c) for c in found]
-        typed = [_complaint_json(c, store.timezone) for c in found]
+        typed = [_complaint_json(c, store.settings.timezone) for c in found]
     finally:
-        store.close_db()
+        store.close()
     _emit(rows, COMPLAINT_FIELDS, fmt, ["id", "state", "ticket", "received", "complainant", "next_step", "due"],
           _("No complaints match."), typed)
 
@@ -163,12 +163,12 @@ def complaints_add(obj: Ctx, ticket: int, complainant: str, matter: str, receive
         at = None
         if received:
             try:
-                at = pendulum.from_format(received, "YYYY-MM-DD HH:mm", tz=store.timezone)
+                at = pendulum.from_format(received, "YYYY-MM-DD HH:mm", tz=store.settings.timezone)
             except ValueError:
                 fail(_("--received is written 'YYYY-MM-DD HH:mm', not {v}").format(v=received))
-        c = store.add_complaint(ticket, complainant, matter, received_at=at)
+        c = store.complaints.add_complaint(ticket, complainant, matter, received_at=at)
         done = _("complaint #{id} registered against ticket #{ticket}; accept it by {due}").format(
             id=c.id, ticket=c.ticket_id, due=_local(store, c.due_at))
     finally:
-        store.close_db()
+        store.close()
     click.echo(done)

@@ -51,9 +51,9 @@ def callbacks() -> None:
 def plan(obj: Ctx, day: str | None, dry_run: bool) -> None:
     store = obj.open()
     try:
-        view = store.plan_callbacks(day, save=not dry_run)
+        view = store.callbacks.plan_callbacks(day, save=not dry_run)
     finally:
-        store.close_db()
+        store.close()
     for line in plan_lines(view):
         click.echo(line)
     if dry_run:
@@ -72,9 +72,9 @@ def plan(obj: Ctx, day: str | None, dry_run: bool) -> None:
 def list_(obj: Ctx, day: str | None, mine: bool, status: str | None, fmt: str) -> None:
     store = obj.open()
     try:
-        calls = store.my_callbacks() if mine else store.callbacks(day=day, status=status)
+        calls = store.callbacks.my_callbacks() if mine else store.callbacks.find(day=day, status=status)
     finally:
-        store.close_db()
+        store.close()
     rows = [{"ticket": c.ticket_id, "due": c.due_day.isoformat(), "state": state_label(c.state),
              "role": role_label(c.role), "evaluator": c.evaluator, "technician": c.technician_name,
              "team": c.team_name, "attempts": c.attempts, "rating": rating_label(c.rating),
@@ -102,13 +102,13 @@ def list_(obj: Ctx, day: str | None, mine: bool, status: str | None, fmt: str) -
 def scores(obj: Ctx, month: str | None, daily: bool, fmt: str) -> None:
     store = obj.open()
     try:
-        month = month or store.this_month()
+        month = month or store.scores.this_month()
         if daily:
-            days = store.daily_scores(month)
+            days = store.scores.daily_scores(month)
         else:
-            ranking = store.month_scores(month)
+            ranking = store.scores.month_scores(month)
     finally:
-        store.close_db()
+        store.close()
     if daily:
         _emit([{"technician": d.name, "day": d.day.isoformat(), "tickets": d.count, "points": d.total} for d in days],
               fmt, [_("technician"), _("day"), _("tickets"), _("points")], _("No evaluated tickets in {m}.").format(m=month))

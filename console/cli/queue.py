@@ -82,12 +82,12 @@ def _fetch(store: Store, f: QueueFilter, technician: str | None, limit: int) -> 
     """The first ``limit`` rows and how many match in all. The store filters by
     team, not by technician: narrow by the name in SQL, keep exact matches."""
     if technician is None:
-        return store.queue(f, limit=limit), store.queue_count(f)
+        return store.queue.find(f, limit=limit), store.queue.queue_count(f)
     narrowed = f.model_copy(update={"text": technician})
     rows: list[QueueRow] = []
     total, offset = 0, 0
     while True:
-        page = store.queue(narrowed, offset=offset, limit=PAGE)
+        page = store.queue.find(narrowed, offset=offset, limit=PAGE)
         for r in page:
             if r.technician_name == technician:
                 total += 1
@@ -169,14 +169,14 @@ def queue(obj: Ctx, limit: int, fmt: str, status: tuple[str, ...], priority: tup
     store = obj.open(read_only=True)  # reading never takes the write lock
     f = QueueFilter(statuses=_statuses(status), priorities=_priorities(priority), unassigned=unassigned)
     if team:
-        f = f.model_copy(update={"team_id": _pick(_("team"), team, [(t.id, t.name) for t in store.teams()])[0]})
+        f = f.model_copy(update={"team_id": _pick(_("team"), team, [(t.id, t.name) for t in store.people.teams()])[0]})
     tech_name = None
     if technician:
-        tech_name = _pick(_("technician"), technician, [(t.id, t.name) for t in store.technicians()])[1]
-    now, tz = store.now(), store.timezone
+        tech_name = _pick(_("technician"), technician, [(t.id, t.name) for t in store.people.technicians()])[1]
+    now, tz = store.now(), store.settings.timezone
     rows, total = _fetch(store, f, tech_name, limit)
     lines = [_line(r, now, tz) for r in rows]
-    c = store.counts(now)
+    c = store.queue.counts(now)
     fmt = fmt.lower()
     if fmt == "json":  # the values; the table's deadline and countdown are their display
         write_json({
@@ -232,12 +232,12 @@ def ticket(obj: Ctx, number: str, fmt: str) -> None:
         fail(_("not a ticket number: {n}").format(n=number))
     store = obj.open(read_only=True)
     tid = int(digits)
-    t = store.ticket(tid)
-    now, tz = store.now(), store.timezone
-    clocks = [_clock(c, t, now, tz) for c in store.clocks(tid)]
-    linked = store.linked(tid)
-    events = store.timeline(tid)
-    names = {tech.id: tech.name for tech in store.technicians(include_retired=True)}
+    t = store.tickets.ticket(tid)
+    now, tz = store.now(), store.settings.timezone
+    clocks = [_clock(c, t, now, tz) for c in store.tickets.clocks(tid)]
+    linked = store.tickets.linked(tid)
+    events = store.tickets.timeline(tid)
+    names = {tech.id: tech.name for tech in store.people.technicians(include_retired=True)}
     if fmt.lower() == "json":  # the values: the clocks' words ("text") are the text format's
         data = t.model_dump()
         data.update(
@@ -278,7 +278,7 @@ def ticket(obj: Ctx, number: str, fmt: str) -> None:
             field(label, value)
     if t.closed_at:
         field(_("Signed off by"), t.signoff)
-        field(_("Fee"), None if t.fee is None else store.format_money(t.fee))
+        field(_("Fee"), None if t.fee is None else store.settings.format_money(t.fee))
     if t.cancelled_at:
         field(_("Cancelled"), t.cancel_reason)
     field(_("Version"), _("{v}, last change by {by} at {at}").format(
@@ -297,7 +297,7 @@ def ticket(obj: Ctx, number: str, fmt: str) -> None:
         out.append("  " + _("none"))
     out += ["", _("Timeline")]
     lookup = Names(names, {t.site_id: t.site_name},
-                   {t.equipment_id: t.equipment_tag} if t.equipment_id and t.equipment_tag else {}, store.currency)
+                   {t.equipment_id: t.equipment_tag} if t.equipment_id and t.equipment_tag else {}, store.settings.currency)
     for entry in entries(events, lookup, tz):
         out.append(f"  {local_time(entry.at, tz, 'YYYY-MM-DD HH:mm:ss')}  {fit(entry.actor, 10)} "
                    f"{fit(entry.verb, 11)} {'; '.join(entry.changes)}".rstrip())

@@ -42,10 +42,10 @@ def recompute_progress() -> Callable[[int, int], None]:
 @click.pass_obj
 def recompute(obj: Ctx) -> None:
     store = obj.open()
-    if not store.recompute_pending():
+    if not store.settings.recompute_pending():
         click.echo(_("{path}: no recompute pending").format(path=obj.db))
-        store.close_db()
+        store.close()
         return
-    done = store.recompute(recompute_progress())
-    store.close_db()
+    done = store.settings.recompute(recompute_progress())
+    store.close()
     click.echo(ngettext("{path}: {n:,} open ticket recomputed", "{path}: {n:,} open tickets recomputed", done).format(path=obj.db, n=done))

@@ -83,19 +83,19 @@ def find(kind: str, query: str, items: list[tuple[int, str]]) -> int:
 
 
 def site_id(store: Store, code: str) -> int:
-    return find(_("site"), code, [(s.id, s.code) for s in store.sites(limit=-1, include_retired=True)])
+    return find(_("site"), code, [(s.id, s.code) for s in store.reference.sites(limit=-1, include_retired=True)])
 
 
 def team_id(store: Store, name: str) -> int:
-    return find(_("team"), name, [(t.id, t.name) for t in store.teams(include_retired=True)])
+    return find(_("team"), name, [(t.id, t.name) for t in store.people.teams(include_retired=True)])
 
 
 def tech_id(store: Store, name: str) -> int:
-    return find(_("technician"), name, [(t.id, t.name) for t in store.technicians(include_retired=True)])
+    return find(_("technician"), name, [(t.id, t.name) for t in store.people.technicians(include_retired=True)])
 
 
 def equipment_id(store: Store, tag: str) -> int:
-    return find(_("equipment"), tag, [(e.id, e.asset_tag) for e in store.equipment(limit=-1, include_retired=True)])
+    return find(_("equipment"), tag, [(e.id, e.asset_tag) for e in store.reference.equipment(limit=-1, include_retired=True)])
 
 
 def given(**options: Any) -> dict[str, Any]:

@@ -73,7 +73,7 @@ def parse_scope(store: Store, text: str | None) -> Scope:
         fail(_("A scope is center, or KIND:NAME with KIND one of {kinds}, e.g. team:1").format(
             kinds=", ".join(SCOPE_KINDS[1:])))
     value = value.strip()
-    for key, name in store.scope_choices(kind):
+    for key, name in store.reports.scope_choices(kind):
         if str(key) == value or str(name).casefold() == value.casefold():
             return Scope(kind, key, str(name))  # type: ignore[arg-type]
     fail(_("No {kind} {value}").format(kind=scope_word(kind), value=value))
@@ -115,10 +115,10 @@ def report(obj: Ctx, month: str | None, week: str | None, day: str | None, first
            scope: str | None, fmt_: str) -> None:
     store = obj.open()
     try:
-        period = parse_period(month, day, week, first, last, store.today())
-        r = store.report(period, parse_scope(store, scope))
+        period = parse_period(month, day, week, first, last, store.callbacks.today())
+        r = store.reports.report(period, parse_scope(store, scope))
     finally:
-        store.close_db()
+        store.close()
     if fmt_ == "json":
         write_json({
             "period": {"kind": period.kind, "start": period.start, "end": period.end},
@@ -184,12 +184,12 @@ def export_daily(obj: Ctx, day: str | None, output: Path) -> None:
 
     store = obj.open()
     try:
-        when = _day(day, _("--day")) if day else store.today() - timedelta(days=1)
+        when = _day(day, _("--day")) if day else store.callbacks.today() - timedelta(days=1)
         progress = ProgressLine()
         n = write_daily(store, when, _out(output), progress)
         progress.end()
     finally:
-        store.close_db()
+        store.close()
     click.echo(ngettext("{path}: {n:,} ticket closed on {day}",
                         "{path}: {n:,} tickets closed on {day}", n).format(path=output, n=n, day=when.isoformat()))
 
@@ -207,13 +207,13 @@ def export_month(obj: Ctx, month: str | None, output: Path) -> None:
 
     store = obj.open()
     try:
-        month = month or store.previous_month(store.this_month())
-        parse_period(month, None, None, None, None, store.today())  # a bad month: one line, before any file
+        month = month or store.scores.previous_month(store.scores.this_month())
+        parse_period(month, None, None, None, None, store.callbacks.today())  # a bad month: one line, before any file
         progress = ProgressLine()
         done: dict[str, Any] = write_month(store, month, _out(output), progress)
         progress.end()
     finally:
-        store.close_db()
+        store.close()
     click.echo(_("{path}: {month}, {tickets}, {ranked}").format(
         path=output, month=month,
         tickets=ngettext("{n:,} ticket", "{n:,} tickets", done["tickets"]).format(n=done["tickets"]),
@@ -233,7 +233,7 @@ def export_form(obj: Ctx, ticket: int, output: Path) -> None:
     try:
         write_callback_form(store, ticket, _out(output))
     finally:
-        store.close_db()
+        store.close()
     click.echo(str(output))
 
 
@@ -265,9 +265,9 @@ def _data_options(required: bool) -> Callable[[Any], Any]:
 def _pick(store: Store, kind: str, text: str) -> int | str:
     """A team, technician, site (or equipment type) named by id, name or (a site) code, any case."""
     value = text.strip()
-    choices = list(store.scope_choices(kind))
+    choices = list(store.reports.scope_choices(kind))
     if kind == "site":
-        choices += [(s.id, s.code) for s in store.sites(limit=-1, include_retired=True)]
+        choices += [(s.id, s.code) for s in store.reference.sites(limit=-1, include_retired=True)]
     if kind == "category":
         from store.models import CATEGORIES
 
@@ -317,7 +317,7 @@ def _export_data(obj: Ctx, what: str, kind: str, output: Path | None, **filters:
                 export_data(store, what, f, kind, fh, progress)
         progress.end()
     finally:
-        store.close_db()
+        store.close()
 
 
 @export.command("tickets", help=_(

@@ -8,7 +8,7 @@ Who is acting: textual-serve (1.1.x) has no login, and it cannot hand an
 identity from an authenticating proxy to the app: its websocket handler starts
 the fixed command with the server's own environment and passes on nothing of
 the request but the terminal size (no header such as ``Remote-User``, no
-cookie). Every tab's console runs as the server's OS user (store/base.py
+cookie). Every tab's console runs as the server's OS user (store/context.py
 ``default_actor``; no environment variable changes that). So a browser tab is
 read-only (DISPATCH_READ_ONLY=1: a variable may only ever take rights away)
 unless the server is started for one named user with ``--as`` (a laptop
@@ -77,21 +77,21 @@ def check_login(obj: Ctx, login: str, server_login: str) -> str:
     store = Store(obj.db, actor=server_login, busy_timeout_ms=obj.env.busy_timeout_ms, read_only=True)
     try:
         try:
-            user = store.user(login)
+            user = store.users.user(login)
         except NotFound:
             fail(_("{login} is not a user of {path}; add them first (dispatch user add {login})").format(
                 login=login, path=obj.db))
         if user.disabled:
             fail(_("{login} is disabled in {path}").format(login=login, path=obj.db))
         if user.login != server_login:
-            mine = next((u for u in store.users() if u.login == server_login), None)
+            mine = next((u for u in store.users.find() if u.login == server_login), None)
             if mine is None or mine.role != "manager":
                 fail(_("--as {login}: {me} is not an active manager of {path}, and only a manager may serve the"
                        " console for someone else; start it as {login}'s own OS user, or ask a manager").format(
                     login=clean(login, single_line=True), me=clean(server_login, single_line=True), path=obj.db))
         return user.login
     finally:
-        store.close_db()
+        store.close()
 
 
 def _origins(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[Origin, ...]:
@@ -143,7 +143,7 @@ def serve(obj: Ctx, host: str, port: int, login: str | None, public_host_ok: boo
         login = check_login(obj, login.strip(), server_login)
     font = web_font(font_path)
     # Opened once here so a damaged or newer file is one error now, not one per tab.
-    obj.open(read_only=True).close_db()
+    obj.open(read_only=True).close()
     run_server(obj.db, host, port, login, server_login, OriginPolicy(host, frozenset(origins)), font)
 
 

@@ -25,7 +25,7 @@ def site() -> None:
 @file_options
 @click.pass_obj
 def site_add(obj: Ctx, code: str, name: str, address: str, contact: str) -> None:
-    s = obj.open().add_site(code=code, name=name, address=address, contact=contact)
+    s = obj.open().reference.add_site(code=code, name=name, address=address, contact=contact)
     done(_("added site"), f"{s.code} {s.name}")
 
 
@@ -35,7 +35,7 @@ def site_add(obj: Ctx, code: str, name: str, address: str, contact: str) -> None
 @file_options
 @click.pass_obj
 def site_list(obj: Ctx, query: str, include_retired: bool, fmt: str) -> None:
-    rows = [s.model_dump() for s in obj.open().sites(query, limit=-1, include_retired=include_retired)]
+    rows = [s.model_dump() for s in obj.open().reference.sites(query, limit=-1, include_retired=include_retired)]
     show_records(rows, ["code", "name", "address", "contact", *(["retired"] if include_retired else [])], fmt)
 
 
@@ -49,7 +49,7 @@ def site_list(obj: Ctx, query: str, include_retired: bool, fmt: str) -> None:
 @click.pass_obj
 def site_edit(obj: Ctx, site_ref: str, **options: Any) -> None:
     store = obj.open()
-    s = store.edit_site(site_id(store, site_ref), **given(**options))
+    s = store.reference.edit_site(site_id(store, site_ref), **given(**options))
     done(_("saved site"), f"{s.code} {s.name}")
 
 
@@ -60,5 +60,5 @@ def site_edit(obj: Ctx, site_ref: str, **options: Any) -> None:
 @click.pass_obj
 def site_retire(obj: Ctx, site_ref: str, undo: bool) -> None:
     store = obj.open()
-    s = store.retire_site(site_id(store, site_ref), retired=not undo)
+    s = store.reference.retire_site(site_id(store, site_ref), retired=not undo)
     done(_("site"), f"{s.code} {s.name}", _("back in service") if undo else _("retired"))

@@ -24,7 +24,7 @@ def sla() -> None:
 @file_options
 @click.pass_obj
 def sla_show(obj: Ctx, fmt: str) -> None:
-    policy = obj.open().policy()
+    policy = obj.open().settings.policy()
     rows = [{"priority": p, "label": priority_label(p), "response_min": pol.response_min,
              "onsite_min": pol.onsite_min, "resolve_min": pol.resolve_min} for p, pol in sorted(policy.items())]
     show_records(rows, ["priority", "label", "response_min", "onsite_min", "resolve_min"], fmt)
@@ -46,11 +46,11 @@ def sla_set(obj: Ctx, priority: int, response_min: str, onsite_min: str, resolve
     # are checked by set_policy); any other damage is named, with its own fix.
     store = obj.open(repair=True)
     try:
-        other = store.settings_problem(windows=False)
+        other = store.settings.settings_problem(windows=False)
         if other is not None:
             fail(other)
-        store.set_policy(priority, *windows)
+        store.settings.set_policy(priority, *windows)
     finally:
-        store.close_db()
+        store.close()
     click.echo(_("{p}: respond {r} min, on site {o} min, resolved {x} min").format(
         p=priority_label(priority), r=windows[0], o=windows[1], x=windows[2]))

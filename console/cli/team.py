@@ -24,7 +24,7 @@ def team() -> None:
 @click.pass_obj
 def team_add(obj: Ctx, name: str, foreman: str | None) -> None:
     store = obj.open()
-    t = store.add_team(name, tech_id(store, foreman) if foreman else None)
+    t = store.people.add_team(name, tech_id(store, foreman) if foreman else None)
     done(_("added team"), t.name)
 
 
@@ -34,9 +34,9 @@ def team_add(obj: Ctx, name: str, foreman: str | None) -> None:
 @click.pass_obj
 def team_list(obj: Ctx, include_retired: bool, fmt: str) -> None:
     store = obj.open()
-    names = {t.id: t.name for t in store.technicians(include_retired=True)}
+    names = {t.id: t.name for t in store.people.technicians(include_retired=True)}
     rows = [t.model_dump() | {"foreman": names.get(t.foreman_id or 0, "")}
-            for t in store.teams(include_retired=include_retired)]
+            for t in store.people.teams(include_retired=include_retired)]
     show_records(rows, ["name", "foreman", *(["retired"] if include_retired else [])], fmt)
 
 
@@ -51,7 +51,7 @@ def team_edit(obj: Ctx, team_ref: str, name: str | None, foreman: str | None) ->
     changes: dict[str, Any] = given(name=name)
     if foreman is not None:
         changes["foreman_id"] = tech_id(store, foreman) if foreman.strip() else None
-    t = store.edit_team(team_id(store, team_ref), **changes)
+    t = store.people.edit_team(team_id(store, team_ref), **changes)
     done(_("saved team"), t.name)
 
 
@@ -62,5 +62,5 @@ def team_edit(obj: Ctx, team_ref: str, name: str | None, foreman: str | None) ->
 @click.pass_obj
 def team_retire(obj: Ctx, team_ref: str, undo: bool) -> None:
     store = obj.open()
-    t = store.retire_team(team_id(store, team_ref), retired=not undo)
+    t = store.people.retire_team(team_id(store, team_ref), retired=not undo)
     done(_("team"), t.name, _("back in service") if undo else _("retired"))

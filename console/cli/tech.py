@@ -28,7 +28,7 @@ def tech() -> None:
 @click.pass_obj
 def tech_add(obj: Ctx, name: str, team_name: str, phone: str, skills: str, off_duty: bool) -> None:
     store = obj.open()
-    t = store.add_technician(name, team_id(store, team_name), phone=phone, skills=skills,  # type: ignore[arg-type]
+    t = store.people.add_technician(name, team_id(store, team_name), phone=phone, skills=skills,  # type: ignore[arg-type]
                              on_duty=not off_duty)
     done(_("added technician"), t.name)
 
@@ -38,7 +38,7 @@ def tech_add(obj: Ctx, name: str, team_name: str, phone: str, skills: str, off_d
 @file_options
 @click.pass_obj
 def tech_list(obj: Ctx, include_retired: bool, fmt: str) -> None:
-    rows = [t.model_dump() | {"team": t.team_name} for t in obj.open().technicians(include_retired=include_retired)]
+    rows = [t.model_dump() | {"team": t.team_name} for t in obj.open().people.technicians(include_retired=include_retired)]
     show_records(rows, [*COLUMNS["technicians"], "open_load", *(["retired"] if include_retired else [])], fmt)
 
 
@@ -55,7 +55,7 @@ def tech_edit(obj: Ctx, tech_ref: str, team_name: str | None, **options: Any) ->
     changes = given(**options)
     if team_name:
         changes["team_id"] = team_id(store, team_name)
-    t = store.edit_technician(tech_id(store, tech_ref), **changes)
+    t = store.people.edit_technician(tech_id(store, tech_ref), **changes)
     done(_("saved technician"), t.name)
 
 
@@ -66,7 +66,7 @@ def tech_edit(obj: Ctx, tech_ref: str, team_name: str | None, **options: Any) ->
 @click.pass_obj
 def tech_retire(obj: Ctx, tech_ref: str, undo: bool) -> None:
     store = obj.open()
-    t = store.retire_technician(tech_id(store, tech_ref), retired=not undo)
+    t = store.people.retire_technician(tech_id(store, tech_ref), retired=not undo)
     done(_("technician"), t.name, _("back in service") if undo else _("retired"))
 
 
@@ -78,5 +78,5 @@ def tech_retire(obj: Ctx, tech_ref: str, undo: bool) -> None:
 def tech_duty(obj: Ctx, tech_ref: str, state: str) -> None:
     store = obj.open()
     tid = tech_id(store, tech_ref)
-    store.set_on_duty(tid, state.lower() == "on")
-    done(_("technician"), store.technician(tid).name, _("on duty") if state.lower() == "on" else _("off duty"))
+    store.people.set_on_duty(tid, state.lower() == "on")
+    done(_("technician"), store.people.technician(tid).name, _("on duty") if state.lower() == "on" else _("off duty"))

@@ -21,7 +21,7 @@ def _team_id(store: Store, team: str | None) -> int | None:
     """A team by id or by (part of) its name."""
     if team is None:
         return None
-    teams = store.teams()
+    teams = store.people.teams()
     if team.isdigit() and any(t.id == int(team) for t in teams):
         return int(team)
     found = [t for t in teams if team.casefold() in t.name.casefold()]
@@ -57,9 +57,9 @@ def user() -> None:
 def add(obj: Ctx, login: str, name: str, role: str, team: str | None, with_pin: bool) -> None:
     store = obj.open()
     try:
-        u = store.add_user(login, name, role, team_id=_team_id(store, team), pin=_ask_pin() if with_pin else None)
+        u = store.users.add_user(login, name, role, team_id=_team_id(store, team), pin=_ask_pin() if with_pin else None)
     finally:
-        store.close_db()
+        store.close()
     click.echo(_("added {login} ({name}), {role}").format(
         login=clean(u.login, single_line=True), name=clean(u.name, single_line=True), role=role_name(u.role)))
 
@@ -71,8 +71,8 @@ def add(obj: Ctx, login: str, name: str, role: str, team: str | None, with_pin: 
 @click.pass_obj
 def list_(obj: Ctx, fmt: str, everyone: bool) -> None:
     store = obj.open()
-    rows = [_row(u) for u in store.users(include_disabled=everyone)]
-    store.close_db()
+    rows = [_row(u) for u in store.users.find(include_disabled=everyone)]
+    store.close()
     if fmt.lower() == "json":  # no team: null
         write_json([r | {"team": r["team"] or None} for r in rows])
         return
@@ -97,9 +97,9 @@ def list_(obj: Ctx, fmt: str, everyone: bool) -> None:
 def set_role(obj: Ctx, login: str, role: str, team: str | None) -> None:
     store = obj.open()
     try:
-        u = store.set_role(login, role, team_id=_team_id(store, team))
+        u = store.users.set_role(login, role, team_id=_team_id(store, team))
     finally:
-        store.close_db()
+        store.close()
     click.echo(_("{login} is now a {role}").format(login=clean(u.login, single_line=True), role=role_name(u.role)))
 
 
@@ -111,9 +111,9 @@ def set_role(obj: Ctx, login: str, role: str, team: str | None) -> None:
 def disable(obj: Ctx, login: str, enable: bool) -> None:
     store = obj.open()
     try:
-        u = store.disable_user(login, not enable)
+        u = store.users.disable_user(login, not enable)
     finally:
-        store.close_db()
+        store.close()
     click.echo((_("{login} enabled") if enable else _("{login} disabled")).format(login=clean(u.login, single_line=True)))
 
 
@@ -125,10 +125,10 @@ def disable(obj: Ctx, login: str, enable: bool) -> None:
 def pin(obj: Ctx, login: str, clear: bool) -> None:
     store = obj.open()
     try:
-        store.user(login)  # say "no such user" before asking for a PIN
-        store.set_pin(login, None if clear else _ask_pin())
+        store.users.user(login)  # say "no such user" before asking for a PIN
+        store.users.set_pin(login, None if clear else _ask_pin())
     finally:
-        store.close_db()
+        store.close()
     click.echo((_("PIN of {login} removed") if clear else _("PIN of {login} set")).format(login=clean(login, single_line=True)))
 
 
@@ -139,10 +139,10 @@ def pin(obj: Ctx, login: str, clear: bool) -> None:
 def unlock(obj: Ctx, login: str) -> None:
     store = obj.open()
     try:
-        was = store.user(login)
-        store.unlock_user(login)
+        was = store.users.user(login)
+        store.pins.unlock_user(login)
     finally:
-        store.close_db()
+        store.close()
     name = clean(login, single_line=True)
     if was.pin_locked:
         click.echo(_("{login} unlocked: their PIN signs in again").format(login=name))
@@ -161,9 +161,9 @@ def unlock(obj: Ctx, login: str) -> None:
 def language(obj: Ctx, login: str, language: str) -> None:
     store = obj.open()
     try:
-        store.set_user_language(login, None if language == "default" else language)
+        store.users.set_user_language(login, None if language == "default" else language)
     finally:
-        store.close_db()
+        store.close()
     click.echo((_("{login} follows the environment's language") if language == "default"
                 else _("{login} sees the console in {language}")).format(
         login=clean(login, single_line=True), language=language_name(language)))

@@ -64,12 +64,12 @@ class AssignScreen(FormModal[Ticket | None]):
         options = self.query_one(OptionList)
         keep = self.candidates[options.highlighted][0].id if options.highlighted is not None and self.candidates else None
         def read() -> tuple[Ticket, list[tuple[Technician, bool]], dict[int, str | None]]:
-            ticket, candidates = store.ticket(self.ticket_id), store.candidates(self.ticket_id)
+            ticket, candidates = store.tickets.ticket(self.ticket_id), store.reference.candidates(self.ticket_id)
             # Whom this user may hand it to: the store's own check per team (a
             # foreman keeps their team's tickets within the team).
-            action = store.ticket_action("assign", ticket.technician_id is not None)
+            action = store.permits.ticket_action("assign", ticket.technician_id is not None)
             teams = {tech.team_id for tech, _skilled in candidates}
-            return ticket, candidates, {team: store.refusal(action, ticket_id=ticket.id, team_id=team) for team in teams}
+            return ticket, candidates, {team: store.permits.refusal(action, ticket_id=ticket.id, team_id=team) for team in teams}
 
         try:
             self.ticket, self.candidates, self.refused = await asyncio.to_thread(read)
@@ -125,7 +125,7 @@ class AssignScreen(FormModal[Ticket | None]):
         reason = self.query_one("#f-reason", Input).value
         store: Any = self.app.store  # type: ignore[attr-defined]
         version = self.version
-        self.save(lambda: store.assign(self.ticket_id, version, technician_id=tech_id, reason=reason),
+        self.save(lambda: store.tickets.assign(self.ticket_id, version, technician_id=tech_id, reason=reason),
                   self.finish, self._errors, self._stale)
 
     def _stale(self, exc: StaleTicket) -> None:

@@ -100,8 +100,8 @@ class CalendarScreen(KeepsDrafts, ListScreen):
     def load(self) -> None:
         store = self.app.store  # type: ignore[attr-defined]
         try:
-            setting = parse_calendar(store.setting("calendar", {"kind": "24x7"}))
-            tz = store.timezone
+            setting = parse_calendar(store.settings.setting("calendar", {"kind": "24x7"}))
+            tz = store.settings.timezone
             now = open_now(setting.calendar(tz), store.now(), tz)
         except (StoreError, ValueError) as exc:
             self.app.call_from_thread(self._show_error, str(exc))
@@ -234,7 +234,7 @@ class CalendarScreen(KeepsDrafts, ListScreen):
     def save(self, new: CalendarSetting, done: str) -> None:
         """In a thread: the store recomputes every open ticket's deadlines."""
         try:
-            self.app.store.set_setting("calendar", new.to_json())  # type: ignore[attr-defined]
+            self.app.store.settings.set_setting("calendar", new.to_json())  # type: ignore[attr-defined]
         except (StoreError, ValueError) as exc:
             self.app.call_from_thread(self._show_error, str(exc))
             return

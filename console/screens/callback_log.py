@@ -190,7 +190,7 @@ class CallbackLogScreen(KeepsDrafts, ModalScreen[Any]):
     def _save(self, notes: str) -> None:
         store = self.app.store  # type: ignore[attr-defined]
         try:
-            saved = store.log_callback(self.call.id, rating=self.rating, answers=self.answers, notes=notes)
+            saved = store.callbacks.log_callback(self.call.id, rating=self.rating, answers=self.answers, notes=notes)
         except StoreError as exc:
             self.app.call_from_thread(self.notify, clean(str(exc), single_line=True), severity="error", markup=False)
             return
@@ -200,7 +200,7 @@ class CallbackLogScreen(KeepsDrafts, ModalScreen[Any]):
     def action_unreachable(self) -> None:
         store = self.app.store  # type: ignore[attr-defined]
         try:
-            saved = store.log_unreachable(self.call.id)
+            saved = store.callbacks.log_unreachable(self.call.id)
         except StoreError as exc:
             self.app.call_from_thread(self.notify, clean(str(exc), single_line=True), severity="error", markup=False)
             return

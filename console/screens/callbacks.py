@@ -129,11 +129,11 @@ class CallbacksScreen(ListScreen):
         store = self.store
 
         def read() -> tuple[str, Any, date]:
-            me = store.me()
+            me = store.users.me()
             # Which list: a foreman's is the team's self-evaluations; everyone else's, their calls.
             role = me.role if me else "manager"  # a file with no users: whoever opens it runs it
-            rows = store.pending_self_evaluations() if role == "foreman" else store.my_callbacks()
-            return role, rows, store.today()
+            rows = store.scores.pending_self_evaluations() if role == "foreman" else store.callbacks.my_callbacks()
+            return role, rows, store.callbacks.today()
 
         in_thread(self, read, self._show, group="reload", exclusive=True)
 
@@ -198,7 +198,7 @@ class CallbacksScreen(ListScreen):
             return
         ticket_id = self.pending[i].ticket_id if self.role == "foreman" else self.calls[i].ticket_id
         store = self.store
-        in_thread(self, lambda: store.ticket(ticket_id), lambda t: self._record(i, t), group="record", exclusive=True)
+        in_thread(self, lambda: store.tickets.ticket(ticket_id), lambda t: self._record(i, t), group="record", exclusive=True)
 
     def _record(self, i: int, t: Ticket) -> None:
         if self._current() != i:
@@ -235,8 +235,8 @@ class CallbacksScreen(ListScreen):
 
         call, store = self.calls[i], self.store
         # Awaited (a read): keys typed after 'l' wait for the dialog and land in it.
-        points, foreman = await read(lambda: ({r: store.points(r) for r in RATINGS},
-                                              store.team_foreman_name(call.team_id)))
+        points, foreman = await read(lambda: ({r: store.callbacks.points(r) for r in RATINGS},
+                                              store.callbacks.team_foreman_name(call.team_id)))
         self.app.push_screen(CallbackLogScreen(call, foreman, points), self._logged)
 
     def _logged(self, saved: Callback | None) -> None:
@@ -267,7 +267,7 @@ class CallbacksScreen(ListScreen):
         ]
 
         def submit(values: dict[str, Any], version: int) -> Any:
-            return self.store.self_evaluate(p.ticket_id, **{k: values[k] for k in (
+            return self.store.scores.self_evaluate(p.ticket_id, **{k: values[k] for k in (
                 "record_complete", "measures_right", "efficiency", "rating")},
                 comment=values.get("comment") or "", suggestion=values.get("suggestion") or "")
 
@@ -286,7 +286,7 @@ class CallbacksScreen(ListScreen):
         call = self.calls[i]
 
         def submit(values: dict[str, Any], version: int) -> Any:
-            return self.store.carry_over(call.id, values.get("reason") or "")
+            return self.store.callbacks.carry_over(call.id, values.get("reason") or "")
 
         def carried(result: Callback | None) -> None:
             if result is not None:
@@ -301,7 +301,7 @@ class CallbacksScreen(ListScreen):
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
     def action_plan(self) -> None:
         try:
-            view = self.store.plan_callbacks(save=False)
+            view = self.store.callbacks.plan_callbacks(save=False)
         except StoreError as exc:
             self.app.call_from_thread(self.notify, _c(exc), severity="error", markup=False)
             return
@@ -314,7 +314,7 @@ class CallbacksScreen(ListScreen):
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
     def _save_plan(self) -> None:
         try:
-            view = self.store.plan_callbacks(save=True)
+            view = self.store.callbacks.plan_callbacks(save=True)
         except StoreError as exc:
             self.app.call_from_thread(self.notify, _c(exc), severity="error", markup=False)
             return

@@ -77,7 +77,7 @@ class ComplaintsScreen(DetailListScreen):
         filters = {"state": None if state is Select.NULL else state, "month": self.month(),
                    "overdue": True if self.overdue_only else None}
         store = self.store
-        return lambda: store.complaints(**filters)
+        return lambda: store.complaints.find(**filters)
 
     def show_rows(self, table: DataTable[Any], shown: list[Complaint]) -> None:
         rows = [[Text(improve.OVERDUE_MARK if c.overdue else "", style="bold red" if c.overdue else ""),
@@ -101,7 +101,7 @@ class ComplaintsScreen(DetailListScreen):
 
     def read_detail(self, record: Complaint) -> Callable[[], Any]:
         store = self.store
-        return lambda: (store.now(), store.complaint_history(record.id))
+        return lambda: (store.now(), store.complaints.complaint_history(record.id))
 
     def detail(self, c: Complaint | None, read: Any) -> Text:
         out = Text()
@@ -164,7 +164,7 @@ class ComplaintsScreen(DetailListScreen):
             number = (values["ticket_id"] or "").strip().lstrip("#")
             if not number.isdigit():
                 raise ValidationFailed.one("ticket_id", _("a ticket number, e.g. 1500"))
-            return store.add_complaint(int(number), values["complainant"] or "", values["matter"] or "")
+            return store.complaints.add_complaint(int(number), values["complainant"] or "", values["matter"] or "")
 
         self.app.push_screen(ActionForm(_("Register a complaint"), fields, submit, 0, save_label=_("Register")),
                              lambda c: c is not None and self._done(c.id))
@@ -177,7 +177,7 @@ class ComplaintsScreen(DetailListScreen):
     async def open_step(self, complaint_id: int) -> None:
         """The form of the complaint's next step (also what tests drive)."""
         store = self.store
-        c = await read(lambda: store.complaint(complaint_id))
+        c = await read(lambda: store.complaints.complaint(complaint_id))
         step = c.next_step
         if step is None:
             return
@@ -190,11 +190,11 @@ class ComplaintsScreen(DetailListScreen):
 
         def submit(values: dict[str, Any], version: int) -> Complaint:
             text = values.get("text") or ""
-            calls = {"accept": lambda: store.accept_complaint(complaint_id, version),
-                     "investigate": lambda: store.investigate_complaint(complaint_id, version, text),
-                     "handle": lambda: store.handle_complaint(complaint_id, version, text, bool(values.get("informed"))),
-                     "follow_up": lambda: store.follow_up_complaint(complaint_id, version, text),
-                     "close": lambda: store.close_complaint(complaint_id, version, text)}
+            calls = {"accept": lambda: store.complaints.accept_complaint(complaint_id, version),
+                     "investigate": lambda: store.complaints.investigate_complaint(complaint_id, version, text),
+                     "handle": lambda: store.complaints.handle_complaint(complaint_id, version, text, bool(values.get("informed"))),
+                     "follow_up": lambda: store.complaints.follow_up_complaint(complaint_id, version, text),
+                     "close": lambda: store.complaints.close_complaint(complaint_id, version, text)}
             try:
                 return calls[step]()
             except ValidationFailed as exc:  # the store names its own fields; map them to the form's
@@ -222,4 +222,4 @@ class ComplaintsScreen(DetailListScreen):
             self.reload(keep=cid)
 
         # A write: in a thread, so a file busy with another dispatcher's change does not hold the keys.
-        in_thread(self, lambda: store.open_item_from_complaint(cid, version), opened, refused, group="open-item")
+        in_thread(self, lambda: store.complaints.open_item_from_complaint(cid, version), opened, refused, group="open-item")

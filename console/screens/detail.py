@@ -167,10 +167,10 @@ class DetailScreen(TicketActions):
             # A reload reads as many events as the reader had scrolled to (and,
             # when all were shown, the new ones too).
             keep = max(TIMELINE_PAGE, self._mounted + (TIMELINE_PAGE if self._mounted >= self._total else 0))
-            data = (store.ticket(self.ticket_id), store.clocks(self.ticket_id),
-                    store.linked(self.ticket_id),
-                    (store.timeline_page(self.ticket_id, 0, keep), store.timeline_count(self.ticket_id)),
-                    {tech.id: tech.name for tech in store.technicians(include_retired=True)}, store.currency)
+            data = (store.tickets.ticket(self.ticket_id), store.tickets.clocks(self.ticket_id),
+                    store.tickets.linked(self.ticket_id),
+                    (store.tickets.timeline_page(self.ticket_id, 0, keep), store.tickets.timeline_count(self.ticket_id)),
+                    {tech.id: tech.name for tech in store.people.technicians(include_retired=True)}, store.settings.currency)
         except Exception as exc:
             self.app.call_from_thread(self.notify, clean(str(exc), single_line=True), severity="error", markup=False)
             return
@@ -309,7 +309,7 @@ class DetailScreen(TicketActions):
     @work(thread=True, group="timeline", exit_on_error=False)
     def _read_more(self, after_id: int, count: int) -> None:
         try:
-            events = self.app.store.timeline_page(self.ticket_id, after_id, count)  # type: ignore[attr-defined]
+            events = self.app.store.tickets.timeline_page(self.ticket_id, after_id, count)  # type: ignore[attr-defined]
         except Exception as exc:
             events = []
             self.app.call_from_thread(self.notify, clean(str(exc), single_line=True), severity="error", markup=False)

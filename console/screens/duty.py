@@ -55,7 +55,7 @@ class DutyScreen(ModalScreen[bool]):
 
     async def _load(self, keep: int | None = None) -> None:
         try:
-            self.techs = await asyncio.to_thread(self.app.store.technicians)  # type: ignore[attr-defined]
+            self.techs = await asyncio.to_thread(self.app.store.people.technicians)  # type: ignore[attr-defined]
         except StoreError as exc:
             self._error(str(exc))
             return
@@ -91,7 +91,7 @@ class DutyScreen(ModalScreen[bool]):
             self.run_worker(self._load(keep=tech.id), group="duty-load", exclusive=True)
 
         # A write: in a thread, so a file busy with another dispatcher's change does not hold the keys.
-        in_thread(self, lambda: store.set_on_duty(tech.id, not tech.on_duty), done,
+        in_thread(self, lambda: store.people.set_on_duty(tech.id, not tech.on_duty), done,
                   lambda exc: self._error(write_refusal(exc)), group="duty")
 
     async def data_changed(self) -> None:

@@ -41,11 +41,11 @@ class EditTicketScreen(FormModal[Ticket | None]):
         return self.app.store  # type: ignore[attr-defined]
 
     def _search_sites(self, text: str) -> list[tuple[int, str]]:
-        return [(s.id, f"{s.code} {s.name}") for s in self.store.sites(text, limit=8)]
+        return [(s.id, f"{s.code} {s.name}") for s in self.store.reference.sites(text, limit=8)]
 
     def _search_equipment(self, text: str) -> list[tuple[int, str]]:
         return [(e.id, f"{e.asset_tag}  {category_label(e.category)}  {e.model}")
-                for e in self.store.equipment(self.site_id, text, limit=8)]
+                for e in self.store.reference.equipment(self.site_id, text, limit=8)]
 
     def compose(self) -> ComposeResult:
         t = self.ticket
@@ -119,7 +119,7 @@ class EditTicketScreen(FormModal[Ticket | None]):
         changes = self.changes()
         reason = self.query_one("#f-reason", Input).value
         tid, version = self.ticket.id, self.version
-        self.save(lambda: self.app.store.edit_ticket(tid, version, reason=reason, **changes),  # type: ignore[attr-defined]
+        self.save(lambda: self.app.store.tickets.edit_ticket(tid, version, reason=reason, **changes),  # type: ignore[attr-defined]
                   self.finish, self.show_errors, self._stale)
 
     def _stale(self, exc: StaleTicket) -> None:
@@ -135,7 +135,7 @@ class EditTicketScreen(FormModal[Ticket | None]):
         from the reloaded ticket, so another dispatcher's change is kept."""
         store, tid = self.store, self.ticket.id
         try:
-            fresh = await read(lambda: store.ticket(tid))
+            fresh = await read(lambda: store.tickets.ticket(tid))
         except StoreError:
             return  # the message already says what happened
         before, now = shown_as(self.ticket), self.read_draft()

@@ -287,7 +287,7 @@ class ExportScreen(KeepsDrafts, ModalScreen[Path | None]):
         store, progress = self.store, self._progress(cancel)
         try:
             if choice.key == "daily":
-                n = write_daily(store, daily_day(self.period, store.today()), path, progress)
+                n = write_daily(store, daily_day(self.period, store.callbacks.today()), path, progress)
             elif choice.key == "month":
                 n = write_month(store, self.period.start.strftime("%Y-%m"), path, progress)["tickets"]
             else:
@@ -312,7 +312,7 @@ class ExportScreen(KeepsDrafts, ModalScreen[Path | None]):
         store, progress = self.store, self._progress(cancel)
         try:
             if choice.key == "daily":
-                data, n = daily_bytes(store, daily_day(self.period, store.today()), progress)
+                data, n = daily_bytes(store, daily_day(self.period, store.callbacks.today()), progress)
             elif choice.key == "month":
                 data, counts = month_bytes(store, self.period.start.strftime("%Y-%m"), progress)
                 n = counts["tickets"]

@@ -146,7 +146,7 @@ class ActionForm(FormModal[Any]):
         # A read (the site's zone and time), awaited: a 'y' typed right after ctrl+s answers the question.
         try:
             yesterday, tz, now = await read(
-                lambda: (later_today(text, store.timezone, store.now()), store.timezone, store.now()))
+                lambda: (later_today(text, store.settings.timezone, store.now()), store.settings.timezone, store.now()))
         except Exception as exc:
             show_error(self, "general", one_line(exc))
             return True

@@ -78,7 +78,7 @@ class ItemsScreen(DetailListScreen):
     def on_mount(self) -> None:
         self.table.add_columns("!", "#", _("State"), _("Ticket"), _("Team"), _("Foreman"), _("Due"), _("From"))
         store = self.store
-        in_thread(self, lambda: [(one(t.name), t.id) for t in store.teams()],
+        in_thread(self, lambda: [(one(t.name), t.id) for t in store.people.teams()],
                   lambda teams: self.query_one("#team", Select).set_options(teams), group="teams")
         self.reload()
 
@@ -88,7 +88,7 @@ class ItemsScreen(DetailListScreen):
         filters = {"team_id": None if team is Select.NULL else team, "state": None if state is Select.NULL else state,
                    "month": self.month(), "overdue": True if self.overdue_only else None}
         store = self.store
-        return lambda: store.items(**filters)
+        return lambda: store.items.find(**filters)
 
     def show_rows(self, table: DataTable[Any], rows: list[Item]) -> None:
         table.clear()
@@ -101,7 +101,7 @@ class ItemsScreen(DetailListScreen):
 
     def read_detail(self, record: Item) -> Callable[[], Any]:
         store = self.store
-        return lambda: store.item_history(record.id)
+        return lambda: store.items.item_history(record.id)
 
     def detail(self, item: Item | None, history: Any) -> Text:
         out = Text()
@@ -164,7 +164,7 @@ class ItemsScreen(DetailListScreen):
     async def open_action(self, item_id: int, action: str) -> None:
         """The form of one action on one item (also what tests drive)."""
         store = self.store
-        item = await read(lambda: store.item(item_id))
+        item = await read(lambda: store.items.item(item_id))
         fields: list[Field] = []
         hint = ""
         if action == "follow_up":
@@ -181,11 +181,11 @@ class ItemsScreen(DetailListScreen):
 
         def submit(values: dict[str, Any], version: int) -> Item:
             text = values.get("text") or ""
-            calls = {"follow_up": lambda: store.item_follow_up(item_id, version, weak_points=text),
-                     "propose": lambda: store.item_propose(item_id, version, measures=text),
-                     "submit": lambda: store.item_submit(item_id, version),
-                     "confirm": lambda: store.item_confirm(item_id, version),
-                     "send_back": lambda: store.item_send_back(item_id, version, reason=text)}
+            calls = {"follow_up": lambda: store.items.item_follow_up(item_id, version, weak_points=text),
+                     "propose": lambda: store.items.item_propose(item_id, version, measures=text),
+                     "submit": lambda: store.items.item_submit(item_id, version),
+                     "confirm": lambda: store.items.item_confirm(item_id, version),
+                     "send_back": lambda: store.items.item_send_back(item_id, version, reason=text)}
             try:
                 return calls[action]()
             except ValidationFailed as exc:  # the store names its field; the form has one

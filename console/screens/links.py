@@ -76,7 +76,7 @@ class ScreenLinks(Screen[Any]):
                 from store.errors import ValidationFailed
 
                 raise ValidationFailed({"number": _("a ticket number, e.g. 1234")})
-            return self.app.store.ticket(int(text)).id  # type: ignore[attr-defined]
+            return self.app.store.tickets.ticket(int(text)).id  # type: ignore[attr-defined]
 
         self.app.push_screen(
             ActionForm(_("Go to ticket"), [Field("number", _("Ticket number"), placeholder=_("e.g. 1234"),

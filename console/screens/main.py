@@ -111,7 +111,7 @@ class MainScreen(QueuePoll, CrossingToasts, SearchBar, ReopenFile, ScreenLinks, 
         # The table has no size before the first layout: a window for the whole screen.
         window = max(self.table.window, 3 * self.app.size.height)
         try:
-            total, rows = await read(lambda: (store.queue_count(f), store.queue(f, 0, window)))
+            total, rows = await read(lambda: (store.queue.queue_count(f), store.queue.find(f, 0, window)))
         except StoreError:
             return  # the first poll says what is wrong (STALE) and keeps trying
         self._show_rows(total, 0, rows, 0, 0)

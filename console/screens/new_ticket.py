@@ -37,12 +37,12 @@ class NewTicketScreen(FormModal[Ticket | None]):
         self.site_id: int | None = None
 
     def _search_sites(self, text: str) -> list[tuple[int, str]]:
-        return [(s.id, f"{s.code} {s.name}") for s in self.app.store.sites(text, limit=8)]  # type: ignore[attr-defined]
+        return [(s.id, f"{s.code} {s.name}") for s in self.app.store.reference.sites(text, limit=8)]  # type: ignore[attr-defined]
 
     def _search_equipment(self, text: str) -> list[tuple[int, str]]:
         store = self.app.store  # type: ignore[attr-defined]
         return [(e.id, f"{e.asset_tag}  {category_label(e.category)}  {e.model}")
-                for e in store.equipment(self.site_id, text, limit=8)]
+                for e in store.reference.equipment(self.site_id, text, limit=8)]
 
     def compose(self) -> ComposeResult:
         def field(name: str, label: str, widget: Any) -> list[Any]:
@@ -101,11 +101,11 @@ class NewTicketScreen(FormModal[Ticket | None]):
             return
         store = self.app.store  # type: ignore[attr-defined]
         if set_category:
-            equipment = [e for e in await asyncio.to_thread(store.equipment, self.site_id, "", 500)
+            equipment = [e for e in await asyncio.to_thread(store.reference.equipment, self.site_id, "", 500)
                          if e.id == equipment_id]
             if equipment:
                 self.query_one("#f-category", Select).value = equipment[0].category
-        earlier = await asyncio.to_thread(store.repeat_candidate, equipment_id)
+        earlier = await asyncio.to_thread(store.tickets.repeat_candidate, equipment_id)
         if self.query_one("#f-equipment_id", Picker).value != equipment_id:
             return  # cleared or changed while this was looked up: the banner is not about it
         if earlier is not None:
@@ -140,7 +140,7 @@ class NewTicketScreen(FormModal[Ticket | None]):
             return
         store = self.app.store  # type: ignore[attr-defined]
         values = self.values()
-        self.save(lambda: store.create_ticket(values), self.finish, self.show_errors)
+        self.save(lambda: store.tickets.create_ticket(values), self.finish, self.show_errors)
 
     def action_earlier(self) -> None:
         """Has this caller or this asset reported before? (ctrl+e)"""

@@ -63,7 +63,7 @@ class PolicyScreen(FormModal[bool | None]):
         # and are kept (a cell already typed into is not overwritten).
         self.query_one(f"#f-p{PRIORITIES[0]}_response").focus()
         store = self.app.store  # type: ignore[attr-defined]
-        self.current = await asyncio.to_thread(store.policy)
+        self.current = await asyncio.to_thread(store.settings.policy)
         for p, pol in self.current.items():
             for c in CLOCKS:
                 cell = self.query_one(f"#f-p{p}_{c}", Input)
@@ -125,7 +125,7 @@ class PolicyScreen(FormModal[bool | None]):
 
         def save() -> None:
             for p, (response, onsite, resolve) in sorted(changed.items()):
-                store.set_policy(p, response, onsite, resolve)
+                store.settings.set_policy(p, response, onsite, resolve)
 
         def saved(_result: None) -> None:
             self.notify(_("SLA policy saved for {which}; open tickets' deadlines were recomputed.").format(

@@ -89,7 +89,7 @@ class QueuePoll(Screen[Any]):
         seq = next(self._poll_numbers)
         now = self.app.clock()  # type: ignore[attr-defined]
         since = self._last_check or now
-        crossings = store.crossings(since, now) if now > since else []
+        crossings = store.queue.crossings(since, now) if now > since else []
         self._last_check = now
         if not changed:
             # Nothing written: rows repaint themselves on the tick; only the
@@ -98,15 +98,15 @@ class QueuePoll(Screen[Any]):
             if crossings and counts is not None and len(crossings) < CROSSINGS_LIMIT:
                 return Snapshot(version, counts.after(crossings), crossings)
             if crossings:
-                return Snapshot(version, store.counts(now), crossings)
+                return Snapshot(version, store.queue.counts(now), crossings)
             return None
         # The goto is kept until a snapshot made with it is shown: an older
         # poll that finishes late must not swallow it.
         cursor_id, goto, cursor_index, screen_line, top_rows = self.app.call_from_thread(self._view_state)
         cursor_id = goto or cursor_id
         f = self.filter
-        total = store.queue_count(f)
-        position = store.queue_position(cursor_id, f) if cursor_id is not None else None
+        total = store.queue.queue_count(f)
+        position = store.queue.queue_position(cursor_id, f) if cursor_id is not None else None
         if position is None:
             position = min(cursor_index, max(0, total - 1))
         # Keep the selected ticket on its screen line, but a view at the top
@@ -114,14 +114,14 @@ class QueuePoll(Screen[Any]):
         scroll = 0 if position < top_rows else max(0, position - max(0, screen_line))
         window = self.table.window
         offset = max(0, scroll - window // 3)
-        rows = store.queue(f, offset, window)
+        rows = store.queue.find(f, offset, window)
         if self._counts is None:
             # First paint: show the rows before the slower counts are in.
             self.app.call_from_thread(self._show_rows, total, offset, rows, position, scroll)
         return Snapshot(
-            version=version, counts=store.counts(now), crossings=crossings, total=total, offset=offset,
-            rows=rows, cursor=position, scroll=scroll, techs=store.technicians(), filter=f, goto=goto, seq=seq,
-            due=(store.due_callbacks_count(store.actor), store.overdue_items_count(store.actor)),
+            version=version, counts=store.queue.counts(now), crossings=crossings, total=total, offset=offset,
+            rows=rows, cursor=position, scroll=scroll, techs=store.people.technicians(), filter=f, goto=goto, seq=seq,
+            due=(store.scores.due_callbacks_count(store.actor), store.items.overdue_items_count(store.actor)),
         )
 
     def show_live(self, result: Any, store: object) -> None:
@@ -217,7 +217,7 @@ class QueuePoll(Screen[Any]):
     def fetch_window(self, offset: int) -> None:
         f = self.filter
         try:
-            rows = self.app.store.queue(f, offset, self.table.window)  # type: ignore[attr-defined]
+            rows = self.app.store.queue.find(f, offset, self.table.window)  # type: ignore[attr-defined]
         except Exception as exc:
             self.app.call_from_thread(self._poll_failed, str(exc))
             return

@@ -99,7 +99,7 @@ class RecordsScreen(ListScreen):
 
     def _read(self, store: Any, query: str) -> tuple[int, list[tuple[Any, list[str]]]]:
         """The file's change counter and the rows shown (in a thread)."""
-        return store.data_version(), self.spec.rows(store, query, self.include_retired)
+        return store.db.data_version(), self.spec.rows(store, query, self.include_retired)
 
     # ----------------------------------------------------------------- load
     @work(thread=True, exclusive=True, group="records", exit_on_error=False)

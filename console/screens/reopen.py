@@ -39,7 +39,7 @@ class ReopenFile(Screen[Any]):
             front = self.app.read_front(new)  # type: ignore[attr-defined]
         except Exception as exc:
             if new is not None:  # opened, but its settings could not be read: not switched to
-                new.close_db()  # gone, locked, not a database: say so, keep showing the old data
+                new.close()  # gone, locked, not a database: say so, keep showing the old data
             message = str(exc) if isinstance(exc, DatabaseFileError) else _("Could not reopen {path}: {error}").format(
                 path=old.path, error=exc)
             self.app.call_from_thread(self.notify, clean(message, single_line=True), severity="error",
@@ -55,7 +55,7 @@ class ReopenFile(Screen[Any]):
         self.refresh_bindings()
         self._last_check = self.app.clock()  # type: ignore[attr-defined]
         # In a thread: closing waits for a write of the old store still under way.
-        in_thread(self.app, old.close_db, group="close-old")  # type: ignore[attr-defined]
+        in_thread(self.app, old.tickets.close, group="close-old")  # type: ignore[attr-defined]
         self.app.clear_notifications()  # they were about the old file
         self.notify(_("Reopened {path}.").format(path=clean(str(getattr(new, "path", "")), single_line=True)),
                     markup=False)

@@ -183,7 +183,7 @@ class ReportsScreen(Screen[None]):
         table.add_columns(_("Figure"), _("Now"), _("Before"), _("Change"), _("Target"))
         table.focus()
         store = self.store
-        self.today = await read(store.today)  # the site's today: a read of its zone
+        self.today = await read(store.callbacks.today)  # the site's today: a read of its zone
         if self.period is None:
             self.period = Period.month(self.today)
         self.load()
@@ -207,9 +207,9 @@ class ReportsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="report", exit_on_error=False)
     def _read(self, period: Period, scope: Scope, previous: Period, cancel: threading.Event) -> None:
         try:
-            report = self.store.report(period, scope, previous=previous, cancel=cancel)
-            charts = self.store.report_charts(period, scope, cancel=cancel)
-            ranking = self.store.month_scores(period.start.strftime("%Y-%m"))
+            report = self.store.reports.report(period, scope, previous=previous, cancel=cancel)
+            charts = self.store.reports.report_charts(period, scope, cancel=cancel)
+            ranking = self.store.scores.month_scores(period.start.strftime("%Y-%m"))
         except ReportCancelled:
             return
         except StoreError as exc:
@@ -331,7 +331,7 @@ class ReportsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="drill", exit_on_error=False)
     def _drill(self, title: str, scope: Scope, drill: str) -> None:
         try:
-            total, rows = self.store.report_tickets(self.period, scope, drill)
+            total, rows = self.store.reports.report_tickets(self.period, scope, drill)
         except StoreError as exc:
             self.app.call_from_thread(self.notify, _c(exc), severity="error", markup=False)
             return
@@ -358,7 +358,7 @@ class ReportsScreen(Screen[None]):
         kind = SCOPE_KINDS[(SCOPE_KINDS.index(self.scope.kind) + 1) % len(SCOPE_KINDS)]
         store = self.store
         # Awaited (a read): an 'n' typed right after 's' moves in the new scope.
-        self.scope_values = await read(lambda: store.scope_choices(kind))
+        self.scope_values = await read(lambda: store.reports.scope_choices(kind))
         if kind != "center" and not self.scope_values:
             self.notify(_("No {kind} to choose").format(kind=scope_word(kind)), markup=False)
             return

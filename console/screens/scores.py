@@ -100,9 +100,9 @@ class ScoresScreen(ListScreen):
     def load(self) -> None:
         try:
             # The month: asked for, or this one in the site's zone (a read of the setting).
-            self.month = self.month or self.store.this_month()
-            scores = self.store.month_scores(self.month)
-            points = {r: self.store.points(r) for r in RATINGS}
+            self.month = self.month or self.store.scores.this_month()
+            scores = self.store.scores.month_scores(self.month)
+            points = {r: self.store.callbacks.points(r) for r in RATINGS}
         except StoreError as exc:
             self.app.call_from_thread(self.notify, _c(exc), severity="error", markup=False)
             return
@@ -142,7 +142,7 @@ class ScoresScreen(ListScreen):
     def action_month(self, step: int) -> None:
         if self.month is None:  # not read yet
             return
-        self.month = self.store.previous_month(self.month, step)
+        self.month = self.store.scores.previous_month(self.month, step)
         self.load()
 
     def action_switch(self) -> None:
@@ -161,7 +161,7 @@ class ScoresScreen(ListScreen):
 
     @work(thread=True, exclusive=True, group="daily", exit_on_error=False)
     def show_daily(self, technician_id: int, name: str) -> None:
-        days = self.store.daily_scores(self.month, technician_id)
+        days = self.store.scores.daily_scores(self.month, technician_id)
         self.app.call_from_thread(self.app.push_screen, DailyScoresScreen(name, days))
 
 

@@ -92,7 +92,7 @@ class SearchScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def search(self, text: str) -> None:
         try:
-            found = self.app.store.search(text, limit=LIMIT)  # type: ignore[attr-defined]
+            found = self.app.store.search.find(text, limit=LIMIT)  # type: ignore[attr-defined]
         except Exception as exc:  # locked, damaged: say so in the summary, keep what is shown
             self.app.call_from_thread(self._summary, _("Search failed: {e}").format(e=clean(str(exc), single_line=True)))
             return
@@ -180,7 +180,7 @@ class EarlierScreen(ModalScreen[None]):
     def load(self) -> None:
         store = self.app.store  # type: ignore[attr-defined]
         try:
-            found = store.earlier_tickets(phone=self.phone, equipment_id=self.equipment_id, limit=21)
+            found = store.search.earlier_tickets(phone=self.phone, equipment_id=self.equipment_id, limit=21)
         except Exception as exc:
             self.app.call_from_thread(self._summary, clean(str(exc), single_line=True))
             return

@@ -101,7 +101,7 @@ def _optional(value: Any) -> Any:
 # ------------------------------------------------------------------ sites
 def _site_rows(store: Any, query: str, retired: bool) -> list[tuple[Any, list[str]]]:
     return [(s, [s.code, s.name, s.address, s.contact, _retired(s)])
-            for s in store.sites(query, limit=500, include_retired=retired)]
+            for s in store.reference.sites(query, limit=500, include_retired=retired)]
 
 
 SITES = TableSpec(
@@ -114,27 +114,27 @@ SITES = TableSpec(
         FormField("contact", N_("Contact"), placeholder=N_("name and phone on site"), max_length=CONTACT_MAX),
     ],
     rows=_site_rows,
-    add=lambda store, **f: store.add_site(**f),
-    edit=lambda store, rid, **c: store.edit_site(rid, **c),
-    retire=lambda store, rid, retired: store.retire_site(rid, retired=retired),
+    add=lambda store, **f: store.reference.add_site(**f),
+    edit=lambda store, rid, **c: store.reference.edit_site(rid, **c),
+    retire=lambda store, rid, retired: store.reference.retire_site(rid, retired=retired),
     describe=lambda s: f"{_text(s.code)} {_text(s.name)}",
 )
 
 
 # -------------------------------------------------------------- equipment
 def _equipment_rows(store: Any, query: str, retired: bool) -> list[tuple[Any, list[str]]]:
-    codes = {s.id: s.code for s in store.sites("", limit=100_000, include_retired=True)}
+    codes = {s.id: s.code for s in store.reference.sites("", limit=100_000, include_retired=True)}
     return [(e, [e.asset_tag, codes.get(e.site_id, "?"), category_label(e.category), e.model,
                  _text(e.installed or ""), _text(e.warranty_until or ""), _retired(e)])
-            for e in store.equipment(None, query, limit=500, include_retired=retired)]
+            for e in store.reference.equipment(None, query, limit=500, include_retired=retired)]
 
 
 def _site_choices(store: Any, text: str) -> list[tuple[int, str]]:
-    return [(s.id, f"{s.code} {s.name}") for s in store.sites(text, limit=8)]
+    return [(s.id, f"{s.code} {s.name}") for s in store.reference.sites(text, limit=8)]
 
 
 def _site_labels(store: Any) -> dict[Any, str]:
-    return {s.id: f"{s.code} {s.name}" for s in store.sites("", limit=100_000, include_retired=True)}
+    return {s.id: f"{s.code} {s.name}" for s in store.reference.sites("", limit=100_000, include_retired=True)}
 
 
 EQUIPMENT = TableSpec(
@@ -154,28 +154,28 @@ EQUIPMENT = TableSpec(
                   max_length=DATE_MAX),
     ],
     rows=_equipment_rows,
-    add=lambda store, **f: store.add_equipment(**f),
-    edit=lambda store, rid, **c: store.edit_equipment(rid, **c),
-    retire=lambda store, rid, retired: store.retire_equipment(rid, retired=retired),
+    add=lambda store, **f: store.reference.add_equipment(**f),
+    edit=lambda store, rid, **c: store.reference.edit_equipment(rid, **c),
+    retire=lambda store, rid, retired: store.reference.retire_equipment(rid, retired=retired),
     describe=lambda e: f"{_text(e.asset_tag)} ({category_label(e.category)} {_text(e.model)})",
 )
 
 
 # ------------------------------------------------------------------ teams
 def _team_rows(store: Any, query: str, retired: bool) -> list[tuple[Any, list[str]]]:
-    techs = store.technicians(include_retired=True)
+    techs = store.people.technicians(include_retired=True)
     names = {t.id: t.name for t in techs}
     members: dict[int, int] = {}
     for t in techs:
         if not getattr(t, "retired", False):
             members[t.team_id] = members.get(t.team_id, 0) + 1
     return [(t, [t.name, names.get(t.foreman_id, "") if t.foreman_id else "", str(members.get(t.id, 0)), _retired(t)])
-            for t in store.teams(include_retired=retired)
+            for t in store.people.teams(include_retired=retired)
             if _matches(query, t.name, names.get(t.foreman_id, ""))]
 
 
 def _foreman_choices(store: Any) -> Choices:
-    return [(f"{t.name} ({t.team_name})", t.id) for t in store.technicians()]
+    return [(f"{t.name} ({t.team_name})", t.id) for t in store.people.technicians()]
 
 
 TEAMS = TableSpec(
@@ -187,9 +187,9 @@ TEAMS = TableSpec(
                   optional_choice=True),
     ],
     rows=_team_rows,
-    add=lambda store, **f: store.add_team(**f),
-    edit=lambda store, rid, **c: store.edit_team(rid, **c),
-    retire=lambda store, rid, retired: store.retire_team(rid, retired=retired),
+    add=lambda store, **f: store.people.add_team(**f),
+    edit=lambda store, rid, **c: store.people.edit_team(rid, **c),
+    retire=lambda store, rid, retired: store.people.retire_team(rid, retired=retired),
     describe=lambda t: _text(t.name),
     csv=False,
 )
@@ -218,7 +218,7 @@ def _duty_label(on: bool) -> str:
 
 def _tech_rows(store: Any, query: str, retired: bool) -> list[tuple[Any, list[str]]]:
     return [(t, [t.name, t.team_name, t.phone, _skills_listed(t.skills), _duty_label(t.on_duty), _retired(t)])
-            for t in store.technicians(include_retired=retired)
+            for t in store.people.technicians(include_retired=retired)
             if _matches(query, t.name, t.team_name, t.phone, *t.skills, _skills_listed(t.skills))]
 
 
@@ -228,7 +228,7 @@ TECHNICIANS = TableSpec(
     fields=[
         FormField("name", N_("Name"), max_length=PERSON_MAX),
         FormField("team_id", N_("Team"), kind="select",
-                  choices=lambda store: [(t.name, t.id) for t in store.teams()]),
+                  choices=lambda store: [(t.name, t.id) for t in store.people.teams()]),
         FormField("phone", N_("Phone"), max_length=PHONE_MAX),
         # The hint above the form lists every category; the field shows an example, not the list again.
         FormField("skills", N_("Skills"), placeholder=N_("e.g. atm, cash"), shown=_skills_shown,
@@ -237,9 +237,9 @@ TECHNICIANS = TableSpec(
                   choices=lambda _store: [(_duty_label(True), True), (_duty_label(False), False)]),
     ],
     rows=_tech_rows,
-    add=lambda store, **f: store.add_technician(**f),
-    edit=lambda store, rid, **c: store.edit_technician(rid, **c),
-    retire=lambda store, rid, retired: store.retire_technician(rid, retired=retired),
+    add=lambda store, **f: store.people.add_technician(**f),
+    edit=lambda store, rid, **c: store.people.edit_technician(rid, **c),
+    retire=lambda store, rid, retired: store.people.retire_technician(rid, retired=retired),
     describe=lambda t: f"{_text(t.name)} ({_text(t.team_name)})",
     hint=N_("Skills: categories separated by commas ({all})."), hint_values={"all": SKILLS_SEPARATOR.join(CATEGORIES)},
 )

@@ -124,7 +124,7 @@ class SignInScreen(ModalScreen[str | None]):
         from store.errors import StoreError
 
         try:
-            outcome = self.store.sign_in(user.login, pin)
+            outcome = self.store.pins.sign_in(user.login, pin)
         except StoreError as exc:
             self.app.call_from_thread(self._answer, user, None, str(exc))
             return

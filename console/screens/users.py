@@ -75,7 +75,7 @@ class UsersScreen(ListScreen):
     def reload(self) -> None:
         """Read the users in a thread, then show them (the cursor stays on its row)."""
         store = self.store
-        in_thread(self, lambda: store.users(include_disabled=True), self._show, group="users", exclusive=True)
+        in_thread(self, lambda: store.users.find(include_disabled=True), self._show, group="users", exclusive=True)
 
     def _show(self, people: list[User]) -> None:
         table = self.query_one(DataTable)
@@ -100,7 +100,7 @@ class UsersScreen(ListScreen):
     async def _with_teams(self, open_form: Callable[[list[tuple[str, Any]]], None]) -> None:
         """Read the teams in a thread (awaited: keys typed meanwhile land in the form), then open the form."""
         store = self.store
-        open_form(await read(lambda: [(clean(t.name, single_line=True), t.id) for t in store.teams()]))
+        open_form(await read(lambda: [(clean(t.name, single_line=True), t.id) for t in store.people.teams()]))
 
     def _done(self, result: Any) -> None:
         if result is not None:
@@ -120,7 +120,7 @@ class UsersScreen(ListScreen):
         ]
 
         def submit(values: dict[str, Any], version: int) -> User:
-            return self.store.add_user(values["login"] or "", values["name"] or "", values["role"], values["team_id"])
+            return self.store.users.add_user(values["login"] or "", values["name"] or "", values["role"], values["team_id"])
 
         self.app.push_screen(ActionForm(_("Add a user"), fields, submit, 0,
                                         hint=_("Set a PIN for sign-in with 'dispatch user pin LOGIN'.")), self._done)
@@ -137,7 +137,7 @@ class UsersScreen(ListScreen):
         ]
 
         def submit(values: dict[str, Any], version: int) -> User:
-            return self.store.set_role(user.login, values["role"], team_id=values["team_id"])
+            return self.store.users.set_role(user.login, values["role"], team_id=values["team_id"])
 
         title = _("Role of {name}").format(name=clean(user.name, single_line=True))
         self.app.push_screen(ActionForm(title, fields, submit, 0), self._done)
@@ -154,7 +154,7 @@ class UsersScreen(ListScreen):
             self.reload()
 
         # A write: in a thread, so a file busy with another dispatcher's change does not hold the keys.
-        in_thread(self, lambda: store.disable_user(user.login, not user.disabled), done,
+        in_thread(self, lambda: store.users.disable_user(user.login, not user.disabled), done,
                   lambda exc: self.notify(write_refusal(exc), severity="error", markup=False), group="disable")
 
     def action_unlock(self) -> None:
@@ -173,7 +173,7 @@ class UsersScreen(ListScreen):
         from store.errors import StoreError
 
         try:
-            self.store.unlock_user(login)
+            self.store.pins.unlock_user(login)
         except StoreError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
             return
@@ -190,7 +190,7 @@ class UsersScreen(ListScreen):
         if user is None or self.refusal("language"):
             return
         store = self.store
-        self._language_form(user, await read(store.me))
+        self._language_form(user, await read(store.users.me))
 
     def _language_form(self, user: User, me: User | None) -> None:
         choices = [(language_name(None), "default"), *((language_name(code), code) for code in LANGUAGES)]
@@ -198,7 +198,7 @@ class UsersScreen(ListScreen):
 
         def submit(values: dict[str, Any], version: int) -> User:
             chosen = values["language"]
-            return self.store.set_user_language(user.login, None if chosen in (None, "default") else chosen)
+            return self.store.users.set_user_language(user.login, None if chosen in (None, "default") else chosen)
 
         def saved(result: Any) -> None:
             if result is not None and me is not None and result.login == me.login:

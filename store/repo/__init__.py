@@ -1,1 +1,1 @@
-"""The only SQL: one module per topic, each a mixin of the Store front."""
+"""The only SQL: one class per topic, each built with the Database, the context and its collaborators (store/store.py wires them)."""

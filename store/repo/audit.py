@@ -20,7 +20,8 @@ from typing import Any
 
 from .. import audit
 from ..anchors import Anchor
-from ..base import StoreBase, append_events
+from ..context import Context
+from ..database import Database, Executes, append_events
 from ..db import explain
 from ..i18n import _
 from ..migrations import NAMES, load
@@ -57,13 +58,13 @@ def _norm(sql: str | None) -> str:
     return " ".join((sql or "").lower().split())
 
 
-def digest_columns(conn: sqlite3.Connection) -> list[str]:
+def digest_columns(conn: Executes) -> list[str]:
     """What a bulk load's digest covers: the ticket fields history determines, and the version."""
     cols = [r[1] for r in conn.execute("PRAGMA table_info(tickets)")]
     return sorted({c for c in cols if c not in BOOKKEEPING} | {"version"})
 
 
-def loaded_note(conn: sqlite3.Connection, ids: Iterable[int], holds: bool = False) -> dict[str, Any] | None:
+def loaded_note(conn: Executes, ids: Iterable[int], holds: bool = False) -> dict[str, Any] | None:
     """``tickets_loaded`` for the load event of tickets ``ids`` (inside the
     loading transaction, read back as stored); ``holds``: and their holds
     (loads from migration 0015 on; the 0008 baseline records tickets only)."""
@@ -84,7 +85,7 @@ def loaded_note(conn: sqlite3.Connection, ids: Iterable[int], holds: bool = Fals
     return note
 
 
-def baseline_event(conn: sqlite3.Connection) -> None:
+def baseline_event(conn: Executes) -> None:
     """At the upgrade that starts the chain: tickets already there without a
     ``ticket.create`` (earlier bulk loads) are recorded as they are now."""
     ids = [r[0] for r in conn.execute(
@@ -99,7 +100,7 @@ def baseline_event(conn: sqlite3.Connection) -> None:
                           "new": json.dumps({"tickets_loaded": note}, ensure_ascii=False)}])
 
 
-def verify_connection(conn: sqlite3.Connection, progress: Progress | None = None,
+def verify_connection(conn: Executes, progress: Progress | None = None,
                       anchors: Sequence[Anchor] = ()) -> AuditReport:
     """Triggers, chain, head, every audited table replayed, the tickets'
     facts, and kept heads (``anchors``), on one consistent snapshot of the
@@ -128,7 +129,7 @@ def verify_connection(conn: sqlite3.Connection, progress: Progress | None = None
     return report
 
 
-def _baseline_note(conn: sqlite3.Connection, event: int | None) -> dict[str, Any]:
+def _baseline_note(conn: Executes, event: int | None) -> dict[str, Any]:
     if event is None:
         return {}
     row = conn.execute("SELECT new FROM events WHERE id = ?", (event,)).fetchone()
@@ -138,7 +139,7 @@ def _baseline_note(conn: sqlite3.Connection, event: int | None) -> dict[str, Any
         return {}
 
 
-def check_head(conn: sqlite3.Connection, report: AuditReport) -> None:
+def check_head(conn: Executes, report: AuditReport) -> None:
     """The head record (migration 0015) moves with every append, in the same
     statement (a trigger): events removed from the end leave it ahead of them."""
     head = conn.execute("SELECT event_id, hash, events FROM audit_head").fetchone()
@@ -157,7 +158,7 @@ def check_head(conn: sqlite3.Connection, report: AuditReport) -> None:
         report.problems.append(_("the audit head record's hash is not the last event's: the newest event was rewritten"))
 
 
-def check_anchors(conn: sqlite3.Connection, anchors: Sequence[Anchor], problems: list[str]) -> None:
+def check_anchors(conn: Executes, anchors: Sequence[Anchor], problems: list[str]) -> None:
     """Each kept head still in the chain: the event is there with that hash
     (the chain check says whether everything up to it still links)."""
     for a in anchors:
@@ -177,17 +178,20 @@ def _event_words(eid: int, values: tuple[Any, ...]) -> str:
     return _("event {id} ({action}, {at})").format(id=eid, action=_shown(values[3]), at=_shown(values[0]))
 
 
-class AuditRepo(StoreBase):
+class AuditRepo:
+    def __init__(self, db: Database, ctx: Context):
+        self.db, self.ctx = db, ctx
+
     def verify_audit(self, progress: Progress | None = None, anchors: Sequence[Anchor] = ()) -> AuditReport:
         """Is the history intact? (module docstring); ``anchors``: heads kept elsewhere, still in it?"""
-        with self._reader() as conn:
+        with self.db.reader() as conn:
             try:
                 return verify_connection(conn, progress, anchors)
             except sqlite3.DatabaseError as exc:
-                raise explain(self.path, exc) from None
+                raise explain(self.db.path, exc) from None
 
     @staticmethod
-    def _check_triggers(conn: sqlite3.Connection, report: AuditReport, whole: bool = True) -> None:
+    def _check_triggers(conn: Executes, report: AuditReport, whole: bool = True) -> None:
         found = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
                                   " AND tbl_name IN ('events', 'audit_head')"))
         for name, sql in (TRIGGERS | WHOLE_TRIGGERS if whole else TRIGGERS).items():
@@ -199,7 +203,7 @@ class AuditRepo(StoreBase):
                     name=name))
 
     @staticmethod
-    def _check_chain(conn: sqlite3.Connection, report: AuditReport, progress: Progress | None) -> None:
+    def _check_chain(conn: Executes, report: AuditReport, progress: Progress | None) -> None:
         total = conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
         prev, n, eid = audit.GENESIS, 0, 0
         cur = conn.execute(f"SELECT id, {', '.join(audit.FIELDS)}, prev, hash FROM events ORDER BY id")
@@ -231,5 +235,5 @@ class AuditRepo(StoreBase):
         from ..backup import backup
         from ..timeutil import to_db
 
-        with self._reader() as conn:
-            return backup(conn, dest, progress, heads_log(dest.parent, self.path), to_db(self.now()))
+        with self.db.reader() as conn:
+            return backup(conn, dest, progress, heads_log(dest.parent, self.db.path), to_db(self.ctx.now()))

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import bisect
 import json
-import sqlite3
 from array import array
 from collections import Counter
 from collections.abc import Sequence
@@ -27,6 +26,7 @@ from typing import Any
 
 from .. import audit, ledger
 from ..calendar import calendar_from
+from ..database import Executes
 from ..derive import DERIVED, derive
 from ..i18n import _, ngettext
 from ..rules import OPEN_STATUSES
@@ -63,7 +63,7 @@ class Config:
 class Configs:
     """The policy and calendar in force after each change, oldest first."""
 
-    def __init__(self, conn: sqlite3.Connection, history: History):
+    def __init__(self, conn: Executes, history: History):
         settings = {k: v for k, v in conn.execute("SELECT key, value FROM settings WHERE key IN ('timezone', 'calendar')")}
         state: dict[str, Any] = {}
         for k, default in _DEFAULTS.items():
@@ -186,7 +186,7 @@ class FactsCheck:
     Closed tickets with no holds under 24x7 rules are checked in one SQL scan
     at the end (CLOSED_24X7_MISMATCHES)."""
 
-    def __init__(self, conn: sqlite3.Connection, history: History, note: dict[str, Any] | None):
+    def __init__(self, conn: Executes, history: History, note: dict[str, Any] | None):
         self.configs = Configs(conn, history)
         mark = conn.execute("SELECT value FROM settings WHERE key = 'recompute_pending'").fetchone()
         try:
@@ -237,7 +237,7 @@ class FactsCheck:
         if row["technician_id"] is not None and row["status"] in ("assigned", "onsite", "waiting"):
             self.load[row["technician_id"]] += 1
 
-    def finish(self, conn: sqlite3.Connection, problems: list[str]) -> None:
+    def finish(self, conn: Executes, problems: list[str]) -> None:
         if self.deferred or self.deferred_old:
             for tid, in conn.execute(CLOSED_24X7_MISMATCHES):
                 old = _in(self.deferred_old, tid)
@@ -255,9 +255,9 @@ class FactsCheck:
                 " older versions left them are not as it recorded them", self.kept["count"]).format(
                 n=self.kept["count"], id=self.baseline))
         cols = {r[1] for r in conn.execute("PRAGMA table_info(queue_totals)")}
-        row = conn.execute(f"SELECT {', '.join(sorted(cols - {'id'}))} FROM queue_totals").fetchone() if cols else None
-        if row is not None:
-            for name, has in zip(sorted(cols - {"id"}), row, strict=True):
+        found = conn.execute(f"SELECT {', '.join(sorted(cols - {'id'}))} FROM queue_totals").fetchone() if cols else None
+        if found is not None:
+            for name, has in zip(sorted(cols - {"id"}), found, strict=True):
                 if has != self.totals[name]:
                     problems.append(_("queue_totals differs from the tickets: {field} is {has}, the tickets say {want}")
                                     .format(field=name, has=_shown(has), want=self.totals[name]))
@@ -269,7 +269,7 @@ class FactsCheck:
                         id=_shown(tid), has=stored.get(tid, 0), want=self.load.get(tid, 0)))
 
 
-def facts_note(conn: sqlite3.Connection) -> dict[str, Any]:
+def facts_note(conn: Executes) -> dict[str, Any]:
     """At the upgrade (migration 0015): the closed tickets whose stored facts no
     rules the file has had give (older versions worked some out their own
     way), recorded with a digest; the check holds the rest to derive()."""
@@ -292,7 +292,7 @@ def facts_note(conn: sqlite3.Connection) -> dict[str, Any]:
     names = [d[0] for d in cur.description]
     for r in cur:
         row = dict(zip(names, r, strict=True))
-        holds = [Pause(from_db(a), from_db(b)) for a, b in conn.execute(  # type: ignore[arg-type]
+        holds = [Pause(from_db(a), from_db(b)) for a, b in conn.execute(
             "SELECT started_at, ended_at FROM pauses WHERE ticket_id = ? ORDER BY started_at", (row["id"],))]
         if _differs(row, holds, configs.configs):
             kept.append(row["id"])
@@ -304,4 +304,4 @@ def facts_note(conn: sqlite3.Connection) -> dict[str, Any]:
 def pauses_as(rows: Sequence[Any]) -> list[Pause]:
     if not rows:
         return []
-    return [Pause(from_db(p["started_at"]), from_db(p["ended_at"])) for p in rows]  # type: ignore[arg-type]
+    return [Pause(from_db(p["started_at"]), from_db(p["ended_at"])) for p in rows]

@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from .. import audit, ledger
+from ..database import Executes
 from ..i18n import _, ngettext
 from ..ledger import TABLES, Effect, Schema, normal_row
 from ..text import clean
@@ -48,7 +49,7 @@ def _default(sql: str | None) -> Any:
             return sql
 
 
-def table_schema(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
+def table_schema(conn: Executes) -> dict[str, dict[str, Any]]:
     """Each audited table's columns and their defaults, as the file has them."""
     out = {}
     for table in TABLES:
@@ -58,7 +59,7 @@ def table_schema(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _rows(conn: sqlite3.Connection, table: str, columns: list[str],
+def _rows(conn: Executes, table: str, columns: list[str],
           ranges: Iterable[Iterable[int]] | None = None) -> Iterable[dict[str, Any]]:
     key = TABLES[table]
     sql = f"SELECT {', '.join(columns)} FROM {table}"
@@ -69,7 +70,7 @@ def _rows(conn: sqlite3.Connection, table: str, columns: list[str],
             yield normal_row(table, dict(zip(columns, r, strict=True)))
 
 
-def rows_record(conn: sqlite3.Connection, table: str, keys: Iterable[Any] | None = None) -> dict[str, Any] | None:
+def rows_record(conn: Executes, table: str, keys: Iterable[Any] | None = None) -> dict[str, Any] | None:
     """What a load (or an upgrade) records of ``table``'s rows ``keys`` (all
     rows if None), read back as stored inside the loading transaction."""
     schema = table_schema(conn)
@@ -91,7 +92,7 @@ def rows_record(conn: sqlite3.Connection, table: str, keys: Iterable[Any] | None
             "sha256": digest.hexdigest()}
 
 
-def rows_loaded(conn: sqlite3.Connection, keys: dict[str, Iterable[Any] | None]) -> dict[str, Any]:
+def rows_loaded(conn: Executes, keys: Mapping[str, Iterable[Any] | None]) -> dict[str, Any]:
     """``rows_loaded`` for a load event: per table, its rows ``keys`` (None: all)."""
     out = {}
     for table, wanted in keys.items():
@@ -162,7 +163,7 @@ class History:
     baseline: int | None  # the upgrade's event (migration 0015), if the file had one
 
 
-def read_history(conn: sqlite3.Connection) -> History:
+def read_history(conn: Executes) -> History:
     schema = table_schema(conn)
     effects: dict[str, dict[Any, list[Effect]]] = defaultdict(lambda: defaultdict(list))
     records: dict[str, list[_Record]] = defaultdict(list)
@@ -190,7 +191,7 @@ def read_history(conn: sqlite3.Connection) -> History:
     return History(schema, effects, records, baseline)
 
 
-def check_tables(conn: sqlite3.Connection, history: History, problems: list[str]) -> None:
+def check_tables(conn: Executes, history: History, problems: list[str]) -> None:
     """Each audited table equal to its history (module docstring)."""
     first = genesis() if history.baseline is None else {}
     for table, key in TABLES.items():

@@ -17,6 +17,7 @@ from itertools import groupby
 from typing import Any
 
 from .. import audit
+from ..database import Executes
 from ..i18n import _, ngettext
 from ..replay import differences, hold_differences, holds, undo, unhold
 from .audit_facts import FactsCheck, pauses_as
@@ -36,7 +37,7 @@ class _Load:
         self.hold_digest = audit.RowDigest(PAUSE_COLUMNS)
 
 
-def pauses_note(conn: sqlite3.Connection, first: int, last: int, wanted: set[int] | None = None) -> dict[str, Any]:
+def pauses_note(conn: Executes, first: int, last: int, wanted: set[int] | None = None) -> dict[str, Any]:
     """A digest of the holds of tickets ``first``..``last`` (those in ``wanted``), as stored."""
     d = audit.RowDigest(PAUSE_COLUMNS)
     for r in conn.execute(f"SELECT {', '.join(PAUSE_COLUMNS)} FROM pauses WHERE ticket_id BETWEEN ? AND ?"
@@ -52,7 +53,7 @@ def _grouped(cur: sqlite3.Cursor, names: tuple[str, ...], key: int) -> Iterator[
         yield tid, [dict(zip(names, r, strict=True)) for r in rows]
 
 
-def _histories(conn: sqlite3.Connection) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+def _histories(conn: Executes) -> Iterator[tuple[int, list[dict[str, Any]]]]:
     cur = conn.execute("SELECT id, at, actor, action, ticket_id, old, new FROM events"
                        " WHERE entity = 'ticket' AND ticket_id IS NOT NULL ORDER BY ticket_id, id")
     for tid, events in _grouped(cur, ("id", "at", "actor", "action", "ticket_id", "old", "new"), 4):
@@ -72,13 +73,13 @@ def _next(it: Iterator[tuple[int, list[dict[str, Any]]]], tid: int, pending: lis
         gone(pending[0][0])
         pending[0] = next(it, None)
     if pending[0] is not None and pending[0][0] == tid:
-        out = pending[0][1]
+        out: list[dict[str, Any]] = pending[0][1]
         pending[0] = next(it, None)
         return out
     return []
 
 
-def check_tickets(conn: sqlite3.Connection, report: Any, facts: FactsCheck | None, baseline_holds: dict[str, Any] | None,
+def check_tickets(conn: Executes, report: Any, facts: FactsCheck | None, baseline_holds: dict[str, Any] | None,
                   baseline: int | None, progress: Progress | None) -> None:
     loads: list[_Load] = []
     for eid, action, new in conn.execute("SELECT id, action, new FROM events WHERE entity = 'database' ORDER BY id"):
@@ -167,7 +168,7 @@ def _check_ticket(row: dict[str, Any], events: list[dict[str, Any]], pauses: lis
     if events and events[0]["action"] == "ticket.create":
         diffs = differences(row, events)
         hold_diff = hold_differences(pauses, holds(events))
-        written = events[-1]["id"]
+        written: int | None = events[-1]["id"]
     else:
         load = loads.of(tid)
         if load is None:

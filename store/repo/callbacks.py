@@ -12,7 +12,8 @@ from typing import Any
 import pendulum
 
 from .. import sampling
-from ..base import StoreBase
+from ..context import Context
+from ..database import Database, Tx
 from ..errors import NotFound, PermissionDenied, RuleViolation
 from ..evaluations import (
     SCORE_KEYS,
@@ -33,6 +34,8 @@ from ..i18n import _
 from ..models import validate
 from ..permissions import _one
 from ..timeutil import from_db, to_db
+from .items import ItemsRepo
+from .settings import SettingsRepo
 
 CALLBACK_SELECT = """
 SELECT c.*, COALESCE(u.name, c.evaluator) AS evaluator_name, COALESCE(tech.name, '?') AS technician_name,
@@ -62,10 +65,13 @@ def _bool(v: Any) -> bool | None:
     return None if v is None else bool(v)
 
 
-class CallbacksRepo(StoreBase):
+class CallbacksRepo:
+    def __init__(self, db: Database, ctx: Context, settings: SettingsRepo, items: ItemsRepo):
+        self.db, self.ctx, self.settings, self.items = db, ctx, settings, items
+
     # ------------------------------------------------------------ settings
     def loop_setting(self, key: str) -> Any:
-        return self.setting(key, SETTINGS[key])  # type: ignore[attr-defined]
+        return self.settings.setting(key, SETTINGS[key])
 
     def points(self, rating: str) -> int:
         """The points of an answer now (settings score_satisfied, _basic, _unsatisfied)."""
@@ -73,7 +79,7 @@ class CallbacksRepo(StoreBase):
 
     def today(self) -> pendulum.Date:
         """Today in the site's time zone."""
-        return today_in(self.now(), self.timezone)  # type: ignore[attr-defined]
+        return today_in(self.ctx.now(), self.settings.timezone)
 
     # ---------------------------------------------------------------- plan
     def plan_callbacks(self, day: date | str | None = None, save: bool = True) -> DayPlan:
@@ -88,49 +94,49 @@ class CallbacksRepo(StoreBase):
         if not save:
             self._check_replannable(closed_day)
             return self._plan_view(call_day, self._compute_plan(closed_day), saved=False)
-        with self._write("callback.plan") as conn:
-            old = conn.execute("SELECT * FROM callback_plans WHERE closed_day = ?", (closed_day.isoformat(),)).fetchone()
+        with self.db.write("callback.plan") as tx:
+            old = tx.execute("SELECT * FROM callback_plans WHERE closed_day = ?", (closed_day.isoformat(),)).fetchone()
             self._check_replannable(closed_day)
             plan = self._compute_plan(closed_day)
             old_calls: dict[str, list[int]] = {}
             replaced: dict[str, Any] = {}
             if old is not None:
                 # The plan and callbacks that go, whole: the audit check replays them (store/ledger.py).
-                gone = [dict(r) for r in conn.execute("SELECT * FROM callbacks WHERE plan_id = ? ORDER BY id", (old["id"],))]
+                gone = [dict(r) for r in tx.execute("SELECT * FROM callbacks WHERE plan_id = ? ORDER BY id", (old["id"],))]
                 for r in sorted(gone, key=lambda r: r["ticket_id"]):
                     old_calls.setdefault(r["evaluator"], []).append(r["ticket_id"])
                 replaced = {"by_evaluator": old_calls, "plan": dict(old), "calls": gone}
-                conn.execute("DELETE FROM callbacks WHERE plan_id = ?", (old["id"],))
-                conn.execute("DELETE FROM callback_plans WHERE id = ?", (old["id"],))
-            now = self.now()
+                tx.execute("DELETE FROM callbacks WHERE plan_id = ?", (old["id"],))
+                tx.execute("DELETE FROM callback_plans WHERE id = ?", (old["id"],))
+            now = self.ctx.now()
             share = float(self.loop_setting("callback_manager_share"))
-            cur = conn.execute(
+            cur = tx.execute(
                 "INSERT INTO callback_plans (closed_day, call_day, planned_by, planned_at, tickets, manager_share)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (closed_day.isoformat(), call_day.isoformat(), self.actor, to_db(now), len(plan.assignments), share))
+                (closed_day.isoformat(), call_day.isoformat(), self.ctx.actor, to_db(now), len(plan.assignments), share))
             plan_id = int(cur.lastrowid or 0)
             facts = self._closed_facts(closed_day)
             managers = set(plan.manager_tickets)
-            conn.executemany(
+            tx.executemany(
                 "INSERT INTO callbacks (plan_id, ticket_id, role, evaluator, technician_id, team_id, closed_at,"
                 " closed_day, due_day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(plan_id, tid, "manager" if tid in managers else "dispatcher", login, facts[tid][0], facts[tid][1],
                   facts[tid][2], closed_day.isoformat(), call_day.isoformat()) for tid, login in plan.assignments.items()])
-            calls = [dict(r) for r in conn.execute(
+            calls = [dict(r) for r in tx.execute(
                 "SELECT id, ticket_id, role, evaluator, technician_id, team_id, closed_at FROM callbacks"
                 " WHERE plan_id = ? ORDER BY id", (plan_id,))]
-            self._event("callback.plan", "callback_plan", plan_id, None, replaced, {
+            tx.event("callback.plan", "callback_plan", plan_id, None, replaced, {
                 "closed_day": closed_day.isoformat(), "call_day": call_day.isoformat(),
                 "tickets": len(plan.assignments), "manager_tickets": list(plan.manager_tickets),
                 "by_evaluator": {k: list(v) for k, v in plan.by_evaluator.items() if v},
                 "manager_share": share, "calls": calls}, at=now)
-        return self._plan_view(call_day, plan, saved=True, replanned=old is not None, planned_by=self.actor,
+        return self._plan_view(call_day, plan, saved=True, replanned=old is not None, planned_by=self.ctx.actor,
                                planned_at=now)
 
     def _closed_facts(self, closed_day: pendulum.Date) -> dict[int, tuple[int, int, str]]:
         """ticket -> (technician, team, closed_at) of the tickets closed on that day."""
-        tz = self.timezone  # type: ignore[attr-defined]
-        rows = self._q(
+        tz = self.settings.timezone
+        rows = self.db.q(
             "SELECT t.id, t.technician_id, tech.team_id, t.closed_at FROM tickets t"
             " JOIN technicians tech ON tech.id = t.technician_id"
             " WHERE t.closed_at >= ? AND t.closed_at < ? AND t.status = 'closed'",
@@ -139,14 +145,14 @@ class CallbacksRepo(StoreBase):
 
     def _compute_plan(self, closed_day: pendulum.Date) -> sampling.Plan:
         facts = self._closed_facts(closed_day)
-        tickets = [sampling.ClosedTicket(tid, tech, from_db(at)) for tid, (tech, _team, at) in facts.items()]  # type: ignore[arg-type]
-        people = self._q("SELECT login, role FROM users WHERE disabled = 0 AND role IN ('dispatcher', 'manager')")
+        tickets = [sampling.ClosedTicket(tid, tech, from_db(at)) for tid, (tech, _team, at) in facts.items()]
+        people = self.db.q("SELECT login, role FROM users WHERE disabled = 0 AND role IN ('dispatcher', 'manager')")
         share = Decimal(str(self.loop_setting("callback_manager_share")))
         return sampling.plan_day(tickets, [r[0] for r in people if r[1] == "dispatcher"],
                                  [r[0] for r in people if r[1] == "manager"], closed_day, share)
 
     def _check_replannable(self, closed_day: pendulum.Date) -> None:
-        first = self._q(
+        first = self.db.q(
             "SELECT c.logged_by, c.logged_at, c.ticket_id, c.attempts, c.carry_reason FROM callbacks c"
             " JOIN callback_plans p ON p.id = c.plan_id WHERE p.closed_day = ?"
             " AND (c.status != 'open' OR c.attempts > 0 OR c.carry_reason IS NOT NULL) LIMIT 1",
@@ -158,15 +164,15 @@ class CallbacksRepo(StoreBase):
                                                                    id=first[0]["ticket_id"]))
 
     def _plan_view(self, call_day: pendulum.Date, plan: sampling.Plan, **kw: Any) -> DayPlan:
-        people = self._q("SELECT login, name, role FROM users")
-        techs = {r[0]: r[1] for r in self._q("SELECT id, name FROM technicians")}
+        people = self.db.q("SELECT login, name, role FROM users")
+        techs = {r[0]: r[1] for r in self.db.q("SELECT id, name FROM technicians")}
         return DayPlan(call_day=call_day, plan=plan, names={r[0]: r[1] for r in people}, technicians=techs,
                        roles={r[0]: r[2] for r in people}, **kw)
 
     def saved_plan(self, day: date | str | None = None) -> dict[str, Any] | None:
         """Who planned ``day``'s calls and when, or None if not planned yet."""
         call_day = _day(day) or self.today()
-        rows = self._q("SELECT * FROM callback_plans WHERE call_day = ?", (call_day.isoformat(),))
+        rows = self.db.q("SELECT * FROM callback_plans WHERE call_day = ?", (call_day.isoformat(),))
         return dict(rows[0]) if rows else None
 
     # --------------------------------------------------------------- reads
@@ -186,12 +192,12 @@ class CallbacksRepo(StoreBase):
             logged_by=d["logged_by"], logged_at=from_db(d["logged_at"]), item_id=d["item_id"])
 
     def callback(self, callback_id: int) -> Callback:
-        rows = self._q(CALLBACK_SELECT + " WHERE c.id = ?", (callback_id,))
+        rows = self.db.q(CALLBACK_SELECT + " WHERE c.id = ?", (callback_id,))
         if not rows:
             raise NotFound(_("No callback {id}").format(id=callback_id))
         return self._callback(rows[0], self.today())
 
-    def callbacks(self, day: date | str | None = None, evaluator: str | None = None,
+    def find(self, day: date | str | None = None, evaluator: str | None = None,
                   status: str | None = None) -> list[Callback]:
         """Callbacks of a call ``day`` (any day if None), of one evaluator,
         in one status ("open", "done", "unreachable"), by ticket."""
@@ -207,46 +213,38 @@ class CallbacksRepo(StoreBase):
             params.append(status)
         sql = CALLBACK_SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY c.due_day, c.ticket_id"
         today = self.today()
-        return [self._callback(r, today) for r in self._q(sql, params)]
+        return [self._callback(r, today) for r in self.db.q(sql, params)]
 
     def my_callbacks(self, login: str | None = None) -> list[Callback]:
         """The open callbacks of ``login`` (default: the actor) due by today, overdue first."""
         today = self.today()
-        rows = self._q(CALLBACK_SELECT + " WHERE c.evaluator = ? AND c.status = 'open' AND c.due_day <= ?",
-                       (login or self.actor, today.isoformat()))
+        rows = self.db.q(CALLBACK_SELECT + " WHERE c.evaluator = ? AND c.status = 'open' AND c.due_day <= ?",
+                       (login or self.ctx.actor, today.isoformat()))
         calls = [self._callback(r, today) for r in rows]
         return sorted(calls, key=lambda c: (not c.overdue, c.due_day, c.ticket_id))
 
-    def due_callbacks_count(self, login: str | None = None) -> int:
-        """What ``login`` has to do today: open callbacks due by today, and for
-        a foreman the team's closed tickets waiting for a self-evaluation."""
-        login = login or self.actor
-        n = self._q("SELECT COUNT(*) FROM callbacks WHERE evaluator = ? AND status = 'open' AND due_day <= ?",
-                    (login, self.today().isoformat()))[0][0]
-        return int(n) + len(self.pending_self_evaluations(login))  # type: ignore[attr-defined]
-
     def team_foreman_name(self, team_id: int) -> str:
         """Who an improvement item of this team goes to: its foreman user, else the team's foreman technician."""
-        rows = self._q("SELECT name FROM users WHERE role = 'foreman' AND team_id = ? AND disabled = 0"
+        rows = self.db.q("SELECT name FROM users WHERE role = 'foreman' AND team_id = ? AND disabled = 0"
                        " ORDER BY login LIMIT 1", (team_id,))
         if not rows:
-            rows = self._q("SELECT tech.name FROM teams JOIN technicians tech ON tech.id = teams.foreman_id"
+            rows = self.db.q("SELECT tech.name FROM teams JOIN technicians tech ON tech.id = teams.foreman_id"
                            " WHERE teams.id = ?", (team_id,))
         return rows[0][0] if rows else _("the team's foreman (none set up)")
 
     # -------------------------------------------------------------- writes
-    def _open_call(self, conn: sqlite3.Connection, callback_id: int) -> dict[str, Any]:
+    def _open_call(self, tx: Tx, callback_id: int) -> dict[str, Any]:
         """The callback, if still open and in the actor's lane (a dispatcher
         logs the dispatchers' calls, a manager the managers')."""
-        row = conn.execute("SELECT * FROM callbacks WHERE id = ?", (callback_id,)).fetchone()
+        row = tx.execute("SELECT * FROM callbacks WHERE id = ?", (callback_id,)).fetchone()
         if row is None:
             raise NotFound(_("No callback {id}").format(id=callback_id))
-        me = conn.execute("SELECT role FROM users WHERE login = ?", (self.actor,)).fetchone()
+        me = tx.execute("SELECT role FROM users WHERE login = ?", (self.ctx.actor,)).fetchone()
         if me is not None and me[0] != row["role"]:
             raise PermissionDenied(_(
                 "Ticket #{id}'s callback is a {lane}'s call (planned for {who}); {login} is a {role} and logs the"
                 " {role}s' calls").format(id=row["ticket_id"], lane=role_label(row["role"]), who=_one(row["evaluator"]),
-                                          login=_one(self.actor), role=role_label(me[0])))
+                                          login=_one(self.ctx.actor), role=role_label(me[0])))
         if row["status"] != "open":
             raise RuleViolation(_("Ticket #{id}'s callback is already closed ({what}, by {who})").format(
                 id=row["ticket_id"], what=rating_label(row["rating"]) if row["status"] == "done" else _("unreachable"),
@@ -254,7 +252,7 @@ class CallbacksRepo(StoreBase):
         return dict(row)
 
     def _ticket_of(self, callback_id: int) -> int | None:
-        rows = self._q("SELECT ticket_id FROM callbacks WHERE id = ?", (callback_id,))
+        rows = self.db.q("SELECT ticket_id FROM callbacks WHERE id = ?", (callback_id,))
         return rows[0][0] if rows else None
 
     def log_callback(self, callback_id: int, *, rating: str, answers: dict[str, Any] | Any,
@@ -264,67 +262,67 @@ class CallbacksRepo(StoreBase):
         if hasattr(answers, "model_dump"):
             answers = answers.model_dump()
         inp: CallbackLog = validate(CallbackLog, {"rating": rating, "answers": answers, "notes": notes})
-        with self._write("callback.log", ticket_id=self._ticket_of(callback_id)) as conn:
-            row = self._open_call(conn, callback_id)
-            now = self.now()
+        with self.db.write("callback.log", ticket_id=self._ticket_of(callback_id)) as tx:
+            row = self._open_call(tx, callback_id)
+            now = self.ctx.now()
             a = inp.answers
-            conn.execute(
+            tx.execute(
                 "UPDATE callbacks SET status = 'done', rating = ?, score = ?, contacted_within_hour = ?, polite = ?,"
                 " impolite_note = ?, working = ?, notes = ?, logged_by = ?, logged_at = ? WHERE id = ?",
                 (inp.rating, self.points(inp.rating), int(a.contacted_within_hour), int(a.polite), a.impolite_note,
-                 int(a.working), inp.notes, self.actor, to_db(now), callback_id))
+                 int(a.working), inp.notes, self.ctx.actor, to_db(now), callback_id))
             item = None
             if inp.rating == "unsatisfied":
-                item = self._open_item(conn,  # type: ignore[attr-defined]
+                item = self.items.open_item(tx,
                                        ticket_id=row["ticket_id"], team_id=row["team_id"], source="callback",
                                        source_id=callback_id, opened_at=now)
-                conn.execute("UPDATE callbacks SET item_id = ? WHERE id = ?", (item, callback_id))
+                tx.execute("UPDATE callbacks SET item_id = ? WHERE id = ?", (item, callback_id))
             # ``row``: the columns the timeline does not show, before and after (store/ledger.py).
             kept = ("rating", "score", "contacted_within_hour", "polite", "impolite_note", "working", "notes",
                     "logged_by", "logged_at", "item_id")
-            self._event("callback.log", "callback", callback_id, row["ticket_id"],
+            tx.event("callback.log", "callback", callback_id, row["ticket_id"],
                         {"status": "open", "row": {k: row[k] for k in kept}}, {
                 "status": "done", "rating": inp.rating, "score": self.points(inp.rating), **a.model_dump(),
-                "notes": inp.notes, "row": {"logged_by": self.actor, "logged_at": to_db(now), "item_id": item}}, at=now)
+                "notes": inp.notes, "row": {"logged_by": self.ctx.actor, "logged_at": to_db(now), "item_id": item}}, at=now)
         return self.callback(callback_id)
 
     def log_unreachable(self, callback_id: int, note: str = "") -> Callback:
         """One "could not reach" attempt; the last allowed one (setting
         callback_attempts) closes the callback as unreachable."""
         inp: AttemptInput = validate(AttemptInput, {"note": note})
-        with self._write("callback.attempt", ticket_id=self._ticket_of(callback_id)) as conn:
-            row = self._open_call(conn, callback_id)
-            now = self.now()
+        with self.db.write("callback.attempt", ticket_id=self._ticket_of(callback_id)) as tx:
+            row = self._open_call(tx, callback_id)
+            now = self.ctx.now()
             attempts = row["attempts"] + 1
             done = attempts >= int(self.loop_setting("callback_attempts"))
-            local = now.in_timezone(self.timezone).format("MM-DD HH:mm")  # type: ignore[attr-defined]
+            local = now.in_timezone(self.settings.timezone).format("MM-DD HH:mm")
             line = _("{at} could not reach ({n})").format(at=local, n=attempts) + (f": {inp.note}" if inp.note else "")
             notes = (row["notes"] + "\n" if row["notes"] else "") + line
-            conn.execute("UPDATE callbacks SET attempts = ?, notes = ?, status = ?, logged_by = ?, logged_at = ?"
+            tx.execute("UPDATE callbacks SET attempts = ?, notes = ?, status = ?, logged_by = ?, logged_at = ?"
                          " WHERE id = ?", (attempts, notes, "unreachable" if done else "open",
-                                           self.actor if done else None, to_db(now) if done else None, callback_id))
-            self._event("callback.attempt", "callback", callback_id, row["ticket_id"],
+                                           self.ctx.actor if done else None, to_db(now) if done else None, callback_id))
+            tx.event("callback.attempt", "callback", callback_id, row["ticket_id"],
                         {"attempts": row["attempts"], "status": "open",
                          "row": {"notes": row["notes"], "logged_by": row["logged_by"], "logged_at": row["logged_at"]}},
                         {"attempts": attempts, "status": "unreachable" if done else "open", "note": inp.note,
-                         "row": {"notes": notes, "logged_by": self.actor if done else None,
+                         "row": {"notes": notes, "logged_by": self.ctx.actor if done else None,
                                  "logged_at": to_db(now) if done else None}}, at=now)
         return self.callback(callback_id)
 
     def carry_over(self, callback_id: int, reason: str) -> Callback:
         """Allow one more day, with a reason; after it the callback is overdue."""
         inp: CarryInput = validate(CarryInput, {"reason": reason})
-        with self._write("callback.carry", ticket_id=self._ticket_of(callback_id)) as conn:
-            row = self._open_call(conn, callback_id)
+        with self.db.write("callback.carry", ticket_id=self._ticket_of(callback_id)) as tx:
+            row = self._open_call(tx, callback_id)
             due = pendulum.Date.fromisoformat(row["due_day"])
             why = carry_refusal(row["ticket_id"], row["carry_reason"], due, self.today())
             if why:
                 raise RuleViolation(why)
             # Due the next day everywhere: the lists, the counts and --day all read due_day.
             until = due.add(days=1).isoformat()
-            conn.execute("UPDATE callbacks SET carry_reason = ?, due_day = ? WHERE id = ?",
+            tx.execute("UPDATE callbacks SET carry_reason = ?, due_day = ? WHERE id = ?",
                          (inp.reason, until, callback_id))
-            self._event("callback.carry", "callback", callback_id, row["ticket_id"],
+            tx.event("callback.carry", "callback", callback_id, row["ticket_id"],
                         {"carry_reason": None, "due_day": row["due_day"]},
                         {"carry_reason": inp.reason, "due_day": until, "until": until})
         return self.callback(callback_id)

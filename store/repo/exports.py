@@ -11,12 +11,14 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from ..base import StoreBase
+from ..context import Context
+from ..database import Database
 from ..errors import NotFound, RuleViolation
 from ..evaluations import day_start_utc
 from ..i18n import _
 from ..timeutil import to_db
 from .export_rows import COLUMNS, SQL, ExportFilter, finish
+from .settings import SettingsRepo
 
 DAILY_SELECT = """
 SELECT t.id, t.priority, t.reported_at, t.closed_at, s.name AS site, COALESCE(e.asset_tag, '') AS asset,
@@ -47,16 +49,19 @@ LEFT JOIN improvement_items i ON i.source = 'callback' AND i.source_id = c.id
 TICKET_COLUMNS = COLUMNS["tickets"]
 
 
-class ExportsRepo(StoreBase):
+class ExportsRepo:
+    def __init__(self, db: Database, ctx: Context, settings: SettingsRepo):
+        self.db, self.ctx, self.settings = db, ctx, settings
+
     def _utc_range(self, first: date, end: date) -> tuple[str, str]:
-        tz = self.timezone  # type: ignore[attr-defined]
+        tz = self.settings.timezone
         return to_db(day_start_utc(first, tz)) or "", to_db(day_start_utc(end, tz)) or ""
 
     def daily_rows(self, first: date, end: date) -> list[dict[str, Any]]:
         """Tickets closed on the local days ``first`` ≤ day < ``end``, one row
         each, with their evaluations (the daily fault-statistics workbook)."""
         s, e = self._utc_range(first, end)
-        rows = self._q(DAILY_SELECT + " WHERE t.closed_at >= ? AND t.closed_at < ? AND t.status = 'closed'"
+        rows = self.db.q(DAILY_SELECT + " WHERE t.closed_at >= ? AND t.closed_at < ? AND t.status = 'closed'"
                        " ORDER BY teams.name, tech.name, t.id", (s, e))
         out = []
         for r in rows:
@@ -75,12 +80,12 @@ class ExportsRepo(StoreBase):
 
     def _export_params(self, f: ExportFilter) -> dict[str, Any]:
         s, e = self._utc_range(f.first, f.end)
-        today = self.now().in_timezone(self.timezone).date().isoformat()  # type: ignore[attr-defined]
+        today = self.ctx.now().in_timezone(self.settings.timezone).date().isoformat()
         return {**f.params(), "s": s, "e": e, "today": today}
 
     def export_count(self, kind: str, f: ExportFilter) -> int:
         """How many rows ``export_pages`` gives (for the progress bar)."""
-        return int(self._q(SQL[kind][1], self._export_params(f))[0][0])
+        return int(self.db.q(SQL[kind][1], self._export_params(f))[0][0])
 
     def export_pages(self, kind: str, f: ExportFilter, page: int = 5000) -> Iterator[list[dict[str, Any]]]:
         """The rows of one export kind (store/repo/export_rows.py), ``page`` at a
@@ -89,7 +94,7 @@ class ExportsRepo(StoreBase):
             raise ValueError(kind)
         p = {**self._export_params(f), "after": 0, "after_ord": -1, "page": page}
         while True:
-            rows = self._q(SQL[kind][0], p)
+            rows = self.db.q(SQL[kind][0], p)
             if not rows:
                 return
             last = dict(rows[-1])
@@ -100,20 +105,20 @@ class ExportsRepo(StoreBase):
 
     def callback_form(self, ticket_id: int) -> dict[str, Any]:
         """What the unsatisfied-callback form shows for one ticket."""
-        rows = self._q(DAILY_SELECT + " WHERE t.id = ?", (ticket_id,))
+        rows = self.db.q(DAILY_SELECT + " WHERE t.id = ?", (ticket_id,))
         if not rows:
             raise NotFound(_("No ticket #{id}").format(id=ticket_id))
         d = dict(rows[0])
         # The form is for the foreman's visit after an unsatisfied answer: a
         # ticket without one has nothing to take to the reporter.
-        extra = self._q("SELECT c.notes, c.logged_at, COALESCE(u.name, c.evaluator) FROM callbacks c"
+        extra = self.db.q("SELECT c.notes, c.logged_at, COALESCE(u.name, c.evaluator) FROM callbacks c"
                         " LEFT JOIN users u ON u.login = c.evaluator WHERE c.ticket_id = ? AND c.status = 'done'"
                         " AND c.rating = 'unsatisfied' ORDER BY c.logged_at, c.id LIMIT 1", (ticket_id,))
         if not extra:
             raise RuleViolation(_("Ticket #{id} has no unsatisfied callback answer; the form is only for those").format(
                 id=ticket_id))
         d["call_notes"], d["called_at"], d["called_by"] = tuple(extra[0])
-        foreman = self._q("SELECT u.name FROM users u WHERE u.role = 'foreman' AND u.team_id = ? AND u.disabled = 0"
+        foreman = self.db.q("SELECT u.name FROM users u WHERE u.role = 'foreman' AND u.team_id = ? AND u.disabled = 0"
                           " ORDER BY u.login LIMIT 1", (d["team_id"],))
         d["foreman"] = foreman[0][0] if foreman else ""
         return d

@@ -7,17 +7,18 @@ duplicated; the columns a file leaves out keep their values."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
+from ..context import Context
+from ..database import Database, Tx
 from ..errors import RuleViolation, ValidationFailed
 from ..i18n import _
-from ..models import ImportReport
-
-if TYPE_CHECKING:
-    from .reference import ReferenceRepo as _Base
-else:
-    from ..base import StoreBase as _Base
+from ..models import ImportReport, User
+from . import records
+from .people import PeopleRepo
+from .reference import ReferenceRepo
+from .users import UsersRepo
 
 # Per table: its columns in file order, and the key column (always required).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -48,8 +49,13 @@ def parse_yes_no(text: str) -> bool:
     raise ValidationFailed.one("on_duty", _("yes or no"))
 
 
-class ImportRepo(_Base):
-    def import_records(self, table: str, rows: list[Mapping[str, Any]],
+class ImportsRepo:
+    """Reference tables and users from the rows of a file."""
+
+    def __init__(self, db: Database, ctx: Context, people: PeopleRepo, reference: ReferenceRepo, users: UsersRepo):
+        self.db, self.ctx, self.people, self.reference, self.users = db, ctx, people, reference, users
+
+    def import_records(self, table: str, rows: Sequence[Mapping[str, Any]],
                        progress: Progress | None = None) -> ImportReport:
         """Save ``rows`` (dicts keyed by COLUMNS[table]; an optional "_line" is
         the row's line in the file, for the report) all together, or none:
@@ -64,7 +70,7 @@ class ImportRepo(_Base):
         save = {"sites": self._import_site, "equipment": self._import_equipment,
                 "technicians": self._import_technician}[table]
         try:
-            with self._write(f"{ENTITY[table]}.import"):
+            with self.db.write(f"{ENTITY[table]}.import") as tx:
                 for n, row in enumerate(rows, start=1):
                     line = int(row.get("_line", n + 1))
                     fields = {k: ("" if v is None else v) for k, v in row.items() if k != "_line"}
@@ -74,7 +80,7 @@ class ImportRepo(_Base):
                     else:
                         seen[key] = line
                         try:
-                            counts[save(fields)] += 1
+                            counts[save(tx, fields)] += 1
                         except ValidationFailed as exc:
                             errors.extend((line, COLUMN_OF.get(f, f), msg) for f, msg in exc.errors.items())
                     if progress is not None and (n % 100 == 0 or n == len(rows)):
@@ -83,17 +89,18 @@ class ImportRepo(_Base):
                     raise _Rejected
         except _Rejected:
             return ImportReport(table=table, errors=tuple(errors))
-        return ImportReport(table=table, **counts)
+        return ImportReport(table=table, created=counts["created"], updated=counts["updated"],
+                            unchanged=counts["unchanged"])
 
-    def _import_site(self, fields: dict[str, Any]) -> str:
-        rows = self._q("SELECT * FROM sites WHERE code = ?", (str(fields.get("code", "")).strip(),))
+    def _import_site(self, tx: Tx, fields: dict[str, Any]) -> str:
+        rows = self.db.q("SELECT * FROM sites WHERE code = ?", (str(fields.get("code", "")).strip(),))
         old = dict(rows[0]) if rows else None
         base = {k: old[k] if old[k] is not None else "" for k in COLUMNS["sites"]} if old else {}
         site_id = old["id"] if old else None
-        return self._save("site", "sites", site_id, old, self._site_values(base | fields, site_id))[1]
+        return records.save(tx, "site", "sites", site_id, old, self.reference.site_values(base | fields, site_id))[1]
 
-    def _import_equipment(self, fields: dict[str, Any]) -> str:
-        rows = self._q("SELECT * FROM equipment WHERE asset_tag = ?", (str(fields.get("asset_tag", "")).strip(),))
+    def _import_equipment(self, tx: Tx, fields: dict[str, Any]) -> str:
+        rows = self.db.q("SELECT * FROM equipment WHERE asset_tag = ?", (str(fields.get("asset_tag", "")).strip(),))
         old = dict(rows[0]) if rows else None
         data = {k: old[k] for k in ("asset_tag", "category", "model", "site_id", "installed", "warranty_until")} \
             if old else {}
@@ -101,7 +108,7 @@ class ImportRepo(_Base):
             code = str(fields.pop("site_code")).strip()
             if not code:
                 raise ValidationFailed.one("site_code", _("required"))
-            site = self._q("SELECT id FROM sites WHERE code = ?", (code,))
+            site = self.db.q("SELECT id FROM sites WHERE code = ?", (code,))
             if not site:
                 raise ValidationFailed.one("site_code", _("no site with the code {code}").format(code=code))
             fields["site_id"] = site[0][0]
@@ -110,20 +117,20 @@ class ImportRepo(_Base):
         if str(fields.get("category", "x")).strip() == "" and old is None:
             fields.pop("category")  # blank: the default, "other"
         equipment_id = old["id"] if old else None
-        values = self._equipment_values(data | fields, equipment_id, old)
-        return self._save("equipment", "equipment", equipment_id, old, values)[1]
+        values = self.reference.equipment_values(data | fields, equipment_id, old)
+        return records.save(tx, "equipment", "equipment", equipment_id, old, values)[1]
 
     def _team_id(self, name: str) -> int:
-        rows = self._q("SELECT id FROM teams WHERE name = ? COLLATE NOCASE", (name.strip(),))
+        rows = self.db.q("SELECT id FROM teams WHERE name = ? COLLATE NOCASE", (name.strip(),))
         if not rows:
             raise ValidationFailed.one("team", _("no team named {name}").format(name=name.strip()))
         return int(rows[0][0])
 
-    def _import_technician(self, fields: dict[str, Any]) -> str:
+    def _import_technician(self, tx: Tx, fields: dict[str, Any]) -> str:
         name = str(fields.get("name", "")).strip()
         team_id = self._team_id(str(fields.pop("team"))) if str(fields.get("team", "")).strip() else None
         fields.pop("team", None)
-        same = [dict(r) for r in self._q("SELECT * FROM technicians WHERE name = ? COLLATE NOCASE", (name,))]
+        same = [dict(r) for r in self.db.q("SELECT * FROM technicians WHERE name = ? COLLATE NOCASE", (name,))]
         in_team = [r for r in same if r["team_id"] == team_id]
         if in_team or len(same) == 1:
             old: dict[str, Any] | None = (in_team or same)[0]
@@ -140,21 +147,18 @@ class ImportRepo(_Base):
                 fields["on_duty"] = parse_yes_no(str(fields["on_duty"]))
             else:
                 fields.pop("on_duty")  # blank: on duty when new, unchanged otherwise
-        base = self._technician_fields(old) if old else {}
+        base = self.people.technician_fields(old) if old else {}
         tech_id = old["id"] if old else None
-        values = self._technician_values(base | fields, tech_id, old)
-        return self._save("technician", "technicians", tech_id, old, values)[1]
+        values = self.people.technician_values(base | fields, tech_id, old)
+        return records.save(tx, "technician", "technicians", tech_id, old, values)[1]
 
-    def _import_users(self, rows: list[Mapping[str, Any]], progress: Progress | None) -> ImportReport:
+    def _import_users(self, rows: Sequence[Mapping[str, Any]], progress: Progress | None) -> ImportReport:
         """Users belong to the roles feature (``add_user``/``edit_user``, each
         its own audited write). Every row is checked first and nothing is
         saved unless all pass; the writes then go one by one."""
-        add_user, edit_user = getattr(self, "add_user", None), getattr(self, "edit_user", None)
-        if add_user is None or edit_user is None:
-            raise RuleViolation(_("This file has no users yet: upgrade it first"))
-        known = {getattr(u, "login", ""): u for u in getattr(self, "users", lambda: [])()}
+        known = {u.login: u for u in self.users.find()}
         errors: list[tuple[int, str, str]] = []
-        todo: list[tuple[Any, dict[str, Any]]] = []
+        todo: list[tuple[User | None, dict[str, Any]]] = []
         for n, row in enumerate(rows, start=1):
             line = int(row.get("_line", n + 1))
             fields = {k: str(v or "").strip() for k, v in row.items() if k != "_line"}
@@ -175,11 +179,11 @@ class ImportRepo(_Base):
         for n, (user, f) in enumerate(todo, start=1):
             changes = {k: f[k] for k in ("name", "role", "team_id") if k in f and (k == "team_id" or f[k])}
             if user is None:
-                add_user(f["login"], f["name"], f["role"], team_id=f["team_id"])
+                self.users.add_user(f["login"], f["name"], f["role"], team_id=f["team_id"])
                 counts["created"] += 1
             else:
-                edit_user(user.id if hasattr(user, "id") else f["login"], **changes)
+                self.users.edit_user(user.login, **changes)
                 counts["updated"] += 1
             if progress is not None:
                 progress(n, len(todo))
-        return ImportReport(table="users", **counts)
+        return ImportReport(table="users", created=counts["created"], updated=counts["updated"])

@@ -1,5 +1,5 @@
 """Improvement items (docs/rules.md §6): opened by an unsatisfied phone callback
-(the callbacks repo calls ``_open_item`` inside its own write) or by a
+(the callbacks repo calls ``open_item`` inside its own write) or by a
 complaint; worked by the team's foreman, confirmed or sent back by a manager
 at the fault-analysis meeting. Every change is optimistic (versions) and
 audited; states and words are in store/improve.py."""
@@ -15,13 +15,15 @@ import pendulum
 from pendulum import DateTime
 
 from .. import improve
-from ..base import StoreBase
+from ..context import Context
+from ..database import Database, Tx
 from ..errors import NotFound, ValidationFailed
 from ..evaluations import day_start_utc
 from ..i18n import _
 from ..improve import HistoryLine, Item, StaleRecord
 from ..text import clean
 from ..timeutil import from_db, to_db
+from .settings import SettingsRepo
 
 _ITEM_SELECT = """
 SELECT i.*, teams.name AS team_name, tech.name AS technician_name
@@ -42,13 +44,16 @@ def _text(field: str, value: str | None, *, required: bool = True) -> str:
     return text
 
 
-class ItemsRepo(StoreBase):
+class ItemsRepo:
+    def __init__(self, db: Database, ctx: Context, settings: SettingsRepo):
+        self.db, self.ctx, self.settings = db, ctx, settings
+
     # ------------------------------------------------------------ reading
     def meeting_day(self) -> int:
-        return int(self.setting("meeting_day", improve.DEFAULT_MEETING_DAY))  # type: ignore[attr-defined]
+        return int(self.settings.setting("meeting_day", improve.DEFAULT_MEETING_DAY))
 
     def _today(self) -> str:
-        return self.now().in_timezone(self.timezone).date().isoformat()  # type: ignore[attr-defined]
+        return self.ctx.now().in_timezone(self.settings.timezone).date().isoformat()
 
     def _item(self, r: sqlite3.Row, today: str) -> Item:
         d = dict(r)
@@ -61,14 +66,15 @@ class ItemsRepo(StoreBase):
             confirmed_by=d["confirmed_by"], confirmed_at=from_db(d["confirmed_at"]), version=d["version"],
             overdue=d["state"] != "confirmed" and d["due_date"] < today)
 
-    def items(self, team_id: int | None = None, state: str | None = None, month: str | None = None,
+    def find(self, team_id: int | None = None, state: str | None = None, month: str | None = None,
               overdue: bool | None = None, login: str | None = None, opened: tuple[date, date] | None = None,
               ) -> list[Item]:
         """Items, overdue first then by due date. ``month`` ('YYYY-MM'): due at
         that month's meeting. ``opened``: opened on the local days first ≤ day <
         end (the period rule of the month workbook and ``dispatch export items``).
         ``login``: the items that user looks after (items_for)."""
-        where, params = [], []  # type: ignore[var-annotated]
+        where: list[str] = []
+        params: list[Any] = []
         today = self._today()
         if team_id is not None:
             where.append("i.team_id = ?")
@@ -84,7 +90,7 @@ class ItemsRepo(StoreBase):
             where.append("i.due_date >= ? AND i.due_date < ?")
             params += [start, end]
         if opened is not None:
-            tz = self.timezone  # type: ignore[attr-defined]
+            tz = self.settings.timezone
             where.append("i.opened_at >= ? AND i.opened_at < ?")
             params += [to_db(day_start_utc(opened[0], tz)), to_db(day_start_utc(opened[1], tz))]
         if overdue is not None:
@@ -96,11 +102,11 @@ class ItemsRepo(StoreBase):
             params += more
         sql = _ITEM_SELECT + (" WHERE " + " AND ".join(where) if where else "")
         sql += " ORDER BY (i.state != 'confirmed' AND i.due_date < ?) DESC, i.state = 'confirmed', i.due_date, i.id"
-        return [self._item(r, today) for r in self._q(sql, [*params, today])]
+        return [self._item(r, today) for r in self.db.q(sql, [*params, today])]
 
     def _scope(self, login: str) -> tuple[str, list[Any]]:
         """Whose items a user looks after: a foreman their team's, a manager all, others none."""
-        rows = self._q("SELECT role, team_id FROM users WHERE login = ? AND disabled = 0", (login,))
+        rows = self.db.q("SELECT role, team_id FROM users WHERE login = ? AND disabled = 0", (login,))
         if not rows:
             return "i.foreman = ?", [login]
         role, team = rows[0]
@@ -112,17 +118,17 @@ class ItemsRepo(StoreBase):
 
     def items_for(self, login: str) -> list[Item]:
         """The items this user looks after that are not yet confirmed."""
-        return [i for i in self.items(login=login) if i.state != "confirmed"]
+        return [i for i in self.find(login=login) if i.state != "confirmed"]
 
     def overdue_items_count(self, login: str) -> int:
         """For the main screen's header: overdue items this user looks after."""
         scope, params = self._scope(login)
-        return int(self._q(
+        return int(self.db.q(
             "SELECT count(*) FROM improvement_items i WHERE i.state != 'confirmed' AND i.due_date < ? AND " + scope,
             [self._today(), *params])[0][0])
 
     def item(self, item_id: int) -> Item:
-        rows = self._q(_ITEM_SELECT + " WHERE i.id = ?", (item_id,))
+        rows = self.db.q(_ITEM_SELECT + " WHERE i.id = ?", (item_id,))
         if not rows:
             raise NotFound(_("No improvement item #{id}").format(id=item_id))
         return self._item(rows[0], self._today())
@@ -130,7 +136,7 @@ class ItemsRepo(StoreBase):
     def item_history(self, item_id: int) -> list[HistoryLine]:
         """The item's audit events in words, oldest first."""
         self.item(item_id)
-        rows = self._q("SELECT at, actor, action, new FROM events WHERE entity = 'item' AND entity_id = ? ORDER BY id",
+        rows = self.db.q("SELECT at, actor, action, new FROM events WHERE entity = 'item' AND entity_id = ? ORDER BY id",
                        (item_id,))
         return [HistoryLine(at=from_db(r["at"]), actor=r["actor"], text=_item_words(r["action"], json.loads(r["new"] or "{}")))
                 for r in rows]
@@ -138,56 +144,64 @@ class ItemsRepo(StoreBase):
     def closed_tickets_with_team(self, limit: int = 20) -> list[tuple[int, int, DateTime]]:
         """The earliest closed tickets whose technician has a team: (ticket, team, closed at).
         For the demo, which opens items and complaints on them."""
-        rows = self._q("SELECT t.id, tech.team_id, t.closed_at FROM tickets t JOIN technicians tech"
+        rows = self.db.q("SELECT t.id, tech.team_id, t.closed_at FROM tickets t JOIN technicians tech"
                        " ON tech.id = t.technician_id WHERE t.status = 'closed' ORDER BY t.closed_at, t.id LIMIT ?",
                        (limit,))
-        return [(r[0], r[1], from_db(r[2])) for r in rows]  # type: ignore[misc]
+        return [(r[0], r[1], from_db(r[2])) for r in rows]
 
     # ------------------------------------------------------------ opening
-    def _open_item(self, conn: sqlite3.Connection, *, ticket_id: int, team_id: int, source: str,
+    def open_item(self, tx: Tx, *, ticket_id: int, team_id: int, source: str,
                    source_id: int, opened_at: DateTime) -> int:
-        """Open an item inside the caller's write transaction (``conn``), owned
+        """Open an item inside the caller's write transaction (``tx``), owned
         by the team's foreman, due at the meeting of the month after; the
         caller has authorised its own action. Returns the item id."""
         if source not in ("callback", "complaint"):
             raise ValueError(f"unknown item source {source!r}")
-        found = conn.execute("SELECT id FROM improvement_items WHERE source = ? AND source_id = ?",
+        found = tx.execute("SELECT id FROM improvement_items WHERE source = ? AND source_id = ?",
                              (source, source_id)).fetchone()
         if found:
             return int(found[0])  # one item per callback or complaint
-        foreman = conn.execute(
+        foreman = tx.execute(
             "SELECT login FROM users WHERE role = 'foreman' AND team_id = ? AND disabled = 0 ORDER BY login LIMIT 1",
             (team_id,)).fetchone()
-        due = improve.due_date(opened_at, self.timezone, self.meeting_day())  # type: ignore[attr-defined]
-        cur = conn.execute(
+        due = improve.due_date(opened_at, self.settings.timezone, self.meeting_day())
+        cur = tx.execute(
             "INSERT INTO improvement_items (ticket_id, team_id, foreman, source, source_id, opened_at, due_date)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (ticket_id, team_id, foreman[0] if foreman else None, source, source_id, to_db(opened_at),
              due.isoformat()))
         item_id = int(cur.lastrowid)  # type: ignore[arg-type]
-        self._event("item.open", "item", item_id, ticket_id, {}, {
+        tx.event("item.open", "item", item_id, ticket_id, {}, {
             "state": "open", "team_id": team_id, "foreman": foreman[0] if foreman else None,
             "source": source, "source_id": source_id, "due_date": due.isoformat()}, at=opened_at)
         return item_id
 
+    def open_seeded(self, ticket_id: int, team_id: int, source_id: int, opened_at: DateTime) -> int:
+        """An item on a closed ticket with no callback record behind it, in a
+        write of its own ("demo.items": managers only): for a demo file, whose
+        callbacks are loaded in bulk. Returns the item id."""
+        with self.db.write("demo.items") as tx:
+            return self.open_item(tx, ticket_id=ticket_id, team_id=team_id, source="callback",
+                                  source_id=source_id, opened_at=opened_at)
+
     # ------------------------------------------------------------ moving
     def _move_item(self, action: str, item_id: int, version: int, fields: dict[str, Any]) -> Item:
         """One state change: authorise (foremen: their team's), check the version and the state, audit."""
-        team = self._q("SELECT team_id FROM improvement_items WHERE id = ?", (item_id,))
+        team = self.db.q("SELECT team_id FROM improvement_items WHERE id = ?", (item_id,))
         if not team:
             raise NotFound(_("No improvement item #{id}").format(id=item_id))
-        with self._write(f"item.{action}", team_id=team[0][0]) as conn:
-            row = dict(conn.execute("SELECT * FROM improvement_items WHERE id = ?", (item_id,)).fetchone())
+        with self.db.write(f"item.{action}", team_id=team[0][0]) as tx:
+            row = dict(tx.execute("SELECT * FROM improvement_items WHERE id = ?", (item_id,)).fetchone())
             if row["version"] != version:
-                last = conn.execute("SELECT actor, at FROM events WHERE entity = 'item' AND entity_id = ?"
+                last = tx.execute("SELECT actor, at FROM events WHERE entity = 'item' AND entity_id = ?"
                                     " ORDER BY id DESC LIMIT 1", (item_id,)).fetchone()
                 raise StaleRecord(_("Improvement item"), item_id, last[0] if last else "?",
-                                  from_db(last[1]) if last else None, row["version"], self.timezone)  # type: ignore[attr-defined]
+                                  from_db(last[1]) if last else None, row["version"], self.settings.timezone)
             new = {"state": improve.check_item_move(action, row["state"]), **fields}
             sets = ", ".join(f"{k} = ?" for k in new)
-            conn.execute(f"UPDATE improvement_items SET {sets}, version = version + 1 WHERE id = ?",
+            tx.execute(f"UPDATE improvement_items SET {sets}, version = version + 1 WHERE id = ?",
                          [*new.values(), item_id])
-            self._event(f"item.{action}", "item", item_id, row["ticket_id"],
+            tx.event(f"item.{action}", "item", item_id, row["ticket_id"],
                         {k: row[k] for k in new}, new)
         return self.item(item_id)
 
@@ -204,7 +218,7 @@ class ItemsRepo(StoreBase):
     def item_confirm(self, item_id: int, version: int) -> Item:
         """A manager, at the fault-analysis meeting."""
         return self._move_item("confirm", item_id, version,
-                               {"confirmed_by": self.actor, "confirmed_at": to_db(self.now())})
+                               {"confirmed_by": self.ctx.actor, "confirmed_at": to_db(self.ctx.now())})
 
     def item_send_back(self, item_id: int, version: int, reason: str) -> Item:
         """A manager, at the meeting: back to measures proposed, with the reason."""
@@ -213,7 +227,9 @@ class ItemsRepo(StoreBase):
 
 def _item_words(action: str, new: dict[str, Any]) -> str:
     """One history line: what happened to the item, in words."""
-    one = lambda key: clean(str(new.get(key) or ""), single_line=True)  # noqa: E731
+    def one(key: str) -> str:
+        return clean(str(new.get(key) or ""), single_line=True)
+
     if action == "item.open":
         return _("opened from {source} #{id}, due {due}, owner {owner}").format(
             source=improve.source_label(new.get("source", "")), id=new.get("source_id"),

@@ -1,14 +1,15 @@
 """Asking before writing: why the acting user may not take an action, in the
 words the write itself would use, without writing anything.
 
-The answer comes from the write path's own checks (``StoreBase._write`` and
-``_authorize``, roles from store/auth.py), so the console can hide a key or
+The answer comes from the write path's own checks (``Database.write`` and
+``Database.authorize``, roles from store/auth.py), so the console can hide a key or
 refuse it at once and never disagrees with the save. Nothing here decides a
 rule of its own."""
 
 from __future__ import annotations
 
-from ..base import StoreBase
+from ..context import Context
+from ..database import Database
 from ..errors import DatabaseFileError, PermissionDenied
 
 # A ticket step, by the names of the rules' transition table (store/rules.py),
@@ -22,21 +23,23 @@ TICKET_WRITES = {
 }
 
 
-class PermitsRepo(StoreBase):
+class PermitsRepo:
+    def __init__(self, db: Database, ctx: Context):
+        self.db, self.ctx = db, ctx
+
     def refusal(self, action: str, *, ticket_id: int | None = None, team_id: int | None = None) -> str | None:
         """Why the acting user may not take ``action`` (a write's action name,
         "ticket.close", "item.confirm", …) on ``ticket_id`` / for ``team_id``
         now, or None. Reads only: a few rows of users and the ticket."""
-        if self.file_read_only or not self.actor.strip():
-            # _write refuses these first, before it takes a lock or opens a
-            # transaction: its own words, and nothing is begun.
+        if self.db.file_read_only or not self.ctx.actor.strip():
+            # The write path refuses these first, before it takes a lock or
+            # opens a transaction: its own words, and nothing is begun.
             try:
-                with self._write(action, ticket_id, team_id):
-                    return None
+                self.db.refuse_write()
             except (PermissionDenied, DatabaseFileError) as exc:
                 return str(exc)
         try:
-            self._authorize(action, ticket_id, team_id)
+            self.db.authorize(action, ticket_id, team_id)
         except PermissionDenied as exc:
             return str(exc)
         return None
@@ -52,6 +55,6 @@ class PermitsRepo(StoreBase):
 
     def ticket_refusal(self, step: str, ticket_id: int | None) -> str | None:
         """Why the acting user may not take a ticket ``step`` on that ticket now, or None."""
-        rows = self._q("SELECT technician_id FROM tickets WHERE id = ?", (ticket_id,)) if ticket_id else []
+        rows = self.db.q("SELECT technician_id FROM tickets WHERE id = ?", (ticket_id,)) if ticket_id else []
         assigned = bool(rows) and rows[0][0] is not None
         return self.refusal(self.ticket_action(step, assigned), ticket_id=ticket_id)

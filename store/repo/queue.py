@@ -6,7 +6,8 @@ from typing import Any
 
 from pendulum import DateTime
 
-from ..base import StoreBase
+from ..context import Context
+from ..database import Database
 from ..models import (
     Crossing,
     QueueCounts,
@@ -36,13 +37,17 @@ def _runs(values: list[int]) -> list[tuple[int, int]]:
             out.append((v, v))
     return out
 
-class QueueRepo(StoreBase):
+class QueueRepo:
+    def __init__(self, db: Database, ctx: Context):
+        self.db, self.ctx = db, ctx
+
     # --------------------------------------------------------------- queue
     def _filter_sql(self, f: QueueFilter, window: bool = False) -> tuple[str, list[Any]]:
         """The WHERE clause of a filter. ``window``: for reading rows in queue
         order, where a team's matches are best found walking tickets_queue
         (a quarter of the rows match) than sorted from tickets_tech_queue."""
-        where, params = ["t.is_open = 1"], []
+        where = ["t.is_open = 1"]
+        params: list[Any] = []
         if f.statuses:
             # Rows in queue order walk tickets_queue (a status is about a fifth
             # of the queue); counts and positions use tickets_status_queue.
@@ -78,11 +83,11 @@ class QueueRepo(StoreBase):
             params += p
         return " WHERE " + " AND ".join(where), params
 
-    def queue(self, f: QueueFilter | None = None, offset: int = 0, limit: int = 100) -> list[QueueRow]:
+    def find(self, f: QueueFilter | None = None, offset: int = 0, limit: int = 100) -> list[QueueRow]:
         f = f or QueueFilter()
         if not f.active:
             # Skip through the covering index first, then join only the window.
-            rows = self._q(
+            rows = self.db.q(
                 f"SELECT {QUEUE_COLUMNS} FROM (SELECT id FROM tickets WHERE is_open = 1 ORDER BY queue_key"
                 f" LIMIT ? OFFSET ?) w JOIN tickets t ON t.id = w.id {QUEUE_JOINS}"
                 " ORDER BY t.queue_key",
@@ -90,7 +95,7 @@ class QueueRepo(StoreBase):
             )
         else:
             where, params = self._filter_sql(f, window=True)
-            rows = self._q(
+            rows = self.db.q(
                 f"SELECT {QUEUE_COLUMNS} {QUEUE_FROM} {where} ORDER BY t.queue_key LIMIT ? OFFSET ?",
                 [*params, limit, offset],
             )
@@ -99,33 +104,35 @@ class QueueRepo(StoreBase):
     def queue_count(self, f: QueueFilter | None = None) -> int:
         f = f or QueueFilter()
         if not f.active:  # kept by triggers: one row, not 100,000 index entries
-            return self._q("SELECT open FROM queue_totals")[0][0]
+            return int(self.db.value("SELECT open FROM queue_totals"))
         where, params = self._filter_sql(f)
         joins = QUEUE_FROM if f.text.strip() else "FROM tickets t"
-        return self._q(f"SELECT COUNT(*) {joins} {where}", params)[0][0]
+        return int(self.db.value(f"SELECT COUNT(*) {joins} {where}", params))
 
     def queue_position(self, ticket_id: int, f: QueueFilter | None = None) -> int | None:
         """Index of a ticket in the filtered queue (None if it is not in it)."""
         f = f or QueueFilter()
         where, params = self._filter_sql(f)
-        key = self._q("SELECT queue_key FROM tickets WHERE id = ? AND is_open = 1", (ticket_id,))
+        key = self.db.q("SELECT queue_key FROM tickets WHERE id = ? AND is_open = 1", (ticket_id,))
         if not key:
             return None
-        found = self._q(f"SELECT 1 {QUEUE_FROM} {where} AND t.id = ?", [*params, ticket_id])
+        found = self.db.q(f"SELECT 1 {QUEUE_FROM} {where} AND t.id = ?", [*params, ticket_id])
         if not found:
             return None
         joins = QUEUE_FROM if f.text.strip() else "FROM tickets t"
-        return self._q(f"SELECT COUNT(*) {joins} {where} AND t.queue_key < ?", [*params, key[0][0]])[0][0]
+        return int(self.db.value(f"SELECT COUNT(*) {joins} {where} AND t.queue_key < ?", [*params, key[0][0]]))
 
     def counts(self, now: DateTime | None = None) -> QueueCounts:
         """Header counts as index range counts, so they stay cheap at 100k open.
         risk_at < due_at always, so the running at-risk count is a difference."""
-        p = {"now": to_db(now or self.now())}
-        one = lambda sql: self._q(sql, p)[0][0]  # noqa: E731
+        p = {"now": to_db(now or self.ctx.now())}
+        def one(sql: str) -> int:
+            return int(self.db.value(sql, p))
+
         # Kept by triggers (migrations filter_indexes, held_totals): one row,
         # not 100,000 index entries. Held clocks do not move, so their counts
         # need no time; running ones are two index range counts.
-        total, unassigned, held_breached, held_at_risk = self._q(
+        total, unassigned, held_breached, held_at_risk = self.db.q(
             "SELECT open, unassigned, held_breached, held_at_risk FROM queue_totals")[0]
         breached = one("SELECT COUNT(*) FROM tickets WHERE is_open = 1 AND due_at <= :now")
         risky = one("SELECT COUNT(*) FROM tickets WHERE is_open = 1 AND risk_at <= :now")
@@ -137,7 +144,7 @@ class QueueRepo(StoreBase):
         """Tickets whose clock crossed into at risk or breached in (since, until]:
         two index range searches, not a scan."""
         p = {"a": to_db(since), "b": to_db(until), "limit": CROSSINGS_LIMIT}
-        rows = self._q(
+        rows = self.db.q(
             """
             SELECT t.id, t.next_clock, 'breached', s.name, t.risk_at <= :a FROM tickets t
             JOIN sites s ON s.id = t.site_id

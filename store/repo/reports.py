@@ -50,7 +50,8 @@ from datetime import date
 from typing import Any
 
 from .. import figures as fig
-from ..base import StoreBase
+from ..context import Context
+from ..database import Database
 from ..db import explain
 from ..errors import StoreError
 from ..evaluations import day_start_utc
@@ -58,6 +59,7 @@ from ..figures import Figure, Period, Raw, Scope
 from ..i18n import _
 from ..models import category_label
 from ..timeutil import from_db, to_db
+from .settings import SettingsRepo
 
 
 class ReportCancelled(StoreError):
@@ -182,12 +184,15 @@ _DRILL = {
 }
 
 
-class ReportsRepo(StoreBase):
+class ReportsRepo:
+    def __init__(self, db: Database, ctx: Context, settings: SettingsRepo):
+        self.db, self.ctx, self.settings = db, ctx, settings
+
     # ------------------------------------------------------------ plumbing
     @contextmanager
     def _report_conn(self, cancel: threading.Event | None) -> Iterator[sqlite3.Connection]:
         """A read connection whose queries stop once ``cancel`` is set."""
-        with self._reader() as conn:
+        with self.db.reader() as conn:
             if cancel is not None:
                 conn.set_progress_handler(lambda: int(cancel.is_set()), 20_000)
             try:
@@ -195,7 +200,7 @@ class ReportsRepo(StoreBase):
             except sqlite3.OperationalError as exc:
                 if cancel is not None and cancel.is_set():
                     raise ReportCancelled(_("report cancelled")) from None
-                raise explain(self.path, exc) from None
+                raise explain(self.db.path, exc) from None
             finally:
                 if cancel is not None:
                     conn.set_progress_handler(None, 0)
@@ -206,14 +211,14 @@ class ReportsRepo(StoreBase):
             raise ReportCancelled(_("report cancelled"))
 
     def _bounds(self, period: Period) -> dict[str, Any]:
-        tz = self.timezone  # type: ignore[attr-defined]
+        tz = self.settings.timezone
         s, e = day_start_utc(period.start, tz), day_start_utc(period.end, tz)
-        cap = min(e, self.now())
+        cap = min(e, self.ctx.now())
         return {"s": to_db(s), "e": to_db(e), "sd": period.start.isoformat(), "ed": period.end.isoformat(),
                 "cap": int(cap.timestamp()), "capt": to_db(cap), "capd": cap.in_timezone(tz).date().isoformat()}
 
     def report_targets(self) -> dict[str, fig.Target]:
-        return fig.targets_from(self.setting("report_targets", {}))  # type: ignore[attr-defined]
+        return fig.targets_from(self.settings.setting("report_targets", {}))
 
     # ------------------------------------------------------------- figures
     def report(self, period: Period, scope: Scope | None = None, *, previous: Period | None = None,
@@ -274,7 +279,9 @@ class ReportsRepo(StoreBase):
         return raw
 
     def _counts(self, conn: sqlite3.Connection, p: dict[str, Any], where: str, raw: Raw) -> None:
-        count = lambda sql: conn.execute(f"SELECT COUNT(*) FROM ({sql.format(scope=where)})", p).fetchone()[0]  # noqa: E731
+        def count(sql: str) -> int:
+            return int(conn.execute(f"SELECT COUNT(*) FROM ({sql.format(scope=where)})", p).fetchone()[0])
+
         raw.closed, raw.cancelled = count(_DRILL["closed"]), count(_DRILL["cancelled"])
         raw.backlog = conn.execute(_BACKLOG_COUNT.format(scope=where), p).fetchone()[0]
         reached, score, satisfied, unsatisfied, unreachable = conn.execute(
@@ -289,12 +296,12 @@ class ReportsRepo(StoreBase):
         raw.complaints, raw.complaints_closed = int(received), int(closed)
         # Items are few (a handful a day): on time is the confirming day in the
         # site's zone, which SQLite cannot work out.
-        tz = self.timezone  # type: ignore[attr-defined]
+        tz = self.settings.timezone
         for due, state, confirmed_at in conn.execute(
                 f"SELECT i.due_date, i.state, i.confirmed_at {_ITEMS.format(scope=where)}", p).fetchall():
             raw.items_due += 1
             if state == "confirmed" and confirmed_at:
-                local = from_db(confirmed_at).in_timezone(tz).date().isoformat()  # type: ignore[union-attr]
+                local = from_db(confirmed_at).in_timezone(tz).date().isoformat()
                 raw.items_on_time += local <= due
 
     # --------------------------------------------------------- drill down
@@ -313,7 +320,7 @@ class ReportsRepo(StoreBase):
     def drill_rows(self, ids: list[int]) -> list[DrillRow]:
         if not ids:
             return []
-        rows = self._q(
+        rows = self.db.q(
             "SELECT t.id, t.priority, t.status, t.reported_at, s.name, COALESCE(tech.name, ''),"
             " substr(t.description, 1, 200) FROM tickets t JOIN sites s ON s.id = t.site_id"
             " LEFT JOIN technicians tech ON tech.id = t.technician_id"
@@ -328,7 +335,7 @@ class ReportsRepo(StoreBase):
         day is its own index range of tickets_reported (a day's bounds in the
         site's zone are not a fixed offset across a DST change)."""
         scope = scope or Scope()
-        tz = self.timezone  # type: ignore[attr-defined]
+        tz = self.settings.timezone
         days = period.each_day()
         bounds = [to_db(day_start_utc(d, tz)) for d in [*days, period.end]]
         per_priority = {p: [0] * len(days) for p in (1, 2, 3, 4)}
@@ -362,13 +369,13 @@ class ReportsRepo(StoreBase):
     def scope_choices(self, kind: str) -> list[tuple[int | str, str]]:
         """What a scope of ``kind`` can name: (value, name), by name."""
         if kind == "team":
-            return [(r[0], r[1]) for r in self._q("SELECT id, name FROM teams ORDER BY name")]
+            return [(r[0], r[1]) for r in self.db.q("SELECT id, name FROM teams ORDER BY name")]
         if kind == "technician":
-            return [(r[0], r[1]) for r in self._q("SELECT id, name FROM technicians ORDER BY name")]
+            return [(r[0], r[1]) for r in self.db.q("SELECT id, name FROM technicians ORDER BY name")]
         if kind == "site":
-            return [(r[0], r[1]) for r in self._q("SELECT id, name FROM sites ORDER BY name")]
+            return [(r[0], r[1]) for r in self.db.q("SELECT id, name FROM sites ORDER BY name")]
         if kind == "category":
             # The code is the key; the name shown is the category's, in the language in use.
             return [(r[0], category_label(r[0]))
-                    for r in self._q("SELECT DISTINCT category FROM equipment ORDER BY category")]
+                    for r in self.db.q("SELECT DISTINCT category FROM equipment ORDER BY category")]
         return []

@@ -13,13 +13,16 @@ import pendulum
 from pendulum import DateTime
 
 from .. import scoring
-from ..base import StoreBase
+from ..context import Context
+from ..database import Database
 from ..errors import NotFound, PermissionDenied, RuleViolation
 from ..evaluations import SELF_EVAL_DAYS, PendingSelfEval, SelfEvalInput, SelfEvaluation, day_start_utc, month_bounds
 from ..i18n import _
 from ..models import Out, validate
 from ..timeutil import from_db, to_db
 from .audit_tables import rows_loaded
+from .callbacks import CallbacksRepo
+from .settings import SettingsRepo
 
 
 class ScoreRow(Out):
@@ -70,8 +73,19 @@ def _row(r: scoring.Row, name: str, team_name: str = "") -> ScoreRow:
                     last_evaluated_at=at, rank=r.rank, star=r.star, winner=r.winner, bonus=r.bonus)
 
 
-class ScoresRepo(StoreBase):
+class ScoresRepo:
+    def __init__(self, db: Database, ctx: Context, settings: SettingsRepo, callbacks: CallbacksRepo):
+        self.db, self.ctx, self.settings, self.callbacks = db, ctx, settings, callbacks
+
     # ---------------------------------------------------- self-evaluations
+    def due_callbacks_count(self, login: str | None = None) -> int:
+        """What ``login`` has to do today: open callbacks due by today, and for
+        a foreman the team's closed tickets waiting for a self-evaluation."""
+        login = login or self.ctx.actor
+        n = self.db.q("SELECT COUNT(*) FROM callbacks WHERE evaluator = ? AND status = 'open' AND due_day <= ?",
+                    (login, self.callbacks.today().isoformat()))[0][0]
+        return int(n) + len(self.pending_self_evaluations(login))
+
     def self_evaluate(self, ticket_id: int, *, record_complete: bool, measures_right: bool, efficiency: bool,
                       rating: str, comment: str = "", suggestion: str = "") -> SelfEvaluation:
         """The foreman's evaluation of a closed ticket of the own team (no call).
@@ -79,40 +93,40 @@ class ScoresRepo(StoreBase):
         inp: SelfEvalInput = validate(SelfEvalInput, {
             "record_complete": record_complete, "measures_right": measures_right, "efficiency": efficiency,
             "rating": rating, "comment": comment, "suggestion": suggestion})
-        with self._write("evaluation.self", ticket_id=ticket_id) as conn:
-            t = conn.execute("SELECT t.status, t.closed_at, t.technician_id, tech.team_id FROM tickets t"
+        with self.db.write("evaluation.self", ticket_id=ticket_id) as tx:
+            t = tx.execute("SELECT t.status, t.closed_at, t.technician_id, tech.team_id FROM tickets t"
                              " LEFT JOIN technicians tech ON tech.id = t.technician_id WHERE t.id = ?",
                              (ticket_id,)).fetchone()
             if t is None:
                 raise NotFound(_("No ticket #{id}").format(id=ticket_id))
             if t["status"] != "closed" or t["technician_id"] is None:
                 raise RuleViolation(_("Ticket #{id} is not closed: only closed tickets are evaluated").format(id=ticket_id))
-            me = conn.execute("SELECT role FROM users WHERE login = ?", (self.actor,)).fetchone()
+            me = tx.execute("SELECT role FROM users WHERE login = ?", (self.ctx.actor,)).fetchone()
             if me is not None and me[0] != "foreman":
                 raise PermissionDenied(_("Self-evaluation is the team foreman's; ask the foreman of ticket #{id}'s"
                                          " team").format(id=ticket_id))
-            if conn.execute("SELECT 1 FROM self_evaluations WHERE ticket_id = ?", (ticket_id,)).fetchone():
+            if tx.execute("SELECT 1 FROM self_evaluations WHERE ticket_id = ?", (ticket_id,)).fetchone():
                 raise RuleViolation(_("Ticket #{id} has its self-evaluation already: one per ticket").format(id=ticket_id))
-            now = self.now()
+            now = self.ctx.now()
             closed = from_db(t["closed_at"])
             assert closed is not None
-            local = closed.in_timezone(self.timezone)  # type: ignore[attr-defined]
-            points = self.points(inp.rating)  # type: ignore[attr-defined]
+            local = closed.in_timezone(self.settings.timezone)
+            points = self.callbacks.points(inp.rating)
             values = {
-                "ticket_id": ticket_id, "foreman": self.actor, "technician_id": t["technician_id"],
+                "ticket_id": ticket_id, "foreman": self.ctx.actor, "technician_id": t["technician_id"],
                 "team_id": t["team_id"], "closed_at": t["closed_at"], "closed_day": local.date().isoformat(),
                 "record_complete": int(inp.record_complete), "measures_right": int(inp.measures_right),
                 "efficiency": int(inp.efficiency), "rating": inp.rating, "score": points, "comment": inp.comment,
                 "suggestion": inp.suggestion, "at": to_db(now)}
-            cur = conn.execute(f"INSERT INTO self_evaluations ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+            cur = tx.execute(f"INSERT INTO self_evaluations ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
                                list(values.values()))
-            self._event("evaluation.self", "self_evaluation", int(cur.lastrowid or 0), ticket_id, {},
+            tx.event("evaluation.self", "self_evaluation", int(cur.lastrowid or 0), ticket_id, {},
                         {**{k: v for k, v in values.items() if k not in ("ticket_id", "closed_at", "at")},
                          "row": {"closed_at": t["closed_at"]}}, at=now)
         return self.self_evaluation(ticket_id)  # type: ignore[return-value]
 
     def self_evaluation(self, ticket_id: int) -> SelfEvaluation | None:
-        rows = self._q("SELECT * FROM self_evaluations WHERE ticket_id = ?", (ticket_id,))
+        rows = self.db.q("SELECT * FROM self_evaluations WHERE ticket_id = ?", (ticket_id,))
         if not rows:
             return None
         d = dict(rows[0])
@@ -120,12 +134,12 @@ class ScoresRepo(StoreBase):
 
     def pending_self_evaluations(self, login: str | None = None) -> list[PendingSelfEval]:
         """The closed tickets of a foreman's team (recent days) still without a self-evaluation."""
-        rows = self._q("SELECT role, team_id FROM users WHERE login = ? AND disabled = 0", (login or self.actor,))
+        rows = self.db.q("SELECT role, team_id FROM users WHERE login = ? AND disabled = 0", (login or self.ctx.actor,))
         if not rows or rows[0][0] != "foreman" or rows[0][1] is None:
             return []
-        since = day_start_utc(self.today().subtract(  # type: ignore[attr-defined]
-            days=SELF_EVAL_DAYS), self.timezone)  # type: ignore[attr-defined]
-        found = self._q(
+        since = day_start_utc(self.callbacks.today().subtract(
+            days=SELF_EVAL_DAYS), self.settings.timezone)
+        found = self.db.q(
             "SELECT t.id, t.closed_at, tech.name AS tech, t.technician_id, s.name AS site, substr(t.description, 1, 200) AS d"
             " FROM tickets t JOIN technicians tech ON tech.id = t.technician_id JOIN sites s ON s.id = t.site_id"
             " WHERE t.closed_at >= ? AND t.status = 'closed' AND tech.team_id = ?"
@@ -138,12 +152,12 @@ class ScoresRepo(StoreBase):
     def _evaluated(self, month: str, technician_id: int | None = None) -> tuple[list[tuple[scoring.Evaluated, str]], int]:
         """The month's tickets with complete evaluations, each with its closing
         day (site zone, as stored when planned), and how many still wait."""
-        first, nxt = month_bounds(month, self.timezone)  # type: ignore[attr-defined]
+        first, nxt = month_bounds(month, self.settings.timezone)
         params: list[Any] = [first.isoformat(), nxt.isoformat()]
         extra = ""
         if technician_id is not None:
             extra, params = " AND c.technician_id = ?", [*params, technician_id]
-        rows = self._q(
+        rows = self.db.q(
             "SELECT c.ticket_id, c.technician_id, c.team_id, c.closed_at, c.status, c.rating, c.score, c.logged_at,"
             " e.rating AS e_rating, e.score AS e_score, e.at AS e_at, c.closed_day"
             " FROM callbacks c LEFT JOIN self_evaluations e ON e.ticket_id = c.ticket_id"
@@ -168,9 +182,9 @@ class ScoresRepo(StoreBase):
         """The month's ranking (``month`` "YYYY-MM", closing month in the site zone)."""
         tickets, waiting = self._evaluated(month)
         ranking = scoring.monthly(t for t, _day in tickets)
-        techs = {r[0]: (r[1], r[2]) for r in self._q(
+        techs = {r[0]: (r[1], r[2]) for r in self.db.q(
             "SELECT tech.id, tech.name, teams.name FROM technicians tech JOIN teams ON teams.id = tech.team_id")}
-        teams = {r[0]: r[1] for r in self._q("SELECT id, name FROM teams")}
+        teams = {r[0]: r[1] for r in self.db.q("SELECT id, name FROM teams")}
         return MonthScores(
             month=month, evaluated=len(tickets), waiting=waiting,
             technicians=[_row(r, *techs.get(r.key, ("?", ""))) for r in ranking.technicians],
@@ -186,7 +200,7 @@ class ScoresRepo(StoreBase):
         for t, day in tickets:
             totals[(t.technician_id, day)] += t.total
             counts[(t.technician_id, day)] += 1
-        names = {r[0]: r[1] for r in self._q("SELECT id, name FROM technicians")}
+        names = {r[0]: r[1] for r in self.db.q("SELECT id, name FROM technicians")}
         return [DailyScore(technician_id=tech, name=names.get(tech, "?"), day=date.fromisoformat(day),
                            total=totals[(tech, day)], count=counts[(tech, day)]) for tech, day in sorted(totals)]
 
@@ -196,7 +210,7 @@ class ScoresRepo(StoreBase):
         return first.add(months=step).format("YYYY-MM")
 
     def this_month(self) -> str:
-        return self.today().format("YYYY-MM")  # type: ignore[attr-defined]
+        return self.callbacks.today().format("YYYY-MM")
 
     # ----------------------------------------------------------- bulk load
     def load_evaluations(self, month: str, *, seed: int = 7, foreman: str = "bulk") -> int:
@@ -206,13 +220,13 @@ class ScoresRepo(StoreBase):
         import random
 
         rng = random.Random(seed)
-        first, nxt = month_bounds(month, self.timezone)  # type: ignore[attr-defined]
-        tz = self.timezone  # type: ignore[attr-defined]
+        first, nxt = month_bounds(month, self.settings.timezone)
+        tz = self.settings.timezone
         ratings = ["satisfied"] * 7 + ["basic"] * 2 + ["unsatisfied"]
-        with self._write("demo.evaluations") as conn:
-            before = {t: conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {t}").fetchone()[0]
+        with self.db.write("demo.evaluations") as tx:
+            before = {t: tx.execute(f"SELECT COALESCE(MAX(id), 0) FROM {t}").fetchone()[0]
                       for t in ("callback_plans", "callbacks", "self_evaluations")}
-            rows = conn.execute(
+            rows = tx.execute(
                 "SELECT t.id, t.technician_id, tech.team_id, t.closed_at FROM tickets t"
                 " JOIN technicians tech ON tech.id = t.technician_id WHERE t.closed_at >= ? AND t.closed_at < ?"
                 " AND t.status = 'closed' AND t.id NOT IN (SELECT ticket_id FROM callbacks)",
@@ -220,32 +234,32 @@ class ScoresRepo(StoreBase):
             plans: dict[str, int] = {}
             calls, evals = [], []
             for tid, tech, team, closed in rows:
-                day = from_db(closed).in_timezone(tz).date().isoformat()  # type: ignore[union-attr]
+                day = from_db(closed).in_timezone(tz).date().isoformat()
                 if day not in plans:
                     call = pendulum.Date.fromisoformat(day).add(days=1).isoformat()
-                    cur = conn.execute("INSERT OR IGNORE INTO callback_plans (closed_day, call_day, planned_by,"
+                    cur = tx.execute("INSERT OR IGNORE INTO callback_plans (closed_day, call_day, planned_by,"
                                        " planned_at, tickets, manager_share) VALUES (?, ?, ?, ?, 0, 0.1)",
-                                       (day, call, self.actor, closed))
-                    plans[day] = int(cur.lastrowid or conn.execute(
+                                       (day, call, self.ctx.actor, closed))
+                    plans[day] = int(cur.lastrowid or tx.execute(
                         "SELECT id FROM callback_plans WHERE closed_day = ?", (day,)).fetchone()[0])
                 rating, mine = rng.choice(ratings), rng.choice(ratings)
                 at = closed[:10] + "T23:00:00Z"
-                calls.append((plans[day], tid, "dispatcher", self.actor, tech, team, closed, day,
+                calls.append((plans[day], tid, "dispatcher", self.ctx.actor, tech, team, closed, day,
                               pendulum.Date.fromisoformat(day).add(days=1).isoformat(), "done", rating,
-                              self.points(rating), self.actor, at))  # type: ignore[attr-defined]
-                evals.append((tid, foreman, tech, team, closed, day, mine, self.points(mine), at))  # type: ignore[attr-defined]
-            conn.executemany(
+                              self.callbacks.points(rating), self.ctx.actor, at))
+                evals.append((tid, foreman, tech, team, closed, day, mine, self.callbacks.points(mine), at))
+            tx.executemany(
                 "INSERT INTO callbacks (plan_id, ticket_id, role, evaluator, technician_id, team_id, closed_at,"
                 " closed_day, due_day, status, rating, score, logged_by, logged_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", calls)
-            conn.executemany(
+            tx.executemany(
                 "INSERT OR IGNORE INTO self_evaluations (ticket_id, foreman, technician_id, team_id, closed_at,"
                 " closed_day, record_complete, measures_right, efficiency, rating, score, at)"
                 " VALUES (?, ?, ?, ?, ?, ?, 1, 1, 1, ?, ?, ?)", evals)
             # The rows as loaded, for the audit check (store/ledger.py): one event, no event per row.
-            new_ids = {t: [r[0] for r in conn.execute(f"SELECT id FROM {t} WHERE id > ?", (before[t],))]
+            new_ids = {t: [r[0] for r in tx.execute(f"SELECT id FROM {t} WHERE id > ?", (before[t],))]
                        for t in before}
-            loaded = rows_loaded(conn, new_ids)
-            self._event("demo.evaluations", "database", None, None, {},
+            loaded = rows_loaded(tx, new_ids)
+            tx.event("demo.evaluations", "database", None, None, {},
                         {"month": month, "tickets": len(calls), "seed": seed, "rows_loaded": loaded})
         return len(calls)

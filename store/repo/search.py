@@ -12,14 +12,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..base import StoreBase
-from ..errors import NotFound, ValidationFailed
-from ..i18n import _
+from ..context import Context
+from ..database import Database
 from ..models import Ticket
 from ..rows import TICKET_SELECT, _escape_like, _ticket
 
 TRIGRAM = 3  # the shortest text the index can look up
-NOTE_MAX = 2000
 _ID = re.compile(r"#\s*(\d+)")
 _PHONE = re.compile(r"\+?[\d\s().\-/]+")
 _COLUMNS = ("description", "reporter", "site", "asset", "phone")
@@ -103,14 +101,17 @@ def text_condition(text: str) -> tuple[str, list[Any]]:
     return f"t.id IN ({' UNION '.join(parts)})", params
 
 
-class SearchRepo(StoreBase):
-    def search(self, text: str, limit: int = 50, offset: int = 0) -> list[Ticket]:
+class SearchRepo:
+    def __init__(self, db: Database, ctx: Context):
+        self.db, self.ctx = db, ctx
+
+    def find(self, text: str, limit: int = 50, offset: int = 0) -> list[Ticket]:
         """Open and closed tickets matching ``text``, newest first."""
         text = text.strip()
         if not text:
             return []
         if _ID.fullmatch(text):
-            rows = self._q(TICKET_SELECT + " WHERE t.id = ?", (exact_id(text),))
+            rows = self.db.q(TICKET_SELECT + " WHERE t.id = ?", (exact_id(text),))
             return [_ticket(r) for r in rows][offset:offset + limit]
         sub = search_ids(text)
         assert sub is not None
@@ -120,7 +121,7 @@ class SearchRepo(StoreBase):
         where, params = f"t.id IN ({sql})", [*sub[1], limit, offset]
         if text.isdigit() and offset == 0:
             where, params = f"({where} OR t.id = ?)", [*params, int(text)]
-        rows = self._q(TICKET_SELECT + f" WHERE {where} ORDER BY t.id DESC", params)
+        rows = self.db.q(TICKET_SELECT + f" WHERE {where} ORDER BY t.id DESC", params)
         return [_ticket(r) for r in rows]
 
     def earlier_tickets(self, phone: str | None = None, equipment_id: int | None = None,
@@ -138,21 +139,6 @@ class SearchRepo(StoreBase):
             params.append(equipment_id)
         if not parts:
             return []
-        rows = self._q(TICKET_SELECT + f" WHERE t.id IN ({' UNION '.join(parts)}) ORDER BY t.id DESC LIMIT ?",
+        rows = self.db.q(TICKET_SELECT + f" WHERE t.id IN ({' UNION '.join(parts)}) ORDER BY t.id DESC LIMIT ?",
                        [*params, limit])
         return [_ticket(r) for r in rows]
-
-    def add_note(self, ticket_id: int, text: str) -> None:
-        """A work note: appended to the ticket's audit events (append-only by
-        the database's own triggers), so it shows in the timeline with who and
-        when. It changes no ticket field, so it needs no version."""
-        text = (text or "").strip()
-        if not text:
-            raise ValidationFailed.one("text", _("required"))
-        if len(text) > NOTE_MAX:
-            raise ValidationFailed.one("text", _("at most {n} characters").format(n=NOTE_MAX))
-        with self._write("ticket.note", ticket_id) as conn:
-            if conn.execute("SELECT 1 FROM tickets WHERE id = ?", (ticket_id,)).fetchone() is None:
-                raise NotFound(_("No ticket #{id}").format(id=ticket_id))
-            # entity 'note', not 'ticket': a conflict message lists ticket changes only.
-            self._event("ticket.note", "note", None, ticket_id, {}, {"note": text})

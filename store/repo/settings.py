@@ -9,8 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 from .. import evaluations, figures, improve
-from ..base import StoreBase
 from ..calendar import calendar_from, check_calendar
+from ..context import Context
+from ..database import Database, Tx
 from ..derive import derive
 from ..errors import RuleViolation, ValidationFailed
 from ..i18n import _
@@ -26,20 +27,24 @@ from ..money import format_money
 from ..sla import MAX_WINDOW_MIN, Calendar, Pause, Policy
 from ..text import clean
 from ..timeutil import from_db, valid_timezone
+from .pauses import pauses as ticket_pauses
 
 # progress(done, total): a recompute's batches as they commit.
 Progress = Callable[[int, int], None]
 
 
-class SettingsRepo(StoreBase):
+class SettingsRepo:
+    def __init__(self, db: Database, ctx: Context):
+        self.db, self.ctx = db, ctx
+
     # ------------------------------------------------------------ settings
     def setting(self, key: str, default: Any = None) -> Any:
-        rows = self._q("SELECT value FROM settings WHERE key = ?", (key,))
+        rows = self.db.q("SELECT value FROM settings WHERE key = ?", (key,))
         return json.loads(rows[0][0]) if rows else default
 
     @property
     def timezone(self) -> str:
-        return self.setting("timezone", "UTC")
+        return str(self.setting("timezone", "UTC"))
 
     def calendar(self) -> Calendar:
         return calendar_from(self.setting("calendar", {"kind": "24x7"}), self.timezone)
@@ -47,7 +52,7 @@ class SettingsRepo(StoreBase):
     def policy(self) -> dict[int, Policy]:
         return {
             r["priority"]: Policy(r["response_min"], r["onsite_min"], r["resolve_min"])
-            for r in self._q("SELECT * FROM sla_policy")
+            for r in self.db.q("SELECT * FROM sla_policy")
         }
 
     # Settings a user may change (``dispatch set``); internal keys such as the
@@ -118,7 +123,7 @@ class SettingsRepo(StoreBase):
     def policy_problem(self) -> tuple[int, str] | None:
         """The first priority whose stored windows are damaged (written by
         hand or by another tool), with what is wrong, or None."""
-        for row in self._q("SELECT priority, response_min, onsite_min, resolve_min FROM sla_policy ORDER BY priority"):
+        for row in self.db.q("SELECT priority, response_min, onsite_min, resolve_min FROM sla_policy ORDER BY priority"):
             problem = self.window_problem(row[1], row[2], row[3])
             if problem is not None:
                 return row[0], problem
@@ -133,11 +138,11 @@ class SettingsRepo(StoreBase):
         False: all but those, for 'dispatch sla set', which mends them)."""
         def damaged(key: str, detail: Any, fix: str | None = None) -> str:
             return _("{path} has a damaged setting {key} ({detail}); fix it with '{fix}' or restore a backup").format(
-                path=self.path, key=clean(key, single_line=True, limit=40),
+                path=self.db.path, key=clean(key, single_line=True, limit=40),
                 detail=clean(str(detail), single_line=True, limit=200),
                 fix=fix or f"dispatch set {clean(key, single_line=True, limit=40)} VALUE")
 
-        for key, raw in self._q("SELECT key, value FROM settings ORDER BY key"):
+        for key, raw in self.db.q("SELECT key, value FROM settings ORDER BY key"):
             try:
                 value = json.loads(raw)
             except (ValueError, TypeError):
@@ -160,7 +165,7 @@ class SettingsRepo(StoreBase):
         bad = self.policy_problem() if windows else None
         if bad is not None:
             p, problem = bad
-            shown = [clean(str(v), single_line=True, limit=30) for v in self._q(
+            shown = [clean(str(v), single_line=True, limit=30) for v in self.db.q(
                 "SELECT response_min, onsite_min, resolve_min FROM sla_policy WHERE priority = ?", (p,))[0]]
             return damaged("sla_policy", f"P{clean(str(p), single_line=True, limit=20)} {' / '.join(shown)}: {problem}",
                            f"dispatch sla set {clean(str(p), single_line=True, limit=20)} RESPOND ONSITE RESOLVE")
@@ -168,7 +173,7 @@ class SettingsRepo(StoreBase):
 
     def setting_as_stored(self, key: str) -> Any:
         """The current value for the audit's "old", even when it is not JSON (a repair)."""
-        rows = self._q("SELECT value FROM settings WHERE key = ?", (key,))
+        rows = self.db.q("SELECT value FROM settings WHERE key = ?", (key,))
         if not rows:
             return None
         try:
@@ -180,49 +185,49 @@ class SettingsRepo(StoreBase):
         """Saved at once; a change that moves deadlines (calendar, time zone)
         then recomputes the open tickets in batches (``recompute``)."""
         value = self.check_setting(key, value)
-        with self._write("settings.set") as conn:
+        with self.db.write("settings.set") as tx:
             old = self.setting_as_stored(key)
             if key == "report_targets":  # only the keys given change (read in the write: no lost update)
                 value = figures.merge_targets(old, value)
-            conn.execute(
+            tx.execute(
                 "INSERT INTO settings (key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, json.dumps(value, ensure_ascii=False)),
             )
-            self._event("settings.set", "setting", None, None, {key: old}, {key: value})
+            tx.event("settings.set", "setting", None, None, {key: old}, {key: value})
             # Deadlines depend on the zone only through a calendar with local hours or holidays.
             again = key == "calendar" or (key == "timezone" and self.setting("calendar", {}) != {"kind": "24x7"})
             if again:
-                self._start_recompute()
+                self._start_recompute(tx)
         if again:
             self.recompute(progress)
 
     def mark_demo(self, seed: int) -> None:
         """Mark the file as a demo, which ``dispatch demo`` may delete and rebuild.
         Not a settable key: 'dispatch set' cannot turn a live file into a demo."""
-        with self._write("settings.demo") as conn:
+        with self.db.write("settings.demo") as tx:
             old = self.setting_as_stored("demo")
-            conn.execute("INSERT INTO settings (key, value) VALUES ('demo', 'true') "
+            tx.execute("INSERT INTO settings (key, value) VALUES ('demo', 'true') "
                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-            self._event("settings.demo", "setting", None, None, {"demo": old}, {"demo": True, "seed": seed})
+            tx.event("settings.demo", "setting", None, None, {"demo": old}, {"demo": True, "seed": seed})
 
     def set_policy(self, priority: int, response_min: int, onsite_min: int, resolve_min: int,
                    progress: Progress | None = None) -> None:
         problem = self.window_problem(response_min, onsite_min, resolve_min)
         if problem is not None:
             raise RuleViolation(_("The SLA windows of P{p}: {problem}").format(p=priority, problem=problem))
-        with self._write("sla_policy.set") as conn:
+        with self.db.write("sla_policy.set") as tx:
             old = self.policy().get(priority)
-            conn.execute(
+            tx.execute(
                 "INSERT INTO sla_policy VALUES (?, ?, ?, ?) ON CONFLICT(priority) DO UPDATE SET "
                 "response_min = excluded.response_min, onsite_min = excluded.onsite_min, "
                 "resolve_min = excluded.resolve_min",
                 (priority, response_min, onsite_min, resolve_min),
             )
-            self._event("sla_policy.set", "sla_policy", priority, None,
+            tx.event("sla_policy.set", "sla_policy", priority, None,
                         {"policy": old.__dict__ if old else None},
                         {"policy": [response_min, onsite_min, resolve_min]})
-            self._start_recompute()
+            self._start_recompute(tx)
         self.recompute(progress)
 
     # ------------------------------------------------------ batched recompute
@@ -238,7 +243,7 @@ class SettingsRepo(StoreBase):
     # loop taking the lock straight back would starve it into "locked".
     RECOMPUTE_PAUSE_S = 0.11
 
-    def _start_recompute(self) -> None:
+    def _start_recompute(self, tx: Tx) -> None:
         """Inside the setting's write: check the new rules can place deadlines
         (one open ticket per priority, the rest follow), then mark the open
         tickets for recomputing from the first. Not while another priority's
@@ -249,22 +254,22 @@ class SettingsRepo(StoreBase):
         if self.policy_problem() is not None:
             return
         policy, cal = self.policy(), self.calendar()
-        sample = self.conn.execute(
+        sample = tx.execute(
             "SELECT * FROM tickets WHERE id IN (SELECT MIN(id) FROM tickets WHERE is_open = 1 GROUP BY priority)").fetchall()
         try:
             for r in sample:
-                derive(dict(r), self.pauses(r["id"]), policy, cal)  # type: ignore[attr-defined]
+                derive(dict(r), ticket_pauses(self.db, r["id"]), policy, cal)
         except ValueError as exc:  # e.g. one short window a week: deadlines decades away
             raise RuleViolation(_("This calendar cannot place the open tickets' deadlines ({e})").format(e=exc)) from None
-        self.conn.execute("INSERT INTO settings (key, value) VALUES ('recompute_pending', ?) "
-                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (json.dumps({"after_id": 0}),))
+        tx.execute("INSERT INTO settings (key, value) VALUES ('recompute_pending', ?) "
+                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (json.dumps({"after_id": 0}),))
 
     def recompute_pending(self) -> int:
         """How many open tickets still wait for new deadlines (0: none)."""
         mark = self.setting("recompute_pending")
         if mark is None:
             return 0
-        return int(self._q("SELECT COUNT(*) FROM tickets WHERE is_open = 1 AND id > ?",
+        return int(self.db.q("SELECT COUNT(*) FROM tickets WHERE is_open = 1 AND id > ?",
                            (int(mark.get("after_id", 0)),))[0][0])
 
     def recompute(self, progress: Progress | None = None, batch: int | None = None) -> int:
@@ -277,19 +282,19 @@ class SettingsRepo(StoreBase):
             return 0
         total, done = self.recompute_pending(), 0
         while True:
-            with self._write("settings.recompute") as conn:
+            with self.db.write("settings.recompute") as tx:
                 mark = self.setting("recompute_pending")
                 if mark is None:
                     break
                 after = int(mark.get("after_id", 0))
-                rows = [dict(r) for r in conn.execute(
+                rows = [dict(r) for r in tx.execute(
                     "SELECT * FROM tickets WHERE is_open = 1 AND id > ? ORDER BY id LIMIT ?", (after, batch))]
-                self._recompute_rows(rows)
+                self._recompute_rows(tx, rows)
                 if len(rows) < batch:
-                    conn.execute("DELETE FROM settings WHERE key = 'recompute_pending'")
+                    tx.execute("DELETE FROM settings WHERE key = 'recompute_pending'")
                 else:
-                    conn.execute("UPDATE settings SET value = ? WHERE key = 'recompute_pending'",
-                                 (json.dumps({"after_id": rows[-1]["id"]}),))
+                    tx.execute("UPDATE settings SET value = ? WHERE key = 'recompute_pending'",
+                               (json.dumps({"after_id": rows[-1]["id"]}),))
             done += len(rows)
             if progress is not None:
                 progress(done, max(total, done))
@@ -298,19 +303,19 @@ class SettingsRepo(StoreBase):
             time.sleep(self.RECOMPUTE_PAUSE_S)
         return done
 
-    def _recompute_rows(self, rows: list[dict[str, Any]]) -> None:
+    def _recompute_rows(self, tx: Tx, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
         policy, cal = self.policy(), self.calendar()
         pauses: dict[int, list[Pause]] = {}
-        for p in self.conn.execute(
+        for p in tx.execute(
                 "SELECT ticket_id, started_at, ended_at FROM pauses WHERE ticket_id BETWEEN ? AND ? ORDER BY started_at",
                 (rows[0]["id"], rows[-1]["id"])):
-            pauses.setdefault(p[0], []).append(Pause(from_db(p[1]), from_db(p[2])))  # type: ignore[arg-type]
+            pauses.setdefault(p[0], []).append(Pause(from_db(p[1]), from_db(p[2])))
         for row in rows:
             d = derive(row, pauses.get(row["id"], []), policy, cal)
-            self.conn.execute("UPDATE tickets SET " + ", ".join(f"{k} = ?" for k in d) + " WHERE id = ?",
-                              [*d.values(), row["id"]])
+            tx.execute("UPDATE tickets SET " + ", ".join(f"{k} = ?" for k in d) + " WHERE id = ?",
+                       [*d.values(), row["id"]])
 
     # ------------------------------------------------------------- money
     @property

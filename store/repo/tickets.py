@@ -10,7 +10,8 @@ from typing import Any
 from pendulum import DateTime
 
 from .. import rules
-from ..base import StoreBase
+from ..context import Context
+from ..database import Database, Tx
 from ..derive import DERIVED, derive, ticket_clocks
 from ..errors import NotFound, RuleViolation, StaleTicket, ValidationFailed
 from ..i18n import _, ngettext
@@ -35,13 +36,19 @@ from ..rows import (
 from ..sla import ClockStatus, Pause
 from ..stated import check_stated, parse_stated
 from ..timeutil import from_db, to_db
+from .pauses import pauses
+from .settings import SettingsRepo
 
+NOTE_MAX = 2000  # a work note's characters
 # What an edit may change (the rest is the lifecycle's, through its own actions).
 EDITABLE = ("priority", "category", "description", "reporter", "phone", "site_id", "equipment_id")
 EDIT_REASON_MAX = 1000  # a priority change's reason, as long as a cancel's
 
 
-class TicketRepo(StoreBase):
+class TicketsRepo:
+    def __init__(self, db: Database, ctx: Context, settings: SettingsRepo):
+        self.db, self.ctx, self.settings = db, ctx, settings
+
     # ------------------------------------------------------------- tickets
     def ticket(self, ticket_id: int) -> Ticket:
         return _ticket(self._ticket_row(ticket_id))
@@ -50,54 +57,41 @@ class TicketRepo(StoreBase):
         """The ticket's row as read now. Inside a write, the write reads it
         (what its own transaction left) and turns it into a Ticket after
         COMMIT: the lock is held only for the SQL (store/turns.py)."""
-        rows = self._q(TICKET_SELECT + " WHERE t.id = ?", (ticket_id,))
+        rows = self.db.q(TICKET_SELECT + " WHERE t.id = ?", (ticket_id,))
         if not rows:
             raise NotFound(_("No ticket #{id}").format(id=ticket_id))
         return rows[0]
 
     def pauses(self, ticket_id: int) -> list[Pause]:
-        return self._pauses_by_ticket(ticket_id).get(ticket_id, [])
-
-    def _pauses_by_ticket(self, ticket_id: int | None = None) -> dict[int, list[Pause]]:
-        sql = "SELECT ticket_id, started_at, ended_at FROM pauses"
-        params: tuple[Any, ...] = ()
-        if ticket_id is not None:
-            sql += " WHERE ticket_id = ?"
-            params = (ticket_id,)
-        else:
-            sql += " WHERE ticket_id IN (SELECT id FROM tickets WHERE is_open = 1)"
-        out: dict[int, list[Pause]] = {}
-        for r in self._q(sql + " ORDER BY started_at", params):
-            out.setdefault(r[0], []).append(Pause(from_db(r[1]), from_db(r[2])))  # type: ignore[arg-type]
-        return out
+        return pauses(self.db, ticket_id)
 
     def clocks(self, ticket_id: int) -> list[ClockStatus]:
-        row = self._q("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
+        row = self.db.q("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
         if not row:
             raise NotFound(_("No ticket #{id}").format(id=ticket_id))
-        return ticket_clocks(dict(row[0]), self.pauses(ticket_id), self.policy(), self.calendar())
+        return ticket_clocks(dict(row[0]), self.pauses(ticket_id), self.settings.policy(), self.settings.calendar())
 
     def timeline(self, ticket_id: int) -> list[Event]:
-        rows = self._q("SELECT * FROM events WHERE ticket_id = ? ORDER BY id", (ticket_id,))
+        rows = self.db.q("SELECT * FROM events WHERE ticket_id = ? ORDER BY id", (ticket_id,))
         return [_event_model(r) for r in rows]
 
     def timeline_page(self, ticket_id: int, after_id: int = 0, limit: int = 50) -> list[Event]:
         """The next ``limit`` events after event ``after_id``, in order: a long
         history is read a page at a time (the index on ticket_id holds the id)."""
-        rows = self._q("SELECT * FROM events WHERE ticket_id = ? AND id > ? ORDER BY id LIMIT ?",
+        rows = self.db.q("SELECT * FROM events WHERE ticket_id = ? AND id > ? ORDER BY id LIMIT ?",
                        (ticket_id, after_id, limit))
         return [_event_model(r) for r in rows]
 
     def timeline_count(self, ticket_id: int) -> int:
-        return self._q("SELECT COUNT(*) FROM events WHERE ticket_id = ?", (ticket_id,))[0][0]
+        return int(self.db.value("SELECT COUNT(*) FROM events WHERE ticket_id = ?", (ticket_id,)))
 
     def events(self, limit: int = 100) -> list[Event]:
-        rows = self._q("SELECT * FROM events ORDER BY id DESC LIMIT ?", (limit,))
+        rows = self.db.q("SELECT * FROM events ORDER BY id DESC LIMIT ?", (limit,))
         return [_event_model(r) for r in rows]
 
     def linked(self, ticket_id: int) -> list[Ticket]:
         """Second-repair links both ways: what this repeats, and what repeats it."""
-        rows = self._q(
+        rows = self.db.q(
             TICKET_SELECT + " WHERE t.id = (SELECT repeat_of FROM tickets WHERE id = ?)"
             " OR t.repeat_of = ? ORDER BY t.id",
             (ticket_id, ticket_id),
@@ -105,8 +99,8 @@ class TicketRepo(StoreBase):
         return [_ticket(r) for r in rows]
 
     def _repeat_of(self, equipment_id: int, reported: DateTime) -> int | None:
-        days = self.setting("repeat_window_days", 30)
-        earlier = self._q(
+        days = self.settings.setting("repeat_window_days", 30)
+        earlier = self.db.q(
             "SELECT id, resolved_at FROM tickets WHERE equipment_id = ? AND resolved_at IS NOT NULL "
             "AND resolved_at >= ? AND status != 'cancelled'",
             (equipment_id, to_db(reported.subtract(days=days))),
@@ -115,22 +109,22 @@ class TicketRepo(StoreBase):
 
     def repeat_candidate(self, equipment_id: int) -> Ticket | None:
         """The earlier repair a new fault on this equipment would repeat (二次报修)."""
-        found = self._repeat_of(equipment_id, self.now())
+        found = self._repeat_of(equipment_id, self.ctx.now())
         return self.ticket(found) if found else None
 
     def create_ticket(self, data: NewTicket | dict[str, Any]) -> Ticket:
         if isinstance(data, dict):
             data = validate(NewTicket, data)
         assert isinstance(data, NewTicket)
-        now = self.now()
+        now = self.ctx.now()
         reported = (data.reported_at or now).in_timezone("UTC")
-        with self._write("ticket.create") as conn:
-            site = conn.execute("SELECT id FROM sites WHERE id = ?", (data.site_id,)).fetchone()
+        with self.db.write("ticket.create") as tx:
+            site = tx.execute("SELECT id FROM sites WHERE id = ?", (data.site_id,)).fetchone()
             if site is None:
                 raise ValidationFailed.one("site_id", _("no such site"))
             repeat_of = None
             if data.equipment_id is not None:
-                eq = conn.execute("SELECT site_id FROM equipment WHERE id = ?", (data.equipment_id,)).fetchone()
+                eq = tx.execute("SELECT site_id FROM equipment WHERE id = ?", (data.equipment_id,)).fetchone()
                 if eq is None:
                     raise ValidationFailed.one("equipment_id", _("no such equipment"))
                 if eq[0] != data.site_id:
@@ -141,77 +135,77 @@ class TicketRepo(StoreBase):
                 "reporter": data.reporter, "phone": data.phone, "site_id": data.site_id,
                 "equipment_id": data.equipment_id, "category": data.category,
                 "description": data.description, "reported_at": to_db(reported),
-                "created_by": self.actor, "repeat_of": repeat_of, "version": 1,
-                "updated_at": to_db(now), "updated_by": self.actor, "is_open": 1,
+                "created_by": self.ctx.actor, "repeat_of": repeat_of, "version": 1,
+                "updated_at": to_db(now), "updated_by": self.ctx.actor, "is_open": 1,
             }
-            cur = conn.execute(
+            cur = tx.execute(
                 f"INSERT INTO tickets ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
                 list(row.values()),
             )
             row["id"] = cur.lastrowid
-            d = derive(row, [], self.policy(), self.calendar())
-            conn.execute(
+            d = derive(row, [], self.settings.policy(), self.settings.calendar())
+            tx.execute(
                 "UPDATE tickets SET " + ", ".join(f"{k} = ?" for k in d) + " WHERE id = ?",
                 [*d.values(), row["id"]],
             )
             public = {k: v for k, v in row.items() if k not in DERIVED and k not in ("version", "updated_at", "updated_by", "is_open")}
-            self._event("ticket.create", "ticket", row["id"], row["id"], {}, public, now)
+            tx.event("ticket.create", "ticket", row["id"], row["id"], {}, public, now)
             # Read inside the transaction: after COMMIT another dispatcher may already have changed it.
             created = self._ticket_row(row["id"])
         return _ticket(created)
 
     def _change(
         self, action: str, ticket_id: int, version: int,
-        apply: Callable[[sqlite3.Connection, dict[str, Any], DateTime], dict[str, Any]],
+        apply: Callable[[Tx, dict[str, Any], DateTime], dict[str, Any]],
         note: dict[str, Any] | None = None,
     ) -> Ticket:
         """Optimistic concurrency: the write only happens on the version the
         user saw; otherwise StaleTicket says who changed it and when."""
-        now = self.now()
-        with self._write(action, ticket_id) as conn:
-            found = conn.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+        now = self.ctx.now()
+        with self.db.write(action, ticket_id) as tx:
+            found = tx.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
             if found is None:
                 raise NotFound(_("No ticket #{id}").format(id=ticket_id))
             row = dict(found)
             if row["version"] != version:
                 raise StaleTicket(ticket_id, row["updated_by"], from_db(row["updated_at"]), row["version"],
-                                  self._changes_since(conn, ticket_id, row["version"] - version), self.timezone)
-            changes = apply(conn, row, now)
+                                  self._changes_since(tx, ticket_id, row["version"] - version), self.settings.timezone)
+            changes = apply(tx, row, now)
             merged = {**row, **changes}
             pauses = [
-                Pause(from_db(p[0]), from_db(p[1]))  # type: ignore[arg-type]
-                for p in conn.execute(
+                Pause(from_db(p[0]), from_db(p[1]))
+                for p in tx.execute(
                     "SELECT started_at, ended_at FROM pauses WHERE ticket_id = ? ORDER BY started_at", (ticket_id,)
                 )
             ]
-            derived = derive(merged, pauses, self.policy(), self.calendar())
+            derived = derive(merged, pauses, self.settings.policy(), self.settings.calendar())
             old = {k: row[k] for k in changes if row[k] != changes[k]}
             new = {k: changes[k] for k in old}
             # Reasons and notes live in the audit event, not in ticket columns.
             new.update({k: v for k, v in (note or {}).items() if v})
-            changes.update(derived, version=version + 1, updated_at=to_db(now), updated_by=self.actor)
-            conn.execute(
+            changes.update(derived, version=version + 1, updated_at=to_db(now), updated_by=self.ctx.actor)
+            tx.execute(
                 "UPDATE tickets SET " + ", ".join(f"{k} = ?" for k in changes) + " WHERE id = ? AND version = ?",
                 [*changes.values(), ticket_id, version],
             )
-            self._event(action, "ticket", ticket_id, ticket_id, old, new, now)
+            tx.event(action, "ticket", ticket_id, ticket_id, old, new, now)
             # The ticket as this write left it, not as it is after COMMIT (someone may be next).
             changed = self._ticket_row(ticket_id)
         return _ticket(changed)
 
-    def _changes_since(self, conn: sqlite3.Connection, ticket_id: int, count: int) -> list[str]:
+    def _changes_since(self, tx: Tx, ticket_id: int, count: int) -> list[str]:
         """The last ``count`` changes of a ticket in words (each write bumps the version once)."""
         from ..history import HIDDEN, Names, change_text
 
-        rows = conn.execute(
+        rows = tx.execute(
             "SELECT old, new FROM events WHERE ticket_id = ? AND entity = 'ticket' AND action != 'ticket.create'"
             " ORDER BY id DESC LIMIT ?", (ticket_id, max(1, min(count, 5)))).fetchall()
-        names = Names(dict(conn.execute("SELECT id, name FROM technicians").fetchall()), {}, {},
-                      self.currency)  # type: ignore[attr-defined]
-        now, out = self.now(), []
+        names = Names(dict(tx.execute("SELECT id, name FROM technicians").fetchall()), {}, {},
+                      self.settings.currency)
+        now, out = self.ctx.now(), []
         for r in reversed(rows):
             old, new = json.loads(r[0] or "{}"), json.loads(r[1] or "{}")
-            out += [change_text(k, old.get(k), v, names, self.timezone, now, 24) for k, v in new.items() if k not in HIDDEN]
+            out += [change_text(k, old.get(k), v, names, self.settings.timezone, now, 24) for k, v in new.items() if k not in HIDDEN]
         return out
 
     def respond(self, ticket_id: int, version: int, at: str | DateTime | None = None, **data: Any) -> Ticket:
@@ -219,25 +213,28 @@ class TicketRepo(StoreBase):
         inp: RespondInput = validate(RespondInput, data)
         note: dict[str, Any] = {"note": inp.note}
 
-        def apply(conn: sqlite3.Connection, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
+        def apply(tx: Tx, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
             rules.check_respond(row["status"], row["first_response_at"])
-            when = self._stated(conn, row, at, now, "respond", note)
+            when = self._stated(tx, row, at, now, "respond", note)
             return {"first_response_at": to_db(when)}
 
         return self._change("ticket.respond", ticket_id, version, apply, note)
 
-    def _stated(self, conn: sqlite3.Connection, row: dict[str, Any], at: str | DateTime | None,
+    def _stated(self, tx: Tx, row: dict[str, Any], at: str | DateTime | None,
                 now: DateTime, step: str, note: dict[str, Any]) -> DateTime:
         """The time a step happened: now, or the stated time once checked
         against the steps before it. The audit event keeps its own time (when
         it was entered) and gets ``stated_at``."""
-        when = parse_stated(at, self.timezone, now)
+        when = parse_stated(at, self.settings.timezone, now)
         if when is None:
             return now
-        ended, started = conn.execute(
+        ended, started = tx.execute(
             "SELECT MAX(ended_at), MAX(CASE WHEN ended_at IS NULL THEN started_at END) FROM pauses WHERE ticket_id = ?",
             (row["id"],)).fetchone()
-        t = lambda key: from_db(row[key])  # noqa: E731
+        def t(key: str) -> DateTime | None:
+            stored: str | None = row[key]
+            return from_db(stored)
+
         after = [(_("the report"), t("reported_at"))]
         if step in ("arrive", "pause", "resolve"):
             after += [(_("the assignment"), t("assigned_at")), (_("the end of the hold"), from_db(ended))]
@@ -245,19 +242,19 @@ class TicketRepo(StoreBase):
             after.append((_("the arrival"), t("arrived_at")))
         if step == "resume":
             after.append((_("the start of the hold"), from_db(started)))
-        check_stated(when, now, after, self.timezone)
+        check_stated(when, now, after, self.settings.timezone)
         note["stated_at"] = to_db(when)
         return when
 
     def assign(self, ticket_id: int, version: int, **data: Any) -> Ticket:
         inp: AssignInput = validate(AssignInput, data)
 
-        def apply(conn: sqlite3.Connection, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
-            tech = conn.execute("SELECT on_duty, team_id FROM technicians WHERE id = ?", (inp.technician_id,)).fetchone()
+        def apply(tx: Tx, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
+            tech = tx.execute("SELECT on_duty, team_id FROM technicians WHERE id = ?", (inp.technician_id,)).fetchone()
             if tech is None:
                 raise ValidationFailed.one("technician_id", _("no such technician"))
             # A foreman may hand work only to their own team (store/auth.py).
-            self._authorize("ticket.reassign" if row["technician_id"] else "ticket.assign", ticket_id, tech[1])
+            self.db.authorize("ticket.reassign" if row["technician_id"] else "ticket.assign", ticket_id, tech[1])
             rules.check_assign(row["status"], row["technician_id"], inp.technician_id, inp.reason)
             out = {
                 "technician_id": inp.technician_id,
@@ -274,16 +271,16 @@ class TicketRepo(StoreBase):
         )
 
     def _tech_of(self, ticket_id: int) -> int | None:
-        rows = self._q("SELECT technician_id FROM tickets WHERE id = ?", (ticket_id,))
+        rows = self.db.q("SELECT technician_id FROM tickets WHERE id = ?", (ticket_id,))
         return rows[0][0] if rows else None
 
     def arrive(self, ticket_id: int, version: int, at: str | DateTime | None = None, **data: Any) -> Ticket:
         inp: ArriveInput = validate(ArriveInput, data)
         note: dict[str, Any] = {}
 
-        def apply(conn: sqlite3.Connection, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
+        def apply(tx: Tx, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
             rules.check_arrive(row["status"], row["technician_id"])
-            when = self._stated(conn, row, at, now, "arrive", note)
+            when = self._stated(tx, row, at, now, "arrive", note)
             out = {"status": "onsite", "arrived_at": to_db(when), "arrival_mode": inp.mode}
             if row["first_response_at"] is None:
                 out["first_response_at"] = to_db(when)  # reaching the site confirms the fault
@@ -295,10 +292,10 @@ class TicketRepo(StoreBase):
         inp: PauseInput = validate(PauseInput, data)
         note: dict[str, Any] = {"note": inp.note}
 
-        def apply(conn: sqlite3.Connection, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
+        def apply(tx: Tx, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
             rules.check_pause(row["status"])
-            when = self._stated(conn, row, at, now, "pause", note)
-            conn.execute(
+            when = self._stated(tx, row, at, now, "pause", note)
+            tx.execute(
                 "INSERT INTO pauses (ticket_id, reason, note, started_at) VALUES (?, ?, ?, ?)",
                 (ticket_id, inp.reason, inp.note, to_db(when)),
             )
@@ -309,10 +306,10 @@ class TicketRepo(StoreBase):
     def resume(self, ticket_id: int, version: int, at: str | DateTime | None = None) -> Ticket:
         note: dict[str, Any] = {}
 
-        def apply(conn: sqlite3.Connection, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
+        def apply(tx: Tx, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
             rules.check_resume(row["status"])
-            when = self._stated(conn, row, at, now, "resume", note)
-            conn.execute(
+            when = self._stated(tx, row, at, now, "resume", note)
+            tx.execute(
                 "UPDATE pauses SET ended_at = ? WHERE ticket_id = ? AND ended_at IS NULL",
                 (to_db(when), ticket_id),
             )
@@ -324,9 +321,9 @@ class TicketRepo(StoreBase):
         inp: ResolveInput = validate(ResolveInput, data)
         note: dict[str, Any] = {}
 
-        def apply(conn: sqlite3.Connection, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
+        def apply(tx: Tx, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
             rules.check_resolve(row["status"])
-            when = self._stated(conn, row, at, now, "resolve", note)
+            when = self._stated(tx, row, at, now, "resolve", note)
             return {
                 "status": "resolved", "resolved_at": to_db(when), "symptom": inp.symptom,
                 "cause": inp.cause, "action": inp.action, "parts": inp.parts,
@@ -342,7 +339,7 @@ class TicketRepo(StoreBase):
         if unknown:
             raise ValidationFailed({k: _("cannot be edited") for k in sorted(unknown)})
 
-        def apply(conn: sqlite3.Connection, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
+        def apply(tx: Tx, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
             rules.check_edit(row["status"])
             merged = {k: row[k] for k in ("channel", *EDITABLE)} | changes
             inp: NewTicket = validate(NewTicket, merged)  # the intake rules, field by field
@@ -356,16 +353,16 @@ class TicketRepo(StoreBase):
                     "at most {n} character", "at most {n} characters", EDIT_REASON_MAX).format(n=EDIT_REASON_MAX))
             if not ({"site_id", "equipment_id"} & set(out)):
                 return out
-            if conn.execute("SELECT 1 FROM sites WHERE id = ?", (inp.site_id,)).fetchone() is None:
+            if tx.execute("SELECT 1 FROM sites WHERE id = ?", (inp.site_id,)).fetchone() is None:
                 raise ValidationFailed.one("site_id", _("no such site"))
             if inp.equipment_id is not None:
-                eq = conn.execute("SELECT site_id FROM equipment WHERE id = ?", (inp.equipment_id,)).fetchone()
+                eq = tx.execute("SELECT site_id FROM equipment WHERE id = ?", (inp.equipment_id,)).fetchone()
                 if eq is None:
                     raise ValidationFailed.one("equipment_id", _("no such equipment"))
                 if eq[0] != inp.site_id:
                     raise ValidationFailed.one("equipment_id", _("this equipment is at another site"))
             if "equipment_id" in out:  # a second repair follows the equipment
-                found = None if inp.equipment_id is None else self._repeat_of(inp.equipment_id, from_db(row["reported_at"]))  # type: ignore[arg-type]
+                found = None if inp.equipment_id is None else self._repeat_of(inp.equipment_id, from_db(row["reported_at"]))
                 out["repeat_of"] = None if found == ticket_id else found
             return out
 
@@ -374,7 +371,7 @@ class TicketRepo(StoreBase):
     def close(self, ticket_id: int, version: int, **data: Any) -> Ticket:
         inp: CloseInput = validate(CloseInput, data)
 
-        def apply(conn: sqlite3.Connection, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
+        def apply(tx: Tx, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
             rules.check_close(row["status"])
             fee = None if inp.fee is None else int(inp.fee * 100)
             return {"status": "closed", "closed_at": to_db(now), "signoff": inp.signoff, "fee_cents": fee}
@@ -384,12 +381,27 @@ class TicketRepo(StoreBase):
     def cancel(self, ticket_id: int, version: int, **data: Any) -> Ticket:
         inp: CancelInput = validate(CancelInput, data)
 
-        def apply(conn: sqlite3.Connection, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
+        def apply(tx: Tx, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
             rules.check_cancel(row["status"], inp.reason)
-            conn.execute(
+            tx.execute(
                 "UPDATE pauses SET ended_at = ? WHERE ticket_id = ? AND ended_at IS NULL",
                 (to_db(now), ticket_id),
             )
             return {"status": "cancelled", "cancelled_at": to_db(now), "cancel_reason": inp.reason}
 
         return self._change("ticket.cancel", ticket_id, version, apply)
+
+    def add_note(self, ticket_id: int, text: str) -> None:
+        """A work note: appended to the ticket's audit events (append-only by
+        the database's own triggers), so it shows in the timeline with who and
+        when. It changes no ticket field, so it needs no version."""
+        text = (text or "").strip()
+        if not text:
+            raise ValidationFailed.one("text", _("required"))
+        if len(text) > NOTE_MAX:
+            raise ValidationFailed.one("text", _("at most {n} characters").format(n=NOTE_MAX))
+        with self.db.write("ticket.note", ticket_id) as tx:
+            if tx.execute("SELECT 1 FROM tickets WHERE id = ?", (ticket_id,)).fetchone() is None:
+                raise NotFound(_("No ticket #{id}").format(id=ticket_id))
+            # entity 'note', not 'ticket': a conflict message lists ticket changes only.
+            tx.event("ticket.note", "note", None, ticket_id, {}, {"note": text})

@@ -9,12 +9,14 @@ import sqlite3
 from typing import Any
 
 from .. import auth
-from ..base import StoreBase
+from ..context import Context
+from ..database import Database, Tx
 from ..errors import NotFound, RuleViolation, ValidationFailed
 from ..i18n import LANGUAGES, _
 from ..ledger import pin_mark
 from ..models import User
 from ..timeutil import to_db
+from .settings import SettingsRepo
 
 # An OS login: what `id -un` prints. No spaces or control characters, so it
 # reads the same in the audit log, a message and a shell command.
@@ -31,38 +33,41 @@ def _user(r: sqlite3.Row) -> User:
                 language=d.get("language"), pin_failures=d.get("pin_failures") or 0, pin_locked=bool(d.get("pin_locked")))
 
 
-class UsersRepo(StoreBase):
+class UsersRepo:
+    def __init__(self, db: Database, ctx: Context, settings: SettingsRepo):
+        self.db, self.ctx, self.settings = db, ctx, settings
+
     # ---------------------------------------------------------------- reads
-    def users(self, include_disabled: bool = False) -> list[User]:
+    def find(self, include_disabled: bool = False) -> list[User]:
         where = "" if include_disabled else " WHERE u.disabled = 0"
-        return [_user(r) for r in self._q(_USER_SELECT + where + " ORDER BY u.name, u.login")]
+        return [_user(r) for r in self.db.q(_USER_SELECT + where + " ORDER BY u.name, u.login")]
 
     def user(self, login: str) -> User:
-        rows = self._q(_USER_SELECT + " WHERE u.login = ?", (login,))
+        rows = self.db.q(_USER_SELECT + " WHERE u.login = ?", (login,))
         if not rows:
             raise NotFound(_("No user {login}").format(login=login))
         return _user(rows[0])
 
     def managers(self) -> list[User]:
-        return [u for u in self.users() if u.role == "manager"]
+        return [u for u in self.find() if u.role == "manager"]
 
     def me(self) -> User | None:
         """The user the writes are for, or None (not in the table, or none set up yet)."""
         try:
-            return self.user(self.actor)
+            return self.user(self.ctx.actor)
         except NotFound:
             return None
 
     def sign_in_required(self) -> bool:
         """Whether the console asks who is at the keyboard (setting ``sign_in``)."""
-        return bool(self.setting("sign_in", False))  # type: ignore[attr-defined]
+        return bool(self.settings.setting("sign_in", False))
 
     # -------------------------------------------------------------- checks
-    def _check_user(self, conn: sqlite3.Connection, role: str, team_id: int | None) -> None:
+    def _check_user(self, tx: Tx, role: str, team_id: int | None) -> None:
         if role not in auth.ROLES:
             raise ValidationFailed.one("role", _("role must be one of {roles}, not {role}").format(
                 roles=", ".join(auth.ROLES), role=role))
-        if team_id is not None and conn.execute("SELECT 1 FROM teams WHERE id = ?", (team_id,)).fetchone() is None:
+        if team_id is not None and tx.execute("SELECT 1 FROM teams WHERE id = ?", (team_id,)).fetchone() is None:
             raise ValidationFailed.one("team_id", _("no such team"))
         if role == "foreman" and team_id is None:
             raise ValidationFailed.one("team_id", _("a foreman needs a team"))
@@ -74,15 +79,15 @@ class UsersRepo(StoreBase):
             raise ValidationFailed.one("name", _("a name is 1 to 120 characters"))
         return name
 
-    def _keep_a_manager(self, conn: sqlite3.Connection, login: str) -> None:
+    def _keep_a_manager(self, tx: Tx, login: str) -> None:
         """Refuse to leave the file without an active manager: no one could fix it then."""
-        others = conn.execute(
+        others = tx.execute(
             "SELECT COUNT(*) FROM users WHERE role = 'manager' AND disabled = 0 AND login != ?", (login,)).fetchone()[0]
         if not others:
             raise RuleViolation(_("{login} is the last manager; make someone else a manager first").format(login=login))
 
-    def _user_row(self, conn: sqlite3.Connection, login: str) -> dict[str, Any]:
-        row = conn.execute("SELECT * FROM users WHERE login = ?", (login,)).fetchone()
+    def _user_row(self, tx: Tx, login: str) -> dict[str, Any]:
+        row = tx.execute("SELECT * FROM users WHERE login = ?", (login,)).fetchone()
         if row is None:
             raise NotFound(_("No user {login}").format(login=login))
         return dict(row)
@@ -97,27 +102,27 @@ class UsersRepo(StoreBase):
         name = self._check_name(name)
         if pin is not None and (why := auth.check_pin_text(pin)):
             raise ValidationFailed.one("pin", why)
-        with self._write("user.add") as conn:
-            self._check_user(conn, role, team_id)
-            if conn.execute("SELECT 1 FROM users WHERE login = ?", (login,)).fetchone() is not None:
+        with self.db.write("user.add") as tx:
+            self._check_user(tx, role, team_id)
+            if tx.execute("SELECT 1 FROM users WHERE login = ?", (login,)).fetchone() is not None:
                 raise ValidationFailed.one("login", _("{login} is already a user").format(login=login))
-            at = self.now()  # created_at is the event's own time (the audit check replays it)
+            at = self.ctx.now()  # created_at is the event's own time (the audit check replays it)
             now = to_db(at)
-            if conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 0:
-                if login == self.actor and role != "manager":
+            if tx.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 0:
+                if login == self.ctx.actor and role != "manager":
                     raise RuleViolation(_("The first user of a file is its manager: add yourself as manager"))
-                if login != self.actor and _LOGIN.match(self.actor):
-                    conn.execute("INSERT INTO users (login, name, role, created_at) VALUES (?, ?, 'manager', ?)",
-                                 (self.actor, self.actor, now))
-                    self._event("user.add", "user", None, None, {},
-                                {"login": self.actor, "name": self.actor, "role": "manager", "first": True}, at=at)
-                elif login != self.actor:
+                if login != self.ctx.actor and _LOGIN.match(self.ctx.actor):
+                    tx.execute("INSERT INTO users (login, name, role, created_at) VALUES (?, ?, 'manager', ?)",
+                                 (self.ctx.actor, self.ctx.actor, now))
+                    tx.event("user.add", "user", None, None, {},
+                                {"login": self.ctx.actor, "name": self.ctx.actor, "role": "manager", "first": True}, at=at)
+                elif login != self.ctx.actor:
                     raise RuleViolation(_("The first user of a file is its manager: add a manager first"))
             pin_hash = auth.hash_pin(pin) if pin else None
-            conn.execute(
+            tx.execute(
                 "INSERT INTO users (login, name, role, team_id, pin_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (login, name, role, team_id, pin_hash, now))
-            self._event("user.add", "user", None, None, {},
+            tx.event("user.add", "user", None, None, {},
                         {"login": login, "name": name, "role": role, "team_id": team_id, "pin": bool(pin),
                          "row": {"pin_hash": pin_mark(pin_hash)}}, at=at)
         return self.user(login)
@@ -133,17 +138,17 @@ class UsersRepo(StoreBase):
             changes["disabled"] = int(bool(changes["disabled"]))
         action = ("user.set_role" if set(changes) <= {"role", "team_id"} and "role" in changes
                   else "user.disable" if set(changes) == {"disabled"} else "user.edit")
-        with self._write(action) as conn:
-            row = self._user_row(conn, login)
+        with self.db.write(action) as tx:
+            row = self._user_row(tx, login)
             merged = {**row, **changes}
-            self._check_user(conn, merged["role"], merged["team_id"])
+            self._check_user(tx, merged["role"], merged["team_id"])
             if row["role"] == "manager" and not row["disabled"] and (merged["role"] != "manager" or merged["disabled"]):
-                self._keep_a_manager(conn, login)
+                self._keep_a_manager(tx, login)
             old = {k: row[k] for k in changes if row[k] != changes[k]}
             if old:
-                conn.execute("UPDATE users SET " + ", ".join(f"{k} = ?" for k in old) + " WHERE login = ?",
+                tx.execute("UPDATE users SET " + ", ".join(f"{k} = ?" for k in old) + " WHERE login = ?",
                              [*(changes[k] for k in old), login])
-                self._event(action, "user", None, None, {"login": login, **old},
+                tx.event(action, "user", None, None, {"login": login, **old},
                             {"login": login, **{k: changes[k] for k in old}})
         return self.user(login)
 
@@ -160,14 +165,14 @@ class UsersRepo(StoreBase):
         """Set (or with None, clear) a PIN. Managers set anyone's; everyone their own."""
         if pin is not None and (why := auth.check_pin_text(pin)):
             raise ValidationFailed.one("pin", why)
-        action = "self.pin" if login == self.actor else "user.pin"
-        with self._write(action) as conn:
-            before = self._user_row(conn, login)["pin_hash"]
+        action = "self.pin" if login == self.ctx.actor else "user.pin"
+        with self.db.write(action) as tx:
+            before = self._user_row(tx, login)["pin_hash"]
             pin_hash = auth.hash_pin(pin) if pin else None
-            conn.execute("UPDATE users SET pin_hash = ? WHERE login = ?", (pin_hash, login))
+            tx.execute("UPDATE users SET pin_hash = ? WHERE login = ?", (pin_hash, login))
             # Never the hash itself: the audit log is readable by more people than the
             # PINs. Its digest (store/ledger.py pin_mark) lets check see a hash swapped in.
-            self._event(action, "user", None, None, {"login": login, "row": {"pin_hash": pin_mark(before)}},
+            tx.event(action, "user", None, None, {"login": login, "row": {"pin_hash": pin_mark(before)}},
                         {"login": login, "pin": "set" if pin else "cleared", "row": {"pin_hash": pin_mark(pin_hash)}})
         return self.user(login)
 
@@ -177,11 +182,11 @@ class UsersRepo(StoreBase):
         if language is not None and language not in LANGUAGES:
             raise ValidationFailed.one("language", _("language must be one of {langs}, or default; not {lang}").format(
                 langs=", ".join(LANGUAGES), lang=language))
-        action = "self.language" if login == self.actor else "user.language"
-        with self._write(action) as conn:
-            row = self._user_row(conn, login)
+        action = "self.language" if login == self.ctx.actor else "user.language"
+        with self.db.write(action) as tx:
+            row = self._user_row(tx, login)
             if row.get("language") != language:
-                conn.execute("UPDATE users SET language = ? WHERE login = ?", (language, login))
-                self._event(action, "user", None, None, {"login": login, "language": row.get("language")},
+                tx.execute("UPDATE users SET language = ? WHERE login = ?", (language, login))
+                tx.event(action, "user", None, None, {"login": login, "language": row.get("language")},
                             {"login": login, "language": language})
         return self.user(login)

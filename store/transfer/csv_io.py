@@ -15,13 +15,16 @@ import io
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import StoreError
 from ..files import replace_when_done
 from ..i18n import _, ngettext
 from ..models import SKILLS_SEPARATOR, ImportReport
 from ..repo.imports import COLUMNS, KEYS, Progress
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -96,10 +99,10 @@ def parse_csv(text: str, table: str) -> list[dict[str, Any]]:
     return rows
 
 
-def import_rows(store: Any, table: str, rows: list[dict[str, Any]],
+def import_rows(store: Store, table: str, rows: list[dict[str, Any]],
                 progress: Progress | None = None) -> ImportReport:
     """All the rows saved in one transaction, or none (see Store.import_records)."""
-    return store.import_records(table, rows, progress=progress)
+    return store.imports.import_records(table, rows, progress=progress)
 
 
 def inert(cell: Any) -> str:
@@ -108,34 +111,31 @@ def inert(cell: Any) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def records(store: Any, table: str) -> Iterable[dict[str, Any]]:
+def records(store: Store, table: str) -> Iterable[dict[str, Any]]:
     """The table's records in service, as the import reads them back."""
     if table == "sites":
-        for s in store.sites(limit=-1):
+        for s in store.reference.sites(limit=-1):
             yield {"code": s.code, "name": s.name, "address": s.address, "contact": s.contact}
     elif table == "equipment":
-        codes = {s.id: s.code for s in store.sites(limit=-1, include_retired=True)}
-        for e in store.equipment(limit=-1):
+        codes = {s.id: s.code for s in store.reference.sites(limit=-1, include_retired=True)}
+        for e in store.reference.equipment(limit=-1):
             yield {"asset_tag": e.asset_tag, "category": e.category, "model": e.model,
                    "site_code": codes.get(e.site_id, ""),
                    "installed": e.installed.isoformat() if e.installed else "",
                    "warranty_until": e.warranty_until.isoformat() if e.warranty_until else ""}
     elif table == "technicians":
-        for t in store.technicians():
+        for t in store.people.technicians():
             yield {"name": t.name, "phone": t.phone, "team": t.team_name, "skills": SKILLS_SEPARATOR.join(t.skills),
                    "on_duty": "yes" if t.on_duty else "no"}
     elif table == "users":
-        users = getattr(store, "users", None)
-        if users is None:
-            raise ImportFileError(_("This file has no users yet: upgrade it first"))
-        teams = {t.id: t.name for t in store.teams(include_retired=True)}
-        for u in users():
-            yield {"login": u.login, "name": u.name, "role": u.role, "team": teams.get(getattr(u, "team_id", None), "")}
+        teams = {t.id: t.name for t in store.people.teams(include_retired=True)}
+        for u in store.users.find():
+            yield {"login": u.login, "name": u.name, "role": u.role, "team": teams.get(u.team_id, "") if u.team_id else ""}
     else:
         raise ImportFileError(_("unknown table {t}; one of: {known}").format(t=table, known=", ".join(COLUMNS)))
 
 
-def export_csv(store: Any, table: str, out: IO[str] | str | Path) -> int:
+def export_csv(store: Store, table: str, out: IO[str] | str | Path) -> int:
     """Write the table to ``out`` (a path: UTF-8 with BOM, written beside and
     renamed into place, mode 660; an open text file: as it is). Returns the
     number of rows written."""

@@ -21,7 +21,7 @@ Progress = Callable[[str, int, int], None]  # (kind, rows done, rows in all)
 
 def local_iso(text: str | None, tz: str) -> str | None:
     """A stored UTC time as ISO 8601 in the site's zone, with its offset."""
-    return from_db(text).in_timezone(tz).isoformat() if text else None  # type: ignore[union-attr]
+    return from_db(text).in_timezone(tz).isoformat() if text else None
 
 
 def _csv_cell(value: Any) -> Any:
@@ -44,10 +44,10 @@ def export_data(store: Any, kind: str, f: ExportFilter, fmt: str, out: IO[str],
     """One export kind (store/repo/export_rows.py) under filter ``f`` as CSV
     (formula cells inert) or JSON (one array of objects, the raw values).
     Returns the rows written."""
-    tz = store.timezone
+    tz = store.settings.timezone
     columns = COLUMNS[kind]
     times = [k for k in columns if k.endswith("_at")]
-    total = store.export_count(kind, f) if progress else 0
+    total = store.exports.export_count(kind, f) if progress else 0
     if progress:
         progress(kind, 0, total)
     writer = csv.writer(out) if fmt == "csv" else None
@@ -56,7 +56,7 @@ def export_data(store: Any, kind: str, f: ExportFilter, fmt: str, out: IO[str],
     else:
         out.write("[")
     n = 0
-    for page in store.export_pages(kind, f):
+    for page in store.exports.export_pages(kind, f):
         for r in page:
             for k in times:
                 r[k] = local_iso(r[k], tz)

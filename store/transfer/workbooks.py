@@ -150,7 +150,7 @@ def _epoch(text: str) -> int:
     if len(text) == 20 and text[-1] == "Z":
         return timegm((int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]), int(text[14:16]),
                        int(text[17:19])))
-    return int(from_db(text).timestamp())  # type: ignore[union-attr]
+    return int(from_db(text).timestamp())
 
 
 def _zone(tz: str) -> Any:
@@ -202,8 +202,8 @@ def daily_bytes(store: Any, day: date, progress: Progress | None = None) -> tupl
 
 def _write_daily(store: Any, day: date, out: FailOnce | IO[bytes], scratch: Path | None,
                  progress: Progress | None) -> int:
-    tz = store.timezone
-    rows = store.daily_rows(day, day + timedelta(days=1))
+    tz = store.settings.timezone
+    rows = store.exports.daily_rows(day, day + timedelta(days=1))
     if progress:
         progress("daily", 0, len(rows))
     book, f = _book(out, scratch)
@@ -213,7 +213,7 @@ def _write_daily(store: Any, day: date, out: FailOnce | IO[bytes], scratch: Path
              _("Foreman comment"), _("Dispatcher score"), _("Dispatcher callback notes"), _("Manager"),
              _("Manager score"), _("Manager callback notes"), _("Total"), _("Unsatisfied: problems"), _("Suggestions")]
     sheet = Sheet(book, _("Fault statistics {day}").format(day=day.isoformat()), heads, f, tz)
-    money = book.add_format({"num_format": money_cell_format(store.currency)})
+    money = book.add_format({"num_format": money_cell_format(store.settings.currency)})
     fee_col = heads.index(_("Fee"))
     summary: dict[tuple[str, str], list[int]] = {}
     for n, r in enumerate(rows, 1):
@@ -273,18 +273,18 @@ def month_bytes(store: Any, month: str, progress: Progress | None = None) -> tup
 
 def _write_month(store: Any, month: str, period: Period, out: FailOnce | IO[bytes], scratch: Path | None,
                  progress: Progress | None) -> dict[str, int]:
-    tz = store.timezone
-    total = store.count_tickets(period.start, period.end) if progress else 0
+    tz = store.settings.timezone
+    total = store.exports.count_tickets(period.start, period.end) if progress else 0
     if progress:
         progress("figures", 0, total)
     book, f = _book(out, scratch)
-    report = store.report(period)
+    report = store.reports.report(period)
     figs = Sheet(book, _("Figures"), [_("Figure"), month, report.previous.label(), _("Change"), _("Target"),
                                       _("Measured over")], f, tz)
     for x in report.figures:
         figs.add([x.label, fmt(x.value, x.unit), fmt(x.previous, x.unit), x.arrow, target_text(x), x.base])
     figs.close()
-    scores = store.month_scores(month)
+    scores = store.scores.month_scores(month)
     heads = [_("Rank"), _("Name"), _("Team"), _("Evaluated tickets"), _("Points"), _("Mean (points ÷ tickets)"),
              _("0.15 × tickets"), _("Score"), _("Satisfied share"), _("Star / winner"), _("Bonus")]
     for title, rows, star in ((_("Technicians"), scores.technicians, _("star")), (_("Teams"), scores.teams, _("winner"))):
@@ -298,7 +298,7 @@ def _write_month(store: Any, month: str, period: Period, out: FailOnce | IO[byte
     items = Sheet(book, items_sheet_name(month), [_("Item"), _("Ticket"), _("Team"), _("Foreman"), _("Source"),
                                                   _("Opened"), _("Due"), _("State"), _("Weak points"), _("Measures"),
                                                   _("Sent back"), _("Confirmed by"), _("Confirmed"), _("Overdue")], f, tz)
-    for i in store.items(opened=(period.start, period.end)):
+    for i in store.items.find(opened=(period.start, period.end)):
         items.add([i.id, i.ticket_id, i.team_name, i.foreman, source_label(i.source), i.opened_at, i.due_date,
                    i.state_label, i.weak_points,
                    i.measures, i.sent_back_reason, i.confirmed_by, i.confirmed_at, i.overdue])
@@ -306,7 +306,7 @@ def _write_month(store: Any, month: str, period: Period, out: FailOnce | IO[byte
     comps = Sheet(book, _("Complaints"), [_("Complaint"), _("Ticket"), _("Received"), _("Complainant"), _("Matter"),
                                           _("State"), _("Findings"), _("Plan"), _("Follow-up"), _("Analysis"),
                                           _("Item"), _("Overdue")], f, tz)
-    for c in store.complaints(month=month):
+    for c in store.complaints.find(month=month):
         comps.add([c.id, c.ticket_id, c.received_at, c.complainant, c.matter, complaint_state_label(c.state),
                    c.findings, c.plan,
                    c.follow_up, c.analysis, c.item_id, c.overdue])
@@ -357,11 +357,11 @@ def ticket_heading(column: str) -> str:
 def _ticket_sheet(store: Any, book: Any, f: dict[str, Any], first: date, end: date, progress: Progress | None,
                   total: int) -> int:
     columns = COLUMNS["tickets"]
-    f = {**f, "money": book.add_format({"num_format": money_cell_format(store.currency)})}
-    sheet = Sheet(book, _("Tickets"), [ticket_heading(c) for c in columns], f, store.timezone)
+    f = {**f, "money": book.add_format({"num_format": money_cell_format(store.settings.currency)})}
+    sheet = Sheet(book, _("Tickets"), [ticket_heading(c) for c in columns], f, store.settings.timezone)
     kinds = [TICKET_KINDS.get(k, "time" if k.endswith("_at") else "text") for k in columns]
     n = 0
-    for page in store.ticket_rows(first, end):
+    for page in store.exports.ticket_rows(first, end):
         for r in page:
             sheet.add_typed([r[k] for k in columns], kinds)
         n += len(page)
@@ -377,7 +377,7 @@ def _ticket_sheet(store: Any, book: Any, f: dict[str, Any], first: date, end: da
 def write_callback_form(store: Any, ticket_id: int, path: Path) -> None:
     """The form the foreman takes to the reporter after an unsatisfied callback:
     one A4 page, portrait, boxes to write the findings in by hand."""
-    d = store.callback_form(ticket_id)  # a ticket that is not there: refused before any file is made
+    d = store.exports.callback_form(ticket_id)  # a ticket that is not there: refused before any file is made
     with replace_when_done(path) as tmp, scratch_beside(path) as scratch, tmp.open("wb") as fh:
         _write_form(store, ticket_id, d, FailOnce(fh), scratch)
 
@@ -392,8 +392,11 @@ def _write_form(store: Any, ticket_id: int, d: dict[str, Any], out: FailOnce, sc
     ws.set_column(0, 0, 22)
     ws.set_column(1, 3, 24)
     ws.merge_range(0, 0, 0, 3, _("Unsatisfied callback form — ticket #{id}").format(id=ticket_id), f["title"])
-    tz = store.timezone
-    local = lambda s: from_db(s).in_timezone(tz).format("YYYY-MM-DD HH:mm") if s else ""  # type: ignore[union-attr]  # noqa: E731
+    tz = store.settings.timezone
+
+    def local(s: str | None) -> str:
+        return from_db(s).in_timezone(tz).format("YYYY-MM-DD HH:mm") if s else ""
+
     lines = [
         (_("Reporter"), d["reporter"]), (_("Phone"), d["phone"]), (_("Site"), d["site"]),
         (_("Equipment"), f"{d['asset'] or ''} {category_label(d['category'])}".strip()), (_("Reported"), local(d["reported_at"])),

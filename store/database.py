@@ -1,50 +1,51 @@
-"""The Store's plumbing: connections, the one write path, the audit event,
-and the file it holds. Every repository in store/repo/ builds on this.
+"""The one SQLite file: its connections, and the only way to write it.
 
-Connections: one for writes (serialised by a lock), and a pool of read
-connections, one per thread at a time, so a long read (a search, a report, an
-export) never stalls the console's poll or a write. PRAGMA data_version is
-asked on a connection of its own: its value only means something when it is
-always asked on the same one."""
+Connections: one for writes (serialised by a lock, in FIFO turns between
+processes: store/turns.py), and a pool of read connections, one per thread
+at a time, so a long read (a search, a report, an export) never stalls the
+console's poll or a write. PRAGMA data_version is asked on a connection of
+its own: its value only means something when it is always asked on the same one.
+
+The write connection never leaves this module: ``Database.write`` opens
+``BEGIN IMMEDIATE``, authorises the action and yields a ``Tx``, which alone
+executes writes and appends the audit event, in that same transaction. The
+read connections are ``query_only``, so a write anywhere else fails
+(Datasette's database.py keeps its one writer the same way)."""
 
 from __future__ import annotations
 
 import json
-import os
-import pwd
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pendulum import DateTime
 
 from . import audit, permissions
-from .db import connect_reader, explain, file_identity, open_database, writable
+from .context import Context
+from .db import connect_reader, explain, file_identity, open_database, wrap, writable
 from .durable import WalSync
 from .errors import DatabaseFileError, FileReplaced, PermissionDenied
 from .i18n import _
-from .timeutil import Clock, system_clock, to_db
+from .timeutil import to_db
 from .turns import Turns
 
-
-def default_actor() -> str:
-    """Who is at the keyboard: the process's effective OS user, from the
-    passwd database. Never LOGNAME/USER or any environment variable (what
-    getpass reads): anyone can set those, and a dispatcher's account passed
-    for the manager's with ``LOGNAME=root`` (issue 21). A uid with no passwd
-    entry (a container run with ``--user 1234``) gets the fixed name "uid1234"."""
-    uid = os.geteuid()
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return f"uid{uid}"
+Params = Sequence[Any] | Mapping[str, Any]
 
 
-def append_events(conn: sqlite3.Connection, events: list[dict[str, Any]]) -> None:
+class Executes(Protocol):
+    """What read helpers need of a connection: a plain sqlite3 connection or a ``Tx``."""
+
+    def execute(self, sql: str, params: Params = ..., /) -> sqlite3.Cursor: ...
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any] | Mapping[str, Any]], /) -> sqlite3.Cursor: ...
+
+
+def append_events(conn: Executes, events: list[dict[str, Any]]) -> None:
     """Append audit events (``old``/``new`` as JSON text), each chained to the
     one before it (store/audit.py). Only inside a write transaction: the last
     hash read here is still the last one when these rows land."""
@@ -70,41 +71,84 @@ def append_events(conn: sqlite3.Connection, events: list[dict[str, Any]]) -> Non
         out)
 
 
-class StoreBase:
-    # Does the work the migrations leave to today's rules (store/upgrade.py),
-    # on opening: set by the Store front, which stands above the rules it uses.
-    finish_upgrade: Callable[[sqlite3.Connection], None] | None = None
+class Tx:
+    """One write transaction, handed out by ``Database.write`` and dead once
+    its block ends: the only object that can change the file."""
 
+    def __init__(self, conn: sqlite3.Connection, db: Database):
+        self._conn: sqlite3.Connection | None = conn
+        self._db = db
+
+    def _live(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise RuntimeError("a write transaction used after its block ended")
+        return self._conn
+
+    def execute(self, sql: str, params: Params = (), /) -> sqlite3.Cursor:
+        return self._live().execute(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any] | Mapping[str, Any]], /) -> sqlite3.Cursor:
+        return self._live().executemany(sql, rows)
+
+    def insert_all(self, table: str, rows: Iterable[dict[str, Any]], batch_size: int = 2000) -> None:
+        """Rows of consistent columns, in batches (sqlite-utils, which nests
+        savepoints inside this transaction)."""
+        wrap(self._live()).table(table).insert_all(rows, batch_size=batch_size)
+
+    def authorize(self, action: str, ticket_id: int | None = None, team_id: int | None = None) -> None:
+        """A second check inside the transaction, once the write knows more
+        (the team a ticket is handed to)."""
+        self._live()
+        self._db.authorize(action, ticket_id, team_id)
+
+    def event(self, action: str, entity: str, entity_id: int | None, ticket_id: int | None,
+              old: dict[str, Any], new: dict[str, Any], at: DateTime | None = None, actor: str | None = None) -> None:
+        """The audit event of this write. ``actor``: someone other than the
+        store's actor made this happen on their own (the OS login at the
+        keyboard, for a PIN try); no one entered it for them."""
+        ctx = self._db.ctx
+        append_events(self, [{
+            "at": to_db(at or ctx.now()), "actor": actor or ctx.actor, "entered_by": None if actor else ctx.by,
+            "action": action, "entity": entity, "entity_id": entity_id, "ticket_id": ticket_id,
+            "old": json.dumps(old, ensure_ascii=False, default=str),
+            "new": json.dumps(new, ensure_ascii=False, default=str),
+        }])
+
+    def events(self, events: list[dict[str, Any]]) -> None:
+        """Events as given (a bulk load's history), chained like any other."""
+        append_events(self, events)
+
+    def close(self) -> None:
+        self._conn = None
+
+
+class Database:
     def __init__(
         self,
         path: str | Path,
+        ctx: Context,
         *,
-        actor: str | None = None,
-        by: str | None = None,
-        os_login: str | None = None,
-        clock: Clock | None = None,
         create: bool = False,
         busy_timeout_ms: int = 5000,
         read_only: bool = False,
         repair: bool = False,
+        problem: Callable[[Database], str | None] | None = None,
+        finish: Callable[[sqlite3.Connection], None] | None = None,
     ):
+        """``problem``: what is wrong with the file's settings (one line), asked
+        before anything that may write is opened; ``repair`` ('dispatch set'
+        mending a damaged setting) skips it. ``read_only``: open the file so
+        that nothing can be written (the queue, check and ticket commands; a
+        browser console no one signed into). ``finish``: the work the migrations
+        leave to today's rules (store/upgrade.py), done on opening by the
+        front that stands above those rules."""
         self.path = Path(path)
-        # read_only: open the file so that nothing can be written (the queue,
-        # check and ticket commands; a browser console no one signed into).
-        self.read_only = read_only
-        # ``actor``: the person each write is for (the audit's actor). ``by``:
-        # the OS login typing, when it is someone else (a manager using --actor
-        # or DISPATCH_ACTOR); only a manager may, and events record it.
-        self.actor = actor or default_actor()
-        self.by = by if by and by != self.actor else None
-        # ``os_login``: the OS login at the keyboard, which a PIN sign-in at a
-        # shared desk does not change (its failed tries are recorded as its own).
-        self.os_login = os_login or self.by or self.actor
-        self.clock: Clock = clock or system_clock
+        self.ctx = ctx
         self.busy_timeout_ms = busy_timeout_ms
+        self._problem = problem
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._opened: list[sqlite3.Connection] = []
-        self._local = threading.local()  # .writing: this thread is inside _write
+        self._local = threading.local()  # .writing: this thread is inside write()
         vetted: list[bool] = []
 
         def vet(look: sqlite3.Connection) -> None:
@@ -120,15 +164,13 @@ class StoreBase:
                     self._readers.get_nowait()
             vetted.append(True)
 
-        # ``repair``: 'dispatch set' opens a file whose settings are damaged
-        # to mend one (it checks the new value itself); nothing else may.
-        self.conn = open_database(self.path, create=create, busy_timeout_ms=busy_timeout_ms, read_only=read_only,
-                                  vet=None if repair else vet, finish=self.finish_upgrade)
+        self._writer = open_database(self.path, create=create, busy_timeout_ms=busy_timeout_ms, read_only=read_only,
+                                     vet=None if repair or problem is None else vet, finish=finish)
         self._sync = WalSync(self.path)
         self._turns = Turns(self.path, busy_timeout_ms)
         # Opened so that nothing can be written: asked for, or a file we may not write.
         self.file_read_only = read_only or not writable(self.path)
-        self._asked_read_only = read_only
+        self.asked_read_only = read_only
         # The file this connection holds: if the path later names another file
         # (or none), our reads and writes would go to a file no one else sees.
         self._identity = file_identity(self.path)
@@ -136,7 +178,7 @@ class StoreBase:
         # keeps them (and their inodes), so a journal with these ids at the path
         # after a replace is the old database's, not the new file's.
         self._journal = {sfx: file_identity(Path(f"{self.path}{sfx}")) for sfx in ("-wal", "-shm")}
-        self.conn.row_factory = sqlite3.Row
+        self._writer.row_factory = sqlite3.Row
         self._lock = threading.RLock()  # the write connection, one transaction at a time
         self._watch_lock = threading.Lock()
         self._watch: sqlite3.Connection | None = None
@@ -145,35 +187,32 @@ class StoreBase:
                 self._check_settings()
             self.read_only = self.file_read_only or self._is_viewer()
         except DatabaseFileError:
-            self.close_db()
+            self.close()
             raise
 
     def _check_settings(self) -> None:
         """Settings and SLA policy are read everywhere: a bad value is reported
         now, as a damaged file naming the fix, not as a traceback later."""
-        problem = self.settings_problem()  # type: ignore[attr-defined]
-        if problem is not None:
-            raise DatabaseFileError(problem)
+        found = self._problem(self) if self._problem is not None else None
+        if found is not None:
+            raise DatabaseFileError(found)
 
     def _is_viewer(self) -> bool:
         """A viewer opens the file read-only (the console says READ-ONLY); the
         role check refuses their writes, as it would anyway."""
-        rows = self._q("SELECT role FROM users WHERE login = ? AND NOT disabled", (self.by or self.actor,))
+        rows = self.q("SELECT role FROM users WHERE login = ? AND NOT disabled", (self.ctx.by or self.ctx.actor,))
         return bool(rows) and rows[0][0] == "viewer"
 
-    # ------------------------------------------------------------ plumbing
-    def close_db(self) -> None:
-        """Close every connection. (``close`` is the ticket action: closing a ticket.)"""
+    def close(self) -> None:
+        """Close every connection."""
         with self._lock:
-            self.conn.close()
+            self._writer.close()
             self._turns.close()
         for conn in self._opened:
             conn.close()
         self._opened.clear()
 
-    def now(self) -> DateTime:
-        return self.clock().in_timezone("UTC")
-
+    # ---------------------------------------------------------------- reads
     def _new_reader(self) -> sqlite3.Connection:
         try:
             conn = connect_reader(self.path, self.busy_timeout_ms)
@@ -184,12 +223,12 @@ class StoreBase:
         return conn
 
     @contextmanager
-    def _reader(self) -> Iterator[sqlite3.Connection]:
+    def reader(self) -> Iterator[sqlite3.Connection]:
         """A read connection for this thread while the block runs. Inside a
         write transaction, the write connection: reads there must see what the
         transaction has written so far."""
         if getattr(self._local, "writing", False):
-            yield self.conn
+            yield self._writer
             return
         try:
             conn = self._readers.get_nowait()
@@ -200,12 +239,20 @@ class StoreBase:
         finally:
             self._readers.put(conn)
 
-    def _q(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        with self._reader() as conn:
+    def q(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        with self.reader() as conn:
             try:
                 return conn.execute(sql, params).fetchall()
             except sqlite3.DatabaseError as exc:  # locked, corrupt, vanished: one line
                 raise explain(self.path, exc) from None
+
+    def one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        rows = self.q(sql, params)
+        return rows[0] if rows else None
+
+    def value(self, sql: str, params: Params = ()) -> Any:
+        """The first column of the first row (a count, a max)."""
+        return self.q(sql, params)[0][0]
 
     def data_version(self) -> int:
         """Changes when any other connection commits (our own writes included,
@@ -217,33 +264,38 @@ class StoreBase:
             if self._watch is None:
                 self._watch = self._new_reader()
             try:
-                return self._watch.execute("PRAGMA data_version").fetchone()[0]
+                return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
             except sqlite3.DatabaseError as exc:
                 raise explain(self.path, exc) from None
 
-    def _authorize(self, action: str, ticket_id: int | None = None, team_id: int | None = None) -> None:
+    # --------------------------------------------------------------- writes
+    def authorize(self, action: str, ticket_id: int | None = None, team_id: int | None = None) -> None:
         """The one place a permission check is asked (store/permissions.py).
-        Runs inside the write transaction, so the roles and the ticket it reads
-        are the ones the write sees."""
-        permissions.authorize(self._q, self.actor, self.by, action, ticket_id, team_id)
+        Inside a write it runs in the transaction, so the roles and the ticket
+        it reads are the ones the write sees."""
+        permissions.authorize(self.q, self.ctx.actor, self.ctx.by, action, ticket_id, team_id)
 
-    def _begin(self) -> None:
-        """BEGIN IMMEDIATE on the write connection, in this writer's turn (store/turns.py)."""
-        self._turns.begin(self.conn)
-
-    @contextmanager
-    def _write(self, action: str, ticket_id: int | None = None,
-               team_id: int | None = None) -> Iterator[sqlite3.Connection]:
-        """The single write path: BEGIN IMMEDIATE, authorise, commit or roll back."""
-        if not self.actor.strip():  # before taking the write lock: nothing to look up
+    def refuse_write(self) -> None:
+        """What refuses any write before a lock is taken: no user name, a
+        read-only file or console."""
+        if not self.ctx.actor.strip():  # nothing to look up
             raise PermissionDenied(_("No user name: set --actor or DISPATCH_ACTOR."))
         if self.file_read_only:
-            if self._asked_read_only:  # a console no one signed into (browser mode without --as)
+            if self.asked_read_only:  # a console no one signed into (browser mode without --as)
                 raise PermissionDenied(_(
                     "This console is read-only: no one is signed in to it (a browser console without --as)."
                     " Use the terminal console, or ask whoever runs 'dispatch serve' to start it for you"))
             raise DatabaseFileError(_("{path} is open read-only; nothing was saved (ask for write access, or use a copy)").format(
                 path=self.path))
+
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE on the write connection, in this writer's turn (store/turns.py)."""
+        self._turns.begin(self._writer)
+
+    @contextmanager
+    def write(self, action: str, ticket_id: int | None = None, team_id: int | None = None) -> Iterator[Tx]:
+        """The single write path: BEGIN IMMEDIATE, authorise, commit or roll back."""
+        self.refuse_write()
         self.check_file()
         with self._lock:
             try:
@@ -251,16 +303,17 @@ class StoreBase:
             except sqlite3.Error as exc:
                 raise explain(self.path, exc) from None
             self._local.writing = True
+            tx = Tx(self._writer, self)
             try:
-                self._authorize(action, ticket_id, team_id)
-                yield self.conn
+                self.authorize(action, ticket_id, team_id)
+                yield tx
                 # Again at the last moment: a file swapped during the write
                 # must not receive it (the rollback below undoes it all).
                 self.check_file()
-                self.conn.execute("COMMIT")
+                self._writer.execute("COMMIT")
             except BaseException as exc:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
+                if self._writer.in_transaction:
+                    self._writer.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.IntegrityError) and "audit" in str(exc):
                     # The audit triggers (migration 0015): events were cut from the log's end by hand.
                     raise DatabaseFileError(_(
@@ -270,6 +323,7 @@ class StoreBase:
                     raise explain(self.path, exc) from None
                 raise
             finally:
+                tx.close()
                 self._local.writing = False
         # Committed, and the lock is free for the next writer: now to disk,
         # before the caller hears it is done (store/durable.py).
@@ -279,20 +333,6 @@ class StoreBase:
             raise DatabaseFileError(_("{path}: the change was written but could not be flushed to disk ({e});"
                                       " check the disk, then the file ('dispatch check')").format(
                 path=self.path, e=exc.strerror or exc)) from None
-
-    def _event(
-        self, action: str, entity: str, entity_id: int | None, ticket_id: int | None,
-        old: dict[str, Any], new: dict[str, Any], at: DateTime | None = None, actor: str | None = None,
-    ) -> None:
-        """``actor``: someone other than the store's actor made this happen on
-        their own (the OS login at the keyboard, for a PIN try); no one entered it for them."""
-        append_events(self.conn, [{
-            "at": to_db(at or self.now()), "actor": actor or self.actor, "entered_by": None if actor else self.by,
-            "action": action,
-            "entity": entity, "entity_id": entity_id, "ticket_id": ticket_id,
-            "old": json.dumps(old, ensure_ascii=False, default=str),
-            "new": json.dumps(new, ensure_ascii=False, default=str),
-        }])
 
     # ------------------------------------------------------ the file itself
     def file_state(self) -> str | None:
@@ -308,17 +348,7 @@ class StoreBase:
         if state is not None:
             raise FileReplaced(self.path, deleted=state == "deleted")
 
-    def reopen(self) -> Any:
-        """A fresh Store on the same path (same actor and clock): the file that
-        is there now. Raises DatabaseFileError if it is gone or unusable; this
-        store stays open, so the caller closes it once the new one works
-        (SQLite neither checkpoints nor deletes anything when closing a moved file)."""
-        if self.file_state() is not None and file_identity(self.path) is not None:
-            self._drop_old_journal()
-        return type(self)(self.path, actor=self.actor, by=self.by, os_login=self.os_login, clock=self.clock,
-                          busy_timeout_ms=self.busy_timeout_ms, read_only=self._asked_read_only)
-
-    def _drop_old_journal(self) -> None:
+    def drop_old_journal(self) -> None:
         """A file put in place with os.replace leaves the old database's -wal and
         -shm beside it, and SQLite would read the old pages from them into the
         new file. Remove only those this connection still holds open (same
