@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import events
 from textual.binding import Binding
@@ -27,6 +27,9 @@ from .background import in_thread, read, write_refusal
 from .i18n import N_, _
 
 if TYPE_CHECKING:
+    from console.has_store import HasStore
+    from store import Store
+
     from .screens.form import Field
 
 # The form screens (and the widgets they use) are imported by the action that
@@ -89,8 +92,8 @@ class TicketActions(Screen[Any]):
         raise NotImplementedError
 
     @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
+    def store(self) -> Store:
+        return cast("HasStore", self.app).store
 
     # --------------------------------------- what the role and state allow
     def why_not(self, step: str, target: Target | None) -> str | None:

@@ -52,7 +52,7 @@ class DispatchApp(OrderedKeys):
 
     def __init__(self, store: Store, *, clock: Clock | None = None, settings: ConsoleSettings | None = None) -> None:
         super().__init__()
-        self.store = store
+        self.store: Store = store
         self.clock: Clock = clock or store.clock or system_clock
         self.settings = settings or ConsoleSettings()
         self.poll_seconds = self.settings.poll_seconds

@@ -22,6 +22,7 @@ from console.cli import cli
 from console.widgets.status import StatusBar
 from demo_data.scale import generate_scale
 from store import DatabaseFileError, PermissionDenied, Store
+from store.database import Tx
 from store.derive import derive
 from tests.conftest import MutableClock
 from tests.console_helpers import app_for, make_ticket, settle
@@ -111,11 +112,11 @@ def test_interrupted_recompute_is_finished_later(store: Store, clock: MutableClo
     store.settings.RECOMPUTE_BATCH = 2  # type: ignore[misc]
     real, calls = store.settings._recompute_rows, []
 
-    def dies_on_the_second(rows: list) -> None:  # type: ignore[type-arg]
+    def dies_on_the_second(tx: Tx, rows: list) -> None:  # type: ignore[type-arg]
         calls.append(len(rows))
         if len(calls) == 2:
             raise KeyboardInterrupt  # killed in the middle of the second batch
-        real(rows)
+        real(tx, rows)
 
     monkeypatch.setattr(store.settings, "_recompute_rows", dies_on_the_second)
     with pytest.raises(KeyboardInterrupt):

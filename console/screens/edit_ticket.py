@@ -5,7 +5,7 @@ audited old → new. A priority change needs a reason and moves the deadlines.""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -24,6 +24,11 @@ from ..widgets.form import FormModal, field_row, form_footer, show_error
 from ..widgets.picker import Picker
 from ..widgets.textfield import TextBox, TextInput
 
+if TYPE_CHECKING:
+    from console.has_store import HasStore
+    from store import Store
+
+
 FIELDS = ("priority", "reason", "category", "reporter", "phone", "site_id", "equipment_id", "description")
 
 
@@ -37,8 +42,8 @@ class EditTicketScreen(FormModal[Ticket | None]):
         self.draft_key = ("edit", ticket.id)
 
     @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
+    def store(self) -> Store:
+        return cast("HasStore", self.app).store
 
     def _search_sites(self, text: str) -> list[tuple[int, str]]:
         return [(s.id, f"{s.code} {s.name}") for s in self.store.reference.sites(text, limit=8)]

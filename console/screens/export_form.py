@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -45,6 +45,11 @@ from ..i18n import N_, _
 from ..settings import apply_blink
 from ..widgets.form import KeepsDrafts, field_row, show_error
 from ..widgets.textfield import TextInput
+
+if TYPE_CHECKING:
+    from console.has_store import HasStore
+    from store import Store
+
 
 DATA_KINDS = ("tickets", "technicians", "evaluations", "items")
 
@@ -131,8 +136,8 @@ class ExportScreen(KeepsDrafts, ModalScreen[Path | None]):
         self.draft_key = ("export", 0)
 
     @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
+    def store(self) -> Store:
+        return cast("HasStore", self.app).store
 
     @property
     def web(self) -> bool:

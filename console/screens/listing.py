@@ -14,7 +14,7 @@ stack when another program wrote to the file."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
 from textual import events, on
@@ -25,6 +25,11 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from ..background import in_thread
 from ..i18n import N_, _
+
+if TYPE_CHECKING:
+    from console.has_store import HasStore
+    from store import Store
+
 
 LISTS = "ListTable, ListOptions"
 # Every list screen ends its BINDINGS with it (last: the footer shows the screen's own keys first).
@@ -39,8 +44,8 @@ class ListScreen(Screen[None]):
     GUARDED: ClassVar[frozenset[str]] = frozenset()
 
     @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
+    def store(self) -> Store:
+        return cast("HasStore", self.app).store
 
     @property
     def permits(self) -> Any:

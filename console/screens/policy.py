@@ -12,8 +12,8 @@ from textual.content import Content
 from textual.widgets import Input, Label, Static
 
 from store.models import PRIORITIES, priority_label
+from store.repo.settings import SettingsRepo
 from store.sla import MAX_WINDOW_MIN, Policy
-from store.store import Store
 
 from ..i18n import _
 from ..settings import apply_blink
@@ -97,7 +97,7 @@ class PolicyScreen(FormModal[bool | None]):
                 errors[f"p{p}"] = _("three whole numbers of minutes")
                 continue
             response, onsite, resolve = (int(t) for t in texts)
-            problem = Store.window_problem(response, onsite, resolve)  # the store's own rule (set_policy)
+            problem = SettingsRepo.window_problem(response, onsite, resolve)  # the store's own rule (set_policy)
             if problem is not None:
                 errors[f"p{p}"] = problem
             else:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from plotext import _utility as plotext_utility
 from rich.cells import cell_len
@@ -38,6 +38,11 @@ from ..background import read
 from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
 from ..widgets.lists import ListTable
+
+if TYPE_CHECKING:
+    from console.has_store import HasStore
+    from store import Store
+
 
 
 def _in_order(data: Any) -> list[Any]:
@@ -166,8 +171,8 @@ class ReportsScreen(Screen[None]):
         self.today = date.today()  # the site's today, read when the screen opens
 
     @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
+    def store(self) -> Store:
+        return cast("HasStore", self.app).store
 
     def compose(self) -> ComposeResult:
         yield Static("", id="rp-title")
