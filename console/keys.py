@@ -34,6 +34,12 @@ SETTLE_ROUNDS = 40  # a key bubbles through at most a few levels; dialogs mount 
 # runs in a thread, console/background.py), so each round ends as soon as the
 # widgets have handled what they were sent.
 CLOSED_CHECK = 0.05  # how often a wait looks for nodes removed meanwhile (not a time limit)
+# Keys typed after a form's ctrl+s wait for its save this long at most: a save
+# that lands within it (nearly all do) takes the keys after it to the screen
+# the save leads to, as they were typed (ctrl+s esc t over SSH: saved, back,
+# then t); a save held up by another dispatcher's write lets them through to
+# the form after it, which answers while the busy mark shows.
+SAVE_GRACE = 1.0
 
 
 class OrderedKeys(App[None]):
@@ -44,6 +50,15 @@ class OrderedKeys(App[None]):
         self._pending_input: deque[events.Event] = deque()
         self._input_task: asyncio.Task[None] | None = None
         self._actions_running = 0  # bindings' actions under way (one may await a read before its form opens)
+        self._saves: list[tuple[asyncio.Event, float]] = []  # forms' saves on their way, each with its deadline
+
+    def save_started(self) -> asyncio.Event:
+        """A form's save went to a thread: the keys typed after it wait for
+        it (up to SAVE_GRACE); set the event once the save has landed and
+        its form is closed or shows why not."""
+        done = asyncio.Event()
+        self._saves.append((done, asyncio.get_running_loop().time() + SAVE_GRACE))
+        return done
 
     @property
     def too_small(self) -> bool:
@@ -81,10 +96,25 @@ class OrderedKeys(App[None]):
                 for forward in self._text_run(event):
                     await super().on_event(forward)
                 await self._settle()
+                if await self._saved():
+                    await self._settle()  # the form the save closed is gone, the screen under it back
         except Exception as exc:  # the same as an error in a handler: Textual shows it and exits
             self._handle_exception(exc)
         finally:
             self._input_task = None
+
+    async def _saved(self) -> bool:
+        """Wait for the saves under way, each until its deadline: True if any was waited for."""
+        loop, waited = asyncio.get_running_loop(), False
+        for done, deadline in self._saves:
+            if not done.is_set() and (left := deadline - loop.time()) > 0:
+                waited = True
+                try:
+                    await asyncio.wait_for(done.wait(), timeout=left)
+                except TimeoutError:
+                    pass
+        self._saves = [(done, deadline) for done, deadline in self._saves if not done.is_set()]
+        return waited
 
     def _text_run(self, first: events.Event) -> list[events.Event]:
         """What to hand on before settling: the event, or a run of characters

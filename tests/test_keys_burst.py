@@ -107,3 +107,32 @@ async def test_esc_right_after_go_to_closes_the_ticket_it_opened(store: Store) -
         await burst(pilot, ":", *str(t.id), "enter", "escape")
         assert isinstance(app.screen, MainScreen)
         assert not any("Still saving" in str(n.message) for n in app._notifications)
+
+
+async def test_keys_typed_after_ctrl_s_go_where_the_save_leads(store: Store, monkeypatch) -> None:
+    """Setting up a center over SSH: 'ctrl+s esc t' saved the site, then esc
+    reached the form while its save was on its way ("still saving") and was
+    lost, so 't' and the team's name went to the sites list and a new site.
+    Keys typed after ctrl+s wait for the save (console/keys.py SAVE_GRACE)."""
+    import time
+
+    from console import keys
+    from console.screens.records import RecordForm, RecordsScreen
+
+    add_site = store.reference.add_site
+
+    def slow_add_site(**fields):  # the save still on its way when esc is read
+        time.sleep(0.3)
+        return add_site(**fields)
+
+    monkeypatch.setattr(store.reference, "add_site", slow_add_site)
+    monkeypatch.setattr(keys, "SAVE_GRACE", 60.0, raising=False)  # the rule, not the machine's speed
+    app = app_for(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "S", "s", "n", *"BJ09", "tab", *"Wangjing", "ctrl+s", "escape", "t", "n", *"Night crew",
+                    "ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, RecordsScreen) and app.screen.spec.table == "teams")
+        assert not isinstance(app.screen, RecordForm)
+    assert [s.code for s in store.reference.sites("BJ09")] == ["BJ09"]
+    assert "Night crew" in [t.name for t in store.people.teams()]

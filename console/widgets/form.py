@@ -333,14 +333,20 @@ class FormModal(KeepsDrafts, ModalScreen[ResultT]):
         if self.still_saving():
             return
         self._set_saving(True)
+        started = getattr(self.app, "save_started", None)  # console/keys.py: keys typed after ctrl+s wait for it
+        landed = started() if started is not None else None
 
         async def write() -> None:
             try:
-                ok, result = await run_write(call, show or self.show_errors, on_stale)
+                try:
+                    ok, result = await run_write(call, show or self.show_errors, on_stale)
+                finally:
+                    self._set_saving(False)
+                if ok:
+                    done(result)
             finally:
-                self._set_saving(False)
-            if ok:
-                done(result)
+                if landed is not None:
+                    landed.set()
 
         self.run_worker(write(), group="save", exit_on_error=True)
 
