@@ -111,7 +111,7 @@ class DispatchApp(OrderedKeys):
 
         store = self.store
         # Awaited (a read): a PIN typed at once waits for the dialog (console/keys.py).
-        people = await read(store.users)
+        people = await read(store.users.find)
         self.push_screen(SignInScreen(people, can_cancel=not first), signed_in)
 
     def apply_language(self, lang: str | None) -> None:

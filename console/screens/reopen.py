@@ -55,7 +55,7 @@ class ReopenFile(Screen[Any]):
         self.refresh_bindings()
         self._last_check = self.app.clock()  # type: ignore[attr-defined]
         # In a thread: closing waits for a write of the old store still under way.
-        in_thread(self.app, old.tickets.close, group="close-old")  # type: ignore[attr-defined]
+        in_thread(self.app, old.close, group="close-old")  # type: ignore[attr-defined]
         self.app.clear_notifications()  # they were about the old file
         self.notify(_("Reopened {path}.").format(path=clean(str(getattr(new, "path", "")), single_line=True)),
                     markup=False)
