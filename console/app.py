@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from textual import events, on
 from textual.app import SystemCommand
@@ -21,6 +22,9 @@ from .keys import OrderedKeys
 from .live import LiveWatcher
 from .permits import Permits
 from .settings import ConsoleSettings
+
+if TYPE_CHECKING:
+    from .screens.search import OpenTicket
 
 
 def language_for(store: Store) -> str | None:
@@ -131,6 +135,12 @@ class DispatchApp(OrderedKeys):
         if action == "switch_user":
             return getattr(self, "sign_in", False)
         return True
+
+    def on_open_ticket(self, message: OpenTicket) -> None:
+        """A search screen's pick (console/screens/search.py): its detail, over it."""
+        from .screens.detail import DetailScreen
+
+        self.push_screen(DetailScreen(message.ticket_id))
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen
