@@ -17,7 +17,7 @@ from store.timeutil import Clock, system_clock
 
 from . import output
 from .background import in_thread, read
-from .i18n import N_, _, pick_language, set_language
+from .i18n import N_, _, language_for, set_language
 from .keys import OrderedKeys
 from .live import LiveWatcher
 from .permits import Permits
@@ -25,13 +25,6 @@ from .settings import ConsoleSettings
 
 if TYPE_CHECKING:
     from .screens.search import OpenTicket
-
-
-def language_for(store: Store) -> str | None:
-    """The acting user's own language if they chose one (users.language),
-    else the environment's (DISPATCH_LANG, then LC_ALL/LC_MESSAGES/LANG)."""
-    me = store.users.me()
-    return me.language if me is not None and me.language else pick_language()
 
 
 # The titles and help lines of Textual's own palette commands (App.get_system_commands),
@@ -115,7 +108,7 @@ class DispatchApp(OrderedKeys):
 
         store = self.store
         # Awaited (a read): a PIN typed at once waits for the dialog (console/keys.py).
-        people = await read(store.users)
+        people = await read(store.users.find)
         self.push_screen(SignInScreen(people, can_cancel=not first), signed_in)
 
     def apply_language(self, lang: str | None) -> None:
