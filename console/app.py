@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from textual import events, on
 from textual.app import SystemCommand
@@ -16,18 +17,14 @@ from store.timeutil import Clock, system_clock
 
 from . import output
 from .background import in_thread, read
-from .i18n import N_, _, pick_language, set_language
+from .i18n import N_, _, language_for, set_language
 from .keys import OrderedKeys
 from .live import LiveWatcher
 from .permits import Permits
 from .settings import ConsoleSettings
 
-
-def language_for(store: Store) -> str | None:
-    """The acting user's own language if they chose one (users.language),
-    else the environment's (DISPATCH_LANG, then LC_ALL/LC_MESSAGES/LANG)."""
-    me = store.users.me()
-    return me.language if me is not None and me.language else pick_language()
+if TYPE_CHECKING:
+    from .screens.search import OpenTicket
 
 
 # The titles and help lines of Textual's own palette commands (App.get_system_commands),
@@ -131,6 +128,12 @@ class DispatchApp(OrderedKeys):
         if action == "switch_user":
             return getattr(self, "sign_in", False)
         return True
+
+    def on_open_ticket(self, message: OpenTicket) -> None:
+        """A search screen's pick (console/screens/search.py): its detail, over it."""
+        from .screens.detail import DetailScreen
+
+        self.push_screen(DetailScreen(message.ticket_id))
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

@@ -17,12 +17,14 @@ from pathlib import Path
 
 from pendulum import DateTime
 
+from .anchors import heads_log
+from .backup import FileReport, backup
 from .calendar import calendar_from
 from .context import Context, default_actor
 from .database import Database
 from .derive import DERIVED, derive, ticket_clocks
 from .repo.admin import AdminRepo
-from .repo.audit import AuditRepo
+from .repo.audit import AuditRepo, Progress
 from .repo.callbacks import CallbacksRepo
 from .repo.complaints import ComplaintsRepo
 from .repo.exports import ExportsRepo
@@ -39,7 +41,7 @@ from .repo.search import SearchRepo
 from .repo.settings import SettingsRepo
 from .repo.tickets import TicketsRepo
 from .repo.users import UsersRepo
-from .timeutil import Clock
+from .timeutil import Clock, to_db
 from .upgrade import finish
 
 
@@ -133,6 +135,15 @@ class Store:
     @property
     def file_read_only(self) -> bool:
         return self.db.file_read_only
+
+    def backup(self, dest: Path, progress: Progress | None = None) -> FileReport:
+        """A checked copy of this file at ``dest`` (store/backup.py), made from
+        one read snapshot while others keep writing; its head goes to the heads
+        log beside it (store/anchors.py), whose heads must all be in it. Here on
+        the front, not in AuditRepo: store/backup.py checks the copy with the
+        audit repo's check, so the repo calling back up into it was a cycle."""
+        with self.db.reader() as conn:
+            return backup(conn, dest, progress, heads_log(dest.parent, self.db.path), to_db(self.now()))
 
     def close(self) -> None:
         """Close every connection."""

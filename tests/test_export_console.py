@@ -18,9 +18,9 @@ from report_data import build_october
 from textual.pilot import Pilot
 from textual.widgets import Input, ProgressBar, Select, Static
 
-from console.screens.confirm import ConfirmScreen
 from console.screens.export_form import ExportScreen
 from console.screens.reports import ReportsScreen
+from console.widgets.confirm import ConfirmScreen
 from store import Store
 
 

@@ -147,7 +147,7 @@ def test_backup_staging_and_journal_are_660_from_the_start(store: Store, tmp_pat
             during[p.name] = mode(p)
 
     with watching(folder) as w:
-        store.audit.backup(dest, progress)
+        store.backup(dest, progress)
     assert during and all(m == 0o660 for m in during.values()), {k: oct(v) for k, v in during.items()}
     # The backup and the heads log it appends its head to (store/anchors.py), both 660.
     assert {p.name: oct(mode(p)) for p in folder.iterdir()} == {"b.db": oct(0o660), "t.heads": oct(0o660)}
@@ -156,7 +156,7 @@ def test_backup_staging_and_journal_are_660_from_the_start(store: Store, tmp_pat
 
 def test_restore_staging_is_660_from_the_start(store: Store, db_path: Path, tmp_path: Path, umask: int) -> None:
     backup = tmp_path / "b.db"
-    store.audit.backup(backup)
+    store.backup(backup)
     store.close()
     target = tmp_path / "live" / "t.db"
     target.parent.mkdir()

@@ -10,9 +10,9 @@ from loop_helpers import add_foremen, close_ticket
 from test_callbacks import YESTERDAY, plan
 from textual.widgets import Input, Select, TextArea
 
-from console.screens.confirm import ConfirmScreen
 from console.screens.main import MainScreen
 from console.screens.new_ticket import NewTicketScreen
+from console.widgets.confirm import ConfirmScreen
 from console.widgets.picker import Picker
 from store import Store
 

@@ -20,8 +20,9 @@ from textual.widgets._footer import FooterKey
 
 import console
 import store.i18n as i18n
-from console.app import DispatchApp, language_for
+from console.app import DispatchApp
 from console.cli import cli
+from console.i18n import language_for
 from console.screens.help import HelpScreen
 from console.screens.records import RecordsScreen
 from console.screens.setup import SetupScreen

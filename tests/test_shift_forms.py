@@ -7,10 +7,10 @@ from console_helpers import app_for, burst, make_ticket, queue, settle, until
 from textual.widgets import Button, Input, Static, TextArea
 
 from console.screens.assign import AssignScreen
-from console.screens.confirm import ConfirmScreen
 from console.screens.detail import DetailScreen
 from console.screens.form import ActionForm
 from console.screens.main import MainScreen
+from console.widgets.confirm import ConfirmScreen
 from store import Store
 
 

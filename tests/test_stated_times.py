@@ -9,8 +9,8 @@ import pytest
 from console_helpers import app_for, burst, make_ticket, settle, until
 from textual.widgets import Input, Static
 
-from console.screens.confirm import ConfirmScreen
 from console.screens.form import ActionForm
+from console.widgets.confirm import ConfirmScreen
 from store import Store
 from store.errors import ValidationFailed
 from store.stated import later_today, parse_stated

@@ -102,7 +102,7 @@ def backup_cmd(obj: Ctx, dest: Path) -> None:
         make_parent(dest)
         if dest.resolve() == obj.db.resolve():
             problems_and_exit([], _("{dest} is the database itself; back up to another file").format(dest=dest))
-        report = store.audit.backup(dest, progress_line())
+        report = store.backup(dest, progress_line())
     finally:
         store.close()
     click.echo(_("{dest}: backup of {src}: {what}").format(dest=dest, src=obj.db, what=_said(report)))

@@ -22,11 +22,11 @@ from store.rules import status_label
 from store.sla import ClockStatus
 from store.text import BLOCK_LIMIT, LINE_LIMIT, clean, indented
 
-from ..actions import ACTION_BINDINGS, HELP_BINDING, Target, TicketActions, target_of
 from ..format import STATE_SYMBOL, clock_title, fit, local_time, pad, state_label
 from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
 from ..widgets.lists import MOVE_KEYS
+from .actions import ACTION_BINDINGS, HELP_BINDING, Target, TicketActions, target_of
 
 # Timeline entries read and mounted at a time: a ticket with thousands of
 # audit events paints its first screen at once; the next page is read from

@@ -246,7 +246,7 @@ class ExportScreen(KeepsDrafts, ModalScreen[Path | None]):
             return
         path = Path(text.strip()) if self.web else Path(text.strip()).expanduser()
         if not self.web and path.exists():
-            from .confirm import ConfirmScreen
+            from ..widgets.confirm import ConfirmScreen
 
             def answer(yes: str | None) -> None:
                 if yes == "replace":

@@ -152,7 +152,7 @@ class ActionForm(FormModal[Any]):
             return True
         if yesterday is None:
             return False
-        from .confirm import ConfirmScreen
+        from ..widgets.confirm import ConfirmScreen
 
         explicit = yesterday.format("YYYY-MM-DD HH:mm")
         question = _("{time} has not come yet today (it is {now}). Yesterday, {day}?").format(
@@ -187,7 +187,7 @@ class ActionForm(FormModal[Any]):
         if not question:
             self._save(values)
             return
-        from .confirm import ConfirmScreen
+        from ..widgets.confirm import ConfirmScreen
 
         def answered(choice: str | None) -> None:
             if choice == "save":

@@ -14,7 +14,6 @@ from textual.widgets import Input, Static
 from store.errors import StoreError
 from store.models import QueueCounts, QueueFilter, Technician
 
-from ..actions import ACTION_BINDINGS, HELP_BINDING, Target, TicketActions
 from ..background import read
 from ..i18n import N_, _
 from ..settings import apply_blink
@@ -23,6 +22,7 @@ from ..widgets.footer import Footer
 from ..widgets.queue import QueueTable
 from ..widgets.status import StatusBar
 from ..widgets.textinput import TextInput
+from .actions import ACTION_BINDINGS, HELP_BINDING, Target, TicketActions
 from .crossings import CROSSING_TOASTS_A_MINUTE, CrossingToasts
 from .links import ScreenLinks
 from .queue_poll import QueuePoll, Snapshot
@@ -133,7 +133,7 @@ class MainScreen(QueuePoll, CrossingToasts, SearchBar, ReopenFile, ScreenLinks, 
             self._allowed = allowed
             self.refresh_bindings()
 
-    # What the user's role allows besides the ticket steps (console/actions.py): the store's answer.
+    # What the user's role allows besides the ticket steps (console/screens/actions.py): the store's answer.
     def _refusal(self, action: str) -> str | None:
         permits = self.app.permits  # type: ignore[attr-defined]
         if action == "new_ticket":

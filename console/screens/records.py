@@ -223,7 +223,7 @@ class RecordsScreen(ListScreen):
         record = self.current()
         if record is None:
             return
-        from .confirm import ConfirmScreen
+        from ..widgets.confirm import ConfirmScreen
 
         retired = bool(getattr(record, "retired", False))
         name = self.spec.describe(record)

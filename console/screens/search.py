@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
@@ -40,10 +41,15 @@ def ticket_line(t: Ticket, tz: str, mark: str = "") -> Content:
     return Content(f"{mark}{head}{text}")
 
 
-def open_detail(screen: Screen[object], ticket_id: int) -> None:
-    from .detail import DetailScreen
+class OpenTicket(Message):
+    """Open this ticket's detail over the screen that asks. Posted by the
+    search screens and answered by the app (console/app.py): the detail
+    screen opens the earlier-tickets screen, so these screens cannot import
+    it back without an import cycle (tests/test_import_cycles.py)."""
 
-    screen.app.push_screen(DetailScreen(ticket_id))
+    def __init__(self, ticket_id: int) -> None:
+        super().__init__()
+        self.ticket_id = ticket_id
 
 
 class Results(ListOptions):
@@ -125,11 +131,11 @@ class SearchScreen(Screen[None]):
         results = self.query_one(Results)
         if results.highlighted is not None and results.option_count:
             option = results.get_option_at_index(results.highlighted)
-            open_detail(self, int(option.id or 0))
+            self.post_message(OpenTicket(int(option.id or 0)))
 
     @on(OptionList.OptionSelected, "#results")
     def _picked(self, event: OptionList.OptionSelected) -> None:
-        open_detail(self, int(event.option.id or 0))
+        self.post_message(OpenTicket(int(event.option.id or 0)))
 
     def action_to_results(self) -> None:
         results = self.query_one(Results)
@@ -213,7 +219,7 @@ class EarlierScreen(ModalScreen[None]):
 
     @on(OptionList.OptionSelected, "#earlier")
     def _picked(self, event: OptionList.OptionSelected) -> None:
-        open_detail(self, int(event.option.id or 0))  # type: ignore[arg-type]
+        self.post_message(OpenTicket(int(event.option.id or 0)))
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -21,7 +21,7 @@ from store.models import User
 from store.text import clean
 
 from ..background import in_thread, read, write_refusal
-from ..i18n import N_, _
+from ..i18n import N_, _, language_for
 from ..widgets.footer import Footer
 from ..widgets.lists import ListTable
 from .form import ActionForm, Field
@@ -202,8 +202,6 @@ class UsersScreen(ListScreen):
 
         def saved(result: Any) -> None:
             if result is not None and me is not None and result.login == me.login:
-                from ..app import language_for
-
                 store = self.store
                 in_thread(self, lambda: language_for(store), self.app.apply_language,  # type: ignore[attr-defined]
                           group="language")

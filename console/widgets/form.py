@@ -282,7 +282,7 @@ class KeepsDrafts:
         if not self.changed():
             close()
             return
-        from ..screens.confirm import ConfirmScreen
+        from .confirm import ConfirmScreen
 
         slot = self._slot()
         choices = [("discard", _("Discard"), "d")]

@@ -15,7 +15,6 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from .. import audit
@@ -226,14 +225,3 @@ class AuditRepo:
         report.events, report.head, report.head_id = n, prev, eid
         if progress is not None:
             progress("chain", n, total)
-
-    def backup(self, dest: Path, progress: Progress | None = None) -> Any:
-        """A checked copy of this file at ``dest`` (store/backup.py), made from
-        one read snapshot while others keep writing; its head goes to the heads
-        log beside it (store/anchors.py), whose heads must all be in it."""
-        from ..anchors import heads_log
-        from ..backup import backup
-        from ..timeutil import to_db
-
-        with self.db.reader() as conn:
-            return backup(conn, dest, progress, heads_log(dest.parent, self.db.path), to_db(self.ctx.now()))

@@ -23,14 +23,14 @@ from store.limits import FEE_MAX_CHARS, NOTE_MAX, STATED_TIME_MAX, max_length
 from store.models import CancelInput, CloseInput, PauseInput, ResolveInput, RespondInput, Ticket
 from store.text import clean
 
-from .background import in_thread, read, write_refusal
-from .i18n import N_, _
+from ..background import in_thread, read, write_refusal
+from ..i18n import N_, _
 
 if TYPE_CHECKING:
     from console.has_store import HasStore
     from store import Store
 
-    from .screens.form import Field
+    from .form import Field
 
 # The form screens (and the widgets they use) are imported by the action that
 # opens one, not with the main screen: opening the console does not need them.
@@ -61,7 +61,7 @@ HELP_BINDING = Binding("question_mark", "app.help", N_("Help"), key_display="?")
 
 def time_field() -> Field:
     """When the step happened, if phoned in late; blank is now."""
-    from .screens.form import Field
+    from .form import Field
 
     return Field("at", _("Time (optional)"), placeholder=_("now; or 14:05, yesterday 21:00, 11-25 14:05 (site time)"),
                  max_length=STATED_TIME_MAX, stated_time=True)
@@ -151,7 +151,7 @@ class TicketActions(Screen[Any]):
         message: str, save_label: str, hint: str = "",
         confirm: Callable[[dict[str, Any]], str | None] | None = None,
     ) -> None:
-        from .screens.form import ActionForm
+        from .form import ActionForm
 
         target = self._target(action)
         if target is None:
@@ -167,7 +167,7 @@ class TicketActions(Screen[Any]):
 
     # ------------------------------------------------------------ actions
     def action_assign(self) -> None:
-        from .screens.assign import AssignScreen
+        from .assign import AssignScreen
 
         target = self._target("assign")
         if target is not None:
@@ -177,7 +177,7 @@ class TicketActions(Screen[Any]):
             )
 
     def action_respond(self) -> None:
-        from .screens.form import Field
+        from .form import Field
 
         self._form(
             "respond", _("First response for #{id}"),
@@ -190,7 +190,7 @@ class TicketActions(Screen[Any]):
         )
 
     def action_arrive(self) -> None:
-        from .screens.form import Field
+        from .form import Field
 
         self._form(
             "arrive", _("Arrival for #{id}"),
@@ -200,7 +200,7 @@ class TicketActions(Screen[Any]):
         )
 
     def action_hold(self) -> None:
-        from .screens.form import Field
+        from .form import Field
 
         self._form(
             "hold", _("Put #{id} on hold"),
@@ -236,7 +236,7 @@ class TicketActions(Screen[Any]):
         )
 
     def action_note(self) -> None:
-        from .screens.form import Field
+        from .form import Field
 
         store = self.store
 
@@ -251,7 +251,7 @@ class TicketActions(Screen[Any]):
         )
 
     async def action_edit(self) -> None:
-        from .screens.edit_ticket import EditTicketScreen
+        from .edit_ticket import EditTicketScreen
 
         target = self._target("edit")
         if target is None:
@@ -268,7 +268,7 @@ class TicketActions(Screen[Any]):
                              lambda r: self._done(r, _("Ticket #{id} updated.")))
 
     def action_resolve(self) -> None:
-        from .screens.form import Field
+        from .form import Field
 
         self._form(
             "resolve", _("Resolve #{id}: repair record"),
@@ -294,7 +294,7 @@ class TicketActions(Screen[Any]):
         self._close_form(currency)
 
     def _close_form(self, currency: str) -> None:
-        from .screens.form import Field
+        from .form import Field
 
         store = self.store
 
@@ -317,7 +317,7 @@ class TicketActions(Screen[Any]):
         )
 
     def action_cancel_ticket(self) -> None:
-        from .screens.form import Field
+        from .form import Field
 
         target = self.selected()
         self._form(
