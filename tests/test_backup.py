@@ -175,3 +175,13 @@ def test_a_hand_edit_does_not_stop_backups_and_restores_only_when_told(store: St
     assert "restored from" in out
     code, _out, err = dispatch("--db", str(db_path), "check")
     assert code == 2 and "sites row" in err
+
+
+def test_backup_into_a_new_folder_named_with_a_slash(store: Store, db_path: Path, tmp_path: Path) -> None:
+    """'dispatch backup bk/' with no bk yet: a folder is made and the copy named
+    inside it (the slash was lost on the way and a file named bk was written)."""
+    folder = tmp_path / "bk"
+    code, _out, err = dispatch("--db", str(db_path), "backup", f"{folder}/")
+    assert code == 0, err
+    assert folder.is_dir()
+    assert [p.suffix for p in sorted(folder.iterdir(), key=lambda p: p.suffix)] == [".db", ".heads"]

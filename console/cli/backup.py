@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -85,13 +86,14 @@ def _said(report: FileReport) -> str:
     "Make a consistent copy of the database while others keep working (SQLite's online backup), check it"
     " (integrity and the audit chain) and only then put it at DEST. DEST may be a folder: the copy is then"
     " named after the file and the time (UTC), e.g. dispatch-20261125T090000Z.db. See README \"Backups\"."))
-@click.argument("dest", type=click.Path(path_type=Path))
+@click.argument("dest_text", metavar="DEST", type=click.Path())  # as typed: Path("bk/") drops the slash that says "a folder"
 @file_options
 @click.pass_obj
-def backup_cmd(obj: Ctx, dest: Path) -> None:
+def backup_cmd(obj: Ctx, dest_text: str) -> None:
+    dest = Path(dest_text)
     store = obj.open()
     try:
-        if dest.is_dir() or str(dest).endswith("/"):
+        if dest.is_dir() or dest_text.endswith(("/", os.sep)):
             stamp = store.now().format("YYYYMMDD[T]HHmmss[Z]")
             named = dest / f"{obj.db.stem}-{stamp}.db"
             n = 1
