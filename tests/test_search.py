@@ -167,6 +167,23 @@ async def test_search_screen_finds_closed_tickets_as_you_type_and_opens_one(stor
         assert app.screen.ticket_id == t.id
 
 
+async def test_enter_typed_with_the_words_opens_the_ticket(store: Store) -> None:
+    """'ctrl+f 取款机 Enter' as one burst: Enter came before the typing pause
+    that runs the search, and opened nothing."""
+    from console_helpers import app_for, burst, settle, until
+
+    from console.screens.detail import DetailScreen
+
+    t = make_ticket(store, description="自助取款机吞卡")
+    make_ticket(store, description="printer jam")
+    app = app_for(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "ctrl+f", *"取款机", "enter")
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen))
+        assert app.screen.ticket_id == t.id
+
+
 async def test_earlier_tickets_from_the_detail_and_the_new_ticket_form(store: Store) -> None:
     from console_helpers import app_for, burst, settle, until
     from textual.widgets import Input, OptionList

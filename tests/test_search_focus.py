@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Static
 
-import console.screens.main as main_screen
+import console.screens.search_bar as search_bar
 from console.screens.filters import FilterScreen
 from console.screens.form import ActionForm
 from console.screens.new_ticket import NewTicketScreen
@@ -71,7 +71,7 @@ async def test_search_is_debounced_one_query_per_burst(
     a = make_ticket(store, description="printer jam", equipment_id=2, category="printer")
     b = make_ticket(store, description="ATM offline")
     # Wider than the real 0.25 s so a loaded test machine still types a burst.
-    monkeypatch.setattr(main_screen, "SEARCH_DEBOUNCE", 0.6)
+    monkeypatch.setattr(search_bar, "SEARCH_DEBOUNCE", 0.6)
     app = app_for(store)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -88,7 +88,7 @@ async def test_search_is_debounced_one_query_per_burst(
 async def test_enter_applies_at_once_and_filter_line_stays(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     a = make_ticket(store, description="printer jam", equipment_id=2, category="printer")
     b = make_ticket(store, description="ATM offline")
-    monkeypatch.setattr(main_screen, "SEARCH_DEBOUNCE", 30.0)  # only Enter can apply it
+    monkeypatch.setattr(search_bar, "SEARCH_DEBOUNCE", 30.0)  # only Enter can apply it
     app = app_for(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -114,7 +114,7 @@ async def test_esc_while_typing_cancels_the_pending_search(store: Store, monkeyp
         await settle(pilot)
         texts = count_queries(store, monkeypatch)
         await pilot.press("slash", *"jam", "escape")
-        await asyncio.sleep(main_screen.SEARCH_DEBOUNCE * 2)
+        await asyncio.sleep(search_bar.SEARCH_DEBOUNCE * 2)
         await settle(pilot)
         assert app.screen.filter == QueueFilter()
         assert len(queue_ids(app)) == 2

@@ -27,11 +27,11 @@ from .crossings import CROSSING_TOASTS_A_MINUTE, CrossingToasts
 from .links import ScreenLinks
 from .queue_poll import QueuePoll, Snapshot
 from .reopen import ReopenFile
-from .search_bar import SEARCH_DEBOUNCE, SearchBar, search_placeholder
+from .search_bar import SearchBar, search_placeholder
 
 BOARD_MIN_WIDTH = 110  # below this the board starts hidden; 'b' shows it
 
-__all__ = ["CROSSING_TOASTS_A_MINUTE", "SEARCH_DEBOUNCE", "MainScreen", "Snapshot"]
+__all__ = ["CROSSING_TOASTS_A_MINUTE", "MainScreen", "Snapshot"]
 
 
 class MainScreen(QueuePoll, CrossingToasts, SearchBar, ReopenFile, ScreenLinks, TicketActions):

@@ -20,6 +20,7 @@ from store.models import Ticket, priority_label
 from store.rules import status_label
 from store.text import clean
 
+from ..background import read
 from ..format import fit, local_time
 from ..i18n import N_, _, ngettext
 from ..keys import types_text
@@ -127,7 +128,18 @@ class SearchScreen(Screen[None]):
                                          "{n} tickets, newest first. Enter opens one.", len(found))).format(n=len(found)))
 
     @on(Input.Submitted, "#q")
-    def _enter(self) -> None:
+    async def _enter(self) -> None:
+        text = self.query_one("#q", Input).value
+        if self._shown != text:  # Enter typed before the quiet pause ran the search: run it now
+            if self._timer is not None:
+                self._timer.stop()
+            store = self.app.store  # type: ignore[attr-defined]
+            try:
+                found = await read(lambda: store.search.find(text, limit=LIMIT))
+            except Exception as exc:  # locked, damaged: said as a failed search is
+                self._summary(_("Search failed: {e}").format(e=clean(str(exc), single_line=True)))
+                return
+            self._show(text, found)
         results = self.query_one(Results)
         if results.highlighted is not None and results.option_count:
             option = results.get_option_at_index(results.highlighted)
