@@ -4,6 +4,8 @@ form and the detail screen."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pendulum import DateTime
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -19,6 +21,7 @@ from store.models import Ticket, priority_label
 from store.rules import status_label
 from store.text import clean
 
+from ..console_app import OnConsole
 from ..format import fit, local_time
 from ..i18n import N_, _, ngettext
 from ..keys import types_text
@@ -40,7 +43,7 @@ def ticket_line(t: Ticket, tz: str, mark: str = "") -> Content:
     return Content(f"{mark}{head}{text}")
 
 
-def open_detail(screen: Screen[object], ticket_id: int) -> None:
+def open_detail(screen: Screen[Any], ticket_id: int) -> None:
     from .detail import DetailScreen
 
     screen.app.push_screen(DetailScreen(ticket_id))
@@ -50,7 +53,7 @@ class Results(ListOptions):
     pass
 
 
-class SearchScreen(Screen[None]):
+class SearchScreen(OnConsole, Screen[None]):
     """Type: results (newest first) follow, debounced; Enter opens the ticket."""
 
     BINDINGS = [
@@ -92,7 +95,7 @@ class SearchScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def search(self, text: str) -> None:
         try:
-            found = self.app.store.search.find(text, limit=LIMIT)  # type: ignore[attr-defined]
+            found = self.app.store.search.find(text, limit=LIMIT)
         except Exception as exc:  # locked, damaged: say so in the summary, keep what is shown
             self.app.call_from_thread(self._summary, _("Search failed: {e}").format(e=clean(str(exc), single_line=True)))
             return
@@ -107,7 +110,7 @@ class SearchScreen(Screen[None]):
         self._shown = text
         results = self.query_one(Results)
         results.clear_options()
-        tz = self.app.tz  # type: ignore[attr-defined]
+        tz = self.app.tz
         results.add_options(Option(ticket_line(t, tz), id=str(t.id)) for t in found)
         if found:
             results.highlighted = 0
@@ -148,7 +151,7 @@ class SearchScreen(Screen[None]):
         self.dismiss(None)
 
 
-class EarlierScreen(ModalScreen[None]):
+class EarlierScreen(OnConsole, ModalScreen[None]):
     """A caller's (same phone) and an asset's earlier tickets: was this reported before?"""
 
     BINDINGS = [Binding("escape,q", "back", N_("Back"))]
@@ -178,7 +181,7 @@ class EarlierScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="earlier", exit_on_error=False)
     def load(self) -> None:
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.app.store
         try:
             found = store.search.earlier_tickets(phone=self.phone, equipment_id=self.equipment_id, limit=21)
         except Exception as exc:
@@ -192,7 +195,7 @@ class EarlierScreen(ModalScreen[None]):
     def _show(self, found: list[Ticket]) -> None:
         from store.repo.search import digits
 
-        tz = self.app.tz  # type: ignore[attr-defined]
+        tz = self.app.tz
         number = digits(self.phone or "")
         results = self.query_one(Results)
 
@@ -213,7 +216,7 @@ class EarlierScreen(ModalScreen[None]):
 
     @on(OptionList.OptionSelected, "#earlier")
     def _picked(self, event: OptionList.OptionSelected) -> None:
-        open_detail(self, int(event.option.id or 0))  # type: ignore[arg-type]
+        open_detail(self, int(event.option.id or 0))
 
     def action_back(self) -> None:
         self.dismiss(None)

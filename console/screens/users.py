@@ -21,6 +21,7 @@ from store.models import User
 from store.text import clean
 
 from ..background import in_thread, read, write_refusal
+from ..console_app import language_for
 from ..i18n import N_, _
 from ..widgets.footer import Footer
 from ..widgets.lists import ListTable
@@ -65,8 +66,8 @@ class UsersScreen(ListScreen):
         if action == "language":
             # Everyone may set their own; another's is a manager's.
             mine = user is not None and user.login == self.store.actor
-            return self.permits.refusal("self.language" if mine else "user.language")  # type: ignore[no-any-return]
-        return self.permits.refusal(WRITES[action])  # type: ignore[no-any-return]
+            return self.permits.refusal("self.language" if mine else "user.language")
+        return self.permits.refusal(WRITES[action])
 
     @staticmethod
     def _headers() -> list[str]:
@@ -202,10 +203,8 @@ class UsersScreen(ListScreen):
 
         def saved(result: Any) -> None:
             if result is not None and me is not None and result.login == me.login:
-                from ..app import language_for
-
                 store = self.store
-                in_thread(self, lambda: language_for(store), self.app.apply_language,  # type: ignore[attr-defined]
+                in_thread(self, lambda: language_for(store), self.app.apply_language,
                           group="language")
             self._done(result)
 

@@ -22,11 +22,12 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from store.countdown import STATE_SYMBOL, clock_label, row_clock
 from store.models import QueueRow
 from store.rules import status_label
 from store.text import LINE_LIMIT, clean
 
-from ..format import STATE_SYMBOL, cells_prefix, clock_label, fit, fit_window, row_clock
+from ..format import cells_prefix, fit, fit_window
 from ..i18n import N_, _
 
 
