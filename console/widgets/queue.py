@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from pendulum import DateTime
 from rich.cells import cell_len
@@ -221,10 +222,10 @@ class QueueTable(ScrollView, can_focus=True):
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, QueueTable.WindowNeeded)
 
-    def __init__(self, clock: Callable[[], DateTime], own_tick: bool = True, **kwargs: object) -> None:
+    def __init__(self, clock: Callable[[], DateTime], own_tick: bool = True, **kwargs: Any) -> None:
         """``own_tick=False``: the screen calls tick() from its own 1-second
         clock, so the countdowns and the clock repaint in one screen update."""
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self.clock = clock
         self.own_tick = own_tick
         self.total = 0
