@@ -4,28 +4,25 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import events, on
-from textual.app import SystemCommand
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
 from store import Store
 from store.text import clean
-from store.timeutil import Clock, system_clock
+from store.timeutil import Clock
 
 from . import output
 from .background import in_thread, read
+from .console_app import ConsoleApp
 from .i18n import N_, _, language_for, set_language
-from .keys import OrderedKeys
-from .live import LiveWatcher
-from .permits import Permits
 from .settings import ConsoleSettings
 
 if TYPE_CHECKING:
     from .screens.search import OpenTicket
-
 
 # The titles and help lines of Textual's own palette commands (App.get_system_commands),
 # as Textual 8 writes them: marked here so they are extracted and translated.
@@ -37,7 +34,7 @@ SYSTEM_COMMANDS = (
 )
 
 
-class DispatchApp(OrderedKeys):
+class DispatchApp(ConsoleApp):
     CSS_PATH = "dispatch.tcss"
     TITLE = "Dispatch Console"
     BINDINGS = [
@@ -46,31 +43,6 @@ class DispatchApp(OrderedKeys):
         # Shown only when the file asks who is at the keyboard (setting sign_in).
         Binding("ctrl+u", "switch_user", N_("Switch user")),
     ]
-
-    def __init__(self, store: Store, *, clock: Clock | None = None, settings: ConsoleSettings | None = None) -> None:
-        super().__init__()
-        self.store: Store = store
-        self.clock: Clock = clock or store.clock or system_clock
-        self.settings = settings or ConsoleSettings()
-        self.poll_seconds = self.settings.poll_seconds
-        self.live = LiveWatcher(self, self.poll_seconds)  # the one poller every screen follows
-        self.tz = store.settings.timezone
-        self.center = store.settings.setting("center_name", "Repair Center")
-        self.permits = Permits(store, self)  # what the acting user may do, asked of the store
-        # What was typed in forms closed without saving, by (person, (form, record)): kept for this session.
-        self.drafts: dict[tuple[str, object], dict[str, object]] = {}
-
-    @staticmethod
-    def read_front(store: Store) -> tuple[str, str]:
-        """What the app keeps of a file: its time zone and center name (read in a thread)."""
-        return store.settings.timezone, store.settings.setting("center_name", "Repair Center")
-
-    def use_store(self, store: Store, front: tuple[str, str]) -> None:
-        """Switch to another Store (the file reopened): what the app read from it goes too."""
-        self.store = store
-        self.tz, self.center = front
-        self.permits = Permits(store, self)
-        self.permits.warm()
 
     async def on_mount(self) -> None:
         from .screens.main import MainScreen
@@ -111,19 +83,6 @@ class DispatchApp(OrderedKeys):
         people = await read(store.users.find)
         self.push_screen(SignInScreen(people, can_cancel=not first), signed_in)
 
-    def apply_language(self, lang: str | None) -> None:
-        """Switch the language while running: every screen's footer (its
-        bindings are msgids, translated as the footer composes) and what the
-        screens that know how (``language_changed``) draw. Other screens in
-        the stack keep their words until they are opened again."""
-        set_language(lang)
-        self.permits.forget()  # the refusals are words: in the new language next time
-        for screen in self.screen_stack:
-            redraw = getattr(screen, "language_changed", None)
-            if callable(redraw):
-                redraw()
-            screen.refresh_bindings()
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "switch_user":
             return getattr(self, "sign_in", False)
@@ -146,10 +105,11 @@ class DispatchApp(OrderedKeys):
 
         from .screens.palette import Palette
 
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        # Textual types is_open for App[object]; App is invariant in its return type.
+        if self.use_command_palette and not CommandPalette.is_open(cast("App[object]", self)):
             self.push_screen(Palette())
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         for command in super().get_system_commands(screen):
             if command.title == "Keys":
                 # Textual's key panel lists the bindings' msgids untranslated:

@@ -76,7 +76,7 @@ def in_thread(node: DOMNode, call: Callable[[], T], done: Callable[[T], Any] | N
             if failed is not None:
                 failed(exc)
             else:
-                node.notify(one_line(exc), severity="error", markup=False)
+                node.app.notify(one_line(exc), severity="error", markup=False)
             return
         if done is not None and current():
             done(result)

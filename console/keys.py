@@ -45,8 +45,8 @@ SAVE_GRACE = 1.0
 class OrderedKeys(App[None]):
     """App mixin: keys and pastes are handled strictly one after another."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self._pending_input: deque[events.Event] = deque()
         self._input_task: asyncio.Task[None] | None = None
         self._actions_running = 0  # bindings' actions under way (one may await a read before its form opens)

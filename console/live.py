@@ -23,10 +23,14 @@ connection): the screen that wrote reloads itself, or asks ``refresh()``."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from textual.app import App
 from textual.timer import Timer
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from store import Store
 
 FAILURE_BACKOFF_MAX = 30.0  # seconds between polls while the file cannot be read
 
@@ -34,7 +38,9 @@ FAILURE_BACKOFF_MAX = 30.0  # seconds between polls while the file cannot be rea
 class LiveReader(Protocol):
     """What the queue gives the watcher (console/screens/queue_poll.py)."""
 
-    is_attached: bool
+    @property
+    def is_attached(self) -> bool:
+        """Still in the DOM (a Screen's own property)."""
 
     def read_live(self, version: int, forced: bool) -> Any:
         """In the worker thread: what the screen shows, read at ``version``."""
@@ -47,8 +53,12 @@ class LiveReader(Protocol):
 
 
 class LiveWatcher:
-    def __init__(self, app: App[Any], seconds: float) -> None:
+    def __init__(self, app: App[Any], seconds: float, store: Callable[[], Store], forget: Callable[[], None]) -> None:
+        """``store``: the app's store now (a reopen replaces it); ``forget``:
+        drop what the app knows of roles and teams (the file changed). Asked
+        as functions, so the watcher stands below the app that holds it."""
         self.app = app
+        self._store, self._forget = store, forget
         self.seconds = seconds
         self.version = -1  # the data_version the screens were last told about (-1: not yet)
         self.paused = False
@@ -93,7 +103,7 @@ class LiveWatcher:
         self.app.run_worker(self._read, thread=True, group="live", exit_on_error=True)
 
     def _read(self) -> None:
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self._store()
         forced, self._forced = self._forced, False
         try:
             version = store.db.data_version()
@@ -126,14 +136,14 @@ class LiveWatcher:
 
     def _done(self, version: int, result: Any, store: object) -> None:
         again = self._finished()
-        if store is not self.app.store or self._gone():  # type: ignore[attr-defined]
+        if store is not self._store() or self._gone():
             return  # read from a file since reopened: the poll on the new one decides
         self._failures = 0
         if self.reader is not None:
             self.reader.show_live(result, store)
         if version != self.version:
             if self.version != -1:  # the first read: the permits were just read too
-                self.app.permits.forget()  # type: ignore[attr-defined]  # a role or a ticket's team may have changed
+                self._forget()  # a role or a ticket's team may have changed
             self.version = version
         self._tell_screens()
         if not again:
@@ -141,7 +151,7 @@ class LiveWatcher:
 
     def _failed(self, error: Exception, store: object) -> None:
         again = self._finished()
-        if store is not self.app.store or self._gone():  # type: ignore[attr-defined]
+        if store is not self._store() or self._gone():
             return  # the old file's connection, closed by a reopen
         self._failures += 1
         if self.reader is not None:
@@ -151,10 +161,11 @@ class LiveWatcher:
 
     def _tell_screens(self) -> None:
         version = self.version
+        reader: object = self.reader  # a screen (the queue), typed as what it gives the watcher
         busy = {worker.node for worker in self.app.workers if worker.is_running and worker.group != "live"}
         for screen in self.app.screen_stack:
             changed = getattr(screen, "data_changed", None)
-            if screen is self.reader or not callable(changed) or screen in busy:
+            if screen is reader or not callable(changed) or screen in busy:
                 continue
             seen = getattr(screen, "seen_version", None)
             screen.seen_version = version  # type: ignore[attr-defined]

@@ -97,7 +97,8 @@ class _Devices:
                reserved: dict[str, Any] | None = None) -> tuple[dict[str, Any] | None, int | None]:
         if reserved is not None:
             return reserved, self._state(reserved["id"], rep)[1]
-        fresh, again = [], []
+        fresh: list[tuple[dict[str, Any], int | None]] = []
+        again: list[tuple[dict[str, Any], int | None]] = []
         for e in self.by_category.get(category, []):
             if e["id"] in self.reserved:
                 continue

@@ -12,7 +12,8 @@ from .tables import BANKS, CN_BRANCHES, EN_SITES, MODELS, PER_SITE, PREFIX, SURN
 
 
 def _reference(rng: random.Random) -> dict[str, list[dict[str, Any]]]:
-    teams, techs = [], []
+    teams: list[dict[str, Any]] = []
+    techs: list[dict[str, Any]] = []
     for team_id, (team_name, members) in enumerate(TEAMS, start=1):
         first = len(techs) + 1
         for name, phone, skills, on_duty in members:
@@ -66,7 +67,7 @@ class _Crew:
         self.team_ids = sorted({t["team_id"] for t in self.techs})
 
     def team_of(self, site_id: int) -> int:
-        return self.team_ids[(site_id - 1) % len(self.team_ids)]
+        return int(self.team_ids[(site_id - 1) % len(self.team_ids)])
 
     def pick(self, rng: random.Random, site_id: int, category: str, on_duty: bool, not_id: int | None = None) -> int:
         team = self.team_of(site_id)
@@ -77,5 +78,5 @@ class _Crew:
             pool,
         ):
             if choice:
-                return rng.choice(choice)["id"]
-        return self.techs[0]["id"]
+                return int(rng.choice(choice)["id"])
+        return int(self.techs[0]["id"])

@@ -180,3 +180,29 @@ async def test_pilot_item_confirmed_and_sent_back(people: Store) -> None:
         await pilot.press("enter")
         await until(pilot, lambda: people.items.item(second).state_label == "sent back")
         assert people.items.item(second).sent_back_reason == "say who"
+
+
+async def test_the_follow_up_and_measures_forms_open_with_what_the_item_holds(people: Store) -> None:
+    """A sent-back item's measures are mended, not typed again: the form
+    opens with them (and the follow-up form with the weak points found)."""
+    from console.screens.form import ActionForm
+    from console.screens.items import ItemsScreen
+    from console.widgets.textfield import TextBox
+
+    item_id = open_item(people, closed_ticket(people).id)
+    v = people.items.item_follow_up(item_id, 1, weak_points="late at the branch").version
+    v = people.items.item_submit(item_id, people.items.item_propose(item_id, v, measures="call within 30 minutes").version).version
+    people.items.item_send_back(item_id, v, reason="name who calls")
+    app = app_for(people)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("I")
+        await until(pilot, lambda: isinstance(app.screen, ItemsScreen))
+        screen = app.screen
+        assert isinstance(screen, ItemsScreen)
+        for action, held in (("propose", "call within 30 minutes"), ("follow_up", "late at the branch")):
+            await screen.open_action(item_id, action)
+            await until(pilot, lambda: isinstance(app.screen, ActionForm) and bool(app.screen.query("#f-text")))
+            assert app.screen.query_one("#f-text", TextBox).text == held
+            app.screen.dismiss(None)
+            await until(pilot, lambda: app.screen is screen)

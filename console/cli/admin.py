@@ -24,9 +24,9 @@ from .common import Ctx, cli, fail, file_options, make_parent
 def _local_timezone() -> str:
     """This machine's zone, or UTC when it has none that pendulum knows."""
     try:
-        import pendulum
+        from pendulum.tz.local_timezone import get_local_timezone
 
-        name = pendulum.local_timezone().name
+        name = get_local_timezone().name
     except Exception:  # no /etc/localtime, an odd TZ value: a container, say
         return "UTC"
     try:

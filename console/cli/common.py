@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypedDict, TypeVar
 
 import click
 
@@ -93,6 +93,13 @@ def show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> No
         ctx.exit()
 
 
+class Who(TypedDict):
+    """Who a command's Store writes as (``Store(actor=…, by=…)``)."""
+
+    actor: str
+    by: str | None
+
+
 class Ctx:
     def __init__(self, db: Path | None, actor: str | None):
         self.db_given = db
@@ -111,7 +118,7 @@ class Ctx:
         """--db (after the command, else before it), else DISPATCH_DB, else the default file."""
         return self.db_given or self.env.db or data_home(self.env) / "dispatch.db"
 
-    def who(self) -> dict[str, str | None]:
+    def who(self) -> Who:
         """The writes are the OS login's; --actor/DISPATCH_ACTOR names someone
         else, which the store allows only a manager and records (entered_by)."""
         login = default_actor()

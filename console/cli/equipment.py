@@ -37,7 +37,7 @@ def _equipment_options(f: Callable[..., Any]) -> Callable[..., Any]:
 @_equipment_options
 @file_options
 @click.pass_obj
-def equipment_add(obj: Ctx, asset_tag: str, site_code: str, **options: Any) -> None:
+def equipment_add(obj: Ctx, /, asset_tag: str, site_code: str, **options: Any) -> None:
     store = obj.open()
     e = store.reference.add_equipment(asset_tag=asset_tag, site_id=site_id(store, site_code), **given(**options))
     done(_("added equipment"), e.asset_tag)
@@ -65,7 +65,7 @@ def equipment_list(obj: Ctx, query: str, site_code: str | None, include_retired:
 @_equipment_options
 @file_options
 @click.pass_obj
-def equipment_edit(obj: Ctx, tag: str, site_code: str | None, **options: Any) -> None:
+def equipment_edit(obj: Ctx, /, tag: str, site_code: str | None, **options: Any) -> None:
     store = obj.open()
     changes = given(**options)
     if site_code:

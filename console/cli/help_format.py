@@ -54,7 +54,7 @@ def forget_help_options(command: click.Command) -> None:
     its help text in the language of that first call: forget them, so the
     next call builds them in the language in use then."""
     if getattr(command, "_help_option", None) is not None:
-        command._help_option = None  # type: ignore[attr-defined]
+        command._help_option = None
     for sub in getattr(command, "commands", {}).values():
         forget_help_options(sub)
 
@@ -186,9 +186,9 @@ def shorten_in_cells() -> None:
     if original is None:
         return
 
-    def make_short_help(help_text: str, max_length: int = 45) -> str:
-        short = short_help_in_cells(help_text, max_length)
-        return original(help_text, max_length) if short is None else short
+    def make_short_help(help: str, max_length: int = 45) -> str:  # click's own parameter names
+        short = short_help_in_cells(help, max_length)
+        return original(help, max_length) if short is None else short
 
     click.core._make_default_short_help = make_short_help  # type: ignore[attr-defined]
 

@@ -111,7 +111,7 @@ def help_lines(cmd: click.Command) -> list[str]:
 def render(kind: str, only: list[str]) -> str:
     """The text of one generated block (between its markers)."""
     root = click.Context(cli, info_name="dispatch")
-    starts = [(cli, [], root)]
+    starts: list[tuple[click.Command, list[str], click.Context]] = [(cli, [], root)]
     if only:  # in the order named
         starts = []
         for name in only:

@@ -75,7 +75,7 @@ def parse_scope(store: Store, text: str | None) -> Scope:
     value = value.strip()
     for key, name in store.reports.scope_choices(kind):
         if str(key) == value or str(name).casefold() == value.casefold():
-            return Scope(kind, key, str(name))  # type: ignore[arg-type]
+            return Scope(kind, key, str(name))
     fail(_("No {kind} {value}").format(kind=scope_word(kind), value=value))
 
 
@@ -89,7 +89,7 @@ def parse_period(month: str | None, day: str | None, week: str | None, first: st
         if first or last:
             if not (first and last):
                 fail(_("--from and --to go together"))
-            return Period.custom(_day(first, _("--from")), _day(last, _("--to")))  # type: ignore[arg-type]
+            return Period.custom(_day(first, _("--from")), _day(last, _("--to")))
         return Period.parse_month(month) if month else Period.month(today)
     except RuleViolation as exc:
         fail(str(exc))
@@ -326,7 +326,7 @@ def _export_data(obj: Ctx, what: str, kind: str, output: Path | None, **filters:
 @_data_options(required=True)
 @file_options
 @click.pass_obj
-def export_tickets_cmd(obj: Ctx, kind: str, output: Path | None, **filters: Any) -> None:
+def export_tickets_cmd(obj: Ctx, /, kind: str, output: Path | None, **filters: Any) -> None:
     _export_data(obj, "tickets", kind, output, **filters)
 
 
@@ -337,7 +337,7 @@ def export_tickets_cmd(obj: Ctx, kind: str, output: Path | None, **filters: Any)
 @_data_options(required=False)
 @file_options
 @click.pass_context
-def export_technicians_cmd(ctx: click.Context, kind: str, output: Path | None, **filters: Any) -> None:
+def export_technicians_cmd(ctx: click.Context, /, kind: str, output: Path | None, **filters: Any) -> None:
     given = [name for name in ("first", "last", "team", "technician", "site", "category", "kind")
              if ctx.get_parameter_source(name) is not ParameterSource.DEFAULT]
     if not given:
@@ -357,7 +357,7 @@ def export_technicians_cmd(ctx: click.Context, kind: str, output: Path | None, *
 @_data_options(required=True)
 @file_options
 @click.pass_obj
-def export_evaluations_cmd(obj: Ctx, kind: str, output: Path | None, **filters: Any) -> None:
+def export_evaluations_cmd(obj: Ctx, /, kind: str, output: Path | None, **filters: Any) -> None:
     _export_data(obj, "evaluations", kind, output, **filters)
 
 
@@ -367,7 +367,7 @@ def export_evaluations_cmd(obj: Ctx, kind: str, output: Path | None, **filters: 
 @_data_options(required=True)
 @file_options
 @click.pass_obj
-def export_items_cmd(obj: Ctx, kind: str, output: Path | None, **filters: Any) -> None:
+def export_items_cmd(obj: Ctx, /, kind: str, output: Path | None, **filters: Any) -> None:
     _export_data(obj, "items", kind, output, **filters)
 
 

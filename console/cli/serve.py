@@ -29,9 +29,10 @@ import click
 
 from store.errors import NotFound
 from store.i18n import _
+from store.store import default_actor
 from store.text import clean
 
-from .common import Ctx, _db_after, cli, default_actor, fail
+from .common import Ctx, _db_after, cli, fail
 from .web_font import FontError, WebFont, find_cjk_font, load_font
 from .web_origin import Origin, OriginPolicy, parse_origin
 

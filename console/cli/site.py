@@ -47,7 +47,7 @@ def site_list(obj: Ctx, query: str, include_retired: bool, fmt: str) -> None:
 @click.option("--contact")
 @file_options
 @click.pass_obj
-def site_edit(obj: Ctx, site_ref: str, **options: Any) -> None:
+def site_edit(obj: Ctx, /, site_ref: str, **options: Any) -> None:
     store = obj.open()
     s = store.reference.edit_site(site_id(store, site_ref), **given(**options))
     done(_("saved site"), f"{s.code} {s.name}")

@@ -50,7 +50,7 @@ def tech_list(obj: Ctx, include_retired: bool, fmt: str) -> None:
 @click.option("--skills", help=_("Categories separated by commas, e.g. atm,cash"))
 @file_options
 @click.pass_obj
-def tech_edit(obj: Ctx, tech_ref: str, team_name: str | None, **options: Any) -> None:
+def tech_edit(obj: Ctx, /, tech_ref: str, team_name: str | None, **options: Any) -> None:
     store = obj.open()
     changes = given(**options)
     if team_name:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.binding import Binding
@@ -24,12 +24,10 @@ from store.models import CancelInput, CloseInput, PauseInput, ResolveInput, Resp
 from store.text import clean
 
 from ..background import in_thread, read, write_refusal
+from ..console_app import OnConsole
 from ..i18n import N_, _
 
 if TYPE_CHECKING:
-    from console.has_store import HasStore
-    from store import Store
-
     from .form import Field
 
 # The form screens (and the widgets they use) are imported by the action that
@@ -84,16 +82,13 @@ class Target:
         return rules.refusal(action, self.status, self.technician_id, self.responded)
 
 
-class TicketActions(Screen[Any]):
+class TicketActions(OnConsole, Screen[Any]):
     def selected(self) -> Target | None:
         raise NotImplementedError
 
     def after_change(self) -> None:
         raise NotImplementedError
 
-    @property
-    def store(self) -> Store:
-        return cast("HasStore", self.app).store
 
     # --------------------------------------- what the role and state allow
     def why_not(self, step: str, target: Target | None) -> str | None:
@@ -101,8 +96,8 @@ class TicketActions(Screen[Any]):
         taken on ``target`` now: the user's role there, then the ticket's state."""
         if target is None:
             return _("No ticket selected.")
-        why = self.app.permits.ticket(step, target.id, target.technician_id is not None)  # type: ignore[attr-defined]
-        return why or target.refusal(step)  # type: ignore[no-any-return]
+        why = self.app.permits.ticket(step, target.id, target.technician_id is not None)
+        return why or target.refusal(step)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide from the footer what the user's role or the selected ticket's state does not allow."""
@@ -302,8 +297,11 @@ class TicketActions(Screen[Any]):
             """A fee above the ceiling (setting fee_confirm_above) is asked about once more."""
             if not store.settings.fee_needs_confirm(values.get("fee")):
                 return None
+            fee = store.settings.parse_fee(values["fee"])
+            if fee is None:  # never: a fee above the ceiling is a fee
+                return None
             return _("A fee of {fee} is above {limit}. Save it?").format(
-                fee=store.settings.format_money(store.settings.parse_fee(values["fee"])),
+                fee=store.settings.format_money(fee),
                 limit=store.settings.format_money(store.settings.fee_confirm_above))
 
         self._form(

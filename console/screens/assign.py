@@ -60,7 +60,7 @@ class AssignScreen(FormModal[Ticket | None]):
         """Read the ticket and the candidates, then show them for the ticket's
         state now (assign or reassign); the highlighted technician and the
         reason typed survive a reload."""
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.app.store
         options = self.query_one(OptionList)
         keep = self.candidates[options.highlighted][0].id if options.highlighted is not None and self.candidates else None
         def read() -> tuple[Ticket, list[tuple[Technician, bool]], dict[int, str | None]]:
@@ -72,12 +72,12 @@ class AssignScreen(FormModal[Ticket | None]):
             return ticket, candidates, {team: store.permits.refusal(action, ticket_id=ticket.id, team_id=team) for team in teams}
 
         try:
-            self.ticket, self.candidates, self.refused = await asyncio.to_thread(read)
+            t, self.candidates, self.refused = await asyncio.to_thread(read)
         except StoreError as exc:
             self.notify(str(exc), severity="error", markup=False)
             self.dismiss(None)
             return False
-        t = self.ticket
+        self.ticket = t
         reassign = t.technician_id is not None
         title = _("Reassign #{id}") if reassign else _("Assign #{id}")
         self.query_one("#title", Static).update(Content(
@@ -99,7 +99,7 @@ class AssignScreen(FormModal[Ticket | None]):
         return True
 
     @on(OptionList.OptionSelected)
-    def _picked(self) -> None:
+    def _technician_picked(self) -> None:
         if self.query_one("#row-reason").display:
             self.query_one("#f-reason").focus()
         else:
@@ -123,7 +123,7 @@ class AssignScreen(FormModal[Ticket | None]):
             return
         tech_id = self.candidates[options.highlighted][0].id
         reason = self.query_one("#f-reason", Input).value
-        store: Any = self.app.store  # type: ignore[attr-defined]
+        store: Any = self.app.store
         version = self.version
         self.save(lambda: store.tickets.assign(self.ticket_id, version, technician_id=tech_id, reason=reason),
                   self.finish, self._errors, self._stale)

@@ -98,7 +98,7 @@ class CalendarScreen(KeepsDrafts, ListScreen):
     # ------------------------------------------------------------ reading
     @work(thread=True, exclusive=True, group="calendar", exit_on_error=False)
     def load(self) -> None:
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.app.store
         try:
             setting = parse_calendar(store.settings.setting("calendar", {"kind": "24x7"}))
             tz = store.settings.timezone
@@ -138,7 +138,7 @@ class CalendarScreen(KeepsDrafts, ListScreen):
             return _("Finish the change being typed first: enter saves, esc cancels.")
         if action == "remove_holiday" and not self.setting.holidays:
             return _("There are no holidays to remove.")
-        return self.permits.refusal("settings.set")  # type: ignore[no-any-return]
+        return self.permits.refusal("settings.set")
 
     # ------------------------------------------------------------ editing
     def _start_edit(self, what: tuple[str, int], hint: str, value: str, placeholder: str = "") -> None:
@@ -234,7 +234,7 @@ class CalendarScreen(KeepsDrafts, ListScreen):
     def save(self, new: CalendarSetting, done: str) -> None:
         """In a thread: the store recomputes every open ticket's deadlines."""
         try:
-            self.app.store.settings.set_setting("calendar", new.to_json())  # type: ignore[attr-defined]
+            self.app.store.settings.set_setting("calendar", new.to_json())
         except (StoreError, ValueError) as exc:
             self.app.call_from_thread(self._show_error, str(exc))
             return

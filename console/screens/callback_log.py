@@ -120,7 +120,7 @@ class CallbackLogScreen(KeepsDrafts, ModalScreen[Any]):
             warn = _("Unsatisfied: an improvement item will open for foreman {name}.").format(
                 name=clean(self.foreman, single_line=True))
         self.query_one("#consequence", Static).update(Content.styled(warn, "$warning bold") if warn else Content(""))
-        note = self.query_one("#note", Input)
+        note = self.query_one("#note", TextInput)
         typing = self.asking_note or self.step == 4
         note.display = typing
         note.can_focus = typing  # hidden, it must not take the y/n keys
@@ -183,14 +183,15 @@ class CallbackLogScreen(KeepsDrafts, ModalScreen[Any]):
             self.set_focus(None)  # the keys answer the script again
             self._show()
             return
-        self._save(event.value)
+        if self.rating is not None:  # always: the notes step (4) is reached only with a rating
+            self._save(self.rating, event.value)
 
     # -------------------------------------------------------------- saves
     @work(thread=True, exclusive=True, group="callback-log", exit_on_error=False)
-    def _save(self, notes: str) -> None:
-        store = self.app.store  # type: ignore[attr-defined]
+    def _save(self, rating: str, notes: str) -> None:
+        store = self.app.store
         try:
-            saved = store.callbacks.log_callback(self.call.id, rating=self.rating, answers=self.answers, notes=notes)
+            saved = store.callbacks.log_callback(self.call.id, rating=rating, answers=self.answers, notes=notes)
         except StoreError as exc:
             self.app.call_from_thread(self.notify, clean(str(exc), single_line=True), severity="error", markup=False)
             return
@@ -198,7 +199,7 @@ class CallbackLogScreen(KeepsDrafts, ModalScreen[Any]):
 
     @work(thread=True, exclusive=True, group="callback-log", exit_on_error=False)
     def action_unreachable(self) -> None:
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.app.store
         try:
             saved = store.callbacks.log_unreachable(self.call.id)
         except StoreError as exc:

@@ -105,20 +105,20 @@ class CallbacksScreen(ListScreen):
     def refusal(self, action: str) -> str | None:
         """The user's role (the store's answer) first, then the call's state."""
         if action == "plan":
-            return self.permits.refusal("callback.plan")  # type: ignore[no-any-return]
+            return self.permits.refusal("callback.plan")
         i = self._current()
         if action == "carry" and self.role == "foreman":
             return self.permits.refusal("callback.carry") or _(
-                "Self-evaluations are not carried over: they have no call day.")  # type: ignore[no-any-return]
+                "Self-evaluations are not carried over: they have no call day.")
         if i is None:
             return _("Nothing selected: the list is empty.")
         if self.role == "foreman":
-            return self.permits.refusal("evaluation.self", ticket_id=self.pending[i].ticket_id)  # type: ignore[no-any-return]
+            return self.permits.refusal("evaluation.self", ticket_id=self.pending[i].ticket_id)
         call = self.calls[i]
         why = self.permits.refusal("callback.carry" if action == "carry" else "callback.log", ticket_id=call.ticket_id)
         if why is None and action == "carry":
             why = carry_refusal(call.ticket_id, call.carry_reason, call.due_day, self.today or call.due_day)
-        return why  # type: ignore[no-any-return]
+        return why
 
     def data_changed(self) -> None:
         self.reload()
@@ -146,7 +146,7 @@ class CallbacksScreen(ListScreen):
             self.pending = rows
             for label, width in ((_("Ticket"), 7), (_("Closed"), 11), (_("Technician"), 12), (_("Site"), 16)):
                 table.add_column(label, width=width)
-            tz = self.app.tz  # type: ignore[attr-defined]
+            tz = self.app.tz
             for p in self.pending:
                 table.add_row(Text(f"#{p.ticket_id}"), Text(p.closed_at.in_timezone(tz).format("MM-DD HH:mm")),
                               Text(_c(p.technician_name)), Text(_c(p.site_name)))
@@ -204,7 +204,7 @@ class CallbacksScreen(ListScreen):
         if self._current() != i:
             return  # the cursor moved on meanwhile: its own read shows it
         box = self.query_one("#record", Static)
-        tz = self.app.tz  # type: ignore[attr-defined]
+        tz = self.app.tz
         lines = [
             _("Ticket #{id} · {site}").format(id=t.id, site=_c(t.site_name)),
             _("Reporter: {who}, {phone}").format(who=_c(t.reporter), phone=_c(t.phone)),

@@ -70,14 +70,12 @@ class ComplaintsScreen(DetailListScreen):
             self._show_rows(self.shown, None)  # the complainant's column follows the terminal's width
 
     def _local(self, at: Any) -> str:
-        return at.in_timezone(self.app.tz).format("MM-DD HH:mm") if at else ""  # type: ignore[attr-defined]
+        return at.in_timezone(self.app.tz).format("MM-DD HH:mm") if at else ""
 
     def read_rows(self) -> Callable[[], list[Complaint]]:
-        state = self.query_one("#state", Select).value
-        filters = {"state": None if state is Select.NULL else state, "month": self.month(),
-                   "overdue": True if self.overdue_only else None}
+        state, month, overdue = self.choice("#state"), self.month(), True if self.overdue_only else None
         store = self.store
-        return lambda: store.complaints.find(**filters)
+        return lambda: store.complaints.find(state=state, month=month, overdue=overdue)
 
     def show_rows(self, table: DataTable[Any], shown: list[Complaint]) -> None:
         rows = [[Text(improve.OVERDUE_MARK if c.overdue else "", style="bold red" if c.overdue else ""),
@@ -87,7 +85,8 @@ class ComplaintsScreen(DetailListScreen):
                       style="bold red" if c.overdue else ""),
                  Text(self._local(c.due_at), style="bold red" if c.overdue else "")] for c in shown]
         heads = ["!", "#", _("State"), _("Ticket"), _("Received"), _("Complainant"), _("Next step"), _("Due")]
-        widths = [max([cell_len(h), *(r[i].cell_len for r in rows if isinstance(r[i], Text))]) for i, h in enumerate(heads)]
+        widths = [max([cell_len(h), *(cell.cell_len for cell in (r[i] for r in rows) if isinstance(cell, Text))])
+                  for i, h in enumerate(heads)]
         # The complainant takes what the other columns leave (at least NAME_LEAST cells).
         names = [str(r[5]) for r in rows]
         widths[5] = min(max([cell_len(heads[5]), *map(cell_len, names)]),
@@ -110,7 +109,7 @@ class ComplaintsScreen(DetailListScreen):
                        else _("No complaints match."))
             return out
         now, history = read
-        tz = self.app.tz  # type: ignore[attr-defined]
+        tz = self.app.tz
         out.append(_("Complaint #{id} on ticket #{ticket}").format(id=c.id, ticket=c.ticket_id), style="bold")
         if c.item_id:
             out.append("  " + _("improvement item #{id}").format(id=c.item_id))
@@ -141,18 +140,18 @@ class ComplaintsScreen(DetailListScreen):
     def refusal(self, action: str) -> str | None:
         """The user's role (the store's answer) first, then the complaint's state."""
         if action == "add":
-            return self.permits.refusal("complaint.add")  # type: ignore[no-any-return]
+            return self.permits.refusal("complaint.add")
         c = self.selected()
         if c is None:
             return _("No complaint selected.")
         if action == "step":
             if c.next_step is None:
                 return _("Complaint #{id} is closed: it takes no more steps.").format(id=c.id)
-            return self.permits.refusal(f"complaint.{c.next_step}")  # type: ignore[no-any-return]
+            return self.permits.refusal(f"complaint.{c.next_step}")
         why = self.permits.refusal("complaint.open_item")
         if why is None and c.item_id is not None:
             why = _("Complaint #{id} already has improvement item #{item}.").format(id=c.id, item=c.item_id)
-        return why  # type: ignore[no-any-return]
+        return why
 
     def action_add(self) -> None:
         store = self.store
@@ -167,7 +166,7 @@ class ComplaintsScreen(DetailListScreen):
             return store.complaints.add_complaint(int(number), values["complainant"] or "", values["matter"] or "")
 
         self.app.push_screen(ActionForm(_("Register a complaint"), fields, submit, 0, save_label=_("Register")),
-                             lambda c: c is not None and self._done(c.id))
+                             lambda c: None if c is None else self._done(c.id))
 
     def action_step(self) -> None:
         c = self.selected()
@@ -205,7 +204,7 @@ class ComplaintsScreen(DetailListScreen):
         self.app.push_screen(ActionForm(title, fields, submit, c.version, save_label=improve.complaint_step_label(step),
                                         hint=_("Due {at}").format(at=self._local(c.due_at)),
                                         on_conflict=lambda: self.reload(keep=complaint_id)),
-                             lambda r: r is not None and self._done(complaint_id))
+                             lambda r: None if r is None else self._done(complaint_id))
 
     def action_open_item(self) -> None:
         c = self.selected()

@@ -9,23 +9,24 @@ from typing import Any
 from pendulum import DateTime
 from textual.screen import Screen
 
+from store.countdown import clock_title, state_label
 from store.models import Crossing
 from store.text import clean
 
-from ..format import clock_title, state_label
+from ..console_app import OnConsole
 from ..i18n import _, ngettext
 
 CROSSING_TOASTS_A_MINUTE = 3  # toasts of their own for crossings; more are summed into one a minute
 
 
-class CrossingToasts(Screen[Any]):
+class CrossingToasts(OnConsole, Screen[Any]):
     _burst = 0  # crossings counted since the last summary toast
     _last_burst: DateTime | None = None
 
     def _notify_crossings(self, crossings: list[Crossing]) -> None:
         if not crossings:
             return
-        now = self.app.clock()  # type: ignore[attr-defined]
+        now = self.app.clock()
         # When the last minute's crossing toasts were shown.
         toasted: list[DateTime] = [t for t in getattr(self, "_toasted", []) if (now - t).total_seconds() < 60]
         self._toasted = toasted

@@ -113,7 +113,7 @@ class ImportScreen(CsvModal):
     def run_import(self, path: Path) -> None:
         from store.transfer.csv_io import import_rows, read_csv
 
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.app.store
 
         def progress(done: int, total: int | None = None, *_rest: Any) -> None:
             self.app.call_from_thread(self.query_one(ProgressBar).update, progress=done, total=total)
@@ -214,7 +214,7 @@ class ExportScreen(CsvModal):
         from store.transfer.csv_io import export_csv
 
         try:
-            count = export_csv(self.app.store, self.table, path)  # type: ignore[attr-defined]
+            count = export_csv(self.app.store, self.table, path)
         except Exception as exc:  # a folder not writable, a full disk: say it
             self.app.call_from_thread(self._failed, exc)
             return
@@ -227,7 +227,7 @@ class ExportScreen(CsvModal):
 
         text = io.StringIO(newline="")
         try:
-            count = export_csv(self.app.store, self.table, text)  # type: ignore[attr-defined]
+            count = export_csv(self.app.store, self.table, text)
         except Exception as exc:  # a refused read: say it
             self.app.call_from_thread(self._failed, exc)
             return

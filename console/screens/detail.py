@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from store.countdown import clock_words
+from store.countdown import STATE_SYMBOL, clock_title, clock_words, state_label
 from store.history import Names, entries, mode_before, short_time
 from store.models import Event, Ticket, category_label, channel_label, priority_label, wait_reason_label
 from store.money import DEFAULT_CURRENCY, format_money
@@ -22,7 +22,7 @@ from store.rules import status_label
 from store.sla import ClockStatus
 from store.text import BLOCK_LIMIT, LINE_LIMIT, clean, indented
 
-from ..format import STATE_SYMBOL, clock_title, fit, local_time, pad, state_label
+from ..format import fit, local_time, pad
 from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
 from ..widgets.lists import MOVE_KEYS
@@ -117,7 +117,7 @@ class DetailScreen(TicketActions):
         self.set_interval(1.0, self._render_clocks, name="clocks")
         # Live like the queue: the console's watcher (console/live.py) calls
         # data_changed once another process wrote to the file after this read.
-        self.seen_version = self.app.live.version  # type: ignore[attr-defined]
+        self.seen_version = self.app.live.version
 
     def data_changed(self) -> None:
         self.load()
@@ -162,7 +162,7 @@ class DetailScreen(TicketActions):
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def load(self) -> None:
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.app.store
         try:
             # A reload reads as many events as the reader had scrolled to (and,
             # when all were shown, the new ones too).
@@ -181,7 +181,7 @@ class DetailScreen(TicketActions):
         differ in width); when a line would not fit, its status goes on a
         line of its own instead of wrapping mid-phrase."""
         assert self.ticket is not None
-        t, tz = self.ticket, self.app.tz  # type: ignore[attr-defined]
+        t, tz = self.ticket, self.app.tz
         title_w = max(cell_len(clock_title(c.clock)) for c in self._clocks)
         state_w = max(cell_len(state_label(s)) for s in ("ok", "at_risk", "breached"))
         cells = []
@@ -208,7 +208,7 @@ class DetailScreen(TicketActions):
         if self.ticket is None or not self._clocks:
             return
         clocks = self.query_one("#clocks", Static)
-        text = Content("").join(self._clock_lines(self.app.clock(), clocks.content_size.width)).rstrip()  # type: ignore[attr-defined]
+        text = Content("").join(self._clock_lines(self.app.clock(), clocks.content_size.width)).rstrip()
         if text != self._clocks_text:
             self._clocks_text = text
             clocks.update(text)
@@ -223,7 +223,7 @@ class DetailScreen(TicketActions):
         self.ticket = t
         self._currency = currency
         self.refresh_bindings()  # the footer offers what this state allows
-        tz = self.app.tz  # type: ignore[attr-defined]
+        tz = self.app.tz
 
         def line(label: str, value: Any) -> Content:
             # Continuation lines indented past the labels: a line "Technician  X"
@@ -309,7 +309,7 @@ class DetailScreen(TicketActions):
     @work(thread=True, group="timeline", exit_on_error=False)
     def _read_more(self, after_id: int, count: int) -> None:
         try:
-            events = self.app.store.tickets.timeline_page(self.ticket_id, after_id, count)  # type: ignore[attr-defined]
+            events = self.app.store.tickets.timeline_page(self.ticket_id, after_id, count)
         except Exception as exc:
             events = []
             self.app.call_from_thread(self.notify, clean(str(exc), single_line=True), severity="error", markup=False)

@@ -20,12 +20,13 @@ from store.models import Technician
 from store.text import clean
 
 from ..background import in_thread, write_refusal
+from ..console_app import OnConsole
 from ..format import fit
 from ..i18n import N_, _
 from ..widgets.lists import ListOptions
 
 
-class DutyScreen(ModalScreen[bool]):
+class DutyScreen(OnConsole, ModalScreen[bool]):
     """Dismisses True when something changed, so the board reloads at once."""
 
     BINDINGS = [
@@ -55,7 +56,7 @@ class DutyScreen(ModalScreen[bool]):
 
     async def _load(self, keep: int | None = None) -> None:
         try:
-            self.techs = await asyncio.to_thread(self.app.store.people.technicians)  # type: ignore[attr-defined]
+            self.techs = await asyncio.to_thread(self.app.store.people.technicians)
         except StoreError as exc:
             self._error(str(exc))
             return
@@ -83,7 +84,7 @@ class DutyScreen(ModalScreen[bool]):
 
     @on(OptionList.OptionSelected, "#duty")
     def _toggle(self, event: OptionList.OptionSelected) -> None:
-        tech, store = self.techs[event.option_index], self.app.store  # type: ignore[attr-defined]
+        tech, store = self.techs[event.option_index], self.app.store
 
         def done(_result: object) -> None:
             self.changed = True

@@ -5,7 +5,7 @@ audited old → new. A priority change needs a reason and moves the deadlines.""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -24,11 +24,6 @@ from ..widgets.form import FormModal, field_row, form_footer, show_error
 from ..widgets.picker import Picker
 from ..widgets.textfield import TextBox, TextInput
 
-if TYPE_CHECKING:
-    from console.has_store import HasStore
-    from store import Store
-
-
 FIELDS = ("priority", "reason", "category", "reporter", "phone", "site_id", "equipment_id", "description")
 
 
@@ -41,9 +36,6 @@ class EditTicketScreen(FormModal[Ticket | None]):
         self.on_conflict = on_conflict
         self.draft_key = ("edit", ticket.id)
 
-    @property
-    def store(self) -> Store:
-        return cast("HasStore", self.app).store
 
     def _search_sites(self, text: str) -> list[tuple[int, str]]:
         return [(s.id, f"{s.code} {s.name}") for s in self.store.reference.sites(text, limit=8)]
@@ -124,7 +116,7 @@ class EditTicketScreen(FormModal[Ticket | None]):
         changes = self.changes()
         reason = self.query_one("#f-reason", Input).value
         tid, version = self.ticket.id, self.version
-        self.save(lambda: self.app.store.tickets.edit_ticket(tid, version, reason=reason, **changes),  # type: ignore[attr-defined]
+        self.save(lambda: self.app.store.tickets.edit_ticket(tid, version, reason=reason, **changes),
                   self.finish, self.show_errors, self._stale)
 
     def _stale(self, exc: StaleTicket) -> None:

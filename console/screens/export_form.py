@@ -24,7 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -45,11 +44,6 @@ from ..i18n import N_, _
 from ..settings import apply_blink
 from ..widgets.form import KeepsDrafts, field_row, show_error
 from ..widgets.textfield import TextInput
-
-if TYPE_CHECKING:
-    from console.has_store import HasStore
-    from store import Store
-
 
 DATA_KINDS = ("tickets", "technicians", "evaluations", "items")
 
@@ -108,9 +102,9 @@ def scope_filter(period: Period, scope: Scope) -> ExportFilter:
     value = scope.value
     return ExportFilter(
         period.start, period.end,
-        team_id=int(value) if scope.kind == "team" and value is not None else None,  # type: ignore[arg-type]
-        technician_id=int(value) if scope.kind == "technician" and value is not None else None,  # type: ignore[arg-type]
-        site_id=int(value) if scope.kind == "site" and value is not None else None,  # type: ignore[arg-type]
+        team_id=int(value) if scope.kind == "team" and value is not None else None,
+        technician_id=int(value) if scope.kind == "technician" and value is not None else None,
+        site_id=int(value) if scope.kind == "site" and value is not None else None,
         category=str(value) if scope.kind == "category" and value is not None else None)
 
 
@@ -135,9 +129,6 @@ class ExportScreen(KeepsDrafts, ModalScreen[Path | None]):
         self.suggested = ""  # the path the form last proposed: replaced when the choice changes, unless edited
         self.draft_key = ("export", 0)
 
-    @property
-    def store(self) -> Store:
-        return cast("HasStore", self.app).store
 
     @property
     def web(self) -> bool:

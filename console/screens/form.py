@@ -141,7 +141,7 @@ class ActionForm(FormModal[Any]):
         """A time of day later than now ("21:00" at 19:04) is not taken as
         yesterday's silently: the form asks, and on yes writes yesterday's
         date into the field (what is saved is what is shown)."""
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.app.store
         text = values.get(name) or ""
         # A read (the site's zone and time), awaited: a 'y' typed right after ctrl+s answers the question.
         try:

@@ -3,6 +3,8 @@ queue's columns and marks mean. Scrolls with the keys the queue uses."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -10,7 +12,9 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from ..format import clock_label, pad
+from store.countdown import clock_label
+
+from ..format import pad
 from ..i18n import N_, _
 
 NAV_KEYS = [
@@ -56,7 +60,7 @@ class HelpScreen(ModalScreen[None]):
         Binding("pageup", "scroll('page_up')", N_("Page up"), show=False),
     ]
 
-    def __init__(self, under: Screen) -> None:
+    def __init__(self, under: Screen[Any]) -> None:
         super().__init__()
         self.under = under
 

@@ -84,11 +84,10 @@ class ItemsScreen(DetailListScreen):
 
     # ------------------------------------------------------------ data
     def read_rows(self) -> Callable[[], list[Item]]:
-        team, state = self.query_one("#team", Select).value, self.query_one("#state", Select).value
-        filters = {"team_id": None if team is Select.NULL else team, "state": None if state is Select.NULL else state,
-                   "month": self.month(), "overdue": True if self.overdue_only else None}
+        team_id, state, month = self.choice("#team"), self.choice("#state"), self.month()
+        overdue = True if self.overdue_only else None
         store = self.store
-        return lambda: store.items.find(**filters)
+        return lambda: store.items.find(team_id=team_id, state=state, month=month, overdue=overdue)
 
     def show_rows(self, table: DataTable[Any], rows: list[Item]) -> None:
         table.clear()
@@ -108,7 +107,7 @@ class ItemsScreen(DetailListScreen):
         if item is None:
             out.append(_("No improvement items match."))
             return out
-        tz = self.app.tz  # type: ignore[attr-defined]
+        tz = self.app.tz
         out.append(_("Item #{id} on ticket #{ticket}").format(id=item.id, ticket=item.ticket_id), style="bold")
         if item.overdue:
             out.append("  " + improve.OVERDUE_MARK + " " + _("overdue: due {due}").format(due=item.due_date),
@@ -168,10 +167,10 @@ class ItemsScreen(DetailListScreen):
         fields: list[Field] = []
         hint = ""
         if action == "follow_up":
-            fields = [Field("text", _("Weak points found at the visit"), "text", item.weak_points,
+            fields = [Field("text", _("Weak points found at the visit"), "text", value=item.weak_points,
                             max_length=ITEM_TEXT_MAX)]
         elif action == "propose":
-            fields = [Field("text", _("Corrective measures"), "text", item.measures, max_length=ITEM_TEXT_MAX)]
+            fields = [Field("text", _("Corrective measures"), "text", value=item.measures, max_length=ITEM_TEXT_MAX)]
             if item.sent_back_reason:
                 hint = _("Sent back: {reason}").format(reason=one(item.sent_back_reason))
         elif action == "send_back":
@@ -195,4 +194,4 @@ class ItemsScreen(DetailListScreen):
         self.app.push_screen(ActionForm(title, fields, submit, item.version, hint=hint,
                                         save_label=improve.item_action_label(action),
                                         on_conflict=lambda: self.reload(keep=item_id)),
-                             lambda r: r is not None and self._done(item_id))
+                             lambda r: None if r is None else self._done(item_id))

@@ -6,13 +6,17 @@ screen does when it closes (reload the queue, or nothing)."""
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
 from store.limits import NUMBER_MAX
 
+from ..console_app import OnConsole
 from ..i18n import _
+
+if TYPE_CHECKING:
+    from store.models import Technician
 
 # action -> (module under console.screens, class, reload the queue when it closes)
 LINKS: dict[str, tuple[str, str, bool]] = {
@@ -27,14 +31,19 @@ LINKS: dict[str, tuple[str, str, bool]] = {
 }
 
 
-class ScreenLinks(Screen[Any]):
+class ScreenLinks(OnConsole, Screen[Any]):
     """Mixin for the main screen: ``request_refresh``, ``open_detail`` and
     ``_techs`` come from it. Screens are imported when first opened, not at
     start-up (first paint)."""
 
+    if TYPE_CHECKING:  # the main screen's
+        _techs: list[Technician]
+        def request_refresh(self) -> None: ...
+        def open_detail(self, ticket_id: int) -> None: ...
+
     def _open_screen(self, module: str, name: str, reload: bool, *args: Any) -> None:
         cls = getattr(importlib.import_module(f"console.screens.{module}"), name)
-        self.app.push_screen(cls(*args), (lambda _r: self.request_refresh()) if reload else None)  # type: ignore[attr-defined]
+        self.app.push_screen(cls(*args), (lambda _r: self.request_refresh()) if reload else None)
 
     def action_search_history(self) -> None:
         self._open_screen(*LINKS["search_history"])
@@ -64,8 +73,8 @@ class ScreenLinks(Screen[Any]):
         from .duty import DutyScreen
 
         # Opens with the board's data, so 'd' then Enter typed at once still works.
-        self.app.push_screen(DutyScreen(self._techs),  # type: ignore[attr-defined]
-                             lambda changed: changed and self.request_refresh())  # type: ignore[attr-defined]
+        self.app.push_screen(DutyScreen(self._techs),
+                             lambda changed: None if not changed else self.request_refresh())
 
     def action_jump(self) -> None:
         from .form import ActionForm, Field
@@ -76,11 +85,11 @@ class ScreenLinks(Screen[Any]):
                 from store.errors import ValidationFailed
 
                 raise ValidationFailed({"number": _("a ticket number, e.g. 1234")})
-            return self.app.store.tickets.ticket(int(text)).id  # type: ignore[attr-defined]
+            return self.app.store.tickets.ticket(int(text)).id
 
         self.app.push_screen(
             ActionForm(_("Go to ticket"), [Field("number", _("Ticket number"), placeholder=_("e.g. 1234"),
                                                  max_length=NUMBER_MAX)], find, 0,
                        save_label=_("Go (enter)"), keep_draft=False, reads=True),
-            lambda tid: tid is not None and self.open_detail(tid),  # type: ignore[attr-defined]
+            lambda tid: None if tid is None else self.open_detail(tid),
         )

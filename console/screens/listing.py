@@ -14,7 +14,7 @@ stack when another program wrote to the file."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import events, on
@@ -24,11 +24,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Select, Static
 
 from ..background import in_thread
+from ..console_app import OnConsole
 from ..i18n import N_, _
+from ..permits import Permits
 
 if TYPE_CHECKING:
-    from console.has_store import HasStore
-    from store import Store
+    pass
 
 
 LISTS = "ListTable, ListOptions"
@@ -36,26 +37,23 @@ LISTS = "ListTable, ListOptions"
 BACK = Binding("escape,q", "back", N_("Back"))
 
 
-class ListScreen(Screen[None]):
+class ListScreen(OnConsole, Screen[None]):
     AUTO_FOCUS = LISTS  # also when a dialog opened from here closes
     # None here: Textual lists a base class's bindings first, and the footer shows BACK last.
     BINDINGS: ClassVar[list[Any]] = []
     # Actions whose key says why when ``refusal`` refuses them (and the footer hides them).
     GUARDED: ClassVar[frozenset[str]] = frozenset()
 
-    @property
-    def store(self) -> Store:
-        return cast("HasStore", self.app).store
 
     @property
-    def permits(self) -> Any:
-        return self.app.permits  # type: ignore[attr-defined]
+    def permits(self) -> Permits:
+        return self.app.permits
 
     def on_mount(self) -> None:
         # Runs after the screen's own on_mount (Textual calls the subclass's handler first).
         self.focus_list()
         # What it reads now is as new as the watcher's last poll: changes after it are followed.
-        self.seen_version = self.app.live.version  # type: ignore[attr-defined]
+        self.seen_version = self.app.live.version
 
     def focus_list(self) -> None:
         for widget in self.query(LISTS):
@@ -151,8 +149,8 @@ class DetailListScreen(ListScreen):
             at = next((n for n, r in enumerate(rows) if r.id == keep), at)
         if rows:
             table.move_cursor(row=min(max(at, 0), len(rows) - 1))
-        for flag in self.query("#overdue-flag"):
-            flag.update(Content(_("overdue only") if self.overdue_only else ""))  # type: ignore[attr-defined]
+        for flag in self.query("#overdue-flag").results(Static):
+            flag.update(Content(_("overdue only") if self.overdue_only else ""))
         self.show_detail()
 
     def selected(self) -> Any | None:
@@ -187,6 +185,11 @@ class DetailListScreen(ListScreen):
     def _month(self, event: Input.Changed) -> None:
         if len(event.value.strip()) in (0, 7):
             self.reload()
+
+    def choice(self, selector: str) -> Any:
+        """A filter's Select value, None while none is chosen."""
+        value = self.query_one(selector, Select).value
+        return None if value is Select.NULL else value
 
     def month(self) -> str | None:
         month = self.query_one("#month", Input).value.strip()

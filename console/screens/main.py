@@ -12,7 +12,7 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
 from store.errors import StoreError
-from store.models import QueueCounts, QueueFilter, Technician
+from store.models import QueueCounts, QueueFilter, Technician, Ticket
 
 from ..background import read
 from ..i18n import N_, _
@@ -72,14 +72,14 @@ class MainScreen(QueuePoll, CrossingToasts, SearchBar, ReopenFile, ScreenLinks, 
         self._orphan: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield StatusBar(self.app.center, id="status",  # type: ignore[attr-defined]
-                        read_only=getattr(self.app.store, "read_only", False),  # type: ignore[attr-defined]
+        yield StatusBar(self.app.center, id="status",
+                        read_only=getattr(self.app.store, "read_only", False),
                         # store.by: the manager typing for store.actor, whom the writes are for.
-                        acting_for=self.app.store.actor if getattr(self.app.store, "by", None) else "")  # type: ignore[attr-defined]
+                        acting_for=self.app.store.actor if getattr(self.app.store, "by", None) else "")
         yield Static("", id="filterline")
         yield Static("", id="too-small")
         with Horizontal(id="body"):
-            yield QueueTable(self.app.clock, own_tick=False, id="queue")  # type: ignore[attr-defined]
+            yield QueueTable(self.app.clock, own_tick=False, id="queue")
             yield TechBoard(id="board")
         # Compact: a one-line bar shows the text itself, not the top of a boxed input.
         yield TextInput(placeholder=search_placeholder(), id="search", compact=True)  # shown cleaned
@@ -94,12 +94,12 @@ class MainScreen(QueuePoll, CrossingToasts, SearchBar, ReopenFile, ScreenLinks, 
         apply_blink(self)
         self.table.focus()
         self.query_one(TechBoard).display = self.app.size.width >= BOARD_MIN_WIDTH
-        self._last_check = self.app.clock()  # type: ignore[attr-defined]
+        self._last_check = self.app.clock()
         await self._first_rows()
         self._tick_clock()
         self.set_interval(1.0, self._tick_clock, name="clock")
         self.watch(self.table, "cursor", lambda: self._selection_changed(), init=False)
-        self.app.live.start(self)  # type: ignore[attr-defined]
+        self.app.live.start(self)
 
     async def _first_rows(self) -> None:
         """The top of the queue, read before the first frame: the console opens
@@ -107,7 +107,7 @@ class MainScreen(QueuePoll, CrossingToasts, SearchBar, ReopenFile, ScreenLinks, 
         poll has read them (~70 ms at 100,000 open). One window read (a few
         ms, in a thread: a read never waits on another dispatcher's write);
         the counts and the board come with the first poll."""
-        store, f = self.app.store, self.filter  # type: ignore[attr-defined]
+        store, f = self.app.store, self.filter
         # The table has no size before the first layout: a window for the whole screen.
         window = max(self.table.window, 3 * self.app.size.height)
         try:
@@ -135,11 +135,11 @@ class MainScreen(QueuePoll, CrossingToasts, SearchBar, ReopenFile, ScreenLinks, 
 
     # What the user's role allows besides the ticket steps (console/screens/actions.py): the store's answer.
     def _refusal(self, action: str) -> str | None:
-        permits = self.app.permits  # type: ignore[attr-defined]
+        permits = self.app.permits
         if action == "new_ticket":
-            return permits.ticket("create", None, False)  # type: ignore[no-any-return]
+            return permits.ticket("create", None, False)
         if action == "duty":
-            return permits.refusal("technician.duty")  # type: ignore[no-any-return]
+            return permits.refusal("technician.duty")
         return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -176,7 +176,7 @@ class MainScreen(QueuePoll, CrossingToasts, SearchBar, ReopenFile, ScreenLinks, 
         if self._live_counts is not None:
             bar.set_counts(self._live_counts)
             self._live_counts = None
-        bar.set_clock(self.app.clock(), self.app.tz)  # type: ignore[attr-defined]
+        bar.set_clock(self.app.clock(), self.app.tz)
 
     # ------------------------------------------------------------- actions
     def selected(self) -> Target | None:
@@ -188,7 +188,7 @@ class MainScreen(QueuePoll, CrossingToasts, SearchBar, ReopenFile, ScreenLinks, 
 
     def request_refresh(self) -> None:
         """Read the queue again now (a filter changed, an own write)."""
-        self.app.live.refresh()  # type: ignore[attr-defined]
+        self.app.live.refresh()
 
     def after_change(self) -> None:
         # Our own commits do not move PRAGMA data_version: refresh explicitly.
@@ -206,14 +206,13 @@ class MainScreen(QueuePoll, CrossingToasts, SearchBar, ReopenFile, ScreenLinks, 
     def action_new_ticket(self) -> None:
         from .new_ticket import NewTicketScreen
 
-        def created(ticket: object) -> None:
+        def created(ticket: Ticket | None) -> None:
             if ticket is None:
                 return
-            tid = getattr(ticket, "id", None)
-            note = _("Ticket #{id} created.").format(id=tid)
-            self._goto = tid  # the cursor goes to the new ticket
-            if getattr(ticket, "repeat_of", None):
-                note += " " + _("Second repair: linked to #{prev}.").format(prev=ticket.repeat_of)  # type: ignore[attr-defined]
+            note = _("Ticket #{id} created.").format(id=ticket.id)
+            self._goto = ticket.id  # the cursor goes to the new ticket
+            if ticket.repeat_of:
+                note += " " + _("Second repair: linked to #{prev}.").format(prev=ticket.repeat_of)
             self.notify(note, markup=False)
             self.after_change()
 
@@ -237,7 +236,7 @@ class MainScreen(QueuePoll, CrossingToasts, SearchBar, ReopenFile, ScreenLinks, 
     def action_toggle_live(self) -> None:
         self.live = not self.live
         self.query_one(StatusBar).set_live(_("live") if self.live else _("PAUSED"), not self.live)
-        self.app.live.pause(not self.live)  # type: ignore[attr-defined]
+        self.app.live.pause(not self.live)
 
     def action_refresh_now(self) -> None:
         self.request_refresh()

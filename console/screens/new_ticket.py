@@ -37,10 +37,10 @@ class NewTicketScreen(FormModal[Ticket | None]):
         self.site_id: int | None = None
 
     def _search_sites(self, text: str) -> list[tuple[int, str]]:
-        return [(s.id, f"{s.code} {s.name}") for s in self.app.store.reference.sites(text, limit=8)]  # type: ignore[attr-defined]
+        return [(s.id, f"{s.code} {s.name}") for s in self.app.store.reference.sites(text, limit=8)]
 
     def _search_equipment(self, text: str) -> list[tuple[int, str]]:
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.app.store
         return [(e.id, f"{e.asset_tag}  {category_label(e.category)}  {e.model}")
                 for e in store.reference.equipment(self.site_id, text, limit=8)]
 
@@ -99,7 +99,7 @@ class NewTicketScreen(FormModal[Ticket | None]):
         if equipment_id is None:
             note.update("")
             return
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.app.store
         if set_category:
             equipment = [e for e in await asyncio.to_thread(store.reference.equipment, self.site_id, "", 500)
                          if e.id == equipment_id]
@@ -111,7 +111,7 @@ class NewTicketScreen(FormModal[Ticket | None]):
         if earlier is not None:
             note.update(Content(_("↻ Repeat fault: #{id} on this equipment was resolved {at}; "
                                   "this ticket will be linked as a second repair.").format(
-                id=earlier.id, at=local_time(earlier.resolved_at, self.app.tz))))  # type: ignore[attr-defined]
+                id=earlier.id, at=local_time(earlier.resolved_at, self.app.tz))))
         else:
             note.update("")
 
@@ -138,7 +138,7 @@ class NewTicketScreen(FormModal[Ticket | None]):
     def action_submit(self) -> None:
         if self.still_saving():
             return
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.app.store
         values = self.values()
         self.save(lambda: store.tickets.create_ticket(values), self.finish, self.show_errors)
 

@@ -62,7 +62,7 @@ class PolicyScreen(FormModal[bool | None]):
         # Focus first: digits typed while the policy is read land in the field
         # and are kept (a cell already typed into is not overwritten).
         self.query_one(f"#f-p{PRIORITIES[0]}_response").focus()
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.app.store
         self.current = await asyncio.to_thread(store.settings.policy)
         for p, pol in self.current.items():
             for c in CLOCKS:
@@ -121,7 +121,7 @@ class PolicyScreen(FormModal[bool | None]):
         if not changed:
             self.finish(None)  # nothing to save: no draft to keep either
             return
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.app.store
 
         def save() -> None:
             for p, (response, onsite, resolve) in sorted(changed.items()):

@@ -19,6 +19,7 @@ from store.store import CROSSINGS_LIMIT
 from store.text import clean
 from store.timeutil import zone
 
+from ..console_app import OnConsole
 from ..i18n import _
 from ..widgets.board import TechBoard
 from ..widgets.queue import QueueTable
@@ -44,14 +45,13 @@ class Snapshot:
     due: tuple[int, int] | None = None  # my due callbacks, my overdue improvement items
 
 
-class QueuePoll(Screen[Any]):
+class QueuePoll(OnConsole, Screen[Any]):
     """The main screen's side of the live watcher. The screen provides
     ``filter``, ``live``, ``table``, ``_goto``, ``_orphan``, ``_techs``,
     ``_counts``, ``_selection_changed``, ``_notify_crossings`` and ``request_refresh``."""
 
     filter: QueueFilter
     live: bool
-    table: QueueTable
     _goto: int | None
     _orphan: str | None
     _techs: list[Technician]
@@ -64,6 +64,8 @@ class QueuePoll(Screen[Any]):
     _data_version = -1
 
     if TYPE_CHECKING:  # the main screen's, and its other mixins' (crossings.py)
+        @property
+        def table(self) -> QueueTable: ...
         def _selection_changed(self) -> None: ...
         def _notify_crossings(self, crossings: list[Crossing]) -> None: ...
         def request_refresh(self) -> None: ...
@@ -83,11 +85,11 @@ class QueuePoll(Screen[Any]):
     def read_live(self, version: int, changed: bool) -> Snapshot | None:
         """In the watcher's thread: the crossings since the last poll, and
         when the file changed (or a full read was asked for) the rows too."""
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.app.store
         # Polls may overlap (a refresh asked for while one runs): number them,
         # so rows read from an older view state never land after newer ones.
         seq = next(self._poll_numbers)
-        now = self.app.clock()  # type: ignore[attr-defined]
+        now = self.app.clock()
         since = self._last_check or now
         crossings = store.queue.crossings(since, now) if now > since else []
         self._last_check = now
@@ -128,7 +130,7 @@ class QueuePoll(Screen[Any]):
         self._poll_ok(result, store)
 
     def _poll_ok(self, snap: Snapshot | None, store: object = None) -> None:
-        if store is not None and store is not self.app.store:  # type: ignore[attr-defined]
+        if store is not None and store is not self.app.store:
             return  # read from a file since reopened: the poll on the new one decides
         if snap is not None and snap.rows is not None:
             if snap.seq < self._shown_seq:
@@ -163,7 +165,7 @@ class QueuePoll(Screen[Any]):
         # After a poll that read no write it is shown with the next clock tick
         # (a quiet second is one screen update, not two); the first one, one
         # that read rows, and one after STALE are shown at once.
-        read = self.app.clock().in_timezone(zone(self.app.tz)).format("HH:mm:ss")  # type: ignore[attr-defined]
+        read = self.app.clock().in_timezone(zone(self.app.tz)).format("HH:mm:ss")
         self._live_line = (_("● read {t}").format(t=read) if self.live else _("PAUSED"), not self.live)
         if not bar.live or bar.alert or (snap is not None and snap.rows is not None):
             bar.set_live(*self._live_line)
@@ -186,7 +188,7 @@ class QueuePoll(Screen[Any]):
 
     def _poll_failed(self, error: Exception | str, store: object = None) -> None:
         """Keep showing the last data and say it is stale (the watcher backs off)."""
-        if store is not None and store is not self.app.store:  # type: ignore[attr-defined]
+        if store is not None and store is not self.app.store:
             return  # the old file's connection, closed by a reopen
         if isinstance(error, FileReplaced):
             # The bar may be cut at 80 columns: the footer shows the key and
@@ -217,7 +219,7 @@ class QueuePoll(Screen[Any]):
     def fetch_window(self, offset: int) -> None:
         f = self.filter
         try:
-            rows = self.app.store.queue.find(f, offset, self.table.window)  # type: ignore[attr-defined]
+            rows = self.app.store.queue.find(f, offset, self.table.window)
         except Exception as exc:
             self.app.call_from_thread(self._poll_failed, str(exc))
             return

@@ -7,6 +7,7 @@ Records are retired, never deleted: a ticket may refer to them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -23,6 +24,7 @@ from store.errors import StoreError
 from store.text import clean
 
 from ..background import in_thread, read, write_refusal
+from ..console_app import OnConsole
 from ..i18n import N_, _
 from ..settings import apply_blink
 from ..widgets.footer import Footer
@@ -35,6 +37,11 @@ from .setup_specs import FormField, TableSpec
 
 SEARCH_DEBOUNCE = 0.2  # seconds of quiet typing before the list is read again
 
+
+
+def searching(node: OnConsole, search: Callable[[Any, str], list[tuple[int, str]]]) -> Callable[[str], list[tuple[int, str]]]:
+    """A pick list's search, on the store open when it is typed in (a reopened file's)."""
+    return lambda text: search(node.app.store, text)
 
 class RecordsScreen(ListScreen):
     DEFAULT_CSS = """
@@ -83,13 +90,14 @@ class RecordsScreen(ListScreen):
     def search(self) -> Input:
         return self.query_one("#records-search", Input)
 
-    async def on_mount(self) -> None:
+    # Textual calls each class's own on_mount (ListScreen's as well), and awaits this one.
+    async def on_mount(self) -> None:  # type: ignore[override]
         apply_blink(self)
         for title, width in self.spec.columns:
             self.table.add_column(Text(_(title)), width=width)
         # The first read is awaited (a read never waits on a write): a key typed
         # right after the one that opened the list ('e', enter) acts on its rows.
-        store, query = self.app.store, self.search.value  # type: ignore[attr-defined]
+        store, query = self.app.store, self.search.value
         try:
             version, rows = await read(lambda: self._read(store, query))
         except StoreError as exc:
@@ -104,7 +112,7 @@ class RecordsScreen(ListScreen):
     # ----------------------------------------------------------------- load
     @work(thread=True, exclusive=True, group="records", exit_on_error=False)
     def load(self) -> None:
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.app.store
         query = self.app.call_from_thread(lambda: self.search.value)
         try:
             version, rows = self._read(store, query)
@@ -206,7 +214,7 @@ class RecordsScreen(ListScreen):
         thread and awaited (a read never waits on a write): a form opened
         before the list has loaded (its key typed right after the list's) has
         them too, and keys typed after it land in the form."""
-        store, fields = self.app.store, self.spec.fields  # type: ignore[attr-defined]
+        store, fields = self.app.store, self.spec.fields
 
         def choices() -> tuple[dict[str, Any], dict[str, dict[Any, str]]]:
             return ({f.name: f.choices(store) for f in fields if f.choices is not None},
@@ -240,7 +248,7 @@ class RecordsScreen(ListScreen):
         def answered(choice: str | None) -> None:
             if choice != "yes":
                 return
-            store = self.app.store  # type: ignore[attr-defined]
+            store = self.app.store
 
             def said(exc: Exception) -> None:
                 self.notify(write_refusal(exc), severity="error", markup=False, timeout=10)
@@ -263,7 +271,10 @@ class RecordsScreen(ListScreen):
             self.notify(downloads.import_refusal(self.spec.table), severity="error", markup=False, timeout=10)
             return
 
-        self.app.push_screen(ImportScreen(self.spec.table, _(self.spec.title)), lambda _r: self.load())
+        def imported(_result: object) -> None:
+            self.load()
+
+        self.app.push_screen(ImportScreen(self.spec.table, _(self.spec.title)), imported)
 
     def action_export_csv(self) -> None:
         from .csv_import import ExportScreen
@@ -279,7 +290,7 @@ class RecordsScreen(ListScreen):
         if action in ("edit", "retire") and self.current() is None:
             return _("Nothing to change: the list is empty.")
         write = {"add": "add", "edit": "edit", "retire": "retire", "import_csv": "import"}[action]
-        return self.permits.refusal(f"{self.spec.entity}.{write}")  # type: ignore[no-any-return]
+        return self.permits.refusal(f"{self.spec.entity}.{write}")
 
 
 class RecordForm(FormModal[Any]):
@@ -322,8 +333,7 @@ class RecordForm(FormModal[Any]):
                                     prompt=_("Choose…"))  # Textual's own prompt is English
                 elif f.kind == "picker":
                     assert f.search is not None
-                    search = f.search
-                    widget = Picker(lambda text, s=search: s(self.app.store, text),  # type: ignore[attr-defined]
+                    widget = Picker(searching(self, f.search),
                                     _(f.placeholder) if f.placeholder else "", id=f"f-{f.name}")
                 else:
                     widget = TextInput(f.shown(value), placeholder=_(f.placeholder) if f.placeholder else "",
@@ -378,7 +388,7 @@ class RecordForm(FormModal[Any]):
     def action_submit(self) -> None:
         if self.still_saving():
             return
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.app.store
         values = self.values()
         pickers = {f.name for f in self.spec.fields if f.kind == "picker"}
         for name in pickers:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from plotext import _utility as plotext_utility
 from rich.cells import cell_len
@@ -35,13 +35,13 @@ from store.scoring import show
 from store.text import clean
 
 from ..background import read
+from ..console_app import OnConsole
 from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
 from ..widgets.lists import ListTable
 
 if TYPE_CHECKING:
-    from console.has_store import HasStore
-    from store import Store
+    pass
 
 
 
@@ -80,7 +80,7 @@ def _name(value: object, cells: int = 14) -> Text:
     return text
 
 
-def _fill_legend(table: DataTable, heads: list[str], rows: list[tuple[list[Text], str | None]]) -> None:
+def _fill_legend(table: DataTable[Any], heads: list[str], rows: list[tuple[list[Text], str | None]]) -> None:
     """Put a chart's legend in ``table``, its columns as wide as their widest
     cell from the start. Left to the table, auto widths are measured on its
     next idle, and a paint before that is cached under a key the measuring
@@ -95,7 +95,7 @@ def _fill_legend(table: DataTable, heads: list[str], rows: list[tuple[list[Text]
     table.refresh()
 
 
-class DrillScreen(ModalScreen[None]):
+class DrillScreen(OnConsole, ModalScreen[None]):
     """The tickets behind a figure or a bar; Enter opens one."""
 
     BINDINGS = [Binding("escape,q", "back", N_("Back"))]
@@ -116,7 +116,7 @@ class DrillScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns(_("Ticket"), _("P"), _("Status"), _("Reported"), _("Site"), _("Technician"), _("Fault"))
-        tz = self.app.tz  # type: ignore[attr-defined]
+        tz = self.app.tz
         for r in self.rows:
             table.add_row(Text(f"#{r.id}"), Text(f"P{r.priority}"), Text(r.status),
                           Text(r.reported_at.in_timezone(tz).format("MM-DD HH:mm")), Text(_c(r.site)),
@@ -135,7 +135,7 @@ class DrillScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-class ReportsScreen(Screen[None]):
+class ReportsScreen(OnConsole, Screen[None]):
     BINDINGS = [
         Binding("left_square_bracket", "shift(-1)", N_("Earlier"), key_display="["),
         Binding("right_square_bracket", "shift(1)", N_("Later"), key_display="]"),
@@ -170,9 +170,6 @@ class ReportsScreen(Screen[None]):
         self.export_kind = "month"  # what the export form offers first: the last one chosen
         self.today = date.today()  # the site's today, read when the screen opens
 
-    @property
-    def store(self) -> Store:
-        return cast("HasStore", self.app).store
 
     def compose(self) -> ComposeResult:
         yield Static("", id="rp-title")
@@ -199,7 +196,10 @@ class ReportsScreen(Screen[None]):
         if not self.year_before:
             return self.period.previous()
         p = self.period
-        back = lambda d: date(d.year - 1, d.month, min(d.day, 28)) if (d.month, d.day) == (2, 29) else date(d.year - 1, d.month, d.day)  # noqa: E731
+
+        def back(d: date) -> date:
+            return date(d.year - 1, d.month, min(d.day, 28)) if (d.month, d.day) == (2, 29) else date(d.year - 1, d.month, d.day)
+
         return Period(p.kind, back(p.start), back(p.end))
 
     def load(self) -> None:
@@ -255,7 +255,9 @@ class ReportsScreen(Screen[None]):
         legend = self.query_one("#legend", DataTable)
         heads: list[str] = []
         rows: list[tuple[list[Text], str | None]] = []  # cells, row key
-        plt = plot.plt
+        # Untyped here: textual-plotext's hints are narrower than what plotext
+        # takes (a marker per series, whole-number ticks in a list[float]).
+        plt: Any = plot.plt
         plt.clear_data()
         plt.clear_figure()
         plt.theme("pro")  # plain: no colour carries meaning, the legend names each series
@@ -320,23 +322,25 @@ class ReportsScreen(Screen[None]):
 
     # ---------------------------------------------------------- drill down
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        key = event.row_key.value or ""
+        key, period = event.row_key.value or "", self.period
+        if period is None:  # never: a row to drill into is shown once a period's report is
+            return
         if event.data_table.id == "figures" and self.report is not None:
             f = self.report.figure(key)
             if f.drill:
-                self._drill(f.label, self.scope, f.drill)
+                self._drill(period, f.label, self.scope, f.drill)
         elif event.data_table.id == "legend" and ":" in key:
             kind, value = key.split(":", 1)
             if kind == "tech":
-                self._drill(_("Closed"), Scope("technician", int(value)), "closed")
+                self._drill(period, _("Closed"), Scope("technician", int(value)), "closed")
             else:
                 scope = Scope(kind, int(value) if kind == "site" else value)  # type: ignore[arg-type]
-                self._drill(_("Missed a clock"), scope, "breached")
+                self._drill(period, _("Missed a clock"), scope, "breached")
 
     @work(thread=True, exclusive=True, group="drill", exit_on_error=False)
-    def _drill(self, title: str, scope: Scope, drill: str) -> None:
+    def _drill(self, period: Period, title: str, scope: Scope, drill: str) -> None:
         try:
-            total, rows = self.store.reports.report_tickets(self.period, scope, drill)
+            total, rows = self.store.reports.report_tickets(period, scope, drill)
         except StoreError as exc:
             self.app.call_from_thread(self.notify, _c(exc), severity="error", markup=False)
             return

@@ -156,12 +156,12 @@ class ScoresScreen(ListScreen):
         if event.data_table.id != "techs" or self.scores is None:
             return
         row = self.scores.technicians[event.cursor_row] if event.cursor_row < len(self.scores.technicians) else None
-        if row is not None:
-            self.show_daily(row.key, row.name)
+        if row is not None and self.month is not None:  # the month is known once scores are
+            self.show_daily(self.month, row.key, row.name)
 
     @work(thread=True, exclusive=True, group="daily", exit_on_error=False)
-    def show_daily(self, technician_id: int, name: str) -> None:
-        days = self.store.scores.daily_scores(self.month, technician_id)
+    def show_daily(self, month: str, technician_id: int, name: str) -> None:
+        days = self.store.scores.daily_scores(month, technician_id)
         self.app.call_from_thread(self.app.push_screen, DailyScoresScreen(name, days))
 
 

@@ -21,6 +21,7 @@ from store.rules import status_label
 from store.text import clean
 
 from ..background import read
+from ..console_app import OnConsole
 from ..format import fit, local_time
 from ..i18n import N_, _, ngettext
 from ..keys import types_text
@@ -57,7 +58,7 @@ class Results(ListOptions):
     pass
 
 
-class SearchScreen(Screen[None]):
+class SearchScreen(OnConsole, Screen[None]):
     """Type: results (newest first) follow, debounced; Enter opens the ticket."""
 
     BINDINGS = [
@@ -99,7 +100,7 @@ class SearchScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def search(self, text: str) -> None:
         try:
-            found = self.app.store.search.find(text, limit=LIMIT)  # type: ignore[attr-defined]
+            found = self.app.store.search.find(text, limit=LIMIT)
         except Exception as exc:  # locked, damaged: say so in the summary, keep what is shown
             self.app.call_from_thread(self._summary, _("Search failed: {e}").format(e=clean(str(exc), single_line=True)))
             return
@@ -114,7 +115,7 @@ class SearchScreen(Screen[None]):
         self._shown = text
         results = self.query_one(Results)
         results.clear_options()
-        tz = self.app.tz  # type: ignore[attr-defined]
+        tz = self.app.tz
         results.add_options(Option(ticket_line(t, tz), id=str(t.id)) for t in found)
         if found:
             results.highlighted = 0
@@ -133,7 +134,7 @@ class SearchScreen(Screen[None]):
         if self._shown != text:  # Enter typed before the quiet pause ran the search: run it now
             if self._timer is not None:
                 self._timer.stop()
-            store = self.app.store  # type: ignore[attr-defined]
+            store = self.store
             try:
                 found = await read(lambda: store.search.find(text, limit=LIMIT))
             except Exception as exc:  # locked, damaged: said as a failed search is
@@ -166,7 +167,7 @@ class SearchScreen(Screen[None]):
         self.dismiss(None)
 
 
-class EarlierScreen(ModalScreen[None]):
+class EarlierScreen(OnConsole, ModalScreen[None]):
     """A caller's (same phone) and an asset's earlier tickets: was this reported before?"""
 
     BINDINGS = [Binding("escape,q", "back", N_("Back"))]
@@ -196,7 +197,7 @@ class EarlierScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="earlier", exit_on_error=False)
     def load(self) -> None:
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.app.store
         try:
             found = store.search.earlier_tickets(phone=self.phone, equipment_id=self.equipment_id, limit=21)
         except Exception as exc:
@@ -210,7 +211,7 @@ class EarlierScreen(ModalScreen[None]):
     def _show(self, found: list[Ticket]) -> None:
         from store.repo.search import digits
 
-        tz = self.app.tz  # type: ignore[attr-defined]
+        tz = self.app.tz
         number = digits(self.phone or "")
         results = self.query_one(Results)
 

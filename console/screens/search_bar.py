@@ -15,6 +15,7 @@ from textual.widgets import Input, Static
 
 from store.models import QueueFilter, Technician
 
+from ..console_app import OnConsole
 from ..i18n import _
 from ..widgets.queue import QueueTable
 
@@ -25,13 +26,14 @@ def search_placeholder() -> str:
     return _("Search: text, site, asset tag, technician or #number  (enter keeps, esc clears)")
 
 
-class SearchBar(Screen[Any]):
+class SearchBar(OnConsole, Screen[Any]):
     filter: QueueFilter
-    table: QueueTable
     _techs: list[Technician]
     _search_timer: Timer | None = None
 
     if TYPE_CHECKING:  # the main screen's
+        @property
+        def table(self) -> QueueTable: ...
         def request_refresh(self) -> None: ...
 
     def action_search(self) -> None:
@@ -78,7 +80,7 @@ class SearchBar(Screen[Any]):
     def action_filters(self) -> None:
         from .filters import FilterScreen
 
-        self.app.push_screen(FilterScreen(self.filter, self._teams()), lambda f: f is not None and self._set_filter(f))
+        self.app.push_screen(FilterScreen(self.filter, self._teams()), lambda f: None if f is None else self._set_filter(f))
 
     def _set_filter(self, f: QueueFilter) -> None:
         if f == self.filter:

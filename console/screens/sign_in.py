@@ -20,6 +20,7 @@ from store.auth import LOCK_AFTER, role_name
 from store.models import PinOutcome, User
 from store.text import clean
 
+from ..console_app import OnConsole
 from ..i18n import N_, _, ngettext
 
 
@@ -47,7 +48,7 @@ def words(user: User, outcome: PinOutcome) -> str:
                     left).format(name=name, s=outcome.wait_s, n=left)
 
 
-class SignInScreen(ModalScreen[str | None]):
+class SignInScreen(OnConsole, ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "back", N_("Back"))]
 
     def __init__(self, people: list[User], *, can_cancel: bool = False) -> None:
@@ -60,9 +61,6 @@ class SignInScreen(ModalScreen[str | None]):
         self.tries: deque[tuple[User, str]] = deque()  # typed while one ran: checked in order
         self.signed_in = False  # the right PIN came: what was typed after it is dropped
 
-    @property
-    def store(self):  # type: ignore[no-untyped-def]
-        return self.app.store  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="form sign-in"):

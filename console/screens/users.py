@@ -65,8 +65,8 @@ class UsersScreen(ListScreen):
         if action == "language":
             # Everyone may set their own; another's is a manager's.
             mine = user is not None and user.login == self.store.actor
-            return self.permits.refusal("self.language" if mine else "user.language")  # type: ignore[no-any-return]
-        return self.permits.refusal(WRITES[action])  # type: ignore[no-any-return]
+            return self.permits.refusal("self.language" if mine else "user.language")
+        return self.permits.refusal(WRITES[action])
 
     @staticmethod
     def _headers() -> list[str]:
@@ -203,7 +203,7 @@ class UsersScreen(ListScreen):
         def saved(result: Any) -> None:
             if result is not None and me is not None and result.login == me.login:
                 store = self.store
-                in_thread(self, lambda: language_for(store), self.app.apply_language,  # type: ignore[attr-defined]
+                in_thread(self, lambda: language_for(store), self.app.apply_language,
                           group="language")
             self._done(result)
 

@@ -7,6 +7,8 @@ every update — 47 lines a poll in a busy center, most of the console's bytes.)
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.segment import Segment
 from rich.style import Style
 from textual.content import Content
@@ -57,8 +59,8 @@ class TechBoard(ScrollView):
     TechBoard { width: 30; height: 1fr; border-left: vkey $panel; padding: 0 1; overflow-x: hidden; overflow-y: auto; }
     """
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self._shown: list[Technician] | None = None
         self.lines: list[Line] = []
         self._styles: dict[str, Style] = {}

@@ -35,7 +35,7 @@ class Footer(TextualFooter):
         self._recompose_booked = False
         self._shown: tuple[object, ...] | None = None  # what the keys drawn now were composed from
 
-    def bindings_changed(self, screen: Screen) -> None:
+    def bindings_changed(self, screen: Screen[Any]) -> None:
         """Textual books a recompose (every key widget removed and mounted
         again) each time the screen's bindings signal fires; opening the
         console fires it five times before the first frame (mount, focus, the

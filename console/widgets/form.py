@@ -21,6 +21,7 @@ from textual.widgets.select import InvalidSelectValueError
 from store.errors import RuleViolation, StaleTicket, StoreError, ValidationFailed
 from store.text import clean
 
+from ..console_app import OnConsole
 from ..i18n import N_, _, ngettext
 from .picker import Picker
 from .textfield import FieldFull
@@ -51,7 +52,7 @@ class FieldLabel(Label):
         self.update(Content(marks + self.text))
 
 
-class FieldRow(Horizontal):
+class FieldRow(OnConsole, Horizontal):
     """One label and its field; ``-focused`` while the focus is anywhere in it
     (a picker's input or its list), ``-has-error`` while the field is refused."""
 
@@ -181,7 +182,7 @@ def read_fields(node: DOMNode) -> Draft:
         elif isinstance(widget, OptionList):
             out[name] = widget.highlighted
         elif hasattr(widget, "picked"):  # a Picker: the choice and the text shown
-            out[name] = widget.picked  # type: ignore[attr-defined]
+            out[name] = widget.picked
     return out
 
 
@@ -207,10 +208,10 @@ def write_fields(node: DOMNode, values: Draft) -> None:
             if value is not None and value < widget.option_count:
                 widget.highlighted = value
         elif hasattr(widget, "picked"):
-            widget.picked = value  # type: ignore[attr-defined]
+            widget.picked = value
 
 
-class KeepsDrafts:
+class KeepsDrafts(OnConsole):
     """For any screen where text is typed: nothing typed is lost.
 
     ``remember_initial()`` once the fields hold their starting values (it
@@ -223,9 +224,6 @@ class KeepsDrafts:
     draft_key: DraftKey | None = None
     _initial: Draft | None = None
 
-    # Provided by the Screen this is mixed into.
-    app: Any
-
     def read_draft(self) -> Draft:
         return read_fields(self)  # type: ignore[arg-type]
 
@@ -234,7 +232,7 @@ class KeepsDrafts:
 
     @property
     def _drafts(self) -> dict[tuple[str, DraftKey], Draft]:
-        return self.app.drafts  # type: ignore[no-any-return]
+        return self.app.drafts
 
     def _slot(self) -> tuple[str, DraftKey] | None:
         # Per person: after ctrl+u at a shared desk, the next one does not get
@@ -277,7 +275,7 @@ class KeepsDrafts:
         self.spend_draft()
         self._initial = self.read_draft()
 
-    def close_asking(self, close: Callable[[], None]) -> None:
+    def close_asking(self, close: Callable[[], object]) -> None:
         """Close at once if nothing was changed; otherwise ask what to do with the text."""
         if not self.changed():
             close()

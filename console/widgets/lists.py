@@ -19,7 +19,7 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.strip import Strip
 from textual.widgets import Checkbox, DataTable, OptionList, SelectionList
 from textual.widgets._toggle_button import ToggleButton
@@ -31,7 +31,7 @@ TICK = "✓"
 GUTTER = 2  # the mark and a space
 
 # The same moves everywhere; each list names its own actions for them.
-MOVE_KEYS = [
+MOVE_KEYS: list[BindingType] = [
     Binding("j", "cursor_down", N_("Down"), show=False),
     Binding("k", "cursor_up", N_("Up"), show=False),
     Binding("g,home", "first", N_("First"), show=False),
@@ -152,8 +152,8 @@ class ListOptions(OptionList):
 class TickBox(Checkbox):
     """A checkbox showing ✓ when ticked and a blank when not."""
 
-    @property  # type: ignore[override]
-    def BUTTON_INNER(self) -> str:  # Textual's name for the mark inside the box
+    @property  # Textual reads a class attribute: a property lets the mark follow the value
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]
         return TICK if self.value else " "
 
 

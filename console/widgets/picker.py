@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -36,8 +37,8 @@ class Picker(Vertical):
         def control(self) -> Picker:
             return self.picker
 
-    def __init__(self, search: Callable[[str], list[tuple[int, str]]], placeholder: str = "", **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, search: Callable[[str], list[tuple[int, str]]], placeholder: str = "", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.search = search
         self.placeholder = placeholder
         self.value: int | None = None
@@ -110,13 +111,13 @@ class Picker(Vertical):
     def on_descendant_blur(self) -> None:
         self.call_after_refresh(lambda: self.set_class(self.has_focus_within, "open"))
 
-    def on_key(self, event: object) -> None:
+    def on_key(self, event: events.Key) -> None:
         """Up/down move the highlight; tab on a highlighted match takes it and
         moves on, as enter does (the keys typed next go to the next field).
         A key reaches here after the searches of the text typed before it
         (this widget's messages are handled in order), so a tab sent in the
         same burst as the text still finds the list it should pick from."""
-        key = getattr(event, "key", "")
+        key = event.key
         options = self.query_one(OptionList)
         if not self.has_class("open") or not self.input.has_focus:
             return
@@ -128,8 +129,8 @@ class Picker(Vertical):
             self._choose(options.get_option_at_index(options.highlighted))
         else:
             return
-        event.stop()  # type: ignore[attr-defined]
-        event.prevent_default()  # type: ignore[attr-defined]
+        event.stop()
+        event.prevent_default()
 
     @on(Input.Submitted)
     def _enter(self, event: Input.Submitted) -> None:

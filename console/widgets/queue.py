@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from pendulum import DateTime
 from rich.cells import cell_len
@@ -22,11 +23,12 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from store.countdown import STATE_SYMBOL, clock_label, row_clock
 from store.models import QueueRow
 from store.rules import status_label
 from store.text import LINE_LIMIT, clean
 
-from ..format import STATE_SYMBOL, cells_prefix, clock_label, fit, fit_window, row_clock
+from ..format import cells_prefix, fit, fit_window
 from ..i18n import N_, _
 
 
@@ -220,10 +222,10 @@ class QueueTable(ScrollView, can_focus=True):
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, QueueTable.WindowNeeded)
 
-    def __init__(self, clock: Callable[[], DateTime], own_tick: bool = True, **kwargs: object) -> None:
+    def __init__(self, clock: Callable[[], DateTime], own_tick: bool = True, **kwargs: Any) -> None:
         """``own_tick=False``: the screen calls tick() from its own 1-second
         clock, so the countdowns and the clock repaint in one screen update."""
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self.clock = clock
         self.own_tick = own_tick
         self.total = 0

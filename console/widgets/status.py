@@ -11,6 +11,8 @@ center name."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pendulum import DateTime
 from rich.cells import cell_len
 from textual.app import ComposeResult
@@ -66,8 +68,8 @@ class StatusBar(Horizontal):
     StatusBar > #live { width: auto; }
     """
 
-    def __init__(self, center: str, read_only: bool = False, acting_for: str = "", **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, center: str, read_only: bool = False, acting_for: str = "", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.center = center
         # A read-only file or a viewer: said first, and kept longest.
         self.read_only = read_only
