@@ -6,11 +6,13 @@ test calls ``clock.advance(...)``.
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import json
 import os
 import shutil
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -19,14 +21,6 @@ import pendulum
 import pytest
 from pendulum import DateTime
 
-from store import Store
-from store.context import default_actor
-from store.i18n import LOCALE_DIR, set_language
-
-# The suite speaks English whatever the machine's locale (LANG=zh_CN.UTF-8 would
-# otherwise pick Chinese), subprocesses included; Chinese tests ask for it themselves.
-os.environ["DISPATCH_LANG"] = "en"
-set_language("en")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -50,16 +44,35 @@ _memory_temp_root()
 
 
 def _compile_catalogues() -> None:
-    """The .mo files from the .po ones, as an install does (setup.py), so an edited
-    catalogue is what the tests read without reinstalling."""
+    """The .mo files from the .po ones, once per run, into a temporary folder
+    that store/i18n.py reads through DISPATCH_LOCALE_DIR: an edited catalogue
+    is what the tests read without reinstalling, and the source tree is never
+    written (its own .mo files are the install's, setup.py). Set before the
+    store is imported; xdist's workers and the tests' subprocesses inherit the
+    variable, so they read this compile instead of making their own."""
+    if os.environ.get("DISPATCH_LOCALE_DIR"):
+        return
+    folder = Path(tempfile.mkdtemp(prefix="dispatch-locale-"))
+    atexit.register(shutil.rmtree, folder, True)  # the controller exits after its workers
     spec = importlib.util.spec_from_file_location("dispatch_setup", ROOT / "setup.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    module.compile_catalogues()
+    module.compile_catalogues(folder)
+    os.environ["DISPATCH_LOCALE_DIR"] = str(folder)
 
 
 _compile_catalogues()
+
+# The store reads DISPATCH_LOCALE_DIR when it is imported: only now.
+from store import Store  # noqa: E402
+from store.context import default_actor  # noqa: E402
+from store.i18n import LOCALE_DIR, set_language  # noqa: E402
+
+# The suite speaks English whatever the machine's locale (LANG=zh_CN.UTF-8 would
+# otherwise pick Chinese), subprocesses included; Chinese tests ask for it themselves.
+os.environ["DISPATCH_LANG"] = "en"
+set_language("en")
 
 NOW = pendulum.datetime(2026, 11, 25, 9, 0, tz="UTC")
 
