@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import MutableClock
+from conftest import MutableClock, add_people
 from ticket_helpers import data
 
 from store import PermissionDenied, Store, StoreError
@@ -40,7 +40,7 @@ def test_a_transaction_is_dead_after_its_block(store: Store) -> None:
 
 def test_a_write_is_authorised_and_audited_in_its_own_transaction(store: Store) -> None:
     events = store.admin.stats()["events"]
-    store.users.add_user("vic", "Vic Viewer", "viewer")
+    add_people(store, "vic")
     store.actor = "vic"
     with pytest.raises(PermissionDenied), store.db.write("site.add") as tx:
         tx.execute("DELETE FROM sites")  # never reached: refused before the block runs
