@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pendulum
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pendulum import DateTime
@@ -263,3 +264,23 @@ def test_derive_uses_the_holds_and_the_calendar_it_is_given() -> None:
     assert held["due_at"] == "2026-11-30T09:50:00Z" and held["f_response_late"] == "2026-11-30T09:50:00Z"
     assert {k: held[k] for k in FACTS} == facts(row, [Pause(fri.add(minutes=10), pendulum.datetime(2026, 11, 30, 9, 0))],
                                               POLICY, bh)
+
+
+def test_derive_keys_sort_like_the_frozen_time_left() -> None:
+    policy = {p: DEFAULT_POLICY[p] for p in DEFAULT_POLICY}
+    row = {"id": 7, "status": "waiting", "priority": 2, "reported_at": "2026-11-25T09:00:00+00:00"}
+
+    def key(frozen_minutes: float) -> str:
+        pauses = [Pause(BASE.add(seconds=(30 - frozen_minutes) * 60))]
+        out = derive(row, pauses, policy, None)  # type: ignore[arg-type]
+        assert out["frozen_left_s"] == pytest.approx(frozen_minutes * 60)
+        return out["queue_key"]
+
+    values = [-10**6, -120, -1, -0.5 / 60, 0, 0.5 / 60, 1, 7.5, 29]
+    keys = [key(v) for v in values]
+    assert keys == sorted(keys)
+    assert len(set(map(len, keys))) == 1  # fixed width, so the ticket id that follows sorts too
+    # A held overdue P2 still sorts after every running P2 and before every P3.
+    assert keys[0] > "20" + "9" * 40 and keys[0] < "3"
+    # Positive frozen keys keep the form stored before, so older rows still sort with new ones.
+    assert key(29) == "21" + f"{29 * 60:012d}" + f"{7:012d}"

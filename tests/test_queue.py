@@ -1,14 +1,18 @@
 """The live queue (store.queue): its order, filters, paging and positions, the
-header's counts as the clock moves, and the crossings the console counts by."""
+header's counts as the clock moves, the crossings the console counts by, and
+held clocks (docs/rules.md §2): frozen where they stopped, overdue ones first."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pendulum
 from conftest import MutableClock
+from console_helpers import app_for, line_text, make_ticket, queue, settle, until
 from pendulum import DateTime
-from ticket_helpers import ids, make, to_resolved
+from ticket_helpers import data, ids, make, row, to_resolved
 
+from console.format import row_clock
 from store import QueueFilter, Store
 
 
@@ -171,3 +175,74 @@ def test_counts_after_crossings_match_a_recount(store, clock) -> None:
         counts = counts.after(store.queue.crossings(since, now))
         assert counts == store.queue.counts(now), step
     assert before_time < clock()
+
+
+# ------------------------------------------- held clocks (docs/rules.md §2)
+
+def test_store_counts_at_risk_under_business_hours(store: Store, clock: MutableClock) -> None:
+    store.settings.set_setting("calendar", {"kind": "business", "opens": "08:30", "closes": "17:30"})
+    clock.set(pendulum.datetime(2026, 11, 27, 17, 0))  # Friday 17:00 UTC
+    t = store.tickets.create_ticket(data(priority=3))  # 60 working minutes: 30 Friday, 30 Monday
+    assert store.queue.counts().at_risk == 0
+    clock.set(pendulum.datetime(2026, 11, 30, 8, 44, 59))  # Monday: 15 min + 1 s left
+    assert (store.queue.counts().at_risk, store.queue.counts().breached) == (0, 0)
+    clock.set(pendulum.datetime(2026, 11, 30, 8, 45))
+    assert (store.queue.counts().at_risk, store.queue.counts().breached) == (1, 0)
+    clock.set(pendulum.datetime(2026, 11, 30, 9, 0))
+    assert (store.queue.counts().at_risk, store.queue.counts().breached) == (0, 1)
+    assert t.id
+
+def test_store_hold_while_overdue_freezes_and_resumes(store: Store, clock: MutableClock) -> None:
+    t = store.tickets.create_ticket(data(priority=2))  # response due 09:30
+    clock.advance(minutes=77)  # 10:17, 47 min overdue
+    t = store.tickets.pause(t.id, t.version, reason="customer")
+    r = row(store, t.id)
+    assert (r.due_at, r.frozen_left_s) == (None, -47 * 60.0)
+    assert row_clock(r, clock().timestamp()) == ("=+47m", "breached")
+    clock.advance(hours=12)  # still 47 minutes overdue, not 12h47m
+    assert row_clock(row(store, t.id), clock().timestamp()) == ("=+47m", "breached")
+    assert (store.queue.counts().breached, store.queue.counts().at_risk) == (1, 0)
+    t = store.tickets.resume(t.id, t.version)
+    r = row(store, t.id)
+    assert r.due_at == clock().subtract(minutes=47)
+    assert row_clock(r, clock().timestamp()) == ("+47m", "breached")
+    clock.advance(minutes=1)
+    assert row_clock(r, clock().timestamp()) == ("+48m", "breached")
+
+def test_store_counts_held_clocks_at_their_boundaries(store: Store, clock: MutableClock) -> None:
+    # P2 response: 30 minutes, at risk from 22:30 in.
+    at_risk_edge = store.tickets.create_ticket(data())
+    at_deadline = store.tickets.create_ticket(data())
+    clock.advance(minutes=22, seconds=30)
+    store.tickets.pause(at_risk_edge.id, at_risk_edge.version, reason="parts")  # 450 s frozen: a quarter
+    clock.advance(minutes=7, seconds=30)
+    store.tickets.pause(at_deadline.id, at_deadline.version, reason="parts")  # 0 s frozen: breached
+    assert row(store, at_deadline.id).frozen_left_s == 0
+    counts = store.queue.counts(clock().add(days=3))
+    assert (counts.at_risk, counts.breached) == (1, 1)
+
+def test_store_orders_held_tickets_most_overdue_first(store: Store, clock: MutableClock) -> None:
+    running = store.tickets.create_ticket(data())  # due 09:30
+    held = {}
+    # Held with 20 min left, 0 left, 1 s overdue, 10 min overdue, 2 h overdue.
+    for name, minutes in [("left20", 10), ("zero", 30), ("over1s", 30 + 1 / 60), ("over10", 40), ("over2h", 150)]:
+        clock.set(pendulum.datetime(2026, 11, 25, 9, 0).add(seconds=round(minutes * 60)))
+        t = store.tickets.create_ticket(data(reported_at=pendulum.datetime(2026, 11, 25, 9, 0)))
+        held[name] = store.tickets.pause(t.id, t.version, reason="customer").id
+    order = [r.id for r in store.queue.find()]
+    assert order == [running.id, held["over2h"], held["over10"], held["over1s"], held["zero"], held["left20"]]
+    assert store.queue.queue_position(held["over10"]) == 2
+
+async def test_queue_shows_a_held_overdue_ticket_frozen(store: Store, clock: MutableClock) -> None:
+    t = make_ticket(store, priority=2)  # due 09:30
+    clock.advance(minutes=77)
+    store.tickets.pause(t.id, t.version, reason="customer")
+    app = app_for(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await until(pilot, lambda: "=+47m" in line_text(queue(app), 1))
+        assert "✗" in line_text(queue(app), 1)
+        clock.advance(hours=3)
+        queue(app).tick()
+        await settle(pilot)
+        assert "=+47m" in line_text(queue(app), 1)
