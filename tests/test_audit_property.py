@@ -24,10 +24,10 @@ STEPS = int(os.environ.get("DISPATCH_AUDIT_STEPS", "60"))
 
 
 def test_every_write_method_of_the_store_has_a_driver() -> None:
-    """A new write method without a driver here fails this (tests/audit_driver.py)."""
+    """A new write method without a driver here fails this (OPS in tests/audit_steps.py)."""
     found = write_methods()
     assert {"create_ticket", "set_setting", "log_callback", "import_records"} <= found  # the finder finds
-    assert found <= set(OPS), f"write methods with no driver in tests/audit_driver.py: {sorted(found - set(OPS))}"
+    assert found <= set(OPS), f"write methods with no driver in tests/audit_steps.py: {sorted(found - set(OPS))}"
     assert set(OPS) <= found, f"drivers of no write method: {sorted(set(OPS) - found)}"
 
 
