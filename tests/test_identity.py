@@ -40,7 +40,7 @@ def dump(path: Path) -> list[str]:
 
 
 def spoofed_env(login: str, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DISPATCH_") or k == "DISPATCH_LANG"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISPATCH_") or k in ("DISPATCH_LANG", "DISPATCH_LOCALE_DIR")}
     env.update({name: login for name in SPOOF}, **extra)
     return env
 
