@@ -2,7 +2,8 @@
 
 The ``.po`` catalogues live in the repository; the ``.mo`` files gettext reads
 at run time are made here (also for ``pip install -e``) and never committed,
-so a fresh clone gets both languages from one ``pip install``.
+so a fresh clone gets both languages from one ``pip install``. The test suite
+compiles them too, into a folder of its own (tests/conftest.py).
 """
 
 import os
@@ -14,16 +15,19 @@ from setuptools.command.build_py import build_py
 LOCALE = Path(__file__).parent / "store" / "locale"
 
 
-def compile_catalogues() -> None:
+def compile_catalogues(into: Path = LOCALE) -> None:
+    """Each ``<lang>/LC_MESSAGES/dispatch.po`` to ``into/<lang>/LC_MESSAGES/dispatch.mo``
+    (beside it by default: what the package ships)."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
     for po in sorted(LOCALE.glob("*/LC_MESSAGES/dispatch.po")):
         with po.open("rb") as f:
             catalog = read_po(f)
-        # Written aside, then renamed over: test workers compile at the same
-        # time and one must never read another's half-written file.
-        mo = po.with_suffix(".mo")
+        # Written aside, then renamed over: whoever reads the folder meanwhile
+        # (a running console, another build) never sees a half-written file.
+        mo = into / po.relative_to(LOCALE).with_suffix(".mo")
+        mo.parent.mkdir(parents=True, exist_ok=True)
         part = mo.with_name(f"{mo.name}.{os.getpid()}.part")
         with part.open("wb") as f:
             write_mo(f, catalog)
@@ -38,5 +42,5 @@ class BuildPyWithCatalogues(build_py):
         super().run()
 
 
-if __name__ == "__main__":  # setuptools runs this file as __main__; tests import it for compile_catalogues
+if __name__ == "__main__":  # setuptools runs this file as __main__; tests/conftest.py imports it for compile_catalogues
     setup(cmdclass={"build_py": BuildPyWithCatalogues})

@@ -31,9 +31,10 @@ TIMEOUT = {36, -24, 24, 152, 255}
 
 # Each module's own topic: the unit test files that state its rules.
 TOPIC_TESTS: dict[str, tuple[str, ...]] = {
-    "sla": ("tests/test_sla.py", "tests/test_sla_edges.py", "tests/test_held_totals.py", "tests/test_calendar.py"),
+    "sla": ("tests/test_sla_deadlines.py", "tests/test_sla_business_hours.py", "tests/test_sla_states.py",
+            "tests/test_queue.py", "tests/test_held_totals.py", "tests/test_calendar.py", "tests/test_calendar_setting.py"),
     "rules": ("tests/test_rules.py",),
-    "calendar": ("tests/test_calendar.py",),
+    "calendar": ("tests/test_calendar.py", "tests/test_calendar_setting.py"),
     "countdown": ("tests/test_countdown.py",),
     "derive": ("tests/test_derive.py", "tests/test_held_totals.py"),
     "sampling": ("tests/test_sampling.py",),

@@ -74,7 +74,7 @@ def _open_24x7(row: dict[str, Any], pol: Policy, out: dict[str, Any], prio: str,
     whole seconds (as _facts_24x7): the next unmet clock is due its window
     after the report, at risk once AT_RISK_SHARE of it is left. Most open
     tickets take this path (a recompute, the audit check), about ten times
-    faster than the clocks worked out in full (tests/test_derive_fast.py)."""
+    faster than the clocks worked out in full (tests/test_derive.py)."""
     for clock in CLOCKS:
         if row.get(_MET_AT[clock]) is None:
             reported_text = _text(row["reported_at"])
@@ -90,7 +90,7 @@ def _open_24x7(row: dict[str, Any], pol: Policy, out: dict[str, Any], prio: str,
 class _Wall:
     """24×7 on times given as seconds since the epoch (derive()'s way for a
     ticket with holds under 24×7): the rules of store/sla.py unchanged, on
-    plain numbers (tests/test_derive_fast.py holds the two ways equal)."""
+    plain numbers (tests/test_derive.py holds the two ways equal)."""
 
     def add(self, start: float, seconds: float) -> float:
         return start + seconds

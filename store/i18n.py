@@ -1,7 +1,10 @@
 """The one translation function for every visible string (gettext, English first).
 
 Lives in ``store`` because store error messages are shown to users too; the
-console re-exports it. Catalogues go in ``store/locale/<lang>/LC_MESSAGES/dispatch.mo``.
+console re-exports it. Catalogues go in ``store/locale/<lang>/LC_MESSAGES/dispatch.mo``
+(compiled there by ``pip install``, setup.py), or in the folder ``DISPATCH_LOCALE_DIR``
+names: the test suite compiles the ``.po`` files into a temporary one, so what it
+reads is the catalogue as edited, and the source tree is never written.
 
 ``_()`` and ``ngettext()`` read the current catalogue each time they are
 called, so the language can change while the console runs. Text defined at
@@ -19,7 +22,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
-LOCALE_DIR = Path(__file__).with_name("locale")
+LOCALE_DIR = Path(os.environ.get("DISPATCH_LOCALE_DIR") or Path(__file__).with_name("locale"))
 _localedir: Path = LOCALE_DIR
 _translation: gettext.NullTranslations = gettext.NullTranslations()
 _language = "en"

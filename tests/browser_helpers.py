@@ -51,7 +51,9 @@ def serving(db: Path, *args: str, env: dict[str, str] | None = None, cwd: Path |
     to the environment, started in ``cwd``); yields its URL once the page
     answers. Ends it (and every tab's console, its process group) afterwards."""
     port = free_port()
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("DISPATCH_")} | (env or {})
+    # (the catalogues the suite compiled stay: tests/conftest.py)
+    environ = {k: v for k, v in os.environ.items()
+               if not k.startswith("DISPATCH_") or k == "DISPATCH_LOCALE_DIR"} | (env or {})
     proc = subprocess.Popen(
         [sys.executable, "-m", "console.cli", "--db", str(db.resolve()), "serve", "--port", str(port), *args],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environ, start_new_session=True, cwd=cwd)

@@ -6,11 +6,13 @@ test calls ``clock.advance(...)``.
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import json
 import os
 import shutil
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -19,14 +21,6 @@ import pendulum
 import pytest
 from pendulum import DateTime
 
-from store import Store
-from store.context import default_actor
-from store.i18n import LOCALE_DIR, set_language
-
-# The suite speaks English whatever the machine's locale (LANG=zh_CN.UTF-8 would
-# otherwise pick Chinese), subprocesses included; Chinese tests ask for it themselves.
-os.environ["DISPATCH_LANG"] = "en"
-set_language("en")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -50,16 +44,35 @@ _memory_temp_root()
 
 
 def _compile_catalogues() -> None:
-    """The .mo files from the .po ones, as an install does (setup.py), so an edited
-    catalogue is what the tests read without reinstalling."""
+    """The .mo files from the .po ones, once per run, into a temporary folder
+    that store/i18n.py reads through DISPATCH_LOCALE_DIR: an edited catalogue
+    is what the tests read without reinstalling, and the source tree is never
+    written (its own .mo files are the install's, setup.py). Set before the
+    store is imported; xdist's workers and the tests' subprocesses inherit the
+    variable, so they read this compile instead of making their own."""
+    if os.environ.get("DISPATCH_LOCALE_DIR"):
+        return
+    folder = Path(tempfile.mkdtemp(prefix="dispatch-locale-"))
+    atexit.register(shutil.rmtree, folder, True)  # the controller exits after its workers
     spec = importlib.util.spec_from_file_location("dispatch_setup", ROOT / "setup.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    module.compile_catalogues()
+    module.compile_catalogues(folder)
+    os.environ["DISPATCH_LOCALE_DIR"] = str(folder)
 
 
 _compile_catalogues()
+
+# The store reads DISPATCH_LOCALE_DIR when it is imported: only now.
+from store import Store  # noqa: E402
+from store.context import default_actor  # noqa: E402
+from store.i18n import LOCALE_DIR, set_language  # noqa: E402
+
+# The suite speaks English whatever the machine's locale (LANG=zh_CN.UTF-8 would
+# otherwise pick Chinese), subprocesses included; Chinese tests ask for it themselves.
+os.environ["DISPATCH_LANG"] = "en"
+set_language("en")
 
 NOW = pendulum.datetime(2026, 11, 25, 9, 0, tz="UTC")
 
@@ -92,7 +105,43 @@ SEED: dict[str, list[dict[str, Any]]] = {
 }
 
 
-TEST_USERS = [("ann", "Ann Lee", "manager"), ("bob", "Bob Ma", "dispatcher"), ("alice", "Alice Wu", "dispatcher")]
+# Everyone the tests act as, set up in one place. The ``store`` fixture's file
+# has TEST_USERS: ann runs it (manager), bob and alice dispatch. ``people``
+# adds fay, foreman of Alpha Team (technicians 1 and 2), and vic, a viewer;
+# gus is Bravo Team's foreman (technicians 3 and 4), for the tests of both teams.
+PEOPLE: dict[str, tuple[str, str, int | None]] = {  # login: (name, role, team)
+    "ann": ("Ann Lee", "manager", None),
+    "bob": ("Bob Ma", "dispatcher", None),
+    "alice": ("Alice Wu", "dispatcher", None),
+    "fay": ("Fay Zhou", "foreman", 1),
+    "gus": ("Gus Liu", "foreman", 2),
+    "vic": ("Vic Viewer", "viewer", None),
+}
+TEST_USERS = [(login, *PEOPLE[login][:2]) for login in ("ann", "bob", "alice")]
+FOREMEN = ("fay", "gus")
+
+
+def add_people(store: Store, *logins: str) -> None:
+    """Add these people (PEOPLE) to the file, as ann, whoever the store acts for."""
+    before = store.actor
+    store.actor = "ann"
+    try:
+        for login in logins:
+            name, role, team = PEOPLE[login]
+            store.users.add_user(login, name, role, team_id=team)
+    finally:
+        store.actor = before
+
+
+def seeded_file(path: Path, *logins: str, clock: Callable[[], DateTime] | None = None, source: str = "tests") -> Store:
+    """A new file at ``path`` with the SEED loaded (``source``: its load's label)
+    and these people added: the ``store`` fixture's start, for tests that make
+    their own files. Open as ann; without "ann" first in ``logins``, ann is
+    made the file's manager by the first add (her name then her login)."""
+    s = Store(path, create=True, clock=clock, actor="ann")
+    s.admin.load("test.seed", SEED, {"seed": source})
+    add_people(s, *logins)
+    return s
 
 
 class MutableClock:
@@ -131,12 +180,9 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(db_path: Path, clock: MutableClock) -> Iterator[Store]:
-    s = Store(db_path, create=True, clock=clock, actor="ann")
-    s.admin.load("test.seed", SEED, {"seed": "tests"})
     # Roles are enforced from here on: ann runs the file, the others tests
-    # write as are dispatchers (tests/test_roles.py tries the other roles).
-    for login, name, role in TEST_USERS:
-        s.users.add_user(login, name, role)
+    # write as are dispatchers (``people`` adds a foreman and a viewer).
+    s = seeded_file(db_path, *(login for login, _name, _role in TEST_USERS), clock=clock)
     # Whoever runs the tests is a manager too, as 'dispatch init' would make
     # them: the CLI tests run commands on this file as the OS login.
     if default_actor() not in {u[0] for u in TEST_USERS}:
@@ -144,6 +190,14 @@ def store(db_path: Path, clock: MutableClock) -> Iterator[Store]:
     yield s
     s.close()
 
+
+
+@pytest.fixture
+def people(store: Store) -> Store:
+    """The ``store`` file with fay, foreman of Alpha Team, and vic, a viewer:
+    each role of the center on one file."""
+    add_people(store, "fay", "vic")
+    return store
 
 
 class DemoBuild(NamedTuple):

@@ -1,5 +1,5 @@
-"""Shared by the callback and score tests: closed tickets on given days, the
-foremen of the seed's two teams, and acting as someone for one step."""
+"""Shared by the callback and score tests: closed tickets on given days, and
+acting as someone for one step (the foremen: conftest's add_people)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from pendulum import DateTime
 
 from store import Store
 
-FOREMEN = [("fay", "Fay Zhou", 1), ("gus", "Gus Liu", 2)]
 RECORD = {"symptom": "Card stuck", "cause": "Worn roller", "action": "Replaced roller", "parts": "roller"}
 SATISFIED = {"contacted_within_hour": True, "polite": True, "working": True}
 
@@ -24,12 +23,6 @@ def acting(store: Store, login: str) -> Iterator[Store]:
         yield store
     finally:
         store.actor = before
-
-
-def add_foremen(store: Store) -> None:
-    with acting(store, "ann"):
-        for login, name, team in FOREMEN:
-            store.users.add_user(login, name, "foreman", team_id=team)
 
 
 def close_ticket(store: Store, clock: Any, technician_id: int, closed_at: DateTime, **kw: Any) -> int:

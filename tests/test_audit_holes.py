@@ -241,15 +241,11 @@ def worked(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A file with every table in use, written through the store: the
     property test's tour (tests/audit_driver.py) on the seed."""
     from audit_driver import Driver
-    from conftest import NOW, SEED, MutableClock
+    from conftest import NOW, MutableClock, seeded_file
 
     path = tmp_path_factory.mktemp("worked") / "w.db"
     clock = MutableClock(NOW)
-    s = Store(path, create=True, clock=clock, actor="ann")
-    s.admin.load("test.seed", SEED, {"seed": "tests"})
-    for login, name, role, team in (("bob", "Bob Ma", "dispatcher", None), ("alice", "Alice Wu", "dispatcher", None),
-                                    ("fay", "Fay Zhou", "foreman", 1), ("gus", "Gus Liu", "foreman", 2)):
-        s.users.add_user(login, name, role, team_id=team)
+    s = seeded_file(path, "bob", "alice", "fay", "gus", clock=clock)
     s.users.set_pin("ann", "482193")
     driver = Driver(s, clock, 5)
     for _name in driver.tour():

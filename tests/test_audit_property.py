@@ -17,21 +17,17 @@ from itertools import chain
 from pathlib import Path
 
 from audit_driver import OPS, Driver, write_methods
-from conftest import SEED, MutableClock
-
-from store import Store
+from conftest import MutableClock, seeded_file
 
 SEEDS = int(os.environ.get("DISPATCH_AUDIT_SEEDS", "2"))
 STEPS = int(os.environ.get("DISPATCH_AUDIT_STEPS", "60"))
-PEOPLE = [("bob", "Bob Ma", "dispatcher", None), ("alice", "Alice Wu", "dispatcher", None),
-          ("fay", "Fay Zhou", "foreman", 1), ("gus", "Gus Liu", "foreman", 2)]
 
 
 def test_every_write_method_of_the_store_has_a_driver() -> None:
-    """A new write method without a driver here fails this (tests/audit_driver.py)."""
+    """A new write method without a driver here fails this (OPS in tests/audit_steps.py)."""
     found = write_methods()
     assert {"create_ticket", "set_setting", "log_callback", "import_records"} <= found  # the finder finds
-    assert found <= set(OPS), f"write methods with no driver in tests/audit_driver.py: {sorted(found - set(OPS))}"
+    assert found <= set(OPS), f"write methods with no driver in tests/audit_steps.py: {sorted(found - set(OPS))}"
     assert set(OPS) <= found, f"drivers of no write method: {sorted(set(OPS) - found)}"
 
 
@@ -39,11 +35,8 @@ def test_check_passes_after_every_step_of_random_work(tmp_path: Path, now) -> No
     ran: dict[str, int] = {}
     for seed in range(SEEDS):
         clock = MutableClock(now)
-        store = Store(tmp_path / f"p{seed}.db", create=True, clock=clock, actor="ann")
+        store = seeded_file(tmp_path / f"p{seed}.db", "bob", "alice", "fay", "gus", clock=clock)
         try:
-            store.admin.load("test.seed", SEED, {"seed": "tests"})
-            for login, name, role, team in PEOPLE:
-                store.users.add_user(login, name, role, team_id=team)
             driver = Driver(store, clock, seed)
             steps = chain(driver.tour(), (driver.step() for _ in range(STEPS)))
             for name in steps:

@@ -66,7 +66,8 @@ def test_a_tab_started_for_someone_acts_for_them_with_their_rights(db_path: Path
     me = default_actor()
 
     def tab(login: str | None, *args: str) -> subprocess.CompletedProcess[str]:
-        env = app_environment({k: v for k, v in os.environ.items() if not k.startswith("DISPATCH_")}, login, me)
+        kept = {k: v for k, v in os.environ.items() if not k.startswith("DISPATCH_") or k == "DISPATCH_LOCALE_DIR"}
+        env = app_environment(kept, login, me)
         return subprocess.run([sys.executable, "-m", "console.cli", "--db", str(db_path), *args],
                               env=env, capture_output=True, text=True, timeout=60)
 

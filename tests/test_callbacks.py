@@ -10,8 +10,9 @@ import json
 import pendulum
 import pytest
 from click.testing import CliRunner
+from conftest import FOREMEN, add_people
 from console_helpers import app_for, settle, until
-from loop_helpers import SATISFIED, acting, add_foremen, close_ticket
+from loop_helpers import SATISFIED, acting, close_ticket
 
 from console.cli import cli
 from store import PermissionDenied, Store
@@ -23,7 +24,7 @@ YESTERDAY = pendulum.datetime(2026, 11, 24, tz="UTC")  # the clock is 2026-11-25
 @pytest.fixture
 def day(store: Store, clock) -> list[int]:
     """Twelve tickets closed yesterday over the four technicians, and the foremen."""
-    add_foremen(store)
+    add_people(store, *FOREMEN)
     return [close_ticket(store, clock, 1 + i % 4, YESTERDAY.add(hours=8 + i)) for i in range(12)]
 
 

@@ -99,3 +99,38 @@ def test_no_marked_string_hides_inside_an_f_string() -> None:
                             and inner.args and isinstance(inner.args[0], ast.Constant)):
                         hidden.append(f"{path.relative_to(ROOT)}:{inner.lineno}")
     assert not hidden, hidden
+
+
+def test_the_suite_reads_the_catalogues_as_edited_compiled_outside_the_tree() -> None:
+    """tests/conftest.py compiles the .po files once per run into a folder of
+    its own (DISPATCH_LOCALE_DIR, read by store/i18n.py): what the tests read
+    is every translation of the .po as it is now, and the run writes nothing
+    into store/locale (whose .mo files are the install's)."""
+    from babel.messages.mofile import read_mo
+
+    from store.i18n import LOCALE_DIR
+
+    assert not LOCALE_DIR.resolve().is_relative_to(ROOT), LOCALE_DIR
+    def plain(text: object) -> object:  # a plural's forms: a tuple from a .po, a list from a .mo
+        return tuple(text) if isinstance(text, list | tuple) else text
+
+    with (LOCALE_DIR / "zh_Hans" / "LC_MESSAGES" / "dispatch.mo").open("rb") as f:
+        compiled = {(plain(m.id), m.context): plain(m.string) for m in read_mo(f) if m.id}
+    edited = {(plain(m.id), m.context): plain(m.string) for m in catalogue("zh_Hans")
+              if m.id and m.string and not m.fuzzy}
+    assert edited and compiled == edited
+
+
+def test_dispatch_reads_the_catalogues_where_the_variable_points(tmp_path: Path) -> None:
+    """DISPATCH_LOCALE_DIR moves the catalogue folder; unset, it is the package's own."""
+    import os
+    import subprocess
+    import sys
+
+    show = "from store.i18n import LOCALE_DIR; print(LOCALE_DIR)"
+    env = {k: v for k, v in os.environ.items() if k != "DISPATCH_LOCALE_DIR"}
+    moved = subprocess.run([sys.executable, "-c", show], env={**env, "DISPATCH_LOCALE_DIR": str(tmp_path)},
+                           capture_output=True, text=True, check=True, cwd=ROOT)
+    assert moved.stdout.strip() == str(tmp_path)
+    own = subprocess.run([sys.executable, "-c", show], env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+    assert Path(own.stdout.strip()) == LOCALE

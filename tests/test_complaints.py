@@ -12,20 +12,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import MutableClock
-from console_helpers import app_for, make_ticket, settle, until
+from console_helpers import app_for, burst, make_ticket, settle, until
 from test_items import closed_ticket
 
 from console.cli import cli
 from store import PermissionDenied, Store
 from store.errors import RuleViolation, ValidationFailed
 from store.improve import StaleRecord
-
-
-@pytest.fixture
-def people(store: Store) -> Store:
-    store.users.add_user("fay", "Fay Foreman", "foreman", team_id=1)
-    store.users.add_user("vic", "Vic Viewer", "viewer")
-    return store
 
 
 @pytest.fixture
@@ -156,3 +149,23 @@ async def test_pilot_complaint_through_its_states(people: Store) -> None:
         assert people.complaints.complaint(cid).state == "closed"
         await pilot.press("m")
         await until(pilot, lambda: people.complaints.complaint(cid).item_id is not None)
+
+
+LONG = "Mr Zhao Guangming, branch manager of the North Branch"
+
+
+async def test_the_complainant_follows_the_terminals_width(store: Store) -> None:
+    t = make_ticket(store)
+    store.complaints.add_complaint(t.id, LONG, "Nobody called back")
+    for size, shown in (((160, 40), LONG), ((80, 24), "Mr Zhao Gua…")):  # 80: what the other columns leave
+        app = app_for(store)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await burst(pilot, "C")
+            screen = app.screen
+            await until(pilot, lambda s=screen: type(s).__name__ == "ComplaintsScreen" and s.shown)  # type: ignore[misc]
+            await settle(pilot)
+            table = screen.query_one("#complaints")
+            line = table.render_line(1).text
+            assert shown in line, (size, line)
+            assert table.virtual_size.width <= table.size.width  # no column pushed out of view

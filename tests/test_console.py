@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from console_helpers import app_for, line_text, make_ticket, queue, queue_ids, settle, until
+from console_helpers import app_for, burst, line_text, make_ticket, queue, queue_ids, settle, until
 from textual.widgets import Input, OptionList, Static, TextArea
 
 from console.screens.assign import AssignScreen
@@ -406,3 +406,13 @@ async def test_new_urgent_ticket_shows_at_the_top(store: Store, db_path, clock) 
         assert queue(app).current.id == first.id  # the cursor stays on its ticket
         assert f"#{urgent.id}" in line_text(queue(app), 1)
     other.close()
+
+
+async def test_help_lists_question_mark_once(store: Store) -> None:
+    app = app_for(store)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "question_mark")
+        await until(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+        text = str(app.screen.query_one(Static).render())
+        assert sum(1 for line in text.splitlines() if line.startswith("? ")) == 1

@@ -7,12 +7,14 @@ the first one that is not zero."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pendulum
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pendulum import DateTime
+from sla_helpers import at
 
 from store.countdown import (
     COUNTDOWN_WIDTH,
@@ -198,3 +200,58 @@ def test_clock_words_in_chinese(chinese: None) -> None:
     assert clock_words(clock(due), -3720.0, "") == "超时 1h02m"
     assert clock_words(clock(None, frozen=2820.0), None, "") == "已暂停，剩余 47m00s"
     assert clock_words(clock(None, frozen=-720.0), None, "") == "已暂停，超时 12m00s"
+
+
+TIME_OF_DAY = re.compile(r"^\D?\d{1,2}:\d{2}$")
+
+def test_countdown_forms() -> None:
+    assert [duration(s) for s in (0, 42, 59, 60, 790, 3599, 3600, 5460, 86399, 86400, 190000)] == [
+        "0s", "42s", "59s", "1m00s", "13m10s", "59m59s", "1h00m", "1h31m", "23h59m", "1d00h", "2d04h"]
+    assert [overdue(s) for s in (1, 60, 61, 44 * 60, 3600, 45480)] == [
+        "+1m", "+1m", "+2m", "+44m", "+1h00m", "+12h38m"]
+
+def clock_row(**kw: Any) -> QueueRow:
+    base: dict[str, Any] = {
+        "id": 1, "version": 1, "priority": 2, "status": "assigned", "arrival_mode": None, "site_name": "S",
+        "equipment_tag": None, "description": "d", "technician_name": None, "repeat_of": None,
+        "next_clock": "response", "due_at": None, "risk_at": None, "frozen_left_s": None, "window_s": 3600,
+    }
+    base.update(kw)
+    due, risk = base["due_at"], base["risk_at"]
+    return QueueRow(**base, due_ts=due.timestamp() if due else None, risk_ts=risk.timestamp() if risk else None)
+
+def test_row_clock_examples() -> None:
+    now = NOW.timestamp()
+    due = lambda minutes: clock_row(due_at=at(minutes), risk_at=at(minutes - 15))  # noqa: E731
+    assert row_clock(due(13 + 10 / 60), now) == ("13m10s", "at_risk")
+    assert row_clock(due(91), now) == ("1h31m", "ok")
+    assert row_clock(due(15), now) == ("15m00s", "at_risk")  # at risk from risk_at on
+    assert row_clock(due(15).model_copy(update={"risk_ts": now + 1}), now) == ("15m00s", "ok")
+    assert row_clock(due(0), now) == ("0s", "breached")
+    assert row_clock(clock_row(frozen_left_s=0.0), now) == ("=0s", "breached")  # held at the deadline
+    assert row_clock(due(-44), now) == ("+44m", "breached")
+    assert row_clock(due(-12 * 60 - 38), now) == ("+12h38m", "breached")
+    assert row_clock(clock_row(frozen_left_s=47 * 60.0), now) == ("=47m00s", "ok")
+    assert row_clock(clock_row(frozen_left_s=-47 * 60.0), now) == ("=+47m", "breached")
+    assert row_clock(clock_row(frozen_left_s=-91 * 60.0), now) == ("=+1h31m", "breached")
+    # Too wide for the column with both units: the larger alone.
+    assert row_clock(clock_row(frozen_left_s=-(12 * 3600 + 38 * 60.0)), now) == ("=+12h", "breached")
+    assert row_clock(clock_row(frozen_left_s=12 * 86400 + 4 * 3600.0, window_s=10**8), now)[0] == "=12d04h"
+    assert row_clock(clock_row(frozen_left_s=120 * 86400 + 4 * 3600.0, window_s=10**8), now)[0] == "=120d"
+    assert row_clock(due(-120 * 1440 - 240), now)[0] == "+120d"
+
+@settings(max_examples=300, deadline=None)
+@given(left=st.floats(-400 * 86400, 400 * 86400, allow_nan=False), frozen=st.booleans())
+def test_countdown_fits_its_column_and_never_reads_as_a_time(left: float, frozen: bool) -> None:
+    now = NOW.timestamp()
+    if frozen:
+        row = clock_row(frozen_left_s=left)
+    else:
+        row = clock_row(due_at=NOW.add(seconds=left), risk_at=NOW.add(seconds=left - 900))
+    text, _state = row_clock(row, now)
+    assert len(text) <= COUNTDOWN_WIDTH
+    assert not TIME_OF_DAY.match(text)
+    assert ":" not in text
+    # Seconds only while under an hour is left on a running clock (the tick's cost).
+    if not frozen and text.endswith("s"):
+        assert -1 < left <= 3600  # (epoch floats: 3600.0 may come back a hair under)

@@ -1,15 +1,19 @@
 """The Database owns the connections, and Database.write is the only way to
 write (issue 23): no public write connection, read connections that cannot
 write, a transaction object dead once its block ends, and the authorisation
-and the audit event inside the write's own transaction."""
+and the audit event inside the write's own transaction (a blank actor
+writes nothing); a closed store reads nothing."""
 
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
+from conftest import MutableClock, add_people
+from ticket_helpers import data
 
-from store import PermissionDenied, Store
+from store import PermissionDenied, Store, StoreError
 from store.database import Tx
 
 
@@ -36,7 +40,7 @@ def test_a_transaction_is_dead_after_its_block(store: Store) -> None:
 
 def test_a_write_is_authorised_and_audited_in_its_own_transaction(store: Store) -> None:
     events = store.admin.stats()["events"]
-    store.users.add_user("vic", "Vic Viewer", "viewer")
+    add_people(store, "vic")
     store.actor = "vic"
     with pytest.raises(PermissionDenied), store.db.write("site.add") as tx:
         tx.execute("DELETE FROM sites")  # never reached: refused before the block runs
@@ -46,3 +50,18 @@ def test_a_write_is_authorised_and_audited_in_its_own_transaction(store: Store) 
     rows = store.db.q("SELECT actor, action FROM events ORDER BY id DESC LIMIT 1")
     assert (rows[0][0], rows[0][1]) == ("ann", "site.add")
     assert store.admin.stats()["events"] == events + 2  # the user added, then this one
+
+
+def test_blank_actor_cannot_write(db_path: Path, store: Store, clock: MutableClock) -> None:
+    nobody = Store(db_path, clock=clock, actor="  ")
+    try:
+        with pytest.raises(PermissionDenied):
+            nobody.tickets.create_ticket(data())
+    finally:
+        nobody.close()
+
+def test_close_db_closes_the_connection(db_path: Path, clock: MutableClock) -> None:
+    s = Store(db_path, create=True, clock=clock, actor="ann")
+    s.close()
+    with pytest.raises((StoreError, sqlite3.ProgrammingError)):
+        s.queue.find()

@@ -7,9 +7,11 @@ the whole-second one taken without holds under 24×7, and the general one."""
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import pendulum
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pendulum import DateTime
@@ -263,3 +265,79 @@ def test_derive_uses_the_holds_and_the_calendar_it_is_given() -> None:
     assert held["due_at"] == "2026-11-30T09:50:00Z" and held["f_response_late"] == "2026-11-30T09:50:00Z"
     assert {k: held[k] for k in FACTS} == facts(row, [Pause(fri.add(minutes=10), pendulum.datetime(2026, 11, 30, 9, 0))],
                                               POLICY, bh)
+
+
+def test_derive_keys_sort_like_the_frozen_time_left() -> None:
+    policy = {p: DEFAULT_POLICY[p] for p in DEFAULT_POLICY}
+    row = {"id": 7, "status": "waiting", "priority": 2, "reported_at": "2026-11-25T09:00:00+00:00"}
+
+    def key(frozen_minutes: float) -> str:
+        pauses = [Pause(BASE.add(seconds=(30 - frozen_minutes) * 60))]
+        out = derive(row, pauses, policy, None)  # type: ignore[arg-type]
+        assert out["frozen_left_s"] == pytest.approx(frozen_minutes * 60)
+        return out["queue_key"]
+
+    values = [-10**6, -120, -1, -0.5 / 60, 0, 0.5 / 60, 1, 7.5, 29]
+    keys = [key(v) for v in values]
+    assert keys == sorted(keys)
+    assert len(set(map(len, keys))) == 1  # fixed width, so the ticket id that follows sorts too
+    # A held overdue P2 still sorts after every running P2 and before every P3.
+    assert keys[0] > "20" + "9" * 40 and keys[0] < "3"
+    # Positive frozen keys keep the form stored before, so older rows still sort with new ones.
+    assert key(29) == "21" + f"{29 * 60:012d}" + f"{7:012d}"
+
+
+# ------------------------------------------------- the short ways under 24×7
+# derive()'s short ways under 24×7 (no holds: epoch arithmetic; holds: the
+# same rules on plain numbers) give exactly what the clocks worked out in full
+# on pendulum times give: the audit check holds every stored fact to
+# derive(), and a recompute writes them.
+
+STATUSES = ("new", "assigned", "onsite", "waiting", "resolved", "closed", "cancelled")
+
+
+class WallClock:
+    """24×7 like AlwaysOpen, but not one: derive() takes its long way."""
+
+    def add(self, start: Any, seconds: float) -> Any:
+        return start.add(seconds=seconds)
+
+    def between(self, a: Any, b: Any) -> float:
+        return max(0.0, (b - a).total_seconds())
+
+
+def _row(r: random.Random, tid: int) -> dict[str, Any]:
+    reported = pendulum.datetime(2026, 11, 1, tz="UTC").add(seconds=r.randint(0, 40 * 86400))
+    row: dict[str, Any] = {"id": tid, "status": r.choice(STATUSES), "priority": r.randint(1, 4),
+                           "reported_at": to_db(reported)}
+    t = reported
+    for key in ("first_response_at", "arrived_at", "resolved_at"):
+        t = t.add(seconds=r.choice([0, 1, 599, 900, 3601, 20000, 200000]))
+        row[key] = to_db(t) if r.random() < 0.6 else None
+    return row
+
+
+def test_the_short_way_is_the_long_way() -> None:
+    r = random.Random(21)
+    for tid in range(1, 5001):
+        row = _row(r, tid)
+        assert derive(row, [], POLICY, None) == derive(row, [], POLICY, WallClock()), row  # type: ignore[arg-type]
+
+
+def _holds(r: random.Random, row: dict[str, Any]) -> list[Pause]:
+    start = pendulum.parse(row["reported_at"])
+    out = []
+    for _ in range(r.choice([1, 1, 2, 3])):
+        start = start.add(seconds=r.choice([-600, 0, 1, 300, 900, 5000, 40000]))
+        end = None if r.random() < 0.3 else start.add(seconds=r.choice([0, 1, 60, 899, 3600, 100000]))
+        out.append(Pause(start, end))  # type: ignore[arg-type]
+        start = end or start
+    return out
+
+
+def test_the_short_way_with_holds_is_the_long_way() -> None:
+    r = random.Random(22)
+    for tid in range(1, 3001):
+        row = _row(r, tid)
+        holds = _holds(r, row)
+        assert derive(row, holds, POLICY, None) == derive(row, holds, POLICY, WallClock()), (row, holds)  # type: ignore[arg-type]

@@ -5,8 +5,9 @@ opened again (until the console closes). Driven with keys sent as bursts."""
 from __future__ import annotations
 
 import pytest
+from conftest import FOREMEN, add_people
 from console_helpers import app_for, burst, make_ticket, settle, until
-from loop_helpers import add_foremen, close_ticket
+from loop_helpers import close_ticket
 from test_callbacks import YESTERDAY, plan
 from textual.widgets import Input, Select, TextArea
 
@@ -126,7 +127,7 @@ async def test_calendar_line_keeps_its_draft(store: Store) -> None:
 
 @pytest.fixture
 def day(store: Store, clock) -> list[int]:
-    add_foremen(store)
+    add_people(store, *FOREMEN)
     return [close_ticket(store, clock, 1 + i % 4, YESTERDAY.add(hours=8 + i)) for i in range(12)]
 
 

@@ -40,7 +40,7 @@ def dump(path: Path) -> list[str]:
 
 
 def spoofed_env(login: str, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DISPATCH_") or k == "DISPATCH_LANG"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISPATCH_") or k in ("DISPATCH_LANG", "DISPATCH_LOCALE_DIR")}
     env.update({name: login for name in SPOOF}, **extra)
     return env
 
@@ -196,22 +196,15 @@ def test_a_real_second_os_user_cannot_pass_for_the_manager(
 
 
 # ------------------------------------------------- acting for someone
-@pytest.fixture
-def crew(store: Store) -> Store:
-    """conftest's file (ann manager, bob and alice dispatchers, the runner a
-    manager) plus fay, foreman of Alpha Team (technicians 1, 2), and vic, a viewer."""
-    store.users.add_user("fay", "Fay Foreman", "foreman", team_id=1)
-    store.users.add_user("vic", "Vic Viewer", "viewer")
-    return store
-
-
+# people (conftest): ann manager, bob and alice dispatchers, the runner a manager,
+# fay, foreman of Alpha Team (technicians 1, 2), and vic, a viewer.
 def acting(store: Store, actor: str, by: str = "ann") -> Store:
     return Store(store.path, actor=actor, by=by, clock=store.clock)
 
 
-def test_acting_for_someone_uses_their_role_not_yours(crew: Store) -> None:
-    before = dump(crew.path)
-    for_bob = acting(crew, "bob")
+def test_acting_for_someone_uses_their_role_not_yours(people: Store) -> None:
+    before = dump(people.path)
+    for_bob = acting(people, "bob")
     try:
         with pytest.raises(PermissionDenied) as refused:
             for_bob.settings.set_policy(1, 10, 50, 200)
@@ -219,34 +212,34 @@ def test_acting_for_someone_uses_their_role_not_yours(crew: Store) -> None:
             "bob is a dispatcher and may not change the SLA policy; acting for someone does not lend them your rights")
         with pytest.raises(PermissionDenied, match="bob is a dispatcher and may not manage users"):
             for_bob.users.add_user("evil", "Evil", "manager")
-        assert dump(crew.path) == before
+        assert dump(people.path) == before
         t = make_ticket(for_bob)  # a dispatcher's own work: allowed, and recorded as entered by ann
-        event = crew.tickets.events(1)[0]
+        event = people.tickets.events(1)[0]
         assert (event.action, event.actor, event.entered_by) == ("ticket.create", "bob", "ann") and t.created_by == "bob"
     finally:
         for_bob.close()
 
 
-def test_acting_for_a_foreman_keeps_to_their_team(crew: Store) -> None:
-    own = crew.tickets.assign(make_ticket(crew).id, 1, technician_id=1)  # Alpha Team's
-    other = crew.tickets.assign(make_ticket(crew).id, 1, technician_id=3)  # Bravo Team's
-    for_fay = acting(crew, "fay")
+def test_acting_for_a_foreman_keeps_to_their_team(people: Store) -> None:
+    own = people.tickets.assign(make_ticket(people).id, 1, technician_id=1)  # Alpha Team's
+    other = people.tickets.assign(make_ticket(people).id, 1, technician_id=3)  # Bravo Team's
+    for_fay = acting(people, "fay")
     try:
         with pytest.raises(PermissionDenied, match=r"Ticket #\d+ is Bravo Team's, not Alpha Team's"):
             for_fay.tickets.respond(other.id, other.version)
         with pytest.raises(PermissionDenied, match="fay is a foreman and may not create tickets"):
             make_ticket(for_fay)
         for_fay.tickets.respond(own.id, own.version)
-        assert (crew.tickets.events(1)[0].actor, crew.tickets.events(1)[0].entered_by) == ("fay", "ann")
+        assert (people.tickets.events(1)[0].actor, people.tickets.events(1)[0].entered_by) == ("fay", "ann")
     finally:
         for_fay.close()
 
 
 @pytest.mark.parametrize("who,why", [("vic", "vic is a viewer and may not"), ("zed", "zed is not a user of this file"),
                                      ("alice", "alice is disabled")])
-def test_acting_for_a_viewer_a_stranger_or_a_disabled_user_is_refused(crew: Store, who: str, why: str) -> None:
-    crew.users.disable_user("alice")
-    stand_in = acting(crew, who)
+def test_acting_for_a_viewer_a_stranger_or_a_disabled_user_is_refused(people: Store, who: str, why: str) -> None:
+    people.users.disable_user("alice")
+    stand_in = acting(people, who)
     try:
         with pytest.raises(PermissionDenied, match=why):
             make_ticket(stand_in)
@@ -254,13 +247,13 @@ def test_acting_for_a_viewer_a_stranger_or_a_disabled_user_is_refused(crew: Stor
         stand_in.close()
 
 
-def test_the_cli_acting_for_a_dispatcher_may_not_change_the_sla(crew: Store) -> None:
+def test_the_cli_acting_for_a_dispatcher_may_not_change_the_sla(people: Store) -> None:
     """The issue's probe: DISPATCH_ACTOR=<dispatcher> dispatch sla set 1 10 50 200 from a manager's login."""
-    before = dump(crew.path)
-    result = CliRunner().invoke(cli, ["--db", str(crew.path), "sla", "set", "1", "10", "50", "200"],
+    before = dump(people.path)
+    result = CliRunner().invoke(cli, ["--db", str(people.path), "sla", "set", "1", "10", "50", "200"],
                                 env={"DISPATCH_ACTOR": "bob"})
     assert result.exit_code == 2 and "acting for someone does not lend them your rights" in result.output, result.output
-    assert dump(crew.path) == before
-    done = CliRunner().invoke(cli, ["--db", str(crew.path), "tech", "duty", "Li Wei", "off"], env={"DISPATCH_ACTOR": "bob"})
+    assert dump(people.path) == before
+    done = CliRunner().invoke(cli, ["--db", str(people.path), "tech", "duty", "Li Wei", "off"], env={"DISPATCH_ACTOR": "bob"})
     assert done.exit_code == 0, done.output
-    assert (crew.tickets.events(1)[0].actor, crew.tickets.events(1)[0].entered_by) == ("bob", ME)
+    assert (people.tickets.events(1)[0].actor, people.tickets.events(1)[0].entered_by) == ("bob", ME)

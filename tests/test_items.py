@@ -13,7 +13,7 @@ from typing import Any
 import pendulum
 import pytest
 from click.testing import CliRunner
-from conftest import MutableClock
+from conftest import MutableClock, add_people
 from console_helpers import app_for, make_ticket, settle, until
 
 from console.cli import cli
@@ -38,11 +38,10 @@ def open_item(store: Store, ticket_id: int, team_id: int = 1, source_id: int = 1
 
 
 @pytest.fixture
-def people(store: Store) -> Store:
-    store.users.add_user("fay", "Fay Foreman", "foreman", team_id=1)
-    store.users.add_user("gus", "Gus Foreman", "foreman", team_id=2)
-    store.users.add_user("vic", "Vic Viewer", "viewer")
-    return store
+def people(people: Store) -> Store:
+    """conftest's people (fay, foreman of Alpha Team; vic, a viewer) and gus, Bravo Team's foreman."""
+    add_people(people, "gus")
+    return people
 
 
 @pytest.fixture

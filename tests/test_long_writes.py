@@ -24,7 +24,7 @@ from demo_data.scale import generate_scale
 from store import DatabaseFileError, PermissionDenied, Store
 from store.database import Tx
 from store.derive import derive
-from tests.conftest import MutableClock
+from tests.conftest import MutableClock, add_people
 from tests.console_helpers import app_for, make_ticket, settle
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,7 +178,7 @@ async def test_read_only_file_opens_read_only_with_a_banner(store: Store) -> Non
 
 
 def test_a_viewer_opens_read_only(store: Store) -> None:
-    store.users.add_user("vic", "Vic Viewer", "viewer")
+    add_people(store, "vic")
     assert not store.read_only and not Store(store.path, actor="bob").read_only
     viewer = Store(store.path, actor="vic")
     assert viewer.read_only and not viewer.file_read_only

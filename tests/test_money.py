@@ -1,14 +1,21 @@
 """Money shown and rounded (store/money.py): half up, never Python's half to
-even, one format everywhere (DOMAIN.md §11)."""
+even, one format everywhere (DOMAIN.md §11): the CLI's ticket and the ticket
+screen show the fee as money."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from console_helpers import app_for, make_ticket, settle, until
 from hypothesis import given
 from hypothesis import strategies as st
+from textual.widgets import Static
 
+from console.cli import cli
+from store import Store
 from store.money import format_money, round_money
 
 D = Decimal
@@ -40,3 +47,45 @@ def test_rounding_is_to_the_nearest_step_and_halves_go_away_from_zero(thousandth
     assert abs(r - amount) <= s / 2
     if abs(r - amount) == s / 2:
         assert abs(r) > abs(amount)
+
+
+# --------------------------------------------- one format everywhere (issue 22)
+
+def test_format_money_is_the_one_way() -> None:
+    from decimal import Decimal
+
+    assert format_money(Decimal("6800.5")) == "¥6,800.50"
+    assert format_money(Decimal("0.005")) == "¥0.01"  # half up, only when shown
+    assert format_money(Decimal("-12"), "$") == "-$12.00"
+
+
+def _closed_with_fee(store: Store) -> int:
+    t = make_ticket(store)
+    t = store.tickets.assign(t.id, t.version, technician_id=1)
+    t = store.tickets.arrive(t.id, t.version)
+    t = store.tickets.resolve(t.id, t.version, symptom="s", cause="c", action="a", parts="none")
+    return store.tickets.close(t.id, t.version, signoff="Ms Wang", fee="6800.5").id
+
+
+def test_the_cli_shows_the_fee_as_money(store: Store, db_path: Path) -> None:
+    tid = _closed_with_fee(store)
+    out = CliRunner().invoke(cli, ["--db", str(db_path), "ticket", str(tid)])
+    assert out.exit_code == 0, out.output
+    assert "¥6,800.50" in out.output and "6800.5\n" not in out.output
+    assert "Fee: — → ¥6,800.50" in out.output or "Fee: ¥6,800.50" in out.output  # the timeline, too
+
+
+async def test_the_ticket_screen_shows_the_fee_as_money(store: Store) -> None:
+    from console.screens.detail import DetailScreen
+
+    tid = _closed_with_fee(store)
+    store.settings.set_setting("currency", "$")
+    app = app_for(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.screen.open_detail(tid)
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen.ticket is not None)
+        fields = str(app.screen.query_one("#fields", Static).render())
+        assert "$6,800.50" in fields
+        await until(pilot, lambda: "$6,800.50" in " ".join(
+            str(s.render()) for s in app.screen.query("#timeline Static")))

@@ -1,6 +1,7 @@
 """Reference data through the store: sites, equipment, teams, technicians
 added, edited and retired, each change audited; retired records leave the
-pickers but tickets keep their names; a taken code is a field error."""
+pickers but tickets keep their names; a taken code is a field error. The
+technicians' load, and the candidates for a ticket ranked by skill then load."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from datetime import date
 from typing import Any
 
 import pytest
+from ticket_helpers import make, to_onsite, to_resolved
 
 from store import Store
 from store.errors import NotFound, ValidationFailed
-from store.migrations import NAMES
+from store.migrations import NAMES, SCHEMA_VERSION
 
 
 def events(store: Store, entity: str) -> list[tuple[str, int, dict[str, Any], dict[str, Any]]]:
@@ -124,3 +126,54 @@ def test_retired_hidden_from_pickers_but_named_on_tickets(store: Store) -> None:
     assert store.reference.edit_equipment(4, model="Cisco 2").site_id == 2
     assert store.reference.retire_site(2, retired=False).retired is False
     assert [a for a, *_rest in events(store, "site")] == ["site.retire", "site.retire"]
+
+
+def test_store_reads_its_reference_data(store: Store) -> None:
+    assert [s.code for s in store.reference.sites()] == ["HQ", "NB"]
+    assert [s.code for s in store.reference.sites("river")] == ["NB"]
+    assert store.reference.sites("%") == []
+    assert store.reference.site(2).name == "North Branch"
+    with pytest.raises(NotFound):
+        store.reference.site(9)
+    assert [e.asset_tag for e in store.reference.equipment(site_id=2)] == ["NB-ATM-A", "NB-NET-A"]
+    assert [e.asset_tag for e in store.reference.equipment(query="atm")] == ["HQ-ATM-A", "NB-ATM-A"]
+    assert [t.name for t in store.people.teams()] == ["Alpha Team", "Bravo Team"]
+    assert store.admin.schema_version() == SCHEMA_VERSION
+    assert store.admin.check() == []
+    assert store.admin.max_ticket_id() == 0
+
+def test_technician_load(store: Store) -> None:
+    a = store.tickets.assign(make(store).id, 1, technician_id=1)
+    b = to_onsite(store, make(store), tech=1)
+    to_resolved(store, make(store), tech=1)  # resolved: no longer load
+    closed = to_resolved(store, make(store), tech=3)
+    store.tickets.close(closed.id, closed.version, signoff="ok")
+    store.tickets.assign(make(store, site_id=2, equipment_id=4, category="network").id, 1, technician_id=3)
+    load = {t.name: (t.open_load, t.current_ticket) for t in store.people.technicians()}
+    assert load == {
+        "Li Wei": (2, b.id),  # the ticket on site is the current one
+        "Zhang Min": (0, None),
+        "Chen Jie": (0, None),
+        "Wang Fang": (1, closed.id + 1),
+    }
+    assert a.technician_id == 1
+    names = [t.name for t in store.people.technicians()]
+    assert names == ["Li Wei", "Zhang Min", "Chen Jie", "Wang Fang"]  # by team, then name
+    li = store.people.technicians()[0]
+    assert (li.team_name, li.skills, li.on_duty) == ("Alpha Team", ("atm", "cash"), True)
+
+def test_candidates_rank_skill_then_load(store: Store) -> None:
+    t = make(store)  # an ATM
+    ranked = [(tech.name, skilled) for tech, skilled in store.reference.candidates(t.id)]
+    # Chen Jie has the skill but is off duty.
+    assert ranked == [("Li Wei", True), ("Wang Fang", True), ("Zhang Min", False)]
+    store.tickets.assign(make(store).id, 1, technician_id=1)  # Li Wei now has one open ticket
+    ranked = [(tech.name, skilled) for tech, skilled in store.reference.candidates(t.id)]
+    assert ranked == [("Wang Fang", True), ("Li Wei", True), ("Zhang Min", False)]
+    store.people.set_on_duty(4, True)
+    ranked = [(tech.name, skilled) for tech, skilled in store.reference.candidates(t.id)]
+    assert ranked == [("Chen Jie", True), ("Wang Fang", True), ("Li Wei", True), ("Zhang Min", False)]
+    printer = make(store, equipment_id=2, category="printer")
+    assert store.reference.candidates(printer.id)[0] == (store.people.technicians()[1], True)  # Zhang Min
+    with pytest.raises(NotFound):
+        store.people.set_on_duty(99, True)

@@ -29,15 +29,10 @@ VIEWS = ["per_day", "sla", "ranking", "breaches"]
 
 
 def build(path: Path) -> None:
-    from conftest import NOW, SEED, TEST_USERS, MutableClock
+    from conftest import NOW, MutableClock, seeded_file
     from report_data import build_october
 
-    from store import Store
-
-    s = Store(path, create=True, clock=MutableClock(NOW), actor="ann")
-    s.admin.load("test.seed", SEED, {"seed": "tests"})
-    for login, name, role in TEST_USERS:
-        s.users.add_user(login, name, role)
+    s = seeded_file(path, "ann", "bob", "alice", clock=MutableClock(NOW))
     build_october(s)
     s.close()
 

@@ -18,13 +18,6 @@ from console.screens.main import MainScreen
 from store import PermissionDenied, Store
 
 
-@pytest.fixture
-def people(store: Store) -> Store:
-    store.users.add_user("fay", "Fay Foreman", "foreman", team_id=1)  # Alpha: technicians 1 and 2
-    store.users.add_user("vic", "Vic Viewer", "viewer")
-    return store
-
-
 def open_as(db_path: Path, clock: MutableClock, login: str, **kw: Any) -> Store:
     return Store(db_path, actor=login, clock=clock, **kw)
 

@@ -30,13 +30,6 @@ PEOPLE = {"manager": "ann", "dispatcher": "bob", "foreman": "fay", "viewer": "vi
 
 
 @pytest.fixture
-def people(store: Store) -> Store:
-    store.users.add_user("fay", "Fay Foreman", "foreman", team_id=1)
-    store.users.add_user("vic", "Vic Viewer", "viewer")
-    return store
-
-
-@pytest.fixture
 def as_role(people: Store, db_path: Path, clock: MutableClock) -> Iterator[Callable[[str], Store]]:
     opened: list[Store] = []
 

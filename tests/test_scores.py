@@ -12,8 +12,9 @@ from decimal import Decimal
 import pendulum
 import pytest
 from click.testing import CliRunner
+from conftest import FOREMEN, add_people
 from console_helpers import app_for, settle, until
-from loop_helpers import SATISFIED, acting, add_foremen, close_ticket
+from loop_helpers import SATISFIED, acting, close_ticket
 
 from console.cli import cli
 from store import Store
@@ -48,7 +49,7 @@ def month(store: Store, clock) -> Store:
     """November: Li Wei 3 × (10 + 10); Wang Fang 2 × (8 + 10); Zhang Min one
     unreachable (foreman 8 alone); Chen Jie one without the foreman's yet.
     October: one more ticket for Zhang Min, which November does not count."""
-    add_foremen(store)
+    add_people(store, *FOREMEN)
     nov = pendulum.datetime(2026, 11, 2, 10, tz="UTC")
     for d in range(3):
         evaluate(store, clock, 1, nov.add(days=d), "satisfied")
@@ -93,7 +94,7 @@ def test_daily_scores_per_technician(month: Store) -> None:
 
 
 def test_points_are_the_settings_when_logged(store: Store, clock) -> None:
-    add_foremen(store)
+    add_people(store, *FOREMEN)
     store.settings.set_setting("score_basic", 7)
     evaluate(store, clock, 1, pendulum.datetime(2026, 11, 2, 10, tz="UTC"), "basic")
     store.settings.set_setting("score_basic", 8)  # later changes do not rewrite what was recorded

@@ -1,4 +1,5 @@
-"""Search you can see while typing, debounced; focus and errors visible without colour.
+"""Search you can see while typing, debounced; focus, errors, ticks and the highlighted
+row visible without colour; search results write the whole date.
 
 Styles are checked on what is rendered (segments and their text styles), so a
 cue that is only a colour does not count.
@@ -8,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 
+import pendulum
 import pytest
-from console_helpers import app_for, make_ticket, queue, queue_ids, settle, until
+from console_helpers import app_for, burst, make_ticket, queue, queue_ids, settle, until
 from rich.segment import Segment
 from textual.pilot import Pilot
 from textual.widget import Widget
@@ -19,6 +21,7 @@ import console.screens.search_bar as search_bar
 from console.screens.filters import FilterScreen
 from console.screens.form import ActionForm
 from console.screens.new_ticket import NewTicketScreen
+from console.screens.search import ticket_line
 from console.widgets.form import FieldLabel
 from store import Store
 from store.models import QueueFilter
@@ -219,3 +222,27 @@ async def test_filter_screen_heading_follows_focus(store: Store) -> None:
         await pilot.press("tab")
         await pilot.pause()
         assert reversed_(priority) and not reversed_(status)
+
+
+def test_search_results_write_the_whole_date(store: Store) -> None:
+    t = make_ticket(store)
+    line = ticket_line(store.tickets.ticket(t.id), "UTC").plain
+    assert "2026-11-25 09:00" in line and " 26-11-25" not in line
+    assert pendulum.now  # (the store's clock is the test's: 2026-11-25 09:00 UTC)
+
+
+async def test_ticks_and_the_highlighted_row_are_shapes(store: Store) -> None:
+    app = app_for(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "f")
+        await until(pilot, lambda: type(app.screen).__name__ == "FilterScreen")
+        statuses = app.screen.query_one("#statuses")
+        await burst(pilot, "space")  # ticks "new"
+        first, second = statuses.render_line(0).text, statuses.render_line(1).text
+        assert first.startswith("▶✓") and "new" in first
+        assert second.startswith("▐ ") and "✓" not in second
+        box = app.screen.query_one("#unassigned")
+        assert "✓" not in box.render().plain
+        box.value = True
+        assert "✓" in box.render().plain

@@ -15,7 +15,7 @@ import sqlite3
 from pathlib import Path
 
 from store import Store
-from tests.conftest import SEED, TEST_USERS
+from tests.conftest import seeded_file
 from tests.stress_worker import percentile, run_fleet
 from tests.test_demo_replay import assert_tickets_replay
 
@@ -24,10 +24,7 @@ ACTIONS = {"assign": ("ticket.assign", "ticket.reassign"), "hold": ("ticket.paus
 
 
 def make_file(path: Path, writers: int) -> None:
-    s = Store(path, create=True, actor="ann")
-    s.admin.load("test.seed", SEED, {"seed": "stress"})
-    for login, name, role in TEST_USERS[:1]:
-        s.users.add_user(login, name, role)
+    s = seeded_file(path, "ann", source="stress")
     for i in range(writers):
         s.users.add_user(f"w{i}", f"Writer {i}", "dispatcher")
     s.close()

@@ -22,7 +22,7 @@ import pytest
 
 from store import Store
 from store.models import QueueFilter
-from tests.conftest import ROOT, SEED, TEST_USERS
+from tests.conftest import ROOT, seeded_file
 
 
 def until(cond: Callable[[], bool], what: str) -> None:
@@ -36,11 +36,7 @@ def until(cond: Callable[[], bool], what: str) -> None:
 
 
 def fresh(path: Path) -> None:
-    s = Store(path, create=True, actor="ann")
-    s.admin.load("test.seed", SEED, {"seed": "turns"})
-    for login, name, role in TEST_USERS:
-        s.users.add_user(login, name, role)
-    s.close()
+    seeded_file(path, "ann", "bob", "alice", source="turns").close()
 
 
 class Writer:
