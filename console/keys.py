@@ -22,6 +22,7 @@ from typing import Any
 
 from textual import events
 from textual.app import App
+from textual.keys import _character_to_key
 from textual.message_pump import MessagePump
 from textual.widget import Widget
 from textual.widgets import Input
@@ -67,7 +68,7 @@ class OrderedKeys(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
-            self._pending_input.append(event)
+            self._pending_input.extend(split_alt(event))
             if self._input_task is None:
                 self._input_task = asyncio.create_task(self._drain_input())
             return
@@ -169,6 +170,19 @@ class OrderedKeys(App[None]):
             finally:
                 for _node, task in waiting:
                     task.cancel()
+
+
+def split_alt(event: events.Event) -> list[events.Event]:
+    """Esc then a key, as one burst: the terminal sends ESC and the key's
+    character in one read, which Textual's parser takes for alt+key, and both
+    were lost (esc t on a list went neither back nor to Teams). The console
+    binds no alt key, so such a key is what was typed: esc, then the key."""
+    character = getattr(event, "character", None) or ""
+    if not (isinstance(event, events.Key) and event.key.startswith("alt+") and len(character) == 1
+            and character.isprintable()):
+        return [event]
+    return [events.Key("escape", "\x1b"), events.Key(character if character.isalnum() else _character_to_key(character),
+                                                     character)]
 
 
 def types_text(event: events.Event) -> bool:

@@ -136,3 +136,28 @@ async def test_keys_typed_after_ctrl_s_go_where_the_save_leads(store: Store, mon
         assert not isinstance(app.screen, RecordForm)
     assert [s.code for s in store.reference.sites("BJ09")] == ["BJ09"]
     assert "Night crew" in [t.name for t in store.people.teams()]
+
+
+async def test_esc_and_a_key_read_together_are_both_typed(store: Store) -> None:
+    """Over SSH (and tmux send-keys) 'esc t' arrives in one read: Textual's
+    parser takes ESC and 't' for alt+t, and both were lost. Fed to the real
+    terminal parser, as the driver does."""
+    from textual._xterm_parser import XTermParser
+
+    from console.screens.records import RecordsScreen
+    from console.screens.setup import SetupScreen
+
+    app = app_for(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "S", "s")
+        await until(pilot, lambda: isinstance(app.screen, RecordsScreen) and app.screen.spec.table == "sites")
+        assert app._driver is not None
+        parser = XTermParser()
+        read = [*parser.feed("\x1bt"), *parser.feed("")]  # one read, then the end of input
+        assert [getattr(e, "key", None) for e in read] == ["alt+t"]  # what the terminal's bytes are taken for
+        for event in read:
+            app._driver.send_message(event)
+        await until(pilot, lambda: isinstance(app.screen, RecordsScreen) and app.screen.spec.table == "teams")
+        await burst(pilot, "escape")
+        assert isinstance(app.screen, SetupScreen)
