@@ -1,5 +1,5 @@
 """Countdown text for the floor and naive apps: standard library only (so the
-floor pays no import cost), same text as store/countdown.py for the cases the
+floor pays no import cost), same text as store/rules/countdown.py for the cases the
 bench shows: units on every part (13m10s, 1h31m), seconds only with under an
 hour left, overdue time in started minutes, '=' while stopped."""
 

@@ -1,12 +1,12 @@
 """Display formatting for terminals: cell widths and local times. The
-countdown rules live in store/countdown.py (re-exported here)."""
+countdown rules live in store/rules/countdown.py (re-exported here)."""
 
 from __future__ import annotations
 
 from pendulum import DateTime
 from rich.cells import cell_len
 
-from store.countdown import (  # noqa: F401  (re-exported for the screens)
+from store.rules.countdown import (  # noqa: F401  (re-exported for the screens)
     COUNTDOWN_WIDTH,
     STATE_SYMBOL,
     clock_label,

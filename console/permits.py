@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from store.improve import COMPLAINT_STEPS, ITEM_MOVES
+from store.rules.improve import COMPLAINT_STEPS, ITEM_MOVES
 
 from .background import in_thread
 

@@ -18,7 +18,7 @@ import pendulum
 from pendulum import DateTime
 
 from store.errors import StoreError
-from store.evaluations import today_in
+from store.rules.evaluations import today_in
 from store.store import Store
 
 from .users import DISPATCHERS

@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from store import Store
-from store.sla import Policy
+from store.rules.sla import Policy
 
 from .tables import CODES, DAY, DESCRIPTIONS, EN_NAMES, GIVEN, MIN, SURNAMES
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from store.sla import AT_RISK_SHARE, Policy
+from store.rules.sla import AT_RISK_SHARE, Policy
 
 from .helpers import _windows
 from .tables import HOUR, MIN, REMOTE_SHARE, Plan

@@ -25,12 +25,13 @@ from typing import Any, Protocol
 
 from pendulum import DateTime
 
-from . import audit, permissions
+from . import permissions
 from .context import Context
 from .db import connect_reader, explain, file_identity, open_database, wrap, writable
 from .durable import WalSync
 from .errors import DatabaseFileError, FileReplaced, PermissionDenied
 from .i18n import _
+from .rules import audit
 from .timeutil import to_db
 from .turns import Turns
 
@@ -47,7 +48,7 @@ class Executes(Protocol):
 
 def append_events(conn: Executes, events: list[dict[str, Any]]) -> None:
     """Append audit events (``old``/``new`` as JSON text), each chained to the
-    one before it (store/audit.py). Only inside a write transaction: the last
+    one before it (store/rules/audit.py). Only inside a write transaction: the last
     hash read here is still the last one when these rows land."""
     try:
         row = conn.execute("SELECT hash FROM events ORDER BY id DESC LIMIT 1").fetchone()

@@ -13,12 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from .i18n import _
 
 # Re-exported (``X as X``): callers import them from here.
-from .money import DEFAULT_CURRENCY as DEFAULT_CURRENCY
-from .money import DEFAULT_FEE_CONFIRM_ABOVE as DEFAULT_FEE_CONFIRM_ABOVE
-from .money import FEE_MAX as FEE_MAX
-from .money import check_currency as check_currency
-from .money import check_fee_confirm_above as check_fee_confirm_above
-from .money import parse_fee as parse_fee
+from .rules.money import DEFAULT_CURRENCY as DEFAULT_CURRENCY
+from .rules.money import DEFAULT_FEE_CONFIRM_ABOVE as DEFAULT_FEE_CONFIRM_ABOVE
+from .rules.money import FEE_MAX as FEE_MAX
+from .rules.money import check_currency as check_currency
+from .rules.money import check_fee_confirm_above as check_fee_confirm_above
+from .rules.money import parse_fee as parse_fee
 from .validation import validate as validate
 
 Channel = Literal["phone", "online", "counter", "email", "other"]
@@ -411,7 +411,7 @@ class Crossing(Out):
 
 
 class User(Out):
-    """A person who may use the file: an OS login with a role (store/auth.py)."""
+    """A person who may use the file: an OS login with a role (store/rules/auth.py)."""
 
     login: str
     name: str
@@ -421,7 +421,7 @@ class User(Out):
     disabled: bool = False
     has_pin: bool = False
     language: str | None = None  # "en", "zh_Hans"; None follows the environment
-    pin_failures: int = 0  # wrong PINs in a row (store/auth.py FREE_TRIES, LOCK_AFTER)
+    pin_failures: int = 0  # wrong PINs in a row (store/rules/auth.py FREE_TRIES, LOCK_AFTER)
     pin_locked: bool = False  # PIN sign-in refused until a manager unlocks
 
 

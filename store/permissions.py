@@ -1,7 +1,7 @@
 """The one permission check: may this write be made, by whom and for whom.
 ``Database.authorize`` calls it inside the write transaction, so the roles
 and the ticket it reads are the ones the write sees. The role table itself is
-store/auth.py; this module reads who is who from the file.
+store/rules/auth.py; this module reads who is who from the file.
 
 Two people can be involved: the *actor*, whom the write is for and whom the
 audit log names, and the *typist* (``by``), the OS login entering it for them
@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from . import auth
 from .errors import PermissionDenied
 from .i18n import _
+from .rules import auth
 from .text import clean
 
 Query = Callable[[str, tuple[Any, ...]], list[Any]]

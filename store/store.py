@@ -19,10 +19,8 @@ from pendulum import DateTime
 
 from .anchors import heads_log
 from .backup import FileReport, backup
-from .calendar import calendar_from
 from .context import Context, default_actor
 from .database import Database
-from .derive import DERIVED, derive, ticket_clocks
 from .repo.admin import AdminRepo
 from .repo.audit import AuditRepo, Progress
 from .repo.callbacks import CallbacksRepo
@@ -41,6 +39,8 @@ from .repo.search import SearchRepo
 from .repo.settings import SettingsRepo
 from .repo.tickets import TicketsRepo
 from .repo.users import UsersRepo
+from .rules.calendar import calendar_from
+from .rules.derive import DERIVED, derive, ticket_clocks
 from .timeutil import Clock, to_db
 from .upgrade import finish
 

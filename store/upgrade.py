@@ -4,7 +4,7 @@ A frozen step (store/migrations/) never runs live domain code: where it needs
 values only today's rules give, it records the work in the ``migrations``
 log (``pending``) and this module does it, before the store is used:
 
-- ``report_facts`` (0013): every ticket's report facts (store/derive.py ``facts``);
+- ``report_facts`` (0013): every ticket's report facts (store/rules/derive.py ``facts``);
 - ``open_deadlines`` (0002, 0015): every open ticket's derived fields, as a
   finished recompute leaves them (store/repo/settings.py ``recompute``);
 - ``audit_baseline`` (0015): the event the audit check starts from on a file
@@ -27,16 +27,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import audit, migrations
-from .calendar import calendar_from
+from . import migrations
 from .database import append_events
-from .derive import DERIVED, FACTS, derive, facts
 from .durable import WalSync
-from .ledger import TABLES
 from .repo.audit_facts import facts_note
 from .repo.audit_tables import rows_loaded
 from .repo.audit_tickets import PAUSE_COLUMNS
-from .sla import Pause, Policy
+from .rules import audit
+from .rules.calendar import calendar_from
+from .rules.derive import DERIVED, FACTS, derive, facts
+from .rules.ledger import TABLES
+from .rules.sla import Pause, Policy
 from .timeutil import from_db
 
 Progress = Callable[[str, int, int], None]  # (work, done, total)

@@ -22,7 +22,7 @@ from audit_steps import OPS
 
 from store import Store
 from store.errors import NotFound, PermissionDenied, RuleViolation, StaleTicket, ValidationFailed
-from store.improve import StaleRecord
+from store.rules.improve import StaleRecord
 
 REFUSED = (NotFound, PermissionDenied, RuleViolation, StaleTicket, ValidationFailed, StaleRecord)
 # The ticket's way to closed and the loop after it come up more often than setup,

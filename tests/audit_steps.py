@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pendulum
 
 from store import Store
-from store.improve import COMPLAINT_STEPS, ITEM_MOVES
+from store.rules.improve import COMPLAINT_STEPS, ITEM_MOVES
 from store.timeutil import to_db
 
 if TYPE_CHECKING:

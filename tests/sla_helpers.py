@@ -11,7 +11,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from pendulum import DateTime
 
-from store.sla import BusinessHours, Pause
+from store.rules.sla import BusinessHours, Pause
 
 BASE = pendulum.datetime(2026, 11, 25, 9, 0, tz="UTC")
 

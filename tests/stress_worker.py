@@ -32,7 +32,7 @@ from typing import Any
 
 from store import Store
 from store.errors import DatabaseFileError, NotFound, RuleViolation, StaleTicket, ValidationFailed
-from store.rules import OPEN_STATUSES, allowed_actions
+from store.rules.lifecycle import OPEN_STATUSES, allowed_actions
 
 TECHS = (1, 2, 3)  # on duty in tests/conftest.py's SEED
 

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from console.cli import cli
 from store import Store
-from store.audit import GENESIS, link
 from store.migrations import NAMES
+from store.rules.audit import GENESIS, link
 from store.timeutil import to_db
 from tests.old_files import build
 

@@ -13,8 +13,8 @@ import pendulum
 import pytest
 
 from store import Store
-from store.derive import DERIVED
 from store.repo.audit_facts import CLOSED_24X7_MISMATCHES
+from store.rules.derive import DERIVED
 from store.timeutil import to_db
 
 

@@ -189,7 +189,7 @@ def test_check_head_is_a_line_to_keep_and_anchor_verifies_it(store: Store, db_pa
 
 
 def _rechain(conn: sqlite3.Connection) -> None:
-    from store.audit import FIELDS, GENESIS, link
+    from store.rules.audit import FIELDS, GENESIS, link
 
     prev = GENESIS
     for row in conn.execute(f"SELECT id, {', '.join(FIELDS)} FROM events ORDER BY id").fetchall():

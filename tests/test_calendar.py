@@ -2,7 +2,7 @@
 several periods a day, overnight shifts, 24-hour days, DST. (The setting
 itself, its checks and its parts as shown: tests/test_calendar_setting.py.)
 
-The engine (store.sla.WorkingHours, built from the setting by
+The engine (store.rules.sla.WorkingHours, built from the setting by
 store.settings.calendar) is checked against a reference written here that walks the
 timeline minute by minute. The reference reads a local wall time by looking
 it up among the minutes it has walked: a time that occurs twice is its first
@@ -23,12 +23,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pendulum import DateTime
 
-from store.calendar import (
+from store.rules.calendar import (
     calendar_from,
     check_calendar,
     parse_calendar,
 )
-from store.sla import AlwaysOpen, BusinessHours, WorkingHours, deadline
+from store.rules.sla import AlwaysOpen, BusinessHours, WorkingHours, deadline
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # (zone, a date a few days before one of its 2026 clock changes)

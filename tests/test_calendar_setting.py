@@ -1,4 +1,4 @@
-"""The calendar setting (store/calendar.py, issue 11 §5): the old shapes and
+"""The calendar setting (store/rules/calendar.py, issue 11 §5): the old shapes and
 the new read and stored as before, a bad value refused in one clear line, and
 its parts as shown: times, days, periods and holidays (in Chinese too),
 whether the center is open now, and edits that keep the rest."""
@@ -11,7 +11,8 @@ from typing import Any
 import pendulum
 import pytest
 
-from store.calendar import (
+from store.errors import RuleViolation
+from store.rules.calendar import (
     CalendarSetting,
     calendar_from,
     check_calendar,
@@ -28,8 +29,7 @@ from store.calendar import (
     period_text,
     weekday_index,
 )
-from store.errors import RuleViolation
-from store.sla import AlwaysOpen, Period, WorkingHours
+from store.rules.sla import AlwaysOpen, Period, WorkingHours
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # the setting's keys, written out here
 
@@ -242,7 +242,7 @@ def test_edits_keep_the_rest() -> None:
                               "holidays": ["2026-12-25"]})
     sat = setting.with_day(5, parse_calendar({"kind": "business", "hours": {"sat": "09:00-13:00"}}).week[5])
     assert sat.to_json()["hours"]["sat"] == ["09:00-13:00"] and sat.to_json()["hours"]["mon"] == ["08:30-17:30"]
-    from store.calendar import parse_holiday
+    from store.rules.calendar import parse_holiday
     named = setting.with_holiday(parse_holiday({"date": "2026-12-25", "name": "Christmas"}))
     assert named.to_json()["holidays"] == [{"date": "2026-12-25", "name": "Christmas"}]
     assert named.without_holiday(parse_holiday("2026-12-25")).to_json().get("holidays") is None

@@ -18,7 +18,7 @@ from test_items import closed_ticket
 from console.cli import cli
 from store import PermissionDenied, Store
 from store.errors import RuleViolation, ValidationFailed
-from store.improve import StaleRecord
+from store.rules.improve import StaleRecord
 
 
 @pytest.fixture

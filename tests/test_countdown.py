@@ -1,4 +1,4 @@
-"""The countdown (store/countdown.py): its text, its state, the words beside a
+"""The countdown (store/rules/countdown.py): its text, its state, the words beside a
 clock, in English and in Chinese.
 
 Durations are checked against a reference that splits a number of seconds
@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from pendulum import DateTime
 from sla_helpers import at
 
-from store.countdown import (
+from store.models import QueueRow
+from store.rules.countdown import (
     COUNTDOWN_WIDTH,
     STATE_SYMBOL,
     clock_label,
@@ -27,8 +28,7 @@ from store.countdown import (
     row_clock,
     state_label,
 )
-from store.models import QueueRow
-from store.sla import ClockStatus
+from store.rules.sla import ClockStatus
 
 NOW = pendulum.datetime(2026, 11, 25, 9, 0, tz="UTC")
 TS = NOW.timestamp()

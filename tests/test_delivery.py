@@ -27,7 +27,7 @@ from aiosmtpd.controller import Controller
 from store.delivery import Retry, _reason, address_label, check_address, check_addresses, check_retry, send
 from store.errors import RuleViolation
 from store.i18n import set_language
-from store.notices import render
+from store.rules.notices import render
 from tests.test_notices import ASSIGNED, ESCALATED
 
 TITLE = "工单 #1500（P1 紧急）已派给您"
@@ -289,7 +289,7 @@ def test_the_retry_setting() -> None:
 def test_the_store_loads_apprise_only_when_it_sends() -> None:
     # Apprise takes half a second to two to import: a console or a CLI command
     # that sends nothing must not pay it (nor load textual through these modules).
-    code = ("import json, sys\nimport store.delivery, store.notices, store.escalation\n"
+    code = ("import json, sys\nimport store.delivery, store.rules.notices, store.rules.escalation\n"
             "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('apprise', 'textual', 'rich'))))")
     done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, capture_output=True,
                           text=True, timeout=120, check=True)

@@ -14,8 +14,8 @@ from conftest import DemoBuild
 from demo_data.demo import generate_demo
 from demo_data.scale import generate_scale
 from store import Store
-from store.rules import OPEN_STATUSES
-from store.sla import state_of
+from store.rules.lifecycle import OPEN_STATUSES
+from store.rules.sla import state_of
 from store.timeutil import fixed_clock
 
 NOW = pendulum.datetime(2026, 11, 25, 9, 0, tz="UTC")

@@ -19,8 +19,8 @@ from conftest import NOW as BUILT_AT
 
 from demo_data.tables import DISPATCHERS
 from store import Store
-from store.replay import REMARKS, differences, public, replay
-from store.rules import allowed_actions
+from store.rules.lifecycle import allowed_actions
+from store.rules.replay import REMARKS, differences, public, replay
 from store.timeutil import fixed_clock
 
 NOW = pendulum.datetime(2026, 11, 25, 9, 0, tz="UTC")

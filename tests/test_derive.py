@@ -1,4 +1,4 @@
-"""What is stored with each ticket (store/derive.py): the queue's SLA fields
+"""What is stored with each ticket (store/rules/derive.py): the queue's SLA fields
 and sort key, and the facts the managers' figures sum.
 
 The facts are checked against a reference that walks the ticket's life
@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pendulum import DateTime
 
-from store.derive import DERIVED, FACTS, SLA_FIELDS, active_seconds, derive, facts, ran_out, ticket_clocks
-from store.sla import CLOCKS, DEFAULT_POLICY, AlwaysOpen, BusinessHours, Pause, Period, WorkingHours, clock_statuses
+from store.rules.derive import DERIVED, FACTS, SLA_FIELDS, active_seconds, derive, facts, ran_out, ticket_clocks
+from store.rules.sla import CLOCKS, DEFAULT_POLICY, AlwaysOpen, BusinessHours, Pause, Period, WorkingHours, clock_statuses
 from store.timeutil import to_db
 
 BASE = pendulum.datetime(2026, 11, 25, 9, 0, tz="UTC")  # a Wednesday

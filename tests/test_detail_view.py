@@ -13,7 +13,7 @@ from console.screens.assign import AssignScreen
 from console.screens.detail import DetailBody, DetailScreen, LinkList
 from console.widgets.queue import SiteNames, layout
 from store import Store
-from store.history import Names, entries, money
+from store.rules.history import Names, entries, money
 
 
 def timeline_text(screen: Any) -> str:

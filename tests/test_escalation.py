@@ -1,4 +1,4 @@
-"""The escalation ladder (store/escalation.py): the setting and its checks,
+"""The escalation ladder (store/rules/escalation.py): the setting and its checks,
 and the instants each level falls due, worked out by hand here (24×7,
 business hours with a lunch break, a holiday, a hold across a level, a
 priority change). tests/test_escalation_property.py runs random histories
@@ -12,9 +12,10 @@ import pendulum
 import pytest
 from pendulum import DateTime
 
-from store.calendar import calendar_from
 from store.errors import RuleViolation
-from store.escalation import (
+from store.i18n import set_language
+from store.rules.calendar import calendar_from
+from store.rules.escalation import (
     AT_RISK,
     DEFAULT_SETTING,
     ClockRun,
@@ -27,8 +28,7 @@ from store.escalation import (
     running_clocks,
     to_fire,
 )
-from store.i18n import set_language
-from store.sla import DEFAULT_POLICY, AlwaysOpen, Pause, clock_statuses
+from store.rules.sla import DEFAULT_POLICY, AlwaysOpen, Pause, clock_statuses
 
 SH = "Asia/Shanghai"
 # Mon–Fri 08:30–12:00 and 13:00–17:30, National Day week off every year.

@@ -1,4 +1,4 @@
-"""The escalation firing rule over random ticket histories (store/escalation.py).
+"""The escalation firing rule over random ticket histories (store/rules/escalation.py).
 
 Each example is one ticket: a random SLA policy, a random ladder (with
 ladders for single priorities and clocks), a calendar with holidays (24×7,
@@ -7,7 +7,7 @@ holds, priority changes, a calendar change, the clocks met, a cancel. Random
 processes look at it at random minutes (and right at and after every event)
 and record what ``to_fire`` returns.
 
-The reference here knows nothing of store/sla.py: it walks the timeline
+The reference here knows nothing of store/rules/sla.py: it walks the timeline
 minute by minute, counting a minute as used when the calendar in force has
 it as working time and no hold covers it, and fires at an observation the
 highest level whose share of the window the used minutes have reached, if it
@@ -29,8 +29,8 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from pendulum import DateTime
 
-from store.calendar import calendar_from
-from store.escalation import (
+from store.rules.calendar import calendar_from
+from store.rules.escalation import (
     AT_RISK,
     BREACHED,
     EscalationSetting,
@@ -40,7 +40,7 @@ from store.escalation import (
     running_clocks,
     to_fire,
 )
-from store.sla import CLOCKS, Pause, Policy, clock_statuses
+from store.rules.sla import CLOCKS, Pause, Policy, clock_statuses
 
 TZ = "Asia/Shanghai"
 ZONE_PENDULUM = pendulum.timezone(TZ)
@@ -313,7 +313,7 @@ def store_run(case: Case) -> list[tuple[int, str, int, float, DateTime]]:
 def hold_starts_on_a_level(case: Case, ref: Reference) -> bool:
     """A hold that starts at the very instant some level falls due: the SLA
     module resumes such a clock on the far side of the next non-working gap
-    (store/sla.py deadline with nothing left) while its ran_out says it ran
+    (store/rules/sla.py deadline with nothing left) while its ran_out says it ran
     out before the hold; the two readings differ, so such histories are left
     to the unit tests."""
     for s, _e in case.holds:

@@ -1,4 +1,4 @@
-"""Fees by a schedule (store/fees.py): the schedule as stored, the proposed
+"""Fees by a schedule (store/rules/fees.py): the schedule as stored, the proposed
 fee item by item with exact Decimals, and the fee charged with a reason."""
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from store import RuleViolation, ValidationFailed
-from store.calendar import parse_calendar
-from store.fees import (
+from store.i18n import set_language
+from store.rules.calendar import parse_calendar
+from store.rules.fees import (
     FeeSchedule,
     PartUsed,
     Work,
@@ -26,8 +27,7 @@ from store.fees import (
     propose,
     schedule_from,
 )
-from store.i18n import set_language
-from store.sla import Pause
+from store.rules.sla import Pause
 
 D = Decimal
 T0 = pendulum.datetime(2026, 3, 2, 9, 0, tz="UTC")  # a Monday

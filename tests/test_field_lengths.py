@@ -14,7 +14,6 @@ from textual.widgets import Input, Static, TextArea
 
 from console.screens.new_ticket import NewTicketScreen
 from store import Store
-from store.calendar import holiday_name
 from store.errors import RuleViolation, ValidationFailed
 from store.limits import (
     COMPLAINANT_MAX,
@@ -37,6 +36,7 @@ from store.models import (
     SiteInput,
     TechnicianInput,
 )
+from store.rules.calendar import holiday_name
 
 
 def _ticket(store: Store, **kw: Any):  # type: ignore[no-untyped-def]

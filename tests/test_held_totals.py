@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 
 from store import Store
-from store.sla import AT_RISK_SHARE
+from store.rules.sla import AT_RISK_SHARE
 from tests.conftest import MutableClock
 from tests.console_helpers import make_ticket
 

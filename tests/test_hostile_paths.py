@@ -87,7 +87,7 @@ def test_screens_format_a_million_character_name_in_bounded_work(store: Store) -
     """The queue row, board, timeline, status bar and detail fields look at a
     bounded part of each value (store.text LINE_LIMIT / BLOCK_LIMIT)."""
     from console.widgets.status import StatusBar  # noqa: F401  (the status bar cleans with a limit)
-    from store.history import Names, entries
+    from store.rules.history import Names, entries
     from store.text import BLOCK_LIMIT, LINE_LIMIT
 
     calls: list[int] = []

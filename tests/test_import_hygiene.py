@@ -57,9 +57,9 @@ def test_store_does_not_import_textual() -> None:
 
 # Rule modules that stay free of the database, so the store's restructure can
 # move them into store/rules/ as they are (issue 25's parts, fees, inspections).
-PURE = ["store.money", "store.stock", "store.fees", "store.inspections", "store.inspection_figures"]
+PURE = ["store.rules.money", "store.rules.stock", "store.rules.fees", "store.rules.inspections", "store.rules.inspection_figures"]
 DATABASE = ("sqlite3", "sqlite_utils", "store.db", "store.database", "store.store", "store.migrations", "store.upgrade", "store.repo",
-            "store.transfer", "store.backup", "store.ledger", "store.audit", "store.anchors")
+            "store.transfer", "store.backup", "store.rules.ledger", "store.rules.audit", "store.anchors")
 
 
 def _imports(module: str, root: Path) -> set[str]:
@@ -93,7 +93,7 @@ def test_the_pure_rule_modules_import_nothing_of_the_database() -> None:
         todo += [m for m in _imports(name, root) if m.startswith("store.") and (root / (m.replace(".", "/") + ".py")).exists()]
         bad = sorted(m for m in _imports(name, root) if any(m == d or m.startswith(d + ".") for d in DATABASE))
         assert not bad, f"{name} imports {bad}"
-    assert {"store.sla", "store.derive", "store.validation"} <= seen  # (the walk follows the imports)
+    assert {"store.rules.sla", "store.rules.derive", "store.validation"} <= seen  # (the walk follows the imports)
 
 
 MIGRATIONS = Path(store.__file__).resolve().parent / "migrations"

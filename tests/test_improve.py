@@ -1,4 +1,4 @@
-"""Improvement items and complaints (store/improve.py): their states, the
+"""Improvement items and complaints (store/rules/improve.py): their states, the
 moves each state allows and to whom, due times, the settings' checks and
 every label, in English and in Chinese."""
 
@@ -10,7 +10,7 @@ import pendulum
 import pytest
 
 from store.errors import RuleViolation, StaleTicket
-from store.improve import (
+from store.rules.improve import (
     COMPLAINT_STATES,
     COMPLAINT_STEPS,
     DEFAULT_MEETING_DAY,

@@ -1,4 +1,4 @@
-"""Preventive inspections (store/inspections.py, store/inspection_figures.py):
+"""Preventive inspections (store/rules/inspections.py, store/rules/inspection_figures.py):
 plans, the visits they call for across month ends, leap years and the site's
 zone, an idempotent scheduler, checklist results and the figures."""
 
@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from store import ValidationFailed
-from store.figures import Period
 from store.i18n import set_language
-from store.inspection_figures import FaultReport, Inspected, VisitRecord, done_on_time, findings_per_category, missed
-from store.inspections import (
+from store.rules.figures import Period
+from store.rules.inspection_figures import FaultReport, Inspected, VisitRecord, done_on_time, findings_per_category, missed
+from store.rules.inspections import (
     Finding,
     Plan,
     check_plan,

@@ -19,7 +19,7 @@ from console_helpers import app_for, make_ticket, settle, until
 from console.cli import cli
 from store import PermissionDenied, Store
 from store.errors import RuleViolation, ValidationFailed
-from store.improve import StaleRecord, due_date, item_actions
+from store.rules.improve import StaleRecord, due_date, item_actions
 
 
 def closed_ticket(store: Store, tech: int = 1) -> Any:

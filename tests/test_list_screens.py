@@ -19,7 +19,7 @@ from textual.widgets import DataTable, OptionList
 from console.screens.main import MainScreen
 from console.widgets.lists import ListOptions, ListTable
 from store import Store
-from store.calendar import holiday_name, parse_calendar, parse_holiday
+from store.rules.calendar import holiday_name, parse_calendar, parse_holiday
 
 YESTERDAY = pendulum.datetime(2026, 11, 24, tz="UTC")
 

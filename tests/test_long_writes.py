@@ -23,7 +23,7 @@ from console.widgets.status import StatusBar
 from demo_data.scale import generate_scale
 from store import DatabaseFileError, PermissionDenied, Store
 from store.database import Tx
-from store.derive import derive
+from store.rules.derive import derive
 from tests.conftest import MutableClock, add_people
 from tests.console_helpers import app_for, make_ticket, settle
 

@@ -159,8 +159,8 @@ def test_no_step_runs_todays_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     """The steps are frozen: with every live rule they used to call broken, an
     old file with tickets still migrates; the deadlines, facts and baseline
     are left, by name, to the store, which does them with today's rules."""
-    import store.calendar
-    import store.derive
+    import store.rules.calendar
+    import store.rules.derive
     from store import db, migrations
 
     path = tmp_path / "old.db"
@@ -170,7 +170,7 @@ def test_no_step_runs_todays_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         raise AssertionError("a migration step ran a live rule")
 
     with monkeypatch.context() as m:
-        for module, name in ((store.derive, "derive"), (store.derive, "facts"), (store.calendar, "calendar_from")):
+        for module, name in ((store.rules.derive, "derive"), (store.rules.derive, "facts"), (store.rules.calendar, "calendar_from")):
             m.setattr(module, name, broken)
         conn = db.connect(path)
         db.migrate(conn, path)

@@ -1,4 +1,4 @@
-"""The notifications' text (store/notices.py): what each says, in the
+"""The notifications' text (store/rules/notices.py): what each says, in the
 recipient's language, within an SMS's length, untrusted text cleaned, the
 outbox id in it."""
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pendulum import DateTime
 
 from store.i18n import _, current_language, in_language, set_language
-from store.notices import (
+from store.rules.notices import (
     SMS_LIMIT,
     Assignment,
     ComplaintStepDue,

@@ -23,9 +23,9 @@ from console.cli import cli
 from console.screens.sign_in import SignInScreen
 from console.screens.users import UsersScreen
 from store import PermissionDenied, Store
-from store.auth import FREE_TRIES, LOCK_AFTER, hash_pin, pin_wait_s
 from store.errors import ValidationFailed
 from store.models import PinOutcome
+from store.rules.auth import FREE_TRIES, LOCK_AFTER, hash_pin, pin_wait_s
 
 PIN = "482913"
 WRONG = "000000"

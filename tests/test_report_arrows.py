@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from store.figures import Figure, arrow
+from store.rules.figures import Figure, arrow
 
 
 @pytest.mark.parametrize(("unit", "now", "before", "better"), [

@@ -11,8 +11,8 @@ from report_data import build_october
 
 from store import Store
 from store.errors import RuleViolation
-from store.figures import Period, Scope, arrow, fmt, percentile
 from store.repo.reports import ReportCancelled
+from store.rules.figures import Period, Scope, arrow, fmt, percentile
 
 OCT = Period.parse_month("2026-10")
 

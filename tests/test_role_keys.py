@@ -1,6 +1,6 @@
 """What a role may not do is not offered, and its key says why at once
 (issue 22): the footer and the forms ask the store's own check (the write
-path's _authorize, roles in store/auth.py) instead of offering an action the
+path's _authorize, roles in store/rules/auth.py) instead of offering an action the
 save then refuses; a read-only console (a browser tab without --as) the same."""
 
 from __future__ import annotations

@@ -21,8 +21,8 @@ from console.cli import cli
 from console.screens.sign_in import SignInScreen
 from demo_data.users import DEMO_PIN, add_demo_users
 from store import PermissionDenied, Store
-from store.auth import ALLOWED, ROLES, allows, hash_pin, verify_pin
 from store.errors import RuleViolation, ValidationFailed
+from store.rules.auth import ALLOWED, ROLES, allows, hash_pin, verify_pin
 
 # Extra people on the seeded file (conftest: ann manager, bob and alice dispatchers).
 # fay is the foreman of Alpha Team (technicians 1 and 2); Bravo Team has 3 and 4.

@@ -1,4 +1,4 @@
-"""Lifecycle guards (store/rules.py): every allowed and refused transition."""
+"""Lifecycle guards (store/rules/lifecycle.py): every allowed and refused transition."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from store import RuleViolation
 from store.models import Technician
-from store.rules import (
+from store.rules.lifecycle import (
     ACTIVE_STATUSES,
     OPEN_STATUSES,
     STATUSES,

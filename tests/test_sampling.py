@@ -1,4 +1,4 @@
-"""The daily callback plan (store/sampling.py): who phones which closed ticket."""
+"""The daily callback plan (store/rules/sampling.py): who phones which closed ticket."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from store import RuleViolation
-from store.sampling import ClosedTicket, NoEvaluator, Plan, manager_count, plan_day
+from store.rules.sampling import ClosedTicket, NoEvaluator, Plan, manager_count, plan_day
 
 DAY = pendulum.date(2026, 3, 2)
 T0 = pendulum.datetime(2026, 3, 2, 8, 0, tz="UTC")

@@ -1,4 +1,4 @@
-"""Monthly and daily scores (store/scoring.py), checked against a brute-force reference."""
+"""Monthly and daily scores (store/rules/scoring.py), checked against a brute-force reference."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from store.scoring import PER_TICKET, STAR_BONUS, Evaluated, Ranking, Row, daily, monthly, score, show
+from store.rules.scoring import PER_TICKET, STAR_BONUS, Evaluated, Ranking, Row, daily, monthly, score, show
 
 T0 = pendulum.datetime(2026, 3, 1, 8, 0, tz="UTC")
 

@@ -121,7 +121,7 @@ def test_migration_back_fills_existing_tickets(tmp_path, clock, monkeypatch) -> 
     from conftest import SEED
 
     import store.db as dbmod
-    import store.derive as derive_mod
+    import store.rules.derive as derive_mod
     from store import migrations
 
     path = tmp_path / "old.db"

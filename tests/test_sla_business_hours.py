@@ -1,4 +1,4 @@
-"""Business hours and working calendars (store/sla.py): checked by their
+"""Business hours and working calendars (store/rules/sla.py): checked by their
 algebra (add and between are inverse, add is monotone, deadlines fall inside
 working hours) over date ranges that cross the DST changes; holidays, the
 stretch of working time, the site's day, holds under business hours, and the
@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from pendulum import DateTime
 from sla_helpers import SETTINGS, hours_and_start, in_working_hours, windows_near, working_seconds
 
-from store.sla import BusinessHours, Holiday, Pause, Period, WorkingHours, deadline, merge_pauses
+from store.rules.sla import BusinessHours, Holiday, Pause, Period, WorkingHours, deadline, merge_pauses
 
 
 @SETTINGS

@@ -1,4 +1,4 @@
-"""SLA deadlines and pauses (store/sla.py): the 24×7 deadline against a
+"""SLA deadlines and pauses (store/rules/sla.py): the 24×7 deadline against a
 minute-stepping reference written here independently of the implementation,
 pauses that push it, an open pause that freezes the time left, merged pauses,
 and the hold that freezes overdue time (docs/rules.md §2). Each example pins a
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from pendulum import DateTime
 from sla_helpers import BASE, SETTINGS, at, closed_only, pause_specs, to_pauses
 
-from store.sla import DEFAULT_POLICY, Pause, Policy, clock_statuses, deadline, merge_pauses, state_of
+from store.rules.sla import DEFAULT_POLICY, Pause, Policy, clock_statuses, deadline, merge_pauses, state_of
 
 
 def brute_deadline(start: int, window: int, specs: list[tuple[int, int | None]]) -> tuple[int | None, int | None]:

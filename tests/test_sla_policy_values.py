@@ -22,7 +22,7 @@ from console.screens.policy import PolicyScreen
 from store import DatabaseFileError, Store
 from store.errors import RuleViolation
 from store.models import QueueFilter
-from store.sla import DEFAULT_POLICY, MAX_WINDOW_MIN
+from store.rules.sla import DEFAULT_POLICY, MAX_WINDOW_MIN
 
 
 def sla_set(db: Path, *args: str) -> tuple[int, str]:

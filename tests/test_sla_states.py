@@ -1,4 +1,4 @@
-"""A clock's state (store/sla.py): running and paused boundaries, at risk
+"""A clock's state (store/rules/sla.py): running and paused boundaries, at risk
 from the last quarter of the window (under business hours too), the seconds
 left, the three clocks' statuses and which is next, and the policy windows."""
 
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pendulum import DateTime
 from sla_helpers import BASE, SETTINGS, at
 
-from store.sla import (
+from store.rules.sla import (
     AT_RISK_SHARE,
     CLOCKS,
     DEFAULT_POLICY,

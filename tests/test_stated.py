@@ -1,4 +1,4 @@
-"""Times phoned in late (store/stated.py): what "14:05" means, which times a
+"""Times phoned in late (store/rules/stated.py): what "14:05" means, which times a
 step refuses, and a time not come yet: refused with the reason in the store,
 asked "yesterday?" on the form (issue 22)."""
 
@@ -14,7 +14,7 @@ from console.screens.form import ActionForm
 from console.widgets.confirm import ConfirmScreen
 from store import Store
 from store.errors import ValidationFailed
-from store.stated import FIELD, check_stated, later_today, parse_stated
+from store.rules.stated import FIELD, check_stated, later_today, parse_stated
 
 TZ = "Asia/Shanghai"  # UTC+8, no clock changes
 NOW = pendulum.datetime(2026, 11, 25, 14, 30, tz=TZ)  # 06:30 UTC
@@ -117,7 +117,7 @@ def _sh(y: int, mo: int, d: int, h: int, mi: int, s: int = 0) -> pendulum.DateTi
 
 
 def test_later_today_is_the_same_time_yesterday_in_the_sites_zone() -> None:
-    from store.stated import later_today
+    from store.rules.stated import later_today
     now = _sh(2026, 12, 6, 19, 4).in_timezone("UTC")  # the clock gives UTC; the site is in Shanghai
     got = later_today(" 21:05 ", "Asia/Shanghai", now)
     assert got is not None
@@ -129,7 +129,7 @@ def test_later_today_is_the_same_time_yesterday_in_the_sites_zone() -> None:
 
 
 def test_later_today_is_none_for_a_time_already_come_or_not_a_bare_time() -> None:
-    from store.stated import later_today
+    from store.rules.stated import later_today
     now = _sh(2026, 12, 6, 19, 4)
     assert later_today("19:04", "Asia/Shanghai", now) is None  # now itself has come
     assert later_today("18:59", "Asia/Shanghai", now) is None

@@ -1,4 +1,4 @@
-"""Spare-parts stock, first in first out (store/stock.py): the rules one by
+"""Spare-parts stock, first in first out (store/rules/stock.py): the rules one by
 one, then any sequence of receipts, uses, moves and counts against a
 brute-force reference that keeps every unit as an item of its own."""
 
@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from store import RuleViolation, ValidationFailed
 from store.i18n import set_language
-from store.stock import (
+from store.rules.stock import (
     Lot,
     Shortage,
     apply,

@@ -7,7 +7,7 @@ from console_helpers import make_ticket
 
 from store import Store
 from store.errors import RuleViolation, StaleTicket, ValidationFailed
-from store.history import Names, entries
+from store.rules.history import Names, entries
 from store.timeutil import from_db
 
 

@@ -12,7 +12,9 @@ from typing import Any
 
 import click
 
-from store.calendar import (
+from store.errors import RuleViolation
+from store.i18n import _
+from store.rules.calendar import (
     CalendarSetting,
     day_names,
     day_text,
@@ -24,9 +26,7 @@ from store.calendar import (
     parse_holiday,
     parse_periods,
 )
-from store.errors import RuleViolation
-from store.i18n import _
-from store.sla import Holiday
+from store.rules.sla import Holiday
 from store.store import Store
 from store.text import clean
 

@@ -9,9 +9,9 @@ from typing import Any
 import click
 import pendulum
 
-from store import improve
 from store.i18n import N_, _
-from store.improve import Complaint, Item
+from store.rules import improve
+from store.rules.improve import Complaint, Item
 from store.store import Store
 from store.text import clean
 

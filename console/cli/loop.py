@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from store.evaluations import plan_lines, rating_label, role_label, state_label
 from store.i18n import _, ngettext
-from store.scoring import show
+from store.rules.evaluations import plan_lines, rating_label, role_label, state_label
+from store.rules.scoring import show
 from store.text import clean
 
 from .common import Ctx, cli, file_options

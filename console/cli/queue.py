@@ -14,12 +14,12 @@ import click
 from pendulum import DateTime
 
 from console.format import fit, local_time
-from store.countdown import clock_label, clock_title, clock_words, row_clock, state_label
-from store.history import Names, entries
 from store.i18n import _
 from store.models import QueueFilter, QueueRow, Ticket, category_label, channel_label, priority_label, wait_reason_label
-from store.rules import OPEN_STATUSES, status_label
-from store.sla import ClockStatus
+from store.rules.countdown import clock_label, clock_title, clock_words, row_clock, state_label
+from store.rules.history import Names, entries
+from store.rules.lifecycle import OPEN_STATUSES, status_label
+from store.rules.sla import ClockStatus
 from store.store import Store
 from store.text import clean
 

@@ -16,9 +16,9 @@ import click
 from click.core import ParameterSource
 
 from store.errors import RuleViolation
-from store.figures import SCOPE_KINDS, Period, Scope, fmt, scope_word, target_text
 from store.i18n import _, ngettext
 from store.repo.imports import COLUMNS as REFERENCE_COLUMNS
+from store.rules.figures import SCOPE_KINDS, Period, Scope, fmt, scope_word, target_text
 from store.store import Store
 from store.text import clean
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import click
 
-from store.auth import ROLES, role_name
 from store.i18n import _, language_name
 from store.models import User
+from store.rules.auth import ROLES, role_name
 from store.store import Store
 from store.text import clean
 

@@ -17,10 +17,10 @@ from textual import events
 from textual.binding import Binding
 from textual.screen import Screen
 
-from store import rules
 from store.errors import StaleTicket, StoreError
 from store.limits import FEE_MAX_CHARS, NOTE_MAX, STATED_TIME_MAX, max_length
 from store.models import CancelInput, CloseInput, PauseInput, ResolveInput, RespondInput, Ticket
+from store.rules import lifecycle as rules
 from store.text import clean
 
 from ..background import in_thread, read, write_refusal
@@ -92,7 +92,7 @@ class TicketActions(OnConsole, Screen[Any]):
 
     # --------------------------------------- what the role and state allow
     def why_not(self, step: str, target: Target | None) -> str | None:
-        """Why the ticket ``step`` ("assign", … as in store/rules.py) cannot be
+        """Why the ticket ``step`` ("assign", … as in store/rules/lifecycle.py) cannot be
         taken on ``target`` now: the user's role there, then the ticket's state."""
         if target is None:
             return _("No ticket selected.")

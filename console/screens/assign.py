@@ -14,10 +14,10 @@ from textual.content import Content
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from store import rules
 from store.errors import StaleTicket, StoreError
 from store.limits import max_length
 from store.models import AssignInput, Technician, Ticket, category_label
+from store.rules import lifecycle as rules
 from store.text import clean
 
 from ..format import fit

@@ -16,7 +16,9 @@ from textual.content import Content
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from store.calendar import (
+from store.errors import RuleViolation, StoreError
+from store.limits import CALENDAR_LINE_MAX
+from store.rules.calendar import (
     CalendarSetting,
     day_names,
     day_text,
@@ -28,8 +30,6 @@ from store.calendar import (
     parse_periods,
     period_text,
 )
-from store.errors import RuleViolation, StoreError
-from store.limits import CALENDAR_LINE_MAX
 from store.text import clean
 
 from ..format import pad

@@ -17,8 +17,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from store.errors import StoreError
-from store.evaluations import Callback, CallbackAnswers, CallbackLog, rating_label
 from store.limits import max_length
+from store.rules.evaluations import Callback, CallbackAnswers, CallbackLog, rating_label
 from store.text import clean
 
 from ..i18n import N_, _, ngettext

@@ -20,7 +20,9 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from store.errors import StoreError
-from store.evaluations import (
+from store.limits import max_length
+from store.models import Ticket
+from store.rules.evaluations import (
     RATINGS,
     Callback,
     CarryInput,
@@ -32,8 +34,6 @@ from store.evaluations import (
     rating_label,
     state_label,
 )
-from store.limits import max_length
-from store.models import Ticket
 from store.text import clean
 
 from ..background import in_thread, read

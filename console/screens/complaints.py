@@ -17,10 +17,10 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import DataTable, Input, Select, Static
 
-from store import improve
 from store.errors import ValidationFailed
-from store.improve import Complaint
 from store.limits import COMPLAINANT_MAX, ITEM_TEXT_MAX, NUMBER_MAX
+from store.rules import improve
+from store.rules.improve import Complaint
 
 from ..background import in_thread, read, write_refusal
 from ..format import fit, pad

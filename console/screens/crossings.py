@@ -9,8 +9,8 @@ from typing import Any
 from pendulum import DateTime
 from textual.screen import Screen
 
-from store.countdown import clock_title, state_label
 from store.models import Crossing
+from store.rules.countdown import clock_title, state_label
 from store.text import clean
 
 from ..console_app import OnConsole

@@ -14,12 +14,12 @@ from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from store.countdown import STATE_SYMBOL, clock_title, clock_words, state_label
-from store.history import Names, entries, mode_before, short_time
 from store.models import Event, Ticket, category_label, channel_label, priority_label, wait_reason_label
-from store.money import DEFAULT_CURRENCY, format_money
-from store.rules import status_label
-from store.sla import ClockStatus
+from store.rules.countdown import STATE_SYMBOL, clock_title, clock_words, state_label
+from store.rules.history import Names, entries, mode_before, short_time
+from store.rules.lifecycle import status_label
+from store.rules.money import DEFAULT_CURRENCY, format_money
+from store.rules.sla import ClockStatus
 from store.text import BLOCK_LIMIT, LINE_LIMIT, clean, indented
 
 from ..format import fit, local_time, pad

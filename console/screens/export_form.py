@@ -33,10 +33,10 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, ProgressBar, Select, Static
 
-from store.figures import Period, Scope
 from store.files import FOLDER_MODE
 from store.limits import PATH_MAX
 from store.repo.export_rows import ExportFilter
+from store.rules.figures import Period, Scope
 from store.text import clean
 
 from .. import downloads

@@ -11,7 +11,7 @@ from textual.widgets import Button, Checkbox, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from store.models import QueueFilter
-from store.rules import OPEN_STATUSES, status_label
+from store.rules.lifecycle import OPEN_STATUSES, status_label
 from store.text import clean
 
 from ..i18n import N_, _
@@ -80,7 +80,7 @@ class FilterScreen(ModalScreen[QueueFilter | None]):
 
 
 def describe_filter(f: QueueFilter, teams: dict[int, str]) -> str:
-    from store.rules import status_label
+    from store.rules.lifecycle import status_label
 
     parts = []
     if f.statuses:

@@ -15,7 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Select, Static, TextArea
 
 from store.errors import StaleTicket
-from store.stated import later_today
+from store.rules.stated import later_today
 
 from ..background import in_thread, one_line, read
 from ..i18n import _
@@ -33,7 +33,7 @@ class Field:
     value: Any = None
     placeholder: str = ""
     max_length: int = 0  # the store's limit (store/limits.py): the field takes no more
-    stated_time: bool = False  # when a step happened (store/stated.py): a time not come yet today is asked about
+    stated_time: bool = False  # when a step happened (store/rules/stated.py): a time not come yet today is asked about
 
 
 class ActionForm(FormModal[Any]):

@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from store.countdown import clock_label
+from store.rules.countdown import clock_label
 
 from ..format import pad
 from ..i18n import N_, _

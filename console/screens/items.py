@@ -15,10 +15,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import DataTable, Input, Select, Static
 
-from store import improve
 from store.errors import RuleViolation, ValidationFailed
-from store.improve import Item
 from store.limits import ITEM_TEXT_MAX
+from store.rules import improve
+from store.rules.improve import Item
 from store.text import clean
 
 from ..background import in_thread, read

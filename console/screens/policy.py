@@ -13,7 +13,7 @@ from textual.widgets import Input, Label, Static
 
 from store.models import PRIORITIES, priority_label
 from store.repo.settings import SettingsRepo
-from store.sla import MAX_WINDOW_MIN, Policy
+from store.rules.sla import MAX_WINDOW_MIN, Policy
 
 from ..i18n import _
 from ..settings import apply_blink

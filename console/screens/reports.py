@@ -28,10 +28,10 @@ from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
 from store.errors import StoreError
-from store.figures import SCOPE_KINDS, Period, Scope, fmt, scope_word, target_text
 from store.models import category_label
 from store.repo.reports import ReportCancelled
-from store.scoring import show
+from store.rules.figures import SCOPE_KINDS, Period, Scope, fmt, scope_word, target_text
+from store.rules.scoring import show
 from store.text import clean
 
 from ..background import read

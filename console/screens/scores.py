@@ -21,8 +21,8 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from store.errors import StoreError
-from store.evaluations import RATINGS, rating_label
-from store.scoring import STAR_BONUS, show
+from store.rules.evaluations import RATINGS, rating_label
+from store.rules.scoring import STAR_BONUS, show
 from store.text import clean
 
 from ..i18n import N_, _, ngettext

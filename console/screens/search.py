@@ -17,7 +17,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store.models import Ticket, priority_label
-from store.rules import status_label
+from store.rules.lifecycle import status_label
 from store.text import clean
 
 from ..background import read

@@ -16,8 +16,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from store.auth import LOCK_AFTER, role_name
 from store.models import PinOutcome, User
+from store.rules.auth import LOCK_AFTER, role_name
 from store.text import clean
 
 from ..console_app import OnConsole
@@ -25,7 +25,7 @@ from ..i18n import N_, _, ngettext
 
 
 def words(user: User, outcome: PinOutcome) -> str:
-    """A try that did not sign in, in words: wrong, wait, or locked (store/auth.py has the numbers)."""
+    """A try that did not sign in, in words: wrong, wait, or locked (store/rules/auth.py has the numbers)."""
     name = clean(user.name, single_line=True)
     unlock = _("a manager unlocks it (dispatch user unlock {login}, or u on the users screen)").format(
         login=clean(user.login, single_line=True))

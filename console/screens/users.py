@@ -14,10 +14,10 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import DataTable, Static
 
-from store.auth import ROLES, role_name
 from store.i18n import LANGUAGES, language_name
 from store.limits import LOGIN_MAX, USER_NAME_MAX
 from store.models import User
+from store.rules.auth import ROLES, role_name
 from store.text import clean
 
 from ..background import in_thread, read, write_refusal

@@ -23,9 +23,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from store.countdown import STATE_SYMBOL, clock_label, row_clock
 from store.models import QueueRow
-from store.rules import status_label
+from store.rules.countdown import STATE_SYMBOL, clock_label, row_clock
+from store.rules.lifecycle import status_label
 from store.text import LINE_LIMIT, clean
 
 from ..format import cells_prefix, fit, fit_window

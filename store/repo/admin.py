@@ -10,8 +10,8 @@ from typing import Any
 from ..context import Context
 from ..database import Database
 from ..db import explain, quick_check
-from ..derive import derive
-from ..sla import Pause
+from ..rules.derive import derive
+from ..rules.sla import Pause
 from ..timeutil import from_db
 from .audit import loaded_note
 from .audit_tables import rows_loaded
@@ -58,7 +58,7 @@ class AdminRepo:
             if data.get("pauses"):
                 tx.insert_all("pauses", data["pauses"])
             if data.get("events"):
-                # Chained like any other event (store/audit.py); old/new as the JSON text stored.
+                # Chained like any other event (store/rules/audit.py); old/new as the JSON text stored.
                 tx.events([
                     {**e, **{k: e[k] if isinstance(e.get(k), str | None) else json.dumps(e[k], ensure_ascii=False, default=str)
                              for k in ("old", "new")}} for e in data["events"]])
@@ -66,7 +66,7 @@ class AdminRepo:
                 # Loaded tickets have no ticket.create of their own: the load's
                 # event records them (and their holds) as loaded, for the audit check.
                 note = {**note, "tickets_loaded": loaded_note(tx, (t["id"] for t in data["tickets"]), holds=True)}
-            # So do the reference rows loaded (store/ledger.py replays them from here).
+            # So do the reference rows loaded (store/rules/ledger.py replays them from here).
             # (the ids given, and those SQLite gave rows that came without one)
             loaded = rows_loaded(tx, {t: {r["id"] for r in data[t] if r.get("id") is not None}
                                              | {r[0] for r in tx.execute(f"SELECT id FROM {t} WHERE id > ?", (top[t],))}

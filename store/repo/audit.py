@@ -2,7 +2,7 @@
 ``dispatch backup`` report (README "A history nobody can quietly rewrite"):
 
 - the triggers that keep the audit log append-only and its head moving;
-- the hash chain over the events (store/audit.py), and the head record
+- the hash chain over the events (store/rules/audit.py), and the head record
   (the last event's id and hash and the count: migration 0015);
 - every ticket row and its holds equal to their events replayed, and the
   facts stored with it worked out again (audit_tickets.py, audit_facts.py);
@@ -17,14 +17,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import audit
 from ..anchors import Anchor
 from ..context import Context
 from ..database import Database, Executes, append_events
 from ..db import explain
 from ..i18n import _
 from ..migrations import NAMES, load
-from ..replay import BOOKKEEPING
+from ..rules import audit
+from ..rules.replay import BOOKKEEPING
 from .audit_facts import FactsCheck
 from .audit_tables import check_tables, read_history
 from .audit_tables import shown as _shown

@@ -1,4 +1,4 @@
-"""The derived facts stored with each ticket (store/derive.py DERIVED: the
+"""The derived facts stored with each ticket (store/rules/derive.py DERIVED: the
 queue key, the deadlines, the report facts) worked out again from the ticket
 and its holds, and compared; and the counts triggers keep (queue_totals,
 technician_load) counted again from the tickets.
@@ -24,13 +24,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .. import audit, ledger
-from ..calendar import calendar_from
 from ..database import Executes
-from ..derive import DERIVED, derive
 from ..i18n import _, ngettext
-from ..rules import OPEN_STATUSES
-from ..sla import AT_RISK_SHARE, AlwaysOpen, Calendar, Pause, Policy
+from ..rules import audit, ledger
+from ..rules.calendar import calendar_from
+from ..rules.derive import DERIVED, derive
+from ..rules.lifecycle import OPEN_STATUSES
+from ..rules.sla import AT_RISK_SHARE, AlwaysOpen, Calendar, Pause, Policy
 from ..timeutil import from_db
 from .audit_tables import History, read_history
 from .audit_tables import shown as _shown

@@ -1,5 +1,5 @@
 """The tables besides tickets, replayed from their events and compared
-(store/ledger.py says how), one snapshot of the file: users, reference data,
+(store/rules/ledger.py says how), one snapshot of the file: users, reference data,
 the SLA policy, the settings, callbacks and their plans, self-evaluations,
 improvement items and complaints.
 
@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from .. import audit, ledger
 from ..database import Executes
 from ..i18n import _, ngettext
-from ..ledger import TABLES, Effect, Schema, normal_row
+from ..rules import audit, ledger
+from ..rules.ledger import TABLES, Effect, Schema, normal_row
 from ..text import clean
 
 ENTITIES = tuple(sorted({*ledger.ENTITY_TABLE, "database"}))

@@ -1,4 +1,4 @@
-"""Each ticket row and its holds are their events replayed (store/replay.py),
+"""Each ticket row and its holds are their events replayed (store/rules/replay.py),
 and its stored facts are worked out again (audit_facts.py): one pass over the
 tickets in id order, beside their events and holds in the same order.
 
@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterator
 from itertools import groupby
 from typing import Any
 
-from .. import audit
 from ..database import Executes
 from ..i18n import _, ngettext
-from ..replay import differences, hold_differences, holds, undo, unhold
+from ..rules import audit
+from ..rules.replay import differences, hold_differences, holds, undo, unhold
 from .audit_facts import FactsCheck, pauses_as
 from .audit_tables import shown as _shown
 

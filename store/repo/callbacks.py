@@ -1,5 +1,5 @@
 """The daily callback plan and the phone callbacks (docs/rules.md §5; rules in
-store/sampling.py and store/evaluations.py). Managers plan a day; the
+store/rules/sampling.py and store/rules/evaluations.py). Managers plan a day; the
 dispatchers and managers it names call the reporters and log the answers."""
 
 from __future__ import annotations
@@ -11,11 +11,14 @@ from typing import Any
 
 import pendulum
 
-from .. import sampling
 from ..context import Context
 from ..database import Database, Tx
 from ..errors import NotFound, PermissionDenied, RuleViolation
-from ..evaluations import (
+from ..i18n import _
+from ..models import validate
+from ..permissions import _one
+from ..rules import sampling
+from ..rules.evaluations import (
     SCORE_KEYS,
     SETTINGS,
     AttemptInput,
@@ -30,9 +33,6 @@ from ..evaluations import (
     role_label,
     today_in,
 )
-from ..i18n import _
-from ..models import validate
-from ..permissions import _one
 from ..timeutil import from_db, to_db
 from .items import ItemsRepo
 from .settings import SettingsRepo
@@ -101,7 +101,7 @@ class CallbacksRepo:
             old_calls: dict[str, list[int]] = {}
             replaced: dict[str, Any] = {}
             if old is not None:
-                # The plan and callbacks that go, whole: the audit check replays them (store/ledger.py).
+                # The plan and callbacks that go, whole: the audit check replays them (store/rules/ledger.py).
                 gone = [dict(r) for r in tx.execute("SELECT * FROM callbacks WHERE plan_id = ? ORDER BY id", (old["id"],))]
                 for r in sorted(gone, key=lambda r: r["ticket_id"]):
                     old_calls.setdefault(r["evaluator"], []).append(r["ticket_id"])
@@ -277,7 +277,7 @@ class CallbacksRepo:
                                        ticket_id=row["ticket_id"], team_id=row["team_id"], source="callback",
                                        source_id=callback_id, opened_at=now)
                 tx.execute("UPDATE callbacks SET item_id = ? WHERE id = ?", (item, callback_id))
-            # ``row``: the columns the timeline does not show, before and after (store/ledger.py).
+            # ``row``: the columns the timeline does not show, before and after (store/rules/ledger.py).
             kept = ("rating", "score", "contacted_within_hour", "polite", "impolite_note", "working", "notes",
                     "logged_by", "logged_at", "item_id")
             tx.event("callback.log", "callback", callback_id, row["ticket_id"],

@@ -14,12 +14,12 @@ from typing import Any
 import pendulum
 from pendulum import DateTime
 
-from .. import improve
 from ..context import Context
 from ..database import Database, Tx
 from ..errors import NotFound, RuleViolation, ValidationFailed
 from ..i18n import _
-from ..improve import Complaint, HistoryLine, StaleRecord
+from ..rules import improve
+from ..rules.improve import Complaint, HistoryLine, StaleRecord
 from ..text import clean
 from ..timeutil import from_db, to_db
 from .items import ItemsRepo, _text

@@ -14,8 +14,8 @@ from typing import Any
 from ..context import Context
 from ..database import Database
 from ..errors import NotFound, RuleViolation
-from ..evaluations import day_start_utc
 from ..i18n import _
+from ..rules.evaluations import day_start_utc
 from ..timeutil import to_db
 from .export_rows import COLUMNS, SQL, ExportFilter, finish
 from .settings import SettingsRepo

@@ -2,7 +2,7 @@
 (the callbacks repo calls ``open_item`` inside its own write) or by a
 complaint; worked by the team's foreman, confirmed or sent back by a manager
 at the fault-analysis meeting. Every change is optimistic (versions) and
-audited; states and words are in store/improve.py."""
+audited; states and words are in store/rules/improve.py."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from typing import Any
 import pendulum
 from pendulum import DateTime
 
-from .. import improve
 from ..context import Context
 from ..database import Database, Tx
 from ..errors import NotFound, ValidationFailed
-from ..evaluations import day_start_utc
 from ..i18n import _
-from ..improve import HistoryLine, Item, StaleRecord
+from ..rules import improve
+from ..rules.evaluations import day_start_utc
+from ..rules.improve import HistoryLine, Item, StaleRecord
 from ..text import clean
 from ..timeutil import from_db, to_db
 from .settings import SettingsRepo

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..database import Database
-from ..sla import Pause
+from ..rules.sla import Pause
 from ..timeutil import from_db
 
 

@@ -2,7 +2,7 @@
 words the write itself would use, without writing anything.
 
 The answer comes from the write path's own checks (``Database.write`` and
-``Database.authorize``, roles from store/auth.py), so the console can hide a key or
+``Database.authorize``, roles from store/rules/auth.py), so the console can hide a key or
 refuse it at once and never disagrees with the save. Nothing here decides a
 rule of its own."""
 
@@ -12,7 +12,7 @@ from ..context import Context
 from ..database import Database
 from ..errors import DatabaseFileError, PermissionDenied
 
-# A ticket step, by the names of the rules' transition table (store/rules.py),
+# A ticket step, by the names of the rules' transition table (store/rules/lifecycle.py),
 # and the action its write authorises (store/repo/tickets.py). Assigning is
 # "ticket.reassign" once a technician has it: a foreman may move their own
 # team's ticket, never take one from the desk.
@@ -47,7 +47,7 @@ class PermitsRepo:
     @staticmethod
     def ticket_action(step: str, assigned: bool) -> str:
         """The write a ticket ``step`` ("assign", "close", … as in
-        store/rules.py; "create" for a new ticket) authorises; ``assigned``:
+        store/rules/lifecycle.py; "create" for a new ticket) authorises; ``assigned``:
         the ticket has a technician (assigning it again is a reassignment)."""
         if step == "assign":
             return "ticket.reassign" if assigned else "ticket.assign"

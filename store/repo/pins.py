@@ -1,5 +1,5 @@
 """PIN sign-in at a shared desk, with a limit (issue 21; the numbers are in
-store/auth.py): a few free tries, then a wait that doubles before the next try
+store/rules/auth.py): a few free tries, then a wait that doubles before the next try
 is even looked at, then a lock only a manager lifts. Kept in the file, so it
 holds across consoles, restarts and processes, and every failed try, lock and
 unlock is in the audit log.
@@ -15,12 +15,12 @@ from typing import Any
 
 from pendulum import DateTime
 
-from .. import auth
 from ..context import Context
 from ..database import Database, Tx
 from ..errors import NotFound, PermissionDenied
 from ..i18n import _
 from ..models import PinOutcome, User
+from ..rules import auth
 from ..timeutil import from_db, to_db
 from .users import UsersRepo
 

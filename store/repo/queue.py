@@ -55,7 +55,7 @@ class QueueRepo:
             where.append(f"{column} IN ({', '.join('?' for _ in f.statuses)})")
             params += list(f.statuses)
         if f.priorities:
-            # The queue key starts with the priority (store/derive.py): each run
+            # The queue key starts with the priority (store/rules/derive.py): each run
             # of priorities is a range of tickets_queue, counted from the index alone.
             ranges: list[str] = []
             for lo, hi in _runs(sorted(set(f.priorities))):

@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from .. import rules
 from ..context import Context
 from ..database import Database
 from ..errors import ValidationFailed
 from ..i18n import _
 from ..models import Equipment, EquipmentInput, Site, SiteInput, Technician, validate
 from ..rows import _escape_like
+from ..rules import lifecycle as rules
 from . import records
 from .people import PeopleRepo
 from .tickets import TicketsRepo

@@ -1,8 +1,8 @@
 """The managers' figures (docs/rules.md §8) for a period and a scope, the data of
 the report charts, and the tickets behind a figure (drill down). The
-arithmetic is store/figures.py's; here is the SQL.
+arithmetic is store/rules/figures.py's; here is the SQL.
 
-Each ticket carries its facts, worked out when it is written (store/derive.py
+Each ticket carries its facts, worked out when it is written (store/rules/derive.py
 FACTS, under the SLA policy and calendar of the live countdown), so a figure is
 a SUM, a COUNT or a ranked read (row_number() over the index range, nearest
 rank) over the tickets of a period: no ticket passes through Python.
@@ -49,15 +49,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .. import figures as fig
 from ..context import Context
 from ..database import Database
 from ..db import explain
 from ..errors import StoreError
-from ..evaluations import day_start_utc
-from ..figures import Figure, Period, Raw, Scope
 from ..i18n import _
 from ..models import category_label
+from ..rules import figures as fig
+from ..rules.evaluations import day_start_utc
+from ..rules.figures import Figure, Period, Raw, Scope
 from ..timeutil import from_db, to_db
 from .settings import SettingsRepo
 
@@ -258,7 +258,7 @@ class ReportsRepo:
         return fig.Dist(n, total, at.get(k50), at.get(k80))
 
     def _raw(self, conn: sqlite3.Connection, period: Period, scope: Scope, cancel: threading.Event | None) -> Raw:
-        """One period's measurements: sums and counts over the stored facts (store/derive.py)."""
+        """One period's measurements: sums and counts over the stored facts (store/rules/derive.py)."""
         p = {**self._bounds(period), "sv": scope.value}
         where = _SCOPE_SQL[scope.kind]
         rep = _REPORTED.format(scope=where)

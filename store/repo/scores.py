@@ -1,5 +1,5 @@
 """Foremen's self-evaluations and the monthly scores (docs/rules.md §5; the
-formula and the ranking are store/scoring.py's). A ticket counts in the month
+formula and the ranking are store/rules/scoring.py's). A ticket counts in the month
 it closed once both its evaluations are in: the foreman's, and the phone
 callback logged or closed as unreachable."""
 
@@ -12,13 +12,13 @@ from typing import Any
 import pendulum
 from pendulum import DateTime
 
-from .. import scoring
 from ..context import Context
 from ..database import Database
 from ..errors import NotFound, PermissionDenied, RuleViolation
-from ..evaluations import SELF_EVAL_DAYS, PendingSelfEval, SelfEvalInput, SelfEvaluation, day_start_utc, month_bounds
 from ..i18n import _
 from ..models import Out, validate
+from ..rules import scoring
+from ..rules.evaluations import SELF_EVAL_DAYS, PendingSelfEval, SelfEvalInput, SelfEvaluation, day_start_utc, month_bounds
 from ..timeutil import from_db, to_db
 from .audit_tables import rows_loaded
 from .callbacks import CallbacksRepo
@@ -256,7 +256,7 @@ class ScoresRepo:
                 "INSERT OR IGNORE INTO self_evaluations (ticket_id, foreman, technician_id, team_id, closed_at,"
                 " closed_day, record_complete, measures_right, efficiency, rating, score, at)"
                 " VALUES (?, ?, ?, ?, ?, ?, 1, 1, 1, ?, ?, ?)", evals)
-            # The rows as loaded, for the audit check (store/ledger.py): one event, no event per row.
+            # The rows as loaded, for the audit check (store/rules/ledger.py): one event, no event per row.
             new_ids = {t: [r[0] for r in tx.execute(f"SELECT id FROM {t} WHERE id > ?", (before[t],))]
                        for t in before}
             loaded = rows_loaded(tx, new_ids)

@@ -8,11 +8,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from .. import evaluations, figures, improve
-from ..calendar import calendar_from, check_calendar
 from ..context import Context
 from ..database import Database, Tx
-from ..derive import derive
 from ..errors import RuleViolation, ValidationFailed
 from ..i18n import _
 from ..models import (
@@ -23,8 +20,11 @@ from ..models import (
     check_fee_confirm_above,
     parse_fee,
 )
-from ..money import format_money
-from ..sla import MAX_WINDOW_MIN, Calendar, Pause, Policy
+from ..rules import evaluations, figures, improve
+from ..rules.calendar import calendar_from, check_calendar
+from ..rules.derive import derive
+from ..rules.money import format_money
+from ..rules.sla import MAX_WINDOW_MIN, Calendar, Pause, Policy
 from ..text import clean
 from ..timeutil import from_db, valid_timezone
 from .pauses import pauses as ticket_pauses
@@ -96,7 +96,7 @@ class SettingsRepo:
             return value
         if key == "meeting_day":  # the fault-analysis meeting: improvement items fall due on it
             return improve.check_meeting_day(value)
-        if key == "report_targets":  # the figures' targets (store/figures.py DEFAULT_TARGETS)
+        if key == "report_targets":  # the figures' targets (store/rules/figures.py DEFAULT_TARGETS)
             return figures.check_targets(value)
         if key == "complaint_step_hours":
             return improve.check_step_hours(value)

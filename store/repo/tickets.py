@@ -9,10 +9,8 @@ from typing import Any
 
 from pendulum import DateTime
 
-from .. import rules
 from ..context import Context
 from ..database import Database, Tx
-from ..derive import DERIVED, derive, ticket_clocks
 from ..errors import NotFound, RuleViolation, StaleTicket, ValidationFailed
 from ..i18n import _, ngettext
 from ..models import (
@@ -33,8 +31,10 @@ from ..rows import (
     _event_model,
     _ticket,
 )
-from ..sla import ClockStatus, Pause
-from ..stated import check_stated, parse_stated
+from ..rules import lifecycle as rules
+from ..rules.derive import DERIVED, derive, ticket_clocks
+from ..rules.sla import ClockStatus, Pause
+from ..rules.stated import check_stated, parse_stated
 from ..timeutil import from_db, to_db
 from .pauses import pauses
 from .settings import SettingsRepo
@@ -195,7 +195,7 @@ class TicketsRepo:
 
     def _changes_since(self, tx: Tx, ticket_id: int, count: int) -> list[str]:
         """The last ``count`` changes of a ticket in words (each write bumps the version once)."""
-        from ..history import HIDDEN, Names, change_text
+        from ..rules.history import HIDDEN, Names, change_text
 
         rows = tx.execute(
             "SELECT old, new FROM events WHERE ticket_id = ? AND entity = 'ticket' AND action != 'ticket.create'"
@@ -253,7 +253,7 @@ class TicketsRepo:
             tech = tx.execute("SELECT on_duty, team_id FROM technicians WHERE id = ?", (inp.technician_id,)).fetchone()
             if tech is None:
                 raise ValidationFailed.one("technician_id", _("no such technician"))
-            # A foreman may hand work only to their own team (store/auth.py).
+            # A foreman may hand work only to their own team (store/rules/auth.py).
             self.db.authorize("ticket.reassign" if row["technician_id"] else "ticket.assign", ticket_id, tech[1])
             rules.check_assign(row["status"], row["technician_id"], inp.technician_id, inp.reason)
             out = {

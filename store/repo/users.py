@@ -1,5 +1,5 @@
 """Users: who may use the file, in which role and team, and their PINs
-(store/auth.py says what each role may do). Managers change these; every
+(store/rules/auth.py says what each role may do). Managers change these; every
 change is audited like any other write."""
 
 from __future__ import annotations
@@ -8,13 +8,13 @@ import re
 import sqlite3
 from typing import Any
 
-from .. import auth
 from ..context import Context
 from ..database import Database, Tx
 from ..errors import NotFound, RuleViolation, ValidationFailed
 from ..i18n import LANGUAGES, _
-from ..ledger import pin_mark
 from ..models import User
+from ..rules import auth
+from ..rules.ledger import pin_mark
 from ..timeutil import to_db
 from .settings import SettingsRepo
 
@@ -171,7 +171,7 @@ class UsersRepo:
             pin_hash = auth.hash_pin(pin) if pin else None
             tx.execute("UPDATE users SET pin_hash = ? WHERE login = ?", (pin_hash, login))
             # Never the hash itself: the audit log is readable by more people than the
-            # PINs. Its digest (store/ledger.py pin_mark) lets check see a hash swapped in.
+            # PINs. Its digest (store/rules/ledger.py pin_mark) lets check see a hash swapped in.
             tx.event(action, "user", None, None, {"login": login, "row": {"pin_hash": pin_mark(before)}},
                         {"login": login, "pin": "set" if pin else "cleared", "row": {"pin_hash": pin_mark(pin_hash)}})
         return self.user(login)

@@ -27,13 +27,13 @@ from typing import IO, Any
 
 import xlsxwriter
 
-from ..figures import Period, fmt, target_text
 from ..files import FailOnce, replace_when_done, scratch_beside
 from ..i18n import _, pgettext
-from ..improve import complaint_state_label, source_label
 from ..models import category_label
-from ..money import money_cell_format
 from ..repo.export_rows import COLUMNS
+from ..rules.figures import Period, fmt, target_text
+from ..rules.improve import complaint_state_label, source_label
+from ..rules.money import money_cell_format
 from ..text import clean
 from ..timeutil import from_db
 

@@ -23,14 +23,14 @@ from typing import Any, Literal
 
 from pendulum import DateTime
 
+from ..i18n import _, in_language
+from ..models import priority_label
+from ..text import clean
+from ..timeutil import from_db, local, to_db
 from .countdown import clock_title
 from .escalation import share_label
-from .i18n import _, in_language
 from .improve import complaint_step_label, item_state_label
-from .models import priority_label
 from .sla import ClockName
-from .text import clean
-from .timeutil import from_db, local, to_db
 
 SMS_LIMIT = 200
 # When the text is too long, these give way first, down to this many units.
@@ -69,7 +69,7 @@ class Assignment:
 
 @dataclass(frozen=True)
 class Escalation:
-    """To each recipient of a level (store/escalation.py Fire)."""
+    """To each recipient of a level (store/rules/escalation.py Fire)."""
 
     ticket_id: int
     priority: int

@@ -1,7 +1,7 @@
 """The inspection figures (docs/rules.md "Inspections"), as pure functions
 over plain records the store reads: visits done on time, findings per
 equipment category, and faults soon after an inspection (one that missed
-something). Days are the site's (``tz``); periods are store/figures.py's."""
+something). Days are the site's (``tz``); periods are store/rules/figures.py's."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Preventive inspections (docs/rules.md "Inspections"; seed 003). Pure: a
 plan, the visits it calls for, their state, a checklist result checked and
-its findings. The figures are store/inspection_figures.py.
+its findings. The figures are store/rules/inspection_figures.py.
 
 - **A plan** covers one site (every piece of its equipment whose category has
   a checklist) or one piece of equipment, every month, every quarter or every
@@ -38,12 +38,12 @@ from typing import Any, Literal
 from pendulum import DateTime
 from pydantic import Field, field_validator, model_validator
 
-from .errors import ValidationFailed
+from ..errors import ValidationFailed
+from ..i18n import _
+from ..models import Category, Input
+from ..timeutil import local
+from ..validation import validate
 from .figures import Period
-from .i18n import _
-from .models import Category, Input
-from .timeutil import local
-from .validation import validate
 
 Every = Literal["month", "quarter", "days"]
 ItemKind = Literal["check", "measure"]

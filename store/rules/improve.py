@@ -20,10 +20,10 @@ from typing import Any
 import pendulum
 from pendulum import Date, DateTime
 
-from .errors import RuleViolation, StaleTicket, StoreError
-from .i18n import _
-from .models import Out
-from .text import clean
+from ..errors import RuleViolation, StaleTicket, StoreError
+from ..i18n import _
+from ..models import Out
+from ..text import clean
 
 DEFAULT_MEETING_DAY = 10
 ITEM_STATES = ("open", "followed_up", "proposed", "submitted", "confirmed")

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from math import ceil
 
-from .i18n import _, pgettext
-from .models import QueueRow
+from ..i18n import _, pgettext
+from ..models import QueueRow
 from .sla import ClockStatus, SlaState, state_of
 
 # Colour never carries meaning alone: each state also has a symbol.

@@ -7,7 +7,7 @@ A level is a point on one clock of one ticket, given as the share of the
 clock's window used: 0.75 is "at risk" (25 % of the window left), 1.0
 "breached", 1.5 "breached by half the window again". It falls due when that
 much working time has run, counted exactly as the clock itself counts it
-(store/sla.py ``deadline``: the calendar, its holidays, and the holds), so
+(store/rules/sla.py ``deadline``: the calendar, its holidays, and the holds), so
 the "breached" level falls due at the instant the queue marks the ticket ✗.
 
 Firing (each (ticket, clock, level) at most once, whichever process notices
@@ -41,11 +41,11 @@ from typing import Any, Literal
 from pendulum import DateTime
 from pydantic import BaseModel, ConfigDict
 
+from ..errors import RuleViolation
+from ..i18n import _, pgettext
+from ..models import PRIORITIES
 from .derive import ran_out
-from .errors import RuleViolation
-from .i18n import _, pgettext
-from .models import PRIORITIES
-from .rules import ACTIVE_STATUSES
+from .lifecycle import ACTIVE_STATUSES
 from .sla import AT_RISK_SHARE, CLOCKS, Calendar, ClockName, Pause, Policy, deadline, merge_pauses
 
 Role = Literal["foreman", "duty_manager", "managers"]
@@ -232,7 +232,7 @@ def check_escalation(value: Any) -> dict[str, Any]:
 
 def escalation_from(value: Any) -> EscalationSetting:
     """The ladder a stored setting describes (None: the default). A damaged
-    value raises ValueError, as store.calendar.calendar_from does."""
+    value raises ValueError, as store.rules.calendar.calendar_from does."""
     if value is None:
         return DEFAULT_SETTING
     try:

@@ -20,7 +20,7 @@ import re
 import secrets
 from fnmatch import fnmatchcase
 
-from .i18n import _
+from ..i18n import _
 
 ROLES = ("manager", "dispatcher", "foreman", "viewer")
 

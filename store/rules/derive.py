@@ -10,9 +10,9 @@ from typing import Any, cast
 
 from pendulum import DateTime
 
-from . import rules
+from ..timeutil import from_db, to_db
+from . import lifecycle as rules
 from .sla import AT_RISK_SHARE, CLOCKS, AlwaysOpen, Calendar, ClockStatus, Pause, Policy, clock_statuses, deadline, merge_pauses, next_unmet
-from .timeutil import from_db, to_db
 
 SLA_FIELDS = ("is_open", "next_clock", "due_at", "risk_at", "frozen_left_s", "window_s", "queue_key")
 # Per clock (response, onsite, resolve): f_<clock>_s the working seconds from
@@ -89,7 +89,7 @@ def _open_24x7(row: dict[str, Any], pol: Policy, out: dict[str, Any], prio: str,
 
 class _Wall:
     """24×7 on times given as seconds since the epoch (derive()'s way for a
-    ticket with holds under 24×7): the rules of store/sla.py unchanged, on
+    ticket with holds under 24×7): the rules of store/rules/sla.py unchanged, on
     plain numbers (tests/test_derive.py holds the two ways equal)."""
 
     def add(self, start: float, seconds: float) -> float:
@@ -156,7 +156,7 @@ def _text(value: Any) -> str | None:
 
 def facts(row: dict[str, Any], pauses: list[Pause], policy: dict[int, Policy], calendar: Calendar) -> dict[str, Any]:
     """The figures' facts of one ticket (FACTS), under the same SLA rules as
-    the live countdown (store/sla.py): a clock is met on time when its event
+    the live countdown (store/rules/sla.py): a clock is met on time when its event
     came by the deadline ``clock_statuses`` gives, so compliance is exact under
     a business-hours calendar too, and times are working time, holds excluded."""
     pol = policy[row["priority"]]

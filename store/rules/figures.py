@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from .errors import RuleViolation
-from .i18n import _
-from .models import category_label
+from ..errors import RuleViolation
+from ..i18n import _
+from ..models import category_label
 
 PeriodKind = Literal["day", "week", "month", "custom"]
 ScopeKind = Literal["center", "team", "technician", "site", "category"]

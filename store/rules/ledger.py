@@ -2,7 +2,7 @@
 history nobody can quietly rewrite"): users, sites, equipment, teams,
 technicians, the SLA policy, the settings (calendar and holidays included),
 the callback plans and callbacks, the self-evaluations, the improvement items
-and the complaints. Tickets and their holds are store/replay.py's.
+and the complaints. Tickets and their holds are store/rules/replay.py's.
 
 Each event becomes *effects* on table rows (a row created, columns changed
 from ``old`` to ``new``, a row deleted). The check starts from a row as it is

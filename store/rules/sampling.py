@@ -54,8 +54,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import pendulum
 from pendulum import DateTime
 
-from .errors import RuleViolation
-from .i18n import _
+from ..errors import RuleViolation
+from ..i18n import _
 
 DEFAULT_MANAGER_SHARE = Decimal("0.10")
 

@@ -16,8 +16,8 @@ from collections.abc import Iterable
 import pendulum
 from pendulum import DateTime
 
-from .errors import ValidationFailed
-from .i18n import _
+from ..errors import ValidationFailed
+from ..i18n import _
 
 FIELD = "at"  # the form field an error goes beside
 _FORMS = (

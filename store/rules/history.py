@@ -15,12 +15,12 @@ from typing import Any
 
 from pendulum import DateTime
 
-from .i18n import _
-from .models import Event, category_label, channel_label, priority_label, wait_reason_label
+from ..i18n import _
+from ..models import Event, category_label, channel_label, priority_label, wait_reason_label
+from ..text import BLOCK_LIMIT, LINE_LIMIT, clean
+from ..timeutil import from_db
+from .lifecycle import status_label
 from .money import DEFAULT_CURRENCY, format_money
-from .rules import status_label
-from .text import BLOCK_LIMIT, LINE_LIMIT, clean
-from .timeutil import from_db
 
 
 def verb(action: str, new: Mapping[str, Any]) -> str:
@@ -60,7 +60,7 @@ def field_label(key: str) -> str:
 
 
 def money(cents: int | Decimal, currency: str = DEFAULT_CURRENCY) -> str:
-    """Whole cents as money, written as everywhere (store/money.py): 12050 -> ¥120.50."""
+    """Whole cents as money, written as everywhere (store/rules/money.py): 12050 -> ¥120.50."""
     return format_money(Decimal(cents) / 100, currency)
 
 
@@ -120,7 +120,7 @@ def value_text(key: str, v: Any, names: Names, tz: str, at: DateTime, arrival: s
 # Fields that repeat what another field of the same event already says:
 # ``paused_from`` is the status a resume returns to (the status change shows
 # it), and the arrival mode is in the status label ("remote"). ``row``: the
-# columns an event records only for the audit check (store/ledger.py).
+# columns an event records only for the audit check (store/rules/ledger.py).
 HIDDEN = frozenset({"paused_from", "row"})
 # What a new ticket's first entry shows: the rest is in the fields above.
 _CREATE_FIELDS = ("priority", "category", "channel", "repeat_of", "description")

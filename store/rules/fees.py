@@ -1,16 +1,16 @@
 """Fees by a schedule (docs/rules.md "Fees"; seed 001). Pure: the schedule a
 manager keeps (stored as JSON, like the calendar), the fee it proposes for a
 resolved ticket item by item, and the fee charged with the reason for any
-change. Money is Decimal to the fen; see store/money.py.
+change. Money is Decimal to the fen; see store/rules/money.py.
 
 - **Labour**, one of: a flat amount per ticket by priority; or a rate per
   hour of working time from the arrival to the resolution, holds left out
-  (counted as the SLA clocks count it: the site's calendar, store/sla.py),
+  (counted as the SLA clocks count it: the site's calendar, store/rules/sla.py),
   billed in started steps (default 30 minutes) with an optional minimum.
 - **Call-out charge**: once per ticket the technician came on site for; none
   for remote work.
 - **Parts**: a charged part at its cost (the lots it was taken from, first in
-  first out: store/stock.py) plus the margin; a part under warranty is listed
+  first out: store/rules/stock.py) plus the margin; a part under warranty is listed
   at 0.
 - **Rounding**: every item is rounded half up to the fen when proposed, so
   the items add up to what is shown; the total is then rounded half up to the
@@ -30,13 +30,13 @@ from typing import Any, Literal
 from pendulum import DateTime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ..errors import RuleViolation, ValidationFailed
+from ..i18n import _, ngettext
+from ..validation import validate
 from .derive import active_seconds
-from .errors import RuleViolation, ValidationFailed
-from .i18n import _, ngettext
 from .money import DEFAULT_CURRENCY, FEN, format_money, parse_fee, round_money
 from .sla import AlwaysOpen, Calendar, Pause, merge_pauses
 from .stock import Charge
-from .validation import validate
 
 LabourBasis = Literal["priority", "hourly"]
 Rounding = Literal["0.01", "0.1", "1"]

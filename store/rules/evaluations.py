@@ -23,11 +23,11 @@ import pendulum
 from pendulum import DateTime
 from pydantic import Field, model_validator
 
-from .errors import RuleViolation
-from .i18n import _, ngettext
-from .models import Input, Out
+from ..errors import RuleViolation
+from ..i18n import _, ngettext
+from ..models import Input, Out
+from ..text import clean
 from .sampling import Plan
-from .text import clean
 
 Rating = Literal["satisfied", "basic", "unsatisfied"]
 RATINGS: tuple[str, ...] = ("satisfied", "basic", "unsatisfied")
@@ -242,7 +242,7 @@ class DayPlan:
 def plan_lines(view: DayPlan) -> list[str]:
     """The plan in words, per evaluator then per technician (the CLI and the
     console's preview show the same). Names are cleaned: they are typed by people."""
-    from .text import clean
+    from ..text import clean
 
     def c(value: object) -> str:
         return clean(str(value), single_line=True)

@@ -10,9 +10,9 @@ from typing import Literal
 
 from pendulum import DateTime
 
-from .errors import RuleViolation
-from .i18n import _
-from .models import Technician
+from ..errors import RuleViolation
+from ..i18n import _
+from ..models import Technician
 
 Status = Literal["new", "assigned", "onsite", "waiting", "resolved", "closed", "cancelled"]
 STATUSES: tuple[Status, ...] = (

@@ -15,7 +15,7 @@ and the one with periods per weekday (several a day, overnight, 24 hours)::
 
 Both take ``holidays`` (a 24x7 calendar too: round the clock but those
 days). ``--MM-DD`` is a date that recurs every year (ISO 8601). The
-engine that counts working time is store.sla.WorkingHours.
+engine that counts working time is store.rules.sla.WorkingHours.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from typing import Any, Literal
 
 from pendulum import DateTime
 
-from .errors import RuleViolation
-from .i18n import _
+from ..errors import RuleViolation
+from ..i18n import _
 from .sla import AlwaysOpen, BusinessHours, Calendar, Holiday, Period, WorkingHours
 
 DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pendulum
 from pendulum import DateTime
 
-from .i18n import _
+from ..i18n import _
 
 ClockName = Literal["response", "onsite", "resolve"]
 CLOCKS: tuple[ClockName, ...] = ("response", "onsite", "resolve")
