@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from store import Store
 from store.context import default_actor
-from store.rules.figures import Period
+from store.rules.periods import Period
 from store.transfer.workbooks import write_month
 
 

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 from store import ValidationFailed
 from store.i18n import set_language
-from store.rules.figures import Period
 from store.rules.inspection_figures import FaultReport, Inspected, VisitRecord, done_on_time, findings_per_category, missed
 from store.rules.inspections import (
     Finding,
@@ -31,6 +30,7 @@ from store.rules.inspections import (
     visit_state,
     visits_between,
 )
+from store.rules.periods import Period
 
 ATM = [{"key": "fan", "label": "Fan noise"},
        {"key": "battery", "label": "Battery voltage", "kind": "measure", "unit": "V", "low": "12", "high": "14"},

@@ -12,7 +12,8 @@ import pytest
 from conftest import MutableClock
 
 from store import Store
-from store.rules.figures import Dist, Period
+from store.rules.figures import Dist
+from store.rules.periods import Period
 
 P2 = {"channel": "phone", "reporter": "Mrs Zhao", "phone": "010 6666 8888", "site_id": 1, "equipment_id": 1,
       "category": "atm", "priority": 2, "description": "ATM swallows cards"}

@@ -21,7 +21,7 @@ from console.cli import cli
 from console.screens.reports import ReportsScreen
 from store import Store
 from store.errors import RuleViolation
-from store.rules.figures import Period
+from store.rules.periods import Period
 from store.transfer.workbooks import write_callback_form
 
 OCT = Period.parse_month("2026-10")

@@ -12,7 +12,8 @@ from report_data import build_october
 from store import Store
 from store.errors import RuleViolation
 from store.repo.reports import ReportCancelled
-from store.rules.figures import Period, Scope, arrow, fmt, percentile
+from store.rules.figures import arrow, fmt, percentile
+from store.rules.periods import Period, Scope
 
 OCT = Period.parse_month("2026-10")
 

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Static
 from console.screens.detail import DetailScreen
 from console.screens.reports import DrillScreen, ReportsScreen
 from store import Store
-from store.rules.figures import Period
+from store.rules.periods import Period
 
 
 @pytest.fixture

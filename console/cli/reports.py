@@ -18,7 +18,8 @@ from click.core import ParameterSource
 from store.errors import RuleViolation
 from store.i18n import _, ngettext
 from store.repo.imports import COLUMNS as REFERENCE_COLUMNS
-from store.rules.figures import SCOPE_KINDS, Period, Scope, fmt, scope_word, target_text
+from store.rules.figures import fmt, target_text
+from store.rules.periods import SCOPE_KINDS, Period, Scope, scope_word
 from store.store import Store
 from store.text import clean
 

@@ -36,7 +36,7 @@ from textual.widgets import Button, Input, ProgressBar, Select, Static
 from store.files import FOLDER_MODE
 from store.limits import PATH_MAX
 from store.repo.export_rows import ExportFilter
-from store.rules.figures import Period, Scope
+from store.rules.periods import Period, Scope
 from store.text import clean
 
 from .. import downloads

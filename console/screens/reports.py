@@ -30,7 +30,8 @@ from textual_plotext import PlotextPlot
 from store.errors import StoreError
 from store.models import category_label
 from store.repo.reports import ReportCancelled
-from store.rules.figures import SCOPE_KINDS, Period, Scope, fmt, scope_word, target_text
+from store.rules.figures import fmt, target_text
+from store.rules.periods import SCOPE_KINDS, Period, Scope, scope_word
 from store.rules.scoring import show
 from store.text import clean
 

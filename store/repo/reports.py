@@ -57,7 +57,9 @@ from ..i18n import _
 from ..models import category_label
 from ..rules import figures as fig
 from ..rules.evaluations import day_start_utc
-from ..rules.figures import Figure, Period, Raw, Scope
+from ..rules.figures import Figure, Raw
+from ..rules.periods import Period, Scope
+from ..rules.targets import Target, targets_from
 from ..timeutil import from_db, to_db
 from .settings import SettingsRepo
 
@@ -217,8 +219,8 @@ class ReportsRepo:
         return {"s": to_db(s), "e": to_db(e), "sd": period.start.isoformat(), "ed": period.end.isoformat(),
                 "cap": int(cap.timestamp()), "capt": to_db(cap), "capd": cap.in_timezone(tz).date().isoformat()}
 
-    def report_targets(self) -> dict[str, fig.Target]:
-        return fig.targets_from(self.settings.setting("report_targets", {}))
+    def report_targets(self) -> dict[str, Target]:
+        return targets_from(self.settings.setting("report_targets", {}))
 
     # ------------------------------------------------------------- figures
     def report(self, period: Period, scope: Scope | None = None, *, previous: Period | None = None,

@@ -20,7 +20,7 @@ from ..models import (
     check_fee_confirm_above,
     parse_fee,
 )
-from ..rules import evaluations, figures, improve
+from ..rules import evaluations, improve, targets
 from ..rules.calendar import calendar_from, check_calendar
 from ..rules.derive import derive
 from ..rules.money import format_money
@@ -96,8 +96,8 @@ class SettingsRepo:
             return value
         if key == "meeting_day":  # the fault-analysis meeting: improvement items fall due on it
             return improve.check_meeting_day(value)
-        if key == "report_targets":  # the figures' targets (store/rules/figures.py DEFAULT_TARGETS)
-            return figures.check_targets(value)
+        if key == "report_targets":  # the figures' targets (store/rules/targets.py DEFAULT_TARGETS)
+            return targets.check_targets(value)
         if key == "complaint_step_hours":
             return improve.check_step_hours(value)
         if key == "repeat_window_days":
@@ -188,7 +188,7 @@ class SettingsRepo:
         with self.db.write("settings.set") as tx:
             old = self.setting_as_stored(key)
             if key == "report_targets":  # only the keys given change (read in the write: no lost update)
-                value = figures.merge_targets(old, value)
+                value = targets.merge_targets(old, value)
             tx.execute(
                 "INSERT INTO settings (key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",

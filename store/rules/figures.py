@@ -1,5 +1,6 @@
-"""The arithmetic of the managers' figures (docs/rules.md §8): periods, scopes,
-percentiles, shares, targets and the comparison with the previous period.
+"""The arithmetic of the managers' figures (docs/rules.md §8): percentiles,
+shares, the figures' definitions and the comparison with the previous period
+(periods and scopes: store/rules/periods.py; targets: store/rules/targets.py).
 Pure: no SQL, no I/O (store/repo/reports.py sums the rows up in SQL).
 
 Percentiles are nearest-rank: the p-th percentile of n sorted values is the
@@ -12,110 +13,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Literal
 
-from ..errors import RuleViolation
 from ..i18n import _
-from ..models import category_label
+from .targets import Better, Target
 
-PeriodKind = Literal["day", "week", "month", "custom"]
-ScopeKind = Literal["center", "team", "technician", "site", "category"]
 Unit = Literal["seconds", "share", "count", "score"]
-Better = Literal["higher", "lower"]
-SCOPE_KINDS: tuple[ScopeKind, ...] = ("center", "team", "technician", "site", "category")
-
-
-# ------------------------------------------------------------------ periods
-@dataclass(frozen=True)
-class Period:
-    """Local days ``start`` .. ``end`` (exclusive) in the site's zone."""
-
-    kind: PeriodKind
-    start: date
-    end: date
-
-    @classmethod
-    def day(cls, d: date) -> Period:
-        return cls("day", d, d + timedelta(days=1))
-
-    @classmethod
-    def week(cls, d: date) -> Period:
-        """The ISO week (Monday first) holding ``d``."""
-        monday = d - timedelta(days=d.weekday())
-        return cls("week", monday, monday + timedelta(days=7))
-
-    @classmethod
-    def month(cls, d: date) -> Period:
-        first = date(d.year, d.month, 1)
-        nxt = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
-        return cls("month", first, nxt)
-
-    @classmethod
-    def custom(cls, start: date, last: date) -> Period:
-        """``start`` to ``last`` inclusive."""
-        if last < start:
-            raise RuleViolation(_("The period ends ({last}) before it starts ({start})").format(last=last, start=start))
-        return cls("custom", start, last + timedelta(days=1))
-
-    @classmethod
-    def parse_month(cls, text: str) -> Period:
-        try:
-            year, mon = (int(p) for p in text.strip().split("-"))
-            return cls.month(date(year, mon, 1))
-        except (ValueError, TypeError):
-            raise RuleViolation(_("A month is written YYYY-MM, e.g. 2026-11, not {m}").format(m=text)) from None
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days
-
-    def previous(self) -> Period:
-        """The period just before: the day, week or calendar month before; a
-        custom range the same number of days before."""
-        if self.kind == "month":
-            return Period.month(self.start - timedelta(days=1))
-        return Period(self.kind, self.start - timedelta(days=self.days), self.start)
-
-    def following(self) -> Period:
-        if self.kind == "month":
-            return Period.month(self.end)
-        return Period(self.kind, self.end, self.end + timedelta(days=self.days))
-
-    def label(self) -> str:
-        if self.kind == "month":
-            return self.start.strftime("%Y-%m")
-        if self.kind == "day":
-            return self.start.isoformat()
-        if self.kind == "week":
-            year, week, _day = self.start.isocalendar()
-            return f"{year}-W{week:02d} ({self.start.isoformat()})"
-        return f"{self.start.isoformat()} – {(self.end - timedelta(days=1)).isoformat()}"
-
-    def each_day(self) -> list[date]:
-        return [self.start + timedelta(days=i) for i in range(self.days)]
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Whose tickets: the whole center, or one team, technician, site or
-    equipment type (``value``: the id, or the category text)."""
-
-    kind: ScopeKind = "center"
-    value: int | str | None = None
-    name: str = ""
-
-    def label(self) -> str:
-        if self.kind == "center":
-            return _("whole center")
-        # An equipment type picked without a name (a drill from the legend) shows its name, not its code.
-        name = self.name or (category_label(str(self.value)) if self.kind == "category" else self.value)
-        return _("{kind}: {name}").format(kind=scope_word(self.kind), name=name)
-
-
-def scope_word(kind: str) -> str:
-    return {"center": _("center"), "team": _("team"), "technician": _("technician"), "site": _("site"),
-            "category": _("equipment type")}.get(kind, kind)
 
 
 # ------------------------------------------------------------- arithmetic
@@ -133,82 +36,6 @@ def percentile(values: Sequence[float], p: float, *, ordered: bool = False) -> f
 
 def share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
-
-
-# ------------------------------------------------------------------ targets
-@dataclass(frozen=True)
-class Target:
-    value: float
-    better: Better
-
-
-# docs/rules.md §8's reference figures. A manager changes them with
-# `dispatch set report_targets '{"completion": 0.95}'` (only the keys given change).
-DEFAULT_TARGETS: dict[str, Target] = {
-    "completion": Target(0.98, "higher"),  # 98 % completion (000)
-    "within_4h": Target(0.80, "higher"),  # 80 % of repairs within 4 h (000)
-    "response_online_mean": Target(300.0, "lower"),  # first response under 5 min for online requests (002)
-    "mttr_mean": Target(48 * 3600.0, "lower"),  # MTTR under 48 h (002)
-    "score_mean": Target(8.2, "higher"),  # satisfaction 8.2–8.7 / 10 (002), checked as a floor: ≥ 8.2 is met
-    "sla_response": Target(0.95, "higher"),  # 95 % within target (000)
-    "sla_onsite": Target(0.95, "higher"),
-    "sla_resolve": Target(0.95, "higher"),
-}
-
-
-# Targets that are shares, written as fractions: 0.95 is 95 %.
-SHARE_TARGETS = frozenset({"completion", "within_4h", "sla_response", "sla_onsite", "sla_resolve"})
-
-
-def check_targets(value: Any) -> dict[str, float | None]:
-    """The setting ``report_targets``: a mapping of figure key → number (a
-    share from 0 to 1), or null to put that key back at its default."""
-    if not isinstance(value, dict):
-        raise RuleViolation(_("report_targets is a mapping such as {example}").format(example='{"completion": 0.95}'))
-    out: dict[str, float | None] = {}
-    for key, v in value.items():
-        if key not in DEFAULT_TARGETS:
-            raise RuleViolation(_("report_targets: unknown figure {key}; known: {known}").format(
-                key=key, known=", ".join(DEFAULT_TARGETS)))
-        if v is None:
-            out[key] = None
-            continue
-        if isinstance(v, bool) or not isinstance(v, int | float) or v < 0 or not math.isfinite(v):
-            raise RuleViolation(_("report_targets: {key} must be a number ≥ 0").format(key=key))
-        if key in SHARE_TARGETS and v > 1:
-            raise RuleViolation(_("report_targets: {key} is a share from 0 to 1 (0.95 for 95 %), not {value}").format(
-                key=key, value=v))
-        out[key] = float(v)
-    return out
-
-
-def merge_targets(current: Any, given: dict[str, float | None]) -> dict[str, float]:
-    """The targets stored after ``dispatch set report_targets``: the keys
-    given change (null: back to the default, so the key is dropped), the
-    others keep their current value. A damaged current value counts as none."""
-    out: dict[str, float] = {}
-    if isinstance(current, dict):
-        for key, v in current.items():
-            try:
-                checked = check_targets({key: v})[key]
-            except RuleViolation:
-                continue
-            if checked is not None:
-                out[key] = checked
-    for key, v in given.items():
-        if v is None:
-            out.pop(key, None)
-        else:
-            out[key] = v
-    return out
-
-
-def targets_from(setting: dict[str, Any] | None) -> dict[str, Target]:
-    out = dict(DEFAULT_TARGETS)
-    for key, v in (setting or {}).items():
-        if key in out and isinstance(v, int | float) and not isinstance(v, bool):
-            out[key] = Target(float(v), out[key].better)
-    return out
 
 
 # ------------------------------------------------------------------ figures

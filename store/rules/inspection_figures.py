@@ -11,8 +11,8 @@ from datetime import date, timedelta
 
 from pendulum import DateTime
 
-from .figures import Period
 from .inspections import on_time, site_day
+from .periods import Period
 
 FAULT_WINDOW_DAYS = 30  # a fault this soon after an inspection: the inspection missed it
 

@@ -43,7 +43,7 @@ from ..i18n import _
 from ..models import Category, Input
 from ..timeutil import local
 from ..validation import validate
-from .figures import Period
+from .periods import Period
 
 Every = Literal["month", "quarter", "days"]
 ItemKind = Literal["check", "measure"]

@@ -31,9 +31,10 @@ from ..files import FailOnce, replace_when_done, scratch_beside
 from ..i18n import _, pgettext
 from ..models import category_label
 from ..repo.export_rows import COLUMNS
-from ..rules.figures import Period, fmt, target_text
+from ..rules.figures import fmt, target_text
 from ..rules.improve import complaint_state_label, source_label
 from ..rules.money import money_cell_format
+from ..rules.periods import Period
 from ..text import clean
 from ..timeutil import from_db
 
