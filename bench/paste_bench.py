@@ -17,7 +17,7 @@ then one `tab`, and times how long until the tab has moved the focus to the
 next field: until then the console is deaf to everything typed after the
 text. Wall time and the process's CPU time (steadier on a shared machine).
 The Reporter field takes at most 80 characters, the description 4,000
-(store/models.py NewTicket); an older checkout without the limits takes all.
+(store/inputs.py NewTicket); an older checkout without the limits takes all.
 
 Each step has a budget (--budget, seconds): a step over it prints "> budget".
 """

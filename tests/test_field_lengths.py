@@ -15,17 +15,7 @@ from textual.widgets import Input, Static, TextArea
 from console.screens.new_ticket import NewTicketScreen
 from store import Store
 from store.errors import RuleViolation, ValidationFailed
-from store.limits import (
-    COMPLAINANT_MAX,
-    EDIT_REASON_MAX,
-    HOLIDAY_NAME_MAX,
-    ITEM_TEXT_MAX,
-    LOGIN_MAX,
-    NOTE_MAX,
-    USER_NAME_MAX,
-    max_length,
-)
-from store.models import (
+from store.inputs import (
     AssignInput,
     CancelInput,
     CloseInput,
@@ -35,6 +25,16 @@ from store.models import (
     RespondInput,
     SiteInput,
     TechnicianInput,
+)
+from store.limits import (
+    COMPLAINANT_MAX,
+    EDIT_REASON_MAX,
+    HOLIDAY_NAME_MAX,
+    ITEM_TEXT_MAX,
+    LOGIN_MAX,
+    NOTE_MAX,
+    USER_NAME_MAX,
+    max_length,
 )
 from store.rules.calendar import holiday_name
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 import store.i18n as i18n
 from store import Store
 from store.errors import DatabaseFileError, ValidationFailed
-from store.models import (
+from store.inputs import (
     ArriveInput,
     AssignInput,
     CancelInput,
@@ -24,8 +24,8 @@ from store.models import (
     PauseInput,
     ResolveInput,
     RespondInput,
-    validate,
 )
+from store.models import validate
 
 PYDANTIC_PHRASES = ("String should", "Input should", "Field required", "Value error", "Extra inputs",
                     "valid integer", "pydantic")

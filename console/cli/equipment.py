@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from store.i18n import _
-from store.models import CATEGORIES
+from store.labels import CATEGORIES
 from store.repo.imports import COLUMNS
 
 from .common import Ctx, cli, file_options

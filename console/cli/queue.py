@@ -15,7 +15,8 @@ from pendulum import DateTime
 
 from console.format import fit, local_time
 from store.i18n import _
-from store.models import QueueFilter, QueueRow, Ticket, category_label, channel_label, priority_label, wait_reason_label
+from store.labels import category_label, channel_label, priority_label, wait_reason_label
+from store.models import QueueFilter, QueueRow, Ticket
 from store.rules.countdown import clock_label, clock_title, clock_words, row_clock, state_label
 from store.rules.history import Names, entries
 from store.rules.lifecycle import OPEN_STATUSES, status_label

@@ -15,7 +15,8 @@ import click
 
 from store.errors import NotFound
 from store.i18n import N_, _
-from store.models import SKILLS_SEPARATOR, category_label
+from store.inputs import SKILLS_SEPARATOR
+from store.labels import category_label
 from store.store import Store
 from store.text import clean
 

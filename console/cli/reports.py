@@ -270,7 +270,7 @@ def _pick(store: Store, kind: str, text: str) -> int | str:
     if kind == "site":
         choices += [(s.id, s.code) for s in store.reference.sites(limit=-1, include_retired=True)]
     if kind == "category":
-        from store.models import CATEGORIES
+        from store.labels import CATEGORIES
 
         choices += [(c, c) for c in CATEGORIES]
     found = {key for key, name in choices if str(name).casefold() == value.casefold()}

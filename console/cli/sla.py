@@ -7,7 +7,7 @@ import re
 import click
 
 from store.i18n import _
-from store.models import priority_label
+from store.labels import priority_label
 
 from .common import Ctx, cli, fail, file_options
 from .output import FORMATS

@@ -18,8 +18,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from store.errors import StaleTicket, StoreError
+from store.inputs import CancelInput, CloseInput, PauseInput, ResolveInput, RespondInput
 from store.limits import FEE_MAX_CHARS, NOTE_MAX, STATED_TIME_MAX, max_length
-from store.models import CancelInput, CloseInput, PauseInput, ResolveInput, RespondInput, Ticket
+from store.models import Ticket
 from store.rules import lifecycle as rules
 from store.text import clean
 

@@ -15,8 +15,10 @@ from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store.errors import StaleTicket, StoreError
+from store.inputs import AssignInput
+from store.labels import category_label
 from store.limits import max_length
-from store.models import AssignInput, Technician, Ticket, category_label
+from store.models import Technician, Ticket
 from store.rules import lifecycle as rules
 from store.text import clean
 

@@ -14,7 +14,8 @@ from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from store.models import Event, Ticket, category_label, channel_label, priority_label, wait_reason_label
+from store.labels import category_label, channel_label, priority_label, wait_reason_label
+from store.models import Event, Ticket
 from store.rules.countdown import STATE_SYMBOL, clock_title, clock_words, state_label
 from store.rules.history import Names, entries, mode_before, short_time
 from store.rules.lifecycle import status_label

@@ -13,8 +13,10 @@ from textual.content import Content
 from textual.widgets import Input, Select, Static, TextArea
 
 from store.errors import StaleTicket, StoreError
+from store.inputs import NewTicket
+from store.labels import CATEGORIES, category_label, priority_label
 from store.limits import EDIT_REASON_MAX, max_length
-from store.models import CATEGORIES, NewTicket, Ticket, category_label, priority_label
+from store.models import Ticket
 from store.text import clean
 
 from ..background import read

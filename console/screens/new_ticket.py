@@ -13,8 +13,10 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Input, Select, Static, TextArea
 
+from store.inputs import NewTicket
+from store.labels import CATEGORIES, CHANNELS, category_label, channel_label, priority_label
 from store.limits import max_length
-from store.models import CATEGORIES, CHANNELS, NewTicket, Ticket, category_label, channel_label, priority_label
+from store.models import Ticket
 
 from ..format import local_time
 from ..i18n import N_, _

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Input, Label, Static
 
-from store.models import PRIORITIES, priority_label
+from store.labels import PRIORITIES, priority_label
 from store.repo.settings import SettingsRepo
 from store.rules.sla import MAX_WINDOW_MIN, Policy
 

@@ -28,7 +28,7 @@ from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
 from store.errors import StoreError
-from store.models import category_label
+from store.labels import category_label
 from store.repo.reports import ReportCancelled
 from store.rules.figures import fmt, target_text
 from store.rules.periods import SCOPE_KINDS, Period, Scope, scope_word

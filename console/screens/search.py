@@ -16,7 +16,8 @@ from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from store.models import Ticket, priority_label
+from store.labels import priority_label
+from store.models import Ticket
 from store.rules.lifecycle import status_label
 from store.text import clean
 

@@ -12,10 +12,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from store.models import (
+from store.inputs import (
     ADDRESS_MAX,
     ASSET_TAG_MAX,
-    CATEGORIES,
     CODE_MAX,
     CONTACT_MAX,
     MODEL_MAX,
@@ -23,9 +22,9 @@ from store.models import (
     PERSON_MAX,
     PHONE_MAX,
     SKILLS_SEPARATOR,
-    category_label,
     split_skills,
 )
+from store.labels import CATEGORIES, category_label
 from store.text import clean
 
 from ..i18n import N_, _
@@ -52,7 +51,7 @@ class FormField:
     stored: Callable[[Any], Any] = lambda v: v
     optional_choice: bool = False  # a select that may stay blank
     default: Any = None
-    max_length: int = 0  # an input's limit, the store's (store/models.py): the field takes no more
+    max_length: int = 0  # an input's limit, the store's (store/inputs.py): the field takes no more
 
 
 @dataclass(frozen=True)
@@ -207,7 +206,7 @@ def _skills_listed(value: Any) -> str:
 
 def _skills_stored(value: Any) -> tuple[str, ...]:
     # Codes as the hint shows them, or the category names as the table shows
-    # them; separated as anywhere else (store/models.py split_skills).
+    # them; separated as anywhere else (store/inputs.py split_skills).
     names = {category_label(c).casefold(): c for c in CATEGORIES}
     return tuple(names.get(s.casefold(), s) for s in split_skills(str(value or "")))
 

@@ -11,7 +11,8 @@ from ..context import Context
 from ..database import Database
 from ..errors import NotFound, ValidationFailed
 from ..i18n import _
-from ..models import Team, TeamInput, Technician, TechnicianInput, validate
+from ..inputs import TeamInput, TechnicianInput
+from ..models import Team, Technician, validate
 from ..rows import _technician
 from . import records
 

@@ -11,7 +11,8 @@ from ..context import Context
 from ..database import Database
 from ..errors import ValidationFailed
 from ..i18n import _
-from ..models import Equipment, EquipmentInput, Site, SiteInput, Technician, validate
+from ..inputs import EquipmentInput, SiteInput
+from ..models import Equipment, Site, Technician, validate
 from ..rows import _escape_like
 from ..rules import lifecycle as rules
 from . import records

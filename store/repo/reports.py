@@ -54,7 +54,7 @@ from ..database import Database
 from ..db import explain
 from ..errors import StoreError
 from ..i18n import _
-from ..models import category_label
+from ..labels import category_label
 from ..rules import figures as fig
 from ..rules.evaluations import day_start_utc
 from ..rules.figures import Figure, Raw

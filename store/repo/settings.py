@@ -12,14 +12,8 @@ from ..context import Context
 from ..database import Database, Tx
 from ..errors import RuleViolation, ValidationFailed
 from ..i18n import _
-from ..models import (
-    DEFAULT_CURRENCY,
-    DEFAULT_FEE_CONFIRM_ABOVE,
-    PRIORITIES,
-    check_currency,
-    check_fee_confirm_above,
-    parse_fee,
-)
+from ..labels import PRIORITIES
+from ..models import DEFAULT_CURRENCY, DEFAULT_FEE_CONFIRM_ABOVE, check_currency, check_fee_confirm_above, parse_fee
 from ..rules import evaluations, improve, targets
 from ..rules.calendar import calendar_from, check_calendar
 from ..rules.derive import derive

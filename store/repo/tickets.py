@@ -13,19 +13,17 @@ from ..context import Context
 from ..database import Database, Tx
 from ..errors import NotFound, RuleViolation, StaleTicket, ValidationFailed
 from ..i18n import _, ngettext
-from ..models import (
+from ..inputs import (
     ArriveInput,
     AssignInput,
     CancelInput,
     CloseInput,
-    Event,
     NewTicket,
     PauseInput,
     ResolveInput,
     RespondInput,
-    Ticket,
-    validate,
 )
+from ..models import Event, Ticket, validate
 from ..rows import (
     TICKET_SELECT,
     _event_model,

@@ -43,7 +43,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..errors import RuleViolation
 from ..i18n import _, pgettext
-from ..models import PRIORITIES
+from ..labels import PRIORITIES
 from .derive import ran_out
 from .lifecycle import ACTIVE_STATUSES
 from .sla import AT_RISK_SHARE, CLOCKS, Calendar, ClockName, Pause, Policy, deadline, merge_pauses

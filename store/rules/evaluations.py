@@ -25,7 +25,8 @@ from pydantic import Field, model_validator
 
 from ..errors import RuleViolation
 from ..i18n import _, ngettext
-from ..models import Input, Out
+from ..inputs import Input
+from ..models import Out
 from ..text import clean
 from .sampling import Plan
 

@@ -16,7 +16,8 @@ from typing import Any
 from pendulum import DateTime
 
 from ..i18n import _
-from ..models import Event, category_label, channel_label, priority_label, wait_reason_label
+from ..labels import category_label, channel_label, priority_label, wait_reason_label
+from ..models import Event
 from ..text import BLOCK_LIMIT, LINE_LIMIT, clean
 from ..timeutil import from_db
 from .lifecycle import status_label

@@ -40,7 +40,8 @@ from pydantic import Field, field_validator, model_validator
 
 from ..errors import ValidationFailed
 from ..i18n import _
-from ..models import Category, Input
+from ..inputs import Input
+from ..labels import Category
 from ..timeutil import local
 from ..validation import validate
 from .periods import Period

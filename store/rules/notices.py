@@ -24,7 +24,7 @@ from typing import Any, Literal
 from pendulum import DateTime
 
 from ..i18n import _, in_language
-from ..models import priority_label
+from ..labels import priority_label
 from ..text import clean
 from ..timeutil import from_db, local, to_db
 from .countdown import clock_title

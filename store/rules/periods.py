@@ -10,7 +10,7 @@ from typing import Literal
 
 from ..errors import RuleViolation
 from ..i18n import _
-from ..models import category_label
+from ..labels import category_label
 
 PeriodKind = Literal["day", "week", "month", "custom"]
 ScopeKind = Literal["center", "team", "technician", "site", "category"]

@@ -20,7 +20,8 @@ from typing import IO, TYPE_CHECKING, Any
 from ..errors import StoreError
 from ..files import replace_when_done
 from ..i18n import _, ngettext
-from ..models import SKILLS_SEPARATOR, ImportReport
+from ..inputs import SKILLS_SEPARATOR
+from ..models import ImportReport
 from ..repo.imports import COLUMNS, KEYS, Progress
 
 if TYPE_CHECKING:

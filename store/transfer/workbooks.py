@@ -29,7 +29,7 @@ import xlsxwriter
 
 from ..files import FailOnce, replace_when_done, scratch_beside
 from ..i18n import _, pgettext
-from ..models import category_label
+from ..labels import category_label
 from ..repo.export_rows import COLUMNS
 from ..rules.figures import fmt, target_text
 from ..rules.improve import complaint_state_label, source_label
