@@ -33,7 +33,11 @@ TIMEOUT = {36, -24, 24, 152, 255}
 TOPIC_TESTS: dict[str, tuple[str, ...]] = {
     "sla": ("tests/test_sla_deadlines.py", "tests/test_sla_business_hours.py", "tests/test_sla_states.py",
             "tests/test_queue.py", "tests/test_held_totals.py", "tests/test_calendar.py", "tests/test_calendar_setting.py"),
-    "rules": ("tests/test_rules.py",),
+    # working time, split out of sla.py: the same topic, the same tests
+    "working_hours": ("tests/test_sla_deadlines.py", "tests/test_sla_business_hours.py", "tests/test_sla_states.py",
+                      "tests/test_queue.py", "tests/test_held_totals.py", "tests/test_calendar.py",
+                      "tests/test_calendar_setting.py"),
+    "lifecycle": ("tests/test_rules.py",),
     "calendar": ("tests/test_calendar.py", "tests/test_calendar_setting.py"),
     "countdown": ("tests/test_countdown.py",),
     "derive": ("tests/test_derive.py", "tests/test_held_totals.py"),

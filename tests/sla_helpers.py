@@ -11,7 +11,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from pendulum import DateTime
 
-from store.rules.sla import BusinessHours, Pause
+from store.rules.sla import Pause
+from store.rules.working_hours import BusinessHours
 
 BASE = pendulum.datetime(2026, 11, 25, 9, 0, tz="UTC")
 

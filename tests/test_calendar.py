@@ -28,7 +28,8 @@ from store.rules.calendar import (
     check_calendar,
     parse_calendar,
 )
-from store.rules.sla import AlwaysOpen, BusinessHours, WorkingHours, deadline
+from store.rules.sla import AlwaysOpen, deadline
+from store.rules.working_hours import BusinessHours, WorkingHours
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # (zone, a date a few days before one of its 2026 clock changes)

@@ -29,7 +29,8 @@ from store.rules.calendar import (
     period_text,
     weekday_index,
 )
-from store.rules.sla import AlwaysOpen, Period, WorkingHours
+from store.rules.sla import AlwaysOpen
+from store.rules.working_hours import Period, WorkingHours
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # the setting's keys, written out here
 

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from pendulum import DateTime
 
 from store.rules.derive import DERIVED, FACTS, SLA_FIELDS, active_seconds, derive, facts, ran_out, ticket_clocks
-from store.rules.sla import CLOCKS, DEFAULT_POLICY, AlwaysOpen, BusinessHours, Pause, Period, WorkingHours, clock_statuses
+from store.rules.sla import CLOCKS, DEFAULT_POLICY, AlwaysOpen, Pause, clock_statuses
+from store.rules.working_hours import BusinessHours, Period, WorkingHours
 from store.timeutil import to_db
 
 BASE = pendulum.datetime(2026, 11, 25, 9, 0, tz="UTC")  # a Wednesday

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from pendulum import DateTime
 from sla_helpers import SETTINGS, hours_and_start, in_working_hours, windows_near, working_seconds
 
-from store.rules.sla import BusinessHours, Holiday, Pause, Period, WorkingHours, deadline, merge_pauses
+from store.rules.sla import Pause, deadline, merge_pauses
+from store.rules.working_hours import BusinessHours, Holiday, Period, WorkingHours
 
 
 @SETTINGS

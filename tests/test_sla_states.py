@@ -15,7 +15,6 @@ from store.rules.sla import (
     CLOCKS,
     DEFAULT_POLICY,
     AlwaysOpen,
-    BusinessHours,
     ClockStatus,
     Pause,
     Policy,
@@ -23,6 +22,7 @@ from store.rules.sla import (
     next_unmet,
     state_of,
 )
+from store.rules.working_hours import BusinessHours
 
 
 def status(window_s: int = 3600, due: DateTime | None = None, risk_at: DateTime | None = None,

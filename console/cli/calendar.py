@@ -26,7 +26,7 @@ from store.rules.calendar import (
     parse_holiday,
     parse_periods,
 )
-from store.rules.sla import Holiday
+from store.rules.working_hours import Holiday
 from store.store import Store
 from store.text import clean
 

@@ -15,7 +15,7 @@ and the one with periods per weekday (several a day, overnight, 24 hours)::
 
 Both take ``holidays`` (a 24x7 calendar too: round the clock but those
 days). ``--MM-DD`` is a date that recurs every year (ISO 8601). The
-engine that counts working time is store.rules.sla.WorkingHours.
+engine that counts working time is store.rules.working_hours.WorkingHours.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from pendulum import DateTime
 
 from ..errors import RuleViolation
 from ..i18n import _
-from .sla import AlwaysOpen, BusinessHours, Calendar, Holiday, Period, WorkingHours
+from .sla import AlwaysOpen, Calendar
+from .working_hours import BusinessHours, Holiday, Period, WorkingHours
 
 DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES_EN = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")  # keys, not shown
