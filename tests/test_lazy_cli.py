@@ -97,4 +97,4 @@ def test_opening_the_console_imports_no_command_module(tmp_path: Path) -> None:
     loaded = set(json.loads(out.strip().splitlines()[-1]))
     assert "console.screens.main" in loaded  # the console did open
     assert not {f"console.cli.{m}" for m in COMMAND_MODULES} & loaded
-    assert not {"xlsxwriter", "store.transfer.workbooks"} & loaded
+    assert not {"xlsxwriter", "store.transfer.workbooks", "store.transfer.xlsx", "store.transfer.callback_form"} & loaded

@@ -18,8 +18,10 @@ from report_data import build_october
 
 from console.cli import cli
 from store import Store
+from store.transfer.callback_form import write_callback_form
 from store.transfer.data_exports import export_tickets
-from store.transfer.workbooks import text_width, write_callback_form, write_daily, write_month
+from store.transfer.workbooks import write_daily, write_month
+from store.transfer.xlsx import text_width
 
 
 def _sheet(path: Path, name: str) -> list[tuple]:

@@ -22,7 +22,7 @@ from console.screens.reports import ReportsScreen
 from store import Store
 from store.errors import RuleViolation
 from store.rules.periods import Period
-from store.transfer.workbooks import write_callback_form
+from store.transfer.callback_form import write_callback_form
 
 OCT = Period.parse_month("2026-10")
 NOV = Period.parse_month("2026-11")

@@ -228,7 +228,7 @@ def export_month(obj: Ctx, month: str | None, output: Path) -> None:
 @file_options
 @click.pass_obj
 def export_form(obj: Ctx, ticket: int, output: Path) -> None:
-    from store.transfer.workbooks import write_callback_form
+    from store.transfer.callback_form import write_callback_form
 
     store = obj.open()
     try:

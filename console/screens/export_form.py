@@ -8,7 +8,7 @@ and scope, as CSV or JSON (the file name's ending says which). The export
 runs in a worker thread on the store's read connections; the bar follows the
 rows written. Esc stops it, and nothing is left behind: the file is written
 beside its name and renamed into place only when whole
-(store/transfer/workbooks.py, data_exports.py). A path that cannot be used is refused before
+(store/transfer/workbooks.py, callback_form.py, data_exports.py). A path that cannot be used is refused before
 anything runs, beside the field, keeping what was typed; an existing file is
 replaced only after asking. In a browser tab the field is the download's name:
 the export is made in memory and sent to the browser (console/downloads.py),

@@ -8,7 +8,8 @@ with XlsxWriter (the CSV and JSON data exports are store/transfer/data_exports.p
   with the evaluations, and a summary sheet per technician and team.
 - The monthly workbook: the figures, the rankings with the formula's parts,
   the improvement tracking table and the complaints.
-- The unsatisfied-callback form for one ticket, one A4 page portrait.
+(The unsatisfied-callback form is store/transfer/callback_form.py; the
+sheet, the book and their options are store/transfer/xlsx.py.)
 Every file is written beside its name and renamed into place when complete,
 so a failed or cancelled export leaves nothing behind (and an existing file
 stays whole until the new one is ready). ``progress(stage, done, total)`` is
@@ -18,14 +19,9 @@ No textual here: the command line and cron use it."""
 from __future__ import annotations
 
 import io
-import unicodedata
-from calendar import timegm
-from collections.abc import Callable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import IO, Any
-
-import xlsxwriter
 
 from ..files import FailOnce, replace_when_done, scratch_beside
 from ..i18n import _, pgettext
@@ -35,155 +31,11 @@ from ..rules.figures import fmt, target_text
 from ..rules.improve import complaint_state_label, source_label
 from ..rules.money import money_cell_format
 from ..rules.periods import Period
-from ..text import clean
-from ..timeutil import from_db
-
-Progress = Callable[[str, int, int], None]  # (stage, rows done, rows in all)
-STEP = 500  # rows between two progress calls
-OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False}
-# Sheets written row after row (every list here): each row goes to disk as it
-# is finished instead of the whole book being held and assembled at the end.
-STREAMED = {**OPTIONS, "constant_memory": True}
-MAX_WIDTH = 60
-
-
-def text_width(text: str) -> int:
-    """Columns a spreadsheet needs for ``text``: wide (CJK) characters take two."""
-    longest = max((line for line in str(text).split("\n")), key=len, default="")
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in longest)
-
-
-class Sheet:
-    """One worksheet: a bold frozen header, typed cells, widths fitted to the contents."""
-
-    def __init__(self, book: Any, name: str, headers: Sequence[str], formats: dict[str, Any], tz: str):
-        self.ws = book.add_worksheet(name[:31])
-        self.f, self.tz = formats, tz
-        self._offsets: dict[int, float] = {}
-        self.widths = [text_width(h) + 2 for h in headers]
-        self.row = 1
-        for col, h in enumerate(headers):
-            self.ws.write_string(0, col, h, self.f["head"])
-        self.ws.freeze_panes(1, 0)
-
-    def add(self, values: Sequence[Any]) -> None:
-        for col, v in enumerate(values):
-            self.put(self.row, col, v)
-        self.row += 1
-
-    def add_typed(self, values: Sequence[Any], kinds: Sequence[str]) -> None:
-        """A row whose column types are known (the ticket list, tens of
-        thousands of rows): "time" UTC text from the store written as an Excel
-        serial with the time format, "number", "code" (our own words: no
-        cleaning) or "text" (typed by people: cleaned)."""
-        row, ws, widths = self.row, self.ws, self.widths
-        for col, (v, kind) in enumerate(zip(values, kinds, strict=True)):
-            if v is None or v == "":
-                continue
-            if kind == "time":
-                ws.write_number(row, col, self._serial(v), self.f["time"])
-                width = 17
-            elif kind == "number":
-                ws.write_number(row, col, v)
-                width = len(str(v))
-            elif kind == "money":  # the exact amount from the store (Decimal("6800.50")): a number shown as money
-                ws.write_number(row, col, float(v), self.f["money"])
-                width = len(str(v)) + 4
-            else:
-                text = v if kind == "code" else clean(str(v))
-                ws.write_string(row, col, text, self.f["wrap"] if "\n" in text else None)
-                if widths[col] >= MAX_WIDTH or 2 * len(text) + 2 <= widths[col]:
-                    continue  # cannot widen the column (a character takes two columns at most)
-                width = len(text) if text.isascii() and "\n" not in text else text_width(text)
-            widths[col] = max(widths[col], min(MAX_WIDTH, width + 2))
-        self.row += 1
-
-    def _serial(self, text: str) -> float:
-        """Excel's day number of a stored UTC time, in the site's zone (what
-        write_datetime writes, without a datetime object per cell)."""
-        epoch = _epoch(text)
-        offset = self._offsets.get(epoch // 3600)
-        if offset is None:  # zones change offset on the hour at the finest: one lookup an hour
-            hour = epoch // 3600 * 3600
-            offset = datetime.fromtimestamp(hour, _zone(self.tz)).utcoffset().total_seconds()  # type: ignore[union-attr]
-            self._offsets[epoch // 3600] = offset
-        return (epoch + offset) / 86400 + 25569  # 25569: 1970-01-01 in Excel's count
-
-    def put(self, row: int, col: int, v: Any) -> None:
-        if v is None or v == "":
-            self.ws.write_blank(row, col, None)
-            return
-        if isinstance(v, bool):
-            v = _("yes") if v else _("no")
-        if isinstance(v, datetime):
-            local = v.astimezone(_zone(self.tz)).replace(tzinfo=None)
-            self.ws.write_datetime(row, col, local, self.f["time"])
-            width = 17
-        elif isinstance(v, date):
-            self.ws.write_datetime(row, col, datetime(v.year, v.month, v.day), self.f["date"])
-            width = 11
-        elif isinstance(v, int | float) or type(v).__name__ == "Decimal":
-            self.ws.write_number(row, col, float(v))
-            width = len(f"{v}")
-        else:
-            text = clean(str(v))
-            self.ws.write_string(row, col, text, self.f["wrap"] if "\n" in text else None)
-            width = text_width(text)
-        if col < len(self.widths):
-            self.widths[col] = max(self.widths[col], min(MAX_WIDTH, width + 2))
-        else:
-            self.widths.append(min(MAX_WIDTH, width + 2))
-
-    def close(self) -> None:
-        for col, w in enumerate(self.widths):
-            self.ws.set_column(col, col, w)
-        if self.row > 1:
-            self.ws.autofilter(0, 0, self.row - 1, max(0, len(self.widths) - 1))
-
+from .xlsx import STEP, Progress, Sheet, new_book, stored_time
 
 # The ticket list's columns that are not people's text (the *_at ones are times).
 TICKET_KINDS = {"id": "number", "priority": "number", "repeat_of": "number", "status": "code", "channel": "code",
                 "fee": "money"}
-
-
-def _epoch(text: str) -> int:
-    """Seconds since 1970 of a stored UTC time (store/timeutil.py's fixed form)."""
-    if len(text) == 20 and text[-1] == "Z":
-        return timegm((int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]), int(text[14:16]),
-                       int(text[17:19])))
-    return int(from_db(text).timestamp())
-
-
-def _zone(tz: str) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(tz)
-
-
-def _book(out: FailOnce | IO[bytes], scratch: Path | None, *, streamed: bool = True) -> tuple[Any, dict[str, Any]]:
-    """``streamed``: rows strictly in order (no merged cells; the callback form has them).
-    ``out``: the file the workbook goes to; ``scratch``: where XlsxWriter keeps
-    its temporary files (store/files.py), or None for a workbook made in memory
-    only (no temporary files; a console in a browser tab writes nothing on the
-    server: console/downloads.py)."""
-    if scratch is None:
-        book = xlsxwriter.Workbook(out, {**OPTIONS, "in_memory": True})
-    else:
-        book = xlsxwriter.Workbook(out, {**(STREAMED if streamed else OPTIONS), "tmpdir": str(scratch)})
-    formats = {
-        "head": book.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"}),
-        "time": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
-        "date": book.add_format({"num_format": "yyyy-mm-dd"}),
-        "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
-        "title": book.add_format({"bold": True, "font_size": 14}),
-        "label": book.add_format({"bold": True, "valign": "top", "border": 1, "text_wrap": True}),
-        "box": book.add_format({"valign": "top", "border": 1, "text_wrap": True}),
-    }
-    return book, formats
-
-
-def _t(text: str | None) -> datetime | None:
-    return from_db(text) if text else None
 
 
 # -------------------------------------------------------------- daily
@@ -207,7 +59,7 @@ def _write_daily(store: Any, day: date, out: FailOnce | IO[bytes], scratch: Path
     rows = store.exports.daily_rows(day, day + timedelta(days=1))
     if progress:
         progress("daily", 0, len(rows))
-    book, f = _book(out, scratch)
+    book, f = new_book(out, scratch)
     heads = [_("Ticket"), _("Priority"), _("Reported"), _("Closed"), _("Site"), _("Asset"), _("Category"), _("Team"),
              _("Technician"), _("Symptom"), _("Cause"), _("Action taken"), _("Parts used"), _("Signed off by"),
              _("Fee"), _("Foreman score"),
@@ -220,7 +72,7 @@ def _write_daily(store: Any, day: date, out: FailOnce | IO[bytes], scratch: Path
     for n, r in enumerate(rows, 1):
         problems = _problems(r)
         suggestions = "\n".join(x for x in (r["foreman_suggestion"], r["measures"]) if x)
-        sheet.add([r["id"], f"P{r['priority']}", _t(r["reported_at"]), _t(r["closed_at"]), r["site"], r["asset"],
+        sheet.add([r["id"], f"P{r['priority']}", stored_time(r["reported_at"]), stored_time(r["closed_at"]), r["site"], r["asset"],
                    category_label(r["category"]), r["team"], r["technician"], r["symptom"], r["cause"], r["action"], r["parts"],
                    r["signoff"], None, r["foreman_score"], r["foreman_comment"], r["dispatcher_score"], r["dispatcher_notes"], r["manager"],
                    r["manager_score"], r["manager_notes"], r["total"], problems, suggestions])
@@ -278,7 +130,7 @@ def _write_month(store: Any, month: str, period: Period, out: FailOnce | IO[byte
     total = store.exports.count_tickets(period.start, period.end) if progress else 0
     if progress:
         progress("figures", 0, total)
-    book, f = _book(out, scratch)
+    book, f = new_book(out, scratch)
     report = store.reports.report(period)
     figs = Sheet(book, _("Figures"), [_("Figure"), month, report.previous.label(), _("Change"), _("Target"),
                                       _("Measured over")], f, tz)
@@ -372,57 +224,3 @@ def _ticket_sheet(store: Any, book: Any, f: dict[str, Any], first: date, end: da
         progress("tickets", n, n)
     sheet.close()
     return n
-
-
-# ------------------------------------------------------- callback form
-def write_callback_form(store: Any, ticket_id: int, path: Path) -> None:
-    """The form the foreman takes to the reporter after an unsatisfied callback:
-    one A4 page, portrait, boxes to write the findings in by hand."""
-    d = store.exports.callback_form(ticket_id)  # a ticket that is not there: refused before any file is made
-    with replace_when_done(path) as tmp, scratch_beside(path) as scratch, tmp.open("wb") as fh:
-        _write_form(store, ticket_id, d, FailOnce(fh), scratch)
-
-
-def _write_form(store: Any, ticket_id: int, d: dict[str, Any], out: FailOnce, scratch: Path) -> None:
-    book, f = _book(out, scratch, streamed=False)  # merged cells need the whole sheet in memory
-    ws = book.add_worksheet(_("Unsatisfied callback"))
-    ws.set_paper(9)  # A4
-    ws.set_portrait()
-    ws.fit_to_pages(1, 1)
-    ws.set_margins(left=0.6, right=0.6, top=0.7, bottom=0.7)
-    ws.set_column(0, 0, 22)
-    ws.set_column(1, 3, 24)
-    ws.merge_range(0, 0, 0, 3, _("Unsatisfied callback form — ticket #{id}").format(id=ticket_id), f["title"])
-    tz = store.settings.timezone
-
-    def local(s: str | None) -> str:
-        return from_db(s).in_timezone(tz).format("YYYY-MM-DD HH:mm") if s else ""
-
-    lines = [
-        (_("Reporter"), d["reporter"]), (_("Phone"), d["phone"]), (_("Site"), d["site"]),
-        (_("Equipment"), f"{d['asset'] or ''} {category_label(d['category'])}".strip()), (_("Reported"), local(d["reported_at"])),
-        (_("Closed"), local(d["closed_at"])), (_("Technician / team"), f"{d['technician']} / {d['team']}"),
-        (_("Fault"), d["description"]),
-        (_("Repair record"), "\n".join(x for x in (d["symptom"], d["cause"], d["action"], d["parts"]) if x)),
-        (_("Callback"), f"{local(d['called_at'])} {d['called_by']}".strip()), (_("Callback notes"), d["call_notes"]),
-        (_("Foreman"), d["foreman"]),
-    ]
-    row = 2
-    for label, value in lines:
-        ws.write_string(row, 0, label, f["label"])
-        ws.merge_range(row, 1, row, 3, clean(str(value or "")), f["box"])
-        if "\n" in str(value or "") or len(str(value or "")) > 60:
-            ws.set_row(row, 45)
-        row += 1
-    for label in (_("Weak points found at the visit"), _("Corrective measures proposed"), _("Reporter's opinion")):
-        ws.write_string(row, 0, label, f["label"])
-        ws.merge_range(row, 1, row, 3, "", f["box"])
-        ws.set_row(row, 110)
-        row += 1
-    for label in (_("Reporter's signature"), _("Foreman's signature"), _("Date")):
-        ws.write_string(row, 0, label, f["label"])
-        ws.merge_range(row, 1, row, 3, "", f["box"])
-        ws.set_row(row, 30)
-        row += 1
-    ws.print_area(0, 0, row - 1, 3)
-    book.close()

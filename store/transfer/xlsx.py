@@ -1,0 +1,165 @@
+"""What every workbook shares (XlsxWriter): a sheet written row after row
+with widths that count a CJK character as two columns, the book's options and
+formats (``strings_to_formulas`` off: a note starting with "=" stays text), and
+stored times read back for Excel. The workbooks: store/transfer/workbooks.py
+(daily, monthly) and callback_form.py."""
+
+from __future__ import annotations
+
+import unicodedata
+from calendar import timegm
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import xlsxwriter
+
+from ..files import FailOnce
+from ..i18n import _
+from ..text import clean
+from ..timeutil import from_db
+
+Progress = Callable[[str, int, int], None]  # (stage, rows done, rows in all)
+STEP = 500  # rows between two progress calls
+OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False}
+# Sheets written row after row (every list here): each row goes to disk as it
+# is finished instead of the whole book being held and assembled at the end.
+STREAMED = {**OPTIONS, "constant_memory": True}
+MAX_WIDTH = 60
+
+
+def text_width(text: str) -> int:
+    """Columns a spreadsheet needs for ``text``: wide (CJK) characters take two."""
+    longest = max((line for line in str(text).split("\n")), key=len, default="")
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in longest)
+
+
+class Sheet:
+    """One worksheet: a bold frozen header, typed cells, widths fitted to the contents."""
+
+    def __init__(self, book: Any, name: str, headers: Sequence[str], formats: dict[str, Any], tz: str):
+        self.ws = book.add_worksheet(name[:31])
+        self.f, self.tz = formats, tz
+        self._offsets: dict[int, float] = {}
+        self.widths = [text_width(h) + 2 for h in headers]
+        self.row = 1
+        for col, h in enumerate(headers):
+            self.ws.write_string(0, col, h, self.f["head"])
+        self.ws.freeze_panes(1, 0)
+
+    def add(self, values: Sequence[Any]) -> None:
+        for col, v in enumerate(values):
+            self.put(self.row, col, v)
+        self.row += 1
+
+    def add_typed(self, values: Sequence[Any], kinds: Sequence[str]) -> None:
+        """A row whose column types are known (the ticket list, tens of
+        thousands of rows): "time" UTC text from the store written as an Excel
+        serial with the time format, "number", "code" (our own words: no
+        cleaning) or "text" (typed by people: cleaned)."""
+        row, ws, widths = self.row, self.ws, self.widths
+        for col, (v, kind) in enumerate(zip(values, kinds, strict=True)):
+            if v is None or v == "":
+                continue
+            if kind == "time":
+                ws.write_number(row, col, self._serial(v), self.f["time"])
+                width = 17
+            elif kind == "number":
+                ws.write_number(row, col, v)
+                width = len(str(v))
+            elif kind == "money":  # the exact amount from the store (Decimal("6800.50")): a number shown as money
+                ws.write_number(row, col, float(v), self.f["money"])
+                width = len(str(v)) + 4
+            else:
+                text = v if kind == "code" else clean(str(v))
+                ws.write_string(row, col, text, self.f["wrap"] if "\n" in text else None)
+                if widths[col] >= MAX_WIDTH or 2 * len(text) + 2 <= widths[col]:
+                    continue  # cannot widen the column (a character takes two columns at most)
+                width = len(text) if text.isascii() and "\n" not in text else text_width(text)
+            widths[col] = max(widths[col], min(MAX_WIDTH, width + 2))
+        self.row += 1
+
+    def _serial(self, text: str) -> float:
+        """Excel's day number of a stored UTC time, in the site's zone (what
+        write_datetime writes, without a datetime object per cell)."""
+        epoch = epoch_seconds(text)
+        offset = self._offsets.get(epoch // 3600)
+        if offset is None:  # zones change offset on the hour at the finest: one lookup an hour
+            hour = epoch // 3600 * 3600
+            offset = datetime.fromtimestamp(hour, zone(self.tz)).utcoffset().total_seconds()  # type: ignore[union-attr]
+            self._offsets[epoch // 3600] = offset
+        return (epoch + offset) / 86400 + 25569  # 25569: 1970-01-01 in Excel's count
+
+    def put(self, row: int, col: int, v: Any) -> None:
+        if v is None or v == "":
+            self.ws.write_blank(row, col, None)
+            return
+        if isinstance(v, bool):
+            v = _("yes") if v else _("no")
+        if isinstance(v, datetime):
+            local = v.astimezone(zone(self.tz)).replace(tzinfo=None)
+            self.ws.write_datetime(row, col, local, self.f["time"])
+            width = 17
+        elif isinstance(v, date):
+            self.ws.write_datetime(row, col, datetime(v.year, v.month, v.day), self.f["date"])
+            width = 11
+        elif isinstance(v, int | float) or type(v).__name__ == "Decimal":
+            self.ws.write_number(row, col, float(v))
+            width = len(f"{v}")
+        else:
+            text = clean(str(v))
+            self.ws.write_string(row, col, text, self.f["wrap"] if "\n" in text else None)
+            width = text_width(text)
+        if col < len(self.widths):
+            self.widths[col] = max(self.widths[col], min(MAX_WIDTH, width + 2))
+        else:
+            self.widths.append(min(MAX_WIDTH, width + 2))
+
+    def close(self) -> None:
+        for col, w in enumerate(self.widths):
+            self.ws.set_column(col, col, w)
+        if self.row > 1:
+            self.ws.autofilter(0, 0, self.row - 1, max(0, len(self.widths) - 1))
+
+
+
+
+def epoch_seconds(text: str) -> int:
+    """Seconds since 1970 of a stored UTC time (store/timeutil.py's fixed form)."""
+    if len(text) == 20 and text[-1] == "Z":
+        return timegm((int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]), int(text[14:16]),
+                       int(text[17:19])))
+    return int(from_db(text).timestamp())
+
+
+def zone(tz: str) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(tz)
+
+
+def new_book(out: FailOnce | IO[bytes], scratch: Path | None, *, streamed: bool = True) -> tuple[Any, dict[str, Any]]:
+    """``streamed``: rows strictly in order (no merged cells; the callback form has them).
+    ``out``: the file the workbook goes to; ``scratch``: where XlsxWriter keeps
+    its temporary files (store/files.py), or None for a workbook made in memory
+    only (no temporary files; a console in a browser tab writes nothing on the
+    server: console/downloads.py)."""
+    if scratch is None:
+        book = xlsxwriter.Workbook(out, {**OPTIONS, "in_memory": True})
+    else:
+        book = xlsxwriter.Workbook(out, {**(STREAMED if streamed else OPTIONS), "tmpdir": str(scratch)})
+    formats = {
+        "head": book.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"}),
+        "time": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+        "date": book.add_format({"num_format": "yyyy-mm-dd"}),
+        "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
+        "title": book.add_format({"bold": True, "font_size": 14}),
+        "label": book.add_format({"bold": True, "valign": "top", "border": 1, "text_wrap": True}),
+        "box": book.add_format({"valign": "top", "border": 1, "text_wrap": True}),
+    }
+    return book, formats
+
+
+def stored_time(text: str | None) -> datetime | None:
+    return from_db(text) if text else None
