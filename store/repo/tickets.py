@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable
 from typing import Any
@@ -32,10 +31,10 @@ from ..rows import (
 from ..rules import lifecycle as rules
 from ..rules.derive import DERIVED, derive, ticket_clocks
 from ..rules.sla import ClockStatus, Pause
-from ..rules.stated import check_stated, parse_stated
 from ..timeutil import from_db, to_db
 from .pauses import pauses
 from .settings import SettingsRepo
+from .ticket_steps import changes_since, stated_time
 
 NOTE_MAX = 2000  # a work note's characters
 # What an edit may change (the rest is the lifecycle's, through its own actions).
@@ -166,8 +165,9 @@ class TicketsRepo:
                 raise NotFound(_("No ticket #{id}").format(id=ticket_id))
             row = dict(found)
             if row["version"] != version:
-                raise StaleTicket(ticket_id, row["updated_by"], from_db(row["updated_at"]), row["version"],
-                                  self._changes_since(tx, ticket_id, row["version"] - version), self.settings.timezone)
+                since = changes_since(tx, ticket_id, row["version"] - version, self.settings, self.ctx.now())
+                raise StaleTicket(ticket_id, row["updated_by"], from_db(row["updated_at"]), row["version"], since,
+                                  self.settings.timezone)
             changes = apply(tx, row, now)
             merged = {**row, **changes}
             pauses = [
@@ -191,21 +191,6 @@ class TicketsRepo:
             changed = self._ticket_row(ticket_id)
         return _ticket(changed)
 
-    def _changes_since(self, tx: Tx, ticket_id: int, count: int) -> list[str]:
-        """The last ``count`` changes of a ticket in words (each write bumps the version once)."""
-        from ..rules.history import HIDDEN, Names, change_text
-
-        rows = tx.execute(
-            "SELECT old, new FROM events WHERE ticket_id = ? AND entity = 'ticket' AND action != 'ticket.create'"
-            " ORDER BY id DESC LIMIT ?", (ticket_id, max(1, min(count, 5)))).fetchall()
-        names = Names(dict(tx.execute("SELECT id, name FROM technicians").fetchall()), {}, {},
-                      self.settings.currency)
-        now, out = self.ctx.now(), []
-        for r in reversed(rows):
-            old, new = json.loads(r[0] or "{}"), json.loads(r[1] or "{}")
-            out += [change_text(k, old.get(k), v, names, self.settings.timezone, now, 24) for k, v in new.items() if k not in HIDDEN]
-        return out
-
     def respond(self, ticket_id: int, version: int, at: str | DateTime | None = None, **data: Any) -> Ticket:
         """``at``: when it happened, if phoned in late (here and in arrive, pause, resume, resolve)."""
         inp: RespondInput = validate(RespondInput, data)
@@ -213,36 +198,10 @@ class TicketsRepo:
 
         def apply(tx: Tx, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
             rules.check_respond(row["status"], row["first_response_at"])
-            when = self._stated(tx, row, at, now, "respond", note)
+            when = stated_time(tx, row, at, now, "respond", note, self.settings.timezone)
             return {"first_response_at": to_db(when)}
 
         return self._change("ticket.respond", ticket_id, version, apply, note)
-
-    def _stated(self, tx: Tx, row: dict[str, Any], at: str | DateTime | None,
-                now: DateTime, step: str, note: dict[str, Any]) -> DateTime:
-        """The time a step happened: now, or the stated time once checked
-        against the steps before it. The audit event keeps its own time (when
-        it was entered) and gets ``stated_at``."""
-        when = parse_stated(at, self.settings.timezone, now)
-        if when is None:
-            return now
-        ended, started = tx.execute(
-            "SELECT MAX(ended_at), MAX(CASE WHEN ended_at IS NULL THEN started_at END) FROM pauses WHERE ticket_id = ?",
-            (row["id"],)).fetchone()
-        def t(key: str) -> DateTime | None:
-            stored: str | None = row[key]
-            return from_db(stored)
-
-        after = [(_("the report"), t("reported_at"))]
-        if step in ("arrive", "pause", "resolve"):
-            after += [(_("the assignment"), t("assigned_at")), (_("the end of the hold"), from_db(ended))]
-        if step in ("pause", "resolve"):
-            after.append((_("the arrival"), t("arrived_at")))
-        if step == "resume":
-            after.append((_("the start of the hold"), from_db(started)))
-        check_stated(when, now, after, self.settings.timezone)
-        note["stated_at"] = to_db(when)
-        return when
 
     def assign(self, ticket_id: int, version: int, **data: Any) -> Ticket:
         inp: AssignInput = validate(AssignInput, data)
@@ -278,7 +237,7 @@ class TicketsRepo:
 
         def apply(tx: Tx, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
             rules.check_arrive(row["status"], row["technician_id"])
-            when = self._stated(tx, row, at, now, "arrive", note)
+            when = stated_time(tx, row, at, now, "arrive", note, self.settings.timezone)
             out = {"status": "onsite", "arrived_at": to_db(when), "arrival_mode": inp.mode}
             if row["first_response_at"] is None:
                 out["first_response_at"] = to_db(when)  # reaching the site confirms the fault
@@ -292,7 +251,7 @@ class TicketsRepo:
 
         def apply(tx: Tx, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
             rules.check_pause(row["status"])
-            when = self._stated(tx, row, at, now, "pause", note)
+            when = stated_time(tx, row, at, now, "pause", note, self.settings.timezone)
             tx.execute(
                 "INSERT INTO pauses (ticket_id, reason, note, started_at) VALUES (?, ?, ?, ?)",
                 (ticket_id, inp.reason, inp.note, to_db(when)),
@@ -306,7 +265,7 @@ class TicketsRepo:
 
         def apply(tx: Tx, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
             rules.check_resume(row["status"])
-            when = self._stated(tx, row, at, now, "resume", note)
+            when = stated_time(tx, row, at, now, "resume", note, self.settings.timezone)
             tx.execute(
                 "UPDATE pauses SET ended_at = ? WHERE ticket_id = ? AND ended_at IS NULL",
                 (to_db(when), ticket_id),
@@ -321,7 +280,7 @@ class TicketsRepo:
 
         def apply(tx: Tx, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
             rules.check_resolve(row["status"])
-            when = self._stated(tx, row, at, now, "resolve", note)
+            when = stated_time(tx, row, at, now, "resolve", note, self.settings.timezone)
             return {
                 "status": "resolved", "resolved_at": to_db(when), "symptom": inp.symptom,
                 "cause": inp.cause, "action": inp.action, "parts": inp.parts,
