@@ -11,7 +11,7 @@ from textual.widgets import OptionList, Static
 
 from console.screens.assign import AssignScreen
 from console.screens.detail import DetailBody, DetailScreen, LinkList
-from console.widgets.queue import SiteNames, layout
+from console.widgets.queue_columns import SiteNames, layout
 from store import Store
 from store.rules.history import Names, entries, money
 

@@ -16,7 +16,7 @@ from rich.cells import cell_len
 
 import console.format as fmt
 from console.cli import cli
-from console.widgets import queue as queue_widget
+from console.widgets import queue_columns
 from store import DatabaseFileError, Store
 from store.text import clean, indented
 
@@ -76,9 +76,9 @@ def test_fit_measures_only_about_width_characters(monkeypatch: pytest.MonkeyPatc
 
 def test_cut_left_measures_only_about_width_characters(monkeypatch: pytest.MonkeyPatch) -> None:
     counted = Counted()
-    monkeypatch.setattr(queue_widget, "cell_len", counted)
+    monkeypatch.setattr(queue_columns, "cell_len", counted)
     monkeypatch.setattr(fmt, "cell_len", counted)
-    out = queue_widget.SiteNames().fit(LONG_1M, 20)
+    out = queue_columns.SiteNames().fit(LONG_1M, 20)
     assert cell_len(out) == 20
     assert counted.chars < 200_000  # was ~10^12 (one character off per measure of the whole name)
 
@@ -109,7 +109,7 @@ def test_screens_format_a_million_character_name_in_bounded_work(store: Store) -
     fmt.cell_len = counted  # type: ignore[assignment]
     try:
         cell = fmt.fit(clean(row.technician_name, single_line=True, limit=LINE_LIMIT), 12)
-        site = queue_widget.SiteNames.learn([clean(row.site_name, single_line=True, limit=LINE_LIMIT)]).fit(
+        site = queue_columns.SiteNames.learn([clean(row.site_name, single_line=True, limit=LINE_LIMIT)]).fit(
             clean(row.site_name, single_line=True, limit=LINE_LIMIT), 20)
     finally:
         fmt.cell_len = real  # type: ignore[assignment]

@@ -102,7 +102,7 @@ def test_pick_language(env: dict[str, str], want: str | None) -> None:
 
 def test_switching_changes_import_time_texts(zh: Path) -> None:
     from console.screens.setup_specs import SITES
-    from console.widgets.queue import columns
+    from console.widgets.queue_columns import columns
 
     assert SITES.title == "Sites" and _title(columns(), "status") == "Status"
     i18n.set_language("zh_Hans")
