@@ -10,7 +10,8 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from console.screens.detail import DetailScreen
-from console.screens.reports import DrillScreen, ReportsScreen
+from console.screens.drill import DrillScreen
+from console.screens.reports import ReportsScreen
 from store import Store
 from store.rules.periods import Period
 
