@@ -32,8 +32,9 @@ OUT = BENCH / "out"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
+from console_pty import COLS, ROW_RX, ROWS  # noqa: E402
 from ptyrun import PtyProc  # noqa: E402
-from run import COLS, DISPATCH, ROW_RX, ROWS, copy_db, log  # noqa: E402
+from scale_files import DISPATCH, copy_db, log  # noqa: E402
 
 # What must reach the terminal for one reassignment: the changed row (one
 # line of 160 cells with its style codes), two board lines (≈30 cells each)

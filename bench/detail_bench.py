@@ -22,7 +22,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 sys.path.insert(0, str(BENCH))
 
-from run import OUT, copy_db  # noqa: E402
+from scale_files import OUT, copy_db  # noqa: E402
 
 
 def grow_history(db: Path, events: int) -> int:
