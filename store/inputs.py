@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .i18n import _
 from .labels import CATEGORIES, ArrivalMode, Category, Channel, PauseReason
-from .rules.money import parse_fee
+from .money import parse_fee
 
 # ---------------------------------------------------------------- input models
 

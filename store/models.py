@@ -11,12 +11,6 @@ from pendulum import DateTime
 from pydantic import BaseModel, ConfigDict
 
 # Re-exported (``X as X``): callers import them from here.
-from .rules.money import DEFAULT_CURRENCY as DEFAULT_CURRENCY
-from .rules.money import DEFAULT_FEE_CONFIRM_ABOVE as DEFAULT_FEE_CONFIRM_ABOVE
-from .rules.money import FEE_MAX as FEE_MAX
-from .rules.money import check_currency as check_currency
-from .rules.money import check_fee_confirm_above as check_fee_confirm_above
-from .rules.money import parse_fee as parse_fee
 from .validation import validate as validate
 
 # --------------------------------------------------------------- output models

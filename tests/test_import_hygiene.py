@@ -57,7 +57,7 @@ def test_store_does_not_import_textual() -> None:
 
 # Rule modules that stay free of the database, so the store's restructure can
 # move them into store/rules/ as they are (issue 25's parts, fees, inspections).
-PURE = ["store.rules.money", "store.rules.stock", "store.rules.fees", "store.rules.inspections", "store.rules.inspection_figures"]
+PURE = ["store.money", "store.rules.stock", "store.rules.fees", "store.rules.inspections", "store.rules.inspection_figures"]
 DATABASE = ("sqlite3", "sqlite_utils", "store.db", "store.database", "store.store", "store.migrations", "store.upgrade", "store.repo",
             "store.transfer", "store.backup", "store.rules.ledger", "store.rules.audit", "store.anchors")
 

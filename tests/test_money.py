@@ -1,4 +1,4 @@
-"""Money shown and rounded (store/rules/money.py): half up, never Python's half to
+"""Money shown and rounded (store/money.py): half up, never Python's half to
 even, one format everywhere (DOMAIN.md §11): the CLI's ticket and the ticket
 screen show the fee as money."""
 
@@ -16,7 +16,7 @@ from textual.widgets import Static
 
 from console.cli import cli
 from store import Store
-from store.rules.money import format_money, round_money
+from store.money import format_money, round_money
 
 D = Decimal
 

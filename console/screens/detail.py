@@ -16,10 +16,10 @@ from textual.widgets.option_list import Option
 
 from store.labels import category_label, channel_label, priority_label, wait_reason_label
 from store.models import Event, Ticket
+from store.money import DEFAULT_CURRENCY, format_money
 from store.rules.countdown import STATE_SYMBOL, clock_title, clock_words, state_label
 from store.rules.history import Names, entries, mode_before, short_time
 from store.rules.lifecycle import status_label
-from store.rules.money import DEFAULT_CURRENCY, format_money
 from store.rules.sla import ClockStatus
 from store.text import BLOCK_LIMIT, LINE_LIMIT, clean, indented
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from plotext import _utility as plotext_utility
 from rich.cells import cell_len
@@ -40,10 +40,6 @@ from ..console_app import OnConsole
 from ..i18n import N_, _
 from ..widgets.footer import Footer
 from .drill import DrillScreen
-
-if TYPE_CHECKING:
-    pass
-
 
 
 def _in_order(data: Any) -> list[Any]:

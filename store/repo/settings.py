@@ -13,11 +13,10 @@ from ..database import Database, Tx
 from ..errors import RuleViolation, ValidationFailed
 from ..i18n import _
 from ..labels import PRIORITIES
-from ..models import DEFAULT_CURRENCY, DEFAULT_FEE_CONFIRM_ABOVE, check_currency, check_fee_confirm_above, parse_fee
+from ..money import DEFAULT_CURRENCY, DEFAULT_FEE_CONFIRM_ABOVE, check_currency, check_fee_confirm_above, format_money, parse_fee
 from ..rules import evaluations, improve, targets
 from ..rules.calendar import calendar_from, check_calendar
 from ..rules.derive import derive
-from ..rules.money import format_money
 from ..rules.sla import MAX_WINDOW_MIN, Calendar, Pause, Policy
 from ..text import clean
 from ..timeutil import from_db, valid_timezone

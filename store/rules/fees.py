@@ -1,7 +1,7 @@
 """Fees by a schedule (docs/rules.md "Fees"; seed 001). Pure: the schedule a
 manager keeps (stored as JSON, like the calendar), the fee it proposes for a
 resolved ticket item by item, and the fee charged with the reason for any
-change. Money is Decimal to the fen; see store/rules/money.py.
+change. Money is Decimal to the fen; see store/money.py.
 
 - **Labour**, one of: a flat amount per ticket by priority; or a rate per
   hour of working time from the arrival to the resolution, holds left out
@@ -32,9 +32,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..errors import RuleViolation, ValidationFailed
 from ..i18n import _, ngettext
+from ..money import DEFAULT_CURRENCY, FEN, format_money, parse_fee, round_money
 from ..validation import validate
 from .derive import active_seconds
-from .money import DEFAULT_CURRENCY, FEN, format_money, parse_fee, round_money
 from .sla import AlwaysOpen, Calendar, Pause, merge_pauses
 from .stock import Charge
 

@@ -18,10 +18,10 @@ from pendulum import DateTime
 from ..i18n import _
 from ..labels import category_label, channel_label, priority_label, wait_reason_label
 from ..models import Event
+from ..money import DEFAULT_CURRENCY, format_money
 from ..text import BLOCK_LIMIT, LINE_LIMIT, clean
 from ..timeutil import from_db
 from .lifecycle import status_label
-from .money import DEFAULT_CURRENCY, format_money
 
 
 def verb(action: str, new: Mapping[str, Any]) -> str:
@@ -61,7 +61,7 @@ def field_label(key: str) -> str:
 
 
 def money(cents: int | Decimal, currency: str = DEFAULT_CURRENCY) -> str:
-    """Whole cents as money, written as everywhere (store/rules/money.py): 12050 -> ¥120.50."""
+    """Whole cents as money, written as everywhere (store/money.py): 12050 -> ¥120.50."""
     return format_money(Decimal(cents) / 100, currency)
 
 

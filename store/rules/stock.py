@@ -44,8 +44,8 @@ from pendulum import DateTime
 
 from ..errors import RuleViolation, ValidationFailed
 from ..i18n import _, ngettext
+from ..money import parse_fee
 from ..timeutil import local
-from .money import parse_fee
 
 QUANTITY_MAX = 1_000_000  # per step: beyond it a typo, not a delivery
 REASON_MAX = 200

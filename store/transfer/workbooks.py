@@ -26,10 +26,10 @@ from typing import IO, Any
 from ..files import FailOnce, replace_when_done, scratch_beside
 from ..i18n import _, pgettext
 from ..labels import category_label
+from ..money import money_cell_format
 from ..repo.export_rows import COLUMNS
 from ..rules.figures import fmt, target_text
 from ..rules.improve import complaint_state_label, source_label
-from ..rules.money import money_cell_format
 from ..rules.periods import Period
 from .xlsx import STEP, Progress, Sheet, new_book, stored_time
 

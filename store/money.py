@@ -9,7 +9,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ..i18n import _
+from .i18n import _
 
 FEE_MAX = Decimal(10**9)
 _PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
