@@ -210,7 +210,7 @@ async def test_a_form_opened_right_after_its_list_has_its_choices(store: Store, 
     kept for that field made the second form fail)."""
     from textual.widgets import Select
 
-    from console.screens.records import RecordForm
+    from console.screens.record_form import RecordForm
 
     app = app_for(store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -228,7 +228,7 @@ async def test_a_form_opened_right_after_its_list_has_its_choices(store: Store, 
 async def test_edit_right_after_the_list_edits_its_first_record(store: Store, monkeypatch) -> None:
     """'e' typed right after the list's key acts on the list's rows (it was
     refused: 'the list is empty', the rows not read yet)."""
-    from console.screens.records import RecordForm
+    from console.screens.record_form import RecordForm
 
     app = app_for(store)
     async with app.run_test(size=(80, 24)) as pilot:

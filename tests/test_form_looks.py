@@ -16,7 +16,8 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from console.screens.main import MainScreen
-from console.widgets.form import FieldLabel, FormModal
+from console.widgets.fields import FieldLabel
+from console.widgets.form import FormModal
 from store import Store
 from store.i18n import LOCALE_DIR, set_language
 

@@ -117,7 +117,8 @@ async def test_keys_typed_after_ctrl_s_go_where_the_save_leads(store: Store, mon
     import time
 
     from console import keys
-    from console.screens.records import RecordForm, RecordsScreen
+    from console.screens.record_form import RecordForm
+    from console.screens.records import RecordsScreen
 
     add_site = store.reference.add_site
 

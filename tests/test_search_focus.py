@@ -22,7 +22,7 @@ from console.screens.filters import FilterScreen
 from console.screens.form import ActionForm
 from console.screens.new_ticket import NewTicketScreen
 from console.screens.search import ticket_line
-from console.widgets.form import FieldLabel
+from console.widgets.fields import FieldLabel
 from store import Store
 from store.models import QueueFilter
 

@@ -12,7 +12,8 @@ from console.screens.csv_import import ImportScreen
 from console.screens.duty import DutyScreen
 from console.screens.new_ticket import NewTicketScreen
 from console.screens.policy import PolicyScreen
-from console.screens.records import RecordForm, RecordsScreen
+from console.screens.record_form import RecordForm
+from console.screens.records import RecordsScreen
 from console.screens.setup import SetupScreen
 from console.widgets.board import TechBoard
 from console.widgets.picker import Picker

@@ -25,7 +25,8 @@ from store.text import clean
 from ..format import fit
 from ..i18n import _
 from ..settings import apply_blink
-from ..widgets.form import FormModal, field_row, form_footer, show_error
+from ..widgets.fields import field_row, form_footer, show_error
+from ..widgets.form import FormModal
 from ..widgets.textfield import TextInput
 
 

@@ -28,7 +28,8 @@ from store.text import clean
 from .. import downloads
 from ..i18n import N_, _, ngettext
 from ..settings import apply_blink
-from ..widgets.form import KeepsDrafts, field_row, show_error
+from ..widgets.fields import field_row, show_error
+from ..widgets.form import KeepsDrafts
 from ..widgets.textfield import TextInput
 
 REPORT_LINES = 200  # bad rows listed on screen; the count says how many more

@@ -22,7 +22,8 @@ from store.text import clean
 from ..background import read
 from ..i18n import _
 from ..settings import apply_blink
-from ..widgets.form import FormModal, field_row, form_footer, show_error
+from ..widgets.fields import field_row, form_footer, show_error
+from ..widgets.form import FormModal
 from ..widgets.picker import Picker
 from ..widgets.textfield import TextBox, TextInput
 

@@ -42,7 +42,8 @@ from store.text import clean
 from .. import downloads
 from ..i18n import N_, _
 from ..settings import apply_blink
-from ..widgets.form import KeepsDrafts, field_row, show_error
+from ..widgets.fields import field_row, show_error
+from ..widgets.form import KeepsDrafts
 from ..widgets.textfield import TextInput
 
 DATA_KINDS = ("tickets", "technicians", "evaluations", "items")

@@ -20,7 +20,8 @@ from store.rules.stated import later_today
 from ..background import in_thread, one_line, read
 from ..i18n import _
 from ..settings import apply_blink
-from ..widgets.form import DraftKey, FormModal, field_row, form_footer, run_write, show_error
+from ..widgets.fields import field_row, form_footer, show_error
+from ..widgets.form import DraftKey, FormModal, run_write
 from ..widgets.textfield import TextBox, TextInput
 
 

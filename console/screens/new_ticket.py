@@ -21,7 +21,8 @@ from store.models import Ticket
 from ..format import local_time
 from ..i18n import N_, _
 from ..settings import apply_blink
-from ..widgets.form import FormModal, field_row, form_footer, show_error
+from ..widgets.fields import field_row, form_footer, show_error
+from ..widgets.form import FormModal
 from ..widgets.picker import Picker
 from ..widgets.textfield import TextBox, TextInput
 

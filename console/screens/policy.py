@@ -17,7 +17,8 @@ from store.rules.sla import MAX_WINDOW_MIN, Policy
 
 from ..i18n import _
 from ..settings import apply_blink
-from ..widgets.form import FieldLabel, FieldRow, FormModal, form_footer, show_error
+from ..widgets.fields import FieldLabel, FieldRow, form_footer, show_error
+from ..widgets.form import FormModal
 from ..widgets.textfield import TextInput
 
 CLOCKS = ("response", "onsite", "resolve")
