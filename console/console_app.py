@@ -40,6 +40,10 @@ class ConsoleApp(OrderedKeys):
         # (console/widgets/form.py: Draft, DraftKey)
         self.drafts: dict[tuple[str, tuple[str, int | str]], dict[str, Any]] = {}
 
+    def save_waits_on_others(self) -> bool:
+        """A form's save waits for another writer: keys go to the form meanwhile (console/keys.py)."""
+        return self.store.db.waiting.is_set()
+
     @staticmethod
     def read_front(store: Store) -> tuple[str, str]:
         """What the app keeps of a file: its time zone and center name (read in a thread)."""

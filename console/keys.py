@@ -35,12 +35,12 @@ SETTLE_ROUNDS = 40  # a key bubbles through at most a few levels; dialogs mount 
 # runs in a thread, console/background.py), so each round ends as soon as the
 # widgets have handled what they were sent.
 CLOSED_CHECK = 0.05  # how often a wait looks for nodes removed meanwhile (not a time limit)
-# Keys typed after a form's ctrl+s wait for its save this long at most: a save
-# that lands within it (nearly all do) takes the keys after it to the screen
+# Keys typed after a form's ctrl+s wait for its save, so they go to the screen
 # the save leads to, as they were typed (ctrl+s esc t over SSH: saved, back,
-# then t); a save held up by another dispatcher's write lets them through to
-# the form after it, which answers while the busy mark shows.
-SAVE_GRACE = 1.0
+# then t), however slow the machine. A save that waits for another
+# dispatcher's write lets them through at once to the form, which answers
+# while its busy mark shows (``save_waits_on_others``); this is only a cap.
+SAVE_GRACE = 10.0
 
 
 class OrderedKeys(App[None]):
@@ -52,6 +52,10 @@ class OrderedKeys(App[None]):
         self._input_task: asyncio.Task[None] | None = None
         self._actions_running = 0  # bindings' actions under way (one may await a read before its form opens)
         self._saves: list[tuple[asyncio.Event, float]] = []  # forms' saves on their way, each with its deadline
+
+    def save_waits_on_others(self) -> bool:
+        """A save under way waits for another writer (the app knows its store)."""
+        return False
 
     def save_started(self) -> asyncio.Event:
         """A form's save went to a thread: the keys typed after it wait for
@@ -108,10 +112,10 @@ class OrderedKeys(App[None]):
         """Wait for the saves under way, each until its deadline: True if any was waited for."""
         loop, waited = asyncio.get_running_loop(), False
         for done, deadline in self._saves:
-            if not done.is_set() and (left := deadline - loop.time()) > 0:
+            while not done.is_set() and loop.time() < deadline and not self.save_waits_on_others():
                 waited = True
-                try:
-                    await asyncio.wait_for(done.wait(), timeout=left)
+                try:  # the save's end, or a look every CLOSED_CHECK whether it now waits for another writer
+                    await asyncio.wait_for(done.wait(), timeout=CLOSED_CHECK)
                 except TimeoutError:
                     pass
         self._saves = [(done, deadline) for done, deadline in self._saves if not done.is_set()]

@@ -181,6 +181,10 @@ class Database:
         self._journal = {sfx: file_identity(Path(f"{self.path}{sfx}")) for sfx in ("-wal", "-shm")}
         self._writer.row_factory = sqlite3.Row
         self._lock = threading.RLock()  # the write connection, one transaction at a time
+        # Set while the write under way waits for another writer (another
+        # dispatcher's, another process's): the console then lets keys through
+        # to the form that is saving instead of holding them for it.
+        self.waiting = threading.Event()
         self._watch_lock = threading.Lock()
         self._watch: sqlite3.Connection | None = None
         try:
@@ -291,7 +295,7 @@ class Database:
 
     def _begin(self) -> None:
         """BEGIN IMMEDIATE on the write connection, in this writer's turn (store/turns.py)."""
-        self._turns.begin(self._writer)
+        self._turns.begin(self._writer, self.waiting.set)
 
     @contextmanager
     def write(self, action: str, ticket_id: int | None = None, team_id: int | None = None) -> Iterator[Tx]:
@@ -299,6 +303,7 @@ class Database:
         self.refuse_write()
         self.check_file()
         with self._lock:
+            self.waiting.clear()
             try:
                 self._begin()
             except sqlite3.Error as exc:

@@ -32,6 +32,7 @@ import sqlite3
 import struct
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from .files import FILE_MODE
@@ -114,7 +115,7 @@ class Turns:
             fcntl.flock(fd, fcntl.LOCK_UN)
         return ticket
 
-    def begin(self, conn: sqlite3.Connection) -> None:
+    def begin(self, conn: sqlite3.Connection, waiting: Callable[[], None] | None = None) -> None:
         """BEGIN IMMEDIATE on ``conn`` (the Store's write connection, used for
         nothing else), waiting up to the busy timeout for other writers: first
         for this writer's turn, then asking SQLite until the writer before it
@@ -122,9 +123,11 @@ class Turns:
         a while, so with many writers a waiter kept missing the moments the
         lock was free and got "locked" after 5 s; the writer whose turn it is
         asks every 0.1 ms, and without a turn (no queue here) every millisecond
-        or two, as before the queue."""
+        or two, as before the queue. ``waiting`` is called when this write
+        has to wait for another writer (the console lets keys through to a
+        form whose save waits: console/keys.py)."""
         deadline = time.monotonic() + self.busy_timeout_ms / 1000
-        turn = self.take(self.busy_timeout_ms / 1000)
+        turn = self.take(self.busy_timeout_ms / 1000, waiting)
         busy = 0 if turn else 2  # SQLite's own wait: none with a turn (we ask again ourselves), 2 ms without
         if busy != self._busy_ms:
             conn.execute(f"PRAGMA busy_timeout = {busy}")
@@ -138,11 +141,13 @@ class Turns:
                     left = deadline - time.monotonic()
                     if "locked" not in str(exc).lower() or left <= 0:
                         raise
+                    if waiting is not None:
+                        waiting()
                     time.sleep(min(left, TURN_PAUSE_S if turn else random.uniform(0.0005, 0.002)))
         finally:
             self.give()  # begun (or given up): the next writer in line may start asking
 
-    def take(self, timeout: float) -> bool:
+    def take(self, timeout: float, waiting: Callable[[], None] | None = None) -> bool:
         fd = self._open()
         if fd is None:
             return False
@@ -157,6 +162,8 @@ class Turns:
             _byte(fd, self._mine - 1, fcntl.F_WRLCK)  # the writer before has begun (or is gone)
             _byte(fd, self._mine - 1, fcntl.F_UNLCK)
         except BlockingIOError:
+            if waiting is not None:
+                waiting()
             return self._wait(fd, timeout)
         except OSError:  # a file system without these locks: no queue
             self.give()
