@@ -153,8 +153,17 @@ def test_cli_items_list(people: Store, db_path: Path, clock: MutableClock) -> No
     assert out.exit_code == 0 and "No improvement items" in out.output
 
 
-async def test_pilot_item_confirmed_and_sent_back(people: Store) -> None:
+async def items_screen(app, pilot):  # type: ignore[no-untyped-def]
+    """The items list, opened from the queue with I."""
     from console.screens.items import ItemsScreen
+
+    await settle(pilot)
+    await pilot.press("I")
+    await until(pilot, lambda: isinstance(app.screen, ItemsScreen))
+    return app.screen
+
+
+async def test_pilot_item_confirmed_and_sent_back(people: Store) -> None:
 
     first = open_item(people, closed_ticket(people).id, source_id=1)
     second = open_item(people, closed_ticket(people).id, source_id=2)
@@ -163,11 +172,7 @@ async def test_pilot_item_confirmed_and_sent_back(people: Store) -> None:
         people.items.item_submit(item_id, people.items.item_propose(item_id, v, measures="faster").version)
     app = app_for(people)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("I")
-        await until(pilot, lambda: isinstance(app.screen, ItemsScreen))
-        screen = app.screen
-        assert isinstance(screen, ItemsScreen)
+        screen = await items_screen(app, pilot)
         await until(pilot, lambda: len(screen.shown) == 2)
         await screen.open_action(first, "confirm")
         await settle(pilot)
@@ -185,7 +190,6 @@ async def test_the_follow_up_and_measures_forms_open_with_what_the_item_holds(pe
     """A sent-back item's measures are mended, not typed again: the form
     opens with them (and the follow-up form with the weak points found)."""
     from console.screens.form import ActionForm
-    from console.screens.items import ItemsScreen
     from console.widgets.textfield import TextBox
 
     item_id = open_item(people, closed_ticket(people).id)
@@ -194,11 +198,7 @@ async def test_the_follow_up_and_measures_forms_open_with_what_the_item_holds(pe
     people.items.item_send_back(item_id, v, reason="name who calls")
     app = app_for(people)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("I")
-        await until(pilot, lambda: isinstance(app.screen, ItemsScreen))
-        screen = app.screen
-        assert isinstance(screen, ItemsScreen)
+        screen = await items_screen(app, pilot)
         for action, held in (("propose", "call within 30 minutes"), ("follow_up", "late at the branch")):
             await screen.open_action(item_id, action)
             await until(pilot, lambda: isinstance(app.screen, ActionForm) and bool(app.screen.query("#f-text")))
