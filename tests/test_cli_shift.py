@@ -21,8 +21,8 @@ from conftest import MutableClock
 
 from demo_data.demo import generate_demo
 from store import RuleViolation, Store
-from store.repo.queue import QueueRepo
 from store.i18n import LOCALE_DIR, set_language
+from store.repo.queue import QueueRepo
 from store.timeutil import fixed_clock
 
 DISPATCH = [sys.executable, "-c", "from console.cli import main; main()"]

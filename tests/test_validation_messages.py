@@ -20,8 +20,8 @@ from store.inputs import (
     AssignInput,
     CancelInput,
     CloseInput,
-    NewTicket,
     HoldInput,
+    NewTicket,
     ResolveInput,
     RespondInput,
 )

@@ -17,8 +17,8 @@ from ..inputs import (
     AssignInput,
     CancelInput,
     CloseInput,
-    NewTicket,
     HoldInput,
+    NewTicket,
     ResolveInput,
     RespondInput,
 )
