@@ -59,8 +59,8 @@ async def test_refused_after_a_state_change_keeps_the_form_and_says_why(store: S
         assert isinstance(app.screen, ActionForm)
         await until(pilot, lambda: "Now:" in general_error(app))
         message = general_error(app)
-        assert "bob" in message and "Status: on site → waiting" in message
-        assert "waiting ticket cannot be resolved" in message
+        assert "bob" in message and "Status: on site → on hold" in message
+        assert "Now: Resume the ticket before resolving it." in message
         assert app.screen.query_one("#f-cause", TextArea).text == "worn belt"
     other.close()
 
