@@ -64,7 +64,7 @@ def build(path: Path) -> int:
     t = store.tickets.create_ticket({**data, "priority": 1})
     t = store.tickets.assign(t.id, t.version, technician_id=1)
     t = store.tickets.arrive(t.id, t.version)
-    store.tickets.pause(t.id, t.version, reason="parts")
+    store.tickets.hold(t.id, t.version, reason="parts")
     store.close()
     return t.id
 

@@ -205,5 +205,5 @@ def generate_demo(store: Store, *, seed: int = 7, now: DateTime | None = None) -
     finally:
         store.actor, store.clock = actor, store_clock
     counts = store.admin.stats()
-    counts["pauses"] = sum(1 for s in steps if s[5] == "pause")
+    counts["pauses"] = sum(1 for s in steps if s[5] == "hold")
     return counts

@@ -24,7 +24,7 @@ from .tables import CANCEL_REASONS, DISPATCHERS, FEES, PAUSE_NOTES, REASSIGN_REA
 Step = tuple[int, int, int, int, str, str, dict[str, Any]]
 
 
-RANK = {"create_ticket": 0, "assign": 1, "reassign": 2, "respond": 3, "arrive": 4, "pause": 5, "resume": 6,
+RANK = {"create_ticket": 0, "assign": 1, "reassign": 2, "respond": 3, "arrive": 4, "hold": 5, "resume": 6,
         "resolve": 7, "close": 8, "cancel": 9}
 
 
@@ -65,7 +65,7 @@ def _steps(rng: random.Random, k: int, plan: Plan, info: dict[str, Any]) -> list
         add(plan["arrived"], "arrive", {"mode": plan["mode"]})
     for reason, _from, start, end in plan["pauses"]:
         note = rng.choice(PAUSE_NOTES[reason]).format(part=info["parts"])
-        add(start, "pause", {"reason": reason, "note": note})
+        add(start, "hold", {"reason": reason, "note": note})
         if end is not None:
             add(end, "resume", {})
     if plan["resolved"] is not None:

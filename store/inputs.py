@@ -12,7 +12,7 @@ from pendulum import DateTime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .i18n import _
-from .labels import CATEGORIES, ArrivalMode, Category, Channel, PauseReason
+from .labels import CATEGORIES, ArrivalMode, Category, Channel, HoldReason
 from .money import parse_fee
 
 # ---------------------------------------------------------------- input models
@@ -69,8 +69,8 @@ class ArriveInput(Input):
     mode: ArrivalMode = "onsite"
 
 
-class PauseInput(Input):
-    reason: PauseReason
+class HoldInput(Input):
+    reason: HoldReason
     note: str = Field(default="", max_length=1000)
 
 

@@ -14,7 +14,7 @@ Category = Literal[
 ]
 CATEGORIES: tuple[str, ...] = ("atm", "printer", "cash", "network", "ups", "access", "pc", "other")
 PRIORITIES: tuple[int, ...] = (1, 2, 3, 4)
-PauseReason = Literal["customer", "parts"]
+HoldReason = Literal["customer", "parts"]
 ArrivalMode = Literal["onsite", "remote"]
 
 

@@ -27,7 +27,7 @@ from store.rules.improve import StaleRecord
 REFUSED = (NotFound, PermissionDenied, RuleViolation, StaleTicket, ValidationFailed, StaleRecord)
 # The ticket's way to closed and the loop after it come up more often than setup,
 # so that callbacks, items and complaints have something to work on.
-WEIGHTS = {"create_ticket": 5, "assign": 5, "arrive": 5, "resolve": 5, "close": 5, "respond": 3, "pause": 2,
+WEIGHTS = {"create_ticket": 5, "assign": 5, "arrive": 5, "resolve": 5, "close": 5, "respond": 3, "hold": 2,
            "resume": 2, "plan_callbacks": 3, "log_callback": 4, "log_unreachable": 2, "carry_over": 2,
            "self_evaluate": 2, "item_follow_up": 3, "item_propose": 3, "item_submit": 3, "item_confirm": 2,
            "item_send_back": 2, "accept_complaint": 2, "investigate_complaint": 2, "handle_complaint": 2,
@@ -137,7 +137,7 @@ class Driver:
 
 
 TICKET = ["create_ticket", "assign", "respond", "arrive", "resolve", "close"]
-TOUR = [*TICKET, "create_ticket", "assign", "arrive", "pause", "resume", "resolve", "close", *TICKET, "add_note",
+TOUR = [*TICKET, "create_ticket", "assign", "arrive", "hold", "resume", "resolve", "close", *TICKET, "add_note",
         "create_ticket", "edit_ticket", "cancel", "set_setting", "set_policy", "recompute", "mark_demo",
         "add_site", "edit_site", "retire_site", "add_equipment", "edit_equipment", "retire_equipment", "add_team",
         "edit_team", "retire_team", "add_technician", "edit_technician", "retire_technician", "set_on_duty",

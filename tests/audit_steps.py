@@ -447,7 +447,7 @@ OPS: dict[str, Callable[[Driver], Any]] = {
     "assign": _assign,
     "arrive": _step("arrive", "status = 'assigned'", at=lambda d: d.stated(),
                     mode=lambda d: d.r.choice(["onsite", "remote"])),
-    "pause": _step("pause", "status IN ('new', 'assigned', 'onsite')", at=lambda d: d.stated(),
+    "hold": _step("hold", "status IN ('new', 'assigned', 'onsite')", at=lambda d: d.stated(),
                    reason=lambda d: d.r.choice(["customer", "parts"]), note=lambda d: d.text("waiting")),
     "resume": _step("resume", "status = 'waiting'", at=lambda d: d.stated()),
     "resolve": _step("resolve", "status = 'onsite'", at=lambda d: d.stated(),

@@ -55,7 +55,7 @@ def step(store: Store, rng: random.Random, op: str, t: Any) -> Any:
     if op == "arrive":
         return store.tickets.arrive(tid, v, mode=rng.choice(("onsite", "remote")))
     if op == "hold":
-        return store.tickets.pause(tid, v, reason=rng.choice(("customer", "parts")), note="waiting")
+        return store.tickets.hold(tid, v, reason=rng.choice(("customer", "parts")), note="waiting")
     if op == "resume":
         return store.tickets.resume(tid, v)
     if op == "resolve":

@@ -40,7 +40,7 @@ def test_a_time_phoned_in_late_keeps_check_and_backup_working(store: Store, cloc
     t = store.tickets.assign(t.id, t.version, technician_id=1)
     clock.advance(minutes=30)
     t = store.tickets.respond(t.id, t.version, at="09:10")
-    t = store.tickets.pause(t.id, t.version, at="09:20", reason="parts")
+    t = store.tickets.hold(t.id, t.version, at="09:20", reason="parts")
     t = store.tickets.resume(t.id, t.version, at="09:25")
     code, out, err = dispatch("--db", str(db_path), "check")
     assert code == 0, err

@@ -31,7 +31,7 @@ def test_every_write_adds_exactly_one_event(store: Store, clock: MutableClock) -
     t = once("ticket.assign", lambda: store.tickets.assign(t.id, t.version, technician_id=1))
     t = once("ticket.reassign", lambda: store.tickets.assign(t.id, t.version, technician_id=3, reason="busy"))
     t = once("ticket.arrive", lambda: store.tickets.arrive(t.id, t.version))
-    t = once("ticket.pause", lambda: store.tickets.pause(t.id, t.version, reason="parts"))
+    t = once("ticket.pause", lambda: store.tickets.hold(t.id, t.version, reason="parts"))
     t = once("ticket.resume", lambda: store.tickets.resume(t.id, t.version))
     t = once("ticket.resolve", lambda: store.tickets.resolve(t.id, t.version, **RECORD))
     t = once("ticket.close", lambda: store.tickets.close(t.id, t.version, signoff="Mrs Zhao"))

@@ -21,6 +21,7 @@ from conftest import MutableClock
 
 from demo_data.demo import generate_demo
 from store import RuleViolation, Store
+from store.i18n import LOCALE_DIR, set_language
 from store.repo.queue import QueueRepo
 from store.timeutil import fixed_clock
 
@@ -229,6 +230,33 @@ def test_queue_filters(cli_db: dict[str, Any]) -> None:
     one_line_error(invoke("--db", cli_db["db"], "queue", "--technician", "Nobody"), "Nobody")
     one_line_error(invoke("--db", cli_db["db"], "queue", "--limit", "0"), "--limit")
     one_line_error(invoke("--db", cli_db["db"], "queue", "--bogus"), "--bogus")
+
+
+def test_queue_names_the_held_state_on_hold(cli_db: dict[str, Any]) -> None:
+    """A held ticket is "on hold" in the table and the CSV label, and --status takes the
+    label in every language (as "on site"), besides the stored name "waiting"."""
+    store = Store(cli_db["db"], actor="ann")
+    try:
+        t = store.tickets.ticket(cli_db["bravo"])
+        store.tickets.hold(t.id, t.version, reason="parts")
+    finally:
+        store.close()
+
+    def ids(*args: str) -> list[int]:
+        result = invoke("queue", "--db", cli_db["db"], "--format", "json", *args)
+        assert result.exit_code == 0, result.output
+        return [t["id"] for t in json.loads(result.output)["tickets"]]
+
+    assert ids("--status", "on hold") == ids("--status", "waiting") == ids("--status", "On-Hold") == [cli_db["bravo"]]
+    rows = list(csv.DictReader(io.StringIO(invoke("--db", cli_db["db"], "queue", "--format", "csv").output)))
+    held = next(r for r in rows if int(r["id"]) == cli_db["bravo"])
+    assert (held["status"], held["status_label"]) == ("waiting", "on hold")
+    set_language("zh_Hans", localedir=LOCALE_DIR)
+    try:
+        assert ids("--status", "on hold") == ids("--status", "挂起中") == [cli_db["bravo"]]
+        assert "挂起中" in invoke("--db", cli_db["db"], "queue").output
+    finally:
+        set_language("en", localedir=LOCALE_DIR)
 
 
 def test_version() -> None:

@@ -28,7 +28,7 @@ def long_history(store: Store, clock: Any) -> int:
         (store.tickets.assign, {"technician_id": 1}),
         (store.tickets.respond, {"note": "called the branch"}),
         (store.tickets.arrive, {"mode": "remote"}),
-        (store.tickets.pause, {"reason": "parts", "note": "waiting for a card reader"}),
+        (store.tickets.hold, {"reason": "parts", "note": "waiting for a card reader"}),
         (store.tickets.resume, {}),
         (store.tickets.resolve, {"symptom": "cards stuck", "cause": "worn roller", "action": "replaced roller",
                          "parts": "roller"}),
@@ -88,8 +88,8 @@ async def test_timeline_speaks_in_words_and_local_time(store: Store, clock) -> N
             assert raw not in text, raw
         for words in ("logged", "assigned", "responded", "started remote work", "put on hold", "resumed",
                       "resolved", "closed", "Technician: Li Wei", "Priority: P1 critical",
-                      "Status: assigned → remote", "Status: remote → waiting", "Status: waiting → remote",
-                      "Waiting on: parts", "Note: waiting for a card reader", "Fee: ¥120.50",
+                      "Status: assigned → remote", "Status: remote → on hold", "Status: on hold → remote",
+                      "Hold reason: parts", "Note: waiting for a card reader", "Fee: ¥120.50",
                       "First response: 17:14", "11-25 17:07:00"):
             assert words in text, words
 
@@ -168,7 +168,7 @@ def test_timeline_labels_status_with_the_arrival_mode_of_its_time(now) -> None:
     out = entries(events, Names({}, {}, {}), "UTC")
     assert out[0].changes == ["Status: assigned → remote"]
     assert out[1].verb == "put on hold"
-    assert out[1].changes == ["Status: remote → waiting", "Waiting on: customer"]
+    assert out[1].changes == ["Status: remote → on hold", "Hold reason: customer"]
     assert out[2].changes == ["Status: resolved → closed", "Fee: ¥0.05"]
     assert money(12050) == "¥120.50" and money(680050, "$") == "$6,800.50"
 

@@ -40,7 +40,7 @@ def ticket_at(store: Store, state: str) -> int:
     if state in ("arrived", "held", "resolved"):
         t = store.tickets.arrive(t.id, t.version, mode="onsite")
     if state == "held":
-        t = store.tickets.pause(t.id, t.version, reason="parts")
+        t = store.tickets.hold(t.id, t.version, reason="parts")
     if state == "resolved":
         t = store.tickets.resolve(t.id, t.version, symptom="s", cause="c", action="a", parts="none")
     return t.id

@@ -56,7 +56,7 @@ def test_holds_resumes_and_cancels_keep_the_counts(store: Store, clock: MutableC
     # Held at different points of their 4-hour windows: fresh, nearly out (at risk), past due.
     for n, (t, step) in enumerate(zip(tickets, (0, 60, 130, 60, 60, 60), strict=True)):
         clock.advance(minutes=step)
-        tickets[n] = store.tickets.pause(t.id, t.version, reason="parts", note="roller")
+        tickets[n] = store.tickets.hold(t.id, t.version, reason="parts", note="roller")
         assert_kept(store)
     (breached, at_risk), _load = kept(store)
     assert breached and at_risk  # both kinds are there, so the check means something
@@ -74,7 +74,7 @@ def test_holds_resumes_and_cancels_keep_the_counts(store: Store, clock: MutableC
     t3 = store.tickets.resume(t3.id, t3.version)
     store.tickets.resolve(t3.id, t3.version, **RECORD)
     assert_kept(store)
-    t0 = store.tickets.pause(t0.id, t0.version, reason="customer", note="away")
+    t0 = store.tickets.hold(t0.id, t0.version, reason="customer", note="away")
     assert_kept(store)
 
 
@@ -82,7 +82,7 @@ def test_a_write_by_plain_sql_keeps_them(store: Store, clock: MutableClock, db_p
     for n in range(4):
         t = on_site(store, tech=1 + n % 3)
         clock.advance(minutes=90)
-        store.tickets.pause(t.id, t.version, reason="parts", note="roller")
+        store.tickets.hold(t.id, t.version, reason="parts", note="roller")
     assert_kept(store)
     with sqlite3.connect(db_path) as conn:  # as bench/run.py and old scripts do
         conn.execute("UPDATE tickets SET frozen_left_s = -1 WHERE frozen_left_s IS NOT NULL")

@@ -100,7 +100,7 @@ async def test_the_queue_answers_keys_while_a_write_waits(store: Store, db_path:
     waiting = make_ticket(store, priority=1)  # first in the queue
     t = store.tickets.assign(waiting.id, waiting.version, technician_id=1)
     t = store.tickets.arrive(t.id, t.version)
-    store.tickets.pause(t.id, t.version, reason="parts")
+    store.tickets.hold(t.id, t.version, reason="parts")
     for _ in range(2):
         make_ticket(store, priority=3)
     app = app_for(store)

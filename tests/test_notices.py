@@ -58,7 +58,7 @@ def test_the_technician_is_told_of_an_assignment() -> None:
     again = render(Assignment(**{**ASSIGNED.__dict__, "reassigned": True, "equipment": None, "clock": "response",
                                  "due": None}), 78, "en")
     assert again.title == "#1500 P1 critical: reassigned to you"
-    assert again.body == "Site: Jianguo Rd branch\nFault: card reader jams\nClock stopped while the ticket waits\nref 78"
+    assert again.body == "Site: Jianguo Rd branch\nFault: card reader jams\nClock stopped while the ticket is on hold\nref 78"
 
 
 def test_a_chinese_speaking_technician_reads_chinese_while_the_process_speaks_english() -> None:

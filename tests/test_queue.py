@@ -24,9 +24,9 @@ def test_queue_order(store: Store, clock: MutableClock, now: DateTime) -> None:
     p2_resolved = to_resolved(store, make(store, priority=2))
     clock.advance(minutes=5)
     p2_paused_long = make(store, priority=2)
-    p2_paused_long = store.tickets.pause(p2_paused_long.id, 1, reason="customer")  # 30 min frozen
+    p2_paused_long = store.tickets.hold(p2_paused_long.id, 1, reason="customer")  # 30 min frozen
     clock.advance(minutes=5)
-    p2_paused_short = store.tickets.pause(p2_late.id, 1, reason="customer")  # 20 min frozen
+    p2_paused_short = store.tickets.hold(p2_late.id, 1, reason="customer")  # 20 min frozen
     p2_breached = make(store, priority=2, reported_at=now.subtract(hours=1))  # due 08:30, overdue
     p1_resolved = to_resolved(store, make(store, priority=1))
     assert ids(store.queue.find()) == [
@@ -49,7 +49,7 @@ def test_queue_filters(store: Store) -> None:
     e = make(store, description="ATM offline", site_id=2, equipment_id=3, priority=1)
     store.tickets.assign(b.id, 1, technician_id=1)  # Alpha Team
     store.tickets.assign(d.id, 1, technician_id=3)  # Bravo Team
-    store.tickets.pause(e.id, 1, reason="parts")
+    store.tickets.hold(e.id, 1, reason="parts")
 
     def q(**kw: Any) -> set[int]:
         f = QueueFilter(**kw)
@@ -96,7 +96,7 @@ def test_queue_paging_and_position(store: Store, clock: MutableClock) -> None:
     for index, ticket_id in enumerate(full):
         assert store.queue.queue_position(ticket_id) == index
     # Positions within a filter, and None when the ticket is not in it.
-    store.tickets.pause(tickets[0].id, 1, reason="parts")
+    store.tickets.hold(tickets[0].id, 1, reason="parts")
     store.tickets.assign(tickets[3].id, 1, technician_id=2)
     unassigned = QueueFilter(unassigned=True)
     # The paused ticket goes after the running ones.
@@ -129,7 +129,7 @@ def test_counts_follow_the_clock(store: Store, clock: MutableClock, now: DateTim
     clock.advance(minutes=12)
     assert store.queue.counts().at_risk == 1  # defaults to the store's clock
     # A paused clock keeps its state: P1 stopped with 3 minutes of 15 left is at risk.
-    store.tickets.pause(p1.id, 1, reason="customer")
+    store.tickets.hold(p1.id, 1, reason="customer")
     assert counts(now.add(days=3)) == (3, 1, 1, 2)
     store.tickets.close(resolved.id, resolved.version, signoff="ok")
     assert counts(now.add(days=3)) == (2, 1, 1, 2)
@@ -137,7 +137,7 @@ def test_counts_follow_the_clock(store: Store, clock: MutableClock, now: DateTim
 def test_counts_of_a_clock_paused_after_its_deadline(store: Store, clock: MutableClock) -> None:
     t = make(store, priority=1)
     clock.advance(minutes=20)
-    store.tickets.pause(t.id, 1, reason="customer")  # the clock had already run out
+    store.tickets.hold(t.id, 1, reason="customer")  # the clock had already run out
     c = store.queue.counts()
     assert (c.breached, c.at_risk) == (1, 0)
 
@@ -195,7 +195,7 @@ def test_store_counts_at_risk_under_business_hours(store: Store, clock: MutableC
 def test_store_hold_while_overdue_freezes_and_resumes(store: Store, clock: MutableClock) -> None:
     t = store.tickets.create_ticket(data(priority=2))  # response due 09:30
     clock.advance(minutes=77)  # 10:17, 47 min overdue
-    t = store.tickets.pause(t.id, t.version, reason="customer")
+    t = store.tickets.hold(t.id, t.version, reason="customer")
     r = row(store, t.id)
     assert (r.due_at, r.frozen_left_s) == (None, -47 * 60.0)
     assert row_clock(r, clock().timestamp()) == ("=+47m", "breached")
@@ -214,9 +214,9 @@ def test_store_counts_held_clocks_at_their_boundaries(store: Store, clock: Mutab
     at_risk_edge = store.tickets.create_ticket(data())
     at_deadline = store.tickets.create_ticket(data())
     clock.advance(minutes=22, seconds=30)
-    store.tickets.pause(at_risk_edge.id, at_risk_edge.version, reason="parts")  # 450 s frozen: a quarter
+    store.tickets.hold(at_risk_edge.id, at_risk_edge.version, reason="parts")  # 450 s frozen: a quarter
     clock.advance(minutes=7, seconds=30)
-    store.tickets.pause(at_deadline.id, at_deadline.version, reason="parts")  # 0 s frozen: breached
+    store.tickets.hold(at_deadline.id, at_deadline.version, reason="parts")  # 0 s frozen: breached
     assert row(store, at_deadline.id).frozen_left_s == 0
     counts = store.queue.counts(clock().add(days=3))
     assert (counts.at_risk, counts.breached) == (1, 1)
@@ -228,7 +228,7 @@ def test_store_orders_held_tickets_most_overdue_first(store: Store, clock: Mutab
     for name, minutes in [("left20", 10), ("zero", 30), ("over1s", 30 + 1 / 60), ("over10", 40), ("over2h", 150)]:
         clock.set(pendulum.datetime(2026, 11, 25, 9, 0).add(seconds=round(minutes * 60)))
         t = store.tickets.create_ticket(data(reported_at=pendulum.datetime(2026, 11, 25, 9, 0)))
-        held[name] = store.tickets.pause(t.id, t.version, reason="customer").id
+        held[name] = store.tickets.hold(t.id, t.version, reason="customer").id
     order = [r.id for r in store.queue.find()]
     assert order == [running.id, held["over2h"], held["over10"], held["over1s"], held["zero"], held["left20"]]
     assert store.queue.queue_position(held["over10"]) == 2
@@ -236,7 +236,7 @@ def test_store_orders_held_tickets_most_overdue_first(store: Store, clock: Mutab
 async def test_queue_shows_a_held_overdue_ticket_frozen(store: Store, clock: MutableClock) -> None:
     t = make_ticket(store, priority=2)  # due 09:30
     clock.advance(minutes=77)
-    store.tickets.pause(t.id, t.version, reason="customer")
+    store.tickets.hold(t.id, t.version, reason="customer")
     app = app_for(store)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)

@@ -35,7 +35,7 @@ def test_totals_follow_every_step(store: Store, clock: MutableClock, db_path) ->
         lambda t: store.tickets.assign(t.id, t.version, technician_id=1),
         lambda t: store.tickets.assign(t.id, t.version, technician_id=2, reason="closer"),
         lambda t: store.tickets.arrive(t.id, t.version, mode="remote"),
-        lambda t: store.tickets.pause(t.id, t.version, reason="parts", note="roller"),
+        lambda t: store.tickets.hold(t.id, t.version, reason="parts", note="roller"),
         lambda t: store.tickets.resume(t.id, t.version),
         lambda t: store.tickets.resolve(t.id, t.version, **RECORD),
         lambda t: store.tickets.close(t.id, t.version, signoff="Mrs Zhao", fee="1"),

@@ -45,7 +45,7 @@ def week(store: Store, clock: MutableClock) -> tuple[Store, int, int, int]:
     at(clock, 30, 9, 30)  # on site after 10 + 60 = 70 min
     a = store.tickets.arrive(a.id, a.version)
     at(clock, 30, 10)
-    a = store.tickets.pause(a.id, a.version, reason="parts")
+    a = store.tickets.hold(a.id, a.version, reason="parts")
     at(clock, 30, 11)
     a = store.tickets.resume(a.id, a.version)
     at(clock, 30, 12, 20)  # 10 min + 3 h 50 less the hour's hold = 3 h

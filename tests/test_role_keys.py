@@ -37,7 +37,7 @@ def test_the_store_answers_as_its_write_refuses(people: Store, db_path: Path, cl
     try:
         why = fay.permits.refusal("ticket.pause", ticket_id=bravo.id)
         with pytest.raises(PermissionDenied) as refused:
-            fay.tickets.pause(bravo.id, bravo.version, reason="parts")
+            fay.tickets.hold(bravo.id, bravo.version, reason="parts")
         assert why == str(refused.value) and "Bravo Team's, not Alpha Team's" in why
         assert fay.permits.ticket_refusal("hold", bravo.id) == why
         assert fay.permits.refusal("ticket.pause") is not None  # no ticket: not the foreman's

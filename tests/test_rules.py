@@ -22,7 +22,7 @@ from store.rules.lifecycle import (
     check_cancel,
     check_close,
     check_edit,
-    check_pause,
+    check_hold,
     check_resolve,
     check_respond,
     check_resume,
@@ -53,9 +53,9 @@ def test_status_sets() -> None:
 # Every status as shown. In English most labels equal the status itself, so a
 # label missing from the table would still read right; the Chinese ones prove
 # each is translated (a missing one falls back to the English status).
-LABELS_EN = {"new": "new", "assigned": "assigned", "onsite": "on site", "waiting": "waiting",
+LABELS_EN = {"new": "new", "assigned": "assigned", "onsite": "on site", "waiting": "on hold",
              "resolved": "resolved", "closed": "closed", "cancelled": "cancelled"}
-LABELS_ZH = {"new": "新建", "assigned": "已派工", "onsite": "在场", "waiting": "等待",
+LABELS_ZH = {"new": "新建", "assigned": "已派工", "onsite": "在场", "waiting": "挂起中",
              "resolved": "已修复", "closed": "已关闭", "cancelled": "已取消"}
 
 
@@ -145,28 +145,28 @@ def test_arrive_twice_refused() -> None:
     assert str(refused(check_arrive, "onsite", 3)) == "The arrival is already logged."
 
 
-@pytest.mark.parametrize("status", ["waiting", *DONE])
+@pytest.mark.parametrize("status", DONE)
 def test_arrive_refused(status: str) -> None:
     assert str(refused(check_arrive, status, 3)) == f"A {status} ticket cannot be marked arrived."
 
 
-# ---------------------------------------------------------- pause / resume
+# ----------------------------------------------------------- hold / resume
 
 @pytest.mark.parametrize("status", ["new", "assigned", "onsite"])
-def test_pause_allowed(status: str) -> None:
-    check_pause(status)
+def test_hold_allowed(status: str) -> None:
+    check_hold(status)
 
 
-@pytest.mark.parametrize("status", ["waiting", *DONE])
-def test_pause_refused(status: str) -> None:
-    assert str(refused(check_pause, status)) == f"A {status} ticket cannot be put on hold."
+@pytest.mark.parametrize("status", DONE)
+def test_hold_refused(status: str) -> None:
+    assert str(refused(check_hold, status)) == f"A {status} ticket cannot be put on hold."
 
 
 def test_resume_only_when_waiting() -> None:
     check_resume("waiting")
     for status in STATUSES:
         if status != "waiting":
-            assert str(refused(check_resume, status)) == "Only a waiting ticket can be resumed."
+            assert str(refused(check_resume, status)) == "Only a ticket on hold can be resumed."
 
 
 # ----------------------------------------------------------------- resolve
@@ -180,9 +180,38 @@ def test_resolve_before_arrival_refused(status: str) -> None:
     assert str(refused(check_resolve, status)) == "Log the arrival (on site or remote) before resolving."
 
 
-@pytest.mark.parametrize("status", ["waiting", *DONE])
+@pytest.mark.parametrize("status", DONE)
 def test_resolve_refused(status: str) -> None:
     assert str(refused(check_resolve, status)) == f"A {status} ticket cannot be resolved."
+
+
+# A held ticket is shown "on hold": its refusals say what to do instead of
+# "A on hold ticket …", and in Chinese they use the same word as the key (挂起).
+HELD_REFUSALS = [(check_hold, "The ticket is already on hold.", "工单已挂起。"),
+                 (check_arrive, "Resume the ticket before logging the arrival.", "请先恢复工单，再记录到场。"),
+                 (check_resolve, "Resume the ticket before resolving it.", "请先恢复工单，再修复完成。")]
+
+
+def _held(check: Callable[..., None]) -> RuleViolation:
+    return refused(check, "waiting", 3) if check is check_arrive else refused(check, "waiting")
+
+
+def test_a_held_ticket_refusals() -> None:
+    assert [str(_held(check)) for check, _en, _zh in HELD_REFUSALS] == [en for _c, en, _zh in HELD_REFUSALS]
+
+
+def test_a_held_ticket_refusals_in_chinese(chinese: None) -> None:
+    assert [str(_held(check)) for check, _en, _zh in HELD_REFUSALS] == [zh for _c, _en, zh in HELD_REFUSALS]
+    assert str(refused(check_resume, "new")) == "只有挂起中的工单才能恢复。"
+
+
+def test_hold_is_one_word_on_screen_in_chinese(chinese: None) -> None:
+    """The key (w), its form, the status it leads to and the history line all say 挂起."""
+    from store.i18n import _
+
+    words = [_("Hold"), _("Put #{id} on hold"), status_label("waiting"), _("put on hold"), _("Hold reason")]
+    assert all("挂起" in w for w in words), words
+    assert all("等待" not in w for w in words), words
 
 
 # ------------------------------------------------------------------- close
@@ -285,11 +314,14 @@ TABLE: dict[str, dict[str, str | None]] = {
     "assign": _msg("A {status} ticket cannot be assigned.") | dict.fromkeys(ACTIVE_STATUSES),
     "respond": _msg("A {status} ticket takes no first response.") | dict.fromkeys(ACTIVE_STATUSES),
     "arrive": _msg("A {status} ticket cannot be marked arrived.") | {
-        "assigned": None, "onsite": "The arrival is already logged."},
-    "hold": _msg("A {status} ticket cannot be put on hold.") | dict.fromkeys(("new", "assigned", "onsite")),
-    "resume": dict.fromkeys(STATUSES, "Only a waiting ticket can be resumed.") | {"waiting": None},
+        "assigned": None, "onsite": "The arrival is already logged.",
+        "waiting": "Resume the ticket before logging the arrival."},
+    "hold": _msg("A {status} ticket cannot be put on hold.") | dict.fromkeys(("new", "assigned", "onsite")) | {
+        "waiting": "The ticket is already on hold."},
+    "resume": dict.fromkeys(STATUSES, "Only a ticket on hold can be resumed.") | {"waiting": None},
     "resolve": _msg("A {status} ticket cannot be resolved.") | dict.fromkeys(
-        ("new", "assigned"), "Log the arrival (on site or remote) before resolving.") | {"onsite": None},
+        ("new", "assigned"), "Log the arrival (on site or remote) before resolving.") | {
+        "onsite": None, "waiting": "Resume the ticket before resolving it."},
     "close": _msg("A {status} ticket cannot be closed.") | dict.fromkeys(
         ACTIVE_STATUSES, "Resolve the ticket before closing it.") | {"resolved": None},
     "cancel": _msg("A {status} ticket cannot be cancelled.") | dict.fromkeys(ACTIVE_STATUSES),
@@ -342,8 +374,8 @@ def test_refusals_in_chinese(chinese: None) -> None:
     assert refusal("assign", "closed", 3, True) == "状态为“已关闭”的工单不能派工。"
     assert refusal("edit", "cancelled", 3, True) == "状态为“已取消”的工单不能编辑。"
     assert refusal("respond", "onsite", 3, True) == "首次响应已记录。"
-    assert refusal("hold", "waiting", 3, True) == "状态为“等待”的工单不能挂起。"
-    assert refusal("resume", "new", None, False) == "只有状态为“等待”的工单才能恢复。"
+    assert refusal("hold", "waiting", 3, True) == "工单已挂起。"
+    assert refusal("resume", "new", None, False) == "只有挂起中的工单才能恢复。"
 
 
 # -------------------------------------------------------- rank_technicians

@@ -53,3 +53,24 @@ def test_the_settings_table_names_every_setting() -> None:
     assert not missing, f"docs/rules.md 'Settings' lacks {missing}"
     # The SLA windows are changed with a command, not by editing a table.
     assert "dispatch sla set" in table
+
+
+def test_the_hold_names_in_the_rules_are_the_codes() -> None:
+    """docs/rules.md names the hold once: the transition (key w), the state it
+    leads to, resume, and the two stored names that keep the older word."""
+    from console.screens.actions import ACTION_BINDINGS, ACTION_OF
+    from store.repo.permits import TICKET_WRITES
+    from store.repo.tickets import TicketsRepo
+    from store.rules.lifecycle import TICKET_ACTIONS, status_label
+
+    text = " ".join(bullets(section("On hold: the clock stops")))
+    for words in ("**hold**", "key `w`", "**on hold**", "status value `waiting`", "**resume**", "key `u`",
+                  "`store.tickets.hold(...)`", "`HoldInput`", "**`pauses`**", "**`ticket.pause`**", "hash chain"):
+        assert words in text, words
+    # What it says of the code.
+    keys = {b.key: (b.action, b.description) for b in ACTION_BINDINGS}
+    assert keys["w"] == ("hold", "Hold") and keys["u"] == ("resume", "Resume")
+    assert ACTION_OF["hold"] == "hold" and {"hold", "resume"} <= set(TICKET_ACTIONS)
+    assert hasattr(TicketsRepo, "hold") and hasattr(TicketsRepo, "resume") and not hasattr(TicketsRepo, "pause")
+    assert status_label("waiting") == "on hold"
+    assert TICKET_WRITES["hold"] == "ticket.pause"  # the stored action name, unchanged

@@ -54,13 +54,13 @@ async def test_refused_after_a_state_change_keeps_the_form_and_says_why(store: S
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
         await burst(pilot, "v", *"no cash", "tab", *"worn belt", "tab", *"new belt", "tab", *"belt x1")
-        other.tickets.pause(t.id, 3, reason="parts")  # put on hold underneath
+        other.tickets.hold(t.id, 3, reason="parts")  # put on hold underneath
         await burst(pilot, "ctrl+s")
         assert isinstance(app.screen, ActionForm)
         await until(pilot, lambda: "Now:" in general_error(app))
         message = general_error(app)
-        assert "bob" in message and "Status: on site → waiting" in message
-        assert "waiting ticket cannot be resolved" in message
+        assert "bob" in message and "Status: on site → on hold" in message
+        assert "Now: Resume the ticket before resolving it." in message
         assert app.screen.query_one("#f-cause", TextArea).text == "worn belt"
     other.close()
 
@@ -126,7 +126,7 @@ async def test_footer_shows_only_what_the_state_allows(store: Store) -> None:
 async def test_waiting_ticket_offers_resume_and_responded_says_why_at_once(store: Store) -> None:
     t = make_ticket(store)
     store.tickets.respond(t.id, 1)
-    store.tickets.pause(t.id, 2, reason="customer")
+    store.tickets.hold(t.id, 2, reason="customer")
     app = app_for(store)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)

@@ -23,7 +23,7 @@ def scene(store: Store, clock, now) -> Store:
                           description="Branch network down [@click=app.quit]")
     store.tickets.assign(waiting.id, 1, technician_id=3)
     store.tickets.arrive(waiting.id, 2)
-    store.tickets.pause(waiting.id, 3, reason="parts")
+    store.tickets.hold(waiting.id, 3, reason="parts")
     clock.set(now.subtract(minutes=25))
     at_risk = make_ticket(store, priority=2, equipment_id=2, category="printer",
                           description="Passbook printer jams [b]every[/b] time")

@@ -103,7 +103,7 @@ def test_times_phoned_in_late_are_accepted_and_audited_with_the_entry_time(store
     assert e.new["stated_at"] == "2026-11-25T09:05:00Z"
     t = store.tickets.arrive(t.id, t.version, at="11-25 09:40")
     assert t.arrived_at == clock.now.set(hour=9, minute=40)
-    t = store.tickets.pause(t.id, t.version, at="09:45", reason="parts")
+    t = store.tickets.hold(t.id, t.version, at="09:45", reason="parts")
     t = store.tickets.resume(t.id, t.version, at="09:55")
     p = store.tickets.pauses(t.id)[0]
     assert (p.start.minute, p.end.minute) == (45, 55)
@@ -142,7 +142,7 @@ def test_a_step_is_never_before_the_step_before_it(store: Store, clock) -> None:
     t = store.tickets.arrive(t.id, t.version, at="09:40")
     with pytest.raises(ValidationFailed, match="before the arrival"):
         store.tickets.resolve(t.id, t.version, at="09:35", symptom="s", cause="c", action="a", parts="none")
-    t = store.tickets.pause(t.id, t.version, at="09:50", reason="customer")
+    t = store.tickets.hold(t.id, t.version, at="09:50", reason="customer")
     with pytest.raises(ValidationFailed, match="before the start of the hold"):
         store.tickets.resume(t.id, t.version, at="09:45")
     t = store.tickets.resume(t.id, t.version)  # no time: now

@@ -39,7 +39,7 @@ def test_full_lifecycle(store: Store, clock: MutableClock, now: DateTime) -> Non
     assert (row(store, t.id).next_clock, row(store, t.id).due_at) == ("resolve", now.add(hours=8))
 
     clock.advance(minutes=10)
-    t = store.tickets.pause(t.id, t.version, reason="parts", note="waiting for a roller")
+    t = store.tickets.hold(t.id, t.version, reason="parts", note="waiting for a roller")
     assert (t.status, t.wait_reason) == ("waiting", "parts")
     r = row(store, t.id)
     assert r.due_at is None and r.risk_at is None
@@ -84,7 +84,7 @@ def test_arrival_confirms_the_first_response(store: Store, clock: MutableClock, 
 
 def test_assigning_a_waiting_ticket_keeps_it_waiting(store: Store, clock: MutableClock) -> None:
     t = make(store)
-    t = store.tickets.pause(t.id, t.version, reason="customer")
+    t = store.tickets.hold(t.id, t.version, reason="customer")
     t = store.tickets.assign(t.id, t.version, technician_id=2)
     assert (t.status, t.technician_id) == ("waiting", 2)
     t = store.tickets.resume(t.id, t.version)
@@ -133,7 +133,7 @@ def test_cancel_needs_a_reason(store: Store, clock: MutableClock) -> None:
     with pytest.raises(ValidationFailed) as info:
         store.tickets.cancel(t.id, t.version, reason="  ")
     assert info.value.errors == {"reason": "required"}
-    t = store.tickets.pause(t.id, t.version, reason="customer")
+    t = store.tickets.hold(t.id, t.version, reason="customer")
     clock.advance(minutes=3)
     t = store.tickets.cancel(t.id, t.version, reason="reported twice")
     assert (t.status, t.cancel_reason, t.cancelled_at) == ("cancelled", "reported twice", clock())

@@ -20,8 +20,8 @@ from store.inputs import (
     AssignInput,
     CancelInput,
     CloseInput,
+    HoldInput,
     NewTicket,
-    PauseInput,
     ResolveInput,
     RespondInput,
 )
@@ -37,7 +37,7 @@ VALID: dict[type[BaseModel], dict[str, Any]] = {
     AssignInput: {"technician_id": 1, "reason": "closer"},
     RespondInput: {"note": "called back"},
     ArriveInput: {"mode": "onsite"},
-    PauseInput: {"reason": "parts", "note": "ordered"},
+    HoldInput: {"reason": "parts", "note": "ordered"},
     ResolveInput: {"symptom": "jam", "cause": "roller", "action": "replaced", "parts": "roller"},
     CloseInput: {"signoff": "Mrs Zhao", "fee": "85.50"},
     CancelInput: {"reason": "duplicate"},
@@ -99,7 +99,7 @@ def test_messages_name_the_limit() -> None:
         "colour": "not a field of this form",
     }
     assert messages(NewTicket, {"priority": 0})["reporter"] == "required"
-    assert messages(PauseInput, {})["reason"] == "required"
+    assert messages(HoldInput, {})["reason"] == "required"
     assert messages(ArriveInput, {"mode": "teleport"}) == {"mode": "one of: onsite, remote"}
 
 

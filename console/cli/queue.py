@@ -43,6 +43,9 @@ def _statuses(values: Iterable[str]) -> tuple[str, ...]:
     for s in OPEN_STATUSES:
         known[_key(s)] = s
         known[_key(status_label(s))] = s
+    # The English label works in every language, as "on site" does (its key is the stored name):
+    # help and docs name the held state "on hold"; "waiting" is its stored name.
+    known[_key("on hold")] = "waiting"
     out = []
     for part in (p for v in values for p in v.split(",") if p.strip()):
         if _key(part) not in known:
@@ -156,7 +159,7 @@ def _table(lines: list[dict[str, Any]]) -> None:
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help=_("How many tickets to list."))
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help=_("Output format."))
 @click.option("--status", multiple=True, metavar="STATUS",
-              help=_("Only this status: new, assigned, on site, waiting, resolved (repeat or comma-separate)."))
+              help=_("Only this status: new, assigned, on site, on hold, resolved (repeat or comma-separate)."))
 @click.option("--priority", multiple=True, metavar="P", help=_("Only this priority, 1–4 or P1–P4 (repeat or comma-separate)."))
 @click.option("--team", metavar="NAME|ID", help=_("Only tickets of this team's technicians."))
 @click.option("--technician", metavar="NAME|ID", help=_("Only tickets assigned to this technician."))
@@ -272,7 +275,7 @@ def ticket(obj: Ctx, number: str, fmt: str) -> None:
     field(_("Technician"), t.technician_name)
     field(_("Logged by"), t.created_by)
     if t.wait_reason:
-        field(_("Waiting on"), wait_reason_label(t.wait_reason))
+        field(_("Hold reason"), wait_reason_label(t.wait_reason))
     if t.resolved_at:
         for label, value in ((_("Symptom"), t.symptom), (_("Cause"), t.cause), (_("Action"), t.action),
                              (_("Parts"), t.parts)):

@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from store.errors import StaleTicket, StoreError
-from store.inputs import CancelInput, CloseInput, PauseInput, ResolveInput, RespondInput
+from store.inputs import CancelInput, CloseInput, HoldInput, ResolveInput, RespondInput
 from store.limits import FEE_MAX_CHARS, NOTE_MAX, STATED_TIME_MAX, max_length
 from store.models import Ticket
 from store.rules import lifecycle as rules
@@ -200,10 +200,10 @@ class TicketActions(OnConsole, Screen[Any]):
 
         self._form(
             "hold", _("Put #{id} on hold"),
-            [Field("reason", _("Waiting on"), "select",
+            [Field("reason", _("Hold reason"), "select",
                    [(_("customer"), "customer"), (_("parts"), "parts")], "customer"),
-             Field("note", _("Note (optional)"), max_length=max_length(PauseInput, "note")), time_field()],
-            self.store.tickets.pause, _("Ticket #{id} is waiting; its SLA clock is stopped."), _("Put on hold (ctrl+s)"),
+             Field("note", _("Note (optional)"), max_length=max_length(HoldInput, "note")), time_field()],
+            self.store.tickets.hold, _("Ticket #{id} is on hold; its SLA clock is stopped."), _("Put on hold (ctrl+s)"),
         )
 
     def action_resume(self) -> None:

@@ -246,7 +246,7 @@ class DetailScreen(TicketActions):
             line(_("Logged by"), t.created_by),
         ]
         if t.wait_reason:
-            fields.append(line(_("Waiting on"), wait_reason_label(t.wait_reason)))
+            fields.append(line(_("Hold reason"), wait_reason_label(t.wait_reason)))
         if t.resolved_at:
             fields += [line(_("Symptom"), t.symptom), line(_("Cause"), t.cause),
                        line(_("Action"), t.action), line(_("Parts"), t.parts)]

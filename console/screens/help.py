@@ -34,8 +34,8 @@ def legend() -> list[tuple[str, str]]:
         ("13m10s  1h31m", _("Left: time to the next deadline (s under an hour)")),
         ("2d04h", _("Days and hours, a day or more left")),
         ("+44m  +1h31m", _("Overdue by that long")),
-        ("=47m10s", _("Stopped while waiting (customer, parts): time left")),
-        ("=+47m", _("Stopped while waiting, overdue: resumes from there")),
+        ("=47m10s", _("Stopped while on hold (customer, parts): time left")),
+        ("=+47m", _("Stopped while on hold, overdue: resumes from there")),
         ("!", _("At risk: under a quarter of the clock's window left")),
         ("✗", _("Breached: the deadline has passed")),
         # The marks as the queue shows them, in the language in use.

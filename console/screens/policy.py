@@ -43,7 +43,7 @@ class PolicyScreen(FormModal[bool | None]):
         with VerticalScroll(classes="form policy"):
             yield Static(_("SLA policy (minutes)"), classes="title")
             yield Static(Content(_(
-                "Minutes of SLA time from the report (the calendar's hours; waiting stops the clock); "
+                "Minutes of SLA time from the report (the calendar's hours; a hold stops the clock); "
                 "response ≤ on site ≤ resolved. Saving recomputes every open ticket's deadlines at once.")),
                 classes="hint")
             yield Horizontal(Label("", classes="label"),

@@ -16,6 +16,7 @@ from ..errors import DatabaseFileError, PermissionDenied
 # and the action its write authorises (store/repo/tickets.py). Assigning is
 # "ticket.reassign" once a technician has it: a foreman may move their own
 # team's ticket, never take one from the desk.
+# The hold's action keeps its stored name "ticket.pause" (store/repo/tickets.py says why).
 TICKET_WRITES = {
     "respond": "ticket.respond", "arrive": "ticket.arrive", "hold": "ticket.pause", "resume": "ticket.resume",
     "resolve": "ticket.resolve", "close": "ticket.close", "cancel": "ticket.cancel", "edit": "ticket.edit",

@@ -49,9 +49,9 @@ def stated_time(tx: Tx, row: dict[str, Any], at: str | DateTime | None, now: Dat
         return from_db(stored)
 
     after = [(_("the report"), t("reported_at"))]
-    if step in ("arrive", "pause", "resolve"):
+    if step in ("arrive", "hold", "resolve"):
         after += [(_("the assignment"), t("assigned_at")), (_("the end of the hold"), from_db(ended))]
-    if step in ("pause", "resolve"):
+    if step in ("hold", "resolve"):
         after.append((_("the arrival"), t("arrived_at")))
     if step == "resume":
         after.append((_("the start of the hold"), from_db(started)))

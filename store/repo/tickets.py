@@ -17,8 +17,8 @@ from ..inputs import (
     AssignInput,
     CancelInput,
     CloseInput,
+    HoldInput,
     NewTicket,
-    PauseInput,
     ResolveInput,
     RespondInput,
 )
@@ -192,7 +192,7 @@ class TicketsRepo:
         return _ticket(changed)
 
     def respond(self, ticket_id: int, version: int, at: str | DateTime | None = None, **data: Any) -> Ticket:
-        """``at``: when it happened, if phoned in late (here and in arrive, pause, resume, resolve)."""
+        """``at``: when it happened, if phoned in late (here and in arrive, hold, resume, resolve)."""
         inp: RespondInput = validate(RespondInput, data)
         note: dict[str, Any] = {"note": inp.note}
 
@@ -245,19 +245,22 @@ class TicketsRepo:
 
         return self._change("ticket.arrive", ticket_id, version, apply, note)
 
-    def pause(self, ticket_id: int, version: int, at: str | DateTime | None = None, **data: Any) -> Ticket:
-        inp: PauseInput = validate(PauseInput, data)
+    def hold(self, ticket_id: int, version: int, at: str | DateTime | None = None, **data: Any) -> Ticket:
+        inp: HoldInput = validate(HoldInput, data)
         note: dict[str, Any] = {"note": inp.note}
 
         def apply(tx: Tx, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
-            rules.check_pause(row["status"])
-            when = stated_time(tx, row, at, now, "pause", note, self.settings.timezone)
+            rules.check_hold(row["status"])
+            when = stated_time(tx, row, at, now, "hold", note, self.settings.timezone)
             tx.execute(
                 "INSERT INTO pauses (ticket_id, reason, note, started_at) VALUES (?, ?, ?, ?)",
                 (ticket_id, inp.reason, inp.note, to_db(when)),
             )
             return {"status": "waiting", "paused_from": row["status"], "wait_reason": inp.reason}
 
+        # The hold writes the action "ticket.pause", its name since the first files: old files hold it,
+        # their audit hash chain covers it, and history and replay read one vocabulary (docs/rules.md
+        # "Hold: the names"). The rows go to the stored table ``pauses`` for the same reason.
         return self._change("ticket.pause", ticket_id, version, apply, note)
 
     def resume(self, ticket_id: int, version: int, at: str | DateTime | None = None) -> Ticket:

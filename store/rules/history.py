@@ -52,7 +52,7 @@ def field_label(key: str) -> str:
         "reported_at": _("Reported"), "created_by": _("Logged by"), "repeat_of": _("Repeats"),
         "technician_id": _("Technician"), "assigned_at": _("Assigned"),
         "first_response_at": _("First response"), "arrived_at": _("Arrived"),
-        "arrival_mode": _("Where"), "wait_reason": _("Waiting on"), "resolved_at": _("Resolved"),
+        "arrival_mode": _("Where"), "wait_reason": _("Hold reason"), "resolved_at": _("Resolved"),
         "symptom": _("Symptom"), "cause": _("Cause"), "action": _("Action"), "parts": _("Parts"),
         "closed_at": _("Closed"), "signoff": _("Signed off by"), "fee_cents": _("Fee"),
         "cancelled_at": _("Cancelled"), "cancel_reason": _("Reason"), "reason": _("Reason"),

@@ -29,7 +29,7 @@ def status_label(status: str, arrival_mode: str | None = None) -> str:
         "new": _("new"),
         "assigned": _("assigned"),
         "onsite": _("on site"),
-        "waiting": _("waiting"),
+        "waiting": _("on hold"),  # the state a hold leads to (stored "waiting")
         "resolved": _("resolved"),
         "closed": _("closed"),
         "cancelled": _("cancelled"),
@@ -71,20 +71,26 @@ def check_arrive(status: str, technician_id: int | None) -> None:
         raise RuleViolation(_("Assign a technician before logging the arrival."))
     if status == "onsite":
         raise RuleViolation(_("The arrival is already logged."))
+    if status == "waiting":  # "A on hold ticket …" would not read: say what to do
+        raise RuleViolation(_("Resume the ticket before logging the arrival."))
     _require(status, ("assigned",), _("A {status} ticket cannot be marked arrived."))
 
 
-def check_pause(status: str) -> None:
+def check_hold(status: str) -> None:
+    if status == "waiting":
+        raise RuleViolation(_("The ticket is already on hold."))
     _require(status, ("new", "assigned", "onsite"), _("A {status} ticket cannot be put on hold."))
 
 
 def check_resume(status: str) -> None:
-    _require(status, ("waiting",), _("Only a waiting ticket can be resumed."))
+    _require(status, ("waiting",), _("Only a ticket on hold can be resumed."))
 
 
 def check_resolve(status: str) -> None:
     if status in ("new", "assigned"):
         raise RuleViolation(_("Log the arrival (on site or remote) before resolving."))
+    if status == "waiting":
+        raise RuleViolation(_("Resume the ticket before resolving it."))
     _require(status, ("onsite",), _("A {status} ticket cannot be resolved."))
 
 
@@ -124,7 +130,7 @@ def refusal(action: str, status: str, technician_id: int | None, responded: bool
         "assign": lambda: check_assignable(status),
         "respond": lambda: check_respond(status, responded or None),
         "arrive": lambda: check_arrive(status, technician_id),
-        "hold": lambda: check_pause(status),
+        "hold": lambda: check_hold(status),
         "resume": lambda: check_resume(status),
         "resolve": lambda: check_resolve(status),
         "close": lambda: check_close(status),

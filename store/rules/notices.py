@@ -185,7 +185,7 @@ def _words(n: Notice) -> tuple[str, list[str], dict[str, str]]:
 
 def _due_line(clock: ClockName, due: DateTime | None, tz: str) -> str:
     if due is None:
-        return _("Clock stopped while the ticket waits")
+        return _("Clock stopped while the ticket is on hold")
     text = {"response": _("Respond by {time}"), "onsite": _("On site by {time}"),
             "resolve": _("Resolve by {time}")}[clock]
     return text.format(time=_time(due, tz))
