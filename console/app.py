@@ -76,6 +76,13 @@ class DispatchApp(ConsoleApp):
             name = clean(read[0], single_line=True)
             self.sub_title = name
             self.apply_language(read[1])
+            # The one at the keyboard writes as themselves now: nobody is acted
+            # for (the top line said so for the login that opened the console).
+            from .widgets.status import StatusBar
+
+            for screen in self.screen_stack:
+                for bar in screen.query(StatusBar):
+                    bar.set_acting_for("")
             self.notify(_("Signed in: {name}").format(name=name), markup=False)
 
         store = self.store

@@ -51,3 +51,25 @@ async def test_in_chinese_too(store: Store, db_path: Path, clock: MutableClock,
         acting.close()
     finally:
         set_language("en", localedir=LOCALE_DIR)
+
+
+async def test_signing_in_at_a_shared_desk_ends_acting_for(store: Store, db_path: Path, clock: MutableClock) -> None:
+    """A console opened acting for the front desk's account, then bob signs in
+    with his PIN: his writes are his own, and the top line said "acting for
+    frontdesk" still."""
+    store.users.add_user("frontdesk", "Front desk", "dispatcher")
+    store.users.set_pin("bob", "482100")
+    store.settings.set_setting("sign_in", True)
+    acting = Store(db_path, actor="frontdesk", by="ann", clock=clock)
+    app = app_for(acting)
+    async with app.run_test(size=(80, 24)) as pilot:
+        from console.screens.sign_in import SignInScreen
+
+        await until(pilot, lambda: isinstance(app.screen, SignInScreen))
+        await pilot.press("enter", *"482100", "enter")
+        await until(pilot, lambda: not isinstance(app.screen, SignInScreen))
+        assert acting.actor == "bob" and acting.by is None
+        await until(pilot, lambda: any("Signed in" in str(n.message) for n in app._notifications))
+        await settle(pilot)
+        assert "acting for" not in top_line(app)
+    acting.close()

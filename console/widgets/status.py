@@ -119,6 +119,13 @@ class StatusBar(Horizontal):
             self.live, self.alert = text, alert
             self._show_parts()
 
+    def set_acting_for(self, login: str) -> None:
+        """Whom the writes are for, when not the one at the keyboard ("" : themselves)."""
+        login = clean(login, single_line=True, limit=LINE_LIMIT)
+        if login != self.acting_for:
+            self.acting_for = login
+            self._show_parts()
+
     def on_resize(self) -> None:
         self._show_parts()
 
