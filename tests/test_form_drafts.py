@@ -123,6 +123,8 @@ async def test_calendar_line_keeps_its_draft(store: Store) -> None:
         assert isinstance(app.screen, ConfirmScreen)
         await burst(pilot, "k", "a")
         assert value(app, "edit") == "2026-12-25 Christmas"
+        await burst(pilot, *" Day")  # typed on at its end (it came back selected: a key replaced it)
+        assert value(app, "edit") == "2026-12-25 Christmas Day"
 
 
 @pytest.fixture

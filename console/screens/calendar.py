@@ -147,6 +147,7 @@ class CalendarScreen(KeepsDrafts, ListScreen):
         self.query_one("#edit-hint", Static).update(Content(hint))
         edit = self.query_one("#edit", Input)
         edit.value, edit.placeholder = value, placeholder
+        edit.select_on_focus = True  # the value shown is selected: typing replaces it
         self.add_class("-editing")
         edit.focus()
         self.refresh_bindings()
@@ -160,7 +161,12 @@ class CalendarScreen(KeepsDrafts, ListScreen):
         return {"text": self.query_one("#edit", Input).value}
 
     def write_draft(self, draft: Draft) -> None:
-        self.query_one("#edit", Input).value = draft["text"]
+        edit = self.query_one("#edit", Input)
+        edit.value = draft["text"]
+        # A draft brought back is to be finished, not replaced by the next key:
+        # the cursor at its end instead of the whole line selected on focus.
+        edit.select_on_focus = False
+        edit.cursor_position = len(edit.value)
 
     def _end_edit(self) -> None:
         self._editing = None
