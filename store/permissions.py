@@ -79,7 +79,7 @@ def authorize(q: Query, actor: str, by: str | None, action: str,
                 "{login} is a {role} and may not {what} (that is for: {roles}); ask a manager: {managers}").format(
                 login=_one(actor), role=auth.role_name(me["role"]), what=auth.action_words(action),
                 roles=", ".join(auth.role_name(r) for r in auth.roles_for(action)), managers=ask))
-    if me["role"] in auth.TEAM_SCOPED:
+    if me["role"] in auth.TEAM_SCOPED and not action.startswith("self."):  # one's own PIN, language, addresses: no team's
         _authorize_team(q, me, ticket_id, team_id, ask)
 
 

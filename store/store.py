@@ -25,9 +25,11 @@ from .repo.admin import AdminRepo
 from .repo.audit import AuditRepo, Progress
 from .repo.callbacks import CallbacksRepo
 from .repo.complaints import ComplaintsRepo
+from .repo.escalations import EscalationsRepo
 from .repo.exports import ExportsRepo
 from .repo.imports import ImportsRepo
 from .repo.items import ItemsRepo
+from .repo.outbox import OutboxRepo
 from .repo.people import PeopleRepo
 from .repo.permits import PermitsRepo
 from .repo.pins import PinsRepo
@@ -89,6 +91,8 @@ class Store:
         self.audit = AuditRepo(db, ctx)
         self.reports = ReportsRepo(db, ctx, self.settings)
         self.exports = ExportsRepo(db, ctx, self.settings)
+        self.escalations = EscalationsRepo(db, ctx, self.settings)
+        self.outbox = OutboxRepo(db, ctx, self.settings)
 
     # ------------------------------------------------------------ who, when
     @property

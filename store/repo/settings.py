@@ -10,11 +10,12 @@ from typing import Any
 
 from ..context import Context
 from ..database import Database, Tx
+from ..delivery import check_retry
 from ..errors import RuleViolation, ValidationFailed
 from ..i18n import _
 from ..labels import PRIORITIES
 from ..money import DEFAULT_CURRENCY, DEFAULT_FEE_CONFIRM_ABOVE, check_currency, check_fee_confirm_above, format_money, parse_fee
-from ..rules import evaluations, improve, targets
+from ..rules import escalation, evaluations, improve, targets
 from ..rules.calendar import calendar_from, check_calendar
 from ..rules.derive import derive
 from ..rules.sla import MAX_WINDOW_MIN, Calendar, Pause, Policy
@@ -50,8 +51,8 @@ class SettingsRepo:
 
     # Settings a user may change (``dispatch set``); internal keys such as the
     # demo marker are written only by their own methods, never through here.
-    SETTABLE = ("calendar", "center_name", "complaint_step_hours", "currency", "fee_confirm_above",
-                "meeting_day", "repeat_window_days", "report_targets", "sign_in", "timezone", *evaluations.SETTINGS)
+    SETTABLE = ("calendar", "center_name", "complaint_step_hours", "currency", "escalation", "fee_confirm_above",
+                "meeting_day", "notify_retry", "repeat_window_days", "report_targets", "sign_in", "timezone", *evaluations.SETTINGS)
 
     @staticmethod
     def check_setting(key: str, value: Any) -> Any:
@@ -91,6 +92,10 @@ class SettingsRepo:
             return improve.check_meeting_day(value)
         if key == "report_targets":  # the figures' targets (store/rules/targets.py DEFAULT_TARGETS)
             return targets.check_targets(value)
+        if key == "escalation":  # the ladder (store/rules/escalation.py)
+            return escalation.check_escalation(value)
+        if key == "notify_retry":  # the sender's backoff (store/delivery.py Retry)
+            return check_retry(value).to_json()
         if key == "complaint_step_hours":
             return improve.check_step_hours(value)
         if key == "repeat_window_days":

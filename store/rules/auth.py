@@ -47,9 +47,11 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "manager": ("*",),
     # Planning the day's callbacks ("callback.plan") is the managers'.
     "dispatcher": ("ticket.*", "technician.duty", "callback.log", "callback.attempt", "callback.carry", "complaint.*",
-                   "self.pin", "self.language"),
-    "foreman": (*FOREMAN_TICKET_ACTIONS, *FOREMAN_ITEM_ACTIONS, "evaluation.self", "self.pin", "self.language"),
-    "viewer": ("self.pin", "self.language"),
+                   "escalation.fire", "escalation.ack", "notify.send", "self.pin", "self.language", "self.address"),
+    # A foreman acknowledges the escalations of their own team's tickets.
+    "foreman": (*FOREMAN_TICKET_ACTIONS, *FOREMAN_ITEM_ACTIONS, "evaluation.self", "escalation.ack", "self.pin",
+                "self.language", "self.address"),
+    "viewer": ("self.pin", "self.language", "self.address"),
 }
 
 # Actions anyone at the keyboard may cause, whoever they are (see store/permissions.py):
@@ -93,6 +95,8 @@ def action_words(action: str) -> str:
         "evaluation": _("self-evaluate the team's tickets"),
         "item": _("work on improvement items"),
         "complaint": _("handle complaints"),
+        "escalation": _("record or acknowledge escalations"),
+        "notify": _("send notifications"),
     }.get(topic, _("load or change the database ({action})").format(action=action))
 
 

@@ -30,12 +30,13 @@ ENTITY_TABLE = {
     "site": "sites", "equipment": "equipment", "team": "teams", "technician": "technicians", "user": "users",
     "setting": "settings", "sla_policy": "sla_policy", "callback_plan": "callback_plans", "callback": "callbacks",
     "self_evaluation": "self_evaluations", "item": "improvement_items", "complaint": "complaints",
+    "escalation": "escalations", "outbox": "outbox",
 }
 # Each table's key column, in check order.
 TABLES = {
     "settings": "key", "sla_policy": "priority", "teams": "id", "technicians": "id", "sites": "id",
     "equipment": "id", "users": "login", "callback_plans": "id", "callbacks": "id", "self_evaluations": "id",
-    "improvement_items": "id", "complaints": "id",
+    "improvement_items": "id", "complaints": "id", "escalations": "id", "outbox": "id",
 }
 # Rows and columns the store keeps for itself, with no event (a recompute's marker).
 BOOKKEEPING = {("settings", "recompute_pending")}
@@ -151,6 +152,11 @@ def effects(e: Mapping[str, Any], schema: Schema) -> list[Effect]:
         return [Effect(e["id"], action, table, e["entity_id"], "update", row, {k: before.get(k, UNKNOWN) for k in row})]
     if table == "callback_plans":
         return _plan(e, schema) if action == "callback.plan" else []
+    if action == "escalation.fire":
+        # The record, and the messages it put in the outbox in the same write (``new["outbox"]``, whole rows).
+        return [Effect(e["id"], action, table, e["entity_id"], "create", _created(
+            table, schema, _columns(table, new, schema), {"id": e["entity_id"], "ticket_id": e["ticket_id"]})),
+            *_queued(e, schema)]
     key = e["entity_id"]
     if action in ("site.add", "equipment.add", "team.add", "technician.add"):
         return [Effect(e["id"], action, table, key, "create", _created(table, schema, _columns(table, new, schema), {"id": key}))]
@@ -164,6 +170,14 @@ def effects(e: Mapping[str, Any], schema: Schema) -> list[Effect]:
         return [Effect(e["id"], action, table, key, "create", _created(
             table, schema, _columns(table, new, schema), {"id": key, "ticket_id": e["ticket_id"], "registered_by": e["actor"]}))]
     return [_update(e, table, key, schema, bump=table in VERSIONED)]
+
+
+def _queued(e: Mapping[str, Any], schema: Schema) -> list[Effect]:
+    """The outbox rows an event put in, recorded whole in its ``new["outbox"]``."""
+    if "outbox" not in schema:
+        return []
+    return [Effect(e["id"], e["action"], "outbox", row["id"], "create", _created("outbox", schema, _columns("outbox", row, schema)))
+            for row in e["new"].get("outbox") or ()]
 
 
 def _user(e: Mapping[str, Any], schema: Schema) -> list[Effect]:

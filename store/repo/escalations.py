@@ -1,0 +1,208 @@
+"""Escalations (issue 24, DOMAIN.md §10): the ladder setting, firing what is
+due, acknowledging, and who is told. The ladder's arithmetic is pure
+(store/rules/escalation.py); this module reads the tickets, and records what
+fires in one short write.
+
+Fired exactly once per (ticket, clock, level) whichever process notices
+first: the candidates are worked out from a read, then, inside one BEGIN
+IMMEDIATE, each is checked again against what is recorded by then (another
+process may have fired it, or a higher level) and inserted with INSERT OR
+IGNORE on the UNIQUE (ticket, clock, share) key; only a row that went in
+gets its audit event and its messages in the outbox, in that same write."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pendulum import DateTime
+
+from ..context import Context
+from ..database import Database, Tx
+from ..errors import NotFound, RuleViolation
+from ..i18n import _
+from ..rules import escalation as esc
+from ..rules.lifecycle import ACTIVE_STATUSES
+from ..rules.notices import Escalation as EscalationNotice
+from ..rules.sla import ClockName
+from ..text import clean
+from ..timeutil import from_db, to_db
+from .outbox import enqueue
+from .pauses import pauses_by_ticket
+from .settings import SettingsRepo
+
+NOTE_MAX = 2000
+_MET_AT: dict[ClockName, str] = {"response": "first_response_at", "onsite": "arrived_at", "resolve": "resolved_at"}
+
+
+@dataclass(frozen=True)
+class EscalationRecord:
+    id: int
+    ticket_id: int
+    clock: str
+    level: int
+    at: float
+    due_at: str
+    fired_at: str
+    roles: tuple[str, ...]
+    recipients: tuple[str, ...]
+    acknowledged_at: str | None
+    acknowledged_by: str | None
+    note: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "ticket": self.ticket_id, "clock": self.clock, "level": self.level, "at": self.at,
+                "due_at": self.due_at, "fired_at": self.fired_at, "to": list(self.roles),
+                "recipients": list(self.recipients), "acknowledged_at": self.acknowledged_at,
+                "acknowledged_by": self.acknowledged_by, "note": self.note}
+
+
+def _record(r: Any) -> EscalationRecord:
+    return EscalationRecord(r["id"], r["ticket_id"], r["clock"], r["level"], r["at"], r["due_at"], r["fired_at"],
+                            tuple(json.loads(r["roles"])), tuple(json.loads(r["recipients"])), r["acknowledged_at"],
+                            r["acknowledged_by"], r["note"])
+
+
+class EscalationsRepo:
+    def __init__(self, db: Database, ctx: Context, settings: SettingsRepo):
+        self.db, self.ctx, self.settings = db, ctx, settings
+
+    # ------------------------------------------------------------- setting
+    def ladder(self) -> esc.EscalationSetting:
+        return esc.escalation_from(self.settings.setting("escalation"))
+
+    def set_ladder(self, value: Any) -> esc.EscalationSetting:
+        """Managers only (``settings.set``, audited as any setting)."""
+        self.settings.set_setting("escalation", value)
+        return self.ladder()
+
+    # --------------------------------------------------------------- reads
+    def escalations(self, *, unacknowledged: bool = False, ticket_id: int | None = None,
+                    limit: int = 500) -> list[EscalationRecord]:
+        where, params = [], []
+        if unacknowledged:
+            where.append("acknowledged_at IS NULL")
+        if ticket_id is not None:
+            where.append("ticket_id = ?")
+            params.append(ticket_id)
+        sql = "SELECT * FROM escalations" + (f" WHERE {' AND '.join(where)}" if where else "")
+        return [_record(r) for r in self.db.q(sql + " ORDER BY fired_at DESC, id DESC LIMIT ?", (*params, limit))]
+
+    def waiting_for(self, login: str) -> int:
+        """How many escalations sent to ``login`` nobody has acknowledged (the console's header count)."""
+        return int(self.db.value(
+            "SELECT COUNT(*) FROM escalations, json_each(escalations.recipients) r"
+            " WHERE acknowledged_at IS NULL AND r.value = ?", (login,)))
+
+    # -------------------------------------------------------------- firing
+    def _candidates(self) -> list[tuple[dict[str, Any], esc.Fire]]:
+        setting, policy, calendar = self.ladder(), self.settings.policy(), self.settings.calendar()
+        now = self.ctx.now()
+        marks = ", ".join("?" * len(ACTIVE_STATUSES))
+        rows = [dict(r) for r in self.db.q(
+            "SELECT id, priority, status, reported_at, first_response_at, arrived_at, resolved_at, technician_id"
+            f" FROM tickets WHERE is_open = 1 AND status IN ({marks})", ACTIVE_STATUSES)]
+        if not rows:
+            return []
+        held = pauses_by_ticket(self.db)
+        fired: dict[int, dict[Any, float]] = {}
+        for r in self.db.q("SELECT e.ticket_id, e.clock, MAX(e.at) FROM escalations e JOIN tickets t"
+                           " ON t.id = e.ticket_id AND t.is_open = 1 GROUP BY e.ticket_id, e.clock"):
+            fired.setdefault(r[0], {})[r[1]] = r[2]
+        out = []
+        for row in rows:
+            pol = policy.get(row["priority"])
+            if pol is None:
+                continue
+            met: dict[ClockName, DateTime | None] = {c: from_db(row[col]) for c, col in _MET_AT.items()}
+            runs = esc.running_clocks(from_db(row["reported_at"]), pol, met, held.get(row["id"], []),
+                                         status=row["status"])
+            for fire in esc.to_fire(now, runs, setting, row["priority"], calendar, fired.get(row["id"], {})):
+                out.append((row, fire))
+        return out
+
+    def fire_due(self) -> list[int]:
+        """Record every level that is due now and not fired yet, with its
+        messages; the ids of the escalations this call recorded (another
+        process may have recorded some first: those are not here)."""
+        found = self._candidates()
+        if not found:
+            return []
+        done: list[int] = []
+        tz = self.settings.timezone
+        with self.db.write("escalation.fire") as tx:
+            now = to_db(self.ctx.now())
+            for row, fire in found:
+                eid = self._fire(tx, row, fire, now, tz)
+                if eid is not None:
+                    done.append(eid)
+        return done
+
+    def _fire(self, tx: Tx, row: dict[str, Any], fire: esc.Fire, now: str, tz: str) -> int | None:
+        tid = row["id"]
+        # Again under the write lock: another process may have fired this level, or a higher one.
+        top = tx.execute("SELECT MAX(at) FROM escalations WHERE ticket_id = ? AND clock = ?", (tid, fire.clock)).fetchone()[0]
+        if top is not None and top >= fire.at:
+            return None
+        logins = self._recipients(tx, row, fire.to)
+        values = {"clock": fire.clock, "at": fire.at, "level": fire.level, "due_at": to_db(fire.due_at), "fired_at": now,
+                  "roles": json.dumps(list(fire.to)), "recipients": json.dumps(logins, ensure_ascii=False)}
+        cur = tx.execute(
+            "INSERT OR IGNORE INTO escalations (ticket_id, clock, at, level, due_at, fired_at, roles, recipients)"
+            " VALUES (:ticket_id, :clock, :at, :level, :due_at, :fired_at, :roles, :recipients)", {**values, "ticket_id": tid})
+        if cur.rowcount != 1:
+            return None
+        eid = int(cur.lastrowid or 0)
+        info = tx.execute(
+            "SELECT s.name AS site, tech.name AS technician FROM tickets t JOIN sites s ON s.id = t.site_id"
+            " LEFT JOIN technicians tech ON tech.id = t.technician_id WHERE t.id = ?", (tid,)).fetchone()
+        notice = EscalationNotice(ticket_id=tid, priority=row["priority"], clock=fire.clock, level=fire.level, at=fire.at,
+                                  due_at=fire.due_at, site=info["site"] if info else "", tz=tz,
+                                  technician=info["technician"] if info else None)
+        queued = enqueue(tx, [f"user:{login}" for login in logins], notice, now)
+        tx.event("escalation.fire", "escalation", eid, tid, {},
+                 {**values, **({"skipped": list(fire.skipped)} if fire.skipped else {}), "outbox": queued})
+        return eid
+
+    @staticmethod
+    def _recipients(tx: Tx, row: dict[str, Any], roles: Iterable[str]) -> list[str]:
+        """The active people each role names for this ticket, in order, each
+        once: the foremen of the technician's team (none while unassigned),
+        the managers for the duty manager and for the center's managers (a
+        duty roster of managers is not kept yet)."""
+        out: list[str] = []
+        for role in roles:
+            if role == "foreman":
+                rows = tx.execute(
+                    "SELECT u.login FROM users u JOIN technicians tech ON tech.team_id = u.team_id"
+                    " WHERE tech.id = ? AND u.role = 'foreman' AND NOT u.disabled ORDER BY u.login",
+                    (row["technician_id"],)).fetchall()
+            else:
+                rows = tx.execute("SELECT login FROM users WHERE role = 'manager' AND NOT disabled ORDER BY login").fetchall()
+            out += [r[0] for r in rows if r[0] not in out]
+        return out
+
+    # --------------------------------------------------------- acknowledge
+    def acknowledge(self, escalation_id: int, note: str) -> EscalationRecord:
+        """Acknowledged by the signed-in person, with a note (what is being
+        done). A foreman acknowledges their own team's tickets only."""
+        text = note.strip() if isinstance(note, str) else ""
+        if not text or len(text) > NOTE_MAX:
+            raise RuleViolation(_("An acknowledgement needs a note of 1 to {n} characters: what is being done").format(
+                n=NOTE_MAX), "note")
+        row = self.db.one("SELECT * FROM escalations WHERE id = ?", (escalation_id,))
+        if row is None:
+            raise NotFound(_("No escalation #{id}").format(id=escalation_id))
+        with self.db.write("escalation.ack", ticket_id=row["ticket_id"]) as tx:
+            cur = tx.execute("SELECT acknowledged_at, acknowledged_by FROM escalations WHERE id = ?", (escalation_id,)).fetchone()
+            if cur["acknowledged_at"] is not None:
+                raise RuleViolation(_("Escalation #{id} was acknowledged already by {who}").format(
+                    id=escalation_id, who=clean(cur["acknowledged_by"] or "?", single_line=True)))
+            new = {"acknowledged_at": to_db(self.ctx.now()), "acknowledged_by": self.ctx.actor, "note": text}
+            tx.execute("UPDATE escalations SET acknowledged_at = :acknowledged_at, acknowledged_by = :acknowledged_by,"
+                       " note = :note WHERE id = :id", {**new, "id": escalation_id})
+            tx.event("escalation.ack", "escalation", escalation_id, row["ticket_id"],
+                     {"acknowledged_at": None, "acknowledged_by": None, "note": None}, new)
+        return _record(self.db.one("SELECT * FROM escalations WHERE id = ?", (escalation_id,)))
