@@ -29,7 +29,7 @@ def _check(store: Store) -> None:
 
 
 def test_nothing_fires_before_the_first_level(people: Store, clock) -> None:
-    t = make(people)
+    make(people)
     clock.advance(minutes=_window_min(people, 2) * 0.75 - 1)
     assert people.escalations.fire_due() == []
     assert people.escalations.escalations() == []
@@ -52,7 +52,7 @@ def test_at_risk_fires_once_to_the_teams_foreman_with_a_message(people: Store, c
 
 
 def test_only_the_highest_level_passed_fires(people: Store, clock) -> None:
-    t = make(people)
+    make(people)
     clock.advance(minutes=_window_min(people, 2) * 2)  # past 0.75, 1.0 and 1.5 at once
     people.escalations.fire_due()
     (e,) = people.escalations.escalations()
@@ -131,7 +131,6 @@ def test_the_sender_delivers_once_with_the_outbox_id(people: Store, clock) -> No
     assert (len(done.fired), done.sent) == (1, 1)
     ((urls, title, body),) = send.calls
     assert urls == [HOOK] and f"#{t.id} escalated" in title
-    (row,) = people.escalations.escalations()
     msg_id = people.db.value("SELECT id FROM outbox")
     assert f"ref {msg_id}" in body
     assert one_pass(people, send).sent == 0 and len(send.calls) == 1  # nothing twice

@@ -51,7 +51,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     # A foreman acknowledges the escalations of their own team's tickets.
     "foreman": (*FOREMAN_TICKET_ACTIONS, *FOREMAN_ITEM_ACTIONS, "evaluation.self", "escalation.ack", "self.pin",
                 "self.language", "self.address"),
-    "viewer": ("self.pin", "self.language", "self.address"),
+    "viewer": ("self.pin", "self.language"),
 }
 
 # Actions anyone at the keyboard may cause, whoever they are (see store/permissions.py):
