@@ -148,4 +148,6 @@ TOUR = [*TICKET, "create_ticket", "assign", "arrive", "hold", "resume", "resolve
         "self_evaluate", "plan_callbacks", "log_unreachable", "carry_over", "log_callback", "log_callback",
         "add_complaint", "accept_complaint", "investigate_complaint", "handle_complaint", "follow_up_complaint",
         "close_complaint", "open_item_from_complaint", "open_seeded", "item_follow_up", "item_propose", "item_submit",
-        "item_send_back", "item_submit", "item_confirm", "load_evaluations"]
+        "item_send_back", "item_submit", "item_confirm", "load_evaluations",
+        "set_user_addresses", "set_user_addresses", "set_technician_addresses", "set_ladder", "create_ticket", "assign",
+        "fire_due", "acknowledge", "record_attempt"]

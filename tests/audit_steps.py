@@ -45,7 +45,17 @@ SETTINGS: dict[str, Callable[[random.Random], Any]] = {
     "score_basic": lambda r: 8,
     "score_unsatisfied": lambda r: r.choice([6, 5]),
     "callback_attempts": lambda r: r.choice([3, 2]),
+    "escalation": lambda r: r.choice(LADDERS),
+    "notify_retry": lambda r: r.choice([{"attempts": 2, "first_s": 60}, {"attempts": 0}]),
 }
+LADDERS: list[Any] = [
+    {"default": [{"at": "at_risk", "to": ["foreman"]}, {"at": "breached", "to": ["foreman", "duty_manager"]}]},
+    {"default": [{"at": 0.5, "to": ["managers"]}, {"at": 2, "to": ["managers"]}],
+     "priorities": {"1": {"response": [{"at": "breached", "to": ["foreman"]}]}}},
+    {"default": [{"at": "soon", "to": ["foreman"]}]},  # refused
+]
+HOOKS = [["json://localhost:9/hook"], [], ["json://localhost:9/a", "mailto://u:p@smtp.example.com?to=x@example.com"],
+         ["no such thing"]]
 ANSWERS = [{"contacted_within_hour": True, "polite": True, "working": True},
            {"contacted_within_hour": False, "polite": False, "impolite_note": "rude", "working": False}]
 RECORD = {"symptom": "Card stuck", "cause": "Worn roller", "action": "Replaced roller", "parts": "roller"}
@@ -435,6 +445,54 @@ def _complaint_step(method: str, **kw: Callable[[Driver], Any]) -> Callable[[Dri
     return run
 
 
+# -------------------------------------------------------------- escalations
+
+def _ladder(d: Driver) -> Any:
+    d._as(d.r.choice(["ann", "ann", "bob"]))
+    return d.s.escalations.set_ladder(d.r.choice(LADDERS))
+
+
+def _fire(d: Driver) -> Any:
+    d._as(d.r.choice(["ann", "bob", "fay"]))
+    return d.s.escalations.fire_due()
+
+
+def _acknowledge(d: Driver) -> Any:
+    e = d.pick("SELECT id FROM escalations WHERE acknowledged_at IS NULL") if d.r.random() < 0.85 \
+        else d.pick("SELECT id FROM escalations")
+    if e is None:
+        return False
+    d._as(d.r.choice(["ann", "bob", "fay", "gus"]))
+    return d.s.escalations.acknowledge(e[0], d.text("on it"))
+
+
+def _user_addresses(d: Driver) -> Any:
+    if not d.s.outbox.user_addresses("ann"):  # the managers hear of the later levels: so the outbox fills
+        d._as("ann")
+        return d.s.outbox.set_user_addresses("ann", HOOKS[0])
+    login = d.r.choice(["ann", "bob", "fay", "gus", "alice"])
+    d._as(d.r.choice(["ann", login]))
+    return d.s.outbox.set_user_addresses(login, d.r.choice(HOOKS[:3] if d.r.random() < 0.9 else HOOKS))
+
+
+def _tech_addresses(d: Driver) -> Any:
+    tech = d.pick("SELECT id FROM technicians")
+    d._as(d.r.choice(["ann", "ann", "bob"]))
+    return d.s.outbox.set_technician_addresses(tech[0] if tech else 1, d.r.choice(HOOKS))
+
+
+def _attempt(d: Driver) -> Any:
+    from store.delivery import Delivery, Outcome
+
+    row = d.pick("SELECT id FROM outbox WHERE state = 'pending'") or d.pick("SELECT id FROM outbox")
+    if row is None:
+        return False
+    ok = d.r.random() < 0.6
+    d._as(d.r.choice(["ann", "bob"]))
+    delivery = Delivery((Outcome(1, "JSON", ok, None if ok else "connection refused"),), 0.1)
+    return d.s.outbox.record_attempt(row[0], delivery, [1])
+
+
 def _words(d: Driver) -> str:
     return d.text("words")
 
@@ -487,4 +545,6 @@ OPS: dict[str, Callable[[Driver], Any]] = {
     "follow_up_complaint": _complaint_step("follow_up_complaint", note=_words),
     "close_complaint": _complaint_step("close_complaint", analysis=_words),
     "open_item_from_complaint": _complaint_step("open_item_from_complaint"),
+    "set_ladder": _ladder, "fire_due": _fire, "acknowledge": _acknowledge, "set_user_addresses": _user_addresses,
+    "set_technician_addresses": _tech_addresses, "record_attempt": _attempt,
 }
