@@ -80,3 +80,21 @@ def tech_duty(obj: Ctx, tech_ref: str, state: str) -> None:
     tid = tech_id(store, tech_ref)
     store.people.set_on_duty(tid, state.lower() == "on")
     done(_("technician"), store.people.technician(tid).name, _("on duty") if state.lower() == "on" else _("off duty"))
+
+
+@tech.command("address", help=_("Set a technician's notification addresses (Apprise URLs); none clears them."))
+@click.argument("tech_ref", metavar="NAME")
+@click.argument("urls", nargs=-1)
+@file_options
+@click.pass_obj
+def tech_address(obj: Ctx, tech_ref: str, urls: tuple[str, ...]) -> None:
+    from store.delivery import address_label
+
+    store = obj.open()
+    tid = tech_id(store, tech_ref)
+    saved = store.outbox.set_technician_addresses(tid, urls)
+    name = store.people.technician(tid).name
+    if not saved:
+        done(_("technician"), name, _("has no notification address: nothing is sent to them"))
+    for n, url in enumerate(saved, 1):
+        click.echo(f"{n}. {address_label(url)}")

@@ -167,3 +167,20 @@ def language(obj: Ctx, login: str, language: str) -> None:
     click.echo((_("{login} follows the environment's language") if language == "default"
                 else _("{login} sees the console in {language}")).format(
         login=clean(login, single_line=True), language=language_name(language)))
+
+
+@user.command("address", help=_("Set a person's notification addresses (Apprise URLs, e.g. mailto://…, wecombot://…,"
+                                " dingtalk://…); none clears them. Everyone may set their own."))
+@click.argument("login")
+@click.argument("urls", nargs=-1)
+@file_options
+@click.pass_obj
+def address(obj: Ctx, login: str, urls: tuple[str, ...]) -> None:
+    from store.delivery import address_label
+
+    saved = obj.open().outbox.set_user_addresses(login, urls)
+    name = clean(login, single_line=True)
+    if not saved:
+        click.echo(_("{login} has no notification address: nothing is sent to them").format(login=name))
+    for n, url in enumerate(saved, 1):
+        click.echo(f"{n}. {address_label(url)}")
