@@ -166,3 +166,18 @@ def test_one_sender_per_file(db_path, store: Store) -> None:
                 pass
     with sender_lock(db_path):  # released
         pass
+
+
+def test_the_technician_is_told_on_assignment_and_reassignment(people: Store, clock) -> None:
+    people.outbox.set_technician_addresses(1, [HOOK])
+    t = make(people, description="ATM [b]swallows[/b] cards\x1b[31m")
+    t = people.tickets.assign(t.id, t.version, technician_id=2)  # no address: nothing queued
+    assert people.outbox.due() == []
+    people.tickets.assign(t.id, t.version, technician_id=1, reason="Zhang Min is off sick")
+    send = FakeSend(ok=True)
+    assert one_pass(people, send).sent == 1
+    ((urls, title, body),) = send.calls
+    assert urls == [HOOK] and title.startswith(f"#{t.id} P2") and "reassigned to you" in title
+    assert "Site: Head Office" in body and "ATM [b]swallows[/b] cards" in body and "\x1b" not in body
+    assert "Respond by 2026-11-25" in body
+    _check(people)

@@ -23,8 +23,8 @@ from ..database import Database, Tx
 from ..delivery import Delivery, Retry, check_addresses, check_retry
 from ..errors import NotFound
 from ..i18n import _
-from ..rules.notices import Notice, to_json
-from ..timeutil import to_db
+from ..rules.notices import Assignment, Notice, to_json
+from ..timeutil import from_db, to_db
 from .settings import SettingsRepo
 
 _COLUMNS = ("id", "created_at", "recipient", "lang", "notice", "state", "attempts", "next_at", "last_error", "sent_to",
@@ -64,6 +64,21 @@ def enqueue(tx: Tx, recipients: Sequence[str], notice: Notice, now: str) -> list
         out.append({"id": cur.lastrowid, "created_at": now, "recipient": recipient, "lang": lang, "notice": text,
                     "state": "pending", "attempts": 0, "next_at": now})
     return out
+
+
+def queue_assignment(tx: Tx, row: dict[str, Any], *, reassigned: bool, tz: str, now: str) -> None:
+    """The technician's message for a ticket just (re)assigned to them
+    (``row``: the ticket as the write leaves it), with its own audit event."""
+    info = tx.execute("SELECT s.name AS site, e.asset_tag AS tag, e.model AS model FROM tickets t"
+                      " JOIN sites s ON s.id = t.site_id LEFT JOIN equipment e ON e.id = t.equipment_id WHERE t.id = ?",
+                      (row["id"],)).fetchone()
+    equipment = " ".join(x for x in (info["tag"], info["model"]) if x) if info is not None else ""
+    notice = Assignment(ticket_id=row["id"], priority=row["priority"], site=info["site"] if info else "",
+                        fault=row.get("description") or "", tz=tz, equipment=equipment or None, reassigned=reassigned,
+                        clock=row.get("next_clock"), due=from_db(row.get("due_at")))
+    queued = enqueue(tx, [f"technician:{row['technician_id']}"], notice, now)
+    if queued:
+        tx.event("notify.queue", "outbox", queued[0]["id"], row["id"], {}, {"outbox": queued})
 
 
 @dataclass(frozen=True)

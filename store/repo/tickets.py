@@ -32,6 +32,7 @@ from ..rules import lifecycle as rules
 from ..rules.derive import DERIVED, derive, ticket_clocks
 from ..rules.sla import ClockStatus, Pause
 from ..timeutil import from_db, to_db
+from .outbox import queue_assignment
 from .pauses import pauses
 from .settings import SettingsRepo
 from .ticket_steps import changes_since, stated_time
@@ -155,6 +156,7 @@ class TicketsRepo:
         self, action: str, ticket_id: int, version: int,
         apply: Callable[[Tx, dict[str, Any], DateTime], dict[str, Any]],
         note: dict[str, Any] | None = None,
+        after: Callable[[Tx, dict[str, Any], DateTime], None] | None = None,
     ) -> Ticket:
         """Optimistic concurrency: the write only happens on the version the
         user saw; otherwise StaleTicket says who changed it and when."""
@@ -187,6 +189,8 @@ class TicketsRepo:
                 [*changes.values(), ticket_id, version],
             )
             tx.event(action, "ticket", ticket_id, ticket_id, old, new, now)
+            if after is not None:  # what the change sets off in the same write (the technician's message)
+                after(tx, {**merged, **changes}, now)
             # The ticket as this write left it, not as it is after COMMIT (someone may be next).
             changed = self._ticket_row(ticket_id)
         return _ticket(changed)
@@ -222,10 +226,11 @@ class TicketsRepo:
                 out["paused_from"] = "assigned"
             return out
 
-        return self._change(
-            "ticket.reassign" if self._tech_of(ticket_id) else "ticket.assign",
-            ticket_id, version, apply, {"reason": inp.reason},
-        )
+        def tell(tx: Tx, row: dict[str, Any], now: DateTime) -> None:
+            queue_assignment(tx, row, reassigned=action == "ticket.reassign", tz=self.settings.timezone, now=to_db(now))
+
+        action = "ticket.reassign" if self._tech_of(ticket_id) else "ticket.assign"
+        return self._change(action, ticket_id, version, apply, {"reason": inp.reason}, tell)
 
     def _tech_of(self, ticket_id: int) -> int | None:
         rows = self.db.q("SELECT technician_id FROM tickets WHERE id = ?", (ticket_id,))

@@ -152,6 +152,8 @@ def effects(e: Mapping[str, Any], schema: Schema) -> list[Effect]:
         return [Effect(e["id"], action, table, e["entity_id"], "update", row, {k: before.get(k, UNKNOWN) for k in row})]
     if table == "callback_plans":
         return _plan(e, schema) if action == "callback.plan" else []
+    if action == "notify.queue":  # a message set off by a change recorded in its own event (an assignment)
+        return _queued(e, schema)
     if action == "escalation.fire":
         # The record, and the messages it put in the outbox in the same write (``new["outbox"]``, whole rows).
         return [Effect(e["id"], action, table, e["entity_id"], "create", _created(
