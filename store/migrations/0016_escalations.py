@@ -8,6 +8,7 @@ addresses and the outbox (issue 24).
   fires once whoever notices first, and a ladder edited later (its level
   numbers shifted) cannot make a fired share look new. ``level`` is its place
   in the ladder when it fired, for display.
+- ``esc_due`` on tickets: the store's bookkeeping, no history (see apply).
 - ``notify_urls`` on users and technicians: their Apprise addresses, a JSON
   list (NULL: none, nothing is sent to them).
 - ``outbox``: one message to one person, written in the same transaction as
@@ -43,6 +44,11 @@ def apply(db: sqlite_utils.Database) -> None:
         " note TEXT,"
         " UNIQUE (ticket_id, clock, at))",
         "CREATE INDEX escalations_open ON escalations (acknowledged_at, fired_at)",
+        # When the ticket may next have a level to fire (NULL: not known, look;
+        # a change to the ticket or to the rules sets it back to NULL), so the
+        # sender's scan each minute is one indexed range.
+        "ALTER TABLE tickets ADD COLUMN esc_due TEXT",
+        "CREATE INDEX tickets_esc_due ON tickets (esc_due) WHERE is_open = 1",
         "ALTER TABLE users ADD COLUMN notify_urls TEXT",
         "ALTER TABLE technicians ADD COLUMN notify_urls TEXT",
         "CREATE TABLE outbox ("

@@ -26,14 +26,16 @@ from ..i18n import _
 from ..rules import escalation as esc
 from ..rules.lifecycle import ACTIVE_STATUSES
 from ..rules.notices import Escalation as EscalationNotice
-from ..rules.sla import ClockName
+from ..rules.sla import ClockName, Pause
 from ..text import clean
 from ..timeutil import from_db, to_db
 from .outbox import enqueue
-from .pauses import pauses_by_ticket
 from .settings import SettingsRepo
 
 NOTE_MAX = 2000
+BATCH = 500  # tickets per write when firing
+# esc_due when nothing can fire until the ticket or the rules change (all held, every level fired).
+NEVER = "9999-12-31T23:59:59Z"
 _MET_AT: dict[ClockName, str] = {"response": "first_response_at", "onsite": "arrived_at", "resolve": "resolved_at"}
 
 
@@ -97,47 +99,74 @@ class EscalationsRepo:
             " WHERE acknowledged_at IS NULL AND r.value = ?", (login,)))
 
     # -------------------------------------------------------------- firing
-    def _candidates(self) -> list[tuple[dict[str, Any], esc.Fire]]:
-        setting, policy, calendar = self.ladder(), self.settings.policy(), self.settings.calendar()
-        now = self.ctx.now()
+    def _candidates(self) -> list[tuple[dict[str, Any], list[esc.ClockRun], dict[Any, float]]]:
+        """The open tickets that may have a level due now: those whose
+        ``esc_due`` has come or is not known (an index range), with their
+        running clocks and what fired for them."""
+        now = to_db(self.ctx.now())
         marks = ", ".join("?" * len(ACTIVE_STATUSES))
         rows = [dict(r) for r in self.db.q(
-            "SELECT id, priority, status, reported_at, first_response_at, arrived_at, resolved_at, technician_id"
-            f" FROM tickets WHERE is_open = 1 AND status IN ({marks})", ACTIVE_STATUSES)]
+            "SELECT id, priority, status, reported_at, first_response_at, arrived_at, resolved_at, technician_id, esc_due"
+            f" FROM tickets WHERE is_open = 1 AND (esc_due IS NULL OR esc_due <= ?) AND status IN ({marks})",
+            (now, *ACTIVE_STATUSES))]
         if not rows:
             return []
-        held = pauses_by_ticket(self.db)
+        policy = self.settings.policy()
+        ids = [r["id"] for r in rows]
+        held: dict[int, list[Any]] = {}
         fired: dict[int, dict[Any, float]] = {}
-        for r in self.db.q("SELECT e.ticket_id, e.clock, MAX(e.at) FROM escalations e JOIN tickets t"
-                           " ON t.id = e.ticket_id AND t.is_open = 1 GROUP BY e.ticket_id, e.clock"):
-            fired.setdefault(r[0], {})[r[1]] = r[2]
+        for chunk in range(0, len(ids), 500):
+            part = ids[chunk:chunk + 500]
+            qs = ", ".join("?" * len(part))
+            for p in self.db.q(f"SELECT ticket_id, started_at, ended_at FROM pauses WHERE ticket_id IN ({qs})"
+                               " ORDER BY started_at", part):
+                held.setdefault(p[0], []).append(Pause(from_db(p[1]), from_db(p[2])))
+            for r in self.db.q(f"SELECT ticket_id, clock, MAX(at) FROM escalations WHERE ticket_id IN ({qs})"
+                               " GROUP BY ticket_id, clock", part):
+                fired.setdefault(r[0], {})[r[1]] = r[2]
         out = []
         for row in rows:
             pol = policy.get(row["priority"])
             if pol is None:
                 continue
             met: dict[ClockName, DateTime | None] = {c: from_db(row[col]) for c, col in _MET_AT.items()}
-            runs = esc.running_clocks(from_db(row["reported_at"]), pol, met, held.get(row["id"], []),
-                                         status=row["status"])
-            for fire in esc.to_fire(now, runs, setting, row["priority"], calendar, fired.get(row["id"], {})):
-                out.append((row, fire))
+            runs = esc.running_clocks(from_db(row["reported_at"]), pol, met, held.get(row["id"], []), status=row["status"])
+            out.append((row, runs, fired.get(row["id"], {})))
         return out
 
     def fire_due(self) -> list[int]:
         """Record every level that is due now and not fired yet, with its
         messages; the ids of the escalations this call recorded (another
-        process may have recorded some first: those are not here)."""
+        process may have recorded some first: those are not here). Each ticket
+        looked at gets its ``esc_due`` back: when it may next have one."""
         found = self._candidates()
         if not found:
             return []
+        setting, calendar, tz = self.ladder(), self.settings.calendar(), self.settings.timezone
+        now = self.ctx.now()
         done: list[int] = []
-        tz = self.settings.timezone
+        # In short writes of BATCH tickets: a first pass over a big file (every
+        # esc_due unknown) must not hold the write lock for seconds.
+        for start in range(0, len(found), BATCH):
+            done += self._fire_batch(found[start:start + BATCH], setting, calendar, tz, now)
+        return done
+
+    def _fire_batch(self, found: list[tuple[dict[str, Any], list[esc.ClockRun], dict[Any, float]]],
+                    setting: esc.EscalationSetting, calendar: Any, tz: str, now: DateTime) -> list[int]:
+        done: list[int] = []
         with self.db.write("escalation.fire") as tx:
-            now = to_db(self.ctx.now())
-            for row, fire in found:
-                eid = self._fire(tx, row, fire, now, tz)
-                if eid is not None:
-                    done.append(eid)
+            for row, runs, fired in found:
+                for fire in esc.to_fire(now, runs, setting, row["priority"], calendar, fired):
+                    eid = self._fire(tx, row, fire, to_db(now), tz)
+                    if eid is not None:
+                        done.append(eid)
+                # Again from what is recorded now (this process's and any other's).
+                after = {r[0]: r[1] for r in tx.execute(
+                    "SELECT clock, MAX(at) FROM escalations WHERE ticket_id = ? GROUP BY clock", (row["id"],))}
+                nxt = esc.next_due(now, runs, setting, row["priority"], calendar, after)
+                due = to_db(nxt) if nxt is not None else NEVER
+                if due != row["esc_due"]:
+                    tx.execute("UPDATE tickets SET esc_due = ? WHERE id = ?", (due, row["id"]))
         return done
 
     def _fire(self, tx: Tx, row: dict[str, Any], fire: esc.Fire, now: str, tz: str) -> int | None:

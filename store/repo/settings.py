@@ -194,7 +194,7 @@ class SettingsRepo:
             )
             tx.event("settings.set", "setting", None, None, {key: old}, {key: value})
             # Deadlines depend on the zone only through a calendar with local hours or holidays.
-            again = key == "calendar" or (key == "timezone" and self.setting("calendar", {}) != {"kind": "24x7"})
+            again = key in ("calendar", "escalation") or (key == "timezone" and self.setting("calendar", {}) != {"kind": "24x7"})
             if again:
                 self._start_recompute(tx)
         if again:
@@ -311,7 +311,7 @@ class SettingsRepo:
                 (rows[0]["id"], rows[-1]["id"])):
             pauses.setdefault(p[0], []).append(Pause(from_db(p[1]), from_db(p[2])))
         for row in rows:
-            d = derive(row, pauses.get(row["id"], []), policy, cal)
+            d = {**derive(row, pauses.get(row["id"], []), policy, cal), "esc_due": None}  # escalations: look again
             tx.execute("UPDATE tickets SET " + ", ".join(f"{k} = ?" for k in d) + " WHERE id = ?",
                        [*d.values(), row["id"]])
 
