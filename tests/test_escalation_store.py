@@ -9,12 +9,14 @@ import json
 from collections.abc import Sequence
 
 import pytest
+from conftest import NOW
 from ticket_helpers import make
 
 from store import Store
 from store.delivery import Delivery, Outcome, Retry
 from store.errors import PermissionDenied, RuleViolation
 from store.sender import SenderBusy, one_pass, sender_lock
+from store.timeutil import to_db
 
 HOOK = "json://localhost:9/hook"
 
@@ -181,3 +183,23 @@ def test_the_technician_is_told_on_assignment_and_reassignment(people: Store, cl
     assert "Site: Head Office" in body and "ATM [b]swallows[/b] cards" in body and "\x1b" not in body
     assert "Respond by 2026-11-25" in body
     _check(people)
+
+
+def test_the_scan_looks_only_at_tickets_whose_time_has_come(people: Store, clock) -> None:
+    t = make(people)
+    assert [r["id"] for r, _runs, _f in people.escalations._candidates()] == [t.id]  # not known yet
+    people.escalations.fire_due()
+    due = people.db.value("SELECT esc_due FROM tickets WHERE id = ?", (t.id,))
+    window = _window_min(people, 2)
+    assert due == to_db(NOW.add(seconds=int(window * 60 * 0.75)))  # at risk: the first level
+    clock.advance(minutes=window * 0.75 - 1)
+    assert people.escalations._candidates() == []  # nothing to look at before then
+    t = people.tickets.assign(t.id, t.version, technician_id=1)  # a change: looked at again
+    assert people.db.value("SELECT esc_due FROM tickets WHERE id = ?", (t.id,)) is None
+    people.escalations.fire_due()
+    people.escalations.set_ladder({"default": [{"at": 0.5, "to": ["managers"]}]})  # new rules: looked at again
+    assert people.db.value("SELECT esc_due FROM tickets WHERE id = ?", (t.id,)) is None
+    assert len(people.escalations.fire_due()) == 1  # 0.5 passed already
+    plan = " ".join(r[3] for r in people.db.q(
+        "EXPLAIN QUERY PLAN SELECT id FROM tickets WHERE is_open = 1 AND (esc_due IS NULL OR esc_due <= ?)", ("x",)))
+    assert "tickets_esc_due" in plan
