@@ -62,10 +62,8 @@ class Pass:
     errors: list[str] = field(default_factory=list)
 
 
-def one_pass(store: Store, deliver: Send = send, batch: int = 50,
-             sending: Callable[[int], None] | None = None) -> Pass:
-    """Fire what is due, then send every due message once (``sending(id)``
-    is told before each network call: a test stops the process there)."""
+def one_pass(store: Store, deliver: Send = send, batch: int = 50) -> Pass:
+    """Fire what is due, then send every due message once."""
     out = Pass()
     try:
         out.fired = store.escalations.fire_due()
@@ -87,8 +85,6 @@ def one_pass(store: Store, deliver: Send = send, batch: int = 50,
                 out.errors.append(_("message #{id}: {reason}").format(id=row.id, reason=reason))
                 delivery = Delivery((Outcome(1, "-", False, reason),), 0.0)
             else:
-                if sending is not None:
-                    sending(row.id)
                 delivery = deliver([urls[i - 1] for i in places], msg.title, msg.body)
             done = store.outbox.record_attempt(row.id, delivery, places)
             if done.state == "sent":
