@@ -82,7 +82,9 @@ def test_acknowledged_with_a_note_by_the_foreman_of_the_team(people: Store, cloc
     people.actor = "bob"
     with pytest.raises(RuleViolation):
         people.escalations.acknowledge(eid, "  ")
+    assert people.escalations.waiting_for("ann") == 1
     e = people.escalations.acknowledge(eid, "called Wang Fang, on his way")
+    assert people.escalations.waiting_for("ann") == 0
     assert (e.acknowledged_by, e.note) == ("bob", "called Wang Fang, on his way")
     with pytest.raises(RuleViolation):
         people.escalations.acknowledge(eid, "again")

@@ -44,6 +44,11 @@ def apply(db: sqlite_utils.Database) -> None:
         " note TEXT,"
         " UNIQUE (ticket_id, clock, at))",
         "CREATE INDEX escalations_open ON escalations (acknowledged_at, fired_at)",
+        # Who has which escalation waiting (not acknowledged yet): the console's
+        # header count is one index range. Derived from escalations (recipients,
+        # acknowledged_at), written in the same transactions.
+        "CREATE TABLE escalation_waiting (login TEXT NOT NULL, escalation_id INTEGER NOT NULL REFERENCES escalations(id),"
+        " PRIMARY KEY (login, escalation_id)) WITHOUT ROWID",
         # When the ticket may next have a level to fire (NULL: not known, look;
         # a change to the ticket or to the rules sets it back to NULL), so the
         # sender's scan each minute is one indexed range.

@@ -94,9 +94,7 @@ class EscalationsRepo:
 
     def waiting_for(self, login: str) -> int:
         """How many escalations sent to ``login`` nobody has acknowledged (the console's header count)."""
-        return int(self.db.value(
-            "SELECT COUNT(*) FROM escalations, json_each(escalations.recipients) r"
-            " WHERE acknowledged_at IS NULL AND r.value = ?", (login,)))
+        return int(self.db.value("SELECT COUNT(*) FROM escalation_waiting WHERE login = ?", (login,)))
 
     # -------------------------------------------------------------- firing
     def _candidates(self) -> list[tuple[dict[str, Any], list[esc.ClockRun], dict[Any, float]]]:
@@ -184,6 +182,7 @@ class EscalationsRepo:
         if cur.rowcount != 1:
             return None
         eid = int(cur.lastrowid or 0)
+        tx.executemany("INSERT INTO escalation_waiting (login, escalation_id) VALUES (?, ?)", [(x, eid) for x in logins])
         info = tx.execute(
             "SELECT s.name AS site, tech.name AS technician FROM tickets t JOIN sites s ON s.id = t.site_id"
             " LEFT JOIN technicians tech ON tech.id = t.technician_id WHERE t.id = ?", (tid,)).fetchone()
@@ -230,6 +229,8 @@ class EscalationsRepo:
                 raise RuleViolation(_("Escalation #{id} was acknowledged already by {who}").format(
                     id=escalation_id, who=clean(cur["acknowledged_by"] or "?", single_line=True)))
             new = {"acknowledged_at": to_db(self.ctx.now()), "acknowledged_by": self.ctx.actor, "note": text}
+            tx.executemany("DELETE FROM escalation_waiting WHERE login = ? AND escalation_id = ?",  # by its key
+                           [(x, escalation_id) for x in json.loads(row["recipients"])])
             tx.execute("UPDATE escalations SET acknowledged_at = :acknowledged_at, acknowledged_by = :acknowledged_by,"
                        " note = :note WHERE id = :id", {**new, "id": escalation_id})
             tx.event("escalation.ack", "escalation", escalation_id, row["ticket_id"],
