@@ -205,3 +205,14 @@ def test_the_scan_looks_only_at_tickets_whose_time_has_come(people: Store, clock
     plan = " ".join(r[3] for r in people.db.q(
         "EXPLAIN QUERY PLAN SELECT id FROM tickets WHERE is_open = 1 AND (esc_due IS NULL OR esc_due <= ?)", ("x",)))
     assert "tickets_esc_due" in plan
+
+
+def test_the_check_finds_a_waiting_count_changed_around_the_app(people: Store, clock) -> None:
+    make(people)
+    clock.advance(minutes=_window_min(people, 2) * 2)
+    (eid,) = people.escalations.fire_due()
+    _check(people)
+    with people.db.write("demo.load") as tx:  # around the repositories: as a hand edit would
+        tx.execute("DELETE FROM escalation_waiting WHERE login = 'ann'")
+    report = people.audit.verify_audit()
+    assert not report.ok and f"escalation {eid} is missing from ann's waiting count" in report.problems[0]

@@ -271,3 +271,17 @@ def _check_row(table: str, key: Any, row: dict[str, Any] | None, effects: list[E
         return
     if before is not None:
         problems.append(_("{table} row {key} has no history: it was added around the app").format(**what))
+
+
+def check_waiting(conn: Executes, problems: list[str]) -> None:
+    """Who has which escalation waiting (``escalation_waiting``, the console's
+    count) is what the escalations say: their recipients, until acknowledged."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'escalation_waiting'").fetchone() is None:
+        return
+    want = {(r[0], r[1]) for r in conn.execute(
+        "SELECT j.value, e.id FROM escalations e, json_each(e.recipients) j WHERE e.acknowledged_at IS NULL")}
+    has = {(r[0], r[1]) for r in conn.execute("SELECT login, escalation_id FROM escalation_waiting")}
+    for login, eid in sorted(want ^ has, key=lambda x: (x[1], str(x[0])))[:3]:
+        text = (_("escalation {id} is missing from {login}'s waiting count, against its record") if (login, eid) in want
+                else _("escalation {id} is in {login}'s waiting count, against its record (acknowledged or not theirs)"))
+        problems.append(text.format(id=eid, login=shown(login)))
