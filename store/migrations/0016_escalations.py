@@ -49,10 +49,11 @@ def apply(db: sqlite_utils.Database) -> None:
         # acknowledged_at), written in the same transactions.
         "CREATE TABLE escalation_waiting (login TEXT NOT NULL, escalation_id INTEGER NOT NULL REFERENCES escalations(id),"
         " PRIMARY KEY (login, escalation_id)) WITHOUT ROWID",
-        # When the ticket may next have a level to fire (NULL: not known, look;
-        # a change to the ticket or to the rules sets it back to NULL), so the
-        # sender's scan each minute is one indexed range.
-        "ALTER TABLE tickets ADD COLUMN esc_due TEXT",
+        # When the ticket may next have a level to fire ('': not known, look; a
+        # change to the ticket or to the rules sets it back to ''; it sorts
+        # before every time), so the sender's scan each minute is one range
+        # of this index.
+        "ALTER TABLE tickets ADD COLUMN esc_due TEXT NOT NULL DEFAULT ''",
         "CREATE INDEX tickets_esc_due ON tickets (esc_due) WHERE is_open = 1",
         "ALTER TABLE users ADD COLUMN notify_urls TEXT",
         "ALTER TABLE technicians ADD COLUMN notify_urls TEXT",

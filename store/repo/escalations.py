@@ -24,7 +24,6 @@ from ..database import Database, Tx
 from ..errors import NotFound, RuleViolation
 from ..i18n import _
 from ..rules import escalation as esc
-from ..rules.lifecycle import ACTIVE_STATUSES
 from ..rules.notices import Escalation as EscalationNotice
 from ..rules.sla import ClockName, Pause
 from ..text import clean
@@ -99,14 +98,13 @@ class EscalationsRepo:
     # -------------------------------------------------------------- firing
     def _candidates(self) -> list[tuple[dict[str, Any], list[esc.ClockRun], dict[Any, float]]]:
         """The open tickets that may have a level due now: those whose
-        ``esc_due`` has come or is not known (an index range), with their
-        running clocks and what fired for them."""
+        ``esc_due`` has come or is not known ('', which sorts first): one
+        range of an index. With their running clocks (none for a resolved
+        ticket: it gets NEVER) and what fired for them."""
         now = to_db(self.ctx.now())
-        marks = ", ".join("?" * len(ACTIVE_STATUSES))
         rows = [dict(r) for r in self.db.q(
             "SELECT id, priority, status, reported_at, first_response_at, arrived_at, resolved_at, technician_id, esc_due"
-            f" FROM tickets WHERE is_open = 1 AND (esc_due IS NULL OR esc_due <= ?) AND status IN ({marks})",
-            (now, *ACTIVE_STATUSES))]
+            " FROM tickets WHERE is_open = 1 AND esc_due <= ?", (now,))]
         if not rows:
             return []
         policy = self.settings.policy()

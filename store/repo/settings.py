@@ -311,7 +311,7 @@ class SettingsRepo:
                 (rows[0]["id"], rows[-1]["id"])):
             pauses.setdefault(p[0], []).append(Pause(from_db(p[1]), from_db(p[2])))
         for row in rows:
-            d = {**derive(row, pauses.get(row["id"], []), policy, cal), "esc_due": None}  # escalations: look again
+            d = {**derive(row, pauses.get(row["id"], []), policy, cal), "esc_due": ""}  # escalations: look again
             tx.execute("UPDATE tickets SET " + ", ".join(f"{k} = ?" for k in d) + " WHERE id = ?",
                        [*d.values(), row["id"]])
 

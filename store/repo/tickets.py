@@ -183,8 +183,8 @@ class TicketsRepo:
             new = {k: changes[k] for k in old}
             # Reasons and notes live in the audit event, not in ticket columns.
             new.update({k: v for k, v in (note or {}).items() if v})
-            # esc_due NULL: the escalation scan works this ticket's next level out again (store/repo/escalations.py).
-            changes.update(derived, version=version + 1, updated_at=to_db(now), updated_by=self.ctx.actor, esc_due=None)
+            # esc_due '': the escalation scan works this ticket's next level out again (store/repo/escalations.py).
+            changes.update(derived, version=version + 1, updated_at=to_db(now), updated_by=self.ctx.actor, esc_due="")
             tx.execute(
                 "UPDATE tickets SET " + ", ".join(f"{k} = ?" for k in changes) + " WHERE id = ? AND version = ?",
                 [*changes.values(), ticket_id, version],
