@@ -216,3 +216,19 @@ def test_the_check_finds_a_waiting_count_changed_around_the_app(people: Store, c
         tx.execute("DELETE FROM escalation_waiting WHERE login = 'ann'")
     report = people.audit.verify_audit()
     assert not report.ok and f"escalation {eid} is missing from ann's waiting count" in report.problems[0]
+
+
+def test_a_priority_change_moves_the_points_and_fires_no_level_twice(people: Store, clock) -> None:
+    t = make(people, priority=3)
+    clock.advance(minutes=_window_min(people, 3) * 0.8)  # P3: at risk
+    people.escalations.fire_due()
+    assert [(e.clock, e.at) for e in people.escalations.escalations()] == [("response", 0.75)]
+    t = people.tickets.edit_ticket(t.id, t.version, priority=1, reason="the branch cannot open")
+    people.escalations.fire_due()  # P1's window is shorter: far past breached, only the highest passed fires
+    assert sorted((e.clock, e.at) for e in people.escalations.escalations() if e.clock == "response") == [
+        ("response", 0.75), ("response", 1.5)]
+    people.tickets.edit_ticket(t.id, t.version, priority=3, reason="a mistake")
+    clock.advance(minutes=_window_min(people, 3))  # back on P3's points, past breached
+    people.escalations.fire_due()
+    assert sorted(e.at for e in people.escalations.escalations() if e.clock == "response") == [0.75, 1.5]  # nothing again
+    _check(people)
