@@ -20,6 +20,7 @@ from store.text import clean
 from store.timeutil import zone
 
 from ..console_app import OnConsole
+from ..escalate import EscalationWatch
 from ..i18n import _
 from ..widgets.board import TechBoard
 from ..widgets.queue import QueueTable
@@ -62,6 +63,7 @@ class QueuePoll(OnConsole, Screen[Any]):
     _last_check: DateTime | None = None
     _shown_seq = 0
     _data_version = -1
+    _escalations: EscalationWatch | None = None
 
     if TYPE_CHECKING:  # the main screen's, and its other mixins' (crossings.py)
         @property
@@ -92,6 +94,9 @@ class QueuePoll(OnConsole, Screen[Any]):
         now = self.app.clock()
         since = self._last_check or now
         crossings = store.queue.crossings(since, now) if now > since else []
+        # Record levels that fell due (a write, when any did: the next poll reads it).
+        self._escalations = self._escalations or EscalationWatch()
+        self._escalations.tick(store, now)
         self._last_check = now
         if not changed:
             # Nothing written: rows repaint themselves on the tick; only the
