@@ -195,9 +195,10 @@ class EscalationsRepo:
     @staticmethod
     def _recipients(tx: Tx, row: dict[str, Any], roles: Iterable[str]) -> list[str]:
         """The active people each role names for this ticket, in order, each
-        once: the foremen of the technician's team (none while unassigned),
-        the managers for the duty manager and for the center's managers (a
-        duty roster of managers is not kept yet)."""
+        once: the foremen of the technician's team (none while unassigned);
+        the duty manager (the setting ``duty_manager``; every manager while it
+        names nobody, or someone no longer an active manager); the center's
+        managers."""
         out: list[str] = []
         for role in roles:
             if role == "foreman":
@@ -207,6 +208,10 @@ class EscalationsRepo:
                     (row["technician_id"],)).fetchall()
             else:
                 rows = tx.execute("SELECT login FROM users WHERE role = 'manager' AND NOT disabled ORDER BY login").fetchall()
+                if role == "duty_manager":  # the one named by the setting while they are an active manager
+                    duty = tx.execute("SELECT value FROM settings WHERE key = 'duty_manager'").fetchone()
+                    named = json.loads(duty[0]) if duty else ""
+                    rows = [r for r in rows if r[0] == named] or rows
             out += [r[0] for r in rows if r[0] not in out]
         return out
 

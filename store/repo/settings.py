@@ -51,7 +51,8 @@ class SettingsRepo:
 
     # Settings a user may change (``dispatch set``); internal keys such as the
     # demo marker are written only by their own methods, never through here.
-    SETTABLE = ("calendar", "center_name", "complaint_step_hours", "currency", "escalation", "fee_confirm_above",
+    SETTABLE = ("calendar", "center_name", "complaint_step_hours", "currency", "duty_manager", "escalation",
+                "fee_confirm_above",
                 "meeting_day", "notify_retry", "repeat_window_days", "report_targets", "sign_in", "timezone", *evaluations.SETTINGS)
 
     @staticmethod
@@ -84,6 +85,11 @@ class SettingsRepo:
                 return check_currency(value) if key == "currency" else str(check_fee_confirm_above(value))
             except ValueError as exc:
                 raise RuleViolation(str(exc)) from None
+        if key == "duty_manager":  # the escalations' "duty manager" ('': every manager); a manager's login
+            login = value.strip() if isinstance(value, str) else None
+            if login is None or len(login) > 64:
+                raise RuleViolation(_("duty_manager is a manager's login, or \"\" for every manager"))
+            return login
         if key == "sign_in":  # a shared desk PC: ask who is at the keyboard (README "People, roles and the file")
             if not isinstance(value, bool):
                 raise RuleViolation(_("sign_in must be true or false"))
@@ -185,6 +191,11 @@ class SettingsRepo:
         value = self.check_setting(key, value)
         with self.db.write("settings.set") as tx:
             old = self.setting_as_stored(key)
+            if key == "duty_manager" and value:  # checked in the write: the person may not stay a manager otherwise
+                row = tx.execute("SELECT role, disabled FROM users WHERE login = ?", (value,)).fetchone()
+                if row is None or row[0] != "manager" or row[1]:
+                    raise RuleViolation(_("{login} is not an active manager: the duty manager must be one").format(
+                        login=clean(value, single_line=True)))
             if key == "report_targets":  # only the keys given change (read in the write: no lost update)
                 value = targets.merge_targets(old, value)
             tx.execute(
