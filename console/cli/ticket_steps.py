@@ -103,8 +103,9 @@ def time_option(f: Callable[..., None]) -> Callable[..., None]:
                         help=_("When it happened, if not now: 14:05, yesterday 21:00 or 11-25 14:05 (site time)."))(f)
 
 
-@step("assign", _("Assign or reassign it to a technician on duty."), _("Assign the ticket to a technician on duty, or reassign it (with --reason). The technician is"
-                  " told as from the console."))
+@step("assign", _("Assign or reassign it to a technician on duty."),
+      _("Assign the ticket to a technician on duty, or reassign it (with --reason). The technician is"
+        " told as from the console."))
 @click.option("--technician", required=True, metavar="NAME", help=_("The technician's name (or #id)."))
 @click.option("--reason", default="", help=_("Why it is reassigned (needed to reassign)."))
 def assign(ctx: click.Context, number: str, version: int | None, fmt: str, technician: str, reason: str) -> None:
@@ -137,7 +138,8 @@ def arrive(ctx: click.Context, number: str, version: int | None, fmt: str, mode:
            _("Arrival logged on #{id}."))
 
 
-@step("hold", _("Put it on hold: its SLA clock stops."), _("Put the ticket on hold (waiting for the customer or for parts): its SLA clock stops."))
+@step("hold", _("Put it on hold: its SLA clock stops."),
+      _("Put the ticket on hold (waiting for the customer or for parts): its SLA clock stops."))
 @click.option("--reason", required=True, type=click.Choice(["customer", "parts"], case_sensitive=False),
               help=_("What it waits for: customer or parts."))
 @click.option("--note", default="", help=_("A note on the hold."))

@@ -140,9 +140,10 @@ def _site(store: Store, code: str) -> int:
     return find(_("site"), code, [(s.id, s.code) for s in store.reference.sites(limit=-1)])
 
 
-@ticket.command("add", short_help=_("Add a ticket from options or JSON (another system's)."), help=_("Add a ticket from options, or from one JSON object (--json -) with the keys"
-                              " 'dispatch ticket N --format json' prints; options win over the JSON. Prints the"
-                              " new ticket's number, or the ticket as JSON."))
+@ticket.command("add", short_help=_("Add a ticket from options or JSON (another system's)."),
+                help=_("Add a ticket from options, or from one JSON object (--json -) with the keys"
+                       " 'dispatch ticket N --format json' prints; options win over the JSON. Prints the"
+                       " new ticket's number, or the ticket as JSON."))
 @click.option("--json", "source", metavar="FILE|-",
               help=_("Read the ticket from this JSON file, or stdin (-). Keys it prints but intake does not"
                      " take (id, status, version, the clocks, …) are ignored; any other key is refused."))
