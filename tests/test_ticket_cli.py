@@ -74,6 +74,10 @@ def test_add_from_options_prints_the_new_number(db: str, people: Store, clock: M
     printed = json.loads(ok(invoke(db, *ADD, "--channel", "email", "--at", stated, "--format", "json")))
     assert printed["channel"] == "email" and printed["status"] == "new" and printed["version"] == 1
     assert people.tickets.ticket(printed["id"]).reported_at == clock.now.subtract(minutes=90).replace(second=0)
+    # Without --site, the equipment's own (North Branch's ATM), and its category.
+    other = people.tickets.ticket(int(ok(invoke(db, "ticket", "add", "--reporter", "x", "--phone", "123",
+                                                "--equipment", "NB-ATM-A", "--description", "d"))))
+    assert (other.site_id, other.equipment_id, other.category, other.priority) == (2, 3, "atm", 3)
 
 
 def test_a_printed_ticket_fed_back_makes_the_same_ticket(db: str, people: Store, clock: MutableClock) -> None:
@@ -187,6 +191,8 @@ def test_a_stale_version_is_refused_naming_the_current_one(db: str, people: Stor
     one_line_error(invoke(db, "ticket", "respond", str(t.id), "--version", "1", "--note", "x"),
                    f"ticket #{t.id} is at version 2, not 1")
     assert counts(people) == before and people.tickets.ticket(t.id).first_response_at is None
+    one_line_error(invoke(db, "ticket", "respond", str(t.id), "--version", "7"), f"ticket #{t.id} is at version 2, not 7;")
+    assert counts(people) == before
     assert "Now at version 3." in ok(invoke(db, "ticket", "respond", str(t.id), "--version", "2"))
 
 

@@ -38,6 +38,9 @@ def refused(errors: dict[str, str], names: dict[str, str]) -> NoReturn:
 
 
 def stale(exc: StaleTicket, given: int, tz: str) -> NoReturn:
+    if given > exc.version:  # a version it never had: nobody changed it since
+        fail(_("ticket #{id} is at version {current}, not {given}; nothing was saved").format(
+            id=exc.ticket_id, current=exc.version, given=given))
     when = exc.at.in_timezone(tz).format("YYYY-MM-DD HH:mm") if exc.at else "?"
     what = " (" + "; ".join(exc.changes) + ")" if exc.changes else ""
     fail(_("ticket #{id} is at version {current}, not {given}: changed by {by} at {when}{what};"

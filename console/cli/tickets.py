@@ -152,7 +152,7 @@ def _site(store: Store, code: str) -> int:
 @click.option("--reporter", help=_("Who reported it."))
 @click.option("--phone", help=_("The reporter's phone."))
 @click.option("--site", metavar="CODE", help=_("The site's code (or #id)."))
-@click.option("--equipment", metavar="TAG", help=_("The equipment's asset tag (or #id), at that site."))
+@click.option("--equipment", metavar="TAG", help=_("The equipment's asset tag (or #id); without --site, the site is its own."))
 @click.option("--category", type=click.Choice(CATEGORIES, case_sensitive=False),
               help=_("The kind of equipment (default: the equipment's, else other)."))
 @click.option("--priority", metavar="P", help=_("1 to 4 or P1 to P4 (default 3, as the console's form)."))
@@ -184,8 +184,11 @@ def ticket_add(ctx: click.Context, source: str | None, channel: str | None, repo
         found = store.reference.equipment(site_of, limit=-1)
         data["equipment_id"] = find(_("equipment"), equipment, [(e.id, e.asset_tag) for e in found])
         names["equipment_id"] = "--equipment"
+        picked = next(e for e in found if e.id == data["equipment_id"])
         if "category" not in data:  # as the console's form does when the equipment is picked
-            data["category"] = next(e.category for e in found if e.id == data["equipment_id"])
+            data["category"] = picked.category
+        if "site_id" not in data:  # where the equipment stands
+            data["site_id"], names["site_id"] = picked.site_id, "--equipment"
     data.setdefault("priority", 3)
     data["priority"] = _priority(data["priority"])
     try:
