@@ -245,3 +245,33 @@ def test_dispatch_ticket_n_still_prints_the_ticket(db: str, people: Store) -> No
         assert "ATM swallows cards" in ok(invoke(db, "ticket", *args)), args
     one_line_error(invoke(db, "ticket", "12x"), "not a ticket number: 12x")
     assert "add" in ok(invoke(db, "ticket", "--help"))
+
+
+def test_a_real_pipe_from_a_new_file(tmp_path: Path) -> None:
+    """As a gateway runs it: processes, stdin a pipe, the file from 'dispatch init'."""
+    import os
+    import shlex
+    import subprocess
+    import sys
+
+    db = str(tmp_path / "new.db")
+    dispatch = f"{shlex.quote(sys.executable)} -m console.cli --db {shlex.quote(db)}"
+    env = {**os.environ, "DISPATCH_LANG": "en", "XDG_DATA_HOME": str(tmp_path / "data")}
+
+    def sh(command: str, code: int = 0) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(["sh", "-c", command], capture_output=True, text=True, env=env, timeout=120,
+                              cwd=Path(__file__).resolve().parent.parent)
+        assert done.returncode == code, (command, done.stdout, done.stderr)
+        return done
+
+    sh(f"{dispatch} init --timezone Asia/Shanghai && {dispatch} site add HQ 'Head Office'")
+    form = json.dumps({"reporter": "Web form", "phone": "010 1234", "site_id": 1, "description": "Door stuck",
+                       "category": "access", "channel": "online", "priority": 2})
+    first = sh(f"printf '%s' {shlex.quote(form)} | {dispatch} ticket add --json -").stdout.strip()
+    copy = sh(f"{dispatch} ticket {first} --format json | {dispatch} ticket add --json - --format json").stdout
+    original = json.loads(sh(f"{dispatch} ticket {first} --format json").stdout)
+    assert {k: json.loads(copy)[k] for k in INTAKE} == {k: original[k] for k in INTAKE}
+    refused = sh(f"echo '{{\"id\": 1, \"colour\": \"red\"}}' | {dispatch} ticket add --json -", code=2)
+    assert refused.stderr == 'dispatch: error: --json: unknown key "colour"; the keys are those ' \
+        "'dispatch ticket N --format json' prints\n"
+    assert "2 tickets" in sh(f"{dispatch} check").stdout
