@@ -244,6 +244,7 @@ def test_dispatch_ticket_n_still_prints_the_ticket(db: str, people: Store) -> No
                  ("--format", "json", str(t.id)), ("--db", db, str(t.id))):
         assert "ATM swallows cards" in ok(invoke(db, "ticket", *args)), args
     one_line_error(invoke(db, "ticket", "12x"), "not a ticket number: 12x")
+    one_line_error(invoke(db, "ticket"), "Missing argument 'N'")
     assert "add" in ok(invoke(db, "ticket", "--help"))
 
 

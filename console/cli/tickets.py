@@ -51,10 +51,11 @@ OPTION_OF = {"site_id": "--site", "equipment_id": "--equipment", "technician_id"
 
 class TicketGroup(click.Group):
     """``dispatch ticket 12`` is ``dispatch ticket show 12``: a first word
-    that names no command (a number, an option) goes to ``show``."""
+    that names no command (a number, an option) goes to ``show``, and so
+    does none: "Missing argument 'N'", as before there were commands."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+        if not args or (args[0] not in self.commands and args[0] not in ctx.help_option_names):
             args = ["show", *args]
         return super().parse_args(ctx, args)
 
