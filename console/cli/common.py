@@ -198,7 +198,7 @@ def command_modules() -> dict[str, tuple[str, str]]:
         "sla": ("sla", _("The SLA policy: minutes to respond, be on site and resolve, per priority.")),
         "team": ("team", _("Teams: add, list, edit, retire.")),
         "tech": ("tech", _("Technicians: add, list, edit, retire, and on/off duty.")),
-        "ticket": ("queue", _("Print one ticket with its clocks and timeline.")),
+        "ticket": ("tickets", _("One ticket: print it, add one, or take it through its steps.")),
         "user": ("users", _("People who may use the file, and their roles (managers only).")),
     }
 

@@ -1,5 +1,6 @@
 """Reading the queue from a shell: ``queue`` (the live queue as a table, CSV or
-JSON) and ``ticket`` (one ticket with its clocks and timeline).
+JSON) and ``ticket show`` (one ticket with its clocks and timeline; the
+``ticket`` group, in tickets.py, runs it for ``dispatch ticket N``).
 
 Untrusted text (descriptions, names, notes) is cleaned of control characters
 before it is printed, in every format; times are in the site's time zone."""
@@ -223,8 +224,9 @@ def _clock(c: ClockStatus, t: Ticket, now: DateTime, tz: str) -> dict[str, Any]:
     }
 
 
-@cli.command(short_help=_("Print one ticket with its clocks and timeline."),
-             help=_("Print one ticket: its fields, SLA clocks, second-repair links and timeline, in the site's time zone."))
+# 'dispatch ticket show N', also 'dispatch ticket N': the group is in tickets.py, with add and the steps.
+@click.command("show", short_help=_("Print one ticket with its clocks and timeline."),
+               help=_("Print one ticket: its fields, SLA clocks, second-repair links and timeline, in the site's time zone."))
 @click.argument("number", metavar="N")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"], case_sensitive=False), default="text",
               show_default=True, help=_("Output format."))
