@@ -111,3 +111,20 @@ def test_the_technicians_figures_without_a_period_say_what_is_missing(store: obj
     assert "need --from and --to" in got.output
     table = CliRunner().invoke(cli, ["--db", str(db_path), "export", "Technicians"])
     assert table.exit_code == 0 and table.output.splitlines()[0] == "name,phone,team,skills,on_duty"
+
+
+def test_a_group_alone_prints_its_help_not_an_error() -> None:
+    """`dispatch site` alone asks what the group does: before, its help came
+    folded into one 'dispatch: error:' line with status 2."""
+    import click
+
+    ctx = click.Context(cli, info_name="dispatch")
+    # Not `ticket` (alone it wants a number) nor `notify` (alone it sends): groups that run without a command.
+    groups = [n for n in cli.list_commands(ctx) if isinstance(g := cli.get_command(ctx, n), click.Group)
+              and not g.invoke_without_command and n != "ticket"]
+    assert {"site", "escalation", "user"} <= set(groups)
+    for name in groups:
+        alone = CliRunner().invoke(cli, [name], prog_name="dispatch", terminal_width=80)
+        helped = CliRunner().invoke(cli, [name, "--help"], prog_name="dispatch", terminal_width=80)
+        assert alone.exit_code == 0, (name, alone.output)
+        assert alone.output == helped.output and "error" not in alone.output, name

@@ -258,6 +258,11 @@ class DispatchGroup(click.Group):
             # What is still buffered goes now, where a full disk is caught below,
             # not at exit, where Python would print its own lines about it.
             sys.stdout.flush()
+        except click.exceptions.NoArgsIsHelpError as exc:
+            # `dispatch site` alone asks what the group does: its help, as --help shows it, not folded into one error line.
+            if exc.ctx is not None:
+                click.echo(exc.ctx.get_help())
+            sys.exit(0)
         except click.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx is not None else "dispatch"
             fail(_("{message} (see '{command} --help')").format(message=exc.format_message(), command=where))
