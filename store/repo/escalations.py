@@ -60,6 +60,19 @@ class EscalationRecord:
                 "acknowledged_by": self.acknowledged_by, "note": self.note}
 
 
+@dataclass(frozen=True)
+class EscalationLine:
+    """An escalation as the console lists it: with its ticket's title (the
+    start of the fault text, stored as typed: clean it to show it)."""
+
+    record: EscalationRecord
+    title: str
+
+    @property
+    def id(self) -> int:
+        return self.record.id
+
+
 def _record(r: Any) -> EscalationRecord:
     return EscalationRecord(r["id"], r["ticket_id"], r["clock"], r["level"], r["at"], r["due_at"], r["fired_at"],
                             tuple(json.loads(r["roles"])), tuple(json.loads(r["recipients"])), r["acknowledged_at"],
@@ -90,6 +103,19 @@ class EscalationsRepo:
             params.append(ticket_id)
         sql = "SELECT * FROM escalations" + (f" WHERE {' AND '.join(where)}" if where else "")
         return [_record(r) for r in self.db.q(sql + " ORDER BY fired_at DESC, id DESC LIMIT ?", (*params, limit))]
+
+    def concerning(self, login: str | None, limit: int = 500) -> list[EscalationLine]:
+        """The escalations sent to ``login`` or acknowledged by them (None:
+        everyone's), those not acknowledged first, then the newest. A screen's
+        read, made when the file changed: the recipients are a JSON list, so
+        this looks at each escalation (the header's count is the indexed one)."""
+        mine = ("WHERE x.acknowledged_by = :login OR EXISTS (SELECT 1 FROM json_each(x.recipients) j"
+                " WHERE j.value = :login)") if login is not None else ""
+        rows = self.db.q(
+            "SELECT x.*, substr(t.description, 1, 160) AS title FROM escalations x JOIN tickets t ON t.id = x.ticket_id"
+            f" {mine} ORDER BY x.acknowledged_at IS NOT NULL, x.fired_at DESC, x.id DESC LIMIT :limit",
+            {"login": login, "limit": limit})
+        return [EscalationLine(_record(r), r["title"]) for r in rows]
 
     def waiting_for(self, login: str) -> int:
         """How many escalations sent to ``login`` nobody has acknowledged (the console's header count)."""
