@@ -124,7 +124,7 @@ class EscalationsScreen(DetailListScreen):
         rows = [
             (_("Level"), f"{level_mark(e.level)} {clock_title(e.clock)}: {share_label(e.at)}"),
             (_("Fell due"), when(e.due_at, tz, "YYYY-MM-DD HH:mm")),
-            (_("Sent to"), f"{roles_text(e.roles)}: {one(', '.join(e.recipients)) or _('nobody (no such person)')}"),
+            (_("Sent to"), roles_text(e.roles) + ": " + (one(", ".join(e.recipients)) or _("nobody (no such person)"))),
             (_("Acknowledged"), acknowledged(e, tz)),
         ]
         if e.note:
