@@ -49,7 +49,7 @@ def escalation_lines(escalations: list[EscalationRecord], tz: str) -> Content:
         head = f"↑{e.level} {clock_title(e.clock)}: {share_label(e.at)}  " + _("due {when} → {who}").format(
             when=local_time(from_db(e.due_at), tz, "MM-DD HH:mm"), who=who)
         if e.acknowledged_at is None:
-            lines.append(Content.styled(head + "  " + _("not acknowledged"), "bold"))
+            lines.append(Content.styled(f"{head}\n    " + _("not acknowledged"), "bold"))
         else:
             ack = _("acknowledged by {who} at {when}").format(
                 who=clean(e.acknowledged_by or "?", single_line=True, limit=LINE_LIMIT),

@@ -174,7 +174,8 @@ class EscalationsScreen(DetailListScreen):
         title = _("Acknowledge escalation {mark} on ticket #{id}").format(mark=level_mark(e.level), id=e.ticket_id)
         hint = f"{clock_title(e.clock)}: {share_label(e.at)} · {one(line.title)}"
         self.app.push_screen(
-            ActionForm(title, [Field("note", _("Note: what is being done"), "input", max_length=NOTE_MAX)], submit, 0,
+            ActionForm(title, [Field("note", _("Note"), "input", placeholder=_("what is being done"),
+                                                   max_length=NOTE_MAX)], submit, 0,
                        hint=hint, save_label=_("Acknowledge (ctrl+s)")),
             lambda r: None if r is None else self._acknowledged(e.id))
 

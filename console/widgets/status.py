@@ -105,11 +105,12 @@ class StatusBar(Horizontal):
 
     def _escalation_part(self, short: bool) -> list[Content]:
         """The escalations waiting for me, in words with the key that lists
-        them ("↑ 2 escalations (E)"), or "↑2" when the line is narrow; nothing when none."""
+        them ("↑ 2 escalations (E)"), without the key when the line is narrow; nothing when none."""
         n = self.escalations
         if not n:
             return []
-        text = f"↑{n}" if short else ngettext("↑ {n} escalation (E)", "↑ {n} escalations (E)", n).format(n=n)
+        text = (ngettext("↑{n} escalation", "↑{n} escalations", n) if short else
+                ngettext("↑ {n} escalation (E)", "↑ {n} escalations (E)", n)).format(n=n)
         return [Content.styled(text, "$error bold")]
 
     def _due_parts(self, short: bool) -> list[Content]:
