@@ -31,7 +31,7 @@ from ..widgets.lists import ListTable
 from .form import ActionForm, Field
 from .listing import BACK, DetailListScreen
 
-TITLE_CELLS = 16  # the title column: the start of the fault text (whole below)
+TITLE_CELLS = (16, 60)  # the title column (the start of the fault text, whole below): at 80 columns, at most
 
 
 def one(text: str | None, limit: int = LINE_LIMIT) -> str:
@@ -100,12 +100,14 @@ class EscalationsScreen(DetailListScreen):
         self.query_one("#esc-which", Static).update(Content(
             which + " · " + _("{n} shown").format(n=len(rows)) + " · " + _("enter: open the ticket")))
         table.clear()
+        # What the other columns leave of a wide terminal goes to the title.
+        title_cells = max(TITLE_CELLS[0], min(TITLE_CELLS[1], self.size.width - 64))
         for line in rows:
             e = line.record
             waiting = e.acknowledged_at is None
             style = "bold" if waiting else "dim"
             table.add_row(
-                f"#{e.ticket_id}", Text(fit(one(line.title), TITLE_CELLS).rstrip(), style=style),
+                f"#{e.ticket_id}", Text(fit(one(line.title), title_cells).rstrip(), style=style),
                 clock_label(e.clock), Text(level_mark(e.level), style=style), when(e.due_at, tz),
                 Text(acknowledged(e, tz), style="" if waiting else "dim"), Text(one(", ".join(e.recipients)) or "—"),
                 key=str(e.id))
