@@ -135,20 +135,60 @@ async def test_an_acknowledgement_the_store_refuses_is_one_line(fired: Store) ->
         assert all(e.acknowledged_at is None for e in fired.escalations.escalations(ticket_id=2))
 
 
-async def test_the_count_follows_another_process(fired: Store, db_path, clock) -> None:
-    """A sender (another process) acknowledging or firing moves the header at the next poll."""
+async def test_the_count_and_the_screen_follow_another_process(fired: Store, db_path, clock) -> None:
+    """Another process acknowledging (a manager's console) or firing (the
+    sender) moves the header and the open list at the next poll."""
     app = app_for(fired)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         bar = _bar(pilot)
         await until(pilot, lambda: bar.escalations == 2)
+        await pilot.press("E")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EscalationsScreen)
         other = Store(db_path, actor="ann", clock=clock)
         try:
             first = other.escalations.escalations(ticket_id=1)[0]
             other.escalations.acknowledge(first.id, "handled by the manager")
+            await until(pilot, lambda: bar.escalations == 1)
+            await until(pilot, lambda: any(e.record.acknowledged_by == "ann" for e in screen.shown))
+            await pilot.press("t")  # everyone's
+            await until(pilot, lambda: len(screen.shown) == 4)
+            clock.advance(minutes=_window_min(fired) * 0.5)  # breached by half the window again: ↑3
+            other.escalations.fire_due()
         finally:
             other.close()
-        await until(pilot, lambda: bar.escalations == 1)
+        await until(pilot, lambda: sum(e.record.level == 3 for e in screen.shown) == 2)
+        assert bar.escalations == 1  # ↑3 goes to the managers, not to fay
+
+
+def test_concerning_lists_what_was_sent_to_or_acknowledged_by_me(fired: Store) -> None:
+    """Mine: sent to me or acknowledged by me, the waiting ones first; None: everyone's."""
+    fired.actor = "ann"
+    bravo = next(e for e in fired.escalations.escalations(ticket_id=2) if e.level == 1)  # gus's only
+    fired.escalations.acknowledge(bravo.id, "called gus")
+    mine = [(e.record.ticket_id, e.record.level, e.record.acknowledged_by) for e in fired.escalations.concerning("ann")]
+    assert mine == [(2, 2, None), (1, 2, None), (2, 1, "ann")]
+    assert [e.title for e in fired.escalations.concerning("ann")][:2] == ["Bravo's ATM", "ATM swallows cards"]
+    assert len(fired.escalations.concerning(None)) == 4
+    assert [(e.record.ticket_id, e.record.level) for e in fired.escalations.concerning("gus")] == [(2, 2), (2, 1)]
+
+
+async def test_a_mark_changes_with_the_level_not_only_with_the_version(fired: Store) -> None:
+    """The queue keeps each row's drawn cells until the ticket changes: an
+    escalation fired or acknowledged does not change the ticket's version,
+    and its mark must not stay as it was drawn (a row scrolled away and back)."""
+    app = app_for(fired)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        table = queue(app)
+        row = next(r for r in table.rows if r.id == 1)
+        cols = table._layout(table.scrollable_content_region.width)
+        width = table.scrollable_content_region.width
+        assert "↑2" in table._tail(row, cols, width)
+        assert "↑1" in table._tail(row.model_copy(update={"esc_level": 1}), cols, width)
+        assert "↑" not in table._tail(row.model_copy(update={"esc_level": None}), cols, width)
 
 
 def test_escalations_screen_80x24(fired: Store, snap_compare) -> None:
