@@ -1,6 +1,6 @@
-"""Escalations (issue 24): those that concern the signed-in person (sent to
-them, or acknowledged by them), or everyone's with ``t``; the selected one's
-details below. ``enter`` opens its ticket, ``a`` acknowledges it with a note
+"""Escalations (issue 24): those that concern the signed-in person (waiting
+for them, then those sent to them or acknowledged by them in the last week),
+or everyone's with ``t``; the selected one's details below. ``enter`` opens its ticket, ``a`` acknowledges it with a note
 (the store's role checks decide: a foreman their own team's tickets). Live
 like every list: another program's write (a sender firing a level, another
 console acknowledging) reads it again."""
