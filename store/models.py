@@ -136,6 +136,8 @@ class QueueRow(Out):
     reporter: str = ""
     due_ts: float | None = None  # the deadlines as epoch seconds, for the tick
     risk_ts: float | None = None
+    # The highest escalation level not acknowledged yet (issue 24), None when none waits.
+    esc_level: int | None = None
 
 
 class QueueCounts(Out):

@@ -20,7 +20,8 @@ QUEUE_COLUMNS = """
 t.id, t.version, t.priority, t.status, t.arrival_mode, s.name AS site_name,
 e.asset_tag AS equipment_tag, substr(t.description, 1, 160) AS description,
 tech.name AS technician_name, t.repeat_of, t.next_clock, t.due_at, t.risk_at,
-t.frozen_left_s, t.window_s, t.technician_id, t.first_response_at IS NOT NULL AS responded, t.reporter
+t.frozen_left_s, t.window_s, t.technician_id, t.first_response_at IS NOT NULL AS responded, t.reporter,
+(SELECT MAX(x.level) FROM escalations x WHERE x.ticket_id = t.id AND x.acknowledged_at IS NULL) AS esc_level
 """
 QUEUE_JOINS = """
 JOIN sites s ON s.id = t.site_id

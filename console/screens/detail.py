@@ -17,11 +17,14 @@ from textual.widgets.option_list import Option
 from store.labels import category_label, channel_label, priority_label, wait_reason_label
 from store.models import Event, Ticket
 from store.money import DEFAULT_CURRENCY, format_money
+from store.repo.escalations import EscalationRecord
 from store.rules.countdown import STATE_SYMBOL, clock_title, clock_words, state_label
+from store.rules.escalation import share_label
 from store.rules.history import Names, entries, mode_before, short_time
 from store.rules.lifecycle import status_label
 from store.rules.sla import ClockStatus
 from store.text import BLOCK_LIMIT, LINE_LIMIT, clean, indented
+from store.timeutil import from_db
 
 from ..format import fit, local_time, pad
 from ..i18n import N_, _, ngettext
@@ -33,6 +36,27 @@ from .actions import ACTION_BINDINGS, HELP_BINDING, Target, TicketActions, targe
 # audit events paints its first screen at once; the next page is read from
 # the store and mounted when the page is scrolled near its end.
 TIMELINE_PAGE = 25
+
+
+def escalation_lines(escalations: list[EscalationRecord], tz: str) -> Content:
+    """One line per escalation of the ticket, oldest first: level and clock,
+    when it fell due, to whom, and who acknowledged it (with the note)."""
+    if not escalations:
+        return Content(_("none"))
+    lines = []
+    for e in sorted(escalations, key=lambda x: (x.due_at, x.id)):
+        who = clean(", ".join(e.recipients), single_line=True, limit=LINE_LIMIT) or "—"
+        head = f"↑{e.level} {clock_title(e.clock)}: {share_label(e.at)}  " + _("due {when} → {who}").format(
+            when=local_time(from_db(e.due_at), tz, "MM-DD HH:mm"), who=who)
+        if e.acknowledged_at is None:
+            lines.append(Content.styled(f"{head}\n    " + _("not acknowledged"), "bold"))
+        else:
+            ack = _("acknowledged by {who} at {when}").format(
+                who=clean(e.acknowledged_by or "?", single_line=True, limit=LINE_LIMIT),
+                when=local_time(from_db(e.acknowledged_at), tz, "MM-DD HH:mm"))
+            note = clean(e.note or "", single_line=True, limit=LINE_LIMIT)
+            lines.append(Content(f"{head}\n    {ack}" + (f": {note}" if note else "")))
+    return Content("\n").join(lines)
 
 
 class DetailBody(VerticalScroll):
@@ -102,6 +126,8 @@ class DetailScreen(TicketActions):
             yield Static(_("Loading…"), id="fields")
             yield Static(_("SLA clocks"), classes="section")
             yield Static("", id="clocks")
+            yield Static(_("Escalations"), classes="section")
+            yield Static("", id="escalations")
             yield Static(_("Second-repair links"), classes="section", id="linked-title")
             yield Static(_("none"), id="no-links")
             yield LinkList(id="linked", compact=True)
@@ -171,7 +197,8 @@ class DetailScreen(TicketActions):
             data = (store.tickets.ticket(self.ticket_id), store.tickets.clocks(self.ticket_id),
                     store.tickets.linked(self.ticket_id),
                     (store.tickets.timeline_page(self.ticket_id, 0, keep), store.tickets.timeline_count(self.ticket_id)),
-                    {tech.id: tech.name for tech in store.people.technicians(include_retired=True)}, store.settings.currency)
+                    {tech.id: tech.name for tech in store.people.technicians(include_retired=True)}, store.settings.currency,
+                    store.escalations.escalations(ticket_id=self.ticket_id))
         except Exception as exc:
             self.app.call_from_thread(self.notify, clean(str(exc), single_line=True), severity="error", markup=False)
             return
@@ -219,7 +246,7 @@ class DetailScreen(TicketActions):
 
     def show(
         self, t: Ticket, clocks: list[ClockStatus], linked: list[Ticket], timeline: tuple[list[Event], int],
-        names: dict[int, str], currency: str = DEFAULT_CURRENCY,
+        names: dict[int, str], currency: str = DEFAULT_CURRENCY, escalations: list[EscalationRecord] | None = None,
     ) -> None:
         self.ticket = t
         self._currency = currency
@@ -261,6 +288,7 @@ class DetailScreen(TicketActions):
         self._clocks = clocks
         self._clocks_text = None
         self._render_clocks()
+        self.query_one("#escalations", Static).update(escalation_lines(escalations or [], tz))
 
         # The lists below are rebuilt only when they changed: a live reload
         # must not move the highlighted link or repaint the whole history.

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from store.rules.countdown import clock_label
+from store.rules.escalation import DEFAULT_LADDER, level_text
 
 from ..format import pad
 from ..i18n import N_, _
@@ -44,9 +45,19 @@ def legend() -> list[tuple[str, str]]:
         (clock_label("resolve"), _("Next clock: resolved")),
         (_("done"), _("Resolved: no clock runs until it is closed")),
         ("↻", _("Second repair of the same equipment")),
+        *escalation_legend(),
         (_("● read {t}").format(t="14:02:31"), _("Top line: when the data was last read")),
         (" / ".join((_("PAUSED"), _("STALE"))), _("Top line: view paused (p) / file unreadable")),
     ]
+
+
+def escalation_legend() -> list[tuple[str, str]]:
+    """The queue's escalation marks, named by the default ladder's levels
+    (a center's own ladder is shown by `dispatch escalation show`)."""
+    out = [("↑1 ↑2 ↑3", _("Escalated: the highest level not acknowledged yet (E lists them)"))]
+    for i, level in enumerate(DEFAULT_LADDER, 1):
+        out.append((f"↑{i}", level_text(level)))
+    return out
 
 
 class HelpScreen(ModalScreen[None]):

@@ -58,6 +58,8 @@ class MainScreen(QueuePoll, CrossingToasts, SearchBar, ReopenFile, ScreenLinks, 
         Binding("K", "callbacks", N_("Callbacks"), show=False),
         Binding("Y", "scores", N_("Scores"), show=False),
         Binding("R", "reports", N_("Reports"), show=False),
+        # The header says how many wait for me, with this key: "↑ 2 escalations (E)".
+        Binding("E", "escalations", N_("Escalations"), show=False),
     ]
 
     def __init__(self) -> None:

@@ -44,6 +44,7 @@ class Snapshot:
     goto: int | None = None  # the ticket the cursor was asked to land on
     seq: int = 0  # which poll read it: an older poll's rows never replace a newer one's
     due: tuple[int, int] | None = None  # my due callbacks, my overdue improvement items
+    escalations: int | None = None  # escalations waiting for me to acknowledge (issue 24)
 
 
 class QueuePoll(OnConsole, Screen[Any]):
@@ -129,6 +130,9 @@ class QueuePoll(OnConsole, Screen[Any]):
             version=version, counts=store.queue.counts(now), crossings=crossings, total=total, offset=offset,
             rows=rows, cursor=position, scroll=scroll, techs=store.people.technicians(), filter=f, goto=goto, seq=seq,
             due=(store.scores.due_callbacks_count(store.actor), store.items.overdue_items_count(store.actor)),
+            # One index range (escalation_waiting): fired by a sender or another
+            # console is a write, so it is read again with the rows.
+            escalations=store.escalations.waiting_for(store.actor),
         )
 
     def show_live(self, result: Any, store: object) -> None:
@@ -155,6 +159,8 @@ class QueuePoll(OnConsole, Screen[Any]):
                 bar.set_counts(snap.counts)
             if snap.due is not None:
                 bar.set_due(*snap.due)
+            if snap.escalations is not None:
+                bar.set_escalations(snap.escalations)
             self._notify_crossings(snap.crossings)
         if snap is not None and snap.rows is not None and snap.filter != self.filter:
             self.request_refresh()  # an older poll finished after the filter changed

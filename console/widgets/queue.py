@@ -102,7 +102,10 @@ class QueueTable(ScrollView, can_focus=True):
         self.empty_text = _("No open tickets.")
         self._styles: dict[str, Style] = {}
         self._cols: tuple[int, list[tuple[Column, int, int]]] | None = None
-        self._tails: dict[int, tuple[int, str]] = {}
+        # Per ticket: (its version, its escalation mark) -> the cells that do
+        # not change with time. An escalation fired or acknowledged changes the
+        # mark without changing the ticket's version.
+        self._tails: dict[int, tuple[tuple[int, int | None], str]] = {}
         # Column widths and site shortening follow the names loaded; both
         # change only in set_rows, never on the tick.
         self._wants: dict[str, int] = {}
@@ -304,12 +307,13 @@ class QueueTable(ScrollView, can_focus=True):
     def _tail(self, row: QueueRow, cols: list[tuple[Column, int, int]], width: int) -> str:
         """The columns that do not change with time, built once per row version."""
         cached = self._tails.get(row.id)
-        if cached is not None and cached[0] == row.version:
+        if cached is not None and cached[0] == (row.version, row.esc_level):
             return cached[1]
         w_site = next((w for c, _x, w in cols if c.key == "site"), 0)
         values = {
             "id": f"#{row.id}",
             "prio": f"P{row.priority}",
+            "esc": f"↑{row.esc_level}" if row.esc_level else "",
             "status": status_label(row.status, row.arrival_mode),
             "site": self._sites.fit(clean(row.site_name, single_line=True, limit=LINE_LIMIT), w_site),
             "equip": clean(row.equipment_tag, single_line=True, limit=LINE_LIMIT),
@@ -318,7 +322,7 @@ class QueueTable(ScrollView, can_focus=True):
         }
         first = next(x for c, x, _w in cols if c.key in values)
         tail = fit(" ".join(fit(values[c.key], w) for c, _x, w in cols if c.key in values), width - first)
-        self._tails[row.id] = (row.version, tail)
+        self._tails[row.id] = ((row.version, row.esc_level), tail)
         return tail
 
     def render_line(self, y: int) -> Strip:

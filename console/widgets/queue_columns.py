@@ -40,6 +40,8 @@ def columns() -> list[Column]:
         Column("clock", _("Next"), 4, 1),
         Column("id", _("No."), 7, 0),
         Column("prio", _("P"), 2, 0),
+        # The highest escalation level nobody has acknowledged ("↑2"): a mark, not a colour.
+        Column("esc", "↑", 2, 0),
         Column("status", _("Status"), 8, 3),
         Column("site", _("Site"), 14, 4, most=30),
         Column("equip", _("Equipment"), 9, 6, most=14),

@@ -25,7 +25,7 @@ from store.models import QueueCounts
 from store.text import LINE_LIMIT, clean
 from store.timeutil import zone
 
-from ..i18n import _
+from ..i18n import _, ngettext
 
 
 class Part(Static):
@@ -81,6 +81,7 @@ class StatusBar(Horizontal):
         self.alert = False
         self._shown: tuple[Content, Content, Content] | None = None
         self.due = (0, 0)  # my due callbacks, my overdue improvement items
+        self.escalations = 0  # escalations waiting for me to acknowledge (issue 24)
 
     def compose(self) -> ComposeResult:
         yield Part(id="counts")
@@ -96,6 +97,21 @@ class StatusBar(Horizontal):
         if (calls, items) != self.due:
             self.due = (calls, items)
             self._show_parts()
+
+    def set_escalations(self, waiting: int) -> None:
+        if waiting != self.escalations:
+            self.escalations = waiting
+            self._show_parts()
+
+    def _escalation_part(self, short: bool) -> list[Content]:
+        """The escalations waiting for me, in words with the key that lists
+        them ("↑ 2 escalations (E)"), without the key when the line is narrow; nothing when none."""
+        n = self.escalations
+        if not n:
+            return []
+        text = (ngettext("↑{n} escalation", "↑{n} escalations", n) if short else
+                ngettext("↑ {n} escalation (E)", "↑ {n} escalations (E)", n)).format(n=n)
+        return [Content.styled(text, "$error bold")]
 
     def _due_parts(self, short: bool) -> list[Content]:
         """My own work, as symbols with words (☎ callbacks due, ⚑ items overdue); nothing when none."""
@@ -143,6 +159,7 @@ class StatusBar(Horizontal):
         sep = Content(" · ")
         return [
             sep.join([
+                *self._escalation_part(False),
                 *self._due_parts(False),
                 Content(_("open {n}").format(n=c.open)),
                 Content.styled(_("at risk {n}").format(n=c.at_risk), risk),
@@ -150,6 +167,7 @@ class StatusBar(Horizontal):
                 Content(_("unassigned {n}").format(n=c.unassigned)),
             ]),
             sep.join([
+                *self._escalation_part(True),
                 *self._due_parts(True),
                 Content(_("open {n}").format(n=c.open)),
                 Content.styled(f"! {c.at_risk}", risk),

@@ -60,6 +60,19 @@ class EscalationRecord:
                 "acknowledged_by": self.acknowledged_by, "note": self.note}
 
 
+@dataclass(frozen=True)
+class EscalationLine:
+    """An escalation as the console lists it: with its ticket's title (the
+    start of the fault text, stored as typed: clean it to show it)."""
+
+    record: EscalationRecord
+    title: str
+
+    @property
+    def id(self) -> int:
+        return self.record.id
+
+
 def _record(r: Any) -> EscalationRecord:
     return EscalationRecord(r["id"], r["ticket_id"], r["clock"], r["level"], r["at"], r["due_at"], r["fired_at"],
                             tuple(json.loads(r["roles"])), tuple(json.loads(r["recipients"])), r["acknowledged_at"],
@@ -90,6 +103,36 @@ class EscalationsRepo:
             params.append(ticket_id)
         sql = "SELECT * FROM escalations" + (f" WHERE {' AND '.join(where)}" if where else "")
         return [_record(r) for r in self.db.q(sql + " ORDER BY fired_at DESC, id DESC LIMIT ?", (*params, limit))]
+
+    def concerning(self, login: str | None, limit: int = 500, days: int = 7) -> list[EscalationLine]:
+        """The escalations waiting for ``login`` (None: everyone's waiting),
+        newest first, then those acknowledged in the last ``days`` days that
+        were sent to them or acknowledged by them, last acknowledged first: a
+        screen's list of what to act on. Both parts are index ranges (who waits
+        for what; when acknowledged), so a file with years of escalations
+        costs no more to list; their history is ``escalations()``."""
+        cols = "x.*, substr(t.description, 1, 160) AS title"
+        tickets = "JOIN tickets t ON t.id = x.ticket_id"
+        if login is None:
+            waiting = self.db.q(f"SELECT {cols} FROM escalations x {tickets} WHERE x.acknowledged_at IS NULL"
+                                " ORDER BY x.fired_at DESC, x.id DESC LIMIT ?", (limit,))
+        else:
+            # The newest first among all that wait (a manager may have tens of
+            # thousands): sorted on the escalations alone, the tickets joined
+            # for the ones listed only.
+            waiting = self.db.q(
+                f"SELECT {cols} FROM (SELECT x.id FROM escalation_waiting w JOIN escalations x ON x.id = w.escalation_id"
+                " WHERE w.login = ? ORDER BY x.fired_at DESC, x.id DESC LIMIT ?) top"
+                f" JOIN escalations x ON x.id = top.id {tickets} ORDER BY x.fired_at DESC, x.id DESC", (login, limit))
+        done: list[Any] = []
+        if len(waiting) < limit:
+            mine = "" if login is None else (" AND (x.acknowledged_by = :login OR EXISTS (SELECT 1 FROM"
+                                             " json_each(x.recipients) j WHERE j.value = :login))")
+            done = self.db.q(
+                f"SELECT {cols} FROM escalations x {tickets} WHERE x.acknowledged_at >= :since{mine}"
+                " ORDER BY x.acknowledged_at DESC, x.id DESC LIMIT :rest",
+                {"since": to_db(self.ctx.now().subtract(days=days)), "login": login, "rest": limit - len(waiting)})
+        return [EscalationLine(_record(r), r["title"]) for r in [*waiting, *done]]
 
     def waiting_for(self, login: str) -> int:
         """How many escalations sent to ``login`` nobody has acknowledged (the console's header count)."""
