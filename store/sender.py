@@ -8,20 +8,25 @@ second sender finds it held and says so; it never waits for it.
 
 A message is rendered when it is sent (store/rules/notices.py ``render``,
 in the recipient's language, with its outbox id), to the addresses of the
-recipient that have not taken it yet."""
+recipient that have not taken it yet. A recipient without a language (every
+technician: they have no language column; a user who chose none) gets the
+sender's own, by the rule the console uses for a user with none
+(store/i18n.py ``pick_language``: DISPATCH_LANG, then LC_ALL, LC_MESSAGES,
+LANG), so a Chinese center's cron line (``DISPATCH_LANG=zh_Hans dispatch
+notify``) tells its technicians in Chinese."""
 
 from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .delivery import Delivery, Outcome, send
 from .errors import PermissionDenied
-from .i18n import _
+from .i18n import _, pick_language
 from .rules.notices import from_json, render
 from .store import Store
 
@@ -62,9 +67,12 @@ class Pass:
     errors: list[str] = field(default_factory=list)
 
 
-def one_pass(store: Store, deliver: Send = send, batch: int = 50) -> Pass:
-    """Fire what is due, then send every due message once."""
+def one_pass(store: Store, deliver: Send = send, batch: int = 50, *, env: Mapping[str, str] | None = None) -> Pass:
+    """Fire what is due, then send every due message once. ``env``: where the
+    language of a recipient without one comes from (default: this process's
+    environment)."""
     out = Pass()
+    fallback = pick_language(os.environ if env is None else env)
     try:
         out.fired = store.escalations.fire_due()
     except PermissionDenied as exc:
@@ -79,7 +87,7 @@ def one_pass(store: Store, deliver: Send = send, batch: int = 50) -> Pass:
             urls = store.outbox.addresses_of(row.recipient)
             places = [i for i in range(1, len(urls) + 1) if i not in row.sent_to]
             try:
-                msg = render(from_json(row.notice), row.id, row.lang)
+                msg = render(from_json(row.notice), row.id, row.lang or fallback)
             except ValueError:  # a row damaged around the app: an attempt that fails, never a traceback
                 reason = _("the message is damaged and cannot be sent")
                 out.errors.append(_("message #{id}: {reason}").format(id=row.id, reason=reason))
