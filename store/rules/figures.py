@@ -13,10 +13,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..i18n import _
 from .targets import Better, Target
+
+if TYPE_CHECKING:
+    from .notified import NotifiedRaw
 
 Unit = Literal["seconds", "share", "count", "score"]
 
@@ -55,6 +58,13 @@ def figure_defs() -> list[FigureDef]:
         FigureDef("response_median", _("First response, median"), "seconds", "lower", "responded"),
         FigureDef("response_p80", _("First response, 80th percentile"), "seconds", "lower", "responded"),
         FigureDef("response_online_mean", _("First response, online requests, mean"), "seconds", "lower", "responded"),
+        # Beside first response: the technician told (store/rules/notified.py).
+        FigureDef("notified_within", _("Engineer notified within 15 min"), "share", "higher", "notified_late"),
+        FigureDef("notified_mean", _("Engineer notified, mean"), "seconds", "lower", "notified"),
+        FigureDef("notified_median", _("Engineer notified, median"), "seconds", "lower", "notified"),
+        FigureDef("not_notified", _("Never notified"), "count", "lower", "not_notified"),
+        FigureDef("not_notified_no_address", _("Never notified: no address"), "count", "lower", "not_notified"),
+        FigureDef("not_notified_failed", _("Never notified: delivery failed"), "count", "lower", "not_notified"),
         FigureDef("arrive_mean", _("Time to arrive, mean"), "seconds", "lower", "arrived"),
         FigureDef("arrive_median", _("Time to arrive, median"), "seconds", "lower", "arrived"),
         FigureDef("mttr_mean", _("Time to resolve (MTTR), mean"), "seconds", "lower", "resolved"),
@@ -222,6 +232,7 @@ class Raw:
     closed: int = 0
     cancelled: int = 0
     backlog: int = 0
+    notified: NotifiedRaw | None = None  # the technician told (store/rules/notified.py)
 
 
 def values(raw: Raw) -> dict[str, tuple[float | None, int | None]]:
@@ -252,6 +263,18 @@ def values(raw: Raw) -> dict[str, tuple[float | None, int | None]]:
         "cancelled": (float(raw.cancelled), None),
         "backlog": (float(raw.backlog), None),
     }
+    nr = raw.notified
+    told = nr.delay if nr is not None else Dist()
+    counted = nr.counted if nr is not None else 0
+    never = nr.never if nr is not None else {}
+    out.update({
+        "notified_within": (share(nr.within, counted) if nr is not None else None, counted),
+        "notified_mean": (told.mean, told.n),
+        "notified_median": (told.median, told.n),
+        "not_notified": (float(counted - told.n), counted),
+        "not_notified_no_address": (float(never.get("no_address", 0)), counted),
+        "not_notified_failed": (float(never.get("failed", 0)), counted),
+    })
     for clock in ("response", "onsite", "resolve"):
         met, decided = raw.sla.get(clock, (0, 0))
         out[f"sla_{clock}"] = (share(met, decided), decided)
