@@ -6,6 +6,7 @@ from __future__ import annotations
 from pendulum import DateTime
 from rich.cells import cell_len
 
+from store.i18n import _
 from store.rules.countdown import (  # noqa: F401  (re-exported for the screens)
     COUNTDOWN_WIDTH,
     STATE_SYMBOL,
@@ -16,6 +17,19 @@ from store.rules.countdown import (  # noqa: F401  (re-exported for the screens)
     row_clock,
     state_label,
 )
+from store.rules.figures import fmt_seconds
+from store.rules.notified import TicketNotified, reason_label
+from store.timeutil import from_db
+
+
+def notified_text(n: TicketNotified, tz: str) -> str:
+    """When the ticket's technician was first told, and how long after the
+    report against the 15 minutes (✓/✗: shapes, not colour); or why not."""
+    if n.notified_at is None or n.delay_s is None:
+        return _("not notified: {why}").format(why=reason_label(n.reason or "no_address"))
+    text = (_("{at}, {delay} after the report ✓ within 15 min") if n.within
+            else _("{at}, {delay} after the report ✗ over 15 min"))
+    return text.format(at=local_time(from_db(n.notified_at), tz), delay=fmt_seconds(n.delay_s))
 
 
 def local_time(dt: DateTime | None, tz: str, fmt: str = "YYYY-MM-DD HH:mm") -> str:

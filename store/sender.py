@@ -1,5 +1,6 @@
 """The sender (``dispatch notify``, issue 24): one pass fires the escalations
-that are due, then delivers what the outbox holds that is due, each message
+that are due and tells the owners of improvement items and complaint steps
+fallen due, then delivers what the outbox holds that is due, each message
 recorded in a short write of its own after its network call.
 
 One sender per file: a lock file beside the database (``<file>.notify-lock``,
@@ -61,6 +62,7 @@ def sender_lock(db_path: Path) -> Iterator[None]:
 @dataclass
 class Pass:
     fired: list[int] = field(default_factory=list)
+    due: list[int] = field(default_factory=list)  # items and complaint steps fallen due (store/repo/due_notices.py)
     sent: int = 0
     retrying: int = 0
     failed: int = 0
@@ -75,6 +77,10 @@ def one_pass(store: Store, deliver: Send = send, batch: int = 50, *, env: Mappin
     fallback = pick_language(os.environ if env is None else env)
     try:
         out.fired = store.escalations.fire_due()
+    except PermissionDenied as exc:
+        out.errors.append(str(exc))
+    try:
+        out.due = store.due_notices.fire_due()
     except PermissionDenied as exc:
         out.errors.append(str(exc))
     seen: set[int] = set()

@@ -453,8 +453,9 @@ def _ladder(d: Driver) -> Any:
 
 
 def _fire(d: Driver) -> Any:
+    """fire_due: the escalations' and the due notices' (store/repo/due_notices.py), as the sender's pass runs both."""
     d._as(d.r.choice(["ann", "bob", "fay"]))
-    return d.s.escalations.fire_due()
+    return d.s.escalations.fire_due() + d.s.due_notices.fire_due()
 
 
 def _acknowledge(d: Driver) -> Any:

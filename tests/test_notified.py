@@ -173,8 +173,8 @@ def test_the_sql_agrees_with_the_reference(tmp_path_factory: pytest.TempPathFact
         want = summary(expected)
         got = {f.key: (f.value, f.base) for f in store.reports.report(_month(store)).figures}
         assert got["notified_within"] == (want.within_share, want.counted)
-        assert got["notified_mean"] == (want.delay.mean, want.delay.n)
-        assert got["notified_median"] == (want.delay.median, want.delay.n)
+        assert got["notified_mean"] == (want.mean, want.n)
+        assert got["notified_median"] == (want.median, want.n)
         assert got["not_notified"] == (float(want.not_notified), want.counted)
         assert got["not_notified_no_address"][0] == want.never.get("no_address", 0)
     finally:
@@ -184,4 +184,45 @@ def test_the_sql_agrees_with_the_reference(tmp_path_factory: pytest.TempPathFact
 def test_the_reference_by_hand() -> None:
     raw = summary([(300.0, None), (900.0, None), (901.0, None), (None, "failed"), (None, "unassigned")])
     assert (raw.counted, raw.within, raw.not_notified, raw.never) == (5, 2, 2, {"failed": 1, "unassigned": 1})
-    assert raw.delay == Dist(3, 2101.0, 900.0, 901.0) and raw.within_share == 0.4
+    assert (raw.n, raw.total, raw.median, raw.within_share) == (3, 2101.0, 900.0, 0.4)
+    # The median is the figures' nearest rank, whatever the order the delays come in.
+    assert summary([(d, None) for d in (40.0, 4.0, 12.0, 6.0, 9.0)]).median == Dist.of([4, 6, 9, 12, 40]).median == 9
+
+
+def test_dispatch_ticket_shows_it_in_text_and_json(store: Store, clock: MutableClock, db_path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from cli_clock import use_clock
+    from click.testing import CliRunner
+
+    from console.cli import cli
+
+    use_clock(monkeypatch, clock)
+    store.outbox.set_technician_addresses(1, [HOOK])
+    told, never, new = make(store), make(store), make(store)
+    store.tickets.assign(told.id, told.version, technician_id=1)
+    store.tickets.assign(never.id, never.version, technician_id=2)
+    clock.advance(minutes=21, seconds=5)
+    one_pass(store, deliver)
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(cli, ["--db", str(db_path), "ticket", *args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "Notified        2026-11-25 09:21, 21m05s after the report ✗ over 15 min" in run(str(told.id))
+    assert "Notified        not notified: the technician has no address" in run(str(never.id))
+    assert "Notified" not in run(str(new.id))  # nobody to tell yet
+    data = json.loads(run(str(told.id), "--format", "json"))
+    assert data["notified"] == {"notified_at": "2026-11-25T09:21:05+00:00", "delay_s": 1265.0, "within_15_min": False,
+                                "not_notified": None}
+    assert json.loads(run(str(never.id), "--format", "json"))["notified"]["not_notified"] == "no_address"
+
+
+@given(st.lists(st.integers(0, 10_000), min_size=1, max_size=30))
+def test_the_reference_median_and_mean_are_the_figures(delays: list[int]) -> None:
+    raw = summary([(float(d), None) for d in delays])
+    dist = Dist.of([float(d) for d in delays])
+    assert (raw.median, raw.mean, raw.n) == (dist.median, dist.mean, dist.n)
+    assert raw.within == sum(d <= 900 for d in delays)

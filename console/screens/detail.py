@@ -20,10 +20,11 @@ from store.money import DEFAULT_CURRENCY, format_money
 from store.rules.countdown import STATE_SYMBOL, clock_title, clock_words, state_label
 from store.rules.history import Names, entries, mode_before, short_time
 from store.rules.lifecycle import status_label
+from store.rules.notified import TicketNotified
 from store.rules.sla import ClockStatus
 from store.text import BLOCK_LIMIT, LINE_LIMIT, clean, indented
 
-from ..format import fit, local_time, pad
+from ..format import fit, local_time, notified_text, pad
 from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
 from ..widgets.lists import MOVE_KEYS
@@ -171,7 +172,8 @@ class DetailScreen(TicketActions):
             data = (store.tickets.ticket(self.ticket_id), store.tickets.clocks(self.ticket_id),
                     store.tickets.linked(self.ticket_id),
                     (store.tickets.timeline_page(self.ticket_id, 0, keep), store.tickets.timeline_count(self.ticket_id)),
-                    {tech.id: tech.name for tech in store.people.technicians(include_retired=True)}, store.settings.currency)
+                    {tech.id: tech.name for tech in store.people.technicians(include_retired=True)}, store.settings.currency,
+                    store.outbox.notified(self.ticket_id))
         except Exception as exc:
             self.app.call_from_thread(self.notify, clean(str(exc), single_line=True), severity="error", markup=False)
             return
@@ -219,7 +221,7 @@ class DetailScreen(TicketActions):
 
     def show(
         self, t: Ticket, clocks: list[ClockStatus], linked: list[Ticket], timeline: tuple[list[Event], int],
-        names: dict[int, str], currency: str = DEFAULT_CURRENCY,
+        names: dict[int, str], currency: str = DEFAULT_CURRENCY, notified: TicketNotified | None = None,
     ) -> None:
         self.ticket = t
         self._currency = currency
@@ -243,8 +245,10 @@ class DetailScreen(TicketActions):
             line(_("Category"), category_label(t.category)),
             line(_("Description"), t.description),
             line(_("Technician"), t.technician_name),
-            line(_("Logged by"), t.created_by),
         ]
+        if notified is not None and (t.technician_id is not None or notified.notified_at is not None):
+            fields.append(line(_("Notified"), notified_text(notified, tz)))  # the 15-minute figure, this ticket's
+        fields.append(line(_("Logged by"), t.created_by))
         if t.wait_reason:
             fields.append(line(_("Hold reason"), wait_reason_label(t.wait_reason)))
         if t.resolved_at:

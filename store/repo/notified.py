@@ -10,8 +10,7 @@ from typing import Any
 from ..database import Executes
 from ..errors import NotFound
 from ..i18n import _
-from ..rules import figures as fig
-from ..rules.notified import TARGET_S, NotifiedRaw, TicketNotified, reason_of
+from ..rules.notified import TARGET_S, NotifiedRaw, TicketNotified, rank, reason_of
 
 # Seconds from report to delivery: both are stored to the second, so this is whole.
 DELAY = "CAST(round((julianday(t.notified_at) - julianday(t.reported_at)) * 86400) AS INTEGER)"
@@ -34,13 +33,13 @@ def period_raw(conn: Executes, reported: str, p: dict[str, Any]) -> NotifiedRaw:
     counted, n, total, within = conn.execute(
         f"SELECT COUNT(*), COUNT(t.notified_at), TOTAL({DELAY}), TOTAL({DELAY} <= {TARGET_S})"
         f" FROM tickets t WHERE {where}", p).fetchone()
-    out = NotifiedRaw(counted=int(counted), within=int(within))
+    out = NotifiedRaw(counted=int(counted), within=int(within), n=int(n), total=float(total))
     if n:
-        k50, k80 = fig.rank(50, n), fig.rank(80, n)
-        at = dict(conn.execute(
-            f"SELECT rn, v FROM (SELECT {DELAY} AS v, row_number() OVER (ORDER BY {DELAY}) AS rn FROM tickets t"
-            f" WHERE {where} AND t.notified_at IS NOT NULL) WHERE rn IN (:k50, :k80)", {**p, "k50": k50, "k80": k80}))
-        out.delay = fig.Dist(int(n), float(total), at.get(k50), at.get(k80))
+        k50 = rank(50, n)
+        at = conn.execute(
+            f"SELECT v FROM (SELECT {DELAY} AS v, row_number() OVER (ORDER BY {DELAY}) AS rn FROM tickets t"
+            f" WHERE {where} AND t.notified_at IS NOT NULL) WHERE rn = :k50", {**p, "k50": k50}).fetchone()
+        out.median = float(at[0]) if at else None
     # The few not told: why, from their assignment messages.
     for tech, states in conn.execute(
             f"SELECT t.technician_id, {_STATES} FROM tickets t WHERE {where} AND t.notified_at IS NULL", p):

@@ -13,13 +13,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from ..i18n import _
+from .notified import NotifiedRaw
 from .targets import Better, Target
-
-if TYPE_CHECKING:
-    from .notified import NotifiedRaw
 
 Unit = Literal["seconds", "share", "count", "score"]
 
@@ -263,17 +261,14 @@ def values(raw: Raw) -> dict[str, tuple[float | None, int | None]]:
         "cancelled": (float(raw.cancelled), None),
         "backlog": (float(raw.backlog), None),
     }
-    nr = raw.notified
-    told = nr.delay if nr is not None else Dist()
-    counted = nr.counted if nr is not None else 0
-    never = nr.never if nr is not None else {}
+    nr = raw.notified or NotifiedRaw()
     out.update({
-        "notified_within": (share(nr.within, counted) if nr is not None else None, counted),
-        "notified_mean": (told.mean, told.n),
-        "notified_median": (told.median, told.n),
-        "not_notified": (float(counted - told.n), counted),
-        "not_notified_no_address": (float(never.get("no_address", 0)), counted),
-        "not_notified_failed": (float(never.get("failed", 0)), counted),
+        "notified_within": (nr.within_share, nr.counted),
+        "notified_mean": (nr.mean, nr.n),
+        "notified_median": (nr.median, nr.n),
+        "not_notified": (float(nr.not_notified), nr.counted),
+        "not_notified_no_address": (float(nr.never.get("no_address", 0)), nr.counted),
+        "not_notified_failed": (float(nr.never.get("failed", 0)), nr.counted),
     })
     for clock in ("response", "onsite", "resolve"):
         met, decided = raw.sla.get(clock, (0, 0))

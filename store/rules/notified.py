@@ -14,12 +14,12 @@ message is still waiting to be sent (retries), or every try failed."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from ..i18n import _
-from .figures import Dist, share
 
 TARGET_S = 15 * 60
 Reason = Literal["unassigned", "no_address", "waiting", "failed"]
@@ -43,26 +43,39 @@ def reason_of(technician_id: int | None, states: Iterable[str]) -> Reason:
 
 @dataclass
 class NotifiedRaw:
-    """One period's measurements: the tickets counted, the delays of those
-    told (seconds), how many within TARGET_S, the others by reason."""
+    """One period's measurements: the tickets counted; of those told, how
+    many, their delays' total and nearest-rank median (seconds), how many
+    within TARGET_S; the others by reason. (Not figures.Dist: the figures
+    stand on this module, not the other way round.)"""
 
     counted: int = 0
-    delay: Dist = field(default_factory=Dist)
     within: int = 0
+    n: int = 0
+    total: float = 0.0
+    median: float | None = None
     never: dict[str, int] = field(default_factory=dict)
 
     @property
+    def mean(self) -> float | None:
+        return self.total / self.n if self.n else None
+
+    @property
     def within_share(self) -> float | None:
-        return share(self.within, self.counted)
+        return self.within / self.counted if self.counted else None
 
     @property
     def not_notified(self) -> int:
-        return self.counted - self.delay.n
+        return self.counted - self.n
+
+
+def rank(p: float, n: int) -> int:
+    """The 1-based nearest rank of the p-th percentile among ``n`` values (as figures.rank)."""
+    return max(1, math.ceil(p / 100 * n))
 
 
 def summary(tickets: Iterable[tuple[float | None, Reason | None]]) -> NotifiedRaw:
     """The reference over (delay in seconds or None, reason or None) per
-    counted ticket: what the SQL of store/repo/outbox.py must agree with."""
+    counted ticket: what the SQL of store/repo/notified.py must agree with."""
     delays: list[float] = []
     never: dict[str, int] = {}
     counted = 0
@@ -72,7 +85,9 @@ def summary(tickets: Iterable[tuple[float | None, Reason | None]]) -> NotifiedRa
             delays.append(delay)
         else:
             never[reason or "no_address"] = never.get(reason or "no_address", 0) + 1
-    return NotifiedRaw(counted, Dist.of(delays), sum(1 for d in delays if d <= TARGET_S), never)
+    delays.sort()
+    median = delays[rank(50, len(delays)) - 1] if delays else None
+    return NotifiedRaw(counted, sum(1 for d in delays if d <= TARGET_S), len(delays), float(sum(delays)), median, never)
 
 
 @dataclass(frozen=True)
