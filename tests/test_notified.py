@@ -226,3 +226,27 @@ def test_the_reference_median_and_mean_are_the_figures(delays: list[int]) -> Non
     dist = Dist.of([float(d) for d in delays])
     assert (raw.median, raw.mean, raw.n) == (dist.median, dist.mean, dist.n)
     assert raw.within == sum(d <= 900 for d in delays)
+
+
+def test_the_month_workbook_has_it_beside_first_response(store: Store, clock: MutableClock, db_path, tmp_path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import openpyxl
+    from cli_clock import use_clock
+    from click.testing import CliRunner
+
+    from console.cli import cli
+
+    use_clock(monkeypatch, clock)
+    store.outbox.set_technician_addresses(1, [HOOK])
+    t = make(store)
+    store.tickets.assign(t.id, t.version, technician_id=1)
+    clock.advance(minutes=9)
+    one_pass(store, deliver)
+    out = tmp_path / "m.xlsx"
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "export", "month", "--month", "2026-11", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(openpyxl.load_workbook(out, data_only=True).worksheets[0].iter_rows(values_only=True))
+    labels = [r[0] for r in rows]
+    at = labels.index("Engineer notified within 15 min")
+    assert labels[at - 1] == "First response, online requests, mean"
+    assert rows[at][1:2] == ("100.0 %",) and rows[at + 2][1] == "9m00s" and rows[at + 3][1] == "0"
