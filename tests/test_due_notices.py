@@ -124,3 +124,21 @@ def test_nobody_with_an_address_nothing_queued_still_recorded_once(people: Store
     assert people.due_notices.fire_due() == []
     _check(people)
     assert NOW  # the clock starts at the suite's NOW
+
+
+def test_dispatch_notify_says_how_many_fell_due(people: Store, clock: MutableClock, db_path,
+                                                monkeypatch) -> None:
+    from cli_clock import use_clock
+    from click.testing import CliRunner
+
+    from console.cli import cli
+
+    use_clock(monkeypatch, clock)
+    _complaint(people)
+    _complaint(people)
+    clock.advance(hours=3)
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "notify"])
+    assert result.exit_code == 0, result.output
+    assert "2 improvement items or complaint steps fallen due: their owners told" in result.output
+    again = CliRunner().invoke(cli, ["--db", str(db_path), "notify"])
+    assert "fallen due" not in again.output
