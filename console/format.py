@@ -6,6 +6,8 @@ from __future__ import annotations
 from pendulum import DateTime
 from rich.cells import cell_len
 
+from store.i18n import _
+from store.repo.escalations import EscalationRecord
 from store.rules.countdown import (  # noqa: F401  (re-exported for the screens)
     COUNTDOWN_WIDTH,
     STATE_SYMBOL,
@@ -16,6 +18,21 @@ from store.rules.countdown import (  # noqa: F401  (re-exported for the screens)
     row_clock,
     state_label,
 )
+from store.rules.escalation import share_label
+from store.rules.figures import fmt_seconds
+from store.rules.notified import TicketNotified, reason_label
+from store.text import LINE_LIMIT, clean
+from store.timeutil import from_db
+
+
+def notified_text(n: TicketNotified, tz: str) -> str:
+    """When the ticket's technician was first told, and how long after the
+    report against the 15 minutes (✓/✗: shapes, not colour); or why not."""
+    if n.notified_at is None or n.delay_s is None:
+        return _("not notified: {why}").format(why=reason_label(n.reason or "no_address"))
+    text = (_("{at}, {delay} after the report ✓ within 15 min") if n.within
+            else _("{at}, {delay} after the report ✗ over 15 min"))
+    return text.format(at=local_time(from_db(n.notified_at), tz), delay=fmt_seconds(n.delay_s))
 
 
 def local_time(dt: DateTime | None, tz: str, fmt: str = "YYYY-MM-DD HH:mm") -> str:
@@ -62,3 +79,24 @@ def fit(text: str, width: int, right: bool = False) -> str:
         text = cells_prefix(head, width - 1) + "…"
     pad = " " * (width - cell_len(text))
     return pad + text if right else text + pad
+
+
+def escalation_text(escalations: list[EscalationRecord], tz: str) -> list[tuple[str, bool]]:
+    """One entry per escalation of a ticket, oldest first: (its two lines,
+    whether it waits for an acknowledgement): level and clock, when it fell
+    due, to whom; then who acknowledged it, when, and the note. The detail
+    screen and ``dispatch ticket N`` show the same words."""
+    out = []
+    for e in sorted(escalations, key=lambda x: (x.due_at, x.id)):
+        who = clean(", ".join(e.recipients), single_line=True, limit=LINE_LIMIT) or "—"
+        head = f"↑{e.level} {clock_title(e.clock)}: {share_label(e.at)}  " + _("due {when} → {who}").format(
+            when=local_time(from_db(e.due_at), tz, "MM-DD HH:mm"), who=who)
+        if e.acknowledged_at is None:
+            out.append((f"{head}\n    " + _("not acknowledged"), True))
+            continue
+        ack = _("acknowledged by {who} at {when}").format(
+            who=clean(e.acknowledged_by or "?", single_line=True, limit=LINE_LIMIT),
+            when=local_time(from_db(e.acknowledged_at), tz, "MM-DD HH:mm"))
+        note = clean(e.note or "", single_line=True, limit=LINE_LIMIT)
+        out.append((f"{head}\n    {ack}" + (f": {note}" if note else ""), False))
+    return out

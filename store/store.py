@@ -25,6 +25,7 @@ from .repo.admin import AdminRepo
 from .repo.audit import AuditRepo, Progress
 from .repo.callbacks import CallbacksRepo
 from .repo.complaints import ComplaintsRepo
+from .repo.due_notices import DueNoticesRepo
 from .repo.escalations import EscalationsRepo
 from .repo.exports import ExportsRepo
 from .repo.imports import ImportsRepo
@@ -93,6 +94,7 @@ class Store:
         self.exports = ExportsRepo(db, ctx, self.settings)
         self.escalations = EscalationsRepo(db, ctx, self.settings)
         self.outbox = OutboxRepo(db, ctx, self.settings)
+        self.due_notices = DueNoticesRepo(db, ctx, self.settings)
 
     # ------------------------------------------------------------ who, when
     @property

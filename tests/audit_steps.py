@@ -98,7 +98,9 @@ def _step(method: str, where: str, **kw: Callable[[Driver], Any]) -> Callable[[D
 
 def _assign(d: Driver) -> Any:
     t = d.ticket("status IN ('new', 'assigned', 'onsite', 'waiting')")
-    tech = d.pick("SELECT id FROM technicians WHERE retired = 0")
+    # Half the time one who has an address: the assignment is queued to them (notify.queue, then ticket.notified).
+    tech = (d.r.random() < 0.5 and d.pick("SELECT id FROM technicians WHERE retired = 0 AND notify_urls IS NOT NULL")) \
+        or d.pick("SELECT id FROM technicians WHERE retired = 0")
     if t is None or tech is None:
         return False
     return d.s.tickets.assign(t[0], t[1], technician_id=tech[0], reason=d.r.choice(["", "closer", "skills"]))
@@ -453,8 +455,9 @@ def _ladder(d: Driver) -> Any:
 
 
 def _fire(d: Driver) -> Any:
+    """fire_due: the escalations' and the due notices' (store/repo/due_notices.py), as the sender's pass runs both."""
     d._as(d.r.choice(["ann", "bob", "fay"]))
-    return d.s.escalations.fire_due()
+    return d.s.escalations.fire_due() + d.s.due_notices.fire_due()
 
 
 def _acknowledge(d: Driver) -> Any:
@@ -478,13 +481,16 @@ def _user_addresses(d: Driver) -> Any:
 def _tech_addresses(d: Driver) -> Any:
     tech = d.pick("SELECT id FROM technicians")
     d._as(d.r.choice(["ann", "ann", "bob"]))
-    return d.s.outbox.set_technician_addresses(tech[0] if tech else 1, d.r.choice(HOOKS))
+    none_yet = d.pick("SELECT id FROM technicians WHERE notify_urls IS NOT NULL") is None
+    return d.s.outbox.set_technician_addresses(tech[0] if tech else 1, HOOKS[0] if none_yet else d.r.choice(HOOKS))
 
 
 def _attempt(d: Driver) -> Any:
     from store.delivery import Delivery, Outcome
 
-    row = d.pick("SELECT id FROM outbox WHERE state = 'pending'") or d.pick("SELECT id FROM outbox")
+    # A technician's message first, half the time: its delivery marks the ticket notified (ticket.notified).
+    row = (d.r.random() < 0.5 and d.pick("SELECT id FROM outbox WHERE state = 'pending' AND recipient LIKE 'technician:%'")) \
+        or d.pick("SELECT id FROM outbox WHERE state = 'pending'") or d.pick("SELECT id FROM outbox")
     if row is None:
         return False
     ok = d.r.random() < 0.6

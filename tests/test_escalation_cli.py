@@ -95,3 +95,22 @@ def test_notify_fails_visibly_when_the_receiver_is_down(db: str, people: Store, 
 def test_a_second_sender_is_refused(db: str) -> None:
     with sender_lock(Path(db)):
         one_line_error(invoke(db, "notify"), "another sender is working on")
+
+
+def test_the_ticket_printed_with_its_escalations(db: str, people: Store, clock: MutableClock) -> None:
+    """`dispatch ticket N` says what the detail screen says: each escalation,
+    to whom, and who acknowledged it with the note (cleaned); JSON the records."""
+    t = make(people)
+    people.tickets.assign(t.id, t.version, technician_id=1)  # Alpha Team: fay
+    clock.advance(minutes=int(people.settings.policy()[2].window_s("response") // 60) + 1)
+    (eid,) = people.escalations.fire_due()
+    text = ok(invoke(db, "ticket", str(t.id)))
+    section = text[text.index("\nEscalations\n"):text.index("\nTimeline\n")]
+    assert "↑2 " in section and "breached" in section and "not acknowledged" in section, section
+    people.escalations.acknowledge(eid, "on it \x1b[31m\u202e")
+    text = ok(invoke(db, "ticket", str(t.id)))
+    assert "acknowledged by ann" in text and "on it" in text and "\x1b" not in text and "\u202e" not in text
+    (e,) = json.loads(ok(invoke(db, "ticket", str(t.id), "--format", "json")))["escalations"]
+    # The JSON is cleaned as every output is (the record keeps the note as typed).
+    assert (e["id"], e["level"], e["recipients"][:2], e["note"]) == (eid, 2, ["fay", "ann"], "on it [31m")
+    assert people.escalations.escalations()[0].note == "on it \x1b[31m\u202e"

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from store.i18n import _
+from store.i18n import _, ngettext
 from store.rules.escalation import level_text
 from store.rules.sla import CLOCKS
 from store.text import clean
@@ -117,6 +117,10 @@ def notify(ctx: click.Context, watch: bool, every: int) -> None:
                 done = one_pass(store)
                 click.echo(_("fired {fired}, sent {sent}, to retry {retrying}, given up {failed}").format(
                     fired=len(done.fired), sent=done.sent, retrying=done.retrying, failed=done.failed))
+                if done.due:
+                    click.echo(ngettext("{n} improvement item or complaint step fallen due: its owner told",
+                                        "{n} improvement items or complaint steps fallen due: their owners told",
+                                        len(done.due)).format(n=len(done.due)))
                 for line in done.errors:
                     click.echo(clean(line, single_line=True), err=True)
                 if not watch:

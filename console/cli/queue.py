@@ -14,7 +14,7 @@ from typing import Any
 import click
 from pendulum import DateTime
 
-from console.format import fit, local_time
+from console.format import escalation_text, fit, local_time, notified_text
 from store.i18n import _
 from store.labels import category_label, channel_label, priority_label, wait_reason_label
 from store.models import QueueFilter, QueueRow, Ticket
@@ -24,6 +24,7 @@ from store.rules.lifecycle import OPEN_STATUSES, status_label
 from store.rules.sla import ClockStatus
 from store.store import Store
 from store.text import clean
+from store.timeutil import from_db
 
 from .common import Ctx, cli, fail, file_options
 from .output import FORMATS, Column, terminal_width, write_csv, write_json, write_table
@@ -244,6 +245,8 @@ def ticket(obj: Ctx, number: str, fmt: str) -> None:
     linked = store.tickets.linked(tid)
     events = store.tickets.timeline(tid)
     names = {tech.id: tech.name for tech in store.people.technicians(include_retired=True)}
+    notified = store.outbox.notified(tid)
+    escalations = store.escalations.escalations(ticket_id=tid)
     if fmt.lower() == "json":  # the values: the clocks' words ("text") are the text format's
         data = t.model_dump()
         data.update(
@@ -253,6 +256,8 @@ def ticket(obj: Ctx, number: str, fmt: str) -> None:
             linked=[{"id": o.id, "relation": "repeated_by" if o.repeat_of == t.id else "repeats",
                      "status": o.status, "reported_at": o.reported_at} for o in linked],
             timeline=[{"at": e.at, "actor": e.actor, "action": e.action, "old": e.old, "new": e.new} for e in events],
+            notified={**notified.to_json(), "notified_at": from_db(notified.notified_at)},
+            escalations=[e.to_json() for e in sorted(escalations, key=lambda x: (x.due_at, x.id))],
         )
         write_json(data, tz)
         return
@@ -275,6 +280,8 @@ def ticket(obj: Ctx, number: str, fmt: str) -> None:
     field(_("Category"), category_label(t.category))
     field(_("Description"), t.description)
     field(_("Technician"), t.technician_name)
+    if t.technician_id is not None or notified.notified_at is not None:
+        field(_("Notified"), notified_text(notified, tz))
     field(_("Logged by"), t.created_by)
     if t.wait_reason:
         field(_("Hold reason"), wait_reason_label(t.wait_reason))
@@ -301,6 +308,8 @@ def ticket(obj: Ctx, number: str, fmt: str) -> None:
                    f"{clean(o.description, single_line=True)}")
     if not linked:
         out.append("  " + _("none"))
+    out += ["", _("Escalations")]
+    out += ["  " + text.replace("\n", "\n  ") for text, _waiting in escalation_text(escalations, tz)] or ["  " + _("none")]
     out += ["", _("Timeline")]
     lookup = Names(names, {t.site_id: t.site_name},
                    {t.equipment_id: t.equipment_tag} if t.equipment_id and t.equipment_tag else {}, store.settings.currency)

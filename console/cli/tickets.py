@@ -40,7 +40,7 @@ WRITABLE = ("channel", "reporter", "phone", "site_id", "equipment_id", "category
 # Printed by 'ticket N --format json' and ignored when fed back: the ticket's other
 # fields (its state, the clocks' times, who changed it) and what the show adds.
 READ_ONLY = frozenset(Ticket.model_fields) - set(WRITABLE) | {
-    "status_label", "priority_label", "timezone", "at", "clocks", "linked", "timeline"}
+    "status_label", "priority_label", "timezone", "at", "clocks", "linked", "timeline", "notified", "escalations"}
 # A time as the JSON prints it (2026-12-07T09:30:00+08:00); a zone-less one is site time.
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
 JSON_MAX = 1_000_000  # bytes on stdin: a ticket is a few kilobytes (a description at most 4,000 characters)

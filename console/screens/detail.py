@@ -19,14 +19,13 @@ from store.models import Event, Ticket
 from store.money import DEFAULT_CURRENCY, format_money
 from store.repo.escalations import EscalationRecord
 from store.rules.countdown import STATE_SYMBOL, clock_title, clock_words, state_label
-from store.rules.escalation import share_label
 from store.rules.history import Names, entries, mode_before, short_time
 from store.rules.lifecycle import status_label
+from store.rules.notified import TicketNotified
 from store.rules.sla import ClockStatus
 from store.text import BLOCK_LIMIT, LINE_LIMIT, clean, indented
-from store.timeutil import from_db
 
-from ..format import fit, local_time, pad
+from ..format import escalation_text, fit, local_time, notified_text, pad
 from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
 from ..widgets.lists import MOVE_KEYS
@@ -39,24 +38,10 @@ TIMELINE_PAGE = 25
 
 
 def escalation_lines(escalations: list[EscalationRecord], tz: str) -> Content:
-    """One line per escalation of the ticket, oldest first: level and clock,
-    when it fell due, to whom, and who acknowledged it (with the note)."""
-    if not escalations:
-        return Content(_("none"))
-    lines = []
-    for e in sorted(escalations, key=lambda x: (x.due_at, x.id)):
-        who = clean(", ".join(e.recipients), single_line=True, limit=LINE_LIMIT) or "—"
-        head = f"↑{e.level} {clock_title(e.clock)}: {share_label(e.at)}  " + _("due {when} → {who}").format(
-            when=local_time(from_db(e.due_at), tz, "MM-DD HH:mm"), who=who)
-        if e.acknowledged_at is None:
-            lines.append(Content.styled(f"{head}\n    " + _("not acknowledged"), "bold"))
-        else:
-            ack = _("acknowledged by {who} at {when}").format(
-                who=clean(e.acknowledged_by or "?", single_line=True, limit=LINE_LIMIT),
-                when=local_time(from_db(e.acknowledged_at), tz, "MM-DD HH:mm"))
-            note = clean(e.note or "", single_line=True, limit=LINE_LIMIT)
-            lines.append(Content(f"{head}\n    {ack}" + (f": {note}" if note else "")))
-    return Content("\n").join(lines)
+    """The ticket's escalations (console/format.py ``escalation_text``), those
+    nobody acknowledged in bold."""
+    lines = [Content.styled(text, "bold") if waiting else Content(text) for text, waiting in escalation_text(escalations, tz)]
+    return Content("\n").join(lines) if lines else Content(_("none"))
 
 
 class DetailBody(VerticalScroll):
@@ -198,7 +183,7 @@ class DetailScreen(TicketActions):
                     store.tickets.linked(self.ticket_id),
                     (store.tickets.timeline_page(self.ticket_id, 0, keep), store.tickets.timeline_count(self.ticket_id)),
                     {tech.id: tech.name for tech in store.people.technicians(include_retired=True)}, store.settings.currency,
-                    store.escalations.escalations(ticket_id=self.ticket_id))
+                    store.escalations.escalations(ticket_id=self.ticket_id), store.outbox.notified(self.ticket_id))
         except Exception as exc:
             self.app.call_from_thread(self.notify, clean(str(exc), single_line=True), severity="error", markup=False)
             return
@@ -247,6 +232,7 @@ class DetailScreen(TicketActions):
     def show(
         self, t: Ticket, clocks: list[ClockStatus], linked: list[Ticket], timeline: tuple[list[Event], int],
         names: dict[int, str], currency: str = DEFAULT_CURRENCY, escalations: list[EscalationRecord] | None = None,
+        notified: TicketNotified | None = None,
     ) -> None:
         self.ticket = t
         self._currency = currency
@@ -270,8 +256,10 @@ class DetailScreen(TicketActions):
             line(_("Category"), category_label(t.category)),
             line(_("Description"), t.description),
             line(_("Technician"), t.technician_name),
-            line(_("Logged by"), t.created_by),
         ]
+        if notified is not None and (t.technician_id is not None or notified.notified_at is not None):
+            fields.append(line(_("Notified"), notified_text(notified, tz)))  # the 15-minute figure, this ticket's
+        fields.append(line(_("Logged by"), t.created_by))
         if t.wait_reason:
             fields.append(line(_("Hold reason"), wait_reason_label(t.wait_reason)))
         if t.resolved_at:

@@ -26,7 +26,7 @@ from ..migrations import NAMES, load
 from ..rules import audit
 from ..rules.replay import BOOKKEEPING
 from .audit_facts import FactsCheck
-from .audit_tables import check_tables, check_waiting, read_history
+from .audit_tables import check_notified, check_tables, check_waiting, read_history
 from .audit_tables import shown as _shown
 from .audit_tickets import check_tickets, pauses_note
 
@@ -119,6 +119,7 @@ def verify_connection(conn: Executes, progress: Progress | None = None,
         if history is not None:
             check_tables(conn, history, report.problems)
             check_waiting(conn, report.problems)
+            check_notified(conn, report.problems)
         baseline = _baseline_note(conn, history.baseline) if history is not None else {}
         facts = FactsCheck(conn, history, baseline.get("facts")) if history is not None else None
         check_tickets(conn, report, facts, baseline.get("pauses_loaded"), history.baseline if history else None, progress)

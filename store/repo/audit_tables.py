@@ -285,3 +285,32 @@ def check_waiting(conn: Executes, problems: list[str]) -> None:
         text = (_("escalation {id} is missing from {login}'s waiting count, against its record") if (login, eid) in want
                 else _("escalation {id} is in {login}'s waiting count, against its record (acknowledged or not theirs)"))
         problems.append(text.format(id=eid, login=shown(login)))
+
+
+def check_notified(conn: Executes, problems: list[str]) -> None:
+    """Each ticket's ``notified_at`` (when its technician was first told,
+    store/repo/outbox.py) is what its ``ticket.notified`` event says, and
+    that is when the message it names was delivered."""
+    if conn.execute("SELECT 1 FROM pragma_table_info('tickets') WHERE name = 'notified_at'").fetchone() is None:
+        return
+    want: dict[int, Any] = {}
+    sent: dict[int, Any] = {}
+    for tid, at, sent_at in conn.execute(
+            "SELECT e.ticket_id, json_extract(e.new, '$.notified_at'), o.sent_at FROM events e"
+            " LEFT JOIN outbox o ON o.id = e.entity_id WHERE e.action = 'ticket.notified' ORDER BY e.id"):
+        want.setdefault(tid, at)
+        sent.setdefault(tid, sent_at)
+    has = dict(conn.execute("SELECT id, notified_at FROM tickets WHERE notified_at IS NOT NULL").fetchall())
+    shown_ = 0
+    for tid in sorted(set(want) | set(has), key=lambda x: (x is None, x or 0)):
+        if has.get(tid) != want.get(tid):
+            problems.append(_("ticket #{id}'s technician notified time is {has}, its events say {want}").format(
+                id=tid, has=shown(has.get(tid)), want=shown(want.get(tid))))
+        elif sent.get(tid) != want.get(tid):
+            problems.append(_("ticket #{id}'s technician notified time is {has}, but its message was delivered at {sent}")
+                            .format(id=tid, has=shown(has.get(tid)), sent=shown(sent.get(tid))))
+        else:
+            continue
+        shown_ += 1
+        if shown_ == 3:
+            return

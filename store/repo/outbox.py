@@ -23,12 +23,14 @@ from ..database import Database, Tx
 from ..delivery import Delivery, Retry, check_addresses, check_retry
 from ..errors import NotFound
 from ..i18n import _
-from ..rules.notices import Assignment, Notice, to_json
+from ..rules.notices import Assignment, Notice, from_json, to_json
+from ..rules.notified import TicketNotified
 from ..timeutil import from_db, to_db
+from .notified import ticket_notified
 from .settings import SettingsRepo
 
 _COLUMNS = ("id", "created_at", "recipient", "lang", "notice", "state", "attempts", "next_at", "last_error", "sent_to",
-            "sent_at")
+            "sent_at", "ticket_id")
 
 
 def _urls(text: str | None) -> list[str]:
@@ -59,10 +61,10 @@ def enqueue(tx: Tx, recipients: Sequence[str], notice: Notice, now: str) -> list
         urls, lang = _addressed(tx, recipient)
         if not urls:
             continue
-        cur = tx.execute("INSERT INTO outbox (created_at, recipient, lang, notice, next_at) VALUES (?, ?, ?, ?, ?)",
-                         (now, recipient, lang, text, now))
+        cur = tx.execute("INSERT INTO outbox (created_at, recipient, lang, notice, next_at, ticket_id) VALUES (?, ?, ?, ?, ?, ?)",
+                         (now, recipient, lang, text, now, notice.ticket_id))
         out.append({"id": cur.lastrowid, "created_at": now, "recipient": recipient, "lang": lang, "notice": text,
-                    "state": "pending", "attempts": 0, "next_at": now})
+                    "state": "pending", "attempts": 0, "next_at": now, "ticket_id": notice.ticket_id})
     return out
 
 
@@ -81,6 +83,26 @@ def queue_assignment(tx: Tx, row: dict[str, Any], *, reassigned: bool, tz: str, 
         tx.event("notify.queue", "outbox", queued[0]["id"], row["id"], {}, {"outbox": queued})
 
 
+def _mark_notified(tx: Tx, row: OutboxRow, sent_at: str) -> None:
+    """The first assignment message of a ticket delivered: the ticket's
+    ``notified_at`` (the 15-minute figure), in the write that records the
+    delivery, with an event of its own in the ticket's timeline
+    (``ticket.notified``: entity outbox, so the ticket's version and its
+    replay do not move; ``dispatch check`` compares the column with these
+    events, store/repo/audit_tables.py ``check_notified``)."""
+    if row.ticket_id is None or not row.recipient.startswith("technician:"):
+        return
+    try:
+        if from_json(row.notice).kind != "assignment":
+            return
+    except ValueError:
+        return
+    cur = tx.execute("UPDATE tickets SET notified_at = ? WHERE id = ? AND notified_at IS NULL", (sent_at, row.ticket_id))
+    if cur.rowcount == 1:
+        tx.event("ticket.notified", "outbox", row.id, row.ticket_id, {"notified_at": None},
+                 {"notified_at": sent_at, "technician_id": int(row.recipient.partition(":")[2])})
+
+
 @dataclass(frozen=True)
 class OutboxRow:
     id: int
@@ -94,6 +116,7 @@ class OutboxRow:
     last_error: str | None
     sent_to: tuple[int, ...]
     sent_at: str | None
+    ticket_id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(self).items() if k != "notice"}
@@ -178,6 +201,11 @@ class OutboxRepo:
             row = self.db.one("SELECT notify_urls FROM technicians WHERE id = ?", (int(key) if key.isdigit() else -1,))
         return _urls(row[0]) if row else []
 
+    def notified(self, ticket_id: int) -> TicketNotified:
+        """When the ticket's technician was first told, and how long after the report; or why not."""
+        with self.db.reader() as conn:
+            return ticket_notified(conn, ticket_id)
+
     def status(self, failed_limit: int = 20) -> dict[str, Any]:
         """Counts by state, and the messages given up on, newest first."""
         counts = {r[0]: r[1] for r in self.db.q("SELECT state, COUNT(*) FROM outbox GROUP BY state")}
@@ -213,4 +241,6 @@ class OutboxRepo:
             old["sent_to"] = json.dumps(list(before.sent_to)) if before.sent_to else None
             tx.execute(f"UPDATE outbox SET {', '.join(f'{k} = :{k}' for k in new)} WHERE id = :id", {**new, "id": outbox_id})
             tx.event("notify.sent" if delivery.ok else "notify.failed", "outbox", outbox_id, None, old, new)
+            if delivery.ok:
+                _mark_notified(tx, before, new["sent_at"])
         return self.message(outbox_id)

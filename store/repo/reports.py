@@ -61,6 +61,7 @@ from ..rules.figures import Figure, Raw
 from ..rules.periods import Period, Scope
 from ..rules.targets import Target, targets_from
 from ..timeutil import from_db, to_db
+from . import notified as notified_sql
 from .settings import SettingsRepo
 
 
@@ -183,6 +184,7 @@ _DRILL = {
     "unreachable": f"SELECT c.ticket_id {_CALLS} AND c.status = 'unreachable'",
     "complaints": f"SELECT k.ticket_id {_COMPLAINTS}",
     "items": f"SELECT i.ticket_id {_ITEMS}",
+    **{k: v.format(reported=_REPORTED) for k, v in notified_sql.DRILL.items()},
 }
 
 
@@ -272,6 +274,7 @@ class ReportsRepo:
         raw.response = self._dist(conn, "f_response_s", rep, p, n_resp, s_resp)
         raw.response_online = fig.Dist(n_online, s_online)
         raw.arrive = self._dist(conn, "f_onsite_s", rep, p, n_arr, s_arr)
+        raw.notified = notified_sql.period_raw(conn, rep, p)
         self._check(cancel)
         n_res, s_res, raw.completed_in_time, raw.within_4h, raw.refailed = (
             int(v) if i != 1 else v for i, v in enumerate(conn.execute(_RESOLVED_SUMS.format(scope=where), p).fetchone()))

@@ -47,7 +47,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "manager": ("*",),
     # Planning the day's callbacks ("callback.plan") is the managers'.
     "dispatcher": ("ticket.*", "technician.duty", "callback.log", "callback.attempt", "callback.carry", "complaint.*",
-                   "escalation.fire", "escalation.ack", "notify.send", "self.pin", "self.language", "self.address"),
+                   "escalation.fire", "escalation.ack", "notify.send", "notify.due", "self.pin", "self.language", "self.address"),
     # A foreman acknowledges the escalations of their own team's tickets.
     "foreman": (*FOREMAN_TICKET_ACTIONS, *FOREMAN_ITEM_ACTIONS, "evaluation.self", "escalation.ack", "self.pin",
                 "self.language", "self.address"),

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..i18n import _
+from .notified import NotifiedRaw
 from .targets import Better, Target
 
 Unit = Literal["seconds", "share", "count", "score"]
@@ -55,6 +56,13 @@ def figure_defs() -> list[FigureDef]:
         FigureDef("response_median", _("First response, median"), "seconds", "lower", "responded"),
         FigureDef("response_p80", _("First response, 80th percentile"), "seconds", "lower", "responded"),
         FigureDef("response_online_mean", _("First response, online requests, mean"), "seconds", "lower", "responded"),
+        # Beside first response: the technician told (store/rules/notified.py).
+        FigureDef("notified_within", _("Engineer notified within 15 min"), "share", "higher", "notified_late"),
+        FigureDef("notified_mean", _("Engineer notified, mean"), "seconds", "lower", "notified"),
+        FigureDef("notified_median", _("Engineer notified, median"), "seconds", "lower", "notified"),
+        FigureDef("not_notified", _("Not notified"), "count", "lower", "not_notified"),
+        FigureDef("not_notified_no_address", _("Not notified: no address"), "count", "lower", "not_notified"),
+        FigureDef("not_notified_failed", _("Not notified: delivery failed"), "count", "lower", "not_notified"),
         FigureDef("arrive_mean", _("Time to arrive, mean"), "seconds", "lower", "arrived"),
         FigureDef("arrive_median", _("Time to arrive, median"), "seconds", "lower", "arrived"),
         FigureDef("mttr_mean", _("Time to resolve (MTTR), mean"), "seconds", "lower", "resolved"),
@@ -222,6 +230,7 @@ class Raw:
     closed: int = 0
     cancelled: int = 0
     backlog: int = 0
+    notified: NotifiedRaw | None = None  # the technician told (store/rules/notified.py)
 
 
 def values(raw: Raw) -> dict[str, tuple[float | None, int | None]]:
@@ -252,6 +261,15 @@ def values(raw: Raw) -> dict[str, tuple[float | None, int | None]]:
         "cancelled": (float(raw.cancelled), None),
         "backlog": (float(raw.backlog), None),
     }
+    nr = raw.notified or NotifiedRaw()
+    out.update({
+        "notified_within": (nr.within_share, nr.counted),
+        "notified_mean": (nr.mean, nr.n),
+        "notified_median": (nr.median, nr.n),
+        "not_notified": (float(nr.not_notified), nr.counted),
+        "not_notified_no_address": (float(nr.never.get("no_address", 0)), nr.counted),
+        "not_notified_failed": (float(nr.never.get("failed", 0)), nr.counted),
+    })
     for clock in ("response", "onsite", "resolve"):
         met, decided = raw.sla.get(clock, (0, 0))
         out[f"sla_{clock}"] = (share(met, decided), decided)

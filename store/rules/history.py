@@ -41,6 +41,7 @@ def verb(action: str, new: Mapping[str, Any]) -> str:
         "ticket.cancel": _("cancelled"),
         "ticket.edit": _("edited"),
         "ticket.note": _("note"),
+        "ticket.notified": _("technician notified"),
     }.get(action, action)
 
 
@@ -56,7 +57,7 @@ def field_label(key: str) -> str:
         "symptom": _("Symptom"), "cause": _("Cause"), "action": _("Action"), "parts": _("Parts"),
         "closed_at": _("Closed"), "signoff": _("Signed off by"), "fee_cents": _("Fee"),
         "cancelled_at": _("Cancelled"), "cancel_reason": _("Reason"), "reason": _("Reason"),
-        "note": _("Note"), "stated_at": _("Time stated"),
+        "note": _("Note"), "stated_at": _("Time stated"), "notified_at": _("Technician notified"),
     }.get(key, key)
 
 

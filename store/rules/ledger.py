@@ -30,13 +30,13 @@ ENTITY_TABLE = {
     "site": "sites", "equipment": "equipment", "team": "teams", "technician": "technicians", "user": "users",
     "setting": "settings", "sla_policy": "sla_policy", "callback_plan": "callback_plans", "callback": "callbacks",
     "self_evaluation": "self_evaluations", "item": "improvement_items", "complaint": "complaints",
-    "escalation": "escalations", "outbox": "outbox",
+    "escalation": "escalations", "outbox": "outbox", "due_notice": "due_notices",
 }
 # Each table's key column, in check order.
 TABLES = {
     "settings": "key", "sla_policy": "priority", "teams": "id", "technicians": "id", "sites": "id",
     "equipment": "id", "users": "login", "callback_plans": "id", "callbacks": "id", "self_evaluations": "id",
-    "improvement_items": "id", "complaints": "id", "escalations": "id", "outbox": "id",
+    "improvement_items": "id", "complaints": "id", "escalations": "id", "outbox": "id", "due_notices": "id",
 }
 # Rows and columns the store keeps for itself, with no event (a recompute's marker).
 BOOKKEEPING = {("settings", "recompute_pending")}
@@ -159,6 +159,9 @@ def effects(e: Mapping[str, Any], schema: Schema) -> list[Effect]:
         return [Effect(e["id"], action, table, e["entity_id"], "create", _created(
             table, schema, _columns(table, new, schema), {"id": e["entity_id"], "ticket_id": e["ticket_id"]})),
             *_queued(e, schema)]
+    if action == "notify.due":  # an item or complaint step fallen due, told to its owner (store/repo/due_notices.py)
+        return [Effect(e["id"], action, table, e["entity_id"], "create", _created(
+            table, schema, _columns(table, new, schema), {"id": e["entity_id"]})), *_queued(e, schema)]
     key = e["entity_id"]
     if action in ("site.add", "equipment.add", "team.add", "technician.add"):
         return [Effect(e["id"], action, table, key, "create", _created(table, schema, _columns(table, new, schema), {"id": key}))]

@@ -12,7 +12,9 @@ from typing import Any
 
 # Columns the store keeps for itself (derived SLA fields, bookkeeping): not history.
 BOOKKEEPING = frozenset({"version", "updated_at", "updated_by", "is_open", "next_clock", "due_at", "risk_at",
-                         "frozen_left_s", "window_s", "queue_key", "esc_due"}
+                         "frozen_left_s", "window_s", "queue_key", "esc_due",
+                         # when the technician was told: the sender's, from its ticket.notified events (check_notified)
+                         "notified_at"}
                         # the report facts (store/rules/derive.py FACTS)
                         | {f"f_{c}_{k}" for c in ("response", "onsite", "resolve") for k in ("s", "ok", "late")})
 # What an event carries besides ticket fields: the reason of a reassignment or an
