@@ -164,3 +164,24 @@ async def test_help_scrolls_with_the_queue_keys_and_explains_the_marks(store: St
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_a_read_time_waiting_for_the_tick_never_replaces_stale(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A quiet poll's read time is shown with the next clock tick; when a
+    failing poll says STALE before that tick, the tick must not put the old
+    read time back (the header said '● read' while the file was failing,
+    until the next failed poll: seen under load)."""
+    app = app_for(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+
+        def locked() -> int:
+            raise sqlite3.OperationalError("database is locked")
+
+        monkeypatch.setattr(store.db, "data_version", locked)  # every poll from now on fails
+        screen = app.screen
+        screen._live_line = ("● read 09:00:00", False)  # a quiet poll's, waiting for the tick
+        screen._poll_failed(sqlite3.OperationalError("database is locked"))
+        screen._tick_clock()
+        bar = screen.query_one(StatusBar)
+        assert bar.live.startswith("STALE") and bar.alert, bar.live

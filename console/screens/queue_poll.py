@@ -220,6 +220,9 @@ class QueuePoll(OnConsole, Screen[Any]):
                     severity="error", timeout=30, markup=False)
         else:
             line = _("STALE: {msg}").format(msg=clean(str(error), single_line=True)[:60])
+        # A read time still waiting for the clock tick (an earlier poll's) must
+        # not replace STALE a moment later: the file is failing now.
+        self._live_line = None
         self.query_one(StatusBar).set_live(line, True)
 
     @on(QueueTable.WindowNeeded)
