@@ -91,7 +91,7 @@ def test_counting_and_editing(db: str, people: Store) -> None:
 
 def test_the_catalogue_import_is_all_or_nothing(db: str, people: Store, tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
-    bad.write_bytes("code,name,unit_cost,equipment_categories\nA-1,belt,1.50,atm\nA-2,,2,toaster\n".encode())
+    bad.write_bytes(b"code,name,unit_cost,equipment_categories\nA-1,belt,1.50,atm\nA-2,,2,toaster\n")
     before = bad.read_bytes()
     result = invoke(db, "parts", "import", str(bad))
     assert result.exit_code == 2

@@ -136,7 +136,7 @@ def test_warranty_is_the_equipments_default_and_another_choice_needs_a_reason(be
 def test_closed_and_unknown_tickets_and_parts_are_refused(belts: Store) -> None:
     t = make(belts)
     belts.tickets.cancel(t.id, t.version, reason="duplicate")
-    with pytest.raises(RuleViolation, match="cancelled"):
+    with pytest.raises(RuleViolation, match="closed or cancelled"):
         belts.parts.use_parts(t.id, "DB-40", 1, location="store")
     with pytest.raises(NotFound):
         belts.parts.use_parts(999, "DB-40", 1, location="store")

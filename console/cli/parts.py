@@ -6,6 +6,7 @@ what they did, one line per step. A location is ``store`` or ``van:NAME`` /
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -205,23 +206,27 @@ def parts_report(obj: Ctx, month: str, last: str | None, slow_days: int, fmt: st
     if fmt == "json":
         write_json({"usage": usage, "stock_value": value, "slow_movers": slow})
         return
+    money = store.settings.format_money
     click.echo(_("Parts used {first} to {last}: {n}, cost {cost}").format(
-        first=usage["first"], last=usage["last"], n=usage["total"]["quantity"], cost=usage["total"]["cost"]))
+        first=usage["first"], last=usage["last"], n=usage["total"]["quantity"],
+        cost=money(Decimal(usage["total"]["cost"]))))
     for key, title in (("months", _("month")), ("categories", _("equipment category")),
                        ("technicians", _("technician")), ("charge", _("warranty or charged")), ("parts", _("part"))):
         if usage[key]:
             click.echo("")
             write_table([Column(title, rest=True), Column(_("quantity"), right=True), Column(_("cost"), right=True)],
-                        [[_one(k), str(v["quantity"]), v["cost"]] for k, v in usage[key].items()])
+                        [[_one(_("under warranty") if k == "warranty" else _("charged") if k == "charged" else k),
+                          str(v["quantity"]), money(Decimal(v["cost"]))] for k, v in usage[key].items()])
     click.echo("")
-    click.echo(_("Stock value: {total}").format(total=value["total"]))
+    click.echo(_("Stock value: {total}").format(total=money(Decimal(value["total"]))))
     for where, amount in value["locations"].items():
-        click.echo(f"  {_one(where)}: {amount}")
+        click.echo(f"  {_one(where)}: {money(Decimal(amount))}")
     click.echo("")
     click.echo(ngettext("{n} slow mover (nothing taken out for {d} days)",
                         "{n} slow movers (nothing taken out for {d} days)", len(slow)).format(n=len(slow), d=slow_days))
+    never = _("never")
     for s in slow:
-        click.echo(f"  {_one(s['code'])}  {_one(s['name'])}  {s['on_hand']}  {s['last_out'] or _('never')}")
+        click.echo(f"  {_one(s['code'])}  {_one(s['name'])}  {s['on_hand']}  {s['last_out'] or never}")
 
 
 @cli.command("stock", help=_("What each location holds of each part, and what it cost."))

@@ -357,8 +357,8 @@ class PartsRepo(PartsReports):
             if t is None:
                 raise NotFound(_("No ticket #{id}").format(id=ticket_id))
             if t["status"] in ("closed", "cancelled"):
-                raise RuleViolation(_("Ticket #{id} is {status}: parts are recorded before it is closed").format(
-                    id=ticket_id, status=t["status"]))
+                raise RuleViolation(_("Ticket #{id} is closed or cancelled: parts are recorded on open tickets").format(
+                    id=ticket_id))
             made: list[dict[str, Any]] = []
             p = self._part_in(tx, part)
             if location is None:
