@@ -183,7 +183,7 @@ def command_modules() -> dict[str, tuple[str, str]]:
         "escalation": ("notify", _("The escalation ladder, and the escalations fired.")),
         "equipment": ("equipment", _("Equipment (assets by tag): add, list, edit, retire.")),
         "export": ("reports", _("Workbooks (.xlsx) and data exports (CSV, JSON).")),
-        "import": ("imports", _("Import a CSV file into a table (sites, equipment, technicians, users).")),
+        "import": ("imports", _("Import a CSV file into a table (sites, equipment, technicians, users, parts).")),
         "init": ("admin", _("Create a database, or upgrade one and change its settings.")),
         "items": ("items", _("Improvement items from unsatisfied callbacks and complaints.")),
         "notify": ("notify", _("Send the notifications that are due (one pass; --watch keeps running), or show their status.")),
