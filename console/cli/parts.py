@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from store import Store
-from store.i18n import _, ngettext
+from store.i18n import _, ngettext, pgettext
 from store.repo.parts import Step
 from store.text import clean
 from store.transfer.csv_io import import_rows, read_csv
@@ -96,7 +96,7 @@ def parts_list(obj: Ctx, low: bool, query: str, fmt: str) -> None:
     if fmt == "csv":
         write_csv(flat, PART_FIELDS)
         return
-    heads = [Column(_("code"), most=32), Column(_("name"), rest=True), Column(_("category")), Column(_("unit")),
+    heads = [Column(_("code"), most=32), Column(pgettext("part", "name"), rest=True), Column(_("category")), Column(_("unit")),
              Column(_("min"), right=True), Column(_("on hand"), right=True), Column(_("unit cost"), right=True),
              Column(_("for equipment")), Column(_("version"), right=True)]
     write_table(heads, [[_one(r[f]) for f in PART_FIELDS] for r in flat])
@@ -214,7 +214,7 @@ def parts_report(obj: Ctx, month: str, last: str | None, slow_days: int, fmt: st
                        ("technicians", _("technician")), ("charge", _("warranty or charged")), ("parts", _("part"))):
         if usage[key]:
             click.echo("")
-            write_table([Column(title, rest=True), Column(_("quantity"), right=True), Column(_("cost"), right=True)],
+            write_table([Column(title), Column(_("quantity"), right=True), Column(_("cost"), right=True)],
                         [[_one(_("under warranty") if k == "warranty" else _("charged") if k == "charged" else k),
                           str(v["quantity"]), money(Decimal(v["cost"]))] for k, v in usage[key].items()])
     click.echo("")
@@ -249,7 +249,7 @@ def stock_cmd(obj: Ctx, location: str | None, fmt: str) -> None:
     if fmt == "csv":
         write_csv(rows, STOCK_FIELDS)
         return
-    heads = [Column(_("location")), Column(_("code"), most=32), Column(_("name"), rest=True),
+    heads = [Column(_("location")), Column(_("code"), most=32), Column(pgettext("part", "name"), rest=True),
              Column(_("on hand"), right=True), Column(_("unit")), Column(_("value"), right=True)]
     write_table(heads, [[_one(r[f]) for f in STOCK_FIELDS] for r in rows])
     if not rows:
