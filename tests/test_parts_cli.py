@@ -60,6 +60,9 @@ def test_a_part_from_catalogue_to_a_ticket(db: str, people: Store, clock: Mutabl
                    "Not enough drive belt (DB-40) at van of Li Wei: 2 wanted, 1 in stock, 1 missing")
     one_line_error(invoke(db, "parts", "use", str(t.id), "DB-40", "1", "--warranty"), "reason: required")
     ok(db, "parts", "use", str(t.id), "DB-40", "1", "--warranty", "--reason", "goodwill")
+    timeline = ok(db, "ticket", str(t.id))
+    assert "parts used  DB-40 × 3, cost ¥31.50, charged" in timeline
+    assert "DB-40 × 1, cost ¥12.00, under warranty (goodwill)" in timeline
     stock = json.loads(ok(db, "stock", "--format", "json"))
     assert stock == [{"location": "center store", "code": "DB-40", "name": "drive belt", "unit": "pcs", "on_hand": 4,
                       "value": "48.00"}]
