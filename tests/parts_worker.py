@@ -1,7 +1,8 @@
 """A process of tests/test_parts_store.py: waits for GO to exist, then uses
-one drive belt from the store on TICKET, and prints "ok" or "refused: …".
+one drive belt from the store on TICKET, USES times, and prints a line per
+use: "ok" or "refused: …".
 
-    python tests/parts_worker.py DB TICKET GO"""
+    python tests/parts_worker.py DB TICKET GO [USES]"""
 
 from __future__ import annotations
 
@@ -15,15 +16,17 @@ from store import Store
 from store.errors import StoreError
 
 
-def main(db: str, ticket: str, go: str) -> None:
+def main(db: str, ticket: str, go: str, uses: str = "1") -> None:
     store = Store(db, actor="bob", busy_timeout_ms=60000)
-    while not Path(go).exists():  # a condition, not a time: both start together
+    while not Path(go).exists():  # a condition, not a time: all start together
         time.sleep(0.001)
     try:
-        store.parts.use_parts(int(ticket), "DB-40", 1, location="store")
-        print("ok")
-    except StoreError as exc:
-        print(f"refused: {exc}")
+        for _n in range(int(uses)):
+            try:
+                store.parts.use_parts(int(ticket), "DB-40", 1, location="store")
+                print("ok", flush=True)
+            except StoreError as exc:
+                print(f"refused: {exc}", flush=True)
     finally:
         store.close()
 

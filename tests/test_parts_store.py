@@ -277,3 +277,20 @@ def test_two_processes_using_the_last_unit_one_is_refused(belts: Store, tmp_path
     assert belts.parts.part("DB-40").on_hand == 0
     assert belts.db.value("SELECT COUNT(*) FROM stock_moves WHERE kind = 'use'") == 1
     _check(belts)
+
+
+def test_several_processes_never_take_more_than_there_is(belts: Store, tmp_path: Path) -> None:
+    """4 processes × 5 uses of one belt each against 8 in stock: exactly 8 go
+    through, 12 are refused, and the stock ends at 0, never below."""
+    t = to_onsite(belts, make(belts))
+    go = tmp_path / "go"
+    procs = [subprocess.Popen([sys.executable, str(WORKER), str(belts.path), str(t.id), str(go), "5"],
+                              stdout=subprocess.PIPE, text=True) for _ in range(4)]
+    go.touch()
+    lines = [line for p in procs for line in p.communicate(timeout=180)[0].splitlines()]
+    assert sorted(set(line.split(":")[0] for line in lines)) == ["ok", "refused"]
+    assert (lines.count("ok"), len(lines)) == (8, 20)
+    assert belts.db.value("SELECT MIN(remaining) FROM stock_lots") == 0
+    assert belts.parts.part("DB-40").on_hand == 0
+    assert belts.db.value("SELECT SUM(quantity) FROM stock_moves WHERE kind = 'use'") == 8
+    _check(belts)
