@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,11 @@ from cli_clock import use_clock
 from click.testing import CliRunner, Result
 from conftest import MutableClock
 from hostile import HOSTILE
+from rich.cells import cell_len
 from ticket_helpers import make, to_onsite
 
 from store import Store
+from store.i18n import LOCALE_DIR, set_language
 
 
 @pytest.fixture
@@ -122,3 +125,26 @@ def test_hostile_names_are_stored_exactly_and_printed_cleaned(db: str, people: S
         rows = list(csv.reader(io.StringIO(out))) if "csv" in args else out.splitlines()
         assert len(rows) == len(HOSTILE) + 1
     assert "[@click=app.quit]quit[/]" in ok(db, "stock")  # text, not markup
+
+
+@pytest.fixture
+def zh(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("DISPATCH_LANG", "zh_Hans")
+    set_language("zh_Hans", localedir=LOCALE_DIR)
+    yield
+    set_language("en", localedir=LOCALE_DIR)
+
+
+def test_in_chinese(db: str, people: Store, zh: None) -> None:
+    ok(db, "parts", "add", "DB-40", "drive belt")
+    assert ok(db, "parts", "receive", "DB-40", "2", "10") == "中心库 入库 2 × DB-40（库存流水 #1）\n"
+    t = to_onsite(people, make(people))
+    refused = invoke(db, "parts", "use", str(t.id), "DB-40", "1")  # the van holds none
+    assert refused.exit_code == 2 and refused.stderr == (
+        "dispatch：错误：Li Wei 的服务车的drive belt (DB-40)不足：需要 1，库存 0，缺 1\n")
+    assert ok(db, "stock").splitlines()[0].split() == ["库位", "编码", "名称", "库存", "单位", "金额"]
+    for args in (["parts", "--help"], ["parts", "use", "--help"], ["stock", "--help"]):
+        from console.cli import cli
+
+        shown = CliRunner().invoke(cli, args, terminal_width=80).output
+        assert shown.startswith("用法:") and all(cell_len(line) <= 80 for line in shown.splitlines())
