@@ -11,6 +11,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+import pendulum
 import pytest
 from hostile import HOSTILE
 from ticket_helpers import event_count, make, to_onsite
@@ -294,3 +295,15 @@ def test_several_processes_never_take_more_than_there_is(belts: Store, tmp_path:
     assert belts.parts.part("DB-40").on_hand == 0
     assert belts.db.value("SELECT SUM(quantity) FROM stock_moves WHERE kind = 'use'") == 8
     _check(belts)
+
+
+def test_a_use_counts_in_the_sites_month(belts: Store, clock) -> None:
+    belts.settings.set_setting("timezone", "Asia/Shanghai")
+    t = to_onsite(belts, make(belts))
+    clock.set(pendulum.datetime(2027, 3, 31, 15, 59, tz="UTC"))  # 23:59 on 31 March in Shanghai
+    belts.parts.use_parts(t.id, "DB-40", 1, location="store")
+    clock.set(pendulum.datetime(2027, 3, 31, 16, 30, tz="UTC"))  # 00:30 on 1 April there
+    belts.parts.use_parts(t.id, "DB-40", 2, location="store")
+    usage = belts.parts.usage("2027-03", "2027-04")
+    assert {m: t.quantity for m, t in usage.months.items()} == {"2027-03": 1, "2027-04": 2}
+    assert belts.parts.usage("2027-04").total.quantity == 2

@@ -16,7 +16,7 @@ from pendulum import DateTime
 
 from ..i18n import _
 from ..rules.improve import month_bounds
-from ..timeutil import from_db, local, to_db
+from ..timeutil import to_db
 
 if TYPE_CHECKING:
     from ..context import Context
@@ -35,7 +35,7 @@ class Tally:
         self.cost += cost
 
     def to_json(self) -> dict[str, Any]:
-        return {"quantity": self.quantity, "cost": str(self.cost)}
+        return {"quantity": self.quantity, "cost": str(self.cost.quantize(Decimal("0.01")))}
 
 
 @dataclass
@@ -78,22 +78,32 @@ class PartsReports:
 
     def usage(self, first: str, last: str | None = None) -> Usage:
         """Parts used on tickets in the months ``first`` to ``last`` ('YYYY-MM'):
-        one range of the uses by time (index stock_moves_use)."""
+        one range of the uses by time (index stock_moves_use), summed in SQL
+        per month, category, technician, charge and part. Costs are summed
+        exactly, in whole fen (a stored cost always has two decimals)."""
         start, end = self._bounds(first, last)
         tz = self.settings.timezone
+        months: list[tuple[str, str]] = []  # (YYYY-MM, where it ends in UTC)
+        at = pendulum.parse(start).in_timezone(tz)  # type: ignore[union-attr]
+        while to_db(at) < end:
+            nxt = at.add(months=1)
+            months.append((at.format("YYYY-MM"), to_db(nxt)))
+            at = nxt
+        bucket = "CASE " + " ".join(f"WHEN at < '{edge}' THEN {i}" for i, (_m, edge) in enumerate(months)) + " END"
         names = {r[0]: r[1] for r in self.db.q("SELECT id, name FROM technicians")}
         codes = {r[0]: r[1] for r in self.db.q("SELECT id, code FROM parts")}
+        nobody = _("(no technician)")
         out = Usage(first, last or first)
-        for r in self.db.q("SELECT at, part_id, quantity, cost, technician_id, equipment_category, charge"
-                           " FROM stock_moves WHERE kind = 'use' AND at >= ? AND at < ? ORDER BY at", (start, end)):
-            n, cost = int(r[2]), Decimal(r[3])
-            at = from_db(r[0])
-            assert at is not None
+        for r in self.db.q(
+                f"SELECT {bucket}, part_id, technician_id, equipment_category, charge, SUM(quantity),"
+                " SUM(CAST(REPLACE(cost, '.', '') AS INTEGER)) FROM stock_moves"
+                " WHERE kind = 'use' AND at >= ? AND at < ? GROUP BY 1, 2, 3, 4, 5", (start, end)):
+            n, cost = int(r[5]), Decimal(int(r[6])).scaleb(-2)
             out.total.add(n, cost)
-            out.months[local(at, tz).format("YYYY-MM")].add(n, cost)
-            out.categories[r[5] or "other"].add(n, cost)
-            out.technicians[names.get(r[4], _("(no technician)")) if r[4] is not None else _("(no technician)")].add(n, cost)
-            out.charge[r[6]].add(n, cost)
+            out.months[months[r[0]][0]].add(n, cost)
+            out.categories[r[3] or "other"].add(n, cost)
+            out.technicians[names.get(r[2], nobody) if r[2] is not None else nobody].add(n, cost)
+            out.charge[r[4]].add(n, cost)
             out.parts[codes[r[1]]].add(n, cost)
         return out
 
