@@ -227,8 +227,10 @@ def test_usage_per_month_category_technician_and_charge(belts: Store, clock) -> 
     assert belts.parts.slow_movers(days=1) == []
     clock.advance(days=100)
     assert [x["code"] for x in belts.parts.slow_movers(days=90)] == ["DB-40"]
-    with pytest.raises(RuleViolation):
+    with pytest.raises(RuleViolation, match="YYYY-MM"):
         belts.parts.usage("2026/3")
+    with pytest.raises(RuleViolation, match=r"The last month \(2026-01\) is before the first \(2026-03\)"):
+        belts.parts.usage("2026-03", "2026-01")
 
 
 def test_hostile_text_is_stored_exactly(belts: Store) -> None:

@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any
 import pendulum
 from pendulum import DateTime
 
+from ..errors import RuleViolation
 from ..i18n import _
 from ..rules.improve import month_bounds
+from ..text import clean
 from ..timeutil import to_db
 
 if TYPE_CHECKING:
@@ -82,6 +84,9 @@ class PartsReports:
         per month, category, technician, charge and part. Costs are summed
         exactly, in whole fen (a stored cost always has two decimals)."""
         start, end = self._bounds(first, last)
+        if end <= start:
+            raise RuleViolation(_("The last month ({last}) is before the first ({first})").format(
+                last=clean(str(last), single_line=True), first=clean(first, single_line=True)))
         tz = self.settings.timezone
         months: list[tuple[str, str]] = []  # (YYYY-MM, where it ends in UTC)
         at = pendulum.parse(start).in_timezone(tz)  # type: ignore[union-attr]
