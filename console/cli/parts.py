@@ -14,7 +14,7 @@ import click
 
 from store import Store
 from store.i18n import _, ngettext, pgettext
-from store.repo.parts import Step
+from store.repo.parts_rows import Step
 from store.text import clean
 from store.transfer.csv_io import import_rows, read_csv
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -28,103 +28,14 @@ from ..database import Database, Tx
 from ..errors import NotFound, RuleViolation, ValidationFailed
 from ..i18n import _
 from ..inputs import PartInput
-from ..money import FEN
 from ..rules import stock
 from ..rules.improve import StaleRecord
 from ..text import clean
 from ..timeutil import from_db, to_db
 from ..validation import validate
 from .parts_reports import PartsReports
+from .parts_rows import STORE, Location, Part, Step, StockLine, lot_of, money_text, part_of
 from .settings import SettingsRepo
-
-STORE = "store"
-
-
-def money_text(amount: Decimal) -> str:
-    return str(amount.quantize(FEN))
-
-
-@dataclass(frozen=True)
-class Part:
-    id: int
-    code: str
-    name: str
-    category: str
-    unit: str
-    min_stock: int
-    unit_cost: Decimal
-    equipment_categories: tuple[str, ...]
-    version: int
-    on_hand: int = 0
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} ({self.code})"
-
-    @property
-    def low(self) -> bool:
-        return self.min_stock > 0 and self.on_hand < self.min_stock
-
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "code": self.code, "name": self.name, "category": self.category, "unit": self.unit,
-                "min_stock": self.min_stock, "unit_cost": money_text(self.unit_cost),
-                "equipment_categories": list(self.equipment_categories), "version": self.version,
-                "on_hand": self.on_hand}
-
-
-@dataclass(frozen=True)
-class Location:
-    id: int
-    kind: str
-    technician_id: int | None
-    technician: str | None
-
-    @property
-    def name(self) -> str:
-        if self.kind == STORE:
-            return _("center store")
-        return _("van of {name}").format(name=clean(self.technician or f"#{self.technician_id}", single_line=True))
-
-
-@dataclass(frozen=True)
-class Step:
-    """What a stock step did: its movement row, and the rules' account of it."""
-
-    id: int
-    movement: stock.Movement
-    part: Part
-    location: Location
-    to: Location | None = None
-    charge: str | None = None
-
-    @property
-    def cost(self) -> Decimal:
-        return self.movement.cost
-
-
-@dataclass(frozen=True)
-class StockLine:
-    """What one location holds of one part, and what it cost."""
-
-    location: Location
-    part: Part
-    on_hand: int
-    value: Decimal
-
-    def to_json(self) -> dict[str, Any]:
-        return {"location": self.location.name, "code": self.part.code, "name": self.part.name,
-                "unit": self.part.unit, "on_hand": self.on_hand, "value": money_text(self.value)}
-
-
-def _part(r: sqlite3.Row | dict[str, Any], on_hand: int = 0) -> Part:
-    return Part(r["id"], r["code"], r["name"], r["category"], r["unit"], r["min_stock"], Decimal(r["unit_cost"]),
-                tuple(json.loads(r["equipment_categories"])), r["version"], on_hand)
-
-
-def _lot(r: sqlite3.Row) -> stock.Lot:
-    at = from_db(r["received_at"])
-    assert at is not None
-    return stock.Lot(r["lot"], r["part_id"], r["location_id"], at, Decimal(r["unit_cost"]), r["remaining"])
 
 
 class PartsRepo(PartsReports):
@@ -141,7 +52,7 @@ class PartsRepo(PartsReports):
             "SELECT p.*, COALESCE((SELECT SUM(remaining) FROM stock_lots l WHERE l.part_id = p.id), 0) AS on_hand"
             " FROM parts p WHERE (p.code LIKE ? OR p.name LIKE ?)" + (" AND p.min_stock > 0" if low else "")
             + " ORDER BY p.code", (like, like))
-        out = [_part(r, r["on_hand"]) for r in rows]
+        out = [part_of(r, r["on_hand"]) for r in rows]
         if low:
             out = sorted((p for p in out if p.low), key=lambda p: (p.on_hand / p.min_stock, p.on_hand - p.min_stock, p.code))
         return out
@@ -153,7 +64,7 @@ class PartsRepo(PartsReports):
                         (ref if isinstance(ref, int) else -1, str(ref).strip()))
         if r is None:
             raise NotFound(_("No part {ref}").format(ref=clean(str(ref), single_line=True)))
-        return _part(r, r["on_hand"])
+        return part_of(r, r["on_hand"])
 
     def part_values(self, fields: dict[str, Any], part_id: int | None) -> dict[str, Any]:
         """A part's columns from what was typed, checked as a form is."""
@@ -252,7 +163,7 @@ class PartsRepo(PartsReports):
 
     # ------------------------------------------------------------ the steps
     def _lots(self, tx: Tx, sql: str, params: tuple[Any, ...]) -> dict[tuple[int, int], tuple[stock.Lot, sqlite3.Row]]:
-        return {(r["lot"], r["location_id"]): (_lot(r), r) for r in tx.execute("SELECT * FROM stock_lots WHERE " + sql, params)}
+        return {(r["lot"], r["location_id"]): (lot_of(r), r) for r in tx.execute("SELECT * FROM stock_lots WHERE " + sql, params)}
 
     def _record(self, tx: Tx, action: str, part: Part, m: stock.Movement, where: Location, to: Location | None,
                 known: dict[tuple[int, int], tuple[stock.Lot, sqlite3.Row]], made: list[dict[str, Any]],
@@ -303,7 +214,7 @@ class PartsRepo(PartsReports):
                        (ref if isinstance(ref, int) else -1, str(ref).strip())).fetchone()
         if r is None:
             raise ValidationFailed.one("part", _("No part {ref}").format(ref=clean(str(ref), single_line=True)))
-        return _part(r)
+        return part_of(r)
 
     def receive_parts(self, part: int | str, quantity: Any, unit_cost: Any, location: str = STORE) -> Step:
         """A delivery: a new lot at ``location`` (the store unless said), received now."""
@@ -339,7 +250,7 @@ class PartsRepo(PartsReports):
                                 (p.id,)).fetchone()
             pool = [x for x, _r in known.values()]
             if latest is not None and (latest["lot"], latest["location_id"]) not in known:
-                pool.append(_lot(latest))  # elsewhere, or used up here: it only prices a surplus
+                pool.append(lot_of(latest))  # elsewhere, or used up here: it only prices a surplus
             m = stock.count(pool, p.id, where.id, counted, self.ctx.now(), self._next_lot(tx), p.unit_cost, reason)
             move_id = self._record(tx, "stock.count", p, m, where, None, known, made)
         return Step(move_id, m, p, where)
@@ -418,7 +329,5 @@ class PartsRepo(PartsReports):
             " JOIN parts p ON p.id = m.part_id WHERE m.ticket_id = ? ORDER BY m.id", (ticket_id,))]
 
 
-def _date(text: str | None) -> Any:
-    from datetime import date
-
+def _date(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None

@@ -23,7 +23,7 @@ from ..timeutil import to_db
 if TYPE_CHECKING:
     from ..context import Context
     from ..database import Database
-    from .parts import Location
+    from .parts_rows import Location
     from .settings import SettingsRepo
 
 
