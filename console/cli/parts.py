@@ -58,7 +58,7 @@ def _given(**values: Any) -> dict[str, Any]:
 @_part_options
 @file_options
 @click.pass_obj
-def parts_add(obj: Ctx, code: str, name: str, **fields: Any) -> None:
+def parts_add(obj: Ctx, /, code: str, name: str, **fields: Any) -> None:
     p = obj.open().parts.add_part(code=code, name=name, **_given(**fields))
     click.echo(_("part {code} added: {name}").format(code=_one(p.code), name=_one(p.name)))
 
@@ -70,7 +70,7 @@ def parts_add(obj: Ctx, code: str, name: str, **fields: Any) -> None:
 @click.option("--expect-version", type=int, help=_("Refuse if the part changed since this version (see 'parts list')."))
 @file_options
 @click.pass_obj
-def parts_edit(obj: Ctx, code: str, expect_version: int | None, **fields: Any) -> None:
+def parts_edit(obj: Ctx, /, code: str, expect_version: int | None, **fields: Any) -> None:
     store = obj.open()
     p = store.parts.part(code)
     changes = _given(**fields)
