@@ -148,3 +148,13 @@ def test_in_chinese(db: str, people: Store, zh: None) -> None:
 
         shown = CliRunner().invoke(cli, args, terminal_width=80).output
         assert shown.startswith("用法:") and all(cell_len(line) <= 80 for line in shown.splitlines())
+
+
+def test_the_catalogue_exported_imports_back_unchanged(db: str, people: Store, tmp_path: Path) -> None:
+    ok(db, "parts", "add", "DB-40", "drive belt, 40 mm", "--min", "4", "--cost", "1,200.5", "--for", "atm, printer",
+       "--unit", "m", "--category", "=wear")
+    out = tmp_path / "parts.csv"
+    ok(db, "export", "parts", "-o", str(out))
+    text = out.read_text(encoding="utf-8-sig")
+    assert text.splitlines()[1] == "DB-40,\"drive belt, 40 mm\",'=wear,m,4,1200.50,\"atm, printer\""
+    assert "parts: 0 created, 0 updated, 1 unchanged" in ok(db, "parts", "import", str(out))
