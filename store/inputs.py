@@ -188,3 +188,35 @@ class TechnicianInput(Input):
             raise ValueError(_("unknown skill {s}; one of: {choices}").format(
                 s=bad[0], choices=", ".join(CATEGORIES)))
         return tuple(dict.fromkeys(skills))
+
+
+class PartInput(Input):
+    """A spare part in the catalogue (store/repo/parts.py)."""
+
+    code: str = Field(max_length=32)
+    name: str = Field(max_length=NAME_MAX)
+    category: str = Field(default="", max_length=40)
+    unit: str = Field(default="pcs", max_length=16)
+    min_stock: int = Field(default=0, ge=0, le=1_000_000)
+    unit_cost: Decimal = Decimal("0.00")
+    equipment_categories: list[Category] = Field(default_factory=list)
+
+    _required = field_validator("code", "name", "unit")(_nonblank)
+
+    @field_validator("min_stock", mode="before")
+    @classmethod
+    def _min(cls, value: Any) -> Any:
+        return 0 if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("unit_cost", mode="before")
+    @classmethod
+    def _cost(cls, value: Any) -> Any:
+        cost = parse_fee(value)  # a ValueError here is the field's one-line message
+        return Decimal("0.00") if cost is None else cost
+
+    @field_validator("equipment_categories", mode="before")
+    @classmethod
+    def _categories(cls, value: Any) -> Any:
+        if isinstance(value, str):  # "atm, printer" as typed or in a CSV cell
+            return sorted({s.casefold() for s in split_skills(value)})
+        return value

@@ -31,6 +31,7 @@ from .repo.exports import ExportsRepo
 from .repo.imports import ImportsRepo
 from .repo.items import ItemsRepo
 from .repo.outbox import OutboxRepo
+from .repo.parts import PartsRepo
 from .repo.people import PeopleRepo
 from .repo.permits import PermitsRepo
 from .repo.pins import PinsRepo
@@ -81,7 +82,8 @@ class Store:
         self.permits = PermitsRepo(db, ctx)
         self.tickets = TicketsRepo(db, ctx, self.settings)
         self.reference = ReferenceRepo(db, ctx, self.people, self.tickets)
-        self.imports = ImportsRepo(db, ctx, self.people, self.reference, self.users)
+        self.parts = PartsRepo(db, ctx, self.settings)
+        self.imports = ImportsRepo(db, ctx, self.people, self.reference, self.users, self.parts)
         self.search = SearchRepo(db, ctx)
         self.queue = QueueRepo(db, ctx)
         self.admin = AdminRepo(db, ctx, self.settings)

@@ -342,13 +342,15 @@ def _load(d: Driver) -> Any:
 
 def _import(d: Driver) -> Any:
     d._as("ann")
-    table = d.r.choice(["sites", "equipment", "technicians", "users"])
+    table = d.r.choice(["sites", "equipment", "technicians", "users", "parts"])
     n = d.n
     rows = {
         "sites": [{"code": d.r.choice(["HQ", f"I{n}"]), "name": f"Imported {n}", "address": "x"}],
         "equipment": [{"asset_tag": d.r.choice(["HQ-ATM-A", f"IMP-{n}"]), "category": "pc", "site_code": "HQ"}],
         "technicians": [{"name": d.r.choice(["Li Wei", f"Imp {n}"]), "team": "Alpha Team", "on_duty": "yes"}],
         "users": [{"login": d.r.choice(["bob", f"imp{n}"]), "name": f"Imp {n}", "role": "dispatcher"}],
+        "parts": [{"code": d.r.choice(["DB-40", f"P-{n}"]), "name": f"Part {n}", "min_stock": d.r.choice(["", "3"]),
+                   "unit_cost": d.r.choice(["", "8.50", "x"]), "equipment_categories": d.r.choice(["", "atm, pc"])}],
     }[table]
     report = d.s.imports.import_records(table, rows)
     return False if report.errors else report
@@ -499,6 +501,59 @@ def _attempt(d: Driver) -> Any:
     return d.s.outbox.record_attempt(row[0], delivery, [1])
 
 
+# ---------------------------------------------------------------- spare parts
+def _place(d: Driver) -> str:
+    tech = d.pick("SELECT id FROM technicians")
+    return d.r.choice(["store", "store", f"van:{tech[0] if tech else 1}", "nowhere"])
+
+
+def _part_ref(d: Driver) -> Any:
+    row = d.pick("SELECT code FROM parts")
+    return row[0] if row and d.r.random() < 0.95 else "NO-SUCH"
+
+
+def _add_part(d: Driver) -> Any:
+    d._as(d.r.choice(["ann", "ann", "bob"]))
+    return d.s.parts.add_part(code=d.r.choice(["DB-40", f"P{d.n}"]), name=d.text("belt") or "belt",
+                              unit_cost=d.r.choice(["10.50", "7", "-1"]), min_stock=d.r.choice([0, 4]),
+                              equipment_categories=d.r.choice(["atm", "", "atm, printer", "toaster"]))
+
+
+def _edit_part(d: Driver) -> Any:
+    d._as(d.r.choice(["ann", "ann", "bob"]))
+    row = d.pick("SELECT id, version FROM parts")
+    if row is None:
+        return False
+    return d.s.parts.edit_part(row[0], row[1] if d.r.random() < 0.9 else row[1] - 1,
+                               name=d.text("renamed") or "renamed", min_stock=d.r.choice([0, 2, 9]))
+
+
+def _receive(d: Driver) -> Any:
+    d._as(d.r.choice(["ann", "ann", "bob"]))
+    return d.s.parts.receive_parts(_part_ref(d), d.r.choice([1, 3, 10, 0]), d.r.choice(["10.50", "12", "0.001"]),
+                                   location=_place(d))
+
+
+def _move(d: Driver) -> Any:
+    d._as(d.r.choice(["ann", "bob", "fay"]))
+    return d.s.parts.move_parts(_part_ref(d), d.r.choice([1, 2, 5]), _place(d), _place(d))
+
+
+def _count(d: Driver) -> Any:
+    d._as(d.r.choice(["ann", "ann", "bob"]))
+    return d.s.parts.count_parts(_part_ref(d), _place(d), d.r.choice([0, 1, 4, 12]), d.r.choice(["", "found", "lost"]))
+
+
+def _use(d: Driver) -> Any:
+    d._as(d.r.choice(["ann", "bob", "fay"]))
+    t = d.pick("SELECT id FROM tickets WHERE status IN ('assigned', 'onsite', 'resolved')") if d.r.random() < 0.9 \
+        else d.pick("SELECT id FROM tickets")
+    if t is None:
+        return False
+    return d.s.parts.use_parts(t[0], _part_ref(d), d.r.choice([1, 2, 3]), d.r.choice([None, None, _place(d)]),
+                               d.r.choice([None, None, "warranty", "charged"]), d.r.choice(["", "goodwill"]))
+
+
 def _words(d: Driver) -> str:
     return d.text("words")
 
@@ -553,4 +608,6 @@ OPS: dict[str, Callable[[Driver], Any]] = {
     "open_item_from_complaint": _complaint_step("open_item_from_complaint"),
     "set_ladder": _ladder, "fire_due": _fire, "acknowledge": _acknowledge, "set_user_addresses": _user_addresses,
     "set_technician_addresses": _tech_addresses, "record_attempt": _attempt,
+    "add_part": _add_part, "edit_part": _edit_part, "receive_parts": _receive, "move_parts": _move,
+    "count_parts": _count, "use_parts": _use,
 }

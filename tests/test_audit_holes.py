@@ -250,7 +250,8 @@ def worked(tmp_path_factory: pytest.TempPathFactory) -> Path:
     driver = Driver(s, clock, 5)
     for _name in driver.tour():
         pass
-    for table in ("callbacks", "improvement_items", "complaints", "self_evaluations", "pauses", "callback_plans"):
+    for table in ("callbacks", "improvement_items", "complaints", "self_evaluations", "pauses", "callback_plans",
+                  "parts", "stock_locations", "stock_lots", "stock_moves"):
         assert s.db.q(f"SELECT COUNT(*) FROM {table}")[0][0], f"the tour left {table} empty"
     assert s.audit.verify_audit().ok
     s.close()
@@ -301,6 +302,15 @@ ATTACKS = {
                                ", recorded by event 1 (test.seed), is gone (deleted around the app)"),
     "a hold removed": ("DELETE FROM pauses WHERE id = (SELECT MAX(p.id) FROM pauses p WHERE p.ticket_id IN"
                        " (SELECT e.ticket_id FROM events e WHERE e.action = 'ticket.pause'))", "holds, its events say"),
+    "a part's cost": ("UPDATE parts SET unit_cost = '0.01'", "parts row"),
+    "a lot's units": ("UPDATE stock_lots SET remaining = remaining + 5 WHERE id = (SELECT MIN(id) FROM stock_lots)",
+                      "stock_lots row"),
+    "a use's cost": ("UPDATE stock_moves SET cost = '0.00', charge = 'warranty' WHERE id = (SELECT MAX(id) FROM stock_moves)",
+                     "stock_moves row"),
+    "a van slipped in": ("INSERT INTO stock_locations (kind, technician_id) SELECT 'van', MAX(id) + 100 FROM technicians",
+                         "stock_locations row"),
+    "a movement removed": ("DELETE FROM stock_moves WHERE id = (SELECT MIN(id) FROM stock_moves)",
+                           "has audit events but no row (deleted around the app)"),
     "the queue totals": ("UPDATE queue_totals SET unassigned = unassigned + 3",
                          "queue_totals differs from the tickets: unassigned is"),
     "a technician's load": ("INSERT INTO technician_load (technician_id, open_load) VALUES (4, 7) ON CONFLICT"

@@ -20,8 +20,8 @@ TABLES = click.Choice(list(COLUMNS), case_sensitive=False)
 
 
 @cli.command("import", help=_(
-    "Import a CSV file into a table (sites, equipment, technicians, users). The first line names the columns;"
-    " UTF-8 (with or without BOM) or GB18030. A record with the same code / asset tag / name / login is updated."
+    "Import a CSV file into a table (sites, equipment, technicians, users, parts). The first line names the columns;"
+    " UTF-8 (with or without BOM) or GB18030. A record with the same code / asset tag / name / login / part code is updated."
     " Every row is checked: if any is bad, each is reported and nothing is imported."))
 @click.argument("table", type=TABLES)
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))

@@ -147,7 +147,7 @@ class ExportGroup(click.Group):
 
 @cli.group(cls=ExportGroup, help=_(
     "Workbooks (.xlsx) and data exports (CSV, JSON: tickets, technicians, evaluations, items, all with --from/--to"
-    " and the same filters) for meetings and cron, and the reference tables (sites, equipment, technicians, users)"
+    " and the same filters) for meetings and cron, and the reference tables (sites, equipment, technicians, users, parts)"
     " in the columns 'dispatch import' reads."))
 def export() -> None:
     pass

@@ -16,6 +16,7 @@ from ..errors import RuleViolation, ValidationFailed
 from ..i18n import _
 from ..models import ImportReport, User
 from . import records
+from .parts import PartsRepo
 from .people import PeopleRepo
 from .reference import ReferenceRepo
 from .users import UsersRepo
@@ -26,9 +27,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "equipment": ("asset_tag", "category", "model", "site_code", "installed", "warranty_until"),
     "technicians": ("name", "phone", "team", "skills", "on_duty"),
     "users": ("login", "name", "role", "team"),
+    "parts": ("code", "name", "category", "unit", "min_stock", "unit_cost", "equipment_categories"),
 }
-KEYS = {"sites": "code", "equipment": "asset_tag", "technicians": "name", "users": "login"}
-ENTITY = {"sites": "site", "equipment": "equipment", "technicians": "technician", "users": "user"}
+KEYS = {"sites": "code", "equipment": "asset_tag", "technicians": "name", "users": "login", "parts": "code"}
+ENTITY = {"sites": "site", "equipment": "equipment", "technicians": "technician", "users": "user", "parts": "part"}
 # Store field -> the column a file names it by, so errors point at the file's column.
 COLUMN_OF = {"site_id": "site_code", "team_id": "team"}
 YES = {"1", "yes", "y", "true", "on", "是"}
@@ -52,8 +54,10 @@ def parse_yes_no(text: str) -> bool:
 class ImportsRepo:
     """Reference tables and users from the rows of a file."""
 
-    def __init__(self, db: Database, ctx: Context, people: PeopleRepo, reference: ReferenceRepo, users: UsersRepo):
+    def __init__(self, db: Database, ctx: Context, people: PeopleRepo, reference: ReferenceRepo, users: UsersRepo,
+                 parts: PartsRepo):
         self.db, self.ctx, self.people, self.reference, self.users = db, ctx, people, reference, users
+        self.parts = parts
 
     def import_records(self, table: str, rows: Sequence[Mapping[str, Any]],
                        progress: Progress | None = None) -> ImportReport:
@@ -68,7 +72,7 @@ class ImportsRepo:
         errors: list[tuple[int, str, str]] = []
         seen: dict[str, int] = {}
         save = {"sites": self._import_site, "equipment": self._import_equipment,
-                "technicians": self._import_technician}[table]
+                "technicians": self._import_technician, "parts": self._import_part}[table]
         try:
             with self.db.write(f"{ENTITY[table]}.import") as tx:
                 for n, row in enumerate(rows, start=1):
@@ -119,6 +123,13 @@ class ImportsRepo:
         equipment_id = old["id"] if old else None
         values = self.reference.equipment_values(data | fields, equipment_id, old)
         return records.save(tx, "equipment", "equipment", equipment_id, old, values)[1]
+
+    def _import_part(self, tx: Tx, fields: dict[str, Any]) -> str:
+        """A part by its code (the catalogue, store/repo/parts.py): an edit moves its version."""
+        old = self.db.one("SELECT * FROM parts WHERE code = ?", (str(fields.get("code", "")).strip(),))
+        if old is not None:
+            fields = {k: v for k, v in fields.items() if str(v).strip() or k == "code"}  # blank: unchanged
+        return self.parts.save_part(tx, fields, dict(old) if old is not None else None)[1]
 
     def _team_id(self, name: str) -> int:
         rows = self.db.q("SELECT id FROM teams WHERE name = ? COLLATE NOCASE", (name.strip(),))

@@ -45,12 +45,17 @@ FOREMAN_ITEM_ACTIONS = ("item.follow_up", "item.propose", "item.submit")
 # "self.pin", "self.language": changing one's own PIN or console language, which everyone may.
 ALLOWED: dict[str, tuple[str, ...]] = {
     "manager": ("*",),
-    # Planning the day's callbacks ("callback.plan") is the managers'.
+    # Planning the day's callbacks ("callback.plan") is the managers'. The parts
+    # store is kept by the managers (catalogue, receipts, stock-taking: "part.*",
+    # "stock.receive", "stock.count"); dispatchers use parts on tickets and
+    # stock the vans ("stock.use", "stock.move").
     "dispatcher": ("ticket.*", "technician.duty", "callback.log", "callback.attempt", "callback.carry", "complaint.*",
-                   "escalation.fire", "escalation.ack", "notify.send", "notify.due", "self.pin", "self.language", "self.address"),
-    # A foreman acknowledges the escalations of their own team's tickets.
-    "foreman": (*FOREMAN_TICKET_ACTIONS, *FOREMAN_ITEM_ACTIONS, "evaluation.self", "escalation.ack", "self.pin",
-                "self.language", "self.address"),
+                   "escalation.fire", "escalation.ack", "notify.send", "notify.due", "stock.use", "stock.move", "self.pin",
+                   "self.language", "self.address"),
+    # A foreman acknowledges the escalations of their own team's tickets, and
+    # records the parts used on them.
+    "foreman": (*FOREMAN_TICKET_ACTIONS, *FOREMAN_ITEM_ACTIONS, "evaluation.self", "escalation.ack", "stock.use",
+                "self.pin", "self.language", "self.address"),
     "viewer": ("self.pin", "self.language"),
 }
 
@@ -77,7 +82,8 @@ def action_words(action: str) -> str:
     verbs = {"ticket.create": _("create tickets"), "ticket.assign": _("assign tickets"),
              "ticket.close": _("close tickets"), "ticket.cancel": _("cancel tickets"),
              "callback.plan": _("plan the day's callbacks"),
-             "item.confirm": _("confirm improvement items"), "item.send_back": _("send improvement items back")}
+             "item.confirm": _("confirm improvement items"), "item.send_back": _("send improvement items back"),
+             "stock.receive": _("receive spare parts"), "stock.count": _("count the stock")}
     if action in verbs:
         return verbs[action]
     topic = action.split(".", 1)[0]
@@ -97,6 +103,8 @@ def action_words(action: str) -> str:
         "complaint": _("handle complaints"),
         "escalation": _("record or acknowledge escalations"),
         "notify": _("send notifications"),
+        "part": _("change the parts catalogue"),
+        "stock": _("move or use spare parts"),
     }.get(topic, _("load or change the database ({action})").format(action=action))
 
 

@@ -150,6 +150,10 @@ def entries(events: list[Event], names: Names, tz: str, mode: str | None = None)
     out: list[Entry] = []
     for e in events:
         new_mode = e.new.get("arrival_mode", mode)
+        if e.action == "stock.use":  # parts used on the ticket (store/repo/parts.py): what, how many, what they cost
+            out.append(Entry(e.at, clean(e.actor, single_line=True, limit=LINE_LIMIT), _("parts used"),
+                             [_stock_use(e.new)]))
+            continue
 
         if e.action == "ticket.create":
             keys = [k for k in _CREATE_FIELDS if e.new.get(k) not in (None, "")]
@@ -170,6 +174,20 @@ def entries(events: list[Event], names: Names, tz: str, mode: str | None = None)
         out.append(Entry(e.at, clean(e.actor, single_line=True, limit=LINE_LIMIT), verb(e.action, e.new), changes))
         mode = new_mode
     return out
+
+
+def _stock_use(new: Mapping[str, Any]) -> str:
+    m = new.get("move") or {}
+    charge = _("under warranty") if m.get("charge") == "warranty" else _("charged")
+    try:
+        cost = format_money(Decimal(str(m.get("cost"))))
+    except ArithmeticError:
+        cost = "?"
+    text = _("{code} × {n}, cost {cost}, {charge}").format(
+        code=clean(str(new.get("part", "?")), single_line=True, limit=LINE_LIMIT), n=m.get("quantity", "?"),
+        cost=cost, charge=charge)
+    reason = m.get("reason")
+    return f"{text} ({clean(str(reason), single_line=True, limit=LINE_LIMIT)})" if reason else text
 
 
 def change_text(key: str, old: Any, new: Any, names: Names, tz: str, at: DateTime, width: int = 40) -> str:

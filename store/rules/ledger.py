@@ -30,18 +30,20 @@ ENTITY_TABLE = {
     "site": "sites", "equipment": "equipment", "team": "teams", "technician": "technicians", "user": "users",
     "setting": "settings", "sla_policy": "sla_policy", "callback_plan": "callback_plans", "callback": "callbacks",
     "self_evaluation": "self_evaluations", "item": "improvement_items", "complaint": "complaints",
-    "escalation": "escalations", "outbox": "outbox", "due_notice": "due_notices",
+    "escalation": "escalations", "outbox": "outbox", "due_notice": "due_notices", "part": "parts",
+    "stock_move": "stock_moves",
 }
 # Each table's key column, in check order.
 TABLES = {
     "settings": "key", "sla_policy": "priority", "teams": "id", "technicians": "id", "sites": "id",
     "equipment": "id", "users": "login", "callback_plans": "id", "callbacks": "id", "self_evaluations": "id",
     "improvement_items": "id", "complaints": "id", "escalations": "id", "outbox": "id", "due_notices": "id",
+    "parts": "id", "stock_locations": "id", "stock_lots": "id", "stock_moves": "id",
 }
 # Rows and columns the store keeps for itself, with no event (a recompute's marker).
 BOOKKEEPING = {("settings", "recompute_pending")}
 # Tables whose rows count their changes (an optimistic version, 1 when created).
-VERSIONED = frozenset({"improvement_items", "complaints"})
+VERSIONED = frozenset({"improvement_items", "complaints", "parts"})
 # Up to this many rows a load records them whole (a change is then named to the
 # field); above it one digest over them.
 WHOLE_ROWS = 2000
@@ -162,8 +164,10 @@ def effects(e: Mapping[str, Any], schema: Schema) -> list[Effect]:
     if action == "notify.due":  # an item or complaint step fallen due, told to its owner (store/repo/due_notices.py)
         return [Effect(e["id"], action, table, e["entity_id"], "create", _created(
             table, schema, _columns(table, new, schema), {"id": e["entity_id"]})), *_queued(e, schema)]
+    if table == "stock_moves":
+        return _stock(e, schema)
     key = e["entity_id"]
-    if action in ("site.add", "equipment.add", "team.add", "technician.add"):
+    if action in ("site.add", "part.add", "equipment.add", "team.add", "technician.add"):
         return [Effect(e["id"], action, table, key, "create", _created(table, schema, _columns(table, new, schema), {"id": key}))]
     if action == "evaluation.self":
         return [Effect(e["id"], action, table, key, "create", _created(
@@ -183,6 +187,29 @@ def _queued(e: Mapping[str, Any], schema: Schema) -> list[Effect]:
         return []
     return [Effect(e["id"], e["action"], "outbox", row["id"], "create", _created("outbox", schema, _columns("outbox", row, schema)))
             for row in e["new"].get("outbox") or ()]
+
+
+def _stock(e: Mapping[str, Any], schema: Schema) -> list[Effect]:
+    """A stock step (store/repo/parts.py): the movement row, the locations it
+    made and the lots it created, whole; the lots it changed, from ``old["lots"]``."""
+    if not {"stock_lots", "stock_locations"} <= set(schema):
+        return []
+    new, old = e["new"], e["old"]
+    out = [Effect(e["id"], e["action"], "stock_moves", e["entity_id"], "create",
+                  _created("stock_moves", schema, _columns("stock_moves", new.get("move") or {}, schema)))]
+    for row in new.get("locations") or ():
+        out.append(Effect(e["id"], e["action"], "stock_locations", row["id"], "create",
+                          _created("stock_locations", schema, _columns("stock_locations", row, schema))))
+    before = {r["id"]: r for r in old.get("lots") or ()}
+    for row in new.get("lots") or ():
+        if row["id"] in before:
+            changed = {k: normal(row[k]) for k in ("remaining", "quantity")}
+            out.append(Effect(e["id"], e["action"], "stock_lots", row["id"], "update", changed,
+                              {k: normal(before[row["id"]].get(k, UNKNOWN)) for k in changed}))
+        else:
+            out.append(Effect(e["id"], e["action"], "stock_lots", row["id"], "create",
+                              _created("stock_lots", schema, _columns("stock_lots", row, schema))))
+    return out
 
 
 def _user(e: Mapping[str, Any], schema: Schema) -> list[Effect]:

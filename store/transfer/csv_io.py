@@ -132,6 +132,9 @@ def records(store: Store, table: str) -> Iterable[dict[str, Any]]:
         teams = {t.id: t.name for t in store.people.teams(include_retired=True)}
         for u in store.users.find():
             yield {"login": u.login, "name": u.name, "role": u.role, "team": teams.get(u.team_id, "") if u.team_id else ""}
+    elif table == "parts":
+        for p in store.parts.parts():
+            yield {**p.to_json(), "equipment_categories": ", ".join(p.equipment_categories)}
     else:
         raise ImportFileError(_("unknown table {t}; one of: {known}").format(t=table, known=", ".join(COLUMNS)))
 
