@@ -28,6 +28,7 @@ LINKS: dict[str, tuple[str, str, bool]] = {
     "callbacks": ("callbacks", "CallbacksScreen", True),
     "scores": ("scores", "ScoresScreen", False),
     "reports": ("reports", "ReportsScreen", False),
+    "messages": ("messages", "MessagesScreen", True),  # the header's "message failed" mark is read again
 }
 
 
@@ -68,6 +69,9 @@ class ScreenLinks(OnConsole, Screen[Any]):
 
     def action_reports(self) -> None:
         self._open_screen(*LINKS["reports"])
+
+    def action_messages(self) -> None:
+        self._open_screen(*LINKS["messages"])
 
     def action_duty(self) -> None:
         from .duty import DutyScreen

@@ -58,6 +58,7 @@ class MainScreen(QueuePoll, CrossingToasts, SearchBar, ReopenFile, ScreenLinks, 
         Binding("K", "callbacks", N_("Callbacks"), show=False),
         Binding("Y", "scores", N_("Scores"), show=False),
         Binding("R", "reports", N_("Reports"), show=False),
+        Binding("M", "messages", N_("Messages"), show=False),
     ]
 
     def __init__(self) -> None:

@@ -43,6 +43,7 @@ class Snapshot:
     goto: int | None = None  # the ticket the cursor was asked to land on
     seq: int = 0  # which poll read it: an older poll's rows never replace a newer one's
     due: tuple[int, int] | None = None  # my due callbacks, my overdue improvement items
+    failed: int = 0  # messages given up on (counted for those who may queue them again: managers)
 
 
 class QueuePoll(OnConsole, Screen[Any]):
@@ -124,6 +125,7 @@ class QueuePoll(OnConsole, Screen[Any]):
             version=version, counts=store.queue.counts(now), crossings=crossings, total=total, offset=offset,
             rows=rows, cursor=position, scroll=scroll, techs=store.people.technicians(), filter=f, goto=goto, seq=seq,
             due=(store.scores.due_callbacks_count(store.actor), store.items.overdue_items_count(store.actor)),
+            failed=store.outbox.failed_count() if store.permits.refusal("notify.retry") is None else 0,
         )
 
     def show_live(self, result: Any, store: object) -> None:
@@ -150,6 +152,7 @@ class QueuePoll(OnConsole, Screen[Any]):
                 bar.set_counts(snap.counts)
             if snap.due is not None:
                 bar.set_due(*snap.due)
+                bar.set_failed(snap.failed)
             self._notify_crossings(snap.crossings)
         if snap is not None and snap.rows is not None and snap.filter != self.filter:
             self.request_refresh()  # an older poll finished after the filter changed

@@ -77,7 +77,8 @@ def action_words(action: str) -> str:
     verbs = {"ticket.create": _("create tickets"), "ticket.assign": _("assign tickets"),
              "ticket.close": _("close tickets"), "ticket.cancel": _("cancel tickets"),
              "callback.plan": _("plan the day's callbacks"),
-             "item.confirm": _("confirm improvement items"), "item.send_back": _("send improvement items back")}
+             "item.confirm": _("confirm improvement items"), "item.send_back": _("send improvement items back"),
+             "notify.retry": _("queue a failed message again")}
     if action in verbs:
         return verbs[action]
     topic = action.split(".", 1)[0]
