@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from textual.widgets import TextArea
+
 from store.errors import RuleViolation
 
 from ..background import read
@@ -85,4 +87,19 @@ async def open_address_form(node: Any, who: str, current: Callable[[], list[str]
         done(result)
 
     title = _("Notification addresses of {who}").format(who=who)
-    node.app.push_screen(ActionForm(title, fields, submit, 0, hint=hint, confirm=confirm), saved)
+    node.app.push_screen(AddressForm(title, fields, submit, 0, hint=hint, confirm=confirm), saved)
+
+
+class AddressForm(ActionForm):
+    """The cursor after the addresses kept (#1, #2…), not all of them
+    selected: what is typed first is a new address, added, not a
+    replacement of every address there is."""
+
+    def on_mount(self) -> None:
+        # Textual calls ActionForm's own on_mount after this one (it selects a prefilled text): after it.
+        self.call_after_refresh(self._to_end)
+
+    def _to_end(self) -> None:
+        box = self.query_one("#f-addresses", TextArea)
+        box.move_cursor(box.document.end)
+

@@ -39,6 +39,7 @@ from store.rules.escalation import (
     EscalationSetting,
     Ladder,
     Level,
+    role_label,
     roles_text,
     share_label,
 )
@@ -181,7 +182,7 @@ class EscalationScreen(ListScreen):
 
     @staticmethod
     def _headers() -> list[Text]:
-        return [Text(_("Level")), Text(_("When: % of the window used")), Text(_("Tell"))]
+        return [Text(_("Level")), Text(_("When (% used)")), Text(_("Tell"))]
 
     # ---------------------------------------------------------------- read
     def reload(self) -> None:
@@ -210,8 +211,9 @@ class EscalationScreen(ListScreen):
         follows = own(setting, self.key) is None
         for n, level in enumerate(levels, 1):
             style = "dim" if follows else ""
+            # One line per person told: three long role names do not fit beside the rest at 80 columns.
             table.add_row(Text(str(n), style=style), Text(when(level.at), style=style),
-                          Text(roles_text(level.to), style=style))
+                          Text("\n".join(role_label(r) for r in level.to), style=style), height=len(level.to))
         if levels:
             table.move_cursor(row=min(max(at, 0), len(levels) - 1))
         if follows:

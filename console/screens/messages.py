@@ -33,6 +33,7 @@ from ..widgets.lists import ListTable
 from .listing import BACK, ListScreen
 
 LIMIT = 500  # rows listed (the failed and waiting ones come first)
+ABOUT_WIDTH = 30
 
 
 def state_label(state: str) -> str:
@@ -108,12 +109,15 @@ class MessagesScreen(ListScreen):
         return self.query_one("#messages", DataTable)
 
     def on_mount(self) -> None:
-        self.table.add_columns(*self._headers())
+        self._add_columns()
         self.reload()
 
-    @staticmethod
-    def _headers() -> list[Text]:
-        return [Text(h) for h in (_("#"), _("State"), _("To"), _("About"), _("Tries"), _("Next try"), _("Last error"))]
+    def _add_columns(self) -> None:
+        # What it is about, cut to its column (the line below the list has it whole), so that the
+        # attempts and the next try fit at 80 columns; the error last.
+        for header, width in ((_("#"), None), (_("State"), None), (_("To"), None), (_("Tries"), None),
+                              (_("Next try"), None), (_("About"), ABOUT_WIDTH), (_("Last error"), None)):
+            self.table.add_column(Text(header), width=width)
 
     def data_changed(self) -> None:
         self.reload()
@@ -135,8 +139,8 @@ class MessagesScreen(ListScreen):
         for m in read.messages:
             failed = m.row.state == "failed"
             state = Text(state_label(m.row.state), style="bold red" if failed else "dim" if m.row.state == "sent" else "")
-            table.add_row(Text(str(m.row.id)), state, Text(m.to), Text(m.about), Text(str(m.row.attempts)),
-                          Text(m.next_try), Text(m.error), key=str(m.row.id))
+            table.add_row(Text(str(m.row.id)), state, Text(m.to), Text(str(m.row.attempts)), Text(m.next_try),
+                          Text(m.about, no_wrap=True, overflow="ellipsis"), Text(m.error), key=str(m.row.id))
         ids = [m.row.id for m in read.messages]
         if keep in ids:
             at = ids.index(keep)
@@ -195,5 +199,5 @@ class MessagesScreen(ListScreen):
     def language_changed(self) -> None:
         table = self.table
         table.clear(columns=True)
-        table.add_columns(*self._headers())
+        self._add_columns()
         self.reload()
