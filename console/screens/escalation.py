@@ -168,7 +168,7 @@ class EscalationScreen(ListScreen):
         yield Static("", id="ladder-note")
         yield ListTable(id="levels")
         yield Static(Content(_("A level falls due when that share of the clock's working time has run (holds and "
-                               "closed hours do not count): 75 % is at risk, 100 % breached, 150 % breached by half "
+                               "closed hours do not count). 75 %: at risk; 100 %: breached; 150 %: breached by half "
                                "the window again. Each level fires once per ticket and clock.")), classes="hint")
         yield Footer()
 
@@ -182,7 +182,7 @@ class EscalationScreen(ListScreen):
 
     @staticmethod
     def _headers() -> list[Text]:
-        return [Text(_("Level")), Text(_("When (% used)")), Text(_("Tell"))]
+        return [Text(_("Level")), Text(_("When (percent used)")), Text(_("Tell"))]
 
     # ---------------------------------------------------------------- read
     def reload(self) -> None:
@@ -288,7 +288,7 @@ class EscalationScreen(ListScreen):
         seen = ladder_of(self.setting, self.key)
         choices = [(roles_text(roles), roles) for roles in TELL]
         fields = [
-            Field("at", _("When (% used)"), value=percent(level.at) if level else "",
+            Field("at", _("When (percent used)"), value=percent(level.at) if level else "",
                   placeholder=_("75 at risk, 100 breached, 150"), max_length=8),
             Field("to", _("Tell"), "select", choices, level.to if level else ("foreman",)),
         ]
