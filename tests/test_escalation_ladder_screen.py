@@ -51,6 +51,9 @@ async def test_a_manager_edits_adds_removes_and_resets(people: Store, db_path: P
         await settle(pilot)
         screen = await open_ladder(pilot)
         assert screen.table.row_count == 3
+        # Saved as it was: nothing written (no audit event for a change that is none).
+        await burst(pilot, "e", "ctrl+s")
+        await until(pilot, lambda: app.screen is screen)
         # P1's first response: follows the default until changed.
         await burst(pilot, "p", "down", "enter")
         assert screen.key == "1:response"

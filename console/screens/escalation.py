@@ -274,7 +274,10 @@ class EscalationScreen(ListScreen):
             if ladder_of(now, key) != seen:
                 raise RuleViolation(_("The ladder was changed meanwhile by someone else: look again, then redo "
                                       "the change."))
-            return store.escalations.set_ladder(with_ladder(now, key, change(list(seen))))
+            new = change(list(seen))
+            if new == seen and own(now, key) is not None:
+                return now  # nothing changed (saved as it was): nothing written
+            return store.escalations.set_ladder(with_ladder(now, key, new))
 
         return run
 
