@@ -115,8 +115,9 @@ class MessagesScreen(ListScreen):
     def _add_columns(self) -> None:
         # What it is about, cut to its column (the line below the list has it whole), so that the
         # attempts and the next try fit at 80 columns; the error last.
+        about = max(ABOUT_WIDTH, min(2 * ABOUT_WIDTH, self.app.size.width - 100))  # wider on a wide terminal
         for header, width in ((_("#"), None), (_("State"), None), (_("To"), None), (_("Tries"), None),
-                              (_("Next try"), None), (_("About"), ABOUT_WIDTH), (_("Last error"), None)):
+                              (_("Next try"), None), (_("About"), about), (_("Last error"), None)):
             self.table.add_column(Text(header), width=width)
 
     def data_changed(self) -> None:
