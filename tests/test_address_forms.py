@@ -68,7 +68,7 @@ async def test_a_user_s_addresses_set_kept_masked_refused_and_cleared(people: St
         await save(pilot)
         assert app.screen is form
         assert form.query_one("#f-addresses", TextArea).text == "#2\nbogus://x"
-        assert "notification address 2 (bogus://…)" in str(form.query_one("#e-general", Static).render())
+        assert "notification address 2 (bogus://…)" in str(form.query_one("#e-addresses", Static).render())
         assert people.outbox.user_addresses("fay") == [HOOK, MAIL]
         await type_text(pilot, form, "#3")
         await save(pilot)

@@ -70,7 +70,13 @@ async def open_address_form(node: Any, who: str, current: Callable[[], list[str]
                     max_length=FIELD_MAX)]
 
     def submit(values: dict[str, Any], version: int) -> list[str]:
-        return write(resolve(entries(values.get("addresses") or ""), urls))
+        checked = resolve(entries(values.get("addresses") or ""), urls)
+        try:
+            return write(checked)
+        except RuleViolation as exc:  # the store's check of an address: said beside the field
+            if exc.field:
+                raise
+            raise RuleViolation(str(exc), "addresses") from None
 
     def confirm(values: dict[str, Any]) -> str | None:
         if urls and not entries(values.get("addresses") or ""):
