@@ -27,8 +27,9 @@ REFERENCE = ("site", "equipment", "team", "technician")
 ACTIONS = (
     "ticket.assign", "ticket.reassign", "ticket.create", "ticket.respond", "ticket.arrive", "ticket.pause",
     "ticket.resume", "ticket.resolve", "ticket.close", "ticket.cancel", "ticket.edit", "ticket.note",
-    "technician.duty", "settings.set", "callback.plan", "callback.carry", "callback.log", "complaint.add",
-    "complaint.open_item", "self.language", "user.add", "user.role", "user.disable", "user.language", "user.unlock",
+    "technician.duty", "settings.set", "notify.retry", "callback.plan", "callback.carry", "callback.log", "complaint.add",
+    "complaint.open_item", "self.language", "self.address", "user.address", "technician.address", "user.add",
+    "user.role", "user.disable", "user.language", "user.unlock",
     *(f"complaint.{step}" for step in COMPLAINT_STEPS), *(f"item.{move}" for move in ITEM_MOVES),
     *(f"{table}.{write}" for table in REFERENCE for write in ("add", "edit", "retire", "import")),
 )

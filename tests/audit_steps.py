@@ -554,6 +554,25 @@ def _use(d: Driver) -> Any:
                                d.r.choice([None, None, "warranty", "charged"]), d.r.choice(["", "goodwill"]))
 
 
+def _requeue(d: Driver) -> Any:
+    from store.delivery import Delivery, Outcome
+
+    if d.pick("SELECT id FROM outbox WHERE state = 'failed'") is None:
+        # None given up on yet: one attempt allowed, and a waiting message fails it (the sender's writes).
+        pending = d.pick("SELECT id FROM outbox WHERE state = 'pending'")
+        if pending is None:
+            return False
+        d._as("ann")
+        d.s.settings.set_setting("notify_retry", {"attempts": 1})
+        d.s.outbox.record_attempt(pending[0], Delivery((Outcome(1, "JSON", False, "connection refused"),), 0.1), [1])
+    row = d.pick("SELECT id FROM outbox WHERE state = 'failed'") if d.r.random() < 0.85 \
+        else d.pick("SELECT id FROM outbox")
+    if row is None:
+        return False
+    d._as(d.r.choice(["ann", "ann", "bob"]))  # bob: refused (managers only)
+    return d.s.outbox.requeue(row[0])
+
+
 def _words(d: Driver) -> str:
     return d.text("words")
 
@@ -607,7 +626,7 @@ OPS: dict[str, Callable[[Driver], Any]] = {
     "close_complaint": _complaint_step("close_complaint", analysis=_words),
     "open_item_from_complaint": _complaint_step("open_item_from_complaint"),
     "set_ladder": _ladder, "fire_due": _fire, "acknowledge": _acknowledge, "set_user_addresses": _user_addresses,
-    "set_technician_addresses": _tech_addresses, "record_attempt": _attempt,
+    "set_technician_addresses": _tech_addresses, "record_attempt": _attempt, "requeue": _requeue,
     "add_part": _add_part, "edit_part": _edit_part, "receive_parts": _receive, "move_parts": _move,
     "count_parts": _count, "use_parts": _use,
 }

@@ -237,10 +237,64 @@ async def reports_tour(pilot: Pilot, app: DispatchApp) -> None:
     await back_to_queue(pilot, app)
 
 
+async def escalation_tour(pilot: Pilot, app: DispatchApp) -> None:
+    """The managers' side of issue 24: the ladder, the messages, the addresses."""
+    from store.delivery import Delivery, Outcome
+
+    store: Store = app.store
+
+    def given_up() -> None:  # a message to a technician, given up on (another program's writes)
+        store.settings.set_setting("notify_retry", {"attempts": 1})
+        store.outbox.set_technician_addresses(1, ["json://127.0.0.1:9/hook"])
+        t = make_ticket(store, priority=3)
+        store.tickets.assign(t.id, t.version, technician_id=1)
+        last = store.db.value("SELECT MAX(id) FROM outbox")
+        store.outbox.record_attempt(last, Delivery((Outcome(1, "JSON", False, "refused"),), 0.1), [1])
+
+    await asyncio.to_thread(given_up)
+    await open_screen(pilot, app, "S", name="SetupScreen")
+    await open_screen(pilot, app, "a", name="EscalationScreen")
+    await until(pilot, lambda: getattr(app.screen, "setting", None) is not None)
+    await open_screen(pilot, app, "j", "e", name="ActionForm")
+    await burst(pilot, "ctrl+s")
+    await until(pilot, lambda: screen_name(app) == "EscalationScreen")
+    await open_screen(pilot, app, "n", name="ActionForm")
+    await burst(pilot, *"200", "ctrl+s")
+    await until(pilot, lambda: screen_name(app) == "EscalationScreen")
+    await open_screen(pilot, app, "G", "d", name="ConfirmScreen")
+    await burst(pilot, "y")
+    await until(pilot, lambda: screen_name(app) == "EscalationScreen")
+    await burst(pilot, "p", "down", "enter")
+    await burst(pilot, "j", "e", "ctrl+s")  # P1's first response gets its own ladder
+    await until(pilot, lambda: screen_name(app) == "EscalationScreen")
+    await open_screen(pilot, app, "r", name="ConfirmScreen")
+    await burst(pilot, "y")
+    await settle(pilot)
+    await back_to_queue(pilot, app)
+    await open_screen(pilot, app, "M", name="MessagesScreen")
+    await until(pilot, lambda: bool(getattr(app.screen, "shown", None)))
+    await burst(pilot, "r", "j", "r", "ctrl+r")
+    await settle(pilot)
+    await back_to_queue(pilot, app)
+    await open_screen(pilot, app, "S", name="SetupScreen")
+    await open_screen(pilot, app, "u", name="UsersScreen")
+    await open_screen(pilot, app, "m", name="AddressForm")
+    await burst(pilot, *"json://127.0.0.1:9/x", "ctrl+s")
+    await until(pilot, lambda: screen_name(app) == "UsersScreen")
+    await back_to_queue(pilot, app)
+    await open_screen(pilot, app, "S", name="SetupScreen")
+    await open_screen(pilot, app, "c", name="RecordsScreen")
+    await open_screen(pilot, app, "m", name="AddressForm")
+    await burst(pilot, "ctrl+s")
+    await settle(pilot)
+    await back_to_queue(pilot, app)
+
+
 TOURS: dict[str, Tour] = {
     "queue": queue_tour, "detail": detail_tour, "ticket_forms": ticket_forms_tour, "new_ticket": new_ticket_tour,
     "form_paths": form_paths_tour,
     "lists": lists_tour, "list_forms": list_forms_tour, "setup": setup_tour, "reports": reports_tour,
+    "escalation": escalation_tour,
 }
 
 

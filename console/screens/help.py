@@ -48,6 +48,7 @@ def legend() -> list[tuple[str, str]]:
         *escalation_legend(),
         (_("● read {t}").format(t="14:02:31"), _("Top line: when the data was last read")),
         (" / ".join((_("PAUSED"), _("STALE"))), _("Top line: view paused (p) / file unreadable")),
+        ("✉✗ 2", _("Top line (managers): messages given up on; M lists them")),
     ]
 
 

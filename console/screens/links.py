@@ -29,6 +29,7 @@ LINKS: dict[str, tuple[str, str, bool]] = {
     "scores": ("scores", "ScoresScreen", False),
     "reports": ("reports", "ReportsScreen", False),
     "escalations": ("escalations", "EscalationsScreen", True),
+    "messages": ("messages", "MessagesScreen", True),  # the header's "message failed" mark is read again
 }
 
 
@@ -72,6 +73,8 @@ class ScreenLinks(OnConsole, Screen[Any]):
 
     def action_escalations(self) -> None:
         self._open_screen(*LINKS["escalations"])
+    def action_messages(self) -> None:
+        self._open_screen(*LINKS["messages"])
 
     def action_duty(self) -> None:
         from .duty import DutyScreen

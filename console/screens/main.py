@@ -60,6 +60,7 @@ class MainScreen(QueuePoll, CrossingToasts, SearchBar, ReopenFile, ScreenLinks, 
         Binding("R", "reports", N_("Reports"), show=False),
         # The header says how many wait for me, with this key: "↑ 2 escalations (E)".
         Binding("E", "escalations", N_("Escalations"), show=False),
+        Binding("M", "messages", N_("Messages"), show=False),
     ]
 
     def __init__(self) -> None:

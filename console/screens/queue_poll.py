@@ -45,6 +45,7 @@ class Snapshot:
     seq: int = 0  # which poll read it: an older poll's rows never replace a newer one's
     due: tuple[int, int] | None = None  # my due callbacks, my overdue improvement items
     escalations: int | None = None  # escalations waiting for me to acknowledge (issue 24)
+    failed: int = 0  # messages given up on (counted for those who may queue them again: managers)
 
 
 class QueuePoll(OnConsole, Screen[Any]):
@@ -133,6 +134,7 @@ class QueuePoll(OnConsole, Screen[Any]):
             # One index range (escalation_waiting): fired by a sender or another
             # console is a write, so it is read again with the rows.
             escalations=store.escalations.waiting_for(store.actor),
+            failed=store.outbox.failed_count() if store.permits.refusal("notify.retry") is None else 0,
         )
 
     def show_live(self, result: Any, store: object) -> None:
@@ -157,8 +159,9 @@ class QueuePoll(OnConsole, Screen[Any]):
             else:
                 self._live_counts = None
                 bar.set_counts(snap.counts)
-            if snap.due is not None:
+            if snap.due is not None:  # read with the rows, as is `failed`
                 bar.set_due(*snap.due)
+                bar.set_failed(snap.failed)
             if snap.escalations is not None:
                 bar.set_escalations(snap.escalations)
             self._notify_crossings(snap.crossings)

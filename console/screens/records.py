@@ -51,9 +51,10 @@ class RecordsScreen(ListScreen):
         Binding("slash", "search", N_("Search"), key_display="/"),
         Binding("i", "import_csv", N_("Import")),
         Binding("E", "export_csv", N_("Export")),
+        Binding("m", "addresses", N_("Addresses")),
         Binding("ctrl+r", "reload", N_("Reload"), show=False),
     ]
-    GUARDED = frozenset({"add", "edit", "retire", "import_csv", "export_csv"})
+    GUARDED = frozenset({"add", "edit", "retire", "import_csv", "export_csv", "addresses"})
 
     def __init__(self, spec: TableSpec) -> None:
         super().__init__()
@@ -253,6 +254,18 @@ class RecordsScreen(ListScreen):
 
         self.app.push_screen(ConfirmScreen(question, choices), answered)
 
+    async def action_addresses(self) -> None:
+        """A record's notification addresses (technicians: managers only, the store's rule)."""
+        record, hooks = self.current(), self.spec.addresses
+        if record is None or hooks is None or self.refusal("addresses"):
+            return
+        from .addresses import open_address_form
+
+        store, rid = self.app.store, record.id
+        read_urls, write_urls = hooks
+        await open_address_form(self, self.spec.describe(record), lambda: read_urls(store, rid),
+                                lambda urls: write_urls(store, rid, urls), self._saved)
+
     # ------------------------------------------------------------------ CSV
     def action_import_csv(self) -> None:
         from .. import downloads
@@ -276,9 +289,11 @@ class RecordsScreen(ListScreen):
         """What this table has, then what the user's role allows (the store's answer)."""
         if action in ("import_csv", "export_csv") and not self.spec.csv:
             return _("{table} have no CSV form.").format(table=_(self.spec.title))
+        if action == "addresses" and self.spec.addresses is None:
+            return _("{table} have no notification addresses.").format(table=_(self.spec.title))
         if action == "export_csv":
             return None  # reading
-        if action in ("edit", "retire") and self.current() is None:
+        if action in ("edit", "retire", "addresses") and self.current() is None:
             return _("Nothing to change: the list is empty.")
-        write = {"add": "add", "edit": "edit", "retire": "retire", "import_csv": "import"}[action]
+        write = {"add": "add", "edit": "edit", "retire": "retire", "import_csv": "import", "addresses": "address"}[action]
         return self.permits.refusal(f"{self.spec.entity}.{write}")

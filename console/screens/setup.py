@@ -30,6 +30,7 @@ ENTRIES: list[tuple[str, str, str, str]] = [
     ("teams", "t", N_("Teams"), N_("teams and their foremen")),
     ("technicians", "c", N_("Technicians"), N_("names, team, phone, skills, duty")),
     ("policy", "p", N_("SLA policy"), N_("response, on-site and resolve windows per priority")),
+    ("escalation", "a", N_("Escalation"), N_("whom a clock running out tells, per priority and clock")),
     ("users", "u", N_("Users"), N_("who may log in, and their roles")),
     ("calendar", "l", N_("Calendar"), N_("business hours and holidays")),
 ]
@@ -76,6 +77,10 @@ class SetupScreen(ListScreen):
             from .policy import PolicyScreen
 
             self.app.push_screen(PolicyScreen())
+        elif entry == "escalation":
+            from .escalation import EscalationScreen
+
+            self.app.push_screen(EscalationScreen())
         elif entry in ELSEWHERE:
             opener = _screen_from(*ELSEWHERE[entry])
             if opener is None:

@@ -70,6 +70,8 @@ class TableSpec:
     hint: str = ""
     hint_values: Mapping[str, str] = field(default_factory=dict)  # what the hint's {placeholders} stand for
     csv: bool = True  # importable and exportable (store/transfer/csv_io)
+    # Notification addresses (issue 24), when its records have them: (read, write) of a record's, in a thread.
+    addresses: tuple[Callable[[Any, int], list[str]], Callable[[Any, int, list[str]], list[str]]] | None = None
 
     # Labels here are English msgids (N_): the specs are built at import, so
     # they are translated when shown, in the language in use then.
@@ -241,6 +243,8 @@ TECHNICIANS = TableSpec(
     retire=lambda store, rid, retired: store.people.retire_technician(rid, retired=retired),
     describe=lambda t: f"{_text(t.name)} ({_text(t.team_name)})",
     hint=N_("Skills: categories separated by commas ({all})."), hint_values={"all": SKILLS_SEPARATOR.join(CATEGORIES)},
+    addresses=(lambda store, rid: store.outbox.technician_addresses(rid),
+               lambda store, rid, urls: store.outbox.set_technician_addresses(rid, urls)),
 )
 
 SPECS: dict[str, TableSpec] = {s.table: s for s in (SITES, EQUIPMENT, TEAMS, TECHNICIANS)}

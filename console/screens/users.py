@@ -38,9 +38,10 @@ class UsersScreen(ListScreen):
         Binding("d", "disable", N_("Disable/enable")),
         Binding("l", "language", N_("Language")),
         Binding("u", "unlock", N_("Unlock")),
+        Binding("m", "addresses", N_("Addresses")),
         BACK,
     ]
-    GUARDED = frozenset({"add", "role", "disable", "language", "unlock"})
+    GUARDED = frozenset({"add", "role", "disable", "language", "unlock", "addresses"})
 
     def __init__(self) -> None:
         super().__init__()
@@ -62,10 +63,11 @@ class UsersScreen(ListScreen):
         user = self.selected()
         if action != "add" and user is None:
             return _("No user selected.")
-        if action == "language":
+        if action in ("language", "addresses"):
             # Everyone may set their own; another's is a manager's.
             mine = user is not None and user.login == self.store.actor
-            return self.permits.refusal("self.language" if mine else "user.language")
+            write = {"language": "language", "addresses": "address"}[action]
+            return self.permits.refusal(f"self.{write}" if mine else f"user.{write}")
         return self.permits.refusal(WRITES[action])
 
     @staticmethod
@@ -209,6 +211,18 @@ class UsersScreen(ListScreen):
 
         title = _("Language of {name}").format(name=clean(user.name, single_line=True))
         self.app.push_screen(ActionForm(title, fields, submit, 0), saved)
+
+    async def action_addresses(self) -> None:
+        """Notification addresses (Apprise URLs): everyone their own, a manager anyone's."""
+        user = self.selected()
+        if user is None or self.refusal("addresses"):
+            return
+        from .addresses import open_address_form
+
+        store, login = self.store, user.login
+        await open_address_form(self, clean(user.name or login, single_line=True),
+                                lambda: store.outbox.user_addresses(login),
+                                lambda urls: store.outbox.set_user_addresses(login, urls), self._done)
 
     def language_changed(self) -> None:
         """Another language: the column headers and the rows' words again."""

@@ -82,6 +82,7 @@ class StatusBar(Horizontal):
         self._shown: tuple[Content, Content, Content] | None = None
         self.due = (0, 0)  # my due callbacks, my overdue improvement items
         self.escalations = 0  # escalations waiting for me to acknowledge (issue 24)
+        self.failed = 0  # messages given up on (managers: 'M' shows them)
 
     def compose(self) -> ComposeResult:
         yield Part(id="counts")
@@ -113,10 +114,19 @@ class StatusBar(Horizontal):
                 ngettext("↑ {n} escalation (E)", "↑ {n} escalations (E)", n)).format(n=n)
         return [Content.styled(text, "$error bold")]
 
+    def set_failed(self, n: int) -> None:
+        if n != self.failed:
+            self.failed = n
+            self._show_parts()
+
     def _due_parts(self, short: bool) -> list[Content]:
-        """My own work, as symbols with words (☎ callbacks due, ⚑ items overdue); nothing when none."""
+        """My own work, as symbols with words (☎ callbacks due, ⚑ items overdue, ✉ messages
+        given up on); nothing when none."""
         calls, items = self.due
         out = []
+        if self.failed:
+            out.append(Content.styled(f"✉✗ {self.failed}" if short else ngettext(
+                "✉ {n} message failed", "✉ {n} messages failed", self.failed).format(n=self.failed), "$error bold"))
         if calls:
             out.append(Content.styled(f"☎ {calls}" if short else _("☎ {n} due").format(n=calls), "bold"))
         if items:

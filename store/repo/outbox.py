@@ -21,7 +21,7 @@ from typing import Any
 from ..context import Context
 from ..database import Database, Tx
 from ..delivery import Delivery, Retry, check_addresses, check_retry
-from ..errors import NotFound
+from ..errors import NotFound, RuleViolation
 from ..i18n import _
 from ..rules.notices import Assignment, Notice, from_json, to_json
 from ..rules.notified import TicketNotified
@@ -206,6 +206,18 @@ class OutboxRepo:
         with self.db.reader() as conn:
             return ticket_notified(conn, ticket_id)
 
+    def messages(self, limit: int = 500) -> list[OutboxRow]:
+        """The outbox as the managers' Messages screen lists it: those given
+        up on first, then those waiting (the next try first), then those
+        sent, newest first; at most ``limit``."""
+        return [_row(r) for r in self.db.q(
+            "SELECT * FROM outbox ORDER BY CASE state WHEN 'failed' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END,"
+            " CASE state WHEN 'pending' THEN next_at END, id DESC LIMIT ?", (limit,))]
+
+    def failed_count(self) -> int:
+        """How many messages were given up on (the main screen's mark; one range of outbox_due)."""
+        return int(self.db.value("SELECT COUNT(*) FROM outbox WHERE state = 'failed'"))
+
     def status(self, failed_limit: int = 20) -> dict[str, Any]:
         """Counts by state, and the messages given up on, newest first."""
         counts = {r[0]: r[1] for r in self.db.q("SELECT state, COUNT(*) FROM outbox GROUP BY state")}
@@ -243,4 +255,24 @@ class OutboxRepo:
             tx.event("notify.sent" if delivery.ok else "notify.failed", "outbox", outbox_id, None, old, new)
             if delivery.ok:
                 _mark_notified(tx, before, new["sent_at"])
+        return self.message(outbox_id)
+
+    def requeue(self, outbox_id: int) -> OutboxRow:
+        """A message given up on, queued again (managers: ``notify.retry``,
+        audited): due at once, with a fresh set of attempts; the addresses
+        that took it already are not sent it again, and its last error stays
+        until the next attempt replaces it."""
+        with self.db.write("notify.retry") as tx:
+            r = tx.execute("SELECT * FROM outbox WHERE id = ?", (outbox_id,)).fetchone()
+            if r is None:
+                raise NotFound(_("No message #{id} in the outbox").format(id=outbox_id))
+            before = _row(r)
+            if before.state != "failed":
+                raise RuleViolation(_("Message #{id} was not given up on: only a failed message is queued again").format(
+                    id=outbox_id))
+            new: dict[str, Any] = {"state": "pending", "attempts": 0, "next_at": to_db(self.ctx.now())}
+            old = {k: getattr(before, k) for k in new}
+            tx.execute("UPDATE outbox SET state = :state, attempts = :attempts, next_at = :next_at WHERE id = :id",
+                       {**new, "id": outbox_id})
+            tx.event("notify.retry", "outbox", outbox_id, None, old, new)
         return self.message(outbox_id)

@@ -83,7 +83,8 @@ def action_words(action: str) -> str:
              "ticket.close": _("close tickets"), "ticket.cancel": _("cancel tickets"),
              "callback.plan": _("plan the day's callbacks"),
              "item.confirm": _("confirm improvement items"), "item.send_back": _("send improvement items back"),
-             "stock.receive": _("receive spare parts"), "stock.count": _("count the stock")}
+             "stock.receive": _("receive spare parts"), "stock.count": _("count the stock"),
+             "notify.retry": _("queue a failed message again")}
     if action in verbs:
         return verbs[action]
     topic = action.split(".", 1)[0]
