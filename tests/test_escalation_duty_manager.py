@@ -62,3 +62,25 @@ def test_set_from_the_cli(people: Store, db_path) -> None:
     assert bad.exit_code == 2 and "not an active manager" in bad.output and "Traceback" not in bad.output
     ok = CliRunner().invoke(cli, ["--db", str(db_path), "set", "duty_manager", "ann"])
     assert ok.exit_code == 0, ok.output
+
+
+def test_the_json_settings_of_escalations_set_from_the_cli(people: Store, db_path) -> None:
+    """docs/rules.md's settings table: `dispatch set notify_retry '{…}'` and
+    `dispatch set escalation '{…}'` (both were refused: the text was not read as JSON)."""
+    people.close()
+
+    def run(*args: str):
+        return CliRunner().invoke(cli, ["--db", str(db_path), "set", *args])
+
+    ok = run("notify_retry", '{"attempts": 3, "first_s": 30, "max_s": 600}')
+    assert ok.exit_code == 0, ok.output
+    ok = run("escalation", '{"default": [{"at": "breached", "to": ["managers"]}]}')
+    assert ok.exit_code == 0, ok.output
+    bad = run("notify_retry", '{"attempts": 0}')
+    assert bad.exit_code == 2 and "attempts must be a whole number from 1 to 50" in bad.output
+    s = Store(db_path, actor="ann")
+    try:
+        assert s.settings.setting("notify_retry") == {"attempts": 3, "first_s": 30, "max_s": 600}
+        assert s.escalations.ladder().default[0].to == ("managers",)
+    finally:
+        s.close()

@@ -119,7 +119,8 @@ def _parse_value(key: str, text: str) -> Any:
         if word in ("false", "off", "no", "0"):
             return False
         fail(_("{key} must be true or false, not {v}").format(key=key, v=text))
-    if key in ("meeting_day", "complaint_step_hours", "report_targets"):  # a number, a JSON object: the store checks them
+    # A number, a JSON object: the store checks them.
+    if key in ("meeting_day", "complaint_step_hours", "report_targets", "notify_retry", "escalation"):
         try:
             return json.loads(text)
         except ValueError:
