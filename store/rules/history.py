@@ -8,6 +8,7 @@ detail screen, ``dispatch ticket`` and the conflict message alike.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,7 +22,10 @@ from ..models import Event
 from ..money import DEFAULT_CURRENCY, format_money
 from ..text import BLOCK_LIMIT, LINE_LIMIT, clean
 from ..timeutil import from_db
+from .countdown import clock_title
+from .escalation import share_label
 from .lifecycle import status_label
+from .sla import CLOCKS
 
 
 def verb(action: str, new: Mapping[str, Any]) -> str:
@@ -42,6 +46,9 @@ def verb(action: str, new: Mapping[str, Any]) -> str:
         "ticket.edit": _("edited"),
         "ticket.note": _("note"),
         "ticket.notified": _("technician notified"),
+        "notify.queue": _("message queued"),
+        "escalation.fire": _("escalated"),
+        "escalation.ack": _("escalation acknowledged"),
     }.get(action, action)
 
 
@@ -155,6 +162,11 @@ def entries(events: list[Event], names: Names, tz: str, mode: str | None = None)
                              [_stock_use(e.new)]))
             continue
 
+        special = _SPECIAL.get(e.action)
+        if special is not None:  # escalations and messages: what they say, not their stored columns
+            out.append(Entry(e.at, clean(e.actor, single_line=True, limit=LINE_LIMIT), verb(e.action, e.new),
+                             special(e.new, names)))
+            continue
         if e.action == "ticket.create":
             keys = [k for k in _CREATE_FIELDS if e.new.get(k) not in (None, "")]
         else:
@@ -174,6 +186,45 @@ def entries(events: list[Event], names: Names, tz: str, mode: str | None = None)
         out.append(Entry(e.at, clean(e.actor, single_line=True, limit=LINE_LIMIT), verb(e.action, e.new), changes))
         mode = new_mode
     return out
+
+
+def _recipient(key: str, names: Names) -> str:
+    """``user:LOGIN`` / ``technician:ID`` (an outbox row's recipient) as a name."""
+    kind, _sep, who = key.partition(":")
+    if kind == "technician" and who.isdigit():
+        who = names.technicians.get(int(who), f"#{who}")
+    return clean(who, single_line=True, limit=LINE_LIMIT)
+
+
+def _queued(new: Mapping[str, Any], names: Names) -> list[str]:
+    rows = new.get("outbox") or []
+    to = ", ".join(_recipient(str(r.get("recipient", "")), names) for r in rows if isinstance(r, Mapping))
+    return [_("to {who}").format(who=to)] if to else []
+
+
+def _escalated(new: Mapping[str, Any], names: Names) -> list[str]:
+    clock, at = str(new.get("clock", "")), new.get("at")
+    head = f"↑{new.get('level', '?')} {clock_title(clock) if clock in CLOCKS else clock}"
+    if isinstance(at, int | float) and not isinstance(at, bool):
+        head += f": {share_label(float(at))}"
+    who = new.get("recipients") or []
+    if isinstance(who, str):  # recorded as the column holds it: a JSON list
+        try:
+            who = json.loads(who)
+        except ValueError:
+            who = [who]
+    out = [clean(head, single_line=True, limit=LINE_LIMIT)]
+    if isinstance(who, list) and who:
+        out.append(_("to {who}").format(who=clean(", ".join(map(str, who)), single_line=True, limit=LINE_LIMIT)))
+    return out
+
+
+def _acknowledged(new: Mapping[str, Any], names: Names) -> list[str]:
+    note = new.get("note")
+    return [f"{field_label('note')}: {clean(str(note), single_line=True, limit=BLOCK_LIMIT)}"] if note else []
+
+
+_SPECIAL = {"notify.queue": _queued, "escalation.fire": _escalated, "escalation.ack": _acknowledged}
 
 
 def _stock_use(new: Mapping[str, Any]) -> str:
