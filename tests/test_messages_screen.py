@@ -38,7 +38,7 @@ async def test_a_failed_message_is_visible_and_queued_again(people: Store, clock
     tid = given_up(people, clock)
     people.actor = "ann"
     app = app_for(people)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(160, 30)) as pilot:
         await settle(pilot)
         await until(pilot, lambda: "3 messages failed" in bar_text(app))
         await burst(pilot, "M")
@@ -71,7 +71,7 @@ async def test_a_dispatcher_sees_no_mark_and_may_not_retry(people: Store, clock:
     given_up(people, clock)
     people.actor = "bob"
     app = app_for(people)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(160, 30)) as pilot:
         await settle(pilot)
         assert "failed" not in bar_text(app)
         await burst(pilot, "M")
