@@ -86,6 +86,7 @@ class VisitRow:
     team: str
     team_id: int
     recorded: tuple[Recorded, ...] = ()
+    pieces_done: int = 0  # pieces whose checklist is recorded
 
     @property
     def key(self) -> str:

@@ -38,7 +38,8 @@ _PLAN_SQL = ("SELECT p.*, COALESCE(s.name, es.name || ' · ' || e.asset_tag) AS 
              " LEFT JOIN equipment e ON e.id = p.equipment_id LEFT JOIN sites es ON es.id = e.site_id"
              " LEFT JOIN teams t ON t.id = p.team_id")
 _VISIT_SQL = ("SELECT v.*, COALESCE(s.name, es.name || ' · ' || e.asset_tag) AS place, t.name AS team_name,"
-              " p.team_id FROM inspection_visits v JOIN inspection_plans p ON p.id = v.plan_id"
+              " p.team_id, (SELECT COUNT(*) FROM inspection_results x WHERE x.visit_id = v.id) AS pieces_done"
+              " FROM inspection_visits v JOIN inspection_plans p ON p.id = v.plan_id"
               " LEFT JOIN sites s ON s.id = p.site_id LEFT JOIN equipment e ON e.id = p.equipment_id"
               " LEFT JOIN sites es ON es.id = e.site_id LEFT JOIN teams t ON t.id = p.team_id")
 
@@ -177,7 +178,7 @@ class InspectionsRepo:
         return VisitRow(r["id"], r["plan_id"], due, date.fromisoformat(r["notify_on"]), tuple(json.loads(r["equipment"])),
                         done, r["done_by"], rules.visit_state(due, done, self.ctx.now(), self.settings.timezone),
                         clean(r["place"] or "?", single_line=True), clean(r["team_name"] or "?", single_line=True),
-                        r["team_id"], recorded)
+                        r["team_id"], recorded, r["pieces_done"])
 
     def visits(self, due_before: date | None = None, open_only: bool = True, limit: int = 500) -> list[VisitRow]:
         """Visits by due date: the open ones (not done) due before ``due_before``
