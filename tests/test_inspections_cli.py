@@ -103,3 +103,28 @@ def test_in_chinese(db: str, checklist: str) -> None:
         assert result.exit_code == 2 and result.stderr == "dispatch：错误：没有巡检 9\n"
     finally:
         set_language("en")
+
+
+def test_the_report_for_the_customer(db: str, checklist: str, tmp_path: Path) -> None:
+    import openpyxl
+
+    ok(db, "inspections", "plan", "add", "--site", "2", "--every", "month", "--starts", "2026-11-27", "--team", "2",
+       "--checklist", checklist)
+    ok(db, "inspections", "run")
+    ok(db, "inspections", "record", "1", "3", "--item", "reader=pass", "--item", "volts=11.2:terminals corroded")
+    ok(db, "inspections", "repair", "1", "3", "volts")
+    out = tmp_path / "report.xlsx"
+    assert ok(db, "inspections", "report", "1", "-o", str(out)) == f"{out}\n"
+    book = openpyxl.load_workbook(out)
+    sheet = book.worksheets[0]
+    assert sheet.page_setup.paperSize == 9 and sheet.page_setup.orientation == "portrait"
+    cells = [c for r in sheet.iter_rows(values_only=True) for c in r if c is not None]
+    assert "Inspection report — visit 1:2026-11-27" in cells
+    assert "Battery voltage: 11.2 V, outside 12–14 V; terminals corroded\nRepair under way: ticket #1" in cells
+    assert "Not inspected on this visit: equipment 4" in cells
+    data = list(book.worksheets[1].iter_rows(values_only=True))
+    assert data[2][5:] == ("volts", "Battery voltage", "measure", 12, 14, "V", 11.2, "fail", "terminals corroded", 1)
+    refused = tmp_path / "x.xlsx"
+    error(invoke(db, "inspections", "report", "9", "-o", str(refused)), "No inspection visit 9")
+    assert not refused.exists()
+    error(invoke(db, "inspections", "report", "1", "-o", str(tmp_path / "x.csv")), "ends in .xlsx")

@@ -257,3 +257,25 @@ def record(obj: Ctx, visit_id: int, equipment_id: int, items: tuple[str, ...], j
 def repair(obj: Ctx, visit_id: int, equipment_id: int, item: str, priority: int) -> None:
     ticket_id = obj.open().inspections.open_repair(visit_id, equipment_id, item, priority)
     click.echo(_("ticket #{t} opened for the finding {key} of visit {id}").format(t=ticket_id, key=_one(item), id=visit_id))
+
+
+@inspections.command("report", help=_("The inspection report of a visit for the customer: an A4 sheet to print"
+                                       " and sign, and the results as data (.xlsx)."))
+@click.argument("visit_id", type=int)
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              metavar="FILE.xlsx")
+@file_options
+@click.pass_obj
+def report(obj: Ctx, visit_id: int, output: Path) -> None:
+    from store.transfer.inspection_report import write_inspection_report
+
+    if output.suffix.lower() != ".xlsx":
+        fail(_("{path}: a workbook's name ends in .xlsx").format(path=output))
+    if not output.parent.exists():
+        fail(_("{path}: no such folder").format(path=output.parent))
+    store = obj.open(read_only=True)
+    try:
+        write_inspection_report(store, visit_id, output)
+    finally:
+        store.close()
+    click.echo(str(output))
