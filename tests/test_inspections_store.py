@@ -168,3 +168,29 @@ def test_the_check_sees_a_visit_changed_around_the_app(planned: Store) -> None:
     raw.close()
     report = planned.audit.verify_audit()
     assert not report.ok and any("inspection_visits" in p for p in report.problems)
+
+
+def test_the_figures_in_the_report(planned: Store, clock) -> None:
+    """November 2026: the 27 Nov visit done that day (on time); NB-ATM-A's failed battery opened its own
+    repair (found, not missed); NB-NET-A had a fault 10 days later (missed). Team and site scopes count it;
+    another team's scope does not."""
+    from ticket_helpers import make
+
+    from store.rules.periods import Period, Scope
+
+    planned.inspections.run_inspections()
+    clock.set(pendulum.datetime(2026, 11, 27, 10))
+    planned.inspections.record_checklist(1, 3, {"reader": {"outcome": "pass"}, "volts": {"value": "11.2"}})
+    planned.inspections.record_checklist(1, 4, {"link": {"outcome": "pass"}})
+    planned.actor = "bob"
+    planned.inspections.open_repair(1, 3, "volts")
+    clock.set(pendulum.datetime(2026, 12, 7, 10))
+    make(planned, site_id=2, equipment_id=4, category="network")
+    nov = Period.month(date(2026, 11, 1))
+    for scope, want in ((None, (1.0, 1, 1.0, 2, 1.0)), (Scope("team", 2), (1.0, 1, 1.0, 2, 1.0)),
+                        (Scope("site", 2), (1.0, 1, 1.0, 2, 1.0)), (Scope("team", 1), (None, 0, 0.0, 0, 0.0))):
+        r = planned.reports.report(nov, scope)
+        f = {k: r.figure(k) for k in ("inspections_on_time", "inspection_findings", "inspections_missed")}
+        got = (f["inspections_on_time"].value, f["inspections_on_time"].base, f["inspection_findings"].value,
+               f["inspection_findings"].base, f["inspections_missed"].value)
+        assert got == want, scope
