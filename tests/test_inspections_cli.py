@@ -128,3 +128,21 @@ def test_the_report_for_the_customer(db: str, checklist: str, tmp_path: Path) ->
     error(invoke(db, "inspections", "report", "9", "-o", str(refused)), "No inspection visit 9")
     assert not refused.exists()
     error(invoke(db, "inspections", "report", "1", "-o", str(tmp_path / "x.csv")), "ends in .xlsx")
+
+
+def test_the_months_figures_per_category(db: str, checklist: str, people: Store, clock: MutableClock) -> None:
+    from ticket_helpers import make
+
+    ok(db, "inspections", "plan", "add", "--site", "2", "--every", "month", "--starts", "2026-11-27", "--team", "2",
+       "--checklist", checklist)
+    ok(db, "inspections", "run")
+    ok(db, "inspections", "record", "1", "3", "--item", "reader=fail:dirty", "--item", "volts=13")
+    ok(db, "inspections", "record", "1", "4", "--item", "link=pass")
+    clock.advance(days=3)
+    make(people, site_id=2, equipment_id=4, category="network")
+    out = ok(db, "inspections", "figures", "--month", "2026-11")
+    assert out.splitlines()[0] == "Done on time: 100.0% (1 of 1 visits)"
+    assert "ATM              1          1" in out and "network          0          1" in out
+    assert out.splitlines()[-1] == "visit 1:2026-11-27, equipment 4: a fault within 30 days (#1)"
+    data = json.loads(ok(db, "inspections", "figures", "--month", "2026-11", "--format", "json"))
+    assert data["per_category"] == {"atm": {"findings": 1, "inspected": 1}, "network": {"findings": 0, "inspected": 1}}

@@ -279,3 +279,31 @@ def report(obj: Ctx, visit_id: int, output: Path) -> None:
     finally:
         store.close()
     click.echo(str(output))
+
+
+@inspections.command("figures", help=_("A month's inspection figures: done on time, findings per equipment category,"
+                                        " and the inspections after which a fault came within 30 days."))
+@click.option("--month", required=True, help=_("The month, YYYY-MM."))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", help=_("table or json."))
+@file_options
+@click.pass_obj
+def figures(obj: Ctx, month: str, fmt: str) -> None:
+    from store.rules.periods import Period
+
+    period = Period.parse_month(month)
+    raw = obj.open(read_only=True).inspections.figures(period)
+    missed: list[dict[str, Any]] = [{"visit": x.key, "equipment_id": x.equipment_id, "tickets": list(t)}
+                                    for x, t in raw.missed]
+    if fmt == "json":
+        write_json({"month": month, "on_time": raw.on_time, "counted": raw.counted,
+                    "per_category": {c: {"findings": f, "inspected": n} for c, (f, n) in raw.per_category.items()},
+                    "missed": missed})
+        return
+    share = f"{raw.on_time / raw.counted:.1%}" if raw.counted else "–"
+    click.echo(_("Done on time: {share} ({on_time} of {counted} visits)").format(
+        share=share, on_time=raw.on_time, counted=raw.counted))
+    write_table([Column(_("category"), rest=True), Column(_("findings"), right=True), Column(_("inspected"), right=True)],
+                [[category_label(c), str(f), str(n)] for c, (f, n) in raw.per_category.items()])
+    for m in missed:
+        click.echo(_("visit {key}, equipment {eq}: a fault within 30 days ({tickets})").format(
+            key=m["visit"], eq=m["equipment_id"], tickets=", ".join(f"#{t}" for t in m["tickets"])))

@@ -29,6 +29,8 @@ from ..rules.improve import StaleRecord
 from ..rules.periods import Period
 from ..text import clean
 from ..timeutil import from_db, to_db
+from . import inspection_figures_sql
+from .inspection_figures_sql import InspectionRaw
 from .inspection_rows import PlanRow, Recorded, VisitRow, checklists_json, done_at_of, plan_of
 from .settings import SettingsRepo
 from .tickets import TicketsRepo
@@ -171,6 +173,12 @@ class InspectionsRepo:
                 made_ids.append(next_id)
                 next_id += 1
         return [self.visit(i) for i in made_ids]
+
+    def figures(self, period: Period) -> InspectionRaw:
+        """The period's inspection figures for the whole center, with the
+        findings per equipment category and the inspections that missed a fault."""
+        with self.db.reader() as conn:
+            return inspection_figures_sql.period_raw(conn, "center", None, period, self.ctx.now(), self.settings.timezone)
 
     # ---------------------------------------------------------------- visits
     def _visit_row(self, r: Any, recorded: tuple[Recorded, ...] = ()) -> VisitRow:
