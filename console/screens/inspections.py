@@ -22,6 +22,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Input, Static
 
 from store.errors import ValidationFailed
+from store.i18n import pgettext
 from store.labels import category_label
 from store.repo.inspection_rows import VisitRow
 from store.rules.inspections import ChecklistItem, bounds_text
@@ -188,7 +189,7 @@ class ChecklistScreen(ListScreen):
         return self.query_one("#items", DataTable)
 
     def on_mount(self) -> None:
-        for head in (_("Equipment"), _("Item"), _("Limits"), _("Result"), _("Note")):
+        for head in (_("Equipment"), pgettext("checklist", "Item"), _("Limits"), _("Result"), _("Note")):
             self.table.add_column(Text(head))
         self.reload()
 

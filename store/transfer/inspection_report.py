@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..files import FailOnce, replace_when_done, scratch_beside
-from ..i18n import _
+from ..i18n import _, pgettext
 from ..labels import category_label
 from ..rules.inspections import Finding, bounds_text
 from ..text import clean
@@ -50,7 +50,7 @@ def _write(store: Any, v: Any, out: FailOnce, scratch: Path) -> None:
         row += 1
     row += 1
     findings: list[tuple[Any, Finding, int | None]] = []
-    for col, head in enumerate((_("Equipment"), _("Item"), _("Limits"), _("Result"), _("Note"))):
+    for col, head in enumerate((_("Equipment"), pgettext("checklist", "Item"), _("Limits"), _("Result"), _("Note"))):
         ws.write_string(row, col, head, f["head"])
     row += 1
     for rec in v.recorded:
