@@ -54,8 +54,8 @@ def error(result: Result, words: str) -> None:
 
 
 def test_a_plan_its_visits_a_checklist_and_a_repair(db: str, checklist: str) -> None:
-    out = ok(db, "inspections", "plan", "add", "--site", "2", "--every", "month", "--starts", "2026-11-27",
-             "--team", "2", "--checklist", checklist)
+    out = ok(db, "inspections", "plan", "add", "--site", "NB", "--every", "month", "--starts", "2026-11-27",
+             "--team", "bravo team", "--checklist", checklist)
     assert out == "plan 1: North Branch, every month from 2026-11-27, team Bravo Team (version 1)\n"
     assert "North Branch  every month" in ok(db, "inspections", "plan", "list")
     assert ok(db, "inspections", "run") == "visit 1: North Branch, due 2026-11-27 (1:2026-11-27)\n1 visit made\n"
@@ -83,6 +83,10 @@ def test_refusals_are_one_line(db: str, checklist: str, tmp_path: Path) -> None:
     error(invoke(db, "inspections", "plan", "add", "--site", "2", "--every", "month", "--starts", "2026-11-01",
                  "--team", "2", "--checklist", checklist), "today (2026-11-25) or later")
     error(invoke(db, "inspections", "show", "9"), "No inspection visit 9")
+    error(invoke(db, "inspections", "plan", "add", "--site", "XX", "--every", "month", "--starts", "2026-11-27",
+                 "--team", "2", "--checklist", checklist), "--site: no site XX")
+    error(invoke(db, "inspections", "plan", "add", "--equipment", "NB-ATM-A", "--every", "month", "--starts",
+                 "2026-11-27", "--team", "Nobody", "--checklist", checklist), "--team: no team Nobody")
     ok(db, "inspections", "plan", "add", "--site", "2", "--every", "7", "--starts", "2026-11-25", "--team", "2",
        "--checklist", checklist)
     ok(db, "inspections", "run")

@@ -53,6 +53,27 @@ def _every(text: str | None) -> dict[str, Any]:
     fail(_("--every: {value} is not {what}").format(value=_one(text), what=EVERY_HELP))
 
 
+def _refs(store: Any, fields: dict[str, Any]) -> dict[str, Any]:
+    """--site by code, --equipment by asset tag, --team by name (or each by its number)."""
+    out = dict(fields)
+    site = out.get("site_id")
+    if site is not None:
+        found = store.reference.site_by_code(site)
+        out["site_id"] = found.id if found else int(site) if site.isdigit() else fail(
+            _("--site: no site {ref} (its code or number)").format(ref=_one(site)))
+    tag = out.get("equipment_id")
+    if tag is not None:
+        found = store.reference.equipment_by_tag(tag)
+        out["equipment_id"] = found.id if found else int(tag) if tag.isdigit() else fail(
+            _("--equipment: no equipment {ref} (its asset tag or number)").format(ref=_one(tag)))
+    team = out.get("team_id")
+    if team is not None:
+        named = [t.id for t in store.people.teams() if t.name.casefold() == team.strip().casefold()]
+        out["team_id"] = named[0] if len(named) == 1 else int(team) if team.isdigit() else fail(
+            _("--team: no team {ref} (its name or number)").format(ref=_one(team)))
+    return out
+
+
 @cli.group(help=_("Preventive inspections: plans, the visits they make, checklists and their findings."))
 def inspections() -> None:
     pass
@@ -70,20 +91,21 @@ def _plan_line(p: Any) -> str:
 
 @plan.command("add", help=_("Add a plan for a site (--site) or one piece of equipment (--equipment), with its"
                              " checklists (a JSON file: one list of items per equipment category)."))
-@click.option("--site", "site_id", type=int, help=_("The site's number: each piece of its equipment with a checklist."))
-@click.option("--equipment", "equipment_id", type=int, help=_("One piece of equipment's number."))
+@click.option("--site", "site_id", help=_("The site (its code or number): each piece of its equipment with a checklist."))
+@click.option("--equipment", "equipment_id", help=_("One piece of equipment (its asset tag or number)."))
 @click.option("--every", required=True, help=EVERY_HELP)
 @click.option("--starts", required=True, help=_("The first visit, YYYY-MM-DD (today or later)."))
 @click.option("--ends", help=_("The last day of the plan, YYYY-MM-DD."))
-@click.option("--team", "team_id", type=int, required=True, help=_("The team that does the visits (its number)."))
+@click.option("--team", "team_id", required=True, help=_("The team that does the visits (its name or number)."))
 @click.option("--notice", "notice_days", type=int, help=_("Days before a visit the customer is told (default 3)."))
 @click.option("--checklist", "checklist", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help=_("The checklists, a JSON file."))
 @file_options
 @click.pass_obj
 def plan_add(obj: Ctx, /, checklist: Path, every: str, **fields: Any) -> None:
-    values = {k: v for k, v in fields.items() if v is not None}
-    p = obj.open().inspections.add_plan(**values, **_every(every), checklists=_checklists(checklist))
+    store = obj.open()
+    values = _refs(store, {k: v for k, v in fields.items() if v is not None})
+    p = store.inspections.add_plan(**values, **_every(every), checklists=_checklists(checklist))
     click.echo(_plan_line(p))
 
 
@@ -111,7 +133,7 @@ def plan_list(obj: Ctx, everything: bool, fmt: str) -> None:
 @click.option("--every", help=EVERY_HELP)
 @click.option("--starts", help=_("The first visit, YYYY-MM-DD (today or later)."))
 @click.option("--ends", help=_("The last day of the plan, YYYY-MM-DD."))
-@click.option("--team", "team_id", type=int, help=_("The team that does the visits (its number)."))
+@click.option("--team", "team_id", help=_("The team that does the visits (its name or number)."))
 @click.option("--notice", "notice_days", type=int, help=_("Days before a visit the customer is told (default 3)."))
 @click.option("--checklist", "checklist", type=click.Path(path_type=Path, dir_okay=False), help=_("The checklists, a JSON file."))
 @click.option("--expect-version", type=int, help=_("Refuse if the plan changed since this version (see 'plan list')."))
@@ -120,7 +142,7 @@ def plan_list(obj: Ctx, everything: bool, fmt: str) -> None:
 def plan_edit(obj: Ctx, /, plan_id: int, every: str | None, checklist: Path | None, expect_version: int | None,
               **fields: Any) -> None:
     store = obj.open()
-    changes = {k: v for k, v in fields.items() if v is not None} | _every(every)
+    changes = _refs(store, {k: v for k, v in fields.items() if v is not None}) | _every(every)
     if checklist is not None:
         changes["checklists"] = _checklists(checklist)
     if not changes:
