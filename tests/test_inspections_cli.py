@@ -150,3 +150,17 @@ def test_the_months_figures_per_category(db: str, checklist: str, people: Store,
     assert out.splitlines()[-1] == "visit 1:2026-11-27, equipment 4: a fault within 30 days (#1)"
     data = json.loads(ok(db, "inspections", "figures", "--month", "2026-11", "--format", "json"))
     assert data["per_category"] == {"atm": {"findings": 1, "inspected": 1}, "network": {"findings": 0, "inspected": 1}}
+
+
+def test_hostile_labels_and_notes_are_printed_cleaned_and_stored_whole(db: str, people: Store, tmp_path: Path) -> None:
+    label = "Fan \x1b[2J[b]noise[/b]\u202e"
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps({"atm": [{"key": "fan", "label": label}]}), encoding="utf-8")
+    ok(db, "inspections", "plan", "add", "--equipment", "NB-ATM-A", "--every", "month", "--starts", "2026-11-25",
+       "--team", "2", "--checklist", str(path))
+    ok(db, "inspections", "run")
+    ok(db, "inspections", "record", "1", "3", "--item", "fan=fail:rattles \x1b]0;x\x07 [red]loud[/red]")
+    out = ok(db, "inspections", "show", "1")
+    assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out
+    assert "[b]noise[/b]" in out and "[red]loud[/red]" in out
+    assert people.inspections.plan(1).plan.checklists["atm"][0].label == label
