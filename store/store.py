@@ -29,6 +29,7 @@ from .repo.due_notices import DueNoticesRepo
 from .repo.escalations import EscalationsRepo
 from .repo.exports import ExportsRepo
 from .repo.imports import ImportsRepo
+from .repo.inspections import InspectionsRepo
 from .repo.items import ItemsRepo
 from .repo.outbox import OutboxRepo
 from .repo.parts import PartsRepo
@@ -97,6 +98,7 @@ class Store:
         self.escalations = EscalationsRepo(db, ctx, self.settings)
         self.outbox = OutboxRepo(db, ctx, self.settings)
         self.due_notices = DueNoticesRepo(db, ctx, self.settings)
+        self.inspections = InspectionsRepo(db, ctx, self.settings, self.tickets)
 
     # ------------------------------------------------------------ who, when
     @property

@@ -6,6 +6,7 @@ and arguments that may or may not pass."""
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable
 from decimal import Decimal
@@ -577,6 +578,65 @@ def _words(d: Driver) -> str:
     return d.text("words")
 
 
+# ------------------------------------------------------------ inspections
+CHECKLISTS = {"atm": [{"key": "reader", "label": "Card reader"},
+                      {"key": "volts", "label": "Battery", "kind": "measure", "unit": "V", "low": 12, "high": 14}],
+              "network": [{"key": "link", "label": "Link light"}]}
+
+
+def _add_inspection_plan(d: Driver) -> Any:
+    d._as(d.r.choice(["ann", "ann", "bob"]))
+    where = d.r.choice([{"site_id": 1}, {"site_id": 2}, {"equipment_id": 3}, {"site_id": 1, "equipment_id": 3}])
+    every = d.r.choice([{"every": "month"}, {"every": "quarter"}, {"every": "days", "days": 7}, {"every": "days"}])
+    starts = d.clock.now.date().add(days=d.r.choice([0, 1, 2, -1]))
+    return d.s.inspections.add_plan(**where, **every, starts=starts, team_id=d.r.choice([1, 2]),
+                                    notice_days=d.r.choice([0, 3]), checklists=CHECKLISTS)
+
+
+def _edit_inspection_plan(d: Driver) -> Any:
+    d._as(d.r.choice(["ann", "ann", "bob"]))
+    row = d.pick("SELECT id, version FROM inspection_plans WHERE retired_at IS NULL")
+    if row is None:
+        return False
+    return d.s.inspections.edit_plan(row[0], row[1] if d.r.random() < 0.9 else row[1] - 1,
+                                     notice_days=d.r.choice([1, 5, 99]), team_id=d.r.choice([1, 2]))
+
+
+def _retire_inspection_plan(d: Driver) -> Any:
+    d._as(d.r.choice(["ann", "ann", "bob"]))
+    if (d.s.db.value("SELECT COUNT(*) FROM inspection_plans WHERE retired_at IS NULL") or 0) < 2:
+        return False  # keep one making visits for the other steps
+    row = d.pick("SELECT id, version FROM inspection_plans WHERE retired_at IS NULL")
+    return d.s.inspections.retire_plan(row[0], row[1])
+
+
+def _run_inspections(d: Driver) -> Any:
+    d._as(d.r.choice(["ann", "bob", "fay"]))
+    return d.s.inspections.run_inspections() or False
+
+
+def _record_checklist(d: Driver) -> Any:
+    d._as(d.r.choice(["ann", "bob", "fay", "gus"]))
+    v = d.pick("SELECT id, equipment FROM inspection_visits WHERE done_at IS NULL")
+    if v is None or not json.loads(v[1]):
+        return False
+    eq = d.r.choice(json.loads(v[1]))
+    answers = {"reader": {"outcome": d.r.choice(["pass", "fail"])}, "volts": {"value": d.r.choice(["13", "11.2", "x"])},
+               "link": {"outcome": d.r.choice(["pass", "fail", "maybe"])}}
+    category = d.s.db.value("SELECT category FROM equipment WHERE id = ?", (eq,))
+    keys = [i["key"] for i in CHECKLISTS.get(category, [])]
+    return d.s.inspections.record_checklist(v[0], eq, {k: answers[k] for k in keys})
+
+
+def _open_repair(d: Driver) -> Any:
+    d._as(d.r.choice(["ann", "bob", "fay"]))
+    r = d.pick("SELECT visit_id, equipment_id, results FROM inspection_results WHERE findings > 0")
+    if r is None:
+        return False
+    failed = [a["key"] for a in json.loads(r[2]) if a["outcome"] == "fail"]
+    return d.s.inspections.open_repair(r[0], r[1], d.r.choice([*failed, "reader"]))
+
+
 OPS: dict[str, Callable[[Driver], Any]] = {
     "create_ticket": _create,
     "respond": _step("respond", "status IN ('new', 'assigned', 'onsite', 'waiting') AND first_response_at IS NULL",
@@ -629,4 +689,6 @@ OPS: dict[str, Callable[[Driver], Any]] = {
     "set_technician_addresses": _tech_addresses, "record_attempt": _attempt, "requeue": _requeue,
     "add_part": _add_part, "edit_part": _edit_part, "receive_parts": _receive, "move_parts": _move,
     "count_parts": _count, "use_parts": _use,
+    "add_plan": _add_inspection_plan, "edit_plan": _edit_inspection_plan, "retire_plan": _retire_inspection_plan,
+    "run_inspections": _run_inspections, "record_checklist": _record_checklist, "open_repair": _open_repair,
 }

@@ -104,6 +104,7 @@ def _scale(store: Store, scale: int, seed: int, now: DateTime) -> None:
 def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -> None:
     from demo_data.callbacks import add_demo_evaluations
     from demo_data.demo import generate_demo
+    from demo_data.inspections import add_demo_inspections
     from demo_data.items import add_demo_items
     from demo_data.users import add_demo_users
 
@@ -133,6 +134,7 @@ def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -
             add_demo_users(store, obj.who()["by"] or store.actor)
             add_demo_evaluations(store, now)
             add_demo_items(store, now)
+            add_demo_inspections(store, now)
             store.settings.mark_demo(seed)
             if scale:
                 _scale(store, scale, seed, now)

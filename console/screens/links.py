@@ -30,6 +30,7 @@ LINKS: dict[str, tuple[str, str, bool]] = {
     "reports": ("reports", "ReportsScreen", False),
     "escalations": ("escalations", "EscalationsScreen", True),
     "messages": ("messages", "MessagesScreen", True),  # the header's "message failed" mark is read again
+    "inspections": ("inspections", "InspectionsScreen", True),  # a repair ticket opened there joins the queue
 }
 
 
@@ -75,6 +76,9 @@ class ScreenLinks(OnConsole, Screen[Any]):
         self._open_screen(*LINKS["escalations"])
     def action_messages(self) -> None:
         self._open_screen(*LINKS["messages"])
+
+    def action_inspections(self) -> None:
+        self._open_screen(*LINKS["inspections"])
 
     def action_duty(self) -> None:
         from .duty import DutyScreen

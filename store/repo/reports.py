@@ -61,6 +61,7 @@ from ..rules.figures import Figure, Raw
 from ..rules.periods import Period, Scope
 from ..rules.targets import Target, targets_from
 from ..timeutil import from_db, to_db
+from . import inspection_figures_sql
 from . import notified as notified_sql
 from .settings import SettingsRepo
 
@@ -275,6 +276,9 @@ class ReportsRepo:
         raw.response_online = fig.Dist(n_online, s_online)
         raw.arrive = self._dist(conn, "f_onsite_s", rep, p, n_arr, s_arr)
         raw.notified = notified_sql.period_raw(conn, rep, p)
+        ins = inspection_figures_sql.period_raw(conn, scope.kind, scope.value, period, self.ctx.now(), self.settings.timezone)
+        raw.inspections_on_time, raw.inspections_counted = ins.on_time, ins.counted
+        raw.inspection_findings, raw.inspected, raw.inspections_missed = ins.findings, ins.inspected, len(ins.missed)
         self._check(cancel)
         n_res, s_res, raw.completed_in_time, raw.within_4h, raw.refailed = (
             int(v) if i != 1 else v for i, v in enumerate(conn.execute(_RESOLVED_SUMS.format(scope=where), p).fetchone()))

@@ -115,42 +115,48 @@ class TicketsRepo:
             data = validate(NewTicket, data)
         assert isinstance(data, NewTicket)
         now = self.ctx.now()
-        reported = (data.reported_at or now).in_timezone("UTC")
         with self.db.write("ticket.create") as tx:
-            site = tx.execute("SELECT id FROM sites WHERE id = ?", (data.site_id,)).fetchone()
-            if site is None:
-                raise ValidationFailed.one("site_id", _("no such site"))
-            repeat_of = None
-            if data.equipment_id is not None:
-                eq = tx.execute("SELECT site_id FROM equipment WHERE id = ?", (data.equipment_id,)).fetchone()
-                if eq is None:
-                    raise ValidationFailed.one("equipment_id", _("no such equipment"))
-                if eq[0] != data.site_id:
-                    raise ValidationFailed.one("equipment_id", _("this equipment is at another site"))
-                repeat_of = self._repeat_of(data.equipment_id, reported)
-            row: dict[str, Any] = {
-                "status": "new", "priority": data.priority, "channel": data.channel,
-                "reporter": data.reporter, "phone": data.phone, "site_id": data.site_id,
-                "equipment_id": data.equipment_id, "category": data.category,
-                "description": data.description, "reported_at": to_db(reported),
-                "created_by": self.ctx.actor, "repeat_of": repeat_of, "version": 1,
-                "updated_at": to_db(now), "updated_by": self.ctx.actor, "is_open": 1,
-            }
-            cur = tx.execute(
-                f"INSERT INTO tickets ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
-                list(row.values()),
-            )
-            row["id"] = cur.lastrowid
-            d = derive(row, [], self.settings.policy(), self.settings.calendar())
-            tx.execute(
-                "UPDATE tickets SET " + ", ".join(f"{k} = ?" for k in d) + " WHERE id = ?",
-                [*d.values(), row["id"]],
-            )
-            public = {k: v for k, v in row.items() if k not in DERIVED and k not in ("version", "updated_at", "updated_by", "is_open")}
-            tx.event("ticket.create", "ticket", row["id"], row["id"], {}, public, now)
+            ticket_id = self.insert_ticket(tx, data, now)
             # Read inside the transaction: after COMMIT another dispatcher may already have changed it.
-            created = self._ticket_row(row["id"])
+            created = self._ticket_row(ticket_id)
         return _ticket(created)
+
+    def insert_ticket(self, tx: Tx, data: NewTicket, now: DateTime) -> int:
+        """A new ticket and its event inside the caller's write (an inspection's
+        repair is made in the same transaction as its link)."""
+        reported = (data.reported_at or now).in_timezone("UTC")
+        site = tx.execute("SELECT id FROM sites WHERE id = ?", (data.site_id,)).fetchone()
+        if site is None:
+            raise ValidationFailed.one("site_id", _("no such site"))
+        repeat_of = None
+        if data.equipment_id is not None:
+            eq = tx.execute("SELECT site_id FROM equipment WHERE id = ?", (data.equipment_id,)).fetchone()
+            if eq is None:
+                raise ValidationFailed.one("equipment_id", _("no such equipment"))
+            if eq[0] != data.site_id:
+                raise ValidationFailed.one("equipment_id", _("this equipment is at another site"))
+            repeat_of = self._repeat_of(data.equipment_id, reported)
+        row: dict[str, Any] = {
+            "status": "new", "priority": data.priority, "channel": data.channel,
+            "reporter": data.reporter, "phone": data.phone, "site_id": data.site_id,
+            "equipment_id": data.equipment_id, "category": data.category,
+            "description": data.description, "reported_at": to_db(reported),
+            "created_by": self.ctx.actor, "repeat_of": repeat_of, "version": 1,
+            "updated_at": to_db(now), "updated_by": self.ctx.actor, "is_open": 1,
+        }
+        cur = tx.execute(
+            f"INSERT INTO tickets ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
+            list(row.values()),
+        )
+        row["id"] = cur.lastrowid
+        d = derive(row, [], self.settings.policy(), self.settings.calendar())
+        tx.execute(
+            "UPDATE tickets SET " + ", ".join(f"{k} = ?" for k in d) + " WHERE id = ?",
+            [*d.values(), row["id"]],
+        )
+        public = {k: v for k, v in row.items() if k not in DERIVED and k not in ("version", "updated_at", "updated_by", "is_open")}
+        tx.event("ticket.create", "ticket", row["id"], row["id"], {}, public, now)
+        return int(row["id"])
 
     def _change(
         self, action: str, ticket_id: int, version: int,

@@ -51,11 +51,11 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     # stock the vans ("stock.use", "stock.move").
     "dispatcher": ("ticket.*", "technician.duty", "callback.log", "callback.attempt", "callback.carry", "complaint.*",
                    "escalation.fire", "escalation.ack", "notify.send", "notify.due", "stock.use", "stock.move", "self.pin",
-                   "self.language", "self.address"),
+                   "self.language", "self.address", "inspection.run", "inspection.record", "inspection.repair"),
     # A foreman acknowledges the escalations of their own team's tickets, and
     # records the parts used on them.
     "foreman": (*FOREMAN_TICKET_ACTIONS, *FOREMAN_ITEM_ACTIONS, "evaluation.self", "escalation.ack", "stock.use",
-                "self.pin", "self.language", "self.address"),
+                "self.pin", "self.language", "self.address", "inspection.record"),
     "viewer": ("self.pin", "self.language"),
 }
 
@@ -106,6 +106,7 @@ def action_words(action: str) -> str:
         "notify": _("send notifications"),
         "part": _("change the parts catalogue"),
         "stock": _("move or use spare parts"),
+        "inspection": _("plan or record inspections"),
     }.get(topic, _("load or change the database ({action})").format(action=action))
 
 

@@ -81,6 +81,10 @@ def figure_defs() -> list[FigureDef]:
         FigureDef("unreachable", _("Callbacks unreachable"), "count", "lower", "unreachable"),
         FigureDef("complaints_resolved", _("Complaints resolved"), "share", "higher", "complaints"),
         FigureDef("items_on_time", _("Improvement items done on time"), "share", "higher", "items"),
+        # Preventive inspections (docs/rules.md "Inspections"): visits, not tickets, so no drill.
+        FigureDef("inspections_on_time", _("Inspections done on time"), "share", "higher"),
+        FigureDef("inspection_findings", _("Inspection findings"), "count", None),
+        FigureDef("inspections_missed", _("Faults after an inspection"), "count", "lower"),
         FigureDef("opened", _("Tickets opened"), "count", None, "opened"),
         FigureDef("closed", _("Tickets closed"), "count", None, "closed"),
         FigureDef("cancelled", _("Tickets cancelled"), "count", None, "cancelled"),
@@ -231,6 +235,11 @@ class Raw:
     cancelled: int = 0
     backlog: int = 0
     notified: NotifiedRaw | None = None  # the technician told (store/rules/notified.py)
+    inspections_on_time: int = 0  # visits due in the period done on time (store/rules/inspection_figures.py)
+    inspections_counted: int = 0
+    inspection_findings: int = 0
+    inspected: int = 0  # pieces of equipment inspected
+    inspections_missed: int = 0
 
 
 def values(raw: Raw) -> dict[str, tuple[float | None, int | None]]:
@@ -256,6 +265,9 @@ def values(raw: Raw) -> dict[str, tuple[float | None, int | None]]:
         "unreachable": (float(raw.unreachable), None),
         "complaints_resolved": (share(raw.complaints_closed, raw.complaints), raw.complaints),
         "items_on_time": (share(raw.items_on_time, raw.items_due), raw.items_due),
+        "inspections_on_time": (share(raw.inspections_on_time, raw.inspections_counted), raw.inspections_counted),
+        "inspection_findings": (float(raw.inspection_findings), raw.inspected),
+        "inspections_missed": (float(raw.inspections_missed), raw.inspected),
         "opened": (float(raw.opened), None),
         "closed": (float(raw.closed), None),
         "cancelled": (float(raw.cancelled), None),

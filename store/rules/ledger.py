@@ -31,7 +31,8 @@ ENTITY_TABLE = {
     "setting": "settings", "sla_policy": "sla_policy", "callback_plan": "callback_plans", "callback": "callbacks",
     "self_evaluation": "self_evaluations", "item": "improvement_items", "complaint": "complaints",
     "escalation": "escalations", "outbox": "outbox", "due_notice": "due_notices", "part": "parts",
-    "stock_move": "stock_moves",
+    "stock_move": "stock_moves", "inspection_plan": "inspection_plans", "inspection_visit": "inspection_visits",
+    "inspection_result": "inspection_results", "inspection_finding": "inspection_findings",
 }
 # Each table's key column, in check order.
 TABLES = {
@@ -39,11 +40,12 @@ TABLES = {
     "equipment": "id", "users": "login", "callback_plans": "id", "callbacks": "id", "self_evaluations": "id",
     "improvement_items": "id", "complaints": "id", "escalations": "id", "outbox": "id", "due_notices": "id",
     "parts": "id", "stock_locations": "id", "stock_lots": "id", "stock_moves": "id",
+    "inspection_plans": "id", "inspection_visits": "id", "inspection_results": "id", "inspection_findings": "id",
 }
 # Rows and columns the store keeps for itself, with no event (a recompute's marker).
 BOOKKEEPING = {("settings", "recompute_pending")}
 # Tables whose rows count their changes (an optimistic version, 1 when created).
-VERSIONED = frozenset({"improvement_items", "complaints", "parts"})
+VERSIONED = frozenset({"improvement_items", "complaints", "parts", "inspection_plans"})
 # Up to this many rows a load records them whole (a change is then named to the
 # field); above it one digest over them.
 WHOLE_ROWS = 2000
@@ -167,7 +169,8 @@ def effects(e: Mapping[str, Any], schema: Schema) -> list[Effect]:
     if table == "stock_moves":
         return _stock(e, schema)
     key = e["entity_id"]
-    if action in ("site.add", "part.add", "equipment.add", "team.add", "technician.add"):
+    if action in ("site.add", "part.add", "equipment.add", "team.add", "technician.add", "inspection.plan_add",
+                  "inspection.visit", "inspection.record", "inspection.repair"):
         return [Effect(e["id"], action, table, key, "create", _created(table, schema, _columns(table, new, schema), {"id": key}))]
     if action == "evaluation.self":
         return [Effect(e["id"], action, table, key, "create", _created(
