@@ -140,3 +140,39 @@ def test_pairs_follow_every_write(store: Store, tmp_path: Path) -> None:
         assert [t.id for t in store.search.find(found)] == [a.id], found
     assert [r.id for r in store.queue.find(QueueFilter(text="吞"))] == [a.id]
     assert store.queue.find(QueueFilter(text="0")) == []  # the queue's short filter: not the phone
+
+
+def _steps(store: Store, work: Any) -> int:
+    """SQLite VM steps (in thousands) the reads of ``work`` take: a measure of
+    how much of the file they go through, not of the machine's speed."""
+    count = [0]
+
+    def step() -> int:
+        count[0] += 1
+        return 0
+
+    for conn in store.db._opened:
+        conn.set_progress_handler(step, 1000)
+    try:
+        work()
+    finally:
+        for conn in store.db._opened:
+            conn.set_progress_handler(None, 1000)
+    return count[0]
+
+
+def test_a_rare_short_term_costs_the_same_in_a_bigger_file(store: Store) -> None:
+    """Before the pair index, a term of one or two characters was a LIKE scan
+    of every ticket until 50 matched: a rare one read the whole file."""
+    make_ticket(store, description="鹦鹉 zq 鹉")
+
+    def searches() -> None:
+        for term in ("鹦鹉", "zq", "鹉"):
+            store.search.find(term)
+            store.queue.find(QueueFilter(text=term), 0, 100)
+            store.queue.queue_count(QueueFilter(text=term))
+
+    small = _steps(store, searches)
+    for i in range(400):
+        make_ticket(store, description=f"ATM swallows cards {i}", reporter="Wang")
+    assert _steps(store, searches) <= small + 5

@@ -74,7 +74,7 @@ def search_ids(text: str, open_only: bool = False) -> tuple[str, list[Any]] | No
     where = "ticket_search MATCH ?"
     params: list[Any] = [f"{_TEXT}({' AND '.join(_quote(t) for t in long)}){both}"]
     if short:
-        where += f" AND rowid IN ({PAIRS})"
+        where += f" AND +rowid IN ({PAIRS})"  # "+": a list to test, not handed to the index as lookups
         params.append(pairs_match(short))
     return "SELECT rowid FROM ticket_search WHERE " + where, params
 
