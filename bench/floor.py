@@ -26,10 +26,13 @@ import tty
 
 from fmt import countdown, epoch
 
+# The window's ids from the covering queue index first, then the rows: an
+# OFFSET over the joined rows read every skipped row (101 ms mid-queue at
+# 100k open), which no floor needs to.
 SQL = """
 SELECT t.id, t.priority, t.status, s.name, substr(t.description, 1, 160), t.next_clock, t.due_at, t.frozen_left_s
-FROM tickets t JOIN sites s ON s.id = t.site_id
-WHERE t.is_open = 1 ORDER BY t.queue_key LIMIT ? OFFSET ?
+FROM (SELECT id FROM tickets WHERE is_open = 1 ORDER BY queue_key LIMIT ? OFFSET ?) w
+JOIN tickets t ON t.id = w.id JOIN sites s ON s.id = t.site_id ORDER BY t.queue_key
 """
 LEFT_X = 100  # 1-based column of the countdown cell
 LEFT_W = 8

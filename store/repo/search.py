@@ -3,9 +3,9 @@ a caller's and an asset's earlier tickets, and work notes.
 
 The index holds, per ticket, the description, reporter, site name, asset tag
 and the phone's digits, kept in step by triggers in the writing transaction.
-A trigram index finds substrings of >= 3 characters in any script; shorter
-terms are checked with LIKE on the rows the index found (or, with no longer
-term, on the index's own copy of the text, newest first)."""
+A trigram index finds substrings of >= 3 characters in any script; terms of
+one or two characters are found in the index of characters and pairs
+(migration 0021_search_pairs), never by reading the text."""
 
 from __future__ import annotations
 
@@ -34,10 +34,24 @@ def _quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def _like_any(term: str, prefix: str = "") -> tuple[str, list[str]]:
-    like = f"%{_escape_like(term)}%"
-    cols = " OR ".join(f"{prefix}{c} LIKE ? ESCAPE '\\'" for c in _COLUMNS)
-    return f"({cols})", [like] * len(_COLUMNS)
+def _fold(term: str) -> str:
+    """ASCII letters in lower case, as SQLite's LIKE and lower() fold them (nothing else)."""
+    return "".join(chr(ord(ch) + 32) if "A" <= ch <= "Z" else ch for ch in term)
+
+
+def pair_token(term: str, phone: bool = False) -> str:
+    """A term of one or two characters as the pair index spells it (0021_search_pairs)."""
+    return ("p" if phone else "") + _fold(term).encode("utf-8").hex()
+
+
+def pairs_match(short: list[str], open_only: bool = False, phone: bool = True) -> str:
+    """The pair index's MATCH text: each term somewhere in the text (the phone too, with ``phone``)."""
+    each = [f"({_quote(pair_token(t))} OR {_quote(pair_token(t, phone=True))})" if phone
+            else _quote(pair_token(t)) for t in short]
+    return " AND ".join(each + (['"open"'] if open_only else []))
+
+
+PAIRS = "SELECT rowid FROM ticket_pairs WHERE ticket_pairs MATCH ?"
 
 
 def search_ids(text: str, open_only: bool = False) -> tuple[str, list[Any]] | None:
@@ -55,16 +69,14 @@ def search_ids(text: str, open_only: bool = False) -> tuple[str, list[Any]] | No
     terms = text.split()
     long = [t for t in terms if len(t) >= TRIGRAM]
     short = [t for t in terms if len(t) < TRIGRAM]
-    where: list[str] = []
-    params: list[Any] = []
-    if long:
-        where.append("ticket_search MATCH ?")
-        params.append(f"{_TEXT}({' AND '.join(_quote(t) for t in long)}){both}")
-    for t in short:
-        sql, p = _like_any(t)
-        where.append(sql)
-        params += p
-    return "SELECT rowid FROM ticket_search WHERE " + " AND ".join(where), params
+    if not long:
+        return PAIRS, [pairs_match(short, open_only)]
+    where = "ticket_search MATCH ?"
+    params: list[Any] = [f"{_TEXT}({' AND '.join(_quote(t) for t in long)}){both}"]
+    if short:
+        where += f" AND +rowid IN ({PAIRS})"  # "+": a list to test, not handed to the index as lookups
+        params.append(pairs_match(short))
+    return "SELECT rowid FROM ticket_search WHERE " + where, params
 
 
 def exact_id(text: str) -> int | None:
@@ -74,6 +86,11 @@ def exact_id(text: str) -> int | None:
     if found:
         return int(found.group(1))
     return int(text) if text.isdigit() else None
+
+
+# Open tickets of the technicians whose name is LIKE the parameter.
+_TECHNICIAN = ("SELECT id FROM tickets WHERE is_open = 1 AND technician_id IN"
+               " (SELECT id FROM technicians WHERE name LIKE ? ESCAPE '\\')")
 
 
 def text_condition(text: str) -> tuple[str, list[Any]]:
@@ -90,14 +107,26 @@ def text_condition(text: str) -> tuple[str, list[Any]]:
     if sub is not None:
         parts.append(sub[0])
         params += sub[1]
-    parts.append("SELECT id FROM tickets WHERE is_open = 1 AND technician_id IN"
-                 " (SELECT id FROM technicians WHERE name LIKE ? ESCAPE '\\')")
+    parts.append(_TECHNICIAN)
     params.append(f"%{_escape_like(text)}%")
     if text.isdigit():
         parts.append("SELECT ?")
         params.append(int(text))
     # One id list (a UNION, not ORs): the matches drive the read, by rowid,
     # instead of every open ticket being tested against each alternative.
+    return f"t.id IN ({' UNION '.join(parts)})", params
+
+
+def short_condition(text: str) -> tuple[str, list[Any]]:
+    """The WHERE part for the live queue's filter by a text of one or two
+    characters over tickets ``t``: the description, reporter, site, asset tag
+    or technician's name holds it (not the phone), or it is the ticket's
+    number. From the pair index, open tickets only: never a scan."""
+    parts = [PAIRS, _TECHNICIAN]
+    params: list[Any] = [pairs_match([text], open_only=True, phone=False), f"%{_escape_like(text)}%"]
+    if text.isdigit():
+        parts.append("SELECT ?")
+        params.append(int(text))
     return f"t.id IN ({' UNION '.join(parts)})", params
 
 
