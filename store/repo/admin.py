@@ -54,13 +54,12 @@ class AdminRepo:
                 pauses.setdefault(p["ticket_id"], []).append(Pause(from_db(p["started_at"]), from_db(p["ended_at"])))
             if data.get("tickets"):
                 # Plain executemany: sqlite-utils' row preparation was a tenth of a big build.
-                first = {**data["tickets"][0], **derive(data["tickets"][0], pauses.get(data["tickets"][0]["id"], []),
-                                                        policy, cal)}
-                columns = list(first)
+                # Every column any row names (rows may differ: a closed ticket has more).
+                rows = [{**t, **derive(t, pauses.get(t["id"], []), policy, cal)} for t in data["tickets"]]
+                columns = list(dict.fromkeys(c for r in rows for c in r))
                 tx.executemany(
                     f"INSERT INTO tickets ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                    ([d.get(c) for c in columns] for d in (
-                        {**t, **derive(t, pauses.get(t["id"], []), policy, cal)} for t in data["tickets"])))
+                    ([r.get(c) for c in columns] for r in rows))
             if data.get("pauses"):
                 tx.insert_all("pauses", data["pauses"])
             if data.get("events"):
