@@ -21,8 +21,10 @@ floor). The machine's load average is printed beside each run."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -57,11 +59,59 @@ def line(label: str, r: dict[str, float]) -> str:
             f" {r['fails']:>5.0f} {r['load']:>5.1f}")
 
 
-def recompute(work: Path, tickets: int) -> tuple[int, float, float]:
-    db = work / "recompute.db"
+# A dispatcher during a recompute: another process adds a note to ticket 1
+# every 20 ms until STOP exists, then writes each save's milliseconds to OUT.
+NOTE_WRITER = """
+import json, sys, time, pathlib
+from store import Store
+from store.errors import StoreError
+db, stop, out = sys.argv[1:4]
+s = Store(db, actor="bench")
+ms, fails = [], 0
+while not pathlib.Path(stop).exists():
+    t = time.perf_counter()
+    try:
+        s.tickets.add_note(1, "still here")
+    except StoreError:  # 'locked' after the busy timeout (5 s)
+        fails += 1
+    ms.append((time.perf_counter() - t) * 1000)
+    time.sleep(0.02)
+pathlib.Path(out).write_text(json.dumps({"ms": ms, "fails": fails}))
+"""
+
+# The recompute as it was before batches were sized by time: 2,000 tickets a
+# batch whatever they cost, 110 ms between batches (the same code, its budget
+# set out of reach).
+BY_COUNT = {"RECOMPUTE_BUDGET_S": 1e9, "RECOMPUTE_FIRST": 2000, "RECOMPUTE_PAUSE_S": 0.11}
+
+
+def recompute_file(work: Path, tickets: int) -> Path:
+    db = work / "recompute-source.db"
     store = Store(db, create=True, actor="bench")
     generate_scale(store, tickets, open_share=1.0, chunk=50_000)
+    store.close()
+    return db
+
+
+def recompute(work: Path, source: Path, variant: str) -> dict[str, float]:
+    """One calendar change on a copy of ``source`` while a writer saves notes:
+    the recompute's time, its longest batch (the write lock held) and the
+    writer's latencies meanwhile."""
+    db = work / f"recompute-{variant}.db"
+    for sfx in ("", "-wal", "-shm", "-queue"):
+        Path(f"{db}{sfx}").unlink(missing_ok=True)
+    shutil.copy(source, db)
+    stop, out = work / "stop", work / "notes.json"
+    stop.unlink(missing_ok=True)
+    out.unlink(missing_ok=True)
+    store = Store(db, actor="bench")
+    if variant == "by count":
+        for k, v in BY_COUNT.items():
+            setattr(store.settings, k, v)
     opened = store.queue.counts(store.now()).open
+    writer = subprocess.Popen([sys.executable, "-c", NOTE_WRITER, str(db), str(stop), str(out)], cwd=ROOT)
+    while not store.db.value("SELECT count(*) FROM events WHERE action = 'ticket.note'"):
+        time.sleep(0.01)
     batches: list[float] = []
     last = [time.perf_counter()]
 
@@ -70,12 +120,23 @@ def recompute(work: Path, tickets: int) -> tuple[int, float, float]:
         batches.append(now - last[0])
         last[0] = now
 
+    load = os.getloadavg()[0]
     started = time.perf_counter()
-    store.settings.set_setting("calendar", {"kind": "business", "opens": "08:30", "closes": "17:30", "weekdays": [1, 2, 3, 4, 5]},
-                      progress)
+    last[0] = started
+    store.settings.set_setting("calendar", {"kind": "business", "opens": "08:30", "closes": "17:30",
+                                            "weekdays": [1, 2, 3, 4, 5]}, progress)
     took = time.perf_counter() - started
+    stop.touch()
+    writer.wait(timeout=120)
+    saved = json.loads(out.read_text())
+    ms = saved["ms"]
     store.close()
-    return opened, took, max(batches)
+    pause = BY_COUNT["RECOMPUTE_PAUSE_S"] if variant == "by count" else store.settings.RECOMPUTE_PAUSE_S
+    # A batch's progress call comes after its commit; the pause before it is not the lock's.
+    held = [b - (pause if i else 0) for i, b in enumerate(batches)]
+    return {"open": opened, "s": took, "batches": len(batches), "longest": max(held) * 1000,
+            "saves": len(ms), "p50": percentile(ms, 0.5), "p99": percentile(ms, 0.99), "max": max(ms), "fails": saved["fails"],
+            "load": load}
 
 
 def main() -> None:
@@ -84,22 +145,33 @@ def main() -> None:
     ap.add_argument("--writers", default="1,4,20")
     ap.add_argument("--rounds", type=int, default=3, help="rounds of the variants at the most writers (0: skip)")
     ap.add_argument("--variants", default=",".join(VARIANTS))
-    ap.add_argument("--recompute", type=int, default=300_000, help="open tickets to recompute (0: skip)")
+    ap.add_argument("--recompute", type=int, default=300_000,
+                    help="open tickets to recompute, by time and by count in turn, each round (0: skip)")
+    ap.add_argument("--fleets", action=argparse.BooleanOptionalAction, default=True,
+                    help="the writer fleets (--no-fleets: only the recompute)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="dispatch-writers-"))
     head = f"{'variant':>13} {'writers':>7} {'ops':>7} {'ops/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'fails':>5} {'load':>5}"
     try:
         print(head)
-        counts = [int(x) for x in args.writers.split(",")]
+        counts = [int(x) for x in args.writers.split(",")] if args.fleets else []
         for n in counts:
             print(line("as shipped", fleet(work, n, args.seconds)), flush=True)
-        for _round in range(args.rounds):
+        for _round in range(args.rounds if counts else 0):
             for variant in args.variants.split(","):
                 print(line(variant, fleet(work, max(counts), args.seconds, variant)), flush=True)
         if args.recompute:
-            opened, took, worst = recompute(work, args.recompute)
-            print(f"recompute {opened:,} open tickets in batches: {took:.1f} s, longest batch (write lock held)"
-                  f" {worst * 1000:.0f} ms", flush=True)
+            source = recompute_file(work, args.recompute)
+            print(f"\n{'recompute':>9} {'open':>8} {'s':>6} {'batches':>7} {'longest ms':>10} {'saves':>5}"
+                  f" {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'fails':>5} {'load':>5}"
+                  "  (a writer saving a note every 20 ms meanwhile)")
+            for _round in range(max(1, args.rounds)):
+                for variant in ("by time", "by count"):
+                    r = recompute(work, source, variant)
+                    print(f"{variant:>9} {r['open']:>8,.0f} {r['s']:>6.1f} {r['batches']:>7.0f} {r['longest']:>10.0f}"
+                          f" {r['saves']:>5.0f} {r['p50']:>7.1f} {r['p99']:>7.1f} {r['max']:>7.1f} {r['fails']:>5.0f}"
+                          f" {r['load']:>5.1f}",
+                          flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

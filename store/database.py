@@ -299,9 +299,14 @@ class Database:
 
     @contextmanager
     def write(self, action: str, ticket_id: int | None = None, team_id: int | None = None) -> Iterator[Tx]:
-        """The single write path: BEGIN IMMEDIATE, authorise, commit or roll back."""
+        """The single write path: BEGIN IMMEDIATE, authorise, commit or roll back.
+        Inside ``batch()``, a savepoint of the batch's one transaction instead."""
         self.refuse_write()
         self.check_file()
+        if getattr(self._local, "batch", False):
+            with self._savepoint(action, ticket_id, team_id) as tx:
+                yield tx
+            return
         with self._lock:
             self.waiting.clear()
             try:
@@ -320,19 +325,75 @@ class Database:
             except BaseException as exc:
                 if self._writer.in_transaction:
                     self._writer.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.IntegrityError) and "audit" in str(exc):
-                    # The audit triggers (migration 0015): events were cut from the log's end by hand.
-                    raise DatabaseFileError(_(
-                        "{path}: its audit log was cut back or edited by hand, so nothing more can be added to it;"
-                        " nothing was saved. Run 'dispatch check' and restore a backup").format(path=self.path)) from None
-                if isinstance(exc, sqlite3.Error) and not isinstance(exc, sqlite3.IntegrityError):
-                    raise explain(self.path, exc) from None
+                self._refused(exc)
                 raise
             finally:
                 tx.close()
                 self._local.writing = False
         # Committed, and the lock is free for the next writer: now to disk,
         # before the caller hears it is done (store/durable.py).
+        try:
+            self._sync()
+        except OSError as exc:
+            raise DatabaseFileError(_("{path}: the change was written but could not be flushed to disk ({e});"
+                                      " check the disk, then the file ('dispatch check')").format(
+                path=self.path, e=exc.strerror or exc)) from None
+
+    @contextmanager
+    def _savepoint(self, action: str, ticket_id: int | None, team_id: int | None) -> Iterator[Tx]:
+        """One write of a batch: it is undone alone when it fails, as its own
+        transaction would have been, and the batch goes on."""
+        self._writer.execute("SAVEPOINT write")
+        tx = Tx(self._writer, self)
+        try:
+            self.authorize(action, ticket_id, team_id)
+            yield tx
+            self._writer.execute("RELEASE write")
+        except BaseException as exc:
+            self._writer.execute("ROLLBACK TO write")
+            self._writer.execute("RELEASE write")
+            self._refused(exc)
+            raise
+        finally:
+            tx.close()
+
+    def _refused(self, exc: BaseException) -> None:
+        """A failed write's error in one line, where SQLite's own would be raw."""
+        if isinstance(exc, sqlite3.IntegrityError) and "audit" in str(exc):
+            # The audit triggers (migration 0015): events were cut from the log's end by hand.
+            raise DatabaseFileError(_(
+                "{path}: its audit log was cut back or edited by hand, so nothing more can be added to it;"
+                " nothing was saved. Run 'dispatch check' and restore a backup").format(path=self.path)) from None
+        if isinstance(exc, sqlite3.Error) and not isinstance(exc, sqlite3.IntegrityError):
+            raise explain(self.path, exc) from None
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Many writes of this thread as one transaction, committed (and
+        flushed to disk) once at the end, or not at all: a build's history
+        (``dispatch demo``), thousands of writes that would each take the lock
+        and fsync. Each write inside is still authorised and audited, in a
+        savepoint of its own. Other writers wait until it ends: only for a
+        file no one else uses yet, or a load that must land whole."""
+        self.refuse_write()
+        self.check_file()
+        with self._lock:
+            self.waiting.clear()
+            try:
+                self._begin()
+            except sqlite3.Error as exc:
+                raise explain(self.path, exc) from None
+            self._local.writing = self._local.batch = True
+            try:
+                yield
+                self.check_file()
+                self._writer.execute("COMMIT")
+            except BaseException:
+                if self._writer.in_transaction:
+                    self._writer.execute("ROLLBACK")
+                raise
+            finally:
+                self._local.writing = self._local.batch = False
         try:
             self._sync()
         except OSError as exc:

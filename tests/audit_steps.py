@@ -341,6 +341,21 @@ def _load(d: Driver) -> Any:
     return d.s.admin.load("test.bulk", data, {"bulk": True})
 
 
+def _bulk(d: Driver) -> Any:
+    """Loads as one transaction, the tickets' indexes and search trigger set
+    aside meanwhile (a big build); interrupted midway, nothing of it stays."""
+    d._as("ann")
+    try:
+        with d.s.admin.bulk("test.bulk"):
+            for _ in range(d.r.randint(1, 2)):
+                _load(d)
+            if d.r.random() < 0.3:
+                raise _Interrupted
+    except _Interrupted:
+        return "interrupted"
+    return "loaded"
+
+
 def _import(d: Driver) -> Any:
     d._as("ann")
     table = d.r.choice(["sites", "equipment", "technicians", "users", "parts"])
@@ -670,7 +685,7 @@ OPS: dict[str, Callable[[Driver], Any]] = {
     "set_pin": _pin, "set_user_language": _language,
     "try_pin": _pin_try("try_pin"), "check_pin": _pin_try("check_pin"), "sign_in": _pin_try("sign_in"),
     "unlock_user": _unlock, "refusal": _ask("refusal"), "ticket_refusal": _ask("ticket_refusal"),
-    "load": _load, "import_records": _import, "load_evaluations": _load_evaluations,
+    "load": _load, "bulk": _bulk, "import_records": _import, "load_evaluations": _load_evaluations,
     "plan_callbacks": _plan, "log_callback": _call("log_callback"), "log_unreachable": _call("log_unreachable"),
     "carry_over": _call("carry_over"),
     "self_evaluate": _self_eval,

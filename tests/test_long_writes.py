@@ -81,7 +81,7 @@ def test_recompute_of_20000_tickets_never_locks_a_writer_out(tmp_path: Path) -> 
         writer.wait(timeout=300)
     result = json.loads(out.read_text())
     assert result["errors"] == []  # no "locked": every write got in
-    # Batches of 2,000, the progress callback after each.
+    # Batches (sized by time: store/repo/settings.py), the progress callback after each.
     assert len(seen) >= opened // 2000 and seen[-1][0] == seen[-1][1] >= opened
     # Notes were committed between the first batch and the last: the lock was let go while it ran.
     assert seen[-1][2] > seen[0][2], seen
@@ -112,11 +112,11 @@ def test_interrupted_recompute_is_finished_later(store: Store, clock: MutableClo
     store.settings.RECOMPUTE_BATCH = 2  # type: ignore[misc]
     real, calls = store.settings._recompute_rows, []
 
-    def dies_on_the_second(tx: Tx, rows: list) -> None:  # type: ignore[type-arg]
+    def dies_on_the_second(tx: Tx, rows: list, started: float, deadline: float) -> int:  # type: ignore[type-arg]
         calls.append(len(rows))
         if len(calls) == 2:
             raise KeyboardInterrupt  # killed in the middle of the second batch
-        real(tx, rows)
+        return real(tx, rows, started, deadline)
 
     monkeypatch.setattr(store.settings, "_recompute_rows", dies_on_the_second)
     with pytest.raises(KeyboardInterrupt):
@@ -131,6 +131,42 @@ def test_interrupted_recompute_is_finished_later(store: Store, clock: MutableClo
     assert "recomputing deadlines: 5 of 5 open tickets" in result.output
     assert store.settings.recompute_pending() == 0 and _stale(store) == []
     assert runner.invoke(cli, ["--db", str(store.path), "recompute"]).output.endswith("no recompute pending\n")
+
+
+class TickingTimer:
+    """A recompute's timer that moves only when asked: each reading is
+    ``per_ticket`` seconds after the one before (the batch reads it at its
+    start and once per ticket)."""
+
+    def __init__(self, per_ticket: float):
+        self.now, self.per_ticket = 0.0, per_ticket
+
+    def __call__(self) -> float:
+        self.now += self.per_ticket
+        return self.now
+
+
+@pytest.mark.parametrize("per_ticket_ms", [1, 20, 200])
+def test_recompute_batches_are_sized_by_time_not_count(store: Store, clock: MutableClock, per_ticket_ms: int) -> None:
+    """However slow a ticket is to place (a loaded machine, a calendar with
+    many holidays), a batch stops once it has held the lock its budget, and
+    every open ticket is still recomputed once, in order."""
+    clock.advance(hours=11)  # reported at 20:00: business hours move every deadline
+    for _ in range(40):
+        make_ticket(store, priority=3)
+    settings = store.settings
+    timer = TickingTimer(per_ticket_ms / 1000)
+    settings.timer, slept = timer, []
+    settings.sleep = slept.append
+    batches: list[int] = []
+    settings.set_setting("calendar", BUSINESS, lambda done, total: batches.append(done))
+    sizes = [b - a for a, b in zip([0, *batches], batches, strict=False)]
+    budget_tickets = max(1, settings.RECOMPUTE_BUDGET_S * 1000 // per_ticket_ms)
+    assert sum(sizes) == 40 and _stale(store) == [] and settings.recompute_pending() == 0
+    assert max(sizes) <= budget_tickets, sizes  # no batch past its budget
+    if budget_tickets < 40:  # and batches as full as the budget allows, not one ticket at a time
+        assert len(sizes) <= -(-40 // budget_tickets) + 2, sizes
+    assert slept == [settings.RECOMPUTE_PAUSE_S] * (len(sizes) - 1)
 
 
 def test_reading_works_during_another_process_write(store: Store) -> None:

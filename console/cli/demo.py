@@ -34,7 +34,12 @@ class Progress:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if self.bar is not None:
-            self.bar.__exit__(kind, exc, tb)
+            bar, self.bar = self.bar, None  # ended once (``end`` may have ended it)
+            bar.__exit__(kind, exc, tb)
+
+    def end(self) -> None:
+        """The bar ends here, before what comes after the counted steps."""
+        self.__exit__(None, None, None)
 
     def update(self, n: int) -> None:
         self.done += n
@@ -87,7 +92,16 @@ def _scale(store: Store, scale: int, seed: int, now: DateTime) -> None:
     with Progress(scale, _("adding tickets")) as progress:
         # Smaller chunks for a big build: the bar moves every 2–3 % (same rows either way).
         chunk = max(5_000, min(50_000, scale // 40))
-        generate_scale(store, scale, seed=seed, now=now, chunk=chunk, progress=progress.update)
+        started = time.perf_counter()
+
+        def building() -> None:
+            progress.end()
+            _say(_("building the indexes and the search over {n:,} tickets…").format(n=scale))
+            phase[:] = [time.perf_counter()]
+
+        phase = [started]
+        generate_scale(store, scale, seed=seed, now=now, chunk=chunk, progress=progress.update, building=building)
+    _say(_("indexes and search built in {s:.1f} s").format(s=time.perf_counter() - phase[0]))
 
 
 @cli.command(short_help=_("Build (or rebuild) the demo database and open it."), help=_(
@@ -130,12 +144,16 @@ def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -
         now = store.now()
         try:
             _say(_("{path}: building the demo (seed {seed})…").format(path=path, seed=seed))
-            generate_demo(store, seed=seed, now=now)
-            add_demo_users(store, obj.who()["by"] or store.actor)
-            add_demo_evaluations(store, now)
-            add_demo_items(store, now)
-            add_demo_inspections(store, now)
-            store.settings.mark_demo(seed)
+            # The demo's history, thousands of writes, as one transaction: no
+            # one else sees this file yet, so none waits for it, and it is
+            # flushed to disk once instead of once a write.
+            with store.db.batch():
+                generate_demo(store, seed=seed, now=now)
+                add_demo_users(store, obj.who()["by"] or store.actor)
+                add_demo_evaluations(store, now)
+                add_demo_items(store, now)
+                add_demo_inspections(store, now)
+                store.settings.mark_demo(seed)
             if scale:
                 _scale(store, scale, seed, now)
             store.close()

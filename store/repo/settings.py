@@ -30,6 +30,9 @@ Progress = Callable[[int, int], None]
 class SettingsRepo:
     def __init__(self, db: Database, ctx: Context):
         self.db, self.ctx = db, ctx
+        # The recompute's clock and pause, replaced in tests (no wall-clock there).
+        self.timer: Callable[[], float] = time.perf_counter
+        self.sleep: Callable[[float], None] = time.sleep
 
     # ------------------------------------------------------------ settings
     def setting(self, key: str, default: Any = None) -> Any:
@@ -246,11 +249,21 @@ class SettingsRepo:
     # is committed with a marker, and the open tickets follow in batches, each
     # its own short transaction; the marker keeps the last id done, so an
     # interrupted recompute is finished by the next change or 'dispatch recompute'.
-    RECOMPUTE_BATCH = 2000
-    # Between batches the lock is left free this long: SQLite's busy handler is
-    # not a queue, a waiting writer looks again every 100 ms at most, and a
-    # loop taking the lock straight back would starve it into "locked".
-    RECOMPUTE_PAUSE_S = 0.11
+    #
+    # A batch is sized by time, not count: 2,000 tickets held the lock about
+    # 0.6 s on a busy machine (a dispatcher's save waited that long), and what
+    # a ticket costs depends on the calendar and the machine's load. So a batch
+    # stops once it has held the lock RECOMPUTE_BUDGET_S (the commit's own time
+    # comes on top: well under 100 ms in all), and reads about as many rows as
+    # the last batch managed in that time.
+    RECOMPUTE_BATCH = 2000  # at most this many rows read per batch
+    RECOMPUTE_BUDGET_S = 0.05
+    RECOMPUTE_FIRST = 100  # rows read by the first batch, before any rate is known
+    # Between batches the lock is left free this long. Writers through the
+    # write path wait in the queue of turns (store/turns.py) and get in as a
+    # batch commits; this is for a writer outside it, whose SQLite busy
+    # handler looks again every few ms at first, later every 100 ms at most.
+    RECOMPUTE_PAUSE_S = 0.02
 
     def _start_recompute(self, tx: Tx) -> None:
         """Inside the setting's write: check the new rules can place deadlines
@@ -282,49 +295,65 @@ class SettingsRepo:
                            (int(mark.get("after_id", 0)),))[0][0])
 
     def recompute(self, progress: Progress | None = None, batch: int | None = None) -> int:
-        """Recompute the marked open tickets, ``batch`` at a time, each batch
-        one BEGIN IMMEDIATE … COMMIT (well under the busy timeout, so a writer
-        waiting behind it gets in). ``progress(done, total)`` after each.
-        Returns how many tickets were recomputed."""
-        batch = batch or self.RECOMPUTE_BATCH
+        """Recompute the marked open tickets in batches, each one BEGIN
+        IMMEDIATE … COMMIT holding the lock at most about ``RECOMPUTE_BUDGET_S``
+        (``batch``: at most that many tickets a batch). ``progress(done,
+        total)`` after each. Returns how many tickets were recomputed."""
+        cap = batch or self.RECOMPUTE_BATCH
         if self.policy_problem() is not None:  # no deadline can be placed; mending it recomputes (_start_recompute)
             return 0
         total, done = self.recompute_pending(), 0
+        size = min(cap, self.RECOMPUTE_FIRST)
         while True:
             with self.db.write("settings.recompute") as tx:
+                started = self.timer()
                 mark = self.setting("recompute_pending")
                 if mark is None:
                     break
                 after = int(mark.get("after_id", 0))
                 rows = [dict(r) for r in tx.execute(
-                    "SELECT * FROM tickets WHERE is_open = 1 AND id > ? ORDER BY id LIMIT ?", (after, batch))]
-                self._recompute_rows(tx, rows)
-                if len(rows) < batch:
+                    "SELECT * FROM tickets WHERE is_open = 1 AND id > ? ORDER BY id LIMIT ?", (after, size))]
+                n = self._recompute_rows(tx, rows, started, started + self.RECOMPUTE_BUDGET_S)
+                finished = len(rows) < size and n == len(rows)
+                if finished:
                     tx.execute("DELETE FROM settings WHERE key = 'recompute_pending'")
                 else:
                     tx.execute("UPDATE settings SET value = ? WHERE key = 'recompute_pending'",
-                               (json.dumps({"after_id": rows[-1]["id"]}),))
-            done += len(rows)
+                               (json.dumps({"after_id": rows[n - 1]["id"]}),))
+                took = self.timer() - started
+            done += n
             if progress is not None:
                 progress(done, max(total, done))
-            if len(rows) < batch:
+            if finished:
                 break
-            time.sleep(self.RECOMPUTE_PAUSE_S)
+            # Next time read about what fits in the budget at this batch's pace.
+            pace = n / max(took, 1e-6)
+            size = max(1, min(cap, int(pace * self.RECOMPUTE_BUDGET_S * 1.25) + 1))
+            self.sleep(self.RECOMPUTE_PAUSE_S)
         return done
 
-    def _recompute_rows(self, tx: Tx, rows: list[dict[str, Any]]) -> None:
+    def _recompute_rows(self, tx: Tx, rows: list[dict[str, Any]], started: float, deadline: float) -> int:
+        """New deadlines for ``rows`` in id order while one more ticket, at
+        the pace since ``started``, would still end before ``deadline``
+        (always at least one): how many were done."""
         if not rows:
-            return
+            return 0
         policy, cal = self.policy(), self.calendar()
         pauses: dict[int, list[Pause]] = {}
         for p in tx.execute(
                 "SELECT ticket_id, started_at, ended_at FROM pauses WHERE ticket_id BETWEEN ? AND ? ORDER BY started_at",
                 (rows[0]["id"], rows[-1]["id"])):
             pauses.setdefault(p[0], []).append(Pause(from_db(p[1]), from_db(p[2])))
+        n = 0
         for row in rows:
             d = {**derive(row, pauses.get(row["id"], []), policy, cal), "esc_due": ""}  # escalations: look again
             tx.execute("UPDATE tickets SET " + ", ".join(f"{k} = ?" for k in d) + " WHERE id = ?",
                        [*d.values(), row["id"]])
+            n += 1
+            now = self.timer()
+            if now + (now - started) / n > deadline:
+                break
+        return n
 
     # ------------------------------------------------------------- money
     @property

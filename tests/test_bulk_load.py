@@ -1,0 +1,140 @@
+"""A big build: many writes as one transaction, the tickets' indexes and
+search trigger built once at its end (store/repo/bulk.py).
+
+A build killed midway leaves the file as it was; what a bulk load leaves
+(search rows, totals, indexes, triggers, the audit) is what the same rows
+loaded one by one through the triggers leave; a write that fails inside a
+batch is undone alone."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from console.cli import cli
+from demo_data.scale import generate_scale
+from store import Store
+from store.errors import RuleViolation
+from tests.conftest import NOW, MutableClock, seeded_file
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def digest(path: Path) -> str:
+    """What the file holds, read through SQLite (the -wal included)."""
+    conn = sqlite3.connect(path)
+    h = hashlib.sha256()
+    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'ticket_search%'"
+                                 " AND name NOT LIKE 'sqlite_%' ORDER BY name").fetchall():
+        for row in conn.execute(f'SELECT * FROM "{table}" ORDER BY 1'):
+            h.update(repr(row).encode())
+    h.update(repr(conn.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()).encode())
+    h.update(repr(conn.execute("SELECT rowid, * FROM ticket_search ORDER BY rowid").fetchall()).encode())
+    conn.close()
+    return h.hexdigest()
+
+
+def check_ok(path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--db", str(path), "check"])
+    assert result.exit_code == 0 and "audit chain intact" in result.output, result.output
+
+
+def test_a_scale_load_killed_midway_leaves_the_file_as_it_was(tmp_path: Path) -> None:
+    db = tmp_path / "big.db"
+    store = Store(db, create=True, actor="ann", clock=lambda: NOW)
+    generate_scale(store, 1_000, chunk=500)
+    before = digest(db)
+    chunks: list[int] = []
+
+    def killed_on_the_third(n: int) -> None:
+        chunks.append(n)
+        if len(chunks) == 3:
+            raise KeyboardInterrupt  # Ctrl-C (or a kill) after two chunks were written
+
+    with pytest.raises(KeyboardInterrupt):
+        generate_scale(store, 2_000, chunk=500, progress=killed_on_the_third, seed=8)
+    store.close()
+    assert digest(db) == before  # nothing of it: no tickets, indexes and search trigger as they were
+    check_ok(db)
+
+
+def test_dispatch_demo_keep_scale_killed_leaves_the_demo(demo_copy: Any, tmp_path: Path) -> None:
+    """A real process killed (SIGKILL, no cleanup of its own) while it adds tickets to a kept demo."""
+    path = demo_copy()
+    store = Store(path, actor="ann")
+    store.settings.mark_demo(7)
+    store.close()
+    before = digest(path)
+    proc = subprocess.Popen([sys.executable, "-m", "console.cli", "--db", str(path), "demo", "--keep", "--scale",
+                             "200000", "--no-console"], cwd=ROOT, stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "DISPATCH_ACTOR": "ann", "XDG_DATA_HOME": str(tmp_path)})
+    assert proc.stdout is not None
+    for line in proc.stdout:  # wait until some chunks are written (inside the one transaction)
+        if "adding tickets" in line and "of 200,000" in line and not line.startswith("adding tickets: 0 "):
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert digest(path) == before
+    check_ok(path)
+
+
+def test_a_bulk_load_leaves_what_loading_row_by_row_leaves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = []
+    for name, bulk in (("bulk.db", True), ("rows.db", False)):
+        store = Store(tmp_path / name, create=True, actor="ann", clock=lambda: NOW)
+        if not bulk:
+            # As loads ran before: each its own transaction, the triggers and indexes on.
+            monkeypatch.setattr(store.admin, "bulk", lambda action, building=None: contextlib.nullcontext())
+        generate_scale(store, 3_000, chunk=1_000, open_share=0.3)
+        store.close()
+        files.append(tmp_path / name)
+        check_ok(tmp_path / name)
+    conns = [sqlite3.connect(f) for f in files]
+
+    def read(sql: str) -> list[list[Any]]:
+        return [c.execute(sql).fetchall() for c in conns]
+
+    for sql in ("SELECT rowid, * FROM ticket_search ORDER BY rowid", "SELECT * FROM queue_totals",
+                "SELECT * FROM technician_load ORDER BY technician_id", "SELECT * FROM tickets ORDER BY id",
+                "SELECT * FROM pauses ORDER BY id",
+                "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name",
+                "SELECT action, entity, new FROM events WHERE action LIKE 'demo.scale%' ORDER BY id"):
+        bulk, rows = read(sql)
+        assert bulk == rows, sql
+    # The search finds them through the index built at the end.
+    bulk, rows = read("SELECT count(*) FROM ticket_search WHERE ticket_search MATCH 'ATM'")
+    assert bulk == rows and bulk[0][0] > 0
+
+
+def test_a_batch_is_one_transaction_and_a_failed_write_in_it_is_undone_alone(tmp_path: Path) -> None:
+    clock = MutableClock(NOW)
+    store = seeded_file(tmp_path / "t.db", "ann", clock=clock)
+    other = sqlite3.connect(tmp_path / "t.db")
+    events = other.execute("SELECT count(*) FROM events").fetchone()[0]
+    with store.db.batch():
+        store.settings.set_setting("center_name", "One")
+        with pytest.raises(RuleViolation):
+            store.settings.set_setting("duty_manager", "nobody")  # refused inside its write
+        store.settings.set_setting("center_name", "Two")
+        # Nothing is seen by another connection until the batch commits.
+        assert other.execute("SELECT count(*) FROM events").fetchone()[0] == events
+    assert other.execute("SELECT count(*) FROM events").fetchone()[0] == events + 2
+    assert store.settings.setting("center_name") == "Two" and store.settings.setting("duty_manager") is None
+    with pytest.raises(KeyboardInterrupt), store.db.batch():
+        store.settings.set_setting("center_name", "Three")
+        raise KeyboardInterrupt
+    assert store.settings.setting("center_name") == "Two"
+    assert other.execute("SELECT count(*) FROM events").fetchone()[0] == events + 2
+    other.close()
+    store.close()
+    check_ok(tmp_path / "t.db")
