@@ -92,7 +92,7 @@ def test_without_a_schedule_the_fee_is_typed_as_before(store: Store) -> None:
 
 
 def test_a_bad_schedule_is_refused_in_one_line(store: Store) -> None:
-    with pytest.raises(RuleViolation, match="^fee_schedule parts_margin: a share from 0 to 10"):
+    with pytest.raises(RuleViolation, match=r"^fee_schedule parts_margin: a share from 0 to 10"):
         store.fees.set_schedule({"parts_margin": "15"})
     assert store.settings.fee_schedule() is None
 

@@ -25,6 +25,7 @@ from ..context import Context
 from ..database import Database, Tx
 from ..errors import RuleViolation, ValidationFailed
 from ..i18n import _, ngettext
+from ..money import FEN
 from ..models import Ticket
 from ..rules import fees
 from ..text import clean
@@ -51,7 +52,7 @@ class Invoice:
 
     def to_json(self) -> dict[str, Any]:
         return {"ticket": self.ticket_id, "version": self.version, "site": self.site,
-                "closed_at": to_db(self.closed_at), "fee": str(self.fee), "invoice_no": self.number,
+                "closed_at": to_db(self.closed_at), "fee": str(self.fee.quantize(FEN)), "invoice_no": self.number,
                 "invoice_at": to_db(self.recorded_at), "invoice_by": self.recorded_by,
                 "checked_at": to_db(self.checked_at), "checked_by": self.checked_by}
 
