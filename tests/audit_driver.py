@@ -152,4 +152,6 @@ TOUR = [*TICKET, "create_ticket", "assign", "arrive", "hold", "resume", "resolve
         "set_user_addresses", "set_user_addresses", "set_technician_addresses", "set_ladder", "create_ticket", "assign",
         "fire_due", "acknowledge", "record_attempt", "requeue",
         "add_part", "edit_part", "receive_parts", "receive_parts", "move_parts", "create_ticket", "assign", "use_parts",
-        "count_parts", "import_records"]
+        "count_parts", "import_records",
+        "set_schedule", "create_ticket", "assign", "arrive", "resolve", "close", "record_invoice", "check_invoice",
+        "receive_parts", "move_parts"]
