@@ -135,3 +135,16 @@ def fee_item_lines(items: Sequence[Mapping[str, Any]], currency: str, width: int
         gap = max(2, width - cell_len(left) - cell_len(amount))
         lines.append(left + " " * gap + amount)
     return lines
+
+
+def invoice_text(t: Any, tz: str) -> str:
+    """Where a closed ticket's invoice stands: its number, who recorded it and
+    who checked it, when (site time); or that none is recorded yet."""
+    if not t.invoice_no:
+        return _("not recorded yet")
+    text = _("{number}, recorded by {who} at {when}").format(
+        number=clean(t.invoice_no, single_line=True), who=t.invoice_by, when=local_time(t.invoice_at, tz))
+    if t.invoice_checked_at is None:
+        return text + "; " + _("not checked")
+    return text + "; " + _("checked by {who} at {when}").format(
+        who=t.invoice_checked_by, when=local_time(t.invoice_checked_at, tz))

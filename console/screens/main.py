@@ -61,6 +61,7 @@ class MainScreen(QueuePoll, CrossingToasts, SearchBar, ReopenFile, ScreenLinks, 
         # The header says how many wait for me, with this key: "↑ 2 escalations (E)".
         Binding("E", "escalations", N_("Escalations"), show=False),
         Binding("M", "messages", N_("Messages"), show=False),
+        Binding("F", "invoices", N_("Invoices to check"), show=False),
     ]
 
     def __init__(self) -> None:
