@@ -151,3 +151,21 @@ def test_unchecked_invoices_older_than_the_setting_are_listed(store: Store, cloc
     assert store.fees.overdue_invoices() == []
     with pytest.raises(RuleViolation, match="invoice_check_days"):
         store.settings.set_setting("invoice_check_days", 0)
+
+
+def test_the_demo_has_invoices_checked_unchecked_and_overdue_and_a_schedule(demo_copy, now) -> None:
+    from store.timeutil import fixed_clock
+
+    s = Store(demo_copy(), clock=fixed_clock(now), actor="demo")
+    try:
+        every = s.fees.invoices()
+        checked = [i for i in every if i.checked_at is not None]
+        numbered = [i for i in every if i.number is not None and i.checked_at is None]
+        bare = [i for i in every if i.number is None]
+        assert checked and numbered and bare, (len(checked), len(numbered), len(bare))
+        assert all(i.checked_by != i.recorded_by for i in checked)  # a second person checks
+        assert s.fees.overdue_invoices()  # some unchecked for more than 7 days
+        assert s.settings.fee_schedule() is not None
+        assert s.audit.verify_audit().ok
+    finally:
+        s.close()
