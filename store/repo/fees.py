@@ -25,8 +25,8 @@ from ..context import Context
 from ..database import Database, Tx
 from ..errors import RuleViolation, ValidationFailed
 from ..i18n import _, ngettext
-from ..money import FEN
 from ..models import Ticket
+from ..money import FEN
 from ..rules import fees
 from ..text import clean
 from ..timeutil import from_db, to_db
@@ -131,7 +131,3 @@ def _invoiceable(ticket_id: int, row: dict[str, Any]) -> None:
     if not row["fee_cents"]:
         raise RuleViolation(_("Ticket #{id} was closed without a fee: there is nothing to invoice").format(id=ticket_id))
 
-
-def label_text(item: dict[str, Any]) -> str:
-    """An item's label as stored (a part's code and name: untrusted text)."""
-    return clean(str(item.get("label", "")), single_line=True, limit=60)
