@@ -28,7 +28,6 @@ from ..i18n import _, ngettext
 from ..models import Ticket
 from ..money import FEN
 from ..rules import fees
-from ..text import clean
 from ..timeutil import from_db, to_db
 from .fee_work import work_of
 from .settings import SettingsRepo
