@@ -169,3 +169,18 @@ def test_the_demo_has_invoices_checked_unchecked_and_overdue_and_a_schedule(demo
         assert s.audit.verify_audit().ok
     finally:
         s.close()
+
+
+def test_the_timeline_says_the_fee_change_and_the_invoice_in_words(store: Store, clock) -> None:
+    from store.rules.history import Names, entries
+
+    store.fees.set_schedule(FLAT)
+    t = to_resolved(store, make(store, priority=1))
+    t = store.tickets.close(t.id, t.version, signoff="Mrs Zhao", fee="300", reason="regular customer")
+    t = store.fees.record_invoice(t.id, t.version, "INV-7")
+    store.fees.check_invoice(t.id, t.version)
+    said = [(e.verb, e.changes) for e in entries(store.tickets.timeline(t.id), Names({}, {}, {}), "UTC")][-3:]
+    close, recorded, checked = said
+    assert "Proposed fee: ¥350.00" in close[1] and "Why the fee differs: regular customer" in close[1]
+    assert not any("label" in c or "INV" in c for c in close[1])  # the items are the detail's
+    assert recorded == ("invoice recorded", ["Invoice: INV-7"]) and checked == ("invoice checked", [])
