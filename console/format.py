@@ -3,10 +3,15 @@ countdown rules live in store/rules/countdown.py (re-exported here)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
 from pendulum import DateTime
 from rich.cells import cell_len
 
-from store.i18n import _
+from store.i18n import _, ngettext
+from store.money import format_money
 from store.repo.escalations import EscalationRecord
 from store.rules.countdown import (  # noqa: F401  (re-exported for the screens)
     COUNTDOWN_WIDTH,
@@ -100,3 +105,46 @@ def escalation_text(escalations: list[EscalationRecord], tz: str) -> list[tuple[
         note = clean(e.note or "", single_line=True, limit=LINE_LIMIT)
         out.append((f"{head}\n    {ack}" + (f": {note}" if note else ""), False))
     return out
+
+
+def fee_item_rows(items: Sequence[Mapping[str, Any]], currency: str) -> list[tuple[str, str, str]]:
+    """A fee's items as (what, detail, amount) for the close form, the detail
+    and the command line: labour, call-out, each part (its code and name,
+    stored as the catalogue had it: cleaned), the rounding line."""
+    names = {"labour": _("Labour"), "call_out": _("Call-out"), "rounding": _("Rounding")}
+    out = []
+    for item in items:
+        kind, quantity = str(item.get("kind")), int(item.get("quantity") or 1)
+        what = names.get(kind) or clean(str(item.get("label", "")), single_line=True, limit=40)
+        if kind == "part":
+            units = ngettext("{n} unit", "{n} units", quantity).format(n=quantity)
+            detail = _("{units}, under warranty").format(units=units) if item.get("warranty") else units
+        elif kind == "labour" and quantity > 1:  # hourly: the billed minutes
+            detail = _("billed {time}").format(time=f"{quantity // 60}h{quantity % 60:02d}m")
+        else:
+            detail = ""
+        out.append((what, detail, format_money(Decimal(str(item.get("amount", "0"))), currency)))
+    return out
+
+
+def fee_item_lines(items: Sequence[Mapping[str, Any]], currency: str, width: int = 60) -> list[str]:
+    """The items as aligned lines, the amounts on the right of ``width`` cells."""
+    lines = []
+    for what, detail, amount in fee_item_rows(items, currency):
+        left = f"{what}  {detail}" if detail else what
+        gap = max(2, width - cell_len(left) - cell_len(amount))
+        lines.append(left + " " * gap + amount)
+    return lines
+
+
+def invoice_text(t: Any, tz: str) -> str:
+    """Where a closed ticket's invoice stands: its number, who recorded it and
+    who checked it, when (site time); or that none is recorded yet."""
+    if not t.invoice_no:
+        return _("not recorded yet")
+    text = _("{number}, recorded by {who} at {when}").format(
+        number=clean(t.invoice_no, single_line=True), who=t.invoice_by, when=local_time(t.invoice_at, tz))
+    if t.invoice_checked_at is None:
+        return text + "; " + _("not checked")
+    return text + "; " + _("checked by {who} at {when}").format(
+        who=t.invoice_checked_by, when=local_time(t.invoice_checked_at, tz))

@@ -11,7 +11,7 @@ from pendulum import DateTime
 from store import Store
 
 from .helpers import _describe, _empty, _iso, _weighted
-from .history import Step, _Clock, _load_reference, _play, _steps
+from .history import Step, _Clock, _load_reference, _play, _steps, invoice_steps
 from .plans import _plan_cancelled, _plan_finished, _plan_open, _shift
 from .reference import _contacts, _Crew, _reference
 from .tables import (
@@ -19,6 +19,7 @@ from .tables import (
     CENTER_NAME,
     CHANNEL_WEIGHTS,
     DAY,
+    DEMO_FEES,
     DISPATCHERS,
     HISTORY_DAYS,
     HOSTILE,
@@ -201,7 +202,9 @@ def generate_demo(store: Store, *, seed: int = 7, now: DateTime | None = None) -
         store.settings.set_setting("timezone", "Asia/Shanghai")
         store.settings.set_setting("center_name", CENTER_NAME)
         _load_reference(store, ref, {"demo": True, "seed": seed, "now": _iso(now_s)})
-        _play(store, clock, steps)
+        _play(store, clock, steps + invoice_steps(steps, now_s))
+        # From now on closing proposes the fee (the history's fees were typed, as before schedules).
+        store.fees.set_schedule(DEMO_FEES)
     finally:
         store.actor, store.clock = actor, store_clock
     counts = store.admin.stats()

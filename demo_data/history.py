@@ -13,7 +13,7 @@ from pendulum import DateTime
 
 from store import Store, Ticket
 
-from .tables import CANCEL_REASONS, DISPATCHERS, FEES, PAUSE_NOTES, REASSIGN_REASONS, RESPOND_NOTES, Plan
+from .tables import CANCEL_REASONS, DAY, DISPATCHERS, FEES, HOUR, PAUSE_NOTES, REASSIGN_REASONS, RESPOND_NOTES, Plan
 
 # One lifecycle step of one ticket, played through the Store's public methods:
 # (at, plan index, rank, sequence, actor, method, arguments). Sorting by the
@@ -25,7 +25,9 @@ Step = tuple[int, int, int, int, str, str, dict[str, Any]]
 
 
 RANK = {"create_ticket": 0, "assign": 1, "reassign": 2, "respond": 3, "arrive": 4, "hold": 5, "resume": 6,
-        "resolve": 7, "close": 8, "cancel": 9}
+        "resolve": 7, "close": 8, "cancel": 9, "record_invoice": 10, "check_invoice": 11}
+# Customer service's invoice steps (issue 25): the store's fees repository, not its tickets.
+INVOICE_STEPS = ("record_invoice", "check_invoice")
 
 
 class _Clock:
@@ -79,6 +81,26 @@ def _steps(rng: random.Random, k: int, plan: Plan, info: dict[str, Any]) -> list
     return out
 
 
+def invoice_steps(steps: list[Step], now_s: int) -> list[Step]:
+    """The invoices of the tickets closed with a fee, without a draw (the
+    demo's other choices stay as they were): of every four, one has no number
+    yet, one a number not checked, two a number checked the day after. Only
+    what falls before now, so the oldest unchecked are listed as overdue."""
+    out: list[Step] = []
+    closes = sorted((s for s in steps if s[5] == "close" and s[6].get("fee")), key=lambda s: s[:4])
+    for n, (at, k, *_rest) in enumerate(closes):
+        who = DISPATCHERS[n % len(DISPATCHERS)]
+        recorded, checked = at + DAY, at + 2 * DAY
+        if n % 4 == 0 or recorded > now_s - HOUR:
+            continue
+        number = f"INV-{pendulum.from_timestamp(at).year}-{n + 1:05d}"
+        out.append((recorded, k, RANK["record_invoice"], 0, who, "record_invoice", {"number": number}))
+        if n % 4 >= 2 and checked <= now_s - HOUR:
+            out.append((checked, k, RANK["check_invoice"], 0, DISPATCHERS[(n + 1) % len(DISPATCHERS)],
+                        "check_invoice", {}))
+    return out
+
+
 def _play(store: Store, clock: _Clock, steps: list[Step]) -> None:
     """Every step through the store, in time order, as the dispatcher who took it."""
     tickets: dict[int, Ticket] = {}
@@ -89,7 +111,8 @@ def _play(store: Store, clock: _Clock, steps: list[Step]) -> None:
             tickets[k] = store.tickets.create_ticket(args)
         else:
             t = tickets[k]
-            tickets[k] = getattr(store.tickets, method)(t.id, t.version, **args)
+            repo: Any = store.fees if method in INVOICE_STEPS else store.tickets
+            tickets[k] = getattr(repo, method)(t.id, t.version, **args)
 
 
 def _load_reference(store: Store, ref: dict[str, list[dict[str, Any]]], note: dict[str, Any]) -> None:

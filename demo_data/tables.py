@@ -25,6 +25,9 @@ DISPATCHERS = ("dispatch1", "dispatch2", "dispatch3")
 
 
 CENTER_NAME = "京城银行设备维修中心 Jingcheng Bank Repair Center"
+# The fee schedule the demo ends with (issue 25): closing a resolved ticket proposes from it.
+DEMO_FEES = {"labour": "priority", "per_priority": {"1": "300", "2": "200", "3": "150", "4": "100"},
+             "call_out": "50", "parts_margin": "0.15", "rounding": "1"}
 
 
 Plan = dict[str, Any]

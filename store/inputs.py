@@ -86,6 +86,7 @@ class ResolveInput(Input):
 class CloseInput(Input):
     signoff: str = Field(max_length=80)
     fee: Decimal | None = None
+    reason: str = Field(default="", max_length=1000)  # why the fee differs from the schedule's proposal
 
     _required = field_validator("signoff")(_nonblank)
 

@@ -106,6 +106,17 @@ class Ticket(Out):
     parts: str | None
     signoff: str | None
     fee: Decimal | None
+    # The fee as the schedule proposed it at closing (None: no schedule then),
+    # item by item, and why the fee charged differs (store/rules/fees.py).
+    fee_proposed: Decimal | None = None
+    fee_items: tuple[dict[str, Any], ...] = ()
+    fee_reason: str | None = None
+    # The invoice customer service recorded on the closed ticket, and its check.
+    invoice_no: str | None = None
+    invoice_at: DateTime | None = None
+    invoice_by: str | None = None
+    invoice_checked_at: DateTime | None = None
+    invoice_checked_by: str | None = None
     cancel_reason: str | None
     repeat_of: int | None
     updated_at: DateTime

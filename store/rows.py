@@ -31,7 +31,7 @@ LEFT JOIN technicians tech ON tech.id = t.technician_id
 QUEUE_FROM = "FROM tickets t" + QUEUE_JOINS
 TIME_FIELDS = (
     "reported_at", "first_response_at", "assigned_at", "arrived_at", "resolved_at",
-    "closed_at", "cancelled_at", "updated_at",
+    "closed_at", "cancelled_at", "updated_at", "invoice_at", "invoice_checked_at",
 )
 
 
@@ -52,6 +52,9 @@ def _ticket(r: sqlite3.Row) -> Ticket:
         d[k] = from_db(d.get(k))
     fee = d.pop("fee_cents", None)
     d["fee"] = None if fee is None else Decimal(fee) / 100
+    proposed = d.pop("fee_proposed_cents", None)
+    d["fee_proposed"] = None if proposed is None else Decimal(proposed) / 100
+    d["fee_items"] = tuple(json.loads(d.get("fee_items") or "[]"))
     return Ticket(**{k: v for k, v in d.items() if k in Ticket.model_fields})
 
 

@@ -28,6 +28,7 @@ from .repo.complaints import ComplaintsRepo
 from .repo.due_notices import DueNoticesRepo
 from .repo.escalations import EscalationsRepo
 from .repo.exports import ExportsRepo
+from .repo.fees import FeesRepo
 from .repo.imports import ImportsRepo
 from .repo.inspections import InspectionsRepo
 from .repo.items import ItemsRepo
@@ -84,6 +85,7 @@ class Store:
         self.tickets = TicketsRepo(db, ctx, self.settings)
         self.reference = ReferenceRepo(db, ctx, self.people, self.tickets)
         self.parts = PartsRepo(db, ctx, self.settings)
+        self.fees = FeesRepo(db, ctx, self.settings, self.tickets)
         self.imports = ImportsRepo(db, ctx, self.people, self.reference, self.users, self.parts)
         self.search = SearchRepo(db, ctx)
         self.queue = QueueRepo(db, ctx)

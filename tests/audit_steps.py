@@ -49,6 +49,11 @@ SETTINGS: dict[str, Callable[[random.Random], Any]] = {
     "escalation": lambda r: r.choice(LADDERS),
     "notify_retry": lambda r: r.choice([{"attempts": 2, "first_s": 60}, {"attempts": 0}]),
 }
+SCHEDULES: list[Any] = [
+    {"labour": "priority", "per_priority": {"1": "300", "2": "200"}, "call_out": "50", "rounding": "1"},
+    {"labour": "hourly", "hourly_rate": "120", "parts_margin": "0.15"},
+    {"parts_margin": "15"},  # refused
+]
 LADDERS: list[Any] = [
     {"default": [{"at": "at_risk", "to": ["foreman"]}, {"at": "breached", "to": ["foreman", "duty_manager"]}]},
     {"default": [{"at": 0.5, "to": ["managers"]}, {"at": 2, "to": ["managers"]}],
@@ -566,7 +571,7 @@ def _use(d: Driver) -> Any:
         else d.pick("SELECT id FROM tickets")
     if t is None:
         return False
-    return d.s.parts.use_parts(t[0], _part_ref(d), d.r.choice([1, 2, 3]), d.r.choice([None, None, _place(d)]),
+    return d.s.parts.use_parts(t[0], _part_ref(d), d.r.choice([1, 2, 3]), d.r.choice([None, "store", _place(d)]),
                                d.r.choice([None, None, "warranty", "charged"]), d.r.choice(["", "goodwill"]))
 
 
@@ -587,6 +592,26 @@ def _requeue(d: Driver) -> Any:
         return False
     d._as(d.r.choice(["ann", "ann", "bob"]))  # bob: refused (managers only)
     return d.s.outbox.requeue(row[0])
+
+
+def _schedule(d: Driver) -> Any:
+    d._as(d.r.choice(["ann", "ann", "bob"]))  # bob: refused (managers only)
+    if d.r.random() < 0.3:
+        return d.s.settings.set_setting("invoice_check_days", d.r.choice([7, 3, 0]))
+    return d.s.fees.set_schedule(d.r.choice(SCHEDULES))
+
+
+def _invoice(method: str) -> Callable[[Driver], Any]:
+    def run(d: Driver) -> Any:
+        d._as(d.r.choice(["bob", "ann", "fay"]))  # fay, a foreman: refused
+        t = d.ticket("status = 'closed' AND fee_cents > 0") if d.r.random() < 0.9 else d.ticket("1")
+        if t is None:
+            return False
+        version = t[1] if d.r.random() < 0.95 else t[1] - 1
+        if method == "record_invoice":
+            return d.s.fees.record_invoice(t[0], version, d.r.choice(["INV-1", f"INV-{t[0]}", " "]))
+        return d.s.fees.check_invoice(t[0], version)
+    return run
 
 
 def _words(d: Driver) -> str:
@@ -667,7 +692,9 @@ OPS: dict[str, Callable[[Driver], Any]] = {
                      **{k: (lambda d, v=v: v) for k, v in RECORD.items()}),
     "edit_ticket": _edit,
     "close": _step("close", "status = 'resolved'", signoff=lambda d: "Wang",
-                   fee=lambda d: d.r.choice([None, Decimal("120.50"), "88"])),
+                   fee=lambda d: d.r.choice([None, Decimal("120.50"), "88"]),
+                   # (from the step's number: a draw here would change every later step of the seeds)
+                   reason=lambda d: "regular customer" if d.n % 4 == 0 else ""),
     "cancel": _step("cancel", "is_open = 1", reason=lambda d: d.r.choice(["duplicate", ""])),
     "add_note": _note,
     "set_setting": _setting,
@@ -706,4 +733,5 @@ OPS: dict[str, Callable[[Driver], Any]] = {
     "count_parts": _count, "use_parts": _use,
     "add_plan": _add_inspection_plan, "edit_plan": _edit_inspection_plan, "retire_plan": _retire_inspection_plan,
     "run_inspections": _run_inspections, "record_checklist": _record_checklist, "open_repair": _open_repair,
+    "set_schedule": _schedule, "record_invoice": _invoice("record_invoice"), "check_invoice": _invoice("check_invoice"),
 }

@@ -14,7 +14,7 @@ from typing import Any
 import click
 from pendulum import DateTime
 
-from console.format import escalation_text, fit, local_time, notified_text
+from console.format import escalation_text, fee_item_lines, fit, invoice_text, local_time, notified_text
 from store.i18n import _
 from store.labels import category_label, channel_label, priority_label, wait_reason_label
 from store.models import QueueFilter, QueueRow, Ticket
@@ -292,6 +292,14 @@ def ticket(obj: Ctx, number: str, fmt: str) -> None:
     if t.closed_at:
         field(_("Signed off by"), t.signoff)
         field(_("Fee"), None if t.fee is None else store.settings.format_money(t.fee))
+        currency = store.settings.currency
+        if t.fee_proposed is not None:  # proposed by the schedule: its items, and why the fee differs
+            field(_("Fee items"), "\n".join(fee_item_lines(t.fee_items, currency, width=52)) or None)
+            if t.fee_reason:
+                field(_("Fee changed"), _("proposed {fee}: {reason}").format(
+                    fee=store.settings.format_money(t.fee_proposed), reason=t.fee_reason))
+        if t.fee:
+            field(_("Invoice"), invoice_text(t, tz))
     if t.cancelled_at:
         field(_("Cancelled"), t.cancel_reason)
     field(_("Version"), _("{v}, last change by {by} at {at}").format(

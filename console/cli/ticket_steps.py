@@ -15,9 +15,11 @@ import click
 from store.errors import StaleTicket, ValidationFailed
 from store.i18n import _
 from store.models import Ticket
+from store.money import format_money
 from store.store import Store
 from store.text import clean
 
+from ..format import fee_item_lines
 from .common import Ctx, fail, file_options
 from .queue import ticket as show
 from .records import find
@@ -177,12 +179,15 @@ def resolve(ctx: click.Context, number: str, version: int | None, fmt: str, symp
     change(ctx, number, version, fmt, call, _("Ticket #{id} resolved."), {"action": "--action"})
 
 
-@step("close", _("Close it with the customer's sign-off."), _("Close the ticket with the customer's sign-off and the fee, if any."))
+@step("close", _("Close it with the customer's sign-off."), _("Close the ticket with the customer's sign-off and the fee,"
+      " if any. With a fee schedule the fee is proposed from it and the parts used (printed item by item); a"
+      " different --fee needs a --reason."))
 @click.option("--signoff", required=True, metavar="NAME", help=_("Who signed off for the customer."))
-@click.option("--fee", help=_("The fee charged, e.g. 1,200.50 (none if blank)."))
+@click.option("--fee", help=_("The fee charged, e.g. 1,200.50 (blank: the proposed fee, or none without a schedule)."))
+@click.option("--reason", default="", help=_("Why the fee differs from the proposed fee."))
 @click.option("--yes", is_flag=True, help=_("Save a fee above the setting fee_confirm_above (the console asks)."))
 def close(ctx: click.Context, number: str, version: int | None, fmt: str, signoff: str, fee: str | None,
-          yes: bool) -> None:
+          reason: str, yes: bool) -> None:
     def call(store: Store, t: Ticket, v: int) -> Ticket:
         s = store.settings
         if fee is not None and s.fee_needs_confirm(fee) and not yes:
@@ -190,9 +195,19 @@ def close(ctx: click.Context, number: str, version: int | None, fmt: str, signof
             assert amount is not None  # a fee above the ceiling is a fee
             fail(_("a fee of {fee} is above {limit}: add --yes to save it").format(
                 fee=s.format_money(amount), limit=s.format_money(s.fee_confirm_above)))
-        return store.tickets.close(t.id, v, signoff=signoff, fee=fee)
+        done = store.tickets.close(t.id, v, signoff=signoff, fee=fee, reason=reason)
+        closed.append((done, s.currency))
+        return done
 
+    closed: list[tuple[Ticket, str]] = []
     change(ctx, number, version, fmt, call, _("Ticket #{id} closed."))
+    t, currency = closed[0] if closed else (None, "")
+    if fmt.lower() == "text" and t is not None and t.fee_proposed is not None and t.fee is not None:
+        for line in fee_item_lines(t.fee_items, currency):
+            click.echo("  " + line)
+        click.echo("  " + _("Proposed {proposed}, charged {fee}").format(
+            proposed=format_money(t.fee_proposed, currency), fee=format_money(t.fee, currency))
+            + (" — " + clean(t.fee_reason, single_line=True) if t.fee_reason else ""))
 
 
 @step("cancel", _("Cancel it, with the reason."), _("Cancel the ticket, with the reason: it leaves the queue, its history is kept."))

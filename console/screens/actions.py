@@ -21,11 +21,14 @@ from store.errors import StaleTicket, StoreError
 from store.inputs import CancelInput, CloseInput, HoldInput, ResolveInput, RespondInput
 from store.limits import FEE_MAX_CHARS, NOTE_MAX, STATED_TIME_MAX, max_length
 from store.models import Ticket
+from store.money import format_money
 from store.rules import lifecycle as rules
+from store.rules.fees import Fee
 from store.text import clean
 
 from ..background import in_thread, read, write_refusal
 from ..console_app import OnConsole
+from ..format import fee_item_lines
 from ..i18n import N_, _
 
 if TYPE_CHECKING:
@@ -280,16 +283,23 @@ class TicketActions(OnConsole, Screen[Any]):
 
     async def action_close_ticket(self) -> None:
         store = self.store
-        # The form names the currency (a setting): read in a thread, awaited so that
-        # keys typed after 'c' land in the form.
+        target = self.selected()
+        # The form names the currency (a setting) and shows the fee the schedule
+        # proposes: read in a thread, awaited so that keys typed after 'c' land in the form.
         try:
             currency = await read(lambda: store.settings.currency)
         except StoreError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        self._close_form(currency)
+        proposal: Fee | None = None
+        if target is not None and target.status == "resolved":
+            try:
+                proposal = await read(lambda: store.fees.proposal(target.id))
+            except StoreError:  # changed meanwhile: the form's own check says why
+                proposal = None
+        self._close_form(currency, proposal)
 
-    def _close_form(self, currency: str) -> None:
+    def _close_form(self, currency: str, proposal: Fee | None = None) -> None:
         from .form import Field
 
         store = self.store
@@ -305,14 +315,24 @@ class TicketActions(OnConsole, Screen[Any]):
                 fee=store.settings.format_money(fee),
                 limit=store.settings.format_money(store.settings.fee_confirm_above))
 
+        hint = ""
+        fee_field = Field("fee", _("Fee in {currency} (optional)").format(currency=currency),
+                          placeholder=_("e.g. 1,200.50"), max_length=FEE_MAX_CHARS)
+        extra: list[Field] = []
+        if proposal is not None:
+            total = format_money(proposal.total, currency)
+            lines = fee_item_lines(proposal.to_json(), currency, width=56) or [_("(nothing to charge)")]
+            hint = "\n".join([_("Proposed by the fee schedule:"), *("  " + line for line in lines),
+                               _("Proposed fee: {fee}").format(fee=total)])
+            fee_field = Field("fee", _("Fee charged"), placeholder=_("blank: {fee}").format(fee=total),
+                              max_length=FEE_MAX_CHARS)
+            extra = [Field("reason", _("Reason (if different)"), max_length=max_length(CloseInput, "reason"))]
         self._form(
             "close", _("Close #{id}: customer sign-off"),
             # The reporter usually signs off: prefilled, and editable.
             lambda t: [Field("signoff", _("Signed off by"), value=t.reporter,
-                             max_length=max_length(CloseInput, "signoff")),
-                       Field("fee", _("Fee in {currency} (optional)").format(currency=currency),
-                             placeholder=_("e.g. 1,200.50"), max_length=FEE_MAX_CHARS)],
-            store.tickets.close, _("Ticket #{id} closed."), _("Close ticket (ctrl+s)"), confirm=big_fee,
+                             max_length=max_length(CloseInput, "signoff")), fee_field, *extra],
+            store.tickets.close, _("Ticket #{id} closed."), _("Close ticket (ctrl+s)"), confirm=big_fee, hint=hint,
         )
 
     def action_cancel_ticket(self) -> None:

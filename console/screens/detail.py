@@ -25,7 +25,7 @@ from store.rules.notified import TicketNotified
 from store.rules.sla import ClockStatus
 from store.text import BLOCK_LIMIT, LINE_LIMIT, clean, indented
 
-from ..format import escalation_text, fit, local_time, notified_text, pad
+from ..format import escalation_text, fee_item_lines, fit, invoice_text, local_time, notified_text, pad
 from ..i18n import N_, _, ngettext
 from ..widgets.footer import Footer
 from ..widgets.lists import MOVE_KEYS
@@ -267,6 +267,14 @@ class DetailScreen(TicketActions):
                        line(_("Action"), t.action), line(_("Parts"), t.parts)]
         if t.closed_at:
             fields += [line(_("Signed off by"), t.signoff), line(_("Fee"), None if t.fee is None else format_money(t.fee, currency))]
+            if t.fee_proposed is not None:  # proposed by the schedule: its items, and why the fee differs
+                items = fee_item_lines(t.fee_items, currency, width=52)
+                fields.append(line(_("Fee items"), "\n".join(items) if items else None))
+                if t.fee_reason:
+                    fields.append(line(_("Fee changed"), _("proposed {fee}: {reason}").format(
+                        fee=format_money(t.fee_proposed, currency), reason=t.fee_reason)))
+            if t.fee:
+                fields.append(line(_("Invoice"), invoice_text(t, tz)))
         if t.cancelled_at:
             fields.append(line(_("Cancelled"), t.cancel_reason))
         fields.append(line(_("Version"), _("{v}, last change by {by} at {at}").format(

@@ -31,6 +31,7 @@ LINKS: dict[str, tuple[str, str, bool]] = {
     "escalations": ("escalations", "EscalationsScreen", True),
     "messages": ("messages", "MessagesScreen", True),  # the header's "message failed" mark is read again
     "inspections": ("inspections", "InspectionsScreen", True),  # a repair ticket opened there joins the queue
+    "invoices": ("invoices", "InvoicesScreen", False),
 }
 
 
@@ -79,6 +80,8 @@ class ScreenLinks(OnConsole, Screen[Any]):
 
     def action_inspections(self) -> None:
         self._open_screen(*LINKS["inspections"])
+    def action_invoices(self) -> None:
+        self._open_screen(*LINKS["invoices"])
 
     def action_duty(self) -> None:
         from .duty import DutyScreen

@@ -62,6 +62,7 @@ class MainScreen(QueuePoll, CrossingToasts, SearchBar, ReopenFile, ScreenLinks, 
         Binding("E", "escalations", N_("Escalations"), show=False),
         Binding("M", "messages", N_("Messages"), show=False),
         Binding("V", "inspections", N_("Inspections"), show=False),
+        Binding("F", "invoices", N_("Invoices to check"), show=False),
     ]
 
     def __init__(self) -> None:

@@ -31,6 +31,7 @@ ENTRIES: list[tuple[str, str, str, str]] = [
     ("technicians", "c", N_("Technicians"), N_("names, team, phone, skills, duty")),
     ("policy", "p", N_("SLA policy"), N_("response, on-site and resolve windows per priority")),
     ("escalation", "a", N_("Escalation"), N_("whom a clock running out tells, per priority and clock")),
+    ("fees", "f", N_("Fees"), N_("the fee schedule closing proposes from, invoice checks")),
     ("users", "u", N_("Users"), N_("who may log in, and their roles")),
     ("calendar", "l", N_("Calendar"), N_("business hours and holidays")),
 ]
@@ -65,11 +66,15 @@ class SetupScreen(ListScreen):
         self.query_one(OptionList).highlighted = 0
 
     @on(OptionList.OptionSelected, "#setup-menu")
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.action_open(event.option.id or "")
+    async def _chosen(self, event: OptionList.OptionSelected) -> None:
+        await self.action_open(event.option.id or "")
 
-    def action_open(self, entry: str) -> None:
-        if entry in SPECS:
+    async def action_open(self, entry: str) -> None:
+        if entry == "fees":
+            from .fee_form import open_fee_form
+
+            await open_fee_form(self)
+        elif entry in SPECS:
             from .records import RecordsScreen
 
             self.app.push_screen(RecordsScreen(SPECS[entry]))

@@ -15,7 +15,7 @@ from ..errors import RuleViolation, ValidationFailed
 from ..i18n import _
 from ..labels import PRIORITIES
 from ..money import DEFAULT_CURRENCY, DEFAULT_FEE_CONFIRM_ABOVE, check_currency, check_fee_confirm_above, format_money, parse_fee
-from ..rules import escalation, evaluations, improve, targets
+from ..rules import escalation, evaluations, fees, improve, targets
 from ..rules.calendar import calendar_from, check_calendar
 from ..rules.derive import derive
 from ..rules.sla import MAX_WINDOW_MIN, Calendar, Pause, Policy
@@ -55,7 +55,7 @@ class SettingsRepo:
     # Settings a user may change (``dispatch set``); internal keys such as the
     # demo marker are written only by their own methods, never through here.
     SETTABLE = ("calendar", "center_name", "complaint_step_hours", "currency", "duty_manager", "escalation",
-                "fee_confirm_above",
+                "fee_confirm_above", "fee_schedule", "invoice_check_days",
                 "meeting_day", "notify_retry", "repeat_window_days", "report_targets", "sign_in", "timezone", *evaluations.SETTINGS)
 
     @staticmethod
@@ -107,6 +107,12 @@ class SettingsRepo:
             return check_retry(value).to_json()
         if key == "complaint_step_hours":
             return improve.check_step_hours(value)
+        if key == "fee_schedule":  # the fees' schedule (store/rules/fees.py)
+            return fees.check_fee_schedule(value)
+        if key == "invoice_check_days":  # an invoice unchecked this long after closing is listed
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 365:
+                raise RuleViolation(_("invoice_check_days must be a whole number of days from 1 to 365"))
+            return value
         if key == "repeat_window_days":
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 365:
                 raise RuleViolation(_("repeat_window_days must be a whole number of days from 1 to 365"))
@@ -369,6 +375,17 @@ class SettingsRepo:
     def fee_confirm_above(self) -> Decimal:
         """Fees above this ask the user to confirm (setting ``fee_confirm_above``, default 5000)."""
         return check_fee_confirm_above(self.setting("fee_confirm_above", DEFAULT_FEE_CONFIRM_ABOVE))
+
+    def fee_schedule(self) -> fees.FeeSchedule | None:
+        """The schedule managers keep (setting ``fee_schedule``); None until one is set:
+        the fee is then typed at closing, as before schedules."""
+        value = self.setting("fee_schedule")
+        return None if value is None else fees.schedule_from(value)
+
+    @property
+    def invoice_check_days(self) -> int:
+        """Invoices unchecked this many days after closing are listed (default 7)."""
+        return int(self.setting("invoice_check_days", fees.INVOICE_CHECK_DAYS))
 
     def parse_fee(self, value: Any) -> Decimal | None:
         """A fee as the close form would save it, or ValidationFailed on "fee"."""

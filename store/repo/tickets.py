@@ -32,6 +32,7 @@ from ..rules import lifecycle as rules
 from ..rules.derive import DERIVED, derive, ticket_clocks
 from ..rules.sla import ClockStatus, Pause
 from ..timeutil import from_db, to_db
+from .fee_work import fee_columns
 from .outbox import queue_assignment
 from .pauses import pauses
 from .settings import SettingsRepo
@@ -345,8 +346,8 @@ class TicketsRepo:
 
         def apply(tx: Tx, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
             rules.check_close(row["status"])
-            fee = None if inp.fee is None else int(inp.fee * 100)
-            return {"status": "closed", "closed_at": to_db(now), "signoff": inp.signoff, "fee_cents": fee}
+            return {"status": "closed", "closed_at": to_db(now), "signoff": inp.signoff,
+                    **fee_columns(tx, ticket_id, self.settings, inp.fee, inp.reason)}
 
         return self._change("ticket.close", ticket_id, version, apply)
 

@@ -48,7 +48,11 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     # Planning the day's callbacks ("callback.plan") is the managers'. The parts
     # store is kept by the managers (catalogue, receipts, stock-taking: "part.*",
     # "stock.receive", "stock.count"); dispatchers use parts on tickets and
-    # stock the vans ("stock.use", "stock.move").
+    # stock the vans ("stock.use", "stock.move"). Customer service is the
+    # dispatch desk (the center's front desk, seed 001): dispatchers record the
+    # invoice number on a closed ticket and check it ("ticket.invoice",
+    # "ticket.invoice_check", within "ticket.*"); the fee schedule is the
+    # managers' ("settings.set").
     "dispatcher": ("ticket.*", "technician.duty", "callback.log", "callback.attempt", "callback.carry", "complaint.*",
                    "escalation.fire", "escalation.ack", "notify.send", "notify.due", "stock.use", "stock.move", "self.pin",
                    "self.language", "self.address", "inspection.run", "inspection.record", "inspection.repair"),
@@ -81,6 +85,7 @@ def action_words(action: str) -> str:
     """What an action does, in words, for a refusal."""
     verbs = {"ticket.create": _("create tickets"), "ticket.assign": _("assign tickets"),
              "ticket.close": _("close tickets"), "ticket.cancel": _("cancel tickets"),
+             "ticket.invoice": _("record invoices"), "ticket.invoice_check": _("check invoices"),
              "callback.plan": _("plan the day's callbacks"),
              "item.confirm": _("confirm improvement items"), "item.send_back": _("send improvement items back"),
              "stock.receive": _("receive spare parts"), "stock.count": _("count the stock"),

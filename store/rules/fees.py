@@ -42,6 +42,8 @@ LabourBasis = Literal["priority", "hourly"]
 Rounding = Literal["0.01", "0.1", "1"]
 ItemKind = Literal["labour", "call_out", "part", "rounding"]
 REASON_MAX = 200
+INVOICE_CHECK_DAYS = 7  # setting invoice_check_days: an invoice unchecked this long after closing is listed
+INVOICE_NO_MAX = 40
 MARGIN_MAX = Decimal(10)  # cost + 1000 %: beyond it a typo (15 for 0.15)
 EXAMPLE = '{"labour": "priority", "per_priority": {"1": "300", "2": "200"}, "call_out": "50", "parts_margin": "0.15"}'
 

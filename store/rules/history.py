@@ -49,6 +49,8 @@ def verb(action: str, new: Mapping[str, Any]) -> str:
         "notify.queue": _("message queued"),
         "escalation.fire": _("escalated"),
         "escalation.ack": _("escalation acknowledged"),
+        "ticket.invoice": _("invoice recorded"),
+        "ticket.invoice_check": _("invoice checked"),
     }.get(action, action)
 
 
@@ -65,6 +67,7 @@ def field_label(key: str) -> str:
         "closed_at": _("Closed"), "signoff": _("Signed off by"), "fee_cents": _("Fee"),
         "cancelled_at": _("Cancelled"), "cancel_reason": _("Reason"), "reason": _("Reason"),
         "note": _("Note"), "stated_at": _("Time stated"), "notified_at": _("Technician notified"),
+        "fee_proposed_cents": _("Proposed fee"), "fee_reason": _("Why the fee differs"), "invoice_no": _("Invoice"),
     }.get(key, key)
 
 
@@ -108,7 +111,7 @@ def value_text(key: str, v: Any, names: Names, tz: str, at: DateTime, arrival: s
         return wait_reason_label(str(v))
     if key == "arrival_mode":
         return status_label("onsite", str(v))
-    if key == "fee_cents" and isinstance(v, int | Decimal) and not isinstance(v, bool):
+    if key in ("fee_cents", "fee_proposed_cents") and isinstance(v, int | Decimal) and not isinstance(v, bool):
         return money(v, names.currency)
     if key == "repeat_of":
         return f"#{v}"
@@ -130,7 +133,10 @@ def value_text(key: str, v: Any, names: Names, tz: str, at: DateTime, arrival: s
 # ``paused_from`` is the status a resume returns to (the status change shows
 # it), and the arrival mode is in the status label ("remote"). ``row``: the
 # columns an event records only for the audit check (store/rules/ledger.py).
-HIDDEN = frozenset({"paused_from", "row"})
+# The fee's items are the detail's (a list, not a line), and an invoice's who
+# and when are the entry's own actor and time.
+HIDDEN = frozenset({"paused_from", "row", "fee_items", "invoice_at", "invoice_by", "invoice_checked_at",
+                    "invoice_checked_by"})
 # What a new ticket's first entry shows: the rest is in the fields above.
 _CREATE_FIELDS = ("priority", "category", "channel", "repeat_of", "description")
 
