@@ -30,6 +30,7 @@ LINKS: dict[str, tuple[str, str, bool]] = {
     "reports": ("reports", "ReportsScreen", False),
     "escalations": ("escalations", "EscalationsScreen", True),
     "messages": ("messages", "MessagesScreen", True),  # the header's "message failed" mark is read again
+    "parts": ("parts", "PartsScreen", True),  # the header's low-stock mark is read again
 }
 
 
@@ -75,6 +76,9 @@ class ScreenLinks(OnConsole, Screen[Any]):
         self._open_screen(*LINKS["escalations"])
     def action_messages(self) -> None:
         self._open_screen(*LINKS["messages"])
+
+    def action_parts(self) -> None:
+        self._open_screen(*LINKS["parts"])
 
     def action_duty(self) -> None:
         from .duty import DutyScreen

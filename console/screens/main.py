@@ -61,6 +61,8 @@ class MainScreen(QueuePoll, CrossingToasts, SearchBar, ReopenFile, ScreenLinks, 
         # The header says how many wait for me, with this key: "↑ 2 escalations (E)".
         Binding("E", "escalations", N_("Escalations"), show=False),
         Binding("M", "messages", N_("Messages"), show=False),
+        # The header says how many parts are low, with this key: "⚠ 3 parts low (P)".
+        Binding("P", "parts", N_("Spare parts"), show=False),
     ]
 
     def __init__(self) -> None:

@@ -30,11 +30,13 @@ from ..i18n import _
 from ..inputs import PartInput
 from ..rules import stock
 from ..rules.improve import StaleRecord
+from ..rules.notices import LowStock
 from ..text import clean
 from ..timeutil import from_db, to_db
 from ..validation import validate
+from .outbox import enqueue
 from .parts_reports import PartsReports
-from .parts_rows import STORE, Location, Part, Step, StockLine, lot_of, money_text, part_of
+from .parts_rows import STORE, Location, LotLine, Part, Step, StockLine, lot_of, money_text, part_of
 from .settings import SettingsRepo
 
 
@@ -56,6 +58,29 @@ class PartsRepo(PartsReports):
         if low:
             out = sorted((p for p in out if p.low), key=lambda p: (p.on_hand / p.min_stock, p.on_hand - p.min_stock, p.code))
         return out
+
+    def by_urgency(self) -> list[Part]:
+        """Every part, those below their minimum first (most urgent first, as
+        ``parts(low=True)``), then the rest by code: the console's parts list."""
+        everything = self.parts()
+        low = sorted((p for p in everything if p.low), key=lambda p: (p.on_hand / p.min_stock, p.on_hand - p.min_stock, p.code))
+        return [*low, *(p for p in everything if not p.low)]
+
+    def low_count(self) -> int:
+        """How many parts are below their minimum (the console's header mark; one index range)."""
+        return int(self.db.value(
+            "SELECT COUNT(*) FROM parts p WHERE p.min_stock > 0 AND p.min_stock >"
+            " (SELECT COALESCE(SUM(remaining), 0) FROM stock_lots l WHERE l.part_id = p.id)") or 0)
+
+    def lots(self, part_id: int) -> list[LotLine]:
+        """A part's lots with units left, by location, oldest first (the order a use takes them)."""
+        places = {x.id: x for x in self.locations()}
+        order = {x: i for i, x in enumerate(places)}
+        rows = self.db.q("SELECT lot, location_id, received_at, remaining, unit_cost FROM stock_lots"
+                         " WHERE part_id = ? AND remaining > 0 ORDER BY received_at, lot", (part_id,))
+        out = [LotLine(places[r["location_id"]], r["lot"], from_db(r["received_at"]) or self.ctx.now(), int(r["remaining"]),
+                       Decimal(r["unit_cost"])) for r in rows]
+        return sorted(out, key=lambda x: order[x.location.id])  # stable: oldest first within a location
 
     def part(self, ref: int | str) -> Part:
         """A part by id or by code."""
@@ -171,6 +196,7 @@ class PartsRepo(PartsReports):
         """Write what the rules said the step did: the lots it touched, its
         movement row, and the one event saying all of it."""
         now = self.ctx.now()
+        held = self._on_hand(tx, part.id)  # all locations: did this step take it below its minimum?
         lots_new, lots_old, lot_id = [], [], None
         next_id = int(tx.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM stock_lots").fetchone()[0])
         for lot in m.lots:
@@ -202,9 +228,33 @@ class PartsRepo(PartsReports):
                 "charge": None, "expected": m.expected, "counted": m.counted, "reason": m.reason, **(extra or {})}
         tx.execute(f"INSERT INTO stock_moves ({', '.join(move)}) VALUES ({', '.join('?' * len(move))})",
                    list(move.values()))
+        told = self._tell_low(tx, part, held, move["ticket_id"])
         tx.event(action, "stock_move", move_id, move["ticket_id"], {"lots": lots_old},
-                 {"part": part.code, "move": move, "lots": lots_new, "locations": made})
+                 {"part": part.code, "move": move, "lots": lots_new, "locations": made,
+                  **({"outbox": told} if told else {})})
         return move_id
+
+    @staticmethod
+    def _on_hand(tx: Tx, part_id: int) -> int:
+        return int(tx.execute("SELECT COALESCE(SUM(remaining), 0) FROM stock_lots WHERE part_id = ?",
+                              (part_id,)).fetchone()[0])
+
+    def _tell_low(self, tx: Tx, part: Part, before: int, ticket_id: int | None) -> list[dict[str, Any]]:
+        """The store keeper's message when this step took the part below its
+        minimum (all locations together): once each time it falls below, not
+        on every use while it stays low. The store keeper is the setting
+        ``store_keeper`` while they are an active manager, else every manager.
+        The outbox rows, for the step's event (store/rules/ledger.py replays them)."""
+        after = self._on_hand(tx, part.id)
+        if not (part.min_stock > 0 and before >= part.min_stock > after):
+            return []
+        managers = [r[0] for r in tx.execute("SELECT login FROM users WHERE role = 'manager' AND NOT disabled ORDER BY login")]
+        keeper = tx.execute("SELECT value FROM settings WHERE key = 'store_keeper'").fetchone()
+        named = json.loads(keeper[0]) if keeper else ""
+        to = [m for m in managers if m == named] or managers
+        notice = LowStock(code=part.code, name=part.name, on_hand=after, min_stock=part.min_stock, unit=part.unit,
+                          ticket_id=ticket_id)
+        return enqueue(tx, [f"user:{login}" for login in to], notice, to_db(self.ctx.now()))
 
     def _next_lot(self, tx: Tx) -> int:
         return int(tx.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM stock_lots").fetchone()[0])

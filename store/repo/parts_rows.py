@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from pendulum import DateTime
+
 from ..i18n import _
 from ..money import FEN
 from ..rules import stock
@@ -93,6 +95,17 @@ class StockLine:
     def to_json(self) -> dict[str, Any]:
         return {"location": self.location.name, "code": self.part.code, "name": self.part.name,
                 "unit": self.part.unit, "on_hand": self.on_hand, "value": money_text(self.value)}
+
+
+@dataclass(frozen=True)
+class LotLine:
+    """What is left of one lot at one location."""
+
+    location: Location
+    lot: int
+    received_at: DateTime
+    remaining: int
+    unit_cost: Decimal
 
 
 def part_of(r: sqlite3.Row | dict[str, Any], on_hand: int = 0) -> Part:
