@@ -11,15 +11,18 @@ give the same rows."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 
 import pendulum
 
 from store.models import QueueFilter
 from store.store import Store
 
-from .history import _Clock
+from .history import Step
 from .tables import DAY, HOUR
+from .users import DISPATCHERS
 
 # code, name, category, unit, minimum, unit cost, equipment categories,
 # (first delivery, second delivery): the quantities, at cost and cost + 10 %.
@@ -40,43 +43,59 @@ USES = [("ATM-BELT", 5), ("ATM-PICK", 3), ("PRN-FUSE", 2), ("PRN-ROLL", 3), ("UP
         ("CBL-UTP", 12), ("NET-SFP", 1)]
 
 
-def add_demo_parts(store: Store, clock: _Clock, now_s: int, rng: random.Random) -> None:
-    """The catalogue, deliveries, vans and uses, each as of its own time before ``now_s``."""
-    parts = store.parts
-    clock.to(now_s - 35 * DAY)
-    for code, name, category, unit, minimum, cost, used_for, _q in PARTS:
-        parts.add_part(code=code, name=name, category=category, unit=unit, min_stock=minimum, unit_cost=cost,
-                       equipment_categories=used_for)
+def parts_steps(now_s: int, rng: random.Random, keeper: str) -> list[Step]:
+    """The parts store's steps, each at its own time before ``now_s``, to be
+    played in time order with the tickets' (``_play``): the catalogue and a
+    delivery a month back, a second a week back, vans stocked six days back,
+    and the uses in the last hours, on tickets open then with a technician."""
+    steps: list[Step] = []
+
+    def at(when: int, who: str, call: Callable[[Store], object]) -> None:
+        steps.append((when, -1, 0, len(steps), who, "call", call))
+
+    for i, (code, name, category, unit, minimum, cost, used_for, _q) in enumerate(PARTS):
+        fields = {"code": code, "name": name, "category": category, "unit": unit, "min_stock": minimum,
+                  "unit_cost": cost, "equipment_categories": used_for}
+        at(now_s - 35 * DAY + i, keeper, partial(_call, "add_part", (), fields))
     for back, which, rise in ((30 * DAY, 0, Decimal(1)), (7 * DAY, 1, Decimal("1.1"))):
-        clock.to(now_s - back)
-        for code, _n, _c, _u, _m, cost, _f, quantities in PARTS:
-            parts.receive_parts(code, quantities[which], str((Decimal(cost) * rise).quantize(Decimal("0.01"))))
-            clock.to(clock().int_timestamp + 60)
-    techs = [t for t in store.people.technicians() if t.on_duty]
-    clock.to(now_s - 6 * DAY)
+        for i, (code, _n, _c, _u, _m, cost, _f, quantities) in enumerate(PARTS):
+            price = str((Decimal(cost) * rise).quantize(Decimal("0.01")))
+            at(now_s - back + 60 * i, keeper, partial(_call, "receive_parts", (code, quantities[which], price), {}))
     for i, (code, n) in enumerate(VAN_STOCK):
-        parts.move_parts(code, n, "store", f"van:{techs[i % 2].id}")
-        clock.to(clock().int_timestamp + 300)
-    # Open tickets with a technician whose category a part is for, oldest first.
-    rows = store.queue.find(QueueFilter(), 0, 1000)
-    tickets = sorted((store.tickets.ticket(r.id) for r in rows if r.technician_id is not None and r.status != "resolved"),
-                     key=lambda t: t.id)
-    by_code = {p[0]: p for p in PARTS}
-    start = max(now_s - 4 * HOUR, clock().int_timestamp)
-    clock.to(start)
-    charged_against = False
+        at(now_s - 6 * DAY + 300 * i, DISPATCHERS[0][0], partial(_stock_van, code, n, i))
+    draws = [rng.random() for _ in USES]
+    against: list[int] = []  # the one use charged against the warranty, once made
     for k, (code, n) in enumerate(USES):
-        fits = [t for t in tickets if t.category in by_code[code][6]]
-        if not fits:
-            continue
-        ticket = rng.choice(fits)
-        if k % 2 == 0 and ticket.equipment_id is not None:
-            # Every other machine still under its warranty (a year from its last service): free by default.
-            until = pendulum.from_timestamp(now_s + 200 * DAY).date().isoformat()
-            store.reference.edit_equipment(ticket.equipment_id, warranty_until=until)
-        charge, reason = None, ""
-        if not charged_against and k % 2 == 0 and ticket.equipment_id is not None:
-            # One use charged although under warranty: the customer broke it (a reason given).
-            charge, reason, charged_against = "charged", "damaged by the customer", True
-        parts.use_parts(ticket.id, code, n, location="store", charge=charge, reason=reason)
-        clock.to(clock().int_timestamp + 600)
+        at(now_s - 3 * HOUR + 600 * k, DISPATCHERS[1][0], partial(_use, code=code, n=n, k=k, draw=draws[k], now_s=now_s,
+                                                                  against=against))
+    return steps
+
+
+def _call(method: str, args: tuple[object, ...], kwargs: dict[str, object], store: Store) -> None:
+    getattr(store.parts, method)(*args, **kwargs)
+
+
+def _stock_van(code: str, n: int, i: int, store: Store) -> None:
+    """``n`` of ``code`` to the van of one of the first two technicians on duty."""
+    techs = [t for t in store.people.technicians() if t.on_duty]
+    store.parts.move_parts(code, n, "store", f"van:{techs[i % 2].id}")
+
+
+def _use(store: Store, code: str, n: int, k: int, draw: float, now_s: int, against: list[int]) -> None:
+    """``n`` of ``code`` from the store on an open ticket with a technician whose category it is for;
+    every other one's machine under warranty (free), one of those charged with a reason."""
+    used_for = next(p[6] for p in PARTS if p[0] == code)
+    rows = store.queue.find(QueueFilter(), 0, 1000)
+    fits = [t for t in (store.tickets.ticket(r.id) for r in rows if r.technician_id is not None)
+            if t.category in used_for and t.status != "resolved"]
+    if not fits:
+        return
+    ticket = sorted(fits, key=lambda t: t.id)[int(draw * len(fits))]
+    charge, reason = None, ""
+    if k % 2 == 0 and ticket.equipment_id is not None:
+        until = pendulum.from_timestamp(now_s + 200 * DAY).date().isoformat()
+        store.reference.edit_equipment(ticket.equipment_id, warranty_until=until)
+        if not against:  # under warranty, charged all the same: the customer broke it (a reason given)
+            charge, reason = "charged", "damaged by the customer"
+            against.append(k)
+    store.parts.use_parts(ticket.id, code, n, location="store", charge=charge, reason=reason)

@@ -10,7 +10,7 @@ import json
 
 from conftest import MutableClock
 from console_helpers import app_for, burst, paste, settle, until
-from ticket_helpers import make
+from ticket_helpers import make, to_onsite
 
 from console.screens.form import ActionForm
 from console.screens.parts import PartsScreen
@@ -136,3 +136,55 @@ def test_the_store_keeper_is_told_once_when_a_part_falls_below(people: Store, cl
     report = people.audit.verify_audit()
     assert report.ok, report.problems[:3]
     assert json.loads(people.db.q("SELECT new FROM events WHERE action = 'stock.use' ORDER BY id DESC")[0][0])["outbox"]
+
+
+async def test_resolve_with_picked_parts_is_one_write(people: Store, clock: MutableClock) -> None:
+    """The resolve form's catalogue parts: a shortage refuses the resolve
+    too (the ticket stays as it was, the form keeps what was typed); once
+    the quantity fits, the resolve and the uses are saved together, the
+    warranty or charge as the equipment's warranty says unless typed."""
+    stocked(people, clock)  # van of technician 1: 2 drive belts
+    t = to_onsite(people, make(people))
+    app = app_for(people)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "v")
+        await until(pilot, lambda: isinstance(app.screen, ActionForm))
+        form = app.screen
+        for name, text in (("cause", "worn belt"), ("action", "replaced it")):
+            form.query_one(f"#f-{name}").text = text
+        form.query_one("#f-parts").value = "none"
+        form.query_one("#f-used").value = "DB-40 3"
+        await burst(pilot, "ctrl+s")
+        await until(pilot, lambda: "1 missing" in str(form.query_one("#e-used").render()))
+        assert "line 1" in str(form.query_one("#e-used").render())
+        assert app.screen is form and form.query_one("#f-used").value == "DB-40 3"
+        assert form.query_one("#f-cause").text == "worn belt"
+        assert people.tickets.ticket(t.id).status == "onsite"
+        assert people.parts.ticket_parts(t.id) == []
+        form.query_one("#f-used").value = "DB-40 2 charged belt cut by the customer"
+        await burst(pilot, "ctrl+s")
+        await until(pilot, lambda: people.tickets.ticket(t.id).status == "resolved")
+        await until(pilot, lambda: app.screen is not form)
+    used = people.parts.ticket_parts(t.id)
+    assert [(u["code"], u["quantity"], u["charge"], u["reason"]) for u in used] == [
+        ("DB-40", 2, "charged", "belt cut by the customer")]
+    actions = [r[0] for r in people.db.q("SELECT action FROM events WHERE ticket_id = ? ORDER BY id DESC LIMIT 2",
+                                         (t.id,))]
+    assert actions == ["stock.use", "ticket.resolve"]
+    report = people.audit.verify_audit()
+    assert report.ok, report.problems[:3]
+
+
+def test_picked_parts_typed_wrong_say_which_line() -> None:
+    from store.errors import ValidationFailed
+    from store.repo.parts_rows import PartUse, parse_uses
+
+    assert parse_uses("DB-40 2; FU-10 1 收费 坏了\nRL-7 1 warranty") == [
+        PartUse("DB-40", 2), PartUse("FU-10", 1, "charged", "坏了"), PartUse("RL-7", 1, "warranty")]
+    try:
+        parse_uses("DB-40 2; two belts")
+    except ValidationFailed as exc:
+        assert exc.errors == {"used": "line 2: a part's code and a quantity, e.g. DB-40 2"}
+    else:
+        raise AssertionError("not refused")

@@ -36,7 +36,7 @@ from ..timeutil import from_db, to_db
 from ..validation import validate
 from .outbox import enqueue
 from .parts_reports import PartsReports
-from .parts_rows import STORE, Location, LotLine, Part, Step, StockLine, lot_of, money_text, part_of
+from .parts_rows import STORE, Location, LotLine, Part, PartUse, Step, StockLine, lot_of, money_text, part_of
 from .settings import SettingsRepo
 
 
@@ -312,36 +312,61 @@ class PartsRepo(PartsReports):
         Under warranty or charged: the equipment's warranty decides unless
         ``charge`` says otherwise, which then needs a reason."""
         with self.db.write("stock.use", ticket_id=ticket_id) as tx:
-            t = tx.execute("SELECT t.status, t.technician_id, t.category, e.category AS eq_category, e.warranty_until"
-                           " FROM tickets t LEFT JOIN equipment e ON e.id = t.equipment_id WHERE t.id = ?",
-                           (ticket_id,)).fetchone()
-            if t is None:
-                raise NotFound(_("No ticket #{id}").format(id=ticket_id))
-            if t["status"] in ("closed", "cancelled"):
-                raise RuleViolation(_("Ticket #{id} is closed or cancelled: parts are recorded on open tickets").format(
-                    id=ticket_id))
-            made: list[dict[str, Any]] = []
-            p = self._part_in(tx, part)
-            if location is None:
-                location = f"van:{t['technician_id']}" if t["technician_id"] is not None else STORE
-            where = self._location(tx, location, made)
-            now = self.ctx.now()
-            until = t["warranty_until"]
-            default = stock.warranty_default(_date(until), now, self.settings.timezone)
-            chosen = default if charge in (None, "") else charge
-            if chosen not in ("warranty", "charged"):
-                raise ValidationFailed.one("charge", _("warranty or charged"))
-            why = " ".join(reason.split()) if isinstance(reason, str) else ""
-            if chosen != default and not why:
-                raise ValidationFailed.one("reason", _("required: say why it is not the default ({default})").format(
-                    default=_("warranty") if default == "warranty" else _("charged")))
-            if len(why) > stock.REASON_MAX:
-                why = stock.check_reason(why)  # its one-line message
-            known = self._lots(tx, "part_id = ? AND location_id = ? AND remaining > 0", (p.id, where.id))
-            m = stock.use([x for x, _r in known.values()], p.id, where.id, quantity, (p.label, where.name))
-            move_id = self._record(tx, "stock.use", p, m, where, None, known, made, {
-                "ticket_id": ticket_id, "technician_id": t["technician_id"],
-                "equipment_category": t["eq_category"] or t["category"], "charge": chosen, "reason": why})
+            return self._use(tx, ticket_id, part, quantity, location, charge, reason)
+
+    def resolve_using(self, tickets: Any, ticket_id: int, version: int, uses: list[PartUse],
+                      at: Any = None, **record: Any) -> tuple[Any, list[Step]]:
+        """Resolve a ticket and record the catalogue parts it used, in one
+        write: a refused use (a shortage, a missing reason) refuses the
+        resolve too, and nothing is saved. The resolve's event, then one
+        event per use, as ``use_parts`` writes them."""
+        done: list[Step] = []
+
+        def used(tx: Tx, _row: dict[str, Any], _now: Any) -> None:
+            for n, use in enumerate(uses):
+                tx.authorize("stock.use", ticket_id)
+                try:
+                    done.append(self._use(tx, ticket_id, use.code, use.quantity, None, use.charge, use.reason))
+                except (ValidationFailed, RuleViolation) as exc:
+                    # Said beside the picked parts, naming the line: the form keeps what was typed.
+                    raise ValidationFailed.one("used", _("line {n}: {error}").format(
+                        n=n + 1, error=" ".join(exc.errors.values()) if isinstance(exc, ValidationFailed) else str(exc))) from None
+
+        ticket = tickets.resolve(ticket_id, version, at, after=used if uses else None, **record)
+        return ticket, done
+
+    def _use(self, tx: Tx, ticket_id: int, part: int | str, quantity: Any, location: str | None,
+             charge: str | None, reason: str) -> Step:
+        t = tx.execute("SELECT t.status, t.technician_id, t.category, e.category AS eq_category, e.warranty_until"
+                       " FROM tickets t LEFT JOIN equipment e ON e.id = t.equipment_id WHERE t.id = ?",
+                       (ticket_id,)).fetchone()
+        if t is None:
+            raise NotFound(_("No ticket #{id}").format(id=ticket_id))
+        if t["status"] in ("closed", "cancelled"):
+            raise RuleViolation(_("Ticket #{id} is closed or cancelled: parts are recorded on open tickets").format(
+                id=ticket_id))
+        made: list[dict[str, Any]] = []
+        p = self._part_in(tx, part)
+        if location is None:
+            location = f"van:{t['technician_id']}" if t["technician_id"] is not None else STORE
+        where = self._location(tx, location, made)
+        now = self.ctx.now()
+        until = t["warranty_until"]
+        default = stock.warranty_default(_date(until), now, self.settings.timezone)
+        chosen = default if charge in (None, "") else charge
+        if chosen not in ("warranty", "charged"):
+            raise ValidationFailed.one("charge", _("warranty or charged"))
+        why = " ".join(reason.split()) if isinstance(reason, str) else ""
+        if chosen != default and not why:
+            raise ValidationFailed.one("reason", _("required: say why it is not the default ({default})").format(
+                default=_("warranty") if default == "warranty" else _("charged")))
+        if len(why) > stock.REASON_MAX:
+            why = stock.check_reason(why)  # its one-line message
+        known = self._lots(tx, "part_id = ? AND location_id = ? AND remaining > 0", (p.id, where.id))
+        m = stock.use([x for x, _r in known.values()], p.id, where.id, quantity, (p.label, where.name))
+        move_id = self._record(tx, "stock.use", p, m, where, None, known, made, {
+            "ticket_id": ticket_id, "technician_id": t["technician_id"],
+            "equipment_category": t["eq_category"] or t["category"], "charge": chosen, "reason": why})
         return Step(move_id, m, p, where, charge=chosen)
 
     # ------------------------------------------------------------ reading stock
