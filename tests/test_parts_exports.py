@@ -41,7 +41,8 @@ def test_export_parts_usage_csv_and_json(people: Store, clock: MutableClock, db_
             for r in rows] == [(str(tid), "'=DB-40", "4", "43.50", "charged", "'-cmd", "store")]
     got = CliRunner().invoke(cli, [*args, "--format", "json"])
     data = json.loads(got.output)
-    assert data[0]["cost"] == 43.5 and data[0]["code"] == "=DB-40" and data[0]["used_at"] == people.now().in_timezone(people.settings.timezone).isoformat()
+    assert data[0]["cost"] == 43.5 and data[0]["code"] == "=DB-40"
+    assert data[0]["used_at"] == people.now().in_timezone(people.settings.timezone).isoformat()
     before = CliRunner().invoke(cli, ["--db", str(db_path), "export", "parts-usage", "--from", "2020-01-01",
                                       "--to", "2020-01-31"])
     assert before.output.strip().count("\n") == 0  # the header alone

@@ -184,7 +184,7 @@ class PartsScreen(ListScreen):
         return self.permits.refusal(self.WRITES[action])
 
     def _places(self, value: str) -> Field:
-        return Field("location", _("Where"), kind="select", options=list(self.places), value=value)
+        return Field("location", _("Location"), kind="select", options=list(self.places), value=value)
 
     def action_receive(self) -> None:
         part = self.selected()
@@ -207,8 +207,8 @@ class PartsScreen(ListScreen):
         store = self.app.store
         vans = [v for _label, v in self.places if v != STORE]
         fields = [Field("quantity", _("Quantity ({unit})").format(unit=part.unit), max_length=NUMBER_MAX),
-                  Field("source", _("From"), kind="select", options=list(self.places), value=STORE),
-                  Field("to", _("To"), kind="select", options=list(self.places), value=vans[0] if vans else STORE)]
+                  Field("source", _("Move from"), kind="select", options=list(self.places), value=STORE),
+                  Field("to", _("Move to"), kind="select", options=list(self.places), value=vans[0] if vans else STORE)]
         self._open(_("Move {part}").format(part=part.label), fields,
                    lambda v: store.parts.move_parts(part.id, v["quantity"], v["source"] or "", v["to"] or ""),
                    lambda s: _("Moved {n} {part} from {source} to {to}.").format(
@@ -222,7 +222,7 @@ class PartsScreen(ListScreen):
         store = self.app.store
         fields = [self._places(STORE),
                   Field("counted", _("Counted ({unit})").format(unit=part.unit), max_length=NUMBER_MAX),
-                  Field("reason", _("Reason (if it differs)"), max_length=REASON_MAX)]
+                  Field("reason", _("Reason"), placeholder=_("needed when the count differs"), max_length=REASON_MAX)]
         self._open(_("Count {part}").format(part=part.label), fields,
                    lambda v: store.parts.count_parts(part.id, v["location"] or STORE, v["counted"], v["reason"]),
                    lambda s: _("Counted {part} at {where}: {counted}, expected {expected}.").format(

@@ -179,7 +179,7 @@ def _parts_sheet(store: Any, book: Any, f: dict[str, Any], period: Period) -> in
     when, the ticket, the part, how many, what they cost, under warranty or charged and why, where from, who."""
     f = {**f, "money": book.add_format({"num_format": money_cell_format(store.settings.currency)})}
     sheet = Sheet(book, _("Parts used"), [_("Used"), _("Ticket"), _("Code"), _("Name"), _("Quantity"), _("Unit"),
-                                          _("Cost"), _("Warranty or charged"), _("Reason"), _("From"), _("Technician"),
+                                          _("Cost"), _("Warranty or charged"), _("Reason"), _("Location"), _("Technician"),
                                           _("Team"), _("Equipment type"), _("Site")], f, store.settings.timezone)
     n = 0
     for page in store.exports.export_pages("parts_usage", ExportFilter(period.start, period.end)):
