@@ -152,4 +152,4 @@ TOUR = [*TICKET, "create_ticket", "assign", "arrive", "hold", "resume", "resolve
         "set_user_addresses", "set_user_addresses", "set_technician_addresses", "set_ladder", "create_ticket", "assign",
         "fire_due", "acknowledge", "record_attempt", "requeue",
         "add_part", "edit_part", "receive_parts", "receive_parts", "move_parts", "create_ticket", "assign", "use_parts",
-        "count_parts", "import_records"]
+        "count_parts", "import_records", "create_ticket", "assign", "arrive", "resolve_using"]

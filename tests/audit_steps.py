@@ -563,8 +563,8 @@ def _resolve_using(d: Driver) -> Any:
     if t is None:
         return False
     uses = [PartUse(str(_part_ref(d)), d.r.choice([1, 2, 5]), d.r.choice([None, None, "charged"]),
-                    d.r.choice(["", "goodwill"])) for _ in range(d.r.choice([0, 1, 2]))]
-    return d.s.parts.resolve_using(d.s.tickets, t[0], t[1] if d.r.random() < 0.95 else t[1] - 1, uses,
+                    d.r.choice(["", "goodwill"])) for _ in range(d.r.choice([0, 0, 1, 2]))]
+    return d.s.parts.resolve_using(t[0], t[1] if d.r.random() < 0.95 else t[1] - 1, uses,
                                    at=d.stated(), **RECORD)
 
 

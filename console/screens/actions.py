@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.binding import Binding
@@ -273,8 +273,8 @@ class TicketActions(OnConsole, Screen[Any]):
 
         def resolve(tid: int, version: int, used: str = "", **record: Any) -> Ticket:
             # One write: the resolve and the catalogue parts it used (a refused use saves neither).
-            ticket, _steps = store.parts.resolve_using(store.tickets, tid, version, parse_uses(used or ""), **record)
-            return cast(Ticket, ticket)
+            ticket, _steps = store.parts.resolve_using(tid, version, parse_uses(used or ""), **record)
+            return ticket
 
         self._form(
             "resolve", _("Resolve #{id}: repair record"),

@@ -28,6 +28,7 @@ from ..database import Database, Tx
 from ..errors import NotFound, RuleViolation, ValidationFailed
 from ..i18n import _
 from ..inputs import PartInput
+from ..models import Ticket
 from ..rules import stock
 from ..rules.improve import StaleRecord
 from ..rules.notices import LowStock
@@ -38,11 +39,13 @@ from .outbox import enqueue
 from .parts_reports import PartsReports
 from .parts_rows import STORE, Location, LotLine, Part, PartUse, Step, StockLine, lot_of, money_text, part_of
 from .settings import SettingsRepo
+from .tickets import TicketsRepo
 
 
 class PartsRepo(PartsReports):
-    def __init__(self, db: Database, ctx: Context, settings: SettingsRepo):
+    def __init__(self, db: Database, ctx: Context, settings: SettingsRepo, tickets: TicketsRepo | None = None):
         self.db, self.ctx, self.settings = db, ctx, settings
+        self.tickets = tickets  # the resolve that parts used on a ticket may be saved with (resolve_using)
 
     # ------------------------------------------------------------ catalogue
     def parts(self, query: str = "", low: bool = False) -> list[Part]:
@@ -314,8 +317,8 @@ class PartsRepo(PartsReports):
         with self.db.write("stock.use", ticket_id=ticket_id) as tx:
             return self._use(tx, ticket_id, part, quantity, location, charge, reason)
 
-    def resolve_using(self, tickets: Any, ticket_id: int, version: int, uses: list[PartUse],
-                      at: Any = None, **record: Any) -> tuple[Any, list[Step]]:
+    def resolve_using(self, ticket_id: int, version: int, uses: list[PartUse],
+                      at: Any = None, **record: Any) -> tuple[Ticket, list[Step]]:
         """Resolve a ticket and record the catalogue parts it used, in one
         write: a refused use (a shortage, a missing reason) refuses the
         resolve too, and nothing is saved. The resolve's event, then one
@@ -332,7 +335,9 @@ class PartsRepo(PartsReports):
                     raise ValidationFailed.one("used", _("line {n}: {error}").format(
                         n=n + 1, error=" ".join(exc.errors.values()) if isinstance(exc, ValidationFailed) else str(exc))) from None
 
-        ticket = tickets.resolve(ticket_id, version, at, after=used if uses else None, **record)
+        if self.tickets is None:
+            raise RuntimeError("PartsRepo made without its tickets: resolve_using needs them")
+        ticket = self.tickets.resolve(ticket_id, version, at, after=used if uses else None, **record)
         return ticket, done
 
     def _use(self, tx: Tx, ticket_id: int, part: int | str, quantity: Any, location: str | None,
