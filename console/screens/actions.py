@@ -283,10 +283,11 @@ class TicketActions(OnConsole, Screen[Any]):
                              max_length=max_length(ResolveInput, "symptom")),
                        Field("cause", _("Cause"), "text", max_length=max_length(ResolveInput, "cause")),
                        Field("action", _("Action taken"), "text", max_length=max_length(ResolveInput, "action")),
-                       Field("used", _("Catalogue parts"), placeholder=_("DB-40 2; FU-10 1 charged why"),
-                             max_length=USED_MAX),
+                       # After the free text, so keys typed as before still land where they did.
                        Field("parts", _("Parts used"), placeholder=_("write 'none' if none"),
-                             max_length=max_length(ResolveInput, "parts")), time_field()],
+                             max_length=max_length(ResolveInput, "parts")),
+                       Field("used", _("Catalogue parts"), placeholder=_("DB-40 2; FU-10 1 charged why"),
+                             max_length=USED_MAX), time_field()],
             resolve, _("Ticket #{id} resolved."), _("Resolve (ctrl+s)"),
             hint=_("Catalogue parts: code and quantity, from the technician's van, under warranty or charged as the "
                    "equipment's warranty says (add 'charged' or 'warranty' and why to differ). Parts used: the rest."),
