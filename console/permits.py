@@ -29,7 +29,7 @@ ACTIONS = (
     "ticket.resume", "ticket.resolve", "ticket.close", "ticket.cancel", "ticket.edit", "ticket.note",
     "technician.duty", "settings.set", "notify.retry", "callback.plan", "callback.carry", "callback.log", "complaint.add",
     "complaint.open_item", "self.language", "self.address", "user.address", "technician.address", "user.add",
-    "user.role", "user.disable", "user.language", "user.unlock",
+    "user.role", "user.disable", "user.language", "user.unlock", "stock.receive", "stock.move", "stock.count", "stock.use",
     *(f"complaint.{step}" for step in COMPLAINT_STEPS), *(f"item.{move}" for move in ITEM_MOVES),
     *(f"{table}.{write}" for table in REFERENCE for write in ("add", "edit", "retire", "import")),
 )

@@ -12,6 +12,7 @@ from store import Store
 
 from .helpers import _describe, _empty, _iso, _weighted
 from .history import Step, _Clock, _load_reference, _play, _steps, invoice_steps
+from .parts import parts_steps
 from .plans import _plan_cancelled, _plan_finished, _plan_open, _shift
 from .reference import _contacts, _Crew, _reference
 from .tables import (
@@ -194,6 +195,8 @@ def generate_demo(store: Store, *, seed: int = 7, now: DateTime | None = None) -
             "signoff": reporter if rng.random() < 0.7 else contacts[site_id][-1][0],
         })
 
+    # The parts store's steps among the tickets' (its own generator: the tickets' draws stay as they were).
+    steps += parts_steps(now_s, random.Random(seed + 25), store.actor)
     actor, store_clock = store.actor, store.clock
     clock = _Clock(min(s[0] for s in steps) - HOUR)  # the center is set up before its first ticket
     store.clock = clock

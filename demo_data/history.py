@@ -21,7 +21,7 @@ from .tables import CANCEL_REASONS, DAY, DISPATCHERS, FEES, HOUR, PAUSE_NOTES, R
 # ticket goes first (so a repair resolved at the very second a new fault on the
 # same machine is reported counts for it), and within a ticket ``rank`` keeps
 # the lifecycle order.
-Step = tuple[int, int, int, int, str, str, dict[str, Any]]
+Step = tuple[int, int, int, int, str, str, Any]  # args: a dict for a ticket step, a call for "call"
 
 
 RANK = {"create_ticket": 0, "assign": 1, "reassign": 2, "respond": 3, "arrive": 4, "hold": 5, "resume": 6,
@@ -107,7 +107,9 @@ def _play(store: Store, clock: _Clock, steps: list[Step]) -> None:
     for at, k, _rank, _seq, actor, method, args in sorted(steps, key=lambda s: s[:4]):
         clock.to(at)
         store.actor = actor
-        if method == "create_ticket":
+        if method == "call":  # a step that is not a ticket's (the parts store, demo_data/parts.py)
+            args(store)
+        elif method == "create_ticket":
             tickets[k] = store.tickets.create_ticket(args)
         else:
             t = tickets[k]

@@ -84,7 +84,7 @@ class Store:
         self.permits = PermitsRepo(db, ctx)
         self.tickets = TicketsRepo(db, ctx, self.settings)
         self.reference = ReferenceRepo(db, ctx, self.people, self.tickets)
-        self.parts = PartsRepo(db, ctx, self.settings)
+        self.parts = PartsRepo(db, ctx, self.settings, self.tickets)
         self.fees = FeesRepo(db, ctx, self.settings, self.tickets)
         self.imports = ImportsRepo(db, ctx, self.people, self.reference, self.users, self.parts)
         self.search = SearchRepo(db, ctx)

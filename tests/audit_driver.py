@@ -156,4 +156,5 @@ TOUR = [*TICKET, "create_ticket", "assign", "arrive", "hold", "resume", "resolve
         "add_plan", "add_plan", "edit_plan", "run_inspections", "record_checklist", "record_checklist", "open_repair",
         "add_plan", "retire_plan",
         "set_schedule", "create_ticket", "assign", "arrive", "resolve", "close", "record_invoice", "check_invoice",
-        "receive_parts", "move_parts"]
+        "receive_parts", "move_parts",
+        "create_ticket", "assign", "arrive", "resolve_using"]

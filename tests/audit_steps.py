@@ -575,6 +575,20 @@ def _use(d: Driver) -> Any:
                                d.r.choice([None, None, "warranty", "charged"]), d.r.choice(["", "goodwill"]))
 
 
+def _resolve_using(d: Driver) -> Any:
+    """Resolve with catalogue parts in one write: a shortage refuses both."""
+    from store.repo.parts_rows import PartUse
+
+    d._as(d.r.choice(["ann", "bob", "fay"]))
+    t = d.ticket("status = 'onsite'")
+    if t is None:
+        return False
+    uses = [PartUse(str(_part_ref(d)), d.r.choice([1, 2, 5]), d.r.choice([None, None, "charged"]),
+                    d.r.choice(["", "goodwill"])) for _ in range(d.r.choice([0, 0, 1, 2]))]
+    return d.s.parts.resolve_using(t[0], t[1] if d.r.random() < 0.95 else t[1] - 1, uses,
+                                   at=d.stated(), **RECORD)
+
+
 def _requeue(d: Driver) -> Any:
     from store.delivery import Delivery, Outcome
 
@@ -730,7 +744,7 @@ OPS: dict[str, Callable[[Driver], Any]] = {
     "set_ladder": _ladder, "fire_due": _fire, "acknowledge": _acknowledge, "set_user_addresses": _user_addresses,
     "set_technician_addresses": _tech_addresses, "record_attempt": _attempt, "requeue": _requeue,
     "add_part": _add_part, "edit_part": _edit_part, "receive_parts": _receive, "move_parts": _move,
-    "count_parts": _count, "use_parts": _use,
+    "count_parts": _count, "use_parts": _use, "resolve_using": _resolve_using,
     "add_plan": _add_inspection_plan, "edit_plan": _edit_inspection_plan, "retire_plan": _retire_inspection_plan,
     "run_inspections": _run_inspections, "record_checklist": _record_checklist, "open_repair": _open_repair,
     "set_schedule": _schedule, "record_invoice": _invoice("record_invoice"), "check_invoice": _invoice("check_invoice"),

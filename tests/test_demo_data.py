@@ -182,3 +182,20 @@ def test_scale(tmp_path: Path) -> None:
     store.close()
     with sqlite3.connect(path) as conn:  # the file is usable from plain sqlite3 too
         assert conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0] == 5100
+
+
+def test_demo_parts_two_locations_some_low_uses_both_ways(demo: tuple[Store, dict[str, int]]) -> None:
+    """Issue 25's demo: parts with lots in the store and in vans, some below
+    their minimum, parts used on open tickets under warranty and charged."""
+    store, _ = demo
+    parts = store.parts.parts()
+    assert len(parts) == 8
+    low = store.parts.parts(low=True)
+    assert 2 <= len(low) < len(parts) and store.parts.low_count() == len(low)
+    kinds = {line.location.kind for line in store.parts.stock()}
+    assert kinds == {"store", "van"}
+    assert all(len({lot.unit_cost for lot in store.parts.lots(p.id)}) >= 1 for p in parts)
+    uses = _rows(store, "SELECT m.charge, t.is_open FROM stock_moves m JOIN tickets t ON t.id = m.ticket_id"
+                       " WHERE m.kind = 'use'")
+    assert {c for c, _o in uses} == {"warranty", "charged"}
+    assert _rows(store, "SELECT COUNT(*) FROM stock_moves WHERE kind = 'use' AND reason != ''")[0][0] == 1

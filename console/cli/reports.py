@@ -372,6 +372,16 @@ def export_items_cmd(obj: Ctx, /, kind: str, output: Path | None, **filters: Any
     _export_data(obj, "items", kind, output, **filters)
 
 
+@export.command("parts-usage", help=_(
+    "The spare parts used on tickets from --from to --to (part, quantity, cost, warranty or charged, reason,"
+    " where from, technician) as CSV or JSON."))
+@_data_options(required=True)
+@file_options
+@click.pass_obj
+def export_parts_usage_cmd(obj: Ctx, /, kind: str, output: Path | None, **filters: Any) -> None:
+    _export_data(obj, "parts_usage", kind, output, **filters)
+
+
 # After the data exports: 'technicians' is one of them, with its reference-table form.
 REFERENCE_TABLES = tuple(REFERENCE_COLUMNS)
 for _table in REFERENCE_TABLES:

@@ -58,6 +58,7 @@ ACTION_BINDINGS = [
     Binding("U", "resume_at", N_("Resume at a stated time"), show=False),
 ]
 KEY_OF = {b.key: b.action for b in ACTION_BINDINGS}
+USED_MAX = 500  # the picked parts typed in the resolve form: a line each, a few dozen at most
 HELP_BINDING = Binding("question_mark", "app.help", N_("Help"), key_display="?")
 
 
@@ -267,7 +268,16 @@ class TicketActions(OnConsole, Screen[Any]):
                              lambda r: self._done(r, _("Ticket #{id} updated.")))
 
     def action_resolve(self) -> None:
+        from store.repo.parts_rows import parse_uses
+
         from .form import Field
+
+        store = self.store
+
+        def resolve(tid: int, version: int, used: str = "", **record: Any) -> Ticket:
+            # One write: the resolve and the catalogue parts it used (a refused use saves neither).
+            ticket, _steps = store.parts.resolve_using(tid, version, parse_uses(used or ""), **record)
+            return ticket
 
         self._form(
             "resolve", _("Resolve #{id}: repair record"),
@@ -276,9 +286,14 @@ class TicketActions(OnConsole, Screen[Any]):
                              max_length=max_length(ResolveInput, "symptom")),
                        Field("cause", _("Cause"), "text", max_length=max_length(ResolveInput, "cause")),
                        Field("action", _("Action taken"), "text", max_length=max_length(ResolveInput, "action")),
+                       # After the free text, so keys typed as before still land where they did.
                        Field("parts", _("Parts used"), placeholder=_("write 'none' if none"),
-                             max_length=max_length(ResolveInput, "parts")), time_field()],
-            self.store.tickets.resolve, _("Ticket #{id} resolved."), _("Resolve (ctrl+s)"),
+                             max_length=max_length(ResolveInput, "parts")),
+                       Field("used", _("Catalogue parts"), placeholder=_("DB-40 2; FU-10 1 charged why"),
+                             max_length=USED_MAX), time_field()],
+            resolve, _("Ticket #{id} resolved."), _("Resolve (ctrl+s)"),
+            hint=_("Catalogue parts: code and quantity, from the technician's van, under warranty or charged as the "
+                   "equipment's warranty says (add 'charged' or 'warranty' and why to differ). Parts used: the rest."),
         )
 
     async def action_close_ticket(self) -> None:

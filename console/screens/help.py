@@ -49,6 +49,7 @@ def legend() -> list[tuple[str, str]]:
         (_("● read {t}").format(t="14:02:31"), _("Top line: when the data was last read")),
         (" / ".join((_("PAUSED"), _("STALE"))), _("Top line: view paused (p) / file unreadable")),
         ("✉✗ 2", _("Top line (managers): messages given up on; M lists them")),
+        (_("⚠ {n} low").format(n=3), _("Top line: spare parts below their minimum; P lists them")),
     ]
 
 

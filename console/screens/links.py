@@ -32,6 +32,7 @@ LINKS: dict[str, tuple[str, str, bool]] = {
     "messages": ("messages", "MessagesScreen", True),  # the header's "message failed" mark is read again
     "inspections": ("inspections", "InspectionsScreen", True),  # a repair ticket opened there joins the queue
     "invoices": ("invoices", "InvoicesScreen", False),
+    "parts": ("parts", "PartsScreen", True),  # the header's low-stock mark is read again
 }
 
 
@@ -82,6 +83,8 @@ class ScreenLinks(OnConsole, Screen[Any]):
         self._open_screen(*LINKS["inspections"])
     def action_invoices(self) -> None:
         self._open_screen(*LINKS["invoices"])
+    def action_parts(self) -> None:
+        self._open_screen(*LINKS["parts"])
 
     def action_duty(self) -> None:
         from .duty import DutyScreen

@@ -63,6 +63,8 @@ class MainScreen(QueuePoll, CrossingToasts, SearchBar, ReopenFile, ScreenLinks, 
         Binding("M", "messages", N_("Messages"), show=False),
         Binding("V", "inspections", N_("Inspections"), show=False),
         Binding("F", "invoices", N_("Invoices to check"), show=False),
+        # The header says how many parts are low, with this key: "⚠ 3 parts low (P)".
+        Binding("P", "parts", N_("Spare parts"), show=False),
     ]
 
     def __init__(self) -> None:

@@ -46,6 +46,7 @@ class Snapshot:
     due: tuple[int, int] | None = None  # my due callbacks, my overdue improvement items
     escalations: int | None = None  # escalations waiting for me to acknowledge (issue 24)
     failed: int = 0  # messages given up on (counted for those who may queue them again: managers)
+    low_parts: int = 0  # spare parts below their minimum (issue 25): everyone sees it, 'P' lists them
 
 
 class QueuePoll(OnConsole, Screen[Any]):
@@ -135,6 +136,8 @@ class QueuePoll(OnConsole, Screen[Any]):
             # console is a write, so it is read again with the rows.
             escalations=store.escalations.waiting_for(store.actor),
             failed=store.outbox.failed_count() if store.permits.refusal("notify.retry") is None else 0,
+            # A stock step is a write: read again with the rows (one pass over the parts with a minimum).
+            low_parts=store.parts.low_count(),
         )
 
     def show_live(self, result: Any, store: object) -> None:
@@ -162,6 +165,7 @@ class QueuePoll(OnConsole, Screen[Any]):
             if snap.due is not None:  # read with the rows, as is `failed`
                 bar.set_due(*snap.due)
                 bar.set_failed(snap.failed)
+                bar.set_low_parts(snap.low_parts)
             if snap.escalations is not None:
                 bar.set_escalations(snap.escalations)
             self._notify_crossings(snap.crossings)

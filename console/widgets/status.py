@@ -83,6 +83,7 @@ class StatusBar(Horizontal):
         self.due = (0, 0)  # my due callbacks, my overdue improvement items
         self.escalations = 0  # escalations waiting for me to acknowledge (issue 24)
         self.failed = 0  # messages given up on (managers: 'M' shows them)
+        self.low_parts = 0  # spare parts below their minimum ('P' lists them)
 
     def compose(self) -> ComposeResult:
         yield Part(id="counts")
@@ -119,6 +120,11 @@ class StatusBar(Horizontal):
             self.failed = n
             self._show_parts()
 
+    def set_low_parts(self, n: int) -> None:
+        if n != self.low_parts:
+            self.low_parts = n
+            self._show_parts()
+
     def _due_parts(self, short: bool) -> list[Content]:
         """My own work, as symbols with words (☎ callbacks due, ⚑ items overdue, ✉ messages
         given up on); nothing when none."""
@@ -131,6 +137,10 @@ class StatusBar(Horizontal):
             out.append(Content.styled(f"☎ {calls}" if short else _("☎ {n} due").format(n=calls), "bold"))
         if items:
             out.append(Content.styled(f"⚑ {items}" if short else _("⚑ {n} overdue").format(n=items), "$error bold"))
+        if self.low_parts:  # the words say it, the colour only adds to them
+            n = self.low_parts
+            out.append(Content.styled(ngettext("⚠ {n} part low", "⚠ {n} parts low", n).format(n=n) if not short
+                                      else _("⚠ {n} low").format(n=n), "$warning bold"))
         return out
 
     def set_clock(self, now: DateTime, tz: str) -> None:

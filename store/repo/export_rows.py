@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-KINDS = ("tickets", "technicians", "evaluations", "items")
+KINDS = ("tickets", "technicians", "evaluations", "items", "parts_usage")
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "items": ("id", "ticket_id", "team", "technician", "site", "category", "foreman", "source", "source_id",
               "opened_at", "due_date", "state", "overdue", "weak_points", "measures", "sent_back_reason",
               "confirmed_by", "confirmed_at"),
+    # Spare parts used on tickets (issue 25), one row per use: what it cost, under warranty or charged.
+    "parts_usage": ("id", "used_at", "ticket_id", "code", "name", "quantity", "unit", "cost", "charge", "reason",
+                    "location", "technician", "team", "equipment_category", "site"),
 }
 # Columns holding 0/1 that the exports give as true/false.
 FLAGS = {"retired", "contacted_within_hour", "polite", "working", "record_complete", "measures_right", "efficiency",
@@ -161,8 +164,23 @@ WHERE i.opened_at >= :s AND i.opened_at < :e AND {_ITEM_WHERE} AND i.id > :after
 ITEMS_COUNT = (f"SELECT count(*) FROM improvement_items i JOIN tickets t ON t.id = i.ticket_id"
                f" WHERE i.opened_at >= :s AND i.opened_at < :e AND {_ITEM_WHERE}")
 
-SQL = {"tickets": (TICKETS, TICKETS_COUNT), "technicians": (TECHNICIANS, TECHNICIANS_COUNT),
-       "evaluations": (EVALUATIONS, EVALUATIONS_COUNT), "items": (ITEMS, ITEMS_COUNT)}
+_USES = """FROM stock_moves m JOIN parts p ON p.id = m.part_id JOIN tickets t ON t.id = m.ticket_id
+JOIN sites s ON s.id = t.site_id LEFT JOIN technicians tech ON tech.id = m.technician_id
+LEFT JOIN teams ON teams.id = tech.team_id JOIN stock_locations l ON l.id = m.location_id
+LEFT JOIN technicians van ON van.id = l.technician_id
+WHERE m.kind = 'use' AND m.at >= :s AND m.at < :e"""
+# The technician and team are those credited with the use (m.technician_id), as the parts report counts them.
+_USE_WHERE = _where(team="tech.team_id = :team", tech="m.technician_id = :tech")
+PARTS_USAGE = f"""
+SELECT m.id, m.at AS used_at, m.ticket_id, p.code, p.name, m.quantity, p.unit, m.cost, m.charge, m.reason,
+  CASE WHEN l.kind = 'store' THEN 'store' ELSE 'van:' || COALESCE(van.name, l.technician_id) END AS location,
+  COALESCE(tech.name, '') AS technician, COALESCE(teams.name, '') AS team, m.equipment_category, s.name AS site
+{_USES} AND {_USE_WHERE} AND m.id > :after ORDER BY m.id LIMIT :page
+"""
+PARTS_USAGE_COUNT = f"SELECT count(*) {_USES} AND {_USE_WHERE}"
+
+SQL = {"parts_usage": (PARTS_USAGE, PARTS_USAGE_COUNT), "tickets": (TICKETS, TICKETS_COUNT),
+       "technicians": (TECHNICIANS, TECHNICIANS_COUNT), "evaluations": (EVALUATIONS, EVALUATIONS_COUNT), "items": (ITEMS, ITEMS_COUNT)}
 
 
 def fee_amount(cents: int | None) -> Decimal | None:
@@ -177,6 +195,8 @@ def finish(kind: str, d: dict[str, Any]) -> dict[str, Any]:
     d.pop("ord", None)
     if kind == "tickets":
         d["fee"] = fee_amount(d.pop("fee_cents", None))
+    if kind == "parts_usage":
+        d["cost"] = Decimal(d["cost"])  # exact: CSV its text, JSON a number
     for k in FLAGS & d.keys():
         if d[k] is not None:
             d[k] = bool(d[k])

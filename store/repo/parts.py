@@ -28,19 +28,24 @@ from ..database import Database, Tx
 from ..errors import NotFound, RuleViolation, ValidationFailed
 from ..i18n import _
 from ..inputs import PartInput
+from ..models import Ticket
 from ..rules import stock
 from ..rules.improve import StaleRecord
+from ..rules.notices import LowStock
 from ..text import clean
 from ..timeutil import from_db, to_db
 from ..validation import validate
+from .outbox import enqueue
 from .parts_reports import PartsReports
-from .parts_rows import STORE, Location, Part, Step, StockLine, lot_of, money_text, part_of
+from .parts_rows import STORE, Location, LotLine, Part, PartUse, Step, StockLine, lot_of, money_text, part_of
 from .settings import SettingsRepo
+from .tickets import TicketsRepo
 
 
 class PartsRepo(PartsReports):
-    def __init__(self, db: Database, ctx: Context, settings: SettingsRepo):
+    def __init__(self, db: Database, ctx: Context, settings: SettingsRepo, tickets: TicketsRepo | None = None):
         self.db, self.ctx, self.settings = db, ctx, settings
+        self.tickets = tickets  # the resolve that parts used on a ticket may be saved with (resolve_using)
 
     # ------------------------------------------------------------ catalogue
     def parts(self, query: str = "", low: bool = False) -> list[Part]:
@@ -56,6 +61,29 @@ class PartsRepo(PartsReports):
         if low:
             out = sorted((p for p in out if p.low), key=lambda p: (p.on_hand / p.min_stock, p.on_hand - p.min_stock, p.code))
         return out
+
+    def by_urgency(self) -> list[Part]:
+        """Every part, those below their minimum first (most urgent first, as
+        ``parts(low=True)``), then the rest by code: the console's parts list."""
+        everything = self.parts()
+        low = sorted((p for p in everything if p.low), key=lambda p: (p.on_hand / p.min_stock, p.on_hand - p.min_stock, p.code))
+        return [*low, *(p for p in everything if not p.low)]
+
+    def low_count(self) -> int:
+        """How many parts are below their minimum (the console's header mark; one index range)."""
+        return int(self.db.value(
+            "SELECT COUNT(*) FROM parts p WHERE p.min_stock > 0 AND p.min_stock >"
+            " (SELECT COALESCE(SUM(remaining), 0) FROM stock_lots l WHERE l.part_id = p.id)") or 0)
+
+    def lots(self, part_id: int) -> list[LotLine]:
+        """A part's lots with units left, by location, oldest first (the order a use takes them)."""
+        places = {x.id: x for x in self.locations()}
+        order = {x: i for i, x in enumerate(places)}
+        rows = self.db.q("SELECT lot, location_id, received_at, remaining, unit_cost FROM stock_lots"
+                         " WHERE part_id = ? AND remaining > 0 ORDER BY received_at, lot", (part_id,))
+        out = [LotLine(places[r["location_id"]], r["lot"], from_db(r["received_at"]) or self.ctx.now(), int(r["remaining"]),
+                       Decimal(r["unit_cost"])) for r in rows]
+        return sorted(out, key=lambda x: order[x.location.id])  # stable: oldest first within a location
 
     def part(self, ref: int | str) -> Part:
         """A part by id or by code."""
@@ -171,6 +199,7 @@ class PartsRepo(PartsReports):
         """Write what the rules said the step did: the lots it touched, its
         movement row, and the one event saying all of it."""
         now = self.ctx.now()
+        held = self._on_hand(tx, part.id)  # all locations: did this step take it below its minimum?
         lots_new, lots_old, lot_id = [], [], None
         next_id = int(tx.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM stock_lots").fetchone()[0])
         for lot in m.lots:
@@ -202,9 +231,33 @@ class PartsRepo(PartsReports):
                 "charge": None, "expected": m.expected, "counted": m.counted, "reason": m.reason, **(extra or {})}
         tx.execute(f"INSERT INTO stock_moves ({', '.join(move)}) VALUES ({', '.join('?' * len(move))})",
                    list(move.values()))
+        told = self._tell_low(tx, part, held, move["ticket_id"])
         tx.event(action, "stock_move", move_id, move["ticket_id"], {"lots": lots_old},
-                 {"part": part.code, "move": move, "lots": lots_new, "locations": made})
+                 {"part": part.code, "move": move, "lots": lots_new, "locations": made,
+                  **({"outbox": told} if told else {})})
         return move_id
+
+    @staticmethod
+    def _on_hand(tx: Tx, part_id: int) -> int:
+        return int(tx.execute("SELECT COALESCE(SUM(remaining), 0) FROM stock_lots WHERE part_id = ?",
+                              (part_id,)).fetchone()[0])
+
+    def _tell_low(self, tx: Tx, part: Part, before: int, ticket_id: int | None) -> list[dict[str, Any]]:
+        """The store keeper's message when this step took the part below its
+        minimum (all locations together): once each time it falls below, not
+        on every use while it stays low. The store keeper is the setting
+        ``store_keeper`` while they are an active manager, else every manager.
+        The outbox rows, for the step's event (store/rules/ledger.py replays them)."""
+        after = self._on_hand(tx, part.id)
+        if not (part.min_stock > 0 and before >= part.min_stock > after):
+            return []
+        managers = [r[0] for r in tx.execute("SELECT login FROM users WHERE role = 'manager' AND NOT disabled ORDER BY login")]
+        keeper = tx.execute("SELECT value FROM settings WHERE key = 'store_keeper'").fetchone()
+        named = json.loads(keeper[0]) if keeper else ""
+        to = [m for m in managers if m == named] or managers
+        notice = LowStock(code=part.code, name=part.name, on_hand=after, min_stock=part.min_stock, unit=part.unit,
+                          ticket_id=ticket_id)
+        return enqueue(tx, [f"user:{login}" for login in to], notice, to_db(self.ctx.now()))
 
     def _next_lot(self, tx: Tx) -> int:
         return int(tx.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM stock_lots").fetchone()[0])
@@ -262,36 +315,63 @@ class PartsRepo(PartsReports):
         Under warranty or charged: the equipment's warranty decides unless
         ``charge`` says otherwise, which then needs a reason."""
         with self.db.write("stock.use", ticket_id=ticket_id) as tx:
-            t = tx.execute("SELECT t.status, t.technician_id, t.category, e.category AS eq_category, e.warranty_until"
-                           " FROM tickets t LEFT JOIN equipment e ON e.id = t.equipment_id WHERE t.id = ?",
-                           (ticket_id,)).fetchone()
-            if t is None:
-                raise NotFound(_("No ticket #{id}").format(id=ticket_id))
-            if t["status"] in ("closed", "cancelled"):
-                raise RuleViolation(_("Ticket #{id} is closed or cancelled: parts are recorded on open tickets").format(
-                    id=ticket_id))
-            made: list[dict[str, Any]] = []
-            p = self._part_in(tx, part)
-            if location is None:
-                location = f"van:{t['technician_id']}" if t["technician_id"] is not None else STORE
-            where = self._location(tx, location, made)
-            now = self.ctx.now()
-            until = t["warranty_until"]
-            default = stock.warranty_default(_date(until), now, self.settings.timezone)
-            chosen = default if charge in (None, "") else charge
-            if chosen not in ("warranty", "charged"):
-                raise ValidationFailed.one("charge", _("warranty or charged"))
-            why = " ".join(reason.split()) if isinstance(reason, str) else ""
-            if chosen != default and not why:
-                raise ValidationFailed.one("reason", _("required: say why it is not the default ({default})").format(
-                    default=_("warranty") if default == "warranty" else _("charged")))
-            if len(why) > stock.REASON_MAX:
-                why = stock.check_reason(why)  # its one-line message
-            known = self._lots(tx, "part_id = ? AND location_id = ? AND remaining > 0", (p.id, where.id))
-            m = stock.use([x for x, _r in known.values()], p.id, where.id, quantity, (p.label, where.name))
-            move_id = self._record(tx, "stock.use", p, m, where, None, known, made, {
-                "ticket_id": ticket_id, "technician_id": t["technician_id"],
-                "equipment_category": t["eq_category"] or t["category"], "charge": chosen, "reason": why})
+            return self._use(tx, ticket_id, part, quantity, location, charge, reason)
+
+    def resolve_using(self, ticket_id: int, version: int, uses: list[PartUse],
+                      at: Any = None, **record: Any) -> tuple[Ticket, list[Step]]:
+        """Resolve a ticket and record the catalogue parts it used, in one
+        write: a refused use (a shortage, a missing reason) refuses the
+        resolve too, and nothing is saved. The resolve's event, then one
+        event per use, as ``use_parts`` writes them."""
+        done: list[Step] = []
+
+        def used(tx: Tx, _row: dict[str, Any], _now: Any) -> None:
+            for n, use in enumerate(uses):
+                tx.authorize("stock.use", ticket_id)
+                try:
+                    done.append(self._use(tx, ticket_id, use.code, use.quantity, None, use.charge, use.reason))
+                except (ValidationFailed, RuleViolation) as exc:
+                    # Said beside the picked parts, naming the line: the form keeps what was typed.
+                    raise ValidationFailed.one("used", _("line {n}: {error}").format(
+                        n=n + 1, error=" ".join(exc.errors.values()) if isinstance(exc, ValidationFailed) else str(exc))) from None
+
+        if self.tickets is None:
+            raise RuntimeError("PartsRepo made without its tickets: resolve_using needs them")
+        ticket = self.tickets.resolve(ticket_id, version, at, after=used if uses else None, **record)
+        return ticket, done
+
+    def _use(self, tx: Tx, ticket_id: int, part: int | str, quantity: Any, location: str | None,
+             charge: str | None, reason: str) -> Step:
+        t = tx.execute("SELECT t.status, t.technician_id, t.category, e.category AS eq_category, e.warranty_until"
+                       " FROM tickets t LEFT JOIN equipment e ON e.id = t.equipment_id WHERE t.id = ?",
+                       (ticket_id,)).fetchone()
+        if t is None:
+            raise NotFound(_("No ticket #{id}").format(id=ticket_id))
+        if t["status"] in ("closed", "cancelled"):
+            raise RuleViolation(_("Ticket #{id} is closed or cancelled: parts are recorded on open tickets").format(
+                id=ticket_id))
+        made: list[dict[str, Any]] = []
+        p = self._part_in(tx, part)
+        if location is None:
+            location = f"van:{t['technician_id']}" if t["technician_id"] is not None else STORE
+        where = self._location(tx, location, made)
+        now = self.ctx.now()
+        until = t["warranty_until"]
+        default = stock.warranty_default(_date(until), now, self.settings.timezone)
+        chosen = default if charge in (None, "") else charge
+        if chosen not in ("warranty", "charged"):
+            raise ValidationFailed.one("charge", _("warranty or charged"))
+        why = " ".join(reason.split()) if isinstance(reason, str) else ""
+        if chosen != default and not why:
+            raise ValidationFailed.one("reason", _("required: say why it is not the default ({default})").format(
+                default=_("warranty") if default == "warranty" else _("charged")))
+        if len(why) > stock.REASON_MAX:
+            why = stock.check_reason(why)  # its one-line message
+        known = self._lots(tx, "part_id = ? AND location_id = ? AND remaining > 0", (p.id, where.id))
+        m = stock.use([x for x, _r in known.values()], p.id, where.id, quantity, (p.label, where.name))
+        move_id = self._record(tx, "stock.use", p, m, where, None, known, made, {
+            "ticket_id": ticket_id, "technician_id": t["technician_id"],
+            "equipment_category": t["eq_category"] or t["category"], "charge": chosen, "reason": why})
         return Step(move_id, m, p, where, charge=chosen)
 
     # ------------------------------------------------------------ reading stock

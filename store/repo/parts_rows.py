@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from pendulum import DateTime
+
+from ..errors import ValidationFailed
 from ..i18n import _
 from ..money import FEN
 from ..rules import stock
@@ -93,6 +96,50 @@ class StockLine:
     def to_json(self) -> dict[str, Any]:
         return {"location": self.location.name, "code": self.part.code, "name": self.part.name,
                 "unit": self.part.unit, "on_hand": self.on_hand, "value": money_text(self.value)}
+
+
+@dataclass(frozen=True)
+class LotLine:
+    """What is left of one lot at one location."""
+
+    location: Location
+    lot: int
+    received_at: DateTime
+    remaining: int
+    unit_cost: Decimal
+
+
+@dataclass(frozen=True)
+class PartUse:
+    """One catalogue part picked in the resolve form: its code, how many,
+    warranty or charged (None: the equipment's warranty decides), and the
+    reason for going against that default."""
+
+    code: str
+    quantity: int
+    charge: str | None = None
+    reason: str = ""
+
+
+CHARGE_WORDS = {"warranty": "warranty", "w": "warranty", "保修": "warranty",
+                "charged": "charged", "c": "charged", "收费": "charged"}
+
+
+def parse_uses(text: str) -> list[PartUse]:
+    """The resolve form's "catalogue parts": one part a line (or ';'), each
+    ``CODE QUANTITY [warranty|charged] [reason]``, e.g. ``DB-40 2`` or
+    ``FU-10 1 charged broken by the customer``. Refused in one line naming
+    the line (field ``used``)."""
+    out = []
+    lines = [x.strip() for x in text.replace("；", ";").replace("\n", ";").split(";")]
+    for n, line in enumerate((x for x in lines if x), 1):
+        words = line.split()
+        if len(words) < 2 or not words[1].isdigit():
+            raise ValidationFailed.one("used", _("line {n}: a part's code and a quantity, e.g. DB-40 2").format(n=n))
+        charge = CHARGE_WORDS.get(words[2].casefold()) if len(words) > 2 else None
+        reason = " ".join(words[3:] if charge else words[2:])
+        out.append(PartUse(words[0], int(words[1]), charge, reason))
+    return out
 
 
 def part_of(r: sqlite3.Row | dict[str, Any], on_hand: int = 0) -> Part:

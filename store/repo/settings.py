@@ -55,7 +55,7 @@ class SettingsRepo:
     # Settings a user may change (``dispatch set``); internal keys such as the
     # demo marker are written only by their own methods, never through here.
     SETTABLE = ("calendar", "center_name", "complaint_step_hours", "currency", "duty_manager", "escalation",
-                "fee_confirm_above", "fee_schedule", "invoice_check_days",
+                "fee_confirm_above", "fee_schedule", "invoice_check_days", "store_keeper",
                 "meeting_day", "notify_retry", "repeat_window_days", "report_targets", "sign_in", "timezone", *evaluations.SETTINGS)
 
     @staticmethod
@@ -92,6 +92,11 @@ class SettingsRepo:
             login = value.strip() if isinstance(value, str) else None
             if login is None or len(login) > 64:
                 raise RuleViolation(_("duty_manager is a manager's login, or \"\" for every manager"))
+            return login
+        if key == "store_keeper":  # told when a part falls below its minimum ('': every manager)
+            login = value.strip() if isinstance(value, str) else None
+            if login is None or len(login) > 64:
+                raise RuleViolation(_("store_keeper is a manager's login, or \"\" for every manager"))
             return login
         if key == "sign_in":  # a shared desk PC: ask who is at the keyboard (README "People, roles and the file")
             if not isinstance(value, bool):
@@ -200,10 +205,12 @@ class SettingsRepo:
         value = self.check_setting(key, value)
         with self.db.write("settings.set") as tx:
             old = self.setting_as_stored(key)
-            if key == "duty_manager" and value:  # checked in the write: the person may not stay a manager otherwise
+            if key in ("duty_manager", "store_keeper") and value:  # checked in the write: they may not stay a manager otherwise
                 row = tx.execute("SELECT role, disabled FROM users WHERE login = ?", (value,)).fetchone()
                 if row is None or row[0] != "manager" or row[1]:
-                    raise RuleViolation(_("{login} is not an active manager: the duty manager must be one").format(
+                    raise RuleViolation((_("{login} is not an active manager: the duty manager must be one")
+                                         if key == "duty_manager" else
+                                         _("{login} is not an active manager: the store keeper must be one")).format(
                         login=clean(value, single_line=True)))
             if key == "report_targets":  # only the keys given change (read in the write: no lost update)
                 value = targets.merge_targets(old, value)

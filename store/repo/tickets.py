@@ -290,7 +290,10 @@ class TicketsRepo:
 
         return self._change("ticket.resume", ticket_id, version, apply, note)
 
-    def resolve(self, ticket_id: int, version: int, at: str | DateTime | None = None, **data: Any) -> Ticket:
+    def resolve(self, ticket_id: int, version: int, at: str | DateTime | None = None,
+                after: Callable[[Tx, dict[str, Any], DateTime], None] | None = None, **data: Any) -> Ticket:
+        """``after``: more of the same write once the ticket is resolved (the
+        parts used, store/repo/parts.py ``resolve_using``): refused, nothing is saved."""
         inp: ResolveInput = validate(ResolveInput, data)
         note: dict[str, Any] = {}
 
@@ -302,7 +305,7 @@ class TicketsRepo:
                 "cause": inp.cause, "action": inp.action, "parts": inp.parts,
             }
 
-        return self._change("ticket.resolve", ticket_id, version, apply, note)
+        return self._change("ticket.resolve", ticket_id, version, apply, note, after)
 
     def edit_ticket(self, ticket_id: int, version: int, reason: str = "", **changes: Any) -> Ticket:
         """Correct what was taken down at intake. A priority change needs a

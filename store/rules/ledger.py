@@ -212,7 +212,7 @@ def _stock(e: Mapping[str, Any], schema: Schema) -> list[Effect]:
         else:
             out.append(Effect(e["id"], e["action"], "stock_lots", row["id"], "create",
                               _created("stock_lots", schema, _columns("stock_lots", row, schema))))
-    return out
+    return [*out, *_queued(e, schema)]  # the store keeper's low-stock message, if the step sent one
 
 
 def _user(e: Mapping[str, Any], schema: Schema) -> list[Effect]:

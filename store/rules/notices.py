@@ -34,7 +34,7 @@ from .sla import ClockName
 
 SMS_LIMIT = 200
 # When the text is too long, these give way first, down to this many units.
-_GIVES_WAY = (("fault", 16), ("matter", 16), ("site", 12), ("equipment", 8), ("technician", 8), ("team", 8))
+_GIVES_WAY = (("fault", 16), ("matter", 16), ("part", 16), ("site", 12), ("equipment", 8), ("technician", 8), ("team", 8))
 _FIELD_LIMIT = 300  # a field is never looked at past this (store/text.py clean's limit)
 
 
@@ -108,9 +108,23 @@ class ComplaintStepDue:
     kind: Literal["complaint_step"] = "complaint_step"
 
 
-Notice = Assignment | Escalation | ItemDue | ComplaintStepDue
+@dataclass(frozen=True)
+class LowStock:
+    """To the store keeper: a part fell below its minimum (all locations
+    together), by a use on a ticket (``ticket_id``) or a stock-taking (None)."""
+
+    code: str
+    name: str
+    on_hand: int
+    min_stock: int
+    unit: str
+    ticket_id: int | None = None
+    kind: Literal["low_stock"] = "low_stock"
+
+
+Notice = Assignment | Escalation | ItemDue | ComplaintStepDue | LowStock
 _KINDS: dict[str, type[Notice]] = {"assignment": Assignment, "escalation": Escalation, "item_due": ItemDue,
-                                   "complaint_step": ComplaintStepDue}
+                                   "complaint_step": ComplaintStepDue, "low_stock": LowStock}
 
 
 def to_json(notice: Notice) -> str:
@@ -177,6 +191,15 @@ def _words(n: Notice) -> tuple[str, list[str], dict[str, str]]:
             _("Ticket #{ticket} · team {team}") if n.team else _("Ticket #{ticket}"),
             _("State: {state}"),
         ], {"ticket": str(n.ticket_id), "team": _one_line(n.team), "state": item_state_label(n.state)}
+    if isinstance(n, LowStock):
+        title = _("Low stock: {code} {on_hand} of minimum {min}").format(code=_one_line(n.code)[:40], on_hand=n.on_hand, min=n.min_stock)
+        return title, [
+            _("Part: {part}"),
+            _("In stock (all locations): {on_hand} {unit}"),
+            *([_("Used on ticket #{ticket}")] if n.ticket_id is not None else []),
+            _("Order more, or move some back to the store."),
+        ], {"part": _one_line(n.name), "on_hand": str(n.on_hand), "unit": _one_line(n.unit),
+            "ticket": str(n.ticket_id)}
     title = _("Complaint #{id}: {step} due {time}").format(
         id=n.complaint_id, step=complaint_step_label(n.step), time=_time(n.due_at, n.tz))
     return title, [_("Ticket #{ticket}"), _("Matter: {matter}")], {"ticket": str(n.ticket_id),
@@ -236,6 +259,6 @@ def _fit(title: str, lines: list[str], values: dict[str, str]) -> Message:
 
 
 __all__ = [
-    "SMS_LIMIT", "Assignment", "ComplaintStepDue", "Escalation", "ItemDue", "Message", "Notice", "from_json", "render",
+    "SMS_LIMIT", "Assignment", "ComplaintStepDue", "Escalation", "ItemDue", "LowStock", "Message", "Notice", "from_json", "render",
     "to_json", "units",
 ]

@@ -27,7 +27,7 @@ from ..files import FailOnce, replace_when_done, scratch_beside
 from ..i18n import _, pgettext
 from ..labels import category_label
 from ..money import money_cell_format
-from ..repo.export_rows import COLUMNS
+from ..repo.export_rows import COLUMNS, ExportFilter
 from ..rules.figures import fmt, target_text
 from ..rules.improve import complaint_state_label, source_label
 from ..rules.periods import Period
@@ -164,9 +164,34 @@ def _write_month(store: Any, month: str, period: Period, out: FailOnce | IO[byte
                    c.findings, c.plan,
                    c.follow_up, c.analysis, c.item_id, c.overdue])
     comps.close()
+    parts = _parts_sheet(store, book, f, period)
     tickets = _ticket_sheet(store, book, f, period.start, period.end, progress, total)
     book.close()
-    return {"figures": len(report.figures), "technicians": len(scores.technicians), "tickets": tickets}
+    return {"figures": len(report.figures), "technicians": len(scores.technicians), "parts": parts, "tickets": tickets}
+
+
+PARTS_KINDS = ["time", "number", "text", "text", "number", "text", "money", "code", "text", "text", "text", "text", "code",
+               "text"]
+
+
+def _parts_sheet(store: Any, book: Any, f: dict[str, Any], period: Period) -> int:
+    """The spare parts used in the month (issue 25), one row per use, as 'dispatch export parts-usage' gives them:
+    when, the ticket, the part, how many, what they cost, under warranty or charged and why, where from, who."""
+    f = {**f, "money": book.add_format({"num_format": money_cell_format(store.settings.currency)})}
+    sheet = Sheet(book, _("Parts used"), [_("Used"), _("Ticket"), _("Code"), _("Name"), _("Quantity"), _("Unit"),
+                                          _("Cost"), _("Warranty or charged"), _("Reason"), _("Location"), _("Technician"),
+                                          _("Team"), _("Equipment type"), _("Site")], f, store.settings.timezone)
+    n = 0
+    for page in store.exports.export_pages("parts_usage", ExportFilter(period.start, period.end)):
+        for r in page:
+            charge = _("under warranty") if r["charge"] == "warranty" else _("charged")
+            sheet.add_typed([r["used_at"], r["ticket_id"], r["code"], r["name"], r["quantity"], r["unit"],
+                             r["cost"], charge, r["reason"], r["location"], r["technician"], r["team"],
+                             category_label(r["equipment_category"]) if r["equipment_category"] else "", r["site"]],
+                            PARTS_KINDS)
+        n += len(page)
+    sheet.close()
+    return n
 
 
 def items_sheet_name(month: str) -> str:

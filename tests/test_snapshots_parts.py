@@ -1,0 +1,36 @@
+"""Snapshot of the spare parts screen ('P', issue 25) at 80×24 with a fixed
+clock: the low part first in words, the selected part's stock per location
+and its lots, and the header's low-stock mark on the screen underneath.
+
+Update only after looking at the report: pytest --snapshot-update."""
+
+from __future__ import annotations
+
+from console_helpers import app_for, burst, settle, until
+from textual.pilot import Pilot
+
+from store import Store
+
+
+def test_parts_screen(store: Store, clock, now, snap_compare) -> None:
+    clock.set(now.subtract(days=9))
+    store.parts.add_part(code="DB-40", name="drive belt", unit="pcs", min_stock=6, unit_cost="11")
+    store.parts.add_part(code="FU-10", name="fuse 10A", unit="pcs", min_stock=5, unit_cost="0.8")
+    store.parts.add_part(code="RL-7", name="pick roller [b]x[/b]", unit="pcs", min_stock=2, unit_cost="30")
+    store.parts.receive_parts("DB-40", 3, "10.50")
+    store.parts.receive_parts("FU-10", 5, "0.80")
+    store.parts.receive_parts("RL-7", 3, "28")
+    clock.set(now.subtract(days=2))
+    store.parts.receive_parts("DB-40", 1, "12.00")
+    store.parts.move_parts("DB-40", 2, "store", "van:1")
+    clock.set(now)
+
+    async def open_parts(pilot: Pilot) -> None:
+        await settle(pilot)
+        await burst(pilot, "P")
+        screen = pilot.app.screen
+        await until(pilot, lambda: len(getattr(screen, "shown", [])) == 3)
+        await until(pilot, lambda: "van of" in str(screen.query_one("#part-detail").render()))
+        await settle(pilot)
+
+    assert snap_compare(app_for(store), terminal_size=(80, 24), run_before=open_parts)
