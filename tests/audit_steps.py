@@ -557,7 +557,12 @@ def _receive(d: Driver) -> Any:
 
 def _move(d: Driver) -> Any:
     d._as(d.r.choice(["ann", "bob", "fay"]))
-    return d.s.parts.move_parts(_part_ref(d), d.r.choice([1, 2, 5]), _place(d), _place(d))
+    # Mostly from where something lies (a random part and place is nearly always a shortage).
+    held = d.pick("SELECT p.code, CASE loc.kind WHEN 'store' THEN 'store' ELSE 'van:' || loc.technician_id END"
+                  " FROM stock_lots l JOIN parts p ON p.id = l.part_id JOIN stock_locations loc ON loc.id = l.location_id"
+                  " WHERE l.remaining > 0") if d.r.random() < 0.8 else None
+    part, source = held if held is not None else (_part_ref(d), _place(d))
+    return d.s.parts.move_parts(part, d.r.choice([1, 2, 5]), source, _place(d))
 
 
 def _count(d: Driver) -> Any:
