@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from cli_clock import use_clock
-from click.testing import CliRunner, Result
+from cli_helpers import invoke, ok, one_line_error
 from conftest import MutableClock
 from ticket_helpers import RECORD, make, to_onsite, to_resolved
 
@@ -23,26 +23,6 @@ SCHEDULE = '{"labour": "hourly", "hourly_rate": "120", "call_out": "50", "parts_
 def db(people: Store, db_path: Path, clock: MutableClock, monkeypatch: pytest.MonkeyPatch) -> str:
     use_clock(monkeypatch, clock)
     return str(db_path)
-
-
-def invoke(db: str, *args: str) -> Result:
-    from console.cli import cli
-
-    return CliRunner().invoke(cli, ["--db", db, *args])
-
-
-def ok(db: str, *args: str) -> str:
-    result = invoke(db, *args)
-    assert result.exit_code == 0, (result.output, result.stderr, result.exception)
-    check = invoke(db, "check")
-    assert check.exit_code == 0, check.output
-    return result.output
-
-
-def one_line_error(result: Result, words: str) -> None:
-    assert result.exit_code == 2, (result.output, result.exception)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("dispatch: error: ") and words in lines[0], result.stderr
 
 
 def test_the_schedule_set_shown_and_refused_in_one_line(db: str) -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from cli_clock import use_clock
-from click.testing import CliRunner, Result
+from cli_helpers import invoke, ok
+from click.testing import Result
 from conftest import MutableClock
 
 from store import Store
@@ -31,20 +32,6 @@ def checklist(tmp_path: Path) -> str:
     path = tmp_path / "checklist.json"
     path.write_text(json.dumps(CHECKLISTS), encoding="utf-8")
     return str(path)
-
-
-def invoke(db: str, *args: str) -> Result:
-    from console.cli import cli
-
-    return CliRunner().invoke(cli, ["--db", db, *args])
-
-
-def ok(db: str, *args: str) -> str:
-    result = invoke(db, *args)
-    assert result.exit_code == 0, (result.output, result.stderr, result.exception)
-    check = invoke(db, "check")
-    assert check.exit_code == 0, check.output
-    return result.output
 
 
 def error(result: Result, words: str) -> None:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 from cli_clock import use_clock
-from click.testing import CliRunner, Result
+from cli_helpers import invoke, ok, one_line_error
+from click.testing import CliRunner
 from conftest import MutableClock
 from hostile import HOSTILE
 from rich.cells import cell_len
@@ -26,26 +27,6 @@ from store.i18n import LOCALE_DIR, set_language
 def db(people: Store, db_path: Path, clock: MutableClock, monkeypatch: pytest.MonkeyPatch) -> str:
     use_clock(monkeypatch, clock)
     return str(db_path)
-
-
-def invoke(db: str, *args: str) -> Result:
-    from console.cli import cli
-
-    return CliRunner().invoke(cli, ["--db", db, *args])
-
-
-def ok(db: str, *args: str) -> str:
-    result = invoke(db, *args)
-    assert result.exit_code == 0, (result.output, result.stderr, result.exception)
-    check = invoke(db, "check")
-    assert check.exit_code == 0, check.output
-    return result.output
-
-
-def one_line_error(result: Result, words: str) -> None:
-    assert result.exit_code == 2, (result.output, result.exception)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("dispatch: error: ") and words in lines[0], result.stderr
 
 
 def test_a_part_from_catalogue_to_a_ticket(db: str, people: Store, clock: MutableClock) -> None:
