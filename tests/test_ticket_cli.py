@@ -276,3 +276,17 @@ def test_a_real_pipe_from_a_new_file(tmp_path: Path) -> None:
     assert refused.stderr == 'dispatch: error: --json: unknown key "colour"; the keys are those ' \
         "'dispatch ticket N --format json' prints\n"
     assert "2 tickets" in sh(f"{dispatch} check").stdout
+
+
+def test_the_store_refuses_an_off_duty_technician(store: Store) -> None:
+    """The console offers only technicians on duty; a script, a mail gateway
+    or a picker opened before someone went off duty is refused by the store
+    itself (before, only the console's picker and the CLI checked it)."""
+    from store.errors import ValidationFailed
+
+    t = make(store)
+    tech = store.people.technicians()[0]
+    store.people.set_on_duty(tech.id, False)
+    with pytest.raises(ValidationFailed, match="off duty"):
+        store.tickets.assign(t.id, t.version, technician_id=tech.id)
+    assert store.tickets.ticket(t.id).technician_id is None

@@ -31,6 +31,7 @@ from ..rows import (
 from ..rules import lifecycle as rules
 from ..rules.derive import DERIVED, derive, ticket_clocks
 from ..rules.sla import ClockStatus, Pause
+from ..text import clean
 from ..timeutil import from_db, to_db
 from .fee_work import fee_columns
 from .outbox import queue_assignment
@@ -222,6 +223,10 @@ class TicketsRepo:
             tech = tx.execute("SELECT on_duty, team_id FROM technicians WHERE id = ?", (inp.technician_id,)).fetchone()
             if tech is None:
                 raise ValidationFailed.one("technician_id", _("no such technician"))
+            if not tech[0]:  # the console offers only those on duty; a script or a stale picker is refused here
+                name = tx.execute("SELECT name FROM technicians WHERE id = ?", (inp.technician_id,)).fetchone()[0]
+                raise ValidationFailed.one("technician_id", _("{name} is off duty; assign a technician on duty").format(
+                    name=clean(name, single_line=True)))
             # A foreman may hand work only to their own team (store/rules/auth.py).
             self.db.authorize("ticket.reassign" if row["technician_id"] else "ticket.assign", ticket_id, tech[1])
             rules.check_assign(row["status"], row["technician_id"], inp.technician_id, inp.reason)
