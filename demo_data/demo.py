@@ -204,8 +204,14 @@ def generate_demo(store: Store, *, seed: int = 7, now: DateTime | None = None) -
         store.actor = DISPATCHERS[0]
         store.settings.set_setting("timezone", "Asia/Shanghai")
         store.settings.set_setting("center_name", CENTER_NAME)
-        _load_reference(store, ref, {"demo": True, "seed": seed, "now": _iso(now_s)})
+        # Everyone is on duty while the history is played (the store refuses work for someone off duty);
+        # those off duty today went off after their last job, as the technicians' table says.
+        on_duty = [{**t, "on_duty": 1} for t in ref["technicians"]]
+        _load_reference(store, {**ref, "technicians": on_duty}, {"demo": True, "seed": seed, "now": _iso(now_s)})
         _play(store, clock, steps + invoice_steps(steps, now_s))
+        for tech in ref["technicians"]:
+            if not tech["on_duty"]:
+                store.people.set_on_duty(tech["id"], False)
         # From now on closing proposes the fee (the history's fees were typed, as before schedules).
         store.fees.set_schedule(DEMO_FEES)
     finally:

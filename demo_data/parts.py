@@ -21,8 +21,12 @@ from store.models import QueueFilter
 from store.store import Store
 
 from .history import Step
-from .tables import DAY, HOUR
+from .tables import DAY, HOUR, TEAMS
 from .users import DISPATCHERS
+
+# The technicians on duty today, by their id in the demo (numbered in the tables' order, demo_data/reference.py):
+# during the history everyone is on duty, and the vans go to those still on duty at the end.
+ON_DUTY = {n for n, member in enumerate((m for _team, members in TEAMS for m in members), start=1) if member[3]}
 
 # code, name, category, unit, minimum, unit cost, equipment categories,
 # (first delivery, second delivery): the quantities, at cost and cost + 10 %.
@@ -77,7 +81,7 @@ def _call(method: str, args: tuple[object, ...], kwargs: dict[str, object], stor
 
 def _stock_van(code: str, n: int, i: int, store: Store) -> None:
     """``n`` of ``code`` to the van of one of the first two technicians on duty."""
-    techs = [t for t in store.people.technicians() if t.on_duty]
+    techs = [t for t in store.people.technicians() if t.id in ON_DUTY]
     store.parts.move_parts(code, n, "store", f"van:{techs[i % 2].id}")
 
 
