@@ -49,6 +49,22 @@ def _at(day: date, hour: int, tz: str) -> DateTime:
     return pendulum.datetime(day.year, day.month, day.day, hour, 0, tz=tz).in_timezone("UTC")
 
 
+def _work_repair(store: Store, ticket_id: int, team_id: int, opened: DateTime) -> None:
+    """The finding's repair is dispatched at once and fixed the next morning, as a P3 would be
+    (left new, it sat breached at the top of its priority for two weeks)."""
+    on_duty = [t for t in store.people.technicians() if t.on_duty]
+    tech = next((t for t in on_duty if t.team_id == team_id), on_duty[0] if on_duty else None)
+    if tech is None:
+        return
+    steps = [(30, "assign", {"technician_id": tech.id}), (40, "respond", {}), (60 * 19, "arrive", {}),
+             (60 * 20 + 30, "resolve", {"symptom": "巡检发现 Found on inspection", "cause": "部件老化 Worn part",
+                                        "action": "已更换 Replaced", "parts": "风扇 fan"})]
+    for minutes, step, data in steps:
+        store.clock = _Clock(opened.add(minutes=minutes))
+        t = store.tickets.ticket(ticket_id)
+        getattr(store.tickets, step)(ticket_id, t.version, **data)
+
+
 def add_demo_inspections(store: Store, now: DateTime) -> dict[str, int]:
     """Plans, visits, checklists and one repair, up to ``now``; the store's
     clock and actor are put back afterwards."""
@@ -110,7 +126,8 @@ def add_demo_inspections(store: Store, now: DateTime) -> dict[str, int]:
                     if bad is not None:
                         failed_once = True
                         store.actor = desk
-                        store.inspections.open_repair(v.id, eq, bad.key, priority=3)
+                        repair = store.inspections.open_repair(v.id, eq, bad.key, priority=3)
+                        _work_repair(store, repair, v.team_id, _at(day, 14, tz).add(minutes=20 * k))
                         counts["repairs"] += 1
     finally:
         store.actor, store.clock = actor, clock
