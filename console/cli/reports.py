@@ -382,6 +382,17 @@ def export_parts_usage_cmd(obj: Ctx, /, kind: str, output: Path | None, **filter
     _export_data(obj, "parts_usage", kind, output, **filters)
 
 
+@export.command("fees", help=_(
+    "The tickets closed from --from to --to with a fee, one row each: labour, call-out, parts (cost plus the"
+    " margin), the items, the proposed and the recorded fee, the difference and its reason, the invoice number"
+    " and who checked it, as CSV or JSON. Amounts are exact text (6800.50) beside the currency."))
+@_data_options(required=True)
+@file_options
+@click.pass_obj
+def export_fees_cmd(obj: Ctx, /, kind: str, output: Path | None, **filters: Any) -> None:
+    _export_data(obj, "fees", kind, output, **filters)
+
+
 # After the data exports: 'technicians' is one of them, with its reference-table form.
 REFERENCE_TABLES = tuple(REFERENCE_COLUMNS)
 for _table in REFERENCE_TABLES:
