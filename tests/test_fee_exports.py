@@ -146,3 +146,83 @@ async def test_the_console_export_form_writes_the_fees(people: Store, clock: Mut
     rows = json.loads((tmp_path / "fees.json").read_text(encoding="utf-8"))
     assert [r["ticket_id"] for r in rows] == [ids["typed"], ids["parts"], ids["odd"]]
     assert rows[2]["difference"] == "-70.50"
+
+
+# ------------------------------------------------------------ the month workbook
+def _sheet_rows(sheet: Any) -> list[list[Any]]:
+    return [list(r) for r in sheet.iter_rows(values_only=True)]
+
+
+def test_month_workbook_fees_sheet_matches_the_store(people: Store, clock: MutableClock, tmp_path: Path) -> None:
+    import openpyxl
+
+    from store.transfer.workbooks import write_month
+
+    ids = closed_with_fees(people, clock)
+    month = people.now().in_timezone(people.settings.timezone).format("YYYY-MM")
+    out = tmp_path / "m.xlsx"
+    counts = write_month(people, month, out)
+    assert (counts["fees"], counts["invoices"]) == (3, 3)
+    book = openpyxl.load_workbook(out)
+    sheet = book["Fees"]
+    rows = _sheet_rows(sheet)
+    head = rows[0]
+    listed = {r[0]: dict(zip(head, r, strict=True)) for r in rows[1:4]}
+    assert list(listed) == [ids["typed"], ids["parts"], ids["odd"]]
+    for tid, r in listed.items():  # the store's own figures, as numbers
+        t = people.tickets.ticket(tid)
+        assert r["Fee recorded"] == float(t.fee)
+        assert r["Proposed fee"] == (None if t.fee_proposed is None else float(t.fee_proposed))
+    odd = listed[ids["odd"]]
+    assert (odd["Difference"], odd["Priority"]) == (-70.5, "P2")
+    assert odd["Why the fee differs"] == "=cmd|' /C calc'!A0 [31mred"  # control characters gone, text kept
+    assert odd["Invoice"] == HOSTILE_INVOICE and odd["Checked by"] == "alice"
+    fee_col = head.index("Fee recorded") + 1
+    cell = sheet.cell(4, fee_col)
+    assert cell.data_type == "n" and cell.number_format == '"¥"#,##0.00'  # a number shown as money
+    assert sheet.cell(4, head.index("Invoice") + 1).data_type == "s"  # text, never a formula
+    assert sheet.cell(4, head.index("Why the fee differs") + 1).data_type == "s"
+    assert sheet.auto_filter.ref.endswith("4")  # the filter covers the list, not the totals
+
+    # The totals below the list: per priority, the month, the parts.
+    totals = {r[0]: r for r in rows[5:] if r[0] is not None}
+    assert totals["Priority"][:8] == ["Priority", "Tickets", "Proposed fee", "Fee recorded", "Difference",
+                                      "Fee changed", "Invoiced", "Checked"]
+    today = people.now().in_timezone(people.settings.timezone).date()
+    want = people.fees.fee_totals(today, today.add(days=1))
+    every = [people.tickets.ticket(t) for t in (ids["typed"], ids["parts"], ids["odd"])]
+    assert want.total.fee == sum((t.fee for t in every), D(0)) == D("688.33")  # 120 + 388.33 + 180
+    assert totals["Month total"][1:8] == [3, 638.83, 688.33, -70.5, 1, 1, 1]
+    assert totals["P1"][1:5] == [1, 388.33, 388.33, 0] and totals["P2"][1:5] == [2, 250.5, 300, -70.5]
+    assert totals["Parts"][:4] == ["Parts", "Quantity", "Cost", "Charged"]
+    assert totals["under warranty"][1:4] == [1, 11.11, 0] and totals["charged"][1:4] == [3, 33.33, 38.33]
+    assert sheet.cell(rows.index(totals["Month total"]) + 1, 4).number_format == '"¥"#,##0.00'
+
+
+def test_month_workbook_invoices_overdue_first(people: Store, clock: MutableClock, tmp_path: Path) -> None:
+    import openpyxl
+
+    from store.transfer.workbooks import write_month
+
+    people.actor = "ann"
+    people.settings.set_setting("invoice_check_days", 3)
+    first = to_resolved(people, make(people))
+    first = people.tickets.close(first.id, first.version, signoff="A", fee="10")
+    clock.advance(days=1)
+    checked = to_resolved(people, make(people))
+    checked = people.tickets.close(checked.id, checked.version, signoff="B", fee="20")
+    checked = people.fees.record_invoice(checked.id, checked.version, "INV-2")
+    people.fees.check_invoice(checked.id, checked.version)
+    clock.advance(days=3)  # first: 4 days unchecked, overdue; fresh: closed now
+    fresh = to_resolved(people, make(people))
+    fresh = people.tickets.close(fresh.id, fresh.version, signoff="C", fee="30")
+    month = people.now().in_timezone(people.settings.timezone).format("YYYY-MM")
+    assert clock.now.subtract(days=4).format("YYYY-MM") == month  # all three closed in the month
+    write_month(people, month, tmp_path / "m.xlsx")
+    rows = _sheet_rows(openpyxl.load_workbook(tmp_path / "m.xlsx")["Invoices"])
+    head = rows[0]
+    got = [dict(zip(head, r, strict=True)) for r in rows[1:]]
+    assert [(r["Ticket"], r["Overdue"], r["Days unchecked"]) for r in got] == [
+        (first.id, "yes", 4), (fresh.id, "no", 0), (checked.id, "no", None)]
+    assert [r["Fee"] for r in got] == [10, 30, 20] and got[2]["Checked by"] == "ann"
+    assert [i.ticket_id for i in people.fees.overdue_invoices()] == [first.id]  # the store agrees
