@@ -197,7 +197,9 @@ def export_daily(obj: Ctx, day: str | None, output: Path) -> None:
 
 @export.command("month", help=_(
     "The monthly workbook: the figures, the technician and team ranking with the formula's parts, the star and the"
-    " winning team, the improvement items opened that month (as 'export items'), the complaints received that month"
+    " winning team, the improvement items opened that month (as 'export items'), the complaints received that month,"
+    " the parts used (one row per use, and a summary as 'parts report --format csv'), the fees of the tickets closed"
+    " that month (as 'export fees', with totals per priority) and their invoices (the overdue unchecked first),"
     " and the month's tickets."))
 @click.option("--month", default=None, help=_("YYYY-MM (default last month)."))
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True, metavar="FILE.xlsx")
