@@ -195,11 +195,17 @@ def parts_import(obj: Ctx, file: Path) -> None:
 @click.option("--to", "last", help=_("The last month of a range, YYYY-MM."))
 @click.option("--slow-days", type=click.IntRange(1, 3650), default=90, show_default=True,
               help=_("A part in stock that nothing took out for this many days is a slow mover."))
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", help=_("table or json."))
+@click.option("--format", "fmt", type=FORMATS, default="table",
+              help=_("table, csv or json (csv: one row per figure: section, key, name, quantity, cost, last_out)."))
 @file_options
 @click.pass_obj
 def parts_report(obj: Ctx, month: str, last: str | None, slow_days: int, fmt: str) -> None:
     store = obj.open(read_only=True)
+    if fmt == "csv":
+        from store.repo.parts_reports import REPORT_FIELDS
+
+        write_csv(store.parts.report_rows(month, last, slow_days), REPORT_FIELDS)
+        return
     usage = store.parts.usage(month, last).to_json()
     value = store.parts.stock_value()
     slow = store.parts.slow_movers(slow_days)

@@ -197,7 +197,9 @@ def export_daily(obj: Ctx, day: str | None, output: Path) -> None:
 
 @export.command("month", help=_(
     "The monthly workbook: the figures, the technician and team ranking with the formula's parts, the star and the"
-    " winning team, the improvement items opened that month (as 'export items'), the complaints received that month"
+    " winning team, the improvement items opened that month (as 'export items'), the complaints received that month,"
+    " the parts used (one row per use, and a summary as 'parts report --format csv'), the fees of the tickets closed"
+    " that month (as 'export fees', with totals per priority) and their invoices (the overdue unchecked first),"
     " and the month's tickets."))
 @click.option("--month", default=None, help=_("YYYY-MM (default last month)."))
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True, metavar="FILE.xlsx")
@@ -380,6 +382,17 @@ def export_items_cmd(obj: Ctx, /, kind: str, output: Path | None, **filters: Any
 @click.pass_obj
 def export_parts_usage_cmd(obj: Ctx, /, kind: str, output: Path | None, **filters: Any) -> None:
     _export_data(obj, "parts_usage", kind, output, **filters)
+
+
+@export.command("fees", help=_(
+    "The tickets closed from --from to --to with a fee, one row each: labour, call-out, parts (cost plus the"
+    " margin), the items, the proposed and the recorded fee, the difference and its reason, the invoice number"
+    " and who checked it, as CSV or JSON. Amounts are exact text (6800.50) beside the currency."))
+@_data_options(required=True)
+@file_options
+@click.pass_obj
+def export_fees_cmd(obj: Ctx, /, kind: str, output: Path | None, **filters: Any) -> None:
+    _export_data(obj, "fees", kind, output, **filters)
 
 
 # After the data exports: 'technicians' is one of them, with its reference-table form.

@@ -3,7 +3,7 @@ progress bar while it runs.
 
 The choices follow what the reports screen shows: the daily workbook of the
 shown day, the month workbook of the shown month, and the data exports
-(tickets, technicians, evaluations, improvement items) of the shown period
+(tickets, technicians, evaluations, improvement items, parts used, fees) of the shown period
 and scope, as CSV or JSON (the file name's ending says which). The export
 runs in a worker thread on the store's read connections; the bar follows the
 rows written. Esc stops it, and nothing is left behind: the file is written
@@ -46,7 +46,7 @@ from ..widgets.fields import field_row, show_error
 from ..widgets.form import KeepsDrafts
 from ..widgets.textfield import TextInput
 
-DATA_KINDS = ("tickets", "technicians", "evaluations", "items")
+DATA_KINDS = ("tickets", "technicians", "evaluations", "items", "parts_usage", "fees")
 
 
 class ExportCancelled(Exception):
@@ -90,11 +90,11 @@ def choices(period: Period, scope: Scope, today: date) -> list[Choice]:
     where = "" if scope.kind == "center" else f"-{scope.kind}-{_slug(scope.value)}"
     shown = period.label() + ("" if scope.kind == "center" else f" · {clean(scope.label(), single_line=True)}")
     words = {"tickets": _("Tickets"), "technicians": _("Technicians"), "evaluations": _("Evaluations"),
-             "items": _("Improvement items")}
+             "items": _("Improvement items"), "parts_usage": _("Parts used"), "fees": _("Fees and invoices")}
     return [
         Choice("daily", _("Daily workbook, {day}").format(day=day.isoformat()), f"daily-{day.isoformat()}", True),
         Choice("month", _("Month workbook, {month}").format(month=month), f"month-{month}", True),
-        *(Choice(k, _("{what}, {shown}").format(what=words[k], shown=shown), f"{k}-{span}{where}",
+        *(Choice(k, _("{what}, {shown}").format(what=words[k], shown=shown), f"{k.replace('_', '-')}-{span}{where}",
                  False) for k in DATA_KINDS),
     ]
 

@@ -9,19 +9,27 @@ What the period means for each kind (README "Reports"):
   closed in the period and the evaluations of tickets closed in it;
 - evaluations: the foreman's self-evaluations and the phone callbacks of the
   tickets closed in the period (``closed_day``, a local day);
-- items: improvement items opened in the period.
+- items: improvement items opened in the period;
+- parts_usage: the spare parts used on tickets in the period;
+- fees: the tickets closed in the period with a fee or a proposal (issue 25),
+  one row each: the items, the proposed and recorded fee, the reason for a
+  difference, the invoice and its check. Money is exact text ("6800.50",
+  never a float) beside the site's currency, as `dispatch fees show` gives it.
 
 Each query pages with a key (``after``) so a long export reads in slices and
 can report its progress."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-KINDS = ("tickets", "technicians", "evaluations", "items", "parts_usage")
+from ..money import FEN
+
+KINDS = ("tickets", "technicians", "evaluations", "items", "parts_usage", "fees")
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     # Spare parts used on tickets (issue 25), one row per use: what it cost, under warranty or charged.
     "parts_usage": ("id", "used_at", "ticket_id", "code", "name", "quantity", "unit", "cost", "charge", "reason",
                     "location", "technician", "team", "equipment_category", "site"),
+    # A closed ticket's fee (issue 25): the items by kind summed (parts charged at cost plus the margin), the
+    # parts' cost, the items themselves, proposed against recorded and why, the invoice and who checked it.
+    "fees": ("ticket_id", "closed_at", "priority", "site", "category", "technician", "team", "currency", "labour",
+             "call_out", "parts", "rounding", "parts_cost", "warranty_units", "items", "proposed", "fee",
+             "difference", "reason", "invoice_no", "invoice_at", "invoice_by", "checked_at", "checked_by"),
 }
 # Columns holding 0/1 that the exports give as true/false.
 FLAGS = {"retired", "contacted_within_hour", "polite", "working", "record_complete", "measures_right", "efficiency",
@@ -179,7 +192,24 @@ SELECT m.id, m.at AS used_at, m.ticket_id, p.code, p.name, m.quantity, p.unit, m
 """
 PARTS_USAGE_COUNT = f"SELECT count(*) {_USES} AND {_USE_WHERE}"
 
-SQL = {"parts_usage": (PARTS_USAGE, PARTS_USAGE_COUNT), "tickets": (TICKETS, TICKETS_COUNT),
+# Closed with a fee typed (no schedule) or proposed (fee_items): a ticket closed without either has no fee row.
+_FEES = f"""FROM tickets t JOIN sites s ON s.id = t.site_id
+WHERE t.status = 'closed' AND t.closed_at >= :s AND t.closed_at < :e
+  AND (t.fee_cents IS NOT NULL OR t.fee_items IS NOT NULL) AND {_where()}"""
+FEES = f"""
+SELECT t.id AS ticket_id, t.closed_at, t.priority, s.name AS site, t.category,
+  COALESCE((SELECT name FROM technicians WHERE id = t.technician_id), '') AS technician,
+  COALESCE((SELECT teams.name FROM technicians x JOIN teams ON teams.id = x.team_id WHERE x.id = t.technician_id), '')
+    AS team, :currency AS currency, t.fee_items, t.fee_proposed_cents, t.fee_cents, t.fee_reason AS reason,
+  t.invoice_no, t.invoice_at, t.invoice_by, t.invoice_checked_at AS checked_at, t.invoice_checked_by AS checked_by,
+  (SELECT json_group_array(m.cost) FROM stock_moves m WHERE m.ticket_id = t.id AND m.kind = 'use') AS costs,
+  (SELECT SUM(m.quantity) FROM stock_moves m WHERE m.ticket_id = t.id AND m.kind = 'use' AND m.charge = 'warranty')
+    AS warranty_units
+{_FEES} AND t.id > :after ORDER BY t.id LIMIT :page
+"""
+FEES_COUNT = f"SELECT count(*) {_FEES}"
+
+SQL = {"fees": (FEES, FEES_COUNT), "parts_usage": (PARTS_USAGE, PARTS_USAGE_COUNT), "tickets": (TICKETS, TICKETS_COUNT),
        "technicians": (TECHNICIANS, TECHNICIANS_COUNT), "evaluations": (EVALUATIONS, EVALUATIONS_COUNT), "items": (ITEMS, ITEMS_COUNT)}
 
 
@@ -190,9 +220,43 @@ def fee_amount(cents: int | None) -> Decimal | None:
     return None if cents is None else Decimal(cents).scaleb(-2)
 
 
+# Kinds whose amounts JSON gives as exact text ("6800.50"), never a number a
+# reader may take as a float (the fees: `dispatch fees show` writes them so).
+MONEY_AS_TEXT = {"fees"}
+
+
+def money_text(amount: Decimal | None) -> Decimal | None:
+    """An amount of the fees export, exact with two decimals: CSV writes its
+    text, JSON the same text (MONEY_AS_TEXT)."""
+    return None if amount is None else amount.quantize(FEN)
+
+
+def fee_row(d: dict[str, Any]) -> None:
+    """The fees export's money worked out from a ticket's columns: the items
+    as recorded summed by kind, the parts' cost (their lots'), the
+    difference between the fee recorded and the proposal."""
+    items = json.loads(d.pop("fee_items") or "null")
+    fee, proposed = fee_amount(d.pop("fee_cents", None)), fee_amount(d.pop("fee_proposed_cents", None))
+    by_kind: dict[str, Decimal] = {}
+    for i in items or ():
+        by_kind[i["kind"]] = by_kind.get(i["kind"], Decimal(0)) + Decimal(i["amount"])
+    for kind in ("labour", "call_out", "rounding"):
+        d[kind] = money_text(by_kind.get(kind, Decimal(0))) if items is not None else None
+    d["parts"] = money_text(by_kind.get("part", Decimal(0))) if items is not None else None
+    d["parts_cost"] = money_text(sum((Decimal(c) for c in json.loads(d.pop("costs") or "[]")), Decimal(0)))
+    d["warranty_units"] = d["warranty_units"] or 0
+    d["items"] = None if items is None else [
+        {"kind": i["kind"], "label": i["label"], "quantity": i["quantity"], "amount": str(money_text(Decimal(i["amount"]))),
+         "warranty": bool(i.get("warranty"))} for i in items]
+    d["proposed"], d["fee"] = money_text(proposed), money_text(fee)
+    d["difference"] = money_text(fee - proposed) if fee is not None and proposed is not None else None
+
+
 def finish(kind: str, d: dict[str, Any]) -> dict[str, Any]:
     """A row as the exports give it: flags as booleans, the technicians' means worked out."""
     d.pop("ord", None)
+    if kind == "fees":
+        fee_row(d)
     if kind == "tickets":
         d["fee"] = fee_amount(d.pop("fee_cents", None))
     if kind == "parts_usage":

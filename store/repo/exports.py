@@ -81,7 +81,7 @@ class ExportsRepo:
     def _export_params(self, f: ExportFilter) -> dict[str, Any]:
         s, e = self._utc_range(f.first, f.end)
         today = self.ctx.now().in_timezone(self.settings.timezone).date().isoformat()
-        return {**f.params(), "s": s, "e": e, "today": today}
+        return {**f.params(), "s": s, "e": e, "today": today, "currency": self.settings.currency}
 
     def export_count(self, kind: str, f: ExportFilter) -> int:
         """How many rows ``export_pages`` gives (for the progress bar)."""
@@ -98,7 +98,7 @@ class ExportsRepo:
             if not rows:
                 return
             last = dict(rows[-1])
-            p["after"], p["after_ord"] = last.get("ticket_id" if kind == "evaluations" else "id"), last.get("ord", -1)
+            p["after"], p["after_ord"] = last.get("ticket_id" if kind in ("evaluations", "fees") else "id"), last.get("ord", -1)
             yield [finish(kind, dict(r)) for r in rows]
             if len(rows) < page:
                 return

@@ -11,7 +11,8 @@ invoices"; the rules are store/rules/fees.py).
   invoice number on the closed ticket (``ticket.invoice``) and checks it
   (``ticket.invoice_check``): who and when are columns the events carry.
 - The invoices list: closed tickets with a fee, the unchecked first; those
-  unchecked ``invoice_check_days`` after closing are the ones to chase."""
+  unchecked ``invoice_check_days`` after closing are the ones to chase.
+- The month's fee totals and invoice lines for the workbook: fee_reports.py."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from ..models import Ticket
 from ..money import FEN
 from ..rules import fees
 from ..timeutil import from_db, to_db
+from .fee_reports import FeeReports
 from .fee_work import work_of
 from .settings import SettingsRepo
 from .tickets import TicketsRepo
@@ -56,7 +58,7 @@ class Invoice:
                 "checked_at": to_db(self.checked_at), "checked_by": self.checked_by}
 
 
-class FeesRepo:
+class FeesRepo(FeeReports):
     def __init__(self, db: Database, ctx: Context, settings: SettingsRepo, tickets: TicketsRepo):
         self.db, self.ctx, self.settings, self.tickets = db, ctx, settings, tickets
 

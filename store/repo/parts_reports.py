@@ -23,7 +23,7 @@ from ..timeutil import to_db
 if TYPE_CHECKING:
     from ..context import Context
     from ..database import Database
-    from .parts_rows import Location
+    from .parts_rows import Location, StockLine
     from .settings import SettingsRepo
 
 
@@ -134,3 +134,40 @@ class PartsReports:
         out = [{"code": r["code"], "name": r["name"], "on_hand": int(r["n"]), "last_out": r["last"]}
                for r in rows if r["last"] is None or r["last"] < since]
         return sorted(out, key=lambda x: (x["last_out"] is not None, x["last_out"] or "", x["code"]))
+
+    def report_rows(self, first: str, last: str | None = None, slow_days: int = 90) -> list[dict[str, Any]]:
+        """The whole parts report as one table (``dispatch parts report --format
+        csv`` and the month workbook's "Parts summary"): a row per figure,
+        its ``section`` one of REPORT_SECTIONS, then ``key`` (a month, an
+        equipment category, a technician, warranty/charged, a part's code, a
+        location, a slow mover's code), ``name``, ``quantity``, ``cost`` (exact)
+        and ``last_out`` (slow movers: the stored time, or None for never)."""
+        usage = self.usage(first, last)
+        names = {r[0]: r[1] for r in self.db.q("SELECT code, name FROM parts")}
+        rows = [_row("total", f"{usage.first}..{usage.last}", "", usage.total)]
+        for section, attr in (("month", "months"), ("category", "categories"), ("technician", "technicians"),
+                              ("charge", "charge"), ("part", "parts")):
+            for key, tally in sorted(getattr(usage, attr).items()):
+                rows.append(_row(section, key, names.get(key, "") if section == "part" else "", tally))
+        held: dict[str, Tally] = defaultdict(Tally)
+        for line in self.stock():
+            held[line.location.name].add(line.on_hand, line.value)
+        for where, tally in held.items():
+            rows.append(_row("stock_value", where, "", tally))
+        rows.append(_row("stock_value", "total", "", Tally(sum(t.quantity for t in held.values()),
+                                                           sum((t.cost for t in held.values()), Decimal(0)))))
+        rows += [{"section": "slow_mover", "key": s["code"], "name": s["name"], "quantity": s["on_hand"], "cost": None,
+                  "last_out": s["last_out"]} for s in self.slow_movers(slow_days)]
+        return rows
+
+    def stock(self, location_id: int | None = None) -> list[StockLine]:
+        raise NotImplementedError  # PartsRepo's
+
+
+REPORT_SECTIONS = ("total", "month", "category", "technician", "charge", "part", "stock_value", "slow_mover")
+REPORT_FIELDS = ("section", "key", "name", "quantity", "cost", "last_out")
+
+
+def _row(section: str, key: str, name: str, tally: Tally) -> dict[str, Any]:
+    return {"section": section, "key": key, "name": name, "quantity": tally.quantity,
+            "cost": tally.cost.quantize(Decimal("0.01")), "last_out": None}

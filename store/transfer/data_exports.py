@@ -1,5 +1,5 @@
-"""The data exports (tickets, technicians, evaluations, improvement items;
-store/repo/export_rows.py) as CSV, cells a spreadsheet would run made inert,
+"""The data exports (tickets, technicians, evaluations, improvement items,
+parts used, fees; store/repo/export_rows.py) as CSV, cells a spreadsheet would run made inert,
 or JSON, typed values; times in ISO 8601 in the site's zone, with its offset.
 ``progress(kind, done, total)`` is called as pages are written; it may raise
 to stop the export. No XlsxWriter here: a CSV for cron loads no workbook code."""
@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import IO, Any
 
-from ..repo.export_rows import COLUMNS, ExportFilter
+from ..repo.export_rows import COLUMNS, MONEY_AS_TEXT, ExportFilter
 from ..timeutil import from_db
 from .csv_io import inert
 
@@ -29,6 +29,10 @@ def _csv_cell(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"  # as JSON writes them: scripts read both the same way
+    if isinstance(value, Decimal):
+        return str(value)  # an amount, never a formula: "-70.50" stays a number a spreadsheet reads
+    if isinstance(value, list):  # a fee's items: the JSON array, one cell
+        value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return inert(value)
 
 
@@ -36,6 +40,13 @@ def _json_number(value: Any) -> float:
     """An amount (Decimal) as a JSON number: JSON carries typed values (issue 23)."""
     if isinstance(value, Decimal):
         return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _json_text(value: Any) -> str:
+    """An amount (Decimal) as exact JSON text (the fees: never a float)."""
+    if isinstance(value, Decimal):
+        return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
@@ -51,6 +62,7 @@ def export_data(store: Any, kind: str, f: ExportFilter, fmt: str, out: IO[str],
     if progress:
         progress(kind, 0, total)
     writer = csv.writer(out) if fmt == "csv" else None
+    number = _json_text if kind in MONEY_AS_TEXT else _json_number
     if writer:
         writer.writerow(columns)
     else:
@@ -63,7 +75,7 @@ def export_data(store: Any, kind: str, f: ExportFilter, fmt: str, out: IO[str],
             if writer:
                 writer.writerow([_csv_cell(r[k]) for k in columns])
             else:
-                out.write(("," if n else "") + "\n" + json.dumps(r, ensure_ascii=False, default=_json_number))
+                out.write(("," if n else "") + "\n" + json.dumps(r, ensure_ascii=False, default=number))
             n += 1
         if progress:
             progress(kind, n, max(n, total))

@@ -7,7 +7,8 @@ with XlsxWriter (the CSV and JSON data exports are store/transfer/data_exports.p
 - The daily fault-statistics workbook: one row per ticket closed that day
   with the evaluations, and a summary sheet per technician and team.
 - The monthly workbook: the figures, the rankings with the formula's parts,
-  the improvement tracking table and the complaints.
+  the improvement tracking table and the complaints, the parts used and
+  their summary (store/transfer/parts_summary.py), the fees and invoices (store/transfer/fee_sheets.py) and the tickets.
 (The unsatisfied-callback form is store/transfer/callback_form.py; the
 sheet, the book and their options are store/transfer/xlsx.py.)
 Every file is written beside its name and renamed into place when complete,
@@ -31,6 +32,8 @@ from ..repo.export_rows import COLUMNS, ExportFilter
 from ..rules.figures import fmt, target_text
 from ..rules.improve import complaint_state_label, source_label
 from ..rules.periods import Period
+from .fee_sheets import fees_sheet, invoices_sheet
+from .parts_summary import parts_summary_sheet
 from .xlsx import STEP, Progress, Sheet, new_book, stored_time
 
 # The ticket list's columns that are not people's text (the *_at ones are times).
@@ -165,9 +168,13 @@ def _write_month(store: Any, month: str, period: Period, out: FailOnce | IO[byte
                    c.follow_up, c.analysis, c.item_id, c.overdue])
     comps.close()
     parts = _parts_sheet(store, book, f, period)
+    parts_summary = parts_summary_sheet(store, book, f, period)
+    fees, invoices = fees_sheet(store, book, f, period), invoices_sheet(store, book, f, period)
     tickets = _ticket_sheet(store, book, f, period.start, period.end, progress, total)
     book.close()
-    return {"figures": len(report.figures), "technicians": len(scores.technicians), "parts": parts, "tickets": tickets}
+    return {"figures": len(report.figures), "technicians": len(scores.technicians), "parts": parts,
+            "parts_summary": parts_summary, "fees": fees,
+            "invoices": invoices, "tickets": tickets}
 
 
 PARTS_KINDS = ["time", "number", "text", "text", "number", "text", "money", "code", "text", "text", "text", "text", "code",

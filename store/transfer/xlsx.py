@@ -116,11 +116,13 @@ class Sheet:
         else:
             self.widths.append(min(MAX_WIDTH, width + 2))
 
-    def close(self) -> None:
+    def close(self, filtered: int | None = None) -> None:
+        """``filtered``: the last row the header's filter covers (rows below it, totals, are not sorted with the list)."""
         for col, w in enumerate(self.widths):
             self.ws.set_column(col, col, w)
-        if self.row > 1:
-            self.ws.autofilter(0, 0, self.row - 1, max(0, len(self.widths) - 1))
+        last = self.row - 1 if filtered is None else filtered
+        if last > 0:
+            self.ws.autofilter(0, 0, last, max(0, len(self.widths) - 1))
 
 
 
