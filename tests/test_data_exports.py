@@ -182,3 +182,21 @@ def test_progress_and_nothing_left_when_stopped(october: Store, tmp_path: Path) 
     # The old file is whole and no half-written file is left beside it.
     assert out.read_bytes() == b"the old workbook"
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("t.db")) == ["m.xlsx"]
+
+
+def test_a_terminal_is_shown_the_data_a_pipe_gets_it_as_stored(october: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A customer's text with an OSC 52 clipboard write and a bidi override: written to a
+    terminal it is shown, never obeyed; piped or to a file it is the original, untouched."""
+    raw = sqlite3.connect(october.path)
+    with raw:
+        raw.execute("UPDATE tickets SET description = ? WHERE id = 1", ("\x1b]52;c;aGk=\x07 sn \u202e123",))
+        raw.execute("UPDATE sites SET name = ? WHERE id = 1", ("Head \x1b[2JOffice",))
+    raw.close()
+    assert "\x1b]52;c;aGk=\x07 sn \u202e123" in _run(october.path, "tickets", *OCT).output
+    assert "Head \x1b[2JOffice" in _run(october.path, "sites").output
+    monkeypatch.setattr("console.cli.common.stdout_is_tty", lambda: True)
+    for args, shown in (((*OCT, "--format", "csv"), "]52;c;aGk= sn 123"), ((*OCT, "--format", "json"), "sn 123"),
+                        ((), "Head [2JOffice")):
+        got = _run(october.path, "sites" if not args else "tickets", *args)
+        assert got.exit_code == 0, got.output
+        assert shown in got.output and not any(c in got.output for c in "\x1b\x07\u202e"), args

@@ -6,11 +6,12 @@ Headless commands (everything but the console itself) never import textual:
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypedDict, TypeVar, cast
 
 import click
 
@@ -74,6 +75,28 @@ def make_parent(path: Path) -> None:
 def stdout_is_tty() -> bool:
     """A terminal gets fitted columns and a progress bar; a pipe gets everything, plainly."""
     return sys.stdout.isatty()
+
+
+class _Shown(io.TextIOBase):
+    """stdout as a terminal shows data: control and bidi characters dropped
+    (store/text.py ``clean``, character by character, so any chunking is safe)."""
+
+    def __init__(self, out: TextIO):
+        self.out = out
+
+    def write(self, s: str) -> int:
+        self.out.write(clean(s))
+        return len(s)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+def data_stdout() -> TextIO:
+    """Where a data export without -o writes: a pipe or a redirect gets the text untouched (the
+    original, as stored); a terminal gets it shown safely — an ESC or an OSC in a customer's text
+    would otherwise act on the dispatcher's terminal (a CSV cell is not escaped as JSON is)."""
+    return cast(TextIO, _Shown(sys.stdout)) if stdout_is_tty() else sys.stdout
 
 
 def package_version() -> str:

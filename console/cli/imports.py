@@ -4,7 +4,6 @@ row checked first; and the reference tables as CSV for ``dispatch export``
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -14,7 +13,7 @@ from store.repo.imports import COLUMNS
 from store.text import clean
 from store.transfer.csv_io import export_csv, import_rows, read_csv
 
-from .common import Ctx, cli, fail, file_options, stdout_is_tty
+from .common import Ctx, cli, data_stdout, fail, file_options, stdout_is_tty
 
 TABLES = click.Choice(list(COLUMNS), case_sensitive=False)
 
@@ -54,7 +53,7 @@ def export_table(obj: Ctx, table: str, output: Path | None) -> None:
     reports' ``export`` group's, console/cli/reports.py): the columns import reads."""
     store = obj.open()
     if output is None:
-        export_csv(store, table, sys.stdout)
+        export_csv(store, table, data_stdout())
         return
     n = export_csv(store, table, output)
     click.echo(ngettext("{path}: {n} row", "{path}: {n} rows", n).format(path=output, n=n), err=True)

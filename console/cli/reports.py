@@ -24,7 +24,7 @@ from store.store import Store
 from store.text import clean
 
 from ..format import pad
-from .common import Ctx, cli, fail, file_options
+from .common import Ctx, cli, data_stdout, fail, file_options
 from .output import write_json, write_table
 
 
@@ -311,7 +311,7 @@ def _export_data(obj: Ctx, what: str, kind: str, output: Path | None, **filters:
             fail(_("{path}: no such folder").format(path=output.parent))
         progress = ProgressLine()
         if output is None:
-            export_data(store, what, f, kind, sys.stdout, progress)
+            export_data(store, what, f, kind, data_stdout(), progress)
         else:
             # Written beside and renamed into place: a failure leaves no half file.
             # UTF-8 with a BOM for CSV, so Excel reads the Chinese right.
