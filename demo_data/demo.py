@@ -209,9 +209,8 @@ def generate_demo(store: Store, *, seed: int = 7, now: DateTime | None = None) -
         on_duty = [{**t, "on_duty": 1} for t in ref["technicians"]]
         _load_reference(store, {**ref, "technicians": on_duty}, {"demo": True, "seed": seed, "now": _iso(now_s)})
         _play(store, clock, steps + invoice_steps(steps, now_s))
-        for tech in ref["technicians"]:
-            if not tech["on_duty"]:
-                store.people.set_on_duty(tech["id"], False)
+        for off in (t["id"] for t in ref["technicians"] if not t["on_duty"]):
+            store.people.set_on_duty(off, False)
         # From now on closing proposes the fee (the history's fees were typed, as before schedules).
         store.fees.set_schedule(DEMO_FEES)
     finally:

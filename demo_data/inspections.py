@@ -56,7 +56,8 @@ def _work_repair(store: Store, ticket_id: int, team_id: int, opened: DateTime) -
     tech = next((t for t in on_duty if t.team_id == team_id), on_duty[0] if on_duty else None)
     if tech is None:
         return
-    steps = [(30, "assign", {"technician_id": tech.id}), (40, "respond", {}), (60 * 19, "arrive", {}),
+    steps: list[tuple[int, str, dict[str, Any]]] = [
+        (30, "assign", {"technician_id": tech.id}), (40, "respond", {}), (60 * 19, "arrive", {}),
              (60 * 20 + 30, "resolve", {"symptom": "巡检发现 Found on inspection", "cause": "部件老化 Worn part",
                                         "action": "已更换 Replaced", "parts": "风扇 fan"})]
     for minutes, step, data in steps:
