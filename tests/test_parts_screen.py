@@ -211,3 +211,26 @@ def test_the_picker_lists_parts_in_stock_first(people: Store, clock: MutableCloc
     assert found[0].source("van:1") == "van:1" and people.parts.pick_options("fuse", 1)[0].source("van:1") == "store"
     people.reference.edit_equipment(people.tickets.ticket(t.id).equipment_id, warranty_until="2099-12-31")
     assert people.parts.pick_context(t.id).charge == "warranty"
+
+
+async def test_picked_parts_come_back_with_the_draft(people: Store, clock: MutableClock) -> None:
+    """Closing the resolve form with "keep draft" keeps the picked lines
+    too (quantity, charge, place), and they come back when it opens again."""
+    stocked(people, clock)
+    to_onsite(people, make(people))
+    app = app_for(people)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "v")
+        await until(pilot, lambda: bool(app.screen.query("#f-used")))
+        await burst(pilot, "tab", "tab", "tab", "tab", "r", "o", "l", "l", "enter", "tab", "4", "w", "l")
+        form = app.screen
+        await until(pilot, lambda: [(x.code, x.quantity, x.charge, x.location) for x in form.query_one("#f-used").lines]
+                    == [("RL-7", 4, "warranty", "van:1")])
+        await burst(pilot, "escape", "k")
+        await until(pilot, lambda: app.screen is not form and not isinstance(app.screen, ActionForm))
+        await burst(pilot, "v")
+        await until(pilot, lambda: isinstance(app.screen, ActionForm) and app.screen is not form)
+        again = app.screen
+        await until(pilot, lambda: [(x.code, x.quantity, x.charge, x.location) for x in again.query_one("#f-used").lines]
+                    == [("RL-7", 4, "warranty", "van:1")])
