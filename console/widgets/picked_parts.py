@@ -84,7 +84,9 @@ class PartPicker(Picker):
     def _matches(self, text: str) -> list[tuple[int, str]]:
         """In a thread (Picker.refresh_matches): the catalogue filtered, kept by id for the pick."""
         found = self._search_parts(text)
-        self.found = {o.id: o for o in found}
+        # Added to, not replaced: a search on focus may finish after the one
+        # of the text typed since, and the list shows the latter's matches.
+        self.found.update({o.id: o for o in found})
         return [(o.id, o.label(self.context.van is not None)) for o in found]
 
     @on(Input.Submitted)
