@@ -6,8 +6,10 @@ path side by side), and a batched recompute.
 
 Each writer is tests/stress_worker.py (the stress test's own): random
 workflow operations through the Store on one file, each logged (fsynced)
-after it committed. An operation's latency includes its reads and any
-retry after another writer was first (StaleTicket), as a dispatcher feels it.
+after it committed; a fifth of them are spare-parts steps (receive, move,
+use on a ticket; and half the resolves use parts), counted in "stock".
+An operation's latency includes its reads and any retry after another
+writer was first (StaleTicket), as a dispatcher feels it.
 
 The variants (tests/stress_worker.py VARIANT) run the same fleet with the
 write path changed, one after the other and again in the next round, so that
@@ -50,12 +52,14 @@ def fleet(work: Path, writers: int, seconds: float, variant: str | None = None) 
                                          variant=None if variant in (None, "as shipped") else variant)
     done = [e["ms"] for e in entries if "op" in e]
     fails = [e for e in entries if "fail" in e]
-    return {"writers": writers, "ops": len(done), "ops_s": len(done) / seconds, "p50": percentile(done, 0.5),
+    stock = sum(1 for e in entries if e.get("moves"))
+    return {"writers": writers, "ops": len(done), "stock": stock, "ops_s": len(done) / seconds,
+            "p50": percentile(done, 0.5),
             "p99": percentile(done, 0.99), "fails": len(fails) + len(errors), "load": load}
 
 
 def line(label: str, r: dict[str, float]) -> str:
-    return (f"{label:>13} {r['writers']:>7.0f} {r['ops']:>7.0f} {r['ops_s']:>7.1f} {r['p50']:>7.1f} {r['p99']:>7.1f}"
+    return (f"{label:>13} {r['writers']:>7.0f} {r['ops']:>7.0f} {r['stock']:>5.0f} {r['ops_s']:>7.1f} {r['p50']:>7.1f} {r['p99']:>7.1f}"
             f" {r['fails']:>5.0f} {r['load']:>5.1f}")
 
 
@@ -151,7 +155,7 @@ def main() -> None:
                     help="the writer fleets (--no-fleets: only the recompute)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="dispatch-writers-"))
-    head = f"{'variant':>13} {'writers':>7} {'ops':>7} {'ops/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'fails':>5} {'load':>5}"
+    head = f"{'variant':>13} {'writers':>7} {'ops':>7} {'stock':>5} {'ops/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'fails':>5} {'load':>5}"
     try:
         print(head)
         counts = [int(x) for x in args.writers.split(",")] if args.fleets else []

@@ -588,8 +588,10 @@ def _resolve_using(d: Driver) -> Any:
     t = d.ticket("status = 'onsite'")
     if t is None:
         return False
+    # Where from: the ticket's van (None), or named as the resolve form's picked lines name it.
     uses = [PartUse(str(_part_ref(d)), d.r.choice([1, 2, 5]), d.r.choice([None, None, "charged"]),
-                    d.r.choice(["", "goodwill"])) for _ in range(d.r.choice([0, 0, 1, 2]))]
+                    d.r.choice(["", "goodwill"]), d.r.choice([None, None, "store", _place(d)]))
+            for _ in range(d.r.choice([0, 0, 1, 2]))]
     return d.s.parts.resolve_using(t[0], t[1] if d.r.random() < 0.95 else t[1] - 1, uses,
                                    at=d.stated(), **RECORD)
 

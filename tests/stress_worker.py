@@ -13,7 +13,10 @@ floor), ``noqueue`` (no turns: every waiting writer asks SQLite), or
 After each call returns (the transaction committed), one JSON line goes to
 LOG and is fsynced: what was done, to which ticket, the version the call
 returned, and how long it took. So a line in the log is a promise that the
-operation is in the file, whenever the process is killed. Only StaleTicket
+operation is in the file, whenever the process is killed. Some operations
+are spare-parts steps (receive, move, use on a ticket, resolve using parts:
+store/repo/parts.py); their lines carry the stock movements they made
+(``moves``), which tests/test_stress.py checks the stock against. Only StaleTicket
 is retried (another writer was first, as in the console); a refused step
 (a rule, a bad value) is simply not logged; any other error, "database is
 locked" first of all, is logged as a failure."""
@@ -32,9 +35,45 @@ from typing import Any
 
 from store import Store
 from store.errors import DatabaseFileError, NotFound, RuleViolation, StaleTicket, ValidationFailed
+from store.repo.parts_rows import PartUse, Step
 from store.rules.lifecycle import OPEN_STATUSES, allowed_actions
 
 TECHS = (1, 2, 3)  # on duty in tests/conftest.py's SEED
+PARTS = ("DB-40", "FU-10", "RL-7")  # tests/test_stress.py's make_file puts them in the catalogue
+PLACES = ("store", "van:1", "van:2", "van:3")
+STOCK_SHARE = 0.2  # of the operations: few units, many writers, so shortages happen and are refused
+
+
+def keeper(name: str) -> str:
+    """The manager who receives deliveries for writer ``name`` (w3 -> k3: make_file adds them)."""
+    return "k" + name[1:]
+
+
+def moved(step: Step, ticket: int | None = None) -> dict[str, Any]:
+    """A stock movement as the log promises it."""
+    return {"id": step.id, "kind": step.movement.kind, "part": step.part.code, "from": step.location.id,
+            "to": step.to.id if step.to else None, "q": step.movement.quantity, "ticket": ticket}
+
+
+def stock_op(store: Store, rng: random.Random, name: str, top: int) -> dict[str, Any]:
+    """A delivery (by the writer's manager), a move between the store and
+    the vans, or parts used on a ticket; a shortage or a closed ticket is
+    refused (RuleViolation: not logged)."""
+    part, r = rng.choice(PARTS), rng.random()
+    if r < 0.3:
+        store.actor = keeper(name)
+        try:
+            step = store.parts.receive_parts(part, rng.randint(1, 6), rng.choice(("10.50", "12.00", "0.80")),
+                                             rng.choice(("store", "store", "van:1")))
+        finally:
+            store.actor = name
+        return {"op": "receive", "moves": [moved(step)]}
+    if r < 0.6:
+        source, to = rng.sample(PLACES, 2)
+        return {"op": "move", "moves": [moved(store.parts.move_parts(part, rng.randint(1, 3), source, to))]}
+    tid = rng.randint(1, top)
+    step = store.parts.use_parts(tid, part, rng.randint(1, 2))  # the ticket's van, or the store
+    return {"op": "use", "ticket": tid, "moves": [moved(step, tid)]}
 
 
 def create(store: Store, rng: random.Random) -> Any:
@@ -69,11 +108,20 @@ def step(store: Store, rng: random.Random, op: str, t: Any) -> Any:
     raise ValueError(op)
 
 
+def resolve_using(store: Store, rng: random.Random, t: Any) -> dict[str, Any]:
+    """Resolve with catalogue parts, one write: a shortage refuses both."""
+    uses = [PartUse(part, rng.randint(1, 2)) for part in rng.sample(PARTS, rng.randint(1, 2))]
+    done, steps = store.parts.resolve_using(t.id, t.version, uses, symptom="s", cause="c", action="a", parts="p")
+    return {"op": "resolve", "ticket": done.id, "version": done.version, "moves": [moved(x, t.id) for x in steps]}
+
+
 def one_op(store: Store, rng: random.Random, name: str, seq: int) -> dict[str, Any] | None:
     top = store.admin.stats()["tickets"]
     if top < 5 or rng.random() < 0.15:
         t = create(store, rng)
         return {"op": "create", "ticket": t.id, "version": t.version}
+    if rng.random() < STOCK_SHARE:
+        return stock_op(store, rng, name, top)
     tid = rng.randint(1, top)
     for _attempt in range(20):
         t = store.tickets.ticket(tid)
@@ -88,6 +136,8 @@ def one_op(store: Store, rng: random.Random, name: str, seq: int) -> dict[str, A
             return None
         op = rng.choice(ops)
         try:
+            if op == "resolve" and rng.random() < 0.5:
+                return resolve_using(store, rng, t)
             done = step(store, rng, op, t)
         except StaleTicket:
             continue  # someone else was first: read it again and choose again

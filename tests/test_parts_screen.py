@@ -138,12 +138,18 @@ def test_the_store_keeper_is_told_once_when_a_part_falls_below(people: Store, cl
     assert json.loads(people.db.q("SELECT new FROM events WHERE action = 'stock.use' ORDER BY id DESC")[0][0])["outbox"]
 
 
+def _error(form, name: str) -> str:  # type: ignore[no-untyped-def]
+    return str(form.query_one(f"#e-{name}").render())
+
+
 async def test_resolve_with_picked_parts_is_one_write(people: Store, clock: MutableClock) -> None:
-    """The resolve form's catalogue parts: a shortage refuses the resolve
-    too (the ticket stays as it was, the form keeps what was typed); once
-    the quantity fits, the resolve and the uses are saved together, the
-    warranty or charge as the equipment's warranty says unless typed."""
-    stocked(people, clock)  # van of technician 1: 2 drive belts
+    """The resolve form's picked parts, by keys sent as bursts at 80×24: a
+    part found by typing in 'Add a part', its quantity typed in the list; a
+    shortage refuses the resolve too, said under the list naming the van
+    (the ticket stays as it was, the form keeps what was typed); a charge
+    against the warranty needs its reason; once all fits the resolve and
+    both uses are saved in one write."""
+    stocked(people, clock)  # van of technician 1: 2 drive belts; the store: 5 fuses
     t = to_onsite(people, make(people))
     app = app_for(people)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -151,40 +157,80 @@ async def test_resolve_with_picked_parts_is_one_write(people: Store, clock: Muta
         await burst(pilot, "v")
         await until(pilot, lambda: isinstance(app.screen, ActionForm))
         form = app.screen
-        for name, text in (("cause", "worn belt"), ("action", "replaced it")):
-            form.query_one(f"#f-{name}").text = text
-        form.query_one("#f-parts").value = "none"
-        form.query_one("#f-used").value = "DB-40 3"
-        await burst(pilot, "ctrl+s")
-        await until(pilot, lambda: "1 missing" in str(form.query_one("#e-used").render()))
-        assert "line 1" in str(form.query_one("#e-used").render())
-        assert app.screen is form and form.query_one("#f-used").value == "DB-40 3"
-        assert form.query_one("#f-cause").text == "worn belt"
+        await until(pilot, lambda: bool(form.query("#f-used")))
+        await burst(pilot, "tab")
+        await paste(pilot, "worn belt")
+        await burst(pilot, "tab")
+        await paste(pilot, "replaced it")
+        await burst(pilot, "tab", "n", "o", "n", "e")
+        # Tab into the picker, type, enter: in one burst. The belt is taken from the van.
+        # In the list the last part added is highlighted: up to the belts, 3 of them.
+        await burst(pilot, "tab", "b", "e", "l", "t", "enter", "f", "u", "s", "e", "enter", "tab", "up", "3", "ctrl+s")
+        await until(pilot, lambda: "1 missing" in _error(form, "used"))
+        assert "van of Li Wei" in _error(form, "used") and "line 1" in _error(form, "used")
+        lines = form.query_one("#f-used").lines
+        assert [(x.code, x.quantity, x.location, x.charge) for x in lines] == [
+            ("DB-40", 3, "van:1", "charged"), ("FU-10", 1, "store", "charged")]
+        assert form.query_one("#f-cause").text == "worn belt" and form.query_one("#f-parts").value == "none"
         assert people.tickets.ticket(t.id).status == "onsite"
         assert people.parts.ticket_parts(t.id) == []
-        form.query_one("#f-used").value = "DB-40 2 charged belt cut by the customer"
+        # Two belts, under warranty though the equipment has none: refused until a reason is given.
+        await burst(pilot, "minus", "w", "ctrl+s")
+        await until(pilot, lambda: "say why" in _error(form, "used"))
+        assert people.tickets.ticket(t.id).status == "onsite"
+        await burst(pilot, "tab")
+        await paste(pilot, "goodwill")
         await burst(pilot, "ctrl+s")
         await until(pilot, lambda: people.tickets.ticket(t.id).status == "resolved")
         await until(pilot, lambda: app.screen is not form)
     used = people.parts.ticket_parts(t.id)
     assert [(u["code"], u["quantity"], u["charge"], u["reason"]) for u in used] == [
-        ("DB-40", 2, "charged", "belt cut by the customer")]
-    actions = [r[0] for r in people.db.q("SELECT action FROM events WHERE ticket_id = ? ORDER BY id DESC LIMIT 2",
+        ("DB-40", 2, "warranty", "goodwill"), ("FU-10", 1, "charged", "")]
+    actions = [r[0] for r in people.db.q("SELECT action FROM events WHERE ticket_id = ? ORDER BY id DESC LIMIT 3",
                                          (t.id,))]
-    assert actions == ["stock.use", "ticket.resolve"]
+    assert actions == ["stock.use", "stock.use", "ticket.resolve"]
+    assert people.parts.part("FU-10").on_hand == 4  # from the store
     report = people.audit.verify_audit()
     assert report.ok, report.problems[:3]
 
 
-def test_picked_parts_typed_wrong_say_which_line() -> None:
-    from store.errors import ValidationFailed
-    from store.repo.parts_rows import PartUse, parse_uses
+def test_the_picker_lists_parts_in_stock_first(people: Store, clock: MutableClock) -> None:
+    """What the picker shows: parts matching the code or the name, those in
+    stock at the technician's van or the store first, their stock beside;
+    the warranty decides the default charge."""
+    stocked(people, clock)
+    people.parts.add_part(code="AA-1", name="belt clip", unit="pcs", min_stock=0, unit_cost="1")
+    t = to_onsite(people, make(people))
+    context = people.parts.pick_context(t.id)
+    assert (context.van, context.charge) == ("van:1", "charged")
+    found = people.parts.pick_options("belt", 1)
+    assert [(o.code, o.at_van, o.at_store) for o in found] == [("DB-40", 2, 0), ("AA-1", 0, 0)]
+    assert found[0].label(True) == "DB-40 drive belt · van 2 · store 0"
+    # No technician: the belts in the van are not where the ticket's parts come from.
+    assert [o.code for o in people.parts.pick_options("", None)] == ["FU-10", "RL-7", "AA-1", "DB-40"]
+    assert found[0].source("van:1") == "van:1" and people.parts.pick_options("fuse", 1)[0].source("van:1") == "store"
+    people.reference.edit_equipment(people.tickets.ticket(t.id).equipment_id, warranty_until="2099-12-31")
+    assert people.parts.pick_context(t.id).charge == "warranty"
 
-    assert parse_uses("DB-40 2; FU-10 1 收费 坏了\nRL-7 1 warranty") == [
-        PartUse("DB-40", 2), PartUse("FU-10", 1, "charged", "坏了"), PartUse("RL-7", 1, "warranty")]
-    try:
-        parse_uses("DB-40 2; two belts")
-    except ValidationFailed as exc:
-        assert exc.errors == {"used": "line 2: a part's code and a quantity, e.g. DB-40 2"}
-    else:
-        raise AssertionError("not refused")
+
+async def test_picked_parts_come_back_with_the_draft(people: Store, clock: MutableClock) -> None:
+    """Closing the resolve form with "keep draft" keeps the picked lines
+    too (quantity, charge, place), and they come back when it opens again."""
+    stocked(people, clock)
+    to_onsite(people, make(people))
+    app = app_for(people)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "v")
+        await until(pilot, lambda: bool(app.screen.query("#f-used")))
+        await burst(pilot, "tab", "tab", "tab", "tab", "r", "o", "l", "l", "enter", "tab", "4", "w", "l")
+        form = app.screen
+        await until(pilot, lambda: [(x.code, x.quantity, x.charge, x.location) for x in form.query_one("#f-used").lines]
+                    == [("RL-7", 4, "warranty", "van:1")])
+        await burst(pilot, "escape", "k")
+        await until(pilot, lambda: app.screen is not form and not isinstance(app.screen, ActionForm))
+        await burst(pilot, "v")
+        await until(pilot, lambda: isinstance(app.screen, ActionForm) and app.screen is not form)
+        again = app.screen
+        await until(pilot, lambda: [(x.code, x.quantity, x.charge, x.location) for x in again.query_one("#f-used").lines]
+                    == [("RL-7", 4, "warranty", "van:1")])

@@ -34,3 +34,30 @@ def test_parts_screen(store: Store, clock, now, snap_compare) -> None:
         await settle(pilot)
 
     assert snap_compare(app_for(store), terminal_size=(80, 24), run_before=open_parts)
+
+
+def test_resolve_form_with_two_picked_parts(store: Store, clock, now, snap_compare) -> None:
+    """The resolve form at 80×24, scrolled to its picked parts: a belt from
+    the technician's van and a fuse from the store (the van has none), the
+    belt turned to warranty against the equipment's (marked *)."""
+    from ticket_helpers import make, to_onsite
+
+    clock.set(now.subtract(days=3))
+    store.parts.add_part(code="DB-40", name="drive belt 皮带", unit="pcs", min_stock=2, unit_cost="11")
+    store.parts.add_part(code="FU-10", name="fuse 10A", unit="pcs", min_stock=5, unit_cost="0.8")
+    store.parts.receive_parts("DB-40", 3, "10.50")
+    store.parts.move_parts("DB-40", 3, "store", "van:1")
+    store.parts.receive_parts("FU-10", 5, "0.80")
+    to_onsite(store, make(store))
+    clock.set(now)
+
+    async def pick_two(pilot: Pilot) -> None:
+        await settle(pilot)
+        await burst(pilot, "v")
+        await until(pilot, lambda: bool(pilot.app.screen.query("#f-used")))
+        await burst(pilot, "tab", "tab", "tab", "tab", "b", "e", "l", "t", "enter", "f", "u", "enter", "tab",
+                    "up", "2", "w")
+        await until(pilot, lambda: len(pilot.app.screen.query_one("#f-used").lines) == 2)
+        await settle(pilot)
+
+    assert snap_compare(app_for(store), terminal_size=(80, 24), run_before=pick_two)

@@ -102,7 +102,7 @@ async def ticket_forms_tour(pilot: Pilot, app: DispatchApp) -> None:
     await open_screen(pilot, app, "e", name="EditTicketScreen")
     await burst(pilot, "escape")
     await back_to_queue(pilot, app)
-    await open_screen(pilot, app, "v", name="ActionForm")
+    await open_screen(pilot, app, "v", name="ResolveForm")
     for text in ("", "worn belt", "replaced belt", "belt"):
         if text:
             await type_into(pilot, text)

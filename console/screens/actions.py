@@ -32,7 +32,7 @@ from ..format import fee_item_lines
 from ..i18n import N_, _
 
 if TYPE_CHECKING:
-    from .form import Field
+    from .form import ActionForm, Field
 
 # The form screens (and the widgets they use) are imported by the action that
 # opens one, not with the main screen: opening the console does not need them.
@@ -58,7 +58,6 @@ ACTION_BINDINGS = [
     Binding("U", "resume_at", N_("Resume at a stated time"), show=False),
 ]
 KEY_OF = {b.key: b.action for b in ACTION_BINDINGS}
-USED_MAX = 500  # the picked parts typed in the resolve form: a line each, a few dozen at most
 HELP_BINDING = Binding("question_mark", "app.help", N_("Help"), key_display="?")
 
 
@@ -150,6 +149,7 @@ class TicketActions(OnConsole, Screen[Any]):
         self, action: str, title: str, fields: list[Field] | Callable[[Target], list[Field]], call: Any,
         message: str, save_label: str, hint: str = "",
         confirm: Callable[[dict[str, Any]], str | None] | None = None,
+        build: Callable[..., ActionForm] | None = None,
     ) -> None:
         from .form import ActionForm
 
@@ -157,7 +157,7 @@ class TicketActions(OnConsole, Screen[Any]):
         if target is None:
             return
         tid, version = target.id, target.version
-        form = ActionForm(
+        form = (build or ActionForm)(
             title.format(id=tid), fields(target) if callable(fields) else fields,
             lambda values, ver: call(tid, ver, **values),
             version, hint=hint, on_conflict=self.after_change, save_label=save_label,
@@ -267,16 +267,25 @@ class TicketActions(OnConsole, Screen[Any]):
         self.app.push_screen(EditTicketScreen(ticket, on_conflict=self.after_change),
                              lambda r: self._done(r, _("Ticket #{id} updated.")))
 
-    def action_resolve(self) -> None:
-        from store.repo.parts_rows import parse_uses
-
+    async def action_resolve(self) -> None:
         from .form import Field
+        from .resolve_form import ResolveForm
 
         store = self.store
+        target = self._target("resolve")
+        if target is None:
+            return
+        # Where its parts come from and their default charge: read in a thread,
+        # awaited so that keys typed after 'v' land in the form.
+        try:
+            context = await read(lambda: store.parts.pick_context(target.id))
+        except StoreError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
 
-        def resolve(tid: int, version: int, used: str = "", **record: Any) -> Ticket:
+        def resolve(tid: int, version: int, used: Any = (), **record: Any) -> Ticket:
             # One write: the resolve and the catalogue parts it used (a refused use saves neither).
-            ticket, _steps = store.parts.resolve_using(tid, version, parse_uses(used or ""), **record)
+            ticket, _steps = store.parts.resolve_using(tid, version, list(used), **record)
             return ticket
 
         self._form(
@@ -286,14 +295,16 @@ class TicketActions(OnConsole, Screen[Any]):
                              max_length=max_length(ResolveInput, "symptom")),
                        Field("cause", _("Cause"), "text", max_length=max_length(ResolveInput, "cause")),
                        Field("action", _("Action taken"), "text", max_length=max_length(ResolveInput, "action")),
-                       # After the free text, so keys typed as before still land where they did.
-                       Field("parts", _("Parts used"), placeholder=_("write 'none' if none"),
+                       # After the free text, so keys typed as before still land where they did;
+                       # the picked catalogue parts come after it (console/screens/resolve_form.py).
+                       Field("parts", _("Parts used"), placeholder=_("not in the catalogue; 'none' if none"),
                              max_length=max_length(ResolveInput, "parts")),
-                       Field("used", _("Catalogue parts"), placeholder=_("DB-40 2; FU-10 1 charged why"),
-                             max_length=USED_MAX), time_field()],
+                       time_field()],
             resolve, _("Ticket #{id} resolved."), _("Resolve (ctrl+s)"),
-            hint=_("Catalogue parts: code and quantity, from the technician's van, under warranty or charged as the "
-                   "equipment's warranty says (add 'charged' or 'warranty' and why to differ). Parts used: the rest."),
+            hint=_("Catalogue parts: type a code or name in 'Add a part', enter adds it (from {where}). In the list: "
+                   "digits or +/- the quantity, w warranty/charged, l van/store, del drops it.").format(
+                where=context.van_name),
+            build=lambda *a, **kw: ResolveForm(context, *a, **kw),
         )
 
     async def action_close_ticket(self) -> None:

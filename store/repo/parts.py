@@ -36,13 +36,14 @@ from ..text import clean
 from ..timeutil import from_db, to_db
 from ..validation import validate
 from .outbox import enqueue
+from .parts_pick import PartsPicking
 from .parts_reports import PartsReports
 from .parts_rows import STORE, Location, LotLine, Part, PartUse, Step, StockLine, lot_of, money_text, part_of
 from .settings import SettingsRepo
 from .tickets import TicketsRepo
 
 
-class PartsRepo(PartsReports):
+class PartsRepo(PartsReports, PartsPicking):
     def __init__(self, db: Database, ctx: Context, settings: SettingsRepo, tickets: TicketsRepo | None = None):
         self.db, self.ctx, self.settings = db, ctx, settings
         self.tickets = tickets  # the resolve that parts used on a ticket may be saved with (resolve_using)
@@ -329,7 +330,7 @@ class PartsRepo(PartsReports):
             for n, use in enumerate(uses):
                 tx.authorize("stock.use", ticket_id)
                 try:
-                    done.append(self._use(tx, ticket_id, use.code, use.quantity, None, use.charge, use.reason))
+                    done.append(self._use(tx, ticket_id, use.code, use.quantity, use.location, use.charge, use.reason))
                 except (ValidationFailed, RuleViolation) as exc:
                     # Said beside the picked parts, naming the line: the form keeps what was typed.
                     raise ValidationFailed.one("used", _("line {n}: {error}").format(

@@ -12,7 +12,6 @@ from typing import Any
 
 from pendulum import DateTime
 
-from ..errors import ValidationFailed
 from ..i18n import _
 from ..money import FEN
 from ..rules import stock
@@ -112,34 +111,15 @@ class LotLine:
 @dataclass(frozen=True)
 class PartUse:
     """One catalogue part picked in the resolve form: its code, how many,
-    warranty or charged (None: the equipment's warranty decides), and the
-    reason for going against that default."""
+    warranty or charged (None: the equipment's warranty decides), the
+    reason for going against that default, and where it is taken from
+    (None: the ticket's technician's van, as ``use_parts``)."""
 
     code: str
     quantity: int
     charge: str | None = None
     reason: str = ""
-
-
-CHARGE_WORDS = {"warranty": "warranty", "w": "warranty", "保修": "warranty",
-                "charged": "charged", "c": "charged", "收费": "charged"}
-
-
-def parse_uses(text: str) -> list[PartUse]:
-    """The resolve form's "catalogue parts": one part a line (or ';'), each
-    ``CODE QUANTITY [warranty|charged] [reason]``, e.g. ``DB-40 2`` or
-    ``FU-10 1 charged broken by the customer``. Refused in one line naming
-    the line (field ``used``)."""
-    out = []
-    lines = [x.strip() for x in text.replace("；", ";").replace("\n", ";").split(";")]
-    for n, line in enumerate((x for x in lines if x), 1):
-        words = line.split()
-        if len(words) < 2 or not words[1].isdigit():
-            raise ValidationFailed.one("used", _("line {n}: a part's code and a quantity, e.g. DB-40 2").format(n=n))
-        charge = CHARGE_WORDS.get(words[2].casefold()) if len(words) > 2 else None
-        reason = " ".join(words[3:] if charge else words[2:])
-        out.append(PartUse(words[0], int(words[1]), charge, reason))
-    return out
+    location: str | None = None
 
 
 def part_of(r: sqlite3.Row | dict[str, Any], on_hand: int = 0) -> Part:
