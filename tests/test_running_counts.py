@@ -1,5 +1,5 @@
 """Issue 28: the header's breached and at-risk counts come from kept totals
-(migration 0022_running_counts: the running clocks per deadline hour), so a
+(migration 0022_running_counts: the running clocks per deadline minute), so a
 poll on a file left running costs what it costs on a fresh one. Over random
 histories (holds, resumes, priority changes, stated times, calendar changes
 and their batched recompute, closes) and random clock times they equal a
@@ -69,12 +69,12 @@ def by_rule(s: Store, at: pendulum.DateTime) -> tuple[int, int]:
 
 
 def kept_rows(s: Store) -> tuple[set[tuple[str, int, int]], set[tuple[str, int, int]], tuple[int, int], tuple[int, int]]:
-    """(deadline_hours, the same counted from the tickets, the kept running totals, counted)."""
-    kept = {tuple(r) for r in s.db.q("SELECT hour, due, risk FROM deadline_hours")}
+    """(deadline_minutes, the same counted from the tickets, the kept running totals, counted)."""
+    kept = {tuple(r) for r in s.db.q("SELECT minute, due, risk FROM deadline_minutes")}
     counted = {tuple(r) for r in s.db.q(
-        "SELECT hour, SUM(d), SUM(r) FROM (SELECT substr(due_at, 1, 13) AS hour, 1 AS d, 0 AS r FROM tickets"
-        " WHERE is_open = 1 AND due_at IS NOT NULL UNION ALL SELECT substr(risk_at, 1, 13), 0, 1 FROM tickets"
-        " WHERE is_open = 1 AND risk_at IS NOT NULL) GROUP BY hour")}
+        "SELECT minute, SUM(d), SUM(r) FROM (SELECT substr(due_at, 1, 16) AS minute, 1 AS d, 0 AS r FROM tickets"
+        " WHERE is_open = 1 AND due_at IS NOT NULL UNION ALL SELECT substr(risk_at, 1, 16), 0, 1 FROM tickets"
+        " WHERE is_open = 1 AND risk_at IS NOT NULL) GROUP BY minute")}
     totals = tuple(s.db.q("SELECT running_due, running_risk FROM queue_totals")[0])
     fresh = tuple(s.db.q("SELECT COUNT(due_at), COUNT(risk_at) FROM tickets WHERE is_open = 1")[0])
     return kept, counted, totals, fresh  # type: ignore[return-value]
@@ -185,19 +185,20 @@ def test_check_names_a_hand_edit_of_the_kept_counts(store: Store, db_path: Path)
     store.close()
     assert invoke(str(db_path), "check").exit_code == 0
     for sql, said in (
-        ("UPDATE deadline_hours SET due = due + 2 WHERE hour = (SELECT MIN(hour) FROM deadline_hours)",
-         "deadline_hours of hour"),
-        ("INSERT INTO deadline_hours (hour, due, risk) VALUES ('2031-01-01T00', 0, 4)", "2031-01-01T00 counts 4 risk"),
+        ("UPDATE deadline_minutes SET due = due + 2 WHERE minute = (SELECT MIN(minute) FROM deadline_minutes)",
+         "deadline_minutes of minute"),
+        ("INSERT INTO deadline_minutes (minute, due, risk) VALUES ('2031-01-01T00:00', 0, 4)",
+         "2031-01-01T00:00 counts 4 risk"),
         ("UPDATE queue_totals SET running_due = running_due - 1", "queue_totals differs from the tickets: running_due"),
     ):
         with sqlite3.connect(db_path) as conn:
-            saved = [tuple(r) for r in conn.execute("SELECT * FROM deadline_hours")], conn.execute(
+            saved = [tuple(r) for r in conn.execute("SELECT * FROM deadline_minutes")], conn.execute(
                 "SELECT running_due FROM queue_totals").fetchone()[0]
             conn.execute(sql)
         result = invoke(str(db_path), "check")
         assert result.exit_code == 2 and said in result.output + result.stderr, (sql, result.output, result.stderr)
         with sqlite3.connect(db_path) as conn:  # put it back for the next edit
-            conn.execute("DELETE FROM deadline_hours")
-            conn.executemany("INSERT INTO deadline_hours VALUES (?, ?, ?)", saved[0])
+            conn.execute("DELETE FROM deadline_minutes")
+            conn.executemany("INSERT INTO deadline_minutes VALUES (?, ?, ?)", saved[0])
             conn.execute("UPDATE queue_totals SET running_due = ?", (saved[1],))
         assert invoke(str(db_path), "check").exit_code == 0

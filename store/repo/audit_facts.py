@@ -36,7 +36,7 @@ from .audit_tables import History, read_history
 from .audit_tables import shown as _shown
 
 FACT_COLUMNS = ["id", *DERIVED]
-HOUR = 13  # characters of a stored time that name its hour (deadline_hours, migration 0022)
+MINUTE = 16  # characters of a stored time that name its minute (deadline_minutes, migration 0022)
 _DEFAULTS = {"timezone": "UTC", "calendar": {"kind": "24x7"}}
 
 
@@ -202,7 +202,7 @@ class FactsCheck:
         self.deferred, self.deferred_old = array("q"), array("q")  # for the SQL scan: written under the current rules / before the upgrade
         self.totals: Counter[str] = Counter()
         self.load: Counter[int] = Counter()
-        self.hours: Counter[tuple[str, str]] = Counter()  # (hour, 'due' | 'risk'): deadline_hours
+        self.minutes: Counter[tuple[str, str]] = Counter()  # (minute, 'due' | 'risk'): deadline_minutes
 
     def ticket(self, row: dict[str, Any], pauses: list[Pause], written: int, problems: list[str]) -> None:
         self._count(row)
@@ -241,7 +241,7 @@ class FactsCheck:
         for col, name in (("due_at", "due"), ("risk_at", "risk")):  # migration 0022
             if row.get(col) is not None:
                 t[f"running_{name}"] += 1
-                self.hours[(str(row[col])[:HOUR], name)] += 1
+                self.minutes[(str(row[col])[:MINUTE], name)] += 1
 
     def finish(self, conn: Executes, problems: list[str]) -> None:
         if self.deferred or self.deferred_old:
@@ -273,13 +273,14 @@ class FactsCheck:
                 if stored.get(tid, 0) != self.load.get(tid, 0):
                     problems.append(_("technician_load of technician {id} is {has}, the tickets say {want}").format(
                         id=_shown(tid), has=stored.get(tid, 0), want=self.load.get(tid, 0)))
-        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'deadline_hours'").fetchone():
-            hours: Counter[tuple[str, str]] = Counter()
-            for hour, due, risk in conn.execute("SELECT hour, due, risk FROM deadline_hours"):
-                hours[(hour, "due")], hours[(hour, "risk")] = due, risk
-            for hour, name in sorted((k for k in set(hours) | set(self.hours) if hours[k] != self.hours[k]), key=str):
-                problems.append(_("deadline_hours of hour {hour} counts {has} {name}, the tickets say {want}").format(
-                    hour=_shown(hour), has=_shown(hours[(hour, name)]), name=name, want=self.hours[(hour, name)]))
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'deadline_minutes'").fetchone():
+            kept: Counter[tuple[str, str]] = Counter()
+            for minute, due, risk in conn.execute("SELECT minute, due, risk FROM deadline_minutes"):
+                kept[(minute, "due")], kept[(minute, "risk")] = due, risk
+            for minute, name in sorted((k for k in set(kept) | set(self.minutes) if kept[k] != self.minutes[k]), key=str):
+                problems.append(_("deadline_minutes of minute {minute} counts {has} {name}, the tickets say {want}")
+                                .format(minute=_shown(minute), has=_shown(kept[(minute, name)]), name=name,
+                                        want=self.minutes[(minute, name)]))
 
 
 def facts_note(conn: Executes) -> dict[str, Any]:
