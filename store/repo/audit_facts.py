@@ -36,6 +36,7 @@ from .audit_tables import History, read_history
 from .audit_tables import shown as _shown
 
 FACT_COLUMNS = ["id", *DERIVED]
+MINUTE = 16  # characters of a stored time that name its minute (deadline_minutes, migration 0022)
 _DEFAULTS = {"timezone": "UTC", "calendar": {"kind": "24x7"}}
 
 
@@ -201,6 +202,7 @@ class FactsCheck:
         self.deferred, self.deferred_old = array("q"), array("q")  # for the SQL scan: written under the current rules / before the upgrade
         self.totals: Counter[str] = Counter()
         self.load: Counter[int] = Counter()
+        self.minutes: Counter[tuple[str, str]] = Counter()  # (minute, 'due' | 'risk'): deadline_minutes
 
     def ticket(self, row: dict[str, Any], pauses: list[Pause], written: int, problems: list[str]) -> None:
         self._count(row)
@@ -236,6 +238,10 @@ class FactsCheck:
             t["held_at_risk"] += 0 < left <= (row.get("window_s") or 0) * AT_RISK_SHARE
         if row["technician_id"] is not None and row["status"] in ("assigned", "onsite", "waiting"):
             self.load[row["technician_id"]] += 1
+        for col, name in (("due_at", "due"), ("risk_at", "risk")):  # migration 0022
+            if row.get(col) is not None:
+                t[f"running_{name}"] += 1
+                self.minutes[(str(row[col])[:MINUTE], name)] += 1
 
     def finish(self, conn: Executes, problems: list[str]) -> None:
         if self.deferred or self.deferred_old:
@@ -267,6 +273,14 @@ class FactsCheck:
                 if stored.get(tid, 0) != self.load.get(tid, 0):
                     problems.append(_("technician_load of technician {id} is {has}, the tickets say {want}").format(
                         id=_shown(tid), has=stored.get(tid, 0), want=self.load.get(tid, 0)))
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'deadline_minutes'").fetchone():
+            kept: Counter[tuple[str, str]] = Counter()
+            for minute, due, risk in conn.execute("SELECT minute, due, risk FROM deadline_minutes"):
+                kept[(minute, "due")], kept[(minute, "risk")] = due, risk
+            for minute, name in sorted((k for k in set(kept) | set(self.minutes) if kept[k] != self.minutes[k]), key=str):
+                problems.append(_("deadline_minutes of minute {minute} counts {has} {name}, the tickets say {want}")
+                                .format(minute=_shown(minute), has=_shown(kept[(minute, name)]), name=name,
+                                        want=self.minutes[(minute, name)]))
 
 
 def facts_note(conn: Executes) -> dict[str, Any]:

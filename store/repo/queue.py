@@ -22,6 +22,7 @@ from ..rows import (
 from ..timeutil import to_db
 from .search import TRIGRAM, short_condition, text_condition
 
+MINUTE = 16  # characters of a stored time that name its minute (deadline_minutes)
 CROSSINGS_LIMIT = 1000  # more than this in one poll (after a suspend): recount instead
 
 
@@ -115,19 +116,29 @@ class QueueRepo:
         return int(self.db.value(f"SELECT COUNT(*) FROM tickets t {where} AND t.queue_key < ?", [*params, key[0][0]]))
 
     def counts(self, now: DateTime | None = None) -> QueueCounts:
-        """Header counts as index range counts, so they stay cheap at 100k open.
+        """Header counts from kept totals, so a poll costs the same on a file
+        left running as on a fresh one (issue 28, migration 0022_running_counts).
         risk_at < due_at always, so the running at-risk count is a difference."""
-        p = {"now": to_db(now or self.ctx.now())}
-        def one(sql: str) -> int:
-            return int(self.db.value(sql, p))
-
-        # Kept by triggers (migrations filter_indexes, held_totals): one row,
-        # not 100,000 index entries. Held clocks do not move, so their counts
-        # need no time; running ones are two index range counts.
-        total, unassigned, held_breached, held_at_risk = self.db.q(
-            "SELECT open, unassigned, held_breached, held_at_risk FROM queue_totals")[0]
-        breached = one("SELECT COUNT(*) FROM tickets WHERE is_open = 1 AND due_at <= :now")
-        risky = one("SELECT COUNT(*) FROM tickets WHERE is_open = 1 AND risk_at <= :now")
+        now = now or self.ctx.now()
+        end = to_db(now.in_timezone("UTC").start_of("minute").add(minutes=1))
+        p = {"now": to_db(now), "end": end, "minute": end[:MINUTE]}
+        # Kept by triggers (migrations filter_indexes, held_totals, running_counts):
+        # one row, not 100,000 index entries. Held clocks do not move, so their
+        # counts need no time. Of the running ones, those not yet breached (at
+        # risk) are the later minutes' kept counts and the deadlines still to
+        # come in this minute (one short index range): counting the deadlines
+        # that passed instead grew with every one that passed (8 ms after 50
+        # minutes, 200 ms on a 1M file a day old).
+        (total, unassigned, held_breached, held_at_risk, running_due, running_risk, due_later, risk_later,
+         due_soon, risk_soon) = self.db.q(
+            "SELECT open, unassigned, held_breached, held_at_risk, running_due, running_risk,"
+            " (SELECT COALESCE(SUM(due), 0) FROM deadline_minutes WHERE minute >= :minute),"
+            " (SELECT COALESCE(SUM(risk), 0) FROM deadline_minutes WHERE minute >= :minute),"
+            " (SELECT COUNT(*) FROM tickets WHERE is_open = 1 AND due_at > :now AND due_at < :end),"
+            " (SELECT COUNT(*) FROM tickets WHERE is_open = 1 AND risk_at > :now AND risk_at < :end)"
+            " FROM queue_totals", p)[0]
+        breached = running_due - due_later - due_soon
+        risky = running_risk - risk_later - risk_soon
         return QueueCounts(open=total, breached=breached + held_breached,
                            at_risk=risky - breached + held_at_risk,
                            unassigned=unassigned)
