@@ -55,11 +55,12 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     # managers' ("settings.set").
     "dispatcher": ("ticket.*", "technician.duty", "callback.log", "callback.attempt", "callback.carry", "complaint.*",
                    "escalation.fire", "escalation.ack", "notify.send", "notify.due", "stock.use", "stock.move", "self.pin",
-                   "self.language", "self.address", "inspection.run", "inspection.record", "inspection.repair"),
+                   "self.language", "self.address", "inspection.run", "inspection.record", "inspection.repair",
+                   "handover.note", "self.handover_seen"),
     # A foreman acknowledges the escalations of their own team's tickets, and
     # records the parts used on them.
     "foreman": (*FOREMAN_TICKET_ACTIONS, *FOREMAN_ITEM_ACTIONS, "evaluation.self", "escalation.ack", "stock.use",
-                "self.pin", "self.language", "self.address", "inspection.record"),
+                "self.pin", "self.language", "self.address", "inspection.record", "handover.note", "self.handover_seen"),
     "viewer": ("self.pin", "self.language"),
 }
 
@@ -112,6 +113,7 @@ def action_words(action: str) -> str:
         "part": _("change the parts catalogue"),
         "stock": _("move or use spare parts"),
         "inspection": _("plan or record inspections"),
+        "handover": _("leave a handover note"),
     }.get(topic, _("load or change the database ({action})").format(action=action))
 
 
