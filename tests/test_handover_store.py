@@ -74,6 +74,12 @@ def test_the_shift_starts_at_the_first_event_of_the_last_12_hours_else_8_hours_a
     clock.advance(hours=8)  # the first event is 13 hours old: not this shift
     assert people.handover.shift_start() == first.add(hours=5)
     assert rules.shift_start(NOW, NOW.add(minutes=1)) == NOW.subtract(hours=8)  # a future event is no start
+    clock.advance(hours=20)
+    people.tickets.assign(make(people).id, 1, technician_id=1)
+    clock.advance(hours=13)
+    people.escalations.fire_due()  # fired by alice's console at its poll: not her at work
+    assert people.db.value("SELECT count(*) FROM events WHERE action = 'escalation.fire' AND actor = 'alice'") > 0
+    assert people.handover.shift_start() == clock.now.subtract(hours=8)
 
 
 def test_the_note_is_one_audited_write_and_the_next_person_sees_it_until_opened(people: Store, clock) -> None:
@@ -83,7 +89,7 @@ def test_the_note_is_one_audited_write_and_the_next_person_sees_it_until_opened(
     note = people.handover.leave_note("  ATM at HQ: engineer back at 9, customer told  ")
     assert note.body == "ATM at HQ: engineer back at 9, customer told" and note.by == "bob"
     assert note.items >= 1 and late.id in _ids(people)["breached"]
-    ev = people.db.one("SELECT actor, action, entity, new FROM events WHERE action = 'handover.note'")
+    ev = people.db.one("SELECT actor, action, entity, new FROM events WHERE action = 'self.handover_note'")
     assert ev is not None and (ev["actor"], ev["entity"]) == ("bob", "handover_note")
     assert json.loads(ev["new"])["body"] == note.body
     assert people.handover.waiting_note() is None  # one's own note is not news

@@ -72,8 +72,10 @@ class HandoverRepo:
         """When ``login``'s shift began (default: the signed-in person), by
         store/rules/handover.py ``shift_start``."""
         now = self.ctx.now()
-        first = self.db.value("SELECT min(at) FROM events WHERE actor = ? AND at >= ? AND at <= ?",
-                              (login or self.ctx.actor, to_db(now.subtract(hours=rules.LOOK_BACK_H)), to_db(now)))
+        skip = ", ".join("?" * len(rules.AUTOMATIC))
+        first = self.db.value(f"SELECT min(at) FROM events WHERE actor = ? AND at >= ? AND at <= ? AND action NOT IN ({skip})",
+                              (login or self.ctx.actor, to_db(now.subtract(hours=rules.LOOK_BACK_H)), to_db(now),
+                               *rules.AUTOMATIC))
         return rules.shift_start(now, from_db(first) if first else None)
 
     def report(self, since: DateTime | None = None) -> Handover:
@@ -165,16 +167,14 @@ class HandoverRepo:
         if self.db.read_only:
             self.db.refuse_write()
         report = self.report(since)
-        me = self.db.one("SELECT team_id FROM users WHERE login = ?", (self.ctx.actor,))
-        team = me["team_id"] if me is not None else None  # a foreman's note is for their own team
-        with self.db.write("handover.note", team_id=team) as tx:
+        with self.db.write("self.handover_note") as tx:
             now = self.ctx.now()
             row = {"at": to_db(now), "by": self.ctx.actor, "since": to_db(report.since), "body": text,
                    "items": report.items}
             cur = tx.execute("INSERT INTO handover_notes (at, by, since, body, items) VALUES (?, ?, ?, ?, ?)",
                              tuple(row.values()))
             note_id = int(cur.lastrowid or 0)
-            tx.event("handover.note", "handover_note", note_id, None, {}, row, at=now)
+            tx.event("self.handover_note", "handover_note", note_id, None, {}, row, at=now)
         return Note(id=note_id, at=from_db(to_db(now)), by=self.ctx.actor, since=report.since, body=text,
                     items=report.items)
 

@@ -7,8 +7,9 @@ the groups, their order and the order of lines in each, and says a line in
 words. Pure: no SQL, no I/O.
 
 When the shift started, if not given: the person's first event in the last
-``LOOK_BACK_H`` hours (their sign-in or first change: a night shift that
-began before midnight counts whole), else ``DEFAULT_H`` hours ago. The
+``LOOK_BACK_H`` hours (their sign-in or first change, not what the console
+wrote on its own: ``AUTOMATIC``; a night shift that began before midnight
+counts whole), else ``DEFAULT_H`` hours ago. The
 calendar is not asked: it says when the SLA clocks run, not who works when
 (a 24×7 center has no shift edges in it)."""
 
@@ -22,6 +23,9 @@ from ..i18n import N_, _, ngettext
 from ..text import clean
 
 LOOK_BACK_H = 12
+# Writes the console makes on its own while someone is signed in (a level
+# fired at the poll, a message sent, a note marked read): not the person at work.
+AUTOMATIC = ("escalation.fire", "notify.send", "notify.due", "notify.queue", "self.handover_seen")
 DEFAULT_H = 8
 LIMIT = 200  # lines shown per group; the group's total is still counted
 
@@ -96,8 +100,7 @@ def words(key: str, line: dict[str, object], local: str, now: DateTime, at: Date
         return _("{clock} overdue {age}, {who}").format(clock=_clock(line.get("clock")), age=since,
                                                         who=who or _("unassigned"))
     if key in ("escalated", "acknowledged"):
-        base = _("{clock} escalation level {level} at {time}").format(
-            clock=_clock(line.get("clock")), level=line.get("level"), time=local)
+        base = _("{clock} escalation, level {level}").format(clock=_clock(line.get("clock")), level=line.get("level"))
         return base + (": " + _("{who}: {note}").format(who=who, note=text) if key == "acknowledged" else "")
     if key == "off_duty":
         return _("{who} went off duty at {time}; ticket still open").format(who=who, time=local)

@@ -172,7 +172,7 @@ def effects(e: Mapping[str, Any], schema: Schema) -> list[Effect]:
         return _stock(e, schema)
     key = e["entity_id"]
     if action in ("site.add", "part.add", "equipment.add", "team.add", "technician.add", "inspection.plan_add",
-                  "inspection.visit", "inspection.record", "inspection.repair", "handover.note", "self.handover_seen"):
+                  "inspection.visit", "inspection.record", "inspection.repair", "self.handover_note", "self.handover_seen"):
         return [Effect(e["id"], action, table, key, "create", _created(table, schema, _columns(table, new, schema), {"id": key}))]
     if action == "evaluation.self":
         return [Effect(e["id"], action, table, key, "create", _created(
