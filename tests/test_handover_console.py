@@ -126,3 +126,23 @@ def test_handover_screen_on_the_demo(demo_copy, lang: str, snap_compare) -> None
         await settle(pilot)
 
     assert snap_compare(app_for(store), run_before=run, terminal_size=(80, 24))
+
+
+async def test_in_a_browser_tab_the_sheet_is_a_download_not_a_file_of_the_server(people: Store, monkeypatch,
+                                                                                 tmp_path: Path) -> None:
+    from console import downloads
+
+    people.actor = "bob"
+    make(people)
+    sent: list[tuple[bytes, str]] = []
+    monkeypatch.setattr(downloads, "in_browser", lambda app: True)
+    monkeypatch.setattr(downloads, "send", lambda app, data, name: sent.append((data, name)))
+    monkeypatch.setenv("HOME", str(tmp_path))  # were anything written under ~, it would be here
+    app = app_for(people)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot)
+        await burst(pilot, "x", "ctrl+s")
+        await until(pilot, lambda: bool(sent) and app.screen is screen)
+    ((data, name),) = sent
+    assert data[:2] == b"PK" and name.startswith("handover-") and name.endswith(".xlsx") and "/" not in name
+    assert not any(tmp_path.rglob("*.xlsx"))

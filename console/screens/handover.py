@@ -92,7 +92,7 @@ class HandoverScreen(ListScreen):
         box.display = note is not None
         if note is not None:
             body = " / ".join(clean(x, single_line=True) for x in note.body.splitlines() if x.strip())
-            box.update(Content.styled(note_header(note, tz).capitalize(), "bold") + Content(" — " + body))
+            box.update(Content.styled(note_header(note, tz), "bold") + Content(" — " + body))
         if waiting is not None and not self.store.read_only:
             store, note_id = self.store, waiting.id
             in_thread(self, lambda: store.handover.mark_seen(note_id), lambda _r: self.app.live.refresh(),
