@@ -63,6 +63,24 @@ def test_bad_input_is_one_line_and_no_file_is_touched(demo_copy, tmp_path: Path,
     one_line_error(invoke(db, "handover", "--since", "soon"), "--since")
     kept = tmp_path / "keep.pdf"
     kept.write_bytes(b"%PDF old")
-    one_line_error(invoke(db, "handover", "-o", str(kept)), "ends in .xlsx")
+    one_line_error(invoke(db, "handover", "-o", str(kept)), "a workbook (.xlsx) or a page (.html)")
     assert kept.read_bytes() == b"%PDF old"
     one_line_error(invoke(db, "handover", "-o", str(tmp_path / "no" / "h.xlsx")), "no such folder")
+
+
+def test_the_sheet_as_a_page_to_print_escapes_every_text(demo_copy, tmp_path: Path, monkeypatch) -> None:
+    db = _demo(demo_copy)
+    use_clock(monkeypatch, fixed_clock(NOW))
+    s = Store(db, clock=fixed_clock(NOW), actor="mei.lin")
+    (t,) = s.db.q("SELECT id FROM tickets WHERE is_open = 1 LIMIT 1")
+    s.tickets.add_note(t[0], "<script>alert(1)</script> & 客户")
+    s.close()
+    out = tmp_path / "handover.html"
+    ok(db, "handover", "--since", "yesterday 08:00", "-o", str(out))
+    page = out.read_text(encoding="utf-8")
+    assert "@page { size: A4 portrait" in page and "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; 客户" in page
+    data = json.loads(ok(db, "handover", "--since", "yesterday 08:00", "--format", "json"))
+    for g in data["groups"]:
+        for x in g["lines"]:
+            assert f"<td>#{x['ticket']}</td>" in page

@@ -1,6 +1,6 @@
 """``dispatch handover``: the shift handed over (docs/rules.md "Handing over a
 shift") as plain text for a chat message, as JSON with the same groups, or as
-the printable A4 sheet (``-o FILE.xlsx``). Reads only. Headless: no textual."""
+the printable A4 sheet (``-o FILE.xlsx``, or ``-o FILE.html`` to print from a browser). Reads only. Headless: no textual."""
 
 from __future__ import annotations
 
@@ -36,13 +36,13 @@ def handover_json(h: Handover) -> dict[str, Any]:
               help=_("Start of the period, site time: 08:00, yesterday 20:00, 12-05 08:00 or 2026-12-05 08:00."))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              metavar="FILE.xlsx", help=_("Write the printable A4 sheet there instead."))
+              metavar="FILE", help=_("Write the printable A4 sheet there instead: a workbook (.xlsx) or a page to print (.html)."))
 @file_options
 @click.pass_obj
 def handover(obj: Ctx, since: str | None, fmt: str, output: Path | None) -> None:
     if output is not None:
-        if output.suffix.lower() != ".xlsx":
-            fail(_("{path}: the printable sheet is a workbook; its name ends in .xlsx").format(path=output))
+        if output.suffix.lower() not in (".xlsx", ".html"):
+            fail(_("{path}: the printable sheet is a workbook (.xlsx) or a page (.html)").format(path=output))
         if not output.parent.exists():
             fail(_("{path}: no such folder").format(path=output.parent))
     store = obj.open()
@@ -54,9 +54,10 @@ def handover(obj: Ctx, since: str | None, fmt: str, output: Path | None) -> None
             fail(f"--since: {next(iter(exc.errors.values()))}")
         h = store.handover.report(start)
         if output is not None:
-            from store.transfer.handover_sheet import write_handover_sheet
+            from store.transfer.handover_sheet import write_handover_html, write_handover_sheet
 
-            write_handover_sheet(h, tz, store.actor, output)
+            write = write_handover_html if output.suffix.lower() == ".html" else write_handover_sheet
+            write(h, tz, store.actor, output)
             click.echo(str(output))
         elif fmt == "json":
             write_json(handover_json(h), tz)

@@ -2,10 +2,13 @@
 plain text for a chat message, and a printable sheet, A4 portrait, as the
 unsatisfied-callback form is printed (callback_form.py): an XlsxWriter
 workbook fitted to the page width, written beside its name and renamed into
-place when complete (or made in memory for a browser tab's download)."""
+place when complete (or made in memory for a browser tab's download); or the
+same sheet as one HTML page with A4 print rules, for a browser's Print (every
+text escaped: a ticket's words are never markup)."""
 
 from __future__ import annotations
 
+import html
 import io
 from pathlib import Path
 from typing import Any
@@ -63,6 +66,41 @@ def write_handover_sheet(h: Handover, tz: str, by: str, path: Path) -> None:
     """The sheet at ``path`` (an .xlsx), replaced only once it is whole."""
     with replace_when_done(path) as tmp, scratch_beside(path) as scratch, tmp.open("wb") as fh:
         _write(h, tz, by, FailOnce(fh), scratch)
+
+
+def write_handover_html(h: Handover, tz: str, by: str, path: Path) -> None:
+    """The sheet as an HTML page at ``path``, replaced only once it is whole."""
+    with replace_when_done(path) as tmp:
+        tmp.write_text(handover_html(h, tz, by), encoding="utf-8")
+
+
+def handover_html(h: Handover, tz: str, by: str) -> str:
+    e = html.escape
+    rows = []
+    for g in h.groups:
+        rows.append(f'<tr class="group"><th colspan="3">{e(g.title)} ({g.total})</th></tr>')
+        for x in g.lines:
+            when = x.at.in_timezone(tz).format("MM-DD HH:mm") if x.at is not None else ""
+            rows.append(f"<tr><td>#{x.ticket}</td><td>{e(when)}</td><td>{e(x.text)}</td></tr>")
+        more = more_line(len(g.lines), g.total)
+        if more:
+            rows.append(f'<tr><td></td><td></td><td>{e(more)}</td></tr>')
+    note = note_lines(h, tz)
+    title, handed, taken = e(_("Handover")), e(_("Handed over by")), e(_("Taken over by"))
+    note_html = (f'<p class="note"><b>{e(note[0])}</b><br>' + "<br>".join(e(x.strip()) for x in note[1:]) + "</p>"
+                 if note else "")
+    return (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+        f"<title>{title}</title><style>"
+        "@page { size: A4 portrait; margin: 15mm; } body { font: 10pt sans-serif; }"
+        " table { border-collapse: collapse; width: 100%; } td, th { text-align: left; vertical-align: top;"
+        " padding: 1mm 2mm; border-bottom: 0.2mm solid #999; } tr.group th { padding-top: 4mm; border-bottom: 0.5mm solid #000; }"
+        " .note { border: 0.3mm solid #000; padding: 2mm; } .sign td { height: 12mm; border: 0.3mm solid #000; }"
+        " thead { display: table-header-group; } tr { page-break-inside: avoid; }"
+        f"</style></head><body><h1>{e(heading(h, tz, by))}</h1>{note_html}"
+        f"<table>{''.join(rows)}</table><table class=\"sign\"><tr><th>{handed}</th><td></td></tr>"
+        f"<tr><th>{taken}</th><td></td></tr></table></body></html>\n"
+    )
 
 
 def handover_sheet_bytes(h: Handover, tz: str, by: str) -> bytes:
