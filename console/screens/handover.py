@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Static
 from store.errors import StoreError
 from store.repo.handover import NOTE_MAX, Handover, Note
 from store.text import clean
+from store.timeutil import zone
 
 from .. import downloads
 from ..background import in_thread
@@ -99,7 +100,8 @@ class HandoverScreen(ListScreen):
                       lambda _e: None, group="seen")
         self._fill(report, tz)
 
-    def _fill(self, report: Handover, tz: str) -> None:
+    def _fill(self, report: Handover, tz_name: str) -> None:
+        tz = zone(tz_name)  # once, not per line
         table = self.table
         at = table.cursor_row
         table.clear()
@@ -114,7 +116,7 @@ class HandoverScreen(ListScreen):
             table.add_row("", "", Text(fit(f"{g.title} ({g.total})", cells).rstrip(), style=style))
             self.rows.append(None)
             for x in g.lines:
-                when = x.at.in_timezone(tz).format("MM-DD HH:mm") if x.at is not None else ""
+                when = x.at.in_timezone(tz).strftime("%m-%d %H:%M") if x.at is not None else ""
                 table.add_row(f"#{x.ticket}", when, Text(fit(x.text, cells).rstrip()))
                 self.rows.append(x.ticket)
             if g.total > len(g.lines):

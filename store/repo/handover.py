@@ -18,7 +18,7 @@ from ..errors import PermissionDenied, ValidationFailed
 from ..i18n import _
 from ..models import Out
 from ..rules import handover as rules
-from ..timeutil import from_db, to_db
+from ..timeutil import from_db, to_db, zone
 from .settings import SettingsRepo
 
 NOTE_MAX = 4000
@@ -84,7 +84,7 @@ class HandoverRepo:
         now = self.ctx.now()
         start = (since or self.shift_start()).in_timezone("UTC")
         s, n = to_db(start), to_db(now)
-        tz = self.settings.timezone
+        tz = zone(self.settings.timezone)  # loaded once: each line's time is shown in it
         today = now.in_timezone(tz).date().isoformat()
         facts: dict[str, tuple[list[dict[str, Any]], int]] = {
             "breached": self._rows(
@@ -133,7 +133,7 @@ class HandoverRepo:
             lines = []
             for r in rules.order(key, rows):
                 at = self._time(r.get("at"))
-                local = at.in_timezone(tz).format("MM-DD HH:mm") if at is not None else ""
+                local = at.in_timezone(tz).strftime("%m-%d %H:%M") if at is not None else ""
                 lines.append(Line(ticket=int(str(r["ticket"])), at=at, text=rules.words(key, r, local, now, at)))
             groups.append(Group(key=key, title=rules.title(key), total=total, action=key in rules.ACTION, lines=lines))
         note = self.db.one("SELECT * FROM handover_notes WHERE at >= ? AND at <= ? ORDER BY at DESC, id DESC LIMIT 1",

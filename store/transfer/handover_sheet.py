@@ -17,6 +17,7 @@ from ..files import FailOnce, replace_when_done, scratch_beside
 from ..i18n import _, ngettext
 from ..repo.handover import Handover
 from ..text import clean
+from ..timeutil import zone
 from .xlsx import new_book
 
 
@@ -80,7 +81,7 @@ def handover_html(h: Handover, tz: str, by: str) -> str:
     for g in h.groups:
         rows.append(f'<tr class="group"><th colspan="3">{e(g.title)} ({g.total})</th></tr>')
         for x in g.lines:
-            when = x.at.in_timezone(tz).format("MM-DD HH:mm") if x.at is not None else ""
+            when = x.at.in_timezone(zone(tz)).strftime("%m-%d %H:%M") if x.at is not None else ""
             rows.append(f"<tr><td>#{x.ticket}</td><td>{e(when)}</td><td>{e(x.text)}</td></tr>")
         more = more_line(len(g.lines), g.total)
         if more:
@@ -134,7 +135,7 @@ def _write(h: Handover, tz: str, by: str, out: Any, scratch: Path | None) -> Non
         row += 1
         for x in g.lines:
             ws.write_string(row, 0, f"#{x.ticket}", f["wrap"])
-            ws.write_string(row, 1, x.at.in_timezone(tz).format("MM-DD HH:mm") if x.at is not None else "", f["wrap"])
+            ws.write_string(row, 1, x.at.in_timezone(zone(tz)).strftime("%m-%d %H:%M") if x.at is not None else "", f["wrap"])
             ws.write_string(row, 2, x.text, f["wrap"])
             row += 1
         more = more_line(len(g.lines), g.total)
