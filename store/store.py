@@ -29,6 +29,7 @@ from .repo.due_notices import DueNoticesRepo
 from .repo.escalations import EscalationsRepo
 from .repo.exports import ExportsRepo
 from .repo.fees import FeesRepo
+from .repo.handover import HandoverRepo
 from .repo.imports import ImportsRepo
 from .repo.inspections import InspectionsRepo
 from .repo.items import ItemsRepo
@@ -101,6 +102,7 @@ class Store:
         self.outbox = OutboxRepo(db, ctx, self.settings)
         self.due_notices = DueNoticesRepo(db, ctx, self.settings)
         self.inspections = InspectionsRepo(db, ctx, self.settings, self.tickets)
+        self.handover = HandoverRepo(db, ctx, self.settings)
 
     # ------------------------------------------------------------ who, when
     @property

@@ -698,6 +698,16 @@ def _open_repair(d: Driver) -> Any:
     return d.s.inspections.open_repair(r[0], r[1], d.r.choice([*failed, "reader"]))
 
 
+def _leave_note(d: Driver) -> Any:
+    return d.s.handover.leave_note(d.text("handover"))
+
+
+def _mark_seen(d: Driver) -> Any:
+    d._as(d.r.choice(["ann", "bob", "alice"]))
+    note = d.pick("SELECT id FROM handover_notes")
+    return False if note is None else d.s.handover.mark_seen(note[0])
+
+
 OPS: dict[str, Callable[[Driver], Any]] = {
     "create_ticket": _create,
     "respond": _step("respond", "status IN ('new', 'assigned', 'onsite', 'waiting') AND first_response_at IS NULL",
@@ -755,4 +765,5 @@ OPS: dict[str, Callable[[Driver], Any]] = {
     "add_plan": _add_inspection_plan, "edit_plan": _edit_inspection_plan, "retire_plan": _retire_inspection_plan,
     "run_inspections": _run_inspections, "record_checklist": _record_checklist, "open_repair": _open_repair,
     "set_schedule": _schedule, "record_invoice": _invoice("record_invoice"), "check_invoice": _invoice("check_invoice"),
+    "leave_note": _leave_note, "mark_seen": _mark_seen,
 }

@@ -33,6 +33,7 @@ LINKS: dict[str, tuple[str, str, bool]] = {
     "inspections": ("inspections", "InspectionsScreen", True),  # a repair ticket opened there joins the queue
     "invoices": ("invoices", "InvoicesScreen", False),
     "parts": ("parts", "PartsScreen", True),  # the header's low-stock mark is read again
+    "handover": ("handover", "HandoverScreen", True),  # the header's "handover from …" is read again
 }
 
 
@@ -110,3 +111,6 @@ class ScreenLinks(OnConsole, Screen[Any]):
                        save_label=_("Go (enter)"), keep_draft=False, reads=True),
             lambda tid: None if tid is None else self.open_detail(tid),
         )
+
+    def action_handover(self) -> None:
+        self._open_screen(*LINKS["handover"])

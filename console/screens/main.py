@@ -65,6 +65,8 @@ class MainScreen(QueuePoll, CrossingToasts, SearchBar, ReopenFile, ScreenLinks, 
         Binding("F", "invoices", N_("Invoices to check"), show=False),
         # The header says how many parts are low, with this key: "⚠ 3 parts low (P)".
         Binding("P", "parts", N_("Spare parts"), show=False),
+        # The header says when a note was left for me, with this key: "✎ handover from mei.lin, 18:00: 3 items (H)".
+        Binding("H", "handover", N_("Handover"), show=False),
     ]
 
     def __init__(self) -> None:

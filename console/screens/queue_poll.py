@@ -15,6 +15,7 @@ from textual.screen import Screen
 
 from store.errors import FileReplaced
 from store.models import Crossing, QueueCounts, QueueFilter, QueueRow, Technician
+from store.repo.handover import Note
 from store.store import CROSSINGS_LIMIT
 from store.text import clean
 from store.timeutil import zone
@@ -47,6 +48,7 @@ class Snapshot:
     escalations: int | None = None  # escalations waiting for me to acknowledge (issue 24)
     failed: int = 0  # messages given up on (counted for those who may queue them again: managers)
     low_parts: int = 0  # spare parts below their minimum (issue 25): everyone sees it, 'P' lists them
+    handover: Note | None = None  # the handover note left for me and not opened yet (issue 27): 'H' opens it
 
 
 class QueuePoll(OnConsole, Screen[Any]):
@@ -138,6 +140,8 @@ class QueuePoll(OnConsole, Screen[Any]):
             failed=store.outbox.failed_count() if store.permits.refusal("notify.retry") is None else 0,
             # A stock step is a write: read again with the rows (one pass over the parts with a minimum).
             low_parts=store.parts.low_count(),
+            # A note left or opened is a write: read again with the rows (one row by the index on its time).
+            handover=store.handover.waiting_note(),
         )
 
     def show_live(self, result: Any, store: object) -> None:
@@ -166,6 +170,7 @@ class QueuePoll(OnConsole, Screen[Any]):
                 bar.set_due(*snap.due)
                 bar.set_failed(snap.failed)
                 bar.set_low_parts(snap.low_parts)
+                bar.set_handover(snap.handover, self.app.tz)
             if snap.escalations is not None:
                 bar.set_escalations(snap.escalations)
             self._notify_crossings(snap.crossings)

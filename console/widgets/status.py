@@ -22,6 +22,7 @@ from textual.geometry import Region
 from textual.widgets import Static
 
 from store.models import QueueCounts
+from store.repo.handover import Note
 from store.text import LINE_LIMIT, clean
 from store.timeutil import zone
 
@@ -60,6 +61,13 @@ class Part(Static):
         self.refresh(Region(x, 0, cell_len(b[first:last]) or 1, 1))
 
 
+def note_header(note: Note, tz: str) -> str:
+    """A handover note in one line: "handover from mei.lin, 18:00: 3 items"."""
+    return ngettext("handover from {by}, {at}: {n} item", "handover from {by}, {at}: {n} items", note.items).format(
+        by=clean(note.by, single_line=True, limit=LINE_LIMIT), at=note.at.in_timezone(zone(tz)).format("HH:mm"),
+        n=note.items)
+
+
 class StatusBar(Horizontal):
     DEFAULT_CSS = """
     StatusBar { height: 1; background: $panel; padding: 0 1; }
@@ -84,6 +92,7 @@ class StatusBar(Horizontal):
         self.escalations = 0  # escalations waiting for me to acknowledge (issue 24)
         self.failed = 0  # messages given up on (managers: 'M' shows them)
         self.low_parts = 0  # spare parts below their minimum ('P' lists them)
+        self.handover: tuple[str, str] | None = None  # the note left for me, long and short ('H' opens it)
 
     def compose(self) -> ComposeResult:
         yield Part(id="counts")
@@ -124,6 +133,20 @@ class StatusBar(Horizontal):
         if n != self.low_parts:
             self.low_parts = n
             self._show_parts()
+
+    def set_handover(self, note: Note | None, tz: str) -> None:
+        """The handover note someone left and I have not opened: "✎ handover
+        from mei.lin, 18:00: 3 items (H)", short "✎ mei.lin 18:00 (H)"."""
+        texts = None
+        if note is not None:
+            by = clean(note.by, single_line=True, limit=LINE_LIMIT)
+            texts = (f"✎ {note_header(note, tz)} (H)", f"✎ {by} {note.at.in_timezone(tz).format('HH:mm')} (H)")
+        if texts != self.handover:
+            self.handover = texts
+            self._show_parts()
+
+    def _handover_part(self, short: bool) -> list[Content]:
+        return [] if self.handover is None else [Content.styled(self.handover[1 if short else 0], "bold")]
 
     def _due_parts(self, short: bool) -> list[Content]:
         """My own work, as symbols with words (☎ callbacks due, ⚑ items overdue, ✉ messages
@@ -179,6 +202,7 @@ class StatusBar(Horizontal):
         sep = Content(" · ")
         return [
             sep.join([
+                *self._handover_part(False),
                 *self._escalation_part(False),
                 *self._due_parts(False),
                 Content(_("open {n}").format(n=c.open)),
@@ -187,6 +211,7 @@ class StatusBar(Horizontal):
                 Content(_("unassigned {n}").format(n=c.unassigned)),
             ]),
             sep.join([
+                *self._handover_part(True),
                 *self._escalation_part(True),
                 *self._due_parts(True),
                 Content(_("open {n}").format(n=c.open)),

@@ -43,6 +43,8 @@ FOREMAN_TICKET_ACTIONS = (
 FOREMAN_ITEM_ACTIONS = ("item.follow_up", "item.propose", "item.submit")
 
 # "self.pin", "self.language": changing one's own PIN or console language, which everyone may.
+# "self.handover_note", "self.handover_seen": one's own note at the end of a shift, and having read
+# the last one (no team's: a foreman's note is their own); not a viewer's.
 ALLOWED: dict[str, tuple[str, ...]] = {
     "manager": ("*",),
     # Planning the day's callbacks ("callback.plan") is the managers'. The parts
@@ -55,11 +57,12 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     # managers' ("settings.set").
     "dispatcher": ("ticket.*", "technician.duty", "callback.log", "callback.attempt", "callback.carry", "complaint.*",
                    "escalation.fire", "escalation.ack", "notify.send", "notify.due", "stock.use", "stock.move", "self.pin",
-                   "self.language", "self.address", "inspection.run", "inspection.record", "inspection.repair"),
+                   "self.language", "self.address", "inspection.run", "inspection.record", "inspection.repair",
+                   "self.handover_note", "self.handover_seen"),
     # A foreman acknowledges the escalations of their own team's tickets, and
     # records the parts used on them.
     "foreman": (*FOREMAN_TICKET_ACTIONS, *FOREMAN_ITEM_ACTIONS, "evaluation.self", "escalation.ack", "stock.use",
-                "self.pin", "self.language", "self.address", "inspection.record"),
+                "self.pin", "self.language", "self.address", "inspection.record", "self.handover_note", "self.handover_seen"),
     "viewer": ("self.pin", "self.language"),
 }
 
@@ -89,7 +92,7 @@ def action_words(action: str) -> str:
              "callback.plan": _("plan the day's callbacks"),
              "item.confirm": _("confirm improvement items"), "item.send_back": _("send improvement items back"),
              "stock.receive": _("receive spare parts"), "stock.count": _("count the stock"),
-             "notify.retry": _("queue a failed message again")}
+             "notify.retry": _("queue a failed message again"), "self.handover_note": _("leave a handover note")}
     if action in verbs:
         return verbs[action]
     topic = action.split(".", 1)[0]

@@ -33,6 +33,7 @@ ENTITY_TABLE = {
     "escalation": "escalations", "outbox": "outbox", "due_notice": "due_notices", "part": "parts",
     "stock_move": "stock_moves", "inspection_plan": "inspection_plans", "inspection_visit": "inspection_visits",
     "inspection_result": "inspection_results", "inspection_finding": "inspection_findings",
+    "handover_note": "handover_notes", "handover_seen": "handover_seen",
 }
 # Each table's key column, in check order.
 TABLES = {
@@ -41,6 +42,7 @@ TABLES = {
     "improvement_items": "id", "complaints": "id", "escalations": "id", "outbox": "id", "due_notices": "id",
     "parts": "id", "stock_locations": "id", "stock_lots": "id", "stock_moves": "id",
     "inspection_plans": "id", "inspection_visits": "id", "inspection_results": "id", "inspection_findings": "id",
+    "handover_notes": "id", "handover_seen": "id",
 }
 # Rows and columns the store keeps for itself, with no event (a recompute's marker).
 BOOKKEEPING = {("settings", "recompute_pending")}
@@ -170,7 +172,7 @@ def effects(e: Mapping[str, Any], schema: Schema) -> list[Effect]:
         return _stock(e, schema)
     key = e["entity_id"]
     if action in ("site.add", "part.add", "equipment.add", "team.add", "technician.add", "inspection.plan_add",
-                  "inspection.visit", "inspection.record", "inspection.repair"):
+                  "inspection.visit", "inspection.record", "inspection.repair", "self.handover_note", "self.handover_seen"):
         return [Effect(e["id"], action, table, key, "create", _created(table, schema, _columns(table, new, schema), {"id": key}))]
     if action == "evaluation.self":
         return [Effect(e["id"], action, table, key, "create", _created(
