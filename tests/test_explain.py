@@ -1,0 +1,164 @@
+"""A clock explained (store/rules/explain.py): the due time it states is the
+SLA module's own (store/rules/sla.py clock_statuses), over random histories;
+its working periods make up the window; each hold moves the deadline by the
+working time it held."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import pendulum
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from store.rules.derive import active_seconds, ran_out
+from store.rules.explain import Hold, Step, explain_clock, working_spans
+from store.rules.sla import CLOCKS, AlwaysOpen, Pause, Policy, clock_statuses, merge_pauses
+from store.rules.working_hours import BusinessHours, Holiday, Period, WorkingHours
+from tests.sla_helpers import SETTINGS, ZONES, at, hours_and_start
+
+TZ = "Asia/Shanghai"
+# 08:30-12:00, 13:00-17:30 Monday to Friday, Shanghai; 2026-12-04 is a Friday.
+LUNCH = WorkingHours(TZ, tuple(((Period(510, 720), Period(780, 1050)) if d < 5 else ()) for d in range(7)))
+
+
+def local(day: int, hh: int, mm: int, month: int = 12) -> pendulum.DateTime:
+    return pendulum.datetime(2026, month, day, hh, mm, tz=TZ).in_timezone("UTC")
+
+
+def hm(spans: object) -> list[str]:
+    return [f"{s.start.in_timezone(TZ).format('MM-DD HH:mm')}-{s.end.in_timezone(TZ).format('HH:mm')}" for s in spans]  # type: ignore[attr-defined]
+
+
+def test_the_periods_are_counted_day_by_day_around_breaks_and_holds() -> None:
+    hold = Hold(local(7, 9, 0), local(7, 10, 0), "parts", "pump on order", "li.wei")
+    e = explain_clock("resolve", 2, 4 * 3600, local(4, 16, 10), None, [hold], LUNCH, TZ, local(7, 9, 30))
+    # Friday 16:10-17:30 (1 h 20 m), weekend off, Monday 08:30-09:00, held 09:00-10:00, lunch off.
+    assert hm(e.periods) == ["12-04 16:10-17:30", "12-07 08:30-09:00", "12-07 10:00-12:00", "12-07 13:00-13:10"]
+    assert sum(p.seconds for p in e.periods) == 4 * 3600
+    assert e.due == local(7, 13, 10) and e.ran_out == e.due
+    (step,) = e.holds
+    assert step.held_s == 3600 and step.holds == (hold,) and not step.overdue
+    assert step.due_before == local(7, 11, 10) and step.due_after == local(7, 13, 10)
+    assert e.verdict == "running" and e.late_by_s is None
+
+
+def test_a_hold_over_lunch_moves_the_deadline_only_by_its_working_time() -> None:
+    hold = Hold(local(7, 11, 30), local(7, 13, 30), "customer")
+    e = explain_clock("resolve", 2, 4 * 3600, local(7, 8, 30), None, [hold], LUNCH, TZ, local(7, 9, 0))
+    assert e.holds[0].held_s == 3600  # 11:30-12:00 and 13:00-13:30
+    assert e.due == local(7, 14, 30)
+
+
+def test_a_holiday_has_no_working_time() -> None:
+    cal = WorkingHours(TZ, LUNCH.week, (Holiday(pendulum.date(2026, 12, 7), pendulum.date(2026, 12, 7)),))
+    e = explain_clock("onsite", 3, 2 * 3600, local(4, 16, 30), None, [], cal, TZ, local(4, 17, 0))
+    assert hm(e.periods) == ["12-04 16:30-17:30", "12-08 08:30-09:30"]
+
+
+def test_met_late_names_the_step_the_ticket_was_at_when_it_ran_out() -> None:
+    steps = [Step(at(0), "ticket.create", "mei.lin"), Step(at(5), "ticket.assign", "mei.lin"),
+             Step(at(90), "ticket.arrive", "wang.fang", entered=at(100))]
+    e = explain_clock("onsite", 1, 3600, at(0), at(90), [], None, "UTC", at(120), steps)
+    assert e.verdict == "late" and e.late_by_s == 30 * 60
+    assert e.late_step == steps[1] and e.met_step == steps[2]
+    assert e.used_s == 90 * 60
+
+
+def test_met_on_time_and_holds_after_it_are_ignored() -> None:
+    after = Hold(at(40), None, "parts")
+    e = explain_clock("response", 1, 15 * 60, at(0), at(10), [after], None, "UTC", at(50))
+    assert e.verdict == "met" and e.late_by_s is None and e.late_step is None
+    assert e.ignored == (after,) and e.holds == ()
+
+
+def test_an_open_hold_stops_the_clock_with_the_time_left() -> None:
+    e = explain_clock("resolve", 1, 3600, at(0), None, [Hold(at(20), None, "customer", actor="li.wei")], None, "UTC", at(500))
+    assert e.verdict == "stopped" and e.due is None and e.frozen_left_s == 40 * 60
+    assert e.ran_out is None and sum(p.seconds for p in e.periods) == 20 * 60
+
+
+def test_a_hold_while_overdue_stops_the_overdue_time() -> None:
+    e = explain_clock("resolve", 1, 3600, at(0), None, [Hold(at(120), at(180), "parts")], None, "UTC", at(200))
+    (step,) = e.holds
+    assert step.overdue and step.held_s == 3600
+    assert e.ran_out == at(60) and e.due == at(120)  # +60 m overdue at the hold, still +60 m when it ended
+    assert e.verdict == "overdue" and e.late_by_s == 80 * 60
+
+
+def test_a_hold_before_the_report_holds_nothing() -> None:
+    early = Hold(at(-30), at(-10), "customer")
+    e = explain_clock("resolve", 1, 3600, at(0), None, [early], None, "UTC", at(10))
+    assert e.ignored == (early,) and e.due == at(60)
+
+
+def test_24x7_splits_at_the_site_midnight() -> None:
+    spans = working_spans(AlwaysOpen(), local(4, 22, 0), local(5, 2, 0), TZ)
+    assert hm(spans) == ["12-04 22:00-00:00", "12-05 00:00-02:00"]
+
+
+histories = st.lists(st.tuples(st.integers(-60, 3000), st.one_of(st.none(), st.integers(0, 600))), max_size=4)
+
+
+@st.composite
+def calendars(draw: st.DrawFn) -> tuple[object, pendulum.DateTime, str]:
+    if draw(st.booleans()):
+        tz = draw(st.sampled_from(ZONES))
+        return AlwaysOpen(), at(0), tz
+    bh, start = draw(hours_and_start())
+    return bh, start, bh.tz
+
+
+@SETTINGS
+@given(cal=calendars(), prio=st.integers(1, 4), specs=histories,
+       met=st.lists(st.one_of(st.none(), st.integers(0, 6000)), min_size=3, max_size=3),
+       now=st.integers(0, 9000))
+def test_the_stated_due_is_the_sla_modules_deadline(cal: tuple[object, pendulum.DateTime, str], prio: int,
+                                                    specs: list[tuple[int, int | None]], met: list[int | None],
+                                                    now: int) -> None:
+    calendar, start, tz = cal
+    minutes = (15, 60, 240) if prio == 1 else (30, 120, 480) if prio == 2 else (60, 240, 1440)
+    policy = Policy(*minutes)
+
+    def t(m: int) -> pendulum.DateTime:
+        return start.add(minutes=m)
+
+    holds = [Hold(t(s), None if n is None else t(s + n)) for s, n in specs]
+    pauses = [Pause(h.start, h.end) for h in holds]
+    met_at = {c: (None if m is None else t(m)) for c, m in zip(CLOCKS, met, strict=True)}
+    statuses = clock_statuses(start, policy, met_at, pauses, calendar)  # type: ignore[arg-type]
+    for status in statuses:
+        e = explain_clock(status.clock, prio, status.window_s, start, status.met_at, holds, calendar,  # type: ignore[arg-type]
+                          tz, t(now))
+        assert e.due == status.due
+        assert e.frozen_left_s == pytest.approx(status.frozen_left_s) if status.frozen_left_s is not None \
+            else e.frozen_left_s is None
+        if status.met_at is not None:
+            assert (e.verdict == "met") == bool(status.met_on_time)
+        else:
+            assert e.verdict == {"breached": "overdue", "ok": "running", "at_risk": "running"}[
+                status.state(t(now))] or (e.verdict == "stopped" and status.due is None)
+        # The periods are the window's working time, holds left out, ending where it ran out.
+        relevant = pauses if status.met_at is None else [
+            Pause(p.start, status.met_at if p.end is None else min(p.end, status.met_at))
+            for p in pauses if p.start < status.met_at]
+        merged = merge_pauses(relevant)
+        total = sum(p.seconds for p in e.periods)
+        if e.ran_out is not None:
+            assert total == pytest.approx(status.window_s, abs=1e-3)
+            assert e.ran_out == ran_out(start, status.window_s, merged, calendar)  # type: ignore[arg-type]
+        if e.frozen_left_s is not None and e.frozen_left_s >= 0:
+            assert total + e.frozen_left_s == pytest.approx(status.window_s, abs=1e-3)
+        # Each hold moves the deadline by the working time it held.
+        for step in e.holds:
+            if step.due_after is not None:
+                assert calendar.between(step.due_before, step.due_after) == pytest.approx(step.held_s, abs=1e-3)  # type: ignore[attr-defined]
+        if status.met_at is not None:
+            assert e.used_s == pytest.approx(active_seconds(start, status.met_at, merged, calendar), abs=1e-3)  # type: ignore[arg-type]
+
+
+def test_business_hours_of_earlier_versions_list_their_periods() -> None:
+    bh = BusinessHours(TZ, time(8, 30), time(17, 30))
+    e = explain_clock("resolve", 1, 4 * 3600, local(4, 16, 30), None, [], bh, TZ, local(4, 17, 0))
+    assert hm(e.periods) == ["12-04 16:30-17:30", "12-07 08:30-11:30"] and e.due == local(7, 11, 30)
