@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from pendulum import DateTime
 
@@ -114,6 +114,29 @@ class ClockExplanation:
     late_step: Step | None  # the step the ticket was at when the deadline passed
     used_s: float | None = None  # working time from the report to the step, holds left out
     priority_changes: tuple[PriorityChange, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class SettingChange:
+    """A change after the report to what the clocks are counted with."""
+
+    at: DateTime
+    actor: str
+    what: str  # "calendar", "timezone" or "sla"
+
+
+@dataclass
+class TicketExplanation:
+    ticket_id: int
+    priority: int
+    status: str
+    is_open: bool
+    timezone: str
+    now: DateTime
+    clocks: list[ClockExplanation]
+    changes: list[SettingChange] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)  # the stored FACTS the figures add up
+    last_write: DateTime | None = None
 
 
 def working_spans(calendar: Calendar, a: DateTime, b: DateTime, tz: str) -> list[Span]:
