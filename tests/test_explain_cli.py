@@ -5,10 +5,19 @@ stated times and priority changes, and the due time the detail shows."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
+import pytest
+
+from store.rules.evaluations import day_start_utc
+from store.rules.explain import figure_count
+from store.rules.explain_text import differences
+from store.rules.periods import Period, Scope
+from store.rules.sla import CLOCKS
 from store.store import Store
-from tests.cli_helpers import invoke, ok
-from tests.conftest import MutableClock
+from store.timeutil import to_db
+from tests.cli_helpers import invoke, ok, one_line_error
+from tests.conftest import NOW, MutableClock
 from tests.console_helpers import make_ticket
 
 
@@ -77,3 +86,45 @@ def test_an_unknown_ticket_is_one_line(store: Store, db_path) -> None:
     result = invoke(str(db_path), "ticket", "999", "--explain")
     assert result.exit_code != 0 and "Traceback" not in result.output
     assert "999" in (result.stderr or result.output)
+
+
+@pytest.mark.parametrize("month", [date(2026, 11, 1), date(2026, 10, 1)])
+def test_the_explanations_verdicts_are_the_figures_counts_on_the_demo(demo_copy, month: date) -> None:
+    """Every ticket reported in the month: the figure's count of each clock
+    (its stored facts, the figure's SQL) equals the explanation's verdict at
+    the end of the month (or now), and they add up to the SLA met figures."""
+    store = Store(demo_copy(), clock=MutableClock(NOW), actor="ann")
+    try:
+        period = Period.month(month)
+        tz = store.settings.timezone
+        s, e = day_start_utc(period.start, tz), day_start_utc(period.end, tz)
+        ids = [r[0] for r in store.db.q("SELECT id FROM tickets WHERE reported_at >= ? AND reported_at < ?",
+                                        (to_db(s), to_db(e)))]
+        assert len(ids) > 100
+        met = {c: 0 for c in CLOCKS}
+        decided = {c: 0 for c in CLOCKS}
+        kinds = set()
+        for tid in ids:
+            counts = store.reports.ticket_counts(period, tid)
+            x = store.explain.ticket(tid, at=counts["cap"])
+            assert differences(x, counts) == []
+            for c in x.clocks:
+                assert figure_count(c, counts["cancelled"], counts["cap"]) == counts[c.clock], (tid, c.clock)
+                met[c.clock] += counts[c.clock] == "met"
+                decided[c.clock] += counts[c.clock] != "not_counted"
+                kinds.add((c.verdict, counts[c.clock]))
+        raw = store.reports._raw_on_own_conn(period, Scope(), None)
+        assert {c: raw.sla[c] for c in CLOCKS} == {c: (met[c], decided[c]) for c in CLOCKS}
+        assert ("late", "missed") in kinds and ("met", "met") in kinds
+    finally:
+        store.close()
+
+
+def test_report_explain_ticket_prints_the_counts_and_the_clocks(demo_copy) -> None:
+    path = str(demo_copy())
+    out = ok(path, "report", "--month", "2026-10", "--explain-ticket", "2")
+    assert out.startswith("Ticket #2 in the figures of")
+    assert "  SLA met, First response: counts as" in out and "First response: due" in out
+    data = json.loads(ok(path, "report", "--month", "2026-10", "--explain-ticket", "2", "--format", "json"))
+    assert set(data["sla_met"]) == set(CLOCKS) and data["explanation"]["ticket"] == 2
+    one_line_error(invoke(path, "report", "--month", "2026-10", "--explain-ticket", "99999"), "99999")

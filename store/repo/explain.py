@@ -30,7 +30,9 @@ class ExplainRepo:
     def __init__(self, db: Database, ctx: Context, settings: SettingsRepo):
         self.db, self.ctx, self.settings = db, ctx, settings
 
-    def ticket(self, ticket_id: int) -> TicketExplanation:
+    def ticket(self, ticket_id: int, at: DateTime | None = None) -> TicketExplanation:
+        """``at``: the instant the verdicts are given at (default now; a
+        report's: the end of its period, or now for the current one)."""
         rows = self.db.q("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
         if not rows:
             raise NotFound(_("No ticket #{id}").format(id=ticket_id))
@@ -42,7 +44,7 @@ class ExplainRepo:
         reported = from_db(row["reported_at"])
         assert reported is not None
         tz = self.settings.timezone
-        now = self.ctx.now()
+        now = at or self.ctx.now()
         holds = self._holds(ticket_id, events)
         steps = _steps(events, reported)
         changes = [PriorityChange(from_db(e["at"]), int(e["old"]["priority"]), int(e["new"]["priority"]),

@@ -29,6 +29,7 @@ from .sla import AlwaysOpen, Calendar, ClockName, Pause, merge_pauses
 from .working_hours import WorkingHours
 
 Verdict = Literal["met", "late", "running", "overdue", "stopped"]
+FigureCount = Literal["met", "missed", "not_counted"]
 _CHUNK_DAYS = 14  # working periods are read this many days at a time
 _MAX_DAYS = 366 * 20  # as the calendar: beyond this a deadline is a configuration mistake
 
@@ -282,3 +283,18 @@ def _step_at(steps: Sequence[Step], at: DateTime | None, exact: bool = False) ->
     if exact and (found is None or found.at != at):
         return None
     return found
+
+
+def figure_count(e: ClockExplanation, cancelled: bool, now: DateTime) -> FigureCount:
+    """How the clock counts in "SLA met" (docs/rules.md "Deadlines and speed")
+    at ``now`` (the end of the period, or now): met on time; missed when met
+    late, or not met and its window ran out by then (a clock stopped by a hold
+    after its deadline too), unless the ticket was cancelled; else not counted
+    yet (still inside its window, or stopped by a hold with time left)."""
+    if e.verdict == "met":
+        return "met"
+    if e.verdict == "late":
+        return "missed"
+    if not cancelled and e.met_at is None and e.ran_out is not None and e.ran_out <= now:
+        return "missed"
+    return "not_counted"

@@ -14,7 +14,7 @@ from ..i18n import _
 from ..labels import wait_reason_label
 from ..text import clean
 from .countdown import clock_title
-from .explain import ClockExplanation, Hold, HoldStep, SettingChange, Span, Step, TicketExplanation
+from .explain import ClockExplanation, Hold, HoldStep, SettingChange, Span, Step, TicketExplanation, figure_count
 from .history import verb
 
 _FMT = "MM-DD HH:mm"
@@ -197,3 +197,55 @@ def ticket_json(x: TicketExplanation) -> dict[str, Any]:
 
 def _change_json(c: SettingChange, tz: str) -> dict[str, Any]:
     return {"what": c.what, "at": _iso(c.at, tz), "by": c.actor}
+
+
+def count_word(count: str) -> str:
+    return {"met": _("counts as met"), "missed": _("counts as missed"), "not_counted": _("not counted")}[count]
+
+
+def report_lines(x: TicketExplanation, counts: dict[str, Any], period: str) -> list[str]:
+    """Why the ticket counts as it does in the period's deadline figures:
+    the figures' own tests on its stored facts, then each clock explained at
+    the end of the period (or now), and where the two differ, why."""
+    tz = x.timezone
+    lines = [_("Ticket #{id} in the figures of {period} (counted up to {cap})").format(
+        id=x.ticket_id, period=period, cap=_t(counts["cap"], tz))]
+    if counts["reported_in"]:
+        lines.append(_("reported in the period: it counts in \"SLA met\" per clock"))
+        for c in x.clocks:
+            count = counts[c.clock]
+            why = ""
+            if count == "not_counted":
+                why = (_("cancelled before the step") if counts["cancelled"] and c.met_at is None
+                       else _("still inside its window, or stopped by a hold, at {cap}").format(cap=_t(counts["cap"], tz)))
+            lines.append("  " + _("SLA met, {clock}: {count}").format(clock=clock_title(c.clock), count=count_word(count))
+                         + (f" ({why})" if why else ""))
+    else:
+        lines.append(_("not reported in the period: not in \"SLA met\""))
+    if counts["resolved_in"]:
+        yes, no = _("yes"), _("no")
+        lines.append(_("resolved in the period: completed within the time limit: {a}; resolved within 4 h: {b}").format(
+            a=yes if counts["completed_in_time"] else no, b=yes if counts["within_4h"] else no))
+    else:
+        lines.append(_("not resolved in the period: not in \"completed within the time limit\""))
+    lines.extend(differences(x, counts))
+    for c in x.clocks:
+        lines.extend(clock_lines(c, tz))
+    lines.extend(change_lines(x))
+    return lines
+
+
+def differences(x: TicketExplanation, counts: dict[str, Any]) -> list[str]:
+    """Where today's settings count a clock otherwise than the stored facts
+    (a closed ticket keeps the facts of its last write)."""
+    out: list[str] = []
+    if not counts["reported_in"]:
+        return out
+    for c in x.clocks:
+        again = figure_count(c, counts["cancelled"], counts["cap"])
+        if again != counts[c.clock]:
+            at = _t(x.last_write, x.timezone) if x.last_write else "—"
+            out.append(_("{clock}: the figure keeps the facts worked out at the ticket's last write ({at}); under "
+                         "today's settings it would be: {count}").format(clock=clock_title(c.clock), at=at,
+                                                                         count=count_word(again)))
+    return out
