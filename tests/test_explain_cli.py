@@ -44,7 +44,7 @@ def test_the_text_names_the_window_the_periods_the_hold_and_the_result(store: St
     # P1 now: 4 h to resolve, counted from the report; the hour held adds an hour.
     assert "Resolved: due 11-25 22:00 = reported 11-25 17:00 + 4 h of working time" in lines
     assert "  working time counted: 11-25 17:00–17:30 (30 m), 11-25 18:30–22:00 (3 h 30 m)" in lines
-    assert ("  held 11-25 17:30–18:30 for parts by ann (note: pump [b]on order[/b][31m) end (stated; typed 11-25 18:45)"
+    assert ("  held 11-25 17:30–18:30 for parts by ann (note: pump [b]on order[/b][31m) (end stated, typed 11-25 18:45)"
             " (+1 h)") in lines
     assert "  priority P2 → P1 11-25 18:45 by ann: bank [red]escalated[/red]" in lines
     assert "  met on time: responded 11-25 17:10 by ann (5 m before the deadline)" in lines

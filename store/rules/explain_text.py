@@ -51,7 +51,7 @@ def _period(p: Span, tz: str) -> str:
 
 
 def _stated(entered: DateTime | None, tz: str) -> str:
-    return "" if entered is None else " " + _("(stated; typed {at})").format(at=_t(entered, tz))
+    return "" if entered is None else " " + _("(stated, typed {at})").format(at=_t(entered, tz))
 
 
 def _who(actor: str) -> str:
@@ -62,7 +62,11 @@ def _hold_who(h: Hold, tz: str) -> str:
     text = (" " + _("for {reason}").format(reason=wait_reason_label(h.reason)) if h.reason else "") + _who(h.actor)
     if h.note:
         text += " " + _("(note: {note})").format(note=clean(h.note, single_line=True))
-    return text + _stated(h.start_entered, tz) + (" " + _("end") + _stated(h.end_entered, tz) if h.end_entered else "")
+    if h.start_entered is not None:
+        text += " " + _("(start stated, typed {at})").format(at=_t(h.start_entered, tz))
+    if h.end_entered is not None:
+        text += " " + _("(end stated, typed {at})").format(at=_t(h.end_entered, tz))
+    return text
 
 
 def _step(s: Step, tz: str) -> str:
@@ -91,13 +95,6 @@ def clock_lines(e: ClockExplanation, tz: str) -> list[str]:
         head += _("stopped: reported {reported} + {window} of working time, on hold now").format(
             reported=_t(e.reported_at, tz), window=window)
     lines = [head, "  " + _("window of P{p} for this clock: {window}").format(p=e.priority, window=window)]
-    if e.priority_changes:
-        last = e.priority_changes[-1]
-        for c in e.priority_changes:
-            reason = clean(c.reason, single_line=True)
-            lines.append("  " + _("priority P{old} → P{new} {at}{who}: {reason}").format(
-                old=c.old, new=c.new, at=_t(c.at, tz), who=_who(c.actor), reason=reason))
-        lines.append("  " + _("the deadline is counted from the report under P{p}, the priority in force").format(p=last.new))
     if e.periods:
         lines.append("  " + _("working time counted: {periods}").format(
             periods=", ".join(_period(p, tz) for p in e.periods)))
@@ -151,8 +148,22 @@ def change_lines(x: TicketExplanation) -> list[str]:
     return lines
 
 
+def priority_lines(e: ClockExplanation, tz: str) -> list[str]:
+    """Each priority change with its reason: the windows are those of the
+    priority in force, counted from the report (docs/rules.md "Lifecycle")."""
+    if not e.priority_changes:
+        return []
+    lines = ["  " + _("priority P{old} → P{new} {at}{who}: {reason}").format(
+        old=c.old, new=c.new, at=_t(c.at, tz), who=_who(c.actor), reason=clean(c.reason, single_line=True))
+        for c in e.priority_changes]
+    lines.append("  " + _("the deadlines are counted from the report under P{p}, the priority in force").format(p=e.priority))
+    return lines
+
+
 def ticket_lines(x: TicketExplanation) -> list[str]:
     lines = [_("Ticket #{id}: how its clocks are counted (times in {tz})").format(id=x.ticket_id, tz=x.timezone)]
+    if x.clocks:
+        lines.extend(priority_lines(x.clocks[0], x.timezone))
     for c in x.clocks:
         lines.extend(clock_lines(c, x.timezone))
     lines.extend(change_lines(x))
@@ -185,7 +196,7 @@ def clock_json(e: ClockExplanation, tz: str) -> dict[str, Any]:
         "not_counted": [_hold_json(h, tz) for h in e.ignored],
         "priority_changes": [{"at": _iso(c.at, tz), "old": c.old, "new": c.new, "reason": c.reason, "by": c.actor}
                              for c in e.priority_changes],
-        "text": clock_lines(e, tz),
+        "text": clock_lines(e, tz) + priority_lines(e, tz),
     }
 
 
@@ -229,6 +240,8 @@ def report_lines(x: TicketExplanation, counts: dict[str, Any], period: str) -> l
     else:
         lines.append(_("not resolved in the period: not in \"completed within the time limit\""))
     lines.extend(differences(x, counts))
+    if x.clocks:
+        lines.extend(priority_lines(x.clocks[0], tz))
     for c in x.clocks:
         lines.extend(clock_lines(c, tz))
     lines.extend(change_lines(x))
