@@ -162,3 +162,17 @@ def test_business_hours_of_earlier_versions_list_their_periods() -> None:
     bh = BusinessHours(TZ, time(8, 30), time(17, 30))
     e = explain_clock("resolve", 1, 4 * 3600, local(4, 16, 30), None, [], bh, TZ, local(4, 17, 0))
     assert hm(e.periods) == ["12-04 16:30-17:30", "12-07 08:30-11:30"] and e.due == local(7, 11, 30)
+
+
+def test_the_example_of_docs_rules() -> None:
+    """docs/rules.md "Explaining a clock", word for word (08:30-17:30 every day)."""
+    from store.rules.explain_text import clock_lines
+
+    cal = BusinessHours(TZ, time(8, 30), time(17, 30), frozenset(range(1, 8)))
+    hold = Hold(local(5, 9, 0), local(5, 10, 0), "parts", "", "li.wei")
+    e = explain_clock("resolve", 2, 4 * 3600, local(4, 16, 10), None, [hold], cal, TZ, local(5, 9, 30))
+    lines = clock_lines(e, TZ)
+    assert lines[0] == "Resolved: due 12-05 12:10 = reported 12-04 16:10 + 4 h of working time"
+    assert ("  working time counted: 12-04 16:10–17:30 (1 h 20 m), 12-05 08:30–09:00 (30 m), "
+            "12-05 10:00–12:10 (2 h 10 m)") in lines
+    assert "  held 12-05 09:00–10:00 for parts by li.wei (+1 h)" in lines
