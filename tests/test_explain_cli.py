@@ -128,3 +128,11 @@ def test_report_explain_ticket_prints_the_counts_and_the_clocks(demo_copy) -> No
     data = json.loads(ok(path, "report", "--month", "2026-10", "--explain-ticket", "2", "--format", "json"))
     assert set(data["sla_met"]) == set(CLOCKS) and data["explanation"]["ticket"] == 2
     one_line_error(invoke(path, "report", "--month", "2026-10", "--explain-ticket", "99999"), "99999")
+
+
+def test_a_stated_report_time_is_shown_with_when_it_was_typed(store: Store, clock: MutableClock, db_path) -> None:
+    clock.advance(minutes=30)
+    t = make_ticket(store, priority=3, reported_at=NOW.add(minutes=5))
+    out = ok(str(db_path), "ticket", str(t.id), "--explain")
+    assert "  reported 11-25 09:05 (stated, typed 11-25 09:30)" in out.splitlines()
+    assert "First response: due 11-25 10:05 = reported 11-25 09:05 + 1 h of working time" in out.splitlines()

@@ -57,7 +57,9 @@ class ExplainRepo:
         return TicketExplanation(
             ticket_id=ticket_id, priority=row["priority"], status=row["status"], is_open=bool(row["is_open"]),
             timezone=tz, now=now, clocks=clocks, changes=self._setting_changes(reported),
-            facts={k: row.get(k) for k in FACTS}, last_write=from_db(row["updated_at"]))
+            facts={k: row.get(k) for k in FACTS}, last_write=from_db(row["updated_at"]),
+            reported_entered=next((from_db(e["at"]) for e in events if e["action"] == "ticket.create"
+                                   and from_db(e["at"]) != reported), None))
 
     def _holds(self, ticket_id: int, events: list[dict[str, Any]]) -> list[Hold]:
         """The stored holds, each with the hold event that put it (the n-th

@@ -138,6 +138,7 @@ class TicketExplanation:
     changes: list[SettingChange] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)  # the stored FACTS the figures add up
     last_write: DateTime | None = None
+    reported_entered: DateTime | None = None  # when the ticket was logged, if its report time was stated
 
 
 def working_spans(calendar: Calendar, a: DateTime, b: DateTime, tz: str) -> list[Span]:

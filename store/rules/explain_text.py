@@ -162,6 +162,9 @@ def priority_lines(e: ClockExplanation, tz: str) -> list[str]:
 
 def ticket_lines(x: TicketExplanation) -> list[str]:
     lines = [_("Ticket #{id}: how its clocks are counted (times in {tz})").format(id=x.ticket_id, tz=x.timezone)]
+    if x.clocks and x.reported_entered is not None:
+        lines.append("  " + _("reported {at}").format(at=_t(x.clocks[0].reported_at, x.timezone))
+                     + _stated(x.reported_entered, x.timezone))
     if x.clocks:
         lines.extend(priority_lines(x.clocks[0], x.timezone))
     for c in x.clocks:
