@@ -176,3 +176,69 @@ def test_the_example_of_docs_rules() -> None:
     assert ("  working time counted: 12-04 16:10–17:30 (1 h 20 m), 12-05 08:30–09:00 (30 m), "
             "12-05 10:00–12:10 (2 h 10 m)") in lines
     assert "  held 12-05 09:00–10:00 for parts by li.wei (+1 h)" in lines
+
+
+def test_how_a_clock_counts_in_the_sla_met_figure() -> None:
+    from store.rules.explain import figure_count
+
+    def clock(met: int | None, holds: list[Hold] = ()) -> object:  # type: ignore[assignment]
+        return explain_clock("response", 1, 15 * 60, at(0), None if met is None else at(met), holds, None, "UTC", at(100))
+
+    assert figure_count(clock(10), False, at(100)) == "met"
+    assert figure_count(clock(10), True, at(100)) == "met"  # met before it was cancelled: counted
+    assert figure_count(clock(20), False, at(100)) == "missed"
+    assert figure_count(clock(20), True, at(100)) == "missed"
+    assert figure_count(clock(None), False, at(100)) == "missed"  # ran out at 09:15
+    assert figure_count(clock(None), False, at(15)) == "missed"  # from the instant it ran out
+    assert figure_count(clock(None), False, at(14)) == "not_counted"  # still inside its window
+    assert figure_count(clock(None), True, at(100)) == "not_counted"  # cancelled, never met
+    held_in_time = [Hold(at(10), None, "customer")]
+    assert figure_count(clock(None, held_in_time), False, at(100)) == "not_counted"  # stopped with 5 m left
+    held_late = [Hold(at(20), None, "customer")]
+    assert figure_count(clock(None, held_late), False, at(100)) == "missed"  # stopped 5 m overdue
+    held_at_due = [Hold(at(15), None, "customer")]
+    assert figure_count(clock(None, held_at_due), False, at(100)) == "missed"  # stopped at the deadline
+
+
+def test_overlapping_holds_are_one_step_naming_both() -> None:
+    a, b = Hold(at(10), at(40), "customer", actor="li.wei"), Hold(at(30), at(50), "parts", actor="mei.lin")
+    apart = Hold(at(70), at(80), "parts")
+    e = explain_clock("resolve", 1, 4 * 3600, at(0), None, [apart, b, a], None, "UTC", at(90))
+    first, second = e.holds
+    assert first.holds == (b, a) or first.holds == (a, b)
+    assert (first.start, first.end, first.held_s) == (at(10), at(50), 40 * 60)
+    assert second.holds == (apart,) and second.held_s == 10 * 60
+    assert e.due == at(240 + 50)
+    assert hm(e.periods)[:3] == ["11-25 17:00-17:10", "11-25 17:50-18:10", "11-25 18:20-21:50"]
+
+
+def test_a_hold_cut_at_the_report_and_at_the_meeting() -> None:
+    # Put before the report (a stated time) and still open when the clock was met.
+    h = Hold(at(-20), None, "customer")
+    e = explain_clock("onsite", 1, 3600, at(0), at(30), [h], None, "UTC", at(90))
+    (step,) = e.holds
+    assert (step.start, step.end, step.held_s) == (at(0), at(30), 30 * 60)
+    assert e.due == at(90) and e.verdict == "met" and e.used_s == 0
+    # The window's working time, all of it after the hold: due when it runs out.
+    assert [(p.start, p.end) for p in e.periods] == [(at(30), at(90))] and e.ran_out == at(90)
+
+
+def test_a_calendar_without_a_way_to_list_its_hours_is_refused() -> None:
+    class Odd:
+        def add(self, start: pendulum.DateTime, seconds: float) -> pendulum.DateTime:
+            return start.add(seconds=seconds)
+
+        def between(self, a: pendulum.DateTime, b: pendulum.DateTime) -> float:
+            return max(0.0, (b - a).total_seconds())
+
+    with pytest.raises(TypeError):
+        working_spans(Odd(), at(0), at(10), "UTC")  # type: ignore[arg-type]
+    assert working_spans(Odd(), at(10), at(10), "UTC") == []  # type: ignore[arg-type]
+
+
+def test_a_window_beyond_twenty_years_is_refused() -> None:
+    never = WorkingHours(TZ, tuple(() for _ in range(7)))
+    from store.rules.explain import count_window
+
+    with pytest.raises(ValueError):
+        count_window(at(0), 3600, [], never, TZ)
