@@ -4,6 +4,8 @@ typed (never markup), scrollable, at 80×24; and its snapshot."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from console_helpers import app_for, make_ticket, settle, until
 from textual.pilot import Pilot
@@ -12,6 +14,7 @@ from textual.widgets import Static
 from console.screens.detail import DetailScreen
 from console.screens.explain import ExplainScreen
 from store import Store
+from store.i18n import LOCALE_DIR, set_language
 from store.rules.explain_text import ticket_lines
 
 SIZE = (80, 24)
@@ -65,5 +68,13 @@ async def test_y_shows_the_explanation_as_typed_and_scrolls(held: Store) -> None
         assert app.is_running  # the note's [@click=app.quit] did nothing
 
 
-def test_explain_snapshot(held: Store, snap_compare) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture(params=["en", "zh_Hans"])
+def lang(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("DISPATCH_LANG", request.param)
+    set_language(request.param, localedir=LOCALE_DIR)
+    yield request.param
+    set_language("en", localedir=LOCALE_DIR)
+
+
+def test_explain_snapshot(held: Store, lang: str, snap_compare) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(app_for(held), terminal_size=SIZE, run_before=open_explain)
