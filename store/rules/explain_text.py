@@ -118,7 +118,7 @@ def result_line(e: ClockExplanation, tz: str) -> str:
         met = _step(e.met_step, tz) if e.met_step is not None else _t(e.met_at, tz)
     if e.verdict == "met":
         spare = ""
-        if e.due is not None and e.met_at is not None:
+        if e.due is not None and e.met_at is not None and e.met_at < e.due:
             spare = " " + _("({left} before the deadline)").format(left=duration((e.due - e.met_at).total_seconds()))
         return _("met on time: {met}{spare}").format(met=met, spare=spare)
     if e.verdict == "late":
