@@ -52,9 +52,14 @@ def test_a_hold_over_lunch_moves_the_deadline_only_by_its_working_time() -> None
 
 
 def test_a_holiday_has_no_working_time() -> None:
-    cal = WorkingHours(TZ, LUNCH.week, (Holiday(pendulum.date(2026, 12, 7), pendulum.date(2026, 12, 7)),))
+    from store.rules.explain_text import clock_lines
+
+    cal = WorkingHours(TZ, LUNCH.week, (Holiday(pendulum.date(2026, 12, 7), pendulum.date(2026, 12, 7), name="Bank day"),
+                                        Holiday(pendulum.date(2026, 12, 25), pendulum.date(2026, 12, 25))))
     e = explain_clock("onsite", 3, 2 * 3600, local(4, 16, 30), None, [], cal, TZ, local(4, 17, 0))
     assert hm(e.periods) == ["12-04 16:30-17:30", "12-08 08:30-09:30"]
+    assert e.holidays == ((pendulum.date(2026, 12, 7), "Bank day"),)  # not the 25th: the window ended before
+    assert "  holidays, no working time: 12-07 Bank day" in clock_lines(e, TZ)
 
 
 def test_met_late_names_the_step_the_ticket_was_at_when_it_ran_out() -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from pendulum import DateTime
@@ -115,6 +115,7 @@ class ClockExplanation:
     late_step: Step | None  # the step the ticket was at when the deadline passed
     used_s: float | None = None  # working time from the report to the step, holds left out
     priority_changes: tuple[PriorityChange, ...] = field(default=())
+    holidays: tuple[tuple[date, str], ...] = ()  # holidays the window spanned: no working time on them
 
 
 @dataclass(frozen=True)
@@ -266,11 +267,27 @@ def explain_clock(
         used = cal.between(reported_at, met_at) - sum(
             cal.between(max(s, reported_at), min(e or met_at, met_at)) for s, e, _m in clipped if min(e or met_at, met_at) > s)
         used = max(0.0, used)
+    end = final or (periods[-1].end if periods else reported_at)
     return ClockExplanation(
+        holidays=holidays_between(cal, reported_at, end, tz),
         clock=clock, priority=priority, window_s=window_s, reported_at=reported_at, periods=tuple(periods),
         ran_out=ran_out, holds=tuple(steps_out), ignored=tuple(ignored), due=final, frozen_left_s=frozen,
         met_at=met_at, met_step=met_step, verdict=verdict, late_by_s=late_by, late_step=late_step, used_s=used,
         priority_changes=tuple(priority_changes))
+
+
+def holidays_between(calendar: Calendar, a: DateTime, b: DateTime, tz: str) -> tuple[tuple[date, str], ...]:
+    """The calendar's holidays from ``a``'s local day to ``b``'s, with their names."""
+    if not isinstance(calendar, WorkingHours) or not calendar.holidays or b < a:
+        return ()
+    out: list[tuple[date, str]] = []
+    day, last = a.in_timezone(tz).date(), b.in_timezone(tz).date()
+    while day <= last and len(out) < 366:
+        named = [h for h in calendar.holidays if h.covers(day)]
+        if named:
+            out.append((day, named[0].name))
+        day += timedelta(days=1)
+    return tuple(out)
 
 
 def _step_at(steps: Sequence[Step], at: DateTime | None, exact: bool = False) -> Step | None:

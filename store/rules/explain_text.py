@@ -98,6 +98,9 @@ def clock_lines(e: ClockExplanation, tz: str) -> list[str]:
     if e.periods:
         lines.append("  " + _("working time counted: {periods}").format(
             periods=", ".join(_period(p, tz) for p in e.periods)))
+    if e.holidays:
+        lines.append("  " + _("holidays, no working time: {days}").format(days=", ".join(
+            d.strftime("%m-%d") + (f" {clean(name, single_line=True)}" if name else "") for d, name in e.holidays)))
     for step in e.holds:
         lines.append("  " + _hold_line(step, tz))
     for h in e.ignored:
@@ -197,6 +200,7 @@ def clock_json(e: ClockExplanation, tz: str) -> dict[str, Any]:
                    "due_before": _iso(s.due_before, tz), "due_after": _iso(s.due_after, tz),
                    "holds": [_hold_json(h, tz) for h in s.holds]} for s in e.holds],
         "not_counted": [_hold_json(h, tz) for h in e.ignored],
+        "holidays": [{"date": d.isoformat(), "name": name} for d, name in e.holidays],
         "priority_changes": [{"at": _iso(c.at, tz), "old": c.old, "new": c.new, "reason": c.reason, "by": c.actor}
                              for c in e.priority_changes],
         "text": clock_lines(e, tz) + priority_lines(e, tz),
