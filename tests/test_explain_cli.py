@@ -136,3 +136,17 @@ def test_a_stated_report_time_is_shown_with_when_it_was_typed(store: Store, cloc
     out = ok(str(db_path), "ticket", str(t.id), "--explain")
     assert "  reported 11-25 09:05 (stated, typed 11-25 09:30)" in out.splitlines()
     assert "First response: due 11-25 10:05 = reported 11-25 09:05 + 1 h of working time" in out.splitlines()
+
+
+def test_report_explain_ticket_says_when_the_ticket_is_outside_the_scope(demo_copy) -> None:
+    path = str(demo_copy())
+    site = json.loads(ok(path, "ticket", "2", "--format", "json"))["site_id"]
+    other = Store(path, clock=MutableClock(NOW), actor="ann")
+    try:
+        name = next(s.name for s in other.reference.sites(limit=-1) if s.id != site)
+    finally:
+        other.close()
+    out = ok(path, "report", "--month", "2026-10", "--explain-ticket", "2", "--scope", f"site:{name}")
+    assert out.splitlines()[1].startswith("not in the scope")
+    data = json.loads(ok(path, "report", "--month", "2026-10", "--explain-ticket", "2", "--format", "json"))
+    assert data["in_scope"] is True

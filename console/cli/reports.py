@@ -121,7 +121,8 @@ def report(obj: Ctx, month: str | None, week: str | None, day: str | None, first
     store = obj.open()
     if explain_ticket is not None:
         try:
-            _explain_ticket(store, parse_period(month, day, week, first, last, store.callbacks.today()), explain_ticket, fmt_)
+            _explain_ticket(store, parse_period(month, day, week, first, last, store.callbacks.today()), explain_ticket, fmt_,
+                            parse_scope(store, scope))
         finally:
             store.close()
         return
@@ -145,23 +146,27 @@ def report(obj: Ctx, month: str | None, week: str | None, day: str | None, first
     write_table(head, rows)
 
 
-def _explain_ticket(store: Store, period: Period, ticket_id: int, fmt_: str) -> None:
+def _explain_ticket(store: Store, period: Period, ticket_id: int, fmt_: str, scope: Scope) -> None:
     """The figures' own counts of the ticket (stored facts), and its clocks
     explained at the end of the period (or now, for the current one)."""
-    counts = store.reports.ticket_counts(period, ticket_id)
+    counts = store.reports.ticket_counts(period, ticket_id, scope)
     if not counts:
         fail(_("No ticket #{id}").format(id=ticket_id))
     x = store.explain.ticket(ticket_id, at=counts["cap"])
     if fmt_ == "json":
         write_json({"ticket": ticket_id, "period": {"kind": period.kind, "start": period.start, "end": period.end},
-                    "counted_up_to": counts["cap"], "reported_in_period": counts["reported_in"],
+                    "counted_up_to": counts["cap"], "in_scope": counts["in_scope"],
+                    "reported_in_period": counts["reported_in"],
                     "resolved_in_period": counts["resolved_in"],
                     "sla_met": {c: counts[c] for c in CLOCKS} if counts["reported_in"] else None,
                     "completed_in_time": counts["completed_in_time"] if counts["resolved_in"] else None,
                     "within_4h": counts["within_4h"] if counts["resolved_in"] else None,
                     "differences": differences(x, counts), "explanation": ticket_json(x)}, x.timezone)
         return
-    click.echo("\n".join(report_lines(x, counts, period.label())))
+    lines = report_lines(x, counts, period.label())
+    if not counts["in_scope"]:
+        lines.insert(1, _("not in the scope {scope}: not in these figures").format(scope=_c(scope.label())))
+    click.echo("\n".join(lines))
 
 
 class ExportGroup(click.Group):
