@@ -150,6 +150,7 @@ def test_the_stated_due_is_the_sla_modules_deadline(cal: tuple[object, pendulum.
             for p in pauses if p.start < status.met_at]
         merged = merge_pauses(relevant)
         total = sum(p.seconds for p in e.periods)
+        assert all(p.seconds > 0 for p in e.periods)  # no empty piece where a hold ends at a closing
         if e.ran_out is not None:
             assert total == pytest.approx(status.window_s, abs=1e-3)
             assert e.ran_out == ran_out(start, status.window_s, merged, calendar)  # type: ignore[arg-type]
@@ -247,3 +248,53 @@ def test_a_window_beyond_twenty_years_is_refused() -> None:
 
     with pytest.raises(ValueError):
         count_window(at(0), 3600, [], never, TZ)
+
+
+def test_the_boundaries_are_the_sla_modules() -> None:
+    """At the very instant: met at the deadline is on time; unmet at the
+    deadline is overdue; a hold put at the meeting cannot move the clock; one
+    put at the deadline is a hold while overdue; one that ended at the report
+    held nothing; holds that touch are one."""
+    assert explain_clock("response", 1, 900, at(0), at(15), [], None, "UTC", at(20)).verdict == "met"
+    e = explain_clock("response", 1, 900, at(0), None, [], None, "UTC", at(15))
+    assert e.verdict == "overdue" and e.late_by_s == 0
+    at_met = Hold(at(10), None, "customer")
+    assert explain_clock("response", 1, 900, at(0), at(10), [at_met], None, "UTC", at(20)).ignored == (at_met,)
+    at_due = Hold(at(15), at(25), "parts")
+    (step,) = explain_clock("response", 1, 900, at(0), None, [at_due], None, "UTC", at(30)).holds
+    assert step.overdue and step.due_after == at(25)
+    ended = Hold(at(-10), at(0), "customer")
+    e = explain_clock("response", 1, 900, at(0), None, [ended], None, "UTC", at(5))
+    assert e.ignored == (ended,) and e.holds == ()
+    a, b = Hold(at(1), at(2), "customer"), Hold(at(2), at(3), "parts")
+    (step,) = explain_clock("response", 1, 900, at(0), None, [a, b], None, "UTC", at(5)).holds
+    assert step.holds == (a, b) and step.held_s == 120
+
+
+def test_an_open_hold_is_a_step_with_no_end() -> None:
+    h = Hold(at(5), None, "customer", actor="li.wei")
+    (step,) = explain_clock("response", 1, 900, at(0), None, [h], None, "UTC", at(50)).holds
+    assert (step.holds, step.start, step.end, step.held_s, step.due_before, step.due_after, step.overdue) == (
+        (h,), at(5), None, 0.0, at(15), None, False)
+
+
+def test_the_steps_named_are_the_meeting_and_the_one_in_force_when_it_ran_out() -> None:
+    steps = [Step(at(0), "ticket.create", "mei.lin"), Step(at(5), "ticket.assign", "mei.lin")]
+    met = explain_clock("response", 1, 900, at(0), at(10), [], None, "UTC", at(20), steps)
+    assert met.met_step is None  # no step at 09:10: not the assignment before it
+    running = explain_clock("onsite", 1, 3600, at(0), None, [], None, "UTC", at(20), steps)
+    assert running.late_step is None and running.met_step is None
+    stopped = explain_clock("onsite", 1, 3600, at(0), None, [Hold(at(10), None)], None, "UTC", at(90), steps)
+    assert stopped.late_step is None
+
+
+def test_a_window_of_a_second_is_counted() -> None:
+    from store.rules.explain import count_window
+
+    periods, left = count_window(at(0), 1, [], AlwaysOpen(), "UTC")
+    assert [(p.start, p.end) for p in periods] == [(at(0), at(0).add(seconds=1))] and left == 0
+
+
+def test_24x7_periods_split_at_the_site_midnight() -> None:
+    e = explain_clock("resolve", 1, 4 * 3600, local(4, 22, 0), None, [], None, TZ, local(4, 23, 0))
+    assert hm(e.periods) == ["12-04 22:00-00:00", "12-05 00:00-02:00"]
