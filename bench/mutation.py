@@ -45,6 +45,8 @@ TOPIC_TESTS: dict[str, tuple[str, ...]] = {
     "scoring": ("tests/test_scoring.py",),
     "improve": ("tests/test_improve.py",),
     "stated": ("tests/test_stated.py",),
+    # a clock explained (store/rules/explain.py): its own tests, the property test against sla.py among them
+    "rules/explain": ("tests/test_explain.py",),
 }
 
 

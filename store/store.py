@@ -27,6 +27,7 @@ from .repo.callbacks import CallbacksRepo
 from .repo.complaints import ComplaintsRepo
 from .repo.due_notices import DueNoticesRepo
 from .repo.escalations import EscalationsRepo
+from .repo.explain import ExplainRepo
 from .repo.exports import ExportsRepo
 from .repo.fees import FeesRepo
 from .repo.handover import HandoverRepo
@@ -97,6 +98,7 @@ class Store:
         self.complaints = ComplaintsRepo(db, ctx, self.settings, self.items)
         self.audit = AuditRepo(db, ctx)
         self.reports = ReportsRepo(db, ctx, self.settings)
+        self.explain = ExplainRepo(db, ctx, self.settings)
         self.exports = ExportsRepo(db, ctx, self.settings)
         self.escalations = EscalationsRepo(db, ctx, self.settings)
         self.outbox = OutboxRepo(db, ctx, self.settings)

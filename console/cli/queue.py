@@ -19,6 +19,7 @@ from store.i18n import _
 from store.labels import category_label, channel_label, priority_label, wait_reason_label
 from store.models import QueueFilter, QueueRow, Ticket
 from store.rules.countdown import clock_label, clock_title, clock_words, row_clock, state_label
+from store.rules.explain_text import ticket_json, ticket_lines
 from store.rules.history import Names, entries
 from store.rules.lifecycle import OPEN_STATUSES, status_label
 from store.rules.sla import ClockStatus
@@ -231,14 +232,23 @@ def _clock(c: ClockStatus, t: Ticket, now: DateTime, tz: str) -> dict[str, Any]:
 @click.argument("number", metavar="N")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"], case_sensitive=False), default="text",
               show_default=True, help=_("Output format."))
+@click.option("--explain", is_flag=True, help=_("How each clock's deadline is counted: the window, the working time "
+                                                  "day by day, the holds, and met or late (docs/rules.md \"Explaining a clock\")."))
 @file_options
 @click.pass_obj
-def ticket(obj: Ctx, number: str, fmt: str) -> None:
+def ticket(obj: Ctx, number: str, fmt: str, explain: bool) -> None:
     digits = number.strip().lstrip("#")
     if not digits.isdigit():
         fail(_("not a ticket number: {n}").format(n=number))
     store = obj.open(read_only=True)
     tid = int(digits)
+    if explain:
+        x = store.explain.ticket(tid)
+        if fmt.lower() == "json":
+            write_json(ticket_json(x), x.timezone)
+        else:
+            click.echo("\n".join(ticket_lines(x)))
+        return
     t = store.tickets.ticket(tid)
     now, tz = store.now(), store.settings.timezone
     clocks = [_clock(c, t, now, tz) for c in store.tickets.clocks(tid)]

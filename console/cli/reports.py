@@ -18,8 +18,10 @@ from click.core import ParameterSource
 from store.errors import RuleViolation
 from store.i18n import _, ngettext
 from store.repo.imports import COLUMNS as REFERENCE_COLUMNS
+from store.rules.explain_text import differences, report_lines, ticket_json
 from store.rules.figures import fmt, target_text
 from store.rules.periods import SCOPE_KINDS, Period, Scope, scope_word
+from store.rules.sla import CLOCKS
 from store.store import Store
 from store.text import clean
 
@@ -110,11 +112,20 @@ def _c(value: object) -> str:
 @click.option("--to", "last", default=None, metavar="DAY", help=_("Last day of a range, YYYY-MM-DD."))
 @click.option("--scope", default=None, help=_("center (default), team:NAME, technician:NAME, site:NAME or category:NAME."))
 @click.option("--format", "fmt_", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--explain-ticket", "explain_ticket", type=int, default=None, metavar="N",
+              help=_("Why ticket N counts as met, missed or not at all in the period's deadline figures."))
 @file_options
 @click.pass_obj
 def report(obj: Ctx, month: str | None, week: str | None, day: str | None, first: str | None, last: str | None,
-           scope: str | None, fmt_: str) -> None:
+           scope: str | None, fmt_: str, explain_ticket: int | None) -> None:
     store = obj.open()
+    if explain_ticket is not None:
+        try:
+            _explain_ticket(store, parse_period(month, day, week, first, last, store.callbacks.today()), explain_ticket, fmt_,
+                            parse_scope(store, scope))
+        finally:
+            store.close()
+        return
     try:
         period = parse_period(month, day, week, first, last, store.callbacks.today())
         r = store.reports.report(period, parse_scope(store, scope))
@@ -133,6 +144,29 @@ def report(obj: Ctx, month: str | None, week: str | None, day: str | None, first
     head = [_("figure"), period.label(), r.previous.label(), _("change"), _("target")]
     rows = [[f.label, fmt(f.value, f.unit), fmt(f.previous, f.unit), f.arrow, target_text(f)] for f in r.figures]
     write_table(head, rows)
+
+
+def _explain_ticket(store: Store, period: Period, ticket_id: int, fmt_: str, scope: Scope) -> None:
+    """The figures' own counts of the ticket (stored facts), and its clocks
+    explained at the end of the period (or now, for the current one)."""
+    counts = store.reports.ticket_counts(period, ticket_id, scope)
+    if not counts:
+        fail(_("No ticket #{id}").format(id=ticket_id))
+    x = store.explain.ticket(ticket_id, at=counts["cap"])
+    if fmt_ == "json":
+        write_json({"ticket": ticket_id, "period": {"kind": period.kind, "start": period.start, "end": period.end},
+                    "counted_up_to": counts["cap"], "in_scope": counts["in_scope"],
+                    "reported_in_period": counts["reported_in"],
+                    "resolved_in_period": counts["resolved_in"],
+                    "sla_met": {c: counts[c] for c in CLOCKS} if counts["reported_in"] else None,
+                    "completed_in_time": counts["completed_in_time"] if counts["resolved_in"] else None,
+                    "within_4h": counts["within_4h"] if counts["resolved_in"] else None,
+                    "differences": differences(x, counts), "explanation": ticket_json(x)}, x.timezone)
+        return
+    lines = report_lines(x, counts, period.label())
+    if not counts["in_scope"]:
+        lines.insert(1, _("not in the scope {scope}: not in these figures").format(scope=_c(scope.label())))
+    click.echo("\n".join(lines))
 
 
 class ExportGroup(click.Group):

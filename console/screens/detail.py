@@ -78,6 +78,8 @@ class DetailScreen(TicketActions):
         *ACTION_BINDINGS,
         # ctrl+e as on the new-ticket form; h is Hours & holidays on the queue: one meaning per key.
         Binding("ctrl+e", "earlier", N_("Earlier tickets")),
+        # y: why is it due then (? is Help everywhere): the clocks' deadlines explained.
+        Binding("y", "explain", N_("Explain clocks")),
         Binding("ctrl+r", "refresh_now", N_("Refresh now"), show=False),
     ]
     DEFAULT_CSS = """
@@ -142,6 +144,11 @@ class DetailScreen(TicketActions):
 
     def action_refresh_now(self) -> None:
         self.load()
+
+    def action_explain(self) -> None:
+        from .explain import ExplainScreen
+
+        self.app.push_screen(ExplainScreen(self.ticket_id))
 
     def action_back(self) -> None:
         self.dismiss(None)

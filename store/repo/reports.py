@@ -313,6 +313,29 @@ class ReportsRepo:
                 local = from_db(confirmed_at).in_timezone(tz).date().isoformat()
                 raw.items_on_time += local <= due
 
+    # ------------------------------------------------ one ticket's counts
+    def ticket_counts(self, period: Period, ticket_id: int, scope: Scope | None = None) -> dict[str, Any]:
+        """How one ticket counts in the period's deadline figures, read with
+        the figures' own tests (_REPORTED, _RESOLVED, _decided, _missed) on its
+        stored facts: ``dispatch report --explain-ticket``."""
+        scope = scope or Scope()
+        p = {**self._bounds(period), "sv": scope.value, "id": ticket_id}
+        cols = ", ".join(f"t.f_{c}_ok IS 1, {_decided(c)}, {_missed(c)}" for c in _CLOCKS)
+        with self._report_conn(None) as conn:
+            row = conn.execute(
+                f"SELECT ({_REPORTED.format(scope='1')}), ({_RESOLVED.format(scope='1')}), t.f_resolve_ok IS 1, "
+                f"t.f_resolve_s <= 14400, t.cancelled_at IS NOT NULL, {cols}, ({_SCOPE_SQL[scope.kind]})"
+                " FROM tickets t WHERE t.id = :id", p).fetchone()
+        if row is None:
+            return {}
+        out: dict[str, Any] = {"reported_in": bool(row[0]), "resolved_in": bool(row[1]),
+                               "completed_in_time": bool(row[2]), "within_4h": bool(row[3]), "cancelled": bool(row[4]),
+                               "cap": from_db(p["capt"]), "in_scope": bool(row[-1])}
+        for i, c in enumerate(_CLOCKS):
+            met, decided, missed = (bool(v) for v in row[5 + 3 * i: 8 + 3 * i])
+            out[c] = "met" if met else "missed" if missed else "not_counted" if not decided else "missed"
+        return out
+
     # --------------------------------------------------------- drill down
     def report_tickets(self, period: Period, scope: Scope | None, drill: str, *, limit: int = 500,
                        cancel: threading.Event | None = None) -> tuple[int, list[DrillRow]]:

@@ -146,6 +146,18 @@ class WorkingHours:
         """The periods that open on ``day``, as instants (for display and tests)."""
         return [(_instant(a), _instant(b)) for a, b in self._spans(day) if b > a]
 
+    def spans(self, a: DateTime, b: DateTime) -> list[tuple[DateTime, DateTime]]:
+        """The working time in [a, b), in order, split at local midnights: the
+        periods an explanation lists day by day (store/rules/explain.py)."""
+        ta, tb = _micros(a), _micros(b)
+        out = []
+        for ordinal in range(self._day_of(ta) - 1, self._day_of(tb) + 2):
+            for lo, hi in self._segments(ordinal):
+                lo, hi = max(lo, ta), min(hi, tb)
+                if hi > lo:
+                    out.append((_instant(lo), _instant(hi)))
+        return out
+
     def between(self, a: DateTime, b: DateTime) -> float:
         ta, tb = _micros(a), _micros(b)
         if tb <= ta:

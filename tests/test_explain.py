@@ -1,0 +1,300 @@
+"""A clock explained (store/rules/explain.py): the due time it states is the
+SLA module's own (store/rules/sla.py clock_statuses), over random histories;
+its working periods make up the window; each hold moves the deadline by the
+working time it held."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import pendulum
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from store.rules.derive import active_seconds, ran_out
+from store.rules.explain import Hold, Step, explain_clock, working_spans
+from store.rules.sla import CLOCKS, AlwaysOpen, Pause, Policy, clock_statuses, merge_pauses
+from store.rules.working_hours import BusinessHours, Holiday, Period, WorkingHours
+from tests.sla_helpers import SETTINGS, ZONES, at, hours_and_start
+
+TZ = "Asia/Shanghai"
+# 08:30-12:00, 13:00-17:30 Monday to Friday, Shanghai; 2026-12-04 is a Friday.
+LUNCH = WorkingHours(TZ, tuple(((Period(510, 720), Period(780, 1050)) if d < 5 else ()) for d in range(7)))
+
+
+def local(day: int, hh: int, mm: int, month: int = 12) -> pendulum.DateTime:
+    return pendulum.datetime(2026, month, day, hh, mm, tz=TZ).in_timezone("UTC")
+
+
+def hm(spans: object) -> list[str]:
+    return [f"{s.start.in_timezone(TZ).format('MM-DD HH:mm')}-{s.end.in_timezone(TZ).format('HH:mm')}" for s in spans]  # type: ignore[attr-defined]
+
+
+def test_the_periods_are_counted_day_by_day_around_breaks_and_holds() -> None:
+    hold = Hold(local(7, 9, 0), local(7, 10, 0), "parts", "pump on order", "li.wei")
+    e = explain_clock("resolve", 2, 4 * 3600, local(4, 16, 10), None, [hold], LUNCH, TZ, local(7, 9, 30))
+    # Friday 16:10-17:30 (1 h 20 m), weekend off, Monday 08:30-09:00, held 09:00-10:00, lunch off.
+    assert hm(e.periods) == ["12-04 16:10-17:30", "12-07 08:30-09:00", "12-07 10:00-12:00", "12-07 13:00-13:10"]
+    assert sum(p.seconds for p in e.periods) == 4 * 3600
+    assert e.due == local(7, 13, 10) and e.ran_out == e.due
+    (step,) = e.holds
+    assert step.held_s == 3600 and step.holds == (hold,) and not step.overdue
+    assert step.due_before == local(7, 11, 10) and step.due_after == local(7, 13, 10)
+    assert e.verdict == "running" and e.late_by_s is None
+
+
+def test_a_hold_over_lunch_moves_the_deadline_only_by_its_working_time() -> None:
+    hold = Hold(local(7, 11, 30), local(7, 13, 30), "customer")
+    e = explain_clock("resolve", 2, 4 * 3600, local(7, 8, 30), None, [hold], LUNCH, TZ, local(7, 9, 0))
+    assert e.holds[0].held_s == 3600  # 11:30-12:00 and 13:00-13:30
+    assert e.due == local(7, 14, 30)
+
+
+def test_a_holiday_has_no_working_time() -> None:
+    from store.rules.explain_text import clock_lines
+
+    cal = WorkingHours(TZ, LUNCH.week, (Holiday(pendulum.date(2026, 12, 7), pendulum.date(2026, 12, 7), name="Bank day"),
+                                        Holiday(pendulum.date(2026, 12, 25), pendulum.date(2026, 12, 25))))
+    e = explain_clock("onsite", 3, 2 * 3600, local(4, 16, 30), None, [], cal, TZ, local(4, 17, 0))
+    assert hm(e.periods) == ["12-04 16:30-17:30", "12-08 08:30-09:30"]
+    assert e.holidays == ((pendulum.date(2026, 12, 7), "Bank day"),)  # not the 25th: the window ended before
+    assert "  holidays, no working time: 12-07 Bank day" in clock_lines(e, TZ)
+
+
+def test_met_late_names_the_step_the_ticket_was_at_when_it_ran_out() -> None:
+    steps = [Step(at(0), "ticket.create", "mei.lin"), Step(at(5), "ticket.assign", "mei.lin"),
+             Step(at(90), "ticket.arrive", "wang.fang", entered=at(100))]
+    e = explain_clock("onsite", 1, 3600, at(0), at(90), [], None, "UTC", at(120), steps)
+    assert e.verdict == "late" and e.late_by_s == 30 * 60
+    assert e.late_step == steps[1] and e.met_step == steps[2]
+    assert e.used_s == 90 * 60
+
+
+def test_met_on_time_and_holds_after_it_are_ignored() -> None:
+    after = Hold(at(40), None, "parts")
+    e = explain_clock("response", 1, 15 * 60, at(0), at(10), [after], None, "UTC", at(50))
+    assert e.verdict == "met" and e.late_by_s is None and e.late_step is None
+    assert e.ignored == (after,) and e.holds == ()
+
+
+def test_an_open_hold_stops_the_clock_with_the_time_left() -> None:
+    e = explain_clock("resolve", 1, 3600, at(0), None, [Hold(at(20), None, "customer", actor="li.wei")], None, "UTC", at(500))
+    assert e.verdict == "stopped" and e.due is None and e.frozen_left_s == 40 * 60
+    assert e.ran_out is None and sum(p.seconds for p in e.periods) == 20 * 60
+
+
+def test_a_hold_while_overdue_stops_the_overdue_time() -> None:
+    e = explain_clock("resolve", 1, 3600, at(0), None, [Hold(at(120), at(180), "parts")], None, "UTC", at(200))
+    (step,) = e.holds
+    assert step.overdue and step.held_s == 3600
+    assert e.ran_out == at(60) and e.due == at(120)  # +60 m overdue at the hold, still +60 m when it ended
+    assert e.verdict == "overdue" and e.late_by_s == 80 * 60
+
+
+def test_a_hold_before_the_report_holds_nothing() -> None:
+    early = Hold(at(-30), at(-10), "customer")
+    e = explain_clock("resolve", 1, 3600, at(0), None, [early], None, "UTC", at(10))
+    assert e.ignored == (early,) and e.due == at(60)
+
+
+def test_24x7_splits_at_the_site_midnight() -> None:
+    spans = working_spans(AlwaysOpen(), local(4, 22, 0), local(5, 2, 0), TZ)
+    assert hm(spans) == ["12-04 22:00-00:00", "12-05 00:00-02:00"]
+
+
+histories = st.lists(st.tuples(st.integers(-60, 3000), st.one_of(st.none(), st.integers(0, 600))), max_size=4)
+
+
+@st.composite
+def calendars(draw: st.DrawFn) -> tuple[object, pendulum.DateTime, str]:
+    if draw(st.booleans()):
+        tz = draw(st.sampled_from(ZONES))
+        return AlwaysOpen(), at(0), tz
+    bh, start = draw(hours_and_start())
+    return bh, start, bh.tz
+
+
+@SETTINGS
+@given(cal=calendars(), prio=st.integers(1, 4), specs=histories,
+       met=st.lists(st.one_of(st.none(), st.integers(0, 6000)), min_size=3, max_size=3),
+       now=st.integers(0, 9000))
+def test_the_stated_due_is_the_sla_modules_deadline(cal: tuple[object, pendulum.DateTime, str], prio: int,
+                                                    specs: list[tuple[int, int | None]], met: list[int | None],
+                                                    now: int) -> None:
+    calendar, start, tz = cal
+    minutes = (15, 60, 240) if prio == 1 else (30, 120, 480) if prio == 2 else (60, 240, 1440)
+    policy = Policy(*minutes)
+
+    def t(m: int) -> pendulum.DateTime:
+        return start.add(minutes=m)
+
+    holds = [Hold(t(s), None if n is None else t(s + n)) for s, n in specs]
+    pauses = [Pause(h.start, h.end) for h in holds]
+    met_at = {c: (None if m is None else t(m)) for c, m in zip(CLOCKS, met, strict=True)}
+    statuses = clock_statuses(start, policy, met_at, pauses, calendar)  # type: ignore[arg-type]
+    for status in statuses:
+        e = explain_clock(status.clock, prio, status.window_s, start, status.met_at, holds, calendar,  # type: ignore[arg-type]
+                          tz, t(now))
+        assert e.due == status.due
+        assert e.frozen_left_s == pytest.approx(status.frozen_left_s) if status.frozen_left_s is not None \
+            else e.frozen_left_s is None
+        if status.met_at is not None:
+            assert (e.verdict == "met") == bool(status.met_on_time)
+        else:
+            assert e.verdict == {"breached": "overdue", "ok": "running", "at_risk": "running"}[
+                status.state(t(now))] or (e.verdict == "stopped" and status.due is None)
+        # The periods are the window's working time, holds left out, ending where it ran out.
+        relevant = pauses if status.met_at is None else [
+            Pause(p.start, status.met_at if p.end is None else min(p.end, status.met_at))
+            for p in pauses if p.start < status.met_at]
+        merged = merge_pauses(relevant)
+        total = sum(p.seconds for p in e.periods)
+        assert all(p.seconds > 0 for p in e.periods)  # no empty piece where a hold ends at a closing
+        if e.ran_out is not None:
+            assert total == pytest.approx(status.window_s, abs=1e-3)
+            assert e.ran_out == ran_out(start, status.window_s, merged, calendar)  # type: ignore[arg-type]
+        if e.frozen_left_s is not None and e.frozen_left_s >= 0:
+            assert total + e.frozen_left_s == pytest.approx(status.window_s, abs=1e-3)
+        # Each hold moves the deadline by the working time it held.
+        for step in e.holds:
+            if step.due_after is not None:
+                assert calendar.between(step.due_before, step.due_after) == pytest.approx(step.held_s, abs=1e-3)  # type: ignore[attr-defined]
+        if status.met_at is not None:
+            assert e.used_s == pytest.approx(active_seconds(start, status.met_at, merged, calendar), abs=1e-3)  # type: ignore[arg-type]
+
+
+def test_business_hours_of_earlier_versions_list_their_periods() -> None:
+    bh = BusinessHours(TZ, time(8, 30), time(17, 30))
+    e = explain_clock("resolve", 1, 4 * 3600, local(4, 16, 30), None, [], bh, TZ, local(4, 17, 0))
+    assert hm(e.periods) == ["12-04 16:30-17:30", "12-07 08:30-11:30"] and e.due == local(7, 11, 30)
+
+
+def test_the_example_of_docs_rules() -> None:
+    """docs/rules.md "Explaining a clock", word for word (08:30-17:30 every day)."""
+    from store.rules.explain_text import clock_lines
+
+    cal = BusinessHours(TZ, time(8, 30), time(17, 30), frozenset(range(1, 8)))
+    hold = Hold(local(5, 9, 0), local(5, 10, 0), "parts", "", "li.wei")
+    e = explain_clock("resolve", 2, 4 * 3600, local(4, 16, 10), None, [hold], cal, TZ, local(5, 9, 30))
+    lines = clock_lines(e, TZ)
+    assert lines[0] == "Resolved: due 12-05 12:10 = reported 12-04 16:10 + 4 h of working time"
+    assert ("  working time counted: 12-04 16:10–17:30 (1 h 20 m), 12-05 08:30–09:00 (30 m), "
+            "12-05 10:00–12:10 (2 h 10 m)") in lines
+    assert "  held 12-05 09:00–10:00 for parts by li.wei (+1 h)" in lines
+
+
+def test_how_a_clock_counts_in_the_sla_met_figure() -> None:
+    from store.rules.explain import figure_count
+
+    def clock(met: int | None, holds: list[Hold] = ()) -> object:  # type: ignore[assignment]
+        return explain_clock("response", 1, 15 * 60, at(0), None if met is None else at(met), holds, None, "UTC", at(100))
+
+    assert figure_count(clock(10), False, at(100)) == "met"
+    assert figure_count(clock(10), True, at(100)) == "met"  # met before it was cancelled: counted
+    assert figure_count(clock(20), False, at(100)) == "missed"
+    assert figure_count(clock(20), True, at(100)) == "missed"
+    assert figure_count(clock(None), False, at(100)) == "missed"  # ran out at 09:15
+    assert figure_count(clock(None), False, at(15)) == "missed"  # from the instant it ran out
+    assert figure_count(clock(None), False, at(14)) == "not_counted"  # still inside its window
+    assert figure_count(clock(None), True, at(100)) == "not_counted"  # cancelled, never met
+    held_in_time = [Hold(at(10), None, "customer")]
+    assert figure_count(clock(None, held_in_time), False, at(100)) == "not_counted"  # stopped with 5 m left
+    held_late = [Hold(at(20), None, "customer")]
+    assert figure_count(clock(None, held_late), False, at(100)) == "missed"  # stopped 5 m overdue
+    held_at_due = [Hold(at(15), None, "customer")]
+    assert figure_count(clock(None, held_at_due), False, at(100)) == "missed"  # stopped at the deadline
+
+
+def test_overlapping_holds_are_one_step_naming_both() -> None:
+    a, b = Hold(at(10), at(40), "customer", actor="li.wei"), Hold(at(30), at(50), "parts", actor="mei.lin")
+    apart = Hold(at(70), at(80), "parts")
+    e = explain_clock("resolve", 1, 4 * 3600, at(0), None, [apart, b, a], None, "UTC", at(90))
+    first, second = e.holds
+    assert first.holds == (b, a) or first.holds == (a, b)
+    assert (first.start, first.end, first.held_s) == (at(10), at(50), 40 * 60)
+    assert second.holds == (apart,) and second.held_s == 10 * 60
+    assert e.due == at(240 + 50)
+    assert hm(e.periods)[:3] == ["11-25 17:00-17:10", "11-25 17:50-18:10", "11-25 18:20-21:50"]
+
+
+def test_a_hold_cut_at_the_report_and_at_the_meeting() -> None:
+    # Put before the report (a stated time) and still open when the clock was met.
+    h = Hold(at(-20), None, "customer")
+    e = explain_clock("onsite", 1, 3600, at(0), at(30), [h], None, "UTC", at(90))
+    (step,) = e.holds
+    assert (step.start, step.end, step.held_s) == (at(0), at(30), 30 * 60)
+    assert e.due == at(90) and e.verdict == "met" and e.used_s == 0
+    # The window's working time, all of it after the hold: due when it runs out.
+    assert [(p.start, p.end) for p in e.periods] == [(at(30), at(90))] and e.ran_out == at(90)
+
+
+def test_a_calendar_without_a_way_to_list_its_hours_is_refused() -> None:
+    class Odd:
+        def add(self, start: pendulum.DateTime, seconds: float) -> pendulum.DateTime:
+            return start.add(seconds=seconds)
+
+        def between(self, a: pendulum.DateTime, b: pendulum.DateTime) -> float:
+            return max(0.0, (b - a).total_seconds())
+
+    with pytest.raises(TypeError):
+        working_spans(Odd(), at(0), at(10), "UTC")  # type: ignore[arg-type]
+    assert working_spans(Odd(), at(10), at(10), "UTC") == []  # type: ignore[arg-type]
+
+
+def test_a_window_beyond_twenty_years_is_refused() -> None:
+    never = WorkingHours(TZ, tuple(() for _ in range(7)))
+    from store.rules.explain import count_window
+
+    with pytest.raises(ValueError):
+        count_window(at(0), 3600, [], never, TZ)
+
+
+def test_the_boundaries_are_the_sla_modules() -> None:
+    """At the very instant: met at the deadline is on time; unmet at the
+    deadline is overdue; a hold put at the meeting cannot move the clock; one
+    put at the deadline is a hold while overdue; one that ended at the report
+    held nothing; holds that touch are one."""
+    assert explain_clock("response", 1, 900, at(0), at(15), [], None, "UTC", at(20)).verdict == "met"
+    e = explain_clock("response", 1, 900, at(0), None, [], None, "UTC", at(15))
+    assert e.verdict == "overdue" and e.late_by_s == 0
+    at_met = Hold(at(10), None, "customer")
+    assert explain_clock("response", 1, 900, at(0), at(10), [at_met], None, "UTC", at(20)).ignored == (at_met,)
+    at_due = Hold(at(15), at(25), "parts")
+    (step,) = explain_clock("response", 1, 900, at(0), None, [at_due], None, "UTC", at(30)).holds
+    assert step.overdue and step.due_after == at(25)
+    ended = Hold(at(-10), at(0), "customer")
+    e = explain_clock("response", 1, 900, at(0), None, [ended], None, "UTC", at(5))
+    assert e.ignored == (ended,) and e.holds == ()
+    a, b = Hold(at(1), at(2), "customer"), Hold(at(2), at(3), "parts")
+    (step,) = explain_clock("response", 1, 900, at(0), None, [a, b], None, "UTC", at(5)).holds
+    assert step.holds == (a, b) and step.held_s == 120
+
+
+def test_an_open_hold_is_a_step_with_no_end() -> None:
+    h = Hold(at(5), None, "customer", actor="li.wei")
+    (step,) = explain_clock("response", 1, 900, at(0), None, [h], None, "UTC", at(50)).holds
+    assert (step.holds, step.start, step.end, step.held_s, step.due_before, step.due_after, step.overdue) == (
+        (h,), at(5), None, 0.0, at(15), None, False)
+
+
+def test_the_steps_named_are_the_meeting_and_the_one_in_force_when_it_ran_out() -> None:
+    steps = [Step(at(0), "ticket.create", "mei.lin"), Step(at(5), "ticket.assign", "mei.lin")]
+    met = explain_clock("response", 1, 900, at(0), at(10), [], None, "UTC", at(20), steps)
+    assert met.met_step is None  # no step at 09:10: not the assignment before it
+    running = explain_clock("onsite", 1, 3600, at(0), None, [], None, "UTC", at(20), steps)
+    assert running.late_step is None and running.met_step is None
+    stopped = explain_clock("onsite", 1, 3600, at(0), None, [Hold(at(10), None)], None, "UTC", at(90), steps)
+    assert stopped.late_step is None
+
+
+def test_a_window_of_a_second_is_counted() -> None:
+    from store.rules.explain import count_window
+
+    periods, left = count_window(at(0), 1, [], AlwaysOpen(), "UTC")
+    assert [(p.start, p.end) for p in periods] == [(at(0), at(0).add(seconds=1))] and left == 0
+
+
+def test_24x7_periods_split_at_the_site_midnight() -> None:
+    e = explain_clock("resolve", 1, 4 * 3600, local(4, 22, 0), None, [], None, TZ, local(4, 23, 0))
+    assert hm(e.periods) == ["12-04 22:00-00:00", "12-05 00:00-02:00"]
