@@ -178,15 +178,48 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "t.db"
 
 
-@pytest.fixture
-def store(db_path: Path, clock: MutableClock) -> Iterator[Store]:
+def _store_file(path: Path, clock: Callable[[], DateTime]) -> Store:
+    """The ``store`` fixture's file, made the long way (migrations, seed, users)."""
     # Roles are enforced from here on: ann runs the file, the others tests
     # write as are dispatchers (``people`` adds a foreman and a viewer).
-    s = seeded_file(db_path, *(login for login, _name, _role in TEST_USERS), clock=clock)
+    s = seeded_file(path, *(login for login, _name, _role in TEST_USERS), clock=clock)
     # Whoever runs the tests is a manager too, as 'dispatch init' would make
     # them: the CLI tests run commands on this file as the OS login.
     if default_actor() not in {u[0] for u in TEST_USERS}:
         s.users.add_user(default_actor(), "Test runner", "manager")
+    return s
+
+
+def checkpointed(path: Path) -> Path:
+    """``path`` with everything in the one file (no -wal left to copy), so a
+    plain file copy of it is the whole database."""
+    raw = sqlite3.connect(path)
+    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw.close()
+    wal = Path(f"{path}-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    return path
+
+
+# The ``store`` fixture's file made once per process for each start instant
+# and OS login (what the file records), then copied: the migrations and the
+# seed were a large share of a short test's time, made alike hundreds of times.
+_STORE_TEMPLATES: dict[tuple[str, str], Path] = {}
+
+
+@pytest.fixture
+def store(db_path: Path, clock: MutableClock, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    if type(clock) is not MutableClock:  # a clock that moves by itself: the file at its own instants
+        s = _store_file(db_path, clock)
+    else:
+        key = (clock().isoformat(), default_actor())
+        template = _STORE_TEMPLATES.get(key)
+        if template is None:
+            template = tmp_path_factory.mktemp("store-template") / "t.db"
+            _store_file(template, MutableClock(clock())).close()
+            _STORE_TEMPLATES[key] = template = checkpointed(template)
+        shutil.copy(template, db_path)
+        s = Store(db_path, clock=clock, actor="ann")
     yield s
     s.close()
 
@@ -217,12 +250,7 @@ def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
     s = Store(path, create=True, clock=fixed_clock(NOW), actor="demo")
     counts = generate_demo(s, seed=7)
     s.close()
-    # Everything in the one file, so a plain file copy is the whole database.
-    raw = sqlite3.connect(path)
-    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    raw.close()
-    assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").stat().st_size == 0
-    return DemoBuild(path, counts)
+    return DemoBuild(checkpointed(path), counts)
 
 
 @pytest.fixture
@@ -232,6 +260,44 @@ def demo_copy(demo_build: DemoBuild, tmp_path: Path) -> Callable[[str], Path]:
     def copy(name: str = "demo.db") -> Path:
         dest = tmp_path / name
         shutil.copy(demo_build.path, dest)
+        return dest
+
+    return copy
+
+
+@pytest.fixture(scope="session")
+def demo_cli_build(demo_build: DemoBuild, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What 'dispatch demo' (seed 7) builds at NOW, made from the session's demo
+    with the same steps as console/cli/demo.py after ``generate_demo``: its
+    users (the OS login their manager), callbacks, items, inspections and the
+    demo mark. For tests that need a demo file and test something else than
+    its build (the CLI's builds are tested in test_cli*.py, test_demo_rebuild.py)."""
+    from demo_data.callbacks import add_demo_evaluations
+    from demo_data.inspections import add_demo_inspections
+    from demo_data.items import add_demo_items
+    from demo_data.users import add_demo_users
+    from store.timeutil import fixed_clock
+
+    path = tmp_path_factory.mktemp("demo-cli-build") / "demo.db"
+    shutil.copy(demo_build.path, path)
+    s = Store(path, clock=fixed_clock(NOW), actor=default_actor())
+    with s.db.batch():
+        add_demo_users(s, s.actor)
+        add_demo_evaluations(s, NOW)
+        add_demo_items(s, NOW)
+        add_demo_inspections(s, NOW)
+        s.settings.mark_demo(7)
+    s.close()
+    return checkpointed(path)
+
+
+@pytest.fixture
+def demo_cli_copy(demo_cli_build: Path, tmp_path: Path) -> Callable[[str], Path]:
+    """A fresh copy of ``demo_cli_build`` in this test's tmp dir, per call."""
+
+    def copy(name: str = "demo.db") -> Path:
+        dest = tmp_path / name
+        shutil.copy(demo_cli_build, dest)
         return dest
 
     return copy

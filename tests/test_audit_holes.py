@@ -14,6 +14,9 @@ from console.cli import cli
 from store import Store
 from store.errors import DatabaseFileError
 
+# The module's ``worked`` file (the audit tour) made once, on one worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("audit_holes")
+
 
 def dispatch(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(cli, list(args))

@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -117,18 +118,15 @@ def test_init_check_queue_and_set(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "Mars/Olympus" in bad.output
 
 
-def test_demo_builds_and_refuses_to_overwrite_a_real_database(tmp_path: Path, good_db: Path) -> None:
+@pytest.mark.xdist_group("demo")  # with the other tests of the session demo (conftest)
+def test_demo_builds_and_refuses_to_overwrite_a_real_database(good_db: Path, demo_cli_copy: Callable[[str], Path]) -> None:
     runner = CliRunner()
-    demo = tmp_path / "demo.db"
-    result = runner.invoke(cli, ["--db", str(demo), "demo", "--no-console"])
-    assert result.exit_code == 0, result.output
-    store = Store(demo, actor="t")
-    assert store.admin.stats()["tickets"] > 1000 and store.queue.counts().open > 30
-    store.close()
+    # A demo as 'dispatch demo' leaves it (conftest; a build into a new path: test_cli_shift.py), rebuilt here.
+    demo = demo_cli_copy("demo.db")
     again = runner.invoke(cli, ["--db", str(demo), "demo", "--no-console", "--scale", "2000"])
     assert again.exit_code == 0, again.output
     store = Store(demo, actor="t")
-    assert store.admin.stats()["tickets"] > 3000
+    assert store.admin.stats()["tickets"] > 3000 and store.queue.counts().open > 30
     store.close()
     refused = runner.invoke(cli, ["--db", str(good_db), "demo", "--no-console"])
     assert refused.exit_code == 2 and "not a demo database" in refused.output

@@ -17,7 +17,7 @@ from typing import Any
 import pendulum
 import pytest
 from click.testing import CliRunner, Result
-from conftest import MutableClock
+from conftest import NOW, DemoBuild, MutableClock
 
 from demo_data.demo import generate_demo
 from store import RuleViolation, Store
@@ -283,14 +283,16 @@ def test_demo_shows_progress_and_the_real_count(tmp_path: Path, monkeypatch: pyt
     rebuilt.close()
 
 
-def test_demo_count_depends_on_the_seed_alone(tmp_path: Path) -> None:
-    counts = set()
+@pytest.mark.xdist_group("demo")  # with the other tests of the session demo (conftest)
+def test_demo_count_depends_on_the_seed_alone(tmp_path: Path, demo_build: DemoBuild) -> None:
     # Two builds far apart in hour and weekday (the old cut by calendar day made
-    # exactly these differ); each build is a few seconds of real writes.
-    for i, at in enumerate([pendulum.datetime(2026, 11, 25, 9, 7, 31), pendulum.datetime(2026, 11, 28, 23, 40)]):
-        s = Store(tmp_path / f"d{i}.db", create=True, clock=fixed_clock(at), actor="demo")
-        counts.add(generate_demo(s, seed=7)["tickets"])
-        s.close()
+    # exactly these differ); each build is a few seconds of real writes, so the
+    # first is the session's (seed 7 at Wednesday 2026-11-25 09:00 UTC, conftest).
+    assert demo_build.counts["tickets"] and NOW.day_of_week == pendulum.WEDNESDAY and NOW.hour == 9
+    counts = {demo_build.counts["tickets"]}
+    s = Store(tmp_path / "d.db", create=True, clock=fixed_clock(pendulum.datetime(2026, 11, 28, 23, 40)), actor="demo")
+    counts.add(generate_demo(s, seed=7)["tickets"])
+    s.close()
     assert len(counts) == 1, counts
 
 
@@ -373,7 +375,8 @@ def test_headless_commands_do_not_import_textual(tmp_path: Path) -> None:
         "    assert r.exit_code == 0, (args, r.output)\n"
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'textual')))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+    # A bound, not a speed: it builds a demo, which took over 120 s on a 2-core machine at load 14.
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
                           env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []

@@ -7,6 +7,7 @@ leaves the old demo as it was, and its leftovers do not block the next."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,15 +18,19 @@ from console.cli import cli
 from store import Store
 from store.context import default_actor
 
+# The tests of the session's demo files (conftest ``demo_build``) on one worker, which
+# builds them once instead of each worker (--dist loadgroup, pyproject.toml).
+pytestmark = pytest.mark.xdist_group("demo")
+
 
 def build(path: Path) -> None:
     result = CliRunner().invoke(cli, ["--db", str(path), "demo", "--no-console"])
     assert result.exit_code == 0, result.output
 
 
-def test_rebuild_replaces_the_file_under_an_open_console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "demo.db"
-    build(path)
+def test_rebuild_replaces_the_file_under_an_open_console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         demo_cli_copy: Callable[[str], Path]) -> None:
+    path = demo_cli_copy("demo.db")  # the demo as 'dispatch demo' built it (conftest); rebuilt below
     console = Store(path, actor=default_actor())
     console.tickets.add_note(1, "written while the demo is rebuilt")  # leaves a -wal behind while open
     build(path)

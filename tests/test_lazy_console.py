@@ -8,9 +8,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from click.testing import CliRunner
+import pytest
+
+# The tests of the session's demo files (conftest ``demo_build``) on one worker, which
+# builds them once instead of each worker (--dist loadgroup, pyproject.toml).
+pytestmark = pytest.mark.xdist_group("demo")
+
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,11 +49,8 @@ def open_console(db: Path) -> tuple[dict[str, object], set[str]]:
     return json.loads(lines[-2]), set(json.loads(lines[-1]))
 
 
-def test_opening_the_console_imports_only_what_the_first_screen_needs(tmp_path: Path) -> None:
-    from console.cli import cli
-
-    db = tmp_path / "c.db"
-    assert CliRunner().invoke(cli, ["--db", str(db), "demo", "--no-console"]).exit_code == 0
+def test_opening_the_console_imports_only_what_the_first_screen_needs(demo_cli_copy: Callable[[str], Path]) -> None:
+    db = demo_cli_copy("c.db")  # what 'dispatch demo --no-console' builds (conftest)
     shown, loaded = open_console(db)
     assert shown["screen"] == "MainScreen" and shown["rows"], shown  # the console did open, with its queue
     screens = {p.stem for p in (ROOT / "console" / "screens").glob("*.py")} - {"__init__"}

@@ -24,6 +24,9 @@ from pathlib import Path
 
 import pytest
 
+# The module's ``runs`` (two processes drawing every chart) made once, on one worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("charts")
+
 HERE = Path(__file__).resolve().parent
 VIEWS = ["per_day", "sla", "ranking", "breaches"]
 
