@@ -1,5 +1,6 @@
 """Inspections (issue 25, key 'V' on the main screen): the visits overdue
-and due this week, by due date ('a': every visit). Enter opens a visit's
+and due this week, by due date ('a': every visit; 'l': the plans that make
+them, console/screens/inspection_plans.py). Enter opens a visit's
 checklist form: one line per item of each piece of equipment, answered by
 keys only (p pass, f fail, v a measured value, n a note, s saves the
 selected piece's checklist). On a failed item already recorded, 'r' opens
@@ -47,6 +48,7 @@ class InspectionsScreen(ListScreen):
     BINDINGS = [
         Binding("enter", "open", N_("Checklist")),
         Binding("a", "toggle_all", N_("All / due")),
+        Binding("l", "plans", N_("Plans")),
         BACK,
     ]
 
@@ -103,6 +105,11 @@ class InspectionsScreen(ListScreen):
     def action_toggle_all(self) -> None:
         self.everything = not self.everything
         self.reload()
+
+    def action_plans(self) -> None:
+        from .inspection_plans import PlansScreen
+
+        self.app.push_screen(PlansScreen(), lambda _r: self.reload())
 
     def action_open(self) -> None:
         row = self.table.cursor_row

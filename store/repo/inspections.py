@@ -75,6 +75,18 @@ class InspectionsRepo:
             raise NotFound(_("No inspection plan {ref}").format(ref=plan_id))
         return _plan_row(r)
 
+    def next_dues(self, plans: list[PlanRow]) -> dict[int, date | None]:
+        """Each plan's next visit (rules.next_due): its earliest open visit,
+        else the next of its series."""
+        made = {int(r[0]): (r[1], r[2]) for r in self.db.q(
+            "SELECT plan_id, MIN(CASE WHEN done_at IS NULL THEN due END), MAX(due) FROM inspection_visits GROUP BY plan_id")}
+        today, out = self.today(), {}
+        for p in plans:
+            open_due, last = made.get(p.id, (None, None))
+            out[p.id] = rules.next_due(p.plan, today, date.fromisoformat(open_due) if open_due else None,
+                                       date.fromisoformat(last) if last else None)
+        return out
+
     def _check_refs(self, tx: Tx, plan: rules.Plan) -> None:
         for table, key, value, words in (("sites", "site_id", plan.site_id, _("no such site")),
                                          ("equipment", "equipment_id", plan.equipment_id, _("no such equipment")),
