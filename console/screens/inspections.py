@@ -1,6 +1,7 @@
 """Inspections (issue 25, key 'V' on the main screen): the visits overdue
 and due this week, by due date ('a': every visit; 'l': the plans that make
-them, console/screens/inspection_plans.py). Enter opens a visit's
+them, console/screens/inspection_plans.py; 'w' on a done visit: its report
+for the customer). Enter opens a visit's
 checklist form: one line per item of each piece of equipment, answered by
 keys only (p pass, f fail, v a measured value, n a note, s saves the
 selected piece's checklist). On a failed item already recorded, 'r' opens
@@ -49,8 +50,10 @@ class InspectionsScreen(ListScreen):
         Binding("enter", "open", N_("Checklist")),
         Binding("a", "toggle_all", N_("All / due")),
         Binding("l", "plans", N_("Plans")),
+        Binding("w", "report", N_("Report")),
         BACK,
     ]
+    GUARDED = frozenset({"report"})
 
     def __init__(self) -> None:
         super().__init__()
@@ -94,6 +97,7 @@ class InspectionsScreen(ListScreen):
             table.move_cursor(row=min(max(at, 0), len(rows) - 1))
         title = _("Inspections: every visit") if self.everything else _("Inspections: overdue and due this week")
         self.query_one("#visits-title", Static).update(Content(title + f" ({len(rows)})"))
+        self.refresh_bindings()
 
     def data_changed(self) -> None:
         self.reload()
@@ -105,6 +109,33 @@ class InspectionsScreen(ListScreen):
     def action_toggle_all(self) -> None:
         self.everything = not self.everything
         self.reload()
+
+    def selected(self) -> VisitRow | None:
+        row = self.table.cursor_row
+        return self.shown[row] if self.shown and 0 <= row < len(self.shown) else None
+
+    def on_data_table_row_highlighted(self) -> None:
+        self.refresh_bindings()
+
+    def refusal(self, action: str) -> str | None:
+        v = self.selected()
+        if v is None:
+            return _("No visit selected.")
+        if v.state != "done":
+            return _("Visit {id} is not done yet: its report is written once every piece is recorded"
+                     " ('a' lists the done visits).").format(id=v.id)
+        return None
+
+    def action_report(self) -> None:
+        """The customer's report of the selected done visit (console/screens/inspection_report_form.py)."""
+        v = self.selected()
+        if v is None or self.refusal("report"):
+            return
+        from store.transfer.inspection_report import report_name
+
+        from .inspection_report_form import InspectionReportScreen
+
+        self.app.push_screen(InspectionReportScreen(v.id, report_name(v), v.where, today=v.due))
 
     def action_plans(self) -> None:
         from .inspection_plans import PlansScreen
