@@ -97,3 +97,26 @@ def test_the_cli_sets_the_contact_and_the_run_says_who_was_not_told(planned: Sto
     clock.set(pendulum.datetime(2026, 11, 28, 9))
     out = ok(str(planned.path), "inspections", "run")
     assert "the customer was not told: Head Office · HQ-ATM-A has no address" in out
+
+
+async def test_the_inspections_screen_says_which_customers_were_not_told(planned: Store, clock) -> None:  # type: ignore[no-untyped-def]
+    from console_helpers import app_for, burst, settle, until
+
+    from console.screens.inspections import ChecklistScreen, InspectionsScreen, notice_text
+
+    clock.set(pendulum.datetime(2026, 11, 24, 9))
+    planned.inspections.run_inspections()
+    clock.set(pendulum.datetime(2026, 11, 28, 9))
+    planned.inspections.run_inspections()
+    async with app_for(planned).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "V", "a")  # every visit: 30 Nov is next week
+        screen = pilot.app.screen
+        assert isinstance(screen, InspectionsScreen)
+        await until(pilot, lambda: len(screen.shown) == 2 and screen.everything)
+        assert [(v.id, notice_text(v).plain) for v in screen.shown] == [(1, "told"), (2, "not told")]
+        await burst(pilot, "j", "enter")
+        form = pilot.app.screen
+        assert isinstance(form, ChecklistScreen)
+        await until(pilot, lambda: form.visit is not None)
+        assert "customer not told" in str(form.query_one("#checklist-title").render())

@@ -40,6 +40,13 @@ def state_label(state: str) -> str:
     return {"done": _("done"), "overdue": _("overdue"), "open": _("open")}.get(state, state)
 
 
+def notice_text(v: VisitRow) -> Text:
+    """Whether the customer was told of the visit (store/repo/inspection_notices.py): words, not colour alone."""
+    if v.notice == "no_address":
+        return Text(_("not told"), style="bold yellow")
+    return Text(_("told") if v.notice == "told" else "")
+
+
 class InspectionsScreen(ListScreen):
     DEFAULT_CSS = """
     InspectionsScreen .title { text-style: bold; padding: 0 1; }
@@ -76,7 +83,7 @@ class InspectionsScreen(ListScreen):
         self.reload()
 
     def _columns(self) -> None:
-        for head in (_("#"), _("Due"), _("State"), _("Site or equipment"), _("Team"), _("Done")):
+        for head in (_("#"), _("Due"), _("State"), _("Site or equipment"), _("Team"), _("Done"), _("Customer")):
             self.table.add_column(Text(head))
 
     def reload(self) -> None:
@@ -92,7 +99,7 @@ class InspectionsScreen(ListScreen):
             style = "bold red" if v.state == "overdue" else "dim" if v.state == "done" else ""
             table.add_row(Text(str(v.id)), Text(v.due.isoformat()), Text(state_label(v.state), style=style),
                           Text(v.where, no_wrap=True, overflow="ellipsis"), Text(v.team),
-                          Text(f"{v.pieces_done}/{len(v.equipment)}"), key=str(v.id))
+                          Text(f"{v.pieces_done}/{len(v.equipment)}"), notice_text(v), key=str(v.id))
         if rows:
             table.move_cursor(row=min(max(at, 0), len(rows) - 1))
         title = _("Inspections: every visit") if self.everything else _("Inspections: overdue and due this week")
@@ -240,8 +247,11 @@ class ChecklistScreen(ListScreen):
         typed = {(ln.equipment_id, ln.item.key): ln for ln in self.lines if not ln.recorded} if keep_answers else {}
         self.visit = v
         self.lines = [typed.get((ln.equipment_id, ln.item.key), ln) if not ln.recorded else ln for ln in lines]
-        self.query_one("#checklist-title", Static).update(Content(_("Visit {id}: {where}, due {due}, {state}").format(
-            id=v.id, where=v.where, due=v.due.isoformat(), state=state_label(v.state))))
+        title = _("Visit {id}: {where}, due {due}, {state}").format(
+            id=v.id, where=v.where, due=v.due.isoformat(), state=state_label(v.state))
+        if v.notice == "no_address":
+            title += " · " + _("customer not told: the site has no address")
+        self.query_one("#checklist-title", Static).update(Content(title))
         self._fill()
 
     def _fill(self) -> None:
