@@ -115,7 +115,7 @@ class PlansScreen(ListScreen):
         self.reload()
 
     def _columns(self) -> None:
-        for head in (_("#"), _("Site or equipment"), _("How often"), _("Team"), _("Notice"), _("Next visit")):
+        for head in (_("#"), _("Next visit"), _("Site or equipment"), _("How often"), _("Team"), _("Notice")):
             self.table.add_column(Text(head))
 
     def language_changed(self) -> None:
@@ -138,10 +138,12 @@ class PlansScreen(ListScreen):
         for p in read.plans:
             nxt = read.next_due.get(p.id)
             style = "bold red" if nxt is not None and nxt < read.today else ""
-            table.add_row(Text(str(p.id)), Text(p.where, no_wrap=True, overflow="ellipsis"), Text(p.every_text()),
-                          Text(p.team, no_wrap=True, overflow="ellipsis"),
-                          Text(_("{n} d").format(n=p.plan.notice_days), justify="right"),
-                          Text(nxt.isoformat() if nxt else _("ended"), style=style), key=str(p.id))
+            where, team = Text(p.where, no_wrap=True), Text(p.team, no_wrap=True)
+            where.truncate(26, overflow="ellipsis")  # wide names (CJK) keep the next visit on an 80-column screen
+            team.truncate(12, overflow="ellipsis")
+            table.add_row(Text(str(p.id)), Text(nxt.isoformat() if nxt else _("ended"), style=style), where,
+                          Text(p.every_text()), team, Text(_("{n} d").format(n=p.plan.notice_days), justify="right"),
+                          key=str(p.id))
         ids = [p.id for p in read.plans]
         if keep in ids:
             at = ids.index(keep)
