@@ -153,7 +153,7 @@ TOUR = [*TICKET, "create_ticket", "assign", "arrive", "hold", "resume", "resolve
         "fire_due", "acknowledge", "record_attempt", "requeue",
         "add_part", "edit_part", "receive_parts", "receive_parts", "move_parts", "create_ticket", "assign", "use_parts",
         "count_parts", "import_records",
-        "add_plan", "add_plan", "edit_plan", "run_inspections", "record_checklist", "record_checklist", "open_repair",
+        "add_plan", "add_plan", "edit_plan", "set_site_contact", "run_inspections", "record_checklist", "record_checklist", "open_repair",
         "add_plan", "retire_plan",
         "set_schedule", "create_ticket", "assign", "arrive", "resolve", "close", "record_invoice", "check_invoice",
         "receive_parts", "move_parts",

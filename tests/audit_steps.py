@@ -676,6 +676,13 @@ def _run_inspections(d: Driver) -> Any:
     return d.s.inspections.run_inspections() or False
 
 
+def _site_contact(d: Driver) -> Any:
+    """A site's contact for the inspection notices (managers; a dispatcher refused), mostly with an address."""
+    d._as(d.r.choice(["ann", "ann", "bob"]))
+    return d.s.inspections.set_site_contact(d.r.choice([1, 2]), d.r.choice([HOOKS[0], HOOKS[0], [], ["nonsense"]]),
+                                            d.r.choice([None, "zh_Hans", "en", "fr"]))
+
+
 def _record_checklist(d: Driver) -> Any:
     d._as(d.r.choice(["ann", "bob", "fay", "gus"]))
     v = d.pick("SELECT id, equipment FROM inspection_visits WHERE done_at IS NULL")
@@ -764,6 +771,7 @@ OPS: dict[str, Callable[[Driver], Any]] = {
     "count_parts": _count, "use_parts": _use, "resolve_using": _resolve_using,
     "add_plan": _add_inspection_plan, "edit_plan": _edit_inspection_plan, "retire_plan": _retire_inspection_plan,
     "run_inspections": _run_inspections, "record_checklist": _record_checklist, "open_repair": _open_repair,
+    "set_site_contact": _site_contact,
     "set_schedule": _schedule, "record_invoice": _invoice("record_invoice"), "check_invoice": _invoice("check_invoice"),
     "leave_note": _leave_note, "mark_seen": _mark_seen,
 }

@@ -45,7 +45,9 @@ def test_a_plan_its_visits_a_checklist_and_a_repair(db: str, checklist: str) -> 
              "--team", "bravo team", "--checklist", checklist)
     assert out == "plan 1: North Branch, every month from 2026-11-27, team Bravo Team (version 1)\n"
     assert "North Branch  every month" in ok(db, "inspections", "plan", "list")
-    assert ok(db, "inspections", "run") == "visit 1: North Branch, due 2026-11-27 (1:2026-11-27)\n1 visit made\n"
+    assert ok(db, "inspections", "run") == ("visit 1: North Branch, due 2026-11-27 (1:2026-11-27)\n"
+                                            "  the customer was not told: North Branch has no address"
+                                            " ('dispatch site contact')\n1 visit made\n")
     assert ok(db, "inspections", "run") == "0 visits made\n"
     assert "2026-11-27  open" in ok(db, "inspections", "list")
     out = ok(db, "inspections", "record", "1", "3", "--item", "reader=pass", "--item", "volts=11.2:terminals corroded")

@@ -173,6 +173,9 @@ def run(obj: Ctx) -> None:
     made = obj.open().inspections.run_inspections()
     for v in made:
         click.echo(_("visit {id}: {where}, due {due} ({key})").format(id=v.id, where=v.where, due=v.due.isoformat(), key=v.key))
+        if v.notice == "no_address":  # said, not dropped: the customer has to be told another way
+            click.echo("  " + _("the customer was not told: {where} has no address ('dispatch site contact')").format(
+                where=v.where))
     click.echo(ngettext("{n} visit made", "{n} visits made", len(made)).format(n=len(made)))
 
 

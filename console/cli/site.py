@@ -1,4 +1,4 @@
-"""``dispatch site add|list|edit|retire``: the sites (bank branches) tickets are reported from."""
+"""``dispatch site add|list|edit|retire|contact``: the sites (bank branches) tickets are reported from."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from typing import Any
 
 import click
 
-from store.i18n import _
+from store.i18n import _, ngettext
+from store.text import clean
 
-from .common import Ctx, cli, file_options
+from .common import Ctx, cli, fail, file_options
 from .records import done, given, list_options, retire_options, show_records, site_id
 
 
@@ -62,3 +63,20 @@ def site_retire(obj: Ctx, site_ref: str, undo: bool) -> None:
     store = obj.open()
     s = store.reference.retire_site(site_id(store, site_ref), retired=not undo)
     done(_("site"), f"{s.code} {s.name}", _("back in service") if undo else _("retired"))
+
+
+@site.command("contact", help=_("The addresses an inspection's notice goes to at a site (Apprise URLs, as for"
+                                 " 'dispatch user address'); none: cleared, the customer is then not told (managers)."))
+@click.argument("code")
+@click.argument("urls", nargs=-1)
+@click.option("--language", type=click.Choice(["zh_Hans", "en"]), help=_("The contact's language (default: the sender's)."))
+@file_options
+@click.pass_obj
+def site_contact(obj: Ctx, code: str, urls: tuple[str, ...], language: str | None) -> None:
+    store = obj.open()
+    found = store.reference.site_by_code(code)
+    if found is None:
+        fail(_("--site: no site {ref} (its code or number)").format(ref=clean(code, single_line=True)))
+    checked = store.inspections.set_site_contact(found.id, list(urls), language)
+    done(_("site contact"), ngettext("{code}: {n} address", "{code}: {n} addresses", len(checked)).format(
+        code=clean(found.code, single_line=True), n=len(checked)))

@@ -136,13 +136,21 @@ class ExportScreen(KeepsDrafts, ModalScreen[Path | None]):
         """A browser tab: a download, never a file of the server."""
         return downloads.in_browser(self.app)
 
+    def make_choices(self) -> list[Choice]:
+        """What the form offers (a subclass offers its own: the inspection report)."""
+        return choices(self.period, self.scope, self.today)
+
+    def heading(self) -> tuple[str, str]:
+        """The form's title and hint."""
+        return _("Export"), _("Workbooks for the whole center; the other exports for the scope shown, as CSV, or JSON"
+                              " when the name ends in .json.")
+
     def compose(self) -> ComposeResult:
-        self.choices = choices(self.period, self.scope, self.today)
+        self.choices = self.make_choices()
+        title, hint = self.heading()
         with VerticalScroll(classes="form export"):
-            yield Static(Content(_("Export")), classes="title")
-            yield Static(Content(_("Workbooks for the whole center; the other exports for the scope shown, as CSV, or JSON when the"
-                           " name ends in .json.")),
-                         classes="hint")
+            yield Static(Content(title), classes="title")
+            yield Static(Content(hint), classes="hint")
             yield from field_row("kind", _("What"), Select(
                 [(c.label, c.key) for c in self.choices], value=self.kind, allow_blank=False, id="f-kind",
                 compact=True))

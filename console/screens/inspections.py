@@ -1,5 +1,7 @@
 """Inspections (issue 25, key 'V' on the main screen): the visits overdue
-and due this week, by due date ('a': every visit). Enter opens a visit's
+and due this week, by due date ('a': every visit; 'l': the plans that make
+them, console/screens/inspection_plans.py; 'w' on a done visit: its report
+for the customer). Enter opens a visit's
 checklist form: one line per item of each piece of equipment, answered by
 keys only (p pass, f fail, v a measured value, n a note, s saves the
 selected piece's checklist). On a failed item already recorded, 'r' opens
@@ -38,6 +40,13 @@ def state_label(state: str) -> str:
     return {"done": _("done"), "overdue": _("overdue"), "open": _("open")}.get(state, state)
 
 
+def notice_text(v: VisitRow) -> Text:
+    """Whether the customer was told of the visit (store/repo/inspection_notices.py): words, not colour alone."""
+    if v.notice == "no_address":
+        return Text(_("not told"), style="bold yellow")
+    return Text(_("told") if v.notice == "told" else "")
+
+
 class InspectionsScreen(ListScreen):
     DEFAULT_CSS = """
     InspectionsScreen .title { text-style: bold; padding: 0 1; }
@@ -47,8 +56,11 @@ class InspectionsScreen(ListScreen):
     BINDINGS = [
         Binding("enter", "open", N_("Checklist")),
         Binding("a", "toggle_all", N_("All / due")),
+        Binding("l", "plans", N_("Plans")),
+        Binding("w", "report", N_("Report")),
         BACK,
     ]
+    GUARDED = frozenset({"report"})
 
     def __init__(self) -> None:
         super().__init__()
@@ -71,7 +83,7 @@ class InspectionsScreen(ListScreen):
         self.reload()
 
     def _columns(self) -> None:
-        for head in (_("#"), _("Due"), _("State"), _("Site or equipment"), _("Team"), _("Done")):
+        for head in (_("#"), _("Due"), _("State"), _("Site or equipment"), _("Team"), _("Done"), _("Customer")):
             self.table.add_column(Text(head))
 
     def reload(self) -> None:
@@ -87,11 +99,12 @@ class InspectionsScreen(ListScreen):
             style = "bold red" if v.state == "overdue" else "dim" if v.state == "done" else ""
             table.add_row(Text(str(v.id)), Text(v.due.isoformat()), Text(state_label(v.state), style=style),
                           Text(v.where, no_wrap=True, overflow="ellipsis"), Text(v.team),
-                          Text(f"{v.pieces_done}/{len(v.equipment)}"), key=str(v.id))
+                          Text(f"{v.pieces_done}/{len(v.equipment)}"), notice_text(v), key=str(v.id))
         if rows:
             table.move_cursor(row=min(max(at, 0), len(rows) - 1))
         title = _("Inspections: every visit") if self.everything else _("Inspections: overdue and due this week")
         self.query_one("#visits-title", Static).update(Content(title + f" ({len(rows)})"))
+        self.refresh_bindings()
 
     def data_changed(self) -> None:
         self.reload()
@@ -103,6 +116,38 @@ class InspectionsScreen(ListScreen):
     def action_toggle_all(self) -> None:
         self.everything = not self.everything
         self.reload()
+
+    def selected(self) -> VisitRow | None:
+        row = self.table.cursor_row
+        return self.shown[row] if self.shown and 0 <= row < len(self.shown) else None
+
+    def on_data_table_row_highlighted(self) -> None:
+        self.refresh_bindings()
+
+    def refusal(self, action: str) -> str | None:
+        v = self.selected()
+        if v is None:
+            return _("No visit selected.")
+        if v.state != "done":
+            return _("Visit {id} is not done yet: its report is written once every piece is recorded"
+                     " ('a' lists the done visits).").format(id=v.id)
+        return None
+
+    def action_report(self) -> None:
+        """The customer's report of the selected done visit (console/screens/inspection_report_form.py)."""
+        v = self.selected()
+        if v is None or self.refusal("report"):
+            return
+        from store.transfer.inspection_report import report_name
+
+        from .inspection_report_form import InspectionReportScreen
+
+        self.app.push_screen(InspectionReportScreen(v.id, report_name(v), v.where, today=v.due))
+
+    def action_plans(self) -> None:
+        from .inspection_plans import PlansScreen
+
+        self.app.push_screen(PlansScreen(), lambda _r: self.reload())
 
     def action_open(self) -> None:
         row = self.table.cursor_row
@@ -202,8 +247,11 @@ class ChecklistScreen(ListScreen):
         typed = {(ln.equipment_id, ln.item.key): ln for ln in self.lines if not ln.recorded} if keep_answers else {}
         self.visit = v
         self.lines = [typed.get((ln.equipment_id, ln.item.key), ln) if not ln.recorded else ln for ln in lines]
-        self.query_one("#checklist-title", Static).update(Content(_("Visit {id}: {where}, due {due}, {state}").format(
-            id=v.id, where=v.where, due=v.due.isoformat(), state=state_label(v.state))))
+        title = _("Visit {id}: {where}, due {due}, {state}").format(
+            id=v.id, where=v.where, due=v.due.isoformat(), state=state_label(v.state))
+        if v.notice == "no_address":
+            title += " · " + _("customer not told: the site has no address")
+        self.query_one("#checklist-title", Static).update(Content(title))
         self._fill()
 
     def _fill(self) -> None:

@@ -61,12 +61,15 @@ def read_messages(store: Any) -> Read:
     """In a thread: the outbox, its counts, and each message's words."""
     tz = store.settings.timezone
     techs = {t.id: t.name for t in store.people.technicians(include_retired=True)}
+    sites = {s.id: s.name for s in store.reference.sites(limit=100_000, include_retired=True)}
     status = store.outbox.status(failed_limit=0)
     out = []
     lang = current_language()
     for row in store.outbox.messages(LIMIT):
         kind, _sep, key = row.recipient.partition(":")
         to = techs.get(int(key), key) if kind == "technician" and key.isdigit() else key
+        if kind == "site" and key.isdigit():  # an inspection's notice to the site's contact
+            to = sites.get(int(key), key)
         try:
             about = render(from_json(row.notice), row.id, lang).title
         except ValueError:

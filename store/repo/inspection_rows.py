@@ -87,6 +87,7 @@ class VisitRow:
     team_id: int
     recorded: tuple[Recorded, ...] = ()
     pieces_done: int = 0  # pieces whose checklist is recorded
+    notice: str | None = None  # the customer: "told", "no_address" (not told), None (notice day not come)
 
     @property
     def key(self) -> str:
@@ -95,7 +96,7 @@ class VisitRow:
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "plan_id": self.plan_id, "key": self.key, "due": self.due.isoformat(),
                 "notify_on": self.notify_on.isoformat(), "state": self.state, "where": self.where,
-                "team": self.team, "equipment": list(self.equipment),
+                "team": self.team, "equipment": list(self.equipment), "notice": self.notice,
                 "done_at": self.done_at.isoformat() if self.done_at else None, "done_by": self.done_by,
                 "recorded": [{"equipment_id": r.equipment_id, "tag": r.tag, "category": r.category,
                               "at": r.at.isoformat(), "by": r.by,

@@ -21,15 +21,16 @@ from typing import Any
 
 from ..context import Context
 from ..database import Database, Tx
+from ..delivery import check_addresses
 from ..errors import NotFound, RuleViolation, ValidationFailed
-from ..i18n import _
+from ..i18n import LANGUAGES, _
 from ..inputs import NewTicket
 from ..rules import inspections as rules
 from ..rules.improve import StaleRecord
 from ..rules.periods import Period
 from ..text import clean
 from ..timeutil import from_db, to_db
-from . import inspection_figures_sql
+from . import inspection_figures_sql, inspection_notices
 from .inspection_figures_sql import InspectionRaw
 from .inspection_rows import PlanRow, Recorded, VisitRow, checklists_json, done_at_of, plan_of
 from .settings import SettingsRepo
@@ -40,7 +41,8 @@ _PLAN_SQL = ("SELECT p.*, COALESCE(s.name, es.name || ' · ' || e.asset_tag) AS 
              " LEFT JOIN equipment e ON e.id = p.equipment_id LEFT JOIN sites es ON es.id = e.site_id"
              " LEFT JOIN teams t ON t.id = p.team_id")
 _VISIT_SQL = ("SELECT v.*, COALESCE(s.name, es.name || ' · ' || e.asset_tag) AS place, t.name AS team_name,"
-              " p.team_id, (SELECT COUNT(*) FROM inspection_results x WHERE x.visit_id = v.id) AS pieces_done"
+              " p.team_id, (SELECT COUNT(*) FROM inspection_results x WHERE x.visit_id = v.id) AS pieces_done,"
+              " (SELECT COALESCE(n.missing, 'told') FROM inspection_notices n WHERE n.visit_id = v.id) AS notice"
               " FROM inspection_visits v JOIN inspection_plans p ON p.id = v.plan_id"
               " LEFT JOIN sites s ON s.id = p.site_id LEFT JOIN equipment e ON e.id = p.equipment_id"
               " LEFT JOIN sites es ON es.id = e.site_id LEFT JOIN teams t ON t.id = p.team_id")
@@ -74,6 +76,18 @@ class InspectionsRepo:
         if r is None:
             raise NotFound(_("No inspection plan {ref}").format(ref=plan_id))
         return _plan_row(r)
+
+    def next_dues(self, plans: list[PlanRow]) -> dict[int, date | None]:
+        """Each plan's next visit (rules.next_due): its earliest open visit,
+        else the next of its series."""
+        made = {int(r[0]): (r[1], r[2]) for r in self.db.q(
+            "SELECT plan_id, MIN(CASE WHEN done_at IS NULL THEN due END), MAX(due) FROM inspection_visits GROUP BY plan_id")}
+        today, out = self.today(), {}
+        for p in plans:
+            open_due, last = made.get(p.id, (None, None))
+            out[p.id] = rules.next_due(p.plan, today, date.fromisoformat(open_due) if open_due else None,
+                                       date.fromisoformat(last) if last else None)
+        return out
 
     def _check_refs(self, tx: Tx, plan: rules.Plan) -> None:
         for table, key, value, words in (("sites", "site_id", plan.site_id, _("no such site")),
@@ -172,7 +186,31 @@ class InspectionsRepo:
                 tx.event("inspection.visit", "inspection_visit", next_id, None, {}, row)
                 made_ids.append(next_id)
                 next_id += 1
+            inspection_notices.tell_due(tx, rules.site_day(now, tz), to_db(now))
         return [self.visit(i) for i in made_ids]
+
+    def set_site_contact(self, site_id: int, urls: list[str], language: str | None = None) -> list[str]:
+        """The addresses (and language) an inspection's notice goes to at a site
+        (managers; none: cleared, the customer is then not told)."""
+        checked = check_addresses(urls)
+        if language is not None and language not in LANGUAGES:
+            raise ValidationFailed.one("language", _("one of: {choices}").format(choices=", ".join(LANGUAGES)))
+        new = {"notify_urls": inspection_notices.site_contact_json(checked), "language": language}
+        with self.db.write("site.address") as tx:
+            row = tx.execute("SELECT notify_urls, language FROM sites WHERE id = ?", (site_id,)).fetchone()
+            if row is None:
+                raise NotFound(_("No site {ref}").format(ref=site_id))
+            old = {"notify_urls": row[0], "language": row[1]}
+            if old != new:
+                tx.execute("UPDATE sites SET notify_urls = ?, language = ? WHERE id = ?", (*new.values(), site_id))
+                tx.event("site.address", "site", site_id, None, old, new)
+        return checked
+
+    def notice_of(self, visit_id: int) -> tuple[str | None, int | None]:
+        """(None, outbox id) once the customer was told of the visit, ("no_address",
+        None) when the site had no address, (None, None) before its notice day."""
+        r = self.db.one("SELECT missing, outbox_id FROM inspection_notices WHERE visit_id = ?", (visit_id,))
+        return (r[0], r[1]) if r else (None, None)
 
     def figures(self, period: Period) -> InspectionRaw:
         """The period's inspection figures for the whole center, with the
@@ -186,7 +224,7 @@ class InspectionsRepo:
         return VisitRow(r["id"], r["plan_id"], due, date.fromisoformat(r["notify_on"]), tuple(json.loads(r["equipment"])),
                         done, r["done_by"], rules.visit_state(due, done, self.ctx.now(), self.settings.timezone),
                         clean(r["place"] or "?", single_line=True), clean(r["team_name"] or "?", single_line=True),
-                        r["team_id"], recorded, r["pieces_done"])
+                        r["team_id"], recorded, r["pieces_done"], r["notice"])
 
     def visits(self, due_before: date | None = None, open_only: bool = True, limit: int = 500) -> list[VisitRow]:
         """Visits by due date: the open ones (not done) due before ``due_before``

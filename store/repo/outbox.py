@@ -47,6 +47,9 @@ def _addressed(tx: Tx, recipient: str) -> tuple[list[str], str | None]:
     if kind == "user":
         row = tx.execute("SELECT notify_urls, language FROM users WHERE login = ? AND NOT disabled", (key,)).fetchone()
         return (_urls(row[0]), row[1]) if row else ([], None)
+    if kind == "site":  # a site's contact (an inspection's notice, store/repo/inspection_notices.py)
+        row = tx.execute("SELECT notify_urls, language FROM sites WHERE id = ?", (int(key) if key.isdigit() else -1,)).fetchone()
+        return (_urls(row[0]), row[1]) if row else ([], None)
     row = tx.execute("SELECT notify_urls FROM technicians WHERE id = ?", (int(key) if key.isdigit() else -1,)).fetchone()
     return (_urls(row[0]), None) if row else ([], None)
 
@@ -197,6 +200,8 @@ class OutboxRepo:
         kind, _sep, key = recipient.partition(":")
         if kind == "user":
             row = self.db.one("SELECT notify_urls FROM users WHERE login = ? AND NOT disabled", (key,))
+        elif kind == "site":
+            row = self.db.one("SELECT notify_urls FROM sites WHERE id = ?", (int(key) if key.isdigit() else -1,))
         else:
             row = self.db.one("SELECT notify_urls FROM technicians WHERE id = ?", (int(key) if key.isdigit() else -1,))
         return _urls(row[0]) if row else []

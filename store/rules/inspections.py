@@ -210,6 +210,17 @@ def visits_between(plan: Plan, first: date, end: date) -> list[Visit]:
     return [Visit(plan.id, d, d - timedelta(days=plan.notice_days)) for d in due_between(plan, first, end)]
 
 
+def next_due(plan: Plan, today: date, open_due: date | None, last_made: date | None) -> date | None:
+    """The plan's next visit as its list shows it: the earliest visit made and
+    not done yet, else the next one of its series after the last made (today
+    or later); None once the plan has ended."""
+    if open_due is not None:
+        return open_due
+    start = max(today, last_made + timedelta(days=1)) if last_made is not None else today
+    dates = due_between(plan, start, start + timedelta(days=800))  # a quarter or 366 days fit well within
+    return dates[0] if dates else None
+
+
 def site_day(now: DateTime, tz: str) -> date:
     """Today in the site's zone (a run at 17:00 UTC is the next day in Shanghai)."""
     d = local(now, tz).date()

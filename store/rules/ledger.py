@@ -33,6 +33,7 @@ ENTITY_TABLE = {
     "escalation": "escalations", "outbox": "outbox", "due_notice": "due_notices", "part": "parts",
     "stock_move": "stock_moves", "inspection_plan": "inspection_plans", "inspection_visit": "inspection_visits",
     "inspection_result": "inspection_results", "inspection_finding": "inspection_findings",
+    "inspection_notice": "inspection_notices",
     "handover_note": "handover_notes", "handover_seen": "handover_seen",
 }
 # Each table's key column, in check order.
@@ -42,6 +43,7 @@ TABLES = {
     "improvement_items": "id", "complaints": "id", "escalations": "id", "outbox": "id", "due_notices": "id",
     "parts": "id", "stock_locations": "id", "stock_lots": "id", "stock_moves": "id",
     "inspection_plans": "id", "inspection_visits": "id", "inspection_results": "id", "inspection_findings": "id",
+    "inspection_notices": "id",
     "handover_notes": "id", "handover_seen": "id",
 }
 # Rows and columns the store keeps for itself, with no event (a recompute's marker).
@@ -165,7 +167,7 @@ def effects(e: Mapping[str, Any], schema: Schema) -> list[Effect]:
         return [Effect(e["id"], action, table, e["entity_id"], "create", _created(
             table, schema, _columns(table, new, schema), {"id": e["entity_id"], "ticket_id": e["ticket_id"]})),
             *_queued(e, schema)]
-    if action == "notify.due":  # an item or complaint step fallen due, told to its owner (store/repo/due_notices.py)
+    if action in ("notify.due", "inspection.notice"):  # an item or complaint step fallen due, told to its owner (store/repo/due_notices.py)
         return [Effect(e["id"], action, table, e["entity_id"], "create", _created(
             table, schema, _columns(table, new, schema), {"id": e["entity_id"]})), *_queued(e, schema)]
     if table == "stock_moves":

@@ -122,9 +122,22 @@ class LowStock:
     kind: Literal["low_stock"] = "low_stock"
 
 
-Notice = Assignment | Escalation | ItemDue | ComplaintStepDue | LowStock
+@dataclass(frozen=True)
+class InspectionDue:
+    """To the site's contact: a preventive inspection visit coming (its notice day)."""
+
+    visit_id: int
+    due_date: date
+    site: str
+    team: str = ""
+    ticket_id: None = None  # about no ticket
+    kind: Literal["inspection_due"] = "inspection_due"
+
+
+Notice = Assignment | Escalation | ItemDue | ComplaintStepDue | LowStock | InspectionDue
 _KINDS: dict[str, type[Notice]] = {"assignment": Assignment, "escalation": Escalation, "item_due": ItemDue,
-                                   "complaint_step": ComplaintStepDue, "low_stock": LowStock}
+                                   "complaint_step": ComplaintStepDue, "low_stock": LowStock,
+                                   "inspection_due": InspectionDue}
 
 
 def to_json(notice: Notice) -> str:
@@ -191,6 +204,11 @@ def _words(n: Notice) -> tuple[str, list[str], dict[str, str]]:
             _("Ticket #{ticket} · team {team}") if n.team else _("Ticket #{ticket}"),
             _("State: {state}"),
         ], {"ticket": str(n.ticket_id), "team": _one_line(n.team), "state": item_state_label(n.state)}
+    if isinstance(n, InspectionDue):
+        title = _("Preventive inspection on {date}").format(date=n.due_date.isoformat())
+        return title, [_("Site: {site}"), *([_("Team: {team}")] if n.team else []),
+                       _("Our technicians will call on this day to inspect your equipment.")], {
+            "site": _one_line(n.site), "team": _one_line(n.team)}
     if isinstance(n, LowStock):
         title = _("Low stock: {code} {on_hand} of minimum {min}").format(code=_one_line(n.code)[:40], on_hand=n.on_hand, min=n.min_stock)
         return title, [

@@ -6,8 +6,9 @@ name and renamed into place when complete."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ..files import FailOnce, replace_when_done, scratch_beside
 from ..i18n import _, pgettext
@@ -24,12 +25,25 @@ def write_inspection_report(store: Any, visit_id: int, path: Path) -> None:
         _write(store, v, FailOnce(fh), scratch)
 
 
+def inspection_report_bytes(store: Any, visit_id: int) -> bytes:
+    """The same report made in memory (a browser tab's download)."""
+    v = store.inspections.visit(visit_id)
+    buffer = io.BytesIO()
+    _write(store, v, buffer, None)
+    return buffer.getvalue()
+
+
+def report_name(v: Any) -> str:
+    """The file's name a form proposes for a visit (a VisitRow): its key, e.g. inspection-7-2026-03-31.xlsx."""
+    return f"inspection-{v.plan_id}-{v.due.isoformat()}.xlsx"
+
+
 def _result_text(x: Any) -> str:
     word = _("pass") if x.outcome == "pass" else _("FAIL")
     return f"{x.value} {x.item.unit} · {word}".replace("  ", " ") if x.value is not None else word
 
 
-def _write(store: Any, v: Any, out: FailOnce, scratch: Path) -> None:
+def _write(store: Any, v: Any, out: FailOnce | IO[bytes], scratch: Path | None) -> None:
     book, f = new_book(out, scratch, streamed=False)  # merged cells need the whole sheet in memory
     tz = store.settings.timezone
     ws = book.add_worksheet(_("Inspection report"))
