@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -56,14 +58,43 @@ def mb(p: PtyProc) -> float:
     return (p.rss_kb() or 0) / 1024
 
 
-def pages(p: PtyProc, rounds: int, n: int) -> list[float]:
+def first_id(db: Path) -> int:
+    c = sqlite3.connect(db)
+    out = c.execute("SELECT id FROM tickets WHERE is_open = 1 ORDER BY queue_key LIMIT 1").fetchone()[0]
+    c.close()
+    return int(out)
+
+
+def written(p: PtyProc, rx: re.Pattern[bytes], start: int, timeout: float) -> bool:
+    """``rx`` in what the console wrote after byte ``start`` (PtyProc.wait_for
+    decodes everything since ``start`` again at each chunk: too slow for the
+    megabytes of a round)."""
+    deadline = time.perf_counter() + timeout
+    seen = start
+    while time.perf_counter() < deadline:
+        with p._lock:
+            tail = bytes(p._buf[max(start, seen - 64):])
+            seen = len(p._buf)
+        if rx.search(tail):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def pages(p: PtyProc, db: Path, rounds: int, n: int) -> list[float]:
+    top = re.compile(rf"#{first_id(db)}\b".encode())
     out = []
     for r in range(rounds):
+        mark = p.size()
         for i in range(n):
             p.send(PAGE_DOWN)
             if i % 10 == 9:
                 time.sleep(0.02)
         p.send(HOME)
+        # Keys queue up in the pty faster than the console pages: the round
+        # is over when the first row is written again (after every PageDown).
+        if not written(p, top, mark, 300):
+            raise SystemExit("the first row did not come back after Home")
         quiet(p)
         out.append(mb(p))
         log(f"  round {r + 1}: {n} PageDown + Home, RSS {out[-1]:.1f} MB, load {os.getloadavg()[0]:.2f}")
@@ -101,9 +132,11 @@ def main() -> None:
     ap.add_argument("--writes", action="store_true", help="writes instead of page moves")
     ap.add_argument("--minutes", type=float, default=12.0)
     ap.add_argument("--rate", type=float, default=10.0, help="writes a second")
+    ap.add_argument("--work", type=Path, default=OUT / "memory.db",
+                    help="where the copy goes (two runs at once need two: a copy replaces the file)")
     args = ap.parse_args()
     OUT.mkdir(exist_ok=True)
-    work = OUT / "memory.db"
+    work = args.work
     if args.db:
         copy_db(args.db, work)
     else:
@@ -126,7 +159,7 @@ def main() -> None:
             print(f"after the first minute: {min(after):.1f}–{max(after):.1f} MB (spread {max(after) - min(after):.1f};"
                   f" goal ± 2 MB)")
         else:
-            rss = pages(p, args.rounds, args.pages)
+            rss = pages(p, work, args.rounds, args.pages)
             print(f"start {start:.1f} MB; after each round of {args.pages} PageDown + Home (MB): "
                   + " ".join(f"{r:.1f}" for r in rss))
             after = rss[1:] or rss
