@@ -15,7 +15,7 @@ from store import Store
 from store.text import clean
 from store.timeutil import Clock
 
-from . import output
+from . import memory, output
 from .background import in_thread, read
 from .console_app import ConsoleApp
 from .i18n import N_, _, language_for, set_language
@@ -174,4 +174,5 @@ def make_app(store: Store, *, clock: Clock | None = None, settings: ConsoleSetti
     if os.environ.get("TEXTUAL_ANIMATIONS") is None:
         os.environ["TEXTUAL_ANIMATIONS"] = "none"  # animations cost bytes over SSH
     output.install()  # partial repaints send only the cells asked for (bytes over SSH)
+    memory.install()  # removed widgets are not kept by Textual's style cache
     return DispatchApp(store, clock=clock, settings=settings)

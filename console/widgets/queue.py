@@ -137,6 +137,9 @@ class QueueTable(ScrollView, can_focus=True):
         height = self.scrollable_content_region.height
         before = [self._line_content(top + y - 1) for y in range(1, height)]
         self.total, self.start, self.rows = total, offset, rows
+        # The cells built per row are kept for the rows loaded only: kept by
+        # ticket id they grew with every row ever scrolled past.
+        self._tails = {r.id: self._tails[r.id] for r in rows if r.id in self._tails}
         sized = self._size_columns(rows)
         self.virtual_size = Size(0, total + 1)  # never wider than the view
         self.cursor = target
