@@ -33,7 +33,14 @@ def close_ticket(store: Store, clock: Any, technician_id: int, closed_at: DateTi
         data = {"reporter": "Wang", "phone": "138 0000 0000", "site_id": 1, "equipment_id": None,
                 "category": "atm", "priority": 2, "description": "ATM swallows cards", **kw}
         t = store.tickets.create_ticket(data)
+        # Someone off duty today (Chen Jie in the seed) worked that day: the store refuses work
+        # for a technician off duty, so they are on duty for the job and off again after it.
+        off = not next(x.on_duty for x in store.people.technicians() if x.id == technician_id)
+        if off:
+            store.people.set_on_duty(technician_id, True)
         t = store.tickets.assign(t.id, t.version, technician_id=technician_id)
+        if off:
+            store.people.set_on_duty(technician_id, False)
         t = store.tickets.respond(t.id, t.version)
         t = store.tickets.arrive(t.id, t.version)
         t = store.tickets.resolve(t.id, t.version, **RECORD)

@@ -56,7 +56,6 @@ def month(store: Store, clock) -> Store:
     for d in range(2):
         evaluate(store, clock, 3, nov.add(days=5 + d), "basic")
     evaluate(store, clock, 2, nov.add(days=8), "unreachable", own="basic")
-    store.people.set_on_duty(4, True)  # Chen Jie, off duty in the seed, takes one job this month
     evaluate(store, clock, 4, nov.add(days=9), "satisfied", own=None)
     evaluate(store, clock, 2, pendulum.datetime(2026, 10, 20, 10, tz="UTC"), "satisfied")
     return store
