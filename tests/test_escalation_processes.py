@@ -32,7 +32,7 @@ def _histories(store: Store, clock: MutableClock, seed: int, n: int = 12) -> Non
         t = make(store, priority=r.randint(1, 4))
         clock.advance(minutes=r.choice([1, 7, 30]))
         if r.random() < 0.7:
-            t = store.tickets.assign(t.id, t.version, technician_id=r.randint(1, 4))
+            t = store.tickets.assign(t.id, t.version, technician_id=r.randint(1, 3))  # the seed's three on duty
         if r.random() < 0.3:
             t = store.tickets.hold(t.id, t.version, reason="customer", note="closed")
             clock.advance(minutes=r.choice([20, 90]))
