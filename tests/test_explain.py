@@ -298,3 +298,16 @@ def test_a_window_of_a_second_is_counted() -> None:
 def test_24x7_periods_split_at_the_site_midnight() -> None:
     e = explain_clock("resolve", 1, 4 * 3600, local(4, 22, 0), None, [], None, TZ, local(4, 23, 0))
     assert hm(e.periods) == ["12-04 22:00-00:00", "12-05 00:00-02:00"]
+
+
+def test_the_periods_shown_add_up_to_the_window_as_read() -> None:
+    """Periods cut at local midnight from a report at 21:17:35: each period's length is that of
+    the minutes it shows, so 2 h 43 m + 1 h 17 m reads as the 4 h window (not 2 h 42 m + 1 h 17 m)."""
+    from store.rules.explain import Span
+    from store.rules.explain_text import _period
+
+    start = pendulum.datetime(2026, 12, 5, 13, 17, 35, tz="UTC")  # 21:17:35 in Shanghai
+    midnight = pendulum.datetime(2026, 12, 5, 16, 0, tz="UTC")
+    first, second = Span(start, midnight), Span(midnight, start.add(hours=4))
+    assert _period(first, "Asia/Shanghai") == "12-05 21:17–00:00 (2 h 43 m)"
+    assert _period(second, "Asia/Shanghai") == "12-06 00:00–01:17 (1 h 17 m)"

@@ -47,7 +47,14 @@ def _span(a: DateTime, b: DateTime | None, tz: str) -> str:
 
 
 def _period(p: Span, tz: str) -> str:
-    return f"{_span(p.start, p.end, tz)} ({duration(p.seconds)})"
+    # The length of the minutes shown (seconds cut at both ends), so the periods of a window add up to it
+    # as the reader adds them: 21:17–00:00 (2 h 43 m) + 00:00–01:17 (1 h 17 m) = 4 h, not 2 h 42 m + 1 h 17 m.
+    shown = (_minute(p.end) - _minute(p.start)).total_seconds()
+    return f"{_span(p.start, p.end, tz)} ({duration(shown)})"
+
+
+def _minute(at: DateTime) -> DateTime:
+    return at.replace(second=0, microsecond=0)
 
 
 def _stated(entered: DateTime | None, tz: str) -> str:
