@@ -22,7 +22,10 @@ def validate(model: type[M], data: dict[str, Any]) -> M:
         errors: dict[str, str] = {}
         for err in exc.errors():
             field = str(err["loc"][0]) if err["loc"] else "_"
-            errors.setdefault(field, _message(model, field, err["type"], err.get("ctx") or {}))
+            kind = err["type"]
+            if err.get("input") in (None, "") and kind.endswith(("_type", "_parsing")):
+                kind = "missing"  # a select left on "choose…" or a number left empty: nothing was given
+            errors.setdefault(field, _message(model, field, kind, err.get("ctx") or {}))
         raise ValidationFailed(errors) from None
 
 

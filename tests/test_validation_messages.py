@@ -103,6 +103,14 @@ def test_messages_name_the_limit() -> None:
     assert messages(ArriveInput, {"mode": "teleport"}) == {"mode": "one of: onsite, remote"}
 
 
+def test_nothing_chosen_or_typed_says_required() -> None:
+    """A select left on "choose…" sends None and an empty number field "": both were "a whole
+    number, e.g. 3" beside a team picker, as if a number had been typed wrong."""
+    assert messages(AssignInput, {"technician_id": None}) == {"technician_id": "required"}
+    assert messages(AssignInput, {"technician_id": ""}) == {"technician_id": "required"}
+    assert messages(AssignInput, {"technician_id": "one"}) == {"technician_id": "a whole number, e.g. 3"}
+
+
 def test_empty_phone_says_required(store: Store) -> None:
     assert messages(NewTicket, {**VALID[NewTicket], "phone": ""}) == {"phone": "required"}
     assert messages(NewTicket, {**VALID[NewTicket], "phone": "   "}) == {"phone": "required"}
