@@ -59,5 +59,11 @@ def test_resolve_form_with_two_picked_parts(store: Store, clock, now, snap_compa
                     "up", "2", "w")
         await until(pilot, lambda: len(pilot.app.screen.query_one("#f-used").lines) == 2)
         await settle(pilot)
+        # The form scrolls to the focused list with an animation (Textual's scroll_to_center, time-based):
+        # on a loaded machine the picture was taken before it had moved.
+        await pilot.wait_for_scheduled_animations()
+        await until(pilot, lambda: pilot.app.screen.focused is not None
+                    and pilot.app.screen.can_view_entire(pilot.app.screen.focused))
+        await settle(pilot)
 
     assert snap_compare(app_for(store), terminal_size=(80, 24), run_before=pick_two)
