@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import fcntl
+import hashlib
 import importlib.util
 import json
 import os
@@ -215,7 +216,7 @@ def checkpointed(path: Path) -> Path:
     return path
 
 
-# The ``store`` fixture's file made once per process for each start instant
+# The ``store`` fixture's file made once per run for each start instant
 # and OS login (what the file records), then copied: the migrations and the
 # seed were a large share of a short test's time, made alike hundreds of times.
 _STORE_TEMPLATES: dict[tuple[str, str], Path] = {}
@@ -229,9 +230,10 @@ def store(db_path: Path, clock: MutableClock, tmp_path_factory: pytest.TempPathF
         key = (clock().isoformat(), default_actor())
         template = _STORE_TEMPLATES.get(key)
         if template is None:
-            template = tmp_path_factory.mktemp("store-template") / "t.db"
-            _store_file(template, MutableClock(clock())).close()
-            _STORE_TEMPLATES[key] = template = checkpointed(template)
+            start = MutableClock(clock())
+            name = "store-" + hashlib.sha256("|".join(key).encode()).hexdigest()[:12]  # one per run (shared_file)
+            template, _ = shared_file(tmp_path_factory, name, lambda path: _store_file(path, start).close())
+            _STORE_TEMPLATES[key] = template
         shutil.copy(template, db_path)
         s = Store(db_path, clock=clock, actor="ann")
     yield s
