@@ -7,6 +7,8 @@ test calls ``clock.advance(...)``.
 from __future__ import annotations
 
 import atexit
+import fcntl
+import hashlib
 import importlib.util
 import json
 import os
@@ -41,6 +43,22 @@ def _memory_temp_root() -> None:
 
 
 _memory_temp_root()
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto`` (pyproject addopts): two workers for each core. A worker
+    spends a large share of its time waiting, not computing: Textual's pilot
+    pauses (each at least 20 ms of sleep until the app is idle), ``dispatch
+    serve`` and chromium starting, the CLI in subprocesses. With one worker per
+    core, about 1.2 of CI's 2 cores were busy; a second worker per core runs
+    while the first waits. At most 8 more than the cores on a big machine (each
+    worker collects the whole suite, about 14 s of CPU, and holds ~350 MB).
+    PYTEST_XDIST_AUTO_NUM_WORKERS still decides when set."""
+    chosen = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
+    if chosen:
+        return int(chosen)
+    cores = len(os.sched_getaffinity(0))
+    return min(2 * cores, cores + 8)
 
 
 def _compile_catalogues() -> None:
@@ -201,7 +219,7 @@ def checkpointed(path: Path) -> Path:
     return path
 
 
-# The ``store`` fixture's file made once per process for each start instant
+# The ``store`` fixture's file made once per run for each start instant
 # and OS login (what the file records), then copied: the migrations and the
 # seed were a large share of a short test's time, made alike hundreds of times.
 _STORE_TEMPLATES: dict[tuple[str, str], Path] = {}
@@ -215,9 +233,10 @@ def store(db_path: Path, clock: MutableClock, tmp_path_factory: pytest.TempPathF
         key = (clock().isoformat(), default_actor())
         template = _STORE_TEMPLATES.get(key)
         if template is None:
-            template = tmp_path_factory.mktemp("store-template") / "t.db"
-            _store_file(template, MutableClock(clock())).close()
-            _STORE_TEMPLATES[key] = template = checkpointed(template)
+            start = MutableClock(clock())
+            name = "store-" + hashlib.sha256("|".join(key).encode()).hexdigest()[:12]  # one per run (shared_file)
+            template, _ = shared_file(tmp_path_factory, name, lambda path: _store_file(path, start).close())
+            _STORE_TEMPLATES[key] = template
         shutil.copy(template, db_path)
         s = Store(db_path, clock=clock, actor="ann")
     yield s
@@ -238,19 +257,48 @@ class DemoBuild(NamedTuple):
     counts: dict[str, int]  # what generate_demo returned
 
 
+def shared_file(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], Any]) -> tuple[Path, Any]:
+    """A file ``make(path)`` builds, built once per run and shared by every
+    xdist worker (each used to build its own, and the tests of a build were
+    kept on one worker to build it once, which made them one long queue).
+    The first worker to ask builds it under a lock while the others wait; it is
+    closed and checkpointed (copy it, never open it). ``make`` returns what the
+    build reports (JSON-able), handed back with the path."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # workers' folders are popen-gwN in the run's own folder
+        root = root.parent
+    folder = root / f"shared-{name}"
+    folder.mkdir(exist_ok=True)
+    path, report = folder / f"{name}.db", folder / "report.json"
+    with open(root / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not report.exists():
+            work = folder / "building.db"  # a build that failed half-way is never the shared file
+            for stale in folder.glob("building.db*"):
+                stale.unlink()
+            made = make(work)
+            checkpointed(work).rename(path)
+            report.write_text(json.dumps(made))
+        return path, json.loads(report.read_text())
+
+
 @pytest.fixture(scope="session")
 def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
-    """The demo of seed 7 built at NOW, once per session: a build is seconds of
-    real writes (every ticket through the Store's methods), and several test
-    files read the same one. Tests get their own copy (``demo_copy``)."""
-    from demo_data.demo import generate_demo
-    from store.timeutil import fixed_clock
+    """The demo of seed 7 built at NOW, once per run (``shared_file``): a build
+    is seconds of real writes (every ticket through the Store's methods), and
+    several test files read the same one. Tests get their own copy (``demo_copy``)."""
 
-    path = tmp_path_factory.mktemp("demo-build") / "demo.db"
-    s = Store(path, create=True, clock=fixed_clock(NOW), actor="demo")
-    counts = generate_demo(s, seed=7)
-    s.close()
-    return DemoBuild(checkpointed(path), counts)
+    def make(path: Path) -> dict[str, int]:
+        from demo_data.demo import generate_demo
+        from store.timeutil import fixed_clock
+
+        s = Store(path, create=True, clock=fixed_clock(NOW), actor="demo")
+        counts = generate_demo(s, seed=7)
+        s.close()
+        return counts
+
+    path, counts = shared_file(tmp_path_factory, "demo", make)
+    return DemoBuild(path, counts)
 
 
 @pytest.fixture
@@ -271,24 +319,27 @@ def demo_cli_build(demo_build: DemoBuild, tmp_path_factory: pytest.TempPathFacto
     with the same steps as console/cli/demo.py after ``generate_demo``: its
     users (the OS login their manager), callbacks, items, inspections and the
     demo mark. For tests that need a demo file and test something else than
-    its build (the CLI's builds are tested in test_cli*.py, test_demo_rebuild.py)."""
-    from demo_data.callbacks import add_demo_evaluations
-    from demo_data.inspections import add_demo_inspections
-    from demo_data.items import add_demo_items
-    from demo_data.users import add_demo_users
-    from store.timeutil import fixed_clock
+    its build (the CLI's builds are tested in test_cli*.py, test_demo_rebuild.py).
+    Once per run, as ``demo_build``."""
 
-    path = tmp_path_factory.mktemp("demo-cli-build") / "demo.db"
-    shutil.copy(demo_build.path, path)
-    s = Store(path, clock=fixed_clock(NOW), actor=default_actor())
-    with s.db.batch():
-        add_demo_users(s, s.actor)
-        add_demo_evaluations(s, NOW)
-        add_demo_items(s, NOW)
-        add_demo_inspections(s, NOW)
-        s.settings.mark_demo(7)
-    s.close()
-    return checkpointed(path)
+    def make(path: Path) -> None:
+        from demo_data.callbacks import add_demo_evaluations
+        from demo_data.inspections import add_demo_inspections
+        from demo_data.items import add_demo_items
+        from demo_data.users import add_demo_users
+        from store.timeutil import fixed_clock
+
+        shutil.copy(demo_build.path, path)
+        s = Store(path, clock=fixed_clock(NOW), actor=default_actor())
+        with s.db.batch():
+            add_demo_users(s, s.actor)
+            add_demo_evaluations(s, NOW)
+            add_demo_items(s, NOW)
+            add_demo_inspections(s, NOW)
+            s.settings.mark_demo(7)
+        s.close()
+
+    return shared_file(tmp_path_factory, "demo-cli", make)[0]
 
 
 @pytest.fixture

@@ -70,7 +70,6 @@ def test_a_scale_load_killed_midway_leaves_the_file_as_it_was(tmp_path: Path) ->
     check_ok(db)
 
 
-@pytest.mark.xdist_group("demo")  # with the other tests of the session demo (conftest)
 def test_dispatch_demo_keep_scale_killed_leaves_the_demo(demo_copy: Any, tmp_path: Path) -> None:
     """A real process killed (SIGKILL, no cleanup of its own) while it adds tickets to a kept demo."""
     path = demo_copy()

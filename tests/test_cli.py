@@ -118,7 +118,6 @@ def test_init_check_queue_and_set(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "Mars/Olympus" in bad.output
 
 
-@pytest.mark.xdist_group("demo")  # with the other tests of the session demo (conftest)
 def test_demo_builds_and_refuses_to_overwrite_a_real_database(good_db: Path, demo_cli_copy: Callable[[str], Path]) -> None:
     runner = CliRunner()
     # A demo as 'dispatch demo' leaves it (conftest; a build into a new path: test_cli_shift.py), rebuilt here.

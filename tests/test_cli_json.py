@@ -23,9 +23,8 @@ from store.context import default_actor
 from store.timeutil import fixed_clock
 from tests.conftest import NOW, DemoBuild
 
-# The tests of the session's demo files (conftest ``demo_build``) on one worker, which
-# builds them once instead of each worker (--dist loadgroup, pyproject.toml).
-pytestmark = pytest.mark.xdist_group("demo")
+# The module's ``demo_full`` file made once, on one worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("cli_json")
 
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+08:00$")  # the demo is in Asia/Shanghai
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")

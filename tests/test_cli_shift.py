@@ -283,7 +283,6 @@ def test_demo_shows_progress_and_the_real_count(tmp_path: Path, monkeypatch: pyt
     rebuilt.close()
 
 
-@pytest.mark.xdist_group("demo")  # with the other tests of the session demo (conftest)
 def test_demo_count_depends_on_the_seed_alone(tmp_path: Path, demo_build: DemoBuild) -> None:
     # Two builds far apart in hour and weekday (the old cut by calendar day made
     # exactly these differ); each build is a few seconds of real writes, so the

@@ -18,10 +18,6 @@ from store.rules.lifecycle import OPEN_STATUSES
 from store.rules.sla import state_of
 from store.timeutil import fixed_clock
 
-# The tests of the session's demo files (conftest ``demo_build``) on one worker, which
-# builds them once instead of each worker (--dist loadgroup, pyproject.toml).
-pytestmark = pytest.mark.xdist_group("demo")
-
 NOW = pendulum.datetime(2026, 11, 25, 9, 0, tz="UTC")
 assert NOW == BUILT_AT  # the session demo is built at this instant
 

@@ -18,10 +18,6 @@ from console.cli import cli
 from store import Store
 from store.context import default_actor
 
-# The tests of the session's demo files (conftest ``demo_build``) on one worker, which
-# builds them once instead of each worker (--dist loadgroup, pyproject.toml).
-pytestmark = pytest.mark.xdist_group("demo")
-
 
 def build(path: Path) -> None:
     result = CliRunner().invoke(cli, ["--db", str(path), "demo", "--no-console"])

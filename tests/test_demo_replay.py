@@ -23,10 +23,6 @@ from store.rules.lifecycle import allowed_actions
 from store.rules.replay import REMARKS, differences, public, replay
 from store.timeutil import fixed_clock
 
-# The tests of the session's demo files (conftest ``demo_build``) on one worker, which
-# builds them once instead of each worker (--dist loadgroup, pyproject.toml).
-pytestmark = pytest.mark.xdist_group("demo")
-
 NOW = pendulum.datetime(2026, 11, 25, 9, 0, tz="UTC")
 assert NOW == BUILT_AT  # the session demo is built at this instant
 INVOICE_ACTIONS = ("ticket.invoice", "ticket.invoice_check")

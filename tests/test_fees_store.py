@@ -153,7 +153,6 @@ def test_unchecked_invoices_older_than_the_setting_are_listed(store: Store, cloc
         store.settings.set_setting("invoice_check_days", 0)
 
 
-@pytest.mark.xdist_group("demo")  # with the other tests of the session demo (conftest)
 def test_the_demo_has_invoices_checked_unchecked_and_overdue_and_a_schedule(demo_copy, now) -> None:
     from store.timeutil import fixed_clock
 

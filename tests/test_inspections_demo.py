@@ -7,16 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from conftest import NOW
 
 from demo_data.inspections import add_demo_inspections
 from store import Store
 from store.rules.inspections import on_time
-
-# The tests of the session's demo files (conftest ``demo_build``) on one worker, which
-# builds them once instead of each worker (--dist loadgroup, pyproject.toml).
-pytestmark = pytest.mark.xdist_group("demo")
 
 
 def _build(path: Path) -> tuple[Store, dict[str, int]]:

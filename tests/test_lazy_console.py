@@ -11,13 +11,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-# The tests of the session's demo files (conftest ``demo_build``) on one worker, which
-# builds them once instead of each worker (--dist loadgroup, pyproject.toml).
-pytestmark = pytest.mark.xdist_group("demo")
-
-
 ROOT = Path(__file__).resolve().parent.parent
 
 OPEN_CONSOLE = (

@@ -72,29 +72,45 @@ SPLIT = "\n<!-- next view -->\n"
 SIZES = [(80, 24), (160, 50)]
 
 
-def _svgs(db: Path, seed: str) -> dict[tuple[int, int], list[str]]:
-    """The SVGs of every view at every size, rendered by one process under ``seed``."""
+def _start(db: Path, seed: str) -> subprocess.Popen[str]:
+    """One process that renders every view at every size under ``seed``."""
     env = {**os.environ, "PYTHONHASHSEED": seed}
     sizes = [str(n) for size in SIZES for n in size]
-    done = subprocess.run([sys.executable, __file__, str(db), *sizes], env=env,
-                          capture_output=True, text=True, timeout=240, check=True)
-    pictures = done.stdout.split(SPLIT)
-    assert len(pictures) == len(SIZES) * len(VIEWS), done.stderr
+    return subprocess.Popen([sys.executable, __file__, str(db), *sizes], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _svgs(process: subprocess.Popen[str]) -> dict[tuple[int, int], list[str]]:
+    """The SVGs of every view at every size, as ``process`` printed them."""
+    try:
+        out, err = process.communicate(timeout=240)
+    finally:
+        process.kill()  # (a no-op once it has exited)
+    assert process.returncode == 0, err
+    pictures = out.split(SPLIT)
+    assert len(pictures) == len(SIZES) * len(VIEWS), err
     return {size: pictures[i * len(VIEWS):(i + 1) * len(VIEWS)] for i, size in enumerate(SIZES)}
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> list[dict[tuple[int, int], list[str]]]:
-    """Every view at every size, once per hash seed (each seed its own process)."""
+    """Every view at every size, once per hash seed (each seed its own process;
+    both run at once: each is mostly a Python and Textual start and pauses
+    waiting for the screen, and one after the other they were the longest
+    test of the suite)."""
     tmp_path = tmp_path_factory.mktemp("charts")
     db = tmp_path / "october.db"
     build(db)
-    out = []
+    processes = []
     for seed in ("1", "2"):  # (before the fix, any two seeds differed in the per-day chart's labels)
         copy = tmp_path / f"seed{seed}.db"  # a file each: opening may write (WAL)
         shutil.copy(db, copy)
-        out.append(_svgs(copy, seed))
-    return out
+        processes.append(_start(copy, seed))
+    try:
+        return [_svgs(process) for process in processes]
+    finally:
+        for process in processes:
+            process.kill()
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
