@@ -355,3 +355,28 @@ def test_cli_never_imports_psycopg_for_other_commands(tmp_path: Path) -> None:
             " CliRunner().invoke(cli, ['--help']); print('psycopg' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_a_recompute_under_way_is_waited_for(demo_copy: Callable[[str], Path], hq_url: str, hq_conn: Any,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A calendar change rewrites the open tickets' deadlines in batches with no
+    event each: the shipper stops before it until they are all written."""
+    from store import Store
+    from store.repo.settings import SettingsRepo
+
+    db = demo_copy("c1.db")
+    ok(str(db), "set", "center_code", "RC")
+    _shipped(db, hq_url)
+    ok(str(db), "set", "center_name", "before the change")
+    monkeypatch.setattr(SettingsRepo, "recompute", lambda self, progress=None, batch=None: 0)  # interrupted at once
+    s = Store(db, actor="demo")
+    s.settings.set_setting("calendar", {"kind": "business", "opens": "09:00", "closes": "17:00", "weekdays": [1, 2, 3, 4, 5]})
+    assert s.settings.recompute_pending() > 0
+    s.close()
+    monkeypatch.undo()
+    result = invoke(str(db), "ship", "--hq", hq_url)
+    assert result.exit_code == 0 and "center RC: 1 event shipped" in result.output, result.output
+    assert "waits for new deadlines" in result.stderr
+    ok(str(db), "recompute")
+    _shipped(db, hq_url)
+    assert differences(db, hq_conn, "RC") == {}
