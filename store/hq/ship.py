@@ -141,9 +141,10 @@ def _lock_key(center: str) -> int:
     return int.from_bytes(hashlib.sha256(f"dispatch ship {center}".encode()).digest()[:8], "big", signed=True)
 
 
-def _verify(lite: sqlite3.Connection, center: str, last_id: int, last_hash: str) -> tuple[int, str | None]:
+def _verify(lite: sqlite3.Connection, center: str, last_id: int, last_hash: str) -> tuple[int, str | None, int]:
     """Raise ShipRefused unless the file continues what the head office holds;
-    return the file's newest event id and time."""
+    return the file's newest event id and time, and the last event among the new
+    ones that sends every ticket again (0: none)."""
     newest, newest_at = lite.execute("SELECT id, at FROM events ORDER BY id DESC LIMIT 1").fetchone() or (0, None)
     if last_id:
         if newest < last_id:
@@ -154,7 +155,7 @@ def _verify(lite: sqlite3.Connection, center: str, last_id: int, last_hash: str)
         if row is None or row[0] != last_hash:
             raise ShipRefused(_("center {center}: event {id} is not the one the head office holds (a replaced file or "
                                 "a rewritten history); nothing shipped").format(center=center, id=last_id))
-    prev = last_hash
+    prev, last_every = last_hash, 0
     cur = lite.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE id > ? ORDER BY id", (last_id,))
     for r in cur:
         e = dict(zip(EVENT_COLUMNS, r, strict=True))
@@ -162,7 +163,9 @@ def _verify(lite: sqlite3.Connection, center: str, last_id: int, last_hash: str)
             raise ShipRefused(_("center {center}: event {id} does not continue the audit chain (a rewritten "
                                 "history); nothing shipped").format(center=center, id=e["id"]))
         prev = e["hash"]
-    return newest, newest_at
+        if _sends_every(e):
+            last_every = e["id"]
+    return newest, newest_at, last_every
 
 
 def _ids_json(ids: Iterable[int]) -> str:
@@ -187,6 +190,10 @@ def _digest(rows: list[tuple[Any, ...]]) -> str:
     return h.hexdigest()
 
 
+def _sends_every(event: dict[str, Any]) -> bool:
+    return event["ticket_id"] is None and (event["entity"] in EVERY_TICKET or _recomputes(event))
+
+
 def _recomputes(event: dict[str, Any]) -> bool:
     """A settings event that moved the open tickets' deadlines (or one we cannot read: to be safe)."""
     if event["entity"] != "setting":
@@ -206,8 +213,11 @@ class _Batch:
     reference: dict[str, tuple[str, list[tuple[Any, ...]]]]  # table -> (digest, rows), changed ones only
 
 
-def _read_batch(lite: sqlite3.Connection, after: int, size: int, digests: dict[str, str]) -> _Batch:
-    """One batch read in one SQLite read transaction (a snapshot; writers go on)."""
+def _read_batch(lite: sqlite3.Connection, after: int, size: int, digests: dict[str, str], every_later: int = 0) -> _Batch:
+    """One batch read in one SQLite read transaction (a snapshot; writers go on).
+    ``every_later``: an event after this batch sends every ticket again, so this
+    batch's ticket rows are left to it (a run killed before it starts after
+    this batch, and so meets that event again)."""
     lite.execute("BEGIN")
     try:
         cur = lite.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE id > ? ORDER BY id LIMIT ?", (after, size))
@@ -227,7 +237,7 @@ def _read_batch(lite: sqlite3.Connection, after: int, size: int, digests: dict[s
                 tickets.add(e["ticket_id"])
             if e["entity"] == "ticket" and e["entity_id"] is not None:
                 tickets.add(e["entity_id"])
-            if e["ticket_id"] is None and (e["entity"] in EVERY_TICKET or _recomputes(e)):
+            if _sends_every(e):
                 every = True
             if e["entity"] == "callback_plan" and e["entity_id"] is not None:
                 plans.add(e["entity_id"])
@@ -235,6 +245,8 @@ def _read_batch(lite: sqlite3.Connection, after: int, size: int, digests: dict[s
                 moves.add(e["entity_id"])
             if e["entity"] not in EVENT_CONTENT:
                 ref = True
+        if events and every_later > events[-1]["id"]:
+            tickets, plans, moves, every = set(), set(), set(), False
         rows: dict[str, list[tuple[Any, ...]]] = {}
         touched: dict[str, list[int] | None] = {}
         ids = _ids_json(tickets)
@@ -361,7 +373,7 @@ def ship(db_path: Path, conn: Any, center: str | None = None, *, batch: int = DE
             total = lite.execute("SELECT COUNT(*) FROM events WHERE id > ?", (last_id,)).fetchone()[0]
             result.last_event_id = last_id
             while True:
-                b = _read_batch(lite, last_id, batch, digests)
+                b = _read_batch(lite, last_id, batch, digests, seen[2])
                 if not b.events:
                     result.waits_for_recompute = last_id < lite.execute("SELECT COALESCE(max(id), 0) FROM events").fetchone()[0]
                     break
@@ -376,7 +388,7 @@ def ship(db_path: Path, conn: Any, center: str | None = None, *, batch: int = DE
                     if z["prev"] != a["hash"]:
                         raise ShipRefused(_("center {center}: event {id} does not continue the audit chain (a "
                                             "rewritten history); nothing shipped").format(center=center, id=z["id"]))
-                counts = _write_batch(conn, center, b, last_id, last_hash, digests, seen)
+                counts = _write_batch(conn, center, b, last_id, last_hash, digests, seen[:2])
                 for t, n in counts.items():
                     result.rows[t] = result.rows.get(t, 0) + n
                 last_id, last_hash = b.events[-1]["id"], b.events[-1]["hash"]
