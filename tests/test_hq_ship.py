@@ -334,7 +334,7 @@ def test_unreachable_head_office_is_one_line_without_the_password(demo_copy: Cal
     wrong = hq_url.replace(":hq-test-s3cret@", ":Secr3t-pw@")
     result = invoke(str(db), "ship", "--hq", wrong)
     one_line_error(result, "cannot reach the head office at 127.0.0.1:")
-    assert "Secr3t-pw" not in result.stderr
+    assert "Secr3t-pw" not in result.stderr and "the user name or password was refused" in result.stderr
     monkeypatch.setenv("DISPATCH_HQ_URL", wrong)
     result = invoke(str(db), "ship")
     one_line_error(result, "cannot reach the head office")

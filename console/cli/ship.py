@@ -70,7 +70,7 @@ def ship_cmd(obj: Ctx, url: str | None, show_status: bool, fmt: str, batch: int)
 
         if isinstance(exc, psycopg.Error):
             fail(_("the head office at {where} failed: {reason}").format(
-                where=connect.where(target), reason=connect.safe_message(exc, target)))
+                where=connect.where(target), reason=connect.reason(exc, target)))
         raise
     if result.already_shipping:
         click.echo(_("center {center}: already shipping (another run holds the lock); nothing done").format(
@@ -81,9 +81,9 @@ def ship_cmd(obj: Ctx, url: str | None, show_status: bool, fmt: str, batch: int)
                      " the next run sends it").format(center=result.center), err=True)
     if sys.stderr.isatty() and result.events:
         click.echo("", err=True)
-    click.echo(ngettext("center {center}: {n:,} event shipped in {b} batches ({rows:,} rows, {s:.1f} s); head office at event {last}",
-                        "center {center}: {n:,} events shipped in {b} batches ({rows:,} rows, {s:.1f} s); head office at event {last}",
-                        result.events).format(center=result.center, n=result.events, b=result.batches,
+    click.echo(ngettext("center {center}: {n:,} event shipped ({rows:,} rows, {s:.1f} s); head office at event {last}",
+                        "center {center}: {n:,} events shipped ({rows:,} rows, {s:.1f} s); head office at event {last}",
+                        result.events).format(center=result.center, n=result.events,
                                               rows=sum(result.rows.values()), s=result.seconds, last=result.last_event_id))
 
 

@@ -76,6 +76,24 @@ def safe_message(exc: BaseException, url: str) -> str:
     return text
 
 
+def reason(exc: BaseException, url: str) -> str:
+    """Why a connection failed, in our words where the cause is a usual one;
+    otherwise the library's text on one line, without the password."""
+    text = safe_message(exc, url)
+    low = text.lower()
+    if "password authentication failed" in low or "no password supplied" in low:
+        return _("the user name or password was refused")
+    if "connection refused" in low:
+        return _("nothing answers there (is PostgreSQL running and listening?)")
+    if "timeout" in low or "timed out" in low:
+        return _("no answer in time")
+    if "could not translate host name" in low or "name or service not known" in low:
+        return _("unknown host")
+    if "database" in low and "does not exist" in low:
+        return _("no such database")
+    return text
+
+
 def connect(url: str, *, connect_timeout: int = 10) -> psycopg.Connection[tuple[object, ...]]:
     """A connection to the head office (autocommit off), or HqError in one line."""
     try:
@@ -86,5 +104,5 @@ def connect(url: str, *, connect_timeout: int = 10) -> psycopg.Connection[tuple[
         conn = psycopg.connect(url, connect_timeout=connect_timeout, application_name="dispatch ship")
     except (psycopg.Error, ValueError) as exc:
         raise HqError(_("cannot reach the head office at {where}: {reason}").format(
-            where=where(url), reason=safe_message(exc, url))) from None
+            where=where(url), reason=reason(exc, url))) from None
     return conn

@@ -304,15 +304,16 @@ def _write_batch(conn: Any, center: str, b: _Batch, prev_id: int, prev_hash: str
         counts["events"] = _copy(cur, "events", center, events)
         for table, key in TICKET_TABLES.items():
             keys = b.touched[table]
-            if keys is None:
+            if keys is None:  # every row again: straight in after the delete (no key can clash)
                 cur.execute(f'DELETE FROM "{table}" WHERE center = %s', (center,))
-            else:
-                if table != "tickets":
-                    cur.execute(f'DELETE FROM "{table}" WHERE center = %s AND "{key}" = ANY(%s)',
-                                (center, b.touched[f"{table}:ticket"]))
-                if not keys:
-                    continue
-            counts[table] = _upsert(cur, table, center, b.rows[table], keys is not None)
+                counts[table] = _copy(cur, table, center, b.rows[table])
+                continue
+            if table != "tickets":
+                cur.execute(f'DELETE FROM "{table}" WHERE center = %s AND "{key}" = ANY(%s)',
+                            (center, b.touched[f"{table}:ticket"]))
+            if not keys:
+                continue
+            counts[table] = _upsert(cur, table, center, b.rows[table])
         for table, (digest, rows) in b.reference.items():
             cur.execute(f'DELETE FROM "{table}" WHERE center = %s', (center,))
             counts[table] = _copy(cur, table, center, rows)
@@ -332,7 +333,7 @@ def _write_batch(conn: Any, center: str, b: _Batch, prev_id: int, prev_hash: str
     return counts
 
 
-def _upsert(cur: Any, table: str, center: str, rows: list[tuple[Any, ...]], replace: bool) -> int:
+def _upsert(cur: Any, table: str, center: str, rows: list[tuple[Any, ...]]) -> int:
     """COPY into a temp table, then insert-or-update by the key."""
     if not rows:
         return 0
