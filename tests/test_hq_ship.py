@@ -380,3 +380,21 @@ def test_a_recompute_under_way_is_waited_for(demo_copy: Callable[[str], Path], h
     ok(str(db), "recompute")
     _shipped(db, hq_url)
     assert differences(db, hq_conn, "RC") == {}
+
+
+def test_three_centers_side_by_side(demo_copy: Callable[[str], Path], hq_url: str, hq_conn: Any) -> None:
+    """Each center's rows stay its own: the same ids under three codes, and one
+    center's later work reaches only its rows."""
+    dbs = {code: demo_copy(f"{code}.db") for code in ("BJ", "SH", "GZ")}
+    for code, db in dbs.items():
+        ok(str(db), "set", "center_code", code)
+        ok(str(db), "set", "center_name", f"{code} center")
+    for db in dbs.values():
+        _shipped(db, hq_url)
+    ok(str(dbs["SH"]), "ticket", "add", "--site", "BR001", "--description", "只在上海", "--reporter", "李娜",
+       "--phone", "13900000000")
+    _shipped(dbs["SH"], hq_url)
+    for code, db in dbs.items():
+        assert differences(db, hq_conn, code) == {}, code
+    data = json.loads(invoke(str(dbs["BJ"]), "ship", "--hq", hq_url, "--status", "--format", "json").output)
+    assert [(d["center"], d["name"]) for d in data] == [("BJ", "BJ center"), ("GZ", "GZ center"), ("SH", "SH center")]
