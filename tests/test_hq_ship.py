@@ -4,6 +4,7 @@ incremental, resumable and verified (store/hq/ship.py)."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 import sqlite3
 import subprocess
@@ -398,3 +399,35 @@ def test_three_centers_side_by_side(demo_copy: Callable[[str], Path], hq_url: st
         assert differences(db, hq_conn, code) == {}, code
     data = json.loads(invoke(str(dbs["BJ"]), "ship", "--hq", hq_url, "--status", "--format", "json").output)
     assert [(d["center"], d["name"]) for d in data] == [("BJ", "BJ center"), ("GZ", "GZ center"), ("SH", "SH center")]
+
+
+def test_psycopg_is_imported_only_in_store_hq() -> None:
+    root = Path(__file__).resolve().parent.parent
+    found = [str(p.relative_to(root)) for folder in ("store", "console", "demo_data") for p in (root / folder).rglob("*.py")
+             if re.search(r"^\s*(import psycopg|from psycopg)", p.read_text(encoding="utf-8"), re.M)
+             and "hq" not in p.relative_to(root).parts[:2]]
+    assert found == []
+
+
+def test_connection_lost_mid_run_is_one_line_and_the_next_run_finishes(demo_copy: Callable[[str], Path], hq_url: str,
+                                                                       hq_conn: Any) -> None:
+    import psycopg
+
+    from store.hq.connect import HqError, connect, failures
+
+    db = demo_copy("c1.db")
+    ok(str(db), "set", "center_code", "LOST")
+    conn = connect(hq_url)
+    pid = conn.info.backend_pid
+
+    def cut(done: int, total: int) -> None:  # after the first batch: the server drops the shipper
+        with psycopg.connect(hq_url, autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+    with pytest.raises(HqError) as caught, failures(conn):
+        ship(db, conn, batch=2000, progress=cut)
+    message = str(caught.value)
+    assert message.startswith("the head office at 127.0.0.1:") and "\n" not in message and "hq-test-s3cret" not in message
+    conn.close()
+    _shipped(db, hq_url)
+    assert differences(db, hq_conn, "LOST") == {}

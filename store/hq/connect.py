@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from ..errors import StoreError
 from ..i18n import _
@@ -106,3 +107,20 @@ def connect(url: str, *, connect_timeout: int = 10) -> psycopg.Connection[tuple[
         raise HqError(_("cannot reach the head office at {where}: {reason}").format(
             where=where(url), reason=reason(exc, url))) from None
     return conn
+
+
+@contextmanager
+def failures(conn: Any) -> Iterator[None]:
+    """A psycopg error inside the block (the connection lost, a statement refused)
+    as HqError: one line naming the head office, the password blanked out."""
+    import psycopg
+
+    try:
+        yield
+    except psycopg.Error as exc:
+        info = conn.info
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        if info.password:
+            text = text.replace(info.password, "***")
+        raise HqError(_("the head office at {where} failed: {reason}").format(
+            where=f"{info.host}:{info.port}/{info.dbname}", reason=text)) from None
