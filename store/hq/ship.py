@@ -38,8 +38,9 @@ stops before that change and the next run sends it with every row. Rows are sent
 batch is read (never older than its events): the head office is exactly the
 file once a run has caught up.
 
-Events: every one is sent (the chain); the old/new JSON only of the ticket
-entities (EVENT_CONTENT). The others' content (users, sign-ins, settings,
+Events: every one is sent but those of people (PRIVATE_ENTITIES: sign-ins,
+users added, locked; the ids run on past them), with the old/new JSON only of
+the ticket entities (EVENT_CONTENT). The others' content (users, sign-ins, settings,
 notifications) stays at the center: what they changed is in the mirrored rows.
 """
 
@@ -81,6 +82,9 @@ SETTINGS_SHIPPED = ("calendar", "center_code", "center_name", "complaint_step_ho
                     *EVALUATION_SETTINGS)
 # Events whose old/new JSON is sent (what a ticket went through).
 EVENT_CONTENT = frozenset({"ticket", "note", "callback", "complaint", "item", "self_evaluation", "inspection_finding"})
+# Events never sent at all (sign-ins, people and their roles): the run still
+# checks them in the chain and moves the head past them.
+PRIVATE_ENTITIES = frozenset({"user"})
 # Entities (with no ticket) whose events may change any ticket's row; of the
 # settings, those that recompute the open tickets' deadlines (store/repo/settings.py).
 EVERY_TICKET = frozenset({"database", "sla_policy"})
@@ -300,7 +304,7 @@ def _write_batch(conn: Any, center: str, b: _Batch, prev_id: int, prev_hash: str
             raise ShipRefused(_("center {center}: the head office moved to event {id} during this run; nothing of this "
                                 "batch written").format(center=center, id=held[0]))
         events = [tuple(e[c] if c not in ("old", "new") or e["entity"] in EVENT_CONTENT else None for c in EVENT_COLUMNS)
-                  for e in b.events]
+                  for e in b.events if e["entity"] not in PRIVATE_ENTITIES]
         counts["events"] = _copy(cur, "events", center, events)
         for table, key in TICKET_TABLES.items():
             keys = b.touched[table]
