@@ -82,6 +82,9 @@ def _compile_catalogues() -> None:
 
 _compile_catalogues()
 
+# A real PostgreSQL for the head-office tests (skips where none is installed).
+from hq_pg import hq_conn, hq_server, hq_url  # noqa: E402, F401
+
 # The store reads DISPATCH_LOCALE_DIR when it is imported: only now.
 from store import Store  # noqa: E402
 from store.context import default_actor  # noqa: E402
