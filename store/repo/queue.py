@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from typing import Any
 
 from pendulum import DateTime
@@ -20,10 +21,12 @@ from ..rows import (
     _queue_row,
 )
 from ..timeutil import to_db
+from .queue_order import QueueOrder
 from .search import TRIGRAM, short_condition, text_condition
 
 MINUTE = 16  # characters of a stored time that name its minute (deadline_minutes)
 CROSSINGS_LIMIT = 1000  # more than this in one poll (after a suspend): recount instead
+NEAR_TOP = 2000  # an unfiltered window starting above this is read through the index, not the kept order
 
 
 def _runs(values: list[int]) -> list[tuple[int, int]]:
@@ -39,6 +42,7 @@ def _runs(values: list[int]) -> list[tuple[int, int]]:
 class QueueRepo:
     def __init__(self, db: Database, ctx: Context):
         self.db, self.ctx = db, ctx
+        self.order = QueueOrder(db)
 
     # --------------------------------------------------------------- queue
     def _filter_sql(self, f: QueueFilter) -> tuple[str, list[Any]]:
@@ -70,50 +74,81 @@ class QueueRepo:
             params += p
         return " WHERE " + " AND ".join(where), params
 
+    def _order_sql(self, f: QueueFilter) -> tuple[str, list[Any]]:
+        """The ids of the filter's tickets in queue order: from an index that
+        holds the queue key (tickets_queue, tickets_status_queue,
+        tickets_tech_queue: only the matches are read, sorted when several
+        statuses or technicians or a text's matches are merged)."""
+        if not f.active:
+            return "SELECT id FROM tickets WHERE is_open = 1 ORDER BY queue_key", []
+        where, params = self._filter_sql(f)
+        # Each index holds every column a filter tests (0026_window_indexes),
+        # so no ticket's row is read. A text's matches are ids from the search
+        # index: their keys from tickets_open_key, not from the rows.
+        index = ""
+        if f.text.strip():
+            index = " INDEXED BY tickets_open_key"
+        elif f.team_id is not None and not f.statuses:
+            index = " INDEXED BY tickets_tech_queue"
+        return f"SELECT t.id FROM tickets t{index} {where} ORDER BY t.queue_key", params
+
+    def _order(self, f: QueueFilter) -> array[int]:
+        sql, params = self._order_sql(f)
+        return self.order.ids(f, lambda: self.db.ids(sql, params))
+
+    def _deep(self, f: QueueFilter, offset: int) -> array[int] | None:
+        """The kept order to read a window from, or None to read it through
+        the index directly: the unfiltered queue near its top (a poll's usual
+        case) skips a few entries of the covering index, cheaper than reading
+        all 100,000 ids; a filter, or deeper, reads the list once per change."""
+        if not f.active and offset < NEAR_TOP:
+            return self.order.held(f)
+        return self._order(f)
+
+    def _rows(self, ids: array[int]) -> list[QueueRow]:
+        """The queue rows of these tickets, in this order (the window's joins, for its rows only)."""
+        if not ids:
+            return []
+        rows = self.db.q(f"SELECT {QUEUE_COLUMNS} FROM tickets t {QUEUE_JOINS}"
+                         f" WHERE t.id IN ({', '.join('?' for _ in ids)})", list(ids))
+        at = {tid: i for i, tid in enumerate(ids)}
+        # In the list's order, which the count and positions were taken from;
+        # a ticket changed since is shown as it is now until the next poll reads again.
+        return sorted((_queue_row(r) for r in rows), key=lambda r: at[r.id])
+
     def find(self, f: QueueFilter | None = None, offset: int = 0, limit: int = 100) -> list[QueueRow]:
         f = f or QueueFilter()
-        if not f.active:
-            # Skip through the covering index first, then join only the window.
-            rows = self.db.q(
-                f"SELECT {QUEUE_COLUMNS} FROM (SELECT id FROM tickets WHERE is_open = 1 ORDER BY queue_key"
-                f" LIMIT ? OFFSET ?) w JOIN tickets t ON t.id = w.id {QUEUE_JOINS}"
-                " ORDER BY t.queue_key",
-                [limit, offset],
-            )
-        else:
-            # The same for a filter: the window's ids from an index that holds
-            # the queue key (tickets_status_queue, tickets_tech_queue: only the
-            # matches are read, sorted when several statuses or technicians
-            # match), then the joins for those rows alone. Walking the whole
-            # queue instead read every open ticket's row to reach the end of a
-            # team's window (0.5 s at 100k open).
-            where, params = self._filter_sql(f)
-            team = " INDEXED BY tickets_tech_queue" if f.team_id is not None and not f.statuses else ""
-            rows = self.db.q(
-                f"SELECT {QUEUE_COLUMNS} FROM (SELECT t.id FROM tickets t{team} {where} ORDER BY t.queue_key"
-                f" LIMIT ? OFFSET ?) w JOIN tickets t ON t.id = w.id {QUEUE_JOINS} ORDER BY t.queue_key",
-                [*params, limit, offset],
-            )
+        order = self._deep(f, offset)
+        if order is not None:
+            return self._rows(order[offset:offset + limit])
+        # Skip through the covering index first, then join only the window.
+        rows = self.db.q(
+            f"SELECT {QUEUE_COLUMNS} FROM (SELECT id FROM tickets WHERE is_open = 1 ORDER BY queue_key"
+            f" LIMIT ? OFFSET ?) w JOIN tickets t ON t.id = w.id {QUEUE_JOINS}"
+            " ORDER BY t.queue_key",
+            [limit, offset],
+        )
         return [_queue_row(r) for r in rows]
 
     def queue_count(self, f: QueueFilter | None = None) -> int:
         f = f or QueueFilter()
         if not f.active:  # kept by triggers: one row, not 100,000 index entries
             return int(self.db.value("SELECT open FROM queue_totals"))
-        where, params = self._filter_sql(f)
-        return int(self.db.value(f"SELECT COUNT(*) FROM tickets t {where}", params))
+        return len(self._order(f))
 
     def queue_position(self, ticket_id: int, f: QueueFilter | None = None) -> int | None:
         """Index of a ticket in the filtered queue (None if it is not in it)."""
         f = f or QueueFilter()
-        where, params = self._filter_sql(f)
+        order = self.order.held(f) if not f.active else self._order(f)
+        if order is not None:
+            try:
+                return order.index(ticket_id)
+            except ValueError:
+                return None
         key = self.db.q("SELECT queue_key FROM tickets WHERE id = ? AND is_open = 1", (ticket_id,))
         if not key:
             return None
-        found = self.db.q(f"SELECT 1 FROM tickets t {where} AND t.id = ?", [*params, ticket_id])
-        if not found:
-            return None
-        return int(self.db.value(f"SELECT COUNT(*) FROM tickets t {where} AND t.queue_key < ?", [*params, key[0][0]]))
+        return int(self.db.value("SELECT COUNT(*) FROM tickets WHERE is_open = 1 AND queue_key < ?", [key[0][0]]))
 
     def counts(self, now: DateTime | None = None) -> QueueCounts:
         """Header counts from kept totals, so a poll costs the same on a file
