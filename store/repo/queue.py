@@ -26,7 +26,6 @@ from .search import TRIGRAM, short_condition, text_condition
 
 MINUTE = 16  # characters of a stored time that name its minute (deadline_minutes)
 CROSSINGS_LIMIT = 1000  # more than this in one poll (after a suspend): recount instead
-NEAR_TOP = 2000  # an unfiltered window starting above this is read through the index, not the kept order
 
 
 def _runs(values: list[int]) -> list[tuple[int, int]]:
@@ -92,18 +91,20 @@ class QueueRepo:
             index = " INDEXED BY tickets_tech_queue"
         return f"SELECT t.id FROM tickets t{index} {where} ORDER BY t.queue_key", params
 
-    def _order(self, f: QueueFilter) -> array[int]:
+    def _order(self, f: QueueFilter) -> array[int] | None:
+        """The kept order of a filter whose matches must be sorted (several
+        statuses or technicians, a text's matches: SQLite sorts every match
+        for each window, count or position), or None for one read in order
+        from an index range, where an index walk costs less than the list."""
         sql, params = self._order_sql(f)
+        if not f.active or not self._sorts(sql, params):
+            return None
         return self.order.ids(f, lambda: self.db.ids(sql, params))
 
-    def _deep(self, f: QueueFilter, offset: int) -> array[int] | None:
-        """The kept order to read a window from, or None to read it through
-        the index directly: the unfiltered queue near its top (a poll's usual
-        case) skips a few entries of the covering index, cheaper than reading
-        all 100,000 ids; a filter, or deeper, reads the list once per change."""
-        if not f.active and offset < NEAR_TOP:
-            return self.order.held(f)
-        return self._order(f)
+    def _sorts(self, sql: str, params: list[Any]) -> bool:
+        """The query's plan sorts its rows (a temporary B-tree for ORDER BY)."""
+        plan = self.db.q("EXPLAIN QUERY PLAN " + sql, params)
+        return any("ORDER BY" in str(step[3]) for step in plan)
 
     def _rows(self, ids: array[int]) -> list[QueueRow]:
         """The queue rows of these tickets, in this order (the window's joins, for its rows only)."""
@@ -118,15 +119,17 @@ class QueueRepo:
 
     def find(self, f: QueueFilter | None = None, offset: int = 0, limit: int = 100) -> list[QueueRow]:
         f = f or QueueFilter()
-        order = self._deep(f, offset)
+        order = self._order(f)
         if order is not None:
             return self._rows(order[offset:offset + limit])
-        # Skip through the covering index first, then join only the window.
+        # Skip through an index that holds the filter's columns and the queue
+        # key (0026_window_indexes: no ticket's row is read), then join only
+        # the window's rows.
+        sql, params = self._order_sql(f)
         rows = self.db.q(
-            f"SELECT {QUEUE_COLUMNS} FROM (SELECT id FROM tickets WHERE is_open = 1 ORDER BY queue_key"
-            f" LIMIT ? OFFSET ?) w JOIN tickets t ON t.id = w.id {QUEUE_JOINS}"
+            f"SELECT {QUEUE_COLUMNS} FROM ({sql} LIMIT ? OFFSET ?) w JOIN tickets t ON t.id = w.id {QUEUE_JOINS}"
             " ORDER BY t.queue_key",
-            [limit, offset],
+            [*params, limit, offset],
         )
         return [_queue_row(r) for r in rows]
 
@@ -134,21 +137,29 @@ class QueueRepo:
         f = f or QueueFilter()
         if not f.active:  # kept by triggers: one row, not 100,000 index entries
             return int(self.db.value("SELECT open FROM queue_totals"))
-        return len(self._order(f))
+        order = self._order(f)
+        if order is not None:
+            return len(order)
+        where, params = self._filter_sql(f)
+        return int(self.db.value(f"SELECT COUNT(*) FROM tickets t {where}", params))
 
     def queue_position(self, ticket_id: int, f: QueueFilter | None = None) -> int | None:
         """Index of a ticket in the filtered queue (None if it is not in it)."""
         f = f or QueueFilter()
-        order = self.order.held(f) if not f.active else self._order(f)
+        order = self._order(f)
         if order is not None:
             try:
                 return order.index(ticket_id)
             except ValueError:
                 return None
+        where, params = self._filter_sql(f)
         key = self.db.q("SELECT queue_key FROM tickets WHERE id = ? AND is_open = 1", (ticket_id,))
         if not key:
             return None
-        return int(self.db.value("SELECT COUNT(*) FROM tickets WHERE is_open = 1 AND queue_key < ?", [key[0][0]]))
+        found = self.db.q(f"SELECT 1 FROM tickets t {where} AND t.id = ?", [*params, ticket_id])
+        if not found:
+            return None
+        return int(self.db.value(f"SELECT COUNT(*) FROM tickets t {where} AND t.queue_key < ?", [*params, key[0][0]]))
 
     def counts(self, now: DateTime | None = None) -> QueueCounts:
         """Header counts from kept totals, so a poll costs the same on a file

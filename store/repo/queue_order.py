@@ -1,17 +1,20 @@
 """A filtered queue's order, read once per change of the file (issue 28).
 
-A window deep in a filtered queue, the filter's count and the position of
-the ticket under the cursor all come from one list: the ids of the matching
-open tickets in queue order, read in one query and kept until the file
-changes (PRAGMA data_version, which our own commits move too, as they go
-through another connection). A window read with OFFSET instead skipped every
-earlier match, and sorted them all first when several statuses, technicians
-or a text's matches were merged: 150–365 ms near the end of a filtered
-queue on a 1M-ticket file, where a slice of this list and the joins for its
-150 rows take a few ms at any position.
+For a filter whose matches SQLite must sort (several statuses or
+technicians, a team, a text's matches from the search index), every window,
+count and position sorted all the matches again, and a window near the end
+skipped all but 150 of them: 150–365 ms on a 1M-ticket file. Such a filter's
+order is read once, as a list of ids, and kept until the file changes
+(PRAGMA data_version, which our own commits move too, as they go through
+another connection); a window at any depth is then a slice of the list and
+the joins for its 150 rows, the count its length, a position an index in it.
+A filter read in order from one index range (a priority, a status,
+unassigned, one technician, the whole queue) walks that index instead: no
+ticket row is read (0026_window_indexes), and reading 100,000 ids into a
+list costs more than the walk.
 
-One list is kept (the console shows one filter at a time): about 8 bytes a
-ticket, 0.8 MB for 100,000 open tickets."""
+One list is kept (the console shows one filter at a time): 8 bytes a
+ticket, under 1 MB for 100,000 open tickets."""
 
 from __future__ import annotations
 
