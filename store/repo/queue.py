@@ -99,6 +99,11 @@ class QueueRepo:
         sql, params = self._order_sql(f)
         if not f.active or not self._sorts(sql, params):
             return None
+        if len(f.statuses) > 1 and f.team_id is None and not f.text.strip():
+            # Several statuses: walking the whole queue's index in order and
+            # testing each ticket's status costs less than sorting the
+            # matches (43k of 100k open: 60 against 74 ms at a load of 16).
+            sql = sql.replace("FROM tickets t ", "FROM tickets t INDEXED BY tickets_queue ", 1)
         return self.order.ids(f, lambda: self.db.ids(sql, params))
 
     def _sorts(self, sql: str, params: list[Any]) -> bool:
