@@ -34,15 +34,6 @@ class QueueOrder:
         self._lock = threading.Lock()
         self._held: tuple[int, QueueFilter, array[int]] | None = None
 
-    def held(self, f: QueueFilter) -> array[int] | None:
-        """The list for ``f`` if one is kept and the file has not changed since."""
-        if self.db.in_write:
-            return None
-        held = self._held
-        if held is None or held[1] != f or held[0] != self.db.data_version():
-            return None
-        return held[2]
-
     def ids(self, f: QueueFilter, read: Callable[[], list[int]]) -> array[int]:
         """The ids in queue order: the kept list, or ``read()`` when the file
         changed. Inside a write, read afresh and not kept: the write's reads
