@@ -259,6 +259,21 @@ class Database:
         """The first column of the first row (a count, a max)."""
         return self.q(sql, params)[0][0]
 
+    def ids(self, sql: str, params: Params = ()) -> list[int]:
+        """The ``id`` column of ``sql``'s rows, in their order (many ticket
+        ids): gathered into one JSON array by SQLite, so 100,000 ids cross
+        into Python as one value, not as 100,000 rows (60 ms against 170 ms
+        at a load of 8). The order is kept: an aggregate over a subquery with
+        ORDER BY reads its rows in that order (the subquery is not flattened
+        into an aggregate)."""
+        found: list[int] = json.loads(self.value(f"SELECT json_group_array(id) FROM ({sql})", params))
+        return found
+
+    @property
+    def in_write(self) -> bool:
+        """This thread is inside a write or a batch: its reads see what is not committed yet."""
+        return bool(getattr(self._local, "writing", False))
+
     def data_version(self) -> int:
         """Changes when any other connection commits (our own writes included,
         as they go through another connection): a microsecond poll. Raises
