@@ -17,6 +17,10 @@ from store.errors import DatabaseFileError, StoreError
 from store.store import Store
 
 EVERY: Duration = duration(minutes=1)
+# Tickets looked at per poll: a file nobody opened for weeks, or a big history
+# just loaded, has tens of thousands of levels due at once; firing them all in
+# one poll kept the queue blank for minutes. One batch a poll, then the next.
+PER_POLL = 200
 
 
 class EscalationWatch:
@@ -32,7 +36,10 @@ class EscalationWatch:
         if store.permits.refusal("escalation.fire") is not None:
             return []
         try:
-            return store.escalations.fire_due()
+            fired, more = store.escalations.fire_some(PER_POLL)
+            if more:
+                self._next = None  # the rest at the next poll, not in a minute
+            return fired
         except DatabaseFileError:
             raise  # the file is gone or replaced: the poll says STALE
         except StoreError:

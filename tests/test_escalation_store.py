@@ -232,3 +232,37 @@ def test_a_priority_change_moves_the_points_and_fires_no_level_twice(people: Sto
     people.escalations.fire_due()
     assert sorted(e.at for e in people.escalations.escalations() if e.clock == "response") == [0.75, 1.5]  # nothing again
     _check(people)
+
+
+def test_a_pile_of_due_levels_fires_a_batch_at_a_time_earliest_first(people: Store, clock) -> None:
+    """A file nobody opened for weeks has thousands due at once: the consoles
+    take a batch a poll (console/escalate.py PER_POLL), so the queue shows
+    meanwhile; batch after batch ends where one pass over all of them ends."""
+    made = [make(people) for _ in range(5)]
+    clock.advance(minutes=_window_min(people, 2) * 0.75 + 1)
+    first, more = people.escalations.fire_some(2)
+    assert (len(first), more) == (2, True)
+    # The earliest due first: the tickets made first (they share a window).
+    assert {e.ticket_id for e in people.escalations.escalations()} == {made[0].id, made[1].id}
+    second, more = people.escalations.fire_some(2)
+    third, more_after = people.escalations.fire_some(2)
+    assert (len(second), more, len(third), more_after) == (2, True, 1, False)
+    assert people.escalations.fire_some(2) == ([], False)
+    assert {e.ticket_id for e in people.escalations.escalations()} == {t.id for t in made}
+    _check(people)
+
+
+def test_the_console_comes_back_at_the_next_poll_while_more_are_due(people: Store, clock, monkeypatch) -> None:
+    from console import escalate
+
+    monkeypatch.setattr(escalate, "PER_POLL", 2)
+    for _ in range(3):
+        make(people)
+    clock.advance(minutes=_window_min(people, 2) * 0.75 + 1)
+    watch = escalate.EscalationWatch()
+    now = people.ctx.now()
+    assert len(watch.tick(people, now)) == 2
+    assert len(watch.tick(people, now)) == 1  # not a minute later: at once
+    assert watch.tick(people, now) == []  # all done: the next look is in a minute
+    clock.advance(minutes=_window_min(people, 2) * 0.25 + 1)  # past 1.0: each ticket's next level
+    assert watch.tick(people, now) == []

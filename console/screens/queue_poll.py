@@ -16,7 +16,7 @@ from textual.screen import Screen
 from store.errors import FileReplaced
 from store.models import Crossing, QueueCounts, QueueFilter, QueueRow, Technician
 from store.repo.handover import Note
-from store.store import CROSSINGS_LIMIT
+from store.store import CROSSINGS_LIMIT, Store
 from store.text import clean
 from store.timeutil import zone
 
@@ -99,10 +99,17 @@ class QueuePoll(OnConsole, Screen[Any]):
         now = self.app.clock()
         since = self._last_check or now
         crossings = store.queue.crossings(since, now) if now > since else []
-        # Record levels that fell due (a write, when any did: the next poll reads it).
+        self._last_check = now
+        snap = self._read(store, now, version, changed, seq, crossings)
+        # Record levels that fell due after the rows are read, so the first
+        # paint never waits for them (a write, when any did: the next poll
+        # reads it).
         self._escalations = self._escalations or EscalationWatch()
         self._escalations.tick(store, now)
-        self._last_check = now
+        return snap
+
+    def _read(self, store: Store, now: DateTime, version: int, changed: bool, seq: int,
+              crossings: list[Crossing]) -> Snapshot | None:
         if not changed:
             # Nothing written: rows repaint themselves on the tick; only the
             # counts move when a clock crosses a threshold.

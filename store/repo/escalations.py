@@ -139,15 +139,16 @@ class EscalationsRepo:
         return int(self.db.value("SELECT COUNT(*) FROM escalation_waiting WHERE login = ?", (login,)))
 
     # -------------------------------------------------------------- firing
-    def _candidates(self) -> list[tuple[dict[str, Any], list[esc.ClockRun], dict[Any, float]]]:
+    def _candidates(self, limit: int = -1) -> list[tuple[dict[str, Any], list[esc.ClockRun], dict[Any, float]]]:
         """The open tickets that may have a level due now: those whose
         ``esc_due`` has come or is not known ('', which sorts first): one
-        range of an index. With their running clocks (none for a resolved
-        ticket: it gets NEVER) and what fired for them."""
+        range of an index, the earliest ``limit`` of them (-1: all). With their
+        running clocks (none for a resolved ticket: it gets NEVER) and what
+        fired for them."""
         now = to_db(self.ctx.now())
         rows = [dict(r) for r in self.db.q(
             "SELECT id, priority, status, reported_at, first_response_at, arrived_at, resolved_at, technician_id, esc_due"
-            " FROM tickets WHERE is_open = 1 AND esc_due <= ?", (now,))]
+            " FROM tickets WHERE is_open = 1 AND esc_due <= ? ORDER BY esc_due LIMIT ?", (now, limit))]
         if not rows:
             return []
         policy = self.settings.policy()
@@ -178,9 +179,16 @@ class EscalationsRepo:
         messages; the ids of the escalations this call recorded (another
         process may have recorded some first: those are not here). Each ticket
         looked at gets its ``esc_due`` back: when it may next have one."""
-        found = self._candidates()
+        return self.fire_some()[0]
+
+    def fire_some(self, limit: int = -1) -> tuple[list[int], bool]:
+        """``fire_due`` for at most ``limit`` tickets (-1: all), the earliest
+        due first; and whether more may be due. The consoles take one batch a
+        poll: a file nobody opened for weeks (or a big imported history) has
+        tens of thousands due at once, and the queue must show meanwhile."""
+        found = self._candidates(limit)
         if not found:
-            return []
+            return [], False
         setting, calendar, tz = self.ladder(), self.settings.calendar(), self.settings.timezone
         now = self.ctx.now()
         done: list[int] = []
@@ -188,7 +196,7 @@ class EscalationsRepo:
         # esc_due unknown) must not hold the write lock for seconds.
         for start in range(0, len(found), BATCH):
             done += self._fire_batch(found[start:start + BATCH], setting, calendar, tz, now)
-        return done
+        return done, limit >= 0 and len(found) >= limit
 
     def _fire_batch(self, found: list[tuple[dict[str, Any], list[esc.ClockRun], dict[Any, float]]],
                     setting: esc.EscalationSetting, calendar: Any, tz: str, now: DateTime) -> list[int]:
