@@ -25,10 +25,12 @@ from console.cli import cli
 from demo_data.scale import generate_scale
 from store import Store
 from store.errors import RuleViolation
-from store.repo.bulk import SETWISE, fingerprint
+from store.migrations import load
+from store.repo.bulk import SETWISE, fingerprint, pairs_document
 from tests.conftest import NOW, MutableClock, seeded_file
 
 ROOT = Path(__file__).resolve().parent.parent
+_PAIRS = load("0021_search_pairs")
 
 
 def digest(path: Path) -> str:
@@ -159,3 +161,20 @@ def test_a_batch_is_one_transaction_and_a_failed_write_in_it_is_undone_alone(tmp
     other.close()
     store.close()
     check_ok(tmp_path / "t.db")
+
+
+@pytest.mark.parametrize("text", [
+    None, "", "a", "ATM 吞卡", "王磊", "Éé ÀÇ ß İ", "😀x🎉", "A\tB/C-D (E)+F.G", "x" * 5000, "吞" * 4097,
+    "MiXeD 123 ZQ zq", "ǅ Ω ﬁ",
+])
+def test_the_pairs_document_of_a_bulk_load_is_the_triggers_own(text: str | None) -> None:
+    """``pairs_document`` (Python, for the bulk load) and 0021's SQL give the same tokens."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE search_positions (n INTEGER PRIMARY KEY)")
+    conn.executemany("INSERT INTO search_positions (n) VALUES (?)", [(n,) for n in range(1, _PAIRS.POSITIONS + 1)])
+    values = (text, "Ann Lee", text, "", "138 0000-" + (text or "")[:3], "open")
+    sql = conn.execute(f"SELECT {_PAIRS.document('?1', '?2', '?3', '?4', '?5', '?6')}", values).fetchone()[0]
+    assert pairs_document(*values) == sql
+    closed = (*values[:5], "")
+    assert pairs_document(*closed) == conn.execute(f"SELECT {_PAIRS.document('?1', '?2', '?3', '?4', '?5', '?6')}",
+                                                   closed).fetchone()[0]

@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from ..database import Executes
+from ..database import Tx
 from ..migrations import load
 
 _PAIRS = load("0021_search_pairs")
@@ -44,6 +44,52 @@ _PHONE = _PAIRS._digits("COALESCE(new.phone, '')")  # 0005's digits only, as 002
 _LOADED = "FROM tickets new WHERE new.id > :after"  # the loaded rows, named as the triggers name them
 
 
+PAIRS_FUNCTION = "dispatch_pairs_document"
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")  # SQLite's lower()
+_HEX: dict[str, str] = {}
+
+
+_SEEN: dict[tuple[object, str], str] = {}  # site names, asset tags, reporters recur: each worked out once
+_SEEN_MAX = 100_000
+
+
+def _tokens(text: object, mark: str) -> str:
+    if text is None:
+        return ""
+    got = _SEEN.get((text, mark))
+    if got is None:
+        if len(_SEEN) >= _SEEN_MAX:
+            _SEEN.clear()
+        got = _SEEN[text, mark] = _work_out(text, mark)
+    return got
+
+
+def _work_out(text: object, mark: str) -> str:
+    """0021's ``_tokens`` in Python: for each of the first ``POSITIONS``
+    characters, the hex of the pair starting there and of the character."""
+    s = str(text)
+    limit = s.find("\0")  # SQLite's length() of a text ends at a NUL
+    limit = min(len(s) if limit < 0 else limit, _PAIRS.POSITIONS)
+    if limit == 0:
+        return ""
+    low = s[:limit + 1].translate(_ASCII_LOWER)
+    h = []
+    for c in low:
+        x = _HEX.get(c)
+        if x is None:
+            x = _HEX[c] = c.encode("utf-8", "surrogatepass").hex().upper()
+        h.append(x)
+    h.append("")  # substr(x, last, 2) is the last character alone
+    return " ".join(f"{mark}{h[i]}{h[i + 1]} {mark}{h[i]}" for i in range(limit))
+
+
+def pairs_document(d: object, r: object, s: object, a: object, p: object, state: object) -> str:
+    """A ticket's ``ticket_pairs`` document from its six search values, as
+    0021's ``document`` SQL makes it."""
+    return " ".join((_tokens(d, ""), _tokens(r, ""), _tokens(s, ""), _tokens(a, ""), _tokens(p, "p"),
+                     "open" if state == "open" else ""))
+
+
 def _sum(expr: str) -> str:
     return f"(SELECT COALESCE(SUM({expr}), 0) {_LOADED})"
 
@@ -57,10 +103,12 @@ SETWISE: dict[str, tuple[str, tuple[str, ...]]] = {
         " COALESCE((SELECT asset_tag FROM equipment WHERE id = new.equipment_id), ''),"
         f" {_PHONE},"
         f" CASE WHEN new.is_open THEN 'open' ELSE '' END {_LOADED} ORDER BY new.id",)),
-    # From the search row just written: the very text 0021's backfill indexes.
+    # From the search row just written: the very text 0021's backfill indexes, its
+    # document made by ``pairs_document`` (the trigger's SQL, a query per character, was
+    # half of a build; tests/test_bulk_load.py checks the two give the same tokens).
     "tickets_pairs_insert": ("58c2875158a8c715", (
-        f"INSERT INTO ticket_pairs (rowid, pairs) SELECT ts.rowid, {_PAIRS.document(*_PAIRS._HELD)}"
-        " FROM ticket_search ts WHERE ts.rowid > :after ORDER BY ts.rowid",)),
+        f"INSERT INTO ticket_pairs (rowid, pairs) SELECT ts.rowid, {PAIRS_FUNCTION}(ts.description, ts.reporter,"
+        " ts.site, ts.asset, ts.phone, ts.state) FROM ticket_search ts WHERE ts.rowid > :after ORDER BY ts.rowid",)),
     "tickets_totals_insert": ("ce8540200571624b", (
         f"UPDATE queue_totals SET open = open + {_sum(_OPEN)}, unassigned = unassigned + {_sum(_UNASSIGNED)}",)),
     "tickets_held_insert": ("805138acc188a7f0", (
@@ -93,7 +141,7 @@ class SetAside:
     setwise: list[str] = field(default_factory=list)  # the statements doing their work, in order
 
 
-def set_aside(tx: Executes) -> SetAside:
+def set_aside(tx: Tx) -> SetAside:
     """Drop the tickets' indexes and known insert triggers (inside the load's
     transaction) and say how to put them back."""
     aside = SetAside(int(tx.execute("SELECT COALESCE(MAX(id), 0) FROM tickets").fetchone()[0]))
@@ -109,11 +157,13 @@ def set_aside(tx: Executes) -> SetAside:
             continue  # absent, or changed since: left running
         aside.triggers.append(sql)
         aside.setwise += statements
+        if name == "tickets_pairs_insert":
+            tx.function(PAIRS_FUNCTION, 6, pairs_document)
         tx.execute(f'DROP TRIGGER "{name}"')
     return aside
 
 
-def put_back(tx: Executes, aside: SetAside) -> None:
+def put_back(tx: Tx, aside: SetAside) -> None:
     """The triggers' work over the tickets loaded, the triggers and the indexes again."""
     for sql in aside.setwise:
         tx.execute(sql, {"after": aside.after_id})
