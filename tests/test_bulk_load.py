@@ -178,3 +178,40 @@ def test_the_pairs_document_of_a_bulk_load_is_the_triggers_own(text: str | None)
     closed = (*values[:5], "")
     assert pairs_document(*closed) == conn.execute(f"SELECT {_PAIRS.document('?1', '?2', '?3', '?4', '?5', '?6')}",
                                                    closed).fetchone()[0]
+
+
+@pytest.mark.xdist_group("demo")  # with the other tests of the session demo (conftest)
+def test_the_demo_history_in_one_transaction_is_the_one_write_at_a_time_history(
+        demo_build: Any, tmp_path: Path) -> None:
+    """``dispatch demo`` writes the demo's thousands of steps in one batch
+    (savepoints of one transaction); the session's demo (conftest) took them
+    one transaction each. Same events, one by one (hash chain included), and
+    the same rows in every table, derived ones and the search indexes too."""
+    from demo_data.demo import generate_demo
+    from store.timeutil import fixed_clock
+
+    path = tmp_path / "batched.db"
+    store = Store(path, create=True, clock=fixed_clock(NOW), actor="demo")
+    with store.db.batch():
+        generate_demo(store, seed=7)
+    store.close()
+    conns = [sqlite3.connect(p) for p in (path, demo_build.path)]
+    for c in conns:
+        c.execute("CREATE VIRTUAL TABLE temp.pairs_vocab USING fts5vocab(main, ticket_pairs, instance)")
+    tables = [t for (t,) in conns[1].execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        " AND name NOT LIKE 'ticket_search_%' AND name NOT LIKE 'ticket_pairs_%' AND sql NOT LIKE 'CREATE VIRTUAL%'"
+        " AND name != 'migrations' ORDER BY name")]  # (the migrations' log: when each step ran, on the real clock)
+    assert "events" in tables and "deadline_minutes" in tables
+    for sql in [f'SELECT * FROM "{t}" ORDER BY 1' for t in tables] + [
+            "SELECT rowid, * FROM ticket_search ORDER BY rowid", "SELECT term, doc FROM pairs_vocab ORDER BY term, doc",
+            "SELECT type, name, sql FROM sqlite_master ORDER BY name", "SELECT name, pending FROM migrations"]:
+        batched, one_by_one = (c.execute(sql).fetchall() for c in conns)
+        if sql.endswith("events\" ORDER BY 1"):
+            assert len(batched) == len(one_by_one) > 5_000
+            for a, b in zip(batched, one_by_one, strict=True):
+                assert a == b
+        assert batched == one_by_one, sql
+    for c in conns:
+        c.close()
+    check_ok(path)
