@@ -1,5 +1,5 @@
-"""A big build: many writes as one transaction, the tickets' indexes and
-search trigger built once at its end (store/repo/bulk.py).
+"""A big build: many writes as one transaction, the tickets' indexes built
+and their insert triggers' work done set-wise once at its end (store/repo/bulk.py).
 
 A build killed midway leaves the file as it was; what a bulk load leaves
 (search rows, totals, indexes, triggers, the audit) is what the same rows

@@ -84,9 +84,9 @@ class AdminRepo:
     @contextmanager
     def bulk(self, action: str, building: Callable[[], None] | None = None) -> Iterator[None]:
         """Many ``load`` calls as one transaction (a big build, years of
-        history from another helpdesk): the tickets' indexes and search
-        trigger set aside while they run and built once at the end
-        (store/repo/bulk.py); ``building()`` is called before that. Killed
+        history from another helpdesk): the tickets' indexes and insert
+        triggers set aside while they run, their work done set-wise once at
+        the end (store/repo/bulk.py); ``building()`` is called before that. Killed
         or failed midway, nothing of it is left in the file."""
         with self.db.batch():
             with self.db.write(action) as tx:
