@@ -91,6 +91,12 @@ class Tx:
     def executemany(self, sql: str, rows: Iterable[Sequence[Any] | Mapping[str, Any]], /) -> sqlite3.Cursor:
         return self._live().executemany(sql, rows)
 
+    def function(self, name: str, nargs: int, fn: Callable[..., str | int | float | None]) -> None:
+        """A deterministic SQL function for this connection's statements (a
+        bulk load's set-wise work; triggers never call one: every connection,
+        the sqlite3 shell included, must be able to write)."""
+        self._live().create_function(name, nargs, fn, deterministic=True)
+
     def insert_all(self, table: str, rows: Iterable[dict[str, Any]], batch_size: int = 2000) -> None:
         """Rows of consistent columns, in batches (sqlite-utils, which nests
         savepoints inside this transaction)."""

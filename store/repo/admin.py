@@ -6,6 +6,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from itertools import chain
 from typing import Any
 
 from ..context import Context
@@ -56,7 +57,7 @@ class AdminRepo:
                 # Plain executemany: sqlite-utils' row preparation was a tenth of a big build.
                 # Every column any row names (rows may differ: a closed ticket has more).
                 rows = [{**t, **derive(t, pauses.get(t["id"], []), policy, cal)} for t in data["tickets"]]
-                columns = list(dict.fromkeys(c for r in rows for c in r))
+                columns = list(dict.fromkeys(chain.from_iterable(rows)))  # (C-level: no generator step a key)
                 tx.executemany(
                     f"INSERT INTO tickets ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                     ([r.get(c) for c in columns] for r in rows))
@@ -83,9 +84,9 @@ class AdminRepo:
     @contextmanager
     def bulk(self, action: str, building: Callable[[], None] | None = None) -> Iterator[None]:
         """Many ``load`` calls as one transaction (a big build, years of
-        history from another helpdesk): the tickets' indexes and search
-        trigger set aside while they run and built once at the end
-        (store/repo/bulk.py); ``building()`` is called before that. Killed
+        history from another helpdesk): the tickets' indexes and insert
+        triggers set aside while they run, their work done set-wise once at
+        the end (store/repo/bulk.py); ``building()`` is called before that. Killed
         or failed midway, nothing of it is left in the file."""
         with self.db.batch():
             with self.db.write(action) as tx:

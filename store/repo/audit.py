@@ -74,10 +74,10 @@ def loaded_note(conn: Executes, ids: Iterable[int], holds: bool = False) -> dict
     d = audit.RowDigest(columns)
     wanted = set(ids)
     cur = conn.execute(f"SELECT {', '.join(columns)} FROM tickets WHERE id BETWEEN ? AND ? ORDER BY id", (ids[0], ids[-1]))
+    at = columns.index("id")
     for r in cur:
-        row = dict(zip(columns, r, strict=True))
-        if row["id"] in wanted:
-            d.add(row)
+        if r[at] in wanted:
+            d.add_values(tuple(r))  # no dict a row: a million-ticket load reads each once
     note = {"first": ids[0], "last": ids[-1], "count": d.count, "sha256": d.hexdigest(), "columns": columns}
     if holds:
         note["pauses"] = pauses_note(conn, ids[0], ids[-1], wanted)

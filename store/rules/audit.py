@@ -65,7 +65,10 @@ class RowDigest:
         self._h = hashlib.sha256()
 
     def add(self, row: Mapping[str, Any]) -> None:
-        values = [row.get(c) for c in self.columns]
+        self.add_values([row.get(c) for c in self.columns])
+
+    def add_values(self, values: Sequence[Any]) -> None:
+        """A row as its values in ``columns`` order (a list or tuple: the same text)."""
         self._h.update(_ROW_JSON(values).encode("utf-8", "surrogatepass") + b"\n")
         self.count += 1
 
