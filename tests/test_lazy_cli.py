@@ -147,6 +147,10 @@ def test_queue_prints_without_the_console_or_the_workbooks(tmp_path: Path) -> No
     out, loaded = loaded_by("--db", str(db), "queue", env={"XDG_DATA_HOME": str(tmp_path), "DISPATCH_LANG": "en"})
     assert "open 0" in out
     assert not heavy(loaded, NOT_FOR_PRINTING), sorted(heavy(loaded, NOT_FOR_PRINTING))
+    # nor the repositories and rules it does not ask (they were a third of its start-up)
+    unused = {"store.repo.parts", "store.repo.imports", "store.repo.inspections", "store.repo.audit", "store.backup",
+              "store.transfer.csv_io", "store.rules.history", "store.rules.explain_text"}
+    assert not unused & loaded, sorted(unused & loaded)
 
 
 def test_every_command_still_shows_its_help() -> None:
