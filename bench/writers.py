@@ -44,6 +44,7 @@ from tests.test_stress import make_file  # noqa: E402
 VARIANTS = ("as shipped", "full+noqueue", "full", "noqueue", "normal")
 
 
+SOURCE: Path | None = None  # --source: a fleet file made before (by an earlier run's fleet_file)
 PHASES = ("wait", "turn", "naps", "body", "commit", "sync", "cpu")
 
 
@@ -51,7 +52,7 @@ def fleet_file(work: Path, writers: int, tickets: int) -> Path:
     """The stress test's file for up to ``writers`` writers with ``tickets``
     more tickets in bulk (demo_data/scale.py, 10 % open), made once and copied
     for each fleet."""
-    source = work / f"source-{writers}-{tickets}.db"
+    source = SOURCE or work / f"source-{writers}-{tickets}.db"
     if not source.exists():
         make_file(source, writers)
         if tickets:
@@ -180,9 +181,12 @@ def main() -> None:
                     help="open tickets to recompute, by time and by count in turn, each round (0: skip)")
     ap.add_argument("--tickets", type=int, default=100_000,
                     help="tickets added in bulk to the fleets' file before they start (0: the stress test's small file)")
+    ap.add_argument("--source", type=Path, help="a fleet file made before, for 20 writers (copied, never written)")
     ap.add_argument("--fleets", action=argparse.BooleanOptionalAction, default=True,
                     help="the writer fleets (--no-fleets: only the recompute)")
     args = ap.parse_args()
+    global SOURCE
+    SOURCE = args.source
     work = Path(tempfile.mkdtemp(prefix="dispatch-writers-"))
     head = (f"{'variant':>13} {'writers':>7} {'ops':>7} {'stock':>5} {'ops/s':>7} {'p50 ms':>7} {'p95 ms':>7}"
             f" {'p99 ms':>7} {'fails':>5} {'load':>5}")
