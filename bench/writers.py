@@ -11,6 +11,12 @@ use on a ticket; and half the resolves use parts), counted in "stock".
 An operation's latency includes its reads and any retry after another
 writer was first (StaleTicket), as a dispatcher feels it.
 
+The fleets run on copies of the stress test's file with ``--tickets`` more
+tickets (100,000 by default; ``--source`` reuses a file made before), and
+each fleet's line is followed, at the end, by where its operations' time went
+(tests/stress_worker.py Phases: the wait for the lock, the queue's turn, the
+naps between asks, the transaction, COMMIT, the fsync after it, the CPU).
+
 The variants (tests/stress_worker.py VARIANT) run the same fleet with the
 write path changed, one after the other and again in the next round, so that
 each figure is beside the others taken under the same load: ``as shipped``
