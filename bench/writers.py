@@ -11,6 +11,12 @@ use on a ticket; and half the resolves use parts), counted in "stock".
 An operation's latency includes its reads and any retry after another
 writer was first (StaleTicket), as a dispatcher feels it.
 
+The fleets run on copies of the stress test's file with ``--tickets`` more
+tickets (100,000 by default; ``--source`` reuses a file made before), and
+each fleet's line is followed, at the end, by where its operations' time went
+(tests/stress_worker.py Phases: the wait for the lock, the queue's turn, the
+naps between asks, the transaction, COMMIT, the fsync after it, the CPU).
+
 The variants (tests/stress_worker.py VARIANT) run the same fleet with the
 write path changed, one after the other and again in the next round, so that
 each figure is beside the others taken under the same load: ``as shipped``
@@ -35,6 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # tests/test_stress.py imports its neighbours as the suite does
 
+from bench.scale_files import copy_db  # noqa: E402
 from demo_data.scale import generate_scale  # noqa: E402
 from store import Store  # noqa: E402
 from tests.stress_worker import percentile, run_fleet  # noqa: E402
@@ -43,24 +50,51 @@ from tests.test_stress import make_file  # noqa: E402
 VARIANTS = ("as shipped", "full+noqueue", "full", "noqueue", "normal")
 
 
-def fleet(work: Path, writers: int, seconds: float, variant: str | None = None) -> dict[str, float]:
-    name = f"{(variant or 'default').replace('+', '-').replace(' ', '-')}-{len(list(work.glob('*.db')))}"
+SOURCE: Path | None = None  # --source: a fleet file made before (by an earlier run's fleet_file)
+PHASES = ("wait", "turn", "naps", "body", "commit", "sync", "cpu")
+
+
+def fleet_file(work: Path, writers: int, tickets: int) -> Path:
+    """The stress test's file for up to ``writers`` writers with ``tickets``
+    more tickets in bulk (demo_data/scale.py, 10 % open), made once and copied
+    for each fleet."""
+    source = SOURCE or work / f"source-{writers}-{tickets}.db"
+    if not source.exists():
+        make_file(source, writers)
+        if tickets:
+            store = Store(source, actor="ann")
+            generate_scale(store, tickets, chunk=50_000)
+            store.close()
+    return source
+
+
+def fleet(work: Path, writers: int, seconds: float, variant: str | None = None, tickets: int = 0) -> dict[str, float]:
+    name = f"{(variant or 'default').replace('+', '-').replace(' ', '-')}-{len(list(work.glob('w*.db')))}"
     db = work / f"w{writers}-{name}.db"
-    make_file(db, writers)
+    copy_db(fleet_file(work, max(writers, 20), tickets), db)
     load = os.getloadavg()[0]
     entries, _killed, errors = run_fleet(db, work / f"logs-{writers}-{name}", writers, seconds,
                                          variant=None if variant in (None, "as shipped") else variant)
     done = [e["ms"] for e in entries if "op" in e]
     fails = [e for e in entries if "fail" in e]
     stock = sum(1 for e in entries if e.get("moves"))
+    phases = {k: [e["phases"].get(k, 0.0) for e in entries if "phases" in e] for k in PHASES}
+    shares = {f"{k}_{q}": percentile(v, p) for k, v in phases.items() for q, p in (("p50", 0.5), ("p99", 0.99))}
+    shares |= {f"{k}_mean": sum(v) / len(v) if v else 0.0 for k, v in phases.items()}
     return {"writers": writers, "ops": len(done), "stock": stock, "ops_s": len(done) / seconds,
-            "p50": percentile(done, 0.5),
-            "p99": percentile(done, 0.99), "fails": len(fails) + len(errors), "load": load}
+            "p50": percentile(done, 0.5), "p95": percentile(done, 0.95),
+            "p99": percentile(done, 0.99), "fails": len(fails) + len(errors), "load": load, **shares}
 
 
 def line(label: str, r: dict[str, float]) -> str:
-    return (f"{label:>13} {r['writers']:>7.0f} {r['ops']:>7.0f} {r['stock']:>5.0f} {r['ops_s']:>7.1f} {r['p50']:>7.1f} {r['p99']:>7.1f}"
-            f" {r['fails']:>5.0f} {r['load']:>5.1f}")
+    return (f"{label:>13} {r['writers']:>7.0f} {r['ops']:>7.0f} {r['stock']:>5.0f} {r['ops_s']:>7.1f} {r['p50']:>7.1f}"
+            f" {r['p95']:>7.1f} {r['p99']:>7.1f} {r['fails']:>5.0f} {r['load']:>5.1f}")
+
+
+def phase_line(label: str, r: dict[str, float]) -> str:
+    """mean / p50 / p99 ms of each part of an operation (tests/stress_worker.py Phases)."""
+    return f"{label:>13} {r['writers']:>7.0f} " + " ".join(
+        f"{r[k + '_mean']:>5.1f}/{r[k + '_p50']:>5.1f}/{r[k + '_p99']:>5.1f}" for k in PHASES)
 
 
 # A dispatcher during a recompute: another process adds a note to ticket 1
@@ -151,19 +185,38 @@ def main() -> None:
     ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--recompute", type=int, default=300_000,
                     help="open tickets to recompute, by time and by count in turn, each round (0: skip)")
+    ap.add_argument("--tickets", type=int, default=100_000,
+                    help="tickets added in bulk to the fleets' file before they start (0: the stress test's small file)")
+    ap.add_argument("--source", type=Path, help="a fleet file made before, for 20 writers (copied, never written)")
     ap.add_argument("--fleets", action=argparse.BooleanOptionalAction, default=True,
                     help="the writer fleets (--no-fleets: only the recompute)")
     args = ap.parse_args()
+    global SOURCE
+    SOURCE = args.source
     work = Path(tempfile.mkdtemp(prefix="dispatch-writers-"))
-    head = f"{'variant':>13} {'writers':>7} {'ops':>7} {'stock':>5} {'ops/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'fails':>5} {'load':>5}"
+    head = (f"{'variant':>13} {'writers':>7} {'ops':>7} {'stock':>5} {'ops/s':>7} {'p50 ms':>7} {'p95 ms':>7}"
+            f" {'p99 ms':>7} {'fails':>5} {'load':>5}")
+    phase_head = f"{'variant':>13} {'writers':>7} " + " ".join(f"{k:>17}" for k in PHASES)
+    os.environ["DISPATCH_BENCH_PHASES"] = "1"  # the workers time each part of an operation
+    results: list[tuple[str, dict[str, float]]] = []
+
+    def show(label: str, r: dict[str, float]) -> None:
+        results.append((label, r))
+        print(line(label, r), flush=True)
+
     try:
         print(head)
         counts = [int(x) for x in args.writers.split(",")] if args.fleets else []
         for n in counts:
-            print(line("as shipped", fleet(work, n, args.seconds)), flush=True)
+            show("as shipped", fleet(work, n, args.seconds, tickets=args.tickets))
         for _round in range(args.rounds if counts else 0):
             for variant in args.variants.split(","):
-                print(line(variant, fleet(work, max(counts), args.seconds, variant)), flush=True)
+                show(variant, fleet(work, max(counts), args.seconds, variant, tickets=args.tickets))
+        if results:
+            print("\nwhere an operation's time went, ms mean/p50/p99 (tests/stress_worker.py Phases)")
+            print(phase_head)
+            for label, r in results:
+                print(phase_line(label, r))
         if args.recompute:
             source = recompute_file(work, args.recompute)
             print(f"\n{'recompute':>9} {'open':>8} {'s':>6} {'batches':>7} {'longest ms':>10} {'saves':>5}"

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pendulum import DateTime
 from rich.cells import cell_len
 
 from store.i18n import _, ngettext
 from store.money import format_money
-from store.repo.escalations import EscalationRecord
 from store.rules.countdown import (  # noqa: F401  (re-exported for the screens)
     COUNTDOWN_WIDTH,
     STATE_SYMBOL,
@@ -23,11 +22,13 @@ from store.rules.countdown import (  # noqa: F401  (re-exported for the screens)
     row_clock,
     state_label,
 )
-from store.rules.escalation import share_label
 from store.rules.figures import fmt_seconds
 from store.rules.notified import TicketNotified, reason_label
 from store.text import LINE_LIMIT, clean
 from store.timeutil import from_db
+
+if TYPE_CHECKING:
+    from store.repo.escalations import EscalationRecord
 
 
 def notified_text(n: TicketNotified, tz: str) -> str:
@@ -91,6 +92,8 @@ def escalation_text(escalations: list[EscalationRecord], tz: str) -> list[tuple[
     whether it waits for an acknowledgement): level and clock, when it fell
     due, to whom; then who acknowledged it, when, and the note. The detail
     screen and ``dispatch ticket N`` show the same words."""
+    from store.rules.escalation import share_label  # the escalation rules: not for the queue's start-up
+
     out = []
     for e in sorted(escalations, key=lambda x: (x.due_at, x.id)):
         who = clean(", ".join(e.recipients), single_line=True, limit=LINE_LIMIT) or "—"

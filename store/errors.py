@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from pendulum import DateTime
+from typing import TYPE_CHECKING
 
 from .i18n import _
 from .text import clean
+
+if TYPE_CHECKING:
+    from pendulum import DateTime
 
 
 class StoreError(Exception):

@@ -13,44 +13,87 @@ transaction)."""
 
 from __future__ import annotations
 
+import importlib
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from pendulum import DateTime
 
 from .anchors import heads_log
-from .backup import FileReport, backup
 from .context import Context, default_actor
 from .database import Database
-from .repo.admin import AdminRepo
-from .repo.audit import AuditRepo, Progress
-from .repo.callbacks import CallbacksRepo
-from .repo.complaints import ComplaintsRepo
-from .repo.due_notices import DueNoticesRepo
-from .repo.escalations import EscalationsRepo
-from .repo.explain import ExplainRepo
-from .repo.exports import ExportsRepo
-from .repo.fees import FeesRepo
-from .repo.handover import HandoverRepo
-from .repo.imports import ImportsRepo
-from .repo.inspections import InspectionsRepo
-from .repo.items import ItemsRepo
-from .repo.outbox import OutboxRepo
-from .repo.parts import PartsRepo
-from .repo.people import PeopleRepo
-from .repo.permits import PermitsRepo
-from .repo.pins import PinsRepo
-from .repo.queue import CROSSINGS_LIMIT, QueueRepo
-from .repo.reference import ReferenceRepo
-from .repo.reports import ReportsRepo
-from .repo.scores import ScoresRepo
-from .repo.search import SearchRepo
+from .repo.queue import CROSSINGS_LIMIT
 from .repo.settings import SettingsRepo
-from .repo.tickets import TicketsRepo
-from .repo.users import UsersRepo
 from .rules.calendar import calendar_from
 from .rules.derive import DERIVED, derive, ticket_clocks
 from .timeutil import Clock, to_db
 from .upgrade import finish
+
+if TYPE_CHECKING:
+    from .backup import FileReport
+    from .repo.admin import AdminRepo
+    from .repo.audit import AuditRepo, Progress
+    from .repo.callbacks import CallbacksRepo
+    from .repo.complaints import ComplaintsRepo
+    from .repo.due_notices import DueNoticesRepo
+    from .repo.escalations import EscalationsRepo
+    from .repo.explain import ExplainRepo
+    from .repo.exports import ExportsRepo
+    from .repo.fees import FeesRepo
+    from .repo.handover import HandoverRepo
+    from .repo.imports import ImportsRepo
+    from .repo.inspections import InspectionsRepo
+    from .repo.items import ItemsRepo
+    from .repo.outbox import OutboxRepo
+    from .repo.parts import PartsRepo
+    from .repo.people import PeopleRepo
+    from .repo.permits import PermitsRepo
+    from .repo.pins import PinsRepo
+    from .repo.queue import QueueRepo
+    from .repo.reference import ReferenceRepo
+    from .repo.reports import ReportsRepo
+    from .repo.scores import ScoresRepo
+    from .repo.search import SearchRepo
+    from .repo.tickets import TicketsRepo
+    from .repo.users import UsersRepo
+
+R = TypeVar("R")
+
+
+class _Repo(Generic[R]):
+    """A repository built the first time it is asked for, with the Database,
+    the Context and the repositories named (so the wiring below is still the
+    whole picture of who depends on whom). Its module is imported then too:
+    a command that prints the queue does not load the parts, fees,
+    inspections, imports or audit code (and what they import), a third of
+    its start-up (tests/test_lazy_cli.py)."""
+
+    def __init__(self, module: str, cls: str, *needs: str):
+        self.module, self.cls, self.needs = module, cls, needs
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def repo_class(self) -> Any:
+        return getattr(importlib.import_module(f"store.repo.{self.module}"), self.cls)
+
+    @overload
+    def __get__(self, store: None, owner: type) -> _Repo[R]: ...
+    @overload
+    def __get__(self, store: Store, owner: type) -> R: ...
+
+    def __get__(self, store: Store | None, owner: type) -> _Repo[R] | R:
+        if store is None:
+            return self
+        with store._wiring:  # two threads asking at once get the one repository
+            built = store.__dict__.get(self.name)
+            if built is None:
+                built = self.repo_class()(store.db, store.ctx, *(getattr(store, n) for n in self.needs))
+                store.__dict__[self.name] = built  # from now on a plain attribute
+        return built  # type: ignore[no-any-return]
+
 
 
 def _settings_problem(db: Database) -> str | None:
@@ -59,6 +102,43 @@ def _settings_problem(db: Database) -> str | None:
 
 class Store:
     """Everything the console and the command line ask of the file."""
+
+    _wiring = threading.RLock()  # shared by every Store: building a repository takes microseconds
+    people: _Repo[PeopleRepo] = _Repo("people", "PeopleRepo")
+    users: _Repo[UsersRepo] = _Repo("users", "UsersRepo", "settings")
+    pins: _Repo[PinsRepo] = _Repo("pins", "PinsRepo", "users")
+    permits: _Repo[PermitsRepo] = _Repo("permits", "PermitsRepo")
+    tickets: _Repo[TicketsRepo] = _Repo("tickets", "TicketsRepo", "settings")
+    reference: _Repo[ReferenceRepo] = _Repo("reference", "ReferenceRepo", "people", "tickets")
+    parts: _Repo[PartsRepo] = _Repo("parts", "PartsRepo", "settings", "tickets")
+    fees: _Repo[FeesRepo] = _Repo("fees", "FeesRepo", "settings", "tickets")
+    imports: _Repo[ImportsRepo] = _Repo("imports", "ImportsRepo", "people", "reference", "users", "parts")
+    search: _Repo[SearchRepo] = _Repo("search", "SearchRepo")
+    queue: _Repo[QueueRepo] = _Repo("queue", "QueueRepo")
+    admin: _Repo[AdminRepo] = _Repo("admin", "AdminRepo", "settings")
+    items: _Repo[ItemsRepo] = _Repo("items", "ItemsRepo", "settings")
+    callbacks: _Repo[CallbacksRepo] = _Repo("callbacks", "CallbacksRepo", "settings", "items")
+    scores: _Repo[ScoresRepo] = _Repo("scores", "ScoresRepo", "settings", "callbacks")
+    complaints: _Repo[ComplaintsRepo] = _Repo("complaints", "ComplaintsRepo", "settings", "items")
+    audit: _Repo[AuditRepo] = _Repo("audit", "AuditRepo")
+    reports: _Repo[ReportsRepo] = _Repo("reports", "ReportsRepo", "settings")
+    explain: _Repo[ExplainRepo] = _Repo("explain", "ExplainRepo", "settings")
+    exports: _Repo[ExportsRepo] = _Repo("exports", "ExportsRepo", "settings")
+    escalations: _Repo[EscalationsRepo] = _Repo("escalations", "EscalationsRepo", "settings")
+    outbox: _Repo[OutboxRepo] = _Repo("outbox", "OutboxRepo", "settings")
+    due_notices: _Repo[DueNoticesRepo] = _Repo("due_notices", "DueNoticesRepo", "settings")
+    inspections: _Repo[InspectionsRepo] = _Repo("inspections", "InspectionsRepo", "settings", "tickets")
+    handover: _Repo[HandoverRepo] = _Repo("handover", "HandoverRepo", "settings")
+
+    @classmethod
+    def repositories(cls) -> list[str]:
+        """Every repository's name (built or not yet)."""
+        return ["settings", *(n for n, v in vars(cls).items() if isinstance(v, _Repo))]
+
+    @classmethod
+    def repository_classes(cls) -> list[type]:
+        """Every repository's class (their modules imported)."""
+        return [SettingsRepo, *(v.repo_class() for v in vars(cls).values() if isinstance(v, _Repo))]
 
     def __init__(
         self,
@@ -78,33 +158,7 @@ class Store:
         self.ctx = Context.make(actor, by, os_login, clock)
         self.db = Database(path, self.ctx, create=create, busy_timeout_ms=busy_timeout_ms, read_only=read_only,
                            repair=repair, problem=_settings_problem, finish=finish)
-        db, ctx = self.db, self.ctx
-        self.settings = SettingsRepo(db, ctx)
-        self.people = PeopleRepo(db, ctx)
-        self.users = UsersRepo(db, ctx, self.settings)
-        self.pins = PinsRepo(db, ctx, self.users)
-        self.permits = PermitsRepo(db, ctx)
-        self.tickets = TicketsRepo(db, ctx, self.settings)
-        self.reference = ReferenceRepo(db, ctx, self.people, self.tickets)
-        self.parts = PartsRepo(db, ctx, self.settings, self.tickets)
-        self.fees = FeesRepo(db, ctx, self.settings, self.tickets)
-        self.imports = ImportsRepo(db, ctx, self.people, self.reference, self.users, self.parts)
-        self.search = SearchRepo(db, ctx)
-        self.queue = QueueRepo(db, ctx)
-        self.admin = AdminRepo(db, ctx, self.settings)
-        self.items = ItemsRepo(db, ctx, self.settings)
-        self.callbacks = CallbacksRepo(db, ctx, self.settings, self.items)
-        self.scores = ScoresRepo(db, ctx, self.settings, self.callbacks)
-        self.complaints = ComplaintsRepo(db, ctx, self.settings, self.items)
-        self.audit = AuditRepo(db, ctx)
-        self.reports = ReportsRepo(db, ctx, self.settings)
-        self.explain = ExplainRepo(db, ctx, self.settings)
-        self.exports = ExportsRepo(db, ctx, self.settings)
-        self.escalations = EscalationsRepo(db, ctx, self.settings)
-        self.outbox = OutboxRepo(db, ctx, self.settings)
-        self.due_notices = DueNoticesRepo(db, ctx, self.settings)
-        self.inspections = InspectionsRepo(db, ctx, self.settings, self.tickets)
-        self.handover = HandoverRepo(db, ctx, self.settings)
+        self.settings = SettingsRepo(self.db, self.ctx)  # opening reads it (the file's zone, calendar, policy)
 
     # ------------------------------------------------------------ who, when
     @property
@@ -158,6 +212,8 @@ class Store:
         log beside it (store/anchors.py), whose heads must all be in it. Here on
         the front, not in AuditRepo: store/backup.py checks the copy with the
         audit repo's check, so the repo calling back up into it was a cycle."""
+        from .backup import backup
+
         with self.db.reader() as conn:
             return backup(conn, dest, progress, heads_log(dest.parent, self.db.path), to_db(self.now()))
 

@@ -36,9 +36,9 @@ WEIGHTS = {"create_ticket": 5, "assign": 5, "arrive": 5, "resolve": 5, "close": 
 
 def repos() -> list[type]:
     """The repository classes the Store is built from (store/store.py)."""
-    import store.store as front
+    from store.store import Store
 
-    return [obj for name, obj in vars(front).items() if name.endswith("Repo") and inspect.isclass(obj)]
+    return Store.repository_classes()
 
 
 def write_methods() -> set[str]:

@@ -70,7 +70,7 @@ RECORD = {"symptom": "Card stuck", "cause": "Worn roller", "action": "Replaced r
 
 def repo_method(store: Store, name: str) -> Callable[..., Any]:
     """The store's method ``name``, on whichever repository has it."""
-    for repo in vars(store).values():
+    for repo in (getattr(store, n) for n in store.repositories()):
         if type(repo).__name__.endswith("Repo") and hasattr(repo, name):
             return getattr(repo, name)  # type: ignore[no-any-return]
     raise AttributeError(name)

@@ -116,7 +116,9 @@ def resolve_using(store: Store, rng: random.Random, t: Any) -> dict[str, Any]:
 
 
 def one_op(store: Store, rng: random.Random, name: str, seq: int) -> dict[str, Any] | None:
-    top = store.admin.stats()["tickets"]
+    # The highest ticket id (not stats(): its COUNT(*) of every event is the
+    # bench's own cost, tens of milliseconds an operation on a 100k file).
+    top = store.db.value("SELECT COALESCE(MAX(id), 0) FROM tickets")
     if top < 5 or rng.random() < 0.15:
         t = create(store, rng)
         return {"op": "create", "ticket": t.id, "version": t.version}
@@ -203,6 +205,75 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
+class Phases:
+    """Where an operation's time went (bench/writers.py prints it), summed
+    over its writes: ``wait`` for the write lock (the turn in the queue, then
+    SQLite's lock: store/turns.py), of it ``turn`` (the queue alone) and
+    ``naps`` (the sleeps between asks of SQLite), ``body`` (BEGIN to COMMIT:
+    the transaction holding the lock), ``commit`` (COMMIT itself, with any
+    checkpoint SQLite runs after it), ``sync`` (the fsync after it:
+    store/durable.py), and ``cpu`` (the process's CPU for the whole
+    operation). Measured by wrapping the Store's own calls, so the write path
+    is the one shipped."""
+
+    def __init__(self, store: Store) -> None:
+        import store.turns as turns_module
+
+        self.t: dict[str, float] = {}
+        db, turns = store.db, store.db._turns
+        begin, take, sync = db._begin, turns.take, db._sync
+        clock = time.perf_counter
+
+        def timed(key: str, call: Any) -> Any:
+            def run(*args: Any, **kwargs: Any) -> Any:
+                started = clock()
+                try:
+                    return call(*args, **kwargs)
+                finally:
+                    self.add(key, clock() - started)
+            return run
+
+        def begun() -> None:
+            begin()
+            self.begun = clock()
+
+        def synced() -> None:
+            now = clock()
+            self.add("commit", now - self.committing)
+            sync()
+            self.add("sync", clock() - now)
+
+        def traced(sql: str) -> None:
+            if sql == "COMMIT":
+                self.committing = clock()
+                self.add("body", self.committing - self.begun)
+                self.add("writes", 1)
+
+        class Naps:  # store.turns' time module, its sleeps counted
+            def __getattr__(self, name: str) -> Any:
+                return getattr(time, name)
+
+            @staticmethod
+            def sleep(seconds: float) -> None:
+                timed("naps", time.sleep)(seconds)
+
+        self.begun = self.committing = clock()
+        db._begin = timed("wait", begun)  # type: ignore[method-assign]
+        turns.take = timed("turn", take)  # type: ignore[method-assign]
+        db._sync = synced  # type: ignore[method-assign]
+        db._writer.set_trace_callback(traced)
+        turns_module.time = Naps()  # type: ignore[assignment]
+
+    def add(self, key: str, value: float) -> None:
+        self.t[key] = self.t.get(key, 0.0) + value
+
+    def take(self) -> dict[str, float]:
+        """This operation's figures in ms (writes: how many), and a fresh start."""
+        out = {k: (v if k == "writes" else round(v * 1000, 3)) for k, v in self.t.items()}
+        self.t = {}
+        return out
+
+
 def main(argv: list[str]) -> int:
     db, log, name, seed, seconds = argv[0], argv[1], argv[2], int(argv[3]), float(argv[4])
     store = Store(db, actor=name, busy_timeout_ms=int(os.environ.get("DISPATCH_BUSY_TIMEOUT_MS", "5000")))
@@ -212,13 +283,14 @@ def main(argv: list[str]) -> int:
         store.db._sync = lambda: None  # type: ignore[method-assign]
     if "noqueue" in variant:
         store.db._turns._usable = False
+    phases = Phases(store) if os.environ.get("DISPATCH_BENCH_PHASES") else None
     rng = random.Random(seed)
     fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     deadline = time.monotonic() + seconds
     seq = 0
     while time.monotonic() < deadline:
         seq += 1
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         entry: dict[str, Any] | None
         try:
             entry = one_op(store, rng, name, seq)
@@ -227,8 +299,12 @@ def main(argv: list[str]) -> int:
         except DatabaseFileError as exc:  # "locked" must never reach a caller
             entry = {"fail": str(exc)}
         if entry is None:
+            if phases is not None:
+                phases.take()
             continue
         entry |= {"w": name, "ms": round((time.perf_counter() - started) * 1000, 3)}
+        if phases is not None:
+            entry |= {"phases": phases.take() | {"cpu": round((time.process_time() - cpu) * 1000, 3)}}
         os.write(fd, (json.dumps(entry) + "\n").encode())
         os.fsync(fd)  # after the commit returned: logged means committed
     os.close(fd)

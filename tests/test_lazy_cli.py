@@ -98,3 +98,68 @@ def test_opening_the_console_imports_no_command_module(tmp_path: Path) -> None:
     assert "console.screens.main" in loaded  # the console did open
     assert not {f"console.cli.{m}" for m in COMMAND_MODULES} & loaded
     assert not {"xlsxwriter", "store.transfer.workbooks", "store.transfer.xlsx", "store.transfer.callback_form"} & loaded
+
+
+# What a command that only prints must not load (issue 28 "Start and tick"):
+# the console, the workbook writer, the notifiers, a server database driver,
+# and for --help the store itself (its repositories, pydantic, pendulum).
+NOT_FOR_PRINTING = ("textual", "xlsxwriter", "apprise", "psycopg", "psycopg2", "babel")
+NOT_FOR_HELP = (*NOT_FOR_PRINTING, "pydantic", "pydantic_settings", "pendulum", "sqlite_utils", "store.store",
+                "store.models", "store.database")
+
+
+def loaded_by(*args: str, env: dict[str, str] | None = None) -> tuple[str, set[str]]:
+    """The real entry point in a fresh interpreter: its output and every module it had loaded at exit."""
+    import os
+
+    code = ("import json, sys\n"
+            f"sys.argv = ['dispatch', *{list(args)!r}]\n"
+            "from console.cli import main\n"
+            "try:\n"
+            "    main()\n"
+            "except SystemExit as exc:\n"
+            "    assert not exc.code, exc.code\n"
+            "print('\\nMODULES ' + json.dumps(sorted(sys.modules)))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})})
+    assert done.returncode == 0, done.stderr
+    out, _sep, modules = done.stdout.rpartition("\nMODULES ")
+    return out, set(json.loads(modules))
+
+
+def heavy(loaded: set[str], names: tuple[str, ...]) -> set[str]:
+    return {m for m in loaded if m in names or m.split(".")[0] in names}
+
+
+def test_help_loads_neither_the_store_nor_any_heavy_library(tmp_path: Path) -> None:
+    out, loaded = loaded_by("--help", env={"XDG_DATA_HOME": str(tmp_path)})
+    assert "Commands:" in out and "queue" in out
+    assert not heavy(loaded, NOT_FOR_HELP), sorted(heavy(loaded, NOT_FOR_HELP))
+
+
+def test_queue_prints_without_the_console_or_the_workbooks(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from console.cli import cli
+
+    db = tmp_path / "q.db"
+    assert CliRunner().invoke(cli, ["--db", str(db), "init", "--timezone", "UTC"]).exit_code == 0
+    out, loaded = loaded_by("--db", str(db), "queue", env={"XDG_DATA_HOME": str(tmp_path), "DISPATCH_LANG": "en"})
+    assert "open 0" in out
+    assert not heavy(loaded, NOT_FOR_PRINTING), sorted(heavy(loaded, NOT_FOR_PRINTING))
+    # nor the repositories and rules it does not ask (they were a third of its start-up)
+    unused = {"store.repo.parts", "store.repo.imports", "store.repo.inspections", "store.repo.audit", "store.backup",
+              "store.transfer.csv_io", "store.rules.history", "store.rules.explain_text"}
+    assert not unused & loaded, sorted(unused & loaded)
+
+
+def test_every_command_still_shows_its_help() -> None:
+    """Each command's module loads on use and its help works (what a lazy import broke would show)."""
+    from click.testing import CliRunner
+
+    from console.cli.common import cli, command_modules
+
+    for name in command_modules():
+        result = CliRunner().invoke(cli, [name, "--help"], terminal_width=200)
+        assert result.exit_code == 0, (name, result.output, result.exception)
+        assert "Usage:" in result.output, name

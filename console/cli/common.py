@@ -17,13 +17,13 @@ import click
 
 from store.errors import StoreError
 from store.i18n import _
-from store.store import Store, default_actor
 from store.text import clean
 
 from .help_format import forget_help_options, shape_click_help
 
 if TYPE_CHECKING:
     from console.settings import EnvSettings
+    from store.store import Store
 
 shape_click_help()
 
@@ -144,6 +144,8 @@ class Ctx:
     def who(self) -> Who:
         """The writes are the OS login's; --actor/DISPATCH_ACTOR names someone
         else, which the store allows only a manager and records (entered_by)."""
+        from store.context import default_actor
+
         login = default_actor()
         given = self.actor if self.actor is not None else self.env.actor
         actor = given.strip() if given and given.strip() else login
@@ -151,6 +153,8 @@ class Ctx:
 
     def store(self, path: Path, **kwargs: Any) -> Store:
         """A Store on ``path`` as this command's user, with the environment's busy timeout."""
+        from store.store import Store  # the store's repositories, pydantic, pendulum: not for --help
+
         return Store(path, **self.who(), busy_timeout_ms=self.env.busy_timeout_ms, **kwargs)
 
     def open(self, **kwargs: Any) -> Store:

@@ -39,7 +39,6 @@ from typing import Any
 import click
 
 from store.text import clean
-from store.transfer.csv_io import inert
 
 from .common import stdout_is_tty
 
@@ -163,6 +162,8 @@ def csv_cell(value: Any) -> str:
     empty, formula starts made inert; a number stays a number (-5 is no formula)."""
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         return str(value)
+    from store.transfer.csv_io import inert  # here: the CSV module brings the import code, not for a table
+
     return inert(None if value is None else clean(str(value)))
 
 

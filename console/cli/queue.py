@@ -19,8 +19,6 @@ from store.i18n import _
 from store.labels import category_label, channel_label, priority_label, wait_reason_label
 from store.models import QueueFilter, QueueRow, Ticket
 from store.rules.countdown import clock_label, clock_title, clock_words, row_clock, state_label
-from store.rules.explain_text import ticket_json, ticket_lines
-from store.rules.history import Names, entries
 from store.rules.lifecycle import OPEN_STATUSES, status_label
 from store.rules.sla import ClockStatus
 from store.store import Store
@@ -240,6 +238,11 @@ def ticket(obj: Ctx, number: str, fmt: str, explain: bool) -> None:
     digits = number.strip().lstrip("#")
     if not digits.isdigit():
         fail(_("not a ticket number: {n}").format(n=number))
+    # A ticket's history and its explanation (with the escalation rules they
+    # read): here, so that printing the queue does not load them.
+    from store.rules.explain_text import ticket_json, ticket_lines
+    from store.rules.history import Names, entries
+
     store = obj.open(read_only=True)
     tid = int(digits)
     if explain:
