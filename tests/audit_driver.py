@@ -150,7 +150,7 @@ TOUR = [*TICKET, "create_ticket", "assign", "arrive", "hold", "resume", "resolve
         "close_complaint", "open_item_from_complaint", "open_seeded", "item_follow_up", "item_propose", "item_submit",
         "item_send_back", "item_submit", "item_confirm", "load_evaluations",
         "set_user_addresses", "set_user_addresses", "set_technician_addresses", "set_ladder", "create_ticket", "assign",
-        "fire_due", "acknowledge", "record_attempt", "requeue",
+        "fire_due", "fire_some", "acknowledge", "record_attempt", "requeue",
         "add_part", "edit_part", "receive_parts", "receive_parts", "move_parts", "create_ticket", "assign", "use_parts",
         "count_parts", "import_records",
         "add_plan", "add_plan", "edit_plan", "set_site_contact", "run_inspections", "record_checklist", "record_checklist", "open_repair",

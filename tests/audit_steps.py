@@ -484,6 +484,12 @@ def _fire(d: Driver) -> Any:
     return d.s.escalations.fire_due() + d.s.due_notices.fire_due()
 
 
+def _fire_some(d: Driver) -> Any:
+    """fire_some: a console's batch a poll (1–3 tickets here, so a pile spans steps)."""
+    d._as(d.r.choice(["ann", "bob", "fay"]))
+    return d.s.escalations.fire_some(d.r.randint(1, 3))[0]
+
+
 def _acknowledge(d: Driver) -> Any:
     e = d.pick("SELECT id FROM escalations WHERE acknowledged_at IS NULL") if d.r.random() < 0.85 \
         else d.pick("SELECT id FROM escalations")
@@ -766,7 +772,7 @@ OPS: dict[str, Callable[[Driver], Any]] = {
     "follow_up_complaint": _complaint_step("follow_up_complaint", note=_words),
     "close_complaint": _complaint_step("close_complaint", analysis=_words),
     "open_item_from_complaint": _complaint_step("open_item_from_complaint"),
-    "set_ladder": _ladder, "fire_due": _fire, "acknowledge": _acknowledge, "set_user_addresses": _user_addresses,
+    "set_ladder": _ladder, "fire_due": _fire, "fire_some": _fire_some, "acknowledge": _acknowledge, "set_user_addresses": _user_addresses,
     "set_technician_addresses": _tech_addresses, "record_attempt": _attempt, "requeue": _requeue,
     "add_part": _add_part, "edit_part": _edit_part, "receive_parts": _receive, "move_parts": _move,
     "count_parts": _count, "use_parts": _use, "resolve_using": _resolve_using,
