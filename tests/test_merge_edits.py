@@ -242,3 +242,45 @@ def test_two_processes_edit_at_the_same_version(store: Store, db_path: Path, now
     assert got == sorted([("ann", "saved", 2, ()), outcome])
     row = row_of(store, 1)
     assert row["priority"] == 1 and differences(row, events_of(store, 1)) == []
+
+
+def test_cli_edit_merges_a_stale_version_and_says_so(store: Store, db_path: Path) -> None:
+    from tests.cli_helpers import invoke, ok
+
+    t = make(store)
+    store.tickets.edit_ticket(t.id, 1, phone="139 1111 2222")  # ann, after bob printed version 1
+    result = invoke(str(db_path), "ticket", "edit", str(t.id), "--version", "1", "--priority", "P1",
+                    "--reason", "VIP", "--actor", "bob")
+    assert result.exit_code == 0, (result.output, result.stderr)
+    assert "Now at version 3" in result.stdout and "merged with ann's change: Phone" in result.stderr
+    row = row_of(store, t.id)
+    assert (row["priority"], row["phone"], row["updated_by"]) == (1, "139 1111 2222", "bob")
+    ok(str(db_path), "ticket", str(t.id))  # and `dispatch check` is green
+
+
+def test_cli_edit_conflict_is_one_line_and_json_names_the_fields(store: Store, db_path: Path) -> None:
+    from tests.cli_helpers import invoke, one_line_error
+
+    t = make(store)
+    store.tickets.edit_ticket(t.id, 1, phone="139 1111 2222", reporter="Li")
+    args = ("ticket", "edit", str(t.id), "--version", "1", "--phone", "138 0000 0000", "--reporter", "Wang",
+            "--description", "dark", "--actor", "bob")
+    one_line_error(invoke(str(db_path), *args), "ann changed Reporter, Phone meanwhile")
+    result = invoke(str(db_path), *args, "--format", "json")
+    one_line_error(result, "--version 2")
+    shown = json.loads(result.stdout)
+    assert shown["conflicts"] == {"reporter": {"original": "Mrs Zhao", "theirs": "Li", "yours": "Wang"},
+                                  "phone": {"original": "010 6666 8888", "theirs": "139 1111 2222",
+                                            "yours": "138 0000 0000"}}
+    assert (shown["version"], shown["by"]) == (2, ["ann"])
+    assert row_of(store, t.id)["description"] == "ATM swallows cards"  # nothing saved
+
+
+def test_cli_step_on_a_cancelled_ticket_says_why(store: Store, db_path: Path) -> None:
+    from tests.cli_helpers import invoke, one_line_error
+
+    t = make(store)
+    store.tickets.cancel(t.id, 1, reason="duplicate")
+    result = invoke(str(db_path), "ticket", "assign", str(t.id), "--version", "1", "--technician", "#1",
+                    "--actor", "bob")
+    one_line_error(result, "Now: A cancelled ticket cannot be assigned.")

@@ -68,11 +68,11 @@ class TicketEdit:
             raise RuleViolation(_("Nothing to save: no field was changed."))
         outcome = merge_rules.merge(base, row, yours)
         if later:
-            self.merged = merge_rules.Merged(self.version, merge_rules.changed_fields(later, base, row),
-                                             merge_rules.actors(later))
+            theirs = merge_rules.changed_fields(later, base, row)
+            self.merged = merge_rules.Merged(self.version, theirs, merge_rules.actors(later, theirs))
             if outcome.conflicts:
-                raise EditConflict(self.ticket_id, row["version"], self.merged.by, outcome.conflicts,
-                                   [field_label(k) for k in outcome.conflicts])
+                raise EditConflict(self.ticket_id, row["version"], merge_rules.actors(later, outcome.conflicts),
+                                   outcome.conflicts, [field_label(k) for k in outcome.conflicts])
             self.note["merged"] = self.merged.record()
         out = outcome.write
         if not out:  # the others already made this very change

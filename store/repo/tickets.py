@@ -233,7 +233,7 @@ class TicketsRepo:
         before = merge_rules.original(row, later)
         changed = merge_rules.changed_fields(later, before, row)
         if not set(changed) - set(EDITABLE):  # intake fields alone (a priority edit): the step is as valid as it was
-            note["merged"] = merge_rules.Merged(version, changed, merge_rules.actors(later)).record()
+            note["merged"] = merge_rules.Merged(version, changed, merge_rules.actors(later, changed)).record()
             return
         # The ticket moved on: the transition table decides on its state now.
         why = rules.refusal(step, row["status"], row["technician_id"], row["first_response_at"] is not None)

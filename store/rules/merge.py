@@ -69,8 +69,11 @@ def changed_fields(later: Sequence[Mapping[str, Any]], before: Mapping[str, Any]
     return tuple(seen)
 
 
-def actors(later: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(str(e.get("actor") or "?") for e in later))
+def actors(later: Iterable[Mapping[str, Any]], fields: Iterable[str]) -> tuple[str, ...]:
+    """Who wrote ``fields`` (or a field answered with one of them) in
+    ``later``, first to last, each once (not who only moved other fields)."""
+    wanted = {g for k in fields for g in _group(k)}
+    return tuple(dict.fromkeys(str(e.get("actor") or "?") for e in later if wanted & set(e.get("new") or {})))
 
 
 def _group(key: str) -> tuple[str, ...]:
