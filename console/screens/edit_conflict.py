@@ -19,6 +19,7 @@ from store.text import clean
 
 from ..i18n import N_, _
 
+FORM_WIDTH = 90  # console/dispatch.tcss .form
 CHOICES = ("theirs", "yours", "original")  # the table's value columns, in this order
 
 
@@ -45,6 +46,7 @@ class EditConflictScreen(ModalScreen[dict[str, str] | None]):
     DEFAULT_CSS = """
     EditConflictScreen > Vertical { height: auto; max-height: 100%; }
     EditConflictScreen DataTable { height: auto; max-height: 16; }
+    EditConflictScreen #whole { margin-top: 1; max-height: 12; }
     """
 
     def __init__(self, ticket_id: int, by: str, rows: list[ConflictRow]) -> None:
@@ -59,10 +61,13 @@ class EditConflictScreen(ModalScreen[dict[str, str] | None]):
             yield Static(Content(_("Keep theirs (t), yours (y) or the original (o) for each field; ↑↓ moves,"
                                    " enter saves, esc goes back to the form.")), classes="hint")
             yield DataTable(cursor_type="row", zebra_stripes=False, id="conflicts")
+            yield Static(id="whole", classes="hint")  # the highlighted row's values in full (a long description)
 
     def _width(self) -> int:
-        """Each value column's width: the three share what the screen leaves after the field names."""
-        return max(10, (self.app.size.width - 22) // 3 - 3)
+        """Each value column's width: the three share what the form (.form: at most
+        90 wide, its border and padding) leaves after the field names and cell padding."""
+        inner = min(FORM_WIDTH, self.app.size.width) - 4
+        return max(10, (inner - 14) // 3 - 2)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -83,6 +88,21 @@ class EditConflictScreen(ModalScreen[dict[str, str] | None]):
             out.append(Text("▶ " + text if kept else "  " + text, style="bold" if kept else "dim"))
         return out
 
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_whole(event.cursor_row)
+
+    def _show_whole(self, index: int) -> None:
+        """The three values of one row, each on its own lines: a column cuts them."""
+        if not 0 <= index < len(self.rows):
+            return
+        row = self.rows[index]
+        parts = [Content(row.label + "\n")]
+        for key, title, value in zip(CHOICES, (_("Theirs"), _("Yours"), _("Original")),
+                                     (row.theirs, row.yours, row.original), strict=True):
+            mark = "▶ " if self.chosen[row.field] == key else "  "
+            parts.append(Content(f"{mark}{title}: {clean(value, single_line=True, limit=600) or '—'}\n"))
+        self.query_one("#whole", Static).update(Content("").join(parts))
+
     def action_keep(self, choice: str) -> None:
         table = self.query_one(DataTable)
         if not self.rows:
@@ -91,6 +111,7 @@ class EditConflictScreen(ModalScreen[dict[str, str] | None]):
         self.chosen[row.field] = choice
         for key, cell in zip(CHOICES, self._cells(row), strict=True):
             table.update_cell(row.field, key, cell)
+        self._show_whole(table.cursor_row)
         if table.cursor_row < len(self.rows) - 1:  # on to the next field, as a form's fields go
             table.move_cursor(row=table.cursor_row + 1)
 
