@@ -81,3 +81,33 @@ class StaleTicket(StoreError):
 
 class PermissionDenied(StoreError):
     pass
+
+
+class EditConflict(StoreError):
+    """A stale edit that changed a field someone else changed meanwhile to
+    another value (store/rules/merge.py). Nothing was saved. ``conflicts``:
+    per field (original, theirs, yours), the values as stored; ``version``:
+    the version now, which a save of the chosen values is based on;
+    ``merged``: the other fields they changed (kept either way)."""
+
+    def __init__(self, ticket_id: int, version: int, by: tuple[str, ...],
+                 conflicts: dict[str, tuple[object, object, object]], labels: list[str]):
+        self.ticket_id = ticket_id
+        self.version = version
+        self.by = by
+        self.conflicts = conflicts
+        super().__init__(_("Ticket #{id}: {by} changed {fields} meanwhile to other values; nothing was saved,"
+                           " choose the values to keep.").format(
+            id=ticket_id, by=", ".join(clean(b, single_line=True) for b in by), fields=", ".join(labels)))
+
+
+class MoveRefused(StaleTicket):
+    """A step taken on a stale version that the transition table refuses in
+    the ticket's state now (an assign on a ticket someone just cancelled):
+    who moved it, when, and ``reason``, why the step is no longer allowed."""
+
+    def __init__(self, ticket_id: int, by: str, at: DateTime | None, version: int, changes: list[str],
+                 tz: str, reason: str):
+        super().__init__(ticket_id, by, at, version, changes, tz)
+        self.reason = reason
+        Exception.__init__(self, str(self) + " " + _("Now: {why}").format(why=reason))

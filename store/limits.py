@@ -13,10 +13,8 @@ from annotated_types import MaxLen
 from pydantic import BaseModel
 
 from .repo.items import TEXT_MAX as ITEM_TEXT_MAX  # improvement items and complaints (repo/items.py _text)
-from .repo.tickets import (
-    EDIT_REASON_MAX,  # the reason of a priority change (repo/tickets.py edit_ticket)
-    NOTE_MAX,  # a work note (repo/tickets.py add_note)
-)
+from .repo.ticket_edit import EDIT_REASON_MAX  # the reason of a priority change (repo/ticket_edit.py)
+from .repo.tickets import NOTE_MAX  # a work note (repo/tickets.py add_note)
 
 LOGIN_MAX = 64  # repo/users.py _LOGIN
 USER_NAME_MAX = 120  # repo/users.py _check_name

@@ -21,10 +21,10 @@ from typing import Any
 from audit_steps import OPS
 
 from store import Store
-from store.errors import NotFound, PermissionDenied, RuleViolation, StaleTicket, ValidationFailed
+from store.errors import EditConflict, NotFound, PermissionDenied, RuleViolation, StaleTicket, ValidationFailed
 from store.rules.improve import StaleRecord
 
-REFUSED = (NotFound, PermissionDenied, RuleViolation, StaleTicket, ValidationFailed, StaleRecord)
+REFUSED = (EditConflict, NotFound, PermissionDenied, RuleViolation, StaleTicket, ValidationFailed, StaleRecord)
 # The ticket's way to closed and the loop after it come up more often than setup,
 # so that callbacks, items and complaints have something to work on.
 WEIGHTS = {"create_ticket": 5, "assign": 5, "arrive": 5, "resolve": 5, "close": 5, "respond": 3, "hold": 2,
@@ -161,4 +161,5 @@ TOUR = [*TICKET, "create_ticket", "assign", "arrive", "hold", "resume", "resolve
         "leave_note", "mark_seen", "leave_note", "mark_seen", "mark_seen",
         # Each driver draws at random (a place, a quantity, who acts): a few more tries of the
         # stock steps, so each goes through at least once whatever the merged order above drew.
-        "receive_parts", "move_parts", "receive_parts", "move_parts", "move_parts", "bulk"]
+        "receive_parts", "move_parts", "receive_parts", "move_parts", "move_parts", "bulk",
+        "edit_ticket", "edit"]

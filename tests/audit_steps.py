@@ -129,6 +129,17 @@ def _edit(d: Driver) -> Any:
     return d.s.tickets.edit_ticket(t[0], t[1], reason=d.r.choice(["", "phoned again"]), **changes)
 
 
+def _edit_merging(d: Driver) -> Any:
+    """An edit from a form opened a few writes ago: merged with them, or a conflict (EditConflict)."""
+    t = d.ticket("is_open = 1 AND version > 1")
+    if t is None:
+        return False
+    field, values = d.r.choice([("priority", [1, 2, 3, 4]), ("category", ["atm", "ups"]), ("phone", ["139 1111 2222"]),
+                                ("description", ["new text", "other text"])])
+    return d.s.tickets.edit(t[0], max(1, t[1] - d.r.choice([0, 1, 2])), {field: d.r.choice(values)},
+                            reason="phoned again").ticket
+
+
 def _note(d: Driver) -> Any:
     t = d.ticket("1")
     return False if t is None else d.s.tickets.add_note(t[0], d.text("note"))
@@ -736,6 +747,7 @@ OPS: dict[str, Callable[[Driver], Any]] = {
     "resolve": _step("resolve", "status = 'onsite'", at=lambda d: d.stated(),
                      **{k: (lambda d, v=v: v) for k, v in RECORD.items()}),
     "edit_ticket": _edit,
+    "edit": _edit_merging,
     "close": _step("close", "status = 'resolved'", signoff=lambda d: "Wang",
                    fee=lambda d: d.r.choice([None, Decimal("120.50"), "88"]),
                    # (from the step's number: a draw here would change every later step of the seeds)

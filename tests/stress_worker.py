@@ -17,7 +17,7 @@ operation is in the file, whenever the process is killed. Some operations
 are spare-parts steps (receive, move, use on a ticket, resolve using parts:
 store/repo/parts.py); their lines carry the stock movements they made
 (``moves``), which tests/test_stress.py checks the stock against. Only StaleTicket
-is retried (another writer was first, as in the console); a refused step
+(and EditConflict, an edit of a field someone else just changed) is retried (another writer was first, as in the console); a refused step
 (a rule, a bad value) is simply not logged; any other error, "database is
 locked" first of all, is logged as a failure."""
 
@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from store import Store
-from store.errors import DatabaseFileError, NotFound, RuleViolation, StaleTicket, ValidationFailed
+from store.errors import DatabaseFileError, EditConflict, NotFound, RuleViolation, StaleTicket, ValidationFailed
 from store.repo.parts_rows import PartUse, Step
 from store.rules.lifecycle import OPEN_STATUSES, allowed_actions
 
@@ -141,8 +141,8 @@ def one_op(store: Store, rng: random.Random, name: str, seq: int) -> dict[str, A
             if op == "resolve" and rng.random() < 0.5:
                 return resolve_using(store, rng, t)
             done = step(store, rng, op, t)
-        except StaleTicket:
-            continue  # someone else was first: read it again and choose again
+        except (StaleTicket, EditConflict):
+            continue  # someone else was first (an edit of the same field: a conflict): read it again and choose again
         return {"op": op, "ticket": done.id, "version": done.version}
     return None
 

@@ -6,7 +6,7 @@ import pytest
 from console_helpers import make_ticket
 
 from store import Store
-from store.errors import RuleViolation, StaleTicket, ValidationFailed
+from store.errors import EditConflict, RuleViolation, ValidationFailed
 from store.rules.history import Names, entries
 from store.timeutil import from_db
 
@@ -61,7 +61,8 @@ def test_edit_is_validated_refused_when_closed_and_stale_like_the_others(store: 
     with pytest.raises(RuleViolation, match="Nothing to save"):
         store.tickets.edit_ticket(t.id, t.version, reporter=t.reporter)
     store.tickets.edit_ticket(t.id, t.version, reporter="Li")
-    with pytest.raises(StaleTicket):
+    # The same field changed meanwhile to another value: a conflict, nothing saved (tests/test_merge_edits.py).
+    with pytest.raises(EditConflict):
         store.tickets.edit_ticket(t.id, t.version, reporter="Zhao")
     store.tickets.cancel(t.id, t.version + 1, reason="duplicate")
     with pytest.raises(RuleViolation, match="cancelled ticket cannot be edited"):

@@ -12,7 +12,7 @@ from typing import NoReturn
 
 import click
 
-from store.errors import StaleTicket, ValidationFailed
+from store.errors import MoveRefused, StaleTicket, ValidationFailed
 from store.i18n import _
 from store.models import Ticket
 from store.money import format_money
@@ -45,9 +45,12 @@ def stale(exc: StaleTicket, given: int, tz: str) -> NoReturn:
             id=exc.ticket_id, current=exc.version, given=given))
     when = exc.at.in_timezone(tz).format("YYYY-MM-DD HH:mm") if exc.at else "?"
     what = " (" + "; ".join(exc.changes) + ")" if exc.changes else ""
-    fail(_("ticket #{id} is at version {current}, not {given}: changed by {by} at {when}{what};"
-           " nothing was saved, check it and try again").format(
-        id=exc.ticket_id, current=exc.version, given=given, by=exc.by, when=when, what=what))
+    message = _("ticket #{id} is at version {current}, not {given}: changed by {by} at {when}{what};"
+                " nothing was saved, check it and try again").format(
+        id=exc.ticket_id, current=exc.version, given=given, by=exc.by, when=when, what=what)
+    if isinstance(exc, MoveRefused):  # the state now refuses the step: say why
+        message += " " + _("Now: {why}").format(why=exc.reason)
+    fail(message)
 
 
 def print_ticket(ctx: click.Context, t: Ticket, fmt: str, line: str) -> None:

@@ -7,7 +7,8 @@ mail gateway or a phone system creates and moves tickets without the console.
   printed ticket can be fed back: the keys it prints but intake does not take
   (id, status, version, the clocks, …) are ignored, any other is refused;
 - ``ticket assign|respond|arrive|hold|resume|resolve|close|cancel N`` take it
-  through its steps (ticket_steps.py).
+  through its steps (ticket_steps.py); ``ticket edit N`` corrects its intake
+  fields, merged with others' changes (ticket_edit.py).
 
 Every write is the store call the console's forms make (store/repo/tickets.py):
 the same input models, rules, roles, audit events, and the technician's
@@ -32,6 +33,7 @@ from store.store import Store
 from .common import Ctx, cli, fail, file_options
 from .queue import ticket as show
 from .records import find
+from .ticket_edit import ticket_edit
 from .ticket_steps import STEPS, print_ticket, refused
 
 # What intake takes (store/inputs.py NewTicket), by the names the printed JSON uses.
@@ -205,3 +207,4 @@ def ticket_add(ctx: click.Context, source: str | None, channel: str | None, repo
 
 for step in STEPS:
     ticket.add_command(step)
+ticket.add_command(ticket_edit)

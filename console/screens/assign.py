@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from store.errors import StaleTicket, StoreError
+from store.errors import MoveRefused, StaleTicket, StoreError
 from store.inputs import AssignInput
 from store.labels import category_label
 from store.limits import max_length
@@ -136,14 +136,15 @@ class AssignScreen(FormModal[Ticket | None]):
         if self.on_conflict:
             self.on_conflict()
         # The ticket changed: show the form for its new state (assign may now be reassign).
-        self.run_worker(self._reload_after_conflict(str(exc)), group="reload")
+        self.run_worker(self._reload_after_conflict(str(exc), isinstance(exc, MoveRefused)), group="reload")
 
-    async def _reload_after_conflict(self, message: str) -> None:
+    async def _reload_after_conflict(self, message: str, said: bool = False) -> None:
+        """``said``: the message already says why the new state refuses it (MoveRefused)."""
         if not await self._load():
             return
         t = self.ticket
         assert t is not None
-        why = rules.refusal("assign", t.status, t.technician_id, t.first_response_at is not None)
+        why = None if said else rules.refusal("assign", t.status, t.technician_id, t.first_response_at is not None)
         show_error(self, "general", message + (" " + _("Now: {why}").format(why=why) if why else ""))
 
 

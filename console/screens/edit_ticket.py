@@ -1,6 +1,9 @@
 """Edit a ticket: correct what was taken down at intake. Every field starts
 with what the ticket says; only what was changed is sent, and each change is
-audited old → new. A priority change needs a reason and moves the deadlines."""
+audited old → new. A priority change needs a reason and moves the deadlines.
+Saved on a version someone changed since, their changes to other fields are
+kept (a toast says which); the same field changed to another value opens
+edit_conflict.py to choose theirs, yours or the original, per field."""
 
 from __future__ import annotations
 
@@ -12,11 +15,13 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Input, Select, Static, TextArea
 
-from store.errors import StaleTicket, StoreError
+from store.errors import EditConflict, StaleTicket, StoreError
 from store.inputs import NewTicket
 from store.labels import CATEGORIES, category_label, priority_label
 from store.limits import EDIT_REASON_MAX, max_length
 from store.models import Ticket
+from store.repo.ticket_edit import Edited
+from store.rules.history import field_label
 from store.text import clean
 
 from ..background import read
@@ -26,6 +31,7 @@ from ..widgets.fields import field_row, form_footer, show_error
 from ..widgets.form import FormModal
 from ..widgets.picker import Picker
 from ..widgets.textfield import TextBox, TextInput
+from .edit_conflict import ConflictRow, EditConflictScreen
 
 FIELDS = ("priority", "reason", "category", "reporter", "phone", "site_id", "equipment_id", "description")
 
@@ -118,9 +124,59 @@ class EditTicketScreen(FormModal[Ticket | None]):
             return
         changes = self.changes()
         reason = self.query_one("#f-reason", Input).value
-        tid, version = self.ticket.id, self.version
-        self.save(lambda: self.app.store.tickets.edit_ticket(tid, version, reason=reason, **changes),
-                  self.finish, self.show_errors, self._stale)
+        tid, version, store = self.ticket.id, self.version, self.app.store
+
+        def edit() -> Edited | EditConflict:
+            """A conflict is an answer here, not a refusal: the person chooses (edit_conflict.py)."""
+            try:
+                return store.tickets.edit(tid, version, changes, reason=reason)
+            except EditConflict as exc:
+                return exc
+
+        self.save(edit, self._saved, self.show_errors, self._stale)
+
+    def _saved(self, result: Edited | EditConflict) -> None:
+        if isinstance(result, EditConflict):
+            self.run_worker(self._ask(result), group="reload", exclusive=True)
+            return
+        merged = result.merged
+        if merged is not None and merged.fields:
+            self.app.notify(_("merged with {by}'s change: {fields}").format(
+                by=clean(", ".join(merged.by), single_line=True, limit=60),
+                fields=", ".join(field_label(k) for k in merged.fields)), markup=False)
+        self.finish(result.ticket)
+
+    async def _ask(self, exc: EditConflict) -> None:
+        """Theirs, yours and the original of each field in conflict, side by side."""
+        store, tid = self.store, self.ticket.id
+        try:
+            fresh = await read(lambda: store.tickets.ticket(tid))
+        except StoreError as error:
+            show_error(self, "general", str(error))
+            return
+        before, typed, theirs = shown_as(self.ticket), self.read_draft(), shown_as(fresh)
+        rows = [ConflictRow(k, field_label(k), _words(k, before[k]), _words(k, theirs[k]), _words(k, typed[k]))
+                for k in exc.conflicts]
+
+        def chosen(choice: dict[str, str] | None) -> None:
+            if choice is None:  # back to the form: everything typed is still there
+                show_error(self, "general", str(exc))
+                return
+            pick = {"theirs": theirs, "yours": typed, "original": before}
+            values = {k: pick[choice[k]][k] if k in choice else typed[k] if typed[k] != before.get(k) else theirs[k]
+                      for k in typed}
+            self.ticket, self.version = fresh, fresh.version
+            self.write_draft(values)
+            self.site_id = self.query_one("#f-site_id", Picker).value
+            self._initial = theirs  # esc still asks about what was typed
+            if not self.changes():
+                self.app.notify(_("Nothing to save: the ticket keeps {by}'s values.").format(
+                    by=clean(", ".join(exc.by), single_line=True, limit=60)), markup=False)
+                self.finish(fresh)
+                return
+            self.action_submit()  # versioned again: a third change meanwhile asks again
+
+        self.app.push_screen(EditConflictScreen(tid, ", ".join(exc.by), rows), chosen)
 
     def _stale(self, exc: StaleTicket) -> None:
         self.version = exc.version  # the next save applies to what is there now
@@ -156,6 +212,17 @@ def shown_as(t: Ticket) -> dict[str, Any]:
     return {"priority": t.priority, "reason": "", "category": t.category, "reporter": t.reporter,
             "phone": t.phone, "site_id": picked(t.site_id, t.site_name),
             "equipment_id": picked(t.equipment_id, t.equipment_tag or ""), "description": t.description}
+
+
+def _words(field: str, value: Any) -> str:
+    """A form field's value as the conflict table shows it."""
+    if field == "priority" and isinstance(value, int):
+        return priority_label(value)
+    if field == "category" and isinstance(value, str):
+        return category_label(value)
+    if isinstance(value, tuple):  # a picker's (id, label, text)
+        return str(value[1]) if value[0] is not None else ""
+    return "" if value is None else str(value)
 
 
 def _preset(picker: Picker, value: int | None, label: str) -> None:

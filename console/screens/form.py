@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Input, Select, Static, TextArea
 
-from store.errors import StaleTicket
+from store.errors import MoveRefused, StaleTicket
 from store.rules.stated import later_today
 
 from ..background import in_thread, one_line, read
@@ -203,7 +203,7 @@ class ActionForm(FormModal[Any]):
         self.version = exc.version  # the next save applies to what is there now
         if self.on_conflict:
             self.on_conflict()
-        if self.recheck is not None:
+        if self.recheck is not None and not isinstance(exc, MoveRefused):  # that one says why already
             message = str(exc)
 
             def said(refused: str | None) -> None:

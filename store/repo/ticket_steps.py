@@ -58,3 +58,15 @@ def stated_time(tx: Tx, row: dict[str, Any], at: str | DateTime | None, now: Dat
     check_stated(when, now, after, tz)
     note["stated_at"] = to_db(when)
     return when
+
+
+def later_events(tx: Tx, ticket_id: int, count: int) -> list[dict[str, Any]]:
+    """The last ``count`` writes to a ticket, oldest first, ``old``/``new`` parsed:
+    the changes since the version a stale write was based on."""
+    if count <= 0:
+        return []
+    rows = tx.execute(
+        "SELECT actor, at, action, old, new FROM events WHERE ticket_id = ? AND entity = 'ticket'"
+        " AND action != 'ticket.create' ORDER BY id DESC LIMIT ?", (ticket_id, count)).fetchall()
+    return [{"actor": r[0], "at": r[1], "action": r[2], "old": json.loads(r[3] or "{}"),
+             "new": json.loads(r[4] or "{}")} for r in reversed(rows)]

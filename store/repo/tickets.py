@@ -10,8 +10,8 @@ from pendulum import DateTime
 
 from ..context import Context
 from ..database import Database, Tx
-from ..errors import NotFound, RuleViolation, StaleTicket, ValidationFailed
-from ..i18n import _, ngettext
+from ..errors import MoveRefused, NotFound, StaleTicket, ValidationFailed
+from ..i18n import _
 from ..inputs import (
     ArriveInput,
     AssignInput,
@@ -29,6 +29,7 @@ from ..rows import (
     _ticket,
 )
 from ..rules import lifecycle as rules
+from ..rules import merge as merge_rules
 from ..rules.derive import DERIVED, derive, ticket_clocks
 from ..rules.sla import ClockStatus, Pause
 from ..text import clean
@@ -37,12 +38,14 @@ from .fee_work import fee_columns
 from .outbox import queue_assignment
 from .pauses import pauses
 from .settings import SettingsRepo
-from .ticket_steps import changes_since, stated_time
+from .ticket_edit import EDITABLE, Edited, TicketEdit
+from .ticket_steps import changes_since, later_events, stated_time
 
 NOTE_MAX = 2000  # a work note's characters
-# What an edit may change (the rest is the lifecycle's, through its own actions).
-EDITABLE = ("priority", "category", "description", "reporter", "phone", "site_id", "equipment_id")
-EDIT_REASON_MAX = 1000  # a priority change's reason, as long as a cancel's
+# The transition table's name (store/rules/lifecycle.py ``refusal``) of each step's audit action.
+STEP_OF = {"ticket.respond": "respond", "ticket.assign": "assign", "ticket.reassign": "assign",
+           "ticket.arrive": "arrive", "ticket.pause": "hold", "ticket.resume": "resume",
+           "ticket.resolve": "resolve", "ticket.close": "close", "ticket.cancel": "cancel"}
 
 
 class TicketsRepo:
@@ -171,20 +174,26 @@ class TicketsRepo:
         apply: Callable[[Tx, dict[str, Any], DateTime], dict[str, Any]],
         note: dict[str, Any] | None = None,
         after: Callable[[Tx, dict[str, Any], DateTime], None] | None = None,
+        merges: bool = False,
     ) -> Ticket:
-        """Optimistic concurrency: the write only happens on the version the
-        user saw; otherwise StaleTicket says who changed it and when."""
+        """Optimistic concurrency: the write is based on the version the user
+        saw. When someone wrote since, a step (assign, hold, …) goes ahead only
+        if they changed intake fields alone (an assign after a priority edit);
+        if they moved the ticket on, the step is checked against the state now
+        and refused with the reason, or with StaleTicket saying who changed it
+        and when. ``merges``: ``apply`` merges a stale edit itself (ticket_edit.py)."""
         now = self.ctx.now()
+        note = {} if note is None else note
         with self.db.write(action, ticket_id) as tx:
             found = tx.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
             if found is None:
                 raise NotFound(_("No ticket #{id}").format(id=ticket_id))
             row = dict(found)
-            if row["version"] != version:
-                since = changes_since(tx, ticket_id, row["version"] - version, self.settings, self.ctx.now())
-                raise StaleTicket(ticket_id, row["updated_by"], from_db(row["updated_at"]), row["version"], since,
-                                  self.settings.timezone)
+            if row["version"] != version and (not merges or version > row["version"]):
+                self._stale_step(tx, action, row, version, note, now)
             changes = apply(tx, row, now)
+            if not changes:  # a stale edit that someone else already made: nothing to write
+                return _ticket(self._ticket_row(ticket_id))
             merged = {**row, **changes}
             pauses = [
                 Pause(from_db(p[0]), from_db(p[1]))
@@ -196,12 +205,13 @@ class TicketsRepo:
             old = {k: row[k] for k in changes if row[k] != changes[k]}
             new = {k: changes[k] for k in old}
             # Reasons and notes live in the audit event, not in ticket columns.
-            new.update({k: v for k, v in (note or {}).items() if v})
+            new.update({k: v for k, v in note.items() if v})
             # esc_due '': the escalation scan works this ticket's next level out again (store/repo/escalations.py).
-            changes.update(derived, version=version + 1, updated_at=to_db(now), updated_by=self.ctx.actor, esc_due="")
+            changes.update(derived, version=row["version"] + 1, updated_at=to_db(now), updated_by=self.ctx.actor,
+                           esc_due="")
             tx.execute(
                 "UPDATE tickets SET " + ", ".join(f"{k} = ?" for k in changes) + " WHERE id = ? AND version = ?",
-                [*changes.values(), ticket_id, version],
+                [*changes.values(), ticket_id, row["version"]],
             )
             tx.event(action, "ticket", ticket_id, ticket_id, old, new, now)
             if after is not None:  # what the change sets off in the same write (the technician's message)
@@ -209,6 +219,35 @@ class TicketsRepo:
             # The ticket as this write left it, not as it is after COMMIT (someone may be next).
             changed = self._ticket_row(ticket_id)
         return _ticket(changed)
+
+    def stale(self, tx: Tx, row: dict[str, Any], version: int, now: DateTime) -> StaleTicket:
+        """Someone changed the ticket since ``version``: who, when, and what, in words."""
+        since = changes_since(tx, row["id"], row["version"] - version, self.settings, now)
+        return StaleTicket(row["id"], row["updated_by"], from_db(row["updated_at"]), row["version"], since,
+                           self.settings.timezone)
+
+    def _stale_step(self, tx: Tx, action: str, row: dict[str, Any], version: int,
+                    note: dict[str, Any], now: DateTime) -> None:
+        """A step on a stale version: returns if it may go ahead on the row
+        now (recording the merge in ``note``), raises otherwise."""
+        ticket_id = row["id"]
+        step = STEP_OF.get(action)
+        later = later_events(tx, ticket_id, row["version"] - version)
+        # Not a lifecycle step; a version it never had; or writes with no event (a bulk load): as before.
+        if step is None or len(later) != row["version"] - version:
+            raise self.stale(tx, row, version, now)
+        before = merge_rules.original(row, later)
+        changed = merge_rules.changed_fields(later, before, row)
+        if not set(changed) - set(EDITABLE):  # intake fields alone (a priority edit): the step is as valid as it was
+            note["merged"] = merge_rules.Merged(version, changed, merge_rules.actors(later, changed)).record()
+            return
+        # The ticket moved on: the transition table decides on its state now.
+        why = rules.refusal(step, row["status"], row["technician_id"], row["first_response_at"] is not None)
+        if why is not None:
+            since = changes_since(tx, ticket_id, row["version"] - version, self.settings, now)
+            raise MoveRefused(ticket_id, row["updated_by"], from_db(row["updated_at"]), row["version"], since,
+                              self.settings.timezone, why)
+        raise self.stale(tx, row, version, now)  # still allowed, but on a state the person did not see: they look again
 
     def respond(self, ticket_id: int, version: int, at: str | DateTime | None = None, **data: Any) -> Ticket:
         """``at``: when it happened, if phoned in late (here and in arrive, hold, resume, resolve)."""
@@ -319,41 +358,15 @@ class TicketsRepo:
         return self._change("ticket.resolve", ticket_id, version, apply, note, after)
 
     def edit_ticket(self, ticket_id: int, version: int, reason: str = "", **changes: Any) -> Ticket:
-        """Correct what was taken down at intake. A priority change needs a
-        reason and recomputes the deadlines from the report time under the new
-        priority (``_change`` derives them again); each change is audited old → new."""
-        unknown = set(changes) - set(EDITABLE)
-        if unknown:
-            raise ValidationFailed({k: _("cannot be edited") for k in sorted(unknown)})
+        """Correct what was taken down at intake (ticket_edit.py); on a stale
+        version, a change to other fields than someone else's is merged."""
+        return self.edit(ticket_id, version, changes, reason).ticket
 
-        def apply(tx: Tx, row: dict[str, Any], now: DateTime) -> dict[str, Any]:
-            rules.check_edit(row["status"])
-            merged = {k: row[k] for k in ("channel", *EDITABLE)} | changes
-            inp: NewTicket = validate(NewTicket, merged)  # the intake rules, field by field
-            out = {k: getattr(inp, k) for k in EDITABLE if k in changes and getattr(inp, k) != row[k]}
-            if not out:
-                raise RuleViolation(_("Nothing to save: no field was changed."))
-            if "priority" in out and not reason.strip():
-                raise ValidationFailed.one("reason", _("a priority change needs a reason"))
-            if len(reason.strip()) > EDIT_REASON_MAX:
-                raise ValidationFailed.one("reason", ngettext(
-                    "at most {n} character", "at most {n} characters", EDIT_REASON_MAX).format(n=EDIT_REASON_MAX))
-            if not ({"site_id", "equipment_id"} & set(out)):
-                return out
-            if tx.execute("SELECT 1 FROM sites WHERE id = ?", (inp.site_id,)).fetchone() is None:
-                raise ValidationFailed.one("site_id", _("no such site"))
-            if inp.equipment_id is not None:
-                eq = tx.execute("SELECT site_id FROM equipment WHERE id = ?", (inp.equipment_id,)).fetchone()
-                if eq is None:
-                    raise ValidationFailed.one("equipment_id", _("no such equipment"))
-                if eq[0] != inp.site_id:
-                    raise ValidationFailed.one("equipment_id", _("this equipment is at another site"))
-            if "equipment_id" in out:  # a second repair follows the equipment
-                found = None if inp.equipment_id is None else self._repeat_of(inp.equipment_id, from_db(row["reported_at"]))
-                out["repeat_of"] = None if found == ticket_id else found
-            return out
-
-        return self._change("ticket.edit", ticket_id, version, apply, {"reason": reason.strip()})
+    def edit(self, ticket_id: int, version: int, changes: dict[str, Any], reason: str = "") -> Edited:
+        """``edit_ticket``, telling what was merged (None if nothing was)."""
+        edit = TicketEdit(ticket_id, version, changes, reason, self._repeat_of, self.stale)
+        return Edited(self._change("ticket.edit", ticket_id, version, edit.apply, edit.note, merges=True),
+                      edit.merged)
 
     def close(self, ticket_id: int, version: int, **data: Any) -> Ticket:
         inp: CloseInput = validate(CloseInput, data)

@@ -67,6 +67,7 @@ def field_label(key: str) -> str:
         "closed_at": _("Closed"), "signoff": _("Signed off by"), "fee_cents": _("Fee"),
         "cancelled_at": _("Cancelled"), "cancel_reason": _("Reason"), "reason": _("Reason"),
         "note": _("Note"), "stated_at": _("Time stated"), "notified_at": _("Technician notified"),
+        "merged": _("Merged with"),
         "fee_proposed_cents": _("Proposed fee"), "fee_reason": _("Why the fee differs"), "invoice_no": _("Invoice"),
     }.get(key, key)
 
@@ -119,6 +120,8 @@ def value_text(key: str, v: Any, names: Names, tz: str, at: DateTime, arrival: s
               "equipment_id": names.equipment}.get(key)
     if lookup is not None and isinstance(v, int):
         return clean(lookup.get(v, f"#{v}"), single_line=True, limit=BLOCK_LIMIT)
+    if key == "merged" and isinstance(v, dict):  # store/rules/merge.py Merged.record
+        return merged_text(v)
     if key.endswith("_at") and isinstance(v, str):
         when = from_db(v)
         if when is not None:
@@ -245,6 +248,14 @@ def _stock_use(new: Mapping[str, Any]) -> str:
         cost=cost, charge=charge)
     reason = m.get("reason")
     return f"{text} ({clean(str(reason), single_line=True, limit=LINE_LIMIT)})" if reason else text
+
+
+def merged_text(record: Mapping[str, Any]) -> str:
+    """A merge in words: "ann's change to Phone (from version 3)"."""
+    by = ", ".join(clean(str(b), single_line=True, limit=LINE_LIMIT) for b in record.get("by") or [])
+    fields = ", ".join(field_label(str(k)) for k in record.get("fields") or [])
+    return clean(_("{by}'s change to {fields} (from version {version})").format(
+        by=by, fields=fields or "—", version=record.get("version")), single_line=True, limit=BLOCK_LIMIT)
 
 
 def change_text(key: str, old: Any, new: Any, names: Names, tz: str, at: DateTime, width: int = 40) -> str:

@@ -20,8 +20,9 @@ BOOKKEEPING = frozenset({"version", "updated_at", "updated_by", "is_open", "next
 # What an event carries besides ticket fields: the reason of a reassignment or an
 # edit, a note, and the time a step was phoned in (``stated_at``: the field it
 # sets, e.g. first_response_at, carries the same time; files written before this
-# was a remark hold such events, so it is one for replay, not for the write path).
-REMARKS = frozenset({"note", "reason", "stated_at"})
+# was a remark hold such events, so it is one for replay, not for the write path);
+# ``merged``: a write based on an older version kept others' changes (store/rules/merge.py).
+REMARKS = frozenset({"note", "reason", "stated_at", "merged"})
 
 Event = Mapping[str, Any]
 
