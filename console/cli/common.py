@@ -223,6 +223,7 @@ def command_modules() -> dict[str, tuple[str, str]]:
         "scores": ("loop", _("A month's ranking of technicians and teams.")),
         "serve": ("serve", _("Serve the console to web browsers (one console per tab, on the same file).")),
         "set": ("admin", _("Change a setting (timezone, center_name, currency, repeat_window_days, calendar, …).")),
+        "ship": ("ship", _("Send this center's new history to the head office (PostgreSQL), or show each center's lag.")),
         "site": ("site", _("Sites (branches): add, list, edit, retire.")),
         "sla": ("sla", _("The SLA policy: minutes to respond, be on site and resolve, per priority.")),
         "stock": ("parts", _("What each location holds of each part, and what it cost.")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -54,7 +55,7 @@ class SettingsRepo:
 
     # Settings a user may change (``dispatch set``); internal keys such as the
     # demo marker are written only by their own methods, never through here.
-    SETTABLE = ("calendar", "center_name", "complaint_step_hours", "currency", "duty_manager", "escalation",
+    SETTABLE = ("calendar", "center_code", "center_name", "complaint_step_hours", "currency", "duty_manager", "escalation",
                 "fee_confirm_above", "fee_schedule", "invoice_check_days", "store_keeper",
                 "meeting_day", "notify_retry", "repeat_window_days", "report_targets", "sign_in", "timezone", *evaluations.SETTINGS)
 
@@ -78,6 +79,11 @@ class SettingsRepo:
             if not isinstance(value, str) or not valid_timezone(value):
                 raise RuleViolation(_("Unknown time zone {tz}").format(tz=value))
             return value
+        if key == "center_code":  # the center's name at the head office (store/hq/ship.py): every row there carries it
+            code = value.strip() if isinstance(value, str) else ""
+            if not re.fullmatch(r"[A-Z0-9-]{1,16}", code):
+                raise RuleViolation(_("center_code must be 1 to 16 capital letters, digits or '-', e.g. BJ-01"))
+            return code
         if key == "center_name":
             name = value.strip() if isinstance(value, str) else ""
             if not name or len(name) > 120:
