@@ -21,7 +21,7 @@ from store.rules.periods import Period, Scope
 from store.rules.scoring import show
 from store.text import clean
 
-from .common import Ctx, cli, fail
+from .common import cli, fail
 from .output import write_json, write_table
 from .reports import parse_period, show_report
 
@@ -75,10 +75,9 @@ def hq(ctx: click.Context, url: str | None, month: str | None) -> None:
     except StoreError as exc:
         fail(str(exc))
     _read(address, lambda conn: None)  # an unreachable head office: one line here, not a console that cannot start
-    obj: Ctx = ctx.obj
-    from console.hq_app import run_hq
+    from console.screens.hq import run_hq
 
-    run_hq(address, period, obj.env)
+    run_hq(address, period)
 
 
 @hq.command("report", help=_(
@@ -181,7 +180,7 @@ def export() -> None:
 def export_month(url: str | None, month: str | None, output: Path) -> None:
     from store.hq.figures import company_report
     from store.hq.scores import company_scores
-    from store.hq.workbook import write_company_month
+    from store.transfer.hq_workbook import write_company_month
 
     period = _period(month)
 

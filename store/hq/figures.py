@@ -43,13 +43,13 @@ from ..rules.targets import Target, targets_from
 from ..timeutil import from_db, to_db
 
 COMPANY = ""  # the key of the company's column beside the centers' codes
-_CLOCKS = ("response", "onsite", "resolve")
+CLOCKS = ("response", "onsite", "resolve")
 
 # Each center's bounds (its zone): joined on the center, as reports.py's :s, :e, :capt …
-_BOUNDS = ("WITH b(center, s, e, sd, ed, capt, capd) AS (SELECT * FROM unnest("
+BOUNDS = ("WITH b(center, s, e, sd, ed, capt, capd) AS (SELECT * FROM unnest("
            "%(c)s::text[], %(s)s::text[], %(e)s::text[], %(sd)s::text[], %(ed)s::text[], %(capt)s::text[],"
            " %(capd)s::text[])) ")
-_REPORTED = "t.reported_at >= b.s AND t.reported_at < b.e"
+REPORTED = "t.reported_at >= b.s AND t.reported_at < b.e"
 _RESOLVED = "t.resolved_at >= b.s AND t.resolved_at < b.e"
 
 
@@ -58,7 +58,7 @@ def _missed(clock: str) -> str:
             f" AND t.f_{clock}_late <= b.capt))")
 
 
-def _decided(clock: str) -> str:
+def decided(clock: str) -> str:
     return f"(t.f_{clock}_ok IS NOT NULL OR (t.cancelled_at IS NULL AND t.f_{clock}_late <= b.capt))"
 
 
@@ -66,10 +66,10 @@ def _n(cond: str) -> str:
     return f"COUNT(*) FILTER (WHERE {cond})"
 
 
-_BREACHED = "(" + " OR ".join(_missed(c) for c in _CLOCKS) + ")"
+BREACHED = "(" + " OR ".join(_missed(c) for c in CLOCKS) + ")"
 # Seconds from report to delivery (store/repo/notified.py DELAY): both stored to the second.
 _DELAY = "round(extract(epoch FROM (t.notified_at::timestamptz - t.reported_at::timestamptz)))"
-_COUNTED = f"{_REPORTED} AND (t.cancelled_at IS NULL OR t.notified_at IS NOT NULL)"
+_COUNTED = f"{REPORTED} AND (t.cancelled_at IS NULL OR t.notified_at IS NOT NULL)"
 _ASSIGNMENT = ("FROM outbox o WHERE o.center = t.center AND o.ticket_id = t.id"
                " AND (o.notice::jsonb ->> 'kind') = 'assignment'")
 _REASON = (f"CASE WHEN t.technician_id IS NULL THEN 'unassigned' WHEN EXISTS (SELECT 1 {_ASSIGNMENT}"
@@ -88,8 +88,8 @@ _REPORTED_SUMS = (
     " COUNT(t.f_response_s) FILTER (WHERE t.channel = 'online'),"
     " COALESCE(SUM(t.f_response_s) FILTER (WHERE t.channel = 'online'), 0),"
     " COUNT(t.f_onsite_s), COALESCE(SUM(t.f_onsite_s), 0), "
-    + ", ".join(f"{_n(f't.f_{c}_ok = 1')}, {_n(_decided(c))}" for c in _CLOCKS)
-    + f" FROM tickets t JOIN b ON b.center = t.center WHERE {_REPORTED} GROUP BY t.center")
+    + ", ".join(f"{_n(f't.f_{c}_ok = 1')}, {_n(decided(c))}" for c in CLOCKS)
+    + f" FROM tickets t JOIN b ON b.center = t.center WHERE {REPORTED} GROUP BY t.center")
 _RESOLVED_SUMS = (
     "SELECT t.center, COUNT(*), COALESCE(SUM(t.f_resolve_s), 0), " + _n("t.f_resolve_ok = 1") + ", "
     + _n("t.f_resolve_s <= 14400") + ", " + _n(_REFAILED)
@@ -160,8 +160,8 @@ def centers(conn: Any, only: str | None = None) -> list[Center]:
             for code, at in rows]
 
 
-def _bounds(cs: list[Center], period: Period, now: DateTime) -> dict[str, Any]:
-    """reports.py _bounds per center, as arrays for _BOUNDS."""
+def bounds_of(cs: list[Center], period: Period, now: DateTime) -> dict[str, Any]:
+    """reports.py _bounds per center, as arrays for BOUNDS."""
     out: dict[str, list[str]] = {k: [] for k in ("c", "s", "e", "sd", "ed", "capt", "capd")}
     for c in cs:
         s, e = day_start_utc(period.start, c.timezone), day_start_utc(period.end, c.timezone)
@@ -182,7 +182,7 @@ def _dists(conn: Any, value: str, where: str, p: dict[str, Any], ns: dict[str, i
     if not want:
         return {}
     rows = conn.execute(
-        _BOUNDS + f", v AS (SELECT t.center, {value} AS v FROM tickets t JOIN b ON b.center = t.center"
+        BOUNDS + f", v AS (SELECT t.center, {value} AS v FROM tickets t JOIN b ON b.center = t.center"
         f" WHERE {where} AND {value} IS NOT NULL),"
         " r AS (SELECT center, v, row_number() OVER (PARTITION BY center ORDER BY v) AS rn,"
         " row_number() OVER (ORDER BY v) AS crn FROM v),"
@@ -205,25 +205,25 @@ def _dist(at: dict[str, dict[int, float]], c: str, n: int, total: float) -> fig.
 
 def period_raws(conn: Any, cs: list[Center], period: Period, now: DateTime) -> dict[str, Raw]:
     """Each center's Raw for ``period`` (its own month in its own zone), and the company's (COMPANY)."""
-    p = _bounds(cs, period, now)
+    p = bounds_of(cs, period, now)
     raws = {c.code: Raw() for c in cs}
     sums: dict[str, dict[str, tuple[int, float]]] = {c.code: {} for c in cs}
-    for r in conn.execute(_BOUNDS + _REPORTED_SUMS, p).fetchall():
+    for r in conn.execute(BOUNDS + _REPORTED_SUMS, p).fetchall():
         raw, (n_resp, s_resp, n_online, s_online, n_arr, s_arr) = raws[r[0]], r[4:10]
         raw.opened, raw.opened_not_cancelled, raw.repeats = int(r[1]), int(r[2]), int(r[3])
-        raw.sla = {c: (int(r[10 + 2 * i]), int(r[11 + 2 * i])) for i, c in enumerate(_CLOCKS)}
+        raw.sla = {c: (int(r[10 + 2 * i]), int(r[11 + 2 * i])) for i, c in enumerate(CLOCKS)}
         raw.response_online = fig.Dist(int(n_online), float(s_online))
         sums[r[0]].update(response=(int(n_resp), float(s_resp)), onsite=(int(n_arr), float(s_arr)))
-    for r in conn.execute(_BOUNDS + _RESOLVED_SUMS, p).fetchall():
+    for r in conn.execute(BOUNDS + _RESOLVED_SUMS, p).fetchall():
         raw = raws[r[0]]
         raw.completed_in_time, raw.within_4h, raw.refailed = int(r[3]), int(r[4]), int(r[5])
         sums[r[0]]["resolve"] = (int(r[1]), float(r[2]))
     notified = {c.code: NotifiedRaw() for c in cs}
-    for r in conn.execute(_BOUNDS + _NOTIFIED_SUMS, p).fetchall():
+    for r in conn.execute(BOUNDS + _NOTIFIED_SUMS, p).fetchall():
         notified[r[0]] = NotifiedRaw(counted=int(r[1]), n=int(r[2]), total=float(r[3]), within=int(r[4]))
     has_outbox = conn.execute("SELECT to_regclass('outbox') IS NOT NULL").fetchone()[0]
     reason = _REASON if has_outbox else _REASON_NO_OUTBOX
-    for code, why, count in conn.execute(_BOUNDS + _NOT_NOTIFIED.format(reason=reason), p).fetchall():
+    for code, why, count in conn.execute(BOUNDS + _NOT_NOTIFIED.format(reason=reason), p).fetchall():
         notified[code].never[why] = int(count)
     company = _company(raws, sums, notified)
     _fill_dists(conn, p, raws, sums, notified, company)
@@ -252,7 +252,7 @@ def _company(raws: dict[str, Raw], sums: dict[str, dict[str, tuple[int, float]]]
 
 def _fill_dists(conn: Any, p: dict[str, Any], raws: dict[str, Raw], sums: dict[str, dict[str, tuple[int, float]]],
                 notified: dict[str, NotifiedRaw], company: dict[str, Any]) -> None:
-    for col, where, attr in (("response", _REPORTED, "response"), ("onsite", _REPORTED, "arrive"),
+    for col, where, attr in (("response", REPORTED, "response"), ("onsite", REPORTED, "arrive"),
                              ("resolve", _RESOLVED, "resolve")):
         ns = {c: s.get(col, (0, 0.0))[0] for c, s in sums.items()} | {COMPANY: company[col][0]}
         at = _dists(conn, f"t.f_{col}_s", where, p, ns, (50, 80))
@@ -267,17 +267,17 @@ def _fill_dists(conn: Any, p: dict[str, Any], raws: dict[str, Raw], sums: dict[s
 
 
 def _fill_counts(conn: Any, p: dict[str, Any], cs: list[Center], raws: dict[str, Raw]) -> None:
-    for code, closed, cancelled, backlog in conn.execute(_BOUNDS + _COUNTS, p).fetchall():
+    for code, closed, cancelled, backlog in conn.execute(BOUNDS + _COUNTS, p).fetchall():
         raws[code].closed, raws[code].cancelled, raws[code].backlog = int(closed), int(cancelled), int(backlog)
-    for code, reached, score, satisfied, unsatisfied, unreachable in conn.execute(_BOUNDS + _CALLS, p).fetchall():
+    for code, reached, score, satisfied, unsatisfied, unreachable in conn.execute(BOUNDS + _CALLS, p).fetchall():
         raw = raws[code]
         raw.calls_reached, raw.score_sum, raw.calls_satisfied = int(reached), int(score), int(satisfied)
         raw.unsatisfied, raw.unreachable = int(unsatisfied), int(unreachable)
-    for code, received, closed in conn.execute(_BOUNDS + _COMPLAINTS, p).fetchall():
+    for code, received, closed in conn.execute(BOUNDS + _COMPLAINTS, p).fetchall():
         raws[code].complaints, raws[code].complaints_closed = int(received), int(closed)
     # Items are few: on time is the confirming day in the center's zone (as reports.py).
     zones = {c.code: c.timezone for c in cs}
-    for code, due, state, confirmed_at in conn.execute(_BOUNDS + _ITEMS, p).fetchall():
+    for code, due, state, confirmed_at in conn.execute(BOUNDS + _ITEMS, p).fetchall():
         raw = raws[code]
         raw.items_due += 1
         if state == "confirmed" and confirmed_at:
@@ -325,7 +325,7 @@ def _sum(company: dict[str, Any], raws: list[Raw]) -> Raw:
     online = [r.response_online for r in raws]
     out.response_online = fig.Dist(sum(d.n for d in online), sum(d.total for d in online))
     out.sla = {c: (sum(r.sla.get(c, (0, 0))[0] for r in raws), sum(r.sla.get(c, (0, 0))[1] for r in raws))
-               for c in _CLOCKS}
+               for c in CLOCKS}
     for name in ("completed_in_time", "within_4h", "refailed", "repeats", "opened_not_cancelled", "calls_reached",
                  "calls_satisfied", "score_sum", "unsatisfied", "unreachable", "complaints", "complaints_closed",
                  "items_due", "items_on_time", "opened", "closed", "cancelled", "backlog", "inspections_on_time",

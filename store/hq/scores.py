@@ -72,7 +72,7 @@ def company_scores(conn: Any, month: str, center: str | None = None) -> HqScores
     tickets: list[scoring.Evaluated] = []
     waiting = 0
     parse = datetime.fromisoformat
-    for code, tid, tech, team, closed, status, rating, score, logged, e_rating, e_score, e_at in rows:
+    for code, _tid, tech, team, closed, status, rating, score, logged, e_rating, e_score, e_at in rows:
         if e_rating is None or status == "open":
             waiting += 1
             continue

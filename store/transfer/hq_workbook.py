@@ -8,12 +8,13 @@ and renamed into place when complete."""
 from __future__ import annotations
 
 from pathlib import Path
+
 from ..files import replace_when_done
+from ..hq.figures import COMPANY, CompanyReport
+from ..hq.scores import HqScores
 from ..i18n import N_, _
 from ..rules.figures import Figure
-from ..transfer.xlsx import Sheet, new_book
-from .figures import COMPANY, CompanyReport
-from .scores import HqScores
+from .xlsx import Sheet, new_book
 
 # The figures by group (figures.figure_defs keys, in the report's order): one sheet each.
 GROUPS: list[tuple[str, tuple[str, ...]]] = [
