@@ -66,6 +66,7 @@ _compile_catalogues()
 
 # The store reads DISPATCH_LOCALE_DIR when it is imported: only now.
 # A real PostgreSQL for the head-office tests (skips where none is installed).
+from hq_centers import center_builds, shipped  # noqa: E402, F401  (three centers shipped: tests/test_hq_*.py)
 from hq_pg import hq_conn, hq_server, hq_url  # noqa: E402, F401
 
 from store import Store  # noqa: E402
