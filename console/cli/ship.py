@@ -76,6 +76,9 @@ def ship_cmd(obj: Ctx, url: str | None, show_status: bool, fmt: str, batch: int)
         click.echo(_("center {center}: already shipping (another run holds the lock); nothing done").format(
             center=result.center), err=True)
         return
+    if result.waits_for_recompute:
+        click.echo(_("center {center}: the rest waits for new deadlines to be written (a calendar or time zone change);"
+                     " the next run sends it").format(center=result.center), err=True)
     if sys.stderr.isatty() and result.events:
         click.echo("", err=True)
     click.echo(ngettext("center {center}: {n:,} event shipped in {b} batches ({rows:,} rows, {s:.1f} s); head office at event {last}",

@@ -31,7 +31,10 @@ complaints, improvement_items, self_evaluations, stock_moves by ticket_id). A
 callback plan touches its callbacks, a stock event its move. Events that may
 change many tickets without naming them (a bulk load, an upgrade, the demo's
 reference load: entity 'database'; a setting or the SLA policy, which recompute
-deadlines) send every ticket row again. Rows are sent as they are when the
+deadlines: calendar, time zone, escalation ladder) send every ticket row again;
+such a change's recompute writes the open tickets in batches of its own with no
+event each, so while it is under way (the ``recompute_pending`` mark) a run
+stops before that change and the next run sends it with every row. Rows are sent as they are when the
 batch is read (never older than its events): the head office is exactly the
 file once a run has caught up.
 
@@ -78,8 +81,10 @@ SETTINGS_SHIPPED = ("calendar", "center_code", "center_name", "complaint_step_ho
                     *EVALUATION_SETTINGS)
 # Events whose old/new JSON is sent (what a ticket went through).
 EVENT_CONTENT = frozenset({"ticket", "note", "callback", "complaint", "item", "self_evaluation", "inspection_finding"})
-# Entities (with no ticket) whose events may change any ticket's row.
-EVERY_TICKET = frozenset({"database", "setting", "sla_policy"})
+# Entities (with no ticket) whose events may change any ticket's row; of the
+# settings, those that recompute the open tickets' deadlines (store/repo/settings.py).
+EVERY_TICKET = frozenset({"database", "sla_policy"})
+RECOMPUTING_SETTINGS = frozenset({"calendar", "timezone", "escalation"})
 EVENT_COLUMNS = [n for n, _ in columns(COLUMNS_0001["events"])]
 DEFAULT_BATCH = 5000
 
@@ -97,6 +102,7 @@ class ShipResult:
     seconds: float = 0.0
     last_event_id: int = 0
     already_shipping: bool = False
+    waits_for_recompute: bool = False  # stopped before a calendar/zone change whose recompute is not done
 
 
 def center_code(lite: sqlite3.Connection) -> str | None:
@@ -181,6 +187,17 @@ def _digest(rows: list[tuple[Any, ...]]) -> str:
     return h.hexdigest()
 
 
+def _recomputes(event: dict[str, Any]) -> bool:
+    """A settings event that moved the open tickets' deadlines (or one we cannot read: to be safe)."""
+    if event["entity"] != "setting":
+        return False
+    try:
+        keys = set(json.loads(event["new"] or "{}"))
+    except (ValueError, TypeError):
+        return True
+    return bool(keys & RECOMPUTING_SETTINGS)
+
+
 @dataclass
 class _Batch:
     events: list[dict[str, Any]]
@@ -195,6 +212,12 @@ def _read_batch(lite: sqlite3.Connection, after: int, size: int, digests: dict[s
     try:
         cur = lite.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE id > ? ORDER BY id LIMIT ?", (after, size))
         events = [dict(zip(EVENT_COLUMNS, r, strict=True)) for r in cur]
+        if lite.execute("SELECT 1 FROM settings WHERE key = 'recompute_pending'").fetchone():
+            # New deadlines are being written (in batches, with no event each): this
+            # batch stops before the change that started it; the next run sends it all.
+            cut = next((i for i, e in enumerate(events) if e["ticket_id"] is None and _recomputes(e)), None)
+            if cut is not None:
+                events = events[:cut]
         tickets: set[int] = set()
         plans: set[int] = set()
         moves: set[int] = set()
@@ -204,7 +227,7 @@ def _read_batch(lite: sqlite3.Connection, after: int, size: int, digests: dict[s
                 tickets.add(e["ticket_id"])
             if e["entity"] == "ticket" and e["entity_id"] is not None:
                 tickets.add(e["entity_id"])
-            if e["ticket_id"] is None and e["entity"] in EVERY_TICKET:
+            if e["ticket_id"] is None and (e["entity"] in EVERY_TICKET or _recomputes(e)):
                 every = True
             if e["entity"] == "callback_plan" and e["entity_id"] is not None:
                 plans.add(e["entity_id"])
@@ -340,6 +363,7 @@ def ship(db_path: Path, conn: Any, center: str | None = None, *, batch: int = DE
             while True:
                 b = _read_batch(lite, last_id, batch, digests)
                 if not b.events:
+                    result.waits_for_recompute = last_id < lite.execute("SELECT COALESCE(max(id), 0) FROM events").fetchone()[0]
                     break
                 if b.events[0]["prev"] != last_hash:  # the file changed under us since the check
                     raise ShipRefused(_("center {center}: event {id} does not continue the audit chain (a rewritten "
