@@ -26,6 +26,7 @@ from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
 from store.errors import StoreError
+from store.i18n import pgettext
 from store.rules.figures import fmt, target_text
 from store.rules.periods import Period
 from store.text import clean
@@ -151,12 +152,14 @@ class HqScreen(Screen[None]):
         self.codes = [c.code for c in report.centers]
         lag = self.query_one("#lag", DataTable)
         lag.clear(columns=True)
-        lag.add_columns(_("Center"), _("Last shipped (UTC)"), _("Age"), _("Events behind at that run"), _("Name"))
+        lag.add_columns(pgettext("head office", "Center"), _("Last shipped (UTC)"), _("Age"),
+                        _("Events behind at that run"), _("Name"))
+        name_cells = max(12, min(40, self.size.width - 72))  # the lag's other columns take ~70
         for x in lags:
             at = pendulum.instance(x.last_shipped_at).in_timezone("UTC") if x.last_shipped_at else None
             lag.add_row(Text(_c(x.code)), Text(at.format("YYYY-MM-DD HH:mm") if at else "–"),
                         Text(age_text((now - at).total_seconds()) if at else "–"),
-                        Text(f"{x.lag_events:,}", justify="right"), _cut(x.name or "", 40))
+                        Text(f"{x.lag_events:,}", justify="right"), _cut(x.name or "", name_cells))
         table = self.query_one("#hq-figures", DataTable)
         where = table.cursor_coordinate
         table.clear(columns=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 from ..files import replace_when_done
 from ..hq.figures import COMPANY, CompanyReport
 from ..hq.scores import HqScores
-from ..i18n import N_, _
+from ..i18n import N_, _, pgettext
 from ..rules.figures import Figure
 from .xlsx import Sheet, new_book
 
@@ -46,7 +46,7 @@ def write_company_month(report: CompanyReport, scores: HqScores, path: Path) -> 
                 sheet.add([company.label, unit_word(company.unit),
                            *[by_key[code][key].value for code in [*codes, COMPANY]]])
             sheet.close()
-        heads = [_("Rank"), _("Center"), _("Name"), _("Team"), _("Evaluated tickets"), _("Points"), _("Score"),
+        heads = [_("Rank"), pgettext("head office", "Center"), _("Name"), _("Team"), _("Evaluated tickets"), _("Points"), _("Score"),
                  _("Satisfied share"), _("Star / winner")]
         for title, rows, star in ((_("Technicians"), scores.technicians, _("star")),
                                   (_("Teams"), scores.teams, _("winner"))):
@@ -55,7 +55,7 @@ def write_company_month(report: CompanyReport, scores: HqScores, path: Path) -> 
                 sheet.add([r.rank, r.center, r.name, r.team_name, r.count, r.total, round(float(r.score), 4),
                            round(float(r.satisfied_share), 4), star if (r.star or r.winner) else ""])
             sheet.close()
-        centers = Sheet(book, _("Centers"), [_("Center"), _("Zone"), _("Last shipped (UTC)")], f, "UTC")
+        centers = Sheet(book, _("Centers"), [pgettext("head office", "Center"), _("Zone"), _("Last shipped (UTC)")], f, "UTC")
         for c in report.centers:
             centers.add([c.code, c.timezone, c.shipped_at])
         centers.close()
