@@ -15,14 +15,15 @@ from ..rules import figures as fig
 from ..rules.evaluations import day_start_utc
 from ..rules.periods import Period
 from ..timeutil import to_db
-from .figures import BOUNDS, BREACHED, CLOCKS, REPORTED, Center, bounds_of, decided
+from .figures import BOUNDS, BREACHED, CLOCKS, REPORTED, Center, bounds_of, decided, over
 
 _PER_DAY = (
     BOUNDS + ", d(i, ds, de) AS (SELECT * FROM unnest(%(di)s::int[], %(ds)s::text[], %(de)s::text[]))"
     " SELECT d.i, t.priority, COUNT(*), "
     + " + ".join(f"COUNT(*) FILTER (WHERE t.f_{c}_ok = 1)" for c in CLOCKS) + ", "
     + " + ".join(f"COUNT(*) FILTER (WHERE {decided(c)})" for c in CLOCKS)
-    + " FROM d JOIN tickets t ON t.reported_at >= d.ds AND t.reported_at < d.de JOIN b ON b.center = t.center"
+    + " FROM d CROSS JOIN b CROSS JOIN LATERAL (SELECT * FROM tickets t WHERE t.center = b.center"
+    " AND t.reported_at >= d.ds AND t.reported_at < d.de OFFSET 0) t"
     " GROUP BY d.i, t.priority")
 
 
@@ -37,12 +38,12 @@ def center_charts(conn: Any, center: Center, period: Period, now: DateTime) -> C
         per_priority.setdefault(int(prio), [0] * len(days))[i] += int(n)
         met[i][0] += int(ok)
         met[i][1] += int(n_decided)
-    breached = f"JOIN b ON b.center = t.center WHERE {REPORTED} AND {BREACHED}"
+    breached = over(f"{REPORTED} AND {BREACHED}")
     by_site = conn.execute(
-        BOUNDS + "SELECT t.site_id, COALESCE(s.name, '?'), COUNT(*) FROM tickets t LEFT JOIN sites s"
-        f" ON s.center = t.center AND s.id = t.site_id {breached} GROUP BY t.site_id, s.name"
+        BOUNDS + f"SELECT t.site_id, COALESCE(s.name, '?'), COUNT(*) {breached} LEFT JOIN sites s"
+        " ON s.center = t.center AND s.id = t.site_id GROUP BY t.site_id, s.name"
         " ORDER BY COUNT(*) DESC, t.site_id", p).fetchall()
-    by_cat = conn.execute(BOUNDS + f"SELECT t.category, COUNT(*) FROM tickets t {breached}"
+    by_cat = conn.execute(BOUNDS + f"SELECT t.category, COUNT(*) {breached}"
                           " GROUP BY t.category ORDER BY COUNT(*) DESC, t.category", p).fetchall()
     return Charts(days=days, per_priority=per_priority, sla_trend=[fig.share(m, d) for m, d in met],
                   breaches_site=[(int(k), str(name), int(n)) for k, name, n in by_site],

@@ -62,6 +62,21 @@ def decided(clock: str) -> str:
     return f"(t.f_{clock}_ok IS NOT NULL OR (t.cancelled_at IS NULL AND t.f_{clock}_late <= b.capt))"
 
 
+def over(cond: str) -> str:
+    """FROM the tickets of each center in ``b`` meeting ``cond``: a LATERAL
+    subquery per center, so each is an index range of (center, time) (joined
+    on the center instead, PostgreSQL read every ticket of every center)."""
+    # OFFSET 0 keeps the subquery whole: pulled up into a join, it is the hash join again.
+    return f"FROM b CROSS JOIN LATERAL (SELECT * FROM tickets t WHERE t.center = b.center AND {cond} OFFSET 0) t"
+
+
+def sums_of(select: str, cond: str) -> str:
+    """``select`` (aggregates) over each center's tickets meeting ``cond``, one row per center of ``b``:
+    the aggregate inside the LATERAL subquery, so there is no GROUP BY to sort the rows for."""
+    return (f"SELECT b.center, x.* FROM b CROSS JOIN LATERAL (SELECT {select} FROM tickets t"
+            f" WHERE t.center = b.center AND {cond}) x")
+
+
 def _n(cond: str) -> str:
     return f"COUNT(*) FILTER (WHERE {cond})"
 
@@ -81,32 +96,35 @@ _REASON = (f"CASE WHEN t.technician_id IS NULL THEN 'unassigned' WHEN EXISTS (SE
 _REASON_NO_OUTBOX = "CASE WHEN t.technician_id IS NULL THEN 'unassigned' ELSE 'no_address' END"
 _REFAILED = "EXISTS (SELECT 1 FROM tickets n WHERE n.center = t.center AND n.repeat_of = t.id)"
 
-_REPORTED_SUMS = (
-    "SELECT t.center, COUNT(*), " + _n("t.cancelled_at IS NULL") + ", "
+_REPORTED_SUMS = sums_of(
+    "COUNT(*), " + _n("t.cancelled_at IS NULL") + ", "
     + _n("t.cancelled_at IS NULL AND t.repeat_of IS NOT NULL") + ","
     " COUNT(t.f_response_s), COALESCE(SUM(t.f_response_s), 0),"
     " COUNT(t.f_response_s) FILTER (WHERE t.channel = 'online'),"
     " COALESCE(SUM(t.f_response_s) FILTER (WHERE t.channel = 'online'), 0),"
     " COUNT(t.f_onsite_s), COALESCE(SUM(t.f_onsite_s), 0), "
     + ", ".join(f"{_n(f't.f_{c}_ok = 1')}, {_n(decided(c))}" for c in CLOCKS)
-    + f" FROM tickets t JOIN b ON b.center = t.center WHERE {REPORTED} GROUP BY t.center")
-_RESOLVED_SUMS = (
-    "SELECT t.center, COUNT(*), COALESCE(SUM(t.f_resolve_s), 0), " + _n("t.f_resolve_ok = 1") + ", "
-    + _n("t.f_resolve_s <= 14400") + ", " + _n(_REFAILED)
-    + f" FROM tickets t JOIN b ON b.center = t.center WHERE {_RESOLVED} GROUP BY t.center")
-_NOTIFIED_SUMS = (
-    f"SELECT t.center, COUNT(*), COUNT(t.notified_at), COALESCE(SUM({_DELAY}), 0), {_n(f'{_DELAY} <= {TARGET_S}')}"
-    f" FROM tickets t JOIN b ON b.center = t.center WHERE {_COUNTED} GROUP BY t.center")
-_NOT_NOTIFIED = ("SELECT t.center, {reason}, COUNT(*) FROM tickets t JOIN b ON b.center = t.center"
-                 f" WHERE {_COUNTED} AND t.notified_at IS NULL GROUP BY 1, 2")
+, REPORTED)
+_RESOLVED_SUMS = sums_of(
+    "COUNT(*), COALESCE(SUM(t.f_resolve_s), 0), " + _n("t.f_resolve_ok = 1") + ", "
+    + _n("t.f_resolve_s <= 14400") + ", " + _n(_REFAILED), _RESOLVED)
+_NOTIFIED_SUMS = sums_of(
+    f"COUNT(*), COUNT(t.notified_at), COALESCE(SUM({_DELAY}), 0), {_n(f'{_DELAY} <= {TARGET_S}')}", _COUNTED)
+_NOT_NOTIFIED = ("SELECT t.center, {reason}, COUNT(*) "
+                 + over(f"{_COUNTED} AND t.notified_at IS NULL").replace("{", "{{").replace("}", "}}") + " GROUP BY 1, 2")
+# Backlog at the end as reports.py _BACKLOG_COUNT: open now, or closed / cancelled
+# after the end, each its own index range (tickets_open, tickets_closed_at,
+# tickets_cancelled_at), never a pass over every ticket reported before it.
 _COUNTS = (
-    "SELECT c.code,"
+    "SELECT b.center,"
     " (SELECT COUNT(*) FROM tickets t WHERE t.center = b.center AND t.closed_at >= b.s AND t.closed_at < b.e),"
     " (SELECT COUNT(*) FROM tickets t WHERE t.center = b.center AND t.cancelled_at >= b.s AND t.cancelled_at < b.e),"
-    " (SELECT COUNT(*) FROM tickets t WHERE t.center = b.center AND t.reported_at < b.e AND (t.is_open = 1"
-    "  OR (t.is_open = 0 AND t.closed_at >= b.e) OR (t.is_open = 0 AND t.cancelled_at >= b.e"
-    "  AND (t.closed_at IS NULL OR t.closed_at < b.e))))"
-    " FROM b JOIN centers c ON c.code = b.center")
+    " (SELECT COUNT(*) FROM tickets t WHERE t.center = b.center AND t.is_open = 1 AND t.reported_at < b.e)"
+    " + (SELECT COUNT(*) FROM tickets t WHERE t.center = b.center AND t.closed_at >= b.e AND t.reported_at < b.e"
+    "    AND t.is_open = 0)"
+    " + (SELECT COUNT(*) FROM tickets t WHERE t.center = b.center AND t.cancelled_at >= b.e AND t.reported_at < b.e"
+    "    AND t.is_open = 0 AND (t.closed_at IS NULL OR t.closed_at < b.e))"
+    " FROM b")
 _CALLS = (
     "SELECT c.center, " + _n("c.status = 'done'") + ", COALESCE(SUM(COALESCE(c.score, 0)) FILTER"
     " (WHERE c.status = 'done'), 0), " + _n("c.status = 'done' AND c.rating = 'satisfied'") + ", "
@@ -182,8 +200,7 @@ def _dists(conn: Any, value: str, where: str, p: dict[str, Any], ns: dict[str, i
     if not want:
         return {}
     rows = conn.execute(
-        BOUNDS + f", v AS (SELECT t.center, {value} AS v FROM tickets t JOIN b ON b.center = t.center"
-        f" WHERE {where} AND {value} IS NOT NULL),"
+        BOUNDS + f", v AS (SELECT t.center, {value} AS v {over(f'{where} AND {value} IS NOT NULL')}),"
         " r AS (SELECT center, v, row_number() OVER (PARTITION BY center ORDER BY v) AS rn,"
         " row_number() OVER (ORDER BY v) AS crn FROM v),"
         " w(center, k) AS (SELECT * FROM unnest(%(wc)s::text[], %(wk)s::int[]))"
