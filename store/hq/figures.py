@@ -302,37 +302,49 @@ def _fill_counts(conn: Any, p: dict[str, Any], cs: list[Center], raws: dict[str,
 
 
 def _fill_inspections(conn: Any, cs: list[Center], period: Period, now: DateTime, raws: dict[str, Raw]) -> None:
-    """store/repo/inspection_figures_sql.py per center: visits are few, the pure rules decide in the center's zone."""
+    """store/repo/inspection_figures_sql.py for every center at once: visits are few, the pure rules
+    decide in each center's zone. The inspected pieces and the faults are read over the widest window
+    of the centers' zones; the rules keep each center's own (its period's days, 30 days after)."""
+    if not cs:
+        return
+    starts = [day_start_utc(period.start, c.timezone) for c in cs]
+    ends = [day_start_utc(period.end, c.timezone) for c in cs]
+    lo, hi = to_db(min(starts).subtract(days=1)), to_db(max(ends).add(days=1))
+    until = to_db(max(ends).add(days=FAULT_WINDOW_DAYS + 1))
+    codes = [c.code for c in cs]
+    visits: dict[str, list[VisitRecord]] = {code: [] for code in codes}
+    for code, plan, due, done_at in conn.execute(
+            "SELECT v.center, v.plan_id, v.due, v.done_at FROM inspection_visits v JOIN inspection_plans p"
+            " ON p.center = v.center AND p.id = v.plan_id WHERE v.center = ANY(%s) AND v.due >= %s AND v.due < %s",
+            (codes, period.start.isoformat(), period.end.isoformat())).fetchall():
+        visits[code].append(VisitRecord(visit_key(plan, date.fromisoformat(due)), date.fromisoformat(due),
+                                        from_db(done_at) if done_at else None))
+    done: dict[str, list[Inspected]] = {code: [] for code in codes}
+    for code, plan, due, equipment, category, at, findings in conn.execute(
+            "SELECT x.center, v.plan_id, v.due, x.equipment_id, x.category, x.at, x.findings FROM inspection_results x"
+            " JOIN inspection_visits v ON v.center = x.center AND v.id = x.visit_id"
+            " WHERE x.center = ANY(%s) AND x.at >= %s AND x.at < %s", (codes, lo, hi)).fetchall():
+        done[code].append(Inspected(visit_key(plan, date.fromisoformat(due)), equipment, category, from_db(at), findings))
+    pieces = sorted({(code, x.equipment_id) for code in codes for x in done[code]})
+    faults: dict[str, list[FaultReport]] = {code: [] for code in codes}
+    if pieces:
+        for code, tid, equipment, reported, plan, due in conn.execute(
+                "SELECT t.center, t.id, t.equipment_id, t.reported_at, v.plan_id, v.due FROM tickets t"
+                " LEFT JOIN inspection_findings f ON f.center = t.center AND f.ticket_id = t.id"
+                " LEFT JOIN inspection_visits v ON v.center = f.center AND v.id = f.visit_id"
+                " WHERE (t.center, t.equipment_id) IN (SELECT * FROM unnest(%s::text[], %s::bigint[]))"
+                " AND t.reported_at >= %s AND t.reported_at < %s",
+                ([c for c, _e in pieces], [e for _c, e in pieces], lo, until)).fetchall():
+            faults[code].append(FaultReport(tid, equipment, from_db(reported),
+                                            visit_key(plan, date.fromisoformat(due)) if plan else None))
     for c in cs:
-        raw, tz, code = raws[c.code], c.timezone, c.code
-        visits = conn.execute(
-            "SELECT v.plan_id, v.due, v.done_at FROM inspection_visits v JOIN inspection_plans p"
-            " ON p.center = v.center AND p.id = v.plan_id WHERE v.center = %s AND v.due >= %s AND v.due < %s",
-            (code, period.start.isoformat(), period.end.isoformat())).fetchall()
-        records = [VisitRecord(visit_key(r[0], date.fromisoformat(r[1])), date.fromisoformat(r[1]),
-                               from_db(r[2]) if r[2] else None) for r in visits]
-        raw.inspections_on_time, raw.inspections_counted = done_on_time(records, period, now, tz)
-        start, end = day_start_utc(period.start, tz), day_start_utc(period.end, tz)
-        lo, hi = to_db(start.subtract(days=1)), to_db(end.add(days=1))
-        done = [Inspected(visit_key(r[0], date.fromisoformat(r[1])), r[2], r[3], from_db(r[4]), r[5])
-                for r in conn.execute(
-                    "SELECT v.plan_id, v.due, x.equipment_id, x.category, x.at, x.findings FROM inspection_results x"
-                    " JOIN inspection_visits v ON v.center = x.center AND v.id = x.visit_id"
-                    " WHERE x.center = %s AND x.at >= %s AND x.at < %s", (code, lo, hi)).fetchall()]
-        per_category = findings_per_category(done, period, tz)
+        raw, tz = raws[c.code], c.timezone
+        raw.inspections_on_time, raw.inspections_counted = done_on_time(visits[c.code], period, now, tz)
+        per_category = findings_per_category(done[c.code], period, tz)
         raw.inspection_findings = sum(f for f, _n in per_category.values())
         raw.inspected = sum(n for _f, n in per_category.values())
-        if done:
-            until = to_db(end.add(days=FAULT_WINDOW_DAYS + 1))
-            faults = [FaultReport(r[0], r[1], from_db(r[2]), visit_key(r[3], date.fromisoformat(r[4])) if r[3] else None)
-                      for r in conn.execute(
-                          "SELECT t.id, t.equipment_id, t.reported_at, v.plan_id, v.due FROM tickets t"
-                          " LEFT JOIN inspection_findings f ON f.center = t.center AND f.ticket_id = t.id"
-                          " LEFT JOIN inspection_visits v ON v.center = f.center AND v.id = f.visit_id"
-                          " WHERE t.center = %s AND t.equipment_id = ANY(%s) AND t.reported_at >= %s"
-                          " AND t.reported_at < %s",
-                          (code, sorted({x.equipment_id for x in done}), lo, until)).fetchall()]
-            raw.inspections_missed = len(missed(done, faults, period, tz))
+        if done[c.code]:
+            raw.inspections_missed = len(missed(done[c.code], faults[c.code], period, tz))
 
 
 def _sum(company: dict[str, Any], raws: list[Raw]) -> Raw:

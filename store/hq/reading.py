@@ -23,6 +23,10 @@ def reading(url: str) -> Iterator[Any]:
 
         try:
             conn.read_only = True
+            # The figures are many short index reads: PostgreSQL's JIT, on for plans it
+            # costs high (a million tickets), spent seconds compiling each (bench/hq_report.py).
+            conn.execute("SET jit = off")
+            conn.commit()
             if not is_current(conn):
                 raise HqError(_("the head office at {where} has no figures yet: run 'dispatch ship' from a center"
                                 " first").format(where=where(url)))
