@@ -203,10 +203,13 @@ def _dists(conn: Any, value: str, where: str, p: dict[str, Any], ns: dict[str, i
         BOUNDS + f", v AS (SELECT t.center, {value} AS v {over(f'{where} AND {value} IS NOT NULL')}),"
         " r AS (SELECT center, v, row_number() OVER (PARTITION BY center ORDER BY v) AS rn,"
         " row_number() OVER (ORDER BY v) AS crn FROM v),"
+        # The few rows at a wanted rank first (a join on "rank or company rank" walked every row for each).
+        " hit AS (SELECT * FROM r WHERE rn = ANY(%(ks)s::int[]) OR crn = ANY(%(cks)s::int[])),"
         " w(center, k) AS (SELECT * FROM unnest(%(wc)s::text[], %(wk)s::int[]))"
-        " SELECT w.center, w.k, r.v FROM w JOIN r ON (w.center = r.center AND w.k = r.rn)"
-        f" OR (w.center = '{COMPANY}' AND w.k = r.crn)",
-        {**p, "wc": [c for c, _k in want], "wk": [k for _c, k in want]}).fetchall()
+        " SELECT w.center, w.k, hit.v FROM w JOIN hit ON (w.center = hit.center AND w.k = hit.rn)"
+        f" OR (w.center = '{COMPANY}' AND w.k = hit.crn)",
+        {**p, "wc": [c for c, _k in want], "wk": [k for _c, k in want],
+         "ks": sorted({k for c, k in want if c != COMPANY}), "cks": [k for c, k in want if c == COMPANY]}).fetchall()
     out: dict[str, dict[int, float]] = {}
     for c, k, v in rows:
         out.setdefault(c, {})[k] = float(v)

@@ -26,6 +26,7 @@ def reading(url: str) -> Iterator[Any]:
             # The figures are many short index reads: PostgreSQL's JIT, on for plans it
             # costs high (a million tickets), spent seconds compiling each (bench/hq_report.py).
             conn.execute("SET jit = off")
+            conn.execute("SET work_mem = '64MB'")  # a month's durations sorted in memory, not on disk
             conn.commit()
             if not is_current(conn):
                 raise HqError(_("the head office at {where} has no figures yet: run 'dispatch ship' from a center"
