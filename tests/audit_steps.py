@@ -33,6 +33,7 @@ SETTINGS: dict[str, Callable[[random.Random], Any]] = {
     "timezone": lambda r: r.choice(["UTC", "Asia/Shanghai", "Europe/Berlin"]),
     "calendar": lambda r: r.choice(CALENDARS),
     "center_name": lambda r: r.choice(["East District Repair Center", "维修中心", "  "]),
+    "center_code": lambda r: r.choice(["BJ-01", "GZ", "bj 1"]),
     "currency": lambda r: r.choice(["¥", "€", ""]),
     "fee_confirm_above": lambda r: r.choice(["5000", "100.5", "-1"]),
     "repeat_window_days": lambda r: r.choice([30, 7, 0]),

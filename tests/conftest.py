@@ -64,11 +64,11 @@ def _compile_catalogues() -> None:
 
 _compile_catalogues()
 
-# The store reads DISPATCH_LOCALE_DIR when it is imported: only now.
 # A real PostgreSQL for the head-office tests (skips where none is installed).
 from hq_centers import center_builds, shipped  # noqa: E402, F401  (three centers shipped: tests/test_hq_*.py)
 from hq_pg import hq_conn, hq_server, hq_url  # noqa: E402, F401
 
+# The store reads DISPATCH_LOCALE_DIR when it is imported: only now.
 from store import Store  # noqa: E402
 from store.context import default_actor  # noqa: E402
 from store.i18n import LOCALE_DIR, set_language  # noqa: E402

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from store.hq.schema import COLUMNS_0001, columns
-from store.hq.ship import EVENT_CONTENT, SETTINGS_SHIPPED
+from store.hq.ship import EVENT_CONTENT, PRIVATE_ENTITIES, SETTINGS_SHIPPED
 
 
 def center_rows(db: Path, table: str) -> list[tuple[Any, ...]]:
@@ -19,7 +19,7 @@ def center_rows(db: Path, table: str) -> list[tuple[Any, ...]]:
     if table == "events":
         i_old, i_new, i_entity = names.index("old"), names.index("new"), names.index("entity")
         rows = [tuple(None if i in (i_old, i_new) and r[i_entity] not in EVENT_CONTENT else v for i, v in enumerate(r))
-                for r in rows]
+                for r in rows if r[i_entity] not in PRIVATE_ENTITIES]
     return sorted(rows, key=repr)
 
 

@@ -28,6 +28,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,14 +72,18 @@ def _as_server_user(cmd: list[str], **kw: Any) -> subprocess.CompletedProcess[st
     return subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=120, **kw)
 
 
-@pytest.fixture(scope="session")
-def hq_server() -> Iterator[PgServer]:
-    pytest.importorskip("psycopg", reason="psycopg is not installed: pip install -e '.[test]'")
+class Unavailable(Exception):
+    """No PostgreSQL server can be started here (the reason says why)."""
+
+
+@contextmanager
+def pg_server() -> Iterator[PgServer]:
+    """A throwaway PostgreSQL server for the block (tests, bench/hq_ship.py)."""
     bindir = _bin_dir()
     if bindir is None:
-        pytest.skip("no PostgreSQL server here (/usr/lib/postgresql/*/bin/initdb): apt-get install postgresql")
+        raise Unavailable("no PostgreSQL server here (/usr/lib/postgresql/*/bin/initdb): apt-get install postgresql")
     if os.geteuid() == 0 and shutil.which("runuser") is None:
-        pytest.skip("running as root without runuser: PostgreSQL cannot be started")
+        raise Unavailable("running as root without runuser: PostgreSQL cannot be started")
     # /tmp rather than /dev/shm: the socket path must stay short (107 bytes).
     root = Path(tempfile.mkdtemp(prefix="hqpg-", dir="/tmp"))
     data, pwfile = root / "data", root / "pw"
@@ -99,15 +104,24 @@ def hq_server() -> Iterator[PgServer]:
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
         detail = log.read_text() if log.exists() else getattr(exc, "stderr", "")
         shutil.rmtree(root, ignore_errors=True)
-        pytest.skip(f"PostgreSQL could not be started here: {str(detail).strip()[-300:]}")
-    server = PgServer("127.0.0.1", port, "postgres", PASSWORD, str(root))
+        raise Unavailable(f"PostgreSQL could not be started here: {str(detail).strip()[-300:]}") from None
     try:
-        yield server
+        yield PgServer("127.0.0.1", port, "postgres", PASSWORD, str(root))
     finally:
         try:
             _as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"])
         finally:
             shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def hq_server() -> Iterator[PgServer]:
+    pytest.importorskip("psycopg", reason="psycopg is not installed: pip install -e '.[test]'")
+    try:
+        with pg_server() as server:
+            yield server
+    except Unavailable as exc:
+        pytest.skip(str(exc))
 
 
 @pytest.fixture

@@ -58,20 +58,13 @@ def ship_cmd(obj: Ctx, url: str | None, show_status: bool, fmt: str, batch: int)
 
     try:
         target = connect.hq_url(url)
-        with connect.connect(target) as conn:
+        with connect.connect(target) as conn, connect.failures(conn):
             if show_status:
                 _status(ship.status(conn), fmt)
                 return
             result = ship.ship(Path(obj.db), conn, batch=batch, progress=_progress())
     except StoreError as exc:
         fail(str(exc))
-    except Exception as exc:  # a connection lost mid-run: one line, without the password
-        import psycopg
-
-        if isinstance(exc, psycopg.Error):
-            fail(_("the head office at {where} failed: {reason}").format(
-                where=connect.where(target), reason=connect.safe_message(exc, target)))
-        raise
     if result.already_shipping:
         click.echo(_("center {center}: already shipping (another run holds the lock); nothing done").format(
             center=result.center), err=True)
@@ -81,9 +74,9 @@ def ship_cmd(obj: Ctx, url: str | None, show_status: bool, fmt: str, batch: int)
                      " the next run sends it").format(center=result.center), err=True)
     if sys.stderr.isatty() and result.events:
         click.echo("", err=True)
-    click.echo(ngettext("center {center}: {n:,} event shipped in {b} batches ({rows:,} rows, {s:.1f} s); head office at event {last}",
-                        "center {center}: {n:,} events shipped in {b} batches ({rows:,} rows, {s:.1f} s); head office at event {last}",
-                        result.events).format(center=result.center, n=result.events, b=result.batches,
+    click.echo(ngettext("center {center}: {n:,} event shipped ({rows:,} rows, {s:.1f} s); head office at event {last}",
+                        "center {center}: {n:,} events shipped ({rows:,} rows, {s:.1f} s); head office at event {last}",
+                        result.events).format(center=result.center, n=result.events,
                                               rows=sum(result.rows.values()), s=result.seconds, last=result.last_event_id))
 
 

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from ..errors import StoreError
 from ..i18n import _
@@ -76,6 +77,24 @@ def safe_message(exc: BaseException, url: str) -> str:
     return text
 
 
+def reason(exc: BaseException, url: str) -> str:
+    """Why a connection failed, in our words where the cause is a usual one;
+    otherwise the library's text on one line, without the password."""
+    text = safe_message(exc, url)
+    low = text.lower()
+    if "password authentication failed" in low or "no password supplied" in low:
+        return _("the user name or password was refused")
+    if "connection refused" in low:
+        return _("nothing answers there (is PostgreSQL running and listening?)")
+    if "timeout" in low or "timed out" in low:
+        return _("no answer in time")
+    if "could not translate host name" in low or "name or service not known" in low:
+        return _("unknown host")
+    if "database" in low and "does not exist" in low:
+        return _("no such database")
+    return text
+
+
 def connect(url: str, *, connect_timeout: int = 10) -> psycopg.Connection[tuple[object, ...]]:
     """A connection to the head office (autocommit off), or HqError in one line."""
     try:
@@ -86,5 +105,22 @@ def connect(url: str, *, connect_timeout: int = 10) -> psycopg.Connection[tuple[
         conn = psycopg.connect(url, connect_timeout=connect_timeout, application_name="dispatch ship")
     except (psycopg.Error, ValueError) as exc:
         raise HqError(_("cannot reach the head office at {where}: {reason}").format(
-            where=where(url), reason=safe_message(exc, url))) from None
+            where=where(url), reason=reason(exc, url))) from None
     return conn
+
+
+@contextmanager
+def failures(conn: Any) -> Iterator[None]:
+    """A psycopg error inside the block (the connection lost, a statement refused)
+    as HqError: one line naming the head office, the password blanked out."""
+    import psycopg
+
+    try:
+        yield
+    except psycopg.Error as exc:
+        info = conn.info
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        if info.password:
+            text = text.replace(info.password, "***")
+        raise HqError(_("the head office at {where} failed: {reason}").format(
+            where=f"{info.host}:{info.port}/{info.dbname}", reason=text)) from None

@@ -11,7 +11,7 @@ Contract (the head-office reports, store/hq/ and `dispatch hq`, rely on it):
   bigint (booleans stay 0/1), REAL is double precision, TEXT is text; JSON stays text.
 - ``centers``: one row per center: code, last_event_id, last_hash (the chain's
   head the head office holds), last_event_at (the time of that event), last_shipped_at
-  (the head office's clock, timestamptz), events (count shipped), digests (jsonb:
+  (the head office's clock, timestamptz), events (how many the head office has moved past), digests (jsonb:
   the reference tables as last sent, store/hq/ship.py), name, and what the
   last run saw at the center when it started: seen_event_id, seen_event_at (the
   file's newest event) at seen_at (the lag: seen_event_id - last_event_id).

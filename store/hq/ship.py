@@ -38,8 +38,9 @@ stops before that change and the next run sends it with every row. Rows are sent
 batch is read (never older than its events): the head office is exactly the
 file once a run has caught up.
 
-Events: every one is sent (the chain); the old/new JSON only of the ticket
-entities (EVENT_CONTENT). The others' content (users, sign-ins, settings,
+Events: every one is sent but those of people (PRIVATE_ENTITIES: sign-ins,
+users added, locked; the ids run on past them), with the old/new JSON only of
+the ticket entities (EVENT_CONTENT). The others' content (users, sign-ins, settings,
 notifications) stays at the center: what they changed is in the mirrored rows.
 """
 
@@ -81,6 +82,9 @@ SETTINGS_SHIPPED = ("calendar", "center_code", "center_name", "complaint_step_ho
                     *EVALUATION_SETTINGS)
 # Events whose old/new JSON is sent (what a ticket went through).
 EVENT_CONTENT = frozenset({"ticket", "note", "callback", "complaint", "item", "self_evaluation", "inspection_finding"})
+# Events never sent at all (sign-ins, people and their roles): the run still
+# checks them in the chain and moves the head past them.
+PRIVATE_ENTITIES = frozenset({"user"})
 # Entities (with no ticket) whose events may change any ticket's row; of the
 # settings, those that recompute the open tickets' deadlines (store/repo/settings.py).
 EVERY_TICKET = frozenset({"database", "sla_policy"})
@@ -141,9 +145,10 @@ def _lock_key(center: str) -> int:
     return int.from_bytes(hashlib.sha256(f"dispatch ship {center}".encode()).digest()[:8], "big", signed=True)
 
 
-def _verify(lite: sqlite3.Connection, center: str, last_id: int, last_hash: str) -> tuple[int, str | None]:
+def _verify(lite: sqlite3.Connection, center: str, last_id: int, last_hash: str) -> tuple[int, str | None, int]:
     """Raise ShipRefused unless the file continues what the head office holds;
-    return the file's newest event id and time."""
+    return the file's newest event id and time, and the last event among the new
+    ones that sends every ticket again (0: none)."""
     newest, newest_at = lite.execute("SELECT id, at FROM events ORDER BY id DESC LIMIT 1").fetchone() or (0, None)
     if last_id:
         if newest < last_id:
@@ -154,7 +159,7 @@ def _verify(lite: sqlite3.Connection, center: str, last_id: int, last_hash: str)
         if row is None or row[0] != last_hash:
             raise ShipRefused(_("center {center}: event {id} is not the one the head office holds (a replaced file or "
                                 "a rewritten history); nothing shipped").format(center=center, id=last_id))
-    prev = last_hash
+    prev, last_every = last_hash, 0
     cur = lite.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE id > ? ORDER BY id", (last_id,))
     for r in cur:
         e = dict(zip(EVENT_COLUMNS, r, strict=True))
@@ -162,7 +167,9 @@ def _verify(lite: sqlite3.Connection, center: str, last_id: int, last_hash: str)
             raise ShipRefused(_("center {center}: event {id} does not continue the audit chain (a rewritten "
                                 "history); nothing shipped").format(center=center, id=e["id"]))
         prev = e["hash"]
-    return newest, newest_at
+        if _sends_every(e):
+            last_every = e["id"]
+    return newest, newest_at, last_every
 
 
 def _ids_json(ids: Iterable[int]) -> str:
@@ -187,6 +194,10 @@ def _digest(rows: list[tuple[Any, ...]]) -> str:
     return h.hexdigest()
 
 
+def _sends_every(event: dict[str, Any]) -> bool:
+    return event["ticket_id"] is None and (event["entity"] in EVERY_TICKET or _recomputes(event))
+
+
 def _recomputes(event: dict[str, Any]) -> bool:
     """A settings event that moved the open tickets' deadlines (or one we cannot read: to be safe)."""
     if event["entity"] != "setting":
@@ -206,8 +217,11 @@ class _Batch:
     reference: dict[str, tuple[str, list[tuple[Any, ...]]]]  # table -> (digest, rows), changed ones only
 
 
-def _read_batch(lite: sqlite3.Connection, after: int, size: int, digests: dict[str, str]) -> _Batch:
-    """One batch read in one SQLite read transaction (a snapshot; writers go on)."""
+def _read_batch(lite: sqlite3.Connection, after: int, size: int, digests: dict[str, str], every_later: int = 0) -> _Batch:
+    """One batch read in one SQLite read transaction (a snapshot; writers go on).
+    ``every_later``: an event after this batch sends every ticket again, so this
+    batch's ticket rows are left to it (a run killed before it starts after
+    this batch, and so meets that event again)."""
     lite.execute("BEGIN")
     try:
         cur = lite.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE id > ? ORDER BY id LIMIT ?", (after, size))
@@ -227,7 +241,7 @@ def _read_batch(lite: sqlite3.Connection, after: int, size: int, digests: dict[s
                 tickets.add(e["ticket_id"])
             if e["entity"] == "ticket" and e["entity_id"] is not None:
                 tickets.add(e["entity_id"])
-            if e["ticket_id"] is None and (e["entity"] in EVERY_TICKET or _recomputes(e)):
+            if _sends_every(e):
                 every = True
             if e["entity"] == "callback_plan" and e["entity_id"] is not None:
                 plans.add(e["entity_id"])
@@ -235,6 +249,8 @@ def _read_batch(lite: sqlite3.Connection, after: int, size: int, digests: dict[s
                 moves.add(e["entity_id"])
             if e["entity"] not in EVENT_CONTENT:
                 ref = True
+        if events and every_later > events[-1]["id"]:
+            tickets, plans, moves, every = set(), set(), set(), False
         rows: dict[str, list[tuple[Any, ...]]] = {}
         touched: dict[str, list[int] | None] = {}
         ids = _ids_json(tickets)
@@ -288,19 +304,20 @@ def _write_batch(conn: Any, center: str, b: _Batch, prev_id: int, prev_hash: str
             raise ShipRefused(_("center {center}: the head office moved to event {id} during this run; nothing of this "
                                 "batch written").format(center=center, id=held[0]))
         events = [tuple(e[c] if c not in ("old", "new") or e["entity"] in EVENT_CONTENT else None for c in EVENT_COLUMNS)
-                  for e in b.events]
+                  for e in b.events if e["entity"] not in PRIVATE_ENTITIES]
         counts["events"] = _copy(cur, "events", center, events)
         for table, key in TICKET_TABLES.items():
             keys = b.touched[table]
-            if keys is None:
+            if keys is None:  # every row again: straight in after the delete (no key can clash)
                 cur.execute(f'DELETE FROM "{table}" WHERE center = %s', (center,))
-            else:
-                if table != "tickets":
-                    cur.execute(f'DELETE FROM "{table}" WHERE center = %s AND "{key}" = ANY(%s)',
-                                (center, b.touched[f"{table}:ticket"]))
-                if not keys:
-                    continue
-            counts[table] = _upsert(cur, table, center, b.rows[table], keys is not None)
+                counts[table] = _copy(cur, table, center, b.rows[table])
+                continue
+            if table != "tickets":
+                cur.execute(f'DELETE FROM "{table}" WHERE center = %s AND "{key}" = ANY(%s)',
+                            (center, b.touched[f"{table}:ticket"]))
+            if not keys:
+                continue
+            counts[table] = _upsert(cur, table, center, b.rows[table])
         for table, (digest, rows) in b.reference.items():
             cur.execute(f'DELETE FROM "{table}" WHERE center = %s', (center,))
             counts[table] = _copy(cur, table, center, rows)
@@ -320,7 +337,7 @@ def _write_batch(conn: Any, center: str, b: _Batch, prev_id: int, prev_hash: str
     return counts
 
 
-def _upsert(cur: Any, table: str, center: str, rows: list[tuple[Any, ...]], replace: bool) -> int:
+def _upsert(cur: Any, table: str, center: str, rows: list[tuple[Any, ...]]) -> int:
     """COPY into a temp table, then insert-or-update by the key."""
     if not rows:
         return 0
@@ -361,7 +378,7 @@ def ship(db_path: Path, conn: Any, center: str | None = None, *, batch: int = DE
             total = lite.execute("SELECT COUNT(*) FROM events WHERE id > ?", (last_id,)).fetchone()[0]
             result.last_event_id = last_id
             while True:
-                b = _read_batch(lite, last_id, batch, digests)
+                b = _read_batch(lite, last_id, batch, digests, seen[2])
                 if not b.events:
                     result.waits_for_recompute = last_id < lite.execute("SELECT COALESCE(max(id), 0) FROM events").fetchone()[0]
                     break
@@ -376,7 +393,7 @@ def ship(db_path: Path, conn: Any, center: str | None = None, *, batch: int = DE
                     if z["prev"] != a["hash"]:
                         raise ShipRefused(_("center {center}: event {id} does not continue the audit chain (a "
                                             "rewritten history); nothing shipped").format(center=center, id=z["id"]))
-                counts = _write_batch(conn, center, b, last_id, last_hash, digests, seen)
+                counts = _write_batch(conn, center, b, last_id, last_hash, digests, seen[:2])
                 for t, n in counts.items():
                     result.rows[t] = result.rows.get(t, 0) + n
                 last_id, last_hash = b.events[-1]["id"], b.events[-1]["hash"]
