@@ -83,6 +83,7 @@ def _compile_catalogues() -> None:
 _compile_catalogues()
 
 # A real PostgreSQL for the head-office tests (skips where none is installed).
+from hq_centers import center_builds, shipped  # noqa: E402, F401  (three centers shipped: tests/test_hq_*.py)
 from hq_pg import hq_conn, hq_server, hq_url  # noqa: E402, F401
 
 # The store reads DISPATCH_LOCALE_DIR when it is imported: only now.

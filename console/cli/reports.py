@@ -19,7 +19,7 @@ from store.errors import RuleViolation
 from store.i18n import _, ngettext
 from store.repo.imports import COLUMNS as REFERENCE_COLUMNS
 from store.rules.explain_text import differences, report_lines, ticket_json
-from store.rules.figures import fmt, target_text
+from store.rules.figures import Figure, fmt, target_text
 from store.rules.periods import SCOPE_KINDS, Period, Scope, scope_word
 from store.rules.sla import CLOCKS
 from store.store import Store
@@ -131,18 +131,23 @@ def report(obj: Ctx, month: str | None, week: str | None, day: str | None, first
         r = store.reports.report(period, parse_scope(store, scope))
     finally:
         store.close()
+    show_report(period, r.previous, r.scope, r.figures, fmt_)
+
+
+def show_report(period: Period, previous: Period, scope: Scope, figures: list[Figure], fmt_: str) -> None:
+    """A report as a table or JSON (``dispatch hq report --center`` prints a center's the same way)."""
     if fmt_ == "json":
         write_json({
             "period": {"kind": period.kind, "start": period.start, "end": period.end},
-            "previous": {"start": r.previous.start, "end": r.previous.end},
-            "scope": {"kind": r.scope.kind, "value": r.scope.value, "name": r.scope.name or None},
+            "previous": {"start": previous.start, "end": previous.end},
+            "scope": {"kind": scope.kind, "value": scope.value, "name": scope.name or None},
             "figures": [{"key": f.key, "label": f.label, "unit": f.unit, "value": f.value, "previous": f.previous,
                          "target": f.target, "on_target": f.on_target, "change": f.change or None, "base": f.base}
-                        for f in r.figures]})
+                        for f in figures]})
         return
-    click.echo(f"{period.label()} · {_c(r.scope.label())} · " + _("compared with") + f" {r.previous.label()}")
-    head = [_("figure"), period.label(), r.previous.label(), _("change"), _("target")]
-    rows = [[f.label, fmt(f.value, f.unit), fmt(f.previous, f.unit), f.arrow, target_text(f)] for f in r.figures]
+    click.echo(f"{period.label()} · {_c(scope.label())} · " + _("compared with") + f" {previous.label()}")
+    head = [_("figure"), period.label(), previous.label(), _("change"), _("target")]
+    rows = [[f.label, fmt(f.value, f.unit), fmt(f.previous, f.unit), f.arrow, target_text(f)] for f in figures]
     write_table(head, rows)
 
 
