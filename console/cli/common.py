@@ -77,6 +77,14 @@ def stdout_is_tty() -> bool:
     return sys.stdout.isatty()
 
 
+
+def default_actor() -> str:
+    """The OS login (store/context.py), imported when a command first asks:
+    `dispatch --help` loads no store code (pendulum and all)."""
+    from store.context import default_actor as os_login
+
+    return os_login()
+
 class _Shown(io.TextIOBase):
     """stdout as a terminal shows data: control and bidi characters dropped
     (store/text.py ``clean``, character by character, so any chunking is safe)."""
@@ -144,8 +152,6 @@ class Ctx:
     def who(self) -> Who:
         """The writes are the OS login's; --actor/DISPATCH_ACTOR names someone
         else, which the store allows only a manager and records (entered_by)."""
-        from store.context import default_actor
-
         login = default_actor()
         given = self.actor if self.actor is not None else self.env.actor
         actor = given.strip() if given and given.strip() else login

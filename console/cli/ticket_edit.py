@@ -8,7 +8,6 @@ nothing saved."""
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
@@ -21,6 +20,7 @@ from store.rules.history import field_label
 from store.text import clean
 
 from .common import Ctx, fail, file_options
+from .output import write_json
 from .records import find
 from .ticket_steps import FORMAT_CHOICE, print_ticket, refused, stale, ticket_number
 
@@ -34,11 +34,11 @@ def _priority(text: str) -> int | str:
     return int(digits) if digits.isdigit() else text
 
 
-def _conflict_json(exc: EditConflict) -> str:
-    return json.dumps({
+def _conflict_json(exc: EditConflict) -> dict[str, object]:
+    return {
         "error": str(exc), "ticket": exc.ticket_id, "version": exc.version, "by": list(exc.by),
         "conflicts": {k: {"original": o, "theirs": t, "yours": y} for k, (o, t, y) in exc.conflicts.items()},
-    }, ensure_ascii=False, indent=2)
+    }
 
 
 @click.command("edit", short_help=_("Correct what was taken down at intake."),
@@ -90,7 +90,7 @@ def ticket_edit(ctx: click.Context, number: str, priority: str | None, reason: s
         done = store.tickets.edit(current.id, at, changes, reason=reason)
     except EditConflict as exc:
         if fmt.lower() == "json":
-            click.echo(_conflict_json(exc))
+            write_json(_conflict_json(exc))
         fail(_("ticket #{id}: {by} changed {fields} meanwhile to other values; nothing was saved. Choose and"
                " run again with --version {version}").format(
             id=exc.ticket_id, by=", ".join(exc.by), version=exc.version,
