@@ -36,6 +36,7 @@ from .repo.inspections import InspectionsRepo
 from .repo.items import ItemsRepo
 from .repo.outbox import OutboxRepo
 from .repo.parts import PartsRepo
+from .repo.past import PastRepo
 from .repo.people import PeopleRepo
 from .repo.permits import PermitsRepo
 from .repo.pins import PinsRepo
@@ -45,6 +46,7 @@ from .repo.reports import ReportsRepo
 from .repo.scores import ScoresRepo
 from .repo.search import SearchRepo
 from .repo.settings import SettingsRepo
+from .repo.snapshots import SnapshotsRepo
 from .repo.tickets import TicketsRepo
 from .repo.users import UsersRepo
 from .rules.calendar import calendar_from
@@ -105,6 +107,8 @@ class Store:
         self.due_notices = DueNoticesRepo(db, ctx, self.settings)
         self.inspections = InspectionsRepo(db, ctx, self.settings, self.tickets)
         self.handover = HandoverRepo(db, ctx, self.settings)
+        self.past = PastRepo(db)
+        self.snapshots = SnapshotsRepo(db, ctx)
 
     # ------------------------------------------------------------ who, when
     @property
