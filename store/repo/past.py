@@ -228,14 +228,17 @@ class PastQueue:
         return out
 
     def _touch(self, ids: Iterable[int]) -> None:
+        """Replay these tickets to the place, a chunk at a time (a first
+        snapshot replays every ticket of the file: only the open stay held)."""
         ids = list(ids)
-        states = self.r.states(ids, self.place)
-        for tid, state in states.items():
-            d = past.derived(state, self._made) if state is not None else None
-            self.overlay[tid] = (state, d) if state is not None and d is not None else None
-        new = sorted(t for t in states if t not in self._checked)
-        self._checked.update(new)
-        self._in_base.update(self._base_entries(new))
+        for i in range(0, len(ids), CHUNK * 10):
+            states = self.r.states(ids[i:i + CHUNK * 10], self.place)
+            for tid, state in states.items():
+                d = past.derived(state, self._made) if state is not None else None
+                self.overlay[tid] = (state, d) if state is not None and d is not None else None
+            new = sorted(t for t in states if t not in self._checked)
+            self._checked.update(new)
+            self._in_base.update(self._base_entries(new))
 
     # --------------------------------------------------------------- moves
     def move(self, place: Place) -> None:

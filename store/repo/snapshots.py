@@ -51,15 +51,24 @@ class SnapshotsRepo:
         last = kept[-1] if kept else ("", 0)
         out: list[Place] = []
         n = 0
+        pending: Place | None = None  # a change of rules or a load: kept before the next ticket event
         for eid, at, rules, load in self.db.q(
                 f"SELECT id, at, {RULES_SQL}, entity = 'database' AND ticket_id IS NULL AND new LIKE '%tickets_loaded%'"
                 " FROM events WHERE at >= ? ORDER BY at, id", (last[0],)):
             if (at, eid) <= last:
                 continue
+            if rules or load:  # (a run of them, e.g. a big load's chunks, makes one snapshot)
+                pending = (at, eid)
+                continue
+            if pending is not None:
+                out.append(pending)
+                pending, n = None, 0
             n += 1
-            if rules or load or n >= every:
+            if n >= every:
                 out.append((at, eid))
                 n = 0
+        if pending is not None:
+            out.append(pending)
         return out
 
     def keep(self, progress: Progress | None = None, every: int = EVERY) -> int:
