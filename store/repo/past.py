@@ -314,7 +314,10 @@ class PastRepo:
         self.db = db
 
     def at(self, instant: DateTime) -> PastQueue:
-        return PastQueue(Reader(self.db), place_at(to_db(instant)))
+        return self.open(place_at(to_db(instant)))
+
+    def open(self, place: Place) -> PastQueue:
+        return PastQueue(Reader(self.db), place)
 
     def event(self, event_id: int) -> dict[str, Any]:
         r = self.db.one(f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?", (event_id,))
@@ -345,8 +348,9 @@ class PastRepo:
 
     def event_at(self, place: Place) -> dict[str, Any] | None:
         """The last event at or before ``place`` (what the last step showed)."""
-        r = self.db.one(f"SELECT {EVENT_COLUMNS} FROM events WHERE at = ? AND id <= ? ORDER BY id DESC LIMIT 1",
-                        (place[0], place[1]))
+        r = self.db.one(f"SELECT {EVENT_COLUMNS} FROM events WHERE (at < ? OR (at = ? AND id <= ?))"
+                        f" AND (entity = 'ticket' OR {RULES_SQL}) ORDER BY at DESC, id DESC LIMIT 1",
+                        (place[0], place[0], place[1]))
         return _event(r) if r is not None else None
 
     def ticket_events(self, ticket_id: int) -> list[Place]:
