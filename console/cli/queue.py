@@ -158,7 +158,8 @@ def _table(lines: list[dict[str, Any]]) -> None:
 @cli.command(short_help=_("Print the live queue as a table, CSV or JSON."),
              help=_("Print the live queue (priority, then time left) as a table, CSV or JSON: each ticket's"
                     " technician, next deadline (site time), time left and state. A table is fitted to the"
-                    " terminal's width, and whole when piped."))
+                    " terminal's width, and whole when piped. With --at or --before, the queue as it stood then,"
+                    " replayed from the audit log (docs/rules.md \"The queue at a past moment\")."))
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help=_("How many tickets to list."))
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help=_("Output format."))
 @click.option("--status", multiple=True, metavar="STATUS",
