@@ -10,12 +10,16 @@ the events after it, for the tickets they touch.
 - ``queue_snapshots``: one per kept instant. ``at`` (UTC) and ``event_id``
   name its place in the log: it holds every event recorded before ``at``, and
   those recorded at ``at`` itself up to ``event_id``. ``rules`` the SLA policy,
-  calendar and time zone then in force (JSON); ``tickets`` how many rows.
+  calendar and time zone then in force (JSON); ``tickets`` how many rows,
+  ``unassigned``, ``held_breached`` and ``held_at_risk`` how many of them
+  count so (time moves none of these).
 - ``queue_snapshot_rows``: its open tickets: ``row`` the replayed fields the
   queue shows and the holds (JSON), beside the derived ``queue_key``,
   ``due_at``, ``risk_at``, ``held`` (the state of a clock stopped by a hold,
   which time does not move) and ``unassigned``, so the page and the counts
   are index reads.
+- ``queue_snapshot_rows_due``/``_risk``: the breached and at-risk counts at
+  any instant are two index ranges, not a read of every row.
 - ``events_at``: the events after a snapshot, by the time they were recorded.
 
 Never edit a released step: a later change to the schema is a new one."""
@@ -37,6 +41,9 @@ def apply(db: sqlite_utils.Database) -> None:
         " made_at TEXT NOT NULL,"
         " rules TEXT NOT NULL,"
         " tickets INTEGER NOT NULL,"
+        " unassigned INTEGER NOT NULL DEFAULT 0,"
+        " held_breached INTEGER NOT NULL DEFAULT 0,"
+        " held_at_risk INTEGER NOT NULL DEFAULT 0,"
         " UNIQUE (at, event_id))",
         "CREATE TABLE queue_snapshot_rows ("
         " snapshot_id INTEGER NOT NULL REFERENCES queue_snapshots(id),"
@@ -49,6 +56,8 @@ def apply(db: sqlite_utils.Database) -> None:
         " row TEXT NOT NULL,"
         " PRIMARY KEY (snapshot_id, ticket_id)) WITHOUT ROWID",
         "CREATE INDEX queue_snapshot_rows_key ON queue_snapshot_rows (snapshot_id, queue_key)",
+        "CREATE INDEX queue_snapshot_rows_due ON queue_snapshot_rows (snapshot_id, due_at)",
+        "CREATE INDEX queue_snapshot_rows_risk ON queue_snapshot_rows (snapshot_id, risk_at)",
         "CREATE INDEX events_at ON events (at)",
     ):
         db.execute(sql)

@@ -11,7 +11,6 @@ in between touched: a step of one event is one ticket. Reads only."""
 from __future__ import annotations
 
 import json
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -83,16 +82,6 @@ class Reader:
             (place[0],))]
         return past.rules_at(now, changes, place)
 
-    def events_between(self, a: Place, b: Place, tickets_only: bool = True) -> list[dict[str, Any]]:
-        """The events in (a, b] (or (b, a]), in log order."""
-        lo, hi = min(a, b), max(a, b)
-        rows = self.db.q(f"SELECT {EVENT_COLUMNS} FROM events WHERE at >= ? AND at <= ?"
-                         + (f" AND (entity = 'ticket' OR {RULES_SQL})" if tickets_only else ""),
-                         (lo[0], hi[0]))
-        out = [_event(r) for r in rows if lo < (r[1], r[0]) <= hi]
-        out.sort(key=lambda e: (e["at"], e["id"]))
-        return out
-
     def histories(self, ids: Iterable[int]) -> dict[int, tuple[list[dict[str, Any]], dict[str, Any] | None, Place | None]]:
         """Each ticket's events (log order), and for one loaded in bulk its
         state as loaded (the row and holds now with the later events undone)
@@ -117,6 +106,13 @@ class Reader:
                     later = [e for e in events if e["id"] > load[1]]
                     out[t] = (events, past.loaded(rows[t], pauses.get(t, []), later), load)
         return out
+
+    def touched(self, a: Place, b: Place) -> set[int]:
+        """The tickets whose events lie in (a, b] (or (b, a])."""
+        lo, hi = min(a, b), max(a, b)
+        return {r[2] for r in self.db.q("SELECT id, at, ticket_id FROM events WHERE at >= ? AND at <= ?"
+                                        " AND entity = 'ticket' AND ticket_id IS NOT NULL", (lo[0], hi[0]))
+                if lo < (r[1], r[0]) <= hi}
 
     def states(self, ids: Iterable[int], place: Place) -> dict[int, dict[str, Any] | None]:
         """Each ticket at ``place`` from its own events."""
@@ -186,8 +182,7 @@ class PastQueue:
         if self.base is None:
             self._touch(reader.all_ids())
         else:
-            self._touch({e["ticket_id"] for e in reader.events_between(self.base["place"], place)
-                         if e["ticket_id"] is not None and e["entity"] == "ticket"})
+            self._touch(reader.touched(self.base["place"], place))
 
     @property
     def at(self) -> str:
@@ -196,23 +191,23 @@ class PastQueue:
 
     # --------------------------------------------------------------- base
     def _base_rows(self) -> None:
-        self.due: list[str] = []
-        self.risk: list[str] = []
+        """The snapshot's counts that time does not move (kept with it)."""
         self.held: Counter[str] = Counter()
         self.base_open = self.base_unassigned = 0
         if self.base is None:
             return
-        for due, risk, held, unassigned in self.r.db.q(
-                "SELECT due_at, risk_at, held, unassigned FROM queue_snapshot_rows WHERE snapshot_id = ?", (self.base["id"],)):
-            self.base_open += 1
-            self.base_unassigned += unassigned
-            if held is not None:
-                self.held[held] += 1
-            elif due is not None:
-                self.due.append(due)
-                self.risk.append(risk)
-        self.due.sort()
-        self.risk.sort()
+        r = self.r.db.one("SELECT tickets, unassigned, held_breached, held_at_risk FROM queue_snapshots WHERE id = ?",
+                          (self.base["id"],))
+        assert r is not None
+        self.base_open, self.base_unassigned = r[0], r[1]
+        self.held.update(breached=r[2], at_risk=r[3])
+
+    def _running(self, column: str, at: str) -> int:
+        """The snapshot's running clocks with ``column`` (due_at, risk_at) at or before ``at``: one index range."""
+        if self.base is None:
+            return 0
+        return int(self.r.db.value(f"SELECT COUNT(*) FROM queue_snapshot_rows WHERE snapshot_id = ? AND {column} <= ?",
+                                   (self.base["id"], at)))
 
     def _base_entries(self, ids: list[int]) -> dict[int, dict[str, Any]]:
         """The snapshot's derived columns of these tickets (those in it)."""
@@ -252,8 +247,7 @@ class PastQueue:
         if rules != self.rules or loads or (self.base is not None and place < self.base["place"]):
             self.__init__(self.r, place)  # type: ignore[misc]
             return
-        touched = {e["ticket_id"] for e in self.r.events_between(self.place, place)
-                   if e["ticket_id"] is not None and e["entity"] == "ticket"}
+        touched = self.r.touched(self.place, place)
         self.place = place
         if touched:
             self._touch(touched)
@@ -261,9 +255,9 @@ class PastQueue:
     # --------------------------------------------------------------- reads
     def counts(self) -> dict[str, int]:
         at = self.at
-        breached = bisect_right(self.due, at)
+        breached = self._running("due_at", at)
         out = {"open": self.base_open, "breached": breached + self.held["breached"],
-               "at_risk": bisect_right(self.risk, at) - breached + self.held["at_risk"],
+               "at_risk": self._running("risk_at", at) - breached + self.held["at_risk"],
                "unassigned": self.base_unassigned}
         for b in self._in_base.values():  # what the replayed tickets counted in the snapshot
             out["open"] -= 1

@@ -24,7 +24,7 @@ from ..rules.past import Place
 from ..timeutil import to_db
 from .past import CHUNK, RULES_SQL, PastQueue, Reader
 
-EVERY = 10_000  # events between two snapshots
+EVERY = 2_000  # events between two snapshots: the most a moment replays beyond its snapshot
 BATCH = 20_000  # snapshot rows copied per transaction
 DERIVED = ("next_clock", "due_at", "risk_at", "frozen_left_s", "window_s", "queue_key")
 Progress = Callable[[int, int], None]
@@ -112,8 +112,9 @@ class SnapshotsRepo:
                 tx.executemany("INSERT INTO queue_snapshot_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                                [(sid, *r) for r in rows[i:i + BATCH]])
         with self.db.write("queue.snapshot") as tx:
-            tx.execute("UPDATE queue_snapshots SET tickets = (SELECT COUNT(*) FROM queue_snapshot_rows"
-                       " WHERE snapshot_id = ?) WHERE id = ?", (sid, sid))
+            tx.execute("UPDATE queue_snapshots SET (tickets, unassigned, held_breached, held_at_risk) = (SELECT COUNT(*),"
+                       " COALESCE(SUM(unassigned), 0), COALESCE(SUM(held = 'breached'), 0), COALESCE(SUM(held = 'at_risk'), 0)"
+                       " FROM queue_snapshot_rows WHERE snapshot_id = ?) WHERE id = ?", (sid, sid))
 
     # ------------------------------------------------------------- check
     def check(self, progress: Progress | None = None) -> list[str]:
