@@ -103,7 +103,7 @@ def past_queue(store: Store, at: str | None, before: str | None, limit: int, fmt
 
 
 @cli.command(short_help=_("Keep the snapshots of the queue for 'dispatch queue --at' (run from cron)."),
-             help=_("Keep the snapshots the queue at a past moment starts from: one every 10,000 events and after"
+             help=_("Keep the snapshots the queue at a past moment starts from: one every 2,000 events and after"
                     " each change of the SLA rules or bulk load, written in short transactions so others keep working."
                     " Run it from cron (e.g. hourly); 'dispatch check' checks them against the events."))
 @file_options

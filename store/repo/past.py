@@ -282,6 +282,8 @@ class PastQueue:
                 if tid not in skip:
                     state = json.loads(row)
                     base.append((key, (state, state.pop("derived"))))
+                    if len(base) == want:
+                        break
         merged = sorted([(str(e[1]["queue_key"]), e) for e in mine[:want]] + base[:want], key=lambda x: x[0])
         return [e for _k, e in merged[offset:want]]
 
