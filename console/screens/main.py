@@ -68,7 +68,7 @@ class MainScreen(QueuePoll, CrossingToasts, SearchBar, ReopenFile, ScreenLinks, 
         # The header says when a note was left for me, with this key: "✎ handover from mei.lin, 18:00: 3 items (H)".
         Binding("H", "handover", N_("Handover"), show=False),
         # The queue as it stood at a past moment, from the audit log (issue 27).
-        Binding("T", "time_travel", N_("Time travel")),
+        Binding("T", "time_travel", N_("Time travel"), show=False),
     ]
 
     def __init__(self) -> None:

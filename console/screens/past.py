@@ -44,6 +44,7 @@ WRITE_KEYS = ("n", *(b.key for b in ACTION_BINDINGS))
 class PastScreen(OnConsole, Screen[None]):
     BINDINGS = [
         HELP_BINDING,
+        Binding("escape", "live", N_("Live")),  # first: the way back is always on the footer
         Binding("left_square_bracket", "step_event(-1)", N_("Event back"), key_display="["),
         Binding("right_square_bracket", "step_event(1)", N_("Event on"), key_display="]"),
         Binding("comma", "step_time(-60)", N_("Minute back"), key_display=","),
@@ -53,7 +54,6 @@ class PastScreen(OnConsole, Screen[None]):
         Binding("g", "go", N_("Go to time")),
         Binding("t", "ticket_event(1)", N_("Ticket's next event")),
         Binding("T", "ticket_event(-1)", N_("Ticket's previous event"), show=False),
-        Binding("escape", "live", N_("Live")),
         *(Binding(k, "refuse", show=False) for k in WRITE_KEYS),
     ]
     DEFAULT_CSS = """
