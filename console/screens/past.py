@@ -4,7 +4,7 @@ queue at a past moment"). The same queue table, read-only, under a header
 that says PAST and the instant in another colour; every write key says so.
 
 Keys: ``[``/``]`` one event back/on, ``,``/``.`` a minute, ``{``/``}`` an
-hour, ``g`` a typed instant, ``t``/``T`` the selected ticket's next/previous
+hour, ``@`` a typed instant, ``t``/``T`` the selected ticket's next/previous
 event, esc back to the live queue. The held queue moves: a step of one event
 replays the one ticket it touched (in a thread, never on the UI thread)."""
 
@@ -51,7 +51,7 @@ class PastScreen(OnConsole, Screen[None]):
         Binding("full_stop", "step_time(60)", N_("Minute on"), key_display="."),
         Binding("left_curly_bracket", "step_time(-3600)", N_("Hour back"), key_display="{"),
         Binding("right_curly_bracket", "step_time(3600)", N_("Hour on"), key_display="}"),
-        Binding("g", "go", N_("Go to time")),
+        Binding("at", "go", N_("Go to time"), key_display="@"),  # (g is the first row, as on the queue)
         Binding("t", "ticket_event(1)", N_("Ticket's next event")),
         Binding("T", "ticket_event(-1)", N_("Ticket's previous event"), show=False),
         *(Binding(k, "refuse", show=False) for k in WRITE_KEYS),
