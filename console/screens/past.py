@@ -52,7 +52,9 @@ class PastScreen(OnConsole, Screen[None]):
         Binding("left_curly_bracket", "step_time(-3600)", N_("Hour back"), key_display="{"),
         Binding("right_curly_bracket", "step_time(3600)", N_("Hour on"), key_display="}"),
         Binding("at", "go", N_("Go to time"), key_display="@"),  # (g is the first row, as on the queue)
-        Binding("t", "ticket_event(1)", N_("Ticket's next event")),
+        # enter too (priority: the queue table's enter opens a ticket's live detail, not the past).
+        Binding("enter", "ticket_event(1)", N_("Ticket's next event"), priority=True),
+        Binding("t", "ticket_event(1)", N_("Ticket's next event"), show=False),
         Binding("T", "ticket_event(-1)", N_("Ticket's previous event"), show=False),
         *(Binding(k, "refuse", show=False) for k in WRITE_KEYS),
     ]
@@ -156,10 +158,6 @@ class PastScreen(OnConsole, Screen[None]):
         self.query_one("#past-what", Static).update(Content(what))
         self.table.set_rows(counts["open"], 0, rows)
         self.table.tick()
-
-    @on(QueueTable.Selected)
-    def _selected(self, message: QueueTable.Selected) -> None:
-        self._move("ticket", (message.ticket_id, 1))  # enter: the ticket's next event
 
     @on(QueueTable.WindowNeeded)
     def _window(self, message: QueueTable.WindowNeeded) -> None:
