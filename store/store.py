@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from .repo.items import ItemsRepo
     from .repo.outbox import OutboxRepo
     from .repo.parts import PartsRepo
+    from .repo.past import PastRepo
     from .repo.people import PeopleRepo
     from .repo.permits import PermitsRepo
     from .repo.pins import PinsRepo
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from .repo.reports import ReportsRepo
     from .repo.scores import ScoresRepo
     from .repo.search import SearchRepo
+    from .repo.snapshots import SnapshotsRepo
     from .repo.tickets import TicketsRepo
     from .repo.users import UsersRepo
 
@@ -129,6 +131,8 @@ class Store:
     due_notices: _Repo[DueNoticesRepo] = _Repo("due_notices", "DueNoticesRepo", "settings")
     inspections: _Repo[InspectionsRepo] = _Repo("inspections", "InspectionsRepo", "settings", "tickets")
     handover: _Repo[HandoverRepo] = _Repo("handover", "HandoverRepo", "settings")
+    past: _Repo[PastRepo] = _Repo("past", "PastRepo")
+    snapshots: _Repo[SnapshotsRepo] = _Repo("snapshots", "SnapshotsRepo")
 
     @classmethod
     def repositories(cls) -> list[str]:

@@ -159,6 +159,7 @@ TOUR = [*TICKET, "create_ticket", "assign", "arrive", "hold", "resume", "resolve
         "receive_parts", "move_parts",
         "create_ticket", "assign", "arrive", "resolve_using",
         "leave_note", "mark_seen", "leave_note", "mark_seen", "mark_seen",
+        "keep",  # the queue's snapshots (dispatch snapshot)
         # Each driver draws at random (a place, a quantity, who acts): a few more tries of the
         # stock steps, so each goes through at least once whatever the merged order above drew.
         "receive_parts", "move_parts", "receive_parts", "move_parts", "move_parts", "bulk",

@@ -733,6 +733,11 @@ def _mark_seen(d: Driver) -> Any:
     return False if note is None else d.s.handover.mark_seen(note[0])
 
 
+def _keep_snapshots(d: Driver) -> Any:
+    d._as(d.r.choice(["ann", "bob", "fay"]))
+    return d.s.snapshots.keep(every=d.r.choice([2, 5, 50]))
+
+
 OPS: dict[str, Callable[[Driver], Any]] = {
     "create_ticket": _create,
     "respond": _step("respond", "status IN ('new', 'assigned', 'onsite', 'waiting') AND first_response_at IS NULL",
@@ -777,6 +782,7 @@ OPS: dict[str, Callable[[Driver], Any]] = {
     "item_submit": _item("item_submit"), "item_confirm": _item("item_confirm"),
     "item_send_back": _item("item_send_back", reason=_words),
     "open_seeded": _seeded,
+    "keep": _keep_snapshots,
     "add_complaint": _complaint,
     "accept_complaint": _complaint_step("accept_complaint"),
     "investigate_complaint": _complaint_step("investigate_complaint", findings=_words),

@@ -17,7 +17,7 @@ from store.store import Store
 from store.text import clean
 from store.timeutil import to_db
 
-from .backup import progress_line, report_audit
+from .backup import problems_and_exit, progress_line, report_audit
 from .common import Ctx, cli, fail, file_options, make_parent
 
 
@@ -209,6 +209,12 @@ def check(obj: Ctx, show_head: bool, anchor_texts: tuple[str, ...], anchor_files
     # (README "A history nobody can quietly rewrite").
     report = store.audit.verify_audit(None if show_head else progress_line(), anchors)
     report_audit(report, obj.db, len(anchors), quiet=show_head)
+    # The queue's snapshots (dispatch snapshot) against the events replayed to each.
+    wrong = store.snapshots.check()
+    if wrong:
+        problems_and_exit(wrong, ngettext("{path}: a queue snapshot is not what the events say ({n} problem):",
+                                          "{path}: queue snapshots are not what the events say ({n} problems):",
+                                          len(wrong)).format(path=obj.db, n=len(wrong)))
     if show_head:
         click.echo(head_line(to_db(store.now()), report.head_id, report.head, _("check of {path}").format(path=obj.db)),
                    nl=False)

@@ -227,6 +227,7 @@ def command_modules() -> dict[str, tuple[str, str]]:
         "notify": ("notify", _("Send the notifications that are due (one pass; --watch keeps running), or show their status.")),
         "parts": ("parts", _("Spare parts: the catalogue, receipts, moves to vans, stock-taking and parts used on tickets.")),
         "queue": ("queue", _("Print the live queue as a table, CSV or JSON.")),
+        "snapshot": ("past", _("Keep the snapshots of the queue for 'dispatch queue --at' (run from cron).")),
         "recompute": ("recompute", _("Finish recomputing deadlines after a calendar or SLA change.")),
         "report": ("reports", _("The managers' figures for a month, a week, a day or a range.")),
         "restore": ("backup", _("Put a checked backup in place of the file.")),

@@ -156,7 +156,8 @@ def _table(lines: list[dict[str, Any]]) -> None:
 @cli.command(short_help=_("Print the live queue as a table, CSV or JSON."),
              help=_("Print the live queue (priority, then time left) as a table, CSV or JSON: each ticket's"
                     " technician, next deadline (site time), time left and state. A table is fitted to the"
-                    " terminal's width, and whole when piped."))
+                    " terminal's width, and whole when piped. With --at or --before, the queue as it stood then,"
+                    " replayed from the audit log (docs/rules.md \"The queue at a past moment\")."))
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help=_("How many tickets to list."))
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help=_("Output format."))
 @click.option("--status", multiple=True, metavar="STATUS",
@@ -165,10 +166,25 @@ def _table(lines: list[dict[str, Any]]) -> None:
 @click.option("--team", metavar="NAME|ID", help=_("Only tickets of this team's technicians."))
 @click.option("--technician", metavar="NAME|ID", help=_("Only tickets assigned to this technician."))
 @click.option("--unassigned", is_flag=True, help=_("Only tickets with no technician."))
+@click.option("--at", "at", metavar="TIME",
+              help=_("The queue as it stood then (site time: 14:30, yesterday 14:30, 2026-12-05 14:30), from the audit log."))
+@click.option("--before", "before", metavar="EVENT",
+              help=_("The queue just before an event, as its actor saw it: an event number, or TICKET:ACTION"
+                     " (1480:assign, 1480:reassign:2)."))
 @file_options
 @click.pass_obj
 def queue(obj: Ctx, limit: int, fmt: str, status: tuple[str, ...], priority: tuple[str, ...], team: str | None,
-          technician: str | None, unassigned: bool) -> None:
+          technician: str | None, unassigned: bool, at: str | None, before: str | None) -> None:
+    if at is not None or before is not None:
+        if at is not None and before is not None:
+            fail(_("--at and --before exclude each other"))
+        if status or priority or team or technician or unassigned:
+            fail(_("the queue at a past moment is shown whole: --status, --priority, --team, --technician and"
+                   " --unassigned do not apply with --at or --before"))
+        from .past import past_queue
+
+        past_queue(obj.open(read_only=True), at, before, limit, fmt, _line, _table, CSV_FIELDS, DISPLAY_ONLY)
+        return
     if technician and unassigned:
         fail(_("--technician and --unassigned exclude each other"))
     store = obj.open(read_only=True)  # reading never takes the write lock

@@ -114,3 +114,6 @@ class ScreenLinks(OnConsole, Screen[Any]):
 
     def action_handover(self) -> None:
         self._open_screen(*LINKS["handover"])
+
+    def action_time_travel(self) -> None:
+        self._open_screen("past", "PastScreen", False, self.app.clock())

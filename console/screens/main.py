@@ -67,6 +67,8 @@ class MainScreen(QueuePoll, CrossingToasts, SearchBar, ReopenFile, ScreenLinks, 
         Binding("P", "parts", N_("Spare parts"), show=False),
         # The header says when a note was left for me, with this key: "✎ handover from mei.lin, 18:00: 3 items (H)".
         Binding("H", "handover", N_("Handover"), show=False),
+        # The queue as it stood at a past moment, from the audit log (issue 27).
+        Binding("T", "time_travel", N_("Time travel"), show=False),
     ]
 
     def __init__(self) -> None:

@@ -58,7 +58,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "dispatcher": ("ticket.*", "technician.duty", "callback.log", "callback.attempt", "callback.carry", "complaint.*",
                    "escalation.fire", "escalation.ack", "notify.send", "notify.due", "stock.use", "stock.move", "self.pin",
                    "self.language", "self.address", "inspection.run", "inspection.record", "inspection.repair",
-                   "self.handover_note", "self.handover_seen"),
+                   "self.handover_note", "self.handover_seen", "queue.snapshot"),
     # A foreman acknowledges the escalations of their own team's tickets, and
     # records the parts used on them.
     "foreman": (*FOREMAN_TICKET_ACTIONS, *FOREMAN_ITEM_ACTIONS, "evaluation.self", "escalation.ack", "stock.use",
@@ -92,7 +92,8 @@ def action_words(action: str) -> str:
              "callback.plan": _("plan the day's callbacks"),
              "item.confirm": _("confirm improvement items"), "item.send_back": _("send improvement items back"),
              "stock.receive": _("receive spare parts"), "stock.count": _("count the stock"),
-             "notify.retry": _("queue a failed message again"), "self.handover_note": _("leave a handover note")}
+             "notify.retry": _("queue a failed message again"), "self.handover_note": _("leave a handover note"),
+             "queue.snapshot": _("keep the queue's snapshots")}
     if action in verbs:
         return verbs[action]
     topic = action.split(".", 1)[0]
