@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from scale_files import timed
 
 from store import Store
 from store.context import default_actor
@@ -29,14 +31,6 @@ def build(path: Path, scale: int) -> None:
                    stdout=subprocess.DEVNULL, env={**os.environ, "DISPATCH_BUSY_TIMEOUT_MS": "60000"})
     print(f"built {path} ({scale:,} extra tickets) in {time.perf_counter() - started:.0f} s")
 
-
-def timed(fn, runs: int = 3) -> tuple[float, object]:  # type: ignore[no-untyped-def]
-    times, result = [], None
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
 
 
 def main() -> None:

@@ -7,16 +7,28 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 OUT = BENCH / "out"
 PY = str(ROOT / ".venv" / "bin" / "python")
 DISPATCH = str(ROOT / ".venv" / "bin" / "dispatch")
+
+
+def timed(fn: Any, runs: int = 3) -> tuple[float, Any]:
+    """The median of ``runs`` calls (seconds) and the last call's result."""
+    times, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
 
 
 def log(msg: str) -> None:
