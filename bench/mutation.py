@@ -58,7 +58,8 @@ def equivalent_names(module: str) -> dict[str, str]:
     for line in EQUIVALENT.read_text(encoding="utf-8").splitlines():
         name, _sep, why = line.partition("#")
         name = name.strip()
-        if name.startswith(f"store.{module}."):
+        # "rules/explain" names its mutants store.rules.explain.…
+        if name.startswith(f"store.{module.replace('/', '.')}."):
             out[name] = why.strip()
     return out
 
