@@ -47,6 +47,9 @@ TOPIC_TESTS: dict[str, tuple[str, ...]] = {
     "stated": ("tests/test_stated.py",),
     # a clock explained (store/rules/explain.py): its own tests, the property test against sla.py among them
     "rules/explain": ("tests/test_explain.py",),
+    # the queue at a past moment (store/rules/past.py): its rules one by one; the replay from
+    # scratch (tests/test_past_queue.py) takes half a minute a run, too long for each mutant
+    "rules/past": ("tests/test_past_rules.py",),
 }
 
 
