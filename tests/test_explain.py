@@ -314,19 +314,6 @@ def test_the_periods_shown_add_up_to_the_window_as_read() -> None:
 
 
 # ---- what a mutation run found untested (bench/README.md "Mutation scores")
-@pytest.fixture
-def machine_zone(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """Set the machine's own zone (TZ) for one test; put it back after."""
-    import time as time_module
-
-    def set_zone(name: str) -> None:
-        monkeypatch.setenv("TZ", name)
-        time_module.tzset()
-    yield set_zone
-    monkeypatch.undo()
-    time_module.tzset()
-
-
 def test_a_hold_ending_at_a_closing_leaves_no_empty_period() -> None:
     hold = Hold(local(7, 11, 0), local(7, 12, 0), "parts")
     e = explain_clock("resolve", 2, 4 * 3600, local(7, 8, 30), None, [hold], LUNCH, TZ, local(7, 9, 0))
@@ -422,19 +409,21 @@ def test_a_hold_while_overdue_moves_the_deadline_past_a_holiday() -> None:
     assert e.holidays == ((pendulum.date(2026, 12, 7), "Bank day"),)
 
 
-def test_the_holidays_are_the_site_days_not_the_machine_days(machine_zone) -> None:  # type: ignore[no-untyped-def]
+def test_the_holidays_are_the_site_days_not_utcs() -> None:
     monday = Holiday(pendulum.date(2026, 12, 7), pendulum.date(2026, 12, 7), name="Bank day")
     cal = WorkingHours(TZ, LUNCH.week, (monday,))
-    # Reported Tuesday 08:30 in Shanghai: the machine (UTC-12) still reads Monday.
-    machine_zone("Etc/GMT+12")
-    e = explain_clock("resolve", 2, 3600, local(8, 8, 30), None, [], cal, TZ, local(8, 9, 0))
+    # Reported Tuesday 07:00 in Shanghai, still Monday 23:00 in UTC: Monday's holiday was not spanned.
+    e = explain_clock("resolve", 2, 3600, local(8, 7, 0), None, [], cal, TZ, local(8, 9, 0))
     assert e.due == local(8, 9, 30) and e.holidays == ()
-    # Due Friday 19:00 in Shanghai: the machine (UTC+14) already reads Saturday, a holiday.
-    machine_zone("Etc/GMT-14")
+    # Due Friday 19:00 in Shanghai: Saturday's holiday was not spanned.
     saturday = Holiday(pendulum.date(2026, 12, 5), pendulum.date(2026, 12, 5), name="Open day")
     always = WorkingHours(TZ, ((Period(0, 1440),),) * 7, (saturday,))
     e = explain_clock("resolve", 2, 3600, local(4, 18, 0), None, [], always, TZ, local(4, 18, 30))
     assert e.due == local(4, 19, 0) and e.holidays == ()
+    kiritimati = WorkingHours("Pacific/Kiritimati", ((Period(0, 1440),),) * 7, (saturday,))
+    e = explain_clock("resolve", 2, 3600, local(4, 18, 0), None, [], kiritimati, "Pacific/Kiritimati", local(4, 18, 30))
+    # The same instants at a site in Kiritimati: Saturday from the report on, the window on Sunday.
+    assert e.holidays == ((pendulum.date(2026, 12, 5), "Open day"),) and e.due == local(5, 19, 0)
 
 
 def test_holidays_between_lists_each_site_day_from_the_first_to_the_last() -> None:
@@ -445,6 +434,7 @@ def test_holidays_between_lists_each_site_day_from_the_first_to_the_last() -> No
     assert list(holidays_between(cal, local(4, 9, 0), local(8, 0, 0), TZ)) == bank  # the last day counts
     assert list(holidays_between(cal, local(7, 10, 0), local(7, 10, 0), TZ)) == bank[:1]  # one instant: its day
     assert holidays_between(cal, local(7, 10, 0), local(7, 9, 0), TZ) == ()  # backwards: none
+    assert holidays_between(cal, local(9, 7, 0), local(9, 9, 0), TZ) == ()  # Wednesday 07:00: Tuesday in UTC
     # At most a year of days is listed.
     long = WorkingHours(TZ, LUNCH.week, (Holiday(pendulum.date(2026, 1, 1), pendulum.date(2027, 12, 31), name="closed"),))
     listed = holidays_between(long, local(1, 9, 0, month=1), pendulum.datetime(2027, 12, 31, tz=TZ), TZ)
@@ -457,3 +447,16 @@ def test_a_calendar_that_cannot_list_its_hours_is_named() -> None:
 
     with pytest.raises(TypeError, match=r"^cannot list the working time of Odd$"):
         working_spans(Odd(), at(0), at(10), "UTC")  # type: ignore[arg-type]
+
+
+def test_a_clock_stopped_before_twenty_years_were_read_is_stopped_not_refused() -> None:
+    """No working time for twenty years and an open hold from the fortnight the reading
+    would go past them: the clock is stopped there, with its window left, not refused."""
+    from store.rules.explain import count_window
+
+    start = pendulum.datetime(2026, 1, 1, tz="UTC")
+    never = WorkingHours("UTC", tuple(() for _ in range(7)))
+    held = start.add(days=523 * 14)  # the first fortnight past 366 × 20 days
+    assert count_window(start, 60, [(held, None)], never, "UTC") == ([], 60)
+    with pytest.raises(ValueError):
+        count_window(start, 60, [(held.add(days=14), None)], never, "UTC")
