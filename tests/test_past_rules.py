@@ -196,6 +196,11 @@ def test_an_open_ticket_is_derived_and_a_closed_one_is_not_in_the_queue() -> Non
     held["holds"] = [["2026-11-25T09:10:00Z", None]]
     d = past.derived(held, RULES)
     assert d is not None and d["due_at"] is None and d["frozen_left_s"] == 20 * 60
+    # A hold that ended moves the deadline by its length and the clock runs again.
+    resumed = created(status="onsite")
+    resumed["holds"] = [["2026-11-25T09:10:00Z", "2026-11-25T09:25:00Z"]]
+    d = past.derived(resumed, RULES)
+    assert d is not None and d["due_at"] == "2026-11-25T09:45:00Z" and d["frozen_left_s"] is None
 
 
 def clock(**d: Any) -> dict[str, Any]:
@@ -210,7 +215,7 @@ def test_a_clock_stopped_by_a_hold_keeps_its_state() -> None:
     assert past.held_state(clock(frozen_left_s=-5.0)) == "breached"
     assert past.held_state(clock(frozen_left_s=900.0)) == "at_risk"  # a quarter of the window left
     assert past.held_state(clock(frozen_left_s=901.0)) == "ok"
-    assert past.held_state(clock(frozen_left_s=1.0, window_s=None)) == "ok"
+    assert past.held_state(clock(frozen_left_s=0.2, window_s=None)) == "ok"  # no window: never at risk
 
 
 def test_a_running_clock_is_ok_then_at_risk_then_breached_at_the_moment() -> None:
