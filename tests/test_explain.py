@@ -311,3 +311,152 @@ def test_the_periods_shown_add_up_to_the_window_as_read() -> None:
     first, second = Span(start, midnight), Span(midnight, start.add(hours=4))
     assert _period(first, "Asia/Shanghai") == "12-05 21:17–00:00 (2 h 43 m)"
     assert _period(second, "Asia/Shanghai") == "12-06 00:00–01:17 (1 h 17 m)"
+
+
+# ---- what a mutation run found untested (bench/README.md "Mutation scores")
+def test_a_hold_ending_at_a_closing_leaves_no_empty_period() -> None:
+    hold = Hold(local(7, 11, 0), local(7, 12, 0), "parts")
+    e = explain_clock("resolve", 2, 4 * 3600, local(7, 8, 30), None, [hold], LUNCH, TZ, local(7, 9, 0))
+    assert hm(e.periods) == ["12-07 08:30-11:00", "12-07 13:00-14:30"]
+    assert e.due == local(7, 14, 30)
+
+
+def test_a_deadline_up_to_twenty_years_away_is_counted_and_beyond_refused() -> None:
+    """Twenty years of 366 days (7320), read a fortnight at a time: a deadline on day 7310
+    (used up in the last fortnight read) is counted, as the SLA module counts it; one on
+    day 7330 is refused, with the calendar's words."""
+    from store.rules.explain import count_window
+
+    start = pendulum.datetime(2026, 1, 1, tz="UTC")
+    for off_days, ok in ((7300, True), (7310, True), (7330, False)):
+        closed = Holiday(start.date(), start.add(days=off_days - 1).date())
+        cal = WorkingHours("UTC", ((Period(0, 1440),),) * 7, (closed,))
+        if ok:
+            periods, left = count_window(start, 60, [], cal, "UTC")
+            assert [(p.start, p.end) for p in periods] == [(start.add(days=off_days), start.add(days=off_days, seconds=60))]
+            assert left == 0 and cal.add(start, 60) == periods[-1].end
+        else:
+            with pytest.raises(ValueError) as refused:
+                count_window(start, 60, [], cal, "UTC")
+            assert str(refused.value) == "the deadline is more than twenty years away"
+
+
+def test_an_open_hold_from_a_fortnight_after_the_report_stops_the_clock() -> None:
+    e = explain_clock("resolve", 4, 30 * 86400, at(0), None, [Hold(at(14 * 1440), None)], None, "UTC", at(20 * 1440))
+    assert e.verdict == "stopped" and e.frozen_left_s == 16 * 86400
+    assert sum(p.seconds for p in e.periods) == 14 * 86400
+
+
+def test_an_empty_hold_where_another_ended_is_named_with_it() -> None:
+    # A pause and a resume at the same minute, right where the earlier hold ended.
+    a, empty = Hold(at(10), at(20), "customer"), Hold(at(20), at(20), "parts")
+    (step,) = explain_clock("resolve", 1, 3600, at(0), None, [a, empty], None, "UTC", at(30)).holds
+    assert step.holds == (a, empty) and step.held_s == 600
+
+
+def test_a_hold_before_the_report_does_not_hide_the_ones_after_it() -> None:
+    early, later = Hold(at(-30), at(-10), "customer"), Hold(at(10), at(20), "parts")
+    e = explain_clock("resolve", 1, 3600, at(0), None, [early, later], None, "UTC", at(30))
+    assert e.ignored == (early,) and [s.holds for s in e.holds] == [(later,)]
+    assert e.due == at(70)
+
+
+def test_stopped_half_a_second_before_its_deadline_has_not_run_out() -> None:
+    from store.rules.explain import figure_count
+
+    e = explain_clock("response", 1, 60, at(0), None, [Hold(at(0).add(seconds=59.5), None)], None, "UTC", at(10))
+    assert e.verdict == "stopped" and e.frozen_left_s == 0.5 and e.ran_out is None
+    assert figure_count(e, False, at(10)) == "not_counted"
+
+
+def test_a_window_of_nothing_runs_out_at_the_report() -> None:
+    e = explain_clock("response", 1, 0, at(0), None, [], None, "UTC", at(10))
+    assert e.ran_out == at(0) and e.due == at(0) and e.periods == ()
+    # A second's window stopped from the report on has not run out.
+    e = explain_clock("response", 1, 1, at(0), None, [Hold(at(0), None)], None, "UTC", at(10))
+    assert e.ran_out is None and e.verdict == "stopped" and e.frozen_left_s == 1
+
+
+def test_overdue_names_the_step_in_force_when_it_ran_out_and_what_it_was_given() -> None:
+    from store.rules.explain import PriorityChange
+
+    steps = [Step(at(0), "ticket.create", "mei.lin"), Step(at(5), "ticket.assign", "mei.lin"),
+             Step(at(30), "ticket.edit", "mei.lin")]
+    change = PriorityChange(at(1), 3, 2, "customer called", "mei.lin")
+    e = explain_clock("response", 2, 900, at(0), None, [], None, "UTC", at(20), steps, [change])
+    assert e.verdict == "overdue" and e.late_step == steps[1]
+    assert e.used_s is None and e.met_at is None and e.met_step is None
+    assert e.priority == 2 and e.priority_changes == (change,)
+    met = explain_clock("response", 2, 900, at(0), at(10), [], None, "UTC", at(20), steps)
+    assert met.met_at == at(10) and met.used_s == 600 and met.priority_changes == ()
+
+
+def test_the_holidays_of_a_stopped_clock_are_those_its_periods_spanned() -> None:
+    cal = WorkingHours(TZ, LUNCH.week, (Holiday(pendulum.date(2026, 12, 7), pendulum.date(2026, 12, 7), name="Bank day"),))
+    held = Hold(local(8, 9, 0), None, "customer")
+    e = explain_clock("resolve", 2, 4 * 3600, local(4, 16, 30), None, [held], cal, TZ, local(8, 10, 0))
+    assert e.verdict == "stopped" and hm(e.periods) == ["12-04 16:30-17:30", "12-08 08:30-09:00"]
+    assert e.holidays == ((pendulum.date(2026, 12, 7), "Bank day"),)
+
+
+def test_a_hold_while_overdue_moves_the_deadline_past_a_holiday() -> None:
+    """The window ran out on Friday; a hold from then to Monday moves the deadline past
+    Monday's holiday to Tuesday: the holiday is named (up to the deadline, not where it ran out)."""
+    cal = WorkingHours(TZ, LUNCH.week, (Holiday(pendulum.date(2026, 12, 7), pendulum.date(2026, 12, 7), name="Bank day"),))
+    held = Hold(local(4, 17, 0), local(8, 9, 0), "parts")
+    e = explain_clock("resolve", 2, 3600, local(4, 16, 0), None, [held], cal, TZ, local(8, 12, 0))
+    assert e.ran_out == local(4, 17, 0) and e.due == local(8, 9, 0)
+    assert e.holidays == ((pendulum.date(2026, 12, 7), "Bank day"),)
+
+
+def test_the_holidays_are_the_site_days_not_utcs() -> None:
+    monday = Holiday(pendulum.date(2026, 12, 7), pendulum.date(2026, 12, 7), name="Bank day")
+    cal = WorkingHours(TZ, LUNCH.week, (monday,))
+    # Reported Tuesday 07:00 in Shanghai, still Monday 23:00 in UTC: Monday's holiday was not spanned.
+    e = explain_clock("resolve", 2, 3600, local(8, 7, 0), None, [], cal, TZ, local(8, 9, 0))
+    assert e.due == local(8, 9, 30) and e.holidays == ()
+    # Due Friday 19:00 in Shanghai: Saturday's holiday was not spanned.
+    saturday = Holiday(pendulum.date(2026, 12, 5), pendulum.date(2026, 12, 5), name="Open day")
+    always = WorkingHours(TZ, ((Period(0, 1440),),) * 7, (saturday,))
+    e = explain_clock("resolve", 2, 3600, local(4, 18, 0), None, [], always, TZ, local(4, 18, 30))
+    assert e.due == local(4, 19, 0) and e.holidays == ()
+    kiritimati = WorkingHours("Pacific/Kiritimati", ((Period(0, 1440),),) * 7, (saturday,))
+    e = explain_clock("resolve", 2, 3600, local(4, 18, 0), None, [], kiritimati, "Pacific/Kiritimati", local(4, 18, 30))
+    # The same instants at a site in Kiritimati: Saturday from the report on, the window on Sunday.
+    assert e.holidays == ((pendulum.date(2026, 12, 5), "Open day"),) and e.due == local(5, 19, 0)
+
+
+def test_holidays_between_lists_each_site_day_from_the_first_to_the_last() -> None:
+    from store.rules.explain import holidays_between
+
+    cal = WorkingHours(TZ, LUNCH.week, (Holiday(pendulum.date(2026, 12, 7), pendulum.date(2026, 12, 8), name="Bank days"),))
+    bank = [(pendulum.date(2026, 12, 7), "Bank days"), (pendulum.date(2026, 12, 8), "Bank days")]
+    assert list(holidays_between(cal, local(4, 9, 0), local(8, 0, 0), TZ)) == bank  # the last day counts
+    assert list(holidays_between(cal, local(7, 10, 0), local(7, 10, 0), TZ)) == bank[:1]  # one instant: its day
+    assert holidays_between(cal, local(7, 10, 0), local(7, 9, 0), TZ) == ()  # backwards: none
+    assert holidays_between(cal, local(9, 7, 0), local(9, 9, 0), TZ) == ()  # Wednesday 07:00: Tuesday in UTC
+    # At most a year of days is listed.
+    long = WorkingHours(TZ, LUNCH.week, (Holiday(pendulum.date(2026, 1, 1), pendulum.date(2027, 12, 31), name="closed"),))
+    listed = holidays_between(long, local(1, 9, 0, month=1), pendulum.datetime(2027, 12, 31, tz=TZ), TZ)
+    assert len(listed) == 366 and listed[-1][0] == pendulum.date(2027, 1, 1)
+
+
+def test_a_calendar_that_cannot_list_its_hours_is_named() -> None:
+    class Odd:
+        pass
+
+    with pytest.raises(TypeError, match=r"^cannot list the working time of Odd$"):
+        working_spans(Odd(), at(0), at(10), "UTC")  # type: ignore[arg-type]
+
+
+def test_a_clock_stopped_before_twenty_years_were_read_is_stopped_not_refused() -> None:
+    """No working time for twenty years and an open hold from the fortnight the reading
+    would go past them: the clock is stopped there, with its window left, not refused."""
+    from store.rules.explain import count_window
+
+    start = pendulum.datetime(2026, 1, 1, tz="UTC")
+    never = WorkingHours("UTC", tuple(() for _ in range(7)))
+    held = start.add(days=523 * 14)  # the first fortnight past 366 × 20 days
+    assert count_window(start, 60, [(held, None)], never, "UTC") == ([], 60)
+    with pytest.raises(ValueError):
+        count_window(start, 60, [(held.add(days=14), None)], never, "UTC")

@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from pendulum import DateTime
 
+from ..i18n import _
 from .sla import AlwaysOpen, Calendar, ClockName, Pause, merge_pauses
 from .working_hours import WorkingHours
 
@@ -186,9 +187,11 @@ def count_window(start: DateTime, window_s: float, held: Sequence[tuple[DateTime
     periods: list[Span] = []
     t = start
     open_from = next((hs for hs, he in held if he is None), None)
-    for _chunk in range(_MAX_DAYS // _CHUNK_DAYS + 1):
-        if left <= 0 or (open_from is not None and t >= open_from):
-            break
+    limit = start + timedelta(days=_MAX_DAYS)
+    # Checked before each fortnight is read: a window used up in the last one is counted.
+    while left > 0 and (open_from is None or t < open_from):
+        if t >= limit:
+            raise ValueError(_("the deadline is more than twenty years away"))
         until = t + timedelta(days=_CHUNK_DAYS)
         for span in working_spans(calendar, t, until, tz):
             for piece in _minus(span, held):
@@ -198,8 +201,6 @@ def count_window(start: DateTime, window_s: float, held: Sequence[tuple[DateTime
                 periods.append(Span(piece.start, piece.start + timedelta(seconds=take)))
                 left -= take
         t = until
-    else:
-        raise ValueError("the deadline is more than twenty years away")
     return periods, max(0.0, left)
 
 
