@@ -45,12 +45,14 @@ def _apprise() -> ModuleType:
     """Apprise, imported on first use (half a second to two: only the sender
     and an address check pay it). Its log lines can quote a URL's token, so
     they never reach the process's log; at DEBUG they reach only the result
-    of a call, where _reason reads them."""
-    import apprise
-
+    of a call, where _reason reads them. Set before the import: importing
+    Apprise already logs (its locale), which reached the process's log when
+    a command's first send was also its first import."""
     log = logging.getLogger("apprise")
     log.propagate = False
     log.setLevel(logging.DEBUG)
+    import apprise
+
     return apprise
 
 
