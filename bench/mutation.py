@@ -53,6 +53,15 @@ TOPIC_TESTS: dict[str, tuple[str, ...]] = {
 }
 
 
+def source_of(module: str) -> str:
+    """The module's path under store/ without ".py": the rule modules moved into
+    store/rules/, so a topic named by its bare name ("sla") is store/rules/sla.py
+    (its mutants are named store.rules.sla.…)."""
+    if not (ROOT / "store" / f"{module}.py").exists() and (ROOT / "store" / "rules" / f"{module}.py").exists():
+        return f"rules/{module}"
+    return module
+
+
 def equivalent_names(module: str) -> dict[str, str]:
     """Mutant name -> why it is equivalent, for this module."""
     out: dict[str, str] = {}
@@ -151,7 +160,7 @@ def main() -> int:
     parser.add_argument("--score-only", action="store_true",
                         help="count the last run again (after editing bench/equivalent_mutants.txt), without running mutmut")
     args = parser.parse_args()
-    return run(args.module, tuple(args.tests) if args.tests else TOPIC_TESTS[args.module], args.score_only)
+    return run(source_of(args.module), tuple(args.tests) if args.tests else TOPIC_TESTS[args.module], args.score_only)
 
 
 if __name__ == "__main__":

@@ -80,6 +80,8 @@ async def test_time_travel_steps_and_returns_to_live(people: Store, clock) -> No
         await keys(pilot, "]", "]")  # the first ticket logged, then the second
         await until(pilot, lambda: not screen.busy and len(screen.table.rows) == 2)
         assert _shown(screen) == _want(people, screen) == [second.id, first.id]
+        what = str(screen.query_one("#past-what").render())
+        assert f"last event: logged #{second.id} by bob" in what and "ticket." not in what  # words, not the log's name
         await burst(pilot, "j", "t")  # the selected (the first) ticket's next event: its cancel
         await until(pilot, lambda: not screen.busy and len(screen.table.rows) == 1)
         assert _shown(screen) == [second.id]
@@ -110,3 +112,12 @@ def test_time_travel_on_the_demo(demo_copy, lang: str, size: tuple[int, int], sn
         await settle(pilot)
 
     assert snap_compare(app_for(store), run_before=run, terminal_size=size)
+
+
+def test_the_last_event_in_words() -> None:
+    from console.screens.past import _event_words
+
+    assert _event_words({"action": "ticket.assign", "new": {}}) == "assigned"
+    assert _event_words({"action": "ticket.arrive", "new": {"arrival_mode": "remote"}}) == "started remote work"
+    assert _event_words({"action": "sla_policy.set", "new": {"priority": 1}}) == "SLA windows changed"
+    assert _event_words({"action": "settings.set", "new": {"timezone": "Asia/Shanghai"}}) == "calendar or time zone changed"

@@ -24,6 +24,7 @@ from store.errors import StoreError, ValidationFailed
 from store.limits import STATED_TIME_MAX
 from store.models import QueueRow
 from store.repo.past import PastQueue, place_at
+from store.rules.history import verb
 from store.rules.past import Place
 from store.rules.stated import parse_stated
 from store.text import clean
@@ -153,7 +154,7 @@ class PastScreen(OnConsole, Screen[None]):
             when = from_db(event["at"])
             assert when is not None
             what = _("read-only · last event: {action}{ticket} by {actor}, {at}").format(
-                action=event["action"], ticket=f" #{event['ticket_id']}" if event["ticket_id"] else "",
+                action=_event_words(event), ticket=f" #{event['ticket_id']}" if event["ticket_id"] else "",
                 actor=clean(event["actor"], single_line=True), at=when.in_timezone(tz).format("MM-DD HH:mm:ss"))
         self.query_one("#past-what", Static).update(Content(what))
         self.table.set_rows(counts["open"], 0, rows)
@@ -212,3 +213,13 @@ class PastScreen(OnConsole, Screen[None]):
 
     def action_live(self) -> None:
         self.dismiss(None)
+
+
+def _event_words(event: dict[str, Any]) -> str:
+    """The last event's action in words, as the ticket's timeline says it
+    (the log stores its name: "ticket.assign" -> "assigned")."""
+    if event["action"] == "sla_policy.set":
+        return _("SLA windows changed")
+    if event["action"] == "settings.set":
+        return _("calendar or time zone changed")
+    return verb(event["action"], event["new"])
