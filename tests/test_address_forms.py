@@ -117,3 +117,38 @@ async def test_a_technician_s_addresses_from_setup_managers_only(people: Store) 
         await burst(pilot, "m")
         assert not isinstance(app.screen, ActionForm)
     assert people.outbox.technician_addresses(first.id) == [HOOK]
+
+
+async def test_a_site_s_notice_addresses_from_setup_keep_its_language(people: Store) -> None:
+    """Where an inspection's notice goes (`dispatch site contact`), from the Sites
+    screen's `m`: the addresses change, the contact's language stays; managers only."""
+    people.actor = "ann"
+    site = people.reference.sites("", limit=1)[0]
+    people.inspections.set_site_contact(site.id, [MAIL], "en")
+    app = app_for(people)
+    async with app.run_test(size=(100, 34)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "S", "s")
+        screen = app.screen
+        assert isinstance(screen, RecordsScreen)
+        await until(pilot, lambda: screen._version != -1)
+        assert screen.current().id == site.id
+        form = await open_form(pilot)
+        assert "secretpw" not in hint(form) and "#1" in hint(form)  # listed masked
+        await type_text(pilot, form, f"#1\n{HOOK}")
+        await save(pilot)
+        await until(pilot, lambda: not isinstance(app.screen, ActionForm))
+    assert people.inspections.site_addresses(site.id) == [MAIL, HOOK]
+    assert people.db.value("SELECT language FROM sites WHERE id = ?", (site.id,)) == "en"
+    people.actor = "bob"  # a dispatcher: the key says why, no form
+    app = app_for(people)
+    async with app.run_test(size=(100, 34)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "S", "s")
+        screen = app.screen
+        assert isinstance(screen, RecordsScreen)
+        await until(pilot, lambda: screen._version != -1)
+        await until(pilot, lambda: screen.refusal("addresses") is not None)
+        await burst(pilot, "m")
+        assert not isinstance(app.screen, ActionForm)
+    assert people.inspections.site_addresses(site.id) == [MAIL, HOOK]

@@ -119,6 +119,9 @@ SITES = TableSpec(
     edit=lambda store, rid, **c: store.reference.edit_site(rid, **c),
     retire=lambda store, rid, retired: store.reference.retire_site(rid, retired=retired),
     describe=lambda s: f"{_text(s.code)} {_text(s.name)}",
+    # Where an inspection's notice to the customer goes (`dispatch site contact`; managers).
+    addresses=(lambda store, rid: store.inspections.site_addresses(rid),
+               lambda store, rid, urls: store.inspections.set_site_contact(rid, urls, keep_language=True)),
 )
 
 

@@ -189,18 +189,29 @@ class InspectionsRepo:
             inspection_notices.tell_due(tx, rules.site_day(now, tz), to_db(now))
         return [self.visit(i) for i in made_ids]
 
-    def set_site_contact(self, site_id: int, urls: list[str], language: str | None = None) -> list[str]:
+    def site_addresses(self, site_id: int) -> list[str]:
+        """The addresses an inspection's notice goes to at a site (none: the
+        customer is not told)."""
+        row = self.db.one("SELECT notify_urls FROM sites WHERE id = ?", (site_id,))
+        if row is None:
+            raise NotFound(_("No site {ref}").format(ref=site_id))
+        return list(json.loads(row[0])) if row[0] else []
+
+    def set_site_contact(self, site_id: int, urls: list[str], language: str | None = None,
+                         keep_language: bool = False) -> list[str]:
         """The addresses (and language) an inspection's notice goes to at a site
-        (managers; none: cleared, the customer is then not told)."""
+        (managers; none: cleared, the customer is then not told). The console's
+        form changes the addresses only: ``keep_language`` keeps the site's."""
         checked = check_addresses(urls)
         if language is not None and language not in LANGUAGES:
             raise ValidationFailed.one("language", _("one of: {choices}").format(choices=", ".join(LANGUAGES)))
-        new = {"notify_urls": inspection_notices.site_contact_json(checked), "language": language}
         with self.db.write("site.address") as tx:
             row = tx.execute("SELECT notify_urls, language FROM sites WHERE id = ?", (site_id,)).fetchone()
             if row is None:
                 raise NotFound(_("No site {ref}").format(ref=site_id))
             old = {"notify_urls": row[0], "language": row[1]}
+            new = {"notify_urls": inspection_notices.site_contact_json(checked),
+                   "language": row[1] if keep_language else language}
             if old != new:
                 tx.execute("UPDATE sites SET notify_urls = ?, language = ? WHERE id = ?", (*new.values(), site_id))
                 tx.event("site.address", "site", site_id, None, old, new)
