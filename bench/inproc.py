@@ -64,7 +64,9 @@ class Timed:
 
 # ----------------------------------------------------------------- console
 def refresh_once(store, f, cursor_id: int | None, scroll: int, window: int, timings: dict[str, list[float]]) -> None:
-    """Exactly the store calls MainScreen.poll makes for one refresh."""
+    """Exactly the store reads MainScreen's poll makes for one refresh after a
+    change (console/screens/queue_poll.py read_live/_read; the escalation levels
+    it records once a minute are writes, measured by bench/escalation_bench.py)."""
     from store.timeutil import system_clock
 
     def timed(name, fn, *a):
@@ -85,6 +87,16 @@ def refresh_once(store, f, cursor_id: int | None, scroll: int, window: int, timi
     timed(f"queue({window} rows)", store.queue.find, f, offset, window)
     timed("counts", store.queue.counts, now)
     timed("technicians", store.people.technicians)
+    # The rest of what the poll reads with the rows (console/screens/queue_poll.py
+    # _read): the callbacks and items due, escalations waiting, messages given
+    # up (when the user may retry them), parts below their minimum, a handover note.
+    timed("due callbacks", store.scores.due_callbacks_count, store.actor)
+    timed("overdue items", store.items.overdue_items_count, store.actor)
+    timed("escalations waiting", store.escalations.waiting_for, store.actor)
+    if store.permits.refusal("notify.retry") is None:
+        timed("failed messages", store.outbox.failed_count)
+    timed("low parts", store.parts.low_count)
+    timed("handover note", store.handover.waiting_note)
     timings.setdefault("TOTAL", []).append(time.perf_counter() - t0)
 
 
