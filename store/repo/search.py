@@ -291,7 +291,7 @@ def _together(conn: sqlite3.Connection, long: str, pairs: str, test: tuple[str, 
         " ORDER BY rowid DESC LIMIT ?)",
         [long, CAP],
     ).fetchone()
-    if n < CAP:
+    if n < CAP or not n:  # (no match at all: CAP set to 0 in a test)
         return ids(
             f"SELECT rowid FROM ticket_search WHERE ticket_search MATCH ? AND {test[0]} ORDER BY rowid DESC LIMIT ?", [long, *test[1], want]
         )
