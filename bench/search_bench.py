@@ -29,13 +29,25 @@ RUNS = int(os.environ.get("RUNS", "15"))
 # Latin letters (the demo's descriptions: common ones are in thousands of
 # tickets, rare ones in none; the hit count is printed beside each).
 MATRIX = {
-    "zh common 1 '机'": "机", "zh common 2 '钞箱'": "钞箱", "zh common 3 '打印机'": "打印机",
-    "zh common 5 '柜台存折打'": "柜台存折打", "zh common 20": "存款模块卡钞，客户 10000 元未入账",
-    "zh rare 1 '鹉'": "鹉", "zh rare 2 '鹦鹉'": "鹦鹉", "zh rare 3 '鹦鹉螺'": "鹦鹉螺", "zh rare 5 '鹦鹉螺号船'": "鹦鹉螺号船",
+    "zh common 1 '机'": "机",
+    "zh common 2 '钞箱'": "钞箱",
+    "zh common 3 '打印机'": "打印机",
+    "zh common 5 '柜台存折打'": "柜台存折打",
+    "zh common 20": "存款模块卡钞，客户 10000 元未入账",
+    "zh rare 1 '鹉'": "鹉",
+    "zh rare 2 '鹦鹉'": "鹦鹉",
+    "zh rare 3 '鹦鹉螺'": "鹦鹉螺",
+    "zh rare 5 '鹦鹉螺号船'": "鹦鹉螺号船",
     "zh rare 20": "鹦鹉螺号船" * 4,
-    "latin common 1 'e'": "e", "latin common 2 'er'": "er", "latin common 3 'ter'": "ter",
-    "latin common 5 'count'": "count", "latin common 20": "Core banking termina",
-    "latin rare 1 'q'": "q", "latin rare 2 'zq'": "zq", "latin rare 3 'zqx'": "zqx", "latin rare 5 'zqxwv'": "zqxwv",
+    "latin common 1 'e'": "e",
+    "latin common 2 'er'": "er",
+    "latin common 3 'ter'": "ter",
+    "latin common 5 'count'": "count",
+    "latin common 20": "Core banking termina",
+    "latin rare 1 'q'": "q",
+    "latin rare 2 'zq'": "zq",
+    "latin rare 3 'zqx'": "zqx",
+    "latin rare 5 'zqxwv'": "zqxwv",
     "latin rare 20": "zqxwv" * 4,
 }
 
@@ -44,12 +56,31 @@ MATRIX = {
 # Latin letters, three terms; the long terms' pairs that fold differently in
 # the two indexes (s, k) too.
 TOGETHER = {
-    "ATM e": "ATM e", "ATM q": "ATM q", "ATM a": "ATM a", "ATM 1": "ATM 1", "ATM 机": "ATM 机", "ATM 王": "ATM 王",
-    "打印机 e": "打印机 e", "打印机 吞卡": "打印机 吞卡", "打印机 q": "打印机 q", "ter 机": "ter 机", "ter q": "ter q",
-    "count e": "count e", "count 吞卡": "count 吞卡", "柜台存折打 e": "柜台存折打 e", "Sub-branch e": "Sub-branch e",
-    "reader q": "reader q", "Fingerprint 王": "Fingerprint 王", "error 王": "error 王", "branch 吞卡": "branch 吞卡",
-    "zqx e (rare long)": "zqx e", "ask e (s, k)": "ask e", "desk 鹉 (rare both)": "desk 鹉",
-    "3 terms 'ATM 王 磊'": "ATM 王 磊", "3 terms 'ATM e r'": "ATM e r", "3 terms 'Core banking e'": "Core banking e",
+    "ATM e": "ATM e",
+    "ATM q": "ATM q",
+    "ATM a": "ATM a",
+    "ATM 1": "ATM 1",
+    "ATM 机": "ATM 机",
+    "ATM 王": "ATM 王",
+    "打印机 e": "打印机 e",
+    "打印机 吞卡": "打印机 吞卡",
+    "打印机 q": "打印机 q",
+    "ter 机": "ter 机",
+    "ter q": "ter q",
+    "count e": "count e",
+    "count 吞卡": "count 吞卡",
+    "柜台存折打 e": "柜台存折打 e",
+    "Sub-branch e": "Sub-branch e",
+    "reader q": "reader q",
+    "Fingerprint 王": "Fingerprint 王",
+    "error 王": "error 王",
+    "branch 吞卡": "branch 吞卡",
+    "zqx e (rare long)": "zqx e",
+    "ask e (s, k)": "ask e",
+    "desk 鹉 (rare both)": "desk 鹉",
+    "3 terms 'ATM 王 磊'": "ATM 王 磊",
+    "3 terms 'ATM e r'": "ATM e r",
+    "3 terms 'Core banking e'": "Core banking e",
 }
 
 
@@ -68,7 +99,7 @@ def main(path: str) -> None:
     opened = store.db.q("SELECT COUNT(*) FROM tickets WHERE is_open = 1")[0][0]
     sample = store.tickets.ticket(store.db.q("SELECT MAX(id) FROM tickets WHERE equipment_id IS NOT NULL AND id <= ?", (total // 2,))[0][0])
     phone = "".join(ch for ch in sample.phone if ch.isdigit())
-    spaced = " ".join(phone[i:i + 4] for i in range(0, len(phone), 4))
+    spaced = " ".join(phone[i : i + 4] for i in range(0, len(phone), 4))
     words = sample.description.split()
     cjk = next((w[:3] for w in words if len(w) >= 3), sample.description[:3])
     queries = {
@@ -127,8 +158,10 @@ def main(path: str) -> None:
 
         print(f"  {median_ms(queue_filter):8.1f} ms  {n:6} open  {label}")
     print("earlier_tickets (caller's phone + asset):")
-    print(f"  {median_ms(lambda: store.search.earlier_tickets(phone=spaced, equipment_id=sample.equipment_id)):8.1f} ms  "
-          f"{len(store.search.earlier_tickets(phone=spaced, equipment_id=sample.equipment_id))} tickets")
+    print(
+        f"  {median_ms(lambda: store.search.earlier_tickets(phone=spaced, equipment_id=sample.equipment_id)):8.1f} ms  "
+        f"{len(store.search.earlier_tickets(phone=spaced, equipment_id=sample.equipment_id))} tickets"
+    )
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     store.close()
 
