@@ -56,9 +56,10 @@ def pairs_match(short: list[str], open_only: bool = False, phone: bool = True) -
 
 PAIRS = "SELECT rowid FROM ticket_pairs WHERE ticket_pairs MATCH ?"
 FEW = 16  # candidates in fewer tickets than this are each probed in the trigram index (SearchRepo._together)
+TAKEN = 2  # pairs of the long terms added to the candidates' tokens (the least CPU over search_bench.py's pairs of terms)
 CAP = 1000  # long terms in fewer tickets than this drive, each ticket's text tested for the short terms
 PROBE = 256  # trigram index entries walked for the cost of one probe of it (a seek: 0.02-0.1 ms against 0.2 µs)
-FIRST, MOST = 64, 4096  # candidates per round of the merge: doubling, so a whole history is a dozen rounds
+MOST = 4096  # candidates per round of the merge, from FEW doubling: a whole history in a few hundred rounds at most
 POSITIONS = 4096  # characters of each text the pair index holds (0021_search_pairs)
 _LIVE = 1 << 62  # above any ticket id
 
@@ -73,13 +74,15 @@ def _alike(ch: str) -> bool:
     return ch not in "kKsS" if ch < "\x80" else unicodedata.category(ch) == "Lo"
 
 
-def cover(long: list[str]) -> list[str]:
+def cover(long: list[str], most: int) -> list[str]:
     """Pairs of characters every ticket matching the long terms holds in the
     pair index: a condition the pair index can test with the short terms
     (``ATM q``: q AND at AND tm), necessary but not sufficient (A-T-M apart),
     so the trigram index still decides. Pairs that do not overlap, and the
-    last one, so a term's characters are each in one pair: fewer tokens for
-    the pair index to intersect (each costs a seek per candidate)."""
+    last one, so a term's characters are each in one pair; then at most
+    ``most`` of those, spread over the terms: each token costs the pair index
+    a seek per candidate, each token fewer lets more candidates through to
+    the trigram index."""
     found: list[str] = []
     for term in long:
         starts = list(range(0, len(term) - 1, 2))
@@ -89,7 +92,9 @@ def cover(long: list[str]) -> list[str]:
             pair = _fold(term[i : i + 2])
             if _alike(pair[0]) and _alike(pair[1]) and pair not in found:
                 found.append(pair)
-    return found
+    if len(found) <= most:
+        return found
+    return [found[i * len(found) // most] for i in range(most)]
 
 
 def short_test(short: list[str]) -> tuple[str, list[Any]]:
@@ -240,7 +245,11 @@ class SearchRepo:
                 if own:
                     conn.execute("BEGIN")
                 return _together(
-                    conn, f"{_TEXT}({' AND '.join(_quote(t) for t in long)})", pairs_match(short + cover(long)), short_test(short), want
+                    conn,
+                    f"{_TEXT}({' AND '.join(_quote(t) for t in long)})",
+                    pairs_match(short + cover(long, TAKEN)),
+                    short_test(short),
+                    want,
                 )
             except sqlite3.DatabaseError as exc:  # locked, corrupt, vanished: one line
                 raise explain(self.db.path, exc) from None
@@ -270,6 +279,10 @@ _PROBE = (
     "SELECT value FROM json_each(?) c WHERE EXISTS (SELECT 1 FROM ticket_search s"
     " WHERE s.rowid = c.value AND ticket_search MATCH ?) ORDER BY value DESC"
 )
+_STREAM = (
+    "SELECT rowid FROM ticket_pairs p WHERE ticket_pairs MATCH ? AND rowid <= ? AND EXISTS (SELECT 1 FROM ticket_search s"
+    " WHERE s.rowid = p.rowid AND ticket_search MATCH ?) ORDER BY rowid DESC LIMIT ?"
+)
 _WALK = (
     "SELECT rowid FROM ticket_search WHERE ticket_search MATCH ? AND rowid BETWEEN ? AND ?"
     " AND +rowid IN (SELECT value FROM json_each(?)) ORDER BY rowid DESC"
@@ -284,30 +297,31 @@ def _together(conn: sqlite3.Connection, long: str, pairs: str, test: tuple[str, 
     def ids(sql: str, params: list[Any]) -> list[int]:
         return [r[0] for r in conn.execute(sql, params)]
 
-    if conn.execute(f"SELECT COUNT(*) FROM ({PAIRS} LIMIT ?)", [pairs, FEW]).fetchone()[0] < FEW:
-        return ids(_PROBE, [json.dumps(ids(PAIRS + " ORDER BY rowid DESC", [pairs])), long])[:want]
+    newest_first = PAIRS + " AND rowid < ? ORDER BY rowid DESC LIMIT ?"
+    size = max(FEW, 1)
+    batch = ids(newest_first, [pairs, _LIVE, size])  # the first round: read once, whichever way follows
+    if len(batch) < FEW:
+        return ids(_PROBE, [json.dumps(batch), long])[:want]
     n, newest, oldest = conn.execute(
         "SELECT COUNT(*), MAX(rowid), MIN(rowid) FROM (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?"
         " ORDER BY rowid DESC LIMIT ?)",
         [long, CAP],
     ).fetchone()
-    if n < CAP or not n:  # (no match at all: CAP set to 0 in a test)
+    if n < CAP or not n:
         return ids(
             f"SELECT rowid FROM ticket_search WHERE ticket_search MATCH ? AND {test[0]} ORDER BY rowid DESC LIMIT ?", [long, *test[1], want]
         )
     density = n / (newest - oldest + 1)  # of the long terms' matches among ids, as in the newest
     found: list[int] = []
-    below, size = _LIVE, FIRST
-    while len(found) < want:
-        batch = ids(PAIRS + " AND rowid < ? ORDER BY rowid DESC LIMIT ?", [pairs, below, size])
-        if not batch:
-            break
-        listed = json.dumps(batch)
+    while batch:
         if density * (batch[0] - batch[-1] + 1) > PROBE * len(batch):
-            found += ids(_PROBE, [listed, long])
+            # Candidates sparse among the long terms' matches: each probed, in
+            # one statement that stops at ``want`` (no rounds to seek again).
+            return found + ids(_STREAM, [pairs, batch[0], long, want - len(found)])
         else:
-            found += ids(_WALK, [long, batch[-1], batch[0], listed])
-        if len(batch) < size:
+            found += ids(_WALK, [long, batch[-1], batch[0], json.dumps(batch)])
+        if len(found) >= want or len(batch) < size:
             break
-        below, size = batch[-1], min(size * 2, MOST)
+        size = min(size * 2, MOST)
+        batch = ids(newest_first, [pairs, batch[-1], size])
     return found[:want]
