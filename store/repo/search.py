@@ -222,16 +222,19 @@ class SearchRepo:
         620,000 ids at 1M tickets to keep 50 (300-700 ms). Now the newest
         matches are found first, and the work stops at ``want``:
 
-        - *candidates*: the short terms and pairs of the long ones (``cover``)
-          in the pair index, which intersects them itself, newest first. In
-          fewer than FEW tickets: each probed in the trigram index (``ATM
-          q``: 9,765 q, none with a-t and t-m);
+        - *candidates*: the short terms and two pairs of the long ones
+          (``cover``) in the pair index, which intersects them itself,
+          newest first. In fewer than FEW tickets: each probed in the
+          trigram index (``ATM zq``);
         - *few long matches* (under CAP): they drive, each ticket's own text
           tested for the short terms (``ask e``);
-        - *a merge*: candidates in doubling rounds, each round's checked
-          against the long terms over its span of ids, walking the trigram
-          index there (dense: ``ATM e``'s first 64 candidates span 300 ids)
-          or probing each candidate when that walk would cost more (sparse).
+        - *a merge*: candidates in rounds of FEW doubling to MOST, each
+          round checked against the long terms by walking the trigram index
+          over the round's span of ids (dense: ``ATM e``'s first 16
+          candidates span about 40 ids); when that walk would cost more than
+          probing each candidate (sparse: ``ATM q``, 9,765 q and none with
+          a-t and t-m), the rest in one statement probing each candidate,
+          which stops at ``want``.
 
         All in one read transaction: one snapshot of the file."""
         terms = text.split()
