@@ -225,16 +225,17 @@ class SearchRepo:
         - *candidates*: the short terms and two pairs of the long ones
           (``cover``) in the pair index, which intersects them itself,
           newest first. In fewer than FEW tickets: each probed in the
-          trigram index (``ATM zq``);
+          trigram index (``ATM zq``; ``ATM q``: 9,765 q, none with a-t and
+          t-m);
         - *few long matches* (under CAP): they drive, each ticket's own text
           tested for the short terms (``ask e``);
         - *a merge*: candidates in rounds of FEW doubling to MOST, each
           round checked against the long terms by walking the trigram index
           over the round's span of ids (dense: ``ATM e``'s first 16
-          candidates span about 40 ids); when that walk would cost more than
-          probing each candidate (sparse: ``ATM q``, 9,765 q and none with
-          a-t and t-m), the rest in one statement probing each candidate,
-          which stops at ``want``.
+          candidates span about 130 ids); when that walk would cost more
+          than probing each candidate (sparse: ``ter q``, 135 candidates in
+          the whole history), the rest in one statement probing each
+          candidate, which stops at ``want``.
 
         All in one read transaction: one snapshot of the file."""
         terms = text.split()
