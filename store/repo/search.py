@@ -326,6 +326,6 @@ def _together(conn: sqlite3.Connection, long: str, pairs: str, test: tuple[str, 
             found += ids(_WALK, [long, batch[-1], batch[0], json.dumps(batch)])
         if len(found) >= want or len(batch) < size:
             break
-        size = min(size * 2, MOST)
+        size = min(max(size * 2, want - len(found)), MOST)  # at least what is missing: 50 in two rounds when dense
         batch = ids(newest_first, [pairs, batch[-1], size])
     return found[:want]
