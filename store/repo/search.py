@@ -9,11 +9,15 @@ one or two characters are found in the index of characters and pairs
 
 from __future__ import annotations
 
+import json
 import re
+import sqlite3
+import unicodedata
 from typing import Any
 
 from ..context import Context
 from ..database import Database
+from ..db import explain
 from ..models import Ticket
 from ..rows import TICKET_SELECT, _escape_like, _ticket
 
@@ -46,13 +50,63 @@ def pair_token(term: str, phone: bool = False) -> str:
 
 def pairs_match(short: list[str], open_only: bool = False, phone: bool = True) -> str:
     """The pair index's MATCH text: each term somewhere in the text (the phone too, with ``phone``)."""
-    each = [f"({_quote(pair_token(t))} OR {_quote(pair_token(t, phone=True))})" if phone
-            else _quote(pair_token(t)) for t in short]
+    each = [f"({_quote(pair_token(t))} OR {_quote(pair_token(t, phone=True))})" if phone else _quote(pair_token(t)) for t in short]
     return " AND ".join(each + (['"open"'] if open_only else []))
 
 
 PAIRS = "SELECT rowid FROM ticket_pairs WHERE ticket_pairs MATCH ?"
-FEW = 16  # short terms in fewer tickets than this drive a search with long terms (SearchRepo._mixed)
+FEW = 16  # candidates in fewer tickets than this are each probed in the trigram index (SearchRepo._together)
+TAKEN = 2  # pairs of the long terms added to the candidates' tokens (the least CPU over search_bench.py's pairs of terms)
+CAP = 1000  # long terms in fewer tickets than this drive, each ticket's text tested for the short terms
+PROBE = 256  # trigram index entries walked for the cost of one probe of it (a seek: 0.02-0.1 ms against 0.2 µs)
+MOST = 4096  # candidates per round of the merge, from FEW doubling: a whole history in a few hundred rounds at most
+POSITIONS = 4096  # characters of each text the pair index holds (0021_search_pairs)
+_LIVE = 1 << 62  # above any ticket id
+
+
+def _alike(ch: str) -> bool:
+    """Whether the trigram index and the pair index fold ``ch`` alike. The
+    trigram tokenizer folds case by Unicode: "k" and "s" also match the Kelvin
+    sign and the long s, and cased letters outside ASCII fold to each other,
+    where the pair index folds ASCII only (as LIKE). Letters with no case (CJK)
+    and ASCII other than k and s are the same character in both
+    (tests/test_search_together.py checks this against SQLite's own folding)."""
+    return ch not in "kKsS" if ch < "\x80" else unicodedata.category(ch) == "Lo"
+
+
+def cover(long: list[str], most: int) -> list[str]:
+    """Pairs of characters every ticket matching the long terms holds in the
+    pair index: a condition the pair index can test with the short terms
+    (``ATM q``: q AND at AND tm), necessary but not sufficient (A-T-M apart),
+    so the trigram index still decides. Pairs that do not overlap, and the
+    last one, so a term's characters are each in one pair; then at most
+    ``most`` of those, spread over the terms: each token costs the pair index
+    a seek per candidate, each token fewer lets more candidates through to
+    the trigram index."""
+    found: list[str] = []
+    for term in long:
+        starts = list(range(0, len(term) - 1, 2))
+        if len(term) % 2:
+            starts.append(len(term) - 2)
+        for i in starts:
+            pair = _fold(term[i : i + 2])
+            if _alike(pair[0]) and _alike(pair[1]) and pair not in found:
+                found.append(pair)
+    if len(found) <= most:
+        return found
+    return [found[i * len(found) // most] for i in range(most)]
+
+
+def short_test(short: list[str]) -> tuple[str, list[Any]]:
+    """SQL over ``ticket_search``'s own text: each short term in one of the
+    columns, exactly as the pair index answers it (ASCII folded by lower(),
+    the first POSITIONS characters of each text)."""
+    each = []
+    params: list[Any] = []
+    for term in short:
+        each.append("(" + " OR ".join(f"instr(lower(substr({c}, 1, ?)), ?) > 0" for c in _COLUMNS) + ")")
+        params += [POSITIONS - 1 + len(term), _fold(term)] * len(_COLUMNS)
+    return " AND ".join(each), params
 
 
 def search_ids(text: str, open_only: bool = False) -> tuple[str, list[Any]] | None:
@@ -65,8 +119,7 @@ def search_ids(text: str, open_only: bool = False) -> tuple[str, list[Any]] | No
     both = f" AND {OPEN}" if open_only else ""
     if _PHONE.fullmatch(text) and len(digits(text)) >= TRIGRAM:
         # A phone typed with any spacing: its digits, wherever they are.
-        return "SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?", [
-            f"{_TEXT}{_quote(digits(text))}{both}"]
+        return "SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?", [f"{_TEXT}{_quote(digits(text))}{both}"]
     terms = text.split()
     long = [t for t in terms if len(t) >= TRIGRAM]
     short = [t for t in terms if len(t) < TRIGRAM]
@@ -90,8 +143,7 @@ def exact_id(text: str) -> int | None:
 
 
 # Open tickets of the technicians whose name is LIKE the parameter.
-_TECHNICIAN = ("SELECT id FROM tickets WHERE is_open = 1 AND technician_id IN"
-               " (SELECT id FROM technicians WHERE name LIKE ? ESCAPE '\\')")
+_TECHNICIAN = "SELECT id FROM tickets WHERE is_open = 1 AND technician_id IN (SELECT id FROM technicians WHERE name LIKE ? ESCAPE '\\')"
 
 
 def text_condition(text: str) -> tuple[str, list[Any]]:
@@ -142,8 +194,15 @@ class SearchRepo:
             return []
         if _ID.fullmatch(text):
             rows = self.db.q(TICKET_SELECT + " WHERE t.id = ?", (exact_id(text),))
-            return [_ticket(r) for r in rows][offset:offset + limit]
-        sub = self._mixed(text) or search_ids(text)
+            return [_ticket(r) for r in rows][offset : offset + limit]
+        found = self._together(text, limit + offset)
+        if found is not None:
+            rows = self.db.q(
+                TICKET_SELECT + " WHERE t.id IN (SELECT value FROM json_each(?)) ORDER BY t.id DESC",
+                [json.dumps(found[offset : offset + limit])],
+            )
+            return [_ticket(r) for r in rows]
+        sub = search_ids(text)
         assert sub is not None
         # The window is taken in the index (rowid order, newest first), so only
         # ``limit`` tickets are read whatever the number of matches.
@@ -154,28 +213,55 @@ class SearchRepo:
         rows = self.db.q(TICKET_SELECT + f" WHERE {where} ORDER BY t.id DESC", params)
         return [_ticket(r) for r in rows]
 
-    def _mixed(self, text: str) -> tuple[str, list[Any]] | None:
-        """Long and short terms together, when the short terms are rare:
-        their few tickets each tested against the long terms (`ATM zq`: 85
-        -> 0.3 ms at 1M tickets), where the long terms' matches (226,000
-        for ATM) were each tested against the short terms' list. None for any
-        other text (search_ids): testing each of many tickets against the
-        index one by one costs far more (a probe per ticket; 40 s for two
-        common terms rarely found together)."""
+    def _together(self, text: str, want: int) -> list[int] | None:
+        """The ids of the ``want`` newest tickets holding long and short terms
+        together (``ATM e``), or None for any other text (search_ids).
+
+        Before, every match of the long terms was tested against the list of
+        every ticket holding the short ones: ``ATM e`` built a list of
+        620,000 ids at 1M tickets to keep 50 (300-700 ms). Now the newest
+        matches are found first, and the work stops at ``want``:
+
+        - *candidates*: the short terms and two pairs of the long ones
+          (``cover``) in the pair index, which intersects them itself,
+          newest first. In fewer than FEW tickets: each probed in the
+          trigram index (``ATM zq``; ``ATM q``: 9,765 q, none with a-t and
+          t-m);
+        - *few long matches* (under CAP): they drive, each ticket's own text
+          tested for the short terms (``ask e``);
+        - *a merge*: candidates in rounds of FEW doubling to MOST, each
+          round checked against the long terms by walking the trigram index
+          over the round's span of ids (dense: ``ATM e``'s first 16
+          candidates span about 130 ids); when that walk would cost more
+          than probing each candidate (sparse: ``ter q``, 135 candidates in
+          the whole history), the rest in one statement probing each
+          candidate, which stops at ``want``.
+
+        All in one read transaction: one snapshot of the file."""
         terms = text.split()
         long = [t for t in terms if len(t) >= TRIGRAM]
         short = [t for t in terms if len(t) < TRIGRAM]
         if not long or not short or (_PHONE.fullmatch(text) and len(digits(text)) >= TRIGRAM):
             return None
-        pairs = pairs_match(short)
-        if self.db.value(f"SELECT COUNT(*) FROM ({PAIRS} LIMIT ?)", [pairs, FEW]) >= FEW:
-            return None
-        return ("SELECT rowid FROM ticket_pairs p WHERE ticket_pairs MATCH ? AND EXISTS (SELECT 1 FROM"
-                " ticket_search s WHERE s.rowid = p.rowid AND ticket_search MATCH ?)",
-                [pairs, f"{_TEXT}({' AND '.join(_quote(t) for t in long)})"])
+        with self.db.reader() as conn:
+            own = not conn.in_transaction
+            try:
+                if own:
+                    conn.execute("BEGIN")
+                return _together(
+                    conn,
+                    f"{_TEXT}({' AND '.join(_quote(t) for t in long)})",
+                    pairs_match(short + cover(long, TAKEN)),
+                    short_test(short),
+                    want,
+                )
+            except sqlite3.DatabaseError as exc:  # locked, corrupt, vanished: one line
+                raise explain(self.db.path, exc) from None
+            finally:
+                if own and conn.in_transaction:
+                    conn.execute("ROLLBACK")
 
-    def earlier_tickets(self, phone: str | None = None, equipment_id: int | None = None,
-                        limit: int = 20) -> list[Ticket]:
+    def earlier_tickets(self, phone: str | None = None, equipment_id: int | None = None, limit: int = 20) -> list[Ticket]:
         """The caller's (same phone digits, however typed) and the asset's
         tickets, open and closed, newest first."""
         parts: list[str] = []
@@ -189,6 +275,57 @@ class SearchRepo:
             params.append(equipment_id)
         if not parts:
             return []
-        rows = self.db.q(TICKET_SELECT + f" WHERE t.id IN ({' UNION '.join(parts)}) ORDER BY t.id DESC LIMIT ?",
-                       [*params, limit])
+        rows = self.db.q(TICKET_SELECT + f" WHERE t.id IN ({' UNION '.join(parts)}) ORDER BY t.id DESC LIMIT ?", [*params, limit])
         return [_ticket(r) for r in rows]
+
+
+_PROBE = (
+    "SELECT value FROM json_each(?) c WHERE EXISTS (SELECT 1 FROM ticket_search s"
+    " WHERE s.rowid = c.value AND ticket_search MATCH ?) ORDER BY value DESC"
+)
+_STREAM = (
+    "SELECT rowid FROM ticket_pairs p WHERE ticket_pairs MATCH ? AND rowid <= ? AND EXISTS (SELECT 1 FROM ticket_search s"
+    " WHERE s.rowid = p.rowid AND ticket_search MATCH ?) ORDER BY rowid DESC LIMIT ?"
+)
+_WALK = (
+    "SELECT rowid FROM ticket_search WHERE ticket_search MATCH ? AND rowid BETWEEN ? AND ?"
+    " AND +rowid IN (SELECT value FROM json_each(?)) ORDER BY rowid DESC"
+)
+
+
+def _together(conn: sqlite3.Connection, long: str, pairs: str, test: tuple[str, list[Any]], want: int) -> list[int]:
+    """SearchRepo._together's reads: ``long`` the trigram index's MATCH,
+    ``pairs`` the pair index's (the candidates), ``test`` the short terms'
+    test of a ticket's text."""
+
+    def ids(sql: str, params: list[Any]) -> list[int]:
+        return [r[0] for r in conn.execute(sql, params)]
+
+    newest_first = PAIRS + " AND rowid < ? ORDER BY rowid DESC LIMIT ?"
+    size = max(FEW, 1)
+    batch = ids(newest_first, [pairs, _LIVE, size])  # the first round: read once, whichever way follows
+    if len(batch) < FEW:
+        return ids(_PROBE, [json.dumps(batch), long])[:want]
+    n, newest, oldest = conn.execute(
+        "SELECT COUNT(*), MAX(rowid), MIN(rowid) FROM (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?"
+        " ORDER BY rowid DESC LIMIT ?)",
+        [long, CAP],
+    ).fetchone()
+    if n < CAP or not n:
+        return ids(
+            f"SELECT rowid FROM ticket_search WHERE ticket_search MATCH ? AND {test[0]} ORDER BY rowid DESC LIMIT ?", [long, *test[1], want]
+        )
+    density = n / (newest - oldest + 1)  # of the long terms' matches among ids, as in the newest
+    found: list[int] = []
+    while batch:
+        if density * (batch[0] - batch[-1] + 1) > PROBE * len(batch):
+            # Candidates sparse among the long terms' matches: each probed, in
+            # one statement that stops at ``want`` (no rounds to seek again).
+            return found + ids(_STREAM, [pairs, batch[0], long, want - len(found)])
+        else:
+            found += ids(_WALK, [long, batch[-1], batch[0], json.dumps(batch)])
+        if len(found) >= want or len(batch) < size:
+            break
+        size = min(max(size * 2, want - len(found)), MOST)  # at least what is missing: 50 in two rounds when dense
+        batch = ids(newest_first, [pairs, batch[-1], size])
+    return found[:want]
