@@ -20,21 +20,30 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import invoke, ok, one_line_error
+from conftest import ROOT
 
 from store import Store
 from store.errors import PermissionDenied
 from store.rules.imported import COLUMNS, ImportRowError, parse_when
 from store.transfer.history_csv import parse_history, read_history
 
-from cli_helpers import invoke, ok, one_line_error
-from conftest import ROOT
-
 SAMPLE = ROOT / "demo_data" / "history_sample.csv"
 GOOD = {
-    "old_number": "GLPI-1", "opened_at": "2025-06-02 09:00", "site": "HQ", "equipment": "HQ-ATM-A",
-    "priority": "2", "description": "ATM吞卡", "reporter": "张女士", "phone": "010 6532 1188",
-    "technician": "Li Wei", "responded_at": "2025-06-02 09:10", "arrived_at": "2025-06-02 09:50",
-    "resolved_at": "2025-06-02 11:00", "closed_at": "2025-06-02 15:00", "callback_at": "2025-06-03",
+    "old_number": "GLPI-1",
+    "opened_at": "2025-06-02 09:00",
+    "site": "HQ",
+    "equipment": "HQ-ATM-A",
+    "priority": "2",
+    "description": "ATM吞卡",
+    "reporter": "张女士",
+    "phone": "010 6532 1188",
+    "technician": "Li Wei",
+    "responded_at": "2025-06-02 09:10",
+    "arrived_at": "2025-06-02 09:50",
+    "resolved_at": "2025-06-02 11:00",
+    "closed_at": "2025-06-02 15:00",
+    "callback_at": "2025-06-03",
     "satisfaction": "满意",
 }
 
@@ -89,9 +98,10 @@ def test_the_sample_history_round_trip(demo_copy: Callable[[], Path]) -> None:
     # the import's own event: who, which file, how many, its digest
     event = store.db.q("SELECT actor, new FROM events WHERE action = 'history.import' ORDER BY id DESC LIMIT 1")[0]
     note = json.loads(event["new"])
-    assert (note["file"], note["rows"], note["sha256"], note["callbacks"]) == (
-        "history_sample.csv", 36, done["sha256"], 25)
+    assert (note["file"], note["rows"], note["sha256"], note["callbacks"]) == ("history_sample.csv", 36, done["sha256"], 25)
     store.close()
+    # an imported open ticket goes on as any other, and the file still checks
+    ok(db, "ticket", "close", str(before + 36), "--signoff", "王经理")
 
 
 def test_the_same_file_twice_is_refused_naming_the_first_number(store: Store, tmp_path: Path) -> None:
@@ -118,19 +128,23 @@ BAD = [
     ({"resolved_at": "2025-06-02 09:30"}, "column resolved_at: Log the arrival"),
     ({"arrived_at": "2025-06-02 08:00"}, "column arrived_at: arrived_at is before opened_at"),
     ({"status": "cancelled"}, "column status: cancelled, but its times make it closed"),
-    ({"status": "on hold"}, "column status: new, assigned, onsite, resolved, closed or cancelled"),
+    ({"status": "on hold"}, "column status: on hold is not imported"),
+    ({"status": "done-ish"}, "column status: new, assigned, onsite, resolved, closed or cancelled"),
     ({"closed_at": "", "status": "resolved"}, "column satisfaction: only a closed ticket has a callback"),
     ({"satisfaction": "meh"}, "column satisfaction: 满意, 基本满意 or 不满意"),
     ({"satisfaction": ""}, "column satisfaction: required with callback_at"),
     ({"cancel_reason": "duplicate"}, "column cancelled_at: required with cancel_reason"),
-    ({"cancelled_at": "2025-06-02 16:00", "cancel_reason": "duplicate", "satisfaction": "", "callback_at": ""},
-     "column cancelled_at: A closed ticket cannot be cancelled"),
+    (
+        {"cancelled_at": "2025-06-02 16:00", "cancel_reason": "duplicate", "satisfaction": "", "callback_at": ""},
+        "column cancelled_at: A closed ticket cannot be cancelled",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("change", "words"), BAD, ids=[w.split(":")[0] + str(i) for i, (_c, w) in enumerate(BAD)])
 def test_a_bad_row_is_one_line_naming_row_and_column_and_nothing_is_written(
-        store: Store, tmp_path: Path, change: dict[str, str], words: str) -> None:
+    store: Store, tmp_path: Path, change: dict[str, str], words: str
+) -> None:
     path = history(tmp_path, {**GOOD, "old_number": "A-1"}, {**GOOD, "old_number": "A-2"}, {**GOOD, **change, "old_number": "A-3"})
     before = file_digest(store.path)
     one_line_error(invoke(str(store.path), "import", "tickets", str(path)), f"row 4, {words}")
@@ -184,7 +198,7 @@ def test_times_in_the_site_zone_unless_they_carry_an_offset() -> None:
 def test_the_file_may_be_utf8_with_or_without_bom_or_gb18030(tmp_path: Path, encoding: str) -> None:
     rows = read_history(history(tmp_path, GOOD, encoding=encoding)).rows
     assert rows[0]["reporter"] == "张女士" and rows[0]["_line"] == 2
-    assert parse_history("OLD_NUMBER, opened_at ,site,priority,description,reporter,phone\n\n")  == []
+    assert parse_history("OLD_NUMBER, opened_at ,site,priority,description,reporter,phone\n\n") == []
 
 
 def test_the_row_error_names_row_and_column() -> None:
@@ -195,10 +209,20 @@ def _big(tmp_path: Path, n: int) -> Path:
     rows = []
     for i in range(n):
         day = 1 + i % 28
-        rows.append({**GOOD, "old_number": f"K-{i}", "opened_at": f"2025-06-{day:02d} 09:00",
-                     "responded_at": f"2025-06-{day:02d} 09:10", "arrived_at": f"2025-06-{day:02d} 09:50",
-                     "resolved_at": f"2025-06-{day:02d} 11:00", "closed_at": f"2025-06-{day:02d} 15:00",
-                     "callback_at": "", "satisfaction": "", "equipment": ""})
+        rows.append(
+            {
+                **GOOD,
+                "old_number": f"K-{i}",
+                "opened_at": f"2025-06-{day:02d} 09:00",
+                "responded_at": f"2025-06-{day:02d} 09:10",
+                "arrived_at": f"2025-06-{day:02d} 09:50",
+                "resolved_at": f"2025-06-{day:02d} 11:00",
+                "closed_at": f"2025-06-{day:02d} 15:00",
+                "callback_at": "",
+                "satisfaction": "",
+                "equipment": "",
+            }
+        )
     return history(tmp_path, *rows, name="big.csv")
 
 
@@ -209,8 +233,14 @@ def test_an_import_killed_midway_leaves_the_file_as_it_was(store: Store, tmp_pat
     store.close()
     before = file_digest(db)
     env: dict[str, Any] = {**os.environ, "XDG_DATA_HOME": str(tmp_path)}
-    proc = subprocess.Popen([sys.executable, "-m", "console.cli", "--db", str(db), "import", "tickets", str(path)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "console.cli", "--db", str(db), "import", "tickets", str(path)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     assert proc.stdout is not None
     for line in proc.stdout:  # the first chunk written (inside the one transaction)
         if line.startswith("importing tickets: 10,000 of 15,000"):

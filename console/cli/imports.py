@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +18,9 @@ from store.transfer.csv_io import export_csv, import_rows, read_csv
 
 from .common import Ctx, cli, data_stdout, fail, file_options, stdout_is_tty
 from .output import write_json
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 TABLES = click.Choice([*COLUMNS, "tickets"], case_sensitive=False)
 
@@ -67,7 +71,8 @@ class _Steps:
     chunk, flushed (a piped line otherwise waits in the buffer to the end)."""
 
     def __init__(self, label: str):
-        self.label, self.bar, self.started = label, None, time.perf_counter()
+        self.label, self.started = label, time.perf_counter()
+        self.bar: ProgressBar[int] | None = None
 
     def __call__(self, done: int, total: int) -> None:
         if not stdout_is_tty():

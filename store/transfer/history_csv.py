@@ -45,8 +45,9 @@ def parse_history(text: str) -> list[dict[str, Any]]:
     names = [h.strip().lower() for h in header]
     unknown = [h for h in names if h not in COLUMNS]
     if unknown:
-        raise ImportFileError(_("row 1: unknown column {c}; a ticket history has: {known}").format(
-            c=unknown[0] or '""', known=", ".join(COLUMNS)))
+        raise ImportFileError(
+            _("row 1: unknown column {c}; a ticket history has: {known}").format(c=unknown[0] or '""', known=", ".join(COLUMNS))
+        )
     twice = sorted({h for h in names if names.count(h) > 1})
     if twice:
         raise ImportFileError(_("row 1: column {c} appears twice").format(c=twice[0]))
@@ -61,9 +62,11 @@ def parse_history(text: str) -> list[dict[str, Any]]:
             if not any(c.strip() for c in cells):
                 continue  # blank lines, and the empty rows Excel leaves at the end
             if len(cells) > len(names):
-                raise ImportFileError(ngettext("row {n}: {k} cell for {c} columns",
-                                               "row {n}: {k} cells for {c} columns", len(cells)).format(
-                    n=start, k=len(cells), c=len(names)))
+                raise ImportFileError(
+                    ngettext("row {n}: {k} cell for {c} columns", "row {n}: {k} cells for {c} columns", len(cells)).format(
+                        n=start, k=len(cells), c=len(names)
+                    )
+                )
             row: dict[str, Any] = {n: _uninert(c) for n, c in zip(names, cells, strict=False)}
             row["_line"] = start
             rows.append(row)
