@@ -18,6 +18,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pendulum
@@ -247,7 +248,7 @@ class HistoryRepo:
         actor = self.ctx.actor
         for tid, t in answered:
             closed = t.ticket["closed_at"]
-            day = pendulum.Date.fromisoformat(local_day(from_db(closed), tz).isoformat())
+            day = local_day(from_db(closed), tz)
             assert t.rating is not None and t.callback_at is not None
             yield (
                 plans[day.isoformat()],
@@ -257,7 +258,7 @@ class HistoryRepo:
                 t.team_id,
                 closed,
                 day.isoformat(),
-                day.add(days=1).isoformat(),
+                (day + timedelta(days=1)).isoformat(),
                 t.rating,
                 points[t.rating],
                 actor,
