@@ -149,10 +149,13 @@ def row_by_row(n: int) -> None:
                 continue
             store.clock = at_time(row["assigned_at"])
             t = store.tickets.assign(t.id, t.version, technician_id=techs[row["technician"]])
-            t = store.tickets.respond(t.id, t.version, at=when(row["responded_at"]))
-            t = store.tickets.arrive(t.id, t.version, at=when(row["arrived_at"]))
-            t = store.tickets.resolve(t.id, t.version, at=when(row["resolved_at"]), symptom=row["description"],
-                                      cause=row["cause"], action=row["action"], parts=row["parts"])
+            store.clock = at_time(row["responded_at"])
+            t = store.tickets.respond(t.id, t.version)
+            store.clock = at_time(row["arrived_at"])
+            t = store.tickets.arrive(t.id, t.version)
+            store.clock = at_time(row["resolved_at"])
+            t = store.tickets.resolve(t.id, t.version, symptom=row["description"], cause=row["cause"], action=row["action"],
+                                      parts=row["parts"])
             store.clock = at_time(row["closed_at"])
             store.tickets.close(t.id, t.version, signoff=row["reporter"])
         took = time.perf_counter() - start

@@ -168,7 +168,7 @@ def test_only_a_manager_imports_and_a_dry_run_writes_nothing(people: Store, tmp_
     path = history(tmp_path, GOOD)
     read = read_history(path)
     people.actor = "bob"  # a dispatcher
-    with pytest.raises(PermissionDenied, match="bob is a dispatcher"):
+    with pytest.raises(PermissionDenied, match="bob is a dispatcher and may not import a ticket history"):
         people.history.check(read.rows)
     people.actor = "ann"
     before = file_digest(people.path)
