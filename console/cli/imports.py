@@ -99,7 +99,11 @@ def import_history(obj: Ctx, file: Path, dry_run: bool, fmt: str) -> None:
 
     read = read_history(file)
     store = obj.open()
-    plan = store.history.check(read.rows)
+    checking = _Steps(_("checking rows"))
+    try:
+        plan = store.history.check(read.rows, progress=None if fmt == "json" else checking)
+    finally:
+        checking.end()
     tickets = len(plan.tickets)
     if dry_run:
         if fmt == "json":

@@ -79,9 +79,10 @@ class HistoryRepo:
             now=self.ctx.now(),
         )
 
-    def check(self, rows: Sequence[Mapping[str, Any]]) -> HistoryPlan:
+    def check(self, rows: Sequence[Mapping[str, Any]], progress: Progress | None = None) -> HistoryPlan:
         """Every row checked, in file order: ImportRowError names the first bad
-        one. A number twice in the file, or already here, is refused by name."""
+        one. A number twice in the file, or already here, is refused by name.
+        ``progress(done, total)`` every CHUNK rows."""
         self.db.authorize(ACTION)
         known = self.known()
         seen: dict[str, int] = {}
@@ -94,6 +95,8 @@ class HistoryRepo:
                 raise ImportRowError(line, "old_number", _("{ref} is also on row {other}").format(ref=ref, other=seen[ref]))
             seen[ref] = line
             checked.append(ticket)
+            if progress is not None and len(checked) % CHUNK == 0 and len(checked) < len(rows):
+                progress(len(checked), len(rows))
         here = self._imported_already(list(seen))
         if here:
             first = min(here, key=lambda ref: seen[ref])
