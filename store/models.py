@@ -121,6 +121,8 @@ class Ticket(Out):
     repeat_of: int | None
     updated_at: DateTime
     updated_by: str
+    # Its number in the helpdesk it was imported from (dispatch import tickets); None: made here.
+    external_ref: str | None = None
 
 
 class QueueRow(Out):

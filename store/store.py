@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .repo.exports import ExportsRepo
     from .repo.fees import FeesRepo
     from .repo.handover import HandoverRepo
+    from .repo.imported import HistoryRepo
     from .repo.imports import ImportsRepo
     from .repo.inspections import InspectionsRepo
     from .repo.items import ItemsRepo
@@ -115,6 +116,7 @@ class Store:
     parts: _Repo[PartsRepo] = _Repo("parts", "PartsRepo", "settings", "tickets")
     fees: _Repo[FeesRepo] = _Repo("fees", "FeesRepo", "settings", "tickets")
     imports: _Repo[ImportsRepo] = _Repo("imports", "ImportsRepo", "people", "reference", "users", "parts")
+    history: _Repo[HistoryRepo] = _Repo("imported", "HistoryRepo", "settings", "admin", "callbacks")
     search: _Repo[SearchRepo] = _Repo("search", "SearchRepo")
     queue: _Repo[QueueRepo] = _Repo("queue", "QueueRepo")
     admin: _Repo[AdminRepo] = _Repo("admin", "AdminRepo", "settings")

@@ -219,7 +219,7 @@ def command_modules() -> dict[str, tuple[str, str]]:
         "fees": ("fees", _("The fee schedule (managers) and the fee it proposes for a ticket.")),
         "handover": ("handover", _("What changed during the shift and what the next dispatcher must know.")),
         "hq": ("hq", _("The head office: every center's figures and the company's, from PostgreSQL.")),
-        "import": ("imports", _("Import a CSV file into a table (sites, equipment, technicians, users, parts).")),
+        "import": ("imports", _("Import a CSV file into a table (sites, equipment, technicians, users, parts) or a ticket history.")),
         "inspections": ("inspections", _("Preventive inspections: plans, the visits they make, checklists and their findings.")),
         "init": ("admin", _("Create a database, or upgrade one and change its settings.")),
         "invoices": ("fees", _("Invoices of closed tickets: customer service records the number and checks it.")),

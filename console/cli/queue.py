@@ -309,9 +309,11 @@ def ticket(obj: Ctx, number: str, fmt: str, explain: bool) -> None:
     field(_("Category"), category_label(t.category))
     field(_("Description"), t.description)
     field(_("Technician"), t.technician_name)
-    if t.technician_id is not None or notified.notified_at is not None:
-        field(_("Notified"), notified_text(notified, tz))
+    if (t.technician_id is not None and t.external_ref is None) or notified.notified_at is not None:
+        field(_("Notified"), notified_text(notified, tz))  # an imported ticket's notices were the old system's
     field(_("Logged by"), t.created_by)
+    if t.external_ref is not None:
+        field(_("Imported as"), t.external_ref)
     if t.wait_reason:
         field(_("Hold reason"), wait_reason_label(t.wait_reason))
     if t.resolved_at:

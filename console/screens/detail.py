@@ -264,9 +264,12 @@ class DetailScreen(TicketActions):
             line(_("Description"), t.description),
             line(_("Technician"), t.technician_name),
         ]
-        if notified is not None and (t.technician_id is not None or notified.notified_at is not None):
+        if notified is not None and ((t.technician_id is not None and t.external_ref is None)
+                                     or notified.notified_at is not None):
             fields.append(line(_("Notified"), notified_text(notified, tz)))  # the 15-minute figure, this ticket's
         fields.append(line(_("Logged by"), t.created_by))
+        if t.external_ref is not None:  # its number in the helpdesk it came from
+            fields.append(line(_("Imported as"), t.external_ref))
         if t.wait_reason:
             fields.append(line(_("Hold reason"), wait_reason_label(t.wait_reason)))
         if t.resolved_at:

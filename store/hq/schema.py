@@ -17,7 +17,8 @@ Contract (the head-office reports, store/hq/ and `dispatch hq`, rely on it):
   file's newest event) at seen_at (the lag: seen_event_id - last_event_id).
 - Never here: users (password/PIN hashes, sign-in attempts), notification URLs
   (sites.notify_urls, technicians.notify_urls), the outbox, escalations, the
-  search (FTS) tables, handover notes. Events are all there (the chain), but the
+  search (FTS) tables, handover notes, the numbers imported tickets had in the helpdesk
+  they came from (tickets.external_ref, `dispatch import tickets`). Events are all there (the chain), but the
   old/new JSON only of ticket events (see store/hq/ship.py EVENT_CONTENT).
 
 A released step is frozen: a new column at the center needs a new step here

@@ -93,7 +93,7 @@ def action_words(action: str) -> str:
              "item.confirm": _("confirm improvement items"), "item.send_back": _("send improvement items back"),
              "stock.receive": _("receive spare parts"), "stock.count": _("count the stock"),
              "notify.retry": _("queue a failed message again"), "self.handover_note": _("leave a handover note"),
-             "queue.snapshot": _("keep the queue's snapshots")}
+             "queue.snapshot": _("keep the queue's snapshots"), "history.import": _("import a ticket history")}
     if action in verbs:
         return verbs[action]
     topic = action.split(".", 1)[0]
