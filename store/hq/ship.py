@@ -60,6 +60,7 @@ from ..i18n import _
 from ..migrations import SCHEMA_VERSION
 from ..rules import audit
 from ..rules.evaluations import SETTINGS as EVALUATION_SETTINGS
+from . import summary
 from .connect import HqError
 from .schema import COLUMNS_0001, KEYS, columns, migrate
 
@@ -306,6 +307,9 @@ def _write_batch(conn: Any, center: str, b: _Batch, prev_id: int, prev_hash: str
         events = [tuple(e[c] if c not in ("old", "new") or e["entity"] in EVENT_CONTENT else None for c in EVENT_COLUMNS)
                   for e in b.events if e["entity"] not in PRIVATE_ENTITIES]
         counts["events"] = _copy(cur, "events", center, events)
+        # The month summaries follow the tickets in this same transaction (store/hq/summary.py).
+        every = b.touched["tickets"] is None
+        touched = None if every else summary.before(cur, center, b.touched["tickets"] or [])
         for table, key in TICKET_TABLES.items():
             keys = b.touched[table]
             if keys is None:  # every row again: straight in after the delete (no key can clash)
@@ -322,6 +326,10 @@ def _write_batch(conn: Any, center: str, b: _Batch, prev_id: int, prev_hash: str
             cur.execute(f'DELETE FROM "{table}" WHERE center = %s', (center,))
             counts[table] = _copy(cur, table, center, rows)
             digests[table] = digest
+        if every:
+            summary.rebuild(cur, center)
+        elif touched is not None and touched.ids:
+            summary.after(cur, touched)
         last = b.events[-1]
         cur.execute(
             "INSERT INTO centers AS c (code, last_event_id, last_hash, last_event_at, last_shipped_at, events, digests,"
