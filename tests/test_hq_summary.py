@@ -45,9 +45,24 @@ def _act(db: Path, rng: random.Random, now: Any) -> bool:
     kind = rng.choice(("add", "add", "assign", "respond", "arrive", "resolve", "resolve", "cancel", "close"))
     if kind == "add" or not open_ids:
         # On equipment with a recent fault now and then: a repeat makes the earlier one "failed again".
-        return invoke(str(db), "ticket", "add", "--equipment", rng.choice(tags), "--description", "random fault",
-                      "--priority", str(rng.randint(1, 4)), "--channel", rng.choice(("phone", "online")),
-                      "--at", now.subtract(minutes=rng.randint(0, 600)).to_iso8601_string()).exit_code == 0
+        return (
+            invoke(
+                str(db),
+                "ticket",
+                "add",
+                "--equipment",
+                rng.choice(tags),
+                "--description",
+                "random fault",
+                "--priority",
+                str(rng.randint(1, 4)),
+                "--channel",
+                rng.choice(("phone", "online")),
+                "--at",
+                now.subtract(minutes=rng.randint(0, 600)).to_iso8601_string(),
+            ).exit_code
+            == 0
+        )
     n = str(rng.choice(resolved if kind == "close" and resolved else open_ids))
     args: dict[str, tuple[str, ...]] = {
         "assign": ("--technician", rng.choice(techs)) if techs else (),
@@ -61,15 +76,14 @@ def _act(db: Path, rng: random.Random, now: Any) -> bool:
 
 
 def _months(conn: Any, code: str) -> list[tuple[Any, ...]]:
-    rows = conn.execute(f"SELECT {', '.join(summary.COLUMNS)} FROM hq_months WHERE center = %s ORDER BY month",
-                        (code,)).fetchall()
+    rows = conn.execute(f"SELECT {', '.join(summary.COLUMNS)} FROM hq_months WHERE center = %s ORDER BY month", (code,)).fetchall()
     return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in r) for r in rows]
 
 
 def _report_both_ways(conn: Any, period: Period, now: Any) -> tuple[Any, Any]:
     fast = figures.company_report(conn, period, now)
     real = figures._summaries
-    figures._summaries = lambda *a: None  # type: ignore[assignment]
+    figures._summaries = lambda *a: None
     try:
         slow = figures.company_report(conn, period, now)
     finally:
@@ -79,7 +93,8 @@ def _report_both_ways(conn: Any, period: Period, now: Any) -> tuple[Any, Any]:
 
 
 def test_summaries_equal_the_tickets_after_random_ships_and_kills(
-        center_builds: dict[str, Path], tmp_path: Path, hq_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    center_builds: dict[str, Path], tmp_path: Path, hq_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rng = random.Random(26)
     files = {}
     for code, path in center_builds.items():
@@ -132,8 +147,7 @@ def test_summaries_equal_the_tickets_after_random_ships_and_kills(
     conn.close()
 
 
-def test_the_schema_step_builds_the_summaries_of_an_existing_head_office(
-        shipped: Callable[[], dict[str, Path]], hq_url: str) -> None:
+def test_the_schema_step_builds_the_summaries_of_an_existing_head_office(shipped: Callable[[], dict[str, Path]], hq_url: str) -> None:
     from store.hq.schema import migrate
 
     shipped()

@@ -39,52 +39,114 @@ from ..timeutil import from_db, to_db
 
 CLOCKS = ("response", "onsite", "resolve")
 # The ticket columns the summaries are made of: a batch changing none of them changes no summary.
-FIGURE_COLUMNS = ("reported_at", "resolved_at", "cancelled_at", "repeat_of", "channel", "technician_id",
-                  "notified_at", *(f"f_{c}_{x}" for c in CLOCKS for x in ("s", "ok", "late")))
+FIGURE_COLUMNS = (
+    "reported_at",
+    "resolved_at",
+    "cancelled_at",
+    "repeat_of",
+    "channel",
+    "technician_id",
+    "notified_at",
+    *(f"f_{c}_{x}" for c in CLOCKS for x in ("s", "ok", "late")),
+)
 _DELAY = "round(extract(epoch FROM (t.notified_at::timestamptz - t.reported_at::timestamptz)))"
-_COUNTED = "(t.cancelled_at IS NULL OR t.notified_at IS NOT NULL)"
 # As store/hq/figures.py's EXISTS, but as one hashed set of the center's repeated tickets (not a probe per row).
-_REFAILED = ("t.id IN (SELECT n.repeat_of FROM tickets n WHERE n.center = %(c)s AND n.repeat_of IS NOT NULL)")
+_REFAILED = "t.id IN (SELECT n.repeat_of FROM tickets n WHERE n.center = %(c)s AND n.repeat_of IS NOT NULL)"
 
 
-def _sorted(value: str, cond: str = "") -> str:
-    """The sorted values as one bytea (8 bytes each, big-endian): read back with ``values``."""
-    where = f"{value} IS NOT NULL" + (f" AND {cond}" if cond else "")
-    return f"COALESCE(string_agg(float8send(({value})::float8), ''::bytea ORDER BY ({value})::float8) FILTER (WHERE {where}), ''::bytea)"
-
-
-def _late(clock: str) -> str:
-    return (f"COALESCE(array_agg(t.f_{clock}_late ORDER BY t.f_{clock}_late) FILTER (WHERE t.f_{clock}_ok IS NULL"
-            f" AND t.cancelled_at IS NULL AND t.f_{clock}_late IS NOT NULL), '{{}}'::text[])")
-
-
-_WHERE_REPORTED = "t.center = %(c)s AND t.reported_at >= %(s)s AND t.reported_at < %(e)s"
+# The month's tickets, one row each: the sums, counts and sorted values are made from them here (one
+# index range read; the same as a SQL aggregate with six sorted aggregates, which cost 4 to 8 times more).
 _REPORTED = (
-    "SELECT COUNT(*), COUNT(*) FILTER (WHERE t.cancelled_at IS NULL),"
-    " COUNT(*) FILTER (WHERE t.cancelled_at IS NULL AND t.repeat_of IS NOT NULL),"
-    " COUNT(t.f_response_s), COALESCE(SUM(t.f_response_s), 0),"
-    " COUNT(t.f_response_s) FILTER (WHERE t.channel = 'online'),"
-    " COALESCE(SUM(t.f_response_s) FILTER (WHERE t.channel = 'online'), 0),"
-    " COUNT(t.f_onsite_s), COALESCE(SUM(t.f_onsite_s), 0), "
-    + ", ".join(f"COUNT(*) FILTER (WHERE t.f_{c}_ok = 1), COUNT(t.f_{c}_ok), {_late(c)}" for c in CLOCKS) + ","
-    f" COUNT(*) FILTER (WHERE {_COUNTED}), COUNT(t.notified_at),"
-    f" COALESCE(SUM({_DELAY}), 0)::float8, COUNT(*) FILTER (WHERE {_DELAY} <= {TARGET_S}),"
-    # Never notified, by reason (store/hq/figures.py _REASON_NO_OUTBOX): unassigned, else no address.
-    f" COUNT(*) FILTER (WHERE {_COUNTED} AND t.notified_at IS NULL AND t.technician_id IS NULL),"
-    f" COUNT(*) FILTER (WHERE {_COUNTED} AND t.notified_at IS NULL AND t.technician_id IS NOT NULL),"
-    f" {_sorted('t.f_response_s')}, {_sorted('t.f_onsite_s')}, {_sorted(_DELAY, 't.notified_at IS NOT NULL')}"
-    f" FROM tickets t WHERE {_WHERE_REPORTED}")
+    "SELECT t.channel = 'online', t.cancelled_at IS NULL, t.repeat_of IS NOT NULL, t.notified_at IS NOT NULL,"
+    f" t.technician_id IS NULL, ({_DELAY})::float8, t.f_response_s, t.f_onsite_s, "
+    + ", ".join(f"t.f_{c}_ok, t.f_{c}_late" for c in CLOCKS)
+    + " FROM tickets t WHERE t.center = %(c)s AND t.reported_at >= %(s)s AND t.reported_at < %(e)s"
+)
 _RESOLVED = (
-    "SELECT COUNT(*), COALESCE(SUM(t.f_resolve_s), 0), COUNT(*) FILTER (WHERE t.f_resolve_ok = 1),"
-    f" COUNT(*) FILTER (WHERE t.f_resolve_s <= 14400), COUNT(*) FILTER (WHERE {_REFAILED}), {_sorted('t.f_resolve_s')}"
-    " FROM tickets t WHERE t.center = %(c)s AND t.resolved_at >= %(s)s AND t.resolved_at < %(e)s")
+    f"SELECT t.f_resolve_s, t.f_resolve_ok, {_REFAILED} FROM tickets t"
+    " WHERE t.center = %(c)s AND t.resolved_at >= %(s)s AND t.resolved_at < %(e)s"
+)
+
+
+def _blob(xs: list[float]) -> bytes:
+    """Sorted values as big-endian float8 (read back with ``values``)."""
+    out = array("d", sorted(xs))
+    if sys.byteorder == "little":
+        out.byteswap()
+    return out.tobytes()
+
+
+def _reported(rows: list[tuple[Any, ...]]) -> tuple[tuple[Any, ...], tuple[bytes, bytes, bytes], dict[str, int]]:
+    """figures.py's passes over the tickets reported in the month, as counts, totals and sorted values."""
+    n_ok = {c: 0 for c in CLOCKS}
+    n_set = {c: 0 for c in CLOCKS}
+    late: dict[str, list[str]] = {c: [] for c in CLOCKS}
+    resp: list[float] = []
+    onsite: list[float] = []
+    delays: list[float] = []
+    not_cancelled = repeats = online_n = counted = within = unassigned = no_address = 0
+    online_sum = 0.0
+    for online, live, repeat, told, no_tech, delay, r_s, o_s, *clocks in rows:
+        not_cancelled += live
+        repeats += live and repeat
+        if r_s is not None:
+            resp.append(r_s)
+            if online:
+                online_n += 1
+                online_sum += r_s
+        if o_s is not None:
+            onsite.append(o_s)
+        for i, c in enumerate(CLOCKS):
+            ok, deadline = clocks[2 * i], clocks[2 * i + 1]
+            if ok is not None:
+                n_set[c] += 1
+                n_ok[c] += ok == 1
+            elif live and deadline is not None:
+                late[c].append(deadline)
+        if live or told:
+            counted += 1
+            if not told:
+                unassigned += no_tech
+                no_address += not no_tech
+        if delay is not None:
+            delays.append(delay)
+            within += delay <= TARGET_S
+    numbers = (
+        len(rows), not_cancelled, repeats, len(resp), float(sum(resp)), online_n, online_sum, len(onsite),
+        float(sum(onsite)), *(x for c in CLOCKS for x in (n_ok[c], n_set[c], sorted(late[c]))),
+        counted, len(delays), float(sum(delays)), within,
+    )  # fmt: skip
+    never = {k: n for k, n in (("unassigned", unassigned), ("no_address", no_address)) if n}
+    return numbers, (_blob(resp), _blob(onsite), _blob(delays)), never
+
+
+def _resolved(rows: list[tuple[Any, ...]]) -> tuple[Any, ...]:
+    done = [r[0] for r in rows if r[0] is not None]
+    return (len(rows), float(sum(done)), sum(r[1] == 1 for r in rows), sum(x <= 14400 for x in done),
+            sum(bool(r[2]) for r in rows), _blob(done))  # fmt: skip
+
 
 # The row (store/hq/schema.py step 0002_month_summaries).
 # The resolve clock's "met" count is resolve_ok_clock (resolve_ok is the resolved month's count, RESOLVED).
-NUMBERS = ("opened", "not_cancelled", "repeats", "response_n", "response_sum", "online_n", "online_sum", "onsite_n",
-           "onsite_sum", *(n for c in CLOCKS for n in ("resolve_ok_clock" if c == "resolve" else f"{c}_ok", f"{c}_set",
-                                                      f"{c}_late")), "counted", "notified_n",
-           "notified_sum", "notified_within", "response_v", "onsite_v", "notified_v")
+NUMBERS = (
+    "opened",
+    "not_cancelled",
+    "repeats",
+    "response_n",
+    "response_sum",
+    "online_n",
+    "online_sum",
+    "onsite_n",
+    "onsite_sum",
+    *(n for c in CLOCKS for n in ("resolve_ok_clock" if c == "resolve" else f"{c}_ok", f"{c}_set", f"{c}_late")),
+    "counted",
+    "notified_n",
+    "notified_sum",
+    "notified_within",
+    "response_v",
+    "onsite_v",
+    "notified_v",
+)
 RESOLVED = ("resolved_n", "resolve_sum", "resolve_ok", "within_4h", "refailed", "resolve_v")
 COLUMNS = ("center", "month", "zone", *NUMBERS, "never", *RESOLVED)
 TABLE = """CREATE TABLE hq_months (
@@ -105,7 +167,7 @@ TABLE = """CREATE TABLE hq_months (
 
 
 def values(blob: bytes | memoryview | None) -> array[float]:
-    """A sorted bytea of ``_sorted`` as floats."""
+    """A sorted bytea of ``_blob`` as floats."""
     out = array("d")
     if blob:
         out.frombytes(bytes(blob))
@@ -147,18 +209,19 @@ def recompute(cur: Any, center: str, zone: str, month: date) -> None:
     """One (center, month) row from the mirrored tickets (deleted when the month has none)."""
     s, e = bounds(month, zone)
     p = {"c": center, "s": s, "e": e}
-    *reported, unassigned, no_address, r_v, o_v, n_v = cur.execute(_REPORTED, p).fetchone()
-    never = {k: n for k, n in (("unassigned", unassigned), ("no_address", no_address)) if n}
-    resolved = cur.execute(_RESOLVED, p).fetchone()
+    reported_rows = cur.execute(_REPORTED, p).fetchall()
+    resolved_rows = cur.execute(_RESOLVED, p).fetchall()
     key = (center, month.isoformat()[:7])
-    if not reported[0] and not resolved[0]:
+    if not reported_rows and not resolved_rows:
         cur.execute("DELETE FROM hq_months WHERE center = %s AND month = %s", key)
         return
-    row = (*key, zone, *reported, r_v, o_v, n_v, json.dumps(never), *resolved)
+    numbers, blobs, never = _reported(reported_rows)
+    row = (*key, zone, *numbers, *blobs, json.dumps(never), *_resolved(resolved_rows))
     names = ", ".join(COLUMNS)
     sets = ", ".join(f"{n} = excluded.{n}" for n in COLUMNS[2:])
-    cur.execute(f"INSERT INTO hq_months ({names}) VALUES ({', '.join(['%s'] * len(row))})"
-                f" ON CONFLICT (center, month) DO UPDATE SET {sets}", row)
+    cur.execute(
+        f"INSERT INTO hq_months ({names}) VALUES ({', '.join(['%s'] * len(row))}) ON CONFLICT (center, month) DO UPDATE SET {sets}", row
+    )
 
 
 def rebuild(cur: Any, center: str | None = None) -> int:
@@ -169,8 +232,9 @@ def rebuild(cur: Any, center: str | None = None) -> int:
         cur.execute("DELETE FROM hq_months WHERE center = %s", (code,))
         zone = zone_of(cur, code)
         lo, hi = cur.execute(
-            "SELECT LEAST(MIN(reported_at), MIN(resolved_at)), GREATEST(MAX(reported_at), MAX(resolved_at))"
-            " FROM tickets WHERE center = %s", (code,)).fetchone()
+            "SELECT LEAST(MIN(reported_at), MIN(resolved_at)), GREATEST(MAX(reported_at), MAX(resolved_at)) FROM tickets WHERE center = %s",
+            (code,),
+        ).fetchone()
         if lo is None:
             continue
         m, last = month_of(lo, zone), month_of(hi, zone)
@@ -193,9 +257,14 @@ class Touched:
 def _figure_rows(cur: Any, center: str, ids: list[int]) -> dict[int, tuple[Any, ...]]:
     if not ids:
         return {}
-    cols = ", ".join(FIGURE_COLUMNS)
-    return {r[0]: tuple(r[1:]) for r in cur.execute(
-        f"SELECT id, {cols} FROM tickets WHERE center = %s AND id = ANY(%s)", (center, ids)).fetchall()}
+    cols = ", ".join(f"t.{c}" for c in FIGURE_COLUMNS)
+    # Joined to the ids rather than "id = ANY(ids)": on a table just filled (no statistics yet) the
+    # planner took a scan testing every row against the whole array (seconds for 1,000 ids).
+    rows = cur.execute(
+        f"SELECT t.id, {cols} FROM unnest(%s::bigint[]) AS i(id) JOIN tickets t ON t.center = %s AND t.id = i.id",
+        (ids, center),
+    ).fetchall()
+    return {r[0]: tuple(r[1:]) for r in rows}
 
 
 def before(cur: Any, center: str, ids: list[int]) -> Touched:
@@ -219,8 +288,11 @@ def after(cur: Any, t: Touched) -> int:
     # A repeat changes whether the ticket it repeats "failed again" (counted in that one's resolved month).
     repeated = sorted({r[i_of] for r in changed if r[i_of] is not None})
     if repeated:
-        for (stamp,) in cur.execute("SELECT resolved_at FROM tickets WHERE center = %s AND id = ANY(%s)"
-                                    " AND resolved_at IS NOT NULL", (t.center, repeated)).fetchall():
+        for (stamp,) in cur.execute(
+            "SELECT t.resolved_at FROM unnest(%s::bigint[]) AS i(id) JOIN tickets t ON t.center = %s AND t.id = i.id"
+            " WHERE t.resolved_at IS NOT NULL",
+            (repeated, t.center),
+        ).fetchall():
             months.add(month_of(stamp, zone))
     for m in sorted(months):
         recompute(cur, t.center, zone, m)
@@ -261,6 +333,7 @@ class Month:
 def read(conn: Any, codes: Iterable[str], month: date) -> dict[str, Month]:
     """The rows of ``codes`` for ``month`` (a center with none: no tickets that month)."""
     names = ", ".join(COLUMNS)
-    rows = conn.execute(f"SELECT {names} FROM hq_months WHERE center = ANY(%s) AND month = %s",
-                        (list(codes), month.isoformat()[:7])).fetchall()
+    rows = conn.execute(
+        f"SELECT {names} FROM hq_months WHERE center = ANY(%s) AND month = %s", (list(codes), month.isoformat()[:7])
+    ).fetchall()
     return {r[0]: Month(dict(zip(COLUMNS, r, strict=True))) for r in rows}
