@@ -67,6 +67,7 @@ def from_empty(url: str, work: Path, source: Path, centers: int) -> list[Path]:
             total_rows += rows
             total_s += r.seconds
             print(f"center C{i:02d}: {r.events:,} events, {rows:,} rows in {r.seconds:.1f} s"
+                  f" (month summaries {r.summary_seconds:.1f} s)"
                   f" ({rows / r.seconds:,.0f} rows/s) [{load()}]", flush=True)
         n = conn.execute("SELECT count(*) FROM tickets").fetchone()[0]
     print(f"from empty: {centers} centers, {n:,} head-office tickets, {total_rows:,.0f} rows in {total_s:.1f} s"
@@ -83,7 +84,8 @@ def incremental(url: str, path: Path, events: int) -> None:
             s.tickets.add_note(tid, "bench: a note")
         s.close()
         r = ship(path, conn)
-    print(f"incremental: {r.events:,} new events, {sum(r.rows.values()):,} rows in {r.seconds:.2f} s;"
+    print(f"incremental: {r.events:,} new events, {sum(r.rows.values()):,} rows in {r.seconds:.2f} s"
+          f" (month summaries {r.summary_seconds:.2f} s);"
           f" floor (nothing new) {floor.seconds:.2f} s [{load()}]", flush=True)
     # Events that change the figures: the months they touch are recomputed in the batch (store/hq/summary.py).
     with psycopg.connect(url) as conn:
@@ -100,7 +102,8 @@ def incremental(url: str, path: Path, events: int) -> None:
         conn.rollback()
         r = ship(path, conn)
     print(f"incremental, figures changed: {r.events:,} cancellations, {sum(r.rows.values()):,} rows in {r.seconds:.2f} s"
-          f" ({months} center-months kept) [{load()}]", flush=True)
+          f" (month summaries {r.summary_seconds:.2f} s: {r.months} of the {months} center-months recomputed)"
+          f" [{load()}]", flush=True)
 
 
 def writers(url: str, work: Path, n: int, seconds: float) -> None:

@@ -275,23 +275,26 @@ def before(cur: Any, center: str, ids: list[int]) -> Touched:
 def after(cur: Any, t: Touched) -> int:
     """After the batch: recompute the months of the tickets whose figure columns changed; the months recomputed."""
     now = _figure_rows(cur, t.center, t.ids)
+    i_rep, i_res, i_of = (FIGURE_COLUMNS.index(c) for c in ("reported_at", "resolved_at", "repeat_of"))
     changed: list[tuple[Any, ...]] = []  # the changed tickets' figure columns, before and after
+    repeated: set[int] = set()  # tickets now repeated or no longer repeated by one of them
     for i in t.ids:
         old, new = t.before.get(i), now.get(i)
         if old != new:
             changed += [r for r in (old, new) if r is not None]
+            was, became = (old[i_of] if old else None), (new[i_of] if new else None)
+            if was != became:
+                repeated |= {x for x in (was, became) if x is not None}
     if not changed:
         return 0
     zone = zone_of(cur, t.center)
-    i_rep, i_res, i_of = (FIGURE_COLUMNS.index(c) for c in ("reported_at", "resolved_at", "repeat_of"))
     months = {month_of(r[i], zone) for r in changed for i in (i_rep, i_res) if r[i] is not None}
-    # A repeat changes whether the ticket it repeats "failed again" (counted in that one's resolved month).
-    repeated = sorted({r[i_of] for r in changed if r[i_of] is not None})
+    # Whether a ticket "failed again" (counted in its resolved month) changes only with who repeats it.
     if repeated:
         for (stamp,) in cur.execute(
             "SELECT t.resolved_at FROM unnest(%s::bigint[]) AS i(id) JOIN tickets t ON t.center = %s AND t.id = i.id"
             " WHERE t.resolved_at IS NOT NULL",
-            (repeated, t.center),
+            (sorted(repeated), t.center),
         ).fetchall():
             months.add(month_of(stamp, zone))
     for m in sorted(months):
