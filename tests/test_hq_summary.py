@@ -162,3 +162,18 @@ def test_the_schema_step_builds_the_summaries_of_an_existing_head_office(shipped
     assert {code: _months(conn, code) for code in before} == before
     assert all(before.values())
     conn.close()
+
+
+def test_ship_rebuild_summaries_makes_them_again(shipped: Callable[[], dict[str, Path]], hq_url: str) -> None:
+    files = shipped()
+    conn = connect(hq_url)
+    before = {code: _months(conn, code) for code in files}
+    conn.execute("DELETE FROM hq_months WHERE center = 'GZ'")  # e.g. rows deleted by hand
+    conn.execute("UPDATE hq_months SET opened = opened + 1 WHERE center = 'BJ'")
+    conn.commit()
+    result = invoke(str(files["BJ"]), "ship", "--hq", hq_url, "--rebuild-summaries")
+    assert result.exit_code == 0, (result.output, result.stderr)
+    made = sum(len(rows) for rows in before.values())
+    assert result.output == f"head office: {made:,} center-months of figures made again\n"
+    assert {code: _months(conn, code) for code in files} == before
+    conn.close()

@@ -426,6 +426,20 @@ def ship(db_path: Path, conn: Any, center: str | None = None, *, batch: int = DE
         lite.close()
 
 
+def rebuild_summaries(conn: Any) -> int:
+    """Every center's month summaries (store/hq/summary.py) made again from its mirrored tickets, each center
+    in its own transaction under its shipper's lock (waiting for a run under way); the center-months made."""
+    migrate(conn)
+    codes = [r[0] for r in conn.execute("SELECT code FROM centers ORDER BY code").fetchall()]
+    conn.commit()
+    made = 0
+    for code in codes:
+        with conn.transaction(), conn.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key(code),))
+            made += summary.rebuild(cur, code)
+    return made
+
+
 @dataclass
 class CenterLag:
     """One center as the head office sees it (`dispatch ship --status`)."""

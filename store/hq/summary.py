@@ -205,7 +205,7 @@ def zone_of(cur: Any, center: str) -> str:
     return str(json.loads(row[0])) if row else "UTC"
 
 
-def recompute(cur: Any, center: str, zone: str, month: date) -> None:
+def recompute(cur: Any, center: str, zone: str, month: date) -> bool:
     """One (center, month) row from the mirrored tickets (deleted when the month has none)."""
     s, e = bounds(month, zone)
     p = {"c": center, "s": s, "e": e}
@@ -214,7 +214,7 @@ def recompute(cur: Any, center: str, zone: str, month: date) -> None:
     key = (center, month.isoformat()[:7])
     if not reported_rows and not resolved_rows:
         cur.execute("DELETE FROM hq_months WHERE center = %s AND month = %s", key)
-        return
+        return False
     numbers, blobs, never = _reported(reported_rows)
     row = (*key, zone, *numbers, *blobs, json.dumps(never), *_resolved(resolved_rows))
     names = ", ".join(COLUMNS)
@@ -222,6 +222,7 @@ def recompute(cur: Any, center: str, zone: str, month: date) -> None:
     cur.execute(
         f"INSERT INTO hq_months ({names}) VALUES ({', '.join(['%s'] * len(row))}) ON CONFLICT (center, month) DO UPDATE SET {sets}", row
     )
+    return True
 
 
 def rebuild(cur: Any, center: str | None = None) -> int:
@@ -239,9 +240,8 @@ def rebuild(cur: Any, center: str | None = None) -> int:
             continue
         m, last = month_of(lo, zone), month_of(hi, zone)
         while m <= last:
-            recompute(cur, code, zone, m)
+            made += recompute(cur, code, zone, m)
             m = _shift(m, 1)
-            made += 1
     return made
 
 
