@@ -408,6 +408,11 @@ def ship(db_path: Path, conn: Any, center: str | None = None, *, batch: int = DE
                         raise ShipRefused(_("center {center}: event {id} does not continue the audit chain (a "
                                             "rewritten history); nothing shipped").format(center=center, id=z["id"]))
                 counts = _write_batch(conn, center, b, last_id, last_hash, digests, seen[:2], result)
+                if b.touched["tickets"] is None:
+                    # Every ticket sent again (the first run's COPY): fresh statistics, or the next batches'
+                    # lookups and month summaries are planned as for the table before it (passes over it all).
+                    conn.execute("ANALYZE tickets")
+                    conn.commit()
                 for t, n in counts.items():
                     result.rows[t] = result.rows.get(t, 0) + n
                 last_id, last_hash = b.events[-1]["id"], b.events[-1]["hash"]

@@ -50,8 +50,10 @@ FIGURE_COLUMNS = (
     *(f"f_{c}_{x}" for c in CLOCKS for x in ("s", "ok", "late")),
 )
 _DELAY = "round(extract(epoch FROM (t.notified_at::timestamptz - t.reported_at::timestamptz)))"
-# As store/hq/figures.py's EXISTS, but as one hashed set of the center's repeated tickets (not a probe per row).
-_REFAILED = "t.id IN (SELECT n.repeat_of FROM tickets n WHERE n.center = %(c)s AND n.repeat_of IS NOT NULL)"
+# As store/hq/figures.py: an index probe per resolved ticket, or one hashed set of the center's repeats,
+# both from the partial index tickets_repeat_of (the center given and "IS NOT NULL" let the hashed form
+# use it instead of reading every ticket); "t.id IN (SELECT …)" could read them again for every row.
+_REFAILED = "EXISTS (SELECT 1 FROM tickets n WHERE n.center = %(c)s AND n.repeat_of IS NOT NULL AND n.repeat_of = t.id)"
 
 
 # The month's tickets, one row each: the sums, counts and sorted values are made from them here (one
@@ -254,16 +256,17 @@ class Touched:
     before: dict[int, tuple[Any, ...]] = field(default_factory=dict)
 
 
+# The tickets of a list of ids, one key lookup each: "id = ANY(ids)" or a join let the planner, on a table
+# just filled (no statistics yet), read every ticket instead (seconds a batch under load). OFFSET 0 keeps
+# the subquery whole (pulled up, it is that join again).
+_BY_ID = "FROM unnest(%s::bigint[]) AS i(id) CROSS JOIN LATERAL (SELECT * FROM tickets t WHERE t.center = %s AND t.id = i.id OFFSET 0) t"
+
+
 def _figure_rows(cur: Any, center: str, ids: list[int]) -> dict[int, tuple[Any, ...]]:
     if not ids:
         return {}
     cols = ", ".join(f"t.{c}" for c in FIGURE_COLUMNS)
-    # Joined to the ids rather than "id = ANY(ids)": on a table just filled (no statistics yet) the
-    # planner took a scan testing every row against the whole array (seconds for 1,000 ids).
-    rows = cur.execute(
-        f"SELECT t.id, {cols} FROM unnest(%s::bigint[]) AS i(id) JOIN tickets t ON t.center = %s AND t.id = i.id",
-        (ids, center),
-    ).fetchall()
+    rows = cur.execute(f"SELECT t.id, {cols} {_BY_ID}", (ids, center)).fetchall()
     return {r[0]: tuple(r[1:]) for r in rows}
 
 
@@ -292,8 +295,7 @@ def after(cur: Any, t: Touched) -> int:
     # Whether a ticket "failed again" (counted in its resolved month) changes only with who repeats it.
     if repeated:
         for (stamp,) in cur.execute(
-            "SELECT t.resolved_at FROM unnest(%s::bigint[]) AS i(id) JOIN tickets t ON t.center = %s AND t.id = i.id"
-            " WHERE t.resolved_at IS NOT NULL",
+            f"SELECT t.resolved_at {_BY_ID} WHERE t.resolved_at IS NOT NULL",
             (sorted(repeated), t.center),
         ).fetchall():
             months.add(month_of(stamp, zone))
