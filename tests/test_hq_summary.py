@@ -155,6 +155,7 @@ def test_the_schema_step_builds_the_summaries_of_an_existing_head_office(shipped
     before = {code: _months(conn, code) for code in ("BJ", "GZ", "SH")}
     # A head office shipped to before the step: no summaries, the step not recorded.
     conn.execute("DROP TABLE hq_months")
+    conn.execute("DROP TABLE hq_summary_heads")
     conn.execute("DROP INDEX tickets_equipment")
     conn.execute("DELETE FROM hq_migrations WHERE name = '0002_month_summaries'")
     conn.commit()
@@ -176,4 +177,19 @@ def test_ship_rebuild_summaries_makes_them_again(shipped: Callable[[], dict[str,
     made = sum(len(rows) for rows in before.values())
     assert result.output == f"head office: {made:,} center-months of figures made again\n"
     assert {code: _months(conn, code) for code in files} == before
+    conn.close()
+
+
+def test_a_center_shipping_with_an_older_dispatch_is_read_from_its_tickets(shipped: Callable[[], dict[str, Path]], hq_url: str) -> None:
+    """Its shipper moves its head but keeps no summary: the report reads the tickets, not stale rows."""
+    shipped()
+    conn = connect(hq_url)
+    period, now = Period.parse_month("2026-11"), pendulum.datetime(2026, 12, 7, tz="UTC")
+    want = figures.company_report(conn, period, now).figures
+    conn.rollback()
+    conn.execute("UPDATE hq_months SET opened = opened + 1000 WHERE center = 'SH'")  # stale
+    conn.execute("UPDATE centers SET last_event_id = last_event_id + 1 WHERE code = 'SH'")  # moved on without them
+    conn.commit()
+    assert figures.company_report(conn, period, now).figures == want
+    conn.rollback()
     conn.close()

@@ -242,9 +242,12 @@ def period_raws(conn: Any, cs: list[Center], period: Period, now: DateTime) -> d
 
 
 def _summaries(conn: Any, cs: list[Center], period: Period) -> dict[str, summary.Month] | None:
-    """The centers' rows of a calendar month (store/hq/summary.py), or None: another period, or a
-    summary made in another zone than the center's (then the passes over the tickets answer)."""
+    """The centers' rows of a calendar month (store/hq/summary.py), or None: another period, a center
+    whose summaries are behind its head (an older shipper), or made in another zone than the center's
+    (then the passes over the tickets answer)."""
     if period.kind != "month" or not cs:
+        return None
+    if not summary.current(conn, [c.code for c in cs]):
         return None
     got = summary.read(conn, [c.code for c in cs], period.start)
     if any(m.row["zone"] != c.timezone for c in cs if (m := got.get(c.code)) is not None):

@@ -157,6 +157,7 @@ def _0002_month_summaries(cur: Any) -> None:
     from . import summary
 
     cur.execute(summary.TABLE)
+    cur.execute(summary.HEADS)
     # The faults after an inspection (figures.py _fill_inspections): the few inspected pieces' tickets,
     # read by this index instead of a pass over every ticket of the period.
     cur.execute("CREATE INDEX tickets_equipment ON tickets (center, equipment_id, reported_at)")

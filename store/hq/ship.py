@@ -335,6 +335,7 @@ def _write_batch(conn: Any, center: str, b: _Batch, prev_id: int, prev_hash: str
             result.months += summary.rebuild(cur, center)
         elif touched is not None and touched.ids:
             result.months += summary.after(cur, touched)
+        summary.mark(cur, center, b.events[-1]["id"])
         result.summary_seconds += time.monotonic() - started
         last = b.events[-1]
         cur.execute(

@@ -227,12 +227,39 @@ def recompute(cur: Any, center: str, zone: str, month: date) -> bool:
     return True
 
 
+# The event each center's summaries were kept up to. A center shipping with an older dispatch (before the
+# summaries) moves its head in ``centers`` but not here: the reports then read its tickets instead.
+HEADS = "CREATE TABLE hq_summary_heads (center text PRIMARY KEY, last_event_id bigint NOT NULL)"
+
+
+def mark(cur: Any, center: str, last_event_id: int) -> None:
+    """The center's summaries are kept up to ``last_event_id`` (in the batch's transaction)."""
+    cur.execute(
+        "INSERT INTO hq_summary_heads (center, last_event_id) VALUES (%s, %s)"
+        " ON CONFLICT (center) DO UPDATE SET last_event_id = excluded.last_event_id",
+        (center, last_event_id),
+    )
+
+
+def current(conn: Any, codes: list[str]) -> bool:
+    """Every one of ``codes`` has its summaries kept up to the head the head office holds."""
+    stale = conn.execute(
+        "SELECT count(*) FROM centers c LEFT JOIN hq_summary_heads h ON h.center = c.code"
+        " WHERE c.code = ANY(%s) AND h.last_event_id IS DISTINCT FROM c.last_event_id",
+        (codes,),
+    ).fetchone()[0]
+    return not stale
+
+
 def rebuild(cur: Any, center: str | None = None) -> int:
     """Every month of ``center`` (all the centers: None) again from the mirrored tickets; the rows made."""
     codes = [center] if center else [r[0] for r in cur.execute("SELECT code FROM centers ORDER BY code").fetchall()]
     made = 0
     for code in codes:
         cur.execute("DELETE FROM hq_months WHERE center = %s", (code,))
+        row = cur.execute("SELECT last_event_id FROM centers WHERE code = %s", (code,)).fetchone()
+        if row is not None:  # (a first batch marks its own head after this)
+            mark(cur, code, row[0])
         zone = zone_of(cur, code)
         lo, hi = cur.execute(
             "SELECT LEAST(MIN(reported_at), MIN(resolved_at)), GREATEST(MAX(reported_at), MAX(resolved_at)) FROM tickets WHERE center = %s",
