@@ -36,6 +36,11 @@ of all of them. ``--cluster`` runs CLUSTER tickets USING tickets_reported_at,
 51 s here, a head office's nightly upkeep: each center's month is then its
 own blocks.)
 
+Since the month summaries (store/hq/summary.py, bench/README.md "hq report
+at 1M"): 0.71–0.77 s against 8.9–9.2 s for main's code in the same minutes
+(load 9–11), 1.3–2.1 s against 21–23 s at load 23–26; --check compares every
+figure with the passes over the tickets.
+
 Run: .venv/bin/python bench/hq_report.py --hq postgresql://… [--db SCALE.db] [--month 2026-11] [--load] [--cluster]
 (--load fills the head office first; the scale file is only read.)"""
 
@@ -60,6 +65,7 @@ from store.hq.connect import connect
 from store.hq.figures import company_report
 from store.hq.reading import reading
 from store.hq.schema import COLUMNS_0001, columns, migrate
+from store.hq.summary import rebuild
 from store.rules.periods import Period
 
 CENTERS = 10
@@ -100,6 +106,15 @@ def load(db: Path, conn: Any) -> None:
     conn.autocommit = True
     conn.execute("VACUUM ANALYZE")
     conn.autocommit = False
+    build(conn)
+
+
+def build(conn: Any) -> None:
+    """The month summaries again from the COPYed tickets (the shipper keeps them; the COPY bypassed it)."""
+    started = time.perf_counter()
+    with conn.transaction(), conn.cursor() as cur:
+        made = rebuild(cur)
+    print(f"  hq_months: {made} center-months rebuilt in {time.perf_counter() - started:.1f} s  [{loadavg()}]")
 
 
 def loadavg() -> str:
@@ -115,6 +130,9 @@ def main() -> None:
     parser.add_argument("--month", default="2026-11")
     parser.add_argument("--load", action="store_true")
     parser.add_argument("--cluster", action="store_true", help="CLUSTER tickets by (center, reported_at) first")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the month summaries first")
+    parser.add_argument("--check", action="store_true",
+                        help="also compute the figures by passes over the tickets and compare them")
     args = parser.parse_args()
     if args.load:
         started = time.perf_counter()
@@ -122,6 +140,10 @@ def main() -> None:
         load(args.db, loader)
         loader.close()
         print(f"loaded in {time.perf_counter() - started:.0f} s")
+    if args.rebuild:
+        builder = connect(args.hq)
+        build(builder)
+        builder.close()
     if args.cluster:
         keeper = connect(args.hq)
         keeper.autocommit = True
@@ -148,6 +170,22 @@ def main() -> None:
     print(f"company_report (month + previous, every center and the company): {report_s * 1000:.0f} ms  [{loadavg()}]")
     print(f"floor (one COUNT of the month's tickets): {floor_s * 1000:.1f} ms  ratio {report_s / floor_s:.0f}x")
     print(f"dispatch hq report --month {args.month} (command end to end): {cli_s * 1000:.0f} ms  [{loadavg()}]")
+    if args.check:
+        import store.hq.figures as figures
+
+        real = figures._summaries
+        figures._summaries = lambda *a: None
+        passes_s, slow = timed(lambda: company_report(conn, period, now), runs=1)
+        figures._summaries = real
+        conn.rollback()
+        same = slow.figures == r.figures
+        print(f"by passes over the tickets: {passes_s * 1000:.0f} ms; every figure equal: {same}  [{loadavg()}]")
+        if not same:
+            for code, figs in r.figures.items():
+                for a, b in zip(figs, slow.figures[code], strict=True):
+                    if a != b:
+                        print(f"  {code or 'company'} {a.key}: summaries {a} passes {b}")
+            sys.exit(1)
     reader.__exit__(None, None, None)
 
 

@@ -12,7 +12,9 @@ office's work is the same as for distinct files: every row carries the code).
 1. From empty: each center shipped in turn into one database (time, events,
    rows, rows/s), the load average beside each.
 2. Incremental: 1,000 new events (a note on each of 1,000 tickets, through the
-   Store) shipped; beside it the floor: a ship with nothing new, same run.
+   Store) shipped; beside it the floor: a ship with nothing new, same run. Then
+   1,000 cancellations of open tickets (their figure columns change, so their
+   months' summaries are recomputed in the batch, store/hq/summary.py).
 3. Writers: tests/stress_worker.py's fleet (bench/writers.py) for SECONDS
    without a shipper, then with one shipping the same file in a loop; p50/p99.
 """
@@ -35,6 +37,7 @@ from hq_pg import pg_server  # noqa: E402
 from bench.scale_files import copy_db  # noqa: E402
 from store import Store  # noqa: E402
 from store.context import default_actor  # noqa: E402
+from store.errors import StoreError  # noqa: E402
 from store.hq.ship import ship  # noqa: E402
 from tests.stress_worker import percentile, run_fleet  # noqa: E402
 from tests.test_stress import make_file  # noqa: E402
@@ -64,6 +67,7 @@ def from_empty(url: str, work: Path, source: Path, centers: int) -> list[Path]:
             total_rows += rows
             total_s += r.seconds
             print(f"center C{i:02d}: {r.events:,} events, {rows:,} rows in {r.seconds:.1f} s"
+                  f" (month summaries {r.summary_seconds:.1f} s)"
                   f" ({rows / r.seconds:,.0f} rows/s) [{load()}]", flush=True)
         n = conn.execute("SELECT count(*) FROM tickets").fetchone()[0]
     print(f"from empty: {centers} centers, {n:,} head-office tickets, {total_rows:,.0f} rows in {total_s:.1f} s"
@@ -80,8 +84,26 @@ def incremental(url: str, path: Path, events: int) -> None:
             s.tickets.add_note(tid, "bench: a note")
         s.close()
         r = ship(path, conn)
-    print(f"incremental: {r.events:,} new events, {sum(r.rows.values()):,} rows in {r.seconds:.2f} s;"
+    print(f"incremental: {r.events:,} new events, {sum(r.rows.values()):,} rows in {r.seconds:.2f} s"
+          f" (month summaries {r.summary_seconds:.2f} s);"
           f" floor (nothing new) {floor.seconds:.2f} s [{load()}]", flush=True)
+    # Events that change the figures: the months they touch are recomputed in the batch (store/hq/summary.py).
+    with psycopg.connect(url) as conn:
+        s = Store(path, actor=default_actor())
+        open_ids = [(r[0], r[1]) for r in s.db.q(
+            "SELECT id, version FROM tickets WHERE is_open = 1 ORDER BY id DESC LIMIT ?", (events,))]
+        for tid, version in open_ids:
+            try:
+                s.tickets.cancel(tid, version, reason="bench: a cancellation")
+            except StoreError:  # a status that cannot be cancelled: one event fewer
+                pass
+        s.close()
+        months = conn.execute("SELECT count(*) FROM hq_months").fetchone()[0]
+        conn.rollback()
+        r = ship(path, conn)
+    print(f"incremental, figures changed: {r.events:,} cancellations, {sum(r.rows.values()):,} rows in {r.seconds:.2f} s"
+          f" (month summaries {r.summary_seconds:.2f} s: {r.months} of the {months} center-months recomputed)"
+          f" [{load()}]", flush=True)
 
 
 def writers(url: str, work: Path, n: int, seconds: float) -> None:

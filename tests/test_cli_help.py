@@ -128,3 +128,13 @@ def test_a_group_alone_prints_its_help_not_an_error() -> None:
         helped = CliRunner().invoke(cli, [name, "--help"], prog_name="dispatch", terminal_width=80)
         assert alone.exit_code == 0, (name, alone.output)
         assert alone.output == helped.output and "error" not in alone.output, name
+
+
+def test_set_help_lists_every_key_the_store_accepts() -> None:
+    """Issue 26: center_code (what `dispatch ship` needs first) is named in `dispatch set --help` with the others."""
+    from store.repo.settings import SettingsRepo
+
+    out = " ".join(CliRunner().invoke(cli, ["set", "--help"]).output.split())
+    assert "center_code is this center's code at the head office" in out
+    for key in SettingsRepo.SETTABLE:
+        assert key in out, key

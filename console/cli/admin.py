@@ -148,7 +148,10 @@ def _parse_value(key: str, text: str) -> Any:
     " fee_confirm_above (fees above it ask to confirm, default 5000), repeat_window_days (1–365),"
     " sign_in (true: the console asks who is at the keyboard, for a shared desk PC), calendar"
     " (24x7, or JSON such as '{\"kind\": \"business\", \"opens\": \"08:30\", \"closes\": \"17:30\","
-    " \"weekdays\": [1,2,3,4,5]}'; 'dispatch calendar' shows and changes it piece by piece)."))
+    " \"weekdays\": [1,2,3,4,5]}'; 'dispatch calendar' shows and changes it piece by piece).") + " " + _(
+    # Every key the store accepts (its own list, so a new one is never missing here).
+    "Every key: {keys}. center_code is this center's code at the head office ('dispatch ship'): 1 to 16 capital"
+    " letters, digits or '-', e.g. BJ-01.").format(keys=", ".join(SettingsRepo.SETTABLE)))
 @click.argument("key")
 @click.argument("value")
 @file_options

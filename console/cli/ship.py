@@ -50,9 +50,13 @@ def _parse(at: str | None) -> datetime | None:
               help=_("How --status prints."))
 @click.option("--batch", type=click.IntRange(1, 1_000_000), default=5000, show_default=True,
               help=_("Events per batch (one head-office transaction each)."))
+@click.option("--rebuild-summaries", "rebuild", is_flag=True, help=_(
+    "Only make the head office's month summaries (what 'dispatch hq report --month' reads) again from the shipped"
+    " tickets, every center's, each while no run of its own ships. Runs keep them; a head office upgraded to them"
+    " makes them itself."))
 @file_options
 @click.pass_obj
-def ship_cmd(obj: Ctx, url: str | None, show_status: bool, fmt: str, batch: int) -> None:
+def ship_cmd(obj: Ctx, url: str | None, show_status: bool, fmt: str, batch: int, rebuild: bool) -> None:
     from store.errors import StoreError
     from store.hq import connect, ship
 
@@ -61,6 +65,11 @@ def ship_cmd(obj: Ctx, url: str | None, show_status: bool, fmt: str, batch: int)
         with connect.connect(target) as conn, connect.failures(conn):
             if show_status:
                 _status(ship.status(conn), fmt)
+                return
+            if rebuild:
+                made = ship.rebuild_summaries(conn)
+                click.echo(ngettext("head office: {n:,} center-month of figures made again",
+                                    "head office: {n:,} center-months of figures made again", made).format(n=made))
                 return
             result = ship.ship(Path(obj.db), conn, batch=batch, progress=_progress())
     except StoreError as exc:

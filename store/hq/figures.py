@@ -41,6 +41,7 @@ from ..rules.notified import TARGET_S, NotifiedRaw
 from ..rules.periods import Period
 from ..rules.targets import Target, targets_from
 from ..timeutil import from_db, to_db
+from . import summary
 
 COMPANY = ""  # the key of the company's column beside the centers' codes
 CLOCKS = ("response", "onsite", "resolve")
@@ -227,6 +228,78 @@ def period_raws(conn: Any, cs: list[Center], period: Period, now: DateTime) -> d
     """Each center's Raw for ``period`` (its own month in its own zone), and the company's (COMPANY)."""
     p = bounds_of(cs, period, now)
     raws = {c.code: Raw() for c in cs}
+    months = _summaries(conn, cs, period)
+    if months is None:
+        notified, company = _passes(conn, p, cs, raws)
+    else:
+        notified, company = _from_summaries(months, p, cs, raws)
+    for c in cs:
+        raws[c.code].notified = notified[c.code]
+    _fill_counts(conn, p, cs, raws)
+    _fill_inspections(conn, cs, period, now, raws)
+    raws[COMPANY] = _sum(company, [raws[c.code] for c in cs])
+    return raws
+
+
+def _summaries(conn: Any, cs: list[Center], period: Period) -> dict[str, summary.Month] | None:
+    """The centers' rows of a calendar month (store/hq/summary.py), or None: another period, a center
+    whose summaries are behind its head (an older shipper), or made in another zone than the center's
+    (then the passes over the tickets answer)."""
+    if period.kind != "month" or not cs:
+        return None
+    if not summary.current(conn, [c.code for c in cs]):
+        return None
+    got = summary.read(conn, [c.code for c in cs], period.start)
+    if any(m.row["zone"] != c.timezone for c in cs if (m := got.get(c.code)) is not None):
+        return None
+    return {c.code: got.get(c.code) or summary.Month.empty(c.timezone) for c in cs}
+
+
+def _at(ordered: Any, n: int, p: float) -> float | None:
+    """The nearest-rank ``p`` of ``n`` values out of the sorted ones (None: not there, as the SQL's rank join)."""
+    k = fig.rank(p, n)
+    return float(ordered[k - 1]) if n and k <= len(ordered) else None
+
+
+def _from_summaries(months: dict[str, summary.Month], p: dict[str, Any], cs: list[Center],
+                    raws: dict[str, Raw]) -> tuple[dict[str, NotifiedRaw], dict[str, Any]]:
+    """What _passes reads over the tickets, from each center's month row; the company's ranks from
+    the centers' sorted values together (exact: the same multiset as the SQL's ORDER BY)."""
+    sums: dict[str, dict[str, tuple[int, float]]] = {}
+    notified: dict[str, NotifiedRaw] = {}
+    ordered: dict[str, dict[str, Any]] = {}
+    for i, c in enumerate(cs):
+        m, raw = months[c.code], raws[c.code]
+        raw.opened, raw.opened_not_cancelled, raw.repeats = m.n("opened"), m.n("not_cancelled"), m.n("repeats")
+        raw.sla = {k: (m.ok(k), m.decided(k, p["capt"][i])) for k in CLOCKS}
+        raw.response_online = fig.Dist(m.n("online_n"), m.total("online_sum"))
+        raw.completed_in_time, raw.within_4h, raw.refailed = m.n("resolve_ok"), m.n("within_4h"), m.n("refailed")
+        sums[c.code] = {"response": (m.n("response_n"), m.total("response_sum")),
+                        "onsite": (m.n("onsite_n"), m.total("onsite_sum")),
+                        "resolve": (m.n("resolved_n"), m.total("resolve_sum"))}
+        notified[c.code] = NotifiedRaw(counted=m.n("counted"), n=m.n("notified_n"), total=m.total("notified_sum"),
+                                       within=m.n("notified_within"))
+        notified[c.code].never.update(m.row["never"])
+        ordered[c.code] = {k: m.values(k) for k in ("response", "onsite", "resolve", "notified")}
+    company = _company(raws, sums, notified)
+    for col, attr in (("response", "response"), ("onsite", "arrive"), ("resolve", "resolve")):
+        for code, s in sums.items():
+            n, total = s[col]
+            setattr(raws[code], attr, fig.Dist(n, total, _at(ordered[code][col], n, 50), _at(ordered[code][col], n, 80))
+                    if n else fig.Dist())
+        n, total = company[col]
+        every = sorted(v for o in ordered.values() for v in o[col])
+        company[attr] = fig.Dist(n, total, _at(every, n, 50), _at(every, n, 80)) if n else fig.Dist()
+    for code, x in notified.items():
+        x.median = _at(ordered[code]["notified"], x.n, 50)
+    nr = company["notified"]
+    nr.median = _at(sorted(v for o in ordered.values() for v in o["notified"]), nr.n, 50)
+    return notified, company
+
+
+def _passes(conn: Any, p: dict[str, Any], cs: list[Center],
+            raws: dict[str, Raw]) -> tuple[dict[str, NotifiedRaw], dict[str, Any]]:
+    """The reported, resolved and notified figures by passes over the mirrored tickets (any period)."""
     sums: dict[str, dict[str, tuple[int, float]]] = {c.code: {} for c in cs}
     for r in conn.execute(BOUNDS + _REPORTED_SUMS, p).fetchall():
         raw, (n_resp, s_resp, n_online, s_online, n_arr, s_arr) = raws[r[0]], r[4:10]
@@ -247,12 +320,7 @@ def period_raws(conn: Any, cs: list[Center], period: Period, now: DateTime) -> d
         notified[code].never[why] = int(count)
     company = _company(raws, sums, notified)
     _fill_dists(conn, p, raws, sums, notified, company)
-    for c in cs:
-        raws[c.code].notified = notified[c.code]
-    _fill_counts(conn, p, cs, raws)
-    _fill_inspections(conn, cs, period, now, raws)
-    raws[COMPANY] = _sum(company, [raws[c.code] for c in cs])
-    return raws
+    return notified, company
 
 
 def _company(raws: dict[str, Raw], sums: dict[str, dict[str, tuple[int, float]]],

@@ -60,6 +60,7 @@ from ..i18n import _
 from ..migrations import SCHEMA_VERSION
 from ..rules import audit
 from ..rules.evaluations import SETTINGS as EVALUATION_SETTINGS
+from . import summary
 from .connect import HqError
 from .schema import COLUMNS_0001, KEYS, columns, migrate
 
@@ -107,6 +108,8 @@ class ShipResult:
     last_event_id: int = 0
     already_shipping: bool = False
     waits_for_recompute: bool = False  # stopped before a calendar/zone change whose recompute is not done
+    summary_seconds: float = 0.0  # of ``seconds``, keeping the month summaries (store/hq/summary.py)
+    months: int = 0  # center-months recomputed
 
 
 def center_code(lite: sqlite3.Connection) -> str | None:
@@ -294,7 +297,7 @@ def _copy(cur: Any, table: str, center: str, rows: Iterable[tuple[Any, ...]]) ->
 
 
 def _write_batch(conn: Any, center: str, b: _Batch, prev_id: int, prev_hash: str,
-                 digests: dict[str, str], seen: tuple[int, str | None]) -> dict[str, int]:
+                 digests: dict[str, str], seen: tuple[int, str | None], result: ShipResult) -> dict[str, int]:
     """The batch in one PostgreSQL transaction, with the centers row."""
     counts: dict[str, int] = {}
     with conn.transaction(), conn.cursor() as cur:
@@ -306,6 +309,11 @@ def _write_batch(conn: Any, center: str, b: _Batch, prev_id: int, prev_hash: str
         events = [tuple(e[c] if c not in ("old", "new") or e["entity"] in EVENT_CONTENT else None for c in EVENT_COLUMNS)
                   for e in b.events if e["entity"] not in PRIVATE_ENTITIES]
         counts["events"] = _copy(cur, "events", center, events)
+        # The month summaries follow the tickets in this same transaction (store/hq/summary.py).
+        started = time.monotonic()
+        every = b.touched["tickets"] is None
+        touched = None if every else summary.before(cur, center, b.touched["tickets"] or [])
+        result.summary_seconds += time.monotonic() - started
         for table, key in TICKET_TABLES.items():
             keys = b.touched[table]
             if keys is None:  # every row again: straight in after the delete (no key can clash)
@@ -322,6 +330,13 @@ def _write_batch(conn: Any, center: str, b: _Batch, prev_id: int, prev_hash: str
             cur.execute(f'DELETE FROM "{table}" WHERE center = %s', (center,))
             counts[table] = _copy(cur, table, center, rows)
             digests[table] = digest
+        started = time.monotonic()
+        if every:
+            result.months += summary.rebuild(cur, center)
+        elif touched is not None and touched.ids:
+            result.months += summary.after(cur, touched)
+        summary.mark(cur, center, b.events[-1]["id"])
+        result.summary_seconds += time.monotonic() - started
         last = b.events[-1]
         cur.execute(
             "INSERT INTO centers AS c (code, last_event_id, last_hash, last_event_at, last_shipped_at, events, digests,"
@@ -393,7 +408,12 @@ def ship(db_path: Path, conn: Any, center: str | None = None, *, batch: int = DE
                     if z["prev"] != a["hash"]:
                         raise ShipRefused(_("center {center}: event {id} does not continue the audit chain (a "
                                             "rewritten history); nothing shipped").format(center=center, id=z["id"]))
-                counts = _write_batch(conn, center, b, last_id, last_hash, digests, seen[:2])
+                counts = _write_batch(conn, center, b, last_id, last_hash, digests, seen[:2], result)
+                if b.touched["tickets"] is None:
+                    # Every ticket sent again (the first run's COPY): fresh statistics, or the next batches'
+                    # lookups and month summaries are planned as for the table before it (passes over it all).
+                    conn.execute("ANALYZE tickets")
+                    conn.commit()
                 for t, n in counts.items():
                     result.rows[t] = result.rows.get(t, 0) + n
                 last_id, last_hash = b.events[-1]["id"], b.events[-1]["hash"]
@@ -410,6 +430,20 @@ def ship(db_path: Path, conn: Any, center: str | None = None, *, batch: int = DE
         return result
     finally:
         lite.close()
+
+
+def rebuild_summaries(conn: Any) -> int:
+    """Every center's month summaries (store/hq/summary.py) made again from its mirrored tickets, each center
+    in its own transaction under its shipper's lock (waiting for a run under way); the center-months made."""
+    migrate(conn)
+    codes = [r[0] for r in conn.execute("SELECT code FROM centers ORDER BY code").fetchall()]
+    conn.commit()
+    made = 0
+    for code in codes:
+        with conn.transaction(), conn.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key(code),))
+            made += summary.rebuild(cur, code)
+    return made
 
 
 @dataclass

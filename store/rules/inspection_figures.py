@@ -88,8 +88,9 @@ def missed(done: Iterable[Inspected], faults: Iterable[FaultReport], period: Per
     for x in done:
         if not period.start <= site_day(x.done_at, tz) < period.end:
             continue
+        end = x.done_at + window  # once per inspection: pendulum's add per fault was most of the head office's report
         hits = tuple(sorted(f.ticket_id for f in by_equipment.get(x.equipment_id, ())
-                            if x.done_at < f.reported_at <= x.done_at + window and f.from_inspection != x.key))
+                            if x.done_at < f.reported_at <= end and f.from_inspection != x.key))
         if hits:
             out.append((x, hits))
     return out
