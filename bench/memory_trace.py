@@ -74,7 +74,64 @@ def grown(before: Counter[str] | None, types: Counter[str]) -> None:
         print("  grew:", (types - before).most_common(12), flush=True)
 
 
-async def run_hours(db: Path, hours: float, step: float, rate: float, report: float) -> None:
+def caches() -> dict[str, tuple[int, int | None]]:
+    """Every functools.lru_cache and Textual LRU/FIFO cache alive: (entries, limit) by name."""
+    import functools
+
+    from textual.cache import FIFOCache, LRUCache
+
+    out: dict[str, tuple[int, int | None]] = {}
+    for o in gc.get_objects():
+        if isinstance(o, functools._lru_cache_wrapper):
+            info = o.cache_info()
+            name = f"{getattr(o, '__module__', '?')}.{getattr(o, '__qualname__', '?')}"
+            n, limit = out.get(name, (0, info.maxsize))
+            out[name] = (n + info.currsize, limit)
+        elif isinstance(o, (LRUCache, FIFOCache)):
+            name = f"{type(o).__name__}({o._maxsize})"
+            n, limit = out.get(name, (0, None))
+            out[name] = (n + len(o), limit)
+    return out
+
+
+def caches_grown(before: dict[str, tuple[int, int | None]], now: dict[str, tuple[int, int | None]]) -> None:
+    moved = sorted(((n - before.get(k, (0, 0))[0], k, n, lim) for k, (n, lim) in now.items()), reverse=True)
+    print("  caches grown:", ", ".join(f"{k} +{d} ={n}/{lim}" for d, k, n, lim in moved[:8] if d > 0), flush=True)
+
+
+def holders(kinds: list[str], seen: set[int]) -> set[int]:
+    """For objects of the ``kinds`` new since ``seen`` (ids), what holds them:
+    two levels of referrers by type (the chain to the cache or list keeping
+    them). Returns the ids of those objects now alive."""
+    now = {id(o): o for o in gc.get_objects() if type(o).__qualname__ in kinds}
+    new = [o for i, o in now.items() if i not in seen][:200]
+    for kind in kinds:
+        of_kind = [o for o in new if type(o).__qualname__ == kind]
+        if not of_kind:
+            continue
+        one: Counter[str] = Counter()
+        two: Counter[str] = Counter()
+        for o in of_kind:
+            for ref in gc.get_referrers(o):
+                if ref is new or ref is of_kind or type(ref).__name__ == "frame":
+                    continue
+                one[type(ref).__qualname__ + (f"[{len(ref)}]" if isinstance(ref, (dict, list, set, tuple)) else "")] += 1
+                for ref2 in gc.get_referrers(ref):
+                    if ref2 is new or ref2 is of_kind or type(ref2).__name__ == "frame":
+                        continue
+                    name = getattr(ref2, "__qualname__", "") or getattr(ref2, "__name__", "")
+                    two[type(ref2).__qualname__ + (f" {name}" if name else "")] += 1
+        if kind == "Statement":  # sqlite3's statement cache: which SQL texts keep coming new
+            for o in of_kind[:8]:
+                for ref in gc.get_referrers(o):
+                    if isinstance(ref, dict):
+                        sql = next((k for k, v in ref.items() if v is o), None)
+                        print("    new statement:", " ".join(str(sql).split())[:300])
+        print(f"  {len(of_kind)} new {kind}: held by {one.most_common(5)}; those by {two.most_common(6)}", flush=True)
+    return set(now)
+
+
+async def run_hours(db: Path, hours: float, step: float, rate: float, report: float, who: list[str]) -> None:
     """The console on a fast clock: ``hours`` of ticks and polls (and writes)."""
     from busy import Writer
 
@@ -99,6 +156,8 @@ async def run_hours(db: Path, hours: float, step: float, rate: float, report: fl
         steps_per_round = max(1, round(report * 60 / step))
         rounds = max(1, round(hours * 60 / report))
         owed = 0.0
+        seen: set[int] = set()
+        was_cached: dict[str, tuple[int, int | None]] = {}
         for r in range(rounds):
             for _ in range(steps_per_round):
                 clock.advance(step)
@@ -119,6 +178,12 @@ async def run_hours(db: Path, hours: float, step: float, rate: float, report: fl
                   f"{len(app._notifications)} toasts, queue cells kept {len(table._tails)}", flush=True)
             grown(before, types)
             before = types
+            cached = caches()
+            if r:
+                caches_grown(was_cached, cached)
+            was_cached = cached
+            if who:
+                seen = holders(who, seen) if r else {id(o) for o in gc.get_objects()}
             if tracemalloc.is_tracing():
                 snaps.append(tracemalloc.take_snapshot())
         if len(snaps) > 2:
@@ -192,6 +257,7 @@ def main() -> None:
     ap.add_argument("--hours", type=float, default=0, help="simulated hours of ticks and polls (fast clock)")
     ap.add_argument("--step", type=float, default=1.0, help="--hours: simulated seconds a step")
     ap.add_argument("--rate", type=float, default=0.0, help="--hours: writes a simulated second")
+    ap.add_argument("--who", default="", help="--hours: types (comma-separated) whose new objects' holders to print")
     ap.add_argument("--report", type=float, default=15.0, help="--hours: simulated minutes a round")
     args = ap.parse_args()
     OUT.mkdir(exist_ok=True)
@@ -200,7 +266,8 @@ def main() -> None:
     if args.trace:
         tracemalloc.start(args.trace)
     if args.hours:
-        asyncio.run(run_hours(work, args.hours, args.step, args.rate, args.report))
+        asyncio.run(run_hours(work, args.hours, args.step, args.rate, args.report,
+                              [w for w in args.who.split(",") if w]))
     else:
         asyncio.run(run(work, args.rounds, args.pages, args.writes))
 
