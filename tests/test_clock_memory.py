@@ -38,8 +38,7 @@ def alive() -> Counter[str]:
     gc.collect()
     # A weak reference to a cursor gone is not counted: sqlite3 keeps them in
     # the connection's list and prunes it every 200 cursors (bounded).
-    return Counter(type(o).__qualname__ for o in gc.get_objects()
-                   if not (isinstance(o, weakref.ReferenceType) and o() is None))
+    return Counter(type(o).__qualname__ for o in gc.get_objects() if not (isinstance(o, weakref.ReferenceType) and o() is None))
 
 
 def shift(store: Store, n: int) -> None:
@@ -60,7 +59,7 @@ def test_escalation_candidates_of_any_count_share_one_statement(store: Store, cl
     store.escalations.fire_some(1)  # the statements of a firing, prepared once
     before = statements()
     for k in range(2, 10):
-        fired, more = store.escalations.fire_some(k)
+        _fired, more = store.escalations.fire_some(k)
         assert more
     assert statements() == before
 
