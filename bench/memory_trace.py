@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/memory_trace.py --db FILE [--rounds 3] [--pages 60] [--trace 1]
     .venv/bin/python bench/memory_trace.py --db FILE --writes 600 [--rounds 4] [--trace 8]
+    .venv/bin/python bench/memory_trace.py --db FILE --hours 2 [--rate 1] [--step 1] [--report 15] [--who Statement]
 
 The console as ``make_app`` builds it, under ``App.run_test(size=(160, 50))``
 and a pilot, on a copy of FILE. Each round presses PageDown ``--pages``
@@ -25,7 +26,11 @@ escalations falling due, the read time) — plus ``--rate`` writes a
 simulated second. ``--report`` simulated minutes make a round (RSS,
 objects, types grown). No real time passes for the console's own timers,
 so a toast's seconds on screen are real ones: they pile up less than they
-would at 1× (Textual drops each after its timeout).
+would at 1× (Textual drops each after its timeout). Each round also prints
+the caches that grew (every functools.lru_cache and Textual LRU/FIFO cache
+alive, entries/limit); ``--who T1,T2`` what holds the objects of those types
+new in the round (two levels of referrers; for sqlite3's ``Statement`` the
+connection's statement cache).
 """
 
 from __future__ import annotations
