@@ -217,6 +217,7 @@ async def run(db: Path, rounds: int, pages: int, writes: int = 0) -> None:
         table = app.screen.query_one(QueueTable)
         snaps: list[tracemalloc.Snapshot] = []
         before: Counter[str] | None = None
+        was_cached: dict[str, tuple[int, int | None]] = {}
         for r in range(rounds):
             if writer is not None:
                 for _ in range(writes):
@@ -238,9 +239,12 @@ async def run(db: Path, rounds: int, pages: int, writes: int = 0) -> None:
             types = Counter(type(o).__qualname__ for o in gc.get_objects())
             print(f"round {r + 1}: RSS {rss_mb():.1f} MB, {sum(types.values()):,} objects, "
                   f"queue cells kept {len(table._tails)} for {len(table.rows)} rows loaded", flush=True)
-            if before is not None:
-                print("  grew:", (types - before).most_common(12), flush=True)
+            grown(before, types)
             before = types
+            cached = caches()
+            if r:
+                caches_grown(was_cached, cached)
+            was_cached = cached
             if tracemalloc.is_tracing():
                 snaps.append(tracemalloc.take_snapshot())
         if len(snaps) > 2:
@@ -264,9 +268,11 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=0.0, help="--hours: writes a simulated second")
     ap.add_argument("--who", default="", help="--hours: types (comma-separated) whose new objects' holders to print")
     ap.add_argument("--report", type=float, default=15.0, help="--hours: simulated minutes a round")
+    ap.add_argument("--work", type=Path, default=OUT / "memory-trace.db",
+                    help="where the copy goes (two runs at once need two: a copy replaces the file)")
     args = ap.parse_args()
     OUT.mkdir(exist_ok=True)
-    work = OUT / "memory-trace.db"
+    work = args.work
     copy_db(args.db, work)
     if args.trace:
         tracemalloc.start(args.trace)
