@@ -79,6 +79,17 @@ def grown(before: Counter[str] | None, types: Counter[str]) -> None:
         print("  grew:", (types - before).most_common(12), flush=True)
 
 
+def sqlite_mb() -> float:
+    """SQLite's own heap in this process (page caches, prepared statements):
+    sqlite3_memory_used from the library the sqlite3 module is linked with."""
+    import _sqlite3
+    import ctypes
+
+    used = ctypes.CDLL(_sqlite3.__file__).sqlite3_memory_used
+    used.restype = ctypes.c_int64
+    return float(used()) / 2**20
+
+
 def caches() -> dict[str, tuple[int, int | None]]:
     """Every functools.lru_cache and Textual LRU/FIFO cache alive: (entries, limit) by name."""
     import functools
@@ -179,7 +190,8 @@ async def run_hours(db: Path, hours: float, step: float, rate: float, report: fl
                 await pilot.pause()
             gc.collect()
             types = Counter(type(o).__qualname__ for o in gc.get_objects())
-            print(f"{(r + 1) * report:g} simulated min: RSS {rss_mb():.1f} MB, {sum(types.values()):,} objects, "
+            print(f"{(r + 1) * report:g} simulated min: RSS {rss_mb():.1f} MB (SQLite {sqlite_mb():.1f}), "
+                  f"{sum(types.values()):,} objects, "
                   f"{len(app._notifications)} toasts, queue cells kept {len(table._tails)}", flush=True)
             grown(before, types)
             before = types
