@@ -25,6 +25,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -47,10 +48,11 @@ MARKS = (60, 300, 600)
 class Writer:
     """Another dispatcher: one reassignment a second among the first rows."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: Path, clock: Any = None) -> None:
+        """``clock``: the store's (bench/memory_trace.py --hours: the console's fast clock)."""
         from store import Store
 
-        self.store = Store(db, actor="root")
+        self.store = Store(db, actor="root", clock=clock)
         techs = [t for t in self.store.people.technicians() if t.on_duty]
         self.techs = [t.id for t in techs]
         self.n = 0

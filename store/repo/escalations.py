@@ -156,13 +156,18 @@ class EscalationsRepo:
         held: dict[int, list[Any]] = {}
         fired: dict[int, dict[Any, float]] = {}
         for chunk in range(0, len(ids), 500):
-            part = ids[chunk:chunk + 500]
-            qs = ", ".join("?" * len(part))
-            for p in self.db.q(f"SELECT ticket_id, started_at, ended_at FROM pauses WHERE ticket_id IN ({qs})"
-                               " ORDER BY started_at", part):
+            # The ids as one JSON parameter, not one "?" each: the SQL text is
+            # the same whatever the count. With "IN (?, ?, …)" every count of
+            # candidates (1 to 200 a minute in a console) was a new text, so
+            # each connection's statement cache (128) filled over hours with
+            # prepared statements of up to 200 parameters: ~10 MB of RSS that
+            # grew with the clock (issue 28). Same plan: the index on ticket_id.
+            part = json.dumps(ids[chunk:chunk + 500])
+            for p in self.db.q("SELECT ticket_id, started_at, ended_at FROM pauses"
+                               " WHERE ticket_id IN (SELECT value FROM json_each(?)) ORDER BY started_at", (part,)):
                 held.setdefault(p[0], []).append(Pause(from_db(p[1]), from_db(p[2])))
-            for r in self.db.q(f"SELECT ticket_id, clock, MAX(at) FROM escalations WHERE ticket_id IN ({qs})"
-                               " GROUP BY ticket_id, clock", part):
+            for r in self.db.q("SELECT ticket_id, clock, MAX(at) FROM escalations"
+                               " WHERE ticket_id IN (SELECT value FROM json_each(?)) GROUP BY ticket_id, clock", (part,)):
                 fired.setdefault(r[0], {})[r[1]] = r[2]
         out = []
         for row in rows:
