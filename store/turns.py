@@ -14,10 +14,7 @@ The queue is a lock file beside the database (``<file>-queue``, mode 660): a
 counter in its first 8 bytes hands out tickets (under a short flock), and
 ticket ``t`` holds a lock on one byte of its own until it has begun, which
 ticket ``t + 1`` waits for (open-file-description locks: per open file, let go
-by the kernel when a process dies, one waiter woken per release, in order):
-blocked in the kernel on the byte of ``t - 1`` while two writers are ahead,
-then looking at the byte of ``t`` itself every 0.1 ms, so that it is awake
-and asking when ``t`` has begun.
+by the kernel when a process dies, one waiter woken per release, in order).
 
 The queue only decides who asks next: SQLite's lock still decides who writes.
 A writer that cannot use the queue (a folder it may not write, a lock file of
@@ -40,10 +37,8 @@ from pathlib import Path
 
 from .files import FILE_MODE
 
-# Between two asks of SQLite by the writer whose turn it is (short, as it is
-# the only one asking, and the lock is free the moment the writer before it
-# commits), and between two looks at the byte of the writer before by the one
-# after it (the only one looking).
+# Between two asks of SQLite by the writer whose turn it is: short, as it is
+# the only one asking, and the lock is free the moment the writer before it commits.
 TURN_PAUSE_S = 0.0001
 
 SLOT_BASE = 4096  # the counter lives below, the tickets' bytes from here
@@ -156,7 +151,6 @@ class Turns:
         fd = self._open()
         if fd is None:
             return False
-        deadline = time.monotonic() + timeout
         try:
             self._mine = self._ticket(fd, timeout)
         except TimeoutError:
@@ -165,66 +159,28 @@ class Turns:
             self._usable = False
             return False
         try:
-            if self._free(fd, self._mine - 1):  # the writer before has begun (or is gone)
-                return True
+            _byte(fd, self._mine - 1, fcntl.F_WRLCK)  # the writer before has begun (or is gone)
+            _byte(fd, self._mine - 1, fcntl.F_UNLCK)
+        except BlockingIOError:
+            if waiting is not None:
+                waiting()
+            return self._wait(fd, timeout)
         except OSError:  # a file system without these locks: no queue
             self.give()
             self._usable = False
             return False
-        if waiting is not None:
-            waiting()
-        # Two writers ahead: wait in the kernel (no CPU) until the one two
-        # ahead has begun; then only the writer before is left, and its byte
-        # is looked at every TURN_PAUSE_S by this thread itself. Woken by the
-        # kernel only when the writer before had begun, the next one got a
-        # CPU (a second thread, then this one) after that writer had already
-        # committed nearly half the time, and the lock lay free meanwhile
-        # (bench/README.md "Twenty writers, third round"); now that wake-up
-        # happens while two writers are still ahead.
-        try:
-            ahead = self._free(fd, self._mine - 2)
-        except OSError:
-            ahead = False
-        if not ahead and not self._wait(fd, self._mine - 2, deadline - time.monotonic()):
-            return False
-        return self._poll(fd, deadline)
-
-    def _free(self, fd: int, ticket: int) -> bool:
-        """Whether ticket's byte is free (its writer has begun, or is gone), without waiting."""
-        try:
-            _byte(fd, ticket, fcntl.F_WRLCK)
-        except BlockingIOError:
-            return False
-        _byte(fd, ticket, fcntl.F_UNLCK)
         return True
 
-    def _poll(self, fd: int, deadline: float) -> bool:
-        """Look at the byte of the writer before every TURN_PAUSE_S until it is
-        free; out of the queue at the deadline."""
+    def _wait(self, fd: int, timeout: float) -> bool:
+        """Wait in the kernel, on a thread of our own, so that the wait can end
+        at the busy timeout (a lock wait has none of its own)."""
         assert self._mine is not None
-        while True:
-            try:
-                if self._free(fd, self._mine - 1):
-                    return True
-            except OSError:  # closed meanwhile, or no such locks after all: ask SQLite
-                self.give()
-                return False
-            if time.monotonic() > deadline:
-                self.give()  # out of the queue: the writers behind need not wait for us
-                return False
-            time.sleep(TURN_PAUSE_S)
-
-    def _wait(self, fd: int, before: int, timeout: float) -> bool:
-        """Wait in the kernel for ticket ``before``'s byte, on a thread of our
-        own, so that the wait can end at the busy timeout (a lock wait has
-        none of its own)."""
-        assert self._mine is not None
-        wait = _Wait(before)
+        wait = _Wait(self._mine - 1)
         if self._waiter is None:
             self._waiter = threading.Thread(target=self._wait_turns, args=(fd,), name="dispatch-turns", daemon=True)
             self._waiter.start()
         self._waits.put(wait)
-        wait.done.wait(max(0.0, timeout))
+        wait.done.wait(timeout)
         with wait.lock:
             if wait.granted:
                 return True

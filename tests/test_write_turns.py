@@ -93,12 +93,8 @@ def test_waiting_writers_wait_in_line_and_only_the_next_one_asks_sqlite(tmp_path
     writers = [Writer(db, f"w{i}", order).start() for i in range(4)]
     # The first in line asks SQLite again and again while the lock is taken...
     until(lambda: writers[0].begins >= 5, "the next writer asking SQLite")
-    # ...and the ones behind it wait their turn: not one try. The one right
-    # behind it looks at its byte to be awake when its turn comes; the others
-    # sleep in the kernel, on a waiting thread each.
+    # ...and the ones behind it wait their turn in the kernel: not one try.
     assert [w.begins for w in writers[1:]] == [0, 0, 0]
-    until(lambda: all(w.store.db._turns._waiter is not None for w in writers[2:]), "the last two asleep in the kernel")
-    assert writers[1].store.db._turns._waiter is None
     release.set()
     holder.join()
     for w in writers:
@@ -165,7 +161,7 @@ def test_a_writer_killed_in_its_turn_lets_the_next_one_in(tmp_path: Path) -> Non
     got: list[bool] = []
     waiting = threading.Thread(target=lambda: got.append(s.db._turns.take(600)), daemon=True)
     waiting.start()
-    until(lambda: s.db._turns._mine is not None, "waiting behind the child")
+    until(lambda: s.db._turns._mine is not None and s.db._turns._waiter is not None, "waiting behind the child")
     assert not got  # its turn has not come: the child holds it
     child.send_signal(signal.SIGKILL)
     child.wait()
