@@ -43,7 +43,7 @@ Params = Sequence[Any] | Mapping[str, Any]
 # merges later write again once per level (four or five on a 100k file), so 8
 # keeps up; nothing to merge costs 4 us. FTS5's own did 64 pages a level at once.
 MERGE_PAGES = 8
-SEARCH_INDEXES = ("ticket_search", "ticket_pairs")
+SEARCH_INDEXES: tuple[str, ...] = ("ticket_search", "ticket_pairs")
 
 
 class Executes(Protocol):
