@@ -15,7 +15,10 @@ The fleets run on copies of the stress test's file with ``--tickets`` more
 tickets (100,000 by default; ``--source`` reuses a file made before), and
 each fleet's line is followed, at the end, by where its operations' time went
 (tests/stress_worker.py Phases: the wait for the lock, the queue's turn, the
-naps between asks, the transaction, COMMIT, the fsync after it, the CPU).
+naps between asks, the transaction, COMMIT, the fsync after it, the CPU), the
+share of the time the write lock was held, the hand-over from one COMMIT to
+the next BEGIN, and how often the next writer's turn came only after that
+COMMIT (``lock_spans``).
 
 The variants (tests/stress_worker.py VARIANT) run the same fleet with the
 write path changed, one after the other and again in the next round, so that
@@ -29,6 +32,7 @@ floor). The machine's load average is printed beside each run."""
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -81,9 +85,31 @@ def fleet(work: Path, writers: int, seconds: float, variant: str | None = None, 
     phases = {k: [e["phases"].get(k, 0.0) for e in entries if "phases" in e] for k in PHASES}
     shares = {f"{k}_{q}": percentile(v, p) for k, v in phases.items() for q, p in (("p50", 0.5), ("p99", 0.99))}
     shares |= {f"{k}_mean": sum(v) / len(v) if v else 0.0 for k, v in phases.items()}
+    shares |= lock_spans(work / f"logs-{writers}-{name}")
     return {"writers": writers, "ops": len(done), "stock": stock, "ops_s": len(done) / seconds,
             "p50": percentile(done, 0.5), "p95": percentile(done, 0.95),
             "p99": percentile(done, 0.99), "fails": len(fails) + len(errors), "load": load, **shares}
+
+
+def lock_spans(logs: Path) -> dict[str, float]:
+    """Every writer's writes side by side (tests/stress_worker.py Phases
+    ``spans``: BEGIN done, COMMIT asked, COMMIT done and turn granted, on the
+    machine's monotonic clock): the share of the time some transaction held
+    the lock between BEGIN and COMMIT; the hand-over, from one write's COMMIT
+    to the next write's BEGIN done (the in-lock part of COMMIT, then the lock
+    lying free until the next writer noticed), mean, p50 and p99; and the
+    share of hand-overs where the next writer's turn had not even come when
+    the COMMIT was asked (it got a CPU only after the whole transaction
+    before it)."""
+    spans = sorted(tuple(s) for f in logs.glob("*.spans") for s in json.loads(f.read_text()))
+    if len(spans) < 2:
+        return {}
+    held = sum(s[1] - s[0] for s in spans)
+    pairs = list(itertools.pairwise(spans))
+    gaps = [max(0.0, nxt[0] - cur[1]) for cur, nxt in pairs]
+    return {"lock_busy": held / (spans[-1][1] - spans[0][0]), "handover_p50": percentile(gaps, 0.5) * 1000,
+            "handover_p99": percentile(gaps, 0.99) * 1000, "handover_mean": sum(gaps) / len(gaps) * 1000,
+            "late_turns": sum(1 for cur, nxt in pairs if nxt[3] > cur[1]) / len(pairs)}
 
 
 def line(label: str, r: dict[str, float]) -> str:
@@ -92,9 +118,13 @@ def line(label: str, r: dict[str, float]) -> str:
 
 
 def phase_line(label: str, r: dict[str, float]) -> str:
-    """mean / p50 / p99 ms of each part of an operation (tests/stress_worker.py Phases)."""
+    """mean / p50 / p99 ms of each part of an operation (tests/stress_worker.py Phases), the
+    share of the time the lock was held, and the hand-over between two writes (``lock_spans``)."""
     return f"{label:>13} {r['writers']:>7.0f} " + " ".join(
-        f"{r[k + '_mean']:>5.1f}/{r[k + '_p50']:>5.1f}/{r[k + '_p99']:>5.1f}" for k in PHASES)
+        f"{r[k + '_mean']:>5.1f}/{r[k + '_p50']:>5.1f}/{r[k + '_p99']:>5.1f}" for k in PHASES) + (
+        f" {r['lock_busy'] * 100:>4.0f}% {r['handover_mean']:>5.1f}/{r['handover_p50']:>5.1f}/{r['handover_p99']:>5.1f}"
+        f" {r['late_turns'] * 100:>4.0f}%"
+        if "lock_busy" in r else "")
 
 
 # A dispatcher during a recompute: another process adds a note to ticket 1
@@ -196,7 +226,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="dispatch-writers-"))
     head = (f"{'variant':>13} {'writers':>7} {'ops':>7} {'stock':>5} {'ops/s':>7} {'p50 ms':>7} {'p95 ms':>7}"
             f" {'p99 ms':>7} {'fails':>5} {'load':>5}")
-    phase_head = f"{'variant':>13} {'writers':>7} " + " ".join(f"{k:>17}" for k in PHASES)
+    phase_head = (f"{'variant':>13} {'writers':>7} " + " ".join(f"{k:>17}" for k in PHASES)
+                  + f" {'held':>5} {'hand-over':>17} {'late':>5}")
     os.environ["DISPATCH_BENCH_PHASES"] = "1"  # the workers time each part of an operation
     results: list[tuple[str, dict[str, float]]] = []
 

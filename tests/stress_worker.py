@@ -220,6 +220,10 @@ class Phases:
         import store.turns as turns_module
 
         self.t: dict[str, float] = {}
+        # Each write's (BEGIN done, COMMIT asked, COMMIT done) on the
+        # machine-wide monotonic clock: bench/writers.py lays every writer's
+        # side by side to see how long the lock lay free between two writes.
+        self.spans: list[tuple[float, float, float, float]] = []
         db, turns = store.db, store.db._turns
         begin, take, sync = db._begin, turns.take, db._sync
         clock = time.perf_counter
@@ -233,6 +237,12 @@ class Phases:
                     self.add(key, clock() - started)
             return run
 
+        def turned(timeout: float, waiting: Any = None) -> Any:
+            try:
+                return take(timeout, waiting)
+            finally:
+                self.turned = clock()
+
         def begun() -> None:
             begin()
             self.begun = clock()
@@ -240,6 +250,7 @@ class Phases:
         def synced() -> None:
             now = clock()
             self.add("commit", now - self.committing)
+            self.spans.append((self.begun, self.committing, now, self.turned))
             sync()
             self.add("sync", clock() - now)
 
@@ -257,9 +268,9 @@ class Phases:
             def sleep(seconds: float) -> None:
                 timed("naps", time.sleep)(seconds)
 
-        self.begun = self.committing = clock()
+        self.begun = self.committing = self.turned = clock()
         db._begin = timed("wait", begun)  # type: ignore[method-assign]
-        turns.take = timed("turn", take)  # type: ignore[method-assign]
+        turns.take = timed("turn", turned)  # type: ignore[method-assign]
         db._sync = synced  # type: ignore[method-assign]
         db._writer.set_trace_callback(traced)
         turns_module.time = Naps()  # type: ignore[assignment]
@@ -308,6 +319,8 @@ def main(argv: list[str]) -> int:
         os.write(fd, (json.dumps(entry) + "\n").encode())
         os.fsync(fd)  # after the commit returned: logged means committed
     os.close(fd)
+    if phases is not None:
+        Path(f"{log}.spans").write_text(json.dumps(phases.spans))
     store.close()
     return 0
 

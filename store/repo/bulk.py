@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from ..database import Tx
+from ..database import SEARCH_INDEXES, Tx
 from ..migrations import load
 
 _PAIRS = load("0021_search_pairs")
@@ -145,6 +145,7 @@ def set_aside(tx: Tx) -> SetAside:
     """Drop the tickets' indexes and known insert triggers (inside the load's
     transaction) and say how to put them back."""
     aside = SetAside(int(tx.execute("SELECT COALESCE(MAX(id), 0) FROM tickets").fetchone()[0]))
+    merging(tx, 4)
     for name, sql in tx.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tickets'"
                                 " AND sql IS NOT NULL ORDER BY name").fetchall():
         aside.indexes.append(sql)
@@ -171,3 +172,14 @@ def put_back(tx: Tx, aside: SetAside) -> None:
         tx.execute(sql)
     for sql in aside.indexes:
         tx.execute(sql)
+    merging(tx, 0)
+
+
+def merging(tx: Tx, segments: int) -> None:
+    """FTS5's own merging of the search indexes (``automerge``: merge a level
+    once it has this many segments; 0: none) for the rest of the transaction.
+    On while a load fills them, as before migration 0031 turned it off for
+    the write path (whose writes merge a few pages each: store/database.py
+    MERGE_PAGES), so a loaded file's indexes are as compact as they were."""
+    for table in SEARCH_INDEXES:
+        tx.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', {segments})")
