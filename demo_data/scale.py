@@ -3,9 +3,11 @@ through ``store.admin.load`` (no per-ticket history)."""
 
 from __future__ import annotations
 
+import queue
 import random
-from collections.abc import Callable
-from typing import Any
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from pendulum import DateTime
 
@@ -131,22 +133,17 @@ def generate_scale(store: Store, n: int, *, seed: int = 7, now: DateTime | None 
     step = (365 * DAY - 3 * DAY) / max(1, n_closed)
     last_on_device: dict[int, int] = {}
     builder = _Rows(rng, iso)
-    batch: list[dict[str, Any]] = []
-    pauses = builder.pauses  # open waiting tickets add their open pause here
+    Chunk = tuple[list[dict[str, Any]], list[dict[str, Any]]]  # tickets, and the holds of those open
 
-    def flush() -> None:
-        if batch:
-            store.admin.load("demo.scale", {"tickets": batch, "pauses": pauses},
-                       {"scale": True, "seed": seed, "first": batch[0]["id"], "last": batch[-1]["id"]})
-            counts["tickets"] += len(batch)
-            counts["pauses"] += len(pauses)
-            if progress is not None:
-                progress(len(batch))
-            batch.clear()
-            pauses.clear()
+    def draw() -> Iterator[Chunk]:
+        batch: list[dict[str, Any]] = []
 
-    # One transaction: a build killed midway leaves the file as it was.
-    with store.admin.bulk("demo.scale", building):
+        def cut() -> Iterator[Chunk]:
+            nonlocal batch
+            if batch:
+                yield batch, builder.pauses
+                batch, builder.pauses = [], []  # (open waiting tickets add their open pause to builder.pauses)
+
         for i in range(n_closed):
             tid = next_id + i
             rep = start + int(i * step + r() * step)
@@ -215,7 +212,7 @@ def generate_scale(store: Store, n: int, *, seed: int = 7, now: DateTime | None 
             row["reported_at"] = iso(rep)
             batch.append(row)
             if len(batch) >= chunk:
-                flush()
+                yield from cut()
 
         for j in range(n_open):
             tid = next_id + n_closed + j
@@ -242,9 +239,63 @@ def generate_scale(store: Store, n: int, *, seed: int = 7, now: DateTime | None 
                 "parts": resolutions[category][0][3], "signoff": reporter,
             }))
             if len(batch) >= chunk:
-                flush()
-        flush()
+                yield from cut()
+        yield from cut()
+
+    # One transaction: a build killed midway leaves the file as it was. The rows
+    # are drawn a chunk ahead in another thread, while SQLite (which lets go of
+    # Python's lock while it works) writes the last one.
+    with store.admin.bulk("demo.scale", building):
+        for tickets, held in _ahead(draw()):
+            store.admin.load("demo.scale", {"tickets": tickets, "pauses": held},
+                             {"scale": True, "seed": seed, "first": tickets[0]["id"], "last": tickets[-1]["id"]})
+            counts["tickets"] += len(tickets)
+            counts["pauses"] += len(held)
+            if progress is not None:
+                progress(len(tickets))
     return counts
+
+
+T = TypeVar("T")
+
+
+class _Failed:
+    def __init__(self, exc: BaseException):
+        self.exc = exc
+
+
+def _ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """``items``, made in a thread of their own up to ``depth`` ahead of the
+    one taking them. Its error is raised here; when the taker stops (done,
+    failed, Ctrl-C), the thread stops after the item it is making."""
+    made: queue.Queue[T | _Failed | None] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def make() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                made.put(item)
+            made.put(None)
+        except BaseException as exc:  # handed to the taker, raised there
+            made.put(_Failed(exc))
+
+    thread = threading.Thread(target=make, name="draw-rows", daemon=True)
+    thread.start()
+    try:
+        while (got := made.get()) is not None:
+            if isinstance(got, _Failed):
+                raise got.exc
+            yield got
+    finally:
+        stop.set()
+        # Room for whatever it is putting now (at most one more: it sees ``stop`` next).
+        while thread.is_alive():
+            try:
+                made.get_nowait()
+            except queue.Empty:
+                thread.join(0.01)
 
 
 def _reference_from(store: Store) -> dict[str, list[dict[str, Any]]]:
