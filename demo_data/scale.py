@@ -3,11 +3,9 @@ through ``store.admin.load`` (no per-ticket history)."""
 
 from __future__ import annotations
 
-import queue
 import random
-import threading
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any
 
 from pendulum import DateTime
 
@@ -242,60 +240,19 @@ def generate_scale(store: Store, n: int, *, seed: int = 7, now: DateTime | None 
                 yield from cut()
         yield from cut()
 
-    # One transaction: a build killed midway leaves the file as it was. The rows
-    # are drawn a chunk ahead in another thread, while SQLite (which lets go of
-    # Python's lock while it works) writes the last one.
+    # One transaction: a build killed midway leaves the file as it was.
     with store.admin.bulk("demo.scale", building):
-        for tickets, held in _ahead(draw()):
-            store.admin.load("demo.scale", {"tickets": tickets, "pauses": held},
-                             {"scale": True, "seed": seed, "first": tickets[0]["id"], "last": tickets[-1]["id"]})
+        for tickets, held in draw():
+            store.admin.load(
+                "demo.scale",
+                {"tickets": tickets, "pauses": held},
+                {"scale": True, "seed": seed, "first": tickets[0]["id"], "last": tickets[-1]["id"]},
+            )
             counts["tickets"] += len(tickets)
             counts["pauses"] += len(held)
             if progress is not None:
                 progress(len(tickets))
     return counts
-
-
-T = TypeVar("T")
-
-
-class _Failed:
-    def __init__(self, exc: BaseException):
-        self.exc = exc
-
-
-def _ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
-    """``items``, made in a thread of their own up to ``depth`` ahead of the
-    one taking them. Its error is raised here; when the taker stops (done,
-    failed, Ctrl-C), the thread stops after the item it is making."""
-    made: queue.Queue[T | _Failed | None] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def make() -> None:
-        try:
-            for item in items:
-                if stop.is_set():
-                    return
-                made.put(item)
-            made.put(None)
-        except BaseException as exc:  # handed to the taker, raised there
-            made.put(_Failed(exc))
-
-    thread = threading.Thread(target=make, name="draw-rows", daemon=True)
-    thread.start()
-    try:
-        while (got := made.get()) is not None:
-            if isinstance(got, _Failed):
-                raise got.exc
-            yield got
-    finally:
-        stop.set()
-        # Room for whatever it is putting now (at most one more: it sees ``stop`` next).
-        while thread.is_alive():
-            try:
-                made.get_nowait()
-            except queue.Empty:
-                thread.join(0.01)
 
 
 def _reference_from(store: Store) -> dict[str, list[dict[str, Any]]]:

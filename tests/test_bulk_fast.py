@@ -1,23 +1,21 @@
 """The big build's shortcuts (bench/README.md "Building a big file, third
 round") leave what the long way leaves: the load's digest written by SQLite
-equals the one Python writes (which ``dispatch check`` recomputes), the search
-rows made chunk by chunk equal those made at the end, whatever order the
-chunks come in, the rows drawn in a thread of their own stop with the build,
-and a file built unjournaled ends in WAL with its writes and savepoints as
-journaled ones."""
+equals the one Python writes (which ``dispatch check`` recomputes), the
+search rows and counts (the open tickets' gathered once, the full-text batch
+raised and put back) equal those of the same chunks loaded one by one,
+whatever order the chunks come in, and a file built unjournaled ends in WAL
+with its writes and savepoints as journaled ones."""
 
 from __future__ import annotations
 
 import contextlib
 import sqlite3
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from demo_data.scale import _ahead, generate_scale
+from demo_data.scale import generate_scale
 from store import Store
 from store.errors import RuleViolation
 from store.repo.audit import digest_columns, loaded_note
@@ -78,10 +76,10 @@ def ticket_rows(path: Path) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("order", ["up", "down"])
-def test_search_rows_made_per_chunk_are_those_made_at_the_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, order: str) -> None:
-    """Chunks loaded in id order get their search rows as they come; one
-    below an earlier chunk's ids (an import in another order) takes those out
-    again, and all are made at the end: the same rows either way."""
+def test_chunks_loaded_in_bulk_in_any_order_leave_what_loading_them_one_by_one_leaves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, order: str
+) -> None:
+    """An import need not come in id order: "down" loads each chunk below the last."""
     source = Store(tmp_path / "source.db", create=True, actor="ann", clock=lambda: NOW)
     generate_scale(source, 80, chunk=40, open_share=0.3)
     source.close()
@@ -117,28 +115,6 @@ def test_search_rows_made_per_chunk_are_those_made_at_the_end(tmp_path: Path, mo
         conn.close()
     assert got[0] == got[1]
     assert len(got[0][0]) == 80 and got[0][4][0][0] > 0
-
-
-def test_rows_drawn_ahead_stop_with_the_build_and_bring_their_error() -> None:
-    made: list[int] = []
-
-    def items(fail_at: int | None = None) -> Iterator[int]:
-        for i in range(1_000):
-            if i == fail_at:
-                raise ValueError("drawn wrong")
-            made.append(i)
-            yield i
-
-    assert list(_ahead(items(), depth=2)) == list(range(1_000))
-    made.clear()
-    with pytest.raises(ValueError, match="drawn wrong"):
-        list(_ahead(items(fail_at=5)))
-    made.clear()
-    taken = _ahead(items(), depth=2)
-    assert next(taken) == 0
-    taken.close()  # the build stopped: the thread ends after the item it was making
-    assert not [t for t in threading.enumerate() if t.name == "draw-rows"]
-    assert len(made) <= 4
 
 
 def test_a_file_built_unjournaled_is_in_wal_after_with_every_write(tmp_path: Path) -> None:

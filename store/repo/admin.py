@@ -17,14 +17,13 @@ from ..rules.sla import Pause
 from ..timeutil import from_db
 from .audit import loaded_note
 from .audit_tables import rows_loaded
-from .bulk import SetAside, advance, put_back, set_aside
+from .bulk import put_back, set_aside
 from .settings import SettingsRepo
 
 
 class AdminRepo:
     def __init__(self, db: Database, ctx: Context, settings: SettingsRepo):
         self.db, self.ctx, self.settings = db, ctx, settings
-        self._aside: SetAside | None = None  # inside ``bulk``: what it set aside
 
     # ---------------------------------------------------------- bulk/admin
     def check(self) -> list[str]:
@@ -64,9 +63,6 @@ class AdminRepo:
                     f"INSERT INTO tickets ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                     [tuple(map({**t, **derive(t, pauses.get(t["id"], none), policy, cal)}.get, columns))
                      for t in data["tickets"]])
-                if self._aside is not None:  # inside ``bulk``: their search rows now
-                    ids = [t["id"] for t in data["tickets"]]
-                    advance(tx, self._aside, min(ids), max(ids))
             if data.get("pauses"):
                 tx.insert_all("pauses", data["pauses"])
             if data.get("events"):
@@ -99,11 +95,7 @@ class AdminRepo:
                 aside = set_aside(tx)
                 cache = tx.execute("PRAGMA cache_size").fetchone()[0]
                 tx.execute("PRAGMA cache_size = -131072")  # 128 MB: the index sorts stay in memory
-            self._aside = aside
-            try:
-                yield
-            finally:
-                self._aside = None
+            yield
             if building is not None:
                 building()
             with self.db.write(action) as tx:

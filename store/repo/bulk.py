@@ -8,8 +8,8 @@ technicians' load, the per-minute deadline counts), each ticket inserted
 costs a B-tree insert per index and half a dozen statements run for it
 alone; the pairs document alone is a query over every character. Set aside,
 the rows go in at the end of the table; then each derived table is filled by
-one statement over the loaded ids (``id > after_id``; the search rows as each
-chunk comes, ``advance``, and the counts over the open ones gathered once),
+one statement over the loaded ids (``id > after_id``; the counts over the open
+ones, gathered once),
 and each index is sorted and written once (SQLite's CREATE INDEX). All of it inside the load's
 one transaction: a build killed midway leaves the file as it was, indexes and
 triggers included.
@@ -146,14 +146,6 @@ class SetAside:
     indexes: list[str] = field(default_factory=list)  # their CREATE INDEX statements
     triggers: list[str] = field(default_factory=list)  # the CREATE TRIGGER statements dropped
     setwise: list[str] = field(default_factory=list)  # the statements doing their work, in order
-    # The search rows' statement, if set aside, run as each chunk is loaded (``advance``):
-    # SQLite's own work, done while another thread draws the next chunk. ``done``: the
-    # loaded tickets up to this id have their search rows.
-    eager: str | None = None
-    done: int = 0
-
-    def __post_init__(self) -> None:
-        self.done = self.after_id
 
 
 def set_aside(tx: Tx) -> SetAside:
@@ -172,28 +164,11 @@ def set_aside(tx: Tx) -> SetAside:
             continue  # absent, or changed since: left running
         aside.triggers.append(sql)
         aside.setwise += statements
-        if name == "tickets_search_insert":
-            aside.eager = statements[0]
         if name == "tickets_pairs_insert":
             tx.function(PAIRS_FUNCTION, 6, pairs_document)
         tx.execute(f'DROP TRIGGER "{name}"')
     _hashsize(tx, _HASHSIZE)
     return aside
-
-
-def advance(tx: Tx, aside: SetAside, first: int, last: int) -> None:
-    """The search rows of tickets ``first``..``last``, just loaded. Loaded
-    above every ticket before them: the statement's own ``id > :after`` names
-    them. Otherwise (a load not in id order) the search rows made so far are
-    taken out again and all are made at the end, as before."""
-    if aside.eager is None:
-        return
-    if first <= aside.done:
-        tx.execute("DELETE FROM ticket_search WHERE rowid > ?", (aside.after_id,))
-        aside.eager, aside.done = None, aside.after_id
-        return
-    tx.execute(aside.eager, {"after": aside.done})
-    aside.done = max(aside.done, last)
 
 
 # The full-text tables' in-memory batch during a load (FTS5 'hashsize', 1 MB by
@@ -219,7 +194,7 @@ def put_back(tx: Tx, aside: SetAside) -> None:
         tx.execute(f"CREATE TEMP TABLE {_OPEN_TABLE} AS SELECT {_OPEN_COLUMNS} FROM tickets"
                    " WHERE id > :after AND is_open IS 1", params)
     for sql in aside.setwise:
-        tx.execute(sql, {"after": aside.done} if sql == aside.eager else params)
+        tx.execute(sql, params)
     _hashsize(tx, _HASHSIZE_DEFAULT)
     tx.execute(f"DROP TABLE IF EXISTS temp.{_OPEN_TABLE}")
     for sql in aside.triggers:
