@@ -176,7 +176,7 @@ def set_aside(tx: Tx) -> SetAside:
 # at 300,000 tickets). Put back to the default after, its row removed: the file
 # as the row-by-row load leaves it.
 _FTS_TABLES = ("ticket_search", "ticket_pairs")
-_HASHSIZE, _HASHSIZE_DEFAULT = 256 * 1024 * 1024, 1024 * 1024
+_HASHSIZE, _HASHSIZE_DEFAULT = 64 * 1024 * 1024, 1024 * 1024
 
 
 def _hashsize(tx: Tx, size: int) -> None:
