@@ -436,10 +436,11 @@ class Database:
         with self._lock:
             self._close_idle_readers()  # (leaving WAL needs the only connection)
             mode = self._writer.execute("PRAGMA journal_mode = MEMORY").fetchone()[0].lower()
-            if mode != "memory":  # someone else has it open after all: as usual
-                yield
-                return
-            self._writer.execute("PRAGMA synchronous = OFF")
+            if mode == "memory":
+                self._writer.execute("PRAGMA synchronous = OFF")
+        if mode != "memory":  # someone else has it open after all: as usual
+            yield
+            return
         yield  # (failed: the file is thrown away as it is)
         with self._lock:
             self._close_idle_readers()

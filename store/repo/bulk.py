@@ -8,11 +8,10 @@ technicians' load, the per-minute deadline counts), each ticket inserted
 costs a B-tree insert per index and half a dozen statements run for it
 alone; the pairs document alone is a query over every character. Set aside,
 the rows go in at the end of the table; then each derived table is filled by
-one statement over the loaded ids (``id > after_id``; the counts over the open
-ones, gathered once),
-and each index is sorted and written once (SQLite's CREATE INDEX). All of it inside the load's
-one transaction: a build killed midway leaves the file as it was, indexes and
-triggers included.
+one statement over the loaded ids (``id > after_id``; the counts over the
+open ones, gathered once), and each index is sorted and written once
+(SQLite's CREATE INDEX). All of it inside the load's one transaction: a build
+killed midway leaves the file as it was, indexes and triggers included.
 
 Only what is known to be rebuilt this way is set aside: the indexes on
 tickets (CREATE INDEX again from their own SQL) and the insert triggers in
