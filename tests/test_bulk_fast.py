@@ -139,3 +139,21 @@ def test_a_file_built_unjournaled_is_in_wal_after_with_every_write(tmp_path: Pat
     assert store.settings.setting("center_name") == "One" and store.settings.setting("duty_manager") is None
     store.close()
     check_ok(path)
+
+
+def test_a_full_text_batch_set_by_hand_is_kept_through_a_bulk_load(tmp_path: Path) -> None:
+    path = tmp_path / "t.db"
+    store = Store(path, create=True, actor="ann", clock=lambda: NOW)
+    generate_scale(store, 20, chunk=20)
+    store.close()
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO ticket_search (ticket_search, rank) VALUES ('hashsize', 2097152)")
+    conn.commit()
+    conn.close()
+    store = Store(path, actor="ann", clock=lambda: NOW)
+    generate_scale(store, 50, chunk=25)
+    store.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT k, v FROM ticket_search_config WHERE k = 'hashsize'").fetchall() == [("hashsize", 2097152)]
+    assert conn.execute("SELECT count(*) FROM ticket_pairs_config WHERE k = 'hashsize'").fetchone()[0] == 0
+    conn.close()

@@ -145,6 +145,7 @@ class SetAside:
     indexes: list[str] = field(default_factory=list)  # their CREATE INDEX statements
     triggers: list[str] = field(default_factory=list)  # the CREATE TRIGGER statements dropped
     setwise: list[str] = field(default_factory=list)  # the statements doing their work, in order
+    hashsize: dict[str, int | None] = field(default_factory=dict)  # full-text table -> its own, if set
 
 
 def set_aside(tx: Tx) -> SetAside:
@@ -166,24 +167,32 @@ def set_aside(tx: Tx) -> SetAside:
         if name == "tickets_pairs_insert":
             tx.function(PAIRS_FUNCTION, 6, pairs_document)
         tx.execute(f'DROP TRIGGER "{name}"')
-    _hashsize(tx, _HASHSIZE)
+    aside.hashsize = _hashsize(tx, _HASHSIZE)
     return aside
 
 
 # The full-text tables' in-memory batch during a load (FTS5 'hashsize', 1 MB by
 # default): fewer, larger segments for FTS5 to merge (a fifth of the search's time
-# at 300,000 tickets). Put back to the default after, its row removed: the file
-# as the row-by-row load leaves it.
+# at 300,000 tickets). Put back after as it was (by default, no row): the file as
+# the row-by-row load leaves it.
 _FTS_TABLES = ("ticket_search", "ticket_pairs")
 _HASHSIZE, _HASHSIZE_DEFAULT = 64 * 1024 * 1024, 1024 * 1024
 
 
-def _hashsize(tx: Tx, size: int) -> None:
+def _hashsize(tx: Tx, size: int | dict[str, int | None]) -> dict[str, int | None]:
+    """Each full-text table's batch set to ``size`` (or to its own of before:
+    None, the default, its row taken out); returns what each had."""
+    had: dict[str, int | None] = {}
     for table in _FTS_TABLES:
-        if tx.execute("SELECT 1 FROM sqlite_master WHERE name = ? AND type = 'table'", (f"{table}_config",)).fetchone():
-            tx.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('hashsize', ?)", (size,))
-            if size == _HASHSIZE_DEFAULT:
-                tx.execute(f"DELETE FROM {table}_config WHERE k = 'hashsize'")
+        if not tx.execute("SELECT 1 FROM sqlite_master WHERE name = ? AND type = 'table'", (f"{table}_config",)).fetchone():
+            continue
+        row = tx.execute(f"SELECT v FROM {table}_config WHERE k = 'hashsize'").fetchone()
+        had[table] = None if row is None else int(row[0])
+        new = size if isinstance(size, int) else size.get(table)
+        tx.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('hashsize', ?)", (new or _HASHSIZE_DEFAULT,))
+        if new is None:
+            tx.execute(f"DELETE FROM {table}_config WHERE k = 'hashsize'")
+    return had
 
 
 def put_back(tx: Tx, aside: SetAside) -> None:
@@ -194,7 +203,7 @@ def put_back(tx: Tx, aside: SetAside) -> None:
                    " WHERE id > :after AND is_open IS 1", params)
     for sql in aside.setwise:
         tx.execute(sql, params)
-    _hashsize(tx, _HASHSIZE_DEFAULT)
+    _hashsize(tx, aside.hashsize)
     tx.execute(f"DROP TABLE IF EXISTS temp.{_OPEN_TABLE}")
     for sql in aside.triggers:
         tx.execute(sql)
