@@ -44,8 +44,14 @@ def build(tree: Path, n: int, where: Path) -> dict[str, float]:
     python = tree / ".venv" / "bin" / "python"
     load = os.getloadavg()[0]
     started = time.perf_counter()
-    proc = subprocess.Popen([str(python), "-m", "console.cli", "--db", str(db), "demo", "--scale", str(n), "--no-console"],
-                            cwd=tree, env=env, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(python), "-m", "console.cli", "--db", str(db), "demo", "--scale", str(n), "--no-console"],
+        cwd=tree,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     _own_group(proc.pid)
     assert proc.stdout is not None
     marks: dict[str, float] = {}
@@ -61,9 +67,17 @@ def build(tree: Path, n: int, where: Path) -> dict[str, float]:
     wall = time.perf_counter() - started
     if status != 0:
         sys.exit(f"build failed in {tree} (status {status})")
-    return {"wall": wall, "user": usage.ru_utime, "sys": usage.ru_stime, "load0": load, "load1": os.getloadavg()[0],
-            "demo": marks.get("demo", 0.0), "rows": marks.get("rows", 0.0) - marks.get("demo", 0.0),
-            "indexes": marks.get("indexes", 0.0), "maxrss_mb": usage.ru_maxrss / 1024}
+    return {
+        "wall": wall,
+        "user": usage.ru_utime,
+        "sys": usage.ru_stime,
+        "load0": load,
+        "load1": os.getloadavg()[0],
+        "demo": marks.get("demo", 0.0),
+        "rows": marks.get("rows", 0.0) - marks.get("demo", 0.0),
+        "indexes": marks.get("indexes", 0.0),
+        "maxrss_mb": usage.ru_maxrss / 1024,
+    }
 
 
 def floor(where: Path) -> float:
@@ -75,8 +89,9 @@ def floor(where: Path) -> float:
     conn.execute("PRAGMA cache_size = -131072")
     conn.execute(f"ATTACH '{where / 'big.db'}' AS built")
     table = conn.execute("SELECT sql FROM built.sqlite_master WHERE name = 'tickets'").fetchone()[0]
-    indexes = [r[0] for r in conn.execute("SELECT sql FROM built.sqlite_master WHERE type = 'index'"
-                                          " AND tbl_name = 'tickets' AND sql IS NOT NULL")]
+    indexes = [
+        r[0] for r in conn.execute("SELECT sql FROM built.sqlite_master WHERE type = 'index' AND tbl_name = 'tickets' AND sql IS NOT NULL")
+    ]
     started = time.perf_counter()
     conn.execute("BEGIN")
     conn.execute(table)
@@ -105,8 +120,10 @@ def main() -> None:
     _own_group(os.getpid())
     trees = [(Path(p).resolve(), label or Path(p).name) for p, _, label in (t.partition(":") for t in args.tree)]
     print(f"nice {os.getpriority(os.PRIO_PROCESS, 0)}, {os.cpu_count()} cores")
-    print(f"{'tree':>8} {'N':>9} {'wall s':>7} {'user s':>7} {'sys s':>6} {'demo s':>6} {'rows s':>6} {'index s':>7}"
-          f" {'RSS MB':>6} {'floor s':>7}  load")
+    print(
+        f"{'tree':>8} {'N':>9} {'wall s':>7} {'user s':>7} {'sys s':>6} {'demo s':>6} {'rows s':>6} {'index s':>7}"
+        f" {'RSS MB':>6} {'floor s':>7}  load"
+    )
     for n in args.scale:
         for _ in range(args.rounds):
             for tree, label in trees:  # before and after in turn, in the same minutes
@@ -116,9 +133,11 @@ def main() -> None:
                     fl = f"{floor(where):7.1f}" if args.floor else f"{'':>7}"
                 finally:
                     shutil.rmtree(where, ignore_errors=True)
-                print(f"{label:>8} {n:>9,} {r['wall']:7.1f} {r['user']:7.1f} {r['sys']:6.1f} {r['demo']:6.1f}"
-                      f" {r['rows']:6.1f} {r['indexes']:7.1f} {r['maxrss_mb']:6.0f} {fl}  {r['load0']:.1f} → {r['load1']:.1f}",
-                      flush=True)
+                print(
+                    f"{label:>8} {n:>9,} {r['wall']:7.1f} {r['user']:7.1f} {r['sys']:6.1f} {r['demo']:6.1f}"
+                    f" {r['rows']:6.1f} {r['indexes']:7.1f} {r['maxrss_mb']:6.0f} {fl}  {r['load0']:.1f} → {r['load1']:.1f}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":
