@@ -4,7 +4,7 @@ through ``store.admin.load`` (no per-ticket history)."""
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pendulum import DateTime
@@ -131,22 +131,17 @@ def generate_scale(store: Store, n: int, *, seed: int = 7, now: DateTime | None 
     step = (365 * DAY - 3 * DAY) / max(1, n_closed)
     last_on_device: dict[int, int] = {}
     builder = _Rows(rng, iso)
-    batch: list[dict[str, Any]] = []
-    pauses = builder.pauses  # open waiting tickets add their open pause here
+    Chunk = tuple[list[dict[str, Any]], list[dict[str, Any]]]  # tickets, and the holds of those open
 
-    def flush() -> None:
-        if batch:
-            store.admin.load("demo.scale", {"tickets": batch, "pauses": pauses},
-                       {"scale": True, "seed": seed, "first": batch[0]["id"], "last": batch[-1]["id"]})
-            counts["tickets"] += len(batch)
-            counts["pauses"] += len(pauses)
-            if progress is not None:
-                progress(len(batch))
-            batch.clear()
-            pauses.clear()
+    def draw() -> Iterator[Chunk]:
+        batch: list[dict[str, Any]] = []
 
-    # One transaction: a build killed midway leaves the file as it was.
-    with store.admin.bulk("demo.scale", building):
+        def cut() -> Iterator[Chunk]:
+            nonlocal batch
+            if batch:
+                yield batch, builder.pauses
+                batch, builder.pauses = [], []  # (open waiting tickets add their open pause to builder.pauses)
+
         for i in range(n_closed):
             tid = next_id + i
             rep = start + int(i * step + r() * step)
@@ -215,7 +210,7 @@ def generate_scale(store: Store, n: int, *, seed: int = 7, now: DateTime | None 
             row["reported_at"] = iso(rep)
             batch.append(row)
             if len(batch) >= chunk:
-                flush()
+                yield from cut()
 
         for j in range(n_open):
             tid = next_id + n_closed + j
@@ -242,8 +237,21 @@ def generate_scale(store: Store, n: int, *, seed: int = 7, now: DateTime | None 
                 "parts": resolutions[category][0][3], "signoff": reporter,
             }))
             if len(batch) >= chunk:
-                flush()
-        flush()
+                yield from cut()
+        yield from cut()
+
+    # One transaction: a build killed midway leaves the file as it was.
+    with store.admin.bulk("demo.scale", building):
+        for tickets, held in draw():
+            store.admin.load(
+                "demo.scale",
+                {"tickets": tickets, "pauses": held},
+                {"scale": True, "seed": seed, "first": tickets[0]["id"], "last": tickets[-1]["id"]},
+            )
+            counts["tickets"] += len(tickets)
+            counts["pauses"] += len(held)
+            if progress is not None:
+                progress(len(tickets))
     return counts
 
 

@@ -15,6 +15,7 @@ read connections are ``query_only``, so a write anywhere else fails
 from __future__ import annotations
 
 import json
+import os
 import queue
 import sqlite3
 import threading
@@ -447,6 +448,49 @@ class Database:
             raise DatabaseFileError(_("{path}: the change was written but could not be flushed to disk ({e});"
                                       " check the disk, then the file ('dispatch check')").format(
                 path=self.path, e=exc.strerror or exc)) from None
+
+    # ---------------------------------------------------- a file being built
+    @contextmanager
+    def unjournaled(self) -> Iterator[None]:
+        """Writes to a file no one else has open yet, which is thrown away
+        whole if the build fails (``dispatch demo``'s temp file, renamed into
+        place only when complete): journal in memory, nothing flushed. In WAL
+        a big build wrote every page twice, into the WAL and again at the
+        checkpoint, and flushed both. Savepoints still roll back (the journal
+        is in memory). On leaving, WAL again, and the file flushed to disk
+        once, before anyone is told it is built."""
+        with self._lock:
+            self._close_idle_readers()  # (leaving WAL needs the only connection)
+            mode = self._writer.execute("PRAGMA journal_mode = MEMORY").fetchone()[0].lower()
+            if mode == "memory":
+                self._writer.execute("PRAGMA synchronous = OFF")
+        if mode != "memory":  # someone else has it open after all: as usual
+            yield
+            return
+        yield  # (failed: the file is thrown away as it is)
+        with self._lock:
+            self._close_idle_readers()
+            self._writer.execute("PRAGMA journal_mode = WAL")
+            self._writer.execute("PRAGMA synchronous = NORMAL")
+        fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _close_idle_readers(self) -> None:
+        with self._watch_lock:
+            if self._watch is not None:
+                self._opened.remove(self._watch)
+                self._watch.close()
+                self._watch = None
+        while True:
+            try:
+                conn = self._readers.get_nowait()
+            except queue.Empty:
+                return
+            self._opened.remove(conn)
+            conn.close()
 
     # ------------------------------------------------------ the file itself
     def file_state(self) -> str | None:

@@ -147,15 +147,18 @@ def demo(obj: Ctx, seed: int, scale: int | None, keep: bool, no_console: bool) -
             # The demo's history, thousands of writes, as one transaction: no
             # one else sees this file yet, so none waits for it, and it is
             # flushed to disk once instead of once a write.
-            with store.db.batch():
-                generate_demo(store, seed=seed, now=now)
-                add_demo_users(store, obj.who()["by"] or store.actor)
-                add_demo_evaluations(store, now)
-                add_demo_items(store, now)
-                add_demo_inspections(store, now)
-                store.settings.mark_demo(seed)
-            if scale:
-                _scale(store, scale, seed, now)
+            # And journaled in memory, flushed to disk once at the end: no one
+            # else has this file open, and a build that fails is thrown away.
+            with store.db.unjournaled():
+                with store.db.batch():
+                    generate_demo(store, seed=seed, now=now)
+                    add_demo_users(store, obj.who()["by"] or store.actor)
+                    add_demo_evaluations(store, now)
+                    add_demo_items(store, now)
+                    add_demo_inspections(store, now)
+                    store.settings.mark_demo(seed)
+                if scale:
+                    _scale(store, scale, seed, now)
             store.close()
             os.replace(temp, path)
             _remove_journal(path)

@@ -12,7 +12,7 @@ from typing import Any
 from ..context import Context
 from ..database import Database
 from ..db import explain, quick_check
-from ..rules.derive import derive
+from ..rules.derive import DERIVED, derive
 from ..rules.sla import Pause
 from ..timeutil import from_db
 from .audit import loaded_note
@@ -56,11 +56,13 @@ class AdminRepo:
             if data.get("tickets"):
                 # Plain executemany: sqlite-utils' row preparation was a tenth of a big build.
                 # Every column any row names (rows may differ: a closed ticket has more).
-                rows = [{**t, **derive(t, pauses.get(t["id"], []), policy, cal)} for t in data["tickets"]]
-                columns = list(dict.fromkeys(chain.from_iterable(rows)))  # (C-level: no generator step a key)
+                # (C-level: no generator step a key; derive() gives every DERIVED field, over the row's.)
+                columns = list(dict.fromkeys(chain(chain.from_iterable(data["tickets"]), DERIVED)))
+                none: list[Pause] = []
                 tx.executemany(
                     f"INSERT INTO tickets ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                    ([r.get(c) for c in columns] for r in rows))
+                    [tuple(map({**t, **derive(t, pauses.get(t["id"], none), policy, cal)}.get, columns))
+                     for t in data["tickets"]])
             if data.get("pauses"):
                 tx.insert_all("pauses", data["pauses"])
             if data.get("events"):

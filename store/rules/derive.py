@@ -182,33 +182,47 @@ def facts(row: dict[str, Any], pauses: list[Pause], policy: dict[int, Policy], c
     return out
 
 
+_FACT_KEYS = tuple((_MET_AT[c], f"f_{c}_s", f"f_{c}_ok", f"f_{c}_late") for c in CLOCKS)
+
+
 def _facts_24x7(row: dict[str, Any], pol: Policy) -> dict[str, Any]:
     """facts() without holds under 24×7, in whole seconds: most tickets, and
-    the backfill of a million of them (migration 0013) takes this path."""
+    the backfill of a million of them (migration 0013) takes this path. (Keys
+    made once, windows read off the policy: a million-ticket load calls it a
+    million times.)"""
     reported_text = _text(row["reported_at"])
     assert reported_text is not None
     reported = _epoch(reported_text)
     out: dict[str, Any] = {}
-    for clock in CLOCKS:
-        window = pol.window_s(clock)
-        met_text = _text(row.get(_MET_AT[clock]))
-        if met_text is None:
-            out.update({f"f_{clock}_s": None, f"f_{clock}_ok": None, f"f_{clock}_late": _db_text(reported + window)})
+    for (met_key, s_key, ok_key, late_key), window in zip(
+            _FACT_KEYS, (pol.response_min * 60, pol.onsite_min * 60, pol.resolve_min * 60), strict=True):
+        met = row.get(met_key)
+        if met is None:
+            out[s_key] = out[ok_key] = None
+            out[late_key] = _db_text(reported + window)
         else:
-            took = max(0, _epoch(met_text) - reported)
-            out.update({f"f_{clock}_s": float(took), f"f_{clock}_ok": int(took <= window), f"f_{clock}_late": None})
+            took = _epoch(met if isinstance(met, str) else to_db(met)) - reported
+            if took < 0:
+                took = 0
+            out[s_key] = float(took)
+            out[ok_key] = int(took <= window)
+            out[late_key] = None
     return out
 
 
 _MIDNIGHT: dict[str, int] = {}  # 'YYYY-MM-DD' -> its epoch: a load of a million tickets spans a few hundred days
+_TOD = {f"{h:02d}:{m:02d}:{s:02d}": h * 3600 + m * 60 + s for h in range(24) for m in range(60) for s in range(60)}
 
 
 def _epoch(text: str) -> int:
-    if len(text) == 20 and text[-1] == "Z":
+    if len(text) == 20 and text[-1] == "Z" and text[10] == "T":
         day = text[:10]
         midnight = _MIDNIGHT.get(day)
         if midnight is None:
             midnight = _MIDNIGHT[day] = timegm((int(text[0:4]), int(text[5:7]), int(text[8:10]), 0, 0, 0))
+        tod = _TOD.get(text[11:19])
+        if tod is not None:
+            return midnight + tod
         return midnight + int(text[11:13]) * 3600 + int(text[14:16]) * 60 + int(text[17:19])
     parsed = from_db(text)
     assert parsed is not None
