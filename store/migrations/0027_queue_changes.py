@@ -36,8 +36,7 @@ if TYPE_CHECKING:
 
 # What places a ticket in a filtered queue (store/repo/queue.py _filter_sql)
 # and what the search indexes hold of it (0005, 0021 triggers).
-COLUMNS = ("id", "is_open", "status", "technician_id", "queue_key", "description", "reporter", "phone", "site_id",
-           "equipment_id")
+COLUMNS = ("id", "is_open", "status", "technician_id", "queue_key", "description", "reporter", "phone", "site_id", "equipment_id")
 _NEXT = "(SELECT COALESCE(MAX(seq), 0) + 1 FROM queue_changes)"
 _UPSERT = " ON CONFLICT (ticket_id) DO UPDATE SET seq = excluded.seq"
 
@@ -51,19 +50,23 @@ TRIGGERS = {
     "tickets_queue_changed": (
         f"CREATE TRIGGER tickets_queue_changed AFTER UPDATE OF {', '.join(COLUMNS)} ON tickets"
         f" WHEN {' OR '.join(f'old.{c} IS NOT new.{c}' for c in COLUMNS)}"
-        f" BEGIN {_log('old.id')} {_log('new.id', 'new.id IS NOT old.id')} END"),
+        f" BEGIN {_log('old.id')} {_log('new.id', 'new.id IS NOT old.id')} END"
+    ),
     "tickets_queue_removed": f"CREATE TRIGGER tickets_queue_removed AFTER DELETE ON tickets BEGIN {_log('old.id')} END",
-    "sites_queue_renamed": ("CREATE TRIGGER sites_queue_renamed AFTER UPDATE OF name ON sites"
-                            f" WHEN old.name IS NOT new.name BEGIN {_log('0')} END"),
-    "equipment_queue_retagged": ("CREATE TRIGGER equipment_queue_retagged AFTER UPDATE OF asset_tag ON equipment"
-                                 f" WHEN old.asset_tag IS NOT new.asset_tag BEGIN {_log('0')} END"),
+    "sites_queue_renamed": (
+        f"CREATE TRIGGER sites_queue_renamed AFTER UPDATE OF name ON sites WHEN old.name IS NOT new.name BEGIN {_log('0')} END"
+    ),
+    "equipment_queue_retagged": (
+        "CREATE TRIGGER equipment_queue_retagged AFTER UPDATE OF asset_tag ON equipment"
+        f" WHEN old.asset_tag IS NOT new.asset_tag BEGIN {_log('0')} END"
+    ),
     "technicians_queue_changed": (
         "CREATE TRIGGER technicians_queue_changed AFTER UPDATE OF id, name, team_id ON technicians"
         " WHEN old.id IS NOT new.id OR old.name IS NOT new.name OR old.team_id IS NOT new.team_id"
-        f" BEGIN {_log('0')} END"),
+        f" BEGIN {_log('0')} END"
+    ),
     "technicians_queue_added": f"CREATE TRIGGER technicians_queue_added AFTER INSERT ON technicians BEGIN {_log('0')} END",
-    "technicians_queue_removed": (
-        f"CREATE TRIGGER technicians_queue_removed AFTER DELETE ON technicians BEGIN {_log('0')} END"),
+    "technicians_queue_removed": (f"CREATE TRIGGER technicians_queue_removed AFTER DELETE ON technicians BEGIN {_log('0')} END"),
 }
 
 

@@ -41,6 +41,7 @@ def _runs(values: list[int]) -> list[tuple[int, int]]:
             out.append((v, v))
     return out
 
+
 def text_parts(text: str) -> list[tuple[str, list[Any], str | None]]:
     """The queue's text filter (not a ``#number``) as the lists of ticket ids
     whose union it is, each with the column naming its id (None: the number
@@ -161,19 +162,18 @@ class QueueRepo:
             probes.append((probe, params))
         return probes
 
-    def _matching(self, conn: sqlite3.Connection, f: QueueFilter, probes: list[tuple[str, list[Any]]],
-                  ids: list[int]) -> dict[int, str]:
+    def _matching(self, conn: sqlite3.Connection, f: QueueFilter, probes: list[tuple[str, list[Any]]], ids: list[int]) -> dict[int, str]:
         """Those of ``ids`` the filter holds now, with their queue keys: the
         filter without its text in one query over these rows, then the
         text's lists asked for each (about 1 ms a ticket for /e)."""
         base = f.model_copy(update={"text": ""}) if probes else f
         where, params = self._filter_sql(base)
-        rows = conn.execute(f"SELECT t.id, t.queue_key FROM tickets t {where} AND t.id IN"
-                            f" ({', '.join('?' for _ in ids)})", [*params, *ids]).fetchall()
+        rows = conn.execute(
+            f"SELECT t.id, t.queue_key FROM tickets t {where} AND t.id IN ({', '.join('?' for _ in ids)})", [*params, *ids]
+        ).fetchall()
         found = {int(r[0]): r[1] or "" for r in rows}
         if probes:
-            found = {tid: key for tid, key in found.items()
-                     if any(conn.execute(sql, [*ps, tid]).fetchone() for sql, ps in probes)}
+            found = {tid: key for tid, key in found.items() if any(conn.execute(sql, [*ps, tid]).fetchone() for sql, ps in probes)}
         return found
 
     @staticmethod
@@ -186,8 +186,7 @@ class QueueRepo:
                 if conn.execute("SELECT 1 FROM tickets WHERE id = ? AND is_open = 1", params).fetchone():
                     found.add(int(params[0]))
                 continue
-            found.update(json.loads(conn.execute(f"SELECT json_group_array(m.{column}) FROM ({sql}) m",
-                                                 params).fetchone()[0]))
+            found.update(json.loads(conn.execute(f"SELECT json_group_array(m.{column}) FROM ({sql}) m", params).fetchone()[0]))
         return found
 
     def _sorts(self, sql: str, params: list[Any]) -> bool:
@@ -199,8 +198,7 @@ class QueueRepo:
         """The queue rows of these tickets, in this order (the window's joins, for its rows only)."""
         if not ids:
             return []
-        rows = self.db.q(f"SELECT {QUEUE_COLUMNS} FROM tickets t {QUEUE_JOINS}"
-                         f" WHERE t.id IN ({', '.join('?' for _ in ids)})", list(ids))
+        rows = self.db.q(f"SELECT {QUEUE_COLUMNS} FROM tickets t {QUEUE_JOINS} WHERE t.id IN ({', '.join('?' for _ in ids)})", list(ids))
         at = {tid: i for i, tid in enumerate(ids)}
         # In the list's order, which the count and positions were taken from;
         # a ticket changed since is shown as it is now until the next poll reads again.
@@ -216,8 +214,7 @@ class QueueRepo:
         # the window's rows.
         sql, params = self._order_sql(f)
         rows = self.db.q(
-            f"SELECT {QUEUE_COLUMNS} FROM ({sql} LIMIT ? OFFSET ?) w JOIN tickets t ON t.id = w.id {QUEUE_JOINS}"
-            " ORDER BY t.queue_key",
+            f"SELECT {QUEUE_COLUMNS} FROM ({sql} LIMIT ? OFFSET ?) w JOIN tickets t ON t.id = w.id {QUEUE_JOINS} ORDER BY t.queue_key",
             [*params, limit, offset],
         )
         return [_queue_row(r) for r in rows]
@@ -261,19 +258,18 @@ class QueueRepo:
         # come in this minute (one short index range): counting the deadlines
         # that passed instead grew with every one that passed (8 ms after 50
         # minutes, 200 ms on a 1M file a day old).
-        (total, unassigned, held_breached, held_at_risk, running_due, running_risk, due_later, risk_later,
-         due_soon, risk_soon) = self.db.q(
+        (total, unassigned, held_breached, held_at_risk, running_due, running_risk, due_later, risk_later, due_soon, risk_soon) = self.db.q(
             "SELECT open, unassigned, held_breached, held_at_risk, running_due, running_risk,"
             " (SELECT COALESCE(SUM(due), 0) FROM deadline_minutes WHERE minute >= :minute),"
             " (SELECT COALESCE(SUM(risk), 0) FROM deadline_minutes WHERE minute >= :minute),"
             " (SELECT COUNT(*) FROM tickets WHERE is_open = 1 AND due_at > :now AND due_at < :end),"
             " (SELECT COUNT(*) FROM tickets WHERE is_open = 1 AND risk_at > :now AND risk_at < :end)"
-            " FROM queue_totals", p)[0]
+            " FROM queue_totals",
+            p,
+        )[0]
         breached = running_due - due_later - due_soon
         risky = running_risk - risk_later - risk_soon
-        return QueueCounts(open=total, breached=breached + held_breached,
-                           at_risk=risky - breached + held_at_risk,
-                           unassigned=unassigned)
+        return QueueCounts(open=total, breached=breached + held_breached, at_risk=risky - breached + held_at_risk, unassigned=unassigned)
 
     def crossings(self, since: DateTime, until: DateTime) -> list[Crossing]:
         """Tickets whose clock crossed into at risk or breached in (since, until]:

@@ -56,8 +56,10 @@ CATCH_UP = 256  # changed tickets beyond which reading the order again costs les
 WALK_FIRST = 1024  # entries of the queue's index read first for a text's top windows (then 4x more each time)
 WALK_MAX = 16_384  # deeper than this, the whole order is read instead of walking on
 SPARSE = 20  # a text in fewer than 1/SPARSE of the open tickets: its matches sorted at once (a short sort)
-_WALK = ("SELECT json_group_array(id) FROM (SELECT id FROM tickets INDEXED BY tickets_queue WHERE is_open = 1"
-         " ORDER BY queue_key LIMIT ? OFFSET ?)")
+_WALK = (
+    "SELECT json_group_array(id) FROM (SELECT id FROM tickets INDEXED BY tickets_queue WHERE is_open = 1"
+    " ORDER BY queue_key LIMIT ? OFFSET ?)"
+)
 _KEY = "SELECT queue_key FROM tickets WHERE id = ?"
 T = TypeVar("T")
 
@@ -112,7 +114,7 @@ class QueueOrder:
             kept = self._deep_enough(conn, kept, src, offset + limit)
             rows = kept.order if kept.order is not None else kept.head
             assert rows is not None
-            return kept, rows[offset:offset + limit]
+            return kept, rows[offset : offset + limit]
 
         return self._use(f, src, take)
 
@@ -137,8 +139,7 @@ class QueueOrder:
         self._held = None
 
     # ------------------------------------------------------------ keeping
-    def _use(self, f: QueueFilter, src: Source,
-                answer: Callable[[sqlite3.Connection, _Kept], tuple[_Kept, T]]) -> T:
+    def _use(self, f: QueueFilter, src: Source, answer: Callable[[sqlite3.Connection, _Kept], tuple[_Kept, T]]) -> T:
         """``answer`` from the order brought up to date, in one read
         transaction. Inside a write, read afresh and not kept: the write's
         reads see what is not committed, which no other reader may be given."""
@@ -188,10 +189,8 @@ class QueueOrder:
         seq, top, schema = self._marks(conn)
         if schema != held.schema or src.matching is None:
             return None
-        changed = {r[0] for r in conn.execute("SELECT ticket_id FROM queue_changes WHERE seq > ? LIMIT ?",
-                                              (held.seq, CATCH_UP + 1))}
-        changed.update(r[0] for r in conn.execute("SELECT id FROM tickets WHERE id > ? LIMIT ?",
-                                                  (held.top, CATCH_UP + 1)))
+        changed = {r[0] for r in conn.execute("SELECT ticket_id FROM queue_changes WHERE seq > ? LIMIT ?", (held.seq, CATCH_UP + 1))}
+        changed.update(r[0] for r in conn.execute("SELECT id FROM tickets WHERE id > ? LIMIT ?", (held.top, CATCH_UP + 1)))
         if 0 in changed or len(changed) > CATCH_UP:
             return None
         if not changed:  # a write elsewhere (an outbox, a note): nothing of ours moved
