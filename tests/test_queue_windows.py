@@ -151,7 +151,7 @@ def reference_window(s: Store, f: QueueFilter, offset: int, limit: int) -> list[
     return [r[0] for r in s.db.q(sql, [*params, limit, offset])]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(
     f=FILTERS, writes=WRITES, spots=st.lists(st.tuples(st.floats(0, 1), st.integers(1, 12)), min_size=1, max_size=4), other=st.booleans()
 )
