@@ -61,6 +61,10 @@ _WALK = (
     " ORDER BY queue_key LIMIT ? OFFSET ?)"
 )
 _KEY = "SELECT queue_key FROM tickets WHERE id = ?"
+_SORT = (
+    "SELECT t.id FROM tickets t INDEXED BY tickets_open_key WHERE t.is_open = 1"
+    " AND t.id IN (SELECT value FROM json_each(?)) ORDER BY t.queue_key"
+)
 T = TypeVar("T")
 
 
@@ -251,7 +255,8 @@ class QueueOrder:
         assert members is not None
         open_total = int(conn.execute("SELECT open FROM queue_totals").fetchone()[0])
         if len(members) * SPARSE < open_total:
-            order = _ids(conn, src.order_sql, src.order_params)
+            # Few: each one's key by its id (tickets_open_key), not the text's lists read again.
+            order = _ids(conn, _SORT, [json.dumps(sorted(members))])
         else:
             walk = json.loads(conn.execute(_WALK, (-1, 0)).fetchone()[0])
             order = array("q", [tid for tid in walk if tid in members])
