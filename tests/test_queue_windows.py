@@ -369,3 +369,9 @@ def test_a_text_alone_shows_its_top_without_sorting_its_matches(store: Store, mo
     assert store.queue.queue_position(expected[-1], f) == len(expected) - 1  # deep: the whole order
     assert store.queue.order._held is not None and store.queue.order._held.order is not None
     assert ids(store.queue.find(f, 15, 10)) == expected[15:]
+    # A text in few of the open tickets: its matches sorted by their keys at once, no walk.
+    monkeypatch.setattr(queue_order, "SPARSE", 1)  # 20 of 30 open: "few" here
+    store.queue.order.forget()
+    assert ids(store.queue.find(f, 0, 3)) == expected[:3]
+    assert store.queue.order._held is not None and store.queue.order._held.head is None
+    assert ids(store.queue.find(f, 12, 30)) == expected[12:]
