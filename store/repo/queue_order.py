@@ -78,7 +78,7 @@ class Source:
     # None when a text's matches cannot be tested one by one (read again).
     matching: Callable[[sqlite3.Connection, list[int]], dict[int, str]] | None
     # A text alone: the ids of all its matches, in any order (read lazily).
-    members: Callable[[sqlite3.Connection], set[int]] | None = None
+    members: Callable[[sqlite3.Connection], frozenset[int]] | None = None
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,7 @@ class QueueOrder:
     def _read(self, conn: sqlite3.Connection, f: QueueFilter, src: Source, version: int) -> _Kept:
         seq, top, schema = self._marks(conn)
         if src.members is not None:
-            return _Kept(version, f, seq, top, schema, None, frozenset(src.members(conn)))
+            return _Kept(version, f, seq, top, schema, None, src.members(conn))
         return _Kept(version, f, seq, top, schema, _ids(conn, src.order_sql, src.order_params))
 
     def _catch_up(self, conn: sqlite3.Connection, held: _Kept, src: Source, version: int) -> _Kept | None:
