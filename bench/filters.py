@@ -84,6 +84,10 @@ def main(path: str, plan: bool = False) -> None:
         "text /吞卡 (2 chars)": QueueFilter(text="吞卡"),
         "text /zq (rare, 2 chars)": QueueFilter(text="zq"),
     }
+    # ONLY="team,text /ATM": the filters whose names start so (alternating before and after quickly).
+    only = [w.strip() for w in os.environ.get("ONLY", "").split(",") if w.strip()]
+    if only:
+        filters = {k: v for k, v in filters.items() if any(k.startswith(w) for w in only)}
     # The floor: a bare sqlite3 connection reading the top window of the unfiltered queue (bench/floor.py's query).
     bare = sqlite3.connect(path)
     floor = median_ms(lambda: bare.execute(FLOOR_SQL, (WINDOW, 0)).fetchall())
