@@ -71,8 +71,9 @@ def first_paint(argv: list[str], env: dict[str, str], cwd: Path, timeout: float 
 
 
 def inproc(tree: Tree, *args: str) -> dict:
-    cp = subprocess.run([tree.py, str(tree.root / "bench" / "inproc.py"), *args], capture_output=True, text=True,
-                        env=tree.env, cwd=tree.root, timeout=300)
+    cp = subprocess.run(
+        [tree.py, str(tree.root / "bench" / "inproc.py"), *args], capture_output=True, text=True, env=tree.env, cwd=tree.root, timeout=300
+    )
     for line in cp.stdout.splitlines():
         if line.startswith("JSON "):
             return json.loads(line[5:])
@@ -80,8 +81,7 @@ def inproc(tree: Tree, *args: str) -> dict:
     return {}
 
 
-def pty_ticking(argv: list[str], env: dict[str, str], cwd: Path, db: Path, visible: int, page: int,
-                seconds: float, console: bool) -> dict:
+def pty_ticking(argv: list[str], env: dict[str, str], cwd: Path, db: Path, visible: int, page: int, seconds: float, console: bool) -> dict:
     """CPU ms/s and bytes/s of the whole process with the ticking rows on screen."""
     p = PtyProc(argv, COLS, ROWS, env=env, cwd=str(cwd))
     try:
@@ -95,8 +95,7 @@ def pty_ticking(argv: list[str], env: dict[str, str], cwd: Path, db: Path, visib
         t1, c1 = time.perf_counter(), p.cpu_seconds()
         time.sleep(seconds)
         t2, c2 = time.perf_counter(), p.cpu_seconds()
-        return {"cpu_ms_per_s": (c2 - c1) / (t2 - t1) * 1000, "bytes_per_s": p.bytes_between(t1, t2) / (t2 - t1),
-                "load": load()}
+        return {"cpu_ms_per_s": (c2 - c1) / (t2 - t1) * 1000, "bytes_per_s": p.bytes_between(t1, t2) / (t2 - t1), "load": load()}
     finally:
         p.close(b"\x11" if console else b"q")
 
@@ -156,39 +155,51 @@ def main() -> None:
         region = ticking_region(db, visible)
         for _ in range(args.tick_runs):
             for t in trees:
-                got = inproc(t, "console", "--db", str(db), "--jump", str(region["start"]), "--seconds",
-                             str(args.tick_seconds), "--no-refresh")
+                got = inproc(
+                    t, "console", "--db", str(db), "--jump", str(region["start"]), "--seconds", str(args.tick_seconds), "--no-refresh"
+                )
                 got["load"] = load()
                 res[t.label]["tick"].append(got)
-        res["floor"]["tick"] = inproc(trees[0], "floor", "--db", str(db), "--jump", str(region["start"]),
-                                      "--rows", str(visible))
+        res["floor"]["tick"] = inproc(trees[0], "floor", "--db", str(db), "--jump", str(region["start"]), "--rows", str(visible))
     if "pty" not in skip:
         log("process CPU in the pty, ticking rows")
         for t in trees:
-            res[t.label]["pty"].append(pty_ticking([t.dispatch, "--db", str(db)], t.env, t.root, db, visible, page,
-                                                   args.pty_seconds, True))
+            res[t.label]["pty"].append(pty_ticking([t.dispatch, "--db", str(db)], t.env, t.root, db, visible, page, args.pty_seconds, True))
         region = ticking_region(db, visible)
-        res["floor"]["pty"] = pty_ticking([*floor_argv, "--jump", str(region["start"])], floor_env, ROOT, db,
-                                          visible, page, args.pty_seconds, False)
+        res["floor"]["pty"] = pty_ticking(
+            [*floor_argv, "--jump", str(region["start"])], floor_env, ROOT, db, visible, page, args.pty_seconds, False
+        )
 
     labels = [t.label for t in trees]
-    print(f"start and tick — {time.strftime('%Y-%m-%d %H:%M')} — {args.db}: {total:,} tickets, {n_open:,} open, "
-          f"{COLS}x{ROWS}, {visible} visible rows, {os.cpu_count()} CPUs, bench at nice {os.nice(0)}")
-    head = "figure".ljust(52) + "".join(lbl.rjust(16) for lbl in labels) + "floor".rjust(10) + "   load (1 min)"
+    print(
+        f"start and tick — {time.strftime('%Y-%m-%d %H:%M')} — {args.db}: {total:,} tickets, {n_open:,} open, "
+        f"{COLS}x{ROWS}, {visible} visible rows, {os.cpu_count()} CPUs, bench at nice {os.nice(0)}"
+    )
+    head = "figure".ljust(52) + "".join(lbl.rjust(20) for lbl in labels) + "floor".rjust(10) + "   load (1 min)"
     print(head)
 
     def row(name: str, vals: list[str], floor: str, loads: str) -> None:
-        print(name.ljust(52) + "".join(v.rjust(16) for v in vals) + floor.rjust(10) + "   " + loads)
+        print(name.ljust(52) + "".join(v.rjust(20) for v in vals) + floor.rjust(10) + "   " + loads)
 
     if "paint" not in skip:
         loads = [x for t in labels for x in res[t]["paint_load"]]
-        row(f"first paint in the pty, s (median of {args.runs})", [f(med(res[t]["paint"]), ".3f") for t in labels],
-            f(med(res["floor"]["paint"]), ".3f"), f"{min(loads):.2f}–{max(loads):.2f}")
-        row("   its CPU time (utime+stime) until then, s", [f(med(res[t]["paint_cpu"]), ".3f") for t in labels],
-            f(med(res["floor"]["paint_cpu"]), ".3f"), "")
+        row(
+            f"first paint in the pty, s (median of {args.runs})",
+            [f(med(res[t]["paint"]), ".3f") for t in labels],
+            f(med(res["floor"]["paint"]), ".3f"),
+            f"{min(loads):.2f}–{max(loads):.2f}",
+        )
+        row(
+            "   its CPU time (utime+stime) until then, s",
+            [f(med(res[t]["paint_cpu"]), ".3f") for t in labels],
+            f(med(res["floor"]["paint_cpu"]), ".3f"),
+            "",
+        )
         for t in labels:
-            print(f"   {t} samples (wall / CPU): " + ", ".join(
-                f"{f(w, '.3f')}/{f(c, '.2f')}" for w, c in zip(res[t]["paint"], res[t]["paint_cpu"], strict=True)))
+            print(
+                f"   {t} samples (wall / CPU): "
+                + ", ".join(f"{f(w, '.3f')}/{f(c, '.2f')}" for w, c in zip(res[t]["paint"], res[t]["paint_cpu"], strict=True))
+            )
     if "tick" not in skip:
         for mode in ("live", "paused"):
             vals = []
@@ -196,13 +207,19 @@ def main() -> None:
                 xs = [r.get(mode, {}).get("cpu_ms_per_tick") for r in res[t]["tick"]]
                 vals.append(" / ".join(f(x, ".1f") for x in xs))
             loads = [r.get("load", 0.0) for t in labels for r in res[t]["tick"]]
-            row(f"tick CPU in-process, {mode}, ms per tick (each run)", vals,
-                f(res["floor"]["tick"].get("tick_ms"), ".3f"), f"{min(loads):.2f}–{max(loads):.2f}")
+            row(
+                f"tick CPU in-process, {mode}, ms per tick (each run)",
+                vals,
+                f(res["floor"]["tick"].get("tick_ms"), ".3f"),
+                f"{min(loads):.2f}–{max(loads):.2f}",
+            )
         vis = [r.get("visible_ticking") for t in labels for r in res[t]["tick"]]
         print(f"   visible rows ticking each second: {vis}")
     if "pty" not in skip:
-        for key, name, spec in (("cpu_ms_per_s", "process CPU in the pty, ticking rows, ms/s", ".1f"),
-                                ("bytes_per_s", "bytes/s to the terminal, ticking rows", ".0f")):
+        for key, name, spec in (
+            ("cpu_ms_per_s", "process CPU in the pty, ticking rows, ms/s", ".1f"),
+            ("bytes_per_s", "bytes/s to the terminal, ticking rows", ".0f"),
+        ):
             vals = [f(med([r.get(key) for r in res[t]["pty"]]), spec) for t in labels]
             loads = [r.get("load", 0.0) for t in labels for r in res[t]["pty"]]
             row(name, vals, f(res["floor"]["pty"].get(key), spec), f"{min(loads, default=0):.2f}–{max(loads, default=0):.2f}")

@@ -55,9 +55,11 @@ async def test_what_is_sent_is_what_textual_sends(store: Store, clock: MutableCl
         rng = random.Random(28)
         for _ in range(60):
             screen = Region(0, 0, 160, 40)  # Textual asks only for regions on the screen
-            cases.append([
-                Region(rng.randrange(0, 160), rng.randrange(0, 40), rng.randrange(1, 40), rng.randrange(1, 6)).intersection(screen)
-                for _ in range(rng.randrange(1, 6))
-            ])
+            cases.append(
+                [
+                    Region(rng.randrange(0, 160), rng.randrange(0, 40), rng.randrange(1, 40), rng.randrange(1, 6)).intersection(screen)
+                    for _ in range(rng.randrange(1, 6))
+                ]
+            )
         for regions in cases:
             assert written(app, regions, ours=True) == written(app, regions, ours=False), regions
