@@ -175,11 +175,11 @@ def main() -> None:
         f"start and tick — {time.strftime('%Y-%m-%d %H:%M')} — {args.db}: {total:,} tickets, {n_open:,} open, "
         f"{COLS}x{ROWS}, {visible} visible rows, {os.cpu_count()} CPUs, bench at nice {os.nice(0)}"
     )
-    head = "figure".ljust(52) + "".join(lbl.rjust(20) for lbl in labels) + "floor".rjust(10) + "   load (1 min)"
+    head = "figure".ljust(52) + "".join(lbl.rjust(28) for lbl in labels) + "floor".rjust(10) + "   load (1 min)"
     print(head)
 
     def row(name: str, vals: list[str], floor: str, loads: str) -> None:
-        print(name.ljust(52) + "".join(v.rjust(20) for v in vals) + floor.rjust(10) + "   " + loads)
+        print(name.ljust(52) + "".join(v.rjust(28) for v in vals) + floor.rjust(10) + "   " + loads)
 
     if "paint" not in skip:
         loads = [x for t in labels for x in res[t]["paint_load"]]
