@@ -81,12 +81,13 @@ class Writer:
         self.store.close()
 
 
-def run(db: Path, seconds: int, quiet: int, settle: float, profile: Path | None = None) -> dict:
+def run(db: Path, seconds: int, quiet: int, settle: float, profile: Path | None = None,
+        dispatch: str = DISPATCH) -> dict:
     res: dict = {"db": str(db), "seconds": seconds, "load_before": os.getloadavg()}
     # --profile: the console under cProfile (its main thread: ticks, repaint,
     # terminal output; the poll runs in worker threads), written when it quits.
     argv = ([sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "console.cli", "--db", str(db)]
-            if profile else [DISPATCH, "--db", str(db)])
+            if profile else [dispatch, "--db", str(db)])
     p = PtyProc(argv, COLS, ROWS, cwd=str(ROOT))
     writer = Writer(db)
     try:
@@ -149,7 +150,8 @@ def report(res: dict) -> str:
 
     load = lambda xs: "/".join(f"{x:.2f}" for x in xs)  # noqa: E731
     lines = [
-        f"busy center: {res['db']} at {COLS}×{ROWS}, {res['writes']} changes in {res['seconds']} s",
+        f"busy center: {res['db']} at {COLS}×{ROWS}, {res['writes']} changes in {res['seconds']} s"
+        f" ({res.get('dispatch', DISPATCH)}, bench at nice {os.nice(0)})",
         f"load average (1/5/15 min) before {load(res['load_before'])}, after {load(res['load_after'])}"
         " (2 cores, shared)",
         f"{'figure':<24}" + "".join(f"{h:>10}" for h in heads) + f"{'floor':>12}{'goal':>10}",
@@ -173,6 +175,8 @@ def main() -> None:
     ap.add_argument("--quiet", type=int, default=15, help="seconds without writes first (default 15)")
     ap.add_argument("--settle", type=float, default=3.0)
     ap.add_argument("--profile", type=Path, help="run the console under cProfile, stats written to this file")
+    ap.add_argument("--dispatch", default=DISPATCH,
+                    help="the console to run (another checkout's .venv/bin/dispatch: its 'before')")
     args = ap.parse_args()
     db = args.db
     if not args.in_place:
@@ -180,7 +184,8 @@ def main() -> None:
         db = OUT / "busy.db"
         log(f"copying {args.db} to {db}")
         copy_db(args.db, db)
-    res = run(db, args.seconds, args.quiet, args.settle, args.profile)
+    res = run(db, args.seconds, args.quiet, args.settle, args.profile, args.dispatch)
+    res["dispatch"] = args.dispatch
     res["quiet_s"] = args.quiet
     text = report(res)
     print(text)

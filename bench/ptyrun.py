@@ -20,7 +20,10 @@ import time
 
 class PtyProc:
     def __init__(self, argv: list[str], cols: int = 160, rows: int = 50, env: dict[str, str] | None = None,
-                 cwd: str | None = None) -> None:
+                 cwd: str | None = None, mark: re.Pattern[str] | None = None) -> None:
+        """``mark``: the reader thread notes when the output first matches it and
+        the program's CPU time then (``mark_t``, ``mark_cpu``): CPU to first paint
+        does not depend on how long the program waited for a core."""
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         full_env = dict(os.environ)
@@ -37,6 +40,9 @@ class PtyProc:
         self.chunks: list[tuple[float, bytes]] = []
         self._lock = threading.Lock()
         self._buf = bytearray()
+        self._mark = mark
+        self.mark_t: float | None = None
+        self.mark_cpu: float | None = None
         self.t0 = time.perf_counter()
         self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=full_env, cwd=cwd,
                                      preexec_fn=child_setup, close_fds=True)
@@ -60,6 +66,15 @@ class PtyProc:
             with self._lock:
                 self.chunks.append((now, data))
                 self._buf += data
+            if self._mark is not None and self.mark_t is None:
+                with self._lock:
+                    tail = bytes(self._buf[-(len(data) + 256):])
+                if self._mark.search(tail.decode("utf-8", "replace")):
+                    self.mark_t = now
+                    try:
+                        self.mark_cpu = cpu_seconds(self.proc.pid)
+                    except OSError:
+                        pass
 
     def text(self) -> str:
         with self._lock:

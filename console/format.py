@@ -22,7 +22,6 @@ from store.rules.countdown import (  # noqa: F401  (re-exported for the screens)
     row_clock,
     state_label,
 )
-from store.rules.figures import fmt_seconds
 from store.rules.notified import TicketNotified, reason_label
 from store.text import LINE_LIMIT, clean
 from store.timeutil import from_db
@@ -38,6 +37,8 @@ def notified_text(n: TicketNotified, tz: str) -> str:
         return _("not notified: {why}").format(why=reason_label(n.reason or "no_address"))
     text = (_("{at}, {delay} after the report ✓ within 15 min") if n.within
             else _("{at}, {delay} after the report ✗ over 15 min"))
+    from store.rules.figures import fmt_seconds  # the report figures' module: not needed by the first screen
+
     return text.format(at=local_time(from_db(n.notified_at), tz), delay=fmt_seconds(n.delay_s))
 
 

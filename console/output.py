@@ -18,10 +18,13 @@ half of one as a space).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rich.cells import get_character_cell_size
 from rich.console import Console
 from rich.control import Control
 from textual import _compositor
+from textual.geometry import Region
 from textual.strip import Strip
 
 
@@ -76,3 +79,85 @@ _ORIGINAL = _compositor.ChopsUpdate.render_segments  # Textual's own, for compar
 
 def install() -> None:
     _compositor.ChopsUpdate.render_segments = render_segments  # type: ignore[method-assign]
+    _compositor.Compositor.render_partial_update = render_partial_update  # type: ignore[method-assign]
+
+
+# ------------------------------------------------------------ partial renders
+# Textual renders a partial update inside the bounding box of every region
+# asked for, and each widget that box touches renders all its lines. The
+# console's second asks for the countdown cells (left), the read time (top
+# right) and a count or two (top): one box, the whole screen, every widget,
+# every line (about half of a live second's CPU, issue 28). The regions are
+# grouped instead (those that overlap or touch are one group) and each widget
+# renders only the lines of a group it touches; what is sent is the same.
+MAX_REGIONS = 64  # more than this (a scroll, a resize): Textual's own way, one box
+
+_ORIGINAL_PARTIAL = _compositor.Compositor.render_partial_update
+
+
+def groups(regions: Iterable[Region]) -> list[Region]:
+    """The bounding boxes of the regions that overlap or touch one another
+    (within one cell: Textual joins touching spans on a line into one)."""
+    boxes: list[Region] = []
+    for region in regions:
+        box = region
+        merged = True
+        while merged:
+            merged = False
+            for i, other in enumerate(boxes):
+                if box.grow((1, 1, 1, 1)).overlaps(other):
+                    box = box.union(other)
+                    del boxes[i]
+                    merged = True
+                    break
+        boxes.append(box)
+    return boxes
+
+
+def render_partial_update(self: _compositor.Compositor) -> _compositor.ChopsUpdate | None:
+    """``Compositor.render_partial_update`` rendering each group of regions alone."""
+    if not self._dirty_regions or len(self._dirty_regions) > MAX_REGIONS:
+        return _ORIGINAL_PARTIAL(self)
+    update_regions = self._dirty_regions.copy()
+    self._dirty_regions.clear()
+    screen = self.size.region
+    spans = list(self._regions_to_spans(update_regions))
+    rendered = {y for y, _x1, _x2 in spans}
+    cuts = self.cuts
+    chops: list[dict[int, Strip | None]] = [dict.fromkeys(cut_set[:-1]) for cut_set in cuts]
+    visible = self.visible_widgets  # front to back: the first strip for a cut wins
+    for box in groups(update_regions):
+        crop = box.intersection(screen)
+        if not crop:
+            continue
+        left, right = crop.column_span
+        lines = [y for y in crop.line_range if y in rendered]
+        for widget, (region, clip) in visible.items():
+            shown = region.intersection(clip)
+            if not crop.overlaps(shown):
+                continue  # none of its cells is in the group
+            first_cut, last_cut = shown.column_span
+            # Only the cuts inside the group are taken from a render (every widget over
+            # one of them touches the group, so the front one is among those rendered
+            # here); a widget whose cuts there are all taken by widgets in front of it
+            # (a container behind the queue) is not rendered at all.
+            todo = {
+                y: [cut for cut, end in zip(cuts[y], cuts[y][1:], strict=False)
+                    if first_cut <= cut < last_cut and cut < right and end > left and chops[y].get(cut, False) is None]
+                for y in lines if shown.y <= y < shown.bottom
+            }
+            todo = {y: wanted for y, wanted in todo.items() if wanted}
+            if not todo:
+                continue
+            top, bottom = min(todo), max(todo) + 1
+            strips = widget.render_lines(Region(shown.x - region.x, top - region.y, shown.width, bottom - top))
+            for y, wanted in todo.items():
+                strip = strips[y - top]
+                final = [cut for cut in cuts[y] if last_cut >= cut >= first_cut]
+                ends = final[1:]  # divide() gives one piece per cut after the first
+                line = chops[y]
+                for cut, piece in zip(final, strip.divide([c - shown.x for c in ends]), strict=False):
+                    if cut in wanted:
+                        line[cut] = piece
+    chop_ends = [cut_set[1:] for cut_set in cuts]
+    return _compositor.ChopsUpdate(chops, spans, chop_ends)

@@ -6,17 +6,21 @@ README's environment table, a docstring per field, checked by pydantic (the
 exit 2). ``ConsoleSettings`` is what the console runs with; the CLI builds it
 from the environment, tests build their own.
 
-pydantic-settings costs tens of milliseconds to import (it loads asyncio and
-its cloud providers): the ``dispatch`` command imports this module only when a
-command reads the environment, never for ``--help`` or ``--version``."""
+The environment is read by hand into a plain pydantic model (``read_environment``)
+rather than through pydantic-settings: for these scalar fields its
+environment source does no more than pick the variables by name and drop the
+empty ones, and importing it (its sources, cloud providers, dotenv) cost
+20–35 ms of every start, the console's first paint included (issue 28).
+The ``dispatch`` command imports this module only when a command reads the
+environment, never for ``--help`` or ``--version``."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from store.i18n import N_, _, normalize
 
@@ -43,13 +47,13 @@ class SettingsRefused(ValueError):
     """A variable of the environment that cannot be used; ``str()`` is the one line to show."""
 
 
-class EnvSettings(BaseSettings):
+class EnvSettings(BaseModel):
     """The environment, as the README's table documents it. Names are exact
-    (``DISPATCH_DB``, not ``dispatch_db``); an empty variable counts as unset.
-    Tests set their own variables (monkeypatch) and never see the user's."""
+    (``DISPATCH_DB``, not ``dispatch_db``); an empty variable counts as unset
+    (``read_environment``). Tests set their own variables (monkeypatch) and
+    never see the user's."""
 
-    model_config = SettingsConfigDict(case_sensitive=True, env_ignore_empty=True, extra="ignore",
-                                      validate_by_name=True, frozen=True)
+    model_config = ConfigDict(extra="ignore", validate_by_name=True, frozen=True)
 
     db: Path | None = Field(None, validation_alias="DISPATCH_DB")
     """The database file when ``--db`` is not given."""
@@ -116,8 +120,12 @@ class EnvSettings(BaseSettings):
 def read_environment() -> EnvSettings:
     """The environment as an ``EnvSettings``, or ``SettingsRefused`` with the
     first bad variable's one line."""
+    # Only the variables the model names, by their exact names (an environment
+    # variable called "db" or "lang" is not DISPATCH_DB), the empty ones left out.
+    names = [str(f.validation_alias) for f in EnvSettings.model_fields.values()]
+    given = {name: value for name in names if (value := os.environ.get(name))}
     try:
-        return EnvSettings()
+        return EnvSettings.model_validate(given)
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]) if first["loc"] else "?"

@@ -14,6 +14,7 @@ transaction)."""
 from __future__ import annotations
 
 import importlib
+import sqlite3
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
@@ -28,7 +29,6 @@ from .repo.settings import SettingsRepo
 from .rules.calendar import calendar_from
 from .rules.derive import DERIVED, derive, ticket_clocks
 from .timeutil import Clock, to_db
-from .upgrade import finish
 
 if TYPE_CHECKING:
     from .backup import FileReport
@@ -99,6 +99,14 @@ class _Repo(Generic[R]):
 
 
 
+def _finish(conn: sqlite3.Connection) -> None:
+    # Run only when migrations left work (store/db.py): store/upgrade.py and
+    # the audit modules it loads are not imported by every opening.
+    from .upgrade import finish
+
+    finish(conn)
+
+
 def _settings_problem(db: Database) -> str | None:
     return SettingsRepo(db, db.ctx).settings_problem()
 
@@ -163,7 +171,7 @@ class Store:
         to mend one (it checks the new value itself); nothing else may."""
         self.ctx = Context.make(actor, by, os_login, clock)
         self.db = Database(path, self.ctx, create=create, busy_timeout_ms=busy_timeout_ms, read_only=read_only,
-                           repair=repair, problem=_settings_problem, finish=finish)
+                           repair=repair, problem=_settings_problem, finish=_finish)
         self.settings = SettingsRepo(self.db, self.ctx)  # opening reads it (the file's zone, calendar, policy)
 
     # ------------------------------------------------------------ who, when

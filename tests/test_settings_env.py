@@ -1,4 +1,4 @@
-"""Issue 23: the environment is read by one pydantic-settings model
+"""Issue 23: the environment is read by one pydantic model
 (console/settings.py ``EnvSettings``): every variable of the README's table,
 each bad value one line ``dispatch: error: NAME …`` and exit status 2, the
 default folder from platformdirs (``$XDG_DATA_HOME`` or ``~/.local/share``).

@@ -18,24 +18,24 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from store.errors import StaleTicket, StoreError
-from store.inputs import CancelInput, CloseInput, HoldInput, ResolveInput, RespondInput
-from store.limits import FEE_MAX_CHARS, NOTE_MAX, STATED_TIME_MAX, max_length
 from store.models import Ticket
-from store.money import format_money
 from store.rules import lifecycle as rules
-from store.rules.fees import Fee
 from store.text import clean
 
 from ..background import in_thread, read, write_refusal
 from ..console_app import OnConsole
-from ..format import fee_item_lines
 from ..i18n import N_, _
 
 if TYPE_CHECKING:
+    from store.rules.fees import Fee
+
     from .form import ActionForm, Field
 
 # The form screens (and the widgets they use) are imported by the action that
 # opens one, not with the main screen: opening the console does not need them.
+# So are the input models, the field limits and the fee rules the forms use
+# (store/limits.py loads the tickets repository and what it imports: ~15 ms
+# of the first paint, issue 28).
 
 # action name in the bindings -> action in the rules' transition table
 ACTION_OF = {
@@ -63,6 +63,8 @@ HELP_BINDING = Binding("question_mark", "app.help", N_("Help"), key_display="?")
 
 def time_field() -> Field:
     """When the step happened, if phoned in late; blank is now."""
+    from store.limits import STATED_TIME_MAX
+
     from .form import Field
 
     return Field("at", _("Time (optional)"), placeholder=_("now; or 14:05, yesterday 21:00, 11-25 14:05 (site time)"),
@@ -177,6 +179,9 @@ class TicketActions(OnConsole, Screen[Any]):
             )
 
     def action_respond(self) -> None:
+        from store.inputs import RespondInput
+        from store.limits import max_length
+
         from .form import Field
 
         self._form(
@@ -200,6 +205,9 @@ class TicketActions(OnConsole, Screen[Any]):
         )
 
     def action_hold(self) -> None:
+        from store.inputs import HoldInput
+        from store.limits import max_length
+
         from .form import Field
 
         self._form(
@@ -236,6 +244,8 @@ class TicketActions(OnConsole, Screen[Any]):
         )
 
     def action_note(self) -> None:
+        from store.limits import NOTE_MAX
+
         from .form import Field
 
         store = self.store
@@ -268,6 +278,9 @@ class TicketActions(OnConsole, Screen[Any]):
                              lambda r: self._done(r, _("Ticket #{id} updated.")))
 
     async def action_resolve(self) -> None:
+        from store.inputs import ResolveInput
+        from store.limits import max_length
+
         from .form import Field
         from .resolve_form import ResolveForm
 
@@ -326,6 +339,11 @@ class TicketActions(OnConsole, Screen[Any]):
         self._close_form(currency, proposal)
 
     def _close_form(self, currency: str, proposal: Fee | None = None) -> None:
+        from store.inputs import CloseInput
+        from store.limits import FEE_MAX_CHARS, max_length
+        from store.money import format_money
+
+        from ..format import fee_item_lines
         from .form import Field
 
         store = self.store
@@ -362,6 +380,9 @@ class TicketActions(OnConsole, Screen[Any]):
         )
 
     def action_cancel_ticket(self) -> None:
+        from store.inputs import CancelInput
+        from store.limits import max_length
+
         from .form import Field
 
         target = self.selected()

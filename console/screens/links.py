@@ -10,8 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
-from store.limits import NUMBER_MAX
-
 from ..console_app import OnConsole
 from ..i18n import _
 
@@ -95,6 +93,9 @@ class ScreenLinks(OnConsole, Screen[Any]):
                              lambda changed: None if not changed else self.request_refresh())
 
     def action_jump(self) -> None:
+        # store/limits.py loads the tickets repository: imported when a form needs it, not with the main screen.
+        from store.limits import NUMBER_MAX
+
         from .form import ActionForm, Field
 
         def find(values: dict[str, str], _version: int) -> int:

@@ -110,7 +110,10 @@ class MainScreen(QueuePoll, CrossingToasts, SearchBar, ReopenFile, ScreenLinks, 
         self._tick_clock()
         self.set_interval(1.0, self._tick_clock, name="clock")
         self.watch(self.table, "cursor", lambda: self._selection_changed(), init=False)
-        self.app.live.start(self)
+        # The first poll (counts, board, the status bar's figures: a dozen reads and
+        # the repositories they import) starts once the first frame is painted: in its
+        # thread it would hold the GIL while the frame is laid out (issue 28).
+        self.call_after_refresh(self.app.live.start, self)
 
     async def _first_rows(self) -> None:
         """The top of the queue, read before the first frame: the console opens

@@ -93,6 +93,9 @@ class StatusBar(Horizontal):
         self.failed = 0  # messages given up on (managers: 'M' shows them)
         self.low_parts = 0  # spare parts below their minimum ('P' lists them)
         self.handover: tuple[str, str] | None = None  # the note left for me, long and short ('H' opens it)
+        # The counts' two forms and what they were built from: the read time is
+        # laid out every second, the counts change far less often.
+        self._forms: tuple[tuple[object, ...], list[Content]] | None = None
 
     def compose(self) -> ComposeResult:
         yield Part(id="counts")
@@ -190,10 +193,18 @@ class StatusBar(Horizontal):
 
     def redraw(self) -> None:
         """Build the line again (the language changed: the words are new)."""
+        self._forms = None
         self._show_parts()
 
     def _counts_forms(self) -> list[Content]:
-        """The counts, long then short (the queue's own '!' and '✗' symbols)."""
+        """The counts, long then short (the queue's own '!' and '✗' symbols), built
+        again only when what they show changed."""
+        key = (self.counts, self.due, self.failed, self.low_parts, self.escalations, self.handover)
+        if self._forms is None or self._forms[0] != key:
+            self._forms = (key, self._build_counts_forms())
+        return self._forms[1]
+
+    def _build_counts_forms(self) -> list[Content]:
         c = self.counts
         if c is None:
             return [Content("")]
