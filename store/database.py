@@ -38,7 +38,7 @@ from .turns import Turns
 
 Params = Sequence[Any] | Mapping[str, Any]
 
-# The search indexes' merging, done a little in every write (migration 0031
+# The search indexes' merging, done a little in every write (migration 0029
 # turned FTS5's own off): pages of each index merged at most per write. A
 # write that adds to an index writes one or two leaf pages to it, which the
 # merges later write again once per level (four or five on a 100k file), so 8
@@ -195,7 +195,7 @@ class Database:
         # after a replace is the old database's, not the new file's.
         self._journal = {sfx: file_identity(Path(f"{self.path}{sfx}")) for sfx in ("-wal", "-shm")}
         self._writer.row_factory = sqlite3.Row
-        self._indexes = SEARCH_INDEXES  # those of this file (store/migrations/0031_search_merges.py)
+        self._indexes = SEARCH_INDEXES  # those of this file (store/migrations/0029_search_merges.py)
         self._lock = threading.RLock()  # the write connection, one transaction at a time
         # Set while the write under way waits for another writer (another
         # dispatcher's, another process's): the console then lets keys through
@@ -373,7 +373,7 @@ class Database:
 
     def _merge_indexes(self) -> None:
         """A few pages of the search indexes' merging, inside the write's
-        transaction (store/migrations/0031_search_merges.py): a write that
+        transaction (store/migrations/0029_search_merges.py): a write that
         added a segment to an index merges about as much as it added, none
         of them the 64 pages a level FTS5 merged at once."""
         for table in self._indexes:

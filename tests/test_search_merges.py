@@ -1,5 +1,5 @@
 """The search indexes are merged a little by every write, not in lumps
-(store/migrations/0031_search_merges.py, store/database.py MERGE_PAGES).
+(store/migrations/0029_search_merges.py, store/database.py MERGE_PAGES).
 
 FTS5's own merging did 64 pages a level at once inside whichever write
 crossed the line, with the write lock held (100-460 ms on a 100k file while

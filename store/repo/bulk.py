@@ -216,7 +216,7 @@ def put_back(tx: Tx, aside: SetAside) -> None:
 def merging(tx: Tx, segments: int) -> None:
     """FTS5's own merging of the search indexes (``automerge``: merge a level
     once it has this many segments; 0: none) for the rest of the transaction.
-    On while a load fills them, as before migration 0031 turned it off for
+    On while a load fills them, as before migration 0029 turned it off for
     the write path (whose writes merge a few pages each: store/database.py
     MERGE_PAGES), so a loaded file's indexes are as compact as they were."""
     for table in SEARCH_INDEXES:

@@ -1,4 +1,4 @@
-"""0031_search_merges: The search indexes merged a little by every write.
+"""0029_search_merges: The search indexes merged a little by every write.
 
 Never edit a released step: a later change to the schema is a new one."""
 

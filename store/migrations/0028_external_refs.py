@@ -1,4 +1,4 @@
-"""0029_external_refs: The ticket number a ticket had in the helpdesk it was imported from.
+"""0028_external_refs: The ticket number a ticket had in the helpdesk it was imported from.
 
 Never edit a released step: a later change to the schema is a new one."""
 
