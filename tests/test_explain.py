@@ -460,3 +460,17 @@ def test_a_clock_stopped_before_twenty_years_were_read_is_stopped_not_refused() 
     assert count_window(start, 60, [(held, None)], never, "UTC") == ([], 60)
     with pytest.raises(ValueError):
         count_window(start, 60, [(held.add(days=14), None)], never, "UTC")
+
+
+def test_no_empty_period_when_float_seconds_leave_under_a_microsecond() -> None:
+    """Found by Hypothesis: working pieces starting a microsecond past a minute
+    sum to the window but for ~1e-10 s, which made a last period of 0 s."""
+    from store.rules.sla import CLOCKS as ALL
+
+    cal = BusinessHours(tz="Europe/Berlin", opens=time(0, 1), closes=time(1, 1), weekdays=frozenset({3}))
+    start = pendulum.datetime(2026, 2, 25, 0, 0, 0, 1, tz="UTC")
+    for status in clock_statuses(start, Policy(15, 60, 240), dict.fromkeys(ALL), [], cal):
+        e = explain_clock(status.clock, 1, status.window_s, start, None, [], cal, "Europe/Berlin", start)
+        assert all(p.seconds > 0 for p in e.periods)
+        assert e.due == status.due
+        assert sum(p.seconds for p in e.periods) == pytest.approx(status.window_s, abs=1e-3)

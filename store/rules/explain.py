@@ -198,7 +198,13 @@ def count_window(start: DateTime, window_s: float, held: Sequence[tuple[DateTime
                 if left <= 0:
                     break
                 take = min(piece.seconds, left)
-                periods.append(Span(piece.start, piece.start + timedelta(seconds=take)))
+                end = piece.start + timedelta(seconds=take)
+                if end <= piece.start:
+                    # Under a microsecond left (the sum of pieces' float seconds): the
+                    # window is used up, as the time it would add cannot be written.
+                    left = 0.0
+                    break
+                periods.append(Span(piece.start, end))
                 left -= take
         t = until
     return periods, max(0.0, left)
