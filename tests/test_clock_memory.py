@@ -91,6 +91,12 @@ async def test_hours_of_ticks_and_polls_keep_nothing_more(store: Store, clock: A
         first, first_statements, first_threads = alive(), statements(), threading.active_count()
         await hours(1)
         second, second_statements, second_threads = alive(), statements(), threading.active_count()
+        await hours(1)
+        third, third_threads = alive(), threading.active_count()
+        # Of two hours measured, the one with less in flight at its end (a busy machine
+        # leaves a poll's work item, handle or timer alive at either): a leak shows in both.
+        if sum((third - second).values()) < sum((second - first).values()):
+            first, second, first_threads, second_threads = second, third, second_threads, third_threads
         # Bounded, not equal: a connection opened later (a poll's thread) prepares its
         # own few; what grew without bound (a new SQL text per count of ids) is the
         # test above's.
