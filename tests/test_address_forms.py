@@ -41,6 +41,20 @@ async def save(pilot) -> None:  # type: ignore[no-untyped-def]
     await settle(pilot)
 
 
+async def refused(store: Store, table_key: str) -> None:
+    """Setup's table (its key) opened by the store's actor: `m` says why and opens no form."""
+    app = app_for(store)
+    async with app.run_test(size=(100, 34)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "S", table_key)
+        screen = app.screen
+        assert isinstance(screen, RecordsScreen)
+        await until(pilot, lambda: screen._version != -1)
+        await until(pilot, lambda: screen.refusal("addresses") is not None)
+        await burst(pilot, "m")
+        assert not isinstance(app.screen, ActionForm)
+
+
 async def test_a_user_s_addresses_set_kept_masked_refused_and_cleared(people: Store) -> None:
     people.actor = "ann"
     app = app_for(people)
@@ -104,18 +118,8 @@ async def test_a_technician_s_addresses_from_setup_managers_only(people: Store) 
         await save(pilot)
         await until(pilot, lambda: not isinstance(app.screen, ActionForm))
         assert people.outbox.technician_addresses(first.id) == [HOOK]
-    # A dispatcher: the key says why, no form.
-    people.actor = "bob"
-    app = app_for(people)
-    async with app.run_test(size=(100, 34)) as pilot:
-        await settle(pilot)
-        await burst(pilot, "S", "c")
-        screen = app.screen
-        assert isinstance(screen, RecordsScreen)
-        await until(pilot, lambda: screen._version != -1)
-        await until(pilot, lambda: screen.refusal("addresses") is not None)
-        await burst(pilot, "m")
-        assert not isinstance(app.screen, ActionForm)
+    people.actor = "bob"  # a dispatcher: the key says why, no form
+    await refused(people, "c")
     assert people.outbox.technician_addresses(first.id) == [HOOK]
 
 
@@ -141,14 +145,5 @@ async def test_a_site_s_notice_addresses_from_setup_keep_its_language(people: St
     assert people.inspections.site_addresses(site.id) == [MAIL, HOOK]
     assert people.db.value("SELECT language FROM sites WHERE id = ?", (site.id,)) == "en"
     people.actor = "bob"  # a dispatcher: the key says why, no form
-    app = app_for(people)
-    async with app.run_test(size=(100, 34)) as pilot:
-        await settle(pilot)
-        await burst(pilot, "S", "s")
-        screen = app.screen
-        assert isinstance(screen, RecordsScreen)
-        await until(pilot, lambda: screen._version != -1)
-        await until(pilot, lambda: screen.refusal("addresses") is not None)
-        await burst(pilot, "m")
-        assert not isinstance(app.screen, ActionForm)
+    await refused(people, "s")
     assert people.inspections.site_addresses(site.id) == [MAIL, HOOK]
