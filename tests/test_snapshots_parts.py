@@ -61,9 +61,14 @@ def test_resolve_form_with_two_picked_parts(store: Store, clock, now, snap_compa
         await settle(pilot)
         # The form scrolls to the focused list with an animation (Textual's scroll_to_center, time-based):
         # on a loaded machine the picture was taken before it had moved.
+        # The list may also have grown after the focus came (a pick arriving after the tab):
+        # it scrolls again then. Taken once it shows whole and no scroll is still moving.
+        form = pilot.app.screen.query_one(".form")
         await pilot.wait_for_scheduled_animations()
         await until(pilot, lambda: pilot.app.screen.focused is not None
-                    and pilot.app.screen.can_view_entire(pilot.app.screen.focused))
+                    and pilot.app.screen.can_view_entire(pilot.app.screen.focused)
+                    and not pilot.app.animator.is_being_animated(form, "scroll_y"))
+        await pilot.wait_for_scheduled_animations()
         await settle(pilot)
 
     assert snap_compare(app_for(store), terminal_size=(80, 24), run_before=pick_two)

@@ -181,7 +181,17 @@ class PickedParts(ListOptions):
         if highlight is not None and self.lines:
             self.highlighted = min(highlight, len(self.lines) - 1)
         self._typing = typing
+        if self.has_focus:
+            # Grown by a line while focused (a pick arriving after the tab that
+            # came here): the whole list comes into view by the rule focus uses.
+            self.call_after_refresh(self._into_view)
         self.post_message(self.Changed())
+
+    def _into_view(self) -> None:
+        """As Textual's Screen.set_focus does: centred only when not all of it shows."""
+        screen = self.screen
+        if screen.focused is self and not screen.can_view_entire(self):
+            screen.scroll_to_center(self, origin_visible=True)
 
     def _set(self, i: int, line: PickedLine) -> None:
         self.lines[i] = line
