@@ -6,11 +6,10 @@ README's environment table, a docstring per field, checked by pydantic (the
 exit 2). ``ConsoleSettings`` is what the console runs with; the CLI builds it
 from the environment, tests build their own.
 
-The environment is read by hand into a plain pydantic model (``read_environment``)
-rather than through pydantic-settings: for these scalar fields its
-environment source does no more than pick the variables by name and drop the
-empty ones, and importing it (its sources, cloud providers, dotenv) cost
-20–35 ms of every start, the console's first paint included (issue 28).
+The environment is read by hand into a plain pydantic model (``read_environment``),
+not through pydantic-settings (no longer a dependency): for these scalar fields
+its environment source did no more than pick the variables by name and drop
+the empty ones, and importing it cost 20–35 ms of every start (issue 28).
 The ``dispatch`` command imports this module only when a command reads the
 environment, never for ``--help`` or ``--version``."""
 

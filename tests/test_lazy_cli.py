@@ -104,7 +104,7 @@ def test_opening_the_console_imports_no_command_module(tmp_path: Path) -> None:
 # the console, the workbook writer, the notifiers, a server database driver,
 # and for --help the store itself (its repositories, pydantic, pendulum).
 NOT_FOR_PRINTING = ("textual", "xlsxwriter", "apprise", "psycopg", "psycopg2", "babel")
-NOT_FOR_HELP = (*NOT_FOR_PRINTING, "pydantic", "pydantic_settings", "pendulum", "sqlite_utils", "store.store",
+NOT_FOR_HELP = (*NOT_FOR_PRINTING, "pydantic", "pendulum", "sqlite_utils", "store.store",
                 "store.models", "store.database")
 
 

@@ -40,7 +40,7 @@ def fail(message: str) -> NoReturn:
 def environment() -> EnvSettings:
     """The environment (console/settings.py); a bad variable is one line and
     exit status 2. Imported here, not at the top: ``dispatch --help`` never
-    pays for pydantic-settings."""
+    pays for pydantic."""
     from console.settings import SettingsRefused, read_environment
 
     try:
