@@ -35,7 +35,7 @@ def _book(path: Path) -> None:
         for i in range(60):
             text = TEXTS[i % len(TEXTS)]
             sheet.add_typed(
-                [NUMBERS[i % len(NUMBERS)], text, "2026-11-0%dT0%d:30:00Z" % (1 + i % 9, i % 10), Decimal(i) / 7,
+                [NUMBERS[i % len(NUMBERS)], text, f"2026-11-0{1 + i % 9}T0{i % 10}:30:00Z", Decimal(i) / 7,
                  TEXTS[(i * 7) % len(TEXTS)], None if i % 4 else i],
                 KINDS,
             )
