@@ -90,6 +90,7 @@ def main(path: str, plan: bool = False) -> None:
         "text /ATM": QueueFilter(text="ATM"),
         "text /吞卡 (2 chars)": QueueFilter(text="吞卡"),
         "text /zq (rare, 2 chars)": QueueFilter(text="zq"),
+        "text /ter q (long+short)": QueueFilter(text="ter q"),
     }
     # ONLY="team,text /ATM": the filters whose names start so (alternating before and after quickly).
     only = [w.strip() for w in os.environ.get("ONLY", "").split(",") if w.strip()]
