@@ -268,7 +268,13 @@ def _reads(monkeypatch: pytest.MonkeyPatch) -> list[QueueFilter]:
 
 @pytest.mark.parametrize(
     "f",
-    [QueueFilter(team_id=1), QueueFilter(statuses=("new", "waiting")), QueueFilter(text="ATM"), QueueFilter(text="卡", priorities=(2, 3))],
+    [
+        QueueFilter(team_id=1),
+        QueueFilter(statuses=("new", "waiting")),
+        QueueFilter(text="ATM"),
+        QueueFilter(text="卡", priorities=(2, 3)),
+        QueueFilter(text="ATM 卡"),  # long and short terms together: each index asked for one ticket
+    ],
     ids=repr,
 )
 def test_another_consoles_write_moves_the_kept_order_without_reading_it_again(

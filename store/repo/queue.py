@@ -28,6 +28,12 @@ from ..timeutil import to_db
 from .queue_order import QueueOrder, Source
 from .search import _ID, _TECHNICIAN, PAIRS, TRIGRAM, exact_id, pairs_match, search_ids
 
+# search_ids' query for long and short terms together, and the same asked of one ticket (?3).
+_MIXED = "SELECT rowid FROM ticket_search WHERE ticket_search MATCH ? AND +rowid IN ({pairs})"
+_MIXED_PROBE = (
+    "SELECT 1 WHERE EXISTS (SELECT 1 FROM ticket_search WHERE ticket_search MATCH ?1 AND rowid = ?3)"
+    " AND EXISTS (SELECT 1 FROM ticket_pairs WHERE ticket_pairs MATCH ?2 AND rowid = ?3)"
+)
 MINUTE = 16  # characters of a stored time that name its minute (deadline_minutes)
 CROSSINGS_LIMIT = 1000  # more than this in one poll (after a suspend): recount instead
 
@@ -156,6 +162,13 @@ class QueueRepo:
         is read whole for each ask, 450 ms for /ATM e)."""
         probes: list[tuple[str, list[Any]]] = []
         for sql, params, column in parts:
+            if sql == _MIXED.format(pairs=PAIRS):
+                # Long and short terms together (`ter q`): each index asked for
+                # the one ticket (a seek in each), where the subquery read the
+                # short terms' whole list for every ask; so such a text is kept
+                # up to date after a write like the others, not read again.
+                probes.append((_MIXED_PROBE, params))
+                continue
             probe = f"SELECT 1 FROM ({sql}) m WHERE m.{column} = ?" if column else "SELECT 1 WHERE ? = ?"
             plan = self.db.q("EXPLAIN QUERY PLAN " + probe, [*params, 0])
             if any("SUBQUERY" in str(step[3]) or "B-TREE" in str(step[3]) for step in plan) and column == "rowid":
