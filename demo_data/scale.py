@@ -4,6 +4,7 @@ through ``store.admin.load`` (no per-ticket history)."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing as mp
 import random
 from collections.abc import Callable, Iterator
@@ -285,6 +286,10 @@ def _made_ahead(make: Callable[[], Iterator[_T]]) -> Iterator[_T]:
     recv, send = ctx.Pipe(duplex=False)
 
     def child() -> None:
+        # No collection here: garbage left by the parent (a store, a connection)
+        # would be finalized in this copy, and SQLite's connections must not be
+        # used, nor closed, across a fork. The rows make no cycles to collect.
+        gc.disable()
         recv.close()
         try:
             for item in make():
