@@ -3,9 +3,12 @@ through ``store.admin.load`` (no per-ticket history)."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import multiprocessing as mp
 import random
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from pendulum import DateTime
 
@@ -84,13 +87,15 @@ class _Rows:
 def generate_scale(store: Store, n: int, *, seed: int = 7, now: DateTime | None = None,
                    open_share: float = 0.1, chunk: int = 50_000,
                    progress: Callable[[int], None] | None = None,
-                   building: Callable[[], None] | None = None) -> dict[str, int]:
+                   building: Callable[[], None] | None = None, ahead: bool | None = None) -> dict[str, int]:
     """Append ``n`` tickets fast (benchmarks): the last ~365 days, ``open_share``
     of them open with deadlines near now, the rest closed or cancelled. Adds
     the reference data first if the store is empty. No per-ticket events.
     ``progress`` is called with the number of tickets written after each chunk,
     ``building()`` before the indexes are built: the tickets go in as one
-    transaction (``store.admin.bulk``), the indexes built once at its end."""
+    transaction (``store.admin.bulk``), the indexes built once at its end.
+    ``ahead``: the rows drawn in a second process (default: from
+    ``AHEAD_FROM`` tickets); the same rows either way."""
     rng = random.Random(seed)
     now_dt = (now or store.now()).in_timezone("UTC")
     now_s = now_dt.int_timestamp
@@ -240,19 +245,83 @@ def generate_scale(store: Store, n: int, *, seed: int = 7, now: DateTime | None 
                 yield from cut()
         yield from cut()
 
+    prepare = store.admin.ticket_rows()  # (policy and calendar read here, before any fork)
+
+    def made() -> Iterator[tuple[Any, list[dict[str, Any]]]]:  # (store.admin's TicketRows)
+        for tickets, held in draw():
+            yield prepare(tickets, held), held
+
     # One transaction: a build killed midway leaves the file as it was.
     with store.admin.bulk("demo.scale", building):
-        for tickets, held in draw():
+        for rows, held in (_made_ahead(made) if (n >= AHEAD_FROM if ahead is None else ahead) else made()):
+            at = rows.columns.index("id")
             store.admin.load(
                 "demo.scale",
-                {"tickets": tickets, "pauses": held},
-                {"scale": True, "seed": seed, "first": tickets[0]["id"], "last": tickets[-1]["id"]},
+                {"pauses": held},
+                {"scale": True, "seed": seed, "first": rows.values[0][at], "last": rows.values[-1][at]},
+                rows=rows,
             )
-            counts["tickets"] += len(tickets)
+            counts["tickets"] += len(rows.values)
             counts["pauses"] += len(held)
             if progress is not None:
-                progress(len(tickets))
+                progress(len(rows.values))
     return counts
+
+
+# From this many tickets the rows are drawn and derived in a second process
+# (``_made_ahead``) while this one writes the chunk before: per-row Python was
+# half of a million-ticket build, all of it on one core.
+AHEAD_FROM = 20_000
+_T = TypeVar("_T")
+
+
+def _made_ahead(make: Callable[[], Iterator[_T]]) -> Iterator[_T]:
+    """``make()``'s items, made in a forked child and sent through a pipe,
+    which holds the child at most an item or so ahead (memory stays that of
+    a chunk or two). The child only computes: it never touches the store's
+    connections (it ends by ``os._exit``, closing none of them), and it stops
+    when the pipe breaks, if this process is killed. Same items, same order:
+    the child runs the same code on the same seeded generator."""
+    ctx = mp.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+
+    def child() -> None:
+        # No collection here: garbage left by the parent (a store, a connection)
+        # would be finalized in this copy, and SQLite's connections must not be
+        # used, nor closed, across a fork. The rows make no cycles to collect.
+        gc.disable()
+        recv.close()
+        try:
+            for item in make():
+                send.send((True, item))
+            send.send((False, None))
+        except BrokenPipeError:
+            pass  # the parent is gone (killed, or stopped early): nothing to say
+        except BaseException as exc:
+            with contextlib.suppress(OSError):
+                send.send((False, f"{type(exc).__name__}: {exc}"))
+        finally:
+            send.close()
+
+    proc = ctx.Process(target=child, name="dispatch-scale-rows", daemon=True)
+    proc.start()
+    send.close()
+    try:
+        while True:
+            try:
+                more, item = recv.recv()
+            except EOFError:
+                raise RuntimeError(f"the process drawing the rows ended early (exit {proc.exitcode})") from None
+            if not more:
+                if item is not None:
+                    raise RuntimeError(f"the process drawing the rows failed: {item}")
+                return
+            yield item
+    finally:
+        recv.close()
+        if proc.is_alive():
+            proc.terminate()
+        proc.join()
 
 
 def _reference_from(store: Store) -> dict[str, list[dict[str, Any]]]:

@@ -464,6 +464,11 @@ class Database:
             mode = self._writer.execute("PRAGMA journal_mode = MEMORY").fetchone()[0].lower()
             if mode == "memory":
                 self._writer.execute("PRAGMA synchronous = OFF")
+                # This SQLite is built to zero every page it frees (SECURE_DELETE):
+                # a build's FTS merges free hundreds of MB that no one has ever
+                # seen, each written again as zeros. Put back on leaving.
+                secure = self._writer.execute("PRAGMA secure_delete").fetchone()[0]
+                self._writer.execute("PRAGMA secure_delete = OFF")
         if mode != "memory":  # someone else has it open after all: as usual
             yield
             return
@@ -472,6 +477,7 @@ class Database:
             self._close_idle_readers()
             self._writer.execute("PRAGMA journal_mode = WAL")
             self._writer.execute("PRAGMA synchronous = NORMAL")
+            self._writer.execute(f"PRAGMA secure_delete = {int(secure)}")
         fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
         try:
             os.fsync(fd)

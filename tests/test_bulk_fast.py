@@ -9,7 +9,9 @@ with its writes and savepoints as journaled ones."""
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -121,15 +123,21 @@ def test_a_file_built_unjournaled_is_in_wal_after_with_every_write(tmp_path: Pat
     path = tmp_path / "t.db"
     store = Store(path, create=True, actor="ann", clock=lambda: NOW)
     store.db.q("SELECT 1")  # a reader open, as the build has
+    writer = store.db._writer
+    had = [writer.execute(f"PRAGMA {p}").fetchone()[0] for p in ("secure_delete", "threads", "cache_size")]
     with store.db.unjournaled():
         assert store.db.value("PRAGMA journal_mode") != "wal"  # (a reader's view: the writer's journal is in memory)
+        assert writer.execute("PRAGMA secure_delete").fetchone()[0] == 0  # freed pages not zeroed while built
         generate_scale(store, 200, chunk=100)
+        # The load's index sorts on worker threads and its cache, each put back after.
+        assert [writer.execute(f"PRAGMA {p}").fetchone()[0] for p in ("threads", "cache_size")] == had[1:]
         with store.db.batch():
             store.settings.set_setting("center_name", "One")
             with pytest.raises(RuleViolation):
                 store.settings.set_setting("duty_manager", "nobody")  # its savepoint rolled back alone
         assert not Path(f"{path}-wal").exists() and not Path(f"{path}-journal").exists()
     assert store.db.value("PRAGMA journal_mode") == "wal"
+    assert writer.execute("PRAGMA secure_delete").fetchone()[0] == had[0]  # as this SQLite was built (on here)
     store.close()
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -157,3 +165,45 @@ def test_a_full_text_batch_set_by_hand_is_kept_through_a_bulk_load(tmp_path: Pat
     assert conn.execute("SELECT k, v FROM ticket_search_config WHERE k = 'hashsize'").fetchall() == [("hashsize", 2097152)]
     assert conn.execute("SELECT count(*) FROM ticket_pairs_config WHERE k = 'hashsize'").fetchone()[0] == 0
     conn.close()
+
+
+def test_rows_drawn_in_a_second_process_are_the_rows_drawn_here(tmp_path: Path) -> None:
+    """A big build draws and derives its rows in a forked child (demo_data/scale.py
+    ``_made_ahead``): the same tickets, holds, search rows, counts and load
+    events as drawn in this process, and the file passes the check."""
+    got = []
+    for name, ahead in (("ahead.db", True), ("here.db", False)):
+        store = Store(tmp_path / name, create=True, actor="ann", clock=lambda: NOW)
+        counts = generate_scale(store, 900, chunk=200, open_share=0.3, ahead=ahead)
+        store.close()
+        conn = sqlite3.connect(tmp_path / name)
+        got.append([counts] + [
+            conn.execute(sql).fetchall()
+            for sql in (
+                "SELECT * FROM tickets ORDER BY id",
+                "SELECT * FROM pauses ORDER BY id",
+                "SELECT rowid, * FROM ticket_search ORDER BY rowid",
+                "SELECT * FROM queue_totals",
+                "SELECT * FROM deadline_minutes ORDER BY minute",
+                "SELECT action, new FROM events ORDER BY id",
+            )
+        ])
+        conn.close()
+    assert got[0] == got[1]
+    assert got[0][0]["tickets"] == 900 and [a for a, _ in got[0][6]].count("demo.scale") == 5  # five chunks loaded
+    check_ok(tmp_path / "ahead.db")
+
+
+def test_a_failure_in_the_drawing_process_fails_the_build_and_leaves_no_child(tmp_path: Path) -> None:
+    def broken() -> Iterator[int]:
+        yield 1
+        raise ValueError("no rows today")
+
+    import demo_data.scale as scale
+
+    seen = []
+    with pytest.raises(RuntimeError, match="ValueError: no rows today"):
+        for item in scale._made_ahead(broken):
+            seen.append(item)
+    assert seen == [1]
+    assert not [p for p in multiprocessing.active_children() if p.name == "dispatch-scale-rows"]
