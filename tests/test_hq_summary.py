@@ -157,11 +157,19 @@ def test_the_schema_step_builds_the_summaries_of_an_existing_head_office(shipped
     conn.execute("DROP TABLE hq_months")
     conn.execute("DROP TABLE hq_summary_heads")
     conn.execute("DROP INDEX tickets_equipment")
-    conn.execute("DELETE FROM hq_migrations WHERE name = '0002_month_summaries'")
+    conn.execute("DELETE FROM hq_migrations WHERE name IN ('0002_month_summaries', '0003_backlog_counts')")
     conn.commit()
-    assert migrate(conn) == ["0002_month_summaries"]
+    assert migrate(conn) == ["0002_month_summaries", "0003_backlog_counts"]
     assert {code: _months(conn, code) for code in before} == before
     assert all(before.values())
+    # A head office at step 0002: the backlog counts added and filled, the rest as it was.
+    conn.execute("ALTER TABLE hq_months DROP COLUMN closed_n, DROP COLUMN cancelled_n, DROP COLUMN left_n")
+    conn.execute("ALTER TABLE hq_summary_heads DROP COLUMN counts_event_id")
+    conn.execute("DELETE FROM hq_migrations WHERE name = '0003_backlog_counts'")
+    conn.commit()
+    assert migrate(conn) == ["0003_backlog_counts"]
+    assert {code: _months(conn, code) for code in before} == before
+    assert any(row[-1] for rows in before.values() for row in rows)  # tickets left the backlog
     conn.close()
 
 

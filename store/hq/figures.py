@@ -235,7 +235,7 @@ def period_raws(conn: Any, cs: list[Center], period: Period, now: DateTime) -> d
         notified, company = _from_summaries(months, p, cs, raws)
     for c in cs:
         raws[c.code].notified = notified[c.code]
-    _fill_counts(conn, p, cs, raws)
+    _fill_counts(conn, p, cs, raws, months)
     _fill_inspections(conn, cs, period, now, raws)
     raws[COMPANY] = _sum(company, [raws[c.code] for c in cs])
     return raws
@@ -252,7 +252,10 @@ def _summaries(conn: Any, cs: list[Center], period: Period) -> dict[str, summary
     got = summary.read(conn, [c.code for c in cs], period.start)
     if any(m.row["zone"] != c.timezone for c in cs if (m := got.get(c.code)) is not None):
         return None
-    return {c.code: got.get(c.code) or summary.Month.empty(c.timezone) for c in cs}
+    out = {c.code: got.get(c.code) or summary.Month.empty(c.timezone) for c in cs}
+    for code, n in summary.backlogs(conn, out, period.start).items():
+        out[code].backlog = n
+    return out
 
 
 def _at(ordered: Any, n: int, p: float) -> float | None:
@@ -354,9 +357,14 @@ def _fill_dists(conn: Any, p: dict[str, Any], raws: dict[str, Raw], sums: dict[s
         x.median = at.get(c, {}).get(fig.rank(50, x.n)) if x.n else None
 
 
-def _fill_counts(conn: Any, p: dict[str, Any], cs: list[Center], raws: dict[str, Raw]) -> None:
-    for code, closed, cancelled, backlog in conn.execute(BOUNDS + _COUNTS, p).fetchall():
-        raws[code].closed, raws[code].cancelled, raws[code].backlog = int(closed), int(cancelled), int(backlog)
+def _fill_counts(conn: Any, p: dict[str, Any], cs: list[Center], raws: dict[str, Raw],
+                 months: dict[str, summary.Month] | None = None) -> None:
+    if months is not None:
+        for code, m in months.items():
+            raws[code].closed, raws[code].cancelled, raws[code].backlog = m.n("closed_n"), m.n("cancelled_n"), m.backlog
+    else:
+        for code, closed, cancelled, backlog in conn.execute(BOUNDS + _COUNTS, p).fetchall():
+            raws[code].closed, raws[code].cancelled, raws[code].backlog = int(closed), int(cancelled), int(backlog)
     for code, reached, score, satisfied, unsatisfied, unreachable in conn.execute(BOUNDS + _CALLS, p).fetchall():
         raw = raws[code]
         raw.calls_reached, raw.score_sum, raw.calls_satisfied = int(reached), int(score), int(satisfied)
