@@ -25,8 +25,8 @@ import pendulum
 from pendulum import DateTime
 
 from ..rules import figures as fig
-from ..rules.evaluations import day_start_utc
 from ..rules.figures import Figure, Raw
+from ..rules.inspection_days import visit_key
 from ..rules.inspection_figures import (
     FAULT_WINDOW_DAYS,
     FaultReport,
@@ -36,11 +36,10 @@ from ..rules.inspection_figures import (
     findings_per_category,
     missed,
 )
-from ..rules.inspections import visit_key
 from ..rules.notified import TARGET_S, NotifiedRaw
 from ..rules.periods import Period
 from ..rules.targets import Target, targets_from
-from ..timeutil import from_db, to_db
+from ..timeutil import day_start_utc, from_db, to_db
 from . import summary
 
 COMPANY = ""  # the key of the company's column beside the centers' codes

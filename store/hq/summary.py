@@ -10,12 +10,23 @@ the company's ranks from the centers' sorted values together: exact, the same
 values at the same nearest ranks as the SQL over the tickets
 (tests/test_hq_summary.py checks it against store/hq/figures.py's SQL).
 
+Step 0003 adds the closed and cancelled counts and ``left_n``, the tickets
+leaving the backlog in the month (store/hq/figures.py _COUNTS: a ticket counts
+at a period's end while open, or closed or cancelled at or after it; so it
+leaves at the later of the two, never while is_open = 1, and not before the
+month it was reported in): the backlog at a month's end is the center's
+``opened - left_n`` summed over its months up to that one (``backlogs``).
+
 Kept by the shipper (store/hq/ship.py) in the transaction of the batch that
-changed them: the months a batch touched are those of the tickets whose
-figure columns (``FIGURE_COLUMNS``) changed, before and after, and the resolved
-months of the tickets they repeat (the "failed again" of those). A batch that
-sends every ticket again (or the schema step, ``rebuild``) recomputes all of the
-center's months. A month with no row has no tickets.
+changed them: each ticket of the batch is read before and after it as its share
+of every month (``_TICKET``); where that changed, the ticket is taken out of its
+months as it was and put in as it is (``Acc``, sign -1 and 1), which is exact
+for the counts and the sorted values, and for the totals while they are whole
+numbers (seconds); a month where that cannot be exact (``Inexact``) is made
+again from its tickets, as are the resolved months of the tickets outside the
+batch that a changed ``repeat_of`` now repeats or no longer does (their "failed
+again"). A batch that sends every ticket again (or a schema step, ``rebuild``)
+makes all of the center's months again. A month with no row has no tickets.
 
 What depends on the time of the report (a clock not decided yet counts as
 missed once its deadline is before the end of the period or now) is kept as the
@@ -31,24 +42,13 @@ from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from ..rules.evaluations import day_start_utc
 from ..rules.notified import TARGET_S
-from ..timeutil import from_db, to_db
+from ..timeutil import day_start_utc, from_db, to_db
 
 CLOCKS = ("response", "onsite", "resolve")
-# The ticket columns the summaries are made of: a batch changing none of them changes no summary.
-FIGURE_COLUMNS = (
-    "reported_at",
-    "resolved_at",
-    "cancelled_at",
-    "repeat_of",
-    "channel",
-    "technician_id",
-    "notified_at",
-    *(f"f_{c}_{x}" for c in CLOCKS for x in ("s", "ok", "late")),
-)
 _DELAY = "round(extract(epoch FROM (t.notified_at::timestamptz - t.reported_at::timestamptz)))"
 # As store/hq/figures.py: an index probe per resolved ticket, or one hashed set of the center's repeats,
 # both from the partial index tickets_repeat_of (the center given and "IS NOT NULL" let the hashed form
@@ -291,19 +291,22 @@ def _shift(m: date, months: int) -> date:
     return date(k // 12, k % 12 + 1, 1)
 
 
+@lru_cache(maxsize=4096)
 def bounds(month: date, zone: str) -> tuple[str, str]:
-    """The month's start and end in UTC as stored (store/hq/figures.py bounds_of)."""
+    """The month's start and end in UTC as stored (store/hq/figures.py bounds_of); kept, as a batch asks
+    for the same few months thousands of times (a zone made afresh each time cost ~1 ms a call)."""
     return to_db(day_start_utc(month, zone)), to_db(day_start_utc(_shift(month, 1), zone))
 
 
 def month_of(stamp: str, zone: str) -> date:
-    """The month (of ``zone``) whose bounds hold ``stamp``, by the same text comparison as the SQL."""
-    m = first_day(from_db(stamp).in_timezone(zone).date())
+    """The month (of ``zone``) whose bounds hold ``stamp``, by the same text comparison as the SQL: the
+    stamp's UTC month or one beside it (no zone is a month off UTC)."""
+    m = date(int(stamp[:4]), int(stamp[5:7]), 1)
     for guess in (m, _shift(m, -1), _shift(m, 1)):
         s, e = bounds(guess, zone)
         if s <= stamp < e:
             return guess
-    return m
+    return first_day(from_db(stamp).in_timezone(zone).date())
 
 
 def zone_of(cur: Any, center: str) -> str:
