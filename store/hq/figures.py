@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain
 from typing import Any
 
 import pendulum
@@ -290,12 +291,12 @@ def _from_summaries(months: dict[str, summary.Month], p: dict[str, Any], cs: lis
             setattr(raws[code], attr, fig.Dist(n, total, _at(ordered[code][col], n, 50), _at(ordered[code][col], n, 80))
                     if n else fig.Dist())
         n, total = company[col]
-        every = sorted(v for o in ordered.values() for v in o[col])
+        every = sorted(chain.from_iterable(o[col] for o in ordered.values()))  # sorted runs: a merge
         company[attr] = fig.Dist(n, total, _at(every, n, 50), _at(every, n, 80)) if n else fig.Dist()
     for code, x in notified.items():
         x.median = _at(ordered[code]["notified"], x.n, 50)
     nr = company["notified"]
-    nr.median = _at(sorted(v for o in ordered.values() for v in o["notified"]), nr.n, 50)
+    nr.median = _at(sorted(chain.from_iterable(o["notified"] for o in ordered.values())), nr.n, 50)
     return notified, company
 
 
