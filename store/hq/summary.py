@@ -124,7 +124,10 @@ class Acc:
     def _put(self, name: str, v: Any, sign: int) -> None:
         xs = self.lists[name]
         if sign > 0:
-            insort(xs, v)
+            if self.delta:
+                insort(xs, v)
+            else:  # made from the month's tickets: sorted once in ``row`` (an insort each was quadratic)
+                xs.append(v)
             return
         i = bisect_left(xs, v)
         if i == len(xs) or xs[i] != v:
@@ -211,6 +214,9 @@ class Acc:
 
     def row(self, center: str, month: str, zone: str) -> tuple[Any, ...]:
         """The row as stored (COLUMNS)."""
+        if not self.delta:
+            for xs in self.lists.values():
+                xs.sort()
         never = {k: v for k, v in sorted(self.never.items()) if v}
         out: dict[str, Any] = {"center": center, "month": month, "zone": zone, "never": json.dumps(never)}
         out.update(self.n)
