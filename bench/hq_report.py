@@ -170,6 +170,10 @@ def main() -> None:
     print(f"company_report (month + previous, every center and the company): {report_s * 1000:.0f} ms  [{loadavg()}]")
     print(f"floor (one COUNT of the month's tickets): {floor_s * 1000:.1f} ms  ratio {report_s / floor_s:.0f}x")
     print(f"dispatch hq report --month {args.month} (command end to end): {cli_s * 1000:.0f} ms  [{loadavg()}]")
+    # The start-up floor beside it, same minutes: the interpreter alone, and the CLI with nothing to do.
+    py_s, _o = timed(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True, capture_output=True), runs=3)
+    help_s, _o = timed(lambda: subprocess.run([str(exe), "--help"], check=True, capture_output=True), runs=3)
+    print(f"floor: python -c pass {py_s * 1000:.0f} ms, dispatch --help {help_s * 1000:.0f} ms  [{loadavg()}]")
     if args.check:
         import store.hq.figures as figures
 

@@ -10,6 +10,10 @@ from typing import TYPE_CHECKING, Any
 from pendulum import DateTime
 from rich.cells import cell_len
 
+from console.cells import cells_prefix as cells_prefix
+from console.cells import fit as fit
+from console.cells import fit_window as fit_window
+from console.cells import pad as pad
 from store.i18n import _, ngettext
 from store.money import format_money
 from store.rules.countdown import (  # noqa: F401  (re-exported for the screens)
@@ -51,43 +55,6 @@ def local_time(dt: DateTime | None, tz: str, fmt: str = "YYYY-MM-DD HH:mm") -> s
 # A terminal cell holds at most one character of cleaned text plus its
 # combining marks: this many characters always cover ``width`` cells, so a
 # name of a million characters is measured only as far as what can show.
-def fit_window(width: int) -> int:
-    return width * 4 + 16
-
-
-def cells_prefix(text: str, cells: int) -> str:
-    """The longest start of ``text`` (at most ``fit_window`` characters of it)
-    within ``cells`` cells: a bisection on the prefix length, since a prefix
-    never measures wider than a longer one. O(width · log width)."""
-    head = text[:fit_window(cells)]
-    lo, hi = 0, len(head)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if cell_len(head[:mid]) <= cells:
-            lo = mid
-        else:
-            hi = mid - 1
-    return head[:lo]
-
-
-def pad(text: str, width: int) -> str:
-    """``text`` then spaces up to ``width`` terminal cells, never cut: labels
-    in a column (a Chinese label is two cells a character, so ``:<16`` is not)."""
-    return text + " " * max(0, width - cell_len(text))
-
-
-def fit(text: str, width: int, right: bool = False) -> str:
-    """Pad or cut to ``width`` terminal cells (CJK-aware, '…' marks a cut).
-    Looks at no more than ``fit_window(width)`` characters of ``text``."""
-    if width <= 0:
-        return ""
-    head = text[:fit_window(width)]
-    if len(head) < len(text) or cell_len(head) > width:
-        text = cells_prefix(head, width - 1) + "…"
-    pad = " " * (width - cell_len(text))
-    return pad + text if right else text + pad
-
-
 def escalation_text(escalations: list[EscalationRecord], tz: str) -> list[tuple[str, bool]]:
     """One entry per escalation of a ticket, oldest first: (its two lines,
     whether it waits for an acknowledgement): level and clock, when it fell

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from functools import lru_cache
 from typing import overload
 
@@ -80,3 +81,9 @@ def valid_timezone(name: str) -> bool:
     except Exception:
         return False
     return True
+
+
+def day_start_utc(day: date, tz: str) -> DateTime:
+    """The start of ``day`` in zone ``tz``, in UTC (here rather than in rules/evaluations.py, whose pydantic
+    `dispatch hq report` would import for this alone: bench/hq_report.py)."""
+    return pendulum.datetime(day.year, day.month, day.day, tz=tz).in_timezone("UTC")

@@ -180,3 +180,18 @@ def test_the_head_office_is_only_read(shipped: Callable[[], dict[str, Path]], hq
     shipped()
     with reading(hq_url) as conn, pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
         conn.execute("DELETE FROM tickets")
+
+
+def test_hq_report_starts_without_the_models_or_the_console(shipped: Callable[[], dict[str, Path]], hq_url: str,
+                                                            tmp_path: Path) -> None:
+    """`dispatch hq report` end to end is mostly start-up (bench/hq_report.py): it loads the head office's
+    driver and the figures, not pydantic and the models, the center's store, the console or the workbooks."""
+    from test_lazy_cli import heavy, loaded_by
+
+    shipped()
+    out, loaded = loaded_by("hq", "report", "--hq", hq_url, "--month", "2026-11",
+                            env={"XDG_DATA_HOME": str(tmp_path), "DISPATCH_LANG": "en"})
+    assert "company" in out and "psycopg" in loaded
+    unused = ("pydantic", "pydantic_settings", "store.models", "store.inputs", "store.store", "sqlite_utils",
+              "textual", "xlsxwriter", "console.format", "store.rules.scoring", "console.cli.reports")
+    assert not heavy(loaded, unused), sorted(heavy(loaded, unused))

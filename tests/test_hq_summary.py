@@ -157,11 +157,19 @@ def test_the_schema_step_builds_the_summaries_of_an_existing_head_office(shipped
     conn.execute("DROP TABLE hq_months")
     conn.execute("DROP TABLE hq_summary_heads")
     conn.execute("DROP INDEX tickets_equipment")
-    conn.execute("DELETE FROM hq_migrations WHERE name = '0002_month_summaries'")
+    conn.execute("DELETE FROM hq_migrations WHERE name IN ('0002_month_summaries', '0003_backlog_counts')")
     conn.commit()
-    assert migrate(conn) == ["0002_month_summaries"]
+    assert migrate(conn) == ["0002_month_summaries", "0003_backlog_counts"]
     assert {code: _months(conn, code) for code in before} == before
     assert all(before.values())
+    # A head office at step 0002: the backlog counts added and filled, the rest as it was.
+    conn.execute("ALTER TABLE hq_months DROP COLUMN closed_n, DROP COLUMN cancelled_n, DROP COLUMN left_n")
+    conn.execute("ALTER TABLE hq_summary_heads DROP COLUMN counts_event_id")
+    conn.execute("DELETE FROM hq_migrations WHERE name = '0003_backlog_counts'")
+    conn.commit()
+    assert migrate(conn) == ["0003_backlog_counts"]
+    assert {code: _months(conn, code) for code in before} == before
+    assert any(row[-1] for rows in before.values() for row in rows)  # tickets left the backlog
     conn.close()
 
 
@@ -193,3 +201,52 @@ def test_a_center_shipping_with_an_older_dispatch_is_read_from_its_tickets(shipp
     assert figures.company_report(conn, period, now).figures == want
     conn.rollback()
     conn.close()
+
+
+def test_a_month_that_cannot_be_kept_exactly_is_made_again(
+    shipped: Callable[[], dict[str, Path]], hq_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch's tickets are taken out of their months and put back (summary.Acc): exact for counts, sorted
+    values and whole-second totals; a total that is not whole (a duration with a fraction) makes the month
+    again from its tickets, and the kept rows are still the fresh ones."""
+    files = shipped()
+    conn: Any = connect(hq_url)
+    use_clock(monkeypatch, lambda: pendulum.datetime(2026, 11, 29, 9, 0, tz="UTC"))
+    tid = _open(files["SH"])
+    zone = summary.zone_of(conn, "SH")
+    stamp = str(conn.execute("SELECT reported_at FROM tickets WHERE center = 'SH' AND id = %s", (tid,)).fetchone()[0])
+    # Another ticket of its month, at the head office, with a fraction of a second; the month made again.
+    other = next(i for i, at in conn.execute(
+        "SELECT id, reported_at FROM tickets WHERE center = 'SH' AND id <> %s AND f_response_s IS NOT NULL"
+        " ORDER BY id", (tid,)).fetchall() if summary.month_of(at, zone) == summary.month_of(stamp, zone))
+    conn.execute("UPDATE tickets SET f_response_s = f_response_s + 0.5 WHERE center = 'SH' AND id = %s", (other,))
+    summary.rebuild(conn.cursor(), "SH")
+    conn.commit()
+    again: list[Any] = []
+    real = summary.recompute
+
+    def counted(cur: Any, center: str, zone: str, m: Any, *a: Any) -> bool:
+        again.append(m.isoformat()[:7])
+        return real(cur, center, zone, m, *a)
+
+    monkeypatch.setattr(summary, "recompute", counted)
+    assert invoke(str(files["SH"]), "ticket", "cancel", str(tid), "--reason", "duplicate").exit_code == 0
+    assert invoke(str(files["GZ"]), "ticket", "cancel", str(_open(files["GZ"])), "--reason", "duplicate").exit_code == 0
+    ship(files["SH"], conn, "SH")
+    ship(files["GZ"], conn, "GZ")
+    assert again == [summary.month_of(stamp, zone).isoformat()[:7]]  # that month only (GZ's: kept exactly)
+    monkeypatch.setattr(summary, "recompute", real)
+    kept = {code: _months(conn, code) for code in files}
+    conn.rollback()
+    summary.rebuild(conn.cursor())
+    assert {code: _months(conn, code) for code in files} == kept
+    conn.rollback()
+    conn.close()
+
+
+def _open(db: Path) -> int:
+    lite = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return int(lite.execute("SELECT id FROM tickets WHERE is_open = 1 ORDER BY id LIMIT 1").fetchone()[0])
+    finally:
+        lite.close()

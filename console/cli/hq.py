@@ -18,7 +18,6 @@ from store.errors import RuleViolation, StoreError
 from store.i18n import _, ngettext
 from store.rules.figures import fmt
 from store.rules.periods import Period, Scope
-from store.rules.scoring import show
 from store.text import clean
 
 from .common import cli, fail
@@ -140,6 +139,7 @@ def _values(f: Any) -> dict[str, Any]:
 @click.option("--format", "fmt_", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def scores(url: str | None, month: str | None, center: str | None, fmt_: str) -> None:
     from store.hq.scores import company_scores
+    from store.rules.scoring import show  # (here: `hq report` does not need it at start-up)
 
     period = _period(month)
     label = period.label()

@@ -98,7 +98,7 @@ def table_lines(columns: Sequence[Column | str], rows: Iterable[Sequence[str]], 
     """The header and the rows as lines; ``width`` None: nothing is cut."""
     from rich.cells import cell_len
 
-    from console.format import fit, pad
+    from console.cells import fit, pad
 
     cols = [c if isinstance(c, Column) else Column(c) for c in columns]
     # Cleaned, one line each; spaces kept (a state column starts with its symbol's place).

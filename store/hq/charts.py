@@ -12,9 +12,8 @@ from pendulum import DateTime
 
 from ..repo.reports import Charts
 from ..rules import figures as fig
-from ..rules.evaluations import day_start_utc
 from ..rules.periods import Period
-from ..timeutil import to_db
+from ..timeutil import day_start_utc, to_db
 from .figures import BOUNDS, BREACHED, CLOCKS, REPORTED, Center, bounds_of, decided, over
 
 _PER_DAY = (

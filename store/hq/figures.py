@@ -19,14 +19,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain
 from typing import Any
 
 import pendulum
 from pendulum import DateTime
 
 from ..rules import figures as fig
-from ..rules.evaluations import day_start_utc
 from ..rules.figures import Figure, Raw
+from ..rules.inspection_days import visit_key
 from ..rules.inspection_figures import (
     FAULT_WINDOW_DAYS,
     FaultReport,
@@ -36,11 +37,10 @@ from ..rules.inspection_figures import (
     findings_per_category,
     missed,
 )
-from ..rules.inspections import visit_key
 from ..rules.notified import TARGET_S, NotifiedRaw
 from ..rules.periods import Period
 from ..rules.targets import Target, targets_from
-from ..timeutil import from_db, to_db
+from ..timeutil import day_start_utc, from_db, to_db
 from . import summary
 
 COMPANY = ""  # the key of the company's column beside the centers' codes
@@ -235,7 +235,7 @@ def period_raws(conn: Any, cs: list[Center], period: Period, now: DateTime) -> d
         notified, company = _from_summaries(months, p, cs, raws)
     for c in cs:
         raws[c.code].notified = notified[c.code]
-    _fill_counts(conn, p, cs, raws)
+    _fill_counts(conn, p, cs, raws, months)
     _fill_inspections(conn, cs, period, now, raws)
     raws[COMPANY] = _sum(company, [raws[c.code] for c in cs])
     return raws
@@ -252,7 +252,10 @@ def _summaries(conn: Any, cs: list[Center], period: Period) -> dict[str, summary
     got = summary.read(conn, [c.code for c in cs], period.start)
     if any(m.row["zone"] != c.timezone for c in cs if (m := got.get(c.code)) is not None):
         return None
-    return {c.code: got.get(c.code) or summary.Month.empty(c.timezone) for c in cs}
+    out = {c.code: got.get(c.code) or summary.Month.empty(c.timezone) for c in cs}
+    for code, n in summary.backlogs(conn, out, period.start).items():
+        out[code].backlog = n
+    return out
 
 
 def _at(ordered: Any, n: int, p: float) -> float | None:
@@ -288,12 +291,12 @@ def _from_summaries(months: dict[str, summary.Month], p: dict[str, Any], cs: lis
             setattr(raws[code], attr, fig.Dist(n, total, _at(ordered[code][col], n, 50), _at(ordered[code][col], n, 80))
                     if n else fig.Dist())
         n, total = company[col]
-        every = sorted(v for o in ordered.values() for v in o[col])
+        every = sorted(chain.from_iterable(o[col] for o in ordered.values()))  # sorted runs: a merge
         company[attr] = fig.Dist(n, total, _at(every, n, 50), _at(every, n, 80)) if n else fig.Dist()
     for code, x in notified.items():
         x.median = _at(ordered[code]["notified"], x.n, 50)
     nr = company["notified"]
-    nr.median = _at(sorted(v for o in ordered.values() for v in o["notified"]), nr.n, 50)
+    nr.median = _at(sorted(chain.from_iterable(o["notified"] for o in ordered.values())), nr.n, 50)
     return notified, company
 
 
@@ -354,9 +357,14 @@ def _fill_dists(conn: Any, p: dict[str, Any], raws: dict[str, Raw], sums: dict[s
         x.median = at.get(c, {}).get(fig.rank(50, x.n)) if x.n else None
 
 
-def _fill_counts(conn: Any, p: dict[str, Any], cs: list[Center], raws: dict[str, Raw]) -> None:
-    for code, closed, cancelled, backlog in conn.execute(BOUNDS + _COUNTS, p).fetchall():
-        raws[code].closed, raws[code].cancelled, raws[code].backlog = int(closed), int(cancelled), int(backlog)
+def _fill_counts(conn: Any, p: dict[str, Any], cs: list[Center], raws: dict[str, Raw],
+                 months: dict[str, summary.Month] | None = None) -> None:
+    if months is not None:
+        for code, m in months.items():
+            raws[code].closed, raws[code].cancelled, raws[code].backlog = m.n("closed_n"), m.n("cancelled_n"), m.backlog
+    else:
+        for code, closed, cancelled, backlog in conn.execute(BOUNDS + _COUNTS, p).fetchall():
+            raws[code].closed, raws[code].cancelled, raws[code].backlog = int(closed), int(cancelled), int(backlog)
     for code, reached, score, satisfied, unsatisfied, unreachable in conn.execute(BOUNDS + _CALLS, p).fetchall():
         raw = raws[code]
         raw.calls_reached, raw.score_sum, raw.calls_satisfied = int(reached), int(score), int(satisfied)

@@ -162,6 +162,16 @@ def _0002_month_summaries(cur: Any) -> None:
     # The faults after an inspection (figures.py _fill_inspections): the few inspected pieces' tickets,
     # read by this index instead of a pass over every ticket of the period.
     cur.execute("CREATE INDEX tickets_equipment ON tickets (center, equipment_id, reported_at)")
+    summary.rebuild(cur, names=summary.COLUMNS_0002)
+
+
+def _0003_backlog_counts(cur: Any) -> None:
+    """The month summaries' closed, cancelled and backlog counts (store/hq/summary.py ENDED), made again for
+    the centers already shipped."""
+    from . import summary
+
+    cur.execute("ALTER TABLE hq_months " + ", ".join(f"ADD COLUMN {n} bigint NOT NULL DEFAULT 0" for n in summary.ENDED))
+    cur.execute(summary.HEADS_0003)
     summary.rebuild(cur)
 
 
@@ -169,6 +179,7 @@ def _0002_month_summaries(cur: Any) -> None:
 STEPS: list[tuple[str, Callable[[Any], None]]] = [
     ("0001_mirror", _0001_mirror),
     ("0002_month_summaries", _0002_month_summaries),
+    ("0003_backlog_counts", _0003_backlog_counts),
 ]
 
 # A fixed key for the advisory lock that lets one migrator at a time through.

@@ -28,6 +28,7 @@ from ..i18n import _, ngettext
 from ..inputs import Input
 from ..models import Out
 from ..text import clean
+from ..timeutil import day_start_utc as day_start_utc  # (where it was: store/repo imports it from here)
 from .sampling import Plan
 
 Rating = Literal["satisfied", "basic", "unsatisfied"]
@@ -278,5 +279,3 @@ def today_in(now: DateTime, tz: str) -> pendulum.Date:
     return pendulum.Date(local.year, local.month, local.day)
 
 
-def day_start_utc(day: date, tz: str) -> DateTime:
-    return pendulum.datetime(day.year, day.month, day.day, tz=tz).in_timezone("UTC")

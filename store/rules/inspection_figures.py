@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from pendulum import DateTime
 
-from .inspections import on_time, site_day
+from .inspection_days import on_time, site_day
 from .periods import Period
 
 FAULT_WINDOW_DAYS = 30  # a fault this soon after an inspection: the inspection missed it

@@ -42,8 +42,10 @@ from ..errors import ValidationFailed
 from ..i18n import _
 from ..inputs import Input
 from ..labels import Category
-from ..timeutil import local
 from ..validation import validate
+from .inspection_days import on_time as on_time
+from .inspection_days import site_day as site_day
+from .inspection_days import visit_key as visit_key
 from .periods import Period
 
 Every = Literal["month", "quarter", "days"]
@@ -165,10 +167,6 @@ class Visit:
         return visit_key(self.plan_id, self.due)
 
 
-def visit_key(plan_id: int, due: date) -> str:
-    return f"{plan_id}:{due.isoformat()}"
-
-
 def _months(plan: Plan) -> int:
     return 1 if plan.every == "month" else 3
 
@@ -221,12 +219,6 @@ def next_due(plan: Plan, today: date, open_due: date | None, last_made: date | N
     return dates[0] if dates else None
 
 
-def site_day(now: DateTime, tz: str) -> date:
-    """Today in the site's zone (a run at 17:00 UTC is the next day in Shanghai)."""
-    d = local(now, tz).date()
-    return date(d.year, d.month, d.day)
-
-
 def run(plans: Iterable[Plan], made: Iterable[str], now: DateTime, tz: str,
         last: Mapping[int, date] | None = None) -> list[Visit]:
     """The visits a scheduler run at ``now`` makes: every visit of every plan
@@ -258,11 +250,6 @@ def this_week(due: date, now: DateTime, tz: str) -> bool:
     """Whether ``due`` falls in the current Monday-to-Sunday week (site's zone)."""
     week = Period.week(site_day(now, tz))
     return week.start <= due < week.end
-
-
-def on_time(due: date, done_at: DateTime, tz: str) -> bool:
-    """Done on or before its due day, in the site's zone."""
-    return site_day(done_at, tz) <= due
 
 
 # ------------------------------------------------------------------ results
