@@ -40,6 +40,6 @@ async def test_a_poll_after_both_dialogs_opened_shows_behind_them(store: Store, 
             assert not any("power cut" in row for row in screen_rows(app))
             app.live.pause(False)
             await until(pilot, lambda: any("power cut" in r.description for r in queue.table.rows))
-            await until(pilot, lambda: any("#1 " in row and "power cut" in row for row in screen_rows(app)), tries=300)
+            await until(pilot, lambda: any("#1 " in row and "power cut" in row for row in screen_rows(app)))
     finally:
         other.close()
