@@ -89,3 +89,16 @@ async def paste(pilot: Pilot, text: str) -> None:
     assert driver is not None
     driver.send_message(events.Paste(text))
     await settle(pilot)
+
+
+def screen_rows(app: Any) -> list[str]:
+    """The text on screen as drawn, one string a row (the SVG screenshot's
+    <text> runs grouped by their y): what a snapshot will show, dialogs and
+    the screens seen behind them together."""
+    import html
+    import re
+
+    rows: dict[float, list[tuple[float, str]]] = {}
+    for x, y, text in re.findall(r'<text[^>]*?x="([\d.]+)"[^>]*?y="([\d.]+)"[^>]*>(.*?)</text>', app.export_screenshot()):
+        rows.setdefault(float(y), []).append((float(x), html.unescape(text).replace("\xa0", " ")))
+    return ["".join(t for _x, t in sorted(runs)) for _y, runs in sorted(rows.items())]

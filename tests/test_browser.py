@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from browser_helpers import fresh, needs_chromium, open_console, serving, until_true
+from browser_helpers import fresh, needs_chromium, open_console, serving, until_on_page, until_true
 from click.testing import CliRunner
 from console_helpers import make_ticket
 
@@ -137,9 +137,17 @@ def test_serve_as_needs_an_active_user(db_path: Path, store: Store, login: str, 
 def test_assign_a_ticket_from_the_browser(db_path: Path, store: Store, tmp_path: Path) -> None:
     t = make_ticket(store, priority=1)
     shot = tmp_path / "browser-assigned.png"
-    with serving(db_path, "--as", "ann") as url, open_console(url, shot) as (page, requested):
+    frames: list[bytes] = []  # what the console drew: each key waits for what the one before it opens
+
+    def drawn(text: str) -> bool:
+        return until_on_page(page, lambda: text.encode() in b"".join(frames), 60)
+
+    with serving(db_path, "--as", "ann") as url, open_console(url, shot, frames=frames) as (page, requested):
+        # Keys sent before the queue's first read, or before the dialog opened, went
+        # elsewhere on a loaded machine (the Enter opened the ticket): waited for as drawn.
+        assert drawn("ATM swallows"), "the queue was never drawn"
         page.keyboard.press("a")  # type: ignore[attr-defined]
-        time.sleep(0.8)
+        assert drawn(f"Assign #{t.id}"), "the assign dialog was never drawn"
         page.keyboard.press("Enter")  # type: ignore[attr-defined]
         assigned = until_true(lambda: fresh(db_path).tickets.ticket(t.id).technician_id is not None, 15)
     assert assigned, "the assignment typed in the browser did not reach the file"

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 from conftest import MutableClock
-from console_helpers import app_for, burst, settle, until
+from console_helpers import app_for, burst, screen_rows, settle, until
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 from ticket_helpers import make
 
 from console.screens.edit_conflict import EditConflictScreen
 from console.screens.edit_ticket import EditTicketScreen
+from console.screens.main import MainScreen
 from store import Store
 from store.i18n import LOCALE_DIR, set_language
 
@@ -49,6 +50,13 @@ def test_conflict_table(store: Store, db_path: Path, clock: MutableClock, lang: 
         await burst(pilot, "ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, EditConflictScreen))
         await burst(pilot, "t")  # the first row keeps theirs; the cursor moves to the second
+        # The queue behind shows their description once a poll has read it: on a busy
+        # machine that poll may come after the dialogs opened. Waited for as read, then
+        # as drawn behind both dialogs (at 160 columns the row shows beside them).
+        queue = next(s for s in app.screen_stack if isinstance(s, MainScreen))
+        await until(pilot, lambda: any("网点说" in r.description for r in queue.table.rows))
+        if size[0] >= 160:
+            await until(pilot, lambda: any("#1 " in row and "网点说" in row for row in screen_rows(app)))
         await settle(pilot)
 
     try:

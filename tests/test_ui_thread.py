@@ -37,7 +37,7 @@ async def open_screen(pilot: Pilot, app: DispatchApp, *keys: str, name: str) -> 
 async def saved(pilot: Pilot, app: DispatchApp) -> None:
     """The form closed: back on the queue (else say what the form says)."""
     try:
-        await until(pilot, lambda: screen_name(app) == "MainScreen", tries=300)
+        await until(pilot, lambda: screen_name(app) == "MainScreen")
     except AssertionError:
         errors = [str(w.render()) for w in app.screen.query(".error")]
         raise AssertionError(f"{screen_name(app)} did not close: {errors}") from None

@@ -121,5 +121,7 @@ async def test_new_messages_are_chinese(store: Store) -> None:
                                    "Change", "current", "application"}), lines
         await pilot.press(*"zzzz")
         await until(pilot, lambda: any("zzzz" in line for line in screen_lines(pilot)))
-        await pilot.pause(0.8)  # the palette says "no matches" after half a second
+        # The palette says "no matches" half a second after the search: waited for as
+        # drawn (a fixed pause checked nothing when the machine was slower than it).
+        await until(pilot, lambda: any("没有匹配项" in line for line in screen_lines(pilot)))
         assert not english(screen_lines(pilot), {"matches", "found"})

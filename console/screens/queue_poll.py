@@ -201,6 +201,20 @@ class QueuePoll(OnConsole, Screen[Any]):
             bar.set_live(*self._live_line)
             self._live_line = None
 
+    def _compositor_refresh(self) -> None:
+        """Textual repaints a screen seen behind the top one by refreshing the
+        top screen only. A screen in between (the edit form under its conflict
+        table) keeps the picture of this one it drew last, so a poll's rows
+        shown after the second dialog opened never appeared behind it. The
+        screens in between are refreshed over the same regions: they draw
+        this one again, and pass the change up."""
+        dirty = list(self._compositor._dirty_regions)
+        stack = self.app.screen_stack
+        if dirty and self in stack and self is not stack[-1]:
+            for screen in stack[stack.index(self) + 1:-1]:
+                screen.refresh(*dirty)
+        super()._compositor_refresh()
+
     @property
     def data_version(self) -> int:
         """The file's data_version the queue last read rows at (-1: not yet)."""

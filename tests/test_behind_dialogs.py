@@ -1,0 +1,45 @@
+"""The queue seen behind two dialogs (the edit form and its conflict table)
+follows a poll that came after both opened. Textual repaints a screen seen
+behind the top one by refreshing the top screen only: the form in between
+kept its old picture of the queue (console/screens/queue_poll.py
+_compositor_refresh). This made tests/test_snapshots_merge.py's 160×50
+picture show the description from before the other console's edit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import MutableClock
+from console_helpers import app_for, burst, screen_rows, settle, until
+from textual.widgets import Input
+from ticket_helpers import make
+
+from console.screens.edit_conflict import EditConflictScreen
+from console.screens.edit_ticket import EditTicketScreen
+from console.screens.main import MainScreen
+from store import Store
+
+
+async def test_a_poll_after_both_dialogs_opened_shows_behind_them(store: Store, db_path: Path, clock: MutableClock) -> None:
+    t = make(store)
+    other = Store(db_path, clock=clock, actor="bob")
+    app = app_for(store)
+    try:
+        async with app.run_test(size=(160, 50)) as pilot:
+            await settle(pilot)
+            await burst(pilot, "e")
+            await until(pilot, lambda: isinstance(app.screen, EditTicketScreen))
+            app.screen.query_one("#f-phone", Input).value = "138 0000 0000"
+            # No poll until both dialogs are open: the queue's rows then come in behind both.
+            app.live.pause(True)
+            await settle(pilot)
+            other.tickets.edit_ticket(t.id, t.version, phone="139 1111 2222", description="ATM dark since the power cut")
+            await burst(pilot, "ctrl+s")
+            await until(pilot, lambda: isinstance(app.screen, EditConflictScreen))
+            queue = next(s for s in app.screen_stack if isinstance(s, MainScreen))
+            assert not any("power cut" in row for row in screen_rows(app))
+            app.live.pause(False)
+            await until(pilot, lambda: any("power cut" in r.description for r in queue.table.rows))
+            await until(pilot, lambda: any("#1 " in row and "power cut" in row for row in screen_rows(app)))
+    finally:
+        other.close()
