@@ -15,7 +15,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import sys
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from textual._styles_cache import StylesCache
@@ -50,6 +50,7 @@ def install() -> None:
 _M_ARENA_MAX = -8  # glibc's malloc.h
 
 
+@cache
 def _libc() -> Any:
     """glibc, or None (musl, macOS: their malloc has neither call)."""
     if not sys.platform.startswith("linux"):
