@@ -7,13 +7,18 @@ Copies the file, gives one open ticket ``--events`` audit events (copies of
 its own events, so the timeline has real steps to put into words), then, in
 process at 160×50, times from pushing DetailScreen to the first screen
 update after its timeline is mounted: the first open in a console (cold) and
-``--warm`` opens again after going back, medians of each.
+``--warm`` opens again after going back, medians of each. Beside each open:
+the collector's passes during it (``gc.callbacks``: how many full, generation
+2, and the milliseconds of all of them) — a full pass walks every object the
+collector tracks, which the console freezes after start-up
+(console/memory.py); ``--no-freeze`` thaws them first, to see what that saves.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import statistics
 import sys
@@ -46,7 +51,32 @@ def grow_history(db: Path, events: int) -> int:
     return tid
 
 
-async def once(db: Path, tid: int, warm: int) -> tuple[float, list[float], int]:
+class GcTally:
+    """The collector's passes, timed (gc.callbacks)."""
+
+    def __init__(self) -> None:
+        self.passes: list[tuple[int, float]] = []  # (generation, seconds)
+        self._t0 = 0.0
+        gc.callbacks.append(self._cb)
+
+    def _cb(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._t0 = time.perf_counter()
+        else:
+            self.passes.append((info["generation"], time.perf_counter() - self._t0))
+
+    def take(self) -> tuple[int, float, float]:
+        """(full passes, their ms, all passes' ms) since the last take."""
+        full = [t for g, t in self.passes if g == 2]
+        out = len(full), sum(full) * 1000, sum(t for _g, t in self.passes) * 1000
+        self.passes.clear()
+        return out
+
+
+Passes = list[tuple[int, float, float]]  # per open: full passes, their ms, all passes' ms
+
+
+async def once(db: Path, tid: int, warm: int, tally: GcTally, freeze: bool = True) -> tuple[float, list[float], int, Passes]:
     """One console: the first open of the ticket's detail (cold: its modules,
     styles and the file's pages read for the first time), then ``warm`` more
     opens after going back (what a dispatcher does all day)."""
@@ -58,12 +88,16 @@ async def once(db: Path, tid: int, warm: int) -> tuple[float, list[float], int]:
     store = Store(db)
     app = make_app(store, settings=ConsoleSettings(cursor_blink=False))
     times: list[float] = []
+    passes: list[tuple[int, float, float]] = []
     mounted = 0
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.pause(0.5)
         await app.workers.wait_for_complete()
+        if not freeze:
+            gc.unfreeze()  # what the console froze after its first screen (console/memory.py)
         for _ in range(1 + warm):
             screen = DetailScreen(tid)
+            tally.take()
             t0 = time.perf_counter()
             await app.push_screen(screen)
             timeline = screen.query_one("#timeline")
@@ -71,12 +105,13 @@ async def once(db: Path, tid: int, warm: int) -> tuple[float, list[float], int]:
                 await pilot.pause(0.002)
             await pilot.pause()  # the update that paints it
             times.append(time.perf_counter() - t0)
+            passes.append(tally.take())
             mounted = len(timeline.children)
             await app.pop_screen()
             await pilot.pause()
             await app.workers.wait_for_complete()
     store.close()
-    return times[0], times[1:], mounted
+    return times[0], times[1:], mounted, passes
 
 
 def main() -> None:
@@ -85,6 +120,7 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=5000)
     ap.add_argument("--runs", type=int, default=3, help="consoles started (each opens the detail cold once)")
     ap.add_argument("--warm", type=int, default=5, help="opens again in each console, after going back")
+    ap.add_argument("--no-freeze", action="store_true", help="thaw what the console froze after start-up first")
     args = ap.parse_args()
     OUT.mkdir(exist_ok=True)
     db = OUT / "detail.db"
@@ -92,15 +128,23 @@ def main() -> None:
     tid = grow_history(db, args.events)
     cold: list[float] = []
     warm: list[float] = []
+    tally = GcTally()
+    gc_ms: list[float] = []
+    full_ms: list[float] = []
     for _ in range(args.runs):
-        first, again, mounted = asyncio.run(once(db, tid, args.warm))
+        first, again, mounted, passes = asyncio.run(once(db, tid, args.warm, tally, not args.no_freeze))
         cold.append(first)
         warm.extend(again)
+        gc_ms.extend(p[2] for p in passes)
+        full_ms.extend(p[1] for p in passes)
         print(f"  ticket #{tid}: cold {first * 1000:.0f} ms, warm {', '.join(f'{t * 1000:.0f}' for t in again)} ms,"
-              f" {mounted} timeline widgets mounted", file=sys.stderr)
+              f" {mounted} timeline widgets mounted; collector per open (full passes/their ms/all ms): "
+              + ", ".join(f"{n}/{f:.0f}/{a:.0f}" for n, f, a in passes), file=sys.stderr)
     load = os.getloadavg()[0]
     print(f"detail screen, {args.events:,} events: first open {statistics.median(cold) * 1000:.0f} ms median,"
-          f" opened again {statistics.median(warm) * 1000:.0f} ms median" if warm else "", f"(goal ≤ 300 ms; load {load:.1f})")
+          f" opened again {statistics.median(warm) * 1000:.0f} ms median" if warm else "", f"(goal ≤ 300 ms; load {load:.1f});"
+          f" the collector {statistics.median(gc_ms):.0f} ms an open (median; full passes {max(full_ms):.0f} ms at most),"
+          f" {'not frozen' if args.no_freeze else 'start-up frozen'}")
 
 if __name__ == "__main__":
     main()

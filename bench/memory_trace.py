@@ -39,6 +39,7 @@ import argparse
 import asyncio
 import gc
 import sys
+import threading
 import tracemalloc
 from collections import Counter
 from pathlib import Path
@@ -88,6 +89,34 @@ def sqlite_mb() -> float:
     used = ctypes.CDLL(_sqlite3.__file__).sqlite3_memory_used
     used.restype = ctypes.c_int64
     return float(used()) / 2**20
+
+
+def malloc_mb() -> tuple[float, float]:
+    """glibc's heap, all arenas (mallinfo2): (in use, free but kept) in MB."""
+    import ctypes
+
+    class Info(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                    "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+    try:
+        fn = ctypes.CDLL("libc.so.6").mallinfo2
+    except (OSError, AttributeError):
+        return 0.0, 0.0
+    fn.restype = Info
+    info = fn()
+    return (info.uordblks + info.hblkhd) / 2**20, info.fordblks / 2**20
+
+
+def malloc_mode(mode: str) -> None:
+    """What of console/memory.py's C-heap measures runs: "console" (as the
+    console does: two arenas, a trim every 60 polls), "off", "arenas", "trim"."""
+    from console import memory
+
+    if mode in ("off", "trim"):
+        memory.limit_arenas = lambda arenas=2: False
+    if mode in ("off", "arenas"):
+        memory.give_back = lambda: False
 
 
 def caches() -> dict[str, tuple[int, int | None]]:
@@ -190,7 +219,9 @@ async def run_hours(db: Path, hours: float, step: float, rate: float, report: fl
                 await pilot.pause()
             gc.collect()
             types = Counter(type(o).__qualname__ for o in gc.get_objects())
-            print(f"{(r + 1) * report:g} simulated min: RSS {rss_mb():.1f} MB (SQLite {sqlite_mb():.1f}), "
+            used, kept = malloc_mb()
+            print(f"{(r + 1) * report:g} simulated min: RSS {rss_mb():.1f} MB (SQLite {sqlite_mb():.1f}, "
+                  f"malloc {used:.1f} in use + {kept:.1f} free kept, {threading.active_count()} threads), "
                   f"{sum(types.values()):,} objects, "
                   f"{len(app._notifications)} toasts, queue cells kept {len(table._tails)}", flush=True)
             grown(before, types)
@@ -282,7 +313,10 @@ def main() -> None:
     ap.add_argument("--report", type=float, default=15.0, help="--hours: simulated minutes a round")
     ap.add_argument("--work", type=Path, default=OUT / "memory-trace.db",
                     help="where the copy goes (two runs at once need two: a copy replaces the file)")
+    ap.add_argument("--malloc", choices=("console", "off", "arenas", "trim"), default="console",
+                    help="the C heap's measures (console/memory.py): as the console runs them, or not, or one")
     args = ap.parse_args()
+    malloc_mode(args.malloc)
     OUT.mkdir(exist_ok=True)
     work = args.work
     copy_db(args.db, work)

@@ -56,9 +56,13 @@ class DispatchApp(ConsoleApp):
         set_language(language)
         self.permits.warm()
         self.push_screen(MainScreen())
+        self.call_after_refresh(memory.freeze_start_up)
         self.sign_in = sign_in and not store.file_read_only
         if self.sign_in:
             await self.action_switch_user(first=True)
+
+    def on_unmount(self) -> None:
+        memory.thaw()  # a process that goes on (the tests) can free this console's objects
 
     async def action_switch_user(self, first: bool = False) -> None:
         """A shared desk: whoever signs in makes the writes from now on."""
@@ -175,4 +179,5 @@ def make_app(store: Store, *, clock: Clock | None = None, settings: ConsoleSetti
         os.environ["TEXTUAL_ANIMATIONS"] = "none"  # animations cost bytes over SSH
     output.install()  # partial repaints send only the cells asked for (bytes over SSH)
     memory.install()  # removed widgets are not kept by Textual's style cache
+    memory.limit_arenas()  # before the first thread: all share two malloc arenas
     return DispatchApp(store, clock=clock, settings=settings)

@@ -13,6 +13,7 @@ import weakref
 from collections import Counter
 from typing import Any
 
+import textual.geometry
 from console_helpers import app_for, settle
 from ticket_helpers import make
 
@@ -33,9 +34,13 @@ def alive() -> Counter[str]:
     """Objects alive by type, Textual's geometry caches emptied first: they are
     bounded (functools.lru_cache, 1,024 and 4,096 regions) and fill with the
     places toasts and the status bar's parts have been drawn at."""
-    for o in gc.get_objects():
-        if isinstance(o, functools._lru_cache_wrapper) and getattr(o, "__module__", "") == "textual.geometry":
-            o.cache_clear()
+    # Found through the module, not gc.get_objects(): the console freezes its
+    # start-up objects (console/memory.py), and the collector lists no frozen one.
+    for cls in vars(textual.geometry).values():
+        for attr in vars(cls).values() if isinstance(cls, type) else (cls,):
+            attr = getattr(attr, "fget", attr)  # a cached property's function
+            if isinstance(attr, functools._lru_cache_wrapper):
+                attr.cache_clear()
     gc.collect()
     # A weak reference to a cursor gone is not counted: sqlite3 keeps them in
     # the connection's list and prunes it every 200 cursors (bounded).
