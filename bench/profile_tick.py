@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import cProfile
 import pstats
+import time
 import sys
 from pathlib import Path
 
@@ -36,7 +37,7 @@ async def run(db: str, jump: int, seconds: float, live: bool) -> None:
         if not live:
             app.screen.action_toggle_live()
             await pilot.pause(1.2)
-        prof = cProfile.Profile()
+        prof = cProfile.Profile(time.thread_time)
         prof.enable()
         await pilot.pause(seconds)
         prof.disable()

@@ -340,6 +340,7 @@ class DispatchGroup(click.Group):
               help=_("Show the version and exit."))
 @click.pass_context
 def cli(ctx: click.Context, db: Path | None, actor: str | None) -> None:
+    no_pydantic_plugin_loader()  # before any model builds its validator (not for --help: click has exited)
     ctx.obj = Ctx(db, actor)
     if ctx.invoked_subcommand is None:
         run_console(ctx.obj.open(), ctx.obj.env)
@@ -351,7 +352,6 @@ def main() -> None:
     # points (~16 ms of every start, the console's first paint included).
     # setdefault: a value someone sets on purpose stands.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    no_pydantic_plugin_loader()
     cli.main(prog_name="dispatch")
 
 
