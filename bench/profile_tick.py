@@ -2,7 +2,9 @@
 
     python bench/profile_tick.py --db FILE --jump N [--seconds 6] [--live]
 
-Prints the top functions by cumulative and by own time (cProfile)."""
+Prints the top functions by cumulative and by own time (cProfile, on the
+main thread's CPU clock, ``time.thread_time``: a wait for a core under load
+is not counted as time spent in whatever function was running)."""
 
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ import argparse
 import asyncio
 import cProfile
 import pstats
-import time
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
