@@ -76,10 +76,13 @@ FIRST_FRAME = (
 # imports); the upgrade code (only when migrations left work); the report
 # figures; and what the first poll reads (counts, board, the status bar's
 # callbacks, escalations, messages, parts), which starts after the first frame.
+# Fourth round: importlib.metadata (pydantic's plugin loader, stood in for by
+# console/cli/common.py) and the escalation rules (the settings check imports
+# the rules of the settings the file stores: the demo file has no ladder).
 NOT_BEFORE_FIRST_FRAME = {
     "store.limits", "store.upgrade", "store.repo.audit_facts", "store.rules.figures",
     "store.repo.tickets", "store.repo.outbox", "store.repo.parts", "store.repo.scores", "store.repo.callbacks",
-    "store.repo.escalations",
+    "store.repo.escalations", "importlib.metadata", "store.rules.escalation",
 }
 
 
@@ -95,3 +98,25 @@ def test_the_first_frame_waits_for_none_of_the_deferred_modules(demo_cli_copy: C
     assert NOT_BEFORE_FIRST_FRAME.isdisjoint(first_frame), sorted(NOT_BEFORE_FIRST_FRAME & set(first_frame))
     # The first poll did run afterwards (the test would pass vacuously otherwise).
     assert "store.repo.scores" in at_exit
+
+
+STAND_IN = (
+    "import json, os, sys\n"
+    "os.environ['PYDANTIC_DISABLE_PLUGINS'] = '__all__'\n"
+    "from console.cli.common import no_pydantic_plugin_loader\n"
+    "no_pydantic_plugin_loader()\n"
+    "from store.rules.escalation import check_escalation\n"
+    "ladder = check_escalation({'default': [{'at': 'breached', 'to': ['foreman']}]})\n"
+    "before = 'importlib.metadata' in sys.modules\n"
+    "from pydantic.plugin._loader import _plugins\n"  # a name only the real loader has
+    "print(json.dumps([ladder, before, 'importlib.metadata' in sys.modules, _plugins]))\n"
+)
+
+
+def test_the_plugin_loader_stand_in_validates_and_gives_way_to_the_real_one() -> None:
+    """With plugins disabled, models build and validate without importlib.metadata;
+    a name the stand-in lacks loads pydantic's own loader (a pydantic that changed it)."""
+    done = subprocess.run([sys.executable, "-c", STAND_IN], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    ladder, before, after, plugins = json.loads(done.stdout.strip().splitlines()[-1])
+    assert ladder and not before and after and plugins is None

@@ -340,6 +340,7 @@ class DispatchGroup(click.Group):
               help=_("Show the version and exit."))
 @click.pass_context
 def cli(ctx: click.Context, db: Path | None, actor: str | None) -> None:
+    no_pydantic_plugin_loader()  # before any model builds its validator (not for --help: click has exited)
     ctx.obj = Ctx(db, actor)
     if ctx.invoked_subcommand is None:
         run_console(ctx.obj.open(), ctx.obj.env)
@@ -352,3 +353,33 @@ def main() -> None:
     # setdefault: a value someone sets on purpose stands.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     cli.main(prog_name="dispatch")
+
+
+PLUGIN_LOADER = "pydantic.plugin._loader"
+
+
+def no_pydantic_plugin_loader() -> None:
+    """With every plugin disabled, pydantic's loader still imports
+    importlib.metadata (and email, zipfile, csv: 25-30 ms of CPU before the
+    first paint) at the first validator, only to answer "no plugins". Stand
+    in for it with that answer; any other name pydantic asks of its loader
+    loads the real one, so a pydantic that changes it still works."""
+    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") != "__all__" or PLUGIN_LOADER in sys.modules:
+        return
+    import types
+
+    stand_in = types.ModuleType(PLUGIN_LOADER, "No pydantic plugins (console/cli/common.py).")
+
+    def get_plugins() -> tuple[()]:
+        return ()
+
+    def real(name: str) -> Any:
+        if name.startswith("__"):  # the import system's questions (__path__: not a package)
+            raise AttributeError(name)
+        import importlib
+
+        del sys.modules[PLUGIN_LOADER]
+        return getattr(importlib.import_module(PLUGIN_LOADER), name)
+
+    stand_in.__dict__.update(get_plugins=get_plugins, __getattr__=real)
+    sys.modules[PLUGIN_LOADER] = stand_in

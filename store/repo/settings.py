@@ -7,7 +7,7 @@ import re
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..context import Context
 from ..database import Database, Tx
@@ -16,13 +16,22 @@ from ..errors import RuleViolation, ValidationFailed
 from ..i18n import _
 from ..labels import PRIORITIES
 from ..money import DEFAULT_CURRENCY, DEFAULT_FEE_CONFIRM_ABOVE, check_currency, check_fee_confirm_above, format_money, parse_fee
-from ..rules import escalation, evaluations, fees, improve, targets
+from ..rules import evaluations
 from ..rules.calendar import calendar_from, check_calendar
 from ..rules.derive import derive
 from ..rules.sla import MAX_WINDOW_MIN, Calendar, Pause, Policy
 from ..text import clean
 from ..timeutil import from_db, valid_timezone
 from .pauses import pauses as ticket_pauses
+
+if TYPE_CHECKING:
+    from ..rules import fees
+
+# The rules that check the escalation ladder, the fee schedule, the meeting
+# day and the report targets are imported by the branch that checks one: the
+# settings check at every opening checks what the file stores, and a file
+# without a ladder of its own no longer loads the escalation rules (and the
+# models they build) before the console's first frame.
 
 # progress(done, total): a recompute's batches as they commit.
 Progress = Callable[[int, int], None]
@@ -109,17 +118,27 @@ class SettingsRepo:
                 raise RuleViolation(_("sign_in must be true or false"))
             return value
         if key == "meeting_day":  # the fault-analysis meeting: improvement items fall due on it
-            return improve.check_meeting_day(value)
+            from ..rules.improve import check_meeting_day
+
+            return check_meeting_day(value)
         if key == "report_targets":  # the figures' targets (store/rules/targets.py DEFAULT_TARGETS)
-            return targets.check_targets(value)
+            from ..rules.targets import check_targets
+
+            return check_targets(value)
         if key == "escalation":  # the ladder (store/rules/escalation.py)
-            return escalation.check_escalation(value)
+            from ..rules.escalation import check_escalation
+
+            return check_escalation(value)
         if key == "notify_retry":  # the sender's backoff (store/delivery.py Retry)
             return check_retry(value).to_json()
         if key == "complaint_step_hours":
-            return improve.check_step_hours(value)
+            from ..rules.improve import check_step_hours
+
+            return check_step_hours(value)
         if key == "fee_schedule":  # the fees' schedule (store/rules/fees.py)
-            return fees.check_fee_schedule(value)
+            from ..rules.fees import check_fee_schedule
+
+            return check_fee_schedule(value)
         if key == "invoice_check_days":  # an invoice unchecked this long after closing is listed
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 365:
                 raise RuleViolation(_("invoice_check_days must be a whole number of days from 1 to 365"))
@@ -219,7 +238,9 @@ class SettingsRepo:
                                          _("{login} is not an active manager: the store keeper must be one")).format(
                         login=clean(value, single_line=True)))
             if key == "report_targets":  # only the keys given change (read in the write: no lost update)
-                value = targets.merge_targets(old, value)
+                from ..rules.targets import merge_targets
+
+                value = merge_targets(old, value)
             tx.execute(
                 "INSERT INTO settings (key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -392,13 +413,17 @@ class SettingsRepo:
     def fee_schedule(self) -> fees.FeeSchedule | None:
         """The schedule managers keep (setting ``fee_schedule``); None until one is set:
         the fee is then typed at closing, as before schedules."""
+        from ..rules.fees import schedule_from
+
         value = self.setting("fee_schedule")
-        return None if value is None else fees.schedule_from(value)
+        return None if value is None else schedule_from(value)
 
     @property
     def invoice_check_days(self) -> int:
         """Invoices unchecked this many days after closing are listed (default 7)."""
-        return int(self.setting("invoice_check_days", fees.INVOICE_CHECK_DAYS))
+        from ..rules.fees import INVOICE_CHECK_DAYS
+
+        return int(self.setting("invoice_check_days", INVOICE_CHECK_DAYS))
 
     def parse_fee(self, value: Any) -> Decimal | None:
         """A fee as the close form would save it, or ValidationFailed on "fee"."""
