@@ -49,7 +49,11 @@ async def _loaded(pilot: Pilot) -> None:
         if isinstance(screen, HqScreen | HqCenterScreen):
             prefix = "hq" if isinstance(screen, HqScreen) else "hc"
             status = str(screen.query_one(f"#{prefix}-status").render())
-            if screen.query_one(f"#{prefix}-figures", DataTable).row_count and "…" not in status:
+            table = screen.query_one(f"#{prefix}-figures", DataTable)
+            # The columns take their rows' widths on the table's next idle (Textual's
+            # DataTable): a picture taken before it shows them cut to their headers.
+            if table.row_count and "…" not in status and not table._require_update_dimensions:
+                await settle(pilot)
                 return
         await pilot.pause(0.05)
     raise AssertionError("the head office was never read")
