@@ -176,6 +176,11 @@ class HqScreen(Screen[None]):
                           Text(fmt(f.value, f.unit), justify="right"), Text(f.arrow), key=f.key)
         if table.row_count:
             table.move_cursor(row=min(where.row, table.row_count - 1), column=min(where.column, len(table.columns) - 1))
+        # A DataTable sizes its columns and rows on its next idle; filled from this
+        # callback (the app's task, not the table's) while the table's queue was
+        # busy, it was once never prompted: one row, columns cut to their headers
+        # (seen under load). A message of its own makes its loop run, then idle.
+        table.call_later(table.refresh)
         self.query_one("#hq-status", Static).update(Content(
             _("[ ] month · ←→ a center · ⏎ its month and charts · r read again · q quit") if self.codes
             else _("No center has shipped to the head office yet.")))
@@ -272,6 +277,7 @@ class HqCenterScreen(Screen[None]):
                           Text(target_text(f, short=True)), key=f.key)
         if row and table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
+        table.call_later(table.refresh)  # see HqScreen._show
         self.query_one("#hc-status", Static).update(Content(_("[ ] month · v charts · esc the centers · q quit")))
         self._draw()
 
