@@ -57,9 +57,9 @@ async def _loaded(pilot: Pilot) -> None:
 
 
 async def _pictured(pilot: Pilot) -> None:
-    """Read, and drawn: the columns take their rows' widths on the table's idle
-    (Textual's DataTable), and a picture taken before shows them cut to their
-    headers (seen under load). Taken once the first center's first figure is drawn whole."""
+    """Read, and drawn: the first center's first figure on the screen whole (a
+    frame drawn before the table sized its columns once stayed cut to the
+    headers: console/widgets/table.py)."""
     await _loaded(pilot)
     await until(pilot, lambda: any(FIRST_CENTER in row for row in screen_rows(pilot.app)))
 

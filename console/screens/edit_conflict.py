@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Static
 from store.text import clean
 
 from ..i18n import N_, _
+from ..widgets.table import Table
 
 FORM_WIDTH = 90  # console/dispatch.tcss .form
 CHOICES = ("theirs", "yours", "original")  # the table's value columns, in this order
@@ -60,7 +61,7 @@ class EditConflictScreen(ModalScreen[dict[str, str] | None]):
                 id=self.ticket_id, by=clean(self.by, single_line=True, limit=40))), classes="title")
             yield Static(Content(_("Keep theirs (t), yours (y) or the original (o) for each field; ↑↓ moves,"
                                    " enter saves, esc goes back to the form.")), classes="hint")
-            yield DataTable(cursor_type="row", zebra_stripes=False, id="conflicts")
+            yield Table(cursor_type="row", zebra_stripes=False, id="conflicts")
             yield Static(id="whole", classes="hint")  # the highlighted row's values in full (a long description)
 
     def _width(self) -> int:

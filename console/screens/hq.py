@@ -35,6 +35,7 @@ from store.timeutil import Clock
 from ..i18n import N_, _
 from ..widgets.footer import Footer
 from ..widgets.report_chart import VIEWS, draw_chart
+from ..widgets.table import Table
 
 T = TypeVar("T")
 
@@ -111,8 +112,8 @@ class HqScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="hq-title", classes="title")
-        yield DataTable(id="lag", cursor_type="none", show_cursor=False)
-        yield DataTable(id="hq-figures", cursor_type="cell", zebra_stripes=True)
+        yield Table(id="lag", cursor_type="none", show_cursor=False)
+        yield Table(id="hq-figures", cursor_type="cell", zebra_stripes=True)
         yield Static("", id="hq-status", classes="status")
         yield Footer(compact=True)
 
@@ -176,11 +177,6 @@ class HqScreen(Screen[None]):
                           Text(fmt(f.value, f.unit), justify="right"), Text(f.arrow), key=f.key)
         if table.row_count:
             table.move_cursor(row=min(where.row, table.row_count - 1), column=min(where.column, len(table.columns) - 1))
-        # A DataTable sizes its columns and rows on its next idle; filled from this
-        # callback (the app's task, not the table's) while the table's queue was
-        # busy, it was once never prompted: one row, columns cut to their headers
-        # (seen under load). A message of its own makes its loop run, then idle.
-        table.call_later(table.refresh)
         self.query_one("#hq-status", Static).update(Content(
             _("[ ] month · ←→ a center · ⏎ its month and charts · r read again · q quit") if self.codes
             else _("No center has shipped to the head office yet.")))
@@ -223,10 +219,10 @@ class HqCenterScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="hc-title", classes="title")
-        yield DataTable(id="hc-figures", cursor_type="row", zebra_stripes=True)
+        yield Table(id="hc-figures", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="hc-charts"):
             yield PlotextPlot(id="hc-plot")
-            yield DataTable(id="hc-legend", cursor_type="row")
+            yield Table(id="hc-legend", cursor_type="row")
         yield Static("", id="hc-status", classes="status")
         yield Footer(compact=True)
 
@@ -277,7 +273,6 @@ class HqCenterScreen(Screen[None]):
                           Text(target_text(f, short=True)), key=f.key)
         if row and table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
-        table.call_later(table.refresh)  # see HqScreen._show
         self.query_one("#hc-status", Static).update(Content(_("[ ] month · v charts · esc the centers · q quit")))
         self._draw()
 

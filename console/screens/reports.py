@@ -36,6 +36,7 @@ from ..console_app import OnConsole
 from ..i18n import N_, _
 from ..widgets.footer import Footer
 from ..widgets.report_chart import PRIORITY_FILLS, VIEWS, draw_chart
+from ..widgets.table import Table
 from .drill import DrillScreen
 
 __all__ = ["PRIORITY_FILLS", "ReportsScreen"]
@@ -86,10 +87,10 @@ class ReportsScreen(OnConsole, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="rp-title")
-        yield DataTable(id="figures", cursor_type="row", zebra_stripes=True)
+        yield Table(id="figures", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="charts"):
             yield PlotextPlot(id="plot")
-            yield DataTable(id="legend", cursor_type="row")
+            yield Table(id="legend", cursor_type="row")
         yield Static("", id="rp-status")
         yield Footer(compact=True)
 

@@ -25,6 +25,7 @@ from textual.widgets import Checkbox, DataTable, OptionList, SelectionList
 from textual.widgets._toggle_button import ToggleButton
 
 from ..i18n import N_
+from .table import Table
 
 CURSOR_MARK = "▶"
 TICK = "✓"
@@ -43,7 +44,7 @@ def _gutter(mark: bool, style: Style | None) -> Strip:
     return Strip([Segment(CURSOR_MARK + " " if mark else " " * GUTTER, style)], GUTTER)
 
 
-class ListTable(DataTable[Any]):
+class ListTable(Table):
     """A DataTable of rows (cursor_type "row"), with the list keys and the cursor mark."""
 
     BINDINGS = MOVE_KEYS
