@@ -140,7 +140,8 @@ class NewTicketScreen(FormModal[Ticket | None]):
         errors = dict(errors)
         site = self.query_one("#f-site_id", Picker)
         if "site_id" in errors and site.value is None:
-            errors["site_id"] = no_sites() if site.none_at_all else _("pick a site from the list")
+            # With no sites at all the field's list already says where they are added.
+            errors["site_id"] = _("no sites yet") if site.none_at_all else _("pick a site from the list")
         for name in FIELDS:
             show_error(self, name, errors.get(name, ""))
         show_error(self, "general", general)
