@@ -43,3 +43,34 @@ async def test_a_poll_after_both_dialogs_opened_shows_behind_them(store: Store, 
             await until(pilot, lambda: any("#1 " in row and "power cut" in row for row in screen_rows(app)))
     finally:
         other.close()
+
+
+async def test_a_ticket_changed_elsewhere_shows_on_its_detail_behind_both_dialogs(
+        store: Store, db_path: Path, clock: MutableClock) -> None:
+    """The same for a ticket's detail screen under its edit form and the conflict table
+    (console/screens/behind.py, which every screen that follows writes stands on)."""
+    from console.screens.detail import DetailScreen
+
+    t = make(store)
+    other = Store(db_path, clock=clock, actor="bob")
+    app = app_for(store)
+    try:
+        async with app.run_test(size=(160, 50)) as pilot:
+            await settle(pilot)
+            app.push_screen(DetailScreen(t.id))
+            await until(pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen.ticket is not None)
+            detail = app.screen
+            await burst(pilot, "e")
+            await until(pilot, lambda: isinstance(app.screen, EditTicketScreen))
+            app.screen.query_one("#f-phone", Input).value = "138 0000 0000"
+            app.live.pause(True)
+            await settle(pilot)
+            other.tickets.edit_ticket(t.id, t.version, phone="139 1111 2222", reporter="Zhao Power-Cut")
+            await burst(pilot, "ctrl+s")
+            await until(pilot, lambda: isinstance(app.screen, EditConflictScreen))
+            assert not any("Zhao Power-Cut" in row for row in screen_rows(app))
+            app.live.pause(False)
+            await until(pilot, lambda: detail.ticket is not None and detail.ticket.reporter == "Zhao Power-Cut")
+            await until(pilot, lambda: any("Zhao Power-Cut" in row for row in screen_rows(app)))
+    finally:
+        other.close()

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.binding import Binding
-from textual.screen import Screen
 
 from store.errors import StaleTicket, StoreError
 from store.models import Ticket
@@ -25,6 +24,7 @@ from store.text import clean
 from ..background import in_thread, read, write_refusal
 from ..console_app import OnConsole
 from ..i18n import N_, _
+from .behind import SeenBehind
 
 if TYPE_CHECKING:
     from store.rules.fees import Fee
@@ -88,7 +88,7 @@ class Target:
         return rules.refusal(action, self.status, self.technician_id, self.responded)
 
 
-class TicketActions(OnConsole, Screen[Any]):
+class TicketActions(OnConsole, SeenBehind):
     def selected(self) -> Target | None:
         raise NotImplementedError
 

@@ -20,13 +20,13 @@ from rich.text import Text
 from textual import events, on
 from textual.binding import Binding
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Input, Select, Static
 
 from ..background import in_thread
 from ..console_app import OnConsole
 from ..i18n import N_, _
 from ..permits import Permits
+from .behind import SeenBehind
 
 if TYPE_CHECKING:
     pass
@@ -37,7 +37,7 @@ LISTS = "ListTable, ListOptions"
 BACK = Binding("escape,q", "back", N_("Back"))
 
 
-class ListScreen(OnConsole, Screen[None]):
+class ListScreen(OnConsole, SeenBehind):
     AUTO_FOCUS = LISTS  # also when a dialog opened from here closes
     # None here: Textual lists a base class's bindings first, and the footer shows BACK last.
     BINDINGS: ClassVar[list[Any]] = []

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from pendulum import DateTime
 from textual import on, work
-from textual.screen import Screen
 
 from store.errors import FileReplaced
 from store.models import Crossing, QueueCounts, QueueFilter, QueueRow, Technician
@@ -26,6 +25,7 @@ from ..i18n import _
 from ..widgets.board import TechBoard
 from ..widgets.queue import QueueTable
 from ..widgets.status import StatusBar
+from .behind import SeenBehind
 
 
 @dataclass
@@ -51,7 +51,7 @@ class Snapshot:
     handover: Note | None = None  # the handover note left for me and not opened yet (issue 27): 'H' opens it
 
 
-class QueuePoll(OnConsole, Screen[Any]):
+class QueuePoll(OnConsole, SeenBehind):
     """The main screen's side of the live watcher. The screen provides
     ``filter``, ``live``, ``table``, ``_goto``, ``_orphan``, ``_techs``,
     ``_counts``, ``_selection_changed``, ``_notify_crossings`` and ``request_refresh``."""
@@ -200,20 +200,6 @@ class QueuePoll(OnConsole, Screen[Any]):
         if not bar.live or bar.alert or (snap is not None and snap.rows is not None):
             bar.set_live(*self._live_line)
             self._live_line = None
-
-    def _compositor_refresh(self) -> None:
-        """Textual repaints a screen seen behind the top one by refreshing the
-        top screen only. A screen in between (the edit form under its conflict
-        table) keeps the picture of this one it drew last, so a poll's rows
-        shown after the second dialog opened never appeared behind it. The
-        screens in between are refreshed over the same regions: they draw
-        this one again, and pass the change up."""
-        dirty = list(self._compositor._dirty_regions)
-        stack = self.app.screen_stack
-        if dirty and self in stack and self is not stack[-1]:
-            for screen in stack[stack.index(self) + 1:-1]:
-                screen.refresh(*dirty)
-        super()._compositor_refresh()
 
     @property
     def data_version(self) -> int:
