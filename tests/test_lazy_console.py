@@ -48,7 +48,7 @@ def test_opening_the_console_imports_only_what_the_first_screen_needs(demo_cli_c
     assert shown["screen"] == "MainScreen" and shown["rows"], shown  # the console did open, with its queue
     screens = {p.stem for p in (ROOT / "console" / "screens").glob("*.py")} - {"__init__"}
     # The main screen and the mixins it is built from.
-    first_screen = {"main", "actions", "links", "reopen", "queue_poll", "crossings", "search_bar"}
+    first_screen = {"main", "actions", "links", "reopen", "queue_poll", "crossings", "search_bar", "behind"}
     assert {f"console.screens.{s}" for s in screens - first_screen}.isdisjoint(loaded), sorted(
         m for m in loaded if m.startswith("console.screens."))
     assert {"console.widgets.form", "console.widgets.picker", "textual.widgets._text_area"}.isdisjoint(loaded)
