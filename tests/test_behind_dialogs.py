@@ -7,9 +7,11 @@ picture show the description from before the other console's edit."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import MutableClock
 from console_helpers import app_for, burst, screen_rows, settle, until
 from textual.widgets import Input
@@ -21,6 +23,14 @@ from console.screens.edit_ticket import EditTicketScreen
 from console.screens.main import MainScreen
 from store import Store
 from store.models import Ticket
+
+
+@pytest.fixture
+def other(db_path: Path, clock: MutableClock) -> Iterator[Store]:
+    """Another console's store on the same file."""
+    theirs = Store(db_path, clock=clock, actor="bob")
+    yield theirs
+    theirs.close()
 
 
 async def _behind_both(pilot: Any, other: Store, ticket: Ticket, **change: Any) -> None:
@@ -40,37 +50,28 @@ async def _behind_both(pilot: Any, other: Store, ticket: Ticket, **change: Any) 
     app.live.pause(False)
 
 
-async def test_a_poll_after_both_dialogs_opened_shows_behind_them(store: Store, db_path: Path, clock: MutableClock) -> None:
+async def test_a_poll_after_both_dialogs_opened_shows_behind_them(store: Store, other: Store) -> None:
     t = make(store)
-    other = Store(db_path, clock=clock, actor="bob")
     app = app_for(store)
-    try:
-        async with app.run_test(size=(160, 50)) as pilot:
-            await settle(pilot)
-            await _behind_both(pilot, other, t, description="ATM dark since the power cut")
-            queue = next(s for s in app.screen_stack if isinstance(s, MainScreen))
-            await until(pilot, lambda: any("power cut" in r.description for r in queue.table.rows))
-            await until(pilot, lambda: any("#1 " in row and "power cut" in row for row in screen_rows(app)))
-    finally:
-        other.close()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await _behind_both(pilot, other, t, description="ATM dark since the power cut")
+        queue = next(s for s in app.screen_stack if isinstance(s, MainScreen))
+        await until(pilot, lambda: any("power cut" in r.description for r in queue.table.rows))
+        await until(pilot, lambda: any("#1 " in row and "power cut" in row for row in screen_rows(app)))
 
 
-async def test_a_ticket_changed_elsewhere_shows_on_its_detail_behind_both_dialogs(
-        store: Store, db_path: Path, clock: MutableClock) -> None:
+async def test_a_ticket_changed_elsewhere_shows_on_its_detail_behind_both_dialogs(store: Store, other: Store) -> None:
     """The same for a ticket's detail screen under its edit form and the conflict table
     (console/screens/behind.py, which every screen that follows writes stands on)."""
     t = make(store)
-    other = Store(db_path, clock=clock, actor="bob")
     app = app_for(store)
-    try:
-        async with app.run_test(size=(160, 50)) as pilot:
-            await settle(pilot)
-            app.push_screen(DetailScreen(t.id))
-            await until(pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen.ticket is not None)
-            detail = app.screen
-            assert isinstance(detail, DetailScreen)
-            await _behind_both(pilot, other, t, reporter="Zhao Power-Cut")
-            await until(pilot, lambda: detail.ticket is not None and detail.ticket.reporter == "Zhao Power-Cut")
-            await until(pilot, lambda: any("Zhao Power-Cut" in row for row in screen_rows(app)))
-    finally:
-        other.close()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        app.push_screen(DetailScreen(t.id))
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen.ticket is not None)
+        detail = app.screen
+        assert isinstance(detail, DetailScreen)
+        await _behind_both(pilot, other, t, reporter="Zhao Power-Cut")
+        await until(pilot, lambda: detail.ticket is not None and detail.ticket.reporter == "Zhao Power-Cut")
+        await until(pilot, lambda: any("Zhao Power-Cut" in row for row in screen_rows(app)))
