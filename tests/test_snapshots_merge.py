@@ -45,6 +45,9 @@ def test_conflict_table(store: Store, db_path: Path, clock: MutableClock, lang: 
         form = app.screen
         form.query_one("#f-phone", Input).value = "138 0000 0000"
         form.query_one("#f-description", TextArea).text = "ATM swallows cards; screen dark since the power cut at 9"
+        # Laid out (wrapped, its scrollbar decided) before the dialog covers the form:
+        # a picture of the form taken between the two differed by a word.
+        await settle(pilot)
         other.tickets.edit_ticket(t.id, t.version, phone="139 1111 2222",
                                   description="ATM swallows cards — 网点说屏幕也黑了 [b]urgent[/b]")
         await burst(pilot, "ctrl+s")

@@ -20,6 +20,7 @@ from rich.text import Text
 from textual import events, on
 from textual.binding import Binding
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.widgets import DataTable, Input, Select, Static
 
 from ..background import in_thread
@@ -156,7 +157,10 @@ class DetailListScreen(ListScreen):
     def selected(self) -> Any | None:
         if not self.shown:  # also before the table is built: keys of a burst ask this early
             return None
-        row = self.table.cursor_row
+        try:
+            row = self.table.cursor_row
+        except NoMatches:  # closing: the footer asked for its keys as the table was removed
+            return None
         return self.shown[row] if self.shown and 0 <= row < len(self.shown) else None
 
     def show_detail(self) -> None:
