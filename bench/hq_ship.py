@@ -104,7 +104,7 @@ def incremental(url: str, path: Path, events: int) -> None:
         s.close()
         r = ship(path, conn)
     print(f"incremental: {r.events:,} new events, {sum(r.rows.values()):,} rows in {r.seconds:.2f} s"
-          f" (month summaries {r.summary_seconds:.2f} s);"
+          f" (month summaries {r.summary_seconds:.2f} s; undelivered messages sent {r.undelivered});"
           f" floor (nothing new) {floor.seconds:.2f} s [{load()}]", flush=True)
     # Events that change the figures: the months they touch are recomputed in the batch (store/hq/summary.py).
     with psycopg.connect(url) as conn:

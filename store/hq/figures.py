@@ -113,10 +113,12 @@ _NOT_NOTIFIED = f"SELECT t.center, {_REASON}, COUNT(*) " + over(f"{_COUNTED} AND
 # The month summaries count every assigned ticket never told as "no address" (summary.py Acc.reported): those
 # with an undelivered message are few, counted here by why (each ticket's messages: one pending, "waiting";
 # else "failed") and moved out of "no address" when read (``_moved``).
+# The period's messages by the report time kept beside them (hq_undelivered_reported), then their tickets.
 _UNTOLD = (
     "SELECT t.center, w.why, COUNT(*) FROM (SELECT o.center, o.ticket_id,"
     " CASE WHEN bool_or(o.state = 'pending') THEN 'waiting' ELSE 'failed' END AS why"
-    " FROM hq_undelivered o JOIN b ON b.center = o.center GROUP BY o.center, o.ticket_id) w"
+    " FROM b JOIN hq_undelivered o ON o.center = b.center AND o.reported_at >= b.s AND o.reported_at < b.e"
+    " GROUP BY o.center, o.ticket_id) w"
     " JOIN b ON b.center = w.center JOIN tickets t ON t.center = w.center AND t.id = w.ticket_id"
     f" WHERE {_COUNTED} AND t.notified_at IS NULL AND t.technician_id IS NOT NULL GROUP BY 1, 2")
 # Backlog at the end as reports.py _BACKLOG_COUNT: open now, or closed / cancelled

@@ -182,10 +182,14 @@ def _0003_backlog_counts(cur: Any) -> None:
 def _0004_undelivered(cur: Any) -> None:
     """Each center's undelivered assignment messages, ticket and state only (store/hq/ship.py
     ``UNDELIVERED``): why a ticket was never told, as the center says it (waiting, delivery failed).
-    Empty until each center's next run sends its set (until then its tickets read "no address", as before)."""
+    ``reported_at`` is the head office's own, the ticket's as it is when the set is written (in the batch's
+    transaction, after its tickets): a month's few are read by it, not by a lookup of every ticket
+    (store/hq/figures.py _UNTOLD). Empty until each center's next run sends its set (until then its tickets
+    read "no address", as before)."""
     cur.execute("CREATE TABLE hq_undelivered (center text NOT NULL, id bigint NOT NULL, ticket_id bigint NOT NULL,"
-                " state text NOT NULL, PRIMARY KEY (center, id))")
+                " state text NOT NULL, reported_at text, PRIMARY KEY (center, id))")
     cur.execute("CREATE INDEX hq_undelivered_ticket ON hq_undelivered (center, ticket_id)")
+    cur.execute("CREATE INDEX hq_undelivered_reported ON hq_undelivered (center, reported_at)")
 
 
 # Named steps, applied in this order; a released step is never edited.
