@@ -21,6 +21,7 @@ from cli_helpers import invoke
 from conftest import NOW, MutableClock
 
 import store.hq.figures as figures
+import store.hq.summary as summary
 from store import Store
 from store.context import default_actor
 from store.delivery import Delivery, Outcome
@@ -216,3 +217,36 @@ def _hand_update(db: Path, ticket_id: int) -> None:
 
     with sqlite3.connect(db) as lite:
         lite.execute("UPDATE outbox SET state = 'failed' WHERE ticket_id = ?", (ticket_id,))
+
+
+def test_a_set_left_behind_by_an_older_shipper_is_not_read(
+        center_builds: dict[str, Path], tmp_path: Path, hq_url: str) -> None:
+    """A shipper of a dispatch from before step 0004 moves the center's head and leaves its messages as they
+    were: they are not read then (its never-told tickets are "no address", as that shipper's head office said),
+    until a run of this dispatch sends them again."""
+    clock = MutableClock(NOW)
+    db, s = _center(center_builds, tmp_path, clock)
+    tech = s.db.q("SELECT id FROM technicians WHERE retired = 0 AND on_duty = 1 ORDER BY id LIMIT 1")[0][0]
+    s.outbox.set_technician_addresses(tech, [HOOK])
+    t = _ticket(s)
+    s.tickets.assign(t.id, t.version, technician_id=tech)
+    conn = connect(hq_url)
+    ship(db, conn, "BJ")
+    period = Period.parse_month(MONTH)
+    with_set = s.reports.report(period).figures
+    fast, slow = _both_ways(conn, period, clock())
+    assert fast.figures["BJ"] == slow.figures["BJ"] == with_set
+    # The older shipper's run: the head moved (as its batches do), the set and its head left alone.
+    conn.execute("UPDATE centers SET last_event_id = last_event_id + 1 WHERE code = 'BJ'")
+    # (its month summaries kept up, as a shipper from step 0003 on does: the report reads them, not the tickets)
+    conn.execute("UPDATE hq_summary_heads SET last_event_id = last_event_id + 1, counts_event_id = counts_event_id + 1"
+                 " WHERE center = 'BJ'")
+    conn.commit()
+    assert summary.current(conn, ["BJ"])
+    conn.rollback()
+    fast, slow = _both_ways(conn, period, clock())
+    assert fast.figures["BJ"] == slow.figures["BJ"] != with_set
+    by_key = {f.key: f.value for f in fast.figures["BJ"]}
+    assert by_key["not_notified_no_address"] == {f.key: f.value for f in with_set}["not_notified_no_address"] + 1
+    s.close()
+    conn.close()

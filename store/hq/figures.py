@@ -89,7 +89,8 @@ _COUNTED = f"{REPORTED} AND (t.cancelled_at IS NULL OR t.notified_at IS NOT NULL
 # Why a ticket was never told (store/repo/notified.py _REASON): its assignment messages' states. The
 # outbox is not shipped (its messages carry addresses and text); its undelivered assignment messages are,
 # ticket and state only (hq_undelivered, store/hq/ship.py): no row there is "no address", as at the center.
-_ASSIGNMENT = "FROM hq_undelivered o WHERE o.center = t.center AND o.ticket_id = t.id"
+_ASSIGNMENT = ("FROM hq_undelivered o WHERE o.center = t.center AND o.ticket_id = t.id"
+               " AND o.center = ANY(%(fresh)s::text[])")
 _REASON = (f"CASE WHEN t.technician_id IS NULL THEN 'unassigned' WHEN EXISTS (SELECT 1 {_ASSIGNMENT}"
            f" AND o.state = 'pending') THEN 'waiting' WHEN EXISTS (SELECT 1 {_ASSIGNMENT} AND o.state = 'failed')"
            " THEN 'failed' ELSE 'no_address' END")
@@ -118,6 +119,7 @@ _UNTOLD = (
     "SELECT t.center, w.why, COUNT(*) FROM (SELECT o.center, o.ticket_id,"
     " CASE WHEN bool_or(o.state = 'pending') THEN 'waiting' ELSE 'failed' END AS why"
     " FROM b JOIN hq_undelivered o ON o.center = b.center AND o.reported_at >= b.s AND o.reported_at < b.e"
+    " AND o.center = ANY(%(fresh)s::text[])"
     " GROUP BY o.center, o.ticket_id) w"
     " JOIN b ON b.center = w.center JOIN tickets t ON t.center = w.center AND t.id = w.ticket_id"
     f" WHERE {_COUNTED} AND t.notified_at IS NULL AND t.technician_id IS NOT NULL GROUP BY 1, 2")
@@ -234,7 +236,7 @@ def _dist(at: dict[str, dict[int, float]], c: str, n: int, total: float) -> fig.
 
 def period_raws(conn: Any, cs: list[Center], period: Period, now: DateTime) -> dict[str, Raw]:
     """Each center's Raw for ``period`` (its own month in its own zone), and the company's (COMPANY)."""
-    p = bounds_of(cs, period, now)
+    p = bounds_of(cs, period, now) | {"fresh": _fresh(conn, [c.code for c in cs])}
     raws = {c.code: Raw() for c in cs}
     months = _summaries(conn, cs, period)
     if months is None:
@@ -270,6 +272,14 @@ def _at(ordered: Any, n: int, p: float) -> float | None:
     """The nearest-rank ``p`` of ``n`` values out of the sorted ones (None: not there, as the SQL's rank join)."""
     k = fig.rank(p, n)
     return float(ordered[k - 1]) if n and k <= len(ordered) else None
+
+
+def _fresh(conn: Any, codes: list[str]) -> list[str]:
+    """The centers whose undelivered messages were sent at the head the head office holds: a shipper of a
+    dispatch from before step 0004 moves the head and leaves the set as it was (then read as "no address")."""
+    return [r[0] for r in conn.execute(
+        "SELECT h.center FROM hq_undelivered_heads h JOIN centers c ON c.code = h.center"
+        " AND c.last_event_id = h.last_event_id WHERE h.center = ANY(%s)", (codes,)).fetchall()]
 
 
 def _moved(conn: Any, p: dict[str, Any]) -> dict[str, dict[str, int]]:

@@ -185,7 +185,9 @@ def _0004_undelivered(cur: Any) -> None:
     ``reported_at`` is the head office's own, the ticket's as it is when the set is written (in the batch's
     transaction, after its tickets): a month's few are read by it, not by a lookup of every ticket
     (store/hq/figures.py _UNTOLD). Empty until each center's next run sends its set (until then its tickets
-    read "no address", as before)."""
+    read "no address", as before). ``hq_undelivered_heads``: the event each center's set was sent with; a
+    center whose head moved past it (a shipper of a dispatch from before this step) has its set left unread."""
+    cur.execute("CREATE TABLE hq_undelivered_heads (center text PRIMARY KEY, last_event_id bigint NOT NULL)")
     cur.execute("CREATE TABLE hq_undelivered (center text NOT NULL, id bigint NOT NULL, ticket_id bigint NOT NULL,"
                 " state text NOT NULL, reported_at text, PRIMARY KEY (center, id))")
     cur.execute("CREATE INDEX hq_undelivered_ticket ON hq_undelivered (center, ticket_id)")

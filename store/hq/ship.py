@@ -343,7 +343,7 @@ def _write_batch(conn: Any, center: str, b: _Batch, prev_id: int, prev_hash: str
             cur.execute(f'DELETE FROM "{table}" WHERE center = %s', (center,))
             counts[table] = _copy(cur, table, center, rows)
             digests[table] = digest
-        result.undelivered = _undelivered(cur, center, b.undelivered)
+        result.undelivered = _undelivered(cur, center, b.undelivered, b.events[-1]["id"])
         started = time.monotonic()
         if every:
             result.months += summary.rebuild(cur, center)
@@ -366,8 +366,11 @@ def _write_batch(conn: Any, center: str, b: _Batch, prev_id: int, prev_hash: str
     return counts
 
 
-def _undelivered(cur: Any, center: str, rows: list[tuple[Any, ...]]) -> int:
-    """The center's undelivered assignment messages replaced by ``rows`` (UNDELIVERED)."""
+def _undelivered(cur: Any, center: str, rows: list[tuple[Any, ...]], last_event_id: int) -> int:
+    """The center's undelivered assignment messages replaced by ``rows`` (UNDELIVERED), as of the center's head
+    ``last_event_id`` (read only while the head office holds that head: store/hq/figures.py ``_fresh``)."""
+    cur.execute("INSERT INTO hq_undelivered_heads (center, last_event_id) VALUES (%s, %s)"
+                " ON CONFLICT (center) DO UPDATE SET last_event_id = excluded.last_event_id", (center, last_event_id))
     cur.execute("DELETE FROM hq_undelivered WHERE center = %s", (center,))
     if not rows:
         return 0
@@ -429,7 +432,7 @@ def ship(db_path: Path, conn: Any, center: str | None = None, *, batch: int = DE
                         # Nothing new, and the set sent all the same: the first run after the head office's
                         # step 0004 fills it, and a state changed around the app (no event) gets there too.
                         with conn.transaction(), conn.cursor() as cur:
-                            result.undelivered = _undelivered(cur, center, b.undelivered)
+                            result.undelivered = _undelivered(cur, center, b.undelivered, last_id)
                     break
                 if b.events[0]["prev"] != last_hash:  # the file changed under us since the check
                     raise ShipRefused(_("center {center}: event {id} does not continue the audit chain (a rewritten "
