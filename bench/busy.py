@@ -35,7 +35,7 @@ sys.path.insert(0, str(BENCH))
 
 from console_pty import COLS, ROW_RX, ROWS  # noqa: E402
 from ptyrun import PtyProc  # noqa: E402
-from scale_files import DISPATCH, copy_db, log  # noqa: E402
+from scale_files import DISPATCH, catch_up, copy_db, log  # noqa: E402
 
 # What must reach the terminal for one reassignment: the changed row (one
 # line of 160 cells with its style codes), two board lines (≈30 cells each)
@@ -184,6 +184,7 @@ def main() -> None:
         db = OUT / "busy.db"
         log(f"copying {args.db} to {db}")
         copy_db(args.db, db)
+    catch_up(db)
     res = run(db, args.seconds, args.quiet, args.settle, args.profile, args.dispatch)
     res["dispatch"] = args.dispatch
     res["quiet_s"] = args.quiet

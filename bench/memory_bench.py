@@ -39,7 +39,7 @@ sys.path.insert(0, str(BENCH))
 from busy import Writer  # noqa: E402
 from console_pty import COLS, HOME, PAGE_DOWN, ROW_RX, ROWS  # noqa: E402
 from ptyrun import PtyProc  # noqa: E402
-from scale_files import DISPATCH, OUT, ROOT, build, copy_db, log, open_count  # noqa: E402
+from scale_files import DISPATCH, OUT, ROOT, build, catch_up, copy_db, log, open_count  # noqa: E402
 
 
 def quiet(p: PtyProc, seconds: float = 1.0, timeout: float = 60.0) -> None:
@@ -141,6 +141,7 @@ def main() -> None:
         copy_db(args.db, work)
     else:
         build(args.tickets, work)
+    catch_up(work)
     total, open_ = open_count(work)
     log(f"{work}: {total:,} tickets, {open_:,} open; load {os.getloadavg()[0]:.2f}")
     p = PtyProc([DISPATCH, "--db", str(work)], COLS, ROWS, cwd=str(ROOT))

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from console_pty import COLS, ROW_RX, ROWS, pty_session
 from ptyrun import PtyProc
-from scale_files import BENCH, DISPATCH, OUT, PY, ROOT, build, copy_db, log, make_small_open, open_count, ticking_region
+from scale_files import BENCH, DISPATCH, OUT, PY, ROOT, build, catch_up, copy_db, log, make_small_open, open_count, ticking_region
 
 
 # ----------------------------------------------------------------- helpers
@@ -109,6 +109,7 @@ def main() -> None:
         log(f"built in {info['build_s']:.0f} s")
         work = built
         info["source"] = f"fresh build of {args.tickets:,} tickets"
+    info["escalations_caught_up"] = catch_up(work)
     total, n_open = open_count(work)
     info.update(tickets=total, open=n_open)
     log(f"{total:,} tickets, {n_open:,} open")

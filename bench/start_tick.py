@@ -40,7 +40,7 @@ sys.path.insert(0, str(BENCH))
 
 from console_pty import COLS, ROW_RX, ROWS, navigate_console  # noqa: E402
 from ptyrun import PtyProc  # noqa: E402
-from scale_files import copy_db, log, open_count, ticking_region  # noqa: E402
+from scale_files import catch_up, copy_db, log, open_count, ticking_region  # noqa: E402
 
 
 class Tree:
@@ -127,6 +127,7 @@ def main() -> None:
         db = OUT / "start_tick.db"
         log(f"copying {args.db} -> {db}")
         copy_db(args.db, db)
+    catch_up(db)
     total, n_open = open_count(db)
     trees = [Tree("after", ROOT)] + ([Tree("before", args.before.resolve())] if args.before else [])
     floor_env = trees[0].env

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from decimal import Decimal
+from typing import Any
 
 from .models import Event, QueueRow, Technician, Ticket
 from .timeutil import from_db
@@ -74,7 +75,25 @@ _PLAIN = not (
 _set = object.__setattr__
 
 
+# Rows built before, by their columns' values: a poll after another console's
+# write reads its window of ~150 rows again, of which one changed; the others
+# come back as they were (QueueRow is frozen: shared safely). Emptied when
+# full: a window is rebuilt once, and the memory stays bounded.
+_BUILT: dict[tuple[Any, ...], QueueRow] = {}
+_BUILT_MAX = 1024
+
+
 def _queue_row(r: sqlite3.Row) -> QueueRow:
+    key = tuple(r)
+    built = _BUILT.get(key)
+    if built is None:
+        if len(_BUILT) >= _BUILT_MAX:
+            _BUILT.clear()
+        built = _BUILT[key] = _build_queue_row(r)
+    return built
+
+
+def _build_queue_row(r: sqlite3.Row) -> QueueRow:
     d = dict(r)
     due, risk = from_db(d["due_at"]), from_db(d["risk_at"])
     d.update(due_at=due, risk_at=risk, due_ts=due.timestamp() if due else None,

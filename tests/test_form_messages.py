@@ -5,7 +5,7 @@ fault banner once its equipment is no longer chosen."""
 from __future__ import annotations
 
 from console_helpers import app_for, burst, make_ticket, settle, until
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from console.screens.new_ticket import NewTicketScreen
 from console.widgets.picker import Picker
@@ -97,3 +97,29 @@ async def test_edit_on_a_changed_ticket_merges_what_was_typed(store: Store, db_p
     now = store.tickets.ticket(t.id)
     assert (now.priority, now.reporter, now.description) == (4, "Li", "Second visit: ATM swallows cards")
     other.close()
+
+
+async def test_a_first_day_without_sites_says_where_they_are_added(tmp_path, clock) -> None:  # type: ignore[no-untyped-def]
+    """`dispatch init` leaves no sites: the site field says so, and where to add
+    them, instead of asking to pick from an empty list."""
+    from click.testing import CliRunner
+
+    from console.cli import cli
+
+    path = tmp_path / "center.db"
+    assert CliRunner().invoke(cli, ["--db", str(path), "init"]).exit_code == 0
+    store = Store(path, clock=clock)
+    try:
+        app = app_for(store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await burst(pilot, "n", *"Zhang", "tab", *"13800001111", "tab")
+            site = app.screen.query_one("#f-site_id", Picker)
+            await until(pilot, lambda: site.none_at_all)
+            assert "Setup (S)" in str(site.query_one("OptionList").get_option_at_index(0).prompt)
+            await burst(pilot, "ctrl+s")
+            assert shown(app, "#e-site_id") == "no sites yet"
+            assert isinstance(app.screen, NewTicketScreen)  # nothing typed is lost
+            assert app.screen.query_one("#f-reporter", Input).value == "Zhang"
+    finally:
+        store.close()

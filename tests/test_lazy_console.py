@@ -79,10 +79,12 @@ FIRST_FRAME = (
 # Fourth round: importlib.metadata (pydantic's plugin loader, stood in for by
 # console/cli/common.py) and the escalation rules (the settings check imports
 # the rules of the settings the file stores: the demo file has no ladder).
+# Session 36: the callbacks' rules with their models (the settings check reads
+# store/rules/evaluation_settings.py).
 NOT_BEFORE_FIRST_FRAME = {
     "store.limits", "store.upgrade", "store.repo.audit_facts", "store.rules.figures",
     "store.repo.tickets", "store.repo.outbox", "store.repo.parts", "store.repo.scores", "store.repo.callbacks",
-    "store.repo.escalations", "importlib.metadata", "store.rules.escalation",
+    "store.repo.escalations", "importlib.metadata", "store.rules.escalation", "store.rules.evaluations",
 }
 
 

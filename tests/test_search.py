@@ -121,7 +121,12 @@ def test_migration_back_fills_existing_tickets(tmp_path, clock, monkeypatch) -> 
     from conftest import SEED
 
     import store.db as dbmod
+
+    # Imported before the patches below, as in a whole run: audit loads later
+    # steps' SQL (NAMES is cut below), upgrade binds derive's facts (stubbed below).
+    import store.repo.admin
     import store.rules.derive as derive_mod
+    import store.upgrade  # noqa: F401
     from store import migrations
 
     path = tmp_path / "old.db"

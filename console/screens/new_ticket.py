@@ -26,6 +26,11 @@ from ..widgets.form import FormModal
 from ..widgets.picker import Picker
 from ..widgets.textfield import TextBox, TextInput
 
+
+def no_sites() -> str:
+    return _("no sites yet: add them in Setup (S), or with dispatch import sites")
+
+
 FIELDS = ("channel", "reporter", "phone", "site_id", "equipment_id", "category", "priority", "description")
 
 
@@ -60,7 +65,8 @@ class NewTicketScreen(FormModal[Ticket | None]):
                 id="f-reporter", compact=True, max_length=max_length(NewTicket, "reporter")))
             yield from field("phone", _("Phone"), TextInput(
                 id="f-phone", compact=True, max_length=max_length(NewTicket, "phone")))
-            yield from field("site_id", _("Site (type to search)"), Picker(self._search_sites, _("branch name or code"), id="f-site_id"))
+            yield from field("site_id", _("Site (type to search)"), Picker(
+                self._search_sites, _("branch name or code"), id="f-site_id", none_hint=no_sites()))
             yield from field("equipment_id", _("Equipment (optional)"),
                              Picker(self._search_equipment, _("asset tag, model or category"), id="f-equipment_id"))
             yield Static("", id="repeat", classes="hint")
@@ -132,8 +138,10 @@ class NewTicketScreen(FormModal[Ticket | None]):
 
     def show_errors(self, errors: dict[str, str], general: str = "") -> None:
         errors = dict(errors)
-        if "site_id" in errors and self.query_one("#f-site_id", Picker).value is None:
-            errors["site_id"] = _("pick a site from the list")
+        site = self.query_one("#f-site_id", Picker)
+        if "site_id" in errors and site.value is None:
+            # With no sites at all the field's list already says where they are added.
+            errors["site_id"] = _("no sites yet") if site.none_at_all else _("pick a site from the list")
         for name in FIELDS:
             show_error(self, name, errors.get(name, ""))
         show_error(self, "general", general)

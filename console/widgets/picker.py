@@ -37,10 +37,15 @@ class Picker(Vertical):
         def control(self) -> Picker:
             return self.picker
 
-    def __init__(self, search: Callable[[str], list[tuple[int, str]]], placeholder: str = "", **kwargs: Any) -> None:
+    def __init__(self, search: Callable[[str], list[tuple[int, str]]], placeholder: str = "", *,
+                 none_hint: str = "", **kwargs: Any) -> None:
+        """``none_hint``: shown under the field when there is nothing at all to pick
+        (the search of no text found nothing: a center's first day, before its sites)."""
         super().__init__(**kwargs)
         self.search = search
         self.placeholder = placeholder
+        self.none_hint = none_hint
+        self.none_at_all = False
         self.value: int | None = None
         self._label = ""
 
@@ -89,7 +94,12 @@ class Picker(Vertical):
         options.clear_options()
         for value, label in matches:
             options.add_option(Option(Content(clean(label, single_line=True)), id=str(value)))
-        self.set_class(bool(matches) and self.input.has_focus, "open")
+        if not text.strip():
+            self.none_at_all = not matches
+        hint = self.none_at_all and bool(self.none_hint)
+        if hint:
+            options.add_option(Option(Content(self.none_hint), disabled=True))
+        self.set_class((bool(matches) or hint) and self.input.has_focus, "open")
         options.highlighted = 0 if matches else None
 
     @on(Input.Changed)

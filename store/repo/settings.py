@@ -16,7 +16,7 @@ from ..errors import RuleViolation, ValidationFailed
 from ..i18n import _
 from ..labels import PRIORITIES
 from ..money import DEFAULT_CURRENCY, DEFAULT_FEE_CONFIRM_ABOVE, check_currency, check_fee_confirm_above, format_money, parse_fee
-from ..rules import evaluations
+from ..rules import evaluation_settings as evaluations
 from ..rules.calendar import calendar_from, check_calendar
 from ..rules.derive import derive
 from ..rules.sla import MAX_WINDOW_MIN, Calendar, Pause, Policy

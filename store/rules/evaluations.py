@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 import pendulum
 from pendulum import DateTime
@@ -29,20 +29,14 @@ from ..inputs import Input
 from ..models import Out
 from ..text import clean
 from ..timeutil import day_start_utc as day_start_utc  # (where it was: store/repo imports it from here)
+from .evaluation_settings import SCORE_KEYS as SCORE_KEYS
+from .evaluation_settings import SETTINGS as SETTINGS
+from .evaluation_settings import check_setting as check_setting
 from .sampling import Plan
 
 Rating = Literal["satisfied", "basic", "unsatisfied"]
 RATINGS: tuple[str, ...] = ("satisfied", "basic", "unsatisfied")
 
-# Settings of the loop, with their defaults (docs/rules.md "Settings").
-SETTINGS: dict[str, Any] = {
-    "callback_manager_share": 0.10,
-    "score_satisfied": 10,
-    "score_basic": 8,
-    "score_unsatisfied": 6,
-    "callback_attempts": 3,
-}
-SCORE_KEYS = {"satisfied": "score_satisfied", "basic": "score_basic", "unsatisfied": "score_unsatisfied"}
 # The foreman's pending self-evaluations: the team's tickets closed in this many
 # recent days (older ones are still accepted, but no longer listed as due).
 SELF_EVAL_DAYS = 45
@@ -60,28 +54,6 @@ def state_label(state: str) -> str:
 
 def role_label(role: str) -> str:
     return {"dispatcher": _("dispatcher"), "manager": _("manager"), "foreman": _("foreman")}.get(role, role)
-
-
-def check_setting(key: str, value: Any) -> Any:
-    """The value to store for one of the loop's settings, or RuleViolation.
-    Text as typed after 'dispatch set' is read as a number first."""
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            value = float(text) if key == "callback_manager_share" else int(text)
-        except ValueError:
-            pass  # refused below, with the setting's own message
-    if key == "callback_manager_share":
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-            raise RuleViolation(_("callback_manager_share must be a share from 0 to 1, e.g. 0.1"))
-        return float(value)
-    if key == "callback_attempts":
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10:
-            raise RuleViolation(_("callback_attempts must be a whole number from 1 to 10"))
-        return value
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
-        raise RuleViolation(_("{key} must be a whole number of points from 0 to 100").format(key=key))
-    return value
 
 
 # ------------------------------------------------------------------ inputs
