@@ -12,7 +12,10 @@ office's work is the same as for distinct files: every row carries the code).
 1. From empty: each center shipped in turn into one database (time, events,
    rows, rows/s), the load average beside each.
 2. Incremental: 1,000 new events (a note on each of 1,000 tickets, through the
-   Store) shipped; beside it the floor: a ship with nothing new, same run. Then
+   Store) shipped; beside it the floor: a ship with nothing new, same run. The
+   center has UNDELIVERED assignment messages waiting (default 200: tickets
+   assigned to a technician whose address is down, no sender running), which
+   every batch sends again (store/hq/ship.py UNDELIVERED). Then
    1,000 cancellations of open tickets (their figure columns change, so their
    months' summaries are recomputed in the batch, store/hq/summary.py).
 3. Writers: tests/stress_worker.py's fleet (bench/writers.py) for SECONDS
@@ -75,6 +78,22 @@ def from_empty(url: str, work: Path, source: Path, centers: int) -> list[Path]:
     return paths
 
 
+def undelivered(url: str, path: Path, n: int) -> None:
+    """``n`` assignment messages left waiting at the center (its unassigned open tickets given to a technician
+    whose address is down), shipped before the measures."""
+    s = Store(path, actor=default_actor())
+    tech = s.db.q("SELECT id FROM technicians WHERE on_duty = 1 AND retired = 0 ORDER BY id LIMIT 1")[0][0]
+    s.outbox.set_technician_addresses(tech, ["json://localhost:9/down"])
+    for tid, version in s.db.q("SELECT id, version FROM tickets WHERE is_open = 1 AND technician_id IS NULL"
+                               " ORDER BY id LIMIT ?", (n,)):
+        s.tickets.assign(tid, version, technician_id=tech)
+    waiting = s.db.q("SELECT count(*) FROM outbox WHERE state = 'pending'")[0][0]
+    s.close()
+    with psycopg.connect(url) as conn:
+        ship(path, conn)
+    print(f"undelivered: {waiting:,} assignment messages waiting at the center [{load()}]", flush=True)
+
+
 def incremental(url: str, path: Path, events: int) -> None:
     with psycopg.connect(url) as conn:
         floor = ship(path, conn)  # nothing new: the fixed cost (verify, lock, one read)
@@ -85,7 +104,7 @@ def incremental(url: str, path: Path, events: int) -> None:
         s.close()
         r = ship(path, conn)
     print(f"incremental: {r.events:,} new events, {sum(r.rows.values()):,} rows in {r.seconds:.2f} s"
-          f" (month summaries {r.summary_seconds:.2f} s);"
+          f" (month summaries {r.summary_seconds:.2f} s; undelivered messages sent {r.undelivered});"
           f" floor (nothing new) {floor.seconds:.2f} s [{load()}]", flush=True)
     # Events that change the figures: the months they touch are recomputed in the batch (store/hq/summary.py).
     with psycopg.connect(url) as conn:
@@ -146,6 +165,7 @@ def main() -> None:
     ap.add_argument("--source", type=Path, required=True, help="a built center (dispatch demo --scale N)")
     ap.add_argument("--centers", type=int, default=10)
     ap.add_argument("--incremental", type=int, default=1000)
+    ap.add_argument("--undelivered", type=int, default=200, help="assignment messages left waiting at the center")
     ap.add_argument("--writers", type=int, default=4)
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--skip", default="", help="comma list of parts to skip: empty,incremental,writers")
@@ -160,6 +180,8 @@ def main() -> None:
         if "incremental" not in skip:
             if not paths:
                 paths = from_empty(url, work, args.source, 1)
+            if args.undelivered:
+                undelivered(url, paths[0], args.undelivered)
             incremental(url, paths[0], args.incremental)
         if "writers" not in skip:
             writers(url, work, args.writers, args.seconds)

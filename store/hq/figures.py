@@ -86,15 +86,14 @@ BREACHED = "(" + " OR ".join(_missed(c) for c in CLOCKS) + ")"
 # Seconds from report to delivery (store/repo/notified.py DELAY): both stored to the second.
 _DELAY = "round(extract(epoch FROM (t.notified_at::timestamptz - t.reported_at::timestamptz)))"
 _COUNTED = f"{REPORTED} AND (t.cancelled_at IS NULL OR t.notified_at IS NOT NULL)"
-_ASSIGNMENT = ("FROM outbox o WHERE o.center = t.center AND o.ticket_id = t.id"
-               " AND (o.notice::jsonb ->> 'kind') = 'assignment'")
+# Why a ticket was never told (store/repo/notified.py _REASON): its assignment messages' states. The
+# outbox is not shipped (its messages carry addresses and text); its undelivered assignment messages are,
+# ticket and state only (hq_undelivered, store/hq/ship.py): no row there is "no address", as at the center.
+_ASSIGNMENT = ("FROM hq_undelivered o WHERE o.center = t.center AND o.ticket_id = t.id"
+               " AND o.center = ANY(%(fresh)s::text[])")
 _REASON = (f"CASE WHEN t.technician_id IS NULL THEN 'unassigned' WHEN EXISTS (SELECT 1 {_ASSIGNMENT}"
            f" AND o.state = 'pending') THEN 'waiting' WHEN EXISTS (SELECT 1 {_ASSIGNMENT} AND o.state = 'failed')"
            " THEN 'failed' ELSE 'no_address' END")
-# The outbox is not shipped (its messages carry addresses): without it, a ticket
-# assigned and never told counts as "no address" (a center with undelivered
-# messages says "waiting" or "failed" for it).
-_REASON_NO_OUTBOX = "CASE WHEN t.technician_id IS NULL THEN 'unassigned' ELSE 'no_address' END"
 _REFAILED = "EXISTS (SELECT 1 FROM tickets n WHERE n.center = t.center AND n.repeat_of = t.id)"
 
 _REPORTED_SUMS = sums_of(
@@ -111,8 +110,19 @@ _RESOLVED_SUMS = sums_of(
     + _n("t.f_resolve_s <= 14400") + ", " + _n(_REFAILED), _RESOLVED)
 _NOTIFIED_SUMS = sums_of(
     f"COUNT(*), COUNT(t.notified_at), COALESCE(SUM({_DELAY}), 0), {_n(f'{_DELAY} <= {TARGET_S}')}", _COUNTED)
-_NOT_NOTIFIED = ("SELECT t.center, {reason}, COUNT(*) "
-                 + over(f"{_COUNTED} AND t.notified_at IS NULL").replace("{", "{{").replace("}", "}}") + " GROUP BY 1, 2")
+_NOT_NOTIFIED = f"SELECT t.center, {_REASON}, COUNT(*) " + over(f"{_COUNTED} AND t.notified_at IS NULL") + " GROUP BY 1, 2"
+# The month summaries count every assigned ticket never told as "no address" (summary.py Acc.reported): those
+# with an undelivered message are few, counted here by why (each ticket's messages: one pending, "waiting";
+# else "failed") and moved out of "no address" when read (``_moved``).
+# The period's messages by the report time kept beside them (hq_undelivered_reported), then their tickets.
+_UNTOLD = (
+    "SELECT t.center, w.why, COUNT(*) FROM (SELECT o.center, o.ticket_id,"
+    " CASE WHEN bool_or(o.state = 'pending') THEN 'waiting' ELSE 'failed' END AS why"
+    " FROM b JOIN hq_undelivered o ON o.center = b.center AND o.reported_at >= b.s AND o.reported_at < b.e"
+    " AND o.center = ANY(%(fresh)s::text[])"
+    " GROUP BY o.center, o.ticket_id) w"
+    " JOIN b ON b.center = w.center JOIN tickets t ON t.center = w.center AND t.id = w.ticket_id"
+    f" WHERE {_COUNTED} AND t.notified_at IS NULL AND t.technician_id IS NOT NULL GROUP BY 1, 2")
 # Backlog at the end as reports.py _BACKLOG_COUNT: open now, or closed / cancelled
 # after the end, each its own index range (tickets_open, tickets_closed_at,
 # tickets_cancelled_at), never a pass over every ticket reported before it.
@@ -226,13 +236,13 @@ def _dist(at: dict[str, dict[int, float]], c: str, n: int, total: float) -> fig.
 
 def period_raws(conn: Any, cs: list[Center], period: Period, now: DateTime) -> dict[str, Raw]:
     """Each center's Raw for ``period`` (its own month in its own zone), and the company's (COMPANY)."""
-    p = bounds_of(cs, period, now)
+    p = bounds_of(cs, period, now) | {"fresh": _fresh(conn, [c.code for c in cs])}
     raws = {c.code: Raw() for c in cs}
     months = _summaries(conn, cs, period)
     if months is None:
         notified, company = _passes(conn, p, cs, raws)
     else:
-        notified, company = _from_summaries(months, p, cs, raws)
+        notified, company = _from_summaries(months, p, cs, raws, _moved(conn, p))
     for c in cs:
         raws[c.code].notified = notified[c.code]
     _fill_counts(conn, p, cs, raws, months)
@@ -264,10 +274,28 @@ def _at(ordered: Any, n: int, p: float) -> float | None:
     return float(ordered[k - 1]) if n and k <= len(ordered) else None
 
 
-def _from_summaries(months: dict[str, summary.Month], p: dict[str, Any], cs: list[Center],
-                    raws: dict[str, Raw]) -> tuple[dict[str, NotifiedRaw], dict[str, Any]]:
+def _fresh(conn: Any, codes: list[str]) -> list[str]:
+    """The centers whose undelivered messages were sent at the head the head office holds: a shipper of a
+    dispatch from before step 0004 moves the head and leaves the set as it was (then read as "no address")."""
+    return [r[0] for r in conn.execute(
+        "SELECT h.center FROM hq_undelivered_heads h JOIN centers c ON c.code = h.center"
+        " AND c.last_event_id = h.last_event_id WHERE h.center = ANY(%s)", (codes,)).fetchall()]
+
+
+def _moved(conn: Any, p: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Per center, the tickets of the period never told that a month summary counts as "no address" but
+    whose messages are waiting or failed (_UNTOLD): {center: {reason: n}}."""
+    out: dict[str, dict[str, int]] = {}
+    for code, why, n in conn.execute(BOUNDS + _UNTOLD, p).fetchall():
+        out.setdefault(code, {})[why] = int(n)
+    return out
+
+
+def _from_summaries(months: dict[str, summary.Month], p: dict[str, Any], cs: list[Center], raws: dict[str, Raw],
+                    moved: dict[str, dict[str, int]]) -> tuple[dict[str, NotifiedRaw], dict[str, Any]]:
     """What _passes reads over the tickets, from each center's month row; the company's ranks from
-    the centers' sorted values together (exact: the same multiset as the SQL's ORDER BY)."""
+    the centers' sorted values together (exact: the same multiset as the SQL's ORDER BY). ``moved``:
+    the tickets to count as waiting or failed instead of "no address" (``_moved``)."""
     sums: dict[str, dict[str, tuple[int, float]]] = {}
     notified: dict[str, NotifiedRaw] = {}
     ordered: dict[str, dict[str, Any]] = {}
@@ -282,7 +310,13 @@ def _from_summaries(months: dict[str, summary.Month], p: dict[str, Any], cs: lis
                         "resolve": (m.n("resolved_n"), m.total("resolve_sum"))}
         notified[c.code] = NotifiedRaw(counted=m.n("counted"), n=m.n("notified_n"), total=m.total("notified_sum"),
                                        within=m.n("notified_within"))
-        notified[c.code].never.update(m.row["never"])
+        never = notified[c.code].never
+        never.update(m.row["never"])
+        for why, n in moved.get(c.code, {}).items():
+            never[why] = never.get(why, 0) + n
+            never["no_address"] = never.get("no_address", 0) - n
+        if never.get("no_address") == 0:  # (as the passes: a reason no ticket has is not there)
+            del never["no_address"]
         ordered[c.code] = {k: m.values(k) for k in ("response", "onsite", "resolve", "notified")}
     company = _company(raws, sums, notified)
     for col, attr in (("response", "response"), ("onsite", "arrive"), ("resolve", "resolve")):
@@ -317,9 +351,7 @@ def _passes(conn: Any, p: dict[str, Any], cs: list[Center],
     notified = {c.code: NotifiedRaw() for c in cs}
     for r in conn.execute(BOUNDS + _NOTIFIED_SUMS, p).fetchall():
         notified[r[0]] = NotifiedRaw(counted=int(r[1]), n=int(r[2]), total=float(r[3]), within=int(r[4]))
-    has_outbox = conn.execute("SELECT to_regclass('outbox') IS NOT NULL").fetchone()[0]
-    reason = _REASON if has_outbox else _REASON_NO_OUTBOX
-    for code, why, count in conn.execute(BOUNDS + _NOT_NOTIFIED.format(reason=reason), p).fetchall():
+    for code, why, count in conn.execute(BOUNDS + _NOT_NOTIFIED, p).fetchall():
         notified[code].never[why] = int(count)
     company = _company(raws, sums, notified)
     _fill_dists(conn, p, raws, sums, notified, company)

@@ -15,8 +15,12 @@ Contract (the head-office reports, store/hq/ and `dispatch hq`, rely on it):
   the reference tables as last sent, store/hq/ship.py), name, and what the
   last run saw at the center when it started: seen_event_id, seen_event_at (the
   file's newest event) at seen_at (the lag: seen_event_id - last_event_id).
+- ``hq_undelivered``: each center's assignment messages not delivered yet (pending)
+  or given up (failed), as of its last run: outbox id, ticket id and state only,
+  replaced whole by each run (store/hq/ship.py); why a ticket was never told.
 - Never here: users (password/PIN hashes, sign-in attempts), notification URLs
-  (sites.notify_urls, technicians.notify_urls), the outbox, escalations, the
+  (sites.notify_urls, technicians.notify_urls), the outbox's addresses and
+  messages (recipients, text, errors) and its other messages, escalations, the
   search (FTS) tables, handover notes, the numbers imported tickets had in the helpdesk
   they came from (tickets.external_ref, `dispatch import tickets`). Events are all there (the chain), but the
   old/new JSON only of ticket events (see store/hq/ship.py EVENT_CONTENT).
@@ -175,11 +179,27 @@ def _0003_backlog_counts(cur: Any) -> None:
     summary.rebuild(cur)
 
 
+def _0004_undelivered(cur: Any) -> None:
+    """Each center's undelivered assignment messages, ticket and state only (store/hq/ship.py
+    ``UNDELIVERED``): why a ticket was never told, as the center says it (waiting, delivery failed).
+    ``reported_at`` is the head office's own, the ticket's as it is when the set is written (in the batch's
+    transaction, after its tickets): a month's few are read by it, not by a lookup of every ticket
+    (store/hq/figures.py _UNTOLD). Empty until each center's next run sends its set (until then its tickets
+    read "no address", as before). ``hq_undelivered_heads``: the event each center's set was sent with; a
+    center whose head moved past it (a shipper of a dispatch from before this step) has its set left unread."""
+    cur.execute("CREATE TABLE hq_undelivered_heads (center text PRIMARY KEY, last_event_id bigint NOT NULL)")
+    cur.execute("CREATE TABLE hq_undelivered (center text NOT NULL, id bigint NOT NULL, ticket_id bigint NOT NULL,"
+                " state text NOT NULL, reported_at text, PRIMARY KEY (center, id))")
+    cur.execute("CREATE INDEX hq_undelivered_ticket ON hq_undelivered (center, ticket_id)")
+    cur.execute("CREATE INDEX hq_undelivered_reported ON hq_undelivered (center, reported_at)")
+
+
 # Named steps, applied in this order; a released step is never edited.
 STEPS: list[tuple[str, Callable[[Any], None]]] = [
     ("0001_mirror", _0001_mirror),
     ("0002_month_summaries", _0002_month_summaries),
     ("0003_backlog_counts", _0003_backlog_counts),
+    ("0004_undelivered", _0004_undelivered),
 ]
 
 # A fixed key for the advisory lock that lets one migrator at a time through.

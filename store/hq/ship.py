@@ -38,6 +38,10 @@ stops before that change and the next run sends it with every row. Rows are sent
 batch is read (never older than its events): the head office is exactly the
 file once a run has caught up.
 
+With every batch (and once in a run with no new events) the center's undelivered
+assignment messages go too, outbox id, ticket id and state only (UNDELIVERED), replacing
+the set the head office held: why a ticket was never told (waiting, delivery failed).
+
 Events: every one is sent but those of people (PRIVATE_ENTITIES: sign-ins,
 users added, locked; the ids run on past them), with the old/new JSON only of
 the ticket entities (EVENT_CONTENT). The others' content (users, sign-ins, settings,
@@ -92,6 +96,12 @@ EVERY_TICKET = frozenset({"database", "sla_policy"})
 RECOMPUTING_SETTINGS = frozenset({"calendar", "timezone", "escalation"})
 EVENT_COLUMNS = [n for n, _ in columns(COLUMNS_0001["events"])]
 DEFAULT_BATCH = 5000
+# Why a ticket was never told (store/rules/notified.py reason_of) is its assignment messages' states, which
+# change with no ticket event (the sender's and a retry's events are the outbox's): the few undelivered ones
+# (pending, or given up) are sent whole with every batch, ticket and state only (never an address or the text),
+# and replace the center's set (hq_undelivered) in the batch's transaction. By the state index outbox_due.
+UNDELIVERED = ("SELECT id, ticket_id, state FROM outbox WHERE state IN ('pending', 'failed') AND ticket_id IS NOT NULL"
+               " AND json_extract(notice, '$.kind') = 'assignment' ORDER BY id")
 
 
 class ShipRefused(HqError):
@@ -110,6 +120,7 @@ class ShipResult:
     waits_for_recompute: bool = False  # stopped before a calendar/zone change whose recompute is not done
     summary_seconds: float = 0.0  # of ``seconds``, keeping the month summaries (store/hq/summary.py)
     months: int = 0  # center-months recomputed
+    undelivered: int = 0  # the center's undelivered assignment messages as last sent (UNDELIVERED)
 
 
 def center_code(lite: sqlite3.Connection) -> str | None:
@@ -218,6 +229,7 @@ class _Batch:
     rows: dict[str, list[tuple[Any, ...]]]
     touched: dict[str, list[int] | None]  # table -> keys replaced (None: every row of the center)
     reference: dict[str, tuple[str, list[tuple[Any, ...]]]]  # table -> (digest, rows), changed ones only
+    undelivered: list[tuple[Any, ...]] = field(default_factory=list)  # UNDELIVERED, as the batch was read
 
 
 def _read_batch(lite: sqlite3.Connection, after: int, size: int, digests: dict[str, str], every_later: int = 0) -> _Batch:
@@ -229,6 +241,7 @@ def _read_batch(lite: sqlite3.Connection, after: int, size: int, digests: dict[s
     try:
         cur = lite.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE id > ? ORDER BY id LIMIT ?", (after, size))
         events = [dict(zip(EVENT_COLUMNS, r, strict=True)) for r in cur]
+        undelivered = lite.execute(UNDELIVERED).fetchall()
         if lite.execute("SELECT 1 FROM settings WHERE key = 'recompute_pending'").fetchone():
             # New deadlines are being written (in batches, with no event each): this
             # batch stops before the change that started it; the next run sends it all.
@@ -284,7 +297,7 @@ def _read_batch(lite: sqlite3.Connection, after: int, size: int, digests: dict[s
                     reference[table] = (d, got)
     finally:
         lite.execute("COMMIT")
-    return _Batch(events, rows, touched, reference)
+    return _Batch(events, rows, touched, reference, undelivered)
 
 
 def _copy(cur: Any, table: str, center: str, rows: Iterable[tuple[Any, ...]]) -> int:
@@ -330,6 +343,7 @@ def _write_batch(conn: Any, center: str, b: _Batch, prev_id: int, prev_hash: str
             cur.execute(f'DELETE FROM "{table}" WHERE center = %s', (center,))
             counts[table] = _copy(cur, table, center, rows)
             digests[table] = digest
+        result.undelivered = _undelivered(cur, center, b.undelivered, b.events[-1]["id"])
         started = time.monotonic()
         if every:
             result.months += summary.rebuild(cur, center)
@@ -350,6 +364,24 @@ def _write_batch(conn: Any, center: str, b: _Batch, prev_id: int, prev_hash: str
         if name is not None:
             cur.execute("UPDATE centers SET name = %s WHERE code = %s", (name, center))
     return counts
+
+
+def _undelivered(cur: Any, center: str, rows: list[tuple[Any, ...]], last_event_id: int) -> int:
+    """The center's undelivered assignment messages replaced by ``rows`` (UNDELIVERED), as of the center's head
+    ``last_event_id`` (read only while the head office holds that head: store/hq/figures.py ``_fresh``)."""
+    cur.execute("INSERT INTO hq_undelivered_heads (center, last_event_id) VALUES (%s, %s)"
+                " ON CONFLICT (center) DO UPDATE SET last_event_id = excluded.last_event_id", (center, last_event_id))
+    cur.execute("DELETE FROM hq_undelivered WHERE center = %s", (center,))
+    if not rows:
+        return 0
+    with cur.copy("COPY hq_undelivered (center, id, ticket_id, state) FROM STDIN") as cp:
+        for r in rows:
+            cp.write_row((center, *r))
+    # Each ticket's report time as the head office holds it now (the batch's tickets are in): the month reads its
+    # few by it (store/hq/figures.py _UNTOLD); a ticket not there yet has none, and no month to count in.
+    cur.execute("UPDATE hq_undelivered o SET reported_at = t.reported_at FROM tickets t WHERE o.center = %s"
+                " AND t.center = o.center AND t.id = o.ticket_id", (center,))
+    return len(rows)
 
 
 def _upsert(cur: Any, table: str, center: str, rows: list[tuple[Any, ...]]) -> int:
@@ -396,6 +428,11 @@ def ship(db_path: Path, conn: Any, center: str | None = None, *, batch: int = DE
                 b = _read_batch(lite, last_id, batch, digests, seen[2])
                 if not b.events:
                     result.waits_for_recompute = last_id < lite.execute("SELECT COALESCE(max(id), 0) FROM events").fetchone()[0]
+                    if not result.batches and row is not None:
+                        # Nothing new, and the set sent all the same: the first run after the head office's
+                        # step 0004 fills it, and a state changed around the app (no event) gets there too.
+                        with conn.transaction(), conn.cursor() as cur:
+                            result.undelivered = _undelivered(cur, center, b.undelivered, last_id)
                     break
                 if b.events[0]["prev"] != last_hash:  # the file changed under us since the check
                     raise ShipRefused(_("center {center}: event {id} does not continue the audit chain (a rewritten "

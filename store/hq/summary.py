@@ -162,6 +162,8 @@ class Acc:
         if live or told:
             n["counted"] += sign
             if not told:
+                # (Not the outbox's waiting or failed: those states change with no ticket event; the
+                # report moves their few tickets out of "no address" when read, store/hq/figures.py _moved.)
                 why = "unassigned" if no_tech else "no_address"
                 self.never[why] = self.never.get(why, 0) + sign
         if delay is not None:
