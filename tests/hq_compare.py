@@ -1,4 +1,4 @@
-"""Every head-office row of a center against the center's file (tests of store/hq)."""
+"""Every head-office row of a center against the center's file, and the figures read both ways (tests of store/hq)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import store.hq.figures as figures
 from store.hq.schema import COLUMNS_0001, columns
 from store.hq.ship import EVENT_CONTENT, PRIVATE_ENTITIES, SETTINGS_SHIPPED
 
@@ -39,3 +40,16 @@ def differences(db: Path, conn: Any, center: str) -> dict[str, tuple[int, int]]:
         if a != b:
             out[table] = (len(a), len(b))
     return out
+
+
+def report_both_ways(conn: Any, period: Any, now: Any) -> tuple[Any, Any]:
+    """The company's report from the month summaries, and by passes over the tickets (no summaries)."""
+    fast = figures.company_report(conn, period, now)
+    real = figures._summaries
+    figures._summaries = lambda *a: None
+    try:
+        slow = figures.company_report(conn, period, now)
+    finally:
+        figures._summaries = real
+    conn.rollback()
+    return fast, slow

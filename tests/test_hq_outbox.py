@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from cli_helpers import invoke
 from conftest import NOW, MutableClock
+from hq_compare import report_both_ways
 
-import store.hq.figures as figures
 import store.hq.summary as summary
 from store import Store
 from store.context import default_actor
@@ -115,21 +115,10 @@ def test_waiting_and_failed_messages_are_the_centers_reasons_at_the_head_office(
         assert head[len(label.split())] == ours[len(label.split())], (label, ours, head)
     # Read from the month summaries or by passes over the tickets: the same figures.
     conn = connect(hq_url)
-    fast, slow = _both_ways(conn, Period.parse_month(MONTH), clock())
+    fast, slow = report_both_ways(conn, Period.parse_month(MONTH), clock())
     assert fast.figures == slow.figures
     conn.close()
 
-
-def _both_ways(conn: Any, period: Period, now: Any) -> tuple[Any, Any]:
-    fast = figures.company_report(conn, period, now)
-    real = figures._summaries
-    figures._summaries = lambda *a: None
-    try:
-        slow = figures.company_report(conn, period, now)
-    finally:
-        figures._summaries = real
-    conn.rollback()
-    return fast, slow
 
 
 def test_the_reasons_follow_the_messages_states_from_run_to_run(
@@ -177,7 +166,7 @@ def test_the_reasons_follow_the_messages_states_from_run_to_run(
         if rng.random() < 0.3:
             ship(db, conn, "BJ")  # nothing new: the set is sent again as it is
         want = s.reports.report(period).figures
-        fast, slow = _both_ways(conn, period, clock())
+        fast, slow = report_both_ways(conn, period, clock())
         assert fast.figures["BJ"] == want
         assert slow.figures["BJ"] == want
     s.close()
@@ -186,14 +175,20 @@ def test_the_reasons_follow_the_messages_states_from_run_to_run(
     assert {("pending", "sent"), ("pending", "failed"), ("failed", "pending")} <= states, states
 
 
-def test_a_run_with_no_new_events_still_sends_the_messages_states(
-        center_builds: dict[str, Path], tmp_path: Path, hq_url: str) -> None:
-    clock = MutableClock(NOW)
+def _one_waiting(center_builds: dict[str, Path], tmp_path: Path, clock: MutableClock) -> tuple[Path, Store, Any]:
+    """Center BJ with one ticket assigned to a technician who has an address: its message waits (pending)."""
     db, s = _center(center_builds, tmp_path, clock)
     tech = s.db.q("SELECT id FROM technicians WHERE retired = 0 AND on_duty = 1 ORDER BY id LIMIT 1")[0][0]
     s.outbox.set_technician_addresses(tech, [HOOK])
     t = _ticket(s)
     s.tickets.assign(t.id, t.version, technician_id=tech)
+    return db, s, t
+
+
+def test_a_run_with_no_new_events_still_sends_the_messages_states(
+        center_builds: dict[str, Path], tmp_path: Path, hq_url: str) -> None:
+    clock = MutableClock(NOW)
+    db, s, t = _one_waiting(center_builds, tmp_path, clock)
     conn = connect(hq_url)
     ship(db, conn, "BJ")
     assert conn.execute("SELECT ticket_id, state FROM hq_undelivered WHERE center = 'BJ'").fetchall() == [(t.id, "pending")]
@@ -225,16 +220,12 @@ def test_a_set_left_behind_by_an_older_shipper_is_not_read(
     were: they are not read then (its never-told tickets are "no address", as that shipper's head office said),
     until a run of this dispatch sends them again."""
     clock = MutableClock(NOW)
-    db, s = _center(center_builds, tmp_path, clock)
-    tech = s.db.q("SELECT id FROM technicians WHERE retired = 0 AND on_duty = 1 ORDER BY id LIMIT 1")[0][0]
-    s.outbox.set_technician_addresses(tech, [HOOK])
-    t = _ticket(s)
-    s.tickets.assign(t.id, t.version, technician_id=tech)
+    db, s, _t = _one_waiting(center_builds, tmp_path, clock)
     conn = connect(hq_url)
     ship(db, conn, "BJ")
     period = Period.parse_month(MONTH)
     with_set = s.reports.report(period).figures
-    fast, slow = _both_ways(conn, period, clock())
+    fast, slow = report_both_ways(conn, period, clock())
     assert fast.figures["BJ"] == slow.figures["BJ"] == with_set
     # The older shipper's run: the head moved (as its batches do), the set and its head left alone.
     conn.execute("UPDATE centers SET last_event_id = last_event_id + 1 WHERE code = 'BJ'")
@@ -244,7 +235,7 @@ def test_a_set_left_behind_by_an_older_shipper_is_not_read(
     conn.commit()
     assert summary.current(conn, ["BJ"])
     conn.rollback()
-    fast, slow = _both_ways(conn, period, clock())
+    fast, slow = report_both_ways(conn, period, clock())
     assert fast.figures["BJ"] == slow.figures["BJ"] != with_set
     by_key = {f.key: f.value for f in fast.figures["BJ"]}
     assert by_key["not_notified_no_address"] == {f.key: f.value for f in with_set}["not_notified_no_address"] + 1

@@ -19,6 +19,7 @@ import pendulum
 import pytest
 from cli_clock import use_clock
 from cli_helpers import invoke
+from hq_compare import report_both_ways
 
 import store.hq.figures as figures
 import store.hq.summary as summary
@@ -80,17 +81,6 @@ def _months(conn: Any, code: str) -> list[tuple[Any, ...]]:
     return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in r) for r in rows]
 
 
-def _report_both_ways(conn: Any, period: Period, now: Any) -> tuple[Any, Any]:
-    fast = figures.company_report(conn, period, now)
-    real = figures._summaries
-    figures._summaries = lambda *a: None
-    try:
-        slow = figures.company_report(conn, period, now)
-    finally:
-        figures._summaries = real
-    conn.rollback()
-    return fast, slow
-
 
 def test_summaries_equal_the_tickets_after_random_ships_and_kills(
     center_builds: dict[str, Path], tmp_path: Path, hq_url: str, monkeypatch: pytest.MonkeyPatch
@@ -142,7 +132,7 @@ def test_summaries_equal_the_tickets_after_random_ships_and_kills(
     for month in MONTHS:
         period = Period.parse_month(month)
         for now in (at[0], pendulum.datetime(2026, 11, 20, 3, 0, tz="UTC"), pendulum.datetime(2027, 1, 5, tz="UTC")):
-            fast, slow = _report_both_ways(conn, period, now)
+            fast, slow = report_both_ways(conn, period, now)
             assert fast.figures == slow.figures, (month, now)
     conn.close()
 
