@@ -5,6 +5,7 @@ how to install it."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import signal
@@ -26,9 +27,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-c
 
 
 def _browser_missing() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
+    # Looked up, not imported: the tests run in forked children, and the
+    # worker that collects them should not load greenlet.
+    if importlib.util.find_spec("playwright") is None:
         return "playwright is not installed: pip install -e '.[test]'"
     if not os.access(CHROMIUM, os.X_OK):
         return ("no chromium: install Debian's (sudo apt-get install -y chromium); "

@@ -28,6 +28,12 @@ from console.cli.serve import app_environment, is_loopback
 from store import PermissionDenied, Store
 from store.context import default_actor
 
+# Each test in a forked child (pytest-forked): Playwright's sync API runs on
+# greenlet, and a crash in it once took a whole xdist worker down, with the
+# tests grouped on that worker never run and the suite hung. In a child the
+# crash fails one test; the worker never imports playwright or greenlet.
+pytestmark = pytest.mark.forked
+
 
 # ---------------------------------------------------------------- the page
 def test_served_page_loads_nothing_from_outside_the_host(db_path: Path, store: Store) -> None:

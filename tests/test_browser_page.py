@@ -28,6 +28,12 @@ from rich.cells import cell_len
 from console.cli import cli
 from store import Store
 
+# Each test in a forked child (pytest-forked): Playwright's sync API runs on
+# greenlet, and a crash in it once took a whole xdist worker down, with the
+# tests grouped on that worker never run and the suite hung. In a child the
+# crash fails one test; the worker never imports playwright or greenlet.
+pytestmark = pytest.mark.forked
+
 
 def files_under(root: Path) -> dict[str, bytes]:
     """Every file under ``root`` with its bytes, but the database's own (it is
