@@ -19,13 +19,18 @@ half of one as a space).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rich.cells import get_character_cell_size
 from rich.console import Console
 from rich.control import Control
+from rich.segment import Segment
 from textual import _compositor
 from textual.geometry import Region
 from textual.strip import Strip
+
+if TYPE_CHECKING:
+    from textual.widget import Widget
 
 
 def _char_start(strip: Strip, cell: int) -> int:
@@ -114,6 +119,24 @@ def groups(regions: Iterable[Region]) -> list[Region]:
     return boxes
 
 
+def _render(widget: Widget, region: Region, shown: Region, top: int, bottom: int,
+            sent: dict[int, tuple[int, int]]) -> list[Strip]:
+    """Lines ``top``..``bottom`` of the widget's ``shown`` part, in screen
+    columns. A widget with ``render_cells`` is asked for just the columns
+    sent on those lines (the queue's countdowns: one cell of 47 lines, not
+    47 whole lines); the rest of each line is blank, never sent."""
+    render_cells = getattr(widget, "render_cells", None)
+    if render_cells is not None:
+        x1 = max(shown.x, min(sent[y][0] for y in range(top, bottom) if y in sent))
+        x2 = min(shown.right, max(sent[y][1] for y in range(top, bottom) if y in sent))
+        cells = render_cells(Region(x1 - region.x, top - region.y, x2 - x1, bottom - top)) if x1 < x2 else None
+        if cells is not None:
+            before = [Segment(" " * (x1 - shown.x))] if x1 > shown.x else []
+            after = [Segment(" " * (shown.right - x2))] if x2 < shown.right else []
+            return [Strip([*before, *segments, *after], shown.width) for segments in cells]
+    return widget.render_lines(Region(shown.x - region.x, top - region.y, shown.width, bottom - top))
+
+
 def render_partial_update(self: _compositor.Compositor) -> _compositor.ChopsUpdate | None:
     """``Compositor.render_partial_update`` rendering each group of regions alone."""
     if not self._dirty_regions or len(self._dirty_regions) > MAX_REGIONS:
@@ -122,7 +145,10 @@ def render_partial_update(self: _compositor.Compositor) -> _compositor.ChopsUpda
     self._dirty_regions.clear()
     screen = self.size.region
     spans = list(self._regions_to_spans(update_regions))
-    rendered = {y for y, _x1, _x2 in spans}
+    rendered: dict[int, tuple[int, int]] = {}  # line -> the cells sent on it, first to last
+    for y, x1, x2 in spans:
+        was = rendered.get(y, (x1, x2))
+        rendered[y] = (min(was[0], x1), max(was[1], x2))
     cuts = self.cuts
     chops: list[dict[int, Strip | None]] = [dict.fromkeys(cut_set[:-1]) for cut_set in cuts]
     visible = self.visible_widgets  # front to back: the first strip for a cut wins
@@ -150,7 +176,7 @@ def render_partial_update(self: _compositor.Compositor) -> _compositor.ChopsUpda
             if not todo:
                 continue
             top, bottom = min(todo), max(todo) + 1
-            strips = widget.render_lines(Region(shown.x - region.x, top - region.y, shown.width, bottom - top))
+            strips = _render(widget, region, shown, top, bottom, rendered)
             for y, wanted in todo.items():
                 strip = strips[y - top]
                 final = [cut for cut in cuts[y] if last_cut >= cut >= first_cut]

@@ -16,6 +16,7 @@ from textual.geometry import Region
 
 from console import output
 from store import Store
+from store.rules.countdown import row_clock
 
 CONSOLE = Console(color_system="256", force_terminal=True, width=160)
 
@@ -63,3 +64,41 @@ async def test_what_is_sent_is_what_textual_sends(store: Store, clock: MutableCl
             )
         for regions in cases:
             assert written(app, regions, ours=True) == written(app, regions, ours=False), regions
+
+
+async def test_the_countdown_cells_drawn_alone_are_what_textual_draws(store: Store, clock: MutableClock) -> None:
+    """The tick's repaint asks the queue for its countdown cells only
+    (QueueTable.render_cells): the same bytes as Textual's whole lines cut,
+    for rows ok, at risk and breached, the cursor's row among them."""
+    for priority in (1, 2, 3, 4, 1, 2, 3, 4):
+        make_ticket(store, priority=priority)
+    app = app_for(store)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        table = queue(app)
+        await until(pilot, lambda: table.total >= 8)
+        drawn: list[bool] = []
+        render_cells = table.render_cells
+
+        def counted(crop: Region) -> Any:
+            lines = render_cells(crop)
+            drawn.append(lines is not None)
+            return lines
+
+        table.render_cells = counted  # type: ignore[method-assign]
+        states = set()
+        for minutes in (0, 12, 50, 200):  # fresh, then the P1s at risk and past due, then more
+            clock.advance(minutes=minutes)
+            table.cursor = 2
+            await pilot.pause()
+            top = table.region.y + 1
+            states |= {row_clock(row, clock().timestamp())[1] for row in table.rows}
+            for x1, width in ((0, 7), (6, 1), (4, 3), (0, 1), (2, 2)):
+                for y1, height in ((0, 8), (2, 1), (1, 4)):
+                    regions = [Region(table.region.x + x1, top + y1, width, height)]
+                    drawn.clear()
+                    ours = written(app, regions, ours=True)
+                    assert drawn == [True], "the countdown cells were not drawn alone"
+                    table._styles_cache.clear()  # as a refresh of those lines would: drawn afresh
+                    assert ours == written(app, regions, ours=False), (minutes, regions)
+        assert {"ok", "at_risk", "breached"} <= states, states

@@ -345,14 +345,67 @@ class QueueTable(ScrollView, can_focus=True):
             return Strip([Segment(fit(" …", width), self._style("queue--loading"))], width)
         left, state = row_clock(row, self.clock().timestamp())
         self._drawn[y] = (left, state)
-        kind = "done" if row.next_clock is None else ("waiting" if row.status == "waiting" else "")
-        style = self._row_style(kind, state, index == self.cursor)
+        style = self._row_style(self._kind(row), state, index == self.cursor)
         head = {"sym": STATE_SYMBOL.get(state or "ok", " "), "left": left, "clock": clock_label(row.next_clock)}
         # Cells of known width: no need to measure the whole line again.
         text = " ".join(fit(head[c.key], w, right=c.key == "left") for c, _x, w in cols if c.key in head)
         # Two segments: cropping the line to the countdown cell (the tick's
         # repaint) measures each one, and the tail's width is cached by text.
         return Strip([Segment(text + " ", style), Segment(self._tail(row, cols, width), style)], width)
+
+    def render_cells(self, crop: Region) -> list[list[Segment]] | None:
+        """The tick's repaint, drawn straight (console/output.py asks a widget
+        for just the cells a partial update sends): a crop within the
+        countdown column of loaded rows is that column's text, cut (the
+        segments of each line, filtered as Textual filters a line). Textual's
+        own path renders each of those lines whole (47 of them a second with
+        every row ticking), then cuts them. None when the crop is anything
+        else, or when the widget's styles would change what is drawn (padding,
+        border, tint, opacity: Textual's path applies them).
+
+        The lines stay marked dirty in Textual's line cache, so the next whole
+        repaint draws them afresh."""
+        if crop.y < 1 or not self._plain():
+            return None
+        width = self.scrollable_content_region.width
+        x, w = next(((x, w) for c, x, w in self._layout(width) if c.key == "left"), (0, 0))
+        if crop.x < x or crop.right > x + w:
+            return None
+        top = int(self.scroll_offset.y)
+        now = self.clock().timestamp()
+        cells = []
+        for y in crop.line_range:
+            index = top + y - 1
+            row = self.row_at(index) if index < self.total else None
+            if row is None:
+                return None
+            left, state = row_clock(row, now)
+            text = fit(left, w, right=True)
+            if cell_len(text) != len(text):  # a wide character: cut by cells, Textual's way
+                return None
+            cells.append((y, left, state, text[crop.x - x:crop.right - x],
+                          self._row_style(self._kind(row), state, index == self.cursor)))
+        filters = self.get_line_filters()
+        background = self.background_colors[1]
+        lines = []
+        for y, left, state, part, style in cells:
+            self._drawn[y] = (left, state)
+            segments = [Segment(part, style)]
+            for line_filter in filters:  # as Strip.apply_filter, without a Strip each
+                segments = line_filter.apply(segments, background)
+            lines.append(segments)
+        return lines
+
+    def _plain(self) -> bool:
+        """Nothing in the widget's styles that Textual's line path would add
+        (asked each time: an ancestor's opacity is not this widget's style)."""
+        styles = self.styles
+        return (not any(styles.gutter) and not styles.tint.a and styles.text_opacity == 1.0
+                and self.opacity == 1.0 and not (styles.has_rule("hatch") and styles.hatch != "none"))
+
+    @staticmethod
+    def _kind(row: QueueRow) -> str:
+        return "done" if row.next_clock is None else ("waiting" if row.status == "waiting" else "")
 
     def _row_style(self, kind: str, state: str | None, cursor: bool) -> Style:
         key = f"row:{kind}:{state}:{cursor}"
