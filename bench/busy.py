@@ -184,7 +184,7 @@ def main() -> None:
         db = OUT / "busy.db"
         log(f"copying {args.db} to {db}")
         copy_db(args.db, db)
-    catch_up(db)
+    catch_up(db, ahead=args.quiet + args.seconds + 120)  # none fall due while it measures
     res = run(db, args.seconds, args.quiet, args.settle, args.profile, args.dispatch)
     res["dispatch"] = args.dispatch
     res["quiet_s"] = args.quiet

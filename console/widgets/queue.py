@@ -365,11 +365,11 @@ class QueueTable(ScrollView, can_focus=True):
 
         The lines stay marked dirty in Textual's line cache, so the next whole
         repaint draws them afresh."""
-        if crop.y < 1 or not self._plain():
+        if crop.y < 1:
             return None
         width = self.scrollable_content_region.width
         x, w = next(((x, w) for c, x, w in self._layout(width) if c.key == "left"), (0, 0))
-        if crop.x < x or crop.right > x + w:
+        if crop.x < x or crop.right > x + w or not self._plain():
             return None
         top = int(self.scroll_offset.y)
         now = self.clock().timestamp()
