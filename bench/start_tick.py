@@ -53,6 +53,9 @@ class Tree:
         env = dict(os.environ)
         env["PYTHONDONTWRITEBYTECODE"] = ""  # empty is unset (PtyProc adds its env to os.environ)
         env["PYTHONPYCACHEPREFIX"] = str(OUT / f"pyc-{label}")
+        # This tree's packages first, whatever its venv's editable install
+        # points at (a worktree may share the main checkout's venv).
+        env["PYTHONPATH"] = str(root)
         self.env = env
 
 

@@ -87,8 +87,11 @@ def give_back() -> bool:
 
 
 def freeze_start_up() -> None:
-    """After the first screen: what exists now lives as long as the console."""
+    """After the first screen: what exists now lives as long as the console.
+    The collector, off while the console started (console/cli/common.py
+    main), runs from now on."""
     gc.freeze()
+    gc.enable()
 
 
 def thaw() -> None:

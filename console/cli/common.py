@@ -6,6 +6,7 @@ Headless commands (everything but the console itself) never import textual:
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import sys
@@ -341,12 +342,21 @@ class DispatchGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, db: Path | None, actor: str | None) -> None:
     no_pydantic_plugin_loader()  # before any model builds its validator (not for --help: click has exited)
+    if ctx.invoked_subcommand is not None:
+        gc.enable()  # off since main(): a command runs with the collector, as any program
     ctx.obj = Ctx(db, actor)
     if ctx.invoked_subcommand is None:
         run_console(ctx.obj.open(), ctx.obj.env)
 
 
 def main() -> None:
+    # Starting the console makes ~50,000 objects that live as long as it does
+    # (Textual's, the store's, the modules'): the cyclic collector walked them
+    # ~120 times before the first frame, ~30 ms of CPU of a 0.3 s start. Off
+    # until the first screen is up (console/memory.py freeze_start_up, which
+    # also freezes them so no later collection walks them); a command turns
+    # it back on as it starts (cli above).
+    gc.disable()
     # The console uses no pydantic plugins; without this, building the first
     # validator makes pydantic read every installed distribution's entry
     # points (~16 ms of every start, the console's first paint included).
