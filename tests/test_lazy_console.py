@@ -5,23 +5,29 @@ entry point, with App.run replaced by a headless run of the first screen."""
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import click
+import pytest
+
+from console.cli import cli, main
+
 ROOT = Path(__file__).resolve().parent.parent
 
 OPEN_CONSOLE = (
-    "import asyncio, json, sys\n"
+    "import asyncio, gc, json, sys\n"
     "import textual.app\n"
     "def run(self, *a, **k):\n"
     "    async def go():\n"
     "        async with self.run_test(size=(160, 50)) as pilot:\n"
     "            await pilot.pause(0.5)\n"
     "            print(json.dumps({'rows': self.screen.query_one('QueueTable').total,\n"
-    "                              'screen': type(self.screen).__name__}))\n"
+    "                              'screen': type(self.screen).__name__, 'collector': gc.isenabled()}))\n"
     "    asyncio.run(go())\n"
     "textual.app.App.run = run\n"
     "sys.argv = ['dispatch', '--db', sys.argv[1]]\n"
@@ -46,6 +52,8 @@ def test_opening_the_console_imports_only_what_the_first_screen_needs(demo_cli_c
     db = demo_cli_copy("c.db")  # what 'dispatch demo --no-console' builds (conftest)
     shown, loaded = open_console(db)
     assert shown["screen"] == "MainScreen" and shown["rows"], shown  # the console did open, with its queue
+    # Off while it started (console/cli/common.py main), on once its first screen is up.
+    assert shown["collector"] is True
     screens = {p.stem for p in (ROOT / "console" / "screens").glob("*.py")} - {"__init__"}
     # The main screen and the mixins it is built from.
     first_screen = {"main", "actions", "links", "reopen", "queue_poll", "crossings", "search_bar", "behind"}
@@ -122,3 +130,24 @@ def test_the_plugin_loader_stand_in_validates_and_gives_way_to_the_real_one() ->
     assert done.returncode == 0, done.stderr
     ladder, before, after, plugins = json.loads(done.stdout.strip().splitlines()[-1])
     assert ladder and not before and after and plugins is None
+
+
+def test_a_command_runs_with_the_collector(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """main() turns the cyclic collector off for the console's start; every
+    command turns it back on as it starts (a long import or `notify --watch`
+    must not run without it)."""
+    seen: list[bool] = []
+
+    @click.command("collector-probe")
+    def probe() -> None:
+        seen.append(gc.isenabled())
+
+    cli.add_command(probe)
+    monkeypatch.setattr(sys, "argv", ["dispatch", "--db", str(tmp_path / "x.db"), "collector-probe"])
+    try:
+        with pytest.raises(SystemExit) as done:
+            main()
+    finally:
+        cli.commands.pop("collector-probe")
+        gc.enable()
+    assert done.value.code == 0 and seen == [True]
