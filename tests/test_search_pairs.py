@@ -5,7 +5,6 @@ rows), checked over random tickets, edits, renames and terms."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +15,9 @@ from hypothesis import strategies as st
 from store import Store
 from store.errors import StoreError
 from store.models import QueueFilter
+from store.repo.search import _PHONE, TRIGRAM, digits
 from store.rows import QUEUE_COLUMNS, QUEUE_FROM, _escape_like, _queue_row
 
-# What the search reads as a phone number typed with any spacing (store/repo/search.py).
-PHONE = re.compile(r"\+?[\d\s().\-/]+")
 ALPHABET = "aAbB卡吞王磊12 ,%_-é"
 _COLS = ("description", "reporter", "site", "asset", "phone")
 
@@ -110,11 +108,10 @@ def test_short_terms_find_what_like_found(store: Store, new: list[Any], changes:
             assert store.queue.queue_position(row[0], f) == i
     # Two short terms at once, and a short one beside a long one: every term somewhere in the text.
     both = " ".join(queries[:2])
-    digits = "".join(c for c in both if c.isdigit())
     if both.isdigit():  # one term of digits: also that ticket number
         want = old_find(store, both)
-    elif PHONE.fullmatch(both) and len(digits) >= 3:  # "1 11": a phone typed with spacing, its digits anywhere
-        want = old_find(store, digits, number=False)
+    elif _PHONE.fullmatch(both) and len(digits(both)) >= TRIGRAM:  # "1 11": a phone typed with spacing
+        want = old_find(store, digits(both), number=False)
     else:
         want = [i for i in old_find(store, queries[0], number=False)
                 if i in set(old_find(store, queries[1 % len(queries)], number=False))]
