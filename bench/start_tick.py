@@ -130,9 +130,14 @@ def main() -> None:
         db = OUT / "start_tick.db"
         log(f"copying {args.db} -> {db}")
         copy_db(args.db, db)
-    catch_up(db)
-    total, n_open = open_count(db)
     trees = [Tree("after", ROOT)] + ([Tree("before", args.before.resolve())] if args.before else [])
+    # Those that fall due while it runs too: a console on a young 1M file
+    # records ~20 a second (bench/README.md, session 37), work the tick and
+    # the pty figures are not about. Generous: a few seconds a first paint,
+    # two phases and a start a tick run, the pty's window and its paging.
+    ahead = len(trees) * (3 * args.runs + args.tick_runs * (2 * args.tick_seconds + 15) + args.pty_seconds + 30) + 120
+    catch_up(db, ahead=ahead)
+    total, n_open = open_count(db)
     floor_env = trees[0].env
     for t in trees:  # warm-up: writes each tree's .pyc files (and warms the page cache)
         first_paint([t.dispatch, "--db", str(db)], t.env, t.root)
