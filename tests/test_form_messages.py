@@ -123,3 +123,29 @@ async def test_a_first_day_without_sites_says_where_they_are_added(tmp_path, clo
             assert app.screen.query_one("#f-reporter", Input).value == "Zhang"
     finally:
         store.close()
+
+
+async def test_a_first_day_says_so_when_a_site_is_typed_in_the_burst(tmp_path, clock) -> None:  # type: ignore[no-untyped-def]
+    """A site name typed in the same burst as the keys before it (SSH), before
+    the field's search of nothing ran: that it found nothing still says there
+    are no sites at all, and where they are added."""
+    from click.testing import CliRunner
+
+    from console.cli import cli
+
+    path = tmp_path / "center.db"
+    assert CliRunner().invoke(cli, ["--db", str(path), "init"]).exit_code == 0
+    store = Store(path, clock=clock)
+    try:
+        app = app_for(store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await burst(pilot, "n", *"Zhang", "tab", *"13800001111", "tab", *"abc")
+            site = app.screen.query_one("#f-site_id", Picker)
+            await until(pilot, lambda: site.none_at_all)
+            assert "Setup (S)" in str(site.query_one("OptionList").get_option_at_index(0).prompt)
+            await burst(pilot, "ctrl+s")
+            assert shown(app, "#e-site_id") == "no sites yet"
+            assert site.input.value == "abc"  # nothing typed is lost
+    finally:
+        store.close()

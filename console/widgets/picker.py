@@ -87,20 +87,30 @@ class Picker(Vertical):
 
     async def refresh_matches(self, text: str | None = None) -> None:
         text = self.input.value if text is None else text
-        matches = await asyncio.to_thread(self.search, text)
+        matches, none_at_all = await asyncio.to_thread(self._look, text)
         if text != self.input.value:
             return  # typed since: the search of the newer text shows its own matches, whichever answers last
         options = self.query_one(OptionList)
         options.clear_options()
         for value, label in matches:
             options.add_option(Option(Content(clean(label, single_line=True)), id=str(value)))
-        if not text.strip():
-            self.none_at_all = not matches
+        if none_at_all is not None:
+            self.none_at_all = none_at_all
         hint = self.none_at_all and bool(self.none_hint)
         if hint:
             options.add_option(Option(Content(self.none_hint), disabled=True))
         self.set_class((bool(matches) or hint) and self.input.has_focus, "open")
         options.highlighted = 0 if matches else None
+
+    def _look(self, text: str) -> tuple[list[tuple[int, str]], bool | None]:
+        """In a thread: the matches of ``text``, and whether there is nothing at
+        all to pick (None: not known). Text typed in a burst, before the
+        search of the empty field ran, found nothing: the empty search says
+        whether anything exists, for a field whose hint would say so."""
+        matches = self.search(text)
+        if matches or not text.strip():
+            return matches, not matches
+        return matches, (not self.search("")) if self.none_hint else None
 
     @on(Input.Changed)
     async def _typed(self, event: Input.Changed) -> None:
