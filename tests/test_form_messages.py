@@ -4,6 +4,7 @@ fault banner once its equipment is no longer chosen."""
 
 from __future__ import annotations
 
+import pytest
 from console_helpers import app_for, burst, make_ticket, settle, until
 from textual.widgets import Input, Static
 
@@ -99,9 +100,12 @@ async def test_edit_on_a_changed_ticket_merges_what_was_typed(store: Store, db_p
     other.close()
 
 
-async def test_a_first_day_without_sites_says_where_they_are_added(tmp_path, clock) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("typed", ["", "abc"])
+async def test_a_first_day_without_sites_says_where_they_are_added(tmp_path, clock, typed) -> None:  # type: ignore[no-untyped-def]
     """`dispatch init` leaves no sites: the site field says so, and where to add
-    them, instead of asking to pick from an empty list."""
+    them, instead of asking to pick from an empty list. Also with a site name
+    typed in the same burst as the keys before it (SSH), before the field's
+    search of nothing ran: that it found nothing still says there are none."""
     from click.testing import CliRunner
 
     from console.cli import cli
@@ -113,7 +117,7 @@ async def test_a_first_day_without_sites_says_where_they_are_added(tmp_path, clo
         app = app_for(store)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            await burst(pilot, "n", *"Zhang", "tab", *"13800001111", "tab")
+            await burst(pilot, "n", *"Zhang", "tab", *"13800001111", "tab", *typed)
             site = app.screen.query_one("#f-site_id", Picker)
             await until(pilot, lambda: site.none_at_all)
             assert "Setup (S)" in str(site.query_one("OptionList").get_option_at_index(0).prompt)
@@ -121,31 +125,6 @@ async def test_a_first_day_without_sites_says_where_they_are_added(tmp_path, clo
             assert shown(app, "#e-site_id") == "no sites yet"
             assert isinstance(app.screen, NewTicketScreen)  # nothing typed is lost
             assert app.screen.query_one("#f-reporter", Input).value == "Zhang"
-    finally:
-        store.close()
-
-
-async def test_a_first_day_says_so_when_a_site_is_typed_in_the_burst(tmp_path, clock) -> None:  # type: ignore[no-untyped-def]
-    """A site name typed in the same burst as the keys before it (SSH), before
-    the field's search of nothing ran: that it found nothing still says there
-    are no sites at all, and where they are added."""
-    from click.testing import CliRunner
-
-    from console.cli import cli
-
-    path = tmp_path / "center.db"
-    assert CliRunner().invoke(cli, ["--db", str(path), "init"]).exit_code == 0
-    store = Store(path, clock=clock)
-    try:
-        app = app_for(store)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
-            await burst(pilot, "n", *"Zhang", "tab", *"13800001111", "tab", *"abc")
-            site = app.screen.query_one("#f-site_id", Picker)
-            await until(pilot, lambda: site.none_at_all)
-            assert "Setup (S)" in str(site.query_one("OptionList").get_option_at_index(0).prompt)
-            await burst(pilot, "ctrl+s")
-            assert shown(app, "#e-site_id") == "no sites yet"
-            assert site.input.value == "abc"  # nothing typed is lost
+            assert site.input.value == typed
     finally:
         store.close()
