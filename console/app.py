@@ -62,6 +62,7 @@ class DispatchApp(ConsoleApp):
             await self.action_switch_user(first=True)
 
     def on_unmount(self) -> None:
+        self.live.stop()
         memory.thaw()  # a process that goes on (the tests) can free this console's objects
 
     async def action_switch_user(self, first: bool = False) -> None:

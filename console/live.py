@@ -1,10 +1,14 @@
 """One live watcher for the whole console: every screen follows the file.
 
 Another dispatcher's commit moves SQLite's ``PRAGMA data_version`` (a
-microsecond read). One worker asks it every ``poll_seconds``; the next ask is
-booked when the last one has finished, so polls never pile up or overlap
-(Dolphie; a refresh asked for while one runs follows it at once), and
-after a failure the wait grows to at most 30 s while the screens say STALE.
+microsecond read). One thread of the watcher's own asks it every
+``poll_seconds``; the next ask waits until the last one has been shown, so
+polls never pile up or overlap (Dolphie; a refresh asked for while one runs
+follows it at once), and after a failure the wait grows to at most 30 s while
+the screens say STALE. The thread lives as long as the console: a Textual
+worker and a timer a second, each with its messages, cost the UI thread more
+than the poll's own reads (issue 28); what a poll read reaches the UI thread
+as one message (``App.call_later``, which Textual makes thread-safe).
 
 What a poll gives the screens:
 
@@ -22,10 +26,9 @@ connection): the screen that wrote reloads itself, or asks ``refresh()``."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
-
-from textual.timer import Timer
 
 from . import memory
 
@@ -71,12 +74,16 @@ class LiveWatcher:
         self.version = -1  # the data_version the screens were last told about (-1: not yet)
         self.paused = False
         self.reader: LiveReader | None = None
-        self._timer: Timer | None = None
         self._failures = 0
         self._forced = True  # a full read asked for (a filter changed, an own write) and not yet made
-        self._running = False  # a poll is on its way: another asked meanwhile follows it at once
-        self._again = False
+        # A poll asked for or on its way and not yet shown (the tests' settle waits on it).
+        self._running = False
         self._polls = 0
+        self._thread: threading.Thread | None = None
+        self._ask = threading.Event()  # poll now (a refresh; another asked meanwhile follows the one running)
+        self._shown = threading.Event()  # the last poll's result has been shown: the next wait may begin
+        self._wait: float | None = None  # seconds until the next timed poll (None: only when asked)
+        self._stopped = False
 
     # ------------------------------------------------------------- control
     def start(self, reader: LiveReader) -> None:
@@ -92,7 +99,7 @@ class LiveWatcher:
         """The live view paused (``p``): no polls until resumed (which polls at once)."""
         self.paused = paused
         if paused:
-            self._stop_timer()
+            self._wait = None
         else:
             self.refresh()
 
@@ -101,17 +108,40 @@ class LiveWatcher:
         self.version, self._failures = -1, 0
         self.refresh()
 
+    def stop(self) -> None:
+        """The console closes: the thread ends (it may be reading: it ends after)."""
+        self._stopped = True
+        self._ask.set()
+        self._shown.set()
+
     # ---------------------------------------------------------------- poll
     def _poll(self) -> None:
-        self._stop_timer()
-        if self._running:  # never two at once: the one running is followed by another
-            self._again = True
+        """On the UI thread: a poll now (after the one on its way, if any)."""
+        if self._stopped:
             return
-        self._running, self._again = True, False
-        # exit_on_error: a failure to read is caught (STALE); one in showing it is a bug, shown as any other.
-        self.app.run_worker(self._read, thread=True, group="live", exit_on_error=True)
+        self._running = True
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="dispatch-live", daemon=True)
+            self._thread.start()
+        self._ask.set()
 
-    def _read(self) -> None:
+    def _run(self) -> None:
+        """The watcher's thread: a poll when asked or when its wait is over,
+        each shown before the next wait begins."""
+        while True:
+            asked = self._ask.wait(self._wait)
+            self._ask.clear()  # a refresh asked from here on is read by this poll (``_forced`` is set first)
+            if self._stopped:
+                return
+            if not asked and self._wait is None:
+                continue  # paused (or nothing booked) while the wait ran
+            self._running = True
+            self._shown.clear()
+            if not self._read():
+                return  # the console has closed
+            self._shown.wait()
+
+    def _read(self) -> bool:
         store = self._store()
         forced, self._forced = self._forced, False
         try:
@@ -119,18 +149,18 @@ class LiveWatcher:
             result = self.reader.read_live(version, forced or version != self.version) if self.reader else None
         except Exception as exc:  # any failure: say STALE and keep polling, never stop silently
             self._forced = True
-            self._call(self._failed, exc, store)
-            return
+            return self._call(self._failed, exc, store)
         self._polls += 1
         if self._polls % TRIM_EVERY_POLLS == 0:
             memory.give_back()  # in this thread: the UI thread does not wait on the walk
-        self._call(self._done, version, result, store)
+        return self._call(self._done, version, result, store)
 
-    def _call(self, fn: Callable[..., None], *args: Any) -> None:
-        try:
-            self.app.call_from_thread(fn, *args)
-        except RuntimeError:  # the app has closed meanwhile
+    def _call(self, fn: Callable[..., None], *args: Any) -> bool:
+        """``fn`` on the UI thread, after what it has queued (False: the console has closed)."""
+        if self._stopped or not self.app.is_running or not self.app.call_later(fn, *args):
             self._running = False
+            return False
+        return True
 
     def _gone(self) -> bool:
         """The console is closing: nothing to show a poll on."""
@@ -138,43 +168,44 @@ class LiveWatcher:
         return (not self.app.is_running or self.app._exit or self.app._closing
                 or (reader is not None and not reader.is_attached))
 
-    def _finished(self) -> bool:
-        """A poll ended: True if another was asked for meanwhile (and is now started)."""
-        self._running = False
-        if self._again and not self._gone():
-            self._poll()
-            return True
-        return False
+    def _finished(self) -> None:
+        """A poll has been shown (or dropped): the thread may wait for the next."""
+        self._running = self._ask.is_set()  # another asked meanwhile: the thread reads it at once
+        self._shown.set()
 
     def _done(self, version: int, result: Any, store: object) -> None:
-        again = self._finished()
-        if store is not self._store() or self._gone():
-            return  # read from a file since reopened: the poll on the new one decides
-        self._failures = 0
-        if self.reader is not None:
-            self.reader.show_live(result, store)
-        if version != self.version:
-            if self.version != -1:  # the first read: the permits were just read too
-                self._forget()  # a role or a ticket's team may have changed
-            self.version = version
-        self._tell_screens()
-        if not again:
+        try:
+            if store is not self._store() or self._gone():
+                self._wait = None  # no timed polls for a closed queue; a reopen's poll is asked already
+                return  # read from a file since reopened: the poll on the new one decides
+            self._failures = 0
+            if self.reader is not None:
+                self.reader.show_live(result, store)
+            if version != self.version:
+                if self.version != -1:  # the first read: the permits were just read too
+                    self._forget()  # a role or a ticket's team may have changed
+                self.version = version
+            self._tell_screens()
             self._book(self.seconds)
+        finally:
+            self._finished()
 
     def _failed(self, error: Exception, store: object) -> None:
-        again = self._finished()
-        if store is not self._store() or self._gone():
-            return  # the old file's connection, closed by a reopen
-        self._failures += 1
-        if self.reader is not None:
-            self.reader.live_failed(error, store)
-        if not again:
+        try:
+            if store is not self._store() or self._gone():
+                self._wait = None
+                return  # the old file's connection, closed by a reopen
+            self._failures += 1
+            if self.reader is not None:
+                self.reader.live_failed(error, store)
             self._book(min(FAILURE_BACKOFF_MAX, 2.0 * self._failures))
+        finally:
+            self._finished()
 
     def _tell_screens(self) -> None:
         version = self.version
         reader: object = self.reader  # a screen (the queue), typed as what it gives the watcher
-        busy = {worker.node for worker in self.app.workers if worker.is_running and worker.group != "live"}
+        busy = {worker.node for worker in self.app.workers if worker.is_running}
         for screen in self.app.screen_stack:
             changed = getattr(screen, "data_changed", None)
             if screen is reader or not callable(changed) or screen in busy:
@@ -185,11 +216,5 @@ class LiveWatcher:
                 screen.call_later(changed)
 
     def _book(self, delay: float) -> None:
-        self._stop_timer()
-        if not self.paused:
-            self._timer = self.app.set_timer(delay, self._poll, name="live")
-
-    def _stop_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        """The next timed poll, ``delay`` after this one was shown (none while paused)."""
+        self._wait = None if self.paused else delay

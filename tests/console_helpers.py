@@ -23,8 +23,18 @@ def app_for(store: Store, **kw: Any) -> DispatchApp:
 
 async def settle(pilot: Pilot) -> None:
     await pilot.pause()
+    await wait_for_poll(pilot.app)
     await wait_for_workers(pilot.app)
+    await wait_for_poll(pilot.app)
     await pilot.pause()
+
+
+async def wait_for_poll(app: Any) -> None:
+    """The live watcher's poll asked for or on its way, read and shown (its
+    own thread, not a worker: console/live.py)."""
+    live = getattr(app, "live", None)
+    while live is not None and live._running and app.is_running:
+        await asyncio.sleep(0.001)
 
 
 async def wait_for_workers(app: Any) -> None:
