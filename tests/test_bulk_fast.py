@@ -21,6 +21,7 @@ from demo_data.scale import generate_scale
 from store import Store
 from store.errors import RuleViolation
 from store.repo.audit import digest_columns, loaded_note
+from store.repo.search import PAIRS, pairs_match
 from store.rules import audit
 from tests.conftest import NOW
 from tests.test_bulk_load import check_ok
@@ -113,10 +114,13 @@ def test_chunks_loaded_in_bulk_in_any_order_leave_what_loading_them_one_by_one_l
                     "SELECT count(*) FROM ticket_search WHERE ticket_search MATCH 'ATM'",
                 )
             ]
+            # The pairs index holds no text to compare: what it finds, term by term.
+            + [conn.execute(PAIRS + " ORDER BY rowid", (pairs_match([term], open_only=True),)).fetchall()
+               for term in ("at", "tm", "卡", "出钞", "13")]
         )
         conn.close()
     assert got[0] == got[1]
-    assert len(got[0][0]) == 80 and got[0][4][0][0] > 0
+    assert len(got[0][0]) == 80 and got[0][4][0][0] > 0 and got[0][5]
 
 
 def test_a_file_built_unjournaled_is_in_wal_after_with_every_write(tmp_path: Path) -> None:
