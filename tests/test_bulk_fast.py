@@ -91,16 +91,16 @@ def test_chunks_loaded_in_bulk_in_any_order_leave_what_loading_them_one_by_one_l
     if order == "down":
         chunks.reverse()
     got = []
-    for name, bulk in (("bulk.db", True), ("rows.db", False)):
+    for name, in_bulk in (("bulk.db", True), ("rows.db", False)):
         store = Store(tmp_path / name, create=True, actor="ann", clock=lambda: NOW)
         generate_scale(store, 40, chunk=40)  # the reference rows, and tickets 1..40
-        if not bulk:
+        if not in_bulk:
             monkeypatch.setattr(store.admin, "bulk", lambda action, building=None: contextlib.nullcontext())
         with store.admin.bulk("tests.load"):
             for chunk in chunks:
                 store.admin.load("tests.load", {"tickets": chunk}, {"test": True})
         store.close()
-        if bulk:
+        if in_bulk:
             check_ok(tmp_path / name)
         conn = sqlite3.connect(tmp_path / name)
         got.append(

@@ -18,7 +18,7 @@ from ..rules.sla import Calendar, Pause, Policy
 from ..timeutil import from_db
 from .audit import loaded_note
 from .audit_tables import rows_loaded
-from .bulk import SetAside, put_back, search_chunk, set_aside
+from .bulk import put_back, set_aside
 from .settings import SettingsRepo
 
 
@@ -47,7 +47,6 @@ def _ticket_rows(tickets: list[dict[str, Any]], holds: list[dict[str, Any]], pol
 class AdminRepo:
     def __init__(self, db: Database, ctx: Context, settings: SettingsRepo):
         self.db, self.ctx, self.settings = db, ctx, settings
-        self._aside: SetAside | None = None  # inside bulk(): what was set aside, and the search rows written
 
     # ---------------------------------------------------------- bulk/admin
     def check(self) -> list[str]:
@@ -104,11 +103,9 @@ class AdminRepo:
                     {**e, **{k: e[k] if isinstance(e.get(k), str | None) else json.dumps(e[k], ensure_ascii=False, default=str)
                              for k in ("old", "new")}} for e in data["events"]])
             if rows is not None and rows.values:
-                at = rows.columns.index("id")
-                if self._aside is not None:  # inside bulk(): their search rows now, not at the end
-                    search_chunk(tx, self._aside, [v[at] for v in rows.values])
                 # Loaded tickets have no ticket.create of their own: the load's
                 # event records them (and their holds) as loaded, for the audit check.
+                at = rows.columns.index("id")
                 note = {**note, "tickets_loaded": loaded_note(tx, (v[at] for v in rows.values), holds=True)}
             # So do the reference rows loaded (store/rules/ledger.py replays them from here).
             # (the ids given, and those SQLite gave rows that came without one)
@@ -135,11 +132,7 @@ class AdminRepo:
                 # default): a second core, when there is one, without the GIL.
                 threads = tx.execute("PRAGMA threads").fetchone()[0]
                 tx.execute("PRAGMA threads = 2")
-            self._aside = aside
-            try:
-                yield
-            finally:
-                self._aside = None
+            yield
             if building is not None:
                 building()
             with self.db.write(action) as tx:

@@ -13,12 +13,6 @@ open ones, gathered once), and each index is sorted and written once
 (SQLite's CREATE INDEX). All of it inside the load's one transaction: a build
 killed midway leaves the file as it was, indexes and triggers included.
 
-The two search indexes are filled as each ``load`` ends (``search_chunk``),
-over the tickets it wrote, not at the end: a big build draws its rows in a
-second process (demo_data/scale.py), and this one waited for each chunk; the
-full-text tokenising done meanwhile is off the end's one core (a fifth of a
-million-ticket build). Same rows and terms as one statement at the end.
-
 Only what is known to be rebuilt this way is set aside: the indexes on
 tickets (CREATE INDEX again from their own SQL) and the insert triggers in
 ``SETWISE``, each only while its SQL is the one its statements were written
@@ -30,7 +24,6 @@ says which)."""
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 
 from ..database import SEARCH_INDEXES, Tx
@@ -115,13 +108,13 @@ SETWISE: dict[str, tuple[str, tuple[str, ...]]] = {
         " new.description, new.reporter, (SELECT name FROM sites WHERE id = new.site_id),"
         " COALESCE((SELECT asset_tag FROM equipment WHERE id = new.equipment_id), ''),"
         f" {_PHONE},"
-        " CASE WHEN new.is_open THEN 'open' ELSE '' END FROM tickets new WHERE {rows} ORDER BY new.id",)),
+        f" CASE WHEN new.is_open THEN 'open' ELSE '' END {_LOADED} ORDER BY new.id",)),
     # From the search row just written: the very text 0021's backfill indexes, its
     # document made by ``pairs_document`` (the trigger's SQL, a query per character, was
     # half of a build; tests/test_bulk_load.py checks the two give the same tokens).
     "tickets_pairs_insert": ("58c2875158a8c715", (
         f"INSERT INTO ticket_pairs (rowid, pairs) SELECT ts.rowid, {PAIRS_FUNCTION}(ts.description, ts.reporter,"
-        " ts.site, ts.asset, ts.phone, ts.state) FROM ticket_search ts WHERE {rows} ORDER BY ts.rowid",)),
+        " ts.site, ts.asset, ts.phone, ts.state) FROM ticket_search ts WHERE ts.rowid > :after ORDER BY ts.rowid",)),
     "tickets_totals_insert": ("ce8540200571624b", (
         f"UPDATE queue_totals SET open = open + {_sum(_OPEN)}, unassigned = unassigned + {_sum(_UNASSIGNED)}",)),
     "tickets_held_insert": ("805138acc188a7f0", (
@@ -141,14 +134,6 @@ SETWISE: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-# The search's triggers: their statements run as each load ends (``search_chunk``),
-# over the rows ``{rows}`` names: a range of ids, or a load's own ids.
-SEARCH = ("tickets_search_insert", "tickets_pairs_insert")
-_RANGE = "rowid > :after AND rowid <= :upto"  # (each statement reads one table)
-_IDS = "rowid IN (SELECT value FROM json_each(:ids))"
-_LAST_ID = 2**63 - 1
-
-
 def fingerprint(sql: str) -> str:
     """A trigger's SQL, case and spacing aside, in 16 hex digits."""
     return hashlib.sha256(" ".join(sql.lower().split()).encode()).hexdigest()[:16]
@@ -160,8 +145,6 @@ class SetAside:
     indexes: list[str] = field(default_factory=list)  # their CREATE INDEX statements
     triggers: list[str] = field(default_factory=list)  # the CREATE TRIGGER statements dropped
     setwise: list[str] = field(default_factory=list)  # the statements doing their work, in order
-    search: list[str] = field(default_factory=list)  # those of the search's triggers (run a load at a time)
-    searched: int = 0  # the loaded tickets' search rows are written up to this id
     hashsize: dict[str, int | None] = field(default_factory=dict)  # full-text table -> its own, if set
 
 
@@ -169,7 +152,6 @@ def set_aside(tx: Tx) -> SetAside:
     """Drop the tickets' indexes and known insert triggers (inside the load's
     transaction) and say how to put them back."""
     aside = SetAside(int(tx.execute("SELECT COALESCE(MAX(id), 0) FROM tickets").fetchone()[0]))
-    aside.searched = aside.after_id
     merging(tx, 4)
     for name, sql in tx.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tickets'"
                                 " AND sql IS NOT NULL ORDER BY name").fetchall():
@@ -182,7 +164,7 @@ def set_aside(tx: Tx) -> SetAside:
         if sql is None or fingerprint(sql) != known:
             continue  # absent, or changed since: left running
         aside.triggers.append(sql)
-        (aside.search if name in SEARCH else aside.setwise).extend(statements)
+        aside.setwise += statements
         if name == "tickets_pairs_insert":
             tx.function(PAIRS_FUNCTION, 6, pairs_document)
         tx.execute(f'DROP TRIGGER "{name}"')
@@ -214,32 +196,9 @@ def _hashsize(tx: Tx, size: int | dict[str, int | None]) -> dict[str, int | None
     return had
 
 
-def search_chunk(tx: Tx, aside: SetAside, ids: list[int]) -> None:
-    """The search rows of the tickets one load wrote (``ids``, given: the
-    load's note lists them too), in its transaction. The loads of a build
-    come in order of id: each writes the range of ids above the last one's;
-    ids a load went back to below it are written one by one."""
-    if not aside.search:
-        return
-    below = [i for i in ids if i <= aside.searched]
-    if below:
-        for sql in aside.search:
-            tx.execute(sql.format(rows=_IDS), {"ids": json.dumps(below)})
-    last = max(ids)
-    if last > aside.searched:
-        _search(tx, aside.search, aside.searched, last)
-        aside.searched = last
-
-
-def _search(tx: Tx, statements: list[str], after: int, upto: int) -> None:
-    for sql in statements:
-        tx.execute(sql.format(rows=_RANGE), {"after": after, "upto": upto})
-
-
 def put_back(tx: Tx, aside: SetAside) -> None:
     """The triggers' work over the tickets loaded, the triggers and the indexes again."""
     params = {"after": aside.after_id}
-    _search(tx, aside.search, aside.searched, _LAST_ID)  # those not written a load at a time (none in a build)
     if any(_OPEN_TABLE in sql for sql in aside.setwise):
         tx.execute(f"CREATE TEMP TABLE {_OPEN_TABLE} AS SELECT {_OPEN_COLUMNS} FROM tickets"
                    " WHERE id > :after AND is_open IS 1", params)
