@@ -51,3 +51,23 @@ async def test_a_quiet_poll_is_shown_with_the_next_clock_tick(store: Store, cloc
         assert bar.counts != crossed
         screen._tick_clock()
         assert bar.counts == crossed
+
+
+async def test_pausing_between_a_quiet_poll_and_the_clock_tick_still_says_paused(store: Store, clock: MutableClock) -> None:
+    """Seen in tmux: 'p' pressed after a quiet poll's read time was kept for the
+    next tick, and that tick put the read time back over PAUSED."""
+    make_ticket(store)
+    app = app_for(store)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        bar = screen.query_one(StatusBar)
+        clock.advance(seconds=7)
+        screen._poll_ok(None)  # its read time waits for the next tick
+        screen.action_toggle_live()
+        screen._tick_clock()
+        assert bar.live == "PAUSED" and bar.alert
+        screen.action_toggle_live()
+        await settle(pilot)
+        assert "read" in bar.live and not bar.alert

@@ -249,6 +249,7 @@ class MainScreen(QueuePoll, CrossingToasts, SearchBar, ReopenFile, ScreenLinks, 
 
     def action_toggle_live(self) -> None:
         self.live = not self.live
+        self._live_line = None  # a read time kept for the next tick would cover PAUSED (or be stale after it)
         self.query_one(StatusBar).set_live(_("live") if self.live else _("PAUSED"), not self.live)
         self.app.live.pause(not self.live)
 
