@@ -6,6 +6,11 @@ is shown with that clock tick, not in an update of its own."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from textual.pilot import Pilot
+
 from console.screens.main import MainScreen, Snapshot
 from console.widgets.queue import QueueTable
 from console.widgets.status import StatusBar
@@ -14,13 +19,20 @@ from tests.conftest import MutableClock
 from tests.console_helpers import app_for, make_ticket, settle
 
 
-async def test_the_queue_ticks_with_the_screen_clock(store: Store, monkeypatch) -> None:
+@asynccontextmanager
+async def queue_screen(store: Store) -> AsyncIterator[tuple[Pilot, MainScreen]]:
+    """The console on a file with one ticket, its queue shown."""
     make_ticket(store)
     app = app_for(store)
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, MainScreen)
+        yield pilot, screen
+
+
+async def test_the_queue_ticks_with_the_screen_clock(store: Store, monkeypatch) -> None:
+    async with queue_screen(store) as (_pilot, screen):
         table = screen.query_one(QueueTable)
         assert not table.own_tick
         assert not [t for t in table._timers if t.name == "countdown"]
@@ -31,12 +43,7 @@ async def test_the_queue_ticks_with_the_screen_clock(store: Store, monkeypatch) 
 
 
 async def test_a_quiet_poll_is_shown_with_the_next_clock_tick(store: Store, clock: MutableClock) -> None:
-    make_ticket(store)
-    app = app_for(store)
-    async with app.run_test(size=(160, 50)) as pilot:
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
+    async with queue_screen(store) as (_pilot, screen):
         bar = screen.query_one(StatusBar)
         before = bar.live
         clock.advance(seconds=7)
@@ -56,12 +63,7 @@ async def test_a_quiet_poll_is_shown_with_the_next_clock_tick(store: Store, cloc
 async def test_pausing_between_a_quiet_poll_and_the_clock_tick_still_says_paused(store: Store, clock: MutableClock) -> None:
     """Seen in tmux: 'p' pressed after a quiet poll's read time was kept for the
     next tick, and that tick put the read time back over PAUSED."""
-    make_ticket(store)
-    app = app_for(store)
-    async with app.run_test(size=(160, 50)) as pilot:
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
+    async with queue_screen(store) as (pilot, screen):
         bar = screen.query_one(StatusBar)
         clock.advance(seconds=7)
         screen._poll_ok(None)  # its read time waits for the next tick
