@@ -65,6 +65,12 @@ def in_thread(node: DOMNode, call: Callable[[], T], done: Callable[[T], Any] | N
         _latest.setdefault(node, {})[group] = number
 
     def current() -> bool:
+        # Not on a node being removed: Textual removes a screen's widgets
+        # before it cancels the screen's workers, and a result landing in
+        # between found none of them (seen: escape pressed twice while a
+        # screen read again, NoMatches and the console closed).
+        if node._closing or node._closed or node._pruning:
+            return False
         return not exclusive or _latest.get(node, {}).get(group) == number
 
     async def run() -> None:
