@@ -7,9 +7,10 @@ hands the call to ``in_thread`` and gets the result back on the UI thread
 (``done``), or the error (``failed``: by default a one-line notice).
 
 The call runs in an asyncio worker of the screen that asked (``run_worker``),
-which awaits the thread: the worker is cancelled with its screen, so a result
-never lands on a screen that has gone, and ``app.workers.wait_for_complete()``
-waits for it in tests. Harlequin and Posting do their I/O the same way."""
+which awaits the thread: the worker is cancelled with its screen, and a
+result that comes while the screen is being removed (Textual removes its
+widgets before it cancels its workers) is dropped, so none lands on a screen
+that is going; ``app.workers.wait_for_complete()`` waits for it in tests. Harlequin and Posting do their I/O the same way."""
 
 from __future__ import annotations
 
@@ -64,11 +65,10 @@ def in_thread(node: DOMNode, call: Callable[[], T], done: Callable[[T], Any] | N
     if exclusive:
         _latest.setdefault(node, {})[group] = number
 
-    def current() -> bool:
-        # Not on a node being removed: Textual removes a screen's widgets
-        # before it cancels the screen's workers, and a result landing in
-        # between found none of them (seen: escape pressed twice while a
-        # screen read again, NoMatches and the console closed).
+    def wanted() -> bool:
+        """Not for a node being removed (seen: escape pressed twice while a
+        screen read again, its widgets gone, NoMatches and the console
+        closed), nor replaced by a newer call of an exclusive group."""
         if node._closing or node._closed or node._pruning:
             return False
         return not exclusive or _latest.get(node, {}).get(group) == number
@@ -77,14 +77,14 @@ def in_thread(node: DOMNode, call: Callable[[], T], done: Callable[[T], Any] | N
         try:
             result = await asyncio.to_thread(call)
         except Exception as exc:
-            if not current():
+            if not wanted():
                 return
             if failed is not None:
                 failed(exc)
             else:
                 node.app.notify(one_line(exc), severity="error", markup=False)
             return
-        if done is not None and current():
+        if done is not None and wanted():
             done(result)
 
     # The function, not a coroutine object: a worker cancelled before it starts leaves nothing unawaited.

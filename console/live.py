@@ -130,7 +130,9 @@ class LiveWatcher:
         each shown before the next wait begins."""
         while True:
             asked = self._ask.wait(self._wait)
-            self._ask.clear()  # a refresh asked from here on is read by this poll (``_forced`` is set first)
+            # Cleared before the read: a refresh asked from here on sets it again and
+            # is never lost (one asked before ``_forced`` is read is read by this poll too).
+            self._ask.clear()
             if self._stopped:
                 return
             if not asked and self._wait is None:
@@ -173,11 +175,19 @@ class LiveWatcher:
         self._running = self._ask.is_set()  # another asked meanwhile: the thread reads it at once
         self._shown.set()
 
+    def _stale(self, store: object) -> bool:
+        """Read from a file since reopened (the poll on the new one decides:
+        a reopen asks for it), or for a queue that has gone: shown nowhere,
+        and no timed poll booked after it."""
+        if store is not self._store() or self._gone():
+            self._wait = None
+            return True
+        return False
+
     def _done(self, version: int, result: Any, store: object) -> None:
         try:
-            if store is not self._store() or self._gone():
-                self._wait = None  # no timed polls for a closed queue; a reopen's poll is asked already
-                return  # read from a file since reopened: the poll on the new one decides
+            if self._stale(store):
+                return
             self._failures = 0
             if self.reader is not None:
                 self.reader.show_live(result, store)
@@ -192,9 +202,8 @@ class LiveWatcher:
 
     def _failed(self, error: Exception, store: object) -> None:
         try:
-            if store is not self._store() or self._gone():
-                self._wait = None
-                return  # the old file's connection, closed by a reopen
+            if self._stale(store):
+                return
             self._failures += 1
             if self.reader is not None:
                 self.reader.live_failed(error, store)
