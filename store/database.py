@@ -164,6 +164,9 @@ class Database:
         self._problem = problem
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._opened: list[sqlite3.Connection] = []
+        # Held while a read connection goes back to the pool or the Store closes.
+        self._pool_lock = threading.Lock()
+        self._closed = False
         self._local = threading.local()  # .writing: this thread is inside write()
         vetted: list[bool] = []
 
@@ -225,13 +228,16 @@ class Database:
         return bool(rows) and rows[0][0] == "viewer"
 
     def close(self) -> None:
-        """Close every connection."""
+        """Close every connection. One another thread is reading with (the
+        console's poll, a screen's read still running as the console closes)
+        is closed when that read ends, not under it: closing a connection
+        another thread is using crashed the process (a segmentation fault)."""
         with self._lock:
             self._writer.close()
             self._turns.close()
-        for conn in self._opened:
-            conn.close()
-        self._opened.clear()
+        with self._pool_lock:
+            self._closed = True
+        self._close_idle_readers()
 
     # ---------------------------------------------------------------- reads
     def _new_reader(self) -> sqlite3.Connection:
@@ -251,6 +257,7 @@ class Database:
         if getattr(self._local, "writing", False):
             yield self._writer
             return
+        self._refuse_closed()
         try:
             conn = self._readers.get_nowait()
         except queue.Empty:
@@ -258,7 +265,13 @@ class Database:
         try:
             yield conn
         finally:
-            self._readers.put(conn)
+            with self._pool_lock:
+                back = not self._closed
+                if back:
+                    self._readers.put(conn)
+            if not back:  # the Store closed during this read
+                self._opened.remove(conn)
+                conn.close()
 
     def q(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         with self.reader() as conn:
@@ -285,6 +298,11 @@ class Database:
         found: list[int] = json.loads(self.value(f"SELECT json_group_array(id) FROM ({sql})", params))
         return found
 
+    def _refuse_closed(self) -> None:
+        """A closed Store opens no connection again: its reads fail as SQLite's own on a closed one."""
+        if self._closed:
+            raise explain(self.path, sqlite3.ProgrammingError("Cannot operate on a closed database."))
+
     @property
     def in_write(self) -> bool:
         """This thread is inside a write or a batch: its reads see what is not committed yet."""
@@ -297,6 +315,7 @@ class Database:
         would ever show here."""
         self.check_file()
         with self._watch_lock:
+            self._refuse_closed()
             if self._watch is None:
                 self._watch = self._new_reader()
             try:
