@@ -119,22 +119,44 @@ def groups(regions: Iterable[Region]) -> list[Region]:
     return boxes
 
 
-def _render(widget: Widget, region: Region, shown: Region, top: int, bottom: int,
-            sent: dict[int, tuple[int, int]]) -> list[Strip]:
-    """Lines ``top``..``bottom`` of the widget's ``shown`` part, in screen
-    columns. A widget with ``render_cells`` is asked for just the columns
-    sent on those lines (the queue's countdowns: one cell of 47 lines, not
-    47 whole lines); the rest of each line is blank, never sent."""
+def _cells(widget: Widget, region: Region, shown: Region, top: int, bottom: int,
+           sent: dict[int, tuple[int, int]]) -> tuple[int, int, list[list[Segment]]] | None:
+    """For a widget with ``render_cells`` (the queue's countdowns): the columns
+    sent on lines ``top``..``bottom`` (screen x1, x2) and each line's segments
+    for just those columns (one cell of 47 lines, not 47 whole lines); None
+    when the widget has no such method or declines."""
     render_cells = getattr(widget, "render_cells", None)
-    if render_cells is not None:
-        x1 = max(shown.x, min(sent[y][0] for y in range(top, bottom) if y in sent))
-        x2 = min(shown.right, max(sent[y][1] for y in range(top, bottom) if y in sent))
-        cells = render_cells(Region(x1 - region.x, top - region.y, x2 - x1, bottom - top)) if x1 < x2 else None
-        if cells is not None:
-            before = [Segment(" " * (x1 - shown.x))] if x1 > shown.x else []
-            after = [Segment(" " * (shown.right - x2))] if x2 < shown.right else []
-            return [Strip([*before, *segments, *after], shown.width) for segments in cells]
+    if render_cells is None:
+        return None
+    x1 = max(shown.x, min(sent[y][0] for y in range(top, bottom) if y in sent))
+    x2 = min(shown.right, max(sent[y][1] for y in range(top, bottom) if y in sent))
+    cells = render_cells(Region(x1 - region.x, top - region.y, x2 - x1, bottom - top)) if x1 < x2 else None
+    return None if cells is None else (x1, x2, cells)
+
+
+def _render(widget: Widget, region: Region, shown: Region, top: int, bottom: int,
+            cells: tuple[int, int, list[list[Segment]]] | None) -> list[Strip]:
+    """Lines ``top``..``bottom`` of the widget's ``shown`` part, in screen
+    columns: from ``cells`` where it has them (the rest of each line is
+    blank, never sent), else rendered by the widget."""
+    if cells is not None:
+        x1, x2, rows = cells
+        before = [Segment(" " * (x1 - shown.x))] if x1 > shown.x else []
+        after = [Segment(" " * (shown.right - x2))] if x2 < shown.right else []
+        return [Strip([*before, *segments, *after], shown.width) for segments in rows]
     return widget.render_lines(Region(shown.x - region.x, top - region.y, shown.width, bottom - top))
+
+
+def _piece(cut: int, end: int, cells: tuple[int, int, list[list[Segment]]], row: int) -> Strip | None:
+    """The chop from ``cut`` to ``end`` built from a line's cells alone when they
+    lie inside it (blank around them, never sent): one Strip a line where a
+    whole line and its division made three (Textual's Strip starts seven caches)."""
+    x1, x2, rows = cells
+    if not cut <= x1 < x2 <= end:
+        return None
+    before = [Segment(" " * (x1 - cut))] if x1 > cut else []
+    after = [Segment(" " * (end - x2))] if x2 < end else []
+    return Strip([*before, *rows[row], *after], end - cut)
 
 
 def render_partial_update(self: _compositor.Compositor) -> _compositor.ChopsUpdate | None:
@@ -168,7 +190,7 @@ def render_partial_update(self: _compositor.Compositor) -> _compositor.ChopsUpda
             # here); a widget whose cuts there are all taken by widgets in front of it
             # (a container behind the queue) is not rendered at all.
             todo = {
-                y: [cut for cut, end in zip(cuts[y], cuts[y][1:], strict=False)
+                y: [(cut, end) for cut, end in zip(cuts[y], cuts[y][1:], strict=False)
                     if first_cut <= cut < last_cut and cut < right and end > left and chops[y].get(cut, False) is None]
                 for y in lines if shown.y <= y < shown.bottom
             }
@@ -176,14 +198,23 @@ def render_partial_update(self: _compositor.Compositor) -> _compositor.ChopsUpda
             if not todo:
                 continue
             top, bottom = min(todo), max(todo) + 1
-            strips = _render(widget, region, shown, top, bottom, rendered)
+            cells = _cells(widget, region, shown, top, bottom, rendered)
+            strips: list[Strip] | None = None
             for y, wanted in todo.items():
+                line = chops[y]
+                if cells is not None:
+                    pieces = [_piece(cut, end, cells, y - top) for cut, end in wanted]
+                    if None not in pieces:
+                        line.update((cut, piece) for (cut, _end), piece in zip(wanted, pieces, strict=True))
+                        continue
+                if strips is None:
+                    strips = _render(widget, region, shown, top, bottom, cells)
                 strip = strips[y - top]
                 final = [cut for cut in cuts[y] if last_cut >= cut >= first_cut]
                 ends = final[1:]  # divide() gives one piece per cut after the first
-                line = chops[y]
+                taken = {cut for cut, _end in wanted}
                 for cut, piece in zip(final, strip.divide([c - shown.x for c in ends]), strict=False):
-                    if cut in wanted:
+                    if cut in taken:
                         line[cut] = piece
     chop_ends = [cut_set[1:] for cut_set in cuts]
     return _compositor.ChopsUpdate(chops, spans, chop_ends)
