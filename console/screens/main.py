@@ -184,13 +184,14 @@ class MainScreen(QueuePoll, CrossingToasts, SearchBar, ReopenFile, ScreenLinks, 
         together (one screen update a second when nothing was written)."""
         self.table.tick()
         bar = self.query_one(StatusBar)
-        if self._live_line is not None:
-            bar.set_live(*self._live_line)
-            self._live_line = None
-        if self._live_counts is not None:
-            bar.set_counts(self._live_counts)
-            self._live_counts = None
-        bar.set_clock(self.app.clock(), self.app.tz)
+        with bar.together():
+            if self._live_line is not None:
+                bar.set_live(*self._live_line)
+                self._live_line = None
+            if self._live_counts is not None:
+                bar.set_counts(self._live_counts)
+                self._live_counts = None
+            bar.set_clock(self.app.clock(), self.app.tz)
 
     # ------------------------------------------------------------- actions
     def selected(self) -> Target | None:

@@ -166,6 +166,10 @@ class QueuePoll(OnConsole, SeenBehind):
             self._orphan = None
             self.refresh_bindings()
         bar = self.query_one(StatusBar)
+        with bar.together():  # the counts, what they add up to and the read time: one layout of the line
+            self._show_snapshot(snap, bar)
+
+    def _show_snapshot(self, snap: Snapshot | None, bar: StatusBar) -> None:
         if snap is not None:
             self._counts = snap.counts
             if snap.rows is None:  # only clocks crossed: shown with the next clock tick (one update a second)

@@ -11,6 +11,8 @@ center name."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pendulum import DateTime
@@ -115,6 +117,20 @@ class StatusBar(Horizontal):
         # The counts' two forms and what they were built from: the read time is
         # laid out every second, the counts change far less often.
         self._forms: tuple[tuple[object, ...], list[Content]] | None = None
+        self._held = 0  # inside together(): the line is laid out once, at its end
+        self._asked = False  # a change came while held
+
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        """Several changes laid out and drawn once (the clock tick's read time
+        and counts: each layout of the line is a few hundred microseconds)."""
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+            if not self._held and self._asked:
+                self._show_parts()
 
     def compose(self) -> ComposeResult:
         yield Part(id="counts")
@@ -296,6 +312,10 @@ class StatusBar(Horizontal):
         return counts, Content("").join(parts), state
 
     def _show_parts(self) -> None:
+        if self._held:
+            self._asked = True
+            return
+        self._asked = False
         width = self.size.width
         if not width or not self.is_mounted:
             return
