@@ -32,11 +32,19 @@ def pad(text: str, width: int) -> str:
     return text + " " * max(0, width - cell_len(text))
 
 
+def narrow(text: str) -> bool:
+    """Every character one cell wide (printable ASCII is, without measuring)."""
+    return (text.isascii() and text.isprintable()) or cell_len(text) == len(text)
+
+
 def fit(text: str, width: int, right: bool = False) -> str:
     """Pad or cut to ``width`` terminal cells (CJK-aware, '…' marks a cut).
     Looks at no more than ``fit_window(width)`` characters of ``text``."""
     if width <= 0:
         return ""
+    if len(text) <= width and text.isascii() and text.isprintable():  # one cell a character: no measuring
+        pad = " " * (width - len(text))
+        return pad + text if right else text + pad
     head = text[:fit_window(width)]
     if len(head) < len(text) or cell_len(head) > width:
         text = cells_prefix(head, width - 1) + "…"

@@ -26,6 +26,7 @@ from store.rules.countdown import STATE_SYMBOL, clock_label, row_clock
 from store.rules.lifecycle import status_label
 from store.text import LINE_LIMIT, clean
 
+from ..cells import narrow
 from ..format import fit
 from ..i18n import N_, _
 from .queue_columns import Column, SiteNames, layout
@@ -34,7 +35,7 @@ from .queue_columns import Column, SiteNames, layout
 def _changed_cells(old: str, new: str) -> tuple[int, int]:
     """(first, end) of the cells where two countdown texts of the same cell
     width differ; the whole cell when either is not one cell a character."""
-    if len(old) != len(new) or cell_len(new) != len(new) or cell_len(old) != len(old):
+    if len(old) != len(new) or not narrow(new) or not narrow(old):
         return 0, cell_len(new)
     first = next((i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b), 0)
     end = len(new)
@@ -381,7 +382,7 @@ class QueueTable(ScrollView, can_focus=True):
                 return None
             left, state = row_clock(row, now)
             text = fit(left, w, right=True)
-            if cell_len(text) != len(text):  # a wide character: cut by cells, Textual's way
+            if not narrow(text):  # a wide character: cut by cells, Textual's way
                 return None
             cells.append((y, left, state, text[crop.x - x:crop.right - x],
                           self._row_style(self._kind(row), state, index == self.cursor)))
