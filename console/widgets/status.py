@@ -55,6 +55,7 @@ class Part(Static):
         style = self.visual_style
         if y or not width or self.text_selection is not None:  # a selection: Textual draws it
             return super().render_line(y)
+        self._dirty_regions.clear()  # as Textual's own render does (they are kept for it alone)
         segments = []
         x = 0
         for text, text_style in self.text.render(style, end="", parse_style=self._get_style):
