@@ -170,3 +170,19 @@ async def test_esc_stops_a_running_export(october: Store, tmp_path: Path, monkey
         await pilot.press("escape", "d")  # the second Esc closes it (asking first: a path was typed)
         await pilot.pause()
         assert isinstance(app.screen, ReportsScreen)
+
+
+async def test_a_refusal_stays_when_the_typing_is_handled_after_the_save(october: Store, tmp_path: Path) -> None:
+    """Keys in one burst (SSH): the path's last Changed can be handled after
+    ctrl+s has refused it; why it was refused stays on the form."""
+    app = app_for(october)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _form(pilot)
+        path = screen.query_one("#f-path", Input)
+        path.value = str(tmp_path)  # its Changed is queued, not handled yet
+        screen.action_start()  # the save, first
+        await settle(pilot)
+        assert "is a folder" in _error(screen)
+        path.value = str(tmp_path / "m.xlsx")  # typing again clears it
+        await settle(pilot)
+        assert _error(screen) == ""

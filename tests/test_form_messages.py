@@ -128,3 +128,20 @@ async def test_a_first_day_without_sites_says_where_they_are_added(tmp_path, clo
             assert site.input.value == typed
     finally:
         store.close()
+
+
+async def test_a_refusal_stays_for_a_change_event_of_the_text_it_refused(store: Store) -> None:
+    """Keys in one burst (SSH): the last key's Changed can reach the form
+    after ctrl+s has refused the text. It is about that same text: the reason
+    stays beside the field until something else is typed."""
+    app = app_for(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "n", *"Zhang", "tab", *"12ab", "ctrl+s")
+        await until(pilot, lambda: "digits" in shown(app, "#e-phone"))
+        phone = app.screen.query_one("#f-phone", Input)
+        phone.post_message(Input.Changed(phone, phone.value))  # late, for the text refused
+        await settle(pilot)
+        assert "digits" in shown(app, "#e-phone")
+        await burst(pilot, "backspace")  # typing: the reason goes
+        assert shown(app, "#e-phone") == ""

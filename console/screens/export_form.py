@@ -42,7 +42,7 @@ from store.text import clean
 from .. import downloads
 from ..i18n import N_, _
 from ..settings import apply_blink
-from ..widgets.fields import field_row, show_error
+from ..widgets.fields import changed_since_refused, field_row, show_error
 from ..widgets.form import KeepsDrafts
 from ..widgets.textfield import TextInput
 
@@ -190,6 +190,8 @@ class ExportScreen(KeepsDrafts, ModalScreen[Path | None]):
 
     @on(Input.Changed, "#f-path")
     def _path_changed(self) -> None:
+        if not changed_since_refused(self, "path"):
+            return  # the text just refused, its Changed handled after the save: why stays
         show_error(self, "path", "")
         if not self.busy:
             self.say("")

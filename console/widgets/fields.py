@@ -88,6 +88,26 @@ def has_error_line(node: DOMNode, name: str) -> bool:
     return True
 
 
+def _field_value(node: DOMNode, name: str) -> object:
+    """What the field ``#f-{name}`` holds now (None: no such field)."""
+    for widget in node.query(f"#f-{name}"):
+        return widget.text if isinstance(widget, TextArea) else getattr(widget, "value", None)
+    return None
+
+
+def _refused(error: Static) -> object:
+    return getattr(error, "refused", None)
+
+
+def changed_since_refused(node: DOMNode, name: str) -> bool:
+    """Whether the field holds something other than what its error was said
+    for. A Changed handled after the save that refused the text (keys in one
+    burst, as SSH delivers them: the last key's Changed reaches the form after
+    ctrl+s) is about that same text, and the reason stays beside it."""
+    error = node.query_one(f"#e-{name}", Static)
+    return not error.has_class("-shown") or _field_value(node, name) != _refused(error)
+
+
 def show_error(node: DOMNode, name: str, message: str) -> None:
     """The message goes beside its field; an empty one hides the line. The
     field and its label are marked too (✗), not only coloured. Clearing a line
@@ -95,6 +115,7 @@ def show_error(node: DOMNode, name: str, message: str) -> None:
     error = node.query_one(f"#e-{name}", Static)
     if not message and not error.has_class("-shown"):
         return
+    error.refused = _field_value(node, name) if message else None  # type: ignore[attr-defined]
     error.update(Content(message))
     error.set_class(bool(message), "-shown")
     if message and name == "general":

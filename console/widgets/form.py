@@ -21,7 +21,7 @@ from store.text import clean
 
 from ..console_app import OnConsole
 from ..i18n import N_, _, ngettext
-from .fields import has_error_line, show_error
+from .fields import changed_since_refused, has_error_line, show_error
 from .picker import Picker
 from .textfield import FieldFull
 
@@ -274,7 +274,7 @@ class FormModal(KeepsDrafts, ModalScreen[ResultT]):
         """An error goes away as soon as its field is changed."""
         widget = getattr(event, "control", None) or getattr(event, "text_area", None)
         name = (getattr(widget, "id", None) or "")[2:]
-        if name and has_error_line(self, name):
+        if name and has_error_line(self, name) and changed_since_refused(self, name):
             show_error(self, name, "")
 
     @on(Picker.Picked)
