@@ -95,17 +95,13 @@ def _field_value(node: DOMNode, name: str) -> object:
     return None
 
 
-def _refused(error: Static) -> object:
-    return getattr(error, "refused", None)
-
-
 def changed_since_refused(node: DOMNode, name: str) -> bool:
     """Whether the field holds something other than what its error was said
     for. A Changed handled after the save that refused the text (keys in one
     burst, as SSH delivers them: the last key's Changed reaches the form after
     ctrl+s) is about that same text, and the reason stays beside it."""
     error = node.query_one(f"#e-{name}", Static)
-    return not error.has_class("-shown") or _field_value(node, name) != _refused(error)
+    return not error.has_class("-shown") or _field_value(node, name) != getattr(error, "refused", None)
 
 
 def show_error(node: DOMNode, name: str, message: str) -> None:
