@@ -45,8 +45,6 @@ class DispatchApp(ConsoleApp):
     ]
 
     async def on_mount(self) -> None:
-        from .screens.main import MainScreen
-
         store = self.store
         # Read in a thread (console/background.py), before the first screen
         # composes: it is drawn in the user's language. A console that cannot
@@ -55,11 +53,25 @@ class DispatchApp(ConsoleApp):
         language, sign_in = await read(lambda: (language_for(store), store.users.sign_in_required()))
         set_language(language)
         self.permits.warm()
-        self.push_screen(MainScreen())
-        self.call_after_refresh(memory.freeze_start_up)
         self.sign_in = sign_in and not store.file_read_only
-        if self.sign_in:
-            await self.action_switch_user(first=True)
+        # The first screen is pushed once the app's own Mount is over: Textual
+        # draws nothing while it runs (its start is one batch update), and a
+        # screen pushed here composed, read and drew its rows for a frame that
+        # was thrown away, then laid out and drew them again (~50 ms of every
+        # start before the first paint). Keys wait for it (console/keys.py).
+        self.hold_keys()
+        self.call_later(self._open_first_screen)
+
+    async def _open_first_screen(self) -> None:
+        from .screens.main import MainScreen
+
+        try:
+            await self.push_screen(MainScreen())  # mounted: its keys are bound
+            self.call_after_refresh(memory.freeze_start_up)
+            if self.sign_in:
+                await self.action_switch_user(first=True)
+        finally:
+            self.release_keys()
 
     def on_unmount(self) -> None:
         self.live.stop()

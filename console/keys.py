@@ -52,6 +52,16 @@ class OrderedKeys(App[None]):
         self._input_task: asyncio.Task[None] | None = None
         self._actions_running = 0  # bindings' actions under way (one may await a read before its form opens)
         self._saves: list[tuple[asyncio.Event, float]] = []  # forms' saves on their way, each with its deadline
+        self._keys_open = asyncio.Event()  # cleared while the first screen is on its way (hold_keys)
+        self._keys_open.set()
+
+    def hold_keys(self) -> None:
+        """Keys typed from now on wait (in order) until ``release_keys``: the
+        screen they were typed for is not up yet."""
+        self._keys_open.clear()
+
+    def release_keys(self) -> None:
+        self._keys_open.set()
 
     def save_waits_on_others(self) -> bool:
         """A save under way waits for another writer (the app knows its store)."""
@@ -91,6 +101,7 @@ class OrderedKeys(App[None]):
 
     async def _drain_input(self) -> None:
         try:
+            await self._keys_open.wait()
             while self._pending_input:
                 event = self._pending_input.popleft()
                 if self.too_small and not (isinstance(event, events.Key) and event.key in QUIT_KEYS):

@@ -108,6 +108,8 @@ class Permits:
             self._asking.difference_update(answers)
         if changed and self.app is not None:
             for screen in self.app.screen_stack:  # what they hide or show may differ now
+                if not screen.is_mounted:
+                    continue  # (pushed, not composed yet: it draws with these answers when it mounts)
                 redraw = getattr(screen, "permits_known", None)
                 if callable(redraw):
                     redraw()
