@@ -26,17 +26,19 @@ from store.rules.countdown import (  # noqa: F401  (re-exported for the screens)
     row_clock,
     state_label,
 )
-from store.rules.notified import TicketNotified, reason_label
 from store.text import LINE_LIMIT, clean
 from store.timeutil import from_db
 
 if TYPE_CHECKING:
     from store.repo.escalations import EscalationRecord
+    from store.rules.notified import TicketNotified
 
 
 def notified_text(n: TicketNotified, tz: str) -> str:
     """When the ticket's technician was first told, and how long after the
     report against the 15 minutes (✓/✗: shapes, not colour); or why not."""
+    from store.rules.notified import reason_label  # a ticket's detail: not the queue's first frame
+
     if n.notified_at is None or n.delay_s is None:
         return _("not notified: {why}").format(why=reason_label(n.reason or "no_address"))
     text = (_("{at}, {delay} after the report ✓ within 15 min") if n.within

@@ -89,10 +89,13 @@ FIRST_FRAME = (
 # the rules of the settings the file stores: the demo file has no ladder).
 # Session 36: the callbacks' rules with their models (the settings check reads
 # store/rules/evaluation_settings.py).
+# Session 40: the handover note's repository, the notices' rules and the sender's
+# (annotations, a ticket's detail, a setting the file does not hold).
 NOT_BEFORE_FIRST_FRAME = {
     "store.limits", "store.upgrade", "store.repo.audit_facts", "store.rules.figures",
     "store.repo.tickets", "store.repo.outbox", "store.repo.parts", "store.repo.scores", "store.repo.callbacks",
     "store.repo.escalations", "importlib.metadata", "store.rules.escalation", "store.rules.evaluations",
+    "store.repo.handover", "store.rules.notified", "store.delivery",
 }
 
 

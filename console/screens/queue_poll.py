@@ -14,7 +14,6 @@ from textual import on, work
 
 from store.errors import FileReplaced
 from store.models import Crossing, QueueCounts, QueueFilter, QueueRow, Technician
-from store.repo.handover import Note
 from store.store import CROSSINGS_LIMIT, Store
 from store.text import clean
 from store.timeutil import zone
@@ -26,6 +25,9 @@ from ..widgets.board import TechBoard
 from ..widgets.queue import QueueTable
 from ..widgets.status import StatusBar
 from .behind import SeenBehind
+
+if TYPE_CHECKING:
+    from store.repo.handover import Note  # (the first poll reads it: not imported for the first frame)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pendulum import DateTime
 from rich.cells import cell_len
@@ -26,11 +26,13 @@ from textual.strip import Strip
 from textual.widgets import Static
 
 from store.models import QueueCounts
-from store.repo.handover import Note
 from store.text import LINE_LIMIT, clean
 from store.timeutil import zone
 
 from ..i18n import _, ngettext
+
+if TYPE_CHECKING:
+    from store.repo.handover import Note  # (the first poll reads it: not imported for the first frame)
 
 
 class Part(Static):

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..context import Context
 from ..database import Database, Tx
-from ..delivery import check_retry
 from ..errors import RuleViolation, ValidationFailed
 from ..i18n import _
 from ..labels import PRIORITIES
@@ -130,6 +129,8 @@ class SettingsRepo:
 
             return check_escalation(value)
         if key == "notify_retry":  # the sender's backoff (store/delivery.py Retry)
+            from ..delivery import check_retry  # (the sender's module: only when the file sets it)
+
             return check_retry(value).to_json()
         if key == "complaint_step_hours":
             from ..rules.improve import check_step_hours
