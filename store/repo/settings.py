@@ -317,8 +317,12 @@ class SettingsRepo:
         if self.policy_problem() is not None:
             return
         policy, cal = self.policy(), self.calendar()
-        sample = tx.execute(
-            "SELECT * FROM tickets WHERE id IN (SELECT MIN(id) FROM tickets WHERE is_open = 1 GROUP BY priority)").fetchall()
+        # The first of each priority in the queue (queue_key starts with the
+        # priority): a seek in the queue's index. The oldest by id was a scan of
+        # every open ticket, 0.4 s with the write lock held at 300,000 open.
+        sample = [r for p in PRIORITIES for r in tx.execute(
+            "SELECT * FROM tickets WHERE is_open = 1 AND queue_key >= ? AND queue_key < ? ORDER BY queue_key LIMIT 1",
+            (str(p), str(p + 1))).fetchall()]
         try:
             for r in sample:
                 derive(dict(r), ticket_pauses(self.db, r["id"]), policy, cal)
